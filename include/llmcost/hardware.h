@@ -1,0 +1,73 @@
+/* hardware.h - the accelerator catalogue (data/gpus.json) and named price lists, every field overridable. */
+#ifndef LLMCOST_HARDWARE_H
+#define LLMCOST_HARDWARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LLMCOST_DT_FP32,
+    LLMCOST_DT_TF32,
+    LLMCOST_DT_BF16, /* bf16 and fp16 dense tensor-core peak */
+    LLMCOST_DT_FP8,
+    LLMCOST_DT_COUNT
+} llmcost_dtype;
+
+/* One accelerator. Peaks are dense (no 2:4 sparsity), per device, in FLOP/s; 0 when the part lacks the type. */
+typedef struct llmcost_gpu {
+    char name[48];            /* lower-case id as users say it: "h100", "a100-80gb", "tpu-v5p" */
+    char full_name[96];       /* "NVIDIA H100 SXM5 80GB" */
+    char vendor[32];
+    double peak_flops[LLMCOST_DT_COUNT];
+    double memory_bytes;      /* device memory (HBM/GDDR), bytes */
+    double memory_bw;         /* device memory bandwidth, bytes/s */
+    double tdp_watts;         /* board power */
+    double scaleup_bw;        /* per-GPU unidirectional bandwidth inside a node (NVLink/xGMI/ICI), bytes/s */
+    int scaleup_size;         /* GPUs per scale-up domain (node) */
+    double scaleout_bw;       /* per-GPU unidirectional network bandwidth across nodes, bytes/s */
+    double price_per_hour;    /* default on-demand USD per GPU-hour */
+    char price_source[160];   /* where the price comes from, with its date */
+    char source[200];         /* where the specifications come from */
+} llmcost_gpu;
+
+/* The bundled catalogue, in file order. */
+int llmcost_gpu_count(void);
+const llmcost_gpu *llmcost_gpu_at(int i);
+/* A GPU by name (case-insensitive; common aliases accepted, e.g. "a100" = "a100-80gb"); NULL if unknown. */
+const llmcost_gpu *llmcost_gpu_find(const char *name);
+
+/* A named price list (e.g. "course": A100 $4/h at 312 TFLOP/s, V100 $2.5/125, T4 $1/65). */
+typedef struct llmcost_price_entry {
+    char gpu[48];             /* name in the catalogue */
+    double price_per_hour;
+    double peak_flops;        /* the peak the list uses (course: fp16 dense), FLOP/s */
+} llmcost_price_entry;
+
+typedef struct llmcost_price_list {
+    char name[48];
+    char source[200];
+    int n;
+    llmcost_price_entry entries[32];
+} llmcost_price_list;
+
+int llmcost_price_list_count(void);
+const llmcost_price_list *llmcost_price_list_at(int i);
+const llmcost_price_list *llmcost_price_list_find(const char *name);
+
+/*
+ * Loads a user catalogue file (same format as data/gpus.json) whose entries override or extend the bundled
+ * ones, field by field. Fails with a message naming the file and line/column or key.
+ */
+int llmcost_gpu_load_file(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,10 @@
+/* llmcost.h - the whole public interface of libllmcost: include this one header. */
+#ifndef LLMCOST_H
+#define LLMCOST_H
+
+#include "common.h"
+#include "format.h"
+#include "model.h"
+#include "params.h"
+
+#endif

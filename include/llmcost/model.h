@@ -1,0 +1,168 @@
+/* model.h - the architecture description: one model read once from a config.json and used by every engine. */
+#ifndef LLMCOST_MODEL_H
+#define LLMCOST_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LLMCOST_ATTN_MHA, /* one key/value head per query head */
+    LLMCOST_ATTN_GQA, /* groups of query heads share a key/value head (Ainslie et al. 2023) */
+    LLMCOST_ATTN_MQA, /* one key/value head for all query heads (Shazeer 2019) */
+    LLMCOST_ATTN_MLA  /* multi-head latent attention (DeepSeek-V2, §2.1) */
+} llmcost_attn_kind;
+
+typedef enum {
+    LLMCOST_NORM_RMS,   /* RMSNorm: a weight of the normalised width */
+    LLMCOST_NORM_LAYER  /* LayerNorm: a weight and a bias */
+} llmcost_norm_kind;
+
+typedef enum {
+    LLMCOST_QKNORM_NONE,
+    LLMCOST_QKNORM_HEAD,      /* RMSNorm over each head's head_dim (Qwen3, Gemma 3): weights of head_dim */
+    LLMCOST_QKNORM_PROJECTION /* RMSNorm over the whole q / k projection (OLMo 2, OLMoE): weights of heads*head_dim */
+} llmcost_qknorm_kind;
+
+typedef enum {
+    LLMCOST_POS_ROTARY,  /* RoPE (Su et al. 2021): no parameters */
+    LLMCOST_POS_LEARNED, /* a learned table of positions x hidden (GPT-2, OPT) */
+    LLMCOST_POS_ALIBI,   /* linear biases (Press et al. 2022): no parameters */
+    LLMCOST_POS_NONE
+} llmcost_pos_kind;
+
+typedef enum {
+    LLMCOST_ACT_SILU,
+    LLMCOST_ACT_GELU,
+    LLMCOST_ACT_GELU_TANH,
+    LLMCOST_ACT_RELU,
+    LLMCOST_ACT_OTHER
+} llmcost_act_kind;
+
+/* One attention block. */
+typedef struct llmcost_attention {
+    llmcost_attn_kind kind;
+    int64_t n_heads;     /* query heads */
+    int64_t n_kv_heads;  /* key/value heads (MLA: equal to n_heads after up-projection) */
+    int64_t head_dim;    /* query/key width per head (MLA: qk_nope_head_dim + qk_rope_head_dim) */
+    int64_t v_head_dim;  /* value width per head (equal to head_dim except in MLA) */
+    int64_t rotary_dim;  /* dimensions per head that rotary embedding rotates (0: none) */
+    /* MLA only (DeepSeek-V2 §2.1.2-2.1.3) */
+    int64_t q_lora_rank;      /* 0: queries are projected directly, without a low-rank bottleneck */
+    int64_t kv_lora_rank;
+    int64_t qk_nope_head_dim;
+    int64_t qk_rope_head_dim;
+    /* projections */
+    bool fused_qkv;      /* one matrix for q, k and v (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX) */
+    bool q_bias, k_bias, v_bias, o_bias;
+    llmcost_qknorm_kind qk_norm;
+    bool sinks;          /* a learned sink logit per head (gpt-oss) */
+    int64_t sliding_window; /* 0: full (global) attention; else tokens attended to, self included */
+    double softcap;      /* attention logit soft-capping (Gemma 2), 0 if none */
+} llmcost_attention;
+
+/* A feed-forward network: dense, or one expert of a mixture. */
+typedef struct llmcost_mlp {
+    int64_t d_ff;   /* intermediate width; 0 means absent */
+    bool gated;     /* gated (SwiGLU/GeGLU: gate, up, down = 3 matrices) or plain (up, down = 2 matrices) */
+    bool bias;
+} llmcost_mlp;
+
+/* The feed-forward part of a layer: a dense MLP or a mixture of experts. */
+typedef struct llmcost_ffn {
+    bool moe;
+    llmcost_mlp dense;        /* used when !moe */
+    int64_t n_experts;        /* routed experts */
+    int64_t top_k;            /* routed experts per token */
+    llmcost_mlp expert;       /* one routed expert */
+    int64_t n_shared;         /* shared experts (always active) */
+    llmcost_mlp shared;       /* all shared experts together as one MLP (d_ff = n_shared x expert width) */
+    bool shared_gate;         /* a sigmoid gate Linear(hidden, 1) on the shared expert (Qwen2-MoE) */
+    bool router_bias;         /* the router Linear has a bias (gpt-oss) */
+    bool score_correction_bias; /* a per-expert routing bias kept as a buffer, not a parameter (DeepSeek-V3) */
+} llmcost_ffn;
+
+/* One decoder layer. */
+typedef struct llmcost_layer {
+    llmcost_attention attn;
+    llmcost_ffn ffn;
+    /* hidden-width norms and where they sit */
+    bool norm_pre_attn;   /* before attention (input_layernorm) */
+    bool norm_post_attn;  /* on attention's output, before the residual add (Gemma 2/3, OLMo 2; post-LN OPT) */
+    bool norm_pre_ffn;    /* before the feed-forward */
+    bool norm_post_ffn;   /* on the feed-forward's output (Gemma 2/3, OLMo 2) */
+    bool parallel;        /* attention and feed-forward read the same input and are added together (Falcon, GPT-NeoX) */
+} llmcost_layer;
+
+/* Multi-token prediction modules (DeepSeek-V3 §2.2): each adds two norms, a 2h->h projection and one layer. */
+typedef struct llmcost_mtp {
+    int64_t n_modules;
+    llmcost_layer layer;
+} llmcost_mtp;
+
+/* A model's architecture. Allocated by llmcost_model_load*, freed with llmcost_model_free. */
+typedef struct llmcost_model {
+    char name[96];          /* preset name, or the config's file name */
+    char model_type[64];    /* config's model_type ("llama", "deepseek_v3", ...) */
+    char family[64];        /* human family name (presets), or the model_type */
+    char origin[512];       /* where it was read from: "preset llama-7b (data/models/llama-7b.json)" or a path */
+    int64_t hidden;         /* d_model */
+    int64_t vocab;
+    int64_t embed_dim;      /* width of the token embedding (OPT-350m: 512 with projections to hidden); usually hidden */
+    int64_t n_layers;
+    llmcost_layer *layers;  /* n_layers entries */
+    llmcost_mtp mtp;
+    llmcost_norm_kind norm; /* kind of every norm in the model */
+    bool final_norm;        /* a norm after the last layer */
+    llmcost_pos_kind pos;
+    int64_t pos_rows;       /* rows of a learned position table (OPT: max positions + 2) */
+    bool tied;              /* LM head shares the token embedding */
+    llmcost_act_kind act;
+    char act_name[32];      /* hidden_act as written */
+    int64_t max_positions;  /* max_position_embeddings / n_positions */
+    int64_t train_seq;      /* pre-training sequence length when known (presets, max_sequence_length), else 0 */
+    char train_seq_source[160];
+    double logit_softcap;   /* final logit soft-capping (Gemma 2), 0 if none */
+    double dropout_embed;   /* dropout probabilities active in training (GPT-2, OPT); 0 when absent */
+    double dropout_attn;
+    double dropout_resid;
+    char notes[1024];       /* assumptions made while reading, one per line; "" when none */
+} llmcost_model;
+
+/*
+ * Loads "spec": a preset name (see llmcost_preset_*), a path to a config.json (or to a preset file), or a folder
+ * holding config.json. On success *out owns a new model. On failure *out is NULL and llmcost_errmsg() names the
+ * file and line/column (malformed JSON) or the key (bad value).
+ */
+int llmcost_model_load(llmcost_model **out, const char *spec);
+
+/* Same, from JSON text; "origin" names it in messages (e.g. a file name). */
+int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, const char *origin);
+
+void llmcost_model_free(llmcost_model *m);
+
+/* Number of layers whose feed-forward is a mixture of experts. */
+int64_t llmcost_model_moe_layers(const llmcost_model *m);
+
+const char *llmcost_attn_kind_name(llmcost_attn_kind k);
+const char *llmcost_norm_kind_name(llmcost_norm_kind k);
+
+/* Bundled presets (data/models/NAME.json, compiled into the library). Index 0..count-1, sorted by name. */
+int llmcost_preset_count(void);
+const char *llmcost_preset_name(int i);
+/* The preset's JSON text and its repository path; NULL if i is out of range. */
+const char *llmcost_preset_json(int i);
+const char *llmcost_preset_path(int i);
+/* Index of a preset by name, or -1. */
+int llmcost_preset_find(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

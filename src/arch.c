@@ -1,0 +1,747 @@
+/* arch.c - turns a Hugging Face config.json into the architecture description every engine reads. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "internal.h"
+#include "llmcost/model.h"
+
+/* Layers beyond this are not a real model; refusing them keeps allocation bounded. */
+#define LC_MAX_LAYERS 65536
+
+/* How a model_type lays its modules out (the transformers implementation it follows). */
+typedef enum {
+    FAM_LLAMA,  /* embed, [RMSNorm, attention, RMSNorm, gated MLP or MoE] x L, RMSNorm, head: most modern models */
+    FAM_GPT2,   /* learned positions, LayerNorm with bias, fused qkv, biases everywhere, tied head */
+    FAM_OPT,    /* learned positions with offset 2, optional embedding projections, biases, tied head */
+    FAM_FALCON, /* parallel attention and MLP, fused multi-query qkv, LayerNorm */
+    FAM_NEOX    /* GPT-NeoX / Pythia: parallel residual, partial rotary, biases, untied */
+} family;
+
+typedef struct {
+    const char *type;
+    family fam;
+    bool tied;            /* default of tie_word_embeddings in the transformers config class */
+    bool qkv_bias;        /* q/k/v carry biases regardless of attention_bias (Qwen2) */
+    llmcost_qknorm_kind qk_norm;
+    bool four_norms;      /* pre and post norms around attention and MLP (Gemma 2/3) */
+    bool post_norms_only; /* norms only after attention and MLP (OLMo 2) */
+    bool fused_qkv;       /* one qkv matrix (Phi-3) */
+    bool attn_bias_dflt;  /* default of attention_bias */
+    bool sinks;           /* per-head attention sinks (gpt-oss) */
+    const char *label;
+} type_info;
+
+static const type_info types[] = {
+    {"llama", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Llama"},
+    {"mistral", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Mistral"},
+    {"mixtral", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Mixtral"},
+    {"qwen2", FAM_LLAMA, false, true, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Qwen2"},
+    {"qwen2_moe", FAM_LLAMA, false, true, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Qwen2-MoE"},
+    {"qwen3", FAM_LLAMA, false, false, LLMCOST_QKNORM_HEAD, false, false, false, false, false, "Qwen3"},
+    {"qwen3_moe", FAM_LLAMA, false, false, LLMCOST_QKNORM_HEAD, false, false, false, false, false, "Qwen3-MoE"},
+    {"gemma", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Gemma"},
+    {"gemma2", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, true, false, false, false, false, "Gemma 2"},
+    {"gemma3_text", FAM_LLAMA, true, false, LLMCOST_QKNORM_HEAD, true, false, false, false, false, "Gemma 3"},
+    {"deepseek_v2", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "DeepSeek-V2"},
+    {"deepseek_v3", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "DeepSeek-V3"},
+    {"phi3", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "Phi-3"},
+    {"olmo2", FAM_LLAMA, false, false, LLMCOST_QKNORM_PROJECTION, false, true, false, false, false, "OLMo 2"},
+    {"olmoe", FAM_LLAMA, false, false, LLMCOST_QKNORM_PROJECTION, false, false, false, false, false, "OLMoE"},
+    {"gpt_oss", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, true, true, "gpt-oss"},
+    {"gpt2", FAM_GPT2, true, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-2"},
+    {"opt", FAM_OPT, true, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "OPT"},
+    {"falcon", FAM_FALCON, true, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "Falcon"},
+    {"gpt_neox", FAM_NEOX, false, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-NeoX"},
+};
+
+const char *llmcost_attn_kind_name(llmcost_attn_kind k)
+{
+    switch (k) {
+    case LLMCOST_ATTN_MHA: return "MHA";
+    case LLMCOST_ATTN_GQA: return "GQA";
+    case LLMCOST_ATTN_MQA: return "MQA";
+    case LLMCOST_ATTN_MLA: return "MLA";
+    }
+    return "?";
+}
+
+const char *llmcost_norm_kind_name(llmcost_norm_kind k)
+{
+    return k == LLMCOST_NORM_RMS ? "RMSNorm" : "LayerNorm";
+}
+
+static void note(llmcost_model *m, const char *fmt, ...)
+{
+    size_t n = strlen(m->notes);
+    if (n + 2 >= sizeof m->notes)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->notes + n, sizeof m->notes - n - 1, fmt, ap);
+    va_end(ap);
+    n = strlen(m->notes);
+    if (n + 1 < sizeof m->notes) {
+        m->notes[n] = '\n';
+        m->notes[n + 1] = '\0';
+    }
+}
+
+static llmcost_act_kind act_kind(const char *name)
+{
+    if (!strcmp(name, "silu") || !strcmp(name, "swish"))
+        return LLMCOST_ACT_SILU;
+    if (!strcmp(name, "gelu") || !strcmp(name, "gelu_python"))
+        return LLMCOST_ACT_GELU;
+    if (!strcmp(name, "gelu_new") || !strcmp(name, "gelu_pytorch_tanh") || !strcmp(name, "gelu_fast") ||
+        !strcmp(name, "gelu_tanh"))
+        return LLMCOST_ACT_GELU_TANH;
+    if (!strcmp(name, "relu"))
+        return LLMCOST_ACT_RELU;
+    return LLMCOST_ACT_OTHER;
+}
+
+static llmcost_attn_kind attn_kind(int64_t heads, int64_t kv)
+{
+    if (kv == heads)
+        return LLMCOST_ATTN_MHA;
+    if (kv == 1)
+        return LLMCOST_ATTN_MQA;
+    return LLMCOST_ATTN_GQA;
+}
+
+/* Reads layer_types (["sliding_attention", "full_attention", ...]) into per-layer windows. 1 if present. */
+static int read_layer_types(const lc_cfg *c, llmcost_model *m, int64_t window)
+{
+    json_t *lt = json_object_get(c->obj, "layer_types");
+    if (!lt || json_is_null(lt))
+        return 0;
+    if (!json_is_array(lt))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of strings", c->origin, c->prefix);
+    if ((int64_t)json_array_size(lt) != m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': has %zu entries for %lld layers", c->origin,
+                       c->prefix, json_array_size(lt), (long long)m->n_layers);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        json_t *v = json_array_get(lt, (size_t)i);
+        const char *s = json_string_value(v);
+        if (!s)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected a string", c->origin, c->prefix,
+                           (long long)i);
+        if (!strcmp(s, "sliding_attention")) {
+            if (window <= 0)
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]' is sliding_attention but 'sliding_window' is missing",
+                               c->origin, c->prefix, (long long)i);
+            m->layers[i].attn.sliding_window = window;
+        } else if (!strcmp(s, "full_attention")) {
+            m->layers[i].attn.sliding_window = 0;
+        } else {
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_types[%lld]': '%s' attention is not modelled", c->origin,
+                           c->prefix, (long long)i, s);
+        }
+    }
+    return 1;
+}
+
+/* Reads an optional array of layer indices (mlp_only_layers) into a bitmap of n_layers. */
+static int read_index_list(const lc_cfg *c, const char *key, bool *flags, int64_t n)
+{
+    json_t *a = json_object_get(c->obj, key);
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': expected an array of layer indices", c->origin, c->prefix, key);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) >= n)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s[%zu]': expected a layer index from 0 to %lld", c->origin,
+                           c->prefix, key, i, (long long)(n - 1));
+        flags[json_integer_value(v)] = true;
+    }
+    return 1;
+}
+
+#define TRY(expr)                                                                                                  \
+    do {                                                                                                           \
+        int rc_ = (expr);                                                                                          \
+        if (rc_ < 0)                                                                                               \
+            return rc_;                                                                                            \
+    } while (0)
+
+/* Reads keys common to every family: sizes, heads, vocabulary, layers. */
+static int read_core(const lc_cfg *c, llmcost_model *m, int64_t *heads, int64_t *kv, int64_t *head_dim)
+{
+    TRY(lc_cfg_req_size(c, &m->hidden, LC_KEYS("hidden_size", "n_embd", "d_model")));
+    TRY(lc_cfg_req_size(c, &m->n_layers, LC_KEYS("num_hidden_layers", "n_layer", "num_layers")));
+    if (m->n_layers > LC_MAX_LAYERS)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s': %lld layers is beyond what llmcost models (at most %d)",
+                       c->origin, c->prefix, lc_cfg_which(c, LC_KEYS("num_hidden_layers", "n_layer", "num_layers")),
+                       (long long)m->n_layers, LC_MAX_LAYERS);
+    TRY(lc_cfg_req_size(c, heads, LC_KEYS("num_attention_heads", "n_head")));
+    TRY(lc_cfg_req_size(c, &m->vocab, LC_KEYS("vocab_size")));
+    TRY(lc_cfg_size(c, kv, LC_KEYS("num_key_value_heads", "num_kv_heads", "n_head_kv"), *heads));
+    int explicit_hd = lc_cfg_size(c, head_dim, LC_KEYS("head_dim"), 0);
+    TRY(explicit_hd);
+    if (!explicit_hd) {
+        if (m->hidden % *heads != 0)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' (%lld) does not divide '%s%s' (%lld), and no 'head_dim' is given",
+                           c->origin, c->prefix, lc_cfg_which(c, LC_KEYS("num_attention_heads", "n_head")),
+                           (long long)*heads, c->prefix, lc_cfg_which(c, LC_KEYS("hidden_size", "n_embd", "d_model")),
+                           (long long)m->hidden);
+        *head_dim = m->hidden / *heads;
+    }
+    if (*kv > *heads || *heads % *kv != 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' (%lld) does not divide '%snum_attention_heads' (%lld)", c->origin,
+                       c->prefix, lc_cfg_which(c, LC_KEYS("num_key_value_heads", "num_kv_heads", "n_head_kv")),
+                       (long long)*kv, c->prefix, (long long)*heads);
+    TRY(lc_cfg_size(c, &m->max_positions, LC_KEYS("max_position_embeddings", "n_positions", "max_sequence_length"), 0));
+    m->embed_dim = m->hidden;
+    m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
+    if (!m->layers)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int read_act(const lc_cfg *c, llmcost_model *m, const char *dflt)
+{
+    const char *act;
+    TRY(lc_cfg_string(c, &act, LC_KEYS("hidden_act", "hidden_activation", "activation_function"), dflt));
+    lc_strlcpy(m->act_name, act, sizeof m->act_name);
+    m->act = act_kind(act);
+    return 0;
+}
+
+static void set_attention(llmcost_attention *a, int64_t heads, int64_t kv, int64_t head_dim)
+{
+    a->kind = attn_kind(heads, kv);
+    a->n_heads = heads;
+    a->n_kv_heads = kv;
+    a->head_dim = head_dim;
+    a->v_head_dim = head_dim;
+    a->rotary_dim = head_dim;
+}
+
+/* MoE keys of the Llama-like families. "moe" receives, per layer, whether its FFN is a mixture. */
+static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int64_t d_ff, bool mlp_bias)
+{
+    int64_t experts = 0, top_k = 0, moe_ff = 0, shared = 0, shared_ff = 0, first_dense = 0, freq = 1, step = 1;
+    const char *const *expert_keys = LC_KEYS("num_local_experts", "num_experts", "n_routed_experts");
+    TRY(lc_cfg_count(c, &experts, expert_keys, 0));
+    if (experts == 0) {
+        for (int64_t i = 0; i < m->n_layers; i++)
+            m->layers[i].ffn.dense = (llmcost_mlp){d_ff, true, mlp_bias};
+        return 0;
+    }
+    const char *ekey = lc_cfg_which(c, expert_keys);
+    TRY(lc_cfg_req_size(c, &top_k, LC_KEYS("num_experts_per_tok", "experts_per_token", "moe_top_k")));
+    if (top_k > experts)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' (%lld) is above the expert count '%s%s' (%lld)", c->origin,
+                       c->prefix, lc_cfg_which(c, LC_KEYS("num_experts_per_tok", "experts_per_token", "moe_top_k")),
+                       (long long)top_k, c->prefix, ekey, (long long)experts);
+    /* Mixtral, OLMoE and gpt-oss size experts with intermediate_size; the others have moe_intermediate_size. */
+    TRY(lc_cfg_size(c, &moe_ff, LC_KEYS("moe_intermediate_size"), d_ff));
+    TRY(lc_cfg_count(c, &shared, LC_KEYS("n_shared_experts"), 0));
+    TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_expert_intermediate_size"), shared * moe_ff));
+    TRY(lc_cfg_count(c, &first_dense, LC_KEYS("first_k_dense_replace"), 0));
+    TRY(lc_cfg_size(c, &freq, LC_KEYS("moe_layer_freq"), 1));
+    TRY(lc_cfg_size(c, &step, LC_KEYS("decoder_sparse_step"), 1));
+    bool *mlp_only = calloc((size_t)m->n_layers, sizeof *mlp_only);
+    if (!mlp_only)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    int rc = read_index_list(c, "mlp_only_layers", mlp_only, m->n_layers);
+    if (rc < 0) {
+        free(mlp_only);
+        return rc;
+    }
+    bool deepseek = !strncmp(ti->type, "deepseek", 8);
+    bool qwen_moe = !strcmp(ti->type, "qwen2_moe") || !strcmp(ti->type, "qwen3_moe");
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_ffn *f = &m->layers[i].ffn;
+        bool sparse = true;
+        if (deepseek)
+            sparse = i >= first_dense && i % freq == 0; /* DeepSeek-V2/V3 modeling: first_k_dense_replace */
+        else if (qwen_moe)
+            sparse = !mlp_only[i] && (i + 1) % step == 0; /* Qwen2/3-MoE: decoder_sparse_step, mlp_only_layers */
+        if (!sparse) {
+            f->dense = (llmcost_mlp){d_ff, true, mlp_bias};
+            continue;
+        }
+        f->moe = true;
+        f->n_experts = experts;
+        f->top_k = top_k;
+        f->expert = (llmcost_mlp){moe_ff, true, !strcmp(ti->type, "gpt_oss")};
+        f->router_bias = !strcmp(ti->type, "gpt_oss");
+        if (shared_ff > 0) {
+            f->n_shared = shared > 0 ? shared : 1;
+            f->shared = (llmcost_mlp){shared_ff, true, false};
+            f->shared_gate = !strcmp(ti->type, "qwen2_moe");
+        }
+        f->score_correction_bias = !strcmp(ti->type, "deepseek_v3");
+    }
+    free(mlp_only);
+    return 0;
+}
+
+static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, bool generic)
+{
+    int64_t heads, kv, head_dim, d_ff = 0;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    bool is_moe = lc_cfg_which(c, LC_KEYS("num_local_experts", "num_experts", "n_routed_experts")) != NULL;
+    /* A pure MoE model may size experts by moe_intermediate_size and have no dense width. */
+    if (is_moe && lc_cfg_which(c, LC_KEYS("intermediate_size")) == NULL)
+        TRY(lc_cfg_req_size(c, &d_ff, LC_KEYS("moe_intermediate_size")));
+    else
+        TRY(lc_cfg_req_size(c, &d_ff, LC_KEYS("intermediate_size")));
+    bool attn_bias, mlp_bias;
+    TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), ti->attn_bias_dflt));
+    TRY(lc_cfg_bool(c, &mlp_bias, LC_KEYS("mlp_bias"), false));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(read_act(c, m, "silu"));
+    double partial = 1.0;
+    json_t *rp = json_object_get(c->obj, "rope_parameters");
+    if (json_is_object(rp)) {
+        lc_cfg rc = {rp, c->origin, "rope_parameters."};
+        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 1.0));
+    }
+    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
+    if (partial <= 0 || partial > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
+                       c->prefix, partial);
+    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_real(c, &m->logit_softcap, LC_KEYS("final_logit_softcapping"), 0.0));
+    double attn_softcap = 0;
+    TRY(lc_cfg_real(c, &attn_softcap, LC_KEYS("attn_logit_softcapping"), 0.0));
+
+    /* MLA (DeepSeek-V2 §2.1): low-rank queries and a compressed key/value latent. */
+    bool mla = !strncmp(ti->type, "deepseek", 8);
+    int64_t q_lora = 0, kv_lora = 0, nope = 0, rope = 0, vdim = 0;
+    if (mla) {
+        TRY(lc_cfg_count(c, &q_lora, LC_KEYS("q_lora_rank"), 0));
+        TRY(lc_cfg_req_size(c, &kv_lora, LC_KEYS("kv_lora_rank")));
+        TRY(lc_cfg_req_size(c, &nope, LC_KEYS("qk_nope_head_dim")));
+        TRY(lc_cfg_req_size(c, &rope, LC_KEYS("qk_rope_head_dim")));
+        TRY(lc_cfg_req_size(c, &vdim, LC_KEYS("v_head_dim")));
+    }
+
+    /* Sliding windows: Mistral and Phi-3 apply sliding_window to every layer; Qwen2 only with
+     * use_sliding_window from max_window_layers on; Gemma 2 on even layers; Gemma 3 on all but every 6th. */
+    int64_t window = 0;
+    TRY(lc_cfg_count(c, &window, LC_KEYS("sliding_window"), 0));
+    bool use_sw = true;
+    TRY(lc_cfg_bool(c, &use_sw, LC_KEYS("use_sliding_window"), true));
+
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        llmcost_attention *a = &L->attn;
+        set_attention(a, heads, kv, head_dim);
+        a->rotary_dim = (int64_t)(head_dim * partial);
+        a->fused_qkv = ti->fused_qkv;
+        a->q_bias = a->k_bias = a->v_bias = attn_bias || ti->qkv_bias;
+        a->o_bias = attn_bias;
+        a->qk_norm = ti->qk_norm;
+        a->sinks = ti->sinks;
+        a->softcap = attn_softcap;
+        if (mla) {
+            a->kind = LLMCOST_ATTN_MLA;
+            a->n_kv_heads = heads;
+            a->q_lora_rank = q_lora;
+            a->kv_lora_rank = kv_lora;
+            a->qk_nope_head_dim = nope;
+            a->qk_rope_head_dim = rope;
+            a->head_dim = nope + rope;
+            a->v_head_dim = vdim;
+            a->rotary_dim = rope;
+            /* DeepSeek's q_b_proj and kv_b_proj never carry a bias; q_a, kv_a and o follow attention_bias. */
+            a->q_bias = a->k_bias = a->v_bias = attn_bias;
+        }
+        if (ti->four_norms) {
+            L->norm_pre_attn = L->norm_post_attn = L->norm_pre_ffn = L->norm_post_ffn = true;
+        } else if (ti->post_norms_only) {
+            L->norm_post_attn = L->norm_post_ffn = true;
+        } else {
+            L->norm_pre_attn = L->norm_pre_ffn = true;
+        }
+    }
+    /* Per-layer attention kinds. */
+    int lt = read_layer_types(c, m, window);
+    TRY(lt);
+    if (!lt && window > 0) {
+        const char *t = ti->type;
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            bool sliding = false;
+            if (!strcmp(t, "mistral") || !strcmp(t, "mixtral") || !strcmp(t, "phi3"))
+                sliding = true;
+            else if (!strcmp(t, "qwen2") || !strcmp(t, "qwen2_moe") || !strcmp(t, "qwen3") || !strcmp(t, "qwen3_moe")) {
+                int64_t mwl = 0;
+                TRY(lc_cfg_count(c, &mwl, LC_KEYS("max_window_layers"), 0));
+                sliding = use_sw && i >= mwl;
+            } else if (!strcmp(t, "gemma2"))
+                sliding = i % 2 == 0;
+            else if (!strcmp(t, "gemma3_text")) {
+                int64_t pattern = 6;
+                TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern"), 6));
+                sliding = (i + 1) % pattern != 0;
+            }
+            if (sliding && use_sw)
+                m->layers[i].attn.sliding_window = window;
+        }
+    }
+    TRY(read_moe(c, ti, m, d_ff, mlp_bias));
+    m->norm = LLMCOST_NORM_RMS;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ROTARY;
+
+    /* Multi-token prediction (DeepSeek-V3 §2.2): HF transformers does not build these modules. */
+    int64_t mtp = 0;
+    TRY(lc_cfg_count(c, &mtp, LC_KEYS("num_nextn_predict_layers"), 0));
+    if (mtp > 0) {
+        m->mtp.n_modules = mtp;
+        m->mtp.layer = m->layers[m->n_layers - 1];
+    }
+    if (generic) {
+        note(m, "unknown model_type: read as a Llama-style decoder (RMSNorm before attention and MLP, rotary positions,"
+                " gated %s MLP with 3 matrices, %s, %s)",
+             m->act_name, attn_bias ? "attention biases" : "no biases",
+             m->tied ? "tied embeddings" : "untied LM head (tie_word_embeddings absent or false)");
+        if (is_moe)
+            note(m, "unknown model_type: every layer taken as a mixture of experts with a bias-free router");
+    }
+    return 0;
+}
+
+static int build_gpt2(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, inner;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_size(c, &inner, LC_KEYS("n_inner"), 4 * m->hidden));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
+    TRY(read_act(c, m, "gelu_new"));
+    if (m->max_positions == 0)
+        m->max_positions = 1024; /* GPT2Config default n_positions */
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.1));
+    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.1));
+    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.1));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, heads, head_dim);
+        L->attn.rotary_dim = 0;
+        L->attn.fused_qkv = true;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
+        L->ffn.dense = (llmcost_mlp){inner, false, true};
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+    }
+    m->norm = LLMCOST_NORM_LAYER;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_LEARNED;
+    m->pos_rows = m->max_positions;
+    return 0;
+}
+
+static int build_opt(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, ffn;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_req_size(c, &ffn, LC_KEYS("ffn_dim")));
+    TRY(lc_cfg_size(c, &m->embed_dim, LC_KEYS("word_embed_proj_dim"), m->hidden));
+    bool before, bias, affine, remove_final;
+    TRY(lc_cfg_bool(c, &before, LC_KEYS("do_layer_norm_before"), true));
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("enable_bias"), true));
+    TRY(lc_cfg_bool(c, &affine, LC_KEYS("layer_norm_elementwise_affine"), true));
+    TRY(lc_cfg_bool(c, &remove_final, LC_KEYS("_remove_final_layer_norm"), false));
+    if (!affine)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_norm_elementwise_affine': false is not modelled",
+                       c->origin, c->prefix);
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
+    TRY(read_act(c, m, "relu"));
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("dropout"), 0.1));
+    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    if (m->max_positions == 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: missing key '%smax_position_embeddings'", c->origin, c->prefix);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, heads, head_dim);
+        L->attn.rotary_dim = 0;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        L->ffn.dense = (llmcost_mlp){ffn, false, bias};
+        /* OPT-350m is post-LN (do_layer_norm_before false): the same two norms, after each residual add. */
+        L->norm_pre_attn = L->norm_pre_ffn = before;
+        L->norm_post_attn = L->norm_post_ffn = !before;
+    }
+    m->norm = LLMCOST_NORM_LAYER;
+    m->final_norm = before && !remove_final;
+    m->pos = LLMCOST_POS_LEARNED;
+    m->pos_rows = m->max_positions + 2; /* OPTLearnedPositionalEmbedding's offset of 2 */
+    return 0;
+}
+
+static int build_falcon(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, ffn, n_ln = 0;
+    bool new_arch, multi_query, parallel, bias, alibi;
+    TRY(lc_cfg_bool(c, &new_arch, LC_KEYS("new_decoder_architecture"), false));
+    TRY(lc_cfg_bool(c, &multi_query, LC_KEYS("multi_query"), true));
+    TRY(lc_cfg_bool(c, &parallel, LC_KEYS("parallel_attn"), true));
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("bias"), false));
+    TRY(lc_cfg_bool(c, &alibi, LC_KEYS("alibi"), false));
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_size(c, &ffn, LC_KEYS("ffn_hidden_size"), 4 * m->hidden));
+    TRY(lc_cfg_count(c, &n_ln, LC_KEYS("num_ln_in_parallel_attn"), new_arch ? 2 : 1));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
+    TRY(read_act(c, m, "gelu"));
+    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    /* FalconAttention: new architecture has num_kv_heads groups; the old one is multi-query or multi-head. */
+    if (!new_arch)
+        kv = multi_query ? 1 : heads;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, kv, head_dim);
+        L->attn.rotary_dim = alibi ? 0 : head_dim;
+        L->attn.fused_qkv = true;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        L->ffn.dense = (llmcost_mlp){ffn, false, bias};
+        L->parallel = new_arch || parallel;
+        L->norm_pre_attn = true;
+        /* Two norms (ln_attn, ln_mlp) in the new architecture; post_attention_layernorm when not parallel. */
+        L->norm_pre_ffn = new_arch ? n_ln == 2 : !parallel;
+    }
+    m->norm = LLMCOST_NORM_LAYER;
+    m->final_norm = true;
+    m->pos = alibi ? LLMCOST_POS_ALIBI : LLMCOST_POS_ROTARY;
+    return 0;
+}
+
+static int build_neox(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, ffn;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_req_size(c, &ffn, LC_KEYS("intermediate_size")));
+    bool parallel, bias;
+    double pct = 0.25;
+    TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), true));
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("attention_bias"), true));
+    TRY(lc_cfg_real(c, &pct, LC_KEYS("rotary_pct", "partial_rotary_factor"), 0.25));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
+    TRY(read_act(c, m, "gelu"));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, heads, head_dim);
+        L->attn.rotary_dim = (int64_t)(head_dim * pct);
+        L->attn.fused_qkv = true;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        L->ffn.dense = (llmcost_mlp){ffn, false, true};
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+        L->parallel = parallel;
+    }
+    m->norm = LLMCOST_NORM_LAYER;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ROTARY;
+    return 0;
+}
+
+int64_t llmcost_model_moe_layers(const llmcost_model *m)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        n += m->layers[i].ffn.moe;
+    return n;
+}
+
+void llmcost_model_free(llmcost_model *m)
+{
+    if (!m)
+        return;
+    free(m->layers);
+    free(m);
+}
+
+/* Reads preset metadata (name, family, train_seq) from a preset wrapper object. */
+static int read_meta(json_t *root, const char *origin, llmcost_model *m)
+{
+    lc_cfg c = {root, origin, ""};
+    const char *s;
+    TRY(lc_cfg_string(&c, &s, LC_KEYS("name"), ""));
+    lc_strlcpy(m->name, s, sizeof m->name);
+    TRY(lc_cfg_string(&c, &s, LC_KEYS("family"), ""));
+    lc_strlcpy(m->family, s, sizeof m->family);
+    TRY(lc_cfg_count(&c, &m->train_seq, LC_KEYS("train_seq"), 0));
+    TRY(lc_cfg_string(&c, &s, LC_KEYS("train_seq_source"), ""));
+    lc_strlcpy(m->train_seq_source, s, sizeof m->train_seq_source);
+    return 0;
+}
+
+static int build(json_t *root, const char *origin, llmcost_model *m)
+{
+    if (!json_is_object(root))
+        return lc_fail(LLMCOST_EINVAL, "%s: expected a JSON object at the top level", origin);
+    json_t *cfg = root;
+    json_t *wrapped = json_object_get(root, "config");
+    if (json_is_object(wrapped) && json_object_get(root, "name")) {
+        TRY(read_meta(root, origin, m));
+        cfg = wrapped;
+    }
+    lc_cfg c = {cfg, origin, ""};
+    /* Multimodal configs keep the language model under text_config. */
+    json_t *text = json_object_get(cfg, "text_config");
+    if (json_is_object(text) && !lc_cfg_which(&c, LC_KEYS("hidden_size", "n_embd", "d_model"))) {
+        c.obj = text;
+        c.prefix = "text_config.";
+        note(m, "read the language model from text_config; the vision or audio tower is not counted");
+    }
+    const char *type;
+    TRY(lc_cfg_string(&c, &type, LC_KEYS("model_type"), ""));
+    if (type[0] == '\0' && c.obj != cfg)
+        TRY(lc_cfg_string(&(lc_cfg){cfg, origin, ""}, &type, LC_KEYS("model_type"), ""));
+    /* gemma3 (multimodal) wraps a gemma3_text model. */
+    if (!strcmp(type, "gemma3") && c.obj != cfg)
+        type = "gemma3_text";
+    lc_strlcpy(m->model_type, type, sizeof m->model_type);
+
+    /* Configs saved by transformers omit keys equal to their class's defaults; the language model of a
+     * multimodal Gemma 3 config, for one, has no vocab_size. Fill those in from the config class, and say so. */
+    static const struct {
+        const char *type, *key;
+        json_int_t value;
+        const char *cls;
+    } class_defaults[] = {
+        {"gemma3_text", "vocab_size", 262208, "Gemma3TextConfig"},
+        {"gemma3_text", "max_position_embeddings", 131072, "Gemma3TextConfig"},
+        {"gemma3_text", "sliding_window", 4096, "Gemma3TextConfig"},
+    };
+    for (size_t i = 0; i < sizeof class_defaults / sizeof class_defaults[0]; i++) {
+        if (strcmp(type, class_defaults[i].type) || json_object_get(c.obj, class_defaults[i].key))
+            continue;
+        json_object_set_new(c.obj, class_defaults[i].key, json_integer(class_defaults[i].value));
+        note(m, "%s%s absent: used transformers' %s default %lld", c.prefix, class_defaults[i].key,
+             class_defaults[i].cls, (long long)class_defaults[i].value);
+    }
+
+    const type_info *ti = NULL;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].type, type))
+            ti = &types[i];
+    int rc;
+    if (ti == NULL) {
+        static const char *const need[] = {"hidden_size", "num_hidden_layers", "num_attention_heads",
+                                           "intermediate_size", "vocab_size"};
+        for (size_t i = 0; i < 5; i++)
+            if (!lc_cfg_which(&c, (const char *const[]){need[i], NULL}))
+                return lc_fail(LLMCOST_EINVAL,
+                               "%s: unknown model_type '%s' and no '%s%s' key: cannot read it as a generic decoder",
+                               origin, type[0] ? type : "(none)", c.prefix, need[i]);
+        static const type_info generic = {"", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false,
+                                          false, false, false, "unknown"};
+        rc = build_llama(&c, &generic, m, true);
+    } else {
+        switch (ti->fam) {
+        case FAM_LLAMA: rc = build_llama(&c, ti, m, false); break;
+        case FAM_GPT2: rc = build_gpt2(&c, m); break;
+        case FAM_OPT: rc = build_opt(&c, m); break;
+        case FAM_FALCON: rc = build_falcon(&c, m); break;
+        default: rc = build_neox(&c, m); break;
+        }
+    }
+    TRY(rc);
+    if (m->family[0] == '\0')
+        lc_strlcpy(m->family, ti ? ti->label : (type[0] ? type : "unknown"), sizeof m->family);
+    if (m->train_seq == 0) {
+        int64_t seq = 0;
+        TRY(lc_cfg_size(&c, &seq, LC_KEYS("max_sequence_length"), 0));
+        if (seq) {
+            m->train_seq = seq;
+            lc_strlcpy(m->train_seq_source, "config's max_sequence_length", sizeof m->train_seq_source);
+        }
+    }
+    return 0;
+}
+
+int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, const char *origin)
+{
+    *out = NULL;
+    json_t *root;
+    TRY(lc_parse_json(&root, text, len, origin));
+    llmcost_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        json_decref(root);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    lc_strlcpy(m->origin, origin, sizeof m->origin);
+    int rc = build(root, origin, m);
+    json_decref(root);
+    if (rc < 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return 0;
+}
+
+/* The name a file-based model gets: its folder for ".../name/config.json", else the file's stem. */
+static void name_from_path(char *dst, size_t size, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (!strcmp(base, "config.json") && base != path) {
+        const char *end = base - 1, *start = end;
+        while (start > path && start[-1] != '/')
+            start--;
+        size_t n = (size_t)(end - start);
+        if (n > 0 && !(n == 1 && start[0] == '.')) {
+            if (n >= size)
+                n = size - 1;
+            memcpy(dst, start, n);
+            dst[n] = '\0';
+            return;
+        }
+    }
+    lc_strlcpy(dst, base, size);
+    char *dot = strrchr(dst, '.');
+    if (dot && dot != dst)
+        *dot = '\0';
+}
+
+int llmcost_model_load(llmcost_model **out, const char *spec)
+{
+    *out = NULL;
+    if (spec == NULL || spec[0] == '\0')
+        return lc_fail(LLMCOST_EINVAL, "no model given");
+    int p = llmcost_preset_find(spec);
+    if (p >= 0) {
+        char origin[256];
+        snprintf(origin, sizeof origin, "%s", llmcost_preset_path(p));
+        const char *text = llmcost_preset_json(p);
+        TRY(llmcost_model_from_json(out, text, strlen(text), origin));
+        char where[512];
+        snprintf(where, sizeof where, "preset %s (%s)", spec, origin);
+        lc_strlcpy((*out)->origin, where, sizeof (*out)->origin);
+        return 0;
+    }
+    struct stat st;
+    char path[4096];
+    if (stat(spec, &st) != 0) {
+        if (strchr(spec, '/') || strstr(spec, ".json"))
+            return lc_fail(LLMCOST_ENOTFOUND, "%s: no such file", spec);
+        return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file", spec);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
+        if (stat(path, &st) != 0)
+            return lc_fail(LLMCOST_ENOTFOUND, "%s: folder holds no config.json", spec);
+    } else {
+        snprintf(path, sizeof path, "%s", spec);
+    }
+    char *text;
+    size_t len;
+    TRY(lc_read_file(&text, &len, path));
+    int rc = llmcost_model_from_json(out, text, len, path);
+    free(text);
+    TRY(rc);
+    if ((*out)->name[0] == '\0')
+        name_from_path((*out)->name, sizeof (*out)->name, path);
+    return 0;
+}

@@ -1,0 +1,158 @@
+/* cmd_report.c - `llmcost report [MODEL]`: everything llmcost knows about a model, section by section. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *act_label(const llmcost_model *m)
+{
+    return m->act_name[0] ? m->act_name : "?";
+}
+
+static void describe_ffn(char *buf, size_t n, const llmcost_model *m)
+{
+    int64_t moe = llmcost_model_moe_layers(m);
+    const llmcost_layer *dense = NULL, *sparse = NULL;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        if (m->layers[i].ffn.moe && !sparse)
+            sparse = &m->layers[i];
+        if (!m->layers[i].ffn.moe && !dense)
+            dense = &m->layers[i];
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    if (dense)
+        len += (size_t)snprintf(buf + len, n - len, "%lld dense layer(s): %s MLP, d_ff %lld%s",
+                                (long long)(m->n_layers - moe), dense->ffn.dense.gated ? "gated (3 matrices)" : "plain (2 matrices)",
+                                (long long)dense->ffn.dense.d_ff, dense->ffn.dense.bias ? ", biases" : "");
+    if (sparse && len < n) {
+        const llmcost_ffn *f = &sparse->ffn;
+        snprintf(buf + len, n - len, "%s%lld MoE layer(s): %lld routed experts (top-%lld) of d_ff %lld%s%s",
+                 dense ? "; " : "", (long long)moe, (long long)f->n_experts, (long long)f->top_k,
+                 (long long)f->expert.d_ff, f->shared.d_ff ? ", shared expert(s) d_ff " : "", "");
+        if (f->shared.d_ff) {
+            size_t l2 = strlen(buf);
+            snprintf(buf + l2, n - l2, "%lld", (long long)f->shared.d_ff);
+        }
+    }
+}
+
+static void describe_attention(char *buf, size_t n, const llmcost_model *m)
+{
+    const llmcost_attention *a = &m->layers[0].attn;
+    int64_t sliding = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        sliding += m->layers[i].attn.sliding_window > 0;
+    size_t len;
+    if (a->kind == LLMCOST_ATTN_MLA)
+        len = (size_t)snprintf(buf, n, "MLA, %lld heads, q_lora_rank %lld, kv_lora_rank %lld, qk %lld+%lld (nope+rope), v %lld",
+                               (long long)a->n_heads, (long long)a->q_lora_rank, (long long)a->kv_lora_rank,
+                               (long long)a->qk_nope_head_dim, (long long)a->qk_rope_head_dim, (long long)a->v_head_dim);
+    else
+        len = (size_t)snprintf(buf, n, "%s, %lld query heads, %lld key/value heads, head_dim %lld%s%s",
+                               llmcost_attn_kind_name(a->kind), (long long)a->n_heads, (long long)a->n_kv_heads,
+                               (long long)a->head_dim, a->qk_norm ? ", qk-norm" : "",
+                               a->q_bias ? ", biases" : "");
+    if (sliding && len < n)
+        snprintf(buf + len, n - len, "; %lld of %lld layers sliding-window", (long long)sliding, (long long)m->n_layers);
+}
+
+json_t *cli_model_json(const llmcost_model *m)
+{
+    const llmcost_attention *a = &m->layers[0].attn;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(m->name));
+    json_object_set_new(o, "model_type", json_string(m->model_type));
+    json_object_set_new(o, "family", json_string(m->family));
+    json_object_set_new(o, "origin", json_string(m->origin));
+    json_object_set_new(o, "hidden_size", cli_jint(m->hidden));
+    json_object_set_new(o, "layers", cli_jint(m->n_layers));
+    json_object_set_new(o, "moe_layers", cli_jint(llmcost_model_moe_layers(m)));
+    json_object_set_new(o, "vocab_size", cli_jint(m->vocab));
+    json_object_set_new(o, "attention", json_string(llmcost_attn_kind_name(a->kind)));
+    json_object_set_new(o, "heads", cli_jint(a->n_heads));
+    json_object_set_new(o, "kv_heads", cli_jint(a->n_kv_heads));
+    json_object_set_new(o, "head_dim", cli_jint(a->head_dim));
+    json_object_set_new(o, "norm", json_string(llmcost_norm_kind_name(m->norm)));
+    json_object_set_new(o, "tied_embeddings", json_boolean(m->tied));
+    json_object_set_new(o, "positions", json_string(m->pos == LLMCOST_POS_LEARNED ? "learned"
+                                                    : m->pos == LLMCOST_POS_ROTARY ? "rotary"
+                                                    : m->pos == LLMCOST_POS_ALIBI  ? "alibi"
+                                                                                   : "none"));
+    json_object_set_new(o, "activation", json_string(act_label(m)));
+    json_object_set_new(o, "max_position_embeddings", cli_jint(m->max_positions));
+    json_object_set_new(o, "train_seq", cli_jint(m->train_seq));
+    json_object_set_new(o, "mtp_modules", cli_jint(m->mtp.n_modules));
+    return o;
+}
+
+int cli_model_section(const llmcost_model *m, int format)
+{
+    const char *hdr[] = {"property", "value"};
+    char title[256];
+    snprintf(title, sizeof title, "Model %s: %s (%s)", m->name, m->family, m->model_type[0] ? m->model_type : "no model_type");
+    llmcost_table *t = llmcost_table_new(title, 2, hdr);
+    char buf[512];
+    llmcost_table_addf(t, "read from\t%s", m->origin);
+    llmcost_table_addf(t, "layers\t%lld, hidden size %lld, vocabulary %lld", (long long)m->n_layers, (long long)m->hidden,
+                       (long long)m->vocab);
+    describe_attention(buf, sizeof buf, m);
+    llmcost_table_addf(t, "attention\t%s", buf);
+    describe_ffn(buf, sizeof buf, m);
+    llmcost_table_addf(t, "feed-forward\t%s, activation %s", buf, act_label(m));
+    const llmcost_layer *l0 = &m->layers[0];
+    llmcost_table_addf(t, "norms\t%s: %s%s%s%s%s%s", llmcost_norm_kind_name(m->norm), l0->norm_pre_attn ? "pre-attention " : "",
+                       l0->norm_post_attn ? "post-attention " : "", l0->norm_pre_ffn ? "pre-FFN " : "",
+                       l0->norm_post_ffn ? "post-FFN " : "", m->final_norm ? "+ final" : "",
+                       l0->parallel ? " (attention and MLP in parallel)" : "");
+    llmcost_table_addf(t, "positions\t%s",
+                       m->pos == LLMCOST_POS_LEARNED ? "learned table" : m->pos == LLMCOST_POS_ALIBI ? "ALiBi" : "rotary (RoPE)");
+    llmcost_table_addf(t, "embeddings\t%s", m->tied ? "tied (LM head = token embedding)" : "untied LM head");
+    if (m->train_seq)
+        llmcost_table_addf(t, "training sequence\t%lld tokens (%s)", (long long)m->train_seq, m->train_seq_source);
+    if (m->mtp.n_modules)
+        llmcost_table_addf(t, "multi-token prediction\t%lld module(s), counted apart", (long long)m->mtp.n_modules);
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    return rc;
+}
+
+static const char *const usage_text = "llmcost report [MODEL] [--format text|json|csv|md]";
+static const char *const description =
+    "Everything llmcost knows about a model: its architecture as read from config.json and its exact\n"
+    "parameter counts. MODEL is a preset name, a config.json or a folder holding one; default llama-7b\n"
+    "(the course's LLaMA-7B).";
+static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
+                                    "  llmcost report deepseek-v3 --format json\n";
+
+int cmd_report(int argc, char **argv)
+{
+    cli_common co;
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse("report", argc, argv, NULL, 0, &co, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (co.help) {
+        cli_help(stdout, "report", usage_text, description, NULL, 0, examples);
+        return 0;
+    }
+    llmcost_model *m;
+    rc = cli_load_model(&m, npos ? pos[0] : NULL);
+    if (rc)
+        return rc;
+    json_t *doc = NULL;
+    if (co.format == LLMCOST_FMT_JSON) {
+        doc = json_object();
+        json_object_set_new(doc, "model", cli_model_json(m));
+    } else {
+        rc = cli_model_section(m, co.format);
+    }
+    if (!rc)
+        rc = cli_params_section(m, co.format, doc);
+    if (!rc && doc)
+        rc = cli_print_json(doc);
+    json_decref(doc);
+    llmcost_model_free(m);
+    return rc;
+}

@@ -1,0 +1,169 @@
+/* opts.c - parses each command's options from a table, checks their values, and prints --help from it. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const format_choices[] = {"text", "json", "csv", "md", NULL};
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("llmcost: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, " (try 'llmcost help %s')\n", cmd);
+    else
+        fputs(" (try 'llmcost help')\n", stderr);
+    return EXIT_BAD_INPUT;
+}
+
+static void list_choices(char *buf, size_t n, const char *const *choices)
+{
+    buf[0] = '\0';
+    for (int i = 0; choices[i]; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, "%s%s", i ? ", " : "", choices[i]);
+    }
+}
+
+/* Stores "val" for option "o". Returns 0 or 2 after printing the error. */
+static int set_value(const char *cmd, const cli_opt *o, const char *val)
+{
+    double x;
+    switch (o->kind) {
+    case OPT_FLAG:
+        *(bool *)o->dest = true;
+        return 0;
+    case OPT_STRING:
+        if (val[0] == '\0')
+            return cli_usage_error(cmd, "--%s: empty value", o->name);
+        *(const char **)o->dest = val;
+        return 0;
+    case OPT_CHOICE:
+        for (int i = 0; o->choices[i]; i++)
+            if (!strcmp(val, o->choices[i])) {
+                *(int *)o->dest = i;
+                return 0;
+            }
+        {
+            char list[512];
+            list_choices(list, sizeof list, o->choices);
+            return cli_usage_error(cmd, "--%s: '%s' is not one of: %s", o->name, val, list);
+        }
+    case OPT_SIZE:
+    case OPT_COUNT:
+    case OPT_NONNEG:
+        if (llmcost_parse_quantity(&x, val, o->kind == OPT_SIZE) != 0)
+            return cli_usage_error(cmd, "--%s: %s", o->name, llmcost_errmsg());
+        if (x != floor(x))
+            return cli_usage_error(cmd, "--%s: '%s' is not a whole number", o->name, val);
+        if (o->kind == OPT_NONNEG ? x < 0 : x < 1)
+            return cli_usage_error(cmd, "--%s: '%s' must be %s", o->name, val,
+                                   o->kind == OPT_NONNEG ? "zero or more" : "at least 1");
+        if (x > 9.0e15)
+            return cli_usage_error(cmd, "--%s: '%s' is too large", o->name, val);
+        *(long long *)o->dest = (long long)x;
+        return 0;
+    case OPT_REAL:
+    case OPT_FRACTION:
+        if (llmcost_parse_quantity(&x, val, 0) != 0)
+            return cli_usage_error(cmd, "--%s: %s", o->name, llmcost_errmsg());
+        if (x <= 0)
+            return cli_usage_error(cmd, "--%s: '%s' must be positive", o->name, val);
+        if (o->kind == OPT_FRACTION && x > 1)
+            return cli_usage_error(cmd, "--%s: '%s' must be at most 1", o->name, val);
+        *(double *)o->dest = x;
+        return 0;
+    }
+    return 0;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int nopts, cli_common *common,
+              const char **pos, int max_pos, int *npos)
+{
+    *npos = 0;
+    common->format = LLMCOST_FMT_TEXT;
+    common->help = false;
+    cli_opt fmt = {"format", OPT_CHOICE, &common->format, "FMT", "output format", format_choices, NULL};
+    bool only_pos = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            if (*npos >= max_pos)
+                return max_pos == 0 ? cli_usage_error(cmd, "'%s': this command takes no arguments", a)
+                                    : cli_usage_error(cmd, "'%s': unexpected extra argument", a);
+            pos[(*npos)++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = true;
+            continue;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            common->help = true;
+            continue;
+        }
+        if (a[1] != '-')
+            return cli_usage_error(cmd, "'%s': unknown option", a);
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const cli_opt *o = NULL;
+        if (len == 6 && !strncmp(name, "format", 6))
+            o = &fmt;
+        for (int k = 0; !o && k < nopts; k++)
+            if (strlen(opts[k].name) == len && !strncmp(opts[k].name, name, len))
+                o = &opts[k];
+        if (!o)
+            return cli_usage_error(cmd, "'--%.*s': unknown option", (int)len, name);
+        const char *val = NULL;
+        if (o->kind == OPT_FLAG) {
+            if (eq)
+                return cli_usage_error(cmd, "--%s takes no value", o->name);
+        } else if (eq) {
+            val = eq + 1;
+        } else if (i + 1 < argc) {
+            val = argv[++i];
+        } else {
+            return cli_usage_error(cmd, "--%s needs a value (%s)", o->name, o->metavar ? o->metavar : "VALUE");
+        }
+        int rc = set_value(cmd, o, val);
+        if (rc)
+            return rc;
+        if (o->seen)
+            *o->seen = true;
+    }
+    return 0;
+}
+
+void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
+              const char *examples)
+{
+    fprintf(f, "usage: %s\n\n%s\n\noptions:\n", usage, description);
+    char left[128];
+    for (int k = 0; k < nopts; k++) {
+        const cli_opt *o = &opts[k];
+        if (o->kind == OPT_FLAG)
+            snprintf(left, sizeof left, "--%s", o->name);
+        else
+            snprintf(left, sizeof left, "--%s %s", o->name, o->metavar ? o->metavar : "VALUE");
+        fprintf(f, "  %-26s %s", left, o->help);
+        if (o->kind == OPT_CHOICE) {
+            char list[512];
+            list_choices(list, sizeof list, o->choices);
+            fprintf(f, " (%s)", list);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "  %-26s %s\n", "--format FMT", "output format: text, json, csv, md (default text)");
+    fprintf(f, "  %-26s %s\n", "--help", "this help");
+    if (examples && examples[0])
+        fprintf(f, "\nexamples:\n%s", examples);
+    (void)cmd;
+}

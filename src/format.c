@@ -1,0 +1,496 @@
+/* format.c - locale-independent number formatting, quantity parsing, and tables as text, CSV or Markdown. */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/format.h"
+
+int llmcost_format_parse(const char *name)
+{
+    static const char *const names[] = {"text", "json", "csv", "md"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+char *llmcost_fmt_grouped(char *buf, size_t size, int64_t v)
+{
+    char digits[32];
+    /* Work on the magnitude as unsigned so INT64_MIN is representable. */
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag);
+    char out[48];
+    size_t n = strlen(digits), o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    snprintf(buf, size, "%s", out);
+    return buf;
+}
+
+/* Prints "v" with "sig" significant digits (at least), no exponent, e.g. (6.738, 3) -> "6.74", (46.7, 3) -> "46.7". */
+static void print_sig(char *buf, size_t size, double v, int sig, const char *suffix)
+{
+    double a = fabs(v);
+    int decimals = 0;
+    if (a > 0) {
+        int intdigits = a < 1 ? 1 : (int)floor(log10(a)) + 1;
+        decimals = sig - intdigits;
+        if (decimals < 0)
+            decimals = 0;
+        /* Rounding can carry into a new digit (9.996 -> 10.00); one fewer decimal keeps the width. */
+        char probe[64];
+        snprintf(probe, sizeof probe, "%.*f", decimals, a);
+        int newint = (int)(strchr(probe, '.') ? (size_t)(strchr(probe, '.') - probe) : strlen(probe));
+        if (newint > intdigits && decimals > 0)
+            decimals--;
+    } else {
+        decimals = 0;
+    }
+    snprintf(buf, size, "%.*f%s", decimals, v, suffix);
+}
+
+typedef struct {
+    double scale;
+    const char *name;
+} prefix;
+
+static char *fmt_scaled(char *buf, size_t size, double v, const prefix *p, int np, double base, int sig,
+                        const char *unit)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "%s", isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
+        return buf;
+    }
+    double a = fabs(v);
+    int i = 0;
+    while (i + 1 < np && a >= p[i + 1].scale)
+        i++;
+    /* Avoid "1000 M" after rounding: promote when the rounded value reaches the base. */
+    double scaled = v / p[i].scale;
+    char tmp[64];
+    print_sig(tmp, sizeof tmp, scaled, sig, "");
+    if (fabs(atof(tmp)) >= base && i + 1 < np) {
+        i++;
+        scaled = v / p[i].scale;
+    }
+    char suffix[32];
+    if (p[i].name[0] == '\0' && unit[0] == '\0')
+        suffix[0] = '\0';
+    else
+        snprintf(suffix, sizeof suffix, " %s%s", p[i].name, unit);
+    print_sig(buf, size, scaled, sig, suffix);
+    return buf;
+}
+
+char *llmcost_fmt_count(char *buf, size_t size, double v)
+{
+    static const prefix p[] = {{1, ""}, {1e3, "K"}, {1e6, "M"}, {1e9, "B"}, {1e12, "T"}, {1e15, "Q"}};
+    if (fabs(v) < 1000 && v == floor(v)) {
+        snprintf(buf, size, "%.0f", v);
+        return buf;
+    }
+    return fmt_scaled(buf, size, v, p, 6, 1000, 3, "");
+}
+
+char *llmcost_fmt_flops(char *buf, size_t size, double flops)
+{
+    static const prefix p[] = {{1, ""},     {1e3, "K"},  {1e6, "M"},  {1e9, "G"},
+                               {1e12, "T"}, {1e15, "P"}, {1e18, "E"}, {1e21, "Z"},
+                               {1e24, "Y"}, {1e27, "R"}, {1e30, "Q"}};
+    return fmt_scaled(buf, size, flops, p, 11, 1000, 4, "FLOP");
+}
+
+char *llmcost_fmt_bytes(char *buf, size_t size, double bytes)
+{
+    static const prefix p[] = {{1, ""},
+                               {1024.0, "Ki"},
+                               {1048576.0, "Mi"},
+                               {1073741824.0, "Gi"},
+                               {1099511627776.0, "Ti"},
+                               {1125899906842624.0, "Pi"},
+                               {1152921504606846976.0, "Ei"}};
+    return fmt_scaled(buf, size, bytes, p, 7, 1024, 4, "B");
+}
+
+char *llmcost_fmt_seconds(char *buf, size_t size, double s)
+{
+    if (!isfinite(s)) {
+        snprintf(buf, size, "%s", isnan(s) ? "nan" : "inf");
+        return buf;
+    }
+    double a = fabs(s);
+    if (a < 1e-3)
+        print_sig(buf, size, s * 1e6, 3, " us");
+    else if (a < 1)
+        print_sig(buf, size, s * 1e3, 3, " ms");
+    else if (a < 120)
+        print_sig(buf, size, s, 3, " s");
+    else if (a < 7200)
+        print_sig(buf, size, s / 60, 3, " min");
+    else if (a < 172800)
+        print_sig(buf, size, s / 3600, 3, " h");
+    else if (a < 2 * 365.25 * 86400)
+        print_sig(buf, size, s / 86400, 3, " days");
+    else
+        print_sig(buf, size, s / (365.25 * 86400), 3, " years");
+    return buf;
+}
+
+char *llmcost_fmt_percent(char *buf, size_t size, double fraction)
+{
+    if (!isfinite(fraction))
+        snprintf(buf, size, "n/a");
+    else
+        snprintf(buf, size, "%+.2f%%", fraction * 100.0);
+    return buf;
+}
+
+int llmcost_parse_quantity(double *out, const char *text, int binary)
+{
+    if (text == NULL || *text == '\0')
+        return lc_fail(LLMCOST_EINVAL, "empty number");
+    /* Only decimal forms: digits, one point, an exponent; strtod alone would take "nan", "inf" and hex. */
+    const char *s = text;
+    if (*s == '+' || *s == '-')
+        s++;
+    if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))
+        return lc_fail(LLMCOST_EINVAL, "'%s' is not a number", text);
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text)
+        return lc_fail(LLMCOST_EINVAL, "'%s' is not a number", text);
+    for (const char *c = text; c < end; c++)
+        if (*c == 'x' || *c == 'X')
+            return lc_fail(LLMCOST_EINVAL, "'%s' is not a decimal number", text);
+    double mult = 1;
+    if (*end != '\0') {
+        char c = *end;
+        if (binary) {
+            switch (c) {
+            case 'k': case 'K': mult = 1024.0; break;
+            case 'M': mult = 1048576.0; break;
+            case 'G': mult = 1073741824.0; break;
+            default: mult = 0;
+            }
+        } else {
+            switch (c) {
+            case 'k': case 'K': mult = 1e3; break;
+            case 'M': mult = 1e6; break;
+            case 'B': case 'G': mult = 1e9; break;
+            case 'T': mult = 1e12; break;
+            case 'P': mult = 1e15; break;
+            default: mult = 0;
+            }
+        }
+        if (mult == 0 || end[1] != '\0')
+            return lc_fail(LLMCOST_EINVAL, "'%s': unknown suffix '%s' (use %s)", text, end,
+                           binary ? "k = 1024, M = 2^20, G = 2^30" : "K, M, B or G, T, P (powers of 1000)");
+    }
+    v *= mult;
+    if (!isfinite(v))
+        return lc_fail(LLMCOST_EINVAL, "'%s' is out of range", text);
+    *out = v;
+    return 0;
+}
+
+/* ---- tables ---- */
+
+struct llmcost_table {
+    char *title;
+    int ncols;
+    char **headers;
+    int *numeric;
+    char ***rows;
+    int nrows, cap;
+};
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s ? s : "") + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s ? s : "", n);
+    return d;
+}
+
+llmcost_table *llmcost_table_new(const char *title, int ncols, const char *const *headers)
+{
+    llmcost_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ncols = ncols;
+    t->title = dupstr(title ? title : "");
+    t->headers = calloc((size_t)ncols, sizeof *t->headers);
+    t->numeric = calloc((size_t)ncols, sizeof *t->numeric);
+    if (!t->title || !t->headers || !t->numeric) {
+        llmcost_table_free(t);
+        return NULL;
+    }
+    for (int i = 0; i < ncols; i++) {
+        t->headers[i] = dupstr(headers[i]);
+        if (!t->headers[i]) {
+            llmcost_table_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+void llmcost_table_numeric(llmcost_table *t, int col)
+{
+    if (t && col >= 0 && col < t->ncols)
+        t->numeric[col] = 1;
+}
+
+int llmcost_table_add(llmcost_table *t, const char *const *cells)
+{
+    if (t->nrows == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 16;
+        char ***rows = realloc(t->rows, (size_t)cap * sizeof *rows);
+        if (!rows)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        t->rows = rows;
+        t->cap = cap;
+    }
+    char **row = calloc((size_t)t->ncols, sizeof *row);
+    if (!row)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    for (int i = 0; i < t->ncols; i++) {
+        row[i] = dupstr(cells[i]);
+        if (!row[i]) {
+            for (int j = 0; j < i; j++)
+                free(row[j]);
+            free(row);
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        }
+    }
+    t->rows[t->nrows++] = row;
+    return 0;
+}
+
+int llmcost_table_addf(llmcost_table *t, const char *fmt, ...)
+{
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    const char *cells[64];
+    int n = 0;
+    char *p = line;
+    while (n < t->ncols && n < 64) {
+        cells[n++] = p;
+        char *tab = strchr(p, '\t');
+        if (!tab)
+            break;
+        *tab = '\0';
+        p = tab + 1;
+    }
+    while (n < t->ncols && n < 64)
+        cells[n++] = "";
+    return llmcost_table_add(t, cells);
+}
+
+int llmcost_table_rows(const llmcost_table *t)
+{
+    return t ? t->nrows : 0;
+}
+
+void llmcost_table_free(llmcost_table *t)
+{
+    if (!t)
+        return;
+    for (int r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++)
+            free(t->rows[r][c]);
+        free(t->rows[r]);
+    }
+    free(t->rows);
+    if (t->headers)
+        for (int c = 0; c < t->ncols; c++)
+            free(t->headers[c]);
+    free(t->headers);
+    free(t->numeric);
+    free(t->title);
+    free(t);
+}
+
+/* A growing string. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void sb_pad(sbuf *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sb_add(b, " ", 1);
+}
+
+/* Display width in code points (UTF-8 continuation bytes do not count). */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void csv_cell(sbuf *b, const char *s)
+{
+    if (strpbrk(s, ",\"\n") == NULL) {
+        sb_puts(b, s);
+        return;
+    }
+    sb_puts(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"')
+            sb_puts(b, "\"");
+        sb_add(b, s, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+static void md_cell(sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            sb_puts(b, "\\");
+        sb_add(b, s, 1);
+    }
+}
+
+char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt)
+{
+    sbuf b = {0};
+    if (fmt == LLMCOST_FMT_CSV) {
+        for (int c = 0; c < t->ncols; c++) {
+            if (c)
+                sb_puts(&b, ",");
+            csv_cell(&b, t->headers[c]);
+        }
+        sb_puts(&b, "\n");
+        for (int r = 0; r < t->nrows; r++) {
+            for (int c = 0; c < t->ncols; c++) {
+                if (c)
+                    sb_puts(&b, ",");
+                csv_cell(&b, t->rows[r][c]);
+            }
+            sb_puts(&b, "\n");
+        }
+    } else if (fmt == LLMCOST_FMT_MD) {
+        if (t->title[0]) {
+            sb_puts(&b, "**");
+            sb_puts(&b, t->title);
+            sb_puts(&b, "**\n\n");
+        }
+        sb_puts(&b, "|");
+        for (int c = 0; c < t->ncols; c++) {
+            sb_puts(&b, " ");
+            md_cell(&b, t->headers[c]);
+            sb_puts(&b, " |");
+        }
+        sb_puts(&b, "\n|");
+        for (int c = 0; c < t->ncols; c++)
+            sb_puts(&b, t->numeric[c] ? "---:|" : "---|");
+        sb_puts(&b, "\n");
+        for (int r = 0; r < t->nrows; r++) {
+            sb_puts(&b, "|");
+            for (int c = 0; c < t->ncols; c++) {
+                sb_puts(&b, " ");
+                md_cell(&b, t->rows[r][c]);
+                sb_puts(&b, " |");
+            }
+            sb_puts(&b, "\n");
+        }
+    } else {
+        size_t w[64] = {0};
+        int nc = t->ncols < 64 ? t->ncols : 64;
+        for (int c = 0; c < nc; c++) {
+            w[c] = width(t->headers[c]);
+            for (int r = 0; r < t->nrows; r++)
+                if (width(t->rows[r][c]) > w[c])
+                    w[c] = width(t->rows[r][c]);
+        }
+        if (t->title[0]) {
+            sb_puts(&b, t->title);
+            sb_puts(&b, "\n");
+        }
+        size_t total = 0;
+        for (int r = -1; r < t->nrows; r++) {
+            char *const *cells = r < 0 ? t->headers : t->rows[r];
+            size_t linelen = 0;
+            for (int c = 0; c < nc; c++) {
+                size_t cw = width(cells[c]);
+                if (c) {
+                    sb_puts(&b, "  ");
+                    linelen += 2;
+                }
+                int last = c == nc - 1;
+                if (t->numeric[c] && r >= 0) {
+                    sb_pad(&b, w[c] - cw);
+                    sb_puts(&b, cells[c]);
+                } else {
+                    sb_puts(&b, cells[c]);
+                    if (!last)
+                        sb_pad(&b, w[c] - cw);
+                }
+                linelen += w[c];
+            }
+            sb_puts(&b, "\n");
+            if (r < 0) {
+                total = linelen;
+                for (size_t i = 0; i < total; i++)
+                    sb_puts(&b, "-");
+                sb_puts(&b, "\n");
+            }
+        }
+    }
+    if (b.failed) {
+        free(b.s);
+        lc_fail(LLMCOST_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!b.s)
+        sb_puts(&b, "");
+    return b.s;
+}

@@ -1,0 +1,39 @@
+/* internal.h - helpers shared inside the library: error reporting and checked arithmetic. Not installed. */
+#ifndef LLMCOST_INTERNAL_H
+#define LLMCOST_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "llmcost/common.h"
+
+/* Records a printf-style message for llmcost_errmsg() and returns "code" (a negative LLMCOST_E*). */
+int lc_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Checked int64 arithmetic: return false on overflow, leaving *out unchanged. */
+static inline bool lc_mul(int64_t *out, int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r))
+        return false;
+    *out = r;
+    return true;
+}
+
+static inline bool lc_add(int64_t *out, int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return false;
+    *out = r;
+    return true;
+}
+
+/* Copies "src" into "dst" of "size" bytes, always terminating. */
+void lc_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

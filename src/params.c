@@ -1,0 +1,177 @@
+/* params.c - exact parameter counts, module by module as the transformers implementations build them. */
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/params.h"
+
+/* Checked arithmetic that remembers any overflow instead of failing at each step. */
+typedef struct {
+    bool overflow;
+} ck;
+
+static int64_t mul(ck *c, int64_t a, int64_t b)
+{
+    int64_t r = 0;
+    if (!lc_mul(&r, a, b))
+        c->overflow = true;
+    return r;
+}
+
+static int64_t add(ck *c, int64_t a, int64_t b)
+{
+    int64_t r = 0;
+    if (!lc_add(&r, a, b))
+        c->overflow = true;
+    return r;
+}
+
+/* nn.Linear(in, out, bias): in*out weights + out biases. */
+static int64_t linear(ck *c, int64_t in, int64_t out, bool bias)
+{
+    return add(c, mul(c, in, out), bias ? out : 0);
+}
+
+/* A norm of width "w": RMSNorm has a weight, LayerNorm a weight and a bias. */
+static int64_t norm(ck *c, llmcost_norm_kind k, int64_t w)
+{
+    return mul(c, w, k == LLMCOST_NORM_LAYER ? 2 : 1);
+}
+
+/* An MLP: gated = gate and up (hidden -> d_ff) and down (d_ff -> hidden); plain = up and down. */
+static int64_t mlp(ck *c, int64_t hidden, const llmcost_mlp *p)
+{
+    if (p->d_ff == 0)
+        return 0;
+    int64_t up = linear(c, hidden, p->d_ff, p->bias);
+    int64_t n = add(c, up, linear(c, p->d_ff, hidden, p->bias));
+    return p->gated ? add(c, n, up) : n;
+}
+
+static int64_t attention(ck *c, int64_t h, llmcost_norm_kind nk, const llmcost_attention *a)
+{
+    int64_t n = 0;
+    if (a->kind == LLMCOST_ATTN_MLA) {
+        /* DeepSeek-V2 §2.1: W_DQ (q_a_proj), its RMSNorm, W_UQ|W_QR (q_b_proj); or W_Q directly;
+         * W_DKV|W_KR (kv_a_proj_with_mqa), its RMSNorm, W_UK|W_UV (kv_b_proj); W_O. */
+        int64_t qk = a->qk_nope_head_dim + a->qk_rope_head_dim;
+        if (a->q_lora_rank > 0) {
+            n = add(c, n, linear(c, h, a->q_lora_rank, a->q_bias));
+            n = add(c, n, a->q_lora_rank);
+            n = add(c, n, linear(c, a->q_lora_rank, mul(c, a->n_heads, qk), false));
+        } else {
+            n = add(c, n, linear(c, h, mul(c, a->n_heads, qk), false));
+        }
+        n = add(c, n, linear(c, h, a->kv_lora_rank + a->qk_rope_head_dim, a->k_bias));
+        n = add(c, n, a->kv_lora_rank);
+        n = add(c, n, linear(c, a->kv_lora_rank, mul(c, a->n_heads, a->qk_nope_head_dim + a->v_head_dim), false));
+        n = add(c, n, linear(c, mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
+    } else {
+        int64_t q = mul(c, a->n_heads, a->head_dim), k = mul(c, a->n_kv_heads, a->head_dim);
+        int64_t v = mul(c, a->n_kv_heads, a->v_head_dim);
+        n = add(c, n, linear(c, h, q, a->q_bias));
+        n = add(c, n, linear(c, h, k, a->k_bias));
+        n = add(c, n, linear(c, h, v, a->v_bias));
+        n = add(c, n, linear(c, mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
+        if (a->qk_norm == LLMCOST_QKNORM_HEAD)
+            n = add(c, n, add(c, norm(c, nk, a->head_dim), norm(c, nk, a->head_dim)));
+        else if (a->qk_norm == LLMCOST_QKNORM_PROJECTION)
+            n = add(c, n, add(c, norm(c, nk, q), norm(c, nk, k)));
+    }
+    if (a->sinks)
+        n = add(c, n, a->n_heads);
+    return n;
+}
+
+static void layer_params(ck *c, llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
+{
+    int64_t h = m->hidden;
+    memset(out, 0, sizeof *out);
+    out->attention = attention(c, h, m->norm, &l->attn);
+    int nn = l->norm_pre_attn + l->norm_post_attn + l->norm_pre_ffn + l->norm_post_ffn;
+    out->norms = mul(c, nn, norm(c, m->norm, h));
+    const llmcost_ffn *f = &l->ffn;
+    if (f->moe) {
+        out->expert = mlp(c, h, &f->expert);
+        out->routed_experts = mul(c, f->n_experts, out->expert);
+        out->router = linear(c, h, f->n_experts, f->router_bias);
+        out->shared_experts = mlp(c, h, &f->shared);
+        if (f->shared_gate)
+            out->shared_experts = add(c, out->shared_experts, h);
+    } else {
+        out->mlp = mlp(c, h, &f->dense);
+    }
+    int64_t common = add(c, add(c, out->attention, out->norms), add(c, out->mlp, add(c, out->shared_experts, out->router)));
+    out->total = add(c, common, out->routed_experts);
+    out->active = add(c, common, mul(c, f->moe ? f->top_k : 0, out->expert));
+}
+
+int llmcost_params_layer(llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
+{
+    ck c = {false};
+    layer_params(&c, out, m, l);
+    if (c.overflow)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: a layer's parameter count overflows 64 bits", m->origin);
+    return 0;
+}
+
+int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
+{
+    ck c = {false};
+    memset(out, 0, sizeof *out);
+    int64_t *pc = out->components;
+    int64_t h = m->hidden;
+    pc[LLMCOST_PC_EMBEDDING] = mul(&c, m->vocab, m->embed_dim);
+    if (m->embed_dim != h) /* OPT-350m's project_in and project_out, bias-free */
+        pc[LLMCOST_PC_EMBEDDING] = add(&c, pc[LLMCOST_PC_EMBEDDING], mul(&c, 2, mul(&c, h, m->embed_dim)));
+    if (m->pos == LLMCOST_POS_LEARNED)
+        pc[LLMCOST_PC_POSITION_EMBEDDING] = mul(&c, m->pos_rows, h);
+    int64_t active_experts = 0;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer_params lp;
+        layer_params(&c, &lp, m, &m->layers[i]);
+        pc[LLMCOST_PC_ATTENTION] = add(&c, pc[LLMCOST_PC_ATTENTION], lp.attention);
+        pc[LLMCOST_PC_MLP] = add(&c, pc[LLMCOST_PC_MLP], lp.mlp);
+        pc[LLMCOST_PC_ROUTED_EXPERTS] = add(&c, pc[LLMCOST_PC_ROUTED_EXPERTS], lp.routed_experts);
+        pc[LLMCOST_PC_SHARED_EXPERTS] = add(&c, pc[LLMCOST_PC_SHARED_EXPERTS], lp.shared_experts);
+        pc[LLMCOST_PC_ROUTER] = add(&c, pc[LLMCOST_PC_ROUTER], lp.router);
+        pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], lp.norms);
+        if (m->layers[i].ffn.moe) {
+            active_experts = add(&c, active_experts, mul(&c, m->layers[i].ffn.top_k, lp.expert));
+            if (m->layers[i].ffn.score_correction_bias)
+                out->buffers = add(&c, out->buffers, m->layers[i].ffn.n_experts);
+        }
+        if (lp.total > out->per_layer_max)
+            out->per_layer_max = lp.total;
+    }
+    if (m->final_norm)
+        pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));
+    if (!m->tied)
+        pc[LLMCOST_PC_LM_HEAD] = mul(&c, m->vocab, m->embed_dim);
+    for (int i = 0; i < LLMCOST_PC_COUNT; i++)
+        out->total = add(&c, out->total, pc[i]);
+    out->active = add(&c, out->total - pc[LLMCOST_PC_ROUTED_EXPERTS], active_experts);
+    out->embedding = add(&c, pc[LLMCOST_PC_EMBEDDING], pc[LLMCOST_PC_POSITION_EMBEDDING]);
+    out->non_embedding = out->total - out->embedding;
+    if (m->mtp.n_modules > 0) {
+        /* DeepSeek-V3 §2.2: each module has RMSNorms on the embedding and the hidden state (enorm, hnorm), a
+         * projection M (eh_proj, 2h -> h, no bias), one layer, and the output head's norm; embedding and head
+         * are shared with the main model, but the checkpoint stores its own copies. */
+        llmcost_layer_params lp;
+        layer_params(&c, &lp, m, &m->mtp.layer);
+        int64_t one = add(&c, lp.total, add(&c, mul(&c, 3, norm(&c, m->norm, h)), mul(&c, 2, mul(&c, h, h))));
+        out->mtp = mul(&c, m->mtp.n_modules, one);
+        out->mtp_with_copies = add(&c, out->mtp, mul(&c, m->mtp.n_modules, mul(&c, 2, mul(&c, m->vocab, h))));
+    }
+    if (c.overflow)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: the parameter count overflows 64 bits (hidden_size %lld, vocab_size %lld, %lld layers)",
+                       m->origin, (long long)m->hidden, (long long)m->vocab, (long long)m->n_layers);
+    return 0;
+}
+
+const char *llmcost_param_component_name(llmcost_param_component c)
+{
+    static const char *const names[LLMCOST_PC_COUNT] = {
+        "embedding", "position_embedding", "attention", "mlp",    "routed_experts",
+        "shared_experts", "router",         "norms",     "lm_head"};
+    return c >= 0 && c < LLMCOST_PC_COUNT ? names[c] : "?";
+}

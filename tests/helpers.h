@@ -1,0 +1,26 @@
+/* helpers.h - running the llmcost binary from tests and capturing what it prints. */
+#ifndef LLMCOST_TEST_HELPERS_H
+#define LLMCOST_TEST_HELPERS_H
+
+#include <stddef.h>
+
+typedef struct {
+    int status;   /* exit status, or -1 if it did not exit normally (a crash) */
+    char *out;    /* stdout, NUL-terminated */
+    char *err;    /* stderr, NUL-terminated */
+} run_result;
+
+/* Runs build/llmcost with "argv" (NULL-terminated, without the program name) under LC_ALL=C. */
+run_result run_cli(const char *const *argv);
+void run_free(run_result *r);
+
+/* Number of lines in "s" (a final line without newline counts). */
+int count_lines(const char *s);
+
+/* Writes "len" bytes to a new temporary file and returns its path (static buffer per call index). */
+const char *temp_file(const char *name, const void *data, size_t len);
+
+/* A path inside the source tree. */
+const char *src_path(const char *rel);
+
+#endif

@@ -1,0 +1,153 @@
+/* test_config_errors.c - bad configs and bad usage: exit status 2, nothing on stdout, one line on stderr
+ * naming the file and line/column (malformed JSON) or the key or flag. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+#define LLAMA_HEAD "{\"model_type\": \"llama\", \"hidden_size\": 4096, \"num_hidden_layers\": 2, "
+#define LLAMA_TAIL "\"vocab_size\": 32000, \"intermediate_size\": 11008}"
+
+/* Runs `llmcost params FILE` on "json" and checks the error contract; "needles" must all be in the message. */
+static void expect_bad_config(const char *name, const char *json, const char *const *needles)
+{
+    const char *path = temp_file(name, json, strlen(json));
+    const char *argv[] = {"params", path, NULL};
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 2, "%s: exit %d, stderr: %s", name, r.status, r.err);
+    cr_expect_str_empty(r.out, "%s: stdout not empty: %s", name, r.out);
+    cr_expect_eq(count_lines(r.err), 1, "%s: stderr should be one line: %s", name, r.err);
+    cr_expect(strstr(r.err, path) != NULL, "%s: message does not name the file: %s", name, r.err);
+    for (int i = 0; needles && needles[i]; i++)
+        cr_expect(strstr(r.err, needles[i]) != NULL, "%s: message lacks '%s': %s", name, needles[i], r.err);
+    run_free(&r);
+}
+
+#define NEED(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+Test(config_errors, malformed_json_names_line_and_column)
+{
+    /* The missing comma is on line 3, after column 20. */
+    expect_bad_config("syntax.json", "{\n  \"model_type\": \"llama\",\n  \"hidden_size\": 4096\n  \"x\": 1\n}",
+                      NEED("syntax.json:4:", "malformed JSON"));
+    expect_bad_config("truncated.json", "{\"model_type\": \"llama\", \"hidden_size\": 40", NEED(":1:"));
+    expect_bad_config("empty.json", "", NEED("empty"));
+    expect_bad_config("nan.json", LLAMA_HEAD "\"num_attention_heads\": NaN, " LLAMA_TAIL, NEED(":1:"));
+    expect_bad_config("dup.json", LLAMA_HEAD "\"num_attention_heads\": 32, \"num_attention_heads\": 16, " LLAMA_TAIL,
+                      NEED("duplicate"));
+    expect_bad_config("array.json", "[1, 2]", NEED("object"));
+}
+
+Test(config_errors, bad_values_name_the_key)
+{
+    expect_bad_config("missing.json",
+                      "{\"model_type\": \"llama\", \"hidden_size\": 4096, \"num_hidden_layers\": 2, \"vocab_size\": 32000, "
+                      "\"intermediate_size\": 11008}",
+                      NEED("num_attention_heads", "missing"));
+    expect_bad_config("string.json", LLAMA_HEAD "\"num_attention_heads\": \"32\", " LLAMA_TAIL,
+                      NEED("num_attention_heads", "integer"));
+    expect_bad_config("negative.json", LLAMA_HEAD "\"num_attention_heads\": -32, " LLAMA_TAIL,
+                      NEED("num_attention_heads", "positive"));
+    expect_bad_config("zero.json", LLAMA_HEAD "\"num_attention_heads\": 0, " LLAMA_TAIL, NEED("num_attention_heads"));
+    expect_bad_config("fraction.json", LLAMA_HEAD "\"num_attention_heads\": 32.5, " LLAMA_TAIL,
+                      NEED("num_attention_heads", "integer"));
+    expect_bad_config("divide.json", LLAMA_HEAD "\"num_attention_heads\": 30, " LLAMA_TAIL,
+                      NEED("num_attention_heads", "hidden_size", "divide"));
+    expect_bad_config("kv.json", LLAMA_HEAD "\"num_attention_heads\": 32, \"num_key_value_heads\": 5, " LLAMA_TAIL,
+                      NEED("num_key_value_heads", "divide"));
+    expect_bad_config("topk.json",
+                      "{\"model_type\": \"mixtral\", \"hidden_size\": 4096, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 32, \"vocab_size\": 32000, \"intermediate_size\": 14336, "
+                      "\"num_local_experts\": 8, \"num_experts_per_tok\": 9}",
+                      NEED("num_experts_per_tok", "num_local_experts"));
+    expect_bad_config("huge.json", LLAMA_HEAD "\"num_attention_heads\": 32, \"vocab_size\": 9000000000000000, "
+                                              "\"intermediate_size\": 11008}",
+                      NEED("vocab_size", "large"));
+    expect_bad_config("layers.json",
+                      "{\"model_type\": \"llama\", \"hidden_size\": 4096, \"num_hidden_layers\": 1000000000, "
+                      "\"num_attention_heads\": 32, " LLAMA_TAIL,
+                      NEED("num_hidden_layers"));
+    expect_bad_config("bool.json", LLAMA_HEAD "\"num_attention_heads\": 32, \"tie_word_embeddings\": \"no\", " LLAMA_TAIL,
+                      NEED("tie_word_embeddings"));
+}
+
+Test(config_errors, overflowing_product_is_refused)
+{
+    /* 2^40 x 2^40 does not fit in 64 bits: the count must fail, not wrap. */
+    expect_bad_config("overflow.json",
+                      "{\"model_type\": \"llama\", \"hidden_size\": 1099511627776, \"num_hidden_layers\": 1, "
+                      "\"num_attention_heads\": 1, \"vocab_size\": 1099511627776, \"intermediate_size\": 1}",
+                      NEED("overflow"));
+}
+
+Test(config_errors, unknown_model_type)
+{
+    expect_bad_config("unknown.json", "{\"model_type\": \"mystery\", \"hidden_size\": 1024}",
+                      NEED("mystery", "num_hidden_layers"));
+}
+
+Test(config_errors, unknown_model_type_with_generic_keys_reads_with_a_note)
+{
+    const char *json = "{\"model_type\": \"mystery\", \"hidden_size\": 1024, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000}";
+    const char *path = temp_file("generic.json", json, strlen(json));
+    const char *argv[] = {"params", path, "--format", "json", NULL};
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 0);
+    /* embedding 1000*1024, 2 layers of 4*1024^2 + 3*1024*4096 + 2*1024, final norm, untied head */
+    cr_expect(strstr(r.out, "\"total\": 35607552") != NULL, "%s", r.out);
+    cr_expect(strstr(r.err, "unknown model_type") != NULL, "%s", r.err);
+    run_free(&r);
+}
+
+static void expect_usage_error(const char *const *argv, const char *needle)
+{
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_expect_str_empty(r.out);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_expect(strstr(r.err, needle) != NULL, "lacks '%s': %s", needle, r.err);
+    run_free(&r);
+}
+
+Test(cli_errors, usage_errors_exit_2_with_a_hint)
+{
+    expect_usage_error((const char *const[]){"frobnicate", NULL}, "frobnicate");
+    expect_usage_error((const char *const[]){"params", "--bogus", NULL}, "--bogus");
+    expect_usage_error((const char *const[]){"params", "--format", "xml", NULL}, "--format");
+    expect_usage_error((const char *const[]){"params", "--format", NULL}, "--format");
+    expect_usage_error((const char *const[]){"params", "no-such-model", NULL}, "no-such-model");
+    expect_usage_error((const char *const[]){"params", "/nonexistent/config.json", NULL}, "/nonexistent/config.json");
+    expect_usage_error((const char *const[]){"params", "llama-7b", "extra", NULL}, "extra");
+    expect_usage_error((const char *const[]){"params", "--format", "xml", NULL}, "try 'llmcost help params'");
+}
+
+Test(cli_errors, folder_without_config)
+{
+    char dir[] = "/tmp/llmcost-test-dir-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    expect_usage_error((const char *const[]){"params", dir, NULL}, "no config.json");
+    rmdir(dir);
+}
+
+Test(cli_models, folder_with_config_is_named_after_the_folder)
+{
+    char dir[] = "/tmp/llmcost-test-model-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"model_type\": \"gpt2\", \"n_embd\": 768, \"n_layer\": 12, \"n_head\": 12, \"vocab_size\": 50257}", f);
+    fclose(f);
+    run_result r = run_cli((const char *const[]){"params", dir, "--format", "json", NULL});
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "\"total\": 124439808") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "llmcost-test-model-") != NULL, "%s", r.out);
+    run_free(&r);
+    unlink(path);
+    rmdir(dir);
+}
