@@ -6,5 +6,7 @@
 #include "format.h"
 #include "model.h"
 #include "params.h"
+#include "flops.h"
+#include "hardware.h"
 
 #endif

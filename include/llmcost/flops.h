@@ -1,0 +1,130 @@
+/* flops.h - exact FLOPs of a training step, per component and per operation, under named conventions. */
+#ifndef LLMCOST_FLOPS_H
+#define LLMCOST_FLOPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Attention kernel: eager materialises scores (backward = 2x forward); sdpa/flash recompute them in the
+ * backward pass (backward = 2.5x forward, as PyTorch's flop counter counts the fused kernels). */
+typedef enum { LLMCOST_ATTN_EAGER, LLMCOST_ATTN_SDPA, LLMCOST_ATTN_FLASH } llmcost_attn_impl;
+
+/* Activation recomputation: none; selective = the attention core only (Korthikanti et al. 2022);
+ * full = the whole layer's forward again during backward. */
+typedef enum { LLMCOST_RECOMPUTE_NONE, LLMCOST_RECOMPUTE_SELECTIVE, LLMCOST_RECOMPUTE_FULL } llmcost_recompute;
+
+/* Attention-score convention: unmasked counts all s*s pairs (PyTorch's flop counter); causal counts the
+ * s*(s+1)/2 pairs a causal kernel computes (sliding-window layers only those in the window). */
+typedef enum { LLMCOST_CONV_CAUSAL, LLMCOST_CONV_UNMASKED } llmcost_convention;
+
+typedef struct llmcost_flops_options {
+    int64_t batch;                 /* sequences per step (per micro-batch when used by the time engine) */
+    int64_t seq;                   /* tokens per sequence */
+    llmcost_attn_impl attention;
+    llmcost_recompute recompute;
+    llmcost_convention convention;
+    bool frozen_embedding;         /* the first layer needs no input gradient */
+} llmcost_flops_options;
+
+#define LLMCOST_FLOPS_OPTIONS_INIT {1, 2048, LLMCOST_ATTN_SDPA, LLMCOST_RECOMPUTE_NONE, LLMCOST_CONV_CAUSAL, false}
+
+/* Forward FLOPs by component (matrix products only). */
+typedef enum {
+    LLMCOST_FC_Q,                /* query projection (MLA: q_a and q_b, or q directly) */
+    LLMCOST_FC_KV,               /* key and value projections (MLA: kv_a and kv_b) */
+    LLMCOST_FC_O,                /* output projection */
+    LLMCOST_FC_SCORES,           /* Q K^T */
+    LLMCOST_FC_VALUES,           /* softmax(.) V */
+    LLMCOST_FC_MLP_DENSE_LAYERS, /* dense MLPs (all layers of a dense model; first-k-dense layers of an MoE) */
+    LLMCOST_FC_ROUTED_EXPERTS,   /* routed experts: 2 * tokens * top_k * expert matrices */
+    LLMCOST_FC_SHARED_EXPERTS,
+    LLMCOST_FC_ROUTER,
+    LLMCOST_FC_LM_HEAD,          /* includes OPT-350m's embedding projections */
+    LLMCOST_FC_OTHER,            /* rotary frequency product and other small matrix products */
+    LLMCOST_FC_COUNT
+} llmcost_flops_component;
+
+typedef enum {
+    LLMCOST_OP_MATMUL,     /* a GEMM [m,k] x [k,n], "batch" times */
+    LLMCOST_OP_EXPERTS,    /* routed experts: "batch" = experts, each a GEMM of m = tokens routed to it (average) */
+    LLMCOST_OP_ATTENTION,  /* attention core of one layer: m = queries, n = keys per query (full), k = qk head
+                              dim, "batch" = batch x heads; "n2" = value head dim */
+    LLMCOST_OP_ELEMENTWISE /* memory-bound work: norms, activations, rotary, softmax, residual adds, dropout, loss */
+} llmcost_op_kind;
+
+/* One operation of the forward pass as eager PyTorch (HF transformers) runs it, with its backward. */
+typedef struct llmcost_op {
+    llmcost_op_kind kind;
+    llmcost_flops_component component; /* for matmul-like ops; LLMCOST_FC_COUNT for element-wise */
+    const char *name;      /* "q_proj", "input_layernorm", "silu*up", "cross_entropy", ... */
+    int32_t layer;         /* decoder layer index; -1 before the layers (embedding), n_layers after (head, loss) */
+    double m, n, k, n2;    /* shape, see llmcost_op_kind */
+    double batch;
+    double flops;          /* forward FLOPs (convention applied to attention) */
+    double bwd_flops;      /* backward FLOPs */
+    double bytes;          /* element-wise: bytes read + written in forward at the activation dtype */
+    double bwd_bytes;      /* element-wise: bytes read + written in backward */
+    double kernels;        /* kernel launches in forward (element-wise ops: unfused eager PyTorch) */
+} llmcost_op;
+
+typedef struct llmcost_flops {
+    double tokens;                       /* batch * seq */
+    double forward;                      /* forward FLOPs of the step (matrix products), chosen convention */
+    double backward;                     /* backward FLOPs */
+    double recompute;                    /* forward FLOPs repeated by recomputation */
+    double model_flops;                  /* forward + backward: what MFU counts (PaLM App. B) */
+    double hardware_flops;               /* model_flops + recompute: what HFU counts */
+    double per_token;                    /* model_flops / tokens */
+    double components[LLMCOST_FC_COUNT]; /* forward FLOPs by component, chosen convention */
+    double forward_unmasked;             /* forward under each convention, for the side-by-side table */
+    double forward_causal;
+    double backward_unmasked;
+    double backward_causal;
+    double dense_layer_forward;          /* forward FLOPs in dense layers and in MoE layers */
+    double moe_layer_forward;
+    double mtp_forward;                  /* MTP modules (DeepSeek-V3 §2.2), apart from the totals */
+    double elementwise_flops;            /* forward element-wise FLOPs, apart from the totals */
+    double elementwise_bytes;            /* forward element-wise bytes read + written */
+} llmcost_flops;
+
+/* Computes the FLOPs of one training step of "m" under "opt". Fails with LLMCOST_EINVAL for a bad option. */
+int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt);
+
+/*
+ * The step's operations in execution order (forward; backward runs them in reverse). *out is a new array of
+ * *n ops freed with llmcost_free(). Per-layer ops are listed for every layer. Ops of MTP modules are not listed.
+ */
+int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt);
+
+const char *llmcost_flops_component_name(llmcost_flops_component c);
+
+/* Training FLOPs per step under the conventions the field uses, for comparison with the exact count. */
+typedef enum {
+    LLMCOST_CONVENTION_6ND_TOTAL,  /* 6 * N_total * D (Kaplan et al. 2020; Hoffmann et al. 2022) */
+    LLMCOST_CONVENTION_6ND_ACTIVE, /* 6 * N_active * D */
+    LLMCOST_CONVENTION_KAPLAN,     /* 3 * (2N + 2 n_layer n_ctx d_attn) per token (Kaplan et al. 2020, Table 1) */
+    LLMCOST_CONVENTION_PALM,       /* (6N + 12 L H Q T) per token (Chowdhery et al. 2022, App. B) */
+    LLMCOST_CONVENTION_MEGATRON,   /* 72 B s L h^2 (1 + s/(6h) + V/(12 h L)) (Narayanan et al. 2021, eq. 3) */
+    LLMCOST_CONVENTION_EXACT_UNMASKED,
+    LLMCOST_CONVENTION_EXACT_CAUSAL,
+    LLMCOST_CONVENTION_COUNT
+} llmcost_convention_kind;
+
+/* Training FLOPs of one step (forward + backward, no recomputation) under convention "c". */
+double llmcost_flops_convention(llmcost_convention_kind c, const llmcost_model *m, const llmcost_flops *f,
+                                const llmcost_flops_options *opt);
+const char *llmcost_convention_name(llmcost_convention_kind c);
+const char *llmcost_convention_source(llmcost_convention_kind c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
