@@ -8,5 +8,6 @@
 #include "params.h"
 #include "flops.h"
 #include "hardware.h"
+#include "memory.h"
 
 #endif
