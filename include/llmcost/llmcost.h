@@ -8,5 +8,7 @@
 #include "params.h"
 #include "flops.h"
 #include "hardware.h"
+#include "scaling.h"
+#include "design.h"
 
 #endif
