@@ -90,10 +90,46 @@ json_t *cli_jreal(double v);
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_scaling(int argc, char **argv);
+int cmd_budget(int argc, char **argv);
+
+/* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
+int cli_course(int argc, char **argv);
+/* True when argv[1] is one of the course's flags. */
+bool cli_is_course(const char *arg);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
 json_t *cli_model_json(const llmcost_model *m);
 int cli_model_section(const llmcost_model *m, int format);
+
+/* Choosing a scaling law: --law NAME|FILE.json, with --E/--A/--B/--alpha/--beta overriding constants. */
+typedef struct cli_law_flags {
+    const char *law;  /* --law, or NULL */
+    const char *dflt; /* bundled law used without --law */
+    const double *E, *A, *B, *alpha, *beta; /* NULL when not given */
+} cli_law_flags;
+/* Fills "out"; prints the error and returns 2 on a bad choice. */
+int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f);
+/* "L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28" */
+void cli_law_formula(char *buf, size_t n, const llmcost_law *l);
+json_t *cli_law_json(const llmcost_law *l);
+
+/* A GPU as the budget planner sees it: a peak, a price, an MFU, and what they buy. */
+typedef struct cli_gpu_choice {
+    char name[48];
+    char full_name[96];
+    double peak_flops;                 /* FLOP/s the price list or catalogue gives (bf16/fp16 dense) */
+    double price_per_hour;             /* USD per GPU-hour */
+    double mfu;
+    double effective_flops_per_second; /* peak x MFU */
+    double flops_per_usd;              /* effective FLOP/s x 3600 / price */
+    char price_source[400];
+} cli_gpu_choice;
+/* The GPUs to choose from: --gpus names, a --price-list, both (the list's entries for those GPUs), or neither (the
+ * whole catalogue). "out" holds 64. Prints the error and returns 2 on a bad name. */
+int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gpus, const char *price_list, double mfu);
+/* Index of the GPU with the most FLOPs per dollar ("by_hour": the most effective FLOP/s). */
+int cli_budget_best(const cli_gpu_choice *g, int n, bool by_hour);
 
 #endif
