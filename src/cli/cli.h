@@ -86,6 +86,46 @@ void cli_note(int format, const char *fmt, ...)
 json_t *cli_jint(int64_t v);
 json_t *cli_jreal(double v);
 
+/*
+ * GPU selection shared by every command that uses one: --gpu NAME, --gpu-file FILE (merged into the
+ * catalogue), --price-list NAME, and per-field overrides. Put CLI_GPU_OPTIONS(var) in a command's cli_opt
+ * table and call cli_gpu_resolve() after parsing.
+ */
+typedef struct cli_gpu_opts {
+    const char *gpu;
+    const char *gpu_file;
+    const char *price_list;
+    double price, peak_tflops, memory_gb, memory_bw_gbps, tdp_watts, scaleup_gbps, scaleout_gbps;
+    long long scaleup_size;
+} cli_gpu_opts;
+
+#define CLI_GPU_OPTIONS(o)                                                                                      \
+    {"gpu", OPT_STRING, &(o).gpu, "NAME", "accelerator from the catalogue (see 'llmcost gpus')", NULL, NULL},    \
+    {"gpu-file", OPT_STRING, &(o).gpu_file, "FILE", "extra or overriding GPU records (format of data/gpus.json)",  \
+     NULL, NULL},                                                                                               \
+    {"price-list", OPT_STRING, &(o).price_list, "NAME", "take price and peak from a named price list (course, ...)", \
+     NULL, NULL},                                                                                               \
+    {"price", OPT_REAL, &(o).price, "USD", "price per GPU-hour (default: the catalogue's on-demand price)", NULL,  \
+     NULL},                                                                                                     \
+    {"peak-tflops", OPT_REAL, &(o).peak_tflops, "X", "dense peak TFLOP/s of the precision in use", NULL, NULL},   \
+    {"memory-gb", OPT_REAL, &(o).memory_gb, "X", "device memory in GB as vendors quote it (GiB)", NULL, NULL},    \
+    {"memory-bw", OPT_REAL, &(o).memory_bw_gbps, "GB/S", "device memory bandwidth, GB/s", NULL, NULL},            \
+    {"tdp", OPT_REAL, &(o).tdp_watts, "W", "board power, watts", NULL, NULL},                                    \
+    {"scaleup-bw", OPT_REAL, &(o).scaleup_gbps, "GB/S", "per-GPU one-way bandwidth inside a node, GB/s", NULL,     \
+     NULL},                                                                                                     \
+    {"scaleup-size", OPT_COUNT, &(o).scaleup_size, "N", "GPUs per scale-up domain (node)", NULL, NULL},          \
+    {"scaleout-bw", OPT_REAL, &(o).scaleout_gbps, "GB/S", "per-GPU one-way network bandwidth across nodes, GB/s", \
+     NULL, NULL}
+
+/*
+ * Loads --gpu-file (if any), finds the GPU (--gpu, else "dflt"), and applies --price-list and the per-field
+ * overrides for precision "dt" (whose peak --peak-tflops replaces) into *out. "overrides" (may be NULL)
+ * receives a one-line description of what was overridden ("" when nothing). Returns 0, or the exit status
+ * after printing the error.
+ */
+int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
+                    char *overrides, size_t size);
+
 /* Commands. */
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
@@ -97,6 +137,7 @@ int cmd_budget(int argc, char **argv);
 int cli_course(int argc, char **argv);
 /* True when argv[1] is one of the course's flags. */
 bool cli_is_course(const char *arg);
+int cmd_gpus(int argc, char **argv);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
