@@ -75,8 +75,11 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
                            out->form == LLMCOST_LAW_KAPLAN ? "N_c, D_c, alpha_N and alpha_D" : "E, A, B, alpha and beta");
     }
     rc = llmcost_scaling_law_check(out);
-    if (rc < 0)
-        return lc_fail(rc, "%s: %s", origin, llmcost_errmsg());
+    if (rc < 0) {
+        char why[256];
+        lc_strlcpy(why, llmcost_errmsg(), sizeof why); /* the message buffer is about to be rewritten */
+        return lc_fail(rc, "%s: %s", origin, why);
+    }
     return 0;
 }
 
@@ -230,8 +233,8 @@ int llmcost_scaling_optimal(llmcost_allocation *out, const llmcost_law *l, doubl
     } else {
         /* Hoffmann et al. 2022, eq. (4): N = G (C/6)^(beta/(alpha+beta)), G = (alpha A / (beta B))^(1/(alpha+beta)). */
         double s = l->alpha + l->beta;
-        double log_g = log(l->alpha * l->A / (l->beta * l->B)) / s;
-        n = exp(log_g + l->beta / s * log(flops / 6.0));
+        double g = pow(l->alpha * l->A / (l->beta * l->B), 1.0 / s);
+        n = g * pow(flops / 6.0, l->beta / s);
     }
     double d = flops / (6.0 * n);
     rc = finish(out, l, n, d, "compute-optimal allocation");

@@ -253,6 +253,7 @@ static const double grid_alpha[] = {0.0, 0.5, 1.0, 1.5, 2.0};
 static const double grid_e[] = {-1.0, -0.5, 0.0, 0.5, 1.0};
 static const double grid_ab[] = {0, 5, 10, 15, 20, 25};
 #define NGRID (5 * 5 * 5 * 6 * 6)
+_Static_assert(NGRID == LLMCOST_FIT_GRID_STARTS, "the grid of the header");
 
 static void grid_point(int k, double *x)
 {

@@ -100,6 +100,10 @@ typedef struct llmcost_fit_options {
 
 #define LLMCOST_FIT_OPTIONS_INIT {1e-3, 200, 0.95, 1}
 
+/* Initialisations (Hoffmann et al. 2022, App. D.2): alpha, beta in {0, .5, ..., 2}, e in {-1, -.5, ..., 1},
+ * a, b in {0, 5, ..., 25}: 5 x 5 x 5 x 6 x 6 points. */
+#define LLMCOST_FIT_GRID_STARTS 4500
+
 /* Fitted constants, in the order of the interval arrays. */
 enum { LLMCOST_FIT_E, LLMCOST_FIT_A, LLMCOST_FIT_B, LLMCOST_FIT_ALPHA, LLMCOST_FIT_BETA, LLMCOST_FIT_NPARAMS };
 
@@ -108,7 +112,7 @@ typedef struct llmcost_fit {
     double objective;         /* sum of Huber losses at the optimum */
     double rms_log_residual;  /* sqrt(mean((log L_pred - log L)^2)) */
     int n_runs;
-    int starts;               /* L-BFGS starts from the initialisation grid */
+    int starts;               /* L-BFGS runs from the LLMCOST_FIT_GRID_STARTS grid points that ended normally */
     int bootstrap;            /* resamples that converged and count in the intervals */
     double value[LLMCOST_FIT_NPARAMS];
     double lo[LLMCOST_FIT_NPARAMS];  /* bootstrap percentile interval; equal to value when bootstrap = 0 */

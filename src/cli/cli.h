@@ -137,6 +137,8 @@ int cmd_budget(int argc, char **argv);
 int cli_course(int argc, char **argv);
 /* True when argv[1] is one of the course's flags. */
 bool cli_is_course(const char *arg);
+/* "x" as Python's repr(float) writes it ("5.616e+23", "47476210890.12571"), as the course's script printed. */
+void cli_python_float(char *buf, size_t size, double x);
 int cmd_gpus(int argc, char **argv);
 
 /* Helpers commands share: the params section, used by params and report. */

@@ -212,9 +212,9 @@ static int fit_run(const char *path, const llmcost_fit_options *fo, const char *
     cli_note(format, "%s", formula);
     cli_note(format,
              "Method: Hoffmann et al. 2022 (§3.3, App. D.2): Huber loss (delta %g) on log-loss residuals, "
-             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d grid starts; RMS log residual "
-             "%.4g. Intervals: percentiles of refits to runs resampled with replacement (seed %llu).",
-             fo->huber_delta, fit.starts, fit.rms_log_residual, (unsigned long long)fo->seed);
+             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d grid starts (%d ended normally); "
+             "RMS log residual %.4g. Intervals: percentiles of refits to runs resampled with replacement (seed %llu).",
+             fo->huber_delta, LLMCOST_FIT_GRID_STARTS, fit.starts, fit.rms_log_residual, (unsigned long long)fo->seed);
     cli_note(format, "At 1e24 FLOP the fitted law's compute-optimal model trains on %.1f tokens per parameter.",
              at.tokens_per_param);
     if (save)
