@@ -132,6 +132,8 @@ int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
+int cmd_gpus(int argc, char **argv);
+int cmd_flops(int argc, char **argv);
 
 /* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
 int cli_course(int argc, char **argv);
@@ -139,7 +141,6 @@ int cli_course(int argc, char **argv);
 bool cli_is_course(const char *arg);
 /* "x" as Python's repr(float) writes it ("5.616e+23", "47476210890.12571"), as the course's script printed. */
 void cli_python_float(char *buf, size_t size, double x);
-int cmd_gpus(int argc, char **argv);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
@@ -174,5 +175,16 @@ typedef struct cli_gpu_choice {
 int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gpus, const char *price_list, double mfu);
 /* Index of the GPU with the most FLOPs per dollar ("by_hour": the most effective FLOP/s). */
 int cli_budget_best(const cli_gpu_choice *g, int n, bool by_hour);
+
+/* Choices shared by the commands that take --attention and --recompute (index = library enum). */
+extern const char *const cli_attention_choices[];
+extern const char *const cli_recompute_choices[];
+/* The sequence length to use when --seq is not given: the model's training length, else 4096; "why" says
+ * which, for printing with the answer. */
+int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *why, size_t n);
+/* The FLOPs section of flops and report ("brief" leaves out the conventions table); "tokens" > 0 adds totals
+ * for a training run of that many tokens. */
+int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, double tokens, int format, json_t *doc,
+                      bool brief);
 
 #endif

@@ -8,5 +8,6 @@ const cli_command cli_commands[] = {
     {"scaling", cmd_scaling, "scaling laws: list the bundled ones, or fit your own to training runs"},
     {"budget", cmd_budget, "what model and how many tokens a budget buys (scaling laws, best GPU per dollar)"},
     {"gpus", cmd_gpus, "the accelerator catalogue and named price lists"},
+    {"flops", cmd_flops, "FLOPs per component and per step, conventions side by side"},
     {NULL, NULL, NULL},
 };
