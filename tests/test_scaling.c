@@ -211,3 +211,31 @@ Test(scaling_laws, user_law_file_and_its_errors)
     cr_expect_eq(llmcost_scaling_law_load_file(&l, temp_file("law4.json", broken, strlen(broken))), LLMCOST_EPARSE);
     cr_expect(strstr(llmcost_errmsg(), "law4.json:2:"), "%s", llmcost_errmsg());
 }
+
+Test(scaling_report, report_shows_each_laws_optimal_tokens_at_the_models_size)
+{
+    const char *argv[] = {"report", "llama-7b", "--format", "json", NULL};
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_error_t e;
+    json_t *d = json_loads(r.out, 0, &e);
+    cr_assert_not_null(d, "%s", e.text);
+    json_t *laws = json_object_get(json_object_get(d, "scaling"), "laws");
+    cr_assert_eq(json_array_size(laws), (size_t)llmcost_scaling_law_count());
+    for (size_t i = 0; i < json_array_size(laws); i++) {
+        json_t *o = json_array_get(laws, i);
+        const llmcost_law *l = law(json_string_value(json_object_get(o, "law")));
+        /* Chinchilla laws count all 6,738,415,616 parameters; Kaplan's the non-embedding ones (minus 32000 x 4096). */
+        double n = l->form == LLMCOST_LAW_KAPLAN ? 6738415616.0 - 32000.0 * 4096 : 6738415616.0;
+        cr_expect_eq(json_number_value(json_object_get(o, "n_params")), n, "%s", l->name);
+        llmcost_allocation a;
+        llmcost_scaling_tokens_for_params(&a, l, n);
+        cr_expect(fabs(json_number_value(json_object_get(o, "n_tokens")) / a.n_tokens - 1) < 1e-12, "%s", l->name);
+    }
+    json_decref(d);
+    run_free(&r);
+    const char *argv2[] = {"report", NULL};
+    r = run_cli(argv2);
+    cr_expect(strstr(r.out, "Scaling laws at this size"), "text report has the section");
+    run_free(&r);
+}

@@ -83,6 +83,65 @@ json_t *cli_law_json(const llmcost_law *l)
     return o;
 }
 
+/* ---- The report's section: what the laws say about a model of this size ---- */
+
+int cli_scaling_section(const llmcost_model *m, int format, json_t *doc)
+{
+    llmcost_params p;
+    int rc = llmcost_params_count(&p, m);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    json_t *arr = doc ? json_array() : NULL;
+    char title[256], b1[32], b2[32], b3[32];
+    snprintf(title, sizeof title, "Scaling laws at this size: the tokens for which %s parameters are compute-optimal",
+             llmcost_fmt_count(b1, sizeof b1, (double)p.total));
+    const char *hdr[] = {"law", "N counted", "optimal D", "D/N", "C = 6ND", "predicted loss"};
+    llmcost_table *t = doc ? NULL : llmcost_table_new(title, 6, hdr);
+    for (int k = 1; t && k < 6; k++)
+        llmcost_table_numeric(t, k);
+    for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+        const llmcost_law *l = llmcost_scaling_law_at(i);
+        /* Kaplan et al. count non-embedding parameters; the Chinchilla fits count them all. */
+        double n = l->form == LLMCOST_LAW_KAPLAN ? (double)p.non_embedding : (double)p.total;
+        llmcost_allocation a;
+        if (llmcost_scaling_tokens_for_params(&a, l, n) < 0)
+            continue;
+        if (arr) {
+            json_t *o = json_object();
+            json_object_set_new(o, "law", json_string(l->name));
+            json_object_set_new(o, "n_params", cli_jreal(n));
+            json_object_set_new(o, "n_tokens", json_real(a.n_tokens));
+            json_object_set_new(o, "tokens_per_param", json_real(a.tokens_per_param));
+            json_object_set_new(o, "flops", json_real(a.flops));
+            json_object_set_new(o, "loss", json_real(a.loss));
+            json_array_append_new(arr, o);
+        } else {
+            llmcost_table_addf(t, "%s\t%s\t%s\t%.1f\t%s\t%.4f", l->name, llmcost_fmt_count(b1, sizeof b1, n),
+                               llmcost_fmt_count(b2, sizeof b2, a.n_tokens), a.tokens_per_param,
+                               llmcost_fmt_flops(b3, sizeof b3, a.flops), a.loss);
+        }
+    }
+    if (arr) {
+        json_t *o = json_object();
+        json_object_set_new(o, "n_params", cli_jint(p.total));
+        json_object_set_new(o, "laws", arr);
+        json_object_set_new(doc, "scaling", o);
+        return 0;
+    }
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    if (p.active != p.total)
+        cli_note(format, "These laws were fitted on dense models; for a mixture of experts N is the total count "
+                         "(%s active per token), and the laws say little about it.",
+                 llmcost_fmt_count(b1, sizeof b1, (double)p.active));
+    cli_note(format, "Kaplan's law counts non-embedding parameters and measures WebText2 loss. Budgets: llmcost "
+                     "budget --params %.4g.",
+             (double)p.total);
+    return 0;
+}
+
 /* ---- llmcost scaling laws ---- */
 
 static int laws_run(int format)
