@@ -134,6 +134,14 @@ static char *sci(char *buf, size_t n, double v)
     return buf;
 }
 
+/* An amount as a grouped whole number ("5,000,000"), or in scientific form past what an int64 holds exactly. */
+static char *amount(char *buf, size_t n, double v)
+{
+    if (fabs(v) < 9.0e15)
+        return llmcost_fmt_grouped(buf, n, (int64_t)llround(v));
+    return sci(buf, n, v);
+}
+
 static const char *const usage_text =
     "llmcost budget (--dollars X | --flops C | --gpu-hours H | --params N [--tokens D] | --tokens D |\n"
     "               --target-loss L) [--gpus LIST | --price-list NAME] [--mfu X] [--law NAME|FILE]\n"
@@ -351,9 +359,9 @@ int cmd_budget(int argc, char **argv)
     const char *hdr[] = {"", "value"};
     llmcost_table *t = llmcost_table_new(title, 2, hdr);
     if (q == Q_DOLLARS)
-        llmcost_table_addf(t, "budget\t$%s", llmcost_fmt_grouped(b1, sizeof b1, (int64_t)llround(dollars)));
+        llmcost_table_addf(t, "budget\t$%s", amount(b1, sizeof b1, dollars));
     if (q == Q_HOURS)
-        llmcost_table_addf(t, "budget\t%s GPU-hours", llmcost_fmt_grouped(b1, sizeof b1, (int64_t)llround(hours)));
+        llmcost_table_addf(t, "budget\t%s GPU-hours", amount(b1, sizeof b1, hours));
     if (q == Q_TARGET)
         llmcost_table_addf(t, "target loss\t%.4f nats/token", target);
     llmcost_table_addf(t, "best GPU\t%s (%s): %s/s peak x %.0f%% MFU%s = %s/s at $%.2f/h", best->name, best->full_name,
@@ -368,8 +376,7 @@ int cmd_budget(int argc, char **argv)
                        llmcost_fmt_count(b1, sizeof b1, a.n_tokens), sci(b2, sizeof b2, a.n_tokens));
     llmcost_table_addf(t, "tokens per parameter\t%.1f", a.tokens_per_param);
     llmcost_table_addf(t, "predicted loss\t%.4f nats/token", a.loss);
-    llmcost_table_addf(t, "cost\t$%s (%s GPU-hours)", llmcost_fmt_grouped(b1, sizeof b1, (int64_t)llround(fmin(cost, 9e15))),
-                       llmcost_fmt_grouped(b2, sizeof b2, (int64_t)llround(fmin(gpu_hours, 9e15))));
+    llmcost_table_addf(t, "cost\t$%s (%s GPU-hours)", amount(b1, sizeof b1, cost), amount(b2, sizeof b2, gpu_hours));
     llmcost_table_addf(t, "wall-clock\t%s on %s GPUs%s", llmcost_fmt_seconds(b3, sizeof b3, wall),
                        llmcost_fmt_grouped(b4, sizeof b4, gpu_count), s_count ? "" : " (assumed; --gpu-count)");
     llmcost_table_addf(t, "law\t%s: %s", law.name, formula);
@@ -424,6 +431,7 @@ int cmd_budget(int argc, char **argv)
              best->price_source, gpu_count);
     if (law.form == LLMCOST_LAW_KAPLAN)
         cli_note(co.format, "Kaplan's law measures loss on WebText2 and counts non-embedding parameters: its loss "
-                            "and N are not comparable with the Chinchilla laws'.");
+                            "and N are not comparable with the Chinchilla laws'.%s",
+                 designed ? " The written config holds about N parameters in all, embeddings included." : "");
     return 0;
 }
