@@ -130,11 +130,8 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
-<<<<<<< HEAD
-int cmd_gpus(int argc, char **argv);
-=======
 int cmd_flops(int argc, char **argv);
->>>>>>> main
+int cmd_gpus(int argc, char **argv);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
