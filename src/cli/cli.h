@@ -130,10 +130,10 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_flops(int argc, char **argv);
+int cmd_gpus(int argc, char **argv);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
-int cmd_gpus(int argc, char **argv);
-int cmd_flops(int argc, char **argv);
 
 /* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
 int cli_course(int argc, char **argv);
