@@ -91,7 +91,7 @@ int llmcost_scaling_read_runs(llmcost_run **out, size_t *n_out, const char *path
             /* The header: which columns hold N, D and the loss. */
             static const char *const want[3][4] = {{"N", "params", "n_params", NULL},
                                                    {"D", "tokens", "n_tokens", NULL},
-                                                   {"loss", "L", NULL, NULL}};
+                                                   {"loss", NULL, NULL, NULL}};
             for (int f = 0; f < nf; f++)
                 for (int w = 0; w < 3; w++)
                     for (int k = 0; want[w][k]; k++)

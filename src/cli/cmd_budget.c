@@ -178,7 +178,7 @@ int cmd_budget(int argc, char **argv)
         {"tokens", OPT_REAL, &d_in, "D", "a token count (with --params: loss and cost of that run)", NULL, &s_d},
         {"target-loss", OPT_REAL, &target, "L", "the smallest budget whose optimal model reaches loss L", NULL,
          &s_target},
-        {"gpus", OPT_STRING, &gpus, "LIST", "GPUs to choose from, comma-separated (default: the whole catalogue)",
+        {"gpus", OPT_STRING, &gpus, "LIST", "GPUs to choose from, comma-separated (default: the whole catalogue; with --price-list, its entries for them)",
          NULL, NULL},
         {"price-list", OPT_STRING, &price_list, "NAME", "prices and peaks of a named list (course)", NULL, NULL},
         {"mfu", OPT_FRACTION, &mfu, "X", "model FLOPs utilisation (default 0.4, the course's)", NULL, &s_mfu},
@@ -379,7 +379,8 @@ int cmd_budget(int argc, char **argv)
     llmcost_table_addf(t, "cost\t$%s (%s GPU-hours)", amount(b1, sizeof b1, cost), amount(b2, sizeof b2, gpu_hours));
     llmcost_table_addf(t, "wall-clock\t%s on %s GPUs%s", llmcost_fmt_seconds(b3, sizeof b3, wall),
                        llmcost_fmt_grouped(b4, sizeof b4, gpu_count), s_count ? "" : " (assumed; --gpu-count)");
-    llmcost_table_addf(t, "law\t%s: %s", law.name, formula);
+    llmcost_table_addf(t, "law\t%s%s: %s", law.name, law_name || sE || sA || sB || sAlpha || sBeta ? "" : " (assumed; --law)",
+                       formula);
     if (designed)
         llmcost_table_addf(t, "written config\t%s: %s parameters exactly (%+.2f%% of N): hidden %lld, %lld layers, %lld "
                               "heads of 128, intermediate %lld, vocabulary %lld",
