@@ -1,4 +1,4 @@
-/* scaling.c - scaling laws from data/scaling_laws.json, and the compute-optimal questions they answer in closed form. */
+/* scaling.c - scaling laws (data/scaling_laws.json) and the compute-optimal questions they answer in closed form. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,8 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
     if ((rc = lc_cfg_string(&c, &s, LC_KEYS("source"), default_source)) < 0)
         return rc;
     if (!s)
-        return lc_fail(LLMCOST_EINVAL, "%s: missing key 'source' (every bundled law names where it comes from)", origin);
+        return lc_fail(LLMCOST_EINVAL, "%s: missing key 'source' (every bundled law names where it comes from)",
+                       origin);
     lc_strlcpy(out->source, s, sizeof out->source);
 
     /* The constants of the chosen form are required; each is named in the message when missing. */
@@ -72,7 +73,8 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
         if (rc == 0)
             return lc_fail(LLMCOST_EINVAL, "%s: missing key '%s' (a %s law needs %s)", origin, keys[k].key,
                            out->form == LLMCOST_LAW_KAPLAN ? "kaplan" : "chinchilla",
-                           out->form == LLMCOST_LAW_KAPLAN ? "N_c, D_c, alpha_N and alpha_D" : "E, A, B, alpha and beta");
+                           out->form == LLMCOST_LAW_KAPLAN ? "N_c, D_c, alpha_N and alpha_D"
+                                                           : "E, A, B, alpha and beta");
     }
     rc = llmcost_scaling_law_check(out);
     if (rc < 0) {

@@ -1,4 +1,4 @@
-/* scaling_fit.c - fitting L = E + A/N^alpha + B/D^beta to training runs as Hoffmann et al. (2022) did, with NLopt's L-BFGS. */
+/* scaling_fit.c - fitting L = E + A/N^alpha + B/D^beta to runs as Hoffmann et al. (2022) did, with NLopt's L-BFGS. */
 #include <ctype.h>
 #include <math.h>
 #include <nlopt.h>

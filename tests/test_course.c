@@ -179,8 +179,8 @@ Test(budget, inverse_questions)
     cr_expect(fabs(num(d, "effective_flops") / (6 * 70e9 * 1.4e12) - 1) < 1e-12);
     double cost = 6 * 70e9 * 1.4e12 / num(d, "flops_per_usd");
     cr_expect(fabs(num(d, "cost_usd") / cost - 1) < 1e-12);
-    cr_expect(fabs(num(d, "flops_per_usd") / (0.5 * 3600 * num(d, "gpu_peak_flops") / num(d, "price_per_hour_usd")) - 1) <
-              1e-12);
+    double per_usd = 0.5 * 3600 * num(d, "gpu_peak_flops") / num(d, "price_per_hour_usd");
+    cr_expect(fabs(num(d, "flops_per_usd") / per_usd - 1) < 1e-12);
     json_decref(d);
     /* --params alone: the D for which N is optimal; the laws table answers the same question */
     d = budget_json((const char *[]){"--params", "1e9", "--law", "epoch", NULL});

@@ -63,8 +63,8 @@ Test(scaling_fit, recovers_known_constants_from_noisy_runs)
     for (int i = 0; i < LLMCOST_FIT_NPARAMS; i++) {
         cr_expect(f.lo[i] <= f.value[i] && f.value[i] <= f.hi[i], "%s interval excludes its estimate",
                   llmcost_scaling_fit_param_name(i));
-        cr_expect(f.lo[i] <= t[i] && t[i] <= f.hi[i], "%s: truth %g outside [%g, %g]", llmcost_scaling_fit_param_name(i),
-                  t[i], f.lo[i], f.hi[i]);
+        cr_expect(f.lo[i] <= t[i] && t[i] <= f.hi[i], "%s: truth %g outside [%g, %g]",
+                  llmcost_scaling_fit_param_name(i), t[i], f.lo[i], f.hi[i]);
     }
     /* the residuals are the noise put in: RMS of N(0, 0.005) */
     cr_expect(f.rms_log_residual > 0.003 && f.rms_log_residual < 0.007, "rms %g", f.rms_log_residual);

@@ -85,9 +85,9 @@ typedef struct llmcost_run {
 
 /*
  * Reads runs from a CSV file whose header names the columns N (or params), D (or tokens) and loss (any order,
- * case-insensitive; other columns are ignored). Values are numbers with optional suffixes K/M/B/T ("70M", "1.4T", "5e9"). Blank lines and
- * lines starting with '#' are skipped. *out is a new array of *n runs freed with llmcost_free(). Fails with a
- * message "file:line: ..." naming the column and quoting the bad value.
+ * case-insensitive; other columns are ignored). Values are numbers with optional suffixes K/M/B/T ("70M",
+ * "1.4T", "5e9"). Blank lines and lines starting with '#' are skipped. *out is a new array of *n runs freed
+ * with llmcost_free(). Fails with a message "file:line: ..." naming the column and quoting the bad value.
  */
 int llmcost_scaling_read_runs(llmcost_run **out, size_t *n, const char *path);
 

@@ -1,4 +1,4 @@
-/* cmd_budget.c - `llmcost budget`: what model and how many tokens a budget buys, on the GPU that gives the most FLOPs. */
+/* cmd_budget.c - `llmcost budget`: what model and how many tokens a budget buys, on the GPU giving the most FLOPs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,7 +178,8 @@ int cmd_budget(int argc, char **argv)
         {"tokens", OPT_REAL, &d_in, "D", "a token count (with --params: loss and cost of that run)", NULL, &s_d},
         {"target-loss", OPT_REAL, &target, "L", "the smallest budget whose optimal model reaches loss L", NULL,
          &s_target},
-        {"gpus", OPT_STRING, &gpus, "LIST", "GPUs to choose from, comma-separated (default: the whole catalogue; with --price-list, its entries for them)",
+        {"gpus", OPT_STRING, &gpus, "LIST",
+         "GPUs to choose from, comma-separated (default: the whole catalogue; with --price-list, its entries for them)",
          NULL, NULL},
         {"price-list", OPT_STRING, &price_list, "NAME", "prices and peaks of a named list (course)", NULL, NULL},
         {"mfu", OPT_FRACTION, &mfu, "X", "model FLOPs utilisation (default 0.4, the course's)", NULL, &s_mfu},
@@ -353,7 +354,8 @@ int cmd_budget(int argc, char **argv)
 
     char b1[64], b2[64], b3[64], b4[64], title[256];
     static const char *const qtitle[] = {"a budget in dollars", "a compute budget", "a budget in GPU-hours",
-                                         "the tokens a model size should train on", "the model size a token count should train",
+                                         "the tokens a model size should train on",
+                                         "the model size a token count should train",
                                          "the loss and cost of a run", "the smallest budget reaching a loss"};
     snprintf(title, sizeof title, "Budget plan: %s, law %s", qtitle[q], law.name);
     const char *hdr[] = {"", "value"};
@@ -368,7 +370,8 @@ int cmd_budget(int argc, char **argv)
                        llmcost_fmt_flops(b1, sizeof b1, best->peak_flops), 100 * mfu, s_mfu ? "" : " (assumed)",
                        llmcost_fmt_flops(b2, sizeof b2, best->effective_flops_per_second), best->price_per_hour);
     llmcost_table_addf(t, "FLOPs per dollar\t%s", sci(b1, sizeof b1, best->flops_per_usd));
-    llmcost_table_addf(t, "effective compute C\t%s FLOP (%s)", sci(b1, sizeof b1, c), llmcost_fmt_flops(b2, sizeof b2, c));
+    llmcost_table_addf(t, "effective compute C\t%s FLOP (%s)", sci(b1, sizeof b1, c),
+                       llmcost_fmt_flops(b2, sizeof b2, c));
     bool n_given = q == Q_PARAMS || q == Q_PARAMS_TOKENS, d_given = q == Q_TOKENS || q == Q_PARAMS_TOKENS;
     llmcost_table_addf(t, "%s\t%s parameters (%s)", n_given ? "parameters N (given)" : "compute-optimal N",
                        llmcost_fmt_count(b1, sizeof b1, a.n_params), sci(b2, sizeof b2, a.n_params));
@@ -379,11 +382,12 @@ int cmd_budget(int argc, char **argv)
     llmcost_table_addf(t, "cost\t$%s (%s GPU-hours)", amount(b1, sizeof b1, cost), amount(b2, sizeof b2, gpu_hours));
     llmcost_table_addf(t, "wall-clock\t%s on %s GPUs%s", llmcost_fmt_seconds(b3, sizeof b3, wall),
                        llmcost_fmt_grouped(b4, sizeof b4, gpu_count), s_count ? "" : " (assumed; --gpu-count)");
-    llmcost_table_addf(t, "law\t%s%s: %s", law.name, law_name || sE || sA || sB || sAlpha || sBeta ? "" : " (assumed; --law)",
-                       formula);
+    bool law_given = law_name || sE || sA || sB || sAlpha || sBeta;
+    llmcost_table_addf(t, "law\t%s%s: %s", law.name, law_given ? "" : " (assumed; --law)", formula);
     if (designed)
-        llmcost_table_addf(t, "written config\t%s: %s parameters exactly (%+.2f%% of N): hidden %lld, %lld layers, %lld "
-                              "heads of 128, intermediate %lld, vocabulary %lld",
+        llmcost_table_addf(t,
+                           "written config\t%s: %s parameters exactly (%+.2f%% of N): hidden %lld, %lld layers, "
+                           "%lld heads of 128, intermediate %lld, vocabulary %lld",
                            write_config, llmcost_fmt_grouped(b1, sizeof b1, design.n_params), 100 * design.error,
                            (long long)design.hidden, (long long)design.layers, (long long)design.heads,
                            (long long)design.intermediate, (long long)design.vocab);
@@ -397,7 +401,8 @@ int cmd_budget(int argc, char **argv)
     for (int k = 1; k < 5; k++)
         llmcost_table_numeric(t, k);
     for (int i = 0; i < ng; i++)
-        llmcost_table_addf(t, "%s\t%s/s\t%.2f\t%s/s\t%s\t%s", g[i].name, llmcost_fmt_flops(b1, sizeof b1, g[i].peak_flops),
+        llmcost_table_addf(t, "%s\t%s/s\t%.2f\t%s/s\t%s\t%s", g[i].name,
+                           llmcost_fmt_flops(b1, sizeof b1, g[i].peak_flops),
                            g[i].price_per_hour, llmcost_fmt_flops(b2, sizeof b2, g[i].effective_flops_per_second),
                            sci(b3, sizeof b3, g[i].flops_per_usd), i == bi ? "best" : "");
     rc = cli_print_table(t, co.format);
@@ -414,7 +419,8 @@ int cmd_budget(int argc, char **argv)
         llmcost_allocation b;
         if (answer(&b, l, q, c, n_in, d_in, target) == 0) {
             char b5[64];
-            llmcost_table_addf(t, "%s\t%s\t%s\t%.1f\t%s\t%.4f\t$%s", l->name, llmcost_fmt_count(b1, sizeof b1, b.n_params),
+            llmcost_table_addf(t, "%s\t%s\t%s\t%.1f\t%s\t%.4f\t$%s", l->name,
+                               llmcost_fmt_count(b1, sizeof b1, b.n_params),
                                llmcost_fmt_count(b2, sizeof b2, b.n_tokens), b.tokens_per_param,
                                sci(b3, sizeof b3, b.flops), b.loss,
                                llmcost_fmt_count(b5, sizeof b5, b.flops / best->flops_per_usd));

@@ -55,7 +55,8 @@ int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f)
 void cli_law_formula(char *buf, size_t n, const llmcost_law *l)
 {
     if (l->form == LLMCOST_LAW_KAPLAN)
-        snprintf(buf, n, "L = [(%.4g/N)^(%.4g/%.4g) + %.4g/D]^%.4g", l->n_c, l->alpha_n, l->alpha_d, l->d_c, l->alpha_d);
+        snprintf(buf, n, "L = [(%.4g/N)^(%.4g/%.4g) + %.4g/D]^%.4g", l->n_c, l->alpha_n, l->alpha_d, l->d_c,
+                 l->alpha_d);
     else
         snprintf(buf, n, "L = %.6g + %.6g/N^%.6g + %.6g/D^%.6g", l->E, l->A, l->alpha, l->B, l->beta);
 }
@@ -271,7 +272,8 @@ static int fit_run(const char *path, const llmcost_fit_options *fo, const char *
     cli_note(format, "%s", formula);
     cli_note(format,
              "Method: Hoffmann et al. 2022 (§3.3, App. D.2): Huber loss (delta %g) on log-loss residuals, "
-             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d grid starts (%d ended normally); "
+             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d grid starts (%d ended "
+             "normally); "
              "RMS log residual %.4g. Intervals: percentiles of refits to runs resampled with replacement (seed %llu).",
              fo->huber_delta, LLMCOST_FIT_GRID_STARTS, fit.starts, fit.rms_log_residual, (unsigned long long)fo->seed);
     cli_note(format, "At 1e24 FLOP the fitted law's compute-optimal model trains on %.1f tokens per parameter.",

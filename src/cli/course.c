@@ -1,4 +1,4 @@
-/* course.c - the course's interface: `llmcost --model_config FILE --training_budget DOLLARS`, printing its script's lines. */
+/* course.c - the course's interface, `llmcost --model_config FILE --training_budget DOLLARS`: its script's lines. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
