@@ -9,5 +9,7 @@
 #include "flops.h"
 #include "hardware.h"
 #include "memory.h"
+#include "scaling.h"
+#include "design.h"
 
 #endif
