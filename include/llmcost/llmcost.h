@@ -8,5 +8,8 @@
 #include "params.h"
 #include "flops.h"
 #include "hardware.h"
+#include "comms.h"
+#include "layout.h"
+#include "step.h"
 
 #endif
