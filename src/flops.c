@@ -110,7 +110,7 @@ static void attention_core(oplist *l, int32_t layer, const llmcost_attention *a,
     o->n2 = dv;
     o->batch = heads;
     o->flops = 2 * heads * p * (dq + dv);
-    if (opt->attention == LLMCOST_ATTN_EAGER)
+    if (opt->attention == LLMCOST_ATTN_EAGER || (opt->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused))
         o->bwd_flops = 2 * o->flops;
     else
         o->bwd_flops = 2 * heads * p * (3 * dq + 2 * dv);
