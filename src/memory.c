@@ -42,6 +42,7 @@ static recipe recipe_of(const llmcost_memory_options *o)
         R = (recipe){2, o->fp32_grads ? 4 : 2, 4, 4, 2, 2, false, 0, 0, 2};
         break;
     case LLMCOST_PREC_FP8:
+    default:
         /* DeepSeek-V3 §3.3: fp32 master weights and gradients, bf16 AdamW moments, fp8 GEMM inputs cached. */
         R = (recipe){2, 4, 4, 2, 2, 2, false, 1, 1, 2};
         break;
@@ -217,7 +218,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
 
     /* Feed-forward. */
     if (f->moe) {
-        double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff / fmax(1, (double)o->layout.etp);
+        double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double x = R->expert;
         double route = 4 * E + 8 * k + 4 + 4 * k + 16 * k + k;        /* scores, top-k, weights, dispatch indices */
         if (!strcmp(m->model_type, "deepseek_v3"))
@@ -274,7 +275,7 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
         double k = (double)f->top_k, E = (double)f->n_experts;
-        double fe = (double)f->expert.d_ff / fmax(1, (double)o->layout.etp);
+        double fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double mats = f->expert.gated ? 3 : 2;
         B.moe = (lin * h / rep + 4 * E + 8 * k) * T;                 /* router input, probabilities, top-k */
         B.moe += k * (lin * h + e * (mats - 1) * fe + lin * fe) * T; /* permuted tokens, fc1 out, fc2 in */
@@ -318,11 +319,11 @@ static void add_matrix(stage_params *sp, double rows, double cols, double count,
     sp->factored += count * (rows + cols) / shard;
 }
 
-static void stage_params_of(stage_params *out, const llmcost_model *m, const llmcost_layout *ly, int64_t first,
-                            int64_t last, bool has_embed, bool has_head)
+static void stage_params_of(stage_params *out, const llmcost_model *m, double t, double ex, int64_t first, int64_t last,
+                            bool has_embed, bool has_head)
 {
     memset(out, 0, sizeof *out);
-    double t = ly->tp, ex = (double)ly->ep * ly->etp, h = (double)m->hidden;
+    double h = (double)m->hidden;
     for (int64_t i = first; i < last; i++) {
         const llmcost_layer *L = &m->layers[i];
         llmcost_layer_params lp;
@@ -371,31 +372,22 @@ static void stage_params_of(stage_params *out, const llmcost_model *m, const llm
     }
 }
 
+/* Checks what llmcost_layout_resolve() does not: stages against layers, the sequence against cp, ZeRO's stage. */
 static int check_layout(const llmcost_model *m, const llmcost_memory_options *o)
 {
     const llmcost_layout *ly = &o->layout;
     if (o->micro_batch < 1 || o->seq < 1)
         return lc_fail(LLMCOST_EINVAL, "micro-batch and sequence length must be at least 1");
-    if (ly->tp < 1 || ly->pp < 1 || ly->vpp < 1 || ly->dp < 1 || ly->cp < 1 || ly->ep < 1 || ly->etp < 1)
-        return lc_fail(LLMCOST_EINVAL, "every parallel degree must be at least 1");
+    if (o->expert_tp < 1)
+        return lc_fail(LLMCOST_EINVAL, "--etp must be at least 1");
     if (ly->zero < 0 || ly->zero > 3)
         return lc_fail(LLMCOST_EINVAL, "--zero: stage %d does not exist (0, 1, 2 or 3)", ly->zero);
-    const llmcost_attention *a = &m->layers[0].attn;
-    if (a->n_heads % ly->tp != 0)
-        return lc_fail(LLMCOST_EINVAL, "--tp %d does not divide the %lld attention heads of %s", ly->tp,
-                       (long long)a->n_heads, m->name);
-    if ((int64_t)ly->pp * ly->vpp > m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "--pp %d x --vpp %d is more stages than %s's %lld layers", ly->pp, ly->vpp,
-                       m->name, (long long)m->n_layers);
+    if (ly->pp * ly->vpp > m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld is more stages than %s's %lld layers", (long long)ly->pp,
+                       (long long)ly->vpp, m->name, (long long)m->n_layers);
     if (o->seq % ly->cp != 0)
-        return lc_fail(LLMCOST_EINVAL, "--cp %d does not divide the sequence length %lld", ly->cp, (long long)o->seq);
-    int64_t E = 0;
-    for (int64_t i = 0; i < m->n_layers; i++)
-        if (m->layers[i].ffn.moe)
-            E = m->layers[i].ffn.n_experts;
-    if (ly->ep > 1 && (E == 0 || E % ly->ep != 0))
-        return lc_fail(LLMCOST_EINVAL, "--ep %d: %s", ly->ep,
-                       E == 0 ? "the model has no routed experts" : "does not divide the number of routed experts");
+        return lc_fail(LLMCOST_EINVAL, "--cp %lld does not divide the sequence length %lld", (long long)ly->cp,
+                       (long long)o->seq);
     return 0;
 }
 
@@ -404,10 +396,10 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 {
     const llmcost_layout *ly = &o->layout;
     recipe R = recipe_of(o);
-    bool hf = o->framework == LLMCOST_FRAMEWORK_HF;
+    bool hf = o->framework == LLMCOST_FW_HF;
     double t = ly->tp, s = (double)o->seq / ly->cp, b = (double)o->micro_batch, T = b * s;
     double V = (double)m->vocab, h = (double)m->hidden;
-    int pp = ly->pp;
+    int pp = (int)ly->pp;
     int64_t per = m->n_layers / pp, extra = m->n_layers % pp;
     /* The first "extra" stages take one layer more. */
     int64_t first = stage * per + (stage < extra ? stage : extra);
@@ -419,9 +411,9 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 
     /* Weights, gradients, optimizer states. */
     stage_params sp;
-    stage_params_of(&sp, m, ly, first, first + count, has_embed, has_head);
+    stage_params_of(&sp, m, t, (double)ly->ep * (double)o->expert_tp, first, first + count, has_embed, has_head);
     double dpz = (double)ly->dp * ly->cp;                      /* dense data-parallel group */
-    double dpe = fmax(1, (double)ly->dp * ly->cp * ly->tp / ((double)ly->ep * ly->etp)); /* expert data parallel */
+    double dpe = fmax(1, (double)ly->dp * ly->cp * ly->tp / ((double)ly->ep * (double)o->expert_tp)); /* expert data parallel */
     double params_dense = sp.dense, params_expert = sp.expert;
     double opt_pp = optimizer_bytes_per_param(&R, o->optimizer);
     double w = R.p * (params_dense / (ly->zero >= 3 ? dpz : 1) + params_expert / (ly->zero >= 3 ? dpe : 1));
@@ -436,7 +428,7 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 
     /* In flight on this stage under 1F1B: pp - stage micro-batches; interleaving (v chunks) adds
      * (pp - 1)/(pp * v) of the first stage's share (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3). */
-    double mb = o->layout.micro_batches > 0 ? (double)o->layout.micro_batches : pp;
+    double mb = o->micro_batches > 0 ? (double)o->micro_batches : pp;
     double inflight = fmin(mb, (double)(pp - stage));
     if (ly->vpp > 1 && pp > 1)
         inflight = fmin(mb * ly->vpp, (pp - stage) * (1 + (double)(pp - 1) / ((double)pp * ly->vpp)));
@@ -462,13 +454,13 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
             largest_kept = kept;
         /* A layer's backward works on a few of its widest intermediates at once, and allocates its grads. */
         const llmcost_ffn *f = &L->ffn;
-        double wide = f->moe ? R.expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, ly->etp)
+        double wide = f->moe ? R.expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
                              : R.e * (double)f->dense.d_ff * T / t;
         if (3 * wide > largest_temp)
             largest_temp = 3 * wide;
         llmcost_layer_params lp;
         llmcost_params_layer(&lp, m, L);
-        double lg = R.g * ((double)(lp.total - lp.routed_experts) / t + (double)lp.routed_experts / ((double)ly->ep * ly->etp));
+        double lg = R.g * ((double)(lp.total - lp.routed_experts) / t + (double)lp.routed_experts / ((double)ly->ep * (double)o->expert_tp));
         if (lg > largest_grad)
             largest_grad = lg;
     }
@@ -574,7 +566,12 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
 {
     memset(out, 0, sizeof *out);
-    int rc = check_layout(m, o);
+    llmcost_memory_options q = *o;
+    int rc = llmcost_layout_resolve(&q.layout, m);
+    if (rc)
+        return rc;
+    o = &q;
+    rc = check_layout(m, o);
     if (rc)
         return rc;
     llmcost_params p;
@@ -583,7 +580,7 @@ int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const ll
         return rc;
     /* The most loaded pipeline stage: the first holds most micro-batches, the last the loss. */
     llmcost_memory best = {0};
-    for (int st = 0; st < o->layout.pp; st++) {
+    for (int st = 0; st < (int)o->layout.pp; st++) {
         if (st > 1 && st < o->layout.pp - 1)
             continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
         llmcost_memory cur;

@@ -6,21 +6,12 @@
 #include <stdint.h>
 
 #include "flops.h"
+#include "layout.h"
 #include "model.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Precision recipes: what each tensor is stored in. */
-typedef enum {
-    LLMCOST_PREC_FP32,       /* everything fp32 */
-    LLMCOST_PREC_AMP_BF16,   /* fp32 weights, gradients and AdamW states; forward under bf16 autocast */
-    LLMCOST_PREC_BF16,       /* bf16 weights, gradients and optimizer states */
-    LLMCOST_PREC_BF16_MASTER,/* bf16 weights, fp32 master copy and moments, fp32 (or bf16) gradients */
-    LLMCOST_PREC_FP8         /* FP8 GEMMs as DeepSeek-V3 trains: bf16 weights + fp8 copies, fp32 master and
-                                gradients, bf16 moments, fp8-cached linear inputs */
-} llmcost_precision;
 
 typedef enum {
     LLMCOST_OPTIM_ADAMW,      /* two moments */
@@ -28,27 +19,6 @@ typedef enum {
     LLMCOST_OPTIM_SGD,        /* SGD with momentum: one buffer */
     LLMCOST_OPTIM_ADAFACTOR   /* factored second moment, no first moment (Shazeer & Stern 2018) */
 } llmcost_optimizer;
-
-/* Implementation profile: what runs, and so what is kept for backward. */
-typedef enum {
-    LLMCOST_FRAMEWORK_HF,       /* PyTorch eager + HF transformers (unfused norms/rotary/SwiGLU, fp32 loss) */
-    LLMCOST_FRAMEWORK_MEGATRON  /* Megatron-LM fused kernels; Korthikanti et al. 2022 activation accounting */
-} llmcost_framework;
-
-typedef struct llmcost_layout {
-    int tp;                  /* tensor parallel */
-    int pp;                  /* pipeline parallel stages */
-    int vpp;                 /* virtual stages per GPU (interleaved 1F1B); 1 = plain 1F1B */
-    int dp;                  /* data parallel */
-    int cp;                  /* context parallel */
-    int ep;                  /* expert parallel (routed experts sharded over ep) */
-    int etp;                 /* expert tensor parallel */
-    int zero;                /* ZeRO stage 0-3 over the data-parallel group (3 = FSDP full sharding) */
-    bool sequence_parallel;  /* Korthikanti et al. 2022: norms and dropout sharded over tp too */
-    int64_t micro_batches;   /* micro-batches per step (gradient accumulation); 0 = pp (enough to fill the pipe) */
-} llmcost_layout;
-
-#define LLMCOST_LAYOUT_INIT {1, 1, 1, 1, 1, 1, 1, 0, false, 0}
 
 typedef struct llmcost_memory_options {
     int64_t micro_batch;
@@ -58,15 +28,17 @@ typedef struct llmcost_memory_options {
     llmcost_recompute recompute;
     llmcost_attn_impl attention;
     llmcost_framework framework;
-    llmcost_layout layout;
+    llmcost_layout layout;   /* resolved with llmcost_layout_resolve() (dp derived from the GPU count) */
+    int64_t expert_tp;       /* expert tensor parallel: each routed expert split over this many GPUs (1: none) */
+    int64_t micro_batches;   /* micro-batches per step (gradient accumulation); 0: pp, enough to fill the pipe */
     bool fp32_grads;         /* bf16-master: fp32 gradient accumulation (Megatron's default) or bf16 */
     bool fused_optimizer;    /* fused AdamW (no per-step temporaries) or foreach (one state-sized temporary) */
     double cuda_context_bytes; /* CUDA context + libraries, shown apart from the peak */
 } llmcost_memory_options;
 
 #define LLMCOST_MEMORY_OPTIONS_INIT                                                                                \
-    {1, 2048, LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FRAMEWORK_HF, \
-     LLMCOST_LAYOUT_INIT, true, true, 536870912.0}
+    {1, 2048, LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, \
+     LLMCOST_LAYOUT_INIT, 1, 0, true, true, 536870912.0}
 
 typedef enum {
     LLMCOST_MC_WEIGHTS,        /* model weights as stored (per GPU) */
