@@ -148,7 +148,11 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
     int attn_consumers = mla ? 2 : a->fused_qkv ? 1 : 3;
     const llmcost_ffn *f = &L->ffn;
-    int ffn_consumers = f->moe ? 1 + (f->shared.d_ff > 0) : (f->dense.gated && strcmp(m->model_type, "phi3") ? 2 : 1);
+    /* MoE: the router reads the norm's output (DeepSeek-V3's reads an fp32 copy of it instead), and so does the
+     * shared expert; the routed experts gather their own copies. */
+    bool ds_router = !strcmp(m->model_type, "deepseek_v3");
+    int ffn_consumers = f->moe ? (ds_router ? 0 : 1) + (f->shared.d_ff > 0)
+                               : (f->dense.gated && strcmp(m->model_type, "phi3") ? 2 : 1);
     if (L->parallel) {
         /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
         if (L->norm_pre_ffn) {
@@ -221,15 +225,13 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double x = R->expert;
         double route = 4 * E + 8 * k + 4 + 4 * k + 16 * k + k;        /* scores, top-k, weights, dispatch indices */
-        if (!strcmp(m->model_type, "deepseek_v3"))
+        if (ds_router)
             route += 4 * h;                                           /* the router reads an fp32 copy */
         double experts = k * (x * h + x * 2 * fe + x * fe + x * fe + x * h) + 4 * k + 8 * k;
         B.moe = (route + experts) * T;
         if (f->shared.d_ff > 0) {
             double fs = (double)f->shared.d_ff / tp;
             B.mlp += 4 * e * fs * T;
-            if (!strncmp(m->model_type, "deepseek", 8))
-                B.moe += e * h * T;                                   /* measured: a [T, h] copy on the path */
         }
     } else {
         double ff = (double)f->dense.d_ff / tp;
@@ -447,7 +449,10 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
             /* Checkpointing keeps only each layer's input: the residual stream (HF non-reentrant checkpoint). */
             kept = R.r * h * T / (hf ? 1 : (ly->sequence_parallel ? t : 1));
         kept_layers += kept;
-        cache += full.cache;
+        /* Under checkpointing the layers' autocast weight copies are not kept past their forward (measured:
+         * only the head's copy stays); they are made again while recomputing. */
+        if (o->recompute != LLMCOST_RECOMPUTE_FULL)
+            cache += full.cache;
         if (fullb > largest_full)
             largest_full = fullb;
         if (kept > largest_kept)

@@ -126,11 +126,67 @@ typedef struct cli_gpu_opts {
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size);
 
+/*
+ * A training job as memory, step and train take it: put CLI_JOB_OPTIONS(var) in a command's option table,
+ * start from CLI_JOB_OPTS_INIT, and turn the layout part into an llmcost_layout with cli_job_apply().
+ * Choice indices equal the library's enums (llmcost_precision, llmcost_optimizer, llmcost_recompute,
+ * llmcost_attn_impl, llmcost_framework).
+ */
+typedef struct cli_job_opts {
+    long long seq, micro_batch, gpus, tp, pp, vpp, dp, cp, ep, etp, zero, micro_batches;
+    int precision, optimizer, recompute, attention, framework;
+    bool seq_given, sp, no_sp;
+} cli_job_opts;
+
+#define CLI_JOB_OPTS_INIT {0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, LLMCOST_PREC_BF16, 0, LLMCOST_RECOMPUTE_NONE, \
+                           LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, false, false, false}
+
+extern const char *const cli_precision_choices[];
+extern const char *const cli_optimizer_choices[];
+extern const char *const cli_framework_choices[];
+
+#define CLI_JOB_OPTIONS(o)                                                                                        \
+    {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
+     &(o).seq_given},                                                                                             \
+    {"micro-batch", OPT_SIZE, &(o).micro_batch, "B", "sequences per micro-batch per GPU (default 1)", NULL, NULL},  \
+    {"precision", OPT_CHOICE, &(o).precision, "P", "precision recipe (default bf16)", cli_precision_choices, NULL}, \
+    {"optimizer", OPT_CHOICE, &(o).optimizer, "O", "optimizer (default adamw)", cli_optimizer_choices, NULL},      \
+    {"recompute", OPT_CHOICE, &(o).recompute, "MODE", "activation recomputation (default none)",                  \
+     cli_recompute_choices, NULL},                                                                                \
+    {"attention", OPT_CHOICE, &(o).attention, "KIND", "attention kernel (default sdpa)", cli_attention_choices,   \
+     NULL},                                                                                                       \
+    {"framework", OPT_CHOICE, &(o).framework, "F", "implementation profile (default hf)", cli_framework_choices,   \
+     NULL},                                                                                                       \
+    {"gpus", OPT_COUNT, &(o).gpus, "N", "GPUs in the job (default tp x pp x cp x dp)", NULL, NULL},               \
+    {"tp", OPT_COUNT, &(o).tp, "N", "tensor-parallel degree (default 1)", NULL, NULL},                            \
+    {"pp", OPT_COUNT, &(o).pp, "N", "pipeline stages (default 1)", NULL, NULL},                                  \
+    {"vpp", OPT_COUNT, &(o).vpp, "N", "virtual stages per GPU, interleaved 1F1B (default 1)", NULL, NULL},       \
+    {"dp", OPT_COUNT, &(o).dp, "N", "data-parallel degree (default: GPUs / (tp x pp x cp), else 1)", NULL, NULL},  \
+    {"cp", OPT_COUNT, &(o).cp, "N", "context-parallel degree (default 1)", NULL, NULL},                           \
+    {"ep", OPT_COUNT, &(o).ep, "N", "expert-parallel degree (default 1)", NULL, NULL},                            \
+    {"etp", OPT_COUNT, &(o).etp, "N", "expert tensor-parallel degree (default 1)", NULL, NULL},                    \
+    {"zero", OPT_NONNEG, &(o).zero, "STAGE", "ZeRO stage over data parallelism: 0-3, 3 = FSDP (default 0)", NULL,  \
+     NULL},                                                                                                       \
+    {"micro-batches", OPT_COUNT, &(o).micro_batches, "M", "micro-batches per step per pipeline (default: pp)",     \
+     NULL, NULL},                                                                                                 \
+    {"sequence-parallel", OPT_FLAG, &(o).sp, NULL, "shard norms and dropout over tp (Megatron's default)", NULL,  \
+     NULL},                                                                                                       \
+    {"no-sequence-parallel", OPT_FLAG, &(o).no_sp, NULL, "tensor parallelism without sequence parallelism", NULL, \
+     NULL}
+
+void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
+/* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
+void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
+
 /* Commands. */
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_flops(int argc, char **argv);
+int cmd_memory(int argc, char **argv);
+/* The memory section of memory and report. */
+int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                       double headroom, int format, json_t *doc, bool brief);
 int cmd_gpus(int argc, char **argv);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
