@@ -21,13 +21,18 @@ static char *slurp(const char *path)
     return buf;
 }
 
-Test(course_interface, model_config_prints_the_parameter_line)
+/* assignment.md's answers for LLaMA-7B: 6,738,415,616 parameters; one layer's forward at b=1, s=2048 (matmuls,
+ * unmasked) 2*2048*(4*4096^2 + 3*4096*11008) + 4*2048^2*4096 = 897,648,164,864 FLOPs = 0.8976 TFLOPs; one
+ * layer's fp16 weights + one fp16 b*s*h checkpoint = (2*202,383,360 + 2*2048*4096) / 2^30 = 0.3926 GiB. */
+#define LLAMA_LINES "Number of parameters: 6738415616\nNumber of TFLOPs: 0.897648164864\n" \
+                    "Peak memory cost: 0.3925933837890625 GBs\n"
+
+Test(course_interface, model_config_prints_the_three_lines)
 {
     const char *argv[] = {"--model_config", src_path("tests/fixtures/llama_7b_config.json"), NULL};
     run_result r = run_cli(argv);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    /* assignment.md: 6,738,415,616 for LLaMA-7B. The TFLOPs and memory lines wait for their engines. */
-    cr_expect_str_eq(r.out, "Number of parameters: 6738415616\n");
+    cr_expect_str_eq(r.out, LLAMA_LINES);
     run_free(&r);
 }
 
@@ -37,7 +42,7 @@ Test(course_interface, both_flags_print_model_lines_then_budget_lines)
                           NULL};
     run_result r = run_cli(argv);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_expect_str_eq(r.out, "Number of parameters: 6738415616\n"
+    cr_expect_str_eq(r.out, LLAMA_LINES
                             "best_gpu: A100\n"
                             "training_budget_flops: 5.616e+23\n"
                             "Optimal N: 47476210890.12571\n"
@@ -55,14 +60,20 @@ Test(course_interface, model_family_comes_from_model_type_not_the_file_name)
     const char *argv[] = {"--model_config", p1, NULL};
     run_result r = run_cli(argv);
     cr_expect_eq(r.status, 0, "%s", r.err);
-    cr_expect_str_eq(r.out, "Number of parameters: 6738415616\n");
+    cr_expect_str_eq(r.out, LLAMA_LINES);
     run_free(&r);
     const char *p2 = temp_file("llama_config.json", deepseek, strlen(deepseek));
     const char *argv2[] = {"--model_config", p2, NULL};
     r = run_cli(argv2);
     cr_expect_eq(r.status, 0, "%s", r.err);
-    /* published.md: 671,026,404,352 nn.Parameters (router biases are buffers), without the MTP layer */
-    cr_expect_str_eq(r.out, "Number of parameters: 671026404352\n");
+    /* published.md: 671,026,404,352 nn.Parameters (router biases are buffers), without the MTP layer. One layer
+     * is a typical (MoE) one at the pre-training length 4096 (rope_scaling.original_max_position_embeddings, not
+     * max_position_embeddings): q_a 2T*7168*1536 + q_b 2T*1536*128*192 + kv_a 2T*7168*576 + kv_b 2T*512*128*256
+     * + o 2T*16384*7168 + attention 2*128*T^2*(192+128) + router 2T*7168*256 + 8 routed and 1 shared expert
+     * 2T*9*3*7168*2048 = 6,169,183,649,792 FLOPs with T = 4096. Memory: the layer's 11,507,286,016 parameters in
+     * fp16 + a 4096 x 7168 fp16 checkpoint = 21.4887 GiB. */
+    cr_expect_str_eq(r.out, "Number of parameters: 671026404352\nNumber of TFLOPs: 6.169183649792\n"
+                            "Peak memory cost: 21.488677978515625 GBs\n");
     run_free(&r);
     free(llama);
     free(deepseek);

@@ -109,15 +109,47 @@ static int model_config_lines(const char *path)
         return cli_lib_error(rc);
     }
     printf("Number of parameters: %lld\n", (long long)p.total);
-    /*
-     * TODO(course interface, FLOPs and memory engines): the script's next two lines go here, from the engines
-     * the lead is writing:
-     *   "Number of TFLOPs: {num_flops}"       forward pass of ONE transformer layer, batch 1, sequence
-     *                                          m->train_seq (max_sequence_length; 2048 for LLaMA-7B), matmuls
-     *                                          only, attention unmasked: 0.8976 for LLaMA-7B (assignment.md)
-     *   "Peak memory cost: {memory_cost} GBs" forward pass of one layer in fp16 with checkpointing at layer
-     *                                          boundaries (assignment.md: 0.3926 for LLaMA-7B, convention named)
-     */
+    /* "ONE transformer layer", batch 1, at the training sequence length (the course staff's ruling:
+     * max_sequence_length; DeepSeek-V3's 4096, never max_position_embeddings), matrix products only,
+     * attention unmasked. For an MoE model the layer is its typical one, an MoE layer, with top-k experts. */
+    int64_t seq = m->train_seq > 0 ? m->train_seq : 2048;
+    int64_t layer = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ffn.moe) {
+            layer = i;
+            break;
+        }
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    fo.seq = seq;
+    fo.convention = LLMCOST_CONV_UNMASKED;
+    llmcost_op *ops;
+    size_t nops;
+    rc = llmcost_flops_ops(&ops, &nops, m, &fo);
+    if (rc < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    double flops = 0;
+    for (size_t i = 0; i < nops; i++)
+        if (ops[i].layer == layer && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            flops += ops[i].flops;
+    llmcost_free(ops);
+    /* Peak memory of that layer's forward in fp16 with a checkpoint at each layer boundary: the common
+     * convention, one layer's fp16 weights + one b*s*h fp16 checkpoint, in GiB ('llmcost memory --course-layer'
+     * prints it with its assumptions and the intermediates it leaves out). */
+    llmcost_model one = *m;
+    one.layers = &m->layers[layer];
+    one.n_layers = 1;
+    llmcost_course_layer cl;
+    rc = llmcost_memory_course_layer(&cl, &one, 1, seq);
+    if (rc < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    char tf[40], gb[40];
+    cli_python_float(tf, sizeof tf, flops / 1e12);
+    cli_python_float(gb, sizeof gb, (cl.weights_bytes + cl.checkpoint_bytes) / 1073741824.0);
+    printf("Number of TFLOPs: %s\nPeak memory cost: %s GBs\n", tf, gb);
     llmcost_model_free(m);
     return 0;
 }
