@@ -198,25 +198,43 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     } else {
         at += e * (A * d + KV * d + KV * dv) + e * A * dv; /* q, k (rotated), v, output */
     }
+    /* qk-norms keep the family's RMSNorm internals: per head (Qwen3, Gemma 3) or over the whole projection. */
+    double qkn = st == NORM_RMS_FP32 ? 8 : 6;
     if (a->qk_norm == LLMCOST_QKNORM_HEAD)
-        at += (6 * (A + KV) * d + 4 * (A + KV));      /* per-head RMSNorm internals of q and k */
+        at += qkn * (A + KV) * d + 4 * (A + KV);
     else if (a->qk_norm == LLMCOST_QKNORM_PROJECTION)
-        at += (st == NORM_RMS_FP32 ? 8 : 6) * (A + KV) * d + 8;
-    if (eager && !mla) {
+        at += qkn * (A + KV) * d + 8;
+    bool math = o->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused;
+    if (math && !mla) {
+        /* PyTorch's math SDPA backend (Falcon-7B's broadcast keys) works in fp32: it keeps q, k repeated to every
+         * head, the fp32 probabilities and v, all fp32; the output comes back in the compute dtype. Replaces the
+         * fused kernel's q, k, v, output and log-sum-exp counted above. */
+        at -= e * (A * d + KV * d + KV * dv) + e * A * dv;
+        at += 4 * A * d + 4 * A * d + 4 * A * s + 4 * A * dv + e * A * dv;
+    } else if (eager && !mla) {
         /* Eager: keys and values repeated to every head, fp32 softmax, probabilities cast back, output copy. */
         double keys = s; /* full s x s matrices are materialised even for sliding windows */
         at += e * A * (d + dv) - e * KV * (d + dv);  /* repeat_kv copies replace k and v */
-        at += 4 * A * keys + (e < 4 ? e * A * keys : 0);
-        if (m->dropout_attn > 0)
-            at += A * keys + e * A * keys;           /* mask and dropped-out probabilities */
-        if (a->softcap > 0)
-            at += e * A * keys;                      /* tanh output */
+        double probs;
+        if (a->sinks)
+            probs = e * A * (keys + 1) + 8 * A;      /* gpt-oss: softmax over [scores, sink] in bf16, max indices */
+        else
+            probs = 4 * A * keys + (e < 4 ? e * A * keys : 0);
+        double extra = (m->dropout_attn > 0 ? A * keys + e * A * keys : 0) + (a->softcap > 0 ? e * A * keys : 0);
+        at += probs + extra;
         at += e * A * dv;                            /* contiguous output read by o_proj */
         if (selective)
-            at -= 4 * A * keys + (e < 4 ? e * A * keys : 0) + (m->dropout_attn > 0 ? A * keys + e * A * keys : 0) +
-                  (a->softcap > 0 ? e * A * keys : 0);
+            at -= probs + extra;
     } else {
         at += 4 * A;                                 /* log-sum-exp per head, fp32 */
+        if (!mla && a->sliding_window > 0 && (double)a->sliding_window < s) {
+            /* A window shorter than the sequence needs an explicit mask: SDPA falls back to the memory-efficient
+             * kernel, which keeps the [b, 1, s, s] mask, and keys and values repeated to every head (GQA; a single
+             * MQA head broadcasts as a view). Measured on Phi-3 and Gemma 3. */
+            at += e * s;
+            if (KV > 1 && KV < A)
+                at += e * (A - KV) * (d + dv);
+        }
     }
     B.attention = at * T + 16;                       /* + the kernel's RNG seed and offset */
 
@@ -227,7 +245,10 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         double route = 4 * E + 8 * k + 4 + 4 * k + 16 * k + k;        /* scores, top-k, weights, dispatch indices */
         if (ds_router)
             route += 4 * h;                                           /* the router reads an fp32 copy */
-        double experts = k * (x * h + x * 2 * fe + x * fe + x * fe + x * h) + 4 * k + 8 * k;
+        /* gathered tokens, gate_up output, the activation's intermediates (two; gpt-oss's clamped GLU keeps five),
+         * down output, routing weight and index per routed token */
+        double act_kept = !strcmp(m->model_type, "gpt_oss") ? 5 : 2;
+        double experts = k * (x * h + x * 2 * fe + act_kept * x * fe + x * h) + 4 * k + 8 * k;
         B.moe = (route + experts) * T;
         if (f->shared.d_ff > 0) {
             double fs = (double)f->shared.d_ff / tp;

@@ -33,12 +33,13 @@ typedef struct llmcost_memory_options {
     int64_t micro_batches;   /* micro-batches per step (gradient accumulation); 0: pp, enough to fill the pipe */
     bool fp32_grads;         /* bf16-master: fp32 gradient accumulation (Megatron's default) or bf16 */
     bool fused_optimizer;    /* fused AdamW (no per-step temporaries) or foreach (one state-sized temporary) */
-    double cuda_context_bytes; /* CUDA context + libraries, shown apart from the peak */
+    double cuda_context_bytes; /* CUDA context + libraries, shown apart from the peak; default: 816,644,096 bytes
+                                  measured on an H200 with PyTorch 2.11 (data/calibration/h200_measured_2026-11-28.json) */
 } llmcost_memory_options;
 
 #define LLMCOST_MEMORY_OPTIONS_INIT                                                                                \
     {1, 2048, LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, \
-     LLMCOST_LAYOUT_INIT, 1, 0, true, true, 536870912.0}
+     LLMCOST_LAYOUT_INIT, 1, 0, true, true, 816644096.0}
 
 typedef enum {
     LLMCOST_MC_WEIGHTS,        /* model weights as stored (per GPU) */

@@ -200,13 +200,13 @@ int cmd_memory(int argc, char **argv)
 {
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
     cli_gpu_opts go = {0};
-    double headroom = 0.05, context_gb = 0.5;
+    double headroom = 0.05, context_gb = 816644096.0 / 1073741824.0;
     bool course = false, bf16_grads = false, foreach_opt = false;
     cli_opt opts[] = {
         CLI_JOB_OPTIONS(jo),
         CLI_GPU_OPTIONS(go),
         {"headroom", OPT_FRACTION, &headroom, "F", "fraction of GPU memory kept free (default 0.05)", NULL, NULL},
-        {"cuda-context-gb", OPT_REAL, &context_gb, "X", "CUDA context and libraries, GiB (default 0.5)", NULL, NULL},
+        {"cuda-context-gb", OPT_REAL, &context_gb, "X", "CUDA context and libraries, GiB (default 0.76, measured on an H200)", NULL, NULL},
         {"bf16-grads", OPT_FLAG, &bf16_grads, NULL, "bf16-master: keep gradients in bf16 (default fp32)", NULL, NULL},
         {"foreach-optimizer", OPT_FLAG, &foreach_opt, NULL, "AdamW's foreach implementation (a state-sized temporary)",
          NULL, NULL},
