@@ -14,5 +14,6 @@
 #include "step.h"
 #include "scaling.h"
 #include "design.h"
+#include "validate.h"
 
 #endif

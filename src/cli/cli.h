@@ -184,6 +184,7 @@ int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_flops(int argc, char **argv);
 int cmd_memory(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 /* The memory section of memory and report. */
 int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
                        double headroom, int format, json_t *doc, bool brief);
