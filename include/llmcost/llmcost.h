@@ -11,5 +11,6 @@
 #include "comms.h"
 #include "layout.h"
 #include "step.h"
+#include "run.h"
 
 #endif

@@ -80,6 +80,23 @@ typedef struct llmcost_step {
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt);
 
+/* The kernel model's constants, each fitted to kernels measured on an H200 (data/calibration/), for printing. */
+typedef struct llmcost_step_constants {
+    double gemm_efficiency;          /* large well-tiled GEMMs: fraction of the dense peak */
+    double gemm_k0;                  /* k-overhead: efficiency k / (k + k0) */
+    double grouped_efficiency;       /* grouped (MoE) GEMM kernels relative to dense ones */
+    double unaligned_efficiency;     /* 16-bit GEMMs with a dimension not a multiple of 8 */
+    double attention_efficiency[2];  /* fused attention forward, backward: fraction of peak on the matrix work */
+    double copy_efficiency;          /* streaming kernels: fraction of memory bandwidth */
+    double host_forward_seconds;     /* host time per launched kernel, eager PyTorch forward */
+    double host_backward_seconds;    /* ... backward */
+    double host_recompute_seconds;   /* ... forward recomputed inside backward (gradient checkpointing) */
+    int gemm_cases, attention_cases; /* measurements the fits used */
+    double gemm_rms_error;           /* rms of predicted/measured - 1 over the GEMM measurements (log scale) */
+} llmcost_step_constants;
+
+void llmcost_step_constants_get(llmcost_step_constants *out);
+
 /* "matmul", "attention", "memory_bound", "launch_overhead", "recompute", "optimizer", "tp_comm", ... */
 const char *llmcost_step_component_name(llmcost_step_component c);
 

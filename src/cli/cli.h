@@ -126,12 +126,82 @@ typedef struct cli_gpu_opts {
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size);
 
+/*
+ * The training setup shared by step, train (and memory): precision, recompute, attention, framework, batch and
+ * the parallel layout. Put CLI_SETUP_OPTIONS(var) in a command's cli_opt table and call cli_setup_resolve().
+ */
+typedef struct cli_setup_opts {
+    long long tp, pp, vpp, dp, cp, ep, gpus, zero, micro_batch, seq, global_batch;
+    int precision, recompute, attention, framework;
+    bool sp, no_sp, ep_overlap, tp_overlap;
+    bool seen_precision, seen_seq, seen_mb;
+} cli_setup_opts;
+
+extern const char *const cli_precision_choices[];
+extern const char *const cli_framework_choices[];
+extern const char *const cli_recompute_choices[]; /* cmd_flops.c */
+extern const char *const cli_attention_choices[];
+
+#define CLI_SETUP_OPTIONS(o)                                                                                      \
+    {"micro-batch", OPT_SIZE, &(o).micro_batch, "B", "sequences per micro-batch per GPU (default 1)", NULL,       \
+     &(o).seen_mb},                                                                                             \
+    {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length, else 2048)",   \
+     NULL, &(o).seen_seq},                                                                                      \
+    {"global-batch", OPT_SIZE, &(o).global_batch, "TOKENS", "tokens per optimizer step (16M = 2^24; default: one " \
+     "micro-batch per replica)", NULL, NULL},                                                                   \
+    {"precision", OPT_CHOICE, &(o).precision, "P", "precision recipe (default bf16)", cli_precision_choices,     \
+     &(o).seen_precision},                                                                                      \
+    {"recompute", OPT_CHOICE, &(o).recompute, "R", "activation recomputation (default none)",                   \
+     cli_recompute_choices, NULL},                                                                              \
+    {"attention", OPT_CHOICE, &(o).attention, "A", "attention kernel (default sdpa)", cli_attention_choices,     \
+     NULL},                                                                                                     \
+    {"framework", OPT_CHOICE, &(o).framework, "F", "implementation profile (default hf)", cli_framework_choices, \
+     NULL},                                                                                                     \
+    {"gpus", OPT_COUNT, &(o).gpus, "N", "GPUs in the job (default tp x pp x cp x dp)", NULL, NULL},              \
+    {"tp", OPT_COUNT, &(o).tp, "N", "tensor-parallel degree", NULL, NULL},                                       \
+    {"pp", OPT_COUNT, &(o).pp, "N", "pipeline stages", NULL, NULL},                                              \
+    {"vpp", OPT_COUNT, &(o).vpp, "N", "virtual stages per GPU (interleaved 1F1B)", NULL, NULL},                  \
+    {"dp", OPT_COUNT, &(o).dp, "N", "data-parallel replicas (default: from --gpus)", NULL, NULL},                \
+    {"cp", OPT_COUNT, &(o).cp, "N", "context-parallel degree (sequence split)", NULL, NULL},                      \
+    {"ep", OPT_COUNT, &(o).ep, "N", "expert-parallel degree", NULL, NULL},                                       \
+    {"zero", OPT_NONNEG, &(o).zero, "0-3", "ZeRO stage over data parallelism (3 = FSDP)", NULL, NULL},           \
+    {"sp", OPT_FLAG, &(o).sp, NULL, "sequence parallelism with TP (default on for megatron)", NULL, NULL},        \
+    {"no-sp", OPT_FLAG, &(o).no_sp, NULL, "no sequence parallelism", NULL, NULL},                               \
+    {"ep-overlap", OPT_FLAG, &(o).ep_overlap, NULL, "hide the expert all-to-all behind compute (DualPipe)", NULL, \
+     NULL},                                                                                                     \
+    {"tp-overlap", OPT_FLAG, &(o).tp_overlap, NULL, "overlap tensor-parallel collectives with the layer's GEMMs", \
+     NULL, NULL}
+
+#define CLI_SETUP_OPTS_INIT {1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 2, 0, 1, 0, false, false, false, false, false, false, false}
+
+/*
+ * Turns the parsed setup flags into step options for model "m" (checking the layout against it). "assumed"
+ * receives the defaults that were assumed, one per line. Returns 0 or the exit status after printing the error.
+ */
+int cli_setup_resolve(llmcost_step_options *out, const cli_setup_opts *o, const llmcost_model *m, const char *cmd,
+                      char *assumed, size_t size);
+
 /* Commands. */
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_flops(int argc, char **argv);
 int cmd_gpus(int argc, char **argv);
+int cmd_step(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+
+/* Step output shared by step, train and report. */
+json_t *cli_step_json(const llmcost_step *s);
+int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g, const llmcost_step_options *o,
+                   int format);
+void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, const llmcost_step *s);
+void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o,
+                          const char *overrides);
+void cli_print_assumptions(int format, const char *lines);
+json_t *cli_assumptions_json(const char *lines);
+
+/* The step/cost section of `llmcost report`. */
+int cli_step_section(const llmcost_model *m, int format, json_t *doc);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);

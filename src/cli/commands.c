@@ -7,5 +7,6 @@ const cli_command cli_commands[] = {
     {"models", cmd_models, "list the bundled model presets"},
     {"flops", cmd_flops, "FLOPs per component and per step, conventions side by side"},
     {"gpus", cmd_gpus, "the accelerator catalogue and named price lists"},
+    {"step", cmd_step, "time of one training step on a GPU and layout: breakdown, tokens/s, MFU, HFU"},
     {NULL, NULL, NULL},
 };
