@@ -1,6 +1,7 @@
 /* kernels.c - the time of one GPU kernel from its shape, with constants fitted to kernels measured on an H200. */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ static lc_kernel_model model = {.gemm_eta = 0.75,
                                 .attn_overlap = {0.2, 1.0},
                                 .attn_c0 = {3, 8},
                                 .copy_eta = 0.885,
+                                .eager_eta = 0.72,
                                 .adamw_eta = {0.55, 0.65},
                                 .ce_fwd_bytes = 25,
                                 .ce_bwd_bytes = 33,
@@ -43,6 +45,36 @@ static lc_kernel_model model = {.gemm_eta = 0.75,
                                 .unaligned_eta = 0.17,
                                 .kernel_min = 2e-6};
 static bool ready;
+
+/* Measured kernel kinds and the eager ops' mixes (h200_eager_kernels_2026-11-28.json). */
+#define MAX_KINDS 32
+#define MAX_MIXES 24
+static struct {
+    char name[48];
+    double eta;
+} kinds[MAX_KINDS];
+static int nkinds;
+static struct {
+    char name[32];
+    double eta;
+} mixes[MAX_MIXES];
+static int nmixes;
+
+static void add_kind(const char *name, double eta)
+{
+    if (nkinds < MAX_KINDS && eta > 0) {
+        snprintf(kinds[nkinds].name, sizeof kinds[nkinds].name, "%s", name);
+        kinds[nkinds++].eta = eta;
+    }
+}
+
+static double kind_eta(const char *name)
+{
+    for (int i = 0; i < nkinds; i++)
+        if (!strcmp(kinds[i].name, name))
+            return kinds[i].eta;
+    return 0;
+}
 
 /* Best useful fraction of the units' time over tiles and split-K: useful area over swept area, times the
  * k-overhead of the (split) reduction. */
@@ -273,6 +305,12 @@ static void fit_host(json_t *doc)
         else
             un = k;
     }
+    json_array_foreach(json_object_get(doc, "kernels"), i, k)
+    {
+        const char *name = json_string_value(json_object_get(k, "kernel"));
+        if (name && !strcmp(name, "casts") && num(k, "f32_bf16") > 0)
+            add_kind("downcast", 6 * num(k, "elements") / num(k, "f32_bf16") / CAL_BW);
+    }
     if (al && un) {
         const char *pass[] = {"fwd", "dgrad", "wgrad"};
         double s = 0;
@@ -311,8 +349,8 @@ static void fit(void)
     if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
         size_t i;
         json_t *k;
-        double host_sum = 0, adam[2] = {0, 0};
-        int host_n = 0;
+        double host_sum = 0, adam[2] = {0, 0}, eager_sum = 0;
+        int host_n = 0, eager_n = 0;
         json_array_foreach(json_object_get(doc, "kernels"), i, k)
         {
             const char *name = json_string_value(json_object_get(k, "kernel"));
@@ -333,6 +371,19 @@ static void fit(void)
                  * eager op. */
                 host_sum += num(k, "seconds");
                 host_n++;
+            } else if (num(k, "elements") >= (1 << 27) &&
+                       (!strcmp(name, "add_bf16") || !strcmp(name, "silu_bf16") || !strcmp(name, "to_fp32") ||
+                        !strcmp(name, "pow_mean_fp32_rows768"))) {
+                /* Bytes read + written per element: add 2+2+2, silu 2+2, bf16->fp32 2+4, pow (4+4) then mean 4. */
+                double per = !strcmp(name, "silu_bf16") ? 4 : !strcmp(name, "pow_mean_fp32_rows768") ? 12 : 6;
+                double eta = per * num(k, "elements") / num(k, "seconds") / CAL_BW;
+                eager_sum += eta;
+                eager_n++;
+                add_kind(!strcmp(name, "add_bf16")    ? "add"
+                         : !strcmp(name, "silu_bf16") ? "unary"
+                         : !strcmp(name, "to_fp32")   ? "upcast"
+                                                      : "pow_mean",
+                         eta);
             } else if (!strcmp(name, "adamw_fused")) {
                 const char *dt = json_string_value(json_object_get(k, "dtype"));
                 int wide = dt && strstr(dt, "float32") ? 1 : 0;
@@ -350,6 +401,8 @@ static void fit(void)
         }
         if (host_n > 0)
             model.host_op = host_sum / host_n;
+        if (eager_n > 0)
+            model.eager_eta = eager_sum / eager_n;
         for (int w = 0; w < 2; w++)
             if (adam[w] > 0)
                 model.adamw_eta[w] = adam[w];
@@ -361,6 +414,39 @@ static void fit(void)
     doc = NULL;
     if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
         fit_host(doc);
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
+    add_kind("copy", model.copy_eta);
+    e = lc_embedded_find("data/calibration/h200_eager_kernels_2026-11-28.json");
+    doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        size_t i;
+        json_t *k;
+        json_array_foreach(json_object_get(doc, "kernels"), i, k)
+            add_kind(json_string_value(json_object_get(k, "kernel")), num(k, "bytes") / num(k, "seconds") / CAL_BW);
+        const char *key;
+        json_t *op;
+        json_object_foreach(json_object_get(doc, "ops"), key, op)
+        {
+            double bytes = 0, time = 0;
+            bool complete = true;
+            json_t *part;
+            json_array_foreach(json_object_get(op, "mix"), i, part)
+            {
+                double b = json_number_value(json_array_get(part, 1));
+                double eta = kind_eta(json_string_value(json_array_get(part, 0)));
+                if (eta <= 0)
+                    complete = false;
+                bytes += b;
+                time += eta > 0 ? b / eta : 0;
+            }
+            if (complete && time > 0 && nmixes < MAX_MIXES) {
+                snprintf(mixes[nmixes].name, sizeof mixes[nmixes].name, "%s", key);
+                mixes[nmixes++].eta = bytes / time;
+            }
+        }
         json_decref(doc);
     } else {
         ok = false;
@@ -390,6 +476,21 @@ double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     return fmax(bytes, 0) / (g->memory_bw * km->copy_eta) + kernels * km->kernel_min;
+}
+
+double lc_eager_mix_eta(const char *mix)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    for (int i = 0; mix && i < nmixes; i++)
+        if (!strcmp(mixes[i].name, mix))
+            return mixes[i].eta;
+    return km->eager_eta;
+}
+
+double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    return fmax(bytes, 0) / (g->memory_bw * km->eager_eta) + kernels * km->kernel_min;
 }
 
 double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, double queries, double pairs, double dq,

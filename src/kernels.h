@@ -22,6 +22,8 @@ typedef struct lc_kernel_model {
      * e_s = n / (n + c0) with n the key blocks a query block visits */
     double attn_eta[2], attn_overlap[2], attn_c0[2];
     double copy_eta;         /* streaming kernels: measured copy bandwidth / peak */
+    double eager_eta;        /* eager PyTorch element-wise kernels (add, silu, casts, pow+mean): mean measured
+                                bandwidth / peak; HF's unfused ops run at this, fused kernels at copy_eta */
     double adamw_eta[2];     /* fused AdamW, bytes moved / time / peak: [0] 16-bit states, [1] 32-bit */
     double ce_fwd_bytes, ce_bwd_bytes; /* cross-entropy (logits.float() + log_softmax + nll): equivalent
                                           streamed bytes per logit, forward and backward */
@@ -47,8 +49,16 @@ const lc_kernel_model *lc_kernel_model_get(void);
 double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch,
                        double elem_bytes, bool grouped);
 
-/* Seconds of streaming "bytes" through memory in "kernels" launches. */
+/*
+ * Fraction of the memory bandwidth an eager op of mix "mix" reaches (h200_eager_kernels_2026-11-28.json: "rmsnorm",
+ * "rotary", "dispatch_fwd", ...): bytes over the sum of each kernel kind's bytes / its measured efficiency. Unknown
+ * mixes get the mean of the measured plain element-wise kernels (eager_eta).
+ */
+double lc_eager_mix_eta(const char *mix);
+
+/* Seconds of streaming "bytes" through memory in "kernels" launches; "eager": PyTorch's unfused kernels. */
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels);
+double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels);
 
 /*
  * Seconds of a fused (flash) attention kernel over "heads" (batch x heads) of "queries" queries and "pairs"

@@ -198,6 +198,32 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     t->bwd_k = 1;
 }
 
+/* The kernel mix (h200_eager_kernels_2026-11-28.json "ops") of an eager op, forward and backward; NULL: the
+ * mean of the plain element-wise kernels. */
+static void eager_mix(const ctx *c, const llmcost_op *op, const char **fwd, const char **bwd)
+{
+    const char *n = op->name, *mix = NULL;
+    if (strstr(n, "norm") && !strstr(n, "residual"))
+        mix = c->m->norm == LLMCOST_NORM_RMS ? "rmsnorm" : "copy";
+    else if (!strcmp(n, "rotary") || !strcmp(n, "rotary+cat"))
+        mix = "rotary";
+    else if (!strcmp(n, "attn output transpose"))
+        mix = "transpose";
+    else if (!strcmp(n, "act(gate)*up") || !strcmp(n, "expert activation"))
+        mix = "gated_act";
+    else if (!strcmp(n, "activation"))
+        mix = "act";
+    else if (strstr(n, "residual add") || !strcmp(n, "position embedding add"))
+        mix = "residual";
+    else if (!strcmp(n, "embedding"))
+        mix = "embedding";
+    *fwd = *bwd = mix;
+    if (!strcmp(n, "dispatch+combine")) {
+        *fwd = "dispatch_fwd";
+        *bwd = "dispatch_bwd";
+    }
+}
+
 static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
@@ -225,14 +251,37 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         /* HF's loss, measured as a kernel sequence: bytes-equivalent per logit at the copy rate. */
         const lc_kernel_model *km = lc_kernel_model_get();
         fwd_b = km->ce_fwd_bytes, bwd_b = km->ce_bwd_bytes;
+    } else if (!strcmp(op->name, "dispatch+combine") && op->layer >= 0 && op->layer < c->m->n_layers) {
+        /* transformers' grouped_mm path (integrations/moe.py, grouped_mm_experts_forward) over the S = T*k
+         * token-slots: forward gathers hidden_states[perm // k], masks, scales by the routing weights, masks,
+         * gathers back [inv_perm] and sums the k copies: 5 passes of 4 bytes per S*h element plus the sum (2 + 2/k),
+         * 6 kernels plus 8 small ones (sort, histc, cumsum, index arithmetic). Backward: the two gathers become
+         * accumulating index_put (zero-filled buffers, sort-based scatter, about 10 and 2 + 8/k bytes), the masks
+         * 4 each, the scaling 8 (its input gradient and the routing weights' gradient): 28 + 8/k bytes, 12 kernels. */
+        double k = (double)c->m->layers[op->layer].ffn.top_k;
+        if (k >= 1) {
+            fwd_b = 22 + 2 / k, bwd_b = 28 + 8 / k, kf = 14, kb = 12;
+        }
     }
     /* The FLOPs engine counts bf16 activations; fp32 training doubles every byte, autocast the residual stream. */
     if ((c->opt->precision == LLMCOST_PREC_FP32 && !loss) || (residual && c->opt->precision == LLMCOST_PREC_AMP_BF16)) {
         fwd_b *= 2;
         bwd_b *= 2;
     }
-    t->fwd = lc_stream_seconds(c->g, elems * fwd_b, kf);
-    t->bwd = lc_stream_seconds(c->g, elems * bwd_b, kb);
+    /* HF's unfused eager kernels stream at the measured eager rate; fused (Megatron) kernels and the loss, whose
+     * bytes-equivalent was measured as a whole, at the copy rate. */
+    bool eager = c->opt->framework == LLMCOST_FW_HF && !loss;
+    if (eager) {
+        /* Each eager op at the bandwidth of its kernel mix (broadcasts, gathers, cat and transposes are slow). */
+        const char *mf, *mb;
+        eager_mix(c, op, &mf, &mb);
+        double bw = c->g->memory_bw, kmin = lc_kernel_model_get()->kernel_min;
+        t->fwd = elems * fwd_b / (bw * lc_eager_mix_eta(mf)) + kf * kmin;
+        t->bwd = elems * bwd_b / (bw * lc_eager_mix_eta(mb)) + kb * kmin;
+    } else {
+        t->fwd = lc_stream_seconds(c->g, elems * fwd_b, kf);
+        t->bwd = lc_stream_seconds(c->g, elems * bwd_b, kb);
+    }
     t->fwd_k = kf;
     t->bwd_k = kb;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
@@ -256,8 +305,9 @@ static void autocast_extra(const ctx *c, const llmcost_op *op, timed_op *t)
         kf += 1;
         kb += 1;
     }
-    t->fwd = lc_stream_seconds(c->g, bytes_f, kf);
-    t->bwd = lc_stream_seconds(c->g, bytes_b, kb);
+    double eta = lc_eager_mix_eta("cast"), kmin = lc_kernel_model_get()->kernel_min;
+    t->fwd = bytes_f / (c->g->memory_bw * eta) + kf * kmin;
+    t->bwd = bytes_b / (c->g->memory_bw * eta) + kb * kmin;
     t->fwd_k = kf;
     t->bwd_k = kb;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
