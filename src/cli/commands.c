@@ -8,5 +8,6 @@ const cli_command cli_commands[] = {
     {"flops", cmd_flops, "FLOPs per component and per step, conventions side by side"},
     {"gpus", cmd_gpus, "the accelerator catalogue and named price lists"},
     {"step", cmd_step, "time of one training step on a GPU and layout: breakdown, tokens/s, MFU, HFU"},
+    {"train", cmd_train, "a whole run: steps, wall-clock, GPU-hours, cost, energy, CO2; --published validation"},
     {NULL, NULL, NULL},
 };
