@@ -1,7 +1,6 @@
 /* step.c - time of one training step: every operation timed by the kernel model, split over the parallel layout,
  * launched by a host that can fall behind, plus communication, the optimizer and the pipeline bubble. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -478,17 +477,6 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
         }
     }
 
-    if (getenv("LLMCOST_DEBUG_OPS")) {
-        double kf = 0, kb = 0;
-        for (size_t i = 0; i < nt; i++)
-            kf += t[i].fwd_k, kb += t[i].bwd_k;
-        fprintf(stderr, "kernels fwd %.0f bwd %.0f\n", kf, kb);
-    }
-    if (getenv("LLMCOST_DEBUG_OPS") && getenv("LLMCOST_DEBUG_OPS")[0] == '2')
-        for (size_t i = 0; i < nt; i++)
-            if (t[i].layer == 1 || t[i].layer < 0 || t[i].layer == m->n_layers)
-                fprintf(stderr, "%3d %-14s fwd %8.1f us bwd %8.1f us kernels %4.1f %4.1f\n", t[i].layer,
-                        llmcost_step_component_name(t[i].kind), t[i].fwd * 1e6, t[i].bwd * 1e6, t[i].fwd_k, t[i].bwd_k);
     /* Communication inside one micro-batch, per layer (exposed parts). */
     double ab = c.ab > 2 ? 4 : 2, tokens = (double)opt->micro_batch * (double)opt->seq / (double)c.L.cp;
     double h = (double)m->hidden;
