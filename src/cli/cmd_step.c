@@ -132,10 +132,11 @@ void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmco
     if (len < n)
         len += (size_t)snprintf(buf + len, n - len,
                                 "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
-                                "large GEMMs at %.0f%% of peak, element-wise at %.0f%% of bandwidth, host %.0f us per "
-                                "forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * c.gemm_efficiency, 100 * c.copy_efficiency, c.host_forward_seconds * 1e6,
-                                c.host_backward_seconds * 1e6);
+                                "large GEMMs at %.0f%% of peak, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
+                                "per forward and %.0f us per backward kernel (eager PyTorch)\n",
+                                100 * c.gemm_efficiency, 100 * c.copy_efficiency,
+                                o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
+                                c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n)
         snprintf(buf + len, n - len, "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",
                  100 * o->comm.scaleup_efficiency, 100 * o->comm.scaleout_efficiency);
