@@ -139,6 +139,10 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
      * as without EP, in fewer, larger GEMMs. Expert tensor parallelism splits their width. */
     double E = op->batch, ep = (double)c->L.ep, etp = (double)c->etp;
     double local_experts = E / ep, tokens = op->m * ep / (double)c->L.cp, h = op->k, f = op->n / etp;
+    /* Ranks of the TP group that do not split the experts split the tokens when sequence parallelism scatters them
+     * (otherwise each computes them all, redundantly). */
+    if (c->sp && (double)c->L.tp > etp)
+        tokens /= (double)c->L.tp / etp;
     double mats = op->kernels > 0 ? op->kernels : 3;
     double peak = c->peak_mm, eb = c->mm_bytes;
     /* transformers' grouped_mm casts the input to the weights' dtype and autocast does not cover it: under
@@ -178,6 +182,22 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
+    const llmcost_attention *at = op->layer >= 0 && op->layer < c->m->n_layers ? &c->m->layers[op->layer].attn : NULL;
+    double heads_all = heads; /* query heads x batch on this GPU */
+    if (c->opt->attention == LLMCOST_ATTN_SDPA && at && at->sdpa_unfused) {
+        /* PyTorch's math SDPA backend (Falcon-7B's broadcast multi-query keys): Q K^T and P V as fp32 batched GEMMs over
+         * every pair, and the scores scaled, masked and soft-maxed in fp32 (16 bytes per score forward, 20 backward). */
+        double q = s / cp, p32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
+        double scores = heads_all * q * s;
+        t->fwd = lc_gemm_seconds(c->g, p32, q, s, dq, heads, 4, false) + lc_gemm_seconds(c->g, p32, q, dv, s, heads, 4, false) +
+                 lc_eager_seconds(c->g, 16 * scores, 4);
+        t->bwd = lc_gemm_seconds(c->g, p32, q, dq, s, heads, 4, false) + lc_gemm_seconds(c->g, p32, s, dq, q, heads, 4, false) +
+                 lc_gemm_seconds(c->g, p32, q, s, dv, heads, 4, false) + lc_gemm_seconds(c->g, p32, s, dv, q, heads, 4, false) +
+                 lc_eager_seconds(c->g, 20 * scores, 4);
+        t->fwd_k = 8;
+        t->bwd_k = 10;
+        return;
+    }
     if (c->opt->attention == LLMCOST_ATTN_EAGER) {
         /* Eager: Q K^T and P V as batched GEMMs over every pair (the mask is applied after); softmax and its
          * casts are element-wise ops of their own. Backward: two GEMMs per product. */
@@ -187,6 +207,31 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
                  lc_gemm_seconds(c->g, peak, q, s, dv, heads, eb, false) + lc_gemm_seconds(c->g, peak, s, dv, q, heads, eb, false);
         t->fwd_k = 2;
         t->bwd_k = 4;
+        if (at && at->sinks) {
+            /* gpt-oss: the sink logit is concatenated to every row of scores, the row max subtracted, the column
+             * sliced off again: a cat (4 bytes per score at the measured cat rate), a max (2) and a subtraction (4);
+             * backward the slice and the subtraction (8). */
+            double scores = heads_all * q * s;
+            t->fwd += scores * (4 / lc_eager_mix_eta("cat_scores") + 6 / lc_eager_mix_eta(NULL)) / c->g->memory_bw;
+            t->bwd += scores * 8 / (lc_eager_mix_eta(NULL) * c->g->memory_bw);
+            t->fwd_k += 3;
+            t->bwd_k += 2;
+        }
+        return;
+    }
+    /* A sliding window shorter than the sequence needs an explicit mask: SDPA falls back to the memory-efficient
+     * kernel, which computes every pair and reads the [b, 1, s, s] mask (the lead's memory measurements on Phi-3 and
+     * Gemma 3 show the mask kept). */
+    if (at && window > 0 && (double)window < s) {
+        window = 0;
+        double mask = heads_all / (double)(at->n_heads / c->L.tp) * (s / cp) * s * 2;
+        t->fwd = lc_stream_seconds(c->g, mask, 0);
+        t->bwd = lc_stream_seconds(c->g, mask, 0);
+        double pairs_full = s * s / cp;
+        t->fwd += lc_attention_seconds(c->g, peak, heads, s / cp, pairs_full, dq, dv, false);
+        t->bwd += lc_attention_seconds(c->g, peak, heads, s / cp, pairs_full, dq, dv, true);
+        t->fwd_k = 1;
+        t->bwd_k = 1;
         return;
     }
     /* Fused kernels skip the masked blocks; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
@@ -234,7 +279,7 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         elems /= cp;
     if (residual ? c->sp : !name_is(op->name, replicated_ops)) {
         bool expert = !strcmp(op->name, "expert activation") || !strcmp(op->name, "dispatch+combine");
-        if (!expert || c->etp > 1)
+        if (!expert || c->etp > 1 || c->sp)
             elems /= tp;
     }
     double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
@@ -392,7 +437,9 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                        (long long)gb, (long long)opt->micro_batch, (long long)c.L.dp, (long long)per_step);
     int64_t micro = gb / per_step;
     c.sp = c.L.tp > 1 && c.L.sequence_parallel;
-    c.etp = c.L.ep > 1 ? 1 : c.L.tp;
+    c.etp = opt->expert_tp > 0 ? opt->expert_tp : 1;
+    if (c.etp > c.L.tp && c.etp > 1)
+        return lc_fail(LLMCOST_EINVAL, "--etp %lld is larger than --tp %lld", (long long)c.etp, (long long)c.L.tp);
 
     /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
     double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
@@ -648,6 +695,24 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     double zero_div_dense = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp) : 1;
     double zero_div_exp = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp / c.L.ep) : 1;
     double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
+    /* Other optimizers move other states: 8-bit AdamW two 1-byte moments (Dettmers et al. 2022), SGD one momentum
+     * buffer, Adafactor factored second moments (negligible) and no first moment (Shazeer & Stern 2018). */
+    double state_bytes = param_bytes > 2 || opt->precision == LLMCOST_PREC_BF16_MASTER || opt->precision == LLMCOST_PREC_FP8
+                             ? 4
+                             : 2;
+    switch (opt->optimizer) {
+    case LLMCOST_OPTIM_ADAMW_8BIT:
+        opt_bytes -= 2 * 2 * state_bytes - 2 * 2 * 1;
+        break;
+    case LLMCOST_OPTIM_SGD:
+        opt_bytes -= 2 * state_bytes;
+        break;
+    case LLMCOST_OPTIM_ADAFACTOR:
+        opt_bytes -= 4 * state_bytes;
+        break;
+    default:
+        break;
+    }
     /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
     double adam_eta = lc_kernel_model_get()->adamw_eta[param_bytes > 2 ? 1 : 0];
     out->components[LLMCOST_ST_OPTIMIZER] = opt_bytes * opt_params / (gpu->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;

@@ -153,6 +153,6 @@ Test(report_cli, has_the_time_and_cost_section)
     json_decref(doc);
     const char *argv2[] = {"report", NULL};
     run_result r = run_cli(argv2);
-    cr_expect(strstr(r.out, "Time and cost on one h100") != NULL);
+    cr_expect(strstr(r.out, "Time and cost of a step on h100") != NULL);
     run_free(&r);
 }

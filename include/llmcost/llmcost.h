@@ -8,9 +8,13 @@
 #include "params.h"
 #include "flops.h"
 #include "hardware.h"
-#include "comms.h"
 #include "layout.h"
+#include "comms.h"
+#include "memory.h"
 #include "step.h"
-#include "run.h"
+#include "train.h"
+#include "scaling.h"
+#include "design.h"
+#include "validate.h"
 
 #endif

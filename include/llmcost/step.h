@@ -9,6 +9,7 @@
 #include "flops.h"
 #include "hardware.h"
 #include "layout.h"
+#include "memory.h"
 #include "model.h"
 
 #ifdef __cplusplus
@@ -26,11 +27,13 @@ typedef struct llmcost_step_options {
     llmcost_convention convention; /* how attention FLOPs count toward MFU: causal pairs (default) or all */
     llmcost_layout layout;
     llmcost_comm_options comm;
+    llmcost_optimizer optimizer;   /* what the optimizer step reads and writes (memory.h) */
+    int64_t expert_tp;             /* tensor parallelism inside each routed expert (1: none) */
 } llmcost_step_options;
 
 #define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
     {1, 2048, 0, LLMCOST_PREC_BF16, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_CONV_CAUSAL, \
-     LLMCOST_LAYOUT_INIT, LLMCOST_COMM_OPTIONS_INIT}
+     LLMCOST_LAYOUT_INIT, LLMCOST_COMM_OPTIONS_INIT, LLMCOST_OPTIM_ADAMW, 1}
 
 /* Parts of a step's time. They add up to the step time (communication: the part not hidden behind compute). */
 typedef enum {

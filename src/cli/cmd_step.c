@@ -4,9 +4,8 @@
 
 #include "cli.h"
 
-static const char *const usage_text = "llmcost step [MODEL] [--gpu NAME] [--micro-batch B] [--seq S] [--global-batch TOKENS]\n"
-                                      "       [--precision P] [--recompute R] [--attention A] [--framework F]\n"
-                                      "       [--gpus N] [--tp N] [--pp N] [--vpp N] [--dp N] [--cp N] [--ep N] [--zero 0-3]";
+static const char *const usage_text = "llmcost step [MODEL] [--gpu NAME] [job options as in 'llmcost memory']\n"
+                                      "       [--global-batch TOKENS] [--tp-overlap] [--ep-overlap]";
 static const char *const description =
     "Time of one optimizer step: every matrix product at a throughput that depends on its shape (wave\n"
     "quantisation and k-overhead, fitted to measured H200 GEMMs and scaled by each GPU's peak and bandwidth),\n"
@@ -20,7 +19,7 @@ static const char *const examples =
     "  llmcost step llama-3.2-1b --gpu h200 --micro-batch 4 --seq 2048\n"
     "  llmcost step llama-3-8b --gpu h200 --seq 4096 --recompute full --format json\n"
     "  llmcost step llama-3.1-405b --gpu h100 --framework megatron --precision bf16-master \\\n"
-    "      --tp 8 --pp 16 --gpus 16384 --seq 8192 --global-batch 16M\n";
+    "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n";
 
 static const char *component_label(int k)
 {
@@ -171,8 +170,9 @@ json_t *cli_assumptions_json(const char *lines)
 int cmd_step(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
-    cli_setup_opts so = CLI_SETUP_OPTS_INIT;
-    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_SETUP_OPTIONS(so)};
+    cli_job_opts jo = CLI_JOB_OPTS_INIT;
+    cli_step_extra xo = {0, false, false};
+    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_JOB_OPTIONS(jo), CLI_STEP_EXTRA_OPTIONS(xo)};
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;
     const char *pos[1];
@@ -192,7 +192,7 @@ int cmd_step(int argc, char **argv)
     llmcost_step_options o;
     llmcost_gpu g;
     llmcost_step s;
-    rc = cli_setup_resolve(&o, &so, m, "step", assumed, sizeof assumed);
+    rc = cli_job_step_options(&o, &jo, &xo, m, "step", assumed, sizeof assumed);
     if (!rc) {
         llmcost_dtype dt = o.precision == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32
                            : o.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8

@@ -25,7 +25,7 @@ static int print_published(int format)
 {
     llmcost_published *p;
     size_t n;
-    int rc = llmcost_run_published(&p, &n);
+    int rc = llmcost_train_published(&p, &n);
     if (rc < 0)
         return cli_lib_error(rc);
     if (format == LLMCOST_FMT_JSON) {
@@ -67,13 +67,14 @@ static int print_published(int format)
 int cmd_train(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
-    cli_setup_opts so = CLI_SETUP_OPTS_INIT;
+    cli_job_opts jo = CLI_JOB_OPTS_INIT;
+    cli_step_extra xo = {0, false, false};
     double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0;
     bool published = false, seen_grid = false;
     cli_opt opts[] = {
         {"tokens", OPT_REAL, &tokens, "N", "training tokens (15.6T = 15.6e12)", NULL, NULL},
         CLI_GPU_OPTIONS(go),
-        CLI_SETUP_OPTIONS(so),
+        CLI_JOB_OPTIONS(jo), CLI_STEP_EXTRA_OPTIONS(xo),
         {"mfu", OPT_FRACTION, &mfu, "X", "impose this model-FLOPs utilisation instead of predicting the step", NULL, NULL},
         {"pue", OPT_REAL, &pue, "X", "data-centre power usage effectiveness (default 1.1)", NULL, NULL},
         {"grid-intensity", OPT_REAL, &grid, "KG", "kg CO2e per kWh (default 0.373, US average)", NULL, &seen_grid},
@@ -105,10 +106,10 @@ int cmd_train(int argc, char **argv)
     if (rc)
         return rc;
     char assumed[3072] = "", over[512], more[1536];
-    llmcost_run_options ro = LLMCOST_RUN_OPTIONS_INIT;
+    llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
-    llmcost_run run;
-    rc = cli_setup_resolve(&ro.step, &so, m, "train", assumed, sizeof assumed);
+    llmcost_train run;
+    rc = cli_job_step_options(&ro.step, &jo, &xo, m, "train", assumed, sizeof assumed);
     if (!rc) {
         llmcost_dtype dt = ro.step.precision == LLMCOST_PREC_FP32  ? LLMCOST_DT_FP32
                            : ro.step.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
@@ -128,7 +129,7 @@ int cmd_train(int argc, char **argv)
             ro.grid_kg_per_kwh = grid;
         if (goodput > 0)
             ro.goodput = goodput;
-        int r = llmcost_run_compute(&run, m, &g, &ro);
+        int r = llmcost_train_compute(&run, m, &g, &ro);
         if (r < 0)
             rc = cli_lib_error(r);
     }

@@ -5,36 +5,39 @@
 
 #include "cli.h"
 
-/* The GPU the report assumes; `llmcost step` and `llmcost train` take --gpu. */
-#define REPORT_GPU "h100"
-
-int cli_step_section(const llmcost_model *m, int format, json_t *doc)
+int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *g, int format, json_t *doc)
 {
-    const llmcost_gpu *g;
-    int rc = llmcost_gpu_lookup(&g, REPORT_GPU);
-    if (rc < 0)
-        return cli_lib_error(rc);
+    int rc;
     llmcost_params p;
     if ((rc = llmcost_params_count(&p, m)) < 0)
         return cli_lib_error(rc);
     /* Compute-optimal tokens: about 20 per parameter (Hoffmann et al. 2022). */
     double chinchilla = 20.0 * (double)p.total;
-    int64_t seq = m->train_seq > 0 ? m->train_seq : 2048;
+    cli_step_extra none = {0, false, false};
+    llmcost_step_options base;
+    char assumed[1024];
+    if ((rc = cli_job_step_options(&base, jo, &none, m, "report", assumed, sizeof assumed)) != 0)
+        return rc;
+    int64_t seq = base.seq;
     json_t *arr = doc ? json_array() : NULL;
     llmcost_table *t = NULL;
     if (!doc) {
         char title[256];
-        snprintf(title, sizeof title, "Time and cost on one %s (1 sequence of %lld tokens per step, bf16)", g->name,
-                 (long long)seq);
+        char setup[256];
+        llmcost_layout L = base.layout;
+        llmcost_layout_resolve(&L, m);
+        snprintf(setup, sizeof setup, "%lld GPU%s, %lld x %lld tokens per micro-batch, %s", (long long)L.gpus,
+                 L.gpus > 1 ? "s" : "", (long long)base.micro_batch, (long long)seq, llmcost_precision_name(base.precision));
+        snprintf(title, sizeof title, "Time and cost of a step on %s (%s)", g->name, setup);
         const char *hdr[] = {"profile", "step", "tokens/s", "MFU", "$ per 1B tokens", "20 tokens/param"};
         t = llmcost_table_new(title, 6, hdr);
         for (int c = 1; c < 6; c++)
             llmcost_table_numeric(t, c);
     }
     for (int fw = 0; fw < LLMCOST_FW_COUNT; fw++) {
-        llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
-        o.seq = seq;
+        llmcost_step_options o = base;
         o.framework = (llmcost_framework)fw;
+        o.layout.sequence_parallel = o.layout.tp > 1 && (fw == LLMCOST_FW_MEGATRON ? !jo->no_sp : jo->sp);
         llmcost_step s;
         rc = llmcost_step_compute(&s, m, g, &o);
         if (rc < 0) {
@@ -66,7 +69,7 @@ int cli_step_section(const llmcost_model *m, int format, json_t *doc)
         json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o}", "gpu", g->name, "seq", (json_int_t)seq, "price_usd_per_gpu_hour",
                               cli_jreal(g->price_per_hour), "chinchilla_tokens", cli_jreal(chinchilla), "profiles", arr);
         json_object_set_new(o, "assumptions",
-                            json_pack("[s, s, s]", "GPU h100 at its catalogue price", "memory not checked (one GPU may not hold the model)",
+                            json_pack("[s, s, s]", "the report's GPU at its catalogue price", "memory not checked here (see memory)",
                                       "20 tokens per parameter (Hoffmann et al. 2022)"));
         json_object_set_new(doc, "step_cost", o);
         return 0;
@@ -77,7 +80,7 @@ int cli_step_section(const llmcost_model *m, int format, json_t *doc)
         return rc;
     char a[32];
     cli_note(format,
-             "assumed: GPU %s at $%.2f per GPU-hour (%s); memory is not checked (one GPU may not hold this model); "
+             "assumed: GPU %s at $%.2f per GPU-hour (%s); memory is not checked here (see the memory section); "
              "20 tokens per parameter = %s tokens (Hoffmann et al. 2022). See 'llmcost step' and 'llmcost train'.",
              g->name, g->price_per_hour, g->price_source, llmcost_fmt_count(a, sizeof a, chinchilla));
     return 0;

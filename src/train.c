@@ -1,4 +1,4 @@
-/* run.c - a whole training run from one step: steps, wall-clock, GPU-hours, dollars, energy and emissions. */
+/* train.c - a whole training run from one step: steps, wall-clock, GPU-hours, dollars, energy and emissions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,9 +6,9 @@
 #include "config.h"
 #include "embedded.h"
 #include "internal.h"
-#include "llmcost/run.h"
+#include "llmcost/train.h"
 
-int llmcost_run_compute(llmcost_run *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_run_options *opt)
+int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt)
 {
     memset(out, 0, sizeof *out);
     if (!(opt->tokens > 0) || !isfinite(opt->tokens))
@@ -97,7 +97,7 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         llmcost_model_free(m);
         return rc;
     }
-    llmcost_run_options o = LLMCOST_RUN_OPTIONS_INIT;
+    llmcost_train_options o = LLMCOST_TRAIN_OPTIONS_INIT;
     json_t *L = json_object_get(r, "layout");
     llmcost_step_options *so = &o.step;
     so->layout.gpus = jint(L, "gpus", 0);
@@ -129,8 +129,8 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         return rc;
     }
     so->global_batch = jint(r, "global_batch_tokens", 0) / so->seq;
-    llmcost_run run;
-    if ((rc = llmcost_run_compute(&run, m, g, &o)) != 0) {
+    llmcost_train run;
+    if ((rc = llmcost_train_compute(&run, m, g, &o)) != 0) {
         llmcost_model_free(m);
         return rc;
     }
@@ -176,7 +176,7 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     return 0;
 }
 
-int llmcost_run_published(llmcost_published **out, size_t *n)
+int llmcost_train_published(llmcost_published **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
