@@ -80,8 +80,9 @@ int llmcost_layout_resolve(llmcost_layout *l, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "--vpp %lld needs pipeline parallelism (--pp > 1)", (long long)l->vpp);
     if (!m)
         return 0;
-    if (l->pp * l->vpp > m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld = %lld model chunks, more than the %lld layers of %s",
+    /* The embedding and the head may each make a chunk of their own (Llama 3 §3.3.2). */
+    if (l->pp * l->vpp > m->n_layers + 2)
+        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld = %lld model chunks, more than the %lld layers of %s (+2)",
                        (long long)l->pp, (long long)l->vpp, (long long)(l->pp * l->vpp), (long long)m->n_layers,
                        m->name);
     for (int64_t i = 0; i < m->n_layers; i++) {
