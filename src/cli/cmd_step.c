@@ -79,7 +79,7 @@ void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, cons
 int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g, const llmcost_step_options *o,
                    int format)
 {
-    char title[512], setup[384], a[64], b[64];
+    char title[1024], setup[384], a[64], b[64];
     cli_setup_describe(setup, sizeof setup, o, s);
     snprintf(title, sizeof title, "Step time of %s on %s (%s)", m->name, g->name, setup);
     const char *hdr[] = {"component", "time", "share"};

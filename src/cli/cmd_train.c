@@ -177,7 +177,7 @@ int cmd_train(int argc, char **argv)
             rc = cli_print_json(doc);
             json_decref(doc);
         } else {
-            char title[512], setup[384], a[64], b[64];
+            char title[1024], setup[384], a[64], b[64];
             cli_setup_describe(setup, sizeof setup, &ro.step, s);
             snprintf(title, sizeof title, "Training %s on %s for %s tokens (%s)", m->name, g.name,
                      llmcost_fmt_count(a, sizeof a, tokens), setup);

@@ -22,7 +22,7 @@ int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu
     json_t *arr = doc ? json_array() : NULL;
     llmcost_table *t = NULL;
     if (!doc) {
-        char title[256];
+        char title[512];
         char setup[256];
         llmcost_layout L = base.layout;
         llmcost_layout_resolve(&L, m);
