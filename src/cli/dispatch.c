@@ -1,7 +1,9 @@
 /* dispatch.c - cli_main(): dispatches "llmcost COMMAND ..." to the command table. Lives in the CLI library, not
  * in main.c, so tests and the fuzzers can run the whole command line in-process. */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,6 +41,35 @@ static int finish(int rc)
     return rc;
 }
 
+/*
+ * Runs command "c" with its standard output held back: what it prints reaches stdout only when it succeeds, so a
+ * command that fails half-way (a report whose later section hits an overflow) leaves stdout empty, as the error
+ * contract says, whatever the command's own order of printing. glibc lets "stdout" be reassigned.
+ */
+static int run_held(const cli_command *c, int argc, char **argv)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *held = open_memstream(&buf, &len);
+    if (!held) {
+        fprintf(stderr, "llmcost: out of memory\n");
+        return 1;
+    }
+    FILE *real = stdout;
+    stdout = held;
+    int rc = c->run(argc, argv);
+    stdout = real;
+    if (fclose(held) != 0) {
+        free(buf);
+        fprintf(stderr, "llmcost: out of memory\n");
+        return 1;
+    }
+    if (rc == 0 && len > 0)
+        fwrite(buf, 1, len, stdout);
+    free(buf);
+    return finish(rc);
+}
+
 int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -63,10 +94,10 @@ int cli_main(int argc, char **argv)
         if (!c)
             return cli_usage_error(NULL, "'%s' is not a command", argv[2]);
         char *hargv[] = {argv[2], "--help", NULL};
-        return finish(c->run(2, hargv));
+        return run_held(c, 2, hargv);
     }
     const cli_command *c = find(cmd);
     if (!c)
         return cli_usage_error(NULL, "'%s' is not a command", cmd);
-    return finish(c->run(argc - 1, argv + 1));
+    return run_held(c, argc - 1, argv + 1);
 }
