@@ -80,10 +80,13 @@ static void note(llmcost_model *m, const char *fmt, ...)
     size_t n = strlen(m->notes);
     if (n + 2 >= sizeof m->notes)
         return;
+    /* A note quotes config values (hidden_act); escaping keeps it one line, since lines separate notes. */
+    char raw[sizeof m->notes];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->notes + n, sizeof m->notes - n - 1, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    lc_one_line(m->notes + n, sizeof m->notes - n - 1, raw);
     n = strlen(m->notes);
     if (n + 1 < sizeof m->notes) {
         m->notes[n] = '\n';
