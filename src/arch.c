@@ -249,7 +249,18 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
     /* Mixtral, OLMoE and gpt-oss size experts with intermediate_size; the others have moe_intermediate_size. */
     TRY(lc_cfg_size(c, &moe_ff, LC_KEYS("moe_intermediate_size"), d_ff));
     TRY(lc_cfg_count(c, &shared, LC_KEYS("n_shared_experts"), 0));
-    TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_expert_intermediate_size"), shared * moe_ff));
+    /* Shared experts default to n_shared_experts experts of moe_intermediate_size: a product of two sizes up to
+     * 2^40 each, so it is checked (unchecked, 2^40 x 2^40 was signed overflow). */
+    int64_t shared_dflt = 0;
+    if (!lc_mul(&shared_dflt, shared, moe_ff) || shared_dflt > LC_MAX_SIZE) {
+        if (lc_cfg_which(c, LC_KEYS("shared_expert_intermediate_size")) == NULL)
+            return lc_fail(LLMCOST_EOVERFLOW,
+                           "%s: keys '%sn_shared_experts' (%lld) x '%smoe_intermediate_size' (%lld): the shared experts' "
+                           "width is too large (above 2^40)",
+                           c->origin, c->prefix, (long long)shared, c->prefix, (long long)moe_ff);
+        shared_dflt = 0;
+    }
+    TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_expert_intermediate_size"), shared_dflt));
     TRY(lc_cfg_count(c, &first_dense, LC_KEYS("first_k_dense_replace"), 0));
     TRY(lc_cfg_size(c, &freq, LC_KEYS("moe_layer_freq"), 1));
     TRY(lc_cfg_size(c, &step, LC_KEYS("decoder_sparse_step"), 1));
@@ -529,6 +540,11 @@ static int build_neox(const lc_cfg *c, llmcost_model *m)
     TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), true));
     TRY(lc_cfg_bool(c, &bias, LC_KEYS("attention_bias"), true));
     TRY(lc_cfg_real(c, &pct, LC_KEYS("rotary_pct", "partial_rotary_factor"), 0.25));
+    /* A fraction of head_dim; outside [0, 1] the rotary width head_dim * pct is meaningless (and, converted to
+     * int64, undefined for huge values). */
+    if (pct < 0 || pct > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': must be in [0, 1], got %g", c->origin, c->prefix,
+                       lc_cfg_which(c, LC_KEYS("rotary_pct", "partial_rotary_factor")), pct);
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "gelu"));
     for (int64_t i = 0; i < m->n_layers; i++) {
