@@ -174,6 +174,7 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
         if (*c == 'x' || *c == 'X')
             return lc_fail(LLMCOST_EINVAL, "'%s' is not a decimal number", text);
     double mult = 1;
+    int pow10 = 0;
     if (*end != '\0') {
         char c = *end;
         if (binary) {
@@ -185,11 +186,11 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
             }
         } else {
             switch (c) {
-            case 'k': case 'K': mult = 1e3; break;
-            case 'M': mult = 1e6; break;
-            case 'B': case 'G': mult = 1e9; break;
-            case 'T': mult = 1e12; break;
-            case 'P': mult = 1e15; break;
+            case 'k': case 'K': mult = 1e3; pow10 = 3; break;
+            case 'M': mult = 1e6; pow10 = 6; break;
+            case 'B': case 'G': mult = 1e9; pow10 = 9; break;
+            case 'T': mult = 1e12; pow10 = 12; break;
+            case 'P': mult = 1e15; pow10 = 15; break;
             default: mult = 0;
             }
         }
@@ -197,7 +198,24 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
             return lc_fail(LLMCOST_EINVAL, "'%s': unknown suffix '%s' (use %s)", text, end,
                            binary ? "k = 1024, M = 2^20, G = 2^30" : "K, M, B or G, T, P (powers of 1000)");
     }
-    v *= mult;
+    if (pow10 > 0 && end - text < 64) {
+        /* 4.1 x 1e6 rounds twice and gives 4099999.9999999995, which is not a whole count; reading "4.1e6" rounds
+         * once, to the double nearest the decimal value, so whole counts stay whole. An exponent already written
+         * ("1.5e3K") is added to the suffix's. */
+        const char *e = text;
+        while (e < end && *e != 'e' && *e != 'E')
+            e++;
+        long exp10 = pow10;
+        if (e < end) {
+            long given = strtol(e + 1, NULL, 10);
+            exp10 = given > 100000 ? 100000 : given < -100000 ? -100000 : given + pow10;
+        }
+        char decimal[96];
+        snprintf(decimal, sizeof decimal, "%.*se%ld", (int)(e - text), text, exp10);
+        v = strtod(decimal, NULL);
+    } else {
+        v *= mult;
+    }
     if (!isfinite(v))
         return lc_fail(LLMCOST_EINVAL, "'%s' is out of range", text);
     *out = v;

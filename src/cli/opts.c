@@ -121,6 +121,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
             common->help = true;
             continue;
         }
+        if (!strncmp(a, "--help=", 7))
+            return cli_usage_error(cmd, "--help takes no value");
         if (a[1] != '-')
             return cli_usage_error(cmd, "'%s': unknown option", a);
         const char *name = a + 2;
