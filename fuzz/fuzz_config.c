@@ -1,0 +1,85 @@
+/* fuzz_config.c - libFuzzer target: arbitrary bytes read as a config.json and counted.
+ *
+ * Beyond "no crash, no leak, no undefined behaviour" (the sanitizers' part) it checks what llmcost promises:
+ * a failure leaves no model and a one-line message that starts with the file's name; a model that reads has
+ * positive sizes; its parameter count either fails with such a message or adds up (components sum to the
+ * total, nothing negative, active within total, the layers add up to the per-layer components). */
+#include <string.h>
+
+#include "fuzz.h"
+#include "llmcost/llmcost.h"
+
+#define ORIGIN "fuzz.json"
+
+static void check_failure(int rc)
+{
+    const char *msg = llmcost_errmsg();
+    FUZZ_CHECK(rc < 0 && rc >= LLMCOST_EUNSUPPORTED);
+    FUZZ_CHECK(msg[0] != '\0');
+    FUZZ_CHECK(strchr(msg, '\n') == NULL);
+    if (rc != LLMCOST_ENOMEM)
+        FUZZ_CHECK(strncmp(msg, ORIGIN ":", strlen(ORIGIN) + 1) == 0);
+}
+
+static void check_counts(const llmcost_model *m)
+{
+    llmcost_params p;
+    int rc = llmcost_params_count(&p, m);
+    if (rc < 0) {
+        check_failure(rc);
+        return;
+    }
+    int64_t sum = 0;
+    for (int i = 0; i < LLMCOST_PC_COUNT; i++) {
+        FUZZ_CHECK(p.components[i] >= 0);
+        FUZZ_CHECK(!__builtin_add_overflow(sum, p.components[i], &sum));
+    }
+    FUZZ_CHECK(sum == p.total && p.total > 0);
+    FUZZ_CHECK(p.active > 0 && p.active <= p.total);
+    FUZZ_CHECK(p.embedding >= 0 && p.non_embedding == p.total - p.embedding);
+    FUZZ_CHECK(p.buffers >= 0 && p.mtp >= 0 && p.mtp_with_copies >= p.mtp);
+    /* The layers one by one add up to the per-layer components of the whole count. */
+    int64_t attention = 0, routed = 0, largest = 0;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer_params lp;
+        FUZZ_CHECK(llmcost_params_layer(&lp, m, &m->layers[i]) == 0);
+        FUZZ_CHECK(lp.total >= lp.active && lp.active >= 0);
+        attention += lp.attention;
+        routed += lp.routed_experts;
+        if (lp.total > largest)
+            largest = lp.total;
+    }
+    FUZZ_CHECK(attention == p.components[LLMCOST_PC_ATTENTION]);
+    FUZZ_CHECK(routed == p.components[LLMCOST_PC_ROUTED_EXPERTS]);
+    FUZZ_CHECK(largest == p.per_layer_max);
+    /* The formatters take any count. */
+    char buf[64];
+    llmcost_fmt_grouped(buf, sizeof buf, p.total);
+    llmcost_fmt_count(buf, sizeof buf, (double)p.total);
+    FUZZ_CHECK(strlen(buf) > 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    llmcost_model *m = NULL;
+    int rc = llmcost_model_from_json(&m, (const char *)data, size, ORIGIN);
+    if (rc < 0) {
+        FUZZ_CHECK(m == NULL);
+        check_failure(rc);
+        return 0;
+    }
+    FUZZ_CHECK(m != NULL && m->layers != NULL);
+    FUZZ_CHECK(m->hidden >= 1 && m->vocab >= 1 && m->n_layers >= 1 && m->embed_dim >= 1);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const llmcost_attention *a = &m->layers[i].attn;
+        FUZZ_CHECK(a->n_heads >= 1 && a->n_kv_heads >= 1 && a->head_dim >= 1);
+        FUZZ_CHECK(a->rotary_dim >= 0 && a->sliding_window >= 0);
+        const llmcost_ffn *f = &m->layers[i].ffn;
+        FUZZ_CHECK(!f->moe || (f->top_k >= 1 && f->top_k <= f->n_experts));
+    }
+    FUZZ_CHECK(memchr(m->notes, '\0', sizeof m->notes) != NULL);
+    check_counts(m);
+    /* Engines that read the model get called here as they land (one line each), e.g. llmcost_flops_compute. */
+    llmcost_model_free(m);
+    return 0;
+}
