@@ -43,6 +43,12 @@ static void print_sig(char *buf, size_t size, double v, int sig, const char *suf
 {
     double a = fabs(v);
     int decimals = 0;
+    if (a >= 1e15) {
+        /* Past the largest prefix by 10^15 and more: in fixed form the digits would not fit the caller's buffer
+         * and be cut off without their unit, so scientific form. */
+        snprintf(buf, size, "%.*e%s", sig - 1, v, suffix);
+        return;
+    }
     if (a > 0) {
         int intdigits = a < 1 ? 1 : (int)floor(log10(a)) + 1;
         decimals = sig - intdigits;
@@ -151,6 +157,8 @@ char *llmcost_fmt_percent(char *buf, size_t size, double fraction)
 {
     if (!isfinite(fraction))
         snprintf(buf, size, "n/a");
+    else if (fabs(fraction) >= 1e13) /* fixed form would not fit the buffer (see print_sig) */
+        snprintf(buf, size, "%+.2e%%", fraction * 100.0);
     else
         snprintf(buf, size, "%+.2f%%", fraction * 100.0);
     return buf;
