@@ -748,10 +748,14 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
         return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file", spec);
     }
     if (S_ISDIR(st.st_mode)) {
-        snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
+        int n = snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
+        if (n < 0 || (size_t)n >= sizeof path) /* cut short, it would name another file */
+            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
         if (stat(path, &st) != 0)
             return lc_fail(LLMCOST_ENOTFOUND, "%s: folder holds no config.json", spec);
     } else {
+        if (strlen(spec) >= sizeof path)
+            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
         snprintf(path, sizeof path, "%s", spec);
     }
     char *text;

@@ -6,7 +6,8 @@
 
 #include "internal.h"
 
-static _Thread_local char last_error[1024];
+/* Room for a path of PATH_MAX (4096) bytes and the message around it: a message cut short would lose the key. */
+static _Thread_local char last_error[8192];
 
 void lc_one_line(char *dst, size_t size, const char *src)
 {

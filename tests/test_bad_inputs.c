@@ -10,7 +10,8 @@
  *   {big}       a 50 MB file, generated here (too large to commit)
  *   {deep}      a config whose value nests 100,000 arrays deep, generated here
  *   {emptydir}  an empty folder (no config.json), made here
- *   {confdir}   a folder whose config.json is itself a folder, made here */
+ *   {confdir}   a folder whose config.json is itself a folder, made here
+ *   {longpath}  a copy of heads_not_dividing_hidden.json about 3,000 bytes deep in folders, made here */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -26,7 +27,8 @@
 #define CORPUS "tests/bad_inputs"
 
 static json_t *manifest;
-static char big_path[256], deep_path[256], empty_dir[256], conf_dir[256], conf_sub[300];
+static char big_path[256], deep_path[256], empty_dir[256], conf_dir[256], conf_sub[300], long_path[4096];
+static char long_dirs[12][4096];
 
 static void write_big(const char *path)
 {
@@ -72,6 +74,22 @@ static void setup(void)
     cr_assert_eq(mkdir(conf_sub, 0755), 0);
     write_big(big_path);
     write_deep(deep_path);
+    /* 12 nested folders of 250-byte names: a path longer than any message buffer of 1 KiB. */
+    snprintf(long_path, sizeof long_path, "%s", tmpl);
+    for (int i = 0; i < 12; i++) {
+        size_t n = strlen(long_path);
+        snprintf(long_path + n, sizeof long_path - n, "/%0250d", i);
+        snprintf(long_dirs[i], sizeof long_dirs[i], "%s", long_path);
+        cr_assert_eq(mkdir(long_path, 0755), 0, "%s", long_path);
+    }
+    strcat(long_path, "/config.json");
+    FILE *src = fopen(src_path(CORPUS "/heads_not_dividing_hidden.json"), "rb"), *dst = fopen(long_path, "wb");
+    cr_assert(src && dst);
+    int ch;
+    while ((ch = fgetc(src)) != EOF)
+        fputc(ch, dst);
+    fclose(src);
+    cr_assert_eq(fclose(dst), 0);
 }
 
 static void teardown(void)
@@ -81,6 +99,9 @@ static void teardown(void)
     rmdir(empty_dir);
     rmdir(conf_sub);
     rmdir(conf_dir);
+    unlink(long_path);
+    for (int i = 11; i >= 0; i--)
+        rmdir(long_dirs[i]);
     char *dir = strdup(big_path);
     *strrchr(dir, '/') = '\0';
     rmdir(dir);
@@ -91,10 +112,10 @@ static void teardown(void)
 /* "s" with the placeholders replaced; "file" is the case's file path (or NULL). Returns a new string. */
 static char *expand(const char *s, const char *file)
 {
-    static const char *const names[] = {"{file}", "{big}", "{deep}", "{emptydir}", "{confdir}"};
-    const char *values[] = {file ? file : "{file}", big_path, deep_path, empty_dir, conf_dir};
+    static const char *const names[] = {"{file}", "{big}", "{deep}", "{emptydir}", "{confdir}", "{longpath}"};
+    const char *values[] = {file ? file : "{file}", big_path, deep_path, empty_dir, conf_dir, long_path};
     char *out = strdup(s);
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 6; k++) {
         char *at;
         while ((at = strstr(out, names[k])) != NULL) {
             char *n = NULL;
