@@ -518,6 +518,9 @@ static int build_falcon(const lc_cfg *c, llmcost_model *m)
         L->attn.rotary_dim = alibi ? 0 : head_dim;
         L->attn.fused_qkv = true;
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        /* Measured with torch.utils.flop_counter (data/calibration/h200_measured_2026-11-28.json): Falcon-7B's
+         * multi-query attention runs as bmm under SDPA, the new architecture's grouped one as a fused kernel. */
+        L->attn.sdpa_unfused = !new_arch && multi_query;
         L->ffn.dense = (llmcost_mlp){ffn, false, bias};
         L->parallel = new_arch || parallel;
         L->norm_pre_attn = true;

@@ -40,6 +40,14 @@ Test(params_validation, every_case_matches_its_reference)
         n++;
     }
     cr_assert_geq(n, 8);
+    /* Every bundled preset has a reference count. */
+    for (int k = 0; k < llmcost_preset_count(); k++) {
+        bool found = false;
+        json_array_foreach(json_object_get(doc, "cases"), i, c)
+            found = found || !strcmp(json_string_value(json_object_get(c, "model")), llmcost_preset_name(k));
+        cr_expect(found, "preset %s has no case in data/validation/params.json", llmcost_preset_name(k));
+    }
+    cr_expect_geq(llmcost_preset_count(), 30);
     json_decref(doc);
 }
 

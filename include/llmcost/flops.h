@@ -52,7 +52,7 @@ typedef enum {
 } llmcost_flops_component;
 
 typedef enum {
-    LLMCOST_OP_MATMUL,     /* a GEMM [m,k] x [k,n], "batch" times */
+    LLMCOST_OP_MATMUL,     /* a GEMM [m,k] x [k,n], "batch" times; a fused qkv GEMM has n2 = its query columns */
     LLMCOST_OP_EXPERTS,    /* routed experts: "batch" = experts, each a GEMM of m = tokens routed to it (average) */
     LLMCOST_OP_ATTENTION,  /* attention core of one layer: m = queries, n = keys per query (full), k = qk head
                               dim, "batch" = batch x heads; "n2" = value head dim */
@@ -83,6 +83,7 @@ typedef struct llmcost_flops {
     double hardware_flops;               /* model_flops + recompute: what HFU counts */
     double per_token;                    /* model_flops / tokens */
     double components[LLMCOST_FC_COUNT]; /* forward FLOPs by component, chosen convention */
+    double components_bwd[LLMCOST_FC_COUNT]; /* backward FLOPs by component */
     double forward_unmasked;             /* forward under each convention, for the side-by-side table */
     double forward_causal;
     double backward_unmasked;

@@ -64,6 +64,8 @@ typedef struct llmcost_attention {
     bool sinks;          /* a learned sink logit per head (gpt-oss) */
     int64_t sliding_window; /* 0: full (global) attention; else tokens attended to, self included */
     double softcap;      /* attention logit soft-capping (Gemma 2), 0 if none */
+    bool sdpa_unfused;   /* transformers' SDPA call cannot use a fused kernel (Falcon-7B's broadcast multi-query
+                            keys): PyTorch's math backend runs it as matmuls, with eager's 2x backward */
 } llmcost_attention;
 
 /* A feed-forward network: dense, or one expert of a mixture. */

@@ -97,10 +97,22 @@ json_t *cli_jreal(double v);
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_flops(int argc, char **argv);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
 json_t *cli_model_json(const llmcost_model *m);
 int cli_model_section(const llmcost_model *m, int format);
+
+/* Choices shared by the commands that take --attention and --recompute (index = library enum). */
+extern const char *const cli_attention_choices[];
+extern const char *const cli_recompute_choices[];
+/* The sequence length to use when --seq is not given: the model's training length, else 4096; "why" says
+ * which, for printing with the answer. */
+int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *why, size_t n);
+/* The FLOPs section of flops and report ("brief" leaves out the conventions table); "tokens" > 0 adds totals
+ * for a training run of that many tokens. */
+int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, double tokens, int format, json_t *doc,
+                      bool brief);
 
 #endif

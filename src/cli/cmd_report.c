@@ -119,8 +119,8 @@ int cli_model_section(const llmcost_model *m, int format)
 
 static const char *const usage_text = "llmcost report [MODEL] [--format text|json|csv|md]";
 static const char *const description =
-    "Everything llmcost knows about a model: its architecture as read from config.json and its exact\n"
-    "parameter counts. MODEL is a preset name, a config.json or a folder holding one; default llama-7b\n"
+    "Everything llmcost knows about a model: its architecture as read from config.json, its exact\n"
+    "parameter counts, and the FLOPs of a training step with the field's conventions side by side. MODEL is a preset name, a config.json or a folder holding one; default llama-7b\n"
     "(the course's LLaMA-7B).";
 static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
                                     "  llmcost report deepseek-v3 --format json\n";
@@ -150,6 +150,15 @@ int cmd_report(int argc, char **argv)
     }
     if (!rc)
         rc = cli_params_section(m, co.format, doc);
+    long long seq = 0;
+    char why[256];
+    cli_default_seq(m, &seq, false, why, sizeof why);
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    fo.seq = seq;
+    if (!rc) {
+        cli_note(co.format, "FLOPs at batch 1, sequence %lld (%s):\n", seq, why);
+        rc = cli_flops_section(m, &fo, 0, co.format, doc, false);
+    }
     if (!rc && doc)
         rc = cli_print_json(doc);
     json_decref(doc);

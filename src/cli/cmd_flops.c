@@ -1,0 +1,317 @@
+/* cmd_flops.c - `llmcost flops MODEL`: FLOPs per component and per step, conventions side by side. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *const cli_attention_choices[] = {"eager", "sdpa", "flash", NULL};
+const char *const cli_recompute_choices[] = {"none", "selective", "full", NULL};
+static const char *const convention_choices[] = {"causal", "unmasked", NULL};
+
+static const char *component_label(int c)
+{
+    static const char *const labels[LLMCOST_FC_COUNT] = {
+        "q projection",   "k/v projections", "o projection", "attention scores QK^T", "attention values PV",
+        "dense MLP",      "routed experts",  "shared experts", "router",            "LM head",
+        "rotary tables"};
+    return labels[c];
+}
+
+int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *why, size_t n)
+{
+    if (given) {
+        snprintf(why, n, "given");
+        return 0;
+    }
+    if (m->train_seq > 0) {
+        *seq = m->train_seq;
+        snprintf(why, n, "the model's pre-training length: %s", m->train_seq_source);
+    } else {
+        *seq = m->max_positions > 0 && m->max_positions < 4096 ? m->max_positions : 4096;
+        snprintf(why, n, "assumed: no training length known; %s", m->max_positions > 0 && m->max_positions < 4096
+                                                                       ? "max_position_embeddings"
+                                                                       : "4096, use --seq");
+    }
+    return 0;
+}
+
+/* Parses "1k,4k,32k,128k" into up to "max" sequence lengths. Returns the count, or -1 after printing. */
+static int parse_seq_list(const char *text, long long *out, int max)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    int n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        double v;
+        if (llmcost_parse_quantity(&v, tok, 1) != 0 || v < 1 || v != floor(v) || v > 1e9) {
+            cli_usage_error("flops", "--sweep-seq: '%s' is not a sequence length", tok);
+            return -1;
+        }
+        if (n == max) {
+            cli_usage_error("flops", "--sweep-seq: at most %d lengths", max);
+            return -1;
+        }
+        out[n++] = (long long)v;
+    }
+    if (n == 0)
+        cli_usage_error("flops", "--sweep-seq: no lengths given");
+    return n ? n : -1;
+}
+
+int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, double tokens, int format, json_t *doc,
+                      bool brief)
+{
+    llmcost_flops f;
+    int rc = llmcost_flops_compute(&f, m, o);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    double conv[LLMCOST_CONVENTION_COUNT];
+    for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++)
+        conv[c] = llmcost_flops_convention((llmcost_convention_kind)c, m, &f, o);
+    double exact = o->convention == LLMCOST_CONV_CAUSAL ? conv[LLMCOST_CONVENTION_EXACT_CAUSAL]
+                                                        : conv[LLMCOST_CONVENTION_EXACT_UNMASKED];
+    if (format == LLMCOST_FMT_JSON) {
+        json_t *j = json_object();
+        json_object_set_new(j, "batch", cli_jint(o->batch));
+        json_object_set_new(j, "seq", cli_jint(o->seq));
+        json_object_set_new(j, "tokens_per_step", cli_jreal(f.tokens));
+        json_object_set_new(j, "attention", json_string(cli_attention_choices[o->attention]));
+        json_object_set_new(j, "convention", json_string(convention_choices[o->convention]));
+        json_object_set_new(j, "recompute_mode", json_string(cli_recompute_choices[o->recompute]));
+        json_object_set_new(j, "forward", cli_jreal(f.forward));
+        json_object_set_new(j, "backward", cli_jreal(f.backward));
+        json_object_set_new(j, "recompute", cli_jreal(f.recompute));
+        json_object_set_new(j, "model_flops", cli_jreal(f.model_flops));
+        json_object_set_new(j, "hardware_flops", cli_jreal(f.hardware_flops));
+        json_object_set_new(j, "per_token", cli_jreal(f.per_token));
+        json_t *comp = json_object();
+        for (int c = 0; c < LLMCOST_FC_COUNT; c++)
+            json_object_set_new(comp, llmcost_flops_component_name(c), cli_jreal(f.components[c]));
+        json_object_set_new(j, "components", comp);
+        json_t *compb = json_object();
+        for (int c = 0; c < LLMCOST_FC_COUNT; c++)
+            json_object_set_new(compb, llmcost_flops_component_name(c), cli_jreal(f.components_bwd[c]));
+        json_object_set_new(j, "components_backward", compb);
+        json_t *cj = json_object();
+        for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++)
+            json_object_set_new(cj, llmcost_convention_name(c), cli_jreal(conv[c]));
+        json_object_set_new(j, "conventions", cj);
+        json_object_set_new(j, "forward_unmasked", cli_jreal(f.forward_unmasked));
+        json_object_set_new(j, "forward_causal", cli_jreal(f.forward_causal));
+        json_object_set_new(j, "backward_unmasked", cli_jreal(f.backward_unmasked));
+        json_object_set_new(j, "backward_causal", cli_jreal(f.backward_causal));
+        json_object_set_new(j, "dense_layers_forward", cli_jreal(f.dense_layer_forward));
+        json_object_set_new(j, "moe_layers_forward", cli_jreal(f.moe_layer_forward));
+        json_object_set_new(j, "mtp_forward", cli_jreal(f.mtp_forward));
+        json_object_set_new(j, "elementwise_flops", cli_jreal(f.elementwise_flops));
+        json_object_set_new(j, "elementwise_bytes", cli_jreal(f.elementwise_bytes));
+        if (tokens > 0) {
+            json_t *t = json_object();
+            json_object_set_new(t, "tokens", cli_jreal(tokens));
+            json_object_set_new(t, "steps", cli_jreal(tokens / f.tokens));
+            json_object_set_new(t, "model_flops", cli_jreal(f.per_token * tokens));
+            json_object_set_new(t, "hardware_flops", cli_jreal(f.hardware_flops / f.tokens * tokens));
+            json_object_set_new(j, "training", t);
+        }
+        json_object_set_new(doc, "flops", j);
+        return 0;
+    }
+    char title[256], a[48], b[48];
+    snprintf(title, sizeof title, "FLOPs per step: batch %lld x seq %lld = %s tokens, %s attention, %s convention, recompute %s",
+             (long long)o->batch, (long long)o->seq, llmcost_fmt_grouped(a, sizeof a, (int64_t)f.tokens),
+             cli_attention_choices[o->attention], convention_choices[o->convention], cli_recompute_choices[o->recompute]);
+    const char *hdr[] = {"component", "forward", "share", "backward"};
+    llmcost_table *t = llmcost_table_new(title, 4, hdr);
+    for (int c = 1; c < 4; c++)
+        llmcost_table_numeric(t, c);
+    for (int c = 0; c < LLMCOST_FC_COUNT; c++) {
+        if (f.components[c] == 0)
+            continue;
+        double bwd = f.components_bwd[c];
+        char x[48], y[48];
+        llmcost_table_addf(t, "%s\t%s\t%.2f%%\t%s", component_label(c), llmcost_fmt_flops(x, sizeof x, f.components[c]),
+                           100 * f.components[c] / f.forward, llmcost_fmt_flops(y, sizeof y, bwd));
+    }
+    llmcost_table_addf(t, "total (matrix products)\t%s\t100.00%%\t%s", llmcost_fmt_flops(a, sizeof a, f.forward),
+                       llmcost_fmt_flops(b, sizeof b, f.backward));
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+
+    const char *h2[] = {"quantity", "FLOPs", "note"};
+    t = llmcost_table_new("Totals", 3, h2);
+    llmcost_table_numeric(t, 1);
+    llmcost_table_addf(t, "forward per step\t%s\t", llmcost_fmt_flops(a, sizeof a, f.forward));
+    llmcost_table_addf(t, "backward per step\t%s\t%s", llmcost_fmt_flops(a, sizeof a, f.backward),
+                       o->attention == LLMCOST_ATTN_EAGER ? "2x forward" : "2x matmuls; fused attention recomputes scores");
+    llmcost_table_addf(t, "recomputation per step\t%s\t%s", llmcost_fmt_flops(a, sizeof a, f.recompute),
+                       o->recompute == LLMCOST_RECOMPUTE_NONE ? "none"
+                       : o->recompute == LLMCOST_RECOMPUTE_FULL ? "every layer's forward again"
+                                                                : "attention core again");
+    llmcost_table_addf(t, "model FLOPs per step\t%s\tforward + backward (MFU counts these)",
+                       llmcost_fmt_flops(a, sizeof a, f.model_flops));
+    llmcost_table_addf(t, "hardware FLOPs per step\t%s\t+ recomputation (HFU counts these)",
+                       llmcost_fmt_flops(a, sizeof a, f.hardware_flops));
+    llmcost_table_addf(t, "model FLOPs per token\t%s\t", llmcost_fmt_flops(a, sizeof a, f.per_token));
+    if (f.moe_layer_forward > 0)
+        llmcost_table_addf(t, "forward in dense / MoE layers\t%s / %s\t",
+                           llmcost_fmt_flops(a, sizeof a, f.dense_layer_forward),
+                           llmcost_fmt_flops(b, sizeof b, f.moe_layer_forward));
+    if (f.mtp_forward > 0)
+        llmcost_table_addf(t, "MTP modules forward (apart)\t%s\tnot in the totals above",
+                           llmcost_fmt_flops(a, sizeof a, f.mtp_forward));
+    llmcost_table_addf(t, "element-wise forward (apart)\t%s\t%s read+written in bf16: memory-bound",
+                       llmcost_fmt_flops(a, sizeof a, f.elementwise_flops),
+                       llmcost_fmt_bytes(b, sizeof b, f.elementwise_bytes));
+    if (tokens > 0) {
+        llmcost_table_addf(t, "training: model FLOPs for D\t%s\tD = %s tokens, %s steps",
+                           llmcost_fmt_flops(a, sizeof a, f.per_token * tokens), llmcost_fmt_count(b, sizeof b, tokens),
+                           llmcost_fmt_count(title, sizeof title, ceil(tokens / f.tokens)));
+        llmcost_table_addf(t, "training: hardware FLOPs for D\t%s\t",
+                           llmcost_fmt_flops(a, sizeof a, f.hardware_flops / f.tokens * tokens));
+    }
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc || brief)
+        return rc;
+
+    const char *h3[] = {"convention", "training FLOPs per step", "vs exact", "source"};
+    snprintf(title, sizeof title, "Conventions side by side (vs exact %s, no recomputation)", convention_choices[o->convention]);
+    t = llmcost_table_new(title, 4, h3);
+    llmcost_table_numeric(t, 1);
+    llmcost_table_numeric(t, 2);
+    for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++) {
+        char pct[32];
+        llmcost_table_addf(t, "%s\t%s\t%s\t%s", llmcost_convention_name(c), llmcost_fmt_flops(a, sizeof a, conv[c]),
+                           llmcost_fmt_percent(pct, sizeof pct, conv[c] / exact - 1), llmcost_convention_source(c));
+    }
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    return rc;
+}
+
+static int sweep(const llmcost_model *m, llmcost_flops_options o, const long long *seqs, int n, int format, json_t *doc)
+{
+    const char *hdr[] = {"seq", "attention share of forward", "exact per token", "6·N·D per token", "6ND misses"};
+    llmcost_table *t = llmcost_table_new("How the attention share grows with sequence length", 5, hdr);
+    for (int c = 0; c < 5; c++)
+        llmcost_table_numeric(t, c);
+    json_t *arr = json_array();
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        o.seq = seqs[i];
+        llmcost_flops f;
+        rc = llmcost_flops_compute(&f, m, &o);
+        if (rc < 0) {
+            rc = cli_lib_error(rc);
+            break;
+        }
+        double share = (f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES]) / f.forward;
+        double six = llmcost_flops_convention(LLMCOST_CONVENTION_6ND_ACTIVE, m, &f, &o) / f.tokens;
+        char a[48], b[48], p[32];
+        llmcost_table_addf(t, "%lld\t%.2f%%\t%s\t%s\t%s", seqs[i], 100 * share, llmcost_fmt_flops(a, sizeof a, f.per_token),
+                           llmcost_fmt_flops(b, sizeof b, six), llmcost_fmt_percent(p, sizeof p, six / f.per_token - 1));
+        json_t *row = json_object();
+        json_object_set_new(row, "seq", cli_jint(seqs[i]));
+        json_object_set_new(row, "attention_share", json_real(share));
+        json_object_set_new(row, "per_token", cli_jreal(f.per_token));
+        json_object_set_new(row, "six_nd_active_per_token", cli_jreal(six));
+        json_array_append_new(arr, row);
+    }
+    if (!rc) {
+        if (format == LLMCOST_FMT_JSON)
+            json_object_set(doc, "sweep", arr);
+        else
+            rc = cli_print_table(t, format);
+    }
+    json_decref(arr);
+    llmcost_table_free(t);
+    return rc;
+}
+
+static const char *const usage_text =
+    "llmcost flops [MODEL] [--seq S] [--batch B] [--attention eager|sdpa|flash] [--recompute none|selective|full]\n"
+    "              [--convention causal|unmasked] [--frozen-embedding] [--tokens D] [--sweep-seq LIST]";
+static const char *const description =
+    "FLOPs of one training step: every matrix product of the forward pass by component (q/k/v/o or MLA's\n"
+    "projections, attention scores and values, dense MLP, routed and shared experts, router, LM head), the\n"
+    "backward pass (2x per matrix product; the attention core by its kernel: eager 2x, sdpa/flash recompute the\n"
+    "scores), recomputation, model vs hardware FLOPs, and the field's conventions side by side: 6ND (total and\n"
+    "active), Kaplan, PaLM, Megatron, exact unmasked (PyTorch's flop counter) and exact causal.\n"
+    "Element-wise work (norms, activations, rotary, softmax, loss) is reported apart: it is memory-bound.";
+static const char *const examples =
+    "  llmcost flops llama-3-8b --seq 8192\n"
+    "  llmcost flops deepseek-v3 --seq 4096 --tokens 14.8T\n"
+    "  llmcost flops llama-2-7b --seq 4096 --convention unmasked --attention eager --format json\n"
+    "  llmcost flops llama-3.1-8b --sweep-seq 1k,4k,32k,128k\n";
+
+int cmd_flops(int argc, char **argv)
+{
+    long long seq = 0, batch = 1;
+    double tokens = 0;
+    int attention = LLMCOST_ATTN_SDPA, recompute = LLMCOST_RECOMPUTE_NONE, convention = LLMCOST_CONV_CAUSAL;
+    bool frozen = false, seq_given = false;
+    const char *sweep_list = NULL;
+    cli_opt opts[] = {
+        {"seq", OPT_SIZE, &seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, &seq_given},
+        {"batch", OPT_SIZE, &batch, "B", "sequences per step (default 1)", NULL, NULL},
+        {"attention", OPT_CHOICE, &attention, "KIND", "attention kernel (default sdpa)", cli_attention_choices, NULL},
+        {"recompute", OPT_CHOICE, &recompute, "MODE", "activation recomputation (default none)", cli_recompute_choices, NULL},
+        {"convention", OPT_CHOICE, &convention, "C", "attention pairs counted (default causal)", convention_choices, NULL},
+        {"frozen-embedding", OPT_FLAG, &frozen, NULL, "the token embedding is not trained", NULL, NULL},
+        {"tokens", OPT_REAL, &tokens, "D", "training tokens for whole-run totals; 15.6T = 15.6e12", NULL, NULL},
+        {"sweep-seq", OPT_STRING, &sweep_list, "LIST", "sequence lengths to sweep, e.g. 1k,4k,32k,128k", NULL, NULL},
+    };
+    cli_common co;
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse("flops", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), &co, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (co.help) {
+        cli_help(stdout, "flops", usage_text, description, opts, (int)(sizeof opts / sizeof opts[0]), examples);
+        return 0;
+    }
+    long long seqs[32];
+    int nseq = 0;
+    if (sweep_list && (nseq = parse_seq_list(sweep_list, seqs, 32)) < 0)
+        return EXIT_BAD_INPUT;
+    llmcost_model *m;
+    rc = cli_load_model(&m, npos ? pos[0] : NULL);
+    if (rc)
+        return rc;
+    char why[256];
+    cli_default_seq(m, &seq, seq_given, why, sizeof why);
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.batch = batch;
+    o.seq = seq;
+    o.attention = (llmcost_attn_impl)attention;
+    o.recompute = (llmcost_recompute)recompute;
+    o.convention = (llmcost_convention)convention;
+    o.frozen_embedding = frozen;
+    json_t *doc = co.format == LLMCOST_FMT_JSON ? json_object() : NULL;
+    if (doc)
+        json_object_set_new(doc, "model", json_string(m->name));
+    else
+        cli_note(co.format, "%s: sequence %lld (%s)\n", m->name, seq, why);
+    rc = cli_flops_section(m, &o, tokens, co.format, doc, false);
+    if (!rc && nseq)
+        rc = sweep(m, o, seqs, nseq, co.format, doc);
+    if (!rc && frozen && co.format != LLMCOST_FMT_JSON)
+        cli_note(co.format, "Frozen embedding: the embedding gets no gradient%s; the first layer's input gradients are %s.",
+                 m->tied ? ", nor the tied LM head" : "",
+                 m->layers[0].norm_pre_attn ? "still computed, because a norm with trainable weights precedes them"
+                                            : "skipped");
+    if (!rc && doc) {
+        json_t *f = json_object_get(doc, "flops");
+        json_object_update(doc, f);
+        json_object_del(doc, "flops");
+        rc = cli_print_json(doc);
+    }
+    json_decref(doc);
+    llmcost_model_free(m);
+    return rc;
+}

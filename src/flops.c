@@ -1,0 +1,493 @@
+/* flops.c - FLOPs of every operation of a training step, as eager PyTorch runs the transformers model. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/flops.h"
+#include "llmcost/params.h"
+
+/* A growing list of ops. */
+typedef struct {
+    llmcost_op *ops;
+    size_t n, cap;
+    bool oom;
+    const llmcost_flops_options *opt;
+    double act_bytes; /* bytes per activation element (bf16) */
+} oplist;
+
+static llmcost_op *push(oplist *l)
+{
+    if (l->oom)
+        return NULL;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        llmcost_op *p = realloc(l->ops, cap * sizeof *p);
+        if (!p) {
+            l->oom = true;
+            return NULL;
+        }
+        l->ops = p;
+        l->cap = cap;
+    }
+    llmcost_op *o = &l->ops[l->n++];
+    memset(o, 0, sizeof *o);
+    return o;
+}
+
+/* A GEMM [m,k] x [k,n] in layer "layer": forward 2mnk; backward 2mnk for the input gradient (unless the input
+ * needs none) and 2mnk for the weight gradient (unless the weight is frozen). */
+static void matmul(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
+                   double k, bool input_grad, bool weight_grad)
+{
+    llmcost_op *o = push(l);
+    if (!o)
+        return;
+    o->kind = LLMCOST_OP_MATMUL;
+    o->component = c;
+    o->name = name;
+    o->layer = layer;
+    o->m = m;
+    o->n = n;
+    o->k = k;
+    o->batch = 1;
+    o->flops = 2 * m * n * k;
+    o->bwd_flops = (input_grad ? 2 * m * n * k : 0) + (weight_grad ? 2 * m * n * k : 0);
+    o->kernels = 1;
+}
+
+/* Element-wise work over "elems" elements: "rw" bytes per element read and written in forward and "bwd_rw" in
+ * backward, "kernels" launches, "fl" FLOPs per element. */
+static void elementwise(oplist *l, int32_t layer, const char *name, double elems, double rw, double bwd_rw,
+                        double kernels, double fl)
+{
+    llmcost_op *o = push(l);
+    if (!o)
+        return;
+    o->kind = LLMCOST_OP_ELEMENTWISE;
+    o->component = LLMCOST_FC_COUNT;
+    o->name = name;
+    o->layer = layer;
+    o->m = elems;
+    o->batch = 1;
+    o->flops = fl * elems;
+    o->bytes = rw * elems;
+    o->bwd_bytes = bwd_rw * elems;
+    o->kernels = kernels;
+}
+
+/* Query-key pairs one head computes for a sequence of s tokens: s*s unmasked; s(s+1)/2 causal; with a sliding
+ * window of w tokens (self included), sum over positions of min(i+1, w). */
+static double pairs(double s, int64_t window, llmcost_convention conv)
+{
+    if (conv == LLMCOST_CONV_UNMASKED)
+        return s * s;
+    double w = (double)window;
+    if (window <= 0 || w >= s)
+        return s * (s + 1) / 2;
+    return w * (w + 1) / 2 + (s - w) * w;
+}
+
+/* Attention core of one layer: Q K^T and P V over b*a (query heads) independent products. Forward counts
+ * 2*pairs*d_q + 2*pairs*d_v per head. Backward: eager differentiates both matmuls (2x forward); the fused
+ * kernels (sdpa/flash/cuDNN) recompute Q K^T and then form dP, dV, dQ, dK: 2*pairs*(3 d_q + 2 d_v), as
+ * torch.utils.flop_counter's sdpa_backward_flop_count does (2.5x forward when d_q = d_v). */
+static void attention_core(oplist *l, int32_t layer, const llmcost_attention *a, double b, double s)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double p = pairs(s, a->sliding_window, opt->convention);
+    double heads = b * (double)a->n_heads, dq = (double)a->head_dim, dv = (double)a->v_head_dim;
+    llmcost_op *o = push(l);
+    if (!o)
+        return;
+    o->kind = LLMCOST_OP_ATTENTION;
+    o->component = LLMCOST_FC_SCORES;
+    o->name = "attention";
+    o->layer = layer;
+    o->m = s;
+    o->n = s;
+    o->k = dq;
+    o->n2 = dv;
+    o->batch = heads;
+    o->flops = 2 * heads * p * (dq + dv);
+    if (opt->attention == LLMCOST_ATTN_EAGER || (opt->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused))
+        o->bwd_flops = 2 * o->flops;
+    else
+        o->bwd_flops = 2 * heads * p * (3 * dq + 2 * dv);
+    o->kernels = opt->attention == LLMCOST_ATTN_EAGER ? 2 : 1;
+}
+
+/* Bytes per element of HF's RMSNorm in eager PyTorch: x.to(float32), pow, mean, rsqrt, x*rsqrt, .to(dtype),
+ * weight*x: 7 kernels, reading and writing fp32 intermediates (LlamaRMSNorm.forward). */
+static void norm_op(oplist *l, const llmcost_model *m, int32_t layer, const char *name, double elems)
+{
+    double ab = l->act_bytes;
+    if (m->norm == LLMCOST_NORM_RMS)
+        elementwise(l, layer, name, elems, (ab + 4) + 8 + 4 + 8 + (4 + ab) + 2 * ab, 2 * (28 + 4 * ab), 7, 5);
+    else /* native_layer_norm: one fused kernel each way */
+        elementwise(l, layer, name, elems, 2 * ab, 4 * ab, 1, 8);
+}
+
+/* Kernels and bytes per element of the MLP activation as transformers runs it. */
+static void activation_op(oplist *l, const llmcost_model *m, int32_t layer, double elems, bool gated)
+{
+    double ab = l->act_bytes;
+    /* GPT-2's gelu_new is a Python formula of 8 element-wise kernels (NewGELUActivation); others are one. */
+    double k = m->act == LLMCOST_ACT_GELU_TANH && !strcmp(m->act_name, "gelu_new") ? 8 : 1;
+    elementwise(l, layer, gated ? "act(gate)*up" : "activation", elems, k * 2 * ab + (gated ? 3 * ab : 0),
+                2 * (k * 2 * ab + (gated ? 3 * ab : 0)), k + (gated ? 1 : 0), gated ? 5 : 8);
+}
+
+static void dropout_op(oplist *l, int32_t layer, const char *name, double elems, double p)
+{
+    if (p <= 0)
+        return;
+    double ab = l->act_bytes;
+    /* native_dropout writes the output and a bool mask; backward reads grad and mask, writes grad. */
+    elementwise(l, layer, name, elems, 2 * ab + 1, 2 * ab + 1, 1, 2);
+}
+
+static void mlp_ops(oplist *l, const llmcost_model *m, int32_t layer, const llmcost_mlp *p, double tokens,
+                    llmcost_flops_component c, const char *prefix)
+{
+    double h = (double)m->hidden, f = (double)p->d_ff;
+    (void)prefix;
+    if (p->gated) {
+        matmul(l, layer, c, "gate_proj", tokens, f, h, true, true);
+        matmul(l, layer, c, "up_proj", tokens, f, h, true, true);
+        activation_op(l, m, layer, tokens * f, true);
+        matmul(l, layer, c, "down_proj", tokens, h, f, true, true);
+    } else {
+        matmul(l, layer, c, "up_proj", tokens, f, h, true, true);
+        activation_op(l, m, layer, tokens * f, false);
+        matmul(l, layer, c, "down_proj", tokens, h, f, true, true);
+    }
+}
+
+/* The ops of one decoder layer; "first" marks the first layer (its inputs may need no gradient). */
+static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool first_reads_frozen)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double b = (double)opt->batch, s = (double)opt->seq, T = b * s, h = (double)m->hidden, ab = l->act_bytes;
+    const llmcost_attention *a = &L->attn;
+    double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
+    /* A frozen embedding spares the input gradient of the first matrices only when nothing trainable stands
+     * between the embedding and them (no norm with weights first: OLMo 2's post-norms, OPT-350m's post-LN). */
+    bool in_grad = !(first_reads_frozen && !L->norm_pre_attn);
+
+    if (L->norm_pre_attn)
+        norm_op(l, m, idx, "input_layernorm", T * h);
+    if (a->kind == LLMCOST_ATTN_MLA) {
+        double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
+        if (a->q_lora_rank > 0) {
+            matmul(l, idx, LLMCOST_FC_Q, "q_a_proj", T, (double)a->q_lora_rank, h, in_grad, true);
+            norm_op(l, m, idx, "q_a_layernorm", T * (double)a->q_lora_rank);
+            matmul(l, idx, LLMCOST_FC_Q, "q_b_proj", T, A * qk, (double)a->q_lora_rank, true, true);
+        } else {
+            matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * qk, h, in_grad, true);
+        }
+        matmul(l, idx, LLMCOST_FC_KV, "kv_a_proj_with_mqa", T, (double)(a->kv_lora_rank + a->qk_rope_head_dim), h,
+               in_grad, true);
+        norm_op(l, m, idx, "kv_a_layernorm", T * (double)a->kv_lora_rank);
+        matmul(l, idx, LLMCOST_FC_KV, "kv_b_proj", T, A * (double)(a->qk_nope_head_dim + a->v_head_dim),
+               (double)a->kv_lora_rank, true, true);
+        /* q_pe and k_pe rotated, then q/k assembled by cat: about 10 bytes per rotated element, plus copies. */
+        elementwise(l, idx, "rotary+cat", T * A * qk, 10 * ab, 10 * ab, 8, 6);
+    } else if (a->fused_qkv) {
+        /* One GEMM (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX); n2 keeps the query part for the breakdown. */
+        matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, A * d + KV * (d + dv), h, in_grad, true);
+        l->ops[l->n - 1].n2 = A * d;
+    } else {
+        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d, h, in_grad, true);
+        matmul(l, idx, LLMCOST_FC_KV, "k_proj", T, KV * d, h, in_grad, true);
+        matmul(l, idx, LLMCOST_FC_KV, "v_proj", T, KV * dv, h, in_grad, true);
+    }
+    if (a->qk_norm != LLMCOST_QKNORM_NONE)
+        norm_op(l, m, idx, "q_norm+k_norm", T * (A + KV) * d);
+    if (a->kind != LLMCOST_ATTN_MLA && a->rotary_dim > 0) /* rotate_half: neg, cat, 2 mul, add on q and k */
+        elementwise(l, idx, "rotary", T * (A + KV) * (double)a->rotary_dim, 10 * ab, 10 * ab, 10, 3);
+    attention_core(l, idx, a, b, s);
+    if (opt->attention == LLMCOST_ATTN_EAGER) {
+        /* Scores scaled, masked and soft-maxed in fp32, cast back, maybe dropped out: over b*a*s*s elements. */
+        double e = b * A * s * s;
+        elementwise(l, idx, "scale+mask+softmax", e, 3 * ab + (ab + 4) + (4 + ab), 2 * (3 * ab + 8 + 2 * ab), 4, 5);
+        if (a->softcap > 0)
+            elementwise(l, idx, "softcap", e, 6 * ab, 6 * ab, 3, 3);
+        dropout_op(l, idx, "attention dropout", e, m->dropout_attn);
+    }
+    /* Attention output back to [tokens, heads*dv] (transpose + contiguous copy). */
+    elementwise(l, idx, "attn output transpose", T * A * dv, 2 * ab, 2 * ab, 1, 0);
+    matmul(l, idx, LLMCOST_FC_O, "o_proj", T, h, A * dv, true, true);
+    if (L->norm_post_attn)
+        norm_op(l, m, idx, "post_attention_norm", T * h);
+    dropout_op(l, idx, "residual dropout", T * h, m->dropout_resid);
+    if (!L->parallel)
+        elementwise(l, idx, "residual add", T * h, 3 * ab, 2 * ab, 1, 1);
+    if (L->norm_pre_ffn)
+        norm_op(l, m, idx, "pre_ffn_norm", T * h);
+    const llmcost_ffn *f = &L->ffn;
+    if (f->moe) {
+        double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff;
+        matmul(l, idx, LLMCOST_FC_ROUTER, "router", T, E, h, true, true);
+        /* Routing: softmax/sigmoid over experts, top-k, weights; tokens gathered into expert order and back. */
+        elementwise(l, idx, "routing", T * E, 4 * 4, 4 * 4, 6, 4);
+        elementwise(l, idx, "dispatch+combine", T * k * h, 4 * ab, 4 * ab, 6, 1);
+        llmcost_op *o = push(l);
+        if (o) {
+            o->kind = LLMCOST_OP_EXPERTS;
+            o->component = LLMCOST_FC_ROUTED_EXPERTS;
+            o->name = "routed experts";
+            o->layer = idx;
+            /* Each expert sees T*k/E tokens on average; gated experts run 3 matrices of h x fe. */
+            o->m = T * k / E;
+            o->n = fe;
+            o->k = h;
+            o->batch = E;
+            double mats = f->expert.gated ? 3 : 2;
+            o->flops = 2 * T * k * h * fe * mats;
+            o->bwd_flops = 2 * o->flops;
+            o->kernels = mats;
+        }
+        elementwise(l, idx, "expert activation", T * k * fe, 5 * ab, 10 * ab, 2, 5);
+        if (f->shared.d_ff > 0) {
+            mlp_ops(l, m, idx, &f->shared, T, LLMCOST_FC_SHARED_EXPERTS, "shared");
+            if (f->shared_gate)
+                matmul(l, idx, LLMCOST_FC_SHARED_EXPERTS, "shared_expert_gate", T, 1, h, true, true);
+        }
+    } else {
+        mlp_ops(l, m, idx, &f->dense, T, LLMCOST_FC_MLP_DENSE_LAYERS, "");
+    }
+    if (L->norm_post_ffn)
+        norm_op(l, m, idx, "post_ffn_norm", T * h);
+    dropout_op(l, idx, "residual dropout", T * h, m->dropout_resid);
+    elementwise(l, idx, L->parallel ? "attention+mlp+residual add" : "residual add", T * h,
+                (L->parallel ? 4 : 3) * ab, 2 * ab, L->parallel ? 2 : 1, L->parallel ? 2 : 1);
+}
+
+static int check_options(const llmcost_flops_options *opt)
+{
+    if (opt->batch < 1)
+        return lc_fail(LLMCOST_EINVAL, "batch must be at least 1, got %lld", (long long)opt->batch);
+    if (opt->seq < 1)
+        return lc_fail(LLMCOST_EINVAL, "sequence length must be at least 1, got %lld", (long long)opt->seq);
+    if ((double)opt->batch * (double)opt->seq > 1e15)
+        return lc_fail(LLMCOST_EINVAL, "batch x sequence = %.3g tokens per step is beyond what llmcost models",
+                       (double)opt->batch * (double)opt->seq);
+    return 0;
+}
+
+int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    *out = NULL;
+    *n = 0;
+    int rc = check_options(opt);
+    if (rc)
+        return rc;
+    oplist l = {0};
+    l.opt = opt;
+    l.act_bytes = 2;
+    double b = (double)opt->batch, s = (double)opt->seq, T = b * s, h = (double)m->hidden;
+    double ab = l.act_bytes, V = (double)m->vocab, e = (double)m->embed_dim;
+    elementwise(&l, -1, "embedding", T * e, 2 * ab, 2 * ab + 4, 1, 0);
+    if (m->pos == LLMCOST_POS_LEARNED)
+        elementwise(&l, -1, "position embedding add", T * h, 3 * ab, 2 * ab, 2, 1);
+    dropout_op(&l, -1, "embedding dropout", T * h, m->dropout_embed);
+    bool frozen_first = opt->frozen_embedding && m->pos != LLMCOST_POS_LEARNED;
+    if (m->embed_dim != m->hidden) {
+        matmul(&l, -1, LLMCOST_FC_LM_HEAD, "project_in", T, h, e, !opt->frozen_embedding, true);
+        frozen_first = false;
+    }
+    /* Rotary tables: inv_freq [rot/2, 1] @ positions [1, s] per sequence, once per forward (LlamaRotaryEmbedding),
+     * under no_grad: 2 * b * (rot/2) * s FLOPs, no backward. */
+    if (m->pos == LLMCOST_POS_ROTARY && m->n_layers > 0) {
+        double rot = (double)m->layers[0].attn.rotary_dim;
+        if (rot > 0) {
+            matmul(&l, -1, LLMCOST_FC_OTHER, "rotary frequencies", rot / 2, s, 1, false, false);
+            l.ops[l.n - 1].batch = b;
+            l.ops[l.n - 1].flops *= b;
+            elementwise(&l, -1, "rotary cos/sin", b * s * rot, 3 * 4 + 2 * ab, 0, 5, 2);
+        }
+    }
+    for (int64_t i = 0; i < m->n_layers; i++)
+        layer_ops(&l, m, &m->layers[i], (int32_t)i, i == 0 && frozen_first);
+    int32_t last = (int32_t)m->n_layers;
+    if (m->final_norm)
+        norm_op(&l, m, last, "final norm", T * h);
+    if (m->embed_dim != m->hidden)
+        matmul(&l, last, LLMCOST_FC_LM_HEAD, "project_out", T, e, h, true, true);
+    /* A tied head shares the embedding: frozen embedding freezes it too. */
+    matmul(&l, last, LLMCOST_FC_LM_HEAD, "lm_head", T, V, e, true, !(opt->frozen_embedding && m->tied));
+    if (m->logit_softcap > 0)
+        elementwise(&l, last, "logit softcap", T * V, 6 * ab, 6 * ab, 3, 3);
+    /* ForCausalLMLoss: logits.float() (a fp32 copy), cross_entropy = log_softmax + nll_loss; backward writes a
+     * fp32 gradient of the logits and casts it to the logits' dtype. */
+    elementwise(&l, last, "logits to fp32 + cross-entropy", T * V, (ab + 4) + 8 + 4, 8 + 4 + (4 + ab), 4, 5);
+    if (l.oom) {
+        free(l.ops);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    *out = l.ops;
+    *n = l.n;
+    return 0;
+}
+
+/* FLOPs of one MTP module (DeepSeek-V3 §2.2): enorm/hnorm, eh_proj [2h -> h], one layer, the shared head. */
+static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    if (m->mtp.n_modules == 0)
+        return 0;
+    oplist l = {0};
+    l.opt = opt;
+    l.act_bytes = 2;
+    double T = (double)opt->batch * (double)opt->seq, h = (double)m->hidden;
+    matmul(&l, 0, LLMCOST_FC_OTHER, "eh_proj", T, h, 2 * h, true, true);
+    layer_ops(&l, m, &m->mtp.layer, 0, false);
+    matmul(&l, 0, LLMCOST_FC_LM_HEAD, "lm_head", T, (double)m->vocab, h, true, true);
+    double f = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (l.ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            f += l.ops[i].flops;
+    free(l.ops);
+    return l.oom ? NAN : f * (double)m->mtp.n_modules;
+}
+
+int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    llmcost_flops_options o2 = *opt;
+    llmcost_op *ops[2] = {NULL, NULL};
+    size_t n[2];
+    /* Ops under both conventions: the chosen one fills the totals, the other the side-by-side fields. */
+    for (int c = 0; c < 2; c++) {
+        o2.convention = c == 0 ? LLMCOST_CONV_CAUSAL : LLMCOST_CONV_UNMASKED;
+        int rc = llmcost_flops_ops(&ops[c], &n[c], m, &o2);
+        if (rc) {
+            free(ops[0]);
+            return rc;
+        }
+    }
+    int chosen = opt->convention == LLMCOST_CONV_CAUSAL ? 0 : 1;
+    for (int c = 0; c < 2; c++) {
+        double fwd = 0, bwd = 0;
+        for (size_t i = 0; i < n[c]; i++) {
+            const llmcost_op *op = &ops[c][i];
+            if (op->kind == LLMCOST_OP_ELEMENTWISE) {
+                if (c == chosen) {
+                    out->elementwise_flops += op->flops;
+                    out->elementwise_bytes += op->bytes;
+                }
+                continue;
+            }
+            fwd += op->flops;
+            bwd += op->bwd_flops;
+            if (c != chosen)
+                continue;
+            out->components[op->component] += op->flops;
+            out->components_bwd[op->component] += op->bwd_flops;
+            if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
+                /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
+                double share = (op->n - op->n2) / op->n;
+                out->components[LLMCOST_FC_Q] -= op->flops * share;
+                out->components[LLMCOST_FC_KV] += op->flops * share;
+                out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
+                out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
+            }
+            if (op->component == LLMCOST_FC_SCORES) {
+                /* The attention op carries both products: split scores and values by their head dims. */
+                double share_v = op->n2 / (op->k + op->n2);
+                out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
+                out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
+                out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
+                out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
+            }
+            if (op->layer >= 0 && op->layer < m->n_layers) {
+                if (m->layers[op->layer].ffn.moe)
+                    out->moe_layer_forward += op->flops;
+                else
+                    out->dense_layer_forward += op->flops;
+                /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
+                if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
+                    (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
+                    out->recompute += op->flops;
+            }
+        }
+        if (c == 0) {
+            out->forward_causal = fwd;
+            out->backward_causal = bwd;
+        } else {
+            out->forward_unmasked = fwd;
+            out->backward_unmasked = bwd;
+        }
+    }
+    free(ops[0]);
+    free(ops[1]);
+    out->tokens = (double)opt->batch * (double)opt->seq;
+    out->forward = chosen == 0 ? out->forward_causal : out->forward_unmasked;
+    out->backward = chosen == 0 ? out->backward_causal : out->backward_unmasked;
+    out->model_flops = out->forward + out->backward;
+    out->hardware_flops = out->model_flops + out->recompute;
+    out->per_token = out->model_flops / out->tokens;
+    out->mtp_forward = mtp_forward(m, opt);
+    return 0;
+}
+
+const char *llmcost_flops_component_name(llmcost_flops_component c)
+{
+    static const char *const names[LLMCOST_FC_COUNT] = {
+        "q_proj", "kv_proj", "o_proj", "attention_scores", "attention_values", "dense_mlp",
+        "routed_experts", "shared_experts", "router", "lm_head", "other"};
+    return c >= 0 && c < LLMCOST_FC_COUNT ? names[c] : "?";
+}
+
+double llmcost_flops_convention(llmcost_convention_kind c, const llmcost_model *m, const llmcost_flops *f,
+                                const llmcost_flops_options *opt)
+{
+    llmcost_params p;
+    if (llmcost_params_count(&p, m) != 0)
+        return NAN;
+    double T = f->tokens, s = (double)opt->seq, L = (double)m->n_layers, h = (double)m->hidden;
+    double B = (double)opt->batch, V = (double)m->vocab;
+    const llmcost_attention *a = m->n_layers > 0 ? &m->layers[0].attn : NULL;
+    double heads = a ? (double)a->n_heads : 0, q = a ? (double)a->head_dim : 0;
+    switch (c) {
+    case LLMCOST_CONVENTION_6ND_TOTAL:
+        return 6 * (double)p.total * T;
+    case LLMCOST_CONVENTION_6ND_ACTIVE:
+        return 6 * (double)p.active * T;
+    case LLMCOST_CONVENTION_KAPLAN:
+        /* Kaplan et al. 2020 Table 1: C_forward = 2N + 2 n_layer n_ctx d_attn, N non-embedding; x3 for training. */
+        return 3 * (2 * (double)(p.active - p.embedding) + 2 * L * s * heads * q) * T;
+    case LLMCOST_CONVENTION_PALM:
+        /* Chowdhery et al. 2022 App. B: 6N + 12 L H Q T per token (N: parameters a token uses). */
+        return (6 * (double)p.active + 12 * L * heads * q * s) * T;
+    case LLMCOST_CONVENTION_MEGATRON:
+        /* Narayanan et al. 2021 eq. (3) without recomputation: 72 B s L h^2 (1 + s/(6h) + V/(12 h L)). */
+        return 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * h * L));
+    case LLMCOST_CONVENTION_EXACT_UNMASKED:
+        return f->forward_unmasked + f->backward_unmasked;
+    case LLMCOST_CONVENTION_EXACT_CAUSAL:
+        return f->forward_causal + f->backward_causal;
+    default:
+        return NAN;
+    }
+}
+
+const char *llmcost_convention_name(llmcost_convention_kind c)
+{
+    static const char *const names[LLMCOST_CONVENTION_COUNT] = {
+        "6ND_total", "6ND_active", "kaplan", "palm", "megatron", "exact_unmasked", "exact_causal"};
+    return c >= 0 && c < LLMCOST_CONVENTION_COUNT ? names[c] : "?";
+}
+
+const char *llmcost_convention_source(llmcost_convention_kind c)
+{
+    static const char *const src[LLMCOST_CONVENTION_COUNT] = {
+        "6·N_total·D (Kaplan et al. 2020; Hoffmann et al. 2022)",
+        "6·N_active·D (MoE: parameters a token passes through)",
+        "Kaplan et al. 2020, Table 1: 3·(2N + 2·n_layer·n_ctx·d_attn) per token, N non-embedding",
+        "Chowdhery et al. 2022 (PaLM), App. B: 6N + 12·L·H·Q·T per token",
+        "Narayanan et al. 2021, eq. 3: 72·B·s·L·h²·(1 + s/6h + V/12hL)",
+        "exact, every matrix product, attention unmasked (PyTorch's flop counter)",
+        "exact, every matrix product, causal attention computes s(s+1)/2 pairs"};
+    return c >= 0 && c < LLMCOST_CONVENTION_COUNT ? src[c] : "?";
+}

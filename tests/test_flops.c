@@ -1,0 +1,224 @@
+/* test_flops.c - FLOPs against PyTorch's flop counter (data/calibration/flop_counter_reference.json, measured on
+ * HF transformers models), the course's known answer, and derivations written beside each assertion. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "llmcost/llmcost.h"
+
+static llmcost_model *load_json(json_t *config)
+{
+    char *text = json_dumps(config, 0);
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, text, strlen(text), "reference"), 0, "%s", llmcost_errmsg());
+    free(text);
+    return m;
+}
+
+static llmcost_model *load(const char *spec)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s", llmcost_errmsg());
+    return m;
+}
+
+static void expect_rel(double got, double want, double tol, const char *what)
+{
+    cr_expect(fabs(got - want) <= tol * fabs(want), "%s: got %.6g, reference %.6g (%.3f%% off)", what, got, want,
+              100 * (got - want) / want);
+}
+
+/* Checks every case of a flop-counter reference file. PyTorch's counter does not count grouped expert GEMMs
+ * (torch._grouped_mm), so routed experts are left out of the comparison; everything else must agree. */
+static int check_reference_file(const char *rel)
+{
+    json_error_t e;
+    json_t *doc = json_load_file(src_path(rel), 0, &e);
+    cr_assert_not_null(doc, "%s: %s", rel, e.text);
+    size_t i;
+    json_t *c;
+    int n = 0;
+    json_array_foreach(json_object_get(doc, "flops") ? json_object_get(doc, "flops") : json_object_get(doc, "cases"), i, c)
+    {
+        llmcost_model *m = load_json(json_object_get(c, "config"));
+        llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+        o.batch = json_integer_value(json_object_get(c, "batch"));
+        o.seq = json_integer_value(json_object_get(c, "seq"));
+        o.attention = strcmp(json_string_value(json_object_get(c, "attention")), "eager") ? LLMCOST_ATTN_SDPA
+                                                                                           : LLMCOST_ATTN_EAGER;
+        o.convention = LLMCOST_CONV_UNMASKED;
+        llmcost_flops f;
+        cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+        double fwd = f.forward - f.components[LLMCOST_FC_ROUTED_EXPERTS];
+        double bwd = f.backward - f.components_bwd[LLMCOST_FC_ROUTED_EXPERTS];
+        char what[160];
+        snprintf(what, sizeof what, "%s: %s %s s=%lld forward", rel, json_string_value(json_object_get(c, "model")),
+                 json_string_value(json_object_get(c, "attention")), (long long)o.seq);
+        /* The bar is 0.5%; llmcost agrees to the FLOP, so hold it to 1e-9 lest a drift hide inside the bar. */
+        expect_rel(fwd, (double)json_integer_value(json_object_get(c, "forward_flops")), 1e-9, what);
+        snprintf(what, sizeof what, "%s: %s %s s=%lld backward", rel, json_string_value(json_object_get(c, "model")),
+                 json_string_value(json_object_get(c, "attention")), (long long)o.seq);
+        expect_rel(bwd, (double)json_integer_value(json_object_get(c, "backward_flops")), 1e-9, what);
+        llmcost_params p;
+        llmcost_params_count(&p, m);
+        cr_expect_eq(p.total, json_integer_value(json_object_get(c, "params_of_this_truncated_model")), "%s params", what);
+        llmcost_model_free(m);
+        n++;
+    }
+    json_decref(doc);
+    return n;
+}
+
+Test(flops_reference, matches_pytorch_flop_counter_on_course_references)
+{
+    cr_assert_geq(check_reference_file("data/calibration/flop_counter_reference.json"), 5);
+}
+
+Test(flops_reference, matches_pytorch_flop_counter_on_every_preset_family)
+{
+    /* MLA (DeepSeek-V2-Lite), qk-norm, biases, OPT's projections, Falcon's multi-query and new architecture,
+     * Phi-3's fused projections, OLMo 2's post-norms, OLMoE, gpt-oss (eager: no SDPA with sinks), Gemma 3. */
+    cr_assert_geq(check_reference_file("data/calibration/h200_measured_2026-11-28.json"), 11);
+}
+
+Test(flops_course, one_llama_7b_layer_forward_is_0_8976_tflops)
+{
+    /* assignment.md: one LLaMA-7B layer, b=1, s=2048, matmuls only, attention unmasked: 0.8976 TFLOPs.
+     * = 2*2048*(4*4096^2 + 3*4096*11008) + 4*2048^2*4096 = 828,928,688,128 + 68,719,476,736 = 897,648,164,864. */
+    llmcost_model *m = load(src_path("tests/fixtures/llama_7b_config.json"));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 2048;
+    o.convention = LLMCOST_CONV_UNMASKED;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    double layer0 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer == 0 && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            layer0 += ops[i].flops;
+    cr_expect_eq(layer0, 828928688128.0 + 68719476736.0);
+    cr_expect(fabs(layer0 / 1e12 - 0.8976) < 0.00005, "%.6f TFLOPs", layer0 / 1e12);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
+Test(flops_conventions, causal_halves_attention_and_sliding_window_caps_it)
+{
+    /* Causal: s(s+1)/2 pairs instead of s^2. For LLaMA-7B at s=2048 the attention core is
+     * 32 layers * 4*32*128*pairs; unmasked - causal = 32*4*4096*(2048^2 - 2048*2049/2). */
+    llmcost_model *m = load("llama-7b");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 2048;
+    llmcost_flops f;
+    llmcost_flops_compute(&f, m, &o);
+    double diff = 32.0 * 4 * 4096 * (2048.0 * 2048 - 2048.0 * 2049 / 2);
+    cr_expect_eq(f.forward_unmasked - f.forward_causal, diff);
+    cr_expect_eq(f.forward, f.forward_causal);
+    llmcost_model_free(m);
+
+    /* Mistral-7B slides a 4096-token window on every layer: at s=8192 each head computes
+     * 4096*4097/2 + 4096*4096 pairs, 32 layers, 32 heads, d=128 q and v. */
+    m = load("mistral-7b");
+    o.seq = 8192;
+    llmcost_flops_compute(&f, m, &o);
+    double pairs = 4096.0 * 4097 / 2 + 4096.0 * 4096;
+    cr_expect_eq(f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES], 32.0 * 32 * 2 * pairs * 256);
+    llmcost_model_free(m);
+}
+
+Test(flops_moe, routed_experts_are_two_tokens_topk_matrices)
+{
+    /* Mixtral-8x7B, b=1, s=4096: routed experts = 2 * 4096 tokens * top-2 * 3 * 4096 * 14336 per layer, 32 layers;
+     * router 2 * 4096 * 4096 * 8 per layer. */
+    llmcost_model *m = load("mixtral-8x7b");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_flops f;
+    llmcost_flops_compute(&f, m, &o);
+    cr_expect_eq(f.components[LLMCOST_FC_ROUTED_EXPERTS], 32.0 * 2 * 4096 * 2 * 3 * 4096 * 14336);
+    cr_expect_eq(f.components[LLMCOST_FC_ROUTER], 32.0 * 2 * 4096 * 4096 * 8);
+    cr_expect_eq(f.moe_layer_forward, f.forward - f.components[LLMCOST_FC_LM_HEAD] - f.components[LLMCOST_FC_OTHER]);
+    llmcost_model_free(m);
+}
+
+Test(flops_mla, deepseek_v3_projections_and_dense_layers)
+{
+    /* DeepSeek-V3 at b=1, s=4096 (T=4096): per layer q_a 2T*7168*1536 + q_b 2T*1536*128*192,
+     * kv_a 2T*7168*576 + kv_b 2T*512*128*256, o 2T*128*128*7168; attention unmasked 2*128*T^2*(192+128). */
+    llmcost_model *m = load("deepseek-v3");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    o.convention = LLMCOST_CONV_UNMASKED;
+    llmcost_flops f;
+    llmcost_flops_compute(&f, m, &o);
+    double T = 4096;
+    cr_expect_eq(f.components[LLMCOST_FC_Q], 61 * (2 * T * 7168 * 1536 + 2 * T * 1536 * 128 * 192));
+    cr_expect_eq(f.components[LLMCOST_FC_KV], 61 * (2 * T * 7168 * 576 + 2 * T * 512 * 128 * 256));
+    cr_expect_eq(f.components[LLMCOST_FC_O], 61 * 2 * T * 128 * 128 * 7168);
+    cr_expect_eq(f.components[LLMCOST_FC_SCORES], 61 * 2 * 128 * T * T * 192);
+    cr_expect_eq(f.components[LLMCOST_FC_VALUES], 61 * 2 * 128 * T * T * 128);
+    /* 3 dense layers of 3 matrices 7168 x 18432; 58 MoE layers with 8 routed + 1 shared of 2048. */
+    cr_expect_eq(f.components[LLMCOST_FC_MLP_DENSE_LAYERS], 3 * 3 * 2 * T * 7168 * 18432);
+    cr_expect_eq(f.components[LLMCOST_FC_ROUTED_EXPERTS], 58 * 8 * 3 * 2 * T * 7168 * 2048);
+    cr_expect_eq(f.components[LLMCOST_FC_SHARED_EXPERTS], 58 * 3 * 2 * T * 7168 * 2048);
+    /* Fused attention backward with d_q=192, d_v=128: 2*pairs*(3*192 + 2*128) per head (flop_counter). */
+    cr_expect_gt(f.mtp_forward, 0);
+    llmcost_model_free(m);
+}
+
+Test(flops_recompute, full_adds_layer_forward_selective_adds_attention_core)
+{
+    llmcost_model *m = load("llama-2-7b");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_flops none, full, sel;
+    llmcost_flops_compute(&none, m, &o);
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    llmcost_flops_compute(&full, m, &o);
+    o.recompute = LLMCOST_RECOMPUTE_SELECTIVE;
+    llmcost_flops_compute(&sel, m, &o);
+    /* Full: every layer's forward again = forward minus the LM head and the rotary table product. */
+    cr_expect_eq(full.recompute, none.forward - none.components[LLMCOST_FC_LM_HEAD] - none.components[LLMCOST_FC_OTHER]);
+    cr_expect_eq(sel.recompute, none.components[LLMCOST_FC_SCORES] + none.components[LLMCOST_FC_VALUES]);
+    cr_expect_eq(full.model_flops, none.model_flops);
+    cr_expect_eq(full.hardware_flops, none.model_flops + full.recompute);
+    llmcost_model_free(m);
+}
+
+Test(flops_conventions, six_nd_and_megatron_formulas)
+{
+    llmcost_model *m = load("gpt2");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 1024;
+    o.batch = 8;
+    llmcost_flops f;
+    llmcost_flops_compute(&f, m, &o);
+    double T = 8192;
+    cr_expect_eq(llmcost_flops_convention(LLMCOST_CONVENTION_6ND_TOTAL, m, &f, &o), 6 * 124439808.0 * T);
+    /* Megatron eq. 3: 72*B*s*L*h^2*(1 + s/(6h) + V/(12hL)) with B=8, s=1024, L=12, h=768, V=50257. */
+    double meg = 72.0 * 8 * 1024 * 12 * 768 * 768 * (1 + 1024.0 / (6 * 768) + 50257.0 / (12 * 768 * 12));
+    cr_expect(fabs(llmcost_flops_convention(LLMCOST_CONVENTION_MEGATRON, m, &f, &o) - meg) < 1e-6 * meg);
+    /* For GPT-2 (4h MLP, MHA, tied) Megatron's formula is the exact unmasked count with eager-style 2x
+     * attention backward: 24BsLh^2 + 4Bs^2Lh forward + 2BshV head, times 3. */
+    o.attention = LLMCOST_ATTN_EAGER;
+    llmcost_flops_compute(&f, m, &o);
+    cr_expect(fabs(llmcost_flops_convention(LLMCOST_CONVENTION_EXACT_UNMASKED, m, &f, &o) - meg) < 1e-9 * meg);
+    llmcost_model_free(m);
+}
+
+Test(flops_frozen, tied_head_weight_gradient_skipped_and_norm_keeps_input_gradient)
+{
+    /* GPT-2 is tied: freezing the embedding freezes the head, sparing its weight gradient 2*T*768*50257.
+     * Its first layer starts with a LayerNorm with weights, so q/k/v input gradients remain. */
+    llmcost_model *m = load("gpt2");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 1024;
+    llmcost_flops a, b;
+    llmcost_flops_compute(&a, m, &o);
+    o.frozen_embedding = true;
+    llmcost_flops_compute(&b, m, &o);
+    cr_expect_eq(a.backward - b.backward, 2.0 * 1024 * 768 * 50257);
+    llmcost_model_free(m);
+}
