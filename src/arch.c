@@ -9,6 +9,7 @@
 #include "config.h"
 #include "internal.h"
 #include "llmcost/model.h"
+#include "llmcost/params.h"
 
 /* Layers beyond this are not a real model; refusing them keeps allocation bounded. */
 #define LC_MAX_LAYERS 65536
@@ -695,6 +696,12 @@ int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, c
     lc_strlcpy(m->origin, origin, sizeof m->origin);
     int rc = build(root, origin, m);
     json_decref(root);
+    if (rc == 0) {
+        /* Sizes so large that the parameter count overflows 64 bits are refused here, once, so that no engine
+         * works from them: the FLOPs engine computes in doubles and would print numbers for such a model. */
+        llmcost_params p;
+        rc = llmcost_params_count(&p, m);
+    }
     if (rc < 0) {
         llmcost_model_free(m);
         return rc;

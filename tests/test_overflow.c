@@ -40,16 +40,21 @@ Test(overflow, count_near_2_63_is_exact)
 
 Test(overflow, one_step_further_is_refused_not_wrapped)
 {
-    /* Doubling d_ff makes the MLPs alone 3 h d_ff L = 3 * 2^62 > 2^63: the count must fail, naming the model. */
-    llmcost_model *m = llama(1LL << 21, 16384, 1LL << 25, 65536, 1LL << 21);
-    llmcost_params p;
-    cr_expect_eq(llmcost_params_count(&p, m), LLMCOST_EOVERFLOW);
+    /* Doubling d_ff makes the MLPs alone 3 h d_ff L = 3 * 2^62 > 2^63: reading the model fails, naming it, so no
+     * engine ever sees sizes whose count does not fit. */
+    const char *json = "{\"model_type\": \"llama\", \"hidden_size\": 2097152, \"num_attention_heads\": 16384, "
+                       "\"intermediate_size\": 33554432, \"num_hidden_layers\": 65536, \"vocab_size\": 2097152}";
+    llmcost_model *m = NULL;
+    cr_expect_eq(llmcost_model_from_json(&m, json, strlen(json), "extreme.json"), LLMCOST_EOVERFLOW);
+    cr_expect_null(m);
     cr_expect(strstr(llmcost_errmsg(), "extreme.json") && strstr(llmcost_errmsg(), "overflows 64 bits"), "%s",
               llmcost_errmsg());
-    llmcost_model_free(m);
-    /* And a single layer that overflows on its own: h = 2^40 gives 4 h^2 = 2^82. */
-    m = llama(1LL << 40, 1, 1, 1, 1);
+    /* The count's own checks, on a model changed after reading: h = 2^40 gives one layer 4 h^2 = 2^82. */
+    m = llama(8, 1, 8, 1, 8);
+    m->hidden = m->embed_dim = 1LL << 40;
+    m->layers[0].attn.head_dim = m->layers[0].attn.v_head_dim = 1LL << 40;
     llmcost_layer_params lp;
+    llmcost_params p;
     cr_expect_eq(llmcost_params_layer(&lp, m, &m->layers[0]), LLMCOST_EOVERFLOW);
     cr_expect_eq(llmcost_params_count(&p, m), LLMCOST_EOVERFLOW);
     llmcost_model_free(m);
