@@ -81,8 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (argc <= MAX_ARGS) {
             size_t n = j - i < MAX_ARG_BYTES ? j - i : MAX_ARG_BYTES;
-            char *a = strndup((const char *)data + i, n); /* stops at a NUL byte, as the shell would */
+            const uint8_t *nul = memchr(data + i, '\0', n); /* an argument stops at a NUL byte, as in exec */
+            if (nul)
+                n = (size_t)(nul - (data + i));
+            char *a = malloc(n + 1);
             FUZZ_CHECK(a != NULL);
+            memcpy(a, data + i, n);
+            a[n] = '\0';
             if (!strcmp(a, "@") || !strcmp(a, "@dir")) {
                 bool is_dir = a[1] != '\0';
                 free(a);
