@@ -42,11 +42,11 @@ static int finish(int rc)
 }
 
 /*
- * Runs command "c" with its standard output held back: what it prints reaches stdout only when it succeeds, so a
+ * Runs a command's entry point "run" with its standard output held back: what it prints reaches stdout only when it succeeds, so a
  * command that fails half-way (a report whose later section hits an overflow) leaves stdout empty, as the error
  * contract says, whatever the command's own order of printing. glibc lets "stdout" be reassigned.
  */
-static int run_held(const cli_command *c, int argc, char **argv)
+static int run_held(int (*run)(int argc, char **argv), int argc, char **argv)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -57,7 +57,7 @@ static int run_held(const cli_command *c, int argc, char **argv)
     }
     FILE *real = stdout;
     stdout = held;
-    int rc = c->run(argc, argv);
+    int rc = run(argc, argv);
     stdout = real;
     if (fclose(held) != 0) {
         free(buf);
@@ -94,10 +94,10 @@ int cli_main(int argc, char **argv)
         if (!c)
             return cli_usage_error(NULL, "'%s' is not a command", argv[2]);
         char *hargv[] = {argv[2], "--help", NULL};
-        return run_held(c, 2, hargv);
+        return run_held(c->run, 2, hargv);
     }
     const cli_command *c = find(cmd);
     if (!c)
         return cli_usage_error(NULL, "'%s' is not a command", cmd);
-    return run_held(c, argc - 1, argv + 1);
+    return run_held(c->run, argc - 1, argv + 1);
 }
