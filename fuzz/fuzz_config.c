@@ -4,6 +4,7 @@
  * a failure leaves no model and a one-line message that starts with the file's name; a model that reads has
  * positive sizes; its parameter count succeeds (the reader refuses models whose count overflows) and adds up
  * (components sum to the total, nothing negative, active within total, the layers add up to the components). */
+#include <math.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -56,6 +57,31 @@ static void check_counts(const llmcost_model *m)
     FUZZ_CHECK(strlen(buf) > 0);
 }
 
+/* The FLOPs of a small step, in both conventions and with full recomputation: finite, positive, consistent. */
+static void check_flops(const llmcost_model *m)
+{
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 64;
+    o.recompute = (llmcost_recompute)(m->n_layers % 3);
+    o.attention = (llmcost_attn_impl)(m->hidden % 3);
+    o.convention = (llmcost_convention)(m->vocab % 2);
+    llmcost_flops f;
+    int rc = llmcost_flops_compute(&f, m, &o);
+    if (rc < 0) {
+        check_failure(rc);
+        return;
+    }
+    FUZZ_CHECK(isfinite(f.model_flops) && isfinite(f.hardware_flops) && f.forward > 0 && f.backward > 0);
+    FUZZ_CHECK(f.model_flops == f.forward + f.backward && f.hardware_flops >= f.model_flops);
+    FUZZ_CHECK(f.forward_causal <= f.forward_unmasked);
+    for (int c = 0; c < LLMCOST_FC_COUNT; c++)
+        FUZZ_CHECK(f.components[c] >= 0 && isfinite(f.components[c]));
+    for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++) {
+        double v = llmcost_flops_convention((llmcost_convention_kind)c, m, &f, &o);
+        FUZZ_CHECK(isfinite(v) && v > 0);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     llmcost_model *m = NULL;
@@ -76,7 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(memchr(m->notes, '\0', sizeof m->notes) != NULL);
     check_counts(m);
-    /* Engines that read the model get called here as they land (one line each), e.g. llmcost_flops_compute. */
+    /* Engines that read the model get called here as they land (one line each). */
+    check_flops(m);
     llmcost_model_free(m);
     return 0;
 }
