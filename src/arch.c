@@ -680,6 +680,20 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
             lc_strlcpy(m->train_seq_source, "config's max_sequence_length", sizeof m->train_seq_source);
         }
     }
+    if (m->train_seq == 0) {
+        /* A context-extended model keeps its pre-training length in rope_scaling (YaRN, Llama 3.1's "llama3"). */
+        json_t *rs = json_object_get(c.obj, "rope_scaling");
+        if (json_is_object(rs)) {
+            lc_cfg r = {rs, origin, "rope_scaling."};
+            int64_t seq = 0;
+            TRY(lc_cfg_size(&r, &seq, LC_KEYS("original_max_position_embeddings"), 0));
+            if (seq) {
+                m->train_seq = seq;
+                lc_strlcpy(m->train_seq_source, "config's rope_scaling.original_max_position_embeddings (length before context extension)",
+                           sizeof m->train_seq_source);
+            }
+        }
+    }
     return 0;
 }
 

@@ -502,6 +502,8 @@ char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt)
                 }
                 linelen += w[c];
             }
+            while (b.len > 0 && b.s[b.len - 1] == ' ') /* no trailing blanks from empty last cells */
+                b.s[--b.len] = '\0';
             sb_puts(&b, "\n");
             if (r < 0) {
                 total = linelen;

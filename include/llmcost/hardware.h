@@ -3,6 +3,7 @@
 #define LLMCOST_HARDWARE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -19,7 +20,13 @@ typedef enum {
     LLMCOST_DT_COUNT
 } llmcost_dtype;
 
-/* One accelerator. Peaks are dense (no 2:4 sparsity), per device, in FLOP/s; 0 when the part lacks the type. */
+/* "fp32", "tf32", "bf16", "fp8". */
+const char *llmcost_dtype_name(llmcost_dtype t);
+
+/*
+ * One accelerator. Peaks are dense (no 2:4 sparsity), per device, in FLOP/s; 0 when the part lacks the type.
+ * Fields after "source" were added later; a zero means unknown.
+ */
 typedef struct llmcost_gpu {
     char name[48];            /* lower-case id as users say it: "h100", "a100-80gb", "tpu-v5p" */
     char full_name[96];       /* "NVIDIA H100 SXM5 80GB" */
@@ -32,8 +39,13 @@ typedef struct llmcost_gpu {
     int scaleup_size;         /* GPUs per scale-up domain (node) */
     double scaleout_bw;       /* per-GPU unidirectional network bandwidth across nodes, bytes/s */
     double price_per_hour;    /* default on-demand USD per GPU-hour */
-    char price_source[160];   /* where the price comes from, with its date */
-    char source[200];         /* where the specifications come from */
+    char price_source[256];   /* where the price comes from, with its date */
+    char source[512];         /* where the specifications come from */
+    char aliases[96];         /* other accepted names, comma-separated ("a100" for "a100-80gb") */
+    char scaleup_link[128];   /* "NVLink 4 + NVSwitch" */
+    char scaleout_link[128];  /* "InfiniBand NDR 400 Gb/s per GPU (DGX H100)" */
+    int compute_units;        /* SMs (NVIDIA), CUs (AMD), matrix units (TPU): the unit GEMM tiles are spread over */
+    double exp_per_second;    /* special-function (exp) throughput, operations/s; 0 if unpublished */
 } llmcost_gpu;
 
 /* The bundled catalogue, in file order. */
@@ -41,6 +53,8 @@ int llmcost_gpu_count(void);
 const llmcost_gpu *llmcost_gpu_at(int i);
 /* A GPU by name (case-insensitive; common aliases accepted, e.g. "a100" = "a100-80gb"); NULL if unknown. */
 const llmcost_gpu *llmcost_gpu_find(const char *name);
+/* Same, failing with LLMCOST_ENOTFOUND and a message listing the known names when "name" is unknown. */
+int llmcost_gpu_lookup(const llmcost_gpu **out, const char *name);
 
 /* A named price list (e.g. "course": A100 $4/h at 312 TFLOP/s, V100 $2.5/125, T4 $1/65). */
 typedef struct llmcost_price_entry {
@@ -65,6 +79,16 @@ const llmcost_price_list *llmcost_price_list_find(const char *name);
  * ones, field by field. Fails with a message naming the file and line/column or key.
  */
 int llmcost_gpu_load_file(const char *path);
+/* Same, from JSON text; "origin" names it in messages. */
+int llmcost_gpu_load_json(const char *text, size_t len, const char *origin);
+/* Drops every user override: the catalogue is the bundled one again. */
+void llmcost_gpu_reset(void);
+
+/*
+ * The catalogue and price lists are process-wide: pointers returned above stay valid (and see later
+ * overrides) until the process ends. Loading a user file is not thread-safe; read-only lookups are, once the
+ * first lookup has returned.
+ */
 
 #ifdef __cplusplus
 }

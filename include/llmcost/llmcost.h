@@ -8,5 +8,12 @@
 #include "params.h"
 #include "flops.h"
 #include "hardware.h"
+#include "layout.h"
+#include "comms.h"
+#include "memory.h"
+#include "step.h"
+#include "scaling.h"
+#include "design.h"
+#include "validate.h"
 
 #endif

@@ -93,16 +93,154 @@ void cli_note(int format, const char *fmt, ...)
 json_t *cli_jint(int64_t v);
 json_t *cli_jreal(double v);
 
+/*
+ * GPU selection shared by every command that uses one: --gpu NAME, --gpu-file FILE (merged into the
+ * catalogue), --price-list NAME, and per-field overrides. Put CLI_GPU_OPTIONS(var) in a command's cli_opt
+ * table and call cli_gpu_resolve() after parsing.
+ */
+typedef struct cli_gpu_opts {
+    const char *gpu;
+    const char *gpu_file;
+    const char *price_list;
+    double price, peak_tflops, memory_gb, memory_bw_gbps, tdp_watts, scaleup_gbps, scaleout_gbps;
+    long long scaleup_size;
+} cli_gpu_opts;
+
+#define CLI_GPU_OPTIONS(o)                                                                                      \
+    {"gpu", OPT_STRING, &(o).gpu, "NAME", "accelerator from the catalogue (see 'llmcost gpus')", NULL, NULL},    \
+    {"gpu-file", OPT_STRING, &(o).gpu_file, "FILE", "extra or overriding GPU records (format of data/gpus.json)",  \
+     NULL, NULL},                                                                                               \
+    {"price-list", OPT_STRING, &(o).price_list, "NAME", "take price and peak from a named price list (course, ...)", \
+     NULL, NULL},                                                                                               \
+    {"price", OPT_REAL, &(o).price, "USD", "price per GPU-hour (default: the catalogue's on-demand price)", NULL,  \
+     NULL},                                                                                                     \
+    {"peak-tflops", OPT_REAL, &(o).peak_tflops, "X", "dense peak TFLOP/s of the precision in use", NULL, NULL},   \
+    {"memory-gb", OPT_REAL, &(o).memory_gb, "X", "device memory in GB as vendors quote it (GiB)", NULL, NULL},    \
+    {"memory-bw", OPT_REAL, &(o).memory_bw_gbps, "GB/S", "device memory bandwidth, GB/s", NULL, NULL},            \
+    {"tdp", OPT_REAL, &(o).tdp_watts, "W", "board power, watts", NULL, NULL},                                    \
+    {"scaleup-bw", OPT_REAL, &(o).scaleup_gbps, "GB/S", "per-GPU one-way bandwidth inside a node, GB/s", NULL,     \
+     NULL},                                                                                                     \
+    {"scaleup-size", OPT_COUNT, &(o).scaleup_size, "N", "GPUs per scale-up domain (node)", NULL, NULL},          \
+    {"scaleout-bw", OPT_REAL, &(o).scaleout_gbps, "GB/S", "per-GPU one-way network bandwidth across nodes, GB/s", \
+     NULL, NULL}
+
+/*
+ * Loads --gpu-file (if any), finds the GPU (--gpu, else "dflt"), and applies --price-list and the per-field
+ * overrides for precision "dt" (whose peak --peak-tflops replaces) into *out. "overrides" (may be NULL)
+ * receives a one-line description of what was overridden ("" when nothing). Returns 0, or the exit status
+ * after printing the error.
+ */
+int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
+                    char *overrides, size_t size);
+
+/*
+ * A training job as memory, step and train take it: put CLI_JOB_OPTIONS(var) in a command's option table,
+ * start from CLI_JOB_OPTS_INIT, and turn the layout part into an llmcost_layout with cli_job_apply().
+ * Choice indices equal the library's enums (llmcost_precision, llmcost_optimizer, llmcost_recompute,
+ * llmcost_attn_impl, llmcost_framework).
+ */
+typedef struct cli_job_opts {
+    long long seq, micro_batch, gpus, tp, pp, vpp, dp, cp, ep, etp, zero, micro_batches;
+    int precision, optimizer, recompute, attention, framework;
+    bool seq_given, sp, no_sp;
+} cli_job_opts;
+
+#define CLI_JOB_OPTS_INIT {0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, LLMCOST_PREC_BF16, 0, LLMCOST_RECOMPUTE_NONE, \
+                           LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, false, false, false}
+
+extern const char *const cli_precision_choices[];
+extern const char *const cli_optimizer_choices[];
+extern const char *const cli_framework_choices[];
+
+#define CLI_JOB_OPTIONS(o)                                                                                        \
+    {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
+     &(o).seq_given},                                                                                             \
+    {"micro-batch", OPT_SIZE, &(o).micro_batch, "B", "sequences per micro-batch per GPU (default 1)", NULL, NULL},  \
+    {"precision", OPT_CHOICE, &(o).precision, "P", "precision recipe (default bf16)", cli_precision_choices, NULL}, \
+    {"optimizer", OPT_CHOICE, &(o).optimizer, "O", "optimizer (default adamw)", cli_optimizer_choices, NULL},      \
+    {"recompute", OPT_CHOICE, &(o).recompute, "MODE", "activation recomputation (default none)",                  \
+     cli_recompute_choices, NULL},                                                                                \
+    {"attention", OPT_CHOICE, &(o).attention, "KIND", "attention kernel (default sdpa)", cli_attention_choices,   \
+     NULL},                                                                                                       \
+    {"framework", OPT_CHOICE, &(o).framework, "F", "implementation profile (default hf)", cli_framework_choices,   \
+     NULL},                                                                                                       \
+    {"gpus", OPT_COUNT, &(o).gpus, "N", "GPUs in the job (default tp x pp x cp x dp)", NULL, NULL},               \
+    {"tp", OPT_COUNT, &(o).tp, "N", "tensor-parallel degree (default 1)", NULL, NULL},                            \
+    {"pp", OPT_COUNT, &(o).pp, "N", "pipeline stages (default 1)", NULL, NULL},                                  \
+    {"vpp", OPT_COUNT, &(o).vpp, "N", "virtual stages per GPU, interleaved 1F1B (default 1)", NULL, NULL},       \
+    {"dp", OPT_COUNT, &(o).dp, "N", "data-parallel degree (default: GPUs / (tp x pp x cp), else 1)", NULL, NULL},  \
+    {"cp", OPT_COUNT, &(o).cp, "N", "context-parallel degree (default 1)", NULL, NULL},                           \
+    {"ep", OPT_COUNT, &(o).ep, "N", "expert-parallel degree (default 1)", NULL, NULL},                            \
+    {"etp", OPT_COUNT, &(o).etp, "N", "expert tensor-parallel degree (default 1)", NULL, NULL},                    \
+    {"zero", OPT_NONNEG, &(o).zero, "STAGE", "ZeRO stage over data parallelism: 0-3, 3 = FSDP (default 0)", NULL,  \
+     NULL},                                                                                                       \
+    {"micro-batches", OPT_COUNT, &(o).micro_batches, "M", "micro-batches per step per pipeline (default: pp)",     \
+     NULL, NULL},                                                                                                 \
+    {"sequence-parallel", OPT_FLAG, &(o).sp, NULL, "shard norms and dropout over tp (Megatron's default)", NULL,  \
+     NULL},                                                                                                       \
+    {"no-sequence-parallel", OPT_FLAG, &(o).no_sp, NULL, "tensor parallelism without sequence parallelism", NULL, \
+     NULL}
+
+void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
+/* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
+void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
+
 /* Commands. */
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_flops(int argc, char **argv);
+int cmd_memory(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+/* The memory section of memory and report. */
+int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                       double headroom, int format, json_t *doc, bool brief);
+int cmd_gpus(int argc, char **argv);
+int cmd_scaling(int argc, char **argv);
+int cmd_budget(int argc, char **argv);
+
+/* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
+int cli_course(int argc, char **argv);
+/* True when argv[1] is one of the course's flags. */
+bool cli_is_course(const char *arg);
+/* "x" as Python's repr(float) writes it ("5.616e+23", "47476210890.12571"), as the course's script printed. */
+void cli_python_float(char *buf, size_t size, double x);
 
 /* Helpers commands share: the params section, used by params and report. */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
 json_t *cli_model_json(const llmcost_model *m);
 int cli_model_section(const llmcost_model *m, int format);
+
+/* Choosing a scaling law: --law NAME|FILE.json, with --E/--A/--B/--alpha/--beta overriding constants. */
+typedef struct cli_law_flags {
+    const char *law;  /* --law, or NULL */
+    const char *dflt; /* bundled law used without --law */
+    const double *E, *A, *B, *alpha, *beta; /* NULL when not given */
+} cli_law_flags;
+/* Fills "out"; prints the error and returns 2 on a bad choice. */
+int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f);
+/* "L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28" */
+void cli_law_formula(char *buf, size_t n, const llmcost_law *l);
+json_t *cli_law_json(const llmcost_law *l);
+/* The report's scaling section: each law's compute-optimal tokens and loss at the model's size. */
+int cli_scaling_section(const llmcost_model *m, int format, json_t *doc);
+
+/* A GPU as the budget planner sees it: a peak, a price, an MFU, and what they buy. */
+typedef struct cli_gpu_choice {
+    char name[48];
+    char full_name[96];
+    double peak_flops;                 /* FLOP/s the price list or catalogue gives (bf16/fp16 dense) */
+    double price_per_hour;             /* USD per GPU-hour */
+    double mfu;
+    double effective_flops_per_second; /* peak x MFU */
+    double flops_per_usd;              /* effective FLOP/s x 3600 / price */
+    char price_source[400];
+} cli_gpu_choice;
+/* The GPUs to choose from: --gpus names, a --price-list, both (the list's entries for those GPUs), or neither (the
+ * whole catalogue). "out" holds 64. Prints the error and returns 2 on a bad name. */
+int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gpus, const char *price_list, double mfu);
+/* Index of the GPU with the most FLOPs per dollar ("by_hour": the most effective FLOP/s). */
+int cli_budget_best(const cli_gpu_choice *g, int n, bool by_hour);
 
 /* Choices shared by the commands that take --attention and --recompute (index = library enum). */
 extern const char *const cli_attention_choices[];

@@ -208,9 +208,13 @@ int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, do
 
 static int sweep(const llmcost_model *m, llmcost_flops_options o, const long long *seqs, int n, int format, json_t *doc)
 {
-    const char *hdr[] = {"seq", "attention share of forward", "exact per token", "6·N·D per token", "6ND misses"};
-    llmcost_table *t = llmcost_table_new("How the attention share grows with sequence length", 5, hdr);
-    for (int c = 0; c < 5; c++)
+    const char *hdr[] = {"seq", "attention share of forward", "exact per token", "6·N_total per token", "6N_total misses",
+                         "6·N_active per token", "6N_active misses"};
+    char title[256];
+    snprintf(title, sizeof title, "%s: training FLOPs per token as the sequence grows (%s convention)", m->name,
+             o.convention == LLMCOST_CONV_CAUSAL ? "causal" : "unmasked");
+    llmcost_table *t = llmcost_table_new(title, 7, hdr);
+    for (int c = 0; c < 7; c++)
         llmcost_table_numeric(t, c);
     json_t *arr = json_array();
     int rc = 0;
@@ -223,15 +227,19 @@ static int sweep(const llmcost_model *m, llmcost_flops_options o, const long lon
             break;
         }
         double share = (f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES]) / f.forward;
-        double six = llmcost_flops_convention(LLMCOST_CONVENTION_6ND_ACTIVE, m, &f, &o) / f.tokens;
-        char a[48], b[48], p[32];
-        llmcost_table_addf(t, "%lld\t%.2f%%\t%s\t%s\t%s", seqs[i], 100 * share, llmcost_fmt_flops(a, sizeof a, f.per_token),
-                           llmcost_fmt_flops(b, sizeof b, six), llmcost_fmt_percent(p, sizeof p, six / f.per_token - 1));
+        double total = llmcost_flops_convention(LLMCOST_CONVENTION_6ND_TOTAL, m, &f, &o) / f.tokens;
+        double active = llmcost_flops_convention(LLMCOST_CONVENTION_6ND_ACTIVE, m, &f, &o) / f.tokens;
+        char a[48], b[48], c[48], p[32], q[32];
+        llmcost_table_addf(t, "%lld\t%.2f%%\t%s\t%s\t%s\t%s\t%s", seqs[i], 100 * share,
+                           llmcost_fmt_flops(a, sizeof a, f.per_token), llmcost_fmt_flops(b, sizeof b, total),
+                           llmcost_fmt_percent(p, sizeof p, total / f.per_token - 1), llmcost_fmt_flops(c, sizeof c, active),
+                           llmcost_fmt_percent(q, sizeof q, active / f.per_token - 1));
         json_t *row = json_object();
         json_object_set_new(row, "seq", cli_jint(seqs[i]));
         json_object_set_new(row, "attention_share", json_real(share));
         json_object_set_new(row, "per_token", cli_jreal(f.per_token));
-        json_object_set_new(row, "six_nd_active_per_token", cli_jreal(six));
+        json_object_set_new(row, "six_nd_total_per_token", cli_jreal(total));
+        json_object_set_new(row, "six_nd_active_per_token", cli_jreal(active));
         json_array_append_new(arr, row);
     }
     if (!rc) {
@@ -266,7 +274,7 @@ int cmd_flops(int argc, char **argv)
     long long seq = 0, batch = 1;
     double tokens = 0;
     int attention = LLMCOST_ATTN_SDPA, recompute = LLMCOST_RECOMPUTE_NONE, convention = LLMCOST_CONV_CAUSAL;
-    bool frozen = false, seq_given = false;
+    bool frozen = false, seq_given = false, sweep_only = false;
     const char *sweep_list = NULL;
     cli_opt opts[] = {
         {"seq", OPT_SIZE, &seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, &seq_given},
@@ -277,6 +285,7 @@ int cmd_flops(int argc, char **argv)
         {"frozen-embedding", OPT_FLAG, &frozen, NULL, "the token embedding is not trained", NULL, NULL},
         {"tokens", OPT_REAL, &tokens, "D", "training tokens for whole-run totals; 15.6T = 15.6e12", NULL, NULL},
         {"sweep-seq", OPT_STRING, &sweep_list, "LIST", "sequence lengths to sweep, e.g. 1k,4k,32k,128k", NULL, NULL},
+        {"sweep-only", OPT_FLAG, &sweep_only, NULL, "with --sweep-seq: print only the sweep table", NULL, NULL},
     };
     cli_common co;
     const char *pos[1];
@@ -308,9 +317,10 @@ int cmd_flops(int argc, char **argv)
     json_t *doc = co.format == LLMCOST_FMT_JSON ? json_object() : NULL;
     if (doc)
         json_object_set_new(doc, "model", json_string(m->name));
-    else
+    else if (!(sweep_only && nseq))
         cli_note(co.format, "%s: sequence %lld (%s)\n", m->name, seq, why);
-    rc = cli_flops_section(m, &o, tokens, co.format, doc, false);
+    if (!(sweep_only && nseq))
+        rc = cli_flops_section(m, &o, tokens, co.format, doc, false);
     if (!rc && nseq)
         rc = sweep(m, o, seqs, nseq, co.format, doc);
     if (!rc && frozen && co.format != LLMCOST_FMT_JSON)

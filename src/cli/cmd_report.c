@@ -117,30 +117,42 @@ int cli_model_section(const llmcost_model *m, int format)
     return rc;
 }
 
-static const char *const usage_text = "llmcost report [MODEL] [--format text|json|csv|md]";
+static const char *const usage_text = "llmcost report [MODEL] [job options as in 'llmcost memory'] [--gpu NAME] [--format text|json|csv|md]";
 static const char *const description =
     "Everything llmcost knows about a model: its architecture as read from config.json, its exact\n"
-    "parameter counts, and the FLOPs of a training step with the field's conventions side by side. MODEL is a preset name, a config.json or a folder holding one; default llama-7b\n"
-    "(the course's LLaMA-7B).";
+    "parameter counts, the FLOPs of a training step with the field's conventions side by side, and what the\n"
+    "scaling laws say of its size (compute-optimal tokens and predicted loss). MODEL is a preset name, a\n"
+    "config.json or a folder holding one; default llama-7b (the course's LLaMA-7B).";
 static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
                                     "  llmcost report deepseek-v3 --format json\n";
 
 int cmd_report(int argc, char **argv)
 {
+    cli_job_opts jo = CLI_JOB_OPTS_INIT;
+    cli_gpu_opts go = {0};
+    cli_opt opts[] = {CLI_JOB_OPTIONS(jo), CLI_GPU_OPTIONS(go)};
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("report", argc, argv, NULL, 0, &co, pos, 1, &npos);
+    int rc = cli_parse("report", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {
-        cli_help(stdout, "report", usage_text, description, NULL, 0, examples);
+        cli_help(stdout, "report", usage_text, description, opts, nopts, examples);
         return 0;
     }
     llmcost_model *m;
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
+    llmcost_gpu gpu;
+    char over[256];
+    rc = cli_gpu_resolve(&gpu, &go, "report", "h100", LLMCOST_DT_BF16, over, sizeof over);
+    if (rc) {
+        llmcost_model_free(m);
+        return rc;
+    }
     json_t *doc = NULL;
     if (co.format == LLMCOST_FMT_JSON) {
         doc = json_object();
@@ -150,15 +162,35 @@ int cmd_report(int argc, char **argv)
     }
     if (!rc)
         rc = cli_params_section(m, co.format, doc);
-    long long seq = 0;
     char why[256];
-    cli_default_seq(m, &seq, false, why, sizeof why);
+    cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    fo.seq = seq;
+    fo.seq = jo.seq;
+    fo.batch = jo.micro_batch;
+    fo.attention = (llmcost_attn_impl)jo.attention;
+    fo.recompute = (llmcost_recompute)jo.recompute;
     if (!rc) {
-        cli_note(co.format, "FLOPs at batch 1, sequence %lld (%s):\n", seq, why);
+        cli_note(co.format, "FLOPs at batch %lld, sequence %lld (%s):\n", jo.micro_batch, jo.seq, why);
         rc = cli_flops_section(m, &fo, 0, co.format, doc, false);
     }
+    if (!rc) {
+        llmcost_memory_options mo = LLMCOST_MEMORY_OPTIONS_INIT;
+        mo.micro_batch = jo.micro_batch;
+        mo.seq = jo.seq;
+        mo.precision = (llmcost_precision)jo.precision;
+        mo.optimizer = (llmcost_optimizer)jo.optimizer;
+        mo.recompute = (llmcost_recompute)jo.recompute;
+        mo.attention = (llmcost_attn_impl)jo.attention;
+        mo.framework = (llmcost_framework)jo.framework;
+        mo.expert_tp = jo.etp;
+        mo.micro_batches = jo.micro_batches;
+        cli_job_apply(&mo.layout, &jo);
+        cli_note(co.format, "Training memory (assumed unless given: micro-batch %lld, %s, %s, GPU %s):\n", jo.micro_batch,
+                 cli_precision_choices[jo.precision], cli_optimizer_choices[jo.optimizer], gpu.name);
+        rc = cli_memory_section(m, &mo, &gpu, 0.05, co.format, doc, true);
+    }
+    if (!rc)
+        rc = cli_scaling_section(m, co.format, doc);
     if (!rc && doc)
         rc = cli_print_json(doc);
     json_decref(doc);

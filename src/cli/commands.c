@@ -6,5 +6,10 @@ const cli_command cli_commands[] = {
     {"params", cmd_params, "exact parameter counts by component"},
     {"models", cmd_models, "list the bundled model presets"},
     {"flops", cmd_flops, "FLOPs per component and per step, conventions side by side"},
+    {"memory", cmd_memory, "memory per GPU: breakdown, peak, fit, largest micro-batch"},
+    {"validate", cmd_validate, "every prediction against its reference: params, FLOPs, memory, course"},
+    {"gpus", cmd_gpus, "the accelerator catalogue and named price lists"},
+    {"scaling", cmd_scaling, "scaling laws: list the bundled ones, or fit your own to training runs"},
+    {"budget", cmd_budget, "what model and how many tokens a budget buys (scaling laws, best GPU per dollar)"},
     {NULL, NULL, NULL},
 };

@@ -17,6 +17,8 @@ static void usage(FILE *f)
     for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "  %-10s %s\n", "help", "help on a command: llmcost help COMMAND");
+    fprintf(f, "\nthe course's interface (prints exactly the lines of its script):\n"
+               "  llmcost --model_config CONFIG.json [--training_budget DOLLARS]\n");
     fprintf(f, "\nexamples:\n"
                "  llmcost report                      # the course's LLaMA-7B\n"
                "  llmcost params deepseek-v3\n"
@@ -96,6 +98,8 @@ int cli_main(int argc, char **argv)
         char *hargv[] = {argv[2], "--help", NULL};
         return run_held(c->run, 2, hargv);
     }
+    if (cli_is_course(cmd))
+        return run_held(cli_course, argc, argv);
     const cli_command *c = find(cmd);
     if (!c)
         return cli_usage_error(NULL, "'%s' is not a command", cmd);

@@ -220,12 +220,12 @@ def instrumented_step(model, ids, amp, opt):
             "peak": peak, "layer_forward_end": fwd, "layer_backward_start": bwd}
 
 
-def run_step_case(name, cfg, prec, b, s, ckpt, do_census):
+def run_step_case(name, cfg, prec, b, s, ckpt, do_census, attn="sdpa", train=True):
     clean()
     base = mem()
-    dtype = torch.float32 if prec == "amp" else torch.bfloat16
-    model = build(cfg, dtype)
-    model.train()
+    dtype = torch.float32 if prec in ("amp", "fp32") else torch.bfloat16
+    model = build(cfg, dtype, attn=attn)
+    model.train(train)
     if ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     torch.cuda.synchronize()
@@ -264,6 +264,7 @@ def run_step_case(name, cfg, prec, b, s, ckpt, do_census):
     rec["weights"] = weights
     rec["activations_kept_by_forward"] = rec["after_forward"] - rec["weights_plus_optimizer_states"]
     out = {"case": name, "config": cfg, "params": n_params, "precision": prec, "micro_batch": b, "seq": s,
+           "train_mode": train,
            "recompute": "full" if ckpt else "none", "attention": model.config._attn_implementation, "bytes": rec,
            "step_seconds_median": statistics.median(times[2:6]), "step_seconds": times,
            "tokens_per_second": b * s / statistics.median(times[2:6])}
@@ -281,8 +282,59 @@ def run_step_case(name, cfg, prec, b, s, ckpt, do_census):
     return out
 
 
-def section_steps():
-    for case in STEP_CASES:
+OLMO2_SMALL = {"architectures": ["Olmo2ForCausalLM"], "model_type": "olmo2", "hidden_size": 1024,
+               "intermediate_size": 2816, "num_hidden_layers": 8, "num_attention_heads": 16, "num_key_value_heads": 16,
+               "vocab_size": 50304, "max_position_embeddings": 4096, "tie_word_embeddings": False}
+PHI3_SMALL = {"architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "hidden_size": 1024, "intermediate_size": 2816,
+              "num_hidden_layers": 8, "num_attention_heads": 16, "num_key_value_heads": 8, "vocab_size": 32064,
+              "max_position_embeddings": 4096, "sliding_window": 2047, "tie_word_embeddings": False}
+OPT_350M = {"architectures": ["OPTForCausalLM"], "model_type": "opt", "hidden_size": 1024, "ffn_dim": 4096,
+            "num_hidden_layers": 24, "num_attention_heads": 16, "vocab_size": 50272, "max_position_embeddings": 2048,
+            "word_embed_proj_dim": 512, "do_layer_norm_before": False, "dropout": 0.1, "activation_function": "relu"}
+FALCON_SMALL = {"architectures": ["FalconForCausalLM"], "model_type": "falcon", "hidden_size": 1024,
+                "num_hidden_layers": 8, "num_attention_heads": 16, "vocab_size": 65024, "multi_query": True,
+                "new_decoder_architecture": False, "parallel_attn": True, "bias": False}
+GEMMA3_SMALL = {"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "hidden_size": 1152,
+                "intermediate_size": 6912, "num_hidden_layers": 6, "num_attention_heads": 4, "num_key_value_heads": 1,
+                "head_dim": 256, "vocab_size": 262144, "sliding_window": 512, "max_position_embeddings": 32768,
+                "query_pre_attn_scalar": 256}
+GPTOSS_SMALL = {"architectures": ["GptOssForCausalLM"], "model_type": "gpt_oss", "hidden_size": 1024,
+                "intermediate_size": 1024, "num_hidden_layers": 4, "num_attention_heads": 16, "num_key_value_heads": 4,
+                "head_dim": 64, "num_local_experts": 8, "num_experts_per_tok": 2, "vocab_size": 32000,
+                "sliding_window": 128, "layer_types": ["sliding_attention", "full_attention"] * 2,
+                "tie_word_embeddings": False}
+
+STEP_CASES_2 = [
+    ("gpt2/bf16/b8/s1024/nockpt/eval", GPT2, "bf16", 8, 1024, False, True, "sdpa", False),
+    ("gpt2/bf16/b16/s512/nockpt", GPT2, "bf16", 16, 512, False, True),
+    ("deepseek-v3-small/amp/b2/s4096/nockpt", DSV3_SMALL, "amp", 2, 4096, False, True),
+    ("mixtral-small/bf16/b2/s4096/ckpt", MIXTRAL_SMALL, "bf16", 2, 4096, True, False),
+    ("gemma2-small/bf16/b4/s1024/nockpt", GEMMA2_SMALL, "bf16", 4, 1024, False, False),
+    ("llama-3.2-1b/amp/b8/s1024/ckpt", LLAMA_1B, "amp", 8, 1024, True, False),
+    ("qwen3moe-small/bf16/b8/s2048/ckpt", QWEN3MOE_SMALL, "bf16", 8, 2048, True, False),
+    ("olmo2-small/bf16/b4/s2048/nockpt", OLMO2_SMALL, "bf16", 4, 2048, False, True),
+    ("phi3-small/bf16/b4/s2048/nockpt", PHI3_SMALL, "bf16", 4, 2048, False, True),
+    ("opt-350m/bf16/b8/s1024/nockpt", OPT_350M, "bf16", 8, 1024, False, True),
+    ("falcon-small/bf16/b4/s2048/nockpt", FALCON_SMALL, "bf16", 4, 2048, False, True),
+    ("gemma3-small/bf16/b2/s4096/nockpt", GEMMA3_SMALL, "bf16", 2, 4096, False, True),
+    ("gpt-oss-small/bf16/b4/s2048/nockpt/eager", GPTOSS_SMALL, "bf16", 4, 2048, False, True, "eager"),
+    ("llama-125m/bf16/b4/s2048/nockpt/eager", LLAMA_125M, "bf16", 4, 2048, False, True, "eager"),
+    ("llama-125m/fp32/b4/s1024/nockpt", LLAMA_125M, "fp32", 4, 1024, False, True),
+    ("qwen2.5-0.5b/amp/b4/s2048/nockpt", QWEN25_05B, "amp", 4, 2048, False, True),
+]
+
+
+def section_context():
+    clean()
+    free, total = torch.cuda.mem_get_info()
+    RESULTS["context"] = {"total_bytes": total, "free_bytes": free, "reserved_bytes": torch.cuda.memory_reserved(),
+                          "allocated_bytes": torch.cuda.memory_allocated(),
+                          "context_and_other_bytes": total - free - torch.cuda.memory_reserved(),
+                          "what": "after cuBLAS/cuDNN have been used: device memory in use that PyTorch's allocator does not hold"}
+
+
+def section_steps(cases=None):
+    for case in cases or STEP_CASES:
         if left() < 60:
             RESULTS["errors"].append(f"steps: skipped {case[0]} for time")
             continue
@@ -318,6 +370,8 @@ def section_params(root):
 
 
 # ---------------------------------------------------------------- flops
+FLOP_MODELS_2 = ["llama-3.2-1b", "mistral-7b", "mixtral-8x7b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3-30b-a3b",
+                 "gemma-2-2b", "gemma-2-9b", "deepseek-v3", "llama-3.1-8b", "olmoe-1b-7b"]
 FLOP_MODELS = ["llama-3.2-1b", "mistral-7b", "mixtral-8x7b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3-30b-a3b",
                "gemma-2-2b", "gemma-3-1b", "deepseek-v2-lite", "deepseek-v3", "gpt2", "opt-350m", "opt-125m",
                "falcon-7b", "falcon-40b", "phi-3-mini", "olmo-2-7b", "olmoe-1b-7b", "gpt-oss-20b", "gemma-2-9b"]
@@ -339,16 +393,20 @@ def truncated(cfg):
     return cfg
 
 
-def section_flops(root):
+def section_flops(root, models=None, attns=None):
     from torch.utils.flop_counter import FlopCounterMode
-    for name in FLOP_MODELS:
+    for name in models or FLOP_MODELS:
         if left() < 40:
             RESULTS["errors"].append("flops: stopped for time")
             break
         try:
             rec = json.load(open(os.path.join(root, f"data/models/{name}.json")))
             cfg = truncated(rec["config"])
-            for attn in ("sdpa",) if name not in ("gemma-2-2b", "qwen3-0.6b") else ("sdpa", "eager"):
+            if name == "deepseek-v3":
+                cfg["n_routed_experts"] = 16  # 256 experts at 2 layers exhaust memory in HF's grouped path
+                cfg["n_group"] = 4
+                cfg["topk_group"] = 2
+            for attn in attns or (("sdpa",) if name not in ("gemma-2-2b", "qwen3-0.6b") else ("sdpa", "eager")):
                 clean()
                 m = build(cfg, torch.bfloat16, attn=attn)
                 m.train()
@@ -487,6 +545,12 @@ if __name__ == "__main__":
             log("section", sec)
             if sec == "steps":
                 section_steps()
+            elif sec == "steps2":
+                section_steps(STEP_CASES_2)
+            elif sec == "flops2":
+                section_flops(root, FLOP_MODELS_2, ("eager",))
+            elif sec == "context":
+                section_context()
             elif sec == "params":
                 section_params(root)
             elif sec == "flops":

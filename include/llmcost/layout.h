@@ -1,0 +1,70 @@
+/* layout.h - how a training job is set up: precision recipe, framework profile, and the parallel layout. */
+#ifndef LLMCOST_LAYOUT_H
+#define LLMCOST_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Precision recipes (what is stored in which type, and at which type matrices multiply). */
+typedef enum {
+    LLMCOST_PREC_FP32,        /* fp32 weights, gradients, states and matmuls (no TF32: PyTorch's default) */
+    LLMCOST_PREC_AMP_BF16,    /* fp32 weights, gradients and AdamW states; bf16 autocast for matmuls */
+    LLMCOST_PREC_BF16,        /* bf16 weights, gradients and states */
+    LLMCOST_PREC_BF16_MASTER, /* bf16 weights, fp32 master copy and moments (Megatron/DeepSpeed mixed precision) */
+    LLMCOST_PREC_FP8,         /* as bf16-master, with the linear layers' GEMMs in fp8 (Transformer Engine, DeepSeek-V3) */
+    LLMCOST_PREC_COUNT
+} llmcost_precision;
+
+/* Implementation profiles: how the step's kernels are written and launched. */
+typedef enum {
+    LLMCOST_FW_HF,      /* PyTorch eager + HF transformers: unfused element-wise kernels, Python launch overhead */
+    LLMCOST_FW_MEGATRON,/* Megatron-LM / Transformer Engine: fused norms, activations, rotary, cross-entropy */
+    LLMCOST_FW_COUNT
+} llmcost_framework;
+
+/*
+ * The parallel layout. Ranks are ordered tensor-parallel fastest, then context, then data, then pipeline
+ * (Megatron-LM's default order); expert parallelism groups ranks of the data x context space.
+ * Zero means "not set" where the field allows it (llmcost_layout_resolve fills it in).
+ */
+typedef struct llmcost_layout {
+    int64_t gpus;           /* all GPUs of the job; 0: tp*cp*pp*dp */
+    int64_t tp;             /* tensor parallel (Shoeybi et al. 2019) */
+    int64_t pp;             /* pipeline stages (Narayanan et al. 2021) */
+    int64_t vpp;            /* virtual stages per GPU (interleaved 1F1B); 1: plain 1F1B */
+    int64_t dp;             /* data parallel replicas; 0: derived from gpus */
+    int64_t cp;             /* context parallel: the sequence split across GPUs (Llama 3 §3.3.2) */
+    int64_t ep;             /* expert parallel: routed experts split across GPUs (Lepikhin et al. 2020) */
+    int zero;               /* ZeRO stage over the data-parallel group: 0 none, 1 states, 2 +gradients, 3 +weights (FSDP) */
+    bool sequence_parallel; /* Korthikanti et al. 2022: norms/dropout split over the TP group; on for megatron tp>1 */
+    bool ep_overlap;        /* expert all-to-all hidden behind another micro-batch's compute (DeepSeek-V3 DualPipe) */
+} llmcost_layout;
+
+#define LLMCOST_LAYOUT_INIT {0, 1, 1, 1, 0, 1, 1, 0, false, false}
+
+const char *llmcost_precision_name(llmcost_precision p);
+/* Parses "fp32", "amp-bf16" (also "amp"), "bf16", "bf16-master", "fp8"; -1 if unknown. */
+int llmcost_precision_parse(const char *s);
+const char *llmcost_framework_name(llmcost_framework f);
+int llmcost_framework_parse(const char *s);
+
+/*
+ * Completes and checks "l" for model "m" (may be NULL): derives dp from gpus (or gpus from the degrees), checks
+ * that the degrees multiply to the GPU count, that tp divides the attention heads, that ep divides the routed
+ * experts and dp*cp, and that no degree is below 1. Fails with LLMCOST_EINVAL naming the flag.
+ */
+int llmcost_layout_resolve(llmcost_layout *l, const llmcost_model *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,119 @@
+/* memory.h - per-GPU memory of a training step: breakdown, phases, peak, and the largest micro-batch that fits. */
+#ifndef LLMCOST_MEMORY_H
+#define LLMCOST_MEMORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flops.h"
+#include "layout.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LLMCOST_OPTIM_ADAMW,      /* two moments */
+    LLMCOST_OPTIM_ADAMW_8BIT, /* two moments quantised to 8 bits, block-wise (Dettmers et al. 2022) */
+    LLMCOST_OPTIM_SGD,        /* SGD with momentum: one buffer */
+    LLMCOST_OPTIM_ADAFACTOR   /* factored second moment, no first moment (Shazeer & Stern 2018) */
+} llmcost_optimizer;
+
+typedef struct llmcost_memory_options {
+    int64_t micro_batch;
+    int64_t seq;
+    llmcost_precision precision;
+    llmcost_optimizer optimizer;
+    llmcost_recompute recompute;
+    llmcost_attn_impl attention;
+    llmcost_framework framework;
+    llmcost_layout layout;   /* resolved with llmcost_layout_resolve() (dp derived from the GPU count) */
+    int64_t expert_tp;       /* expert tensor parallel: each routed expert split over this many GPUs (1: none) */
+    int64_t micro_batches;   /* micro-batches per step (gradient accumulation); 0: pp, enough to fill the pipe */
+    bool fp32_grads;         /* bf16-master: fp32 gradient accumulation (Megatron's default) or bf16 */
+    bool fused_optimizer;    /* fused AdamW (no per-step temporaries) or foreach (one state-sized temporary) */
+    double cuda_context_bytes; /* CUDA context + libraries, shown apart from the peak; default: 816,644,096 bytes
+                                  measured on an H200 with PyTorch 2.11 (data/calibration/h200_measured_2026-11-28.json) */
+} llmcost_memory_options;
+
+#define LLMCOST_MEMORY_OPTIONS_INIT                                                                                \
+    {1, 2048, LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, \
+     LLMCOST_LAYOUT_INIT, 1, 0, true, true, 816644096.0}
+
+typedef enum {
+    LLMCOST_MC_WEIGHTS,        /* model weights as stored (per GPU) */
+    LLMCOST_MC_GRADIENTS,      /* weight gradients */
+    LLMCOST_MC_OPTIMIZER,      /* optimizer states, including fp32 master weights */
+    LLMCOST_MC_ACTIVATIONS,    /* tensors kept for backward by the decoder layers */
+    LLMCOST_MC_EMBED_HEAD,     /* kept by the embedding, final norm and LM head (inputs, rotary tables) */
+    LLMCOST_MC_LOSS,           /* kept by the loss: fp32 log-probabilities over the vocabulary, labels */
+    LLMCOST_MC_WEIGHT_CACHE,   /* low-precision weight copies kept for backward (autocast bf16, fp8) */
+    LLMCOST_MC_TRANSIENT,      /* the largest temporary at the peak (logits copies, loss gradients, a layer's backward) */
+    LLMCOST_MC_ALLOCATOR,      /* reserved but not allocated: the caching allocator's rounding and fragmentation */
+    LLMCOST_MC_COUNT
+} llmcost_memory_component;
+
+typedef enum {
+    LLMCOST_PHASE_FORWARD_LOSS,   /* end of forward: logits, their fp32 copy and log-softmax alive together */
+    LLMCOST_PHASE_BACKWARD_LOSS,  /* start of backward: two fp32 gradients over the vocabulary */
+    LLMCOST_PHASE_BACKWARD_LAYERS,/* backward through the last layer, all activations still held */
+    LLMCOST_PHASE_BACKWARD_END,   /* end of backward / optimizer step: every gradient allocated */
+    LLMCOST_PHASE_COUNT
+} llmcost_memory_phase;
+
+typedef struct llmcost_memory {
+    double components[LLMCOST_MC_COUNT]; /* bytes per GPU (most loaded GPU), as they stand at the peak */
+    double phase_bytes[LLMCOST_PHASE_COUNT]; /* allocated bytes at each phase's high point */
+    llmcost_memory_phase peak_phase;
+    double peak_bytes;         /* predicted peak allocated (torch.cuda.max_memory_allocated) */
+    double reserved_bytes;     /* predicted peak reserved by the caching allocator (an estimate) */
+    double weights_bytes, gradients_bytes, optimizer_bytes;
+    double activations_bytes;  /* kept by forward: layers + embedding/head + loss + weight caches */
+    double after_forward_bytes;/* weights + optimizer + activations */
+    double layer_activation_bytes; /* one (largest) layer's kept bytes per micro-batch */
+    double layer_full_bytes;   /* one layer's bytes when nothing is recomputed (held during its recompute) */
+    double in_flight;          /* micro-batches whose activations the most loaded stage holds (1F1B) */
+    int stage;                 /* the most loaded pipeline stage (0-based) */
+    int64_t layers_on_stage;
+    double cuda_context_bytes;
+} llmcost_memory;
+
+/* Memory of one training step of "m" under "o" on the most loaded GPU. Fails with LLMCOST_EINVAL for a
+ * layout the model cannot take (tp not dividing heads, pp above the layer count, ep not dividing experts). */
+int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o);
+
+/* The largest micro-batch whose predicted reserved memory plus CUDA context fits "capacity_bytes" x
+ * (1 - "headroom"); 0 if none does. */
+int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,
+                                   double capacity_bytes, double headroom);
+
+/*
+ * Korthikanti et al. 2022, Table 2: activation bytes per transformer layer of a GPT model (16-bit activations,
+ * dropout, 4h MLP): s*b*h*(34 + 5*a*s/h) without parallelism; s*b*h*(10 + 24/t + 5*a*s/(h*t)) with tensor
+ * parallelism t; s*b*h/t*(34 + 5*a*s/h) with sequence parallelism; selective recomputation drops the 5*a*s/h
+ * term; full recomputation keeps 2*s*b*h (/t with sequence parallelism).
+ */
+double llmcost_memory_korthikanti(double s, double b, double h, double a, double t, bool sequence_parallel,
+                                  llmcost_recompute r);
+
+/*
+ * The course's question: peak memory of one layer's forward in fp16 with a checkpoint at each layer boundary.
+ * "weights_bytes" = the layer's fp16 weights, "checkpoint_bytes" = one b*s*h fp16 input; "transient_bytes" =
+ * the largest set of intermediates alive inside the layer's forward (which the common answer leaves out).
+ */
+typedef struct llmcost_course_layer {
+    double weights_bytes;
+    double checkpoint_bytes;
+    double transient_bytes;
+} llmcost_course_layer;
+int llmcost_memory_course_layer(llmcost_course_layer *out, const llmcost_model *m, int64_t batch, int64_t seq);
+
+const char *llmcost_memory_component_name(llmcost_memory_component c);
+const char *llmcost_memory_phase_name(llmcost_memory_phase p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,90 @@
+/* step.h - time of one training step on named hardware and a parallel layout, with its breakdown, MFU and HFU. */
+#ifndef LLMCOST_STEP_H
+#define LLMCOST_STEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "comms.h"
+#include "flops.h"
+#include "hardware.h"
+#include "layout.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct llmcost_step_options {
+    int64_t micro_batch;           /* sequences per micro-batch on each data-parallel replica */
+    int64_t seq;                   /* tokens per sequence */
+    int64_t global_batch;          /* sequences per optimizer step over all replicas; 0: micro_batch x dp */
+    llmcost_precision precision;
+    llmcost_recompute recompute;
+    llmcost_attn_impl attention;
+    llmcost_framework framework;
+    llmcost_convention convention; /* how attention FLOPs count toward MFU: causal pairs (default) or all */
+    llmcost_layout layout;
+    llmcost_comm_options comm;
+} llmcost_step_options;
+
+#define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
+    {1, 2048, 0, LLMCOST_PREC_BF16, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_CONV_CAUSAL, \
+     LLMCOST_LAYOUT_INIT, LLMCOST_COMM_OPTIONS_INIT}
+
+/* Parts of a step's time. They add up to the step time (communication: the part not hidden behind compute). */
+typedef enum {
+    LLMCOST_ST_MATMUL,        /* GEMMs of the linear layers, forward and backward */
+    LLMCOST_ST_ATTENTION,     /* attention kernels (fused or eager GEMMs) */
+    LLMCOST_ST_MEMORY_BOUND,  /* element-wise work: norms, activations, rotary, residuals, softmax, loss */
+    LLMCOST_ST_LAUNCH,        /* GPU idle while the host launches kernels (eager PyTorch) */
+    LLMCOST_ST_RECOMPUTE,     /* forward work repeated in backward (activation recomputation) */
+    LLMCOST_ST_OPTIMIZER,     /* optimizer step: reads and writes of weights, gradients and states */
+    LLMCOST_ST_TP_COMM,       /* tensor-parallel all-reduce / reduce-scatter + all-gather */
+    LLMCOST_ST_CP_COMM,       /* context-parallel key/value exchange, not hidden behind attention */
+    LLMCOST_ST_EP_COMM,       /* expert-parallel all-to-all */
+    LLMCOST_ST_PP_COMM,       /* pipeline point-to-point sends */
+    LLMCOST_ST_DP_COMM,       /* data-parallel gradient reduction and ZeRO gathers, not hidden */
+    LLMCOST_ST_BUBBLE,        /* pipeline bubble: (p-1)/v micro-batch times (Narayanan et al. 2021) */
+    LLMCOST_ST_COUNT
+} llmcost_step_component;
+
+typedef struct llmcost_step {
+    double step_seconds;
+    double components[LLMCOST_ST_COUNT];      /* seconds, adding up to step_seconds */
+    double comm_total[LLMCOST_ST_COUNT];      /* communication seconds before overlap (comm parts only) */
+    double tokens_per_step;                   /* global_batch x seq */
+    double tokens_per_second;                 /* whole job */
+    double tokens_per_second_per_gpu;
+    double model_flops_per_step;              /* forward + backward of the whole batch, no recomputation */
+    double hardware_flops_per_step;           /* with recomputation */
+    double achieved_flops_per_gpu;            /* model FLOP/s per GPU */
+    double peak_flops;                        /* the peak MFU divides by (bf16 for mixed and fp8 recipes) */
+    double mfu;                               /* model FLOPs utilisation (Chowdhery et al. 2022, App. B) */
+    double hfu;                               /* hardware FLOPs utilisation (recomputation counted) */
+    double micro_batch_seconds;               /* forward + backward of one micro-batch on the slowest stage */
+    int64_t micro_batches;                    /* per pipeline (gradient-accumulation steps) */
+    int64_t global_batch;                     /* sequences per step */
+    int64_t layers_per_stage;                 /* on the slowest stage */
+    llmcost_layout layout;                    /* the resolved layout */
+    double gemm_efficiency;                   /* kernel-model constants used, for the printed assumptions */
+    double copy_efficiency;
+    double host_seconds_per_kernel;
+} llmcost_step;
+
+/*
+ * Time of one optimizer step of model "m" on "gpu" under "opt". Uses the FLOPs engine's operations for one
+ * micro-batch, each timed by the kernel model, split over the layout, plus communication and the bubble.
+ * Fails with LLMCOST_EINVAL (message naming the option) for an inconsistent layout or batch.
+ */
+int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                         const llmcost_step_options *opt);
+
+/* "matmul", "attention", "memory_bound", "launch_overhead", "recompute", "optimizer", "tp_comm", ... */
+const char *llmcost_step_component_name(llmcost_step_component c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

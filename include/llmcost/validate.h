@@ -1,0 +1,36 @@
+/* validate.h - the bundled validation set: every prediction llmcost makes, against its independent reference. */
+#ifndef LLMCOST_VALIDATE_H
+#define LLMCOST_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct llmcost_validation_case {
+    char suite[64];      /* "parameter counts", "H200 peak memory", ... */
+    char name[128];      /* the case: "llama-7b", "llama-125m/bf16/b8/s2048/nockpt" */
+    char quantity[48];   /* what is compared, with its unit: "parameters", "peak bytes", "forward FLOPs" */
+    double predicted;
+    double reference;
+    double error;        /* predicted / reference - 1 */
+    double tolerance;    /* the case passes when |error| <= tolerance (from the data file) */
+    bool pass;
+    char source[256];    /* where the reference comes from */
+} llmcost_validation_case;
+
+/*
+ * Runs every suite listed in data/validation/suites.json (compiled into the library). *out is a new array of *n
+ * cases freed with llmcost_free(). Fails with LLMCOST_EINVAL if a data file is malformed.
+ */
+int llmcost_validate_run(llmcost_validation_case **out, size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,232 @@
+/* cmd_gpus.c - `llmcost gpus`: the accelerator catalogue and the named price lists, or one GPU in detail. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const usage_text = "llmcost gpus [--gpu NAME] [--price-lists] [--gpu-file FILE] [overrides]";
+static const char *const description =
+    "The accelerator catalogue (data/gpus.json): dense peak TFLOP/s per type (fp32, tf32, bf16/fp16, fp8),\n"
+    "memory and its bandwidth, board power, scale-up link (NVLink/xGMI/ICI: one-way GB/s per GPU, GPUs per\n"
+    "domain), scale-out network per GPU, and a default on-demand price with its source and date. With --gpu,\n"
+    "one GPU in detail with every source, after the overrides given (--price, --peak-tflops, ...). With\n"
+    "--price-lists, the named price lists (the course's A100/V100/T4 table and its later edition).\n"
+    "--gpu-file FILE merges records of the same format by name: fields it gives replace the bundled ones.";
+static const char *const examples = "  llmcost gpus\n"
+                                    "  llmcost gpus --gpu h100 --price 2.0\n"
+                                    "  llmcost gpus --price-lists --format md\n"
+                                    "  llmcost gpus --gpu-file my-gpus.json --format json\n";
+
+static json_t *gpu_json(const llmcost_gpu *g)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(g->name));
+    json_object_set_new(o, "full_name", json_string(g->full_name));
+    json_object_set_new(o, "vendor", json_string(g->vendor));
+    json_t *al = json_array();
+    const char *p = g->aliases;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        json_array_append_new(al, json_stringn(p, len));
+        p += len + (e ? 1 : 0);
+    }
+    json_object_set_new(o, "aliases", al);
+    json_t *pk = json_object();
+    for (int t = 0; t < LLMCOST_DT_COUNT; t++)
+        json_object_set_new(pk, llmcost_dtype_name(t), cli_jreal(g->peak_flops[t]));
+    json_object_set_new(o, "peak_flops_per_second", pk);
+    json_object_set_new(o, "memory_bytes", cli_jreal(g->memory_bytes));
+    json_object_set_new(o, "memory_bytes_per_second", cli_jreal(g->memory_bw));
+    json_object_set_new(o, "tdp_watts", cli_jreal(g->tdp_watts));
+    json_object_set_new(o, "compute_units", cli_jint(g->compute_units));
+    json_object_set_new(o, "exp_per_second", cli_jreal(g->exp_per_second));
+    json_object_set_new(o, "scaleup", json_pack("{s:s, s:o, s:i}", "link", g->scaleup_link, "bytes_per_second",
+                                                cli_jreal(g->scaleup_bw), "size", g->scaleup_size));
+    json_object_set_new(o, "scaleout", json_pack("{s:s, s:o}", "link", g->scaleout_link, "bytes_per_second",
+                                                 cli_jreal(g->scaleout_bw)));
+    json_object_set_new(o, "price_usd_per_hour", cli_jreal(g->price_per_hour));
+    json_object_set_new(o, "price_source", json_string(g->price_source));
+    json_object_set_new(o, "source", json_string(g->source));
+    return o;
+}
+
+static json_t *list_json(const llmcost_price_list *pl)
+{
+    json_t *arr = json_array();
+    for (int k = 0; k < pl->n; k++)
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "gpu", pl->entries[k].gpu, "usd_per_hour",
+                                             cli_jreal(pl->entries[k].price_per_hour), "peak_flops_per_second",
+                                             cli_jreal(pl->entries[k].peak_flops)));
+    return json_pack("{s:s, s:s, s:o}", "name", pl->name, "source", pl->source, "entries", arr);
+}
+
+static const char *tf(char *buf, size_t n, double flops)
+{
+    if (flops <= 0)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.4g", flops / 1e12);
+    return buf;
+}
+
+static int print_catalogue(int format)
+{
+    const char *hdr[] = {"name", "GPU", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "power", "scale-up",
+                         "scale-out", "$/h"};
+    llmcost_table *t = llmcost_table_new("Accelerators (dense peak TFLOP/s; bandwidths one-way per GPU)", 12, hdr);
+    if (!t)
+        return 1;
+    for (int c = 2; c < 12; c++)
+        llmcost_table_numeric(t, c);
+    for (int i = 0; i < llmcost_gpu_count(); i++) {
+        const llmcost_gpu *g = llmcost_gpu_at(i);
+        char a[16], b[16], c[16], d[16], mem[32], up[48], out[32], pw[16];
+        llmcost_fmt_bytes(mem, sizeof mem, g->memory_bytes);
+        snprintf(up, sizeof up, "%.4g GB/s x %d", g->scaleup_bw / 1e9, g->scaleup_size);
+        snprintf(out, sizeof out, "%.4g GB/s", g->scaleout_bw / 1e9);
+        if (g->tdp_watts > 0)
+            snprintf(pw, sizeof pw, "%.0f W", g->tdp_watts);
+        else
+            snprintf(pw, sizeof pw, "?");
+        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.4g TB/s\t%s\t%s\t%s\t%.2f", g->name, g->full_name,
+                           tf(a, sizeof a, g->peak_flops[LLMCOST_DT_FP32]), tf(b, sizeof b, g->peak_flops[LLMCOST_DT_TF32]),
+                           tf(c, sizeof c, g->peak_flops[LLMCOST_DT_BF16]), tf(d, sizeof d, g->peak_flops[LLMCOST_DT_FP8]),
+                           mem, g->memory_bw / 1e12, pw, up, out, g->price_per_hour);
+    }
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    return rc;
+}
+
+static int print_lists(int format)
+{
+    const char *hdr[] = {"list", "gpu", "$/GPU-hour", "peak TFLOP/s", "FLOP per $ at 100%"};
+    llmcost_table *t = llmcost_table_new("Named price lists", 5, hdr);
+    if (!t)
+        return 1;
+    llmcost_table_numeric(t, 2);
+    llmcost_table_numeric(t, 3);
+    llmcost_table_numeric(t, 4);
+    for (int i = 0; i < llmcost_price_list_count(); i++) {
+        const llmcost_price_list *pl = llmcost_price_list_at(i);
+        for (int k = 0; k < pl->n; k++) {
+            const llmcost_price_entry *e = &pl->entries[k];
+            llmcost_table_addf(t, "%s\t%s\t%.2f\t%.4g\t%.4e", pl->name, e->gpu, e->price_per_hour, e->peak_flops / 1e12,
+                               e->peak_flops * 3600.0 / e->price_per_hour);
+        }
+    }
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    for (int i = 0; i < llmcost_price_list_count(); i++)
+        cli_note(format, "%s: %s", llmcost_price_list_at(i)->name, llmcost_price_list_at(i)->source);
+    return 0;
+}
+
+static int print_one(const llmcost_gpu *g, int format, const char *overrides)
+{
+    char title[160];
+    snprintf(title, sizeof title, "%s: %s", g->name, g->full_name);
+    const char *hdr[] = {"property", "value"};
+    llmcost_table *t = llmcost_table_new(title, 2, hdr);
+    if (!t)
+        return 1;
+    char buf[64];
+    llmcost_table_addf(t, "vendor\t%s", g->vendor);
+    if (g->aliases[0])
+        llmcost_table_addf(t, "also called\t%s", g->aliases);
+    for (int d = 0; d < LLMCOST_DT_COUNT; d++)
+        llmcost_table_addf(t, "peak %s (dense)\t%s", llmcost_dtype_name(d),
+                           g->peak_flops[d] > 0 ? (snprintf(buf, sizeof buf, "%.4g TFLOP/s", g->peak_flops[d] / 1e12), buf)
+                                                : "not available");
+    llmcost_table_addf(t, "memory\t%s", llmcost_fmt_bytes(buf, sizeof buf, g->memory_bytes));
+    llmcost_table_addf(t, "memory bandwidth\t%.4g TB/s", g->memory_bw / 1e12);
+    if (g->tdp_watts > 0)
+        llmcost_table_addf(t, "board power\t%.0f W", g->tdp_watts);
+    else
+        llmcost_table_addf(t, "board power\tnot published (give --tdp)");
+    if (g->compute_units)
+        llmcost_table_addf(t, "compute units\t%d", g->compute_units);
+    if (g->exp_per_second > 0)
+        llmcost_table_addf(t, "exp throughput\t%.3g T/s", g->exp_per_second / 1e12);
+    llmcost_table_addf(t, "scale-up\t%s: %.4g GB/s one-way per GPU, %d GPUs per domain", g->scaleup_link,
+                       g->scaleup_bw / 1e9, g->scaleup_size);
+    llmcost_table_addf(t, "scale-out\t%s: %.4g GB/s one-way per GPU", g->scaleout_link, g->scaleout_bw / 1e9);
+    llmcost_table_addf(t, "price\t$%.2f per GPU-hour", g->price_per_hour);
+    llmcost_table_addf(t, "price source\t%s", g->price_source);
+    llmcost_table_addf(t, "specification source\t%s", g->source);
+    if (overrides[0])
+        llmcost_table_addf(t, "overridden\t%s", overrides);
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    return rc;
+}
+
+int cmd_gpus(int argc, char **argv)
+{
+    cli_gpu_opts go = {0};
+    bool show_lists = false;
+    cli_opt opts[] = {
+        CLI_GPU_OPTIONS(go),
+        {"price-lists", OPT_FLAG, &show_lists, NULL, "show the named price lists only", NULL, NULL},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    cli_common co;
+    int npos;
+    int rc = cli_parse("gpus", argc, argv, opts, nopts, &co, NULL, 0, &npos);
+    if (rc)
+        return rc;
+    if (co.help) {
+        cli_help(stdout, "gpus", usage_text, description, opts, nopts, examples);
+        return 0;
+    }
+    if (go.gpu_file) {
+        rc = llmcost_gpu_load_file(go.gpu_file);
+        if (rc < 0)
+            return cli_lib_error(rc);
+        go.gpu_file = NULL;
+    }
+    bool overriding = go.price > 0 || go.peak_tflops > 0 || go.memory_gb > 0 || go.memory_bw_gbps > 0 ||
+                      go.tdp_watts > 0 || go.scaleup_gbps > 0 || go.scaleup_size > 0 || go.scaleout_gbps > 0 ||
+                      go.price_list;
+    if (overriding && !go.gpu)
+        return cli_usage_error("gpus", "overrides apply to one GPU: add --gpu NAME");
+    if (go.gpu) {
+        llmcost_gpu g;
+        char over[512];
+        rc = cli_gpu_resolve(&g, &go, "gpus", NULL, LLMCOST_DT_BF16, over, sizeof over);
+        if (rc)
+            return rc;
+        if (co.format == LLMCOST_FMT_JSON) {
+            json_t *doc = json_pack("{s:o}", "gpu", gpu_json(&g));
+            rc = cli_print_json(doc);
+            json_decref(doc);
+            return rc;
+        }
+        return print_one(&g, co.format, over);
+    }
+    if (co.format == LLMCOST_FMT_JSON) {
+        json_t *doc = json_object();
+        if (!show_lists) {
+            json_t *arr = json_array();
+            for (int i = 0; i < llmcost_gpu_count(); i++)
+                json_array_append_new(arr, gpu_json(llmcost_gpu_at(i)));
+            json_object_set_new(doc, "gpus", arr);
+        }
+        json_t *lists = json_array();
+        for (int i = 0; i < llmcost_price_list_count(); i++)
+            json_array_append_new(lists, list_json(llmcost_price_list_at(i)));
+        json_object_set_new(doc, "price_lists", lists);
+        rc = cli_print_json(doc);
+        json_decref(doc);
+        return rc;
+    }
+    if (show_lists)
+        return print_lists(co.format);
+    rc = print_catalogue(co.format);
+    if (rc || co.format == LLMCOST_FMT_CSV)
+        return rc;
+    return print_lists(co.format);
+}

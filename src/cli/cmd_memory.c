@@ -1,0 +1,284 @@
+/* cmd_memory.c - `llmcost memory MODEL`: per-GPU memory of a training step, its peak, and what fits. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *component_label(int c)
+{
+    static const char *const labels[LLMCOST_MC_COUNT] = {
+        "weights", "gradients", "optimizer states", "activations kept by the layers", "embedding and head inputs",
+        "loss (fp32 log-probabilities)", "low-precision weight copies", "transient at the peak",
+        "allocator reserve (estimate)"};
+    return labels[c];
+}
+
+static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
+{
+    static const char *const notes[] = {
+        "fp32 weights, gradients, states and activations",
+        "fp32 weights, gradients and states; bf16 autocast forward (bf16 weight copies kept for backward)",
+        "bf16 weights, gradients and states",
+        "bf16 weights, fp32 master copy and moments",
+        "bf16 weights with fp8 GEMM copies, fp32 master and gradients, bf16 moments (DeepSeek-V3 §3.3)"};
+    snprintf(buf, n, "%s", notes[o->precision < 5 ? o->precision : 2]);
+    if (o->precision == LLMCOST_PREC_BF16_MASTER)
+        snprintf(buf + strlen(buf), n - strlen(buf), ", %s gradients", o->fp32_grads ? "fp32" : "bf16");
+}
+
+int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                       double headroom, int format, json_t *doc, bool brief)
+{
+    llmcost_memory r;
+    int rc = llmcost_memory_compute(&r, m, o);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    double capacity = gpu ? gpu->memory_bytes : 0;
+    double usable = capacity * (1 - headroom) - o->cuda_context_bytes;
+    bool fits = capacity > 0 && r.reserved_bytes <= usable;
+    int64_t maxb = 0;
+    if (capacity > 0) {
+        rc = llmcost_memory_max_micro_batch(&maxb, m, o, capacity, headroom);
+        if (rc < 0)
+            return cli_lib_error(rc);
+    }
+    llmcost_layout ly = o->layout;
+    llmcost_layout_resolve(&ly, m);
+    char layout[256], prec[256];
+    cli_job_describe(layout, sizeof layout, &ly);
+    precision_note(prec, sizeof prec, o);
+    if (format == LLMCOST_FMT_JSON) {
+        json_t *j = json_object();
+        json_object_set_new(j, "peak_bytes", cli_jreal(round(r.peak_bytes)));
+        json_object_set_new(j, "reserved_bytes", cli_jreal(round(r.reserved_bytes)));
+        json_t *comp = json_object();
+        for (int c = 0; c < LLMCOST_MC_COUNT; c++)
+            json_object_set_new(comp, llmcost_memory_component_name(c), cli_jreal(round(r.components[c])));
+        json_object_set_new(j, "components", comp);
+        json_object_set_new(j, "peak_phase", json_string(llmcost_memory_phase_name(r.peak_phase)));
+        json_t *ph = json_object();
+        static const char *const keys[] = {"forward_loss_bytes", "backward_loss_bytes", "backward_layers_bytes",
+                                           "backward_end_bytes"};
+        for (int p = 0; p < LLMCOST_PHASE_COUNT; p++)
+            json_object_set_new(ph, keys[p], cli_jreal(round(r.phase_bytes[p])));
+        json_object_set_new(j, "phases", ph);
+        json_object_set_new(j, "weights_bytes", cli_jreal(round(r.weights_bytes)));
+        json_object_set_new(j, "gradients_bytes", cli_jreal(round(r.gradients_bytes)));
+        json_object_set_new(j, "optimizer_bytes", cli_jreal(round(r.optimizer_bytes)));
+        json_object_set_new(j, "activations_bytes", cli_jreal(round(r.activations_bytes)));
+        json_object_set_new(j, "after_forward_bytes", cli_jreal(round(r.after_forward_bytes)));
+        json_object_set_new(j, "layer_activation_bytes", cli_jreal(round(r.layer_activation_bytes)));
+        json_object_set_new(j, "in_flight_micro_batches", json_real(r.in_flight));
+        json_object_set_new(j, "stage", json_integer(r.stage));
+        json_object_set_new(j, "cuda_context_bytes", cli_jreal(round(r.cuda_context_bytes)));
+        if (gpu) {
+            json_object_set_new(j, "gpu", json_string(gpu->name));
+            json_object_set_new(j, "capacity_bytes", cli_jreal(round(capacity)));
+            json_object_set_new(j, "headroom", json_real(headroom));
+            json_object_set_new(j, "fits", json_boolean(fits));
+            json_object_set_new(j, "max_micro_batch", cli_jint(maxb));
+        }
+        json_object_set_new(doc, "memory", j);
+        return 0;
+    }
+    char title[512], a[48], b[48];
+    snprintf(title, sizeof title, "Memory per GPU: micro-batch %lld x seq %lld, %s, %s, recompute %s, %s attention, %s profile, %s",
+             (long long)o->micro_batch, (long long)o->seq, cli_precision_choices[o->precision],
+             cli_optimizer_choices[o->optimizer], cli_recompute_choices[o->recompute],
+             cli_attention_choices[o->attention], cli_framework_choices[o->framework], layout);
+    const char *hdr[] = {"component", "bytes", "share of reserved"};
+    llmcost_table *t = llmcost_table_new(title, 3, hdr);
+    llmcost_table_numeric(t, 1);
+    llmcost_table_numeric(t, 2);
+    for (int c = 0; c < LLMCOST_MC_COUNT; c++) {
+        if (r.components[c] <= 0)
+            continue;
+        llmcost_table_addf(t, "%s\t%s\t%.1f%%", component_label(c), llmcost_fmt_bytes(a, sizeof a, r.components[c]),
+                           100 * r.components[c] / r.reserved_bytes);
+    }
+    llmcost_table_addf(t, "peak allocated\t%s\t", llmcost_fmt_bytes(a, sizeof a, r.peak_bytes));
+    llmcost_table_addf(t, "peak reserved (estimate)\t%s\t", llmcost_fmt_bytes(a, sizeof a, r.reserved_bytes));
+    llmcost_table_addf(t, "CUDA context (apart)\t%s\t", llmcost_fmt_bytes(a, sizeof a, r.cuda_context_bytes));
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    cli_note(format, "Precision: %s. The peak is reached at the %s.", prec, llmcost_memory_phase_name(r.peak_phase));
+    if (!brief) {
+        const char *h2[] = {"phase", "allocated"};
+        t = llmcost_table_new("Allocated memory through the step", 2, h2);
+        llmcost_table_numeric(t, 1);
+        llmcost_table_addf(t, "weights + optimizer states (step start)\t%s",
+                           llmcost_fmt_bytes(a, sizeof a, r.weights_bytes + r.optimizer_bytes));
+        llmcost_table_addf(t, "after forward (activations kept)\t%s", llmcost_fmt_bytes(a, sizeof a, r.after_forward_bytes));
+        for (int p = 0; p < LLMCOST_PHASE_COUNT; p++)
+            llmcost_table_addf(t, "%s%s\t%s", llmcost_memory_phase_name(p), p == (int)r.peak_phase ? " (peak)" : "",
+                               llmcost_fmt_bytes(a, sizeof a, r.phase_bytes[p]));
+        rc = cli_print_table(t, format);
+        llmcost_table_free(t);
+        if (rc)
+            return rc;
+        cli_note(format, "One layer keeps %s per micro-batch (%s when recomputed); the most loaded GPU (pipeline stage %d, "
+                         "%lld layers) holds %.3g micro-batch(es) in flight.",
+                 llmcost_fmt_bytes(a, sizeof a, r.layer_activation_bytes), llmcost_fmt_bytes(b, sizeof b, r.layer_full_bytes),
+                 r.stage, (long long)r.layers_on_stage, r.in_flight);
+    }
+    if (gpu) {
+        cli_note(format, "%s %s: %s of memory, %.0f%% headroom and %s CUDA context leave %s: %s; largest micro-batch that fits: %lld.",
+                 fits ? "Fits" : "Does NOT fit", gpu->name, llmcost_fmt_bytes(a, sizeof a, capacity), headroom * 100,
+                 llmcost_fmt_bytes(b, sizeof b, o->cuda_context_bytes), llmcost_fmt_bytes(title, sizeof title, usable),
+                 fits ? "the predicted reserve fits" : "the predicted reserve exceeds it", (long long)maxb);
+    }
+    return 0;
+}
+
+static int course_layer(const llmcost_model *m, long long seq, int format)
+{
+    llmcost_course_layer c;
+    int rc = llmcost_memory_course_layer(&c, m, 1, seq);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    double gib = 1073741824.0;
+    if (format == LLMCOST_FMT_JSON) {
+        json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "model", m->name, "seq", (json_int_t)seq, "weights_bytes",
+                              cli_jreal(c.weights_bytes), "checkpoint_bytes", cli_jreal(c.checkpoint_bytes),
+                              "course_answer_bytes", cli_jreal(c.weights_bytes + c.checkpoint_bytes),
+                              "transient_bytes", cli_jreal(c.transient_bytes), "with_transient_bytes",
+                              cli_jreal(c.weights_bytes + c.checkpoint_bytes + c.transient_bytes));
+        rc = cli_print_json(j);
+        json_decref(j);
+        return rc;
+    }
+    const char *hdr[] = {"term", "bytes", "GiB"};
+    char title[256], a[48];
+    snprintf(title, sizeof title, "The course's question: one %s layer's forward in fp16, batch 1, seq %lld, checkpoint at each layer boundary",
+             m->name, seq);
+    llmcost_table *t = llmcost_table_new(title, 3, hdr);
+    llmcost_table_numeric(t, 1);
+    llmcost_table_numeric(t, 2);
+    llmcost_table_addf(t, "one layer's fp16 weights\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, c.weights_bytes), c.weights_bytes / gib);
+    llmcost_table_addf(t, "one b*s*h fp16 checkpoint\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, c.checkpoint_bytes),
+                       c.checkpoint_bytes / gib);
+    llmcost_table_addf(t, "course answer (weights + checkpoint)\t%s\t%.4f",
+                       llmcost_fmt_bytes(a, sizeof a, c.weights_bytes + c.checkpoint_bytes),
+                       (c.weights_bytes + c.checkpoint_bytes) / gib);
+    llmcost_table_addf(t, "largest intermediates inside the layer\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, c.transient_bytes),
+                       c.transient_bytes / gib);
+    llmcost_table_addf(t, "with them (what the GPU actually peaks at)\t%s\t%.4f",
+                       llmcost_fmt_bytes(a, sizeof a, c.weights_bytes + c.checkpoint_bytes + c.transient_bytes),
+                       (c.weights_bytes + c.checkpoint_bytes + c.transient_bytes) / gib);
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    cli_note(format, "Assumptions: fp16 weights (2 bytes each) of one decoder layer only (no embedding, head or other "
+                     "layers resident); activations recomputed, so only the layer's fp16 input is stored (the "
+                     "checkpoint); no gradients or optimizer state (a forward pass); GiB = 2^30 bytes. The "
+                     "intermediates row adds what eager attention (q, k, v, s x s scores and probabilities) or the "
+                     "MLP (input, gate, up, product) hold at their widest, which the common answer leaves out.");
+    return rc;
+}
+
+static const char *const usage_text =
+    "llmcost memory [MODEL] [--seq S] [--micro-batch B] [--precision P] [--optimizer O] [--recompute MODE]\n"
+    "               [--attention KIND] [--framework hf|megatron] [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
+    "               [--gpu NAME] [--headroom F] [--course-layer]";
+static const char *const description =
+    "Memory one GPU needs for a training step, with a breakdown you can act on: weights, gradients, optimizer\n"
+    "states (with fp32 master copies), activations each layer keeps for backward, the loss's fp32\n"
+    "log-probabilities, low-precision weight copies, the transient at the peak, and the allocator's reserve;\n"
+    "the peak, the phase it happens in, whether it fits the GPU with headroom, and the largest micro-batch that\n"
+    "fits. The hf profile follows what PyTorch + transformers allocate (checked against H200 measurements); the\n"
+    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.";
+static const char *const examples =
+    "  llmcost memory llama-3-8b --seq 4096 --micro-batch 1 --recompute full --gpu h100\n"
+    "  llmcost memory llama-3.2-1b --seq 2048 --micro-batch 4 --precision amp-bf16 --format json\n"
+    "  llmcost memory llama-3.1-405b --seq 8192 --framework megatron --precision bf16-master --tp 8 --pp 16 --dp 128 \\\n"
+    "      --zero 1 --recompute selective --gpu h100\n"
+    "  llmcost memory llama-7b --course-layer     # the course's one-layer fp16 question\n";
+
+int cmd_memory(int argc, char **argv)
+{
+    cli_job_opts jo = CLI_JOB_OPTS_INIT;
+    cli_gpu_opts go = {0};
+    double headroom = 0.05, context_gb = 816644096.0 / 1073741824.0;
+    bool course = false, bf16_grads = false, foreach_opt = false;
+    cli_opt opts[] = {
+        CLI_JOB_OPTIONS(jo),
+        CLI_GPU_OPTIONS(go),
+        {"headroom", OPT_FRACTION, &headroom, "F", "fraction of GPU memory kept free (default 0.05)", NULL, NULL},
+        {"cuda-context-gb", OPT_REAL, &context_gb, "X", "CUDA context and libraries, GiB (default 0.76, measured on an H200)", NULL, NULL},
+        {"bf16-grads", OPT_FLAG, &bf16_grads, NULL, "bf16-master: keep gradients in bf16 (default fp32)", NULL, NULL},
+        {"foreach-optimizer", OPT_FLAG, &foreach_opt, NULL, "AdamW's foreach implementation (a state-sized temporary)",
+         NULL, NULL},
+        {"course-layer", OPT_FLAG, &course, NULL, "answer the course's one-layer fp16 forward question", NULL, NULL},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    cli_common co;
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse("memory", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (co.help) {
+        cli_help(stdout, "memory", usage_text, description, opts, nopts, examples);
+        return 0;
+    }
+    llmcost_model *m;
+    rc = cli_load_model(&m, npos ? pos[0] : NULL);
+    if (rc)
+        return rc;
+    char why[256];
+    cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
+    if (course) {
+        rc = course_layer(m, jo.seq, co.format);
+        llmcost_model_free(m);
+        return rc;
+    }
+    llmcost_gpu gpu;
+    char over[256];
+    rc = cli_gpu_resolve(&gpu, &go, "memory", "h100", LLMCOST_DT_BF16, over, sizeof over);
+    if (rc) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = jo.micro_batch;
+    o.seq = jo.seq;
+    o.precision = (llmcost_precision)jo.precision;
+    o.optimizer = (llmcost_optimizer)jo.optimizer;
+    o.recompute = (llmcost_recompute)jo.recompute;
+    o.attention = (llmcost_attn_impl)jo.attention;
+    o.framework = (llmcost_framework)jo.framework;
+    o.expert_tp = jo.etp;
+    o.micro_batches = jo.micro_batches;
+    o.fp32_grads = !bf16_grads;
+    o.fused_optimizer = !foreach_opt;
+    o.cuda_context_bytes = context_gb * 1073741824.0;
+    cli_job_apply(&o.layout, &jo);
+    llmcost_layout check = o.layout;
+    rc = llmcost_layout_resolve(&check, m);
+    if (rc < 0) {
+        fprintf(stderr, "llmcost: %s (try 'llmcost help memory')\n", llmcost_errmsg());
+        llmcost_model_free(m);
+        return EXIT_BAD_INPUT;
+    }
+    json_t *doc = co.format == LLMCOST_FMT_JSON ? json_object() : NULL;
+    if (doc) {
+        json_object_set_new(doc, "model", json_string(m->name));
+        json_object_set_new(doc, "seq", cli_jint(jo.seq));
+        json_object_set_new(doc, "micro_batch", cli_jint(jo.micro_batch));
+    } else {
+        cli_note(co.format, "%s: sequence %lld (%s); GPU %s (%s)%s%s\n", m->name, jo.seq, why, gpu.name, gpu.full_name,
+                 over[0] ? "; " : "", over);
+    }
+    rc = cli_memory_section(m, &o, &gpu, headroom, co.format, doc, false);
+    if (!rc && doc) {
+        json_t *mem = json_object_get(doc, "memory");
+        json_object_update(doc, mem);
+        json_object_del(doc, "memory");
+        rc = cli_print_json(doc);
+    }
+    json_decref(doc);
+    llmcost_model_free(m);
+    return rc;
+}

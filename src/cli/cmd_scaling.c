@@ -1,0 +1,347 @@
+/* cmd_scaling.c - `llmcost scaling laws|fit`: the bundled scaling laws, and fitting one's own to training runs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ---- Shared by scaling, budget and the course interface: choosing a law ---- */
+
+int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f)
+{
+    const char *spec = f->law ? f->law : f->dflt;
+    const llmcost_law *l = llmcost_scaling_law_find(spec);
+    if (l) {
+        *out = *l;
+    } else if (strchr(spec, '/') || strchr(spec, '.')) {
+        int rc = llmcost_scaling_law_load_file(out, spec);
+        if (rc < 0)
+            return cli_lib_error(rc);
+    } else {
+        char names[512] = "";
+        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+            size_t n = strlen(names);
+            snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_scaling_law_at(i)->name);
+        }
+        return cli_usage_error(cmd, "--law: '%s' is not a bundled law (%s) or a .json file", spec, names);
+    }
+    /* User constants override the chosen law's, one by one; the law is then named for what it is. */
+    const double *vals[] = {f->E, f->A, f->B, f->alpha, f->beta};
+    double *dst[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
+    static const char *const names[] = {"E", "A", "B", "alpha", "beta"};
+    char changed[128] = "";
+    for (int i = 0; i < 5; i++) {
+        if (!vals[i])
+            continue;
+        if (out->form != LLMCOST_LAW_CHINCHILLA)
+            return cli_usage_error(cmd, "--%s: the law '%s' has Kaplan's form, which has no constant %s", names[i],
+                                   out->name, names[i]);
+        *dst[i] = *vals[i];
+        size_t n = strlen(changed);
+        snprintf(changed + n, sizeof changed - n, "%s%s = %g", n ? ", " : "", names[i], *vals[i]);
+    }
+    if (changed[0]) {
+        char base[sizeof out->name];
+        snprintf(base, sizeof base, "%s", out->name);
+        snprintf(out->name, sizeof out->name, "user");
+        snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
+        size_t n = strlen(out->source);
+        snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
+    }
+    return 0;
+}
+
+void cli_law_formula(char *buf, size_t n, const llmcost_law *l)
+{
+    if (l->form == LLMCOST_LAW_KAPLAN)
+        snprintf(buf, n, "L = [(%.4g/N)^(%.4g/%.4g) + %.4g/D]^%.4g", l->n_c, l->alpha_n, l->alpha_d, l->d_c,
+                 l->alpha_d);
+    else
+        snprintf(buf, n, "L = %.6g + %.6g/N^%.6g + %.6g/D^%.6g", l->E, l->A, l->alpha, l->B, l->beta);
+}
+
+json_t *cli_law_json(const llmcost_law *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(l->name));
+    json_object_set_new(o, "title", json_string(l->title));
+    json_object_set_new(o, "form", json_string(l->form == LLMCOST_LAW_KAPLAN ? "kaplan" : "chinchilla"));
+    if (l->form == LLMCOST_LAW_KAPLAN) {
+        json_object_set_new(o, "N_c", json_real(l->n_c));
+        json_object_set_new(o, "D_c", json_real(l->d_c));
+        json_object_set_new(o, "alpha_N", json_real(l->alpha_n));
+        json_object_set_new(o, "alpha_D", json_real(l->alpha_d));
+    } else {
+        json_object_set_new(o, "E", json_real(l->E));
+        json_object_set_new(o, "A", json_real(l->A));
+        json_object_set_new(o, "B", json_real(l->B));
+        json_object_set_new(o, "alpha", json_real(l->alpha));
+        json_object_set_new(o, "beta", json_real(l->beta));
+    }
+    json_object_set_new(o, "counts", json_string(l->counts));
+    json_object_set_new(o, "source", json_string(l->source));
+    return o;
+}
+
+/* ---- The report's section: what the laws say about a model of this size ---- */
+
+int cli_scaling_section(const llmcost_model *m, int format, json_t *doc)
+{
+    llmcost_params p;
+    int rc = llmcost_params_count(&p, m);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    json_t *arr = doc ? json_array() : NULL;
+    char title[256], b1[32], b2[32], b3[32];
+    snprintf(title, sizeof title, "Scaling laws at this size: the tokens for which %s parameters are compute-optimal",
+             llmcost_fmt_count(b1, sizeof b1, (double)p.total));
+    const char *hdr[] = {"law", "N counted", "optimal D", "D/N", "C = 6ND", "predicted loss"};
+    llmcost_table *t = doc ? NULL : llmcost_table_new(title, 6, hdr);
+    for (int k = 1; t && k < 6; k++)
+        llmcost_table_numeric(t, k);
+    for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+        const llmcost_law *l = llmcost_scaling_law_at(i);
+        /* Kaplan et al. count non-embedding parameters; the Chinchilla fits count them all. */
+        double n = l->form == LLMCOST_LAW_KAPLAN ? (double)p.non_embedding : (double)p.total;
+        llmcost_allocation a;
+        if (llmcost_scaling_tokens_for_params(&a, l, n) < 0)
+            continue;
+        if (arr) {
+            json_t *o = json_object();
+            json_object_set_new(o, "law", json_string(l->name));
+            json_object_set_new(o, "n_params", cli_jreal(n));
+            json_object_set_new(o, "n_tokens", json_real(a.n_tokens));
+            json_object_set_new(o, "tokens_per_param", json_real(a.tokens_per_param));
+            json_object_set_new(o, "flops", json_real(a.flops));
+            json_object_set_new(o, "loss", json_real(a.loss));
+            json_array_append_new(arr, o);
+        } else {
+            llmcost_table_addf(t, "%s\t%s\t%s\t%.1f\t%s\t%.4f", l->name, llmcost_fmt_count(b1, sizeof b1, n),
+                               llmcost_fmt_count(b2, sizeof b2, a.n_tokens), a.tokens_per_param,
+                               llmcost_fmt_flops(b3, sizeof b3, a.flops), a.loss);
+        }
+    }
+    if (arr) {
+        json_t *o = json_object();
+        json_object_set_new(o, "n_params", cli_jint(p.total));
+        json_object_set_new(o, "laws", arr);
+        json_object_set_new(doc, "scaling", o);
+        return 0;
+    }
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    if (p.active != p.total)
+        cli_note(format, "These laws were fitted on dense models; for a mixture of experts N is the total count "
+                         "(%s active per token), and the laws say little about it.",
+                 llmcost_fmt_count(b1, sizeof b1, (double)p.active));
+    cli_note(format, "Kaplan's law counts non-embedding parameters and measures WebText2 loss. Budgets: llmcost "
+                     "budget --params %.4g.",
+             (double)p.total);
+    return 0;
+}
+
+/* ---- llmcost scaling laws ---- */
+
+static int laws_run(int format)
+{
+    if (format == LLMCOST_FMT_JSON) {
+        json_t *doc = json_object(), *arr = json_array();
+        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+            const llmcost_law *l = llmcost_scaling_law_at(i);
+            json_t *o = cli_law_json(l);
+            llmcost_allocation a;
+            if (llmcost_scaling_optimal(&a, l, 1e24) == 0)
+                json_object_set_new(o, "tokens_per_param_at_1e24_flops", json_real(a.tokens_per_param));
+            json_array_append_new(arr, o);
+        }
+        json_object_set_new(doc, "laws", arr);
+        int rc = cli_print_json(doc);
+        json_decref(doc);
+        return rc;
+    }
+    const char *hdr[] = {"law", "formula", "D/N at 1e24 FLOP", "what it is"};
+    llmcost_table *t = llmcost_table_new("Scaling laws (data/scaling_laws.json)", 4, hdr);
+    llmcost_table_numeric(t, 2);
+    for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+        const llmcost_law *l = llmcost_scaling_law_at(i);
+        char f[160];
+        cli_law_formula(f, sizeof f, l);
+        llmcost_allocation a;
+        llmcost_scaling_optimal(&a, l, 1e24);
+        llmcost_table_addf(t, "%s\t%s\t%.1f\t%s", l->name, f, a.tokens_per_param, l->title);
+    }
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+        const llmcost_law *l = llmcost_scaling_law_at(i);
+        cli_note(format, "%s: N counts %s. Source: %s.", l->name, l->counts, l->source);
+    }
+    cli_note(format, "\nD/N: compute-optimal tokens per parameter at C = 6ND = 1e24 FLOP. Plan a budget with "
+                     "llmcost budget --law NAME; your own law: --law FILE.json (the same keys) or "
+                     "--E/--A/--B/--alpha/--beta.");
+    return 0;
+}
+
+/* ---- llmcost scaling fit ---- */
+
+static int save_law(const char *path, const llmcost_law *l)
+{
+    json_t *o = cli_law_json(l);
+    int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    if (rc != 0) {
+        fprintf(stderr, "llmcost: --save: cannot write '%s'\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+static int fit_run(const char *path, const llmcost_fit_options *fo, const char *save, int format)
+{
+    llmcost_run *runs;
+    size_t n;
+    int rc = llmcost_scaling_read_runs(&runs, &n, path);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    llmcost_fit fit;
+    rc = llmcost_scaling_fit(&fit, runs, n, fo);
+    llmcost_free(runs);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    if (save && (rc = save_law(save, &fit.law)) != 0)
+        return rc;
+    char formula[160];
+    cli_law_formula(formula, sizeof formula, &fit.law);
+    double a = fit.law.beta / (fit.law.alpha + fit.law.beta);
+    llmcost_allocation at;
+    llmcost_scaling_optimal(&at, &fit.law, 1e24);
+    if (format == LLMCOST_FMT_JSON) {
+        json_t *doc = json_object(), *c = json_object();
+        json_object_set_new(doc, "file", json_string(path));
+        json_object_set_new(doc, "runs", json_integer(fit.n_runs));
+        json_object_set_new(doc, "huber_delta", json_real(fo->huber_delta));
+        json_object_set_new(doc, "starts", json_integer(fit.starts));
+        json_object_set_new(doc, "bootstrap", json_integer(fit.bootstrap));
+        json_object_set_new(doc, "confidence", json_real(fo->confidence));
+        json_object_set_new(doc, "seed", json_integer((json_int_t)fo->seed));
+        json_object_set_new(doc, "objective", json_real(fit.objective));
+        json_object_set_new(doc, "rms_log_residual", json_real(fit.rms_log_residual));
+        for (int i = 0; i < LLMCOST_FIT_NPARAMS; i++) {
+            json_t *p = json_object();
+            json_object_set_new(p, "value", json_real(fit.value[i]));
+            json_object_set_new(p, "lo", json_real(fit.lo[i]));
+            json_object_set_new(p, "hi", json_real(fit.hi[i]));
+            json_object_set_new(c, llmcost_scaling_fit_param_name(i), p);
+        }
+        json_object_set_new(doc, "constants", c);
+        json_t *pa = json_object();
+        json_object_set_new(pa, "value", json_real(a));
+        json_object_set_new(pa, "lo", json_real(fit.a_lo));
+        json_object_set_new(pa, "hi", json_real(fit.a_hi));
+        json_object_set_new(doc, "n_opt_exponent", pa);
+        json_object_set_new(doc, "tokens_per_param_at_1e24_flops", json_real(at.tokens_per_param));
+        json_object_set_new(doc, "law", cli_law_json(&fit.law));
+        if (save)
+            json_object_set_new(doc, "saved", json_string(save));
+        rc = cli_print_json(doc);
+        json_decref(doc);
+        return rc;
+    }
+    char title[600], interval[64];
+    snprintf(title, sizeof title, "Scaling law fitted to %d runs of %s", fit.n_runs, path);
+    if (fit.bootstrap)
+        snprintf(interval, sizeof interval, "%g%% interval (%d resamples)", 100 * fo->confidence, fit.bootstrap);
+    else
+        snprintf(interval, sizeof interval, "interval (no bootstrap)");
+    const char *hdr[] = {"constant", "estimate", interval};
+    llmcost_table *t = llmcost_table_new(title, 3, hdr);
+    llmcost_table_numeric(t, 1);
+    for (int i = 0; i < LLMCOST_FIT_NPARAMS; i++)
+        llmcost_table_addf(t, "%s\t%.5g\t%.5g .. %.5g", llmcost_scaling_fit_param_name(i), fit.value[i], fit.lo[i],
+                           fit.hi[i]);
+    llmcost_table_addf(t, "a = beta/(alpha+beta), N_opt ~ C^a\t%.4f\t%.4f .. %.4f", a, fit.a_lo, fit.a_hi);
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    cli_note(format, "%s", formula);
+    cli_note(format,
+             "Method: Hoffmann et al. 2022 (§3.3, App. D.2): Huber loss (delta %g) on log-loss residuals, "
+             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d grid starts (%d ended "
+             "normally); "
+             "RMS log residual %.4g. Intervals: percentiles of refits to runs resampled with replacement (seed %llu).",
+             fo->huber_delta, LLMCOST_FIT_GRID_STARTS, fit.starts, fit.rms_log_residual, (unsigned long long)fo->seed);
+    cli_note(format, "At 1e24 FLOP the fitted law's compute-optimal model trains on %.1f tokens per parameter.",
+             at.tokens_per_param);
+    if (save)
+        cli_note(format, "Saved to %s: plan with it by llmcost budget --law %s --dollars ...", save, save);
+    return 0;
+}
+
+static const char *const usage_text = "llmcost scaling laws | llmcost scaling fit RUNS.csv [options]";
+static const char *const description =
+    "laws: the bundled scaling laws with their constants and sources (data/scaling_laws.json).\n"
+    "fit: fits L = E + A/N^alpha + B/D^beta to your training runs as Hoffmann et al. (2022) did: Huber loss\n"
+    "(delta 1e-3) on log-loss residuals in the log-sum-exp parameterisation, L-BFGS (NLopt) from a grid of 4,500\n"
+    "initialisations, and bootstrap intervals from refits to resampled runs. RUNS.csv has a header naming the\n"
+    "columns N (parameters), D (training tokens) and loss (nats per token), in any order; other columns are\n"
+    "ignored; numbers may carry K/M/B/T suffixes.";
+static const char *const examples = "  llmcost scaling laws\n"
+                                    "  llmcost scaling fit runs.csv\n"
+                                    "  llmcost scaling fit runs.csv --bootstrap 1000 --save my_law.json\n"
+                                    "  llmcost budget --law my_law.json --dollars 1e6\n";
+
+int cmd_scaling(int argc, char **argv)
+{
+    long long bootstrap = 200, seed = 1;
+    double delta = 1e-3, confidence = 0.95;
+    const char *save = NULL;
+    bool seen_boot = false;
+    cli_opt opts[] = {
+        {"bootstrap", OPT_NONNEG, &bootstrap, "N", "fit: resamples for the intervals (default 200; 0: none)", NULL,
+         &seen_boot},
+        {"seed", OPT_NONNEG, &seed, "S", "fit: resampling seed (default 1; same seed, same intervals)", NULL, NULL},
+        {"huber-delta", OPT_REAL, &delta, "X", "fit: Huber loss threshold on log loss (default 1e-3)", NULL, NULL},
+        {"confidence", OPT_FRACTION, &confidence, "X", "fit: interval coverage (default 0.95)", NULL, NULL},
+        {"save", OPT_STRING, &save, "FILE", "fit: write the fitted law as JSON, for --law FILE", NULL, NULL},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    cli_common co;
+    const char *pos[2];
+    int npos;
+    int rc = cli_parse("scaling", argc, argv, opts, nopts, &co, pos, 2, &npos);
+    if (rc)
+        return rc;
+    if (co.help || npos == 0) {
+        if (!co.help)
+            return cli_usage_error("scaling", "say what: 'llmcost scaling laws' or 'llmcost scaling fit RUNS.csv'");
+        cli_help(stdout, "scaling", usage_text, description, opts, nopts, examples);
+        return 0;
+    }
+    if (!strcmp(pos[0], "laws")) {
+        if (npos > 1)
+            return cli_usage_error("scaling", "'%s': 'scaling laws' takes no file", pos[1]);
+        return laws_run(co.format);
+    }
+    if (!strcmp(pos[0], "fit")) {
+        if (npos < 2)
+            return cli_usage_error("scaling", "'scaling fit' needs a CSV file of runs (columns N, D, loss)");
+        if (confidence >= 1)
+            return cli_usage_error("scaling", "--confidence: must be below 1");
+        if (bootstrap > 100000)
+            return cli_usage_error("scaling", "--bootstrap: at most 100000 resamples");
+        (void)seen_boot;
+        llmcost_fit_options fo = LLMCOST_FIT_OPTIONS_INIT;
+        fo.bootstrap = (int)bootstrap;
+        fo.seed = (uint64_t)seed;
+        fo.huber_delta = delta;
+        fo.confidence = confidence;
+        return fit_run(pos[1], &fo, save, co.format);
+    }
+    return cli_usage_error("scaling", "'%s' is not 'laws' or 'fit'", pos[0]);
+}

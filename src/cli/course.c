@@ -1,0 +1,240 @@
+/* course.c - the course's interface, `llmcost --model_config FILE --training_budget DOLLARS`: its script's lines. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/*
+ * Writes "x" as Python's repr(float) does, since the course's script printed its numbers with print(): the
+ * shortest digits that read back as x, positional for 1e-4 <= |x| < 1e16 (with ".0" when integral), otherwise
+ * "d.ddde+XX". 5.616e23 -> "5.616e+23", 47476210890.12571 -> "47476210890.12571", 5e6 -> "5000000.0".
+ */
+void cli_python_float(char *buf, size_t size, double x)
+{
+    if (isnan(x)) {
+        snprintf(buf, size, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        snprintf(buf, size, x > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (x == 0) {
+        snprintf(buf, size, signbit(x) ? "-0.0" : "0.0");
+        return;
+    }
+    char e[40];
+    for (int p = 0; p <= 16; p++) {
+        snprintf(e, sizeof e, "%.*e", p, x);
+        if (strtod(e, NULL) == x)
+            break;
+    }
+    /* e = "-d.ddde+XX": collect the digits and the decimal exponent. */
+    const char *s = e;
+    bool neg = *s == '-';
+    if (neg)
+        s++;
+    char digits[24];
+    int nd = 0;
+    for (; *s && *s != 'e'; s++)
+        if (*s != '.')
+            digits[nd++] = *s;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    int exp10 = atoi(s + 1);
+    size_t len = 0;
+    if (neg)
+        len += (size_t)snprintf(buf + len, size - len, "-");
+    if (exp10 < -4 || exp10 >= 16) {
+        snprintf(buf + len, size - len, "%c%s%s%se%c%02d", digits[0], nd > 1 ? "." : "", digits + 1, "",
+                 exp10 < 0 ? '-' : '+', abs(exp10));
+        return;
+    }
+    if (exp10 < 0) {
+        len += (size_t)snprintf(buf + len, size - len, "0.");
+        for (int i = -1; i > exp10 && len < size; i--)
+            len += (size_t)snprintf(buf + len, size - len, "0");
+        snprintf(buf + len, size - len, "%s", digits);
+        return;
+    }
+    /* exp10 + 1 digits before the point, padded with zeros; the rest after it, or ".0". */
+    for (int i = 0; i <= exp10 && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%c", i < nd ? digits[i] : '0');
+    snprintf(buf + len, size - len, ".%s", nd > exp10 + 1 ? digits + exp10 + 1 : "0");
+}
+
+bool cli_is_course(const char *arg)
+{
+    static const char *const flags[] = {"--model_config", "--training_budget", "--validate", NULL};
+    for (int i = 0; flags[i]; i++) {
+        size_t n = strlen(flags[i]);
+        if (!strncmp(arg, flags[i], n) && (arg[n] == '\0' || arg[n] == '='))
+            return true;
+    }
+    return false;
+}
+
+/* The GPU's name as the course wrote it: its shortest name or alias, upper-cased ("a100-80gb" -> "A100"). */
+static void course_gpu_name(char *buf, size_t size, const char *name)
+{
+    const llmcost_gpu *g = llmcost_gpu_find(name);
+    char best[48];
+    snprintf(best, sizeof best, "%s", g ? g->name : name);
+    if (g) {
+        char aliases[sizeof g->aliases];
+        snprintf(aliases, sizeof aliases, "%s", g->aliases);
+        for (char *tok = strtok(aliases, ", "); tok; tok = strtok(NULL, ", "))
+            if (strlen(tok) < strlen(best) && strncmp(tok, "tpu", 3) != 0 && strlen(tok) > 1)
+                snprintf(best, sizeof best, "%s", tok);
+    }
+    size_t i = 0;
+    for (; best[i] && i + 1 < size; i++)
+        buf[i] = (char)(best[i] >= 'a' && best[i] <= 'z' ? best[i] - 'a' + 'A' : best[i]);
+    buf[i] = '\0';
+}
+
+static int model_config_lines(const char *path)
+{
+    llmcost_model *m;
+    int rc = cli_load_model(&m, path);
+    if (rc)
+        return rc;
+    llmcost_params p;
+    rc = llmcost_params_count(&p, m);
+    if (rc < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    printf("Number of parameters: %lld\n", (long long)p.total);
+    /* "ONE transformer layer", batch 1, at the training sequence length (the course staff's ruling:
+     * max_sequence_length; DeepSeek-V3's 4096, never max_position_embeddings), matrix products only,
+     * attention unmasked. For an MoE model the layer is its typical one, an MoE layer, with top-k experts. */
+    int64_t seq = m->train_seq > 0 ? m->train_seq : 2048;
+    int64_t layer = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ffn.moe) {
+            layer = i;
+            break;
+        }
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    fo.seq = seq;
+    fo.convention = LLMCOST_CONV_UNMASKED;
+    llmcost_op *ops;
+    size_t nops;
+    rc = llmcost_flops_ops(&ops, &nops, m, &fo);
+    if (rc < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    double flops = 0;
+    for (size_t i = 0; i < nops; i++)
+        if (ops[i].layer == layer && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            flops += ops[i].flops;
+    llmcost_free(ops);
+    /* Peak memory of that layer's forward in fp16 with a checkpoint at each layer boundary: the common
+     * convention, one layer's fp16 weights + one b*s*h fp16 checkpoint, in GiB ('llmcost memory --course-layer'
+     * prints it with its assumptions and the intermediates it leaves out). */
+    llmcost_model one = *m;
+    one.layers = &m->layers[layer];
+    one.n_layers = 1;
+    llmcost_course_layer cl;
+    rc = llmcost_memory_course_layer(&cl, &one, 1, seq);
+    if (rc < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    char tf[40], gb[40];
+    cli_python_float(tf, sizeof tf, flops / 1e12);
+    cli_python_float(gb, sizeof gb, (cl.weights_bytes + cl.checkpoint_bytes) / 1073741824.0);
+    printf("Number of TFLOPs: %s\nPeak memory cost: %s GBs\n", tf, gb);
+    llmcost_model_free(m);
+    return 0;
+}
+
+static int training_budget_lines(double dollars)
+{
+    /* The course's question: its price list, 40% MFU on every GPU, its scaling law (beta = 0.29), C = 6ND. */
+    cli_gpu_choice g[64];
+    int n;
+    int rc = cli_budget_gpus(g, &n, NULL, NULL, "course", 0.4);
+    if (rc)
+        return rc;
+    const cli_gpu_choice *best = &g[cli_budget_best(g, n, false)];
+    const llmcost_law *law = llmcost_scaling_law_find("course");
+    if (!law) {
+        fprintf(stderr, "llmcost: the course's scaling law is missing from data/scaling_laws.json\n");
+        return 1;
+    }
+    llmcost_allocation a;
+    rc = llmcost_scaling_optimal(&a, law, dollars * best->flops_per_usd);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    char name[48], c[40], nb[40], db[40];
+    course_gpu_name(name, sizeof name, best->name);
+    cli_python_float(c, sizeof c, a.flops);
+    cli_python_float(nb, sizeof nb, a.n_params);
+    cli_python_float(db, sizeof db, a.n_tokens);
+    printf("best_gpu: %s\ntraining_budget_flops: %s\nOptimal N: %s\nOptimal D: %s\n", name, c, nb, db);
+    return 0;
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (const cli_command *c = cli_commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+int cli_course(int argc, char **argv)
+{
+    const char *config = NULL, *budget = NULL;
+    bool validate = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = !strncmp(a, "--model_config", 14)      ? &config
+                           : !strncmp(a, "--training_budget", 17) ? &budget
+                                                                   : NULL;
+        if (dst && cli_is_course(a)) {
+            const char *eq = strchr(a, '=');
+            if (eq)
+                *dst = eq + 1;
+            else if (i + 1 < argc)
+                *dst = argv[++i];
+            else
+                return cli_usage_error(NULL, "%s needs a value (%s)", a, dst == &config ? "PATH" : "DOLLARS");
+            if (!**dst)
+                return cli_usage_error(NULL, "%.*s: empty value", (int)(eq ? eq - a : (long)strlen(a)), a);
+            continue;
+        }
+        if (!strcmp(a, "--validate") && find_command("validate")) {
+            validate = true;
+            continue;
+        }
+        if (!strcmp(a, "--validate"))
+            return cli_usage_error(NULL, "'--validate': this build has no 'validate' command");
+        return cli_usage_error(NULL, "'%s': the course's interface takes --model_config PATH, --training_budget "
+                                     "DOLLARS%s",
+                               a, find_command("validate") ? " and --validate" : "");
+    }
+    double dollars = 0;
+    if (budget) {
+        if (llmcost_parse_quantity(&dollars, budget, 0) != 0)
+            return cli_usage_error(NULL, "--training_budget: %s", llmcost_errmsg());
+        if (!(dollars > 0))
+            return cli_usage_error(NULL, "--training_budget: '%s' must be positive", budget);
+    }
+    int rc = 0;
+    if (config && (rc = model_config_lines(config)) != 0)
+        return rc;
+    if (budget && (rc = training_budget_lines(dollars)) != 0)
+        return rc;
+    if (validate) {
+        char *vargv[] = {"validate", NULL};
+        rc = find_command("validate")->run(1, vargv);
+    }
+    return rc;
+}

@@ -1,0 +1,98 @@
+/* gpu_opts.c - choosing an accelerator on the command line: catalogue name, user file, price list, overrides. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void add(char *buf, size_t size, const char *fmt, double v)
+{
+    if (!buf)
+        return;
+    size_t n = strlen(buf);
+    if (n + 3 >= size)
+        return;
+    if (n)
+        buf[n++] = ',', buf[n++] = ' ', buf[n] = '\0';
+    snprintf(buf + n, size - n, fmt, v);
+}
+
+int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
+                    char *overrides, size_t size)
+{
+    if (overrides && size)
+        overrides[0] = '\0';
+    if (o->gpu_file) {
+        int rc = llmcost_gpu_load_file(o->gpu_file);
+        if (rc < 0)
+            return cli_lib_error(rc);
+    }
+    const llmcost_gpu *g;
+    int rc = llmcost_gpu_lookup(&g, o->gpu ? o->gpu : dflt);
+    if (rc < 0) {
+        fprintf(stderr, "llmcost: --gpu: %s (try 'llmcost help %s')\n", llmcost_errmsg(), cmd);
+        return EXIT_BAD_INPUT;
+    }
+    *out = *g;
+    if (o->price_list) {
+        const llmcost_price_list *pl = llmcost_price_list_find(o->price_list);
+        if (!pl) {
+            char names[256] = "";
+            for (int i = 0; i < llmcost_price_list_count(); i++) {
+                size_t n = strlen(names);
+                snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_price_list_at(i)->name);
+            }
+            return cli_usage_error(cmd, "--price-list: no price list '%s' (known: %s)", o->price_list, names);
+        }
+        int k = 0;
+        while (k < pl->n && strcmp(pl->entries[k].gpu, out->name) != 0)
+            k++;
+        if (k == pl->n)
+            return cli_usage_error(cmd, "--price-list: '%s' has no entry for %s", pl->name, out->name);
+        out->price_per_hour = pl->entries[k].price_per_hour;
+        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %.180s", pl->name, pl->source);
+        if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
+            out->peak_flops[dt] = pl->entries[k].peak_flops;
+        char what[128];
+        snprintf(what, sizeof what, "price list %s: $%%.2f/GPU-hour at %.0f TFLOP/s", pl->name,
+                 pl->entries[k].peak_flops / 1e12);
+        add(overrides, size, what, out->price_per_hour);
+    }
+    if (o->price > 0) {
+        out->price_per_hour = o->price;
+        snprintf(out->price_source, sizeof out->price_source, "--price");
+        add(overrides, size, "price $%.2f/GPU-hour (--price)", o->price);
+    }
+    if (o->peak_tflops > 0) {
+        out->peak_flops[dt] = o->peak_tflops * 1e12;
+        char what[64];
+        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", llmcost_dtype_name(dt));
+        add(overrides, size, what, o->peak_tflops);
+    }
+    if (o->memory_gb > 0) {
+        out->memory_bytes = o->memory_gb * 1073741824.0;
+        add(overrides, size, "memory %g GB (--memory-gb)", o->memory_gb);
+    }
+    if (o->memory_bw_gbps > 0) {
+        out->memory_bw = o->memory_bw_gbps * 1e9;
+        add(overrides, size, "memory bandwidth %g GB/s (--memory-bw)", o->memory_bw_gbps);
+    }
+    if (o->tdp_watts > 0) {
+        out->tdp_watts = o->tdp_watts;
+        add(overrides, size, "power %g W (--tdp)", o->tdp_watts);
+    }
+    if (o->scaleup_gbps > 0) {
+        out->scaleup_bw = o->scaleup_gbps * 1e9;
+        add(overrides, size, "scale-up %g GB/s (--scaleup-bw)", o->scaleup_gbps);
+    }
+    if (o->scaleup_size > 0) {
+        if (o->scaleup_size > 1000000)
+            return cli_usage_error(cmd, "--scaleup-size: %lld is too many GPUs for one domain", o->scaleup_size);
+        out->scaleup_size = (int)o->scaleup_size;
+        add(overrides, size, "scale-up domain %.0f GPUs (--scaleup-size)", (double)o->scaleup_size);
+    }
+    if (o->scaleout_gbps > 0) {
+        out->scaleout_bw = o->scaleout_gbps * 1e9;
+        add(overrides, size, "scale-out %g GB/s (--scaleout-bw)", o->scaleout_gbps);
+    }
+    return 0;
+}

@@ -1,0 +1,36 @@
+/* job_opts.c - the options that describe a training job, shared by memory, step and train: batch, sequence,
+ * precision, optimizer, recomputation, attention kernel, framework profile and the parallel layout. */
+#include <stdio.h>
+
+#include "cli.h"
+
+const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", NULL};
+const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
+const char *const cli_framework_choices[] = {"hf", "megatron", NULL};
+
+void cli_job_apply(llmcost_layout *out, const cli_job_opts *o)
+{
+    llmcost_layout l = LLMCOST_LAYOUT_INIT;
+    l.gpus = o->gpus;
+    l.tp = o->tp;
+    l.pp = o->pp;
+    l.vpp = o->vpp;
+    l.dp = o->dp;
+    l.cp = o->cp;
+    l.ep = o->ep;
+    l.zero = (int)o->zero;
+    /* Sequence parallelism is Megatron's default with tensor parallelism; --sequence-parallel/--no-... override. */
+    l.sequence_parallel = o->sp ? true : o->no_sp ? false : (o->framework == LLMCOST_FW_MEGATRON && o->tp > 1);
+    *out = l;
+}
+
+void cli_job_describe(char *buf, size_t n, const llmcost_layout *l)
+{
+    if (l->gpus <= 1) {
+        snprintf(buf, n, "one GPU");
+        return;
+    }
+    snprintf(buf, n, "%lld GPUs: tp %lld x pp %lld%s x cp %lld x dp %lld, ep %lld, ZeRO-%d%s", (long long)l->gpus,
+             (long long)l->tp, (long long)l->pp, l->vpp > 1 ? " (interleaved)" : "", (long long)l->cp,
+             (long long)l->dp, (long long)l->ep, l->zero, l->sequence_parallel ? ", sequence parallel" : "");
+}

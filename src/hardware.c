@@ -1,0 +1,500 @@
+/* hardware.c - the accelerator catalogue and price lists, read from data/gpus.json and merged with user files. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "embedded.h"
+#include "internal.h"
+#include "llmcost/hardware.h"
+
+#define MAX_GPUS 64
+#define MAX_LISTS 16
+
+static llmcost_gpu gpus[MAX_GPUS];
+static int ngpus;
+static llmcost_price_list lists[MAX_LISTS];
+static int nlists;
+static int loaded; /* 0: not yet, 1: bundled catalogue read, -1: the bundled file is broken (a build defect) */
+
+static const char *const dtype_names[LLMCOST_DT_COUNT] = {"fp32", "tf32", "bf16", "fp8"};
+
+const char *llmcost_dtype_name(llmcost_dtype t)
+{
+    return (unsigned)t < LLMCOST_DT_COUNT ? dtype_names[t] : "?";
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+/* True when "name" is one of the comma-separated "aliases". */
+static bool alias_match(const char *aliases, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = aliases;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n) {
+            size_t i = 0;
+            while (i < n && tolower((unsigned char)p[i]) == tolower((unsigned char)name[i]))
+                i++;
+            if (i == n)
+                return true;
+        }
+        p += len + (e ? 1 : 0);
+    }
+    return false;
+}
+
+static llmcost_gpu *find_mut(const char *name)
+{
+    for (int i = 0; i < ngpus; i++)
+        if (name_eq(gpus[i].name, name))
+            return &gpus[i];
+    for (int i = 0; i < ngpus; i++)
+        if (alias_match(gpus[i].aliases, name))
+            return &gpus[i];
+    return NULL;
+}
+
+/* Keys a GPU record may hold; anything else is a typo worth reporting. */
+static const char *const gpu_keys[] = {"name", "aliases", "full_name", "vendor", "peak_tflops", "memory_gb",
+                                       "memory_bw_gbps", "tdp_watts", "compute_units", "exp_tops", "scaleup",
+                                       "scaleout", "price", "source", "notes", NULL};
+static const char *const peak_keys[] = {"fp32", "tf32", "bf16", "fp16", "fp8", NULL};
+static const char *const link_keys[] = {"link", "gbps", "size", NULL};
+static const char *const price_keys[] = {"usd_per_hour", "source", "date", NULL};
+static const char *const top_keys[] = {"what", "gpus", "price_lists", NULL};
+static const char *const list_keys[] = {"name", "source", "entries", NULL};
+static const char *const entry_keys[] = {"gpu", "usd_per_hour", "peak_tflops", NULL};
+
+static int check_keys(json_t *obj, const char *const *allowed, const char *origin, const char *where)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        int ok = 0;
+        for (int i = 0; allowed[i] && !ok; i++)
+            ok = !strcmp(key, allowed[i]);
+        if (!ok) {
+            char list[256] = "";
+            for (int i = 0; allowed[i]; i++) {
+                size_t n = strlen(list);
+                snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", allowed[i]);
+            }
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': not a known key (known here: %s)", origin, where, key,
+                           list);
+        }
+    }
+    return 0;
+}
+
+/* A non-negative number at "names" of "c" into *out (scaled by "scale"), left alone when absent. */
+static int read_nonneg(const lc_cfg *c, double *out, const char *key, double scale)
+{
+    double x;
+    int r = lc_cfg_real(c, &x, LC_KEYS(key), 0);
+    if (r <= 0)
+        return r;
+    if (x < 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': must be zero or more, got %g", c->origin, c->prefix, key, x);
+    *out = x * scale;
+    return 1;
+}
+
+static int read_text(const lc_cfg *c, char *dst, size_t size, const char *key, bool must_fit)
+{
+    const char *s;
+    int r = lc_cfg_string(c, &s, LC_KEYS(key), NULL);
+    if (r <= 0)
+        return r;
+    if (must_fit && strlen(s) >= size)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': '%s' is longer than %zu characters", c->origin, c->prefix,
+                       key, s, size - 1);
+    lc_strlcpy(dst, s, size);
+    return 1;
+}
+
+static int read_object(const lc_cfg *c, json_t **out, const char *key)
+{
+    *out = json_object_get(c->obj, key);
+    if (!*out || json_is_null(*out)) {
+        *out = NULL;
+        return 0;
+    }
+    if (!json_is_object(*out))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': expected an object", c->origin, c->prefix, key);
+    return 1;
+}
+
+/* Reads one GPU record into "g", field by field: keys absent from the record leave "g" as it was. */
+static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char *prefix)
+{
+    lc_cfg c = {obj, origin, prefix};
+    int rc = check_keys(obj, gpu_keys, origin, prefix);
+    if (rc < 0)
+        return rc;
+    if ((rc = read_text(&c, g->full_name, sizeof g->full_name, "full_name", false)) < 0 ||
+        (rc = read_text(&c, g->vendor, sizeof g->vendor, "vendor", false)) < 0 ||
+        (rc = read_text(&c, g->source, sizeof g->source, "source", false)) < 0)
+        return rc;
+    json_t *al = json_object_get(obj, "aliases");
+    if (al && !json_is_null(al)) {
+        if (!json_is_array(al))
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%saliases': expected a list of names", origin, prefix);
+        g->aliases[0] = '\0';
+        size_t i;
+        json_t *a;
+        json_array_foreach(al, i, a)
+        {
+            const char *s = json_string_value(a);
+            if (!s || !s[0] || strchr(s, ','))
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%saliases[%zu]': expected a name", origin, prefix, i);
+            size_t len = strlen(g->aliases);
+            if (len + strlen(s) + 2 > sizeof g->aliases)
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%saliases': too many aliases", origin, prefix);
+            snprintf(g->aliases + len, sizeof g->aliases - len, "%s%s", len ? "," : "", s);
+        }
+    }
+    json_t *sub;
+    char pre[160];
+    if ((rc = read_object(&c, &sub, "peak_tflops")) < 0)
+        return rc;
+    if (sub) {
+        snprintf(pre, sizeof pre, "%speak_tflops.", prefix);
+        lc_cfg p = {sub, origin, pre};
+        if ((rc = check_keys(sub, peak_keys, origin, pre)) < 0)
+            return rc;
+        for (int t = 0; t < LLMCOST_DT_COUNT; t++)
+            if ((rc = read_nonneg(&p, &g->peak_flops[t], dtype_names[t], 1e12)) < 0)
+                return rc;
+        /* fp16 is an accepted spelling of the half-precision peak when bf16 is not given. */
+        if (!json_object_get(sub, "bf16") && (rc = read_nonneg(&p, &g->peak_flops[LLMCOST_DT_BF16], "fp16", 1e12)) < 0)
+            return rc;
+    }
+    if ((rc = read_nonneg(&c, &g->memory_bytes, "memory_gb", 1073741824.0)) < 0 ||
+        (rc = read_nonneg(&c, &g->memory_bw, "memory_bw_gbps", 1e9)) < 0 ||
+        (rc = read_nonneg(&c, &g->tdp_watts, "tdp_watts", 1)) < 0 ||
+        (rc = read_nonneg(&c, &g->exp_per_second, "exp_tops", 1e12)) < 0)
+        return rc;
+    int64_t cu;
+    if ((rc = lc_cfg_count(&c, &cu, LC_KEYS("compute_units"), 0)) < 0)
+        return rc;
+    if (rc > 0)
+        g->compute_units = (int)cu;
+    for (int side = 0; side < 2; side++) {
+        const char *key = side ? "scaleout" : "scaleup";
+        if ((rc = read_object(&c, &sub, key)) < 0)
+            return rc;
+        if (!sub)
+            continue;
+        snprintf(pre, sizeof pre, "%s%s.", prefix, key);
+        lc_cfg l = {sub, origin, pre};
+        if ((rc = check_keys(sub, link_keys, origin, pre)) < 0)
+            return rc;
+        if ((rc = read_text(&l, side ? g->scaleout_link : g->scaleup_link, sizeof g->scaleup_link, "link", false)) < 0 ||
+            (rc = read_nonneg(&l, side ? &g->scaleout_bw : &g->scaleup_bw, "gbps", 1e9)) < 0)
+            return rc;
+        if (!side) {
+            int64_t size;
+            if ((rc = lc_cfg_size(&l, &size, LC_KEYS("size"), 0)) < 0)
+                return rc;
+            if (rc > 0) {
+                if (size > 1000000)
+                    return lc_fail(LLMCOST_EINVAL, "%s: key '%ssize': %lld GPUs in one scale-up domain is too many",
+                                   origin, pre, (long long)size);
+                g->scaleup_size = (int)size;
+            }
+        } else if (json_object_get(sub, "size")) {
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%ssize': the scale-out network has no domain size", origin, pre);
+        }
+    }
+    if ((rc = read_object(&c, &sub, "price")) < 0)
+        return rc;
+    if (sub) {
+        snprintf(pre, sizeof pre, "%sprice.", prefix);
+        lc_cfg p = {sub, origin, pre};
+        if ((rc = check_keys(sub, price_keys, origin, pre)) < 0)
+            return rc;
+        if ((rc = read_nonneg(&p, &g->price_per_hour, "usd_per_hour", 1)) < 0)
+            return rc;
+        const char *src, *date;
+        if ((rc = lc_cfg_string(&p, &src, LC_KEYS("source"), NULL)) < 0 ||
+            (rc = lc_cfg_string(&p, &date, LC_KEYS("date"), NULL)) < 0)
+            return rc;
+        if (src && date)
+            snprintf(g->price_source, sizeof g->price_source, "%s (%s)", src, date);
+        else if (src)
+            lc_strlcpy(g->price_source, src, sizeof g->price_source);
+        else if (json_object_get(sub, "usd_per_hour"))
+            lc_strlcpy(g->price_source, origin, sizeof g->price_source);
+    }
+    return 0;
+}
+
+/* Checks that a GPU has what the engines need. */
+static int check_complete(const llmcost_gpu *g, const char *origin, const char *prefix)
+{
+    bool any = false;
+    for (int t = 0; t < LLMCOST_DT_COUNT; t++)
+        any |= g->peak_flops[t] > 0;
+    if (!any)
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' has no peak_tflops", origin, prefix, g->name);
+    if (g->memory_bytes <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_gb", origin, prefix, g->name);
+    if (g->memory_bw <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_bw_gbps", origin, prefix, g->name);
+    return 0;
+}
+
+static int read_price_lists(json_t *arr, const char *origin)
+{
+    if (!json_is_array(arr))
+        return lc_fail(LLMCOST_EINVAL, "%s: key 'price_lists': expected a list", origin);
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        char pre[64];
+        snprintf(pre, sizeof pre, "price_lists[%zu].", i);
+        if (!json_is_object(o))
+            return lc_fail(LLMCOST_EINVAL, "%s: %s: expected an object", origin, pre);
+        int rc = check_keys(o, list_keys, origin, pre);
+        if (rc < 0)
+            return rc;
+        lc_cfg c = {o, origin, pre};
+        llmcost_price_list pl;
+        memset(&pl, 0, sizeof pl);
+        const char *name;
+        if ((rc = lc_cfg_string(&c, &name, LC_KEYS("name"), NULL)) < 0)
+            return rc;
+        if (!name || !name[0] || strlen(name) >= sizeof pl.name)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%sname': missing or too long", origin, pre);
+        lc_strlcpy(pl.name, name, sizeof pl.name);
+        if ((rc = read_text(&c, pl.source, sizeof pl.source, "source", false)) < 0)
+            return rc;
+        json_t *ents = json_object_get(o, "entries");
+        if (!json_is_array(ents) || json_array_size(ents) == 0)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%sentries': expected a non-empty list", origin, pre);
+        size_t j;
+        json_t *e;
+        json_array_foreach(ents, j, e)
+        {
+            char epre[96];
+            snprintf(epre, sizeof epre, "%sentries[%zu].", pre, j);
+            if (!json_is_object(e))
+                return lc_fail(LLMCOST_EINVAL, "%s: %s: expected an object", origin, epre);
+            if (pl.n >= (int)(sizeof pl.entries / sizeof pl.entries[0]))
+                return lc_fail(LLMCOST_EINVAL, "%s: %s: too many entries", origin, epre);
+            if ((rc = check_keys(e, entry_keys, origin, epre)) < 0)
+                return rc;
+            lc_cfg ec = {e, origin, epre};
+            llmcost_price_entry *pe = &pl.entries[pl.n];
+            const char *gpu;
+            if ((rc = lc_cfg_string(&ec, &gpu, LC_KEYS("gpu"), NULL)) < 0)
+                return rc;
+            const llmcost_gpu *g = gpu ? find_mut(gpu) : NULL;
+            if (!g)
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%sgpu': %s%s%s is not in the catalogue", origin, epre,
+                               gpu ? "'" : "", gpu ? gpu : "missing", gpu ? "'" : "");
+            lc_strlcpy(pe->gpu, g->name, sizeof pe->gpu);
+            double price = 0, peak = 0;
+            if ((rc = read_nonneg(&ec, &price, "usd_per_hour", 1)) < 0 || (rc = read_nonneg(&ec, &peak, "peak_tflops", 1e12)) < 0)
+                return rc;
+            if (price <= 0)
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%susd_per_hour': must be positive", origin, epre);
+            pe->price_per_hour = price;
+            pe->peak_flops = peak > 0 ? peak : g->peak_flops[LLMCOST_DT_BF16];
+            pl.n++;
+        }
+        int k = 0;
+        while (k < nlists && !name_eq(lists[k].name, pl.name))
+            k++;
+        if (k == nlists) {
+            if (nlists == MAX_LISTS)
+                return lc_fail(LLMCOST_EINVAL, "%s: %s: more than %d price lists", origin, pre, MAX_LISTS);
+            nlists++;
+        }
+        lists[k] = pl; /* a list of the same name is replaced whole: its entries belong together */
+    }
+    return 0;
+}
+
+/*
+ * Merges a catalogue document into the tables. The merge is done on copies so that a file with an error
+ * leaves the catalogue as it was.
+ */
+static int merge_json(const char *text, size_t len, const char *origin)
+{
+    json_t *doc;
+    int rc = lc_parse_json(&doc, text, len, origin);
+    if (rc < 0)
+        return rc;
+    static llmcost_gpu save_g[MAX_GPUS];
+    static llmcost_price_list save_l[MAX_LISTS];
+    int save_ng = ngpus, save_nl = nlists;
+    memcpy(save_g, gpus, sizeof gpus);
+    memcpy(save_l, lists, sizeof lists);
+    if (!json_is_object(doc)) {
+        rc = lc_fail(LLMCOST_EINVAL, "%s: expected a JSON object with a 'gpus' list", origin);
+        goto done;
+    }
+    if ((rc = check_keys(doc, top_keys, origin, "")) < 0)
+        goto done;
+    json_t *arr = json_object_get(doc, "gpus");
+    if (arr && !json_is_array(arr)) {
+        rc = lc_fail(LLMCOST_EINVAL, "%s: key 'gpus': expected a list of GPU records", origin);
+        goto done;
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        char pre[128];
+        snprintf(pre, sizeof pre, "gpus[%zu].", i);
+        if (!json_is_object(o)) {
+            rc = lc_fail(LLMCOST_EINVAL, "%s: %s: expected an object", origin, pre);
+            goto done;
+        }
+        const char *name = json_string_value(json_object_get(o, "name"));
+        if (!name || !name[0]) {
+            rc = lc_fail(LLMCOST_EINVAL, "%s: key '%sname': missing (each GPU needs a name)", origin, pre);
+            goto done;
+        }
+        if (strlen(name) >= sizeof gpus[0].name) {
+            rc = lc_fail(LLMCOST_EINVAL, "%s: key '%sname': '%s' is too long", origin, pre, name);
+            goto done;
+        }
+        snprintf(pre, sizeof pre, "gpus[%zu] (%s).", i, name);
+        llmcost_gpu *g = find_mut(name);
+        bool fresh = !g;
+        if (fresh) {
+            if (ngpus == MAX_GPUS) {
+                rc = lc_fail(LLMCOST_EINVAL, "%s: %s: more than %d GPUs", origin, pre, MAX_GPUS);
+                goto done;
+            }
+            g = &gpus[ngpus];
+            memset(g, 0, sizeof *g);
+            lc_strlcpy(g->name, name, sizeof g->name);
+            lc_strlcpy(g->full_name, name, sizeof g->full_name);
+            g->scaleup_size = 1;
+        }
+        if ((rc = read_gpu(g, o, origin, pre)) < 0 || (rc = check_complete(g, origin, pre)) < 0)
+            goto done;
+        if (fresh)
+            ngpus++;
+    }
+    json_t *pl = json_object_get(doc, "price_lists");
+    if (pl && !json_is_null(pl) && (rc = read_price_lists(pl, origin)) < 0)
+        goto done;
+    rc = 0;
+done:
+    if (rc < 0) {
+        memcpy(gpus, save_g, sizeof gpus);
+        memcpy(lists, save_l, sizeof lists);
+        ngpus = save_ng;
+        nlists = save_nl;
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static void ensure_loaded(void)
+{
+    if (loaded)
+        return;
+    const lc_embedded *e = lc_embedded_find("data/gpus.json");
+    ngpus = nlists = 0;
+    loaded = (e && merge_json(e->text, e->len, e->path) == 0) ? 1 : -1;
+}
+
+void llmcost_gpu_reset(void)
+{
+    loaded = 0;
+    ensure_loaded();
+}
+
+int llmcost_gpu_count(void)
+{
+    ensure_loaded();
+    return ngpus;
+}
+
+const llmcost_gpu *llmcost_gpu_at(int i)
+{
+    ensure_loaded();
+    return i >= 0 && i < ngpus ? &gpus[i] : NULL;
+}
+
+const llmcost_gpu *llmcost_gpu_find(const char *name)
+{
+    ensure_loaded();
+    return name ? find_mut(name) : NULL;
+}
+
+int llmcost_gpu_lookup(const llmcost_gpu **out, const char *name)
+{
+    *out = llmcost_gpu_find(name);
+    if (*out)
+        return 0;
+    if (loaded < 0)
+        return lc_fail(LLMCOST_EINVAL, "the bundled data/gpus.json is unreadable (a build defect)");
+    char list[1024] = "";
+    for (int i = 0; i < ngpus; i++) {
+        size_t n = strlen(list), k = strlen(gpus[i].name);
+        if (n + k + 3 >= sizeof list)
+            break;
+        if (i)
+            memcpy(list + n, ", ", 2), n += 2;
+        memcpy(list + n, gpus[i].name, k + 1);
+    }
+    return lc_fail(LLMCOST_ENOTFOUND, "unknown GPU '%s' (known: %s; or add it with --gpu-file)", name ? name : "",
+                   list);
+}
+
+int llmcost_price_list_count(void)
+{
+    ensure_loaded();
+    return nlists;
+}
+
+const llmcost_price_list *llmcost_price_list_at(int i)
+{
+    ensure_loaded();
+    return i >= 0 && i < nlists ? &lists[i] : NULL;
+}
+
+const llmcost_price_list *llmcost_price_list_find(const char *name)
+{
+    ensure_loaded();
+    for (int i = 0; name && i < nlists; i++)
+        if (name_eq(lists[i].name, name))
+            return &lists[i];
+    return NULL;
+}
+
+int llmcost_gpu_load_json(const char *text, size_t len, const char *origin)
+{
+    ensure_loaded();
+    return merge_json(text, len, origin ? origin : "GPU file");
+}
+
+int llmcost_gpu_load_file(const char *path)
+{
+    char *text;
+    size_t len;
+    int rc = lc_read_file(&text, &len, path);
+    if (rc < 0)
+        return rc;
+    rc = llmcost_gpu_load_json(text, len, path);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,692 @@
+/* memory.c - per-GPU training memory: what each precision stores, what each layer keeps for backward, and when
+ * the step peaks. The hf profile follows what PyTorch + transformers allocate, tensor by tensor, as measured with
+ * saved-tensor hooks on an H200 (data/calibration/h200_measured_2026-11-28.json); the megatron profile follows
+ * Korthikanti et al. 2022. docs/formulas.md derives every term. */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/memory.h"
+#include "llmcost/params.h"
+
+#define MIB 1048576.0
+
+/* Bytes per element each precision recipe uses for each kind of tensor. */
+typedef struct {
+    double p;        /* stored weights */
+    double g;        /* gradients */
+    double master;   /* fp32 master copy kept by the optimizer (0 when the weights are the master) */
+    double state;    /* one optimizer state element (AdamW moment) */
+    double e;        /* activations in the matrix products (compute dtype) */
+    double r;        /* the residual stream between layers */
+    bool autocast;   /* fp32 weights cast to bf16 at each Linear: per-consumer input casts, cached weight copies */
+    double cache;    /* low-precision weight copy per matmul parameter kept for backward */
+    double lin_in;   /* bytes of a cached Linear input when it is re-quantised (fp8), else 0 */
+    double expert;   /* routed experts' compute dtype (grouped GEMMs are not autocast: fp32 under amp) */
+} recipe;
+
+static recipe recipe_of(const llmcost_memory_options *o)
+{
+    recipe R = {0};
+    switch (o->precision) {
+    case LLMCOST_PREC_FP32:
+        R = (recipe){4, 4, 0, 4, 4, 4, false, 0, 0, 4};
+        break;
+    case LLMCOST_PREC_AMP_BF16:
+        R = (recipe){4, 4, 0, 4, 2, 4, true, 2, 0, 4};
+        break;
+    case LLMCOST_PREC_BF16:
+        R = (recipe){2, 2, 0, 2, 2, 2, false, 0, 0, 2};
+        break;
+    case LLMCOST_PREC_BF16_MASTER:
+        R = (recipe){2, o->fp32_grads ? 4 : 2, 4, 4, 2, 2, false, 0, 0, 2};
+        break;
+    case LLMCOST_PREC_FP8:
+    default:
+        /* DeepSeek-V3 §3.3: fp32 master weights and gradients, bf16 AdamW moments, fp8 GEMM inputs cached. */
+        R = (recipe){2, 4, 4, 2, 2, 2, false, 1, 1, 2};
+        break;
+    }
+    return R;
+}
+
+/* Optimizer bytes per parameter, master copy included. */
+static double optimizer_bytes_per_param(const recipe *R, llmcost_optimizer opt)
+{
+    switch (opt) {
+    case LLMCOST_OPTIM_ADAMW:
+        return R->master + 2 * R->state;
+    case LLMCOST_OPTIM_ADAMW_8BIT:
+        /* bitsandbytes: two uint8 moments plus one fp32 absmax per 256-element block each. */
+        return R->master + 2 * (1 + 4.0 / 256);
+    case LLMCOST_OPTIM_SGD:
+        return R->master + R->state;
+    case LLMCOST_OPTIM_ADAFACTOR:
+        return R->master; /* the factored moments are added per matrix by the caller */
+    }
+    return 0;
+}
+
+/* How a model family's RMSNorm keeps tensors (from the transformers implementations). */
+typedef enum {
+    NORM_RMS_CAST,   /* x.float(), normalise, cast back, weight * x (Llama, Mistral, Qwen, DeepSeek, Phi-3, OLMoE) */
+    NORM_RMS_FP32,   /* weight applied in fp32, then cast (Gemma's 1 + w, OLMo 2, gpt-oss) */
+    NORM_LAYER       /* native_layer_norm: input, mean and rstd */
+} norm_style;
+
+static norm_style style_of(const llmcost_model *m)
+{
+    if (m->norm == LLMCOST_NORM_LAYER)
+        return NORM_LAYER;
+    const char *t = m->model_type;
+    if (!strncmp(t, "gemma", 5) || !strcmp(t, "olmo2") || !strcmp(t, "gpt_oss"))
+        return NORM_RMS_FP32;
+    return NORM_RMS_CAST;
+}
+
+/* Bytes per token kept by an HF norm of width "w" whose output feeds "consumers" Linear layers (0: a residual
+ * add or another norm). Measured per token, bf16 Llama: 4w (fp32 copy) + 4 (rsqrt) + 2w (normalised) + 2w
+ * (output, saved once by q/k/v); under autocast the input is the fp32 residual itself and each Linear saves its
+ * own bf16 cast of the output. */
+static double hf_norm(const recipe *R, norm_style st, double w, double in_bytes, int consumers)
+{
+    double kept, out;
+    if (st == NORM_LAYER) {
+        kept = in_bytes * w + 8;                        /* input, mean, rstd */
+        out = R->autocast ? 4 : R->e;                   /* layer_norm runs in fp32 under autocast */
+    } else {
+        double norm_dt = (st == NORM_RMS_FP32 || in_bytes == 4) ? 4 : in_bytes;
+        kept = 4 * w + 4 + norm_dt * w;                 /* fp32 input (copy), rsqrt, normalised */
+        out = R->autocast ? 4 : in_bytes;
+    }
+    if (consumers > 0) {
+        if (R->autocast)
+            kept += consumers * 2 * w;                  /* each Linear casts its fp32 input to bf16 */
+        else if (R->lin_in > 0)
+            kept += consumers * R->lin_in * w;          /* fp8: each GEMM caches its quantised input */
+        else
+            kept += out * w;                            /* the output, shared by the consumers */
+    }
+    return kept;
+}
+
+/* Kept bytes of one layer, split for the breakdown. Per-token terms times T plus fixed terms. */
+typedef struct {
+    double norms, attention, mlp, moe, dropout;
+    double cache; /* weight copies (autocast / fp8), fixed */
+} layer_bytes;
+
+static double layer_total(const layer_bytes *b)
+{
+    return b->norms + b->attention + b->mlp + b->moe + b->dropout + b->cache;
+}
+
+/* Matmul parameters of a layer (weights that autocast or fp8 copy): everything but norms, sinks and routed experts
+ * (grouped GEMMs run in the weights' own dtype). */
+static double matmul_params(const llmcost_model *m, const llmcost_layer *L)
+{
+    llmcost_layer_params lp;
+    if (llmcost_params_layer(&lp, m, L) != 0)
+        return 0;
+    return (double)(lp.attention + lp.mlp + lp.shared_experts + lp.router);
+}
+
+/* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
+static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
+                            const llmcost_memory_options *o, double T, double s, double tp)
+{
+    layer_bytes B = {0};
+    const llmcost_attention *a = &L->attn;
+    norm_style st = style_of(m);
+    double h = (double)m->hidden, e = R->e;
+    double A = (double)a->n_heads / tp, KV = fmax(1, (double)a->n_kv_heads / tp), d = (double)a->head_dim,
+           dv = (double)a->v_head_dim;
+    bool mla = a->kind == LLMCOST_ATTN_MLA;
+    bool eager = o->attention == LLMCOST_ATTN_EAGER || (o->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused);
+    bool selective = o->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
+
+    /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
+    int attn_consumers = mla ? 2 : a->fused_qkv ? 1 : 3;
+    const llmcost_ffn *f = &L->ffn;
+    /* MoE: the router reads the norm's output (DeepSeek-V3's reads an fp32 copy of it instead), and so does the
+     * shared expert; the routed experts gather their own copies. */
+    bool ds_router = !strcmp(m->model_type, "deepseek_v3");
+    int ffn_consumers = f->moe ? (ds_router ? 0 : 1) + (f->shared.d_ff > 0)
+                               : (f->dense.gated && strcmp(m->model_type, "phi3") ? 2 : 1);
+    if (L->parallel) {
+        /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
+        if (L->norm_pre_ffn) {
+            B.norms += hf_norm(R, st, h, R->r, attn_consumers) * T;
+            B.norms += hf_norm(R, st, h, R->r, ffn_consumers) * T;
+        } else {
+            B.norms += hf_norm(R, st, h, R->r, attn_consumers + ffn_consumers) * T;
+        }
+    } else {
+        if (L->norm_pre_attn)
+            B.norms += hf_norm(R, st, h, R->r, attn_consumers) * T;
+        else /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
+            B.norms += (R->autocast ? attn_consumers * 2 * h : R->r * h) * T;
+        if (L->norm_pre_ffn)
+            B.norms += hf_norm(R, st, h, R->r, ffn_consumers) * T;
+        else
+            B.norms += (R->autocast ? ffn_consumers * 2 * h : R->r * h) * T;
+    }
+    /* Norms on outputs feed residual adds: they keep their internals only. */
+    if (L->norm_post_attn)
+        B.norms += hf_norm(R, st, h, st == NORM_LAYER ? R->r : e, 0) * T;
+    if (L->norm_post_ffn)
+        B.norms += hf_norm(R, st, h, st == NORM_LAYER ? R->r : e, 0) * T;
+
+    /* Attention. */
+    double at = 0;
+    if (mla) {
+        double ql = (double)a->q_lora_rank, kvl = (double)a->kv_lora_rank;
+        double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
+        if (ql > 0)
+            at += hf_norm(R, st, ql, e, 1);          /* q_a_layernorm, read by q_b_proj */
+        at += hf_norm(R, st, kvl, e, 1);             /* kv_a_layernorm, read by kv_b_proj */
+        at += e * A * qk * 2;                        /* q and k assembled with their rotary parts */
+        at += e * A * ((double)a->qk_nope_head_dim + dv); /* v: a view that keeps kv_b_proj's whole output */
+        at += e * A * dv;                            /* attention output */
+        at += e * A * dv;                            /* its contiguous copy, read by o_proj */
+    } else if (a->fused_qkv && !strcmp(m->model_type, "gpt2")) {
+        /* Measured: the c_attn output stays alive through a view, q and v are copied. */
+        at += e * (A * d + 2 * KV * d) + e * A * d + e * KV * dv + e * A * dv;
+    } else if (a->fused_qkv) {
+        /* Phi-3, Falcon, GPT-NeoX: v is a view of the qkv output, which stays alive; q and k are rotated copies. */
+        at += e * (A * d + KV * d + KV * dv) + (a->rotary_dim > 0 ? e * (A * d + KV * d) : 0) + e * A * dv;
+    } else {
+        at += e * (A * d + KV * d + KV * dv) + e * A * dv; /* q, k (rotated), v, output */
+    }
+    /* qk-norms keep the family's RMSNorm internals: per head (Qwen3, Gemma 3) or over the whole projection. */
+    double qkn = st == NORM_RMS_FP32 ? 8 : 6;
+    if (a->qk_norm == LLMCOST_QKNORM_HEAD)
+        at += qkn * (A + KV) * d + 4 * (A + KV);
+    else if (a->qk_norm == LLMCOST_QKNORM_PROJECTION)
+        at += qkn * (A + KV) * d + 8;
+    bool math = o->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused;
+    if (math && !mla) {
+        /* PyTorch's math SDPA backend (Falcon-7B's broadcast keys) works in fp32: it keeps q, k repeated to every
+         * head, the fp32 probabilities and v, all fp32; the output comes back in the compute dtype. Replaces the
+         * fused kernel's q, k, v, output and log-sum-exp counted above. */
+        at -= e * (A * d + KV * d + KV * dv) + e * A * dv;
+        at += 4 * A * d + 4 * A * d + 4 * A * s + 4 * A * dv + e * A * dv;
+    } else if (eager && !mla) {
+        /* Eager: keys and values repeated to every head, fp32 softmax, probabilities cast back, output copy. */
+        double keys = s; /* full s x s matrices are materialised even for sliding windows */
+        at += e * A * (d + dv) - e * KV * (d + dv);  /* repeat_kv copies replace k and v */
+        double probs;
+        if (a->sinks)
+            probs = e * A * (keys + 1) + 8 * A;      /* gpt-oss: softmax over [scores, sink] in bf16, max indices */
+        else
+            probs = 4 * A * keys + (e < 4 ? e * A * keys : 0);
+        double extra = (m->dropout_attn > 0 ? A * keys + e * A * keys : 0) + (a->softcap > 0 ? e * A * keys : 0);
+        at += probs + extra;
+        at += e * A * dv;                            /* contiguous output read by o_proj */
+        if (selective)
+            at -= probs + extra;
+    } else {
+        at += 4 * A;                                 /* log-sum-exp per head, fp32 */
+        if (!mla && a->sliding_window > 0 && (double)a->sliding_window < s) {
+            /* A window shorter than the sequence needs an explicit mask: SDPA falls back to the memory-efficient
+             * kernel, which keeps the [b, 1, s, s] mask, and keys and values repeated to every head (GQA; a single
+             * MQA head broadcasts as a view). Measured on Phi-3 and Gemma 3. */
+            at += e * s;
+            if (KV > 1 && KV < A)
+                at += e * (A - KV) * (d + dv);
+        }
+    }
+    B.attention = at * T + 16;                       /* + the kernel's RNG seed and offset */
+
+    /* Feed-forward. */
+    if (f->moe) {
+        double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
+        double x = R->expert;
+        double route = 4 * E + 8 * k + 4 + 4 * k + 16 * k + k;        /* scores, top-k, weights, dispatch indices */
+        if (ds_router)
+            route += 4 * h;                                           /* the router reads an fp32 copy */
+        /* gathered tokens, gate_up output, the activation's intermediates (two; gpt-oss's clamped GLU keeps five),
+         * down output, routing weight and index per routed token */
+        double act_kept = !strcmp(m->model_type, "gpt_oss") ? 5 : 2;
+        double experts = k * (x * h + x * 2 * fe + act_kept * x * fe + x * h) + 4 * k + 8 * k;
+        B.moe = (route + experts) * T;
+        if (f->shared.d_ff > 0) {
+            double fs = (double)f->shared.d_ff / tp;
+            B.mlp += 4 * e * fs * T;
+        }
+    } else {
+        double ff = (double)f->dense.d_ff / tp;
+        if (f->dense.gated)
+            B.mlp = 4 * e * ff * T;                  /* gate, up, act(gate), act*up */
+        else if (m->act == LLMCOST_ACT_RELU)
+            B.mlp = e * ff * T;                      /* relu keeps its output, which fc2 keeps too */
+        else if (!strcmp(m->act_name, "gelu_new"))
+            B.mlp = (R->autocast ? 16 : 5 * e) * ff * T; /* GPT-2's Python GELU: five intermediates */
+        else
+            B.mlp = 2 * e * ff * T;                  /* activation input and output */
+    }
+    if (m->dropout_resid > 0)
+        B.dropout = 2 * h * T;                       /* bool masks after attention and after the MLP */
+    if (R->cache > 0)
+        B.cache = R->cache * matmul_params(m, L) / tp;
+    return B;
+}
+
+/* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term. */
+static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
+                                  const llmcost_memory_options *o, double T, double s, double t)
+{
+    layer_bytes B = {0};
+    const llmcost_attention *a = &L->attn;
+    double h = (double)m->hidden, e = R->e, lin = R->lin_in > 0 ? R->lin_in : e;
+    double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
+    bool sp = o->layout.sequence_parallel;
+    double rep = sp ? t : 1; /* replicated parts are sharded only with sequence parallelism */
+    bool dropout = m->dropout_resid > 0 || m->dropout_attn > 0;
+    if (a->kind == LLMCOST_ATTN_MLA)
+        KV = A;
+    /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
+    B.norms = (2 * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
+    double shard = e * (A * d + KV * d) + e * KV * dv + lin * A * dv; /* Q, K, V, output projection input */
+    double s2 = 0;
+    bool eager = o->attention == LLMCOST_ATTN_EAGER;
+    if (eager && o->recompute != LLMCOST_RECOMPUTE_SELECTIVE)
+        s2 = (e * A * s + (dropout ? A * s + e * A * s : 0)); /* softmax, dropout mask, dropout output */
+    else if (!eager)
+        s2 = 4 * A; /* flash attention keeps the log-sum-exp instead */
+    B.attention = (lin * h / rep + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
+    const llmcost_ffn *f = &L->ffn;
+    if (f->moe) {
+        double k = (double)f->top_k, E = (double)f->n_experts;
+        double fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
+        double mats = f->expert.gated ? 3 : 2;
+        B.moe = (lin * h / rep + 4 * E + 8 * k) * T;                 /* router input, probabilities, top-k */
+        B.moe += k * (lin * h + e * (mats - 1) * fe + lin * fe) * T; /* permuted tokens, fc1 out, fc2 in */
+        if (f->shared.d_ff > 0)
+            B.mlp = (e * (f->shared.gated ? 2 : 1) * (double)f->shared.d_ff + lin * (double)f->shared.d_ff) / t * T;
+    } else {
+        double ff = (double)f->dense.d_ff;
+        /* fc1 output (the activation's input: 2 x ff when gated) and fc2 input. */
+        B.mlp = (lin * h / rep + (e * (f->dense.gated ? 2 : 1) * ff + lin * ff) / t) * T;
+    }
+    if (dropout)
+        B.dropout = h / rep * T; /* mask of the dropout after the MLP */
+    if (R->cache > 0)
+        B.cache = R->cache * matmul_params(m, L) / t;
+    return B;
+}
+
+double llmcost_memory_korthikanti(double s, double b, double h, double a, double t, bool sp, llmcost_recompute r)
+{
+    if (r == LLMCOST_RECOMPUTE_FULL)
+        return 2 * s * b * h / (sp ? t : 1);
+    double quad = r == LLMCOST_RECOMPUTE_SELECTIVE ? 0 : 5 * a * s / h;
+    if (t <= 1)
+        return s * b * h * (34 + quad);
+    if (sp)
+        return s * b * h / t * (34 + quad);
+    return s * b * h * (10 + 24 / t + quad / t);
+}
+
+/* Parameters of the layers [first, last) of "m" as one GPU holds them under the layout. */
+typedef struct {
+    double dense;   /* replicated over the data-parallel group */
+    double expert;  /* routed experts, sharded over ep * etp */
+    double matmul;  /* those that autocast/fp8 copy */
+    double factored;/* Adafactor: rows + columns of every matrix, full size of every vector */
+    double largest_layer;
+} stage_params;
+
+static void add_matrix(stage_params *sp, double rows, double cols, double count, double shard)
+{
+    sp->factored += count * (rows + cols) / shard;
+}
+
+static void stage_params_of(stage_params *out, const llmcost_model *m, double t, double ex, int64_t first, int64_t last,
+                            bool has_embed, bool has_head)
+{
+    memset(out, 0, sizeof *out);
+    double h = (double)m->hidden;
+    for (int64_t i = first; i < last; i++) {
+        const llmcost_layer *L = &m->layers[i];
+        llmcost_layer_params lp;
+        llmcost_params_layer(&lp, m, L);
+        double dense = (double)(lp.attention + lp.mlp + lp.shared_experts) / t + (double)(lp.norms + lp.router);
+        double expert = (double)lp.routed_experts / ex;
+        out->dense += dense;
+        out->expert += expert;
+        out->matmul += (double)(lp.attention + lp.mlp + lp.shared_experts) / t + (double)lp.router;
+        if (dense + expert > out->largest_layer)
+            out->largest_layer = dense + expert;
+        /* Adafactor's factored statistics: rows + columns per matrix. */
+        const llmcost_attention *a = &L->attn;
+        add_matrix(out, h, (double)(a->n_heads * a->head_dim), 1, t);
+        add_matrix(out, h, (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim)), 1, t);
+        add_matrix(out, (double)(a->n_heads * a->v_head_dim), h, 1, t);
+        const llmcost_ffn *f = &L->ffn;
+        if (f->moe) {
+            add_matrix(out, h, (double)f->expert.d_ff, (double)f->n_experts * (f->expert.gated ? 3 : 2), ex);
+            if (f->shared.d_ff)
+                add_matrix(out, h, (double)f->shared.d_ff, f->shared.gated ? 3 : 2, t);
+            add_matrix(out, h, (double)f->n_experts, 1, 1);
+        } else {
+            add_matrix(out, h, (double)f->dense.d_ff, f->dense.gated ? 3 : 2, t);
+        }
+        out->factored += (double)lp.norms;
+    }
+    double V = (double)m->vocab, ed = (double)m->embed_dim;
+    if (has_embed) {
+        double emb = V * ed / t + (m->pos == LLMCOST_POS_LEARNED ? (double)m->pos_rows * h : 0);
+        if (m->embed_dim != m->hidden)
+            emb += 2 * h * ed;
+        out->dense += emb;
+        add_matrix(out, V, ed, 1, t);
+    }
+    if (has_head) {
+        if (!m->tied || !has_embed) { /* a tied head on another stage holds its own copy (Megatron) */
+            out->dense += V * ed / t;
+            out->matmul += V * ed / t;
+            add_matrix(out, V, ed, 1, t);
+        } else {
+            out->matmul += V * ed / t; /* autocast still copies the tied weight for the head's matmul */
+        }
+        if (m->final_norm)
+            out->dense += (m->norm == LLMCOST_NORM_LAYER ? 2 : 1) * h;
+    }
+}
+
+/* Checks what llmcost_layout_resolve() does not: stages against layers, the sequence against cp, ZeRO's stage. */
+static int check_layout(const llmcost_model *m, const llmcost_memory_options *o)
+{
+    const llmcost_layout *ly = &o->layout;
+    if (o->micro_batch < 1 || o->seq < 1)
+        return lc_fail(LLMCOST_EINVAL, "micro-batch and sequence length must be at least 1");
+    if (o->expert_tp < 1)
+        return lc_fail(LLMCOST_EINVAL, "--etp must be at least 1");
+    if (ly->zero < 0 || ly->zero > 3)
+        return lc_fail(LLMCOST_EINVAL, "--zero: stage %d does not exist (0, 1, 2 or 3)", ly->zero);
+    if (ly->pp * ly->vpp > m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld is more stages than %s's %lld layers", (long long)ly->pp,
+                       (long long)ly->vpp, m->name, (long long)m->n_layers);
+    if (o->seq % ly->cp != 0)
+        return lc_fail(LLMCOST_EINVAL, "--cp %lld does not divide the sequence length %lld", (long long)ly->cp,
+                       (long long)o->seq);
+    return 0;
+}
+
+/* The memory of pipeline stage "stage": fills "out" (components as at the peak). */
+static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o, int stage)
+{
+    const llmcost_layout *ly = &o->layout;
+    recipe R = recipe_of(o);
+    bool hf = o->framework == LLMCOST_FW_HF;
+    double t = ly->tp, s = (double)o->seq / ly->cp, b = (double)o->micro_batch, T = b * s;
+    double V = (double)m->vocab, h = (double)m->hidden;
+    int pp = (int)ly->pp;
+    int64_t per = m->n_layers / pp, extra = m->n_layers % pp;
+    /* The first "extra" stages take one layer more. */
+    int64_t first = stage * per + (stage < extra ? stage : extra);
+    int64_t count = per + (stage < extra ? 1 : 0);
+    bool has_embed = stage == 0, has_head = stage == pp - 1;
+    memset(out, 0, sizeof *out);
+    out->stage = stage;
+    out->layers_on_stage = count;
+
+    /* Weights, gradients, optimizer states. */
+    stage_params sp;
+    stage_params_of(&sp, m, t, (double)ly->ep * (double)o->expert_tp, first, first + count, has_embed, has_head);
+    double dpz = (double)ly->dp * ly->cp;                      /* dense data-parallel group */
+    double dpe = fmax(1, (double)ly->dp * ly->cp * ly->tp / ((double)ly->ep * (double)o->expert_tp)); /* expert data parallel */
+    double params_dense = sp.dense, params_expert = sp.expert;
+    double opt_pp = optimizer_bytes_per_param(&R, o->optimizer);
+    double w = R.p * (params_dense / (ly->zero >= 3 ? dpz : 1) + params_expert / (ly->zero >= 3 ? dpe : 1));
+    double g = R.g * (params_dense / (ly->zero >= 2 ? dpz : 1) + params_expert / (ly->zero >= 2 ? dpe : 1));
+    double opt = opt_pp * (params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
+    if (o->optimizer == LLMCOST_OPTIM_ADAFACTOR)
+        opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
+    double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
+    out->weights_bytes = w;
+    out->gradients_bytes = g;
+    out->optimizer_bytes = opt;
+
+    /* In flight on this stage under 1F1B: pp - stage micro-batches; interleaving (v chunks) adds
+     * (pp - 1)/(pp * v) of the first stage's share (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3). */
+    double mb = o->micro_batches > 0 ? (double)o->micro_batches : pp;
+    double inflight = fmin(mb, (double)(pp - stage));
+    if (ly->vpp > 1 && pp > 1)
+        inflight = fmin(mb * ly->vpp, (pp - stage) * (1 + (double)(pp - 1) / ((double)pp * ly->vpp)));
+    if (inflight < 1)
+        inflight = 1;
+    out->in_flight = inflight;
+
+    /* Activations per layer (kept, and full for recomputation). */
+    double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
+    for (int64_t i = first; i < first + count; i++) {
+        const llmcost_layer *L = &m->layers[i];
+        layer_bytes full = hf ? hf_layer(m, L, &R, o, T, s, t) : megatron_layer(m, L, &R, o, T, s, t);
+        double fullb = layer_total(&full) - full.cache;
+        double kept = fullb;
+        if (o->recompute == LLMCOST_RECOMPUTE_FULL)
+            /* Checkpointing keeps only each layer's input: the residual stream (HF non-reentrant checkpoint). */
+            kept = R.r * h * T / (hf ? 1 : (ly->sequence_parallel ? t : 1));
+        kept_layers += kept;
+        /* Under checkpointing the layers' autocast weight copies are not kept past their forward (measured:
+         * only the head's copy stays); they are made again while recomputing. */
+        if (o->recompute != LLMCOST_RECOMPUTE_FULL)
+            cache += full.cache;
+        if (fullb > largest_full)
+            largest_full = fullb;
+        if (kept > largest_kept)
+            largest_kept = kept;
+        /* A layer's backward works on a few of its widest intermediates at once, and allocates its grads. */
+        const llmcost_ffn *f = &L->ffn;
+        double wide = f->moe ? R.expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
+                             : R.e * (double)f->dense.d_ff * T / t;
+        if (3 * wide > largest_temp)
+            largest_temp = 3 * wide;
+        llmcost_layer_params lp;
+        llmcost_params_layer(&lp, m, L);
+        double lg = R.g * ((double)(lp.total - lp.routed_experts) / t + (double)lp.routed_experts / ((double)ly->ep * (double)o->expert_tp));
+        if (lg > largest_grad)
+            largest_grad = lg;
+    }
+    out->layer_activation_bytes = largest_kept;
+    out->layer_full_bytes = largest_full;
+
+    /* Embedding side (first stage) and head side (last stage). */
+    double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0;
+    double e_logits = R.e;
+    if (has_embed) {
+        pre += 8 * T;                                         /* input ids, kept by the embedding */
+        if (m->pos == LLMCOST_POS_LEARNED)
+            pre += 8 * s;                                     /* position ids */
+        if (m->dropout_embed > 0)
+            pre += h * T;                                     /* embedding dropout mask */
+        if (m->embed_dim != m->hidden)
+            pre += R.e * (double)m->embed_dim * T;            /* project_in's input */
+    }
+    if (count > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first].attn.rotary_dim > 0)
+        pre += 2 * s * (double)m->layers[first].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos and sin tables */
+    if (has_head) {
+        norm_style st = style_of(m);
+        if (m->final_norm)
+            post += hf ? hf_norm(&R, st, h, R.r, 1) * T : 2 * R.e * h * T / (ly->sequence_parallel ? t : 1);
+        else
+            post += R.r * h * T;
+        if (m->embed_dim != m->hidden)
+            post += R.e * (double)m->embed_dim * T;           /* project_out's output, read by the head */
+        if (hf) {
+            if (m->logit_softcap > 0)
+                post += e_logits * V * T;                     /* tanh output of the soft-cap */
+            loss = 4 * V * T + 8 * T + 4;                     /* fp32 log-probabilities, labels, the loss */
+            logits = e_logits * V * T;                        /* returned logits, freed once forward ends */
+            fp32_copy = e_logits < 4 ? 4 * V * T : 0;         /* logits.float() inside the loss */
+            loss_grads = 2 * 4 * V * T;                       /* nll gradient and log-softmax gradient, fp32 */
+        } else {
+            /* Megatron's vocab-parallel cross-entropy keeps fp32 softmax; backward works in place. */
+            loss = 4 * V * T / t;
+            logits = 2 * V * T / t;
+            fp32_copy = 0;
+            loss_grads = 2 * V * T / t;
+        }
+        if (R.cache > 0)
+            cache += R.cache * V * (double)m->embed_dim / t;  /* the head's weight copy */
+    }
+
+    double base = w + opt + zero3_gather;
+    double acts = inflight * (kept_layers + pre) + post + loss + cache;
+    out->activations_bytes = acts;
+    out->after_forward_bytes = base + acts;
+    double ph[LLMCOST_PHASE_COUNT];
+    ph[LLMCOST_PHASE_FORWARD_LOSS] = base + acts + logits + fp32_copy;
+    ph[LLMCOST_PHASE_BACKWARD_LOSS] = base + acts + loss_grads;
+    double head_grads = has_head ? R.g * V * (double)m->embed_dim / t : 0;
+    double recomputed = o->recompute == LLMCOST_RECOMPUTE_FULL ? largest_full : 0;
+    ph[LLMCOST_PHASE_BACKWARD_LAYERS] = base + acts - loss + head_grads + recomputed + largest_temp + largest_grad;
+    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + (o->fused_optimizer ? 0 : R.state * (params_dense + params_expert) /
+                                                                              (ly->zero >= 1 ? dpz : 1));
+    int peak = 0;
+    for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
+        out->phase_bytes[p] = ph[p];
+        if (ph[p] > ph[peak])
+            peak = p;
+    }
+    out->peak_phase = (llmcost_memory_phase)peak;
+    out->peak_bytes = ph[peak];
+
+    /* Components as they stand at the peak. */
+    double *c = out->components;
+    c[LLMCOST_MC_WEIGHTS] = w + zero3_gather;
+    c[LLMCOST_MC_OPTIMIZER] = opt;
+    switch (peak) {
+    case LLMCOST_PHASE_FORWARD_LOSS:
+    case LLMCOST_PHASE_BACKWARD_LOSS:
+        c[LLMCOST_MC_ACTIVATIONS] = inflight * kept_layers;
+        c[LLMCOST_MC_EMBED_HEAD] = inflight * pre + post;
+        c[LLMCOST_MC_LOSS] = loss;
+        c[LLMCOST_MC_WEIGHT_CACHE] = cache;
+        c[LLMCOST_MC_TRANSIENT] = peak == LLMCOST_PHASE_FORWARD_LOSS ? logits + fp32_copy : loss_grads;
+        break;
+    case LLMCOST_PHASE_BACKWARD_LAYERS:
+        c[LLMCOST_MC_ACTIVATIONS] = inflight * kept_layers;
+        c[LLMCOST_MC_EMBED_HEAD] = inflight * pre + post;
+        c[LLMCOST_MC_WEIGHT_CACHE] = cache;
+        c[LLMCOST_MC_GRADIENTS] = head_grads + largest_grad;
+        c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp;
+        break;
+    default:
+        c[LLMCOST_MC_GRADIENTS] = g;
+        c[LLMCOST_MC_TRANSIENT] = ph[peak] - base - g;
+        break;
+    }
+    /* Reserved: the caching allocator rounds blocks to 2 MiB (about 1 MiB lost per live tensor, some 20 per layer
+     * and micro-batch), and when the peak is the loss's backward the freed bf16 logits cannot hold the larger
+     * fp32 gradients, so their block stays reserved beside them. An estimate, not a measurement. */
+    double rounding = MIB * 20 * (double)count * inflight;
+    double frag = peak == LLMCOST_PHASE_BACKWARD_LOSS ? logits : 0;
+    out->reserved_bytes = out->peak_bytes + rounding + frag;
+    c[LLMCOST_MC_ALLOCATOR] = out->reserved_bytes - out->peak_bytes;
+    out->cuda_context_bytes = o->cuda_context_bytes;
+}
+
+int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
+{
+    memset(out, 0, sizeof *out);
+    llmcost_memory_options q = *o;
+    int rc = llmcost_layout_resolve(&q.layout, m);
+    if (rc)
+        return rc;
+    o = &q;
+    rc = check_layout(m, o);
+    if (rc)
+        return rc;
+    llmcost_params p;
+    rc = llmcost_params_count(&p, m);
+    if (rc)
+        return rc;
+    /* The most loaded pipeline stage: the first holds most micro-batches, the last the loss. */
+    llmcost_memory best = {0};
+    for (int st = 0; st < (int)o->layout.pp; st++) {
+        if (st > 1 && st < o->layout.pp - 1)
+            continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
+        llmcost_memory cur;
+        stage_memory(&cur, m, o, st);
+        if (cur.peak_bytes > best.peak_bytes)
+            best = cur;
+    }
+    *out = best;
+    return 0;
+}
+
+int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,
+                                   double capacity_bytes, double headroom)
+{
+    *out = 0;
+    llmcost_memory_options q = *o;
+    double limit = capacity_bytes * (1 - headroom) - o->cuda_context_bytes;
+    int64_t lo = 0, hi = 1;
+    llmcost_memory r;
+    /* Memory grows with the micro-batch: double until it no longer fits, then bisect. */
+    for (;;) {
+        q.micro_batch = hi;
+        int rc = llmcost_memory_compute(&r, m, &q);
+        if (rc)
+            return rc;
+        if (r.reserved_bytes > limit)
+            break;
+        lo = hi;
+        if (hi >= ((int64_t)1 << 30))
+            break;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        q.micro_batch = mid;
+        llmcost_memory_compute(&r, m, &q);
+        if (r.reserved_bytes > limit)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    *out = lo;
+    return 0;
+}
+
+int llmcost_memory_course_layer(llmcost_course_layer *out, const llmcost_model *m, int64_t batch, int64_t seq)
+{
+    memset(out, 0, sizeof *out);
+    if (batch < 1 || seq < 1)
+        return lc_fail(LLMCOST_EINVAL, "batch and sequence must be at least 1");
+    llmcost_layer_params lp;
+    int rc = llmcost_params_layer(&lp, m, &m->layers[0]);
+    if (rc)
+        return rc;
+    double b = (double)batch, s = (double)seq, h = (double)m->hidden;
+    const llmcost_attention *a = &m->layers[0].attn;
+    const llmcost_ffn *f = &m->layers[0].ffn;
+    double ff = f->moe ? (double)f->expert.d_ff * (double)f->top_k : (double)f->dense.d_ff;
+    out->weights_bytes = 2 * (double)lp.total;
+    out->checkpoint_bytes = 2 * b * s * h;
+    /* Inside the layer's forward (no autograd state kept): attention holds q, k, v and the s x s scores and
+     * probabilities (eager); the MLP holds its input, gate, up and their product. */
+    double attn = 2 * b * s * (double)(a->n_heads * a->head_dim + 2 * a->n_kv_heads * a->head_dim) +
+                  2 * 2 * b * (double)a->n_heads * s * s;
+    double mlp = 2 * b * s * h + 3 * 2 * b * s * ff;
+    out->transient_bytes = fmax(attn, mlp);
+    return 0;
+}
+
+const char *llmcost_memory_component_name(llmcost_memory_component c)
+{
+    static const char *const names[LLMCOST_MC_COUNT] = {"weights", "gradients", "optimizer_states", "activations",
+                                                       "embedding_head", "loss", "weight_cache", "transient",
+                                                       "allocator"};
+    return c >= 0 && c < LLMCOST_MC_COUNT ? names[c] : "?";
+}
+
+const char *llmcost_memory_phase_name(llmcost_memory_phase p)
+{
+    static const char *const names[LLMCOST_PHASE_COUNT] = {"end of forward (loss)", "start of backward (loss gradients)",
+                                                           "backward through the last layer", "end of backward"};
+    return p >= 0 && p < LLMCOST_PHASE_COUNT ? names[p] : "?";
+}

@@ -1,0 +1,659 @@
+/* step.c - time of one training step: every operation timed by the kernel model, split over the parallel layout,
+ * launched by a host that can fall behind, plus communication, the optimizer and the pipeline bubble. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "kernels.h"
+#include "llmcost/params.h"
+#include "llmcost/step.h"
+
+/*
+ * Host time to launch one kernel from eager PyTorch. Forward ops are issued by Python (module call, dispatcher,
+ * launch); the measured H200 table's smallest GEMMs, launched back to back from Python, take 18.7-20.5 us each
+ * although their GPU work is 2-3 us, which sets the forward figure. Backward ops are issued by autograd's C++
+ * engine without Python: a third of it (assumption, documented in docs/formulas.md).
+ */
+#define HOST_FWD 18.7e-6
+#define HOST_BWD (HOST_FWD / 3)
+
+const char *llmcost_step_component_name(llmcost_step_component c)
+{
+    static const char *const names[LLMCOST_ST_COUNT] = {
+        "matmul", "attention", "memory_bound", "launch_overhead", "recompute", "optimizer",
+        "tp_comm", "cp_comm", "ep_comm", "pp_comm", "dp_comm", "pipeline_bubble"};
+    return (unsigned)c < LLMCOST_ST_COUNT ? names[c] : "?";
+}
+
+/* One operation as this GPU runs it: forward and backward GPU seconds, host launch seconds, what it counts as. */
+typedef struct {
+    int32_t layer;
+    llmcost_step_component kind; /* MATMUL, ATTENTION or MEMORY_BOUND */
+    double fwd, bwd;             /* GPU seconds */
+    double fwd_host, bwd_host;   /* host seconds to launch its kernels */
+    bool selective;              /* recomputed under selective recomputation (the attention core) */
+} timed_op;
+
+typedef struct {
+    const llmcost_model *m;
+    const llmcost_gpu *g;
+    const llmcost_step_options *opt;
+    llmcost_layout L;
+    bool sp;           /* sequence parallel */
+    int64_t etp;       /* tensor parallelism of routed experts */
+    double ab;         /* activation bytes (2; 4 for fp32) */
+    double peak_mm;    /* peak of the linear layers' GEMMs */
+    double peak_half;  /* bf16 peak: attention, LM head, router (and everything but fp32 recipes) */
+    double mm_bytes;   /* operand bytes of the linear layers' GEMMs */
+} ctx;
+
+static bool name_is(const char *n, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (!strcmp(n, list[i]))
+            return true;
+    return false;
+}
+
+/* Element-wise ops over the residual stream (hidden width): split over TP only with sequence parallelism, and in
+ * fp32 under autocast (the residual stream keeps the weights' dtype). */
+static const char *const residual_ops[] = {"input_layernorm", "post_attention_norm", "pre_ffn_norm", "post_ffn_norm",
+                                           "final norm", "residual add", "residual dropout",
+                                           "attention+mlp+residual add", "embedding", "position embedding add",
+                                           "embedding dropout", NULL};
+/* Ops never split over TP: MLA's low-rank latents, routing, the rotary tables. */
+static const char *const replicated_ops[] = {"q_a_layernorm", "kv_a_layernorm", "routing", "rotary cos/sin",
+                                             "rotary frequencies", "q_a_proj", "kv_a_proj_with_mqa", "router",
+                                             "shared_expert_gate", "project_in", "project_out", NULL};
+/* Linear layers whose output columns are split over TP (Shoeybi et al. 2019: column-parallel) vs rows. */
+static const char *const row_parallel[] = {"o_proj", "down_proj", NULL};
+/* Linear layers whose input is the normalised residual stream: cast to bf16 by autocast one by one. */
+static const char *const autocast_inputs[] = {"q_proj", "k_proj", "v_proj", "qkv_proj", "q_a_proj",
+                                              "kv_a_proj_with_mqa", "gate_proj", "up_proj", "router", "lm_head",
+                                              "shared_expert_gate", NULL};
+
+/*
+ * Megatron profile: fused kernels replace eager PyTorch's chains (Korthikanti et al. 2022 §5; Transformer
+ * Engine). Bytes per element read+written forward / backward and kernels; returns false to keep the op's own.
+ */
+static bool megatron_fused(const llmcost_op *op, double ab, double *fwd, double *bwd, double *kernels)
+{
+    const char *n = op->name;
+    if (strstr(n, "norm") && !strstr(n, "residual")) { /* fused RMSNorm/LayerNorm: read x, write y */
+        *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
+    } else if (!strcmp(n, "rotary") || !strcmp(n, "rotary+cat")) { /* fused RoPE */
+        *fwd = 2 * ab, *bwd = 2 * ab, *kernels = 1;
+    } else if (!strcmp(n, "act(gate)*up") || !strcmp(n, "expert activation")) { /* fused SwiGLU: 2 in, 1 out */
+        *fwd = 3 * ab, *bwd = 5 * ab, *kernels = 1;
+    } else if (!strcmp(n, "activation")) { /* fused bias-GeLU */
+        *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
+    } else if (!strcmp(n, "residual add") || !strcmp(n, "attention+mlp+residual add")) { /* bias-dropout-add */
+        *fwd = 3 * ab, *bwd = 2 * ab, *kernels = 1;
+    } else if (!strcmp(n, "residual dropout")) { /* folded into bias-dropout-add */
+        *fwd = 1, *bwd = 1, *kernels = 0;
+    } else if (!strcmp(n, "attn output transpose")) { /* the flash kernel writes [s, b, h] directly */
+        *fwd = 0, *bwd = 0, *kernels = 0;
+    } else if (!strcmp(n, "logits to fp32 + cross-entropy")) { /* vocab-parallel fused CE on bf16 logits */
+        *fwd = 2, *bwd = 4, *kernels = 3;
+    } else if (!strcmp(n, "scale+mask+softmax")) { /* fused scaled-masked softmax */
+        *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* The GEMM of a matmul op as this GPU runs it, forward and backward (input and weight gradients). */
+static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    double m = op->m, n = op->n, k = op->k, batch = op->batch;
+    bool replicated = name_is(op->name, replicated_ops) || op->component == LLMCOST_FC_OTHER;
+    bool half = op->component == LLMCOST_FC_LM_HEAD || op->component == LLMCOST_FC_ROUTER ||
+                op->component == LLMCOST_FC_OTHER;
+    double peak = half ? c->peak_half : c->peak_mm, eb = half ? (c->ab > 2 ? 4 : 2) : c->mm_bytes;
+    /* The rotary-table product is tiny and per sequence; it is not split over CP either. */
+    if (op->component != LLMCOST_FC_OTHER)
+        m /= (double)c->L.cp;
+    if (!replicated && c->L.tp > 1) {
+        if (name_is(op->name, row_parallel))
+            k /= (double)c->L.tp;
+        else
+            n /= (double)c->L.tp;
+    }
+    double fwd_flops = op->flops, bwd_flops = op->bwd_flops;
+    t->fwd = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb);
+    /* Backward: dX[m,k] = dY[m,n] W^T (reduction over n) and dW[k,n] = X^T dY (reduction over m), each present
+     * when the FLOPs engine counts it (2mnk each). */
+    double ig = 0, wg = 0;
+    if (fwd_flops > 0) {
+        double share = bwd_flops / fwd_flops;
+        if (share > 1.5)
+            ig = wg = 1;
+        else if (share > 0.5)
+            wg = 1; /* only one of the two: the weight gradient (frozen input) */
+    }
+    t->bwd = ig * lc_gemm_seconds(c->g, peak, m, k, n, batch, eb) + wg * lc_gemm_seconds(c->g, peak, k, n, m, batch, eb);
+    t->fwd_host = HOST_FWD;
+    t->bwd_host = (ig + wg) * HOST_BWD;
+    t->kind = LLMCOST_ST_MATMUL;
+}
+
+static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    /* Each GPU hosts E/ep experts and, balanced, receives T*k*ep/E tokens for each: the same token-expert pairs
+     * as without EP, in fewer, larger GEMMs. Expert tensor parallelism splits their width. */
+    double E = op->batch, ep = (double)c->L.ep, etp = (double)c->etp;
+    double local_experts = E / ep, tokens = op->m * ep / (double)c->L.cp, h = op->k, f = op->n / etp;
+    double mats = op->kernels > 0 ? op->kernels : 3;
+    double up = lc_gemm_seconds(c->g, c->peak_mm, tokens, f, h, local_experts, c->mm_bytes);
+    double down = lc_gemm_seconds(c->g, c->peak_mm, tokens, h, f, local_experts, c->mm_bytes);
+    t->fwd = (mats - 1) * up + down;
+    double up_bwd = lc_gemm_seconds(c->g, c->peak_mm, tokens, h, f, local_experts, c->mm_bytes) +
+                    lc_gemm_seconds(c->g, c->peak_mm, h, f, tokens, local_experts, c->mm_bytes);
+    double down_bwd = lc_gemm_seconds(c->g, c->peak_mm, tokens, f, h, local_experts, c->mm_bytes) +
+                      lc_gemm_seconds(c->g, c->peak_mm, f, h, tokens, local_experts, c->mm_bytes);
+    t->bwd = (mats - 1) * up_bwd + down_bwd;
+    /* A grouped GEMM is one launch per matrix when the framework has one (Megatron, transformers' grouped_mm). */
+    t->fwd_host = mats * HOST_FWD;
+    t->bwd_host = 2 * mats * HOST_BWD;
+    t->kind = LLMCOST_ST_MATMUL;
+}
+
+/* Query-key pairs one head computes for s queries: causal s(s+1)/2, or within a sliding window of w. */
+static double causal_pairs(double s, int64_t window)
+{
+    double w = (double)window;
+    if (window <= 0 || w >= s)
+        return s * (s + 1) / 2;
+    return w * (w + 1) / 2 + (s - w) * w;
+}
+
+static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    double tp = (double)c->L.tp, cp = (double)c->L.cp;
+    double heads = op->batch / tp, s = op->m, dq = op->k, dv = op->n2 > 0 ? op->n2 : op->k;
+    int64_t window = op->layer >= 0 && op->layer < c->m->n_layers ? c->m->layers[op->layer].attn.sliding_window : 0;
+    double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
+    t->kind = LLMCOST_ST_ATTENTION;
+    t->selective = true;
+    if (c->opt->attention == LLMCOST_ATTN_EAGER) {
+        /* Eager: Q K^T and P V as batched GEMMs over every pair (the mask is applied after); softmax and its
+         * casts are element-wise ops of their own. Backward: two GEMMs per product. */
+        double q = s / cp, eb = c->ab;
+        t->fwd = lc_gemm_seconds(c->g, peak, q, s, dq, heads, eb) + lc_gemm_seconds(c->g, peak, q, dv, s, heads, eb);
+        t->bwd = lc_gemm_seconds(c->g, peak, q, dq, s, heads, eb) + lc_gemm_seconds(c->g, peak, s, dq, q, heads, eb) +
+                 lc_gemm_seconds(c->g, peak, q, s, dv, heads, eb) + lc_gemm_seconds(c->g, peak, s, dv, q, heads, eb);
+        t->fwd_host = 2 * HOST_FWD;
+        t->bwd_host = 4 * HOST_BWD;
+        return;
+    }
+    /* Fused kernels skip the masked blocks; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
+    double pairs = causal_pairs(s, window) / cp;
+    t->fwd = lc_attention_seconds(c->g, peak, heads, s / cp, pairs, dq, dv, false);
+    t->bwd = lc_attention_seconds(c->g, peak, heads, s / cp, pairs, dq, dv, true);
+    t->fwd_host = HOST_FWD;
+    t->bwd_host = HOST_BWD;
+}
+
+static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    double tp = (double)c->L.tp, cp = (double)c->L.cp;
+    bool residual = name_is(op->name, residual_ops);
+    double elems = op->m;
+    /* Splits: tokens over CP; hidden-width work over TP with sequence parallelism; head- and FFN-width work
+     * over TP always; routed-expert work over EP is already per token (each GPU sees its own token-slots). */
+    if (strcmp(op->name, "rotary cos/sin") != 0)
+        elems /= cp;
+    if (residual ? c->sp : !name_is(op->name, replicated_ops)) {
+        bool expert = !strcmp(op->name, "expert activation") || !strcmp(op->name, "dispatch+combine");
+        if (!expert || c->etp > 1)
+            elems /= tp;
+    }
+    double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
+    double kf = op->kernels;
+    double kb = op->bytes > 0 ? op->kernels * op->bwd_bytes / op->bytes : 0;
+    if (c->opt->framework == LLMCOST_FW_MEGATRON) {
+        double f2, b2, k2;
+        if (megatron_fused(op, 2, &f2, &b2, &k2)) {
+            fwd_b = f2, bwd_b = b2, kf = k2, kb = b2 > 0 ? k2 : 0;
+        }
+    }
+    /* The FLOPs engine counts bf16 activations; fp32 training doubles every byte, autocast the residual stream. */
+    if (c->opt->precision == LLMCOST_PREC_FP32 || (residual && c->opt->precision == LLMCOST_PREC_AMP_BF16)) {
+        fwd_b *= 2;
+        bwd_b *= 2;
+    }
+    t->fwd = lc_stream_seconds(c->g, elems * fwd_b, kf);
+    t->bwd = lc_stream_seconds(c->g, elems * bwd_b, kb);
+    t->fwd_host = kf * HOST_FWD;
+    t->bwd_host = kb * HOST_BWD;
+    t->kind = LLMCOST_ST_MEMORY_BOUND;
+}
+
+/*
+ * Autocast's extra work (amp-bf16): each linear layer's fp32 weight cast to bf16 once per forward (6 bytes per
+ * weight: read 4, write 2), its fp32 gradient made from the bf16 one in backward (6 bytes), and the fp32
+ * normalised input cast for every layer that reads it (6 bytes per element, one kernel each way).
+ */
+static void autocast_extra(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    double tp = (double)c->L.tp, cp = (double)c->L.cp;
+    bool replicated = name_is(op->name, replicated_ops);
+    double weights = op->n * op->k / (replicated ? 1 : tp);
+    double bytes_f = 6 * weights, bytes_b = 6 * weights, kf = 1, kb = 1;
+    if (name_is(op->name, autocast_inputs)) {
+        double elems = op->m / cp * op->k / (name_is(op->name, row_parallel) ? tp : 1);
+        bytes_f += 6 * elems;
+        bytes_b += 6 * elems;
+        kf += 1;
+        kb += 1;
+    }
+    t->fwd = lc_stream_seconds(c->g, bytes_f, kf);
+    t->bwd = lc_stream_seconds(c->g, bytes_b, kb);
+    t->fwd_host = kf * HOST_FWD;
+    t->bwd_host = kb * HOST_BWD;
+    t->kind = LLMCOST_ST_MEMORY_BOUND;
+}
+
+/* fp8 GEMM inputs are quantised from bf16 (read 2, write 1 byte) forward, and the output gradient backward. */
+static void fp8_extra(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    double tp = (double)c->L.tp, cp = (double)c->L.cp;
+    double tokens = op->m / cp;
+    double in = tokens * op->k / (name_is(op->name, row_parallel) ? tp : 1);
+    double outg = tokens * op->n / (name_is(op->name, row_parallel) ? 1 : tp);
+    t->fwd = lc_stream_seconds(c->g, 3 * in, 1);
+    t->bwd = lc_stream_seconds(c->g, 3 * outg, 1);
+    t->fwd_host = HOST_FWD;
+    t->bwd_host = HOST_BWD;
+    t->kind = LLMCOST_ST_MEMORY_BOUND;
+}
+
+/* Stage of layer "layer" (-1: embedding, n_layers: head) under "pp" stages of contiguous layers; when layers do
+ * not divide evenly the first and last stages (which also hold the embedding and the head) get fewer. */
+static int64_t stage_of(int32_t layer, int64_t n_layers, int64_t pp, const int64_t *first_layer)
+{
+    if (layer < 0)
+        return 0;
+    if (layer >= n_layers)
+        return pp - 1;
+    int64_t s = 0;
+    while (s + 1 < pp && first_layer[s + 1] <= layer)
+        s++;
+    return s;
+}
+
+static void split_layers(int64_t *first_layer, int64_t n_layers, int64_t pp)
+{
+    int64_t base = n_layers / pp, extra = n_layers % pp;
+    int64_t pos = 0;
+    for (int64_t s = 0; s < pp; s++) {
+        /* Extra layers go to the middle stages first, then the first, then the last. */
+        int64_t rank = pp <= 2 ? s : (s == 0 ? pp - 2 : s == pp - 1 ? pp - 1 : s - 1);
+        first_layer[s] = pos;
+        pos += base + (rank < extra ? 1 : 0);
+    }
+    first_layer[pp] = n_layers;
+}
+
+/* Async launch: the host issues kernels one after another; the GPU starts each when both it and the host are
+ * ready. Returns the GPU's finishing time; *busy receives its busy time. */
+typedef struct {
+    double host, gpu, busy;
+} launcher;
+
+static void launch(launcher *s, double host, double gpu)
+{
+    s->host += host;
+    double start = s->gpu > s->host ? s->gpu : s->host;
+    s->gpu = start + gpu;
+    s->busy += gpu;
+}
+
+int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                         const llmcost_step_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
+    int rc = llmcost_layout_resolve(&c.L, m);
+    if (rc)
+        return rc;
+    if (opt->micro_batch < 1)
+        return lc_fail(LLMCOST_EINVAL, "--micro-batch must be at least 1");
+    if (opt->seq < 1)
+        return lc_fail(LLMCOST_EINVAL, "--seq must be at least 1");
+    if (opt->seq % c.L.cp != 0)
+        return lc_fail(LLMCOST_EINVAL, "--cp %lld does not divide the sequence of %lld tokens", (long long)c.L.cp,
+                       (long long)opt->seq);
+    if ((unsigned)opt->precision >= LLMCOST_PREC_COUNT || (unsigned)opt->framework >= LLMCOST_FW_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "unknown precision or framework");
+    int64_t per_step = opt->micro_batch * c.L.dp;
+    int64_t gb = opt->global_batch > 0 ? opt->global_batch : per_step;
+    if (gb % per_step != 0)
+        return lc_fail(LLMCOST_EINVAL,
+                       "--global-batch %lld sequences is not a multiple of micro-batch x dp = %lld x %lld = %lld",
+                       (long long)gb, (long long)opt->micro_batch, (long long)c.L.dp, (long long)per_step);
+    int64_t micro = gb / per_step;
+    c.sp = c.L.tp > 1 && (c.L.sequence_parallel || opt->framework == LLMCOST_FW_MEGATRON);
+    c.etp = c.L.ep > 1 ? 1 : c.L.tp;
+
+    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
+    double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
+    switch (opt->precision) {
+    case LLMCOST_PREC_FP32:
+        c.peak_mm = c.peak_half = gpu->peak_flops[LLMCOST_DT_FP32];
+        c.ab = 4;
+        c.mm_bytes = 4;
+        out->peak_flops = c.peak_mm;
+        if (c.peak_mm <= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s has no fp32 peak in the catalogue (give --peak-tflops)", gpu->name);
+        break;
+    case LLMCOST_PREC_FP8:
+        c.peak_mm = gpu->peak_flops[LLMCOST_DT_FP8];
+        c.peak_half = bf16;
+        c.mm_bytes = 1;
+        out->peak_flops = bf16;
+        if (c.peak_mm <= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s has no fp8 tensor cores (no fp8 peak in the catalogue; give --peak-tflops)",
+                           gpu->name);
+        break;
+    default:
+        c.peak_mm = c.peak_half = bf16;
+        out->peak_flops = bf16;
+        break;
+    }
+    if (bf16 <= 0 || gpu->memory_bw <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s lacks a bf16 peak or a memory bandwidth in the catalogue", gpu->name);
+
+    /* The operations of one micro-batch (full sequence; the splits are applied per op). */
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    fo.batch = opt->micro_batch;
+    fo.seq = opt->seq;
+    fo.attention = opt->attention;
+    fo.recompute = opt->recompute;
+    fo.convention = opt->convention;
+    llmcost_flops f;
+    if ((rc = llmcost_flops_compute(&f, m, &fo)) != 0)
+        return rc;
+    llmcost_op *ops;
+    size_t nops;
+    if ((rc = llmcost_flops_ops(&ops, &nops, m, &fo)) != 0)
+        return rc;
+    /* Up to three timed entries per op (the op, autocast's casts, fp8 quantisation). */
+    timed_op *t = calloc(nops * 3 + 1, sizeof *t);
+    int64_t pp = c.L.pp;
+    int64_t *first_layer = calloc((size_t)pp + 1, sizeof *first_layer);
+    double *stage_time = calloc((size_t)pp, sizeof *stage_time);
+    double *stage_comp = calloc((size_t)pp * LLMCOST_ST_COUNT, sizeof *stage_comp);
+    if (!t || !first_layer || !stage_time || !stage_comp) {
+        free(ops), free(t), free(first_layer), free(stage_time), free(stage_comp);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    size_t nt = 0;
+    for (size_t i = 0; i < nops; i++) {
+        const llmcost_op *op = &ops[i];
+        timed_op *x = &t[nt++];
+        memset(x, 0, sizeof *x);
+        x->layer = op->layer;
+        switch (op->kind) {
+        case LLMCOST_OP_MATMUL:
+            time_matmul(&c, op, x);
+            if (op->component != LLMCOST_FC_OTHER && opt->precision == LLMCOST_PREC_AMP_BF16) {
+                t[nt].layer = op->layer;
+                autocast_extra(&c, op, &t[nt++]);
+            }
+            if (opt->precision == LLMCOST_PREC_FP8 && op->component != LLMCOST_FC_LM_HEAD &&
+                op->component != LLMCOST_FC_ROUTER && op->component != LLMCOST_FC_OTHER) {
+                t[nt].layer = op->layer;
+                fp8_extra(&c, op, &t[nt++]);
+            }
+            break;
+        case LLMCOST_OP_EXPERTS:
+            time_experts(&c, op, x);
+            break;
+        case LLMCOST_OP_ATTENTION:
+            time_attention(&c, op, x);
+            break;
+        case LLMCOST_OP_ELEMENTWISE:
+            time_elementwise(&c, op, x);
+            break;
+        }
+    }
+
+    /* Communication inside one micro-batch, per layer (exposed parts). */
+    double ab = c.ab > 2 ? 4 : 2, tokens = (double)opt->micro_batch * (double)opt->seq / (double)c.L.cp;
+    double h = (double)m->hidden;
+    llmcost_comm_cost cc;
+    double tp_ar = 0, pp_p2p = 0;
+    if (c.L.tp > 1) {
+        /* One all-reduce (or reduce-scatter + all-gather with SP: the same bytes) after attention and one after
+         * the MLP, forward and backward (Shoeybi et al. 2019 Fig. 4; Korthikanti et al. 2022 §4.2.2). */
+        llmcost_comm_group g = llmcost_comm_group_of(c.L.tp, 1, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
+            goto fail;
+        tp_ar = cc.seconds;
+    }
+    if (pp > 1) {
+        /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,
+         * Narayanan et al. 2021 §4.1); stages are tp*cp*dp ranks apart. */
+        llmcost_comm_group g = llmcost_comm_group_of(2, c.L.tp * c.L.cp * c.L.dp, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * h * ab / (double)c.L.tp, &g, &opt->comm)) != 0)
+            goto fail;
+        pp_p2p = cc.seconds;
+    }
+    double cp_ag = 0;
+    if (c.L.cp > 1 && m->n_layers > 0) {
+        /* All-gather of keys and values before attention, reduce-scatter of their gradients after (Llama 3
+         * §3.3.2); hidden behind attention where it can be. */
+        const llmcost_attention *a = &m->layers[0].attn;
+        double kv = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim))
+                                                 : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
+        kv /= (double)c.L.tp;
+        llmcost_comm_group g = llmcost_comm_group_of(c.L.cp, c.L.tp, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)opt->micro_batch * (double)opt->seq * kv * ab,
+                                    &g, &opt->comm)) != 0)
+            goto fail;
+        cp_ag = cc.seconds;
+    }
+    double ep_a2a = 0;
+    if (c.L.ep > 1) {
+        /* Dispatch and combine: each token's hidden state to its top-k experts and back, forward and backward. */
+        const llmcost_ffn *ff = NULL;
+        for (int64_t i = 0; i < m->n_layers && !ff; i++)
+            if (m->layers[i].ffn.moe)
+                ff = &m->layers[i].ffn;
+        double local_tokens = tokens / (c.sp ? (double)c.L.tp : 1);
+        llmcost_comm_group g = llmcost_comm_group_of(c.L.ep, c.L.tp, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, local_tokens * (double)ff->top_k * h * ab, &g,
+                                    &opt->comm)) != 0)
+            goto fail;
+        ep_a2a = cc.seconds;
+    }
+
+    /* Per stage: simulate one micro-batch (forward in order, backward in reverse with recomputation before each
+     * layer's backward), then add the exposed per-layer communication. */
+    split_layers(first_layer, m->n_layers, pp);
+    int64_t worst = 0;
+    double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
+    for (int64_t s = 0; s < pp; s++) {
+        launcher L = {0, 0, 0};
+        double *comp = &stage_comp[s * LLMCOST_ST_COUNT];
+        double busy[LLMCOST_ST_COUNT] = {0};
+        for (size_t i = 0; i < nt; i++) {
+            if (stage_of(t[i].layer, m->n_layers, pp, first_layer) != s)
+                continue;
+            launch(&L, t[i].fwd_host, t[i].fwd);
+            busy[t[i].kind] += t[i].fwd;
+        }
+        /* Backward, layer by layer from the last: recompute the layer's forward first. */
+        size_t end = nt;
+        while (end > 0) {
+            size_t begin = end;
+            int32_t layer = t[end - 1].layer;
+            while (begin > 0 && t[begin - 1].layer == layer)
+                begin--;
+            if (stage_of(layer, m->n_layers, pp, first_layer) == s) {
+                bool in_layers = layer >= 0 && layer < m->n_layers;
+                for (size_t i = begin; in_layers && i < end; i++) {
+                    bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
+                    if (!again)
+                        continue;
+                    launch(&L, t[i].fwd_host, t[i].fwd);
+                    busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
+                }
+                for (size_t i = end; i > begin; i--) {
+                    launch(&L, t[i - 1].bwd_host, t[i - 1].bwd);
+                    busy[t[i - 1].kind] += t[i - 1].bwd;
+                }
+            }
+            end = begin;
+        }
+        for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+            comp[k] = busy[k];
+        comp[LLMCOST_ST_LAUNCH] = L.gpu - L.busy;
+        /* Exposed communication of the stage's layers. */
+        int64_t nl = first_layer[s + 1] - first_layer[s];
+        int64_t moe_l = 0;
+        for (int64_t i = first_layer[s]; i < first_layer[s] + nl; i++)
+            moe_l += m->layers[i].ffn.moe;
+        double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
+        comp[LLMCOST_ST_TP_COMM] = tp_ar * tp_count * (double)nl + tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+        /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel. */
+        double attn_f = 0, attn_b = 0;
+        for (size_t i = 0; i < nt; i++)
+            if (t[i].kind == LLMCOST_ST_ATTENTION && t[i].layer == first_layer[s]) {
+                attn_f = t[i].fwd;
+                attn_b = t[i].bwd;
+            }
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, cp_ag - attn_f) + fmax(0, cp_ag - attn_b));
+        double layer_compute = nl > 0 ? (L.busy / (double)nl) : 0;
+        double a2a = opt->layout.ep_overlap ? fmax(0, 4 * ep_a2a - layer_compute) : 4 * ep_a2a;
+        comp[LLMCOST_ST_EP_COMM] = (double)moe_l * a2a;
+        comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c.L.vpp * pp_p2p : 0;
+        out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], comp[LLMCOST_ST_TP_COMM]);
+        out->comm_total[LLMCOST_ST_CP_COMM] = fmax(out->comm_total[LLMCOST_ST_CP_COMM], 2 * (double)nl * cp_ag);
+        out->comm_total[LLMCOST_ST_EP_COMM] = fmax(out->comm_total[LLMCOST_ST_EP_COMM], 4 * (double)moe_l * ep_a2a);
+        out->comm_total[LLMCOST_ST_PP_COMM] = comp[LLMCOST_ST_PP_COMM];
+        double total = L.gpu;
+        for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
+            total += comp[k];
+        stage_time[s] = total;
+        if (total > stage_time[worst])
+            worst = s;
+    }
+    double t_mb = stage_time[worst];
+    double *wc = &stage_comp[worst * LLMCOST_ST_COUNT];
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        out->components[k] = wc[k] * (double)micro;
+    out->components[LLMCOST_ST_BUBBLE] = pp > 1 ? (double)(pp - 1) / (double)c.L.vpp * t_mb : 0;
+    out->layers_per_stage = first_layer[worst + 1] - first_layer[worst];
+
+    /* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
+    llmcost_params p;
+    if ((rc = llmcost_params_count(&p, m)) != 0)
+        goto fail;
+    double routed = (double)p.components[LLMCOST_PC_ROUTED_EXPERTS];
+    double dense_local = ((double)p.total - routed) / ((double)c.L.tp * (double)pp);
+    double expert_local = routed / ((double)c.L.ep * (double)c.etp * (double)pp);
+    double local = dense_local + expert_local;
+
+    /* Optimizer: fused AdamW streams weights, gradients and both moments once (bytes per parameter by recipe). */
+    double opt_bytes;
+    double grad_bytes, param_bytes;
+    switch (opt->precision) {
+    case LLMCOST_PREC_FP32:
+    case LLMCOST_PREC_AMP_BF16:
+        opt_bytes = 4 + 4 + 4 + 2 * 4 + 2 * 4; /* read p, g, m, v; write p, m, v (fp32) */
+        grad_bytes = 4, param_bytes = 4;
+        break;
+    case LLMCOST_PREC_BF16:
+        opt_bytes = 2 + 2 + 2 + 2 * 2 + 2 * 2;
+        grad_bytes = 2, param_bytes = 2;
+        break;
+    default: /* bf16-master, fp8: fp32 master + moments, fp32 main gradients, bf16 copy written back */
+        opt_bytes = 4 + 4 + 4 + 2 * 4 + 2 * 4 + 2;
+        grad_bytes = 4, param_bytes = 2;
+        break;
+    }
+    double zero_div_dense = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp) : 1;
+    double zero_div_exp = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp / c.L.ep) : 1;
+    double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
+    out->components[LLMCOST_ST_OPTIMIZER] = lc_stream_seconds(gpu, opt_bytes * opt_params, 4) + 4 * HOST_FWD;
+
+    /* Data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and overlapped
+     * with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
+     * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
+    double dp_exposed = 0, dp_total = 0;
+    int64_t dpg = c.L.dp * c.L.cp;
+    if (dpg > 1) {
+        llmcost_comm_group gd = llmcost_comm_group_of(dpg, c.L.tp, gpu->scaleup_size);
+        llmcost_comm_group ge = llmcost_comm_group_of(dpg / c.L.ep > 0 ? dpg / c.L.ep : 1, c.L.tp * c.L.ep, gpu->scaleup_size);
+        double grads_d = dense_local * grad_bytes, grads_e = expert_local * grad_bytes;
+        double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
+        llmcost_comm_cost a, b2;
+        llmcost_collective red = c.L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
+        if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
+            (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
+            goto fail;
+        double reduce = a.seconds + b2.seconds;
+        double gather = 0;
+        if (c.L.zero >= 1) {
+            if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, LLMCOST_COLL_ALL_GATHER, w_e, &ge, &opt->comm)))
+                goto fail;
+            gather = a.seconds + b2.seconds;
+        }
+        double bwd_mb = 0, fwd_mb = 0;
+        for (size_t i = 0; i < nt; i++)
+            if (stage_of(t[i].layer, m->n_layers, pp, first_layer) == worst) {
+                bwd_mb += t[i].bwd;
+                fwd_mb += t[i].fwd;
+            }
+        /* The last bucket (of about 1/8 of the gradients) cannot overlap. */
+        if (c.L.zero <= 1) {
+            dp_total = reduce + gather;
+            dp_exposed = fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+        } else if (c.L.zero == 2) {
+            dp_total = reduce * (double)micro + gather;
+            dp_exposed = (double)micro * fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+        } else {
+            dp_total = (double)micro * (reduce + 2 * gather);
+            dp_exposed = (double)micro * (fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb) +
+                                          fmax(0, gather - bwd_mb));
+        }
+    }
+    out->components[LLMCOST_ST_DP_COMM] = dp_exposed;
+    out->comm_total[LLMCOST_ST_DP_COMM] = dp_total;
+    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
+        out->comm_total[k] *= (double)micro;
+
+    out->step_seconds = 0;
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        out->step_seconds += out->components[k];
+    out->micro_batch_seconds = t_mb;
+    out->micro_batches = micro;
+    out->global_batch = gb;
+    out->layout = c.L;
+    out->tokens_per_step = (double)gb * (double)opt->seq;
+    out->tokens_per_second = out->tokens_per_step / out->step_seconds;
+    out->tokens_per_second_per_gpu = out->tokens_per_second / (double)c.L.gpus;
+    double per_mb = (double)gb / (double)opt->micro_batch;
+    out->model_flops_per_step = f.model_flops * per_mb;
+    out->hardware_flops_per_step = f.hardware_flops * per_mb;
+    out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c.L.gpus;
+    out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
+    out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c.L.gpus / out->peak_flops;
+    const lc_kernel_model *km = lc_kernel_model_get();
+    out->gemm_efficiency = km->gemm_eta;
+    out->copy_efficiency = km->copy_eta;
+    out->host_seconds_per_kernel = HOST_FWD;
+    rc = 0;
+fail:
+    free(ops);
+    free(t);
+    free(first_layer);
+    free(stage_time);
+    free(stage_comp);
+    return rc;
+}

@@ -1,0 +1,292 @@
+/* validate.c - runs the bundled validation set: each suite's cases predicted by the engines, against references. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "embedded.h"
+#include "internal.h"
+#include "llmcost/llmcost.h"
+#include "llmcost/validate.h"
+
+typedef struct {
+    llmcost_validation_case *v;
+    size_t n, cap;
+    bool oom;
+} results;
+
+static void add(results *r, const char *suite, const char *name, const char *quantity, double predicted,
+                double reference, double tolerance, const char *source)
+{
+    if (r->oom)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 128;
+        llmcost_validation_case *p = realloc(r->v, cap * sizeof *p);
+        if (!p) {
+            r->oom = true;
+            return;
+        }
+        r->v = p;
+        r->cap = cap;
+    }
+    llmcost_validation_case *c = &r->v[r->n++];
+    memset(c, 0, sizeof *c);
+    lc_strlcpy(c->suite, suite, sizeof c->suite);
+    lc_strlcpy(c->name, name, sizeof c->name);
+    lc_strlcpy(c->quantity, quantity, sizeof c->quantity);
+    lc_strlcpy(c->source, source ? source : "", sizeof c->source);
+    c->predicted = predicted;
+    c->reference = reference;
+    c->error = reference != 0 ? predicted / reference - 1 : (predicted == 0 ? 0 : INFINITY);
+    c->tolerance = tolerance;
+    c->pass = isfinite(c->error) && fabs(c->error) <= tolerance + 1e-12;
+}
+
+static const char *str(json_t *o, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : dflt;
+}
+
+static double num(json_t *o, const char *key, double dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/* Loads an embedded data file as JSON. */
+static int load(json_t **out, const char *path)
+{
+    const lc_embedded *e = lc_embedded_find(path);
+    if (!e)
+        return lc_fail(LLMCOST_ENOTFOUND, "%s: not bundled", path);
+    return lc_parse_json(out, e->text, e->len, path);
+}
+
+static int model_from(llmcost_model **m, json_t *config, const char *origin)
+{
+    char *text = json_dumps(config, 0);
+    if (!text)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    int rc = llmcost_model_from_json(m, text, strlen(text), origin);
+    free(text);
+    return rc;
+}
+
+static int suite_params(results *r, const char *suite, json_t *doc, double tol)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        const char *name = str(c, "model", "?");
+        llmcost_model *m;
+        int rc = llmcost_model_load(&m, name);
+        if (rc)
+            return rc;
+        llmcost_params p;
+        rc = llmcost_params_count(&p, m);
+        llmcost_model_free(m);
+        if (rc)
+            return rc;
+        double t = num(c, "tolerance", tol);
+        add(r, suite, name, "parameters", (double)p.total, num(c, "total", 0), t, str(c, "source", ""));
+        if (json_object_get(c, "active"))
+            add(r, suite, name, "active parameters", (double)p.active, num(c, "active", 0), t, str(c, "source", ""));
+    }
+    return 0;
+}
+
+static int suite_flops(results *r, const char *suite, json_t *doc, double tol, const char *source)
+{
+    json_t *cases = json_object_get(doc, "flops") ? json_object_get(doc, "flops") : json_object_get(doc, "cases");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        llmcost_model *m;
+        int rc = model_from(&m, json_object_get(c, "config"), str(c, "model", "case"));
+        if (rc)
+            return rc;
+        llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+        o.batch = (int64_t)num(c, "batch", 1);
+        o.seq = (int64_t)num(c, "seq", 1);
+        o.attention = strcmp(str(c, "attention", "sdpa"), "eager") ? LLMCOST_ATTN_SDPA : LLMCOST_ATTN_EAGER;
+        o.convention = LLMCOST_CONV_UNMASKED;
+        llmcost_flops f;
+        rc = llmcost_flops_compute(&f, m, &o);
+        llmcost_model_free(m);
+        if (rc)
+            return rc;
+        char name[128];
+        snprintf(name, sizeof name, "%s %s b%lld s%lld", str(c, "model", "?"), str(c, "attention", "?"),
+                 (long long)o.batch, (long long)o.seq);
+        /* The counter does not see grouped expert GEMMs: routed experts are left out on both sides. */
+        add(r, suite, name, "forward FLOPs", f.forward - f.components[LLMCOST_FC_ROUTED_EXPERTS],
+            num(c, "forward_flops", 0), tol, source);
+        add(r, suite, name, "backward FLOPs", f.backward - f.components_bwd[LLMCOST_FC_ROUTED_EXPERTS],
+            num(c, "backward_flops", 0), tol, source);
+    }
+    return 0;
+}
+
+static int suite_memory(results *r, const char *suite, json_t *doc, double tol, const char *source)
+{
+    json_t *cases = json_object_get(doc, "steps") ? json_object_get(doc, "steps") : json_object_get(doc, "cases");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        json_t *b = json_object_get(c, "bytes");
+        if (!b)
+            continue;
+        llmcost_model *m;
+        int rc = model_from(&m, json_object_get(c, "config"), str(c, "case", "case"));
+        if (rc)
+            return rc;
+        const char *prec = str(c, "precision", "bf16");
+        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+        o.micro_batch = (int64_t)num(c, "micro_batch", 1);
+        o.seq = (int64_t)num(c, "seq", 1);
+        o.precision = (!strncmp(prec, "fp32 weights", 12) || !strcmp(prec, "amp")) ? LLMCOST_PREC_AMP_BF16
+                      : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
+                                                                                  : LLMCOST_PREC_BF16;
+        o.recompute = !strncmp(str(c, "recompute", "none"), "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+        if (!strcmp(str(c, "attention", "sdpa"), "eager"))
+            o.attention = LLMCOST_ATTN_EAGER;
+        llmcost_memory mem;
+        rc = llmcost_memory_compute(&mem, m, &o);
+        llmcost_model_free(m);
+        if (rc)
+            return rc;
+        add(r, suite, str(c, "case", "?"), "peak bytes", mem.peak_bytes, num(b, "peak_allocated_step", 0),
+            num(c, "tolerance", tol), source);
+    }
+    return 0;
+}
+
+/* One transformer layer's forward matmul FLOPs (batch 1), the course's question. */
+static int layer_forward(double *out, const llmcost_model *m, int64_t seq)
+{
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = seq;
+    o.convention = LLMCOST_CONV_UNMASKED;
+    llmcost_op *ops;
+    size_t n;
+    int rc = llmcost_flops_ops(&ops, &n, m, &o);
+    if (rc)
+        return rc;
+    *out = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer == 0 && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            *out += ops[i].flops;
+    free(ops);
+    return 0;
+}
+
+static int suite_course(results *r, const char *suite, json_t *doc, double tol)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        const char *what = str(c, "what", "");
+        double pred = NAN, t = num(c, "tolerance", tol);
+        const char *quantity = what;
+        int rc = 0;
+        if (!strncmp(what, "params", 6) || !strcmp(what, "layer_forward_tflops") || !strcmp(what, "course_layer_gib")) {
+            llmcost_model *m;
+            rc = llmcost_model_load(&m, str(c, "model", ""));
+            if (rc)
+                return rc;
+            int64_t seq = (int64_t)num(c, "seq", 2048);
+            if (!strncmp(what, "params", 6)) {
+                llmcost_params p;
+                rc = llmcost_params_count(&p, m);
+                pred = (double)(!strcmp(what, "params_active") ? p.active : p.total);
+                quantity = !strcmp(what, "params_active") ? "active parameters" : "parameters";
+            } else if (!strcmp(what, "layer_forward_tflops")) {
+                rc = layer_forward(&pred, m, seq);
+                pred /= 1e12;
+                quantity = "TFLOPs";
+            } else {
+                llmcost_course_layer cl;
+                rc = llmcost_memory_course_layer(&cl, m, 1, seq);
+                pred = (cl.weights_bytes + cl.checkpoint_bytes) / 1073741824.0;
+                quantity = "GiB";
+            }
+            llmcost_model_free(m);
+            if (rc)
+                return rc;
+        } else if (!strncmp(what, "budget_", 7)) {
+            /* The course's question: its price list, 40% MFU, its law; the GPU with most FLOPs per dollar. */
+            const llmcost_price_list *pl = llmcost_price_list_find("course");
+            const llmcost_law *law = llmcost_scaling_law_find("course");
+            if (!pl || !law)
+                return lc_fail(LLMCOST_ENOTFOUND, "the course's price list or scaling law is not bundled");
+            double best = 0;
+            for (int k = 0; k < pl->n; k++) {
+                double per_usd = pl->entries[k].peak_flops * 0.4 * 3600 / pl->entries[k].price_per_hour;
+                if (per_usd > best)
+                    best = per_usd;
+            }
+            llmcost_allocation a;
+            rc = llmcost_scaling_optimal(&a, law, num(c, "dollars", 0) * best);
+            if (rc)
+                return rc;
+            pred = !strcmp(what, "budget_flops") ? a.flops : !strcmp(what, "budget_n") ? a.n_params : a.n_tokens;
+            quantity = !strcmp(what, "budget_flops") ? "FLOPs" : !strcmp(what, "budget_n") ? "parameters" : "tokens";
+        } else {
+            return lc_fail(LLMCOST_EINVAL, "data/validation/course.json: unknown 'what': '%s'", what);
+        }
+        add(r, suite, str(c, "name", "?"), quantity, pred, num(c, "reference", 0), t, str(c, "source", ""));
+    }
+    return 0;
+}
+
+int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *suites;
+    int rc = load(&suites, "data/validation/suites.json");
+    if (rc)
+        return rc;
+    results r = {0};
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(suites, "suites"), i, s)
+    {
+        const char *name = str(s, "name", "?"), *kind = str(s, "kind", ""), *file = str(s, "file", "");
+        double tol = num(s, "tolerance", 0);
+        json_t *doc;
+        rc = load(&doc, file);
+        if (rc)
+            break;
+        if (!strcmp(kind, "params"))
+            rc = suite_params(&r, name, doc, tol);
+        else if (!strcmp(kind, "flops"))
+            rc = suite_flops(&r, name, doc, tol, str(s, "source", ""));
+        else if (!strcmp(kind, "memory"))
+            rc = suite_memory(&r, name, doc, tol, str(s, "source", ""));
+        else if (!strcmp(kind, "course"))
+            rc = suite_course(&r, name, doc, tol);
+        else
+            rc = lc_fail(LLMCOST_EINVAL, "data/validation/suites.json: suite '%s' has unknown kind '%s'", name, kind);
+        json_decref(doc);
+        if (rc)
+            break;
+    }
+    json_decref(suites);
+    if (!rc && r.oom)
+        rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if (rc) {
+        free(r.v);
+        return rc;
+    }
+    *out = r.v;
+    *n = r.n;
+    return 0;
+}

@@ -1,0 +1,322 @@
+/* test_memory.c - training memory against real H200 measurements (data/calibration/), Korthikanti et al.'s Table 2
+ * formulas with their symbols, and derivations written beside each assertion. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "llmcost/llmcost.h"
+
+static llmcost_model *load(const char *spec)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s", llmcost_errmsg());
+    return m;
+}
+
+static llmcost_model *load_json(json_t *config)
+{
+    char *text = json_dumps(config, 0);
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, text, strlen(text), "case"), 0, "%s", llmcost_errmsg());
+    free(text);
+    return m;
+}
+
+/* Predicts every measured case of "rel" and checks the peak within "peak_tol" and the activations kept by the
+ * forward within "act_tol". Returns the number of cases. */
+static int check_steps(const char *rel, const char *key, double peak_tol, double act_tol)
+{
+    json_error_t e;
+    json_t *doc = json_load_file(src_path(rel), 0, &e);
+    cr_assert_not_null(doc, "%s: %s", rel, e.text);
+    size_t i;
+    json_t *c;
+    int n = 0;
+    double worst = 0;
+    json_array_foreach(json_object_get(doc, key), i, c)
+    {
+        llmcost_model *m = load_json(json_object_get(c, "config"));
+        const char *prec = json_string_value(json_object_get(c, "precision"));
+        const char *rec = json_string_value(json_object_get(c, "recompute"));
+        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+        o.micro_batch = json_integer_value(json_object_get(c, "micro_batch"));
+        o.seq = json_integer_value(json_object_get(c, "seq"));
+        o.precision = (!strncmp(prec, "fp32 weights", 12) || !strcmp(prec, "amp")) ? LLMCOST_PREC_AMP_BF16
+                      : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
+                                                                                  : LLMCOST_PREC_BF16;
+        json_t *attn = json_object_get(c, "attention");
+        if (attn && !strcmp(json_string_value(attn), "eager"))
+            o.attention = LLMCOST_ATTN_EAGER;
+        o.recompute = !strncmp(rec, "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+        llmcost_memory r;
+        cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+        json_t *b = json_object_get(c, "bytes");
+        double peak = (double)json_integer_value(json_object_get(b, "peak_allocated_step"));
+        double act = (double)json_integer_value(json_object_get(b, "activations_kept_by_forward"));
+        const char *name = json_string_value(json_object_get(c, "case"));
+        double err = r.peak_bytes / peak - 1;
+        cr_expect(fabs(err) <= peak_tol, "%s: %s peak predicted %.4g, measured %.4g (%+.2f%%)", rel, name, r.peak_bytes,
+                  peak, 100 * err);
+        double aerr = r.activations_bytes / act - 1;
+        cr_expect(fabs(aerr) <= act_tol, "%s: %s activations predicted %.4g, measured %.4g (%+.2f%%)", rel, name,
+                  r.activations_bytes, act, 100 * aerr);
+        if (fabs(err) > worst)
+            worst = fabs(err);
+        llmcost_model_free(m);
+        n++;
+    }
+    json_decref(doc);
+    cr_log_info("%s: %d cases, worst peak error %.2f%%", rel, n, 100 * worst);
+    return n;
+}
+
+Test(memory_hf, peak_within_10_percent_of_every_calibration_step)
+{
+    /* The bar is 10%. The model is mechanistic (each kept tensor from the transformers code), so hold it to
+     * 5% on the peak and 6% on the activations, lest a regression hide inside the bar. GPT-2's attention kept
+     * two more [b,s,h] copies in the census run than in this file's run (4h per token and layer): +5%. */
+    cr_assert_geq(check_steps("data/calibration/h200_training_steps.json", "cases", 0.05, 0.06), 9);
+}
+
+Test(memory_hf, peak_within_10_percent_of_the_new_measurements)
+{
+    /* MLA with shared experts and a first dense layer, Mixtral-style MoE (bf16 and fp32-expert amp), Gemma 2
+     * with a 256k vocabulary and four norms, Qwen2.5's 152k vocabulary, other sequence lengths and batches;
+     * round 2, measured after the model was written: OLMo 2, Phi-3's sliding-window mask, OPT-350m, Falcon's
+     * math-backend attention, Gemma 3, gpt-oss (eager, sinks), eager Llama, fp32. */
+    cr_assert_geq(check_steps("data/calibration/h200_measured_2026-11-28.json", "steps", 0.05, 0.05), 31);
+}
+
+Test(memory_hf, llama_125m_bf16_by_hand)
+{
+    /* One layer keeps, per token (census of llama-125m, bf16, sdpa): two RMSNorms of 8h + 4 bytes (fp32 copy,
+     * rsqrt, bf16 normalised, bf16 output), q/k/v/out 8h, log-sum-exp 4*12, MLP 4 x 2*2048; plus 16 bytes of RNG
+     * state. T = 8 x 2048 tokens, h = 768. */
+    llmcost_model *m = load_json(json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:b}", "model_type", "llama", "hidden_size", 768,
+                                           "intermediate_size", 2048, "num_hidden_layers", 12, "num_attention_heads", 12,
+                                           "num_key_value_heads", 12, "vocab_size", 32000, "tie_word_embeddings", 0));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 8;
+    o.seq = 2048;
+    llmcost_memory r;
+    llmcost_memory_compute(&r, m, &o);
+    double T = 16384, h = 768;
+    cr_expect_eq(r.layer_activation_bytes, (2 * (8 * h + 4) + 8 * h + 4 * 12 + 4 * 2 * 2048) * T + 16);
+    /* bf16 AdamW: weights 2, states 2 x 2 bytes per parameter (134,105,856 parameters). */
+    cr_expect_eq(r.weights_bytes, 2.0 * 134105856);
+    cr_expect_eq(r.optimizer_bytes, 4.0 * 134105856);
+    /* The peak: the loss's backward holds two fp32 [T, V] gradients on top of what forward kept. */
+    cr_expect_eq(r.peak_phase, LLMCOST_PHASE_BACKWARD_LOSS);
+    cr_expect_eq(r.phase_bytes[LLMCOST_PHASE_BACKWARD_LOSS] - r.after_forward_bytes, 2 * 4 * 32000 * T);
+    llmcost_model_free(m);
+}
+
+Test(memory_recipes, bytes_per_parameter)
+{
+    /* Per parameter: fp32 4 + 4 + 8; amp 4 + 4 + 8; bf16 2 + 2 + 4; bf16-master 2 + 4 (fp32 grads) + 12
+     * (ZeRO paper: master + two moments); fp8 (DeepSeek-V3 §3.3) 2 + 4 + 4 master + 2 + 2 moments. */
+    llmcost_model *m = load("llama-2-7b");
+    double N = 6738415616.0;
+    struct {
+        llmcost_precision p;
+        double w, g, opt;
+    } cases[] = {{LLMCOST_PREC_FP32, 4, 4, 8},        {LLMCOST_PREC_AMP_BF16, 4, 4, 8}, {LLMCOST_PREC_BF16, 2, 2, 4},
+                 {LLMCOST_PREC_BF16_MASTER, 2, 4, 12}, {LLMCOST_PREC_FP8, 2, 4, 8}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+        o.precision = cases[i].p;
+        o.seq = 1024;
+        llmcost_memory r;
+        cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0);
+        cr_expect_eq(r.weights_bytes, cases[i].w * N, "recipe %zu weights", i);
+        cr_expect_eq(r.gradients_bytes, cases[i].g * N, "recipe %zu gradients", i);
+        cr_expect_eq(r.optimizer_bytes, cases[i].opt * N, "recipe %zu optimizer", i);
+    }
+    /* Optimizers under bf16: SGD momentum one bf16 buffer; 8-bit AdamW two bytes plus 2 x 4/256 of absmax. */
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    llmcost_memory r;
+    o.optimizer = LLMCOST_OPTIM_SGD;
+    llmcost_memory_compute(&r, m, &o);
+    cr_expect_eq(r.optimizer_bytes, 2 * N);
+    o.optimizer = LLMCOST_OPTIM_ADAMW_8BIT;
+    llmcost_memory_compute(&r, m, &o);
+    cr_expect(fabs(r.optimizer_bytes - N * 2 * (1 + 4.0 / 256)) < 1);
+    /* Adafactor keeps rows + columns per matrix: far less than one state per parameter. */
+    o.optimizer = LLMCOST_OPTIM_ADAFACTOR;
+    llmcost_memory_compute(&r, m, &o);
+    cr_expect_lt(r.optimizer_bytes, 0.01 * N);
+    cr_expect_gt(r.optimizer_bytes, 0);
+    llmcost_model_free(m);
+}
+
+Test(memory_parallel, zero_stages_shard_states_gradients_weights)
+{
+    /* bf16-master over dp = 8: ZeRO-1 divides the 12 optimizer bytes, ZeRO-2 also the 4 gradient bytes,
+     * ZeRO-3 also the 2 weight bytes (Rajbhandari et al. 2020, Figure 1). */
+    llmcost_model *m = load("llama-2-7b");
+    double N = 6738415616.0;
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.seq = 1024;
+    o.layout.dp = 8;
+    llmcost_memory r;
+    for (int z = 0; z <= 3; z++) {
+        o.layout.zero = z;
+        cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+        cr_expect_eq(r.optimizer_bytes, 12 * N / (z >= 1 ? 8 : 1));
+        cr_expect_eq(r.gradients_bytes, 4 * N / (z >= 2 ? 8 : 1));
+        cr_expect_eq(r.weights_bytes, 2 * N / (z >= 3 ? 8 : 1));
+    }
+    llmcost_model_free(m);
+}
+
+Test(memory_parallel, tensor_and_pipeline_parallel_divide_the_work)
+{
+    /* Llama-2-7B, tp 2: attention and MLP matrices, embedding and head are split; norms are not. */
+    llmcost_model *m = load("llama-2-7b");
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.seq = 1024;
+    o.layout.tp = 2;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0);
+    double norms = 32.0 * 2 * 4096 + 4096;
+    cr_expect_eq(r.weights_bytes, 2 * ((6738415616.0 - norms) / 2 + norms));
+    /* pp 4 with 1F1B: the first stage holds 8 layers and 4 micro-batches in flight (Narayanan et al. 2021). */
+    o.layout.tp = 1;
+    o.layout.pp = 4;
+    o.micro_batches = 16;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect_eq(r.layers_on_stage, 8);
+    cr_expect_eq(r.stage, 0); /* 4 micro-batches of 8 layers outweigh the last stage's loss */
+    cr_expect_eq(r.in_flight, 4);
+    /* Interleaving (v = 2) raises the first stage's in-flight share by 1 + (p - 1)/(p v) = 1.375: 5.5 micro-batches
+     * (Korthikanti et al. 2022 §4.2.3). Stage 0 then holds 4 virtual chunks of 4 layers. */
+    o.layout.vpp = 2;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(r.stage, 0);
+    cr_expect_eq(r.in_flight, 5.5);
+    llmcost_model_free(m);
+}
+
+Test(memory_layout, errors_name_the_flag)
+{
+    llmcost_model *m = load("llama-2-7b");
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    llmcost_memory r;
+    o.layout.tp = 3;
+    cr_expect_lt(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect(strstr(llmcost_errmsg(), "--tp") != NULL, "%s", llmcost_errmsg());
+    o.layout.tp = 1;
+    o.layout.pp = 64;
+    cr_expect_lt(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect(strstr(llmcost_errmsg(), "--pp") != NULL, "%s", llmcost_errmsg());
+    o.layout.pp = 1;
+    o.layout.ep = 2;
+    o.layout.dp = 2;
+    cr_expect_lt(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect(strstr(llmcost_errmsg(), "--ep") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(memory_megatron, korthikanti_table_2_with_its_symbols)
+{
+    /* Korthikanti et al. 2022, Table 2, per layer: sbh(34 + 5as/h); TP t: sbh(10 + 24/t + 5as/(ht));
+     * TP + SP: sbh/t (34 + 5as/h); selective drops 5as/h; full keeps 2sbh. GPT-3 175B: s 2048, h 12288, a 96, t 8. */
+    double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+    cr_expect_eq(llmcost_memory_korthikanti(s, b, h, a, 1, false, LLMCOST_RECOMPUTE_NONE), s * b * h * (34 + 5 * a * s / h));
+    cr_expect_eq(llmcost_memory_korthikanti(s, b, h, a, t, false, LLMCOST_RECOMPUTE_NONE),
+                 s * b * h * (10 + 24 / t + 5 * a * s / (h * t)));
+    cr_expect_eq(llmcost_memory_korthikanti(s, b, h, a, t, true, LLMCOST_RECOMPUTE_NONE), s * b * h / t * (34 + 5 * a * s / h));
+    cr_expect_eq(llmcost_memory_korthikanti(s, b, h, a, t, true, LLMCOST_RECOMPUTE_SELECTIVE), s * b * h / t * 34);
+    cr_expect_eq(llmcost_memory_korthikanti(s, b, h, a, t, false, LLMCOST_RECOMPUTE_SELECTIVE), s * b * h * (10 + 24 / t));
+    cr_expect_eq(llmcost_memory_korthikanti(s, b, h, a, t, true, LLMCOST_RECOMPUTE_FULL), 2 * s * b * h / t);
+}
+
+Test(memory_megatron, profile_reduces_to_table_2_for_a_gpt_layer)
+{
+    /* A GPT layer as the paper has it (MHA, 4h GELU MLP, dropout, eager attention): the megatron profile's
+     * per-layer bytes equal sbh(34 + 5as/h), with TP 4 and without and with SP, and under selective recompute. */
+    llmcost_model *m = load("gpt2-medium"); /* h 1024, a 16, dropout 0.1 */
+    double s = 1024, b = 2, h = 1024, a = 16;
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.attention = LLMCOST_ATTN_EAGER;
+    o.micro_batch = 2;
+    o.seq = 1024;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(r.layer_activation_bytes, llmcost_memory_korthikanti(s, b, h, a, 1, false, LLMCOST_RECOMPUTE_NONE));
+    o.layout.tp = 4;
+    o.layout.sequence_parallel = false;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(r.layer_activation_bytes, llmcost_memory_korthikanti(s, b, h, a, 4, false, LLMCOST_RECOMPUTE_NONE));
+    o.layout.sequence_parallel = true;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect_eq(r.layer_activation_bytes, llmcost_memory_korthikanti(s, b, h, a, 4, true, LLMCOST_RECOMPUTE_NONE));
+    o.recompute = LLMCOST_RECOMPUTE_SELECTIVE;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect_eq(r.layer_activation_bytes, llmcost_memory_korthikanti(s, b, h, a, 4, true, LLMCOST_RECOMPUTE_SELECTIVE));
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0);
+    cr_expect_eq(r.layer_activation_bytes, llmcost_memory_korthikanti(s, b, h, a, 4, true, LLMCOST_RECOMPUTE_FULL));
+    llmcost_model_free(m);
+}
+
+Test(memory_course, one_llama_7b_layer_fp16_with_checkpoint)
+{
+    /* assignment.md: one layer's fp16 weights (202,383,360 x 2 bytes) + one b*s*h fp16 checkpoint
+     * (2048 x 4096 x 2 bytes) = 0.3926 GiB, the common answer. */
+    llmcost_model *m = load(src_path("tests/fixtures/llama_7b_config.json"));
+    llmcost_course_layer c;
+    cr_assert_eq(llmcost_memory_course_layer(&c, m, 1, 2048), 0);
+    cr_expect_eq(c.weights_bytes, 2.0 * 202383360);
+    cr_expect_eq(c.checkpoint_bytes, 2.0 * 2048 * 4096);
+    cr_expect(fabs((c.weights_bytes + c.checkpoint_bytes) / 1073741824.0 - 0.3926) < 0.00005);
+    /* Eager attention inside the layer holds q, k, v (3 x 2048 x 4096 x 2) and 32 heads of 2048^2 scores and
+     * probabilities in fp16 (2 x 2 x 32 x 2048^2): 553,648,128 bytes, more than the MLP's. */
+    cr_expect_eq(c.transient_bytes, 3.0 * 2048 * 4096 * 2 + 2.0 * 2 * 32 * 2048 * 2048);
+    llmcost_model_free(m);
+}
+
+Test(memory_fit, max_micro_batch_is_the_largest_that_fits)
+{
+    llmcost_model *m = load("llama-3.2-1b");
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.seq = 2048;
+    double cap = 80.0 * 1073741824.0;
+    int64_t b;
+    cr_assert_eq(llmcost_memory_max_micro_batch(&b, m, &o, cap, 0.05), 0);
+    cr_assert_gt(b, 0);
+    llmcost_memory r;
+    o.micro_batch = b;
+    llmcost_memory_compute(&r, m, &o);
+    cr_expect_leq(r.reserved_bytes + o.cuda_context_bytes, cap * 0.95);
+    o.micro_batch = b + 1;
+    llmcost_memory_compute(&r, m, &o);
+    cr_expect_gt(r.reserved_bytes + o.cuda_context_bytes, cap * 0.95);
+    llmcost_model_free(m);
+}
+
+Test(memory_cli, json_keys_and_fit)
+{
+    run_result r = run_cli((const char *const[]){"memory", "llama-3-8b", "--seq", "4096", "--recompute", "full", "--gpu",
+                                                 "h100", "--format", "json", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_error_t e;
+    json_t *j = json_loads(r.out, 0, &e);
+    cr_assert_not_null(j, "%s", e.text);
+    cr_expect(json_is_number(json_object_get(j, "peak_bytes")));
+    cr_expect(json_is_number(json_object_get(j, "reserved_bytes")));
+    cr_expect(json_is_object(json_object_get(j, "components")));
+    cr_expect(json_is_boolean(json_object_get(j, "fits")));
+    cr_expect(json_is_integer(json_object_get(j, "max_micro_batch")));
+    /* fits must agree with the numbers it is made of: reserve + CUDA context within 95% of the GPU. */
+    double cap = json_number_value(json_object_get(j, "capacity_bytes"));
+    double res = json_number_value(json_object_get(j, "reserved_bytes"));
+    double ctx = json_number_value(json_object_get(j, "cuda_context_bytes"));
+    cr_expect_eq(json_is_true(json_object_get(j, "fits")), res + ctx <= cap * 0.95);
+    json_decref(j);
+    run_free(&r);
+}
