@@ -5,6 +5,7 @@
  * positive sizes; its parameter count succeeds (the reader refuses models whose count overflows) and adds up
  * (components sum to the total, nothing negative, active within total, the layers add up to the components). */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -12,14 +13,20 @@
 
 #define ORIGIN "fuzz.json"
 
-static void check_failure(int rc)
+/* A failure: a known code and a one-line message; reading a config must also name it first. */
+static void check_failure_of(int rc, bool reading)
 {
     const char *msg = llmcost_errmsg();
     FUZZ_CHECK(rc < 0 && rc >= LLMCOST_EUNSUPPORTED);
     FUZZ_CHECK(msg[0] != '\0');
     FUZZ_CHECK(strchr(msg, '\n') == NULL);
-    if (rc != LLMCOST_ENOMEM)
+    if (reading && rc != LLMCOST_ENOMEM)
         FUZZ_CHECK(strncmp(msg, ORIGIN ":", strlen(ORIGIN) + 1) == 0);
+}
+
+static void check_failure(int rc)
+{
+    check_failure_of(rc, true);
 }
 
 static void check_counts(const llmcost_model *m)
@@ -68,7 +75,7 @@ static void check_flops(const llmcost_model *m)
     llmcost_flops f;
     int rc = llmcost_flops_compute(&f, m, &o);
     if (rc < 0) {
-        check_failure(rc);
+        check_failure_of(rc, false);
         return;
     }
     FUZZ_CHECK(isfinite(f.model_flops) && isfinite(f.hardware_flops) && f.forward > 0 && f.backward > 0);
@@ -79,6 +86,37 @@ static void check_flops(const llmcost_model *m)
     for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++) {
         double v = llmcost_flops_convention((llmcost_convention_kind)c, m, &f, &o);
         FUZZ_CHECK(isfinite(v) && v > 0);
+    }
+}
+
+/* Training memory of a small step with options varied by the model's sizes, on one GPU and, where the heads
+ * allow, split over 2-way tensor parallelism with ZeRO-3: finite, positive, reserved at least allocated. */
+static void check_memory(const llmcost_model *m)
+{
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.seq = 64;
+    o.precision = (llmcost_precision)(m->hidden % LLMCOST_PREC_COUNT);
+    o.optimizer = (llmcost_optimizer)(m->vocab % 4);
+    o.recompute = (llmcost_recompute)(m->n_layers % 3);
+    o.framework = (llmcost_framework)(m->vocab % LLMCOST_FW_COUNT);
+    for (int split = 0; split < 2; split++) {
+        if (split) {
+            o.layout.tp = 2;
+            o.layout.dp = 2;
+            o.layout.zero = 3;
+            o.layout.pp = m->n_layers >= 2 ? 2 : 1;
+        }
+        llmcost_memory mem;
+        int rc = llmcost_layout_resolve(&o.layout, m);
+        if (rc == 0)
+            rc = llmcost_memory_compute(&mem, m, &o);
+        if (rc < 0) {
+            check_failure_of(rc, false);
+            continue;
+        }
+        FUZZ_CHECK(isfinite(mem.peak_bytes) && mem.peak_bytes > 0 && mem.reserved_bytes >= mem.peak_bytes);
+        for (int c = 0; c < LLMCOST_MC_COUNT; c++)
+            FUZZ_CHECK(isfinite(mem.components[c]) && mem.components[c] >= 0);
     }
 }
 
@@ -104,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_counts(m);
     /* Engines that read the model get called here as they land (one line each). */
     check_flops(m);
+    check_memory(m);
     llmcost_model_free(m);
     return 0;
 }
