@@ -29,10 +29,33 @@ static void cleanup(void)
     rmdir(dir);
 }
 
+/* libFuzzer reads its corpus, dictionary and artifact paths after this initialisation changes the working
+ * directory: relative ones are made absolute first, so `fuzz_cli CRASH` and `-dict=fuzz/cli.dict` still work. */
+static void absolute_paths(int argc, char **argv)
+{
+    static const char *const path_flags[] = {"-dict=", "-artifact_prefix=", "-exact_artifact_path=", NULL};
+    char cwd[4096];
+    FUZZ_CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *value = a;
+        size_t flag = 0;
+        if (a[0] == '-') {
+            value = NULL;
+            for (int k = 0; path_flags[k]; k++)
+                if (!strncmp(a, path_flags[k], strlen(path_flags[k])))
+                    flag = strlen(path_flags[k]), value = a + flag;
+        }
+        if (!value || value[0] == '/' || value[0] == '\0')
+            continue;
+        char *abs = NULL;
+        FUZZ_CHECK(asprintf(&abs, "%.*s%s/%s", (int)flag, a, cwd, value) > 0);
+        argv[i] = abs; /* kept for the whole run */
+    }
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    (void)argc;
-    (void)argv;
+    absolute_paths(*argc, *argv);
     snprintf(dir, sizeof dir, "/tmp/llmcost-fuzz-XXXXXX");
     FUZZ_CHECK(mkdtemp(dir) != NULL);
     snprintf(file, sizeof file, "%s/config.json", dir);
