@@ -1,109 +1,459 @@
-/* kernels.c - the time of one GPU kernel from its shape, with constants fitted to measured H200 kernels. */
+/* kernels.c - the time of one GPU kernel from its shape, with constants fitted to kernels measured on an H200. */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "embedded.h"
 #include "kernels.h"
 
-/* The GPU the calibration file was measured on: NVIDIA H200 SXM (data/gpus.json "h200"). */
+/* The GPU the calibration files were measured on: NVIDIA H200 SXM (data/gpus.json "h200"). */
 #define CAL_PEAK 989.4e12
 #define CAL_BW 4.8e12
 #define CAL_UNITS 132
+#define CAL_EXP 3.9e12
+#define MAX_CASES 96
 
-/* Output tiles cuBLAS/CUTLASS choose among for bf16 on Hopper and Ampere (CUTLASS's default tile shapes); the
- * smaller ones keep more units busy on small problems but run each tile less efficiently (less reuse per load). */
+/* Output tiles CUTLASS/cuBLAS choose among for 16-bit GEMMs; the smaller ones keep more units busy on small
+ * problems but reuse each load less, so they run at a fraction of the large tiles' rate. */
 static const struct {
     double tm, tn, eff;
 } tiles[] = {{128, 256, 1.0}, {256, 128, 1.0}, {128, 128, 0.95}, {64, 128, 0.85}, {128, 64, 0.85}, {64, 64, 0.7}};
+/* Split-K factors: a small output with a long reduction is split along k over more units (cuBLAS heuristics). */
+static const double splits[] = {1, 2, 3, 4, 6, 8, 12, 16};
 
-static lc_kernel_model model = {
-    /* Defaults, used only if the calibration file cannot be read; replaced by the fit. */
-    .gemm_eta = 0.77, .gemm_k0 = 256, .gemm_fixed = 1e-6, .copy_eta = 0.885, .kernel_min = 2e-6};
+/* Defaults, used only when a calibration file cannot be read; every one is replaced by a fit. */
+static lc_kernel_model model = {.gemm_eta = 0.75,
+                                .gemm_k0 = 64,
+                                .gemm_fixed = 6e-6,
+                                .grouped_eta = 0.8,
+                                .attn_eta = {0.95, 0.63},
+                                .attn_overlap = {0.2, 1.0},
+                                .attn_c0 = {3, 8},
+                                .copy_eta = 0.885,
+                                .eager_eta = 0.72,
+                                .adamw_eta = {0.55, 0.65},
+                                .ce_fwd_bytes = 25,
+                                .ce_bwd_bytes = 33,
+                                .host_op = 12e-6,
+                                .host_fwd = 33e-6,
+                                .host_bwd = 25e-6,
+                                .host_fwd_ckpt = 46e-6,
+                                .host_recompute = 60e-6,
+                                .unaligned_eta = 0.17,
+                                .kernel_min = 2e-6};
 static bool ready;
 
-/* Wave efficiency of the best tile: useful tile area over the area the units sweep in whole waves. */
-static double tile_efficiency(double m, double n, double batch, int units)
+/* Measured kernel kinds and the eager ops' mixes (h200_eager_kernels_2026-11-28.json). */
+#define MAX_KINDS 32
+#define MAX_MIXES 24
+static struct {
+    char name[48];
+    double eta;
+} kinds[MAX_KINDS];
+static int nkinds;
+static struct {
+    char name[32];
+    double eta;
+} mixes[MAX_MIXES];
+static int nmixes;
+
+static void add_kind(const char *name, double eta)
+{
+    if (nkinds < MAX_KINDS && eta > 0) {
+        snprintf(kinds[nkinds].name, sizeof kinds[nkinds].name, "%s", name);
+        kinds[nkinds++].eta = eta;
+    }
+}
+
+static double kind_eta(const char *name)
+{
+    for (int i = 0; i < nkinds; i++)
+        if (!strcmp(kinds[i].name, name))
+            return kinds[i].eta;
+    return 0;
+}
+
+/* Best useful fraction of the units' time over tiles and split-K: useful area over swept area, times the
+ * k-overhead of the (split) reduction. */
+static double tile_efficiency(const lc_kernel_model *km, double m, double n, double k, double batch, int units)
 {
     double best = 0;
-    for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++) {
-        double mt = ceil(m / tiles[i].tm), nt = ceil(n / tiles[i].tn);
-        double count = mt * nt * batch;
-        double waves = units > 0 ? ceil(count / units) : count;
-        double slots = units > 0 ? waves * units : count;
-        double e = (m * n * batch) / (slots * tiles[i].tm * tiles[i].tn) * tiles[i].eff;
-        if (e > best)
-            best = e;
-    }
+    for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++)
+        for (size_t j = 0; j < sizeof splits / sizeof splits[0]; j++) {
+            double S = splits[j];
+            if (S > 1 && k / S < 256)
+                break;
+            double count = ceil(m / tiles[i].tm) * ceil(n / tiles[i].tn) * batch * S;
+            double slots = units > 0 ? ceil(count / units) * units : count;
+            double kk = k / S;
+            double e = (m * n * batch * S) / (slots * tiles[i].tm * tiles[i].tn) * tiles[i].eff * (kk / (kk + km->gemm_k0));
+            if (e > best)
+                best = e;
+        }
     return best;
 }
 
 static double gemm_with(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
-                        double batch, double elem_bytes)
+                        double batch, double elem_bytes, bool grouped)
 {
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
         return 0;
     double flops = 2 * m * n * k * batch;
-    double e = tile_efficiency(m, n, batch, units) * (k / (k + km->gemm_k0));
+    double e = tile_efficiency(km, m, n, k, batch, units) * (grouped ? km->grouped_eta : 1);
+    /* Tensor-core kernels load 16-byte vectors: a row length that is not a multiple of 16 bytes (GPT-2's vocabulary
+     * 50257) sends cuBLAS to slow kernels (measured 5-8x slower, h200_host_2026-11-28.json). */
+    double align = 16 / elem_bytes;
+    if (fmod(n, align) != 0 || fmod(k, align) != 0 || fmod(m, align) != 0)
+        e *= km->unaligned_eta;
     double compute = flops / (peak * km->gemm_eta * e);
     double bytes = elem_bytes * batch * (m * k + k * n + m * n);
     double memory = bytes / (bw * km->copy_eta);
     return km->gemm_fixed + fmax(compute, memory);
 }
 
-/* Least squares on log(predicted/measured) over the GEMMs long enough not to be launch-bound (over 20 us, the
- * floor the table's smallest shapes sit on). A grid, not an optimiser: three constants, a few thousand points. */
-static void fit(void)
+static double attention_with(const lc_kernel_model *km, double peak, double exp_rate, int units, double heads,
+                             double queries, double pairs, double dq, double dv, bool bwd)
 {
-    const lc_embedded *e = lc_embedded_find("data/calibration/h200_kernels.json");
-    json_t *doc = NULL;
-    if (!e || lc_parse_json(&doc, e->text, e->len, e->path) != 0)
-        return;
-    json_t *copy = json_object_get(doc, "copy_TBps_read_plus_write");
-    if (json_is_number(copy) && json_number_value(copy) > 0)
-        model.copy_eta = json_number_value(copy) * 1e12 / CAL_BW;
-    json_t *arr = json_object_get(doc, "gemm");
-    double ms[64], mm[64], nn[64], kk[64];
-    int n = 0;
-    size_t i;
-    json_t *g;
-    json_array_foreach(arr, i, g)
-    {
-        double t = json_number_value(json_object_get(g, "ms")) * 1e-3;
-        if (n < 64 && t > 20e-6) {
-            mm[n] = json_number_value(json_object_get(g, "m"));
-            nn[n] = json_number_value(json_object_get(g, "n"));
-            kk[n] = json_number_value(json_object_get(g, "k"));
-            ms[n] = t;
-            n++;
-        }
+    if (heads <= 0 || pairs <= 0 || queries <= 0)
+        return 0;
+    int b = bwd ? 1 : 0;
+    /* Work is spread over query blocks of 128 rows per head; each visits on average n key blocks. */
+    double blocks = heads * ceil(queries / 128);
+    double occupancy = units > 0 ? blocks / (ceil(blocks / units) * units) : 1;
+    double n = pairs / queries / 128;
+    double es = n / (n + km->attn_c0[b]);
+    /* Forward: S = Q K^T and O = P V, 2 pairs (dq + dv) FLOPs; backward recomputes S and forms dP, dV, dQ, dK:
+     * 2 pairs (3 dq + 2 dv). One exp per pair both ways, on the special-function units. */
+    double flops = bwd ? 2 * heads * pairs * (3 * dq + 2 * dv) : 2 * heads * pairs * (dq + dv);
+    double mm = flops / (peak * km->attn_eta[b] * occupancy * es);
+    double ex = (1 - km->attn_overlap[b]) * heads * pairs / (exp_rate * occupancy * es);
+    return km->gemm_fixed + mm + ex;
+}
+
+/* ---- fits ---- */
+
+typedef struct {
+    double m, n, k, batch, seconds;
+    bool grouped;
+} gemm_case;
+
+typedef struct {
+    double heads, s, d, fwd, bwd;
+} attn_case;
+
+static double gemm_error(const lc_kernel_model *km, const gemm_case *c, int n, bool grouped)
+{
+    double err = 0;
+    for (int j = 0; j < n; j++) {
+        if (c[j].grouped != grouped)
+            continue;
+        double p = gemm_with(km, CAL_PEAK, CAL_BW, CAL_UNITS, c[j].m, c[j].n, c[j].k, c[j].batch, 2, c[j].grouped);
+        double d = log(p / c[j].seconds);
+        err += d * d;
     }
-    json_decref(doc);
-    if (n < 4)
+    return err;
+}
+
+/* Least squares on log(predicted/measured), over a grid: a few constants, a few thousand points. GEMMs under
+ * 25 us are left out: at that size the Python launch rate (12-20 us per call in these files) sets the time. */
+static void fit_gemm(const gemm_case *c, int n)
+{
+    int dense = 0, grouped = 0;
+    for (int j = 0; j < n; j++)
+        c[j].grouped ? grouped++ : dense++;
+    if (dense < 4)
         return;
-    double best = INFINITY;
     lc_kernel_model trial = model, keep = model;
-    for (double eta = 0.60; eta <= 0.95; eta += 0.01)
-        for (double k0 = 0; k0 <= 512; k0 += 32)
-            for (double t0 = 0; t0 <= 6e-6; t0 += 1e-6) {
-                trial.gemm_eta = eta;
-                trial.gemm_k0 = k0;
-                trial.gemm_fixed = t0;
-                double err = 0;
-                for (int j = 0; j < n; j++) {
-                    double p = gemm_with(&trial, CAL_PEAK, CAL_BW, CAL_UNITS, mm[j], nn[j], kk[j], 1, 2);
-                    double d = log(p / ms[j]);
-                    err += d * d;
-                }
+    double best = INFINITY;
+    for (int ie = 0; ie <= 35; ie++)
+        for (int ik = 0; ik <= 16; ik++)
+            for (int it = 0; it <= 8; it++) {
+                trial.gemm_eta = 0.60 + 0.01 * ie;
+                trial.gemm_k0 = 32.0 * ik;
+                trial.gemm_fixed = 1e-6 * it;
+                double err = gemm_error(&trial, c, n, false);
                 if (err < best) {
                     best = err;
                     keep = trial;
                 }
             }
-    model = keep;
-    model.gemm_cases = n;
-    model.gemm_rms_log = sqrt(best / n);
-    model.fitted = true;
+    model.gemm_eta = keep.gemm_eta;
+    model.gemm_k0 = keep.gemm_k0;
+    model.gemm_fixed = keep.gemm_fixed;
+    model.gemm_cases = dense;
+    model.gemm_rms_log = sqrt(best / dense);
+    if (grouped > 0) {
+        /* One factor for grouped kernels: the geometric mean of measured over dense-model time. */
+        double s = 0;
+        model.grouped_eta = 1;
+        for (int j = 0; j < n; j++)
+            if (c[j].grouped)
+                s += log(gemm_with(&model, CAL_PEAK, CAL_BW, CAL_UNITS, c[j].m, c[j].n, c[j].k, c[j].batch, 2, true) /
+                         c[j].seconds);
+        model.grouped_eta = exp(s / grouped);
+        model.gemm_cases += grouped;
+    }
+}
+
+static void fit_attention(const attn_case *c, int n)
+{
+    if (n < 3)
+        return;
+    model.attn_cases = n;
+    for (int b = 0; b < 2; b++) {
+        lc_kernel_model trial = model, keep = model;
+        double best = INFINITY;
+        for (int ie = 30; ie <= 100; ie++)
+            for (int io = 0; io <= 10; io++)
+                for (int ic = 0; ic <= 20; ic++) {
+                    trial.attn_eta[b] = 0.01 * ie;
+                    trial.attn_overlap[b] = 0.1 * io;
+                    trial.attn_c0[b] = ic;
+                    double err = 0;
+                    for (int j = 0; j < n; j++) {
+                        double pairs = c[j].s * (c[j].s + 1) / 2;
+                        double p = attention_with(&trial, CAL_PEAK, CAL_EXP, CAL_UNITS, c[j].heads, c[j].s, pairs,
+                                                  c[j].d, c[j].d, b == 1);
+                        double d = log(p / (b ? c[j].bwd : c[j].fwd));
+                        err += d * d;
+                    }
+                    if (err < best) {
+                        best = err;
+                        keep = trial;
+                    }
+                }
+        model.attn_eta[b] = keep.attn_eta[b];
+        model.attn_overlap[b] = keep.attn_overlap[b];
+        model.attn_c0[b] = keep.attn_c0[b];
+        model.attn_rms_log[b] = sqrt(best / n);
+    }
+}
+
+static double num(json_t *o, const char *key)
+{
+    return json_number_value(json_object_get(o, key));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Host seconds per kernel: medians over the measured models (bf16), so one model's Python quirks do not set it. */
+static void fit_host(json_t *doc)
+{
+    double f[32], b[32], fc[32], rc[32];
+    int nf = 0, nfc = 0, nrc = 0;
+    size_t i, j;
+    json_t *h, *h2;
+    json_t *arr = json_object_get(doc, "host");
+    json_array_foreach(arr, i, h)
+    {
+        const char *prec = json_string_value(json_object_get(h, "precision"));
+        const char *rec = json_string_value(json_object_get(h, "recompute"));
+        if (!prec || !rec || strcmp(prec, "bf16") != 0 || nf >= 32)
+            continue;
+        double kf = num(h, "forward_kernels"), kb = num(h, "backward_kernels");
+        if (kf <= 0 || kb <= 0)
+            continue;
+        if (!strcmp(rec, "none")) {
+            f[nf] = num(h, "forward_s") / kf;
+            b[nf] = num(h, "backward_s") / kb;
+            nf++;
+            /* The same model with checkpointing: its forward, and the kernels its backward adds (recomputation). */
+            json_array_foreach(arr, j, h2)
+            {
+                const char *p2 = json_string_value(json_object_get(h2, "precision"));
+                const char *r2 = json_string_value(json_object_get(h2, "recompute"));
+                if (p2 && r2 && !strcmp(p2, "bf16") && !strcmp(r2, "full") &&
+                    json_equal(json_object_get(h, "case"), json_object_get(h2, "case")) && nfc < 32) {
+                    double extra = num(h2, "backward_kernels") - kb;
+                    fc[nfc++] = num(h2, "forward_s") / num(h2, "forward_kernels");
+                    if (extra > 0)
+                        rc[nrc++] = (num(h2, "backward_s") - num(h, "backward_s")) / extra;
+                }
+            }
+        }
+    }
+    if (nf > 0) {
+        model.host_fwd = median(f, nf);
+        model.host_bwd = median(b, nf);
+    }
+    if (nfc > 0)
+        model.host_fwd_ckpt = median(fc, nfc);
+    if (nrc > 0)
+        model.host_recompute = median(rc, nrc);
+    /* Unaligned GEMMs: aligned over unaligned time, geometric mean over forward, input and weight gradients. */
+    json_t *k, *al = NULL, *un = NULL;
+    json_array_foreach(json_object_get(doc, "kernels"), i, k)
+    {
+        const char *name = json_string_value(json_object_get(k, "kernel"));
+        if (!name || strcmp(name, "linear") != 0)
+            continue;
+        if (fmod(num(k, "n"), 8) == 0)
+            al = k;
+        else
+            un = k;
+    }
+    json_array_foreach(json_object_get(doc, "kernels"), i, k)
+    {
+        const char *name = json_string_value(json_object_get(k, "kernel"));
+        if (name && !strcmp(name, "casts") && num(k, "f32_bf16") > 0)
+            add_kind("downcast", 6 * num(k, "elements") / num(k, "f32_bf16") / CAL_BW);
+    }
+    if (al && un) {
+        const char *pass[] = {"fwd", "dgrad", "wgrad"};
+        double s = 0;
+        for (int p = 0; p < 3; p++)
+            s += log(num(al, pass[p]) / num(un, pass[p]));
+        model.unaligned_eta = exp(s / 3);
+    }
+}
+
+static void fit(void)
+{
+    static gemm_case gc[MAX_CASES];
+    attn_case ac[16];
+    int ng = 0, na = 0;
+    bool ok = true;
+    const lc_embedded *e = lc_embedded_find("data/calibration/h200_kernels.json");
+    json_t *doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        double copy = num(doc, "copy_TBps_read_plus_write");
+        if (copy > 0)
+            model.copy_eta = copy * 1e12 / CAL_BW;
+        size_t i;
+        json_t *g;
+        json_array_foreach(json_object_get(doc, "gemm"), i, g)
+        {
+            double t = num(g, "ms") * 1e-3;
+            if (ng < MAX_CASES && t > 25e-6)
+                gc[ng++] = (gemm_case){num(g, "m"), num(g, "n"), num(g, "k"), 1, t, false};
+        }
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
+    e = lc_embedded_find("data/calibration/h200_measured_2026-11-28.json");
+    doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        size_t i;
+        json_t *k;
+        double host_sum = 0, adam[2] = {0, 0}, eager_sum = 0;
+        int host_n = 0, eager_n = 0;
+        json_array_foreach(json_object_get(doc, "kernels"), i, k)
+        {
+            const char *name = json_string_value(json_object_get(k, "kernel"));
+            if (!name)
+                continue;
+            if (!strcmp(name, "linear_bf16") && num(k, "seconds") > 25e-6 && ng < MAX_CASES) {
+                gc[ng++] = (gemm_case){num(k, "m"), num(k, "n"), num(k, "k"), 1, num(k, "seconds"), false};
+            } else if (!strcmp(name, "grouped_mm_bf16") && ng < MAX_CASES) {
+                gc[ng++] = (gemm_case){num(k, "tokens_per_expert"), num(k, "n"), num(k, "k"), num(k, "experts"),
+                                       num(k, "seconds"), true};
+            } else if (!strcmp(name, "sdpa_causal") && na < 16) {
+                /* Grouped-query cases too: the kernel computes every query head against its shared key head. */
+                ac[na++] = (attn_case){num(k, "b") * num(k, "heads"), num(k, "s"), num(k, "d"), num(k, "forward_s"),
+                                       num(k, "forward_backward_s") - num(k, "forward_s")};
+            } else if ((!strcmp(name, "add_bf16") || !strcmp(name, "silu_bf16") || !strcmp(name, "to_fp32")) &&
+                       num(k, "elements") <= 65536) {
+                /* A tiny element-wise op timed back to back: the GPU waits on Python, so this is the host's time per
+                 * eager op. */
+                host_sum += num(k, "seconds");
+                host_n++;
+            } else if (num(k, "elements") >= (1 << 27) &&
+                       (!strcmp(name, "add_bf16") || !strcmp(name, "silu_bf16") || !strcmp(name, "to_fp32") ||
+                        !strcmp(name, "pow_mean_fp32_rows768"))) {
+                /* Bytes read + written per element: add 2+2+2, silu 2+2, bf16->fp32 2+4, pow (4+4) then mean 4. */
+                double per = !strcmp(name, "silu_bf16") ? 4 : !strcmp(name, "pow_mean_fp32_rows768") ? 12 : 6;
+                double eta = per * num(k, "elements") / num(k, "seconds") / CAL_BW;
+                eager_sum += eta;
+                eager_n++;
+                add_kind(!strcmp(name, "add_bf16")    ? "add"
+                         : !strcmp(name, "silu_bf16") ? "unary"
+                         : !strcmp(name, "to_fp32")   ? "upcast"
+                                                      : "pow_mean",
+                         eta);
+            } else if (!strcmp(name, "adamw_fused")) {
+                const char *dt = json_string_value(json_object_get(k, "dtype"));
+                int wide = dt && strstr(dt, "float32") ? 1 : 0;
+                double bytes = num(k, "params") * (wide ? 28 : 14); /* read p, g, m, v; write p, m, v */
+                double eta = bytes / num(k, "seconds") / CAL_BW;
+                if (eta > adam[wide])
+                    adam[wide] = eta;
+            } else if (!strcmp(name, "cross_entropy_fp32")) {
+                /* Bytes-equivalent per logit at the copy rate: what the measured time streams. */
+                double logits = num(k, "tokens") * num(k, "vocab");
+                double bw = CAL_BW * model.copy_eta;
+                model.ce_fwd_bytes = num(k, "forward_s") * bw / logits;
+                model.ce_bwd_bytes = (num(k, "forward_backward_s") - num(k, "forward_s")) * bw / logits;
+            }
+        }
+        if (host_n > 0)
+            model.host_op = host_sum / host_n;
+        if (eager_n > 0)
+            model.eager_eta = eager_sum / eager_n;
+        for (int w = 0; w < 2; w++)
+            if (adam[w] > 0)
+                model.adamw_eta[w] = adam[w];
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
+    e = lc_embedded_find("data/calibration/h200_host_2026-11-28.json");
+    doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        fit_host(doc);
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
+    add_kind("copy", model.copy_eta);
+    e = lc_embedded_find("data/calibration/h200_eager_kernels_2026-11-28.json");
+    doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        size_t i;
+        json_t *k;
+        json_array_foreach(json_object_get(doc, "kernels"), i, k)
+            add_kind(json_string_value(json_object_get(k, "kernel")), num(k, "bytes") / num(k, "seconds") / CAL_BW);
+        const char *key;
+        json_t *op;
+        json_object_foreach(json_object_get(doc, "ops"), key, op)
+        {
+            double bytes = 0, time = 0;
+            bool complete = true;
+            json_t *part;
+            json_array_foreach(json_object_get(op, "mix"), i, part)
+            {
+                double b = json_number_value(json_array_get(part, 1));
+                double eta = kind_eta(json_string_value(json_array_get(part, 0)));
+                if (eta <= 0)
+                    complete = false;
+                bytes += b;
+                time += eta > 0 ? b / eta : 0;
+            }
+            if (complete && time > 0 && nmixes < MAX_MIXES) {
+                snprintf(mixes[nmixes].name, sizeof mixes[nmixes].name, "%s", key);
+                mixes[nmixes++].eta = bytes / time;
+            }
+        }
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
+    fit_gemm(gc, ng);
+    fit_attention(ac, na);
+    model.fitted = ok;
 }
 
 const lc_kernel_model *lc_kernel_model_get(void)
@@ -115,39 +465,39 @@ const lc_kernel_model *lc_kernel_model_get(void)
     return &model;
 }
 
-double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch, double elem_bytes)
+double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch, double elem_bytes,
+                       bool grouped)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    return gemm_with(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes);
+    return gemm_with(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes, grouped);
 }
 
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    double t = bytes / (g->memory_bw * km->copy_eta);
-    return fmax(t, 0) + kernels * km->kernel_min;
+    return fmax(bytes, 0) / (g->memory_bw * km->copy_eta) + kernels * km->kernel_min;
+}
+
+double lc_eager_mix_eta(const char *mix)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    for (int i = 0; mix && i < nmixes; i++)
+        if (!strcmp(mixes[i].name, mix))
+            return mixes[i].eta;
+    return km->eager_eta;
+}
+
+double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    return fmax(bytes, 0) / (g->memory_bw * km->eager_eta) + kernels * km->kernel_min;
 }
 
 double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, double queries, double pairs, double dq,
                             double dv, bool bwd)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    if (heads <= 0 || pairs <= 0)
-        return 0;
-    /* Work is spread over query blocks of 128 rows per head: few of them leave units idle. */
-    double blocks = heads * ceil(queries / 128);
-    int units = g->compute_units;
-    double waves = units > 0 ? ceil(blocks / units) : 1;
-    double occupancy = units > 0 ? blocks / (waves * units) : 1;
-    /* Forward: S = Q K^T and O = P V, 2 pairs (dq + dv) FLOPs per head. Backward recomputes S and forms dP, dV,
-     * dQ, dK: 2 pairs (3 dq + 2 dv), at the lower efficiency FlashAttention-2 reports for its backward
-     * (63% of peak vs 73% forward on A100: Dao 2023, Sec. 4.1). */
-    double flops = bwd ? 2 * heads * pairs * (3 * dq + 2 * dv) : 2 * heads * pairs * (dq + dv);
-    double eta = km->gemm_eta * (bwd ? 0.63 / 0.73 : 1.0);
-    double mm = flops / (peak * eta * occupancy);
-    /* One exp per pair, on the special-function units (FlashAttention-3, Sec. 3: 3.9 TFLOP/s of exp on H100
-     * against 989 of matmul); when unknown, the H100's ratio to the bf16 peak. */
-    double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : g->peak_flops[LLMCOST_DT_BF16] * 3.9 / 989.4;
-    double ex = heads * pairs / (exp_rate * occupancy);
-    return km->gemm_fixed + mm + ex;
+    /* When a GPU's exp rate is unpublished, the H100's ratio to its bf16 peak (3.9 T/s : 989.4 TFLOP/s). */
+    double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : g->peak_flops[LLMCOST_DT_BF16] * CAL_EXP / CAL_PEAK;
+    return attention_with(km, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
 }

@@ -3,23 +3,39 @@
 #define LLMCOST_KERNELS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "llmcost/hardware.h"
 
 /*
- * The constants of the kernel model. The GEMM ones are fitted, once per process, to the measured H200 table in
- * data/calibration/h200_kernels.json (least squares on log time over the shapes that are not launch-bound);
- * the copy efficiency is that file's measured copy bandwidth over the H200's peak.
+ * The constants of the kernel model, each fitted (once per process) to kernels measured on one H200 and
+ * compiled in from data/calibration/: the GEMM table of h200_kernels.json and the kernel section of
+ * h200_measured_2026-11-28.json. No training-step measurement enters these fits; the steps are the test.
  */
 typedef struct lc_kernel_model {
-    double gemm_eta;      /* fraction of the dense peak a large, well-tiled GEMM sustains */
-    double gemm_k0;       /* per-output-tile overhead in units of the reduction dimension: e_k = k / (k + k0) */
-    double gemm_fixed;    /* seconds of fixed cost per GEMM kernel on the GPU (prologue, tail) */
-    double copy_eta;      /* fraction of the memory bandwidth a streaming kernel reaches */
-    double kernel_min;    /* seconds a tiny kernel occupies the GPU */
-    int gemm_cases;       /* GEMM measurements the fit used */
-    double gemm_rms_log;  /* root-mean-square of log(predicted / measured) over them */
-    bool fitted;          /* false when the calibration file could not be read (defaults used) */
+    /* GEMM: time = fixed + max(FLOPs / (peak * eta * tile_eff * k/(k+k0)), bytes / (bw * copy_eta)) */
+    double gemm_eta;
+    double gemm_k0;
+    double gemm_fixed;
+    double grouped_eta;      /* grouped (MoE) GEMM kernels relative to the dense model */
+    /* fused attention, forward [0] and backward [1]: FLOPs / (peak * eta * occupancy * e_s) + (1 - overlap) exps / rate,
+     * e_s = n / (n + c0) with n the key blocks a query block visits */
+    double attn_eta[2], attn_overlap[2], attn_c0[2];
+    double copy_eta;         /* streaming kernels: measured copy bandwidth / peak */
+    double eager_eta;        /* eager PyTorch element-wise kernels (add, silu, casts, pow+mean): mean measured
+                                bandwidth / peak; HF's unfused ops run at this, fused kernels at copy_eta */
+    double adamw_eta[2];     /* fused AdamW, bytes moved / time / peak: [0] 16-bit states, [1] 32-bit */
+    double ce_fwd_bytes, ce_bwd_bytes; /* cross-entropy (logits.float() + log_softmax + nll): equivalent
+                                          streamed bytes per logit, forward and backward */
+    double host_op;          /* seconds for Python to issue one bare eager op (a tiny add timed back to back) */
+    /* Host seconds per launched kernel in an HF training step (median over the measured models): forward,
+     * backward, forward under gradient checkpointing, and each kernel recomputed inside backward. */
+    double host_fwd, host_bwd, host_fwd_ckpt, host_recompute;
+    double unaligned_eta;    /* 16-bit GEMMs with a dimension not a multiple of 8: aligned time / unaligned time */
+    double kernel_min;       /* seconds a tiny kernel occupies the GPU */
+    int gemm_cases, attn_cases;
+    double gemm_rms_log, attn_rms_log[2];
+    bool fitted;             /* false when a calibration file could not be read (defaults used) */
 } lc_kernel_model;
 
 const lc_kernel_model *lc_kernel_model_get(void);
@@ -27,18 +43,26 @@ const lc_kernel_model *lc_kernel_model_get(void);
 /*
  * Seconds of "batch" independent GEMMs C[m,n] = A[m,k] B[k,n] on "g" at dense peak "peak" (FLOP/s of the
  * dtype used) with operands of "elem_bytes" bytes: wave quantisation over the GPU's compute units with the
- * best of a few tile shapes, the k-overhead, and a roofline on the bytes moved.
+ * best of a few tile shapes and split-K factors, the k-overhead, and a roofline on the bytes moved. "grouped":
+ * one grouped kernel over the batch (MoE experts).
  */
 double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch,
-                       double elem_bytes);
-
-/* Seconds of streaming "bytes" through memory in "kernels" launches. */
-double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels);
+                       double elem_bytes, bool grouped);
 
 /*
- * Seconds of a fused (flash) attention kernel over "heads" (batch x heads) of "pairs" query-key pairs each, with
- * query/key width dq and value width dv, forward (bwd false) or backward. Matrix work at the GEMM model's
- * sustained rate, plus one exp per pair (forward; recomputed in backward) at the GPU's exp throughput.
+ * Fraction of the memory bandwidth an eager op of mix "mix" reaches (h200_eager_kernels_2026-11-28.json: "rmsnorm",
+ * "rotary", "dispatch_fwd", ...): bytes over the sum of each kernel kind's bytes / its measured efficiency. Unknown
+ * mixes get the mean of the measured plain element-wise kernels (eager_eta).
+ */
+double lc_eager_mix_eta(const char *mix);
+
+/* Seconds of streaming "bytes" through memory in "kernels" launches; "eager": PyTorch's unfused kernels. */
+double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels);
+double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels);
+
+/*
+ * Seconds of a fused (flash) attention kernel over "heads" (batch x heads) of "queries" queries and "pairs"
+ * query-key pairs each, query/key width dq and value width dv, forward (bwd false) or backward.
  */
 double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, double queries, double pairs, double dq,
                             double dv, bool bwd);

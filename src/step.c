@@ -9,14 +9,8 @@
 #include "llmcost/params.h"
 #include "llmcost/step.h"
 
-/*
- * Host time to launch one kernel from eager PyTorch. Forward ops are issued by Python (module call, dispatcher,
- * launch); the measured H200 table's smallest GEMMs, launched back to back from Python, take 18.7-20.5 us each
- * although their GPU work is 2-3 us, which sets the forward figure. Backward ops are issued by autograd's C++
- * engine without Python: a third of it (assumption, documented in docs/formulas.md).
- */
-#define HOST_FWD 18.7e-6
-#define HOST_BWD (HOST_FWD / 3)
+/* Kernels launched by ops that the simulation counts apart from the op list (optimizer step). */
+#define OPTIMIZER_KERNELS 4
 
 const char *llmcost_step_component_name(llmcost_step_component c)
 {
@@ -31,7 +25,7 @@ typedef struct {
     int32_t layer;
     llmcost_step_component kind; /* MATMUL, ATTENTION or MEMORY_BOUND */
     double fwd, bwd;             /* GPU seconds */
-    double fwd_host, bwd_host;   /* host seconds to launch its kernels */
+    double fwd_k, bwd_k;         /* kernels it launches forward and backward */
     bool selective;              /* recomputed under selective recomputation (the attention core) */
 } timed_op;
 
@@ -122,7 +116,7 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
             n /= (double)c->L.tp;
     }
     double fwd_flops = op->flops, bwd_flops = op->bwd_flops;
-    t->fwd = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb);
+    t->fwd = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, false);
     /* Backward: dX[m,k] = dY[m,n] W^T (reduction over n) and dW[k,n] = X^T dY (reduction over m), each present
      * when the FLOPs engine counts it (2mnk each). */
     double ig = 0, wg = 0;
@@ -133,9 +127,9 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
         else if (share > 0.5)
             wg = 1; /* only one of the two: the weight gradient (frozen input) */
     }
-    t->bwd = ig * lc_gemm_seconds(c->g, peak, m, k, n, batch, eb) + wg * lc_gemm_seconds(c->g, peak, k, n, m, batch, eb);
-    t->fwd_host = HOST_FWD;
-    t->bwd_host = (ig + wg) * HOST_BWD;
+    t->bwd = ig * lc_gemm_seconds(c->g, peak, m, k, n, batch, eb, false) + wg * lc_gemm_seconds(c->g, peak, k, n, m, batch, eb, false);
+    t->fwd_k = 1;
+    t->bwd_k = ig + wg;
     t->kind = LLMCOST_ST_MATMUL;
 }
 
@@ -145,18 +139,29 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
      * as without EP, in fewer, larger GEMMs. Expert tensor parallelism splits their width. */
     double E = op->batch, ep = (double)c->L.ep, etp = (double)c->etp;
     double local_experts = E / ep, tokens = op->m * ep / (double)c->L.cp, h = op->k, f = op->n / etp;
+    /* Ranks of the TP group that do not split the experts split the tokens when sequence parallelism scatters them
+     * (otherwise each computes them all, redundantly). */
+    if (c->sp && (double)c->L.tp > etp)
+        tokens /= (double)c->L.tp / etp;
     double mats = op->kernels > 0 ? op->kernels : 3;
-    double up = lc_gemm_seconds(c->g, c->peak_mm, tokens, f, h, local_experts, c->mm_bytes);
-    double down = lc_gemm_seconds(c->g, c->peak_mm, tokens, h, f, local_experts, c->mm_bytes);
+    double peak = c->peak_mm, eb = c->mm_bytes;
+    /* transformers' grouped_mm casts the input to the weights' dtype and autocast does not cover it: under
+     * amp-bf16 the experts multiply in fp32 (integrations/moe.py, _grouped_mm). */
+    if (c->opt->framework == LLMCOST_FW_HF && c->opt->precision == LLMCOST_PREC_AMP_BF16) {
+        peak = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
+        eb = 4;
+    }
+    double up = lc_gemm_seconds(c->g, peak, tokens, f, h, local_experts, eb, true);
+    double down = lc_gemm_seconds(c->g, peak, tokens, h, f, local_experts, eb, true);
     t->fwd = (mats - 1) * up + down;
-    double up_bwd = lc_gemm_seconds(c->g, c->peak_mm, tokens, h, f, local_experts, c->mm_bytes) +
-                    lc_gemm_seconds(c->g, c->peak_mm, h, f, tokens, local_experts, c->mm_bytes);
-    double down_bwd = lc_gemm_seconds(c->g, c->peak_mm, tokens, f, h, local_experts, c->mm_bytes) +
-                      lc_gemm_seconds(c->g, c->peak_mm, f, h, tokens, local_experts, c->mm_bytes);
+    double up_bwd = lc_gemm_seconds(c->g, peak, tokens, h, f, local_experts, eb, true) +
+                    lc_gemm_seconds(c->g, peak, h, f, tokens, local_experts, eb, true);
+    double down_bwd = lc_gemm_seconds(c->g, peak, tokens, f, h, local_experts, eb, true) +
+                      lc_gemm_seconds(c->g, peak, f, h, tokens, local_experts, eb, true);
     t->bwd = (mats - 1) * up_bwd + down_bwd;
     /* A grouped GEMM is one launch per matrix when the framework has one (Megatron, transformers' grouped_mm). */
-    t->fwd_host = mats * HOST_FWD;
-    t->bwd_host = 2 * mats * HOST_BWD;
+    t->fwd_k = mats;
+    t->bwd_k = 2 * mats;
     t->kind = LLMCOST_ST_MATMUL;
 }
 
@@ -177,23 +182,90 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
+    const llmcost_attention *at = op->layer >= 0 && op->layer < c->m->n_layers ? &c->m->layers[op->layer].attn : NULL;
+    double heads_all = heads; /* query heads x batch on this GPU */
+    if (c->opt->attention == LLMCOST_ATTN_SDPA && at && at->sdpa_unfused) {
+        /* PyTorch's math SDPA backend (Falcon-7B's broadcast multi-query keys): Q K^T and P V as fp32 batched GEMMs over
+         * every pair, and the scores scaled, masked and soft-maxed in fp32 (16 bytes per score forward, 20 backward). */
+        double q = s / cp, p32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
+        double scores = heads_all * q * s;
+        t->fwd = lc_gemm_seconds(c->g, p32, q, s, dq, heads, 4, false) + lc_gemm_seconds(c->g, p32, q, dv, s, heads, 4, false) +
+                 lc_eager_seconds(c->g, 16 * scores, 4);
+        t->bwd = lc_gemm_seconds(c->g, p32, q, dq, s, heads, 4, false) + lc_gemm_seconds(c->g, p32, s, dq, q, heads, 4, false) +
+                 lc_gemm_seconds(c->g, p32, q, s, dv, heads, 4, false) + lc_gemm_seconds(c->g, p32, s, dv, q, heads, 4, false) +
+                 lc_eager_seconds(c->g, 20 * scores, 4);
+        t->fwd_k = 8;
+        t->bwd_k = 10;
+        return;
+    }
     if (c->opt->attention == LLMCOST_ATTN_EAGER) {
         /* Eager: Q K^T and P V as batched GEMMs over every pair (the mask is applied after); softmax and its
          * casts are element-wise ops of their own. Backward: two GEMMs per product. */
         double q = s / cp, eb = c->ab;
-        t->fwd = lc_gemm_seconds(c->g, peak, q, s, dq, heads, eb) + lc_gemm_seconds(c->g, peak, q, dv, s, heads, eb);
-        t->bwd = lc_gemm_seconds(c->g, peak, q, dq, s, heads, eb) + lc_gemm_seconds(c->g, peak, s, dq, q, heads, eb) +
-                 lc_gemm_seconds(c->g, peak, q, s, dv, heads, eb) + lc_gemm_seconds(c->g, peak, s, dv, q, heads, eb);
-        t->fwd_host = 2 * HOST_FWD;
-        t->bwd_host = 4 * HOST_BWD;
+        t->fwd = lc_gemm_seconds(c->g, peak, q, s, dq, heads, eb, false) + lc_gemm_seconds(c->g, peak, q, dv, s, heads, eb, false);
+        t->bwd = lc_gemm_seconds(c->g, peak, q, dq, s, heads, eb, false) + lc_gemm_seconds(c->g, peak, s, dq, q, heads, eb, false) +
+                 lc_gemm_seconds(c->g, peak, q, s, dv, heads, eb, false) + lc_gemm_seconds(c->g, peak, s, dv, q, heads, eb, false);
+        t->fwd_k = 2;
+        t->bwd_k = 4;
+        if (at && at->sinks) {
+            /* gpt-oss: the sink logit is concatenated to every row of scores, the row max subtracted, the column
+             * sliced off again: a cat (4 bytes per score at the measured cat rate), a max (2) and a subtraction (4);
+             * backward the slice and the subtraction (8). */
+            double scores = heads_all * q * s;
+            t->fwd += scores * (4 / lc_eager_mix_eta("cat_scores") + 6 / lc_eager_mix_eta(NULL)) / c->g->memory_bw;
+            t->bwd += scores * 8 / (lc_eager_mix_eta(NULL) * c->g->memory_bw);
+            t->fwd_k += 3;
+            t->bwd_k += 2;
+        }
+        return;
+    }
+    /* A sliding window shorter than the sequence needs an explicit mask: SDPA falls back to the memory-efficient
+     * kernel, which computes every pair and reads the [b, 1, s, s] mask (the lead's memory measurements on Phi-3 and
+     * Gemma 3 show the mask kept). */
+    if (at && window > 0 && (double)window < s) {
+        window = 0;
+        double mask = heads_all / (double)(at->n_heads / c->L.tp) * (s / cp) * s * 2;
+        t->fwd = lc_stream_seconds(c->g, mask, 0);
+        t->bwd = lc_stream_seconds(c->g, mask, 0);
+        double pairs_full = s * s / cp;
+        t->fwd += lc_attention_seconds(c->g, peak, heads, s / cp, pairs_full, dq, dv, false);
+        t->bwd += lc_attention_seconds(c->g, peak, heads, s / cp, pairs_full, dq, dv, true);
+        t->fwd_k = 1;
+        t->bwd_k = 1;
         return;
     }
     /* Fused kernels skip the masked blocks; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
     double pairs = causal_pairs(s, window) / cp;
     t->fwd = lc_attention_seconds(c->g, peak, heads, s / cp, pairs, dq, dv, false);
     t->bwd = lc_attention_seconds(c->g, peak, heads, s / cp, pairs, dq, dv, true);
-    t->fwd_host = HOST_FWD;
-    t->bwd_host = HOST_BWD;
+    t->fwd_k = 1;
+    t->bwd_k = 1;
+}
+
+/* The kernel mix (h200_eager_kernels_2026-11-28.json "ops") of an eager op, forward and backward; NULL: the
+ * mean of the plain element-wise kernels. */
+static void eager_mix(const ctx *c, const llmcost_op *op, const char **fwd, const char **bwd)
+{
+    const char *n = op->name, *mix = NULL;
+    if (strstr(n, "norm") && !strstr(n, "residual"))
+        mix = c->m->norm == LLMCOST_NORM_RMS ? "rmsnorm" : "copy";
+    else if (!strcmp(n, "rotary") || !strcmp(n, "rotary+cat"))
+        mix = "rotary";
+    else if (!strcmp(n, "attn output transpose"))
+        mix = "transpose";
+    else if (!strcmp(n, "act(gate)*up") || !strcmp(n, "expert activation"))
+        mix = "gated_act";
+    else if (!strcmp(n, "activation"))
+        mix = "act";
+    else if (strstr(n, "residual add") || !strcmp(n, "position embedding add"))
+        mix = "residual";
+    else if (!strcmp(n, "embedding"))
+        mix = "embedding";
+    *fwd = *bwd = mix;
+    if (!strcmp(n, "dispatch+combine")) {
+        *fwd = "dispatch_fwd";
+        *bwd = "dispatch_bwd";
+    }
 }
 
 static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
@@ -207,27 +279,55 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         elems /= cp;
     if (residual ? c->sp : !name_is(op->name, replicated_ops)) {
         bool expert = !strcmp(op->name, "expert activation") || !strcmp(op->name, "dispatch+combine");
-        if (!expert || c->etp > 1)
+        if (!expert || c->etp > 1 || c->sp)
             elems /= tp;
     }
     double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
     double kf = op->kernels;
     double kb = op->bytes > 0 ? op->kernels * op->bwd_bytes / op->bytes : 0;
+    bool loss = !strcmp(op->name, "logits to fp32 + cross-entropy");
     if (c->opt->framework == LLMCOST_FW_MEGATRON) {
         double f2, b2, k2;
         if (megatron_fused(op, 2, &f2, &b2, &k2)) {
             fwd_b = f2, bwd_b = b2, kf = k2, kb = b2 > 0 ? k2 : 0;
         }
+    } else if (loss) {
+        /* HF's loss, measured as a kernel sequence: bytes-equivalent per logit at the copy rate. */
+        const lc_kernel_model *km = lc_kernel_model_get();
+        fwd_b = km->ce_fwd_bytes, bwd_b = km->ce_bwd_bytes;
+    } else if (!strcmp(op->name, "dispatch+combine") && op->layer >= 0 && op->layer < c->m->n_layers) {
+        /* transformers' grouped_mm path (integrations/moe.py, grouped_mm_experts_forward) over the S = T*k
+         * token-slots: forward gathers hidden_states[perm // k], masks, scales by the routing weights, masks,
+         * gathers back [inv_perm] and sums the k copies: 5 passes of 4 bytes per S*h element plus the sum (2 + 2/k),
+         * 6 kernels plus 8 small ones (sort, histc, cumsum, index arithmetic). Backward: the two gathers become
+         * accumulating index_put (zero-filled buffers, sort-based scatter, about 10 and 2 + 8/k bytes), the masks
+         * 4 each, the scaling 8 (its input gradient and the routing weights' gradient): 28 + 8/k bytes, 12 kernels. */
+        double k = (double)c->m->layers[op->layer].ffn.top_k;
+        if (k >= 1) {
+            fwd_b = 22 + 2 / k, bwd_b = 28 + 8 / k, kf = 14, kb = 12;
+        }
     }
     /* The FLOPs engine counts bf16 activations; fp32 training doubles every byte, autocast the residual stream. */
-    if (c->opt->precision == LLMCOST_PREC_FP32 || (residual && c->opt->precision == LLMCOST_PREC_AMP_BF16)) {
+    if ((c->opt->precision == LLMCOST_PREC_FP32 && !loss) || (residual && c->opt->precision == LLMCOST_PREC_AMP_BF16)) {
         fwd_b *= 2;
         bwd_b *= 2;
     }
-    t->fwd = lc_stream_seconds(c->g, elems * fwd_b, kf);
-    t->bwd = lc_stream_seconds(c->g, elems * bwd_b, kb);
-    t->fwd_host = kf * HOST_FWD;
-    t->bwd_host = kb * HOST_BWD;
+    /* HF's unfused eager kernels stream at the measured eager rate; fused (Megatron) kernels and the loss, whose
+     * bytes-equivalent was measured as a whole, at the copy rate. */
+    bool eager = c->opt->framework == LLMCOST_FW_HF && !loss;
+    if (eager) {
+        /* Each eager op at the bandwidth of its kernel mix (broadcasts, gathers, cat and transposes are slow). */
+        const char *mf, *mb;
+        eager_mix(c, op, &mf, &mb);
+        double bw = c->g->memory_bw, kmin = lc_kernel_model_get()->kernel_min;
+        t->fwd = elems * fwd_b / (bw * lc_eager_mix_eta(mf)) + kf * kmin;
+        t->bwd = elems * bwd_b / (bw * lc_eager_mix_eta(mb)) + kb * kmin;
+    } else {
+        t->fwd = lc_stream_seconds(c->g, elems * fwd_b, kf);
+        t->bwd = lc_stream_seconds(c->g, elems * bwd_b, kb);
+    }
+    t->fwd_k = kf;
+    t->bwd_k = kb;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
 }
 
@@ -249,10 +349,11 @@ static void autocast_extra(const ctx *c, const llmcost_op *op, timed_op *t)
         kf += 1;
         kb += 1;
     }
-    t->fwd = lc_stream_seconds(c->g, bytes_f, kf);
-    t->bwd = lc_stream_seconds(c->g, bytes_b, kb);
-    t->fwd_host = kf * HOST_FWD;
-    t->bwd_host = kb * HOST_BWD;
+    double eta = lc_eager_mix_eta("cast"), kmin = lc_kernel_model_get()->kernel_min;
+    t->fwd = bytes_f / (c->g->memory_bw * eta) + kf * kmin;
+    t->bwd = bytes_b / (c->g->memory_bw * eta) + kb * kmin;
+    t->fwd_k = kf;
+    t->bwd_k = kb;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
 }
 
@@ -265,8 +366,8 @@ static void fp8_extra(const ctx *c, const llmcost_op *op, timed_op *t)
     double outg = tokens * op->n / (name_is(op->name, row_parallel) ? 1 : tp);
     t->fwd = lc_stream_seconds(c->g, 3 * in, 1);
     t->bwd = lc_stream_seconds(c->g, 3 * outg, 1);
-    t->fwd_host = HOST_FWD;
-    t->bwd_host = HOST_BWD;
+    t->fwd_k = 1;
+    t->bwd_k = 1;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
 }
 
@@ -335,8 +436,10 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                        "--global-batch %lld sequences is not a multiple of micro-batch x dp = %lld x %lld = %lld",
                        (long long)gb, (long long)opt->micro_batch, (long long)c.L.dp, (long long)per_step);
     int64_t micro = gb / per_step;
-    c.sp = c.L.tp > 1 && (c.L.sequence_parallel || opt->framework == LLMCOST_FW_MEGATRON);
-    c.etp = c.L.ep > 1 ? 1 : c.L.tp;
+    c.sp = c.L.tp > 1 && c.L.sequence_parallel;
+    c.etp = opt->expert_tp > 0 ? opt->expert_tp : 1;
+    if (c.etp > c.L.tp && c.etp > 1)
+        return lc_fail(LLMCOST_EINVAL, "--etp %lld is larger than --tp %lld", (long long)c.etp, (long long)c.L.tp);
 
     /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
     double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
@@ -473,6 +576,11 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
 
     /* Per stage: simulate one micro-batch (forward in order, backward in reverse with recomputation before each
      * layer's backward), then add the exposed per-layer communication. */
+    /* Host seconds per launched kernel (measured, h200_host_2026-11-28.json): checkpointed forwards and the
+     * forwards recomputed inside backward cost more (the checkpoint wrappers' Python). */
+    const lc_kernel_model *km = lc_kernel_model_get();
+    bool ckpt = opt->recompute != LLMCOST_RECOMPUTE_NONE;
+    double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
     split_layers(first_layer, m->n_layers, pp);
     int64_t worst = 0;
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
@@ -483,7 +591,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
         for (size_t i = 0; i < nt; i++) {
             if (stage_of(t[i].layer, m->n_layers, pp, first_layer) != s)
                 continue;
-            launch(&L, t[i].fwd_host, t[i].fwd);
+            launch(&L, t[i].fwd_k * h_fwd, t[i].fwd);
             busy[t[i].kind] += t[i].fwd;
         }
         /* Backward, layer by layer from the last: recompute the layer's forward first. */
@@ -499,11 +607,11 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                     bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
                     if (!again)
                         continue;
-                    launch(&L, t[i].fwd_host, t[i].fwd);
+                    launch(&L, t[i].fwd_k * h_rec, t[i].fwd);
                     busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
                 }
                 for (size_t i = end; i > begin; i--) {
-                    launch(&L, t[i - 1].bwd_host, t[i - 1].bwd);
+                    launch(&L, t[i - 1].bwd_k * h_bwd, t[i - 1].bwd);
                     busy[t[i - 1].kind] += t[i - 1].bwd;
                 }
             }
@@ -519,6 +627,15 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
             moe_l += m->layers[i].ffn.moe;
         double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
         comp[LLMCOST_ST_TP_COMM] = tp_ar * tp_count * (double)nl + tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+        double tp_raw = comp[LLMCOST_ST_TP_COMM];
+        if (opt->layout.tp_overlap) {
+            /* Overlapped with the GEMMs of the same layer: only what exceeds them shows. */
+            double gemm = 0;
+            for (size_t i = 0; i < nt; i++)
+                if (t[i].kind == LLMCOST_ST_MATMUL && stage_of(t[i].layer, m->n_layers, pp, first_layer) == s)
+                    gemm += t[i].fwd + t[i].bwd;
+            comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - gemm);
+        }
         /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel. */
         double attn_f = 0, attn_b = 0;
         for (size_t i = 0; i < nt; i++)
@@ -531,7 +648,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
         double a2a = opt->layout.ep_overlap ? fmax(0, 4 * ep_a2a - layer_compute) : 4 * ep_a2a;
         comp[LLMCOST_ST_EP_COMM] = (double)moe_l * a2a;
         comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c.L.vpp * pp_p2p : 0;
-        out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], comp[LLMCOST_ST_TP_COMM]);
+        out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], tp_raw);
         out->comm_total[LLMCOST_ST_CP_COMM] = fmax(out->comm_total[LLMCOST_ST_CP_COMM], 2 * (double)nl * cp_ag);
         out->comm_total[LLMCOST_ST_EP_COMM] = fmax(out->comm_total[LLMCOST_ST_EP_COMM], 4 * (double)moe_l * ep_a2a);
         out->comm_total[LLMCOST_ST_PP_COMM] = comp[LLMCOST_ST_PP_COMM];
@@ -556,7 +673,6 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     double routed = (double)p.components[LLMCOST_PC_ROUTED_EXPERTS];
     double dense_local = ((double)p.total - routed) / ((double)c.L.tp * (double)pp);
     double expert_local = routed / ((double)c.L.ep * (double)c.etp * (double)pp);
-    double local = dense_local + expert_local;
 
     /* Optimizer: fused AdamW streams weights, gradients and both moments once (bytes per parameter by recipe). */
     double opt_bytes;
@@ -579,7 +695,27 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     double zero_div_dense = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp) : 1;
     double zero_div_exp = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp / c.L.ep) : 1;
     double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
-    out->components[LLMCOST_ST_OPTIMIZER] = lc_stream_seconds(gpu, opt_bytes * opt_params, 4) + 4 * HOST_FWD;
+    /* Other optimizers move other states: 8-bit AdamW two 1-byte moments (Dettmers et al. 2022), SGD one momentum
+     * buffer, Adafactor factored second moments (negligible) and no first moment (Shazeer & Stern 2018). */
+    double state_bytes = param_bytes > 2 || opt->precision == LLMCOST_PREC_BF16_MASTER || opt->precision == LLMCOST_PREC_FP8
+                             ? 4
+                             : 2;
+    switch (opt->optimizer) {
+    case LLMCOST_OPTIM_ADAMW_8BIT:
+        opt_bytes -= 2 * 2 * state_bytes - 2 * 2 * 1;
+        break;
+    case LLMCOST_OPTIM_SGD:
+        opt_bytes -= 2 * state_bytes;
+        break;
+    case LLMCOST_OPTIM_ADAFACTOR:
+        opt_bytes -= 4 * state_bytes;
+        break;
+    default:
+        break;
+    }
+    /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
+    double adam_eta = lc_kernel_model_get()->adamw_eta[param_bytes > 2 ? 1 : 0];
+    out->components[LLMCOST_ST_OPTIMIZER] = opt_bytes * opt_params / (gpu->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
 
     /* Data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and overlapped
      * with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
@@ -644,10 +780,9 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c.L.gpus;
     out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
     out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c.L.gpus / out->peak_flops;
-    const lc_kernel_model *km = lc_kernel_model_get();
     out->gemm_efficiency = km->gemm_eta;
     out->copy_efficiency = km->copy_eta;
-    out->host_seconds_per_kernel = HOST_FWD;
+    out->host_seconds_per_kernel = km->host_fwd;
     rc = 0;
 fail:
     free(ops);
@@ -656,4 +791,22 @@ fail:
     free(stage_time);
     free(stage_comp);
     return rc;
+}
+
+void llmcost_step_constants_get(llmcost_step_constants *out)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    out->gemm_efficiency = km->gemm_eta;
+    out->gemm_k0 = km->gemm_k0;
+    out->grouped_efficiency = km->grouped_eta;
+    out->unaligned_efficiency = km->unaligned_eta;
+    out->attention_efficiency[0] = km->attn_eta[0];
+    out->attention_efficiency[1] = km->attn_eta[1];
+    out->copy_efficiency = km->copy_eta;
+    out->host_forward_seconds = km->host_fwd;
+    out->host_backward_seconds = km->host_bwd;
+    out->host_recompute_seconds = km->host_recompute;
+    out->gemm_cases = km->gemm_cases;
+    out->attention_cases = km->attn_cases;
+    out->gemm_rms_error = km->gemm_rms_log;
 }

@@ -167,6 +167,77 @@ static int suite_memory(results *r, const char *suite, json_t *doc, double tol, 
     return 0;
 }
 
+/* Tolerance of case "name" in suite "s": an exception listed in the suite, else "tol". The exception's reason
+ * goes to the last case added, see note_exception(). */
+static double case_tolerance(json_t *s, const char *name, double tol)
+{
+    json_t *ex = json_object_get(json_object_get(s, "exceptions"), name);
+    return ex ? num(ex, "tolerance", tol) : tol;
+}
+
+static void note_exception(results *r, json_t *s, const char *name)
+{
+    json_t *ex = json_object_get(json_object_get(s, "exceptions"), name);
+    if (ex && r->n > 0)
+        lc_strlcpy(r->v[r->n - 1].note, str(ex, "why", ""), sizeof r->v[r->n - 1].note);
+}
+
+static int suite_step_time(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source)
+{
+    json_t *cases = json_object_get(doc, "steps") ? json_object_get(doc, "steps") : json_object_get(doc, "cases");
+    const llmcost_gpu *gpu = llmcost_gpu_find("h200");
+    if (!gpu)
+        return lc_fail(LLMCOST_ENOTFOUND, "the h200 is not in the GPU catalogue");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (!json_object_get(c, "step_seconds_median"))
+            continue;
+        llmcost_model *m;
+        int rc = model_from(&m, json_object_get(c, "config"), str(c, "case", "case"));
+        if (rc)
+            return rc;
+        const char *prec = str(c, "precision", "bf16");
+        llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+        o.micro_batch = (int64_t)num(c, "micro_batch", 1);
+        o.seq = (int64_t)num(c, "seq", 1);
+        o.precision = (!strncmp(prec, "fp32 weights", 12) || !strcmp(prec, "amp")) ? LLMCOST_PREC_AMP_BF16
+                      : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
+                                                                                  : LLMCOST_PREC_BF16;
+        o.recompute = !strncmp(str(c, "recompute", "none"), "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+        if (!strncmp(str(c, "attention", "sdpa"), "eager", 5))
+            o.attention = LLMCOST_ATTN_EAGER;
+        llmcost_step st;
+        rc = llmcost_step_compute(&st, m, gpu, &o);
+        llmcost_model_free(m);
+        if (rc)
+            return rc;
+        const char *name = str(c, "case", "?");
+        add(r, suite, name, "step seconds", st.step_seconds, num(c, "step_seconds_median", 0), case_tolerance(s, name, tol),
+            source);
+        note_exception(r, s, name);
+    }
+    return 0;
+}
+
+static int suite_runs(results *r, json_t *s, const char *suite, double tol)
+{
+    llmcost_published *p;
+    size_t n;
+    int rc = llmcost_train_published(&p, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "%.120s: %s", p[i].name, p[i].metric);
+        add(r, suite, name, p[i].metric, p[i].predicted, p[i].reported, case_tolerance(s, name, tol), p[i].source);
+        note_exception(r, s, name);
+    }
+    free(p);
+    return 0;
+}
+
 /* One transformer layer's forward matmul FLOPs (batch 1), the course's question. */
 static int layer_forward(double *out, const llmcost_model *m, int64_t seq)
 {
@@ -273,6 +344,10 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
             rc = suite_memory(&r, name, doc, tol, str(s, "source", ""));
         else if (!strcmp(kind, "course"))
             rc = suite_course(&r, name, doc, tol);
+        else if (!strcmp(kind, "step_time"))
+            rc = suite_step_time(&r, s, name, doc, tol, str(s, "source", ""));
+        else if (!strcmp(kind, "runs"))
+            rc = suite_runs(&r, s, name, tol);
         else
             rc = lc_fail(LLMCOST_EINVAL, "data/validation/suites.json: suite '%s' has unknown kind '%s'", name, kind);
         json_decref(doc);

@@ -255,3 +255,27 @@ Test(budget, every_format_renders)
         run_free(&r);
     }
 }
+
+Test(budget_model_mfu, takes_each_gpus_mfu_from_the_step_model)
+{
+    /* With --model-mfu the MFU is the step model's for the designed model on that GPU (not the assumed 0.4), and
+     * the compute follows it: C = dollars / price x 3600 x peak x MFU. */
+    const char *argv[] = {"budget", "--dollars", "5e6", "--gpus", "h100", "--model-mfu", "--format", "json", NULL};
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_t *j = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(j, "%s", r.out);
+    double mfu = json_number_value(json_object_get(j, "mfu"));
+    cr_expect(mfu > 0.05 && mfu < 0.9 && fabs(mfu - 0.4) > 1e-6, "mfu %g", mfu);
+    double peak = json_number_value(json_object_get(j, "gpu_peak_flops"));
+    double price = json_number_value(json_object_get(j, "price_per_hour_usd"));
+    double c = json_number_value(json_object_get(j, "effective_flops"));
+    cr_expect(fabs(c / (5e6 / price * 3600 * peak * mfu) - 1) < 1e-9);
+    json_decref(j);
+    run_free(&r);
+    const char *both[] = {"budget", "--dollars", "5e6", "--mfu", "0.5", "--model-mfu", NULL};
+    r = run_cli(both);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "--model-mfu") != NULL, "%s", r.err);
+    run_free(&r);
+}

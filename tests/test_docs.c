@@ -95,3 +95,29 @@ Test(docs, validate_passes)
     cr_expect_eq(r.status, 0, "cases outside tolerance:\n%s", r.out);
     run_free(&r);
 }
+
+Test(docs, readme_names_every_command)
+{
+    /* The commands `llmcost --help` lists (two spaces, a name, spaces, a summary) all appear in README.md. */
+    const char *argv[] = {"--help", NULL};
+    run_result r = run_cli(argv);
+    char *readme = slurp(src_path("README.md"));
+    int n = 0;
+    char *list = strstr(r.out, "commands:\n");
+    cr_assert_not_null(list, "%s", r.out);
+    char *end = strstr(list, "\n\n");
+    if (end)
+        *end = '\0';
+    for (char *line = strtok(list + strlen("commands:\n"), "\n"); line; line = strtok(NULL, "\n")) {
+        char name[32];
+        if (line[0] == ' ' && line[1] == ' ' && sscanf(line + 2, "%31[a-z]", name) == 1 && strcmp(name, "help")) {
+            char want[48];
+            snprintf(want, sizeof want, "`%s", name);
+            cr_expect(strstr(readme, want) != NULL, "README.md does not mention the '%s' command", name);
+            n++;
+        }
+    }
+    cr_expect_geq(n, 8);
+    free(readme);
+    run_free(&r);
+}

@@ -46,9 +46,10 @@ typedef struct llmcost_layout {
     int zero;               /* ZeRO stage over the data-parallel group: 0 none, 1 states, 2 +gradients, 3 +weights (FSDP) */
     bool sequence_parallel; /* Korthikanti et al. 2022: norms/dropout split over the TP group; on for megatron tp>1 */
     bool ep_overlap;        /* expert all-to-all hidden behind another micro-batch's compute (DeepSeek-V3 DualPipe) */
+    bool tp_overlap;        /* tensor-parallel collectives overlapped with the layer's GEMMs (LLaMA §2.4; TE userbuffers) */
 } llmcost_layout;
 
-#define LLMCOST_LAYOUT_INIT {0, 1, 1, 1, 0, 1, 1, 0, false, false}
+#define LLMCOST_LAYOUT_INIT {0, 1, 1, 1, 0, 1, 1, 0, false, false, false}
 
 const char *llmcost_precision_name(llmcost_precision p);
 /* Parses "fp32", "amp-bf16" (also "amp"), "bf16", "bf16-master", "fp8"; -1 if unknown. */

@@ -12,6 +12,7 @@
 #include "comms.h"
 #include "memory.h"
 #include "step.h"
+#include "train.h"
 #include "scaling.h"
 #include "design.h"
 #include "validate.h"

@@ -9,6 +9,7 @@
 #include "flops.h"
 #include "hardware.h"
 #include "layout.h"
+#include "memory.h"
 #include "model.h"
 
 #ifdef __cplusplus
@@ -26,11 +27,13 @@ typedef struct llmcost_step_options {
     llmcost_convention convention; /* how attention FLOPs count toward MFU: causal pairs (default) or all */
     llmcost_layout layout;
     llmcost_comm_options comm;
+    llmcost_optimizer optimizer;   /* what the optimizer step reads and writes (memory.h) */
+    int64_t expert_tp;             /* tensor parallelism inside each routed expert (1: none) */
 } llmcost_step_options;
 
 #define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
     {1, 2048, 0, LLMCOST_PREC_BF16, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_CONV_CAUSAL, \
-     LLMCOST_LAYOUT_INIT, LLMCOST_COMM_OPTIONS_INIT}
+     LLMCOST_LAYOUT_INIT, LLMCOST_COMM_OPTIONS_INIT, LLMCOST_OPTIM_ADAMW, 1}
 
 /* Parts of a step's time. They add up to the step time (communication: the part not hidden behind compute). */
 typedef enum {
@@ -79,6 +82,23 @@ typedef struct llmcost_step {
  */
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt);
+
+/* The kernel model's constants, each fitted to kernels measured on an H200 (data/calibration/), for printing. */
+typedef struct llmcost_step_constants {
+    double gemm_efficiency;          /* large well-tiled GEMMs: fraction of the dense peak */
+    double gemm_k0;                  /* k-overhead: efficiency k / (k + k0) */
+    double grouped_efficiency;       /* grouped (MoE) GEMM kernels relative to dense ones */
+    double unaligned_efficiency;     /* 16-bit GEMMs with a dimension not a multiple of 8 */
+    double attention_efficiency[2];  /* fused attention forward, backward: fraction of peak on the matrix work */
+    double copy_efficiency;          /* streaming kernels: fraction of memory bandwidth */
+    double host_forward_seconds;     /* host time per launched kernel, eager PyTorch forward */
+    double host_backward_seconds;    /* ... backward */
+    double host_recompute_seconds;   /* ... forward recomputed inside backward (gradient checkpointing) */
+    int gemm_cases, attention_cases; /* measurements the fits used */
+    double gemm_rms_error;           /* rms of predicted/measured - 1 over the GEMM measurements (log scale) */
+} llmcost_step_constants;
+
+void llmcost_step_constants_get(llmcost_step_constants *out);
 
 /* "matmul", "attention", "memory_bound", "launch_overhead", "recompute", "optimizer", "tp_comm", ... */
 const char *llmcost_step_component_name(llmcost_step_component c);

@@ -185,6 +185,29 @@ void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
 /* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
 
+/*
+ * What step and train take beyond the job options: the global batch in tokens and two overlaps.
+ */
+typedef struct cli_step_extra {
+    long long global_batch;
+    bool ep_overlap, tp_overlap;
+} cli_step_extra;
+
+#define CLI_STEP_EXTRA_OPTIONS(x)                                                                                  \
+    {"global-batch", OPT_SIZE, &(x).global_batch, "TOKENS",                                                      \
+     "tokens per optimizer step (16M = 2^24; instead of --micro-batches)", NULL, NULL},                          \
+    {"ep-overlap", OPT_FLAG, &(x).ep_overlap, NULL, "hide the expert all-to-all behind compute (DualPipe)", NULL,   \
+     NULL},                                                                                                       \
+    {"tp-overlap", OPT_FLAG, &(x).tp_overlap, NULL, "overlap tensor-parallel collectives with the layer's GEMMs",   \
+     NULL, NULL}
+
+/*
+ * Step options from the job options and the extras, for model "m" (layout checked against it). "assumed"
+ * receives the defaults that were assumed, one per line. Returns 0 or the exit status after printing the error.
+ */
+int cli_job_step_options(llmcost_step_options *out, cli_job_opts *jo, const cli_step_extra *x, const llmcost_model *m,
+                         const char *cmd, char *assumed, size_t size);
+
 /* Commands. */
 int cmd_report(int argc, char **argv);
 int cmd_params(int argc, char **argv);
@@ -196,6 +219,21 @@ int cmd_validate(int argc, char **argv);
 int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
                        double headroom, int format, json_t *doc, bool brief);
 int cmd_gpus(int argc, char **argv);
+int cmd_step(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+
+/* Step output shared by step, train and report. */
+json_t *cli_step_json(const llmcost_step *s);
+int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g, const llmcost_step_options *o,
+                   int format);
+void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, const llmcost_step *s);
+void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o,
+                          const char *overrides);
+void cli_print_assumptions(int format, const char *lines);
+json_t *cli_assumptions_json(const char *lines);
+
+/* The step/cost section of `llmcost report`, for the job "jo" on "gpu". */
+int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
 

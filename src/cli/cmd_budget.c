@@ -128,6 +128,83 @@ static int answer(llmcost_allocation *a, const llmcost_law *law, question q, dou
     return LLMCOST_EINVAL;
 }
 
+/*
+ * --model-mfu: the MFU llmcost's step model predicts for a model of about "n_params" parameters (LLaMA form, as
+ * --write-config designs it) on GPU "gpu_name" (peak as the choice gives it): fully sharded data parallelism
+ * (ZeRO-3) over "gpu_count" GPUs, Megatron-style fused kernels, bf16 with fp32 master weights, selective
+ * recomputation, sequence 2048, micro-batch 1. Fails like the design and step engines.
+ */
+static int predicted_mfu(double *out, double n_params, const cli_gpu_choice *choice, long long gpu_count, long long vocab)
+{
+    llmcost_design_options dopt = LLMCOST_DESIGN_OPTIONS_INIT;
+    dopt.vocab = vocab;
+    llmcost_design d;
+    int rc = llmcost_design_llama(&d, n_params, &dopt);
+    if (rc < 0)
+        return rc;
+    char *text;
+    if ((rc = llmcost_design_config(&text, &d)) < 0)
+        return rc;
+    llmcost_model *m;
+    rc = llmcost_model_from_json(&m, text, strlen(text), "designed model");
+    llmcost_free(text);
+    if (rc < 0)
+        return rc;
+    const llmcost_gpu *cat = llmcost_gpu_find(choice->name);
+    if (!cat) {
+        llmcost_model_free(m);
+        return LLMCOST_ENOTFOUND;
+    }
+    llmcost_gpu gpu = *cat;
+    gpu.peak_flops[LLMCOST_DT_BF16] = choice->peak_flops;
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.seq = 2048;
+    o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.recompute = LLMCOST_RECOMPUTE_SELECTIVE;
+    o.layout.gpus = gpu_count;
+    o.layout.dp = gpu_count;
+    o.layout.zero = 3;
+    llmcost_step st;
+    rc = llmcost_step_compute(&st, m, &gpu, &o);
+    llmcost_model_free(m);
+    if (rc < 0)
+        return rc;
+    *out = st.mfu;
+    return 0;
+}
+
+/* Replaces each GPU's MFU by the step model's, for the model the question leads to on that GPU: budget questions
+ * iterate (the MFU sets C, C sets N, N sets the MFU) until the MFU moves by less than 0.1%. */
+static int apply_model_mfu(cli_gpu_choice *g, int ng, const llmcost_law *law, question q, double dollars, double hours,
+                           double flops, double n, double d, double target, long long gpu_count, long long vocab)
+{
+    for (int i = 0; i < ng; i++) {
+        double mfu = g[i].mfu;
+        for (int it = 0; it < 8; it++) {
+            double c = q == Q_DOLLARS ? dollars / g[i].price_per_hour * 3600 * g[i].peak_flops * mfu
+                       : q == Q_HOURS ? hours * 3600 * g[i].peak_flops * mfu
+                                      : flops;
+            llmcost_allocation a;
+            int rc = answer(&a, law, q, c, n, d, target);
+            if (rc < 0)
+                return rc;
+            double next;
+            rc = predicted_mfu(&next, a.n_params, &g[i], gpu_count, vocab);
+            if (rc < 0)
+                return rc;
+            bool done = fabs(next - mfu) < 1e-3 * mfu;
+            mfu = next;
+            if (done || (q != Q_DOLLARS && q != Q_HOURS))
+                break;
+        }
+        g[i].mfu = mfu;
+        g[i].effective_flops_per_second = g[i].peak_flops * mfu;
+        g[i].flops_per_usd = g[i].effective_flops_per_second * 3600.0 / g[i].price_per_hour;
+    }
+    return 0;
+}
+
 static char *sci(char *buf, size_t n, double v)
 {
     snprintf(buf, n, "%.5g", v);
@@ -167,7 +244,7 @@ int cmd_budget(int argc, char **argv)
     double E, A, B, alpha, beta;
     bool sE = false, sA = false, sB = false, sAlpha = false, sBeta = false, s_mfu = false;
     bool s_dollars = false, s_flops = false, s_hours = false, s_n = false, s_d = false, s_target = false;
-    bool s_count = false;
+    bool s_count = false, model_mfu = false;
     long long gpu_count = 1024, vocab = 32000;
     const char *gpus = NULL, *price_list = NULL, *law_name = NULL, *write_config = NULL;
     cli_opt opts[] = {
@@ -183,6 +260,8 @@ int cmd_budget(int argc, char **argv)
          NULL, NULL},
         {"price-list", OPT_STRING, &price_list, "NAME", "prices and peaks of a named list (course)", NULL, NULL},
         {"mfu", OPT_FRACTION, &mfu, "X", "model FLOPs utilisation (default 0.4, the course's)", NULL, &s_mfu},
+        {"model-mfu", OPT_FLAG, &model_mfu, NULL,
+         "take each GPU's MFU from the step model (ZeRO-3 over --gpu-count, megatron profile, seq 2048)", NULL, NULL},
         {"law", OPT_STRING, &law_name, "NAME|FILE", "scaling law (default chinchilla; see llmcost scaling laws)",
          NULL, NULL},
         {"E", OPT_REAL, &E, "X", "override the law's E (irreducible loss)", NULL, &sE},
@@ -232,8 +311,12 @@ int cmd_budget(int argc, char **argv)
 
     cli_gpu_choice g[MAX_GPUS];
     int ng;
+    if (model_mfu && s_mfu)
+        return cli_usage_error("budget", "--mfu and --model-mfu exclude each other");
     if ((rc = cli_budget_gpus(g, &ng, "budget", gpus, price_list, mfu)) != 0)
         return rc;
+    if (model_mfu && (rc = apply_model_mfu(g, ng, &law, q, dollars, hours, flops, n_in, d_in, target, gpu_count, vocab)) < 0)
+        return cli_lib_error(rc);
     int bi = cli_budget_best(g, ng, q == Q_HOURS);
     const cli_gpu_choice *best = &g[bi];
 
@@ -292,7 +375,7 @@ int cmd_budget(int argc, char **argv)
             json_object_set_new(doc, "target_loss", json_real(target));
         json_object_set_new(doc, "gpu", json_string(best->name));
         json_object_set_new(doc, "gpu_peak_flops", cli_jreal(best->peak_flops));
-        json_object_set_new(doc, "mfu", json_real(mfu));
+        json_object_set_new(doc, "mfu", json_real(best->mfu));
         json_object_set_new(doc, "price_per_hour_usd", json_real(best->price_per_hour));
         json_object_set_new(doc, "flops_per_usd", json_real(best->flops_per_usd));
         json_object_set_new(doc, "effective_flops", json_real(c));
@@ -367,7 +450,8 @@ int cmd_budget(int argc, char **argv)
     if (q == Q_TARGET)
         llmcost_table_addf(t, "target loss\t%.4f nats/token", target);
     llmcost_table_addf(t, "best GPU\t%s (%s): %s/s peak x %.0f%% MFU%s = %s/s at $%.2f/h", best->name, best->full_name,
-                       llmcost_fmt_flops(b1, sizeof b1, best->peak_flops), 100 * mfu, s_mfu ? "" : " (assumed)",
+                       llmcost_fmt_flops(b1, sizeof b1, best->peak_flops), 100 * best->mfu,
+                       model_mfu ? " (the step model's)" : s_mfu ? "" : " (assumed)",
                        llmcost_fmt_flops(b2, sizeof b2, best->effective_flops_per_second), best->price_per_hour);
     llmcost_table_addf(t, "FLOPs per dollar\t%s", sci(b1, sizeof b1, best->flops_per_usd));
     llmcost_table_addf(t, "effective compute C\t%s FLOP (%s)", sci(b1, sizeof b1, c),

@@ -120,8 +120,9 @@ int cli_model_section(const llmcost_model *m, int format)
 static const char *const usage_text = "llmcost report [MODEL] [job options as in 'llmcost memory'] [--gpu NAME] [--format text|json|csv|md]";
 static const char *const description =
     "Everything llmcost knows about a model: its architecture as read from config.json, its exact\n"
-    "parameter counts, the FLOPs of a training step with the field's conventions side by side, and what the\n"
-    "scaling laws say of its size (compute-optimal tokens and predicted loss). MODEL is a preset name, a\n"
+    "parameter counts, the FLOPs of a training step with the field's conventions side by side, training memory,\n"
+    "what the scaling laws say of its size (compute-optimal tokens and predicted loss), and the time and cost of\n"
+    "a step and of a compute-optimal run on the GPU (both implementation profiles). MODEL is a preset name, a\n"
     "config.json or a folder holding one; default llama-7b (the course's LLaMA-7B).";
 static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
                                     "  llmcost report deepseek-v3 --format json\n";
@@ -191,6 +192,8 @@ int cmd_report(int argc, char **argv)
     }
     if (!rc)
         rc = cli_scaling_section(m, co.format, doc);
+    if (!rc)
+        rc = cli_step_section(m, &jo, &gpu, co.format, doc);
     if (!rc && doc)
         rc = cli_print_json(doc);
     json_decref(doc);

@@ -111,8 +111,9 @@ int cmd_validate(int argc, char **argv)
         fmt_value(p, sizeof p, v[i].predicted);
         fmt_value(r, sizeof r, v[i].reference);
         llmcost_fmt_percent(e, sizeof e, v[i].error);
-        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%.4g%%\t%s\t%s", v[i].name, v[i].quantity, p, r, e, 100 * v[i].tolerance,
-                           v[i].pass ? "yes" : "NO", v[i].source);
+        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%.4g%%\t%s\t%s%s%s", v[i].name, v[i].quantity, p, r, e,
+                           100 * v[i].tolerance, v[i].pass ? "yes" : "NO", v[i].source, v[i].note[0] ? "; " : "",
+                           v[i].note);
         json_t *o = json_object();
         json_object_set_new(o, "suite", json_string(v[i].suite));
         json_object_set_new(o, "case", json_string(v[i].name));
@@ -123,6 +124,8 @@ int cmd_validate(int argc, char **argv)
         json_object_set_new(o, "tolerance", json_real(v[i].tolerance));
         json_object_set_new(o, "pass", json_boolean(v[i].pass));
         json_object_set_new(o, "source", json_string(v[i].source));
+        if (v[i].note[0])
+            json_object_set_new(o, "note", json_string(v[i].note));
         json_array_append_new(arr, o);
     }
     if (co.format == LLMCOST_FMT_JSON) {

@@ -9,6 +9,8 @@ const cli_command cli_commands[] = {
     {"memory", cmd_memory, "memory per GPU: breakdown, peak, fit, largest micro-batch"},
     {"validate", cmd_validate, "every prediction against its reference: params, FLOPs, memory, course"},
     {"gpus", cmd_gpus, "the accelerator catalogue and named price lists"},
+    {"step", cmd_step, "time of one training step on a GPU and layout: breakdown, tokens/s, MFU, HFU"},
+    {"train", cmd_train, "a whole run: steps, wall-clock, GPU-hours, cost, energy, CO2; --published validation"},
     {"scaling", cmd_scaling, "scaling laws: list the bundled ones, or fit your own to training runs"},
     {"budget", cmd_budget, "what model and how many tokens a budget buys (scaling laws, best GPU per dollar)"},
     {NULL, NULL, NULL},

@@ -1,0 +1,74 @@
+/* train.h - a whole training run: steps, wall-clock, GPU-hours, dollars, energy and CO2 on named hardware. */
+#ifndef LLMCOST_TRAIN_H
+#define LLMCOST_TRAIN_H
+
+#include <stdbool.h>
+
+#include "hardware.h"
+#include "model.h"
+#include "step.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct llmcost_train_options {
+    double tokens;            /* training tokens */
+    double price_per_hour;    /* USD per GPU-hour; 0: the GPU's catalogue price */
+    double mfu;               /* 0: predict the step time; else the step takes model FLOPs / (GPUs x peak x mfu) */
+    double pue;               /* power usage effectiveness of the data centre */
+    double grid_kg_per_kwh;   /* carbon intensity of the electricity, kg CO2e per kWh */
+    double power_fraction;    /* average draw as a fraction of the board power (TDP) */
+    double goodput;           /* fraction of the GPUs' time spent on useful steps (restarts, checkpoints, failures) */
+    llmcost_step_options step;
+} llmcost_train_options;
+
+/* PUE 1.1: hyperscale fleets report 1.08-1.10 (Google Environmental Report 2024: 1.10). Grid 0.373 kg/kWh: US
+ * average output emission rate, EPA eGRID2022 (823 lb/MWh). Power at TDP, as the Llama 3.1 model card counts. */
+#define LLMCOST_TRAIN_OPTIONS_INIT {0, 0, 0, 1.1, 0.373, 1.0, 1.0, LLMCOST_STEP_OPTIONS_INIT}
+
+typedef struct llmcost_train {
+    llmcost_step step;        /* the step (predicted, or scaled to the given MFU) */
+    double steps;             /* optimizer steps: ceil(tokens / tokens per step) */
+    double tokens;            /* tokens actually seen: steps x tokens per step */
+    double wall_seconds;      /* steps x step time / goodput */
+    double gpu_hours;
+    double price_per_hour;
+    double cost_usd;
+    double energy_kwh;        /* GPU energy x PUE; NaN when the GPU's power is unknown */
+    double co2_kg;
+    double total_flops;       /* model FLOPs of the run (no recomputation) */
+    double mfu;
+    bool mfu_given;
+} llmcost_train;
+
+/*
+ * Cost of training "m" on "gpu" for opt->tokens tokens under opt->step. Fails with LLMCOST_EINVAL for
+ * non-positive tokens, price or PUE, and with the step engine's errors.
+ */
+int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt);
+
+/* One reported figure of a published run and llmcost's prediction of it (data/validation/runs.json). */
+typedef struct llmcost_published {
+    char name[128];          /* the run */
+    char metric[32];         /* tflops_per_gpu, mfu, gpu_hours, tokens_per_second_per_gpu */
+    char convention[32];     /* how FLOPs are counted for tflops_per_gpu: exact_causal, megatron_hfu */
+    double reported;
+    double predicted;
+    double error;            /* predicted / reported - 1 */
+    bool dense;              /* a dense model (the 25% target applies); false for MoE */
+    char source[320];        /* where the reported figure comes from */
+    char assumed[320];       /* layout facts the source does not give, assumed by llmcost */
+} llmcost_published;
+
+/*
+ * Predicts every reported figure of the bundled published runs. *out is a new array of *n entries freed with
+ * llmcost_free(). Fails with the message of the first run that cannot be computed.
+ */
+int llmcost_train_published(llmcost_published **out, size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,236 @@
+/* cmd_step.c - `llmcost step MODEL --gpu NAME [layout]`: time of one training step, its breakdown, MFU and HFU. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const usage_text = "llmcost step [MODEL] [--gpu NAME] [job options as in 'llmcost memory']\n"
+                                      "       [--global-batch TOKENS] [--tp-overlap] [--ep-overlap]";
+static const char *const description =
+    "Time of one optimizer step: every matrix product at a throughput that depends on its shape (wave\n"
+    "quantisation and k-overhead, fitted to measured H200 GEMMs and scaled by each GPU's peak and bandwidth),\n"
+    "fused attention with its softmax exps, memory-bound element-wise work at memory bandwidth, the host's\n"
+    "launch time (eager PyTorch, measured per kernel), recomputation, the optimizer's reads and writes, then\n"
+    "tensor/context/expert/pipeline/data-parallel communication (ring or tree, inside a node or across nodes)\n"
+    "and the pipeline bubble. Prints the breakdown, tokens/s, achieved TFLOP/s, MFU and HFU (PaLM's\n"
+    "definitions: model FLOPs without / with recomputation over peak). Profiles: hf (PyTorch + transformers\n"
+    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).";
+static const char *const examples =
+    "  llmcost step llama-3.2-1b --gpu h200 --micro-batch 4 --seq 2048\n"
+    "  llmcost step llama-3-8b --gpu h200 --seq 4096 --recompute full --format json\n"
+    "  llmcost step llama-3.1-405b --gpu h100 --framework megatron --precision bf16-master \\\n"
+    "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n";
+
+static const char *component_label(int k)
+{
+    static const char *const labels[LLMCOST_ST_COUNT] = {
+        "matmul (linear layers)", "attention kernels", "memory-bound element-wise", "host launch overhead",
+        "recomputation", "optimizer step", "tensor-parallel comm (exposed)", "context-parallel comm (exposed)",
+        "expert all-to-all (exposed)", "pipeline send/recv", "data-parallel comm (exposed)", "pipeline bubble"};
+    return labels[k];
+}
+
+json_t *cli_step_json(const llmcost_step *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "step_seconds", cli_jreal(s->step_seconds));
+    json_object_set_new(o, "tokens_per_step", cli_jreal(s->tokens_per_step));
+    json_object_set_new(o, "tokens_per_second", cli_jreal(s->tokens_per_second));
+    json_object_set_new(o, "tokens_per_second_per_gpu", cli_jreal(s->tokens_per_second_per_gpu));
+    json_object_set_new(o, "model_flops_per_step", cli_jreal(s->model_flops_per_step));
+    json_object_set_new(o, "hardware_flops_per_step", cli_jreal(s->hardware_flops_per_step));
+    json_object_set_new(o, "achieved_flops_per_second_per_gpu", cli_jreal(s->achieved_flops_per_gpu));
+    json_object_set_new(o, "peak_flops_per_second", cli_jreal(s->peak_flops));
+    json_object_set_new(o, "mfu", cli_jreal(s->mfu));
+    json_object_set_new(o, "hfu", cli_jreal(s->hfu));
+    json_t *c = json_object();
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        json_object_set_new(c, llmcost_step_component_name(k), cli_jreal(s->components[k]));
+    json_object_set_new(o, "components", c);
+    json_t *t = json_object();
+    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_DP_COMM; k++)
+        json_object_set_new(t, llmcost_step_component_name(k), cli_jreal(s->comm_total[k]));
+    json_object_set_new(o, "communication_before_overlap_seconds", t);
+    json_object_set_new(o, "micro_batch_seconds", cli_jreal(s->micro_batch_seconds));
+    json_object_set_new(o, "micro_batches", cli_jint(s->micro_batches));
+    json_object_set_new(o, "global_batch_sequences", cli_jint(s->global_batch));
+    const llmcost_layout *L = &s->layout;
+    json_object_set_new(o, "layout", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b, s:I}", "gpus",
+                                               (json_int_t)L->gpus, "tp", (json_int_t)L->tp, "pp", (json_int_t)L->pp,
+                                               "vpp", (json_int_t)L->vpp, "dp", (json_int_t)L->dp, "cp",
+                                               (json_int_t)L->cp, "ep", (json_int_t)L->ep, "zero", L->zero,
+                                               "sequence_parallel", L->sequence_parallel, "ep_overlap", L->ep_overlap,
+                                               "layers_per_stage", (json_int_t)s->layers_per_stage));
+    return o;
+}
+
+void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, const llmcost_step *s)
+{
+    const llmcost_layout *L = &s->layout;
+    snprintf(buf, n, "%lld GPU%s: tp %lld, pp %lld%s, dp %lld, cp %lld, ep %lld, ZeRO %d%s; %s, %s, recompute %s, %s attention",
+             (long long)L->gpus, L->gpus > 1 ? "s" : "", (long long)L->tp, (long long)L->pp,
+             L->vpp > 1 ? " (interleaved)" : "", (long long)L->dp, (long long)L->cp, (long long)L->ep, L->zero,
+             L->sequence_parallel ? ", sequence parallel" : "", llmcost_framework_name(o->framework),
+             llmcost_precision_name(o->precision), cli_recompute_choices[o->recompute],
+             cli_attention_choices[o->attention]);
+}
+
+/* Prints the breakdown and the rates of step "s" (text/csv/md). */
+int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g, const llmcost_step_options *o,
+                   int format)
+{
+    char title[1024], setup[384], a[64], b[64];
+    cli_setup_describe(setup, sizeof setup, o, s);
+    snprintf(title, sizeof title, "Step time of %s on %s (%s)", m->name, g->name, setup);
+    const char *hdr[] = {"component", "time", "share"};
+    llmcost_table *t = llmcost_table_new(title, 3, hdr);
+    if (!t)
+        return 1;
+    llmcost_table_numeric(t, 1);
+    llmcost_table_numeric(t, 2);
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        if (s->components[k] > 0)
+            llmcost_table_addf(t, "%s\t%s\t%.1f%%", component_label(k), llmcost_fmt_seconds(a, sizeof a, s->components[k]),
+                               100 * s->components[k] / s->step_seconds);
+    llmcost_table_addf(t, "step\t%s\t100.0%%", llmcost_fmt_seconds(a, sizeof a, s->step_seconds));
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc || format == LLMCOST_FMT_CSV)
+        return rc;
+    const char *h2[] = {"rate", "value"};
+    t = llmcost_table_new("Throughput", 2, h2);
+    if (!t)
+        return 1;
+    llmcost_table_addf(t, "tokens per step\t%s (%lld sequences of %lld, %lld micro-batch%s per replica)",
+                       llmcost_fmt_count(a, sizeof a, s->tokens_per_step), (long long)s->global_batch,
+                       (long long)o->seq, (long long)s->micro_batches, s->micro_batches > 1 ? "es" : "");
+    llmcost_table_addf(t, "tokens per second\t%s (%s per GPU)", llmcost_fmt_count(a, sizeof a, s->tokens_per_second),
+                       llmcost_fmt_count(b, sizeof b, s->tokens_per_second_per_gpu));
+    llmcost_table_addf(t, "model FLOPs per step\t%s", llmcost_fmt_flops(a, sizeof a, s->model_flops_per_step));
+    llmcost_table_addf(t, "achieved\t%.1f TFLOP/s per GPU (peak %.1f, %s)", s->achieved_flops_per_gpu / 1e12,
+                       s->peak_flops / 1e12, o->precision == LLMCOST_PREC_FP32 ? "fp32" : "bf16 dense");
+    llmcost_table_addf(t, "MFU\t%.1f%%", 100 * s->mfu);
+    llmcost_table_addf(t, "HFU\t%.1f%%%s", 100 * s->hfu, o->recompute ? " (recomputation counted)" : "");
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    return rc;
+}
+
+/* Assumption lines common to step and train: hardware, kernel model, communication. */
+void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o, const char *overrides)
+{
+    llmcost_step_constants c;
+    llmcost_step_constants_get(&c);
+    size_t len = 0;
+    len += (size_t)snprintf(buf + len, n - len,
+                            "GPU %s: %s; %.1f TFLOP/s bf16 dense, %.3g TB/s memory, %.3g GB/s scale-up x %d, %.3g GB/s "
+                            "scale-out (data/gpus.json%s%s)\n",
+                            g->name, g->full_name, g->peak_flops[LLMCOST_DT_BF16] / 1e12, g->memory_bw / 1e12,
+                            g->scaleup_bw / 1e9, g->scaleup_size, g->scaleout_bw / 1e9, overrides && overrides[0] ? "; " : "",
+                            overrides ? overrides : "");
+    if (len < n)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
+                                "large GEMMs at %.0f%% of peak, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
+                                "per forward and %.0f us per backward kernel (eager PyTorch)\n",
+                                100 * c.gemm_efficiency, 100 * c.copy_efficiency,
+                                o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
+                                c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
+    if (len < n)
+        snprintf(buf + len, n - len, "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",
+                 100 * o->comm.scaleup_efficiency, 100 * o->comm.scaleout_efficiency);
+}
+
+void cli_print_assumptions(int format, const char *lines)
+{
+    const char *p = lines;
+    while (p && *p) {
+        const char *e = strchr(p, '\n');
+        int len = e ? (int)(e - p) : (int)strlen(p);
+        if (len > 0)
+            cli_note(format, "assumed: %.*s", len, p);
+        p = e ? e + 1 : p + len;
+    }
+}
+
+json_t *cli_assumptions_json(const char *lines)
+{
+    json_t *arr = json_array();
+    const char *p = lines;
+    while (p && *p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len > 0)
+            json_array_append_new(arr, json_stringn(p, len));
+        p = e ? e + 1 : p + len;
+    }
+    return arr;
+}
+
+int cmd_step(int argc, char **argv)
+{
+    cli_gpu_opts go = {0};
+    cli_job_opts jo = CLI_JOB_OPTS_INIT;
+    cli_step_extra xo = {0, false, false};
+    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_JOB_OPTIONS(jo), CLI_STEP_EXTRA_OPTIONS(xo)};
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    cli_common co;
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse("step", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (co.help) {
+        cli_help(stdout, "step", usage_text, description, opts, nopts, examples);
+        return 0;
+    }
+    llmcost_model *m;
+    rc = cli_load_model(&m, npos ? pos[0] : NULL);
+    if (rc)
+        return rc;
+    char assumed[2048] = "", over[512], more[1536];
+    llmcost_step_options o;
+    llmcost_gpu g;
+    llmcost_step s;
+    rc = cli_job_step_options(&o, &jo, &xo, m, "step", assumed, sizeof assumed);
+    if (!rc) {
+        llmcost_dtype dt = o.precision == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32
+                           : o.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
+                                                             : LLMCOST_DT_BF16;
+        rc = cli_gpu_resolve(&g, &go, "step", "h100", dt, over, sizeof over);
+        if (!rc && !go.gpu) {
+            size_t n = strlen(assumed);
+            snprintf(assumed + n, sizeof assumed - n, "GPU h100 (give --gpu)\n");
+        }
+    }
+    if (!rc) {
+        int r = llmcost_step_compute(&s, m, &g, &o);
+        if (r < 0)
+            rc = cli_lib_error(r);
+    }
+    if (!rc) {
+        cli_step_assumptions(more, sizeof more, &g, &o, over);
+        size_t n = strlen(assumed);
+        snprintf(assumed + n, sizeof assumed - n, "%s", more);
+        if (co.format == LLMCOST_FMT_JSON) {
+            json_t *doc = cli_step_json(&s);
+            json_object_set_new(doc, "model", json_string(m->name));
+            json_object_set_new(doc, "gpu", json_string(g.name));
+            json_object_set_new(doc, "precision", json_string(llmcost_precision_name(o.precision)));
+            json_object_set_new(doc, "framework", json_string(llmcost_framework_name(o.framework)));
+            json_object_set_new(doc, "recompute", json_string(cli_recompute_choices[o.recompute]));
+            json_object_set_new(doc, "attention", json_string(cli_attention_choices[o.attention]));
+            json_object_set_new(doc, "micro_batch", cli_jint(o.micro_batch));
+            json_object_set_new(doc, "seq", cli_jint(o.seq));
+            json_object_set_new(doc, "assumptions", cli_assumptions_json(assumed));
+            rc = cli_print_json(doc);
+            json_decref(doc);
+        } else {
+            rc = cli_print_step(&s, m, &g, &o, co.format);
+            if (!rc)
+                cli_print_assumptions(co.format, assumed);
+        }
+    }
+    llmcost_model_free(m);
+    return rc;
+}

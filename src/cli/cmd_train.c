@@ -1,0 +1,213 @@
+/* cmd_train.c - `llmcost train MODEL --tokens N --gpu NAME --gpus N`: steps, wall-clock, GPU-hours, dollars, energy. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const usage_text =
+    "llmcost train [MODEL] --tokens N [--gpu NAME] [--gpus N] [--tp N --pp N ...] [--global-batch TOKENS]\n"
+    "       [--seq S] [--price USD] [--mfu X] [--pue X] [--grid-intensity KG] [--goodput X]\n"
+    "       llmcost train --published";
+static const char *const description =
+    "Cost of a whole training run: the step time from `llmcost step` (or --mfu to impose a utilisation),\n"
+    "steps = tokens / tokens per step, wall-clock, GPU-hours, cost at the GPU's price (or --price / --price-list),\n"
+    "energy = GPU-hours x board power x PUE, and CO2 = energy x grid carbon intensity, with every assumption\n"
+    "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
+    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.";
+static const char *const examples =
+    "  llmcost train llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --tp 8 --pp 16 --vpp 8 \\\n"
+    "      --framework megatron --precision bf16-master --seq 8192 --global-batch 16M --price 2.0\n"
+    "  llmcost train llama-7b --tokens 1T --gpu a100 --gpus 2048 --mfu 0.4 --price-list course\n"
+    "  llmcost train --published --format md\n";
+
+static int print_published(int format)
+{
+    llmcost_published *p;
+    size_t n;
+    int rc = llmcost_train_published(&p, &n);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    if (format == LLMCOST_FMT_JSON) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "run", p[i].name,
+                                                 "metric", p[i].metric, "convention", p[i].convention, "reported",
+                                                 cli_jreal(p[i].reported), "predicted", cli_jreal(p[i].predicted),
+                                                 "error", cli_jreal(p[i].error), "dense", p[i].dense, "source",
+                                                 p[i].source, "assumed", p[i].assumed));
+        json_t *doc = json_pack("{s:o}", "published", arr);
+        rc = cli_print_json(doc);
+        json_decref(doc);
+        llmcost_free(p);
+        return rc;
+    }
+    const char *hdr[] = {"run", "metric", "reported", "predicted", "error"};
+    llmcost_table *t = llmcost_table_new("Published runs predicted from model, hardware and layout", 5, hdr);
+    llmcost_table_numeric(t, 2);
+    llmcost_table_numeric(t, 3);
+    llmcost_table_numeric(t, 4);
+    for (size_t i = 0; i < n; i++) {
+        char a[32], b[32], e[32];
+        llmcost_table_addf(t, "%s%s\t%s%s%s\t%s\t%s\t%s", p[i].name, p[i].dense ? "" : " (MoE)", p[i].metric,
+                           p[i].convention[0] ? " " : "", p[i].convention, llmcost_fmt_count(a, sizeof a, p[i].reported),
+                           llmcost_fmt_count(b, sizeof b, p[i].predicted), llmcost_fmt_percent(e, sizeof e, p[i].error));
+    }
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (!rc && format != LLMCOST_FMT_CSV) {
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || strcmp(p[i].name, p[i - 1].name) != 0)
+                cli_note(format, "%s: %s%s%s", p[i].name, p[i].source, p[i].assumed[0] ? "; assumed: " : "", p[i].assumed);
+    }
+    llmcost_free(p);
+    return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    cli_gpu_opts go = {0};
+    cli_job_opts jo = CLI_JOB_OPTS_INIT;
+    cli_step_extra xo = {0, false, false};
+    double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0;
+    bool published = false, seen_grid = false;
+    cli_opt opts[] = {
+        {"tokens", OPT_REAL, &tokens, "N", "training tokens (15.6T = 15.6e12)", NULL, NULL},
+        CLI_GPU_OPTIONS(go),
+        CLI_JOB_OPTIONS(jo), CLI_STEP_EXTRA_OPTIONS(xo),
+        {"mfu", OPT_FRACTION, &mfu, "X", "impose this model-FLOPs utilisation instead of predicting the step", NULL, NULL},
+        {"pue", OPT_REAL, &pue, "X", "data-centre power usage effectiveness (default 1.1)", NULL, NULL},
+        {"grid-intensity", OPT_REAL, &grid, "KG", "kg CO2e per kWh (default 0.373, US average)", NULL, &seen_grid},
+        {"goodput", OPT_FRACTION, &goodput, "X", "fraction of time on useful steps (default 1: no failures)", NULL, NULL},
+        {"published", OPT_FLAG, &published, NULL, "compare with published runs instead", NULL, NULL},
+    };
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    cli_common co;
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    if (rc)
+        return rc;
+    if (co.help) {
+        cli_help(stdout, "train", usage_text, description, opts, nopts, examples);
+        return 0;
+    }
+    if (published) {
+        if (npos || tokens > 0)
+            return cli_usage_error("train", "--published takes no model and no --tokens");
+        return print_published(co.format);
+    }
+    if (!(tokens > 0))
+        return cli_usage_error("train", "--tokens is required (e.g. --tokens 15.6T)");
+    if (pue != 0 && pue < 1)
+        return cli_usage_error("train", "--pue: '%g' must be at least 1", pue);
+    llmcost_model *m;
+    rc = cli_load_model(&m, npos ? pos[0] : NULL);
+    if (rc)
+        return rc;
+    char assumed[3072] = "", over[512], more[1536];
+    llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
+    llmcost_gpu g;
+    llmcost_train run;
+    rc = cli_job_step_options(&ro.step, &jo, &xo, m, "train", assumed, sizeof assumed);
+    if (!rc) {
+        llmcost_dtype dt = ro.step.precision == LLMCOST_PREC_FP32  ? LLMCOST_DT_FP32
+                           : ro.step.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
+                                                                   : LLMCOST_DT_BF16;
+        rc = cli_gpu_resolve(&g, &go, "train", "h100", dt, over, sizeof over);
+        if (!rc && !go.gpu) {
+            size_t n = strlen(assumed);
+            snprintf(assumed + n, sizeof assumed - n, "GPU h100 (give --gpu)\n");
+        }
+    }
+    if (!rc) {
+        ro.tokens = tokens;
+        ro.mfu = mfu;
+        if (pue > 0)
+            ro.pue = pue;
+        if (seen_grid)
+            ro.grid_kg_per_kwh = grid;
+        if (goodput > 0)
+            ro.goodput = goodput;
+        int r = llmcost_train_compute(&run, m, &g, &ro);
+        if (r < 0)
+            rc = cli_lib_error(r);
+    }
+    if (!rc) {
+        size_t n = strlen(assumed);
+        if (mfu > 0)
+            n += (size_t)snprintf(assumed + n, sizeof assumed - n, "MFU %.1f%% imposed (--mfu): the step takes model FLOPs / (GPUs x peak x MFU)\n", 100 * mfu);
+        cli_step_assumptions(more, sizeof more, &g, &ro.step, over);
+        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "%s", more);
+        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "price $%.2f per GPU-hour: %s\n", run.price_per_hour,
+                              go.price > 0 ? "--price" : g.price_source);
+        if (n < sizeof assumed)
+            n += (size_t)snprintf(assumed + n, sizeof assumed - n,
+                                  "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f kg/kWh%s\n",
+                                  g.tdp_watts, ro.pue, pue > 0 ? "" : " (hyperscale fleets report 1.08-1.10)",
+                                  ro.grid_kg_per_kwh, seen_grid ? "" : " (US average, EPA eGRID2022)");
+        if (n < sizeof assumed && ro.goodput < 1)
+            snprintf(assumed + n, sizeof assumed - n, "goodput %.0f%%: the rest of the time lost to failures and restarts\n",
+                     100 * ro.goodput);
+        else if (n < sizeof assumed)
+            snprintf(assumed + n, sizeof assumed - n,
+                     "no time lost to failures, restarts or evaluation (give --goodput; Llama 3 reports >90%%)\n");
+        const llmcost_step *s = &run.step;
+        if (co.format == LLMCOST_FMT_JSON) {
+            json_t *doc = json_object();
+            json_object_set_new(doc, "model", json_string(m->name));
+            json_object_set_new(doc, "gpu", json_string(g.name));
+            json_object_set_new(doc, "gpus", cli_jint(s->layout.gpus));
+            json_object_set_new(doc, "tokens", cli_jreal(run.tokens));
+            json_object_set_new(doc, "steps", cli_jreal(run.steps));
+            json_object_set_new(doc, "wall_seconds", cli_jreal(run.wall_seconds));
+            json_object_set_new(doc, "gpu_hours", cli_jreal(run.gpu_hours));
+            json_object_set_new(doc, "price_usd_per_gpu_hour", cli_jreal(run.price_per_hour));
+            json_object_set_new(doc, "cost_usd", cli_jreal(run.cost_usd));
+            json_object_set_new(doc, "energy_kwh", cli_jreal(run.energy_kwh));
+            json_object_set_new(doc, "co2_kg", cli_jreal(run.co2_kg));
+            json_object_set_new(doc, "total_flops", cli_jreal(run.total_flops));
+            json_object_set_new(doc, "mfu", cli_jreal(run.mfu));
+            json_object_set_new(doc, "mfu_imposed", json_boolean(run.mfu_given));
+            json_object_set_new(doc, "pue", cli_jreal(ro.pue));
+            json_object_set_new(doc, "grid_kg_per_kwh", cli_jreal(ro.grid_kg_per_kwh));
+            json_object_set_new(doc, "goodput", cli_jreal(ro.goodput));
+            json_object_set_new(doc, "step", cli_step_json(s));
+            json_object_set_new(doc, "assumptions", cli_assumptions_json(assumed));
+            rc = cli_print_json(doc);
+            json_decref(doc);
+        } else {
+            char title[1024], setup[384], a[64], b[64];
+            cli_setup_describe(setup, sizeof setup, &ro.step, s);
+            snprintf(title, sizeof title, "Training %s on %s for %s tokens (%s)", m->name, g.name,
+                     llmcost_fmt_count(a, sizeof a, tokens), setup);
+            const char *hdr[] = {"quantity", "value"};
+            llmcost_table *t = llmcost_table_new(title, 2, hdr);
+            llmcost_table_addf(t, "steps\t%.0f of %s tokens (%s s each)", run.steps,
+                               llmcost_fmt_count(a, sizeof a, s->tokens_per_step),
+                               (snprintf(b, sizeof b, "%.3g", s->step_seconds), b));
+            llmcost_table_addf(t, "wall-clock\t%s", llmcost_fmt_seconds(a, sizeof a, run.wall_seconds));
+            llmcost_table_addf(t, "GPU-hours\t%s", llmcost_fmt_count(a, sizeof a, run.gpu_hours));
+            llmcost_table_addf(t, "cost\t$%s", llmcost_fmt_count(a, sizeof a, run.cost_usd));
+            if (isfinite(run.energy_kwh)) {
+                llmcost_table_addf(t, "energy\t%s kWh", llmcost_fmt_count(a, sizeof a, run.energy_kwh));
+                llmcost_table_addf(t, "CO2\t%s t CO2e", llmcost_fmt_count(a, sizeof a, run.co2_kg / 1000));
+            } else {
+                llmcost_table_addf(t, "energy\tunknown: %s has no published board power (give --tdp)", g.name);
+            }
+            llmcost_table_addf(t, "model FLOPs\t%s", llmcost_fmt_flops(a, sizeof a, run.total_flops));
+            llmcost_table_addf(t, "MFU\t%.1f%% (%.1f TFLOP/s per GPU)%s", 100 * run.mfu, s->achieved_flops_per_gpu / 1e12,
+                               run.mfu_given ? ", imposed" : "");
+            llmcost_table_addf(t, "tokens per second\t%s (%s per GPU)", llmcost_fmt_count(a, sizeof a, s->tokens_per_second),
+                               llmcost_fmt_count(b, sizeof b, s->tokens_per_second_per_gpu));
+            rc = cli_print_table(t, co.format);
+            llmcost_table_free(t);
+            if (!rc && !run.mfu_given && co.format != LLMCOST_FMT_CSV)
+                rc = cli_print_step(s, m, &g, &ro.step, co.format);
+            if (!rc)
+                cli_print_assumptions(co.format, assumed);
+        }
+    }
+    llmcost_model_free(m);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/* train.c - a whole training run from one step: steps, wall-clock, GPU-hours, dollars, energy and emissions. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "embedded.h"
+#include "internal.h"
+#include "llmcost/train.h"
+
+int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    if (!(opt->tokens > 0) || !isfinite(opt->tokens))
+        return lc_fail(LLMCOST_EINVAL, "--tokens must be positive");
+    if (opt->price_per_hour < 0 || opt->mfu < 0 || opt->mfu > 1)
+        return lc_fail(LLMCOST_EINVAL, "--price must be positive and --mfu in (0, 1]");
+    if (!(opt->pue >= 1) || opt->grid_kg_per_kwh < 0 || !(opt->power_fraction > 0))
+        return lc_fail(LLMCOST_EINVAL, "--pue must be at least 1, --grid-intensity zero or more");
+    if (!(opt->goodput > 0) || opt->goodput > 1)
+        return lc_fail(LLMCOST_EINVAL, "--goodput must be in (0, 1]");
+    int rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
+    if (rc)
+        return rc;
+    llmcost_step *s = &out->step;
+    if (opt->mfu > 0) {
+        /* The user's MFU replaces the prediction: time = model FLOPs / (GPUs x peak x MFU). */
+        double gpus = (double)s->layout.gpus;
+        double t = s->model_flops_per_step / (gpus * s->peak_flops * opt->mfu);
+        double scale = t / s->step_seconds;
+        for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+            s->components[k] *= scale;
+        s->step_seconds = t;
+        s->tokens_per_second = s->tokens_per_step / t;
+        s->tokens_per_second_per_gpu = s->tokens_per_second / gpus;
+        s->achieved_flops_per_gpu = s->model_flops_per_step / t / gpus;
+        s->mfu = opt->mfu;
+        s->hfu = s->hardware_flops_per_step / t / gpus / s->peak_flops;
+        out->mfu_given = true;
+    }
+    out->steps = ceil(opt->tokens / s->tokens_per_step);
+    out->tokens = out->steps * s->tokens_per_step;
+    out->wall_seconds = out->steps * s->step_seconds / opt->goodput;
+    out->gpu_hours = out->wall_seconds * (double)s->layout.gpus / 3600.0;
+    out->price_per_hour = opt->price_per_hour > 0 ? opt->price_per_hour : gpu->price_per_hour;
+    out->cost_usd = out->gpu_hours * out->price_per_hour;
+    out->energy_kwh = gpu->tdp_watts > 0 ? out->gpu_hours * gpu->tdp_watts / 1000.0 * opt->power_fraction * opt->pue : NAN;
+    out->co2_kg = out->energy_kwh * opt->grid_kg_per_kwh;
+    out->total_flops = s->model_flops_per_step * out->steps;
+    out->mfu = s->mfu;
+    return 0;
+}
+
+/* ---- published runs (data/validation/runs.json) ---- */
+
+static int choice(const char *s, const char *const *names, int dflt)
+{
+    for (int i = 0; s && names[i]; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    return dflt;
+}
+
+static int64_t jint(json_t *o, const char *key, int64_t dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? (int64_t)json_number_value(v) : dflt;
+}
+
+static void copy_str(char *dst, size_t n, json_t *v)
+{
+    lc_strlcpy(dst, json_is_string(v) ? json_string_value(v) : "", n);
+}
+
+/* Evaluates one run into "res" (room for "cap" entries from *count on). */
+static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_t cap, size_t *count)
+{
+    static const char *const recompute_names[] = {"none", "selective", "full", NULL};
+    static const char *const attention_names[] = {"eager", "sdpa", "flash", NULL};
+    const char *name = json_string_value(json_object_get(r, "name"));
+    llmcost_model *m = NULL;
+    int rc;
+    json_t *cfg = json_object_get(r, "config");
+    if (cfg) {
+        char *text = json_dumps(cfg, JSON_COMPACT);
+        if (!text)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        rc = llmcost_model_from_json(&m, text, strlen(text), name ? name : origin);
+        free(text);
+    } else {
+        rc = llmcost_model_load(&m, json_string_value(json_object_get(r, "model")));
+    }
+    if (rc)
+        return rc;
+    const llmcost_gpu *g;
+    if ((rc = llmcost_gpu_lookup(&g, json_string_value(json_object_get(r, "gpu")))) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    llmcost_train_options o = LLMCOST_TRAIN_OPTIONS_INIT;
+    json_t *L = json_object_get(r, "layout");
+    llmcost_step_options *so = &o.step;
+    so->layout.gpus = jint(L, "gpus", 0);
+    so->layout.tp = jint(L, "tp", 1);
+    so->layout.pp = jint(L, "pp", 1);
+    so->layout.vpp = jint(L, "vpp", 1);
+    so->layout.cp = jint(L, "cp", 1);
+    so->layout.ep = jint(L, "ep", 1);
+    so->layout.zero = (int)jint(L, "zero", 0);
+    so->layout.ep_overlap = json_is_true(json_object_get(L, "ep_overlap"));
+    so->layout.tp_overlap = json_is_true(json_object_get(L, "tp_overlap"));
+    so->seq = jint(r, "seq", 2048);
+    so->micro_batch = jint(r, "micro_batch", 1);
+    int p = llmcost_precision_parse(json_string_value(json_object_get(r, "precision")));
+    int f = llmcost_framework_parse(json_string_value(json_object_get(r, "framework")));
+    so->precision = p < 0 ? LLMCOST_PREC_BF16 : (llmcost_precision)p;
+    so->framework = f < 0 ? LLMCOST_FW_HF : (llmcost_framework)f;
+    so->recompute = (llmcost_recompute)choice(json_string_value(json_object_get(r, "recompute")), recompute_names, 0);
+    so->attention = (llmcost_attn_impl)choice(json_string_value(json_object_get(r, "attention")), attention_names, 1);
+    json_t *sp = json_object_get(r, "sp");
+    so->layout.sequence_parallel = so->layout.tp > 1 && (sp ? json_is_true(sp) : so->framework == LLMCOST_FW_MEGATRON);
+    o.tokens = json_number_value(json_object_get(r, "tokens"));
+    if (json_is_number(json_object_get(r, "goodput")))
+        o.goodput = json_number_value(json_object_get(r, "goodput"));
+    /* global batch in tokens -> sequences; dp comes from the layout */
+    llmcost_layout tmp = so->layout;
+    if ((rc = llmcost_layout_resolve(&tmp, m)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    so->global_batch = jint(r, "global_batch_tokens", 0) / so->seq;
+    llmcost_train run;
+    if ((rc = llmcost_train_compute(&run, m, g, &o)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    const llmcost_step *s = &run.step;
+    size_t i;
+    json_t *rep;
+    json_array_foreach(json_object_get(r, "reported"), i, rep)
+    {
+        if (*count >= cap)
+            break;
+        llmcost_published *e = &res[(*count)++];
+        memset(e, 0, sizeof *e);
+        copy_str(e->name, sizeof e->name, json_object_get(r, "name"));
+        copy_str(e->metric, sizeof e->metric, json_object_get(rep, "metric"));
+        copy_str(e->convention, sizeof e->convention, json_object_get(rep, "convention"));
+        copy_str(e->source, sizeof e->source, json_object_get(rep, "source"));
+        copy_str(e->assumed, sizeof e->assumed, json_object_get(r, "assumed"));
+        e->dense = json_is_true(json_object_get(r, "dense"));
+        e->reported = json_number_value(json_object_get(rep, "value"));
+        double gpus = (double)s->layout.gpus;
+        if (!strcmp(e->metric, "tflops_per_gpu")) {
+            double flops = s->model_flops_per_step;
+            if (!strcmp(e->convention, "megatron_hfu")) {
+                /* Narayanan et al. 2021 eq. 3 with recomputation: 96 B s l h^2 (1 + s/6h + V/16lh). */
+                double B = (double)s->global_batch, sq = (double)so->seq, l = (double)m->n_layers, h = (double)m->hidden;
+                double V = (double)m->vocab;
+                flops = 96 * B * sq * l * h * h * (1 + sq / (6 * h) + V / (16 * l * h));
+            }
+            e->predicted = flops / s->step_seconds / gpus / 1e12;
+        } else if (!strcmp(e->metric, "mfu")) {
+            e->predicted = s->mfu;
+        } else if (!strcmp(e->metric, "gpu_hours")) {
+            e->predicted = run.gpu_hours;
+        } else if (!strcmp(e->metric, "tokens_per_second_per_gpu")) {
+            e->predicted = s->tokens_per_second_per_gpu;
+        } else {
+            llmcost_model_free(m);
+            return lc_fail(LLMCOST_EINVAL, "%s: run '%s': unknown metric '%s'", origin, e->name, e->metric);
+        }
+        e->error = e->predicted / e->reported - 1;
+    }
+    llmcost_model_free(m);
+    return 0;
+}
+
+int llmcost_train_published(llmcost_published **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const lc_embedded *e = lc_embedded_find("data/validation/runs.json");
+    if (!e)
+        return lc_fail(LLMCOST_ENOTFOUND, "data/validation/runs.json is not compiled in");
+    json_t *doc;
+    int rc = lc_parse_json(&doc, e->text, e->len, e->path);
+    if (rc)
+        return rc;
+    json_t *runs = json_object_get(doc, "runs");
+    size_t cap = 0, i;
+    json_t *r;
+    json_array_foreach(runs, i, r)
+        cap += json_array_size(json_object_get(r, "reported"));
+    llmcost_published *res = calloc(cap ? cap : 1, sizeof *res);
+    if (!res) {
+        json_decref(doc);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    size_t count = 0;
+    json_array_foreach(runs, i, r)
+    {
+        if ((rc = eval_run(r, e->path, res, cap, &count)) != 0) {
+            free(res);
+            json_decref(doc);
+            return rc;
+        }
+    }
+    json_decref(doc);
+    *out = res;
+    *n = count;
+    return 0;
+}

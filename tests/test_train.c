@@ -1,0 +1,158 @@
+/* test_train.c - `llmcost step` and `llmcost train` as a user runs them: JSON keys, the cost arithmetic against a
+ * hand derivation, the published comparison, and errors (exit 2, one line, nothing on stdout). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "llmcost/llmcost.h"
+
+static json_t *run_json(const char *const *argv)
+{
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    json_error_t e;
+    json_t *doc = json_loads(r.out, 0, &e);
+    cr_assert_not_null(doc, "%s: %s", e.text, r.out);
+    run_free(&r);
+    return doc;
+}
+
+static double num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_number(v), "missing number '%s'", key);
+    return json_number_value(v);
+}
+
+Test(step_cli, json_has_the_keys_and_components_add_up)
+{
+    const char *argv[] = {"step", "llama-3.2-1b", "--gpu", "h200", "--micro-batch", "4", "--seq", "2048", "--format", "json", NULL};
+    json_t *doc = run_json(argv);
+    double step = num(doc, "step_seconds");
+    cr_expect_gt(step, 0);
+    cr_expect_float_eq(num(doc, "tokens_per_second"), 4 * 2048 / step, 1e-6);
+    double mfu = num(doc, "mfu"), hfu = num(doc, "hfu");
+    cr_expect(mfu > 0 && mfu < 1 && hfu >= mfu);
+    json_t *c = json_object_get(doc, "components");
+    cr_assert(json_is_object(c));
+    double sum = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(c, k, v) sum += json_number_value(v);
+    cr_expect_float_eq(sum, step, 1e-9 * step);
+    cr_expect(json_is_array(json_object_get(doc, "assumptions")));
+    json_decref(doc);
+}
+
+Test(step_cli, every_format_and_the_layout_flags)
+{
+    const char *formats[] = {"text", "csv", "md"};
+    for (int f = 0; f < 3; f++) {
+        const char *argv[] = {"step", "llama-2-7b", "--gpu", "a100", "--gpus", "64", "--tp", "2", "--pp", "2", "--vpp", "2",
+                              "--zero", "1", "--framework", "megatron", "--precision", "bf16-master", "--recompute",
+                              "selective", "--global-batch", "512k", "--seq", "4096", "--format", formats[f], NULL};
+        run_result r = run_cli(argv);
+        cr_expect_eq(r.status, 0, "%s: %s", formats[f], r.err);
+        cr_expect(strstr(r.out, "pipeline") != NULL, "%s: no bubble row: %s", formats[f], r.out);
+        run_free(&r);
+    }
+}
+
+Test(train_cli, cost_is_gpu_hours_times_price_with_imposed_mfu)
+{
+    /* With --mfu 0.4: seconds = FLOPs / (GPUs x 312e12 x 0.4); GPU-hours = FLOPs / (312e12 x 0.4) / 3600;
+     * cost = GPU-hours x $4 (the course's A100 price); energy = GPU-hours x 0.4 kW x PUE 1.1. */
+    const char *argv[] = {"train", "llama-7b", "--tokens", "1T", "--gpu", "a100", "--gpus", "2048", "--mfu", "0.4",
+                          "--price-list", "course", "--format", "json", NULL};
+    json_t *doc = run_json(argv);
+    double flops = num(doc, "total_flops"), hours = num(doc, "gpu_hours");
+    cr_expect_float_eq(hours, flops / (312e12 * 0.4) / 3600, 1e-6 * hours);
+    cr_expect_float_eq(num(doc, "cost_usd"), hours * 4.0, 1e-6 * hours);
+    cr_expect_float_eq(num(doc, "energy_kwh"), hours * 0.4 * 1.1, 1e-6 * hours);
+    cr_expect_float_eq(num(doc, "wall_seconds"), hours * 3600 / 2048, 1e-6 * hours);
+    cr_expect_float_eq(num(doc, "mfu"), 0.4, 1e-12);
+    /* At least the tokens asked for, in whole steps of 2048 x 2048 tokens. */
+    double tokens = num(doc, "tokens");
+    cr_expect(tokens >= 1e12 && tokens < 1e12 + 2048.0 * 2048);
+    json_decref(doc);
+}
+
+Test(train_cli, predicted_run_has_the_keys)
+{
+    const char *argv[] = {"train", "llama-3.1-405b", "--tokens", "15.6T", "--gpu", "h100", "--gpus", "16384", "--tp", "8",
+                          "--pp", "16", "--vpp", "8", "--global-batch", "16M", "--seq", "8192", "--framework", "megatron",
+                          "--precision", "bf16-master", "--price", "2.0", "--format", "json", NULL};
+    json_t *doc = run_json(argv);
+    const char *keys[] = {"gpu_hours", "wall_seconds", "cost_usd", "energy_kwh", "mfu", "total_flops", "co2_kg", "steps"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_expect(json_is_number(json_object_get(doc, keys[i])), "missing %s", keys[i]);
+    cr_expect_float_eq(num(doc, "cost_usd"), 2.0 * num(doc, "gpu_hours"), 1e-6 * num(doc, "cost_usd"));
+    /* 16M = 2^24 tokens = 2048 sequences of 8192. */
+    cr_expect_float_eq(num(json_object_get(doc, "step"), "tokens_per_step"), 16777216, 0.5);
+    json_decref(doc);
+}
+
+Test(train_cli, text_prints_assumptions_and_unknown_power)
+{
+    const char *argv[] = {"train", "llama-3.2-1b", "--tokens", "10B", "--gpu", "tpu-v5p", "--gpus", "8", NULL};
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "GPU-hours") && strstr(r.out, "assumed:") && strstr(r.out, "--tdp"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(train_cli, published_in_every_format)
+{
+    const char *formats[] = {"text", "json", "csv", "md"};
+    for (int f = 0; f < 4; f++) {
+        const char *argv[] = {"train", "--published", "--format", formats[f], NULL};
+        run_result r = run_cli(argv);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        cr_expect(strstr(r.out, "Llama 3.1 405B") && strstr(r.out, "DeepSeek-V3"), "%s", formats[f]);
+        run_free(&r);
+    }
+}
+
+Test(train_cli, errors_exit_2_with_one_line)
+{
+    const char *bad[][12] = {
+        {"train", "llama-7b", NULL},
+        {"train", "llama-7b", "--tokens", "1T", "--tp", "3", NULL},
+        {"train", "llama-7b", "--tokens", "1T", "--gpus", "10", "--tp", "4", NULL},
+        {"train", "llama-7b", "--tokens", "1T", "--gpus", "8", "--global-batch", "3000", NULL},
+        {"train", "llama-7b", "--tokens", "1T", "--gpu", "a100", "--precision", "fp8", NULL},
+        {"train", "llama-7b", "--tokens", "1T", "--mfu", "1.5", NULL},
+        {"train", "llama-7b", "--tokens", "1T", "--pue", "0.5", NULL},
+        {"step", "llama-7b", "--zero", "4", NULL},
+        {"step", "llama-7b", "--precision", "fp16", NULL},
+        {"step", "llama-7b", "--gpu", "h1000", NULL},
+        {"step", "llama-7b", "--sp", "--no-sp", "--tp", "2", NULL},
+    };
+    const char *needles[] = {"--tokens", "--tp 3", "--gpus 10", "--global-batch", "fp8", "--mfu", "--pue", "--zero",
+                             "--precision", "h1000", "--sp"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        run_result r = run_cli(bad[i]);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d: %s", i, r.status, r.err);
+        cr_expect_str_empty(r.out, "case %zu", i);
+        cr_expect_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+        cr_expect(strstr(r.err, "llmcost: ") == r.err && strstr(r.err, needles[i]), "case %zu: %s", i, r.err);
+        run_free(&r);
+    }
+}
+
+Test(report_cli, has_the_time_and_cost_section)
+{
+    const char *argv[] = {"report", "--format", "json", NULL};
+    json_t *doc = run_json(argv);
+    json_t *sc = json_object_get(doc, "step_cost");
+    cr_assert(json_is_object(sc));
+    cr_expect_str_eq(json_string_value(json_object_get(sc, "gpu")), "h100");
+    cr_expect_eq(json_array_size(json_object_get(sc, "profiles")), 2);
+    json_decref(doc);
+    const char *argv2[] = {"report", NULL};
+    run_result r = run_cli(argv2);
+    cr_expect(strstr(r.out, "Time and cost of a step on h100") != NULL);
+    run_free(&r);
+}
