@@ -57,6 +57,7 @@ int main(int argc, char **argv)
         closedir(d);
         qsort(paths + first, npaths - first, sizeof *paths, by_name);
     }
+    setenv("LLMCOST_FUZZ_REPLAY", "1", 1); /* targets check everything, however slow */
     if (LLVMFuzzerInitialize)
         LLVMFuzzerInitialize(&argc, &argv);
     for (size_t i = 0; i < npaths; i++) {
