@@ -324,6 +324,22 @@ STEP_CASES_2 = [
 ]
 
 
+LLAMA3_8B = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096,
+             "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+             "vocab_size": 128256, "max_position_embeddings": 8192, "rope_theta": 500000.0, "tie_word_embeddings": False}
+QWEN25_7B = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 3584,
+             "intermediate_size": 18944, "num_hidden_layers": 28, "num_attention_heads": 28, "num_key_value_heads": 4,
+             "vocab_size": 152064, "max_position_embeddings": 32768, "rope_theta": 1000000.0,
+             "tie_word_embeddings": False, "use_sliding_window": False}
+
+# Round 3: large models, where the end of backward (every gradient) and the recomputed layer compete with the loss.
+STEP_CASES_3 = [
+    ("llama-3-8b/bf16/b1/s2048/nockpt", LLAMA3_8B, "bf16", 1, 2048, False, False),
+    ("llama-3-8b/bf16/b4/s4096/ckpt", LLAMA3_8B, "bf16", 4, 4096, True, False),
+    ("qwen2.5-7b/bf16/b2/s4096/ckpt", QWEN25_7B, "bf16", 2, 4096, True, False),
+]
+
+
 def section_context():
     clean()
     free, total = torch.cuda.mem_get_info()
@@ -547,6 +563,8 @@ if __name__ == "__main__":
                 section_steps()
             elif sec == "steps2":
                 section_steps(STEP_CASES_2)
+            elif sec == "steps3":
+                section_steps(STEP_CASES_3)
             elif sec == "flops2":
                 section_flops(root, FLOP_MODELS_2, ("eager",))
             elif sec == "context":
