@@ -9,6 +9,7 @@
  * "llmcost: "; and a failing run prints nothing on stdout and exactly one error line on stderr (after any
  * "llmcost: note:" lines), which comes last. Every argument also goes through llmcost_parse_quantity(). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -23,9 +24,20 @@
 
 static char dir[64], file[96];
 
+/* Removes the private folder and whatever the commands wrote there (budget --write-config, scaling fit --save). */
 static void cleanup(void)
 {
-    unlink(file);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                unlink(path);
+        }
+        closedir(d);
+    }
     rmdir(dir);
 }
 
