@@ -3,12 +3,15 @@
 
 BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
+FUZZ_BUILD ?= build-fuzz
+# Seconds each fuzz target runs in `make fuzz` (CI uses the default).
+FUZZ_SECONDS ?= 60
 CMAKE_ARGS ?=
 # Debian packages: compiler and build (gcc, cmake, make, pkg-config), JSON (libjansson-dev), tests (libcriterion-dev),
 # the scaling-law fit's optimiser (libnlopt-dev), fuzzing and sanitizers (clang, libclang-rt-14-dev), valgrind.
 PACKAGES   := gcc make cmake pkg-config libjansson-dev libcriterion-dev libnlopt-dev clang libclang-rt-14-dev valgrind
 
-.PHONY: all build run test test-sanitize deps clean
+.PHONY: all build run test test-sanitize valgrind fuzz deps clean
 
 all: build
 
@@ -37,10 +40,37 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
 
+# The whole suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer (any UB aborts), leak
+# detection on; the CLI runs the tests start are sanitized too, so every bad-input case is checked for leaks.
 test-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) -DLLMCOST_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build $(SAN_BUILD) -j 2
-	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j 2
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
+
+# The CLI under valgrind memcheck on every command line of tests/valgrind/commands.txt: no leak, no memory error.
+valgrind: build
+	tests/valgrind/run.sh $(BUILD)/llmcost
+
+# libFuzzer targets (clang, ASan + UBSan), each run for FUZZ_SECONDS from its seed corpus. New inputs go to
+# $(FUZZ_BUILD)/found/, crashes to $(FUZZ_BUILD)/artifacts/ (copy a crash into fuzz/corpus/NAME/ once fixed).
+FUZZ_DIR = $(abspath $(FUZZ_BUILD))
+FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DLLMCOST_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(FUZZ_BUILD) -j 2 --target fuzz_config fuzz_cli
+	@mkdir -p $(FUZZ_DIR)/found/config $(FUZZ_DIR)/found/cli $(FUZZ_DIR)/artifacts
+	@echo "fuzz_config: $(FUZZ_SECONDS) s"
+	@$(FUZZ_DIR)/fuzz/fuzz_config $(FUZZ_DIR)/found/config $(CURDIR)/fuzz/corpus/config $(CURDIR)/data/models \
+	  $(CURDIR)/tests/bad_inputs -dict=$(CURDIR)/fuzz/config.dict -max_len=16384 $(FUZZ_RUN) \
+	  -artifact_prefix=$(FUZZ_DIR)/artifacts/config- >$(FUZZ_DIR)/fuzz_config.log 2>&1 \
+	  || { tail -60 $(FUZZ_DIR)/fuzz_config.log; exit 1; }
+	@grep -E "^(Done|stat::number_of_executed_units)" $(FUZZ_DIR)/fuzz_config.log || true
+	@echo "fuzz_cli: $(FUZZ_SECONDS) s"
+	@$(FUZZ_DIR)/fuzz/fuzz_cli $(FUZZ_DIR)/found/cli $(CURDIR)/fuzz/corpus/cli -dict=$(CURDIR)/fuzz/cli.dict \
+	  -max_len=8192 $(FUZZ_RUN) -artifact_prefix=$(FUZZ_DIR)/artifacts/cli- >$(FUZZ_DIR)/fuzz_cli.log 2>&1 \
+	  || { tail -60 $(FUZZ_DIR)/fuzz_cli.log; exit 1; }
+	@grep -E "^(Done|stat::number_of_executed_units)" $(FUZZ_DIR)/fuzz_cli.log || true
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

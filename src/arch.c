@@ -9,6 +9,7 @@
 #include "config.h"
 #include "internal.h"
 #include "llmcost/model.h"
+#include "llmcost/params.h"
 
 /* Layers beyond this are not a real model; refusing them keeps allocation bounded. */
 #define LC_MAX_LAYERS 65536
@@ -80,10 +81,13 @@ static void note(llmcost_model *m, const char *fmt, ...)
     size_t n = strlen(m->notes);
     if (n + 2 >= sizeof m->notes)
         return;
+    /* A note quotes config values (hidden_act); escaping keeps it one line, since lines separate notes. */
+    char raw[sizeof m->notes];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->notes + n, sizeof m->notes - n - 1, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    lc_one_line(m->notes + n, sizeof m->notes - n - 1, raw);
     n = strlen(m->notes);
     if (n + 1 < sizeof m->notes) {
         m->notes[n] = '\n';
@@ -246,7 +250,18 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
     /* Mixtral, OLMoE and gpt-oss size experts with intermediate_size; the others have moe_intermediate_size. */
     TRY(lc_cfg_size(c, &moe_ff, LC_KEYS("moe_intermediate_size"), d_ff));
     TRY(lc_cfg_count(c, &shared, LC_KEYS("n_shared_experts"), 0));
-    TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_expert_intermediate_size"), shared * moe_ff));
+    /* Shared experts default to n_shared_experts experts of moe_intermediate_size: a product of two sizes up to
+     * 2^40 each, so it is checked (unchecked, 2^40 x 2^40 was signed overflow). */
+    int64_t shared_dflt = 0;
+    if (!lc_mul(&shared_dflt, shared, moe_ff) || shared_dflt > LC_MAX_SIZE) {
+        if (lc_cfg_which(c, LC_KEYS("shared_expert_intermediate_size")) == NULL)
+            return lc_fail(LLMCOST_EOVERFLOW,
+                           "%s: keys '%sn_shared_experts' (%lld) x '%smoe_intermediate_size' (%lld): the shared experts' "
+                           "width is too large (above 2^40)",
+                           c->origin, c->prefix, (long long)shared, c->prefix, (long long)moe_ff);
+        shared_dflt = 0;
+    }
+    TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_expert_intermediate_size"), shared_dflt));
     TRY(lc_cfg_count(c, &first_dense, LC_KEYS("first_k_dense_replace"), 0));
     TRY(lc_cfg_size(c, &freq, LC_KEYS("moe_layer_freq"), 1));
     TRY(lc_cfg_size(c, &step, LC_KEYS("decoder_sparse_step"), 1));
@@ -529,6 +544,11 @@ static int build_neox(const lc_cfg *c, llmcost_model *m)
     TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), true));
     TRY(lc_cfg_bool(c, &bias, LC_KEYS("attention_bias"), true));
     TRY(lc_cfg_real(c, &pct, LC_KEYS("rotary_pct", "partial_rotary_factor"), 0.25));
+    /* A fraction of head_dim; outside [0, 1] the rotary width head_dim * pct is meaningless (and, converted to
+     * int64, undefined for huge values). */
+    if (pct < 0 || pct > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': must be in [0, 1], got %g", c->origin, c->prefix,
+                       lc_cfg_which(c, LC_KEYS("rotary_pct", "partial_rotary_factor")), pct);
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "gelu"));
     for (int64_t i = 0; i < m->n_layers; i++) {
@@ -690,6 +710,12 @@ int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, c
     lc_strlcpy(m->origin, origin, sizeof m->origin);
     int rc = build(root, origin, m);
     json_decref(root);
+    if (rc == 0) {
+        /* Sizes so large that the parameter count overflows 64 bits are refused here, once, so that no engine
+         * works from them: the FLOPs engine computes in doubles and would print numbers for such a model. */
+        llmcost_params p;
+        rc = llmcost_params_count(&p, m);
+    }
     if (rc < 0) {
         llmcost_model_free(m);
         return rc;
@@ -746,10 +772,14 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
         return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file", spec);
     }
     if (S_ISDIR(st.st_mode)) {
-        snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
+        int n = snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
+        if (n < 0 || (size_t)n >= sizeof path) /* cut short, it would name another file */
+            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
         if (stat(path, &st) != 0)
             return lc_fail(LLMCOST_ENOTFOUND, "%s: folder holds no config.json", spec);
     } else {
+        if (strlen(spec) >= sizeof path)
+            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
         snprintf(path, sizeof path, "%s", spec);
     }
     char *text;

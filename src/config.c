@@ -131,8 +131,8 @@ static int read_int(const lc_cfg *c, int64_t *out, const char *const *names, int
         if (json_is_real(v))
             return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': expected an integer, got %s", c->origin, c->prefix, name,
                            q);
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': expected an integer, got %s %s", c->origin, c->prefix, name,
-                       json_is_string(v) ? "the string" : "", q);
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': expected an integer, got %s%s", c->origin, c->prefix, name,
+                       json_is_string(v) ? "the string " : "", q);
     }
     json_int_t x = json_integer_value(v);
     if (x < min)

@@ -6,14 +6,47 @@
 
 #include "internal.h"
 
-static _Thread_local char last_error[1024];
+/* Room for a path of PATH_MAX (4096) bytes and the message around it: a message cut short would lose the key. */
+static _Thread_local char last_error[8192];
+
+void lc_one_line(char *dst, size_t size, const char *src)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (size == 0)
+        return;
+    for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+        char esc[5];
+        size_t n = 0;
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            esc[n++] = '\\';
+            esc[n++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+        } else if (*p < 0x20 || *p == 0x7f) {
+            esc[n++] = '\\';
+            esc[n++] = 'x';
+            esc[n++] = hex[*p >> 4];
+            esc[n++] = hex[*p & 15];
+        } else {
+            esc[n++] = (char)*p;
+        }
+        if (o + n >= size)
+            break;
+        memcpy(dst + o, esc, n);
+        o += n;
+    }
+    dst[o] = '\0';
+}
 
 int lc_fail(int code, const char *fmt, ...)
 {
+    /* Values quoted in messages come from files and the command line; a newline among them must not split the
+     * one-line message, so control characters are escaped. */
+    char raw[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    lc_one_line(last_error, sizeof last_error, raw);
     return code;
 }
 

@@ -43,6 +43,12 @@ static void print_sig(char *buf, size_t size, double v, int sig, const char *suf
 {
     double a = fabs(v);
     int decimals = 0;
+    if (a >= 1e15) {
+        /* Past the largest prefix by 10^15 and more: in fixed form the digits would not fit the caller's buffer
+         * and be cut off without their unit, so scientific form. */
+        snprintf(buf, size, "%.*e%s", sig - 1, v, suffix);
+        return;
+    }
     if (a > 0) {
         int intdigits = a < 1 ? 1 : (int)floor(log10(a)) + 1;
         decimals = sig - intdigits;
@@ -151,6 +157,8 @@ char *llmcost_fmt_percent(char *buf, size_t size, double fraction)
 {
     if (!isfinite(fraction))
         snprintf(buf, size, "n/a");
+    else if (fabs(fraction) >= 1e13) /* fixed form would not fit the buffer (see print_sig) */
+        snprintf(buf, size, "%+.2e%%", fraction * 100.0);
     else
         snprintf(buf, size, "%+.2f%%", fraction * 100.0);
     return buf;
@@ -174,6 +182,7 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
         if (*c == 'x' || *c == 'X')
             return lc_fail(LLMCOST_EINVAL, "'%s' is not a decimal number", text);
     double mult = 1;
+    int pow10 = 0;
     if (*end != '\0') {
         char c = *end;
         if (binary) {
@@ -185,11 +194,11 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
             }
         } else {
             switch (c) {
-            case 'k': case 'K': mult = 1e3; break;
-            case 'M': mult = 1e6; break;
-            case 'B': case 'G': mult = 1e9; break;
-            case 'T': mult = 1e12; break;
-            case 'P': mult = 1e15; break;
+            case 'k': case 'K': mult = 1e3; pow10 = 3; break;
+            case 'M': mult = 1e6; pow10 = 6; break;
+            case 'B': case 'G': mult = 1e9; pow10 = 9; break;
+            case 'T': mult = 1e12; pow10 = 12; break;
+            case 'P': mult = 1e15; pow10 = 15; break;
             default: mult = 0;
             }
         }
@@ -197,7 +206,24 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
             return lc_fail(LLMCOST_EINVAL, "'%s': unknown suffix '%s' (use %s)", text, end,
                            binary ? "k = 1024, M = 2^20, G = 2^30" : "K, M, B or G, T, P (powers of 1000)");
     }
-    v *= mult;
+    if (pow10 > 0 && end - text < 64) {
+        /* 4.1 x 1e6 rounds twice and gives 4099999.9999999995, which is not a whole count; reading "4.1e6" rounds
+         * once, to the double nearest the decimal value, so whole counts stay whole. An exponent already written
+         * ("1.5e3K") is added to the suffix's. */
+        const char *e = text;
+        while (e < end && *e != 'e' && *e != 'E')
+            e++;
+        long exp10 = pow10;
+        if (e < end) {
+            long given = strtol(e + 1, NULL, 10);
+            exp10 = given > 100000 ? 100000 : given < -100000 ? -100000 : given + pow10;
+        }
+        char decimal[96];
+        snprintf(decimal, sizeof decimal, "%.*se%ld", (int)(e - text), text, exp10);
+        v = strtod(decimal, NULL);
+    } else {
+        v *= mult;
+    }
     if (!isfinite(v))
         return lc_fail(LLMCOST_EINVAL, "'%s' is out of range", text);
     *out = v;

@@ -3,6 +3,7 @@
 #define LLMCOST_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "llmcost/common.h"
@@ -32,6 +33,10 @@ static inline bool lc_add(int64_t *out, int64_t a, int64_t b)
     *out = r;
     return true;
 }
+
+/* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
+ * ("\\n", "\\x1b"); truncated to fit, always terminated. */
+void lc_one_line(char *dst, size_t size, const char *src);
 
 /* Copies "src" into "dst" of "size" bytes, always terminating. */
 void lc_strlcpy(char *dst, const char *src, size_t size);

@@ -80,11 +80,12 @@ int llmcost_layout_resolve(llmcost_layout *l, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "--vpp %lld needs pipeline parallelism (--pp > 1)", (long long)l->vpp);
     if (!m)
         return 0;
-    /* The embedding and the head may each make a chunk of their own (Llama 3 §3.3.2). */
-    if (l->pp * l->vpp > m->n_layers + 2)
-        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld = %lld model chunks, more than the %lld layers of %s (+2)",
-                       (long long)l->pp, (long long)l->vpp, (long long)(l->pp * l->vpp), (long long)m->n_layers,
-                       m->name);
+    /* The embedding and the head may each make a chunk of their own (Llama 3 §3.3.2). pp is at most 2^40 here but
+     * vpp is not bounded yet: the product is checked (2^40 x 9e15 overflowed). */
+    int64_t chunks;
+    if (!lc_mul(&chunks, l->pp, l->vpp) || chunks > m->n_layers + 2)
+        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld model chunks are more than the %lld layers of %s (+2)",
+                       (long long)l->pp, (long long)l->vpp, (long long)m->n_layers, m->name);
     for (int64_t i = 0; i < m->n_layers; i++) {
         const llmcost_attention *a = &m->layers[i].attn;
         if (a->n_heads % l->tp != 0)

@@ -543,8 +543,8 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
     double head_grads = has_head ? R.g * V * (double)m->embed_dim / t : 0;
     double recomputed = o->recompute == LLMCOST_RECOMPUTE_FULL ? largest_full : 0;
     ph[LLMCOST_PHASE_BACKWARD_LAYERS] = base + acts - loss + head_grads + recomputed + largest_temp + largest_grad;
-    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + (o->fused_optimizer ? 0 : R.state * (params_dense + params_expert) /
-                                                                              (ly->zero >= 1 ? dpz : 1));
+    double optim_temp = o->fused_optimizer ? 0 : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
+    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp;
     int peak = 0;
     for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
         out->phase_bytes[p] = ph[p];
@@ -576,7 +576,8 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
         break;
     default:
         c[LLMCOST_MC_GRADIENTS] = g;
-        c[LLMCOST_MC_TRANSIENT] = ph[peak] - base - g;
+        /* The term itself, not ph[peak] - base - g: at 5e19 bytes that difference rounds to -2048 (fuzz_config). */
+        c[LLMCOST_MC_TRANSIENT] = optim_temp;
         break;
     }
     /* Reserved: the caching allocator rounds blocks to 2 MiB (about 1 MiB lost per live tensor, some 20 per layer

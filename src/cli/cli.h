@@ -41,6 +41,13 @@ typedef struct cli_command {
 
 extern const cli_command cli_commands[];
 
+/*
+ * The whole command line: "argv[0]" is the program, "argv[1]" the command. Returns the exit status (0, 1, or 2 for
+ * bad input and usage) and never exits, so it can run in-process (tests, fuzzers). Output goes to stdout and
+ * stderr, flushed before returning.
+ */
+int cli_main(int argc, char **argv);
+
 /* Common state every command parses: --format and --help. */
 typedef struct cli_common {
     int format; /* llmcost_format */

@@ -41,9 +41,22 @@ int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *wh
 static int parse_seq_list(const char *text, long long *out, int max)
 {
     char buf[512];
+    /* Neither a list cut at the buffer (its last length cut short) nor an empty entry ("1k,,4k", a typo) is
+     * read as something else: both are refused. */
+    if (strlen(text) >= sizeof buf) {
+        cli_usage_error("flops", "--sweep-seq: list too long");
+        return -1;
+    }
     snprintf(buf, sizeof buf, "%s", text);
     int n = 0;
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    for (char *tok = buf, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
+        if (tok[0] == '\0') {
+            cli_usage_error("flops", "--sweep-seq: empty entry in '%s'", text);
+            return -1;
+        }
         double v;
         if (llmcost_parse_quantity(&v, tok, 1) != 0 || v < 1 || v != floor(v) || v > 1e9) {
             cli_usage_error("flops", "--sweep-seq: '%s' is not a sequence length", tok);

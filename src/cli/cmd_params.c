@@ -36,7 +36,7 @@ int cli_params_section(const llmcost_model *m, int format, json_t *doc)
         json_object_set_new(doc, "params", o);
         return 0;
     }
-    char title[256];
+    char title[sizeof m->name + sizeof m->origin + 32]; /* the whole origin: a cut title would name another file */
     snprintf(title, sizeof title, "Parameters of %s (%s)", m->name, m->origin);
     const char *hdr[] = {"component", "parameters", "", "share"};
     llmcost_table *t = llmcost_table_new(title, 4, hdr);

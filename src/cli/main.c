@@ -1,75 +1,7 @@
-/* main.c - llmcost's entry point: dispatches "llmcost COMMAND ..." to the command table. */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
+/* main.c - llmcost's entry point; everything it does is cli_main() in the CLI library (src/cli/dispatch.c). */
 #include "cli.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: llmcost COMMAND [MODEL] [options]\n\n"
-               "What training a large language model costs: parameters, FLOPs, memory, time and money.\n"
-               "MODEL is a preset name (see 'llmcost models'), a config.json, or a folder holding one.\n\n"
-               "commands:\n");
-    for (const cli_command *c = cli_commands; c->name; c++)
-        fprintf(f, "  %-10s %s\n", c->name, c->summary);
-    fprintf(f, "  %-10s %s\n", "help", "help on a command: llmcost help COMMAND");
-    fprintf(f, "\nthe course's interface (prints exactly the lines of its script):\n"
-               "  llmcost --model_config CONFIG.json [--training_budget DOLLARS]\n");
-    fprintf(f, "\nexamples:\n"
-               "  llmcost report                      # the course's LLaMA-7B\n"
-               "  llmcost params deepseek-v3\n"
-               "  llmcost params path/to/config.json --format json\n");
-}
-
-static const cli_command *find(const char *name)
-{
-    for (const cli_command *c = cli_commands; c->name; c++)
-        if (!strcmp(c->name, name))
-            return c;
-    return NULL;
-}
-
-/* Flushes stdout and reports a failed write (a full disk, a closed pipe) as an error. */
-static int finish(int rc)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "llmcost: error writing output: %s\n", strerror(errno));
-        return rc ? rc : 1;
-    }
-    return rc;
-}
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stdout);
-        return finish(0);
-    }
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        usage(stdout);
-        return finish(0);
-    }
-    if (!strcmp(cmd, "--version")) {
-        printf("llmcost %s\n", llmcost_version());
-        return finish(0);
-    }
-    if (!strcmp(cmd, "help")) {
-        if (argc < 3) {
-            usage(stdout);
-            return finish(0);
-        }
-        const cli_command *c = find(argv[2]);
-        if (!c)
-            return cli_usage_error(NULL, "'%s' is not a command", argv[2]);
-        char *hargv[] = {argv[2], "--help", NULL};
-        return finish(c->run(2, hargv));
-    }
-    if (cli_is_course(cmd))
-        return finish(cli_course(argc, argv));
-    const cli_command *c = find(cmd);
-    if (!c)
-        return cli_usage_error(NULL, "'%s' is not a command", cmd);
-    return finish(c->run(argc - 1, argv + 1));
+    return cli_main(argc, argv);
 }

@@ -11,11 +11,23 @@ static const char *const format_choices[] = {"text", "json", "csv", "md", NULL};
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    /* The message quotes arguments as typed; escape control characters so that it stays one line. */
+    char raw[1024], line[1024];
     va_list ap;
-    fputs("llmcost: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)raw; *p && o + 5 < sizeof line; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            o += (size_t)snprintf(line + o, sizeof line - o, "\\%c", *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't');
+        else if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(line + o, sizeof line - o, "\\x%02x", *p);
+        else
+            line[o++] = (char)*p;
+    }
+    line[o] = '\0';
+    fprintf(stderr, "llmcost: %s", line);
     if (cmd)
         fprintf(stderr, " (try 'llmcost help %s')\n", cmd);
     else
@@ -109,6 +121,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
             common->help = true;
             continue;
         }
+        if (!strncmp(a, "--help=", 7))
+            return cli_usage_error(cmd, "--help takes no value");
         if (a[1] != '-')
             return cli_usage_error(cmd, "'%s': unknown option", a);
         const char *name = a + 2;

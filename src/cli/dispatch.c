@@ -1,0 +1,107 @@
+/* dispatch.c - cli_main(): dispatches "llmcost COMMAND ..." to the command table. Lives in the CLI library, not
+ * in main.c, so tests and the fuzzers can run the whole command line in-process. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: llmcost COMMAND [MODEL] [options]\n\n"
+               "What training a large language model costs: parameters, FLOPs, memory, time and money.\n"
+               "MODEL is a preset name (see 'llmcost models'), a config.json, or a folder holding one.\n\n"
+               "commands:\n");
+    for (const cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "  %-10s %s\n", "help", "help on a command: llmcost help COMMAND");
+    fprintf(f, "\nthe course's interface (prints exactly the lines of its script):\n"
+               "  llmcost --model_config CONFIG.json [--training_budget DOLLARS]\n");
+    fprintf(f, "\nexamples:\n"
+               "  llmcost report                      # the course's LLaMA-7B\n"
+               "  llmcost params deepseek-v3\n"
+               "  llmcost params path/to/config.json --format json\n");
+}
+
+static const cli_command *find(const char *name)
+{
+    for (const cli_command *c = cli_commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+/* Flushes stdout and reports a failed write (a full disk, a closed pipe) as an error. */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "llmcost: error writing output: %s\n", strerror(errno));
+        return rc ? rc : 1;
+    }
+    return rc;
+}
+
+/*
+ * Runs a command's entry point "run" with its standard output held back: what it prints reaches stdout only when it succeeds, so a
+ * command that fails half-way (a report whose later section hits an overflow) leaves stdout empty, as the error
+ * contract says, whatever the command's own order of printing. glibc lets "stdout" be reassigned.
+ */
+static int run_held(int (*run)(int argc, char **argv), int argc, char **argv)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *held = open_memstream(&buf, &len);
+    if (!held) {
+        fprintf(stderr, "llmcost: out of memory\n");
+        return 1;
+    }
+    FILE *real = stdout;
+    stdout = held;
+    int rc = run(argc, argv);
+    stdout = real;
+    if (fclose(held) != 0) {
+        free(buf);
+        fprintf(stderr, "llmcost: out of memory\n");
+        return 1;
+    }
+    if (rc == 0 && len > 0)
+        fwrite(buf, 1, len, stdout);
+    free(buf);
+    return finish(rc);
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return finish(0);
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return finish(0);
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("llmcost %s\n", llmcost_version());
+        return finish(0);
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            usage(stdout);
+            return finish(0);
+        }
+        const cli_command *c = find(argv[2]);
+        if (!c)
+            return cli_usage_error(NULL, "'%s' is not a command", argv[2]);
+        char *hargv[] = {argv[2], "--help", NULL};
+        return run_held(c->run, 2, hargv);
+    }
+    if (cli_is_course(cmd))
+        return run_held(cli_course, argc, argv);
+    const cli_command *c = find(cmd);
+    if (!c)
+        return cli_usage_error(NULL, "'%s' is not a command", cmd);
+    return run_held(c->run, argc - 1, argv + 1);
+}
