@@ -325,10 +325,20 @@ int cmd_budget(int argc, char **argv)
                : q == Q_FLOPS ? flops
                : q == Q_HOURS ? hours * 3600.0 * best->effective_flops_per_second
                               : 0;
+    const char *flag = q == Q_DOLLARS ? "--dollars" : q == Q_FLOPS ? "--flops" : q == Q_HOURS ? "--gpu-hours"
+                       : q == Q_TARGET ? "--target-loss" : q == Q_TOKENS ? "--tokens" : "--params";
+    if ((q == Q_DOLLARS || q == Q_FLOPS || q == Q_HOURS) && !(isfinite(c) && c < 1e300))
+        return cli_usage_error("budget", "%s: the compute it buys (%g FLOPs) is beyond what llmcost answers", flag, c);
     llmcost_allocation a;
     rc = answer(&a, &law, q, c, n_in, d_in, target);
-    if (rc < 0)
-        return cli_lib_error(rc);
+    if (rc < 0) {
+        fprintf(stderr, "llmcost: %s: %s (try 'llmcost help budget')\n", flag, llmcost_errmsg());
+        return EXIT_BAD_INPUT;
+    }
+    /* A budget so small that its optimal model has less than one parameter or one token has no answer. */
+    if (!(a.n_params >= 1 && a.n_tokens >= 1 && isfinite(a.loss)))
+        return cli_usage_error("budget", "%s: too small: the compute-optimal model would have %.3g parameters and %.3g "
+                                         "tokens", flag, a.n_params, a.n_tokens);
     c = a.flops;
     double cost = c / best->flops_per_usd;
     double gpu_hours = cost / best->price_per_hour;
@@ -356,8 +366,9 @@ int cmd_budget(int argc, char **argv)
             ok = false;
         llmcost_free(text);
         if (!ok) {
+            /* A path that cannot be written (a folder, a missing folder, no permission) is bad input. */
             fprintf(stderr, "llmcost: --write-config: cannot write '%s'\n", write_config);
-            return 1;
+            return EXIT_BAD_INPUT;
         }
         designed = true;
     }
