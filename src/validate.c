@@ -132,39 +132,27 @@ static int suite_flops(results *r, const char *suite, json_t *doc, double tol, c
     return 0;
 }
 
-static int suite_memory(results *r, const char *suite, json_t *doc, double tol, const char *source)
+/* The job a measured step describes: micro-batch, sequence, precision recipe (the calibration file spells it out,
+ * "fp32 weights, ... autocast"; later files say "amp", "fp32" or "bf16"), recomputation and attention kernel. */
+typedef struct {
+    int64_t micro_batch, seq;
+    llmcost_precision precision;
+    llmcost_recompute recompute;
+    llmcost_attn_impl attention;
+} measured_job;
+
+static measured_job job_of(json_t *c)
 {
-    json_t *cases = json_object_get(doc, "steps") ? json_object_get(doc, "steps") : json_object_get(doc, "cases");
-    size_t i;
-    json_t *c;
-    json_array_foreach(cases, i, c)
-    {
-        json_t *b = json_object_get(c, "bytes");
-        if (!b)
-            continue;
-        llmcost_model *m;
-        int rc = model_from(&m, json_object_get(c, "config"), str(c, "case", "case"));
-        if (rc)
-            return rc;
-        const char *prec = str(c, "precision", "bf16");
-        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
-        o.micro_batch = (int64_t)num(c, "micro_batch", 1);
-        o.seq = (int64_t)num(c, "seq", 1);
-        o.precision = (!strncmp(prec, "fp32 weights", 12) || !strcmp(prec, "amp")) ? LLMCOST_PREC_AMP_BF16
-                      : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
-                                                                                  : LLMCOST_PREC_BF16;
-        o.recompute = !strncmp(str(c, "recompute", "none"), "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
-        if (!strcmp(str(c, "attention", "sdpa"), "eager"))
-            o.attention = LLMCOST_ATTN_EAGER;
-        llmcost_memory mem;
-        rc = llmcost_memory_compute(&mem, m, &o);
-        llmcost_model_free(m);
-        if (rc)
-            return rc;
-        add(r, suite, str(c, "case", "?"), "peak bytes", mem.peak_bytes, num(b, "peak_allocated_step", 0),
-            num(c, "tolerance", tol), source);
-    }
-    return 0;
+    const char *prec = str(c, "precision", "bf16");
+    measured_job j;
+    j.micro_batch = (int64_t)num(c, "micro_batch", 1);
+    j.seq = (int64_t)num(c, "seq", 1);
+    j.precision = (!strncmp(prec, "fp32 weights", 12) || !strcmp(prec, "amp")) ? LLMCOST_PREC_AMP_BF16
+                  : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
+                                                                              : LLMCOST_PREC_BF16;
+    j.recompute = !strncmp(str(c, "recompute", "none"), "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+    j.attention = !strncmp(str(c, "attention", "sdpa"), "eager", 5) ? LLMCOST_ATTN_EAGER : LLMCOST_ATTN_SDPA;
+    return j;
 }
 
 /* Tolerance of case "name" in suite "s": an exception listed in the suite, else "tol". The exception's reason
@@ -182,40 +170,56 @@ static void note_exception(results *r, json_t *s, const char *name)
         lc_strlcpy(r->v[r->n - 1].note, str(ex, "why", ""), sizeof r->v[r->n - 1].note);
 }
 
-static int suite_step_time(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source)
+/* Measured training steps: each case's peak memory ("time" false) or step time ("time" true) predicted for the job
+ * it describes, on one H200 for times. */
+static int suite_steps(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source, bool time)
 {
     json_t *cases = json_object_get(doc, "steps") ? json_object_get(doc, "steps") : json_object_get(doc, "cases");
     const llmcost_gpu *gpu = llmcost_gpu_find("h200");
-    if (!gpu)
+    if (time && !gpu)
         return lc_fail(LLMCOST_ENOTFOUND, "the h200 is not in the GPU catalogue");
     size_t i;
     json_t *c;
     json_array_foreach(cases, i, c)
     {
-        if (!json_object_get(c, "step_seconds_median"))
+        json_t *b = json_object_get(c, "bytes");
+        if (time ? !json_object_get(c, "step_seconds_median") : !b)
             continue;
         llmcost_model *m;
         int rc = model_from(&m, json_object_get(c, "config"), str(c, "case", "case"));
         if (rc)
             return rc;
-        const char *prec = str(c, "precision", "bf16");
-        llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
-        o.micro_batch = (int64_t)num(c, "micro_batch", 1);
-        o.seq = (int64_t)num(c, "seq", 1);
-        o.precision = (!strncmp(prec, "fp32 weights", 12) || !strcmp(prec, "amp")) ? LLMCOST_PREC_AMP_BF16
-                      : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
-                                                                                  : LLMCOST_PREC_BF16;
-        o.recompute = !strncmp(str(c, "recompute", "none"), "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
-        if (!strncmp(str(c, "attention", "sdpa"), "eager", 5))
-            o.attention = LLMCOST_ATTN_EAGER;
-        llmcost_step st;
-        rc = llmcost_step_compute(&st, m, gpu, &o);
+        measured_job j = job_of(c);
+        const char *name = str(c, "case", "?");
+        double predicted, reference;
+        if (time) {
+            llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+            o.micro_batch = j.micro_batch;
+            o.seq = j.seq;
+            o.precision = j.precision;
+            o.recompute = j.recompute;
+            o.attention = j.attention;
+            llmcost_step st;
+            rc = llmcost_step_compute(&st, m, gpu, &o);
+            predicted = st.step_seconds;
+            reference = num(c, "step_seconds_median", 0);
+        } else {
+            llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+            o.micro_batch = j.micro_batch;
+            o.seq = j.seq;
+            o.precision = j.precision;
+            o.recompute = j.recompute;
+            o.attention = j.attention;
+            llmcost_memory mem;
+            rc = llmcost_memory_compute(&mem, m, &o);
+            predicted = mem.peak_bytes;
+            reference = num(b, "peak_allocated_step", 0);
+        }
         llmcost_model_free(m);
         if (rc)
             return rc;
-        const char *name = str(c, "case", "?");
-        add(r, suite, name, "step seconds", st.step_seconds, num(c, "step_seconds_median", 0), case_tolerance(s, name, tol),
-            source);
+        add(r, suite, name, time ? "step seconds" : "peak bytes", predicted, reference,
+            case_tolerance(s, name, num(c, "tolerance", tol)), source);
         note_exception(r, s, name);
     }
     return 0;
@@ -340,12 +344,10 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
             rc = suite_params(&r, name, doc, tol);
         else if (!strcmp(kind, "flops"))
             rc = suite_flops(&r, name, doc, tol, str(s, "source", ""));
-        else if (!strcmp(kind, "memory"))
-            rc = suite_memory(&r, name, doc, tol, str(s, "source", ""));
+        else if (!strcmp(kind, "memory") || !strcmp(kind, "step_time"))
+            rc = suite_steps(&r, s, name, doc, tol, str(s, "source", ""), !strcmp(kind, "step_time"));
         else if (!strcmp(kind, "course"))
             rc = suite_course(&r, name, doc, tol);
-        else if (!strcmp(kind, "step_time"))
-            rc = suite_step_time(&r, s, name, doc, tol, str(s, "source", ""));
         else if (!strcmp(kind, "runs"))
             rc = suite_runs(&r, s, name, tol);
         else
