@@ -431,6 +431,31 @@ int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmc
     return 0;
 }
 
+int64_t llmcost_flops_typical_layer(const llmcost_model *m)
+{
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ffn.moe)
+            return i;
+    return 0;
+}
+
+int llmcost_flops_layer_forward(double *out, const llmcost_model *m, int64_t layer, const llmcost_flops_options *opt)
+{
+    *out = 0;
+    if (layer < 0 || layer >= m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "layer %lld does not exist (0 to %lld)", (long long)layer, (long long)(m->n_layers - 1));
+    llmcost_op *ops;
+    size_t n;
+    int rc = llmcost_flops_ops(&ops, &n, m, opt);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer == layer && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            *out += ops[i].flops;
+    free(ops);
+    return 0;
+}
+
 const char *llmcost_flops_component_name(llmcost_flops_component c)
 {
     static const char *const names[LLMCOST_FC_COUNT] = {

@@ -242,25 +242,6 @@ static int suite_runs(results *r, json_t *s, const char *suite, double tol)
     return 0;
 }
 
-/* One transformer layer's forward matmul FLOPs (batch 1), the course's question. */
-static int layer_forward(double *out, const llmcost_model *m, int64_t seq)
-{
-    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
-    o.seq = seq;
-    o.convention = LLMCOST_CONV_UNMASKED;
-    llmcost_op *ops;
-    size_t n;
-    int rc = llmcost_flops_ops(&ops, &n, m, &o);
-    if (rc)
-        return rc;
-    *out = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].layer == 0 && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
-            *out += ops[i].flops;
-    free(ops);
-    return 0;
-}
-
 static int suite_course(results *r, const char *suite, json_t *doc, double tol)
 {
     size_t i;
@@ -283,7 +264,10 @@ static int suite_course(results *r, const char *suite, json_t *doc, double tol)
                 pred = (double)(!strcmp(what, "params_active") ? p.active : p.total);
                 quantity = !strcmp(what, "params_active") ? "active parameters" : "parameters";
             } else if (!strcmp(what, "layer_forward_tflops")) {
-                rc = layer_forward(&pred, m, seq);
+                llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+                fo.seq = seq;
+                fo.convention = LLMCOST_CONV_UNMASKED;
+                rc = llmcost_flops_layer_forward(&pred, m, llmcost_flops_typical_layer(m), &fo);
                 pred /= 1e12;
                 quantity = "TFLOPs";
             } else {

@@ -106,6 +106,12 @@ int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const
 
 const char *llmcost_flops_component_name(llmcost_flops_component c);
 
+/* The model's typical decoder layer: its first MoE layer if it has any (DeepSeek-V3: layer 3), else layer 0. */
+int64_t llmcost_flops_typical_layer(const llmcost_model *m);
+
+/* Forward FLOPs of the matrix products of decoder layer "layer" under "opt" (the course's "one layer"). */
+int llmcost_flops_layer_forward(double *out, const llmcost_model *m, int64_t layer, const llmcost_flops_options *opt);
+
 /* Training FLOPs per step under the conventions the field uses, for comparison with the exact count. */
 typedef enum {
     LLMCOST_CONVENTION_6ND_TOTAL,  /* 6 * N_total * D (Kaplan et al. 2020; Hoffmann et al. 2022) */

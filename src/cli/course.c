@@ -113,27 +113,16 @@ static int model_config_lines(const char *path)
      * max_sequence_length; DeepSeek-V3's 4096, never max_position_embeddings), matrix products only,
      * attention unmasked. For an MoE model the layer is its typical one, an MoE layer, with top-k experts. */
     int64_t seq = m->train_seq > 0 ? m->train_seq : 2048;
-    int64_t layer = 0;
-    for (int64_t i = 0; i < m->n_layers; i++)
-        if (m->layers[i].ffn.moe) {
-            layer = i;
-            break;
-        }
+    int64_t layer = llmcost_flops_typical_layer(m);
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
     fo.seq = seq;
     fo.convention = LLMCOST_CONV_UNMASKED;
-    llmcost_op *ops;
-    size_t nops;
-    rc = llmcost_flops_ops(&ops, &nops, m, &fo);
+    double flops;
+    rc = llmcost_flops_layer_forward(&flops, m, layer, &fo);
     if (rc < 0) {
         llmcost_model_free(m);
         return cli_lib_error(rc);
     }
-    double flops = 0;
-    for (size_t i = 0; i < nops; i++)
-        if (ops[i].layer == layer && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
-            flops += ops[i].flops;
-    llmcost_free(ops);
     /* Peak memory of that layer's forward in fp16 with a checkpoint at each layer boundary: the common
      * convention, one layer's fp16 weights + one b*s*h fp16 checkpoint, in GiB ('llmcost memory --course-layer'
      * prints it with its assumptions and the intermediates it leaves out). */
