@@ -14,13 +14,22 @@
 /* Layers beyond this are not a real model; refusing them keeps allocation bounded. */
 #define LC_MAX_LAYERS 65536
 
+/* Spellings of the core keys across config classes (GPT-2/GPT-J/BLOOM n_*, MPT d_model/n_heads/n_layers). */
+#define KEYS_HIDDEN LC_KEYS("hidden_size", "n_embd", "d_model", "n_embed")
+#define KEYS_LAYERS LC_KEYS("num_hidden_layers", "n_layer", "num_layers", "n_layers")
+#define KEYS_HEADS LC_KEYS("num_attention_heads", "n_head", "n_heads")
+#define KEYS_MAXPOS LC_KEYS("max_position_embeddings", "n_positions", "max_sequence_length", "max_seq_len")
+
 /* How a model_type lays its modules out (the transformers implementation it follows). */
 typedef enum {
     FAM_LLAMA,  /* embed, [RMSNorm, attention, RMSNorm, gated MLP or MoE] x L, RMSNorm, head: most modern models */
     FAM_GPT2,   /* learned positions, LayerNorm with bias, fused qkv, biases everywhere, tied head */
     FAM_OPT,    /* learned positions with offset 2, optional embedding projections, biases, tied head */
     FAM_FALCON, /* parallel attention and MLP, fused multi-query qkv, LayerNorm */
-    FAM_NEOX    /* GPT-NeoX / Pythia: parallel residual, partial rotary, biases, untied */
+    FAM_NEOX,   /* GPT-NeoX / Pythia: parallel residual, partial rotary, biases, untied */
+    FAM_GPTJ,   /* GPT-J: parallel residual, one LayerNorm, bias-free q/k/v/out, partial rotary, LM-head bias */
+    FAM_BLOOM,  /* BLOOM: ALiBi, LayerNorm on the embedding, fused qkv, biases, tied */
+    FAM_MPT     /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
 } family;
 
 typedef struct {
@@ -58,6 +67,17 @@ static const type_info types[] = {
     {"opt", FAM_OPT, true, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "OPT"},
     {"falcon", FAM_FALCON, true, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "Falcon"},
     {"gpt_neox", FAM_NEOX, false, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-NeoX"},
+    /* Llama-like layouts adjusted by adjust_family(): norms, biases, MLP form, parallel blocks, logit scales. */
+    {"granite", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Granite"},
+    {"olmo", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "OLMo"},
+    {"cohere", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Cohere"},
+    {"stablelm", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "StableLM"},
+    {"starcoder2", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "StarCoder2"},
+    {"phi", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "Phi"},
+    {"gpt_bigcode", FAM_GPT2, true, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-BigCode"},
+    {"gptj", FAM_GPTJ, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "GPT-J"},
+    {"bloom", FAM_BLOOM, true, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "BLOOM"},
+    {"mpt", FAM_MPT, true, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "MPT"},
 };
 
 const char *llmcost_attn_kind_name(llmcost_attn_kind k)
@@ -73,7 +93,24 @@ const char *llmcost_attn_kind_name(llmcost_attn_kind k)
 
 const char *llmcost_norm_kind_name(llmcost_norm_kind k)
 {
-    return k == LLMCOST_NORM_RMS ? "RMSNorm" : "LayerNorm";
+    switch (k) {
+    case LLMCOST_NORM_RMS: return "RMSNorm";
+    case LLMCOST_NORM_LAYER: return "LayerNorm";
+    case LLMCOST_NORM_LAYER_NOBIAS: return "LayerNorm (no bias)";
+    case LLMCOST_NORM_LAYER_NOPARAM: return "LayerNorm (no parameters)";
+    }
+    return "?";
+}
+
+int llmcost_norm_weights(llmcost_norm_kind k)
+{
+    switch (k) {
+    case LLMCOST_NORM_LAYER: return 2;
+    case LLMCOST_NORM_LAYER_NOPARAM: return 0;
+    case LLMCOST_NORM_RMS:
+    case LLMCOST_NORM_LAYER_NOBIAS: return 1;
+    }
+    return 1;
 }
 
 static void note(llmcost_model *m, const char *fmt, ...)
@@ -180,13 +217,13 @@ static int read_index_list(const lc_cfg *c, const char *key, bool *flags, int64_
 /* Reads keys common to every family: sizes, heads, vocabulary, layers. */
 static int read_core(const lc_cfg *c, llmcost_model *m, int64_t *heads, int64_t *kv, int64_t *head_dim)
 {
-    TRY(lc_cfg_req_size(c, &m->hidden, LC_KEYS("hidden_size", "n_embd", "d_model")));
-    TRY(lc_cfg_req_size(c, &m->n_layers, LC_KEYS("num_hidden_layers", "n_layer", "num_layers")));
+    TRY(lc_cfg_req_size(c, &m->hidden, KEYS_HIDDEN));
+    TRY(lc_cfg_req_size(c, &m->n_layers, KEYS_LAYERS));
     if (m->n_layers > LC_MAX_LAYERS)
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s': %lld layers is beyond what llmcost models (at most %d)",
-                       c->origin, c->prefix, lc_cfg_which(c, LC_KEYS("num_hidden_layers", "n_layer", "num_layers")),
+                       c->origin, c->prefix, lc_cfg_which(c, KEYS_LAYERS),
                        (long long)m->n_layers, LC_MAX_LAYERS);
-    TRY(lc_cfg_req_size(c, heads, LC_KEYS("num_attention_heads", "n_head")));
+    TRY(lc_cfg_req_size(c, heads, KEYS_HEADS));
     TRY(lc_cfg_req_size(c, &m->vocab, LC_KEYS("vocab_size")));
     TRY(lc_cfg_size(c, kv, LC_KEYS("num_key_value_heads", "num_kv_heads", "n_head_kv"), *heads));
     int explicit_hd = lc_cfg_size(c, head_dim, LC_KEYS("head_dim"), 0);
@@ -194,8 +231,8 @@ static int read_core(const lc_cfg *c, llmcost_model *m, int64_t *heads, int64_t 
     if (!explicit_hd) {
         if (m->hidden % *heads != 0)
             return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' (%lld) does not divide '%s%s' (%lld), and no 'head_dim' is given",
-                           c->origin, c->prefix, lc_cfg_which(c, LC_KEYS("num_attention_heads", "n_head")),
-                           (long long)*heads, c->prefix, lc_cfg_which(c, LC_KEYS("hidden_size", "n_embd", "d_model")),
+                           c->origin, c->prefix, lc_cfg_which(c, KEYS_HEADS),
+                           (long long)*heads, c->prefix, lc_cfg_which(c, KEYS_HIDDEN),
                            (long long)m->hidden);
         *head_dim = m->hidden / *heads;
     }
@@ -203,7 +240,7 @@ static int read_core(const lc_cfg *c, llmcost_model *m, int64_t *heads, int64_t 
         return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' (%lld) does not divide '%snum_attention_heads' (%lld)", c->origin,
                        c->prefix, lc_cfg_which(c, LC_KEYS("num_key_value_heads", "num_kv_heads", "n_head_kv")),
                        (long long)*kv, c->prefix, (long long)*heads);
-    TRY(lc_cfg_size(c, &m->max_positions, LC_KEYS("max_position_embeddings", "n_positions", "max_sequence_length"), 0));
+    TRY(lc_cfg_size(c, &m->max_positions, KEYS_MAXPOS, 0));
     m->embed_dim = m->hidden;
     m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
     if (!m->layers)
@@ -302,6 +339,129 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
     return 0;
 }
 
+
+/* Reads a rotary fraction of head_dim ("partial_rotary_factor"), "dflt" when absent (the config class's default),
+ * into every layer's rotary_dim as transformers sizes it: int(head_dim * factor). */
+static int read_partial_rotary(const lc_cfg *c, llmcost_model *m, const char *const *keys, double dflt)
+{
+    double pct = dflt;
+    TRY(lc_cfg_real(c, &pct, keys, dflt));
+    if (pct <= 0 || pct > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': must be in (0, 1], got %g", c->origin, c->prefix,
+                       lc_cfg_which(c, keys), pct);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].attn.rotary_dim = (int64_t)((double)m->layers[i].attn.head_dim * pct);
+    return 0;
+}
+
+/* Families laid out like Llama (embedding, decoder layers, final norm, head) that differ in their norms, biases,
+ * MLP form or residual wiring; each as its transformers modeling_<type>.py builds it, with the defaults of its
+ * configuration_<type>.py for keys a config may omit. */
+static int adjust_family(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    const char *t = ti->type;
+    if (!strcmp(t, "olmo")) {
+        /* OlmoLayerNorm: F.layer_norm without weight or bias. */
+        m->norm = LLMCOST_NORM_LAYER_NOPARAM;
+        return 0;
+    }
+    if (!strcmp(t, "granite")) {
+        /* GraniteForCausalLM divides the logits by logits_scaling (default 1); the embedding, residual and
+         * attention multipliers are scalars, no parameters. */
+        double ls = 1.0;
+        TRY(lc_cfg_real(c, &ls, LC_KEYS("logits_scaling"), 1.0));
+        if (ls <= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%slogits_scaling': must be positive, got %g", c->origin, c->prefix, ls);
+        m->logit_scale = ls != 1.0 ? 1.0 / ls : 0;
+        return 0;
+    }
+    if (!strcmp(t, "cohere")) {
+        /* CohereLayerNorm (a weight, no bias); one input_layernorm feeds attention and MLP in parallel; optional
+         * q/k norms over (heads, head_dim); logits times logit_scale (CohereConfig default 0.0625). */
+        bool qk = false;
+        TRY(lc_cfg_bool(c, &qk, LC_KEYS("use_qk_norm"), false));
+        TRY(lc_cfg_real(c, &m->logit_scale, LC_KEYS("logit_scale"), 0.0625));
+        m->norm = LLMCOST_NORM_LAYER_NOBIAS;
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            llmcost_layer *L = &m->layers[i];
+            L->parallel = true;
+            L->norm_pre_ffn = false;
+            if (qk) {
+                L->attn.qk_norm = LLMCOST_QKNORM_PROJECTION;
+                L->attn.qk_norm_type = LLMCOST_NORM_LAYER_NOBIAS;
+            }
+        }
+        return 0;
+    }
+    if (!strcmp(t, "stablelm")) {
+        /* nn.LayerNorm with bias; q/k/v biases from use_qkv_bias, o_proj bias-free; partial rotary (default
+         * 0.25); use_parallel_residual drops post_attention_layernorm; qk_layernorm: one bias-free LayerNorm per
+         * head (StableLmLayerNormPerHead), weights heads x head_dim. */
+        bool qkv_bias = false, parallel = false, qk = false;
+        TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("use_qkv_bias"), false));
+        TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), false));
+        TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
+        TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+        TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.25));
+        m->norm = LLMCOST_NORM_LAYER;
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            llmcost_layer *L = &m->layers[i];
+            L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = qkv_bias;
+            L->attn.o_bias = false;
+            L->parallel = parallel;
+            L->norm_pre_ffn = !parallel;
+            if (qk) {
+                L->attn.qk_norm = LLMCOST_QKNORM_PROJECTION;
+                L->attn.qk_norm_type = LLMCOST_NORM_LAYER_NOBIAS;
+            }
+        }
+        return 0;
+    }
+    if (!strcmp(t, "starcoder2")) {
+        /* nn.LayerNorm; q/k/v/o and the plain c_fc/c_proj MLP all carry biases when use_bias (default true). */
+        bool bias = true;
+        TRY(lc_cfg_bool(c, &bias, LC_KEYS("use_bias"), true));
+        TRY(read_act(c, m, "gelu_pytorch_tanh"));
+        TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("residual_dropout"), 0.0));
+        TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embedding_dropout"), 0.0));
+        m->norm = LLMCOST_NORM_LAYER;
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            llmcost_layer *L = &m->layers[i];
+            L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+            L->ffn.dense.gated = false;
+            L->ffn.dense.bias = bias;
+        }
+        return 0;
+    }
+    if (!strcmp(t, "phi")) {
+        /* PhiDecoderLayer: one LayerNorm feeds attention and a plain fc1/fc2 MLP in parallel; q/k/v/dense and fc1/fc2
+         * carry biases; partial rotary (PhiConfig default 0.5); optional per-head LayerNorms on q and k
+         * (qk_layernorm, with biases); the LM head has a bias. */
+        bool qk = false;
+        TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
+        TRY(read_act(c, m, "gelu_new"));
+        TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
+        TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
+        TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.5));
+        m->norm = LLMCOST_NORM_LAYER;
+        m->head_bias = true;
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            llmcost_layer *L = &m->layers[i];
+            L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
+            L->ffn.dense.gated = false;
+            L->ffn.dense.bias = true;
+            L->parallel = true;
+            L->norm_pre_ffn = false;
+            if (qk) {
+                L->attn.qk_norm = LLMCOST_QKNORM_HEAD;
+                L->attn.qk_norm_type = LLMCOST_NORM_LAYER;
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
 static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, bool generic)
 {
     int64_t heads, kv, head_dim, d_ff = 0;
@@ -389,7 +549,7 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
         const char *t = ti->type;
         for (int64_t i = 0; i < m->n_layers; i++) {
             bool sliding = false;
-            if (!strcmp(t, "mistral") || !strcmp(t, "mixtral") || !strcmp(t, "phi3"))
+            if (!strcmp(t, "mistral") || !strcmp(t, "mixtral") || !strcmp(t, "phi3") || !strcmp(t, "starcoder2"))
                 sliding = true;
             else if (!strcmp(t, "qwen2") || !strcmp(t, "qwen2_moe") || !strcmp(t, "qwen3") || !strcmp(t, "qwen3_moe")) {
                 int64_t mwl = 0;
@@ -418,6 +578,8 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
         m->mtp.n_modules = mtp;
         m->mtp.layer = m->layers[m->n_layers - 1];
     }
+    if (!generic)
+        TRY(adjust_family(c, ti, m));
     if (generic) {
         note(m, "unknown model_type: read as a Llama-style decoder (RMSNorm before attention and MLP, rotary positions,"
                 " gated %s MLP with 3 matrices, %s, %s)",
@@ -429,21 +591,26 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
     return 0;
 }
 
-static int build_gpt2(const lc_cfg *c, llmcost_model *m)
+/* GPT-2, and GPT-BigCode (SantaCoder, StarCoder), which keeps GPT-2's layout with multi-query attention: c_attn
+ * projects to h + 2 head_dim (one key and one value head) when multi_query (GPTBigCodeConfig default true). */
+static int build_gpt2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, inner;
+    bool bigcode = !strcmp(ti->type, "gpt_bigcode"), multi_query = false;
     TRY(read_core(c, m, &heads, &kv, &head_dim));
     TRY(lc_cfg_size(c, &inner, LC_KEYS("n_inner"), 4 * m->hidden));
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
-    TRY(read_act(c, m, "gelu_new"));
+    TRY(read_act(c, m, bigcode ? "gelu_pytorch_tanh" : "gelu_new"));
+    if (bigcode)
+        TRY(lc_cfg_bool(c, &multi_query, LC_KEYS("multi_query"), true));
     if (m->max_positions == 0)
-        m->max_positions = 1024; /* GPT2Config default n_positions */
+        m->max_positions = 1024; /* GPT2Config and GPTBigCodeConfig default n_positions */
     TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.1));
     TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.1));
     TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.1));
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer *L = &m->layers[i];
-        set_attention(&L->attn, heads, heads, head_dim);
+        set_attention(&L->attn, heads, multi_query ? 1 : heads, head_dim);
         L->attn.rotary_dim = 0;
         L->attn.fused_qkv = true;
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
@@ -567,6 +734,120 @@ static int build_neox(const lc_cfg *c, llmcost_model *m)
     return 0;
 }
 
+/* GPT-J (GPTJConfig defaults: rotary_dim 64, n_inner 4h, bias-free attention, untied head with a bias). The rotary
+ * sin/cos table is built once when the module is constructed (create_sinusoidal_positions), not per forward. */
+static int build_gptj(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, inner, rot = 0;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_size(c, &inner, LC_KEYS("n_inner"), 4 * m->hidden));
+    /* rotary_dim null rotates the whole head; absent, the config class's 64. */
+    json_t *rd = json_object_get(c->obj, "rotary_dim");
+    TRY(lc_cfg_size(c, &rot, LC_KEYS("rotary_dim"), rd && json_is_null(rd) ? head_dim : 64));
+    if (rot > head_dim)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%srotary_dim' (%lld) is wider than a head (%lld)", c->origin, c->prefix,
+                       (long long)rot, (long long)head_dim);
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
+    TRY(read_act(c, m, "gelu_new"));
+    if (m->max_positions == 0)
+        m->max_positions = 2048; /* GPTJConfig default n_positions */
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
+    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
+    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.0));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, heads, head_dim);
+        L->attn.rotary_dim = rot;
+        L->ffn.dense = (llmcost_mlp){inner, false, true};
+        L->norm_pre_attn = true; /* ln_1 feeds attention and MLP */
+        L->parallel = true;
+    }
+    m->norm = LLMCOST_NORM_LAYER;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ROTARY;
+    m->rope_cached = true;
+    m->head_bias = true;
+    return 0;
+}
+
+/* BLOOM: word_embeddings_layernorm after the embedding, fused query_key_value and dense with biases, a 4h MLP with
+ * biases, ALiBi (no position parameters), LayerNorms with biases, head tied (BloomConfig). */
+static int build_bloom(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, ne = 0;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    /* BloomConfig takes n_embed over hidden_size when both are given. */
+    if (lc_cfg_size(c, &ne, LC_KEYS("n_embed"), 0) == 1 && ne != m->hidden) {
+        if (ne % heads != 0)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%sn_head' (%lld) does not divide '%sn_embed' (%lld)", c->origin,
+                           c->prefix, (long long)heads, c->prefix, (long long)ne);
+        m->hidden = m->embed_dim = ne;
+        head_dim = ne / heads;
+    }
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
+    lc_strlcpy(m->act_name, "bloom_gelu", sizeof m->act_name); /* BloomGelu: the tanh approximation */
+    m->act = LLMCOST_ACT_GELU_TANH;
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, heads, head_dim);
+        L->attn.rotary_dim = 0;
+        L->attn.fused_qkv = true;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
+        L->ffn.dense = (llmcost_mlp){4 * m->hidden, false, true};
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+    }
+    m->norm = LLMCOST_NORM_LAYER;
+    m->embed_norm = true;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ALIBI;
+    return 0;
+}
+
+/* MPT as transformers builds it (modeling_mpt.py): Wqkv and out_proj without bias, an MLP of 4 d_model without bias,
+ * LayerNorms whose bias is removed, ALiBi, head tied. MptMLP hard-codes the 4x width and MptAttention the missing
+ * biases, so expansion_ratio and no_bias do not change what transformers builds; a config that sets them otherwise
+ * is noted. */
+static int build_mpt(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, ratio = 4;
+    bool no_bias = true;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_size(c, &ratio, LC_KEYS("expansion_ratio"), 4));
+    TRY(lc_cfg_bool(c, &no_bias, LC_KEYS("no_bias"), true));
+    if (ratio != 4)
+        note(m, "expansion_ratio %lld: transformers' MptMLP is 4 x d_model wide whatever the config says; counted as 4",
+             (long long)ratio);
+    if (!no_bias)
+        note(m, "no_bias false: transformers' MPT builds its Linears and LayerNorms without biases; counted without");
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
+    lc_strlcpy(m->act_name, "gelu", sizeof m->act_name); /* nn.GELU(approximate="none") */
+    m->act = LLMCOST_ACT_GELU;
+    json_t *ac = json_object_get(c->obj, "attn_config");
+    if (ac && !json_is_null(ac) && !json_is_object(ac))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%sattn_config': expected an object", c->origin, c->prefix);
+    if (json_is_object(ac)) {
+        lc_cfg a = {ac, c->origin, "attn_config."};
+        TRY(lc_cfg_real(&a, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.0));
+    }
+    m->dropout_resid = m->dropout_attn; /* MptBlock and MptMLP drop out with attn_config.attn_pdrop too */
+    if (m->max_positions == 0)
+        m->max_positions = 2048; /* MptConfig default max_seq_len */
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, heads, head_dim);
+        L->attn.rotary_dim = 0;
+        L->attn.fused_qkv = true;
+        L->ffn.dense = (llmcost_mlp){4 * m->hidden, false, false};
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+    }
+    m->norm = LLMCOST_NORM_LAYER_NOBIAS;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ALIBI;
+    return 0;
+}
+
 int64_t llmcost_model_moe_layers(const llmcost_model *m)
 {
     int64_t n = 0;
@@ -611,7 +892,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     lc_cfg c = {cfg, origin, ""};
     /* Multimodal configs keep the language model under text_config. */
     json_t *text = json_object_get(cfg, "text_config");
-    if (json_is_object(text) && !lc_cfg_which(&c, LC_KEYS("hidden_size", "n_embd", "d_model"))) {
+    if (json_is_object(text) && !lc_cfg_which(&c, KEYS_HIDDEN)) {
         c.obj = text;
         c.prefix = "text_config.";
         note(m, "read the language model from text_config; the vision or audio tower is not counted");
@@ -663,9 +944,12 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     } else {
         switch (ti->fam) {
         case FAM_LLAMA: rc = build_llama(&c, ti, m, false); break;
-        case FAM_GPT2: rc = build_gpt2(&c, m); break;
+        case FAM_GPT2: rc = build_gpt2(&c, ti, m); break;
         case FAM_OPT: rc = build_opt(&c, m); break;
         case FAM_FALCON: rc = build_falcon(&c, m); break;
+        case FAM_GPTJ: rc = build_gptj(&c, m); break;
+        case FAM_BLOOM: rc = build_bloom(&c, m); break;
+        case FAM_MPT: rc = build_mpt(&c, m); break;
         default: rc = build_neox(&c, m); break;
         }
     }

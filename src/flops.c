@@ -172,8 +172,9 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
     const llmcost_attention *a = &L->attn;
     double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
     /* A frozen embedding spares the input gradient of the first matrices only when nothing trainable stands
-     * between the embedding and them (no norm with weights first: OLMo 2's post-norms, OPT-350m's post-LN). */
-    bool in_grad = !(first_reads_frozen && !L->norm_pre_attn);
+     * between the embedding and them (no norm with weights first: OLMo 2's post-norms, OPT-350m's post-LN, OLMo's
+     * parameter-free LayerNorm). */
+    bool in_grad = !(first_reads_frozen && !(L->norm_pre_attn && llmcost_norm_weights(m->norm) > 0));
 
     if (L->norm_pre_attn)
         norm_op(l, m, idx, "input_layernorm", T * h);
@@ -291,16 +292,21 @@ int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const
     elementwise(&l, -1, "embedding", T * e, 2 * ab, 2 * ab + 4, 1, 0);
     if (m->pos == LLMCOST_POS_LEARNED)
         elementwise(&l, -1, "position embedding add", T * h, 3 * ab, 2 * ab, 2, 1);
+    if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
+        norm_op(&l, m, -1, "embedding norm", T * e);
     dropout_op(&l, -1, "embedding dropout", T * h, m->dropout_embed);
-    bool frozen_first = opt->frozen_embedding && m->pos != LLMCOST_POS_LEARNED;
+    /* A learned position table or an embedding norm with weights needs the gradient of the first layer's input. */
+    bool frozen_first = opt->frozen_embedding && m->pos != LLMCOST_POS_LEARNED &&
+                        !(m->embed_norm && llmcost_norm_weights(m->norm) > 0);
     if (m->embed_dim != m->hidden) {
         matmul(&l, -1, LLMCOST_FC_LM_HEAD, "project_in", T, h, e, !opt->frozen_embedding, true);
         frozen_first = false;
     }
     /* Rotary tables: inv_freq [rot/2, 1] @ positions [1, s] per sequence, once per forward (LlamaRotaryEmbedding),
-     * under no_grad: 2 * b * (rot/2) * s FLOPs, no backward. */
-    if (m->pos == LLMCOST_POS_ROTARY && m->n_layers > 0) {
-        double rot = (double)m->layers[0].attn.rotary_dim;
+     * under no_grad: 2 * b * ceil(rot/2) * s FLOPs, no backward. GPT-J builds its table once at construction and
+     * only gathers from it. */
+    if (m->pos == LLMCOST_POS_ROTARY && m->n_layers > 0 && !m->rope_cached) {
+        double rot = (double)(2 * ((m->layers[0].attn.rotary_dim + 1) / 2)); /* arange(0, rot, 2) */
         if (rot > 0) {
             matmul(&l, -1, LLMCOST_FC_OTHER, "rotary frequencies", rot / 2, s, 1, false, false);
             l.ops[l.n - 1].batch = b;
@@ -319,6 +325,8 @@ int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const
     matmul(&l, last, LLMCOST_FC_LM_HEAD, "lm_head", T, V, e, true, !(opt->frozen_embedding && m->tied));
     if (m->logit_softcap > 0)
         elementwise(&l, last, "logit softcap", T * V, 6 * ab, 6 * ab, 3, 3);
+    if (m->logit_scale > 0) /* Cohere's logit_scale, Granite's 1/logits_scaling: one multiply each way */
+        elementwise(&l, last, "logit scale", T * V, 2 * ab, 2 * ab, 1, 1);
     /* ForCausalLMLoss: logits.float() (a fp32 copy), cross_entropy = log_softmax + nll_loss; backward writes a
      * fp32 gradient of the logits and casts it to the logits' dtype. */
     elementwise(&l, last, "logits to fp32 + cross-entropy", T * V, (ab + 4) + 8 + 4, 8 + 4 + (4 + ab), 4, 5);

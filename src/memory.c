@@ -76,7 +76,10 @@ typedef enum {
 
 static norm_style style_of(const llmcost_model *m)
 {
-    if (m->norm == LLMCOST_NORM_LAYER)
+    /* Every LayerNorm variant keeps input, mean and rstd (MPT's bias-free nn.LayerNorm, OLMo's parameter-free
+     * F.layer_norm and Cohere's LayerNorm, which computes mean and variance in fp32 without native_layer_norm, are
+     * taken as native_layer_norm: no saved-tensor census of them was measured). */
+    if (m->norm != LLMCOST_NORM_RMS)
         return NORM_LAYER;
     const char *t = m->model_type;
     if (!strncmp(t, "gemma", 5) || !strcmp(t, "olmo2") || !strcmp(t, "gpt_oss"))
@@ -379,6 +382,8 @@ static void stage_params_of(stage_params *out, const llmcost_model *m, double t,
         double emb = V * ed / t + (m->pos == LLMCOST_POS_LEARNED ? (double)m->pos_rows * h : 0);
         if (m->embed_dim != m->hidden)
             emb += 2 * h * ed;
+        if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
+            emb += llmcost_norm_weights(m->norm) * h;
         out->dense += emb;
         add_matrix(out, V, ed, 1, t);
     }
@@ -391,7 +396,9 @@ static void stage_params_of(stage_params *out, const llmcost_model *m, double t,
             out->matmul += V * ed / t; /* autocast still copies the tied weight for the head's matmul */
         }
         if (m->final_norm)
-            out->dense += (m->norm == LLMCOST_NORM_LAYER ? 2 : 1) * h;
+            out->dense += llmcost_norm_weights(m->norm) * h;
+        if (m->head_bias) /* Phi-2, GPT-J */
+            out->dense += V / t;
     }
 }
 
@@ -504,6 +511,8 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
             pre += h * T;                                     /* embedding dropout mask */
         if (m->embed_dim != m->hidden)
             pre += R.e * (double)m->embed_dim * T;            /* project_in's input */
+        if (m->embed_norm)                                    /* BLOOM's embedding LayerNorm feeds the residual */
+            pre += hf_norm(&R, style_of(m), h, R.e, 0) * T;
     }
     if (count > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first].attn.rotary_dim > 0)
         pre += 2 * s * (double)m->layers[first].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos and sin tables */

@@ -31,10 +31,11 @@ static int64_t linear(ck *c, int64_t in, int64_t out, bool bias)
     return add(c, mul(c, in, out), bias ? out : 0);
 }
 
-/* A norm of width "w": RMSNorm has a weight, LayerNorm a weight and a bias. */
+/* A norm of width "w": RMSNorm has a weight, LayerNorm a weight and a bias (MPT's and Cohere's a weight only, OLMo's
+ * none). */
 static int64_t norm(ck *c, llmcost_norm_kind k, int64_t w)
 {
-    return mul(c, w, k == LLMCOST_NORM_LAYER ? 2 : 1);
+    return mul(c, w, llmcost_norm_weights(k));
 }
 
 /* An MLP: gated = gate and up (hidden -> d_ff) and down (d_ff -> hidden); plain = up and down. */
@@ -47,8 +48,9 @@ static int64_t mlp(ck *c, int64_t hidden, const llmcost_mlp *p)
     return p->gated ? add(c, n, up) : n;
 }
 
-static int64_t attention(ck *c, int64_t h, llmcost_norm_kind nk, const llmcost_attention *a)
+static int64_t attention(ck *c, int64_t h, const llmcost_attention *a)
 {
+    llmcost_norm_kind nk = a->qk_norm_type;
     int64_t n = 0;
     if (a->kind == LLMCOST_ATTN_MLA) {
         /* DeepSeek-V2 §2.1: W_DQ (q_a_proj), its RMSNorm, W_UQ|W_QR (q_b_proj); or W_Q directly;
@@ -86,7 +88,7 @@ static void layer_params(ck *c, llmcost_layer_params *out, const llmcost_model *
 {
     int64_t h = m->hidden;
     memset(out, 0, sizeof *out);
-    out->attention = attention(c, h, m->norm, &l->attn);
+    out->attention = attention(c, h, &l->attn);
     int nn = l->norm_pre_attn + l->norm_post_attn + l->norm_pre_ffn + l->norm_post_ffn;
     out->norms = mul(c, nn, norm(c, m->norm, h));
     const llmcost_ffn *f = &l->ffn;
@@ -125,6 +127,8 @@ int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
         pc[LLMCOST_PC_EMBEDDING] = add(&c, pc[LLMCOST_PC_EMBEDDING], mul(&c, 2, mul(&c, h, m->embed_dim)));
     if (m->pos == LLMCOST_POS_LEARNED)
         pc[LLMCOST_PC_POSITION_EMBEDDING] = mul(&c, m->pos_rows, h);
+    if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
+        pc[LLMCOST_PC_NORMS] = norm(&c, m->norm, h);
     int64_t active_experts = 0;
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer_params lp;
@@ -147,6 +151,8 @@ int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
         pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));
     if (!m->tied)
         pc[LLMCOST_PC_LM_HEAD] = mul(&c, m->vocab, m->embed_dim);
+    if (m->head_bias) /* Phi-2, GPT-J: the head's bias is its own even when the weight is tied */
+        pc[LLMCOST_PC_LM_HEAD] = add(&c, pc[LLMCOST_PC_LM_HEAD], m->vocab);
     for (int i = 0; i < LLMCOST_PC_COUNT; i++)
         out->total = add(&c, out->total, pc[i]);
     out->active = add(&c, out->total - pc[LLMCOST_PC_ROUTED_EXPERTS], active_experts);

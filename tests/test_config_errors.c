@@ -75,6 +75,33 @@ Test(config_errors, bad_values_name_the_key)
                       NEED("tie_word_embeddings"));
 }
 
+Test(config_errors, added_families_name_the_bad_key)
+{
+    /* GPT-J rotates at most a whole head (64 / 4 = 16 wide); Phi's rotary fraction lies in (0, 1]; MPT's
+     * attn_config is an object; Granite divides logits by a positive logits_scaling; BLOOM's n_embed (which wins
+     * over hidden_size) must split into n_head heads. */
+    expect_bad_config("gptj_rot.json",
+                      "{\"model_type\": \"gptj\", \"n_embd\": 64, \"n_head\": 4, \"n_layer\": 2, \"vocab_size\": 10, "
+                      "\"rotary_dim\": 32}",
+                      NEED("rotary_dim", "wider than a head"));
+    expect_bad_config("phi_rot.json",
+                      "{\"model_type\": \"phi\", \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_hidden_layers\": 2, "
+                      "\"vocab_size\": 10, \"intermediate_size\": 8, \"partial_rotary_factor\": 0}",
+                      NEED("partial_rotary_factor"));
+    expect_bad_config("mpt_attn.json",
+                      "{\"model_type\": \"mpt\", \"d_model\": 64, \"n_heads\": 4, \"n_layers\": 2, \"vocab_size\": 10, "
+                      "\"attn_config\": [1]}",
+                      NEED("attn_config", "object"));
+    expect_bad_config("granite_ls.json",
+                      "{\"model_type\": \"granite\", \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_hidden_layers\": 2, "
+                      "\"vocab_size\": 10, \"intermediate_size\": 8, \"logits_scaling\": 0}",
+                      NEED("logits_scaling", "positive"));
+    expect_bad_config("bloom_embed.json",
+                      "{\"model_type\": \"bloom\", \"hidden_size\": 64, \"n_embed\": 66, \"n_head\": 4, \"n_layer\": 2, "
+                      "\"vocab_size\": 10}",
+                      NEED("n_embed", "n_head"));
+}
+
 Test(config_errors, overflowing_product_is_refused)
 {
     /* 2^40 x 2^40 does not fit in 64 bits: the count must fail, not wrap. */

@@ -19,8 +19,10 @@ typedef enum {
 } llmcost_attn_kind;
 
 typedef enum {
-    LLMCOST_NORM_RMS,   /* RMSNorm: a weight of the normalised width */
-    LLMCOST_NORM_LAYER  /* LayerNorm: a weight and a bias */
+    LLMCOST_NORM_RMS,          /* RMSNorm: a weight of the normalised width */
+    LLMCOST_NORM_LAYER,        /* LayerNorm: a weight and a bias */
+    LLMCOST_NORM_LAYER_NOBIAS, /* LayerNorm with a weight and no bias (MPT, Cohere, StableLM's per-head q/k norms) */
+    LLMCOST_NORM_LAYER_NOPARAM /* LayerNorm without parameters (OLMo's non-parametric norm) */
 } llmcost_norm_kind;
 
 typedef enum {
@@ -61,6 +63,7 @@ typedef struct llmcost_attention {
     bool fused_qkv;      /* one matrix for q, k and v (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX) */
     bool q_bias, k_bias, v_bias, o_bias;
     llmcost_qknorm_kind qk_norm;
+    llmcost_norm_kind qk_norm_type; /* kind of the q/k norms (RMSNorm unless the family says otherwise) */
     bool sinks;          /* a learned sink logit per head (gpt-oss) */
     int64_t sliding_window; /* 0: full (global) attention; else tokens attended to, self included */
     double softcap;      /* attention logit soft-capping (Gemma 2), 0 if none */
@@ -123,13 +126,17 @@ typedef struct llmcost_model {
     bool final_norm;        /* a norm after the last layer */
     llmcost_pos_kind pos;
     int64_t pos_rows;       /* rows of a learned position table (OPT: max positions + 2) */
+    bool rope_cached;       /* the rotary sin/cos table is built once at construction (GPT-J), not per forward */
+    bool embed_norm;        /* a norm on the token embedding's output (BLOOM's word_embeddings_layernorm) */
     bool tied;              /* LM head shares the token embedding */
+    bool head_bias;         /* the LM head Linear has a bias (Phi-2, GPT-J) */
     llmcost_act_kind act;
     char act_name[32];      /* hidden_act as written */
     int64_t max_positions;  /* max_position_embeddings / n_positions */
     int64_t train_seq;      /* pre-training sequence length when known (presets, max_sequence_length), else 0 */
     char train_seq_source[160];
     double logit_softcap;   /* final logit soft-capping (Gemma 2), 0 if none */
+    double logit_scale;     /* logits multiplied by this (Cohere's logit_scale, Granite's 1/logits_scaling), 0 if none */
     double dropout_embed;   /* dropout probabilities active in training (GPT-2, OPT); 0 when absent */
     double dropout_attn;
     double dropout_resid;
@@ -153,6 +160,9 @@ int64_t llmcost_model_moe_layers(const llmcost_model *m);
 
 const char *llmcost_attn_kind_name(llmcost_attn_kind k);
 const char *llmcost_norm_kind_name(llmcost_norm_kind k);
+/* Parameters per normalised element of a norm of kind "k": 1 (RMSNorm, LayerNorm without bias), 2 (LayerNorm), 0
+ * (non-parametric LayerNorm). */
+int llmcost_norm_weights(llmcost_norm_kind k);
 
 /* Bundled presets (data/models/NAME.json, compiled into the library). Index 0..count-1, sorted by name. */
 int llmcost_preset_count(void);

@@ -75,6 +75,10 @@ json_t *cli_model_json(const llmcost_model *m)
     json_object_set_new(o, "head_dim", cli_jint(a->head_dim));
     json_object_set_new(o, "norm", json_string(llmcost_norm_kind_name(m->norm)));
     json_object_set_new(o, "tied_embeddings", json_boolean(m->tied));
+    json_object_set_new(o, "lm_head_bias", json_boolean(m->head_bias));
+    json_object_set_new(o, "embedding_norm", json_boolean(m->embed_norm));
+    json_object_set_new(o, "rotary_dim", cli_jint(m->pos == LLMCOST_POS_ROTARY ? a->rotary_dim : 0));
+    json_object_set_new(o, "logit_scale", json_real(m->logit_scale > 0 ? m->logit_scale : 1.0));
     json_object_set_new(o, "positions", json_string(m->pos == LLMCOST_POS_LEARNED ? "learned"
                                                     : m->pos == LLMCOST_POS_ROTARY ? "rotary"
                                                     : m->pos == LLMCOST_POS_ALIBI  ? "alibi"
@@ -101,13 +105,27 @@ int cli_model_section(const llmcost_model *m, int format)
     describe_ffn(buf, sizeof buf, m);
     llmcost_table_addf(t, "feed-forward\t%s, activation %s", buf, act_label(m));
     const llmcost_layer *l0 = &m->layers[0];
-    llmcost_table_addf(t, "norms\t%s: %s%s%s%s%s%s", llmcost_norm_kind_name(m->norm), l0->norm_pre_attn ? "pre-attention " : "",
+    llmcost_table_addf(t, "norms\t%s: %s%s%s%s%s%s%s", llmcost_norm_kind_name(m->norm), l0->norm_pre_attn ? "pre-attention " : "",
                        l0->norm_post_attn ? "post-attention " : "", l0->norm_pre_ffn ? "pre-FFN " : "",
                        l0->norm_post_ffn ? "post-FFN " : "", m->final_norm ? "+ final" : "",
-                       l0->parallel ? " (attention and MLP in parallel)" : "");
-    llmcost_table_addf(t, "positions\t%s",
-                       m->pos == LLMCOST_POS_LEARNED ? "learned table" : m->pos == LLMCOST_POS_ALIBI ? "ALiBi" : "rotary (RoPE)");
-    llmcost_table_addf(t, "embeddings\t%s", m->tied ? "tied (LM head = token embedding)" : "untied LM head");
+                       m->embed_norm ? " + on the embedding" : "", l0->parallel ? " (attention and MLP in parallel)" : "");
+    if (m->pos == LLMCOST_POS_ROTARY && l0->attn.rotary_dim < l0->attn.head_dim)
+        llmcost_table_addf(t, "positions\trotary (RoPE) on %lld of %lld dimensions per head%s", (long long)l0->attn.rotary_dim,
+                           (long long)l0->attn.head_dim, m->rope_cached ? ", sin/cos table built once" : "");
+    else
+        llmcost_table_addf(t, "positions\t%s%s",
+                           m->pos == LLMCOST_POS_LEARNED ? "learned table" : m->pos == LLMCOST_POS_ALIBI ? "ALiBi" : "rotary (RoPE)",
+                           m->pos == LLMCOST_POS_ROTARY && m->rope_cached ? ", sin/cos table built once" : "");
+    llmcost_table_addf(t, "embeddings\t%s%s", m->tied ? "tied (LM head = token embedding)" : "untied LM head",
+                       m->head_bias ? "; the LM head has a bias" : "");
+    if (m->logit_scale > 0 || m->logit_softcap > 0) {
+        char lg[96] = "";
+        if (m->logit_scale > 0)
+            snprintf(lg, sizeof lg, "multiplied by %g", m->logit_scale);
+        if (m->logit_softcap > 0)
+            snprintf(lg + strlen(lg), sizeof lg - strlen(lg), "%ssoft-capped at %g", lg[0] ? ", " : "", m->logit_softcap);
+        llmcost_table_addf(t, "logits\t%s", lg);
+    }
     if (m->train_seq)
         llmcost_table_addf(t, "training sequence\t%lld tokens (%s)", (long long)m->train_seq, m->train_seq_source);
     if (m->mtp.n_modules)
