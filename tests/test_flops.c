@@ -85,6 +85,38 @@ Test(flops_reference, matches_pytorch_flop_counter_on_every_preset_family)
     cr_assert_geq(check_reference_file("data/calibration/h200_measured_2026-11-28.json"), 22);
 }
 
+Test(flops_reference, matches_pytorch_flop_counter_on_added_families)
+{
+    /* Qwen1.5-MoE (shared expert and its gate), Gemma, Pythia, Phi-2 (parallel, partial rotary, head bias),
+     * StarCoder2 (biased GQA, plain MLP), StableLM 2, OLMo (parameter-free norms), GPT-J (rotary table built once),
+     * SantaCoder (multi-query c_attn, learned positions), BLOOM (ALiBi through baddbmm, embedding norm), MPT,
+     * Command R (parallel, logit scale), Granite, Mistral NeMo (head_dim narrower than hidden/heads): 2 layers,
+     * s=256, eager, measured on an H200 with transformers 5.17. */
+    cr_assert_geq(check_reference_file("data/calibration/h200_families_2026-11-28.json"), 15);
+}
+
+Test(flops_rotary, gpt_j_builds_its_table_once_and_pythia_per_forward)
+{
+    /* data/calibration/h200_families_2026-11-28.json: GPT-J-6B's forward bmm FLOPs are the attention core alone,
+     * 2 layers x 2 products x 2*16 heads*256^2*256 = 2,147,483,648 (create_sinusoidal_positions runs at
+     * construction); Pythia-6.9B's are 8,192 more: inv_freq [16,1] @ positions [1,256], 2*16*256, once per forward
+     * (rotary_pct 0.25 of 128 = 32 dims). */
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 256;
+    o.convention = LLMCOST_CONV_UNMASKED;
+    o.attention = LLMCOST_ATTN_EAGER;
+    llmcost_flops f;
+    llmcost_model *m = load("gpt-j-6b");
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+    cr_expect_eq(f.components[LLMCOST_FC_OTHER], 0);
+    cr_expect_eq(f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES], 28 * 2 * 2.0 * 16 * 256 * 256 * 256);
+    llmcost_model_free(m);
+    m = load("pythia-6.9b");
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+    cr_expect_eq(f.components[LLMCOST_FC_OTHER], 2.0 * 16 * 256);
+    llmcost_model_free(m);
+}
+
 Test(flops_course, one_llama_7b_layer_forward_is_0_8976_tflops)
 {
     /* assignment.md: one LLaMA-7B layer, b=1, s=2048, matmuls only, attention unmasked: 0.8976 TFLOPs.

@@ -113,6 +113,94 @@ Test(params_derived, gpt2_by_hand)
     cr_expect_eq(p.non_embedding, p.total - 50257LL * 768 - 1024 * 768);
 }
 
+Test(params_published, pythia_bloom_gemma_to_the_unit)
+{
+    /* Pythia paper (Biderman et al. 2023) Table 1: totals, and non-embedding counts that leave out both embed_in
+     * and the untied embed_out (2*V*h); llmcost's non-embedding keeps an untied head, so subtract it here. */
+    llmcost_params p = count("pythia-1b");
+    cr_expect_eq(p.total, 1011781632LL);
+    cr_expect_eq(p.non_embedding - p.components[LLMCOST_PC_LM_HEAD], 805736448LL);
+    p = count("pythia-6.9b");
+    cr_expect_eq(p.total, 6857302016LL);
+    cr_expect_eq(p.non_embedding - p.components[LLMCOST_PC_LM_HEAD], 6444163072LL);
+    /* bigscience/bloom-560m model card: 559,214,592 parameters. */
+    cr_expect_eq(count("bloom-560m").total, 559214592LL);
+    /* Gemma report (Gemma Team 2024) Table 2: Gemma 7B has 7,751,248,896 non-embedding parameters (its embedding
+     * count uses a 256,128-row table; the config's is 256,000). */
+    cr_expect_eq(count("gemma-7b").non_embedding, 7751248896LL);
+}
+
+Test(params_derived, added_families_by_hand)
+{
+    /* Phi-2: untied head with a bias, 51200*2560 + 51200. GPT-J: head 50400*4096 + 50400; q/k/v/out bias-free. */
+    llmcost_params p = count("phi-2");
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 51200LL * 2560 + 51200);
+    p = count("gpt-j-6b");
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 50400LL * 4096 + 50400);
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 28LL * 4 * 4096 * 4096);
+    cr_expect_eq(p.components[LLMCOST_PC_NORMS], 29LL * 2 * 4096); /* ln_1 per layer + ln_f, with biases */
+    /* OLMo's LayerNorm has no parameters. */
+    cr_expect_eq(count("olmo-1b").components[LLMCOST_PC_NORMS], 0);
+    /* BLOOM-560m: 2 LayerNorms per layer, ln_f and word_embeddings_layernorm, each 2*1024. */
+    cr_expect_eq(count("bloom-560m").components[LLMCOST_PC_NORMS], (24LL * 2 + 2) * 2 * 1024);
+    /* MPT-7B: LayerNorms without bias, 2 per layer + norm_f; 4h MLP, no biases; 6,649,286,656 in all. */
+    p = count("mpt-7b");
+    cr_expect_eq(p.components[LLMCOST_PC_NORMS], (2LL * 32 + 1) * 4096);
+    cr_expect_eq(p.components[LLMCOST_PC_MLP], 32LL * 2 * 4096 * 16384);
+    /* Command R: one bias-free LayerNorm per parallel layer + the final one; tied head. */
+    p = count("command-r");
+    cr_expect_eq(p.components[LLMCOST_PC_NORMS], 41LL * 8192);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
+    /* SantaCoder: c_attn 2048 -> 2048 + 2*128 (one key and one value head) and c_proj, both with biases;
+     * learned positions 2048 x 2048. */
+    p = count("santacoder");
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 24LL * (2048 * 2304 + 2304 + 2048 * 2048 + 2048));
+    cr_expect_eq(p.components[LLMCOST_PC_POSITION_EMBEDDING], 2048LL * 2048);
+    /* Mistral NeMo: head_dim 128 x 32 heads = 4096 < hidden 5120: q and o are 5120 x 4096, k and v 5120 x 1024. */
+    cr_expect_eq(count("mistral-nemo").components[LLMCOST_PC_ATTENTION], 40LL * (2 * 5120 * 4096 + 2 * 5120 * 1024));
+}
+
+static llmcost_model *from_text(const char *json)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, json, strlen(json), "inline"), 0, "%s", llmcost_errmsg());
+    return m;
+}
+
+Test(params_defaults, omitted_keys_take_the_config_class_defaults)
+{
+    /* configuration_phi.py: partial_rotary_factor 0.5, tie_word_embeddings false; head_dim 64/4 = 16 -> 8 rotated. */
+    llmcost_model *m = from_text("{\"model_type\": \"phi\", \"hidden_size\": 64, \"num_attention_heads\": 4, "
+                                 "\"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 8}");
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 8);
+    cr_expect(!m->tied && m->head_bias);
+    llmcost_model_free(m);
+    /* configuration_stablelm.py: partial_rotary_factor 0.25 -> 4 of 16; use_qkv_bias false. */
+    m = from_text("{\"model_type\": \"stablelm\", \"hidden_size\": 64, \"num_attention_heads\": 4, "
+                  "\"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 8}");
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 4);
+    cr_expect(!m->layers[0].attn.q_bias);
+    llmcost_model_free(m);
+    /* configuration_cohere.py: logit_scale 0.0625, tie_word_embeddings true. */
+    m = from_text("{\"model_type\": \"cohere\", \"hidden_size\": 64, \"num_attention_heads\": 4, "
+                  "\"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 8}");
+    cr_expect_eq(m->logit_scale, 0.0625);
+    cr_expect(m->tied);
+    llmcost_model_free(m);
+    /* configuration_gptj.py: rotary_dim 64, n_inner 4h, untied head with a bias. */
+    m = from_text("{\"model_type\": \"gptj\", \"n_embd\": 512, \"n_head\": 4, \"n_layer\": 2, \"vocab_size\": 10}");
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 64);
+    cr_expect_eq(m->layers[0].ffn.dense.d_ff, 2048);
+    cr_expect(!m->tied && m->head_bias && m->rope_cached);
+    llmcost_model_free(m);
+    /* configuration_gpt_bigcode.py: multi_query true (one key/value head), n_positions 1024, tied. */
+    m = from_text("{\"model_type\": \"gpt_bigcode\", \"n_embd\": 64, \"n_head\": 4, \"n_layer\": 2, \"vocab_size\": 10}");
+    cr_expect_eq(m->layers[0].attn.n_kv_heads, 1);
+    cr_expect_eq(m->pos_rows, 1024);
+    cr_expect(m->tied);
+    llmcost_model_free(m);
+}
+
 Test(params_derived, opt_position_offset_and_projections)
 {
     /* OPT-350m: positions (2048 + 2) * 1024; embedding 50272*512 plus project_in/out 2*512*1024; post-LN, so no
