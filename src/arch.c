@@ -334,6 +334,12 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
             f->shared_gate = !strcmp(ti->type, "qwen2_moe");
         }
         f->score_correction_bias = !strcmp(ti->type, "deepseek_v3");
+        /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32
+         * linear on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss
+         * soft-maxes in it (the saved-tensor census of h200_measured_2026-11-28.json shows fp32 [S, 1] weights for
+         * Mixtral, bf16 for Qwen3-MoE, and DeepSeek-V3's fp32 copies of the router input and weight). */
+        f->fp32_routing = deepseek || !strcmp(ti->type, "mixtral");
+        f->fp32_router = deepseek;
     }
     free(mlp_only);
     return 0;

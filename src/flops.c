@@ -74,6 +74,17 @@ static void elementwise(oplist *l, int32_t layer, const char *name, double elems
     o->bytes = rw * elems;
     o->bwd_bytes = bwd_rw * elems;
     o->kernels = kernels;
+    /* Unless told otherwise, backward launches as many kernels per byte as forward. */
+    o->bwd_kernels = rw > 0 ? kernels * bwd_rw / rw : 0;
+}
+
+/* Element-wise work whose backward launches "bwd_kernels" kernels (autograd's formulas, not forward's). */
+static void elementwise_k(oplist *l, int32_t layer, const char *name, double elems, double rw, double bwd_rw,
+                          double kernels, double bwd_kernels, double fl)
+{
+    elementwise(l, layer, name, elems, rw, bwd_rw, kernels, fl);
+    if (!l->oom)
+        l->ops[l->n - 1].bwd_kernels = bwd_kernels;
 }
 
 /* Query-key pairs one head computes for a sequence of s tokens: s*s unmasked; s(s+1)/2 causal; with a sliding
@@ -164,6 +175,105 @@ static void mlp_ops(oplist *l, const llmcost_model *m, int32_t layer, const llmc
     }
 }
 
+/*
+ * One mixture-of-experts block as transformers 5.17 runs it in eager PyTorch: the router, then
+ * grouped_mm_experts_forward (integrations/moe.py), one op per PyTorch call with the kernels autograd launches for
+ * it in backward. T tokens, S = T*k token-slots, h hidden, f expert width; activations of xb bytes on the experts'
+ * path (2; 4 when the experts run in fp32), routing weights in fp32 for some families, which promotes the weighted
+ * outputs and their sum to fp32 (ob bytes). The step-time engine times each op at the measured rate of its kernel
+ * kind (h200_eager_kernels_2026-11-28.json): gathers, broadcast masks, index_put, the non-vectorised kernels that
+ * strided views and broadcasts fall to.
+ */
+static void moe_ops(oplist *l, const llmcost_model *m, int32_t idx, const llmcost_ffn *f, double T)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double h = (double)m->hidden, E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff;
+    double S = T * k, ab = l->act_bytes;
+    double xb = opt->expert_act_bytes > 0 ? opt->expert_act_bytes : ab;
+    double ob = f->fp32_routing && xb < 4 ? 4 : xb;
+    matmul(l, idx, LLMCOST_FC_ROUTER, "router", T, E, h, true, true);
+    /* DeepSeek's MoEGate: F.linear(hidden.float(), weight.float()): the input cast to fp32 and its gradient back. */
+    if (f->fp32_router && xb < 4)
+        elementwise_k(l, idx, "router input cast", T * h, xb + 4, 4 + xb, 2, 2, 0);
+    /* Scores over [T, E] in fp32 (16 bytes per score either way). Softmax routers (Mixtral, Qwen, OLMoE): cast,
+     * softmax, top-k (select and sort), sum, divide: 6 kernels; backward: the division's two gradients, the sum,
+     * top-k's scatter into zeros, softmax, the cast: 9. DeepSeek-V3's group-limited sigmoid routing: sigmoid,
+     * correction bias, top-2 per group and its sum, top groups, a zeroed mask scattered and expanded, masked_fill,
+     * top-k, gather, sum, epsilon, divide, scale: 21; backward 8. */
+    if (f->score_correction_bias)
+        elementwise_k(l, idx, "routing", T * E, 4 * 4, 4 * 4, 21, 8, 4);
+    else
+        elementwise_k(l, idx, "routing", T * E, 4 * 4, 4 * 4, 6, 9, 4);
+    /* torch.sort(expert_ids) (3 kernels at the host measurement's sizes), perm // k, sample_weights[perm], the int
+     * cast, histc (2), cumsum, the sentinel mask (>=), clamp_, arange and inv_perm[perm] = ...: 14 kernels of int64
+     * index work (about 128 bytes per slot); backward: sample_weights[perm]'s index_put into zeros (5). */
+    elementwise_k(l, idx, "expert sort", S, 128, 64, 14, 5, 0);
+    /* hidden_states[perm // k]: a row gather; backward an accumulating index_put into a zeroed [T, h] (the k copies of
+     * a token meet in one row): zeros, a sort of the indices (3), the indexing kernel. Bytes as measured: the values
+     * read, and per token row a zero fill plus a read and a write (xb (1 + 3/k) per slot element). */
+    elementwise_k(l, idx, "expert gather", S * h, 2 * xb, xb * (1 + 3 / k), 1, 5, 0);
+    /* masked_fill_(sentinel_mask, 0) with the [S, 1] mask broadcast; backward masks the gradient the same way. */
+    elementwise_k(l, idx, "expert input mask", S * h, 2 * xb, 2 * xb, 1, 1, 1);
+    llmcost_op *o = push(l);
+    if (o) {
+        o->kind = LLMCOST_OP_EXPERTS;
+        o->component = LLMCOST_FC_ROUTED_EXPERTS;
+        o->name = "routed experts";
+        o->layer = idx;
+        /* Each expert sees T*k/E tokens on average; gated experts run 3 matrices of h x fe (gate and up fused into
+         * one [2 fe, h] matrix per expert: one grouped GEMM). */
+        o->m = T * k / E;
+        o->n = fe;
+        o->k = h;
+        o->batch = E;
+        double mats = f->expert.gated ? 3 : 2;
+        o->flops = 2 * T * k * h * fe * mats;
+        o->bwd_flops = 2 * o->flops;
+        o->kernels = mats;
+    }
+    if (f->expert.gated) {
+        /* _apply_gate: gate, up = proj_out.chunk(2, -1); act(gate) * up. Both halves are strided views, so the
+         * activation (read + write) and the product (2 reads + write) run TensorIterator's non-vectorised kernel;
+         * backward grad * up and act's backward read strided halves too (3 xb each). */
+        elementwise_k(l, idx, "expert activation", S * fe, 5 * xb, 6 * xb, 2, 2, 5);
+        /* ... and grad * act(gate) (contiguous, 3 xb) and chunk's backward, a cat of the two halves' gradients into
+         * [S, 2 fe] (read + write 4 xb per fe element): backward only. */
+        elementwise_k(l, idx, "expert activation grad", S * fe, 0, 7 * xb, 0, 2, 0);
+    } else {
+        elementwise_k(l, idx, "expert activation", S * fe, 2 * xb, 3 * xb, 1, 1, 8);
+    }
+    /* proj_out * sample_weights_g.unsqueeze(-1): a broadcast multiply written in ob; backward grad * weights. */
+    elementwise_k(l, idx, "expert output scale", S * h, xb + ob, 2 * ob, 1, 1, 1);
+    /* ... and its other gradients: the input gradient cast back to xb when ob is wider, grad * proj_out and its row
+     * sum (the routing weights' gradient): backward only. */
+    bool promoted = ob > xb;
+    elementwise_k(l, idx, "expert output scale grads", S * h, 0, (promoted ? ob + xb : 0) + 2 * ob + xb + ob, 0,
+                  promoted ? 3 : 2, 0);
+    elementwise_k(l, idx, "expert output mask", S * h, 2 * ob, 2 * ob, 1, 1, 1);
+    /* weighted_out[inv_perm]: a row gather; backward index_put into zeros, for a permutation (no duplicate rows):
+     * zeros, a sort (3), the indexing kernel reading the values and updating one row each (4 ob). */
+    elementwise_k(l, idx, "expert unpermute", S * h, 2 * ob, 4 * ob, 1, 5, 0);
+    /* .view(T, k, h).sum(dim=1): read S h, write T h; backward the broadcast gradient copied out to [S, h] (view's
+     * backward reshapes an expanded tensor). */
+    elementwise_k(l, idx, "expert sum", S * h, ob + ob / k, ob / k + ob, 1, 1, 1);
+    /* .to(hidden_states.dtype) when the sum is wider; backward the gradient cast up. */
+    if (promoted)
+        elementwise_k(l, idx, "expert output cast", T * h, ob + xb, xb + ob, 1, 1, 0);
+    /* The block's input feeds the router, the expert gather (and the shared expert): autograd adds their gradients. */
+    double consumers = 2 + (f->shared.d_ff > 0 ? 1 : 0);
+    elementwise_k(l, idx, "moe input grads", T * h, 0, 3 * xb * (consumers - 1), 0, consumers - 1, 0);
+    if (f->shared.d_ff > 0) {
+        mlp_ops(l, m, idx, &f->shared, T, LLMCOST_FC_SHARED_EXPERTS, "shared");
+        if (f->shared_gate) {
+            matmul(l, idx, LLMCOST_FC_SHARED_EXPERTS, "shared_expert_gate", T, 1, h, true, true);
+            /* sigmoid(gate) * shared: the [T, 1] gate broadcast over the shared output; backward both gradients. */
+            elementwise_k(l, idx, "shared expert gate", T * h, 2 * ab, 5 * ab, 2, 3, 2);
+        }
+        /* routed + shared */
+        elementwise_k(l, idx, "shared expert add", T * h, 2 * xb + ab, 0, 1, 0, 1);
+    }
+}
+
 /* The ops of one decoder layer; "first" marks the first layer (its inputs may need no gradient). */
 static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool first_reads_frozen)
 {
@@ -228,33 +338,7 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
         norm_op(l, m, idx, "pre_ffn_norm", T * h);
     const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
-        double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff;
-        matmul(l, idx, LLMCOST_FC_ROUTER, "router", T, E, h, true, true);
-        /* Routing: softmax/sigmoid over experts, top-k, weights; tokens gathered into expert order and back. */
-        elementwise(l, idx, "routing", T * E, 4 * 4, 4 * 4, 6, 4);
-        elementwise(l, idx, "dispatch+combine", T * k * h, 4 * ab, 4 * ab, 6, 1);
-        llmcost_op *o = push(l);
-        if (o) {
-            o->kind = LLMCOST_OP_EXPERTS;
-            o->component = LLMCOST_FC_ROUTED_EXPERTS;
-            o->name = "routed experts";
-            o->layer = idx;
-            /* Each expert sees T*k/E tokens on average; gated experts run 3 matrices of h x fe. */
-            o->m = T * k / E;
-            o->n = fe;
-            o->k = h;
-            o->batch = E;
-            double mats = f->expert.gated ? 3 : 2;
-            o->flops = 2 * T * k * h * fe * mats;
-            o->bwd_flops = 2 * o->flops;
-            o->kernels = mats;
-        }
-        elementwise(l, idx, "expert activation", T * k * fe, 5 * ab, 10 * ab, 2, 5);
-        if (f->shared.d_ff > 0) {
-            mlp_ops(l, m, idx, &f->shared, T, LLMCOST_FC_SHARED_EXPERTS, "shared");
-            if (f->shared_gate)
-                matmul(l, idx, LLMCOST_FC_SHARED_EXPERTS, "shared_expert_gate", T, 1, h, true, true);
-        }
+        moe_ops(l, m, idx, f, T);
     } else {
         mlp_ops(l, m, idx, &f->dense, T, LLMCOST_FC_MLP_DENSE_LAYERS, "");
     }

@@ -60,6 +60,18 @@ static const char *const residual_ops[] = {"input_layernorm", "post_attention_no
 static const char *const replicated_ops[] = {"q_a_layernorm", "kv_a_layernorm", "routing", "rotary cos/sin",
                                              "rotary frequencies", "q_a_proj", "kv_a_proj_with_mqa", "router",
                                              "shared_expert_gate", "project_in", "project_out", NULL};
+/* Hidden-width ops of a mixture-of-experts block ([T, h]): split over TP like the residual stream (with sequence
+ * parallelism only). */
+static const char *const moe_hidden_ops[] = {"router input cast", "moe input grads", "shared expert add",
+                                             "shared expert gate", NULL};
+
+/* An op on the routed experts' path (transformers' grouped_mm experts): "expert ..." over the token-slots, and the
+ * block's hidden-width ops. The FLOPs engine writes their bytes in the dtypes they run in (expert_act_bytes). */
+static bool expert_path(const char *n)
+{
+    return !strncmp(n, "expert ", 7) || name_is(n, moe_hidden_ops);
+}
+
 /* Linear layers whose output columns are split over TP (Shoeybi et al. 2019: column-parallel) vs rows. */
 static const char *const row_parallel[] = {"o_proj", "down_proj", NULL};
 /* Linear layers whose input is the normalised residual stream: cast to bf16 by autocast one by one. */
@@ -92,6 +104,15 @@ static bool megatron_fused(const llmcost_op *op, double ab, double *fwd, double 
         *fwd = 2, *bwd = 4, *kernels = 3;
     } else if (!strcmp(n, "scale+mask+softmax")) { /* fused scaled-masked softmax */
         *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
+    } else if (!strcmp(n, "routing")) { /* top-k router: scores in fp32 */
+        *fwd = 16, *bwd = 16, *kernels = 6;
+    } else if (!strcmp(n, "expert gather") || !strcmp(n, "expert unpermute")) {
+        /* the token dispatcher's fused permute and unpermute (the latter weighting by the probabilities and summing
+         * over k): read + write each way */
+        *fwd = 2 * ab, *bwd = 2 * ab, *kernels = 3;
+    } else if (!strncmp(n, "expert ", 7) || !strcmp(n, "router input cast") || !strcmp(n, "moe input grads")) {
+        /* masks, scaling, sums and casts of transformers' path: inside the fused permute/unpermute, or absent */
+        *fwd = 0, *bwd = 0, *kernels = 0;
     } else {
         return false;
     }
@@ -144,24 +165,29 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
     if (c->sp && (double)c->L.tp > etp)
         tokens /= (double)c->L.tp / etp;
     double mats = op->kernels > 0 ? op->kernels : 3;
+    /* Gated experts keep gate and up in one [2 f, h] matrix per expert (transformers' gate_up_proj, Megatron's
+     * fc1): one grouped GEMM of width (mats - 1) f, then down. */
+    double up_n = (mats - 1) * f;
     double peak = c->peak_mm, eb = c->mm_bytes;
+    /* GEMM kernels per grouped call: CUTLASS's grouped GEMM after PyTorch's prepare_grouped_gemm_data (2). */
+    double per_call = c->opt->framework == LLMCOST_FW_HF ? 2 : 1;
     /* transformers' grouped_mm casts the input to the weights' dtype and autocast does not cover it: under
      * amp-bf16 the experts multiply in fp32 (integrations/moe.py, _grouped_mm). */
     if (c->opt->framework == LLMCOST_FW_HF && c->opt->precision == LLMCOST_PREC_AMP_BF16) {
         peak = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
         eb = 4;
     }
-    double up = lc_gemm_seconds(c->g, peak, tokens, f, h, local_experts, eb, true);
+    double up = lc_gemm_seconds(c->g, peak, tokens, up_n, h, local_experts, eb, true);
     double down = lc_gemm_seconds(c->g, peak, tokens, h, f, local_experts, eb, true);
-    t->fwd = (mats - 1) * up + down;
-    double up_bwd = lc_gemm_seconds(c->g, peak, tokens, h, f, local_experts, eb, true) +
-                    lc_gemm_seconds(c->g, peak, h, f, tokens, local_experts, eb, true);
+    t->fwd = up + down;
+    /* Backward: input gradient (reduction over the output width) and weight gradient (over the tokens). */
+    double up_bwd = lc_gemm_seconds(c->g, peak, tokens, h, up_n, local_experts, eb, true) +
+                    lc_gemm_seconds(c->g, peak, h, up_n, tokens, local_experts, eb, true);
     double down_bwd = lc_gemm_seconds(c->g, peak, tokens, f, h, local_experts, eb, true) +
                       lc_gemm_seconds(c->g, peak, f, h, tokens, local_experts, eb, true);
-    t->bwd = (mats - 1) * up_bwd + down_bwd;
-    /* A grouped GEMM is one launch per matrix when the framework has one (Megatron, transformers' grouped_mm). */
-    t->fwd_k = mats;
-    t->bwd_k = 2 * mats;
+    t->bwd = up_bwd + down_bwd;
+    t->fwd_k = 2 * per_call;
+    t->bwd_k = 4 * per_call;
     t->kind = LLMCOST_ST_MATMUL;
 }
 
@@ -253,7 +279,7 @@ static void eager_mix(const ctx *c, const llmcost_op *op, const char **fwd, cons
         mix = "rotary";
     else if (!strcmp(n, "attn output transpose"))
         mix = "transpose";
-    else if (!strcmp(n, "act(gate)*up") || !strcmp(n, "expert activation"))
+    else if (!strcmp(n, "act(gate)*up"))
         mix = "gated_act";
     else if (!strcmp(n, "activation"))
         mix = "act";
@@ -262,31 +288,54 @@ static void eager_mix(const ctx *c, const llmcost_op *op, const char **fwd, cons
     else if (!strcmp(n, "embedding"))
         mix = "embedding";
     *fwd = *bwd = mix;
-    if (!strcmp(n, "dispatch+combine")) {
-        *fwd = "dispatch_fwd";
-        *bwd = "dispatch_bwd";
-    }
+    /* The experts' path (transformers' grouped_mm): each op at its kernels' measured kind. Strided halves of the
+     * gate_up output and [S, 1] broadcasts run TensorIterator's non-vectorised kernel (expert_generic). */
+    static const struct {
+        const char *op, *fwd, *bwd;
+    } moe[] = {{"expert gather", "expert_gather", "expert_gather_bwd"},
+               {"expert input mask", "expert_mask", "expert_mask"},
+               {"expert activation", "expert_generic", "expert_generic"},
+               {"expert activation grad", "expert_grads", "expert_grads"},
+               {"expert output scale", "expert_generic", "expert_generic"},
+               {"expert output scale grads", "expert_grads", "expert_grads"},
+               {"expert output mask", "expert_mask", "expert_mask"},
+               {"expert unpermute", "expert_gather", "expert_gather"},
+               {"expert sum", "expert_sum", "expert_generic"},
+               {"expert output cast", "cast", "cast"},
+               {"router input cast", "cast", "cast"},
+               {"moe input grads", "residual", "residual"},
+               {"shared expert add", "residual", "residual"},
+               {"shared expert gate", "expert_generic", "expert_generic"}};
+    for (size_t i = 0; i < sizeof moe / sizeof moe[0]; i++)
+        if (!strcmp(n, moe[i].op)) {
+            *fwd = moe[i].fwd;
+            *bwd = moe[i].bwd;
+        }
+    /* Experts without a gate: one activation over a contiguous tensor. */
+    if (!strcmp(n, "expert activation") && op->layer >= 0 && op->layer < c->m->n_layers &&
+        !c->m->layers[op->layer].ffn.expert.gated)
+        *fwd = *bwd = "act";
 }
 
 static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     bool residual = name_is(op->name, residual_ops);
+    bool expert = expert_path(op->name), moe_hidden = name_is(op->name, moe_hidden_ops);
     double elems = op->m;
     /* Splits: tokens over CP; hidden-width work over TP with sequence parallelism; head- and FFN-width work
      * over TP always; routed-expert work over EP is already per token (each GPU sees its own token-slots). */
     if (strcmp(op->name, "rotary cos/sin") != 0)
         elems /= cp;
-    if (residual ? c->sp : !name_is(op->name, replicated_ops)) {
-        bool expert = !strcmp(op->name, "expert activation") || !strcmp(op->name, "dispatch+combine");
-        if (!expert || c->etp > 1 || c->sp)
+    if (residual || moe_hidden ? c->sp : !name_is(op->name, replicated_ops)) {
+        if (!expert || moe_hidden || c->etp > 1 || c->sp)
             elems /= tp;
     }
     double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
-    double kf = op->kernels;
-    double kb = op->bytes > 0 ? op->kernels * op->bwd_bytes / op->bytes : 0;
+    double kf = op->kernels, kb = op->bwd_kernels;
     bool loss = !strcmp(op->name, "logits to fp32 + cross-entropy");
-    if (c->opt->framework == LLMCOST_FW_MEGATRON) {
+    bool hf = c->opt->framework == LLMCOST_FW_HF;
+    if (!hf) {
         double f2, b2, k2;
         if (megatron_fused(op, 2, &f2, &b2, &k2)) {
             fwd_b = f2, bwd_b = b2, kf = k2, kb = b2 > 0 ? k2 : 0;
@@ -295,26 +344,18 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         /* HF's loss, measured as a kernel sequence: bytes-equivalent per logit at the copy rate. */
         const lc_kernel_model *km = lc_kernel_model_get();
         fwd_b = km->ce_fwd_bytes, bwd_b = km->ce_bwd_bytes;
-    } else if (!strcmp(op->name, "dispatch+combine") && op->layer >= 0 && op->layer < c->m->n_layers) {
-        /* transformers' grouped_mm path (integrations/moe.py, grouped_mm_experts_forward) over the S = T*k
-         * token-slots: forward gathers hidden_states[perm // k], masks, scales by the routing weights, masks,
-         * gathers back [inv_perm] and sums the k copies: 5 passes of 4 bytes per S*h element plus the sum (2 + 2/k),
-         * 6 kernels plus 8 small ones (sort, histc, cumsum, index arithmetic). Backward: the two gathers become
-         * accumulating index_put (zero-filled buffers, sort-based scatter, about 10 and 2 + 8/k bytes), the masks
-         * 4 each, the scaling 8 (its input gradient and the routing weights' gradient): 28 + 8/k bytes, 12 kernels. */
-        double k = (double)c->m->layers[op->layer].ffn.top_k;
-        if (k >= 1) {
-            fwd_b = 22 + 2 / k, bwd_b = 28 + 8 / k, kf = 14, kb = 12;
-        }
     }
-    /* The FLOPs engine counts bf16 activations; fp32 training doubles every byte, autocast the residual stream. */
-    if ((c->opt->precision == LLMCOST_PREC_FP32 && !loss) || (residual && c->opt->precision == LLMCOST_PREC_AMP_BF16)) {
+    /* The FLOPs engine counts bf16 activations; fp32 training doubles every byte, autocast the residual stream. The
+     * experts' path under HF already has its bytes in the experts' dtype (expert_act_bytes). */
+    bool own_dtype = hf && expert;
+    if (!own_dtype &&
+        ((c->opt->precision == LLMCOST_PREC_FP32 && !loss) || (residual && c->opt->precision == LLMCOST_PREC_AMP_BF16))) {
         fwd_b *= 2;
         bwd_b *= 2;
     }
     /* HF's unfused eager kernels stream at the measured eager rate; fused (Megatron) kernels and the loss, whose
      * bytes-equivalent was measured as a whole, at the copy rate. */
-    bool eager = c->opt->framework == LLMCOST_FW_HF && !loss;
+    bool eager = hf && !loss;
     if (eager) {
         /* Each eager op at the bandwidth of its kernel mix (broadcasts, gathers, cat and transposes are slow). */
         const char *mf, *mb;
@@ -476,6 +517,10 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     fo.attention = opt->attention;
     fo.recompute = opt->recompute;
     fo.convention = opt->convention;
+    /* transformers' experts run in their weights' dtype: fp32 under autocast over fp32 weights and in fp32 training. */
+    if (opt->framework == LLMCOST_FW_HF &&
+        (opt->precision == LLMCOST_PREC_AMP_BF16 || opt->precision == LLMCOST_PREC_FP32))
+        fo.expert_act_bytes = 4;
     llmcost_flops f;
     if ((rc = llmcost_flops_compute(&f, m, &fo)) != 0)
         return rc;

@@ -177,6 +177,110 @@ Test(flops_moe, routed_experts_are_two_tokens_topk_matrices)
     llmcost_model_free(m);
 }
 
+/* The config and saved-tensor census of a measured step of h200_measured_2026-11-28.json. */
+static json_t *measured_step(json_t *doc, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "steps"), i, c)
+        if (!strcmp(json_string_value(json_object_get(c, "case")), name))
+            return c;
+    cr_assert_fail("no step %s", name);
+    return NULL;
+}
+
+/* Forward and backward bytes, and forward kernels, of layer 1's element-wise ops on the experts' path. */
+static void expert_path_bytes(const llmcost_model *m, const llmcost_flops_options *o, double *fwd, double *bwd,
+                              double *kernels, bool *cast)
+{
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, o), 0);
+    *fwd = *bwd = *kernels = 0;
+    *cast = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = ops[i].name;
+        if (ops[i].layer != 1 || ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            continue;
+        if (strncmp(nm, "expert ", 7) != 0 && strcmp(nm, "moe input grads") != 0 && strcmp(nm, "routing") != 0)
+            continue;
+        if (strcmp(nm, "routing") != 0) {
+            *fwd += ops[i].bytes;
+            *bwd += ops[i].bwd_bytes;
+        }
+        *kernels += ops[i].kernels;
+        *cast |= !strcmp(nm, "expert output cast");
+    }
+    llmcost_free(ops);
+}
+
+Test(flops_moe, grouped_mm_path_follows_transformers_and_the_saved_tensor_census)
+{
+    /* transformers 5.17's grouped_mm_experts_forward over S = T*k token-slots (T tokens, h hidden, f expert width,
+     * xb bytes per activation, ob bytes for the weighted outputs). Forward: gather 2xb Sh, sentinel mask 2xb Sh,
+     * act(gate) * up on the strided halves 5xb Sf, scale by the routing weights (xb + ob) Sh, mask 2ob Sh, unpermute
+     * gather 2ob Sh, sum over k (ob + ob/k) Sh, and a cast (ob + xb) Th when ob > xb. Backward: index_put of the
+     * gather xb(1 + 3/k) Sh, mask 2xb Sh, the activation's strided products 6xb Sf and the contiguous product with
+     * chunk's cat 7xb Sf, the scale's input gradient 2ob Sh and its other gradients (cast, product, row sum)
+     * (ob + xb) + 2ob + xb + ob, mask 2ob Sh, the unpermute's index_put 4ob Sh, the sum's broadcast copy
+     * (ob/k + ob) Sh, the cast (xb + ob) Th and the input gradients' add 3xb Th. The int64 index work (sort,
+     * offsets, inverse permutation) is taken as 128 bytes per slot forward, 64 backward. Mixtral keeps its routing weights
+     * in fp32 (ob = 4), Qwen3-MoE casts them to bf16 (ob = 2): the census of saved tensors shows the weights saved by
+     * the scaling as fp32 [S, 1] for Mixtral and bf16 [S, 1] for Qwen3-MoE. */
+    json_t *doc = json_load_file(src_path("data/calibration/h200_measured_2026-11-28.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    const char *cases[] = {"mixtral-small/bf16/b4/s2048/nockpt", "qwen3moe-small/bf16/b4/s4096/nockpt"};
+    for (int c = 0; c < 2; c++) {
+        json_t *st = measured_step(doc, cases[c]);
+        llmcost_model *m = load_json(json_object_get(st, "config"));
+        llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+        o.batch = json_integer_value(json_object_get(st, "micro_batch"));
+        o.seq = json_integer_value(json_object_get(st, "seq"));
+        const llmcost_ffn *ff = &m->layers[1].ffn;
+        double T = (double)o.batch * (double)o.seq, k = (double)ff->top_k, S = T * k, h = (double)m->hidden;
+        double f = (double)ff->expert.d_ff;
+        /* The census: dtype of the [S, 1] routing weights the scaling saved. */
+        const char *wdtype = NULL;
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(json_object_get(st, "saved_tensors"), "layer1"), i, t)
+        {
+            json_t *shape = json_array_get(t, 0);
+            if (json_array_size(shape) == 2 && json_number_value(json_array_get(shape, 0)) == S &&
+                json_number_value(json_array_get(shape, 1)) == 1 &&
+                strcmp(json_string_value(json_array_get(t, 1)), "bool") != 0)
+                wdtype = json_string_value(json_array_get(t, 1));
+        }
+        cr_assert_not_null(wdtype, "%s: no [S, 1] routing weights in the census", cases[c]);
+        double ob = !strcmp(wdtype, "float32") ? 4 : 2, xb = 2;
+        cr_expect_eq(ff->fp32_routing, ob == 4, "%s: census weights %s", cases[c], wdtype);
+        double fwd, bwd, kern;
+        bool cast;
+        expert_path_bytes(m, &o, &fwd, &bwd, &kern, &cast);
+        double cast_f = ob > xb ? (ob + xb) * T * h : 0;
+        expect_rel(fwd, (2 * xb + 2 * xb + xb + ob + 2 * ob + 2 * ob + ob + ob / k) * S * h + 5 * xb * S * f + cast_f + 128 * S,
+                   1e-12, "expert path forward bytes");
+        expect_rel(bwd,
+                   (xb * (1 + 3 / k) + 2 * xb + 2 * ob + (ob > xb ? ob + xb : 0) + 2 * ob + xb + ob + 2 * ob + 4 * ob +
+                    ob / k + ob) * S * h +
+                       13 * xb * S * f + cast_f + 3 * xb * T * h + 64 * S,
+                   1e-12, "expert path backward bytes");
+        cr_expect_eq(cast, ob > xb);
+        /* Forward kernels: routing 6, index work 14 (sort 3, //, gather of the weights, int cast, histc 2, cumsum,
+         * sentinel mask, clamp_, arange, inv_perm scatter), then gather, mask, 2 for the activation, scale, mask,
+         * unpermute, sum, and the cast when there is one. */
+        cr_expect_eq(kern, 6 + 14 + 8 + (ob > xb ? 1 : 0), "%s: %g kernels", cases[c], kern);
+        /* In fp32 (autocast over fp32 weights) the whole path moves 4-byte activations and needs no cast. */
+        o.expert_act_bytes = 4;
+        expert_path_bytes(m, &o, &fwd, &bwd, &kern, &cast);
+        expect_rel(fwd, (8 + 8 + 8 + 8 + 8 + 4 + 4 / k) * S * h + 20 * S * f + 128 * S, 1e-12,
+                   "fp32 expert path forward bytes");
+        cr_expect(!cast);
+        llmcost_model_free(m);
+    }
+    json_decref(doc);
+}
+
 Test(flops_mla, deepseek_v3_projections_and_dense_layers)
 {
     /* DeepSeek-V3 at b=1, s=4096 (T=4096): per layer q_a 2T*7168*1536 + q_b 2T*1536*128*192,

@@ -31,9 +31,12 @@ typedef struct llmcost_flops_options {
     llmcost_recompute recompute;
     llmcost_convention convention;
     bool frozen_embedding;         /* the first layer needs no input gradient */
+    double expert_act_bytes;       /* bytes per activation element on the routed experts' path: 2 (bf16, the
+                                      default; 0 means 2), 4 when the experts run in fp32 (autocast over fp32
+                                      weights: transformers' grouped_mm casts its input to the weights' dtype) */
 } llmcost_flops_options;
 
-#define LLMCOST_FLOPS_OPTIONS_INIT {1, 2048, LLMCOST_ATTN_SDPA, LLMCOST_RECOMPUTE_NONE, LLMCOST_CONV_CAUSAL, false}
+#define LLMCOST_FLOPS_OPTIONS_INIT {1, 2048, LLMCOST_ATTN_SDPA, LLMCOST_RECOMPUTE_NONE, LLMCOST_CONV_CAUSAL, false, 2}
 
 /* Forward FLOPs by component (matrix products only). */
 typedef enum {
@@ -72,6 +75,7 @@ typedef struct llmcost_op {
     double bytes;          /* element-wise: bytes read + written in forward at the activation dtype */
     double bwd_bytes;      /* element-wise: bytes read + written in backward */
     double kernels;        /* kernel launches in forward (element-wise ops: unfused eager PyTorch) */
+    double bwd_kernels;    /* element-wise: kernel launches autograd makes for it in backward */
 } llmcost_op;
 
 typedef struct llmcost_flops {

@@ -90,6 +90,9 @@ typedef struct llmcost_ffn {
     bool shared_gate;         /* a sigmoid gate Linear(hidden, 1) on the shared expert (Qwen2-MoE) */
     bool router_bias;         /* the router Linear has a bias (gpt-oss) */
     bool score_correction_bias; /* a per-expert routing bias kept as a buffer, not a parameter (DeepSeek-V3) */
+    bool fp32_routing;        /* routing weights reach the experts in fp32, so the weighted expert outputs and their
+                                 sum are fp32 (Mixtral, DeepSeek); else they are cast to the activations' dtype */
+    bool fp32_router;         /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
 } llmcost_ffn;
 
 /* One decoder layer. */
