@@ -26,6 +26,7 @@ typedef struct {
     llmcost_step_component kind; /* MATMUL, ATTENTION or MEMORY_BOUND */
     double fwd, bwd;             /* GPU seconds */
     double fwd_k, bwd_k;         /* kernels it launches forward and backward */
+    double fwd_sync, bwd_sync;   /* times the host waits for the GPU inside it (a device-to-host copy) */
     bool selective;              /* recomputed under selective recomputation (the attention core) */
 } timed_op;
 
@@ -169,25 +170,35 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
      * fc1): one grouped GEMM of width (mats - 1) f, then down. */
     double up_n = (mats - 1) * f;
     double peak = c->peak_mm, eb = c->mm_bytes;
+    bool grouped = true;
     /* GEMM kernels per grouped call: CUTLASS's grouped GEMM after PyTorch's prepare_grouped_gemm_data (2). */
-    double per_call = c->opt->framework == LLMCOST_FW_HF ? 2 : 1;
-    /* transformers' grouped_mm casts the input to the weights' dtype and autocast does not cover it: under
-     * amp-bf16 the experts multiply in fp32 (integrations/moe.py, _grouped_mm). */
-    if (c->opt->framework == LLMCOST_FW_HF && c->opt->precision == LLMCOST_PREC_AMP_BF16) {
+    double per_call = c->opt->framework == LLMCOST_FW_HF ? 2 : 1, syncs = 0;
+    if (c->opt->framework == LLMCOST_FW_HF &&
+        (c->opt->precision == LLMCOST_PREC_AMP_BF16 || c->opt->precision == LLMCOST_PREC_FP32)) {
+        /* fp32 weights: transformers' grouped_mm casts its input to the weights' dtype (autocast does not cover it,
+         * integrations/moe.py), and torch._grouped_mm has no fp32 kernel: its fallback copies the offsets to the host
+         * (a sync) and runs one fp32 GEMM per expert (ATen GroupedMMUtils.h, _grouped_mm_fallback). */
         peak = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
         eb = 4;
+        grouped = false;
+        per_call = local_experts + 1;
+        syncs = 1;
     }
-    double up = lc_gemm_seconds(c->g, peak, tokens, up_n, h, local_experts, eb, true);
-    double down = lc_gemm_seconds(c->g, peak, tokens, h, f, local_experts, eb, true);
+    /* One grouped kernel over the local experts, or (fallback) one GEMM per expert. */
+    double batch = grouped ? local_experts : 1, times = grouped ? 1 : local_experts;
+    double up = times * lc_gemm_seconds(c->g, peak, tokens, up_n, h, batch, eb, grouped);
+    double down = times * lc_gemm_seconds(c->g, peak, tokens, h, f, batch, eb, grouped);
     t->fwd = up + down;
     /* Backward: input gradient (reduction over the output width) and weight gradient (over the tokens). */
-    double up_bwd = lc_gemm_seconds(c->g, peak, tokens, h, up_n, local_experts, eb, true) +
-                    lc_gemm_seconds(c->g, peak, h, up_n, tokens, local_experts, eb, true);
-    double down_bwd = lc_gemm_seconds(c->g, peak, tokens, f, h, local_experts, eb, true) +
-                      lc_gemm_seconds(c->g, peak, f, h, tokens, local_experts, eb, true);
+    double up_bwd = times * (lc_gemm_seconds(c->g, peak, tokens, h, up_n, batch, eb, grouped) +
+                             lc_gemm_seconds(c->g, peak, h, up_n, tokens, batch, eb, grouped));
+    double down_bwd = times * (lc_gemm_seconds(c->g, peak, tokens, f, h, batch, eb, grouped) +
+                               lc_gemm_seconds(c->g, peak, f, h, tokens, batch, eb, grouped));
     t->bwd = up_bwd + down_bwd;
     t->fwd_k = 2 * per_call;
     t->bwd_k = 4 * per_call;
+    t->fwd_sync = 2 * syncs;
+    t->bwd_sync = 4 * syncs;
     t->kind = LLMCOST_ST_MATMUL;
 }
 
@@ -453,6 +464,25 @@ static void launch(launcher *s, double host, double gpu)
     s->busy += gpu;
 }
 
+/* An op of "kernels" kernels, "host" seconds each to issue. One that waits for the GPU "syncs" times (a device-to-host
+ * copy the host needs, as torch._grouped_mm's fp32 fallback reads its offsets) runs in that many parts, the host idle
+ * until the GPU has drained before each, then issuing the part's kernels one after another (in at most 64 steps, so
+ * that a config with millions of experts stays cheap to simulate). */
+static void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
+{
+    if (syncs < 1 || kernels <= 0) {
+        launch(s, host * kernels, gpu);
+        return;
+    }
+    double parts = floor(syncs), per = kernels / parts, steps = fmin(ceil(per), 64);
+    for (double i = 0; i < parts; i++) {
+        if (s->gpu > s->host)
+            s->host = s->gpu;
+        for (double j = 0; j < steps; j++)
+            launch(s, host * per / steps, gpu / (parts * steps));
+    }
+}
+
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt)
 {
@@ -636,7 +666,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
         for (size_t i = 0; i < nt; i++) {
             if (stage_of(t[i].layer, m->n_layers, pp, first_layer) != s)
                 continue;
-            launch(&L, t[i].fwd_k * h_fwd, t[i].fwd);
+            launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
             busy[t[i].kind] += t[i].fwd;
         }
         /* Backward, layer by layer from the last: recompute the layer's forward first. */
@@ -652,11 +682,11 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                     bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
                     if (!again)
                         continue;
-                    launch(&L, t[i].fwd_k * h_rec, t[i].fwd);
+                    launch_op(&L, h_rec, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
                     busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
                 }
                 for (size_t i = end; i > begin; i--) {
-                    launch(&L, t[i - 1].bwd_k * h_bwd, t[i - 1].bwd);
+                    launch_op(&L, h_bwd, t[i - 1].bwd_k, t[i - 1].bwd, t[i - 1].bwd_sync);
                     busy[t[i - 1].kind] += t[i - 1].bwd;
                 }
             }
