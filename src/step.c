@@ -285,7 +285,7 @@ static void eager_mix(const ctx *c, const llmcost_op *op, const char **fwd, cons
 {
     const char *n = op->name, *mix = NULL;
     if (strstr(n, "norm") && !strstr(n, "residual"))
-        mix = c->m->norm == LLMCOST_NORM_RMS ? "rmsnorm" : "copy";
+        mix = c->m->norm == LLMCOST_NORM_RMS ? "rmsnorm" : "layernorm";
     else if (!strcmp(n, "rotary") || !strcmp(n, "rotary+cat"))
         mix = "rotary";
     else if (!strcmp(n, "attn output transpose"))
