@@ -182,6 +182,8 @@ extern const char *const cli_framework_choices[];
      NULL}
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
+/* The memory engine's options for the job (defaults for what the job options do not set). */
+void cli_job_memory_options(llmcost_memory_options *out, const cli_job_opts *jo);
 /* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
 

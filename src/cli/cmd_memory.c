@@ -241,20 +241,11 @@ int cmd_memory(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
-    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
-    o.micro_batch = jo.micro_batch;
-    o.seq = jo.seq;
-    o.precision = (llmcost_precision)jo.precision;
-    o.optimizer = (llmcost_optimizer)jo.optimizer;
-    o.recompute = (llmcost_recompute)jo.recompute;
-    o.attention = (llmcost_attn_impl)jo.attention;
-    o.framework = (llmcost_framework)jo.framework;
-    o.expert_tp = jo.etp;
-    o.micro_batches = jo.micro_batches;
+    llmcost_memory_options o;
+    cli_job_memory_options(&o, &jo);
     o.fp32_grads = !bf16_grads;
     o.fused_optimizer = !foreach_opt;
     o.cuda_context_bytes = context_gb * 1073741824.0;
-    cli_job_apply(&o.layout, &jo);
     llmcost_layout check = o.layout;
     rc = llmcost_layout_resolve(&check, m);
     if (rc < 0) {

@@ -193,17 +193,8 @@ int cmd_report(int argc, char **argv)
         rc = cli_flops_section(m, &fo, 0, co.format, doc, false);
     }
     if (!rc) {
-        llmcost_memory_options mo = LLMCOST_MEMORY_OPTIONS_INIT;
-        mo.micro_batch = jo.micro_batch;
-        mo.seq = jo.seq;
-        mo.precision = (llmcost_precision)jo.precision;
-        mo.optimizer = (llmcost_optimizer)jo.optimizer;
-        mo.recompute = (llmcost_recompute)jo.recompute;
-        mo.attention = (llmcost_attn_impl)jo.attention;
-        mo.framework = (llmcost_framework)jo.framework;
-        mo.expert_tp = jo.etp;
-        mo.micro_batches = jo.micro_batches;
-        cli_job_apply(&mo.layout, &jo);
+        llmcost_memory_options mo;
+        cli_job_memory_options(&mo, &jo);
         cli_note(co.format, "Training memory (assumed unless given: micro-batch %lld, %s, %s, GPU %s):\n", jo.micro_batch,
                  cli_precision_choices[jo.precision], cli_optimizer_choices[jo.optimizer], gpu.name);
         rc = cli_memory_section(m, &mo, &gpu, 0.05, co.format, doc, true);

@@ -24,6 +24,22 @@ void cli_job_apply(llmcost_layout *out, const cli_job_opts *o)
     *out = l;
 }
 
+void cli_job_memory_options(llmcost_memory_options *out, const cli_job_opts *jo)
+{
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = jo->micro_batch;
+    o.seq = jo->seq;
+    o.precision = (llmcost_precision)jo->precision;
+    o.optimizer = (llmcost_optimizer)jo->optimizer;
+    o.recompute = (llmcost_recompute)jo->recompute;
+    o.attention = (llmcost_attn_impl)jo->attention;
+    o.framework = (llmcost_framework)jo->framework;
+    o.expert_tp = jo->etp;
+    o.micro_batches = jo->micro_batches;
+    cli_job_apply(&o.layout, jo);
+    *out = o;
+}
+
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l)
 {
     if (l->gpus <= 1) {
