@@ -116,22 +116,11 @@ static double hf_norm(const recipe *R, norm_style st, double w, double in_bytes,
 /* Kept bytes of one layer, split for the breakdown. Per-token terms times T plus fixed terms. */
 typedef struct {
     double norms, attention, mlp, moe, dropout;
-    double cache; /* weight copies (autocast / fp8), fixed */
 } layer_bytes;
 
 static double layer_total(const layer_bytes *b)
 {
-    return b->norms + b->attention + b->mlp + b->moe + b->dropout + b->cache;
-}
-
-/* Matmul parameters of a layer (weights that autocast or fp8 copy): everything but norms, sinks and routed experts
- * (grouped GEMMs run in the weights' own dtype). */
-static double matmul_params(const llmcost_model *m, const llmcost_layer *L)
-{
-    llmcost_layer_params lp;
-    if (llmcost_params_layer(&lp, m, L) != 0)
-        return 0;
-    return (double)(lp.attention + lp.mlp + lp.shared_experts + lp.router);
+    return b->norms + b->attention + b->mlp + b->moe + b->dropout;
 }
 
 /* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
@@ -270,8 +259,6 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     }
     if (m->dropout_resid > 0)
         B.dropout = 2 * h * T;                       /* bool masks after attention and after the MLP */
-    if (R->cache > 0)
-        B.cache = R->cache * matmul_params(m, L) / tp;
     return B;
 }
 
@@ -314,8 +301,6 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     }
     if (dropout)
         B.dropout = h / rep * T; /* mask of the dropout after the MLP */
-    if (R->cache > 0)
-        B.cache = R->cache * matmul_params(m, L) / t;
     return B;
 }
 
@@ -471,7 +456,9 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
     for (int64_t i = first; i < first + count; i++) {
         const llmcost_layer *L = &m->layers[i];
         layer_bytes full = hf ? hf_layer(m, L, &R, o, T, s, t) : megatron_layer(m, L, &R, o, T, s, t);
-        double fullb = layer_total(&full) - full.cache;
+        double fullb = layer_total(&full);
+        llmcost_layer_params lp;
+        llmcost_params_layer(&lp, m, L);
         double kept = fullb;
         if (o->recompute == LLMCOST_RECOMPUTE_FULL)
             /* Checkpointing keeps only each layer's input: the residual stream (HF non-reentrant checkpoint). */
@@ -479,8 +466,10 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
         kept_layers += kept;
         /* Under checkpointing the layers' autocast weight copies are not kept past their forward (measured:
          * only the head's copy stays); they are made again while recomputing. */
+        /* The copies are of the matmul weights: all but norms, sinks and routed experts (grouped GEMMs run in the
+         * weights' own dtype). */
         if (o->recompute != LLMCOST_RECOMPUTE_FULL)
-            cache += full.cache;
+            cache += R.cache * (double)(lp.attention + lp.mlp + lp.shared_experts + lp.router) / t;
         if (fullb > largest_full)
             largest_full = fullb;
         if (kept > largest_kept)
@@ -491,8 +480,6 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
                              : R.e * (double)f->dense.d_ff * T / t;
         if (3 * wide > largest_temp)
             largest_temp = 3 * wide;
-        llmcost_layer_params lp;
-        llmcost_params_layer(&lp, m, L);
         double lg = R.g * ((double)(lp.total - lp.routed_experts) / t + (double)lp.routed_experts / ((double)ly->ep * (double)o->expert_tp));
         if (lg > largest_grad)
             largest_grad = lg;
