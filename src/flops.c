@@ -103,6 +103,19 @@ static double pairs(double s, int64_t window, llmcost_convention conv)
  * 2*pairs*d_q + 2*pairs*d_v per head. Backward: eager differentiates both matmuls (2x forward); the fused
  * kernels (sdpa/flash/cuDNN) recompute Q K^T and then form dP, dV, dQ, dK: 2*pairs*(3 d_q + 2 d_v), as
  * torch.utils.flop_counter's sdpa_backward_flop_count does (2.5x forward when d_q = d_v). */
+/* Forward and backward FLOPs of one layer's attention core over "heads" = b x a heads of "p" query-key pairs each
+ * (see attention_core). */
+static void attention_cost(double *fwd, double *bwd, const llmcost_attention *a, llmcost_attn_impl impl, double heads,
+                           double p)
+{
+    double dq = (double)a->head_dim, dv = (double)a->v_head_dim;
+    *fwd = 2 * heads * p * (dq + dv);
+    if (impl == LLMCOST_ATTN_EAGER || (impl == LLMCOST_ATTN_SDPA && a->sdpa_unfused))
+        *bwd = 2 * *fwd;
+    else
+        *bwd = 2 * heads * p * (3 * dq + 2 * dv);
+}
+
 static void attention_core(oplist *l, int32_t layer, const llmcost_attention *a, double b, double s)
 {
     const llmcost_flops_options *opt = l->opt;
@@ -120,11 +133,7 @@ static void attention_core(oplist *l, int32_t layer, const llmcost_attention *a,
     o->k = dq;
     o->n2 = dv;
     o->batch = heads;
-    o->flops = 2 * heads * p * (dq + dv);
-    if (opt->attention == LLMCOST_ATTN_EAGER || (opt->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused))
-        o->bwd_flops = 2 * o->flops;
-    else
-        o->bwd_flops = 2 * heads * p * (3 * dq + 2 * dv);
+    attention_cost(&o->flops, &o->bwd_flops, a, opt->attention, heads, p);
     o->kernels = opt->attention == LLMCOST_ATTN_EAGER ? 2 : 1;
 }
 
@@ -446,76 +455,73 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
 int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
 {
     memset(out, 0, sizeof *out);
-    llmcost_flops_options o2 = *opt;
-    llmcost_op *ops[2] = {NULL, NULL};
-    size_t n[2];
-    /* Ops under both conventions: the chosen one fills the totals, the other the side-by-side fields. */
-    for (int c = 0; c < 2; c++) {
-        o2.convention = c == 0 ? LLMCOST_CONV_CAUSAL : LLMCOST_CONV_UNMASKED;
-        int rc = llmcost_flops_ops(&ops[c], &n[c], m, &o2);
-        if (rc) {
-            free(ops[0]);
-            return rc;
+    llmcost_op *ops;
+    size_t n;
+    int rc = llmcost_flops_ops(&ops, &n, m, opt);
+    if (rc)
+        return rc;
+    /* The ops under the chosen convention fill the totals; only the attention cores change under the other one,
+     * so those are costed again there and every other op counts the same in both sums (kept in one order, so
+     * each sum is what a list built under its own convention gives). */
+    llmcost_convention other = opt->convention == LLMCOST_CONV_CAUSAL ? LLMCOST_CONV_UNMASKED : LLMCOST_CONV_CAUSAL;
+    double fwd = 0, bwd = 0, fwd_other = 0, bwd_other = 0;
+    for (size_t i = 0; i < n; i++) {
+        const llmcost_op *op = &ops[i];
+        if (op->kind == LLMCOST_OP_ELEMENTWISE) {
+            out->elementwise_flops += op->flops;
+            out->elementwise_bytes += op->bytes;
+            continue;
         }
-    }
-    int chosen = opt->convention == LLMCOST_CONV_CAUSAL ? 0 : 1;
-    for (int c = 0; c < 2; c++) {
-        double fwd = 0, bwd = 0;
-        for (size_t i = 0; i < n[c]; i++) {
-            const llmcost_op *op = &ops[c][i];
-            if (op->kind == LLMCOST_OP_ELEMENTWISE) {
-                if (c == chosen) {
-                    out->elementwise_flops += op->flops;
-                    out->elementwise_bytes += op->bytes;
-                }
-                continue;
-            }
-            fwd += op->flops;
-            bwd += op->bwd_flops;
-            if (c != chosen)
-                continue;
-            out->components[op->component] += op->flops;
-            out->components_bwd[op->component] += op->bwd_flops;
-            if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
-                /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
-                double share = (op->n - op->n2) / op->n;
-                out->components[LLMCOST_FC_Q] -= op->flops * share;
-                out->components[LLMCOST_FC_KV] += op->flops * share;
-                out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
-                out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
-            }
-            if (op->component == LLMCOST_FC_SCORES) {
-                /* The attention op carries both products: split scores and values by their head dims. */
-                double share_v = op->n2 / (op->k + op->n2);
-                out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
-                out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
-                out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
-                out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
-            }
-            if (op->layer >= 0 && op->layer < m->n_layers) {
-                if (m->layers[op->layer].ffn.moe)
-                    out->moe_layer_forward += op->flops;
-                else
-                    out->dense_layer_forward += op->flops;
-                /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
-                if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
-                    (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
-                    out->recompute += op->flops;
-            }
-        }
-        if (c == 0) {
-            out->forward_causal = fwd;
-            out->backward_causal = bwd;
+        fwd += op->flops;
+        bwd += op->bwd_flops;
+        if (op->kind == LLMCOST_OP_ATTENTION) {
+            const llmcost_attention *a = &m->layers[op->layer].attn;
+            double f, g;
+            attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
+            fwd_other += f;
+            bwd_other += g;
         } else {
-            out->forward_unmasked = fwd;
-            out->backward_unmasked = bwd;
+            fwd_other += op->flops;
+            bwd_other += op->bwd_flops;
+        }
+        out->components[op->component] += op->flops;
+        out->components_bwd[op->component] += op->bwd_flops;
+        if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
+            /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
+            double share = (op->n - op->n2) / op->n;
+            out->components[LLMCOST_FC_Q] -= op->flops * share;
+            out->components[LLMCOST_FC_KV] += op->flops * share;
+            out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
+            out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
+        }
+        if (op->component == LLMCOST_FC_SCORES) {
+            /* The attention op carries both products: split scores and values by their head dims. */
+            double share_v = op->n2 / (op->k + op->n2);
+            out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
+            out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
+            out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
+            out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
+        }
+        if (op->layer >= 0 && op->layer < m->n_layers) {
+            if (m->layers[op->layer].ffn.moe)
+                out->moe_layer_forward += op->flops;
+            else
+                out->dense_layer_forward += op->flops;
+            /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
+            if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
+                (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
+                out->recompute += op->flops;
         }
     }
-    free(ops[0]);
-    free(ops[1]);
+    free(ops);
+    bool causal = opt->convention == LLMCOST_CONV_CAUSAL;
+    out->forward_causal = causal ? fwd : fwd_other;
+    out->backward_causal = causal ? bwd : bwd_other;
+    out->forward_unmasked = causal ? fwd_other : fwd;
+    out->backward_unmasked = causal ? bwd_other : bwd;
     out->tokens = (double)opt->batch * (double)opt->seq;
-    out->forward = chosen == 0 ? out->forward_causal : out->forward_unmasked;
-    out->backward = chosen == 0 ? out->backward_causal : out->backward_unmasked;
+    out->forward = fwd;
+    out->backward = bwd;
     out->model_flops = out->forward + out->backward;
     out->hardware_flops = out->model_flops + out->recompute;
     out->per_token = out->model_flops / out->tokens;
