@@ -387,7 +387,7 @@ static void stage_params_of(stage_params *out, const llmcost_model *m, double t,
     }
 }
 
-/* Checks what llmcost_layout_resolve() does not: stages against layers, the sequence against cp, ZeRO's stage. */
+/* Checks what llmcost_layout_resolve() (called first) does not: stages against layers, the sequence against cp. */
 static int check_layout(const llmcost_model *m, const llmcost_memory_options *o)
 {
     const llmcost_layout *ly = &o->layout;
@@ -395,8 +395,6 @@ static int check_layout(const llmcost_model *m, const llmcost_memory_options *o)
         return lc_fail(LLMCOST_EINVAL, "micro-batch and sequence length must be at least 1");
     if (o->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "--etp must be at least 1");
-    if (ly->zero < 0 || ly->zero > 3)
-        return lc_fail(LLMCOST_EINVAL, "--zero: stage %d does not exist (0, 1, 2 or 3)", ly->zero);
     if (ly->pp * ly->vpp > m->n_layers)
         return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld is more stages than %s's %lld layers", (long long)ly->pp,
                        (long long)ly->vpp, m->name, (long long)m->n_layers);
