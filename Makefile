@@ -3,6 +3,7 @@
 
 BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 # Seconds each fuzz target runs in `make fuzz` (CI uses the default).
 FUZZ_SECONDS ?= 60
@@ -11,7 +12,7 @@ CMAKE_ARGS ?=
 # the scaling-law fit's optimiser (libnlopt-dev), fuzzing and sanitizers (clang, libclang-rt-14-dev), valgrind.
 PACKAGES   := gcc make cmake pkg-config libjansson-dev libcriterion-dev libnlopt-dev clang libclang-rt-14-dev valgrind
 
-.PHONY: all build run test test-sanitize valgrind fuzz deps clean
+.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean
 
 all: build
 
@@ -48,6 +49,15 @@ test-sanitize: deps
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
 
+# The library's thread-safety under ThreadSanitizer (clang): the cold-start thread test (a plain program, as Criterion
+# cannot run under TSan) built with -fsanitize=thread; any report fails the run (halt_on_error): zero reports passes.
+TSAN_TESTS ?= threads_plain
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DLLMCOST_TSAN=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(TSAN_BUILD) -j 2 --target threads_plain
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:exitcode=66 \
+	  ctest --output-on-failure -j 2 -R '^($(TSAN_TESTS))$$'
+
 # The CLI under valgrind memcheck on every command line of tests/valgrind/commands.txt: no leak, no memory error.
 valgrind: build
 	tests/valgrind/run.sh $(BUILD)/llmcost
@@ -73,4 +83,4 @@ fuzz: deps
 	@grep -E "^(Done|stat::number_of_executed_units)" $(FUZZ_DIR)/fuzz_cli.log || true
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

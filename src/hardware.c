@@ -1,5 +1,7 @@
 /* hardware.c - the accelerator catalogue and price lists, read from data/gpus.json and merged with user files. */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,29 @@
 #define MAX_GPUS 64
 #define MAX_LISTS 16
 
-static llmcost_gpu gpus[MAX_GPUS];
-static int ngpus;
-static llmcost_price_list lists[MAX_LISTS];
-static int nlists;
-static int loaded; /* 0: not yet, 1: bundled catalogue read, -1: the bundled file is broken (a build defect) */
+/* A catalogue: GPUs and price lists, by value, so that a copy is one assignment. */
+struct llmcost_catalog {
+    llmcost_gpu gpus[MAX_GPUS];
+    int ngpus;
+    llmcost_price_list lists[MAX_LISTS];
+    int nlists;
+};
+
+/* The bundled catalogue, read once (pthread_once) and never written after: any thread may read it. */
+static llmcost_catalog bundled;
+static int bundled_rc; /* 0, or the error reading data/gpus.json gave (a build defect) */
+static char bundled_msg[512];
+static pthread_once_t bundled_once = PTHREAD_ONCE_INIT;
+
+/* What the legacy llmcost_gpu_* functions read: NULL for the bundled catalogue, else a snapshot made by
+ * llmcost_gpu_load_json(). Snapshots are never freed or edited once published, so pointers into them stay valid. */
+static _Atomic(const llmcost_catalog *) current;
+static pthread_mutex_t legacy_lock = PTHREAD_MUTEX_INITIALIZER;
+typedef struct retired {
+    struct retired *next;
+    llmcost_catalog *cat;
+} retired;
+static retired *snapshots; /* every snapshot ever published, kept for the pointers into it */
 
 static const char *const dtype_names[LLMCOST_DT_COUNT] = {"fp32", "tf32", "bf16", "fp8"};
 
@@ -53,14 +73,14 @@ static bool alias_match(const char *aliases, const char *name)
     return false;
 }
 
-static llmcost_gpu *find_mut(const char *name)
+static llmcost_gpu *find_mut(llmcost_catalog *cat, const char *name)
 {
-    for (int i = 0; i < ngpus; i++)
-        if (name_eq(gpus[i].name, name))
-            return &gpus[i];
-    for (int i = 0; i < ngpus; i++)
-        if (alias_match(gpus[i].aliases, name))
-            return &gpus[i];
+    for (int i = 0; i < cat->ngpus; i++)
+        if (name_eq(cat->gpus[i].name, name))
+            return &cat->gpus[i];
+    for (int i = 0; i < cat->ngpus; i++)
+        if (alias_match(cat->gpus[i].aliases, name))
+            return &cat->gpus[i];
     return NULL;
 }
 
@@ -255,7 +275,7 @@ static int check_complete(const llmcost_gpu *g, const char *origin, const char *
     return 0;
 }
 
-static int read_price_lists(json_t *arr, const char *origin)
+static int read_price_lists(llmcost_catalog *cat, json_t *arr, const char *origin)
 {
     if (!json_is_array(arr))
         return lc_fail(LLMCOST_EINVAL, "%s: key 'price_lists': expected a list", origin);
@@ -301,7 +321,7 @@ static int read_price_lists(json_t *arr, const char *origin)
             const char *gpu;
             if ((rc = lc_cfg_string(&ec, &gpu, LC_KEYS("gpu"), NULL)) < 0)
                 return rc;
-            const llmcost_gpu *g = gpu ? find_mut(gpu) : NULL;
+            const llmcost_gpu *g = gpu ? find_mut(cat, gpu) : NULL;
             if (!g)
                 return lc_fail(LLMCOST_EINVAL, "%s: key '%sgpu': %s%s%s is not in the catalogue", origin, epre,
                                gpu ? "'" : "", gpu ? gpu : "missing", gpu ? "'" : "");
@@ -316,33 +336,34 @@ static int read_price_lists(json_t *arr, const char *origin)
             pl.n++;
         }
         int k = 0;
-        while (k < nlists && !name_eq(lists[k].name, pl.name))
+        while (k < cat->nlists && !name_eq(cat->lists[k].name, pl.name))
             k++;
-        if (k == nlists) {
-            if (nlists == MAX_LISTS)
+        if (k == cat->nlists) {
+            if (cat->nlists == MAX_LISTS)
                 return lc_fail(LLMCOST_EINVAL, "%s: %s: more than %d price lists", origin, pre, MAX_LISTS);
-            nlists++;
+            cat->nlists++;
         }
-        lists[k] = pl; /* a list of the same name is replaced whole: its entries belong together */
+        cat->lists[k] = pl; /* a list of the same name is replaced whole: its entries belong together */
     }
     return 0;
 }
 
 /*
- * Merges a catalogue document into the tables. The merge is done on copies so that a file with an error
- * leaves the catalogue as it was.
+ * Merges a catalogue document into "dst". The merge is done on a copy so that a file with an error leaves "dst"
+ * as it was.
  */
-static int merge_json(const char *text, size_t len, const char *origin)
+static int merge_json(llmcost_catalog *dst, const char *text, size_t len, const char *origin)
 {
     json_t *doc;
     int rc = lc_parse_json(&doc, text, len, origin);
     if (rc < 0)
         return rc;
-    static llmcost_gpu save_g[MAX_GPUS];
-    static llmcost_price_list save_l[MAX_LISTS];
-    int save_ng = ngpus, save_nl = nlists;
-    memcpy(save_g, gpus, sizeof gpus);
-    memcpy(save_l, lists, sizeof lists);
+    llmcost_catalog *cat = malloc(sizeof *cat);
+    if (!cat) {
+        json_decref(doc);
+        return lc_fail(LLMCOST_ENOMEM, "%s: out of memory", origin);
+    }
+    *cat = *dst;
     if (!json_is_object(doc)) {
         rc = lc_fail(LLMCOST_EINVAL, "%s: expected a JSON object with a 'gpus' list", origin);
         goto done;
@@ -369,19 +390,19 @@ static int merge_json(const char *text, size_t len, const char *origin)
             rc = lc_fail(LLMCOST_EINVAL, "%s: key '%sname': missing (each GPU needs a name)", origin, pre);
             goto done;
         }
-        if (strlen(name) >= sizeof gpus[0].name) {
+        if (strlen(name) >= sizeof cat->gpus[0].name) {
             rc = lc_fail(LLMCOST_EINVAL, "%s: key '%sname': '%s' is too long", origin, pre, name);
             goto done;
         }
         snprintf(pre, sizeof pre, "gpus[%zu] (%s).", i, name);
-        llmcost_gpu *g = find_mut(name);
+        llmcost_gpu *g = find_mut(cat, name);
         bool fresh = !g;
         if (fresh) {
-            if (ngpus == MAX_GPUS) {
+            if (cat->ngpus == MAX_GPUS) {
                 rc = lc_fail(LLMCOST_EINVAL, "%s: %s: more than %d GPUs", origin, pre, MAX_GPUS);
                 goto done;
             }
-            g = &gpus[ngpus];
+            g = &cat->gpus[cat->ngpus];
             memset(g, 0, sizeof *g);
             lc_strlcpy(g->name, name, sizeof g->name);
             lc_strlcpy(g->full_name, name, sizeof g->full_name);
@@ -390,101 +411,217 @@ static int merge_json(const char *text, size_t len, const char *origin)
         if ((rc = read_gpu(g, o, origin, pre)) < 0 || (rc = check_complete(g, origin, pre)) < 0)
             goto done;
         if (fresh)
-            ngpus++;
+            cat->ngpus++;
     }
     json_t *pl = json_object_get(doc, "price_lists");
-    if (pl && !json_is_null(pl) && (rc = read_price_lists(pl, origin)) < 0)
+    if (pl && !json_is_null(pl) && (rc = read_price_lists(cat, pl, origin)) < 0)
         goto done;
     rc = 0;
 done:
-    if (rc < 0) {
-        memcpy(gpus, save_g, sizeof gpus);
-        memcpy(lists, save_l, sizeof lists);
-        ngpus = save_ng;
-        nlists = save_nl;
-    }
+    if (rc == 0)
+        *dst = *cat;
+    free(cat);
     json_decref(doc);
     return rc;
 }
 
-static void ensure_loaded(void)
+static void read_bundled(void)
 {
-    if (loaded)
-        return;
     const lc_embedded *e = lc_embedded_find("data/gpus.json");
-    ngpus = nlists = 0;
-    loaded = (e && merge_json(e->text, e->len, e->path) == 0) ? 1 : -1;
+    bundled_rc = e ? merge_json(&bundled, e->text, e->len, e->path) : LLMCOST_EINVAL;
+    if (bundled_rc < 0)
+        lc_strlcpy(bundled_msg, e ? llmcost_errmsg() : "data/gpus.json is not compiled in", sizeof bundled_msg);
 }
 
-void llmcost_gpu_reset(void)
+int lc_gpu_init(void)
 {
-    loaded = 0;
-    ensure_loaded();
+    pthread_once(&bundled_once, read_bundled);
+    if (bundled_rc < 0)
+        return lc_fail(bundled_rc, "the bundled catalogue is unreadable (a build defect): %s", bundled_msg);
+    return 0;
 }
 
-int llmcost_gpu_count(void)
+/* The catalogue "cat" names: itself, or for NULL the process default (the bundled one unless the legacy
+ * llmcost_gpu_load_json() published another). */
+static const llmcost_catalog *resolve(const llmcost_catalog *cat)
 {
-    ensure_loaded();
-    return ngpus;
+    if (cat)
+        return cat;
+    pthread_once(&bundled_once, read_bundled);
+    const llmcost_catalog *c = atomic_load(&current);
+    return c ? c : &bundled;
 }
 
-const llmcost_gpu *llmcost_gpu_at(int i)
+const llmcost_catalog *llmcost_catalog_bundled(void)
 {
-    ensure_loaded();
-    return i >= 0 && i < ngpus ? &gpus[i] : NULL;
+    pthread_once(&bundled_once, read_bundled);
+    return &bundled;
 }
 
-const llmcost_gpu *llmcost_gpu_find(const char *name)
+int llmcost_catalog_new(llmcost_catalog **out, const llmcost_catalog *from)
 {
-    ensure_loaded();
-    return name ? find_mut(name) : NULL;
+    *out = NULL;
+    const llmcost_catalog *src = resolve(from);
+    llmcost_catalog *cat = malloc(sizeof *cat);
+    if (!cat)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory for a GPU catalogue");
+    *cat = *src;
+    *out = cat;
+    return 0;
 }
 
-int llmcost_gpu_lookup(const llmcost_gpu **out, const char *name)
+void llmcost_catalog_free(llmcost_catalog *cat)
 {
-    *out = llmcost_gpu_find(name);
+    free(cat);
+}
+
+int llmcost_catalog_load_json(llmcost_catalog *cat, const char *text, size_t len, const char *origin)
+{
+    if (!cat)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_catalog_load_json: the catalogue is NULL (make one with llmcost_catalog_new)");
+    if (!text)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_catalog_load_json: the text is NULL");
+    return merge_json(cat, text, len, origin ? origin : "GPU file");
+}
+
+int llmcost_catalog_load_file(llmcost_catalog *cat, const char *path)
+{
+    if (!cat)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_catalog_load_file: the catalogue is NULL (make one with llmcost_catalog_new)");
+    char *text;
+    size_t len;
+    int rc = lc_read_file(&text, &len, path);
+    if (rc < 0)
+        return rc;
+    rc = llmcost_catalog_load_json(cat, text, len, path);
+    free(text);
+    return rc;
+}
+
+int llmcost_catalog_gpu_count(const llmcost_catalog *cat)
+{
+    return resolve(cat)->ngpus;
+}
+
+const llmcost_gpu *llmcost_catalog_gpu_at(const llmcost_catalog *cat, int i)
+{
+    const llmcost_catalog *c = resolve(cat);
+    return i >= 0 && i < c->ngpus ? &c->gpus[i] : NULL;
+}
+
+const llmcost_gpu *llmcost_catalog_gpu_find(const llmcost_catalog *cat, const char *name)
+{
+    /* find_mut only reads; the cast lets one search serve the merge (which writes) and the lookups. */
+    return name ? find_mut((llmcost_catalog *)resolve(cat), name) : NULL;
+}
+
+int llmcost_catalog_gpu_lookup(const llmcost_gpu **out, const llmcost_catalog *cat, const char *name)
+{
+    const llmcost_catalog *c = resolve(cat);
+    *out = llmcost_catalog_gpu_find(c, name);
     if (*out)
         return 0;
-    if (loaded < 0)
-        return lc_fail(LLMCOST_EINVAL, "the bundled data/gpus.json is unreadable (a build defect)");
+    if (c == &bundled && bundled_rc < 0)
+        return lc_fail(LLMCOST_EINVAL, "the bundled data/gpus.json is unreadable (a build defect): %s", bundled_msg);
     char list[1024] = "";
-    for (int i = 0; i < ngpus; i++) {
-        size_t n = strlen(list), k = strlen(gpus[i].name);
+    for (int i = 0; i < c->ngpus; i++) {
+        size_t n = strlen(list), k = strlen(c->gpus[i].name);
         if (n + k + 3 >= sizeof list)
             break;
         if (i)
             memcpy(list + n, ", ", 2), n += 2;
-        memcpy(list + n, gpus[i].name, k + 1);
+        memcpy(list + n, c->gpus[i].name, k + 1);
     }
-    return lc_fail(LLMCOST_ENOTFOUND, "unknown GPU '%s' (known: %s; or add it with --gpu-file)", name ? name : "",
+    return lc_fail(LLMCOST_ENOTFOUND, "unknown GPU '%s' (known: %s; or add it with a GPU file)", name ? name : "",
                    list);
+}
+
+int llmcost_catalog_price_list_count(const llmcost_catalog *cat)
+{
+    return resolve(cat)->nlists;
+}
+
+const llmcost_price_list *llmcost_catalog_price_list_at(const llmcost_catalog *cat, int i)
+{
+    const llmcost_catalog *c = resolve(cat);
+    return i >= 0 && i < c->nlists ? &c->lists[i] : NULL;
+}
+
+const llmcost_price_list *llmcost_catalog_price_list_find(const llmcost_catalog *cat, const char *name)
+{
+    const llmcost_catalog *c = resolve(cat);
+    for (int i = 0; name && i < c->nlists; i++)
+        if (name_eq(c->lists[i].name, name))
+            return &c->lists[i];
+    return NULL;
+}
+
+/* The functions below predate llmcost_catalog and read the process default catalogue. */
+
+int llmcost_gpu_count(void)
+{
+    return llmcost_catalog_gpu_count(NULL);
+}
+
+const llmcost_gpu *llmcost_gpu_at(int i)
+{
+    return llmcost_catalog_gpu_at(NULL, i);
+}
+
+const llmcost_gpu *llmcost_gpu_find(const char *name)
+{
+    return llmcost_catalog_gpu_find(NULL, name);
+}
+
+int llmcost_gpu_lookup(const llmcost_gpu **out, const char *name)
+{
+    return llmcost_catalog_gpu_lookup(out, NULL, name);
 }
 
 int llmcost_price_list_count(void)
 {
-    ensure_loaded();
-    return nlists;
+    return llmcost_catalog_price_list_count(NULL);
 }
 
 const llmcost_price_list *llmcost_price_list_at(int i)
 {
-    ensure_loaded();
-    return i >= 0 && i < nlists ? &lists[i] : NULL;
+    return llmcost_catalog_price_list_at(NULL, i);
 }
 
 const llmcost_price_list *llmcost_price_list_find(const char *name)
 {
-    ensure_loaded();
-    for (int i = 0; name && i < nlists; i++)
-        if (name_eq(lists[i].name, name))
-            return &lists[i];
-    return NULL;
+    return llmcost_catalog_price_list_find(NULL, name);
+}
+
+/* Publishes "cat" (NULL: the bundled one) as the process default. Callers hold legacy_lock. */
+static void publish(llmcost_catalog *cat, retired *node)
+{
+    if (node) {
+        node->cat = cat;
+        node->next = snapshots;
+        snapshots = node;
+    }
+    atomic_store(&current, cat);
 }
 
 int llmcost_gpu_load_json(const char *text, size_t len, const char *origin)
 {
-    ensure_loaded();
-    return merge_json(text, len, origin ? origin : "GPU file");
+    if (!text)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_load_json: the text is NULL");
+    retired *node = malloc(sizeof *node);
+    if (!node)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory for a GPU catalogue");
+    pthread_mutex_lock(&legacy_lock);
+    llmcost_catalog *cat;
+    int rc = llmcost_catalog_new(&cat, NULL);
+    if (rc == 0 && (rc = llmcost_catalog_load_json(cat, text, len, origin)) < 0)
+        llmcost_catalog_free(cat);
+    if (rc == 0)
+        publish(cat, node);
+    else
+        free(node);
+    pthread_mutex_unlock(&legacy_lock);
+    return rc;
 }
 
 int llmcost_gpu_load_file(const char *path)
@@ -497,4 +634,11 @@ int llmcost_gpu_load_file(const char *path)
     rc = llmcost_gpu_load_json(text, len, path);
     free(text);
     return rc;
+}
+
+void llmcost_gpu_reset(void)
+{
+    pthread_mutex_lock(&legacy_lock);
+    publish(NULL, NULL);
+    pthread_mutex_unlock(&legacy_lock);
 }

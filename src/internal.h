@@ -23,6 +23,13 @@ int lc_check_version(unsigned int got, unsigned int want, const char *type, cons
 #define LC_CHECK_VERSION(opts, NAME, type)                                                                        \
     lc_check_version((opts)->version, LLMCOST_##NAME##_VERSION, "llmcost_" #type, "llmcost_" #type "_init")
 
+/* One-time set-up of the bundled tables (each under pthread_once; every entry point that reads a table calls its
+ * set-up itself, so these only matter to llmcost_init()). 0, or the error a broken bundled file gave. */
+int lc_presets_init(void);
+int lc_gpu_init(void);
+int lc_laws_init(void);
+int lc_kernels_init(void);
+
 /* Checked int64 arithmetic: return false on overflow, leaving *out unchanged. */
 static inline bool lc_mul(int64_t *out, int64_t a, int64_t b)
 {

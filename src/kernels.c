@@ -1,5 +1,6 @@
 /* kernels.c - the time of one GPU kernel from its shape, with constants fitted to kernels measured on an H200. */
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "config.h"
 #include "embedded.h"
+#include "internal.h"
 #include "kernels.h"
 
 /* The GPU the calibration files were measured on: NVIDIA H200 SXM (data/gpus.json "h200"). */
@@ -44,7 +46,7 @@ static lc_kernel_model model = {.gemm_eta = 0.75,
                                 .host_recompute = 60e-6,
                                 .unaligned_eta = 0.17,
                                 .kernel_min = 2e-6};
-static bool ready;
+static pthread_once_t model_once = PTHREAD_ONCE_INIT;
 
 /* Measured kernel kinds and the eager ops' mixes (h200_eager_kernels_2026-11-28.json). */
 #define MAX_KINDS 32
@@ -458,11 +460,14 @@ static void fit(void)
 
 const lc_kernel_model *lc_kernel_model_get(void)
 {
-    if (!ready) {
-        fit();
-        ready = true;
-    }
+    pthread_once(&model_once, fit);
     return &model;
+}
+
+int lc_kernels_init(void)
+{
+    lc_kernel_model_get(); /* a missing calibration file leaves the documented defaults: not an error */
+    return 0;
 }
 
 double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch, double elem_bytes,

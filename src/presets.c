@@ -1,8 +1,10 @@
 /* presets.c - the bundled model presets: every data/models/NAME.json compiled into the library. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "embedded.h"
+#include "internal.h"
 #include "llmcost/model.h"
 
 #define PRESET_DIR "data/models/"
@@ -10,7 +12,8 @@
 
 static const lc_embedded *presets[MAX_PRESETS];
 static char names[MAX_PRESETS][96];
-static int npresets = -1;
+static int npresets;
+static pthread_once_t presets_once = PTHREAD_ONCE_INIT;
 
 /* Orders paths by preset name: "gpt2" before "gpt2-large" (comparing the ".json" too would not). */
 static int by_name(const void *a, const void *b)
@@ -21,11 +24,9 @@ static int by_name(const void *a, const void *b)
     return c ? c : (nx > ny) - (nx < ny);
 }
 
-/* Builds the sorted index once. Not thread-safe on first call; the CLI calls it from one thread. */
-static void index_presets(void)
+/* Builds the sorted index; run once, under pthread_once, by the first caller on any thread. */
+static void build_index(void)
 {
-    if (npresets >= 0)
-        return;
     const char *order[MAX_PRESETS];
     int n = 0;
     for (int i = 0; i < lc_embedded_count && n < MAX_PRESETS; i++) {
@@ -45,6 +46,17 @@ static void index_presets(void)
         names[i][len] = '\0';
     }
     npresets = n;
+}
+
+static void index_presets(void)
+{
+    pthread_once(&presets_once, build_index);
+}
+
+int lc_presets_init(void)
+{
+    index_presets();
+    return npresets > 0 ? 0 : lc_fail(LLMCOST_EINVAL, "no model presets are compiled in (a build defect)");
 }
 
 const lc_embedded *lc_embedded_find(const char *path)

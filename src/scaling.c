@@ -1,5 +1,6 @@
 /* scaling.c - scaling laws (data/scaling_laws.json) and the compute-optimal questions they answer in closed form. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #define MAX_LAWS 32
 
 static llmcost_law laws[MAX_LAWS];
-static int nlaws = -1;
+static int nlaws;
+static pthread_once_t laws_once = PTHREAD_ONCE_INIT;
 
 /* Reads one law object "obj" into "out"; "origin" names it in messages ("data/scaling_laws.json: laws[2]"). */
 static int read_law(llmcost_law *out, json_t *obj, const char *origin, const char *default_source)
@@ -108,12 +110,9 @@ int llmcost_scaling_law_check(const llmcost_law *l)
     return lc_fail(LLMCOST_EINVAL, "unknown law form %d", (int)l->form);
 }
 
-/* Reads the bundled laws once. A broken data file is a build defect: tests load every law. */
-static void index_laws(void)
+/* Reads the bundled laws; run once, under pthread_once. A broken data file is a build defect: tests load every law. */
+static void read_laws(void)
 {
-    if (nlaws >= 0)
-        return;
-    nlaws = 0;
     const lc_embedded *f = lc_embedded_find(LAWS_PATH);
     json_t *root = NULL;
     if (!f || lc_parse_json(&root, f->text, f->len, LAWS_PATH) < 0)
@@ -131,6 +130,17 @@ static void index_laws(void)
             nlaws++;
     }
     json_decref(root);
+}
+
+static void index_laws(void)
+{
+    pthread_once(&laws_once, read_laws);
+}
+
+int lc_laws_init(void)
+{
+    index_laws();
+    return nlaws > 0 ? 0 : lc_fail(LLMCOST_EINVAL, "%s: no law could be read (a build defect)", LAWS_PATH);
 }
 
 int llmcost_scaling_law_count(void)
@@ -161,16 +171,26 @@ int llmcost_scaling_law_load_file(llmcost_law *out, const char *path)
     int rc = lc_read_file(&text, &len, path);
     if (rc < 0)
         return rc;
-    json_t *root;
-    rc = lc_parse_json(&root, text, len, path);
+    rc = llmcost_scaling_law_load_json(out, text, len, path);
     free(text);
+    return rc;
+}
+
+int llmcost_scaling_law_load_json(llmcost_law *out, const char *text, size_t len, const char *origin)
+{
+    memset(out, 0, sizeof *out);
+    if (!text)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_scaling_law_load_json: the text is NULL");
+    const char *path = origin ? origin : "law text";
+    json_t *root;
+    int rc = lc_parse_json(&root, text, len, path);
     if (rc < 0)
         return rc;
     char src[400];
     snprintf(src, sizeof src, "user file %s", path);
     json_t *obj = root;
-    char origin[512];
-    snprintf(origin, sizeof origin, "%s", path);
+    char where[512];
+    snprintf(where, sizeof where, "%s", path);
     json_t *arr = json_is_object(root) ? json_object_get(root, "laws") : NULL;
     if (arr) {
         if (!json_is_array(arr) || json_array_size(arr) == 0) {
@@ -178,9 +198,9 @@ int llmcost_scaling_law_load_file(llmcost_law *out, const char *path)
             return lc_fail(LLMCOST_EINVAL, "%s: key 'laws': expected a non-empty array of laws", path);
         }
         obj = json_array_get(arr, 0);
-        snprintf(origin, sizeof origin, "%s: laws[0]", path);
+        snprintf(where, sizeof where, "%s: laws[0]", path);
     }
-    rc = read_law(out, obj, origin, src);
+    rc = read_law(out, obj, where, src);
     json_decref(root);
     return rc;
 }

@@ -53,6 +53,25 @@ int llmcost_scaling_read_runs(llmcost_run **out, size_t *n_out, const char *path
     int rc = lc_read_file(&text, &len, path);
     if (rc < 0)
         return rc;
+    rc = llmcost_scaling_runs_from_text(out, n_out, text, len, path);
+    free(text);
+    return rc;
+}
+
+int llmcost_scaling_runs_from_text(llmcost_run **out, size_t *n_out, const char *csv, size_t len, const char *origin)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!csv)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_scaling_runs_from_text: the text is NULL");
+    const char *path = origin ? origin : "runs text";
+    /* The parse cuts lines in place: it works on a terminated copy. */
+    char *text = malloc(len + 1);
+    if (!text)
+        return lc_fail(LLMCOST_ENOMEM, "%s: out of memory", path);
+    memcpy(text, csv, len);
+    text[len] = '\0';
+    int rc;
     if (memchr(text, '\0', len)) {
         free(text);
         return lc_fail(LLMCOST_EPARSE, "%s: a NUL byte: not a CSV text file", path);

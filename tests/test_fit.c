@@ -193,3 +193,25 @@ Test(scaling_fit_cli, bad_csv_exits_2_with_the_line)
     cr_expect(strstr(r.err, "try 'llmcost help scaling'"), "%s", r.err);
     run_free(&r);
 }
+
+Test(scaling_fit_text, text_reader_reads_what_the_file_reader_reads_without_a_file)
+{
+    /* A CSV with no terminating NUL past "len": the reader must not read beyond it. */
+    const char csv[] = "N,D,loss\n70M,1B,3.1\n140M,2e9,2.9\nGARBAGE";
+    size_t len = strlen(csv) - strlen("GARBAGE");
+    llmcost_run *r, *f;
+    size_t n, nf;
+    cr_assert_eq(llmcost_scaling_runs_from_text(&r, &n, csv, len, "browser.csv"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_scaling_read_runs(&f, &nf, write_csv("same.csv", "N,D,loss\n70M,1B,3.1\n140M,2e9,2.9\n")), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(nf, 2);
+    for (size_t i = 0; i < n; i++)
+        cr_expect(r[i].n_params == f[i].n_params && r[i].n_tokens == f[i].n_tokens && r[i].loss == f[i].loss);
+    llmcost_free(r);
+    llmcost_free(f);
+    const char bad[] = "N,D,loss\n1e8,abc,3\n";
+    cr_expect_eq(llmcost_scaling_runs_from_text(&r, &n, bad, strlen(bad), "browser.csv"), LLMCOST_EPARSE);
+    cr_expect(strstr(llmcost_errmsg(), "browser.csv:2: column D: 'abc' is not a number"), "%s", llmcost_errmsg());
+    cr_expect_null(r);
+    cr_expect_eq(llmcost_scaling_runs_from_text(&r, &n, NULL, 0, "x"), LLMCOST_EINVAL);
+}

@@ -136,6 +136,43 @@ Test(hardware_user_file, errors_name_file_and_key_and_change_nothing)
     cr_expect_eq(llmcost_gpu_load_file("/nonexistent/gpus.json"), LLMCOST_ENOTFOUND);
 }
 
+Test(hardware_catalog, a_callers_catalogue_changes_nothing_shared)
+{
+    const char *json = "{\"gpus\": [\n"
+                       " {\"name\": \"H100\", \"price\": {\"usd_per_hour\": 2.0}},\n"
+                       " {\"name\": \"my-asic\", \"peak_tflops\": {\"bf16\": 500}, \"memory_gb\": 64, \"memory_bw_gbps\": 2000}\n"
+                       "]}";
+    const llmcost_gpu *shared = llmcost_gpu_find("h100");
+    llmcost_catalog *cat, *from_file;
+    cr_assert_eq(llmcost_catalog_new(&cat, NULL), 0);
+    cr_assert_eq(llmcost_catalog_load_json(cat, json, strlen(json), "mine.json"), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_catalog_gpu_count(cat), llmcost_gpu_count() + 1);
+    cr_expect_float_eq(llmcost_catalog_gpu_find(cat, "h100")->price_per_hour, 2.0, 1e-12);
+    cr_expect_float_eq(llmcost_catalog_gpu_find(cat, "my-asic")->peak_flops[LLMCOST_DT_BF16], 500e12, 1);
+    cr_expect_eq(llmcost_catalog_price_list_count(cat), llmcost_price_list_count());
+    /* The shared catalogue and the pointer into it are untouched. */
+    cr_expect_eq(llmcost_gpu_find("h100"), shared);
+    cr_expect_float_eq(shared->price_per_hour, 3.78, 1e-12);
+    cr_expect_null(llmcost_gpu_find("my-asic"));
+    cr_expect_eq(llmcost_catalog_gpu_find(llmcost_catalog_bundled(), "h100"), shared);
+    /* The file reader reads what the text reader reads. */
+    cr_assert_eq(llmcost_catalog_new(&from_file, llmcost_catalog_bundled()), 0);
+    cr_assert_eq(llmcost_catalog_load_file(from_file, temp_file("mine.json", json, strlen(json))), 0, "%s",
+                 llmcost_errmsg());
+    cr_expect_float_eq(llmcost_catalog_gpu_find(from_file, "my-asic")->memory_bytes, 64.0 * 1073741824.0, 1);
+    /* A failed load names the origin and leaves the catalogue as it was. */
+    const char *bad = "{\"gpus\": [{\"name\": \"h100\", \"price\": {\"usd_per_hour\": 9}}, {\"name\": \"x\", \"memory_gb\": -1}]}";
+    cr_expect_lt(llmcost_catalog_load_json(cat, bad, strlen(bad), "bad.json"), 0);
+    cr_expect(strstr(llmcost_errmsg(), "bad.json") != NULL, "%s", llmcost_errmsg());
+    cr_expect_float_eq(llmcost_catalog_gpu_find(cat, "h100")->price_per_hour, 2.0, 1e-12);
+    const llmcost_gpu *g;
+    cr_expect_eq(llmcost_catalog_gpu_lookup(&g, cat, "h1000"), LLMCOST_ENOTFOUND);
+    cr_expect(strstr(llmcost_errmsg(), "my-asic") != NULL, "the known names are this catalogue's: %s", llmcost_errmsg());
+    cr_expect_eq(llmcost_catalog_load_json(NULL, json, strlen(json), "x"), LLMCOST_EINVAL);
+    llmcost_catalog_free(cat);
+    llmcost_catalog_free(from_file);
+}
+
 Test(hardware_cli, lists_every_gpu_in_every_format)
 {
     const char *formats[] = {"text", "md", "csv", "json"};

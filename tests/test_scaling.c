@@ -212,6 +212,24 @@ Test(scaling_laws, user_law_file_and_its_errors)
     cr_expect(strstr(llmcost_errmsg(), "law4.json:2:"), "%s", llmcost_errmsg());
 }
 
+Test(scaling_laws, law_from_text_is_the_callers_value)
+{
+    const char *good = "{\"laws\": [{\"name\": \"mine\", \"E\": 1.5, \"A\": 400, \"B\": 400, \"alpha\": 0.3, \"beta\": 0.3}]}";
+    llmcost_law t, f;
+    int before = llmcost_scaling_law_count();
+    cr_assert_eq(llmcost_scaling_law_load_json(&t, good, strlen(good), "page.json"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_scaling_law_load_file(&f, temp_file("page.json", good, strlen(good))), 0, "%s", llmcost_errmsg());
+    cr_expect_str_eq(t.name, "mine");
+    cr_expect_str_eq(t.source, "user file page.json");
+    cr_expect(t.E == f.E && t.A == f.A && t.B == f.B && t.alpha == f.alpha && t.beta == f.beta);
+    /* Nothing process-wide changed: the bundled laws are as they were, and "mine" is not among them. */
+    cr_expect_eq(llmcost_scaling_law_count(), before);
+    cr_expect_null(llmcost_scaling_law_find("mine"));
+    const char *broken = "{\"name\": \"x\",\n \"E\": }";
+    cr_expect_eq(llmcost_scaling_law_load_json(&t, broken, strlen(broken), "page.json"), LLMCOST_EPARSE);
+    cr_expect(strstr(llmcost_errmsg(), "page.json:2:"), "%s", llmcost_errmsg());
+}
+
 Test(scaling_report, report_shows_each_laws_optimal_tokens_at_the_models_size)
 {
     const char *argv[] = {"report", "llama-7b", "--format", "json", NULL};

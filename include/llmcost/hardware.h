@@ -48,12 +48,41 @@ typedef struct llmcost_gpu {
     double exp_per_second;    /* special-function (exp) throughput, operations/s; 0 if unpublished */
 } llmcost_gpu;
 
-/* The bundled catalogue, in file order. */
+/*
+ * A catalogue of GPUs and price lists. The bundled one (data/gpus.json) is read once, on first use by any thread,
+ * and never changes; a caller who wants its own GPUs makes a catalogue of its own with llmcost_catalog_new(),
+ * merges files or JSON text into it, passes its GPUs to the engines, and frees it with llmcost_catalog_free().
+ * Pointers into a catalogue stay valid until it is freed (the bundled one: until the process ends). A catalogue
+ * may be read by any number of threads at once; loading into it needs the caller to hold off its readers.
+ * Every function taking "const llmcost_catalog *" reads the process default when given NULL.
+ */
+typedef struct llmcost_catalog llmcost_catalog;
+
+/* The bundled catalogue (read-only, shared). */
+const llmcost_catalog *llmcost_catalog_bundled(void);
+/* A new catalogue, a copy of "from" (NULL: the process default). Free it with llmcost_catalog_free(). */
+int llmcost_catalog_new(llmcost_catalog **out, const llmcost_catalog *from);
+void llmcost_catalog_free(llmcost_catalog *cat);
+/*
+ * Merges a catalogue document (the format of data/gpus.json) into "cat": its entries override or extend the ones
+ * there, field by field. "origin" names the text in messages. On failure (a message naming the origin and
+ * line/column or key) "cat" is left as it was.
+ */
+int llmcost_catalog_load_json(llmcost_catalog *cat, const char *text, size_t len, const char *origin);
+/* Same, reading the file at "path". */
+int llmcost_catalog_load_file(llmcost_catalog *cat, const char *path);
+
+int llmcost_catalog_gpu_count(const llmcost_catalog *cat);
+const llmcost_gpu *llmcost_catalog_gpu_at(const llmcost_catalog *cat, int i);
+/* A GPU by name (case-insensitive; common aliases accepted, e.g. "a100" = "a100-80gb"); NULL if unknown. */
+const llmcost_gpu *llmcost_catalog_gpu_find(const llmcost_catalog *cat, const char *name);
+/* Same, failing with LLMCOST_ENOTFOUND and a message listing the known names when "name" is unknown. */
+int llmcost_catalog_gpu_lookup(const llmcost_gpu **out, const llmcost_catalog *cat, const char *name);
+
+/* The process default catalogue (the bundled one unless llmcost_gpu_load_json() below replaced it). */
 int llmcost_gpu_count(void);
 const llmcost_gpu *llmcost_gpu_at(int i);
-/* A GPU by name (case-insensitive; common aliases accepted, e.g. "a100" = "a100-80gb"); NULL if unknown. */
 const llmcost_gpu *llmcost_gpu_find(const char *name);
-/* Same, failing with LLMCOST_ENOTFOUND and a message listing the known names when "name" is unknown. */
 int llmcost_gpu_lookup(const llmcost_gpu **out, const char *name);
 
 /* A named price list (e.g. "course": A100 $4/h at 312 TFLOP/s, V100 $2.5/125, T4 $1/65). */
@@ -70,25 +99,24 @@ typedef struct llmcost_price_list {
     llmcost_price_entry entries[32];
 } llmcost_price_list;
 
+int llmcost_catalog_price_list_count(const llmcost_catalog *cat);
+const llmcost_price_list *llmcost_catalog_price_list_at(const llmcost_catalog *cat, int i);
+const llmcost_price_list *llmcost_catalog_price_list_find(const llmcost_catalog *cat, const char *name);
+/* The same in the process default catalogue. */
 int llmcost_price_list_count(void);
 const llmcost_price_list *llmcost_price_list_at(int i);
 const llmcost_price_list *llmcost_price_list_find(const char *name);
 
 /*
- * Loads a user catalogue file (same format as data/gpus.json) whose entries override or extend the bundled
- * ones, field by field. Fails with a message naming the file and line/column or key.
+ * Deprecated (kept for existing callers; use a catalogue of your own): replace the process default catalogue by a
+ * copy of it with a user file merged in. The replacement is published atomically and the old one is kept, so
+ * pointers other threads hold stay valid (they keep the values they had); a failed load changes nothing.
  */
 int llmcost_gpu_load_file(const char *path);
 /* Same, from JSON text; "origin" names it in messages. */
 int llmcost_gpu_load_json(const char *text, size_t len, const char *origin);
-/* Drops every user override: the catalogue is the bundled one again. */
+/* Makes the bundled catalogue the process default again. */
 void llmcost_gpu_reset(void);
-
-/*
- * The catalogue and price lists are process-wide: pointers returned above stay valid (and see later
- * overrides) until the process ends. Loading a user file is not thread-safe; read-only lookups are, once the
- * first lookup has returned.
- */
 
 #ifdef __cplusplus
 }

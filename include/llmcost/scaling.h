@@ -41,6 +41,9 @@ const llmcost_law *llmcost_scaling_law_find(const char *name);
  * line/column (malformed JSON) or the key (missing or out-of-range constant).
  */
 int llmcost_scaling_law_load_file(llmcost_law *out, const char *path);
+/* Same, from "len" bytes of JSON "text" (no file system needed); "origin" names it in messages and in the law's
+ * source ("user file ORIGIN"). The law is the caller's value: nothing process-wide changes. */
+int llmcost_scaling_law_load_json(llmcost_law *out, const char *text, size_t len, const char *origin);
 
 /* Checks a law's constants (finite; A, B, alpha, beta, N_c, D_c, alpha_N, alpha_D > 0; E >= 0). */
 int llmcost_scaling_law_check(const llmcost_law *law);
@@ -90,6 +93,8 @@ typedef struct llmcost_run {
  * with llmcost_free(). Fails with a message "file:line: ..." naming the column and quoting the bad value.
  */
 int llmcost_scaling_read_runs(llmcost_run **out, size_t *n, const char *path);
+/* Same, from "len" bytes of CSV "text" (no file system needed); "origin" names it in messages ("origin:line: ..."). */
+int llmcost_scaling_runs_from_text(llmcost_run **out, size_t *n, const char *text, size_t len, const char *origin);
 
 typedef struct llmcost_fit_options {
     unsigned int version; /* LLMCOST_FIT_OPTIONS_VERSION, set by the _INIT macro or the _init() function */

@@ -136,6 +136,12 @@ typedef struct cli_gpu_opts {
  * receives a one-line description of what was overridden ("" when nothing). Returns 0, or the exit status
  * after printing the error.
  */
+/* The GPU catalogue of this run: NULL (the bundled one) unless --gpu-file made a copy; cli_catalog_load() merges
+ * a file into it (printing the error, returning the exit status), cli_catalog_release() frees it after a command. */
+const llmcost_catalog *cli_catalog(void);
+int cli_catalog_load(const char *path);
+void cli_catalog_release(void);
+
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size);
 

@@ -14,12 +14,12 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
     *n = 0;
     const llmcost_price_list *pl = NULL;
     if (price_list) {
-        pl = llmcost_price_list_find(price_list);
+        pl = llmcost_catalog_price_list_find(cli_catalog(), price_list);
         if (!pl) {
             char names[512] = "";
-            for (int i = 0; i < llmcost_price_list_count(); i++) {
+            for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++) {
                 size_t l = strlen(names);
-                snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", llmcost_price_list_at(i)->name);
+                snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", llmcost_catalog_price_list_at(cli_catalog(), i)->name);
             }
             return cli_usage_error(cmd, "--price-list: no price list '%s' (known: %s)", price_list, names);
         }
@@ -33,7 +33,7 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
         for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
             while (*tok == ' ')
                 tok++;
-            const llmcost_gpu *g = llmcost_gpu_find(tok);
+            const llmcost_gpu *g = llmcost_catalog_gpu_find(cli_catalog(), tok);
             if (!g)
                 return cli_usage_error(cmd, "--gpus: '%s' is not in the GPU catalogue (see data/gpus.json)", tok);
             if (nwanted < MAX_GPUS)
@@ -45,7 +45,7 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
     if (pl) {
         for (int i = 0; i < pl->n && *n < MAX_GPUS; i++) {
             const llmcost_price_entry *e = &pl->entries[i];
-            const llmcost_gpu *g = llmcost_gpu_find(e->gpu);
+            const llmcost_gpu *g = llmcost_catalog_gpu_find(cli_catalog(), e->gpu);
             bool keep = nwanted == 0;
             for (int k = 0; k < nwanted && !keep; k++)
                 keep = wanted[k] == g;
@@ -62,9 +62,9 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
         if (*n == 0)
             return cli_usage_error(cmd, "--gpus: none of '%s' is on the price list '%s'", gpus, pl->name);
     } else {
-        int count = nwanted ? nwanted : llmcost_gpu_count();
+        int count = nwanted ? nwanted : llmcost_catalog_gpu_count(cli_catalog());
         for (int i = 0; i < count && *n < MAX_GPUS; i++) {
-            const llmcost_gpu *g = nwanted ? wanted[i] : llmcost_gpu_at(i);
+            const llmcost_gpu *g = nwanted ? wanted[i] : llmcost_catalog_gpu_at(cli_catalog(), i);
             if (!(g->price_per_hour > 0) || !(g->peak_flops[LLMCOST_DT_BF16] > 0)) {
                 if (nwanted)
                     return cli_usage_error(cmd, "--gpus: the catalogue has no %s for '%s'; use --price-list",
@@ -150,7 +150,7 @@ static int predicted_mfu(double *out, double n_params, const cli_gpu_choice *cho
     llmcost_free(text);
     if (rc < 0)
         return rc;
-    const llmcost_gpu *cat = llmcost_gpu_find(choice->name);
+    const llmcost_gpu *cat = llmcost_catalog_gpu_find(cli_catalog(), choice->name);
     if (!cat) {
         llmcost_model_free(m);
         return LLMCOST_ENOTFOUND;

@@ -79,8 +79,8 @@ static int print_catalogue(int format)
         return 1;
     for (int c = 2; c < 12; c++)
         llmcost_table_numeric(t, c);
-    for (int i = 0; i < llmcost_gpu_count(); i++) {
-        const llmcost_gpu *g = llmcost_gpu_at(i);
+    for (int i = 0; i < llmcost_catalog_gpu_count(cli_catalog()); i++) {
+        const llmcost_gpu *g = llmcost_catalog_gpu_at(cli_catalog(), i);
         char a[16], b[16], c[16], d[16], mem[32], up[48], out[32], pw[16];
         llmcost_fmt_bytes(mem, sizeof mem, g->memory_bytes);
         snprintf(up, sizeof up, "%.4g GB/s x %d", g->scaleup_bw / 1e9, g->scaleup_size);
@@ -108,8 +108,8 @@ static int print_lists(int format)
     llmcost_table_numeric(t, 2);
     llmcost_table_numeric(t, 3);
     llmcost_table_numeric(t, 4);
-    for (int i = 0; i < llmcost_price_list_count(); i++) {
-        const llmcost_price_list *pl = llmcost_price_list_at(i);
+    for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++) {
+        const llmcost_price_list *pl = llmcost_catalog_price_list_at(cli_catalog(), i);
         for (int k = 0; k < pl->n; k++) {
             const llmcost_price_entry *e = &pl->entries[k];
             llmcost_table_addf(t, "%s\t%s\t%.2f\t%.4g\t%.4e", pl->name, e->gpu, e->price_per_hour, e->peak_flops / 1e12,
@@ -120,8 +120,8 @@ static int print_lists(int format)
     llmcost_table_free(t);
     if (rc)
         return rc;
-    for (int i = 0; i < llmcost_price_list_count(); i++)
-        cli_note(format, "%s: %s", llmcost_price_list_at(i)->name, llmcost_price_list_at(i)->source);
+    for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++)
+        cli_note(format, "%s: %s", llmcost_catalog_price_list_at(cli_catalog(), i)->name, llmcost_catalog_price_list_at(cli_catalog(), i)->source);
     return 0;
 }
 
@@ -183,9 +183,9 @@ int cmd_gpus(int argc, char **argv)
         return 0;
     }
     if (go.gpu_file) {
-        rc = llmcost_gpu_load_file(go.gpu_file);
-        if (rc < 0)
-            return cli_lib_error(rc);
+        rc = cli_catalog_load(go.gpu_file);
+        if (rc)
+            return rc;
         go.gpu_file = NULL;
     }
     bool overriding = go.price > 0 || go.peak_tflops > 0 || go.memory_gb > 0 || go.memory_bw_gbps > 0 ||
@@ -211,13 +211,13 @@ int cmd_gpus(int argc, char **argv)
         json_t *doc = json_object();
         if (!show_lists) {
             json_t *arr = json_array();
-            for (int i = 0; i < llmcost_gpu_count(); i++)
-                json_array_append_new(arr, gpu_json(llmcost_gpu_at(i)));
+            for (int i = 0; i < llmcost_catalog_gpu_count(cli_catalog()); i++)
+                json_array_append_new(arr, gpu_json(llmcost_catalog_gpu_at(cli_catalog(), i)));
             json_object_set_new(doc, "gpus", arr);
         }
         json_t *lists = json_array();
-        for (int i = 0; i < llmcost_price_list_count(); i++)
-            json_array_append_new(lists, list_json(llmcost_price_list_at(i)));
+        for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++)
+            json_array_append_new(lists, list_json(llmcost_catalog_price_list_at(cli_catalog(), i)));
         json_object_set_new(doc, "price_lists", lists);
         rc = cli_print_json(doc);
         json_decref(doc);

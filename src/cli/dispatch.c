@@ -60,6 +60,7 @@ static int run_held(int (*run)(int argc, char **argv), int argc, char **argv)
     FILE *real = stdout;
     stdout = held;
     int rc = run(argc, argv);
+    cli_catalog_release();
     stdout = real;
     if (fclose(held) != 0) {
         free(buf);

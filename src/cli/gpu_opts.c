@@ -16,30 +16,54 @@ static void add(char *buf, size_t size, const char *fmt, double v)
     snprintf(buf + n, size - n, fmt, v);
 }
 
+/* The catalogue of this run: NULL (the bundled one) until a --gpu-file makes a copy with the file merged in. */
+static llmcost_catalog *user_catalog;
+
+const llmcost_catalog *cli_catalog(void)
+{
+    return user_catalog;
+}
+
+int cli_catalog_load(const char *path)
+{
+    int rc = 0;
+    if (!user_catalog)
+        rc = llmcost_catalog_new(&user_catalog, NULL);
+    if (rc == 0)
+        rc = llmcost_catalog_load_file(user_catalog, path);
+    return rc < 0 ? cli_lib_error(rc) : 0;
+}
+
+void cli_catalog_release(void)
+{
+    llmcost_catalog_free(user_catalog);
+    user_catalog = NULL;
+}
+
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size)
 {
     if (overrides && size)
         overrides[0] = '\0';
     if (o->gpu_file) {
-        int rc = llmcost_gpu_load_file(o->gpu_file);
-        if (rc < 0)
-            return cli_lib_error(rc);
+        int rc = cli_catalog_load(o->gpu_file);
+        if (rc)
+            return rc;
     }
     const llmcost_gpu *g;
-    int rc = llmcost_gpu_lookup(&g, o->gpu ? o->gpu : dflt);
+    int rc = llmcost_catalog_gpu_lookup(&g, cli_catalog(), o->gpu ? o->gpu : dflt);
     if (rc < 0) {
-        fprintf(stderr, "llmcost: --gpu: %s (try 'llmcost help %s')\n", llmcost_errmsg(), cmd);
+        fprintf(stderr, "llmcost: --gpu: %s (try 'llmcost help %s', or --gpu-file)\n", llmcost_errmsg(), cmd);
         return EXIT_BAD_INPUT;
     }
     *out = *g;
     if (o->price_list) {
-        const llmcost_price_list *pl = llmcost_price_list_find(o->price_list);
+        const llmcost_price_list *pl = llmcost_catalog_price_list_find(cli_catalog(), o->price_list);
         if (!pl) {
             char names[256] = "";
-            for (int i = 0; i < llmcost_price_list_count(); i++) {
+            for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++) {
                 size_t n = strlen(names);
-                snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_price_list_at(i)->name);
+                snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_catalog_price_list_at(cli_catalog(), i)->name);
             }
             return cli_usage_error(cmd, "--price-list: no price list '%s' (known: %s)", o->price_list, names);
         }
