@@ -1038,35 +1038,53 @@ static void name_from_path(char *dst, size_t size, const char *path)
         *dot = '\0';
 }
 
+static int load_preset(llmcost_model **out, int p, const char *spec)
+{
+    char origin[256];
+    snprintf(origin, sizeof origin, "%s", llmcost_preset_path(p));
+    const char *text = llmcost_preset_json(p);
+    TRY(llmcost_model_from_json(out, text, strlen(text), origin));
+    char where[512];
+    snprintf(where, sizeof where, "preset %s (%s)", spec, origin);
+    lc_strlcpy((*out)->origin, where, sizeof (*out)->origin);
+    if (strcmp(spec, llmcost_preset_name(p)) != 0) /* named by its repo id or in other case: its own name */
+        lc_strlcpy((*out)->name, llmcost_preset_name(p), sizeof (*out)->name);
+    return 0;
+}
+
 int llmcost_model_load(llmcost_model **out, const char *spec)
 {
     *out = NULL;
     if (spec == NULL || spec[0] == '\0')
         return lc_fail(LLMCOST_EINVAL, "no model given");
     int p = llmcost_preset_find(spec);
-    if (p >= 0) {
-        char origin[256];
-        snprintf(origin, sizeof origin, "%s", llmcost_preset_path(p));
-        const char *text = llmcost_preset_json(p);
-        TRY(llmcost_model_from_json(out, text, strlen(text), origin));
-        char where[512];
-        snprintf(where, sizeof where, "preset %s (%s)", spec, origin);
-        lc_strlcpy((*out)->origin, where, sizeof (*out)->origin);
-        return 0;
-    }
+    if (p >= 0)
+        return load_preset(out, p, spec);
     struct stat st;
-    char path[4096];
+    char path[4096], repo[96] = "";
     if (stat(spec, &st) != 0) {
+        /* Not a file: a preset named in other case or by its Hugging Face repo id, else a typo to point out. */
+        if ((p = llmcost_preset_match(spec)) >= 0)
+            return load_preset(out, p, spec);
+        const char *near = llmcost_preset_suggest(spec);
+        char hint[160] = "";
+        if (near)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
         if (strchr(spec, '/') || strstr(spec, ".json"))
-            return lc_fail(LLMCOST_ENOTFOUND, "%s: no such file", spec);
-        return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file", spec);
+            return lc_fail(LLMCOST_ENOTFOUND, "%s: no such file%s", spec, hint);
+        return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file%s", spec, hint);
     }
     if (S_ISDIR(st.st_mode)) {
-        int n = snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
-        if (n < 0 || (size_t)n >= sizeof path) /* cut short, it would name another file */
-            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
-        if (stat(path, &st) != 0)
-            return lc_fail(LLMCOST_ENOTFOUND, "%s: folder holds no config.json", spec);
+        int hf = lc_hf_cache_config(path, sizeof path, repo, sizeof repo, spec);
+        if (hf < 0)
+            return hf;
+        if (hf == 0) {
+            int n = snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
+            if (n < 0 || (size_t)n >= sizeof path) /* cut short, it would name another file */
+                return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
+            if (stat(path, &st) != 0)
+                return lc_fail(LLMCOST_ENOTFOUND, "%s: folder holds no config.json", spec);
+        }
     } else {
         if (strlen(spec) >= sizeof path)
             return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
@@ -1078,7 +1096,9 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
     int rc = llmcost_model_from_json(out, text, len, path);
     free(text);
     TRY(rc);
-    if ((*out)->name[0] == '\0')
+    if (repo[0]) /* a Hugging Face cache folder: named by its repo id */
+        lc_strlcpy((*out)->name, repo, sizeof (*out)->name);
+    else if ((*out)->name[0] == '\0')
         name_from_path((*out)->name, sizeof (*out)->name, path);
     return 0;
 }
