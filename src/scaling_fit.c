@@ -318,6 +318,9 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
     llmcost_fit_options dflt = LLMCOST_FIT_OPTIONS_INIT;
     if (!opt)
         opt = &dflt;
+    int vrc = LC_CHECK_VERSION(opt, FIT_OPTIONS, fit_options);
+    if (vrc)
+        return vrc;
     if (!(opt->huber_delta > 0) || !isfinite(opt->huber_delta))
         return lc_fail(LLMCOST_EINVAL, "Huber delta must be positive, got %g", opt->huber_delta);
     if (opt->bootstrap < 0 || opt->bootstrap > 100000)
