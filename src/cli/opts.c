@@ -25,11 +25,13 @@ void cli_read_reset(void)
     read_format = LLMCOST_FMT_TEXT;
 }
 
-void cli_read_print(void)
+bool cli_read_print(void)
 {
-    if (read_values[0] && (read_format == LLMCOST_FMT_TEXT || read_format == LLMCOST_FMT_MD))
-        printf("%sNumbers as read: %s (see 'numbers' in --help).\n", read_format == LLMCOST_FMT_MD ? "\n" : "",
-               read_values);
+    if (!read_values[0] || (read_format != LLMCOST_FMT_TEXT && read_format != LLMCOST_FMT_MD))
+        return false;
+    printf("%sNumbers as read: %s (see 'numbers' in --help).\n", read_format == LLMCOST_FMT_MD ? "\n" : "",
+           read_values);
+    return true;
 }
 
 /* Records "--name text = value" when "text" is more than plain digits. */
