@@ -481,8 +481,11 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                          const llmcost_step_options *opt)
 {
     memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
+    if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
+        return rc;
     ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
-    int rc = llmcost_layout_resolve(&c.L, m);
+    rc = llmcost_layout_resolve(&c.L, m);
     if (rc)
         return rc;
     if (opt->micro_batch < 1)
