@@ -74,18 +74,23 @@ compare() {
     for f in "$old"/*.out; do
         g="$new/$(basename "$f")"
         if ! cmp -s "$f" "$g"; then
-            head -1 "$f"
-            diff "$f" "$g" | head -10
-            bad=1
+            # the first 8 differing cases in full (8 lines of diff each), then only their command lines
+            if [ $bad -lt 8 ]; then
+                head -1 "$f"
+                diff "$f" "$g" | head -8
+            else
+                head -1 "$f"
+            fi
+            bad=$((bad + 1))
         fi
     done
     n=$(ls "$old"/*.out | wc -l)
     if [ $bad = 0 ]; then
         echo "regress: $n cases identical"
-    else
-        echo "regress: some of $n cases differ" >&2
+        return 0
     fi
-    return $bad
+    echo "regress: $bad of $n cases differ" >&2
+    return 1
 }
 
 case "${1:-}" in
