@@ -587,8 +587,11 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
 {
     memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
+    if (rc)
+        return rc;
     llmcost_memory_options q = *o;
-    int rc = llmcost_layout_resolve(&q.layout, m);
+    rc = llmcost_layout_resolve(&q.layout, m);
     if (rc)
         return rc;
     o = &q;

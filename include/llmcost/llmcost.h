@@ -17,5 +17,6 @@
 #include "scaling.h"
 #include "design.h"
 #include "validate.h"
+#include "output.h"
 
 #endif

@@ -48,6 +48,26 @@ extern const cli_command cli_commands[];
  */
 int cli_main(int argc, char **argv);
 
+/*
+ * Runs "run" (a command's entry point, with its "argc"/"argv") holding back what it produces until it has
+ * succeeded (held.c): its stdout, its lines on stderr (notes), and the files given to cli_write_file(). On
+ * success they reach stdout, the files and stderr in that order; on failure only the last line written to
+ * stderr (the error) is printed and no file is touched. "all_argc"/"all_argv" is the whole command line, whose
+ * arguments are the inputs that a written file must not replace. Returns the exit status.
+ */
+int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int all_argc, char **all_argv);
+
+/*
+ * Writes "text" to "path" for option --"flag", atomically: a temporary file in the same folder, written, synced,
+ * and renamed over "path" only when the command has succeeded (removed otherwise). Refuses a folder, a special
+ * file, or a file that is one of the command's inputs (same device and inode). Returns 0, or the exit status (2)
+ * after printing one line with the cause.
+ */
+int cli_write_file(const char *flag, const char *path, const char *text);
+
+/* The real stderr while a command runs held, when it is a terminal (for progress), else NULL. */
+FILE *cli_terminal(void);
+
 /* Common state every command parses: --format and --help. */
 typedef struct cli_common {
     int format; /* llmcost_format */
@@ -61,6 +81,16 @@ typedef struct cli_common {
  */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int nopts, cli_common *common,
               const char **pos, int max_pos, int *npos);
+
+/* The suffix rule every --help prints under "numbers:" (one sentence, shared). */
+extern const char cli_suffix_rule[];
+/* Writes "text" to "f" in lines of at most "width" columns, each indented by "indent", breaking only at spaces
+ * (a word longer than a line stays whole). */
+void cli_wrap(FILE *f, const char *text, int indent, int width);
+/* The numbers cli_parse() read with a suffix or exponent are echoed after a command's text output: dispatch
+ * calls cli_read_reset() before a command and cli_read_print() after it succeeds. */
+void cli_read_reset(void);
+bool cli_read_print(void); /* true when it printed */
 
 /* Prints "cmd"'s help: usage line, description, options table, examples. */
 void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
@@ -82,6 +112,12 @@ int cli_load_model(llmcost_model **out, const char *spec);
 /* Output. Text/CSV/Markdown render tables; JSON prints a document. Both return 0 or 1 (write error). */
 int cli_print_table(const llmcost_table *t, int format);
 int cli_print_json(json_t *doc);
+/* Prints JSON text from an llmcost_X_to_json() call that returned "rc" and frees it; returns 0, or the exit status
+ * after printing the error. */
+int cli_print_json_text(int rc, char *text);
+/* The document "text" from an llmcost_X_to_json() call that returned "rc" (freed here) as an object to nest in a
+ * larger document (`llmcost report`), without its "schema_version" and "model"; NULL after printing the error. */
+json_t *cli_json_section(int rc, char *text);
 /* Prints a line of free text (text and md formats only). */
 void cli_note(int format, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -225,14 +261,12 @@ int cmd_step(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 /* Step output shared by step, train and report. */
-json_t *cli_step_json(const llmcost_step *s);
 int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g, const llmcost_step_options *o,
                    int format);
 void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, const llmcost_step *s);
 void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o,
                           const char *overrides);
 void cli_print_assumptions(int format, const char *lines);
-json_t *cli_assumptions_json(const char *lines);
 
 /* The step/cost section of `llmcost report`, for the job "jo" on "gpu". */
 int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
@@ -247,9 +281,10 @@ bool cli_is_course(const char *arg);
 /* "x" as Python's repr(float) writes it ("5.616e+23", "47476210890.12571"), as the course's script printed. */
 void cli_python_float(char *buf, size_t size, double x);
 
-/* Helpers commands share: the params section, used by params and report. */
+/* Sections commands share (params, flops and memory print them alone, report all together). With --format
+ * json they nest the library's document (llmcost_X_to_json) in "doc" under their name, or print it as it is
+ * when "doc" is NULL. The params section, used by params and report: */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
-json_t *cli_model_json(const llmcost_model *m);
 int cli_model_section(const llmcost_model *m, int format);
 
 /* Choosing a scaling law: --law NAME|FILE.json, with --E/--A/--B/--alpha/--beta overriding constants. */
