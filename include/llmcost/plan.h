@@ -157,6 +157,16 @@ void llmcost_plan_dispose(llmcost_plan *p);
 void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_options *memory_out,
                               const llmcost_plan_options *opts, const llmcost_plan_layout *l);
 
+/*
+ * The result as the JSON document `llmcost plan --format json` prints (see output.h for the conventions): the
+ * counts, "rejected" by reason, "layouts" best first (gpu, tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch,
+ * recompute, sequence_parallel, step_seconds, peak_bytes, mfu, tokens_per_second, and gpu_hours and cost_dollars
+ * when opts->tokens > 0), "pareto" with opts->pareto. "assumptions" (may be NULL): one per line. *out is freed with
+ * llmcost_free().
+ */
+int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *opts,
+                         const char *assumptions);
+
 const char *llmcost_plan_reject_name(llmcost_plan_reject r); /* "memory", "batch", "layout" */
 const char *llmcost_plan_bind_name(llmcost_plan_bind b);     /* "compute", "tp_comm", ..., "pipeline_bubble" */
 

@@ -141,49 +141,6 @@ static void wrap_flags(char *buf, size_t n, const char *flags, int width)
     }
 }
 
-static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_layout *l, const llmcost_gpu *gpus)
-{
-    const llmcost_layout *L = &l->layout;
-    json_t *j = json_object();
-    json_object_set_new(j, "gpu", json_string(gpus[l->gpu_type].name));
-    json_object_set_new(j, "gpus", cli_jint(L->gpus));
-    json_object_set_new(j, "tp", cli_jint(L->tp));
-    json_object_set_new(j, "pp", cli_jint(L->pp));
-    json_object_set_new(j, "vpp", cli_jint(L->vpp));
-    json_object_set_new(j, "dp", cli_jint(L->dp));
-    json_object_set_new(j, "cp", cli_jint(L->cp));
-    json_object_set_new(j, "ep", cli_jint(L->ep));
-    json_object_set_new(j, "etp", cli_jint(l->expert_tp));
-    json_object_set_new(j, "zero", json_integer(L->zero));
-    json_object_set_new(j, "micro_batch", cli_jint(l->micro_batch));
-    json_object_set_new(j, "micro_batches", cli_jint(l->micro_batches));
-    json_object_set_new(j, "recompute", json_string(cli_recompute_choices[l->recompute]));
-    json_object_set_new(j, "sequence_parallel", json_boolean(L->sequence_parallel));
-    json_object_set_new(j, "ep_overlap", json_boolean(L->ep_overlap));
-    json_object_set_new(j, "tp_overlap", json_boolean(L->tp_overlap));
-    json_object_set_new(j, "step_seconds", cli_jreal(l->step_seconds));
-    json_object_set_new(j, "peak_bytes", cli_jreal(round(l->peak_bytes)));
-    json_object_set_new(j, "reserved_bytes", cli_jreal(round(l->reserved_bytes)));
-    json_object_set_new(j, "usable_bytes", cli_jreal(round(l->usable_bytes)));
-    json_object_set_new(j, "headroom_bytes", cli_jreal(round(l->headroom_bytes)));
-    json_object_set_new(j, "mfu", cli_jreal(l->mfu));
-    json_object_set_new(j, "tokens_per_second", cli_jreal(l->tokens_per_second));
-    if (o->tokens > 0) {
-        json_object_set_new(j, "gpu_hours", cli_jreal(l->gpu_hours));
-        json_object_set_new(j, "cost_dollars", cli_jreal(l->cost_dollars));
-        json_object_set_new(j, "price_per_hour", cli_jreal(gpus[l->gpu_type].price_per_hour));
-    }
-    json_object_set_new(j, "binds", json_string(llmcost_plan_bind_name(l->binds)));
-    json_object_set_new(j, "binds_share", cli_jreal(l->bind_share));
-    json_object_set_new(j, "memory_bound", json_boolean(l->memory_bound));
-    char flags[1024];
-    layout_flags(flags, sizeof flags, o, l, gpus[l->gpu_type].name, false);
-    json_object_set_new(j, "step_flags", json_string(flags));
-    layout_flags(flags, sizeof flags, o, l, gpus[l->gpu_type].name, true);
-    json_object_set_new(j, "memory_flags", json_string(flags));
-    return j;
-}
-
 /* "tp8 pp16 v4 dp128 z1 mb1 sel sp" */
 static void layout_short(char *buf, size_t n, const llmcost_plan_layout *l)
 {
@@ -413,43 +370,30 @@ int cmd_plan(int argc, char **argv)
         return rc;
     }
     if (co.format == LLMCOST_FMT_JSON) {
-        json_t *doc = json_object();
-        json_object_set_new(doc, "model", json_string(m->name));
-        json_t *ga = json_array();
-        for (int i = 0; i < n_gpu; i++)
-            json_array_append_new(ga, json_string(gpus[i].name));
-        json_object_set_new(doc, "gpu_types", ga);
-        json_object_set_new(doc, "gpus", cli_jint(o.gpus));
-        json_object_set_new(doc, "seq", cli_jint(o.seq));
-        json_object_set_new(doc, "global_batch_tokens", cli_jint(o.global_batch_tokens));
-        json_object_set_new(doc, "objective", json_string(objective_choices[objective]));
-        if (tokens > 0)
-            json_object_set_new(doc, "tokens", cli_jreal(tokens));
-        json_object_set_new(doc, "framework", json_string(cli_framework_choices[o.framework]));
-        json_object_set_new(doc, "precision", json_string(cli_precision_choices[o.precision]));
-        json_object_set_new(doc, "evaluated", cli_jint(p.evaluated));
-        json_object_set_new(doc, "feasible", cli_jint(p.feasible));
-        json_t *rej = json_object();
-        for (int k = 0; k < LLMCOST_PLAN_REJ_COUNT; k++)
-            json_object_set_new(rej, llmcost_plan_reject_name(k), cli_jint(p.rejected[k]));
-        json_object_set_new(doc, "rejected", rej);
-        json_object_set_new(doc, "memory_evaluations", cli_jint(p.memory_evaluations));
-        json_object_set_new(doc, "step_evaluations", cli_jint(p.step_evaluations));
-        json_object_set_new(doc, "search_seconds", cli_jreal(p.seconds));
-        json_object_set_new(doc, "threads", json_integer(p.threads));
-        json_t *arr = json_array();
-        for (size_t i = 0; i < p.n_layouts; i++)
-            json_array_append_new(arr, layout_json(&o, &p.layouts[i], gpus));
-        json_object_set_new(doc, "layouts", arr);
-        if (pareto) {
-            arr = json_array();
-            for (size_t i = 0; i < p.n_pareto; i++)
-                json_array_append_new(arr, layout_json(&o, &p.pareto[i], gpus));
-            json_object_set_new(doc, "pareto", arr);
+        char *text;
+        rc = llmcost_plan_to_json(&text, &p, m, &o, assumed);
+        json_t *doc = rc < 0 ? NULL : json_loads(text, 0, NULL);
+        if (rc >= 0)
+            llmcost_free(text);
+        if (!doc) {
+            rc = rc < 0 ? cli_lib_error(rc) : 1;
+        } else {
+            /* Beside each layout, the flags that make `llmcost step` and `llmcost memory` compute it. */
+            const char *lists[] = {"layouts", "pareto"};
+            for (int k = 0; k < 2; k++) {
+                const llmcost_plan_layout *v = k ? p.pareto : p.layouts;
+                json_t *arr = json_object_get(doc, lists[k]);
+                for (size_t i = 0; i < json_array_size(arr); i++) {
+                    char flags[1024];
+                    layout_flags(flags, sizeof flags, &o, &v[i], gpus[v[i].gpu_type].name, false);
+                    json_object_set_new(json_array_get(arr, i), "step_flags", json_string(flags));
+                    layout_flags(flags, sizeof flags, &o, &v[i], gpus[v[i].gpu_type].name, true);
+                    json_object_set_new(json_array_get(arr, i), "memory_flags", json_string(flags));
+                }
+            }
+            rc = cli_print_json(doc);
+            json_decref(doc);
         }
-        json_object_set_new(doc, "assumptions", cli_assumptions_json(assumed));
-        rc = cli_print_json(doc);
-        json_decref(doc);
     } else {
         char title[512], a[48];
         snprintf(title, sizeof title, "Best layouts of %s on %lld GPUs, seq %lld, %s tokens per step (%s, %s), by %s",
