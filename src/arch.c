@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "internal.h"
@@ -1054,28 +1053,15 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
         lc_strlcpy((*out)->origin, where, sizeof (*out)->origin);
         return 0;
     }
-    struct stat st;
     char path[4096];
-    if (stat(spec, &st) != 0) {
-        if (strchr(spec, '/') || strstr(spec, ".json"))
-            return lc_fail(LLMCOST_ENOTFOUND, "%s: no such file", spec);
-        return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file", spec);
-    }
-    if (S_ISDIR(st.st_mode)) {
-        int n = snprintf(path, sizeof path, "%s%sconfig.json", spec, spec[strlen(spec) - 1] == '/' ? "" : "/");
-        if (n < 0 || (size_t)n >= sizeof path) /* cut short, it would name another file */
-            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
-        if (stat(path, &st) != 0)
-            return lc_fail(LLMCOST_ENOTFOUND, "%s: folder holds no config.json", spec);
-    } else {
-        if (strlen(spec) >= sizeof path)
-            return lc_fail(LLMCOST_EINVAL, "%s: path too long", spec);
-        snprintf(path, sizeof path, "%s", spec);
-    }
     char *text;
     size_t len;
-    TRY(lc_read_file(&text, &len, path));
-    int rc = llmcost_model_from_json(out, text, len, path);
+    int rc = lc_read_file_in(&text, &len, path, sizeof path, spec, "config.json");
+    /* A bare word that names no file (not a folder without config.json) was meant as a preset. */
+    if (rc == LLMCOST_ENOTFOUND && !strchr(spec, '/') && !strstr(spec, ".json") && !strstr(llmcost_errmsg(), "folder holds"))
+        return lc_fail(LLMCOST_ENOTFOUND, "'%s' is neither a preset (see 'llmcost models') nor a file", spec);
+    TRY(rc);
+    rc = llmcost_model_from_json(out, text, len, path);
     free(text);
     TRY(rc);
     if ((*out)->name[0] == '\0')

@@ -86,6 +86,9 @@ int llmcost_comm_time(llmcost_comm_cost *out, const llmcost_gpu *gpu, llmcost_co
         opt = &dflt;
     out->seconds = out->latency_seconds = out->scaleup_bytes = out->scaleout_bytes = 0;
     out->algo = LLMCOST_ALGO_RING;
+    int rc = LC_CHECK_VERSION(opt, COMM_OPTIONS, comm_options);
+    if (rc)
+        return rc;
     if (!(bytes >= 0) || !isfinite(bytes))
         return lc_fail(LLMCOST_EINVAL, "communication of %g bytes", bytes);
     if ((unsigned)c >= LLMCOST_COLL_COUNT)

@@ -95,6 +95,9 @@ int llmcost_design_llama(llmcost_design *out, double target, const llmcost_desig
     llmcost_design_options dflt = LLMCOST_DESIGN_OPTIONS_INIT;
     if (!opt)
         opt = &dflt;
+    int vrc = LC_CHECK_VERSION(opt, DESIGN_OPTIONS, design_options);
+    if (vrc)
+        return vrc;
     if (!isfinite(target) || !(target >= 1) || target > 9.0e15)
         return lc_fail(LLMCOST_EINVAL, "parameter count %g is outside 1 .. 9e15", target);
     if (opt->vocab < 1 || opt->vocab > ((int64_t)1 << 24) || opt->head_dim < 1 || opt->hidden_multiple < 1 ||

@@ -360,6 +360,9 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
 
 static int check_options(const llmcost_flops_options *opt)
 {
+    int rc = LC_CHECK_VERSION(opt, FLOPS_OPTIONS, flops_options);
+    if (rc)
+        return rc;
     if (opt->batch < 1)
         return lc_fail(LLMCOST_EINVAL, "batch must be at least 1, got %lld", (long long)opt->batch);
     if (opt->seq < 1)

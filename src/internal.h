@@ -15,6 +15,14 @@ int lc_fail(int code, const char *fmt, ...)
 #endif
     ;
 
+/* 0 when an options struct's "got" version is the library's "want"; else LLMCOST_EINVAL with a message naming
+ * "type" (e.g. "llmcost_step_options") and its "init" function. */
+int lc_check_version(unsigned int got, unsigned int want, const char *type, const char *init);
+
+/* Checks "opts"->version against LLMCOST_<NAME>_VERSION; "type" is the struct's name without "llmcost_". */
+#define LC_CHECK_VERSION(opts, NAME, type)                                                                        \
+    lc_check_version((opts)->version, LLMCOST_##NAME##_VERSION, "llmcost_" #type, "llmcost_" #type "_init")
+
 /* Checked int64 arithmetic: return false on overflow, leaving *out unchanged. */
 static inline bool lc_mul(int64_t *out, int64_t a, int64_t b)
 {

@@ -10,10 +10,13 @@ const char *const llmcost_job_fields[] = {
     "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
     "layout.dp", "layout.cp", "layout.ep", "layout.zero", NULL};
 
-void llmcost_job_init(llmcost_job *j)
+int llmcost_job_init(llmcost_job *j)
 {
+    if (!j)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_init: NULL job");
     llmcost_job d = LLMCOST_JOB_INIT;
     *j = d;
+    return 0;
 }
 
 /*
@@ -183,6 +186,10 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
 
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
 {
+    int rc = LC_CHECK_VERSION(j, JOB, job);
+    if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
+        (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
+        return rc;
     if (j->micro_batch < 1)
         return lc_fail(LLMCOST_EINVAL, "micro_batch = %lld must be at least 1", (long long)j->micro_batch);
     if (j->seq < 1)
@@ -201,7 +208,7 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "headroom = %g must be at least 0 and below 1", j->headroom);
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
-    int rc = lc_layout_check(&j->layout, m);
+    rc = lc_layout_check(&j->layout, m);
     if (rc)
         return rc;
     llmcost_layout *l = &j->layout;

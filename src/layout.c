@@ -39,6 +39,9 @@ int llmcost_framework_parse(const char *s)
 
 int llmcost_layout_resolve(llmcost_layout *l, const llmcost_model *m)
 {
+    int rc = LC_CHECK_VERSION(l, LAYOUT, layout);
+    if (rc)
+        return rc;
     /* The layout rules live once, in job.c (llmcost_job_validate checks them with the rest of the job). */
     return lc_layout_check(l, m);
 }

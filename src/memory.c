@@ -562,6 +562,10 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
 {
+    memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
+    if (rc)
+        return rc;
     llmcost_job j;
     llmcost_job_from_memory_options(&j, o);
     return llmcost_job_memory(out, m, &j);

@@ -66,7 +66,7 @@ int llmcost_scaling_read_runs(llmcost_run **out, size_t *n_out, const char *path
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
     int line_no = 0;
-    char *p = text;
+    char *p = text + lc_skip_bom(text, len); /* spreadsheets start a CSV with a UTF-8 byte-order mark */
     rc = 0;
     while (*p && rc == 0) {
         char *eol = strchr(p, '\n');
@@ -318,6 +318,9 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
     llmcost_fit_options dflt = LLMCOST_FIT_OPTIONS_INIT;
     if (!opt)
         opt = &dflt;
+    int vrc = LC_CHECK_VERSION(opt, FIT_OPTIONS, fit_options);
+    if (vrc)
+        return vrc;
     if (!(opt->huber_delta > 0) || !isfinite(opt->huber_delta))
         return lc_fail(LLMCOST_EINVAL, "Huber delta must be positive, got %g", opt->huber_delta);
     if (opt->bootstrap < 0 || opt->bootstrap > 100000)

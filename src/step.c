@@ -474,6 +474,10 @@ static void launch_op(launcher *s, double host, double kernels, double gpu, doub
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt)
 {
+    memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
+    if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
+        return rc;
     llmcost_job j;
     llmcost_job_from_step_options(&j, opt);
     return llmcost_job_step(out, m, gpu, &j);

@@ -11,6 +11,9 @@
 int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt)
 {
     memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(opt, TRAIN_OPTIONS, train_options);
+    if (rc)
+        return rc;
     if (!(opt->tokens > 0) || !isfinite(opt->tokens))
         return lc_fail(LLMCOST_EINVAL, "--tokens must be positive");
     if (opt->price_per_hour < 0 || opt->mfu < 0 || opt->mfu > 1)
@@ -19,7 +22,7 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
         return lc_fail(LLMCOST_EINVAL, "--pue must be at least 1, --grid-intensity zero or more");
     if (!(opt->goodput > 0) || opt->goodput > 1)
         return lc_fail(LLMCOST_EINVAL, "--goodput must be in (0, 1]");
-    int rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
+    rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
     if (rc)
         return rc;
     llmcost_step *s = &out->step;

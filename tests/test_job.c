@@ -256,8 +256,8 @@ Test(job_validate, batch_fields_complete_each_other)
     llmcost_job k;
     llmcost_job_init(&k);
     /* LLMCOST_JOB_INIT and llmcost_job_init agree (field by field: padding may differ). */
-    cr_expect_eq(j.size, sizeof(llmcost_job));
-    cr_expect_eq(k.size, sizeof(llmcost_job));
+    cr_expect_eq(j.version, LLMCOST_JOB_VERSION);
+    cr_expect_eq(k.version, LLMCOST_JOB_VERSION);
     cr_expect(j.seq == k.seq && j.micro_batch == k.micro_batch && j.precision == k.precision &&
               j.layout.tp == k.layout.tp && j.expert_tp == k.expert_tp && j.fp32_grads == k.fp32_grads &&
               j.cuda_context_bytes == k.cuda_context_bytes && j.headroom == k.headroom &&

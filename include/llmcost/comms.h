@@ -38,6 +38,7 @@ typedef struct llmcost_comm_group {
 
 /* Fractions of the links' peak that collectives reach, and per-step latencies. */
 typedef struct llmcost_comm_options {
+    unsigned int version; /* LLMCOST_COMM_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     llmcost_comm_algo algo;
     double scaleup_efficiency;  /* NVLink busbw / one-way peak (0.8: nccl-tests on H100, 360-380 of 450 GB/s) */
     double scaleout_efficiency; /* network busbw / line rate (0.9: InfiniBand NDR in nccl-tests) */
@@ -45,7 +46,14 @@ typedef struct llmcost_comm_options {
     double scaleout_latency;    /* seconds per ring step across nodes */
 } llmcost_comm_options;
 
-#define LLMCOST_COMM_OPTIONS_INIT {LLMCOST_ALGO_AUTO, 0.8, 0.9, 3e-6, 8e-6}
+#define LLMCOST_COMM_OPTIONS_VERSION 1
+#define LLMCOST_COMM_OPTIONS_INIT                                                                                 \
+    {.version = LLMCOST_COMM_OPTIONS_VERSION, .algo = LLMCOST_ALGO_AUTO, .scaleup_efficiency = 0.8,              \
+     .scaleout_efficiency = 0.9, .scaleup_latency = 3e-6, .scaleout_latency = 8e-6}
+
+/* Fills "opts" with the defaults of LLMCOST_COMM_OPTIONS_INIT (for callers without the C preprocessor). Returns 0,
+ * or LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_comm_options_init(llmcost_comm_options *opts);
 
 typedef struct llmcost_comm_cost {
     double seconds;           /* the whole collective */

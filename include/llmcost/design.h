@@ -12,6 +12,7 @@ extern "C" {
 
 /* The shape rules (docs/formulas.md, "A model for N parameters"). */
 typedef struct llmcost_design_options {
+    unsigned int version; /* LLMCOST_DESIGN_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t vocab;           /* vocabulary; 32000 is LLaMA's tokenizer, as in the course's config */
     int64_t head_dim;        /* width of each attention head (LLaMA, Llama 2/3: 128) */
     int64_t hidden_multiple; /* hidden size is a multiple of this (128) */
@@ -21,7 +22,13 @@ typedef struct llmcost_design_options {
     int64_t seq;             /* max_position_embeddings written into the config (2048) */
 } llmcost_design_options;
 
-#define LLMCOST_DESIGN_OPTIONS_INIT {32000, 128, 128, 256, 128.0, 0.02, 2048}
+#define LLMCOST_DESIGN_OPTIONS_VERSION 1
+#define LLMCOST_DESIGN_OPTIONS_INIT                                                                               \
+    {.version = LLMCOST_DESIGN_OPTIONS_VERSION, .vocab = 32000, .head_dim = 128, .hidden_multiple = 128,         \
+     .ffn_multiple = 256, .aspect = 128.0, .tolerance = 0.02, .seq = 2048}
+
+/* Fills "opts" with the defaults of LLMCOST_DESIGN_OPTIONS_INIT. Returns 0, or LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_design_options_init(llmcost_design_options *opts);
 
 typedef struct llmcost_design {
     double target;           /* the N asked for */

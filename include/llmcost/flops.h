@@ -25,6 +25,7 @@ typedef enum { LLMCOST_RECOMPUTE_NONE, LLMCOST_RECOMPUTE_SELECTIVE, LLMCOST_RECO
 typedef enum { LLMCOST_CONV_CAUSAL, LLMCOST_CONV_UNMASKED } llmcost_convention;
 
 typedef struct llmcost_flops_options {
+    unsigned int version; /* LLMCOST_FLOPS_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t batch;                 /* sequences per step (per micro-batch when used by the time engine) */
     int64_t seq;                   /* tokens per sequence */
     llmcost_attn_impl attention;
@@ -36,7 +37,14 @@ typedef struct llmcost_flops_options {
                                       weights: transformers' grouped_mm casts its input to the weights' dtype) */
 } llmcost_flops_options;
 
-#define LLMCOST_FLOPS_OPTIONS_INIT {1, 2048, LLMCOST_ATTN_SDPA, LLMCOST_RECOMPUTE_NONE, LLMCOST_CONV_CAUSAL, false, 2}
+#define LLMCOST_FLOPS_OPTIONS_VERSION 1
+#define LLMCOST_FLOPS_OPTIONS_INIT                                                                                \
+    {.version = LLMCOST_FLOPS_OPTIONS_VERSION, .batch = 1, .seq = 2048, .attention = LLMCOST_ATTN_SDPA,          \
+     .recompute = LLMCOST_RECOMPUTE_NONE, .convention = LLMCOST_CONV_CAUSAL, .frozen_embedding = false,          \
+     .expert_act_bytes = 2}
+
+/* Fills "opts" with the defaults of LLMCOST_FLOPS_OPTIONS_INIT. Returns 0, or LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_flops_options_init(llmcost_flops_options *opts);
 
 /* Forward FLOPs by component (matrix products only). */
 typedef enum {

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 typedef struct llmcost_job {
-    size_t size;                 /* sizeof(llmcost_job): set by llmcost_job_init, lets the struct grow */
+    unsigned int version;        /* LLMCOST_JOB_VERSION, set by the _INIT macro or llmcost_job_init() */
     int64_t seq;                 /* tokens per sequence */
     int64_t micro_batch;         /* sequences per micro-batch on each data-parallel replica */
     int64_t global_batch;        /* sequences per optimizer step over all replicas; 0: grad_accum x micro_batch x dp */
@@ -57,13 +57,16 @@ typedef struct llmcost_job {
     llmcost_comm_options comm;
 } llmcost_job;
 
-#define LLMCOST_JOB_INIT                                                                                        \
-    {sizeof(llmcost_job), 2048, 1, 0, 0, LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_RECOMPUTE_NONE,        \
-     LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_CONV_CAUSAL, LLMCOST_LAYOUT_INIT, 1, true, true, 816644096.0, 0.05, \
-     LLMCOST_COMM_OPTIONS_INIT}
+#define LLMCOST_JOB_VERSION 1
+#define LLMCOST_JOB_INIT                                                                                         \
+    {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
+     .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \
+     .attention = LLMCOST_ATTN_SDPA, .framework = LLMCOST_FW_HF, .convention = LLMCOST_CONV_CAUSAL,             \
+     .layout = LLMCOST_LAYOUT_INIT, .expert_tp = 1, .fp32_grads = true, .fused_optimizer = true,                \
+     .cuda_context_bytes = 816644096.0, .headroom = 0.05, .comm = LLMCOST_COMM_OPTIONS_INIT}
 
-/* Fills "j" with the defaults of LLMCOST_JOB_INIT. */
-void llmcost_job_init(llmcost_job *j);
+/* Fills "j" with the defaults of LLMCOST_JOB_INIT. Returns 0, or LLMCOST_EINVAL when "j" is NULL. */
+int llmcost_job_init(llmcost_job *j);
 
 /*
  * Checks "j" against model "m" (NULL: the rules that need no model) and completes it: layout.dp from layout.gpus

@@ -36,6 +36,7 @@ typedef enum {
  * Zero means "not set" where the field allows it (llmcost_layout_resolve fills it in).
  */
 typedef struct llmcost_layout {
+    unsigned int version; /* LLMCOST_LAYOUT_VERSION, set by the _INIT macro or the _init() function */
     int64_t gpus;           /* all GPUs of the job; 0: tp*cp*pp*dp */
     int64_t tp;             /* tensor parallel (Shoeybi et al. 2019) */
     int64_t pp;             /* pipeline stages (Narayanan et al. 2021) */
@@ -49,7 +50,13 @@ typedef struct llmcost_layout {
     bool tp_overlap;        /* tensor-parallel collectives overlapped with the layer's GEMMs (LLaMA §2.4; TE userbuffers) */
 } llmcost_layout;
 
-#define LLMCOST_LAYOUT_INIT {0, 1, 1, 1, 0, 1, 1, 0, false, false, false}
+#define LLMCOST_LAYOUT_VERSION 1
+#define LLMCOST_LAYOUT_INIT                                                                                       \
+    {.version = LLMCOST_LAYOUT_VERSION, .gpus = 0, .tp = 1, .pp = 1, .vpp = 1, .dp = 0, .cp = 1, .ep = 1,        \
+     .zero = 0, .sequence_parallel = false, .ep_overlap = false, .tp_overlap = false}
+
+/* Fills "out" with LLMCOST_LAYOUT_INIT: one GPU, no parallelism. Returns 0, or LLMCOST_EINVAL when "out" is NULL. */
+int llmcost_layout_init(llmcost_layout *out);
 
 /* Bytes per parameter of a precision recipe x optimizer (llmcost_job_param_bytes, job.h): one table for every
  * engine. */

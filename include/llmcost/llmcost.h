@@ -16,5 +16,6 @@
 #include "scaling.h"
 #include "design.h"
 #include "validate.h"
+#include "output.h"
 
 #endif

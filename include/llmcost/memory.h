@@ -21,6 +21,7 @@ typedef enum {
 } llmcost_optimizer;
 
 typedef struct llmcost_memory_options {
+    unsigned int version; /* LLMCOST_MEMORY_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t micro_batch;
     int64_t seq;
     llmcost_precision precision;
@@ -37,9 +38,15 @@ typedef struct llmcost_memory_options {
                                   measured on an H200 with PyTorch 2.11 (data/calibration/h200_measured_2026-11-28.json) */
 } llmcost_memory_options;
 
-#define LLMCOST_MEMORY_OPTIONS_INIT                                                                                \
-    {1, 2048, LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, \
-     LLMCOST_LAYOUT_INIT, 1, 0, true, true, 816644096.0}
+#define LLMCOST_MEMORY_OPTIONS_VERSION 1
+#define LLMCOST_MEMORY_OPTIONS_INIT                                                                               \
+    {.version = LLMCOST_MEMORY_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .precision = LLMCOST_PREC_BF16,   \
+     .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,      \
+     .framework = LLMCOST_FW_HF, .layout = LLMCOST_LAYOUT_INIT, .expert_tp = 1, .micro_batches = 0,             \
+     .fp32_grads = true, .fused_optimizer = true, .cuda_context_bytes = 816644096.0}
+
+/* Fills "opts" with the defaults of LLMCOST_MEMORY_OPTIONS_INIT. Returns 0, or LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_memory_options_init(llmcost_memory_options *opts);
 
 typedef enum {
     LLMCOST_MC_WEIGHTS,        /* model weights as stored (per GPU) */

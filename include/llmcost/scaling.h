@@ -92,13 +92,19 @@ typedef struct llmcost_run {
 int llmcost_scaling_read_runs(llmcost_run **out, size_t *n, const char *path);
 
 typedef struct llmcost_fit_options {
+    unsigned int version; /* LLMCOST_FIT_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     double huber_delta;  /* Huber loss threshold on log-loss residuals (Hoffmann et al.: 1e-3) */
     int bootstrap;       /* resamples of the runs for the intervals; 0 for none */
     double confidence;   /* two-sided interval, e.g. 0.95 */
     uint64_t seed;       /* resampling seed: the same seed gives the same intervals */
 } llmcost_fit_options;
 
-#define LLMCOST_FIT_OPTIONS_INIT {1e-3, 200, 0.95, 1}
+#define LLMCOST_FIT_OPTIONS_VERSION 1
+#define LLMCOST_FIT_OPTIONS_INIT                                                                                  \
+    {.version = LLMCOST_FIT_OPTIONS_VERSION, .huber_delta = 1e-3, .bootstrap = 200, .confidence = 0.95, .seed = 1}
+
+/* Fills "opts" with the defaults of LLMCOST_FIT_OPTIONS_INIT. Returns 0, or LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_fit_options_init(llmcost_fit_options *opts);
 
 /* Initialisations (Hoffmann et al. 2022, App. D.2): alpha, beta in {0, .5, ..., 2}, e in {-1, -.5, ..., 1},
  * a, b in {0, 5, ..., 25}: 5 x 5 x 5 x 6 x 6 points. */

@@ -17,6 +17,7 @@ extern "C" {
 #endif
 
 typedef struct llmcost_step_options {
+    unsigned int version; /* LLMCOST_STEP_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t micro_batch;           /* sequences per micro-batch on each data-parallel replica */
     int64_t seq;                   /* tokens per sequence */
     int64_t global_batch;          /* sequences per optimizer step over all replicas; 0: micro_batch x dp */
@@ -31,9 +32,16 @@ typedef struct llmcost_step_options {
     int64_t expert_tp;             /* tensor parallelism inside each routed expert (1: none) */
 } llmcost_step_options;
 
+#define LLMCOST_STEP_OPTIONS_VERSION 1
 #define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
-    {1, 2048, 0, LLMCOST_PREC_BF16, LLMCOST_RECOMPUTE_NONE, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_CONV_CAUSAL, \
-     LLMCOST_LAYOUT_INIT, LLMCOST_COMM_OPTIONS_INIT, LLMCOST_OPTIM_ADAMW, 1}
+    {.version = LLMCOST_STEP_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .global_batch = 0,                  \
+     .precision = LLMCOST_PREC_BF16, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,        \
+     .framework = LLMCOST_FW_HF, .convention = LLMCOST_CONV_CAUSAL, .layout = LLMCOST_LAYOUT_INIT,               \
+     .comm = LLMCOST_COMM_OPTIONS_INIT, .optimizer = LLMCOST_OPTIM_ADAMW, .expert_tp = 1}
+
+/* Fills "opts" with the defaults of LLMCOST_STEP_OPTIONS_INIT (its layout and comm too). Returns 0, or
+ * LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_step_options_init(llmcost_step_options *opts);
 
 /* Parts of a step's time. They add up to the step time (communication: the part not hidden behind compute). */
 typedef enum {

@@ -13,6 +13,7 @@ extern "C" {
 #endif
 
 typedef struct llmcost_train_options {
+    unsigned int version; /* LLMCOST_TRAIN_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     double tokens;            /* training tokens */
     double price_per_hour;    /* USD per GPU-hour; 0: the GPU's catalogue price */
     double mfu;               /* 0: predict the step time; else the step takes model FLOPs / (GPUs x peak x mfu) */
@@ -25,7 +26,14 @@ typedef struct llmcost_train_options {
 
 /* PUE 1.1: hyperscale fleets report 1.08-1.10 (Google Environmental Report 2024: 1.10). Grid 0.373 kg/kWh: US
  * average output emission rate, EPA eGRID2022 (823 lb/MWh). Power at TDP, as the Llama 3.1 model card counts. */
-#define LLMCOST_TRAIN_OPTIONS_INIT {0, 0, 0, 1.1, 0.373, 1.0, 1.0, LLMCOST_STEP_OPTIONS_INIT}
+#define LLMCOST_TRAIN_OPTIONS_VERSION 1
+#define LLMCOST_TRAIN_OPTIONS_INIT                                                                                \
+    {.version = LLMCOST_TRAIN_OPTIONS_VERSION, .tokens = 0, .price_per_hour = 0, .mfu = 0, .pue = 1.1,           \
+     .grid_kg_per_kwh = 0.373, .power_fraction = 1.0, .goodput = 1.0, .step = LLMCOST_STEP_OPTIONS_INIT}
+
+/* Fills "opts" with the defaults of LLMCOST_TRAIN_OPTIONS_INIT (its step options too). Returns 0, or
+ * LLMCOST_EINVAL when "opts" is NULL. */
+int llmcost_train_options_init(llmcost_train_options *opts);
 
 typedef struct llmcost_train {
     llmcost_step step;        /* the step (predicted, or scaled to the given MFU) */

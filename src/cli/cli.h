@@ -82,6 +82,12 @@ int cli_load_model(llmcost_model **out, const char *spec);
 /* Output. Text/CSV/Markdown render tables; JSON prints a document. Both return 0 or 1 (write error). */
 int cli_print_table(const llmcost_table *t, int format);
 int cli_print_json(json_t *doc);
+/* Prints JSON text from an llmcost_X_to_json() call that returned "rc" and frees it; returns 0, or the exit status
+ * after printing the error. */
+int cli_print_json_text(int rc, char *text);
+/* The document "text" from an llmcost_X_to_json() call that returned "rc" (freed here) as an object to nest in a
+ * larger document (`llmcost report`), without its "schema_version" and "model"; NULL after printing the error. */
+json_t *cli_json_section(int rc, char *text);
 /* Prints a line of free text (text and md formats only). */
 void cli_note(int format, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -228,14 +234,12 @@ int cmd_step(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 
 /* Step output shared by step, train and report. */
-json_t *cli_step_json(const llmcost_step *s);
 int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g, const llmcost_step_options *o,
                    int format);
 void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, const llmcost_step *s);
 void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o,
                           const char *overrides);
 void cli_print_assumptions(int format, const char *lines);
-json_t *cli_assumptions_json(const char *lines);
 
 /* The step/cost section of `llmcost report`, for the job "jo" on "gpu". */
 int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
@@ -249,9 +253,10 @@ bool cli_is_course(const char *arg);
 /* "x" as Python's repr(float) writes it ("5.616e+23", "47476210890.12571"), as the course's script printed. */
 void cli_python_float(char *buf, size_t size, double x);
 
-/* Helpers commands share: the params section, used by params and report. */
+/* Sections commands share (params, flops and memory print them alone, report all together). With --format
+ * json they nest the library's document (llmcost_X_to_json) in "doc" under their name, or print it as it is
+ * when "doc" is NULL. The params section, used by params and report: */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
-json_t *cli_model_json(const llmcost_model *m);
 int cli_model_section(const llmcost_model *m, int format);
 
 /* Choosing a scaling law: --law NAME|FILE.json, with --E/--A/--B/--alpha/--beta overriding constants. */

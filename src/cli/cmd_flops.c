@@ -86,48 +86,13 @@ int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, do
     double exact = o->convention == LLMCOST_CONV_CAUSAL ? conv[LLMCOST_CONVENTION_EXACT_CAUSAL]
                                                         : conv[LLMCOST_CONVENTION_EXACT_UNMASKED];
     if (format == LLMCOST_FMT_JSON) {
-        json_t *j = json_object();
-        json_object_set_new(j, "batch", cli_jint(o->batch));
-        json_object_set_new(j, "seq", cli_jint(o->seq));
-        json_object_set_new(j, "tokens_per_step", cli_jreal(f.tokens));
-        json_object_set_new(j, "attention", json_string(cli_attention_choices[o->attention]));
-        json_object_set_new(j, "convention", json_string(convention_choices[o->convention]));
-        json_object_set_new(j, "recompute_mode", json_string(cli_recompute_choices[o->recompute]));
-        json_object_set_new(j, "forward", cli_jreal(f.forward));
-        json_object_set_new(j, "backward", cli_jreal(f.backward));
-        json_object_set_new(j, "recompute", cli_jreal(f.recompute));
-        json_object_set_new(j, "model_flops", cli_jreal(f.model_flops));
-        json_object_set_new(j, "hardware_flops", cli_jreal(f.hardware_flops));
-        json_object_set_new(j, "per_token", cli_jreal(f.per_token));
-        json_t *comp = json_object();
-        for (int c = 0; c < LLMCOST_FC_COUNT; c++)
-            json_object_set_new(comp, llmcost_flops_component_name(c), cli_jreal(f.components[c]));
-        json_object_set_new(j, "components", comp);
-        json_t *compb = json_object();
-        for (int c = 0; c < LLMCOST_FC_COUNT; c++)
-            json_object_set_new(compb, llmcost_flops_component_name(c), cli_jreal(f.components_bwd[c]));
-        json_object_set_new(j, "components_backward", compb);
-        json_t *cj = json_object();
-        for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++)
-            json_object_set_new(cj, llmcost_convention_name(c), cli_jreal(conv[c]));
-        json_object_set_new(j, "conventions", cj);
-        json_object_set_new(j, "forward_unmasked", cli_jreal(f.forward_unmasked));
-        json_object_set_new(j, "forward_causal", cli_jreal(f.forward_causal));
-        json_object_set_new(j, "backward_unmasked", cli_jreal(f.backward_unmasked));
-        json_object_set_new(j, "backward_causal", cli_jreal(f.backward_causal));
-        json_object_set_new(j, "dense_layers_forward", cli_jreal(f.dense_layer_forward));
-        json_object_set_new(j, "moe_layers_forward", cli_jreal(f.moe_layer_forward));
-        json_object_set_new(j, "mtp_forward", cli_jreal(f.mtp_forward));
-        json_object_set_new(j, "elementwise_flops", cli_jreal(f.elementwise_flops));
-        json_object_set_new(j, "elementwise_bytes", cli_jreal(f.elementwise_bytes));
-        if (tokens > 0) {
-            json_t *t = json_object();
-            json_object_set_new(t, "tokens", cli_jreal(tokens));
-            json_object_set_new(t, "steps", cli_jreal(tokens / f.tokens));
-            json_object_set_new(t, "model_flops", cli_jreal(f.per_token * tokens));
-            json_object_set_new(t, "hardware_flops", cli_jreal(f.hardware_flops / f.tokens * tokens));
-            json_object_set_new(j, "training", t);
-        }
+        char *text;
+        rc = llmcost_flops_to_json(&text, &f, m, o, tokens);
+        if (!doc)
+            return cli_print_json_text(rc, text);
+        json_t *j = cli_json_section(rc, text);
+        if (!j)
+            return 1;
         json_object_set_new(doc, "flops", j);
         return 0;
     }
@@ -314,11 +279,14 @@ int cmd_flops(int argc, char **argv)
     o.recompute = (llmcost_recompute)recompute;
     o.convention = (llmcost_convention)convention;
     o.frozen_embedding = frozen;
-    json_t *doc = co.format == LLMCOST_FMT_JSON ? json_object() : NULL;
-    if (doc)
+    /* JSON: the library's document (llmcost_flops_to_json), printed as it is, or with the sweep added to it. */
+    json_t *doc = NULL;
+    if (co.format == LLMCOST_FMT_JSON && nseq) {
+        doc = json_object();
         json_object_set_new(doc, "model", json_string(m->name));
-    else if (!(sweep_only && nseq))
+    } else if (!(sweep_only && nseq)) {
         cli_note(co.format, "%s: sequence %lld (%s)\n", m->name, seq, why);
+    }
     if (!(sweep_only && nseq))
         rc = cli_flops_section(m, &o, tokens, co.format, doc, false);
     if (!rc && nseq)

@@ -49,36 +49,13 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
     cli_job_describe(layout, sizeof layout, &ly);
     precision_note(prec, sizeof prec, o);
     if (format == LLMCOST_FMT_JSON) {
-        json_t *j = json_object();
-        json_object_set_new(j, "peak_bytes", cli_jreal(round(r.peak_bytes)));
-        json_object_set_new(j, "reserved_bytes", cli_jreal(round(r.reserved_bytes)));
-        json_t *comp = json_object();
-        for (int c = 0; c < LLMCOST_MC_COUNT; c++)
-            json_object_set_new(comp, llmcost_memory_component_name(c), cli_jreal(round(r.components[c])));
-        json_object_set_new(j, "components", comp);
-        json_object_set_new(j, "peak_phase", json_string(llmcost_memory_phase_name(r.peak_phase)));
-        json_t *ph = json_object();
-        static const char *const keys[] = {"forward_loss_bytes", "backward_loss_bytes", "backward_layers_bytes",
-                                           "backward_end_bytes"};
-        for (int p = 0; p < LLMCOST_PHASE_COUNT; p++)
-            json_object_set_new(ph, keys[p], cli_jreal(round(r.phase_bytes[p])));
-        json_object_set_new(j, "phases", ph);
-        json_object_set_new(j, "weights_bytes", cli_jreal(round(r.weights_bytes)));
-        json_object_set_new(j, "gradients_bytes", cli_jreal(round(r.gradients_bytes)));
-        json_object_set_new(j, "optimizer_bytes", cli_jreal(round(r.optimizer_bytes)));
-        json_object_set_new(j, "activations_bytes", cli_jreal(round(r.activations_bytes)));
-        json_object_set_new(j, "after_forward_bytes", cli_jreal(round(r.after_forward_bytes)));
-        json_object_set_new(j, "layer_activation_bytes", cli_jreal(round(r.layer_activation_bytes)));
-        json_object_set_new(j, "in_flight_micro_batches", json_real(r.in_flight));
-        json_object_set_new(j, "stage", json_integer(r.stage));
-        json_object_set_new(j, "cuda_context_bytes", cli_jreal(round(r.cuda_context_bytes)));
-        if (gpu) {
-            json_object_set_new(j, "gpu", json_string(gpu->name));
-            json_object_set_new(j, "capacity_bytes", cli_jreal(round(capacity)));
-            json_object_set_new(j, "headroom", json_real(headroom));
-            json_object_set_new(j, "fits", json_boolean(fits));
-            json_object_set_new(j, "max_micro_batch", cli_jint(maxb));
-        }
+        char *text;
+        rc = llmcost_memory_to_json(&text, &r, m, o, gpu, headroom, maxb);
+        if (!doc)
+            return cli_print_json_text(rc, text);
+        json_t *j = cli_json_section(rc, text);
+        if (!j)
+            return 1;
         json_object_set_new(doc, "memory", j);
         return 0;
     }
@@ -141,14 +118,9 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
         return cli_lib_error(rc);
     double gib = 1073741824.0;
     if (format == LLMCOST_FMT_JSON) {
-        json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "model", m->name, "seq", (json_int_t)seq, "weights_bytes",
-                              cli_jreal(c.weights_bytes), "checkpoint_bytes", cli_jreal(c.checkpoint_bytes),
-                              "course_answer_bytes", cli_jreal(c.weights_bytes + c.checkpoint_bytes),
-                              "transient_bytes", cli_jreal(c.transient_bytes), "with_transient_bytes",
-                              cli_jreal(c.weights_bytes + c.checkpoint_bytes + c.transient_bytes));
-        rc = cli_print_json(j);
-        json_decref(j);
-        return rc;
+        char *text;
+        rc = llmcost_course_layer_to_json(&text, &c, m, seq);
+        return cli_print_json_text(rc, text);
     }
     const char *hdr[] = {"term", "bytes", "GiB"};
     char title[256], a[48];
@@ -255,23 +227,11 @@ int cmd_memory(int argc, char **argv)
         llmcost_model_free(m);
         return EXIT_BAD_INPUT;
     }
-    json_t *doc = co.format == LLMCOST_FMT_JSON ? json_object() : NULL;
-    if (doc) {
-        json_object_set_new(doc, "model", json_string(m->name));
-        json_object_set_new(doc, "seq", cli_jint(jo.seq));
-        json_object_set_new(doc, "micro_batch", cli_jint(jo.micro_batch));
-    } else {
+    if (co.format != LLMCOST_FMT_JSON)
         cli_note(co.format, "%s: sequence %lld (%s); GPU %s (%s)%s%s\n", m->name, jo.seq, why, gpu.name, gpu.full_name,
                  over[0] ? "; " : "", over);
-    }
-    rc = cli_memory_section(m, &o, &gpu, headroom, co.format, doc, false);
-    if (!rc && doc) {
-        json_t *mem = json_object_get(doc, "memory");
-        json_object_update(doc, mem);
-        json_object_del(doc, "memory");
-        rc = cli_print_json(doc);
-    }
-    json_decref(doc);
+    /* JSON: the library's document (llmcost_memory_to_json), printed as it is. */
+    rc = cli_memory_section(m, &o, &gpu, headroom, co.format, NULL, false);
     llmcost_model_free(m);
     return rc;
 }

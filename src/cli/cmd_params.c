@@ -19,20 +19,13 @@ int cli_params_section(const llmcost_model *m, int format, json_t *doc)
     if (rc < 0)
         return cli_lib_error(rc);
     if (format == LLMCOST_FMT_JSON) {
-        json_t *o = json_object();
-        json_object_set_new(o, "total", cli_jint(p.total));
-        json_object_set_new(o, "active", cli_jint(p.active));
-        json_object_set_new(o, "non_embedding", cli_jint(p.non_embedding));
-        json_object_set_new(o, "embedding", cli_jint(p.embedding));
-        json_t *comp = json_object();
-        for (int c = 0; c < LLMCOST_PC_COUNT; c++)
-            json_object_set_new(comp, llmcost_param_component_name(c), cli_jint(p.components[c]));
-        json_object_set_new(comp, "mtp", cli_jint(p.mtp));
-        json_object_set_new(o, "components", comp);
-        json_object_set_new(o, "buffers", cli_jint(p.buffers));
-        json_object_set_new(o, "mtp", cli_jint(p.mtp));
-        json_object_set_new(o, "mtp_with_copies", cli_jint(p.mtp_with_copies));
-        json_object_set_new(o, "largest_layer", cli_jint(p.per_layer_max));
+        char *text;
+        rc = llmcost_params_to_json(&text, &p, m);
+        if (!doc)
+            return cli_print_json_text(rc, text);
+        json_t *o = cli_json_section(rc, text);
+        if (!o)
+            return 1;
         json_object_set_new(doc, "params", o);
         return 0;
     }
@@ -110,18 +103,8 @@ int cmd_params(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    json_t *doc = co.format == LLMCOST_FMT_JSON ? json_object() : NULL;
-    if (doc)
-        json_object_set_new(doc, "model", json_string(m->name));
-    rc = cli_params_section(m, co.format, doc);
-    if (!rc && doc) {
-        /* The params keys sit at the top level of `llmcost params --format json`. */
-        json_t *p = json_object_get(doc, "params");
-        json_object_update(doc, p);
-        json_object_del(doc, "params");
-        rc = cli_print_json(doc);
-    }
-    json_decref(doc);
+    /* With --format json, the library's document is printed as it is (doc NULL). */
+    rc = cli_params_section(m, co.format, NULL);
     llmcost_model_free(m);
     return rc;
 }

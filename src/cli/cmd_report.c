@@ -57,39 +57,6 @@ static void describe_attention(char *buf, size_t n, const llmcost_model *m)
         snprintf(buf + len, n - len, "; %lld of %lld layers sliding-window", (long long)sliding, (long long)m->n_layers);
 }
 
-json_t *cli_model_json(const llmcost_model *m)
-{
-    const llmcost_attention *a = &m->layers[0].attn;
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(m->name));
-    json_object_set_new(o, "model_type", json_string(m->model_type));
-    json_object_set_new(o, "family", json_string(m->family));
-    json_object_set_new(o, "origin", json_string(m->origin));
-    json_object_set_new(o, "hidden_size", cli_jint(m->hidden));
-    json_object_set_new(o, "layers", cli_jint(m->n_layers));
-    json_object_set_new(o, "moe_layers", cli_jint(llmcost_model_moe_layers(m)));
-    json_object_set_new(o, "vocab_size", cli_jint(m->vocab));
-    json_object_set_new(o, "attention", json_string(llmcost_attn_kind_name(a->kind)));
-    json_object_set_new(o, "heads", cli_jint(a->n_heads));
-    json_object_set_new(o, "kv_heads", cli_jint(a->n_kv_heads));
-    json_object_set_new(o, "head_dim", cli_jint(a->head_dim));
-    json_object_set_new(o, "norm", json_string(llmcost_norm_kind_name(m->norm)));
-    json_object_set_new(o, "tied_embeddings", json_boolean(m->tied));
-    json_object_set_new(o, "lm_head_bias", json_boolean(m->head_bias));
-    json_object_set_new(o, "embedding_norm", json_boolean(m->embed_norm));
-    json_object_set_new(o, "rotary_dim", cli_jint(m->pos == LLMCOST_POS_ROTARY ? a->rotary_dim : 0));
-    json_object_set_new(o, "logit_scale", json_real(m->logit_scale > 0 ? m->logit_scale : 1.0));
-    json_object_set_new(o, "positions", json_string(m->pos == LLMCOST_POS_LEARNED ? "learned"
-                                                    : m->pos == LLMCOST_POS_ROTARY ? "rotary"
-                                                    : m->pos == LLMCOST_POS_ALIBI  ? "alibi"
-                                                                                   : "none"));
-    json_object_set_new(o, "activation", json_string(act_label(m)));
-    json_object_set_new(o, "max_position_embeddings", cli_jint(m->max_positions));
-    json_object_set_new(o, "train_seq", cli_jint(m->train_seq));
-    json_object_set_new(o, "mtp_modules", cli_jint(m->mtp.n_modules));
-    return o;
-}
-
 int cli_model_section(const llmcost_model *m, int format)
 {
     const char *hdr[] = {"property", "value"};
@@ -175,7 +142,15 @@ int cmd_report(int argc, char **argv)
     json_t *doc = NULL;
     if (co.format == LLMCOST_FMT_JSON) {
         doc = json_object();
-        json_object_set_new(doc, "model", cli_model_json(m));
+        char *text;
+        int jrc = llmcost_model_to_json(&text, m);
+        json_t *mj = cli_json_section(jrc, text);
+        if (!mj) {
+            json_decref(doc);
+            llmcost_model_free(m);
+            return 1;
+        }
+        json_object_set_new(doc, "model", mj);
     } else {
         rc = cli_model_section(m, co.format);
     }

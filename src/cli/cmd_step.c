@@ -30,40 +30,6 @@ static const char *component_label(int k)
     return labels[k];
 }
 
-json_t *cli_step_json(const llmcost_step *s)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "step_seconds", cli_jreal(s->step_seconds));
-    json_object_set_new(o, "tokens_per_step", cli_jreal(s->tokens_per_step));
-    json_object_set_new(o, "tokens_per_second", cli_jreal(s->tokens_per_second));
-    json_object_set_new(o, "tokens_per_second_per_gpu", cli_jreal(s->tokens_per_second_per_gpu));
-    json_object_set_new(o, "model_flops_per_step", cli_jreal(s->model_flops_per_step));
-    json_object_set_new(o, "hardware_flops_per_step", cli_jreal(s->hardware_flops_per_step));
-    json_object_set_new(o, "achieved_flops_per_second_per_gpu", cli_jreal(s->achieved_flops_per_gpu));
-    json_object_set_new(o, "peak_flops_per_second", cli_jreal(s->peak_flops));
-    json_object_set_new(o, "mfu", cli_jreal(s->mfu));
-    json_object_set_new(o, "hfu", cli_jreal(s->hfu));
-    json_t *c = json_object();
-    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
-        json_object_set_new(c, llmcost_step_component_name(k), cli_jreal(s->components[k]));
-    json_object_set_new(o, "components", c);
-    json_t *t = json_object();
-    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_DP_COMM; k++)
-        json_object_set_new(t, llmcost_step_component_name(k), cli_jreal(s->comm_total[k]));
-    json_object_set_new(o, "communication_before_overlap_seconds", t);
-    json_object_set_new(o, "micro_batch_seconds", cli_jreal(s->micro_batch_seconds));
-    json_object_set_new(o, "micro_batches", cli_jint(s->micro_batches));
-    json_object_set_new(o, "global_batch_sequences", cli_jint(s->global_batch));
-    const llmcost_layout *L = &s->layout;
-    json_object_set_new(o, "layout", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:b, s:b, s:I}", "gpus",
-                                               (json_int_t)L->gpus, "tp", (json_int_t)L->tp, "pp", (json_int_t)L->pp,
-                                               "vpp", (json_int_t)L->vpp, "dp", (json_int_t)L->dp, "cp",
-                                               (json_int_t)L->cp, "ep", (json_int_t)L->ep, "zero", L->zero,
-                                               "sequence_parallel", L->sequence_parallel, "ep_overlap", L->ep_overlap,
-                                               "layers_per_stage", (json_int_t)s->layers_per_stage));
-    return o;
-}
-
 void cli_setup_describe(char *buf, size_t n, const llmcost_step_options *o, const llmcost_step *s)
 {
     const llmcost_layout *L = &s->layout;
@@ -153,20 +119,6 @@ void cli_print_assumptions(int format, const char *lines)
     }
 }
 
-json_t *cli_assumptions_json(const char *lines)
-{
-    json_t *arr = json_array();
-    const char *p = lines;
-    while (p && *p) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len > 0)
-            json_array_append_new(arr, json_stringn(p, len));
-        p = e ? e + 1 : p + len;
-    }
-    return arr;
-}
-
 int cmd_step(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
@@ -213,18 +165,9 @@ int cmd_step(int argc, char **argv)
         size_t n = strlen(assumed);
         snprintf(assumed + n, sizeof assumed - n, "%s", more);
         if (co.format == LLMCOST_FMT_JSON) {
-            json_t *doc = cli_step_json(&s);
-            json_object_set_new(doc, "model", json_string(m->name));
-            json_object_set_new(doc, "gpu", json_string(g.name));
-            json_object_set_new(doc, "precision", json_string(llmcost_precision_name(o.precision)));
-            json_object_set_new(doc, "framework", json_string(llmcost_framework_name(o.framework)));
-            json_object_set_new(doc, "recompute", json_string(cli_recompute_choices[o.recompute]));
-            json_object_set_new(doc, "attention", json_string(cli_attention_choices[o.attention]));
-            json_object_set_new(doc, "micro_batch", cli_jint(o.micro_batch));
-            json_object_set_new(doc, "seq", cli_jint(o.seq));
-            json_object_set_new(doc, "assumptions", cli_assumptions_json(assumed));
-            rc = cli_print_json(doc);
-            json_decref(doc);
+            char *text;
+            rc = llmcost_step_to_json(&text, &s, m, &g, &o, assumed);
+            rc = cli_print_json_text(rc, text);
         } else {
             rc = cli_print_step(&s, m, &g, &o, co.format);
             if (!rc)

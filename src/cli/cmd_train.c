@@ -29,16 +29,9 @@ static int print_published(int format)
     if (rc < 0)
         return cli_lib_error(rc);
     if (format == LLMCOST_FMT_JSON) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "run", p[i].name,
-                                                 "metric", p[i].metric, "convention", p[i].convention, "reported",
-                                                 cli_jreal(p[i].reported), "predicted", cli_jreal(p[i].predicted),
-                                                 "error", cli_jreal(p[i].error), "dense", p[i].dense, "source",
-                                                 p[i].source, "assumed", p[i].assumed));
-        json_t *doc = json_pack("{s:o}", "published", arr);
-        rc = cli_print_json(doc);
-        json_decref(doc);
+        char *text;
+        rc = llmcost_published_to_json(&text, p, n);
+        rc = cli_print_json_text(rc, text);
         llmcost_free(p);
         return rc;
     }
@@ -154,28 +147,9 @@ int cmd_train(int argc, char **argv)
                      "no time lost to failures, restarts or evaluation (give --goodput; Llama 3 reports >90%%)\n");
         const llmcost_step *s = &run.step;
         if (co.format == LLMCOST_FMT_JSON) {
-            json_t *doc = json_object();
-            json_object_set_new(doc, "model", json_string(m->name));
-            json_object_set_new(doc, "gpu", json_string(g.name));
-            json_object_set_new(doc, "gpus", cli_jint(s->layout.gpus));
-            json_object_set_new(doc, "tokens", cli_jreal(run.tokens));
-            json_object_set_new(doc, "steps", cli_jreal(run.steps));
-            json_object_set_new(doc, "wall_seconds", cli_jreal(run.wall_seconds));
-            json_object_set_new(doc, "gpu_hours", cli_jreal(run.gpu_hours));
-            json_object_set_new(doc, "price_usd_per_gpu_hour", cli_jreal(run.price_per_hour));
-            json_object_set_new(doc, "cost_usd", cli_jreal(run.cost_usd));
-            json_object_set_new(doc, "energy_kwh", cli_jreal(run.energy_kwh));
-            json_object_set_new(doc, "co2_kg", cli_jreal(run.co2_kg));
-            json_object_set_new(doc, "total_flops", cli_jreal(run.total_flops));
-            json_object_set_new(doc, "mfu", cli_jreal(run.mfu));
-            json_object_set_new(doc, "mfu_imposed", json_boolean(run.mfu_given));
-            json_object_set_new(doc, "pue", cli_jreal(ro.pue));
-            json_object_set_new(doc, "grid_kg_per_kwh", cli_jreal(ro.grid_kg_per_kwh));
-            json_object_set_new(doc, "goodput", cli_jreal(ro.goodput));
-            json_object_set_new(doc, "step", cli_step_json(s));
-            json_object_set_new(doc, "assumptions", cli_assumptions_json(assumed));
-            rc = cli_print_json(doc);
-            json_decref(doc);
+            char *text;
+            rc = llmcost_train_to_json(&text, &run, m, &g, &ro, assumed);
+            rc = cli_print_json_text(rc, text);
         } else {
             char title[1024], setup[384], a[64], b[64];
             cli_setup_describe(setup, sizeof setup, &ro.step, s);

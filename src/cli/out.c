@@ -47,7 +47,17 @@ int cli_print_table(const llmcost_table *t, int format)
 
 int cli_print_json(json_t *doc)
 {
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    /* Every document starts with the schema version, as the library's llmcost_X_to_json() documents do. */
+    json_t *full = doc;
+    if (json_is_object(doc) && !json_object_get(doc, "schema_version")) {
+        full = json_object();
+        json_object_set_new(full, "schema_version", json_integer(LLMCOST_SCHEMA_VERSION));
+        json_object_update(full, doc);
+    } else {
+        json_incref(full);
+    }
+    char *s = json_dumps(full, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(full);
     if (!s) {
         fprintf(stderr, "llmcost: out of memory\n");
         return 1;
@@ -81,4 +91,31 @@ json_t *cli_jreal(double v)
     if (!isfinite(v))
         return json_null();
     return json_real(v);
+}
+
+int cli_print_json_text(int rc, char *text)
+{
+    if (rc < 0)
+        return cli_lib_error(rc);
+    fputs(text, stdout);
+    llmcost_free(text);
+    return 0;
+}
+
+json_t *cli_json_section(int rc, char *text)
+{
+    if (rc < 0) {
+        cli_lib_error(rc);
+        return NULL;
+    }
+    json_error_t e;
+    json_t *o = json_loads(text, 0, &e);
+    llmcost_free(text);
+    if (!o) {
+        fprintf(stderr, "llmcost: internal error: the library's JSON did not parse: %s\n", e.text);
+        return NULL;
+    }
+    json_object_del(o, "schema_version");
+    json_object_del(o, "model");
+    return o;
 }

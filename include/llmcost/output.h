@@ -1,0 +1,82 @@
+/* output.h - results as JSON text: the field names the CLI, the Python binding and the web page share. */
+#ifndef LLMCOST_OUTPUT_H
+#define LLMCOST_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "flops.h"
+#include "hardware.h"
+#include "memory.h"
+#include "model.h"
+#include "params.h"
+#include "step.h"
+#include "train.h"
+#include "validate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Each llmcost_X_to_json() writes one JSON document, exactly what `llmcost X --format json` prints (two-space
+ * indent, keys in a fixed order, a final newline), into a new string *out that the caller frees with
+ * llmcost_free(). Every document starts with "schema_version" (LLMCOST_SCHEMA_VERSION) and "model" (the model's
+ * name) where a model is involved. Numbers are raw, in base units, with the unit in the key when it has one
+ * ("peak_bytes", "step_seconds", "cost_usd", "model_flops_per_step"); integral values print as integers; a value
+ * that is not finite prints as null. Returns 0, or LLMCOST_ENOMEM / LLMCOST_EINVAL (a NULL argument) with *out
+ * set to NULL.
+ *
+ * The schema grows by adding keys; a key is renamed or removed only with a new LLMCOST_SCHEMA_VERSION.
+ */
+#define LLMCOST_SCHEMA_VERSION 1
+
+/* `llmcost params`: totals, "components" by llmcost_param_component_name(), buffers, MTP modules. */
+int llmcost_params_to_json(char **out, const llmcost_params *p, const llmcost_model *m);
+
+/* `llmcost flops`: per-step forward/backward/recompute FLOPs, per component, the conventions side by side
+ * (llmcost_flops_convention()); "tokens" > 0 adds a "training" object for a run of that many tokens. */
+int llmcost_flops_to_json(char **out, const llmcost_flops *f, const llmcost_model *m, const llmcost_flops_options *o,
+                          double tokens);
+
+/* `llmcost memory`: the breakdown and peak of "r" (computed with "o"). With "gpu" (may be NULL): its capacity,
+ * "fits" (the predicted reserve within capacity x (1 - headroom) less the CUDA context), and "max_micro_batch"
+ * (as llmcost_memory_max_micro_batch() found it). */
+int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_model *m, const llmcost_memory_options *o,
+                           const llmcost_gpu *gpu, double headroom, int64_t max_micro_batch);
+
+/* `llmcost memory --course-layer`. */
+int llmcost_course_layer_to_json(char **out, const llmcost_course_layer *c, const llmcost_model *m, int64_t seq);
+
+/* `llmcost step`: times, rates, MFU/HFU, the breakdown by llmcost_step_component_name(), the resolved layout.
+ * "assumptions" (may be NULL): the assumed values, one per line, as the "assumptions" array. */
+int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g,
+                         const llmcost_step_options *o, const char *assumptions);
+
+/* `llmcost train`: steps, wall-clock, GPU-hours, cost, energy, CO2, and the step as "step". */
+int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_model *m, const llmcost_gpu *g,
+                          const llmcost_train_options *o, const char *assumptions);
+
+/* `llmcost train --published`: each published run's reported and predicted figure. */
+int llmcost_published_to_json(char **out, const llmcost_published *p, size_t n);
+
+/* `llmcost validate`: the cases whose suite contains "suite" (NULL: every case), only the failing ones when
+ * "failures_only"; "total" counts every case, "failed" the failing ones among those of "suite". */
+int llmcost_validation_to_json(char **out, const llmcost_validation_case *v, size_t n, const char *suite,
+                               bool failures_only);
+
+/* The model's architecture as read (the "model" object of `llmcost report`). */
+int llmcost_model_to_json(char **out, const llmcost_model *m);
+
+/* Names the JSON documents use for the options' enums ("none", "sdpa", "causal", "adamw"). */
+const char *llmcost_recompute_name(llmcost_recompute r);
+const char *llmcost_attn_impl_name(llmcost_attn_impl a);
+const char *llmcost_convention_mode_name(llmcost_convention c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

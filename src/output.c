@@ -1,0 +1,416 @@
+/* output.c - results as JSON documents: one set of field names for the CLI, the Python binding and the web page. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/output.h"
+
+const char *llmcost_recompute_name(llmcost_recompute r)
+{
+    static const char *const names[] = {"none", "selective", "full"};
+    return (unsigned)r < 3 ? names[r] : "?";
+}
+
+const char *llmcost_attn_impl_name(llmcost_attn_impl a)
+{
+    static const char *const names[] = {"eager", "sdpa", "flash"};
+    return (unsigned)a < 3 ? names[a] : "?";
+}
+
+const char *llmcost_convention_mode_name(llmcost_convention c)
+{
+    static const char *const names[] = {"causal", "unmasked"};
+    return (unsigned)c < 2 ? names[c] : "?";
+}
+
+static json_t *jint(int64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+/* Integral values print as integers ("peak_bytes": 16699464089), others with full precision, non-finite as null. */
+static json_t *jreal(double v)
+{
+    if (!isfinite(v))
+        return json_null();
+    if (v == floor(v) && fabs(v) < 9.0e15)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+/* A new document with "schema_version" and, given a model, "model" first. */
+static json_t *doc_new(const llmcost_model *m)
+{
+    json_t *d = json_object();
+    if (!d)
+        return NULL;
+    json_object_set_new(d, "schema_version", json_integer(LLMCOST_SCHEMA_VERSION));
+    if (m)
+        json_object_set_new(d, "model", json_string(m->name));
+    return d;
+}
+
+/* Writes "doc" (consumed) as the text --format json prints, into *out. */
+static int finish(char **out, json_t *doc)
+{
+    *out = NULL;
+    if (!doc)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (!s)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    /* json_dumps allocates with malloc, which llmcost_free() releases; add the final newline. */
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    if (!t) {
+        free(s);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    t[n] = '\n';
+    t[n + 1] = '\0';
+    *out = t;
+    return 0;
+}
+
+/* Appends the lines of "text" (newline-separated, empty ones skipped) to array "arr". */
+static json_t *lines_array(const char *text)
+{
+    json_t *arr = json_array();
+    const char *p = text;
+    while (p && *p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len > 0)
+            json_array_append_new(arr, json_stringn(p, len));
+        p = e ? e + 1 : p + len;
+    }
+    return arr;
+}
+
+int llmcost_params_to_json(char **out, const llmcost_params *p, const llmcost_model *m)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !p || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_params_to_json: NULL argument");
+    json_t *o = doc_new(m);
+    json_object_set_new(o, "total", jint(p->total));
+    json_object_set_new(o, "active", jint(p->active));
+    json_object_set_new(o, "non_embedding", jint(p->non_embedding));
+    json_object_set_new(o, "embedding", jint(p->embedding));
+    json_t *comp = json_object();
+    for (int c = 0; c < LLMCOST_PC_COUNT; c++)
+        json_object_set_new(comp, llmcost_param_component_name((llmcost_param_component)c), jint(p->components[c]));
+    json_object_set_new(comp, "mtp", jint(p->mtp));
+    json_object_set_new(o, "components", comp);
+    json_object_set_new(o, "buffers", jint(p->buffers));
+    json_object_set_new(o, "mtp", jint(p->mtp));
+    json_object_set_new(o, "mtp_with_copies", jint(p->mtp_with_copies));
+    json_object_set_new(o, "largest_layer", jint(p->per_layer_max));
+    return finish(out, o);
+}
+
+int llmcost_flops_to_json(char **out, const llmcost_flops *f, const llmcost_model *m, const llmcost_flops_options *o,
+                          double tokens)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !f || !m || !o)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_flops_to_json: NULL argument");
+    json_t *j = doc_new(m);
+    json_object_set_new(j, "batch", jint(o->batch));
+    json_object_set_new(j, "seq", jint(o->seq));
+    json_object_set_new(j, "tokens_per_step", jreal(f->tokens));
+    json_object_set_new(j, "attention", json_string(llmcost_attn_impl_name(o->attention)));
+    json_object_set_new(j, "convention", json_string(llmcost_convention_mode_name(o->convention)));
+    json_object_set_new(j, "recompute_mode", json_string(llmcost_recompute_name(o->recompute)));
+    json_object_set_new(j, "forward", jreal(f->forward));
+    json_object_set_new(j, "backward", jreal(f->backward));
+    json_object_set_new(j, "recompute", jreal(f->recompute));
+    json_object_set_new(j, "model_flops", jreal(f->model_flops));
+    json_object_set_new(j, "hardware_flops", jreal(f->hardware_flops));
+    json_object_set_new(j, "per_token", jreal(f->per_token));
+    json_t *comp = json_object();
+    for (int c = 0; c < LLMCOST_FC_COUNT; c++)
+        json_object_set_new(comp, llmcost_flops_component_name((llmcost_flops_component)c), jreal(f->components[c]));
+    json_object_set_new(j, "components", comp);
+    json_t *compb = json_object();
+    for (int c = 0; c < LLMCOST_FC_COUNT; c++)
+        json_object_set_new(compb, llmcost_flops_component_name((llmcost_flops_component)c), jreal(f->components_bwd[c]));
+    json_object_set_new(j, "components_backward", compb);
+    json_t *cj = json_object();
+    for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++)
+        json_object_set_new(cj, llmcost_convention_name((llmcost_convention_kind)c),
+                            jreal(llmcost_flops_convention((llmcost_convention_kind)c, m, f, o)));
+    json_object_set_new(j, "conventions", cj);
+    json_object_set_new(j, "forward_unmasked", jreal(f->forward_unmasked));
+    json_object_set_new(j, "forward_causal", jreal(f->forward_causal));
+    json_object_set_new(j, "backward_unmasked", jreal(f->backward_unmasked));
+    json_object_set_new(j, "backward_causal", jreal(f->backward_causal));
+    json_object_set_new(j, "dense_layers_forward", jreal(f->dense_layer_forward));
+    json_object_set_new(j, "moe_layers_forward", jreal(f->moe_layer_forward));
+    json_object_set_new(j, "mtp_forward", jreal(f->mtp_forward));
+    json_object_set_new(j, "elementwise_flops", jreal(f->elementwise_flops));
+    json_object_set_new(j, "elementwise_bytes", jreal(f->elementwise_bytes));
+    if (tokens > 0) {
+        json_t *t = json_object();
+        json_object_set_new(t, "tokens", jreal(tokens));
+        json_object_set_new(t, "steps", jreal(tokens / f->tokens));
+        json_object_set_new(t, "model_flops", jreal(f->per_token * tokens));
+        json_object_set_new(t, "hardware_flops", jreal(f->hardware_flops / f->tokens * tokens));
+        json_object_set_new(j, "training", t);
+    }
+    return finish(out, j);
+}
+
+int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_model *m, const llmcost_memory_options *o,
+                           const llmcost_gpu *gpu, double headroom, int64_t max_micro_batch)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !r || !m || !o)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_memory_to_json: NULL argument");
+    json_t *j = doc_new(m);
+    json_object_set_new(j, "seq", jint(o->seq));
+    json_object_set_new(j, "micro_batch", jint(o->micro_batch));
+    json_object_set_new(j, "peak_bytes", jreal(round(r->peak_bytes)));
+    json_object_set_new(j, "reserved_bytes", jreal(round(r->reserved_bytes)));
+    json_t *comp = json_object();
+    for (int c = 0; c < LLMCOST_MC_COUNT; c++)
+        json_object_set_new(comp, llmcost_memory_component_name((llmcost_memory_component)c), jreal(round(r->components[c])));
+    json_object_set_new(j, "components", comp);
+    json_object_set_new(j, "peak_phase", json_string(llmcost_memory_phase_name(r->peak_phase)));
+    json_t *ph = json_object();
+    static const char *const keys[] = {"forward_loss_bytes", "backward_loss_bytes", "backward_layers_bytes",
+                                       "backward_end_bytes"};
+    for (int p = 0; p < LLMCOST_PHASE_COUNT && p < 4; p++)
+        json_object_set_new(ph, keys[p], jreal(round(r->phase_bytes[p])));
+    json_object_set_new(j, "phases", ph);
+    json_object_set_new(j, "weights_bytes", jreal(round(r->weights_bytes)));
+    json_object_set_new(j, "gradients_bytes", jreal(round(r->gradients_bytes)));
+    json_object_set_new(j, "optimizer_bytes", jreal(round(r->optimizer_bytes)));
+    json_object_set_new(j, "activations_bytes", jreal(round(r->activations_bytes)));
+    json_object_set_new(j, "after_forward_bytes", jreal(round(r->after_forward_bytes)));
+    json_object_set_new(j, "layer_activation_bytes", jreal(round(r->layer_activation_bytes)));
+    json_object_set_new(j, "in_flight_micro_batches", json_real(r->in_flight));
+    json_object_set_new(j, "stage", json_integer(r->stage));
+    json_object_set_new(j, "cuda_context_bytes", jreal(round(r->cuda_context_bytes)));
+    if (gpu) {
+        double capacity = gpu->memory_bytes;
+        double usable = capacity * (1 - headroom) - o->cuda_context_bytes;
+        json_object_set_new(j, "gpu", json_string(gpu->name));
+        json_object_set_new(j, "capacity_bytes", jreal(round(capacity)));
+        json_object_set_new(j, "headroom", json_real(headroom));
+        json_object_set_new(j, "fits", json_boolean(capacity > 0 && r->reserved_bytes <= usable));
+        json_object_set_new(j, "max_micro_batch", jint(max_micro_batch));
+    }
+    return finish(out, j);
+}
+
+int llmcost_course_layer_to_json(char **out, const llmcost_course_layer *c, const llmcost_model *m, int64_t seq)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !c || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_course_layer_to_json: NULL argument");
+    json_t *j = doc_new(m);
+    json_object_set_new(j, "seq", jint(seq));
+    json_object_set_new(j, "weights_bytes", jreal(c->weights_bytes));
+    json_object_set_new(j, "checkpoint_bytes", jreal(c->checkpoint_bytes));
+    json_object_set_new(j, "course_answer_bytes", jreal(c->weights_bytes + c->checkpoint_bytes));
+    json_object_set_new(j, "transient_bytes", jreal(c->transient_bytes));
+    json_object_set_new(j, "with_transient_bytes", jreal(c->weights_bytes + c->checkpoint_bytes + c->transient_bytes));
+    return finish(out, j);
+}
+
+/* The step's own fields, shared by step and train. */
+static void step_fields(json_t *o, const llmcost_step *s)
+{
+    json_object_set_new(o, "step_seconds", jreal(s->step_seconds));
+    json_object_set_new(o, "tokens_per_step", jreal(s->tokens_per_step));
+    json_object_set_new(o, "tokens_per_second", jreal(s->tokens_per_second));
+    json_object_set_new(o, "tokens_per_second_per_gpu", jreal(s->tokens_per_second_per_gpu));
+    json_object_set_new(o, "model_flops_per_step", jreal(s->model_flops_per_step));
+    json_object_set_new(o, "hardware_flops_per_step", jreal(s->hardware_flops_per_step));
+    json_object_set_new(o, "achieved_flops_per_second_per_gpu", jreal(s->achieved_flops_per_gpu));
+    json_object_set_new(o, "peak_flops_per_second", jreal(s->peak_flops));
+    json_object_set_new(o, "mfu", jreal(s->mfu));
+    json_object_set_new(o, "hfu", jreal(s->hfu));
+    json_t *c = json_object();
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        json_object_set_new(c, llmcost_step_component_name((llmcost_step_component)k), jreal(s->components[k]));
+    json_object_set_new(o, "components", c);
+    json_t *t = json_object();
+    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_DP_COMM; k++)
+        json_object_set_new(t, llmcost_step_component_name((llmcost_step_component)k), jreal(s->comm_total[k]));
+    json_object_set_new(o, "communication_before_overlap_seconds", t);
+    json_object_set_new(o, "micro_batch_seconds", jreal(s->micro_batch_seconds));
+    json_object_set_new(o, "micro_batches", jint(s->micro_batches));
+    json_object_set_new(o, "global_batch_sequences", jint(s->global_batch));
+    const llmcost_layout *L = &s->layout;
+    json_t *l = json_object();
+    json_object_set_new(l, "gpus", jint(L->gpus));
+    json_object_set_new(l, "tp", jint(L->tp));
+    json_object_set_new(l, "pp", jint(L->pp));
+    json_object_set_new(l, "vpp", jint(L->vpp));
+    json_object_set_new(l, "dp", jint(L->dp));
+    json_object_set_new(l, "cp", jint(L->cp));
+    json_object_set_new(l, "ep", jint(L->ep));
+    json_object_set_new(l, "zero", json_integer(L->zero));
+    json_object_set_new(l, "sequence_parallel", json_boolean(L->sequence_parallel));
+    json_object_set_new(l, "ep_overlap", json_boolean(L->ep_overlap));
+    json_object_set_new(l, "layers_per_stage", jint(s->layers_per_stage));
+    json_object_set_new(o, "layout", l);
+}
+
+int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g,
+                         const llmcost_step_options *o, const char *assumptions)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !s || !m || !g || !o)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_step_to_json: NULL argument");
+    json_t *d = doc_new(m);
+    step_fields(d, s);
+    json_object_set_new(d, "gpu", json_string(g->name));
+    json_object_set_new(d, "precision", json_string(llmcost_precision_name(o->precision)));
+    json_object_set_new(d, "framework", json_string(llmcost_framework_name(o->framework)));
+    json_object_set_new(d, "recompute", json_string(llmcost_recompute_name(o->recompute)));
+    json_object_set_new(d, "attention", json_string(llmcost_attn_impl_name(o->attention)));
+    json_object_set_new(d, "micro_batch", jint(o->micro_batch));
+    json_object_set_new(d, "seq", jint(o->seq));
+    json_object_set_new(d, "assumptions", lines_array(assumptions));
+    return finish(out, d);
+}
+
+int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_model *m, const llmcost_gpu *g,
+                          const llmcost_train_options *o, const char *assumptions)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !t || !m || !g || !o)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_train_to_json: NULL argument");
+    json_t *d = doc_new(m);
+    json_object_set_new(d, "gpu", json_string(g->name));
+    json_object_set_new(d, "gpus", jint(t->step.layout.gpus));
+    json_object_set_new(d, "tokens", jreal(t->tokens));
+    json_object_set_new(d, "steps", jreal(t->steps));
+    json_object_set_new(d, "wall_seconds", jreal(t->wall_seconds));
+    json_object_set_new(d, "gpu_hours", jreal(t->gpu_hours));
+    json_object_set_new(d, "price_usd_per_gpu_hour", jreal(t->price_per_hour));
+    json_object_set_new(d, "cost_usd", jreal(t->cost_usd));
+    json_object_set_new(d, "energy_kwh", jreal(t->energy_kwh));
+    json_object_set_new(d, "co2_kg", jreal(t->co2_kg));
+    json_object_set_new(d, "total_flops", jreal(t->total_flops));
+    json_object_set_new(d, "mfu", jreal(t->mfu));
+    json_object_set_new(d, "mfu_imposed", json_boolean(t->mfu_given));
+    json_object_set_new(d, "pue", jreal(o->pue));
+    json_object_set_new(d, "grid_kg_per_kwh", jreal(o->grid_kg_per_kwh));
+    json_object_set_new(d, "goodput", jreal(o->goodput));
+    json_t *s = json_object();
+    step_fields(s, &t->step);
+    json_object_set_new(d, "step", s);
+    json_object_set_new(d, "assumptions", lines_array(assumptions));
+    return finish(out, d);
+}
+
+int llmcost_published_to_json(char **out, const llmcost_published *p, size_t n)
+{
+    if (out)
+        *out = NULL;
+    if (!out || (!p && n))
+        return lc_fail(LLMCOST_EINVAL, "llmcost_published_to_json: NULL argument");
+    json_t *d = doc_new(NULL);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_object();
+        json_object_set_new(r, "run", json_string(p[i].name));
+        json_object_set_new(r, "metric", json_string(p[i].metric));
+        json_object_set_new(r, "convention", json_string(p[i].convention));
+        json_object_set_new(r, "reported", jreal(p[i].reported));
+        json_object_set_new(r, "predicted", jreal(p[i].predicted));
+        json_object_set_new(r, "error", jreal(p[i].error));
+        json_object_set_new(r, "dense", json_boolean(p[i].dense));
+        json_object_set_new(r, "source", json_string(p[i].source));
+        json_object_set_new(r, "assumed", json_string(p[i].assumed));
+        json_array_append_new(arr, r);
+    }
+    json_object_set_new(d, "published", arr);
+    return finish(out, d);
+}
+
+int llmcost_validation_to_json(char **out, const llmcost_validation_case *v, size_t n, const char *suite,
+                               bool failures_only)
+{
+    if (out)
+        *out = NULL;
+    if (!out || (!v && n))
+        return lc_fail(LLMCOST_EINVAL, "llmcost_validation_to_json: NULL argument");
+    json_t *d = doc_new(NULL);
+    json_t *arr = json_array();
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (suite && !strstr(v[i].suite, suite))
+            continue;
+        failed += !v[i].pass;
+        if (failures_only && v[i].pass)
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "suite", json_string(v[i].suite));
+        json_object_set_new(o, "case", json_string(v[i].name));
+        json_object_set_new(o, "quantity", json_string(v[i].quantity));
+        json_object_set_new(o, "predicted", json_real(v[i].predicted));
+        json_object_set_new(o, "reference", json_real(v[i].reference));
+        json_object_set_new(o, "error", isfinite(v[i].error) ? json_real(v[i].error) : json_null());
+        json_object_set_new(o, "tolerance", json_real(v[i].tolerance));
+        json_object_set_new(o, "pass", json_boolean(v[i].pass));
+        json_object_set_new(o, "source", json_string(v[i].source));
+        if (v[i].note[0])
+            json_object_set_new(o, "note", json_string(v[i].note));
+        json_array_append_new(arr, o);
+    }
+    json_object_set_new(d, "cases", arr);
+    json_object_set_new(d, "total", jint((int64_t)n));
+    json_object_set_new(d, "failed", jint((int64_t)failed));
+    return finish(out, d);
+}
+
+int llmcost_model_to_json(char **out, const llmcost_model *m)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_model_to_json: NULL argument");
+    const llmcost_attention *a = &m->layers[0].attn;
+    json_t *o = doc_new(NULL);
+    json_object_set_new(o, "name", json_string(m->name));
+    json_object_set_new(o, "model_type", json_string(m->model_type));
+    json_object_set_new(o, "family", json_string(m->family));
+    json_object_set_new(o, "origin", json_string(m->origin));
+    json_object_set_new(o, "hidden_size", jint(m->hidden));
+    json_object_set_new(o, "layers", jint(m->n_layers));
+    json_object_set_new(o, "moe_layers", jint(llmcost_model_moe_layers(m)));
+    json_object_set_new(o, "vocab_size", jint(m->vocab));
+    json_object_set_new(o, "attention", json_string(llmcost_attn_kind_name(a->kind)));
+    json_object_set_new(o, "heads", jint(a->n_heads));
+    json_object_set_new(o, "kv_heads", jint(a->n_kv_heads));
+    json_object_set_new(o, "head_dim", jint(a->head_dim));
+    json_object_set_new(o, "norm", json_string(llmcost_norm_kind_name(m->norm)));
+    json_object_set_new(o, "tied_embeddings", json_boolean(m->tied));
+    json_object_set_new(o, "lm_head_bias", json_boolean(m->head_bias));
+    json_object_set_new(o, "embedding_norm", json_boolean(m->embed_norm));
+    json_object_set_new(o, "rotary_dim", jint(m->pos == LLMCOST_POS_ROTARY ? a->rotary_dim : 0));
+    json_object_set_new(o, "logit_scale", json_real(m->logit_scale > 0 ? m->logit_scale : 1.0));
+    json_object_set_new(o, "positions", json_string(m->pos == LLMCOST_POS_LEARNED  ? "learned"
+                                                    : m->pos == LLMCOST_POS_ROTARY ? "rotary"
+                                                    : m->pos == LLMCOST_POS_ALIBI  ? "alibi"
+                                                                                   : "none"));
+    json_object_set_new(o, "activation", json_string(m->act_name[0] ? m->act_name : "?"));
+    json_object_set_new(o, "max_position_embeddings", jint(m->max_positions));
+    json_object_set_new(o, "train_seq", jint(m->train_seq));
+    json_object_set_new(o, "mtp_modules", jint(m->mtp.n_modules));
+    return finish(out, o);
+}
