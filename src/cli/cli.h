@@ -48,6 +48,26 @@ extern const cli_command cli_commands[];
  */
 int cli_main(int argc, char **argv);
 
+/*
+ * Runs "run" (a command's entry point, with its "argc"/"argv") holding back what it produces until it has
+ * succeeded (held.c): its stdout, its lines on stderr (notes), and the files given to cli_write_file(). On
+ * success they reach stdout, the files and stderr in that order; on failure only the last line written to
+ * stderr (the error) is printed and no file is touched. "all_argc"/"all_argv" is the whole command line, whose
+ * arguments are the inputs that a written file must not replace. Returns the exit status.
+ */
+int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int all_argc, char **all_argv);
+
+/*
+ * Writes "text" to "path" for option --"flag", atomically: a temporary file in the same folder, written, synced,
+ * and renamed over "path" only when the command has succeeded (removed otherwise). Refuses a folder, a special
+ * file, or a file that is one of the command's inputs (same device and inode). Returns 0, or the exit status (2)
+ * after printing one line with the cause.
+ */
+int cli_write_file(const char *flag, const char *path, const char *text);
+
+/* The real stderr while a command runs held, when it is a terminal (for progress), else NULL. */
+FILE *cli_terminal(void);
+
 /* Common state every command parses: --format and --help. */
 typedef struct cli_common {
     int format; /* llmcost_format */

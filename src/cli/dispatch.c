@@ -43,33 +43,13 @@ static int finish(int rc)
     return rc;
 }
 
-/*
- * Runs a command's entry point "run" with its standard output held back: what it prints reaches stdout only when it succeeds, so a
- * command that fails half-way (a report whose later section hits an overflow) leaves stdout empty, as the error
- * contract says, whatever the command's own order of printing. glibc lets "stdout" be reassigned.
- */
+static int held_argc;
+static char **held_argv;
+
+/* Runs a command's entry point with its stdout, notes and files held until it succeeds (held.c). */
 static int run_held(int (*run)(int argc, char **argv), int argc, char **argv)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *held = open_memstream(&buf, &len);
-    if (!held) {
-        fprintf(stderr, "llmcost: out of memory\n");
-        return 1;
-    }
-    FILE *real = stdout;
-    stdout = held;
-    int rc = run(argc, argv);
-    stdout = real;
-    if (fclose(held) != 0) {
-        free(buf);
-        fprintf(stderr, "llmcost: out of memory\n");
-        return 1;
-    }
-    if (rc == 0 && len > 0)
-        fwrite(buf, 1, len, stdout);
-    free(buf);
-    return finish(rc);
+    return cli_run_held(run, argc, argv, held_argc, held_argv);
 }
 
 int cli_main(int argc, char **argv)
@@ -78,6 +58,8 @@ int cli_main(int argc, char **argv)
         usage(stdout);
         return finish(0);
     }
+    held_argc = argc;
+    held_argv = argv;
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
