@@ -15,6 +15,13 @@ int lc_fail(int code, const char *fmt, ...)
 #endif
     ;
 
+/*
+ * A Hugging Face cache folder: "dir" is models--ORG--NAME/ (its newest snapshot holding a config.json is read) or
+ * models--ORG--NAME/snapshots/REV/. Returns 1 with that config.json in "path" and "ORG/NAME" in "repo", 0 when
+ * "dir" is not such a folder, or a negative LLMCOST_E* code (names.c).
+ */
+int lc_hf_cache_config(char *path, size_t size, char *repo, size_t rsize, const char *dir);
+
 /* 0 when an options struct's "got" version is the library's "want"; else LLMCOST_EINVAL with a message naming
  * "type" (e.g. "llmcost_step_options") and its "init" function. */
 int lc_check_version(unsigned int got, unsigned int want, const char *type, const char *init);

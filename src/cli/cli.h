@@ -82,6 +82,16 @@ typedef struct cli_common {
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int nopts, cli_common *common,
               const char **pos, int max_pos, int *npos);
 
+/* The suffix rule every --help prints under "numbers:" (one sentence, shared). */
+extern const char cli_suffix_rule[];
+/* Writes "text" to "f" in lines of at most "width" columns, each indented by "indent", breaking only at spaces
+ * (a word longer than a line stays whole). */
+void cli_wrap(FILE *f, const char *text, int indent, int width);
+/* The numbers cli_parse() read with a suffix or exponent are echoed after a command's text output: dispatch
+ * calls cli_read_reset() before a command and cli_read_print() after it succeeds. */
+void cli_read_reset(void);
+bool cli_read_print(void); /* true when it printed */
+
 /* Prints "cmd"'s help: usage line, description, options table, examples. */
 void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
               const char *examples);
