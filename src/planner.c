@@ -434,18 +434,31 @@ static int eval_group(worker *w, const group *g)
         w->rejected[LLMCOST_PLAN_REJ_BATCH] += inner;
         return 0;
     }
-    int fit_count[4][3];
-    bool done[4][3] = {{false}};
-    for (int zi = 0; zi < zeros.n; zi++)
+    /* Per recomputation row, what each micro-batch came to: FIT, NOFIT (evaluated or pruned), REFUSED. ZeRO stages
+     * are rows of their own, not pruned across: ZeRO-3's gathered weights can take more than ZeRO-2 saves. */
+    enum { UNKNOWN, FIT, NOFIT, REFUSED };
+    unsigned char state[3][MAX_VALUES];
+    for (int zi = 0; zi < zeros.n; zi++) {
+        int z = (int)zeros.v[zi];
+        memset(state, UNKNOWN, sizeof state);
         for (int ri = 0; ri < recs.n; ri++) {
-            int z = (int)zeros.v[zi], r = (int)recs.v[ri];
-            int bound = mbs.n;
-            /* Not across ZeRO stages: ZeRO-3's gathered weights can take more than ZeRO-2 saves (MoE experts). */
-            for (int r2 = r; r2 <= 2; r2++)
-                if (done[z][r2] && fit_count[z][r2] >= 0 && fit_count[z][r2] < bound)
-                    bound = fit_count[z][r2];
-            int fit = 0, refused = 0;
-            for (int i = 0; i < bound; i++) {
+            int r = (int)recs.v[ri];
+            bool failed = false;
+            for (int i = 0; i < mbs.n; i++) {
+                int64_t micro_batches = per_replica / mbs.v[i];
+                /* Pruned: the same micro-batch with more recomputation did not fit; or a smaller one of this row did
+                 * not, and this one still keeps as many micro-batches in flight (at least 2 pp of them: 1F1B holds
+                 * up to pp - stage, interleaving up to twice that), so its activations are no smaller. */
+                bool pruned = false;
+                for (int r2 = r + 1; r2 <= LLMCOST_RECOMPUTE_FULL; r2++)
+                    pruned |= state[r2][i] == NOFIT;
+                pruned |= failed && (g->pp == 1 || micro_batches >= 2 * g->pp);
+                if (pruned) {
+                    state[r][i] = NOFIT;
+                    w->evaluated += n_ov;
+                    w->rejected[LLMCOST_PLAN_REJ_MEMORY] += n_ov;
+                    continue;
+                }
                 llmcost_plan_layout l;
                 memset(&l, 0, sizeof l);
                 l.gpu_type = g->gpu;
@@ -455,18 +468,19 @@ static int eval_group(worker *w, const group *g)
                 l.layout = L;
                 l.expert_tp = g->etp;
                 l.micro_batch = mbs.v[i];
-                l.micro_batches = per_replica / mbs.v[i];
+                l.micro_batches = micro_batches;
                 l.recompute = (llmcost_recompute)r;
                 int rc = judge_memory(w, &l);
-                if (rc == LLMCOST_EINVAL) {
-                    refused = mbs.n - i; /* the layout, not the micro-batch: refused at every size */
-                    break;
-                }
-                if (rc < 0)
+                if (rc < 0 && rc != LLMCOST_EINVAL)
                     return fail_worker(w, rc);
-                if (rc == 0)
-                    break;
-                fit = i + 1;
+                if (rc == LLMCOST_EINVAL || rc == 0) {
+                    state[r][i] = rc == 0 ? NOFIT : REFUSED;
+                    failed |= rc == 0;
+                    w->evaluated += n_ov;
+                    w->rejected[rc == 0 ? LLMCOST_PLAN_REJ_MEMORY : LLMCOST_PLAN_REJ_LAYOUT] += n_ov;
+                    continue;
+                }
+                state[r][i] = FIT;
                 for (int v = 0; v < n_ov; v++) {
                     llmcost_plan_layout x = l;
                     x.layout.ep_overlap = ov[v][0];
@@ -485,12 +499,8 @@ static int eval_group(worker *w, const group *g)
                         return fail_worker(w, rc);
                 }
             }
-            done[z][r] = true;
-            fit_count[z][r] = refused ? -1 : fit; /* a refusal says nothing about memory */
-            int64_t rest = (int64_t)(mbs.n - fit) * n_ov;
-            w->evaluated += rest;
-            w->rejected[refused ? LLMCOST_PLAN_REJ_LAYOUT : LLMCOST_PLAN_REJ_MEMORY] += rest;
         }
+    }
     return 0;
 }
 
