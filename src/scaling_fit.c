@@ -66,7 +66,7 @@ int llmcost_scaling_read_runs(llmcost_run **out, size_t *n_out, const char *path
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
     int line_no = 0;
-    char *p = text;
+    char *p = text + lc_skip_bom(text, len); /* spreadsheets start a CSV with a UTF-8 byte-order mark */
     rc = 0;
     while (*p && rc == 0) {
         char *eol = strchr(p, '\n');

@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "kernels.h"
+#include "llmcost/job.h"
 #include "llmcost/params.h"
 #include "llmcost/step.h"
 
@@ -43,88 +44,66 @@ typedef struct {
     double mm_bytes;   /* operand bytes of the linear layers' GEMMs */
 } ctx;
 
-static bool name_is(const char *n, const char *const *list)
-{
-    for (int i = 0; list[i]; i++)
-        if (!strcmp(n, list[i]))
-            return true;
-    return false;
-}
-
-/* Element-wise ops over the residual stream (hidden width): split over TP only with sequence parallelism, and in
- * fp32 under autocast (the residual stream keeps the weights' dtype). */
-static const char *const residual_ops[] = {"input_layernorm", "post_attention_norm", "pre_ffn_norm", "post_ffn_norm",
-                                           "final norm", "residual add", "residual dropout",
-                                           "attention+mlp+residual add", "embedding", "position embedding add",
-                                           "embedding dropout", NULL};
-/* Ops never split over TP: MLA's low-rank latents, routing, the rotary tables. */
-static const char *const replicated_ops[] = {"q_a_layernorm", "kv_a_layernorm", "routing", "rotary cos/sin",
-                                             "rotary frequencies", "q_a_proj", "kv_a_proj_with_mqa", "router",
-                                             "shared_expert_gate", "project_in", "project_out", NULL};
-/* Hidden-width ops of a mixture-of-experts block ([T, h]): split over TP like the residual stream (with sequence
- * parallelism only). */
-static const char *const moe_hidden_ops[] = {"router input cast", "moe input grads", "shared expert add",
-                                             "shared expert gate", NULL};
-
-/* An op on the routed experts' path (transformers' grouped_mm experts): "expert ..." over the token-slots, and the
- * block's hidden-width ops. The FLOPs engine writes their bytes in the dtypes they run in (expert_act_bytes). */
-static bool expert_path(const char *n)
-{
-    return !strncmp(n, "expert ", 7) || name_is(n, moe_hidden_ops);
-}
-
-/* Linear layers whose output columns are split over TP (Shoeybi et al. 2019: column-parallel) vs rows. */
-static const char *const row_parallel[] = {"o_proj", "down_proj", NULL};
-/* Linear layers whose input is the normalised residual stream: cast to bf16 by autocast one by one. */
-static const char *const autocast_inputs[] = {"q_proj", "k_proj", "v_proj", "qkv_proj", "q_a_proj",
-                                              "kv_a_proj_with_mqa", "gate_proj", "up_proj", "router", "lm_head",
-                                              "shared_expert_gate", NULL};
-
 /*
  * Megatron profile: fused kernels replace eager PyTorch's chains (Korthikanti et al. 2022 §5; Transformer
  * Engine). Bytes per element read+written forward / backward and kernels; returns false to keep the op's own.
  */
 static bool megatron_fused(const llmcost_op *op, double ab, double *fwd, double *bwd, double *kernels)
 {
-    const char *n = op->name;
-    if (strstr(n, "norm") && !strstr(n, "residual")) { /* fused RMSNorm/LayerNorm: read x, write y */
+    switch (op->role) {
+    case LLMCOST_ROLE_NORM: /* fused RMSNorm/LayerNorm: read x, write y */
         *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
-    } else if (!strcmp(n, "rotary") || !strcmp(n, "rotary+cat")) { /* fused RoPE */
+        return true;
+    case LLMCOST_ROLE_ROTARY: /* fused RoPE */
         *fwd = 2 * ab, *bwd = 2 * ab, *kernels = 1;
-    } else if (!strcmp(n, "act(gate)*up") || !strcmp(n, "expert activation")) { /* fused SwiGLU: 2 in, 1 out */
+        return true;
+    case LLMCOST_ROLE_GATED_ACTIVATION:
+    case LLMCOST_ROLE_EXPERT_ACTIVATION: /* fused SwiGLU: 2 in, 1 out */
         *fwd = 3 * ab, *bwd = 5 * ab, *kernels = 1;
-    } else if (!strcmp(n, "activation")) { /* fused bias-GeLU */
+        return true;
+    case LLMCOST_ROLE_ACTIVATION: /* fused bias-GeLU */
         *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
-    } else if (!strcmp(n, "residual add") || !strcmp(n, "attention+mlp+residual add")) { /* bias-dropout-add */
+        return true;
+    case LLMCOST_ROLE_RESIDUAL_ADD: /* bias-dropout-add */
         *fwd = 3 * ab, *bwd = 2 * ab, *kernels = 1;
-    } else if (!strcmp(n, "residual dropout")) { /* folded into bias-dropout-add */
+        return true;
+    case LLMCOST_ROLE_RESIDUAL_DROPOUT: /* folded into bias-dropout-add */
         *fwd = 1, *bwd = 1, *kernels = 0;
-    } else if (!strcmp(n, "attn output transpose")) { /* the flash kernel writes [s, b, h] directly */
+        return true;
+    case LLMCOST_ROLE_TRANSPOSE: /* the flash kernel writes [s, b, h] directly */
         *fwd = 0, *bwd = 0, *kernels = 0;
-    } else if (!strcmp(n, "logits to fp32 + cross-entropy")) { /* vocab-parallel fused CE on bf16 logits */
+        return true;
+    case LLMCOST_ROLE_LOSS: /* vocab-parallel fused CE on bf16 logits */
         *fwd = 2, *bwd = 4, *kernels = 3;
-    } else if (!strcmp(n, "scale+mask+softmax")) { /* fused scaled-masked softmax */
+        return true;
+    case LLMCOST_ROLE_SOFTMAX: /* fused scaled-masked softmax */
         *fwd = 2 * ab, *bwd = 3 * ab, *kernels = 1;
-    } else if (!strcmp(n, "routing")) { /* top-k router: scores in fp32 */
+        return true;
+    case LLMCOST_ROLE_ROUTING: /* top-k router: scores in fp32 */
         *fwd = 16, *bwd = 16, *kernels = 6;
-    } else if (!strcmp(n, "expert gather") || !strcmp(n, "expert unpermute")) {
+        return true;
+    case LLMCOST_ROLE_EXPERT_GATHER:
+    case LLMCOST_ROLE_EXPERT_UNPERMUTE:
         /* the token dispatcher's fused permute and unpermute (the latter weighting by the probabilities and summing
          * over k): read + write each way */
         *fwd = 2 * ab, *bwd = 2 * ab, *kernels = 3;
-    } else if (!strncmp(n, "expert ", 7) || !strcmp(n, "router input cast") || !strcmp(n, "moe input grads")) {
+        return true;
+    default:
+        break;
+    }
+    if (op->flags & LLMCOST_OPF_DISPATCH) {
         /* masks, scaling, sums and casts of transformers' path: inside the fused permute/unpermute, or absent */
         *fwd = 0, *bwd = 0, *kernels = 0;
-    } else {
-        return false;
+        return true;
     }
-    return true;
+    return false;
 }
 
 /* The GEMM of a matmul op as this GPU runs it, forward and backward (input and weight gradients). */
 static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double m = op->m, n = op->n, k = op->k, batch = op->batch;
-    bool replicated = name_is(op->name, replicated_ops) || op->component == LLMCOST_FC_OTHER;
+    bool replicated = (op->flags & LLMCOST_OPF_REPLICATED) || op->component == LLMCOST_FC_OTHER;
     bool half = op->component == LLMCOST_FC_LM_HEAD || op->component == LLMCOST_FC_ROUTER ||
                 op->component == LLMCOST_FC_OTHER;
     double peak = half ? c->peak_half : c->peak_mm, eb = half ? (c->ab > 2 ? 4 : 2) : c->mm_bytes;
@@ -132,7 +111,7 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
     if (op->component != LLMCOST_FC_OTHER)
         m /= (double)c->L.cp;
     if (!replicated && c->L.tp > 1) {
-        if (name_is(op->name, row_parallel))
+        if (op->flags & LLMCOST_OPF_ROW_PARALLEL)
             k /= (double)c->L.tp;
         else
             n /= (double)c->L.tp;
@@ -283,68 +262,83 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
  * mean of the plain element-wise kernels. */
 static void eager_mix(const ctx *c, const llmcost_op *op, const char **fwd, const char **bwd)
 {
-    const char *n = op->name, *mix = NULL;
-    if (strstr(n, "norm") && !strstr(n, "residual"))
-        mix = c->m->norm == LLMCOST_NORM_RMS ? "rmsnorm" : "layernorm";
-    else if (!strcmp(n, "rotary") || !strcmp(n, "rotary+cat"))
-        mix = "rotary";
-    else if (!strcmp(n, "attn output transpose"))
-        mix = "transpose";
-    else if (!strcmp(n, "act(gate)*up"))
-        mix = "gated_act";
-    else if (!strcmp(n, "activation"))
-        mix = "act";
-    else if (strstr(n, "residual add") || !strcmp(n, "position embedding add"))
-        mix = "residual";
-    else if (!strcmp(n, "embedding"))
-        mix = "embedding";
-    *fwd = *bwd = mix;
+    const char *f = NULL, *b = NULL;
+    switch (op->role) {
+    case LLMCOST_ROLE_NORM:
+        f = c->m->norm == LLMCOST_NORM_RMS ? "rmsnorm" : "layernorm";
+        break;
+    case LLMCOST_ROLE_ROTARY:
+        f = "rotary";
+        break;
+    case LLMCOST_ROLE_TRANSPOSE:
+        f = "transpose";
+        break;
+    case LLMCOST_ROLE_GATED_ACTIVATION:
+        f = "gated_act";
+        break;
+    case LLMCOST_ROLE_ACTIVATION:
+        f = "act";
+        break;
+    case LLMCOST_ROLE_RESIDUAL_ADD:
+    case LLMCOST_ROLE_ADD:
+        f = "residual";
+        break;
+    case LLMCOST_ROLE_EMBEDDING:
+        f = "embedding";
+        break;
+    case LLMCOST_ROLE_CAST:
+        f = "cast";
+        break;
     /* The experts' path (transformers' grouped_mm): each op at its kernels' measured kind. Strided halves of the
      * gate_up output and [S, 1] broadcasts run TensorIterator's non-vectorised kernel (expert_generic). */
-    static const struct {
-        const char *op, *fwd, *bwd;
-    } moe[] = {{"expert gather", "expert_gather", "expert_gather_bwd"},
-               {"expert input mask", "expert_mask", "expert_mask"},
-               {"expert activation", "expert_generic", "expert_generic"},
-               {"expert activation grad", "expert_grads", "expert_grads"},
-               {"expert output scale", "expert_generic", "expert_generic"},
-               {"expert output scale grads", "expert_grads", "expert_grads"},
-               {"expert output mask", "expert_mask", "expert_mask"},
-               {"expert unpermute", "expert_gather", "expert_gather"},
-               {"expert sum", "expert_sum", "expert_generic"},
-               {"expert output cast", "cast", "cast"},
-               {"router input cast", "cast", "cast"},
-               {"moe input grads", "residual", "residual"},
-               {"shared expert add", "residual", "residual"},
-               {"shared expert gate", "expert_generic", "expert_generic"}};
-    for (size_t i = 0; i < sizeof moe / sizeof moe[0]; i++)
-        if (!strcmp(n, moe[i].op)) {
-            *fwd = moe[i].fwd;
-            *bwd = moe[i].bwd;
-        }
-    /* Experts without a gate: one activation over a contiguous tensor. */
-    if (!strcmp(n, "expert activation") && op->layer >= 0 && op->layer < c->m->n_layers &&
-        !c->m->layers[op->layer].ffn.expert.gated)
-        *fwd = *bwd = "act";
+    case LLMCOST_ROLE_EXPERT_GATHER:
+        f = "expert_gather", b = "expert_gather_bwd";
+        break;
+    case LLMCOST_ROLE_EXPERT_UNPERMUTE:
+        f = "expert_gather";
+        break;
+    case LLMCOST_ROLE_EXPERT_MASK:
+        f = "expert_mask";
+        break;
+    case LLMCOST_ROLE_EXPERT_ACTIVATION:
+        /* Experts without a gate: one activation over a contiguous tensor. */
+        f = op->flags & LLMCOST_OPF_GATED ? "expert_generic" : "act";
+        break;
+    case LLMCOST_ROLE_EXPERT_SCALE:
+    case LLMCOST_ROLE_SHARED_GATE:
+        f = "expert_generic";
+        break;
+    case LLMCOST_ROLE_EXPERT_ACTIVATION_GRAD:
+    case LLMCOST_ROLE_EXPERT_SCALE_GRADS:
+        f = "expert_grads";
+        break;
+    case LLMCOST_ROLE_EXPERT_SUM:
+        f = "expert_sum", b = "expert_generic";
+        break;
+    default:
+        break;
+    }
+    *fwd = f;
+    *bwd = b ? b : f;
 }
 
 static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
-    bool residual = name_is(op->name, residual_ops);
-    bool expert = expert_path(op->name), moe_hidden = name_is(op->name, moe_hidden_ops);
+    bool residual = op->flags & LLMCOST_OPF_RESIDUAL;
+    bool expert = op->flags & LLMCOST_OPF_EXPERT_PATH, moe_hidden = op->flags & LLMCOST_OPF_MOE_HIDDEN;
     double elems = op->m;
     /* Splits: tokens over CP; hidden-width work over TP with sequence parallelism; head- and FFN-width work
      * over TP always; routed-expert work over EP is already per token (each GPU sees its own token-slots). */
-    if (strcmp(op->name, "rotary cos/sin") != 0)
+    if (!(op->flags & LLMCOST_OPF_PER_SEQUENCE))
         elems /= cp;
-    if (residual || moe_hidden ? c->sp : !name_is(op->name, replicated_ops)) {
+    if (residual || moe_hidden ? c->sp : !(op->flags & LLMCOST_OPF_REPLICATED)) {
         if (!expert || moe_hidden || c->etp > 1 || c->sp)
             elems /= tp;
     }
     double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
     double kf = op->kernels, kb = op->bwd_kernels;
-    bool loss = !strcmp(op->name, "logits to fp32 + cross-entropy");
+    bool loss = op->role == LLMCOST_ROLE_LOSS;
     bool hf = c->opt->framework == LLMCOST_FW_HF;
     if (!hf) {
         double f2, b2, k2;
@@ -391,11 +385,11 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
 static void autocast_extra(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
-    bool replicated = name_is(op->name, replicated_ops);
+    bool replicated = op->flags & LLMCOST_OPF_REPLICATED;
     double weights = op->n * op->k / (replicated ? 1 : tp);
     double bytes_f = 6 * weights, bytes_b = 6 * weights, kf = 1, kb = 1;
-    if (name_is(op->name, autocast_inputs)) {
-        double elems = op->m / cp * op->k / (name_is(op->name, row_parallel) ? tp : 1);
+    if (op->flags & LLMCOST_OPF_NORMED_INPUT) {
+        double elems = op->m / cp * op->k / (op->flags & LLMCOST_OPF_ROW_PARALLEL ? tp : 1);
         bytes_f += 6 * elems;
         bytes_b += 6 * elems;
         kf += 1;
@@ -414,8 +408,9 @@ static void fp8_extra(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double tokens = op->m / cp;
-    double in = tokens * op->k / (name_is(op->name, row_parallel) ? tp : 1);
-    double outg = tokens * op->n / (name_is(op->name, row_parallel) ? 1 : tp);
+    bool rows = op->flags & LLMCOST_OPF_ROW_PARALLEL;
+    double in = tokens * op->k / (rows ? tp : 1);
+    double outg = tokens * op->n / (rows ? 1 : tp);
     t->fwd = lc_stream_seconds(c->g, 3 * in, 1);
     t->bwd = lc_stream_seconds(c->g, 3 * outg, 1);
     t->fwd_k = 1;
@@ -435,19 +430,6 @@ static int64_t stage_of(int32_t layer, int64_t n_layers, int64_t pp, const int64
     while (s + 1 < pp && first_layer[s + 1] <= layer)
         s++;
     return s;
-}
-
-static void split_layers(int64_t *first_layer, int64_t n_layers, int64_t pp)
-{
-    int64_t base = n_layers / pp, extra = n_layers % pp;
-    int64_t pos = 0;
-    for (int64_t s = 0; s < pp; s++) {
-        /* Extra layers go to the middle stages first, then the first, then the last. */
-        int64_t rank = pp <= 2 ? s : (s == 0 ? pp - 2 : s == pp - 1 ? pp - 1 : s - 1);
-        first_layer[s] = pos;
-        pos += base + (rank < extra ? 1 : 0);
-    }
-    first_layer[pp] = n_layers;
 }
 
 /* Async launch: the host issues kernels one after another; the GPU starts each when both it and the host are
@@ -490,30 +472,29 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
-    ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
-    rc = llmcost_layout_resolve(&c.L, m);
+    llmcost_job j;
+    llmcost_job_from_step_options(&j, opt);
+    return llmcost_job_step(out, m, gpu, &j);
+}
+
+int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job)
+{
+    memset(out, 0, sizeof *out);
+    /* Every rule of the layout and the batch is checked once, by the job (job.c). */
+    llmcost_job jv = *job;
+    int rc = llmcost_job_validate(&jv, m);
     if (rc)
         return rc;
-    if (opt->micro_batch < 1)
-        return lc_fail(LLMCOST_EINVAL, "--micro-batch must be at least 1");
-    if (opt->seq < 1)
-        return lc_fail(LLMCOST_EINVAL, "--seq must be at least 1");
-    if (opt->seq % c.L.cp != 0)
-        return lc_fail(LLMCOST_EINVAL, "--cp %lld does not divide the sequence of %lld tokens", (long long)c.L.cp,
-                       (long long)opt->seq);
-    if ((unsigned)opt->precision >= LLMCOST_PREC_COUNT || (unsigned)opt->framework >= LLMCOST_FW_COUNT)
-        return lc_fail(LLMCOST_EINVAL, "unknown precision or framework");
+    llmcost_step_options resolved;
+    llmcost_job_step_options(&resolved, &jv);
+    const llmcost_step_options *opt = &resolved;
+    ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
     int64_t per_step = opt->micro_batch * c.L.dp;
-    int64_t gb = opt->global_batch > 0 ? opt->global_batch : per_step;
-    if (gb % per_step != 0)
-        return lc_fail(LLMCOST_EINVAL,
-                       "--global-batch %lld sequences is not a multiple of micro-batch x dp = %lld x %lld = %lld",
-                       (long long)gb, (long long)opt->micro_batch, (long long)c.L.dp, (long long)per_step);
+    int64_t gb = opt->global_batch;
     int64_t micro = gb / per_step;
     c.sp = c.L.tp > 1 && c.L.sequence_parallel;
-    c.etp = opt->expert_tp > 0 ? opt->expert_tp : 1;
-    if (c.etp > c.L.tp && c.etp > 1)
-        return lc_fail(LLMCOST_EINVAL, "--etp %lld is larger than --tp %lld", (long long)c.etp, (long long)c.L.tp);
+    c.etp = opt->expert_tp;
+    llmcost_job_param_bytes(&out->param_bytes, &jv);
 
     /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
     double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
@@ -659,7 +640,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     const lc_kernel_model *km = lc_kernel_model_get();
     bool ckpt = opt->recompute != LLMCOST_RECOMPUTE_NONE;
     double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
-    split_layers(first_layer, m->n_layers, pp);
+    llmcost_pipeline_split(first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
     int64_t worst = 0;
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
     for (int64_t s = 0; s < pp; s++) {
@@ -743,6 +724,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
         out->components[k] = wc[k] * (double)micro;
     out->components[LLMCOST_ST_BUBBLE] = pp > 1 ? (double)(pp - 1) / (double)c.L.vpp * t_mb : 0;
     out->layers_per_stage = first_layer[worst + 1] - first_layer[worst];
+    out->stage = worst;
 
     /* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
     llmcost_params p;
@@ -752,45 +734,19 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     double dense_local = ((double)p.total - routed) / ((double)c.L.tp * (double)pp);
     double expert_local = routed / ((double)c.L.ep * (double)c.etp * (double)pp);
 
-    /* Optimizer: fused AdamW streams weights, gradients and both moments once (bytes per parameter by recipe). */
-    double opt_bytes;
-    double grad_bytes, param_bytes;
-    switch (opt->precision) {
-    case LLMCOST_PREC_FP32:
-    case LLMCOST_PREC_AMP_BF16:
-        opt_bytes = 4 + 4 + 4 + 2 * 4 + 2 * 4; /* read p, g, m, v; write p, m, v (fp32) */
-        grad_bytes = 4, param_bytes = 4;
-        break;
-    case LLMCOST_PREC_BF16:
-        opt_bytes = 2 + 2 + 2 + 2 * 2 + 2 * 2;
-        grad_bytes = 2, param_bytes = 2;
-        break;
-    default: /* bf16-master, fp8: fp32 master + moments, fp32 main gradients, bf16 copy written back */
-        opt_bytes = 4 + 4 + 4 + 2 * 4 + 2 * 4 + 2;
-        grad_bytes = 4, param_bytes = 2;
-        break;
-    }
+    /* Optimizer: fused AdamW streams weights, gradients and states once: it reads the master (or the weights),
+     * the gradient and every state, and writes the master, the states and (mixed precision) the low-precision
+     * copy. Bytes per parameter from the one precision-recipe table (job.c), as memory holds them: fp32 28,
+     * bf16 14, bf16-master 30, fp8 22 (DeepSeek-V3's bf16 moments); 8-bit AdamW two 1-byte moments (Dettmers et
+     * al. 2022), SGD one momentum buffer, Adafactor factored second moments (negligible) and no first moment
+     * (Shazeer & Stern 2018). */
+    const llmcost_param_bytes *pb = &out->param_bytes;
+    double grad_bytes = pb->gradients, param_bytes = pb->weights;
+    double opt_bytes = pb->master > 0 ? 2 * pb->master + pb->gradients + 2 * pb->states + pb->weights
+                                      : 2 * pb->weights + pb->gradients + 2 * pb->states;
     double zero_div_dense = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp) : 1;
     double zero_div_exp = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp / c.L.ep) : 1;
     double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
-    /* Other optimizers move other states: 8-bit AdamW two 1-byte moments (Dettmers et al. 2022), SGD one momentum
-     * buffer, Adafactor factored second moments (negligible) and no first moment (Shazeer & Stern 2018). */
-    double state_bytes = param_bytes > 2 || opt->precision == LLMCOST_PREC_BF16_MASTER || opt->precision == LLMCOST_PREC_FP8
-                             ? 4
-                             : 2;
-    switch (opt->optimizer) {
-    case LLMCOST_OPTIM_ADAMW_8BIT:
-        opt_bytes -= 2 * 2 * state_bytes - 2 * 2 * 1;
-        break;
-    case LLMCOST_OPTIM_SGD:
-        opt_bytes -= 2 * state_bytes;
-        break;
-    case LLMCOST_OPTIM_ADAFACTOR:
-        opt_bytes -= 4 * state_bytes;
-        break;
-    default:
-        break;
-    }
     /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
     double adam_eta = lc_kernel_model_get()->adamw_eta[param_bytes > 2 ? 1 : 0];
     out->components[LLMCOST_ST_OPTIMIZER] = opt_bytes * opt_params / (gpu->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;

@@ -184,6 +184,14 @@ const char *llmcost_preset_json(int i);
 const char *llmcost_preset_path(int i);
 /* Index of a preset by name, or -1. */
 int llmcost_preset_find(const char *name);
+/* Index of a preset as people name it: its exact name, else its name or its Hugging Face repo id ("hf_repo",
+ * "meta-llama/Meta-Llama-3-8B") ignoring case and reading '_' as '-'; -1 if none. llmcost_model_load() uses it
+ * for a MODEL that is not a file. */
+int llmcost_preset_match(const char *name);
+/* The preset nearest to a mistyped "name" (by name or repo id, a few characters off), or NULL. */
+const char *llmcost_preset_suggest(const char *name);
+/* The preset's Hugging Face repo id into "buf" ("" when its record has none). Returns 0 or LLMCOST_ENOTFOUND. */
+int llmcost_preset_hf_repo(char *buf, size_t size, int i);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,26 @@ extern const cli_command cli_commands[];
  */
 int cli_main(int argc, char **argv);
 
+/*
+ * Runs "run" (a command's entry point, with its "argc"/"argv") holding back what it produces until it has
+ * succeeded (held.c): its stdout, its lines on stderr (notes), and the files given to cli_write_file(). On
+ * success they reach stdout, the files and stderr in that order; on failure only the last line written to
+ * stderr (the error) is printed and no file is touched. "all_argc"/"all_argv" is the whole command line, whose
+ * arguments are the inputs that a written file must not replace. Returns the exit status.
+ */
+int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int all_argc, char **all_argv);
+
+/*
+ * Writes "text" to "path" for option --"flag", atomically: a temporary file in the same folder, written, synced,
+ * and renamed over "path" only when the command has succeeded (removed otherwise). Refuses a folder, a special
+ * file, or a file that is one of the command's inputs (same device and inode). Returns 0, or the exit status (2)
+ * after printing one line with the cause.
+ */
+int cli_write_file(const char *flag, const char *path, const char *text);
+
+/* The real stderr while a command runs held, when it is a terminal (for progress), else NULL. */
+FILE *cli_terminal(void);
+
 /* Common state every command parses: --format and --help. */
 typedef struct cli_common {
     int format; /* llmcost_format */
@@ -61,6 +81,16 @@ typedef struct cli_common {
  */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int nopts, cli_common *common,
               const char **pos, int max_pos, int *npos);
+
+/* The suffix rule every --help prints under "numbers:" (one sentence, shared). */
+extern const char cli_suffix_rule[];
+/* Writes "text" to "f" in lines of at most "width" columns, each indented by "indent", breaking only at spaces
+ * (a word longer than a line stays whole). */
+void cli_wrap(FILE *f, const char *text, int indent, int width);
+/* The numbers cli_parse() read with a suffix or exponent are echoed after a command's text output: dispatch
+ * calls cli_read_reset() before a command and cli_read_print() after it succeeds. */
+void cli_read_reset(void);
+bool cli_read_print(void); /* true when it printed */
 
 /* Prints "cmd"'s help: usage line, description, options table, examples. */
 void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
@@ -190,6 +220,9 @@ extern const char *const cli_framework_choices[];
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
 /* The memory engine's options for the job (defaults for what the job options do not set). */
 void cli_job_memory_options(llmcost_memory_options *out, const cli_job_opts *jo);
+/* "msg" (a library message naming a job's fields, "layout.tp = 3 does not ...") with the fields turned into
+ * this command line's flags ("--tp 3 does not ..."), into "buf". */
+void cli_job_message(char *buf, size_t n, const char *msg);
 /* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
 
@@ -242,6 +275,7 @@ void cli_print_assumptions(int format, const char *lines);
 int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
 int cli_course(int argc, char **argv);

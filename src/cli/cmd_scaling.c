@@ -192,13 +192,24 @@ static int laws_run(int format)
 static int save_law(const char *path, const llmcost_law *l)
 {
     json_t *o = cli_law_json(l);
-    int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(o);
-    if (rc != 0) {
-        fprintf(stderr, "llmcost: --save: cannot write '%s'\n", path);
+    if (!text) {
+        fprintf(stderr, "llmcost: out of memory\n");
         return 1;
     }
-    return 0;
+    /* Written atomically, and only when the whole command succeeds (held.c). */
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
+        free(text);
+        fprintf(stderr, "llmcost: out of memory\n");
+        return 1;
+    }
+    memcpy(line + n, "\n", 2);
+    int rc = cli_write_file("save", path, line);
+    free(line);
+    return rc;
 }
 
 static int fit_run(const char *path, const llmcost_fit_options *fo, const char *save, int format)
