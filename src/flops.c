@@ -387,6 +387,9 @@ static int check_options(const llmcost_flops_options *opt)
 
 int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt)
 {
+    const char *unmodelled = llmcost_model_unmodelled(m);
+    if (unmodelled)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     *out = NULL;
     *n = 0;
     int rc = check_options(opt);
@@ -474,6 +477,9 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
 
 int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
 {
+    const char *unmodelled = llmcost_model_unmodelled(m);
+    if (unmodelled)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     memset(out, 0, sizeof *out);
     llmcost_op *ops;
     size_t n;
