@@ -275,6 +275,7 @@ void cli_print_assumptions(int format, const char *lines);
 int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
 int cli_course(int argc, char **argv);
