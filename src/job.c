@@ -1,5 +1,6 @@
 /* job.c - one training job: its defaults, the one validation of its layout and batch, the precision-recipe
  * table and the pipeline stage split that the memory and step engines share. */
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -551,4 +552,25 @@ int llmcost_job_make_fit(llmcost_job *out, const llmcost_model *m, const llmcost
         cur = next;
     }
     return lc_fail(LLMCOST_ENOTFOUND, "no layout tried fits %s on %s", m->name, gpu->name);
+}
+
+int llmcost_job_set_batch_tokens(llmcost_job *j, const llmcost_model *m, double tokens, bool *rounded)
+{
+    *rounded = false;
+    if (!(tokens >= 1 && tokens < 9.0e18))
+        return lc_fail(LLMCOST_EINVAL, "global_batch = %g tokens is out of range", tokens);
+    if (j->seq < 1 || j->micro_batch < 1)
+        return lc_fail(LLMCOST_EINVAL, "seq and micro_batch must be at least 1");
+    llmcost_layout l = j->layout;
+    int rc = lc_layout_check(&l, m);
+    if (rc)
+        return rc;
+    double round = (double)j->micro_batch * (double)l.dp * (double)j->seq; /* tokens per micro-batch round */
+    double rounds = floor(tokens / round + 0.5);
+    if (rounds < 1)
+        rounds = 1;
+    *rounded = rounds * round != tokens;
+    j->global_batch = (int64_t)rounds * j->micro_batch * l.dp;
+    j->grad_accum = 0;
+    return 0;
 }

@@ -99,6 +99,13 @@ int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcos
 int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);
 
 /*
+ * Sets the global batch of "j" from a token count: whole sequences of j->seq, rounded to the nearest whole number
+ * of micro-batch rounds (micro_batch x layout.dp sequences; at least one) instead of refused. The layout is
+ * resolved first (layout.dp from layout.gpus). "*rounded" receives true when the tokens did not divide.
+ */
+int llmcost_job_set_batch_tokens(llmcost_job *j, const llmcost_model *m, double tokens, bool *rounded);
+
+/*
  * Does the job fit the GPU? The memory engine's per-GPU peak of the job: "required" = predicted reserved bytes +
  * CUDA context, compared with "usable" = capacity x (1 - headroom) (what `llmcost memory` compares). When it does
  * not fit, each change below is TRIED on the job (the memory engine run again), one dimension at a time, and the
