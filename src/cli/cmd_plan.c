@@ -224,13 +224,7 @@ int cmd_plan(int argc, char **argv)
         {"top", OPT_COUNT, &top, "K", "layouts to print, best first (default 10)", NULL, NULL},
         {"pareto", OPT_FLAG, &pareto, NULL, "also print the Pareto front of step time, cost and memory headroom", NULL,
          NULL},
-<<<<<<< HEAD
-        {"threads", OPT_COUNT, &threads, "N", "threads to search on (default: 1)", NULL, NULL},
-=======
-        {"headroom", OPT_FRACTION, &headroom, "F", "fraction of GPU memory kept free (default 0.05, as memory)", NULL,
-         NULL},
         {"threads", OPT_COUNT, &threads, "N", "threads to search on (default: one per core)", NULL, NULL},
->>>>>>> main
         {"no-ep-overlap", OPT_FLAG, &no_ep_overlap, NULL, "fix the expert all-to-all as not overlapped", NULL, NULL},
         {"no-tp-overlap", OPT_FLAG, &no_tp_overlap, NULL, "fix tensor-parallel collectives as not overlapped", NULL,
          NULL},
