@@ -13,10 +13,9 @@ int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu
         return cli_lib_error(rc);
     /* Compute-optimal tokens: about 20 per parameter (Hoffmann et al. 2022). */
     double chinchilla = 20.0 * (double)p.total;
-    cli_step_extra none = {0, false, false};
     llmcost_step_options base;
     char assumed[1024];
-    if ((rc = cli_job_step_options(&base, jo, &none, m, "report", assumed, sizeof assumed)) != 0)
+    if ((rc = cli_job_step_options(&base, jo, m, "report", assumed, sizeof assumed)) != 0)
         return rc;
     int64_t seq = base.seq;
     json_t *arr = doc ? json_array() : NULL;
