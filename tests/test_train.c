@@ -121,7 +121,8 @@ Test(train_cli, errors_exit_2_with_one_line)
         {"train", "llama-7b", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--tp", "3", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--gpus", "10", "--tp", "4", NULL},
-        {"train", "llama-7b", "--tokens", "1T", "--gpus", "8", "--global-batch", "3000", NULL},
+        /* a token count that does not divide is rounded (test_job.c); a SEQUENCESxLENGTH against --seq is refused */
+        {"train", "llama-7b", "--tokens", "1T", "--gpus", "8", "--global-batch", "1024x4096", "--seq", "2048", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--gpu", "a100", "--precision", "fp8", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--mfu", "1.5", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--pue", "0.5", NULL},
