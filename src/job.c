@@ -382,6 +382,14 @@ static bool try_job(trial *t, const llmcost_model *m, llmcost_job cand, llmcost_
     return false;
 }
 
+static bool heads_divide(const llmcost_model *m, int64_t tp)
+{
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].attn.n_heads % tp != 0)
+            return false;
+    return true;
+}
+
 /* Tries every dimension's changes on the validated job "j"; "fit" receives the fixes, "lowest" the job with the
  * lowest requirement tried. */
 static void try_fixes(llmcost_job_fit_result *fit, llmcost_job *lowest, double *lowest_req, const llmcost_model *m,
@@ -449,10 +457,22 @@ static void try_fixes(llmcost_job_fit_result *fit, llmcost_job *lowest, double *
             /* More GPUs, the replicas kept: tensor parallelism up to the scale-up domain, then pipeline stages. */
             c = *j;
             for (int step = 0; step < 32; step++) {
-                if (c.layout.tp * 2 <= domain && c.layout.tp * 2 <= 64) {
+                int64_t experts = 0;
+                for (int64_t i = 0; i < m->n_layers && !experts; i++)
+                    experts = m->layers[i].ffn.moe ? m->layers[i].ffn.n_experts : 0;
+                if (c.layout.tp * 2 <= domain && c.layout.tp * 2 <= 64 && heads_divide(m, c.layout.tp * 2)) {
                     c.layout.tp *= 2;
                     if (j->framework == LLMCOST_FW_MEGATRON)
                         c.layout.sequence_parallel = true;
+                } else if (experts > 0 && experts % (c.layout.ep * 2) == 0 && c.layout.ep < 64) {
+                    /* Routed experts are split only by expert parallelism, over data-parallel ranks: replicas are
+                     * added (each with the micro-batches it had), the experts spread over them. */
+                    c.layout.ep *= 2;
+                    if (c.layout.dp * c.layout.cp < c.layout.ep) {
+                        c.layout.dp *= 2;
+                        c.global_batch = 0;
+                        c.grad_accum = j->grad_accum;
+                    }
                 } else if (c.layout.pp * 2 * c.layout.vpp <= m->n_layers + 2) {
                     c.layout.pp *= 2;
                 } else {
@@ -462,7 +482,8 @@ static void try_fixes(llmcost_job_fit_result *fit, llmcost_job *lowest, double *
                 if (max_gpus > 0 && c.layout.gpus > max_gpus)
                     break;
                 llmcost_job cc = c;
-                cc.grad_accum = 0;
+                if (cc.global_batch > 0)
+                    cc.grad_accum = 0;
                 if (try_job(&t, m, cc, LLMCOST_FIX_GPUS, c.layout.gpus))
                     break;
             }

@@ -173,6 +173,8 @@ void cli_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcost_jo
         ADD("%s--tp %lld", o ? " " : "", (long long)b->layout.tp);
     if (a->layout.pp != b->layout.pp)
         ADD("%s--pp %lld", o ? " " : "", (long long)b->layout.pp);
+    if (a->layout.ep != b->layout.ep)
+        ADD("%s--ep %lld", o ? " " : "", (long long)b->layout.ep);
     if (a->layout.dp != b->layout.dp)
         ADD("%s--dp %lld", o ? " " : "", (long long)b->layout.dp);
     if (a->layout.gpus != b->layout.gpus)
