@@ -73,8 +73,7 @@ static norm_style style_of(const llmcost_model *m)
      * taken as native_layer_norm: no saved-tensor census of them was measured). */
     if (m->norm != LLMCOST_NORM_RMS)
         return NORM_LAYER;
-    const char *t = m->model_type;
-    if (!strncmp(t, "gemma", 5) || !strcmp(t, "olmo2") || !strcmp(t, "gpt_oss"))
+    if (m->norm_fp32_weight)
         return NORM_RMS_FP32;
     return NORM_RMS_CAST;
 }
@@ -132,11 +131,12 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
     int attn_consumers = mla ? 2 : a->fused_qkv ? 1 : 3;
     const llmcost_ffn *f = &L->ffn;
-    /* MoE: the router reads the norm's output (DeepSeek-V3's reads an fp32 copy of it instead), and so does the
-     * shared expert; the routed experts gather their own copies. */
-    bool ds_router = !strcmp(m->model_type, "deepseek_v3");
-    int ffn_consumers = f->moe ? (ds_router ? 0 : 1) + (f->shared.d_ff > 0)
-                               : (f->dense.gated && strcmp(m->model_type, "phi3") ? 2 : 1);
+    /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
+     * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
+     * they are one matrix (Phi-3). */
+    bool fp32_router = f->moe && f->fp32_router;
+    int ffn_consumers = f->moe ? (fp32_router ? 0 : 1) + (f->shared.d_ff > 0)
+                               : (f->dense.gated && !f->dense.fused_gate_up ? 2 : 1);
     if (L->parallel) {
         /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
         if (L->norm_pre_ffn) {
@@ -173,7 +173,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         at += e * A * ((double)a->qk_nope_head_dim + dv); /* v: a view that keeps kv_b_proj's whole output */
         at += e * A * dv;                            /* attention output */
         at += e * A * dv;                            /* its contiguous copy, read by o_proj */
-    } else if (a->fused_qkv && !strcmp(m->model_type, "gpt2")) {
+    } else if (a->fused_qkv && a->fused_qkv_copied) {
         /* Measured: the c_attn output stays alive through a view, q and v are copied. */
         at += e * (A * d + 2 * KV * d) + e * A * d + e * KV * dv + e * A * dv;
     } else if (a->fused_qkv) {
@@ -227,11 +227,11 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double x = R->expert;
         double route = 4 * E + 8 * k + 4 + 4 * k + 16 * k + k;        /* scores, top-k, weights, dispatch indices */
-        if (ds_router)
+        if (fp32_router)
             route += 4 * h;                                           /* the router reads an fp32 copy */
         /* gathered tokens, gate_up output, the activation's intermediates (two; gpt-oss's clamped GLU keeps five),
          * down output, routing weight and index per routed token */
-        double act_kept = !strcmp(m->model_type, "gpt_oss") ? 5 : 2;
+        double act_kept = f->expert.clamped_glu ? 5 : 2;
         double experts = k * (x * h + x * 2 * fe + act_kept * x * fe + x * h) + 4 * k + 8 * k;
         B.moe = (route + experts) * T;
         if (f->shared.d_ff > 0) {
@@ -244,7 +244,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
             B.mlp = 4 * e * ff * T;                  /* gate, up, act(gate), act*up */
         else if (m->act == LLMCOST_ACT_RELU)
             B.mlp = e * ff * T;                      /* relu keeps its output, which fc2 keeps too */
-        else if (!strcmp(m->act_name, "gelu_new"))
+        else if (m->act_python)
             B.mlp = (R->autocast ? 16 : 5 * e) * ff * T; /* GPT-2's Python GELU: five intermediates */
         else
             B.mlp = 2 * e * ff * T;                  /* activation input and output */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "llmcost/job.h"
 #include "llmcost/plan.h"
 
 const char *llmcost_plan_reject_name(llmcost_plan_reject r)
@@ -202,8 +203,19 @@ typedef struct {
     char errmsg[512];
 } worker;
 
+/* Layout fields "l" changes from the reference. */
+static int changes_from(const llmcost_plan_layout *ref, const llmcost_plan_layout *l)
+{
+    const llmcost_layout *a = &ref->layout, *b = &l->layout;
+    return (a->tp != b->tp) + (a->pp != b->pp) + (a->vpp != b->vpp) + (a->cp != b->cp) + (a->ep != b->ep) +
+           (ref->expert_tp != l->expert_tp) + (a->zero != b->zero) + (ref->micro_batch != l->micro_batch) +
+           (ref->recompute != l->recompute) + (a->sequence_parallel != b->sequence_parallel);
+}
+
 static double score_of(const llmcost_plan_options *o, const llmcost_plan_layout *l)
 {
+    if (o->objective == LLMCOST_PLAN_NEAREST && o->reference)
+        return changes_from(o->reference, l);
     return o->objective == LLMCOST_PLAN_COST ? l->cost_dollars : l->step_seconds;
 }
 
@@ -577,6 +589,8 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
     if (o->global_batch_tokens < o->seq || o->global_batch_tokens % o->seq != 0)
         return lc_fail(LLMCOST_EINVAL, "plan: global_batch_tokens = %lld is not a whole number of %lld-token sequences",
                        (long long)o->global_batch_tokens, (long long)o->seq);
+    if (o->objective == LLMCOST_PLAN_NEAREST && !o->reference)
+        return lc_fail(LLMCOST_EINVAL, "plan: objective nearest needs a reference layout");
     if (o->objective == LLMCOST_PLAN_COST && !(o->tokens > 0))
         return lc_fail(LLMCOST_EINVAL, "plan: objective cost needs tokens (the length of the run)");
     if (!(o->tokens >= 0) || !isfinite(o->tokens))
@@ -649,8 +663,14 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
             goto done;
         args[t].q = &q;
     }
-    /* The first group on this thread alone: every table the engines set up lazily is then set up before any other
-     * thread reads it. */
+    /* Until every table is set up under a lock (issue 12), the lazily built ones (GPU catalogue, kernel model) are
+     * built here, and the first group evaluated on this thread alone, before any other thread starts: pthread_create
+     * orders those writes before the other threads' reads, which only read. */
+    {
+        llmcost_step_constants sc;
+        llmcost_step_constants_get(&sc);
+        (void)llmcost_gpu_count();
+    }
     if (groups.n > 0) {
         atomic_store(&q.next, 1);
         if (eval_group(&args[0].w, &groups.v[0]) < 0)
@@ -754,4 +774,168 @@ void llmcost_plan_dispose(llmcost_plan *p)
     free(p->pareto);
     p->layouts = p->pareto = NULL;
     p->n_layouts = p->n_pareto = 0;
+}
+
+/* ---- for jobs that do not fit ---- */
+
+int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_model *m, const llmcost_gpu *gpu,
+                         const llmcost_job *job)
+{
+    memset(out, 0, sizeof *out);
+    *found = false;
+    llmcost_job j = *job;
+    int rc = llmcost_job_validate(&j, m);
+    if (rc)
+        return rc;
+    llmcost_plan_layout ref;
+    memset(&ref, 0, sizeof ref);
+    ref.layout = j.layout;
+    ref.expert_tp = j.expert_tp;
+    ref.micro_batch = j.micro_batch;
+    ref.recompute = j.recompute;
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = gpu;
+    o.n_gpu_types = 1;
+    o.gpus = j.layout.gpus;
+    o.seq = j.seq;
+    o.global_batch_tokens = j.global_batch * j.seq;
+    o.objective = LLMCOST_PLAN_NEAREST;
+    o.reference = &ref;
+    o.top = 1;
+    o.precision = j.precision, o.optimizer = j.optimizer, o.attention = j.attention, o.framework = j.framework;
+    o.comm = j.comm;
+    o.headroom = j.headroom;
+    o.cuda_context_bytes = j.cuda_context_bytes;
+    /* The overlaps change no memory: keep the job's. */
+    o.ep_overlap = j.layout.ep_overlap, o.tp_overlap = j.layout.tp_overlap;
+    llmcost_plan p;
+    if ((rc = llmcost_plan_search(&p, m, &o)) != 0)
+        return rc;
+    if (p.n_layouts > 0) {
+        *out = p.layouts[0];
+        *found = true;
+    }
+    llmcost_plan_dispose(&p);
+    return 0;
+}
+
+const char *llmcost_plan_change_name(llmcost_plan_change_kind k)
+{
+    static const char *const names[LLMCOST_PLAN_CHANGE_COUNT] = {"more_gpus", "bigger_gpu", "shorter_seq",
+                                                                 "more_recompute"};
+    return (unsigned)k < LLMCOST_PLAN_CHANGE_COUNT ? names[k] : "?";
+}
+
+/* Searches "o" for the best layout only; 1 when something fits ("best" filled), 0 when not, or a failure. */
+static int try_change(llmcost_plan_layout *best, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    llmcost_plan_options x = *o;
+    x.top = 1;
+    x.pareto = false;
+    x.progress = NULL;
+    llmcost_plan p;
+    int rc = llmcost_plan_search(&p, m, &x);
+    if (rc == LLMCOST_EINVAL)
+        return 0; /* the change makes the job invalid (a fixed degree, a batch that no longer splits) */
+    if (rc)
+        return rc;
+    rc = p.n_layouts > 0;
+    if (rc)
+        *best = p.layouts[0];
+    llmcost_plan_dispose(&p);
+    return rc;
+}
+
+int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    *out = NULL;
+    *n = 0;
+    int rc = check_options(m, o);
+    if (rc)
+        return rc;
+    llmcost_plan_change *v = calloc(LLMCOST_PLAN_CHANGE_COUNT, sizeof *v);
+    if (!v)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    size_t k = 0;
+    llmcost_plan_options x;
+    /* More GPUs: the same job on 2, 4, ... 64 times as many. */
+    for (int64_t f = 2; f <= 64; f *= 2) {
+        x = *o;
+        x.gpus = o->gpus * f;
+        x.dp = LLMCOST_PLAN_ANY;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_MORE_GPUS;
+            v[k].gpus = x.gpus;
+            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+            k++;
+            break;
+        }
+    }
+    /* A bigger GPU: catalogue GPUs with more memory than every candidate, the smallest first. */
+    double largest = 0;
+    for (size_t i = 0; i < o->n_gpu_types; i++)
+        largest = fmax(largest, o->gpu_types[i].memory_bytes);
+    bool tried[256] = {false};
+    for (;;) {
+        int pick = -1;
+        for (int i = 0; i < llmcost_gpu_count() && i < 256; i++) {
+            const llmcost_gpu *g = llmcost_gpu_at(i);
+            if (!tried[i] && g->memory_bytes > largest &&
+                (pick < 0 || g->memory_bytes < llmcost_gpu_at(pick)->memory_bytes))
+                pick = i;
+        }
+        if (pick < 0)
+            break;
+        tried[pick] = true;
+        x = *o;
+        x.gpu_types = llmcost_gpu_at(pick);
+        x.n_gpu_types = 1;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_BIGGER_GPU;
+            v[k].gpus = o->gpus;
+            lc_strlcpy(v[k].gpu, x.gpu_types->name, sizeof v[k].gpu);
+            k++;
+            break;
+        }
+    }
+    /* Shorter sequences, the same tokens per step. */
+    for (int64_t d = 2; d <= 16 && o->seq / d >= 1 && o->seq % d == 0; d *= 2) {
+        x = *o;
+        x.seq = o->seq / d;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_SHORTER_SEQ;
+            v[k].gpus = o->gpus;
+            v[k].seq = x.seq;
+            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+            k++;
+            break;
+        }
+    }
+    /* Full recomputation where a lighter one was fixed. */
+    if (o->recompute != LLMCOST_PLAN_ANY && o->recompute < LLMCOST_RECOMPUTE_FULL) {
+        x = *o;
+        x.recompute = LLMCOST_RECOMPUTE_FULL;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_MORE_RECOMPUTE;
+            v[k].gpus = o->gpus;
+            v[k].recompute = LLMCOST_RECOMPUTE_FULL;
+            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+            k++;
+        }
+    }
+    *out = v;
+    *n = k;
+    return 0;
+fail:
+    free(v);
+    return rc;
 }

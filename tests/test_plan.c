@@ -9,6 +9,7 @@
 
 #include "helpers.h"
 #include "llmcost/llmcost.h"
+#include "llmcost/plan.h"
 
 /* ---- helpers ---- */
 
@@ -279,6 +280,99 @@ Test(plan_sanity, llama3_405b_published_layout_fits, .timeout = 600)
     cr_assert(pub.feasible > 0, "the published layout does not fit");
     cr_expect(pub.layouts[0].mfu > 0.30 && pub.layouts[0].mfu < 0.50, "MFU %.3f (reported 38-43%%)", pub.layouts[0].mfu);
     llmcost_plan_dispose(&pub);
+}
+
+Test(plan_sanity, deepseek_v3_published_layout_verdict_is_memorys)
+{
+    /* DeepSeek-V3 report §3.2/§4.2: 2,048 H800, PP16 (DualPipe), EP64, ZeRO-1, no TP, fp8 GEMMs, 4K sequences,
+     * 15,360 sequences per step. Whether it fits is the memory engine's call (its fp8 caching and DualPipe terms);
+     * the plan must say the same as `llmcost memory` for the same flags. */
+    const char *gpu[] = {"h800"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 2048, o.seq = 4096, o.global_batch_tokens = 15360LL * 4096;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_FP8;
+    o.tp = 1, o.pp = 16, o.cp = 1, o.ep = 64, o.etp = 1, o.zero = 1, o.micro_batch = 1, o.vpp = 1, o.ep_overlap = 1;
+    o.recompute = LLMCOST_RECOMPUTE_NONE;
+    llmcost_plan p;
+    search(&p, "deepseek-v3", gpu, 1, &o);
+    cr_assert_eq(p.evaluated, 1, "one layout, everything fixed: %lld", (long long)p.evaluated);
+    json_t *mj = cli_json("memory deepseek-v3 --gpu h800 --gpus 2048 --tp 1 --pp 16 --vpp 1 --cp 1 --ep 64 --etp 1 "
+                          "--zero 1 --micro-batch 1 --micro-batches 120 --recompute none --framework megatron "
+                          "--precision fp8 --seq 4096");
+    cr_expect_eq(p.feasible == 1, json_is_true(json_object_get(mj, "fits")), "plan %s, memory %s",
+                 p.feasible ? "fits" : "does not fit", json_is_true(json_object_get(mj, "fits")) ? "fits" : "does not");
+    json_decref(mj);
+    llmcost_plan_dispose(&p);
+}
+
+Test(plan_sanity, nothing_fits_names_the_changes_that_do)
+{
+    /* Llama-3.1-405B with AdamW on 8 H100: 16 bytes per parameter x 405e9 / 8 = 810 GB per GPU, ten times 80 GB.
+     * More GPUs make it fit (128 shard the states to 51 GB per GPU); no single GPU of the catalogue holds it. */
+    json_t *p = cli_json("plan llama-3.1-405b --gpu h100 --gpus 8 --seq 8192 --global-batch 1M --precision bf16-master "
+                         "--framework megatron --tp 8");
+    cr_assert_eq(json_array_size(json_object_get(p, "layouts")), 0);
+    json_t *ch = json_object_get(p, "changes_that_fit");
+    cr_assert(json_array_size(ch) >= 1);
+    json_t *c = json_array_get(ch, 0);
+    cr_expect_str_eq(json_string_value(json_object_get(c, "change")), "more_gpus");
+    cr_expect(jnum(c, "gpus") >= 64 && jnum(c, "gpus") <= 512, "%g GPUs", jnum(c, "gpus"));
+    /* The layout it names fits by `llmcost memory` and is timed as `llmcost step` times it. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "step llama-3.1-405b %s", json_string_value(json_object_get(c, "step_flags")));
+    json_t *s = cli_json(cmd);
+    cr_expect(close_to(jnum(c, "step_seconds"), jnum(s, "step_seconds"), 1e-9));
+    json_decref(s);
+    json_decref(p);
+}
+
+Test(plan_sanity, nearest_fitting_layout_changes_the_fewest_fields)
+{
+    /* Llama-3-8B on 8 H100 without ZeRO does not fit (16 bytes per parameter, 128 GB); the nearest layout that does
+     * changes one field (the ZeRO stage, or recomputation is not enough: the states alone exceed 80 GB). */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_job j = LLMCOST_JOB_INIT;
+    j.seq = 4096, j.micro_batch = 1, j.global_batch = 256, j.layout.gpus = 8;
+    j.precision = LLMCOST_PREC_BF16_MASTER;
+    llmcost_memory mem;
+    cr_assert_eq(llmcost_job_memory(&mem, m, &j), 0, "%s", llmcost_errmsg());
+    cr_assert(mem.reserved_bytes > llmcost_gpu_find("h100")->memory_bytes, "the job must not fit");
+    llmcost_plan_layout near;
+    bool found;
+    cr_assert_eq(llmcost_plan_nearest(&near, &found, m, llmcost_gpu_find("h100"), &j), 0, "%s", llmcost_errmsg());
+    cr_assert(found);
+    int changed = (near.layout.tp != 1) + (near.layout.pp != 1) + (near.layout.vpp != 1) + (near.layout.cp != 1) +
+                  (near.layout.zero != 0) + (near.micro_batch != 1) + (near.recompute != LLMCOST_RECOMPUTE_NONE) +
+                  near.layout.sequence_parallel;
+    cr_expect_eq(changed, 1, "changed %d fields (tp %lld pp %lld zero %d mb %lld)", changed, (long long)near.layout.tp,
+                 (long long)near.layout.pp, near.layout.zero, (long long)near.micro_batch);
+    cr_expect(near.headroom_bytes >= 0);
+    llmcost_model_free(m);
+}
+
+Test(plan_sanity, pareto_front_is_not_dominated)
+{
+    const char *gpu[] = {"h100", "a100-80gb"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 2048, o.global_batch_tokens = 1 << 19, o.tokens = 1e9, o.pareto = true;
+    llmcost_plan p;
+    search(&p, "llama-3.2-1b", gpu, 2, &o);
+    cr_assert(p.n_pareto >= 2, "%zu", p.n_pareto);
+    /* The fastest layout is on the front; no member is beaten in all three by another. */
+    cr_expect_eq(p.pareto[0].step_seconds, p.layouts[0].step_seconds);
+    for (size_t i = 0; i < p.n_pareto; i++)
+        for (size_t k = 0; k < p.n_pareto; k++) {
+            const llmcost_plan_layout *a = &p.pareto[k], *b = &p.pareto[i];
+            bool dom = a->step_seconds <= b->step_seconds && a->cost_dollars <= b->cost_dollars &&
+                       a->headroom_bytes / a->usable_bytes >= b->headroom_bytes / b->usable_bytes &&
+                       (a->step_seconds < b->step_seconds || a->cost_dollars < b->cost_dollars ||
+                        a->headroom_bytes / a->usable_bytes > b->headroom_bytes / b->usable_bytes);
+            cr_expect(!dom, "front member %zu dominated by %zu", i, k);
+        }
+    llmcost_plan_dispose(&p);
 }
 
 /* ---- the command line ---- */

@@ -9,6 +9,7 @@
 #include "comms.h"
 #include "flops.h"
 #include "hardware.h"
+#include "job.h"
 #include "layout.h"
 #include "memory.h"
 #include "model.h"
@@ -35,7 +36,8 @@ extern "C" {
 /* What the search minimises. */
 typedef enum {
     LLMCOST_PLAN_TIME, /* step time (tokens per second, the batch being fixed) */
-    LLMCOST_PLAN_COST  /* dollars of the run: GPU-hours x price (needs tokens; with one GPU type, GPU-hours) */
+    LLMCOST_PLAN_COST,   /* dollars of the run: GPU-hours x price (needs tokens; with one GPU type, GPU-hours) */
+    LLMCOST_PLAN_NEAREST /* fewest layout fields changed from options.reference, then step time */
 } llmcost_plan_objective;
 
 /* Why a layout was rejected. */
@@ -80,6 +82,8 @@ typedef struct llmcost_plan_options {
     /* Called now and then from the calling thread with the fraction of the search done (may be NULL). */
     void (*progress)(void *arg, double done);
     void *progress_arg;
+    /* LLMCOST_PLAN_NEAREST: the layout to stay near (its layout, expert_tp, micro_batch, recompute are read). */
+    const struct llmcost_plan_layout *reference;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -87,7 +91,7 @@ typedef struct llmcost_plan_options {
      LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_COMM_OPTIONS_INIT, 0.05, \
      816644096.0, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,   \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
-     LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL}
+     LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);
@@ -166,6 +170,42 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
  */
 int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *opts,
                          const char *assumptions);
+
+/*
+ * For a job that does not fit: the fitting layout nearest to it on the same GPU type and GPU count, sequence, global
+ * batch, precision, optimizer, attention kernel and framework: of the layouts that fit, the one that changes the
+ * fewest of tp, pp, vpp, cp, ep, expert_tp, ZeRO stage, micro-batch, recomputation and sequence parallelism, the
+ * fastest of those. *found is false when no layout of the job fits. Fails with llmcost_job_validate()'s errors.
+ */
+int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_model *m, const llmcost_gpu *gpu,
+                         const llmcost_job *job);
+
+/* A change to a search in which nothing fits, found by searching again with it. */
+typedef enum {
+    LLMCOST_PLAN_MORE_GPUS,      /* "gpus": that many GPUs */
+    LLMCOST_PLAN_BIGGER_GPU,     /* "gpu": that catalogue GPU (more memory) */
+    LLMCOST_PLAN_SHORTER_SEQ,    /* "seq": sequences that long (the same tokens per step) */
+    LLMCOST_PLAN_MORE_RECOMPUTE, /* "recompute": that recomputation (when it was fixed) */
+    LLMCOST_PLAN_CHANGE_COUNT
+} llmcost_plan_change_kind;
+
+typedef struct llmcost_plan_change {
+    llmcost_plan_change_kind kind;
+    int64_t gpus, seq;
+    llmcost_recompute recompute;
+    char gpu[48];
+    llmcost_plan_layout best;    /* the best layout after the change (best.gpu_type indexes nothing: see gpu) */
+} llmcost_plan_change;
+
+/*
+ * The smallest change of each kind that makes something fit a search in which nothing does: the GPU count doubled
+ * up to 64 times, the catalogue's GPUs with more memory than the largest candidate (smallest first), the sequence
+ * halved down to 1/16 (same tokens per step), full recomputation where a lighter one was fixed. *out (freed with
+ * llmcost_free()) receives *n changes, at most one of each kind; none when no change found works.
+ */
+int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *opts);
+
+const char *llmcost_plan_change_name(llmcost_plan_change_kind k); /* "more_gpus", "bigger_gpu", ... */
 
 const char *llmcost_plan_reject_name(llmcost_plan_reject r); /* "memory", "batch", "layout" */
 const char *llmcost_plan_bind_name(llmcost_plan_bind b);     /* "compute", "tp_comm", ..., "pipeline_bubble" */

@@ -227,7 +227,7 @@ int cmd_plan(int argc, char **argv)
          NULL},
         {"headroom", OPT_FRACTION, &headroom, "F", "fraction of GPU memory kept free (default 0.05, as memory)", NULL,
          NULL},
-        {"threads", OPT_COUNT, &threads, "N", "threads to search on (default: 1)", NULL, NULL},
+        {"threads", OPT_COUNT, &threads, "N", "threads to search on (default: one per core)", NULL, NULL},
         {"no-ep-overlap", OPT_FLAG, &no_ep_overlap, NULL, "fix the expert all-to-all as not overlapped", NULL, NULL},
         {"no-tp-overlap", OPT_FLAG, &no_tp_overlap, NULL, "fix tensor-parallel collectives as not overlapped", NULL,
          NULL},
@@ -335,7 +335,7 @@ int cmd_plan(int argc, char **argv)
     o.tokens = tokens;
     o.top = (size_t)top;
     o.pareto = pareto;
-    o.threads = threads > 0 ? (int)threads : 1;
+    o.threads = (int)threads; /* 0: one per core */
     o.precision = (llmcost_precision)jo.precision;
     o.optimizer = (llmcost_optimizer)jo.optimizer;
     o.attention = (llmcost_attn_impl)jo.attention;
@@ -369,6 +369,14 @@ int cmd_plan(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
+    llmcost_plan_change *changes = NULL;
+    size_t n_changes = 0;
+    if (p.n_layouts == 0 && (r = llmcost_plan_changes(&changes, &n_changes, m, &o)) < 0) {
+        rc = cli_lib_error(r);
+        llmcost_plan_dispose(&p);
+        llmcost_model_free(m);
+        return rc;
+    }
     if (co.format == LLMCOST_FMT_JSON) {
         char *text;
         rc = llmcost_plan_to_json(&text, &p, m, &o, assumed);
@@ -391,6 +399,28 @@ int cmd_plan(int argc, char **argv)
                     json_object_set_new(json_array_get(arr, i), "memory_flags", json_string(flags));
                 }
             }
+            if (p.n_layouts == 0) {
+                json_t *arr = json_array();
+                for (size_t i = 0; i < n_changes; i++) {
+                    const llmcost_plan_change *c = &changes[i];
+                    llmcost_plan_options oc = o;
+                    oc.gpus = c->gpus;
+                    oc.seq = c->seq > 0 ? c->seq : o.seq;
+                    char flags[1024];
+                    layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
+                    json_t *j = json_object();
+                    json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
+                    json_object_set_new(j, "gpu", json_string(c->gpu));
+                    json_object_set_new(j, "gpus", cli_jint(c->gpus));
+                    json_object_set_new(j, "seq", cli_jint(oc.seq));
+                    json_object_set_new(j, "recompute", json_string(cli_recompute_choices[c->best.recompute]));
+                    json_object_set_new(j, "step_seconds", cli_jreal(c->best.step_seconds));
+                    json_object_set_new(j, "peak_bytes", cli_jreal(round(c->best.peak_bytes)));
+                    json_object_set_new(j, "step_flags", json_string(flags));
+                    json_array_append_new(arr, j);
+                }
+                json_object_set_new(doc, "changes_that_fit", arr);
+            }
             rc = cli_print_json(doc);
             json_decref(doc);
         }
@@ -400,7 +430,8 @@ int cmd_plan(int argc, char **argv)
                  m->name, (long long)o.gpus, (long long)o.seq, llmcost_fmt_count(a, sizeof a, (double)o.global_batch_tokens),
                  cli_framework_choices[o.framework], cli_precision_choices[o.precision],
                  objective == LLMCOST_PLAN_COST ? "cost of the run" : "step time");
-        rc = print_layouts(title, &o, p.layouts, p.n_layouts, gpus, co.format);
+        rc = p.n_layouts || co.format == LLMCOST_FMT_CSV ? print_layouts(title, &o, p.layouts, p.n_layouts, gpus, co.format)
+                                                         : 0;
         if (!rc && pareto && co.format != LLMCOST_FMT_CSV)
             rc = print_layouts("Pareto front: no other layout is faster, cheaper and has more free memory", &o,
                                p.pareto, p.n_pareto, gpus, co.format);
@@ -411,9 +442,34 @@ int cmd_plan(int argc, char **argv)
                      (long long)p.rejected[LLMCOST_PLAN_REJ_BATCH], (long long)p.rejected[LLMCOST_PLAN_REJ_LAYOUT],
                      (long long)p.memory_evaluations, (long long)p.step_evaluations, p.threads,
                      p.threads > 1 ? "s" : "");
-            if (p.n_layouts == 0)
-                cli_note(co.format, "No layout fits.");
-            else {
+            if (p.n_layouts == 0) {
+                cli_note(co.format, "No layout fits. %s", n_changes ? "The smallest changes that make one fit, each "
+                                                                      "found by searching again:" : "No change tried "
+                                                                      "(more GPUs, a bigger GPU, shorter sequences, "
+                                                                      "full recomputation) makes one fit either.");
+                for (size_t i = 0; i < n_changes; i++) {
+                    const llmcost_plan_change *c = &changes[i];
+                    char what[128], lay[160], secs[48];
+                    switch (c->kind) {
+                    case LLMCOST_PLAN_MORE_GPUS:
+                        snprintf(what, sizeof what, "%lld GPUs (--gpus)", (long long)c->gpus);
+                        break;
+                    case LLMCOST_PLAN_BIGGER_GPU:
+                        snprintf(what, sizeof what, "a bigger GPU: %s (--gpu)", c->gpu);
+                        break;
+                    case LLMCOST_PLAN_SHORTER_SEQ:
+                        snprintf(what, sizeof what, "sequences of %lld (--seq)", (long long)c->seq);
+                        break;
+                    default:
+                        snprintf(what, sizeof what, "full recomputation (--recompute full)");
+                        break;
+                    }
+                    layout_short(lay, sizeof lay, &c->best);
+                    cli_note(co.format, "  %s: %s, %s per step", what, lay,
+                             llmcost_fmt_seconds(secs, sizeof secs, c->best.step_seconds));
+                }
+            }
+            if (p.n_layouts > 0) {
                 char flags[1024];
                 layout_flags(flags, sizeof flags, &o, &p.layouts[0], gpus[p.layouts[0].gpu_type].name, false);
                 char wrapped[1200];
@@ -423,6 +479,7 @@ int cmd_plan(int argc, char **argv)
             cli_print_assumptions(co.format, assumed);
         }
     }
+    llmcost_free(changes);
     llmcost_plan_dispose(&p);
     llmcost_model_free(m);
     return rc;
