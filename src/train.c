@@ -132,6 +132,9 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         return rc;
     }
     so->global_batch = jint(r, "global_batch_tokens", 0) / so->seq;
+    /* A run reporting only throughput names no token count: one global batch (gpu_hours is then not asked). */
+    if (!(o.tokens > 0))
+        o.tokens = (double)so->global_batch * (double)so->seq;
     llmcost_train run;
     if ((rc = llmcost_train_compute(&run, m, g, &o)) != 0) {
         llmcost_model_free(m);
@@ -151,6 +154,8 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         copy_str(e->convention, sizeof e->convention, json_object_get(rep, "convention"));
         copy_str(e->source, sizeof e->source, json_object_get(rep, "source"));
         copy_str(e->assumed, sizeof e->assumed, json_object_get(r, "assumed"));
+        copy_str(e->kind, sizeof e->kind, json_object_get(r, "kind"));
+        copy_str(e->set, sizeof e->set, json_object_get(r, "set"));
         e->dense = json_is_true(json_object_get(r, "dense"));
         e->reported = json_number_value(json_object_get(rep, "value"));
         double gpus = (double)s->layout.gpus;
@@ -179,13 +184,29 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     return 0;
 }
 
+/* Whether run "r" belongs to the set asked for (NULL: every run). */
+static bool in_set(json_t *r, const char *set)
+{
+    if (!set)
+        return true;
+    json_t *v = json_object_get(r, "set");
+    return json_is_string(v) && !strcmp(json_string_value(v), set);
+}
+
 int llmcost_train_published(llmcost_published **out, size_t *n)
 {
+    return llmcost_train_published_file(out, n, "data/validation/runs.json", NULL);
+}
+
+int llmcost_train_published_file(llmcost_published **out, size_t *n, const char *file, const char *set)
+{
+    if (!out || !n || !file)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_train_published_file: NULL argument");
     *out = NULL;
     *n = 0;
-    const lc_embedded *e = lc_embedded_find("data/validation/runs.json");
+    const lc_embedded *e = lc_embedded_find(file);
     if (!e)
-        return lc_fail(LLMCOST_ENOTFOUND, "data/validation/runs.json is not compiled in");
+        return lc_fail(LLMCOST_ENOTFOUND, "%s is not compiled in", file);
     json_t *doc;
     int rc = lc_parse_json(&doc, e->text, e->len, e->path);
     if (rc)
@@ -194,7 +215,8 @@ int llmcost_train_published(llmcost_published **out, size_t *n)
     size_t cap = 0, i;
     json_t *r;
     json_array_foreach(runs, i, r)
-        cap += json_array_size(json_object_get(r, "reported"));
+        if (in_set(r, set))
+            cap += json_array_size(json_object_get(r, "reported"));
     llmcost_published *res = calloc(cap ? cap : 1, sizeof *res);
     if (!res) {
         json_decref(doc);
@@ -203,6 +225,8 @@ int llmcost_train_published(llmcost_published **out, size_t *n)
     size_t count = 0;
     json_array_foreach(runs, i, r)
     {
+        if (!in_set(r, set))
+            continue;
         if ((rc = eval_run(r, e->path, res, cap, &count)) != 0) {
             free(res);
             json_decref(doc);

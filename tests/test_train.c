@@ -121,7 +121,8 @@ Test(train_cli, errors_exit_2_with_one_line)
         {"train", "llama-7b", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--tp", "3", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--gpus", "10", "--tp", "4", NULL},
-        {"train", "llama-7b", "--tokens", "1T", "--gpus", "8", "--global-batch", "3000", NULL},
+        /* a token count that does not divide is rounded (test_job.c); a SEQUENCESxLENGTH against --seq is refused */
+        {"train", "llama-7b", "--tokens", "1T", "--gpus", "8", "--global-batch", "1024x4096", "--seq", "2048", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--gpu", "a100", "--precision", "fp8", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--mfu", "1.5", NULL},
         {"train", "llama-7b", "--tokens", "1T", "--pue", "0.5", NULL},
@@ -155,4 +156,64 @@ Test(report_cli, has_the_time_and_cost_section)
     run_result r = run_cli(argv2);
     cr_expect(strstr(r.out, "Time and cost of a step on h100") != NULL);
     run_free(&r);
+}
+
+/* The at-scale suite (issue 16 point 7): at least 25 published runs, split by the rule the file states (run i is
+ * held out when i mod 3 == 2), every run in exactly one set, and every run predicted. */
+Test(published_scale, split_rule_and_every_run_predicted)
+{
+    json_t *doc = json_load_file(src_path("data/validation/runs_scale.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    json_t *runs = json_object_get(doc, "runs");
+    size_t n = json_array_size(runs), held = 0;
+    cr_assert_geq(n, 25, "only %zu runs", n);
+    for (size_t i = 0; i < n; i++) {
+        const char *set = json_string_value(json_object_get(json_array_get(runs, i), "set"));
+        cr_assert_not_null(set, "run %zu has no set", i);
+        cr_expect_str_eq(set, i % 3 == 2 ? "held-out" : "fitting", "run %zu", i);
+        held += i % 3 == 2;
+    }
+    llmcost_published *fit, *out;
+    size_t nf, no;
+    cr_assert_eq(llmcost_train_published_file(&fit, &nf, "data/validation/runs_scale.json", "fitting"), 0, "%s",
+                 llmcost_errmsg());
+    cr_assert_eq(llmcost_train_published_file(&out, &no, "data/validation/runs_scale.json", "held-out"), 0, "%s",
+                 llmcost_errmsg());
+    cr_expect_eq(no, held);
+    cr_expect_eq(nf + no, n);
+    for (size_t i = 0; i < no; i++) {
+        cr_expect_str_eq(out[i].set, "held-out");
+        cr_expect(isfinite(out[i].predicted) && out[i].predicted > 0, "%s", out[i].name);
+    }
+    llmcost_free(fit);
+    llmcost_free(out);
+    json_decref(doc);
+}
+
+/* The MosaicML runs' models are llm-foundry's benchmark configs written as GPT-2-shaped models: each one's
+ * parameter count must be the NumParams column MosaicML printed beside its throughput (an independent count). */
+Test(published_scale, mosaicml_models_have_the_published_parameter_counts)
+{
+    json_t *doc = json_load_file(src_path("data/validation/runs_scale.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    size_t i, checked = 0;
+    json_t *r;
+    json_array_foreach(json_object_get(doc, "runs"), i, r)
+    {
+        json_t *want = json_object_get(r, "params_check");
+        if (!json_is_number(want))
+            continue;
+        char *text = json_dumps(json_object_get(r, "config"), JSON_COMPACT);
+        llmcost_model *m;
+        cr_assert_eq(llmcost_model_from_json(&m, text, strlen(text), "runs_scale"), 0, "%s", llmcost_errmsg());
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq((double)p.total, json_number_value(want), "%s: %lld parameters, MosaicML printed %.0f",
+                     json_string_value(json_object_get(r, "name")), (long long)p.total, json_number_value(want));
+        llmcost_model_free(m);
+        free(text);
+        checked++;
+    }
+    cr_expect_geq(checked, 20);
+    json_decref(doc);
 }

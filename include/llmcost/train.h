@@ -67,6 +67,8 @@ typedef struct llmcost_published {
     bool dense;              /* a dense model (the 25% target applies); false for MoE */
     char source[320];        /* where the reported figure comes from */
     char assumed[320];       /* layout facts the source does not give, assumed by llmcost */
+    char kind[16];           /* the run's kind where its file names one: dense, moe, fp8, long_context, a100 */
+    char set[16];            /* "fitting" or "held-out" where its file splits its runs; "" otherwise */
 } llmcost_published;
 
 /*
@@ -74,6 +76,12 @@ typedef struct llmcost_published {
  * llmcost_free(). Fails with the message of the first run that cannot be computed.
  */
 int llmcost_train_published(llmcost_published **out, size_t *n);
+
+/*
+ * As llmcost_train_published, for the runs of one bundled file (a data path such as
+ * "data/validation/runs_scale.json") whose "set" is "set" ("fitting", "held-out"; NULL for every run).
+ */
+int llmcost_train_published_file(llmcost_published **out, size_t *n, const char *file, const char *set);
 
 #ifdef __cplusplus
 }

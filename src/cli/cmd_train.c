@@ -61,13 +61,12 @@ int cmd_train(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
-    cli_step_extra xo = {0, false, false};
     double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0;
     bool published = false, seen_grid = false;
     cli_opt opts[] = {
         {"tokens", OPT_REAL, &tokens, "N", "training tokens (15.6T = 15.6e12)", NULL, NULL},
         CLI_GPU_OPTIONS(go),
-        CLI_JOB_OPTIONS(jo), CLI_STEP_EXTRA_OPTIONS(xo),
+        CLI_JOB_OPTIONS(jo),
         {"mfu", OPT_FRACTION, &mfu, "X", "impose this model-FLOPs utilisation instead of predicting the step", NULL, NULL},
         {"pue", OPT_REAL, &pue, "X", "data-centre power usage effectiveness (default 1.1)", NULL, NULL},
         {"grid-intensity", OPT_REAL, &grid, "KG", "kg CO2e per kWh (default 0.373, US average)", NULL, &seen_grid},
@@ -102,7 +101,10 @@ int cmd_train(int argc, char **argv)
     llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
     llmcost_train run;
-    rc = cli_job_step_options(&ro.step, &jo, &xo, m, "train", assumed, sizeof assumed);
+    llmcost_job job;
+    rc = cli_job_build(&job, &jo, m, "train", assumed, sizeof assumed);
+    if (!rc)
+        llmcost_job_step_options(&ro.step, &job);
     if (!rc) {
         llmcost_dtype dt = ro.step.precision == LLMCOST_PREC_FP32  ? LLMCOST_DT_FP32
                            : ro.step.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
@@ -148,8 +150,12 @@ int cmd_train(int argc, char **argv)
         const llmcost_step *s = &run.step;
         if (co.format == LLMCOST_FMT_JSON) {
             char *text;
-            rc = llmcost_train_to_json(&text, &run, m, &g, &ro, assumed);
-            rc = cli_print_json_text(rc, text);
+            int jr = llmcost_train_to_json(&text, &run, m, &g, &ro, assumed);
+            json_t *doc = cli_json_document(jr, text);
+            rc = doc ? cli_job_fit(m, &g, &job, co.format, doc) : EXIT_BAD_INPUT;
+            if (!rc)
+                rc = cli_print_json(doc);
+            json_decref(doc);
         } else {
             char title[1024], setup[384], a[64], b[64];
             cli_setup_describe(setup, sizeof setup, &ro.step, s);
@@ -178,6 +184,8 @@ int cmd_train(int argc, char **argv)
             llmcost_table_free(t);
             if (!rc && !run.mfu_given && co.format != LLMCOST_FMT_CSV)
                 rc = cli_print_step(s, m, &g, &ro.step, co.format);
+            if (!rc)
+                rc = cli_job_fit(m, &g, &job, co.format, NULL);
             if (!rc)
                 cli_print_assumptions(co.format, assumed);
         }
