@@ -12,7 +12,10 @@ CMAKE_ARGS ?=
 # the scaling-law fit's optimiser (libnlopt-dev), fuzzing and sanitizers (clang, libclang-rt-14-dev), valgrind.
 PACKAGES   := gcc make cmake pkg-config libjansson-dev libcriterion-dev libnlopt-dev clang libclang-rt-14-dev valgrind
 
-.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean
+# make install: the CLI, libllmcost and its headers under PREFIX (DESTDIR=/tmp/stage stages them elsewhere).
+PREFIX     ?= /usr/local
+
+.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean install
 
 all: build
 
@@ -40,6 +43,9 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The whole suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer (any UB aborts), leak
 # detection on; the CLI runs the tests start are sanitized too, so every bad-input case is checked for leaks.

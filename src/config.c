@@ -5,69 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "internal.h"
-
-int lc_read_file(char **out, size_t *out_len, const char *path)
-{
-    *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return lc_fail(errno == ENOENT ? LLMCOST_ENOTFOUND : LLMCOST_EIO, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return lc_fail(LLMCOST_EINVAL, "%s: is a folder, not a file", path);
-    if (st.st_size > (off_t)LC_MAX_FILE_BYTES)
-        return lc_fail(LLMCOST_EINVAL, "%s: file is %.1f MiB; a config is at most %u MiB", path,
-                       (double)st.st_size / 1048576.0, LC_MAX_FILE_BYTES >> 20);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return lc_fail(LLMCOST_EIO, "%s: %s", path, strerror(errno));
-    /* Read up to the limit + 1 regardless of st_size: the file may be a pipe or may grow. */
-    size_t cap = (size_t)st.st_size + 1, len = 0;
-    if (cap < 4096)
-        cap = 4096;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    }
-    for (;;) {
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (len > LC_MAX_FILE_BYTES) {
-            free(buf);
-            fclose(f);
-            return lc_fail(LLMCOST_EINVAL, "%s: file is over %u MiB; a config is smaller", path,
-                           LC_MAX_FILE_BYTES >> 20);
-        }
-        if (n == 0)
-            break;
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return lc_fail(LLMCOST_ENOMEM, "out of memory");
-            }
-            buf = nb;
-            cap = ncap;
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        return lc_fail(LLMCOST_EIO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
-    if (out_len)
-        *out_len = len;
-    return 0;
-}
 
 int lc_parse_json(json_t **out, const char *text, size_t len, const char *origin)
 {
@@ -75,6 +15,9 @@ int lc_parse_json(json_t **out, const char *text, size_t len, const char *origin
     *out = NULL;
     if (len == 0)
         return lc_fail(LLMCOST_EPARSE, "%s:1:1: empty file, expected a JSON object", origin);
+    if (lc_skip_bom(text, len))
+        return lc_fail(LLMCOST_EPARSE, "%s:1:1: malformed JSON: the file starts with a UTF-8 byte-order mark (EF BB BF); "
+                       "JSON has none", origin);
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
     if (!j) {
         /* jansson counts columns from 0 at a line's start in some errors; report 1-based columns. */

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Largest file accepted: real config.json files are a few KiB; preset and GPU files under 1 MiB. */
-#define LC_MAX_FILE_BYTES (8u << 20)
+#include "file.h" /* lc_read_file: every reader opens its file through it */
+
 
 /* Largest value a size key may take: 2^40 keeps every product of two sizes within 64 bits. */
 #define LC_MAX_SIZE ((int64_t)1 << 40)
@@ -18,12 +18,6 @@ typedef struct lc_cfg {
     const char *origin; /* file name or preset */
     const char *prefix; /* "" or "text_config." for nested text configs */
 } lc_cfg;
-
-/*
- * Reads a whole file into a new NUL-terminated buffer (*out, freed with free()). Fails with LLMCOST_ENOTFOUND,
- * LLMCOST_EIO, or LLMCOST_EINVAL for a file over LC_MAX_FILE_BYTES or a directory.
- */
-int lc_read_file(char **out, size_t *out_len, const char *path);
 
 /*
  * Parses JSON text, rejecting duplicate keys, NaN/Infinity and invalid UTF-8. On failure the message is

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flops_internal.h"
 #include "internal.h"
 #include "llmcost/flops.h"
 #include "llmcost/params.h"
@@ -38,7 +39,7 @@ static llmcost_op *push(oplist *l)
 /* A GEMM [m,k] x [k,n] in layer "layer": forward 2mnk; backward 2mnk for the input gradient (unless the input
  * needs none) and 2mnk for the weight gradient (unless the weight is frozen). */
 static void matmul(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
-                   double k, bool input_grad, bool weight_grad)
+                   double k, bool input_grad, bool weight_grad, uint32_t flags)
 {
     llmcost_op *o = push(l);
     if (!o)
@@ -54,12 +55,14 @@ static void matmul(oplist *l, int32_t layer, llmcost_flops_component c, const ch
     o->flops = 2 * m * n * k;
     o->bwd_flops = (input_grad ? 2 * m * n * k : 0) + (weight_grad ? 2 * m * n * k : 0);
     o->kernels = 1;
+    o->role = LLMCOST_ROLE_LINEAR;
+    o->flags = flags;
 }
 
-/* Element-wise work over "elems" elements: "rw" bytes per element read and written in forward and "bwd_rw" in
- * backward, "kernels" launches, "fl" FLOPs per element. */
-static void elementwise(oplist *l, int32_t layer, const char *name, double elems, double rw, double bwd_rw,
-                        double kernels, double fl)
+/* Element-wise work of role "role" over "elems" elements: "rw" bytes per element read and written in forward and
+ * "bwd_rw" in backward, "kernels" launches, "fl" FLOPs per element. */
+static void elementwise(oplist *l, int32_t layer, const char *name, llmcost_op_role role, uint32_t flags, double elems,
+                        double rw, double bwd_rw, double kernels, double fl)
 {
     llmcost_op *o = push(l);
     if (!o)
@@ -67,6 +70,8 @@ static void elementwise(oplist *l, int32_t layer, const char *name, double elems
     o->kind = LLMCOST_OP_ELEMENTWISE;
     o->component = LLMCOST_FC_COUNT;
     o->name = name;
+    o->role = role;
+    o->flags = flags;
     o->layer = layer;
     o->m = elems;
     o->batch = 1;
@@ -79,10 +84,10 @@ static void elementwise(oplist *l, int32_t layer, const char *name, double elems
 }
 
 /* Element-wise work whose backward launches "bwd_kernels" kernels (autograd's formulas, not forward's). */
-static void elementwise_k(oplist *l, int32_t layer, const char *name, double elems, double rw, double bwd_rw,
-                          double kernels, double bwd_kernels, double fl)
+static void elementwise_k(oplist *l, int32_t layer, const char *name, llmcost_op_role role, uint32_t flags,
+                          double elems, double rw, double bwd_rw, double kernels, double bwd_kernels, double fl)
 {
-    elementwise(l, layer, name, elems, rw, bwd_rw, kernels, fl);
+    elementwise(l, layer, name, role, flags, elems, rw, bwd_rw, kernels, fl);
     if (!l->oom)
         l->ops[l->n - 1].bwd_kernels = bwd_kernels;
 }
@@ -127,6 +132,7 @@ static void attention_core(oplist *l, int32_t layer, const llmcost_attention *a,
     o->kind = LLMCOST_OP_ATTENTION;
     o->component = LLMCOST_FC_SCORES;
     o->name = "attention";
+    o->role = LLMCOST_ROLE_ATTENTION;
     o->layer = layer;
     o->m = s;
     o->n = s;
@@ -139,13 +145,13 @@ static void attention_core(oplist *l, int32_t layer, const llmcost_attention *a,
 
 /* Bytes per element of HF's RMSNorm in eager PyTorch: x.to(float32), pow, mean, rsqrt, x*rsqrt, .to(dtype),
  * weight*x: 7 kernels, reading and writing fp32 intermediates (LlamaRMSNorm.forward). */
-static void norm_op(oplist *l, const llmcost_model *m, int32_t layer, const char *name, double elems)
+static void norm_op(oplist *l, const llmcost_model *m, int32_t layer, const char *name, uint32_t flags, double elems)
 {
     double ab = l->act_bytes;
     if (m->norm == LLMCOST_NORM_RMS)
-        elementwise(l, layer, name, elems, (ab + 4) + 8 + 4 + 8 + (4 + ab) + 2 * ab, 2 * (28 + 4 * ab), 7, 5);
+        elementwise(l, layer, name, LLMCOST_ROLE_NORM, flags, elems, (ab + 4) + 8 + 4 + 8 + (4 + ab) + 2 * ab, 2 * (28 + 4 * ab), 7, 5);
     else /* native_layer_norm: one fused kernel each way */
-        elementwise(l, layer, name, elems, 2 * ab, 4 * ab, 1, 8);
+        elementwise(l, layer, name, LLMCOST_ROLE_NORM, flags, elems, 2 * ab, 4 * ab, 1, 8);
 }
 
 /* Kernels and bytes per element of the MLP activation as transformers runs it. */
@@ -153,18 +159,20 @@ static void activation_op(oplist *l, const llmcost_model *m, int32_t layer, doub
 {
     double ab = l->act_bytes;
     /* GPT-2's gelu_new is a Python formula of 8 element-wise kernels (NewGELUActivation); others are one. */
-    double k = m->act == LLMCOST_ACT_GELU_TANH && !strcmp(m->act_name, "gelu_new") ? 8 : 1;
-    elementwise(l, layer, gated ? "act(gate)*up" : "activation", elems, k * 2 * ab + (gated ? 3 * ab : 0),
+    double k = m->act_python ? 8 : 1;
+    elementwise(l, layer, gated ? "act(gate)*up" : "activation",
+                gated ? LLMCOST_ROLE_GATED_ACTIVATION : LLMCOST_ROLE_ACTIVATION, 0, elems, k * 2 * ab + (gated ? 3 * ab : 0),
                 2 * (k * 2 * ab + (gated ? 3 * ab : 0)), k + (gated ? 1 : 0), gated ? 5 : 8);
 }
 
-static void dropout_op(oplist *l, int32_t layer, const char *name, double elems, double p)
+static void dropout_op(oplist *l, int32_t layer, const char *name, llmcost_op_role role, uint32_t flags, double elems,
+                       double p)
 {
     if (p <= 0)
         return;
     double ab = l->act_bytes;
     /* native_dropout writes the output and a bool mask; backward reads grad and mask, writes grad. */
-    elementwise(l, layer, name, elems, 2 * ab + 1, 2 * ab + 1, 1, 2);
+    elementwise(l, layer, name, role, flags, elems, 2 * ab + 1, 2 * ab + 1, 1, 2);
 }
 
 static void mlp_ops(oplist *l, const llmcost_model *m, int32_t layer, const llmcost_mlp *p, double tokens,
@@ -173,14 +181,14 @@ static void mlp_ops(oplist *l, const llmcost_model *m, int32_t layer, const llmc
     double h = (double)m->hidden, f = (double)p->d_ff;
     (void)prefix;
     if (p->gated) {
-        matmul(l, layer, c, "gate_proj", tokens, f, h, true, true);
-        matmul(l, layer, c, "up_proj", tokens, f, h, true, true);
+        matmul(l, layer, c, "gate_proj", tokens, f, h, true, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, layer, c, "up_proj", tokens, f, h, true, true, LLMCOST_OPF_NORMED_INPUT);
         activation_op(l, m, layer, tokens * f, true);
-        matmul(l, layer, c, "down_proj", tokens, h, f, true, true);
+        matmul(l, layer, c, "down_proj", tokens, h, f, true, true, LLMCOST_OPF_ROW_PARALLEL);
     } else {
-        matmul(l, layer, c, "up_proj", tokens, f, h, true, true);
+        matmul(l, layer, c, "up_proj", tokens, f, h, true, true, LLMCOST_OPF_NORMED_INPUT);
         activation_op(l, m, layer, tokens * f, false);
-        matmul(l, layer, c, "down_proj", tokens, h, f, true, true);
+        matmul(l, layer, c, "down_proj", tokens, h, f, true, true, LLMCOST_OPF_ROW_PARALLEL);
     }
 }
 
@@ -200,34 +208,36 @@ static void moe_ops(oplist *l, const llmcost_model *m, int32_t idx, const llmcos
     double S = T * k, ab = l->act_bytes;
     double xb = opt->expert_act_bytes > 0 ? opt->expert_act_bytes : ab;
     double ob = f->fp32_routing && xb < 4 ? 4 : xb;
-    matmul(l, idx, LLMCOST_FC_ROUTER, "router", T, E, h, true, true);
+    matmul(l, idx, LLMCOST_FC_ROUTER, "router", T, E, h, true, true, LLMCOST_OPF_REPLICATED | LLMCOST_OPF_NORMED_INPUT);
     /* DeepSeek's MoEGate: F.linear(hidden.float(), weight.float()): the input cast to fp32 and its gradient back. */
     if (f->fp32_router && xb < 4)
-        elementwise_k(l, idx, "router input cast", T * h, xb + 4, 4 + xb, 2, 2, 0);
+        elementwise_k(l, idx, "router input cast", LLMCOST_ROLE_CAST, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_MOE_HIDDEN | LLMCOST_OPF_DISPATCH, T * h, xb + 4, 4 + xb, 2, 2, 0);
     /* Scores over [T, E] in fp32 (16 bytes per score either way). Softmax routers (Mixtral, Qwen, OLMoE): cast,
      * softmax, top-k (select and sort), sum, divide: 6 kernels; backward: the division's two gradients, the sum,
      * top-k's scatter into zeros, softmax, the cast: 9. DeepSeek-V3's group-limited sigmoid routing: sigmoid,
      * correction bias, top-2 per group and its sum, top groups, a zeroed mask scattered and expanded, masked_fill,
      * top-k, gather, sum, epsilon, divide, scale: 21; backward 8. */
     if (f->score_correction_bias)
-        elementwise_k(l, idx, "routing", T * E, 4 * 4, 4 * 4, 21, 8, 4);
+        elementwise_k(l, idx, "routing", LLMCOST_ROLE_ROUTING, LLMCOST_OPF_REPLICATED, T * E, 4 * 4, 4 * 4, 21, 8, 4);
     else
-        elementwise_k(l, idx, "routing", T * E, 4 * 4, 4 * 4, 6, 9, 4);
+        elementwise_k(l, idx, "routing", LLMCOST_ROLE_ROUTING, LLMCOST_OPF_REPLICATED, T * E, 4 * 4, 4 * 4, 6, 9, 4);
     /* torch.sort(expert_ids) (3 kernels at the host measurement's sizes), perm // k, sample_weights[perm], the int
      * cast, histc (2), cumsum, the sentinel mask (>=), clamp_, arange and inv_perm[perm] = ...: 14 kernels of int64
      * index work (about 128 bytes per slot); backward: sample_weights[perm]'s index_put into zeros (5). */
-    elementwise_k(l, idx, "expert sort", S, 128, 64, 14, 5, 0);
+    elementwise_k(l, idx, "expert sort", LLMCOST_ROLE_EXPERT_SORT, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S, 128, 64, 14, 5, 0);
     /* hidden_states[perm // k]: a row gather; backward an accumulating index_put into a zeroed [T, h] (the k copies of
      * a token meet in one row): zeros, a sort of the indices (3), the indexing kernel. Bytes as measured: the values
      * read, and per token row a zero fill plus a read and a write (xb (1 + 3/k) per slot element). */
-    elementwise_k(l, idx, "expert gather", S * h, 2 * xb, xb * (1 + 3 / k), 1, 5, 0);
+    elementwise_k(l, idx, "expert gather", LLMCOST_ROLE_EXPERT_GATHER, LLMCOST_OPF_EXPERT_PATH, S * h, 2 * xb, xb * (1 + 3 / k), 1, 5, 0);
     /* masked_fill_(sentinel_mask, 0) with the [S, 1] mask broadcast; backward masks the gradient the same way. */
-    elementwise_k(l, idx, "expert input mask", S * h, 2 * xb, 2 * xb, 1, 1, 1);
+    elementwise_k(l, idx, "expert input mask", LLMCOST_ROLE_EXPERT_MASK, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S * h, 2 * xb, 2 * xb, 1, 1, 1);
     llmcost_op *o = push(l);
     if (o) {
         o->kind = LLMCOST_OP_EXPERTS;
         o->component = LLMCOST_FC_ROUTED_EXPERTS;
         o->name = "routed experts";
+        o->role = LLMCOST_ROLE_EXPERTS;
+        o->flags = LLMCOST_OPF_EXPERT_PATH;
         o->layer = idx;
         /* Each expert sees T*k/E tokens on average; gated experts run 3 matrices of h x fe (gate and up fused into
          * one [2 fe, h] matrix per expert: one grouped GEMM). */
@@ -244,42 +254,44 @@ static void moe_ops(oplist *l, const llmcost_model *m, int32_t idx, const llmcos
         /* _apply_gate: gate, up = proj_out.chunk(2, -1); act(gate) * up. Both halves are strided views, so the
          * activation (read + write) and the product (2 reads + write) run TensorIterator's non-vectorised kernel;
          * backward grad * up and act's backward read strided halves too (3 xb each). */
-        elementwise_k(l, idx, "expert activation", S * fe, 5 * xb, 6 * xb, 2, 2, 5);
+        elementwise_k(l, idx, "expert activation", LLMCOST_ROLE_EXPERT_ACTIVATION, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_GATED, S * fe,
+                      5 * xb, 6 * xb, 2, 2, 5);
         /* ... and grad * act(gate) (contiguous, 3 xb) and chunk's backward, a cat of the two halves' gradients into
          * [S, 2 fe] (read + write 4 xb per fe element): backward only. */
-        elementwise_k(l, idx, "expert activation grad", S * fe, 0, 7 * xb, 0, 2, 0);
+        elementwise_k(l, idx, "expert activation grad", LLMCOST_ROLE_EXPERT_ACTIVATION_GRAD, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S * fe, 0, 7 * xb, 0, 2, 0);
     } else {
-        elementwise_k(l, idx, "expert activation", S * fe, 2 * xb, 3 * xb, 1, 1, 8);
+        elementwise_k(l, idx, "expert activation", LLMCOST_ROLE_EXPERT_ACTIVATION, LLMCOST_OPF_EXPERT_PATH, S * fe, 2 * xb, 3 * xb, 1, 1, 8);
     }
     /* proj_out * sample_weights_g.unsqueeze(-1): a broadcast multiply written in ob; backward grad * weights. */
-    elementwise_k(l, idx, "expert output scale", S * h, xb + ob, 2 * ob, 1, 1, 1);
+    elementwise_k(l, idx, "expert output scale", LLMCOST_ROLE_EXPERT_SCALE, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S * h, xb + ob, 2 * ob, 1, 1, 1);
     /* ... and its other gradients: the input gradient cast back to xb when ob is wider, grad * proj_out and its row
      * sum (the routing weights' gradient): backward only. */
     bool promoted = ob > xb;
-    elementwise_k(l, idx, "expert output scale grads", S * h, 0, (promoted ? ob + xb : 0) + 2 * ob + xb + ob, 0,
+    elementwise_k(l, idx, "expert output scale grads", LLMCOST_ROLE_EXPERT_SCALE_GRADS, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S * h, 0, (promoted ? ob + xb : 0) + 2 * ob + xb + ob, 0,
                   promoted ? 3 : 2, 0);
-    elementwise_k(l, idx, "expert output mask", S * h, 2 * ob, 2 * ob, 1, 1, 1);
+    elementwise_k(l, idx, "expert output mask", LLMCOST_ROLE_EXPERT_MASK, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S * h, 2 * ob, 2 * ob, 1, 1, 1);
     /* weighted_out[inv_perm]: a row gather; backward index_put into zeros, for a permutation (no duplicate rows):
      * zeros, a sort (3), the indexing kernel reading the values and updating one row each (4 ob). */
-    elementwise_k(l, idx, "expert unpermute", S * h, 2 * ob, 4 * ob, 1, 5, 0);
+    elementwise_k(l, idx, "expert unpermute", LLMCOST_ROLE_EXPERT_UNPERMUTE, LLMCOST_OPF_EXPERT_PATH, S * h, 2 * ob, 4 * ob, 1, 5, 0);
     /* .view(T, k, h).sum(dim=1): read S h, write T h; backward the broadcast gradient copied out to [S, h] (view's
      * backward reshapes an expanded tensor). */
-    elementwise_k(l, idx, "expert sum", S * h, ob + ob / k, ob / k + ob, 1, 1, 1);
+    elementwise_k(l, idx, "expert sum", LLMCOST_ROLE_EXPERT_SUM, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, S * h, ob + ob / k, ob / k + ob, 1, 1, 1);
     /* .to(hidden_states.dtype) when the sum is wider; backward the gradient cast up. */
     if (promoted)
-        elementwise_k(l, idx, "expert output cast", T * h, ob + xb, xb + ob, 1, 1, 0);
+        elementwise_k(l, idx, "expert output cast", LLMCOST_ROLE_CAST, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_DISPATCH, T * h, ob + xb, xb + ob, 1, 1, 0);
     /* The block's input feeds the router, the expert gather (and the shared expert): autograd adds their gradients. */
     double consumers = 2 + (f->shared.d_ff > 0 ? 1 : 0);
-    elementwise_k(l, idx, "moe input grads", T * h, 0, 3 * xb * (consumers - 1), 0, consumers - 1, 0);
+    elementwise_k(l, idx, "moe input grads", LLMCOST_ROLE_ADD, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_MOE_HIDDEN | LLMCOST_OPF_DISPATCH, T * h, 0, 3 * xb * (consumers - 1), 0, consumers - 1, 0);
     if (f->shared.d_ff > 0) {
         mlp_ops(l, m, idx, &f->shared, T, LLMCOST_FC_SHARED_EXPERTS, "shared");
         if (f->shared_gate) {
-            matmul(l, idx, LLMCOST_FC_SHARED_EXPERTS, "shared_expert_gate", T, 1, h, true, true);
+            matmul(l, idx, LLMCOST_FC_SHARED_EXPERTS, "shared_expert_gate", T, 1, h, true, true,
+                   LLMCOST_OPF_REPLICATED | LLMCOST_OPF_NORMED_INPUT);
             /* sigmoid(gate) * shared: the [T, 1] gate broadcast over the shared output; backward both gradients. */
-            elementwise_k(l, idx, "shared expert gate", T * h, 2 * ab, 5 * ab, 2, 3, 2);
+            elementwise_k(l, idx, "shared expert gate", LLMCOST_ROLE_SHARED_GATE, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_MOE_HIDDEN, T * h, 2 * ab, 5 * ab, 2, 3, 2);
         }
         /* routed + shared */
-        elementwise_k(l, idx, "shared expert add", T * h, 2 * xb + ab, 0, 1, 0, 1);
+        elementwise_k(l, idx, "shared expert add", LLMCOST_ROLE_ADD, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_MOE_HIDDEN, T * h, 2 * xb + ab, 0, 1, 0, 1);
     }
 }
 
@@ -296,55 +308,56 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
     bool in_grad = !(first_reads_frozen && !(L->norm_pre_attn && llmcost_norm_weights(m->norm) > 0));
 
     if (L->norm_pre_attn)
-        norm_op(l, m, idx, "input_layernorm", T * h);
+        norm_op(l, m, idx, "input_layernorm", LLMCOST_OPF_RESIDUAL, T * h);
     if (a->kind == LLMCOST_ATTN_MLA) {
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
         if (a->q_lora_rank > 0) {
-            matmul(l, idx, LLMCOST_FC_Q, "q_a_proj", T, (double)a->q_lora_rank, h, in_grad, true);
-            norm_op(l, m, idx, "q_a_layernorm", T * (double)a->q_lora_rank);
-            matmul(l, idx, LLMCOST_FC_Q, "q_b_proj", T, A * qk, (double)a->q_lora_rank, true, true);
+            matmul(l, idx, LLMCOST_FC_Q, "q_a_proj", T, (double)a->q_lora_rank, h, in_grad, true,
+                   LLMCOST_OPF_REPLICATED | LLMCOST_OPF_NORMED_INPUT);
+            norm_op(l, m, idx, "q_a_layernorm", LLMCOST_OPF_REPLICATED, T * (double)a->q_lora_rank);
+            matmul(l, idx, LLMCOST_FC_Q, "q_b_proj", T, A * qk, (double)a->q_lora_rank, true, true, 0);
         } else {
-            matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * qk, h, in_grad, true);
+            matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * qk, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         }
         matmul(l, idx, LLMCOST_FC_KV, "kv_a_proj_with_mqa", T, (double)(a->kv_lora_rank + a->qk_rope_head_dim), h,
-               in_grad, true);
-        norm_op(l, m, idx, "kv_a_layernorm", T * (double)a->kv_lora_rank);
+               in_grad, true, LLMCOST_OPF_REPLICATED | LLMCOST_OPF_NORMED_INPUT);
+        norm_op(l, m, idx, "kv_a_layernorm", LLMCOST_OPF_REPLICATED, T * (double)a->kv_lora_rank);
         matmul(l, idx, LLMCOST_FC_KV, "kv_b_proj", T, A * (double)(a->qk_nope_head_dim + a->v_head_dim),
-               (double)a->kv_lora_rank, true, true);
+               (double)a->kv_lora_rank, true, true, 0);
         /* q_pe and k_pe rotated, then q/k assembled by cat: about 10 bytes per rotated element, plus copies. */
-        elementwise(l, idx, "rotary+cat", T * A * qk, 10 * ab, 10 * ab, 8, 6);
+        elementwise(l, idx, "rotary+cat", LLMCOST_ROLE_ROTARY, 0, T * A * qk, 10 * ab, 10 * ab, 8, 6);
     } else if (a->fused_qkv) {
         /* One GEMM (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX); n2 keeps the query part for the breakdown. */
-        matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, A * d + KV * (d + dv), h, in_grad, true);
+        matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, A * d + KV * (d + dv), h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         l->ops[l->n - 1].n2 = A * d;
     } else {
-        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d, h, in_grad, true);
-        matmul(l, idx, LLMCOST_FC_KV, "k_proj", T, KV * d, h, in_grad, true);
-        matmul(l, idx, LLMCOST_FC_KV, "v_proj", T, KV * dv, h, in_grad, true);
+        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "k_proj", T, KV * d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "v_proj", T, KV * dv, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
     }
     if (a->qk_norm != LLMCOST_QKNORM_NONE)
-        norm_op(l, m, idx, "q_norm+k_norm", T * (A + KV) * d);
+        norm_op(l, m, idx, "q_norm+k_norm", 0, T * (A + KV) * d);
     if (a->kind != LLMCOST_ATTN_MLA && a->rotary_dim > 0) /* rotate_half: neg, cat, 2 mul, add on q and k */
-        elementwise(l, idx, "rotary", T * (A + KV) * (double)a->rotary_dim, 10 * ab, 10 * ab, 10, 3);
+        elementwise(l, idx, "rotary", LLMCOST_ROLE_ROTARY, 0, T * (A + KV) * (double)a->rotary_dim, 10 * ab, 10 * ab, 10, 3);
     attention_core(l, idx, a, b, s);
     if (opt->attention == LLMCOST_ATTN_EAGER) {
         /* Scores scaled, masked and soft-maxed in fp32, cast back, maybe dropped out: over b*a*s*s elements. */
         double e = b * A * s * s;
-        elementwise(l, idx, "scale+mask+softmax", e, 3 * ab + (ab + 4) + (4 + ab), 2 * (3 * ab + 8 + 2 * ab), 4, 5);
+        elementwise(l, idx, "scale+mask+softmax", LLMCOST_ROLE_SOFTMAX, 0, e, 3 * ab + (ab + 4) + (4 + ab), 2 * (3 * ab + 8 + 2 * ab), 4, 5);
         if (a->softcap > 0)
-            elementwise(l, idx, "softcap", e, 6 * ab, 6 * ab, 3, 3);
-        dropout_op(l, idx, "attention dropout", e, m->dropout_attn);
+            elementwise(l, idx, "softcap", LLMCOST_ROLE_OTHER, 0, e, 6 * ab, 6 * ab, 3, 3);
+        dropout_op(l, idx, "attention dropout", LLMCOST_ROLE_DROPOUT, 0, e, m->dropout_attn);
     }
     /* Attention output back to [tokens, heads*dv] (transpose + contiguous copy). */
-    elementwise(l, idx, "attn output transpose", T * A * dv, 2 * ab, 2 * ab, 1, 0);
-    matmul(l, idx, LLMCOST_FC_O, "o_proj", T, h, A * dv, true, true);
+    elementwise(l, idx, "attn output transpose", LLMCOST_ROLE_TRANSPOSE, 0, T * A * dv, 2 * ab, 2 * ab, 1, 0);
+    matmul(l, idx, LLMCOST_FC_O, "o_proj", T, h, A * dv, true, true, LLMCOST_OPF_ROW_PARALLEL);
     if (L->norm_post_attn)
-        norm_op(l, m, idx, "post_attention_norm", T * h);
-    dropout_op(l, idx, "residual dropout", T * h, m->dropout_resid);
+        norm_op(l, m, idx, "post_attention_norm", LLMCOST_OPF_RESIDUAL, T * h);
+    dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
     if (!L->parallel)
-        elementwise(l, idx, "residual add", T * h, 3 * ab, 2 * ab, 1, 1);
+        elementwise(l, idx, "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 1, 1);
     if (L->norm_pre_ffn)
-        norm_op(l, m, idx, "pre_ffn_norm", T * h);
+        norm_op(l, m, idx, "pre_ffn_norm", LLMCOST_OPF_RESIDUAL, T * h);
     const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
         moe_ops(l, m, idx, f, T);
@@ -352,9 +365,9 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
         mlp_ops(l, m, idx, &f->dense, T, LLMCOST_FC_MLP_DENSE_LAYERS, "");
     }
     if (L->norm_post_ffn)
-        norm_op(l, m, idx, "post_ffn_norm", T * h);
-    dropout_op(l, idx, "residual dropout", T * h, m->dropout_resid);
-    elementwise(l, idx, L->parallel ? "attention+mlp+residual add" : "residual add", T * h,
+        norm_op(l, m, idx, "post_ffn_norm", LLMCOST_OPF_RESIDUAL, T * h);
+    dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
+    elementwise(l, idx, L->parallel ? "attention+mlp+residual add" : "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h,
                 (L->parallel ? 4 : 3) * ab, 2 * ab, L->parallel ? 2 : 1, L->parallel ? 2 : 1);
 }
 
@@ -373,29 +386,59 @@ static int check_options(const llmcost_flops_options *opt)
     return 0;
 }
 
-int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt)
+/* Decoder layers i and j give the same ops (but for their index) when their descriptions are equal byte for byte
+ * and neither or both are the first layer reading a frozen embedding. memcmp may call equal layers different
+ * (padding bytes), which only costs sharing, never a wrong op. */
+static bool same_layer(const llmcost_model *m, int64_t i, int64_t j, bool frozen_first)
 {
-    *out = NULL;
-    *n = 0;
+    if (frozen_first && (i == 0) != (j == 0))
+        return false;
+    return !memcmp(&m->layers[i], &m->layers[j], sizeof m->layers[i]);
+}
+
+void lc_op_segments_free(lc_op_segments *sg)
+{
+    free(sg->ops);
+    free(sg->begin);
+    free(sg->layer_seg);
+    memset(sg, 0, sizeof *sg);
+}
+
+int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    memset(sg, 0, sizeof *sg);
+    const char *unmodelled = llmcost_model_unmodelled(m);
+    if (unmodelled)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     int rc = check_options(opt);
     if (rc)
         return rc;
+    /* The distinct layers, in order of first appearance: rep[c] is the first layer of segment c + 1. */
+    int64_t nl = m->n_layers;
+    int32_t *rep = malloc((size_t)(nl > 0 ? nl : 1) * sizeof *rep);
+    sg->layer_seg = malloc((size_t)(nl > 0 ? nl : 1) * sizeof *sg->layer_seg);
+    sg->begin = malloc((size_t)(nl + 3) * sizeof *sg->begin);
+    if (!rep || !sg->layer_seg || !sg->begin) {
+        free(rep);
+        lc_op_segments_free(sg);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
     oplist l = {0};
     l.opt = opt;
     l.act_bytes = 2;
     double b = (double)opt->batch, s = (double)opt->seq, T = b * s, h = (double)m->hidden;
     double ab = l.act_bytes, V = (double)m->vocab, e = (double)m->embed_dim;
-    elementwise(&l, -1, "embedding", T * e, 2 * ab, 2 * ab + 4, 1, 0);
+    elementwise(&l, -1, "embedding", LLMCOST_ROLE_EMBEDDING, LLMCOST_OPF_RESIDUAL, T * e, 2 * ab, 2 * ab + 4, 1, 0);
     if (m->pos == LLMCOST_POS_LEARNED)
-        elementwise(&l, -1, "position embedding add", T * h, 3 * ab, 2 * ab, 2, 1);
+        elementwise(&l, -1, "position embedding add", LLMCOST_ROLE_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 2, 1);
     if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
-        norm_op(&l, m, -1, "embedding norm", T * e);
-    dropout_op(&l, -1, "embedding dropout", T * h, m->dropout_embed);
+        norm_op(&l, m, -1, "embedding norm", 0, T * e);
+    dropout_op(&l, -1, "embedding dropout", LLMCOST_ROLE_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_embed);
     /* A learned position table or an embedding norm with weights needs the gradient of the first layer's input. */
     bool frozen_first = opt->frozen_embedding && m->pos != LLMCOST_POS_LEARNED &&
                         !(m->embed_norm && llmcost_norm_weights(m->norm) > 0);
     if (m->embed_dim != m->hidden) {
-        matmul(&l, -1, LLMCOST_FC_LM_HEAD, "project_in", T, h, e, !opt->frozen_embedding, true);
+        matmul(&l, -1, LLMCOST_FC_LM_HEAD, "project_in", T, h, e, !opt->frozen_embedding, true, LLMCOST_OPF_REPLICATED);
         frozen_first = false;
     }
     /* Rotary tables: inv_freq [rot/2, 1] @ positions [1, s] per sequence, once per forward (LlamaRotaryEmbedding),
@@ -404,34 +447,91 @@ int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const
     if (m->pos == LLMCOST_POS_ROTARY && m->n_layers > 0 && !m->rope_cached) {
         double rot = (double)(2 * ((m->layers[0].attn.rotary_dim + 1) / 2)); /* arange(0, rot, 2) */
         if (rot > 0) {
-            matmul(&l, -1, LLMCOST_FC_OTHER, "rotary frequencies", rot / 2, s, 1, false, false);
-            l.ops[l.n - 1].batch = b;
-            l.ops[l.n - 1].flops *= b;
-            elementwise(&l, -1, "rotary cos/sin", b * s * rot, 3 * 4 + 2 * ab, 0, 5, 2);
+            matmul(&l, -1, LLMCOST_FC_OTHER, "rotary frequencies", rot / 2, s, 1, false, false,
+                   LLMCOST_OPF_REPLICATED | LLMCOST_OPF_PER_SEQUENCE);
+            if (!l.oom) {
+                l.ops[l.n - 1].role = LLMCOST_ROLE_ROTARY_TABLE;
+                l.ops[l.n - 1].batch = b;
+                l.ops[l.n - 1].flops *= b;
+            }
+            elementwise(&l, -1, "rotary cos/sin", LLMCOST_ROLE_ROTARY_TABLE, LLMCOST_OPF_REPLICATED | LLMCOST_OPF_PER_SEQUENCE,
+                        b * s * rot, 3 * 4 + 2 * ab, 0, 5, 2);
         }
     }
-    for (int64_t i = 0; i < m->n_layers; i++)
-        layer_ops(&l, m, &m->layers[i], (int32_t)i, i == 0 && frozen_first);
+    size_t nrep = 0;
+    for (int64_t i = 0; i < nl; i++) {
+        size_t c = 0;
+        /* the previous layer's class first: runs of equal layers are the common case */
+        if (i > 0 && same_layer(m, i, rep[sg->layer_seg[i - 1] - 1], frozen_first))
+            c = (size_t)sg->layer_seg[i - 1] - 1;
+        else
+            for (c = 0; c < nrep && !same_layer(m, i, rep[c], frozen_first); c++)
+                ;
+        if (c == nrep)
+            rep[nrep++] = (int32_t)i;
+        sg->layer_seg[i] = (int32_t)(c + 1);
+    }
+    sg->begin[0] = 0;
+    sg->begin[1] = l.n;
+    for (size_t c = 0; c < nrep; c++) {
+        layer_ops(&l, m, &m->layers[rep[c]], rep[c], rep[c] == 0 && frozen_first);
+        sg->begin[c + 2] = l.n;
+    }
+    free(rep);
     int32_t last = (int32_t)m->n_layers;
     if (m->final_norm)
-        norm_op(&l, m, last, "final norm", T * h);
+        norm_op(&l, m, last, "final norm", LLMCOST_OPF_RESIDUAL, T * h);
     if (m->embed_dim != m->hidden)
-        matmul(&l, last, LLMCOST_FC_LM_HEAD, "project_out", T, e, h, true, true);
+        matmul(&l, last, LLMCOST_FC_LM_HEAD, "project_out", T, e, h, true, true, LLMCOST_OPF_REPLICATED);
     /* A tied head shares the embedding: frozen embedding freezes it too. */
-    matmul(&l, last, LLMCOST_FC_LM_HEAD, "lm_head", T, V, e, true, !(opt->frozen_embedding && m->tied));
+    matmul(&l, last, LLMCOST_FC_LM_HEAD, "lm_head", T, V, e, true, !(opt->frozen_embedding && m->tied), LLMCOST_OPF_NORMED_INPUT);
     if (m->logit_softcap > 0)
-        elementwise(&l, last, "logit softcap", T * V, 6 * ab, 6 * ab, 3, 3);
+        elementwise(&l, last, "logit softcap", LLMCOST_ROLE_OTHER, 0, T * V, 6 * ab, 6 * ab, 3, 3);
     if (m->logit_scale > 0) /* Cohere's logit_scale, Granite's 1/logits_scaling: one multiply each way */
-        elementwise(&l, last, "logit scale", T * V, 2 * ab, 2 * ab, 1, 1);
+        elementwise(&l, last, "logit scale", LLMCOST_ROLE_OTHER, 0, T * V, 2 * ab, 2 * ab, 1, 1);
     /* ForCausalLMLoss: logits.float() (a fp32 copy), cross_entropy = log_softmax + nll_loss; backward writes a
      * fp32 gradient of the logits and casts it to the logits' dtype. */
-    elementwise(&l, last, "logits to fp32 + cross-entropy", T * V, (ab + 4) + 8 + 4, 8 + 4 + (4 + ab), 4, 5);
+    elementwise(&l, last, "logits to fp32 + cross-entropy", LLMCOST_ROLE_LOSS, 0, T * V, (ab + 4) + 8 + 4, 8 + 4 + (4 + ab), 4, 5);
+    sg->nseg = nrep + 2;
+    sg->begin[sg->nseg] = l.n;
+    sg->ops = l.ops;
     if (l.oom) {
-        free(l.ops);
+        lc_op_segments_free(sg);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    *out = l.ops;
-    *n = l.n;
+    return 0;
+}
+
+int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    *out = NULL;
+    *n = 0;
+    lc_op_segments sg;
+    int rc = lc_flops_segments(&sg, m, opt);
+    if (rc)
+        return rc;
+    /* Every layer's ops in full: its segment's, with its own index. */
+    size_t total = sg.begin[1] + (sg.begin[sg.nseg] - sg.begin[sg.nseg - 1]);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        total += sg.begin[sg.layer_seg[i] + 1] - sg.begin[sg.layer_seg[i]];
+    llmcost_op *ops = malloc((total ? total : 1) * sizeof *ops);
+    if (!ops) {
+        lc_op_segments_free(&sg);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < sg.begin[1]; j++)
+        ops[k++] = sg.ops[j];
+    for (int64_t i = 0; i < m->n_layers; i++)
+        for (size_t j = sg.begin[sg.layer_seg[i]]; j < sg.begin[sg.layer_seg[i] + 1]; j++) {
+            ops[k] = sg.ops[j];
+            ops[k++].layer = (int32_t)i;
+        }
+    for (size_t j = sg.begin[sg.nseg - 1]; j < sg.begin[sg.nseg]; j++)
+        ops[k++] = sg.ops[j];
+    lc_op_segments_free(&sg);
+    *out = ops;
+    *n = total;
     return 0;
 }
 
@@ -444,9 +544,9 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
     l.opt = opt;
     l.act_bytes = 2;
     double T = (double)opt->batch * (double)opt->seq, h = (double)m->hidden;
-    matmul(&l, 0, LLMCOST_FC_OTHER, "eh_proj", T, h, 2 * h, true, true);
+    matmul(&l, 0, LLMCOST_FC_OTHER, "eh_proj", T, h, 2 * h, true, true, 0);
     layer_ops(&l, m, &m->mtp.layer, 0, false);
-    matmul(&l, 0, LLMCOST_FC_LM_HEAD, "lm_head", T, (double)m->vocab, h, true, true);
+    matmul(&l, 0, LLMCOST_FC_LM_HEAD, "lm_head", T, (double)m->vocab, h, true, true, LLMCOST_OPF_NORMED_INPUT);
     double f = 0;
     for (size_t i = 0; i < l.n; i++)
         if (l.ops[i].kind != LLMCOST_OP_ELEMENTWISE)
@@ -457,66 +557,91 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
 
 int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
 {
+    const char *unmodelled = llmcost_model_unmodelled(m);
+    if (unmodelled)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     memset(out, 0, sizeof *out);
-    llmcost_op *ops;
-    size_t n;
-    int rc = llmcost_flops_ops(&ops, &n, m, opt);
+    lc_op_segments sg;
+    int rc = lc_flops_segments(&sg, m, opt);
     if (rc)
         return rc;
+    rc = lc_flops_sum(out, &sg, m, opt);
+    lc_op_segments_free(&sg);
+    return rc;
+}
+
+/* One op's share of the sums, in the order the ops run (so each sum is what adding them one by one gives). */
+typedef struct {
+    double fwd, bwd, fwd_other, bwd_other;
+} conv_sums;
+
+static void add_op(llmcost_flops *out, conv_sums *cs, const llmcost_op *op, const llmcost_model *m,
+                   const llmcost_flops_options *opt, llmcost_convention other)
+{
+    if (op->kind == LLMCOST_OP_ELEMENTWISE) {
+        out->elementwise_flops += op->flops;
+        out->elementwise_bytes += op->bytes;
+        return;
+    }
+    cs->fwd += op->flops;
+    cs->bwd += op->bwd_flops;
+    if (op->kind == LLMCOST_OP_ATTENTION) {
+        const llmcost_attention *a = &m->layers[op->layer].attn;
+        double f, g;
+        attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
+        cs->fwd_other += f;
+        cs->bwd_other += g;
+    } else {
+        cs->fwd_other += op->flops;
+        cs->bwd_other += op->bwd_flops;
+    }
+    out->components[op->component] += op->flops;
+    out->components_bwd[op->component] += op->bwd_flops;
+    if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
+        /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
+        double share = (op->n - op->n2) / op->n;
+        out->components[LLMCOST_FC_Q] -= op->flops * share;
+        out->components[LLMCOST_FC_KV] += op->flops * share;
+        out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
+        out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
+    }
+    if (op->component == LLMCOST_FC_SCORES) {
+        /* The attention op carries both products: split scores and values by their head dims. */
+        double share_v = op->n2 / (op->k + op->n2);
+        out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
+        out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
+        out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
+        out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
+    }
+    if (op->layer >= 0 && op->layer < m->n_layers) {
+        if (m->layers[op->layer].ffn.moe)
+            out->moe_layer_forward += op->flops;
+        else
+            out->dense_layer_forward += op->flops;
+        /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
+        if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
+            (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
+            out->recompute += op->flops;
+    }
+}
+
+int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    memset(out, 0, sizeof *out);
     /* The ops under the chosen convention fill the totals; only the attention cores change under the other one,
      * so those are costed again there and every other op counts the same in both sums (kept in one order, so
-     * each sum is what a list built under its own convention gives). */
+     * each sum is what a list built under its own convention gives). Each layer adds its segment's ops (those of
+     * an equal layer: the same values). */
     llmcost_convention other = opt->convention == LLMCOST_CONV_CAUSAL ? LLMCOST_CONV_UNMASKED : LLMCOST_CONV_CAUSAL;
-    double fwd = 0, bwd = 0, fwd_other = 0, bwd_other = 0;
-    for (size_t i = 0; i < n; i++) {
-        const llmcost_op *op = &ops[i];
-        if (op->kind == LLMCOST_OP_ELEMENTWISE) {
-            out->elementwise_flops += op->flops;
-            out->elementwise_bytes += op->bytes;
-            continue;
-        }
-        fwd += op->flops;
-        bwd += op->bwd_flops;
-        if (op->kind == LLMCOST_OP_ATTENTION) {
-            const llmcost_attention *a = &m->layers[op->layer].attn;
-            double f, g;
-            attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
-            fwd_other += f;
-            bwd_other += g;
-        } else {
-            fwd_other += op->flops;
-            bwd_other += op->bwd_flops;
-        }
-        out->components[op->component] += op->flops;
-        out->components_bwd[op->component] += op->bwd_flops;
-        if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
-            /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
-            double share = (op->n - op->n2) / op->n;
-            out->components[LLMCOST_FC_Q] -= op->flops * share;
-            out->components[LLMCOST_FC_KV] += op->flops * share;
-            out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
-            out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
-        }
-        if (op->component == LLMCOST_FC_SCORES) {
-            /* The attention op carries both products: split scores and values by their head dims. */
-            double share_v = op->n2 / (op->k + op->n2);
-            out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
-            out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
-            out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
-            out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
-        }
-        if (op->layer >= 0 && op->layer < m->n_layers) {
-            if (m->layers[op->layer].ffn.moe)
-                out->moe_layer_forward += op->flops;
-            else
-                out->dense_layer_forward += op->flops;
-            /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
-            if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
-                (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
-                out->recompute += op->flops;
-        }
-    }
-    free(ops);
+    conv_sums cs = {0, 0, 0, 0};
+    for (size_t i = 0; i < sg->begin[1]; i++)
+        add_op(out, &cs, &sg->ops[i], m, opt, other);
+    for (int64_t l = 0; l < m->n_layers; l++)
+        for (size_t i = sg->begin[sg->layer_seg[l]]; i < sg->begin[sg->layer_seg[l] + 1]; i++)
+            add_op(out, &cs, &sg->ops[i], m, opt, other);
+    for (size_t i = sg->begin[sg->nseg - 1]; i < sg->begin[sg->nseg]; i++)
+        add_op(out, &cs, &sg->ops[i], m, opt, other);
+    double fwd = cs.fwd, bwd = cs.bwd, fwd_other = cs.fwd_other, bwd_other = cs.bwd_other;
     bool causal = opt->convention == LLMCOST_CONV_CAUSAL;
     out->forward_causal = causal ? fwd : fwd_other;
     out->backward_causal = causal ? bwd : bwd_other;
@@ -545,15 +670,15 @@ int llmcost_flops_layer_forward(double *out, const llmcost_model *m, int64_t lay
     *out = 0;
     if (layer < 0 || layer >= m->n_layers)
         return lc_fail(LLMCOST_EINVAL, "layer %lld does not exist (0 to %lld)", (long long)layer, (long long)(m->n_layers - 1));
-    llmcost_op *ops;
-    size_t n;
-    int rc = llmcost_flops_ops(&ops, &n, m, opt);
+    lc_op_segments sg;
+    int rc = lc_flops_segments(&sg, m, opt);
     if (rc)
         return rc;
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].layer == layer && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
-            *out += ops[i].flops;
-    free(ops);
+    int32_t k = sg.layer_seg[layer];
+    for (size_t i = sg.begin[k]; i < sg.begin[k + 1]; i++)
+        if (sg.ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            *out += sg.ops[i].flops;
+    lc_op_segments_free(&sg);
     return 0;
 }
 

@@ -183,7 +183,18 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
             return lc_fail(LLMCOST_EINVAL, "'%s' is not a decimal number", text);
     double mult = 1;
     int pow10 = 0;
-    if (*end != '\0') {
+    if (*end != '\0' && end[1] == 'i' && end[2] == '\0') {
+        /* Ki, Mi, Gi, Ti mean powers of 1024 whatever the option: they say so. */
+        switch (*end) {
+        case 'K': case 'k': mult = 1024.0; break;
+        case 'M': mult = 1048576.0; break;
+        case 'G': mult = 1073741824.0; break;
+        case 'T': mult = 1099511627776.0; break;
+        default: mult = 0;
+        }
+        if (mult == 0)
+            return lc_fail(LLMCOST_EINVAL, "'%s': unknown suffix '%s' (use Ki, Mi, Gi or Ti)", text, end);
+    } else if (*end != '\0') {
         char c = *end;
         if (binary) {
             switch (c) {
@@ -204,7 +215,7 @@ int llmcost_parse_quantity(double *out, const char *text, int binary)
         }
         if (mult == 0 || end[1] != '\0')
             return lc_fail(LLMCOST_EINVAL, "'%s': unknown suffix '%s' (use %s)", text, end,
-                           binary ? "k = 1024, M = 2^20, G = 2^30" : "K, M, B or G, T, P (powers of 1000)");
+                           binary ? "k = 1024, M = 2^20, G = 2^30, or Ki/Mi/Gi" : "K, M, B or G, T, P (powers of 1000), or Ki/Mi/Gi/Ti");
     }
     if (pow10 > 0 && end - text < 64) {
         /* 4.1 x 1e6 rounds twice and gives 4099999.9999999995, which is not a whole count; reading "4.1e6" rounds

@@ -15,6 +15,13 @@ int lc_fail(int code, const char *fmt, ...)
 #endif
     ;
 
+/*
+ * A Hugging Face cache folder: "dir" is models--ORG--NAME/ (its newest snapshot holding a config.json is read) or
+ * models--ORG--NAME/snapshots/REV/. Returns 1 with that config.json in "path" and "ORG/NAME" in "repo", 0 when
+ * "dir" is not such a folder, or a negative LLMCOST_E* code (names.c).
+ */
+int lc_hf_cache_config(char *path, size_t size, char *repo, size_t rsize, const char *dir);
+
 /* 0 when an options struct's "got" version is the library's "want"; else LLMCOST_EINVAL with a message naming
  * "type" (e.g. "llmcost_step_options") and its "init" function. */
 int lc_check_version(unsigned int got, unsigned int want, const char *type, const char *init);
@@ -48,6 +55,13 @@ static inline bool lc_add(int64_t *out, int64_t a, int64_t b)
     *out = r;
     return true;
 }
+
+/* The layout rules of llmcost_job_validate (job.c), shared with llmcost_layout_resolve. */
+struct llmcost_layout;
+struct llmcost_model;
+int lc_layout_check(struct llmcost_layout *l, const struct llmcost_model *m);
+/* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
+void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
 
 /* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
  * ("\\n", "\\x1b"); truncated to fit, always terminated. */

@@ -11,7 +11,9 @@
  *   {deep}      a config whose value nests 100,000 arrays deep, generated here
  *   {emptydir}  an empty folder (no config.json), made here
  *   {confdir}   a folder whose config.json is itself a folder, made here
- *   {longpath}  a copy of heads_not_dividing_hidden.json about 3,000 bytes deep in folders, made here */
+ *   {longpath}  a copy of heads_not_dividing_hidden.json about 3,000 bytes deep in folders, made here
+ *   {fifo}      a FIFO (named pipe) called pipe.json: a reader must refuse it, not block on it, made here
+ *   {loop}      a symbolic link loop.json pointing at itself, made here */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -28,6 +30,7 @@
 
 static json_t *manifest;
 static char big_path[256], deep_path[256], empty_dir[256], conf_dir[256], conf_sub[300], long_path[4096];
+static char fifo_path[256], loop_path[256];
 static char long_dirs[12][4096];
 
 static void write_big(const char *path)
@@ -74,6 +77,10 @@ static void setup(void)
     cr_assert_eq(mkdir(conf_sub, 0755), 0);
     write_big(big_path);
     write_deep(deep_path);
+    snprintf(fifo_path, sizeof fifo_path, "%s/pipe.json", tmpl);
+    snprintf(loop_path, sizeof loop_path, "%s/loop.json", tmpl);
+    cr_assert_eq(mkfifo(fifo_path, 0644), 0, "mkfifo %s", fifo_path);
+    cr_assert_eq(symlink("loop.json", loop_path), 0, "symlink %s", loop_path);
     /* 12 nested folders of 250-byte names: a path longer than any message buffer of 1 KiB. */
     snprintf(long_path, sizeof long_path, "%s", tmpl);
     for (int i = 0; i < 12; i++) {
@@ -96,6 +103,8 @@ static void teardown(void)
 {
     unlink(big_path);
     unlink(deep_path);
+    unlink(fifo_path);
+    unlink(loop_path);
     rmdir(empty_dir);
     rmdir(conf_sub);
     rmdir(conf_dir);
@@ -112,10 +121,12 @@ static void teardown(void)
 /* "s" with the placeholders replaced; "file" is the case's file path (or NULL). Returns a new string. */
 static char *expand(const char *s, const char *file)
 {
-    static const char *const names[] = {"{file}", "{big}", "{deep}", "{emptydir}", "{confdir}", "{longpath}"};
-    const char *values[] = {file ? file : "{file}", big_path, deep_path, empty_dir, conf_dir, long_path};
+    static const char *const names[] = {"{file}",   "{big}",     "{deep}", "{emptydir}",
+                                        "{confdir}", "{longpath}", "{fifo}", "{loop}"};
+    const char *values[] = {file ? file : "{file}", big_path, deep_path, empty_dir, conf_dir, long_path, fifo_path,
+                            loop_path};
     char *out = strdup(s);
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 8; k++) {
         char *at;
         while ((at = strstr(out, names[k])) != NULL) {
             char *n = NULL;
@@ -302,4 +313,26 @@ Test(bad_inputs, manifest_is_consistent)
     }
     closedir(d);
     json_decref(seen);
+}
+
+Test(bad_inputs, unreadable_config_in_a_folder_names_the_permission)
+{
+    /* "folder holds no config.json" would send the user looking for a file that is there. Root reads anything. */
+    if (geteuid() == 0)
+        cr_skip_test("running as root: a mode-000 file is readable");
+    char dir[] = "/tmp/llmcost-perm-XXXXXX", file[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(file, sizeof file, "%s/config.json", dir);
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    fputs("{}", f);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(chmod(file, 0), 0);
+    run_result r = run_cli((const char *const[]){"params", dir, NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, file) && strstr(r.err, "Permission denied"), "got: %s", r.err);
+    cr_expect(!strstr(r.err, "no config.json"), "got: %s", r.err);
+    run_free(&r);
+    unlink(file);
+    rmdir(dir);
 }

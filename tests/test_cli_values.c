@@ -178,3 +178,107 @@ Test(cli_values, decimal_suffixes_are_exact_for_every_short_decimal)
             }
     cr_expect_eq(bad, 0, "%d of 500000 short decimals with a suffix were not read exactly", bad);
 }
+
+/* Issue 11 point 4's one suffix rule: counts decimal, sizes binary, Ki/Mi and e-notation as written. */
+Test(cli_values, one_suffix_rule)
+{
+    accepts_count("1T", 1000000000000LL); /* a count: 1T = 10^12 */
+    accepts_count("4Ki", 4096LL);         /* Ki is 2^10 even in a count */
+    accepts_count("2Mi", 2097152LL);
+    parsed p = parse("--seq", "4k");      /* a size: 4k = 2^12, "8K context" */
+    cr_expect_eq(p.rc, 0, "%s", p.err);
+    cr_expect_eq(seq, 4096);
+    free(p.err);
+    p = parse("--seq", "4M");             /* "4M-token batches": 2^22 */
+    cr_expect_eq(p.rc, 0, "%s", p.err);
+    cr_expect_eq(seq, 4194304);
+    free(p.err);
+    p = parse("--seq", "63e6");           /* e-notation means what it says, even in a size: 63,000,000 */
+    cr_expect_eq(p.rc, 0, "%s", p.err);
+    cr_expect_eq(seq, 63000000);
+    free(p.err);
+    p = parse("--seq", "3Mi");
+    cr_expect_eq(p.rc, 0, "%s", p.err);
+    cr_expect_eq(seq, 3 * 1048576);
+    free(p.err);
+    refuses("--seq", "4Xi", "suffix");
+    refuses("--tokens", "4Kib", "suffix");
+}
+
+Test(cli_values, underscores_read_as_dashes_and_typos_get_a_suggestion)
+{
+    /* "--micro_batch" is --micro-batch on a real command. */
+    const char *a1[] = {"memory", "llama-3.2-1b", "--micro_batch", "2", "--seq", "1024", "--format", "json", NULL};
+    run_result r = run_cli(a1);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "\"micro_batch\": 2,") != NULL, "%s", r.out);
+    run_free(&r);
+    const char *a2[] = {"memory", "llama-3.2-1b", "--micro-bach", "2", NULL};
+    r = run_cli(a2);
+    cr_expect_eq(r.status, 2);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_expect(strstr(r.err, "did you mean --micro-batch?") != NULL, "%s", r.err);
+    run_free(&r);
+    const char *a3[] = {"memroy", NULL};
+    r = run_cli(a3);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "did you mean 'memory'?") != NULL, "%s", r.err);
+    run_free(&r);
+    const char *a4[] = {"params", "lama-3-8b", NULL};
+    r = run_cli(a4);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "did you mean 'llama-3-8b'?") != NULL, "%s", r.err);
+    run_free(&r);
+    /* Nothing close: no suggestion. */
+    const char *a5[] = {"memory", "--zzzzzzzz", NULL};
+    r = run_cli(a5);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "did you mean") == NULL, "%s", r.err);
+    run_free(&r);
+}
+
+/* Text output ends with the exact numbers read from suffixed values; every --help states the rule. */
+Test(cli_values, suffixed_values_are_echoed_and_the_rule_is_in_every_help)
+{
+    const char *a1[] = {"flops", "llama-3.2-1b", "--seq", "4k", "--tokens", "1T", NULL};
+    run_result r = run_cli(a1);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "--seq 4k = 4,096") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "--tokens 1T = 1,000,000,000,000") != NULL, "%s", r.out);
+    run_free(&r);
+    const char *a2[] = {"flops", "llama-3.2-1b", "--seq", "4k", "--format", "json", NULL};
+    r = run_cli(a2);
+    cr_expect(strstr(r.out, "Numbers as read") == NULL, "JSON must stay JSON: %s", r.out);
+    run_free(&r);
+    for (const cli_command *c = cli_commands; c->name; c++) {
+        if (!strcmp(c->name, "models") || !strcmp(c->name, "validate") || !strcmp(c->name, "params"))
+            continue; /* no numeric options */
+        const char *a[] = {"help", c->name, NULL};
+        r = run_cli(a);
+        cr_expect_eq(r.status, 0);
+        /* Lines joined: the rule is wrapped at 100 columns. */
+        const char *h = strstr(r.out, "\nnumbers:\n");
+        cr_expect_not_null(h, "%s --help lacks the numbers rule", c->name);
+        if (h) {
+            /* The indented lines under "numbers:", joined with single spaces. */
+            char joined[2048];
+            size_t o = 0;
+            const char *q = h + strlen("\nnumbers:\n");
+            while (q[0] == ' ' && q[1] == ' ') {
+                q += 2;
+                const char *e = strchr(q, '\n');
+                size_t len = e ? (size_t)(e - q) : strlen(q);
+                if (o + len + 2 < sizeof joined) {
+                    if (o)
+                        joined[o++] = ' ';
+                    memcpy(joined + o, q, len);
+                    o += len;
+                }
+                q += len + (e != NULL);
+            }
+            joined[o] = '\0';
+            cr_expect(strstr(joined, cli_suffix_rule) != NULL, "%s: %s", c->name, joined);
+        }
+        run_free(&r);
+    }
+}

@@ -360,3 +360,103 @@ Test(flops_frozen, tied_head_weight_gradient_skipped_and_norm_keeps_input_gradie
     cr_expect_eq(a.backward - b.backward, 2.0 * 1024 * 768 * 50257);
     llmcost_model_free(m);
 }
+
+/* The role and flags of the op named "name" in layer "layer" (the first such op); fails if there is none. */
+static const llmcost_op *find_op(const llmcost_op *ops, size_t n, int32_t layer, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer == layer && !strcmp(ops[i].name, name))
+            return &ops[i];
+    cr_assert_fail("no op %s in layer %d", name, layer);
+    return NULL;
+}
+
+Test(flops_ops, every_op_carries_the_role_and_splits_the_time_engine_reads)
+{
+    /* Megatron's tensor parallelism (Shoeybi et al. 2019, §3): q/k/v, gate and up are split by columns, o_proj and
+     * down_proj by rows; the residual stream's norms and adds are split only with sequence parallelism (Korthikanti
+     * et al. 2022 §4.2.2); the rotary tables are per sequence. */
+    llmcost_model *m = load("llama-7b");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    for (size_t i = 0; i < n; i++) {
+        cr_expect(ops[i].role < LLMCOST_ROLE_COUNT, "%s", ops[i].name);
+        if (ops[i].kind == LLMCOST_OP_MATMUL)
+            cr_expect(ops[i].role == LLMCOST_ROLE_LINEAR || ops[i].role == LLMCOST_ROLE_ROTARY_TABLE, "%s", ops[i].name);
+        if (ops[i].kind == LLMCOST_OP_ATTENTION)
+            cr_expect_eq(ops[i].role, LLMCOST_ROLE_ATTENTION);
+    }
+    cr_expect(find_op(ops, n, 3, "o_proj")->flags & LLMCOST_OPF_ROW_PARALLEL);
+    cr_expect(find_op(ops, n, 3, "down_proj")->flags & LLMCOST_OPF_ROW_PARALLEL);
+    cr_expect_eq(find_op(ops, n, 3, "q_proj")->flags, LLMCOST_OPF_NORMED_INPUT);
+    cr_expect_eq(find_op(ops, n, 3, "up_proj")->flags, LLMCOST_OPF_NORMED_INPUT);
+    const llmcost_op *norm = find_op(ops, n, 3, "input_layernorm");
+    cr_expect_eq(norm->role, LLMCOST_ROLE_NORM);
+    cr_expect_eq(norm->flags, LLMCOST_OPF_RESIDUAL);
+    cr_expect_eq(find_op(ops, n, 3, "residual add")->role, LLMCOST_ROLE_RESIDUAL_ADD);
+    cr_expect_eq(find_op(ops, n, 3, "act(gate)*up")->role, LLMCOST_ROLE_GATED_ACTIVATION);
+    cr_expect_eq(find_op(ops, n, 32, "logits to fp32 + cross-entropy")->role, LLMCOST_ROLE_LOSS);
+    cr_expect(find_op(ops, n, -1, "rotary cos/sin")->flags & LLMCOST_OPF_PER_SEQUENCE);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+
+    /* DeepSeek-V3's MLA latents and its router are replicated over TP; the routed experts' path is marked, and the
+     * eager dispatch's bookkeeping is what a fused token dispatcher does not run. */
+    m = load("deepseek-v3");
+    o.seq = 128;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    cr_expect(find_op(ops, n, 3, "q_a_proj")->flags & LLMCOST_OPF_REPLICATED);
+    cr_expect(find_op(ops, n, 3, "kv_a_layernorm")->flags & LLMCOST_OPF_REPLICATED);
+    cr_expect(find_op(ops, n, 3, "router")->flags & LLMCOST_OPF_REPLICATED);
+    cr_expect_eq(find_op(ops, n, 3, "routed experts")->role, LLMCOST_ROLE_EXPERTS);
+    const llmcost_op *act = find_op(ops, n, 3, "expert activation");
+    cr_expect_eq(act->role, LLMCOST_ROLE_EXPERT_ACTIVATION);
+    cr_expect_eq(act->flags, LLMCOST_OPF_EXPERT_PATH | LLMCOST_OPF_GATED);
+    cr_expect(find_op(ops, n, 3, "expert sum")->flags & LLMCOST_OPF_DISPATCH);
+    cr_expect(!(find_op(ops, n, 3, "expert gather")->flags & LLMCOST_OPF_DISPATCH));
+    cr_expect(find_op(ops, n, 3, "moe input grads")->flags & LLMCOST_OPF_MOE_HIDDEN);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
+Test(flops_ops, the_full_list_holds_every_layer_with_its_own_index_and_sums_to_the_totals)
+{
+    /* Gemma 3's layers alternate five sliding-window layers and one global one: two distinct layers, made once
+     * each, listed for all 62 layers. Their FLOPs added one by one from the full list are the engine's totals. */
+    llmcost_model *m = load("gemma-3-27b");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 8192;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    int32_t prev = -1;
+    size_t per_layer[64] = {0};
+    double fwd = 0, bwd = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(ops[i].layer >= prev, "op %zu (%s) of layer %d after layer %d", i, ops[i].name, ops[i].layer, prev);
+        prev = ops[i].layer;
+        if (ops[i].layer >= 0 && ops[i].layer < 62)
+            per_layer[ops[i].layer]++;
+        if (ops[i].kind != LLMCOST_OP_ELEMENTWISE) {
+            fwd += ops[i].flops;
+            bwd += ops[i].bwd_flops;
+        }
+    }
+    cr_expect_eq(prev, 62);
+    for (int l = 1; l < 62; l++)
+        cr_expect_eq(per_layer[l], per_layer[0], "layer %d has %zu ops, layer 0 %zu", l, per_layer[l], per_layer[0]);
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+    cr_expect_eq(f.forward, fwd);
+    cr_expect_eq(f.backward, bwd);
+    /* a global layer (5) computes more attention pairs than a local one (0) at 8,192 tokens */
+    double a0 = 0, a5 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].kind == LLMCOST_OP_ATTENTION)
+            *(ops[i].layer == 0 ? &a0 : ops[i].layer == 5 ? &a5 : &fwd) += ops[i].flops;
+    cr_expect_gt(a5, a0);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}

@@ -70,6 +70,59 @@ typedef enum {
     LLMCOST_OP_ELEMENTWISE /* memory-bound work: norms, activations, rotary, softmax, residual adds, dropout, loss */
 } llmcost_op_kind;
 
+/*
+ * What an op is, set where the op is made (flops.c): the time engine chooses its kernel from the role (the
+ * measured kernel mix of eager PyTorch, or the fused kernel a Megatron-style profile runs instead), never from the
+ * op's name, which is only for people.
+ */
+typedef enum llmcost_op_role {
+    LLMCOST_ROLE_OTHER,              /* plain element-wise work (dropout, soft-capping, logit scaling, tables) */
+    LLMCOST_ROLE_LINEAR,             /* a linear layer's GEMM (projections, MLP matrices, router, LM head) */
+    LLMCOST_ROLE_EXPERTS,            /* the routed experts' grouped GEMMs (LLMCOST_OP_EXPERTS) */
+    LLMCOST_ROLE_ATTENTION,          /* the attention core (LLMCOST_OP_ATTENTION) */
+    LLMCOST_ROLE_ROTARY_TABLE,       /* rotary frequencies and their cos/sin, per sequence */
+    LLMCOST_ROLE_EMBEDDING,          /* the token embedding's gather */
+    LLMCOST_ROLE_NORM,               /* RMSNorm or LayerNorm, any width */
+    LLMCOST_ROLE_ROTARY,             /* rotary embedding applied to q and k (MLA: with its cat) */
+    LLMCOST_ROLE_SOFTMAX,            /* eager attention's scale + mask + softmax over the scores */
+    LLMCOST_ROLE_DROPOUT,            /* dropout apart from the residual stream's */
+    LLMCOST_ROLE_RESIDUAL_DROPOUT,   /* dropout on a block's output before the residual add */
+    LLMCOST_ROLE_TRANSPOSE,          /* attention output back to [tokens, heads x dv] */
+    LLMCOST_ROLE_ACTIVATION,         /* the MLP's activation */
+    LLMCOST_ROLE_GATED_ACTIVATION,   /* act(gate) * up */
+    LLMCOST_ROLE_RESIDUAL_ADD,       /* a residual add (with a parallel block's two branches) */
+    LLMCOST_ROLE_ADD,                /* another add of two tensors (position embedding, gradients, shared expert) */
+    LLMCOST_ROLE_CAST,               /* a dtype cast */
+    LLMCOST_ROLE_LOSS,               /* logits to fp32 and cross-entropy */
+    LLMCOST_ROLE_ROUTING,            /* router scores, top-k and normalisation */
+    LLMCOST_ROLE_EXPERT_SORT,        /* sort of token-slots by expert and its index work */
+    LLMCOST_ROLE_EXPERT_GATHER,      /* token rows gathered into expert order */
+    LLMCOST_ROLE_EXPERT_MASK,        /* masked_fill of sentinel slots */
+    LLMCOST_ROLE_EXPERT_ACTIVATION,  /* the experts' activation (LLMCOST_OPF_GATED: act(gate) * up) */
+    LLMCOST_ROLE_EXPERT_ACTIVATION_GRAD, /* backward-only gradients of the experts' gated activation */
+    LLMCOST_ROLE_EXPERT_SCALE,       /* expert outputs times their routing weights */
+    LLMCOST_ROLE_EXPERT_SCALE_GRADS, /* backward-only gradients of that product */
+    LLMCOST_ROLE_EXPERT_UNPERMUTE,   /* rows gathered back into token order */
+    LLMCOST_ROLE_EXPERT_SUM,         /* the top-k outputs of each token summed */
+    LLMCOST_ROLE_SHARED_GATE,        /* sigmoid gate times the shared expert's output */
+    LLMCOST_ROLE_COUNT
+} llmcost_op_role;
+
+/* How an op splits over a parallel layout and what it reads, set where the op is made (llmcost_op.flags). */
+#define LLMCOST_OPF_RESIDUAL     0x01u /* over the hidden-width residual stream: split over TP only with sequence
+                                          parallelism; kept in the weights' dtype (fp32 under autocast) */
+#define LLMCOST_OPF_REPLICATED   0x02u /* never split over TP (MLA's latents, routing, rotary tables, projections
+                                          in and out of a narrower embedding) */
+#define LLMCOST_OPF_PER_SEQUENCE 0x04u /* once per sequence: not split over context parallelism either */
+#define LLMCOST_OPF_ROW_PARALLEL 0x08u /* a linear layer split over TP by rows (its input), not by columns */
+#define LLMCOST_OPF_NORMED_INPUT 0x10u /* a linear layer reading the normalised residual stream (autocast casts it) */
+#define LLMCOST_OPF_EXPERT_PATH  0x20u /* on the mixture-of-experts block's path: bytes counted in the dtype the
+                                          experts run in (llmcost_flops_options.expert_act_bytes) */
+#define LLMCOST_OPF_MOE_HIDDEN   0x40u /* a [tokens, hidden] op of that block: split over TP like the residual */
+#define LLMCOST_OPF_DISPATCH     0x80u /* bookkeeping of transformers' eager expert dispatch (masks, weights, sums,
+                                          casts, sort): absent under a fused token dispatcher */
+#define LLMCOST_OPF_GATED        0x100u /* the experts' activation is gated */
+
 /* One operation of the forward pass as eager PyTorch (HF transformers) runs it, with its backward. */
 typedef struct llmcost_op {
     llmcost_op_kind kind;
@@ -84,6 +137,8 @@ typedef struct llmcost_op {
     double bwd_bytes;      /* element-wise: bytes read + written in backward */
     double kernels;        /* kernel launches in forward (element-wise ops: unfused eager PyTorch) */
     double bwd_kernels;    /* element-wise: kernel launches autograd makes for it in backward */
+    llmcost_op_role role;  /* what it is (the time engine's kernel choice) */
+    uint32_t flags;        /* LLMCOST_OPF_*: how it splits over a layout */
 } llmcost_op;
 
 typedef struct llmcost_flops {

@@ -13,6 +13,13 @@ extern "C" {
 
 typedef enum { LLMCOST_FMT_TEXT, LLMCOST_FMT_JSON, LLMCOST_FMT_CSV, LLMCOST_FMT_MD } llmcost_format;
 
+/* Edit distance between two names (insertions, deletions, substitutions, neighbour swaps), ignoring case and
+ * reading '_' as '-'. */
+int llmcost_name_distance(const char *a, const char *b);
+/* Index of the name in names[0..n-1] nearest to "word", if it is close enough to be a typo (at most a third of
+ * the word's characters, one to three, off); -1 otherwise. For "did you mean ...?". */
+int llmcost_name_nearest(const char *word, const char *const *names, size_t n);
+
 /* Parses "text", "json", "csv" or "md"; returns -1 for anything else. */
 int llmcost_format_parse(const char *name);
 
@@ -36,7 +43,8 @@ char *llmcost_fmt_percent(char *buf, size_t size, double fraction);
 /*
  * Parses a number with an optional suffix. Decimal suffixes K/k=1e3, M=1e6, B/G=1e9, T=1e12, P=1e15 when
  * "binary" is 0; when "binary" is 1, k/K=1024, M=2^20, G=2^30 (sequence lengths and token batches are powers of
- * two: "32k" = 32768). Accepts plain and scientific forms ("5e6", "15.6T", "0.4"). Rejects empty strings,
+ * two: "32k" = 32768). Ki, Mi, Gi, Ti are powers of 1024 in both modes, and e-notation ("63e6") is the decimal
+ * number it writes in both. Accepts plain and scientific forms ("5e6", "15.6T", "0.4"). Rejects empty strings,
  * trailing garbage ("12XB"), NaN, infinities and, with LLMCOST_EINVAL, anything else it cannot read.
  */
 int llmcost_parse_quantity(double *out, const char *text, int binary);

@@ -13,9 +13,11 @@
 #include "memory.h"
 #include "step.h"
 #include "train.h"
+#include "plan.h"
 #include "scaling.h"
 #include "design.h"
 #include "validate.h"
+#include "job.h"
 #include "output.h"
 
 #endif

@@ -43,7 +43,8 @@ typedef enum {
     LLMCOST_ACT_GELU,
     LLMCOST_ACT_GELU_TANH,
     LLMCOST_ACT_RELU,
-    LLMCOST_ACT_OTHER
+    LLMCOST_ACT_OTHER,
+    LLMCOST_ACT_RELU2      /* squared ReLU, relu(x)^2 (Nemotron; So et al. 2021) */
 } llmcost_act_kind;
 
 /* One attention block. */
@@ -61,10 +62,17 @@ typedef struct llmcost_attention {
     int64_t qk_rope_head_dim;
     /* projections */
     bool fused_qkv;      /* one matrix for q, k and v (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX) */
+    bool fused_qkv_copied; /* q and v reach the attention kernel as copies of the fused output's slices, which stays
+                              alive (GPT-2's split and transpose; measured saved tensors) */
     bool q_bias, k_bias, v_bias, o_bias;
     llmcost_qknorm_kind qk_norm;
     llmcost_norm_kind qk_norm_type; /* kind of the q/k norms (RMSNorm unless the family says otherwise) */
     bool sinks;          /* a learned sink logit per head (gpt-oss) */
+    /* DeepSeek sparse attention's lightning indexer (DeepSeek-V3.2 §2.1): index_n_heads heads of index_head_dim
+     * scoring every earlier token, wq_b from the query latent, wk, a LayerNorm on k, weights_proj; 0 when absent */
+    int64_t index_n_heads;
+    int64_t index_head_dim;
+    int64_t index_topk;  /* tokens each query attends to after indexing */
     int64_t sliding_window; /* 0: full (global) attention; else tokens attended to, self included */
     double softcap;      /* attention logit soft-capping (Gemma 2), 0 if none */
     bool sdpa_unfused;   /* transformers' SDPA call cannot use a fused kernel (Falcon-7B's broadcast multi-query
@@ -76,6 +84,8 @@ typedef struct llmcost_mlp {
     int64_t d_ff;   /* intermediate width; 0 means absent */
     bool gated;     /* gated (SwiGLU/GeGLU: gate, up, down = 3 matrices) or plain (up, down = 2 matrices) */
     bool bias;
+    bool fused_gate_up; /* gate and up are one matrix (Phi-3's gate_up_proj): one Linear reads the input */
+    bool clamped_glu;   /* gpt-oss's experts: clamped gate and up, gate * sigmoid(1.702 gate) * (up + 1) */
 } llmcost_mlp;
 
 /* The feed-forward part of a layer: a dense MLP or a mixture of experts. */
@@ -90,6 +100,8 @@ typedef struct llmcost_ffn {
     bool shared_gate;         /* a sigmoid gate Linear(hidden, 1) on the shared expert (Qwen2-MoE) */
     bool router_bias;         /* the router Linear has a bias (gpt-oss) */
     bool score_correction_bias; /* a per-expert routing bias kept as a buffer, not a parameter (DeepSeek-V3) */
+    bool score_correction_param; /* the same bias as an nn.Parameter (the models' own code: Kimi K2's
+                                    modeling_deepseek.py, DeepSeek-V3.2's model.py) */
     bool fp32_routing;        /* routing weights reach the experts in fp32, so the weighted expert outputs and their
                                  sum are fp32 (Mixtral, DeepSeek); else they are cast to the activations' dtype */
     bool fp32_router;         /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
@@ -126,6 +138,8 @@ typedef struct llmcost_model {
     llmcost_layer *layers;  /* n_layers entries */
     llmcost_mtp mtp;
     llmcost_norm_kind norm; /* kind of every norm in the model */
+    bool norm_fp32_weight;  /* RMSNorm multiplies by its weight in fp32 before casting back (Gemma's 1 + w, OLMo 2,
+                               gpt-oss); else it casts back first (Llama) */
     bool final_norm;        /* a norm after the last layer */
     llmcost_pos_kind pos;
     int64_t pos_rows;       /* rows of a learned position table (OPT: max positions + 2) */
@@ -135,6 +149,8 @@ typedef struct llmcost_model {
     bool head_bias;         /* the LM head Linear has a bias (Phi-2, GPT-J) */
     llmcost_act_kind act;
     char act_name[32];      /* hidden_act as written */
+    bool act_python;        /* the activation is a Python formula of eight element-wise kernels (hidden_act gelu_new:
+                               transformers' NewGELUActivation), not one fused kernel */
     int64_t max_positions;  /* max_position_embeddings / n_positions */
     int64_t train_seq;      /* pre-training sequence length when known (presets, max_sequence_length), else 0 */
     char train_seq_source[160];
@@ -158,6 +174,11 @@ int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, c
 
 void llmcost_model_free(llmcost_model *m);
 
+/* NULL when the FLOPs, memory and step engines model every part of "m"; else a phrase naming the first part they
+ * do not ("DeepSeek sparse attention's lightning indexer (layer 0)"), which those engines refuse with
+ * LLMCOST_EUNSUPPORTED rather than cost wrongly. Parameter counts cover every part. */
+const char *llmcost_model_unmodelled(const llmcost_model *m);
+
 /* Number of layers whose feed-forward is a mixture of experts. */
 int64_t llmcost_model_moe_layers(const llmcost_model *m);
 
@@ -175,6 +196,14 @@ const char *llmcost_preset_json(int i);
 const char *llmcost_preset_path(int i);
 /* Index of a preset by name, or -1. */
 int llmcost_preset_find(const char *name);
+/* Index of a preset as people name it: its exact name, else its name or its Hugging Face repo id ("hf_repo",
+ * "meta-llama/Meta-Llama-3-8B") ignoring case and reading '_' as '-'; -1 if none. llmcost_model_load() uses it
+ * for a MODEL that is not a file. */
+int llmcost_preset_match(const char *name);
+/* The preset nearest to a mistyped "name" (by name or repo id, a few characters off), or NULL. */
+const char *llmcost_preset_suggest(const char *name);
+/* The preset's Hugging Face repo id into "buf" ("" when its record has none). Returns 0 or LLMCOST_ENOTFOUND. */
+int llmcost_preset_hf_repo(char *buf, size_t size, int i);
 
 #ifdef __cplusplus
 }

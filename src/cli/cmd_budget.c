@@ -360,16 +360,11 @@ int cmd_budget(int argc, char **argv)
         char *text;
         if ((rc = llmcost_design_config(&text, &design)) < 0)
             return cli_lib_error(rc);
-        FILE *f = fopen(write_config, "w");
-        bool ok = f && fputs(text, f) >= 0;
-        if (f && fclose(f) != 0)
-            ok = false;
+        /* Written atomically, and only when the whole command succeeds (held.c). */
+        rc = cli_write_file("write-config", write_config, text);
         llmcost_free(text);
-        if (!ok) {
-            /* A path that cannot be written (a folder, a missing folder, no permission) is bad input. */
-            fprintf(stderr, "llmcost: --write-config: cannot write '%s'\n", write_config);
-            return EXIT_BAD_INPUT;
-        }
+        if (rc != 0)
+            return rc;
         designed = true;
     }
 

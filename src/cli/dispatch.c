@@ -12,7 +12,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: llmcost COMMAND [MODEL] [options]\n\n"
                "What training a large language model costs: parameters, FLOPs, memory, time and money.\n"
-               "MODEL is a preset name (see 'llmcost models'), a config.json, or a folder holding one.\n\n"
+               "MODEL is a preset name (see 'llmcost models'; any case, or its Hugging Face repo id), a config.json,\n"
+               "a folder holding one, or a Hugging Face cache folder (models--ORG--NAME/). Flags accept _ for -.\n\n"
                "commands:\n");
     for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
@@ -33,6 +34,20 @@ static const cli_command *find(const char *name)
     return NULL;
 }
 
+/* "'X' is not a command", with the nearest command for a typo. Returns 2. */
+static int not_a_command(const char *name)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (const cli_command *c = cli_commands; c->name && n < 63; c++)
+        names[n++] = c->name;
+    names[n++] = "help";
+    int near = llmcost_name_nearest(name, names, n);
+    if (near >= 0)
+        return cli_usage_error(NULL, "'%s' is not a command; did you mean '%s'?", name, names[near]);
+    return cli_usage_error(NULL, "'%s' is not a command", name);
+}
+
 /* Flushes stdout and reports a failed write (a full disk, a closed pipe) as an error. */
 static int finish(int rc)
 {
@@ -43,34 +58,22 @@ static int finish(int rc)
     return rc;
 }
 
-/*
- * Runs a command's entry point "run" with its standard output held back: what it prints reaches stdout only when it succeeds, so a
- * command that fails half-way (a report whose later section hits an overflow) leaves stdout empty, as the error
- * contract says, whatever the command's own order of printing. glibc lets "stdout" be reassigned.
- */
+static int held_argc;
+static char **held_argv;
+
+/* Runs a command's entry point with its stdout, notes and files held until it succeeds (held.c). */
 static int run_held(int (*run)(int argc, char **argv), int argc, char **argv)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *held = open_memstream(&buf, &len);
-    if (!held) {
-        fprintf(stderr, "llmcost: out of memory\n");
-        return 1;
+    cli_read_reset();
+    int rc = cli_run_held(run, argc, argv, held_argc, held_argv);
+    cli_catalog_release(); /* a --gpu-file catalogue lives for one command */
+    /* After a successful command's text output: the exact numbers its suffixed values were read as. */
+    if (rc == 0 && cli_read_print() && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "llmcost: error writing output: %s\n", strerror(errno));
+        rc = 1;
     }
-    FILE *real = stdout;
-    stdout = held;
-    int rc = run(argc, argv);
-    cli_catalog_release();
-    stdout = real;
-    if (fclose(held) != 0) {
-        free(buf);
-        fprintf(stderr, "llmcost: out of memory\n");
-        return 1;
-    }
-    if (rc == 0 && len > 0)
-        fwrite(buf, 1, len, stdout);
-    free(buf);
-    return finish(rc);
+    cli_read_reset();
+    return rc;
 }
 
 int cli_main(int argc, char **argv)
@@ -79,6 +82,8 @@ int cli_main(int argc, char **argv)
         usage(stdout);
         return finish(0);
     }
+    held_argc = argc;
+    held_argv = argv;
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
@@ -95,7 +100,7 @@ int cli_main(int argc, char **argv)
         }
         const cli_command *c = find(argv[2]);
         if (!c)
-            return cli_usage_error(NULL, "'%s' is not a command", argv[2]);
+            return not_a_command(argv[2]);
         char *hargv[] = {argv[2], "--help", NULL};
         return run_held(c->run, 2, hargv);
     }
@@ -103,6 +108,6 @@ int cli_main(int argc, char **argv)
         return run_held(cli_course, argc, argv);
     const cli_command *c = find(cmd);
     if (!c)
-        return cli_usage_error(NULL, "'%s' is not a command", cmd);
+        return not_a_command(cmd);
     return run_held(c->run, argc - 1, argv + 1);
 }

@@ -9,6 +9,60 @@
 
 static const char *const format_choices[] = {"text", "json", "csv", "md", NULL};
 
+const char cli_suffix_rule[] =
+    "Counts of a run (--tokens, --dollars, --gpus, parameters, FLOPs) are decimal: K, M, B or G, T, P = 10^3 ..."
+    " 10^15 (1T = 10^12). Sizes the field writes in powers of two (--seq 4k, --global-batch 4M, --micro-batch,"
+    " --batch) are binary: k, M, G = 2^10, 2^20, 2^30. Ki, Mi, Gi, Ti and e-notation (63e6) always mean what they"
+    " say. Commands print the exact value they read.";
+
+/* The numbers read with a suffix or an exponent, "--seq 4k = 4,096", printed after the output (cli_print_read). */
+static char read_values[1024];
+static int read_format = LLMCOST_FMT_TEXT;
+
+void cli_read_reset(void)
+{
+    read_values[0] = '\0';
+    read_format = LLMCOST_FMT_TEXT;
+}
+
+bool cli_read_print(void)
+{
+    if (!read_values[0] || (read_format != LLMCOST_FMT_TEXT && read_format != LLMCOST_FMT_MD))
+        return false;
+    printf("%sNumbers as read: %s (see 'numbers' in --help).\n", read_format == LLMCOST_FMT_MD ? "\n" : "",
+           read_values);
+    return true;
+}
+
+/* Records "--name text = value" when "text" is more than plain digits. */
+static void note_read(const cli_opt *o, const char *text, double v)
+{
+    bool plain = true;
+    for (const char *c = text; *c; c++)
+        if (!(*c >= '0' && *c <= '9') && *c != '.')
+            plain = false;
+    if (plain)
+        return;
+    char num[64];
+    if (v == floor(v) && fabs(v) < 9.0e15)
+        llmcost_fmt_grouped(num, sizeof num, (int64_t)v);
+    else
+        snprintf(num, sizeof num, "%.17g", v);
+    size_t len = strlen(read_values);
+    snprintf(read_values + len, sizeof read_values - len, "%s--%s %s = %s", len ? "; " : "", o->name, text, num);
+}
+
+/* "--micro_batch" names --micro-batch: '_' reads as '-' (as the course's scripts write flags). */
+static bool name_is(const char *name, const char *typed, size_t len)
+{
+    if (strlen(name) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] != (typed[i] == '_' ? '-' : typed[i]))
+            return false;
+    return true;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     /* The message quotes arguments as typed; escape control characters so that it stays one line. */
@@ -81,6 +135,7 @@ static int set_value(const char *cmd, const cli_opt *o, const char *val)
         if (x > 9.0e15)
             return cli_usage_error(cmd, "--%s: '%s' is too large", o->name, val);
         *(long long *)o->dest = (long long)x;
+        note_read(o, val, x);
         return 0;
     case OPT_REAL:
     case OPT_FRACTION:
@@ -91,6 +146,7 @@ static int set_value(const char *cmd, const cli_opt *o, const char *val)
         if (o->kind == OPT_FRACTION && x > 1)
             return cli_usage_error(cmd, "--%s: '%s' must be at most 1", o->name, val);
         *(double *)o->dest = x;
+        note_read(o, val, x);
         return 0;
     }
     return 0;
@@ -100,6 +156,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
               const char **pos, int max_pos, int *npos)
 {
     *npos = 0;
+    read_values[0] = '\0';
     common->format = LLMCOST_FMT_TEXT;
     common->help = false;
     cli_opt fmt = {"format", OPT_CHOICE, &common->format, "FMT", "output format", format_choices, NULL};
@@ -129,13 +186,26 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const cli_opt *o = NULL;
-        if (len == 6 && !strncmp(name, "format", 6))
+        if (name_is("format", name, len))
             o = &fmt;
         for (int k = 0; !o && k < nopts; k++)
-            if (strlen(opts[k].name) == len && !strncmp(opts[k].name, name, len))
+            if (name_is(opts[k].name, name, len))
                 o = &opts[k];
-        if (!o)
+        if (!o) {
+            /* The nearest flag, for a typo: "--micro-bach" -> "did you mean --micro-batch?". */
+            const char *names[256];
+            size_t n = 0;
+            for (int k = 0; k < nopts && n < 254; k++)
+                names[n++] = opts[k].name;
+            names[n++] = "format";
+            names[n++] = "help";
+            char typed[128];
+            snprintf(typed, sizeof typed, "%.*s", (int)(len < 127 ? len : 127), name);
+            int near = llmcost_name_nearest(typed, names, n);
+            if (near >= 0)
+                return cli_usage_error(cmd, "'--%.*s': unknown option; did you mean --%s?", (int)len, name, names[near]);
             return cli_usage_error(cmd, "'--%.*s': unknown option", (int)len, name);
+        }
         const char *val = NULL;
         if (o->kind == OPT_FLAG) {
             if (eq)
@@ -153,6 +223,7 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
         if (o->seen)
             *o->seen = true;
     }
+    read_format = common->format;
     return 0;
 }
 
@@ -177,7 +248,42 @@ void cli_help(FILE *f, const char *cmd, const char *usage, const char *descripti
     }
     fprintf(f, "  %-26s %s\n", "--format FMT", "output format: text, json, csv, md (default text)");
     fprintf(f, "  %-26s %s\n", "--help", "this help");
+    bool numbers = false;
+    for (int k = 0; k < nopts; k++)
+        numbers |= opts[k].kind == OPT_SIZE || opts[k].kind == OPT_COUNT || opts[k].kind == OPT_REAL ||
+                   opts[k].kind == OPT_NONNEG;
+    if (numbers) {
+        /* The one suffix rule, wrapped at 100 columns under its heading. */
+        fputs("\nnumbers:\n", f);
+        cli_wrap(f, cli_suffix_rule, 2, 100);
+    }
     if (examples && examples[0])
         fprintf(f, "\nexamples:\n%s", examples);
     (void)cmd;
+}
+
+void cli_wrap(FILE *f, const char *text, int indent, int width)
+{
+    /* Words are never cut: a line breaks at the last space that keeps it within "width". */
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        int room = width - indent;
+        const char *end = p, *brk = NULL;
+        while (*end && *end != '\n' && end - p <= room) {
+            if (*end == ' ')
+                brk = end;
+            end++;
+        }
+        if (*end && *end != '\n' && end - p > room && brk)
+            end = brk;
+        else if (*end && *end != '\n' && end - p > room)
+            while (*end && *end != ' ' && *end != '\n') /* one word longer than the line: kept whole */
+                end++;
+        fprintf(f, "%*s%.*s\n", indent, "", (int)(end - p), p);
+        p = *end == '\n' ? end + 1 : end;
+    }
 }
