@@ -18,8 +18,11 @@
 #define KEYS_LAYERS LC_KEYS("num_hidden_layers", "n_layer", "num_layers", "n_layers")
 #define KEYS_HEADS LC_KEYS("num_attention_heads", "n_head", "n_heads")
 #define KEYS_MAXPOS LC_KEYS("max_position_embeddings", "n_positions", "max_sequence_length", "max_seq_len")
+#define KEYS_EXPERTS LC_KEYS("num_local_experts", "num_experts", "n_routed_experts")
+#define KEYS_TOPK LC_KEYS("num_experts_per_tok", "experts_per_token", "moe_top_k")
 
-/* How a model_type lays its modules out (the transformers implementation it follows). */
+/* How a model_type lays its modules out (the transformers implementation it follows). Every family has its own
+ * builder and its own case in build(): a new one cannot fall into another's by default. */
 typedef enum {
     FAM_LLAMA,  /* embed, [RMSNorm, attention, RMSNorm, gated MLP or MoE] x L, RMSNorm, head: most modern models */
     FAM_GPT2,   /* learned positions, LayerNorm with bias, fused qkv, biases everywhere, tied head */
@@ -31,86 +34,110 @@ typedef enum {
     FAM_MPT     /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
 } family;
 
-typedef struct {
-    const char *type;
+/* Which layers a config's sliding_window applies to, when it gives no layer_types. */
+typedef enum {
+    SW_NONE,              /* the family has no sliding windows (a window key would be refused as not understood) */
+    SW_EVERY_LAYER,       /* every layer (Mistral, Mixtral, Phi-3, StarCoder2) */
+    SW_FROM_MAX_WINDOW,   /* with use_sliding_window, layers from max_window_layers on (Qwen2, Qwen3 and their MoE) */
+    SW_EVEN_LAYERS,       /* even layers (Gemma 2) */
+    SW_ALL_BUT_EVERY_NTH  /* all but every sliding_window_pattern-th layer, default 6 (Gemma 3) */
+} sliding_rule;
+
+/* Where a layer's hidden-width norms sit. */
+typedef enum {
+    NORMS_PRE,      /* before attention and before the MLP (Llama) */
+    NORMS_FOUR,     /* before and after both (Gemma 2/3) */
+    NORMS_POST_ONLY /* after attention and after the MLP only (OLMo 2) */
+} norm_places;
+
+struct type_info;
+/* A family's own rules that no field says, run after the common reading: norms, biases, MLP form, parallel blocks,
+ * logit scales, each as its transformers modeling_<type>.py builds them. */
+typedef int (*family_hook)(const lc_cfg *c, const struct type_info *ti, llmcost_model *m);
+
+/* One family: a row of named facts (defaults of its configuration_<type>.py, fixed choices of its modeling code). */
+typedef struct type_info {
+    const char *type;          /* model_type */
+    const char *label;         /* human family name */
     family fam;
-    bool tied;            /* default of tie_word_embeddings in the transformers config class */
-    bool qkv_bias;        /* q/k/v carry biases regardless of attention_bias (Qwen2) */
+    bool tied;                 /* default of tie_word_embeddings in the config class */
+    bool attn_bias;            /* default of attention_bias */
+    bool qkv_bias;             /* q/k/v carry biases regardless of attention_bias (Qwen2) */
     llmcost_qknorm_kind qk_norm;
-    bool four_norms;      /* pre and post norms around attention and MLP (Gemma 2/3) */
-    bool post_norms_only; /* norms only after attention and MLP (OLMo 2) */
-    bool fused_qkv;       /* one qkv matrix (Phi-3) */
-    bool attn_bias_dflt;  /* default of attention_bias */
-    bool sinks;           /* per-head attention sinks (gpt-oss) */
-    const char *label;
+    norm_places norms;
+    bool norm_fp32_weight;     /* RMSNorm applies its weight in fp32 (Gemma's 1 + w, OLMo 2, gpt-oss) */
+    bool fused_qkv;            /* one qkv matrix (Phi-3) */
+    bool fused_qkv_copied;     /* q and v copied out of the fused output (GPT-2) */
+    bool fused_gate_up;        /* one gate_up matrix (Phi-3) */
+    bool sinks;                /* per-head attention sinks (gpt-oss) */
+    sliding_rule sliding;
+    /* mixture of experts */
+    bool expert_bias;          /* experts' Linears carry biases (gpt-oss) */
+    bool clamped_glu;          /* gpt-oss's clamped SwiGLU experts */
+    bool router_bias;          /* the router Linear has a bias (gpt-oss) */
+    bool shared_gate;          /* a sigmoid Linear(hidden, 1) gates the shared expert (Qwen2-MoE) */
+    bool score_correction;     /* e_score_correction_bias buffer per MoE layer (DeepSeek-V3) */
+    bool fp32_router;          /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
+    bool fp32_routing;         /* routing weights reach the experts in fp32 (Mixtral's softmax(logits.float()), DeepSeek) */
+    const char *act;           /* default hidden_act */
+    bool multi_query_key;      /* reads multi_query, default true (GPT-BigCode) */
+    family_hook adjust;
 } type_info;
 
+static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_granite(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_cohere(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_stablelm(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_starcoder2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_phi(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+
+/* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
+ * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
+ * saved-tensor census of h200_measured_2026-11-28.json shows fp32 [S, 1] weights for Mixtral, bf16 for Qwen3-MoE, and
+ * DeepSeek-V3's fp32 copies of the router input and weight). */
 static const type_info types[] = {
-    {"llama", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Llama"},
-    {"mistral", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Mistral"},
-    {"mixtral", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Mixtral"},
-    {"qwen2", FAM_LLAMA, false, true, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Qwen2"},
-    {"qwen2_moe", FAM_LLAMA, false, true, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Qwen2-MoE"},
-    {"qwen3", FAM_LLAMA, false, false, LLMCOST_QKNORM_HEAD, false, false, false, false, false, "Qwen3"},
-    {"qwen3_moe", FAM_LLAMA, false, false, LLMCOST_QKNORM_HEAD, false, false, false, false, false, "Qwen3-MoE"},
-    {"gemma", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Gemma"},
-    {"gemma2", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, true, false, false, false, false, "Gemma 2"},
-    {"gemma3_text", FAM_LLAMA, true, false, LLMCOST_QKNORM_HEAD, true, false, false, false, false, "Gemma 3"},
-    {"deepseek_v2", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "DeepSeek-V2"},
-    {"deepseek_v3", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "DeepSeek-V3"},
-    {"phi3", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "Phi-3"},
-    {"olmo2", FAM_LLAMA, false, false, LLMCOST_QKNORM_PROJECTION, false, true, false, false, false, "OLMo 2"},
-    {"olmoe", FAM_LLAMA, false, false, LLMCOST_QKNORM_PROJECTION, false, false, false, false, false, "OLMoE"},
-    {"gpt_oss", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, true, true, "gpt-oss"},
-    {"gpt2", FAM_GPT2, true, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-2"},
-    {"opt", FAM_OPT, true, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "OPT"},
-    {"falcon", FAM_FALCON, true, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "Falcon"},
-    {"gpt_neox", FAM_NEOX, false, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-NeoX"},
-    /* Llama-like layouts adjusted by adjust_family(): norms, biases, MLP form, parallel blocks, logit scales. */
-    {"granite", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Granite"},
-    {"olmo", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "OLMo"},
-    {"cohere", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "Cohere"},
-    {"stablelm", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "StableLM"},
-    {"starcoder2", FAM_LLAMA, true, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "StarCoder2"},
-    {"phi", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false, false, true, false, "Phi"},
-    {"gpt_bigcode", FAM_GPT2, true, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "GPT-BigCode"},
-    {"gptj", FAM_GPTJ, false, false, LLMCOST_QKNORM_NONE, false, false, false, false, false, "GPT-J"},
-    {"bloom", FAM_BLOOM, true, false, LLMCOST_QKNORM_NONE, false, false, true, true, false, "BLOOM"},
-    {"mpt", FAM_MPT, true, false, LLMCOST_QKNORM_NONE, false, false, true, false, false, "MPT"},
+    {.type = "llama", .label = "Llama", .fam = FAM_LLAMA},
+    {.type = "mistral", .label = "Mistral", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER},
+    {.type = "mixtral", .label = "Mixtral", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER, .fp32_routing = true},
+    {.type = "qwen2", .label = "Qwen2", .fam = FAM_LLAMA, .qkv_bias = true, .sliding = SW_FROM_MAX_WINDOW},
+    {.type = "qwen2_moe", .label = "Qwen2-MoE", .fam = FAM_LLAMA, .qkv_bias = true, .sliding = SW_FROM_MAX_WINDOW,
+     .shared_gate = true},
+    {.type = "qwen3", .label = "Qwen3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .sliding = SW_FROM_MAX_WINDOW},
+    {.type = "qwen3_moe", .label = "Qwen3-MoE", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .sliding = SW_FROM_MAX_WINDOW},
+    {.type = "gemma", .label = "Gemma", .fam = FAM_LLAMA, .tied = true, .norm_fp32_weight = true},
+    {.type = "gemma2", .label = "Gemma 2", .fam = FAM_LLAMA, .tied = true, .norms = NORMS_FOUR,
+     .norm_fp32_weight = true, .sliding = SW_EVEN_LAYERS},
+    {.type = "gemma3_text", .label = "Gemma 3", .fam = FAM_LLAMA, .tied = true, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .norms = NORMS_FOUR, .norm_fp32_weight = true, .sliding = SW_ALL_BUT_EVERY_NTH},
+    {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .fp32_router = true, .fp32_routing = true},
+    {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .score_correction = true, .fp32_router = true,
+     .fp32_routing = true},
+    {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
+     .sliding = SW_EVERY_LAYER},
+    {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
+     .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
+    {.type = "olmoe", .label = "OLMoE", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION},
+    {.type = "gpt_oss", .label = "gpt-oss", .fam = FAM_LLAMA, .attn_bias = true, .sinks = true,
+     .norm_fp32_weight = true, .expert_bias = true, .clamped_glu = true, .router_bias = true},
+    {.type = "granite", .label = "Granite", .fam = FAM_LLAMA, .adjust = adjust_granite},
+    {.type = "olmo", .label = "OLMo", .fam = FAM_LLAMA, .adjust = adjust_olmo},
+    {.type = "cohere", .label = "Cohere", .fam = FAM_LLAMA, .tied = true, .adjust = adjust_cohere},
+    {.type = "stablelm", .label = "StableLM", .fam = FAM_LLAMA, .adjust = adjust_stablelm},
+    {.type = "starcoder2", .label = "StarCoder2", .fam = FAM_LLAMA, .tied = true, .attn_bias = true,
+     .sliding = SW_EVERY_LAYER, .adjust = adjust_starcoder2},
+    {.type = "phi", .label = "Phi", .fam = FAM_LLAMA, .attn_bias = true, .adjust = adjust_phi},
+    {.type = "gpt2", .label = "GPT-2", .fam = FAM_GPT2, .tied = true, .attn_bias = true, .fused_qkv = true,
+     .fused_qkv_copied = true, .act = "gelu_new"},
+    {.type = "gpt_bigcode", .label = "GPT-BigCode", .fam = FAM_GPT2, .tied = true, .attn_bias = true,
+     .fused_qkv = true, .act = "gelu_pytorch_tanh", .multi_query_key = true},
+    {.type = "opt", .label = "OPT", .fam = FAM_OPT, .tied = true, .attn_bias = true},
+    {.type = "falcon", .label = "Falcon", .fam = FAM_FALCON, .tied = true, .fused_qkv = true},
+    {.type = "gpt_neox", .label = "GPT-NeoX", .fam = FAM_NEOX, .attn_bias = true, .fused_qkv = true},
+    {.type = "gptj", .label = "GPT-J", .fam = FAM_GPTJ},
+    {.type = "bloom", .label = "BLOOM", .fam = FAM_BLOOM, .tied = true, .attn_bias = true, .fused_qkv = true},
+    {.type = "mpt", .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
 };
-
-const char *llmcost_attn_kind_name(llmcost_attn_kind k)
-{
-    switch (k) {
-    case LLMCOST_ATTN_MHA: return "MHA";
-    case LLMCOST_ATTN_GQA: return "GQA";
-    case LLMCOST_ATTN_MQA: return "MQA";
-    case LLMCOST_ATTN_MLA: return "MLA";
-    }
-    return "?";
-}
-
-const char *llmcost_norm_kind_name(llmcost_norm_kind k)
-{
-    switch (k) {
-    case LLMCOST_NORM_RMS: return "RMSNorm";
-    case LLMCOST_NORM_LAYER: return "LayerNorm";
-    case LLMCOST_NORM_LAYER_NOBIAS: return "LayerNorm (no bias)";
-    case LLMCOST_NORM_LAYER_NOPARAM: return "LayerNorm (no parameters)";
-    }
-    return "?";
-}
-
-int llmcost_norm_weights(llmcost_norm_kind k)
-{
-    switch (k) {
-    case LLMCOST_NORM_LAYER: return 2;
-    case LLMCOST_NORM_LAYER_NOPARAM: return 0;
-    case LLMCOST_NORM_RMS:
-    case LLMCOST_NORM_LAYER_NOBIAS: return 1;
-    }
-    return 1;
-}
 
 static void note(llmcost_model *m, const char *fmt, ...)
 {
@@ -142,6 +169,8 @@ static llmcost_act_kind act_kind(const char *name)
         return LLMCOST_ACT_GELU_TANH;
     if (!strcmp(name, "relu"))
         return LLMCOST_ACT_RELU;
+    if (!strcmp(name, "relu2"))
+        return LLMCOST_ACT_RELU2;
     return LLMCOST_ACT_OTHER;
 }
 
@@ -253,6 +282,7 @@ static int read_act(const lc_cfg *c, llmcost_model *m, const char *dflt)
     TRY(lc_cfg_string(c, &act, LC_KEYS("hidden_act", "hidden_activation", "activation_function"), dflt));
     lc_strlcpy(m->act_name, act, sizeof m->act_name);
     m->act = act_kind(act);
+    m->act_python = !strcmp(act, "gelu_new"); /* NewGELUActivation: a Python formula of eight kernels */
     return 0;
 }
 
@@ -266,23 +296,64 @@ static void set_attention(llmcost_attention *a, int64_t heads, int64_t kv, int64
     a->rotary_dim = head_dim;
 }
 
-/* MoE keys of the Llama-like families. "moe" receives, per layer, whether its FFN is a mixture. */
+/* Which layers of "m" are mixtures of experts, from the layout keys whatever the model_type (each with the rule of
+ * the modeling code that introduced it):
+ *   first_k_dense_replace k    layers 0..k-1 dense (DeepSeek, GLM-4.5, Kimi K2, dots1)
+ *   moe_layer_freq f           MoE only where layer % f == 0 (DeepSeek-MoE, DeepSeek-V2)
+ *   decoder_sparse_step s      MoE only where (layer + 1) % s == 0 (Qwen2/3-MoE)
+ *   mlp_only_layers [..]       listed layers dense (Qwen2/3-MoE)
+ *   moe_layers [..]            only listed layers MoE (Llama 4)
+ *   interleave_moe_layer_step  without moe_layers: MoE where (layer + 1) % step == 0 (Llama4TextConfig)
+ * "sparse" receives one flag per layer. */
+static int moe_layout(const lc_cfg *c, const llmcost_model *m, bool *sparse)
+{
+    int64_t n = m->n_layers, first_dense = 0, freq = 1, step = 1, interleave = 1;
+    TRY(lc_cfg_count(c, &first_dense, LC_KEYS("first_k_dense_replace"), 0));
+    TRY(lc_cfg_size(c, &freq, LC_KEYS("moe_layer_freq"), 1));
+    TRY(lc_cfg_size(c, &step, LC_KEYS("decoder_sparse_step"), 1));
+    TRY(lc_cfg_size(c, &interleave, LC_KEYS("interleave_moe_layer_step"), 1));
+    bool *listed = calloc((size_t)n, sizeof *listed), *dense_only = calloc((size_t)n, sizeof *dense_only);
+    int rc = 0, have_list = 0;
+    if (!listed || !dense_only) {
+        rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = read_index_list(c, "mlp_only_layers", dense_only, n)) < 0)
+        goto done;
+    if ((rc = have_list = read_index_list(c, "moe_layers", listed, n)) < 0)
+        goto done;
+    for (int64_t i = 0; i < n; i++) {
+        bool s = i >= first_dense && i % freq == 0 && (i + 1) % step == 0 && !dense_only[i];
+        if (have_list)
+            s = s && listed[i];
+        else
+            s = s && (i + 1) % interleave == 0;
+        sparse[i] = s;
+    }
+    rc = 0;
+done:
+    free(listed);
+    free(dense_only);
+    return rc;
+}
+
+/* MoE keys of the Llama-like families: expert count, top-k, widths, shared experts, and which layers are MoE
+ * (moe_layout). Dense layers get "d_ff"; the router, expert biases and gates follow the family's row. */
 static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int64_t d_ff, bool mlp_bias)
 {
-    int64_t experts = 0, top_k = 0, moe_ff = 0, shared = 0, shared_ff = 0, first_dense = 0, freq = 1, step = 1;
-    const char *const *expert_keys = LC_KEYS("num_local_experts", "num_experts", "n_routed_experts");
-    TRY(lc_cfg_count(c, &experts, expert_keys, 0));
+    int64_t experts = 0, top_k = 0, moe_ff = 0, shared = 0, shared_ff = 0;
+    TRY(lc_cfg_count(c, &experts, KEYS_EXPERTS, 0));
     if (experts == 0) {
         for (int64_t i = 0; i < m->n_layers; i++)
-            m->layers[i].ffn.dense = (llmcost_mlp){d_ff, true, mlp_bias};
+            m->layers[i].ffn.dense =
+                (llmcost_mlp){.d_ff = d_ff, .gated = true, .bias = mlp_bias, .fused_gate_up = ti->fused_gate_up};
         return 0;
     }
-    const char *ekey = lc_cfg_which(c, expert_keys);
-    TRY(lc_cfg_req_size(c, &top_k, LC_KEYS("num_experts_per_tok", "experts_per_token", "moe_top_k")));
+    const char *ekey = lc_cfg_which(c, KEYS_EXPERTS);
+    TRY(lc_cfg_req_size(c, &top_k, KEYS_TOPK));
     if (top_k > experts)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' (%lld) is above the expert count '%s%s' (%lld)", c->origin,
-                       c->prefix, lc_cfg_which(c, LC_KEYS("num_experts_per_tok", "experts_per_token", "moe_top_k")),
-                       (long long)top_k, c->prefix, ekey, (long long)experts);
+                       c->prefix, lc_cfg_which(c, KEYS_TOPK), (long long)top_k, c->prefix, ekey, (long long)experts);
     /* Mixtral, OLMoE and gpt-oss size experts with intermediate_size; the others have moe_intermediate_size. */
     TRY(lc_cfg_size(c, &moe_ff, LC_KEYS("moe_intermediate_size"), d_ff));
     TRY(lc_cfg_count(c, &shared, LC_KEYS("n_shared_experts"), 0));
@@ -298,52 +369,43 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
         shared_dflt = 0;
     }
     TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_expert_intermediate_size"), shared_dflt));
-    TRY(lc_cfg_count(c, &first_dense, LC_KEYS("first_k_dense_replace"), 0));
-    TRY(lc_cfg_size(c, &freq, LC_KEYS("moe_layer_freq"), 1));
-    TRY(lc_cfg_size(c, &step, LC_KEYS("decoder_sparse_step"), 1));
-    bool *mlp_only = calloc((size_t)m->n_layers, sizeof *mlp_only);
-    if (!mlp_only)
+    /* topk_method "noaux_tc" routes with a per-expert bias kept as a buffer (DeepSeek-V3 §2.1.2). */
+    const char *method = "";
+    TRY(lc_cfg_string(c, &method, LC_KEYS("topk_method"), ""));
+    bool noaux = !strcmp(method, "noaux_tc");
+    bool *sparse = calloc((size_t)m->n_layers, sizeof *sparse);
+    if (!sparse)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    int rc = read_index_list(c, "mlp_only_layers", mlp_only, m->n_layers);
+    int rc = moe_layout(c, m, sparse);
     if (rc < 0) {
-        free(mlp_only);
+        free(sparse);
         return rc;
     }
-    bool deepseek = !strncmp(ti->type, "deepseek", 8);
-    bool qwen_moe = !strcmp(ti->type, "qwen2_moe") || !strcmp(ti->type, "qwen3_moe");
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_ffn *f = &m->layers[i].ffn;
-        bool sparse = true;
-        if (deepseek)
-            sparse = i >= first_dense && i % freq == 0; /* DeepSeek-V2/V3 modeling: first_k_dense_replace */
-        else if (qwen_moe)
-            sparse = !mlp_only[i] && (i + 1) % step == 0; /* Qwen2/3-MoE: decoder_sparse_step, mlp_only_layers */
-        if (!sparse) {
-            f->dense = (llmcost_mlp){d_ff, true, mlp_bias};
+        if (!sparse[i]) {
+            f->dense =
+                (llmcost_mlp){.d_ff = d_ff, .gated = true, .bias = mlp_bias, .fused_gate_up = ti->fused_gate_up};
             continue;
         }
         f->moe = true;
         f->n_experts = experts;
         f->top_k = top_k;
-        f->expert = (llmcost_mlp){moe_ff, true, !strcmp(ti->type, "gpt_oss")};
-        f->router_bias = !strcmp(ti->type, "gpt_oss");
+        f->expert =
+            (llmcost_mlp){.d_ff = moe_ff, .gated = true, .bias = ti->expert_bias, .clamped_glu = ti->clamped_glu};
+        f->router_bias = ti->router_bias;
         if (shared_ff > 0) {
             f->n_shared = shared > 0 ? shared : 1;
-            f->shared = (llmcost_mlp){shared_ff, true, false};
-            f->shared_gate = !strcmp(ti->type, "qwen2_moe");
+            f->shared = (llmcost_mlp){.d_ff = shared_ff, .gated = true, .bias = false};
+            f->shared_gate = ti->shared_gate;
         }
-        f->score_correction_bias = !strcmp(ti->type, "deepseek_v3");
-        /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32
-         * linear on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss
-         * soft-maxes in it (the saved-tensor census of h200_measured_2026-11-28.json shows fp32 [S, 1] weights for
-         * Mixtral, bf16 for Qwen3-MoE, and DeepSeek-V3's fp32 copies of the router input and weight). */
-        f->fp32_routing = deepseek || !strcmp(ti->type, "mixtral");
-        f->fp32_router = deepseek;
+        f->score_correction_bias = ti->score_correction || noaux;
+        f->fp32_routing = ti->fp32_routing;
+        f->fp32_router = ti->fp32_router;
     }
-    free(mlp_only);
+    free(sparse);
     return 0;
 }
-
 
 /* Reads a rotary fraction of head_dim ("partial_rotary_factor"), "dflt" when absent (the config class's default),
  * into every layer's rotary_dim as transformers sizes it: int(head_dim * factor). */
@@ -359,129 +421,138 @@ static int read_partial_rotary(const lc_cfg *c, llmcost_model *m, const char *co
     return 0;
 }
 
-/* Families laid out like Llama (embedding, decoder layers, final norm, head) that differ in their norms, biases,
- * MLP form or residual wiring; each as its transformers modeling_<type>.py builds it, with the defaults of its
- * configuration_<type>.py for keys a config may omit. */
-static int adjust_family(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+/* OlmoLayerNorm: F.layer_norm without weight or bias. */
+static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
-    const char *t = ti->type;
-    if (!strcmp(t, "olmo")) {
-        /* OlmoLayerNorm: F.layer_norm without weight or bias. */
-        m->norm = LLMCOST_NORM_LAYER_NOPARAM;
-        return 0;
-    }
-    if (!strcmp(t, "granite")) {
-        /* GraniteForCausalLM divides the logits by logits_scaling (default 1); the embedding, residual and
-         * attention multipliers are scalars, no parameters. */
-        double ls = 1.0;
-        TRY(lc_cfg_real(c, &ls, LC_KEYS("logits_scaling"), 1.0));
-        if (ls <= 0)
-            return lc_fail(LLMCOST_EINVAL, "%s: key '%slogits_scaling': must be positive, got %g", c->origin, c->prefix, ls);
-        m->logit_scale = ls != 1.0 ? 1.0 / ls : 0;
-        return 0;
-    }
-    if (!strcmp(t, "cohere")) {
-        /* CohereLayerNorm (a weight, no bias); one input_layernorm feeds attention and MLP in parallel; optional
-         * q/k norms over (heads, head_dim); logits times logit_scale (CohereConfig default 0.0625). */
-        bool qk = false;
-        TRY(lc_cfg_bool(c, &qk, LC_KEYS("use_qk_norm"), false));
-        TRY(lc_cfg_real(c, &m->logit_scale, LC_KEYS("logit_scale"), 0.0625));
-        m->norm = LLMCOST_NORM_LAYER_NOBIAS;
-        for (int64_t i = 0; i < m->n_layers; i++) {
-            llmcost_layer *L = &m->layers[i];
-            L->parallel = true;
-            L->norm_pre_ffn = false;
-            if (qk) {
-                L->attn.qk_norm = LLMCOST_QKNORM_PROJECTION;
-                L->attn.qk_norm_type = LLMCOST_NORM_LAYER_NOBIAS;
-            }
+    (void)c, (void)ti;
+    m->norm = LLMCOST_NORM_LAYER_NOPARAM;
+    return 0;
+}
+
+/* GraniteForCausalLM divides the logits by logits_scaling (default 1); the embedding, residual and attention
+ * multipliers are scalars, no parameters. */
+static int adjust_granite(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    double ls = 1.0;
+    TRY(lc_cfg_real(c, &ls, LC_KEYS("logits_scaling"), 1.0));
+    if (ls <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slogits_scaling': must be positive, got %g", c->origin, c->prefix, ls);
+    m->logit_scale = ls != 1.0 ? 1.0 / ls : 0;
+    return 0;
+}
+
+/* CohereLayerNorm (a weight, no bias); one input_layernorm feeds attention and MLP in parallel; optional q/k norms
+ * over (heads, head_dim); logits times logit_scale (CohereConfig default 0.0625). */
+static int adjust_cohere(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool qk = false;
+    TRY(lc_cfg_bool(c, &qk, LC_KEYS("use_qk_norm"), false));
+    TRY(lc_cfg_real(c, &m->logit_scale, LC_KEYS("logit_scale"), 0.0625));
+    m->norm = LLMCOST_NORM_LAYER_NOBIAS;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->parallel = true;
+        L->norm_pre_ffn = false;
+        if (qk) {
+            L->attn.qk_norm = LLMCOST_QKNORM_PROJECTION;
+            L->attn.qk_norm_type = LLMCOST_NORM_LAYER_NOBIAS;
         }
-        return 0;
-    }
-    if (!strcmp(t, "stablelm")) {
-        /* nn.LayerNorm with bias; q/k/v biases from use_qkv_bias, o_proj bias-free; partial rotary (default
-         * 0.25); use_parallel_residual drops post_attention_layernorm; qk_layernorm: one bias-free LayerNorm per
-         * head (StableLmLayerNormPerHead), weights heads x head_dim. */
-        bool qkv_bias = false, parallel = false, qk = false;
-        TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("use_qkv_bias"), false));
-        TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), false));
-        TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
-        TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
-        TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.25));
-        m->norm = LLMCOST_NORM_LAYER;
-        for (int64_t i = 0; i < m->n_layers; i++) {
-            llmcost_layer *L = &m->layers[i];
-            L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = qkv_bias;
-            L->attn.o_bias = false;
-            L->parallel = parallel;
-            L->norm_pre_ffn = !parallel;
-            if (qk) {
-                L->attn.qk_norm = LLMCOST_QKNORM_PROJECTION;
-                L->attn.qk_norm_type = LLMCOST_NORM_LAYER_NOBIAS;
-            }
-        }
-        return 0;
-    }
-    if (!strcmp(t, "starcoder2")) {
-        /* nn.LayerNorm; q/k/v/o and the plain c_fc/c_proj MLP all carry biases when use_bias (default true). */
-        bool bias = true;
-        TRY(lc_cfg_bool(c, &bias, LC_KEYS("use_bias"), true));
-        TRY(read_act(c, m, "gelu_pytorch_tanh"));
-        TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("residual_dropout"), 0.0));
-        TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embedding_dropout"), 0.0));
-        m->norm = LLMCOST_NORM_LAYER;
-        for (int64_t i = 0; i < m->n_layers; i++) {
-            llmcost_layer *L = &m->layers[i];
-            L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
-            L->ffn.dense.gated = false;
-            L->ffn.dense.bias = bias;
-        }
-        return 0;
-    }
-    if (!strcmp(t, "phi")) {
-        /* PhiDecoderLayer: one LayerNorm feeds attention and a plain fc1/fc2 MLP in parallel; q/k/v/dense and fc1/fc2
-         * carry biases; partial rotary (PhiConfig default 0.5); optional per-head LayerNorms on q and k
-         * (qk_layernorm, with biases); the LM head has a bias. */
-        bool qk = false;
-        TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
-        TRY(read_act(c, m, "gelu_new"));
-        TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
-        TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
-        TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.5));
-        m->norm = LLMCOST_NORM_LAYER;
-        m->head_bias = true;
-        for (int64_t i = 0; i < m->n_layers; i++) {
-            llmcost_layer *L = &m->layers[i];
-            L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
-            L->ffn.dense.gated = false;
-            L->ffn.dense.bias = true;
-            L->parallel = true;
-            L->norm_pre_ffn = false;
-            if (qk) {
-                L->attn.qk_norm = LLMCOST_QKNORM_HEAD;
-                L->attn.qk_norm_type = LLMCOST_NORM_LAYER;
-            }
-        }
-        return 0;
     }
     return 0;
 }
 
-static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, bool generic)
+/* nn.LayerNorm with bias; q/k/v biases from use_qkv_bias, o_proj bias-free; partial rotary (default 0.25);
+ * use_parallel_residual drops post_attention_layernorm; qk_layernorm: one bias-free LayerNorm per head
+ * (StableLmLayerNormPerHead), weights heads x head_dim. */
+static int adjust_stablelm(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool qkv_bias = false, parallel = false, qk = false;
+    TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("use_qkv_bias"), false));
+    TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), false));
+    TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.25));
+    m->norm = LLMCOST_NORM_LAYER;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = qkv_bias;
+        L->attn.o_bias = false;
+        L->parallel = parallel;
+        L->norm_pre_ffn = !parallel;
+        if (qk) {
+            L->attn.qk_norm = LLMCOST_QKNORM_PROJECTION;
+            L->attn.qk_norm_type = LLMCOST_NORM_LAYER_NOBIAS;
+        }
+    }
+    return 0;
+}
+
+/* nn.LayerNorm; q/k/v/o and the plain c_fc/c_proj MLP all carry biases when use_bias (default true). */
+static int adjust_starcoder2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool bias = true;
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("use_bias"), true));
+    TRY(read_act(c, m, "gelu_pytorch_tanh"));
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("residual_dropout"), 0.0));
+    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embedding_dropout"), 0.0));
+    m->norm = LLMCOST_NORM_LAYER;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        L->ffn.dense.gated = false;
+        L->ffn.dense.bias = bias;
+    }
+    return 0;
+}
+
+/* PhiDecoderLayer: one LayerNorm feeds attention and a plain fc1/fc2 MLP in parallel; q/k/v/dense and fc1/fc2 carry
+ * biases; partial rotary (PhiConfig default 0.5); optional per-head LayerNorms on q and k (qk_layernorm, with
+ * biases); the LM head has a bias. */
+static int adjust_phi(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool qk = false;
+    TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
+    TRY(read_act(c, m, "gelu_new"));
+    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
+    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
+    TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.5));
+    m->norm = LLMCOST_NORM_LAYER;
+    m->head_bias = true;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
+        L->ffn.dense.gated = false;
+        L->ffn.dense.bias = true;
+        L->parallel = true;
+        L->norm_pre_ffn = false;
+        if (qk) {
+            L->attn.qk_norm = LLMCOST_QKNORM_HEAD;
+            L->attn.qk_norm_type = LLMCOST_NORM_LAYER;
+        }
+    }
+    return 0;
+}
+
+static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff = 0;
     TRY(read_core(c, m, &heads, &kv, &head_dim));
-    bool is_moe = lc_cfg_which(c, LC_KEYS("num_local_experts", "num_experts", "n_routed_experts")) != NULL;
+    bool is_moe = lc_cfg_which(c, KEYS_EXPERTS) != NULL;
     /* A pure MoE model may size experts by moe_intermediate_size and have no dense width. */
     if (is_moe && lc_cfg_which(c, LC_KEYS("intermediate_size")) == NULL)
         TRY(lc_cfg_req_size(c, &d_ff, LC_KEYS("moe_intermediate_size")));
     else
         TRY(lc_cfg_req_size(c, &d_ff, LC_KEYS("intermediate_size")));
     bool attn_bias, mlp_bias;
-    TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), ti->attn_bias_dflt));
+    TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), ti->attn_bias));
     TRY(lc_cfg_bool(c, &mlp_bias, LC_KEYS("mlp_bias"), false));
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
-    TRY(read_act(c, m, "silu"));
+    TRY(read_act(c, m, ti->act ? ti->act : "silu"));
     double partial = 1.0;
     json_t *rp = json_object_get(c->obj, "rope_parameters");
     if (json_is_object(rp)) {
@@ -497,8 +568,9 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
     double attn_softcap = 0;
     TRY(lc_cfg_real(c, &attn_softcap, LC_KEYS("attn_logit_softcapping"), 0.0));
 
-    /* MLA (DeepSeek-V2 §2.1): low-rank queries and a compressed key/value latent. */
-    bool mla = !strncmp(ti->type, "deepseek", 8);
+    /* MLA (DeepSeek-V2 §2.1): low-rank queries and a compressed key/value latent, recognised by kv_lora_rank
+     * whatever the model_type (DeepSeek-V2/V3/V3.2, Kimi K2, GLM-4.5's relatives). */
+    bool mla = lc_cfg_which(c, LC_KEYS("kv_lora_rank", "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim")) != NULL;
     int64_t q_lora = 0, kv_lora = 0, nope = 0, rope = 0, vdim = 0;
     if (mla) {
         TRY(lc_cfg_count(c, &q_lora, LC_KEYS("q_lora_rank"), 0));
@@ -508,8 +580,6 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
         TRY(lc_cfg_req_size(c, &vdim, LC_KEYS("v_head_dim")));
     }
 
-    /* Sliding windows: Mistral and Phi-3 apply sliding_window to every layer; Qwen2 only with
-     * use_sliding_window from max_window_layers on; Gemma 2 on even layers; Gemma 3 on all but every 6th. */
     int64_t window = 0;
     TRY(lc_cfg_count(c, &window, LC_KEYS("sliding_window"), 0));
     bool use_sw = true;
@@ -521,6 +591,7 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
         set_attention(a, heads, kv, head_dim);
         a->rotary_dim = (int64_t)(head_dim * partial);
         a->fused_qkv = ti->fused_qkv;
+        a->fused_qkv_copied = ti->fused_qkv_copied;
         a->q_bias = a->k_bias = a->v_bias = attn_bias || ti->qkv_bias;
         a->o_bias = attn_bias;
         a->qk_norm = ti->qk_norm;
@@ -539,40 +610,41 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
             /* DeepSeek's q_b_proj and kv_b_proj never carry a bias; q_a, kv_a and o follow attention_bias. */
             a->q_bias = a->k_bias = a->v_bias = attn_bias;
         }
-        if (ti->four_norms) {
-            L->norm_pre_attn = L->norm_post_attn = L->norm_pre_ffn = L->norm_post_ffn = true;
-        } else if (ti->post_norms_only) {
-            L->norm_post_attn = L->norm_post_ffn = true;
-        } else {
-            L->norm_pre_attn = L->norm_pre_ffn = true;
+        switch (ti->norms) {
+        case NORMS_FOUR: L->norm_pre_attn = L->norm_post_attn = L->norm_pre_ffn = L->norm_post_ffn = true; break;
+        case NORMS_POST_ONLY: L->norm_post_attn = L->norm_post_ffn = true; break;
+        case NORMS_PRE: L->norm_pre_attn = L->norm_pre_ffn = true; break;
         }
     }
-    /* Per-layer attention kinds. */
+    /* Per-layer attention kinds: layer_types when given, else the family's rule for sliding_window. */
     int lt = read_layer_types(c, m, window);
     TRY(lt);
-    if (!lt && window > 0) {
-        const char *t = ti->type;
+    if (!lt && window > 0 && use_sw) {
+        int64_t mwl = 0, pattern = 6;
+        if (ti->sliding == SW_FROM_MAX_WINDOW)
+            TRY(lc_cfg_count(c, &mwl, LC_KEYS("max_window_layers"), 0));
+        if (ti->sliding == SW_ALL_BUT_EVERY_NTH)
+            TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern"), 6));
+        if (ti->sliding == SW_NONE)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%ssliding_window' (%lld) without 'layer_types': which layers "
+                           "of model_type '%s' use the window is not known", c->origin, c->prefix, (long long)window,
+                           m->model_type[0] ? m->model_type : "(none)");
         for (int64_t i = 0; i < m->n_layers; i++) {
             bool sliding = false;
-            if (!strcmp(t, "mistral") || !strcmp(t, "mixtral") || !strcmp(t, "phi3") || !strcmp(t, "starcoder2"))
-                sliding = true;
-            else if (!strcmp(t, "qwen2") || !strcmp(t, "qwen2_moe") || !strcmp(t, "qwen3") || !strcmp(t, "qwen3_moe")) {
-                int64_t mwl = 0;
-                TRY(lc_cfg_count(c, &mwl, LC_KEYS("max_window_layers"), 0));
-                sliding = use_sw && i >= mwl;
-            } else if (!strcmp(t, "gemma2"))
-                sliding = i % 2 == 0;
-            else if (!strcmp(t, "gemma3_text")) {
-                int64_t pattern = 6;
-                TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern"), 6));
-                sliding = (i + 1) % pattern != 0;
+            switch (ti->sliding) {
+            case SW_NONE: break;
+            case SW_EVERY_LAYER: sliding = true; break;
+            case SW_FROM_MAX_WINDOW: sliding = i >= mwl; break;
+            case SW_EVEN_LAYERS: sliding = i % 2 == 0; break;
+            case SW_ALL_BUT_EVERY_NTH: sliding = (i + 1) % pattern != 0; break;
             }
-            if (sliding && use_sw)
+            if (sliding)
                 m->layers[i].attn.sliding_window = window;
         }
     }
     TRY(read_moe(c, ti, m, d_ff, mlp_bias));
     m->norm = LLMCOST_NORM_RMS;
+    m->norm_fp32_weight = ti->norm_fp32_weight;
     m->final_norm = true;
     m->pos = LLMCOST_POS_ROTARY;
 
@@ -583,16 +655,8 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
         m->mtp.n_modules = mtp;
         m->mtp.layer = m->layers[m->n_layers - 1];
     }
-    if (!generic)
-        TRY(adjust_family(c, ti, m));
-    if (generic) {
-        note(m, "unknown model_type: read as a Llama-style decoder (RMSNorm before attention and MLP, rotary positions,"
-                " gated %s MLP with 3 matrices, %s, %s)",
-             m->act_name, attn_bias ? "attention biases" : "no biases",
-             m->tied ? "tied embeddings" : "untied LM head (tie_word_embeddings absent or false)");
-        if (is_moe)
-            note(m, "unknown model_type: every layer taken as a mixture of experts with a bias-free router");
-    }
+    if (ti->adjust)
+        TRY(ti->adjust(c, ti, m));
     return 0;
 }
 
@@ -601,12 +665,12 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m, b
 static int build_gpt2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, inner;
-    bool bigcode = !strcmp(ti->type, "gpt_bigcode"), multi_query = false;
+    bool multi_query = false;
     TRY(read_core(c, m, &heads, &kv, &head_dim));
     TRY(lc_cfg_size(c, &inner, LC_KEYS("n_inner"), 4 * m->hidden));
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
-    TRY(read_act(c, m, bigcode ? "gelu_pytorch_tanh" : "gelu_new"));
-    if (bigcode)
+    TRY(read_act(c, m, ti->act));
+    if (ti->multi_query_key)
         TRY(lc_cfg_bool(c, &multi_query, LC_KEYS("multi_query"), true));
     if (m->max_positions == 0)
         m->max_positions = 1024; /* GPT2Config and GPTBigCodeConfig default n_positions */
@@ -618,8 +682,9 @@ static int build_gpt2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         set_attention(&L->attn, heads, multi_query ? 1 : heads, head_dim);
         L->attn.rotary_dim = 0;
         L->attn.fused_qkv = true;
+        L->attn.fused_qkv_copied = ti->fused_qkv_copied;
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
-        L->ffn.dense = (llmcost_mlp){inner, false, true};
+        L->ffn.dense = (llmcost_mlp){.d_ff = inner, .gated = false, .bias = true};
         L->norm_pre_attn = L->norm_pre_ffn = true;
     }
     m->norm = LLMCOST_NORM_LAYER;
@@ -654,7 +719,7 @@ static int build_opt(const lc_cfg *c, llmcost_model *m)
         set_attention(&L->attn, heads, heads, head_dim);
         L->attn.rotary_dim = 0;
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
-        L->ffn.dense = (llmcost_mlp){ffn, false, bias};
+        L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = false, .bias = bias};
         /* OPT-350m is post-LN (do_layer_norm_before false): the same two norms, after each residual add. */
         L->norm_pre_attn = L->norm_pre_ffn = before;
         L->norm_post_attn = L->norm_post_ffn = !before;
@@ -694,7 +759,7 @@ static int build_falcon(const lc_cfg *c, llmcost_model *m)
         /* Measured with torch.utils.flop_counter (data/calibration/h200_measured_2026-11-28.json): Falcon-7B's
          * multi-query attention runs as bmm under SDPA, the new architecture's grouped one as a fused kernel. */
         L->attn.sdpa_unfused = !new_arch && multi_query;
-        L->ffn.dense = (llmcost_mlp){ffn, false, bias};
+        L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = false, .bias = bias};
         L->parallel = new_arch || parallel;
         L->norm_pre_attn = true;
         /* Two norms (ln_attn, ln_mlp) in the new architecture; post_attention_layernorm when not parallel. */
@@ -729,7 +794,7 @@ static int build_neox(const lc_cfg *c, llmcost_model *m)
         L->attn.rotary_dim = (int64_t)(head_dim * pct);
         L->attn.fused_qkv = true;
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
-        L->ffn.dense = (llmcost_mlp){ffn, false, true};
+        L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = false, .bias = true};
         L->norm_pre_attn = L->norm_pre_ffn = true;
         L->parallel = parallel;
     }
@@ -763,7 +828,7 @@ static int build_gptj(const lc_cfg *c, llmcost_model *m)
         llmcost_layer *L = &m->layers[i];
         set_attention(&L->attn, heads, heads, head_dim);
         L->attn.rotary_dim = rot;
-        L->ffn.dense = (llmcost_mlp){inner, false, true};
+        L->ffn.dense = (llmcost_mlp){.d_ff = inner, .gated = false, .bias = true};
         L->norm_pre_attn = true; /* ln_1 feeds attention and MLP */
         L->parallel = true;
     }
@@ -800,7 +865,7 @@ static int build_bloom(const lc_cfg *c, llmcost_model *m)
         L->attn.rotary_dim = 0;
         L->attn.fused_qkv = true;
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = true;
-        L->ffn.dense = (llmcost_mlp){4 * m->hidden, false, true};
+        L->ffn.dense = (llmcost_mlp){.d_ff = 4 * m->hidden, .gated = false, .bias = true};
         L->norm_pre_attn = L->norm_pre_ffn = true;
     }
     m->norm = LLMCOST_NORM_LAYER;
@@ -844,7 +909,7 @@ static int build_mpt(const lc_cfg *c, llmcost_model *m)
         set_attention(&L->attn, heads, heads, head_dim);
         L->attn.rotary_dim = 0;
         L->attn.fused_qkv = true;
-        L->ffn.dense = (llmcost_mlp){4 * m->hidden, false, false};
+        L->ffn.dense = (llmcost_mlp){.d_ff = 4 * m->hidden, .gated = false, .bias = false};
         L->norm_pre_attn = L->norm_pre_ffn = true;
     }
     m->norm = LLMCOST_NORM_LAYER_NOBIAS;
@@ -853,20 +918,134 @@ static int build_mpt(const lc_cfg *c, llmcost_model *m)
     return 0;
 }
 
-int64_t llmcost_model_moe_layers(const llmcost_model *m)
+/* Keys the Llama-style reader takes in when it reads a config of an unknown model_type (read_core, build_llama,
+ * read_moe, moe_layout, build). */
+static const char *const generic_keys[] = {
+    "hidden_size", "n_embd", "d_model", "n_embed", "num_hidden_layers", "n_layer", "num_layers", "n_layers",
+    "num_attention_heads", "n_head", "n_heads", "num_key_value_heads", "num_kv_heads", "n_head_kv", "head_dim",
+    "vocab_size", "intermediate_size", "moe_intermediate_size", "max_position_embeddings", "n_positions",
+    "max_sequence_length", "max_seq_len", "attention_bias", "mlp_bias", "tie_word_embeddings", "hidden_act",
+    "hidden_activation", "activation_function", "partial_rotary_factor", "rope_parameters", "attention_dropout",
+    "final_logit_softcapping", "attn_logit_softcapping", "sliding_window", "use_sliding_window", "layer_types",
+    "kv_lora_rank", "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim", "num_local_experts",
+    "num_experts", "n_routed_experts", "num_experts_per_tok", "experts_per_token", "moe_top_k", "n_shared_experts",
+    "shared_expert_intermediate_size", "first_k_dense_replace", "moe_layer_freq", "decoder_sparse_step",
+    "mlp_only_layers", "moe_layers", "interleave_moe_layer_step", "num_nextn_predict_layers", "model_type",
+    "text_config", "topk_method", NULL};
+
+/* Keys that change nothing llmcost counts or times: token ids, numerical settings, initialisation, routing
+ * arithmetic without parameters, training-loss coefficients, bookkeeping. */
+static const char *const inert_keys[] = {
+    "architectures", "auto_map", "_name_or_path", "transformers_version", "torch_dtype", "dtype", "use_cache",
+    "bos_token_id", "eos_token_id", "pad_token_id", "sep_token_id", "unk_token_id", "decoder_start_token_id",
+    "rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_eps", "rms_norm_epsilon", "initializer_range",
+    "initializer_factor", "rope_theta", "rope_scaling", "rope_type", "pretraining_tp", "quantization_config",
+    "output_router_logits", "router_aux_loss_coef", "router_z_loss_coef", "aux_loss_alpha", "seq_aux",
+    "norm_topk_prob", "routed_scaling_factor", "scoring_func", "n_group", "topk_group", "tokenizer_class",
+    "attn_implementation", "_attn_implementation", "_attn_implementation_autoset", "output_attentions",
+    "output_hidden_states", "return_dict", "id2label", "label2id", "problem_type", "task_specific_params",
+    "torchscript", "use_return_dict", "chunk_size_feed_forward", "is_decoder", "add_cross_attention",
+    "tie_encoder_decoder", "pruned_heads", "prefix", "finetuning_task", "num_labels", "bad_words_ids",
+    "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "temperature", "top_k", "top_p",
+    "repetition_penalty", "length_penalty", "no_repeat_ngram_size", "use_flash_attn", "use_flash_attention_2",
+    "max_window_layers", "ep_size", "moe_router_dtype", NULL};
+
+/* Words that, in an unknown key, name a part of the architecture: experts and routing, state-space and
+ * linear-attention layers, layer patterns, attention variants, widths, norms, biases and wiring. */
+static const char *const arch_words[] = {
+    "expert", "moe", "rout", "mamba", "ssm", "conv", "state", "linear", "lightning", "delta", "gla", "recurr",
+    "rwkv", "retention", "pattern", "period", "offset", "interleave", "layer", "sparse", "dense", "lora", "nope",
+    "rope", "indexer", "index", "window", "chunk", "attn", "attention", "kv", "query", "key", "value", "head", "mlp",
+    "ffn", "intermediate", "hidden", "shared", "parallel", "norm", "bias", "residual", "cross", "block", "group",
+    "gate", "proj", "embed", "vocab", "dim", "size", "num_", "n_", "act", "scal", "multiplier", "softcap", "sink",
+    "tie", "qk", "mtp", "nextn", "predict", "mixer", "hybrid", "topk", "top_k", NULL};
+
+static bool in_list(const char *const *list, const char *key)
 {
-    int64_t n = 0;
-    for (int64_t i = 0; i < m->n_layers; i++)
-        n += m->layers[i].ffn.moe;
-    return n;
+    for (size_t i = 0; list[i]; i++)
+        if (!strcmp(list[i], key))
+            return true;
+    return false;
 }
 
-void llmcost_model_free(llmcost_model *m)
+/* A value that switches a feature off or leaves it unset: null, false, 0, "", [] or {}. */
+static bool is_off(const json_t *v)
 {
-    if (!m)
-        return;
-    free(m->layers);
-    free(m);
+    return json_is_null(v) || json_is_false(v) || (json_is_integer(v) && json_integer_value(v) == 0) ||
+           (json_is_real(v) && json_real_value(v) == 0.0) || (json_is_string(v) && json_string_value(v)[0] == '\0') ||
+           (json_is_array(v) && json_array_size(v) == 0) || (json_is_object(v) && json_object_size(v) == 0);
+}
+
+static bool names_architecture(const char *key)
+{
+    for (size_t i = 0; arch_words[i]; i++)
+        if (strstr(key, arch_words[i]))
+            return true;
+    return false;
+}
+
+/* Before a config of an unknown model_type is read as a Llama-style decoder: every key that may change the
+ * architecture must be one the reader understands. Keys naming experts, state-space or linear-attention layers,
+ * layer patterns or attention variants (arch_words) that it does not know, set to anything but "off", make it refuse
+ * with LLMCOST_EUNSUPPORTED naming them; other unknown keys are listed in a note as ignored. */
+static int audit_generic(const lc_cfg *c, const char *type, llmcost_model *m)
+{
+    char refused[512] = "", ignored[512] = "";
+    size_t nref = 0, nign = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(c->obj, key, v)
+    {
+        if (in_list(generic_keys, key) || in_list(inert_keys, key) || is_off(v))
+            continue;
+        bool arch = names_architecture(key);
+        char *dst = arch ? refused : ignored;
+        size_t *n = arch ? &nref : &nign, len = strlen(dst);
+        if (len + strlen(key) + strlen(c->prefix) + 4 < sizeof refused)
+            snprintf(dst + len, sizeof refused - len, "%s'%s%s'", *n ? ", " : "", c->prefix, key);
+        (*n)++;
+    }
+    if (nref)
+        return lc_fail(LLMCOST_EUNSUPPORTED,
+                       "%s: model_type '%s' is not one llmcost knows, and %s %s %s it cannot interpret: refusing to "
+                       "read it as a Llama-style decoder", c->origin, type[0] ? type : "(none)", refused,
+                       nref == 1 ? "is an architecture key" : "are architecture keys", nref == 1 ? "that" : "that");
+    if (nign)
+        note(m, "keys ignored (not known to change the architecture): %s", ignored);
+    return 0;
+}
+
+/* The note that says, in words a user can check against the model's code, what a generic reading assumed. */
+static void note_generic(llmcost_model *m, const char *type)
+{
+    const llmcost_layer *L = &m->layers[0];
+    const llmcost_attention *a = &L->attn;
+    int64_t moe = llmcost_model_moe_layers(m);
+    char attn[200];
+    if (a->kind == LLMCOST_ATTN_MLA)
+        snprintf(attn, sizeof attn, "multi-head latent attention (%lld heads, q rank %lld, kv rank %lld)",
+                 (long long)a->n_heads, (long long)a->q_lora_rank, (long long)a->kv_lora_rank);
+    else
+        snprintf(attn, sizeof attn, "attention with separate q, k, v, o projections (%lld query, %lld key/value heads "
+                 "of %lld, %s, rotary on %lld dims, no q/k norms)", (long long)a->n_heads, (long long)a->n_kv_heads,
+                 (long long)a->head_dim, a->o_bias ? "with biases" : "no biases", (long long)a->rotary_dim);
+    note(m, "model_type '%s' is not one llmcost knows: read as a Llama-style decoder. Assumed: token embedding; each "
+            "of %lld layers is RMSNorm, %s, RMSNorm, then a gated %s MLP (gate, up, down)%s; residual adds after "
+            "each; final RMSNorm; %s. If the model's code differs, these counts are wrong",
+         type[0] ? type : "(none)", (long long)m->n_layers, attn, m->act_name, moe ? " or a mixture of experts" : "",
+         m->tied ? "LM head tied to the embedding" : "untied LM head (tie_word_embeddings absent or false)");
+    if (moe) {
+        const llmcost_ffn *f = NULL;
+        for (int64_t i = 0; i < m->n_layers && !f; i++)
+            if (m->layers[i].ffn.moe)
+                f = &m->layers[i].ffn;
+        note(m, "mixture of experts in %lld of %lld layers (the others dense, %lld wide): %lld experts of %lld, top %lld, "
+                "router Linear without bias, %s%s", (long long)moe, (long long)m->n_layers,
+             (long long)(moe < m->n_layers ? m->layers[0].ffn.dense.d_ff : 0), (long long)f->n_experts,
+             (long long)f->expert.d_ff, (long long)f->top_k,
+             f->shared.d_ff > 0 ? "a shared expert without a gate" : "no shared expert",
+             f->score_correction_bias ? ", a score-correction buffer per layer" : "");
+    }
 }
 
 /* Reads preset metadata (name, family, train_seq) from a preset wrapper object. */
@@ -934,28 +1113,33 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (!strcmp(types[i].type, type))
             ti = &types[i];
-    int rc;
+    int rc = 0;
     if (ti == NULL) {
-        static const char *const need[] = {"hidden_size", "num_hidden_layers", "num_attention_heads",
-                                           "intermediate_size", "vocab_size"};
-        for (size_t i = 0; i < 5; i++)
+        static const char *const need[] = {"hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size"};
+        for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
             if (!lc_cfg_which(&c, (const char *const[]){need[i], NULL}))
                 return lc_fail(LLMCOST_EINVAL,
                                "%s: unknown model_type '%s' and no '%s%s' key: cannot read it as a generic decoder",
                                origin, type[0] ? type : "(none)", c.prefix, need[i]);
-        static const type_info generic = {"", FAM_LLAMA, false, false, LLMCOST_QKNORM_NONE, false, false,
-                                          false, false, false, "unknown"};
-        rc = build_llama(&c, &generic, m, true);
+        if (!lc_cfg_which(&c, LC_KEYS("intermediate_size")) && !lc_cfg_which(&c, LC_KEYS("moe_intermediate_size")))
+            return lc_fail(LLMCOST_EINVAL,
+                           "%s: unknown model_type '%s' and no '%sintermediate_size' key: cannot read it as a generic decoder",
+                           origin, type[0] ? type : "(none)", c.prefix);
+        TRY(audit_generic(&c, type, m));
+        static const type_info generic = {.type = "", .label = "unknown", .fam = FAM_LLAMA};
+        rc = build_llama(&c, &generic, m);
+        if (rc == 0)
+            note_generic(m, type);
     } else {
         switch (ti->fam) {
-        case FAM_LLAMA: rc = build_llama(&c, ti, m, false); break;
+        case FAM_LLAMA: rc = build_llama(&c, ti, m); break;
         case FAM_GPT2: rc = build_gpt2(&c, ti, m); break;
         case FAM_OPT: rc = build_opt(&c, m); break;
         case FAM_FALCON: rc = build_falcon(&c, m); break;
+        case FAM_NEOX: rc = build_neox(&c, m); break;
         case FAM_GPTJ: rc = build_gptj(&c, m); break;
         case FAM_BLOOM: rc = build_bloom(&c, m); break;
         case FAM_MPT: rc = build_mpt(&c, m); break;
-        default: rc = build_neox(&c, m); break;
         }
     }
     TRY(rc);

@@ -158,7 +158,7 @@ static void activation_op(oplist *l, const llmcost_model *m, int32_t layer, doub
 {
     double ab = l->act_bytes;
     /* GPT-2's gelu_new is a Python formula of 8 element-wise kernels (NewGELUActivation); others are one. */
-    double k = m->act == LLMCOST_ACT_GELU_TANH && !strcmp(m->act_name, "gelu_new") ? 8 : 1;
+    double k = m->act_python ? 8 : 1;
     elementwise(l, layer, gated ? "act(gate)*up" : "activation",
                 gated ? LLMCOST_ROLE_GATED_ACTIVATION : LLMCOST_ROLE_ACTIVATION, 0, elems, k * 2 * ab + (gated ? 3 * ab : 0),
                 2 * (k * 2 * ab + (gated ? 3 * ab : 0)), k + (gated ? 1 : 0), gated ? 5 : 8);

@@ -49,6 +49,13 @@ static inline bool lc_add(int64_t *out, int64_t a, int64_t b)
     return true;
 }
 
+/* The layout rules of llmcost_job_validate (job.c), shared with llmcost_layout_resolve. */
+struct llmcost_layout;
+struct llmcost_model;
+int lc_layout_check(struct llmcost_layout *l, const struct llmcost_model *m);
+/* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
+void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
+
 /* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
  * ("\\n", "\\x1b"); truncated to fit, always terminated. */
 void lc_one_line(char *dst, size_t size, const char *src);

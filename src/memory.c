@@ -6,17 +6,20 @@
 #include <string.h>
 
 #include "internal.h"
+#include "llmcost/job.h"
 #include "llmcost/memory.h"
 #include "llmcost/params.h"
 
 #define MIB 1048576.0
 
-/* Bytes per element each precision recipe uses for each kind of tensor. */
+/* Bytes per element each precision recipe uses for each kind of tensor. Weights, gradients, master copy and
+ * optimizer states come from the one precision-recipe table (llmcost_job_param_bytes, job.c), shared with step. */
 typedef struct {
     double p;        /* stored weights */
     double g;        /* gradients */
     double master;   /* fp32 master copy kept by the optimizer (0 when the weights are the master) */
     double state;    /* one optimizer state element (AdamW moment) */
+    double opt;      /* optimizer bytes per parameter, master copy included (Adafactor: master only) */
     double e;        /* activations in the matrix products (compute dtype) */
     double r;        /* the residual stream between layers */
     bool autocast;   /* fp32 weights cast to bf16 at each Linear: per-consumer input casts, cached weight copies */
@@ -25,46 +28,35 @@ typedef struct {
     double expert;   /* routed experts' compute dtype (grouped GEMMs are not autocast: fp32 under amp) */
 } recipe;
 
-static recipe recipe_of(const llmcost_memory_options *o)
+static recipe recipe_of(const llmcost_memory_options *o, llmcost_param_bytes *pb)
 {
+    llmcost_job j;
+    llmcost_job_from_memory_options(&j, o);
+    llmcost_job_param_bytes(pb, &j);
     recipe R = {0};
     switch (o->precision) {
     case LLMCOST_PREC_FP32:
-        R = (recipe){4, 4, 0, 4, 4, 4, false, 0, 0, 4};
+        R = (recipe){0, 0, 0, 0, 0, 4, 4, false, 0, 0, 4};
         break;
     case LLMCOST_PREC_AMP_BF16:
-        R = (recipe){4, 4, 0, 4, 2, 4, true, 2, 0, 4};
+        R = (recipe){0, 0, 0, 0, 0, 2, 4, true, 2, 0, 4};
         break;
     case LLMCOST_PREC_BF16:
-        R = (recipe){2, 2, 0, 2, 2, 2, false, 0, 0, 2};
-        break;
     case LLMCOST_PREC_BF16_MASTER:
-        R = (recipe){2, o->fp32_grads ? 4 : 2, 4, 4, 2, 2, false, 0, 0, 2};
+        R = (recipe){0, 0, 0, 0, 0, 2, 2, false, 0, 0, 2};
         break;
     case LLMCOST_PREC_FP8:
     default:
-        /* DeepSeek-V3 §3.3: fp32 master weights and gradients, bf16 AdamW moments, fp8 GEMM inputs cached. */
-        R = (recipe){2, 4, 4, 2, 2, 2, false, 1, 1, 2};
+        /* fp8 GEMM inputs cached for backward (DeepSeek-V3 §3.3), one byte per weight of the fp8 copy. */
+        R = (recipe){0, 0, 0, 0, 0, 2, 2, false, 1, 1, 2};
         break;
     }
+    R.p = pb->weights;
+    R.g = pb->gradients;
+    R.master = pb->master;
+    R.state = pb->moment;
+    R.opt = pb->optimizer;
     return R;
-}
-
-/* Optimizer bytes per parameter, master copy included. */
-static double optimizer_bytes_per_param(const recipe *R, llmcost_optimizer opt)
-{
-    switch (opt) {
-    case LLMCOST_OPTIM_ADAMW:
-        return R->master + 2 * R->state;
-    case LLMCOST_OPTIM_ADAMW_8BIT:
-        /* bitsandbytes: two uint8 moments plus one fp32 absmax per 256-element block each. */
-        return R->master + 2 * (1 + 4.0 / 256);
-    case LLMCOST_OPTIM_SGD:
-        return R->master + R->state;
-    case LLMCOST_OPTIM_ADAFACTOR:
-        return R->master; /* the factored moments are added per matrix by the caller */
-    }
-    return 0;
 }
 
 /* How a model family's RMSNorm keeps tensors (from the transformers implementations). */
@@ -81,8 +73,7 @@ static norm_style style_of(const llmcost_model *m)
      * taken as native_layer_norm: no saved-tensor census of them was measured). */
     if (m->norm != LLMCOST_NORM_RMS)
         return NORM_LAYER;
-    const char *t = m->model_type;
-    if (!strncmp(t, "gemma", 5) || !strcmp(t, "olmo2") || !strcmp(t, "gpt_oss"))
+    if (m->norm_fp32_weight)
         return NORM_RMS_FP32;
     return NORM_RMS_CAST;
 }
@@ -140,11 +131,12 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
     int attn_consumers = mla ? 2 : a->fused_qkv ? 1 : 3;
     const llmcost_ffn *f = &L->ffn;
-    /* MoE: the router reads the norm's output (DeepSeek-V3's reads an fp32 copy of it instead), and so does the
-     * shared expert; the routed experts gather their own copies. */
-    bool ds_router = !strcmp(m->model_type, "deepseek_v3");
-    int ffn_consumers = f->moe ? (ds_router ? 0 : 1) + (f->shared.d_ff > 0)
-                               : (f->dense.gated && strcmp(m->model_type, "phi3") ? 2 : 1);
+    /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
+     * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
+     * they are one matrix (Phi-3). */
+    bool fp32_router = f->moe && f->fp32_router;
+    int ffn_consumers = f->moe ? (fp32_router ? 0 : 1) + (f->shared.d_ff > 0)
+                               : (f->dense.gated && !f->dense.fused_gate_up ? 2 : 1);
     if (L->parallel) {
         /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
         if (L->norm_pre_ffn) {
@@ -181,7 +173,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         at += e * A * ((double)a->qk_nope_head_dim + dv); /* v: a view that keeps kv_b_proj's whole output */
         at += e * A * dv;                            /* attention output */
         at += e * A * dv;                            /* its contiguous copy, read by o_proj */
-    } else if (a->fused_qkv && !strcmp(m->model_type, "gpt2")) {
+    } else if (a->fused_qkv && a->fused_qkv_copied) {
         /* Measured: the c_attn output stays alive through a view, q and v are copied. */
         at += e * (A * d + 2 * KV * d) + e * A * d + e * KV * dv + e * A * dv;
     } else if (a->fused_qkv) {
@@ -235,11 +227,11 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         double E = (double)f->n_experts, k = (double)f->top_k, fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double x = R->expert;
         double route = 4 * E + 8 * k + 4 + 4 * k + 16 * k + k;        /* scores, top-k, weights, dispatch indices */
-        if (ds_router)
+        if (fp32_router)
             route += 4 * h;                                           /* the router reads an fp32 copy */
         /* gathered tokens, gate_up output, the activation's intermediates (two; gpt-oss's clamped GLU keeps five),
          * down output, routing weight and index per routed token */
-        double act_kept = !strcmp(m->model_type, "gpt_oss") ? 5 : 2;
+        double act_kept = f->expert.clamped_glu ? 5 : 2;
         double experts = k * (x * h + x * 2 * fe + act_kept * x * fe + x * h) + 4 * k + 8 * k;
         B.moe = (route + experts) * T;
         if (f->shared.d_ff > 0) {
@@ -252,7 +244,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
             B.mlp = 4 * e * ff * T;                  /* gate, up, act(gate), act*up */
         else if (m->act == LLMCOST_ACT_RELU)
             B.mlp = e * ff * T;                      /* relu keeps its output, which fc2 keeps too */
-        else if (!strcmp(m->act_name, "gelu_new"))
+        else if (m->act_python)
             B.mlp = (R->autocast ? 16 : 5 * e) * ff * T; /* GPT-2's Python GELU: five intermediates */
         else
             B.mlp = 2 * e * ff * T;                  /* activation input and output */
@@ -387,40 +379,24 @@ static void stage_params_of(stage_params *out, const llmcost_model *m, double t,
     }
 }
 
-/* Checks what llmcost_layout_resolve() (called first) does not: stages against layers, the sequence against cp. */
-static int check_layout(const llmcost_model *m, const llmcost_memory_options *o)
-{
-    const llmcost_layout *ly = &o->layout;
-    if (o->micro_batch < 1 || o->seq < 1)
-        return lc_fail(LLMCOST_EINVAL, "micro-batch and sequence length must be at least 1");
-    if (o->expert_tp < 1)
-        return lc_fail(LLMCOST_EINVAL, "--etp must be at least 1");
-    if (ly->pp * ly->vpp > m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "--pp %lld x --vpp %lld is more stages than %s's %lld layers", (long long)ly->pp,
-                       (long long)ly->vpp, m->name, (long long)m->n_layers);
-    if (o->seq % ly->cp != 0)
-        return lc_fail(LLMCOST_EINVAL, "--cp %lld does not divide the sequence length %lld", (long long)ly->cp,
-                       (long long)o->seq);
-    return 0;
-}
-
 /* The memory of pipeline stage "stage": fills "out" (components as at the peak). */
 static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o, int stage)
 {
     const llmcost_layout *ly = &o->layout;
-    recipe R = recipe_of(o);
+    llmcost_param_bytes pb;
+    recipe R = recipe_of(o, &pb);
     bool hf = o->framework == LLMCOST_FW_HF;
     double t = ly->tp, s = (double)o->seq / ly->cp, b = (double)o->micro_batch, T = b * s;
     double V = (double)m->vocab, h = (double)m->hidden;
     int pp = (int)ly->pp;
-    int64_t per = m->n_layers / pp, extra = m->n_layers % pp;
-    /* The first "extra" stages take one layer more. */
-    int64_t first = stage * per + (stage < extra ? stage : extra);
-    int64_t count = per + (stage < extra ? 1 : 0);
+    /* The stage split shared with step (job.c): extra layers to the middle stages first. */
+    int64_t first, count;
+    lc_stage_range(m->n_layers, pp, stage, &first, &count);
     bool has_embed = stage == 0, has_head = stage == pp - 1;
     memset(out, 0, sizeof *out);
     out->stage = stage;
     out->layers_on_stage = count;
+    out->param_bytes = pb;
 
     /* Weights, gradients, optimizer states. */
     stage_params sp;
@@ -428,7 +404,7 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
     double dpz = (double)ly->dp * ly->cp;                      /* dense data-parallel group */
     double dpe = fmax(1, (double)ly->dp * ly->cp * ly->tp / ((double)ly->ep * (double)o->expert_tp)); /* expert data parallel */
     double params_dense = sp.dense, params_expert = sp.expert;
-    double opt_pp = optimizer_bytes_per_param(&R, o->optimizer);
+    double opt_pp = R.opt;
     double w = R.p * (params_dense / (ly->zero >= 3 ? dpz : 1) + params_expert / (ly->zero >= 3 ? dpe : 1));
     double g = R.g * (params_dense / (ly->zero >= 2 ? dpz : 1) + params_expert / (ly->zero >= 2 ? dpe : 1));
     double opt = opt_pp * (params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
@@ -590,14 +566,21 @@ int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const ll
     int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
     if (rc)
         return rc;
-    llmcost_memory_options q = *o;
-    rc = llmcost_layout_resolve(&q.layout, m);
+    llmcost_job j;
+    llmcost_job_from_memory_options(&j, o);
+    return llmcost_job_memory(out, m, &j);
+}
+
+int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *job)
+{
+    memset(out, 0, sizeof *out);
+    llmcost_job j = *job;
+    int rc = llmcost_job_validate(&j, m);
     if (rc)
         return rc;
-    o = &q;
-    rc = check_layout(m, o);
-    if (rc)
-        return rc;
+    llmcost_memory_options q;
+    llmcost_job_memory_options(&q, &j);
+    const llmcost_memory_options *o = &q;
     llmcost_params p;
     rc = llmcost_params_count(&p, m);
     if (rc)

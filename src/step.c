@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "kernels.h"
+#include "llmcost/job.h"
 #include "llmcost/params.h"
 #include "llmcost/step.h"
 
@@ -431,19 +432,6 @@ static int64_t stage_of(int32_t layer, int64_t n_layers, int64_t pp, const int64
     return s;
 }
 
-static void split_layers(int64_t *first_layer, int64_t n_layers, int64_t pp)
-{
-    int64_t base = n_layers / pp, extra = n_layers % pp;
-    int64_t pos = 0;
-    for (int64_t s = 0; s < pp; s++) {
-        /* Extra layers go to the middle stages first, then the first, then the last. */
-        int64_t rank = pp <= 2 ? s : (s == 0 ? pp - 2 : s == pp - 1 ? pp - 1 : s - 1);
-        first_layer[s] = pos;
-        pos += base + (rank < extra ? 1 : 0);
-    }
-    first_layer[pp] = n_layers;
-}
-
 /* Async launch: the host issues kernels one after another; the GPU starts each when both it and the host are
  * ready. Returns the GPU's finishing time; *busy receives its busy time. */
 typedef struct {
@@ -484,30 +472,29 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
-    ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
-    rc = llmcost_layout_resolve(&c.L, m);
+    llmcost_job j;
+    llmcost_job_from_step_options(&j, opt);
+    return llmcost_job_step(out, m, gpu, &j);
+}
+
+int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job)
+{
+    memset(out, 0, sizeof *out);
+    /* Every rule of the layout and the batch is checked once, by the job (job.c). */
+    llmcost_job jv = *job;
+    int rc = llmcost_job_validate(&jv, m);
     if (rc)
         return rc;
-    if (opt->micro_batch < 1)
-        return lc_fail(LLMCOST_EINVAL, "--micro-batch must be at least 1");
-    if (opt->seq < 1)
-        return lc_fail(LLMCOST_EINVAL, "--seq must be at least 1");
-    if (opt->seq % c.L.cp != 0)
-        return lc_fail(LLMCOST_EINVAL, "--cp %lld does not divide the sequence of %lld tokens", (long long)c.L.cp,
-                       (long long)opt->seq);
-    if ((unsigned)opt->precision >= LLMCOST_PREC_COUNT || (unsigned)opt->framework >= LLMCOST_FW_COUNT)
-        return lc_fail(LLMCOST_EINVAL, "unknown precision or framework");
+    llmcost_step_options resolved;
+    llmcost_job_step_options(&resolved, &jv);
+    const llmcost_step_options *opt = &resolved;
+    ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
     int64_t per_step = opt->micro_batch * c.L.dp;
-    int64_t gb = opt->global_batch > 0 ? opt->global_batch : per_step;
-    if (gb % per_step != 0)
-        return lc_fail(LLMCOST_EINVAL,
-                       "--global-batch %lld sequences is not a multiple of micro-batch x dp = %lld x %lld = %lld",
-                       (long long)gb, (long long)opt->micro_batch, (long long)c.L.dp, (long long)per_step);
+    int64_t gb = opt->global_batch;
     int64_t micro = gb / per_step;
     c.sp = c.L.tp > 1 && c.L.sequence_parallel;
-    c.etp = opt->expert_tp > 0 ? opt->expert_tp : 1;
-    if (c.etp > c.L.tp && c.etp > 1)
-        return lc_fail(LLMCOST_EINVAL, "--etp %lld is larger than --tp %lld", (long long)c.etp, (long long)c.L.tp);
+    c.etp = opt->expert_tp;
+    llmcost_job_param_bytes(&out->param_bytes, &jv);
 
     /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
     double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
@@ -653,7 +640,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     const lc_kernel_model *km = lc_kernel_model_get();
     bool ckpt = opt->recompute != LLMCOST_RECOMPUTE_NONE;
     double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
-    split_layers(first_layer, m->n_layers, pp);
+    llmcost_pipeline_split(first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
     int64_t worst = 0;
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
     for (int64_t s = 0; s < pp; s++) {
@@ -737,6 +724,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
         out->components[k] = wc[k] * (double)micro;
     out->components[LLMCOST_ST_BUBBLE] = pp > 1 ? (double)(pp - 1) / (double)c.L.vpp * t_mb : 0;
     out->layers_per_stage = first_layer[worst + 1] - first_layer[worst];
+    out->stage = worst;
 
     /* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
     llmcost_params p;
@@ -746,45 +734,19 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
     double dense_local = ((double)p.total - routed) / ((double)c.L.tp * (double)pp);
     double expert_local = routed / ((double)c.L.ep * (double)c.etp * (double)pp);
 
-    /* Optimizer: fused AdamW streams weights, gradients and both moments once (bytes per parameter by recipe). */
-    double opt_bytes;
-    double grad_bytes, param_bytes;
-    switch (opt->precision) {
-    case LLMCOST_PREC_FP32:
-    case LLMCOST_PREC_AMP_BF16:
-        opt_bytes = 4 + 4 + 4 + 2 * 4 + 2 * 4; /* read p, g, m, v; write p, m, v (fp32) */
-        grad_bytes = 4, param_bytes = 4;
-        break;
-    case LLMCOST_PREC_BF16:
-        opt_bytes = 2 + 2 + 2 + 2 * 2 + 2 * 2;
-        grad_bytes = 2, param_bytes = 2;
-        break;
-    default: /* bf16-master, fp8: fp32 master + moments, fp32 main gradients, bf16 copy written back */
-        opt_bytes = 4 + 4 + 4 + 2 * 4 + 2 * 4 + 2;
-        grad_bytes = 4, param_bytes = 2;
-        break;
-    }
+    /* Optimizer: fused AdamW streams weights, gradients and states once: it reads the master (or the weights),
+     * the gradient and every state, and writes the master, the states and (mixed precision) the low-precision
+     * copy. Bytes per parameter from the one precision-recipe table (job.c), as memory holds them: fp32 28,
+     * bf16 14, bf16-master 30, fp8 22 (DeepSeek-V3's bf16 moments); 8-bit AdamW two 1-byte moments (Dettmers et
+     * al. 2022), SGD one momentum buffer, Adafactor factored second moments (negligible) and no first moment
+     * (Shazeer & Stern 2018). */
+    const llmcost_param_bytes *pb = &out->param_bytes;
+    double grad_bytes = pb->gradients, param_bytes = pb->weights;
+    double opt_bytes = pb->master > 0 ? 2 * pb->master + pb->gradients + 2 * pb->states + pb->weights
+                                      : 2 * pb->weights + pb->gradients + 2 * pb->states;
     double zero_div_dense = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp) : 1;
     double zero_div_exp = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp / c.L.ep) : 1;
     double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
-    /* Other optimizers move other states: 8-bit AdamW two 1-byte moments (Dettmers et al. 2022), SGD one momentum
-     * buffer, Adafactor factored second moments (negligible) and no first moment (Shazeer & Stern 2018). */
-    double state_bytes = param_bytes > 2 || opt->precision == LLMCOST_PREC_BF16_MASTER || opt->precision == LLMCOST_PREC_FP8
-                             ? 4
-                             : 2;
-    switch (opt->optimizer) {
-    case LLMCOST_OPTIM_ADAMW_8BIT:
-        opt_bytes -= 2 * 2 * state_bytes - 2 * 2 * 1;
-        break;
-    case LLMCOST_OPTIM_SGD:
-        opt_bytes -= 2 * state_bytes;
-        break;
-    case LLMCOST_OPTIM_ADAFACTOR:
-        opt_bytes -= 4 * state_bytes;
-        break;
-    default:
-        break;
-    }
     /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
     double adam_eta = lc_kernel_model_get()->adamw_eta[param_bytes > 2 ? 1 : 0];
     out->components[LLMCOST_ST_OPTIMIZER] = opt_bytes * opt_params / (gpu->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;

@@ -127,7 +127,50 @@ Test(config_errors, unknown_model_type_with_generic_keys_reads_with_a_note)
     cr_expect_eq(r.status, 0);
     /* embedding 1000*1024, 2 layers of 4*1024^2 + 3*1024*4096 + 2*1024, final norm, untied head */
     cr_expect(strstr(r.out, "\"total\": 35607552") != NULL, "%s", r.out);
-    cr_expect(strstr(r.err, "unknown model_type") != NULL, "%s", r.err);
+    /* The note says what was assumed, in words a user can check against the model's code. */
+    cr_expect(strstr(r.err, "model_type 'mystery' is not one llmcost knows: read as a Llama-style decoder") != NULL,
+              "%s", r.err);
+    cr_expect(strstr(r.err, "each of 2 layers is RMSNorm, attention with separate q, k, v, o projections (8 query, 8 "
+                            "key/value heads of 128") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "untied LM head") != NULL, "%s", r.err);
+    run_free(&r);
+}
+
+Test(config_errors, unknown_model_type_with_architecture_keys_it_cannot_read_is_refused)
+{
+    /* Nemotron-H's layer pattern, Jamba's attention and expert periods, a Mamba width: each changes what is built,
+     * and the generic reader does not know them. */
+    expect_bad_config("hybrid.json",
+                      "{\"model_type\": \"mystery_h\", \"hidden_size\": 1024, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000, "
+                      "\"hybrid_override_pattern\": \"M-M*\", \"mamba_num_heads\": 16, \"rms_norm_eps\": 1e-5}",
+                      NEED("mystery_h", "'hybrid_override_pattern'", "'mamba_num_heads'", "not one llmcost knows"));
+    expect_bad_config("jamba.json",
+                      "{\"model_type\": \"mystery_j\", \"hidden_size\": 1024, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000, "
+                      "\"attn_layer_period\": 8, \"attn_layer_offset\": 4, \"expert_layer_period\": 2}",
+                      NEED("'attn_layer_period'", "'attn_layer_offset'", "'expert_layer_period'"));
+    /* A sliding window with no layer_types: which layers use it is a rule of the model's code. */
+    expect_bad_config("window.json",
+                      "{\"model_type\": \"mystery_w\", \"hidden_size\": 1024, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000, "
+                      "\"sliding_window\": 4096}",
+                      NEED("sliding_window", "layer_types"));
+}
+
+Test(config_errors, unknown_model_type_keys_switched_off_or_inert_are_read)
+{
+    /* use_qk_norm false and an empty moe_layers add nothing; rms_norm_eps and token ids change no count; a key
+     * naming no part of the architecture is listed as ignored. Same count as the plain generic case above. */
+    const char *json = "{\"model_type\": \"mystery\", \"hidden_size\": 1024, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000, "
+                       "\"use_qk_norm\": false, \"rms_norm_eps\": 1e-6, \"bos_token_id\": 1, \"foo_ratio\": 3}";
+    const char *path = temp_file("generic_off.json", json, strlen(json));
+    const char *argv[] = {"params", path, "--format", "json", NULL};
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "\"total\": 35607552") != NULL, "%s", r.out);
+    cr_expect(strstr(r.err, "keys ignored (not known to change the architecture): 'foo_ratio'") != NULL, "%s", r.err);
     run_free(&r);
 }
 

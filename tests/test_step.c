@@ -269,7 +269,7 @@ Test(step_mechanisms, faster_gpu_faster_step_and_fp8_faster_than_bf16)
     cr_expect_float_eq(f.peak_flops, 989.4e12, 1e3);
 }
 
-Test(step_errors, bad_layouts_name_the_flag)
+Test(step_errors, bad_layouts_name_the_field)
 {
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-7b"), 0);
@@ -278,12 +278,12 @@ Test(step_errors, bad_layouts_name_the_flag)
     llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
     o.layout.tp = 3; /* 32 heads */
     cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
-    cr_expect(strstr(llmcost_errmsg(), "--tp 3") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "layout.tp = 3") != NULL, "%s", llmcost_errmsg());
     o = (llmcost_step_options)LLMCOST_STEP_OPTIONS_INIT;
     o.layout.gpus = 10;
     o.layout.tp = 4;
     cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
-    cr_expect(strstr(llmcost_errmsg(), "--gpus 10") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "layout.gpus = 10") != NULL, "%s", llmcost_errmsg());
     o = (llmcost_step_options)LLMCOST_STEP_OPTIONS_INIT;
     o.layout.ep = 2;
     cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
@@ -291,7 +291,7 @@ Test(step_errors, bad_layouts_name_the_flag)
     o.layout.gpus = 8;
     o.global_batch = 12; /* not a multiple of 1 x 8 */
     cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
-    cr_expect(strstr(llmcost_errmsg(), "global-batch") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "global_batch = 12") != NULL, "%s", llmcost_errmsg());
     o = (llmcost_step_options)LLMCOST_STEP_OPTIONS_INIT;
     o.precision = LLMCOST_PREC_FP8;
     cr_expect_eq(llmcost_step_compute(&s, m, llmcost_gpu_find("a100"), &o), LLMCOST_EINVAL);

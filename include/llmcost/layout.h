@@ -58,6 +58,18 @@ typedef struct llmcost_layout {
 /* Fills "out" with LLMCOST_LAYOUT_INIT: one GPU, no parallelism. Returns 0, or LLMCOST_EINVAL when "out" is NULL. */
 int llmcost_layout_init(llmcost_layout *out);
 
+/* Bytes per parameter of a precision recipe x optimizer (llmcost_job_param_bytes, job.h): one table for every
+ * engine. */
+typedef struct llmcost_param_bytes {
+    double weights;   /* the stored weights */
+    double gradients; /* the gradients (the main-gradient buffer of mixed precision) */
+    double master;    /* fp32 master copy the optimizer keeps (0 when the weights are the master) */
+    double moment;    /* one optimizer state element (an AdamW moment, an SGD momentum) */
+    double states;    /* optimizer state bytes per parameter, master excluded (Adafactor's factored second
+                         moment is per matrix, not per parameter, and is not included) */
+    double optimizer; /* master + states */
+} llmcost_param_bytes;
+
 const char *llmcost_precision_name(llmcost_precision p);
 /* Parses "fp32", "amp-bf16" (also "amp"), "bf16", "bf16-master", "fp8"; -1 if unknown. */
 int llmcost_precision_parse(const char *s);
@@ -67,7 +79,9 @@ int llmcost_framework_parse(const char *s);
 /*
  * Completes and checks "l" for model "m" (may be NULL): derives dp from gpus (or gpus from the degrees), checks
  * that the degrees multiply to the GPU count, that tp divides the attention heads, that ep divides the routed
- * experts and dp*cp, and that no degree is below 1. Fails with LLMCOST_EINVAL naming the flag.
+ * experts and dp*cp, that pp x vpp chunks fit the layers, and that no degree is below 1: the layout part of
+ * llmcost_job_validate() (job.h), which checks the rest of the job too. Fails with LLMCOST_EINVAL naming the
+ * field ("layout.tp = 3 does not divide the 32 attention heads of llama-7b").
  */
 int llmcost_layout_resolve(llmcost_layout *l, const llmcost_model *m);
 

@@ -13,6 +13,7 @@
 #include "memory.h"
 #include "step.h"
 #include "train.h"
+#include "plan.h"
 #include "scaling.h"
 #include "design.h"
 #include "validate.h"

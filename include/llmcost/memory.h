@@ -84,10 +84,12 @@ typedef struct llmcost_memory {
     int stage;                 /* the most loaded pipeline stage (0-based) */
     int64_t layers_on_stage;
     double cuda_context_bytes;
+    llmcost_param_bytes param_bytes; /* the precision recipe's bytes per parameter (llmcost_job_param_bytes) */
 } llmcost_memory;
 
-/* Memory of one training step of "m" under "o" on the most loaded GPU. Fails with LLMCOST_EINVAL for a
- * layout the model cannot take (tp not dividing heads, pp above the layer count, ep not dividing experts). */
+/* Memory of one training step of "m" under "o" on the most loaded GPU: "o" becomes a job
+ * (llmcost_job_from_memory_options, job.h) checked by llmcost_job_validate. Fails with LLMCOST_EINVAL for a
+ * layout the model cannot take (tp not dividing heads, pp x vpp above the layer count, ep not dividing experts). */
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o);
 
 /* The largest micro-batch whose predicted reserved memory plus CUDA context fits "capacity_bytes" x

@@ -43,7 +43,8 @@ typedef enum {
     LLMCOST_ACT_GELU,
     LLMCOST_ACT_GELU_TANH,
     LLMCOST_ACT_RELU,
-    LLMCOST_ACT_OTHER
+    LLMCOST_ACT_OTHER,
+    LLMCOST_ACT_RELU2      /* squared ReLU, relu(x)^2 (Nemotron; So et al. 2021) */
 } llmcost_act_kind;
 
 /* One attention block. */
@@ -61,6 +62,8 @@ typedef struct llmcost_attention {
     int64_t qk_rope_head_dim;
     /* projections */
     bool fused_qkv;      /* one matrix for q, k and v (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX) */
+    bool fused_qkv_copied; /* q and v reach the attention kernel as copies of the fused output's slices, which stays
+                              alive (GPT-2's split and transpose; measured saved tensors) */
     bool q_bias, k_bias, v_bias, o_bias;
     llmcost_qknorm_kind qk_norm;
     llmcost_norm_kind qk_norm_type; /* kind of the q/k norms (RMSNorm unless the family says otherwise) */
@@ -76,6 +79,8 @@ typedef struct llmcost_mlp {
     int64_t d_ff;   /* intermediate width; 0 means absent */
     bool gated;     /* gated (SwiGLU/GeGLU: gate, up, down = 3 matrices) or plain (up, down = 2 matrices) */
     bool bias;
+    bool fused_gate_up; /* gate and up are one matrix (Phi-3's gate_up_proj): one Linear reads the input */
+    bool clamped_glu;   /* gpt-oss's experts: clamped gate and up, gate * sigmoid(1.702 gate) * (up + 1) */
 } llmcost_mlp;
 
 /* The feed-forward part of a layer: a dense MLP or a mixture of experts. */
@@ -126,6 +131,8 @@ typedef struct llmcost_model {
     llmcost_layer *layers;  /* n_layers entries */
     llmcost_mtp mtp;
     llmcost_norm_kind norm; /* kind of every norm in the model */
+    bool norm_fp32_weight;  /* RMSNorm multiplies by its weight in fp32 before casting back (Gemma's 1 + w, OLMo 2,
+                               gpt-oss); else it casts back first (Llama) */
     bool final_norm;        /* a norm after the last layer */
     llmcost_pos_kind pos;
     int64_t pos_rows;       /* rows of a learned position table (OPT: max positions + 2) */
@@ -135,6 +142,8 @@ typedef struct llmcost_model {
     bool head_bias;         /* the LM head Linear has a bias (Phi-2, GPT-J) */
     llmcost_act_kind act;
     char act_name[32];      /* hidden_act as written */
+    bool act_python;        /* the activation is a Python formula of eight element-wise kernels (hidden_act gelu_new:
+                               transformers' NewGELUActivation), not one fused kernel */
     int64_t max_positions;  /* max_position_embeddings / n_positions */
     int64_t train_seq;      /* pre-training sequence length when known (presets, max_sequence_length), else 0 */
     char train_seq_source[160];

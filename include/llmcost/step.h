@@ -81,12 +81,16 @@ typedef struct llmcost_step {
     double gemm_efficiency;                   /* kernel-model constants used, for the printed assumptions */
     double copy_efficiency;
     double host_seconds_per_kernel;
+    int64_t stage;                            /* the slowest pipeline stage (0-based) */
+    llmcost_param_bytes param_bytes;          /* the precision recipe's bytes per parameter (llmcost_job_param_bytes) */
 } llmcost_step;
 
 /*
  * Time of one optimizer step of model "m" on "gpu" under "opt". Uses the FLOPs engine's operations for one
  * micro-batch, each timed by the kernel model, split over the layout, plus communication and the bubble.
- * Fails with LLMCOST_EINVAL (message naming the option) for an inconsistent layout or batch.
+ * "opt" becomes a job (llmcost_job_from_step_options, job.h) checked by llmcost_job_validate, the same rules as
+ * llmcost_memory_compute. Fails with LLMCOST_EINVAL (message naming the job's field) for an inconsistent layout or
+ * batch.
  */
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt);

@@ -220,6 +220,9 @@ extern const char *const cli_framework_choices[];
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
 /* The memory engine's options for the job (defaults for what the job options do not set). */
 void cli_job_memory_options(llmcost_memory_options *out, const cli_job_opts *jo);
+/* "msg" (a library message naming a job's fields, "layout.tp = 3 does not ...") with the fields turned into
+ * this command line's flags ("--tp 3 does not ..."), into "buf". */
+void cli_job_message(char *buf, size_t n, const char *msg);
 /* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
 
@@ -272,6 +275,7 @@ void cli_print_assumptions(int format, const char *lines);
 int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* The course's interface (llmcost --model_config FILE --training_budget DOLLARS), dispatched from main(). */
 int cli_course(int argc, char **argv);

@@ -221,7 +221,9 @@ int cmd_memory(int argc, char **argv)
     llmcost_layout check = o.layout;
     rc = llmcost_layout_resolve(&check, m);
     if (rc < 0) {
-        fprintf(stderr, "llmcost: %s (try 'llmcost help memory')\n", llmcost_errmsg());
+        char msg[1024];
+        cli_job_message(msg, sizeof msg, llmcost_errmsg());
+        fprintf(stderr, "llmcost: %s (try 'llmcost help memory')\n", msg);
         llmcost_model_free(m);
         return EXIT_BAD_INPUT;
     }

@@ -12,6 +12,7 @@ const cli_command cli_commands[] = {
     {"step", cmd_step, "time of one training step on a GPU and layout: breakdown, tokens/s, MFU, HFU"},
     {"train", cmd_train, "a whole run: steps, wall-clock, GPU-hours, cost, energy, CO2; --published validation"},
     {"scaling", cmd_scaling, "scaling laws: list the bundled ones, or fit your own to training runs"},
+    {"plan", cmd_plan, "the fastest or cheapest parallel layout that fits: every layout searched"},
     {"budget", cmd_budget, "what model and how many tokens a budget buys (scaling laws, best GPU per dollar)"},
     {NULL, NULL, NULL},
 };

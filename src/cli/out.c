@@ -9,7 +9,9 @@
 
 int cli_lib_error(int rc)
 {
-    fprintf(stderr, "llmcost: %s\n", llmcost_errmsg());
+    char msg[8192];
+    cli_job_message(msg, sizeof msg, llmcost_errmsg()); /* the job's field names as this CLI's flags */
+    fprintf(stderr, "llmcost: %s\n", msg);
     return rc == LLMCOST_ENOMEM ? 1 : EXIT_BAD_INPUT;
 }
 

@@ -45,7 +45,9 @@ int cli_job_step_options(llmcost_step_options *out, cli_job_opts *jo, const cli_
     llmcost_layout L = out->layout;
     int rc = llmcost_layout_resolve(&L, m);
     if (rc < 0) {
-        fprintf(stderr, "llmcost: %s (try 'llmcost help %s')\n", llmcost_errmsg(), cmd);
+        char msg[1024];
+        cli_job_message(msg, sizeof msg, llmcost_errmsg());
+        fprintf(stderr, "llmcost: %s (try 'llmcost help %s')\n", msg, cmd);
         return EXIT_BAD_INPUT;
     }
     if (out->seq % L.cp != 0)

@@ -1,0 +1,111 @@
+/* job.h - one training job: what memory, step, train and the planner all describe, checked in one place.
+ *
+ * The API, for the engines and the planner:
+ *   llmcost_job j; llmcost_job_init(&j);          (or llmcost_job j = LLMCOST_JOB_INIT; the same values)
+ *   set the fields, then
+ *   llmcost_job_validate(&j, model)               every layout and batch rule, once; fills dp, gpus, grad_accum,
+ *                                                 global_batch; messages name the job's fields ("layout.tp = 3 does
+ *                                                 not divide the 32 attention heads of llama-7b")
+ *   llmcost_job_memory(&mem, model, &j)           the memory engine on the job
+ *   llmcost_job_step(&step, model, gpu, &j)       the step engine on the job
+ *   llmcost_job_fit(&fit, model, gpu, &j)         does it fit the GPU: peak, capacity, and when it does not the
+ *                                                 smallest changes that make it fit, found by trying them
+ *   llmcost_job_param_bytes(&b, &j)               the precision recipe: bytes per parameter (both engines use it)
+ *   llmcost_pipeline_split(first, n_layers, pp)   the stage split (both engines use it)
+ * llmcost_memory_compute() and llmcost_step_compute() keep their options structs; they are converted to a job
+ * (llmcost_job_from_memory_options / llmcost_job_from_step_options) and validated by the same function.
+ */
+#ifndef LLMCOST_JOB_H
+#define LLMCOST_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "comms.h"
+#include "common.h"
+#include "flops.h"
+#include "hardware.h"
+#include "layout.h"
+#include "memory.h"
+#include "model.h"
+#include "step.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct llmcost_job {
+    unsigned int version;        /* LLMCOST_JOB_VERSION, set by the _INIT macro or llmcost_job_init() */
+    int64_t seq;                 /* tokens per sequence */
+    int64_t micro_batch;         /* sequences per micro-batch on each data-parallel replica */
+    int64_t global_batch;        /* sequences per optimizer step over all replicas; 0: grad_accum x micro_batch x dp */
+    int64_t grad_accum;          /* micro-batches per step per pipeline; 0: global_batch / (micro_batch x dp), or pp
+                                    (the fewest that fill the pipeline) when neither is given */
+    llmcost_precision precision; /* the precision recipe (llmcost_job_param_bytes) */
+    llmcost_optimizer optimizer;
+    llmcost_recompute recompute;
+    llmcost_attn_impl attention;
+    llmcost_framework framework;
+    llmcost_convention convention; /* how attention FLOPs count toward MFU */
+    llmcost_layout layout;       /* tp, pp, vpp, dp, cp, ep, ZeRO stage, sequence parallelism, overlaps */
+    int64_t expert_tp;           /* tensor parallelism inside each routed expert (1: none); at most layout.tp */
+    bool fp32_grads;             /* bf16-master: fp32 gradient accumulation (Megatron's default) or bf16 */
+    bool fused_optimizer;        /* fused AdamW (no per-step temporaries) or foreach (one state-sized temporary) */
+    double cuda_context_bytes;   /* CUDA context + libraries, apart from the peak (measured on an H200, memory.h) */
+    double headroom;             /* fraction of GPU memory kept free when checking the fit (0.05) */
+    llmcost_comm_options comm;
+} llmcost_job;
+
+#define LLMCOST_JOB_VERSION 1
+#define LLMCOST_JOB_INIT                                                                                         \
+    {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
+     .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \
+     .attention = LLMCOST_ATTN_SDPA, .framework = LLMCOST_FW_HF, .convention = LLMCOST_CONV_CAUSAL,             \
+     .layout = LLMCOST_LAYOUT_INIT, .expert_tp = 1, .fp32_grads = true, .fused_optimizer = true,                \
+     .cuda_context_bytes = 816644096.0, .headroom = 0.05, .comm = LLMCOST_COMM_OPTIONS_INIT}
+
+/* Fills "j" with the defaults of LLMCOST_JOB_INIT. Returns 0, or LLMCOST_EINVAL when "j" is NULL. */
+int llmcost_job_init(llmcost_job *j);
+
+/*
+ * Checks "j" against model "m" (NULL: the rules that need no model) and completes it: layout.dp from layout.gpus
+ * (or gpus from the degrees), grad_accum and global_batch from each other. Every layout rule lives here: degrees
+ * at least 1, ZeRO 0-3, tp x pp x cp x dp = gpus, tp dividing every layer's attention heads, ep dividing the
+ * routed experts and dp x cp, expert_tp dividing tp, vpp needing pp > 1, pp x vpp model chunks at most the layers
+ * + 2 (the embedding and the head may take a chunk each) with every stage holding vpp chunks, cp dividing seq, the
+ * global batch a whole number of micro-batch rounds. Fails with LLMCOST_EINVAL; the message names the job's
+ * fields (layout.tp, micro_batch, expert_tp, ...), which a front end maps to its own names.
+ */
+int llmcost_job_validate(llmcost_job *j, const llmcost_model *m);
+
+/* The field names the messages of llmcost_job_validate use, NULL-terminated (for a front end's mapping table). */
+extern const char *const llmcost_job_fields[];
+
+/* Bytes per parameter of the job's precision recipe x optimizer (llmcost_param_bytes, layout.h): one table
+ * for every engine. */
+void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j);
+
+/*
+ * The pipeline stage split: first_layer[s] is the first decoder layer of stage s, first_layer[pp] = n_layers
+ * ("first_layer" has pp + 1 entries). Contiguous layers; when pp does not divide them the extra layers go to the
+ * middle stages first, then the first, then the last, because the first and last stages also hold the embedding
+ * and the head (Llama 3 §3.3.2: "we reduce one Transformer layer each from the first and the last stages").
+ */
+void llmcost_pipeline_split(int64_t *first_layer, int64_t n_layers, int64_t pp);
+
+/* The memory and step engines on a job (validated first; "j" itself is not changed). */
+int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *j);
+int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);
+
+/* The job as the engines' options structs take it, and back (fields the other struct lacks get the defaults). */
+void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *j);
+void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j);
+void llmcost_job_from_memory_options(llmcost_job *out, const llmcost_memory_options *o);
+void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options *o);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

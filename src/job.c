@@ -1,0 +1,329 @@
+/* job.c - one training job: its defaults, the one validation of its layout and batch, the precision-recipe
+ * table and the pipeline stage split that the memory and step engines share. */
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/job.h"
+
+const char *const llmcost_job_fields[] = {
+    "seq", "micro_batch", "global_batch", "grad_accum", "precision", "optimizer", "recompute", "attention",
+    "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
+    "layout.dp", "layout.cp", "layout.ep", "layout.zero", NULL};
+
+int llmcost_job_init(llmcost_job *j)
+{
+    if (!j)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_init: NULL job");
+    llmcost_job d = LLMCOST_JOB_INIT;
+    *j = d;
+    return 0;
+}
+
+/*
+ * The precision recipes, bytes per parameter. Sources:
+ *   fp32: everything fp32 (PyTorch's default dtype).
+ *   amp-bf16: torch.autocast keeps the fp32 weights, gradients and optimizer states (bf16 only inside matmuls).
+ *   bf16: the model cast to bf16, AdamW's states created like the parameters (torch.optim: zeros_like(p)).
+ *   bf16-master: Megatron-LM / DeepSpeed mixed precision: bf16 weights, fp32 main gradients (Megatron's default
+ *     --accumulate-allreduce-grads-in-fp32; bf16 with fp32_grads off), fp32 master weights and fp32 moments.
+ *   fp8: DeepSeek-V3's recipe (arXiv 2412.19437 §3.3.2, "Low-Precision Storage and Communication"): "we adopt the
+ *     BF16 data format instead of FP32 to track the first and second moments in the AdamW optimizer ... the master
+ *     weights (stored by the optimizer) and gradients (used for batch size accumulation) are still retained in
+ *     FP32"; the weights the GEMMs read are bf16 (cast to fp8 per tile). Step used fp32 moments here before, memory
+ *     bf16: the moments are what the recipe stores, so both now read this table.
+ */
+static const struct {
+    double weights, gradients, gradients_bf16, master, moment;
+} recipes[LLMCOST_PREC_COUNT] = {
+    [LLMCOST_PREC_FP32] = {4, 4, 4, 0, 4},
+    [LLMCOST_PREC_AMP_BF16] = {4, 4, 4, 0, 4},
+    [LLMCOST_PREC_BF16] = {2, 2, 2, 0, 2},
+    [LLMCOST_PREC_BF16_MASTER] = {2, 4, 2, 4, 4},
+    [LLMCOST_PREC_FP8] = {2, 4, 4, 4, 2},
+};
+
+void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
+{
+    memset(out, 0, sizeof *out);
+    unsigned p = (unsigned)j->precision < LLMCOST_PREC_COUNT ? (unsigned)j->precision : LLMCOST_PREC_BF16;
+    out->weights = recipes[p].weights;
+    out->gradients = j->fp32_grads ? recipes[p].gradients : recipes[p].gradients_bf16;
+    out->master = recipes[p].master;
+    out->moment = recipes[p].moment;
+    switch (j->optimizer) {
+    case LLMCOST_OPTIM_ADAMW:
+        out->states = 2 * out->moment;
+        break;
+    case LLMCOST_OPTIM_ADAMW_8BIT:
+        /* bitsandbytes: two uint8 moments plus one fp32 absmax per 256-element block each (Dettmers et al. 2022). */
+        out->moment = 1 + 4.0 / 256;
+        out->states = 2 * out->moment;
+        break;
+    case LLMCOST_OPTIM_SGD:
+        out->states = out->moment; /* one momentum buffer */
+        break;
+    case LLMCOST_OPTIM_ADAFACTOR:
+        out->states = 0; /* factored second moment (rows + columns per matrix), no first moment (Shazeer & Stern 2018) */
+        break;
+    }
+    out->optimizer = out->master + out->states;
+}
+
+/* Layers the split gives stage "s" of "pp": extra layers go to the middle stages first, then the first, then
+ * the last. */
+static int64_t stage_layers(int64_t n_layers, int64_t pp, int64_t s)
+{
+    int64_t base = n_layers / pp, extra = n_layers % pp;
+    int64_t rank = pp <= 2 ? s : (s == 0 ? pp - 2 : s == pp - 1 ? pp - 1 : s - 1);
+    return base + (rank < extra ? 1 : 0);
+}
+
+void llmcost_pipeline_split(int64_t *first_layer, int64_t n_layers, int64_t pp)
+{
+    int64_t pos = 0;
+    for (int64_t s = 0; s < pp; s++) {
+        first_layer[s] = pos;
+        pos += stage_layers(n_layers, pp, s);
+    }
+    first_layer[pp] = n_layers;
+}
+
+void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count)
+{
+    int64_t pos = 0;
+    for (int64_t s = 0; s < stage; s++)
+        pos += stage_layers(n_layers, pp, s);
+    *first = pos;
+    *count = stage_layers(n_layers, pp, stage);
+}
+
+int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
+{
+    struct {
+        const char *field;
+        int64_t v;
+    } deg[] = {{"layout.tp", l->tp}, {"layout.pp", l->pp}, {"layout.vpp", l->vpp}, {"layout.cp", l->cp},
+               {"layout.ep", l->ep}};
+    for (size_t i = 0; i < sizeof deg / sizeof deg[0]; i++)
+        if (deg[i].v < 1)
+            return lc_fail(LLMCOST_EINVAL, "%s = %lld must be at least 1", deg[i].field, (long long)deg[i].v);
+    if (l->zero < 0 || l->zero > 3)
+        return lc_fail(LLMCOST_EINVAL, "layout.zero = %d must be 0, 1, 2 or 3", l->zero);
+    if (l->gpus < 0)
+        return lc_fail(LLMCOST_EINVAL, "layout.gpus = %lld must be positive", (long long)l->gpus);
+    if (l->dp < 0)
+        return lc_fail(LLMCOST_EINVAL, "layout.dp = %lld must be positive", (long long)l->dp);
+    int64_t model_par;
+    if (!lc_mul(&model_par, l->tp, l->pp) || !lc_mul(&model_par, model_par, l->cp) || model_par > ((int64_t)1 << 40))
+        return lc_fail(LLMCOST_EOVERFLOW, "layout.tp x layout.pp x layout.cp is too large");
+    if (l->dp == 0) {
+        if (l->gpus == 0)
+            l->dp = 1;
+        else if (l->gpus % model_par != 0)
+            return lc_fail(LLMCOST_EINVAL,
+                           "layout.gpus = %lld is not a multiple of layout.tp x layout.pp x layout.cp = %lld x %lld x "
+                           "%lld = %lld",
+                           (long long)l->gpus, (long long)l->tp, (long long)l->pp, (long long)l->cp,
+                           (long long)model_par);
+        else
+            l->dp = l->gpus / model_par;
+    }
+    int64_t total;
+    if (!lc_mul(&total, model_par, l->dp) || total > ((int64_t)1 << 40))
+        return lc_fail(LLMCOST_EOVERFLOW, "layout.tp x layout.pp x layout.cp x layout.dp is too large");
+    if (l->gpus == 0)
+        l->gpus = total;
+    else if (l->gpus != total)
+        return lc_fail(LLMCOST_EINVAL,
+                       "layout.gpus = %lld but layout.tp x layout.pp x layout.cp x layout.dp = %lld x %lld x %lld x "
+                       "%lld = %lld",
+                       (long long)l->gpus, (long long)l->tp, (long long)l->pp, (long long)l->cp, (long long)l->dp,
+                       (long long)total);
+    if ((l->dp * l->cp) % l->ep != 0)
+        return lc_fail(LLMCOST_EINVAL,
+                       "layout.ep = %lld must divide layout.dp x layout.cp = %lld (experts are spread over "
+                       "data-parallel ranks)",
+                       (long long)l->ep, (long long)(l->dp * l->cp));
+    if (l->vpp > 1 && l->pp == 1)
+        return lc_fail(LLMCOST_EINVAL, "layout.vpp = %lld needs pipeline parallelism (layout.pp > 1)", (long long)l->vpp);
+    if (!m)
+        return 0;
+    /* Model chunks: pp x vpp, each holding at least one layer, or the embedding or the head, which may each make a
+     * chunk of their own (Llama 3 §3.3.2; Megatron-LM's --account-for-embedding-in-pipeline-split and
+     * --account-for-loss-in-pipeline-split). pp is at most 2^40 here but vpp is not bounded: the product is checked. */
+    int64_t chunks;
+    if (!lc_mul(&chunks, l->pp, l->vpp) || chunks > m->n_layers + 2)
+        return lc_fail(LLMCOST_EINVAL,
+                       "layout.pp = %lld with layout.vpp = %lld makes more model chunks than the %lld layers of %s "
+                       "(+2: the embedding and the head)",
+                       (long long)l->pp, (long long)l->vpp, (long long)m->n_layers, m->name);
+    if (l->vpp > 1) {
+        for (int64_t s = 0; s < l->pp; s++) {
+            int64_t units = stage_layers(m->n_layers, l->pp, s) + (s == 0) + (s == l->pp - 1);
+            if (units < l->vpp)
+                return lc_fail(LLMCOST_EINVAL,
+                               "layout.vpp = %lld: pipeline stage %lld of layout.pp = %lld holds %lld layers%s, fewer "
+                               "than its %lld chunks",
+                               (long long)l->vpp, (long long)s, (long long)l->pp,
+                               (long long)stage_layers(m->n_layers, l->pp, s),
+                               s == 0 ? " and the embedding" : s == l->pp - 1 ? " and the head" : "", (long long)l->vpp);
+        }
+    }
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const llmcost_attention *a = &m->layers[i].attn;
+        if (a->n_heads % l->tp != 0)
+            return lc_fail(LLMCOST_EINVAL, "layout.tp = %lld does not divide the %lld attention heads of %s",
+                           (long long)l->tp, (long long)a->n_heads, m->name);
+        const llmcost_ffn *f = &m->layers[i].ffn;
+        if (f->moe && f->n_experts % l->ep != 0)
+            return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld does not divide the %lld routed experts of %s",
+                           (long long)l->ep, (long long)f->n_experts, m->name);
+    }
+    if (l->ep > 1 && llmcost_model_moe_layers(m) == 0)
+        return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld: %s has no routed experts to spread", (long long)l->ep, m->name);
+    return 0;
+}
+
+int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
+{
+    int rc = LC_CHECK_VERSION(j, JOB, job);
+    if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
+        (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
+        return rc;
+    if (j->micro_batch < 1)
+        return lc_fail(LLMCOST_EINVAL, "micro_batch = %lld must be at least 1", (long long)j->micro_batch);
+    if (j->seq < 1)
+        return lc_fail(LLMCOST_EINVAL, "seq = %lld must be at least 1", (long long)j->seq);
+    if ((unsigned)j->precision >= LLMCOST_PREC_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "precision = %d is not a precision recipe", (int)j->precision);
+    if ((unsigned)j->framework >= LLMCOST_FW_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "framework = %d is not a framework profile", (int)j->framework);
+    if ((unsigned)j->optimizer > LLMCOST_OPTIM_ADAFACTOR)
+        return lc_fail(LLMCOST_EINVAL, "optimizer = %d is not an optimizer", (int)j->optimizer);
+    if ((unsigned)j->recompute > LLMCOST_RECOMPUTE_FULL)
+        return lc_fail(LLMCOST_EINVAL, "recompute = %d is not a recomputation mode", (int)j->recompute);
+    if ((unsigned)j->attention > LLMCOST_ATTN_FLASH)
+        return lc_fail(LLMCOST_EINVAL, "attention = %d is not an attention kernel", (int)j->attention);
+    if (!(j->headroom >= 0 && j->headroom < 1))
+        return lc_fail(LLMCOST_EINVAL, "headroom = %g must be at least 0 and below 1", j->headroom);
+    if (j->expert_tp < 1)
+        return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
+    rc = lc_layout_check(&j->layout, m);
+    if (rc)
+        return rc;
+    llmcost_layout *l = &j->layout;
+    /* Expert tensor parallelism splits each expert over ranks of the tensor-parallel group (the engines spread
+     * experts over data-parallel ranks and split them inside the TP group). */
+    if (j->expert_tp > 1 && (j->expert_tp > l->tp || l->tp % j->expert_tp != 0))
+        return lc_fail(LLMCOST_EINVAL,
+                       "expert_tp = %lld must divide layout.tp = %lld (each expert is split over ranks of the "
+                       "tensor-parallel group)",
+                       (long long)j->expert_tp, (long long)l->tp);
+    if (m && j->expert_tp > 1 && llmcost_model_moe_layers(m) == 0)
+        return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld: %s has no routed experts to split", (long long)j->expert_tp,
+                       m->name);
+    if (j->seq % l->cp != 0)
+        return lc_fail(LLMCOST_EINVAL, "layout.cp = %lld does not divide seq = %lld tokens", (long long)l->cp,
+                       (long long)j->seq);
+    if (j->global_batch < 0 || j->grad_accum < 0)
+        return lc_fail(LLMCOST_EINVAL, "global_batch and grad_accum must be positive (0: derived)");
+    int64_t round; /* sequences per micro-batch round over the replicas */
+    if (!lc_mul(&round, j->micro_batch, l->dp))
+        return lc_fail(LLMCOST_EOVERFLOW, "micro_batch x layout.dp is too large");
+    if (j->global_batch > 0) {
+        if (j->global_batch % round != 0)
+            return lc_fail(LLMCOST_EINVAL,
+                           "global_batch = %lld sequences is not a multiple of micro_batch x layout.dp = %lld x %lld = "
+                           "%lld",
+                           (long long)j->global_batch, (long long)j->micro_batch, (long long)l->dp, (long long)round);
+        int64_t ga = j->global_batch / round;
+        if (j->grad_accum > 0 && j->grad_accum != ga)
+            return lc_fail(LLMCOST_EINVAL,
+                           "grad_accum = %lld but global_batch = %lld sequences / (micro_batch x layout.dp = %lld) = %lld",
+                           (long long)j->grad_accum, (long long)j->global_batch, (long long)round, (long long)ga);
+        j->grad_accum = ga;
+    } else {
+        if (j->grad_accum == 0)
+            j->grad_accum = l->pp;
+        if (!lc_mul(&j->global_batch, j->grad_accum, round))
+            return lc_fail(LLMCOST_EOVERFLOW, "grad_accum x micro_batch x layout.dp is too large");
+    }
+    int64_t tokens;
+    if (!lc_mul(&tokens, j->global_batch, j->seq))
+        return lc_fail(LLMCOST_EOVERFLOW, "global_batch x seq is too large");
+    return 0;
+}
+
+void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *j)
+{
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = j->micro_batch;
+    o.seq = j->seq;
+    o.precision = j->precision;
+    o.optimizer = j->optimizer;
+    o.recompute = j->recompute;
+    o.attention = j->attention;
+    o.framework = j->framework;
+    o.layout = j->layout;
+    o.expert_tp = j->expert_tp;
+    o.micro_batches = j->grad_accum;
+    o.fp32_grads = j->fp32_grads;
+    o.fused_optimizer = j->fused_optimizer;
+    o.cuda_context_bytes = j->cuda_context_bytes;
+    *out = o;
+}
+
+void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j)
+{
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.micro_batch = j->micro_batch;
+    o.seq = j->seq;
+    o.global_batch = j->global_batch;
+    o.precision = j->precision;
+    o.recompute = j->recompute;
+    o.attention = j->attention;
+    o.framework = j->framework;
+    o.convention = j->convention;
+    o.layout = j->layout;
+    o.comm = j->comm;
+    o.optimizer = j->optimizer;
+    o.expert_tp = j->expert_tp;
+    *out = o;
+}
+
+void llmcost_job_from_memory_options(llmcost_job *out, const llmcost_memory_options *o)
+{
+    llmcost_job_init(out);
+    out->micro_batch = o->micro_batch;
+    out->seq = o->seq;
+    out->precision = o->precision;
+    out->optimizer = o->optimizer;
+    out->recompute = o->recompute;
+    out->attention = o->attention;
+    out->framework = o->framework;
+    out->layout = o->layout;
+    out->expert_tp = o->expert_tp;
+    out->grad_accum = o->micro_batches; /* 0: pp */
+    out->fp32_grads = o->fp32_grads;
+    out->fused_optimizer = o->fused_optimizer;
+    out->cuda_context_bytes = o->cuda_context_bytes;
+}
+
+void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options *o)
+{
+    llmcost_job_init(out);
+    out->micro_batch = o->micro_batch;
+    out->seq = o->seq;
+    out->global_batch = o->global_batch;
+    /* The step options' default batch is one micro-batch per replica. */
+    out->grad_accum = o->global_batch > 0 ? 0 : 1;
+    out->precision = o->precision;
+    out->recompute = o->recompute;
+    out->attention = o->attention;
+    out->framework = o->framework;
+    out->convention = o->convention;
+    out->layout = o->layout;
+    out->comm = o->comm;
+    out->optimizer = o->optimizer;
+    out->expert_tp = o->expert_tp > 0 ? o->expert_tp : 1;
+}

@@ -1,0 +1,54 @@
+/* model.c - the architecture description's vocabulary: names of its kinds, weights per norm, layer queries, freeing.
+ * Depends on nothing but model.h, so that the config reader (arch.c) and the counters (params.c) can both use it. */
+#include <stdlib.h>
+
+#include "llmcost/model.h"
+
+const char *llmcost_attn_kind_name(llmcost_attn_kind k)
+{
+    switch (k) {
+    case LLMCOST_ATTN_MHA: return "MHA";
+    case LLMCOST_ATTN_GQA: return "GQA";
+    case LLMCOST_ATTN_MQA: return "MQA";
+    case LLMCOST_ATTN_MLA: return "MLA";
+    }
+    return "?";
+}
+
+const char *llmcost_norm_kind_name(llmcost_norm_kind k)
+{
+    switch (k) {
+    case LLMCOST_NORM_RMS: return "RMSNorm";
+    case LLMCOST_NORM_LAYER: return "LayerNorm";
+    case LLMCOST_NORM_LAYER_NOBIAS: return "LayerNorm (no bias)";
+    case LLMCOST_NORM_LAYER_NOPARAM: return "LayerNorm (no parameters)";
+    }
+    return "?";
+}
+
+int llmcost_norm_weights(llmcost_norm_kind k)
+{
+    switch (k) {
+    case LLMCOST_NORM_LAYER: return 2;
+    case LLMCOST_NORM_LAYER_NOPARAM: return 0;
+    case LLMCOST_NORM_RMS:
+    case LLMCOST_NORM_LAYER_NOBIAS: return 1;
+    }
+    return 1;
+}
+
+int64_t llmcost_model_moe_layers(const llmcost_model *m)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        n += m->layers[i].ffn.moe;
+    return n;
+}
+
+void llmcost_model_free(llmcost_model *m)
+{
+    if (!m)
+        return;
+    free(m->layers);
+    free(m);
+}

@@ -1,0 +1,941 @@
+/* planner.c - the layout search behind `llmcost plan`: every layout of a job enumerated, those that fit scored by
+ * the step engine, the best kept. The memory and step engines answer every question; this file only enumerates,
+ * prunes what cannot fit, and ranks. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "llmcost/job.h"
+#include "llmcost/plan.h"
+
+const char *llmcost_plan_reject_name(llmcost_plan_reject r)
+{
+    static const char *const names[LLMCOST_PLAN_REJ_COUNT] = {"memory", "batch", "layout"};
+    return (unsigned)r < LLMCOST_PLAN_REJ_COUNT ? names[r] : "?";
+}
+
+const char *llmcost_plan_bind_name(llmcost_plan_bind b)
+{
+    static const char *const names[LLMCOST_PLAN_BIND_COUNT] = {"compute", "tp_comm",  "cp_comm",        "ep_comm",
+                                                               "pp_comm", "dp_comm", "pipeline_bubble"};
+    return (unsigned)b < LLMCOST_PLAN_BIND_COUNT ? names[b] : "?";
+}
+
+void llmcost_plan_options_init(llmcost_plan_options *opts)
+{
+    llmcost_plan_options d = LLMCOST_PLAN_OPTIONS_INIT;
+    *opts = d;
+}
+
+/* ---- the search space ---- */
+
+#define MAX_VALUES 1024 /* values of one dimension; a count with more divisors is refused, not cut */
+
+typedef struct {
+    int64_t v[MAX_VALUES];
+    int n;
+} values;
+
+static _Thread_local bool too_many; /* a dimension had more than MAX_VALUES values */
+
+static void push(values *s, int64_t v)
+{
+    if (s->n < MAX_VALUES)
+        s->v[s->n++] = v;
+    else
+        too_many = true;
+}
+
+/* The divisors of "n" (ascending), or only "fixed" when it is set and divides "n". */
+static void divisors(values *out, int64_t n, int64_t fixed)
+{
+    out->n = 0;
+    if (fixed != LLMCOST_PLAN_ANY) {
+        if (fixed >= 1 && n % fixed == 0)
+            push(out, fixed);
+        return;
+    }
+    for (int64_t d = 1; d <= n / d; d++)
+        if (n % d == 0)
+            push(out, d);
+    /* the cofactors of the small ones, ascending */
+    for (int i = out->n - 1; i >= 0; i--) {
+        int64_t q = n / out->v[i];
+        if (q != out->v[i])
+            push(out, q);
+    }
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* One group: everything fixed but ZeRO, recomputation, micro-batch and the overlaps (memory does not depend on the
+ * overlaps; the micro-batch, recomputation and ZeRO stage are the dimensions memory is monotone in). */
+typedef struct {
+    size_t gpu;
+    int64_t tp, cp, pp, dp, ep, etp, vpp;
+    bool sp;
+} group;
+
+typedef struct {
+    group *v;
+    size_t n, cap;
+    int64_t batch_rejected; /* (GPU type, tp, cp, pp) whose dp does not divide the global batch */
+} group_list;
+
+static int add_group(group_list *g, const group *x)
+{
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 256;
+        group *v = realloc(g->v, cap * sizeof *v);
+        if (!v)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        g->v = v;
+        g->cap = cap;
+    }
+    g->v[g->n++] = *x;
+    return 0;
+}
+
+typedef struct {
+    const llmcost_model *m;
+    const llmcost_plan_options *o;
+    int64_t batch;          /* sequences per step */
+    int64_t heads_gcd;      /* gcd of the layers' query heads */
+    int64_t experts_gcd;    /* gcd of the MoE layers' routed experts; 0 for a dense model */
+} space;
+
+static int enumerate(group_list *out, const space *sp)
+{
+    const llmcost_plan_options *o = sp->o;
+    const llmcost_model *m = sp->m;
+    int64_t n = o->gpus;
+    values tps, cps, pps, eps, etps, vpps;
+    for (size_t gi = 0; gi < o->n_gpu_types; gi++) {
+        divisors(&tps, n, o->tp);
+        for (int a = 0; a < tps.n; a++) {
+            int64_t tp = tps.v[a];
+            if (o->tp == LLMCOST_PLAN_ANY && sp->heads_gcd % tp != 0)
+                continue; /* tp must divide the heads: not a layout of this model */
+            divisors(&cps, n / tp, o->cp);
+            for (int b = 0; b < cps.n; b++) {
+                int64_t cp = cps.v[b];
+                if (o->cp == LLMCOST_PLAN_ANY && o->seq % cp != 0)
+                    continue;
+                divisors(&pps, n / tp / cp, o->pp);
+                for (int c = 0; c < pps.n; c++) {
+                    int64_t pp = pps.v[c];
+                    if (o->pp == LLMCOST_PLAN_ANY && pp > m->n_layers)
+                        continue;
+                    int64_t dp = n / tp / cp / pp;
+                    if (o->dp != LLMCOST_PLAN_ANY && dp != o->dp)
+                        continue;
+                    if (sp->batch % dp != 0) {
+                        out->batch_rejected++;
+                        continue;
+                    }
+                    if (sp->experts_gcd > 0) {
+                        divisors(&eps, gcd64(dp * cp, sp->experts_gcd), o->ep);
+                        divisors(&etps, tp, o->etp);
+                    } else {
+                        eps.n = etps.n = 1;
+                        eps.v[0] = o->ep == LLMCOST_PLAN_ANY ? 1 : o->ep;
+                        etps.v[0] = o->etp == LLMCOST_PLAN_ANY ? 1 : o->etp;
+                    }
+                    /* Virtual stages: each stage's layers in equal chunks (the largest stage's count divisible). */
+                    if (pp == 1 && o->vpp == LLMCOST_PLAN_ANY) {
+                        vpps.n = 1;
+                        vpps.v[0] = 1;
+                    } else {
+                        divisors(&vpps, (m->n_layers + pp - 1) / pp, o->vpp);
+                        if (o->vpp != LLMCOST_PLAN_ANY && vpps.n == 0) {
+                            vpps.n = 1; /* given: let the engines judge it */
+                            vpps.v[0] = o->vpp;
+                        }
+                    }
+                    for (int d = 0; d < eps.n; d++)
+                        for (int e = 0; e < etps.n; e++)
+                            for (int f = 0; f < vpps.n; f++)
+                                for (int s = 0; s < 2; s++) {
+                                    bool spar = s == 1;
+                                    if (spar && tp == 1)
+                                        continue; /* no effect without tp */
+                                    if (o->sequence_parallel != LLMCOST_PLAN_ANY &&
+                                        spar != (o->sequence_parallel != 0) && tp > 1)
+                                        continue;
+                                    if (o->sequence_parallel == 1 && tp == 1 && spar)
+                                        continue;
+                                    group g = {gi, tp, cp, pp, dp, eps.v[d], etps.v[e], vpps.v[f], spar};
+                                    int rc = add_group(out, &g);
+                                    if (rc)
+                                        return rc;
+                                }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- evaluating one group ---- */
+
+typedef struct {
+    const space *sp;
+    llmcost_plan_layout *top; /* sorted best first */
+    size_t n_top, cap_top;
+    llmcost_plan_layout *front;
+    size_t n_front, cap_front;
+    int64_t evaluated, feasible, rejected[LLMCOST_PLAN_REJ_COUNT], mem_calls, step_calls;
+    int err;
+    char errmsg[512];
+} worker;
+
+/* Layout fields "l" changes from the reference. */
+static int changes_from(const llmcost_plan_layout *ref, const llmcost_plan_layout *l)
+{
+    const llmcost_layout *a = &ref->layout, *b = &l->layout;
+    return (a->tp != b->tp) + (a->pp != b->pp) + (a->vpp != b->vpp) + (a->cp != b->cp) + (a->ep != b->ep) +
+           (ref->expert_tp != l->expert_tp) + (a->zero != b->zero) + (ref->micro_batch != l->micro_batch) +
+           (ref->recompute != l->recompute) + (a->sequence_parallel != b->sequence_parallel);
+}
+
+static double score_of(const llmcost_plan_options *o, const llmcost_plan_layout *l)
+{
+    if (o->objective == LLMCOST_PLAN_NEAREST && o->reference)
+        return changes_from(o->reference, l);
+    return o->objective == LLMCOST_PLAN_COST ? l->cost_dollars : l->step_seconds;
+}
+
+/* Total order: the objective, then step time, then the simpler layout (smaller degrees, fewer options on). */
+static int compare_layouts(const llmcost_plan_options *o, const llmcost_plan_layout *a, const llmcost_plan_layout *b)
+{
+    double sa = score_of(o, a), sb = score_of(o, b);
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
+    if (a->step_seconds != b->step_seconds)
+        return a->step_seconds < b->step_seconds ? -1 : 1;
+    const llmcost_layout *x = &a->layout, *y = &b->layout;
+    int64_t ka[] = {(int64_t)a->gpu_type, x->tp, x->pp, x->vpp, x->cp, x->ep, a->expert_tp, x->zero,
+                    (int64_t)a->recompute, -a->micro_batch, x->sequence_parallel, x->ep_overlap, x->tp_overlap};
+    int64_t kb[] = {(int64_t)b->gpu_type, y->tp, y->pp, y->vpp, y->cp, y->ep, b->expert_tp, y->zero,
+                    (int64_t)b->recompute, -b->micro_batch, y->sequence_parallel, y->ep_overlap, y->tp_overlap};
+    for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
+        if (ka[i] != kb[i])
+            return ka[i] < kb[i] ? -1 : 1;
+    return 0;
+}
+
+static int keep_top(worker *w, const llmcost_plan_layout *l)
+{
+    const llmcost_plan_options *o = w->sp->o;
+    size_t k = w->cap_top;
+    if (w->n_top == k && compare_layouts(o, l, &w->top[k - 1]) >= 0)
+        return 0;
+    size_t i = w->n_top < k ? w->n_top : k - 1;
+    while (i > 0 && compare_layouts(o, l, &w->top[i - 1]) < 0) {
+        w->top[i] = w->top[i - 1];
+        i--;
+    }
+    w->top[i] = *l;
+    if (w->n_top < k)
+        w->n_top++;
+    return 0;
+}
+
+/* Pareto front of (step time, cost, headroom fraction): a dominates b if no worse in all and better in one. */
+static double headroom_fraction(const llmcost_plan_layout *l)
+{
+    return l->usable_bytes > 0 ? l->headroom_bytes / l->usable_bytes : 0;
+}
+
+static double cost_key(const llmcost_plan_layout *l)
+{
+    /* Without a token count the cost of a step: GPU-seconds x price. */
+    return l->cost_dollars > 0 ? l->cost_dollars : l->step_seconds * (double)l->layout.gpus;
+}
+
+static bool dominates(const llmcost_plan_layout *a, const llmcost_plan_layout *b)
+{
+    double ta = a->step_seconds, tb = b->step_seconds, ca = cost_key(a), cb = cost_key(b);
+    double ha = headroom_fraction(a), hb = headroom_fraction(b);
+    return ta <= tb && ca <= cb && ha >= hb && (ta < tb || ca < cb || ha > hb);
+}
+
+static int keep_front(worker *w, const llmcost_plan_layout *l)
+{
+    for (size_t i = 0; i < w->n_front; i++) {
+        const llmcost_plan_layout *f = &w->front[i];
+        if (dominates(f, l))
+            return 0;
+        if (f->step_seconds == l->step_seconds && cost_key(f) == cost_key(l) &&
+            headroom_fraction(f) == headroom_fraction(l) && compare_layouts(w->sp->o, f, l) <= 0)
+            return 0; /* an equal one, simpler: keep it alone */
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < w->n_front; i++)
+        if (!dominates(l, &w->front[i]) &&
+            !(w->front[i].step_seconds == l->step_seconds && cost_key(&w->front[i]) == cost_key(l) &&
+              headroom_fraction(&w->front[i]) == headroom_fraction(l)))
+            w->front[j++] = w->front[i];
+    w->n_front = j;
+    if (w->n_front == w->cap_front) {
+        size_t cap = w->cap_front ? 2 * w->cap_front : 64;
+        llmcost_plan_layout *v = realloc(w->front, cap * sizeof *v);
+        if (!v)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        w->front = v;
+        w->cap_front = cap;
+    }
+    w->front[w->n_front++] = *l;
+    return 0;
+}
+
+void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_options *memory_out,
+                              const llmcost_plan_options *o, const llmcost_plan_layout *l)
+{
+    llmcost_layout L = l->layout;
+    if (step_out) {
+        llmcost_step_options s = LLMCOST_STEP_OPTIONS_INIT;
+        s.micro_batch = l->micro_batch;
+        s.seq = o->seq;
+        s.global_batch = o->global_batch_tokens / o->seq;
+        s.precision = o->precision;
+        s.recompute = l->recompute;
+        s.attention = o->attention;
+        s.framework = o->framework;
+        s.layout = L;
+        s.comm = o->comm;
+        s.optimizer = o->optimizer;
+        s.expert_tp = l->expert_tp;
+        *step_out = s;
+    }
+    if (memory_out) {
+        llmcost_memory_options mo = LLMCOST_MEMORY_OPTIONS_INIT;
+        mo.micro_batch = l->micro_batch;
+        mo.seq = o->seq;
+        mo.precision = o->precision;
+        mo.optimizer = o->optimizer;
+        mo.recompute = l->recompute;
+        mo.attention = o->attention;
+        mo.framework = o->framework;
+        mo.layout = L;
+        mo.layout.ep_overlap = mo.layout.tp_overlap = false; /* memory does not depend on them */
+        mo.expert_tp = l->expert_tp;
+        mo.micro_batches = l->micro_batches;
+        mo.cuda_context_bytes = o->cuda_context_bytes;
+        *memory_out = mo;
+    }
+}
+
+/* 1: fits, 0: does not, LLMCOST_EINVAL: the engine refuses the layout, other negative: failure. */
+static int judge_memory(worker *w, llmcost_plan_layout *l)
+{
+    const llmcost_plan_options *o = w->sp->o;
+    llmcost_memory_options mo;
+    llmcost_plan_job_options(NULL, &mo, o, l);
+    llmcost_memory r;
+    w->mem_calls++;
+    int rc = llmcost_memory_compute(&r, w->sp->m, &mo);
+    if (rc < 0)
+        return rc;
+    const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
+    l->peak_bytes = r.peak_bytes;
+    l->reserved_bytes = r.reserved_bytes;
+    l->usable_bytes = g->memory_bytes * (1 - o->headroom) - o->cuda_context_bytes;
+    l->headroom_bytes = l->usable_bytes - r.reserved_bytes;
+    return g->memory_bytes > 0 && r.reserved_bytes <= l->usable_bytes ? 1 : 0;
+}
+
+static void fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l, const llmcost_step *s)
+{
+    l->step_seconds = s->step_seconds;
+    l->mfu = s->mfu;
+    l->tokens_per_second = s->tokens_per_second;
+    l->layout = s->layout;
+    if (o->tokens > 0) {
+        /* As llmcost_train_compute: whole steps, goodput 1. */
+        double steps = ceil(o->tokens / s->tokens_per_step);
+        l->gpu_hours = steps * s->step_seconds * (double)s->layout.gpus / 3600.0;
+        l->cost_dollars = l->gpu_hours * o->gpu_types[l->gpu_type].price_per_hour;
+    }
+    double parts[LLMCOST_PLAN_BIND_COUNT] = {0};
+    for (int k = LLMCOST_ST_MATMUL; k <= LLMCOST_ST_OPTIMIZER; k++)
+        parts[LLMCOST_PLAN_BIND_COMPUTE] += s->components[k];
+    parts[LLMCOST_PLAN_BIND_TP] = s->components[LLMCOST_ST_TP_COMM];
+    parts[LLMCOST_PLAN_BIND_CP] = s->components[LLMCOST_ST_CP_COMM];
+    parts[LLMCOST_PLAN_BIND_EP] = s->components[LLMCOST_ST_EP_COMM];
+    parts[LLMCOST_PLAN_BIND_PP] = s->components[LLMCOST_ST_PP_COMM];
+    parts[LLMCOST_PLAN_BIND_DP] = s->components[LLMCOST_ST_DP_COMM];
+    parts[LLMCOST_PLAN_BIND_BUBBLE] = s->components[LLMCOST_ST_BUBBLE];
+    int best = 0;
+    for (int k = 1; k < LLMCOST_PLAN_BIND_COUNT; k++)
+        if (parts[k] > parts[best])
+            best = k;
+    l->binds = (llmcost_plan_bind)best;
+    l->bind_share = s->step_seconds > 0 ? parts[best] / s->step_seconds : 0;
+}
+
+/* Step time of "l" (memory already judged); 0, LLMCOST_EINVAL (refused), or a failure. */
+static int judge_step(worker *w, llmcost_plan_layout *l)
+{
+    const llmcost_plan_options *o = w->sp->o;
+    llmcost_step_options so;
+    llmcost_plan_job_options(&so, NULL, o, l);
+    llmcost_step s;
+    w->step_calls++;
+    int rc = llmcost_step_compute(&s, w->sp->m, &o->gpu_types[l->gpu_type], &so);
+    if (rc < 0)
+        return rc;
+    fill_from_step(o, l, &s);
+    return 0;
+}
+
+static int fail_worker(worker *w, int rc)
+{
+    w->err = rc;
+    lc_strlcpy(w->errmsg, llmcost_errmsg(), sizeof w->errmsg);
+    return rc;
+}
+
+static int eval_group(worker *w, const group *g)
+{
+    const space *sp = w->sp;
+    const llmcost_plan_options *o = sp->o;
+    values zeros = {{0}, 0}, recs = {{0}, 0}, mbs;
+    /* Most memory-saving recomputation first (full, selective, none), so that a setting is tried only after those
+     * that save more memory, and the micro-batches they did not fit are skipped. */
+    int64_t dpg = g->dp * g->cp;
+    for (int z = 3; z >= 0; z--)
+        if (o->zero == LLMCOST_PLAN_ANY ? (dpg > 1 || z == 0) : z == o->zero)
+            push(&zeros, z);
+    for (int r = LLMCOST_RECOMPUTE_FULL; r >= LLMCOST_RECOMPUTE_NONE; r--)
+        if (o->recompute == LLMCOST_PLAN_ANY || r == o->recompute)
+            push(&recs, r);
+    int64_t per_replica = sp->batch / g->dp;
+    divisors(&mbs, per_replica, o->micro_batch);
+    int n_ov = 0;
+    int ov[4][2];
+    for (int e = 0; e < 2; e++)
+        for (int t = 0; t < 2; t++) {
+            if ((e && g->ep == 1) || (t && g->tp == 1))
+                continue;
+            if (o->ep_overlap != LLMCOST_PLAN_ANY && g->ep > 1 && e != o->ep_overlap)
+                continue;
+            if (o->tp_overlap != LLMCOST_PLAN_ANY && g->tp > 1 && t != o->tp_overlap)
+                continue;
+            ov[n_ov][0] = e;
+            ov[n_ov][1] = t;
+            n_ov++;
+        }
+    int64_t inner = (int64_t)zeros.n * recs.n * n_ov;
+    if (mbs.n == 0) { /* a fixed micro-batch that does not divide the replica's batch */
+        w->evaluated += inner;
+        w->rejected[LLMCOST_PLAN_REJ_BATCH] += inner;
+        return 0;
+    }
+    /* Per recomputation row, what each micro-batch came to: FIT, NOFIT (evaluated or pruned), REFUSED. ZeRO stages
+     * are rows of their own, not pruned across: ZeRO-3's gathered weights can take more than ZeRO-2 saves. */
+    enum { UNKNOWN, FIT, NOFIT, REFUSED };
+    unsigned char state[3][MAX_VALUES];
+    for (int zi = 0; zi < zeros.n; zi++) {
+        int z = (int)zeros.v[zi];
+        memset(state, UNKNOWN, sizeof state);
+        for (int ri = 0; ri < recs.n; ri++) {
+            int r = (int)recs.v[ri];
+            bool failed = false;
+            for (int i = 0; i < mbs.n; i++) {
+                int64_t micro_batches = per_replica / mbs.v[i];
+                /* Pruned: the same micro-batch with more recomputation did not fit; or a smaller one of this row did
+                 * not, and this one still keeps as many micro-batches in flight (at least 2 pp of them: 1F1B holds
+                 * up to pp - stage, interleaving up to twice that), so its activations are no smaller. */
+                bool pruned = false;
+                for (int r2 = r + 1; r2 <= LLMCOST_RECOMPUTE_FULL; r2++)
+                    pruned |= state[r2][i] == NOFIT;
+                pruned |= failed && (g->pp == 1 || micro_batches >= 2 * g->pp);
+                if (pruned) {
+                    state[r][i] = NOFIT;
+                    w->evaluated += n_ov;
+                    w->rejected[LLMCOST_PLAN_REJ_MEMORY] += n_ov;
+                    continue;
+                }
+                llmcost_plan_layout l;
+                memset(&l, 0, sizeof l);
+                l.gpu_type = g->gpu;
+                llmcost_layout L = LLMCOST_LAYOUT_INIT;
+                L.gpus = o->gpus, L.tp = g->tp, L.pp = g->pp, L.vpp = g->vpp, L.dp = g->dp, L.cp = g->cp;
+                L.ep = g->ep, L.zero = z, L.sequence_parallel = g->sp;
+                l.layout = L;
+                l.expert_tp = g->etp;
+                l.micro_batch = mbs.v[i];
+                l.micro_batches = micro_batches;
+                l.recompute = (llmcost_recompute)r;
+                int rc = judge_memory(w, &l);
+                if (rc < 0 && rc != LLMCOST_EINVAL)
+                    return fail_worker(w, rc);
+                if (rc == LLMCOST_EINVAL || rc == 0) {
+                    state[r][i] = rc == 0 ? NOFIT : REFUSED;
+                    failed |= rc == 0;
+                    w->evaluated += n_ov;
+                    w->rejected[rc == 0 ? LLMCOST_PLAN_REJ_MEMORY : LLMCOST_PLAN_REJ_LAYOUT] += n_ov;
+                    continue;
+                }
+                state[r][i] = FIT;
+                for (int v = 0; v < n_ov; v++) {
+                    llmcost_plan_layout x = l;
+                    x.layout.ep_overlap = ov[v][0];
+                    x.layout.tp_overlap = ov[v][1];
+                    rc = judge_step(w, &x);
+                    w->evaluated++;
+                    if (rc == LLMCOST_EINVAL) {
+                        w->rejected[LLMCOST_PLAN_REJ_LAYOUT]++;
+                        continue;
+                    }
+                    if (rc < 0)
+                        return fail_worker(w, rc);
+                    w->feasible++;
+                    keep_top(w, &x);
+                    if (o->pareto && (rc = keep_front(w, &x)) < 0)
+                        return fail_worker(w, rc);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- threads ---- */
+
+typedef struct {
+    const group_list *groups;
+    atomic_size_t next;
+    atomic_int failed;
+} shared_queue;
+
+typedef struct {
+    worker w;
+    shared_queue *q;
+} thread_arg;
+
+static void run_worker(worker *w, shared_queue *q, const llmcost_plan_options *o, bool main_thread)
+{
+    for (;;) {
+        if (atomic_load(&q->failed))
+            return;
+        size_t i = atomic_fetch_add(&q->next, 1);
+        if (i >= q->groups->n)
+            return;
+        if (eval_group(w, &q->groups->v[i]) < 0) {
+            atomic_store(&q->failed, 1);
+            return;
+        }
+        if (main_thread && o->progress && (i & 63) == 0)
+            o->progress(o->progress_arg, (double)i / (double)q->groups->n);
+    }
+}
+
+static void *thread_main(void *p)
+{
+    thread_arg *a = p;
+    run_worker(&a->w, a->q, a->w.sp->o, false);
+    return NULL;
+}
+
+static int worker_init(worker *w, const space *sp, size_t top)
+{
+    memset(w, 0, sizeof *w);
+    w->sp = sp;
+    w->cap_top = top;
+    w->top = calloc(top, sizeof *w->top);
+    return w->top ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
+}
+
+static void worker_free(worker *w)
+{
+    free(w->top);
+    free(w->front);
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
+{
+    if (o->version != LLMCOST_PLAN_OPTIONS_VERSION)
+        return lc_fail(LLMCOST_EINVAL, "plan options: version %u, expected %u (use llmcost_plan_options_init)",
+                       o->version, LLMCOST_PLAN_OPTIONS_VERSION);
+    if (!o->gpu_types || o->n_gpu_types == 0)
+        return lc_fail(LLMCOST_EINVAL, "plan: gpu_types: give at least one GPU type");
+    if (o->gpus < 1 || o->gpus > ((int64_t)1 << 40))
+        return lc_fail(LLMCOST_EINVAL, "plan: gpus = %lld must be between 1 and 2^40", (long long)o->gpus);
+    if (o->seq < 1)
+        return lc_fail(LLMCOST_EINVAL, "plan: seq = %lld must be at least 1", (long long)o->seq);
+    if (o->global_batch_tokens < o->seq || o->global_batch_tokens % o->seq != 0)
+        return lc_fail(LLMCOST_EINVAL, "plan: global_batch_tokens = %lld is not a whole number of %lld-token sequences",
+                       (long long)o->global_batch_tokens, (long long)o->seq);
+    if (o->objective == LLMCOST_PLAN_NEAREST && !o->reference)
+        return lc_fail(LLMCOST_EINVAL, "plan: objective nearest needs a reference layout");
+    if (o->objective == LLMCOST_PLAN_COST && !(o->tokens > 0))
+        return lc_fail(LLMCOST_EINVAL, "plan: objective cost needs tokens (the length of the run)");
+    if (!(o->tokens >= 0) || !isfinite(o->tokens))
+        return lc_fail(LLMCOST_EINVAL, "plan: tokens must be zero or positive");
+    if (!(o->headroom >= 0 && o->headroom < 1))
+        return lc_fail(LLMCOST_EINVAL, "plan: headroom = %g must be in [0, 1)", o->headroom);
+    if (o->zero != LLMCOST_PLAN_ANY && (o->zero < 0 || o->zero > 3))
+        return lc_fail(LLMCOST_EINVAL, "plan: zero = %d must be 0, 1, 2 or 3", o->zero);
+    if (o->recompute != LLMCOST_PLAN_ANY && (o->recompute < 0 || o->recompute > LLMCOST_RECOMPUTE_FULL))
+        return lc_fail(LLMCOST_EINVAL, "plan: recompute = %d is not a recomputation mode", o->recompute);
+    const int64_t *deg[] = {&o->tp, &o->pp, &o->vpp, &o->dp, &o->cp, &o->ep, &o->etp, &o->micro_batch};
+    static const char *const names[] = {"tp", "pp", "vpp", "dp", "cp", "ep", "etp", "micro_batch"};
+    for (size_t i = 0; i < sizeof deg / sizeof deg[0]; i++)
+        if (*deg[i] != LLMCOST_PLAN_ANY && *deg[i] < 1)
+            return lc_fail(LLMCOST_EINVAL, "plan: %s = %lld must be at least 1", names[i], (long long)*deg[i]);
+    for (size_t i = 0; i < o->n_gpu_types; i++)
+        if (o->objective == LLMCOST_PLAN_COST && !(o->gpu_types[i].price_per_hour > 0))
+            return lc_fail(LLMCOST_EINVAL, "plan: gpu %s has no price per hour", o->gpu_types[i].name);
+    if (m->n_layers < 1)
+        return lc_fail(LLMCOST_EINVAL, "plan: %s has no layers", m->name);
+    return 0;
+}
+
+int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    memset(out, 0, sizeof *out);
+    int rc = check_options(m, o);
+    if (rc)
+        return rc;
+    double t0 = now_seconds();
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0};
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
+        if (m->layers[i].ffn.moe)
+            sp.experts_gcd = gcd64(sp.experts_gcd, m->layers[i].ffn.n_experts);
+    }
+    if (sp.heads_gcd <= 0)
+        sp.heads_gcd = 1;
+    group_list groups = {NULL, 0, 0, 0};
+    too_many = false;
+    rc = enumerate(&groups, &sp);
+    if (!rc && too_many)
+        rc = lc_fail(LLMCOST_EUNSUPPORTED, "plan: %lld GPUs have more than %d divisors to search; fix --tp, --pp and --cp",
+                     (long long)o->gpus, MAX_VALUES);
+    if (rc) {
+        free(groups.v);
+        return rc;
+    }
+    size_t top = o->top ? o->top : 10;
+    int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if ((size_t)threads > groups.n)
+        threads = groups.n > 0 ? (int)groups.n : 1;
+    if (threads > 256)
+        threads = 256;
+    thread_arg *args = calloc((size_t)threads, sizeof *args);
+    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    if (!args || !tids) {
+        free(args), free(tids), free(groups.v);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    shared_queue q;
+    q.groups = &groups;
+    atomic_init(&q.next, 0);
+    atomic_init(&q.failed, 0);
+    int started = 1;
+    for (int t = 0; t < threads; t++) {
+        if ((rc = worker_init(&args[t].w, &sp, top)) != 0)
+            goto done;
+        args[t].q = &q;
+    }
+    /* Until every table is set up under a lock (issue 12), the lazily built ones (GPU catalogue, kernel model) are
+     * built here, and the first group evaluated on this thread alone, before any other thread starts: pthread_create
+     * orders those writes before the other threads' reads, which only read. */
+    {
+        llmcost_step_constants sc;
+        llmcost_step_constants_get(&sc);
+        (void)llmcost_gpu_count();
+    }
+    if (groups.n > 0) {
+        atomic_store(&q.next, 1);
+        if (eval_group(&args[0].w, &groups.v[0]) < 0)
+            atomic_store(&q.failed, 1);
+    }
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tids[t], NULL, thread_main, &args[t]) != 0)
+            break;
+        started++;
+    }
+    run_worker(&args[0].w, &q, o, true);
+    for (int t = 1; t < started; t++)
+        pthread_join(tids[t], NULL);
+    if (o->progress)
+        o->progress(o->progress_arg, 1.0);
+    for (int t = 0; t < threads; t++)
+        if (args[t].w.err) {
+            rc = lc_fail(args[t].w.err, "%s", args[t].w.errmsg);
+            goto done;
+        }
+    /* Merge: counts add up, the best of each thread's best. */
+    worker *w0 = &args[0].w;
+    for (int t = 1; t < threads; t++) {
+        worker *w = &args[t].w;
+        w0->evaluated += w->evaluated;
+        w0->feasible += w->feasible;
+        w0->mem_calls += w->mem_calls;
+        w0->step_calls += w->step_calls;
+        for (int r = 0; r < LLMCOST_PLAN_REJ_COUNT; r++)
+            w0->rejected[r] += w->rejected[r];
+        for (size_t i = 0; i < w->n_top; i++)
+            keep_top(w0, &w->top[i]);
+        for (size_t i = 0; i < w->n_front; i++)
+            if ((rc = keep_front(w0, &w->front[i])) < 0)
+                goto done;
+    }
+    out->evaluated = w0->evaluated + groups.batch_rejected;
+    out->feasible = w0->feasible;
+    memcpy(out->rejected, w0->rejected, sizeof out->rejected);
+    out->rejected[LLMCOST_PLAN_REJ_BATCH] += groups.batch_rejected;
+    out->memory_evaluations = w0->mem_calls;
+    out->step_evaluations = w0->step_calls;
+    out->threads = started;
+    out->n_layouts = w0->n_top;
+    out->layouts = w0->top;
+    w0->top = NULL;
+    /* Whether memory binds each kept layout: one step less memory-saving (the next larger micro-batch, or one level
+     * less recomputation) does not fit. */
+    for (size_t i = 0; i < out->n_layouts; i++) {
+        llmcost_plan_layout *l = &out->layouts[i];
+        int64_t per_replica = sp.batch / l->layout.dp;
+        bool bound = false;
+        for (int64_t b = l->micro_batch + 1; b <= per_replica; b++)
+            if (per_replica % b == 0) {
+                llmcost_plan_layout x = *l;
+                x.micro_batch = b;
+                x.micro_batches = per_replica / b;
+                bound = judge_memory(w0, &x) != 1;
+                break;
+            }
+        if (!bound && l->recompute > LLMCOST_RECOMPUTE_NONE) {
+            llmcost_plan_layout x = *l;
+            x.recompute = (llmcost_recompute)(l->recompute - 1);
+            bound = judge_memory(w0, &x) != 1;
+        }
+        l->memory_bound = bound;
+    }
+    if (o->pareto) {
+        /* Fastest first (insertion sort: fronts are small). */
+        for (size_t i = 1; i < w0->n_front; i++) {
+            llmcost_plan_layout x = w0->front[i];
+            size_t j = i;
+            while (j > 0 && compare_layouts(o, &x, &w0->front[j - 1]) < 0) {
+                w0->front[j] = w0->front[j - 1];
+                j--;
+            }
+            w0->front[j] = x;
+        }
+        out->pareto = w0->front;
+        out->n_pareto = w0->n_front;
+        w0->front = NULL;
+    }
+    out->seconds = now_seconds() - t0;
+    rc = 0;
+done:
+    for (int t = 0; t < threads; t++)
+        worker_free(&args[t].w);
+    free(args);
+    free(tids);
+    free(groups.v);
+    if (rc)
+        llmcost_plan_dispose(out);
+    return rc;
+}
+
+void llmcost_plan_dispose(llmcost_plan *p)
+{
+    if (!p)
+        return;
+    free(p->layouts);
+    free(p->pareto);
+    p->layouts = p->pareto = NULL;
+    p->n_layouts = p->n_pareto = 0;
+}
+
+/* ---- for jobs that do not fit ---- */
+
+int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_model *m, const llmcost_gpu *gpu,
+                         const llmcost_job *job)
+{
+    memset(out, 0, sizeof *out);
+    *found = false;
+    llmcost_job j = *job;
+    int rc = llmcost_job_validate(&j, m);
+    if (rc)
+        return rc;
+    llmcost_plan_layout ref;
+    memset(&ref, 0, sizeof ref);
+    ref.layout = j.layout;
+    ref.expert_tp = j.expert_tp;
+    ref.micro_batch = j.micro_batch;
+    ref.recompute = j.recompute;
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = gpu;
+    o.n_gpu_types = 1;
+    o.gpus = j.layout.gpus;
+    o.seq = j.seq;
+    o.global_batch_tokens = j.global_batch * j.seq;
+    o.objective = LLMCOST_PLAN_NEAREST;
+    o.reference = &ref;
+    o.top = 1;
+    o.precision = j.precision, o.optimizer = j.optimizer, o.attention = j.attention, o.framework = j.framework;
+    o.comm = j.comm;
+    o.headroom = j.headroom;
+    o.cuda_context_bytes = j.cuda_context_bytes;
+    /* The overlaps change no memory: keep the job's. */
+    o.ep_overlap = j.layout.ep_overlap, o.tp_overlap = j.layout.tp_overlap;
+    llmcost_plan p;
+    if ((rc = llmcost_plan_search(&p, m, &o)) != 0)
+        return rc;
+    if (p.n_layouts > 0) {
+        *out = p.layouts[0];
+        *found = true;
+    }
+    llmcost_plan_dispose(&p);
+    return 0;
+}
+
+const char *llmcost_plan_change_name(llmcost_plan_change_kind k)
+{
+    static const char *const names[LLMCOST_PLAN_CHANGE_COUNT] = {"more_gpus", "bigger_gpu", "shorter_seq",
+                                                                 "more_recompute"};
+    return (unsigned)k < LLMCOST_PLAN_CHANGE_COUNT ? names[k] : "?";
+}
+
+/* Searches "o" for the best layout only; 1 when something fits ("best" filled), 0 when not, or a failure. */
+static int try_change(llmcost_plan_layout *best, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    llmcost_plan_options x = *o;
+    x.top = 1;
+    x.pareto = false;
+    x.progress = NULL;
+    llmcost_plan p;
+    int rc = llmcost_plan_search(&p, m, &x);
+    if (rc == LLMCOST_EINVAL)
+        return 0; /* the change makes the job invalid (a fixed degree, a batch that no longer splits) */
+    if (rc)
+        return rc;
+    rc = p.n_layouts > 0;
+    if (rc)
+        *best = p.layouts[0];
+    llmcost_plan_dispose(&p);
+    return rc;
+}
+
+int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    *out = NULL;
+    *n = 0;
+    int rc = check_options(m, o);
+    if (rc)
+        return rc;
+    llmcost_plan_change *v = calloc(LLMCOST_PLAN_CHANGE_COUNT, sizeof *v);
+    if (!v)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    size_t k = 0;
+    llmcost_plan_options x;
+    /* More GPUs: the same job on 2, 4, ... 64 times as many. */
+    for (int64_t f = 2; f <= 64; f *= 2) {
+        x = *o;
+        x.gpus = o->gpus * f;
+        x.dp = LLMCOST_PLAN_ANY;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_MORE_GPUS;
+            v[k].gpus = x.gpus;
+            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+            k++;
+            break;
+        }
+    }
+    /* A bigger GPU: catalogue GPUs with more memory than every candidate, the smallest first. */
+    double largest = 0;
+    for (size_t i = 0; i < o->n_gpu_types; i++)
+        largest = fmax(largest, o->gpu_types[i].memory_bytes);
+    bool tried[256] = {false};
+    for (;;) {
+        int pick = -1;
+        for (int i = 0; i < llmcost_gpu_count() && i < 256; i++) {
+            const llmcost_gpu *g = llmcost_gpu_at(i);
+            if (!tried[i] && g->memory_bytes > largest &&
+                (pick < 0 || g->memory_bytes < llmcost_gpu_at(pick)->memory_bytes))
+                pick = i;
+        }
+        if (pick < 0)
+            break;
+        tried[pick] = true;
+        x = *o;
+        x.gpu_types = llmcost_gpu_at(pick);
+        x.n_gpu_types = 1;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_BIGGER_GPU;
+            v[k].gpus = o->gpus;
+            lc_strlcpy(v[k].gpu, x.gpu_types->name, sizeof v[k].gpu);
+            k++;
+            break;
+        }
+    }
+    /* Shorter sequences, the same tokens per step. */
+    for (int64_t d = 2; d <= 16 && o->seq / d >= 1 && o->seq % d == 0; d *= 2) {
+        x = *o;
+        x.seq = o->seq / d;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_SHORTER_SEQ;
+            v[k].gpus = o->gpus;
+            v[k].seq = x.seq;
+            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+            k++;
+            break;
+        }
+    }
+    /* Full recomputation where a lighter one was fixed. */
+    if (o->recompute != LLMCOST_PLAN_ANY && o->recompute < LLMCOST_RECOMPUTE_FULL) {
+        x = *o;
+        x.recompute = LLMCOST_RECOMPUTE_FULL;
+        if ((rc = try_change(&v[k].best, m, &x)) < 0)
+            goto fail;
+        if (rc) {
+            v[k].kind = LLMCOST_PLAN_MORE_RECOMPUTE;
+            v[k].gpus = o->gpus;
+            v[k].recompute = LLMCOST_RECOMPUTE_FULL;
+            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+            k++;
+        }
+    }
+    *out = v;
+    *n = k;
+    return 0;
+fail:
+    free(v);
+    return rc;
+}

@@ -1,0 +1,421 @@
+/* test_plan.c - the layout search: its answers are the engines' answers (llmcost step and llmcost memory print the
+ * same numbers for the listed layouts), its pruning loses nothing, and its winners are the sane ones. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "llmcost/llmcost.h"
+#include "llmcost/plan.h"
+
+/* ---- helpers ---- */
+
+/* Runs the CLI with "args" (space-separated, no quoting needed) and returns its JSON output. */
+static json_t *cli_json(const char *args)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s --format json", args);
+    const char *argv[96];
+    int n = 0;
+    for (char *p = strtok(buf, " "); p && n < 95; p = strtok(NULL, " "))
+        argv[n++] = p;
+    argv[n] = NULL;
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "llmcost %s: exit %d: %s", args, r.status, r.err);
+    json_error_t e;
+    json_t *j = json_loads(r.out, 0, &e);
+    cr_assert_not_null(j, "llmcost %s: not JSON: %s", args, e.text);
+    run_free(&r);
+    return j;
+}
+
+static double jnum(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_number(v), "no number '%s'", key);
+    return json_number_value(v);
+}
+
+static bool close_to(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b));
+}
+
+/* Each of the first "k" layouts of `llmcost plan ARGS` against `llmcost step` and `llmcost memory` with the flags
+ * the plan prints for it: step time and peak equal to 1e-9. */
+static void check_against_engines(const char *model, const char *args, int k)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "plan %s %s --top %d", model, args, k);
+    json_t *plan = cli_json(cmd);
+    json_t *layouts = json_object_get(plan, "layouts");
+    cr_assert(json_array_size(layouts) > 0, "%s: nothing fits", cmd);
+    for (size_t i = 0; i < json_array_size(layouts) && (int)i < k; i++) {
+        json_t *l = json_array_get(layouts, i);
+        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        cr_expect(close_to(jnum(l, "mfu"), jnum(s, "mfu"), 1e-9), "%s: mfu", cmd);
+        cr_expect(close_to(jnum(l, "tokens_per_second"), jnum(s, "tokens_per_second"), 1e-9), "%s: tokens/s", cmd);
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s: memory says it does not fit", cmd);
+        json_decref(mj);
+    }
+    json_decref(plan);
+}
+
+/* A search through the library; the caller disposes of "out". */
+static void search(llmcost_plan *out, const char *model, const char *const *gpu_names, size_t n_gpus,
+                   llmcost_plan_options *o)
+{
+    static llmcost_gpu gpus[8];
+    for (size_t i = 0; i < n_gpus; i++) {
+        const llmcost_gpu *g = llmcost_gpu_find(gpu_names[i]);
+        cr_assert_not_null(g, "%s", gpu_names[i]);
+        gpus[i] = *g;
+    }
+    o->gpu_types = gpus;
+    o->n_gpu_types = n_gpus;
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, model), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_plan_search(out, m, o), 0, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+/* ---- one model, not two ---- */
+
+Test(plan_agreement, small_dense_model_every_dimension_free)
+{
+    check_against_engines("llama-3.2-1b", "--gpu h100 --gpus 8 --seq 2048 --global-batch 512K", 4);
+}
+
+Test(plan_agreement, megatron_405b_tp8_pp16, .timeout = 600)
+{
+    check_against_engines("llama-3.1-405b",
+                          "--gpu h100 --gpus 16384 --seq 8192 --global-batch 16M --framework megatron "
+                          "--precision bf16-master --tp 8 --pp 16 --cp 1",
+                          3);
+}
+
+Test(plan_agreement, moe_expert_parallel_and_two_gpu_types, .timeout = 600)
+{
+    check_against_engines("mixtral-8x7b",
+                          "--gpu h100,h200 --gpus 64 --seq 4096 --global-batch 2M --framework megatron "
+                          "--precision bf16-master --tp 2 --pp 2 --recompute selective",
+                          3);
+}
+
+Test(plan_agreement, cost_of_the_run_is_trains)
+{
+    /* GPU-hours and dollars of the best layout equal `llmcost train` for the same flags and tokens. */
+    json_t *plan = cli_json("plan llama-3.2-1b --gpu h100 --gpus 8 --seq 2048 --global-batch 512K --objective cost "
+                            "--tokens 10B --price 2.5 --top 1");
+    json_t *l = json_array_get(json_object_get(plan, "layouts"), 0);
+    cr_assert_not_null(l);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "train llama-3.2-1b %s --tokens 10B --price 2.5",
+             json_string_value(json_object_get(l, "step_flags")));
+    json_t *t = cli_json(cmd);
+    json_t *run = json_object_get(t, "run") ? json_object_get(t, "run") : t;
+    cr_expect(close_to(jnum(l, "gpu_hours"), jnum(run, "gpu_hours"), 1e-9), "plan %.9g, train %.9g GPU-hours",
+              jnum(l, "gpu_hours"), jnum(run, "gpu_hours"));
+    cr_expect(close_to(jnum(l, "cost_dollars"), jnum(run, "cost_usd"), 1e-9), "plan $%.9g, train $%.9g",
+              jnum(l, "cost_dollars"), jnum(run, "cost_usd"));
+    json_decref(t);
+    json_decref(plan);
+}
+
+/* ---- the pruning premise, and that pruning loses nothing ---- */
+
+/* The premise of the pruning, on the memory engine itself. (Not ZeRO: a higher stage is not always smaller -
+ * ZeRO-2's and ZeRO-3's buffers - so the planner evaluates every stage.) */
+Test(plan_pruning, memory_grows_with_micro_batch_and_falls_with_recompute)
+{
+    const char *models[] = {"llama-3.2-1b", "llama-3-8b", "mixtral-8x7b", "deepseek-v3"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        llmcost_model *m;
+        cr_assert_eq(llmcost_model_load(&m, models[i]), 0);
+        bool moe = llmcost_model_moe_layers(m) > 0;
+        for (int fw = 0; fw < LLMCOST_FW_COUNT; fw++)
+            for (int64_t tp = 1; tp <= 4; tp *= 4)
+                for (int64_t pp = 1; pp <= 4; pp *= 4)
+                    for (int z = 0; z <= 3; z++)
+                        for (int r = 0; r <= 2; r++)
+                            for (int64_t mb = 1; mb <= 4; mb *= 2) {
+                                llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+                                o.seq = 4096;
+                                o.framework = fw;
+                                o.precision = LLMCOST_PREC_BF16_MASTER;
+                                o.layout.tp = tp, o.layout.pp = pp, o.layout.dp = 8, o.layout.zero = z;
+                                o.layout.ep = moe ? 8 : 1;
+                                o.layout.sequence_parallel = fw == LLMCOST_FW_MEGATRON && tp > 1;
+                                o.recompute = r;
+                                o.micro_batch = mb;
+                                o.micro_batches = 64 / mb; /* at least 2 pp in flight: the pruning's condition */
+                                llmcost_memory a, b;
+                                cr_assert_eq(llmcost_memory_compute(&a, m, &o), 0, "%s", llmcost_errmsg());
+                                llmcost_memory_options o2 = o;
+                                o2.micro_batch = 2 * mb;
+                                o2.micro_batches = 64 / (2 * mb);
+                                cr_assert_eq(llmcost_memory_compute(&b, m, &o2), 0);
+                                cr_expect(b.reserved_bytes >= a.reserved_bytes, "%s mb %lld -> %lld", models[i],
+                                          (long long)mb, (long long)(2 * mb));
+                                if (r < 2) {
+                                    o2 = o;
+                                    o2.recompute = r + 1;
+                                    cr_assert_eq(llmcost_memory_compute(&b, m, &o2), 0);
+                                    cr_expect(b.reserved_bytes <= a.reserved_bytes, "%s recompute %d -> %d", models[i],
+                                              r, r + 1);
+                                }
+                            }
+        llmcost_model_free(m);
+    }
+}
+
+Test(plan_pruning, pruned_search_finds_what_one_by_one_evaluation_finds)
+{
+    /* The search with ZeRO, recomputation and micro-batch free (pruned) against one search per fixed setting
+     * (nothing to prune): the same layouts fit, and the same one is best. */
+    const char *gpu[] = {"a100-40gb"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 4096, o.global_batch_tokens = 64 * 4096, o.tp = 2, o.pp = 2, o.cp = 1;
+    o.tp_overlap = 0, o.sequence_parallel = 1, o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.top = 1;
+    llmcost_plan all;
+    search(&all, "llama-3-8b", gpu, 1, &o);
+    cr_assert(all.rejected[LLMCOST_PLAN_REJ_MEMORY] > 0 && all.feasible > 0, "the case must have both");
+    cr_assert(all.memory_evaluations < all.evaluated, "nothing was pruned");
+    int64_t feasible = 0, evaluated = 0;
+    double best = INFINITY;
+    for (int z = 0; z <= 3; z++)
+        for (int r = 0; r <= 2; r++)
+            for (int64_t mb = 1; mb <= 32; mb *= 2) {
+                llmcost_plan one;
+                llmcost_plan_options f = o;
+                f.zero = z, f.recompute = r, f.micro_batch = mb;
+                search(&one, "llama-3-8b", gpu, 1, &f);
+                feasible += one.feasible;
+                evaluated += one.evaluated;
+                cr_assert_eq(one.memory_evaluations, one.evaluated, "one layout, one memory evaluation");
+                if (one.n_layouts)
+                    best = fmin(best, one.layouts[0].step_seconds);
+                llmcost_plan_dispose(&one);
+            }
+    cr_expect_eq(feasible, all.feasible);
+    cr_expect_eq(evaluated, all.evaluated);
+    cr_expect_eq(best, all.layouts[0].step_seconds);
+    llmcost_plan_dispose(&all);
+}
+
+/* ---- sane winners ---- */
+
+Test(plan_sanity, llama3_8b_on_8_gpus_plain_data_parallel_with_zero_wins)
+{
+    const char *gpu[] = {"h100"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 4096, o.global_batch_tokens = 1 << 20;
+    llmcost_plan all, dp;
+    search(&all, "llama-3-8b", gpu, 1, &o);
+    cr_assert(all.n_layouts > 0);
+    o.tp = 1, o.pp = 1, o.cp = 1;
+    search(&dp, "llama-3-8b", gpu, 1, &o);
+    cr_assert(dp.n_layouts > 0);
+    /* Plain data parallelism needs ZeRO to fit 8B with AdamW on 80 GB (16 bytes per parameter = 128 GB) */
+    cr_expect(dp.layouts[0].layout.zero >= 1, "ZeRO %d", dp.layouts[0].layout.zero);
+    cr_expect(dp.layouts[0].step_seconds <= 1.05 * all.layouts[0].step_seconds, "plain DP %.3f s, best %.3f s",
+              dp.layouts[0].step_seconds, all.layouts[0].step_seconds);
+    llmcost_plan_dispose(&all);
+    llmcost_plan_dispose(&dp);
+}
+
+Test(plan_sanity, cost_objective_moves_with_price)
+{
+    /* Two GPU types: the one made cheap wins the cost objective, whichever it is. */
+    const char *gpu[] = {"h100", "a100-80gb"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16, o.seq = 2048, o.global_batch_tokens = 1 << 20, o.objective = LLMCOST_PLAN_COST, o.tokens = 1e10;
+    o.top = 1;
+    static const double prices[2][2] = {{1.0, 10.0}, {10.0, 1.0}};
+    for (int k = 0; k < 2; k++) {
+        llmcost_plan p;
+        llmcost_gpu g[2] = {*llmcost_gpu_find(gpu[0]), *llmcost_gpu_find(gpu[1])};
+        g[0].price_per_hour = prices[k][0];
+        g[1].price_per_hour = prices[k][1];
+        o.gpu_types = g;
+        o.n_gpu_types = 2;
+        llmcost_model *m;
+        cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+        cr_assert_eq(llmcost_plan_search(&p, m, &o), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(p.n_layouts, 1);
+        cr_expect_eq(p.layouts[0].gpu_type, (size_t)k, "prices %.0f/%.0f: chose %s", prices[k][0], prices[k][1],
+                     gpu[p.layouts[0].gpu_type]);
+        cr_expect(close_to(p.layouts[0].cost_dollars, p.layouts[0].gpu_hours * prices[k][k], 1e-12));
+        llmcost_plan_dispose(&p);
+        llmcost_model_free(m);
+    }
+}
+
+Test(plan_sanity, llama3_405b_published_layout_fits, .timeout = 600)
+{
+    /* Llama 3 paper Table 4: TP8, CP1, PP16, DP128 on 16,384 H100 at sequence 8192, 16M tokens per step. */
+    const char *gpu[] = {"h100"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16384, o.seq = 8192, o.global_batch_tokens = 1 << 24;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.tp = 8, o.pp = 16, o.cp = 1, o.dp = 128;
+    llmcost_plan pub;
+    search(&pub, "llama-3.1-405b", gpu, 1, &o);
+    cr_assert(pub.feasible > 0, "the published layout does not fit");
+    cr_expect(pub.layouts[0].mfu > 0.30 && pub.layouts[0].mfu < 0.50, "MFU %.3f (reported 38-43%%)", pub.layouts[0].mfu);
+    llmcost_plan_dispose(&pub);
+}
+
+Test(plan_sanity, deepseek_v3_published_layout_verdict_is_memorys)
+{
+    /* DeepSeek-V3 report §3.2/§4.2: 2,048 H800, PP16 (DualPipe), EP64, ZeRO-1, no TP, fp8 GEMMs, 4K sequences,
+     * 15,360 sequences per step. Whether it fits is the memory engine's call (its fp8 caching and DualPipe terms);
+     * the plan must say the same as `llmcost memory` for the same flags. */
+    const char *gpu[] = {"h800"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 2048, o.seq = 4096, o.global_batch_tokens = 15360LL * 4096;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_FP8;
+    o.tp = 1, o.pp = 16, o.cp = 1, o.ep = 64, o.etp = 1, o.zero = 1, o.micro_batch = 1, o.vpp = 1, o.ep_overlap = 1;
+    o.recompute = LLMCOST_RECOMPUTE_NONE;
+    llmcost_plan p;
+    search(&p, "deepseek-v3", gpu, 1, &o);
+    cr_assert_eq(p.evaluated, 1, "one layout, everything fixed: %lld", (long long)p.evaluated);
+    json_t *mj = cli_json("memory deepseek-v3 --gpu h800 --gpus 2048 --tp 1 --pp 16 --vpp 1 --cp 1 --ep 64 --etp 1 "
+                          "--zero 1 --micro-batch 1 --micro-batches 120 --recompute none --framework megatron "
+                          "--precision fp8 --seq 4096");
+    cr_expect_eq(p.feasible == 1, json_is_true(json_object_get(mj, "fits")), "plan %s, memory %s",
+                 p.feasible ? "fits" : "does not fit", json_is_true(json_object_get(mj, "fits")) ? "fits" : "does not");
+    json_decref(mj);
+    llmcost_plan_dispose(&p);
+}
+
+Test(plan_sanity, nothing_fits_names_the_changes_that_do)
+{
+    /* Llama-3.1-405B with AdamW on 8 H100: 16 bytes per parameter x 405e9 / 8 = 810 GB per GPU, ten times 80 GB.
+     * More GPUs make it fit (128 shard the states to 51 GB per GPU); no single GPU of the catalogue holds it. */
+    json_t *p = cli_json("plan llama-3.1-405b --gpu h100 --gpus 8 --seq 8192 --global-batch 1M --precision bf16-master "
+                         "--framework megatron --tp 8");
+    cr_assert_eq(json_array_size(json_object_get(p, "layouts")), 0);
+    json_t *ch = json_object_get(p, "changes_that_fit");
+    cr_assert(json_array_size(ch) >= 1);
+    json_t *c = json_array_get(ch, 0);
+    cr_expect_str_eq(json_string_value(json_object_get(c, "change")), "more_gpus");
+    cr_expect(jnum(c, "gpus") >= 64 && jnum(c, "gpus") <= 512, "%g GPUs", jnum(c, "gpus"));
+    /* The layout it names fits by `llmcost memory` and is timed as `llmcost step` times it. */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "step llama-3.1-405b %s", json_string_value(json_object_get(c, "step_flags")));
+    json_t *s = cli_json(cmd);
+    cr_expect(close_to(jnum(c, "step_seconds"), jnum(s, "step_seconds"), 1e-9));
+    json_decref(s);
+    json_decref(p);
+}
+
+Test(plan_sanity, nearest_fitting_layout_changes_the_fewest_fields)
+{
+    /* Llama-3-8B on 8 H100 without ZeRO does not fit (16 bytes per parameter, 128 GB); the nearest layout that does
+     * changes one field (the ZeRO stage, or recomputation is not enough: the states alone exceed 80 GB). */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_job j = LLMCOST_JOB_INIT;
+    j.seq = 4096, j.micro_batch = 1, j.global_batch = 256, j.layout.gpus = 8;
+    j.precision = LLMCOST_PREC_BF16_MASTER;
+    llmcost_memory mem;
+    cr_assert_eq(llmcost_job_memory(&mem, m, &j), 0, "%s", llmcost_errmsg());
+    cr_assert(mem.reserved_bytes > llmcost_gpu_find("h100")->memory_bytes, "the job must not fit");
+    llmcost_plan_layout near;
+    bool found;
+    cr_assert_eq(llmcost_plan_nearest(&near, &found, m, llmcost_gpu_find("h100"), &j), 0, "%s", llmcost_errmsg());
+    cr_assert(found);
+    int changed = (near.layout.tp != 1) + (near.layout.pp != 1) + (near.layout.vpp != 1) + (near.layout.cp != 1) +
+                  (near.layout.zero != 0) + (near.micro_batch != 1) + (near.recompute != LLMCOST_RECOMPUTE_NONE) +
+                  near.layout.sequence_parallel;
+    cr_expect_eq(changed, 1, "changed %d fields (tp %lld pp %lld zero %d mb %lld)", changed, (long long)near.layout.tp,
+                 (long long)near.layout.pp, near.layout.zero, (long long)near.micro_batch);
+    cr_expect(near.headroom_bytes >= 0);
+    llmcost_model_free(m);
+}
+
+Test(plan_sanity, pareto_front_is_not_dominated)
+{
+    const char *gpu[] = {"h100", "a100-80gb"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 2048, o.global_batch_tokens = 1 << 19, o.tokens = 1e9, o.pareto = true;
+    llmcost_plan p;
+    search(&p, "llama-3.2-1b", gpu, 2, &o);
+    cr_assert(p.n_pareto >= 2, "%zu", p.n_pareto);
+    /* The fastest layout is on the front; no member is beaten in all three by another. */
+    cr_expect_eq(p.pareto[0].step_seconds, p.layouts[0].step_seconds);
+    for (size_t i = 0; i < p.n_pareto; i++)
+        for (size_t k = 0; k < p.n_pareto; k++) {
+            const llmcost_plan_layout *a = &p.pareto[k], *b = &p.pareto[i];
+            bool dom = a->step_seconds <= b->step_seconds && a->cost_dollars <= b->cost_dollars &&
+                       a->headroom_bytes / a->usable_bytes >= b->headroom_bytes / b->usable_bytes &&
+                       (a->step_seconds < b->step_seconds || a->cost_dollars < b->cost_dollars ||
+                        a->headroom_bytes / a->usable_bytes > b->headroom_bytes / b->usable_bytes);
+            cr_expect(!dom, "front member %zu dominated by %zu", i, k);
+        }
+    llmcost_plan_dispose(&p);
+}
+
+/* ---- the command line ---- */
+
+Test(plan_cli, json_has_the_documented_fields)
+{
+    json_t *p = cli_json("plan llama-3.2-1b --gpu h100 --gpus 8 --seq 2048 --global-batch 512K --tokens 1B --top 2");
+    cr_expect(json_integer_value(json_object_get(p, "evaluated")) > 0);
+    cr_expect(json_integer_value(json_object_get(p, "feasible")) > 0);
+    json_t *rej = json_object_get(p, "rejected");
+    cr_expect(json_is_integer(json_object_get(rej, "memory")) && json_is_integer(json_object_get(rej, "batch")) &&
+              json_is_integer(json_object_get(rej, "layout")));
+    int64_t sum = json_integer_value(json_object_get(p, "feasible")) + json_integer_value(json_object_get(rej, "memory")) +
+                  json_integer_value(json_object_get(rej, "batch")) + json_integer_value(json_object_get(rej, "layout"));
+    cr_expect_eq(sum, json_integer_value(json_object_get(p, "evaluated")), "feasible + rejected = evaluated");
+    json_t *l = json_array_get(json_object_get(p, "layouts"), 0);
+    const char *keys[] = {"gpu", "tp", "pp", "vpp", "dp", "cp", "ep", "etp", "zero", "micro_batch", "recompute",
+                          "sequence_parallel", "step_seconds", "peak_bytes", "mfu", "tokens_per_second", "gpu_hours",
+                          "cost_dollars"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_expect_not_null(json_object_get(l, keys[i]), "no '%s'", keys[i]);
+    json_decref(p);
+}
+
+Test(plan_cli, bad_input_exits_2_naming_the_flag)
+{
+    struct {
+        const char *argv[12];
+        const char *needle;
+    } cases[] = {
+        {{"plan", "llama-3.2-1b", "--gpu", "h100", "--global-batch", "1M", NULL}, "--gpus"},
+        {{"plan", "llama-3.2-1b", "--gpus", "8", NULL}, "--global-batch"},
+        {{"plan", "llama-3.2-1b", "--gpu", "h100,a100", "--gpus", "8", "--global-batch", "1M", "--price", "1,2,3", NULL},
+         "--price"},
+        {{"plan", "llama-3.2-1b", "--gpus", "8", "--global-batch", "1M", "--objective", "cost", NULL}, "--tokens"},
+        {{"plan", "llama-3.2-1b", "--gpus", "8", "--global-batch", "1M", "--micro-batches", "4", NULL},
+         "--micro-batches"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r = run_cli(cases[i].argv);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+        cr_expect(strstr(r.err, cases[i].needle) != NULL, "case %zu: %s", i, r.err);
+        cr_expect_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+        run_free(&r);
+    }
+}
