@@ -1,5 +1,6 @@
 /* job.c - one training job: its defaults, the one validation of its layout and batch, the precision-recipe
  * table and the pipeline stage split that the memory and step engines share. */
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -326,4 +327,271 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
     out->comm = o->comm;
     out->optimizer = o->optimizer;
     out->expert_tp = o->expert_tp > 0 ? o->expert_tp : 1;
+}
+
+/* ---- does it fit, and what would make it fit ---- */
+
+const char *llmcost_fix_name(llmcost_fix_kind k)
+{
+    static const char *const names[LLMCOST_FIX_COUNT] = {"zero", "recompute", "micro_batch", "tp", "pp", "gpus"};
+    return (unsigned)k < LLMCOST_FIX_COUNT ? names[k] : "?";
+}
+
+/* The memory engine on "j" (validated in place): required bytes (reserved + context), or a negative code. */
+static int required_of(llmcost_job *j, const llmcost_model *m, double *required, llmcost_memory *mem)
+{
+    int rc = llmcost_job_validate(j, m);
+    if (rc)
+        return rc;
+    llmcost_memory r;
+    if ((rc = llmcost_job_memory(&r, m, j)) != 0)
+        return rc;
+    if (mem)
+        *mem = r;
+    *required = r.reserved_bytes + j->cuda_context_bytes;
+    return 0;
+}
+
+typedef struct {
+    double usable;
+    bool found;          /* a change of this dimension fits */
+    llmcost_fix fix;     /* the least one that fits */
+    double best_req;     /* the lowest requirement any tried change reached (fitting or not) */
+    llmcost_job best;
+} trial;
+
+/* Tries "cand": records it as the dimension's fix when it fits (first fitting = least change, as candidates come
+ * in increasing order), and as the lowest requirement seen. Returns true when it fits. */
+static bool try_job(trial *t, const llmcost_model *m, llmcost_job cand, llmcost_fix_kind kind, int64_t value)
+{
+    double req;
+    if (required_of(&cand, m, &req, NULL) != 0)
+        return false; /* a layout the model cannot take: not a candidate */
+    if (req < t->best_req) {
+        t->best_req = req;
+        t->best = cand;
+    }
+    if (req <= t->usable && !t->found) {
+        t->found = true;
+        t->fix.kind = kind;
+        t->fix.value = value;
+        t->fix.required_bytes = req;
+        t->fix.job = cand;
+        return true;
+    }
+    return false;
+}
+
+static bool heads_divide(const llmcost_model *m, int64_t tp)
+{
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].attn.n_heads % tp != 0)
+            return false;
+    return true;
+}
+
+/* Tries every dimension's changes on the validated job "j"; "fit" receives the fixes, "lowest" the job with the
+ * lowest requirement tried. */
+static void try_fixes(llmcost_job_fit_result *fit, llmcost_job *lowest, double *lowest_req, const llmcost_model *m,
+                      const llmcost_gpu *gpu, const llmcost_job *j, int64_t max_gpus)
+{
+    *lowest_req = 1e308;
+    int64_t domain = gpu->scaleup_size > 0 ? gpu->scaleup_size : 8;
+    for (int k = 0; k < LLMCOST_FIX_COUNT; k++) {
+        trial t = {fit->usable_bytes, false, {0}, 1e308, *j};
+        const llmcost_layout *l = &j->layout;
+        llmcost_job c = *j;
+        switch ((llmcost_fix_kind)k) {
+        case LLMCOST_FIX_ZERO:
+            for (int z = l->zero + 1; z <= 3 && l->dp * l->cp > 1; z++) {
+                c = *j;
+                c.layout.zero = z;
+                if (try_job(&t, m, c, LLMCOST_FIX_ZERO, z))
+                    break;
+            }
+            break;
+        case LLMCOST_FIX_RECOMPUTE:
+            for (int r = (int)j->recompute + 1; r <= LLMCOST_RECOMPUTE_FULL; r++) {
+                c = *j;
+                c.recompute = (llmcost_recompute)r;
+                if (try_job(&t, m, c, LLMCOST_FIX_RECOMPUTE, r))
+                    break;
+            }
+            break;
+        case LLMCOST_FIX_MICRO_BATCH:
+            /* Divisors of the micro-batch, largest first: the global batch stays a whole number of rounds. */
+            for (int64_t b = j->micro_batch - 1; b >= 1; b--) {
+                if (j->micro_batch % b)
+                    continue;
+                c = *j;
+                c.micro_batch = b;
+                c.grad_accum = 0;
+                if (try_job(&t, m, c, LLMCOST_FIX_MICRO_BATCH, b))
+                    break;
+            }
+            break;
+        case LLMCOST_FIX_TP:
+        case LLMCOST_FIX_PP:
+            /* The same GPUs, fewer replicas: the global batch in sequences kept. */
+            for (int64_t d = 2; d <= 64; d *= 2) {
+                c = *j;
+                int64_t v = (k == LLMCOST_FIX_TP ? l->tp : l->pp) * d;
+                if (k == LLMCOST_FIX_TP && v > domain)
+                    break;
+                if (l->dp % d != 0)
+                    break;
+                if (k == LLMCOST_FIX_TP) {
+                    c.layout.tp = v;
+                    if (j->framework == LLMCOST_FW_MEGATRON)
+                        c.layout.sequence_parallel = true; /* Megatron's default with TP */
+                } else {
+                    c.layout.pp = v;
+                }
+                c.layout.dp = 0;
+                c.grad_accum = 0;
+                if (try_job(&t, m, c, (llmcost_fix_kind)k, v))
+                    break;
+            }
+            break;
+        case LLMCOST_FIX_GPUS:
+            /* More GPUs, the replicas kept: tensor parallelism up to the scale-up domain, then pipeline stages. */
+            c = *j;
+            for (int step = 0; step < 32; step++) {
+                int64_t experts = 0;
+                for (int64_t i = 0; i < m->n_layers && !experts; i++)
+                    experts = m->layers[i].ffn.moe ? m->layers[i].ffn.n_experts : 0;
+                if (c.layout.tp * 2 <= domain && c.layout.tp * 2 <= 64 && heads_divide(m, c.layout.tp * 2)) {
+                    c.layout.tp *= 2;
+                    if (j->framework == LLMCOST_FW_MEGATRON)
+                        c.layout.sequence_parallel = true;
+                } else if (experts > 0 && experts % (c.layout.ep * 2) == 0 && c.layout.ep < 64) {
+                    /* Routed experts are split only by expert parallelism, over data-parallel ranks: replicas are
+                     * added (each with the micro-batches it had), the experts spread over them. */
+                    c.layout.ep *= 2;
+                    if (c.layout.dp * c.layout.cp < c.layout.ep) {
+                        c.layout.dp *= 2;
+                        c.global_batch = 0;
+                        c.grad_accum = j->grad_accum;
+                    }
+                } else if (c.layout.pp * 2 * c.layout.vpp <= m->n_layers + 2) {
+                    c.layout.pp *= 2;
+                } else {
+                    break;
+                }
+                c.layout.gpus = c.layout.tp * c.layout.pp * c.layout.cp * c.layout.dp;
+                if (max_gpus > 0 && c.layout.gpus > max_gpus)
+                    break;
+                llmcost_job cc = c;
+                if (cc.global_batch > 0)
+                    cc.grad_accum = 0;
+                if (try_job(&t, m, cc, LLMCOST_FIX_GPUS, c.layout.gpus))
+                    break;
+            }
+            break;
+        default:
+            break;
+        }
+        if (t.found)
+            fit->fixes[fit->n_fixes++] = t.fix;
+        if (t.best_req < *lowest_req) {
+            *lowest_req = t.best_req;
+            *lowest = t.best;
+        }
+    }
+}
+
+static int fit_base(llmcost_job_fit_result *out, llmcost_job *jv, const llmcost_model *m, const llmcost_gpu *gpu,
+                    const llmcost_job *j)
+{
+    memset(out, 0, sizeof *out);
+    if (!gpu || !(gpu->memory_bytes > 0))
+        return lc_fail(LLMCOST_EINVAL, "the GPU has no memory size in the catalogue");
+    *jv = *j;
+    llmcost_memory mem;
+    double req;
+    int rc = required_of(jv, m, &req, &mem);
+    if (rc)
+        return rc;
+    out->peak_bytes = mem.peak_bytes;
+    out->reserved_bytes = mem.reserved_bytes;
+    out->required_bytes = req;
+    out->capacity_bytes = gpu->memory_bytes;
+    out->usable_bytes = gpu->memory_bytes * (1 - jv->headroom);
+    out->fits = req <= out->usable_bytes;
+    return 0;
+}
+
+int llmcost_job_fit(llmcost_job_fit_result *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j)
+{
+    llmcost_job jv;
+    int rc = fit_base(out, &jv, m, gpu, j);
+    if (rc || out->fits)
+        return rc;
+    llmcost_job lowest;
+    double lowest_req;
+    try_fixes(out, &lowest, &lowest_req, m, gpu, &jv, 0);
+    return 0;
+}
+
+int llmcost_job_make_fit(llmcost_job *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j,
+                         int64_t max_gpus)
+{
+    llmcost_job cur = *j;
+    for (int round = 0; round < 16; round++) {
+        llmcost_job_fit_result f;
+        llmcost_job jv;
+        int rc = fit_base(&f, &jv, m, gpu, &cur);
+        if (rc)
+            return rc;
+        *out = jv;
+        if (f.fits)
+            return 0;
+        llmcost_job lowest;
+        double lowest_req;
+        try_fixes(&f, &lowest, &lowest_req, m, gpu, &jv, max_gpus);
+        if (f.n_fixes > 0) {
+            *out = f.fixes[0].job;
+            return 0;
+        }
+        /* Nothing fits in one change: take the cheap memory savings first (full recomputation, ZeRO-3 over the
+         * replicas, one sequence per micro-batch), then the change that lowered the requirement most. */
+        llmcost_job next = jv;
+        next.recompute = LLMCOST_RECOMPUTE_FULL;
+        if (next.layout.dp * next.layout.cp > 1)
+            next.layout.zero = 3;
+        if (next.micro_batch > 1) {
+            next.micro_batch = 1;
+            next.grad_accum = 0;
+        }
+        bool changed = next.recompute != jv.recompute || next.layout.zero != jv.layout.zero ||
+                       next.micro_batch != jv.micro_batch;
+        if (!changed) {
+            if (!(lowest_req < f.required_bytes))
+                break;
+            next = lowest;
+        }
+        cur = next;
+    }
+    return lc_fail(LLMCOST_ENOTFOUND, "no layout tried fits %s on %s", m->name, gpu->name);
+}
+
+int llmcost_job_set_batch_tokens(llmcost_job *j, const llmcost_model *m, double tokens, bool *rounded)
+{
+    *rounded = false;
+    if (!(tokens >= 1 && tokens < 9.0e18))
+        return lc_fail(LLMCOST_EINVAL, "global_batch = %g tokens is out of range", tokens);
+    if (j->seq < 1 || j->micro_batch < 1)
+        return lc_fail(LLMCOST_EINVAL, "seq and micro_batch must be at least 1");
+    llmcost_layout l = j->layout;
+    int rc = lc_layout_check(&l, m);
+    if (rc)
+        return rc;
+    double round = (double)j->micro_batch * (double)l.dp * (double)j->seq; /* tokens per micro-batch round */
+    double rounds = floor(tokens / round + 0.5);
+    if (rounds < 1)
+        rounds = 1;
+    *rounded = rounds * round != tokens;
+    j->global_batch = (int64_t)rounds * j->micro_batch * l.dp;
+    j->grad_accum = 0;
+    return 0;
 }

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -297,5 +298,139 @@ Test(job_cli, messages_name_the_flags)
     const char *argv3[] = {"memory", "llama-7b", "--gpus", "10", "--tp", "4", NULL};
     r = run_cli(argv3);
     cr_expect(strstr(r.err, "--gpus 10 is not a multiple of --tp x --pp x --cp = 4 x 1 x 1 = 4") != NULL, "%s", r.err);
+    run_free(&r);
+}
+
+/* ---- fit checks ---- */
+
+static double json_number(const char *text, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(text, pat);
+    cr_assert(p != NULL, "no %s in %s", key, text);
+    return strtod(p + strlen(pat), NULL);
+}
+
+Test(job_fit, verdicts_on_jobs_that_fit_and_jobs_that_do_not)
+{
+    /* Llama-3.1-70B, whole model on each of 512 H100 (the issue's case): 70.6e9 parameters x 8 bytes (bf16
+     * recipe: weights 2 + gradients 2 + two moments 2 x 2) is 565 GB before activations: it cannot fit 80 GiB;
+     * ZeRO-3 over 512 replicas with full recomputation does (tried by the library). */
+    llmcost_model *m = load("llama-3.1-70b");
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.seq = 8192;
+    j.layout.gpus = 512;
+    llmcost_job_fit_result f;
+    cr_assert_eq(llmcost_job_fit(&f, m, g, &j), 0, "%s", llmcost_errmsg());
+    cr_expect(!f.fits);
+    cr_expect_gt(f.required_bytes, 8.0 * 70e9);
+    cr_expect_eq(f.capacity_bytes, g->memory_bytes);
+    cr_expect(fabs(f.usable_bytes - 0.95 * g->memory_bytes) < 1);
+    /* Every fix it names was tried: the changed job fits. */
+    for (int i = 0; i < f.n_fixes; i++) {
+        llmcost_job_fit_result g2;
+        cr_assert_eq(llmcost_job_fit(&g2, m, g, &f.fixes[i].job), 0);
+        cr_expect(g2.fits, "fix %s %lld does not fit", llmcost_fix_name(f.fixes[i].kind), (long long)f.fixes[i].value);
+    }
+    llmcost_job ok;
+    cr_assert_eq(llmcost_job_make_fit(&ok, m, g, &j, 512), 0, "%s", llmcost_errmsg());
+    cr_expect_leq(ok.layout.gpus, 512);
+    cr_assert_eq(llmcost_job_fit(&f, m, g, &ok), 0);
+    cr_expect(f.fits);
+    /* Peak equals the memory engine's, exactly. */
+    llmcost_memory mem;
+    cr_assert_eq(llmcost_job_memory(&mem, m, &ok), 0);
+    cr_expect_eq(f.peak_bytes, mem.peak_bytes);
+    llmcost_model_free(m);
+
+    /* Llama-3.2-1B at seq 2048, micro-batch 1: 1.24e9 x 8 bytes = 9.9 GB + activations: fits an 80 GiB H100. */
+    m = load("llama-3.2-1b");
+    llmcost_job_init(&j);
+    cr_assert_eq(llmcost_job_fit(&f, m, g, &j), 0);
+    cr_expect(f.fits);
+    cr_expect_eq(f.n_fixes, 0);
+    llmcost_model_free(m);
+}
+
+Test(job_fit, step_json_peak_equals_memory_json_peak)
+{
+    const char *a1[] = {"step", "llama-3-8b", "--gpu", "h100", "--seq", "4096", "--recompute", "full", "--format", "json", NULL};
+    const char *a2[] = {"memory", "llama-3-8b", "--gpu", "h100", "--seq", "4096", "--recompute", "full", "--format", "json", NULL};
+    run_result s = run_cli(a1), mm = run_cli(a2);
+    cr_assert_eq(s.status, 0, "%s", s.err);
+    cr_assert_eq(mm.status, 0, "%s", mm.err);
+    cr_expect_eq(json_number(s.out, "peak_bytes"), json_number(mm.out, "peak_bytes"));
+    cr_expect_eq(json_number(s.out, "capacity_bytes"), json_number(mm.out, "capacity_bytes"));
+    cr_expect(strstr(s.out, "\"fits\": true") != NULL, "%s", s.out);
+    run_free(&s);
+    run_free(&mm);
+    const char *a3[] = {"train", "llama-3.1-70b", "--tokens", "1T", "--gpu", "h100", "--gpus", "512", NULL};
+    run_result t = run_cli(a3);
+    cr_expect_eq(t.status, 0, "%s", t.err);
+    cr_expect(strstr(t.err, "warning: does NOT fit h100") != NULL, "%s", t.err);
+    cr_expect(strstr(t.out, "does NOT fit h100") != NULL, "%s", t.out);
+    run_free(&t);
+}
+
+/* ---- units and the same flags everywhere ---- */
+
+Test(job_cli, global_batch_rounded_and_printed)
+{
+    /* 4M = 2^22 = 4,194,304 tokens on 440 GPUs at seq 4096: 1024 sequences, rounds of 440: 1024 / 440 = 2.33 -> 2
+     * rounds = 880 sequences = 3,604,480 tokens. */
+    const char *a[] = {"step", "llama-7b", "--gpu", "h100", "--gpus", "440", "--seq", "4096", "--global-batch", "4M",
+                       "--zero", "3", "--recompute", "full", NULL};
+    run_result r = run_cli(a);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "global batch 4M rounded to 3,604,480 tokens") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "global batch 3,604,480 tokens = 880 x 4,096") != NULL, "%s", r.out);
+    run_free(&r);
+    /* SEQUENCESxLENGTH: 15360 x 4096 = 62,914,560 tokens; the length becomes the sequence. */
+    const char *b[] = {"memory", "llama-7b", "--gpus", "512", "--global-batch", "15360x4096", "--zero", "1", NULL};
+    r = run_cli(b);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "global batch 62,914,560 tokens = 15,360 x 4,096") != NULL, "%s", r.out);
+    run_free(&r);
+}
+
+Test(job_cli, memory_takes_what_step_takes)
+{
+    /* The README's 405B run: memory refused --vpp 8 with --pp 16 and --global-batch before. */
+    const char *a[] = {"memory", "llama-3.1-405b", "--gpu", "h100", "--framework", "megatron", "--precision",
+                       "bf16-master", "--tp", "8", "--pp", "16", "--vpp", "8", "--gpus", "16384", "--zero", "1",
+                       "--seq", "8192", "--global-batch", "16M", "--tp-overlap", NULL};
+    run_result r = run_cli(a);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+    a[0] = "step";
+    r = run_cli(a);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    run_free(&r);
+}
+
+Test(job_cli, course_layer_refuses_layout_flags)
+{
+    const char *a[] = {"memory", "llama-7b", "--course-layer", "--tp", "8", NULL};
+    run_result r = run_cli(a);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "--course-layer") != NULL, "%s", r.err);
+    run_free(&r);
+}
+
+Test(job_fit, report_prices_a_layout_that_fits)
+{
+    /* DeepSeek-V3 on one H100 needs 4.9 TiB (the issue): the report prices a layout that fits, and says so. */
+    const char *a[] = {"report", "deepseek-v3", "--format", "json", NULL};
+    run_result r = run_cli(a);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *sc = strstr(r.out, "\"step_cost\"");
+    cr_assert(sc != NULL);
+    cr_expect(strstr(sc, "\"fits\": true") != NULL, "%s", sc);
+    cr_expect(strstr(sc, "a layout that fits found by trying changes") != NULL, "%s", sc);
+    cr_expect_gt(json_number(sc, "gpus"), 1);
+    cr_expect_leq(json_number(sc, "required_bytes"), 0.95 * json_number(sc, "capacity_bytes"));
     run_free(&r);
 }

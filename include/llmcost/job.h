@@ -98,6 +98,64 @@ void llmcost_pipeline_split(int64_t *first_layer, int64_t n_layers, int64_t pp);
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *j);
 int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);
 
+/*
+ * Sets the global batch of "j" from a token count: whole sequences of j->seq, rounded to the nearest whole number
+ * of micro-batch rounds (micro_batch x layout.dp sequences; at least one) instead of refused. The layout is
+ * resolved first (layout.dp from layout.gpus). "*rounded" receives true when the tokens did not divide.
+ */
+int llmcost_job_set_batch_tokens(llmcost_job *j, const llmcost_model *m, double tokens, bool *rounded);
+
+/*
+ * Does the job fit the GPU? The memory engine's per-GPU peak of the job: "required" = predicted reserved bytes +
+ * CUDA context, compared with "usable" = capacity x (1 - headroom) (what `llmcost memory` compares). When it does
+ * not fit, each change below is TRIED on the job (the memory engine run again), one dimension at a time, and the
+ * least change of each dimension that makes it fit is kept, cheapest first: a higher ZeRO stage (data parallel
+ * only), more recomputation, a smaller micro-batch (the global batch kept: more micro-batches), more tensor
+ * parallelism or more pipeline stages on the same GPUs (fewer replicas), and more GPUs (tensor, then pipeline
+ * parallelism added, the data-parallel degree kept).
+ */
+typedef enum {
+    LLMCOST_FIX_ZERO,        /* layout.zero raised to "value" */
+    LLMCOST_FIX_RECOMPUTE,   /* recompute raised to "value" (llmcost_recompute) */
+    LLMCOST_FIX_MICRO_BATCH, /* micro_batch lowered to "value" */
+    LLMCOST_FIX_TP,          /* layout.tp raised to "value", same GPUs */
+    LLMCOST_FIX_PP,          /* layout.pp raised to "value", same GPUs */
+    LLMCOST_FIX_GPUS,        /* layout.gpus raised to "value" (tp, then pp, grown; dp kept) */
+    LLMCOST_FIX_COUNT
+} llmcost_fix_kind;
+
+typedef struct llmcost_fix {
+    llmcost_fix_kind kind;
+    int64_t value;
+    double required_bytes;   /* what the changed job needs */
+    llmcost_job job;         /* the changed job, validated */
+} llmcost_fix;
+
+typedef struct llmcost_job_fit_result {
+    bool fits;
+    double peak_bytes;       /* the memory engine's peak allocated (llmcost_memory.peak_bytes), exactly */
+    double reserved_bytes;   /* its predicted reserve */
+    double required_bytes;   /* reserved + CUDA context: what is compared */
+    double capacity_bytes;   /* the GPU's memory */
+    double usable_bytes;     /* capacity x (1 - headroom) */
+    int n_fixes;             /* changes that make it fit (0 when it fits, or when none of them does) */
+    llmcost_fix fixes[LLMCOST_FIX_COUNT];
+} llmcost_job_fit_result;
+
+int llmcost_job_fit(llmcost_job_fit_result *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);
+
+/*
+ * A job that fits, found from "j" by applying the fit's changes greedily: the first fix that fits if one does
+ * (the order above), else the change that lowers the requirement most, again, up to 16 times with at most
+ * "max_gpus" GPUs (0: no limit). A stand-in for the planner (plan.h): no search of time. LLMCOST_ENOTFOUND
+ * when nothing tried fits; "out" then holds the last job tried.
+ */
+int llmcost_job_make_fit(llmcost_job *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j,
+                         int64_t max_gpus);
+
+/* "zero", "recompute", "micro_batch", "tp", "pp", "gpus". */
+const char *llmcost_fix_name(llmcost_fix_kind k);
+
 /* The job as the engines' options structs take it, and back (fields the other struct lacks get the defaults). */
 void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *j);
 void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j);

@@ -17,6 +17,7 @@
 #include "scaling.h"
 #include "design.h"
 #include "validate.h"
+#include "job.h"
 #include "output.h"
 
 #endif

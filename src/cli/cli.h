@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "llmcost/llmcost.h"
+#include "llmcost/job.h"
 
 /* Exit statuses: 0 success, 1 other failure, 2 bad input or usage. */
 enum { EXIT_BAD_INPUT = 2 };
@@ -179,10 +180,16 @@ typedef struct cli_job_opts {
     long long seq, micro_batch, gpus, tp, pp, vpp, dp, cp, ep, etp, zero, micro_batches;
     int precision, optimizer, recompute, attention, framework;
     bool seq_given, sp, no_sp;
+    const char *global_batch;       /* TOKENS or SEQUENCESxLENGTH */
+    bool ep_overlap, tp_overlap, bf16_grads, foreach_opt;
+    double headroom, context_gb;
 } cli_job_opts;
 
-#define CLI_JOB_OPTS_INIT {0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, LLMCOST_PREC_BF16, 0, LLMCOST_RECOMPUTE_NONE, \
-                           LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, false, false, false}
+#define CLI_JOB_OPTS_INIT                                                                                        \
+    {.seq = 0, .micro_batch = 1, .gpus = 0, .tp = 1, .pp = 1, .vpp = 1, .dp = 0, .cp = 1, .ep = 1, .etp = 1,     \
+     .zero = 0, .micro_batches = 0, .precision = LLMCOST_PREC_BF16, .optimizer = 0,                             \
+     .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA, .framework = LLMCOST_FW_HF,           \
+     .headroom = 0.05, .context_gb = 816644096.0 / 1073741824.0}
 
 extern const char *const cli_precision_choices[];
 extern const char *const cli_optimizer_choices[];
@@ -210,7 +217,22 @@ extern const char *const cli_framework_choices[];
     {"etp", OPT_COUNT, &(o).etp, "N", "expert tensor-parallel degree (default 1)", NULL, NULL},                    \
     {"zero", OPT_NONNEG, &(o).zero, "STAGE", "ZeRO stage over data parallelism: 0-3, 3 = FSDP (default 0)", NULL,  \
      NULL},                                                                                                       \
-    {"micro-batches", OPT_COUNT, &(o).micro_batches, "M", "micro-batches per step per pipeline (default: pp)",     \
+    {"grad-accum", OPT_COUNT, &(o).micro_batches, "N", "micro-batches per step per pipeline (gradient accumulation)", \
+     NULL, NULL},                                                                                                 \
+    {"micro-batches", OPT_COUNT, &(o).micro_batches, "N", "the same as --grad-accum", NULL, NULL},                \
+    {"global-batch", OPT_STRING, &(o).global_batch, "TOKENS",                                                    \
+     "tokens per optimizer step (4M = 2^22), or SEQUENCESxLENGTH (15360x4096); instead of --grad-accum", NULL,   \
+     NULL},                                                                                                       \
+    {"ep-overlap", OPT_FLAG, &(o).ep_overlap, NULL, "hide the expert all-to-all behind compute (DualPipe)", NULL,   \
+     NULL},                                                                                                       \
+    {"tp-overlap", OPT_FLAG, &(o).tp_overlap, NULL, "overlap tensor-parallel collectives with the layer's GEMMs",   \
+     NULL, NULL},                                                                                                 \
+    {"headroom", OPT_FRACTION, &(o).headroom, "F", "fraction of GPU memory kept free (default 0.05)", NULL, NULL}, \
+    {"cuda-context-gb", OPT_REAL, &(o).context_gb, "X",                                                          \
+     "CUDA context and libraries, GiB (default 0.76, measured on an H200)", NULL, NULL},                          \
+    {"bf16-grads", OPT_FLAG, &(o).bf16_grads, NULL, "bf16-master: keep gradients in bf16 (default fp32)", NULL,    \
+     NULL},                                                                                                       \
+    {"foreach-optimizer", OPT_FLAG, &(o).foreach_opt, NULL, "AdamW's foreach implementation (a state-sized temporary)", \
      NULL, NULL},                                                                                                 \
     {"sequence-parallel", OPT_FLAG, &(o).sp, NULL, "shard norms and dropout over tp (Megatron's default)", NULL,  \
      NULL},                                                                                                       \
@@ -227,27 +249,34 @@ void cli_job_message(char *buf, size_t n, const char *msg);
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
 
 /*
- * What step and train take beyond the job options: the global batch in tokens and two overlaps.
+ * The job of the job options for model "m": every default filled (printed in "assumed", one per line, with the
+ * exact batch used), the global batch rounded to whole micro-batch rounds (the rounding printed), and checked by
+ * llmcost_job_validate (its message turned into flags). Returns 0 or the exit status after printing the error.
  */
-typedef struct cli_step_extra {
-    long long global_batch;
-    bool ep_overlap, tp_overlap;
-} cli_step_extra;
+int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, const char *cmd, char *assumed,
+                  size_t size);
 
-#define CLI_STEP_EXTRA_OPTIONS(x)                                                                                  \
-    {"global-batch", OPT_SIZE, &(x).global_batch, "TOKENS",                                                      \
-     "tokens per optimizer step (16M = 2^24; instead of --micro-batches)", NULL, NULL},                          \
-    {"ep-overlap", OPT_FLAG, &(x).ep_overlap, NULL, "hide the expert all-to-all behind compute (DualPipe)", NULL,   \
-     NULL},                                                                                                       \
-    {"tp-overlap", OPT_FLAG, &(x).tp_overlap, NULL, "overlap tensor-parallel collectives with the layer's GEMMs",   \
-     NULL, NULL}
+/*
+ * Does the job fit "gpu"? Text: "fits h100: peak 61.2 GiB of 75.2 GiB usable", or a warning on stderr and a line
+ * naming the changes that make it fit; JSON ("doc" not NULL): fits, peak_bytes, capacity_bytes, required_bytes,
+ * usable_bytes and fixes. Returns 0 or the exit status after printing the error.
+ */
+/* The --global-batch of "jo" in tokens (0: not given); SEQUENCESxLENGTH also sets jo->seq. Returns 0 or the exit
+ * status after printing the error. */
+int cli_job_batch_tokens(cli_job_opts *jo, const char *cmd, double *tokens);
+/* The library's JSON text (freed) as a document to add to, whole (schema_version and model kept); NULL after
+ * printing the error. */
+json_t *cli_json_document(int rc, char *text);
+/* The flags that turn job "a" into job "b" ("--tp 8 --dp 64 --recompute full"). */
+void cli_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcost_job *b);
+int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j, int format, json_t *doc);
 
 /*
  * Step options from the job options and the extras, for model "m" (layout checked against it). "assumed"
  * receives the defaults that were assumed, one per line. Returns 0 or the exit status after printing the error.
  */
-int cli_job_step_options(llmcost_step_options *out, cli_job_opts *jo, const cli_step_extra *x, const llmcost_model *m,
-                         const char *cmd, char *assumed, size_t size);
+int cli_job_step_options(llmcost_step_options *out, cli_job_opts *jo, const llmcost_model *m, const char *cmd,
+                         char *assumed, size_t size);
 
 /* Commands. */
 int cmd_report(int argc, char **argv);

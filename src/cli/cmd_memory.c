@@ -172,16 +172,10 @@ int cmd_memory(int argc, char **argv)
 {
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
     cli_gpu_opts go = {0};
-    double headroom = 0.05, context_gb = 816644096.0 / 1073741824.0;
-    bool course = false, bf16_grads = false, foreach_opt = false;
+    bool course = false;
     cli_opt opts[] = {
         CLI_JOB_OPTIONS(jo),
         CLI_GPU_OPTIONS(go),
-        {"headroom", OPT_FRACTION, &headroom, "F", "fraction of GPU memory kept free (default 0.05)", NULL, NULL},
-        {"cuda-context-gb", OPT_REAL, &context_gb, "X", "CUDA context and libraries, GiB (default 0.76, measured on an H200)", NULL, NULL},
-        {"bf16-grads", OPT_FLAG, &bf16_grads, NULL, "bf16-master: keep gradients in bf16 (default fp32)", NULL, NULL},
-        {"foreach-optimizer", OPT_FLAG, &foreach_opt, NULL, "AdamW's foreach implementation (a state-sized temporary)",
-         NULL, NULL},
         {"course-layer", OPT_FLAG, &course, NULL, "answer the course's one-layer fp16 forward question", NULL, NULL},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -199,9 +193,19 @@ int cmd_memory(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char why[256];
-    cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
     if (course) {
+        /* The course's question is one layer on one GPU with batch 1 in fp16: a job flag would change the answer,
+         * and the course layer does not model it, so it is refused rather than ignored. */
+        cli_job_opts d = CLI_JOB_OPTS_INIT;
+        if (jo.tp != d.tp || jo.pp != d.pp || jo.vpp != d.vpp || jo.dp != d.dp || jo.cp != d.cp || jo.ep != d.ep ||
+            jo.etp != d.etp || jo.zero != d.zero || jo.gpus != d.gpus || jo.micro_batch != d.micro_batch ||
+            jo.precision != d.precision || jo.recompute != d.recompute || jo.global_batch || jo.micro_batches)
+            return llmcost_model_free(m), cli_usage_error("memory", "--course-layer answers the course's question (one "
+                                                                    "layer, batch 1, fp16, one GPU) and takes only "
+                                                                    "--seq; drop the layout and batch flags, or drop "
+                                                                    "--course-layer for the whole job");
+        char why[256];
+        cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
         rc = course_layer(m, jo.seq, co.format);
         llmcost_model_free(m);
         return rc;
@@ -213,25 +217,29 @@ int cmd_memory(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
-    llmcost_memory_options o;
-    cli_job_memory_options(&o, &jo);
-    o.fp32_grads = !bf16_grads;
-    o.fused_optimizer = !foreach_opt;
-    o.cuda_context_bytes = context_gb * 1073741824.0;
-    llmcost_layout check = o.layout;
-    rc = llmcost_layout_resolve(&check, m);
-    if (rc < 0) {
-        char msg[1024];
-        cli_job_message(msg, sizeof msg, llmcost_errmsg());
-        fprintf(stderr, "llmcost: %s (try 'llmcost help memory')\n", msg);
+    char assumed[2048] = "";
+    llmcost_job job;
+    rc = cli_job_build(&job, &jo, m, "memory", assumed, sizeof assumed);
+    if (rc) {
         llmcost_model_free(m);
-        return EXIT_BAD_INPUT;
+        return rc;
     }
+    llmcost_memory_options o;
+    llmcost_job_memory_options(&o, &job);
+    double headroom = job.headroom;
+    const char *why = jo.seq_given ? "given" : "the model's default";
     if (co.format != LLMCOST_FMT_JSON)
         cli_note(co.format, "%s: sequence %lld (%s); GPU %s (%s)%s%s\n", m->name, jo.seq, why, gpu.name, gpu.full_name,
                  over[0] ? "; " : "", over);
     /* JSON: the library's document (llmcost_memory_to_json), printed as it is. */
     rc = cli_memory_section(m, &o, &gpu, headroom, co.format, NULL, false);
+    if (!rc && co.format != LLMCOST_FMT_JSON) {
+        llmcost_job_fit_result f;
+        if (llmcost_job_fit(&f, m, &gpu, &job) == 0 && !f.fits)
+            rc = cli_job_fit(m, &gpu, &job, co.format, NULL); /* the changes that make it fit, tried */
+        if (!rc)
+            cli_print_assumptions(co.format, assumed);
+    }
     llmcost_model_free(m);
     return rc;
 }

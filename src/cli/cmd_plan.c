@@ -202,11 +202,10 @@ static int print_layouts(const char *title, const llmcost_plan_options *o, const
 int cmd_plan(int argc, char **argv)
 {
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
-    cli_step_extra xo = {0, false, false};
     const char *gpu_list = NULL, *price_list_arg = NULL, *gpu_file = NULL;
     int objective = LLMCOST_PLAN_TIME;
     long long top = 10, per_node = 0, threads = 0, tokens_ll = 0;
-    double tokens = 0, headroom = 0.05;
+    double tokens = 0;
     bool pareto = false, no_ep_overlap = false, no_tp_overlap = false;
     given_flags gv = {0};
     static const char *const objective_choices[] = {"time", "cost", NULL};
@@ -225,14 +224,11 @@ int cmd_plan(int argc, char **argv)
         {"top", OPT_COUNT, &top, "K", "layouts to print, best first (default 10)", NULL, NULL},
         {"pareto", OPT_FLAG, &pareto, NULL, "also print the Pareto front of step time, cost and memory headroom", NULL,
          NULL},
-        {"headroom", OPT_FRACTION, &headroom, "F", "fraction of GPU memory kept free (default 0.05, as memory)", NULL,
-         NULL},
         {"threads", OPT_COUNT, &threads, "N", "threads to search on (default: one per core)", NULL, NULL},
         {"no-ep-overlap", OPT_FLAG, &no_ep_overlap, NULL, "fix the expert all-to-all as not overlapped", NULL, NULL},
         {"no-tp-overlap", OPT_FLAG, &no_tp_overlap, NULL, "fix tensor-parallel collectives as not overlapped", NULL,
          NULL},
         CLI_JOB_OPTIONS(jo),
-        CLI_STEP_EXTRA_OPTIONS(xo),
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     watch(opts, nopts, "tp", &gv.tp);
@@ -269,7 +265,7 @@ int cmd_plan(int argc, char **argv)
         return cli_usage_error("plan", "--micro-batches follows from --global-batch and the layout; leave it out");
     if (jo.sp && jo.no_sp)
         return cli_usage_error("plan", "--sequence-parallel and --no-sequence-parallel contradict each other");
-    if ((xo.ep_overlap && no_ep_overlap) || (xo.tp_overlap && no_tp_overlap))
+    if ((jo.ep_overlap && no_ep_overlap) || (jo.tp_overlap && no_tp_overlap))
         return cli_usage_error("plan", "--X-overlap and --no-X-overlap contradict each other");
     if (gv.zero && jo.zero > 3)
         return cli_usage_error("plan", "--zero: '%lld' must be 0, 1, 2 or 3", jo.zero);
@@ -330,7 +326,10 @@ int cmd_plan(int argc, char **argv)
     o.n_gpu_types = (size_t)n_gpu;
     o.gpus = jo.gpus;
     o.seq = jo.seq;
-    o.global_batch_tokens = xo.global_batch;
+    double batch_tokens = 0;
+    if ((rc = cli_job_batch_tokens(&jo, "plan", &batch_tokens)) != 0)
+        return rc;
+    o.global_batch_tokens = (long long)batch_tokens;
     o.objective = (llmcost_plan_objective)objective;
     o.tokens = tokens;
     o.top = (size_t)top;
@@ -340,7 +339,7 @@ int cmd_plan(int argc, char **argv)
     o.optimizer = (llmcost_optimizer)jo.optimizer;
     o.attention = (llmcost_attn_impl)jo.attention;
     o.framework = (llmcost_framework)jo.framework;
-    o.headroom = headroom;
+    o.headroom = jo.headroom;
     o.tp = gv.tp ? jo.tp : LLMCOST_PLAN_ANY;
     o.pp = gv.pp ? jo.pp : LLMCOST_PLAN_ANY;
     o.vpp = gv.vpp ? jo.vpp : LLMCOST_PLAN_ANY;
@@ -352,8 +351,8 @@ int cmd_plan(int argc, char **argv)
     o.zero = gv.zero ? (int)jo.zero : LLMCOST_PLAN_ANY;
     o.recompute = gv.recompute ? jo.recompute : LLMCOST_PLAN_ANY;
     o.sequence_parallel = jo.sp ? 1 : jo.no_sp ? 0 : LLMCOST_PLAN_ANY;
-    o.ep_overlap = xo.ep_overlap ? 1 : no_ep_overlap ? 0 : LLMCOST_PLAN_ANY;
-    o.tp_overlap = xo.tp_overlap ? 1 : no_tp_overlap ? 0 : LLMCOST_PLAN_ANY;
+    o.ep_overlap = jo.ep_overlap ? 1 : no_ep_overlap ? 0 : LLMCOST_PLAN_ANY;
+    o.tp_overlap = jo.tp_overlap ? 1 : no_tp_overlap ? 0 : LLMCOST_PLAN_ANY;
     if (o.global_batch_tokens % o.seq != 0) {
         llmcost_model_free(m);
         return cli_usage_error("plan", "--global-batch %lld tokens is not a whole number of %lld-token sequences",

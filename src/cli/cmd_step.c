@@ -123,8 +123,7 @@ int cmd_step(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
-    cli_step_extra xo = {0, false, false};
-    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_JOB_OPTIONS(jo), CLI_STEP_EXTRA_OPTIONS(xo)};
+    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_JOB_OPTIONS(jo)};
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;
     const char *pos[1];
@@ -144,7 +143,10 @@ int cmd_step(int argc, char **argv)
     llmcost_step_options o;
     llmcost_gpu g;
     llmcost_step s;
-    rc = cli_job_step_options(&o, &jo, &xo, m, "step", assumed, sizeof assumed);
+    llmcost_job job;
+    rc = cli_job_build(&job, &jo, m, "step", assumed, sizeof assumed);
+    if (!rc)
+        llmcost_job_step_options(&o, &job);
     if (!rc) {
         llmcost_dtype dt = o.precision == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32
                            : o.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
@@ -156,7 +158,7 @@ int cmd_step(int argc, char **argv)
         }
     }
     if (!rc) {
-        int r = llmcost_step_compute(&s, m, &g, &o);
+        int r = llmcost_job_step(&s, m, &g, &job);
         if (r < 0)
             rc = cli_lib_error(r);
     }
@@ -166,10 +168,16 @@ int cmd_step(int argc, char **argv)
         snprintf(assumed + n, sizeof assumed - n, "%s", more);
         if (co.format == LLMCOST_FMT_JSON) {
             char *text;
-            rc = llmcost_step_to_json(&text, &s, m, &g, &o, assumed);
-            rc = cli_print_json_text(rc, text);
+            int jr = llmcost_step_to_json(&text, &s, m, &g, &o, assumed);
+            json_t *doc = cli_json_document(jr, text);
+            rc = doc ? cli_job_fit(m, &g, &job, co.format, doc) : EXIT_BAD_INPUT;
+            if (!rc)
+                rc = cli_print_json(doc);
+            json_decref(doc);
         } else {
             rc = cli_print_step(&s, m, &g, &o, co.format);
+            if (!rc)
+                rc = cli_job_fit(m, &g, &job, co.format, NULL);
             if (!rc)
                 cli_print_assumptions(co.format, assumed);
         }
