@@ -309,7 +309,8 @@ int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_mode
     json_object_set_new(d, "mfu_imposed", json_boolean(t->mfu_given));
     json_object_set_new(d, "pue", jreal(o->pue));
     json_object_set_new(d, "grid_kg_per_kwh", jreal(o->grid_kg_per_kwh));
-    json_object_set_new(d, "goodput", jreal(o->goodput));
+    json_object_set_new(d, "goodput", jreal(t->goodput > 0 ? t->goodput : o->goodput));
+    json_object_set_new(d, "goodput_modelled", json_boolean(t->goodput_modelled));
     json_t *s = json_object();
     step_fields(s, &t->step);
     json_object_set_new(d, "step", s);

@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "llmcost/job.h"
 #include "llmcost/plan.h"
+#include "llmcost/train.h"
 
 const char *llmcost_plan_reject_name(llmcost_plan_reject r)
 {
@@ -366,9 +367,11 @@ static void fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l
     l->tokens_per_second = s->tokens_per_second;
     l->layout = s->layout;
     if (o->tokens > 0) {
-        /* As llmcost_train_compute: whole steps, goodput 1. */
+        /* As llmcost_train_compute with its default goodput: whole steps, time lost to failures at Llama 3's
+         * interruption rate (llmcost_train_failure_goodput). */
         double steps = ceil(o->tokens / s->tokens_per_step);
-        l->gpu_hours = steps * s->step_seconds * (double)s->layout.gpus / 3600.0;
+        l->gpu_hours = steps * s->step_seconds / llmcost_train_failure_goodput(s->layout.gpus) *
+                       (double)s->layout.gpus / 3600.0;
         l->cost_dollars = l->gpu_hours * o->gpu_types[l->gpu_type].price_per_hour;
     }
     double parts[LLMCOST_PLAN_BIND_COUNT] = {0};

@@ -229,7 +229,9 @@ static int suite_runs(results *r, json_t *s, const char *suite, double tol)
 {
     llmcost_published *p;
     size_t n;
-    int rc = llmcost_train_published(&p, &n);
+    json_t *set = json_object_get(s, "set");
+    int rc = llmcost_train_published_file(&p, &n, str(s, "file", "data/validation/runs.json"),
+                                          json_is_string(set) ? json_string_value(set) : NULL);
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++) {

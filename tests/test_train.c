@@ -65,9 +65,10 @@ Test(step_cli, every_format_and_the_layout_flags)
 Test(train_cli, cost_is_gpu_hours_times_price_with_imposed_mfu)
 {
     /* With --mfu 0.4: seconds = FLOPs / (GPUs x 312e12 x 0.4); GPU-hours = FLOPs / (312e12 x 0.4) / 3600;
-     * cost = GPU-hours x $4 (the course's A100 price); energy = GPU-hours x 0.4 kW x PUE 1.1. */
+     * cost = GPU-hours x $4 (the course's A100 price); energy = GPU-hours x 0.4 kW x PUE 1.1. --goodput 1: the
+     * ideal run, so no time is lost to failures (the default models them; train_goodput below). */
     const char *argv[] = {"train", "llama-7b", "--tokens", "1T", "--gpu", "a100", "--gpus", "2048", "--mfu", "0.4",
-                          "--price-list", "course", "--format", "json", NULL};
+                          "--price-list", "course", "--goodput", "1", "--format", "json", NULL};
     json_t *doc = run_json(argv);
     double flops = num(doc, "total_flops"), hours = num(doc, "gpu_hours");
     cr_expect_float_eq(hours, flops / (312e12 * 0.4) / 3600, 1e-6 * hours);
@@ -158,4 +159,92 @@ Test(report_cli, has_the_time_and_cost_section)
     run_result r = run_cli(argv2);
     cr_expect(strstr(r.out, "Time and cost of a step on h100") != NULL);
     run_free(&r);
+}
+
+/* The at-scale suite (issue 16 point 7): at least 25 published runs, split by the rule the file states (run i is
+ * held out when i mod 3 == 2), every run in exactly one set, and every run predicted. */
+Test(published_scale, split_rule_and_every_run_predicted)
+{
+    json_t *doc = json_load_file(src_path("data/validation/runs_scale.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    json_t *runs = json_object_get(doc, "runs");
+    size_t n = json_array_size(runs), held = 0;
+    cr_assert_geq(n, 25, "only %zu runs", n);
+    for (size_t i = 0; i < n; i++) {
+        const char *set = json_string_value(json_object_get(json_array_get(runs, i), "set"));
+        cr_assert_not_null(set, "run %zu has no set", i);
+        cr_expect_str_eq(set, i % 3 == 2 ? "held-out" : "fitting", "run %zu", i);
+        held += i % 3 == 2;
+    }
+    llmcost_published *fit, *out;
+    size_t nf, no;
+    cr_assert_eq(llmcost_train_published_file(&fit, &nf, "data/validation/runs_scale.json", "fitting"), 0, "%s",
+                 llmcost_errmsg());
+    cr_assert_eq(llmcost_train_published_file(&out, &no, "data/validation/runs_scale.json", "held-out"), 0, "%s",
+                 llmcost_errmsg());
+    cr_expect_eq(no, held);
+    cr_expect_eq(nf + no, n);
+    for (size_t i = 0; i < no; i++) {
+        cr_expect_str_eq(out[i].set, "held-out");
+        cr_expect(isfinite(out[i].predicted) && out[i].predicted > 0, "%s", out[i].name);
+    }
+    llmcost_free(fit);
+    llmcost_free(out);
+    json_decref(doc);
+}
+
+/* The MosaicML runs' models are llm-foundry's benchmark configs written as GPT-2-shaped models: each one's
+ * parameter count must be the NumParams column MosaicML printed beside its throughput (an independent count). */
+Test(published_scale, mosaicml_models_have_the_published_parameter_counts)
+{
+    json_t *doc = json_load_file(src_path("data/validation/runs_scale.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    size_t i, checked = 0;
+    json_t *r;
+    json_array_foreach(json_object_get(doc, "runs"), i, r)
+    {
+        json_t *want = json_object_get(r, "params_check");
+        if (!json_is_number(want))
+            continue;
+        char *text = json_dumps(json_object_get(r, "config"), JSON_COMPACT);
+        llmcost_model *m;
+        cr_assert_eq(llmcost_model_from_json(&m, text, strlen(text), "runs_scale"), 0, "%s", llmcost_errmsg());
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq((double)p.total, json_number_value(want), "%s: %lld parameters, MosaicML printed %.0f",
+                     json_string_value(json_object_get(r, "name")), (long long)p.total, json_number_value(want));
+        llmcost_model_free(m);
+        free(text);
+        checked++;
+    }
+    cr_expect_geq(checked, 20);
+    json_decref(doc);
+}
+
+/* Goodput from Llama 3's interruptions (Dubey et al. 2024 §3.3.4): 466 in 54 days on 16,384 GPUs at 90% effective
+ * time. The model must give back 0.9 at Llama 3's own scale; at n GPUs, 1 / (1 + (1/0.9 - 1) n / 16384). */
+Test(train_goodput, failure_model_reproduces_llama3_and_scales_with_gpus)
+{
+    cr_expect_float_eq(llmcost_train_failure_goodput(16384), 0.9, 1e-12);
+    for (int64_t n = 8; n <= 131072; n *= 4) {
+        double want = 1 / (1 + (1 / 0.9 - 1) * (double)n / 16384);
+        cr_expect_float_eq(llmcost_train_failure_goodput(n), want, 1e-12, "%lld GPUs", (long long)n);
+    }
+    cr_expect_eq(llmcost_train_failure_goodput(0), 1.0);
+}
+
+/* The CLI's default goodput is the failure model, printed as assumed; --goodput 1 is the ideal run, whose
+ * GPU-hours are the modelled run's times its goodput. */
+Test(train_goodput, cli_default_is_modelled_and_goodput_1_is_ideal)
+{
+    const char *dflt[] = {"train", "llama-3-8b", "--tokens", "1e12", "--gpus", "1024", "--format", "json", NULL};
+    const char *ideal[] = {"train", "llama-3-8b", "--tokens", "1e12", "--gpus", "1024", "--goodput", "1", "--format", "json", NULL};
+    json_t *a = run_json(dflt), *b = run_json(ideal);
+    double g = llmcost_train_failure_goodput(1024);
+    cr_expect_float_eq(num(a, "goodput"), g, 1e-12);
+    cr_expect(json_is_true(json_object_get(a, "goodput_modelled")));
+    cr_expect_float_eq(num(b, "goodput"), 1.0, 1e-12);
+    cr_expect_float_eq(num(a, "gpu_hours") * g, num(b, "gpu_hours"), 1e-9 * num(b, "gpu_hours"));
+    json_decref(a);
+    json_decref(b);
 }

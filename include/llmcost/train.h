@@ -20,7 +20,8 @@ typedef struct llmcost_train_options {
     double pue;               /* power usage effectiveness of the data centre */
     double grid_kg_per_kwh;   /* carbon intensity of the electricity, kg CO2e per kWh */
     double power_fraction;    /* average draw as a fraction of the board power (TDP) */
-    double goodput;           /* fraction of the GPUs' time spent on useful steps (restarts, checkpoints, failures) */
+    double goodput;           /* fraction of the GPUs' time spent on useful steps (restarts, checkpoints, failures);
+                                 0: llmcost_train_failure_goodput() of the layout's GPU count; 1: the ideal run */
     llmcost_step_options step;
 } llmcost_train_options;
 
@@ -48,7 +49,19 @@ typedef struct llmcost_train {
     double total_flops;       /* model FLOPs of the run (no recomputation) */
     double mfu;
     bool mfu_given;
+    double goodput;           /* the goodput used: the option's, or the failure model's when the option is 0 */
+    bool goodput_modelled;    /* goodput came from llmcost_train_failure_goodput() */
 } llmcost_train;
+
+/*
+ * The fraction of wall-clock time a run of "gpus" GPUs spends on useful steps when interruptions arrive at the
+ * rate Llama 3 405B's pre-training reported (466 interruptions in 54 days on 16,384 H100s, above 90% effective
+ * training time; Dubey et al. 2024 §3.3.4), each one costing the same time: 1 / (1 + lambda x gpus x t_lost),
+ * lambda = 466 / (16,384 x 0.9 x 1,296 h) per useful GPU-hour, t_lost = 0.1 x 1,296 h / 466 = 16.7 min
+ * (restart, reload and the work since the last checkpoint). 0.9 at 16,384 GPUs; 0.993 at 1,024. Returns 1 for
+ * gpus < 1.
+ */
+double llmcost_train_failure_goodput(int64_t gpus);
 
 /*
  * Cost of training "m" on "gpu" for opt->tokens tokens under opt->step. Fails with LLMCOST_EINVAL for
@@ -67,6 +80,8 @@ typedef struct llmcost_published {
     bool dense;              /* a dense model (the 25% target applies); false for MoE */
     char source[320];        /* where the reported figure comes from */
     char assumed[320];       /* layout facts the source does not give, assumed by llmcost */
+    char kind[16];           /* the run's kind where its file names one: dense, moe, fp8, long_context, a100 */
+    char set[16];            /* "fitting" or "held-out" where its file splits its runs; "" otherwise */
 } llmcost_published;
 
 /*
@@ -74,6 +89,12 @@ typedef struct llmcost_published {
  * llmcost_free(). Fails with the message of the first run that cannot be computed.
  */
 int llmcost_train_published(llmcost_published **out, size_t *n);
+
+/*
+ * As llmcost_train_published, for the runs of one bundled file (a data path such as
+ * "data/validation/runs_scale.json") whose "set" is "set" ("fitting", "held-out"; NULL for every run).
+ */
+int llmcost_train_published_file(llmcost_published **out, size_t *n, const char *file, const char *set);
 
 #ifdef __cplusplus
 }
