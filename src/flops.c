@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flops_internal.h"
 #include "internal.h"
 #include "llmcost/flops.h"
 #include "llmcost/params.h"
@@ -385,13 +386,40 @@ static int check_options(const llmcost_flops_options *opt)
     return 0;
 }
 
-int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt)
+/* Decoder layers i and j give the same ops (but for their index) when their descriptions are equal byte for byte
+ * and neither or both are the first layer reading a frozen embedding. memcmp may call equal layers different
+ * (padding bytes), which only costs sharing, never a wrong op. */
+static bool same_layer(const llmcost_model *m, int64_t i, int64_t j, bool frozen_first)
 {
-    *out = NULL;
-    *n = 0;
+    if (frozen_first && (i == 0) != (j == 0))
+        return false;
+    return !memcmp(&m->layers[i], &m->layers[j], sizeof m->layers[i]);
+}
+
+void lc_op_segments_free(lc_op_segments *sg)
+{
+    free(sg->ops);
+    free(sg->begin);
+    free(sg->layer_seg);
+    memset(sg, 0, sizeof *sg);
+}
+
+int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    memset(sg, 0, sizeof *sg);
     int rc = check_options(opt);
     if (rc)
         return rc;
+    /* The distinct layers, in order of first appearance: rep[c] is the first layer of segment c + 1. */
+    int64_t nl = m->n_layers;
+    int32_t *rep = malloc((size_t)(nl > 0 ? nl : 1) * sizeof *rep);
+    sg->layer_seg = malloc((size_t)(nl > 0 ? nl : 1) * sizeof *sg->layer_seg);
+    sg->begin = malloc((size_t)(nl + 3) * sizeof *sg->begin);
+    if (!rep || !sg->layer_seg || !sg->begin) {
+        free(rep);
+        lc_op_segments_free(sg);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
     oplist l = {0};
     l.opt = opt;
     l.act_bytes = 2;
@@ -427,8 +455,26 @@ int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const
                         b * s * rot, 3 * 4 + 2 * ab, 0, 5, 2);
         }
     }
-    for (int64_t i = 0; i < m->n_layers; i++)
-        layer_ops(&l, m, &m->layers[i], (int32_t)i, i == 0 && frozen_first);
+    size_t nrep = 0;
+    for (int64_t i = 0; i < nl; i++) {
+        size_t c = 0;
+        /* the previous layer's class first: runs of equal layers are the common case */
+        if (i > 0 && same_layer(m, i, rep[sg->layer_seg[i - 1] - 1], frozen_first))
+            c = (size_t)sg->layer_seg[i - 1] - 1;
+        else
+            for (c = 0; c < nrep && !same_layer(m, i, rep[c], frozen_first); c++)
+                ;
+        if (c == nrep)
+            rep[nrep++] = (int32_t)i;
+        sg->layer_seg[i] = (int32_t)(c + 1);
+    }
+    sg->begin[0] = 0;
+    sg->begin[1] = l.n;
+    for (size_t c = 0; c < nrep; c++) {
+        layer_ops(&l, m, &m->layers[rep[c]], rep[c], rep[c] == 0 && frozen_first);
+        sg->begin[c + 2] = l.n;
+    }
+    free(rep);
     int32_t last = (int32_t)m->n_layers;
     if (m->final_norm)
         norm_op(&l, m, last, "final norm", LLMCOST_OPF_RESIDUAL, T * h);
@@ -443,12 +489,46 @@ int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const
     /* ForCausalLMLoss: logits.float() (a fp32 copy), cross_entropy = log_softmax + nll_loss; backward writes a
      * fp32 gradient of the logits and casts it to the logits' dtype. */
     elementwise(&l, last, "logits to fp32 + cross-entropy", LLMCOST_ROLE_LOSS, 0, T * V, (ab + 4) + 8 + 4, 8 + 4 + (4 + ab), 4, 5);
+    sg->nseg = nrep + 2;
+    sg->begin[sg->nseg] = l.n;
+    sg->ops = l.ops;
     if (l.oom) {
-        free(l.ops);
+        lc_op_segments_free(sg);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    *out = l.ops;
-    *n = l.n;
+    return 0;
+}
+
+int llmcost_flops_ops(llmcost_op **out, size_t *n, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    *out = NULL;
+    *n = 0;
+    lc_op_segments sg;
+    int rc = lc_flops_segments(&sg, m, opt);
+    if (rc)
+        return rc;
+    /* Every layer's ops in full: its segment's, with its own index. */
+    size_t total = sg.begin[1] + (sg.begin[sg.nseg] - sg.begin[sg.nseg - 1]);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        total += sg.begin[sg.layer_seg[i] + 1] - sg.begin[sg.layer_seg[i]];
+    llmcost_op *ops = malloc((total ? total : 1) * sizeof *ops);
+    if (!ops) {
+        lc_op_segments_free(&sg);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t j = 0; j < sg.begin[1]; j++)
+        ops[k++] = sg.ops[j];
+    for (int64_t i = 0; i < m->n_layers; i++)
+        for (size_t j = sg.begin[sg.layer_seg[i]]; j < sg.begin[sg.layer_seg[i] + 1]; j++) {
+            ops[k] = sg.ops[j];
+            ops[k++].layer = (int32_t)i;
+        }
+    for (size_t j = sg.begin[sg.nseg - 1]; j < sg.begin[sg.nseg]; j++)
+        ops[k++] = sg.ops[j];
+    lc_op_segments_free(&sg);
+    *out = ops;
+    *n = total;
     return 0;
 }
 
@@ -475,65 +555,87 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
 int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
 {
     memset(out, 0, sizeof *out);
-    llmcost_op *ops;
-    size_t n;
-    int rc = llmcost_flops_ops(&ops, &n, m, opt);
+    lc_op_segments sg;
+    int rc = lc_flops_segments(&sg, m, opt);
     if (rc)
         return rc;
+    rc = lc_flops_sum(out, &sg, m, opt);
+    lc_op_segments_free(&sg);
+    return rc;
+}
+
+/* One op's share of the sums, in the order the ops run (so each sum is what adding them one by one gives). */
+typedef struct {
+    double fwd, bwd, fwd_other, bwd_other;
+} conv_sums;
+
+static void add_op(llmcost_flops *out, conv_sums *cs, const llmcost_op *op, const llmcost_model *m,
+                   const llmcost_flops_options *opt, llmcost_convention other)
+{
+    if (op->kind == LLMCOST_OP_ELEMENTWISE) {
+        out->elementwise_flops += op->flops;
+        out->elementwise_bytes += op->bytes;
+        return;
+    }
+    cs->fwd += op->flops;
+    cs->bwd += op->bwd_flops;
+    if (op->kind == LLMCOST_OP_ATTENTION) {
+        const llmcost_attention *a = &m->layers[op->layer].attn;
+        double f, g;
+        attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
+        cs->fwd_other += f;
+        cs->bwd_other += g;
+    } else {
+        cs->fwd_other += op->flops;
+        cs->bwd_other += op->bwd_flops;
+    }
+    out->components[op->component] += op->flops;
+    out->components_bwd[op->component] += op->bwd_flops;
+    if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
+        /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
+        double share = (op->n - op->n2) / op->n;
+        out->components[LLMCOST_FC_Q] -= op->flops * share;
+        out->components[LLMCOST_FC_KV] += op->flops * share;
+        out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
+        out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
+    }
+    if (op->component == LLMCOST_FC_SCORES) {
+        /* The attention op carries both products: split scores and values by their head dims. */
+        double share_v = op->n2 / (op->k + op->n2);
+        out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
+        out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
+        out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
+        out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
+    }
+    if (op->layer >= 0 && op->layer < m->n_layers) {
+        if (m->layers[op->layer].ffn.moe)
+            out->moe_layer_forward += op->flops;
+        else
+            out->dense_layer_forward += op->flops;
+        /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
+        if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
+            (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
+            out->recompute += op->flops;
+    }
+}
+
+int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    memset(out, 0, sizeof *out);
     /* The ops under the chosen convention fill the totals; only the attention cores change under the other one,
      * so those are costed again there and every other op counts the same in both sums (kept in one order, so
-     * each sum is what a list built under its own convention gives). */
+     * each sum is what a list built under its own convention gives). Each layer adds its segment's ops (those of
+     * an equal layer: the same values). */
     llmcost_convention other = opt->convention == LLMCOST_CONV_CAUSAL ? LLMCOST_CONV_UNMASKED : LLMCOST_CONV_CAUSAL;
-    double fwd = 0, bwd = 0, fwd_other = 0, bwd_other = 0;
-    for (size_t i = 0; i < n; i++) {
-        const llmcost_op *op = &ops[i];
-        if (op->kind == LLMCOST_OP_ELEMENTWISE) {
-            out->elementwise_flops += op->flops;
-            out->elementwise_bytes += op->bytes;
-            continue;
-        }
-        fwd += op->flops;
-        bwd += op->bwd_flops;
-        if (op->kind == LLMCOST_OP_ATTENTION) {
-            const llmcost_attention *a = &m->layers[op->layer].attn;
-            double f, g;
-            attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
-            fwd_other += f;
-            bwd_other += g;
-        } else {
-            fwd_other += op->flops;
-            bwd_other += op->bwd_flops;
-        }
-        out->components[op->component] += op->flops;
-        out->components_bwd[op->component] += op->bwd_flops;
-        if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
-            /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
-            double share = (op->n - op->n2) / op->n;
-            out->components[LLMCOST_FC_Q] -= op->flops * share;
-            out->components[LLMCOST_FC_KV] += op->flops * share;
-            out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
-            out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
-        }
-        if (op->component == LLMCOST_FC_SCORES) {
-            /* The attention op carries both products: split scores and values by their head dims. */
-            double share_v = op->n2 / (op->k + op->n2);
-            out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
-            out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
-            out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
-            out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
-        }
-        if (op->layer >= 0 && op->layer < m->n_layers) {
-            if (m->layers[op->layer].ffn.moe)
-                out->moe_layer_forward += op->flops;
-            else
-                out->dense_layer_forward += op->flops;
-            /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
-            if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
-                (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
-                out->recompute += op->flops;
-        }
-    }
-    free(ops);
+    conv_sums cs = {0, 0, 0, 0};
+    for (size_t i = 0; i < sg->begin[1]; i++)
+        add_op(out, &cs, &sg->ops[i], m, opt, other);
+    for (int64_t l = 0; l < m->n_layers; l++)
+        for (size_t i = sg->begin[sg->layer_seg[l]]; i < sg->begin[sg->layer_seg[l] + 1]; i++)
+            add_op(out, &cs, &sg->ops[i], m, opt, other);
+    for (size_t i = sg->begin[sg->nseg - 1]; i < sg->begin[sg->nseg]; i++)
+        add_op(out, &cs, &sg->ops[i], m, opt, other);
+    double fwd = cs.fwd, bwd = cs.bwd, fwd_other = cs.fwd_other, bwd_other = cs.bwd_other;
     bool causal = opt->convention == LLMCOST_CONV_CAUSAL;
     out->forward_causal = causal ? fwd : fwd_other;
     out->backward_causal = causal ? bwd : bwd_other;
@@ -562,15 +664,15 @@ int llmcost_flops_layer_forward(double *out, const llmcost_model *m, int64_t lay
     *out = 0;
     if (layer < 0 || layer >= m->n_layers)
         return lc_fail(LLMCOST_EINVAL, "layer %lld does not exist (0 to %lld)", (long long)layer, (long long)(m->n_layers - 1));
-    llmcost_op *ops;
-    size_t n;
-    int rc = llmcost_flops_ops(&ops, &n, m, opt);
+    lc_op_segments sg;
+    int rc = lc_flops_segments(&sg, m, opt);
     if (rc)
         return rc;
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].layer == layer && ops[i].kind != LLMCOST_OP_ELEMENTWISE)
-            *out += ops[i].flops;
-    free(ops);
+    int32_t k = sg.layer_seg[layer];
+    for (size_t i = sg.begin[k]; i < sg.begin[k + 1]; i++)
+        if (sg.ops[i].kind != LLMCOST_OP_ELEMENTWISE)
+            *out += sg.ops[i].flops;
+    lc_op_segments_free(&sg);
     return 0;
 }
 

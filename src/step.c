@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flops_internal.h"
 #include "internal.h"
 #include "kernels.h"
 #include "llmcost/job.h"
@@ -23,7 +24,6 @@ const char *llmcost_step_component_name(llmcost_step_component c)
 
 /* One operation as this GPU runs it: forward and backward GPU seconds, host launch seconds, what it counts as. */
 typedef struct {
-    int32_t layer;
     llmcost_step_component kind; /* MATMUL, ATTENTION or MEMORY_BOUND */
     double fwd, bwd;             /* GPU seconds */
     double fwd_k, bwd_k;         /* kernels it launches forward and backward */
@@ -418,20 +418,6 @@ static void fp8_extra(const ctx *c, const llmcost_op *op, timed_op *t)
     t->kind = LLMCOST_ST_MEMORY_BOUND;
 }
 
-/* Stage of layer "layer" (-1: embedding, n_layers: head) under "pp" stages of contiguous layers; when layers do
- * not divide evenly the first and last stages (which also hold the embedding and the head) get fewer. */
-static int64_t stage_of(int32_t layer, int64_t n_layers, int64_t pp, const int64_t *first_layer)
-{
-    if (layer < 0)
-        return 0;
-    if (layer >= n_layers)
-        return pp - 1;
-    int64_t s = 0;
-    while (s + 1 < pp && first_layer[s + 1] <= layer)
-        s++;
-    return s;
-}
-
 /* Async launch: the host issues kernels one after another; the GPU starts each when both it and the host are
  * ready. Returns the GPU's finishing time; *busy receives its busy time. */
 typedef struct {
@@ -465,6 +451,576 @@ static void launch_op(launcher *s, double host, double kernels, double gpu, doub
     }
 }
 
+/*
+ * The step in phases. What does not depend on the layout is prepared once per model and micro-batch shape
+ * (llmcost_step_prepared: the op list made once per DISTINCT decoder layer, the micro-batch's FLOPs, the parameter
+ * counts); each evaluation then runs, on a validated job:
+ *   1. set-up            step_setup: the layout, the batch split, the recipe's peaks and bytes (ctx)
+ *   2. timed ops         time_ops: every op of each distinct layer (and of the embedding and head) timed once
+ *   3. layer comms       layer_comms: the per-layer collectives (TP all-reduce, PP send, CP gather, EP all-to-all)
+ *   4. stage simulation  simulate_stages: each DISTINCT pipeline stage's micro-batch through the launch model
+ *   5. optimizer         optimizer_time
+ *   6. data parallelism  dp_traffic: gradient reduction and ZeRO gathers, with what hides them
+ *   7. totals            totals: tokens/s, FLOPs, MFU and HFU
+ * Equal layers give equal ops and equal stages equal times, so a layer or a stage is costed once and its figures
+ * reused; every sum still adds its terms one by one in execution order, so the digits are those of costing every
+ * layer of every stage.
+ */
+
+struct llmcost_step_prepared {
+    const llmcost_model *m;
+    llmcost_flops_options fo; /* the micro-batch the ops were made for */
+    lc_op_segments sg;        /* its ops, one segment per distinct layer */
+    llmcost_flops f;          /* its FLOPs */
+    llmcost_params p;         /* the model's parameters */
+};
+
+/* The FLOPs engine's options for one micro-batch of "opt" (full sequence; the splits are applied per op). */
+static void micro_batch_flops_options(llmcost_flops_options *fo, const llmcost_step_options *opt)
+{
+    llmcost_flops_options_init(fo);
+    fo->batch = opt->micro_batch;
+    fo->seq = opt->seq;
+    fo->attention = opt->attention;
+    fo->recompute = opt->recompute;
+    fo->convention = opt->convention;
+    /* transformers' experts run in their weights' dtype: fp32 under autocast over fp32 weights and in fp32 training. */
+    if (opt->framework == LLMCOST_FW_HF &&
+        (opt->precision == LLMCOST_PREC_AMP_BF16 || opt->precision == LLMCOST_PREC_FP32))
+        fo->expert_act_bytes = 4;
+}
+
+static void prepared_release(llmcost_step_prepared *p)
+{
+    lc_op_segments_free(&p->sg);
+}
+
+static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmcost_step_options *opt)
+{
+    memset(p, 0, sizeof *p);
+    p->m = m;
+    micro_batch_flops_options(&p->fo, opt);
+    int rc = lc_flops_segments(&p->sg, m, &p->fo);
+    if (rc)
+        return rc;
+    if ((rc = lc_flops_sum(&p->f, &p->sg, m, &p->fo)) != 0 || (rc = llmcost_params_count(&p->p, m)) != 0) {
+        prepared_release(p);
+        return rc;
+    }
+    return 0;
+}
+
+/* Phase 1: the context of one evaluation from the validated, resolved options. */
+static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                      const llmcost_step_options *opt, const llmcost_job *jv)
+{
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
+    *c = c0;
+    c->sp = c->L.tp > 1 && c->L.sequence_parallel;
+    c->etp = opt->expert_tp;
+    llmcost_job_param_bytes(&out->param_bytes, jv);
+
+    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
+    double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
+    switch (opt->precision) {
+    case LLMCOST_PREC_FP32:
+        c->peak_mm = c->peak_half = gpu->peak_flops[LLMCOST_DT_FP32];
+        c->ab = 4;
+        c->mm_bytes = 4;
+        out->peak_flops = c->peak_mm;
+        if (c->peak_mm <= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s has no fp32 peak in the catalogue (give --peak-tflops)", gpu->name);
+        break;
+    case LLMCOST_PREC_FP8:
+        c->peak_mm = gpu->peak_flops[LLMCOST_DT_FP8];
+        c->peak_half = bf16;
+        c->mm_bytes = 1;
+        out->peak_flops = bf16;
+        if (c->peak_mm <= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s has no fp8 tensor cores (no fp8 peak in the catalogue; give --peak-tflops)",
+                           gpu->name);
+        break;
+    default:
+        c->peak_mm = c->peak_half = bf16;
+        out->peak_flops = bf16;
+        break;
+    }
+    if (bf16 <= 0 || gpu->memory_bw <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s lacks a bf16 peak or a memory bandwidth in the catalogue", gpu->name);
+    return 0;
+}
+
+/* The timed entries of each segment of the op list: segment k is t[begin[k]] .. t[begin[k+1] - 1]. */
+typedef struct {
+    timed_op *t;
+    size_t *begin;
+} timed_segments;
+
+static void timed_segments_free(timed_segments *ts)
+{
+    free(ts->t);
+    free(ts->begin);
+}
+
+/* One op as this GPU runs it: up to three timed entries (the op, autocast's casts, fp8 quantisation). */
+static size_t time_op(const ctx *c, const llmcost_op *op, timed_op *t)
+{
+    size_t n = 1;
+    switch (op->kind) {
+    case LLMCOST_OP_MATMUL:
+        time_matmul(c, op, &t[0]);
+        if (op->component != LLMCOST_FC_OTHER && c->opt->precision == LLMCOST_PREC_AMP_BF16)
+            autocast_extra(c, op, &t[n++]);
+        if (c->opt->precision == LLMCOST_PREC_FP8 && op->component != LLMCOST_FC_LM_HEAD &&
+            op->component != LLMCOST_FC_ROUTER && op->component != LLMCOST_FC_OTHER)
+            fp8_extra(c, op, &t[n++]);
+        break;
+    case LLMCOST_OP_EXPERTS:
+        time_experts(c, op, &t[0]);
+        break;
+    case LLMCOST_OP_ATTENTION:
+        time_attention(c, op, &t[0]);
+        break;
+    case LLMCOST_OP_ELEMENTWISE:
+        time_elementwise(c, op, &t[0]);
+        break;
+    }
+    return n;
+}
+
+/* Phase 2: every op of the prepared list timed once (each distinct layer's ops once, whatever its count). */
+static int time_ops(timed_segments *ts, const ctx *c, const llmcost_step_prepared *p)
+{
+    const lc_op_segments *sg = &p->sg;
+    ts->t = calloc(sg->begin[sg->nseg] * 3 + 1, sizeof *ts->t);
+    ts->begin = malloc((sg->nseg + 1) * sizeof *ts->begin);
+    if (!ts->t || !ts->begin) {
+        timed_segments_free(ts);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    size_t nt = 0;
+    for (size_t k = 0; k < sg->nseg; k++) {
+        ts->begin[k] = nt;
+        for (size_t i = sg->begin[k]; i < sg->begin[k + 1]; i++)
+            nt += time_op(c, &sg->ops[i], &ts->t[nt]);
+    }
+    ts->begin[sg->nseg] = nt;
+    return 0;
+}
+
+/* Seconds of each per-layer collective of one micro-batch, before overlap. */
+typedef struct {
+    double tp_ar;  /* one TP all-reduce of the activations */
+    double pp_p2p; /* one stage-to-stage send */
+    double cp_ag;  /* one CP all-gather of keys and values */
+    double ep_a2a; /* one EP all-to-all (dispatch or combine) */
+} layer_comm;
+
+/* Phase 3: communication inside one micro-batch, per layer. */
+static int layer_comms(layer_comm *lc, const ctx *c)
+{
+    const llmcost_model *m = c->m;
+    const llmcost_gpu *gpu = c->g;
+    const llmcost_step_options *opt = c->opt;
+    double ab = c->ab > 2 ? 4 : 2, tokens = (double)opt->micro_batch * (double)opt->seq / (double)c->L.cp;
+    double h = (double)m->hidden;
+    llmcost_comm_cost cc;
+    int rc;
+    memset(lc, 0, sizeof *lc);
+    if (c->L.tp > 1) {
+        /* One all-reduce (or reduce-scatter + all-gather with SP: the same bytes) after attention and one after
+         * the MLP, forward and backward (Shoeybi et al. 2019 Fig. 4; Korthikanti et al. 2022 §4.2.2). */
+        llmcost_comm_group g = llmcost_comm_group_of(c->L.tp, 1, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
+            return rc;
+        lc->tp_ar = cc.seconds;
+    }
+    if (c->L.pp > 1) {
+        /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,
+         * Narayanan et al. 2021 §4.1); stages are tp*cp*dp ranks apart. */
+        llmcost_comm_group g = llmcost_comm_group_of(2, c->L.tp * c->L.cp * c->L.dp, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * h * ab / (double)c->L.tp, &g, &opt->comm)) != 0)
+            return rc;
+        lc->pp_p2p = cc.seconds;
+    }
+    if (c->L.cp > 1 && m->n_layers > 0) {
+        /* All-gather of keys and values before attention, reduce-scatter of their gradients after (Llama 3
+         * §3.3.2); hidden behind attention where it can be. */
+        const llmcost_attention *a = &m->layers[0].attn;
+        double kv = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim))
+                                                 : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
+        kv /= (double)c->L.tp;
+        llmcost_comm_group g = llmcost_comm_group_of(c->L.cp, c->L.tp, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)opt->micro_batch * (double)opt->seq * kv * ab,
+                                    &g, &opt->comm)) != 0)
+            return rc;
+        lc->cp_ag = cc.seconds;
+    }
+    if (c->L.ep > 1) {
+        /* Dispatch and combine: each token's hidden state to its top-k experts and back, forward and backward. */
+        const llmcost_ffn *ff = NULL;
+        for (int64_t i = 0; i < m->n_layers && !ff; i++)
+            if (m->layers[i].ffn.moe)
+                ff = &m->layers[i].ffn;
+        double local_tokens = tokens / (c->sp ? (double)c->L.tp : 1);
+        llmcost_comm_group g = llmcost_comm_group_of(c->L.ep, c->L.tp, gpu->scaleup_size);
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, local_tokens * (double)ff->top_k * h * ab, &g,
+                                    &opt->comm)) != 0)
+            return rc;
+        lc->ep_a2a = cc.seconds;
+    }
+    return 0;
+}
+
+/* The segments stage "s" runs, in order: the ops before the layers (first stage), its layers', the ops after
+ * the layers (last stage). Returns their count. */
+static size_t stage_segments(int32_t *segs, const lc_op_segments *sg, const int64_t *first_layer, int64_t s, int64_t pp)
+{
+    size_t n = 0;
+    if (s == 0)
+        segs[n++] = 0;
+    for (int64_t l = first_layer[s]; l < first_layer[s + 1]; l++)
+        segs[n++] = sg->layer_seg[l];
+    if (s == pp - 1)
+        segs[n++] = (int32_t)sg->nseg - 1;
+    return n;
+}
+
+/* Whether stages "s" and "r" run the same segments (then they take the same time). */
+static bool same_stage(const lc_op_segments *sg, const int64_t *first_layer, int64_t s, int64_t r, int64_t pp)
+{
+    if ((s == 0) != (r == 0) || (s == pp - 1) != (r == pp - 1))
+        return false;
+    int64_t n = first_layer[s + 1] - first_layer[s];
+    if (n != first_layer[r + 1] - first_layer[r])
+        return false;
+    for (int64_t i = 0; i < n; i++)
+        if (sg->layer_seg[first_layer[s] + i] != sg->layer_seg[first_layer[r] + i])
+            return false;
+    return true;
+}
+
+/* One pipeline stage's micro-batch: its parts (seconds) and the communication it exposes. */
+typedef struct {
+    double comp[LLMCOST_ST_COUNT];
+    double total;  /* the micro-batch on this stage, communication included */
+    double tp_raw; /* TP collectives before overlap */
+    double cp_all; /* CP collectives before overlap */
+    double ep_all; /* EP collectives before overlap */
+} stage_result;
+
+/* One stage's micro-batch: forward in order, backward in reverse with recomputation before each layer's backward,
+ * through the launch model; then the exposed per-layer communication of its layers. */
+static void simulate_stage(stage_result *r, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
+                           const layer_comm *lc, const int32_t *segs, size_t nsegs, int64_t s, int64_t first, int64_t nl)
+{
+    const llmcost_model *m = c->m;
+    const llmcost_step_options *opt = c->opt;
+    const timed_op *t = ts->t;
+    int64_t pp = c->L.pp;
+    int32_t last_seg = (int32_t)p->sg.nseg - 1;
+    /* Host seconds per launched kernel (measured, h200_host_2026-11-28.json): checkpointed forwards and the
+     * forwards recomputed inside backward cost more (the checkpoint wrappers' Python). */
+    const lc_kernel_model *km = lc_kernel_model_get();
+    bool ckpt = opt->recompute != LLMCOST_RECOMPUTE_NONE;
+    double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
+    double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
+    launcher L = {0, 0, 0};
+    double *comp = r->comp;
+    double busy[LLMCOST_ST_COUNT] = {0};
+    for (size_t k = 0; k < nsegs; k++)
+        for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
+            launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
+            busy[t[i].kind] += t[i].fwd;
+        }
+    /* Backward, layer by layer from the last: recompute the layer's forward first. */
+    for (size_t k = nsegs; k > 0; k--) {
+        int32_t seg = segs[k - 1];
+        size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
+        bool in_layers = seg != 0 && seg != last_seg;
+        for (size_t i = begin; in_layers && i < end; i++) {
+            bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
+            if (!again)
+                continue;
+            launch_op(&L, h_rec, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
+            busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
+        }
+        for (size_t i = end; i > begin; i--) {
+            launch_op(&L, h_bwd, t[i - 1].bwd_k, t[i - 1].bwd, t[i - 1].bwd_sync);
+            busy[t[i - 1].kind] += t[i - 1].bwd;
+        }
+    }
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        comp[k] = busy[k];
+    comp[LLMCOST_ST_LAUNCH] = L.gpu - L.busy;
+    /* Exposed communication of the stage's layers. */
+    int64_t moe_l = 0;
+    for (int64_t i = first; i < first + nl; i++)
+        moe_l += m->layers[i].ffn.moe;
+    double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
+    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * (double)nl + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    double tp_raw = comp[LLMCOST_ST_TP_COMM];
+    if (opt->layout.tp_overlap) {
+        /* Overlapped with the GEMMs of the same layer: only what exceeds them shows. */
+        double gemm = 0;
+        for (size_t k = 0; k < nsegs; k++)
+            for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++)
+                if (t[i].kind == LLMCOST_ST_MATMUL)
+                    gemm += t[i].fwd + t[i].bwd;
+        comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - gemm);
+    }
+    /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel (that of
+     * the stage's first layer). */
+    double attn_f = 0, attn_b = 0;
+    if (first < m->n_layers) {
+        int32_t seg = p->sg.layer_seg[first];
+        for (size_t i = ts->begin[seg]; i < ts->begin[seg + 1]; i++)
+            if (t[i].kind == LLMCOST_ST_ATTENTION) {
+                attn_f = t[i].fwd;
+                attn_b = t[i].bwd;
+            }
+    }
+    comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, lc->cp_ag - attn_f) + fmax(0, lc->cp_ag - attn_b));
+    double layer_compute = nl > 0 ? (L.busy / (double)nl) : 0;
+    double a2a = opt->layout.ep_overlap ? fmax(0, 4 * lc->ep_a2a - layer_compute) : 4 * lc->ep_a2a;
+    comp[LLMCOST_ST_EP_COMM] = (double)moe_l * a2a;
+    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c->L.vpp * lc->pp_p2p : 0;
+    r->tp_raw = tp_raw;
+    r->cp_all = 2 * (double)nl * lc->cp_ag;
+    r->ep_all = 4 * (double)moe_l * lc->ep_a2a;
+    double total = L.gpu;
+    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
+        total += comp[k];
+    r->total = total;
+}
+
+/* The pipeline split and each stage's class: stages running the same segments share one simulation. */
+typedef struct {
+    int64_t *first_layer; /* pp + 1 */
+    int64_t *cls;         /* pp: index into res */
+    stage_result *res;    /* distinct stages */
+    int32_t *segs;        /* scratch: n_layers + 2 */
+    int64_t worst;        /* the slowest stage */
+    double t_mb;          /* its micro-batch */
+} stages;
+
+static void stages_free(stages *st)
+{
+    free(st->first_layer);
+    free(st->cls);
+    free(st->res);
+    free(st->segs);
+}
+
+/* Phase 4: every distinct stage simulated once; the slowest stage sets the micro-batch time. */
+static int simulate_stages(stages *st, llmcost_step *out, const ctx *c, const llmcost_step_prepared *p,
+                           const timed_segments *ts, const layer_comm *lc, int64_t micro)
+{
+    const llmcost_model *m = c->m;
+    int64_t pp = c->L.pp;
+    st->first_layer = calloc((size_t)pp + 1, sizeof *st->first_layer);
+    st->cls = calloc((size_t)pp, sizeof *st->cls);
+    st->res = calloc((size_t)pp, sizeof *st->res);
+    st->segs = calloc((size_t)m->n_layers + 2, sizeof *st->segs);
+    if (!st->first_layer || !st->cls || !st->res || !st->segs)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    llmcost_pipeline_split(st->first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
+    int64_t *rep = malloc((size_t)pp * sizeof *rep); /* rep[k]: the first stage of class k */
+    if (!rep)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    int64_t nres = 0;
+    for (int64_t s = 0; s < pp; s++) {
+        int64_t k = s > 0 && same_stage(&p->sg, st->first_layer, s, s - 1, pp) ? st->cls[s - 1] : -1;
+        for (int64_t q = 0; k < 0 && q < nres; q++)
+            if (same_stage(&p->sg, st->first_layer, s, rep[q], pp))
+                k = q;
+        if (k < 0) {
+            int64_t first = st->first_layer[s], nl = st->first_layer[s + 1] - first;
+            size_t n = stage_segments(st->segs, &p->sg, st->first_layer, s, pp);
+            simulate_stage(&st->res[nres], c, p, ts, lc, st->segs, n, s, first, nl);
+            rep[nres] = s;
+            k = nres++;
+        }
+        st->cls[s] = k;
+    }
+    free(rep);
+    int64_t worst = 0;
+    double worst_time = 0;
+    for (int64_t s = 0; s < pp; s++) {
+        const stage_result *r = &st->res[st->cls[s]];
+        out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], r->tp_raw);
+        out->comm_total[LLMCOST_ST_CP_COMM] = fmax(out->comm_total[LLMCOST_ST_CP_COMM], r->cp_all);
+        out->comm_total[LLMCOST_ST_EP_COMM] = fmax(out->comm_total[LLMCOST_ST_EP_COMM], r->ep_all);
+        out->comm_total[LLMCOST_ST_PP_COMM] = r->comp[LLMCOST_ST_PP_COMM];
+        if (s == 0 || r->total > worst_time) {
+            worst = s;
+            worst_time = r->total;
+        }
+    }
+    const double *wc = st->res[st->cls[worst]].comp;
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        out->components[k] = wc[k] * (double)micro;
+    st->worst = worst;
+    st->t_mb = worst_time;
+    out->components[LLMCOST_ST_BUBBLE] = pp > 1 ? (double)(pp - 1) / (double)c->L.vpp * worst_time : 0;
+    out->layers_per_stage = st->first_layer[worst + 1] - st->first_layer[worst];
+    out->stage = worst;
+    return 0;
+}
+
+/* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
+static void local_params(double *dense_local, double *expert_local, const ctx *c, const llmcost_step_prepared *p)
+{
+    double routed = (double)p->p.components[LLMCOST_PC_ROUTED_EXPERTS];
+    *dense_local = ((double)p->p.total - routed) / ((double)c->L.tp * (double)c->L.pp);
+    *expert_local = routed / ((double)c->L.ep * (double)c->etp * (double)c->L.pp);
+}
+
+/* Phase 5: the optimizer step. */
+static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
+{
+    double dense_local, expert_local;
+    local_params(&dense_local, &expert_local, c, p);
+    /* Optimizer: fused AdamW streams weights, gradients and states once: it reads the master (or the weights),
+     * the gradient and every state, and writes the master, the states and (mixed precision) the low-precision
+     * copy. Bytes per parameter from the one precision-recipe table (job.c), as memory holds them: fp32 28,
+     * bf16 14, bf16-master 30, fp8 22 (DeepSeek-V3's bf16 moments); 8-bit AdamW two 1-byte moments (Dettmers et
+     * al. 2022), SGD one momentum buffer, Adafactor factored second moments (negligible) and no first moment
+     * (Shazeer & Stern 2018). */
+    const llmcost_param_bytes *pb = &out->param_bytes;
+    double param_bytes = pb->weights;
+    double opt_bytes = pb->master > 0 ? 2 * pb->master + pb->gradients + 2 * pb->states + pb->weights
+                                      : 2 * pb->weights + pb->gradients + 2 * pb->states;
+    double zero_div_dense = c->L.zero >= 1 ? (double)(c->L.dp * c->L.cp) : 1;
+    double zero_div_exp = c->L.zero >= 1 ? (double)(c->L.dp * c->L.cp / c->L.ep) : 1;
+    double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
+    /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double adam_eta = km->adamw_eta[param_bytes > 2 ? 1 : 0];
+    out->components[LLMCOST_ST_OPTIMIZER] =
+        opt_bytes * opt_params / (c->g->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
+}
+
+/* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and
+ * overlapped with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
+ * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
+static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
+                      const stages *st, int64_t micro)
+{
+    const llmcost_gpu *gpu = c->g;
+    const llmcost_step_options *opt = c->opt;
+    double dense_local, expert_local;
+    local_params(&dense_local, &expert_local, c, p);
+    double grad_bytes = out->param_bytes.gradients, param_bytes = out->param_bytes.weights;
+    double dp_exposed = 0, dp_total = 0;
+    int64_t dpg = c->L.dp * c->L.cp;
+    int rc;
+    if (dpg > 1) {
+        llmcost_comm_group gd = llmcost_comm_group_of(dpg, c->L.tp, gpu->scaleup_size);
+        llmcost_comm_group ge = llmcost_comm_group_of(dpg / c->L.ep > 0 ? dpg / c->L.ep : 1, c->L.tp * c->L.ep, gpu->scaleup_size);
+        double grads_d = dense_local * grad_bytes, grads_e = expert_local * grad_bytes;
+        double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
+        llmcost_comm_cost a, b2;
+        llmcost_collective red = c->L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
+        if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
+            (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
+            return rc;
+        double reduce = a.seconds + b2.seconds;
+        double gather = 0;
+        if (c->L.zero >= 1) {
+            if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, LLMCOST_COLL_ALL_GATHER, w_e, &ge, &opt->comm)))
+                return rc;
+            gather = a.seconds + b2.seconds;
+        }
+        /* The slowest stage's forward and backward of one micro-batch, op by op. */
+        double bwd_mb = 0, fwd_mb = 0;
+        size_t n = stage_segments(st->segs, &p->sg, st->first_layer, st->worst, c->L.pp);
+        for (size_t k = 0; k < n; k++)
+            for (size_t i = ts->begin[st->segs[k]]; i < ts->begin[st->segs[k] + 1]; i++) {
+                bwd_mb += ts->t[i].bwd;
+                fwd_mb += ts->t[i].fwd;
+            }
+        /* The last bucket (of about 1/8 of the gradients) cannot overlap. */
+        if (c->L.zero <= 1) {
+            dp_total = reduce + gather;
+            dp_exposed = fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+        } else if (c->L.zero == 2) {
+            dp_total = reduce * (double)micro + gather;
+            dp_exposed = (double)micro * fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+        } else {
+            dp_total = (double)micro * (reduce + 2 * gather);
+            dp_exposed = (double)micro * (fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb) +
+                                          fmax(0, gather - bwd_mb));
+        }
+    }
+    out->components[LLMCOST_ST_DP_COMM] = dp_exposed;
+    out->comm_total[LLMCOST_ST_DP_COMM] = dp_total;
+    return 0;
+}
+
+/* Phase 7: the step's totals, throughput and utilisation. */
+static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, int64_t micro, int64_t gb,
+                   double t_mb)
+{
+    const llmcost_step_options *opt = c->opt;
+    const lc_kernel_model *km = lc_kernel_model_get();
+    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
+        out->comm_total[k] *= (double)micro;
+    out->step_seconds = 0;
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        out->step_seconds += out->components[k];
+    out->micro_batch_seconds = t_mb;
+    out->micro_batches = micro;
+    out->global_batch = gb;
+    out->layout = c->L;
+    out->tokens_per_step = (double)gb * (double)opt->seq;
+    out->tokens_per_second = out->tokens_per_step / out->step_seconds;
+    out->tokens_per_second_per_gpu = out->tokens_per_second / (double)c->L.gpus;
+    double per_mb = (double)gb / (double)opt->micro_batch;
+    out->model_flops_per_step = p->f.model_flops * per_mb;
+    out->hardware_flops_per_step = p->f.hardware_flops * per_mb;
+    out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c->L.gpus;
+    out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
+    out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c->L.gpus / out->peak_flops;
+    out->gemm_efficiency = km->gemm_eta;
+    out->copy_efficiency = km->copy_eta;
+    out->host_seconds_per_kernel = km->host_fwd;
+}
+
+/* Phases 2 to 7 on a set-up context. */
+static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
+{
+    const llmcost_step_options *opt = c->opt;
+    int64_t gb = opt->global_batch, micro = gb / (opt->micro_batch * c->L.dp);
+    timed_segments ts = {NULL, NULL};
+    stages st;
+    memset(&st, 0, sizeof st);
+    layer_comm lc;
+    int rc;
+    if ((rc = time_ops(&ts, c, p)) != 0)
+        return rc;
+    if ((rc = layer_comms(&lc, c)) == 0 && (rc = simulate_stages(&st, out, c, p, &ts, &lc, micro)) == 0) {
+        optimizer_time(out, c, p);
+        if ((rc = dp_traffic(out, c, p, &ts, &st, micro)) == 0)
+            totals(out, c, p, micro, gb, st.t_mb);
+    }
+    timed_segments_free(&ts);
+    stages_free(&st);
+    return rc;
+}
+
+/* The job validated and resolved into step options (the same rules as the memory engine's). */
+static int resolve_job(llmcost_step_options *resolved, llmcost_job *jv, const llmcost_model *m, const llmcost_job *job)
+{
+    *jv = *job;
+    int rc = llmcost_job_validate(jv, m);
+    if (rc)
+        return rc;
+    llmcost_job_step_options(resolved, jv);
+    return 0;
+}
+
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt)
 {
@@ -481,350 +1037,88 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
 {
     memset(out, 0, sizeof *out);
     /* Every rule of the layout and the batch is checked once, by the job (job.c). */
-    llmcost_job jv = *job;
-    int rc = llmcost_job_validate(&jv, m);
+    llmcost_job jv;
+    llmcost_step_options resolved;
+    ctx c;
+    llmcost_step_prepared p;
+    int rc = resolve_job(&resolved, &jv, m, job);
+    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
+        return rc;
+    rc = step_run(out, &c, &p);
+    prepared_release(&p);
+    return rc;
+}
+
+int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt)
+{
+    *out = NULL;
+    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
     if (rc)
         return rc;
+    llmcost_job j, jv;
     llmcost_step_options resolved;
-    llmcost_job_step_options(&resolved, &jv);
-    const llmcost_step_options *opt = &resolved;
-    ctx c = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
-    int64_t per_step = opt->micro_batch * c.L.dp;
-    int64_t gb = opt->global_batch;
-    int64_t micro = gb / per_step;
-    c.sp = c.L.tp > 1 && c.L.sequence_parallel;
-    c.etp = opt->expert_tp;
-    llmcost_job_param_bytes(&out->param_bytes, &jv);
-
-    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
-    double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
-    switch (opt->precision) {
-    case LLMCOST_PREC_FP32:
-        c.peak_mm = c.peak_half = gpu->peak_flops[LLMCOST_DT_FP32];
-        c.ab = 4;
-        c.mm_bytes = 4;
-        out->peak_flops = c.peak_mm;
-        if (c.peak_mm <= 0)
-            return lc_fail(LLMCOST_EINVAL, "%s has no fp32 peak in the catalogue (give --peak-tflops)", gpu->name);
-        break;
-    case LLMCOST_PREC_FP8:
-        c.peak_mm = gpu->peak_flops[LLMCOST_DT_FP8];
-        c.peak_half = bf16;
-        c.mm_bytes = 1;
-        out->peak_flops = bf16;
-        if (c.peak_mm <= 0)
-            return lc_fail(LLMCOST_EINVAL, "%s has no fp8 tensor cores (no fp8 peak in the catalogue; give --peak-tflops)",
-                           gpu->name);
-        break;
-    default:
-        c.peak_mm = c.peak_half = bf16;
-        out->peak_flops = bf16;
-        break;
-    }
-    if (bf16 <= 0 || gpu->memory_bw <= 0)
-        return lc_fail(LLMCOST_EINVAL, "%s lacks a bf16 peak or a memory bandwidth in the catalogue", gpu->name);
-
-    /* The operations of one micro-batch (full sequence; the splits are applied per op). */
-    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    fo.batch = opt->micro_batch;
-    fo.seq = opt->seq;
-    fo.attention = opt->attention;
-    fo.recompute = opt->recompute;
-    fo.convention = opt->convention;
-    /* transformers' experts run in their weights' dtype: fp32 under autocast over fp32 weights and in fp32 training. */
-    if (opt->framework == LLMCOST_FW_HF &&
-        (opt->precision == LLMCOST_PREC_AMP_BF16 || opt->precision == LLMCOST_PREC_FP32))
-        fo.expert_act_bytes = 4;
-    llmcost_flops f;
-    if ((rc = llmcost_flops_compute(&f, m, &fo)) != 0)
+    llmcost_job_from_step_options(&j, opt);
+    if ((rc = resolve_job(&resolved, &jv, m, &j)) != 0)
         return rc;
-    llmcost_op *ops;
-    size_t nops;
-    if ((rc = llmcost_flops_ops(&ops, &nops, m, &fo)) != 0)
-        return rc;
-    /* Up to three timed entries per op (the op, autocast's casts, fp8 quantisation). */
-    timed_op *t = calloc(nops * 3 + 1, sizeof *t);
-    int64_t pp = c.L.pp;
-    int64_t *first_layer = calloc((size_t)pp + 1, sizeof *first_layer);
-    double *stage_time = calloc((size_t)pp, sizeof *stage_time);
-    double *stage_comp = calloc((size_t)pp * LLMCOST_ST_COUNT, sizeof *stage_comp);
-    if (!t || !first_layer || !stage_time || !stage_comp) {
-        free(ops), free(t), free(first_layer), free(stage_time), free(stage_comp);
+    llmcost_step_prepared *p = malloc(sizeof *p);
+    if (!p)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if ((rc = prepare(p, m, &resolved)) != 0) {
+        free(p);
+        return rc;
     }
-    size_t nt = 0;
-    for (size_t i = 0; i < nops; i++) {
-        const llmcost_op *op = &ops[i];
-        timed_op *x = &t[nt++];
-        memset(x, 0, sizeof *x);
-        x->layer = op->layer;
-        switch (op->kind) {
-        case LLMCOST_OP_MATMUL:
-            time_matmul(&c, op, x);
-            if (op->component != LLMCOST_FC_OTHER && opt->precision == LLMCOST_PREC_AMP_BF16) {
-                t[nt].layer = op->layer;
-                autocast_extra(&c, op, &t[nt++]);
-            }
-            if (opt->precision == LLMCOST_PREC_FP8 && op->component != LLMCOST_FC_LM_HEAD &&
-                op->component != LLMCOST_FC_ROUTER && op->component != LLMCOST_FC_OTHER) {
-                t[nt].layer = op->layer;
-                fp8_extra(&c, op, &t[nt++]);
-            }
-            break;
-        case LLMCOST_OP_EXPERTS:
-            time_experts(&c, op, x);
-            break;
-        case LLMCOST_OP_ATTENTION:
-            time_attention(&c, op, x);
-            break;
-        case LLMCOST_OP_ELEMENTWISE:
-            time_elementwise(&c, op, x);
-            break;
-        }
-    }
+    *out = p;
+    return 0;
+}
 
-    /* Communication inside one micro-batch, per layer (exposed parts). */
-    double ab = c.ab > 2 ? 4 : 2, tokens = (double)opt->micro_batch * (double)opt->seq / (double)c.L.cp;
-    double h = (double)m->hidden;
-    llmcost_comm_cost cc;
-    double tp_ar = 0, pp_p2p = 0;
-    if (c.L.tp > 1) {
-        /* One all-reduce (or reduce-scatter + all-gather with SP: the same bytes) after attention and one after
-         * the MLP, forward and backward (Shoeybi et al. 2019 Fig. 4; Korthikanti et al. 2022 §4.2.2). */
-        llmcost_comm_group g = llmcost_comm_group_of(c.L.tp, 1, gpu->scaleup_size);
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
-            goto fail;
-        tp_ar = cc.seconds;
-    }
-    if (pp > 1) {
-        /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,
-         * Narayanan et al. 2021 §4.1); stages are tp*cp*dp ranks apart. */
-        llmcost_comm_group g = llmcost_comm_group_of(2, c.L.tp * c.L.cp * c.L.dp, gpu->scaleup_size);
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * h * ab / (double)c.L.tp, &g, &opt->comm)) != 0)
-            goto fail;
-        pp_p2p = cc.seconds;
-    }
-    double cp_ag = 0;
-    if (c.L.cp > 1 && m->n_layers > 0) {
-        /* All-gather of keys and values before attention, reduce-scatter of their gradients after (Llama 3
-         * §3.3.2); hidden behind attention where it can be. */
-        const llmcost_attention *a = &m->layers[0].attn;
-        double kv = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim))
-                                                 : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
-        kv /= (double)c.L.tp;
-        llmcost_comm_group g = llmcost_comm_group_of(c.L.cp, c.L.tp, gpu->scaleup_size);
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)opt->micro_batch * (double)opt->seq * kv * ab,
-                                    &g, &opt->comm)) != 0)
-            goto fail;
-        cp_ag = cc.seconds;
-    }
-    double ep_a2a = 0;
-    if (c.L.ep > 1) {
-        /* Dispatch and combine: each token's hidden state to its top-k experts and back, forward and backward. */
-        const llmcost_ffn *ff = NULL;
-        for (int64_t i = 0; i < m->n_layers && !ff; i++)
-            if (m->layers[i].ffn.moe)
-                ff = &m->layers[i].ffn;
-        double local_tokens = tokens / (c.sp ? (double)c.L.tp : 1);
-        llmcost_comm_group g = llmcost_comm_group_of(c.L.ep, c.L.tp, gpu->scaleup_size);
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, local_tokens * (double)ff->top_k * h * ab, &g,
-                                    &opt->comm)) != 0)
-            goto fail;
-        ep_a2a = cc.seconds;
-    }
+/* Which field of the micro-batch's shape "fo" (made from the options) differs from the prepared one; NULL: none. */
+static const char *shape_mismatch(const llmcost_flops_options *fo, const llmcost_flops_options *prep)
+{
+    if (fo->batch != prep->batch)
+        return "micro_batch";
+    if (fo->seq != prep->seq)
+        return "seq";
+    if (fo->attention != prep->attention)
+        return "attention";
+    if (fo->recompute != prep->recompute)
+        return "recompute";
+    if (fo->convention != prep->convention)
+        return "convention";
+    if (fo->expert_act_bytes != prep->expert_act_bytes)
+        return "precision (the experts' dtype)";
+    return NULL;
+}
 
-    /* Per stage: simulate one micro-batch (forward in order, backward in reverse with recomputation before each
-     * layer's backward), then add the exposed per-layer communication. */
-    /* Host seconds per launched kernel (measured, h200_host_2026-11-28.json): checkpointed forwards and the
-     * forwards recomputed inside backward cost more (the checkpoint wrappers' Python). */
-    const lc_kernel_model *km = lc_kernel_model_get();
-    bool ckpt = opt->recompute != LLMCOST_RECOMPUTE_NONE;
-    double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
-    llmcost_pipeline_split(first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
-    int64_t worst = 0;
-    double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
-    for (int64_t s = 0; s < pp; s++) {
-        launcher L = {0, 0, 0};
-        double *comp = &stage_comp[s * LLMCOST_ST_COUNT];
-        double busy[LLMCOST_ST_COUNT] = {0};
-        for (size_t i = 0; i < nt; i++) {
-            if (stage_of(t[i].layer, m->n_layers, pp, first_layer) != s)
-                continue;
-            launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
-            busy[t[i].kind] += t[i].fwd;
-        }
-        /* Backward, layer by layer from the last: recompute the layer's forward first. */
-        size_t end = nt;
-        while (end > 0) {
-            size_t begin = end;
-            int32_t layer = t[end - 1].layer;
-            while (begin > 0 && t[begin - 1].layer == layer)
-                begin--;
-            if (stage_of(layer, m->n_layers, pp, first_layer) == s) {
-                bool in_layers = layer >= 0 && layer < m->n_layers;
-                for (size_t i = begin; in_layers && i < end; i++) {
-                    bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
-                    if (!again)
-                        continue;
-                    launch_op(&L, h_rec, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
-                    busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
-                }
-                for (size_t i = end; i > begin; i--) {
-                    launch_op(&L, h_bwd, t[i - 1].bwd_k, t[i - 1].bwd, t[i - 1].bwd_sync);
-                    busy[t[i - 1].kind] += t[i - 1].bwd;
-                }
-            }
-            end = begin;
-        }
-        for (int k = 0; k < LLMCOST_ST_COUNT; k++)
-            comp[k] = busy[k];
-        comp[LLMCOST_ST_LAUNCH] = L.gpu - L.busy;
-        /* Exposed communication of the stage's layers. */
-        int64_t nl = first_layer[s + 1] - first_layer[s];
-        int64_t moe_l = 0;
-        for (int64_t i = first_layer[s]; i < first_layer[s] + nl; i++)
-            moe_l += m->layers[i].ffn.moe;
-        double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
-        comp[LLMCOST_ST_TP_COMM] = tp_ar * tp_count * (double)nl + tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
-        double tp_raw = comp[LLMCOST_ST_TP_COMM];
-        if (opt->layout.tp_overlap) {
-            /* Overlapped with the GEMMs of the same layer: only what exceeds them shows. */
-            double gemm = 0;
-            for (size_t i = 0; i < nt; i++)
-                if (t[i].kind == LLMCOST_ST_MATMUL && stage_of(t[i].layer, m->n_layers, pp, first_layer) == s)
-                    gemm += t[i].fwd + t[i].bwd;
-            comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - gemm);
-        }
-        /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel. */
-        double attn_f = 0, attn_b = 0;
-        for (size_t i = 0; i < nt; i++)
-            if (t[i].kind == LLMCOST_ST_ATTENTION && t[i].layer == first_layer[s]) {
-                attn_f = t[i].fwd;
-                attn_b = t[i].bwd;
-            }
-        comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, cp_ag - attn_f) + fmax(0, cp_ag - attn_b));
-        double layer_compute = nl > 0 ? (L.busy / (double)nl) : 0;
-        double a2a = opt->layout.ep_overlap ? fmax(0, 4 * ep_a2a - layer_compute) : 4 * ep_a2a;
-        comp[LLMCOST_ST_EP_COMM] = (double)moe_l * a2a;
-        comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c.L.vpp * pp_p2p : 0;
-        out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], tp_raw);
-        out->comm_total[LLMCOST_ST_CP_COMM] = fmax(out->comm_total[LLMCOST_ST_CP_COMM], 2 * (double)nl * cp_ag);
-        out->comm_total[LLMCOST_ST_EP_COMM] = fmax(out->comm_total[LLMCOST_ST_EP_COMM], 4 * (double)moe_l * ep_a2a);
-        out->comm_total[LLMCOST_ST_PP_COMM] = comp[LLMCOST_ST_PP_COMM];
-        double total = L.gpu;
-        for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
-            total += comp[k];
-        stage_time[s] = total;
-        if (total > stage_time[worst])
-            worst = s;
-    }
-    double t_mb = stage_time[worst];
-    double *wc = &stage_comp[worst * LLMCOST_ST_COUNT];
-    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
-        out->components[k] = wc[k] * (double)micro;
-    out->components[LLMCOST_ST_BUBBLE] = pp > 1 ? (double)(pp - 1) / (double)c.L.vpp * t_mb : 0;
-    out->layers_per_stage = first_layer[worst + 1] - first_layer[worst];
-    out->stage = worst;
+int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                                  const llmcost_step_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
+    if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
+        return rc;
+    llmcost_job j, jv;
+    llmcost_step_options resolved;
+    ctx c;
+    llmcost_job_from_step_options(&j, opt);
+    if ((rc = resolve_job(&resolved, &jv, prep->m, &j)) != 0)
+        return rc;
+    llmcost_flops_options fo;
+    micro_batch_flops_options(&fo, &resolved);
+    const char *field = shape_mismatch(&fo, &prep->fo);
+    if (field)
+        return lc_fail(LLMCOST_EINVAL, "step options: %s differs from the options the step was prepared with "
+                       "(llmcost_step_prepare)", field);
+    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv)) != 0)
+        return rc;
+    return step_run(out, &c, prep);
+}
 
-    /* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
-    llmcost_params p;
-    if ((rc = llmcost_params_count(&p, m)) != 0)
-        goto fail;
-    double routed = (double)p.components[LLMCOST_PC_ROUTED_EXPERTS];
-    double dense_local = ((double)p.total - routed) / ((double)c.L.tp * (double)pp);
-    double expert_local = routed / ((double)c.L.ep * (double)c.etp * (double)pp);
-
-    /* Optimizer: fused AdamW streams weights, gradients and states once: it reads the master (or the weights),
-     * the gradient and every state, and writes the master, the states and (mixed precision) the low-precision
-     * copy. Bytes per parameter from the one precision-recipe table (job.c), as memory holds them: fp32 28,
-     * bf16 14, bf16-master 30, fp8 22 (DeepSeek-V3's bf16 moments); 8-bit AdamW two 1-byte moments (Dettmers et
-     * al. 2022), SGD one momentum buffer, Adafactor factored second moments (negligible) and no first moment
-     * (Shazeer & Stern 2018). */
-    const llmcost_param_bytes *pb = &out->param_bytes;
-    double grad_bytes = pb->gradients, param_bytes = pb->weights;
-    double opt_bytes = pb->master > 0 ? 2 * pb->master + pb->gradients + 2 * pb->states + pb->weights
-                                      : 2 * pb->weights + pb->gradients + 2 * pb->states;
-    double zero_div_dense = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp) : 1;
-    double zero_div_exp = c.L.zero >= 1 ? (double)(c.L.dp * c.L.cp / c.L.ep) : 1;
-    double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
-    /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
-    double adam_eta = lc_kernel_model_get()->adamw_eta[param_bytes > 2 ? 1 : 0];
-    out->components[LLMCOST_ST_OPTIMIZER] = opt_bytes * opt_params / (gpu->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
-
-    /* Data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and overlapped
-     * with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
-     * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
-    double dp_exposed = 0, dp_total = 0;
-    int64_t dpg = c.L.dp * c.L.cp;
-    if (dpg > 1) {
-        llmcost_comm_group gd = llmcost_comm_group_of(dpg, c.L.tp, gpu->scaleup_size);
-        llmcost_comm_group ge = llmcost_comm_group_of(dpg / c.L.ep > 0 ? dpg / c.L.ep : 1, c.L.tp * c.L.ep, gpu->scaleup_size);
-        double grads_d = dense_local * grad_bytes, grads_e = expert_local * grad_bytes;
-        double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
-        llmcost_comm_cost a, b2;
-        llmcost_collective red = c.L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
-        if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
-            (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
-            goto fail;
-        double reduce = a.seconds + b2.seconds;
-        double gather = 0;
-        if (c.L.zero >= 1) {
-            if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
-                (rc = llmcost_comm_time(&b2, gpu, LLMCOST_COLL_ALL_GATHER, w_e, &ge, &opt->comm)))
-                goto fail;
-            gather = a.seconds + b2.seconds;
-        }
-        double bwd_mb = 0, fwd_mb = 0;
-        for (size_t i = 0; i < nt; i++)
-            if (stage_of(t[i].layer, m->n_layers, pp, first_layer) == worst) {
-                bwd_mb += t[i].bwd;
-                fwd_mb += t[i].fwd;
-            }
-        /* The last bucket (of about 1/8 of the gradients) cannot overlap. */
-        if (c.L.zero <= 1) {
-            dp_total = reduce + gather;
-            dp_exposed = fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
-        } else if (c.L.zero == 2) {
-            dp_total = reduce * (double)micro + gather;
-            dp_exposed = (double)micro * fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
-        } else {
-            dp_total = (double)micro * (reduce + 2 * gather);
-            dp_exposed = (double)micro * (fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb) +
-                                          fmax(0, gather - bwd_mb));
-        }
-    }
-    out->components[LLMCOST_ST_DP_COMM] = dp_exposed;
-    out->comm_total[LLMCOST_ST_DP_COMM] = dp_total;
-    for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
-        out->comm_total[k] *= (double)micro;
-
-    out->step_seconds = 0;
-    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
-        out->step_seconds += out->components[k];
-    out->micro_batch_seconds = t_mb;
-    out->micro_batches = micro;
-    out->global_batch = gb;
-    out->layout = c.L;
-    out->tokens_per_step = (double)gb * (double)opt->seq;
-    out->tokens_per_second = out->tokens_per_step / out->step_seconds;
-    out->tokens_per_second_per_gpu = out->tokens_per_second / (double)c.L.gpus;
-    double per_mb = (double)gb / (double)opt->micro_batch;
-    out->model_flops_per_step = f.model_flops * per_mb;
-    out->hardware_flops_per_step = f.hardware_flops * per_mb;
-    out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c.L.gpus;
-    out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
-    out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c.L.gpus / out->peak_flops;
-    out->gemm_efficiency = km->gemm_eta;
-    out->copy_efficiency = km->copy_eta;
-    out->host_seconds_per_kernel = km->host_fwd;
-    rc = 0;
-fail:
-    free(ops);
-    free(t);
-    free(first_layer);
-    free(stage_time);
-    free(stage_comp);
-    return rc;
+void llmcost_step_prepared_free(llmcost_step_prepared *prep)
+{
+    if (!prep)
+        return;
+    prepared_release(prep);
+    free(prep);
 }
 
 void llmcost_step_constants_get(llmcost_step_constants *out)

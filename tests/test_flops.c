@@ -420,3 +420,43 @@ Test(flops_ops, every_op_carries_the_role_and_splits_the_time_engine_reads)
     llmcost_free(ops);
     llmcost_model_free(m);
 }
+
+Test(flops_ops, the_full_list_holds_every_layer_with_its_own_index_and_sums_to_the_totals)
+{
+    /* Gemma 3's layers alternate five sliding-window layers and one global one: two distinct layers, made once
+     * each, listed for all 62 layers. Their FLOPs added one by one from the full list are the engine's totals. */
+    llmcost_model *m = load("gemma-3-27b");
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 8192;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    int32_t prev = -1;
+    size_t per_layer[64] = {0};
+    double fwd = 0, bwd = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(ops[i].layer >= prev, "op %zu (%s) of layer %d after layer %d", i, ops[i].name, ops[i].layer, prev);
+        prev = ops[i].layer;
+        if (ops[i].layer >= 0 && ops[i].layer < 62)
+            per_layer[ops[i].layer]++;
+        if (ops[i].kind != LLMCOST_OP_ELEMENTWISE) {
+            fwd += ops[i].flops;
+            bwd += ops[i].bwd_flops;
+        }
+    }
+    cr_expect_eq(prev, 62);
+    for (int l = 1; l < 62; l++)
+        cr_expect_eq(per_layer[l], per_layer[0], "layer %d has %zu ops, layer 0 %zu", l, per_layer[l], per_layer[0]);
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+    cr_expect_eq(f.forward, fwd);
+    cr_expect_eq(f.backward, bwd);
+    /* a global layer (5) computes more attention pairs than a local one (0) at 8,192 tokens */
+    double a0 = 0, a5 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].kind == LLMCOST_OP_ATTENTION)
+            *(ops[i].layer == 0 ? &a0 : ops[i].layer == 5 ? &a5 : &fwd) += ops[i].flops;
+    cr_expect_gt(a5, a0);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}

@@ -352,3 +352,58 @@ Test(published_runs, llama_405b_flops_match_the_paper)
     cr_expect(fabs(r.total_flops / 3.8e25 - 1) < 0.05, "%.3g", r.total_flops);
     llmcost_model_free(m);
 }
+
+/* Two step results equal to the last digit (every double compared bit for bit). */
+static void expect_same_step(const llmcost_step *a, const llmcost_step *b, const char *what)
+{
+    cr_expect_eq(a->step_seconds, b->step_seconds, "%s: step %.17g vs %.17g", what, a->step_seconds, b->step_seconds);
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++) {
+        cr_expect_eq(a->components[k], b->components[k], "%s: %s", what, llmcost_step_component_name(k));
+        cr_expect_eq(a->comm_total[k], b->comm_total[k], "%s: %s total", what, llmcost_step_component_name(k));
+    }
+    cr_expect_eq(a->mfu, b->mfu, "%s: mfu", what);
+    cr_expect_eq(a->hfu, b->hfu, "%s: hfu", what);
+    cr_expect_eq(a->micro_batch_seconds, b->micro_batch_seconds, "%s", what);
+    cr_expect_eq(a->stage, b->stage, "%s: slowest stage", what);
+    cr_expect_eq(a->layers_per_stage, b->layers_per_stage, "%s", what);
+}
+
+Test(step_prepared, one_preparation_serves_every_layout_with_the_same_digits)
+{
+    /* A planner prepares Gemma 3 (local and global layers: two distinct layers) once and sweeps layouts; each
+     * answer must be llmcost_step_compute's, which prepares afresh for every call. */
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, "gemma-3-27b"), 0, "%s", llmcost_errmsg());
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_step_options o;
+    llmcost_step_options_init(&o);
+    o.seq = 4096;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.precision = LLMCOST_PREC_BF16_MASTER;
+    llmcost_step_prepared *p = NULL;
+    cr_assert_eq(llmcost_step_prepare(&p, m, &o), 0, "%s", llmcost_errmsg());
+    const int64_t layouts[][4] = {{1, 1, 1, 8}, {2, 1, 1, 16}, {4, 4, 1, 64}, {8, 2, 1, 64}, {2, 8, 1, 64}, {4, 2, 2, 64}};
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        o.layout.tp = layouts[i][0];
+        o.layout.pp = layouts[i][1];
+        o.layout.cp = layouts[i][2];
+        o.layout.gpus = layouts[i][3];
+        o.layout.sequence_parallel = o.layout.tp > 1;
+        o.layout.zero = 1;
+        o.global_batch = 256;
+        llmcost_step a, b;
+        cr_assert_eq(llmcost_step_compute(&a, m, g, &o), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(llmcost_step_compute_prepared(&b, p, g, &o), 0, "%s", llmcost_errmsg());
+        char what[64];
+        snprintf(what, sizeof what, "tp %lld pp %lld cp %lld", (long long)o.layout.tp, (long long)o.layout.pp,
+                 (long long)o.layout.cp);
+        expect_same_step(&a, &b, what);
+    }
+    /* The shape it was prepared for cannot change: the field is named. */
+    o.seq = 8192;
+    llmcost_step s;
+    cr_expect_eq(llmcost_step_compute_prepared(&s, p, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "seq") != NULL, "%s", llmcost_errmsg());
+    llmcost_step_prepared_free(p);
+    llmcost_model_free(m);
+}

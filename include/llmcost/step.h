@@ -95,6 +95,30 @@ typedef struct llmcost_step {
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt);
 
+/*
+ * A prepared step, for callers that evaluate many layouts of one model and job shape (a planner): what does not
+ * depend on the layout is made once by llmcost_step_prepare (the op list of one micro-batch, made once per
+ * distinct decoder layer; its FLOPs; the parameter counts) and reused by every llmcost_step_compute_prepared.
+ *
+ *   llmcost_step_prepared *p;
+ *   llmcost_step_prepare(&p, model, &opt);           // opt: micro_batch, seq, attention, recompute, convention
+ *   for each layout: opt.layout = ...; llmcost_step_compute_prepared(&step, p, gpu, &opt);
+ *   llmcost_step_prepared_free(p);
+ *
+ * The prepared shape is opt's micro_batch, seq, attention, recompute and convention, and the dtype the routed
+ * experts run in (fp32 under the hf framework with fp32 or amp-bf16, else bf16); the layout, global batch, GPU,
+ * optimizer, communication options and (within that rule) precision and framework may change between calls. A
+ * call whose options differ in the shape fails with LLMCOST_EINVAL naming the field. Results are those of
+ * llmcost_step_compute to the last digit (llmcost_step_compute is prepare + compute_prepared + free). The model
+ * must outlive the prepared step; a prepared step is read-only, so threads may share one.
+ */
+typedef struct llmcost_step_prepared llmcost_step_prepared;
+
+int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt);
+int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                                  const llmcost_step_options *opt);
+void llmcost_step_prepared_free(llmcost_step_prepared *prep);
+
 /* The kernel model's constants, each fitted to kernels measured on an H200 (data/calibration/), for printing. */
 typedef struct llmcost_step_constants {
     double gemm_efficiency;          /* large well-tiled GEMMs: fraction of the dense peak */
