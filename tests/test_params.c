@@ -279,7 +279,7 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 7);
+    cr_expect_geq(exact, 9);
     cr_expect_geq(refused, 7);
     json_decref(doc);
 }
