@@ -233,15 +233,16 @@ static double lbfgs(nlopt_opt opt, fit_data *fd, double *x)
     return isfinite(f) ? f : INFINITY;
 }
 
+/* The search's bounds: loose, they only keep exp() finite; an optimum on one of them is not a fitted law. */
+static const double lower[5] = {-20, -20, -20, 0, 0}, upper[5] = {60, 60, 5, 5, 5};
+
 static nlopt_opt make_optimizer(void)
 {
     nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, 5);
     if (!opt)
         return NULL;
-    /* Loose bounds only keep exp() finite; a fit that ends on one is reported through its constants. */
-    const double lb[5] = {-20, -20, -20, 0, 0}, ub[5] = {60, 60, 5, 5, 5};
-    nlopt_set_lower_bounds(opt, lb);
-    nlopt_set_upper_bounds(opt, ub);
+    nlopt_set_lower_bounds(opt, lower);
+    nlopt_set_upper_bounds(opt, upper);
     nlopt_set_xtol_rel(opt, 1e-10);
     nlopt_set_ftol_rel(opt, 1e-13);
     nlopt_set_maxeval(opt, 4000);
@@ -310,7 +311,41 @@ const char *llmcost_scaling_fit_param_name(int i)
     return i >= 0 && i < LLMCOST_FIT_NPARAMS ? names[i] : "?";
 }
 
-#define KEEP_STARTS 8 /* best distinct optima of the full fit, reused as starts for each resample */
+#define KEEP_STARTS 8     /* best distinct optima of the full fit */
+#define RESAMPLE_STARTS 1 /* of which the best is the start of each resample */
+
+
+typedef struct grid_start {
+    double f;
+    int k;
+} grid_start;
+
+static int cmp_start(const void *a, const void *b)
+{
+    const grid_start *x = a, *y = b;
+    if (x->f != y->f)
+        return x->f < y->f ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Refuses an optimum "x" (a, b, e, alpha, beta) that lies on a bound of the search or has no compute-optimal
+ * allocation: such a "law" (alpha 0: "0 tokens per parameter") describes the optimiser, not the runs. */
+static int check_identified(const double *x)
+{
+    static const char *const what[5] = {"log A", "log B", "log E", "alpha", "beta"};
+    for (int c = 0; c < 5; c++) {
+        double tol = 1e-6 * fmax(1.0, fabs(upper[c] - lower[c]));
+        if (x[c] <= lower[c] + tol || x[c] >= upper[c] - tol)
+            return lc_fail(LLMCOST_EINVAL,
+                           "the fit ends on the search's bound %s = %g: the runs do not identify the law (runs that "
+                           "vary N and D over a wider range, with losses that fall with both, do)",
+                           what[c], x[c] <= lower[c] + tol ? lower[c] : upper[c]);
+    }
+    double a = x[4] / (x[3] + x[4]);
+    if (!(a > 0 && a < 1) || !isfinite(exp(x[0])) || !isfinite(exp(x[1])))
+        return lc_fail(LLMCOST_EINVAL, "the fitted constants give no compute-optimal allocation (a = %g)", a);
+    return 0;
+}
 
 int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, const llmcost_fit_options *opt)
 {
@@ -323,14 +358,19 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
         return vrc;
     if (!(opt->huber_delta > 0) || !isfinite(opt->huber_delta))
         return lc_fail(LLMCOST_EINVAL, "Huber delta must be positive, got %g", opt->huber_delta);
-    if (opt->bootstrap < 0 || opt->bootstrap > 100000)
-        return lc_fail(LLMCOST_EINVAL, "bootstrap resamples must be between 0 and 100000, got %d", opt->bootstrap);
+    if (opt->bootstrap < 0 || opt->bootstrap > LLMCOST_FIT_MAX_BOOTSTRAP)
+        return lc_fail(LLMCOST_EINVAL, "bootstrap resamples must be between 0 and %d, got %d",
+                       LLMCOST_FIT_MAX_BOOTSTRAP, opt->bootstrap);
     if (!(opt->confidence > 0 && opt->confidence < 1))
         return lc_fail(LLMCOST_EINVAL, "confidence must be between 0 and 1, got %g", opt->confidence);
     if (n < 6)
         return lc_fail(LLMCOST_EINVAL, "%zu run%s: fitting 5 constants needs at least 6 runs", n, n == 1 ? "" : "s");
-    if (n > 1000000)
-        return lc_fail(LLMCOST_EINVAL, "%zu runs: at most 1,000,000 are fitted", n);
+    if (n > LLMCOST_FIT_MAX_RUNS)
+        return lc_fail(LLMCOST_EINVAL, "%zu runs: at most %d are fitted", n, LLMCOST_FIT_MAX_RUNS);
+    if ((double)opt->bootstrap * (double)n > LLMCOST_FIT_MAX_RESAMPLED_RUNS)
+        return lc_fail(LLMCOST_EINVAL,
+                       "%d bootstrap resamples of %zu runs: resamples x runs is at most %d (at most %zu resamples)",
+                       opt->bootstrap, n, LLMCOST_FIT_MAX_RESAMPLED_RUNS, (size_t)LLMCOST_FIT_MAX_RESAMPLED_RUNS / n);
     bool varied_n = false, varied_d = false;
     for (size_t i = 0; i < n; i++) {
         if (!(runs[i].n_params > 0 && runs[i].n_tokens > 0 && runs[i].loss > 0) || !isfinite(runs[i].n_params) ||
@@ -347,6 +387,7 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
     int rc = 0;
     double *buf = malloc(4 * n * sizeof *buf);
     double *boot = NULL;
+    grid_start *order = NULL;
     nlopt_opt o = make_optimizer();
     if (!buf || !o) {
         rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
@@ -361,10 +402,40 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
     }
     fit_data fd = {n, log_n, log_d, log_l, NULL, opt->huber_delta, 0};
 
-    /* L-BFGS from every point of the grid; keep the best few distinct optima as starts for the resamples. */
+    /* Which grid points L-BFGS starts from: all of them up to LLMCOST_FIT_FULL_GRID_RUNS runs, else those of
+     * lowest objective, so that the grid's work does not grow with the runs. */
+    int nstarts = NGRID;
+    if (n > LLMCOST_FIT_FULL_GRID_RUNS) {
+        nstarts = (int)((size_t)NGRID * LLMCOST_FIT_FULL_GRID_RUNS / n);
+        if (nstarts < LLMCOST_FIT_MIN_STARTS)
+            nstarts = LLMCOST_FIT_MIN_STARTS;
+    }
+    order = malloc(NGRID * sizeof *order);
+    if (!order) {
+        rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int k = 0; k < NGRID; k++) {
+        double x[5];
+        grid_point(k, x);
+        order[k].f = objective(5, x, NULL, &fd);
+        if (!isfinite(order[k].f))
+            order[k].f = INFINITY;
+        order[k].k = k;
+    }
+    if (nstarts < NGRID)
+        qsort(order, NGRID, sizeof *order, cmp_start);
+    out->grid_starts = nstarts;
+    /* Progress: the grid is counted as its starts, each resample as one start. */
+    double total_work = (double)nstarts + (double)opt->bootstrap;
+
+    /* L-BFGS from the chosen grid points; keep the best few distinct optima. */
     double best[KEEP_STARTS][6];
     int nbest = 0;
-    for (int k = 0; k < NGRID; k++) {
+    for (int s = 0; s < nstarts; s++) {
+        int k = order[s].k;
+        if (opt->progress && s % 32 == 0)
+            opt->progress(opt->progress_ctx, s / total_work);
         double x[6];
         grid_point(k, x);
         double f = lbfgs(o, &fd, x);
@@ -397,6 +468,24 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
         goto done;
     }
     const double *xb = best[0];
+    if ((rc = check_identified(xb)) < 0)
+        goto done;
+    /* A law that leaves the losses as scattered as they were explains nothing: refuse it. */
+    double mean = 0, var = 0, ssr = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += log_l[i] / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double pred = log(exp(xb[2]) + exp(xb[0] - xb[3] * log_n[i]) + exp(xb[1] - xb[4] * log_d[i]));
+        var += (log_l[i] - mean) * (log_l[i] - mean);
+        ssr += (pred - log_l[i]) * (pred - log_l[i]);
+    }
+    if (ssr > 0.25 * var) {
+        rc = lc_fail(LLMCOST_EINVAL,
+                     "the fitted law explains %.0f%% of the variance of log loss (at least 75%% is needed): the runs "
+                     "do not identify the law",
+                     var > 0 ? 100.0 * fmax(0.0, 1.0 - ssr / var) : 0.0);
+        goto done;
+    }
     out->objective = xb[5];
     to_constants(xb, out->value);
     double ss = 0;
@@ -442,8 +531,11 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
         memset(weight, 0, n * sizeof *weight);
         for (size_t i = 0; i < n; i++)
             weight[next_random(&state) % n] += 1.0;
+        if (opt->progress && r % 8 == 0)
+            opt->progress(opt->progress_ctx, (nstarts + r) / total_work);
         double bx[5] = {0, 0, 0, 0, 0}, bf = INFINITY;
-        for (int j = 0; j < nbest; j++) {
+        /* From the full fit's optimum: a resample's optimum lies near it. */
+        for (int j = 0; j < nbest && j < RESAMPLE_STARTS; j++) {
             double x[5];
             memcpy(x, best[j], sizeof x);
             double f = lbfgs(o, &fd, x);
@@ -452,7 +544,8 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
                 memcpy(bx, x, sizeof x);
             }
         }
-        if (!isfinite(bf))
+        /* A resample whose optimum is on a bound has no law to count (its exponent would be 0/0). */
+        if (!isfinite(bf) || !(bx[3] > 0 && bx[4] > 0))
             continue;
         double v[LLMCOST_FIT_NPARAMS];
         to_constants(bx, v);
@@ -478,6 +571,9 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
         }
     }
 done:
+    if (rc == 0 && opt->progress)
+        opt->progress(opt->progress_ctx, 1.0);
+    free(order);
     free(boot);
     free(buf);
     if (o)

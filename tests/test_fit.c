@@ -193,3 +193,67 @@ Test(scaling_fit_cli, bad_csv_exits_2_with_the_line)
     cr_expect(strstr(r.err, "try 'llmcost help scaling'"), "%s", r.err);
     run_free(&r);
 }
+
+Test(scaling_fit, many_runs_start_from_the_best_grid_points_and_still_recover_the_law)
+{
+    /* 400 runs (the 48 of synthetic() repeated with fresh noise): L-BFGS starts from the 4500 * 50 / 400 = 562 grid
+     * points of lowest objective, so the grid's work stays that of 50 runs, and the constants are recovered. */
+    const llmcost_law *truth = llmcost_scaling_law_find("chinchilla");
+    cr_assert_not_null(truth);
+    static llmcost_run runs[400];
+    size_t n = 0;
+    rng = 7;
+    while (n < 400) {
+        double np = 1e7 * pow(10.0, 3.0 * uniform()), d = np * 5 * pow(2.0, 5.0 * uniform());
+        runs[n++] = (llmcost_run){np, d, llmcost_scaling_loss(truth, np, d) * exp(0.005 * normal())};
+    }
+    llmcost_fit f;
+    llmcost_fit_options o = LLMCOST_FIT_OPTIONS_INIT;
+    o.bootstrap = 0;
+    cr_assert_eq(llmcost_scaling_fit(&f, runs, n, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(f.grid_starts, LLMCOST_FIT_GRID_STARTS * LLMCOST_FIT_FULL_GRID_RUNS / 400);
+    cr_expect(fabs(f.law.alpha - truth->alpha) < 0.02, "alpha %g vs %g", f.law.alpha, truth->alpha);
+    cr_expect(fabs(f.law.beta - truth->beta) < 0.02, "beta %g vs %g", f.law.beta, truth->beta);
+    cr_expect(fabs(f.law.E - truth->E) < 0.03, "E %g vs %g", f.law.E, truth->E);
+}
+
+Test(scaling_fit, bounds_on_runs_and_resamples)
+{
+    static llmcost_run runs[LLMCOST_FIT_MAX_RUNS + 1];
+    for (size_t i = 0; i < LLMCOST_FIT_MAX_RUNS + 1; i++)
+        runs[i] = (llmcost_run){1e8 * (1 + i % 7), 1e9 * (1 + i % 5), 3.0};
+    llmcost_fit f;
+    cr_expect_eq(llmcost_scaling_fit(&f, runs, LLMCOST_FIT_MAX_RUNS + 1, NULL), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "at most 5000"), "%s", llmcost_errmsg());
+    llmcost_fit_options o = LLMCOST_FIT_OPTIONS_INIT;
+    o.bootstrap = LLMCOST_FIT_MAX_BOOTSTRAP + 1;
+    cr_expect_eq(llmcost_scaling_fit(&f, runs, 48, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "between 0 and 2000"), "%s", llmcost_errmsg());
+    o.bootstrap = 1000; /* 1000 x 1000 runs > 200,000 */
+    cr_expect_eq(llmcost_scaling_fit(&f, runs, 1000, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "at most 200 resamples"), "%s", llmcost_errmsg());
+}
+
+Test(scaling_fit, a_law_the_runs_do_not_identify_is_refused)
+{
+    /* The loss does not depend on N: the N term's exponent runs to a bound of the search. */
+    static llmcost_run runs[48];
+    size_t n = 0;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 6; j++) {
+            double np = 1e7 * pow(10.0, i * 3.0 / 7.0), d = np * 5 * pow(2.0, j);
+            runs[n++] = (llmcost_run){np, d, 2.0 + 410.7 / pow(d, 0.28)};
+        }
+    llmcost_fit f;
+    llmcost_fit_options o = LLMCOST_FIT_OPTIONS_INIT;
+    o.bootstrap = 0;
+    cr_expect_eq(llmcost_scaling_fit(&f, runs, n, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "bound") && strstr(llmcost_errmsg(), "do not identify"), "%s",
+              llmcost_errmsg());
+    /* Losses that are noise: the best law leaves them as scattered as they were. */
+    rng = 11;
+    for (size_t i = 0; i < n; i++)
+        runs[i] = (llmcost_run){pow(10.0, 7 + 3 * uniform()), pow(10.0, 9 + 3 * uniform()), 2 + 2 * uniform()};
+    cr_expect_eq(llmcost_scaling_fit(&f, runs, n, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "do not identify"), "%s", llmcost_errmsg());
+}

@@ -97,6 +97,10 @@ typedef struct llmcost_fit_options {
     int bootstrap;       /* resamples of the runs for the intervals; 0 for none */
     double confidence;   /* two-sided interval, e.g. 0.95 */
     uint64_t seed;       /* resampling seed: the same seed gives the same intervals */
+    /* Called now and then with the fraction of the work done (0..1), for a progress display; may be NULL.
+     * (Added at the end of version 1, before any release of the versioned struct.) */
+    void (*progress)(void *ctx, double fraction);
+    void *progress_ctx;
 } llmcost_fit_options;
 
 #define LLMCOST_FIT_OPTIONS_VERSION 1
@@ -105,6 +109,17 @@ typedef struct llmcost_fit_options {
 
 /* Fills "opts" with the defaults of LLMCOST_FIT_OPTIONS_INIT. Returns 0, or LLMCOST_EINVAL when "opts" is NULL. */
 int llmcost_fit_options_init(llmcost_fit_options *opts);
+
+/* Bounds on the fit's input, so that its time stays within seconds: at most LLMCOST_FIT_MAX_RUNS runs, at most
+ * LLMCOST_FIT_MAX_BOOTSTRAP resamples, and resamples x runs at most LLMCOST_FIT_MAX_RESAMPLED_RUNS. */
+#define LLMCOST_FIT_MAX_RUNS 5000
+#define LLMCOST_FIT_MAX_BOOTSTRAP 2000
+#define LLMCOST_FIT_MAX_RESAMPLED_RUNS 200000
+
+/* Above this many runs, L-BFGS starts only from the LLMCOST_FIT_GRID_STARTS * LLMCOST_FIT_FULL_GRID_RUNS / n grid
+ * points of lowest objective (at least LLMCOST_FIT_MIN_STARTS): the grid's work stays that of 50 runs. */
+#define LLMCOST_FIT_FULL_GRID_RUNS 50
+#define LLMCOST_FIT_MIN_STARTS 50
 
 /* Initialisations (Hoffmann et al. 2022, App. D.2): alpha, beta in {0, .5, ..., 2}, e in {-1, -.5, ..., 1},
  * a, b in {0, 5, ..., 25}: 5 x 5 x 5 x 6 x 6 points. */
@@ -124,13 +139,16 @@ typedef struct llmcost_fit {
     double lo[LLMCOST_FIT_NPARAMS];  /* bootstrap percentile interval; equal to value when bootstrap = 0 */
     double hi[LLMCOST_FIT_NPARAMS];
     double a_lo, a_hi;        /* interval of a = beta / (alpha + beta), the exponent of N_opt ~ C^a */
+    int grid_starts;          /* grid points L-BFGS started from: all, or those of lowest objective (many runs) */
 } llmcost_fit;
 
 /*
  * Fits E + A/N^alpha + B/D^beta to "runs" as Hoffmann et al. did: minimise the Huber loss of
  * LSE(a - alpha log N, b - beta log D, e) - log L over (a, b, e, alpha, beta) with A = e^a, B = e^b, E = e^e, by
  * L-BFGS (NLopt) from a grid of initialisations, keeping the best. Bootstrap intervals refit resampled runs.
- * Needs at least 6 runs with distinct (N, D). Fails with LLMCOST_EINVAL for bad runs or options.
+ * Needs at least 6 runs with distinct (N, D). Fails with LLMCOST_EINVAL for bad runs or options (the bounds
+ * above), and for a fit that does not identify the law: one whose optimum lies on a bound of the search
+ * (alpha or beta 0, a constant at the optimiser's limit) or whose compute-optimal exponent is not in (0, 1).
  */
 int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, const llmcost_fit_options *opt);
 

@@ -212,18 +212,47 @@ static int save_law(const char *path, const llmcost_law *l)
     return rc;
 }
 
-static int fit_run(const char *path, const llmcost_fit_options *fo, const char *save, int format)
+/* Progress on a terminal only ("\r" overwrites the line; cleared at the end): a long fit shows it is working. */
+static void fit_progress(void *ctx, double fraction)
+{
+    FILE *tty = ctx;
+    if (fraction >= 1.0)
+        fprintf(tty, "\r%40s\r", "");
+    else
+        fprintf(tty, "\rllmcost: fitting: %3.0f%%", 100.0 * fraction);
+    fflush(tty);
+}
+
+static int fit_run(const char *path, llmcost_fit_options *fo, bool seen_boot, const char *save, int format)
 {
     llmcost_run *runs;
     size_t n;
     int rc = llmcost_scaling_read_runs(&runs, &n, path);
     if (rc < 0)
         return cli_lib_error(rc);
+    /* The default resamples, not asked for, shrink to the bound; asked for, the bound is an error. */
+    if (!seen_boot && n > 0 && (double)fo->bootstrap * (double)n > LLMCOST_FIT_MAX_RESAMPLED_RUNS) {
+        fo->bootstrap = (int)(LLMCOST_FIT_MAX_RESAMPLED_RUNS / n);
+        fprintf(stderr, "llmcost: note: %zu runs: %d bootstrap resamples (resamples x runs is at most %d)\n", n,
+                fo->bootstrap, LLMCOST_FIT_MAX_RESAMPLED_RUNS);
+    }
+    FILE *tty = cli_terminal();
+    if (tty) {
+        fo->progress = fit_progress;
+        fo->progress_ctx = tty;
+    }
     llmcost_fit fit;
     rc = llmcost_scaling_fit(&fit, runs, n, fo);
     llmcost_free(runs);
-    if (rc < 0)
+    if (tty && rc < 0)
+        fit_progress(tty, 1.0);
+    if (rc < 0) {
+        if (rc == LLMCOST_EINVAL && !strstr(llmcost_errmsg(), path)) {
+            fprintf(stderr, "llmcost: %s: %s\n", path, llmcost_errmsg());
+            return EXIT_BAD_INPUT;
+        }
         return cli_lib_error(rc);
+    }
     if (save && (rc = save_law(save, &fit.law)) != 0)
         return rc;
     char formula[160];
@@ -283,10 +312,12 @@ static int fit_run(const char *path, const llmcost_fit_options *fo, const char *
     cli_note(format, "%s", formula);
     cli_note(format,
              "Method: Hoffmann et al. 2022 (§3.3, App. D.2): Huber loss (delta %g) on log-loss residuals, "
-             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d grid starts (%d ended "
-             "normally); "
+             "L = exp(LSE(a - alpha log N, b - beta log D, e)), L-BFGS (NLopt) from %d of the %d grid starts "
+             "(%s; %d ended normally); "
              "RMS log residual %.4g. Intervals: percentiles of refits to runs resampled with replacement (seed %llu).",
-             fo->huber_delta, LLMCOST_FIT_GRID_STARTS, fit.starts, fit.rms_log_residual, (unsigned long long)fo->seed);
+             fo->huber_delta, fit.grid_starts, LLMCOST_FIT_GRID_STARTS,
+             fit.grid_starts < LLMCOST_FIT_GRID_STARTS ? "those of lowest objective" : "all", fit.starts,
+             fit.rms_log_residual, (unsigned long long)fo->seed);
     cli_note(format, "At 1e24 FLOP the fitted law's compute-optimal model trains on %.1f tokens per parameter.",
              at.tokens_per_param);
     if (save)
@@ -299,7 +330,10 @@ static const char *const description =
     "laws: the bundled scaling laws with their constants and sources (data/scaling_laws.json).\n"
     "fit: fits L = E + A/N^alpha + B/D^beta to your training runs as Hoffmann et al. (2022) did: Huber loss\n"
     "(delta 1e-3) on log-loss residuals in the log-sum-exp parameterisation, L-BFGS (NLopt) from a grid of 4,500\n"
-    "initialisations, and bootstrap intervals from refits to resampled runs. RUNS.csv has a header naming the\n"
+    "initialisations (above 50 runs, from those of lowest objective), and bootstrap intervals from refits to\n"
+    "resampled runs. At most 5,000 runs and 2,000 resamples, resamples x runs at most 200,000 (the default 200\n"
+    "resamples shrink to fit). A fit that ends on a bound of the search does not identify the law and is refused.\n"
+    "Progress shows on a terminal. RUNS.csv has a header naming the\n"
     "columns N (parameters), D (training tokens) and loss (nats per token), in any order; other columns are\n"
     "ignored; numbers may carry K/M/B/T suffixes.";
 static const char *const examples = "  llmcost scaling laws\n"
@@ -344,15 +378,14 @@ int cmd_scaling(int argc, char **argv)
             return cli_usage_error("scaling", "'scaling fit' needs a CSV file of runs (columns N, D, loss)");
         if (confidence >= 1)
             return cli_usage_error("scaling", "--confidence: must be below 1");
-        if (bootstrap > 100000)
-            return cli_usage_error("scaling", "--bootstrap: at most 100000 resamples");
-        (void)seen_boot;
+        if (bootstrap > LLMCOST_FIT_MAX_BOOTSTRAP)
+            return cli_usage_error("scaling", "--bootstrap: at most %d resamples", LLMCOST_FIT_MAX_BOOTSTRAP);
         llmcost_fit_options fo = LLMCOST_FIT_OPTIONS_INIT;
         fo.bootstrap = (int)bootstrap;
         fo.seed = (uint64_t)seed;
         fo.huber_delta = delta;
         fo.confidence = confidence;
-        return fit_run(pos[1], &fo, save, co.format);
+        return fit_run(pos[1], &fo, seen_boot, save, co.format);
     }
     return cli_usage_error("scaling", "'%s' is not 'laws' or 'fit'", pos[0]);
 }
