@@ -77,6 +77,7 @@ typedef struct type_info {
     bool router_bias;          /* the router Linear has a bias (gpt-oss) */
     bool shared_gate;          /* a sigmoid Linear(hidden, 1) gates the shared expert (Qwen2-MoE) */
     bool score_correction;     /* e_score_correction_bias buffer per MoE layer (DeepSeek-V3) */
+    bool score_correction_param; /* the same bias as an nn.Parameter (the model's own code: Kimi K2, DeepSeek-V3.2) */
     bool fp32_router;          /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
     bool fp32_routing;         /* routing weights reach the experts in fp32 (Mixtral's softmax(logits.float()), DeepSeek) */
     const char *act;           /* default hidden_act */
@@ -90,6 +91,10 @@ static int adjust_cohere(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 static int adjust_stablelm(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_starcoder2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_phi(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_glm4_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_llama4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_granitemoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -113,6 +118,32 @@ static const type_info types[] = {
     {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .fp32_router = true, .fp32_routing = true},
     {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .score_correction = true, .fp32_router = true,
      .fp32_routing = true},
+    /* DeepSeek-MoE (remote modeling_deepseek.py): Llama attention, MoEGate without fp32 copies, shared experts. */
+    {.type = "deepseek", .label = "DeepSeek-MoE", .fam = FAM_LLAMA},
+    /* Kimi K2 runs DeepSeek-V3's remote modeling_deepseek.py, whose MoEGate holds e_score_correction_bias as an
+     * nn.Parameter (transformers' DeepseekV3TopkRouter keeps it as a buffer). */
+    {.type = "kimi_k2", .label = "Kimi K2", .fam = FAM_LLAMA, .score_correction_param = true, .fp32_router = true,
+     .fp32_routing = true},
+    /* DeepSeek-V3.2 (model.py of its repository): DeepSeek-V3 plus a lightning indexer in every attention; its Gate
+     * holds the routing bias as a Parameter. */
+    {.type = "deepseek_v32", .label = "DeepSeek-V3.2", .fam = FAM_LLAMA, .score_correction_param = true,
+     .fp32_router = true, .fp32_routing = true, .adjust = adjust_deepseek_v32},
+    /* GLM-4.5 (modeling_glm4_moe.py): Glm4MoeAttention with q/k/v biases from attention_bias, o_proj without,
+     * optional per-head q/k RMSNorms, partial rotary 0.5; DeepseekV3TopkRouter (fp32 linear, score-correction
+     * buffer); shared experts of n_shared_experts x moe_intermediate_size; dense below first_k_dense_replace. */
+    {.type = "glm4_moe", .label = "GLM-4.5", .fam = FAM_LLAMA, .score_correction = true, .fp32_router = true,
+     .fp32_routing = true, .adjust = adjust_glm4_moe},
+    /* dots.llm1 (modeling_dots1.py): Qwen3's attention with per-head q/k norms, DeepSeek-V3's MoE. */
+    {.type = "dots1", .label = "dots.llm1", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .score_correction = true, .fp32_router = true, .fp32_routing = true},
+    /* Llama 4's language model (modeling_llama4.py, Llama4TextConfig): MoE layers from moe_layers or
+     * interleave_moe_layer_step, each with one shared expert of intermediate_size; dense layers of
+     * intermediate_size_mlp; q/k L2 norms without weights. */
+    {.type = "llama4_text", .label = "Llama 4", .fam = FAM_LLAMA, .adjust = adjust_llama4},
+    /* GraniteMoe (modeling_granitemoe.py): Granite's scalars, experts of intermediate_size, a bias-free router;
+     * GraniteMoeShared adds a shared MLP of shared_intermediate_size. */
+    {.type = "granitemoe", .label = "Granite MoE", .fam = FAM_LLAMA, .adjust = adjust_granitemoe},
+    {.type = "granitemoeshared", .label = "Granite MoE (shared)", .fam = FAM_LLAMA, .adjust = adjust_granitemoe},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -399,7 +430,8 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
             f->shared = (llmcost_mlp){.d_ff = shared_ff, .gated = true, .bias = false};
             f->shared_gate = ti->shared_gate;
         }
-        f->score_correction_bias = ti->score_correction || noaux;
+        f->score_correction_param = ti->score_correction_param;
+        f->score_correction_bias = !ti->score_correction_param && (ti->score_correction || noaux);
         f->fp32_routing = ti->fp32_routing;
         f->fp32_router = ti->fp32_router;
     }
@@ -538,6 +570,86 @@ static int adjust_phi(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     return 0;
 }
 
+/* Glm4MoeAttention: o_proj never has a bias; use_qk_norm adds RMSNorm(head_dim) on q and k; rotary on
+ * partial_rotary_factor of head_dim (Glm4MoeConfig default 0.5). */
+static int adjust_glm4_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool qk = false;
+    TRY(lc_cfg_bool(c, &qk, LC_KEYS("use_qk_norm"), false));
+    double partial = 0.5;
+    json_t *rp = json_object_get(c->obj, "rope_parameters");
+    if (json_is_object(rp))
+        TRY(lc_cfg_real(&(lc_cfg){rp, c->origin, "rope_parameters."}, &partial, LC_KEYS("partial_rotary_factor"), 0.5));
+    TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), partial));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_attention *a = &m->layers[i].attn;
+        a->o_bias = false;
+        if (qk)
+            a->qk_norm = LLMCOST_QKNORM_HEAD;
+    }
+    return 0;
+}
+
+/* Llama4TextDecoderLayer: a Llama4TextMoe (experts and one shared expert, both intermediate_size wide, a bias-free
+ * router) where the layer is in moe_layers, else a Llama4TextMLP of intermediate_size_mlp (default 16384). Its q/k
+ * norms (use_qk_norm) are L2 norms without weights; NoPE layers (no_rope_layers) differ only in skipping the
+ * rotation. Chunked attention (attention_chunk_size) is costed as full causal attention, and said so. */
+static int adjust_llama4(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    int64_t ff = 0, ff_mlp = 16384, chunk = 0;
+    TRY(lc_cfg_req_size(c, &ff, LC_KEYS("intermediate_size")));
+    TRY(lc_cfg_size(c, &ff_mlp, LC_KEYS("intermediate_size_mlp"), 16384));
+    TRY(lc_cfg_count(c, &chunk, LC_KEYS("attention_chunk_size"), 0));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_ffn *f = &m->layers[i].ffn;
+        if (f->moe) {
+            f->n_shared = 1;
+            f->shared = (llmcost_mlp){.d_ff = ff, .gated = true};
+        } else {
+            f->dense.d_ff = ff_mlp;
+        }
+    }
+    if (chunk > 0)
+        note(m, "attention_chunk_size %lld: Llama 4's chunked local attention on its rotary layers is costed as full "
+                "causal attention (FLOPs and memory of those layers' attention cores are upper bounds)", (long long)chunk);
+    return 0;
+}
+
+/* GraniteMoe: Granite's logits_scaling; GraniteMoeShared: a shared MLP (input_linear h -> 2 s, output_linear s -> h,
+ * no biases) of shared_intermediate_size in every layer, beside the experts. */
+static int adjust_granitemoe(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    int64_t shared = 0;
+    TRY(adjust_granite(c, ti, m));
+    TRY(lc_cfg_count(c, &shared, LC_KEYS("shared_intermediate_size"), 0));
+    for (int64_t i = 0; i < m->n_layers && shared > 0; i++) {
+        llmcost_ffn *f = &m->layers[i].ffn;
+        if (f->moe) {
+            f->n_shared = 1;
+            f->shared = (llmcost_mlp){.d_ff = shared, .gated = true};
+        }
+    }
+    return 0;
+}
+
+/* DeepSeek-V3.2's Indexer: index_n_heads heads of index_head_dim (both required), index_topk selected tokens. */
+static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    int64_t ih = 0, id = 0, topk = 0;
+    TRY(lc_cfg_req_size(c, &ih, LC_KEYS("index_n_heads")));
+    TRY(lc_cfg_req_size(c, &id, LC_KEYS("index_head_dim")));
+    TRY(lc_cfg_count(c, &topk, LC_KEYS("index_topk"), 0));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        m->layers[i].attn.index_n_heads = ih;
+        m->layers[i].attn.index_head_dim = id;
+        m->layers[i].attn.index_topk = topk;
+    }
+    return 0;
+}
+
 static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff = 0;
@@ -651,12 +763,12 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     /* Multi-token prediction (DeepSeek-V3 §2.2): HF transformers does not build these modules. */
     int64_t mtp = 0;
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("num_nextn_predict_layers"), 0));
-    if (mtp > 0) {
+    if (ti->adjust)
+        TRY(ti->adjust(c, ti, m));
+    if (mtp > 0) { /* the module's layer is like the last one, as the family's own rules made it */
         m->mtp.n_modules = mtp;
         m->mtp.layer = m->layers[m->n_layers - 1];
     }
-    if (ti->adjust)
-        TRY(ti->adjust(c, ti, m));
     return 0;
 }
 
@@ -1108,6 +1220,32 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         note(m, "%s%s absent: used transformers' %s default %lld", c.prefix, class_defaults[i].key,
              class_defaults[i].cls, (long long)class_defaults[i].value);
     }
+
+    /* Model types whose layers are of kinds llmcost does not model yet: refused by name, with the kind. */
+    static const struct {
+        const char *type, *kind;
+    } other_kinds[] = {
+        {"mamba", "Mamba (selective state-space) layers"},
+        {"falcon_mamba", "Mamba (selective state-space) layers"},
+        {"mamba2", "Mamba2 (SSD state-space) layers"},
+        {"jamba", "Mamba layers interleaved with attention (attn_layer_period / offset) and MoE"},
+        {"nemotron_h", "Mamba2 and MLP layers interleaved with attention (hybrid_override_pattern)"},
+        {"falcon_h1", "a Mamba2 branch in parallel with attention in every layer"},
+        {"zamba2", "Mamba2 layers with shared attention blocks"},
+        {"granitemoehybrid", "Mamba2 layers interleaved with attention (layer_types)"},
+        {"qwen3_next", "Gated DeltaNet linear-attention layers with gated attention (layer_types)"},
+        {"qwen3_5", "Gated DeltaNet linear-attention layers (layer_types)"},
+        {"qwen3_5_text", "Gated DeltaNet linear-attention layers (layer_types)"},
+        {"minimax", "lightning (linear) attention layers (attn_type_list)"},
+        {"minimax_m1", "lightning (linear) attention layers (attn_type_list)"},
+        {"lfm2", "short convolution layers interleaved with attention"},
+        {"recurrent_gemma", "RG-LRU recurrent layers"},
+        {"rwkv", "RWKV time-mixing layers"},
+    };
+    for (size_t i = 0; i < sizeof other_kinds / sizeof other_kinds[0]; i++)
+        if (!strcmp(type, other_kinds[i].type))
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: model_type '%s' has %s, which llmcost does not model yet", origin,
+                           type, other_kinds[i].kind);
 
     const type_info *ti = NULL;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)

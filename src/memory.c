@@ -562,6 +562,9 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
 
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
 {
+    const char *unmodelled = llmcost_model_unmodelled(m);
+    if (unmodelled)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory engine does not model %s yet", m->origin, unmodelled);
     memset(out, 0, sizeof *out);
     int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
     if (rc)

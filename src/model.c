@@ -45,6 +45,14 @@ int64_t llmcost_model_moe_layers(const llmcost_model *m)
     return n;
 }
 
+const char *llmcost_model_unmodelled(const llmcost_model *m)
+{
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].attn.index_n_heads > 0)
+            return "DeepSeek sparse attention's lightning indexer";
+    return NULL;
+}
+
 void llmcost_model_free(llmcost_model *m)
 {
     if (!m)

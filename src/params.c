@@ -67,6 +67,14 @@ static int64_t attention(ck *c, int64_t h, const llmcost_attention *a)
         n = add(c, n, a->kv_lora_rank);
         n = add(c, n, linear(c, a->kv_lora_rank, mul(c, a->n_heads, a->qk_nope_head_dim + a->v_head_dim), false));
         n = add(c, n, linear(c, mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
+        if (a->index_n_heads > 0) {
+            /* DeepSeek-V3.2's Indexer (model.py): wq_b (q latent -> heads x dim), wk (h -> dim), k_norm (a LayerNorm
+             * with weight and bias), weights_proj (h -> heads); all Linears bias-free. */
+            int64_t ih = a->index_n_heads, id = a->index_head_dim;
+            n = add(c, n, linear(c, a->q_lora_rank > 0 ? a->q_lora_rank : h, mul(c, ih, id), false));
+            n = add(c, n, add(c, linear(c, h, id, false), mul(c, 2, id)));
+            n = add(c, n, linear(c, h, ih, false));
+        }
     } else {
         int64_t q = mul(c, a->n_heads, a->head_dim), k = mul(c, a->n_kv_heads, a->head_dim);
         int64_t v = mul(c, a->n_kv_heads, a->v_head_dim);
@@ -95,7 +103,7 @@ static void layer_params(ck *c, llmcost_layer_params *out, const llmcost_model *
     if (f->moe) {
         out->expert = mlp(c, h, &f->expert);
         out->routed_experts = mul(c, f->n_experts, out->expert);
-        out->router = linear(c, h, f->n_experts, f->router_bias);
+        out->router = add(c, linear(c, h, f->n_experts, f->router_bias), f->score_correction_param ? f->n_experts : 0);
         out->shared_experts = mlp(c, h, &f->shared);
         if (f->shared_gate)
             out->shared_experts = add(c, out->shared_experts, h);

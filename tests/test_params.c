@@ -238,3 +238,66 @@ Test(params_derived, qwen2_qkv_bias_and_tied_small_model)
     int64_t attn = 896LL * 896 + 896 + 2 * (896LL * 128 + 128) + 896LL * 896;
     cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 24 * attn);
 }
+
+/* data/validation/configs.json: real configs, each read exactly (count derived from its modeling code, written in
+ * the case) or refused with a message naming what is not modelled. */
+Test(params_corpus, real_configs_read_exactly_or_refused)
+{
+    json_error_t e;
+    json_t *doc = json_load_file(src_path("data/validation/configs.json"), 0, &e);
+    cr_assert_not_null(doc, "%s", e.text);
+    size_t i;
+    json_t *c;
+    int exact = 0, refused = 0;
+    json_array_foreach(json_object_get(doc, "exact"), i, c)
+    {
+        char path[512];
+        snprintf(path, sizeof path, "tests/fixtures/configs/%s", json_string_value(json_object_get(c, "file")));
+        cr_expect_not_null(json_object_get(c, "derivation"));
+        cr_expect_not_null(json_object_get(c, "card"));
+        llmcost_model *m = NULL;
+        cr_assert_eq(llmcost_model_load(&m, src_path(path)), 0, "%s: %s", path, llmcost_errmsg());
+        cr_expect_str_eq(m->model_type, json_string_value(json_object_get(c, "model_type")), "%s", path);
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq(p.total, json_integer_value(json_object_get(c, "total")), "%s total: %lld", path, (long long)p.total);
+        cr_expect_eq(p.active, json_integer_value(json_object_get(c, "active")), "%s active: %lld", path,
+                     (long long)p.active);
+        cr_expect_eq(p.buffers, json_integer_value(json_object_get(c, "buffers")), "%s buffers: %lld", path,
+                     (long long)p.buffers);
+        llmcost_model_free(m);
+        exact++;
+    }
+    json_array_foreach(json_object_get(doc, "refused"), i, c)
+    {
+        char path[512];
+        snprintf(path, sizeof path, "tests/fixtures/configs/%s", json_string_value(json_object_get(c, "file")));
+        llmcost_model *m = NULL;
+        cr_expect_eq(llmcost_model_load(&m, src_path(path)), LLMCOST_EUNSUPPORTED, "%s", path);
+        cr_expect_null(m);
+        cr_expect(strstr(llmcost_errmsg(), json_string_value(json_object_get(c, "message"))) != NULL, "%s: %s", path,
+                  llmcost_errmsg());
+        refused++;
+    }
+    cr_expect_geq(exact, 7);
+    cr_expect_geq(refused, 7);
+    json_decref(doc);
+}
+
+Test(params_corpus, deepseek_v32_indexer_is_counted_and_the_engines_refuse_it)
+{
+    /* Each layer's Indexer: wq_b 1536*64*128 + wk 7168*128 + k_norm 2*128 + weights_proj 7168*64 = 13,959,424. */
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/deepseek-v3.2-exp.json")), 0, "%s",
+                 llmcost_errmsg());
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    /* DeepSeek-V3's MLA of a layer is 187,107,328 (q_a, q_b, kv_a, kv_b, o and the two latent norms). */
+    cr_expect_eq(lp.attention, 187107328 + 13959424);
+    cr_expect_str_eq(llmcost_model_unmodelled(m), "DeepSeek sparse attention's lightning indexer");
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "lightning indexer") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}

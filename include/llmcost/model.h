@@ -68,6 +68,11 @@ typedef struct llmcost_attention {
     llmcost_qknorm_kind qk_norm;
     llmcost_norm_kind qk_norm_type; /* kind of the q/k norms (RMSNorm unless the family says otherwise) */
     bool sinks;          /* a learned sink logit per head (gpt-oss) */
+    /* DeepSeek sparse attention's lightning indexer (DeepSeek-V3.2 §2.1): index_n_heads heads of index_head_dim
+     * scoring every earlier token, wq_b from the query latent, wk, a LayerNorm on k, weights_proj; 0 when absent */
+    int64_t index_n_heads;
+    int64_t index_head_dim;
+    int64_t index_topk;  /* tokens each query attends to after indexing */
     int64_t sliding_window; /* 0: full (global) attention; else tokens attended to, self included */
     double softcap;      /* attention logit soft-capping (Gemma 2), 0 if none */
     bool sdpa_unfused;   /* transformers' SDPA call cannot use a fused kernel (Falcon-7B's broadcast multi-query
@@ -95,6 +100,8 @@ typedef struct llmcost_ffn {
     bool shared_gate;         /* a sigmoid gate Linear(hidden, 1) on the shared expert (Qwen2-MoE) */
     bool router_bias;         /* the router Linear has a bias (gpt-oss) */
     bool score_correction_bias; /* a per-expert routing bias kept as a buffer, not a parameter (DeepSeek-V3) */
+    bool score_correction_param; /* the same bias as an nn.Parameter (the models' own code: Kimi K2's
+                                    modeling_deepseek.py, DeepSeek-V3.2's model.py) */
     bool fp32_routing;        /* routing weights reach the experts in fp32, so the weighted expert outputs and their
                                  sum are fp32 (Mixtral, DeepSeek); else they are cast to the activations' dtype */
     bool fp32_router;         /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
@@ -166,6 +173,11 @@ int llmcost_model_load(llmcost_model **out, const char *spec);
 int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, const char *origin);
 
 void llmcost_model_free(llmcost_model *m);
+
+/* NULL when the FLOPs, memory and step engines model every part of "m"; else a phrase naming the first part they
+ * do not ("DeepSeek sparse attention's lightning indexer (layer 0)"), which those engines refuse with
+ * LLMCOST_EUNSUPPORTED rather than cost wrongly. Parameter counts cover every part. */
+const char *llmcost_model_unmodelled(const llmcost_model *m);
 
 /* Number of layers whose feed-forward is a mixture of experts. */
 int64_t llmcost_model_moe_layers(const llmcost_model *m);
