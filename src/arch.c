@@ -95,6 +95,8 @@ static int adjust_glm4_moe(const lc_cfg *c, const type_info *ti, llmcost_model *
 static int adjust_llama4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_granitemoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_nemotron(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -144,6 +146,17 @@ static const type_info types[] = {
      * GraniteMoeShared adds a shared MLP of shared_intermediate_size. */
     {.type = "granitemoe", .label = "Granite MoE", .fam = FAM_LLAMA, .adjust = adjust_granitemoe},
     {.type = "granitemoeshared", .label = "Granite MoE (shared)", .fam = FAM_LLAMA, .adjust = adjust_granitemoe},
+    /* Nemotron (modeling_nemotron.py): LayerNorm1P with weight and bias, a 2-matrix squared-ReLU MLP, partial
+     * rotary 0.5. */
+    {.type = "nemotron", .label = "Nemotron", .fam = FAM_LLAMA, .act = "relu2", .adjust = adjust_nemotron},
+    /* GLM-4-0414 (modeling_glm4.py): four norms per layer, fused gate_up_proj, GLM attention. */
+    {.type = "glm4", .label = "GLM-4", .fam = FAM_LLAMA, .norms = NORMS_FOUR, .fused_gate_up = true,
+     .adjust = adjust_glm4},
+    /* OLMo 3 (modeling_olmo3.py): OLMo 2's layout with sliding layers listed in layer_types. */
+    {.type = "olmo3", .label = "OLMo 3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
+     .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
+    /* Ministral (modeling_ministral.py): Mistral with per-layer windows in layer_types. */
+    {.type = "ministral", .label = "Ministral", .fam = FAM_LLAMA},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -647,6 +660,28 @@ static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_mod
         m->layers[i].attn.index_head_dim = id;
         m->layers[i].attn.index_topk = topk;
     }
+    return 0;
+}
+
+/* NemotronMLP: up_proj and down_proj (bias mlp_bias) around relu2; NemotronLayerNorm1P is an nn.LayerNorm with
+ * weight and bias (it adds 1 to the weight when applying it); rotary on partial_rotary_factor of head_dim (0.5). */
+static int adjust_nemotron(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.5));
+    m->norm = LLMCOST_NORM_LAYER;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].ffn.dense.gated = false;
+    return 0;
+}
+
+/* Glm4DecoderLayer: input, post_self_attn, post_attention and post_mlp RMSNorms; Glm4MLP's gate_up_proj and
+ * down_proj without biases; attention as GLM-4.5's (o_proj without bias, partial rotary 0.5). */
+static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(adjust_glm4_moe(c, ti, m));
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].ffn.dense.bias = false;
     return 0;
 }
 

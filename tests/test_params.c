@@ -279,7 +279,7 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 7);
+    cr_expect_geq(exact, 9);
     cr_expect_geq(refused, 7);
     json_decref(doc);
 }
@@ -299,5 +299,34 @@ Test(params_corpus, deepseek_v32_indexer_is_counted_and_the_engines_refuse_it)
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
     cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "lightning indexer") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(params_derived, olmo3_and_ministral_rows)
+{
+    /* OLMo 3: OLMo 2's layout (post-norms only, q/k RMSNorms over the whole projections), windows from
+     * layer_types. h 64, 2 layers, 4 heads and 2 kv heads of 16, f 128, V 100, untied:
+     * per layer q 64*64 + k 64*32 + v 64*32 + o 64*64 = 12,288, q_norm 64 + k_norm 32, MLP 3*64*128 = 24,576, two
+     * post-norms 128: 37,088; x2 = 74,176; + embed and head 2*100*64 = 12,800 + final norm 64 = 87,040. */
+    const char *olmo3 = "{\"model_type\": \"olmo3\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 128, "
+                        "\"vocab_size\": 100, \"sliding_window\": 32, "
+                        "\"layer_types\": [\"sliding_attention\", \"full_attention\"]}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, olmo3, strlen(olmo3), "olmo3"), 0, "%s", llmcost_errmsg());
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 87040);
+    cr_expect_eq(m->layers[0].attn.sliding_window, 32);
+    cr_expect_eq(m->layers[1].attn.sliding_window, 0);
+    cr_expect(m->layers[0].norm_post_attn && !m->layers[0].norm_pre_attn);
+    llmcost_model_free(m);
+    /* Ministral: Mistral's layout, h 64, 4 heads of 16 all kv, f 128, V 100: per layer 4*64*64 + 3*64*128 + 2*64 =
+     * 41,088; x2 + 12,800 + 64 = 95,040. */
+    const char *ministral = "{\"model_type\": \"ministral\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                            "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100}";
+    cr_assert_eq(llmcost_model_from_json(&m, ministral, strlen(ministral), "ministral"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 95040);
     llmcost_model_free(m);
 }
