@@ -279,3 +279,25 @@ Test(budget_model_mfu, takes_each_gpus_mfu_from_the_step_model)
     cr_expect(strstr(r.err, "--model-mfu") != NULL, "%s", r.err);
     run_free(&r);
 }
+
+/* budget takes its GPUs as step does: --gpu NAME[,NAME...] the candidates, --gpus N the count, --price and
+ * --peak-tflops overriding; the older --gpus a100,v100 list still names the candidates. */
+Test(budget, gpu_flags_as_step_takes_them)
+{
+    json_t *d = budget_json((const char *[]){"--dollars", "1e6", "--gpu", "h100", "--gpus", "512", "--price", "2",
+                                             "--peak-tflops", "1000", NULL});
+    /* $1M at $2 per GPU-hour is 500,000 GPU-hours; C = 500,000 h x 3600 s x 1e15 FLOP/s x 0.4 MFU = 7.2e23;
+     * on 512 GPUs the wall-clock is 500,000 x 3600 / 512 = 3,515,625 s. */
+    cr_expect(fabs(num(d, "gpu_hours") / 5e5 - 1) < 1e-12);
+    cr_expect(fabs(num(d, "effective_flops") / 7.2e23 - 1) < 1e-12);
+    cr_expect_eq(num(d, "gpu_count"), 512);
+    cr_expect(fabs(num(d, "wall_seconds") / 3515625.0 - 1) < 1e-12);
+    json_decref(d);
+    /* The old list form and the new flag choose among the same candidates. */
+    json_t *a = budget_json((const char *[]){"--dollars", "1e6", "--gpus", "a100,v100", NULL});
+    json_t *b = budget_json((const char *[]){"--dollars", "1e6", "--gpu", "a100,v100", NULL});
+    cr_expect(json_equal(a, b));
+    cr_expect_eq(json_array_size(json_object_get(a, "gpus")), 2);
+    json_decref(a);
+    json_decref(b);
+}

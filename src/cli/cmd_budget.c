@@ -31,23 +31,23 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
         char buf[1024];
         size_t gl = strlen(gpus);
         if (gl >= sizeof buf)
-            return cli_usage_error(cmd, "--gpus: list too long (%zu bytes)", gl);
+            return cli_usage_error(cmd, "--gpu: list too long (%zu bytes)", gl);
         /* strtok would skip an empty entry ("a100,,h100"): a typo, not a list of two. */
         if (gl == 0 || gpus[0] == ',' || gpus[gl - 1] == ',' || strstr(gpus, ",,"))
-            return cli_usage_error(cmd, "--gpus: empty entry in '%s'", gpus);
+            return cli_usage_error(cmd, "--gpu: empty entry in '%s'", gpus);
         snprintf(buf, sizeof buf, "%s", gpus);
         for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
             while (*tok == ' ')
                 tok++;
             const llmcost_gpu *g = llmcost_gpu_find(tok);
             if (!g)
-                return cli_usage_error(cmd, "--gpus: '%s' is not in the GPU catalogue (see data/gpus.json)", tok);
+                return cli_usage_error(cmd, "--gpu: '%s' is not in the GPU catalogue (see data/gpus.json)", tok);
             if (nwanted == MAX_GPUS)
-                return cli_usage_error(cmd, "--gpus: at most %d GPUs", MAX_GPUS);
+                return cli_usage_error(cmd, "--gpu: at most %d GPUs", MAX_GPUS);
             wanted[nwanted++] = g;
         }
         if (nwanted == 0)
-            return cli_usage_error(cmd, "--gpus: empty list");
+            return cli_usage_error(cmd, "--gpu: empty list");
     }
     if (pl) {
         for (int i = 0; i < pl->n && *n < MAX_GPUS; i++) {
@@ -67,14 +67,14 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
             snprintf(c->price_source, sizeof c->price_source, "price list '%s' (%s)", pl->name, pl->source);
         }
         if (*n == 0)
-            return cli_usage_error(cmd, "--gpus: none of '%s' is on the price list '%s'", gpus, pl->name);
+            return cli_usage_error(cmd, "--gpu: none of '%s' is on the price list '%s'", gpus, pl->name);
     } else {
         int count = nwanted ? nwanted : llmcost_gpu_count();
         for (int i = 0; i < count && *n < MAX_GPUS; i++) {
             const llmcost_gpu *g = nwanted ? wanted[i] : llmcost_gpu_at(i);
             if (!(g->price_per_hour > 0) || !(g->peak_flops[LLMCOST_DT_BF16] > 0)) {
                 if (nwanted)
-                    return cli_usage_error(cmd, "--gpus: the catalogue has no %s for '%s'; use --price-list",
+                    return cli_usage_error(cmd, "--gpu: the catalogue has no %s for '%s'; use --price-list",
                                            g->price_per_hour > 0 ? "bf16 peak" : "price", g->name);
                 continue;
             }
@@ -228,21 +228,24 @@ static char *amount(char *buf, size_t n, double v)
 
 static const char *const usage_text =
     "llmcost budget (--dollars X | --flops C | --gpu-hours H | --params N [--tokens D] | --tokens D |\n"
-    "               --target-loss L) [--gpus LIST | --price-list NAME] [--mfu X] [--law NAME|FILE]\n"
-    "               [--gpu-count N] [--write-config FILE]";
+    "               --target-loss L) [--gpu NAME[,NAME...]] [--price-list NAME] [--price USD] [--peak-tflops X]\n"
+    "               [--mfu X | --model-mfu] [--law NAME|FILE] [--gpus N] [--write-config FILE]";
 static const char *const description =
     "What model and how many tokens a budget buys. Picks the GPU with the most effective FLOPs per dollar\n"
     "(peak x MFU x 3600 / price; with --gpu-hours, the most effective FLOP/s), turns the budget into compute C,\n"
     "and splits it into the compute-optimal parameters N and tokens D of a scaling law (C = 6ND; closed form,\n"
     "Hoffmann et al. 2022 eq. 4), with the predicted loss, tokens per parameter, GPU-hours, dollars and the\n"
-    "wall-clock on --gpu-count GPUs. Inverse questions: --params N (the D for which N is optimal), --tokens D\n"
+    "wall-clock on --gpus GPUs. Inverse questions: --params N (the D for which N is optimal), --tokens D\n"
     "(the N for which D is optimal), --params N --tokens D (loss and cost of that run), --target-loss L (the\n"
     "smallest budget reaching L). Every bundled law answers the same question side by side.\n"
+    "GPUs as in step and train: --gpu names the candidates (one, or a comma list to choose from), --gpus N the\n"
+    "count, --price and --peak-tflops override every candidate's. The older --gpus a100,v100 (a list of names,\n"
+    "not a number) still names the candidates, and --gpu-count N the count.\n"
     "--write-config FILE writes an HF config.json in LLaMA form whose exact parameter count is within 2% of N.";
 static const char *const examples = "  llmcost budget --dollars 5e6 --price-list course --law course\n"
-                                    "  llmcost budget --dollars 5e6 --gpus a100,v100,t4 --mfu 0.4\n"
+                                    "  llmcost budget --dollars 5e6 --gpu a100,v100,t4 --mfu 0.4\n"
                                     "  llmcost budget --flops 1e24 --law epoch --write-config my_model_config.json\n"
-                                    "  llmcost budget --params 70B --tokens 1.4T --gpus h100\n"
+                                    "  llmcost budget --params 70B --tokens 1.4T --gpu h100 --gpus 2048 --price 2.5\n"
                                     "  llmcost budget --target-loss 2.0 --law chinchilla-unrounded\n";
 
 int cmd_budget(int argc, char **argv)
@@ -253,7 +256,8 @@ int cmd_budget(int argc, char **argv)
     bool s_dollars = false, s_flops = false, s_hours = false, s_n = false, s_d = false, s_target = false;
     bool s_count = false, model_mfu = false;
     long long gpu_count = 1024, vocab = 32000;
-    const char *gpus = NULL, *price_list = NULL, *law_name = NULL, *write_config = NULL;
+    const char *gpus = NULL, *gpus_arg = NULL, *price_list = NULL, *law_name = NULL, *write_config = NULL;
+    double price = 0, peak_tflops = 0;
     cli_opt opts[] = {
         {"dollars", OPT_REAL, &dollars, "X", "budget in US dollars (5e6, 5M)", NULL, &s_dollars},
         {"flops", OPT_REAL, &flops, "C", "budget as training compute C in FLOPs (1e24)", NULL, &s_flops},
@@ -262,9 +266,15 @@ int cmd_budget(int argc, char **argv)
         {"tokens", OPT_REAL, &d_in, "D", "a token count (with --params: loss and cost of that run)", NULL, &s_d},
         {"target-loss", OPT_REAL, &target, "L", "the smallest budget whose optimal model reaches loss L", NULL,
          &s_target},
-        {"gpus", OPT_STRING, &gpus, "LIST",
+        {"gpu", OPT_STRING, &gpus, "NAME[,NAME...]",
          "GPUs to choose from, comma-separated (default: the whole catalogue; with --price-list, its entries for them)",
          NULL, NULL},
+        {"gpus", OPT_STRING, &gpus_arg, "N",
+         "GPUs training at once, for the wall-clock (default 1024); a list of names instead (--gpus a100,v100, the "
+         "older form) names the candidates as --gpu does", NULL, NULL},
+        {"price", OPT_REAL, &price, "USD", "price per GPU-hour of every candidate (default: the catalogue's or list's)",
+         NULL, NULL},
+        {"peak-tflops", OPT_REAL, &peak_tflops, "X", "dense bf16 peak TFLOP/s of every candidate", NULL, NULL},
         {"price-list", OPT_STRING, &price_list, "NAME", "prices and peaks of a named list (course)", NULL, NULL},
         {"mfu", OPT_FRACTION, &mfu, "X", "model FLOPs utilisation (default 0.4, the course's)", NULL, &s_mfu},
         {"model-mfu", OPT_FLAG, &model_mfu, NULL,
@@ -276,8 +286,7 @@ int cmd_budget(int argc, char **argv)
         {"B", OPT_REAL, &B, "X", "override the law's B", NULL, &sB},
         {"alpha", OPT_REAL, &alpha, "X", "override the law's alpha", NULL, &sAlpha},
         {"beta", OPT_REAL, &beta, "X", "override the law's beta", NULL, &sBeta},
-        {"gpu-count", OPT_COUNT, &gpu_count, "N", "GPUs training at once, for the wall-clock (default 1024)", NULL,
-         &s_count},
+        {"gpu-count", OPT_COUNT, &gpu_count, "N", "the older name of --gpus N", NULL, &s_count},
         {"write-config", OPT_STRING, &write_config, "FILE", "write an HF config.json (LLaMA form) of about N",
          NULL, NULL},
         {"vocab", OPT_COUNT, &vocab, "V", "vocabulary of the written config (default 32000, LLaMA's)", NULL, NULL},
@@ -305,6 +314,23 @@ int cmd_budget(int argc, char **argv)
                  : s_n && s_d ? Q_PARAMS_TOKENS
                  : s_n        ? Q_PARAMS
                               : Q_TOKENS;
+    if (gpus_arg) {
+        /* --gpus N is the count, as in step and train; a list of names is the older spelling of --gpu LIST. */
+        double x;
+        if (llmcost_parse_quantity(&x, gpus_arg, 0) == 0) {
+            if (!(x >= 1 && x == floor(x) && x <= 9.0e15))
+                return cli_usage_error("budget", "--gpus: '%s' must be a whole number of GPUs, at least 1", gpus_arg);
+            if (s_count && (long long)x != gpu_count)
+                return cli_usage_error("budget", "--gpus %s and --gpu-count %lld disagree", gpus_arg, gpu_count);
+            gpu_count = (long long)x;
+            s_count = true;
+        } else if (gpus) {
+            return cli_usage_error("budget", "--gpus '%s' is not a count, and --gpu already names the candidates",
+                                   gpus_arg);
+        } else {
+            gpus = gpus_arg;
+        }
+    }
     if (vocab > 16777216)
         return cli_usage_error("budget", "--vocab: at most 16,777,216");
 
@@ -322,6 +348,16 @@ int cmd_budget(int argc, char **argv)
         return cli_usage_error("budget", "--mfu and --model-mfu exclude each other");
     if ((rc = cli_budget_gpus(g, &ng, "budget", gpus, price_list, mfu)) != 0)
         return rc;
+    for (int i = 0; i < ng && (price > 0 || peak_tflops > 0); i++) {
+        if (price > 0) {
+            g[i].price_per_hour = price;
+            snprintf(g[i].price_source, sizeof g[i].price_source, "--price");
+        }
+        if (peak_tflops > 0)
+            g[i].peak_flops = peak_tflops * 1e12;
+        g[i].effective_flops_per_second = g[i].peak_flops * g[i].mfu;
+        g[i].flops_per_usd = g[i].effective_flops_per_second * 3600.0 / g[i].price_per_hour;
+    }
     if (model_mfu && (rc = apply_model_mfu(g, ng, &law, q, dollars, hours, flops, n_in, d_in, target, gpu_count, vocab)) < 0)
         return cli_lib_error(rc);
     int bi = cli_budget_best(g, ng, q == Q_HOURS);
@@ -478,7 +514,7 @@ int cmd_budget(int argc, char **argv)
     llmcost_table_addf(t, "predicted loss\t%.4f nats/token", a.loss);
     llmcost_table_addf(t, "cost\t$%s (%s GPU-hours)", amount(b1, sizeof b1, cost), amount(b2, sizeof b2, gpu_hours));
     llmcost_table_addf(t, "wall-clock\t%s on %s GPUs%s", llmcost_fmt_seconds(b3, sizeof b3, wall),
-                       llmcost_fmt_grouped(b4, sizeof b4, gpu_count), s_count ? "" : " (assumed; --gpu-count)");
+                       llmcost_fmt_grouped(b4, sizeof b4, gpu_count), s_count ? "" : " (assumed; --gpus N)");
     bool law_given = law_name || sE || sA || sB || sAlpha || sBeta;
     llmcost_table_addf(t, "law\t%s%s: %s", law.name, law_given ? "" : " (assumed; --law)", formula);
     if (designed)
