@@ -1207,6 +1207,9 @@ static int read_meta(json_t *root, const char *origin, llmcost_model *m)
     TRY(lc_cfg_count(&c, &m->train_seq, LC_KEYS("train_seq"), 0));
     TRY(lc_cfg_string(&c, &s, LC_KEYS("train_seq_source"), ""));
     lc_strlcpy(m->train_seq_source, s, sizeof m->train_seq_source);
+    TRY(lc_cfg_count(&c, &m->train_batch_tokens, LC_KEYS("train_batch_tokens"), 0));
+    TRY(lc_cfg_string(&c, &s, LC_KEYS("train_batch_source"), ""));
+    lc_strlcpy(m->train_batch_source, s, sizeof m->train_batch_source);
     return 0;
 }
 

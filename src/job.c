@@ -595,3 +595,14 @@ int llmcost_job_set_batch_tokens(llmcost_job *j, const llmcost_model *m, double 
     j->grad_accum = 0;
     return 0;
 }
+
+double llmcost_job_default_batch_tokens(const llmcost_model *m, const char **source)
+{
+    if (m && m->train_batch_tokens > 0) {
+        *source = m->train_batch_source;
+        return (double)m->train_batch_tokens;
+    }
+    *source = "no published batch for this model: 4M tokens (2^22), the batch LLaMA and Llama 2 trained 7B to 70B "
+              "models with";
+    return 4194304.0;
+}

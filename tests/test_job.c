@@ -434,3 +434,35 @@ Test(job_fit, report_prices_a_layout_that_fits)
     cr_expect_leq(json_number(sc, "required_bytes"), 0.95 * json_number(sc, "capacity_bytes"));
     run_free(&r);
 }
+
+Test(job_cli, default_batch_does_not_depend_on_the_layout)
+{
+    /* llama-7b's published batch: 4M tokens (LLaMA Table 2) = 2,048 sequences of 2,048, whether TP8 x PP4 on 512 GPUs
+     * (dp 16: 128 micro-batches) or ZeRO-3 over 512 (dp 512: 4 micro-batches); before, the first was priced at one
+     * sequence per replica x pp micro-batches (64 x 2,048) and the second at 512 x 2,048. */
+    const char *a[] = {"step", "llama-7b", "--gpu", "h100", "--gpus", "512", "--tp", "8", "--pp", "4", "--format", "json",
+                       NULL};
+    const char *b[] = {"step", "llama-7b", "--gpu", "h100", "--gpus", "512", "--zero", "3", "--format", "json", NULL};
+    run_result ra = run_cli(a), rb = run_cli(b);
+    cr_assert_eq(ra.status, 0, "%s", ra.err);
+    cr_assert_eq(rb.status, 0, "%s", rb.err);
+    cr_expect_eq(json_number(ra.out, "tokens_per_step"), 4194304);
+    cr_expect_eq(json_number(rb.out, "tokens_per_step"), 4194304);
+    cr_expect(strstr(ra.out, "LLaMA paper") != NULL);
+    run_free(&ra);
+    run_free(&rb);
+}
+
+Test(job_cli, bubble_warning_above_a_quarter)
+{
+    /* pp 8 with 8 micro-batches: the bubble is (p - 1)/m = 7/8 of the ideal time, 7/15 = 47% of the step. */
+    const char *a[] = {"step", "llama-7b", "--gpu", "h100", "--pp", "8", "--grad-accum", "8", NULL};
+    run_result r = run_cli(a);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.err, "warning: the pipeline bubble is") != NULL, "%s", r.err);
+    run_free(&r);
+    const char *b[] = {"step", "llama-7b", "--gpu", "h100", "--pp", "8", "--grad-accum", "64", NULL};
+    r = run_cli(b);
+    cr_expect(strstr(r.err, "pipeline bubble") == NULL, "%s", r.err); /* 7/71 = 10% */
+    run_free(&r);
+}

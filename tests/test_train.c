@@ -28,7 +28,9 @@ static double num(json_t *o, const char *key)
 
 Test(step_cli, json_has_the_keys_and_components_add_up)
 {
-    const char *argv[] = {"step", "llama-3.2-1b", "--gpu", "h200", "--micro-batch", "4", "--seq", "2048", "--format", "json", NULL};
+    /* One micro-batch per step (--grad-accum 1); the default batch is the layout-independent 4M tokens (test_job.c). */
+    const char *argv[] = {"step", "llama-3.2-1b", "--gpu", "h200", "--micro-batch", "4", "--seq", "2048", "--grad-accum", "1",
+                          "--format", "json", NULL};
     json_t *doc = run_json(argv);
     double step = num(doc, "step_seconds");
     cr_expect_gt(step, 0);

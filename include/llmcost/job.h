@@ -106,6 +106,12 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
 int llmcost_job_set_batch_tokens(llmcost_job *j, const llmcost_model *m, double tokens, bool *rounded);
 
 /*
+ * The default global batch in tokens, the same whatever the layout: the model's published pre-training batch
+ * (presets' train_batch_tokens) or 4,194,304 tokens (2^22: LLaMA, Llama 2); "*source" says which.
+ */
+double llmcost_job_default_batch_tokens(const llmcost_model *m, const char **source);
+
+/*
  * Does the job fit the GPU? The memory engine's per-GPU peak of the job: "required" = predicted reserved bytes +
  * CUDA context, compared with "usable" = capacity x (1 - headroom) (what `llmcost memory` compares). When it does
  * not fit, each change below is TRIED on the job (the memory engine run again), one dimension at a time, and the

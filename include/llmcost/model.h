@@ -160,6 +160,8 @@ typedef struct llmcost_model {
     double dropout_attn;
     double dropout_resid;
     char notes[1024];       /* assumptions made while reading, one per line; "" when none */
+    int64_t train_batch_tokens; /* the published pre-training global batch in tokens (presets), else 0 */
+    char train_batch_source[160];
 } llmcost_model;
 
 /*

@@ -267,6 +267,8 @@ int cli_job_batch_tokens(cli_job_opts *jo, const char *cmd, double *tokens);
 /* The library's JSON text (freed) as a document to add to, whole (schema_version and model kept); NULL after
  * printing the error. */
 json_t *cli_json_document(int rc, char *text);
+/* A warning (stderr and a line) when the pipeline bubble exceeds 25% of the step. */
+void cli_bubble_warning(const llmcost_step *s, const llmcost_job *j, int format);
 /* The flags that turn job "a" into job "b" ("--tp 8 --dp 64 --recompute full"). */
 void cli_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcost_job *b);
 int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j, int format, json_t *doc);

@@ -179,6 +179,8 @@ int cmd_step(int argc, char **argv)
             if (!rc)
                 rc = cli_job_fit(m, &g, &job, co.format, NULL);
             if (!rc)
+                cli_bubble_warning(&s, &job, co.format);
+            if (!rc)
                 cli_print_assumptions(co.format, assumed);
         }
     }

@@ -189,6 +189,8 @@ int cmd_train(int argc, char **argv)
                 rc = cli_print_step(s, m, &g, &ro.step, co.format);
             if (!rc)
                 rc = cli_job_fit(m, &g, &job, co.format, NULL);
+            if (!rc && !run.mfu_given)
+                cli_bubble_warning(s, &job, co.format);
             if (!rc)
                 cli_print_assumptions(co.format, assumed);
         }

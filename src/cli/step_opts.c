@@ -89,6 +89,7 @@ int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, co
     if (llmcost_layout_resolve(&j.layout, m) < 0)
         return job_error(cmd);
     bool rounded = false;
+    const char *jo_batch_text = jo->global_batch;
     if (sequences > 0) {
         if (llmcost_job_set_batch_tokens(&j, m, sequences * (double)j.seq, &rounded) < 0)
             return job_error(cmd);
@@ -98,12 +99,17 @@ int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, co
     } else if (jo->micro_batches > 0) {
         j.grad_accum = jo->micro_batches;
     } else {
-        j.grad_accum = 0; /* the library's default: pp micro-batches, the fewest that fill the pipeline */
-        if (j.layout.pp > 1) {
-            snprintf(line, sizeof line, "%lld micro-batches per step (one per pipeline stage; give --grad-accum or "
-                                        "--global-batch)", (long long)j.layout.pp);
-            note(assumed, size, line);
-        }
+        /* The default batch does not depend on the layout: the published one, or a documented default. */
+        const char *src;
+        double dflt = llmcost_job_default_batch_tokens(m, &src);
+        if (llmcost_job_set_batch_tokens(&j, m, dflt, &rounded) < 0)
+            return job_error(cmd);
+        char t[48];
+        snprintf(line, sizeof line, "global batch %s tokens (%s; give --global-batch or --grad-accum)",
+                 llmcost_fmt_grouped(t, sizeof t, (int64_t)dflt), src);
+        note(assumed, size, line);
+        if (rounded)
+            jo_batch_text = "the default";
     }
     if (llmcost_job_validate(&j, m) < 0)
         return job_error(cmd);
@@ -113,7 +119,7 @@ int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, co
         snprintf(line, sizeof line,
                  "global batch %s rounded to %s tokens: whole micro-batch rounds of micro-batch %lld x dp %lld x seq "
                  "%lld",
-                 jo->global_batch, llmcost_fmt_grouped(a, sizeof a, (int64_t)toks), (long long)j.micro_batch,
+                 jo_batch_text, llmcost_fmt_grouped(a, sizeof a, (int64_t)toks), (long long)j.micro_batch,
                  (long long)j.layout.dp, (long long)j.seq);
         note(assumed, size, line);
     }
@@ -290,4 +296,18 @@ int cli_job_batch_tokens(cli_job_opts *jo, const char *cmd, double *tokens)
         return cli_usage_error(cmd, "--global-batch: '%s' is out of range", jo->global_batch);
     *tokens = a * b;
     return 0;
+}
+
+void cli_bubble_warning(const llmcost_step *s, const llmcost_job *j, int format)
+{
+    double share = s->step_seconds > 0 ? s->components[LLMCOST_ST_BUBBLE] / s->step_seconds : 0;
+    if (share <= 0.25)
+        return;
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "the pipeline bubble is %.0f%% of the step (%lld stages, %lld micro-batches per step): more micro-batches "
+             "(--global-batch, --grad-accum) or virtual stages (--vpp) shrink it",
+             100 * share, (long long)j->layout.pp, (long long)s->micro_batches);
+    fprintf(stderr, "llmcost: warning: %s\n", msg);
+    cli_note(format, "warning: %s", msg);
 }
