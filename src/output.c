@@ -227,6 +227,19 @@ int llmcost_course_layer_to_json(char **out, const llmcost_course_layer *c, cons
 }
 
 /* The step's own fields, shared by step and train. */
+/* The step's TFLOP/s per GPU in the conventions published figures use (llmcost_step_tflops_per_gpu). */
+static void tflops_fields(json_t *o, const llmcost_step *s, const llmcost_model *m, int64_t seq)
+{
+    llmcost_tflops_per_gpu tf;
+    if (llmcost_step_tflops_per_gpu(&tf, s, m, seq) != 0)
+        return;
+    json_t *c = json_object();
+    json_object_set_new(c, "exact_causal", jreal(tf.exact_causal));
+    json_object_set_new(c, "6nd", jreal(tf.six_nd));
+    json_object_set_new(c, "megatron_hfu", jreal(tf.megatron_hfu));
+    json_object_set_new(o, "tflops_per_gpu", c);
+}
+
 static void step_fields(json_t *o, const llmcost_step *s)
 {
     json_object_set_new(o, "step_seconds", jreal(s->step_seconds));
@@ -275,6 +288,7 @@ int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model 
         return lc_fail(LLMCOST_EINVAL, "llmcost_step_to_json: NULL argument");
     json_t *d = doc_new(m);
     step_fields(d, s);
+    tflops_fields(d, s, m, o->seq);
     json_object_set_new(d, "gpu", json_string(g->name));
     json_object_set_new(d, "precision", json_string(llmcost_precision_name(o->precision)));
     json_object_set_new(d, "framework", json_string(llmcost_framework_name(o->framework)));
@@ -313,6 +327,7 @@ int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_mode
     json_object_set_new(d, "goodput_modelled", json_boolean(t->goodput_modelled));
     json_t *s = json_object();
     step_fields(s, &t->step);
+    tflops_fields(s, &t->step, m, o->step.seq);
     json_object_set_new(d, "step", s);
     json_object_set_new(d, "assumptions", lines_array(assumptions));
     return finish(out, d);

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "embedded.h"
 #include "internal.h"
+#include "llmcost/params.h"
 #include "llmcost/train.h"
 
 /* Llama 3 405B pre-training (Dubey et al. 2024, section 3.3.4): 466 job interruptions (419 unexpected) in a
@@ -70,6 +71,25 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
     out->co2_kg = out->energy_kwh * opt->grid_kg_per_kwh;
     out->total_flops = s->model_flops_per_step * out->steps;
     out->mfu = s->mfu;
+    return 0;
+}
+
+int llmcost_step_tflops_per_gpu(llmcost_tflops_per_gpu *out, const llmcost_step *s, const llmcost_model *m,
+                                int64_t seq)
+{
+    if (!out || !s || !m || seq < 1 || !(s->step_seconds > 0) || s->layout.gpus < 1)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_step_tflops_per_gpu: NULL argument or an empty step");
+    memset(out, 0, sizeof *out);
+    llmcost_params p;
+    int rc = llmcost_params_count(&p, m);
+    if (rc)
+        return rc;
+    double per = 1e12 * s->step_seconds * (double)s->layout.gpus;
+    double B = s->tokens_per_step / (double)seq, sq = (double)seq, l = (double)m->n_layers, h = (double)m->hidden;
+    double V = (double)m->vocab;
+    out->exact_causal = s->model_flops_per_step / per;
+    out->six_nd = 6.0 * (double)p.active * s->tokens_per_step / per;
+    out->megatron_hfu = 96 * B * sq * l * h * h * (1 + sq / (6 * h) + V / (16 * l * h)) / per;
     return 0;
 }
 
@@ -178,16 +198,15 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         copy_str(e->set, sizeof e->set, json_object_get(r, "set"));
         e->dense = json_is_true(json_object_get(r, "dense"));
         e->reported = json_number_value(json_object_get(rep, "value"));
-        double gpus = (double)s->layout.gpus;
         if (!strcmp(e->metric, "tflops_per_gpu")) {
-            double flops = s->model_flops_per_step;
-            if (!strcmp(e->convention, "megatron_hfu")) {
-                /* Narayanan et al. 2021 eq. 3 with recomputation: 96 B s l h^2 (1 + s/6h + V/16lh). */
-                double B = (double)s->global_batch, sq = (double)so->seq, l = (double)m->n_layers, h = (double)m->hidden;
-                double V = (double)m->vocab;
-                flops = 96 * B * sq * l * h * h * (1 + sq / (6 * h) + V / (16 * l * h));
+            llmcost_tflops_per_gpu tf;
+            if ((rc = llmcost_step_tflops_per_gpu(&tf, s, m, so->seq)) != 0) {
+                llmcost_model_free(m);
+                return rc;
             }
-            e->predicted = flops / s->step_seconds / gpus / 1e12;
+            e->predicted = !strcmp(e->convention, "megatron_hfu") ? tf.megatron_hfu
+                           : !strcmp(e->convention, "6nd")        ? tf.six_nd
+                                                                  : tf.exact_causal;
         } else if (!strcmp(e->metric, "mfu")) {
             e->predicted = s->mfu;
         } else if (!strcmp(e->metric, "gpu_hours")) {

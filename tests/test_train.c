@@ -248,3 +248,20 @@ Test(train_goodput, cli_default_is_modelled_and_goodput_1_is_ideal)
     json_decref(a);
     json_decref(b);
 }
+
+/* TFLOP/s per GPU in named conventions (issue 16 point 7), derived here from the step's own time and tokens:
+ * Llama 3 8B has 8,030,261,248 parameters (model card), h = 4096, l = 32, V = 128,256. */
+Test(step_cli, tflops_per_gpu_in_named_conventions)
+{
+    const char *argv[] = {"step", "llama-3-8b", "--gpus", "8", "--zero", "3", "--seq", "4096", "--format", "json", NULL};
+    json_t *d = run_json(argv);
+    json_t *tf = json_object_get(d, "tflops_per_gpu");
+    cr_assert_not_null(tf);
+    double t = num(d, "step_seconds"), tok = num(d, "tokens_per_step"), per = 1e12 * t * 8;
+    double B = tok / 4096, s = 4096, l = 32, h = 4096, V = 128256;
+    cr_expect_float_eq(num(tf, "exact_causal"), num(d, "model_flops_per_step") / per, 1e-9 * num(tf, "exact_causal"));
+    cr_expect_float_eq(num(tf, "6nd"), 6.0 * 8030261248.0 * tok / per, 1e-9 * num(tf, "6nd"));
+    double meg = 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h)) / per;
+    cr_expect_float_eq(num(tf, "megatron_hfu"), meg, 1e-9 * meg);
+    json_decref(d);
+}

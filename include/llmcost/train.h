@@ -63,6 +63,18 @@ typedef struct llmcost_train {
  */
 double llmcost_train_failure_goodput(int64_t gpus);
 
+/* A step's model TFLOP/s per GPU under the conventions published figures use, so they compare without hand
+ * conversion. */
+typedef struct llmcost_tflops_per_gpu {
+    double exact_causal;  /* every matrix product, causal attention, no recomputation (llmcost's model FLOPs) */
+    double six_nd;        /* 6 x active parameters (embeddings included) x tokens (Kaplan et al. 2020) */
+    double megatron_hfu;  /* Narayanan et al. 2021 eq. 3, full recomputation: 96 B s l h^2 (1 + s/6h + V/16lh) */
+} llmcost_tflops_per_gpu;
+
+/* Fills "out" for step "s" of model "m" at sequence length "seq". Returns 0 or LLMCOST_EINVAL. */
+int llmcost_step_tflops_per_gpu(llmcost_tflops_per_gpu *out, const llmcost_step *s, const llmcost_model *m,
+                                int64_t seq);
+
 /*
  * Cost of training "m" on "gpu" for opt->tokens tokens under opt->step. Fails with LLMCOST_EINVAL for
  * non-positive tokens, price or PUE, and with the step engine's errors.
