@@ -4,6 +4,7 @@
  *   bench_engines            the table of docs/performance.md
  *   bench_engines step N     only the 405B step, N evaluations (for perf / callgrind)
  *
+ * Times are CPU seconds of this process (CLOCK_PROCESS_CPUTIME_ID), so other work on the machine does not count.
  * The step of each model runs a job the size of its published training: the 405B one is Llama 3.1's (16,384
  * H100, TP8 PP16 VPP8, Megatron, bf16-master, ZeRO-1, 8,192 tokens per sequence, 16M tokens per step). */
 #include <stdio.h>
@@ -16,7 +17,7 @@
 static double now(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 

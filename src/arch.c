@@ -518,7 +518,7 @@ static int adjust_stablelm(const lc_cfg *c, const type_info *ti, llmcost_model *
     TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("use_qkv_bias"), false));
     TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_residual"), false));
     TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
     TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.25));
     m->norm = LLMCOST_NORM_LAYER;
     for (int64_t i = 0; i < m->n_layers; i++) {
@@ -542,8 +542,8 @@ static int adjust_starcoder2(const lc_cfg *c, const type_info *ti, llmcost_model
     bool bias = true;
     TRY(lc_cfg_bool(c, &bias, LC_KEYS("use_bias"), true));
     TRY(read_act(c, m, "gelu_pytorch_tanh"));
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("residual_dropout"), 0.0));
-    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embedding_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("residual_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_embed, LC_KEYS("embedding_dropout"), 0.0));
     m->norm = LLMCOST_NORM_LAYER;
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer *L = &m->layers[i];
@@ -563,8 +563,8 @@ static int adjust_phi(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     bool qk = false;
     TRY(lc_cfg_bool(c, &qk, LC_KEYS("qk_layernorm"), false));
     TRY(read_act(c, m, "gelu_new"));
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
-    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
     TRY(read_partial_rotary(c, m, LC_KEYS("partial_rotary_factor"), 0.5));
     m->norm = LLMCOST_NORM_LAYER;
     m->head_bias = true;
@@ -710,7 +710,7 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     if (partial <= 0 || partial > 1)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
                        c->prefix, partial);
-    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
     TRY(lc_cfg_real(c, &m->logit_softcap, LC_KEYS("final_logit_softcapping"), 0.0));
     double attn_softcap = 0;
     TRY(lc_cfg_real(c, &attn_softcap, LC_KEYS("attn_logit_softcapping"), 0.0));
@@ -821,9 +821,9 @@ static int build_gpt2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         TRY(lc_cfg_bool(c, &multi_query, LC_KEYS("multi_query"), true));
     if (m->max_positions == 0)
         m->max_positions = 1024; /* GPT2Config and GPTBigCodeConfig default n_positions */
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.1));
-    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.1));
-    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.1));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.1));
+    TRY(lc_cfg_prob(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.1));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.1));
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer *L = &m->layers[i];
         set_attention(&L->attn, heads, multi_query ? 1 : heads, head_dim);
@@ -857,8 +857,8 @@ static int build_opt(const lc_cfg *c, llmcost_model *m)
                        c->origin, c->prefix);
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
     TRY(read_act(c, m, "relu"));
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("dropout"), 0.1));
-    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("dropout"), 0.1));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
     if (m->max_positions == 0)
         return lc_fail(LLMCOST_EINVAL, "%s: missing key '%smax_position_embeddings'", c->origin, c->prefix);
     for (int64_t i = 0; i < m->n_layers; i++) {
@@ -892,8 +892,8 @@ static int build_falcon(const lc_cfg *c, llmcost_model *m)
     TRY(lc_cfg_count(c, &n_ln, LC_KEYS("num_ln_in_parallel_attn"), new_arch ? 2 : 1));
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
     TRY(read_act(c, m, "gelu"));
-    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
     /* FalconAttention: new architecture has num_kv_heads groups; the old one is multi-query or multi-head. */
     if (!new_arch)
         kv = multi_query ? 1 : heads;
@@ -968,9 +968,9 @@ static int build_gptj(const lc_cfg *c, llmcost_model *m)
     TRY(read_act(c, m, "gelu_new"));
     if (m->max_positions == 0)
         m->max_positions = 2048; /* GPTJConfig default n_positions */
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
-    TRY(lc_cfg_real(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
-    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("resid_pdrop"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_embed, LC_KEYS("embd_pdrop"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.0));
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer *L = &m->layers[i];
         set_attention(&L->attn, heads, heads, head_dim);
@@ -1004,8 +1004,8 @@ static int build_bloom(const lc_cfg *c, llmcost_model *m)
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), true));
     lc_strlcpy(m->act_name, "bloom_gelu", sizeof m->act_name); /* BloomGelu: the tanh approximation */
     m->act = LLMCOST_ACT_GELU_TANH;
-    TRY(lc_cfg_real(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
-    TRY(lc_cfg_real(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer *L = &m->layers[i];
         set_attention(&L->attn, heads, heads, head_dim);
@@ -1046,7 +1046,7 @@ static int build_mpt(const lc_cfg *c, llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%sattn_config': expected an object", c->origin, c->prefix);
     if (json_is_object(ac)) {
         lc_cfg a = {ac, c->origin, "attn_config."};
-        TRY(lc_cfg_real(&a, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.0));
+        TRY(lc_cfg_prob(&a, &m->dropout_attn, LC_KEYS("attn_pdrop"), 0.0));
     }
     m->dropout_resid = m->dropout_attn; /* MptBlock and MptMLP drop out with attn_config.attn_pdrop too */
     if (m->max_positions == 0)
@@ -1200,9 +1200,9 @@ static int read_meta(json_t *root, const char *origin, llmcost_model *m)
 {
     lc_cfg c = {root, origin, ""};
     const char *s;
-    TRY(lc_cfg_string(&c, &s, LC_KEYS("name"), ""));
+    TRY(lc_cfg_text(&c, &s, LC_KEYS("name"), ""));
     lc_strlcpy(m->name, s, sizeof m->name);
-    TRY(lc_cfg_string(&c, &s, LC_KEYS("family"), ""));
+    TRY(lc_cfg_text(&c, &s, LC_KEYS("family"), ""));
     lc_strlcpy(m->family, s, sizeof m->family);
     TRY(lc_cfg_count(&c, &m->train_seq, LC_KEYS("train_seq"), 0));
     TRY(lc_cfg_string(&c, &s, LC_KEYS("train_seq_source"), ""));
@@ -1448,7 +1448,11 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
     TRY(rc);
     if (repo[0]) /* a Hugging Face cache folder: named by its repo id */
         lc_strlcpy((*out)->name, repo, sizeof (*out)->name);
-    else if ((*out)->name[0] == '\0')
-        name_from_path((*out)->name, sizeof (*out)->name, path);
+    else if ((*out)->name[0] == '\0') {
+        /* A name taken from a path is printed as it is: escape its control characters ("\n", "\x1b"). */
+        char raw[sizeof (*out)->name];
+        name_from_path(raw, sizeof raw, path);
+        lc_one_line((*out)->name, sizeof (*out)->name, raw);
+    }
     return 0;
 }

@@ -152,6 +152,31 @@ int lc_cfg_real(const lc_cfg *c, double *out, const char *const *names, double d
     return 1;
 }
 
+int lc_cfg_text(const lc_cfg *c, const char **out, const char *const *names, const char *dflt)
+{
+    int r = lc_cfg_string(c, out, names, dflt);
+    if (r != 1)
+        return r;
+    /* Printed in tables, notes and CSV: a newline would split a line, an escape sequence reach the terminal. */
+    for (const unsigned char *p = (const unsigned char *)*out; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) {
+            char q[96];
+            lc_one_line(q, sizeof q, *out);
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': control character 0x%02x in the text '%s'", c->origin,
+                           c->prefix, lc_cfg_which(c, names), *p, q);
+        }
+    return 1;
+}
+
+int lc_cfg_prob(const lc_cfg *c, double *out, const char *const *names, double dflt)
+{
+    int r = lc_cfg_real(c, out, names, dflt);
+    if (r == 1 && !(*out >= 0.0 && *out <= 1.0))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': a probability must be in [0, 1], got %g", c->origin, c->prefix,
+                       lc_cfg_which(c, names), *out);
+    return r;
+}
+
 int lc_cfg_string(const lc_cfg *c, const char **out, const char *const *names, const char *dflt)
 {
     const char *name;

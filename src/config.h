@@ -31,6 +31,9 @@ int lc_cfg_size(const lc_cfg *c, int64_t *out, const char *const *names, int64_t
 int lc_cfg_count(const lc_cfg *c, int64_t *out, const char *const *names, int64_t dflt);    /* integer >= 0 */
 int lc_cfg_bool(const lc_cfg *c, bool *out, const char *const *names, bool dflt);
 int lc_cfg_real(const lc_cfg *c, double *out, const char *const *names, double dflt);       /* finite number */
+/* A string printed as it is (a name, a source): control characters are refused. */
+int lc_cfg_text(const lc_cfg *c, const char **out, const char *const *names, const char *dflt);
+int lc_cfg_prob(const lc_cfg *c, double *out, const char *const *names, double dflt);       /* in [0, 1] */
 int lc_cfg_string(const lc_cfg *c, const char **out, const char *const *names, const char *dflt);
 
 /* The same for a required key: absent or null is an error naming every accepted spelling. */

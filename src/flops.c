@@ -657,6 +657,42 @@ int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_mod
     return 0;
 }
 
+int lc_flops_totals(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    /* forward, backward and recompute of lc_flops_sum, each added in the same order */
+    memset(out, 0, sizeof *out);
+    double fwd = 0, bwd = 0, rec = 0;
+    bool full = opt->recompute == LLMCOST_RECOMPUTE_FULL, selective = opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
+    for (size_t i = 0; i < sg->begin[1]; i++)
+        if (sg->ops[i].kind != LLMCOST_OP_ELEMENTWISE) {
+            fwd += sg->ops[i].flops;
+            bwd += sg->ops[i].bwd_flops;
+        }
+    for (int64_t l = 0; l < m->n_layers; l++)
+        for (size_t i = sg->begin[sg->layer_seg[l]]; i < sg->begin[sg->layer_seg[l] + 1]; i++) {
+            const llmcost_op *op = &sg->ops[i];
+            if (op->kind == LLMCOST_OP_ELEMENTWISE)
+                continue;
+            fwd += op->flops;
+            bwd += op->bwd_flops;
+            if (full || (selective && op->kind == LLMCOST_OP_ATTENTION))
+                rec += op->flops;
+        }
+    for (size_t i = sg->begin[sg->nseg - 1]; i < sg->begin[sg->nseg]; i++)
+        if (sg->ops[i].kind != LLMCOST_OP_ELEMENTWISE) {
+            fwd += sg->ops[i].flops;
+            bwd += sg->ops[i].bwd_flops;
+        }
+    out->tokens = (double)opt->batch * (double)opt->seq;
+    out->forward = fwd;
+    out->backward = bwd;
+    out->recompute = rec;
+    out->model_flops = fwd + bwd;
+    out->hardware_flops = out->model_flops + rec;
+    out->per_token = out->model_flops / out->tokens;
+    return 0;
+}
+
 int64_t llmcost_flops_typical_layer(const llmcost_model *m)
 {
     for (int64_t i = 0; i < m->n_layers; i++)

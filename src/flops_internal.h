@@ -28,4 +28,8 @@ void lc_op_segments_free(lc_op_segments *sg);
  * the full list). */
 int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt);
 
+/* Only the totals of lc_flops_sum (tokens, forward, backward, recompute, model and hardware FLOPs, per token), the
+ * same digits, for the step engine; the other fields are 0. */
+int lc_flops_totals(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt);
+
 #endif

@@ -133,7 +133,7 @@ static int read_nonneg(const lc_cfg *c, double *out, const char *key, double sca
 static int read_text(const lc_cfg *c, char *dst, size_t size, const char *key, bool must_fit)
 {
     const char *s;
-    int r = lc_cfg_string(c, &s, LC_KEYS(key), NULL);
+    int r = lc_cfg_text(c, &s, LC_KEYS(key), NULL);
     if (r <= 0)
         return r;
     if (must_fit && strlen(s) >= size)
@@ -247,8 +247,8 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         if ((rc = read_nonneg(&p, &g->price_per_hour, "usd_per_hour", 1)) < 0)
             return rc;
         const char *src, *date;
-        if ((rc = lc_cfg_string(&p, &src, LC_KEYS("source"), NULL)) < 0 ||
-            (rc = lc_cfg_string(&p, &date, LC_KEYS("date"), NULL)) < 0)
+        if ((rc = lc_cfg_text(&p, &src, LC_KEYS("source"), NULL)) < 0 ||
+            (rc = lc_cfg_text(&p, &date, LC_KEYS("date"), NULL)) < 0)
             return rc;
         if (src && date)
             snprintf(g->price_source, sizeof g->price_source, "%s (%s)", src, date);
@@ -294,7 +294,7 @@ static int read_price_lists(llmcost_catalog *cat, json_t *arr, const char *origi
         llmcost_price_list pl;
         memset(&pl, 0, sizeof pl);
         const char *name;
-        if ((rc = lc_cfg_string(&c, &name, LC_KEYS("name"), NULL)) < 0)
+        if ((rc = lc_cfg_text(&c, &name, LC_KEYS("name"), NULL)) < 0)
             return rc;
         if (!name || !name[0] || strlen(name) >= sizeof pl.name)
             return lc_fail(LLMCOST_EINVAL, "%s: key '%sname': missing or too long", origin, pre);
@@ -319,7 +319,7 @@ static int read_price_lists(llmcost_catalog *cat, json_t *arr, const char *origi
             lc_cfg ec = {e, origin, epre};
             llmcost_price_entry *pe = &pl.entries[pl.n];
             const char *gpu;
-            if ((rc = lc_cfg_string(&ec, &gpu, LC_KEYS("gpu"), NULL)) < 0)
+            if ((rc = lc_cfg_text(&ec, &gpu, LC_KEYS("gpu"), NULL)) < 0)
                 return rc;
             const llmcost_gpu *g = gpu ? find_mut(cat, gpu) : NULL;
             if (!g)
@@ -385,7 +385,10 @@ static int merge_json(llmcost_catalog *dst, const char *text, size_t len, const 
             rc = lc_fail(LLMCOST_EINVAL, "%s: %s: expected an object", origin, pre);
             goto done;
         }
-        const char *name = json_string_value(json_object_get(o, "name"));
+        const char *name = NULL;
+        lc_cfg nc = {o, origin, pre};
+        if ((rc = lc_cfg_text(&nc, &name, LC_KEYS("name"), NULL)) < 0) /* no control characters */
+            goto done;
         if (!name || !name[0]) {
             rc = lc_fail(LLMCOST_EINVAL, "%s: key '%sname': missing (each GPU needs a name)", origin, pre);
             goto done;

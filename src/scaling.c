@@ -26,16 +26,16 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
         return lc_fail(LLMCOST_EINVAL, "%s: expected a JSON object for the law", origin);
     lc_cfg c = {obj, origin, ""};
     const char *s;
-    int rc = lc_cfg_string(&c, &s, LC_KEYS("name"), NULL);
+    int rc = lc_cfg_text(&c, &s, LC_KEYS("name"), NULL);
     if (rc < 0)
         return rc;
     if (!s || !s[0])
         return lc_fail(LLMCOST_EINVAL, "%s: missing key 'name'", origin);
     lc_strlcpy(out->name, s, sizeof out->name);
-    if ((rc = lc_cfg_string(&c, &s, LC_KEYS("title"), out->name)) < 0)
+    if ((rc = lc_cfg_text(&c, &s, LC_KEYS("title"), out->name)) < 0)
         return rc;
     lc_strlcpy(out->title, s, sizeof out->title);
-    if ((rc = lc_cfg_string(&c, &s, LC_KEYS("form"), "chinchilla")) < 0)
+    if ((rc = lc_cfg_text(&c, &s, LC_KEYS("form"), "chinchilla")) < 0)
         return rc;
     if (!strcmp(s, "chinchilla"))
         out->form = LLMCOST_LAW_CHINCHILLA;
@@ -43,10 +43,10 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
         out->form = LLMCOST_LAW_KAPLAN;
     else
         return lc_fail(LLMCOST_EINVAL, "%s: key 'form': '%s' is not 'chinchilla' or 'kaplan'", origin, s);
-    if ((rc = lc_cfg_string(&c, &s, LC_KEYS("counts"), "")) < 0)
+    if ((rc = lc_cfg_text(&c, &s, LC_KEYS("counts"), "")) < 0)
         return rc;
     lc_strlcpy(out->counts, s, sizeof out->counts);
-    if ((rc = lc_cfg_string(&c, &s, LC_KEYS("source"), default_source)) < 0)
+    if ((rc = lc_cfg_text(&c, &s, LC_KEYS("source"), default_source)) < 0)
         return rc;
     if (!s)
         return lc_fail(LLMCOST_EINVAL, "%s: missing key 'source' (every bundled law names where it comes from)",

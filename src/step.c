@@ -42,7 +42,35 @@ typedef struct {
     double peak_mm;    /* peak of the linear layers' GEMMs */
     double peak_half;  /* bf16 peak: attention, LM head, router (and everything but fp32 recipes) */
     double mm_bytes;   /* operand bytes of the linear layers' GEMMs */
+    struct gemm_memo *memo; /* GEMM times already computed in this evaluation */
 } ctx;
+
+/* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
+ * GEMM's input gradient is the row-parallel one's forward), and lc_gemm_seconds is a pure function of them. */
+#define GEMM_MEMO 48
+struct gemm_memo {
+    int n;
+    struct {
+        double peak, m, n, k, batch, eb, s;
+        bool grouped;
+    } e[GEMM_MEMO];
+};
+
+static double gemm_s(const ctx *c, double peak, double m, double n, double k, double batch, double eb, bool grouped)
+{
+    struct gemm_memo *g = c->memo;
+    for (int i = 0; i < g->n; i++)
+        if (g->e[i].m == m && g->e[i].n == n && g->e[i].k == k && g->e[i].batch == batch && g->e[i].peak == peak &&
+            g->e[i].eb == eb && g->e[i].grouped == grouped)
+            return g->e[i].s;
+    double sec = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, grouped);
+    if (g->n < GEMM_MEMO) {
+        int i = g->n++;
+        g->e[i].peak = peak, g->e[i].m = m, g->e[i].n = n, g->e[i].k = k, g->e[i].batch = batch, g->e[i].eb = eb;
+        g->e[i].grouped = grouped, g->e[i].s = sec;
+    }
+    return sec;
+}
 
 /*
  * Megatron profile: fused kernels replace eager PyTorch's chains (Korthikanti et al. 2022 §5; Transformer
@@ -117,7 +145,7 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
             n /= (double)c->L.tp;
     }
     double fwd_flops = op->flops, bwd_flops = op->bwd_flops;
-    t->fwd = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, false);
+    t->fwd = gemm_s(c, peak, m, n, k, batch, eb, false);
     /* Backward: dX[m,k] = dY[m,n] W^T (reduction over n) and dW[k,n] = X^T dY (reduction over m), each present
      * when the FLOPs engine counts it (2mnk each). */
     double ig = 0, wg = 0;
@@ -128,7 +156,7 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
         else if (share > 0.5)
             wg = 1; /* only one of the two: the weight gradient (frozen input) */
     }
-    t->bwd = ig * lc_gemm_seconds(c->g, peak, m, k, n, batch, eb, false) + wg * lc_gemm_seconds(c->g, peak, k, n, m, batch, eb, false);
+    t->bwd = ig * gemm_s(c, peak, m, k, n, batch, eb, false) + wg * gemm_s(c, peak, k, n, m, batch, eb, false);
     t->fwd_k = 1;
     t->bwd_k = ig + wg;
     t->kind = LLMCOST_ST_MATMUL;
@@ -165,14 +193,14 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
     }
     /* One grouped kernel over the local experts, or (fallback) one GEMM per expert. */
     double batch = grouped ? local_experts : 1, times = grouped ? 1 : local_experts;
-    double up = times * lc_gemm_seconds(c->g, peak, tokens, up_n, h, batch, eb, grouped);
-    double down = times * lc_gemm_seconds(c->g, peak, tokens, h, f, batch, eb, grouped);
+    double up = times * gemm_s(c, peak, tokens, up_n, h, batch, eb, grouped);
+    double down = times * gemm_s(c, peak, tokens, h, f, batch, eb, grouped);
     t->fwd = up + down;
     /* Backward: input gradient (reduction over the output width) and weight gradient (over the tokens). */
-    double up_bwd = times * (lc_gemm_seconds(c->g, peak, tokens, h, up_n, batch, eb, grouped) +
-                             lc_gemm_seconds(c->g, peak, h, up_n, tokens, batch, eb, grouped));
-    double down_bwd = times * (lc_gemm_seconds(c->g, peak, tokens, f, h, batch, eb, grouped) +
-                               lc_gemm_seconds(c->g, peak, f, h, tokens, batch, eb, grouped));
+    double up_bwd = times * (gemm_s(c, peak, tokens, h, up_n, batch, eb, grouped) +
+                             gemm_s(c, peak, h, up_n, tokens, batch, eb, grouped));
+    double down_bwd = times * (gemm_s(c, peak, tokens, f, h, batch, eb, grouped) +
+                               gemm_s(c, peak, f, h, tokens, batch, eb, grouped));
     t->bwd = up_bwd + down_bwd;
     t->fwd_k = 2 * per_call;
     t->bwd_k = 4 * per_call;
@@ -205,10 +233,10 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
          * every pair, and the scores scaled, masked and soft-maxed in fp32 (16 bytes per score forward, 20 backward). */
         double q = s / cp, p32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
         double scores = heads_all * q * s;
-        t->fwd = lc_gemm_seconds(c->g, p32, q, s, dq, heads, 4, false) + lc_gemm_seconds(c->g, p32, q, dv, s, heads, 4, false) +
+        t->fwd = gemm_s(c, p32, q, s, dq, heads, 4, false) + gemm_s(c, p32, q, dv, s, heads, 4, false) +
                  lc_eager_seconds(c->g, 16 * scores, 4);
-        t->bwd = lc_gemm_seconds(c->g, p32, q, dq, s, heads, 4, false) + lc_gemm_seconds(c->g, p32, s, dq, q, heads, 4, false) +
-                 lc_gemm_seconds(c->g, p32, q, s, dv, heads, 4, false) + lc_gemm_seconds(c->g, p32, s, dv, q, heads, 4, false) +
+        t->bwd = gemm_s(c, p32, q, dq, s, heads, 4, false) + gemm_s(c, p32, s, dq, q, heads, 4, false) +
+                 gemm_s(c, p32, q, s, dv, heads, 4, false) + gemm_s(c, p32, s, dv, q, heads, 4, false) +
                  lc_eager_seconds(c->g, 20 * scores, 4);
         t->fwd_k = 8;
         t->bwd_k = 10;
@@ -218,9 +246,9 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
         /* Eager: Q K^T and P V as batched GEMMs over every pair (the mask is applied after); softmax and its
          * casts are element-wise ops of their own. Backward: two GEMMs per product. */
         double q = s / cp, eb = c->ab;
-        t->fwd = lc_gemm_seconds(c->g, peak, q, s, dq, heads, eb, false) + lc_gemm_seconds(c->g, peak, q, dv, s, heads, eb, false);
-        t->bwd = lc_gemm_seconds(c->g, peak, q, dq, s, heads, eb, false) + lc_gemm_seconds(c->g, peak, s, dq, q, heads, eb, false) +
-                 lc_gemm_seconds(c->g, peak, q, s, dv, heads, eb, false) + lc_gemm_seconds(c->g, peak, s, dv, q, heads, eb, false);
+        t->fwd = gemm_s(c, peak, q, s, dq, heads, eb, false) + gemm_s(c, peak, q, dv, s, heads, eb, false);
+        t->bwd = gemm_s(c, peak, q, dq, s, heads, eb, false) + gemm_s(c, peak, s, dq, q, heads, eb, false) +
+                 gemm_s(c, peak, q, s, dv, heads, eb, false) + gemm_s(c, peak, s, dv, q, heads, eb, false);
         t->fwd_k = 2;
         t->bwd_k = 4;
         if (at && at->sinks) {
@@ -471,7 +499,7 @@ struct llmcost_step_prepared {
     const llmcost_model *m;
     llmcost_flops_options fo; /* the micro-batch the ops were made for */
     lc_op_segments sg;        /* its ops, one segment per distinct layer */
-    llmcost_flops f;          /* its FLOPs */
+    llmcost_flops f;          /* its FLOPs (the totals: lc_flops_totals) */
     llmcost_params p;         /* the model's parameters */
 };
 
@@ -503,7 +531,7 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
     int rc = lc_flops_segments(&p->sg, m, &p->fo);
     if (rc)
         return rc;
-    if ((rc = lc_flops_sum(&p->f, &p->sg, m, &p->fo)) != 0 || (rc = llmcost_params_count(&p->p, m)) != 0) {
+    if ((rc = lc_flops_totals(&p->f, &p->sg, m, &p->fo)) != 0 || (rc = llmcost_params_count(&p->p, m)) != 0) {
         prepared_release(p);
         return rc;
     }
@@ -514,7 +542,7 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL};
     *c = c0;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;
@@ -998,6 +1026,11 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
     memset(&st, 0, sizeof st);
     layer_comm lc;
     int rc;
+    struct gemm_memo memo;
+    memo.n = 0;
+    ctx cm = *c;
+    cm.memo = &memo;
+    c = &cm;
     if ((rc = time_ops(&ts, c, p)) != 0)
         return rc;
     if ((rc = layer_comms(&lc, c)) == 0 && (rc = simulate_stages(&st, out, c, p, &ts, &lc, micro)) == 0) {

@@ -29,6 +29,12 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
     int nwanted = 0;
     if (gpus) {
         char buf[1024];
+        size_t gl = strlen(gpus);
+        if (gl >= sizeof buf)
+            return cli_usage_error(cmd, "--gpu: list too long (%zu bytes)", gl);
+        /* strtok would skip an empty entry ("a100,,h100"): a typo, not a list of two. */
+        if (gl == 0 || gpus[0] == ',' || gpus[gl - 1] == ',' || strstr(gpus, ",,"))
+            return cli_usage_error(cmd, "--gpu: empty entry in '%s'", gpus);
         snprintf(buf, sizeof buf, "%s", gpus);
         for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
             while (*tok == ' ')
@@ -36,8 +42,9 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
             const llmcost_gpu *g = llmcost_catalog_gpu_find(cli_catalog(), tok);
             if (!g)
                 return cli_usage_error(cmd, "--gpu: '%s' is not in the GPU catalogue (see data/gpus.json)", tok);
-            if (nwanted < MAX_GPUS)
-                wanted[nwanted++] = g;
+            if (nwanted == MAX_GPUS)
+                return cli_usage_error(cmd, "--gpu: at most %d GPUs", MAX_GPUS);
+            wanted[nwanted++] = g;
         }
         if (nwanted == 0)
             return cli_usage_error(cmd, "--gpu: empty list");

@@ -85,6 +85,11 @@ int cli_main(int argc, char **argv)
     held_argc = argc;
     held_argv = argv;
     const char *cmd = argv[1];
+    /* What takes no argument says so rather than ignoring one ("--version extra", "help params extra"). */
+    if ((!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--version")) && argc > 2)
+        return cli_usage_error(NULL, "'%s': %s takes no argument", argv[2], cmd);
+    if (!strcmp(cmd, "help") && argc > 3)
+        return cli_usage_error(NULL, "'%s': help takes one command", argv[3]);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return finish(0);
