@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json_out.h"
 #include "llmcost/design.h"
 #include "llmcost/model.h"
 #include "llmcost/params.h"
@@ -48,23 +49,7 @@ static json_t *config_json(const llmcost_design *d)
 
 int llmcost_design_config(char **out, const llmcost_design *d)
 {
-    *out = NULL;
-    json_t *o = config_json(d);
-    char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) : NULL;
-    json_decref(o);
-    if (!s)
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    /* json_dumps allocates with malloc, which llmcost_free() releases; add the final newline files end with. */
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (!t) {
-        free(s);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    }
-    t[n] = '\n';
-    t[n + 1] = '\0';
-    *out = t;
-    return 0;
+    return lc_json_text(out, config_json(d), 15);
 }
 
 /* Exact parameters of the design "d" with "layers" layers, from the architecture and params engines. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json_out.h"
 #include "llmcost/output.h"
 
 const char *llmcost_recompute_name(llmcost_recompute r)
@@ -25,13 +26,12 @@ const char *llmcost_convention_mode_name(llmcost_convention c)
     return (unsigned)c < 2 ? names[c] : "?";
 }
 
-static json_t *jint(int64_t v)
+json_t *lc_json_int(int64_t v)
 {
     return json_integer((json_int_t)v);
 }
 
-/* Integral values print as integers ("peak_bytes": 16699464089), others with full precision, non-finite as null. */
-static json_t *jreal(double v)
+json_t *lc_json_real(double v)
 {
     if (!isfinite(v))
         return json_null();
@@ -52,13 +52,12 @@ static json_t *doc_new(const llmcost_model *m)
     return d;
 }
 
-/* Writes "doc" (consumed) as the text --format json prints, into *out. */
-static int finish(char **out, json_t *doc)
+int lc_json_text(char **out, json_t *doc, int precision)
 {
     *out = NULL;
     if (!doc)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(precision));
     json_decref(doc);
     if (!s)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
@@ -75,8 +74,13 @@ static int finish(char **out, json_t *doc)
     return 0;
 }
 
-/* Appends the lines of "text" (newline-separated, empty ones skipped) to array "arr". */
-static json_t *lines_array(const char *text)
+/* Writes "doc" (consumed) as the text --format json prints, into *out. */
+static int finish(char **out, json_t *doc)
+{
+    return lc_json_text(out, doc, 17);
+}
+
+json_t *lc_json_lines(const char *text)
 {
     json_t *arr = json_array();
     const char *p = text;
@@ -97,19 +101,19 @@ int llmcost_params_to_json(char **out, const llmcost_params *p, const llmcost_mo
     if (!out || !p || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_params_to_json: NULL argument");
     json_t *o = doc_new(m);
-    json_object_set_new(o, "total", jint(p->total));
-    json_object_set_new(o, "active", jint(p->active));
-    json_object_set_new(o, "non_embedding", jint(p->non_embedding));
-    json_object_set_new(o, "embedding", jint(p->embedding));
+    json_object_set_new(o, "total", lc_json_int(p->total));
+    json_object_set_new(o, "active", lc_json_int(p->active));
+    json_object_set_new(o, "non_embedding", lc_json_int(p->non_embedding));
+    json_object_set_new(o, "embedding", lc_json_int(p->embedding));
     json_t *comp = json_object();
     for (int c = 0; c < LLMCOST_PC_COUNT; c++)
-        json_object_set_new(comp, llmcost_param_component_name((llmcost_param_component)c), jint(p->components[c]));
-    json_object_set_new(comp, "mtp", jint(p->mtp));
+        json_object_set_new(comp, llmcost_param_component_name((llmcost_param_component)c), lc_json_int(p->components[c]));
+    json_object_set_new(comp, "mtp", lc_json_int(p->mtp));
     json_object_set_new(o, "components", comp);
-    json_object_set_new(o, "buffers", jint(p->buffers));
-    json_object_set_new(o, "mtp", jint(p->mtp));
-    json_object_set_new(o, "mtp_with_copies", jint(p->mtp_with_copies));
-    json_object_set_new(o, "largest_layer", jint(p->per_layer_max));
+    json_object_set_new(o, "buffers", lc_json_int(p->buffers));
+    json_object_set_new(o, "mtp", lc_json_int(p->mtp));
+    json_object_set_new(o, "mtp_with_copies", lc_json_int(p->mtp_with_copies));
+    json_object_set_new(o, "largest_layer", lc_json_int(p->per_layer_max));
     return finish(out, o);
 }
 
@@ -121,46 +125,46 @@ int llmcost_flops_to_json(char **out, const llmcost_flops *f, const llmcost_mode
     if (!out || !f || !m || !o)
         return lc_fail(LLMCOST_EINVAL, "llmcost_flops_to_json: NULL argument");
     json_t *j = doc_new(m);
-    json_object_set_new(j, "batch", jint(o->batch));
-    json_object_set_new(j, "seq", jint(o->seq));
-    json_object_set_new(j, "tokens_per_step", jreal(f->tokens));
+    json_object_set_new(j, "batch", lc_json_int(o->batch));
+    json_object_set_new(j, "seq", lc_json_int(o->seq));
+    json_object_set_new(j, "tokens_per_step", lc_json_real(f->tokens));
     json_object_set_new(j, "attention", json_string(llmcost_attn_impl_name(o->attention)));
     json_object_set_new(j, "convention", json_string(llmcost_convention_mode_name(o->convention)));
     json_object_set_new(j, "recompute_mode", json_string(llmcost_recompute_name(o->recompute)));
-    json_object_set_new(j, "forward", jreal(f->forward));
-    json_object_set_new(j, "backward", jreal(f->backward));
-    json_object_set_new(j, "recompute", jreal(f->recompute));
-    json_object_set_new(j, "model_flops", jreal(f->model_flops));
-    json_object_set_new(j, "hardware_flops", jreal(f->hardware_flops));
-    json_object_set_new(j, "per_token", jreal(f->per_token));
+    json_object_set_new(j, "forward", lc_json_real(f->forward));
+    json_object_set_new(j, "backward", lc_json_real(f->backward));
+    json_object_set_new(j, "recompute", lc_json_real(f->recompute));
+    json_object_set_new(j, "model_flops", lc_json_real(f->model_flops));
+    json_object_set_new(j, "hardware_flops", lc_json_real(f->hardware_flops));
+    json_object_set_new(j, "per_token", lc_json_real(f->per_token));
     json_t *comp = json_object();
     for (int c = 0; c < LLMCOST_FC_COUNT; c++)
-        json_object_set_new(comp, llmcost_flops_component_name((llmcost_flops_component)c), jreal(f->components[c]));
+        json_object_set_new(comp, llmcost_flops_component_name((llmcost_flops_component)c), lc_json_real(f->components[c]));
     json_object_set_new(j, "components", comp);
     json_t *compb = json_object();
     for (int c = 0; c < LLMCOST_FC_COUNT; c++)
-        json_object_set_new(compb, llmcost_flops_component_name((llmcost_flops_component)c), jreal(f->components_bwd[c]));
+        json_object_set_new(compb, llmcost_flops_component_name((llmcost_flops_component)c), lc_json_real(f->components_bwd[c]));
     json_object_set_new(j, "components_backward", compb);
     json_t *cj = json_object();
     for (int c = 0; c < LLMCOST_CONVENTION_COUNT; c++)
         json_object_set_new(cj, llmcost_convention_name((llmcost_convention_kind)c),
-                            jreal(llmcost_flops_convention((llmcost_convention_kind)c, m, f, o)));
+                            lc_json_real(llmcost_flops_convention((llmcost_convention_kind)c, m, f, o)));
     json_object_set_new(j, "conventions", cj);
-    json_object_set_new(j, "forward_unmasked", jreal(f->forward_unmasked));
-    json_object_set_new(j, "forward_causal", jreal(f->forward_causal));
-    json_object_set_new(j, "backward_unmasked", jreal(f->backward_unmasked));
-    json_object_set_new(j, "backward_causal", jreal(f->backward_causal));
-    json_object_set_new(j, "dense_layers_forward", jreal(f->dense_layer_forward));
-    json_object_set_new(j, "moe_layers_forward", jreal(f->moe_layer_forward));
-    json_object_set_new(j, "mtp_forward", jreal(f->mtp_forward));
-    json_object_set_new(j, "elementwise_flops", jreal(f->elementwise_flops));
-    json_object_set_new(j, "elementwise_bytes", jreal(f->elementwise_bytes));
+    json_object_set_new(j, "forward_unmasked", lc_json_real(f->forward_unmasked));
+    json_object_set_new(j, "forward_causal", lc_json_real(f->forward_causal));
+    json_object_set_new(j, "backward_unmasked", lc_json_real(f->backward_unmasked));
+    json_object_set_new(j, "backward_causal", lc_json_real(f->backward_causal));
+    json_object_set_new(j, "dense_layers_forward", lc_json_real(f->dense_layer_forward));
+    json_object_set_new(j, "moe_layers_forward", lc_json_real(f->moe_layer_forward));
+    json_object_set_new(j, "mtp_forward", lc_json_real(f->mtp_forward));
+    json_object_set_new(j, "elementwise_flops", lc_json_real(f->elementwise_flops));
+    json_object_set_new(j, "elementwise_bytes", lc_json_real(f->elementwise_bytes));
     if (tokens > 0) {
         json_t *t = json_object();
-        json_object_set_new(t, "tokens", jreal(tokens));
-        json_object_set_new(t, "steps", jreal(tokens / f->tokens));
-        json_object_set_new(t, "model_flops", jreal(f->per_token * tokens));
-        json_object_set_new(t, "hardware_flops", jreal(f->hardware_flops / f->tokens * tokens));
+        json_object_set_new(t, "tokens", lc_json_real(tokens));
+        json_object_set_new(t, "steps", lc_json_real(tokens / f->tokens));
+        json_object_set_new(t, "model_flops", lc_json_real(f->per_token * tokens));
+        json_object_set_new(t, "hardware_flops", lc_json_real(f->hardware_flops / f->tokens * tokens));
         json_object_set_new(j, "training", t);
     }
     return finish(out, j);
@@ -174,38 +178,38 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
     if (!out || !r || !m || !o)
         return lc_fail(LLMCOST_EINVAL, "llmcost_memory_to_json: NULL argument");
     json_t *j = doc_new(m);
-    json_object_set_new(j, "seq", jint(o->seq));
-    json_object_set_new(j, "micro_batch", jint(o->micro_batch));
-    json_object_set_new(j, "peak_bytes", jreal(round(r->peak_bytes)));
-    json_object_set_new(j, "reserved_bytes", jreal(round(r->reserved_bytes)));
+    json_object_set_new(j, "seq", lc_json_int(o->seq));
+    json_object_set_new(j, "micro_batch", lc_json_int(o->micro_batch));
+    json_object_set_new(j, "peak_bytes", lc_json_real(round(r->peak_bytes)));
+    json_object_set_new(j, "reserved_bytes", lc_json_real(round(r->reserved_bytes)));
     json_t *comp = json_object();
     for (int c = 0; c < LLMCOST_MC_COUNT; c++)
-        json_object_set_new(comp, llmcost_memory_component_name((llmcost_memory_component)c), jreal(round(r->components[c])));
+        json_object_set_new(comp, llmcost_memory_component_name((llmcost_memory_component)c), lc_json_real(round(r->components[c])));
     json_object_set_new(j, "components", comp);
     json_object_set_new(j, "peak_phase", json_string(llmcost_memory_phase_name(r->peak_phase)));
     json_t *ph = json_object();
     static const char *const keys[] = {"forward_loss_bytes", "backward_loss_bytes", "backward_layers_bytes",
                                        "backward_end_bytes"};
     for (int p = 0; p < LLMCOST_PHASE_COUNT && p < 4; p++)
-        json_object_set_new(ph, keys[p], jreal(round(r->phase_bytes[p])));
+        json_object_set_new(ph, keys[p], lc_json_real(round(r->phase_bytes[p])));
     json_object_set_new(j, "phases", ph);
-    json_object_set_new(j, "weights_bytes", jreal(round(r->weights_bytes)));
-    json_object_set_new(j, "gradients_bytes", jreal(round(r->gradients_bytes)));
-    json_object_set_new(j, "optimizer_bytes", jreal(round(r->optimizer_bytes)));
-    json_object_set_new(j, "activations_bytes", jreal(round(r->activations_bytes)));
-    json_object_set_new(j, "after_forward_bytes", jreal(round(r->after_forward_bytes)));
-    json_object_set_new(j, "layer_activation_bytes", jreal(round(r->layer_activation_bytes)));
+    json_object_set_new(j, "weights_bytes", lc_json_real(round(r->weights_bytes)));
+    json_object_set_new(j, "gradients_bytes", lc_json_real(round(r->gradients_bytes)));
+    json_object_set_new(j, "optimizer_bytes", lc_json_real(round(r->optimizer_bytes)));
+    json_object_set_new(j, "activations_bytes", lc_json_real(round(r->activations_bytes)));
+    json_object_set_new(j, "after_forward_bytes", lc_json_real(round(r->after_forward_bytes)));
+    json_object_set_new(j, "layer_activation_bytes", lc_json_real(round(r->layer_activation_bytes)));
     json_object_set_new(j, "in_flight_micro_batches", json_real(r->in_flight));
     json_object_set_new(j, "stage", json_integer(r->stage));
-    json_object_set_new(j, "cuda_context_bytes", jreal(round(r->cuda_context_bytes)));
+    json_object_set_new(j, "cuda_context_bytes", lc_json_real(round(r->cuda_context_bytes)));
     if (gpu) {
         double capacity = gpu->memory_bytes;
         double usable = capacity * (1 - headroom) - o->cuda_context_bytes;
         json_object_set_new(j, "gpu", json_string(gpu->name));
-        json_object_set_new(j, "capacity_bytes", jreal(round(capacity)));
+        json_object_set_new(j, "capacity_bytes", lc_json_real(round(capacity)));
         json_object_set_new(j, "headroom", json_real(headroom));
         json_object_set_new(j, "fits", json_boolean(capacity > 0 && r->reserved_bytes <= usable));
-        json_object_set_new(j, "max_micro_batch", jint(max_micro_batch));
+        json_object_set_new(j, "max_micro_batch", lc_json_int(max_micro_batch));
     }
     return finish(out, j);
 }
@@ -217,12 +221,12 @@ int llmcost_course_layer_to_json(char **out, const llmcost_course_layer *c, cons
     if (!out || !c || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_course_layer_to_json: NULL argument");
     json_t *j = doc_new(m);
-    json_object_set_new(j, "seq", jint(seq));
-    json_object_set_new(j, "weights_bytes", jreal(c->weights_bytes));
-    json_object_set_new(j, "checkpoint_bytes", jreal(c->checkpoint_bytes));
-    json_object_set_new(j, "course_answer_bytes", jreal(c->weights_bytes + c->checkpoint_bytes));
-    json_object_set_new(j, "transient_bytes", jreal(c->transient_bytes));
-    json_object_set_new(j, "with_transient_bytes", jreal(c->weights_bytes + c->checkpoint_bytes + c->transient_bytes));
+    json_object_set_new(j, "seq", lc_json_int(seq));
+    json_object_set_new(j, "weights_bytes", lc_json_real(c->weights_bytes));
+    json_object_set_new(j, "checkpoint_bytes", lc_json_real(c->checkpoint_bytes));
+    json_object_set_new(j, "course_answer_bytes", lc_json_real(c->weights_bytes + c->checkpoint_bytes));
+    json_object_set_new(j, "transient_bytes", lc_json_real(c->transient_bytes));
+    json_object_set_new(j, "with_transient_bytes", lc_json_real(c->weights_bytes + c->checkpoint_bytes + c->transient_bytes));
     return finish(out, j);
 }
 
@@ -234,48 +238,48 @@ static void tflops_fields(json_t *o, const llmcost_step *s, const llmcost_model 
     if (llmcost_step_tflops_per_gpu(&tf, s, m, seq) != 0)
         return;
     json_t *c = json_object();
-    json_object_set_new(c, "exact_causal", jreal(tf.exact_causal));
-    json_object_set_new(c, "6nd", jreal(tf.six_nd));
-    json_object_set_new(c, "megatron_hfu", jreal(tf.megatron_hfu));
+    json_object_set_new(c, "exact_causal", lc_json_real(tf.exact_causal));
+    json_object_set_new(c, "6nd", lc_json_real(tf.six_nd));
+    json_object_set_new(c, "megatron_hfu", lc_json_real(tf.megatron_hfu));
     json_object_set_new(o, "tflops_per_gpu", c);
 }
 
 static void step_fields(json_t *o, const llmcost_step *s)
 {
-    json_object_set_new(o, "step_seconds", jreal(s->step_seconds));
-    json_object_set_new(o, "tokens_per_step", jreal(s->tokens_per_step));
-    json_object_set_new(o, "tokens_per_second", jreal(s->tokens_per_second));
-    json_object_set_new(o, "tokens_per_second_per_gpu", jreal(s->tokens_per_second_per_gpu));
-    json_object_set_new(o, "model_flops_per_step", jreal(s->model_flops_per_step));
-    json_object_set_new(o, "hardware_flops_per_step", jreal(s->hardware_flops_per_step));
-    json_object_set_new(o, "achieved_flops_per_second_per_gpu", jreal(s->achieved_flops_per_gpu));
-    json_object_set_new(o, "peak_flops_per_second", jreal(s->peak_flops));
-    json_object_set_new(o, "mfu", jreal(s->mfu));
-    json_object_set_new(o, "hfu", jreal(s->hfu));
+    json_object_set_new(o, "step_seconds", lc_json_real(s->step_seconds));
+    json_object_set_new(o, "tokens_per_step", lc_json_real(s->tokens_per_step));
+    json_object_set_new(o, "tokens_per_second", lc_json_real(s->tokens_per_second));
+    json_object_set_new(o, "tokens_per_second_per_gpu", lc_json_real(s->tokens_per_second_per_gpu));
+    json_object_set_new(o, "model_flops_per_step", lc_json_real(s->model_flops_per_step));
+    json_object_set_new(o, "hardware_flops_per_step", lc_json_real(s->hardware_flops_per_step));
+    json_object_set_new(o, "achieved_flops_per_second_per_gpu", lc_json_real(s->achieved_flops_per_gpu));
+    json_object_set_new(o, "peak_flops_per_second", lc_json_real(s->peak_flops));
+    json_object_set_new(o, "mfu", lc_json_real(s->mfu));
+    json_object_set_new(o, "hfu", lc_json_real(s->hfu));
     json_t *c = json_object();
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
-        json_object_set_new(c, llmcost_step_component_name((llmcost_step_component)k), jreal(s->components[k]));
+        json_object_set_new(c, llmcost_step_component_name((llmcost_step_component)k), lc_json_real(s->components[k]));
     json_object_set_new(o, "components", c);
     json_t *t = json_object();
     for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_DP_COMM; k++)
-        json_object_set_new(t, llmcost_step_component_name((llmcost_step_component)k), jreal(s->comm_total[k]));
+        json_object_set_new(t, llmcost_step_component_name((llmcost_step_component)k), lc_json_real(s->comm_total[k]));
     json_object_set_new(o, "communication_before_overlap_seconds", t);
-    json_object_set_new(o, "micro_batch_seconds", jreal(s->micro_batch_seconds));
-    json_object_set_new(o, "micro_batches", jint(s->micro_batches));
-    json_object_set_new(o, "global_batch_sequences", jint(s->global_batch));
+    json_object_set_new(o, "micro_batch_seconds", lc_json_real(s->micro_batch_seconds));
+    json_object_set_new(o, "micro_batches", lc_json_int(s->micro_batches));
+    json_object_set_new(o, "global_batch_sequences", lc_json_int(s->global_batch));
     const llmcost_layout *L = &s->layout;
     json_t *l = json_object();
-    json_object_set_new(l, "gpus", jint(L->gpus));
-    json_object_set_new(l, "tp", jint(L->tp));
-    json_object_set_new(l, "pp", jint(L->pp));
-    json_object_set_new(l, "vpp", jint(L->vpp));
-    json_object_set_new(l, "dp", jint(L->dp));
-    json_object_set_new(l, "cp", jint(L->cp));
-    json_object_set_new(l, "ep", jint(L->ep));
+    json_object_set_new(l, "gpus", lc_json_int(L->gpus));
+    json_object_set_new(l, "tp", lc_json_int(L->tp));
+    json_object_set_new(l, "pp", lc_json_int(L->pp));
+    json_object_set_new(l, "vpp", lc_json_int(L->vpp));
+    json_object_set_new(l, "dp", lc_json_int(L->dp));
+    json_object_set_new(l, "cp", lc_json_int(L->cp));
+    json_object_set_new(l, "ep", lc_json_int(L->ep));
     json_object_set_new(l, "zero", json_integer(L->zero));
     json_object_set_new(l, "sequence_parallel", json_boolean(L->sequence_parallel));
     json_object_set_new(l, "ep_overlap", json_boolean(L->ep_overlap));
-    json_object_set_new(l, "layers_per_stage", jint(s->layers_per_stage));
+    json_object_set_new(l, "layers_per_stage", lc_json_int(s->layers_per_stage));
     json_object_set_new(o, "layout", l);
 }
 
@@ -294,9 +298,9 @@ int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model 
     json_object_set_new(d, "framework", json_string(llmcost_framework_name(o->framework)));
     json_object_set_new(d, "recompute", json_string(llmcost_recompute_name(o->recompute)));
     json_object_set_new(d, "attention", json_string(llmcost_attn_impl_name(o->attention)));
-    json_object_set_new(d, "micro_batch", jint(o->micro_batch));
-    json_object_set_new(d, "seq", jint(o->seq));
-    json_object_set_new(d, "assumptions", lines_array(assumptions));
+    json_object_set_new(d, "micro_batch", lc_json_int(o->micro_batch));
+    json_object_set_new(d, "seq", lc_json_int(o->seq));
+    json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
     return finish(out, d);
 }
 
@@ -309,27 +313,27 @@ int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_mode
         return lc_fail(LLMCOST_EINVAL, "llmcost_train_to_json: NULL argument");
     json_t *d = doc_new(m);
     json_object_set_new(d, "gpu", json_string(g->name));
-    json_object_set_new(d, "gpus", jint(t->step.layout.gpus));
-    json_object_set_new(d, "tokens", jreal(t->tokens));
-    json_object_set_new(d, "steps", jreal(t->steps));
-    json_object_set_new(d, "wall_seconds", jreal(t->wall_seconds));
-    json_object_set_new(d, "gpu_hours", jreal(t->gpu_hours));
-    json_object_set_new(d, "price_usd_per_gpu_hour", jreal(t->price_per_hour));
-    json_object_set_new(d, "cost_usd", jreal(t->cost_usd));
-    json_object_set_new(d, "energy_kwh", jreal(t->energy_kwh));
-    json_object_set_new(d, "co2_kg", jreal(t->co2_kg));
-    json_object_set_new(d, "total_flops", jreal(t->total_flops));
-    json_object_set_new(d, "mfu", jreal(t->mfu));
+    json_object_set_new(d, "gpus", lc_json_int(t->step.layout.gpus));
+    json_object_set_new(d, "tokens", lc_json_real(t->tokens));
+    json_object_set_new(d, "steps", lc_json_real(t->steps));
+    json_object_set_new(d, "wall_seconds", lc_json_real(t->wall_seconds));
+    json_object_set_new(d, "gpu_hours", lc_json_real(t->gpu_hours));
+    json_object_set_new(d, "price_usd_per_gpu_hour", lc_json_real(t->price_per_hour));
+    json_object_set_new(d, "cost_usd", lc_json_real(t->cost_usd));
+    json_object_set_new(d, "energy_kwh", lc_json_real(t->energy_kwh));
+    json_object_set_new(d, "co2_kg", lc_json_real(t->co2_kg));
+    json_object_set_new(d, "total_flops", lc_json_real(t->total_flops));
+    json_object_set_new(d, "mfu", lc_json_real(t->mfu));
     json_object_set_new(d, "mfu_imposed", json_boolean(t->mfu_given));
-    json_object_set_new(d, "pue", jreal(o->pue));
-    json_object_set_new(d, "grid_kg_per_kwh", jreal(o->grid_kg_per_kwh));
-    json_object_set_new(d, "goodput", jreal(t->goodput > 0 ? t->goodput : o->goodput));
+    json_object_set_new(d, "pue", lc_json_real(o->pue));
+    json_object_set_new(d, "grid_kg_per_kwh", lc_json_real(o->grid_kg_per_kwh));
+    json_object_set_new(d, "goodput", lc_json_real(t->goodput > 0 ? t->goodput : o->goodput));
     json_object_set_new(d, "goodput_modelled", json_boolean(t->goodput_modelled));
     json_t *s = json_object();
     step_fields(s, &t->step);
     tflops_fields(s, &t->step, m, o->step.seq);
     json_object_set_new(d, "step", s);
-    json_object_set_new(d, "assumptions", lines_array(assumptions));
+    json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
     return finish(out, d);
 }
 
@@ -346,9 +350,9 @@ int llmcost_published_to_json(char **out, const llmcost_published *p, size_t n)
         json_object_set_new(r, "run", json_string(p[i].name));
         json_object_set_new(r, "metric", json_string(p[i].metric));
         json_object_set_new(r, "convention", json_string(p[i].convention));
-        json_object_set_new(r, "reported", jreal(p[i].reported));
-        json_object_set_new(r, "predicted", jreal(p[i].predicted));
-        json_object_set_new(r, "error", jreal(p[i].error));
+        json_object_set_new(r, "reported", lc_json_real(p[i].reported));
+        json_object_set_new(r, "predicted", lc_json_real(p[i].predicted));
+        json_object_set_new(r, "error", lc_json_real(p[i].error));
         json_object_set_new(r, "dense", json_boolean(p[i].dense));
         json_object_set_new(r, "source", json_string(p[i].source));
         json_object_set_new(r, "assumed", json_string(p[i].assumed));
@@ -389,8 +393,8 @@ int llmcost_validation_to_json(char **out, const llmcost_validation_case *v, siz
         json_array_append_new(arr, o);
     }
     json_object_set_new(d, "cases", arr);
-    json_object_set_new(d, "total", jint((int64_t)n));
-    json_object_set_new(d, "failed", jint((int64_t)failed));
+    json_object_set_new(d, "total", lc_json_int((int64_t)n));
+    json_object_set_new(d, "failed", lc_json_int((int64_t)failed));
     return finish(out, d);
 }
 
@@ -406,27 +410,27 @@ int llmcost_model_to_json(char **out, const llmcost_model *m)
     json_object_set_new(o, "model_type", json_string(m->model_type));
     json_object_set_new(o, "family", json_string(m->family));
     json_object_set_new(o, "origin", json_string(m->origin));
-    json_object_set_new(o, "hidden_size", jint(m->hidden));
-    json_object_set_new(o, "layers", jint(m->n_layers));
-    json_object_set_new(o, "moe_layers", jint(llmcost_model_moe_layers(m)));
-    json_object_set_new(o, "vocab_size", jint(m->vocab));
+    json_object_set_new(o, "hidden_size", lc_json_int(m->hidden));
+    json_object_set_new(o, "layers", lc_json_int(m->n_layers));
+    json_object_set_new(o, "moe_layers", lc_json_int(llmcost_model_moe_layers(m)));
+    json_object_set_new(o, "vocab_size", lc_json_int(m->vocab));
     json_object_set_new(o, "attention", json_string(llmcost_attn_kind_name(a->kind)));
-    json_object_set_new(o, "heads", jint(a->n_heads));
-    json_object_set_new(o, "kv_heads", jint(a->n_kv_heads));
-    json_object_set_new(o, "head_dim", jint(a->head_dim));
+    json_object_set_new(o, "heads", lc_json_int(a->n_heads));
+    json_object_set_new(o, "kv_heads", lc_json_int(a->n_kv_heads));
+    json_object_set_new(o, "head_dim", lc_json_int(a->head_dim));
     json_object_set_new(o, "norm", json_string(llmcost_norm_kind_name(m->norm)));
     json_object_set_new(o, "tied_embeddings", json_boolean(m->tied));
     json_object_set_new(o, "lm_head_bias", json_boolean(m->head_bias));
     json_object_set_new(o, "embedding_norm", json_boolean(m->embed_norm));
-    json_object_set_new(o, "rotary_dim", jint(m->pos == LLMCOST_POS_ROTARY ? a->rotary_dim : 0));
+    json_object_set_new(o, "rotary_dim", lc_json_int(m->pos == LLMCOST_POS_ROTARY ? a->rotary_dim : 0));
     json_object_set_new(o, "logit_scale", json_real(m->logit_scale > 0 ? m->logit_scale : 1.0));
     json_object_set_new(o, "positions", json_string(m->pos == LLMCOST_POS_LEARNED  ? "learned"
                                                     : m->pos == LLMCOST_POS_ROTARY ? "rotary"
                                                     : m->pos == LLMCOST_POS_ALIBI  ? "alibi"
                                                                                    : "none"));
     json_object_set_new(o, "activation", json_string(m->act_name[0] ? m->act_name : "?"));
-    json_object_set_new(o, "max_position_embeddings", jint(m->max_positions));
-    json_object_set_new(o, "train_seq", jint(m->train_seq));
-    json_object_set_new(o, "mtp_modules", jint(m->mtp.n_modules));
+    json_object_set_new(o, "max_position_embeddings", lc_json_int(m->max_positions));
+    json_object_set_new(o, "train_seq", lc_json_int(m->train_seq));
+    json_object_set_new(o, "mtp_modules", lc_json_int(m->mtp.n_modules));
     return finish(out, o);
 }

@@ -1,0 +1,22 @@
+/* json_out.h - the library's private JSON writing helpers, shared by every result-to-JSON file (output.c,
+ * plan_json.c, design.c). Not installed: json_t never appears in a public header. */
+#ifndef LLMCOST_JSON_OUT_H
+#define LLMCOST_JSON_OUT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* An int64 as a JSON integer. */
+json_t *lc_json_int(int64_t v);
+
+/* Integral values as integers ("peak_bytes": 16699464089), others with full precision, non-finite as null. */
+json_t *lc_json_real(double v);
+
+/* The lines of "text" (newline-separated, empty ones skipped) as an array of strings. */
+json_t *lc_json_lines(const char *text);
+
+/* Writes "doc" (consumed; NULL counts as out of memory) into *out as indented text in key order, reals with
+ * "precision" significant digits, ending with a newline; *out is freed with llmcost_free(). 0 or LLMCOST_ENOMEM. */
+int lc_json_text(char **out, json_t *doc, int precision);
+
+#endif
