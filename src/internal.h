@@ -67,6 +67,18 @@ void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first,
  * ("\\n", "\\x1b"); truncated to fit, always terminated. */
 void lc_one_line(char *dst, size_t size, const char *src);
 
+/* Plausible ranges (ranges.c, ranges.h). lc_range: 0 when "v" is inside the range of "field", else LLMCOST_EINVAL
+ * with "WHO = V is outside the plausible range ..." ("who" NULL: the field's name). lc_range_ok/lc_range_fail: the
+ * same in two steps, for a reader that names the key its own way. */
+struct llmcost_range;
+bool lc_range_ok(const struct llmcost_range *r, double v);
+int lc_range_fail(const struct llmcost_range *r, const char *who, double v);
+int lc_range(const char *field, const char *who, double v);
+
+/* 0 when the "n" derived figures "v" (named "names") are finite; else LLMCOST_EOVERFLOW "WHAT: NAME is an overflow,
+ * not a finite number (from CAUSE)", "cause" naming the inputs the figure comes from. */
+int lc_finite(const char *what, const double *v, const char *const *names, int n, const char *cause);
+
 /* Copies "src" into "dst" of "size" bytes, always terminating. */
 void lc_strlcpy(char *dst, const char *src, size_t size);
 
