@@ -321,16 +321,6 @@ int cmd_budget(int argc, char **argv)
     }
     if (vocab > 16777216)
         return cli_usage_error("budget", "--vocab: at most 16,777,216");
-    /* Each budget inside the library's plausible range (ranges.h), so that no figure derived from it overflows. */
-    if ((s_dollars && (rc = cli_check_range("--dollars", "dollars", dollars))) ||
-        (s_flops && (rc = cli_check_range("--flops", "flops", flops))) ||
-        (s_hours && (rc = cli_check_range("--gpu-hours", "gpu_hours", hours))) ||
-        (s_n && (rc = cli_check_range("--params", "n_params", n_in))) ||
-        (s_d && (rc = cli_check_range("--tokens", "n_tokens", d_in))) ||
-        (s_target && (rc = cli_check_range("--target-loss", "loss", target))) ||
-        (price > 0 && (rc = cli_check_range("--price", "usd_per_hour", price))) ||
-        (peak_tflops > 0 && (rc = cli_check_range("--peak-tflops", "peak_tflops", peak_tflops))))
-        return rc;
 
     llmcost_law law;
     cli_law_flags lf = {law_name, "chinchilla", sE ? &E : NULL, sA ? &A : NULL, sB ? &B : NULL,
