@@ -350,7 +350,7 @@ typedef struct cli_gpu_choice {
     double mfu;
     double effective_flops_per_second; /* peak x MFU */
     double flops_per_usd;              /* effective FLOP/s x 3600 / price */
-    char price_source[400];
+    char price_source[sizeof ((llmcost_gpu *)0)->price_source]; /* a catalogue source, or "price list NAME (SOURCE)" */
 } cli_gpu_choice;
 /* The GPUs to choose from: --gpus names, a --price-list, both (the list's entries for those GPUs), or neither (the
  * whole catalogue). "out" holds 64. Prints the error and returns 2 on a bad name. */
