@@ -671,21 +671,22 @@ typedef struct gpu_field {
     const char *key, *range;
     size_t offset;
     double scale;
+    int id; /* the range's lc_range_id */
 } gpu_field;
 
-#define GF(key, range, member, scale) {key, range, offsetof(llmcost_gpu, member), scale}
+#define GF(key, range, member, scale, id) {key, range, offsetof(llmcost_gpu, member), scale, id}
 static const gpu_field gpu_fields[] = {
-    GF("peak_tflops.fp32", "peak_tflops", peak_flops[LLMCOST_DT_FP32], 1e12),
-    GF("peak_tflops.tf32", "peak_tflops", peak_flops[LLMCOST_DT_TF32], 1e12),
-    GF("peak_tflops.bf16", "peak_tflops", peak_flops[LLMCOST_DT_BF16], 1e12),
-    GF("peak_tflops.fp8", "peak_tflops", peak_flops[LLMCOST_DT_FP8], 1e12),
-    GF("memory_gb", "memory_gb", memory_bytes, 1073741824.0),
-    GF("memory_bw_gbps", "memory_bw_gbps", memory_bw, 1e9),
-    GF("tdp_watts", "tdp_watts", tdp_watts, 1),
-    GF("exp_tops", "exp_tops", exp_per_second, 1e12),
-    GF("scaleup.gbps", "scaleup.gbps", scaleup_bw, 1e9),
-    GF("scaleout.gbps", "scaleout.gbps", scaleout_bw, 1e9),
-    GF("usd_per_hour", "usd_per_hour", price_per_hour, 1),
+    GF("peak_tflops.fp32", "peak_tflops", peak_flops[LLMCOST_DT_FP32], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.tf32", "peak_tflops", peak_flops[LLMCOST_DT_TF32], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.bf16", "peak_tflops", peak_flops[LLMCOST_DT_BF16], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.fp8", "peak_tflops", peak_flops[LLMCOST_DT_FP8], 1e12, LC_R_PEAK_TFLOPS),
+    GF("memory_gb", "memory_gb", memory_bytes, 1073741824.0, LC_R_MEMORY_GB),
+    GF("memory_bw_gbps", "memory_bw_gbps", memory_bw, 1e9, LC_R_MEMORY_BW_GBPS),
+    GF("tdp_watts", "tdp_watts", tdp_watts, 1, LC_R_TDP_WATTS),
+    GF("exp_tops", "exp_tops", exp_per_second, 1e12, LC_R_EXP_TOPS),
+    GF("scaleup.gbps", "scaleup.gbps", scaleup_bw, 1e9, LC_R_SCALEUP_GBPS),
+    GF("scaleout.gbps", "scaleout.gbps", scaleout_bw, 1e9, LC_R_SCALEOUT_GBPS),
+    GF("usd_per_hour", "usd_per_hour", price_per_hour, 1, LC_R_USD_PER_HOUR),
 };
 #undef GF
 
@@ -707,13 +708,15 @@ int llmcost_gpu_set(llmcost_gpu *g, const char *key, double value)
     return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_set: '%s' is not a GPU field (peak_tflops.bf16, memory_gb, ...)", key);
 }
 
+#define NGPU_FIELDS (sizeof gpu_fields / sizeof gpu_fields[0])
+
 int llmcost_gpu_check(const llmcost_gpu *g)
 {
     if (!g)
         return lc_fail(LLMCOST_EINVAL, "no GPU given (NULL)");
-    for (size_t i = 0; i < sizeof gpu_fields / sizeof gpu_fields[0]; i++) {
+    for (size_t i = 0; i < NGPU_FIELDS; i++) {
         const gpu_field *f = &gpu_fields[i];
-        const llmcost_range *r = llmcost_range_find(f->range);
+        const llmcost_range *r = lc_range_get(f->id);
         double v = *(const double *)((const char *)g + f->offset) / f->scale;
         if (!lc_range_ok(r, v)) {
             char name[sizeof g->name], who[160];

@@ -830,7 +830,7 @@ int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const l
 {
     *out = 0;
     int rc0;
-    if ((rc0 = lc_range("capacity_bytes", NULL, capacity_bytes)) || (rc0 = lc_range("headroom", NULL, headroom)))
+    if ((rc0 = lc_range_id(LC_R_CAPACITY_BYTES, NULL, capacity_bytes)) || (rc0 = lc_range_id(LC_R_HEADROOM, NULL, headroom)))
         return rc0;
     llmcost_memory_options q = *o;
     double limit = capacity_bytes * (1 - headroom) - o->cuda_context_bytes;
