@@ -72,22 +72,22 @@ int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gp
         int count = nwanted ? nwanted : llmcost_catalog_gpu_count(cli_catalog());
         for (int i = 0; i < count && *n < MAX_GPUS; i++) {
             const llmcost_gpu *g = nwanted ? wanted[i] : llmcost_catalog_gpu_at(cli_catalog(), i);
-            if (!(g->price_per_hour > 0) || !(g->peak_flops[LLMCOST_DT_BF16] > 0)) {
+            if (!(g->price_per_hour > 0) || !(llmcost_gpu_half_peak(g) > 0)) {
                 if (nwanted)
                     return cli_usage_error(cmd, "--gpu: the catalogue has no %s for '%s'; use --price-list",
-                                           g->price_per_hour > 0 ? "bf16 peak" : "price", g->name);
+                                           g->price_per_hour > 0 ? "bf16/fp16 peak" : "price", g->name);
                 continue;
             }
             cli_gpu_choice *c = &out[(*n)++];
             memset(c, 0, sizeof *c);
             snprintf(c->name, sizeof c->name, "%s", g->name);
             snprintf(c->full_name, sizeof c->full_name, "%s", g->full_name);
-            c->peak_flops = g->peak_flops[LLMCOST_DT_BF16];
+            c->peak_flops = llmcost_gpu_half_peak(g); /* bf16, or fp16 on a V100 or T4 */
             c->price_per_hour = g->price_per_hour;
             snprintf(c->price_source, sizeof c->price_source, "%s", g->price_source);
         }
         if (*n == 0)
-            return cli_usage_error(cmd, "no GPU in the catalogue has both a price and a bf16 peak");
+            return cli_usage_error(cmd, "no GPU in the catalogue has both a price and a bf16 or fp16 peak");
     }
     for (int i = 0; i < *n; i++) {
         out[i].mfu = mfu;
@@ -163,10 +163,15 @@ static int predicted_mfu(double *out, double n_params, const cli_gpu_choice *cho
         return LLMCOST_ENOTFOUND;
     }
     llmcost_gpu gpu = *cat;
-    gpu.peak_flops[LLMCOST_DT_BF16] = choice->peak_flops;
     llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
     o.seq = 2048;
-    o.precision = LLMCOST_PREC_BF16_MASTER;
+    /* Mixed precision in the GPU's 16-bit type: bf16, or fp16 with loss scaling where it has no bf16 (V100, T4). */
+    bool bf16 = cat->peak_flops[LLMCOST_DT_BF16] > 0;
+    o.precision = bf16 ? LLMCOST_PREC_BF16_MASTER : LLMCOST_PREC_FP16;
+    if (bf16)
+        gpu.peak_flops[LLMCOST_DT_BF16] = choice->peak_flops;
+    else
+        gpu.fp16_flops = choice->peak_flops;
     o.framework = LLMCOST_FW_MEGATRON;
     o.recompute = LLMCOST_RECOMPUTE_SELECTIVE;
     o.layout.gpus = gpu_count;
