@@ -58,8 +58,10 @@ int llmcost_course_answers_to_json(char **out, const llmcost_course_answers *c, 
 
 /* `llmcost budget`: the question, the best GPU, C, N, D, loss, cost, GPU-hours, wall-clock, the law, every
  * candidate ("gpus", each with the question answered on it), every bundled law ("laws"), the designed model
- * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes",
- * "capacity_bytes" of the step model's job on the best GPU ("fit_job") and the changes that make it fit. */
+ * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes" (the memory
+ * engine's peak), "capacity_bytes", "required_bytes", "usable_bytes" of the job the MFU comes from on the best GPU
+ * ("mfu_job"), the single changes that make it fit ("fixes") and, when it does not, a job that fits on the same
+ * GPUs ("fits_on_these_gpus_as"). */
 int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *config_file);
 
 /* `llmcost step`: times, rates, MFU/HFU, the breakdown by llmcost_step_component_name(), the resolved layout.
