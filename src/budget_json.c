@@ -100,6 +100,8 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_object_set_new(o, "effective_flops", real(g->answer.flops));
             json_object_set_new(o, "n_params", real(g->answer.n_params));
             json_object_set_new(o, "n_tokens", real(g->answer.n_tokens));
+            json_object_set_new(o, "loss", real(g->answer.loss));
+            json_object_set_new(o, "tokens_per_param", real(g->answer.tokens_per_param));
             json_object_set_new(o, "cost_usd", real(g->cost_usd));
             json_object_set_new(o, "gpu_hours", real(g->gpu_hours));
             json_object_set_new(o, "wall_seconds", real(g->wall_seconds));
@@ -107,6 +109,13 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_object_set_new(o, "error", json_string(g->answer_error ? g->answer_error : "?"));
         }
         json_object_set_new(o, "best", json_boolean(i == b->best));
+        json_object_set_new(o, "gpu_count", lc_json_int(b->gpu_count));
+        json_object_set_new(o, "law", json_string(b->law.name));
+        if (b->fit_checked && i == b->best) {
+            json_object_set_new(o, "fits", json_boolean(b->fit.fits));
+            json_object_set_new(o, "peak_bytes", lc_json_real(round(b->fit.peak_bytes)));
+            json_object_set_new(o, "capacity_bytes", lc_json_real(round(b->fit.capacity_bytes)));
+        }
         json_array_append_new(ga, o);
     }
     json_object_set_new(doc, "gpus", ga);

@@ -615,6 +615,8 @@ static int csv_read(const char *text, char cells[][32][512], int max_rows, int *
         } else if (c == '"') {
             quoted = true;
             continue;
+        } else if (c == '\r') {
+            continue;
         } else if (c == ',' || c == '\n') {
             cells[row][col][len] = '\0';
             len = 0;
@@ -644,20 +646,22 @@ Test(budget_format, csv_is_one_tidy_table_of_raw_numbers)
         cr_expect_eq(ncols[r], ncols[0], "row %d", r);
     int col_cost = -1, col_c = -1, col_best = -1, col_n = -1;
     for (int c = 0; c < ncols[0]; c++) {
-        col_cost = !strcmp(cells[0][c], "cost_dollars") ? c : col_cost;
-        col_c = !strcmp(cells[0][c], "compute_flop") ? c : col_c;
+        col_cost = !strcmp(cells[0][c], "cost_usd") ? c : col_cost;
+        col_c = !strcmp(cells[0][c], "effective_flops") ? c : col_c;
         col_best = !strcmp(cells[0][c], "best") ? c : col_best;
         col_n = !strcmp(cells[0][c], "n_params") ? c : col_n;
     }
     cr_assert(col_cost >= 0 && col_c >= 0 && col_best >= 0 && col_n >= 0, "%s", out);
-    /* Raw numbers: every numeric cell parses whole (no separators, units or currency signs). */
+    /* Raw numbers: every cell but the names, the source and the flags parses whole (no separators, units or
+     * currency signs). */
     for (int r = 1; r < rows; r++)
-        for (int c = 2; c < 17; c++) {
-            if (c == 7)
-                continue; /* the law's name */
+        for (int c = 0; c < ncols[0]; c++) {
+            const char *h = cells[0][c];
+            if (!strcmp(h, "gpu") || !strcmp(h, "price_source") || !strcmp(h, "best") || !strcmp(h, "law"))
+                continue;
             char *end;
             strtod(cells[r][c], &end);
-            cr_expect(*cells[r][c] && *end == '\0', "row %d %s = '%s'", r, cells[0][c], cells[r][c]);
+            cr_expect(*cells[r][c] && *end == '\0', "row %d %s = '%s'", r, h, cells[r][c]);
         }
     /* The A100 row is the course's answer: C = 5.616e23, N = 4.7476e10, cost $5,000,000. */
     cr_expect_str_eq(cells[1][0], "a100-80gb");
@@ -667,6 +671,7 @@ Test(budget_format, csv_is_one_tidy_table_of_raw_numbers)
     cr_expect_eq(strtod(cells[1][col_cost], NULL), 5e6);
     /* The T4 row: $5M at $1/h buys 5e6 h x 3600 x 65e12 x 0.4 = 4.68e23. */
     cr_expect_str_eq(cells[3][0], "t4");
+    cr_expect_str_eq(cells[3][col_best], "false");
     cr_expect(fabs(strtod(cells[3][col_c], NULL) / 4.68e23 - 1) < 1e-12);
     free(out);
 }

@@ -113,9 +113,14 @@ int llmcost_train_to_csv(char **out, const llmcost_train *t, const llmcost_model
 int llmcost_published_to_csv(char **out, const llmcost_published *p, size_t n);
 int llmcost_validation_to_csv(char **out, const llmcost_validation_case *v, size_t n, const char *suite,
                               bool failures_only);
+/* `llmcost memory --course-layer`: one row (the other kind of layer under "other_layer."). */
+int llmcost_course_answers_to_csv(char **out, const llmcost_course_answers *c, const llmcost_model *m);
+/* `llmcost budget`: a row per candidate GPU ("gpus"), the question answered on it; the row with best = true is
+ * the plan (with model_mfu: its fits, peak_bytes, capacity_bytes). */
+int llmcost_budget_to_csv(char **out, const llmcost_budget *b, const char *config_file);
 
 /* Any llmcost JSON document "json" (a command's --format json output) as the CSV above, for the document kind
- * "kind": "params", "flops", "memory", "course_layer", "step", "train", "published", "validation", "report",
+ * "kind": "params", "flops", "memory", "course_layer", "budget" (its "gpus"), "step", "train", "published", "validation", "report",
  * "laws", "fit", "gpus", "price_lists", "models", "plan" (its "layouts", else its "changes_that_fit"),
  * "flops_sweep" (the rows of "sweep"), "model", or NULL (one row, no unit rules). A document with no rows is the
  * empty string. Returns 0, LLMCOST_EINVAL

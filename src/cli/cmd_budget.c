@@ -112,9 +112,9 @@ static const char *const description =
     "with fp32 master weights, selective recomputation, seq 2048, micro-batch 1) and checks that job\n"
     "against the best GPU's memory: \"fits GPU: peak X of Y usable\", or a warning with the changes that\n"
     "make it fit (JSON: fits, peak_bytes, capacity_bytes).\n"
-    "--format csv prints one table, a row per candidate GPU with the question answered on it, raw\n"
-    "numbers and units in the header (cost_dollars, compute_flop, wall_seconds); the row marked best is\n"
-    "the plan.";
+    "--format csv prints one table, a row per candidate GPU with the question answered on it (the JSON's\n"
+    "\"gpus\": raw numbers, units in the names: cost_usd, effective_flops, wall_seconds); best = true is the\n"
+    "plan.";
 static const char *const examples = "  llmcost budget --dollars 5e6 --price-list course --law course\n"
                                     "  llmcost budget --dollars 5e6 --gpu a100,v100,t4 --mfu 0.4\n"
                                     "  llmcost budget --flops 1e24 --law epoch --write-config my_model_config.json\n"
@@ -132,25 +132,6 @@ static void note(int format, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     cli_wrap(stdout, buf, 0, 100);
-}
-
-/* A number as a CSV cell: an integer when integral, else the shortest digits that read back as it. */
-static char *raw(char *buf, size_t n, double v)
-{
-    if (!isfinite(v)) {
-        snprintf(buf, n, "%s", "");
-        return buf;
-    }
-    if (v == floor(v) && fabs(v) < 9.0e15) {
-        snprintf(buf, n, "%lld", (long long)v);
-        return buf;
-    }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return buf;
 }
 
 /* A change that makes the step model's job fit, in the job's words (budget has no layout flags but --gpus). */
@@ -234,48 +215,6 @@ static void fit_lines(const llmcost_budget *b, llmcost_table *t, int format, boo
     note(format, "Memory: %s. Its MFU assumes that job anyway; 'llmcost plan' finds a layout that fits.", msg);
 }
 
-/* --format csv: one tidy table, a row per candidate GPU with the question answered on it, raw numbers, units in
- * the header. */
-static int print_csv(const llmcost_budget *b)
-{
-    static const char *const hdr[] = {"gpu", "best", "peak_flop_per_second", "price_dollars_per_hour", "mfu",
-                                      "effective_flop_per_second", "flop_per_dollar", "law", "compute_flop",
-                                      "n_params", "n_tokens", "tokens_per_param", "loss", "cost_dollars", "gpu_hours",
-                                      "gpu_count", "wall_seconds", "fits", "peak_bytes", "capacity_bytes",
-                                      "price_source"};
-    int nc = (int)(sizeof hdr / sizeof hdr[0]);
-    llmcost_table *t = llmcost_table_new(NULL, nc, hdr);
-    for (int i = 0; i < b->n_gpus; i++) {
-        const llmcost_budget_gpu *g = &b->gpus[i];
-        char c[17][40];
-        raw(c[0], sizeof c[0], g->peak_flops);
-        raw(c[1], sizeof c[1], g->price_per_hour);
-        raw(c[2], sizeof c[2], g->mfu);
-        raw(c[3], sizeof c[3], g->effective_flops_per_second);
-        raw(c[4], sizeof c[4], g->flops_per_usd);
-        bool ok = g->answer_rc == 0;
-        raw(c[5], sizeof c[5], ok ? g->answer.flops : NAN);
-        raw(c[6], sizeof c[6], ok ? g->answer.n_params : NAN);
-        raw(c[7], sizeof c[7], ok ? g->answer.n_tokens : NAN);
-        raw(c[8], sizeof c[8], ok ? g->answer.tokens_per_param : NAN);
-        raw(c[9], sizeof c[9], ok ? g->answer.loss : NAN);
-        raw(c[10], sizeof c[10], ok ? g->cost_usd : NAN);
-        raw(c[11], sizeof c[11], ok ? g->gpu_hours : NAN);
-        raw(c[12], sizeof c[12], (double)b->gpu_count);
-        raw(c[13], sizeof c[13], ok ? g->wall_seconds : NAN);
-        bool fit = b->fit_checked && i == b->best;
-        snprintf(c[14], sizeof c[14], "%s", fit ? (b->fit.fits ? "true" : "false") : "");
-        raw(c[15], sizeof c[15], fit ? round(b->fit.peak_bytes) : NAN);
-        raw(c[16], sizeof c[16], fit ? round(b->fit.capacity_bytes) : NAN);
-        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", g->name,
-                           i == b->best ? "true" : "false", c[0], c[1], c[2], c[3], c[4], b->law.name, c[5], c[6],
-                           c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], g->price_source);
-    }
-    int rc = cli_print_table(t, LLMCOST_FMT_CSV);
-    llmcost_table_free(t);
-    return rc;
-}
-
 /* Prints plan "b" in the chosen format; writes the designed config to "write_config" (when given). */
 static int print_budget(const llmcost_budget *b, const cli_common *co, const char *write_config, bool s_mfu,
                         bool s_count, bool law_given)
@@ -293,17 +232,14 @@ static int print_budget(const llmcost_budget *b, const cli_common *co, const cha
         if (rc != 0)
             return rc;
     }
-    if (co->format == LLMCOST_FMT_JSON) {
+    if (cli_structured(co->format)) {
+        /* JSON, or its CSV: a row per candidate GPU (llmcost_budget_to_csv). */
         char *text;
+        cli_output_kind("budget");
         rc = llmcost_budget_to_json(&text, b, write_config);
         if (rc == 0 && b->fit_checked && !b->fit.fits)
             fit_lines(b, NULL, co->format, false); /* the warning on stderr */
         return cli_print_json_text(rc, text);
-    }
-    if (co->format == LLMCOST_FMT_CSV) {
-        if (b->fit_checked && !b->fit.fits)
-            fit_lines(b, NULL, co->format, false);
-        return print_csv(b);
     }
 
     char formula[160];

@@ -125,24 +125,6 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
         rc = llmcost_course_answers_to_json(&text, &c, m);
         return cli_print_json_text(rc, text);
     }
-    if (format == LLMCOST_FMT_CSV) {
-        /* One tidy table: the course's layer, then the other kind when the model has both; raw numbers. */
-        const char *ch[] = {"model", "course_layer", "layer", "layer_kind", "layers_of_this_kind", "seq",
-                            "forward_flop", "weights_bytes", "checkpoint_bytes", "course_answer_bytes",
-                            "transient_bytes", "with_transient_bytes"};
-        llmcost_table *t = llmcost_table_new(NULL, 12, ch);
-        for (int k = 0; k < 1 + c.has_other; k++) {
-            const llmcost_course_layer_answer *l = k ? &c.other : &c.layer;
-            llmcost_table_addf(t, "%s\t%s\t%lld\t%s\t%lld\t%lld\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g", m->name,
-                               k ? "false" : "true", (long long)l->layer, l->moe ? "moe" : "dense",
-                               (long long)l->same_kind, (long long)c.seq, l->forward_flops, l->memory.weights_bytes,
-                               l->memory.checkpoint_bytes, l->answer_bytes, l->memory.transient_bytes,
-                               l->answer_bytes + l->memory.transient_bytes);
-        }
-        rc = cli_print_table(t, format);
-        llmcost_table_free(t);
-        return rc;
-    }
     const char *hdr[] = {"term", "bytes", "GiB"};
     char title[256], a[48];
     snprintf(title, sizeof title, "The course's question: one layer's fp16 forward (batch 1, seq %lld, checkpoint "
