@@ -71,10 +71,31 @@ int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_mod
                             const struct llmcost_layer_params *lps);
 
 /* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
- * ("\\n", "\\x1b"); truncated to fit, always terminated. */
-void lc_one_line(char *dst, size_t size, const char *src);
+ * ("\\n", "\\x1b"); truncated to fit, always terminated. Returns false when it was cut. */
+bool lc_one_line(char *dst, size_t size, const char *src);
 
-/* Copies "src" into "dst" of "size" bytes, always terminating. */
-void lc_strlcpy(char *dst, const char *src, size_t size);
+/* Copies "src" into "dst" of "size" bytes, always terminating. Returns false when "src" did not fit (dst holds
+ * its cut start): a caller copying text into a public char[] field reports that, never prints the cut text. */
+bool lc_strlcpy(char *dst, const char *src, size_t size);
+
+/* lc_strlcpy into a public char[] field, failing (LLMCOST_EINVAL) when "src" does not fit, with a message naming
+ * "what" (the key or field), the text's length and the room. */
+int lc_text_set(char *dst, size_t size, const char *src, const char *what);
+
+/*
+ * The step engine with a per-thread memo (step.c), for the planner: llmcost_step_compute_prepared's answers to the
+ * last digit, reusing the previous call's timed ops when everything they read is unchanged (the prepared shape,
+ * GPU, tp, cp, ep, expert tp, sequence parallelism, precision, framework, attention kernel) and its stages through
+ * the launch model when pp is unchanged too. One memo per thread.
+ */
+struct llmcost_step;
+struct llmcost_step_prepared;
+struct llmcost_gpu;
+struct llmcost_step_options;
+typedef struct lc_step_memo lc_step_memo;
+int lc_step_memo_new(lc_step_memo **out);
+void lc_step_memo_free(lc_step_memo *mm);
+int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
+                         const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm);
 
 #endif

@@ -73,7 +73,7 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
         if (k == pl->n)
             return cli_usage_error(cmd, "--price-list: '%s' has no entry for %s", pl->name, out->name);
         out->price_per_hour = pl->entries[k].price_per_hour;
-        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %.180s", pl->name, pl->source);
+        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %s", pl->name, pl->source);
         if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
             out->peak_flops[dt] = pl->entries[k].peak_flops;
         char what[128];
