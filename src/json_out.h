@@ -15,6 +15,10 @@ json_t *lc_json_real(double v);
 /* The lines of "text" (newline-separated, empty ones skipped) as an array of strings. */
 json_t *lc_json_lines(const char *text);
 
+struct llmcost_law;
+/* A law's object as `llmcost scaling laws`, the budget and law files write it (list_json.c). */
+json_t *lc_law_json(const struct llmcost_law *l);
+
 /* Writes "doc" (consumed; NULL counts as out of memory) into *out as indented text in key order, reals with
  * "precision" significant digits, ending with a newline; *out is freed with llmcost_free(). 0 or LLMCOST_ENOMEM. */
 int lc_json_text(char **out, json_t *doc, int precision);
