@@ -36,6 +36,7 @@ static json_t *gpu_json(const llmcost_gpu *g)
     json_t *pk = json_object();
     for (int t = 0; t < LLMCOST_DT_COUNT; t++)
         json_object_set_new(pk, llmcost_dtype_name((llmcost_dtype)t), lc_json_real(g->peak_flops[t]));
+    json_object_set_new(pk, "fp16", lc_json_real(g->fp16_flops));
     json_object_set_new(o, "peak_flops_per_second", pk);
     json_object_set_new(o, "memory_bytes", lc_json_real(g->memory_bytes));
     json_object_set_new(o, "memory_bytes_per_second", lc_json_real(g->memory_bw));

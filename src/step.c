@@ -548,7 +548,12 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
     c->etp = opt->expert_tp;
     llmcost_job_param_bytes(&out->param_bytes, jv);
 
-    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
+    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only; fp16 everything
+     * 16-bit at the fp16 tensor peak (V100, T4: the parts without bf16). A recipe the GPU cannot run is refused
+     * (llmcost_job_check_gpu: bf16 on a V100). */
+    int rc = llmcost_job_check_gpu(jv, gpu);
+    if (rc)
+        return rc;
     double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
     switch (opt->precision) {
     case LLMCOST_PREC_FP32:
@@ -568,13 +573,17 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
             return lc_fail(LLMCOST_EINVAL, "%s has no fp8 tensor cores (no fp8 peak in the catalogue; give --peak-tflops)",
                            gpu->name);
         break;
+    case LLMCOST_PREC_FP16:
+        c->peak_mm = c->peak_half = gpu->fp16_flops;
+        out->peak_flops = gpu->fp16_flops;
+        break;
     default:
         c->peak_mm = c->peak_half = bf16;
         out->peak_flops = bf16;
         break;
     }
-    if (bf16 <= 0 || gpu->memory_bw <= 0)
-        return lc_fail(LLMCOST_EINVAL, "%s lacks a bf16 peak or a memory bandwidth in the catalogue", gpu->name);
+    if (!(c->peak_half > 0) || gpu->memory_bw <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s lacks a 16-bit peak or a memory bandwidth in the catalogue", gpu->name);
     return 0;
 }
 
