@@ -71,7 +71,8 @@ valgrind: build
 # libFuzzer targets (clang, ASan + UBSan), each run for FUZZ_SECONDS from its seed corpus. New inputs go to
 # $(FUZZ_BUILD)/found/, crashes to $(FUZZ_BUILD)/artifacts/ (copy a crash into fuzz/corpus/NAME/ once fixed).
 FUZZ_DIR = $(abspath $(FUZZ_BUILD))
-FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+# -timeout=30: a `scaling fit` seed takes about 1 s of CPU, several under ASan, more in wall time on a loaded machine.
+FUZZ_RUN = -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DLLMCOST_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build $(FUZZ_BUILD) -j 2 --target fuzz_config fuzz_cli

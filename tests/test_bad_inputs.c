@@ -13,7 +13,9 @@
  *   {confdir}   a folder whose config.json is itself a folder, made here
  *   {longpath}  a copy of heads_not_dividing_hidden.json about 3,000 bytes deep in folders, made here
  *   {fifo}      a FIFO (named pipe) called pipe.json: a reader must refuse it, not block on it, made here
- *   {loop}      a symbolic link loop.json pointing at itself, made here */
+ *   {loop}      a symbolic link loop.json pointing at itself, made here
+ *   {manyruns}  a scaling-fit CSV of 5,001 runs (one above the bound), generated here
+ *   {runs}      a copy of runs_bom.csv (runs that fit) in the private folder: a target a refused write must not touch */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -30,7 +32,7 @@
 
 static json_t *manifest;
 static char big_path[256], deep_path[256], empty_dir[256], conf_dir[256], conf_sub[300], long_path[4096];
-static char fifo_path[256], loop_path[256];
+static char fifo_path[256], loop_path[256], many_runs[256], runs_copy[256];
 static char long_dirs[12][4096];
 
 static void write_big(const char *path)
@@ -81,6 +83,21 @@ static void setup(void)
     snprintf(loop_path, sizeof loop_path, "%s/loop.json", tmpl);
     cr_assert_eq(mkfifo(fifo_path, 0644), 0, "mkfifo %s", fifo_path);
     cr_assert_eq(symlink("loop.json", loop_path), 0, "symlink %s", loop_path);
+    snprintf(many_runs, sizeof many_runs, "%s/runs-5001.csv", tmpl);
+    FILE *mr = fopen(many_runs, "wb");
+    cr_assert_not_null(mr);
+    fputs("N,D,loss\n", mr);
+    for (int i = 0; i < 5001; i++)
+        fprintf(mr, "%g,%g,%.4f\n", 1e8 * (1 + i % 50), 2e9 * (1 + i / 50), 2.0 + 1.0 / (1 + i % 50) + 1.0 / (1 + i / 50));
+    cr_assert_eq(fclose(mr), 0);
+    snprintf(runs_copy, sizeof runs_copy, "%s/runs.csv", tmpl);
+    FILE *rs = fopen(src_path(CORPUS "/runs_bom.csv"), "rb"), *rd = fopen(runs_copy, "wb");
+    cr_assert(rs && rd);
+    int c2;
+    while ((c2 = fgetc(rs)) != EOF)
+        fputc(c2, rd);
+    fclose(rs);
+    cr_assert_eq(fclose(rd), 0);
     /* 12 nested folders of 250-byte names: a path longer than any message buffer of 1 KiB. */
     snprintf(long_path, sizeof long_path, "%s", tmpl);
     for (int i = 0; i < 12; i++) {
@@ -105,6 +122,8 @@ static void teardown(void)
     unlink(deep_path);
     unlink(fifo_path);
     unlink(loop_path);
+    unlink(many_runs);
+    unlink(runs_copy);
     rmdir(empty_dir);
     rmdir(conf_sub);
     rmdir(conf_dir);
@@ -122,11 +141,11 @@ static void teardown(void)
 static char *expand(const char *s, const char *file)
 {
     static const char *const names[] = {"{file}",   "{big}",     "{deep}", "{emptydir}",
-                                        "{confdir}", "{longpath}", "{fifo}", "{loop}"};
+                                        "{confdir}", "{longpath}", "{fifo}", "{loop}", "{manyruns}", "{runs}"};
     const char *values[] = {file ? file : "{file}", big_path, deep_path, empty_dir, conf_dir, long_path, fifo_path,
-                            loop_path};
+                            loop_path, many_runs, runs_copy};
     char *out = strdup(s);
-    for (int k = 0; k < 8; k++) {
+    for (int k = 0; k < 10; k++) {
         char *at;
         while ((at = strstr(out, names[k])) != NULL) {
             char *n = NULL;
