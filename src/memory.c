@@ -256,42 +256,96 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     return B;
 }
 
-/* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term. */
+/* How a layer's tensors are cached under the job's memory mechanisms (memory.h; docs/formulas.md "Memory
+ * mechanisms"), in bytes per element. The recipe's caching: Linear inputs in the compute dtype, or fp8 copies under
+ * fp8 (Transformer Engine, per-tensor scales), the attention output then kept twice (bf16 by the attention kernel,
+ * whose backward reads it, and fp8 by o_proj). DeepSeek-V3's (act_cache = fp8-tile, §3.3.2): 1 byte + an fp32 scale
+ * per 1x128 tile, the attention output once in E5M6 (12 bits + the tile's scale) for both readers, the routed
+ * experts' SwiGLU inputs in fp8 too. */
+typedef struct {
+    double lin;       /* a cached Linear input (and a dispatched token) */
+    double attn_out;  /* the attention output, as o_proj and the attention backward keep it */
+    double swiglu_in; /* the routed experts' fc1 output (the SwiGLU's input) */
+    bool norm_out;    /* the Linear inputs after the RMSNorms are kept (not: "layernorm" recomputed) */
+    bool mla_up;      /* MLA's q, k, v rebuilt from the latents ("mla_up_proj" recomputed) */
+    bool moe_act;     /* the routed experts' SwiGLU output rebuilt from its input ("moe_act" recomputed) */
+} caching;
+
+#define FP8_TILE (1.0 + 4.0 / 128) /* fp8 element + its share of an fp32 scale per 1x128 tile (DeepSeek-V3 §3.3.2) */
+#define E5M6_TILE (1.5 + 4.0 / 128) /* 12-bit E5M6 + the tile's scale (§3.3.2, "Inputs of the Linear after the
+                                       attention operator") */
+
+static caching caching_of(const recipe *R, const llmcost_memory_options *o)
+{
+    caching C;
+    double e = R->e, lin = R->lin_in > 0 ? R->lin_in : e;
+    bool eager = o->attention == LLMCOST_ATTN_EAGER; /* eager attention's backward reads the probabilities, not o */
+    C.lin = lin;
+    C.attn_out = lin + (lin != e && !eager ? e : 0);
+    C.swiglu_in = e;
+    if (o->act_cache == LLMCOST_CACHE_FP8_TILE) {
+        C.lin = FP8_TILE;
+        C.attn_out = E5M6_TILE;
+        C.swiglu_in = FP8_TILE;
+    }
+    C.norm_out = !(o->recompute_modules & LLMCOST_RECOMPUTE_NORM);
+    C.mla_up = (o->recompute_modules & LLMCOST_RECOMPUTE_MLA_UP) != 0;
+    C.moe_act = (o->recompute_modules & LLMCOST_RECOMPUTE_MOE_ACT) != 0;
+    return C;
+}
+
+/* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term, under the
+ * job's caching (caching_of: the recipe's unless a mechanism is on). */
 static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
                                   const llmcost_memory_options *o, double T, double s, double t)
 {
     layer_bytes B = {0};
     const llmcost_attention *a = &L->attn;
-    double h = (double)m->hidden, e = R->e, lin = R->lin_in > 0 ? R->lin_in : e;
+    caching C = caching_of(R, o);
+    double h = (double)m->hidden, e = R->e, lin = C.lin;
     double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
     bool sp = o->layout.sequence_parallel;
     double rep = sp ? t : 1; /* replicated parts are sharded only with sequence parallelism */
     bool dropout = m->dropout_resid > 0 || m->dropout_attn > 0;
-    if (a->kind == LLMCOST_ATTN_MLA)
+    bool mla = a->kind == LLMCOST_ATTN_MLA;
+    if (mla)
         KV = A;
+    /* The Linear inputs after the RMSNorms (QKV or MLA's down-projections, the router, fc1): dropped when the norms
+     * are recomputed from their inputs, which stay. */
+    double norm_out = C.norm_out ? lin * h / rep : 0;
     /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
     B.norms = (2 * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
-    double shard = e * (A * d + KV * d) + e * KV * dv + lin * A * dv; /* Q, K, V, output projection input */
+    double qkv = e * (A * d + KV * d) + e * KV * dv, latents = 0; /* Q, K, V (sharded over TP) */
+    if (mla && C.mla_up) {
+        /* Up-projections recomputed (DeepSeek-V3 §3.2.3): q, k, v rebuilt in backward from the compressed latents
+         * c_q, c_kv and the shared rotary key, kept in the compute dtype (their norms are fused into the up-projections
+         * and recomputed with them); the down-projections are not split over TP, so neither are the latents. */
+        qkv = 0;
+        latents = e * (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
+    }
+    double shard = qkv + C.attn_out * A * dv; /* + the attention output (o_proj's input, the kernel's o) */
     double s2 = 0;
     bool eager = o->attention == LLMCOST_ATTN_EAGER;
     if (eager && o->recompute != LLMCOST_RECOMPUTE_SELECTIVE)
         s2 = (e * A * s + (dropout ? A * s + e * A * s : 0)); /* softmax, dropout mask, dropout output */
     else if (!eager)
         s2 = 4 * A; /* flash attention keeps the log-sum-exp instead */
-    B.attention = (lin * h / rep + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
+    B.attention = (norm_out + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
     const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
         double k = (double)f->top_k, E = (double)f->n_experts;
         double fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double mats = f->expert.gated ? 3 : 2;
-        B.moe = (lin * h / rep + 4 * E + 8 * k) * T;                 /* router input, probabilities, top-k */
-        B.moe += k * (lin * h + e * (mats - 1) * fe + lin * fe) * T; /* permuted tokens, fc1 out, fc2 in */
+        B.moe = (norm_out + 4 * E + 8 * k) * T; /* router input, probabilities, top-k */
+        /* per routed token: the permuted (dispatched) input, fc1's output (the SwiGLU's input), fc2's input (the
+         * SwiGLU's output, rebuilt from its input under moe_act) */
+        B.moe += k * (lin * h + C.swiglu_in * (mats - 1) * fe + (C.moe_act ? 0 : lin * fe)) * T;
         if (f->shared.d_ff > 0)
             B.mlp = (e * (f->shared.gated ? 2 : 1) * (double)f->shared.d_ff + lin * (double)f->shared.d_ff) / t * T;
     } else {
         double ff = (double)f->dense.d_ff;
         /* fc1 output (the activation's input: 2 x ff when gated) and fc2 input. */
-        B.mlp = (lin * h / rep + (e * (f->dense.gated ? 2 : 1) * ff + lin * ff) / t) * T;
+        B.mlp = (norm_out + (e * (f->dense.gated ? 2 : 1) * ff + lin * ff) / t) * T;
     }
     if (dropout)
         B.dropout = h / rep * T; /* mask of the dropout after the MLP */
@@ -504,9 +558,56 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     return F;
 }
 
-/* The memory of pipeline stage "stage": fills "out" (components as at the peak). Each layer's figures are its
- * distinct layer's (figures_of); every sum adds them one by one in layer order, as costing each layer would. */
-static void stage_memory(llmcost_memory *out, eval *ev, int stage)
+/* An exponential moving average of the weights: an fp32 copy of the parameters the GPU updates (its optimizer
+ * shard), on the GPU; none when kept in host memory and updated asynchronously after each step (DeepSeek-V3
+ * §3.2.3, "Exponential Moving Average in CPU"). */
+static double ema_bytes(const llmcost_memory_options *o, double shard_params)
+{
+    return o->ema == LLMCOST_EMA_GPU ? 4 * shard_params : 0;
+}
+
+/* What one GPU holds of the pipeline: one stage under 1F1B, two under DualPipe (stages r and pp-1-r), each with the
+ * micro-batches it keeps in flight. */
+typedef struct {
+    int n;
+    int stage[2];
+    double inflight[2];
+} held;
+
+/* In flight on stage "stage" under 1F1B: pp - stage micro-batches; interleaving (v chunks) adds (pp - 1)/(pp * v)
+ * of the first stage's share (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3). */
+static double inflight_1f1b(const llmcost_memory_options *o, int stage)
+{
+    const llmcost_layout *ly = &o->layout;
+    int pp = (int)ly->pp;
+    double mb = o->micro_batches > 0 ? (double)o->micro_batches : pp;
+    double inflight = fmin(mb, (double)(pp - stage));
+    if (ly->vpp > 1 && pp > 1)
+        inflight = fmin(mb * ly->vpp, (pp - stage) * (1 + (double)(pp - 1) / ((double)pp * ly->vpp)));
+    return inflight < 1 ? 1 : inflight;
+}
+
+/* What GPU "rank" holds. DualPipe (DeepSeek-V3 §3.2.1, Table 2: "Parameter 2x, Activation PP+1"): rank r runs
+ * stage r for the micro-batches fed from the first rank and stage pp-1-r for those fed from the last; it is at
+ * position r of the first pipeline and pp-1-r of the second, so as under 1F1B it holds pp - r micro-batches of the
+ * first stage and r + 1 of the second: pp + 1 in all, on every rank. */
+static held held_of(const llmcost_memory_options *o, int rank)
+{
+    held H = {1, {rank, 0}, {inflight_1f1b(o, rank), 0}};
+    int pp = (int)o->layout.pp;
+    if (o->pipeline == LLMCOST_PIPE_DUALPIPE && pp >= 2) {
+        H.n = 2;
+        H.stage[1] = pp - 1 - rank;
+        H.inflight[0] = pp - rank;
+        H.inflight[1] = rank + 1;
+    }
+    return H;
+}
+
+/* The memory of the GPU holding "H" (one pipeline stage, or DualPipe's two): fills "out" (components as at the
+ * peak). Each layer's figures are its distinct layer's (figures_of); every sum adds them one by one in layer
+ * order, as costing each layer would. */
+static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
 {
     const llmcost_model *m = ev->p->m;
     const llmcost_memory_options *o = ev->o;
@@ -516,44 +617,60 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     double t = ev->t, s = ev->s, T = ev->T;
     double V = (double)m->vocab, h = (double)m->hidden;
     int pp = (int)ly->pp;
-    /* The stage split shared with step (job.c): extra layers to the middle stages first. */
-    int64_t first, count;
-    lc_stage_range(m->n_layers, pp, stage, &first, &count);
-    bool has_embed = stage == 0, has_head = stage == pp - 1;
+    bool has_embed = false, has_head = false;
+    for (int k = 0; k < H->n; k++) {
+        has_embed |= H->stage[k] == 0;
+        has_head |= H->stage[k] == pp - 1;
+    }
     memset(out, 0, sizeof *out);
-    out->stage = stage;
-    out->layers_on_stage = count;
+    out->stage = H->stage[0];
     out->param_bytes = ev->pb;
 
     /* Per layer: parameters (replicated, routed experts, copied), Adafactor's statistics, and the activations. */
     bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
     stage_params sp = {0, 0, 0, 0, 0};
     double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
+    double inflight = 0; /* micro-batches in flight over the held stages */
+    double kept_of[2] = {0, 0};
+    int64_t first_of[2] = {0, 0}, count_of[2] = {0, 0};
+    int64_t count_all = 0;
     const int32_t *cls = ev->p->cls;
     const class_figures *F = NULL;
-    for (int64_t i = first, last = -1; i < first + count; i++) {
-        if (cls[i] != last) /* runs of equal layers: the same figures */
-            F = figures_of(ev, last = cls[i]);
-        sp.dense += F->dense;
-        sp.expert += F->expert;
-        sp.matmul += F->matmul;
-        if (F->dense + F->expert > sp.largest_layer)
-            sp.largest_layer = F->dense + F->expert;
-        if (adafactor) /* the statistics count only for Adafactor */
-            for (int k = 0; k < F->nfactored; k++)
-                sp.factored += F->factored[k];
-        kept_layers += F->kept;
-        if (!full_recompute)
-            cache += F->cache;
-        if (F->full > largest_full)
-            largest_full = F->full;
-        if (F->kept > largest_kept)
-            largest_kept = F->kept;
-        if (F->temp > largest_temp)
-            largest_temp = F->temp;
-        if (F->grad > largest_grad)
-            largest_grad = F->grad;
+    for (int k = 0; k < H->n; k++) {
+        /* The stage split shared with step (job.c): extra layers to the middle stages first. */
+        int64_t first, count;
+        lc_stage_range(m->n_layers, pp, H->stage[k], &first, &count);
+        kept_layers = 0;
+        for (int64_t i = first, last = -1; i < first + count; i++) {
+            if (cls[i] != last) /* runs of equal layers: the same figures */
+                F = figures_of(ev, last = cls[i]);
+            sp.dense += F->dense;
+            sp.expert += F->expert;
+            sp.matmul += F->matmul;
+            if (F->dense + F->expert > sp.largest_layer)
+                sp.largest_layer = F->dense + F->expert;
+            if (adafactor) /* the statistics count only for Adafactor */
+                for (int q = 0; q < F->nfactored; q++)
+                    sp.factored += F->factored[q];
+            kept_layers += F->kept;
+            if (!full_recompute)
+                cache += F->cache;
+            if (F->full > largest_full)
+                largest_full = F->full;
+            if (F->kept > largest_kept)
+                largest_kept = F->kept;
+            if (F->temp > largest_temp)
+                largest_temp = F->temp;
+            if (F->grad > largest_grad)
+                largest_grad = F->grad;
+        }
+        kept_of[k] = kept_layers;
+        first_of[k] = first;
+        count_of[k] = count;
+        inflight += H->inflight[k];
+        count_all += count;
     }
+    out->layers_on_stage = count_all;
     stage_params_tail(&sp, m, t, has_embed, has_head);
     out->layer_activation_bytes = largest_kept;
     out->layer_full_bytes = largest_full;
@@ -568,21 +685,12 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     double opt = opt_pp * (params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     if (adafactor)
         opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
+    opt += ema_bytes(o, params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
     out->weights_bytes = w;
     out->gradients_bytes = g;
     out->optimizer_bytes = opt;
-
-    /* In flight on this stage under 1F1B: pp - stage micro-batches; interleaving (v chunks) adds
-     * (pp - 1)/(pp * v) of the first stage's share (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3). */
-    double mb = o->micro_batches > 0 ? (double)o->micro_batches : pp;
-    double inflight = fmin(mb, (double)(pp - stage));
-    if (ly->vpp > 1 && pp > 1)
-        inflight = fmin(mb * ly->vpp, (pp - stage) * (1 + (double)(pp - 1) / ((double)pp * ly->vpp)));
-    if (inflight < 1)
-        inflight = 1;
     out->in_flight = inflight;
-
 
     /* Embedding side (first stage) and head side (last stage). */
     double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0;
@@ -598,8 +706,19 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
         if (m->embed_norm)                                    /* BLOOM's embedding LayerNorm feeds the residual */
             pre += hf_norm(&R, style_of(m), h, R.e, 0) * T;
     }
-    if (count > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first].attn.rotary_dim > 0)
-        pre += 2 * s * (double)m->layers[first].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos and sin tables */
+    /* Per held stage, per micro-batch in flight: its layers' kept tensors, the embedding side's (stage 0) and the
+     * rotary cos and sin tables (every stage with layers). */
+    double held_acts = 0, held_kept = 0, held_pre = 0, rounding = 0;
+    for (int k = 0; k < H->n; k++) {
+        double pre_k = H->stage[k] == 0 ? pre : 0;
+        if (count_of[k] > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first_of[k]].attn.rotary_dim > 0)
+            pre_k += 2 * s * (double)m->layers[first_of[k]].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos, sin */
+        held_acts += H->inflight[k] * (kept_of[k] + pre_k);
+        held_kept += H->inflight[k] * kept_of[k];
+        held_pre += H->inflight[k] * pre_k;
+        /* the caching allocator's rounding (below): about 20 live tensors per layer and micro-batch */
+        rounding += MIB * 20 * (double)count_of[k] * H->inflight[k];
+    }
     if (has_head) {
         norm_style st = style_of(m);
         if (m->final_norm)
@@ -627,7 +746,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     }
 
     double base = w + opt + zero3_gather;
-    double acts = inflight * (kept_layers + pre) + post + loss + cache;
+    double acts = held_acts + post + loss + cache;
     out->activations_bytes = acts;
     out->after_forward_bytes = base + acts;
     double ph[LLMCOST_PHASE_COUNT];
@@ -654,15 +773,15 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     switch (peak) {
     case LLMCOST_PHASE_FORWARD_LOSS:
     case LLMCOST_PHASE_BACKWARD_LOSS:
-        c[LLMCOST_MC_ACTIVATIONS] = inflight * kept_layers;
-        c[LLMCOST_MC_EMBED_HEAD] = inflight * pre + post;
+        c[LLMCOST_MC_ACTIVATIONS] = held_kept;
+        c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_LOSS] = loss;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
         c[LLMCOST_MC_TRANSIENT] = peak == LLMCOST_PHASE_FORWARD_LOSS ? logits + fp32_copy : loss_grads;
         break;
     case LLMCOST_PHASE_BACKWARD_LAYERS:
-        c[LLMCOST_MC_ACTIVATIONS] = inflight * kept_layers;
-        c[LLMCOST_MC_EMBED_HEAD] = inflight * pre + post;
+        c[LLMCOST_MC_ACTIVATIONS] = held_kept;
+        c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
         c[LLMCOST_MC_GRADIENTS] = head_grads + largest_grad;
         c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp;
@@ -676,7 +795,6 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     /* Reserved: the caching allocator rounds blocks to 2 MiB (about 1 MiB lost per live tensor, some 20 per layer
      * and micro-batch), and when the peak is the loss's backward the freed bf16 logits cannot hold the larger
      * fp32 gradients, so their block stays reserved beside them. An estimate, not a measurement. */
-    double rounding = MIB * 20 * (double)count * inflight;
     double frag = peak == LLMCOST_PHASE_BACKWARD_LOSS ? logits : 0;
     out->reserved_bytes = out->peak_bytes + rounding + frag;
     c[LLMCOST_MC_ALLOCATOR] = out->reserved_bytes - out->peak_bytes;
@@ -706,11 +824,14 @@ static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmc
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
     llmcost_memory best = {0};
-    for (int st = 0; st < (int)ly->pp; st++) {
-        if (st > 1 && st < ly->pp - 1)
+    bool dual = o->pipeline == LLMCOST_PIPE_DUALPIPE;
+    int ranks = dual ? (int)(ly->pp / 2) : (int)ly->pp; /* DualPipe's ranks r and pp-1-r hold the same */
+    for (int st = 0; st < ranks; st++) {
+        if (!dual && st > 1 && st < ly->pp - 1)
             continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
         llmcost_memory cur;
-        stage_memory(&cur, &ev, st);
+        held H = held_of(o, st);
+        stage_memory(&cur, &ev, &H);
         if (cur.peak_bytes > best.peak_bytes)
             best = cur;
     }

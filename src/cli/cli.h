@@ -201,6 +201,8 @@ typedef struct cli_job_opts {
     const char *global_batch;       /* TOKENS or SEQUENCESxLENGTH */
     bool ep_overlap, tp_overlap, bf16_grads, foreach_opt;
     double headroom, context_gb;
+    int act_cache, pipeline, ema;   /* llmcost_act_cache, llmcost_pipeline, llmcost_ema */
+    const char *recompute_modules;  /* "layernorm,mla_up_proj,moe_act" */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -212,6 +214,9 @@ typedef struct cli_job_opts {
 extern const char *const cli_precision_choices[];
 extern const char *const cli_optimizer_choices[];
 extern const char *const cli_framework_choices[];
+extern const char *const cli_act_cache_choices[];
+extern const char *const cli_pipeline_choices[];
+extern const char *const cli_ema_choices[];
 
 #define CLI_JOB_OPTIONS(o)                                                                                        \
     {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
@@ -255,7 +260,15 @@ extern const char *const cli_framework_choices[];
     {"sequence-parallel", OPT_FLAG, &(o).sp, NULL, "shard norms and dropout over tp (Megatron's default)", NULL,  \
      NULL},                                                                                                       \
     {"no-sequence-parallel", OPT_FLAG, &(o).no_sp, NULL, "tensor parallelism without sequence parallelism", NULL, \
-     NULL}
+     NULL},                                                                                                       \
+    {"act-cache", OPT_CHOICE, &(o).act_cache, "MODE", "how Linear inputs are cached for backward (default recipe; " \
+     "fp8-tile: DeepSeek-V3's)", cli_act_cache_choices, NULL},                                                   \
+    {"recompute-modules", OPT_STRING, &(o).recompute_modules, "LIST",                                            \
+     "modules recomputed in backward: layernorm,mla_up_proj,moe_act (Megatron-LM's names)", NULL, NULL},          \
+    {"pipeline", OPT_CHOICE, &(o).pipeline, "SCHED", "pipeline schedule (default 1f1b)", cli_pipeline_choices,     \
+     NULL},                                                                                                       \
+    {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
+     cli_ema_choices, NULL}
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
 /* The memory engine's options for the job (defaults for what the job options do not set). */

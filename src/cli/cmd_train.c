@@ -14,7 +14,9 @@ static const char *const description =
     "steps = tokens / tokens per step, wall-clock, GPU-hours, cost at the GPU's price (or --price / --price-list),\n"
     "energy = GPU-hours x board power x PUE, and CO2 = energy x grid carbon intensity, with every assumption\n"
     "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
-    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.";
+    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error, and each run's\n"
+    "memory under its stated layout: it fits, or it is a known miss naming the mechanism llmcost lacks (DeepSeek-V3\n"
+    "fits with its own: --act-cache fp8-tile, --recompute-modules, --pipeline dualpipe, --ema cpu).";
 static const char *const examples =
     "  llmcost train llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --tp 8 --pp 16 --vpp 8 \\\n"
     "      --framework megatron --precision bf16-master --seq 8192 --global-batch 16M --price 2.0\n"
@@ -49,10 +51,33 @@ static int print_published(int format)
     }
     rc = cli_print_table(t, format);
     llmcost_table_free(t);
+    /* Each run's memory under its stated layout: it fits, or it is a known miss naming the missing mechanism. */
+    const char *mhdr[] = {"run", "needs", "usable", "memory"};
+    llmcost_table *mt = rc ? NULL : llmcost_table_new("Memory of each run under its stated layout (most loaded GPU)", 4, mhdr);
+    if (mt) {
+        llmcost_table_numeric(mt, 1);
+        llmcost_table_numeric(mt, 2);
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && !strcmp(p[i].name, p[i - 1].name))
+                continue;
+            char a[32], b[32];
+            const char *verdict = p[i].fits == p[i].stated_fits ? (p[i].fits ? "fits" : "does NOT fit (known miss)")
+                                  : p[i].fits                   ? "fits (the data says it does not)"
+                                                                : "does NOT fit (the data says it does)";
+            llmcost_table_addf(mt, "%s\t%s\t%s\t%s", p[i].name, llmcost_fmt_bytes(a, sizeof a, p[i].required_bytes),
+                               llmcost_fmt_bytes(b, sizeof b, p[i].usable_bytes), verdict);
+        }
+        cli_note(format, "%s", "");
+        rc = cli_print_table(mt, format);
+        llmcost_table_free(mt);
+    }
     if (!rc && format != LLMCOST_FMT_CSV) {
         for (size_t i = 0; i < n; i++)
-            if (i == 0 || strcmp(p[i].name, p[i - 1].name) != 0)
+            if (i == 0 || strcmp(p[i].name, p[i - 1].name) != 0) {
                 cli_note(format, "%s: %s%s%s", p[i].name, p[i].source, p[i].assumed[0] ? "; assumed: " : "", p[i].assumed);
+                if (p[i].memory[0])
+                    cli_note(format, "  memory: %s%s", p[i].stated_fits ? "fits with " : "known miss: ", p[i].memory);
+            }
     }
     llmcost_free(p);
     return rc;

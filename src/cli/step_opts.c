@@ -86,6 +86,16 @@ int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, co
     j.fused_optimizer = !jo->foreach_opt;
     j.headroom = jo->headroom < 1 ? jo->headroom : 0.05;
     j.cuda_context_bytes = jo->context_gb * 1073741824.0;
+    j.act_cache = (llmcost_act_cache)jo->act_cache;
+    j.pipeline = (llmcost_pipeline)jo->pipeline;
+    j.ema = (llmcost_ema)jo->ema;
+    if (jo->recompute_modules) {
+        int bits = llmcost_recompute_modules_parse(jo->recompute_modules);
+        if (bits < 0)
+            return cli_usage_error(cmd, "--recompute-modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                                   jo->recompute_modules);
+        j.recompute_modules = (unsigned)bits;
+    }
     if (llmcost_layout_resolve(&j.layout, m) < 0)
         return job_error(cmd);
     bool rounded = false;
