@@ -1,6 +1,7 @@
 /* step.c - time of one training step: every operation timed by the kernel model, split over the parallel layout,
  * launched by a host that can fall behind, plus communication, the optimizer and the pipeline bubble. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ typedef struct {
     double peak_half;  /* bf16 peak: attention, LM head, router (and everything but fp32 recipes) */
     double mm_bytes;   /* operand bytes of the linear layers' GEMMs */
     struct gemm_memo *memo; /* GEMM times already computed in this evaluation */
+    struct gemm_cache *cache; /* ... or in any evaluation on this GPU (lc_step_memo), NULL */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -56,8 +58,40 @@ struct gemm_memo {
     } e[GEMM_MEMO];
 };
 
+/* The lc_step_memo's GEMM times, kept across evaluations on one GPU (direct-mapped by shape). */
+#define GEMM_CACHE 4096
+struct gemm_cache {
+    const llmcost_gpu *gpu; /* the times are this GPU's (cleared when another comes) */
+    struct {
+        double peak, m, n, k, batch, eb, s;
+        bool grouped, used;
+    } e[GEMM_CACHE];
+};
+
+static uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
 static double gemm_s(const ctx *c, double peak, double m, double n, double k, double batch, double eb, bool grouped)
 {
+    struct gemm_cache *gc = c->cache;
+    if (gc) {
+        uint64_t h = bits_of(m) * 0x9E3779B97F4A7C15u;
+        h = (h ^ bits_of(n)) * 0xC2B2AE3D27D4EB4Fu;
+        h = (h ^ bits_of(k)) * 0x165667B19E3779F9u;
+        h = (h ^ bits_of(batch) ^ (bits_of(peak) >> 7) ^ (bits_of(eb) << 3) ^ (uint64_t)grouped) * 0x9E3779B97F4A7C15u;
+        size_t i = (size_t)(h >> 52) & (GEMM_CACHE - 1);
+        if (gc->e[i].used && gc->e[i].m == m && gc->e[i].n == n && gc->e[i].k == k && gc->e[i].batch == batch &&
+            gc->e[i].peak == peak && gc->e[i].eb == eb && gc->e[i].grouped == grouped)
+            return gc->e[i].s;
+        double sec = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, grouped);
+        gc->e[i].peak = peak, gc->e[i].m = m, gc->e[i].n = n, gc->e[i].k = k, gc->e[i].batch = batch;
+        gc->e[i].eb = eb, gc->e[i].grouped = grouped, gc->e[i].s = sec, gc->e[i].used = true;
+        return sec;
+    }
     struct gemm_memo *g = c->memo;
     for (int i = 0; i < g->n; i++)
         if (g->e[i].m == m && g->e[i].n == n && g->e[i].k == k && g->e[i].batch == batch && g->e[i].peak == peak &&
@@ -542,8 +576,11 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL};
     *c = c0;
+    int grc = llmcost_gpu_check(gpu); /* every field inside its plausible range (ranges.h) */
+    if (grc)
+        return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;
     llmcost_job_param_bytes(&out->param_bytes, jv);
@@ -1092,18 +1129,24 @@ typedef struct {
 
 struct lc_step_memo {
     bool have_ts;       /* ts holds the ops timed under key */
+    bool have_gpu;      /* key's GPU figures are those of the GEMM times in gemms */
     timed_key key;
     timed_segments ts;
     size_t ts_cap;      /* entries ts.t has room for */
     size_t begin_cap;   /* entries ts.begin has room for */
     bool have_launch;   /* st is split for st.pp and launched on ts */
     stages st;
+    struct gemm_cache *gemms; /* GEMM times on key.gp */
     int64_t hits_ts, hits_launch, calls;
 };
 
 int lc_step_memo_new(lc_step_memo **out)
 {
     *out = calloc(1, sizeof **out);
+    if (*out && !((*out)->gemms = calloc(1, sizeof *(*out)->gemms))) {
+        free(*out);
+        *out = NULL;
+    }
     return *out ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
 }
 
@@ -1113,6 +1156,7 @@ void lc_step_memo_free(lc_step_memo *mm)
         return;
     timed_segments_free(&mm->ts);
     stages_free(&mm->st);
+    free(mm->gemms);
     free(mm);
 }
 
@@ -1181,6 +1225,15 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
             mm->hits_ts++;
         } else {
             mm->have_ts = mm->have_launch = false;
+            /* The GEMM times are kept while the GPU and its figures are the same. */
+            if (mm->gemms->gpu != c->g || !mm->have_gpu ||
+                memcmp(k.peak, mm->key.peak, sizeof k.peak) || k.memory_bw != mm->key.memory_bw ||
+                k.compute_units != mm->key.compute_units) {
+                memset(mm->gemms, 0, sizeof *mm->gemms);
+                mm->gemms->gpu = c->g;
+                mm->have_gpu = true;
+            }
+            cm.cache = mm->gemms;
             if ((rc = time_ops_memo(mm, c, p)) != 0)
                 return rc;
             mm->key = k;
@@ -1230,6 +1283,25 @@ static int resolve_job(llmcost_step_options *resolved, llmcost_job *jv, const ll
     return 0;
 }
 
+/* No step is returned with a NaN or infinite figure (ranges.h): the inputs are in range, so this is a backstop. */
+static int step_finite(llmcost_step *out, const llmcost_gpu *gpu)
+{
+    const double v[] = {out->step_seconds, out->tokens_per_second, out->model_flops_per_step,
+                        out->hardware_flops_per_step, out->mfu, out->hfu};
+    static const char *const names[] = {"step_seconds", "tokens_per_second", "model_flops_per_step",
+                                        "hardware_flops_per_step", "mfu", "hfu"};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        ok &= isfinite(v[i]) != 0;
+    if (ok) /* the message is made only on failure: the planner calls this a million times */
+        return 0;
+    char cause[160];
+    snprintf(cause, sizeof cause, "the job's batch of %g tokens on %.48s", out->tokens_per_step, gpu->name);
+    int rc = lc_finite("step", v, names, (int)(sizeof v / sizeof v[0]), cause);
+    memset(out, 0, sizeof *out);
+    return rc;
+}
+
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt)
 {
@@ -1255,7 +1327,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
         return rc;
     rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);
-    return rc;
+    return rc ? rc : step_finite(out, gpu);
 }
 
 int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt)
@@ -1309,8 +1381,13 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     llmcost_step_options resolved;
     ctx c;
     llmcost_job_from_step_options(&j, opt);
-    if ((rc = resolve_job(&resolved, &jv, prep->m, &j)) != 0)
+    if (mm) {
+        /* lc_step_compute_memo: the caller validated this job (llmcost_job_validate) and resolved its layout. */
+        jv = j;
+        llmcost_job_step_options(&resolved, &jv);
+    } else if ((rc = resolve_job(&resolved, &jv, prep->m, &j)) != 0) {
         return rc;
+    }
     llmcost_flops_options fo;
     micro_batch_flops_options(&fo, &resolved);
     const char *field = shape_mismatch(&fo, &prep->fo);
@@ -1319,7 +1396,8 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                        "(llmcost_step_prepare)", field);
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv)) != 0)
         return rc;
-    return step_run(out, &c, prep, mm);
+    rc = step_run(out, &c, prep, mm);
+    return rc ? rc : step_finite(out, gpu);
 }
 
 int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
