@@ -1195,6 +1195,15 @@ static void note_generic(llmcost_model *m, const char *type)
     }
 }
 
+/* A source sentence kept whole: one longer than its field is refused, not cut mid-word. */
+static int source_fits(const lc_cfg *c, const char *key, const char *s, size_t size)
+{
+    if (strlen(s) < size)
+        return 0;
+    return lc_fail(LLMCOST_EINVAL, "%s: key '%s': %zu bytes, at most %zu: shorten the source sentence", c->origin, key,
+                   strlen(s), size - 1);
+}
+
 /* Reads preset metadata (name, family, train_seq) from a preset wrapper object. */
 static int read_meta(json_t *root, const char *origin, llmcost_model *m)
 {
@@ -1205,10 +1214,12 @@ static int read_meta(json_t *root, const char *origin, llmcost_model *m)
     TRY(lc_cfg_text(&c, &s, LC_KEYS("family"), ""));
     lc_strlcpy(m->family, s, sizeof m->family);
     TRY(lc_cfg_count(&c, &m->train_seq, LC_KEYS("train_seq"), 0));
-    TRY(lc_cfg_string(&c, &s, LC_KEYS("train_seq_source"), ""));
+    TRY(lc_cfg_text(&c, &s, LC_KEYS("train_seq_source"), ""));
+    TRY(source_fits(&c, "train_seq_source", s, sizeof m->train_seq_source));
     lc_strlcpy(m->train_seq_source, s, sizeof m->train_seq_source);
     TRY(lc_cfg_count(&c, &m->train_batch_tokens, LC_KEYS("train_batch_tokens"), 0));
-    TRY(lc_cfg_string(&c, &s, LC_KEYS("train_batch_source"), ""));
+    TRY(lc_cfg_text(&c, &s, LC_KEYS("train_batch_source"), ""));
+    TRY(source_fits(&c, "train_batch_source", s, sizeof m->train_batch_source));
     lc_strlcpy(m->train_batch_source, s, sizeof m->train_batch_source);
     return 0;
 }
