@@ -63,11 +63,41 @@ int lc_layout_check(struct llmcost_layout *l, const struct llmcost_model *m);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
 void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
 
-/* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
- * ("\\n", "\\x1b"); truncated to fit, always terminated. */
-void lc_one_line(char *dst, size_t size, const char *src);
+/* llmcost_params_count with each layer's counts given: layer i's are lps[cls[i]], each made by
+ * llmcost_params_layer without overflow (the memory engine's distinct layers). The same result and errors. */
+struct llmcost_params;
+struct llmcost_layer_params;
+int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_model *m, const int32_t *cls,
+                            const struct llmcost_layer_params *lps);
 
-/* Copies "src" into "dst" of "size" bytes, always terminating. */
-void lc_strlcpy(char *dst, const char *src, size_t size);
+/* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
+ * ("\\n", "\\x1b"); truncated to fit, always terminated. Returns false when it was cut. */
+bool lc_one_line(char *dst, size_t size, const char *src);
+
+/* Copies "src" into "dst" of "size" bytes, always terminating. Returns false when "src" did not fit (dst holds
+ * its cut start): a caller copying text into a public char[] field reports that, never prints the cut text. */
+bool lc_strlcpy(char *dst, const char *src, size_t size);
+
+/* lc_strlcpy into a public char[] field, failing (LLMCOST_EINVAL) when "src" does not fit, with a message naming
+ * "what" (the key or field), the text's length and the room. */
+int lc_text_set(char *dst, size_t size, const char *src, const char *what);
+
+/*
+ * The step engine with a per-thread memo (step.c), for the planner: llmcost_step_compute_prepared's answers to the
+ * last digit, reusing the previous call's timed ops when everything they read is unchanged (the prepared shape,
+ * GPU, tp, cp, ep, expert tp, sequence parallelism, precision, framework, attention kernel) and its stages through
+ * the launch model when pp is unchanged too, and GEMM times while the GPU is unchanged. One memo per thread.
+ * "opt" must be a job llmcost_job_validate accepts, its layout resolved (gpus and dp set): it is not validated
+ * again (the planner passes only layouts the memory engine's validation of the same job accepted).
+ */
+struct llmcost_step;
+struct llmcost_step_prepared;
+struct llmcost_gpu;
+struct llmcost_step_options;
+typedef struct lc_step_memo lc_step_memo;
+int lc_step_memo_new(lc_step_memo **out);
+void lc_step_memo_free(lc_step_memo *mm);
+int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
+                         const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm);
 
 #endif

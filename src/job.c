@@ -32,6 +32,13 @@ int llmcost_job_init(llmcost_job *j)
  *     weights (stored by the optimizer) and gradients (used for batch size accumulation) are still retained in
  *     FP32"; the weights the GEMMs read are bf16 (cast to fp8 per tile). Step used fp32 moments here before, memory
  *     bf16: the moments are what the recipe stores, so both now read this table.
+ *   fp16: mixed precision with loss scaling (Micikevicius et al. 2018, "Mixed Precision Training", §3: fp16 weights,
+ *     activations and gradients, an fp32 master copy of the weights; Rajbhandari et al. 2020, ZeRO §3.1: "2Ψ + 2Ψ
+ *     + 12Ψ" bytes for fp16 parameters, fp16 gradients and fp32 parameters, momentum and variance); Megatron-LM
+ *     --fp16 keeps its main gradients in fp16 unless --accumulate-allreduce-grads-in-fp32, so fp32_grads (a
+ *     bf16-master switch) does not apply. The dynamic loss scale is three scalars (the fp32 scale, an int32 growth
+ *     tracker and an fp32 found-inf flag: torch.cuda.amp.GradScaler, Megatron's DynamicGradScaler), 12 bytes per GPU:
+ *     named, not counted.
  */
 static const struct {
     double weights, gradients, gradients_bf16, master, moment;
@@ -41,6 +48,7 @@ static const struct {
     [LLMCOST_PREC_BF16] = {2, 2, 2, 0, 2},
     [LLMCOST_PREC_BF16_MASTER] = {2, 4, 2, 4, 4},
     [LLMCOST_PREC_FP8] = {2, 4, 4, 4, 2},
+    [LLMCOST_PREC_FP16] = {2, 2, 2, 4, 4},
 };
 
 void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
@@ -170,15 +178,24 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
                                s == 0 ? " and the embedding" : s == l->pp - 1 ? " and the head" : "", (long long)l->vpp);
         }
     }
+    /* Each layer's heads and experts; a count equal to the last one checked passed already (a division saved per
+     * layer: this runs at every evaluation of a layout). */
+    int64_t heads_ok = 0, experts_ok = 0;
     for (int64_t i = 0; i < m->n_layers; i++) {
         const llmcost_attention *a = &m->layers[i].attn;
-        if (a->n_heads % l->tp != 0)
-            return lc_fail(LLMCOST_EINVAL, "layout.tp = %lld does not divide the %lld attention heads of %s",
-                           (long long)l->tp, (long long)a->n_heads, m->name);
+        if (a->n_heads != heads_ok) {
+            if (a->n_heads % l->tp != 0)
+                return lc_fail(LLMCOST_EINVAL, "layout.tp = %lld does not divide the %lld attention heads of %s",
+                               (long long)l->tp, (long long)a->n_heads, m->name);
+            heads_ok = a->n_heads;
+        }
         const llmcost_ffn *f = &m->layers[i].ffn;
-        if (f->moe && f->n_experts % l->ep != 0)
-            return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld does not divide the %lld routed experts of %s",
-                           (long long)l->ep, (long long)f->n_experts, m->name);
+        if (f->moe && f->n_experts != experts_ok) {
+            if (f->n_experts % l->ep != 0)
+                return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld does not divide the %lld routed experts of %s",
+                               (long long)l->ep, (long long)f->n_experts, m->name);
+            experts_ok = f->n_experts;
+        }
     }
     if (l->ep > 1 && llmcost_model_moe_layers(m) == 0)
         return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld: %s has no routed experts to spread", (long long)l->ep, m->name);
@@ -327,6 +344,30 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
     out->comm = o->comm;
     out->optimizer = o->optimizer;
     out->expert_tp = o->expert_tp > 0 ? o->expert_tp : 1;
+}
+
+int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu)
+{
+    if (!j || !gpu)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_check_gpu: NULL argument");
+    const char *name = llmcost_precision_name(j->precision);
+    switch (j->precision) {
+    case LLMCOST_PREC_FP32:
+    case LLMCOST_PREC_FP8:
+        return 0; /* their own peaks are checked by the step engine, which names them */
+    case LLMCOST_PREC_FP16:
+        if (!(gpu->fp16_flops > 0))
+            return lc_fail(LLMCOST_EUNSUPPORTED,
+                           "precision = fp16: %s has no fp16 tensor peak in the catalogue (peak_tflops.fp16)%s",
+                           gpu->name, gpu->peak_flops[LLMCOST_DT_BF16] > 0 ? "; use precision = bf16-master" : "");
+        return 0;
+    default:
+        if (!(gpu->peak_flops[LLMCOST_DT_BF16] > 0))
+            return lc_fail(LLMCOST_EUNSUPPORTED,
+                           "precision = %s: %s has no bf16 tensor cores (peak_tflops.bf16 is 0 in the catalogue)%s", name,
+                           gpu->name, gpu->fp16_flops > 0 ? "; use precision = fp16 (mixed precision with loss scaling)" : "");
+        return 0;
+    }
 }
 
 /* ---- does it fit, and what would make it fit ---- */
@@ -510,6 +551,8 @@ static int fit_base(llmcost_job_fit_result *out, llmcost_job *jv, const llmcost_
     llmcost_memory mem;
     double req;
     int rc = required_of(jv, m, &req, &mem);
+    if (rc == 0)
+        rc = llmcost_job_check_gpu(jv, gpu);
     if (rc)
         return rc;
     out->peak_bytes = mem.peak_bytes;

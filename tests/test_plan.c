@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pty.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 #include "llmcost/plan.h"
@@ -131,6 +136,78 @@ Test(plan_agreement, cost_of_the_run_is_trains)
               jnum(l, "cost_dollars"), jnum(run, "cost_usd"));
     json_decref(t);
     json_decref(plan);
+}
+
+/* Every layout a search keeps, not only the top few: its step and memory figures are those of
+ * llmcost_step_compute and llmcost_memory_compute called afresh, to the last digit (the planner's evaluations reuse
+ * what does not change between layouts: the prepared step, the timed ops, the stages through the launch model). */
+static void every_kept_layout_is_the_engines(const char *model, const char *gpu_name, llmcost_plan_options *o)
+{
+    const char *gpu[] = {gpu_name};
+    o->top = 100000;
+    llmcost_plan p;
+    search(&p, model, gpu, 1, o);
+    cr_assert(p.n_layouts > 100, "%s: only %zu layouts", model, p.n_layouts);
+    cr_assert_eq((int64_t)p.n_layouts, p.feasible < 100000 ? p.feasible : 100000);
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, model), 0);
+    for (size_t i = 0; i < p.n_layouts; i++) {
+        const llmcost_plan_layout *l = &p.layouts[i];
+        llmcost_step_options so;
+        llmcost_memory_options mo;
+        llmcost_plan_job_options(&so, &mo, o, l);
+        llmcost_step s;
+        llmcost_memory mem;
+        cr_assert_eq(llmcost_step_compute(&s, m, &o->gpu_types[l->gpu_type], &so), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(llmcost_memory_compute(&mem, m, &mo), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(l->step_seconds, s.step_seconds, "%s layout %zu (tp %lld pp %lld vpp %lld dp %lld zero %d mb %lld): "
+                     "plan %.17g s, step %.17g s", model, i, (long long)l->layout.tp, (long long)l->layout.pp,
+                     (long long)l->layout.vpp, (long long)l->layout.dp, l->layout.zero, (long long)l->micro_batch,
+                     l->step_seconds, s.step_seconds);
+        cr_assert_eq(l->mfu, s.mfu);
+        cr_assert_eq(l->peak_bytes, mem.peak_bytes, "%s layout %zu: plan %.17g B, memory %.17g B", model, i,
+                     l->peak_bytes, mem.peak_bytes);
+    }
+    llmcost_model_free(m);
+    llmcost_plan_dispose(&p);
+}
+
+Test(plan_agreement, every_kept_layout_dense)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16, o.seq = 2048, o.global_batch_tokens = 1 << 20;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    every_kept_layout_is_the_engines("llama-3.2-1b", "h100", &o);
+}
+
+Test(plan_agreement, every_kept_layout_moe)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16, o.seq = 4096, o.global_batch_tokens = 1 << 19;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.cp = 1, o.zero = 1;
+    every_kept_layout_is_the_engines("mixtral-8x7b", "h100", &o);
+}
+
+Test(plan_agreement, every_kept_layout_hf)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 4, o.seq = 2048, o.global_batch_tokens = 1 << 18;
+    o.precision = LLMCOST_PREC_AMP_BF16;
+    every_kept_layout_is_the_engines("olmoe-1b-7b", "a100-80gb", &o);
+}
+
+Test(plan_agreement, every_kept_layout_two_kinds_of_layer)
+{
+    /* Gemma 2: local and global attention layers alternate, so pipeline stages differ (two segments). */
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 4096, o.global_batch_tokens = 1 << 20;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    every_kept_layout_is_the_engines("gemma-2-2b", "h100", &o);
 }
 
 /* ---- the pruning premise, and that pruning loses nothing ---- */
@@ -418,4 +495,90 @@ Test(plan_cli, bad_input_exits_2_naming_the_flag)
         cr_expect_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
         run_free(&r);
     }
+}
+
+/* ---- the progress bar ---- */
+
+/* Runs the CLI with "argv" on a pseudo-terminal (stdout and stderr both on it) and returns all it printed. */
+static char *run_on_terminal(const char *const *argv, const char *progress_after, int *status)
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
+    if (pid == 0) {
+        int n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc((size_t)n + 2, sizeof *args);
+        args[0] = (char *)LLMCOST_BIN;
+        for (int i = 0; i < n; i++)
+            args[i + 1] = (char *)argv[i];
+        setenv("LC_ALL", "C", 1);
+        if (progress_after)
+            setenv("LLMCOST_PROGRESS_AFTER", progress_after, 1);
+        else
+            unsetenv("LLMCOST_PROGRESS_AFTER");
+        execv(LLMCOST_BIN, args);
+        _exit(127);
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t k = read(master, buf + len, 4096);
+        if (k <= 0)
+            break; /* EIO once the child has closed the terminal */
+        len += (size_t)k;
+    }
+    buf[len] = '\0';
+    close(master);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+static const char *const progress_args[] = {"plan", "llama-3.2-1b", "--gpu", "h100", "--gpus", "64", "--seq", "2048",
+                                            "--global-batch", "2M", "--top", "1", NULL};
+
+Test(plan_cli, progress_bar_on_a_terminal_once_the_search_has_run_its_delay)
+{
+    /* LLMCOST_PROGRESS_AFTER=0 (for tests): the bar shows from the start, as it does after a second by default. */
+    int st;
+    char *out = run_on_terminal(progress_args, "0", &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_not_null(strstr(out, "llmcost plan: ["), "no progress bar on the terminal:\n%s", out);
+    cr_expect_not_null(strstr(out, "%"), "no percentage");
+    /* The bar is cleared before the table: the table's first line follows a carriage return, not the bar. */
+    const char *table = strstr(out, "Best layouts");
+    cr_assert_not_null(table, "%s", out);
+    cr_expect_null(strstr(table, "llmcost plan: ["), "the bar is drawn after the table");
+    free(out);
+    /* A search far shorter than the default second shows none (this one takes well under it even on a loaded
+     * machine: one layout). */
+    const char *one[] = {"plan", "llama-3.2-1b", "--gpu", "h100", "--gpus", "8", "--seq", "2048", "--global-batch",
+                         "512K", "--tp", "1", "--pp", "1", "--cp", "1", "--zero", "1", "--micro-batch", "4",
+                         "--recompute", "none", NULL};
+    out = run_on_terminal(one, NULL, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_null(strstr(out, "llmcost plan: ["), "a progress bar for a one-layout search:\n%s", out);
+    free(out);
+}
+
+Test(plan_cli, no_progress_bar_off_a_terminal)
+{
+    setenv("LLMCOST_PROGRESS_AFTER", "0", 1);
+    run_result r = run_cli(progress_args);
+    unsetenv("LLMCOST_PROGRESS_AFTER");
+    cr_assert_eq(r.status, 0);
+    cr_expect_str_eq(r.err, "", "stderr not a terminal, yet: %s", r.err);
+    run_free(&r);
+    setenv("LLMCOST_PROGRESS_AFTER", "soon", 1);
+    r = run_cli(progress_args);
+    unsetenv("LLMCOST_PROGRESS_AFTER");
+    cr_expect_eq(r.status, 2);
+    cr_expect_not_null(strstr(r.err, "LLMCOST_PROGRESS_AFTER"), "%s", r.err);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+    run_free(&r);
 }

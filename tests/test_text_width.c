@@ -131,11 +131,11 @@ Test(text_width, a_long_source_appears_whole)
     }
 }
 
-/* A source too long for its field is refused with the key named, not cut mid-word. */
+/* A source too long for its field is refused with the key named, not cut mid-word (src/config.c). */
 Test(text_width, a_source_too_long_is_refused)
 {
-    char cfg[2048];
-    char longsrc[400];
+    char cfg[4096];
+    char longsrc[700];
     memset(longsrc, 'x', sizeof longsrc - 1);
     longsrc[sizeof longsrc - 1] = '\0';
     for (size_t k = 9; k < sizeof longsrc - 1; k += 10)

@@ -15,7 +15,7 @@ extern "C" {
 typedef enum {
     LLMCOST_DT_FP32,
     LLMCOST_DT_TF32,
-    LLMCOST_DT_BF16, /* bf16 and fp16 dense tensor-core peak */
+    LLMCOST_DT_BF16, /* bf16 dense tensor-core peak (0 on parts without bf16: V100, T4); fp16 is llmcost_gpu.fp16_flops */
     LLMCOST_DT_FP8,
     LLMCOST_DT_COUNT
 } llmcost_dtype;
@@ -25,7 +25,9 @@ const char *llmcost_dtype_name(llmcost_dtype t);
 
 /*
  * One accelerator. Peaks are dense (no 2:4 sparsity), per device, in FLOP/s; 0 when the part lacks the type.
- * Fields after "source" were added later; a zero means unknown.
+ * Fields after "source" were added later; a zero means unknown. Text fields are never cut: a catalogue entry whose
+ * text does not fit its field is refused with a message naming the key (the bundled ones all fit, checked by
+ * tests/test_text.c).
  */
 typedef struct llmcost_gpu {
     char name[48];            /* lower-case id as users say it: "h100", "a100-80gb", "tpu-v5p" */
@@ -39,14 +41,19 @@ typedef struct llmcost_gpu {
     int scaleup_size;         /* GPUs per scale-up domain (node) */
     double scaleout_bw;       /* per-GPU unidirectional network bandwidth across nodes, bytes/s */
     double price_per_hour;    /* default on-demand USD per GPU-hour */
-    char price_source[256];   /* where the price comes from, with its date */
+    char price_source[512];   /* where the price comes from, with its date */
     char source[512];         /* where the specifications come from */
     char aliases[96];         /* other accepted names, comma-separated ("a100" for "a100-80gb") */
     char scaleup_link[128];   /* "NVLink 4 + NVSwitch" */
     char scaleout_link[128];  /* "InfiniBand NDR 400 Gb/s per GPU (DGX H100)" */
     int compute_units;        /* SMs (NVIDIA), CUs (AMD), matrix units (TPU): the unit GEMM tiles are spread over */
     double exp_per_second;    /* special-function (exp) throughput, operations/s; 0 if unpublished */
+    double fp16_flops;        /* fp16 dense tensor-core peak with fp32 accumulation, FLOP/s (peak_tflops.fp16);
+                                 0 when the part has none (TPUs) or the record does not give it */
 } llmcost_gpu;
+
+/* The 16-bit tensor peak a run on "g" can use: bf16, or fp16 on parts without bf16 (V100, T4); 0 if neither. */
+double llmcost_gpu_half_peak(const llmcost_gpu *g);
 
 /*
  * A catalogue of GPUs and price lists. The bundled one (data/gpus.json) is read once, on first use by any thread,

@@ -40,6 +40,21 @@ void cli_catalog_release(void)
     user_catalog = NULL;
 }
 
+llmcost_dtype cli_precision_dtype(llmcost_precision p)
+{
+    return p == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32 : p == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8 : p == LLMCOST_PREC_FP16 ? CLI_DT_FP16
+                                                                                                                  : LLMCOST_DT_BF16;
+}
+
+/* The peak "dt" names in "g": fp16 lives apart from the peaks array. A price list's 16-bit peak on a part without
+ * bf16 (V100, T4) is its fp16 peak: it does not give the part bf16. */
+static double *peak_slot(llmcost_gpu *g, llmcost_dtype dt, bool from_list)
+{
+    if (dt == CLI_DT_FP16 || (from_list && dt == LLMCOST_DT_BF16 && !(g->peak_flops[LLMCOST_DT_BF16] > 0)))
+        return &g->fp16_flops;
+    return &g->peak_flops[dt];
+}
+
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size)
 {
@@ -73,9 +88,9 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
         if (k == pl->n)
             return cli_usage_error(cmd, "--price-list: '%s' has no entry for %s", pl->name, out->name);
         out->price_per_hour = pl->entries[k].price_per_hour;
-        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %.180s", pl->name, pl->source);
+        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %s", pl->name, pl->source);
         if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
-            out->peak_flops[dt] = pl->entries[k].peak_flops;
+            *peak_slot(out, dt, true) = pl->entries[k].peak_flops;
         char what[128];
         snprintf(what, sizeof what, "price list %s: $%%.2f/GPU-hour at %.0f TFLOP/s", pl->name,
                  pl->entries[k].peak_flops / 1e12);
@@ -87,9 +102,9 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
         add(overrides, size, "price $%.2f/GPU-hour (--price)", o->price);
     }
     if (o->peak_tflops > 0) {
-        out->peak_flops[dt] = o->peak_tflops * 1e12;
+        *peak_slot(out, dt, false) = o->peak_tflops * 1e12;
         char what[64];
-        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", llmcost_dtype_name(dt));
+        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", dt == CLI_DT_FP16 ? "fp16" : llmcost_dtype_name(dt));
         add(overrides, size, what, o->peak_tflops);
     }
     if (o->memory_gb > 0) {
