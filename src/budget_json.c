@@ -8,34 +8,25 @@
 #include "json_out.h"
 #include "llmcost/output.h"
 
-/* The law's constants, in the form `llmcost scaling laws` writes them. */
-static json_t *law_json(const llmcost_law *l)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(l->name));
-    json_object_set_new(o, "title", json_string(l->title));
-    json_object_set_new(o, "form", json_string(l->form == LLMCOST_LAW_KAPLAN ? "kaplan" : "chinchilla"));
-    if (l->form == LLMCOST_LAW_KAPLAN) {
-        json_object_set_new(o, "N_c", json_real(l->n_c));
-        json_object_set_new(o, "D_c", json_real(l->d_c));
-        json_object_set_new(o, "alpha_N", json_real(l->alpha_n));
-        json_object_set_new(o, "alpha_D", json_real(l->alpha_d));
-    } else {
-        json_object_set_new(o, "E", json_real(l->E));
-        json_object_set_new(o, "A", json_real(l->A));
-        json_object_set_new(o, "B", json_real(l->B));
-        json_object_set_new(o, "alpha", json_real(l->alpha));
-        json_object_set_new(o, "beta", json_real(l->beta));
-    }
-    json_object_set_new(o, "counts", json_string(l->counts));
-    json_object_set_new(o, "source", json_string(l->source));
-    return o;
-}
-
 /* A real as jansson writes it, "null" when not finite (json_real refuses those). */
 static json_t *real(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A job's batch and layout, as the fit reports it. */
+static json_t *job_json(const llmcost_job *j)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "seq", lc_json_int(j->seq));
+    json_object_set_new(o, "micro_batch", lc_json_int(j->micro_batch));
+    json_object_set_new(o, "gpus", lc_json_int(j->layout.gpus));
+    json_object_set_new(o, "tp", lc_json_int(j->layout.tp));
+    json_object_set_new(o, "pp", lc_json_int(j->layout.pp));
+    json_object_set_new(o, "dp", lc_json_int(j->layout.dp));
+    json_object_set_new(o, "zero", lc_json_int(j->layout.zero));
+    json_object_set_new(o, "recompute", json_string(llmcost_recompute_name(j->recompute)));
+    return o;
 }
 
 int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *config_file)
@@ -68,7 +59,7 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
     json_object_set_new(doc, "gpu_hours", real(b->gpu_hours));
     json_object_set_new(doc, "gpu_count", lc_json_int(b->gpu_count));
     json_object_set_new(doc, "wall_seconds", real(b->wall_seconds));
-    json_object_set_new(doc, "law", law_json(&b->law));
+    json_object_set_new(doc, "law", lc_law_json(&b->law));
     json_t *ga = json_array();
     for (int i = 0; i < b->n_gpus; i++) {
         const llmcost_budget_gpu *g = &b->gpus[i];
@@ -85,6 +76,8 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_object_set_new(o, "effective_flops", real(g->answer.flops));
             json_object_set_new(o, "n_params", real(g->answer.n_params));
             json_object_set_new(o, "n_tokens", real(g->answer.n_tokens));
+            json_object_set_new(o, "loss", real(g->answer.loss));
+            json_object_set_new(o, "tokens_per_param", real(g->answer.tokens_per_param));
             json_object_set_new(o, "cost_usd", real(g->cost_usd));
             json_object_set_new(o, "gpu_hours", real(g->gpu_hours));
             json_object_set_new(o, "wall_seconds", real(g->wall_seconds));
@@ -92,6 +85,13 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_object_set_new(o, "error", json_string(g->answer_error ? g->answer_error : "?"));
         }
         json_object_set_new(o, "best", json_boolean(i == b->best));
+        json_object_set_new(o, "gpu_count", lc_json_int(b->gpu_count));
+        json_object_set_new(o, "law", json_string(b->law.name));
+        if (b->fit_checked && i == b->best) {
+            json_object_set_new(o, "fits", json_boolean(b->fit.fits));
+            json_object_set_new(o, "peak_bytes", lc_json_real(round(b->fit.peak_bytes)));
+            json_object_set_new(o, "capacity_bytes", lc_json_real(round(b->fit.capacity_bytes)));
+        }
         json_array_append_new(ga, o);
     }
     json_object_set_new(doc, "gpus", ga);
@@ -144,16 +144,9 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_array_append_new(arr, o);
         }
         json_object_set_new(doc, "fixes", arr);
-        json_t *job = json_object();
-        json_object_set_new(job, "seq", lc_json_int(b->job.seq));
-        json_object_set_new(job, "micro_batch", lc_json_int(b->job.micro_batch));
-        json_object_set_new(job, "gpus", lc_json_int(b->job.layout.gpus));
-        json_object_set_new(job, "tp", lc_json_int(b->job.layout.tp));
-        json_object_set_new(job, "pp", lc_json_int(b->job.layout.pp));
-        json_object_set_new(job, "dp", lc_json_int(b->job.layout.dp));
-        json_object_set_new(job, "zero", lc_json_int(b->job.layout.zero));
-        json_object_set_new(job, "recompute", json_string(llmcost_recompute_name(b->job.recompute)));
-        json_object_set_new(doc, "fit_job", job);
+        json_object_set_new(doc, "mfu_job", job_json(&b->job));
+        if (b->has_fit_job)
+            json_object_set_new(doc, "fits_on_these_gpus_as", job_json(&b->fit_job));
     }
     return lc_json_text(out, doc, 17);
 }

@@ -20,5 +20,6 @@
 #include "validate.h"
 #include "job.h"
 #include "output.h"
+#include "ranges.h"
 
 #endif

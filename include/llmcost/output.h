@@ -13,6 +13,7 @@
 #include "memory.h"
 #include "model.h"
 #include "params.h"
+#include "scaling.h"
 #include "step.h"
 #include "train.h"
 #include "validate.h"
@@ -58,8 +59,10 @@ int llmcost_course_answers_to_json(char **out, const llmcost_course_answers *c, 
 
 /* `llmcost budget`: the question, the best GPU, C, N, D, loss, cost, GPU-hours, wall-clock, the law, every
  * candidate ("gpus", each with the question answered on it), every bundled law ("laws"), the designed model
- * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes",
- * "capacity_bytes" of the step model's job on the best GPU ("fit_job") and the changes that make it fit. */
+ * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes" (the memory
+ * engine's peak), "capacity_bytes", "required_bytes", "usable_bytes" of the job the MFU comes from on the best GPU
+ * ("mfu_job"), the single changes that make it fit ("fixes") and, when it does not, a job that fits on the same
+ * GPUs ("fits_on_these_gpus_as"). */
 int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *config_file);
 
 /* `llmcost step`: times, rates, MFU/HFU, the breakdown by llmcost_step_component_name(), the resolved layout.
@@ -81,6 +84,37 @@ int llmcost_validation_to_json(char **out, const llmcost_validation_case *v, siz
 
 /* The model's architecture as read (the "model" object of `llmcost report`). */
 int llmcost_model_to_json(char **out, const llmcost_model *m);
+
+/* `llmcost gpus --gpu NAME`: {"gpu": {...}}, the GPU's fields with peaks in FLOP/s, memory in bytes, bandwidths
+ * in bytes/s ("aliases" as an array). "g" may be a catalogue entry or a copy the caller changed. */
+int llmcost_gpu_to_json(char **out, const llmcost_gpu *g);
+
+/* `llmcost gpus`: every GPU of "cat" ("gpus", as in llmcost_gpu_to_json) and its named price lists
+ * ("price_lists"); with "price_lists_only" (`llmcost gpus --price-lists`), the price lists alone. "cat" NULL: the
+ * process default catalogue. */
+int llmcost_catalog_to_json(char **out, const llmcost_catalog *cat, bool price_lists_only);
+
+/* `llmcost models`: each bundled preset's name, family, model_type, total and active parameters ("models"). */
+int llmcost_presets_to_json(char **out);
+
+/* `llmcost scaling laws`: the bundled laws ("laws"), each with its constants, what N counts, its source and the
+ * compute-optimal tokens per parameter at 1e24 FLOP. */
+int llmcost_laws_to_json(char **out);
+
+/* One law as a law file (`llmcost scaling fit --save`): the keys llmcost_scaling_law_load_json() reads, the
+ * constants to 10 significant digits, no schema_version. */
+int llmcost_law_to_json(char **out, const llmcost_law *l);
+
+/* The "scaling" section of `llmcost report`: for each bundled law, the tokens for which the model's size
+ * (non-embedding parameters for Kaplan's law, all for the others) is compute-optimal, with C = 6ND and the
+ * predicted loss ("laws"), and "n_params" (the total). */
+int llmcost_scaling_at_size_to_json(char **out, const llmcost_model *m);
+
+/* `llmcost scaling fit FILE`: the fit "fit" computed with "opt" from the runs of "file" (as named in the
+ * document): constants with their intervals, the N_opt exponent, tokens per parameter at 1e24 FLOP, the law;
+ * "saved" (may be NULL) names the file the law was saved to. */
+int llmcost_fit_to_json(char **out, const llmcost_fit *fit, const llmcost_fit_options *opt, const char *file,
+                        const char *saved);
 
 /*
  * CSV: each document above as one tidy table (RFC 4180: comma-separated, a field holding a comma, a quote, CR or
@@ -111,9 +145,14 @@ int llmcost_train_to_csv(char **out, const llmcost_train *t, const llmcost_model
 int llmcost_published_to_csv(char **out, const llmcost_published *p, size_t n);
 int llmcost_validation_to_csv(char **out, const llmcost_validation_case *v, size_t n, const char *suite,
                               bool failures_only);
+/* `llmcost memory --course-layer`: one row (the other kind of layer under "other_layer."). */
+int llmcost_course_answers_to_csv(char **out, const llmcost_course_answers *c, const llmcost_model *m);
+/* `llmcost budget`: a row per candidate GPU ("gpus"), the question answered on it; the row with best = true is
+ * the plan (with model_mfu: its fits, peak_bytes, capacity_bytes). */
+int llmcost_budget_to_csv(char **out, const llmcost_budget *b, const char *config_file);
 
 /* Any llmcost JSON document "json" (a command's --format json output) as the CSV above, for the document kind
- * "kind": "params", "flops", "memory", "course_layer", "step", "train", "published", "validation", "report",
+ * "kind": "params", "flops", "memory", "course_layer", "budget" (its "gpus"), "step", "train", "published", "validation", "report",
  * "laws", "fit", "gpus", "price_lists", "models", "plan" (its "layouts", else its "changes_that_fit"),
  * "flops_sweep" (the rows of "sweep"), "model", or NULL (one row, no unit rules). A document with no rows is the
  * empty string. Returns 0, LLMCOST_EINVAL

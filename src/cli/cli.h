@@ -107,6 +107,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Reports a library failure "rc" (llmcost_errmsg()) on stderr. Returns 2 for bad input, 1 otherwise. */
 int cli_lib_error(int rc);
 
+/* 0 when "value" given to "flag" ("--dollars") is inside the plausible range of the library's "field" (ranges.h);
+ * else prints one line naming the flag and the range, and returns 2. For flags no library option carries. */
+int cli_check_range(const char *flag, const char *field, double value);
+
 /* Loads MODEL (default: the course's llama-7b preset), printing assumptions made to stderr. */
 int cli_load_model(llmcost_model **out, const char *spec);
 
@@ -349,7 +353,6 @@ typedef struct cli_law_flags {
 int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f);
 /* "L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28" */
 void cli_law_formula(char *buf, size_t n, const llmcost_law *l);
-json_t *cli_law_json(const llmcost_law *l);
 /* The report's scaling section: each law's compute-optimal tokens and loss at the model's size. */
 int cli_scaling_section(const llmcost_model *m, int format, json_t *doc);
 

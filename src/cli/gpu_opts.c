@@ -96,31 +96,40 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
                  pl->entries[k].peak_flops / 1e12);
         add(overrides, size, what, out->price_per_hour);
     }
+    /* Each override is set by the library in the catalogue's unit, inside its plausible range (ranges.h). */
     if (o->price > 0) {
-        out->price_per_hour = o->price;
+        if ((rc = llmcost_gpu_set(out, "usd_per_hour", o->price)) < 0)
+            return cli_lib_error(rc);
         snprintf(out->price_source, sizeof out->price_source, "--price");
         add(overrides, size, "price $%.2f/GPU-hour (--price)", o->price);
     }
     if (o->peak_tflops > 0) {
-        *peak_slot(out, dt, false) = o->peak_tflops * 1e12;
+        char key[32]; /* the slot peak_slot() names: fp16 has its own */
+        snprintf(key, sizeof key, "peak_tflops.%s", dt == CLI_DT_FP16 ? "fp16" : llmcost_dtype_name(dt));
+        if ((rc = llmcost_gpu_set(out, key, o->peak_tflops)) < 0)
+            return cli_lib_error(rc);
         char what[64];
         snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", dt == CLI_DT_FP16 ? "fp16" : llmcost_dtype_name(dt));
         add(overrides, size, what, o->peak_tflops);
     }
     if (o->memory_gb > 0) {
-        out->memory_bytes = o->memory_gb * 1073741824.0;
+        if ((rc = llmcost_gpu_set(out, "memory_gb", o->memory_gb)) < 0)
+            return cli_lib_error(rc);
         add(overrides, size, "memory %g GB (--memory-gb)", o->memory_gb);
     }
     if (o->memory_bw_gbps > 0) {
-        out->memory_bw = o->memory_bw_gbps * 1e9;
+        if ((rc = llmcost_gpu_set(out, "memory_bw_gbps", o->memory_bw_gbps)) < 0)
+            return cli_lib_error(rc);
         add(overrides, size, "memory bandwidth %g GB/s (--memory-bw)", o->memory_bw_gbps);
     }
     if (o->tdp_watts > 0) {
-        out->tdp_watts = o->tdp_watts;
+        if ((rc = llmcost_gpu_set(out, "tdp_watts", o->tdp_watts)) < 0)
+            return cli_lib_error(rc);
         add(overrides, size, "power %g W (--tdp)", o->tdp_watts);
     }
     if (o->scaleup_gbps > 0) {
-        out->scaleup_bw = o->scaleup_gbps * 1e9;
+        if ((rc = llmcost_gpu_set(out, "scaleup.gbps", o->scaleup_gbps)) < 0)
+            return cli_lib_error(rc);
         add(overrides, size, "scale-up %g GB/s (--scaleup-bw)", o->scaleup_gbps);
     }
     if (o->scaleup_size > 0) {
@@ -130,7 +139,8 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
         add(overrides, size, "scale-up domain %.0f GPUs (--scaleup-size)", (double)o->scaleup_size);
     }
     if (o->scaleout_gbps > 0) {
-        out->scaleout_bw = o->scaleout_gbps * 1e9;
+        if ((rc = llmcost_gpu_set(out, "scaleout.gbps", o->scaleout_gbps)) < 0)
+            return cli_lib_error(rc);
         add(overrides, size, "scale-out %g GB/s (--scaleout-bw)", o->scaleout_gbps);
     }
     return 0;

@@ -75,6 +75,20 @@ static const struct {
     {"layout.cp", "--cp"},
     {"layout.ep", "--ep"},
     {"layout.zero", "--zero"},
+    /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
+    {"tokens", "--tokens"},
+    {"price_per_hour", "--price"},
+    {"mfu", "--mfu"},
+    {"pue", "--pue"},
+    {"grid_kg_per_kwh", "--grid-intensity"},
+    {"goodput", "--goodput"},
+    {"usd_per_hour", "--price"},
+    {"peak_tflops", "--peak-tflops"},
+    {"memory_gb", "--memory-gb"},
+    {"memory_bw_gbps", "--memory-bw"},
+    {"tdp_watts", "--tdp"},
+    {"scaleup.gbps", "--scaleup-bw"},
+    {"scaleout.gbps", "--scaleout-bw"},
 };
 
 static bool field_char(char c)
