@@ -14,12 +14,16 @@ static const char *const description =
     "tensor/context/expert/pipeline/data-parallel communication (ring or tree, inside a node or across nodes)\n"
     "and the pipeline bubble. Prints the breakdown, tokens/s, achieved TFLOP/s, MFU and HFU (PaLM's\n"
     "definitions: model FLOPs without / with recomputation over peak). Profiles: hf (PyTorch + transformers\n"
-    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).";
+    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp, --pp,\n"
+    "--zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row each, the\n"
+    "swept values then the results; --format json gives {\"results\": [...]}, each the single run's document.";
 static const char *const examples =
     "  llmcost step llama-3.2-1b --gpu h200 --micro-batch 4 --seq 2048\n"
     "  llmcost step llama-3-8b --gpu h200 --seq 4096 --recompute full --format json\n"
     "  llmcost step llama-3.1-405b --gpu h100 --framework megatron --precision bf16-master \\\n"
-    "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n";
+    "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n"
+    "  llmcost step llama-3.1-8b --gpu h100 --gpus 8 --tp 1,2,4 --seq 4k,8k --format csv\n";
 
 static const char *component_label(int k)
 {
@@ -132,7 +136,10 @@ int cmd_step(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("step", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("step", cmd_step, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("step", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {

@@ -14,12 +14,16 @@ static const char *const description =
     "steps = tokens / tokens per step, wall-clock, GPU-hours, cost at the GPU's price (or --price / --price-list),\n"
     "energy = GPU-hours x board power x PUE, and CO2 = energy x grid carbon intensity, with every assumption\n"
     "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
-    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.";
+    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp, --pp,\n"
+    "--zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row each, the\n"
+    "swept values then the results; --format json gives {\"results\": [...]}, each the single run's document.";
 static const char *const examples =
     "  llmcost train llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --tp 8 --pp 16 --vpp 8 \\\n"
     "      --framework megatron --precision bf16-master --seq 8192 --global-batch 16M --price 2.0\n"
     "  llmcost train llama-7b --tokens 1T --gpu a100 --gpus 2048 --mfu 0.4 --price-list course\n"
-    "  llmcost train --published --format md\n";
+    "  llmcost train --published --format md\n"
+    "  llmcost train llama-3-8b --tokens 1T --gpus 256 --gpu h100,h200,b200 --format json\n";
 
 static int print_published(int format)
 {
@@ -78,7 +82,10 @@ int cmd_train(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("train", cmd_train, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {
