@@ -19,5 +19,6 @@
 #include "validate.h"
 #include "job.h"
 #include "output.h"
+#include "request.h"
 
 #endif

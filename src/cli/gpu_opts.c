@@ -4,18 +4,6 @@
 
 #include "cli.h"
 
-static void add(char *buf, size_t size, const char *fmt, double v)
-{
-    if (!buf)
-        return;
-    size_t n = strlen(buf);
-    if (n + 3 >= size)
-        return;
-    if (n)
-        buf[n++] = ',', buf[n++] = ' ', buf[n] = '\0';
-    snprintf(buf + n, size - n, fmt, v);
-}
-
 /* The catalogue of this run: NULL (the bundled one) until a --gpu-file makes a copy with the file merged in. */
 static llmcost_catalog *user_catalog;
 
@@ -50,73 +38,33 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
         if (rc)
             return rc;
     }
-    const llmcost_gpu *g;
-    int rc = llmcost_catalog_gpu_lookup(&g, cli_catalog(), o->gpu ? o->gpu : dflt);
-    if (rc < 0) {
-        fprintf(stderr, "llmcost: --gpu: %s (try 'llmcost help %s', or --gpu-file)\n", llmcost_errmsg(), cmd);
+    llmcost_gpu_spec s;
+    llmcost_gpu_spec_init(&s);
+    s.gpu = o->gpu;
+    s.price_list = o->price_list;
+    s.price = o->price;
+    s.peak_tflops = o->peak_tflops;
+    s.memory_gb = o->memory_gb;
+    s.memory_bw_gbps = o->memory_bw_gbps;
+    s.tdp_watts = o->tdp_watts;
+    s.scaleup_gbps = o->scaleup_gbps;
+    s.scaleup_size = o->scaleup_size;
+    s.scaleout_gbps = o->scaleout_gbps;
+    if (llmcost_gpu_spec_resolve(out, cli_catalog(), &s, dflt, dt, overrides, size) == 0)
+        return 0;
+    /* The library's message names the argument ("price_list: ..."); this command line names its flag. */
+    const char *msg = llmcost_errmsg(), *colon = strchr(msg, ':');
+    char flag[64] = "";
+    if (colon && colon - msg < 40) {
+        size_t n = 0;
+        for (const char *p = msg; p < colon; p++)
+            flag[n++] = *p == '_' ? '-' : *p;
+        flag[n] = '\0';
+        msg = colon + 2;
+    }
+    if (!strcmp(flag, "gpu")) {
+        fprintf(stderr, "llmcost: --gpu: %s (try 'llmcost help %s', or --gpu-file)\n", msg, cmd);
         return EXIT_BAD_INPUT;
     }
-    *out = *g;
-    if (o->price_list) {
-        const llmcost_price_list *pl = llmcost_catalog_price_list_find(cli_catalog(), o->price_list);
-        if (!pl) {
-            char names[256] = "";
-            for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++) {
-                size_t n = strlen(names);
-                snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_catalog_price_list_at(cli_catalog(), i)->name);
-            }
-            return cli_usage_error(cmd, "--price-list: no price list '%s' (known: %s)", o->price_list, names);
-        }
-        int k = 0;
-        while (k < pl->n && strcmp(pl->entries[k].gpu, out->name) != 0)
-            k++;
-        if (k == pl->n)
-            return cli_usage_error(cmd, "--price-list: '%s' has no entry for %s", pl->name, out->name);
-        out->price_per_hour = pl->entries[k].price_per_hour;
-        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %.180s", pl->name, pl->source);
-        if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
-            out->peak_flops[dt] = pl->entries[k].peak_flops;
-        char what[128];
-        snprintf(what, sizeof what, "price list %s: $%%.2f/GPU-hour at %.0f TFLOP/s", pl->name,
-                 pl->entries[k].peak_flops / 1e12);
-        add(overrides, size, what, out->price_per_hour);
-    }
-    if (o->price > 0) {
-        out->price_per_hour = o->price;
-        snprintf(out->price_source, sizeof out->price_source, "--price");
-        add(overrides, size, "price $%.2f/GPU-hour (--price)", o->price);
-    }
-    if (o->peak_tflops > 0) {
-        out->peak_flops[dt] = o->peak_tflops * 1e12;
-        char what[64];
-        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", llmcost_dtype_name(dt));
-        add(overrides, size, what, o->peak_tflops);
-    }
-    if (o->memory_gb > 0) {
-        out->memory_bytes = o->memory_gb * 1073741824.0;
-        add(overrides, size, "memory %g GB (--memory-gb)", o->memory_gb);
-    }
-    if (o->memory_bw_gbps > 0) {
-        out->memory_bw = o->memory_bw_gbps * 1e9;
-        add(overrides, size, "memory bandwidth %g GB/s (--memory-bw)", o->memory_bw_gbps);
-    }
-    if (o->tdp_watts > 0) {
-        out->tdp_watts = o->tdp_watts;
-        add(overrides, size, "power %g W (--tdp)", o->tdp_watts);
-    }
-    if (o->scaleup_gbps > 0) {
-        out->scaleup_bw = o->scaleup_gbps * 1e9;
-        add(overrides, size, "scale-up %g GB/s (--scaleup-bw)", o->scaleup_gbps);
-    }
-    if (o->scaleup_size > 0) {
-        if (o->scaleup_size > 1000000)
-            return cli_usage_error(cmd, "--scaleup-size: %lld is too many GPUs for one domain", o->scaleup_size);
-        out->scaleup_size = (int)o->scaleup_size;
-        add(overrides, size, "scale-up domain %.0f GPUs (--scaleup-size)", (double)o->scaleup_size);
-    }
-    if (o->scaleout_gbps > 0) {
-        out->scaleout_bw = o->scaleout_gbps * 1e9;
-        add(overrides, size, "scale-out %g GB/s (--scaleout-bw)", o->scaleout_gbps);
-    }
-    return 0;
+    return cli_usage_error(cmd, "--%s: %s", flag, msg);
 }
