@@ -1,6 +1,7 @@
 /* options.c - the options structs' defaults as functions (for bindings without a C preprocessor) and the check of
  * the version field each struct carries first. */
 #include "internal.h"
+#include "llmcost/budget.h"
 #include "llmcost/design.h"
 #include "llmcost/flops.h"
 #include "llmcost/layout.h"
@@ -19,6 +20,7 @@
         return 0;                                                                                                 \
     }
 
+DEFINE_INIT(llmcost_budget_options_init, llmcost_budget_options, LLMCOST_BUDGET_OPTIONS_INIT)
 DEFINE_INIT(llmcost_comm_options_init, llmcost_comm_options, LLMCOST_COMM_OPTIONS_INIT)
 DEFINE_INIT(llmcost_design_options_init, llmcost_design_options, LLMCOST_DESIGN_OPTIONS_INIT)
 DEFINE_INIT(llmcost_flops_options_init, llmcost_flops_options, LLMCOST_FLOPS_OPTIONS_INIT)

@@ -244,6 +244,8 @@ static int suite_runs(results *r, json_t *s, const char *suite, double tol)
     return 0;
 }
 
+/* The course's answers through the functions the course's interface prints (budget.h): llmcost_course_model for
+ * `--model_config` (parameters, one layer's TFLOPs and GiB), llmcost_course_budget for `--training_budget`. */
 static int suite_course(results *r, const char *suite, json_t *doc, double tol)
 {
     size_t i;
@@ -259,46 +261,34 @@ static int suite_course(results *r, const char *suite, json_t *doc, double tol)
             rc = llmcost_model_load(&m, str(c, "model", ""));
             if (rc)
                 return rc;
-            int64_t seq = (int64_t)num(c, "seq", 2048);
-            if (!strncmp(what, "params", 6)) {
+            if (!strcmp(what, "params_active")) {
                 llmcost_params p;
                 rc = llmcost_params_count(&p, m);
-                pred = (double)(!strcmp(what, "params_active") ? p.active : p.total);
-                quantity = !strcmp(what, "params_active") ? "active parameters" : "parameters";
-            } else if (!strcmp(what, "layer_forward_tflops")) {
-                llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-                fo.seq = seq;
-                fo.convention = LLMCOST_CONV_UNMASKED;
-                rc = llmcost_flops_layer_forward(&pred, m, llmcost_flops_typical_layer(m), &fo);
-                pred /= 1e12;
-                quantity = "TFLOPs";
+                pred = (double)p.active;
+                quantity = "active parameters";
             } else {
-                llmcost_course_layer cl;
-                rc = llmcost_memory_course_layer(&cl, m, 1, seq);
-                pred = (cl.weights_bytes + cl.checkpoint_bytes) / 1073741824.0;
-                quantity = "GiB";
+                /* "seq" absent: the course's own rule, as `--model_config` applies it. */
+                llmcost_course_answers a;
+                rc = llmcost_course_model(&a, m, (int64_t)num(c, "seq", 0));
+                pred = !strcmp(what, "params_total")           ? (double)a.n_params
+                       : !strcmp(what, "layer_forward_tflops") ? a.layer.forward_flops / 1e12
+                                                               : a.layer.answer_bytes / 1073741824.0;
+                quantity = !strcmp(what, "params_total")           ? "parameters"
+                           : !strcmp(what, "layer_forward_tflops") ? "TFLOPs"
+                                                                   : "GiB";
             }
             llmcost_model_free(m);
             if (rc)
                 return rc;
         } else if (!strncmp(what, "budget_", 7)) {
-            /* The course's question: its price list, 40% MFU, its law; the GPU with most FLOPs per dollar. */
-            const llmcost_price_list *pl = llmcost_price_list_find("course");
-            const llmcost_law *law = llmcost_scaling_law_find("course");
-            if (!pl || !law)
-                return lc_fail(LLMCOST_ENOTFOUND, "the course's price list or scaling law is not bundled");
-            double best = 0;
-            for (int k = 0; k < pl->n; k++) {
-                double per_usd = pl->entries[k].peak_flops * 0.4 * 3600 / pl->entries[k].price_per_hour;
-                if (per_usd > best)
-                    best = per_usd;
-            }
-            llmcost_allocation a;
-            rc = llmcost_scaling_optimal(&a, law, num(c, "dollars", 0) * best);
+            llmcost_budget *b;
+            rc = llmcost_course_budget(&b, num(c, "dollars", 0));
             if (rc)
                 return rc;
-            pred = !strcmp(what, "budget_flops") ? a.flops : !strcmp(what, "budget_n") ? a.n_params : a.n_tokens;
+            pred = !strcmp(what, "budget_flops") ? b->flops : !strcmp(what, "budget_n") ? b->answer.n_params
+                                                                                          : b->answer.n_tokens;
             quantity = !strcmp(what, "budget_flops") ? "FLOPs" : !strcmp(what, "budget_n") ? "parameters" : "tokens";
+            llmcost_budget_free(b);
         } else {
             return lc_fail(LLMCOST_EINVAL, "data/validation/course.json: unknown 'what': '%s'", what);
         }

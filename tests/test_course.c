@@ -301,3 +301,204 @@ Test(budget, gpu_flags_as_step_takes_them)
     json_decref(a);
     json_decref(b);
 }
+
+/* ---- the library's budget and course answers (budget.h) are what the command line prints ---- */
+
+static char *stdout_of(const char *const *argv)
+{
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s: %s", argv[0], r.err);
+    char *out = strdup(r.out);
+    run_free(&r);
+    return out;
+}
+
+Test(budget_library, the_course_question_and_its_json_are_what_the_cli_prints)
+{
+    llmcost_budget_options o;
+    cr_assert_eq(llmcost_budget_options_init(&o), 0);
+    o.question = LLMCOST_BUDGET_DOLLARS;
+    o.dollars = 5e6;
+    o.price_list = "course";
+    o.law = llmcost_scaling_law_find("course");
+    llmcost_budget *b;
+    cr_assert_eq(llmcost_budget_compute(&b, &o), 0, "%s", llmcost_errmsg());
+    /* assignment.md: the A100 (312 TFLOP/s x 0.4 x 3600 / $4 = 1.1232e17 FLOPs per dollar; T4 9.36e16, V100
+     * 7.2e16); C = 5e6 x 1.1232e17 = 5.616e23. */
+    cr_expect_str_eq(b->gpus[b->best].name, "a100-80gb");
+    cr_expect(fabs(b->gpus[b->best].flops_per_usd / 1.1232e17 - 1) < 1e-12);
+    cr_expect(fabs(b->flops / 5.616e23 - 1) < 1e-12);
+    cr_expect(fabs(b->cost_usd / 5e6 - 1) < 1e-12);
+    char *text;
+    cr_assert_eq(llmcost_budget_to_json(&text, b, NULL), 0);
+    char *cli = stdout_of((const char *[]){"budget", "--dollars", "5e6", "--price-list", "course", "--law", "course",
+                                           "--format", "json", NULL});
+    cr_expect_str_eq(text, cli);
+    free(cli);
+    llmcost_free(text);
+    llmcost_budget_free(b);
+
+    /* llmcost_course_budget is the course's question: the same numbers. */
+    cr_assert_eq(llmcost_course_budget(&b, 5e6), 0, "%s", llmcost_errmsg());
+    cr_expect(fabs(b->flops / 5.616e23 - 1) < 1e-12);
+    char name[48];
+    llmcost_course_gpu_name(name, sizeof name, b->gpus[b->best].name);
+    cr_expect_str_eq(name, "A100");
+    llmcost_budget_free(b);
+}
+
+Test(budget_library, model_mfu_json_is_what_the_cli_prints)
+{
+    llmcost_budget_options o = LLMCOST_BUDGET_OPTIONS_INIT;
+    o.question = LLMCOST_BUDGET_DOLLARS;
+    o.dollars = 1e4;
+    o.gpus = "a100";
+    o.model_mfu = true;
+    llmcost_budget *b;
+    cr_assert_eq(llmcost_budget_compute(&b, &o), 0, "%s", llmcost_errmsg());
+    char *text;
+    cr_assert_eq(llmcost_budget_to_json(&text, b, NULL), 0);
+    char *cli = stdout_of((const char *[]){"budget", "--dollars", "1e4", "--gpu", "a100", "--model-mfu", "--format",
+                                           "json", NULL});
+    cr_expect_str_eq(text, cli);
+    free(cli);
+    llmcost_free(text);
+    llmcost_budget_free(b);
+}
+
+Test(budget_library, messages_name_the_option_fields_and_the_cli_names_its_flags)
+{
+    llmcost_budget_options o = LLMCOST_BUDGET_OPTIONS_INIT;
+    o.dollars = 1e6;
+    o.gpus = "a100,z9000";
+    llmcost_budget *b = NULL;
+    cr_expect_eq(llmcost_budget_compute(&b, &o), LLMCOST_EINVAL);
+    cr_expect_null(b);
+    cr_expect(!strncmp(llmcost_errmsg(), "gpus: 'z9000' is not in the GPU catalogue", 41), "%s", llmcost_errmsg());
+    o.gpus = NULL;
+    o.price_list = "nope";
+    cr_expect_eq(llmcost_budget_compute(&b, &o), LLMCOST_EINVAL);
+    cr_expect(!strncmp(llmcost_errmsg(), "price_list: no price list 'nope'", 32), "%s", llmcost_errmsg());
+    o.price_list = NULL;
+    o.mfu = 1.5;
+    cr_expect_eq(llmcost_budget_compute(&b, &o), LLMCOST_EINVAL);
+    cr_expect(!strncmp(llmcost_errmsg(), "mfu = 1.5", 9), "%s", llmcost_errmsg());
+
+    run_result r = run_cli((const char *[]){"budget", "--dollars", "1e6", "--gpu", "a100,z9000", NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect_str_eq(r.err, "llmcost: --gpu: 'z9000' is not in the GPU catalogue (see data/gpus.json) (try 'llmcost "
+                            "help budget')\n");
+    run_free(&r);
+    r = run_cli((const char *[]){"budget", "--dollars", "1e6", "--gpu", "h100", "--price-list", "course", NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "llmcost: --gpu: none of 'h100' is on the price list 'course'"), "%s", r.err);
+    run_free(&r);
+}
+
+/* Reads the value after "label" in the course's lines ("Peak memory cost: 0.39 GBs" -> "0.39"). */
+static void course_value(char *buf, size_t n, const char *out, const char *label)
+{
+    const char *p = strstr(out, label);
+    cr_assert_not_null(p, "%s in %s", label, out);
+    p += strlen(label);
+    size_t len = strcspn(p, " \n");
+    cr_assert_lt(len, n);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+}
+
+static json_t *course_layer_json(const char *model)
+{
+    char *out = stdout_of((const char *[]){"memory", model, "--course-layer", "--format", "json", NULL});
+    json_t *d = json_loads(out, 0, NULL);
+    cr_assert_not_null(d, "%s", out);
+    free(out);
+    return d;
+}
+
+/* Issue 11 point 6: `--model_config` and `memory --course-layer` report the same layer, and say which. */
+Test(course_layer, model_config_and_memory_course_layer_report_the_same_layer)
+{
+    const char *fixtures[] = {"tests/fixtures/llama_7b_config.json", "tests/fixtures/deepseek_v3_config.json"};
+    for (int i = 0; i < 2; i++) {
+        const char *path = src_path(fixtures[i]);
+        run_result r = run_cli((const char *[]){"--model_config", path, NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        char gb[64], tf[64], want[64];
+        course_value(gb, sizeof gb, r.out, "Peak memory cost: ");
+        course_value(tf, sizeof tf, r.out, "Number of TFLOPs: ");
+        json_t *d = course_layer_json(path);
+        cli_python_float(want, sizeof want, json_number_value(json_object_get(d, "course_answer_bytes")) / 1073741824.0);
+        cr_expect_str_eq(gb, want, "%s", fixtures[i]);
+        cli_python_float(want, sizeof want, json_number_value(json_object_get(d, "forward_flops")) / 1e12);
+        cr_expect_str_eq(tf, want, "%s", fixtures[i]);
+        if (i == 0) {
+            /* LLaMA-7B has dense layers only: layer 0, and no other kind to show. */
+            cr_expect_str_eq(json_string_value(json_object_get(d, "layer_kind")), "dense");
+            cr_expect_eq(json_integer_value(json_object_get(d, "layer")), 0);
+            cr_expect_null(json_object_get(d, "other_layer"));
+            cr_expect_str_eq(r.err, "");
+        } else {
+            /* DeepSeek-V3: layers 0-2 dense, 3-60 MoE; the course's one layer is a typical, MoE one (the
+             * 21.4887 GiB derived in model_family_comes_from_model_type_not_the_file_name), said on stderr. */
+            cr_expect_str_eq(json_string_value(json_object_get(d, "layer_kind")), "moe");
+            cr_expect_eq(json_integer_value(json_object_get(d, "layer")), 3);
+            cr_expect_eq(json_integer_value(json_object_get(d, "layers_of_this_kind")), 58);
+            cr_expect_str_eq(gb, "21.488677978515625");
+            cr_expect(strstr(r.err, "layer 3, an MoE layer") != NULL, "%s", r.err);
+            /* The other kind, labelled: dense layer 0, whose parameters are MLA's q_a 7168*1536 + q_a_norm 1536 +
+             * q_b 1536*128*192 + kv_a 7168*576 + kv_a_norm 512 + kv_b 512*128*256 + o 16384*7168 = 187,107,328,
+             * the dense MLP 3*7168*18432 = 396,361,728 and two norms of 7168: 583,483,392 parameters, in fp16. */
+            json_t *o = json_object_get(d, "other_layer");
+            cr_assert_not_null(o);
+            cr_expect_str_eq(json_string_value(json_object_get(o, "layer_kind")), "dense");
+            cr_expect_eq(json_integer_value(json_object_get(o, "layer")), 0);
+            cr_expect_eq(json_number_value(json_object_get(o, "weights_bytes")), 2.0 * 583483392);
+            cr_expect_eq(json_number_value(json_object_get(o, "checkpoint_bytes")), 2.0 * 4096 * 7168);
+            /* The text says which layer each row is. */
+            char *text = stdout_of((const char *[]){"memory", path, "--course-layer", NULL});
+            cr_expect(strstr(text, "layer 3, MoE (58 of 61)") != NULL, "%s", text);
+            cr_expect(strstr(text, "a dense layer (layer 0, 3 of 61)") != NULL, "%s", text);
+            free(text);
+        }
+        json_decref(d);
+        run_free(&r);
+    }
+}
+
+/* `validate` checks the course's answers through the functions the course's flags print. */
+Test(course_layer, validate_reports_what_the_course_flags_print)
+{
+    llmcost_validation_case *v;
+    size_t n;
+    cr_assert_eq(llmcost_validate_run(&v, &n), 0, "%s", llmcost_errmsg());
+    char *model = stdout_of((const char *[]){"--model_config", src_path("tests/fixtures/llama_7b_config.json"),
+                                             "--training_budget", "5e6", NULL});
+    struct {
+        const char *name, *label;
+    } cases[] = {
+        {"LLaMA-7B parameters", "Number of parameters: "},
+        {"LLaMA-7B one layer forward", "Number of TFLOPs: "},
+        {"LLaMA-7B one layer fp16 forward memory", "Peak memory cost: "},
+        {"$5M budget: compute", "training_budget_flops: "},
+        {"$5M budget: optimal N", "Optimal N: "},
+        {"$5M budget: optimal D", "Optimal D: "},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const llmcost_validation_case *c = NULL;
+        for (size_t i = 0; i < n && !c; i++)
+            if (!strcmp(v[i].suite, "course answers") && !strcmp(v[i].name, cases[k].name))
+                c = &v[i];
+        cr_assert_not_null(c, "%s", cases[k].name);
+        char printed[64], pred[64];
+        course_value(printed, sizeof printed, model, cases[k].label);
+        if (k == 0)
+            snprintf(pred, sizeof pred, "%lld", (long long)c->predicted);
+        else
+            cli_python_float(pred, sizeof pred, c->predicted);
+        cr_expect_str_eq(pred, printed, "%s", cases[k].name);
+        cr_expect(c->pass, "%s", cases[k].name);
+    }
+    free(model);
+    llmcost_free(v);
+}

@@ -82,8 +82,17 @@ Test(options_init, functions_fill_the_macro_defaults)
     cr_assert_eq(llmcost_comm_options_init(&co), 0);
     cr_expect_eq(co.scaleout_efficiency, 0.9);
 
+    llmcost_budget_options bo;
+    cr_assert_eq(llmcost_budget_options_init(&bo), 0);
+    cr_expect_eq(bo.version, LLMCOST_BUDGET_OPTIONS_VERSION);
+    cr_expect_eq(bo.mfu, 0.4); /* the course's MFU */
+    cr_expect_eq(bo.gpu_count, 1024);
+    cr_expect_eq(bo.vocab, 32000);
+    cr_expect_null(bo.law);
+
     cr_expect_eq(llmcost_step_options_init(NULL), LLMCOST_EINVAL);
     cr_expect_eq(llmcost_layout_init(NULL), LLMCOST_EINVAL);
+    cr_expect_eq(llmcost_budget_options_init(NULL), LLMCOST_EINVAL);
 }
 
 Test(options_init, function_and_macro_give_the_same_step)
@@ -160,5 +169,12 @@ Test(options_version, every_engine_refuses_an_unset_version)
     llmcost_comm_group g = {8, 8};
     expect_refused(llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, 1e6, &g, &co), "llmcost_comm_options.version",
                    "llmcost_comm_options_init");
+    llmcost_budget_options bo = LLMCOST_BUDGET_OPTIONS_INIT;
+    bo.version = 0;
+    bo.dollars = 1e6;
+    llmcost_budget *b = (llmcost_budget *)&bo; /* must be set to NULL on failure */
+    expect_refused(llmcost_budget_compute(&b, &bo), "llmcost_budget_options.version", "llmcost_budget_options_init");
+    cr_expect_null(b);
+
     llmcost_model_free(m);
 }

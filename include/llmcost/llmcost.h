@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "scaling.h"
 #include "design.h"
+#include "budget.h"
 #include "validate.h"
 #include "job.h"
 #include "output.h"

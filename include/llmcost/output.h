@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "budget.h"
 #include "common.h"
 #include "flops.h"
 #include "hardware.h"
@@ -49,6 +50,17 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
 
 /* `llmcost memory --course-layer`. */
 int llmcost_course_layer_to_json(char **out, const llmcost_course_layer *c, const llmcost_model *m, int64_t seq);
+
+/* `llmcost memory --course-layer` (and the course's one layer): the course's layer with the keys above, which
+ * layer it is ("layer", "layer_kind": "dense" or "moe"), its "forward_flops", and "other_layer" (the first layer of
+ * the other kind, labelled the same way) when the model has both kinds. */
+int llmcost_course_answers_to_json(char **out, const llmcost_course_answers *c, const llmcost_model *m);
+
+/* `llmcost budget`: the question, the best GPU, C, N, D, loss, cost, GPU-hours, wall-clock, the law, every
+ * candidate ("gpus", each with the question answered on it), every bundled law ("laws"), the designed model
+ * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes",
+ * "capacity_bytes" of the step model's job on the best GPU ("fit_job") and the changes that make it fit. */
+int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *config_file);
 
 /* `llmcost step`: times, rates, MFU/HFU, the breakdown by llmcost_step_component_name(), the resolved layout.
  * "assumptions" (may be NULL): the assumed values, one per line, as the "assumptions" array. */

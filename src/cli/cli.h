@@ -341,22 +341,9 @@ json_t *cli_law_json(const llmcost_law *l);
 /* The report's scaling section: each law's compute-optimal tokens and loss at the model's size. */
 int cli_scaling_section(const llmcost_model *m, int format, json_t *doc);
 
-/* A GPU as the budget planner sees it: a peak, a price, an MFU, and what they buy. */
-typedef struct cli_gpu_choice {
-    char name[48];
-    char full_name[96];
-    double peak_flops;                 /* FLOP/s the price list or catalogue gives (bf16/fp16 dense) */
-    double price_per_hour;             /* USD per GPU-hour */
-    double mfu;
-    double effective_flops_per_second; /* peak x MFU */
-    double flops_per_usd;              /* effective FLOP/s x 3600 / price */
-    char price_source[400];
-} cli_gpu_choice;
-/* The GPUs to choose from: --gpus names, a --price-list, both (the list's entries for those GPUs), or neither (the
- * whole catalogue). "out" holds 64. Prints the error and returns 2 on a bad name. */
-int cli_budget_gpus(cli_gpu_choice *out, int *n, const char *cmd, const char *gpus, const char *price_list, double mfu);
-/* Index of the GPU with the most FLOPs per dollar ("by_hour": the most effective FLOP/s). */
-int cli_budget_best(const cli_gpu_choice *g, int n, bool by_hour);
+/* A budget library message ("gpus: 'z9000' is not in the GPU catalogue") printed with the budget command's flags
+ * ("--gpu: ..."): a usage error (exit 2, with the help hint) when it names a flag, else as cli_lib_error(). */
+int cli_budget_error(int rc);
 
 /* Choices shared by the commands that take --attention and --recompute (index = library enum). */
 extern const char *const cli_attention_choices[];

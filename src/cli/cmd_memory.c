@@ -110,38 +110,54 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
     return 0;
 }
 
+/* The course's question (budget.h, llmcost_course_model): the same layer `llmcost --model_config` prints, said
+ * which, and the other kind of layer beside it when the model has both. */
 static int course_layer(const llmcost_model *m, long long seq, int format)
 {
-    llmcost_course_layer c;
-    int rc = llmcost_memory_course_layer(&c, m, 1, seq);
+    llmcost_course_answers c;
+    int rc = llmcost_course_model(&c, m, seq);
     if (rc < 0)
         return cli_lib_error(rc);
     double gib = 1073741824.0;
     if (format == LLMCOST_FMT_JSON) {
         char *text;
-        rc = llmcost_course_layer_to_json(&text, &c, m, seq);
+        rc = llmcost_course_answers_to_json(&text, &c, m);
         return cli_print_json_text(rc, text);
     }
     const char *hdr[] = {"term", "bytes", "GiB"};
     char title[256], a[48];
-    snprintf(title, sizeof title, "The course's question: one %s layer's forward in fp16, batch 1, seq %lld, checkpoint at each layer boundary",
-             m->name, seq);
+    snprintf(title, sizeof title, "The course's question: one %s layer's forward in fp16, batch 1, seq %lld, "
+                                  "checkpoint at each layer boundary",
+             m->name, (long long)c.seq);
     llmcost_table *t = llmcost_table_new(title, 3, hdr);
     llmcost_table_numeric(t, 1);
     llmcost_table_numeric(t, 2);
-    llmcost_table_addf(t, "one layer's fp16 weights\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, c.weights_bytes), c.weights_bytes / gib);
-    llmcost_table_addf(t, "one b*s*h fp16 checkpoint\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, c.checkpoint_bytes),
-                       c.checkpoint_bytes / gib);
-    llmcost_table_addf(t, "course answer (weights + checkpoint)\t%s\t%.4f",
-                       llmcost_fmt_bytes(a, sizeof a, c.weights_bytes + c.checkpoint_bytes),
-                       (c.weights_bytes + c.checkpoint_bytes) / gib);
-    llmcost_table_addf(t, "largest intermediates inside the layer\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, c.transient_bytes),
-                       c.transient_bytes / gib);
+    const llmcost_course_layer_answer *l = &c.layer;
+    llmcost_table_addf(t, "the layer: layer %lld, %s (%lld of %lld)\t\t", (long long)l->layer, l->moe ? "MoE" : "dense",
+                       (long long)l->same_kind, (long long)m->n_layers);
+    llmcost_table_addf(t, "one layer's fp16 weights\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, l->memory.weights_bytes),
+                       l->memory.weights_bytes / gib);
+    llmcost_table_addf(t, "one b*s*h fp16 checkpoint\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, l->memory.checkpoint_bytes),
+                       l->memory.checkpoint_bytes / gib);
+    llmcost_table_addf(t, "course answer (weights + checkpoint)\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, l->answer_bytes),
+                       l->answer_bytes / gib);
+    llmcost_table_addf(t, "largest intermediates inside the layer\t%s\t%.4f",
+                       llmcost_fmt_bytes(a, sizeof a, l->memory.transient_bytes), l->memory.transient_bytes / gib);
     llmcost_table_addf(t, "with them (what the GPU actually peaks at)\t%s\t%.4f",
-                       llmcost_fmt_bytes(a, sizeof a, c.weights_bytes + c.checkpoint_bytes + c.transient_bytes),
-                       (c.weights_bytes + c.checkpoint_bytes + c.transient_bytes) / gib);
+                       llmcost_fmt_bytes(a, sizeof a, l->answer_bytes + l->memory.transient_bytes),
+                       (l->answer_bytes + l->memory.transient_bytes) / gib);
+    if (c.has_other) {
+        const llmcost_course_layer_answer *o = &c.other;
+        llmcost_table_addf(t, "not the course's: a %s layer (layer %lld, %lld of %lld)\t\t", o->moe ? "MoE" : "dense",
+                           (long long)o->layer, (long long)o->same_kind, (long long)m->n_layers);
+        llmcost_table_addf(t, "  its weights + checkpoint\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, o->answer_bytes),
+                           o->answer_bytes / gib);
+    }
     rc = cli_print_table(t, format);
     llmcost_table_free(t);
+    cli_note(format, "The course's one layer is the model's typical layer: an MoE layer when it has any (all its "
+                     "experts resident), else a dense one; 'llmcost --model_config' prints the same.%s",
+             c.seq_assumed ? " The model has no training length: seq 2048 assumed (--seq S)." : "");
     cli_note(format, "Assumptions: fp16 weights (2 bytes each) of one decoder layer only (no embedding, head or other "
                      "layers resident); activations recomputed, so only the layer's fp16 input is stored (the "
                      "checkpoint); no gradients or optimizer state (a forward pass); GiB = 2^30 bytes. The "
@@ -204,9 +220,8 @@ int cmd_memory(int argc, char **argv)
                                                                     "layer, batch 1, fp16, one GPU) and takes only "
                                                                     "--seq; drop the layout and batch flags, or drop "
                                                                     "--course-layer for the whole job");
-        char why[256];
-        cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
-        rc = course_layer(m, jo.seq, co.format);
+        /* Without --seq, the course staff's ruling: the model's training length, else 2048. */
+        rc = course_layer(m, jo.seq_given ? jo.seq : 0, co.format);
         llmcost_model_free(m);
         return rc;
     }

@@ -77,23 +77,18 @@ bool cli_is_course(const char *arg)
     return false;
 }
 
-/* The GPU's name as the course wrote it: its shortest name or alias, upper-cased ("a100-80gb" -> "A100"). */
-static void course_gpu_name(char *buf, size_t size, const char *name)
+/* Which layer the course's "one layer" is, on stderr (stdout keeps the script's exact lines). */
+static void layer_note(const llmcost_model *m, const llmcost_course_answers *c)
 {
-    const llmcost_gpu *g = llmcost_gpu_find(name);
-    char best[48];
-    snprintf(best, sizeof best, "%s", g ? g->name : name);
-    if (g) {
-        char aliases[sizeof g->aliases];
-        snprintf(aliases, sizeof aliases, "%s", g->aliases);
-        for (char *tok = strtok(aliases, ", "); tok; tok = strtok(NULL, ", "))
-            if (strlen(tok) < strlen(best) && strncmp(tok, "tpu", 3) != 0 && strlen(tok) > 1)
-                snprintf(best, sizeof best, "%s", tok);
-    }
-    size_t i = 0;
-    for (; best[i] && i + 1 < size; i++)
-        buf[i] = (char)(best[i] >= 'a' && best[i] <= 'z' ? best[i] - 'a' + 'A' : best[i]);
-    buf[i] = '\0';
+    if (!c->has_other)
+        return;
+    char other[160];
+    cli_python_float(other, sizeof other, c->other.answer_bytes / 1073741824.0);
+    fprintf(stderr, "llmcost: note: %s: one layer = layer %lld, %s (%lld of its %lld layers are); a %s layer (layer "
+                    "%lld) takes %s GBs ('llmcost memory --course-layer' shows both)\n",
+            m->name, (long long)c->layer.layer, c->layer.moe ? "an MoE layer" : "a dense layer",
+            (long long)c->layer.same_kind, (long long)m->n_layers, c->other.moe ? "MoE" : "dense",
+            (long long)c->other.layer, other);
 }
 
 static int model_config_lines(const char *path)
@@ -102,43 +97,19 @@ static int model_config_lines(const char *path)
     int rc = cli_load_model(&m, path);
     if (rc)
         return rc;
-    llmcost_params p;
-    rc = llmcost_params_count(&p, m);
-    if (rc < 0) {
-        llmcost_model_free(m);
-        return cli_lib_error(rc);
-    }
-    printf("Number of parameters: %lld\n", (long long)p.total);
-    /* "ONE transformer layer", batch 1, at the training sequence length (the course staff's ruling:
-     * max_sequence_length; DeepSeek-V3's 4096, never max_position_embeddings), matrix products only,
-     * attention unmasked. For an MoE model the layer is its typical one, an MoE layer, with top-k experts. */
-    int64_t seq = m->train_seq > 0 ? m->train_seq : 2048;
-    int64_t layer = llmcost_flops_typical_layer(m);
-    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    fo.seq = seq;
-    fo.convention = LLMCOST_CONV_UNMASKED;
-    double flops;
-    rc = llmcost_flops_layer_forward(&flops, m, layer, &fo);
-    if (rc < 0) {
-        llmcost_model_free(m);
-        return cli_lib_error(rc);
-    }
-    /* Peak memory of that layer's forward in fp16 with a checkpoint at each layer boundary: the common
-     * convention, one layer's fp16 weights + one b*s*h fp16 checkpoint, in GiB ('llmcost memory --course-layer'
-     * prints it with its assumptions and the intermediates it leaves out). */
-    llmcost_model one = *m;
-    one.layers = &m->layers[layer];
-    one.n_layers = 1;
-    llmcost_course_layer cl;
-    rc = llmcost_memory_course_layer(&cl, &one, 1, seq);
+    /* The library's course answers (budget.h), the same `llmcost memory --course-layer` and validate report. */
+    llmcost_course_answers c;
+    rc = llmcost_course_model(&c, m, 0);
     if (rc < 0) {
         llmcost_model_free(m);
         return cli_lib_error(rc);
     }
     char tf[40], gb[40];
-    cli_python_float(tf, sizeof tf, flops / 1e12);
-    cli_python_float(gb, sizeof gb, (cl.weights_bytes + cl.checkpoint_bytes) / 1073741824.0);
-    printf("Number of TFLOPs: %s\nPeak memory cost: %s GBs\n", tf, gb);
+    cli_python_float(tf, sizeof tf, c.layer.forward_flops / 1e12);
+    cli_python_float(gb, sizeof gb, c.layer.answer_bytes / 1073741824.0);
+    printf("Number of parameters: %lld\nNumber of TFLOPs: %s\nPeak memory cost: %s GBs\n", (long long)c.n_params, tf,
+           gb);
+    layer_note(m, &c);
     llmcost_model_free(m);
     return 0;
 }
@@ -146,26 +117,16 @@ static int model_config_lines(const char *path)
 static int training_budget_lines(double dollars)
 {
     /* The course's question: its price list, 40% MFU on every GPU, its scaling law (beta = 0.29), C = 6ND. */
-    cli_gpu_choice g[64];
-    int n;
-    int rc = cli_budget_gpus(g, &n, NULL, NULL, "course", 0.4);
-    if (rc)
-        return rc;
-    const cli_gpu_choice *best = &g[cli_budget_best(g, n, false)];
-    const llmcost_law *law = llmcost_scaling_law_find("course");
-    if (!law) {
-        fprintf(stderr, "llmcost: the course's scaling law is missing from data/scaling_laws.json\n");
-        return 1;
-    }
-    llmcost_allocation a;
-    rc = llmcost_scaling_optimal(&a, law, dollars * best->flops_per_usd);
+    llmcost_budget *b;
+    int rc = llmcost_course_budget(&b, dollars);
     if (rc < 0)
-        return cli_lib_error(rc);
+        return cli_budget_error(rc);
     char name[48], c[40], nb[40], db[40];
-    course_gpu_name(name, sizeof name, best->name);
-    cli_python_float(c, sizeof c, a.flops);
-    cli_python_float(nb, sizeof nb, a.n_params);
-    cli_python_float(db, sizeof db, a.n_tokens);
+    llmcost_course_gpu_name(name, sizeof name, b->gpus[b->best].name);
+    cli_python_float(c, sizeof c, b->flops);
+    cli_python_float(nb, sizeof nb, b->answer.n_params);
+    cli_python_float(db, sizeof db, b->answer.n_tokens);
+    llmcost_budget_free(b);
     printf("best_gpu: %s\ntraining_budget_flops: %s\nOptimal N: %s\nOptimal D: %s\n", name, c, nb, db);
     return 0;
 }
