@@ -72,6 +72,13 @@ int lc_layout_check(struct llmcost_layout *l, const struct llmcost_model *m);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
 void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
 
+/* llmcost_params_count with each layer's counts given: layer i's are lps[cls[i]], each made by
+ * llmcost_params_layer without overflow (the memory engine's distinct layers). The same result and errors. */
+struct llmcost_params;
+struct llmcost_layer_params;
+int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_model *m, const int32_t *cls,
+                            const struct llmcost_layer_params *lps);
+
 /* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
  * ("\\n", "\\x1b"); truncated to fit, always terminated. */
 void lc_one_line(char *dst, size_t size, const char *src);

@@ -170,15 +170,24 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
                                s == 0 ? " and the embedding" : s == l->pp - 1 ? " and the head" : "", (long long)l->vpp);
         }
     }
+    /* Each layer's heads and experts; a count equal to the last one checked passed already (a division saved per
+     * layer: this runs at every evaluation of a layout). */
+    int64_t heads_ok = 0, experts_ok = 0;
     for (int64_t i = 0; i < m->n_layers; i++) {
         const llmcost_attention *a = &m->layers[i].attn;
-        if (a->n_heads % l->tp != 0)
-            return lc_fail(LLMCOST_EINVAL, "layout.tp = %lld does not divide the %lld attention heads of %s",
-                           (long long)l->tp, (long long)a->n_heads, m->name);
+        if (a->n_heads != heads_ok) {
+            if (a->n_heads % l->tp != 0)
+                return lc_fail(LLMCOST_EINVAL, "layout.tp = %lld does not divide the %lld attention heads of %s",
+                               (long long)l->tp, (long long)a->n_heads, m->name);
+            heads_ok = a->n_heads;
+        }
         const llmcost_ffn *f = &m->layers[i].ffn;
-        if (f->moe && f->n_experts % l->ep != 0)
-            return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld does not divide the %lld routed experts of %s",
-                           (long long)l->ep, (long long)f->n_experts, m->name);
+        if (f->moe && f->n_experts != experts_ok) {
+            if (f->n_experts % l->ep != 0)
+                return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld does not divide the %lld routed experts of %s",
+                               (long long)l->ep, (long long)f->n_experts, m->name);
+            experts_ok = f->n_experts;
+        }
     }
     if (l->ep > 1 && llmcost_model_moe_layers(m) == 0)
         return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld: %s has no routed experts to spread", (long long)l->ep, m->name);

@@ -3,6 +3,7 @@
  * saved-tensor hooks on an H200 (data/calibration/h200_measured_2026-11-28.json); the megatron profile follows
  * Korthikanti et al. 2022. docs/formulas.md derives every term. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -322,38 +323,10 @@ static void add_matrix(stage_params *sp, double rows, double cols, double count,
     sp->factored += count * (rows + cols) / shard;
 }
 
-static void stage_params_of(stage_params *out, const llmcost_model *m, double t, double ex, int64_t first, int64_t last,
-                            bool has_embed, bool has_head)
+/* The embedding's and the head's parameters of a stage, added after its layers'. */
+static void stage_params_tail(stage_params *out, const llmcost_model *m, double t, bool has_embed, bool has_head)
 {
-    memset(out, 0, sizeof *out);
     double h = (double)m->hidden;
-    for (int64_t i = first; i < last; i++) {
-        const llmcost_layer *L = &m->layers[i];
-        llmcost_layer_params lp;
-        llmcost_params_layer(&lp, m, L);
-        double dense = (double)(lp.attention + lp.mlp + lp.shared_experts) / t + (double)(lp.norms + lp.router);
-        double expert = (double)lp.routed_experts / ex;
-        out->dense += dense;
-        out->expert += expert;
-        out->matmul += (double)(lp.attention + lp.mlp + lp.shared_experts) / t + (double)lp.router;
-        if (dense + expert > out->largest_layer)
-            out->largest_layer = dense + expert;
-        /* Adafactor's factored statistics: rows + columns per matrix. */
-        const llmcost_attention *a = &L->attn;
-        add_matrix(out, h, (double)(a->n_heads * a->head_dim), 1, t);
-        add_matrix(out, h, (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim)), 1, t);
-        add_matrix(out, (double)(a->n_heads * a->v_head_dim), h, 1, t);
-        const llmcost_ffn *f = &L->ffn;
-        if (f->moe) {
-            add_matrix(out, h, (double)f->expert.d_ff, (double)f->n_experts * (f->expert.gated ? 3 : 2), ex);
-            if (f->shared.d_ff)
-                add_matrix(out, h, (double)f->shared.d_ff, f->shared.gated ? 3 : 2, t);
-            add_matrix(out, h, (double)f->n_experts, 1, 1);
-        } else {
-            add_matrix(out, h, (double)f->dense.d_ff, f->dense.gated ? 3 : 2, t);
-        }
-        out->factored += (double)lp.norms;
-    }
     double V = (double)m->vocab, ed = (double)m->embed_dim;
     if (has_embed) {
         double emb = V * ed / t + (m->pos == LLMCOST_POS_LEARNED ? (double)m->pos_rows * h : 0);
@@ -379,14 +352,167 @@ static void stage_params_of(stage_params *out, const llmcost_model *m, double t,
     }
 }
 
-/* The memory of pipeline stage "stage": fills "out" (components as at the peak). */
-static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o, int stage)
+/* Adafactor's factored statistics of one matrix (or "count" equal matrices): rows + columns, sharded. */
+static double factored_matrix(double rows, double cols, double count, double shard)
 {
-    const llmcost_layout *ly = &o->layout;
+    return count * (rows + cols) / shard;
+}
+
+/*
+ * What the memory engine needs of the model whatever the layout: the decoder layers grouped into DISTINCT layers
+ * (equal descriptions, byte for byte, give equal figures), each with its parameter counts. A prepared memory
+ * (llmcost_memory_prepare) keeps one; llmcost_memory_compute makes one per call.
+ */
+struct llmcost_memory_prepared {
+    const llmcost_model *m;
+    llmcost_memory_options o;  /* the fields a prepared memory fixes (memory.h) */
+    int32_t *cls;              /* n_layers entries: the distinct layer of each layer */
+    int32_t *rep;              /* nclass entries: the first layer of each distinct layer */
+    llmcost_layer_params *lp;  /* nclass entries: its parameters */
+    size_t nclass;
+};
+
+static void prepared_release(llmcost_memory_prepared *p)
+{
+    free(p->cls);
+    free(p->rep);
+    free(p->lp);
+    p->cls = p->rep = NULL;
+    p->lp = NULL;
+}
+
+/* Fills "p" for "m": the distinct layers found, the parameter count checked (its overflow is the engine's error). */
+static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o)
+{
+    memset(p, 0, sizeof *p);
+    p->m = m;
+    p->o = *o;
+    size_t nl = m->n_layers > 0 ? (size_t)m->n_layers : 0;
+    p->cls = malloc((nl ? nl : 1) * sizeof *p->cls);
+    p->rep = malloc((nl ? nl : 1) * sizeof *p->rep);
+    p->lp = malloc((nl ? nl : 1) * sizeof *p->lp);
+    if (!p->cls || !p->rep || !p->lp) {
+        prepared_release(p);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    bool overflow = false;
+    for (size_t i = 0; i < nl; i++) {
+        const llmcost_layer *L = &m->layers[i];
+        size_t c = 0;
+        /* the previous layer's class first: runs of equal layers are the common case */
+        if (i > 0 && !memcmp(L, &m->layers[p->rep[p->cls[i - 1]]], sizeof *L))
+            c = (size_t)p->cls[i - 1];
+        else
+            for (c = 0; c < p->nclass && memcmp(L, &m->layers[p->rep[c]], sizeof *L); c++)
+                ;
+        if (c == p->nclass) {
+            p->rep[c] = (int32_t)i;
+            if (llmcost_params_layer(&p->lp[c], m, L) != 0)
+                overflow = true;
+            p->nclass++;
+        }
+        p->cls[i] = (int32_t)c;
+    }
+    /* The model's count from its distinct layers' (an overflow in one: the whole count's own error). */
+    llmcost_params pc;
+    int rc = overflow ? llmcost_params_count(&pc, m) : lc_params_count_classes(&pc, m, p->cls, p->lp);
+    if (rc) {
+        prepared_release(p);
+        return rc;
+    }
+    return 0;
+}
+
+/* One distinct layer's figures under one layout and micro-batch: what stage_memory adds once per layer of it. */
+typedef struct {
+    bool done;
+    double full;      /* kept bytes when nothing is recomputed */
+    double kept;      /* kept bytes under the recomputation mode */
+    double cache;     /* autocast / fp8 weight copies kept for backward */
+    double temp;      /* its backward's widest intermediates */
+    double grad;      /* its gradients */
+    double dense, expert, matmul; /* parameters on one GPU: replicated, routed experts, copied by autocast/fp8 */
+    double factored[8];           /* Adafactor's statistics, in the order they are added */
+    int nfactored;
+} class_figures;
+
+/* The layout of one evaluation, shared by its stages. */
+typedef struct {
+    const llmcost_memory_prepared *p;
+    const llmcost_memory_options *o;
+    recipe R;
     llmcost_param_bytes pb;
-    recipe R = recipe_of(o, &pb);
-    bool hf = o->framework == LLMCOST_FW_HF;
-    double t = ly->tp, s = (double)o->seq / ly->cp, b = (double)o->micro_batch, T = b * s;
+    bool hf;
+    double t, s, b, T, ex;
+    class_figures *fig; /* p->nclass entries, filled on first use */
+} eval;
+
+static const class_figures *figures_of(eval *ev, int32_t c)
+{
+    class_figures *F = &ev->fig[c];
+    if (F->done)
+        return F;
+    const llmcost_model *m = ev->p->m;
+    const llmcost_memory_options *o = ev->o;
+    const llmcost_layout *ly = &o->layout;
+    const llmcost_layer *L = &m->layers[ev->p->rep[c]];
+    const llmcost_layer_params *lp = &ev->p->lp[c];
+    const recipe *R = &ev->R;
+    double t = ev->t, T = ev->T, h = (double)m->hidden, ex = ev->ex;
+    F->done = true;
+
+    /* Parameters on one GPU, as the stage sums them. */
+    F->dense = (double)(lp->attention + lp->mlp + lp->shared_experts) / t + (double)(lp->norms + lp->router);
+    F->expert = (double)lp->routed_experts / ex;
+    F->matmul = (double)(lp->attention + lp->mlp + lp->shared_experts) / t + (double)lp->router;
+    /* Adafactor's factored statistics: rows + columns per matrix. */
+    const llmcost_attention *a = &L->attn;
+    const llmcost_ffn *f = &L->ffn;
+    int n = 0;
+    F->factored[n++] = factored_matrix(h, (double)(a->n_heads * a->head_dim), 1, t);
+    F->factored[n++] = factored_matrix(h, (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim)), 1, t);
+    F->factored[n++] = factored_matrix((double)(a->n_heads * a->v_head_dim), h, 1, t);
+    if (f->moe) {
+        F->factored[n++] = factored_matrix(h, (double)f->expert.d_ff, (double)f->n_experts * (f->expert.gated ? 3 : 2), ex);
+        if (f->shared.d_ff)
+            F->factored[n++] = factored_matrix(h, (double)f->shared.d_ff, f->shared.gated ? 3 : 2, t);
+        F->factored[n++] = factored_matrix(h, (double)f->n_experts, 1, 1);
+    } else {
+        F->factored[n++] = factored_matrix(h, (double)f->dense.d_ff, f->dense.gated ? 3 : 2, t);
+    }
+    F->factored[n++] = (double)lp->norms;
+    F->nfactored = n;
+
+    /* Activations (kept, and full for recomputation). */
+    layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t) : megatron_layer(m, L, R, o, T, ev->s, t);
+    F->full = layer_total(&full);
+    F->kept = F->full;
+    if (o->recompute == LLMCOST_RECOMPUTE_FULL)
+        /* Checkpointing keeps only each layer's input: the residual stream (HF non-reentrant checkpoint). */
+        F->kept = R->r * h * T / (ev->hf ? 1 : (ly->sequence_parallel ? t : 1));
+    /* Under checkpointing the layers' autocast weight copies are not kept past their forward (measured: only the
+     * head's copy stays); they are made again while recomputing. The copies are of the matmul weights: all but
+     * norms, sinks and routed experts (grouped GEMMs run in the weights' own dtype). */
+    F->cache = R->cache * (double)(lp->attention + lp->mlp + lp->shared_experts + lp->router) / t;
+    /* A layer's backward works on a few of its widest intermediates at once, and allocates its grads. */
+    double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
+                         : R->e * (double)f->dense.d_ff * T / t;
+    F->temp = 3 * wide;
+    F->grad = R->g * ((double)(lp->total - lp->routed_experts) / t +
+                      (double)lp->routed_experts / ((double)ly->ep * (double)o->expert_tp));
+    return F;
+}
+
+/* The memory of pipeline stage "stage": fills "out" (components as at the peak). Each layer's figures are its
+ * distinct layer's (figures_of); every sum adds them one by one in layer order, as costing each layer would. */
+static void stage_memory(llmcost_memory *out, eval *ev, int stage)
+{
+    const llmcost_model *m = ev->p->m;
+    const llmcost_memory_options *o = ev->o;
+    const llmcost_layout *ly = &o->layout;
+    const recipe R = ev->R;
+    bool hf = ev->hf;
+    double t = ev->t, s = ev->s, T = ev->T;
     double V = (double)m->vocab, h = (double)m->hidden;
     int pp = (int)ly->pp;
     /* The stage split shared with step (job.c): extra layers to the middle stages first. */
@@ -396,11 +522,42 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
     memset(out, 0, sizeof *out);
     out->stage = stage;
     out->layers_on_stage = count;
-    out->param_bytes = pb;
+    out->param_bytes = ev->pb;
+
+    /* Per layer: parameters (replicated, routed experts, copied), Adafactor's statistics, and the activations. */
+    bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
+    stage_params sp = {0, 0, 0, 0, 0};
+    double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
+    const int32_t *cls = ev->p->cls;
+    const class_figures *F = NULL;
+    for (int64_t i = first, last = -1; i < first + count; i++) {
+        if (cls[i] != last) /* runs of equal layers: the same figures */
+            F = figures_of(ev, last = cls[i]);
+        sp.dense += F->dense;
+        sp.expert += F->expert;
+        sp.matmul += F->matmul;
+        if (F->dense + F->expert > sp.largest_layer)
+            sp.largest_layer = F->dense + F->expert;
+        if (adafactor) /* the statistics count only for Adafactor */
+            for (int k = 0; k < F->nfactored; k++)
+                sp.factored += F->factored[k];
+        kept_layers += F->kept;
+        if (!full_recompute)
+            cache += F->cache;
+        if (F->full > largest_full)
+            largest_full = F->full;
+        if (F->kept > largest_kept)
+            largest_kept = F->kept;
+        if (F->temp > largest_temp)
+            largest_temp = F->temp;
+        if (F->grad > largest_grad)
+            largest_grad = F->grad;
+    }
+    stage_params_tail(&sp, m, t, has_embed, has_head);
+    out->layer_activation_bytes = largest_kept;
+    out->layer_full_bytes = largest_full;
 
     /* Weights, gradients, optimizer states. */
-    stage_params sp;
-    stage_params_of(&sp, m, t, (double)ly->ep * (double)o->expert_tp, first, first + count, has_embed, has_head);
     double dpz = (double)ly->dp * ly->cp;                      /* dense data-parallel group */
     double dpe = fmax(1, (double)ly->dp * ly->cp * ly->tp / ((double)ly->ep * (double)o->expert_tp)); /* expert data parallel */
     double params_dense = sp.dense, params_expert = sp.expert;
@@ -408,7 +565,7 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
     double w = R.p * (params_dense / (ly->zero >= 3 ? dpz : 1) + params_expert / (ly->zero >= 3 ? dpe : 1));
     double g = R.g * (params_dense / (ly->zero >= 2 ? dpz : 1) + params_expert / (ly->zero >= 2 ? dpe : 1));
     double opt = opt_pp * (params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
-    if (o->optimizer == LLMCOST_OPTIM_ADAFACTOR)
+    if (adafactor)
         opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
     double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
     out->weights_bytes = w;
@@ -425,41 +582,6 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
         inflight = 1;
     out->in_flight = inflight;
 
-    /* Activations per layer (kept, and full for recomputation). */
-    double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
-    for (int64_t i = first; i < first + count; i++) {
-        const llmcost_layer *L = &m->layers[i];
-        layer_bytes full = hf ? hf_layer(m, L, &R, o, T, s, t) : megatron_layer(m, L, &R, o, T, s, t);
-        double fullb = layer_total(&full);
-        llmcost_layer_params lp;
-        llmcost_params_layer(&lp, m, L);
-        double kept = fullb;
-        if (o->recompute == LLMCOST_RECOMPUTE_FULL)
-            /* Checkpointing keeps only each layer's input: the residual stream (HF non-reentrant checkpoint). */
-            kept = R.r * h * T / (hf ? 1 : (ly->sequence_parallel ? t : 1));
-        kept_layers += kept;
-        /* Under checkpointing the layers' autocast weight copies are not kept past their forward (measured:
-         * only the head's copy stays); they are made again while recomputing. */
-        /* The copies are of the matmul weights: all but norms, sinks and routed experts (grouped GEMMs run in the
-         * weights' own dtype). */
-        if (o->recompute != LLMCOST_RECOMPUTE_FULL)
-            cache += R.cache * (double)(lp.attention + lp.mlp + lp.shared_experts + lp.router) / t;
-        if (fullb > largest_full)
-            largest_full = fullb;
-        if (kept > largest_kept)
-            largest_kept = kept;
-        /* A layer's backward works on a few of its widest intermediates at once, and allocates its grads. */
-        const llmcost_ffn *f = &L->ffn;
-        double wide = f->moe ? R.expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
-                             : R.e * (double)f->dense.d_ff * T / t;
-        if (3 * wide > largest_temp)
-            largest_temp = 3 * wide;
-        double lg = R.g * ((double)(lp.total - lp.routed_experts) / t + (double)lp.routed_experts / ((double)ly->ep * (double)o->expert_tp));
-        if (lg > largest_grad)
-            largest_grad = lg;
-    }
-    out->layer_activation_bytes = largest_kept;
-    out->layer_full_bytes = largest_full;
 
     /* Embedding side (first stage) and head side (last stage). */
     double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0;
@@ -560,6 +682,43 @@ static void stage_memory(llmcost_memory *out, const llmcost_model *m, const llmc
     out->cuda_context_bytes = o->cuda_context_bytes;
 }
 
+/* The most loaded pipeline stage of the validated, resolved options "o" (the first holds most micro-batches, the
+ * last the loss); each distinct layer's figures made once for all stages. */
+static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmcost_memory_options *o)
+{
+    eval ev;
+    ev.p = p;
+    ev.o = o;
+    ev.R = recipe_of(o, &ev.pb);
+    ev.hf = o->framework == LLMCOST_FW_HF;
+    const llmcost_layout *ly = &o->layout;
+    ev.t = ly->tp;
+    ev.s = (double)o->seq / ly->cp;
+    ev.b = (double)o->micro_batch;
+    ev.T = ev.b * ev.s;
+    ev.ex = (double)ly->ep * (double)o->expert_tp;
+    class_figures local[16];
+    if (p->nclass <= sizeof local / sizeof local[0]) {
+        ev.fig = local;
+        memset(local, 0, p->nclass * sizeof *local);
+    } else if (!(ev.fig = calloc(p->nclass, sizeof *ev.fig))) {
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    llmcost_memory best = {0};
+    for (int st = 0; st < (int)ly->pp; st++) {
+        if (st > 1 && st < ly->pp - 1)
+            continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
+        llmcost_memory cur;
+        stage_memory(&cur, &ev, st);
+        if (cur.peak_bytes > best.peak_bytes)
+            best = cur;
+    }
+    if (ev.fig != local)
+        free(ev.fig);
+    *out = best;
+    return 0;
+}
+
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
 {
     const char *unmodelled = llmcost_model_unmodelled(m);
@@ -583,23 +742,80 @@ int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcos
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
-    const llmcost_memory_options *o = &q;
-    llmcost_params p;
-    rc = llmcost_params_count(&p, m);
+    llmcost_memory_prepared p;
+    if ((rc = prepared_init(&p, m, &q)) != 0)
+        return rc;
+    rc = run(out, &p, &q);
+    prepared_release(&p);
+    return rc;
+}
+
+int llmcost_memory_prepare(llmcost_memory_prepared **out, const llmcost_model *m, const llmcost_memory_options *o)
+{
+    *out = NULL;
+    const char *unmodelled = llmcost_model_unmodelled(m);
+    if (unmodelled)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory engine does not model %s yet", m->origin, unmodelled);
+    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
     if (rc)
         return rc;
-    /* The most loaded pipeline stage: the first holds most micro-batches, the last the loss. */
-    llmcost_memory best = {0};
-    for (int st = 0; st < (int)o->layout.pp; st++) {
-        if (st > 1 && st < o->layout.pp - 1)
-            continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
-        llmcost_memory cur;
-        stage_memory(&cur, m, o, st);
-        if (cur.peak_bytes > best.peak_bytes)
-            best = cur;
+    llmcost_memory_prepared *p = malloc(sizeof *p);
+    if (!p)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if ((rc = prepared_init(p, m, o)) != 0) {
+        free(p);
+        return rc;
     }
-    *out = best;
+    *out = p;
     return 0;
+}
+
+/* The first field a prepared memory fixes that "o" changes, or NULL. */
+static const char *fixed_mismatch(const llmcost_memory_options *o, const llmcost_memory_options *prep)
+{
+    if (o->seq != prep->seq)
+        return "seq";
+    if (o->precision != prep->precision)
+        return "precision";
+    if (o->optimizer != prep->optimizer)
+        return "optimizer";
+    if (o->attention != prep->attention)
+        return "attention";
+    if (o->framework != prep->framework)
+        return "framework";
+    if (o->fp32_grads != prep->fp32_grads)
+        return "fp32_grads";
+    if (o->fused_optimizer != prep->fused_optimizer)
+        return "fused_optimizer";
+    return NULL;
+}
+
+int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_prepared *p,
+                                    const llmcost_memory_options *o)
+{
+    memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
+    if (rc)
+        return rc;
+    const char *field = fixed_mismatch(o, &p->o);
+    if (field)
+        return lc_fail(LLMCOST_EINVAL, "memory options: %s differs from the options the memory was prepared with "
+                       "(llmcost_memory_prepare)", field);
+    llmcost_job j;
+    llmcost_job_from_memory_options(&j, o);
+    if ((rc = llmcost_job_validate(&j, p->m)) != 0)
+        return rc;
+    llmcost_memory_options q;
+    llmcost_job_memory_options(&q, &j);
+    return run(out, p, &q);
+}
+
+void llmcost_memory_prepared_free(llmcost_memory_prepared *p)
+{
+    if (!p)
+        return;
+    prepared_release(p);
+    free(p);
 }
 
 int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,

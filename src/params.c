@@ -124,7 +124,9 @@ int llmcost_params_layer(llmcost_layer_params *out, const llmcost_model *m, cons
     return 0;
 }
 
-int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
+/* llmcost_params_count; layer i's counts are lps[cls[i]] when "lps" is given (made by llmcost_params_layer, which
+ * found no overflow), else made here, once per run of equal layers (equal descriptions give equal counts). */
+static int params_count(llmcost_params *out, const llmcost_model *m, const int32_t *cls, const llmcost_layer_params *lps)
 {
     ck c = {false};
     memset(out, 0, sizeof *out);
@@ -138,9 +140,13 @@ int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
     if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
         pc[LLMCOST_PC_NORMS] = norm(&c, m->norm, h);
     int64_t active_experts = 0;
+    llmcost_layer_params lp;
+    memset(&lp, 0, sizeof lp);
     for (int64_t i = 0; i < m->n_layers; i++) {
-        llmcost_layer_params lp;
-        layer_params(&c, &lp, m, &m->layers[i]);
+        if (lps)
+            lp = lps[cls[i]];
+        else if (i == 0 || memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]) != 0)
+            layer_params(&c, &lp, m, &m->layers[i]);
         pc[LLMCOST_PC_ATTENTION] = add(&c, pc[LLMCOST_PC_ATTENTION], lp.attention);
         pc[LLMCOST_PC_MLP] = add(&c, pc[LLMCOST_PC_MLP], lp.mlp);
         pc[LLMCOST_PC_ROUTED_EXPERTS] = add(&c, pc[LLMCOST_PC_ROUTED_EXPERTS], lp.routed_experts);
@@ -170,9 +176,9 @@ int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
         /* DeepSeek-V3 §2.2: each module has RMSNorms on the embedding and the hidden state (enorm, hnorm), a
          * projection M (eh_proj, 2h -> h, no bias), one layer, and the output head's norm; embedding and head
          * are shared with the main model, but the checkpoint stores its own copies. */
-        llmcost_layer_params lp;
-        layer_params(&c, &lp, m, &m->mtp.layer);
-        int64_t one = add(&c, lp.total, add(&c, mul(&c, 3, norm(&c, m->norm, h)), mul(&c, 2, mul(&c, h, h))));
+        llmcost_layer_params mp;
+        layer_params(&c, &mp, m, &m->mtp.layer);
+        int64_t one = add(&c, mp.total, add(&c, mul(&c, 3, norm(&c, m->norm, h)), mul(&c, 2, mul(&c, h, h))));
         out->mtp = mul(&c, m->mtp.n_modules, one);
         out->mtp_with_copies = add(&c, out->mtp, mul(&c, m->mtp.n_modules, mul(&c, 2, mul(&c, m->vocab, h))));
     }
@@ -180,6 +186,17 @@ int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
         return lc_fail(LLMCOST_EOVERFLOW, "%s: the parameter count overflows 64 bits (hidden_size %lld, vocab_size %lld, %lld layers)",
                        m->origin, (long long)m->hidden, (long long)m->vocab, (long long)m->n_layers);
     return 0;
+}
+
+int llmcost_params_count(llmcost_params *out, const llmcost_model *m)
+{
+    return params_count(out, m, NULL, NULL);
+}
+
+int lc_params_count_classes(llmcost_params *out, const llmcost_model *m, const int32_t *cls,
+                            const llmcost_layer_params *lps)
+{
+    return params_count(out, m, cls, lps);
 }
 
 const char *llmcost_param_component_name(llmcost_param_component c)

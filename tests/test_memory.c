@@ -321,3 +321,145 @@ Test(memory_cli, json_keys_and_fit)
     json_decref(j);
     run_free(&r);
 }
+
+/* Every field of two memory results, compared with == (the same digits, not a tolerance). */
+static void expect_same_memory(const llmcost_memory *a, const llmcost_memory *b, const char *what)
+{
+    for (int k = 0; k < LLMCOST_MC_COUNT; k++)
+        cr_expect(a->components[k] == b->components[k], "%s: component %d %.17g != %.17g", what, k, a->components[k],
+                  b->components[k]);
+    for (int k = 0; k < LLMCOST_PHASE_COUNT; k++)
+        cr_expect(a->phase_bytes[k] == b->phase_bytes[k], "%s: phase %d %.17g != %.17g", what, k, a->phase_bytes[k],
+                  b->phase_bytes[k]);
+    cr_expect_eq(a->peak_phase, b->peak_phase, "%s", what);
+    const double x[] = {a->peak_bytes, a->reserved_bytes, a->weights_bytes, a->gradients_bytes, a->optimizer_bytes,
+                        a->activations_bytes, a->after_forward_bytes, a->layer_activation_bytes, a->layer_full_bytes,
+                        a->in_flight, a->cuda_context_bytes, a->param_bytes.weights, a->param_bytes.gradients,
+                        a->param_bytes.master, a->param_bytes.moment, a->param_bytes.states, a->param_bytes.optimizer};
+    const double y[] = {b->peak_bytes, b->reserved_bytes, b->weights_bytes, b->gradients_bytes, b->optimizer_bytes,
+                        b->activations_bytes, b->after_forward_bytes, b->layer_activation_bytes, b->layer_full_bytes,
+                        b->in_flight, b->cuda_context_bytes, b->param_bytes.weights, b->param_bytes.gradients,
+                        b->param_bytes.master, b->param_bytes.moment, b->param_bytes.states, b->param_bytes.optimizer};
+    for (size_t k = 0; k < sizeof x / sizeof x[0]; k++)
+        cr_expect(x[k] == y[k], "%s: field %zu %.17g != %.17g", what, k, x[k], y[k]);
+    cr_expect_eq(a->stage, b->stage, "%s", what);
+    cr_expect_eq(a->layers_on_stage, b->layers_on_stage, "%s", what);
+}
+
+/* Sweeps one prepared memory over layouts, micro-batches, recomputation and expert TP (in an order that revisits
+ * earlier settings) and checks each answer against llmcost_memory_compute's, or the same refusal. Returns the
+ * number of answers compared. */
+static int sweep_prepared(const llmcost_model *m, llmcost_memory_options o)
+{
+    llmcost_memory_prepared *p = NULL;
+    cr_assert_eq(llmcost_memory_prepare(&p, m, &o), 0, "%s", llmcost_errmsg());
+    static const int64_t lay[][6] = {/* tp, pp, vpp, cp, ep, gpus */
+                                     {1, 1, 1, 1, 1, 1},   {2, 1, 1, 1, 1, 8},   {1, 4, 1, 1, 1, 8},
+                                     {2, 2, 2, 1, 2, 16},  {4, 2, 1, 2, 4, 64},  {8, 4, 2, 1, 8, 512},
+                                     {1, 2, 1, 1, 8, 64},  {2, 8, 1, 1, 1, 16},  {8, 16, 8, 1, 1, 16384},
+                                     {1, 16, 1, 1, 64, 2048}, {3, 1, 1, 1, 1, 3}, {2, 3, 1, 1, 1, 6}};
+    bool moe = llmcost_model_moe_layers(m) > 0;
+    int compared = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sizeof lay / sizeof lay[0]; i++)
+            for (int zero = 0; zero <= 3; zero++)
+                for (int r = 0; r < 3; r++) {
+                    size_t li = pass ? sizeof lay / sizeof lay[0] - 1 - i : i; /* second pass backwards */
+                    llmcost_memory_options q = o;
+                    q.layout.tp = lay[li][0];
+                    q.layout.pp = lay[li][1];
+                    q.layout.vpp = lay[li][2];
+                    q.layout.cp = lay[li][3];
+                    q.layout.ep = moe ? lay[li][4] : 1; /* a dense model refuses ep > 1 */
+                    q.layout.gpus = lay[li][5];
+                    q.layout.zero = zero;
+                    q.layout.sequence_parallel = (zero + r) % 2 == 1 && q.layout.tp > 1;
+                    q.recompute = (llmcost_recompute)r;
+                    q.micro_batch = 1 + (int64_t)((i + (size_t)zero) % 3);
+                    q.micro_batches = (zero == 2) ? 3 : 0;
+                    q.expert_tp = (moe && r == 2 && q.layout.tp % 2 == 0) ? 2 : 1;
+                    q.cuda_context_bytes = 1e9 + (double)zero;
+                    llmcost_memory a, b;
+                    int ra = llmcost_memory_compute(&a, m, &q);
+                    int rb = llmcost_memory_compute_prepared(&b, p, &q);
+                    char what[160];
+                    snprintf(what, sizeof what, "%s tp %lld pp %lld vpp %lld cp %lld ep %lld zero %d recompute %d",
+                             m->name, (long long)q.layout.tp, (long long)q.layout.pp, (long long)q.layout.vpp,
+                             (long long)q.layout.cp, (long long)q.layout.ep, zero, r);
+                    cr_expect_eq(ra, rb, "%s: %d vs %d", what, ra, rb);
+                    if (ra == 0 && rb == 0) {
+                        expect_same_memory(&a, &b, what);
+                        compared++;
+                    }
+                }
+    llmcost_memory_prepared_free(p);
+    return compared;
+}
+
+Test(memory_prepared, equals_the_plain_engine_on_every_layout)
+{
+    /* Dense, MoE (DeepSeek-V3: dense and MoE layers), local/global layers (Gemma 3), fused qkv, parallel blocks,
+     * post-norms, learned positions, sinks; both profiles and several recipes and optimizers. */
+    static const char *const models[] = {"opt-125m", "gpt2", "llama-7b", "gemma-3-1b", "gemma-2-2b", "falcon-7b",
+                                         "phi-3-mini", "mixtral-8x7b", "qwen3-30b-a3b", "deepseek-v3", "gpt-oss-20b",
+                                         "bloom-560m", "opt-350m", "olmoe-1b-7b", "llama-3.1-405b"};
+    int compared = 0;
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        llmcost_model *m = load(models[i]);
+        for (int v = 0; v < 4; v++) {
+            llmcost_memory_options o;
+            llmcost_memory_options_init(&o);
+            o.seq = v == 3 ? 1024 : 2048;
+            o.framework = v % 2 ? LLMCOST_FW_MEGATRON : LLMCOST_FW_HF;
+            o.precision = (llmcost_precision[]){LLMCOST_PREC_BF16, LLMCOST_PREC_BF16_MASTER, LLMCOST_PREC_AMP_BF16,
+                                                LLMCOST_PREC_FP8}[v];
+            o.optimizer = (llmcost_optimizer[]){LLMCOST_OPTIM_ADAMW, LLMCOST_OPTIM_ADAFACTOR, LLMCOST_OPTIM_SGD,
+                                                LLMCOST_OPTIM_ADAMW_8BIT}[v];
+            o.attention = v == 2 ? LLMCOST_ATTN_EAGER : LLMCOST_ATTN_SDPA;
+            o.fused_optimizer = v != 1;
+            compared += sweep_prepared(m, o);
+        }
+        llmcost_model_free(m);
+    }
+    /* Most of the layouts fit the models (the rest are refused alike by both). */
+    cr_expect(compared > 2000, "only %d answers compared", compared);
+}
+
+Test(memory_prepared, many_distinct_layers)
+{
+    /* Every layer different (more distinct layers than the engine keeps on its stack): still the same digits. */
+    llmcost_model *m = load("llama-7b");
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].ffn.dense.d_ff += 128 * i;
+    llmcost_memory_options o;
+    llmcost_memory_options_init(&o);
+    o.optimizer = LLMCOST_OPTIM_ADAFACTOR;
+    int n = sweep_prepared(m, o);
+    cr_expect(n > 100, "only %d answers compared", n);
+    llmcost_model_free(m);
+}
+
+Test(memory_prepared, refuses_a_change_of_what_it_fixed)
+{
+    llmcost_model *m = load("llama-7b");
+    llmcost_memory_options o;
+    llmcost_memory_options_init(&o);
+    llmcost_memory_prepared *p = NULL;
+    cr_assert_eq(llmcost_memory_prepare(&p, m, &o), 0, "%s", llmcost_errmsg());
+    llmcost_memory r;
+    llmcost_memory_options q = o;
+    q.seq = 4096;
+    cr_expect_eq(llmcost_memory_compute_prepared(&r, p, &q), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "seq") != NULL, "%s", llmcost_errmsg());
+    q = o;
+    q.precision = LLMCOST_PREC_FP32;
+    cr_expect_eq(llmcost_memory_compute_prepared(&r, p, &q), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "precision") != NULL, "%s", llmcost_errmsg());
+    /* A layout the model cannot take: the plain engine's message. */
+    q = o;
+    q.layout.tp = 3;
+    cr_expect_eq(llmcost_memory_compute_prepared(&r, p, &q), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "layout.tp = 3") != NULL, "%s", llmcost_errmsg());
+    llmcost_memory_prepared_free(p);
+    llmcost_model_free(m);
+}

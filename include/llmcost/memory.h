@@ -92,6 +92,31 @@ typedef struct llmcost_memory {
  * layout the model cannot take (tp not dividing heads, pp x vpp above the layer count, ep not dividing experts). */
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o);
 
+/*
+ * A prepared memory, for callers that evaluate many layouts of one model and job (a planner): what does not
+ * depend on the layout is made once by llmcost_memory_prepare (the parameter count and its checks, the decoder
+ * layers grouped into distinct layers with their parameter counts) and reused by every
+ * llmcost_memory_compute_prepared, which costs each distinct layer once per call (about a microsecond).
+ *
+ *   llmcost_memory_prepared *p;
+ *   llmcost_memory_prepare(&p, model, &opt);        // opt: seq, precision, optimizer, attention, framework, ...
+ *   for each layout: opt.layout = ...; opt.micro_batch = ...; llmcost_memory_compute_prepared(&mem, p, &opt);
+ *   llmcost_memory_prepared_free(p);
+ *
+ * Fixed by the preparation: seq, precision, optimizer, attention, framework, fp32_grads and fused_optimizer; a call
+ * whose options differ in one of them fails with LLMCOST_EINVAL naming the field. Free to change between calls:
+ * layout (every degree, ZeRO, sequence parallelism), micro_batch, recompute, expert_tp, micro_batches and
+ * cuda_context_bytes. Each call validates its job as llmcost_memory_compute does and returns the same result to the
+ * last digit (llmcost_memory_compute is prepare + compute + free of the same data). The model must outlive the
+ * prepared memory and not change; a prepared memory is read-only, so threads may share one.
+ */
+typedef struct llmcost_memory_prepared llmcost_memory_prepared;
+
+int llmcost_memory_prepare(llmcost_memory_prepared **out, const llmcost_model *m, const llmcost_memory_options *o);
+int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_prepared *prep,
+                                    const llmcost_memory_options *o);
+void llmcost_memory_prepared_free(llmcost_memory_prepared *prep);
+
 /* The largest micro-batch whose predicted reserved memory plus CUDA context fits "capacity_bytes" x
  * (1 - "headroom"); 0 if none does. */
 int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,

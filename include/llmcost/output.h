@@ -82,6 +82,44 @@ int llmcost_validation_to_json(char **out, const llmcost_validation_case *v, siz
 /* The model's architecture as read (the "model" object of `llmcost report`). */
 int llmcost_model_to_json(char **out, const llmcost_model *m);
 
+/*
+ * CSV: each document above as one tidy table (RFC 4180: comma-separated, a field holding a comma, a quote, CR or
+ * LF quoted with its quotes doubled, every line ending in CRLF), exactly what `llmcost X --format csv` prints.
+ * One header row, then one row per observation: the document itself (params, flops, memory, course layer, step,
+ * train, report, fit), or each element of its list (published: "published", validation: "cases", laws: "laws",
+ * gpus: "gpus", models: "models", plan: "layouts"; a sweep's "results" in any kind). Every row has every column
+ * (a cell is empty where a row has no value).
+ *
+ * Column names are the JSON paths of the values, nested keys joined with '.' ("layout.tp", "step.mfu"), array
+ * elements by index ("profiles.0.step_seconds"), and arrays of strings or numbers as one cell joined with " | "
+ * ("assumptions"). "schema_version" is left out. Where the JSON key does not carry its unit, the column adds it:
+ * "_bytes" to memory's "components.*", "_seconds" to step's "components.*" (train: "step.components.*"), "_flop"
+ * to the FLOP counts of flops ("forward_flop", "components.q_proj_flop", "conventions.palm_flop"; in report under
+ * "flops." and "memory."). Cells are raw: numbers as the JSON writes them (no separators, no units), true/false,
+ * an empty cell for null.
+ */
+int llmcost_params_to_csv(char **out, const llmcost_params *p, const llmcost_model *m);
+int llmcost_flops_to_csv(char **out, const llmcost_flops *f, const llmcost_model *m, const llmcost_flops_options *o,
+                         double tokens);
+int llmcost_memory_to_csv(char **out, const llmcost_memory *r, const llmcost_model *m, const llmcost_memory_options *o,
+                          const llmcost_gpu *gpu, double headroom, int64_t max_micro_batch);
+int llmcost_course_layer_to_csv(char **out, const llmcost_course_layer *c, const llmcost_model *m, int64_t seq);
+int llmcost_step_to_csv(char **out, const llmcost_step *s, const llmcost_model *m, const llmcost_gpu *g,
+                        const llmcost_step_options *o, const char *assumptions);
+int llmcost_train_to_csv(char **out, const llmcost_train *t, const llmcost_model *m, const llmcost_gpu *g,
+                         const llmcost_train_options *o, const char *assumptions);
+int llmcost_published_to_csv(char **out, const llmcost_published *p, size_t n);
+int llmcost_validation_to_csv(char **out, const llmcost_validation_case *v, size_t n, const char *suite,
+                              bool failures_only);
+
+/* Any llmcost JSON document "json" (a command's --format json output) as the CSV above, for the document kind
+ * "kind": "params", "flops", "memory", "course_layer", "step", "train", "published", "validation", "report",
+ * "laws", "fit", "gpus", "price_lists", "models", "plan" (its "layouts", else its "changes_that_fit"),
+ * "flops_sweep" (the rows of "sweep"), "model", or NULL (one row, no unit rules). A document with no rows is the
+ * empty string. Returns 0, LLMCOST_EINVAL
+ * (not JSON, an unknown kind) or LLMCOST_ENOMEM; *out is freed with llmcost_free(). */
+int llmcost_json_to_csv(char **out, const char *json, const char *kind);
+
 /* Names the JSON documents use for the options' enums ("none", "sdpa", "causal", "adamw"). */
 const char *llmcost_recompute_name(llmcost_recompute r);
 const char *llmcost_attn_impl_name(llmcost_attn_impl a);

@@ -119,6 +119,13 @@ int cli_print_json_text(int rc, char *text);
 /* The document "text" from an llmcost_X_to_json() call that returned "rc" (freed here) as an object to nest in a
  * larger document (`llmcost report`), without its "schema_version" and "model"; NULL after printing the error. */
 json_t *cli_json_section(int rc, char *text);
+/* --format json and csv print the same document: commands build the JSON for both (cli_structured() is true), and
+ * cli_print_json() / cli_print_json_text() print it as JSON or, in CSV mode, as the library's CSV of it
+ * (llmcost_json_to_csv) for the document kind. cli_parse() sets the mode with the command's name as the kind; a
+ * command with other documents (train --published) names its kind with cli_output_kind(). */
+bool cli_structured(int format);
+void cli_output_mode(int format, const char *kind);
+void cli_output_kind(const char *kind);
 /* Prints a line of free text (text and md formats only). */
 void cli_note(int format, const char *fmt, ...)
 #if defined(__GNUC__)

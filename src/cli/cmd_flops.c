@@ -77,7 +77,7 @@ int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, do
         conv[c] = llmcost_flops_convention((llmcost_convention_kind)c, m, &f, o);
     double exact = o->convention == LLMCOST_CONV_CAUSAL ? conv[LLMCOST_CONVENTION_EXACT_CAUSAL]
                                                         : conv[LLMCOST_CONVENTION_EXACT_UNMASKED];
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
         char *text;
         rc = llmcost_flops_to_json(&text, &f, m, o, tokens);
         if (!doc)
@@ -200,7 +200,7 @@ static int sweep(const llmcost_model *m, llmcost_flops_options o, const long lon
         json_array_append_new(arr, row);
     }
     if (!rc) {
-        if (format == LLMCOST_FMT_JSON)
+        if (cli_structured(format))
             json_object_set(doc, "sweep", arr);
         else
             rc = cli_print_table(t, format);
@@ -273,7 +273,8 @@ int cmd_flops(int argc, char **argv)
     o.frozen_embedding = frozen;
     /* JSON: the library's document (llmcost_flops_to_json), printed as it is, or with the sweep added to it. */
     json_t *doc = NULL;
-    if (co.format == LLMCOST_FMT_JSON && nseq) {
+    if (cli_structured(co.format) && nseq) {
+        cli_output_kind("flops_sweep"); /* CSV: the sweep's rows */
         doc = json_object();
         json_object_set_new(doc, "model", json_string(m->name));
     } else if (!(sweep_only && nseq)) {
@@ -283,7 +284,7 @@ int cmd_flops(int argc, char **argv)
         rc = cli_flops_section(m, &o, tokens, co.format, doc, false);
     if (!rc && nseq)
         rc = sweep(m, o, seqs, nseq, co.format, doc);
-    if (!rc && frozen && co.format != LLMCOST_FMT_JSON)
+    if (!rc && frozen && !cli_structured(co.format))
         cli_note(co.format, "Frozen embedding: the embedding gets no gradient%s; the first layer's input gradients are %s.",
                  m->tied ? ", nor the tied LM head" : "",
                  m->layers[0].norm_pre_attn ? "still computed, because a norm with trainable weights precedes them"

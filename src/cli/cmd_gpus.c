@@ -199,7 +199,7 @@ int cmd_gpus(int argc, char **argv)
         rc = cli_gpu_resolve(&g, &go, "gpus", NULL, LLMCOST_DT_BF16, over, sizeof over);
         if (rc)
             return rc;
-        if (co.format == LLMCOST_FMT_JSON) {
+        if (cli_structured(co.format)) {
             json_t *doc = json_pack("{s:o}", "gpu", gpu_json(&g));
             rc = cli_print_json(doc);
             json_decref(doc);
@@ -207,7 +207,7 @@ int cmd_gpus(int argc, char **argv)
         }
         return print_one(&g, co.format, over);
     }
-    if (co.format == LLMCOST_FMT_JSON) {
+    if (cli_structured(co.format)) {
         json_t *doc = json_object();
         if (!show_lists) {
             json_t *arr = json_array();
@@ -219,6 +219,8 @@ int cmd_gpus(int argc, char **argv)
         for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++)
             json_array_append_new(lists, list_json(llmcost_catalog_price_list_at(cli_catalog(), i)));
         json_object_set_new(doc, "price_lists", lists);
+        if (show_lists)
+            cli_output_kind("price_lists"); /* CSV: one table, the price lists (else the GPUs) */
         rc = cli_print_json(doc);
         json_decref(doc);
         return rc;

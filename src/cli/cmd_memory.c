@@ -48,7 +48,7 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
     char layout[256], prec[256];
     cli_job_describe(layout, sizeof layout, &ly);
     precision_note(prec, sizeof prec, o);
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
         char *text;
         rc = llmcost_memory_to_json(&text, &r, m, o, gpu, headroom, maxb);
         if (!doc)
@@ -119,8 +119,9 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
     if (rc < 0)
         return cli_lib_error(rc);
     double gib = 1073741824.0;
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
         char *text;
+        cli_output_kind("course_layer");
         rc = llmcost_course_answers_to_json(&text, &c, m);
         return cli_print_json_text(rc, text);
     }
@@ -243,12 +244,12 @@ int cmd_memory(int argc, char **argv)
     llmcost_job_memory_options(&o, &job);
     double headroom = job.headroom;
     const char *why = jo.seq_given ? "given" : "the model's default";
-    if (co.format != LLMCOST_FMT_JSON)
+    if (!cli_structured(co.format))
         cli_note(co.format, "%s: sequence %lld (%s); GPU %s (%s)%s%s\n", m->name, jo.seq, why, gpu.name, gpu.full_name,
                  over[0] ? "; " : "", over);
     /* JSON: the library's document (llmcost_memory_to_json), printed as it is. */
     rc = cli_memory_section(m, &o, &gpu, headroom, co.format, NULL, false);
-    if (!rc && co.format != LLMCOST_FMT_JSON) {
+    if (!rc && !cli_structured(co.format)) {
         llmcost_job_fit_result f;
         if (llmcost_job_fit(&f, m, &gpu, &job) == 0 && !f.fits)
             rc = cli_job_fit(m, &gpu, &job, co.format, NULL); /* the changes that make it fit, tried */

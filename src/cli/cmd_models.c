@@ -54,7 +54,7 @@ int cmd_models(int argc, char **argv)
         llmcost_model_free(m);
     }
     if (rc == 0) {
-        if (co.format == LLMCOST_FMT_JSON) {
+        if (cli_structured(co.format)) {
             json_t *doc = json_pack("{s:o}", "models", arr);
             rc = cli_print_json(doc);
             json_decref(doc);

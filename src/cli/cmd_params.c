@@ -18,7 +18,7 @@ int cli_params_section(const llmcost_model *m, int format, json_t *doc)
     int rc = llmcost_params_count(&p, m);
     if (rc < 0)
         return cli_lib_error(rc);
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
         char *text;
         rc = llmcost_params_to_json(&text, &p, m);
         if (!doc)

@@ -376,7 +376,7 @@ int cmd_plan(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
-    if (co.format == LLMCOST_FMT_JSON) {
+    if (cli_structured(co.format)) {
         char *text;
         rc = llmcost_plan_to_json(&text, &p, m, &o, assumed);
         json_t *doc = rc < 0 ? NULL : json_loads(text, 0, NULL);

@@ -140,7 +140,7 @@ int cmd_report(int argc, char **argv)
         return rc;
     }
     json_t *doc = NULL;
-    if (co.format == LLMCOST_FMT_JSON) {
+    if (cli_structured(co.format)) {
         doc = json_object();
         char *text;
         int jrc = llmcost_model_to_json(&text, m);

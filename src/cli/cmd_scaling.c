@@ -147,7 +147,7 @@ int cli_scaling_section(const llmcost_model *m, int format, json_t *doc)
 
 static int laws_run(int format)
 {
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
         json_t *doc = json_object(), *arr = json_array();
         for (int i = 0; i < llmcost_scaling_law_count(); i++) {
             const llmcost_law *l = llmcost_scaling_law_at(i);
@@ -260,7 +260,8 @@ static int fit_run(const char *path, llmcost_fit_options *fo, bool seen_boot, co
     double a = fit.law.beta / (fit.law.alpha + fit.law.beta);
     llmcost_allocation at;
     llmcost_scaling_optimal(&at, &fit.law, 1e24);
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
+        cli_output_kind("fit");
         json_t *doc = json_object(), *c = json_object();
         json_object_set_new(doc, "file", json_string(path));
         json_object_set_new(doc, "runs", json_integer(fit.n_runs));

@@ -150,7 +150,7 @@ int cmd_step(int argc, char **argv)
         cli_step_assumptions(more, sizeof more, &g, &o, over);
         size_t n = strlen(assumed);
         snprintf(assumed + n, sizeof assumed - n, "%s", more);
-        if (co.format == LLMCOST_FMT_JSON) {
+        if (cli_structured(co.format)) {
             char *text;
             int jr = llmcost_step_to_json(&text, &s, m, &g, &o, assumed);
             json_t *doc = cli_json_document(jr, text);

@@ -28,8 +28,9 @@ static int print_published(int format)
     int rc = llmcost_train_published(&p, &n);
     if (rc < 0)
         return cli_lib_error(rc);
-    if (format == LLMCOST_FMT_JSON) {
+    if (cli_structured(format)) {
         char *text;
+        cli_output_kind("published");
         rc = llmcost_published_to_json(&text, p, n);
         rc = cli_print_json_text(rc, text);
         llmcost_free(p);
@@ -130,7 +131,7 @@ int cmd_train(int argc, char **argv)
     if (!rc) {
         llmcost_train_assumptions(assumed, sizeof assumed, &run, &g, &ro, over, go.price > 0, pue > 0, seen_grid);
         const llmcost_step *s = &run.step;
-        if (co.format == LLMCOST_FMT_JSON) {
+        if (cli_structured(co.format)) {
             char *text;
             int jr = llmcost_train_to_json(&text, &run, m, &g, &ro, assumed);
             json_t *doc = cli_json_document(jr, text);

@@ -104,7 +104,7 @@ int cmd_validate(int argc, char **argv)
         if (!end && suite && !strstr(v[i].suite, suite))
             continue;
         if (end || strcmp(v[i].suite, current) != 0) {
-            if (t && co.format != LLMCOST_FMT_JSON && llmcost_table_rows(t) > 0)
+            if (t && !cli_structured(co.format) && llmcost_table_rows(t) > 0)
                 cli_print_table(t, co.format);
             llmcost_table_free(t);
             t = NULL;
@@ -131,7 +131,7 @@ int cmd_validate(int argc, char **argv)
                            100 * v[i].tolerance, v[i].pass ? "yes" : "NO", v[i].source, v[i].note[0] ? "; " : "",
                            v[i].note);
     }
-    if (co.format == LLMCOST_FMT_JSON) {
+    if (cli_structured(co.format)) {
         char *text;
         rc = llmcost_validation_to_json(&text, v, n, suite, failures);
         rc = cli_print_json_text(rc, text);

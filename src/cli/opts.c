@@ -224,6 +224,8 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
             *o->seen = true;
     }
     read_format = common->format;
+    /* The document kind of --format csv: the command's name (cli_output_kind() names another). */
+    cli_output_mode(common->format, !cmd ? NULL : !strcmp(cmd, "validate") ? "validation" : !strcmp(cmd, "scaling") ? "laws" : cmd);
     return 0;
 }
 
@@ -247,6 +249,7 @@ void cli_help(FILE *f, const char *cmd, const char *usage, const char *descripti
         fputc('\n', f);
     }
     fprintf(f, "  %-26s %s\n", "--format FMT", "output format: text, json, csv, md (default text)");
+    fprintf(f, "  %-26s %s\n", "", "csv: one table, the JSON's values raw, named by their JSON paths");
     fprintf(f, "  %-26s %s\n", "--help", "this help");
     bool numbers = false;
     for (int k = 0; k < nopts; k++)

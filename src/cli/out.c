@@ -45,6 +45,45 @@ int cli_print_table(const llmcost_table *t, int format)
     return 0;
 }
 
+/* What cli_print_json() and cli_print_json_text() print: the JSON document, or (--format csv) the library's CSV of it
+ * for the document kind (llmcost_json_to_csv). */
+static int doc_format = LLMCOST_FMT_JSON;
+static const char *doc_kind;
+
+void cli_output_mode(int format, const char *kind)
+{
+    doc_format = format;
+    doc_kind = kind;
+}
+
+void cli_output_kind(const char *kind)
+{
+    doc_kind = kind;
+}
+
+bool cli_structured(int format)
+{
+    return format == LLMCOST_FMT_JSON || format == LLMCOST_FMT_CSV;
+}
+
+/* Prints the document "text" (freed) as the current mode wants it. */
+static int print_doc_text(char *text)
+{
+    if (doc_format == LLMCOST_FMT_CSV) {
+        char *csv;
+        int rc = llmcost_json_to_csv(&csv, text, doc_kind);
+        free(text);
+        if (rc < 0)
+            return cli_lib_error(rc);
+        fputs(csv, stdout);
+        llmcost_free(csv);
+        return 0;
+    }
+    fputs(text, stdout);
+    free(text);
+    return 0;
+}
+
 int cli_print_json(json_t *doc)
 {
     /* Every document starts with the schema version, as the library's llmcost_X_to_json() documents do. */
@@ -62,9 +101,16 @@ int cli_print_json(json_t *doc)
         fprintf(stderr, "llmcost: out of memory\n");
         return 1;
     }
-    puts(s);
-    free(s);
-    return 0;
+    size_t n = strlen(s);
+    char *t = realloc(s, n + 2);
+    if (!t) {
+        free(s);
+        fprintf(stderr, "llmcost: out of memory\n");
+        return 1;
+    }
+    t[n] = '\n';
+    t[n + 1] = '\0';
+    return print_doc_text(t);
 }
 
 void cli_note(int format, const char *fmt, ...)
@@ -97,9 +143,7 @@ int cli_print_json_text(int rc, char *text)
 {
     if (rc < 0)
         return cli_lib_error(rc);
-    fputs(text, stdout);
-    llmcost_free(text);
-    return 0;
+    return print_doc_text(text); /* llmcost_free() is free() */
 }
 
 json_t *cli_json_section(int rc, char *text)
