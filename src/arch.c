@@ -183,23 +183,27 @@ static const type_info types[] = {
     {.type = "mpt", .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
 };
 
+/* The last line of notes that overflowed m->notes: the reader learns that notes are missing (none is cut). */
+static const char notes_full[] = "(more notes did not fit)\n";
+
 static void note(llmcost_model *m, const char *fmt, ...)
 {
     size_t n = strlen(m->notes);
-    if (n + 2 >= sizeof m->notes)
-        return;
+    size_t room = sizeof m->notes - sizeof notes_full; /* always left for notes_full */
+    if (n >= room)
+        return; /* notes_full is already there */
     /* A note quotes config values (hidden_act); escaping keeps it one line, since lines separate notes. */
-    char raw[sizeof m->notes];
+    char raw[sizeof m->notes], line[sizeof m->notes];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    lc_one_line(m->notes + n, sizeof m->notes - n - 1, raw);
-    n = strlen(m->notes);
-    if (n + 1 < sizeof m->notes) {
-        m->notes[n] = '\n';
-        m->notes[n + 1] = '\0';
+    if (!lc_one_line(line, sizeof line, raw) || n + strlen(line) + 1 > room) {
+        memcpy(m->notes + n, notes_full, sizeof notes_full);
+        return;
     }
+    memcpy(m->notes + n, line, strlen(line));
+    memcpy(m->notes + n + strlen(line), "\n", 2);
 }
 
 static llmcost_act_kind act_kind(const char *name)
@@ -324,7 +328,8 @@ static int read_act(const lc_cfg *c, llmcost_model *m, const char *dflt)
 {
     const char *act;
     TRY(lc_cfg_string(c, &act, LC_KEYS("hidden_act", "hidden_activation", "activation_function"), dflt));
-    lc_strlcpy(m->act_name, act, sizeof m->act_name);
+    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name,
+                           LC_KEYS("hidden_act", "hidden_activation", "activation_function"), dflt));
     m->act = act_kind(act);
     m->act_python = !strcmp(act, "gelu_new"); /* NewGELUActivation: a Python formula of eight kernels */
     return 0;
@@ -1199,17 +1204,13 @@ static void note_generic(llmcost_model *m, const char *type)
 static int read_meta(json_t *root, const char *origin, llmcost_model *m)
 {
     lc_cfg c = {root, origin, ""};
-    const char *s;
-    TRY(lc_cfg_text(&c, &s, LC_KEYS("name"), ""));
-    lc_strlcpy(m->name, s, sizeof m->name);
-    TRY(lc_cfg_text(&c, &s, LC_KEYS("family"), ""));
-    lc_strlcpy(m->family, s, sizeof m->family);
+    TRY(lc_cfg_text_into(&c, m->name, sizeof m->name, LC_KEYS("name"), ""));
+    TRY(lc_cfg_text_into(&c, m->family, sizeof m->family, LC_KEYS("family"), ""));
     TRY(lc_cfg_count(&c, &m->train_seq, LC_KEYS("train_seq"), 0));
-    TRY(lc_cfg_string(&c, &s, LC_KEYS("train_seq_source"), ""));
-    lc_strlcpy(m->train_seq_source, s, sizeof m->train_seq_source);
+    TRY(lc_cfg_string_into(&c, m->train_seq_source, sizeof m->train_seq_source, LC_KEYS("train_seq_source"), ""));
     TRY(lc_cfg_count(&c, &m->train_batch_tokens, LC_KEYS("train_batch_tokens"), 0));
-    TRY(lc_cfg_string(&c, &s, LC_KEYS("train_batch_source"), ""));
-    lc_strlcpy(m->train_batch_source, s, sizeof m->train_batch_source);
+    TRY(lc_cfg_string_into(&c, m->train_batch_source, sizeof m->train_batch_source, LC_KEYS("train_batch_source"),
+                           ""));
     return 0;
 }
 
@@ -1238,7 +1239,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     /* gemma3 (multimodal) wraps a gemma3_text model. */
     if (!strcmp(type, "gemma3") && c.obj != cfg)
         type = "gemma3_text";
-    lc_strlcpy(m->model_type, type, sizeof m->model_type);
+    TRY(lc_text_set(m->model_type, sizeof m->model_type, type, "key 'model_type'"));
 
     /* Configs saved by transformers omit keys equal to their class's defaults; the language model of a
      * multimodal Gemma 3 config, for one, has no vocab_size. Fill those in from the config class, and say so. */
@@ -1356,8 +1357,9 @@ int llmcost_model_from_json(llmcost_model **out, const char *text, size_t len, c
         json_decref(root);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    lc_strlcpy(m->origin, origin, sizeof m->origin);
-    int rc = build(root, origin, m);
+    int rc = lc_text_set(m->origin, sizeof m->origin, origin, "origin of the model's JSON");
+    if (rc == 0)
+        rc = build(root, origin, m);
     json_decref(root);
     if (rc == 0) {
         /* Sizes so large that the parameter count overflows 64 bits are refused here, once, so that no engine
@@ -1403,12 +1405,17 @@ static int load_preset(llmcost_model **out, int p, const char *spec)
     snprintf(origin, sizeof origin, "%s", llmcost_preset_path(p));
     const char *text = llmcost_preset_json(p);
     TRY(llmcost_model_from_json(out, text, strlen(text), origin));
-    char where[512];
-    snprintf(where, sizeof where, "preset %s (%s)", spec, origin);
-    lc_strlcpy((*out)->origin, where, sizeof (*out)->origin);
-    if (strcmp(spec, llmcost_preset_name(p)) != 0) /* named by its repo id or in other case: its own name */
-        lc_strlcpy((*out)->name, llmcost_preset_name(p), sizeof (*out)->name);
-    return 0;
+    /* A preset's spec is its name, its repo id or either in other case: short, but checked like any text. */
+    int rc = 0;
+    if (snprintf((*out)->origin, sizeof (*out)->origin, "preset %s (%s)", spec, origin) >= (int)sizeof (*out)->origin)
+        rc = lc_fail(LLMCOST_EINVAL, "preset '%.40s...': the name is too long", spec);
+    else if (strcmp(spec, llmcost_preset_name(p)) != 0) /* named by its repo id or in other case: its own name */
+        rc = lc_text_set((*out)->name, sizeof (*out)->name, llmcost_preset_name(p), "preset name");
+    if (rc < 0) {
+        llmcost_model_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int llmcost_model_load(llmcost_model **out, const char *spec)
@@ -1420,7 +1427,7 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
     if (p >= 0)
         return load_preset(out, p, spec);
     /* A Hugging Face cache folder (models--ORG--NAME/, or one of its snapshots/REV/) is read through its config. */
-    char path[4096], hfpath[4096], repo[96] = "";
+    char path[4096], hfpath[4096], repo[sizeof (*out)->name] = ""; /* a repo id that fits the name, else a folder */
     int hf = lc_hf_cache_config(hfpath, sizeof hfpath, repo, sizeof repo, spec);
     if (hf < 0)
         return hf;
@@ -1446,13 +1453,19 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
     rc = llmcost_model_from_json(out, text, len, path);
     free(text);
     TRY(rc);
-    if (repo[0]) /* a Hugging Face cache folder: named by its repo id */
+    if (repo[0]) /* a Hugging Face cache folder: named by its repo id (repo is as large as the name) */
         lc_strlcpy((*out)->name, repo, sizeof (*out)->name);
     else if ((*out)->name[0] == '\0') {
-        /* A name taken from a path is printed as it is: escape its control characters ("\n", "\x1b"). */
-        char raw[sizeof (*out)->name];
+        /* A name taken from a path is printed as it is: escape its control characters ("\n", "\x1b"). A file name
+         * (at most 255 bytes) fits; one that escaping makes longer than the field is refused, never cut. */
+        char raw[sizeof path]; /* as large as the path: never cut here */
         name_from_path(raw, sizeof raw, path);
-        lc_one_line((*out)->name, sizeof (*out)->name, raw);
+        if (!lc_one_line((*out)->name, sizeof (*out)->name, raw)) {
+            llmcost_model_free(*out);
+            *out = NULL;
+            return lc_fail(LLMCOST_EINVAL, "%s: the model's name taken from the path is longer than the %zu characters "
+                           "that llmcost keeps; give the file another name", path, sizeof (*out)->name - 1);
+        }
     }
     return 0;
 }

@@ -168,6 +168,32 @@ int lc_cfg_text(const lc_cfg *c, const char **out, const char *const *names, con
     return 1;
 }
 
+static int copy_into(const lc_cfg *c, char *dst, size_t size, const char *const *names, const char *s, int r)
+{
+    if (r < 0)
+        return r;
+    if (lc_strlcpy(dst, s ? s : "", size))
+        return r;
+    dst[0] = '\0';
+    const char *key = lc_cfg_which(c, names);
+    return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': '%.40s...' is %zu characters, longer than the %zu that llmcost keeps",
+                   c->origin, c->prefix, key ? key : names[0], s, strlen(s), size - 1);
+}
+
+int lc_cfg_text_into(const lc_cfg *c, char *dst, size_t size, const char *const *names, const char *dflt)
+{
+    const char *s = NULL;
+    int r = lc_cfg_text(c, &s, names, dflt);
+    return copy_into(c, dst, size, names, s, r);
+}
+
+int lc_cfg_string_into(const lc_cfg *c, char *dst, size_t size, const char *const *names, const char *dflt)
+{
+    const char *s = NULL;
+    int r = lc_cfg_string(c, &s, names, dflt);
+    return copy_into(c, dst, size, names, s, r);
+}
+
 int lc_cfg_prob(const lc_cfg *c, double *out, const char *const *names, double dflt)
 {
     int r = lc_cfg_real(c, out, names, dflt);

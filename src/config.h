@@ -35,6 +35,10 @@ int lc_cfg_real(const lc_cfg *c, double *out, const char *const *names, double d
 int lc_cfg_text(const lc_cfg *c, const char **out, const char *const *names, const char *dflt);
 int lc_cfg_prob(const lc_cfg *c, double *out, const char *const *names, double dflt);       /* in [0, 1] */
 int lc_cfg_string(const lc_cfg *c, const char **out, const char *const *names, const char *dflt);
+/* lc_cfg_text and lc_cfg_string copying into "dst" of "size" bytes (a public char[] field): a value that does not
+ * fit is an error naming the key, its length and the room, never a cut text. */
+int lc_cfg_text_into(const lc_cfg *c, char *dst, size_t size, const char *const *names, const char *dflt);
+int lc_cfg_string_into(const lc_cfg *c, char *dst, size_t size, const char *const *names, const char *dflt);
 
 /* The same for a required key: absent or null is an error naming every accepted spelling. */
 int lc_cfg_req_size(const lc_cfg *c, int64_t *out, const char *const *names);

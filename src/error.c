@@ -9,12 +9,12 @@
 /* Room for a path of PATH_MAX (4096) bytes and the message around it: a message cut short would lose the key. */
 static _Thread_local char last_error[8192];
 
-void lc_one_line(char *dst, size_t size, const char *src)
+bool lc_one_line(char *dst, size_t size, const char *src)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     if (size == 0)
-        return;
+        return src[0] == '\0';
     for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
         char esc[5];
         size_t n = 0;
@@ -29,12 +29,15 @@ void lc_one_line(char *dst, size_t size, const char *src)
         } else {
             esc[n++] = (char)*p;
         }
-        if (o + n >= size)
-            break;
+        if (o + n >= size) {
+            dst[o] = '\0';
+            return false;
+        }
         memcpy(dst + o, esc, n);
         o += n;
     }
     dst[o] = '\0';
+    return true;
 }
 
 int lc_fail(int code, const char *fmt, ...)
@@ -65,13 +68,24 @@ void llmcost_free(void *p)
     free(p);
 }
 
-void lc_strlcpy(char *dst, const char *src, size_t size)
+bool lc_strlcpy(char *dst, const char *src, size_t size)
 {
     if (size == 0)
-        return;
+        return src[0] == '\0';
     size_t n = strlen(src);
-    if (n >= size)
+    bool fits = n < size;
+    if (!fits)
         n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
+    return fits;
+}
+
+int lc_text_set(char *dst, size_t size, const char *src, const char *what)
+{
+    if (lc_strlcpy(dst, src, size))
+        return 0;
+    dst[0] = '\0';
+    return lc_fail(LLMCOST_EINVAL, "%s: '%.40s...' is %zu characters, longer than the %zu that llmcost keeps", what, src,
+                   strlen(src), size - 1);
 }

@@ -69,7 +69,7 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
         if (k == pl->n)
             return lc_fail(LLMCOST_EINVAL, "price_list: '%s' has no entry for %s", pl->name, out->name);
         out->price_per_hour = pl->entries[k].price_per_hour;
-        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %.180s", pl->name, pl->source);
+        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %s", pl->name, pl->source);
         if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
             out->peak_flops[dt] = pl->entries[k].peak_flops;
         char what[128];

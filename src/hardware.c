@@ -11,6 +11,9 @@
 #include "internal.h"
 #include "llmcost/hardware.h"
 
+/* A price list entry names its GPU by copying llmcost_gpu.name: the field holds every name, so none is cut. */
+_Static_assert(sizeof ((llmcost_price_entry *)0)->gpu >= sizeof ((llmcost_gpu *)0)->name, "price entry gpu too small");
+
 #define MAX_GPUS 64
 #define MAX_LISTS 16
 
@@ -130,17 +133,14 @@ static int read_nonneg(const lc_cfg *c, double *out, const char *key, double sca
     return 1;
 }
 
-static int read_text(const lc_cfg *c, char *dst, size_t size, const char *key, bool must_fit)
+/* A text key into a char[] field; absent leaves the field as it is, too long is an error (never a cut text). */
+static int read_text(const lc_cfg *c, char *dst, size_t size, const char *key)
 {
     const char *s;
     int r = lc_cfg_text(c, &s, LC_KEYS(key), NULL);
     if (r <= 0)
         return r;
-    if (must_fit && strlen(s) >= size)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': '%s' is longer than %zu characters", c->origin, c->prefix,
-                       key, s, size - 1);
-    lc_strlcpy(dst, s, size);
-    return 1;
+    return lc_cfg_text_into(c, dst, size, LC_KEYS(key), NULL);
 }
 
 static int read_object(const lc_cfg *c, json_t **out, const char *key)
@@ -162,9 +162,9 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
     int rc = check_keys(obj, gpu_keys, origin, prefix);
     if (rc < 0)
         return rc;
-    if ((rc = read_text(&c, g->full_name, sizeof g->full_name, "full_name", false)) < 0 ||
-        (rc = read_text(&c, g->vendor, sizeof g->vendor, "vendor", false)) < 0 ||
-        (rc = read_text(&c, g->source, sizeof g->source, "source", false)) < 0)
+    if ((rc = read_text(&c, g->full_name, sizeof g->full_name, "full_name")) < 0 ||
+        (rc = read_text(&c, g->vendor, sizeof g->vendor, "vendor")) < 0 ||
+        (rc = read_text(&c, g->source, sizeof g->source, "source")) < 0)
         return rc;
     json_t *al = json_object_get(obj, "aliases");
     if (al && !json_is_null(al)) {
@@ -220,7 +220,7 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         lc_cfg l = {sub, origin, pre};
         if ((rc = check_keys(sub, link_keys, origin, pre)) < 0)
             return rc;
-        if ((rc = read_text(&l, side ? g->scaleout_link : g->scaleup_link, sizeof g->scaleup_link, "link", false)) < 0 ||
+        if ((rc = read_text(&l, side ? g->scaleout_link : g->scaleup_link, sizeof g->scaleup_link, "link")) < 0 ||
             (rc = read_nonneg(&l, side ? &g->scaleout_bw : &g->scaleup_bw, "gbps", 1e9)) < 0)
             return rc;
         if (!side) {
@@ -250,12 +250,19 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         if ((rc = lc_cfg_text(&p, &src, LC_KEYS("source"), NULL)) < 0 ||
             (rc = lc_cfg_text(&p, &date, LC_KEYS("date"), NULL)) < 0)
             return rc;
+        int n = 0;
         if (src && date)
-            snprintf(g->price_source, sizeof g->price_source, "%s (%s)", src, date);
+            n = snprintf(g->price_source, sizeof g->price_source, "%s (%s)", src, date);
         else if (src)
-            lc_strlcpy(g->price_source, src, sizeof g->price_source);
+            n = snprintf(g->price_source, sizeof g->price_source, "%s", src);
         else if (json_object_get(sub, "usd_per_hour"))
-            lc_strlcpy(g->price_source, origin, sizeof g->price_source);
+            n = snprintf(g->price_source, sizeof g->price_source, "%s", origin);
+        if (n < 0 || (size_t)n >= sizeof g->price_source) {
+            g->price_source[0] = '\0';
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%sprice.source': the source with its date (or the file's name) is %d "
+                           "characters, longer than the %zu that llmcost keeps", origin, prefix, n,
+                           sizeof g->price_source - 1);
+        }
     }
     return 0;
 }
@@ -299,7 +306,7 @@ static int read_price_lists(llmcost_catalog *cat, json_t *arr, const char *origi
         if (!name || !name[0] || strlen(name) >= sizeof pl.name)
             return lc_fail(LLMCOST_EINVAL, "%s: key '%sname': missing or too long", origin, pre);
         lc_strlcpy(pl.name, name, sizeof pl.name);
-        if ((rc = read_text(&c, pl.source, sizeof pl.source, "source", false)) < 0)
+        if ((rc = read_text(&c, pl.source, sizeof pl.source, "source")) < 0)
             return rc;
         json_t *ents = json_object_get(o, "entries");
         if (!json_is_array(ents) || json_array_size(ents) == 0)

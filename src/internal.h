@@ -80,10 +80,15 @@ int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_mod
                             const struct llmcost_layer_params *lps);
 
 /* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
- * ("\\n", "\\x1b"); truncated to fit, always terminated. */
-void lc_one_line(char *dst, size_t size, const char *src);
+ * ("\\n", "\\x1b"); truncated to fit, always terminated. Returns false when it was cut. */
+bool lc_one_line(char *dst, size_t size, const char *src);
 
-/* Copies "src" into "dst" of "size" bytes, always terminating. */
-void lc_strlcpy(char *dst, const char *src, size_t size);
+/* Copies "src" into "dst" of "size" bytes, always terminating. Returns false when "src" did not fit (dst holds
+ * its cut start): a caller copying text into a public char[] field reports that, never prints the cut text. */
+bool lc_strlcpy(char *dst, const char *src, size_t size);
+
+/* lc_strlcpy into a public char[] field, failing (LLMCOST_EINVAL) when "src" does not fit, with a message naming
+ * "what" (the key or field), the text's length and the room. */
+int lc_text_set(char *dst, size_t size, const char *src, const char *what);
 
 #endif

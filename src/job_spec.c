@@ -230,7 +230,7 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         return rc;
     llmcost_job j;
     llmcost_job_init(&j);
-    char line[768], why[256];
+    char line[1536], why[1024];
     if (s->zero < 0 || s->zero > 3)
         return lc_fail(LLMCOST_EINVAL, "layout.zero: '%lld' must be 0, 1, 2 or 3", s->zero);
     if (s->global_batch && s->grad_accum > 0)

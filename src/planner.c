@@ -15,6 +15,9 @@
 #include "llmcost/plan.h"
 #include "llmcost/train.h"
 
+/* A plan change names its GPU by copying llmcost_gpu.name: the field holds every name, so none is cut. */
+_Static_assert(sizeof ((llmcost_plan_change *)0)->gpu >= sizeof ((llmcost_gpu *)0)->name, "plan change gpu too small");
+
 const char *llmcost_plan_reject_name(llmcost_plan_reject r)
 {
     static const char *const names[LLMCOST_PLAN_REJ_COUNT] = {"memory", "batch", "layout"};

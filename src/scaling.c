@@ -31,10 +31,10 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
         return rc;
     if (!s || !s[0])
         return lc_fail(LLMCOST_EINVAL, "%s: missing key 'name'", origin);
-    lc_strlcpy(out->name, s, sizeof out->name);
-    if ((rc = lc_cfg_text(&c, &s, LC_KEYS("title"), out->name)) < 0)
+    /* Text that does not fit its field is refused, naming the key (never cut). */
+    if ((rc = lc_cfg_text_into(&c, out->name, sizeof out->name, LC_KEYS("name"), NULL)) < 0 ||
+        (rc = lc_cfg_text_into(&c, out->title, sizeof out->title, LC_KEYS("title"), out->name)) < 0)
         return rc;
-    lc_strlcpy(out->title, s, sizeof out->title);
     if ((rc = lc_cfg_text(&c, &s, LC_KEYS("form"), "chinchilla")) < 0)
         return rc;
     if (!strcmp(s, "chinchilla"))
@@ -43,15 +43,15 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
         out->form = LLMCOST_LAW_KAPLAN;
     else
         return lc_fail(LLMCOST_EINVAL, "%s: key 'form': '%s' is not 'chinchilla' or 'kaplan'", origin, s);
-    if ((rc = lc_cfg_text(&c, &s, LC_KEYS("counts"), "")) < 0)
+    if ((rc = lc_cfg_text_into(&c, out->counts, sizeof out->counts, LC_KEYS("counts"), "")) < 0)
         return rc;
-    lc_strlcpy(out->counts, s, sizeof out->counts);
     if ((rc = lc_cfg_text(&c, &s, LC_KEYS("source"), default_source)) < 0)
         return rc;
     if (!s)
         return lc_fail(LLMCOST_EINVAL, "%s: missing key 'source' (every bundled law names where it comes from)",
                        origin);
-    lc_strlcpy(out->source, s, sizeof out->source);
+    if ((rc = lc_cfg_text_into(&c, out->source, sizeof out->source, LC_KEYS("source"), default_source)) < 0)
+        return rc;
 
     /* The constants of the chosen form are required; each is named in the message when missing. */
     struct {

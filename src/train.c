@@ -109,9 +109,13 @@ static int64_t jint(json_t *o, const char *key, int64_t dflt)
     return json_is_number(v) ? (int64_t)json_number_value(v) : dflt;
 }
 
-static void copy_str(char *dst, size_t n, json_t *v)
+/* A run's text into its char[] field: a text longer than the field is an error naming the run and key. */
+static int copy_str(char *dst, size_t n, json_t *obj, const char *key, const char *origin, const char *run)
 {
-    lc_strlcpy(dst, json_is_string(v) ? json_string_value(v) : "", n);
+    json_t *v = json_object_get(obj, key);
+    char what[256];
+    snprintf(what, sizeof what, "%s: run '%.96s': key '%s'", origin, run ? run : "?", key);
+    return lc_text_set(dst, n, json_is_string(v) ? json_string_value(v) : "", what);
 }
 
 /* Evaluates one run into "res" (room for "cap" entries from *count on). */
@@ -189,13 +193,16 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
             break;
         llmcost_published *e = &res[(*count)++];
         memset(e, 0, sizeof *e);
-        copy_str(e->name, sizeof e->name, json_object_get(r, "name"));
-        copy_str(e->metric, sizeof e->metric, json_object_get(rep, "metric"));
-        copy_str(e->convention, sizeof e->convention, json_object_get(rep, "convention"));
-        copy_str(e->source, sizeof e->source, json_object_get(rep, "source"));
-        copy_str(e->assumed, sizeof e->assumed, json_object_get(r, "assumed"));
-        copy_str(e->kind, sizeof e->kind, json_object_get(r, "kind"));
-        copy_str(e->set, sizeof e->set, json_object_get(r, "set"));
+        if ((rc = copy_str(e->name, sizeof e->name, r, "name", origin, name)) < 0 ||
+            (rc = copy_str(e->metric, sizeof e->metric, rep, "metric", origin, name)) < 0 ||
+            (rc = copy_str(e->convention, sizeof e->convention, rep, "convention", origin, name)) < 0 ||
+            (rc = copy_str(e->source, sizeof e->source, rep, "source", origin, name)) < 0 ||
+            (rc = copy_str(e->assumed, sizeof e->assumed, r, "assumed", origin, name)) < 0 ||
+            (rc = copy_str(e->kind, sizeof e->kind, r, "kind", origin, name)) < 0 ||
+            (rc = copy_str(e->set, sizeof e->set, r, "set", origin, name)) < 0) {
+            llmcost_model_free(m);
+            return rc;
+        }
         e->dense = json_is_true(json_object_get(r, "dense"));
         e->reported = json_number_value(json_object_get(rep, "value"));
         if (!strcmp(e->metric, "tflops_per_gpu")) {

@@ -14,7 +14,16 @@ typedef struct {
     llmcost_validation_case *v;
     size_t n, cap;
     bool oom;
+    char cut[320]; /* the first text that did not fit its field of llmcost_validation_case ("" when none) */
 } results;
+
+/* Copies a case's text into its field; one that does not fit is remembered and fails the run (never cut). */
+static void put(results *r, char *dst, size_t size, const char *src, const char *field, const char *name)
+{
+    if (!lc_strlcpy(dst, src, size) && !r->cut[0])
+        snprintf(r->cut, sizeof r->cut, "validation case '%.96s': its %s is %zu characters, longer than the %zu that "
+                 "llmcost_validation_case keeps", name, field, strlen(src), size - 1);
+}
 
 static void add(results *r, const char *suite, const char *name, const char *quantity, double predicted,
                 double reference, double tolerance, const char *source)
@@ -33,10 +42,10 @@ static void add(results *r, const char *suite, const char *name, const char *qua
     }
     llmcost_validation_case *c = &r->v[r->n++];
     memset(c, 0, sizeof *c);
-    lc_strlcpy(c->suite, suite, sizeof c->suite);
-    lc_strlcpy(c->name, name, sizeof c->name);
-    lc_strlcpy(c->quantity, quantity, sizeof c->quantity);
-    lc_strlcpy(c->source, source ? source : "", sizeof c->source);
+    put(r, c->suite, sizeof c->suite, suite, "suite", name);
+    put(r, c->name, sizeof c->name, name, "name", name);
+    put(r, c->quantity, sizeof c->quantity, quantity, "quantity", name);
+    put(r, c->source, sizeof c->source, source ? source : "", "source", name);
     c->predicted = predicted;
     c->reference = reference;
     c->error = reference != 0 ? predicted / reference - 1 : (predicted == 0 ? 0 : INFINITY);
@@ -167,7 +176,7 @@ static void note_exception(results *r, json_t *s, const char *name)
 {
     json_t *ex = json_object_get(json_object_get(s, "exceptions"), name);
     if (ex && r->n > 0)
-        lc_strlcpy(r->v[r->n - 1].note, str(ex, "why", ""), sizeof r->v[r->n - 1].note);
+        put(r, r->v[r->n - 1].note, sizeof r->v[r->n - 1].note, str(ex, "why", ""), "note (exceptions.why)", name);
 }
 
 /* Measured training steps: each case's peak memory ("time" false) or step time ("time" true) predicted for the job
@@ -335,6 +344,8 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
     json_decref(suites);
     if (!rc && r.oom)
         rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if (!rc && r.cut[0])
+        rc = lc_fail(LLMCOST_EINVAL, "%s", r.cut);
     if (rc) {
         free(r.v);
         return rc;

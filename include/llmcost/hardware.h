@@ -25,7 +25,9 @@ const char *llmcost_dtype_name(llmcost_dtype t);
 
 /*
  * One accelerator. Peaks are dense (no 2:4 sparsity), per device, in FLOP/s; 0 when the part lacks the type.
- * Fields after "source" were added later; a zero means unknown.
+ * Fields after "source" were added later; a zero means unknown. Text fields are never cut: a catalogue entry whose
+ * text does not fit its field is refused with a message naming the key (the bundled ones all fit, checked by
+ * tests/test_text.c).
  */
 typedef struct llmcost_gpu {
     char name[48];            /* lower-case id as users say it: "h100", "a100-80gb", "tpu-v5p" */
@@ -39,7 +41,7 @@ typedef struct llmcost_gpu {
     int scaleup_size;         /* GPUs per scale-up domain (node) */
     double scaleout_bw;       /* per-GPU unidirectional network bandwidth across nodes, bytes/s */
     double price_per_hour;    /* default on-demand USD per GPU-hour */
-    char price_source[256];   /* where the price comes from, with its date */
+    char price_source[512];   /* where the price comes from, with its date */
     char source[512];         /* where the specifications come from */
     char aliases[96];         /* other accepted names, comma-separated ("a100" for "a100-80gb") */
     char scaleup_link[128];   /* "NVLink 4 + NVSwitch" */

@@ -125,12 +125,17 @@ typedef struct llmcost_mtp {
     llmcost_layer layer;
 } llmcost_mtp;
 
-/* A model's architecture. Allocated by llmcost_model_load*, freed with llmcost_model_free. */
+/*
+ * A model's architecture. Allocated by llmcost_model_load*, freed with llmcost_model_free.
+ * Text fields are never cut: each is sized for every bundled preset (tests/test_text.c checks it), and a value
+ * that does not fit (a config key, a path, an origin) fails the load with a message naming it. The notes end
+ * with the line "(more notes did not fit)" if they ever overflow.
+ */
 typedef struct llmcost_model {
-    char name[96];          /* preset name, or the config's file name */
+    char name[256];         /* preset name, the config's "name", the Hugging Face repo id, or the config's file name */
     char model_type[64];    /* config's model_type ("llama", "deepseek_v3", ...) */
     char family[64];        /* human family name (presets), or the model_type */
-    char origin[512];       /* where it was read from: "preset llama-7b (data/models/llama-7b.json)" or a path */
+    char origin[4096];      /* where it was read from: "preset llama-7b (data/models/llama-7b.json)" or a path */
     int64_t hidden;         /* d_model */
     int64_t vocab;
     int64_t embed_dim;      /* width of the token embedding (OPT-350m: 512 with projections to hidden); usually hidden */
@@ -153,15 +158,15 @@ typedef struct llmcost_model {
                                transformers' NewGELUActivation), not one fused kernel */
     int64_t max_positions;  /* max_position_embeddings / n_positions */
     int64_t train_seq;      /* pre-training sequence length when known (presets, max_sequence_length), else 0 */
-    char train_seq_source[160];
+    char train_seq_source[512];
     double logit_softcap;   /* final logit soft-capping (Gemma 2), 0 if none */
     double logit_scale;     /* logits multiplied by this (Cohere's logit_scale, Granite's 1/logits_scaling), 0 if none */
     double dropout_embed;   /* dropout probabilities active in training (GPT-2, OPT); 0 when absent */
     double dropout_attn;
     double dropout_resid;
-    char notes[1024];       /* assumptions made while reading, one per line; "" when none */
+    char notes[4096];       /* assumptions made while reading, one per line; "" when none */
     int64_t train_batch_tokens; /* the published pre-training global batch in tokens (presets), else 0 */
-    char train_batch_source[160];
+    char train_batch_source[512];
 } llmcost_model;
 
 /*

@@ -19,14 +19,16 @@ extern "C" {
  */
 typedef enum { LLMCOST_LAW_CHINCHILLA, LLMCOST_LAW_KAPLAN } llmcost_law_form;
 
+/* Text fields are never cut: a laws file whose text does not fit is refused naming the key; the bundled laws fit
+ * with room for the CLI's "with user constants (...)" additions (tests/test_text.c). */
 typedef struct llmcost_law {
     char name[48];           /* "chinchilla", "chinchilla-unrounded", "epoch", "kaplan", "course", or the user's */
-    char title[128];         /* one line: "Chinchilla approach 3 (Hoffmann et al. 2022), rounded as printed" */
+    char title[256];         /* one line: "Chinchilla approach 3 (Hoffmann et al. 2022), rounded as printed" */
     llmcost_law_form form;
     double E, A, B, alpha, beta;           /* Chinchilla form */
     double n_c, d_c, alpha_n, alpha_d;     /* Kaplan form */
     char counts[160];        /* what N counts ("all parameters incl. embeddings", "non-embedding parameters") */
-    char source[400];        /* paper, section, and where the constants come from */
+    char source[640];        /* paper, section, and where the constants come from */
 } llmcost_law;
 
 /* The bundled laws of data/scaling_laws.json, in file order. */

@@ -21,7 +21,7 @@ typedef struct llmcost_validation_case {
     double tolerance;    /* the case passes when |error| <= tolerance (from the data file) */
     bool pass;
     char source[256];    /* where the reference comes from */
-    char note[320];      /* why this case has a wider tolerance than its suite ("" when it has not) */
+    char note[1024];     /* why this case has a wider tolerance than its suite ("" when it has not) */
 } llmcost_validation_case;
 
 /*

@@ -167,7 +167,7 @@ static int sweep(const llmcost_model *m, llmcost_flops_options o, const long lon
 {
     const char *hdr[] = {"seq", "attention share of forward", "exact per token", "6·N_total per token", "6N_total misses",
                          "6·N_active per token", "6N_active misses"};
-    char title[256];
+    char title[512];
     snprintf(title, sizeof title, "%s: training FLOPs per token as the sequence grows (%s convention)", m->name,
              o.convention == LLMCOST_CONV_CAUSAL ? "causal" : "unmasked");
     llmcost_table *t = llmcost_table_new(title, 7, hdr);

@@ -126,7 +126,7 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
         return cli_print_json_text(rc, text);
     }
     const char *hdr[] = {"term", "bytes", "GiB"};
-    char title[256], a[48];
+    char title[512], a[48];
     snprintf(title, sizeof title, "The course's question: one %s layer's forward in fp16, batch 1, seq %lld, "
                                   "checkpoint at each layer boundary",
              m->name, (long long)c.seq);

@@ -60,7 +60,7 @@ static void describe_attention(char *buf, size_t n, const llmcost_model *m)
 int cli_model_section(const llmcost_model *m, int format)
 {
     const char *hdr[] = {"property", "value"};
-    char title[256];
+    char title[512];
     snprintf(title, sizeof title, "Model %s: %s (%s)", m->name, m->family, m->model_type[0] ? m->model_type : "no model_type");
     llmcost_table *t = llmcost_table_new(title, 2, hdr);
     char buf[512];

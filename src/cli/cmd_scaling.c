@@ -45,9 +45,13 @@ int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f)
         char base[sizeof out->name];
         snprintf(base, sizeof base, "%s", out->name);
         snprintf(out->name, sizeof out->name, "user");
-        snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
+        /* The fields have room for the longest constants after any bundled law; a user's laws file may not. */
+        int t = snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
         size_t n = strlen(out->source);
-        snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
+        int s = snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
+        if (t < 0 || (size_t)t >= sizeof out->title || s < 0 || (size_t)s >= sizeof out->source - n)
+            return cli_usage_error(cmd, "the law '%s' with the constants %s: its title or source is too long to keep",
+                                   base, changed);
     }
     return 0;
 }
