@@ -94,7 +94,7 @@ static int add_candidate(llmcost_budget *b, const char *name, const char *full_n
 }
 
 /* The GPUs asked for by name ("gpus", each checked against the catalogue), a price list, both (the list's entries
- * for those GPUs), or neither (every catalogue GPU with a price and a bf16 peak). */
+ * for those GPUs), or neither (every catalogue GPU with a price and a bf16 or fp16 peak). */
 static int candidates(llmcost_budget *b, const llmcost_budget_options *o)
 {
     const llmcost_catalog *cat = o->catalog;
@@ -158,17 +158,18 @@ static int candidates(llmcost_budget *b, const llmcost_budget_options *o)
         int count = nwanted ? nwanted : llmcost_catalog_gpu_count(cat);
         for (int i = 0; i < count && b->n_gpus < LLMCOST_BUDGET_MAX_GPUS && !rc; i++) {
             const llmcost_gpu *g = nwanted ? wanted[i] : llmcost_catalog_gpu_at(cat, i);
-            if (!(g->price_per_hour > 0) || !(g->peak_flops[LLMCOST_DT_BF16] > 0)) {
+            /* The 16-bit peak: bf16, or fp16 on the parts without bf16 (V100, T4). */
+            if (!(g->price_per_hour > 0) || !(llmcost_gpu_half_peak(g) > 0)) {
                 if (nwanted)
                     return lc_fail(LLMCOST_EINVAL, "gpus: the catalogue has no %s for '%s'; use price_list",
-                                   g->price_per_hour > 0 ? "bf16 peak" : "price", g->name);
+                                   g->price_per_hour > 0 ? "bf16 or fp16 peak" : "price", g->name);
                 continue;
             }
-            rc = add_candidate(b, g->name, g->full_name, g->peak_flops[LLMCOST_DT_BF16], g->price_per_hour,
+            rc = add_candidate(b, g->name, g->full_name, llmcost_gpu_half_peak(g), g->price_per_hour,
                                g->price_source);
         }
         if (!rc && b->n_gpus == 0)
-            return lc_fail(LLMCOST_EINVAL, "gpus: no GPU in the catalogue has both a price and a bf16 peak");
+            return lc_fail(LLMCOST_EINVAL, "gpus: no GPU in the catalogue has both a price and a bf16 or fp16 peak");
     }
     if (rc)
         return rc;
@@ -278,7 +279,11 @@ static int candidate_gpu(llmcost_gpu *out, const llmcost_budget_options *o, cons
     if (!cat)
         return lc_fail(LLMCOST_ENOTFOUND, "gpus: '%s' (from the price list) is not in the GPU catalogue", c->name);
     *out = *cat;
-    out->peak_flops[LLMCOST_DT_BF16] = c->peak_flops;
+    /* The candidate's 16-bit peak: bf16, or fp16 where the part has no bf16 (V100, T4: the job runs fp16 there). */
+    if (cat->peak_flops[LLMCOST_DT_BF16] > 0)
+        out->peak_flops[LLMCOST_DT_BF16] = c->peak_flops;
+    else
+        out->fp16_flops = c->peak_flops;
     return 0;
 }
 
@@ -292,6 +297,8 @@ static int predicted_mfu(double *out, double n_params, const llmcost_budget_opti
     llmcost_gpu gpu;
     llmcost_step st;
     rc = candidate_gpu(&gpu, o, c);
+    if (rc == 0 && !(gpu.peak_flops[LLMCOST_DT_BF16] > 0))
+        job.precision = LLMCOST_PREC_FP16; /* mixed precision with loss scaling where there is no bf16 */
     if (rc == 0)
         rc = llmcost_job_step(&st, m, &gpu, &job);
     llmcost_model_free(m);

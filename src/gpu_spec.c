@@ -17,7 +17,19 @@ int llmcost_gpu_spec_init(llmcost_gpu_spec *s)
 
 llmcost_dtype llmcost_precision_dtype(llmcost_precision p)
 {
-    return p == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32 : p == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8 : LLMCOST_DT_BF16;
+    return p == LLMCOST_PREC_FP32   ? LLMCOST_DT_FP32
+           : p == LLMCOST_PREC_FP8  ? LLMCOST_DT_FP8
+           : p == LLMCOST_PREC_FP16 ? LLMCOST_DT_FP16_PEAK
+                                    : LLMCOST_DT_BF16;
+}
+
+/* The peak "dt" names in "g": fp16 lives apart from the peaks array. A price list's 16-bit peak on a part without
+ * bf16 (V100, T4) is its fp16 peak: it does not give the part bf16. */
+static double *peak_slot(llmcost_gpu *g, llmcost_dtype dt, bool from_list)
+{
+    if (dt == LLMCOST_DT_FP16_PEAK || (from_list && dt == LLMCOST_DT_BF16 && !(g->peak_flops[LLMCOST_DT_BF16] > 0)))
+        return &g->fp16_flops;
+    return &g->peak_flops[dt];
 }
 
 static void add(char *buf, size_t size, const char *fmt, double v)
@@ -71,7 +83,7 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
         out->price_per_hour = pl->entries[k].price_per_hour;
         snprintf(out->price_source, sizeof out->price_source, "price list '%s': %s", pl->name, pl->source);
         if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
-            out->peak_flops[dt] = pl->entries[k].peak_flops;
+            *peak_slot(out, dt, true) = pl->entries[k].peak_flops;
         char what[128];
         snprintf(what, sizeof what, "price list %s: $%%.2f/GPU-hour at %.0f TFLOP/s", pl->name,
                  pl->entries[k].peak_flops / 1e12);
@@ -83,9 +95,10 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
         add(overrides, size, "price $%.2f/GPU-hour (--price)", s->price);
     }
     if (s->peak_tflops > 0) {
-        out->peak_flops[dt] = s->peak_tflops * 1e12;
+        *peak_slot(out, dt, false) = s->peak_tflops * 1e12;
         char what[64];
-        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", llmcost_dtype_name(dt));
+        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)",
+                 dt == LLMCOST_DT_FP16_PEAK ? "fp16" : llmcost_dtype_name(dt));
         add(overrides, size, what, s->peak_tflops);
     }
     if (s->memory_gb > 0) {
@@ -125,9 +138,11 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     size_t len = strlen(buf);
     if (len < n)
         len += (size_t)snprintf(buf + len, n - len,
-                                "GPU %s: %s; %.1f TFLOP/s bf16 dense, %.3g TB/s memory, %.3g GB/s scale-up x %d, %.3g "
+                                "GPU %s: %s; %.1f TFLOP/s %s dense, %.3g TB/s memory, %.3g GB/s scale-up x %d, %.3g "
                                 "GB/s scale-out (data/gpus.json%s%s)\n",
-                                g->name, g->full_name, g->peak_flops[LLMCOST_DT_BF16] / 1e12, g->memory_bw / 1e12,
+                                g->name, g->full_name,
+                                (o->precision == LLMCOST_PREC_FP16 ? g->fp16_flops : g->peak_flops[LLMCOST_DT_BF16]) / 1e12,
+                                o->precision == LLMCOST_PREC_FP16 ? "fp16" : "bf16", g->memory_bw / 1e12,
                                 g->scaleup_bw / 1e9, g->scaleup_size, g->scaleout_bw / 1e9,
                                 overrides && overrides[0] ? "; " : "", overrides ? overrides : "");
     if (len < n)

@@ -48,6 +48,13 @@ const char *llmcost_dtype_name(llmcost_dtype t)
     return (unsigned)t < LLMCOST_DT_COUNT ? dtype_names[t] : "?";
 }
 
+double llmcost_gpu_half_peak(const llmcost_gpu *g)
+{
+    if (!g)
+        return 0;
+    return g->peak_flops[LLMCOST_DT_BF16] > 0 ? g->peak_flops[LLMCOST_DT_BF16] : g->fp16_flops;
+}
+
 static bool name_eq(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++)
@@ -196,8 +203,9 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         for (int t = 0; t < LLMCOST_DT_COUNT; t++)
             if ((rc = read_nonneg(&p, &g->peak_flops[t], dtype_names[t], 1e12)) < 0)
                 return rc;
-        /* fp16 is an accepted spelling of the half-precision peak when bf16 is not given. */
-        if (!json_object_get(sub, "bf16") && (rc = read_nonneg(&p, &g->peak_flops[LLMCOST_DT_BF16], "fp16", 1e12)) < 0)
+        /* fp16 is its own peak: parts without bf16 (V100, T4) give fp16 only (before, fp16 was read as the bf16
+         * peak when bf16 was absent: a V100 then took bf16 runs it cannot do). */
+        if ((rc = read_nonneg(&p, &g->fp16_flops, "fp16", 1e12)) < 0)
             return rc;
     }
     if ((rc = read_nonneg(&c, &g->memory_bytes, "memory_gb", 1073741824.0)) < 0 ||
@@ -273,6 +281,7 @@ static int check_complete(const llmcost_gpu *g, const char *origin, const char *
     bool any = false;
     for (int t = 0; t < LLMCOST_DT_COUNT; t++)
         any |= g->peak_flops[t] > 0;
+    any |= g->fp16_flops > 0;
     if (!any)
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' has no peak_tflops", origin, prefix, g->name);
     if (g->memory_bytes <= 0)
@@ -339,7 +348,7 @@ static int read_price_lists(llmcost_catalog *cat, json_t *arr, const char *origi
             if (price <= 0)
                 return lc_fail(LLMCOST_EINVAL, "%s: key '%susd_per_hour': must be positive", origin, epre);
             pe->price_per_hour = price;
-            pe->peak_flops = peak > 0 ? peak : g->peak_flops[LLMCOST_DT_BF16];
+            pe->peak_flops = peak > 0 ? peak : llmcost_gpu_half_peak(g);
             pl.n++;
         }
         int k = 0;

@@ -91,4 +91,20 @@ bool lc_strlcpy(char *dst, const char *src, size_t size);
  * "what" (the key or field), the text's length and the room. */
 int lc_text_set(char *dst, size_t size, const char *src, const char *what);
 
+/*
+ * The step engine with a per-thread memo (step.c), for the planner: llmcost_step_compute_prepared's answers to the
+ * last digit, reusing the previous call's timed ops when everything they read is unchanged (the prepared shape,
+ * GPU, tp, cp, ep, expert tp, sequence parallelism, precision, framework, attention kernel) and its stages through
+ * the launch model when pp is unchanged too. One memo per thread.
+ */
+struct llmcost_step;
+struct llmcost_step_prepared;
+struct llmcost_gpu;
+struct llmcost_step_options;
+typedef struct lc_step_memo lc_step_memo;
+int lc_step_memo_new(lc_step_memo **out);
+void lc_step_memo_free(lc_step_memo *mm);
+int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
+                         const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm);
+
 #endif

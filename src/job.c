@@ -32,6 +32,13 @@ int llmcost_job_init(llmcost_job *j)
  *     weights (stored by the optimizer) and gradients (used for batch size accumulation) are still retained in
  *     FP32"; the weights the GEMMs read are bf16 (cast to fp8 per tile). Step used fp32 moments here before, memory
  *     bf16: the moments are what the recipe stores, so both now read this table.
+ *   fp16: mixed precision with loss scaling (Micikevicius et al. 2018, "Mixed Precision Training", §3: fp16 weights,
+ *     activations and gradients, an fp32 master copy of the weights; Rajbhandari et al. 2020, ZeRO §3.1: "2Ψ + 2Ψ
+ *     + 12Ψ" bytes for fp16 parameters, fp16 gradients and fp32 parameters, momentum and variance); Megatron-LM
+ *     --fp16 keeps its main gradients in fp16 unless --accumulate-allreduce-grads-in-fp32, so fp32_grads (a
+ *     bf16-master switch) does not apply. The dynamic loss scale is three scalars (the fp32 scale, an int32 growth
+ *     tracker and an fp32 found-inf flag: torch.cuda.amp.GradScaler, Megatron's DynamicGradScaler), 12 bytes per GPU:
+ *     named, not counted.
  */
 static const struct {
     double weights, gradients, gradients_bf16, master, moment;
@@ -41,6 +48,7 @@ static const struct {
     [LLMCOST_PREC_BF16] = {2, 2, 2, 0, 2},
     [LLMCOST_PREC_BF16_MASTER] = {2, 4, 2, 4, 4},
     [LLMCOST_PREC_FP8] = {2, 4, 4, 4, 2},
+    [LLMCOST_PREC_FP16] = {2, 2, 2, 4, 4},
 };
 
 void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
@@ -338,6 +346,30 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
     out->expert_tp = o->expert_tp > 0 ? o->expert_tp : 1;
 }
 
+int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu)
+{
+    if (!j || !gpu)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_check_gpu: NULL argument");
+    const char *name = llmcost_precision_name(j->precision);
+    switch (j->precision) {
+    case LLMCOST_PREC_FP32:
+    case LLMCOST_PREC_FP8:
+        return 0; /* their own peaks are checked by the step engine, which names them */
+    case LLMCOST_PREC_FP16:
+        if (!(gpu->fp16_flops > 0))
+            return lc_fail(LLMCOST_EUNSUPPORTED,
+                           "precision = fp16: %s has no fp16 tensor peak in the catalogue (peak_tflops.fp16)%s",
+                           gpu->name, gpu->peak_flops[LLMCOST_DT_BF16] > 0 ? "; use precision = bf16-master" : "");
+        return 0;
+    default:
+        if (!(gpu->peak_flops[LLMCOST_DT_BF16] > 0))
+            return lc_fail(LLMCOST_EUNSUPPORTED,
+                           "precision = %s: %s has no bf16 tensor cores (peak_tflops.bf16 is 0 in the catalogue)%s", name,
+                           gpu->name, gpu->fp16_flops > 0 ? "; use precision = fp16 (mixed precision with loss scaling)" : "");
+        return 0;
+    }
+}
+
 /* ---- does it fit, and what would make it fit ---- */
 
 const char *llmcost_fix_name(llmcost_fix_kind k)
@@ -519,6 +551,8 @@ static int fit_base(llmcost_job_fit_result *out, llmcost_job *jv, const llmcost_
     llmcost_memory mem;
     double req;
     int rc = required_of(jv, m, &req, &mem);
+    if (rc == 0)
+        rc = llmcost_job_check_gpu(jv, gpu);
     if (rc)
         return rc;
     out->peak_bytes = mem.peak_bytes;

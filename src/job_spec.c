@@ -10,7 +10,7 @@
 #include "llmcost/format.h"
 #include "llmcost/request.h"
 
-static const char *const precision_names[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", NULL};
+static const char *const precision_names[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
 static const char *const optimizer_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
 static const char *const attention_names[] = {"eager", "sdpa", "flash", NULL};

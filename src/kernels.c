@@ -502,7 +502,7 @@ double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, dou
                             double dv, bool bwd)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    /* When a GPU's exp rate is unpublished, the H100's ratio to its bf16 peak (3.9 T/s : 989.4 TFLOP/s). */
-    double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : g->peak_flops[LLMCOST_DT_BF16] * CAL_EXP / CAL_PEAK;
+    /* When a GPU's exp rate is unpublished, the H100's ratio to its 16-bit peak (3.9 T/s : 989.4 TFLOP/s). */
+    double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
     return attention_with(km, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
 }

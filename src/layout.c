@@ -4,7 +4,7 @@
 #include "internal.h"
 #include "llmcost/layout.h"
 
-static const char *const prec_names[LLMCOST_PREC_COUNT] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8"};
+static const char *const prec_names[LLMCOST_PREC_COUNT] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16"};
 static const char *const fw_names[LLMCOST_FW_COUNT] = {"hf", "megatron"};
 
 const char *llmcost_precision_name(llmcost_precision p)

@@ -44,6 +44,7 @@ static recipe recipe_of(const llmcost_memory_options *o, llmcost_param_bytes *pb
         break;
     case LLMCOST_PREC_BF16:
     case LLMCOST_PREC_BF16_MASTER:
+    case LLMCOST_PREC_FP16: /* 16-bit activations, as bf16: the same bytes */
         R = (recipe){0, 0, 0, 0, 0, 2, 2, false, 0, 0, 2};
         break;
     case LLMCOST_PREC_FP8:

@@ -120,6 +120,11 @@ typedef struct {
     int64_t batch;          /* sequences per step */
     int64_t heads_gcd;      /* gcd of the layers' query heads */
     int64_t experts_gcd;    /* gcd of the MoE layers' routed experts; 0 for a dense model */
+    /* Prepared steps (step.h), one per recomputation mode and micro-batch (a divisor of the batch), made when first
+     * needed and shared by the threads. */
+    values *mbs_all;
+    llmcost_step_prepared **prep; /* [recompute * mbs_all->n + index of the micro-batch] */
+    pthread_mutex_t *lock;
 } space;
 
 static int enumerate(group_list *out, const space *sp)
@@ -203,6 +208,9 @@ typedef struct {
     llmcost_plan_layout *front;
     size_t n_front, cap_front;
     int64_t evaluated, feasible, rejected[LLMCOST_PLAN_REJ_COUNT], mem_calls, step_calls;
+    lc_step_memo *memo;       /* what the step engine reuses between this thread's evaluations */
+    llmcost_plan_layout *cand; /* layouts of the current unit that fit, before their step times */
+    size_t n_cand, cap_cand;
     int err;
     char errmsg[512];
 } worker;
@@ -394,6 +402,37 @@ static void fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l
     l->bind_share = s->step_seconds > 0 ? parts[best] / s->step_seconds : 0;
 }
 
+/* The prepared step for micro-batch "mb" and recomputation "r" (made on first use); NULL with the engine's
+ * error when it refuses to prepare. */
+static int prepared_for(const llmcost_step_prepared **out, const space *sp, const llmcost_step_options *so)
+{
+    const values *mbs = sp->mbs_all;
+    int lo = 0, hi = mbs->n - 1, idx = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (mbs->v[mid] == so->micro_batch) {
+            idx = mid;
+            break;
+        }
+        if (mbs->v[mid] < so->micro_batch)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    if (idx < 0) { /* not a divisor of the batch: cannot happen, but prepare nothing shared */
+        *out = NULL;
+        return lc_fail(LLMCOST_EINVAL, "plan: micro-batch %lld does not divide the batch", (long long)so->micro_batch);
+    }
+    size_t slot = (size_t)so->recompute * (size_t)mbs->n + (size_t)idx;
+    int rc = 0;
+    pthread_mutex_lock(sp->lock);
+    if (!sp->prep[slot])
+        rc = llmcost_step_prepare(&sp->prep[slot], sp->m, so);
+    *out = sp->prep[slot];
+    pthread_mutex_unlock(sp->lock);
+    return rc;
+}
+
 /* Step time of "l" (memory already judged); 0, LLMCOST_EINVAL (refused), or a failure. */
 static int judge_step(worker *w, llmcost_plan_layout *l)
 {
@@ -402,7 +441,11 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(&so, NULL, o, l);
     llmcost_step s;
     w->step_calls++;
-    int rc = llmcost_step_compute(&s, w->sp->m, &o->gpu_types[l->gpu_type], &so);
+    const llmcost_step_prepared *prep;
+    int rc = prepared_for(&prep, w->sp, &so);
+    if (rc < 0)
+        return rc;
+    rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
     if (rc < 0)
         return rc;
     fill_from_step(o, l, &s);
@@ -416,7 +459,42 @@ static int fail_worker(worker *w, int rc)
     return rc;
 }
 
-static int eval_group(worker *w, const group *g)
+/* The overlap settings searched for a layout of tensor parallelism "tp" and expert parallelism "ep". */
+static int overlaps_of(int ov[4][2], const llmcost_plan_options *o, int64_t tp, int64_t ep)
+{
+    int n_ov = 0;
+    for (int e = 0; e < 2; e++)
+        for (int t = 0; t < 2; t++) {
+            if ((e && ep == 1) || (t && tp == 1))
+                continue;
+            if (o->ep_overlap != LLMCOST_PLAN_ANY && ep > 1 && e != o->ep_overlap)
+                continue;
+            if (o->tp_overlap != LLMCOST_PLAN_ANY && tp > 1 && t != o->tp_overlap)
+                continue;
+            ov[n_ov][0] = e;
+            ov[n_ov][1] = t;
+            n_ov++;
+        }
+    return n_ov;
+}
+
+static int add_candidate(worker *w, const llmcost_plan_layout *l)
+{
+    if (w->n_cand == w->cap_cand) {
+        size_t cap = w->cap_cand ? 2 * w->cap_cand : 256;
+        llmcost_plan_layout *v = realloc(w->cand, cap * sizeof *v);
+        if (!v)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        w->cand = v;
+        w->cap_cand = cap;
+    }
+    w->cand[w->n_cand++] = *l;
+    return 0;
+}
+
+/* Memory pass of one group: every (ZeRO, recomputation, micro-batch) judged, the layouts that fit kept as
+ * candidates for the step pass. */
+static int eval_group_memory(worker *w, const group *g)
 {
     const space *sp = w->sp;
     const llmcost_plan_options *o = sp->o;
@@ -432,20 +510,8 @@ static int eval_group(worker *w, const group *g)
             push(&recs, r);
     int64_t per_replica = sp->batch / g->dp;
     divisors(&mbs, per_replica, o->micro_batch);
-    int n_ov = 0;
     int ov[4][2];
-    for (int e = 0; e < 2; e++)
-        for (int t = 0; t < 2; t++) {
-            if ((e && g->ep == 1) || (t && g->tp == 1))
-                continue;
-            if (o->ep_overlap != LLMCOST_PLAN_ANY && g->ep > 1 && e != o->ep_overlap)
-                continue;
-            if (o->tp_overlap != LLMCOST_PLAN_ANY && g->tp > 1 && t != o->tp_overlap)
-                continue;
-            ov[n_ov][0] = e;
-            ov[n_ov][1] = t;
-            n_ov++;
-        }
+    int n_ov = overlaps_of(ov, o, g->tp, g->ep);
     int64_t inner = (int64_t)zeros.n * recs.n * n_ov;
     if (mbs.n == 0) { /* a fixed micro-batch that does not divide the replica's batch */
         w->evaluated += inner;
@@ -499,24 +565,58 @@ static int eval_group(worker *w, const group *g)
                     continue;
                 }
                 state[r][i] = FIT;
-                for (int v = 0; v < n_ov; v++) {
-                    llmcost_plan_layout x = l;
-                    x.layout.ep_overlap = ov[v][0];
-                    x.layout.tp_overlap = ov[v][1];
-                    rc = judge_step(w, &x);
-                    w->evaluated++;
-                    if (rc == LLMCOST_EINVAL) {
-                        w->rejected[LLMCOST_PLAN_REJ_LAYOUT]++;
-                        continue;
-                    }
-                    if (rc < 0)
-                        return fail_worker(w, rc);
-                    w->feasible++;
-                    keep_top(w, &x);
-                    if (o->pareto && (rc = keep_front(w, &x)) < 0)
-                        return fail_worker(w, rc);
-                }
+                if ((rc = add_candidate(w, &l)) < 0)
+                    return fail_worker(w, rc);
             }
+        }
+    }
+    return 0;
+}
+
+/* The step pass's order: what the step engine's memo keys on (ep, expert tp, recomputation, micro-batch: the
+ * timed ops; pp: the stages through the launch model) outermost, so that each is computed once. */
+static int step_order(const void *pa, const void *pb)
+{
+    const llmcost_plan_layout *a = pa, *b = pb;
+    int64_t ka[] = {(int64_t)a->gpu_type, a->layout.ep, a->expert_tp, (int64_t)a->recompute, a->micro_batch,
+                    a->layout.pp, a->layout.vpp, a->layout.zero};
+    int64_t kb[] = {(int64_t)b->gpu_type, b->layout.ep, b->expert_tp, (int64_t)b->recompute, b->micro_batch,
+                    b->layout.pp, b->layout.vpp, b->layout.zero};
+    for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
+        if (ka[i] != kb[i])
+            return ka[i] < kb[i] ? -1 : 1;
+    return 0;
+}
+
+/* One unit of work: the groups sharing GPU type, tp, cp and sequence parallelism (the step engine's timed ops
+ * depend on little else). Memory first, then the step times of what fits, in the memo's order. */
+static int eval_unit(worker *w, const group *g, size_t n)
+{
+    const llmcost_plan_options *o = w->sp->o;
+    w->n_cand = 0;
+    for (size_t i = 0; i < n; i++)
+        if (eval_group_memory(w, &g[i]) < 0)
+            return w->err;
+    qsort(w->cand, w->n_cand, sizeof *w->cand, step_order);
+    for (size_t c = 0; c < w->n_cand; c++) {
+        int ov[4][2];
+        int n_ov = overlaps_of(ov, o, w->cand[c].layout.tp, w->cand[c].layout.ep);
+        for (int v = 0; v < n_ov; v++) {
+            llmcost_plan_layout x = w->cand[c];
+            x.layout.ep_overlap = ov[v][0];
+            x.layout.tp_overlap = ov[v][1];
+            int rc = judge_step(w, &x);
+            w->evaluated++;
+            if (rc == LLMCOST_EINVAL) {
+                w->rejected[LLMCOST_PLAN_REJ_LAYOUT]++;
+                continue;
+            }
+            if (rc < 0)
+                return fail_worker(w, rc);
+            w->feasible++;
+            keep_top(w, &x);
+            if (o->pareto && (rc = keep_front(w, &x)) < 0)
+                return fail_worker(w, rc);
         }
     }
     return 0;
@@ -526,7 +626,10 @@ static int eval_group(worker *w, const group *g)
 
 typedef struct {
     const group_list *groups;
+    const size_t *unit;   /* unit k is groups unit[k] .. unit[k + 1] - 1 */
+    size_t n_units;
     atomic_size_t next;
+    atomic_size_t done;   /* units finished, for the progress report */
     atomic_int failed;
 } shared_queue;
 
@@ -541,14 +644,15 @@ static void run_worker(worker *w, shared_queue *q, const llmcost_plan_options *o
         if (atomic_load(&q->failed))
             return;
         size_t i = atomic_fetch_add(&q->next, 1);
-        if (i >= q->groups->n)
+        if (i >= q->n_units)
             return;
-        if (eval_group(w, &q->groups->v[i]) < 0) {
+        if (eval_unit(w, &q->groups->v[q->unit[i]], q->unit[i + 1] - q->unit[i]) < 0) {
             atomic_store(&q->failed, 1);
             return;
         }
-        if (main_thread && o->progress && (i & 63) == 0)
-            o->progress(o->progress_arg, (double)i / (double)q->groups->n);
+        size_t done = atomic_fetch_add(&q->done, 1) + 1;
+        if (main_thread && o->progress)
+            o->progress(o->progress_arg, (double)done / (double)q->n_units);
     }
 }
 
@@ -565,13 +669,17 @@ static int worker_init(worker *w, const space *sp, size_t top)
     w->sp = sp;
     w->cap_top = top;
     w->top = calloc(top, sizeof *w->top);
-    return w->top ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if (!w->top)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    return lc_step_memo_new(&w->memo);
 }
 
 static void worker_free(worker *w)
 {
     free(w->top);
     free(w->front);
+    free(w->cand);
+    lc_step_memo_free(w->memo);
 }
 
 static double now_seconds(void)
@@ -620,6 +728,23 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
     return 0;
 }
 
+static bool same_unit(const group *a, const group *b)
+{
+    return a->gpu == b->gpu && a->tp == b->tp && a->cp == b->cp && a->sp == b->sp;
+}
+
+/* Groups by unit (GPU type, tp, cp, sequence parallelism), then pp, ep, expert tp, vpp. */
+static int unit_order(const void *pa, const void *pb)
+{
+    const group *a = pa, *b = pb;
+    int64_t ka[] = {(int64_t)a->gpu, a->tp, a->cp, a->sp, a->pp, a->ep, a->etp, a->vpp};
+    int64_t kb[] = {(int64_t)b->gpu, b->tp, b->cp, b->sp, b->pp, b->ep, b->etp, b->vpp};
+    for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
+        if (ka[i] != kb[i])
+            return ka[i] < kb[i] ? -1 : 1;
+    return 0;
+}
+
 int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_options *o)
 {
     memset(out, 0, sizeof *out);
@@ -627,7 +752,7 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL};
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
         if (m->layers[i].ffn.moe)
@@ -646,22 +771,50 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
         return rc;
     }
     size_t top = o->top ? o->top : 10;
+    /* Units of work: the groups sharing GPU type, tp, cp and sequence parallelism, one after another. */
+    qsort(groups.v, groups.n, sizeof *groups.v, unit_order);
+    size_t *unit = malloc((groups.n + 1) * sizeof *unit);
+    values *mbs_all = malloc(sizeof *mbs_all);
+    llmcost_step_prepared **prep = NULL;
+    pthread_mutex_t lock;
+    pthread_mutex_init(&lock, NULL);
+    if (!unit || !mbs_all) {
+        free(unit), free(mbs_all), free(groups.v);
+        pthread_mutex_destroy(&lock);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    size_t n_units = 0;
+    for (size_t i = 0; i < groups.n; i++)
+        if (i == 0 || !same_unit(&groups.v[i], &groups.v[i - 1]))
+            unit[n_units++] = i;
+    unit[n_units] = groups.n;
+    /* Every micro-batch of any replica divides the batch. */
+    divisors(mbs_all, sp.batch, LLMCOST_PLAN_ANY);
+    prep = calloc((size_t)(LLMCOST_RECOMPUTE_FULL + 1) * (size_t)(mbs_all->n > 0 ? mbs_all->n : 1), sizeof *prep);
+    sp.mbs_all = mbs_all, sp.prep = prep, sp.lock = &lock;
     int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
-    if ((size_t)threads > groups.n)
-        threads = groups.n > 0 ? (int)groups.n : 1;
+    if ((size_t)threads > n_units)
+        threads = n_units > 0 ? (int)n_units : 1;
     if (threads > 256)
         threads = 256;
     thread_arg *args = calloc((size_t)threads, sizeof *args);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
-    if (!args || !tids) {
-        free(args), free(tids), free(groups.v);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if (!args || !tids || !prep || too_many) {
+        rc = too_many ? lc_fail(LLMCOST_EUNSUPPORTED, "plan: a batch of %lld sequences has more than %d divisors",
+                                (long long)sp.batch, MAX_VALUES)
+                      : lc_fail(LLMCOST_ENOMEM, "out of memory");
+        free(args), free(tids), free(groups.v), free(unit), free(mbs_all), free(prep);
+        pthread_mutex_destroy(&lock);
+        return rc;
     }
     shared_queue q;
     q.groups = &groups;
+    q.unit = unit;
+    q.n_units = n_units;
     atomic_init(&q.next, 0);
+    atomic_init(&q.done, 0);
     atomic_init(&q.failed, 0);
     int started = 1;
     for (int t = 0; t < threads; t++) {
@@ -669,19 +822,10 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
             goto done;
         args[t].q = &q;
     }
-    /* Until every table is set up under a lock (issue 12), the lazily built ones (GPU catalogue, kernel model) are
-     * built here, and the first group evaluated on this thread alone, before any other thread starts: pthread_create
-     * orders those writes before the other threads' reads, which only read. */
-    {
-        llmcost_step_constants sc;
-        llmcost_step_constants_get(&sc);
-        (void)llmcost_gpu_count();
-    }
-    if (groups.n > 0) {
-        atomic_store(&q.next, 1);
-        if (eval_group(&args[0].w, &groups.v[0]) < 0)
-            atomic_store(&q.failed, 1);
-    }
+    /* The bundled tables (GPU catalogue, kernel model) are set up under pthread_once (common.h): before the threads
+     * start, so that an error in them is this thread's. */
+    if ((rc = llmcost_init()) != 0)
+        goto done;
     for (int t = 1; t < threads; t++) {
         if (pthread_create(&tids[t], NULL, thread_main, &args[t]) != 0)
             break;
@@ -767,6 +911,12 @@ done:
     free(args);
     free(tids);
     free(groups.v);
+    free(unit);
+    for (size_t i = 0; i < (size_t)(LLMCOST_RECOMPUTE_FULL + 1) * (size_t)mbs_all->n; i++)
+        llmcost_step_prepared_free(prep[i]);
+    free(prep);
+    free(mbs_all);
+    pthread_mutex_destroy(&lock);
     if (rc)
         llmcost_plan_dispose(out);
     return rc;

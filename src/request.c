@@ -311,6 +311,9 @@ static int do_memory(req *r, char **out)
     llmcost_job job;
     if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, NULL, 0)) < 0)
         return job_fail(rc);
+    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
+    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)
+        return job_fail(rc);
     llmcost_memory_options o;
     llmcost_job_memory_options(&o, &job);
     llmcost_memory m;

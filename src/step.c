@@ -548,7 +548,12 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
     c->etp = opt->expert_tp;
     llmcost_job_param_bytes(&out->param_bytes, jv);
 
-    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only. */
+    /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only; fp16 everything
+     * 16-bit at the fp16 tensor peak (V100, T4: the parts without bf16). A recipe the GPU cannot run is refused
+     * (llmcost_job_check_gpu: bf16 on a V100). */
+    int rc = llmcost_job_check_gpu(jv, gpu);
+    if (rc)
+        return rc;
     double bf16 = gpu->peak_flops[LLMCOST_DT_BF16];
     switch (opt->precision) {
     case LLMCOST_PREC_FP32:
@@ -568,13 +573,17 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
             return lc_fail(LLMCOST_EINVAL, "%s has no fp8 tensor cores (no fp8 peak in the catalogue; give --peak-tflops)",
                            gpu->name);
         break;
+    case LLMCOST_PREC_FP16:
+        c->peak_mm = c->peak_half = gpu->fp16_flops;
+        out->peak_flops = gpu->fp16_flops;
+        break;
     default:
         c->peak_mm = c->peak_half = bf16;
         out->peak_flops = bf16;
         break;
     }
-    if (bf16 <= 0 || gpu->memory_bw <= 0)
-        return lc_fail(LLMCOST_EINVAL, "%s lacks a bf16 peak or a memory bandwidth in the catalogue", gpu->name);
+    if (!(c->peak_half > 0) || gpu->memory_bw <= 0)
+        return lc_fail(LLMCOST_EINVAL, "%s lacks a 16-bit peak or a memory bandwidth in the catalogue", gpu->name);
     return 0;
 }
 
@@ -737,15 +746,25 @@ typedef struct {
     double ep_all; /* EP collectives before overlap */
 } stage_result;
 
+/* What one stage's ops come to through the launch model, before any communication: it depends on the timed ops,
+ * the stage's segments and the recomputation only (not on the overlaps, vpp, dp or ZeRO). */
+typedef struct {
+    double busy[LLMCOST_ST_COUNT]; /* GPU-busy seconds by kind */
+    double gpu, gpu_busy;          /* the launcher's finishing time and busy time */
+    double gemm;                   /* the stage's GEMMs, forward + backward (what TP overlap hides behind) */
+    double fwd, bwd;               /* every op's forward and backward GPU seconds (what DP overlap hides behind) */
+    double attn_f, attn_b;         /* the attention kernel of the stage's first layer */
+    int64_t moe_layers;            /* MoE layers on the stage */
+} stage_launch;
+
 /* One stage's micro-batch: forward in order, backward in reverse with recomputation before each layer's backward,
- * through the launch model; then the exposed per-layer communication of its layers. */
-static void simulate_stage(stage_result *r, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
-                           const layer_comm *lc, const int32_t *segs, size_t nsegs, int64_t s, int64_t first, int64_t nl)
+ * through the launch model. */
+static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
+                         const int32_t *segs, size_t nsegs, int64_t first, int64_t nl)
 {
     const llmcost_model *m = c->m;
     const llmcost_step_options *opt = c->opt;
     const timed_op *t = ts->t;
-    int64_t pp = c->L.pp;
     int32_t last_seg = (int32_t)p->sg.nseg - 1;
     /* Host seconds per launched kernel (measured, h200_host_2026-11-28.json): checkpointed forwards and the
      * forwards recomputed inside backward cost more (the checkpoint wrappers' Python). */
@@ -754,7 +773,6 @@ static void simulate_stage(stage_result *r, const ctx *c, const llmcost_step_pre
     double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
     launcher L = {0, 0, 0};
-    double *comp = r->comp;
     double busy[LLMCOST_ST_COUNT] = {0};
     for (size_t k = 0; k < nsegs; k++)
         for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
@@ -779,44 +797,60 @@ static void simulate_stage(stage_result *r, const ctx *c, const llmcost_step_pre
         }
     }
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
-        comp[k] = busy[k];
-    comp[LLMCOST_ST_LAUNCH] = L.gpu - L.busy;
-    /* Exposed communication of the stage's layers. */
-    int64_t moe_l = 0;
-    for (int64_t i = first; i < first + nl; i++)
-        moe_l += m->layers[i].ffn.moe;
-    double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
-    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * (double)nl + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
-    double tp_raw = comp[LLMCOST_ST_TP_COMM];
-    if (opt->layout.tp_overlap) {
-        /* Overlapped with the GEMMs of the same layer: only what exceeds them shows. */
-        double gemm = 0;
-        for (size_t k = 0; k < nsegs; k++)
-            for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++)
-                if (t[i].kind == LLMCOST_ST_MATMUL)
-                    gemm += t[i].fwd + t[i].bwd;
-        comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - gemm);
-    }
-    /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel (that of
-     * the stage's first layer). */
-    double attn_f = 0, attn_b = 0;
+        r->busy[k] = busy[k];
+    r->gpu = L.gpu;
+    r->gpu_busy = L.busy;
+    /* The sums the overlaps compare with, each added in execution order. */
+    double gemm = 0, fwd = 0, bwd = 0;
+    for (size_t k = 0; k < nsegs; k++)
+        for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
+            if (t[i].kind == LLMCOST_ST_MATMUL)
+                gemm += t[i].fwd + t[i].bwd;
+            bwd += t[i].bwd;
+            fwd += t[i].fwd;
+        }
+    r->gemm = gemm, r->fwd = fwd, r->bwd = bwd;
+    r->attn_f = r->attn_b = 0;
     if (first < m->n_layers) {
         int32_t seg = p->sg.layer_seg[first];
         for (size_t i = ts->begin[seg]; i < ts->begin[seg + 1]; i++)
             if (t[i].kind == LLMCOST_ST_ATTENTION) {
-                attn_f = t[i].fwd;
-                attn_b = t[i].bwd;
+                r->attn_f = t[i].fwd;
+                r->attn_b = t[i].bwd;
             }
     }
-    comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, lc->cp_ag - attn_f) + fmax(0, lc->cp_ag - attn_b));
-    double layer_compute = nl > 0 ? (L.busy / (double)nl) : 0;
+    int64_t moe_l = 0;
+    for (int64_t i = first; i < first + nl; i++)
+        moe_l += m->layers[i].ffn.moe;
+    r->moe_layers = moe_l;
+}
+
+/* The stage's micro-batch with the exposed per-layer communication of its layers. */
+static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, const layer_comm *lc, int64_t s,
+                         int64_t nl)
+{
+    const llmcost_step_options *opt = c->opt;
+    int64_t pp = c->L.pp;
+    double *comp = r->comp;
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        comp[k] = sl->busy[k];
+    comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
+    double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
+    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * (double)nl + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    double tp_raw = comp[LLMCOST_ST_TP_COMM];
+    if (opt->layout.tp_overlap) /* overlapped with the GEMMs of the same layer: only what exceeds them shows */
+        comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - sl->gemm);
+    /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel (that of
+     * the stage's first layer). */
+    comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, lc->cp_ag - sl->attn_f) + fmax(0, lc->cp_ag - sl->attn_b));
+    double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
     double a2a = opt->layout.ep_overlap ? fmax(0, 4 * lc->ep_a2a - layer_compute) : 4 * lc->ep_a2a;
-    comp[LLMCOST_ST_EP_COMM] = (double)moe_l * a2a;
+    comp[LLMCOST_ST_EP_COMM] = (double)sl->moe_layers * a2a;
     comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c->L.vpp * lc->pp_p2p : 0;
     r->tp_raw = tp_raw;
     r->cp_all = 2 * (double)nl * lc->cp_ag;
-    r->ep_all = 4 * (double)moe_l * lc->ep_a2a;
-    double total = L.gpu;
+    r->ep_all = 4 * (double)sl->moe_layers * lc->ep_a2a;
+    double total = sl->gpu;
     for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
         total += comp[k];
     r->total = total;
@@ -824,9 +858,13 @@ static void simulate_stage(stage_result *r, const ctx *c, const llmcost_step_pre
 
 /* The pipeline split and each stage's class: stages running the same segments share one simulation. */
 typedef struct {
+    int64_t pp;           /* the split is for this many stages */
     int64_t *first_layer; /* pp + 1 */
-    int64_t *cls;         /* pp: index into res */
-    stage_result *res;    /* distinct stages */
+    int64_t *cls;         /* pp: index into launch and res */
+    int64_t *rep;         /* the first stage of each class */
+    int64_t nres;         /* distinct stages */
+    stage_launch *launch; /* each class through the launch model */
+    stage_result *res;    /* ... with its communication */
     int32_t *segs;        /* scratch: n_layers + 2 */
     int64_t worst;        /* the slowest stage */
     double t_mb;          /* its micro-batch */
@@ -836,42 +874,65 @@ static void stages_free(stages *st)
 {
     free(st->first_layer);
     free(st->cls);
+    free(st->rep);
+    free(st->launch);
     free(st->res);
     free(st->segs);
+    memset(st, 0, sizeof *st);
 }
 
-/* Phase 4: every distinct stage simulated once; the slowest stage sets the micro-batch time. */
-static int simulate_stages(stages *st, llmcost_step *out, const ctx *c, const llmcost_step_prepared *p,
-                           const timed_segments *ts, const layer_comm *lc, int64_t micro)
+/* The split of "pp" stages and each stage's class, the classes not yet launched. */
+static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
 {
-    const llmcost_model *m = c->m;
-    int64_t pp = c->L.pp;
+    const llmcost_model *m = p->m;
+    stages_free(st);
     st->first_layer = calloc((size_t)pp + 1, sizeof *st->first_layer);
     st->cls = calloc((size_t)pp, sizeof *st->cls);
+    st->rep = calloc((size_t)pp, sizeof *st->rep);
+    st->launch = calloc((size_t)pp, sizeof *st->launch);
     st->res = calloc((size_t)pp, sizeof *st->res);
     st->segs = calloc((size_t)m->n_layers + 2, sizeof *st->segs);
-    if (!st->first_layer || !st->cls || !st->res || !st->segs)
+    if (!st->first_layer || !st->cls || !st->rep || !st->launch || !st->res || !st->segs) {
+        stages_free(st);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    st->pp = pp;
     llmcost_pipeline_split(st->first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
-    int64_t *rep = malloc((size_t)pp * sizeof *rep); /* rep[k]: the first stage of class k */
-    if (!rep)
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
     int64_t nres = 0;
     for (int64_t s = 0; s < pp; s++) {
         int64_t k = s > 0 && same_stage(&p->sg, st->first_layer, s, s - 1, pp) ? st->cls[s - 1] : -1;
         for (int64_t q = 0; k < 0 && q < nres; q++)
-            if (same_stage(&p->sg, st->first_layer, s, rep[q], pp))
+            if (same_stage(&p->sg, st->first_layer, s, st->rep[q], pp))
                 k = q;
         if (k < 0) {
-            int64_t first = st->first_layer[s], nl = st->first_layer[s + 1] - first;
-            size_t n = stage_segments(st->segs, &p->sg, st->first_layer, s, pp);
-            simulate_stage(&st->res[nres], c, p, ts, lc, st->segs, n, s, first, nl);
-            rep[nres] = s;
+            st->rep[nres] = s;
             k = nres++;
         }
         st->cls[s] = k;
     }
-    free(rep);
+    st->nres = nres;
+    return 0;
+}
+
+/* Every class of a split stage through the launch model. */
+static void launch_stages(stages *st, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts)
+{
+    for (int64_t k = 0; k < st->nres; k++) {
+        int64_t s = st->rep[k], first = st->first_layer[s], nl = st->first_layer[s + 1] - first;
+        size_t n = stage_segments(st->segs, &p->sg, st->first_layer, s, st->pp);
+        launch_stage(&st->launch[k], c, p, ts, st->segs, n, first, nl);
+    }
+}
+
+/* Phase 4: every distinct stage simulated once (launched: launch_stages); the slowest stage sets the micro-batch
+ * time. */
+static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const layer_comm *lc, int64_t micro)
+{
+    int64_t pp = c->L.pp;
+    for (int64_t k = 0; k < st->nres; k++) {
+        int64_t s = st->rep[k];
+        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s + 1] - st->first_layer[s]);
+    }
     int64_t worst = 0;
     double worst_time = 0;
     for (int64_t s = 0; s < pp; s++) {
@@ -893,7 +954,6 @@ static int simulate_stages(stages *st, llmcost_step *out, const ctx *c, const ll
     out->components[LLMCOST_ST_BUBBLE] = pp > 1 ? (double)(pp - 1) / (double)c->L.vpp * worst_time : 0;
     out->layers_per_stage = st->first_layer[worst + 1] - st->first_layer[worst];
     out->stage = worst;
-    return 0;
 }
 
 /* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
@@ -932,8 +992,8 @@ static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_p
 /* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and
  * overlapped with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
  * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
-static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
-                      const stages *st, int64_t micro)
+static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, const stages *st,
+                      int64_t micro)
 {
     const llmcost_gpu *gpu = c->g;
     const llmcost_step_options *opt = c->opt;
@@ -961,14 +1021,9 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
                 return rc;
             gather = a.seconds + b2.seconds;
         }
-        /* The slowest stage's forward and backward of one micro-batch, op by op. */
-        double bwd_mb = 0, fwd_mb = 0;
-        size_t n = stage_segments(st->segs, &p->sg, st->first_layer, st->worst, c->L.pp);
-        for (size_t k = 0; k < n; k++)
-            for (size_t i = ts->begin[st->segs[k]]; i < ts->begin[st->segs[k] + 1]; i++) {
-                bwd_mb += ts->t[i].bwd;
-                fwd_mb += ts->t[i].fwd;
-            }
+        /* The slowest stage's forward and backward of one micro-batch, op by op (summed by launch_stage). */
+        const stage_launch *wl = &st->launch[st->cls[st->worst]];
+        double bwd_mb = wl->bwd, fwd_mb = wl->fwd;
         /* The last bucket (of about 1/8 of the gradients) cannot overlap. */
         if (c->L.zero <= 1) {
             dp_total = reduce + gather;
@@ -1016,14 +1071,101 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     out->host_seconds_per_kernel = km->host_fwd;
 }
 
-/* Phases 2 to 7 on a set-up context. */
-static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
+/*
+ * What an evaluation can take from the previous one (lc_step_memo, for callers that evaluate many layouts): the
+ * timed ops when everything they read is the same (the prepared shape, the GPU, tp, cp, ep, expert tp, sequence
+ * parallelism, precision, framework, attention kernel), and the stages through the launch model when, besides,
+ * pp is the same. Each reused figure is the output of the same function on the same inputs: the digits do not
+ * change.
+ */
+typedef struct {
+    const llmcost_step_prepared *p;
+    const llmcost_gpu *gp;          /* the GPU, and every figure of it the kernel model reads */
+    double peak[LLMCOST_DT_COUNT], memory_bw, scaleup_bw, scaleout_bw, exp_per_second;
+    int scaleup_size, compute_units;
+    int64_t tp, cp, ep, etp;
+    bool sp;
+    llmcost_precision precision;
+    llmcost_framework framework;
+    llmcost_attn_impl attention;
+} timed_key;
+
+struct lc_step_memo {
+    bool have_ts;       /* ts holds the ops timed under key */
+    timed_key key;
+    timed_segments ts;
+    size_t ts_cap;      /* entries ts.t has room for */
+    size_t begin_cap;   /* entries ts.begin has room for */
+    bool have_launch;   /* st is split for st.pp and launched on ts */
+    stages st;
+    int64_t hits_ts, hits_launch, calls;
+};
+
+int lc_step_memo_new(lc_step_memo **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
+}
+
+void lc_step_memo_free(lc_step_memo *mm)
+{
+    if (!mm)
+        return;
+    timed_segments_free(&mm->ts);
+    stages_free(&mm->st);
+    free(mm);
+}
+
+static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
+{
+    memset(k, 0, sizeof *k); /* padding too: keys are compared with memcmp */
+    k->p = p;
+    k->gp = c->g;
+    memcpy(k->peak, c->g->peak_flops, sizeof k->peak);
+    k->memory_bw = c->g->memory_bw, k->scaleup_bw = c->g->scaleup_bw, k->scaleout_bw = c->g->scaleout_bw;
+    k->exp_per_second = c->g->exp_per_second;
+    k->scaleup_size = c->g->scaleup_size, k->compute_units = c->g->compute_units;
+    k->tp = c->L.tp, k->cp = c->L.cp, k->ep = c->L.ep, k->etp = c->etp;
+    k->sp = c->sp;
+    k->precision = c->opt->precision, k->framework = c->opt->framework, k->attention = c->opt->attention;
+}
+
+/* Phase 2 into the memo's buffers (they are kept between calls). */
+static int time_ops_memo(lc_step_memo *mm, const ctx *c, const llmcost_step_prepared *p)
+{
+    const lc_op_segments *sg = &p->sg;
+    size_t need = sg->begin[sg->nseg] * 3 + 1;
+    if (mm->ts_cap < need) {
+        free(mm->ts.t);
+        mm->ts.t = calloc(need, sizeof *mm->ts.t);
+        mm->ts_cap = mm->ts.t ? need : 0;
+    }
+    if (mm->begin_cap < sg->nseg + 1) {
+        free(mm->ts.begin);
+        mm->ts.begin = malloc((sg->nseg + 1) * sizeof *mm->ts.begin);
+        mm->begin_cap = mm->ts.begin ? sg->nseg + 1 : 0;
+    }
+    if (!mm->ts.t || !mm->ts.begin)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    memset(mm->ts.t, 0, need * sizeof *mm->ts.t);
+    size_t nt = 0;
+    for (size_t k = 0; k < sg->nseg; k++) {
+        mm->ts.begin[k] = nt;
+        for (size_t i = sg->begin[k]; i < sg->begin[k + 1]; i++)
+            nt += time_op(c, &sg->ops[i], &mm->ts.t[nt]);
+    }
+    mm->ts.begin[sg->nseg] = nt;
+    return 0;
+}
+
+/* Phases 2 to 7 on a set-up context; "mm" (may be NULL) keeps what the next evaluation can reuse. */
+static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, lc_step_memo *mm)
 {
     const llmcost_step_options *opt = c->opt;
     int64_t gb = opt->global_batch, micro = gb / (opt->micro_batch * c->L.dp);
-    timed_segments ts = {NULL, NULL};
-    stages st;
-    memset(&st, 0, sizeof st);
+    timed_segments own_ts = {NULL, NULL}, *ts = &own_ts;
+    stages own_st, *st = &own_st;
+    memset(&own_st, 0, sizeof own_st);
     layer_comm lc;
     int rc;
     struct gemm_memo memo;
@@ -1031,15 +1173,49 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
     ctx cm = *c;
     cm.memo = &memo;
     c = &cm;
-    if ((rc = time_ops(&ts, c, p)) != 0)
-        return rc;
-    if ((rc = layer_comms(&lc, c)) == 0 && (rc = simulate_stages(&st, out, c, p, &ts, &lc, micro)) == 0) {
-        optimizer_time(out, c, p);
-        if ((rc = dp_traffic(out, c, p, &ts, &st, micro)) == 0)
-            totals(out, c, p, micro, gb, st.t_mb);
+    if (mm) {
+        timed_key k;
+        key_of(&k, c, p);
+        mm->calls++;
+        if (mm->have_ts && memcmp(&k, &mm->key, sizeof k) == 0) {
+            mm->hits_ts++;
+        } else {
+            mm->have_ts = mm->have_launch = false;
+            if ((rc = time_ops_memo(mm, c, p)) != 0)
+                return rc;
+            mm->key = k;
+            mm->have_ts = true;
+        }
+        ts = &mm->ts;
+        st = &mm->st;
+        if (mm->have_launch && st->pp == c->L.pp) {
+            mm->hits_launch++;
+        } else {
+            mm->have_launch = false;
+            if ((rc = split_stages(st, p, c->L.pp)) != 0)
+                return rc;
+            launch_stages(st, c, p, ts);
+            mm->have_launch = true;
+        }
+    } else {
+        if ((rc = time_ops(ts, c, p)) != 0)
+            return rc;
+        if ((rc = split_stages(st, p, c->L.pp)) != 0) {
+            timed_segments_free(ts);
+            return rc;
+        }
+        launch_stages(st, c, p, ts);
     }
-    timed_segments_free(&ts);
-    stages_free(&st);
+    if ((rc = layer_comms(&lc, c)) == 0) {
+        simulate_stages(st, out, c, &lc, micro);
+        optimizer_time(out, c, p);
+        if ((rc = dp_traffic(out, c, p, st, micro)) == 0)
+            totals(out, c, p, micro, gb, st->t_mb);
+    }
+    if (!mm) {
+        timed_segments_free(&own_ts);
+        stages_free(&own_st);
+    }
     return rc;
 }
 
@@ -1077,7 +1253,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     int rc = resolve_job(&resolved, &jv, m, job);
     if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
         return rc;
-    rc = step_run(out, &c, &p);
+    rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);
     return rc;
 }
@@ -1122,8 +1298,8 @@ static const char *shape_mismatch(const llmcost_flops_options *fo, const llmcost
     return NULL;
 }
 
-int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
-                                  const llmcost_step_options *opt)
+static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                            const llmcost_step_options *opt, lc_step_memo *mm)
 {
     memset(out, 0, sizeof *out);
     int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
@@ -1143,7 +1319,19 @@ int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared
                        "(llmcost_step_prepare)", field);
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv)) != 0)
         return rc;
-    return step_run(out, &c, prep);
+    return step_run(out, &c, prep, mm);
+}
+
+int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                                  const llmcost_step_options *opt)
+{
+    return compute_prepared(out, prep, gpu, opt, NULL);
+}
+
+int lc_step_compute_memo(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                         const llmcost_step_options *opt, lc_step_memo *mm)
+{
+    return compute_prepared(out, prep, gpu, opt, mm);
 }
 
 void llmcost_step_prepared_free(llmcost_step_prepared *prep)

@@ -21,7 +21,7 @@ Test(hardware_catalogue, has_every_gpu_the_issue_names)
                            "l4", "l40s", "mi250x", "mi300x", "tpu-v4", "tpu-v5p", "rtx-4090"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const llmcost_gpu *g = gpu(names[i]);
-        cr_expect_gt(g->peak_flops[LLMCOST_DT_BF16], 0, "%s bf16 peak", names[i]);
+        cr_expect_gt(llmcost_gpu_half_peak(g), 0, "%s 16-bit peak", names[i]);
         cr_expect_gt(g->memory_bytes, 0, "%s memory", names[i]);
         cr_expect_gt(g->memory_bw, 0, "%s bandwidth", names[i]);
         cr_expect_gt(g->price_per_hour, 0, "%s price", names[i]);
@@ -54,6 +54,18 @@ Test(hardware_catalogue, h100_matches_its_datasheet)
     cr_expect_float_eq(gpu("a100-80gb")->memory_bw, 2039e9, 1);
     cr_expect_eq(gpu("v100")->peak_flops[LLMCOST_DT_TF32], 0);
     cr_expect_eq(gpu("t4")->peak_flops[LLMCOST_DT_FP8], 0);
+    /* fp16 and bf16 apart: V100 125 and T4 65 TFLOP/s fp16 tensor (datasheets), no bf16 (Volta and Turing tensor
+     * cores take fp16); A100 and H100 the same figure for both (312, 989.4); TPU v4 bf16 only. The 16-bit peak a
+     * budget uses is bf16, else fp16. */
+    cr_expect_eq(gpu("v100")->peak_flops[LLMCOST_DT_BF16], 0);
+    cr_expect_float_eq(gpu("v100")->fp16_flops, 125e12, 1e3);
+    cr_expect_eq(gpu("t4")->peak_flops[LLMCOST_DT_BF16], 0);
+    cr_expect_float_eq(gpu("t4")->fp16_flops, 65e12, 1e3);
+    cr_expect_float_eq(gpu("a100-80gb")->fp16_flops, 312e12, 1e3);
+    cr_expect_float_eq(g->fp16_flops, g->peak_flops[LLMCOST_DT_BF16], 1);
+    cr_expect_eq(gpu("tpu-v4")->fp16_flops, 0);
+    cr_expect_float_eq(llmcost_gpu_half_peak(gpu("v100")), 125e12, 1e3);
+    cr_expect_float_eq(llmcost_gpu_half_peak(g), 989.4e12, 1e3);
 }
 
 Test(hardware_catalogue, names_are_case_insensitive_with_aliases)

@@ -115,10 +115,12 @@ Test(job_recipe, memory_and_step_use_the_same_bytes_per_parameter)
      *   weights, gradients, master, one moment
      *   fp32 4 4 0 4; amp-bf16 4 4 0 4 (autocast keeps fp32 weights and states); bf16 2 2 0 2;
      *   bf16-master 2 4 4 4 (Megatron: fp32 main grads, master, moments); fp8 2 4 4 2 (DeepSeek-V3 §3.3.2: bf16
-     *   moments, fp32 master and gradients).
+     *   moments, fp32 master and gradients); fp16 2 2 4 4 (Micikevicius et al. 2018 / ZeRO §3.1: fp16 weights and
+     *   gradients, fp32 master, momentum and variance: 2 + 2 + 12 = 16 bytes with AdamW).
      * States per parameter: AdamW 2 moments; 8-bit AdamW 2 x (1 + 4/256) (uint8 + fp32 absmax per 256); SGD 1
      * moment; Adafactor 0 per parameter (factored per matrix). */
-    const double want[LLMCOST_PREC_COUNT][4] = {{4, 4, 0, 4}, {4, 4, 0, 4}, {2, 2, 0, 2}, {2, 4, 4, 4}, {2, 4, 4, 2}};
+    const double want[LLMCOST_PREC_COUNT][4] = {{4, 4, 0, 4}, {4, 4, 0, 4}, {2, 2, 0, 2}, {2, 4, 4, 4}, {2, 4, 4, 2},
+                                                {2, 2, 4, 4}};
     llmcost_model *m = load("llama-3.2-1b");
     llmcost_params p;
     cr_assert_eq(llmcost_params_count(&p, m), 0);

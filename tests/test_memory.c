@@ -116,14 +116,16 @@ Test(memory_hf, llama_125m_bf16_by_hand)
 Test(memory_recipes, bytes_per_parameter)
 {
     /* Per parameter: fp32 4 + 4 + 8; amp 4 + 4 + 8; bf16 2 + 2 + 4; bf16-master 2 + 4 (fp32 grads) + 12
-     * (ZeRO paper: master + two moments); fp8 (DeepSeek-V3 §3.3) 2 + 4 + 4 master + 2 + 2 moments. */
+     * (ZeRO paper: master + two moments); fp8 (DeepSeek-V3 §3.3) 2 + 4 + 4 master + 2 + 2 moments; fp16 (mixed
+     * precision with loss scaling, Micikevicius et al. 2018; ZeRO §3.1 "2Ψ + 2Ψ + 12Ψ") 2 + 2 + 12. */
     llmcost_model *m = load("llama-2-7b");
     double N = 6738415616.0;
     struct {
         llmcost_precision p;
         double w, g, opt;
     } cases[] = {{LLMCOST_PREC_FP32, 4, 4, 8},        {LLMCOST_PREC_AMP_BF16, 4, 4, 8}, {LLMCOST_PREC_BF16, 2, 2, 4},
-                 {LLMCOST_PREC_BF16_MASTER, 2, 4, 12}, {LLMCOST_PREC_FP8, 2, 4, 8}};
+                 {LLMCOST_PREC_BF16_MASTER, 2, 4, 12}, {LLMCOST_PREC_FP8, 2, 4, 8},
+                 {LLMCOST_PREC_FP16, 2, 2, 12}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
         o.precision = cases[i].p;
@@ -133,6 +135,22 @@ Test(memory_recipes, bytes_per_parameter)
         cr_expect_eq(r.weights_bytes, cases[i].w * N, "recipe %zu weights", i);
         cr_expect_eq(r.gradients_bytes, cases[i].g * N, "recipe %zu gradients", i);
         cr_expect_eq(r.optimizer_bytes, cases[i].opt * N, "recipe %zu optimizer", i);
+    }
+    /* fp16 on one GPU, end of backward (the peak of a 7B model at seq 1024): weights + fp16 gradients + master and
+     * moments = (2 + 2 + 12) x N = 16 x 6,738,415,616 = 107,814,649,856 bytes: ZeRO's 16Ψ. Its activations are
+     * bf16's (both 2 bytes), so only gradients and nothing else differ from bf16-master (18Ψ at that phase). */
+    {
+        llmcost_memory_options a = LLMCOST_MEMORY_OPTIONS_INIT, b;
+        a.seq = 1024;
+        a.precision = LLMCOST_PREC_FP16;
+        b = a;
+        b.precision = LLMCOST_PREC_BF16_MASTER;
+        llmcost_memory ra, rb;
+        cr_assert_eq(llmcost_memory_compute(&ra, m, &a), 0);
+        cr_assert_eq(llmcost_memory_compute(&rb, m, &b), 0);
+        cr_expect_eq(ra.phase_bytes[LLMCOST_PHASE_BACKWARD_END], 107814649856.0);
+        cr_expect_eq(rb.phase_bytes[LLMCOST_PHASE_BACKWARD_END] - ra.phase_bytes[LLMCOST_PHASE_BACKWARD_END], 2 * N);
+        cr_expect_eq(ra.activations_bytes, rb.activations_bytes);
     }
     /* Optimizers under bf16: SGD momentum one bf16 buffer; 8-bit AdamW two bytes plus 2 x 4/256 of absmax. */
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;

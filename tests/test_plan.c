@@ -133,6 +133,78 @@ Test(plan_agreement, cost_of_the_run_is_trains)
     json_decref(plan);
 }
 
+/* Every layout a search keeps, not only the top few: its step and memory figures are those of
+ * llmcost_step_compute and llmcost_memory_compute called afresh, to the last digit (the planner's evaluations reuse
+ * what does not change between layouts: the prepared step, the timed ops, the stages through the launch model). */
+static void every_kept_layout_is_the_engines(const char *model, const char *gpu_name, llmcost_plan_options *o)
+{
+    const char *gpu[] = {gpu_name};
+    o->top = 100000;
+    llmcost_plan p;
+    search(&p, model, gpu, 1, o);
+    cr_assert(p.n_layouts > 100, "%s: only %zu layouts", model, p.n_layouts);
+    cr_assert_eq((int64_t)p.n_layouts, p.feasible < 100000 ? p.feasible : 100000);
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, model), 0);
+    for (size_t i = 0; i < p.n_layouts; i++) {
+        const llmcost_plan_layout *l = &p.layouts[i];
+        llmcost_step_options so;
+        llmcost_memory_options mo;
+        llmcost_plan_job_options(&so, &mo, o, l);
+        llmcost_step s;
+        llmcost_memory mem;
+        cr_assert_eq(llmcost_step_compute(&s, m, &o->gpu_types[l->gpu_type], &so), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(llmcost_memory_compute(&mem, m, &mo), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(l->step_seconds, s.step_seconds, "%s layout %zu (tp %lld pp %lld vpp %lld dp %lld zero %d mb %lld): "
+                     "plan %.17g s, step %.17g s", model, i, (long long)l->layout.tp, (long long)l->layout.pp,
+                     (long long)l->layout.vpp, (long long)l->layout.dp, l->layout.zero, (long long)l->micro_batch,
+                     l->step_seconds, s.step_seconds);
+        cr_assert_eq(l->mfu, s.mfu);
+        cr_assert_eq(l->peak_bytes, mem.peak_bytes, "%s layout %zu: plan %.17g B, memory %.17g B", model, i,
+                     l->peak_bytes, mem.peak_bytes);
+    }
+    llmcost_model_free(m);
+    llmcost_plan_dispose(&p);
+}
+
+Test(plan_agreement, every_kept_layout_dense)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16, o.seq = 2048, o.global_batch_tokens = 1 << 20;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    every_kept_layout_is_the_engines("llama-3.2-1b", "h100", &o);
+}
+
+Test(plan_agreement, every_kept_layout_moe)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16, o.seq = 4096, o.global_batch_tokens = 1 << 19;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.cp = 1, o.zero = 1;
+    every_kept_layout_is_the_engines("mixtral-8x7b", "h100", &o);
+}
+
+Test(plan_agreement, every_kept_layout_hf)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 4, o.seq = 2048, o.global_batch_tokens = 1 << 18;
+    o.precision = LLMCOST_PREC_AMP_BF16;
+    every_kept_layout_is_the_engines("olmoe-1b-7b", "a100-80gb", &o);
+}
+
+Test(plan_agreement, every_kept_layout_two_kinds_of_layer)
+{
+    /* Gemma 2: local and global attention layers alternate, so pipeline stages differ (two segments). */
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 4096, o.global_batch_tokens = 1 << 20;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    every_kept_layout_is_the_engines("gemma-2-2b", "h100", &o);
+}
+
 /* ---- the pruning premise, and that pruning loses nothing ---- */
 
 /* The premise of the pruning, on the memory engine itself. (Not ZeRO: a higher stage is not always smaller -

@@ -269,6 +269,56 @@ Test(step_mechanisms, faster_gpu_faster_step_and_fp8_faster_than_bf16)
     cr_expect_float_eq(f.peak_flops, 989.4e12, 1e3);
 }
 
+Test(step_mechanisms, fp16_runs_at_the_fp16_tensor_peak_and_bf16_is_refused_without_it)
+{
+    /* V100: 125 TFLOP/s fp16 tensor, no bf16 (data/gpus.json). fp16 mixed precision there is the bf16-master step
+     * of a V100 that had bf16 at the same 125 TFLOP/s, kernel for kernel (16-bit activations and GEMMs at the same
+     * peak), except the optimizer: fused AdamW streams 2 x 4 (master) + 2 (fp16 gradient) + 2 x 8 (moments) + 2
+     * (fp16 copy) = 28 bytes per parameter instead of bf16-master's 30 (fp32 gradient) and bf16's 14 (2 x 2 + 2 +
+     * 2 x 4), at one rate (the weights are 2 bytes in all three) plus a fixed launch cost: t(B) = B x + k, so
+     * (t30 - t28) / 2 = (t30 - t14) / 16. MFU is against the fp16 peak. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.seq = 1024;
+    o.micro_batch = 1;
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    o.precision = LLMCOST_PREC_FP16;
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+    const llmcost_gpu *v100 = llmcost_gpu_find("v100");
+    llmcost_step f;
+    cr_assert_eq(llmcost_step_compute(&f, m, v100, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_float_eq(f.peak_flops, 125e12, 1e3);
+    cr_expect_float_eq(f.mfu, f.model_flops_per_step / f.step_seconds / 125e12, 1e-12);
+    llmcost_gpu with_bf16 = *v100;
+    with_bf16.peak_flops[LLMCOST_DT_BF16] = v100->fp16_flops;
+    with_bf16.fp16_flops = 0;
+    o.precision = LLMCOST_PREC_BF16_MASTER;
+    llmcost_step b;
+    cr_assert_eq(llmcost_step_compute(&b, m, &with_bf16, &o), 0, "%s", llmcost_errmsg());
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        if (k != LLMCOST_ST_OPTIMIZER)
+            cr_expect_float_eq(f.components[k], b.components[k], 1e-12 * b.step_seconds, "component %d", k);
+    o.precision = LLMCOST_PREC_BF16;
+    llmcost_step h;
+    cr_assert_eq(llmcost_step_compute(&h, m, &with_bf16, &o), 0, "%s", llmcost_errmsg());
+    double t30 = b.components[LLMCOST_ST_OPTIMIZER], t28 = f.components[LLMCOST_ST_OPTIMIZER],
+           t14 = h.components[LLMCOST_ST_OPTIMIZER];
+    cr_expect_gt(t30, t28);
+    cr_expect_float_eq((t30 - t28) / 2, (t30 - t14) / 16, 1e-9 * t30);
+    /* bf16 (any bf16 recipe) on the V100 itself: refused, naming the recipe, the GPU and the way out. */
+    for (int p = LLMCOST_PREC_AMP_BF16; p <= LLMCOST_PREC_BF16_MASTER; p++) {
+        o.precision = (llmcost_precision)p;
+        cr_expect_eq(llmcost_step_compute(&b, m, v100, &o), LLMCOST_EUNSUPPORTED);
+        cr_expect(strstr(llmcost_errmsg(), "no bf16 tensor cores") && strstr(llmcost_errmsg(), "v100") &&
+                      strstr(llmcost_errmsg(), "precision = fp16"),
+                  "%s", llmcost_errmsg());
+    }
+    /* fp16 where the catalogue gives no fp16 peak (TPU v4: bf16 matrix units only): refused. */
+    o.precision = LLMCOST_PREC_FP16;
+    cr_expect_eq(llmcost_step_compute(&b, m, llmcost_gpu_find("tpu-v4"), &o), LLMCOST_EUNSUPPORTED);
+    llmcost_model_free(m);
+}
+
 Test(step_errors, bad_layouts_name_the_field)
 {
     llmcost_model *m;

@@ -60,8 +60,8 @@ typedef struct llmcost_budget_options {
     const llmcost_law *law;          /* NULL: the bundled "chinchilla" */
     const llmcost_catalog *catalog;  /* GPUs and price lists; NULL: the process default */
     const char *gpus;                /* candidates, comma-separated names ("a100,v100"); NULL: every catalogue GPU
-                                        with a price and a bf16 peak (with price_list: every entry of the list) */
-    const char *price_list;          /* a named price list ("course"); NULL: the catalogue's prices and bf16 peaks */
+                                        with a price and a bf16 (else fp16) peak (with price_list: every entry of the list) */
+    const char *price_list;          /* a named price list ("course"); NULL: the catalogue's prices and 16-bit peaks */
     double price_per_hour;           /* > 0: every candidate's price, USD per GPU-hour */
     const char *price_source;        /* where price_per_hour comes from, for the results (NULL: "price_per_hour") */
     double peak_flops;               /* > 0: every candidate's dense peak, FLOP/s */

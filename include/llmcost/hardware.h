@@ -15,7 +15,7 @@ extern "C" {
 typedef enum {
     LLMCOST_DT_FP32,
     LLMCOST_DT_TF32,
-    LLMCOST_DT_BF16, /* bf16 and fp16 dense tensor-core peak */
+    LLMCOST_DT_BF16, /* bf16 dense tensor-core peak (0 on parts without bf16: V100, T4); fp16 is llmcost_gpu.fp16_flops */
     LLMCOST_DT_FP8,
     LLMCOST_DT_COUNT
 } llmcost_dtype;
@@ -48,7 +48,12 @@ typedef struct llmcost_gpu {
     char scaleout_link[128];  /* "InfiniBand NDR 400 Gb/s per GPU (DGX H100)" */
     int compute_units;        /* SMs (NVIDIA), CUs (AMD), matrix units (TPU): the unit GEMM tiles are spread over */
     double exp_per_second;    /* special-function (exp) throughput, operations/s; 0 if unpublished */
+    double fp16_flops;        /* fp16 dense tensor-core peak with fp32 accumulation, FLOP/s (peak_tflops.fp16);
+                                 0 when the part has none (TPUs) or the record does not give it */
 } llmcost_gpu;
+
+/* The 16-bit tensor peak a run on "g" can use: bf16, or fp16 on parts without bf16 (V100, T4); 0 if neither. */
+double llmcost_gpu_half_peak(const llmcost_gpu *g);
 
 /*
  * A catalogue of GPUs and price lists. The bundled one (data/gpus.json) is read once, on first use by any thread,

@@ -94,6 +94,15 @@ void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j);
  */
 void llmcost_pipeline_split(int64_t *first_layer, int64_t n_layers, int64_t pp);
 
+/*
+ * Can "gpu" run the job's precision recipe? bf16 recipes (bf16, bf16-master, amp-bf16) need a bf16 peak, fp16 an
+ * fp16 peak (fp32 and fp8 peaks are checked by the step engine, whose messages name them). Fails with
+ * LLMCOST_EUNSUPPORTED naming precision and the GPU ("precision = bf16: v100 has no bf16 tensor cores ... use
+ * precision = fp16") when the catalogue gives the part none (V100 and T4 have no bf16). The step engine and
+ * llmcost_job_fit call it.
+ */
+int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu);
+
 /* The memory and step engines on a job (validated first; "j" itself is not changed). */
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *j);
 int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);

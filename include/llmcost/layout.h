@@ -20,6 +20,8 @@ typedef enum {
     LLMCOST_PREC_BF16,        /* bf16 weights, gradients and states */
     LLMCOST_PREC_BF16_MASTER, /* bf16 weights, fp32 master copy and moments (Megatron/DeepSpeed mixed precision) */
     LLMCOST_PREC_FP8,         /* as bf16-master, with the linear layers' GEMMs in fp8 (Transformer Engine, DeepSeek-V3) */
+    LLMCOST_PREC_FP16,        /* fp16 weights and gradients, fp32 master copy and moments, dynamic loss scaling: mixed
+                                 precision for GPUs without bf16 (Micikevicius et al. 2018; Megatron-LM --fp16, apex O2) */
     LLMCOST_PREC_COUNT
 } llmcost_precision;
 
@@ -71,7 +73,7 @@ typedef struct llmcost_param_bytes {
 } llmcost_param_bytes;
 
 const char *llmcost_precision_name(llmcost_precision p);
-/* Parses "fp32", "amp-bf16" (also "amp"), "bf16", "bf16-master", "fp8"; -1 if unknown. */
+/* Parses "fp32", "amp-bf16" (also "amp"), "bf16", "bf16-master", "fp8", "fp16"; -1 if unknown. */
 int llmcost_precision_parse(const char *s);
 const char *llmcost_framework_name(llmcost_framework f);
 int llmcost_framework_parse(const char *s);

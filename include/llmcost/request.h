@@ -117,7 +117,9 @@ int llmcost_gpu_spec_init(llmcost_gpu_spec *s);
 int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const llmcost_gpu_spec *s,
                              const char *dflt, llmcost_dtype dt, char *overrides, size_t size);
 
-/* The precision the GPU's peak is read at for a recipe (fp32, fp8, else bf16). */
+/* The peak a precision recipe's GEMMs use: fp32, fp8, bf16, or LLMCOST_DT_FP16_PEAK for fp16 (the GPU's fp16_flops,
+ * which has no llmcost_dtype: the peaks array keeps its size). llmcost_gpu_spec_resolve() takes it as "dt". */
+#define LLMCOST_DT_FP16_PEAK ((llmcost_dtype)LLMCOST_DT_COUNT)
 llmcost_dtype llmcost_precision_dtype(llmcost_precision p);
 
 /* The assumption lines of step and train (hardware, kernel model, communication), appended to "buf". */

@@ -168,18 +168,23 @@ typedef struct cli_gpu_opts {
     {"scaleout-bw", OPT_REAL, &(o).scaleout_gbps, "GB/S", "per-GPU one-way network bandwidth across nodes, GB/s", \
      NULL, NULL}
 
-/*
- * Loads --gpu-file (if any), finds the GPU (--gpu, else "dflt"), and applies --price-list and the per-field
- * overrides for precision "dt" (whose peak --peak-tflops replaces) into *out. "overrides" (may be NULL)
- * receives a one-line description of what was overridden ("" when nothing). Returns 0, or the exit status
- * after printing the error.
- */
 /* The GPU catalogue of this run: NULL (the bundled one) unless --gpu-file made a copy; cli_catalog_load() merges
  * a file into it (printing the error, returning the exit status), cli_catalog_release() frees it after a command. */
 const llmcost_catalog *cli_catalog(void);
 int cli_catalog_load(const char *path);
 void cli_catalog_release(void);
 
+/* The peak a precision recipe's GEMMs use, for --peak-tflops and a price list's peak: fp32, fp8, bf16, or
+ * CLI_DT_FP16 (llmcost_gpu.fp16_flops, which has no llmcost_dtype: the peaks array keeps its size). */
+#define CLI_DT_FP16 ((llmcost_dtype)LLMCOST_DT_COUNT)
+llmcost_dtype cli_precision_dtype(llmcost_precision p);
+
+/*
+ * Loads --gpu-file (if any), finds the GPU (--gpu, else "dflt"), and applies --price-list and the per-field
+ * overrides for precision "dt" (whose peak --peak-tflops replaces) into *out. "overrides" (may be NULL)
+ * receives a one-line description of what was overridden ("" when nothing). Returns 0, or the exit status
+ * after printing the error.
+ */
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size);
 
@@ -212,7 +217,7 @@ extern const char *const cli_framework_choices[];
     {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
      &(o).seq_given},                                                                                             \
     {"micro-batch", OPT_SIZE, &(o).micro_batch, "B", "sequences per micro-batch per GPU (default 1)", NULL, NULL},  \
-    {"precision", OPT_CHOICE, &(o).precision, "P", "precision recipe (default bf16)", cli_precision_choices, NULL}, \
+    {"precision", OPT_CHOICE, &(o).precision, "P", "precision recipe (default bf16; fp16 for V100/T4)", cli_precision_choices, NULL}, \
     {"optimizer", OPT_CHOICE, &(o).optimizer, "O", "optimizer (default adamw)", cli_optimizer_choices, NULL},      \
     {"recompute", OPT_CHOICE, &(o).recompute, "MODE", "activation recomputation (default none)",                  \
      cli_recompute_choices, NULL},                                                                                \

@@ -35,6 +35,7 @@ static json_t *gpu_json(const llmcost_gpu *g)
     json_t *pk = json_object();
     for (int t = 0; t < LLMCOST_DT_COUNT; t++)
         json_object_set_new(pk, llmcost_dtype_name(t), cli_jreal(g->peak_flops[t]));
+    json_object_set_new(pk, "fp16", cli_jreal(g->fp16_flops));
     json_object_set_new(o, "peak_flops_per_second", pk);
     json_object_set_new(o, "memory_bytes", cli_jreal(g->memory_bytes));
     json_object_set_new(o, "memory_bytes_per_second", cli_jreal(g->memory_bw));
@@ -72,16 +73,16 @@ static const char *tf(char *buf, size_t n, double flops)
 
 static int print_catalogue(int format)
 {
-    const char *hdr[] = {"name", "GPU", "fp32", "tf32", "bf16", "fp8", "memory", "bandwidth", "power", "scale-up",
-                         "scale-out", "$/h"};
-    llmcost_table *t = llmcost_table_new("Accelerators (dense peak TFLOP/s; bandwidths one-way per GPU)", 12, hdr);
+    const char *hdr[] = {"name", "GPU", "fp32", "tf32", "bf16", "fp16", "fp8", "memory", "bandwidth", "power",
+                         "scale-up", "scale-out", "$/h"};
+    llmcost_table *t = llmcost_table_new("Accelerators (dense peak TFLOP/s; bandwidths one-way per GPU)", 13, hdr);
     if (!t)
         return 1;
-    for (int c = 2; c < 12; c++)
+    for (int c = 2; c < 13; c++)
         llmcost_table_numeric(t, c);
     for (int i = 0; i < llmcost_catalog_gpu_count(cli_catalog()); i++) {
         const llmcost_gpu *g = llmcost_catalog_gpu_at(cli_catalog(), i);
-        char a[16], b[16], c[16], d[16], mem[32], up[48], out[32], pw[16];
+        char a[16], b[16], c[16], d[16], h[16], mem[32], up[48], out[32], pw[16];
         llmcost_fmt_bytes(mem, sizeof mem, g->memory_bytes);
         snprintf(up, sizeof up, "%.4g GB/s x %d", g->scaleup_bw / 1e9, g->scaleup_size);
         snprintf(out, sizeof out, "%.4g GB/s", g->scaleout_bw / 1e9);
@@ -89,9 +90,10 @@ static int print_catalogue(int format)
             snprintf(pw, sizeof pw, "%.0f W", g->tdp_watts);
         else
             snprintf(pw, sizeof pw, "?");
-        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.4g TB/s\t%s\t%s\t%s\t%.2f", g->name, g->full_name,
+        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.4g TB/s\t%s\t%s\t%s\t%.2f", g->name, g->full_name,
                            tf(a, sizeof a, g->peak_flops[LLMCOST_DT_FP32]), tf(b, sizeof b, g->peak_flops[LLMCOST_DT_TF32]),
-                           tf(c, sizeof c, g->peak_flops[LLMCOST_DT_BF16]), tf(d, sizeof d, g->peak_flops[LLMCOST_DT_FP8]),
+                           tf(c, sizeof c, g->peak_flops[LLMCOST_DT_BF16]), tf(h, sizeof h, g->fp16_flops),
+                           tf(d, sizeof d, g->peak_flops[LLMCOST_DT_FP8]),
                            mem, g->memory_bw / 1e12, pw, up, out, g->price_per_hour);
     }
     int rc = cli_print_table(t, format);
@@ -141,6 +143,9 @@ static int print_one(const llmcost_gpu *g, int format, const char *overrides)
         llmcost_table_addf(t, "peak %s (dense)\t%s", llmcost_dtype_name(d),
                            g->peak_flops[d] > 0 ? (snprintf(buf, sizeof buf, "%.4g TFLOP/s", g->peak_flops[d] / 1e12), buf)
                                                 : "not available");
+    llmcost_table_addf(t, "peak fp16 (dense)\t%s",
+                       g->fp16_flops > 0 ? (snprintf(buf, sizeof buf, "%.4g TFLOP/s", g->fp16_flops / 1e12), buf)
+                                         : "not available");
     llmcost_table_addf(t, "memory\t%s", llmcost_fmt_bytes(buf, sizeof buf, g->memory_bytes));
     llmcost_table_addf(t, "memory bandwidth\t%.4g TB/s", g->memory_bw / 1e12);
     if (g->tdp_watts > 0)

@@ -21,8 +21,10 @@ static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
         "fp32 weights, gradients and states; bf16 autocast forward (bf16 weight copies kept for backward)",
         "bf16 weights, gradients and states",
         "bf16 weights, fp32 master copy and moments",
-        "bf16 weights with fp8 GEMM copies, fp32 master and gradients, bf16 moments (DeepSeek-V3 §3.3)"};
-    snprintf(buf, n, "%s", notes[o->precision < 5 ? o->precision : 2]);
+        "bf16 weights with fp8 GEMM copies, fp32 master and gradients, bf16 moments (DeepSeek-V3 §3.3)",
+        "fp16 weights and gradients, fp32 master copy and moments, dynamic loss scaling (its 12-byte scale state "
+        "not counted)"};
+    snprintf(buf, n, "%s", notes[(unsigned)o->precision < LLMCOST_PREC_COUNT ? o->precision : 2]);
     if (o->precision == LLMCOST_PREC_BF16_MASTER)
         snprintf(buf + strlen(buf), n - strlen(buf), ", %s gradients", o->fp32_grads ? "fp32" : "bf16");
 }
@@ -239,6 +241,11 @@ int cmd_memory(int argc, char **argv)
     if (rc) {
         llmcost_model_free(m);
         return rc;
+    }
+    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
+    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
     }
     llmcost_memory_options o;
     llmcost_job_memory_options(&o, &job);

@@ -298,9 +298,7 @@ int cmd_plan(int argc, char **argv)
                 return cli_usage_error("plan", "--price: '%s' is not a positive price", txt);
             go.price = p;
         }
-        llmcost_dtype dt = jo.precision == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32
-                           : jo.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
-                                                              : LLMCOST_DT_BF16;
+        llmcost_dtype dt = cli_precision_dtype(jo.precision);
         if ((rc = cli_gpu_resolve(&gpus[i], &go, "plan", "h100", dt, NULL, 0)) != 0)
             return rc;
         if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))

@@ -74,7 +74,9 @@ int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_
                        llmcost_fmt_count(b, sizeof b, s->tokens_per_second_per_gpu));
     llmcost_table_addf(t, "model FLOPs per step\t%s", llmcost_fmt_flops(a, sizeof a, s->model_flops_per_step));
     llmcost_table_addf(t, "achieved\t%.1f TFLOP/s per GPU (peak %.1f, %s)", s->achieved_flops_per_gpu / 1e12,
-                       s->peak_flops / 1e12, o->precision == LLMCOST_PREC_FP32 ? "fp32" : "bf16 dense");
+                       s->peak_flops / 1e12, o->precision == LLMCOST_PREC_FP32   ? "fp32"
+                                             : o->precision == LLMCOST_PREC_FP16 ? "fp16 dense"
+                                                                                 : "bf16 dense");
     llmcost_table_addf(t, "MFU\t%.1f%%", 100 * s->mfu);
     llmcost_table_addf(t, "HFU\t%.1f%%%s", 100 * s->hfu, o->recompute ? " (recomputation counted)" : "");
     rc = cli_print_table(t, format);
@@ -82,7 +84,6 @@ int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_
     return rc;
 }
 
-/* Assumption lines common to step and train: hardware, kernel model, communication. */
 /* Assumption lines common to step and train: hardware, kernel model, communication (the library's). */
 void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o, const char *overrides)
 {
@@ -132,9 +133,7 @@ int cmd_step(int argc, char **argv)
     if (!rc)
         llmcost_job_step_options(&o, &job);
     if (!rc) {
-        llmcost_dtype dt = o.precision == LLMCOST_PREC_FP32 ? LLMCOST_DT_FP32
-                           : o.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
-                                                             : LLMCOST_DT_BF16;
+        llmcost_dtype dt = cli_precision_dtype(o.precision);
         rc = cli_gpu_resolve(&g, &go, "step", "h100", dt, over, sizeof over);
         if (!rc && !go.gpu) {
             size_t n = strlen(assumed);

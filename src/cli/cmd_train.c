@@ -107,9 +107,7 @@ int cmd_train(int argc, char **argv)
     if (!rc)
         llmcost_job_step_options(&ro.step, &job);
     if (!rc) {
-        llmcost_dtype dt = ro.step.precision == LLMCOST_PREC_FP32  ? LLMCOST_DT_FP32
-                           : ro.step.precision == LLMCOST_PREC_FP8 ? LLMCOST_DT_FP8
-                                                                   : LLMCOST_DT_BF16;
+        llmcost_dtype dt = cli_precision_dtype(ro.step.precision);
         rc = cli_gpu_resolve(&g, &go, "train", "h100", dt, over, sizeof over);
         if (!rc && !go.gpu) {
             size_t n = strlen(assumed);

@@ -28,6 +28,11 @@ void cli_catalog_release(void)
     user_catalog = NULL;
 }
 
+llmcost_dtype cli_precision_dtype(llmcost_precision p)
+{
+    return llmcost_precision_dtype(p);
+}
+
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size)
 {

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", NULL};
+const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
 const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
 const char *const cli_framework_choices[] = {"hf", "megatron", NULL};
 
