@@ -138,8 +138,8 @@ Test(request, messages_name_the_argument)
           "micro_bach: not an argument of step; did you mean micro_batch?");
     fails("step", "{\"model\": \"llama-7b\", \"micro_batch\": 0}", "micro_batch: '0' must be at least 1");
     fails("step", "{\"model\": \"llama-7b\", \"zero\": 4}", "zero: '4' must be 0, 1, 2 or 3");
-    fails("step", "{\"model\": \"llama-7b\", \"precision\": \"fp16\"}",
-          "precision: 'fp16' is not one of: fp32, amp-bf16, bf16, bf16-master, fp8");
+    fails("step", "{\"model\": \"llama-7b\", \"precision\": \"fp64\"}",
+          "precision: 'fp64' is not one of: fp32, amp-bf16, bf16, bf16-master, fp8, fp16");
     fails("step", "{\"model\": \"llama-7b\", \"global_batch\": \"4M\", \"grad_accum\": 2}",
           "give global_batch or grad_accum, not both");
     fails("step", "{\"model\": \"llama-7b\", \"global_batch\": \"100x2048\", \"seq\": 1024}",

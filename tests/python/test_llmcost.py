@@ -151,8 +151,8 @@ class Errors(unittest.TestCase):
         with self.assertRaises(llmcost.Error) as c:
             m.step(seq="4q")
         self.assertTrue(str(c.exception).startswith("seq: ") and "4q" in str(c.exception), str(c.exception))
-        self.assertRefused(lambda: m.step(precision="fp16"),
-                           "precision: 'fp16' is not one of: fp32, amp-bf16, bf16, bf16-master, fp8")
+        self.assertRefused(lambda: m.step(precision="fp64"),
+                           "precision: 'fp64' is not one of: fp32, amp-bf16, bf16, bf16-master, fp8, fp16")
         self.assertRefused(lambda: m.step(global_batch="4M", grad_accum=2), "give global_batch or grad_accum, not both")
         self.assertRefused(lambda: m.train(), 'tokens: required (e.g. tokens="15.6T")')
         self.assertRefused(lambda: m.train(tokens="1T", headroom=2), "headroom: '2' must be at most 1")
