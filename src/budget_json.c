@@ -38,6 +38,21 @@ static json_t *real(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* A job's batch and layout, as the fit reports it. */
+static json_t *job_json(const llmcost_job *j)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "seq", lc_json_int(j->seq));
+    json_object_set_new(o, "micro_batch", lc_json_int(j->micro_batch));
+    json_object_set_new(o, "gpus", lc_json_int(j->layout.gpus));
+    json_object_set_new(o, "tp", lc_json_int(j->layout.tp));
+    json_object_set_new(o, "pp", lc_json_int(j->layout.pp));
+    json_object_set_new(o, "dp", lc_json_int(j->layout.dp));
+    json_object_set_new(o, "zero", lc_json_int(j->layout.zero));
+    json_object_set_new(o, "recompute", json_string(llmcost_recompute_name(j->recompute)));
+    return o;
+}
+
 int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *config_file)
 {
     if (out)
@@ -85,6 +100,8 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_object_set_new(o, "effective_flops", real(g->answer.flops));
             json_object_set_new(o, "n_params", real(g->answer.n_params));
             json_object_set_new(o, "n_tokens", real(g->answer.n_tokens));
+            json_object_set_new(o, "loss", real(g->answer.loss));
+            json_object_set_new(o, "tokens_per_param", real(g->answer.tokens_per_param));
             json_object_set_new(o, "cost_usd", real(g->cost_usd));
             json_object_set_new(o, "gpu_hours", real(g->gpu_hours));
             json_object_set_new(o, "wall_seconds", real(g->wall_seconds));
@@ -92,6 +109,13 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_object_set_new(o, "error", json_string(g->answer_error ? g->answer_error : "?"));
         }
         json_object_set_new(o, "best", json_boolean(i == b->best));
+        json_object_set_new(o, "gpu_count", lc_json_int(b->gpu_count));
+        json_object_set_new(o, "law", json_string(b->law.name));
+        if (b->fit_checked && i == b->best) {
+            json_object_set_new(o, "fits", json_boolean(b->fit.fits));
+            json_object_set_new(o, "peak_bytes", lc_json_real(round(b->fit.peak_bytes)));
+            json_object_set_new(o, "capacity_bytes", lc_json_real(round(b->fit.capacity_bytes)));
+        }
         json_array_append_new(ga, o);
     }
     json_object_set_new(doc, "gpus", ga);
@@ -144,16 +168,9 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
             json_array_append_new(arr, o);
         }
         json_object_set_new(doc, "fixes", arr);
-        json_t *job = json_object();
-        json_object_set_new(job, "seq", lc_json_int(b->job.seq));
-        json_object_set_new(job, "micro_batch", lc_json_int(b->job.micro_batch));
-        json_object_set_new(job, "gpus", lc_json_int(b->job.layout.gpus));
-        json_object_set_new(job, "tp", lc_json_int(b->job.layout.tp));
-        json_object_set_new(job, "pp", lc_json_int(b->job.layout.pp));
-        json_object_set_new(job, "dp", lc_json_int(b->job.layout.dp));
-        json_object_set_new(job, "zero", lc_json_int(b->job.layout.zero));
-        json_object_set_new(job, "recompute", json_string(llmcost_recompute_name(b->job.recompute)));
-        json_object_set_new(doc, "fit_job", job);
+        json_object_set_new(doc, "mfu_job", job_json(&b->job));
+        if (b->has_fit_job)
+            json_object_set_new(doc, "fits_on_these_gpus_as", job_json(&b->fit_job));
     }
     return lc_json_text(out, doc, 17);
 }

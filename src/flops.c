@@ -570,59 +570,192 @@ int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmc
     return rc;
 }
 
-/* One op's share of the sums, in the order the ops run (so each sum is what adding them one by one gives). */
-typedef struct {
-    double fwd, bwd, fwd_other, bwd_other;
-} conv_sums;
+/*
+ * The sums of llmcost_flops_compute. Each op adds its FLOPs and bytes to a few running sums (forward, backward, the
+ * other convention's, its component's, dense or MoE layers', recomputation, element-wise); each sum must add its
+ * terms one by one in execution order to keep its digits. A segment's ops add the same terms at every layer of
+ * it, so each segment's terms are listed once, sum by sum in op order (a subtraction as the addition of the
+ * negated term: x - y and x + (-y) round alike), and each sum then adds its list once per layer, a run of equal
+ * layers in one tight loop.
+ */
+enum {
+    SUM_FWD,
+    SUM_BWD,
+    SUM_FWD_OTHER,
+    SUM_BWD_OTHER,
+    SUM_COMP,                              /* + component: forward FLOPs by component */
+    SUM_COMP_BWD = SUM_COMP + LLMCOST_FC_COUNT, /* + component */
+    SUM_DENSE = SUM_COMP_BWD + LLMCOST_FC_COUNT,
+    SUM_MOE,
+    SUM_RECOMPUTE,
+    SUM_EW_FLOPS,
+    SUM_EW_BYTES,
+    SUM_COUNT
+};
 
-static void add_op(llmcost_flops *out, conv_sums *cs, const llmcost_op *op, const llmcost_model *m,
-                   const llmcost_flops_options *opt, llmcost_convention other)
+/* Up to this many terms per op (a fused qkv GEMM or the attention core: 12; element-wise ops 2). */
+#define TERMS_PER_OP 12
+
+/* A segment's terms, sum by sum: sum k adds terms[off[k]] .. terms[off[k+1] - 1] in that order; total[k] is their
+ * sum, bound[k] the sum of their magnitudes, whole[k] whether every one is an integer. */
+typedef struct {
+    double *terms;
+    size_t off[SUM_COUNT + 1];
+    double total[SUM_COUNT], bound[SUM_COUNT];
+    bool whole[SUM_COUNT];
+} seg_terms;
+
+typedef struct {
+    int sum;
+    double v;
+} term;
+
+/* The terms op "op" adds, in the order lc_flops_sum's per-op code added them. */
+static size_t op_terms(term *t, const llmcost_op *op, const llmcost_model *m, const llmcost_flops_options *opt,
+                       llmcost_convention other)
 {
+    size_t n = 0;
     if (op->kind == LLMCOST_OP_ELEMENTWISE) {
-        out->elementwise_flops += op->flops;
-        out->elementwise_bytes += op->bytes;
-        return;
+        t[n++] = (term){SUM_EW_FLOPS, op->flops};
+        t[n++] = (term){SUM_EW_BYTES, op->bytes};
+        return n;
     }
-    cs->fwd += op->flops;
-    cs->bwd += op->bwd_flops;
+    t[n++] = (term){SUM_FWD, op->flops};
+    t[n++] = (term){SUM_BWD, op->bwd_flops};
     if (op->kind == LLMCOST_OP_ATTENTION) {
         const llmcost_attention *a = &m->layers[op->layer].attn;
         double f, g;
         attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
-        cs->fwd_other += f;
-        cs->bwd_other += g;
+        t[n++] = (term){SUM_FWD_OTHER, f};
+        t[n++] = (term){SUM_BWD_OTHER, g};
     } else {
-        cs->fwd_other += op->flops;
-        cs->bwd_other += op->bwd_flops;
+        t[n++] = (term){SUM_FWD_OTHER, op->flops};
+        t[n++] = (term){SUM_BWD_OTHER, op->bwd_flops};
     }
-    out->components[op->component] += op->flops;
-    out->components_bwd[op->component] += op->bwd_flops;
+    t[n++] = (term){SUM_COMP + (int)op->component, op->flops};
+    t[n++] = (term){SUM_COMP_BWD + (int)op->component, op->bwd_flops};
     if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) {
         /* A fused qkv GEMM: the key/value share of its columns goes to kv_proj. */
         double share = (op->n - op->n2) / op->n;
-        out->components[LLMCOST_FC_Q] -= op->flops * share;
-        out->components[LLMCOST_FC_KV] += op->flops * share;
-        out->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
-        out->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
+        t[n++] = (term){SUM_COMP + LLMCOST_FC_Q, -(op->flops * share)};
+        t[n++] = (term){SUM_COMP + LLMCOST_FC_KV, op->flops * share};
+        t[n++] = (term){SUM_COMP_BWD + LLMCOST_FC_Q, -(op->bwd_flops * share)};
+        t[n++] = (term){SUM_COMP_BWD + LLMCOST_FC_KV, op->bwd_flops * share};
     }
     if (op->component == LLMCOST_FC_SCORES) {
         /* The attention op carries both products: split scores and values by their head dims. */
         double share_v = op->n2 / (op->k + op->n2);
-        out->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
-        out->components[LLMCOST_FC_VALUES] += op->flops * share_v;
-        out->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
-        out->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
+        t[n++] = (term){SUM_COMP + LLMCOST_FC_SCORES, -(op->flops * share_v)};
+        t[n++] = (term){SUM_COMP + LLMCOST_FC_VALUES, op->flops * share_v};
+        t[n++] = (term){SUM_COMP_BWD + LLMCOST_FC_SCORES, -(op->bwd_flops * share_v)};
+        t[n++] = (term){SUM_COMP_BWD + LLMCOST_FC_VALUES, op->bwd_flops * share_v};
     }
     if (op->layer >= 0 && op->layer < m->n_layers) {
-        if (m->layers[op->layer].ffn.moe)
-            out->moe_layer_forward += op->flops;
-        else
-            out->dense_layer_forward += op->flops;
+        t[n++] = (term){m->layers[op->layer].ffn.moe ? SUM_MOE : SUM_DENSE, op->flops};
         /* Recomputation repeats a layer's forward (full) or its attention core (selective). */
         if (opt->recompute == LLMCOST_RECOMPUTE_FULL ||
             (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
-            out->recompute += op->flops;
+            t[n++] = (term){SUM_RECOMPUTE, op->flops};
     }
+    return n;
+}
+
+/* Segment k's terms into "st" (its "terms" holds room for TERMS_PER_OP per op); "scratch" as much. */
+static void segment_terms(seg_terms *st, term *scratch, const lc_op_segments *sg, size_t k, const llmcost_model *m,
+                          const llmcost_flops_options *opt, llmcost_convention other)
+{
+    size_t n = 0, count[SUM_COUNT] = {0};
+    for (size_t i = sg->begin[k]; i < sg->begin[k + 1]; i++)
+        n += op_terms(scratch + n, &sg->ops[i], m, opt, other);
+    for (size_t j = 0; j < n; j++)
+        count[scratch[j].sum]++;
+    st->off[0] = 0;
+    for (int s = 0; s < SUM_COUNT; s++)
+        st->off[s + 1] = st->off[s] + count[s];
+    size_t at[SUM_COUNT];
+    memcpy(at, st->off, sizeof at);
+    for (size_t j = 0; j < n; j++) /* stable: each sum keeps its terms in op order */
+        st->terms[at[scratch[j].sum]++] = scratch[j].v;
+    for (int s = 0; s < SUM_COUNT; s++) {
+        double total = 0, bound = 0;
+        bool whole = true;
+        for (size_t j = st->off[s]; j < st->off[s + 1]; j++) {
+            double v = st->terms[j];
+            total += v;
+            bound += fabs(v);
+            whole = whole && v == trunc(v);
+        }
+        st->total[s] = total;
+        st->bound[s] = bound;
+        st->whole[s] = whole;
+    }
+}
+
+/*
+ * Adds segment "st"'s terms "times" times over (once per layer of a run of equal layers) to the sums, each term in
+ * turn. When the running sum and every term are integers and no partial sum can reach 2^52, every one of those
+ * additions is exact (integers below 2^53 are doubles), so the result is the exact sum r + times x total, and that
+ * is what one multiplication and one addition give: total's own partial sums, times x total and the final sum are
+ * integers below 2^52 as well, all exact. FLOPs are integers (2mnk, causal pairs s(s+1)/2) well below 2^52 at the
+ * usual sizes; any other sum, or a larger one, is added term by term.
+ */
+static void add_terms(double *sums, const seg_terms *st, int64_t times)
+{
+    for (int s = 0; s < SUM_COUNT; s++) {
+        size_t n = st->off[s + 1] - st->off[s];
+        if (n == 0)
+            continue;
+        const double *v = st->terms + st->off[s];
+        double r = sums[s];
+        if (st->whole[s] && r == trunc(r) && fabs(r) + (double)times * st->bound[s] < 0x1p52) {
+            sums[s] = r + (double)times * st->total[s];
+            continue;
+        }
+        if (n == 1) {
+            double x = v[0];
+            for (int64_t i = 0; i < times; i++)
+                r += x;
+        } else {
+            for (int64_t i = 0; i < times; i++)
+                for (size_t j = 0; j < n; j++)
+                    r += v[j];
+        }
+        sums[s] = r;
+    }
+}
+
+/* Every sum of the step's ops, each term added in execution order. */
+static int flops_sums(double *sums, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
+{
+    memset(sums, 0, SUM_COUNT * sizeof *sums);
+    llmcost_convention other = opt->convention == LLMCOST_CONV_CAUSAL ? LLMCOST_CONV_UNMASKED : LLMCOST_CONV_CAUSAL;
+    size_t nops = sg->begin[sg->nseg];
+    double *terms = malloc((nops ? nops : 1) * TERMS_PER_OP * sizeof *terms);
+    term *scratch = malloc((nops ? nops : 1) * TERMS_PER_OP * sizeof *scratch);
+    seg_terms *st = malloc(sg->nseg * sizeof *st);
+    if (!terms || !scratch || !st) {
+        free(terms);
+        free(scratch);
+        free(st);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < sg->nseg; k++) {
+        st[k].terms = terms + sg->begin[k] * TERMS_PER_OP;
+        segment_terms(&st[k], scratch + sg->begin[k] * TERMS_PER_OP, sg, k, m, opt, other);
+    }
+    add_terms(sums, &st[0], 1);
+    for (int64_t l = 0; l < m->n_layers;) {
+        int64_t r = l + 1;
+        while (r < m->n_layers && sg->layer_seg[r] == sg->layer_seg[l])
+            r++;
+        add_terms(sums, &st[sg->layer_seg[l]], r - l);
+        l = r;
+    }
+    add_terms(sums, &st[sg->nseg - 1], 1);
+    free(terms);
+    free(scratch);
+    free(st);
+    return 0;
 }
 
 int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
@@ -630,18 +763,21 @@ int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_mod
     memset(out, 0, sizeof *out);
     /* The ops under the chosen convention fill the totals; only the attention cores change under the other one,
      * so those are costed again there and every other op counts the same in both sums (kept in one order, so
-     * each sum is what a list built under its own convention gives). Each layer adds its segment's ops (those of
-     * an equal layer: the same values). */
-    llmcost_convention other = opt->convention == LLMCOST_CONV_CAUSAL ? LLMCOST_CONV_UNMASKED : LLMCOST_CONV_CAUSAL;
-    conv_sums cs = {0, 0, 0, 0};
-    for (size_t i = 0; i < sg->begin[1]; i++)
-        add_op(out, &cs, &sg->ops[i], m, opt, other);
-    for (int64_t l = 0; l < m->n_layers; l++)
-        for (size_t i = sg->begin[sg->layer_seg[l]]; i < sg->begin[sg->layer_seg[l] + 1]; i++)
-            add_op(out, &cs, &sg->ops[i], m, opt, other);
-    for (size_t i = sg->begin[sg->nseg - 1]; i < sg->begin[sg->nseg]; i++)
-        add_op(out, &cs, &sg->ops[i], m, opt, other);
-    double fwd = cs.fwd, bwd = cs.bwd, fwd_other = cs.fwd_other, bwd_other = cs.bwd_other;
+     * each sum is what a list built under its own convention gives). */
+    double sums[SUM_COUNT];
+    int rc = flops_sums(sums, sg, m, opt);
+    if (rc)
+        return rc;
+    for (int c = 0; c < LLMCOST_FC_COUNT; c++) {
+        out->components[c] = sums[SUM_COMP + c];
+        out->components_bwd[c] = sums[SUM_COMP_BWD + c];
+    }
+    out->dense_layer_forward = sums[SUM_DENSE];
+    out->moe_layer_forward = sums[SUM_MOE];
+    out->recompute = sums[SUM_RECOMPUTE];
+    out->elementwise_flops = sums[SUM_EW_FLOPS];
+    out->elementwise_bytes = sums[SUM_EW_BYTES];
+    double fwd = sums[SUM_FWD], bwd = sums[SUM_BWD], fwd_other = sums[SUM_FWD_OTHER], bwd_other = sums[SUM_BWD_OTHER];
     bool causal = opt->convention == LLMCOST_CONV_CAUSAL;
     out->forward_causal = causal ? fwd : fwd_other;
     out->backward_causal = causal ? bwd : bwd_other;
@@ -659,30 +795,13 @@ int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_mod
 
 int lc_flops_totals(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
 {
-    /* forward, backward and recompute of lc_flops_sum, each added in the same order */
+    /* forward, backward and recompute of lc_flops_sum: the same sums */
     memset(out, 0, sizeof *out);
-    double fwd = 0, bwd = 0, rec = 0;
-    bool full = opt->recompute == LLMCOST_RECOMPUTE_FULL, selective = opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
-    for (size_t i = 0; i < sg->begin[1]; i++)
-        if (sg->ops[i].kind != LLMCOST_OP_ELEMENTWISE) {
-            fwd += sg->ops[i].flops;
-            bwd += sg->ops[i].bwd_flops;
-        }
-    for (int64_t l = 0; l < m->n_layers; l++)
-        for (size_t i = sg->begin[sg->layer_seg[l]]; i < sg->begin[sg->layer_seg[l] + 1]; i++) {
-            const llmcost_op *op = &sg->ops[i];
-            if (op->kind == LLMCOST_OP_ELEMENTWISE)
-                continue;
-            fwd += op->flops;
-            bwd += op->bwd_flops;
-            if (full || (selective && op->kind == LLMCOST_OP_ATTENTION))
-                rec += op->flops;
-        }
-    for (size_t i = sg->begin[sg->nseg - 1]; i < sg->begin[sg->nseg]; i++)
-        if (sg->ops[i].kind != LLMCOST_OP_ELEMENTWISE) {
-            fwd += sg->ops[i].flops;
-            bwd += sg->ops[i].bwd_flops;
-        }
+    double sums[SUM_COUNT];
+    int rc = flops_sums(sums, sg, m, opt);
+    if (rc)
+        return rc;
+    double fwd = sums[SUM_FWD], bwd = sums[SUM_BWD], rec = sums[SUM_RECOMPUTE];
     out->tokens = (double)opt->batch * (double)opt->seq;
     out->forward = fwd;
     out->backward = bwd;

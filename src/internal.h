@@ -95,7 +95,9 @@ int lc_text_set(char *dst, size_t size, const char *src, const char *what);
  * The step engine with a per-thread memo (step.c), for the planner: llmcost_step_compute_prepared's answers to the
  * last digit, reusing the previous call's timed ops when everything they read is unchanged (the prepared shape,
  * GPU, tp, cp, ep, expert tp, sequence parallelism, precision, framework, attention kernel) and its stages through
- * the launch model when pp is unchanged too. One memo per thread.
+ * the launch model when pp is unchanged too, and GEMM times while the GPU is unchanged. One memo per thread.
+ * "opt" must be a job llmcost_job_validate accepts, its layout resolved (gpus and dp set): it is not validated
+ * again (the planner passes only layouts the memory engine's validation of the same job accepted).
  */
 struct llmcost_step;
 struct llmcost_step_prepared;

@@ -77,6 +77,7 @@ static const csv_kind kinds[] = {
     {"memory", NULL, NULL, {{"", memory_rules}}},
     {"flops_sweep", "sweep", NULL, {{NULL, NULL}}},
     {"course_layer", NULL, NULL, {{NULL, NULL}}},
+    {"budget", "gpus", NULL, {{NULL, NULL}}},
     {"step", NULL, NULL, {{"", step_rules}}},
     {"train", NULL, NULL, {{"", train_rules}}},
     {"published", "published", NULL, {{NULL, NULL}}},
@@ -443,4 +444,18 @@ int llmcost_validation_to_csv(char **out, const llmcost_validation_case *v, size
     char *j = NULL;
     int rc = llmcost_validation_to_json(&j, v, n, suite, failures_only);
     return via_json(out, rc, j, "validation");
+}
+
+int llmcost_course_answers_to_csv(char **out, const llmcost_course_answers *c, const llmcost_model *m)
+{
+    char *j = NULL;
+    int rc = llmcost_course_answers_to_json(&j, c, m);
+    return via_json(out, rc, j, "course_layer");
+}
+
+int llmcost_budget_to_csv(char **out, const llmcost_budget *b, const char *config_file)
+{
+    char *j = NULL;
+    int rc = llmcost_budget_to_json(&j, b, config_file);
+    return via_json(out, rc, j, "budget");
 }

@@ -125,6 +125,7 @@ typedef struct {
     values *mbs_all;
     llmcost_step_prepared **prep; /* [recompute * mbs_all->n + index of the micro-batch] */
     pthread_mutex_t *lock;
+    const llmcost_memory_prepared *memory; /* the prepared memory engine (every layout of a search shares it) */
 } space;
 
 static int enumerate(group_list *out, const space *sp)
@@ -360,7 +361,7 @@ static int judge_memory(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(NULL, &mo, o, l);
     llmcost_memory r;
     w->mem_calls++;
-    int rc = llmcost_memory_compute(&r, w->sp->m, &mo);
+    int rc = llmcost_memory_compute_prepared(&r, w->sp->memory, &mo);
     if (rc < 0)
         return rc;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -752,7 +753,7 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL};
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
         if (m->layers[i].ffn.moe)
@@ -792,6 +793,19 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
     divisors(mbs_all, sp.batch, LLMCOST_PLAN_ANY);
     prep = calloc((size_t)(LLMCOST_RECOMPUTE_FULL + 1) * (size_t)(mbs_all->n > 0 ? mbs_all->n : 1), sizeof *prep);
     sp.mbs_all = mbs_all, sp.prep = prep, sp.lock = &lock;
+    /* The memory engine prepared once: what it fixes (sequence, precision, optimizer, attention, framework) the
+     * search does not change. */
+    llmcost_memory_prepared *mprep = NULL;
+    {
+        llmcost_plan_layout l0;
+        memset(&l0, 0, sizeof l0);
+        l0.layout = (llmcost_layout)LLMCOST_LAYOUT_INIT;
+        l0.expert_tp = 1, l0.micro_batch = 1, l0.micro_batches = 1;
+        llmcost_memory_options mo;
+        llmcost_plan_job_options(NULL, &mo, o, &l0);
+        rc = llmcost_memory_prepare(&mprep, m, &mo);
+        sp.memory = mprep;
+    }
     int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
@@ -801,11 +815,12 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
         threads = 256;
     thread_arg *args = calloc((size_t)threads, sizeof *args);
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
-    if (!args || !tids || !prep || too_many) {
-        rc = too_many ? lc_fail(LLMCOST_EUNSUPPORTED, "plan: a batch of %lld sequences has more than %d divisors",
+    if (rc || !args || !tids || !prep || too_many) {
+        rc = rc ? rc : too_many ? lc_fail(LLMCOST_EUNSUPPORTED, "plan: a batch of %lld sequences has more than %d divisors",
                                 (long long)sp.batch, MAX_VALUES)
                       : lc_fail(LLMCOST_ENOMEM, "out of memory");
         free(args), free(tids), free(groups.v), free(unit), free(mbs_all), free(prep);
+        llmcost_memory_prepared_free(mprep);
         pthread_mutex_destroy(&lock);
         return rc;
     }
@@ -916,6 +931,7 @@ done:
         llmcost_step_prepared_free(prep[i]);
     free(prep);
     free(mbs_all);
+    llmcost_memory_prepared_free(mprep);
     pthread_mutex_destroy(&lock);
     if (rc)
         llmcost_plan_dispose(out);

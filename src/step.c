@@ -43,6 +43,7 @@ typedef struct {
     double peak_half;  /* bf16 peak: attention, LM head, router (and everything but fp32 recipes) */
     double mm_bytes;   /* operand bytes of the linear layers' GEMMs */
     struct gemm_memo *memo; /* GEMM times already computed in this evaluation */
+    struct gemm_cache *cache; /* ... or in any evaluation on this GPU (lc_step_memo), NULL */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -56,8 +57,40 @@ struct gemm_memo {
     } e[GEMM_MEMO];
 };
 
+/* The lc_step_memo's GEMM times, kept across evaluations on one GPU (direct-mapped by shape). */
+#define GEMM_CACHE 4096
+struct gemm_cache {
+    const llmcost_gpu *gpu; /* the times are this GPU's (cleared when another comes) */
+    struct {
+        double peak, m, n, k, batch, eb, s;
+        bool grouped, used;
+    } e[GEMM_CACHE];
+};
+
+static uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
 static double gemm_s(const ctx *c, double peak, double m, double n, double k, double batch, double eb, bool grouped)
 {
+    struct gemm_cache *gc = c->cache;
+    if (gc) {
+        uint64_t h = bits_of(m) * 0x9E3779B97F4A7C15u;
+        h = (h ^ bits_of(n)) * 0xC2B2AE3D27D4EB4Fu;
+        h = (h ^ bits_of(k)) * 0x165667B19E3779F9u;
+        h = (h ^ bits_of(batch) ^ (bits_of(peak) >> 7) ^ (bits_of(eb) << 3) ^ (uint64_t)grouped) * 0x9E3779B97F4A7C15u;
+        size_t i = (size_t)(h >> 52) & (GEMM_CACHE - 1);
+        if (gc->e[i].used && gc->e[i].m == m && gc->e[i].n == n && gc->e[i].k == k && gc->e[i].batch == batch &&
+            gc->e[i].peak == peak && gc->e[i].eb == eb && gc->e[i].grouped == grouped)
+            return gc->e[i].s;
+        double sec = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, grouped);
+        gc->e[i].peak = peak, gc->e[i].m = m, gc->e[i].n = n, gc->e[i].k = k, gc->e[i].batch = batch;
+        gc->e[i].eb = eb, gc->e[i].grouped = grouped, gc->e[i].s = sec, gc->e[i].used = true;
+        return sec;
+    }
     struct gemm_memo *g = c->memo;
     for (int i = 0; i < g->n; i++)
         if (g->e[i].m == m && g->e[i].n == n && g->e[i].k == k && g->e[i].batch == batch && g->e[i].peak == peak &&
@@ -542,7 +575,7 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL};
     *c = c0;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;
@@ -1092,18 +1125,24 @@ typedef struct {
 
 struct lc_step_memo {
     bool have_ts;       /* ts holds the ops timed under key */
+    bool have_gpu;      /* key's GPU figures are those of the GEMM times in gemms */
     timed_key key;
     timed_segments ts;
     size_t ts_cap;      /* entries ts.t has room for */
     size_t begin_cap;   /* entries ts.begin has room for */
     bool have_launch;   /* st is split for st.pp and launched on ts */
     stages st;
+    struct gemm_cache *gemms; /* GEMM times on key.gp */
     int64_t hits_ts, hits_launch, calls;
 };
 
 int lc_step_memo_new(lc_step_memo **out)
 {
     *out = calloc(1, sizeof **out);
+    if (*out && !((*out)->gemms = calloc(1, sizeof *(*out)->gemms))) {
+        free(*out);
+        *out = NULL;
+    }
     return *out ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
 }
 
@@ -1113,6 +1152,7 @@ void lc_step_memo_free(lc_step_memo *mm)
         return;
     timed_segments_free(&mm->ts);
     stages_free(&mm->st);
+    free(mm->gemms);
     free(mm);
 }
 
@@ -1181,6 +1221,15 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
             mm->hits_ts++;
         } else {
             mm->have_ts = mm->have_launch = false;
+            /* The GEMM times are kept while the GPU and its figures are the same. */
+            if (mm->gemms->gpu != c->g || !mm->have_gpu ||
+                memcmp(k.peak, mm->key.peak, sizeof k.peak) || k.memory_bw != mm->key.memory_bw ||
+                k.compute_units != mm->key.compute_units) {
+                memset(mm->gemms, 0, sizeof *mm->gemms);
+                mm->gemms->gpu = c->g;
+                mm->have_gpu = true;
+            }
+            cm.cache = mm->gemms;
             if ((rc = time_ops_memo(mm, c, p)) != 0)
                 return rc;
             mm->key = k;
@@ -1309,8 +1358,13 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     llmcost_step_options resolved;
     ctx c;
     llmcost_job_from_step_options(&j, opt);
-    if ((rc = resolve_job(&resolved, &jv, prep->m, &j)) != 0)
+    if (mm) {
+        /* lc_step_compute_memo: the caller validated this job (llmcost_job_validate) and resolved its layout. */
+        jv = j;
+        llmcost_job_step_options(&resolved, &jv);
+    } else if ((rc = resolve_job(&resolved, &jv, prep->m, &j)) != 0) {
         return rc;
+    }
     llmcost_flops_options fo;
     micro_batch_flops_options(&fo, &resolved);
     const char *field = shape_mismatch(&fo, &prep->fo);

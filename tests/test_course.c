@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "helpers.h"
@@ -501,4 +502,199 @@ Test(course_layer, validate_reports_what_the_course_flags_print)
     }
     free(model);
     llmcost_free(v);
+}
+
+/* ---- budget --model-mfu checks that the job its MFU comes from fits (issue 11 point 2) ---- */
+
+static json_t *json_of(const char *const *argv, char **err)
+{
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_t *d = json_loads(r.out, 0, NULL);
+    cr_assert_not_null(d, "%s", r.out);
+    if (err)
+        *err = strdup(r.err);
+    run_free(&r);
+    return d;
+}
+
+/* The peak `llmcost memory` gives the job --model-mfu describes (ZeRO-3 over "gpus" GPUs, megatron, bf16 with fp32
+ * master weights, selective recomputation, seq 2048, micro-batch 1) for the model budget --write-config designs. */
+static json_t *memory_of_mfu_job(const char *dollars, const char *gpus)
+{
+    char cfg[128];
+    snprintf(cfg, sizeof cfg, "/tmp/llmcost-test-%d-mfu-job.json", (int)getpid());
+    json_decref(json_of((const char *[]){"budget", "--dollars", dollars, "--gpu", "h100", "--gpus", gpus,
+                                         "--model-mfu", "--write-config", cfg, "--format", "json", NULL},
+                        NULL));
+    json_t *m = json_of((const char *[]){"memory", cfg, "--seq", "2048", "--micro-batch", "1", "--precision",
+                                         "bf16-master", "--framework", "megatron", "--recompute", "selective",
+                                         "--gpus", gpus, "--zero", "3", "--gpu", "h100", "--format", "json", NULL},
+                        NULL);
+    remove(cfg);
+    return m;
+}
+
+Test(budget_fit, a_job_that_fits_says_so_with_the_memory_engines_peak)
+{
+    char *err;
+    json_t *d = json_of((const char *[]){"budget", "--dollars", "5e6", "--gpu", "h100", "--model-mfu", "--format",
+                                         "json", NULL},
+                        &err);
+    cr_expect(json_is_true(json_object_get(d, "fits")));
+    cr_expect_str_eq(err, "");
+    /* peak_bytes is exactly what `llmcost memory` says of the same job; capacity is the H100's 80 GiB. */
+    json_t *m = memory_of_mfu_job("5e6", "1024");
+    cr_expect_eq(json_number_value(json_object_get(d, "peak_bytes")),
+                 json_number_value(json_object_get(m, "peak_bytes")));
+    cr_expect_eq(json_number_value(json_object_get(d, "capacity_bytes")), llmcost_gpu_find("h100")->memory_bytes);
+    cr_expect(json_is_true(json_object_get(m, "fits")));
+    json_decref(m);
+    json_decref(d);
+    free(err);
+    /* The text says it in the plan. */
+    run_result r = run_cli((const char *[]){"budget", "--dollars", "5e6", "--gpu", "h100", "--model-mfu", NULL});
+    cr_expect(strstr(r.out, "fits h100: peak ") && strstr(r.out, " usable"), "%s", r.out);
+    run_free(&r);
+}
+
+Test(budget_fit, a_job_that_does_not_fit_warns_with_changes_that_were_tried)
+{
+    /* $5M buys a ~55B model; ZeRO-3 over 16 H100s holds 16 bytes x 55B / 16 = 55 GB of states per GPU plus the
+     * activations of 2048 tokens through every layer: more than 76 GiB usable. */
+    char *err;
+    json_t *d = json_of((const char *[]){"budget", "--dollars", "5e6", "--gpu", "h100", "--gpus", "16",
+                                         "--model-mfu", "--format", "json", NULL},
+                        &err);
+    cr_expect(json_is_false(json_object_get(d, "fits")));
+    cr_expect(strstr(err, "llmcost: warning: ") && strstr(err, "does NOT fit h100"), "%s", err);
+    double usable = json_number_value(json_object_get(d, "usable_bytes"));
+    cr_expect_gt(json_number_value(json_object_get(d, "required_bytes")), usable);
+    json_t *m = memory_of_mfu_job("5e6", "16");
+    cr_expect_eq(json_number_value(json_object_get(d, "peak_bytes")),
+                 json_number_value(json_object_get(m, "peak_bytes")));
+    cr_expect(json_is_false(json_object_get(m, "fits")));
+    json_decref(m);
+    /* Each change offered fits when tried on the library's job. */
+    json_t *fixes = json_object_get(d, "fixes");
+    cr_assert_gt(json_array_size(fixes), 0);
+    size_t i;
+    json_t *f;
+    json_array_foreach(fixes, i, f)
+        cr_expect_leq(json_number_value(json_object_get(f, "required_bytes")), usable);
+    llmcost_model *model;
+    llmcost_job job;
+    cr_assert_eq(llmcost_budget_mfu_job(&model, &job, json_number_value(json_object_get(d, "n_params")), 16, 32000), 0);
+    job.recompute = LLMCOST_RECOMPUTE_FULL; /* the first change offered */
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(fixes, 0), "change")), "recompute");
+    llmcost_job_fit_result fit;
+    cr_assert_eq(llmcost_job_fit(&fit, model, llmcost_gpu_find("h100"), &job), 0);
+    cr_expect(fit.fits);
+    llmcost_model_free(model);
+    json_decref(d);
+    free(err);
+}
+
+/* ---- budget's formats: one tidy CSV table, text within 100 columns ---- */
+
+/* Splits CSV "text" (RFC 4180: quoted cells, doubled quotes) into rows of cells; returns the row count. */
+static int csv_read(const char *text, char cells[][32][512], int max_rows, int *ncols)
+{
+    int row = 0, col = 0;
+    size_t len = 0;
+    bool quoted = false;
+    for (const char *p = text; *p && row < max_rows; p++) {
+        char c = *p;
+        if (quoted) {
+            if (c == '"' && p[1] == '"')
+                c = *++p;
+            else if (c == '"') {
+                quoted = false;
+                continue;
+            }
+        } else if (c == '"') {
+            quoted = true;
+            continue;
+        } else if (c == '\r') {
+            continue;
+        } else if (c == ',' || c == '\n') {
+            cells[row][col][len] = '\0';
+            len = 0;
+            col++;
+            if (c == '\n') {
+                ncols[row++] = col;
+                col = 0;
+            }
+            continue;
+        }
+        if (len + 1 < 512 && col < 32)
+            cells[row][col][len++] = c;
+    }
+    return row;
+}
+
+Test(budget_format, csv_is_one_tidy_table_of_raw_numbers)
+{
+    char *out = stdout_of((const char *[]){"budget", "--dollars", "5e6", "--price-list", "course", "--law", "course",
+                                           "--format", "csv", NULL});
+    static char cells[8][32][512];
+    int ncols[8];
+    int rows = csv_read(out, cells, 8, ncols);
+    /* A header and one row per GPU of the course's list, every row as wide as the header. */
+    cr_assert_eq(rows, 4, "%s", out);
+    for (int r = 0; r < rows; r++)
+        cr_expect_eq(ncols[r], ncols[0], "row %d", r);
+    int col_cost = -1, col_c = -1, col_best = -1, col_n = -1;
+    for (int c = 0; c < ncols[0]; c++) {
+        col_cost = !strcmp(cells[0][c], "cost_usd") ? c : col_cost;
+        col_c = !strcmp(cells[0][c], "effective_flops") ? c : col_c;
+        col_best = !strcmp(cells[0][c], "best") ? c : col_best;
+        col_n = !strcmp(cells[0][c], "n_params") ? c : col_n;
+    }
+    cr_assert(col_cost >= 0 && col_c >= 0 && col_best >= 0 && col_n >= 0, "%s", out);
+    /* Raw numbers: every cell but the names, the source and the flags parses whole (no separators, units or
+     * currency signs). */
+    for (int r = 1; r < rows; r++)
+        for (int c = 0; c < ncols[0]; c++) {
+            const char *h = cells[0][c];
+            if (!strcmp(h, "gpu") || !strcmp(h, "price_source") || !strcmp(h, "best") || !strcmp(h, "law"))
+                continue;
+            char *end;
+            strtod(cells[r][c], &end);
+            cr_expect(*cells[r][c] && *end == '\0', "row %d %s = '%s'", r, h, cells[r][c]);
+        }
+    /* The A100 row is the course's answer: C = 5.616e23, N = 4.7476e10, cost $5,000,000. */
+    cr_expect_str_eq(cells[1][0], "a100-80gb");
+    cr_expect_str_eq(cells[1][col_best], "true");
+    cr_expect(fabs(strtod(cells[1][col_c], NULL) / 5.616e23 - 1) < 1e-12);
+    cr_expect(fabs(strtod(cells[1][col_n], NULL) / 4.7476e10 - 1) < 1e-4);
+    cr_expect_eq(strtod(cells[1][col_cost], NULL), 5e6);
+    /* The T4 row: $5M at $1/h buys 5e6 h x 3600 x 65e12 x 0.4 = 4.68e23. */
+    cr_expect_str_eq(cells[3][0], "t4");
+    cr_expect_str_eq(cells[3][col_best], "false");
+    cr_expect(fabs(strtod(cells[3][col_c], NULL) / 4.68e23 - 1) < 1e-12);
+    free(out);
+}
+
+Test(budget_format, text_fits_100_columns)
+{
+    char cfg[128];
+    snprintf(cfg, sizeof cfg, "/tmp/llmcost-test-%d-width.json", (int)getpid());
+    const char *cases[][12] = {
+        {"budget", "--dollars", "5e6", "--price-list", "course", "--law", "course", "--write-config", cfg, NULL},
+        {"budget", "--dollars", "5e6", "--gpu", "h100", "--gpus", "16", "--model-mfu", NULL},
+        {"budget", "--flops", "1e24", "--law", "kaplan", NULL},
+        {"budget", "--dollars", "5e6", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r = run_cli(cases[i]);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        for (const char *p = r.out; *p;) {
+            size_t len = strcspn(p, "\n");
+            cr_expect_leq(len, 100, "case %zu: %.*s", i, (int)len, p);
+            p += len + (p[len] == '\n');
+        }
+        run_free(&r);
+    }
+    remove(cfg);
 }

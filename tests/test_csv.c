@@ -327,3 +327,11 @@ Test(csv, the_library_writes_what_the_cli_prints)
     cr_expect_str_eq(csv, "s,n,t,z\r\n\"a,b \"\"c\"\"\nd\",1.5,true,\r\n");
     llmcost_free(csv);
 }
+
+Test(csv, budget_is_a_row_per_candidate_gpu)
+{
+    const char *b[] = {"budget", "--dollars", "5e6", "--price-list", "course", "--law", "course", NULL};
+    cr_expect_eq(check_csv(b, "gpus"), 3); /* the course's A100, V100, T4 */
+    const char *m[] = {"budget", "--dollars", "5e6", "--gpu", "h100,a100", "--gpus", "16", "--model-mfu", NULL};
+    cr_expect_eq(check_csv(m, "gpus"), 2); /* the best row carries fits, peak_bytes, capacity_bytes */
+}

@@ -460,3 +460,84 @@ Test(flops_ops, the_full_list_holds_every_layer_with_its_own_index_and_sums_to_t
     llmcost_free(ops);
     llmcost_model_free(m);
 }
+
+/* The sums of the full op list, every op added one by one in execution order (the definition of the totals). */
+static void sums_of_list(llmcost_flops *r, const llmcost_model *m, const llmcost_flops_options *o)
+{
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, o), 0, "%s", llmcost_errmsg());
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        const llmcost_op *op = &ops[i];
+        if (op->kind == LLMCOST_OP_ELEMENTWISE) {
+            r->elementwise_flops += op->flops;
+            r->elementwise_bytes += op->bytes;
+            continue;
+        }
+        r->forward += op->flops;
+        r->backward += op->bwd_flops;
+        r->components[op->component] += op->flops;
+        r->components_bwd[op->component] += op->bwd_flops;
+        if (op->kind == LLMCOST_OP_MATMUL && op->n2 > 0) { /* fused qkv: its key/value columns to kv_proj */
+            double share = (op->n - op->n2) / op->n;
+            r->components[LLMCOST_FC_Q] -= op->flops * share;
+            r->components[LLMCOST_FC_KV] += op->flops * share;
+            r->components_bwd[LLMCOST_FC_Q] -= op->bwd_flops * share;
+            r->components_bwd[LLMCOST_FC_KV] += op->bwd_flops * share;
+        }
+        if (op->component == LLMCOST_FC_SCORES) { /* the attention core: scores and values by head dims */
+            double share_v = op->n2 / (op->k + op->n2);
+            r->components[LLMCOST_FC_SCORES] -= op->flops * share_v;
+            r->components[LLMCOST_FC_VALUES] += op->flops * share_v;
+            r->components_bwd[LLMCOST_FC_SCORES] -= op->bwd_flops * share_v;
+            r->components_bwd[LLMCOST_FC_VALUES] += op->bwd_flops * share_v;
+        }
+        if (op->layer >= 0 && op->layer < m->n_layers) {
+            *(m->layers[op->layer].ffn.moe ? &r->moe_layer_forward : &r->dense_layer_forward) += op->flops;
+            if (o->recompute == LLMCOST_RECOMPUTE_FULL ||
+                (o->recompute == LLMCOST_RECOMPUTE_SELECTIVE && op->kind == LLMCOST_OP_ATTENTION))
+                r->recompute += op->flops;
+        }
+    }
+    llmcost_free(ops);
+}
+
+Test(flops_sums, every_sum_is_the_op_list_added_one_by_one_to_the_last_digit)
+{
+    /* The engine adds each distinct layer's terms once per run of equal layers (exactly, when integers allow);
+     * its sums must be those of adding the full list op by op, at small batches and at batches so large (1e6
+     * sequences of 8,191 tokens: about 1e22 FLOPs) that the sums round. */
+    static const char *const models[] = {"opt-125m", "gpt2", "llama-7b", "gemma-3-27b", "falcon-7b", "phi-3-mini",
+                                         "mixtral-8x7b", "deepseek-v3", "gpt-oss-20b", "llama-3.1-405b"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        llmcost_model *m = load(models[i]);
+        for (int v = 0; v < 6; v++) {
+            llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+            /* odd sizes for the large batches, so that their sums do not happen to stay exact */
+            o.batch = v < 3 ? 1 + v : 999999 / (v - 2);
+            o.seq = v < 3 ? (v % 2 ? 8192 : 2048) : (v % 2 ? 8191 : 2047);
+            o.recompute = (llmcost_recompute)(v % 3);
+            o.convention = v % 2 ? LLMCOST_CONV_UNMASKED : LLMCOST_CONV_CAUSAL;
+            o.attention = v == 4 ? LLMCOST_ATTN_EAGER : LLMCOST_ATTN_SDPA;
+            llmcost_flops f, r;
+            cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+            sums_of_list(&r, m, &o);
+            const char *w = models[i];
+            cr_expect(f.forward == r.forward, "%s v%d forward %.17g != %.17g", w, v, f.forward, r.forward);
+            cr_expect(f.backward == r.backward, "%s v%d backward %.17g != %.17g", w, v, f.backward, r.backward);
+            cr_expect(f.recompute == r.recompute, "%s v%d recompute %.17g != %.17g", w, v, f.recompute, r.recompute);
+            cr_expect(f.dense_layer_forward == r.dense_layer_forward, "%s v%d dense", w, v);
+            cr_expect(f.moe_layer_forward == r.moe_layer_forward, "%s v%d moe", w, v);
+            cr_expect(f.elementwise_flops == r.elementwise_flops, "%s v%d element-wise flops", w, v);
+            cr_expect(f.elementwise_bytes == r.elementwise_bytes, "%s v%d element-wise bytes %.17g != %.17g", w, v,
+                      f.elementwise_bytes, r.elementwise_bytes);
+            for (int c = 0; c < LLMCOST_FC_COUNT; c++) {
+                cr_expect(f.components[c] == r.components[c], "%s v%d component %d %.17g != %.17g", w, v, c,
+                          f.components[c], r.components[c]);
+                cr_expect(f.components_bwd[c] == r.components_bwd[c], "%s v%d component %d backward", w, v, c);
+            }
+        }
+        llmcost_model_free(m);
+    }
+}

@@ -58,8 +58,10 @@ int llmcost_course_answers_to_json(char **out, const llmcost_course_answers *c, 
 
 /* `llmcost budget`: the question, the best GPU, C, N, D, loss, cost, GPU-hours, wall-clock, the law, every
  * candidate ("gpus", each with the question answered on it), every bundled law ("laws"), the designed model
- * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes",
- * "capacity_bytes" of the step model's job on the best GPU ("fit_job") and the changes that make it fit. */
+ * ("config", with "file" = "config_file" when not NULL) and, with model_mfu, "fits", "peak_bytes" (the memory
+ * engine's peak), "capacity_bytes", "required_bytes", "usable_bytes" of the job the MFU comes from on the best GPU
+ * ("mfu_job"), the single changes that make it fit ("fixes") and, when it does not, a job that fits on the same
+ * GPUs ("fits_on_these_gpus_as"). */
 int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *config_file);
 
 /* `llmcost step`: times, rates, MFU/HFU, the breakdown by llmcost_step_component_name(), the resolved layout.
@@ -111,9 +113,14 @@ int llmcost_train_to_csv(char **out, const llmcost_train *t, const llmcost_model
 int llmcost_published_to_csv(char **out, const llmcost_published *p, size_t n);
 int llmcost_validation_to_csv(char **out, const llmcost_validation_case *v, size_t n, const char *suite,
                               bool failures_only);
+/* `llmcost memory --course-layer`: one row (the other kind of layer under "other_layer."). */
+int llmcost_course_answers_to_csv(char **out, const llmcost_course_answers *c, const llmcost_model *m);
+/* `llmcost budget`: a row per candidate GPU ("gpus"), the question answered on it; the row with best = true is
+ * the plan (with model_mfu: its fits, peak_bytes, capacity_bytes). */
+int llmcost_budget_to_csv(char **out, const llmcost_budget *b, const char *config_file);
 
 /* Any llmcost JSON document "json" (a command's --format json output) as the CSV above, for the document kind
- * "kind": "params", "flops", "memory", "course_layer", "step", "train", "published", "validation", "report",
+ * "kind": "params", "flops", "memory", "course_layer", "budget" (its "gpus"), "step", "train", "published", "validation", "report",
  * "laws", "fit", "gpus", "price_lists", "models", "plan" (its "layouts", else its "changes_that_fit"),
  * "flops_sweep" (the rows of "sweep"), "model", or NULL (one row, no unit rules). A document with no rows is the
  * empty string. Returns 0, LLMCOST_EINVAL

@@ -1,6 +1,7 @@
 /* cmd_budget.c - `llmcost budget`: what model and how many tokens a budget buys, on the GPU giving the most FLOPs.
  * The plan is the library's (budget.h, llmcost_budget_compute); this file parses the flags and prints it. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,26 +90,130 @@ static char *amount(char *buf, size_t n, double v)
 }
 
 static const char *const usage_text =
-    "llmcost budget (--dollars X | --flops C | --gpu-hours H | --params N [--tokens D] | --tokens D |\n"
-    "               --target-loss L) [--gpu NAME[,NAME...]] [--price-list NAME] [--price USD] [--peak-tflops X]\n"
-    "               [--mfu X | --model-mfu] [--law NAME|FILE] [--gpus N] [--write-config FILE]";
+    "llmcost budget (--dollars X | --flops C | --gpu-hours H | --params N [--tokens D]\n"
+    "               | --tokens D | --target-loss L) [--gpu NAME[,NAME...]] [--price-list NAME]\n"
+    "               [--price USD] [--peak-tflops X] [--mfu X | --model-mfu] [--law NAME|FILE] [--gpus N]\n"
+    "               [--write-config FILE]";
 static const char *const description =
-    "What model and how many tokens a budget buys. Picks the GPU with the most effective FLOPs per dollar\n"
-    "(peak x MFU x 3600 / price; with --gpu-hours, the most effective FLOP/s), turns the budget into compute C,\n"
-    "and splits it into the compute-optimal parameters N and tokens D of a scaling law (C = 6ND; closed form,\n"
-    "Hoffmann et al. 2022 eq. 4), with the predicted loss, tokens per parameter, GPU-hours, dollars and the\n"
-    "wall-clock on --gpus GPUs. Inverse questions: --params N (the D for which N is optimal), --tokens D\n"
-    "(the N for which D is optimal), --params N --tokens D (loss and cost of that run), --target-loss L (the\n"
-    "smallest budget reaching L). Every bundled law answers the same question side by side.\n"
-    "GPUs as in step and train: --gpu names the candidates (one, or a comma list to choose from), --gpus N the\n"
-    "count, --price and --peak-tflops override every candidate's. The older --gpus a100,v100 (a list of names,\n"
-    "not a number) still names the candidates, and --gpu-count N the count.\n"
-    "--write-config FILE writes an HF config.json in LLaMA form whose exact parameter count is within 2% of N.";
+    "What model and how many tokens a budget buys. Picks the GPU with the most effective FLOPs per\n"
+    "dollar (peak x MFU x 3600 / price; with --gpu-hours, the most effective FLOP/s), turns the budget\n"
+    "into compute C, and splits it into the compute-optimal parameters N and tokens D of a scaling law\n"
+    "(C = 6ND; closed form, Hoffmann et al. 2022 eq. 4), with the predicted loss, tokens per parameter,\n"
+    "GPU-hours, dollars and the wall-clock on --gpus GPUs. Inverse questions: --params N (the D for\n"
+    "which N is optimal), --tokens D (the N for which D is optimal), --params N --tokens D (loss and\n"
+    "cost of that run), --target-loss L (the smallest budget reaching L). Every bundled law answers the\n"
+    "same question side by side.\n"
+    "GPUs as in step and train: --gpu names the candidates (one, or a comma list to choose from), --gpus\n"
+    "N the count, --price and --peak-tflops override every candidate's. The older --gpus a100,v100 (a\n"
+    "list of names, not a number) still names the candidates, and --gpu-count N the count.\n"
+    "--write-config FILE writes an HF config.json in LLaMA form whose exact parameter count is within 2%\n"
+    "of N.\n"
+    "--model-mfu takes each GPU's MFU from the step model (ZeRO-3 over --gpus N, megatron profile, bf16\n"
+    "with fp32 master weights, selective recomputation, seq 2048, micro-batch 1) and checks that job\n"
+    "against the best GPU's memory: \"fits GPU: peak X of Y usable\", or a warning with the changes that\n"
+    "make it fit (JSON: fits, peak_bytes, capacity_bytes).\n"
+    "--format csv prints one table, a row per candidate GPU with the question answered on it (the JSON's\n"
+    "\"gpus\": raw numbers, units in the names: cost_usd, effective_flops, wall_seconds); best = true is the\n"
+    "plan.";
 static const char *const examples = "  llmcost budget --dollars 5e6 --price-list course --law course\n"
                                     "  llmcost budget --dollars 5e6 --gpu a100,v100,t4 --mfu 0.4\n"
                                     "  llmcost budget --flops 1e24 --law epoch --write-config my_model_config.json\n"
                                     "  llmcost budget --params 70B --tokens 1.4T --gpu h100 --gpus 2048 --price 2.5\n"
                                     "  llmcost budget --target-loss 2.0 --law chinchilla-unrounded\n";
+
+/* A note (text and md only) wrapped at 100 columns, words never cut. */
+static void note(int format, const char *fmt, ...)
+{
+    if (format != LLMCOST_FMT_TEXT && format != LLMCOST_FMT_MD)
+        return;
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cli_wrap(stdout, buf, 0, 100);
+}
+
+/* A change that makes the step model's job fit, in the job's words (budget has no layout flags but --gpus). */
+static void fix_words(char *buf, size_t n, const llmcost_fix *f)
+{
+    const llmcost_layout *l = &f->job.layout;
+    switch (f->kind) {
+    case LLMCOST_FIX_ZERO:
+        snprintf(buf, n, "ZeRO-%lld", (long long)f->value);
+        break;
+    case LLMCOST_FIX_RECOMPUTE:
+        snprintf(buf, n, "recompute %s", cli_recompute_choices[f->value]);
+        break;
+    case LLMCOST_FIX_MICRO_BATCH:
+        snprintf(buf, n, "micro-batch %lld", (long long)f->value);
+        break;
+    case LLMCOST_FIX_TP:
+        snprintf(buf, n, "tp %lld (dp %lld)", (long long)l->tp, (long long)l->dp);
+        break;
+    case LLMCOST_FIX_PP:
+        snprintf(buf, n, "pp %lld (dp %lld)", (long long)l->pp, (long long)l->dp);
+        break;
+    default:
+        snprintf(buf, n, "%lld GPUs (tp %lld, pp %lld, dp %lld)", (long long)l->gpus, (long long)l->tp, (long long)l->pp,
+                 (long long)l->dp);
+        break;
+    }
+}
+
+/* The job's layout in words: "ZeRO-3 over 1,024 GPUs (tp 1, pp 1), recompute selective, micro-batch 1". */
+static void job_words(char *buf, size_t n, const llmcost_job *j)
+{
+    char g[32];
+    snprintf(buf, n, "ZeRO-%d over %s GPUs (tp %lld, pp %lld, dp %lld), recompute %s, seq %lld, micro-batch %lld",
+             j->layout.zero, llmcost_fmt_grouped(g, sizeof g, j->layout.gpus), (long long)j->layout.tp,
+             (long long)j->layout.pp, (long long)j->layout.dp, cli_recompute_choices[j->recompute], (long long)j->seq,
+             (long long)j->micro_batch);
+}
+
+/* --model-mfu: does the job whose step gives the MFU fit the best GPU. A row of the plan ("row" true) or, when it
+ * does not fit, the warning on stderr and the note with the changes that make it fit. */
+static void fit_lines(const llmcost_budget *b, llmcost_table *t, int format, bool row)
+{
+    const llmcost_job_fit_result *f = &b->fit;
+    const char *gpu = b->gpus[b->best].name;
+    char req[48], use[48];
+    llmcost_fmt_bytes(req, sizeof req, f->required_bytes);
+    llmcost_fmt_bytes(use, sizeof use, f->usable_bytes);
+    if (row) {
+        llmcost_table_addf(t, "memory (the MFU's job)\t%s %s: peak %s of %s usable", f->fits ? "fits" : "does NOT fit",
+                           gpu, req, use);
+        return;
+    }
+    char job[256];
+    job_words(job, sizeof job, &b->job);
+    if (f->fits) {
+        note(format, "Memory: the job the MFU comes from (%s) fits %s: peak %s of %s usable (predicted reserve + "
+                     "CUDA context; %.0f%% headroom).", job, gpu, req, use, 100 * b->job.headroom);
+        return;
+    }
+    char fixes[1024] = "", together[512] = "";
+    for (int i = 0; i < f->n_fixes; i++) {
+        char w[160];
+        fix_words(w, sizeof w, &f->fixes[i]);
+        size_t l = strlen(fixes);
+        snprintf(fixes + l, sizeof fixes - l, "%s%s", i ? "; " : "", w);
+    }
+    /* The changes together, when no one change fits on these GPUs. */
+    bool single = false;
+    for (int i = 0; i < f->n_fixes; i++)
+        single |= f->fixes[i].kind != LLMCOST_FIX_GPUS;
+    if (b->has_fit_job && !single)
+        job_words(together, sizeof together, &b->fit_job);
+    char msg[2048];
+    snprintf(msg, sizeof msg, "the job the MFU comes from (%s) does NOT fit %s: peak %s of %s usable; %s%s%s%s", job,
+             gpu, req, use,
+             f->n_fixes ? "fits with any one of: " : "no single change tried fits (zero, recompute, micro-batch, tp, "
+                                                     "pp, more GPUs)",
+             fixes, together[0] ? "; on these GPUs as: " : "", together);
+    fprintf(stderr, "llmcost: warning: %s\n", msg);
+    note(format, "Memory: %s. Its MFU assumes that job anyway; 'llmcost plan' finds a layout that fits.", msg);
+}
 
 /* Prints plan "b" in the chosen format; writes the designed config to "write_config" (when given). */
 static int print_budget(const llmcost_budget *b, const cli_common *co, const char *write_config, bool s_mfu,
@@ -127,9 +232,13 @@ static int print_budget(const llmcost_budget *b, const cli_common *co, const cha
         if (rc != 0)
             return rc;
     }
-    if (co->format == LLMCOST_FMT_JSON) {
+    if (cli_structured(co->format)) {
+        /* JSON, or its CSV: a row per candidate GPU (llmcost_budget_to_csv). */
         char *text;
+        cli_output_kind("budget");
         rc = llmcost_budget_to_json(&text, b, write_config);
+        if (rc == 0 && b->fit_checked && !b->fit.fits)
+            fit_lines(b, NULL, co->format, false); /* the warning on stderr */
         return cli_print_json_text(rc, text);
     }
 
@@ -150,10 +259,11 @@ static int print_budget(const llmcost_budget *b, const cli_common *co, const cha
         llmcost_table_addf(t, "budget\t%s GPU-hours", amount(b1, sizeof b1, b->gpu_hours_given));
     if (q == LLMCOST_BUDGET_TARGET_LOSS)
         llmcost_table_addf(t, "target loss\t%.4f nats/token", b->target_loss);
-    llmcost_table_addf(t, "best GPU\t%s (%s): %s/s peak x %.0f%% MFU%s = %s/s at $%.2f/h", best->name, best->full_name,
+    llmcost_table_addf(t, "best GPU\t%s (%s) at $%.2f/h", best->name, best->full_name, best->price_per_hour);
+    llmcost_table_addf(t, "effective FLOP/s\t%s/s peak x %.0f%% MFU%s = %s/s",
                        llmcost_fmt_flops(b1, sizeof b1, best->peak_flops), 100 * best->mfu,
                        b->model_mfu ? " (the step model's)" : s_mfu ? "" : " (assumed)",
-                       llmcost_fmt_flops(b2, sizeof b2, best->effective_flops_per_second), best->price_per_hour);
+                       llmcost_fmt_flops(b2, sizeof b2, best->effective_flops_per_second));
     llmcost_table_addf(t, "FLOPs per dollar\t%s", sci(b1, sizeof b1, best->flops_per_usd));
     llmcost_table_addf(t, "effective compute C\t%s FLOP (%s)", sci(b1, sizeof b1, b->flops),
                        llmcost_fmt_flops(b2, sizeof b2, b->flops));
@@ -169,14 +279,17 @@ static int print_budget(const llmcost_budget *b, const cli_common *co, const cha
                        amount(b2, sizeof b2, b->gpu_hours));
     llmcost_table_addf(t, "wall-clock\t%s on %s GPUs%s", llmcost_fmt_seconds(b3, sizeof b3, b->wall_seconds),
                        llmcost_fmt_grouped(b4, sizeof b4, b->gpu_count), s_count ? "" : " (assumed; --gpus N)");
+    if (b->fit_checked)
+        fit_lines(b, t, co->format, true);
     llmcost_table_addf(t, "law\t%s%s: %s", law->name, law_given ? "" : " (assumed; --law)", formula);
-    if (b->designed)
-        llmcost_table_addf(t,
-                           "written config\t%s: %s parameters exactly (%+.2f%% of N): hidden %lld, %lld layers, "
-                           "%lld heads of 128, intermediate %lld, vocabulary %lld",
-                           write_config, llmcost_fmt_grouped(b1, sizeof b1, b->design.n_params), 100 * b->design.error,
+    if (b->designed) {
+        llmcost_table_addf(t, "written config\t%s", write_config);
+        llmcost_table_addf(t, "its parameters\t%s parameters exactly (%+.2f%% of N)",
+                           llmcost_fmt_grouped(b1, sizeof b1, b->design.n_params), 100 * b->design.error);
+        llmcost_table_addf(t, "its shape\thidden %lld, %lld layers, %lld heads of 128, intermediate %lld, vocab %lld",
                            (long long)b->design.hidden, (long long)b->design.layers, (long long)b->design.heads,
                            (long long)b->design.intermediate, (long long)b->design.vocab);
+    }
     rc = cli_print_table(t, co->format);
     llmcost_table_free(t);
     if (rc)
@@ -217,14 +330,21 @@ static int print_budget(const llmcost_budget *b, const cli_common *co, const cha
     llmcost_table_free(t);
     if (rc)
         return rc;
-    cli_note(co->format, "Law %s: %s. N counts %s.", law->name, law->source, law->counts);
-    cli_note(co->format, "Prices: %s. C = 6ND counts the model FLOPs of training (Kaplan et al. 2020; Hoffmann et "
-                         "al. 2022); the wall-clock assumes the MFU holds on all %lld GPUs.",
-             best->price_source, (long long)b->gpu_count);
+    note(co->format, "Law %s: %s. N counts %s.", law->name, law->source, law->counts);
+    note(co->format, "Prices: %s. C = 6ND counts the model FLOPs of training (Kaplan et al. 2020; Hoffmann et al. "
+                     "2022); the wall-clock assumes the MFU holds on all %lld GPUs.",
+         best->price_source, (long long)b->gpu_count);
+    if (b->model_mfu) {
+        char job[256];
+        job_words(job, sizeof job, &b->job);
+        note(co->format, "--model-mfu: each GPU's MFU is the step model's for a LLaMA-form model of about N "
+                         "(megatron profile, bf16 with fp32 master weights): %s.", job);
+        fit_lines(b, NULL, co->format, false);
+    }
     if (law->form == LLMCOST_LAW_KAPLAN)
-        cli_note(co->format, "Kaplan's law measures loss on WebText2 and counts non-embedding parameters: its loss "
-                             "and N are not comparable with the Chinchilla laws'.%s",
-                 b->designed ? " The written config holds about N parameters in all, embeddings included." : "");
+        note(co->format, "Kaplan's law measures loss on WebText2 and counts non-embedding parameters: its loss and N "
+                         "are not comparable with the Chinchilla laws'.%s",
+             b->designed ? " The written config holds about N parameters in all, embeddings included." : "");
     return 0;
 }
 
@@ -247,18 +367,17 @@ int cmd_budget(int argc, char **argv)
         {"target-loss", OPT_REAL, &target, "L", "the smallest budget whose optimal model reaches loss L", NULL,
          &s_target},
         {"gpu", OPT_STRING, &gpus, "NAME[,NAME...]",
-         "GPUs to choose from, comma-separated (default: the whole catalogue; with --price-list, its entries for them)",
+         "candidate GPUs (default: the catalogue's, or the --price-list's)",
          NULL, NULL},
         {"gpus", OPT_STRING, &gpus_arg, "N",
-         "GPUs training at once, for the wall-clock (default 1024); a list of names instead (--gpus a100,v100, the "
-         "older form) names the candidates as --gpu does", NULL, NULL},
-        {"price", OPT_REAL, &price, "USD", "price per GPU-hour of every candidate (default: the catalogue's or list's)",
+         "GPUs training at once (default 1024); names: the older --gpu LIST", NULL, NULL},
+        {"price", OPT_REAL, &price, "USD", "price per GPU-hour of every candidate (default: catalogue's or list's)",
          NULL, NULL},
         {"peak-tflops", OPT_REAL, &peak_tflops, "X", "dense bf16 peak TFLOP/s of every candidate", NULL, NULL},
         {"price-list", OPT_STRING, &price_list, "NAME", "prices and peaks of a named list (course)", NULL, NULL},
         {"mfu", OPT_FRACTION, &mfu, "X", "model FLOPs utilisation (default 0.4, the course's)", NULL, &s_mfu},
         {"model-mfu", OPT_FLAG, &model_mfu, NULL,
-         "take each GPU's MFU from the step model (ZeRO-3 over --gpu-count, megatron profile, seq 2048)", NULL, NULL},
+         "each GPU's MFU from the step model, its job checked against memory", NULL, NULL},
         {"law", OPT_STRING, &law_name, "NAME|FILE", "scaling law (default chinchilla; see llmcost scaling laws)",
          NULL, NULL},
         {"E", OPT_REAL, &E, "X", "override the law's E (irreducible loss)", NULL, &sE},

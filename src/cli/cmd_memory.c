@@ -129,15 +129,15 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
     }
     const char *hdr[] = {"term", "bytes", "GiB"};
     char title[512], a[48];
-    snprintf(title, sizeof title, "The course's question: one %s layer's forward in fp16, batch 1, seq %lld, "
-                                  "checkpoint at each layer boundary",
-             m->name, (long long)c.seq);
+    snprintf(title, sizeof title, "The course's question: one layer's fp16 forward (batch 1, seq %lld, checkpoint "
+                                  "per layer)",
+             (long long)c.seq);
     llmcost_table *t = llmcost_table_new(title, 3, hdr);
     llmcost_table_numeric(t, 1);
     llmcost_table_numeric(t, 2);
     const llmcost_course_layer_answer *l = &c.layer;
-    llmcost_table_addf(t, "the layer: layer %lld, %s (%lld of %lld)\t\t", (long long)l->layer, l->moe ? "MoE" : "dense",
-                       (long long)l->same_kind, (long long)m->n_layers);
+    llmcost_table_addf(t, "the layer: %s layer %lld, %s (%lld of %lld)\t\t", m->name, (long long)l->layer,
+                       l->moe ? "MoE" : "dense", (long long)l->same_kind, (long long)m->n_layers);
     llmcost_table_addf(t, "one layer's fp16 weights\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, l->memory.weights_bytes),
                        l->memory.weights_bytes / gib);
     llmcost_table_addf(t, "one b*s*h fp16 checkpoint\t%s\t%.4f", llmcost_fmt_bytes(a, sizeof a, l->memory.checkpoint_bytes),
@@ -158,14 +158,19 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
     }
     rc = cli_print_table(t, format);
     llmcost_table_free(t);
-    cli_note(format, "The course's one layer is the model's typical layer: an MoE layer when it has any (all its "
-                     "experts resident), else a dense one; 'llmcost --model_config' prints the same.%s",
+    if (format != LLMCOST_FMT_TEXT && format != LLMCOST_FMT_MD)
+        return rc;
+    char text[1024];
+    snprintf(text, sizeof text, "The course's one layer is the model's typical layer: an MoE layer when it has any "
+                                "(all its experts resident), else a dense one; 'llmcost --model_config' prints the "
+                                "same.%s",
              c.seq_assumed ? " The model has no training length: seq 2048 assumed (--seq S)." : "");
-    cli_note(format, "Assumptions: fp16 weights (2 bytes each) of one decoder layer only (no embedding, head or other "
+    cli_wrap(stdout, text, 0, 100);
+    cli_wrap(stdout, "Assumptions: fp16 weights (2 bytes each) of one decoder layer only (no embedding, head or other "
                      "layers resident); activations recomputed, so only the layer's fp16 input is stored (the "
                      "checkpoint); no gradients or optimizer state (a forward pass); GiB = 2^30 bytes. The "
                      "intermediates row adds what eager attention (q, k, v, s x s scores and probabilities) or the "
-                     "MLP (input, gate, up, product) hold at their widest, which the common answer leaves out.");
+                     "MLP (input, gate, up, product) hold at their widest, which the common answer leaves out.", 0, 100);
     return rc;
 }
 
@@ -195,7 +200,8 @@ int cmd_memory(int argc, char **argv)
     cli_opt opts[] = {
         CLI_JOB_OPTIONS(jo),
         CLI_GPU_OPTIONS(go),
-        {"course-layer", OPT_FLAG, &course, NULL, "answer the course's one-layer fp16 forward question", NULL, NULL},
+        {"course-layer", OPT_FLAG, &course, NULL, "the course's one-layer fp16 question (its typical layer: MoE if any)",
+         NULL, NULL},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;

@@ -80,8 +80,13 @@ bool cli_is_course(const char *arg)
 /* Which layer the course's "one layer" is, on stderr (stdout keeps the script's exact lines). */
 static void layer_note(const llmcost_model *m, const llmcost_course_answers *c)
 {
-    if (!c->has_other)
+    if (!c->has_other) {
+        /* A dense model's one layer is any of its layers; an MoE model's is an MoE layer: say so. */
+        if (c->layer.moe)
+            fprintf(stderr, "llmcost: note: %s: one layer = layer %lld, an MoE layer (all %lld layers are)\n", m->name,
+                    (long long)c->layer.layer, (long long)m->n_layers);
         return;
+    }
     char other[160];
     cli_python_float(other, sizeof other, c->other.answer_bytes / 1073741824.0);
     fprintf(stderr, "llmcost: note: %s: one layer = layer %lld, %s (%lld of its %lld layers are); a %s layer (layer "
