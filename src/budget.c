@@ -401,12 +401,14 @@ static int check_options(const llmcost_budget_options *o)
         return lc_fail(LLMCOST_EINVAL, "mfu = %g: must be in (0, 1]", o->mfu);
     if (o->gpu_count < 1 || o->gpu_count > (int64_t)9e15)
         return lc_fail(LLMCOST_EINVAL, "gpu_count = %lld: must be at least 1", (long long)o->gpu_count);
-    if (!(o->price_per_hour >= 0 && o->price_per_hour < 1e300))
-        return lc_fail(LLMCOST_EINVAL, "price_per_hour = %g: must be a positive price, or 0 for the catalogue's",
-                       o->price_per_hour);
-    if (!(o->peak_flops >= 0 && o->peak_flops < 1e300))
-        return lc_fail(LLMCOST_EINVAL, "peak_flops = %g: must be a positive FLOP/s, or 0 for the catalogue's",
-                       o->peak_flops);
+    /* The question's number and the overrides inside their plausible ranges (ranges.h): nothing derived overflows. */
+    static const char *const range[] = {"dollars", "flops", "gpu_hours", "n_params", "n_tokens", "n_params", "loss"};
+    const double asked[] = {o->dollars, o->flops, o->gpu_hours, o->n_params, o->n_tokens, o->n_params, o->target_loss};
+    if ((rc = lc_range(range[o->question], question_field(o->question), asked[o->question])) ||
+        (o->question == LLMCOST_BUDGET_PARAMS_TOKENS && (rc = lc_range("n_tokens", NULL, o->n_tokens))) ||
+        (rc = lc_range("price_per_hour", NULL, o->price_per_hour)) || (rc = lc_range("mfu", NULL, o->mfu)) ||
+        (rc = lc_range("peak_tflops", "peak_flops", o->peak_flops / 1e12)))
+        return rc;
     return 0;
 }
 

@@ -85,8 +85,11 @@ int llmcost_design_llama(llmcost_design *out, double target, const llmcost_desig
         return vrc;
     if (!isfinite(target) || !(target >= 1) || target > 9.0e15)
         return lc_fail(LLMCOST_EINVAL, "parameter count %g is outside 1 .. 9e15", target);
+    if ((vrc = lc_range("n_params", NULL, target)) || (vrc = lc_range("design.aspect", NULL, opt->aspect)) ||
+        (vrc = lc_range("design.tolerance", NULL, opt->tolerance)))
+        return vrc;
     if (opt->vocab < 1 || opt->vocab > ((int64_t)1 << 24) || opt->head_dim < 1 || opt->hidden_multiple < 1 ||
-        opt->ffn_multiple < 1 || opt->seq < 1 || !(opt->aspect > 0) || !(opt->tolerance > 0 && opt->tolerance < 1))
+        opt->ffn_multiple < 1 || opt->seq < 1)
         return lc_fail(LLMCOST_EINVAL, "design options out of range");
 
     llmcost_design best = {0};

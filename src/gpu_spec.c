@@ -89,32 +89,42 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
                  pl->entries[k].peak_flops / 1e12);
         add(overrides, size, what, out->price_per_hour);
     }
+    /* Each override is set in the catalogue's unit, inside its plausible range (ranges.h): llmcost_gpu_set() names
+     * the key ("usd_per_hour = ... is outside the plausible range"). */
     if (s->price > 0) {
-        out->price_per_hour = s->price;
+        if ((rc = llmcost_gpu_set(out, "usd_per_hour", s->price)) < 0)
+            return rc;
         snprintf(out->price_source, sizeof out->price_source, "--price");
         add(overrides, size, "price $%.2f/GPU-hour (--price)", s->price);
     }
     if (s->peak_tflops > 0) {
-        *peak_slot(out, dt, false) = s->peak_tflops * 1e12;
+        const char *dn = dt == LLMCOST_DT_FP16_PEAK ? "fp16" : llmcost_dtype_name(dt);
+        char key[32]; /* the slot peak_slot() names: fp16 has its own */
+        snprintf(key, sizeof key, "peak_tflops.%s", dn);
+        if ((rc = llmcost_gpu_set(out, key, s->peak_tflops)) < 0)
+            return rc;
         char what[64];
-        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)",
-                 dt == LLMCOST_DT_FP16_PEAK ? "fp16" : llmcost_dtype_name(dt));
+        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", dn);
         add(overrides, size, what, s->peak_tflops);
     }
     if (s->memory_gb > 0) {
-        out->memory_bytes = s->memory_gb * 1073741824.0;
+        if ((rc = llmcost_gpu_set(out, "memory_gb", s->memory_gb)) < 0)
+            return rc;
         add(overrides, size, "memory %g GB (--memory-gb)", s->memory_gb);
     }
     if (s->memory_bw_gbps > 0) {
-        out->memory_bw = s->memory_bw_gbps * 1e9;
+        if ((rc = llmcost_gpu_set(out, "memory_bw_gbps", s->memory_bw_gbps)) < 0)
+            return rc;
         add(overrides, size, "memory bandwidth %g GB/s (--memory-bw)", s->memory_bw_gbps);
     }
     if (s->tdp_watts > 0) {
-        out->tdp_watts = s->tdp_watts;
+        if ((rc = llmcost_gpu_set(out, "tdp_watts", s->tdp_watts)) < 0)
+            return rc;
         add(overrides, size, "power %g W (--tdp)", s->tdp_watts);
     }
     if (s->scaleup_gbps > 0) {
-        out->scaleup_bw = s->scaleup_gbps * 1e9;
+        if ((rc = llmcost_gpu_set(out, "scaleup.gbps", s->scaleup_gbps)) < 0)
+            return rc;
         add(overrides, size, "scale-up %g GB/s (--scaleup-bw)", s->scaleup_gbps);
     }
     if (s->scaleup_size > 0) {
@@ -124,7 +134,8 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
         add(overrides, size, "scale-up domain %.0f GPUs (--scaleup-size)", (double)s->scaleup_size);
     }
     if (s->scaleout_gbps > 0) {
-        out->scaleout_bw = s->scaleout_gbps * 1e9;
+        if ((rc = llmcost_gpu_set(out, "scaleout.gbps", s->scaleout_gbps)) < 0)
+            return rc;
         add(overrides, size, "scale-out %g GB/s (--scaleout-bw)", s->scaleout_gbps);
     }
     return 0;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "embedded.h"
 #include "internal.h"
 #include "llmcost/hardware.h"
+#include "llmcost/ranges.h"
 
 /* A price list entry names its GPU by copying llmcost_gpu.name: the field holds every name, so none is cut. */
 _Static_assert(sizeof ((llmcost_price_entry *)0)->gpu >= sizeof ((llmcost_gpu *)0)->name, "price entry gpu too small");
@@ -127,8 +129,9 @@ static int check_keys(json_t *obj, const char *const *allowed, const char *origi
     return 0;
 }
 
-/* A non-negative number at "names" of "c" into *out (scaled by "scale"), left alone when absent. */
-static int read_nonneg(const lc_cfg *c, double *out, const char *key, double scale)
+/* A number at "key" of "c", inside the plausible range "range" (ranges.c), into *out (scaled by "scale"), left
+ * alone when absent. */
+static int read_nonneg(const lc_cfg *c, double *out, const char *key, double scale, const char *range)
 {
     double x;
     int r = lc_cfg_real(c, &x, LC_KEYS(key), 0);
@@ -136,6 +139,12 @@ static int read_nonneg(const lc_cfg *c, double *out, const char *key, double sca
         return r;
     if (x < 0)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': must be zero or more, got %g", c->origin, c->prefix, key, x);
+    const llmcost_range *rg = llmcost_range_find(range);
+    if (!lc_range_ok(rg, x)) {
+        char who[512];
+        snprintf(who, sizeof who, "%s: key '%s%s'", c->origin, c->prefix, key);
+        return lc_range_fail(rg, who, x);
+    }
     *out = x * scale;
     return 1;
 }
@@ -201,17 +210,17 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         if ((rc = check_keys(sub, peak_keys, origin, pre)) < 0)
             return rc;
         for (int t = 0; t < LLMCOST_DT_COUNT; t++)
-            if ((rc = read_nonneg(&p, &g->peak_flops[t], dtype_names[t], 1e12)) < 0)
+            if ((rc = read_nonneg(&p, &g->peak_flops[t], dtype_names[t], 1e12, "peak_tflops")) < 0)
                 return rc;
         /* fp16 is its own peak: parts without bf16 (V100, T4) give fp16 only (before, fp16 was read as the bf16
          * peak when bf16 was absent: a V100 then took bf16 runs it cannot do). */
-        if ((rc = read_nonneg(&p, &g->fp16_flops, "fp16", 1e12)) < 0)
+        if ((rc = read_nonneg(&p, &g->fp16_flops, "fp16", 1e12, "peak_tflops")) < 0)
             return rc;
     }
-    if ((rc = read_nonneg(&c, &g->memory_bytes, "memory_gb", 1073741824.0)) < 0 ||
-        (rc = read_nonneg(&c, &g->memory_bw, "memory_bw_gbps", 1e9)) < 0 ||
-        (rc = read_nonneg(&c, &g->tdp_watts, "tdp_watts", 1)) < 0 ||
-        (rc = read_nonneg(&c, &g->exp_per_second, "exp_tops", 1e12)) < 0)
+    if ((rc = read_nonneg(&c, &g->memory_bytes, "memory_gb", 1073741824.0, "memory_gb")) < 0 ||
+        (rc = read_nonneg(&c, &g->memory_bw, "memory_bw_gbps", 1e9, "memory_bw_gbps")) < 0 ||
+        (rc = read_nonneg(&c, &g->tdp_watts, "tdp_watts", 1, "tdp_watts")) < 0 ||
+        (rc = read_nonneg(&c, &g->exp_per_second, "exp_tops", 1e12, "exp_tops")) < 0)
         return rc;
     int64_t cu;
     if ((rc = lc_cfg_count(&c, &cu, LC_KEYS("compute_units"), 0)) < 0)
@@ -229,7 +238,8 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         if ((rc = check_keys(sub, link_keys, origin, pre)) < 0)
             return rc;
         if ((rc = read_text(&l, side ? g->scaleout_link : g->scaleup_link, sizeof g->scaleup_link, "link")) < 0 ||
-            (rc = read_nonneg(&l, side ? &g->scaleout_bw : &g->scaleup_bw, "gbps", 1e9)) < 0)
+            (rc = read_nonneg(&l, side ? &g->scaleout_bw : &g->scaleup_bw, "gbps", 1e9,
+                              side ? "scaleout.gbps" : "scaleup.gbps")) < 0)
             return rc;
         if (!side) {
             int64_t size;
@@ -252,7 +262,7 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         lc_cfg p = {sub, origin, pre};
         if ((rc = check_keys(sub, price_keys, origin, pre)) < 0)
             return rc;
-        if ((rc = read_nonneg(&p, &g->price_per_hour, "usd_per_hour", 1)) < 0)
+        if ((rc = read_nonneg(&p, &g->price_per_hour, "usd_per_hour", 1, "usd_per_hour")) < 0)
             return rc;
         const char *src, *date;
         if ((rc = lc_cfg_text(&p, &src, LC_KEYS("source"), NULL)) < 0 ||
@@ -343,7 +353,8 @@ static int read_price_lists(llmcost_catalog *cat, json_t *arr, const char *origi
                                gpu ? "'" : "", gpu ? gpu : "missing", gpu ? "'" : "");
             lc_strlcpy(pe->gpu, g->name, sizeof pe->gpu);
             double price = 0, peak = 0;
-            if ((rc = read_nonneg(&ec, &price, "usd_per_hour", 1)) < 0 || (rc = read_nonneg(&ec, &peak, "peak_tflops", 1e12)) < 0)
+            if ((rc = read_nonneg(&ec, &price, "usd_per_hour", 1, "usd_per_hour")) < 0 ||
+                (rc = read_nonneg(&ec, &peak, "peak_tflops", 1e12, "peak_tflops")) < 0)
                 return rc;
             if (price <= 0)
                 return lc_fail(LLMCOST_EINVAL, "%s: key '%susd_per_hour': must be positive", origin, epre);
@@ -660,4 +671,71 @@ void llmcost_gpu_reset(void)
     pthread_mutex_lock(&legacy_lock);
     publish(NULL, NULL);
     pthread_mutex_unlock(&legacy_lock);
+}
+
+/* ---- setting and checking one GPU's fields in the catalogue's units (ranges.c) ---- */
+
+/* A field of llmcost_gpu by its data/gpus.json key: where it lives, its scale from the key's unit, its range. */
+typedef struct gpu_field {
+    const char *key, *range;
+    size_t offset;
+    double scale;
+    int id; /* the range's lc_range_id */
+} gpu_field;
+
+#define GF(key, range, member, scale, id) {key, range, offsetof(llmcost_gpu, member), scale, id}
+static const gpu_field gpu_fields[] = {
+    GF("peak_tflops.fp32", "peak_tflops", peak_flops[LLMCOST_DT_FP32], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.tf32", "peak_tflops", peak_flops[LLMCOST_DT_TF32], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.bf16", "peak_tflops", peak_flops[LLMCOST_DT_BF16], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.fp8", "peak_tflops", peak_flops[LLMCOST_DT_FP8], 1e12, LC_R_PEAK_TFLOPS),
+    GF("peak_tflops.fp16", "peak_tflops", fp16_flops, 1e12, LC_R_PEAK_TFLOPS),
+    GF("memory_gb", "memory_gb", memory_bytes, 1073741824.0, LC_R_MEMORY_GB),
+    GF("memory_bw_gbps", "memory_bw_gbps", memory_bw, 1e9, LC_R_MEMORY_BW_GBPS),
+    GF("tdp_watts", "tdp_watts", tdp_watts, 1, LC_R_TDP_WATTS),
+    GF("exp_tops", "exp_tops", exp_per_second, 1e12, LC_R_EXP_TOPS),
+    GF("scaleup.gbps", "scaleup.gbps", scaleup_bw, 1e9, LC_R_SCALEUP_GBPS),
+    GF("scaleout.gbps", "scaleout.gbps", scaleout_bw, 1e9, LC_R_SCALEOUT_GBPS),
+    GF("usd_per_hour", "usd_per_hour", price_per_hour, 1, LC_R_USD_PER_HOUR),
+};
+#undef GF
+
+int llmcost_gpu_set(llmcost_gpu *g, const char *key, double value)
+{
+    if (!g || !key)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_set: NULL argument");
+    for (size_t i = 0; i < sizeof gpu_fields / sizeof gpu_fields[0]; i++) {
+        const gpu_field *f = &gpu_fields[i];
+        if (strcmp(f->key, key) != 0)
+            continue;
+        /* The peaks share one range and are named by it ("peak_tflops = ..."), as a front end names one flag. */
+        int rc = lc_range(f->range, f->range, value);
+        if (rc)
+            return rc;
+        *(double *)((char *)g + f->offset) = value * f->scale;
+        return 0;
+    }
+    return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_set: '%s' is not a GPU field (peak_tflops.bf16, memory_gb, ...)", key);
+}
+
+#define NGPU_FIELDS (sizeof gpu_fields / sizeof gpu_fields[0])
+
+int llmcost_gpu_check(const llmcost_gpu *g)
+{
+    if (!g)
+        return lc_fail(LLMCOST_EINVAL, "no GPU given (NULL)");
+    for (size_t i = 0; i < NGPU_FIELDS; i++) {
+        const gpu_field *f = &gpu_fields[i];
+        const llmcost_range *r = lc_range_get(f->id);
+        double v = *(const double *)((const char *)g + f->offset) / f->scale;
+        if (!lc_range_ok(r, v)) {
+            char name[sizeof g->name], who[160];
+            lc_one_line(name, sizeof name, g->name);
+            snprintf(who, sizeof who, "gpu %s: %s", name, f->range);
+            return lc_range_fail(r, who, v);
+        }
+    }
+    if (g->scaleup_size < 1 || g->scaleup_size > 1000000)
+        return lc_fail(LLMCOST_EINVAL, "gpu %.48s: scaleup.size = %d must be 1 to 1000000 GPUs", g->name, g->scaleup_size);
+    return 0;
 }

@@ -83,6 +83,64 @@ int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_mod
  * ("\\n", "\\x1b"); truncated to fit, always terminated. Returns false when it was cut. */
 bool lc_one_line(char *dst, size_t size, const char *src);
 
+/* Plausible ranges (ranges.c, ranges.h). lc_range: 0 when "v" is inside the range of "field", else LLMCOST_EINVAL
+ * with "WHO = V is outside the plausible range ..." ("who" NULL: the field's name). lc_range_ok/lc_range_fail: the
+ * same in two steps, for a reader that names the key its own way. */
+struct llmcost_range;
+bool lc_range_ok(const struct llmcost_range *r, double v);
+int lc_range_fail(const struct llmcost_range *r, const char *who, double v);
+int lc_range(const char *field, const char *who, double v);
+/* The ranges by index, in the table's order (ranges.c), for the checks on hot paths (no name lookup). */
+enum lc_range_id {
+    LC_R_PEAK_TFLOPS,
+    LC_R_MEMORY_GB,
+    LC_R_MEMORY_BW_GBPS,
+    LC_R_TDP_WATTS,
+    LC_R_EXP_TOPS,
+    LC_R_SCALEUP_GBPS,
+    LC_R_SCALEOUT_GBPS,
+    LC_R_USD_PER_HOUR,
+    LC_R_TOKENS,
+    LC_R_PRICE_PER_HOUR,
+    LC_R_MFU,
+    LC_R_PUE,
+    LC_R_GRID_KG_PER_KWH,
+    LC_R_POWER_FRACTION,
+    LC_R_GOODPUT,
+    LC_R_HEADROOM,
+    LC_R_CUDA_CONTEXT_BYTES,
+    LC_R_CAPACITY_BYTES,
+    LC_R_COMM_SCALEUP_EFFICIENCY,
+    LC_R_COMM_SCALEOUT_EFFICIENCY,
+    LC_R_COMM_SCALEUP_LATENCY,
+    LC_R_COMM_SCALEOUT_LATENCY,
+    LC_R_DOLLARS,
+    LC_R_GPU_HOURS,
+    LC_R_FLOPS,
+    LC_R_N_PARAMS,
+    LC_R_N_TOKENS,
+    LC_R_LOSS,
+    LC_R_LAW_E,
+    LC_R_LAW_A,
+    LC_R_LAW_B,
+    LC_R_LAW_ALPHA,
+    LC_R_LAW_BETA,
+    LC_R_LAW_N_C,
+    LC_R_LAW_D_C,
+    LC_R_LAW_ALPHA_N,
+    LC_R_LAW_ALPHA_D,
+    LC_R_DESIGN_ASPECT,
+    LC_R_DESIGN_TOLERANCE,
+    LC_R_COUNT
+};
+/* lc_range by index; lc_range_get: the range of an index. */
+int lc_range_id(int id, const char *who, double v);
+const struct llmcost_range *lc_range_get(int id);
+
+/* 0 when the "n" derived figures "v" (named "names") are finite; else LLMCOST_EOVERFLOW "WHAT: NAME is an overflow,
+ * not a finite number (from CAUSE)", "cause" naming the inputs the figure comes from. */
+int lc_finite(const char *what, const double *v, const char *const *names, int n, const char *cause);
+
 /* Copies "src" into "dst" of "size" bytes, always terminating. Returns false when "src" did not fit (dst holds
  * its cut start): a caller copying text into a public char[] field reports that, never prints the cut text. */
 bool lc_strlcpy(char *dst, const char *src, size_t size);

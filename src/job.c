@@ -222,8 +222,14 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "recompute = %d is not a recomputation mode", (int)j->recompute);
     if ((unsigned)j->attention > LLMCOST_ATTN_FLASH)
         return lc_fail(LLMCOST_EINVAL, "attention = %d is not an attention kernel", (int)j->attention);
-    if (!(j->headroom >= 0 && j->headroom < 1))
-        return lc_fail(LLMCOST_EINVAL, "headroom = %g must be at least 0 and below 1", j->headroom);
+    /* The real-valued fields inside their plausible ranges (ranges.h); by index: every engine call passes here. */
+    if ((rc = lc_range_id(LC_R_HEADROOM, NULL, j->headroom)) ||
+        (rc = lc_range_id(LC_R_CUDA_CONTEXT_BYTES, NULL, j->cuda_context_bytes)) ||
+        (rc = lc_range_id(LC_R_COMM_SCALEUP_EFFICIENCY, NULL, j->comm.scaleup_efficiency)) ||
+        (rc = lc_range_id(LC_R_COMM_SCALEOUT_EFFICIENCY, NULL, j->comm.scaleout_efficiency)) ||
+        (rc = lc_range_id(LC_R_COMM_SCALEUP_LATENCY, NULL, j->comm.scaleup_latency)) ||
+        (rc = lc_range_id(LC_R_COMM_SCALEOUT_LATENCY, NULL, j->comm.scaleout_latency)))
+        return rc;
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
     rc = lc_layout_check(&j->layout, m);

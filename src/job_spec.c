@@ -348,6 +348,20 @@ static const struct {
     {"layout.cp", "--cp", "cp"},
     {"layout.ep", "--ep", "ep"},
     {"layout.zero", "--zero", "zero"},
+    /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
+    {"tokens", "--tokens", "tokens"},
+    {"price_per_hour", "--price", "price"},
+    {"mfu", "--mfu", "mfu"},
+    {"pue", "--pue", "pue"},
+    {"grid_kg_per_kwh", "--grid-intensity", "grid_intensity"},
+    {"goodput", "--goodput", "goodput"},
+    {"usd_per_hour", "--price", "price"},
+    {"peak_tflops", "--peak-tflops", "peak_tflops"},
+    {"memory_gb", "--memory-gb", "memory_gb"},
+    {"memory_bw_gbps", "--memory-bw", "memory_bw"},
+    {"tdp_watts", "--tdp", "tdp"},
+    {"scaleup.gbps", "--scaleup-bw", "scaleup_bw"},
+    {"scaleout.gbps", "--scaleout-bw", "scaleout_bw"},
 };
 
 static bool field_char(char c)

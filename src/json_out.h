@@ -9,11 +9,15 @@
 /* An int64 as a JSON integer. */
 json_t *lc_json_int(int64_t v);
 
-/* Integral values as integers ("peak_bytes": 16699464089), others with full precision, non-finite as null. */
+/* Integral values as integers ("peak_bytes": 16699464089), others with full precision; a non-finite value becomes
+ * null, which lc_json_text refuses (LLMCOST_EOVERFLOW naming the key): no document carries a null number. */
 json_t *lc_json_real(double v);
 
 /* The lines of "text" (newline-separated, empty ones skipped) as an array of strings. */
 json_t *lc_json_lines(const char *text);
+
+/* 1 when "v" holds a null, with its key path appended to "path" ("train.cost_usd"); else 0, "path" unchanged. */
+int lc_json_null_path(char *path, size_t size, const json_t *v);
 
 /* Writes "doc" (consumed; NULL counts as out of memory) into *out as indented text in key order, reals with
  * "precision" significant digits, ending with a newline; *out is freed with llmcost_free(). 0 or LLMCOST_ENOMEM. */

@@ -3,6 +3,7 @@
  * saved-tensor hooks on an H200 (data/calibration/h200_measured_2026-11-28.json); the megatron profile follows
  * Korthikanti et al. 2022. docs/formulas.md derives every term. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -716,6 +717,12 @@ static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmc
     }
     if (ev.fig != local)
         free(ev.fig);
+    if (!isfinite(best.reserved_bytes) || !isfinite(best.peak_bytes)) { /* a backstop: sizes are bounded */
+        char cause[160];
+        snprintf(cause, sizeof cause, "micro_batch = %lld, seq = %lld", (long long)o->micro_batch, (long long)o->seq);
+        const double v[] = {best.peak_bytes, best.reserved_bytes};
+        return lc_finite("memory", v, (const char *const[]){"peak_bytes", "reserved_bytes"}, 2, cause);
+    }
     *out = best;
     return 0;
 }
@@ -823,6 +830,9 @@ int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const l
                                    double capacity_bytes, double headroom)
 {
     *out = 0;
+    int rc0;
+    if ((rc0 = lc_range_id(LC_R_CAPACITY_BYTES, NULL, capacity_bytes)) || (rc0 = lc_range_id(LC_R_HEADROOM, NULL, headroom)))
+        return rc0;
     llmcost_memory_options q = *o;
     double limit = capacity_bytes * (1 - headroom) - o->cuda_context_bytes;
     int64_t lo = 0, hi = 1;

@@ -1,6 +1,7 @@
 /* output.c - results as JSON documents: one set of field names for the CLI, the Python binding and the web page. */
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ json_t *lc_json_int(int64_t v)
 json_t *lc_json_real(double v)
 {
     if (!isfinite(v))
-        return json_null();
+        return json_null(); /* a marker: lc_json_text refuses a document holding one */
     if (v == floor(v) && fabs(v) < 9.0e15)
         return json_integer((json_int_t)v);
     return json_real(v);
@@ -52,11 +53,48 @@ static json_t *doc_new(const llmcost_model *m)
     return d;
 }
 
+int lc_json_null_path(char *path, size_t size, const json_t *v)
+{
+    if (json_is_null(v)) {
+        return 1;
+    }
+    size_t len = strlen(path);
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *x;
+        json_object_foreach((json_t *)v, key, x)
+        {
+            snprintf(path + len, size - len, "%s%s", len ? "." : "", key);
+            if (lc_json_null_path(path, size, x))
+                return 1;
+            path[len] = '\0';
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach((json_t *)v, i, x)
+        {
+            snprintf(path + len, size - len, "[%zu]", i);
+            if (lc_json_null_path(path, size, x))
+                return 1;
+            path[len] = '\0';
+        }
+    }
+    return 0;
+}
+
 int lc_json_text(char **out, json_t *doc, int precision)
 {
     *out = NULL;
     if (!doc)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    /* Every number of a document is finite by construction: a non-finite one (lc_json_real's null) is refused here
+     * rather than written as null, so that no reader ever takes a null for a documented number. */
+    char path[512] = "";
+    if (lc_json_null_path(path, sizeof path, doc)) {
+        json_decref(doc);
+        return lc_fail(LLMCOST_EOVERFLOW, "JSON output: '%s' is not a finite number (an overflow in its inputs)", path);
+    }
     char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(precision));
     json_decref(doc);
     if (!s)
@@ -124,6 +162,9 @@ int llmcost_flops_to_json(char **out, const llmcost_flops *f, const llmcost_mode
         *out = NULL;
     if (!out || !f || !m || !o)
         return lc_fail(LLMCOST_EINVAL, "llmcost_flops_to_json: NULL argument");
+    int rc;
+    if (tokens > 0 && (rc = lc_range("tokens", NULL, tokens)))
+        return rc;
     json_t *j = doc_new(m);
     json_object_set_new(j, "batch", lc_json_int(o->batch));
     json_object_set_new(j, "seq", lc_json_int(o->seq));
@@ -320,8 +361,11 @@ int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_mode
     json_object_set_new(d, "gpu_hours", lc_json_real(t->gpu_hours));
     json_object_set_new(d, "price_usd_per_gpu_hour", lc_json_real(t->price_per_hour));
     json_object_set_new(d, "cost_usd", lc_json_real(t->cost_usd));
-    json_object_set_new(d, "energy_kwh", lc_json_real(t->energy_kwh));
-    json_object_set_new(d, "co2_kg", lc_json_real(t->co2_kg));
+    /* Energy is unknown (NaN) for a GPU without a published board power: the keys are left out, not null. */
+    if (!isnan(t->energy_kwh)) {
+        json_object_set_new(d, "energy_kwh", lc_json_real(t->energy_kwh));
+        json_object_set_new(d, "co2_kg", lc_json_real(t->co2_kg));
+    }
     json_object_set_new(d, "total_flops", lc_json_real(t->total_flops));
     json_object_set_new(d, "mfu", lc_json_real(t->mfu));
     json_object_set_new(d, "mfu_imposed", json_boolean(t->mfu_given));

@@ -710,8 +710,13 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
         return lc_fail(LLMCOST_EINVAL, "plan: objective cost needs tokens (the length of the run)");
     if (!(o->tokens >= 0) || !isfinite(o->tokens))
         return lc_fail(LLMCOST_EINVAL, "plan: tokens must be zero or positive");
-    if (!(o->headroom >= 0 && o->headroom < 1))
-        return lc_fail(LLMCOST_EINVAL, "plan: headroom = %g must be in [0, 1)", o->headroom);
+    int rrc;
+    if ((o->tokens > 0 && (rrc = lc_range("tokens", NULL, o->tokens))) || (rrc = lc_range("headroom", NULL, o->headroom)) ||
+        (rrc = lc_range("cuda_context_bytes", NULL, o->cuda_context_bytes)))
+        return rrc;
+    for (size_t i = 0; i < o->n_gpu_types; i++)
+        if ((rrc = llmcost_gpu_check(&o->gpu_types[i])))
+            return rrc;
     if (o->zero != LLMCOST_PLAN_ANY && (o->zero < 0 || o->zero > 3))
         return lc_fail(LLMCOST_EINVAL, "plan: zero = %d must be 0, 1, 2 or 3", o->zero);
     if (o->recompute != LLMCOST_PLAN_ANY && (o->recompute < 0 || o->recompute > LLMCOST_RECOMPUTE_FULL))

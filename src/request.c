@@ -10,6 +10,7 @@
 #include "json_out.h"
 #include "llmcost/format.h"
 #include "llmcost/output.h"
+#include "llmcost/ranges.h"
 #include "llmcost/request.h"
 #include "llmcost/validate.h"
 
@@ -279,6 +280,8 @@ static int do_flops(req *r, char **out)
         rc = check_unused(r);
     if (rc < 0)
         return rc;
+    if (tokens > 0 && (rc = llmcost_range_check("tokens", tokens)) < 0)
+        return rc;
     llmcost_flops_options o;
     llmcost_flops_options_init(&o);
     o.batch = batch;
@@ -307,7 +310,7 @@ static int do_memory(req *r, char **out)
     /* The order of `llmcost memory`: the GPU, then the job. */
     llmcost_gpu gpu;
     if ((rc = llmcost_gpu_spec_resolve(&gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
-        return rc;
+        return job_fail(rc);
     llmcost_job job;
     if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, NULL, 0)) < 0)
         return job_fail(rc);
@@ -336,7 +339,7 @@ static int job_and_gpu(req *r, llmcost_job *job, llmcost_gpu *gpu, const llmcost
         return job_fail(rc);
     if ((rc = llmcost_gpu_spec_resolve(gpu, r->catalog, gs, "h100", llmcost_precision_dtype(job->precision), over,
                                        osize)) < 0)
-        return rc;
+        return job_fail(rc);
     if (!gs->gpu) {
         size_t n = strlen(notes);
         snprintf(notes + n, size - n, "GPU h100 (give --gpu)\n");
@@ -428,8 +431,6 @@ static int do_train(req *r, char **out)
         return rc;
     if (!(tokens > 0))
         return lc_fail(LLMCOST_EINVAL, "tokens: required (e.g. tokens=\"15.6T\")");
-    if (pue != 0 && pue < 1)
-        return lc_fail(LLMCOST_EINVAL, "pue: '%g' must be at least 1", pue);
     char notes[4096] = "", over[512];
     llmcost_job job;
     llmcost_gpu g;
@@ -448,7 +449,7 @@ static int do_train(req *r, char **out)
     ro.goodput = goodput > 0 ? goodput : 0; /* 0: the library's failure model */
     llmcost_train run;
     if ((rc = llmcost_train_compute(&run, r->model, &g, &ro)) < 0)
-        return rc;
+        return job_fail(rc);
     llmcost_train_assumptions(notes, sizeof notes, &run, &g, &ro, over, gs.price > 0, pue > 0, grid_given);
     char *doc;
     rc = llmcost_train_to_json(&doc, &run, r->model, &g, &ro, notes);

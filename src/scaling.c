@@ -9,6 +9,7 @@
 #include "config.h"
 #include "embedded.h"
 #include "internal.h"
+#include "llmcost/ranges.h"
 #include "llmcost/scaling.h"
 
 #define LAWS_PATH "data/scaling_laws.json"
@@ -89,25 +90,21 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
 
 int llmcost_scaling_law_check(const llmcost_law *l)
 {
-    if (l->form == LLMCOST_LAW_CHINCHILLA) {
-        const double v[] = {l->A, l->B, l->alpha, l->beta};
-        const char *n[] = {"A", "B", "alpha", "beta"};
-        for (int i = 0; i < 4; i++)
-            if (!isfinite(v[i]) || v[i] <= 0)
-                return lc_fail(LLMCOST_EINVAL, "constant %s = %g must be a positive number", n[i], v[i]);
-        if (!isfinite(l->E) || l->E < 0)
-            return lc_fail(LLMCOST_EINVAL, "constant E = %g must be zero or more (the irreducible loss)", l->E);
-        return 0;
+    /* Each constant inside its plausible range (ranges.h, "law.E" ...), named as the law file names it. */
+    const double ch[] = {l->E, l->A, l->B, l->alpha, l->beta}, ka[] = {l->n_c, l->d_c, l->alpha_n, l->alpha_d};
+    static const char *const chn[] = {"E", "A", "B", "alpha", "beta"}, *const kan[] = {"N_c", "D_c", "alpha_N", "alpha_D"};
+    if (l->form != LLMCOST_LAW_CHINCHILLA && l->form != LLMCOST_LAW_KAPLAN)
+        return lc_fail(LLMCOST_EINVAL, "unknown law form %d", (int)l->form);
+    bool k = l->form == LLMCOST_LAW_KAPLAN;
+    for (int i = 0; i < (k ? 4 : 5); i++) {
+        char field[16], who[32];
+        snprintf(field, sizeof field, "law.%s", k ? kan[i] : chn[i]);
+        snprintf(who, sizeof who, "constant %s", k ? kan[i] : chn[i]);
+        int rc = lc_range(field, who, k ? ka[i] : ch[i]);
+        if (rc)
+            return rc;
     }
-    if (l->form == LLMCOST_LAW_KAPLAN) {
-        const double v[] = {l->n_c, l->d_c, l->alpha_n, l->alpha_d};
-        const char *n[] = {"N_c", "D_c", "alpha_N", "alpha_D"};
-        for (int i = 0; i < 4; i++)
-            if (!isfinite(v[i]) || v[i] <= 0)
-                return lc_fail(LLMCOST_EINVAL, "constant %s = %g must be a positive number", n[i], v[i]);
-        return 0;
-    }
-    return lc_fail(LLMCOST_EINVAL, "unknown law form %d", (int)l->form);
+    return 0;
 }
 
 /* Reads the bundled laws; run once, under pthread_once. A broken data file is a build defect: tests load every law. */
@@ -234,17 +231,16 @@ static int finish(llmcost_allocation *out, const llmcost_law *l, double n, doubl
     return 0;
 }
 
-static int check_positive(double x, const char *what)
+/* An input of the closed forms inside its plausible range (ranges.h): "flops", "n_params", "n_tokens", "loss". */
+static int check_positive(double x, const char *field)
 {
-    if (!isfinite(x) || !(x > 0))
-        return lc_fail(LLMCOST_EINVAL, "%s must be a positive finite number, got %g", what, x);
-    return 0;
+    return lc_range(field, NULL, x);
 }
 
 int llmcost_scaling_optimal(llmcost_allocation *out, const llmcost_law *l, double flops)
 {
     memset(out, 0, sizeof *out);
-    int rc = check_positive(flops, "compute (FLOPs)");
+    int rc = check_positive(flops, "flops");
     if (rc || (rc = llmcost_scaling_law_check(l)) < 0)
         return rc;
     double n;
@@ -267,7 +263,7 @@ int llmcost_scaling_optimal(llmcost_allocation *out, const llmcost_law *l, doubl
 int llmcost_scaling_tokens_for_params(llmcost_allocation *out, const llmcost_law *l, double n)
 {
     memset(out, 0, sizeof *out);
-    int rc = check_positive(n, "the parameter count");
+    int rc = check_positive(n, "n_params");
     if (rc || (rc = llmcost_scaling_law_check(l)) < 0)
         return rc;
     double d;
@@ -285,7 +281,7 @@ int llmcost_scaling_tokens_for_params(llmcost_allocation *out, const llmcost_law
 int llmcost_scaling_params_for_tokens(llmcost_allocation *out, const llmcost_law *l, double d)
 {
     memset(out, 0, sizeof *out);
-    int rc = check_positive(d, "the token count");
+    int rc = check_positive(d, "n_tokens");
     if (rc || (rc = llmcost_scaling_law_check(l)) < 0)
         return rc;
     double n;
@@ -301,8 +297,8 @@ int llmcost_scaling_params_for_tokens(llmcost_allocation *out, const llmcost_law
 int llmcost_scaling_evaluate(llmcost_allocation *out, const llmcost_law *l, double n, double d)
 {
     memset(out, 0, sizeof *out);
-    int rc = check_positive(n, "the parameter count");
-    if (rc || (rc = check_positive(d, "the token count")) || (rc = llmcost_scaling_law_check(l)) < 0)
+    int rc = check_positive(n, "n_params");
+    if (rc || (rc = check_positive(d, "n_tokens")) || (rc = llmcost_scaling_law_check(l)) < 0)
         return rc;
     return finish(out, l, n, d, "loss");
 }
@@ -310,7 +306,7 @@ int llmcost_scaling_evaluate(llmcost_allocation *out, const llmcost_law *l, doub
 int llmcost_scaling_target(llmcost_allocation *out, const llmcost_law *l, double loss)
 {
     memset(out, 0, sizeof *out);
-    int rc = check_positive(loss, "the target loss");
+    int rc = check_positive(loss, "loss");
     if (rc || (rc = llmcost_scaling_law_check(l)) < 0)
         return rc;
     double n, d;

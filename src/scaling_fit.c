@@ -10,6 +10,7 @@
 #include "config.h"
 #include "internal.h"
 #include "llmcost/format.h"
+#include "llmcost/ranges.h"
 #include "llmcost/scaling.h"
 
 /* ---- Reading runs from CSV ---- */
@@ -152,6 +153,14 @@ int llmcost_scaling_runs_from_text(llmcost_run **out, size_t *n_out, const char 
             }
             if (!(v[w] > 0)) {
                 rc = lc_fail(LLMCOST_EINVAL, "%s:%d: column %s: %s must be positive", path, line_no, label[w], cell);
+                goto next;
+            }
+            static const char *const range[3] = {"n_params", "n_tokens", "loss"};
+            const llmcost_range *r = llmcost_range_find(range[w]);
+            if (!lc_range_ok(r, v[w])) {
+                char who[160];
+                snprintf(who, sizeof who, "%s:%d: column %s", path, line_no, label[w]);
+                rc = lc_range_fail(r, who, v[w]);
                 goto next;
             }
         }
@@ -395,6 +404,17 @@ int llmcost_scaling_fit(llmcost_fit *out, const llmcost_run *runs, size_t n, con
         if (!(runs[i].n_params > 0 && runs[i].n_tokens > 0 && runs[i].loss > 0) || !isfinite(runs[i].n_params) ||
             !isfinite(runs[i].n_tokens) || !isfinite(runs[i].loss))
             return lc_fail(LLMCOST_EINVAL, "run %zu: N, D and loss must be positive finite numbers", i + 1);
+        char who[64];
+        int rrc;
+        snprintf(who, sizeof who, "run %zu: N", i + 1);
+        if ((rrc = lc_range("n_params", who, runs[i].n_params)))
+            return rrc;
+        snprintf(who, sizeof who, "run %zu: D", i + 1);
+        if ((rrc = lc_range("n_tokens", who, runs[i].n_tokens)))
+            return rrc;
+        snprintf(who, sizeof who, "run %zu: loss", i + 1);
+        if ((rrc = lc_range("loss", who, runs[i].loss)))
+            return rrc;
         varied_n |= runs[i].n_params != runs[0].n_params;
         varied_d |= runs[i].n_tokens != runs[0].n_tokens;
     }

@@ -1,6 +1,7 @@
 /* step.c - time of one training step: every operation timed by the kernel model, split over the parallel layout,
  * launched by a host that can fall behind, plus communication, the optimizer and the pipeline bubble. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -577,6 +578,9 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
 {
     ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL};
     *c = c0;
+    int grc = llmcost_gpu_check(gpu); /* every field inside its plausible range (ranges.h) */
+    if (grc)
+        return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;
     llmcost_job_param_bytes(&out->param_bytes, jv);
@@ -1279,6 +1283,25 @@ static int resolve_job(llmcost_step_options *resolved, llmcost_job *jv, const ll
     return 0;
 }
 
+/* No step is returned with a NaN or infinite figure (ranges.h): the inputs are in range, so this is a backstop. */
+static int step_finite(llmcost_step *out, const llmcost_gpu *gpu)
+{
+    const double v[] = {out->step_seconds, out->tokens_per_second, out->model_flops_per_step,
+                        out->hardware_flops_per_step, out->mfu, out->hfu};
+    static const char *const names[] = {"step_seconds", "tokens_per_second", "model_flops_per_step",
+                                        "hardware_flops_per_step", "mfu", "hfu"};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        ok &= isfinite(v[i]) != 0;
+    if (ok) /* the message is made only on failure: the planner calls this a million times */
+        return 0;
+    char cause[160];
+    snprintf(cause, sizeof cause, "the job's batch of %g tokens on %.48s", out->tokens_per_step, gpu->name);
+    int rc = lc_finite("step", v, names, (int)(sizeof v / sizeof v[0]), cause);
+    memset(out, 0, sizeof *out);
+    return rc;
+}
+
 int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt)
 {
@@ -1304,7 +1327,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
         return rc;
     rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);
-    return rc;
+    return rc ? rc : step_finite(out, gpu);
 }
 
 int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt)
@@ -1373,7 +1396,8 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                        "(llmcost_step_prepare)", field);
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv)) != 0)
         return rc;
-    return step_run(out, &c, prep, mm);
+    rc = step_run(out, &c, prep, mm);
+    return rc ? rc : step_finite(out, gpu);
 }
 
 int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,

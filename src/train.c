@@ -32,14 +32,12 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
     int rc = LC_CHECK_VERSION(opt, TRAIN_OPTIONS, train_options);
     if (rc)
         return rc;
-    if (!(opt->tokens > 0) || !isfinite(opt->tokens))
-        return lc_fail(LLMCOST_EINVAL, "--tokens must be positive");
-    if (opt->price_per_hour < 0 || opt->mfu < 0 || opt->mfu > 1)
-        return lc_fail(LLMCOST_EINVAL, "--price must be positive and --mfu in (0, 1]");
-    if (!(opt->pue >= 1) || opt->grid_kg_per_kwh < 0 || !(opt->power_fraction > 0))
-        return lc_fail(LLMCOST_EINVAL, "--pue must be at least 1, --grid-intensity zero or more");
-    if (!(opt->goodput >= 0) || opt->goodput > 1)
-        return lc_fail(LLMCOST_EINVAL, "--goodput must be in (0, 1]");
+    /* Every real-valued option inside its plausible range (ranges.h), so that no figure below can overflow. */
+    if ((rc = lc_range("tokens", NULL, opt->tokens)) || (rc = lc_range("price_per_hour", NULL, opt->price_per_hour)) ||
+        (rc = lc_range("mfu", NULL, opt->mfu)) || (rc = lc_range("pue", NULL, opt->pue)) ||
+        (rc = lc_range("grid_kg_per_kwh", NULL, opt->grid_kg_per_kwh)) ||
+        (rc = lc_range("power_fraction", NULL, opt->power_fraction)) || (rc = lc_range("goodput", NULL, opt->goodput)))
+        return rc;
     rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
     if (rc)
         return rc;
@@ -71,6 +69,19 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
     out->co2_kg = out->energy_kwh * opt->grid_kg_per_kwh;
     out->total_flops = s->model_flops_per_step * out->steps;
     out->mfu = s->mfu;
+    /* Energy is NaN by design when the board power is unknown; every other figure must be a number. */
+    const double v[] = {out->steps, out->tokens, out->wall_seconds, out->gpu_hours, out->cost_usd, out->total_flops,
+                        s->step_seconds, s->tokens_per_second, gpu->tdp_watts > 0 ? out->energy_kwh : 0,
+                        gpu->tdp_watts > 0 ? out->co2_kg : 0};
+    static const char *const names[] = {"steps", "tokens", "wall_seconds", "gpu_hours", "cost_usd", "total_flops",
+                                        "step_seconds", "tokens_per_second", "energy_kwh", "co2_kg"};
+    char cause[256];
+    snprintf(cause, sizeof cause, "tokens = %g, price_per_hour = %g, mfu = %g, pue = %g, goodput = %g on %.48s",
+             opt->tokens, out->price_per_hour, opt->mfu, opt->pue, out->goodput, gpu->name);
+    if ((rc = lc_finite("train", v, names, (int)(sizeof v / sizeof v[0]), cause)) < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
     return 0;
 }
 

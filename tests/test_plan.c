@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pty.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 #include "llmcost/plan.h"
@@ -490,4 +495,90 @@ Test(plan_cli, bad_input_exits_2_naming_the_flag)
         cr_expect_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
         run_free(&r);
     }
+}
+
+/* ---- the progress bar ---- */
+
+/* Runs the CLI with "argv" on a pseudo-terminal (stdout and stderr both on it) and returns all it printed. */
+static char *run_on_terminal(const char *const *argv, const char *progress_after, int *status)
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
+    if (pid == 0) {
+        int n = 0;
+        while (argv[n])
+            n++;
+        char **args = calloc((size_t)n + 2, sizeof *args);
+        args[0] = (char *)LLMCOST_BIN;
+        for (int i = 0; i < n; i++)
+            args[i + 1] = (char *)argv[i];
+        setenv("LC_ALL", "C", 1);
+        if (progress_after)
+            setenv("LLMCOST_PROGRESS_AFTER", progress_after, 1);
+        else
+            unsetenv("LLMCOST_PROGRESS_AFTER");
+        execv(LLMCOST_BIN, args);
+        _exit(127);
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t k = read(master, buf + len, 4096);
+        if (k <= 0)
+            break; /* EIO once the child has closed the terminal */
+        len += (size_t)k;
+    }
+    buf[len] = '\0';
+    close(master);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return buf;
+}
+
+static const char *const progress_args[] = {"plan", "llama-3.2-1b", "--gpu", "h100", "--gpus", "64", "--seq", "2048",
+                                            "--global-batch", "2M", "--top", "1", NULL};
+
+Test(plan_cli, progress_bar_on_a_terminal_once_the_search_has_run_its_delay)
+{
+    /* LLMCOST_PROGRESS_AFTER=0 (for tests): the bar shows from the start, as it does after a second by default. */
+    int st;
+    char *out = run_on_terminal(progress_args, "0", &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_not_null(strstr(out, "llmcost plan: ["), "no progress bar on the terminal:\n%s", out);
+    cr_expect_not_null(strstr(out, "%"), "no percentage");
+    /* The bar is cleared before the table: the table's first line follows a carriage return, not the bar. */
+    const char *table = strstr(out, "Best layouts");
+    cr_assert_not_null(table, "%s", out);
+    cr_expect_null(strstr(table, "llmcost plan: ["), "the bar is drawn after the table");
+    free(out);
+    /* A search far shorter than the default second shows none (this one takes well under it even on a loaded
+     * machine: one layout). */
+    const char *one[] = {"plan", "llama-3.2-1b", "--gpu", "h100", "--gpus", "8", "--seq", "2048", "--global-batch",
+                         "512K", "--tp", "1", "--pp", "1", "--cp", "1", "--zero", "1", "--micro-batch", "4",
+                         "--recompute", "none", NULL};
+    out = run_on_terminal(one, NULL, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_null(strstr(out, "llmcost plan: ["), "a progress bar for a one-layout search:\n%s", out);
+    free(out);
+}
+
+Test(plan_cli, no_progress_bar_off_a_terminal)
+{
+    setenv("LLMCOST_PROGRESS_AFTER", "0", 1);
+    run_result r = run_cli(progress_args);
+    unsetenv("LLMCOST_PROGRESS_AFTER");
+    cr_assert_eq(r.status, 0);
+    cr_expect_str_eq(r.err, "", "stderr not a terminal, yet: %s", r.err);
+    run_free(&r);
+    setenv("LLMCOST_PROGRESS_AFTER", "soon", 1);
+    r = run_cli(progress_args);
+    unsetenv("LLMCOST_PROGRESS_AFTER");
+    cr_expect_eq(r.status, 2);
+    cr_expect_not_null(strstr(r.err, "LLMCOST_PROGRESS_AFTER"), "%s", r.err);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+    run_free(&r);
 }

@@ -86,6 +86,18 @@ const llmcost_gpu *llmcost_catalog_gpu_find(const llmcost_catalog *cat, const ch
 /* Same, failing with LLMCOST_ENOTFOUND and a message listing the known names when "name" is unknown. */
 int llmcost_catalog_gpu_lookup(const llmcost_gpu **out, const llmcost_catalog *cat, const char *name);
 
+/*
+ * Sets one field of "g" from a value in the catalogue's unit, named by its data/gpus.json key: "peak_tflops.fp32",
+ * "peak_tflops.tf32", "peak_tflops.bf16", "peak_tflops.fp8", "peak_tflops.fp16" (TFLOP/s), "memory_gb" (GiB), "memory_bw_gbps",
+ * "scaleup.gbps", "scaleout.gbps" (GB/s), "tdp_watts", "exp_tops", "usd_per_hour". The value must be inside the
+ * key's plausible range (ranges.h); else LLMCOST_EINVAL naming the key ("memory_gb = 1e+300 is outside the
+ * plausible range ...") and "g" unchanged.
+ */
+int llmcost_gpu_set(llmcost_gpu *g, const char *key, double value);
+/* 0 when every field of "g" is inside its plausible range (the check every engine that takes a GPU makes);
+ * else LLMCOST_EINVAL naming the GPU and the key. */
+int llmcost_gpu_check(const llmcost_gpu *g);
+
 /* The process default catalogue (the bundled one unless llmcost_gpu_load_json() below replaced it). */
 int llmcost_gpu_count(void);
 const llmcost_gpu *llmcost_gpu_at(int i);

@@ -20,6 +20,7 @@
 #include "validate.h"
 #include "job.h"
 #include "output.h"
+#include "ranges.h"
 #include "request.h"
 
 #endif

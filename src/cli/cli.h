@@ -107,6 +107,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Reports a library failure "rc" (llmcost_errmsg()) on stderr. Returns 2 for bad input, 1 otherwise. */
 int cli_lib_error(int rc);
 
+/* 0 when "value" given to "flag" ("--dollars") is inside the plausible range of the library's "field" (ranges.h);
+ * else prints one line naming the flag and the range, and returns 2. For flags no library option carries. */
+int cli_check_range(const char *flag, const char *field, double value);
+
 /* Loads MODEL (default: the course's llama-7b preset), printing assumptions made to stderr. */
 int cli_load_model(llmcost_model **out, const char *spec);
 

@@ -258,6 +258,8 @@ int cmd_flops(int argc, char **argv)
     int nseq = 0;
     if (sweep_list && (nseq = parse_seq_list(sweep_list, seqs, 32)) < 0)
         return EXIT_BAD_INPUT;
+    if (tokens > 0 && (rc = cli_check_range("--tokens", "tokens", tokens)))
+        return rc;
     llmcost_model *m;
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)

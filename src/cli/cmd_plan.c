@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,8 +61,9 @@ static int split_list(char *list, char **out, int cap)
 }
 
 typedef struct {
-    double start;
-    bool shown, tty;
+    double start, after; /* the bar shows once the search has run "after" seconds */
+    bool shown;
+    FILE *tty;           /* the terminal stderr is (the command's own stderr is held until it ends), or NULL */
 } progress_state;
 
 static double wall_now(void)
@@ -71,7 +73,8 @@ static double wall_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* A progress bar on stderr, only on a terminal and only once the search has run for a second. */
+/* A progress bar on stderr, only on a terminal and only once the search has run for a second (the environment
+ * variable LLMCOST_PROGRESS_AFTER, for tests, sets another delay in seconds). */
 static void progress(void *arg, double done)
 {
     progress_state *p = arg;
@@ -79,10 +82,11 @@ static void progress(void *arg, double done)
         return;
     if (done >= 1.0) {
         if (p->shown)
-            fprintf(stderr, "\r%60s\r", "");
+            fprintf(p->tty, "\r%60s\r", "");
+        fflush(p->tty);
         return;
     }
-    if (wall_now() - p->start < 1.0)
+    if (wall_now() - p->start < p->after)
         return;
     p->shown = true;
     int width = 40, fill = (int)(done * width);
@@ -90,8 +94,8 @@ static void progress(void *arg, double done)
     for (int i = 0; i < width; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "\rllmcost plan: [%s] %3.0f%%", bar, 100 * done);
-    fflush(stderr);
+    fprintf(p->tty, "\rllmcost plan: [%s] %3.0f%%", bar, 100 * done);
+    fflush(p->tty);
 }
 
 /* The `llmcost step` flags that reproduce layout "l" (and, for memory, the micro-batch count). */
@@ -356,7 +360,16 @@ int cmd_plan(int argc, char **argv)
         return cli_usage_error("plan", "--global-batch %lld tokens is not a whole number of %lld-token sequences",
                                (long long)o.global_batch_tokens, (long long)o.seq);
     }
-    progress_state ps = {wall_now(), false, isatty(2) != 0};
+    progress_state ps = {wall_now(), 1.0, false, cli_terminal()};
+    const char *after = getenv("LLMCOST_PROGRESS_AFTER");
+    if (after) {
+        char *end;
+        ps.after = strtod(after, &end);
+        if (end == after || *end || !(ps.after >= 0) || !isfinite(ps.after)) {
+            llmcost_model_free(m);
+            return cli_usage_error("plan", "LLMCOST_PROGRESS_AFTER=%s: give seconds (a number, 0 or more)", after);
+        }
+    }
     o.progress = progress;
     o.progress_arg = &ps;
     llmcost_plan p;

@@ -92,8 +92,6 @@ int cmd_train(int argc, char **argv)
     }
     if (!(tokens > 0))
         return cli_usage_error("train", "--tokens is required (e.g. --tokens 15.6T)");
-    if (pue != 0 && pue < 1)
-        return cli_usage_error("train", "--pue: '%g' must be at least 1", pue);
     llmcost_model *m;
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)

@@ -181,6 +181,9 @@ int cli_course(int argc, char **argv)
             return cli_usage_error(NULL, "--training_budget: %s", llmcost_errmsg());
         if (!(dollars > 0))
             return cli_usage_error(NULL, "--training_budget: '%s' must be positive", budget);
+        int rrc = cli_check_range("--training_budget", "dollars", dollars);
+        if (rrc)
+            return rrc;
     }
     int rc = 0;
     if (config && (rc = model_config_lines(config)) != 0)

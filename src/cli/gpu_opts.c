@@ -55,10 +55,14 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
     s.scaleup_gbps = o->scaleup_gbps;
     s.scaleup_size = o->scaleup_size;
     s.scaleout_gbps = o->scaleout_gbps;
-    if (llmcost_gpu_spec_resolve(out, cli_catalog(), &s, dflt, dt, overrides, size) == 0)
+    int rc = llmcost_gpu_spec_resolve(out, cli_catalog(), &s, dflt, dt, overrides, size);
+    if (rc == 0)
         return 0;
-    /* The library's message names the argument ("price_list: ..."); this command line names its flag. */
+    /* The library's message names the argument ("price_list: ..."); this command line names its flag. A value
+     * outside its plausible range names the catalogue's key ("usd_per_hour = ..."), which cli_lib_error() maps. */
     const char *msg = llmcost_errmsg(), *colon = strchr(msg, ':');
+    if (strncmp(msg, "gpu: ", 5) && strncmp(msg, "price_list: ", 12) && strncmp(msg, "scaleup_size: ", 14))
+        return cli_lib_error(rc);
     char flag[64] = "";
     if (colon && colon - msg < 40) {
         size_t n = 0;

@@ -15,6 +15,20 @@ int cli_lib_error(int rc)
     return rc == LLMCOST_ENOMEM ? 1 : EXIT_BAD_INPUT;
 }
 
+int cli_check_range(const char *flag, const char *field, double value)
+{
+    if (llmcost_range_check(field, value) == 0)
+        return 0;
+    /* "dollars = 5e-324 is outside ..." reads "--training_budget 5e-324 is outside ...". */
+    const char *msg = llmcost_errmsg();
+    size_t n = strlen(field);
+    if (!strncmp(msg, field, n) && !strncmp(msg + n, " = ", 3))
+        fprintf(stderr, "llmcost: %s %s\n", flag, msg + n + 3);
+    else
+        fprintf(stderr, "llmcost: %s: %s\n", flag, msg);
+    return EXIT_BAD_INPUT;
+}
+
 int cli_load_model(llmcost_model **out, const char *spec)
 {
     int rc = llmcost_model_load(out, spec ? spec : "llama-7b");
@@ -42,6 +56,35 @@ int cli_print_table(const llmcost_table *t, int format)
     if (format != LLMCOST_FMT_CSV)
         fputc('\n', stdout);
     llmcost_free(s);
+    return 0;
+}
+
+/* 1 when "v" holds a null, its key path appended to "path". */
+static int null_path(char *path, size_t size, json_t *v)
+{
+    if (json_is_null(v))
+        return 1;
+    size_t len = strlen(path);
+    const char *key;
+    size_t i;
+    json_t *x;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, x)
+        {
+            snprintf(path + len, size - len, "%s%s", len ? "." : "", key);
+            if (null_path(path, size, x))
+                return 1;
+            path[len] = '\0';
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+        {
+            snprintf(path + len, size - len, "[%zu]", i);
+            if (null_path(path, size, x))
+                return 1;
+            path[len] = '\0';
+        }
+    }
     return 0;
 }
 
@@ -95,6 +138,13 @@ int cli_print_json(json_t *doc)
     } else {
         json_incref(full);
     }
+    /* A non-finite number (cli_jreal's null) is refused, never printed as null (see cli_jreal). */
+    char path[512] = "";
+    if (null_path(path, sizeof path, full)) {
+        json_decref(full);
+        fprintf(stderr, "llmcost: JSON output: '%s' is not a finite number (an overflow in its inputs)\n", path);
+        return EXIT_BAD_INPUT;
+    }
     char *s = json_dumps(full, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(full);
     if (!s) {
@@ -135,7 +185,7 @@ json_t *cli_jreal(double v)
     if (isfinite(v) && v == floor(v) && fabs(v) < 9.0e15)
         return json_integer((json_int_t)v);
     if (!isfinite(v))
-        return json_null();
+        return json_null(); /* a marker: cli_print_json refuses a document holding one */
     return json_real(v);
 }
 
