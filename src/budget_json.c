@@ -8,30 +8,6 @@
 #include "json_out.h"
 #include "llmcost/output.h"
 
-/* The law's constants, in the form `llmcost scaling laws` writes them. */
-static json_t *law_json(const llmcost_law *l)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(l->name));
-    json_object_set_new(o, "title", json_string(l->title));
-    json_object_set_new(o, "form", json_string(l->form == LLMCOST_LAW_KAPLAN ? "kaplan" : "chinchilla"));
-    if (l->form == LLMCOST_LAW_KAPLAN) {
-        json_object_set_new(o, "N_c", json_real(l->n_c));
-        json_object_set_new(o, "D_c", json_real(l->d_c));
-        json_object_set_new(o, "alpha_N", json_real(l->alpha_n));
-        json_object_set_new(o, "alpha_D", json_real(l->alpha_d));
-    } else {
-        json_object_set_new(o, "E", json_real(l->E));
-        json_object_set_new(o, "A", json_real(l->A));
-        json_object_set_new(o, "B", json_real(l->B));
-        json_object_set_new(o, "alpha", json_real(l->alpha));
-        json_object_set_new(o, "beta", json_real(l->beta));
-    }
-    json_object_set_new(o, "counts", json_string(l->counts));
-    json_object_set_new(o, "source", json_string(l->source));
-    return o;
-}
-
 /* A real as jansson writes it, "null" when not finite (json_real refuses those). */
 static json_t *real(double v)
 {
@@ -83,7 +59,7 @@ int llmcost_budget_to_json(char **out, const llmcost_budget *b, const char *conf
     json_object_set_new(doc, "gpu_hours", real(b->gpu_hours));
     json_object_set_new(doc, "gpu_count", lc_json_int(b->gpu_count));
     json_object_set_new(doc, "wall_seconds", real(b->wall_seconds));
-    json_object_set_new(doc, "law", law_json(&b->law));
+    json_object_set_new(doc, "law", lc_law_json(&b->law));
     json_t *ga = json_array();
     for (int i = 0; i < b->n_gpus; i++) {
         const llmcost_budget_gpu *g = &b->gpus[i];

@@ -154,18 +154,8 @@ int lc_cfg_real(const lc_cfg *c, double *out, const char *const *names, double d
 
 int lc_cfg_text(const lc_cfg *c, const char **out, const char *const *names, const char *dflt)
 {
-    int r = lc_cfg_string(c, out, names, dflt);
-    if (r != 1)
-        return r;
-    /* Printed in tables, notes and CSV: a newline would split a line, an escape sequence reach the terminal. */
-    for (const unsigned char *p = (const unsigned char *)*out; *p; p++)
-        if (*p < 0x20 || *p == 0x7f) {
-            char q[96];
-            lc_one_line(q, sizeof q, *out);
-            return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': control character 0x%02x in the text '%s'", c->origin,
-                           c->prefix, lc_cfg_which(c, names), *p, q);
-        }
-    return 1;
+    /* Every string is checked for control characters (lc_cfg_string): text and string read alike. */
+    return lc_cfg_string(c, out, names, dflt);
 }
 
 static int copy_into(const lc_cfg *c, char *dst, size_t size, const char *const *names, const char *s, int r)
@@ -217,5 +207,15 @@ int lc_cfg_string(const lc_cfg *c, const char **out, const char *const *names, c
         return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': expected a string, got %s", c->origin, c->prefix, name, q);
     }
     *out = json_string_value(v);
+    /* A string read from a file ends up printed (names in tables, sources in notes, CSV): a newline would split a
+     * line, an escape sequence reach the terminal. Control characters (C0, DEL, C1) are refused. */
+    const char *bad = lc_control_char(*out);
+    if (bad) {
+        char q[96];
+        lc_one_line(q, sizeof q, *out);
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': control character 0x%02x in the text '%s'", c->origin,
+                       c->prefix, name, (unsigned char)bad[0] == 0xc2 ? (unsigned char)bad[1] : (unsigned char)bad[0],
+                       q);
+    }
     return 1;
 }

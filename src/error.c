@@ -26,6 +26,12 @@ bool lc_one_line(char *dst, size_t size, const char *src)
             esc[n++] = 'x';
             esc[n++] = hex[*p >> 4];
             esc[n++] = hex[*p & 15];
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* a C1 control (U+0080-U+009F, CSI among them) */
+            p++;
+            esc[n++] = '\\';
+            esc[n++] = 'x';
+            esc[n++] = hex[*p >> 4];
+            esc[n++] = hex[*p & 15];
         } else {
             esc[n++] = (char)*p;
         }
@@ -38,6 +44,14 @@ bool lc_one_line(char *dst, size_t size, const char *src)
     }
     dst[o] = '\0';
     return true;
+}
+
+const char *lc_control_char(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+            return (const char *)p;
+    return NULL;
 }
 
 int lc_fail(int code, const char *fmt, ...)

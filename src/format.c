@@ -252,12 +252,16 @@ struct llmcost_table {
     int nrows, cap;
 };
 
+/* A copy of a cell (or title) as one line: a control character in a name from a file can never split a row or
+ * reach the terminal, in any format ("\\n", "\\x1b"; lc_one_line). */
 static char *dupstr(const char *s)
 {
-    size_t n = strlen(s ? s : "") + 1;
+    if (!s)
+        s = "";
+    size_t n = strlen(s) * 4 + 1;
     char *d = malloc(n);
     if (d)
-        memcpy(d, s ? s : "", n);
+        lc_one_line(d, n, s);
     return d;
 }
 

@@ -194,6 +194,9 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
             const char *s = json_string_value(a);
             if (!s || !s[0] || strchr(s, ','))
                 return lc_fail(LLMCOST_EINVAL, "%s: key '%saliases[%zu]': expected a name", origin, prefix, i);
+            if (lc_control_char(s))
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%saliases[%zu]': control character in the name '%s'", origin,
+                               prefix, i, s);
             size_t len = strlen(g->aliases);
             if (len + strlen(s) + 2 > sizeof g->aliases)
                 return lc_fail(LLMCOST_EINVAL, "%s: key '%saliases': too many aliases", origin, prefix);

@@ -79,6 +79,9 @@ struct llmcost_layer_params;
 int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_model *m, const int32_t *cls,
                             const struct llmcost_layer_params *lps);
 
+/* The first control character of "s" (C0 below 0x20, DEL, or a C1 control U+0080-U+009F in UTF-8), or NULL. */
+const char *lc_control_char(const char *s);
+
 /* Copies "src" into "dst" of "size" bytes as one line: newline, tab and other control characters escaped
  * ("\\n", "\\x1b"); truncated to fit, always terminated. Returns false when it was cut. */
 bool lc_one_line(char *dst, size_t size, const char *src);

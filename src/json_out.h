@@ -16,6 +16,10 @@ json_t *lc_json_real(double v);
 /* The lines of "text" (newline-separated, empty ones skipped) as an array of strings. */
 json_t *lc_json_lines(const char *text);
 
+struct llmcost_law;
+/* A law's object as `llmcost scaling laws`, the budget and law files write it (list_json.c). */
+json_t *lc_law_json(const struct llmcost_law *l);
+
 /* 1 when "v" holds a null, with its key path appended to "path" ("train.cost_usd"); else 0, "path" unchanged. */
 int lc_json_null_path(char *path, size_t size, const json_t *v);
 

@@ -1,6 +1,7 @@
 /* test_format.c - number formatters and quantity parsing, checked against exact strings. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "llmcost/format.h"
 
@@ -78,5 +79,27 @@ Test(format_table, text_csv_md)
     s = llmcost_table_render(t, LLMCOST_FMT_MD);
     cr_assert_str_eq(s, "**T**\n\n| name | n |\n|---|---:|\n| a | 1 |\n| b,c | 22 |\n");
     llmcost_free(s);
+    llmcost_table_free(t);
+}
+
+/* A name from a file never reaches a table raw (issue 13 point 5): a cell or title with a newline, an escape
+ * sequence or a C1 control renders escaped, on one line, in every format. */
+Test(format, table_cells_escape_control_characters)
+{
+    const char *hdr[] = {"name", "value"};
+    llmcost_table *t = llmcost_table_new("evil\n\x1b[2J title", 2, hdr);
+    cr_assert_not_null(t);
+    const char *row[] = {"evil\n\x1b[2J\xc2\x9b" "2J", "1"};
+    cr_assert_eq(llmcost_table_add(t, row), 0);
+    const llmcost_format fmts[] = {LLMCOST_FMT_TEXT, LLMCOST_FMT_MD, LLMCOST_FMT_CSV};
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+        char *s = llmcost_table_render(t, fmts[f]);
+        cr_assert_not_null(s);
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+            cr_assert(*p == '\n' || (*p >= 0x20 && *p != 0x7f && !(*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)),
+                      "format %d: raw control byte 0x%02x in:\n%s", (int)fmts[f], *p, s);
+        cr_expect(strstr(s, "evil\\n\\x1b[2J\\x9b2J"), "format %d:\n%s", (int)fmts[f], s);
+        llmcost_free(s);
+    }
     llmcost_table_free(t);
 }

@@ -13,6 +13,7 @@
 #include "memory.h"
 #include "model.h"
 #include "params.h"
+#include "scaling.h"
 #include "step.h"
 #include "train.h"
 #include "validate.h"
@@ -83,6 +84,37 @@ int llmcost_validation_to_json(char **out, const llmcost_validation_case *v, siz
 
 /* The model's architecture as read (the "model" object of `llmcost report`). */
 int llmcost_model_to_json(char **out, const llmcost_model *m);
+
+/* `llmcost gpus --gpu NAME`: {"gpu": {...}}, the GPU's fields with peaks in FLOP/s, memory in bytes, bandwidths
+ * in bytes/s ("aliases" as an array). "g" may be a catalogue entry or a copy the caller changed. */
+int llmcost_gpu_to_json(char **out, const llmcost_gpu *g);
+
+/* `llmcost gpus`: every GPU of "cat" ("gpus", as in llmcost_gpu_to_json) and its named price lists
+ * ("price_lists"); with "price_lists_only" (`llmcost gpus --price-lists`), the price lists alone. "cat" NULL: the
+ * process default catalogue. */
+int llmcost_catalog_to_json(char **out, const llmcost_catalog *cat, bool price_lists_only);
+
+/* `llmcost models`: each bundled preset's name, family, model_type, total and active parameters ("models"). */
+int llmcost_presets_to_json(char **out);
+
+/* `llmcost scaling laws`: the bundled laws ("laws"), each with its constants, what N counts, its source and the
+ * compute-optimal tokens per parameter at 1e24 FLOP. */
+int llmcost_laws_to_json(char **out);
+
+/* One law as a law file (`llmcost scaling fit --save`): the keys llmcost_scaling_law_load_json() reads, the
+ * constants to 10 significant digits, no schema_version. */
+int llmcost_law_to_json(char **out, const llmcost_law *l);
+
+/* The "scaling" section of `llmcost report`: for each bundled law, the tokens for which the model's size
+ * (non-embedding parameters for Kaplan's law, all for the others) is compute-optimal, with C = 6ND and the
+ * predicted loss ("laws"), and "n_params" (the total). */
+int llmcost_scaling_at_size_to_json(char **out, const llmcost_model *m);
+
+/* `llmcost scaling fit FILE`: the fit "fit" computed with "opt" from the runs of "file" (as named in the
+ * document): constants with their intervals, the N_opt exponent, tokens per parameter at 1e24 FLOP, the law;
+ * "saved" (may be NULL) names the file the law was saved to. */
+int llmcost_fit_to_json(char **out, const llmcost_fit *fit, const llmcost_fit_options *opt, const char *file,
+                        const char *saved);
 
 /*
  * CSV: each document above as one tidy table (RFC 4180: comma-separated, a field holding a comma, a quote, CR or

@@ -353,7 +353,6 @@ typedef struct cli_law_flags {
 int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f);
 /* "L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28" */
 void cli_law_formula(char *buf, size_t n, const llmcost_law *l);
-json_t *cli_law_json(const llmcost_law *l);
 /* The report's scaling section: each law's compute-optimal tokens and loss at the model's size. */
 int cli_scaling_section(const llmcost_model *m, int format, json_t *doc);
 

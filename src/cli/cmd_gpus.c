@@ -17,51 +17,6 @@ static const char *const examples = "  llmcost gpus\n"
                                     "  llmcost gpus --price-lists --format md\n"
                                     "  llmcost gpus --gpu-file my-gpus.json --format json\n";
 
-static json_t *gpu_json(const llmcost_gpu *g)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(g->name));
-    json_object_set_new(o, "full_name", json_string(g->full_name));
-    json_object_set_new(o, "vendor", json_string(g->vendor));
-    json_t *al = json_array();
-    const char *p = g->aliases;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        json_array_append_new(al, json_stringn(p, len));
-        p += len + (e ? 1 : 0);
-    }
-    json_object_set_new(o, "aliases", al);
-    json_t *pk = json_object();
-    for (int t = 0; t < LLMCOST_DT_COUNT; t++)
-        json_object_set_new(pk, llmcost_dtype_name(t), cli_jreal(g->peak_flops[t]));
-    json_object_set_new(pk, "fp16", cli_jreal(g->fp16_flops));
-    json_object_set_new(o, "peak_flops_per_second", pk);
-    json_object_set_new(o, "memory_bytes", cli_jreal(g->memory_bytes));
-    json_object_set_new(o, "memory_bytes_per_second", cli_jreal(g->memory_bw));
-    json_object_set_new(o, "tdp_watts", cli_jreal(g->tdp_watts));
-    json_object_set_new(o, "compute_units", cli_jint(g->compute_units));
-    json_object_set_new(o, "exp_per_second", cli_jreal(g->exp_per_second));
-    json_object_set_new(o, "scaleup", json_pack("{s:s, s:o, s:i}", "link", g->scaleup_link, "bytes_per_second",
-                                                cli_jreal(g->scaleup_bw), "size", g->scaleup_size));
-    json_object_set_new(o, "scaleout", json_pack("{s:s, s:o}", "link", g->scaleout_link, "bytes_per_second",
-                                                 cli_jreal(g->scaleout_bw)));
-    json_object_set_new(o, "price_usd_per_hour", cli_jreal(g->price_per_hour));
-    json_object_set_new(o, "price_source", json_string(g->price_source));
-    json_object_set_new(o, "source", json_string(g->source));
-    return o;
-}
-
-static json_t *list_json(const llmcost_price_list *pl)
-{
-    json_t *arr = json_array();
-    for (int k = 0; k < pl->n; k++)
-        json_array_append_new(arr, json_pack("{s:s, s:o, s:o}", "gpu", pl->entries[k].gpu, "usd_per_hour",
-                                             cli_jreal(pl->entries[k].price_per_hour), "peak_flops_per_second",
-                                             cli_jreal(pl->entries[k].peak_flops)));
-    return json_pack("{s:s, s:s, s:o}", "name", pl->name, "source", pl->source, "entries", arr);
-}
-
 static const char *tf(char *buf, size_t n, double flops)
 {
     if (flops <= 0)
@@ -205,30 +160,18 @@ int cmd_gpus(int argc, char **argv)
         if (rc)
             return rc;
         if (cli_structured(co.format)) {
-            json_t *doc = json_pack("{s:o}", "gpu", gpu_json(&g));
-            rc = cli_print_json(doc);
-            json_decref(doc);
-            return rc;
+            char *text;
+            rc = llmcost_gpu_to_json(&text, &g);
+            return cli_print_json_text(rc, text);
         }
         return print_one(&g, co.format, over);
     }
     if (cli_structured(co.format)) {
-        json_t *doc = json_object();
-        if (!show_lists) {
-            json_t *arr = json_array();
-            for (int i = 0; i < llmcost_catalog_gpu_count(cli_catalog()); i++)
-                json_array_append_new(arr, gpu_json(llmcost_catalog_gpu_at(cli_catalog(), i)));
-            json_object_set_new(doc, "gpus", arr);
-        }
-        json_t *lists = json_array();
-        for (int i = 0; i < llmcost_catalog_price_list_count(cli_catalog()); i++)
-            json_array_append_new(lists, list_json(llmcost_catalog_price_list_at(cli_catalog(), i)));
-        json_object_set_new(doc, "price_lists", lists);
         if (show_lists)
             cli_output_kind("price_lists"); /* CSV: one table, the price lists (else the GPUs) */
-        rc = cli_print_json(doc);
-        json_decref(doc);
-        return rc;
+        char *text;
+        rc = llmcost_catalog_to_json(&text, cli_catalog(), show_lists);
+        return cli_print_json_text(rc, text);
     }
     if (show_lists)
         return print_lists(co.format);

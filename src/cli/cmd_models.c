@@ -20,9 +20,13 @@ int cmd_models(int argc, char **argv)
         cli_help(stdout, "models", usage_text, description, NULL, 0, examples);
         return 0;
     }
+    if (cli_structured(co.format)) {
+        char *text;
+        rc = llmcost_presets_to_json(&text);
+        return cli_print_json_text(rc, text);
+    }
     const char *hdr[] = {"name", "family", "model_type", "total", "active", "total (exact)"};
     llmcost_table *t = llmcost_table_new("Bundled presets", 6, hdr);
-    json_t *arr = json_array();
     llmcost_table_numeric(t, 3);
     llmcost_table_numeric(t, 4);
     llmcost_table_numeric(t, 5);
@@ -44,26 +48,10 @@ int cmd_models(int argc, char **argv)
         llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%s", m->name, m->family, m->model_type,
                            llmcost_fmt_count(a, sizeof a, (double)p.total), llmcost_fmt_count(b, sizeof b, (double)p.active),
                            llmcost_fmt_grouped(g, sizeof g, p.total));
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(m->name));
-        json_object_set_new(o, "family", json_string(m->family));
-        json_object_set_new(o, "model_type", json_string(m->model_type));
-        json_object_set_new(o, "total", cli_jint(p.total));
-        json_object_set_new(o, "active", cli_jint(p.active));
-        json_array_append_new(arr, o);
         llmcost_model_free(m);
     }
-    if (rc == 0) {
-        if (cli_structured(co.format)) {
-            json_t *doc = json_pack("{s:o}", "models", arr);
-            rc = cli_print_json(doc);
-            json_decref(doc);
-            arr = NULL;
-        } else {
-            rc = cli_print_table(t, co.format);
-        }
-    }
-    json_decref(arr);
+    if (rc == 0)
+        rc = cli_print_table(t, co.format);
     llmcost_table_free(t);
     return rc;
 }

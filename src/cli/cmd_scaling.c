@@ -65,43 +65,30 @@ void cli_law_formula(char *buf, size_t n, const llmcost_law *l)
         snprintf(buf, n, "L = %.6g + %.6g/N^%.6g + %.6g/D^%.6g", l->E, l->A, l->alpha, l->B, l->beta);
 }
 
-json_t *cli_law_json(const llmcost_law *l)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(l->name));
-    json_object_set_new(o, "title", json_string(l->title));
-    json_object_set_new(o, "form", json_string(l->form == LLMCOST_LAW_KAPLAN ? "kaplan" : "chinchilla"));
-    if (l->form == LLMCOST_LAW_KAPLAN) {
-        json_object_set_new(o, "N_c", json_real(l->n_c));
-        json_object_set_new(o, "D_c", json_real(l->d_c));
-        json_object_set_new(o, "alpha_N", json_real(l->alpha_n));
-        json_object_set_new(o, "alpha_D", json_real(l->alpha_d));
-    } else {
-        json_object_set_new(o, "E", json_real(l->E));
-        json_object_set_new(o, "A", json_real(l->A));
-        json_object_set_new(o, "B", json_real(l->B));
-        json_object_set_new(o, "alpha", json_real(l->alpha));
-        json_object_set_new(o, "beta", json_real(l->beta));
-    }
-    json_object_set_new(o, "counts", json_string(l->counts));
-    json_object_set_new(o, "source", json_string(l->source));
-    return o;
-}
-
 /* ---- The report's section: what the laws say about a model of this size ---- */
 
 int cli_scaling_section(const llmcost_model *m, int format, json_t *doc)
 {
+    if (doc) {
+        char *text;
+        int rc = llmcost_scaling_at_size_to_json(&text, m);
+        if (rc < 0)
+            return cli_lib_error(rc);
+        json_t *o = cli_json_section(rc, text);
+        if (!o)
+            return 1;
+        json_object_set_new(doc, "scaling", o);
+        return 0;
+    }
     llmcost_params p;
     int rc = llmcost_params_count(&p, m);
     if (rc < 0)
         return cli_lib_error(rc);
-    json_t *arr = doc ? json_array() : NULL;
     char title[256], b1[32], b2[32], b3[32];
     snprintf(title, sizeof title, "Scaling laws at this size: the tokens for which %s parameters are compute-optimal",
              llmcost_fmt_count(b1, sizeof b1, (double)p.total));
     const char *hdr[] = {"law", "N counted", "optimal D", "D/N", "C = 6ND", "predicted loss"};
-    llmcost_table *t = doc ? NULL : llmcost_table_new(title, 6, hdr);
+    llmcost_table *t = llmcost_table_new(title, 6, hdr);
     for (int k = 1; t && k < 6; k++)
         llmcost_table_numeric(t, k);
     for (int i = 0; i < llmcost_scaling_law_count(); i++) {
@@ -111,27 +98,9 @@ int cli_scaling_section(const llmcost_model *m, int format, json_t *doc)
         llmcost_allocation a;
         if (llmcost_scaling_tokens_for_params(&a, l, n) < 0)
             continue;
-        if (arr) {
-            json_t *o = json_object();
-            json_object_set_new(o, "law", json_string(l->name));
-            json_object_set_new(o, "n_params", cli_jreal(n));
-            json_object_set_new(o, "n_tokens", json_real(a.n_tokens));
-            json_object_set_new(o, "tokens_per_param", json_real(a.tokens_per_param));
-            json_object_set_new(o, "flops", json_real(a.flops));
-            json_object_set_new(o, "loss", json_real(a.loss));
-            json_array_append_new(arr, o);
-        } else {
-            llmcost_table_addf(t, "%s\t%s\t%s\t%.1f\t%s\t%.4f", l->name, llmcost_fmt_count(b1, sizeof b1, n),
-                               llmcost_fmt_count(b2, sizeof b2, a.n_tokens), a.tokens_per_param,
-                               llmcost_fmt_flops(b3, sizeof b3, a.flops), a.loss);
-        }
-    }
-    if (arr) {
-        json_t *o = json_object();
-        json_object_set_new(o, "n_params", cli_jint(p.total));
-        json_object_set_new(o, "laws", arr);
-        json_object_set_new(doc, "scaling", o);
-        return 0;
+        llmcost_table_addf(t, "%s\t%s\t%s\t%.1f\t%s\t%.4f", l->name, llmcost_fmt_count(b1, sizeof b1, n),
+                           llmcost_fmt_count(b2, sizeof b2, a.n_tokens), a.tokens_per_param,
+                           llmcost_fmt_flops(b3, sizeof b3, a.flops), a.loss);
     }
     rc = cli_print_table(t, format);
     llmcost_table_free(t);
@@ -152,19 +121,9 @@ int cli_scaling_section(const llmcost_model *m, int format, json_t *doc)
 static int laws_run(int format)
 {
     if (cli_structured(format)) {
-        json_t *doc = json_object(), *arr = json_array();
-        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
-            const llmcost_law *l = llmcost_scaling_law_at(i);
-            json_t *o = cli_law_json(l);
-            llmcost_allocation a;
-            if (llmcost_scaling_optimal(&a, l, 1e24) == 0)
-                json_object_set_new(o, "tokens_per_param_at_1e24_flops", json_real(a.tokens_per_param));
-            json_array_append_new(arr, o);
-        }
-        json_object_set_new(doc, "laws", arr);
-        int rc = cli_print_json(doc);
-        json_decref(doc);
-        return rc;
+        char *text;
+        int rc = llmcost_laws_to_json(&text);
+        return cli_print_json_text(rc, text);
     }
     const char *hdr[] = {"law", "formula", "D/N at 1e24 FLOP", "what it is"};
     llmcost_table *t = llmcost_table_new("Scaling laws (data/scaling_laws.json)", 4, hdr);
@@ -195,24 +154,13 @@ static int laws_run(int format)
 
 static int save_law(const char *path, const llmcost_law *l)
 {
-    json_t *o = cli_law_json(l);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    json_decref(o);
-    if (!text) {
-        fprintf(stderr, "llmcost: out of memory\n");
-        return 1;
-    }
+    char *text;
+    int rc = llmcost_law_to_json(&text, l);
+    if (rc < 0)
+        return cli_lib_error(rc);
     /* Written atomically, and only when the whole command succeeds (held.c). */
-    size_t n = strlen(text);
-    char *line = realloc(text, n + 2);
-    if (!line) {
-        free(text);
-        fprintf(stderr, "llmcost: out of memory\n");
-        return 1;
-    }
-    memcpy(line + n, "\n", 2);
-    int rc = cli_write_file("save", path, line);
-    free(line);
+    rc = cli_write_file("save", path, text);
+    llmcost_free(text);
     return rc;
 }
 
@@ -266,36 +214,9 @@ static int fit_run(const char *path, llmcost_fit_options *fo, bool seen_boot, co
     llmcost_scaling_optimal(&at, &fit.law, 1e24);
     if (cli_structured(format)) {
         cli_output_kind("fit");
-        json_t *doc = json_object(), *c = json_object();
-        json_object_set_new(doc, "file", json_string(path));
-        json_object_set_new(doc, "runs", json_integer(fit.n_runs));
-        json_object_set_new(doc, "huber_delta", json_real(fo->huber_delta));
-        json_object_set_new(doc, "starts", json_integer(fit.starts));
-        json_object_set_new(doc, "bootstrap", json_integer(fit.bootstrap));
-        json_object_set_new(doc, "confidence", json_real(fo->confidence));
-        json_object_set_new(doc, "seed", json_integer((json_int_t)fo->seed));
-        json_object_set_new(doc, "objective", json_real(fit.objective));
-        json_object_set_new(doc, "rms_log_residual", json_real(fit.rms_log_residual));
-        for (int i = 0; i < LLMCOST_FIT_NPARAMS; i++) {
-            json_t *p = json_object();
-            json_object_set_new(p, "value", json_real(fit.value[i]));
-            json_object_set_new(p, "lo", json_real(fit.lo[i]));
-            json_object_set_new(p, "hi", json_real(fit.hi[i]));
-            json_object_set_new(c, llmcost_scaling_fit_param_name(i), p);
-        }
-        json_object_set_new(doc, "constants", c);
-        json_t *pa = json_object();
-        json_object_set_new(pa, "value", json_real(a));
-        json_object_set_new(pa, "lo", json_real(fit.a_lo));
-        json_object_set_new(pa, "hi", json_real(fit.a_hi));
-        json_object_set_new(doc, "n_opt_exponent", pa);
-        json_object_set_new(doc, "tokens_per_param_at_1e24_flops", json_real(at.tokens_per_param));
-        json_object_set_new(doc, "law", cli_law_json(&fit.law));
-        if (save)
-            json_object_set_new(doc, "saved", json_string(save));
-        rc = cli_print_json(doc);
-        json_decref(doc);
-        return rc;
+        char *text;
+        rc = llmcost_fit_to_json(&text, &fit, fo, path, save);
+        return cli_print_json_text(rc, text);
     }
     char title[600], interval[64];
     snprintf(title, sizeof title, "Scaling law fitted to %d runs of %s", fit.n_runs, path);

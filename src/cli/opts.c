@@ -77,6 +77,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
             o += (size_t)snprintf(line + o, sizeof line - o, "\\%c", *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't');
         else if (*p < 0x20 || *p == 0x7f)
             o += (size_t)snprintf(line + o, sizeof line - o, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control (CSI is U+009B) */
+            o += (size_t)snprintf(line + o, sizeof line - o, "\\x%02x", *++p);
         else
             line[o++] = (char)*p;
     }
