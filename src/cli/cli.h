@@ -130,7 +130,10 @@ json_t *cli_json_section(int rc, char *text);
 bool cli_structured(int format);
 void cli_output_mode(int format, const char *kind);
 void cli_output_kind(const char *kind);
-/* Prints a line of free text (text and md formats only). */
+/* Prints "text" with each of its lines wrapped at "width" columns (at spaces; continuation lines indented by two;
+ * a word longer than a line kept whole). */
+void cli_print_wrapped(FILE *f, const char *text, int width);
+/* Prints a line of free text (text and md formats only), wrapped at LLMCOST_TEXT_WIDTH columns in text. */
 void cli_note(int format, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
