@@ -103,7 +103,7 @@ int cmd_train(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[3072] = "", over[512], more[1536];
+    char assumed[3072] = "", over[512];
     llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
     llmcost_train run;
@@ -132,28 +132,7 @@ int cmd_train(int argc, char **argv)
             rc = cli_lib_error(r);
     }
     if (!rc) {
-        size_t n = strlen(assumed);
-        if (mfu > 0)
-            n += (size_t)snprintf(assumed + n, sizeof assumed - n, "MFU %.1f%% imposed (--mfu): the step takes model FLOPs / (GPUs x peak x MFU)\n", 100 * mfu);
-        cli_step_assumptions(more, sizeof more, &g, &ro.step, over);
-        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "%s", more);
-        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "price $%.2f per GPU-hour: %s\n", run.price_per_hour,
-                              go.price > 0 ? "--price" : g.price_source);
-        if (n < sizeof assumed)
-            n += (size_t)snprintf(assumed + n, sizeof assumed - n,
-                                  "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f kg/kWh%s\n",
-                                  g.tdp_watts, ro.pue, pue > 0 ? "" : " (hyperscale fleets report 1.08-1.10)",
-                                  ro.grid_kg_per_kwh, seen_grid ? "" : " (US average, EPA eGRID2022)");
-        if (n < sizeof assumed && run.goodput_modelled)
-            snprintf(assumed + n, sizeof assumed - n,
-                     "goodput %.2f%%: interruptions at Llama 3 405B's rate (466 in 54 days on 16,384 GPUs, >90%% effective "
-                     "time), 16.7 min lost each (give --goodput; 1 for the ideal run)\n",
-                     100 * run.goodput);
-        else if (n < sizeof assumed && run.goodput < 1)
-            snprintf(assumed + n, sizeof assumed - n, "goodput %.0f%%: the rest of the time lost to failures and restarts\n",
-                     100 * run.goodput);
-        else if (n < sizeof assumed)
-            snprintf(assumed + n, sizeof assumed - n, "no time lost to failures, restarts or evaluation (--goodput 1)\n");
+        llmcost_train_assumptions(assumed, sizeof assumed, &run, &g, &ro, over, go.price > 0, pue > 0, seen_grid);
         const llmcost_step *s = &run.step;
         if (cli_structured(co.format)) {
             char *text;
