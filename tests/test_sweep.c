@@ -115,7 +115,7 @@ Test(sweep, text_and_csv_have_one_row_per_combination)
         p++;
     }
     cr_expect_eq(rows, 6, "%s", r.out);
-    cr_expect(strstr(r.out, "--micro-batch") && strstr(r.out, "MFU"), "%s", r.out);
+    cr_expect(strstr(r.out, "micro-batch") && strstr(r.out, "MFU"), "%s", r.out);
     run_free(&r);
 
     const char *c[] = {"step", "llama-3-8b", "--micro-batch", "1,2", "--seq", "2k,4k,8k", "--gpu", "h200", "--format",

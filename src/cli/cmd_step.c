@@ -14,10 +14,11 @@ static const char *const description =
     "tensor/context/expert/pipeline/data-parallel communication (ring or tree, inside a node or across nodes)\n"
     "and the pipeline bubble. Prints the breakdown, tokens/s, achieved TFLOP/s, MFU and HFU (PaLM's\n"
     "definitions: model FLOPs without / with recomputation over peak). Profiles: hf (PyTorch + transformers\n"
-    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).\n"
-    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp, --pp,\n"
-    "--zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row each, the\n"
-    "swept values then the results; --format json gives {\"results\": [...]}, each the single run's document.";
+    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost step llama-3.2-1b --gpu h200 --micro-batch 4 --seq 2048\n"
     "  llmcost step llama-3-8b --gpu h200 --seq 4096 --recompute full --format json\n"

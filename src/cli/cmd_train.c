@@ -14,10 +14,11 @@ static const char *const description =
     "steps = tokens / tokens per step, wall-clock, GPU-hours, cost at the GPU's price (or --price / --price-list),\n"
     "energy = GPU-hours x board power x PUE, and CO2 = energy x grid carbon intensity, with every assumption\n"
     "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
-    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.\n"
-    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp, --pp,\n"
-    "--zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row each, the\n"
-    "swept values then the results; --format json gives {\"results\": [...]}, each the single run's document.";
+    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost train llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --tp 8 --pp 16 --vpp 8 \\\n"
     "      --framework megatron --precision bf16-master --seq 8192 --global-batch 16M --price 2.0\n"

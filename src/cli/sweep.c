@@ -409,7 +409,7 @@ int cli_sweep(const char *cmd, int (*run)(int, char **), int argc, char **argv, 
             const char *hdr[SWEEP_MAX_DIMS + 8];
             char names[SWEEP_MAX_DIMS][72];
             for (int k = 0; k < nd; k++) {
-                snprintf(names[k], sizeof names[k], "--%s", dims[k].opt->name);
+                snprintf(names[k], sizeof names[k], "%s", dims[k].opt->name);
                 hdr[k] = names[k];
             }
             for (int j = 0; j < nc; j++)
