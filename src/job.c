@@ -108,6 +108,11 @@ void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first,
 
 int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
 {
+    return lc_layout_check_digest(l, m, NULL);
+}
+
+int lc_layout_check_digest(llmcost_layout *l, const llmcost_model *m, const lc_layer_digest *d)
+{
     struct {
         const char *field;
         int64_t v;
@@ -181,7 +186,9 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
     /* Each layer's heads and experts; a count equal to the last one checked passed already (a division saved per
      * layer: this runs at every evaluation of a layout). */
     int64_t heads_ok = 0, experts_ok = 0;
-    for (int64_t i = 0; i < m->n_layers; i++) {
+    size_t nl = d ? d->nrep : (size_t)(m->n_layers > 0 ? m->n_layers : 0);
+    for (size_t k = 0; k < nl; k++) {
+        int64_t i = d ? d->rep[k] : (int64_t)k;
         const llmcost_attention *a = &m->layers[i].attn;
         if (a->n_heads != heads_ok) {
             if (a->n_heads % l->tp != 0)
@@ -197,12 +204,17 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
             experts_ok = f->n_experts;
         }
     }
-    if (l->ep > 1 && llmcost_model_moe_layers(m) == 0)
+    if (l->ep > 1 && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld: %s has no routed experts to spread", (long long)l->ep, m->name);
     return 0;
 }
 
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
+{
+    return lc_job_validate_digest(j, m, NULL);
+}
+
+int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_layer_digest *d)
 {
     int rc = LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
@@ -232,7 +244,7 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
         return rc;
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
-    rc = lc_layout_check(&j->layout, m);
+    rc = lc_layout_check_digest(&j->layout, m, m ? d : NULL);
     if (rc)
         return rc;
     llmcost_layout *l = &j->layout;
@@ -243,7 +255,7 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
                        "expert_tp = %lld must divide layout.tp = %lld (each expert is split over ranks of the "
                        "tensor-parallel group)",
                        (long long)j->expert_tp, (long long)l->tp);
-    if (m && j->expert_tp > 1 && llmcost_model_moe_layers(m) == 0)
+    if (m && j->expert_tp > 1 && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld: %s has no routed experts to split", (long long)j->expert_tp,
                        m->name);
     if (j->seq % l->cp != 0)

@@ -372,6 +372,10 @@ struct llmcost_memory_prepared {
     int32_t *rep;              /* nclass entries: the first layer of each distinct layer */
     llmcost_layer_params *lp;  /* nclass entries: its parameters */
     size_t nclass;
+    int64_t *run_start;        /* nrun + 1 entries: runs of equal layers, run k = layers run_start[k] .. [k+1] - 1 */
+    int32_t *run_cls;          /* nrun entries: the distinct layer of each run */
+    size_t nrun;
+    lc_layer_digest digest;    /* for the job's checks */
 };
 
 static void prepared_release(llmcost_memory_prepared *p)
@@ -379,12 +383,16 @@ static void prepared_release(llmcost_memory_prepared *p)
     free(p->cls);
     free(p->rep);
     free(p->lp);
-    p->cls = p->rep = NULL;
+    free(p->run_start);
+    free(p->run_cls);
+    p->cls = p->rep = p->run_cls = NULL;
     p->lp = NULL;
+    p->run_start = NULL;
 }
 
-/* Fills "p" for "m": the distinct layers found, the parameter count checked (its overflow is the engine's error). */
-static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o)
+/* Fills "p" for "m": the distinct layers found, each with its parameter counts (0, or LLMCOST_ENOMEM). */
+static int prepared_classes(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o,
+                            bool *overflow)
 {
     memset(p, 0, sizeof *p);
     p->m = m;
@@ -392,37 +400,71 @@ static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, con
     size_t nl = m->n_layers > 0 ? (size_t)m->n_layers : 0;
     p->cls = malloc((nl ? nl : 1) * sizeof *p->cls);
     p->rep = malloc((nl ? nl : 1) * sizeof *p->rep);
-    p->lp = malloc((nl ? nl : 1) * sizeof *p->lp);
-    if (!p->cls || !p->rep || !p->lp) {
+    p->run_start = malloc((nl + 1) * sizeof *p->run_start);
+    p->run_cls = malloc((nl ? nl : 1) * sizeof *p->run_cls);
+    if (!p->cls || !p->rep || !p->run_start || !p->run_cls) {
         prepared_release(p);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    bool overflow = false;
+    int32_t *cls = p->cls, *rep = p->rep, *run_cls = p->run_cls;
+    int64_t *run_start = p->run_start;
+    size_t nclass = 0, nrun = 0;
+    bool moe = false;
+    const llmcost_layer *layers = m->layers;
     for (size_t i = 0; i < nl; i++) {
-        const llmcost_layer *L = &m->layers[i];
-        size_t c = 0;
+        const llmcost_layer *L = &layers[i];
+        size_t c;
         /* the previous layer's class first: runs of equal layers are the common case */
-        if (i > 0 && !memcmp(L, &m->layers[p->rep[p->cls[i - 1]]], sizeof *L))
-            c = (size_t)p->cls[i - 1];
-        else
-            for (c = 0; c < p->nclass && memcmp(L, &m->layers[p->rep[c]], sizeof *L); c++)
-                ;
-        if (c == p->nclass) {
-            p->rep[c] = (int32_t)i;
-            if (llmcost_params_layer(&p->lp[c], m, L) != 0)
-                overflow = true;
-            p->nclass++;
+        if (i > 0 && !memcmp(L, L - 1, sizeof *L)) {
+            cls[i] = cls[i - 1];
+            continue;
         }
-        p->cls[i] = (int32_t)c;
+        for (c = 0; c < nclass && memcmp(L, &layers[rep[c]], sizeof *L); c++)
+            ;
+        if (c == nclass)
+            rep[nclass++] = (int32_t)i;
+        cls[i] = (int32_t)c;
+        if (i == 0 || cls[i - 1] != (int32_t)c) {
+            run_start[nrun] = (int64_t)i;
+            run_cls[nrun++] = (int32_t)c;
+        }
+        moe = moe || L->ffn.moe;
     }
-    /* The model's count from its distinct layers' (an overflow in one: the whole count's own error). */
-    llmcost_params pc;
-    int rc = overflow ? llmcost_params_count(&pc, m) : lc_params_count_classes(&pc, m, p->cls, p->lp);
-    if (rc) {
+    run_start[nrun] = (int64_t)nl;
+    p->nclass = nclass;
+    p->nrun = nrun;
+    p->digest.rep = rep;
+    p->digest.nrep = nclass;
+    p->digest.moe = moe;
+    p->lp = malloc((nclass ? nclass : 1) * sizeof *p->lp);
+    if (!p->lp) {
         prepared_release(p);
-        return rc;
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
+    *overflow = false;
+    for (size_t c = 0; c < nclass; c++)
+        if (llmcost_params_layer(&p->lp[c], m, &layers[rep[c]]) != 0)
+            *overflow = true;
     return 0;
+}
+
+/* The model's parameter count from its distinct layers' (its overflow is the engine's error; an overflow in one
+ * layer: the whole count's own message). */
+static int prepared_params(const llmcost_memory_prepared *p, bool overflow)
+{
+    llmcost_params pc;
+    return overflow ? llmcost_params_count(&pc, p->m) : lc_params_count_classes(&pc, p->m, p->cls, p->lp);
+}
+
+static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o)
+{
+    bool overflow;
+    int rc = prepared_classes(p, m, o, &overflow);
+    if (rc)
+        return rc;
+    if ((rc = prepared_params(p, overflow)) != 0)
+        prepared_release(p);
+    return rc;
 }
 
 /* One distinct layer's figures under one layout and micro-batch: what stage_memory adds once per layer of it. */
@@ -436,7 +478,35 @@ typedef struct {
     double dense, expert, matmul; /* parameters on one GPU: replicated, routed experts, copied by autocast/fp8 */
     double factored[8];           /* Adafactor's statistics, in the order they are added */
     int nfactored;
+    double factored_total, factored_bound; /* their sum and the sum of their magnitudes */
+    bool factored_whole;                   /* all integers */
 } class_figures;
+
+/*
+ * r + x + x + ... (n times), each addition rounded in turn. When r and x are integers and no partial sum can reach
+ * 2^52 every one of those additions is exact (integers below 2^53 are doubles), so the result is r + n x, which one
+ * multiplication and one addition give exactly (n x and the sum are integers below 2^52 too); else term by term.
+ */
+static double add_times(double r, double x, int64_t n)
+{
+    if (x == trunc(x) && r == trunc(r) && fabs(r) + (double)n * fabs(x) < 0x1p52)
+        return r + (double)n * x;
+    for (int64_t i = 0; i < n; i++)
+        r += x;
+    return r;
+}
+
+/* The same for a list of terms v[0..k) added n times over in order: exact when "whole" (all integers) and r + n x
+ * "bound" (the sum of their magnitudes) stays below 2^52, "total" being their sum (exact then too). */
+static double add_list_times(double r, const double *v, int k, double total, double bound, bool whole, int64_t n)
+{
+    if (whole && r == trunc(r) && fabs(r) + (double)n * bound < 0x1p52)
+        return r + (double)n * total;
+    for (int64_t i = 0; i < n; i++)
+        for (int j = 0; j < k; j++)
+            r += v[j];
+    return r;
+}
 
 /* The layout of one evaluation, shared by its stages. */
 typedef struct {
@@ -484,6 +554,13 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     }
     F->factored[n++] = (double)lp->norms;
     F->nfactored = n;
+    F->factored_total = F->factored_bound = 0;
+    F->factored_whole = true;
+    for (int k = 0; k < n; k++) {
+        F->factored_total += F->factored[k];
+        F->factored_bound += fabs(F->factored[k]);
+        F->factored_whole = F->factored_whole && F->factored[k] == trunc(F->factored[k]);
+    }
 
     /* Activations (kept, and full for recomputation). */
     layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t) : megatron_layer(m, L, R, o, T, ev->s, t);
@@ -530,22 +607,26 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
     stage_params sp = {0, 0, 0, 0, 0};
     double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
-    const int32_t *cls = ev->p->cls;
-    const class_figures *F = NULL;
-    for (int64_t i = first, last = -1; i < first + count; i++) {
-        if (cls[i] != last) /* runs of equal layers: the same figures */
-            F = figures_of(ev, last = cls[i]);
-        sp.dense += F->dense;
-        sp.expert += F->expert;
-        sp.matmul += F->matmul;
+    /* Layer by layer in order; a run of n equal layers adds its figures n times over (add_times) and compares them
+     * once (a maximum is the same after one comparison with a value as after n). */
+    const llmcost_memory_prepared *pr = ev->p;
+    size_t k = 0;
+    while (k + 1 < pr->nrun && pr->run_start[k + 1] <= first)
+        k++;
+    for (int64_t i = first, end = first + count; i < end; k++) {
+        int64_t stop = pr->run_start[k + 1] < end ? pr->run_start[k + 1] : end, n = stop - i;
+        const class_figures *F = figures_of(ev, pr->run_cls[k]);
+        sp.dense = add_times(sp.dense, F->dense, n);
+        sp.expert = add_times(sp.expert, F->expert, n);
+        sp.matmul = add_times(sp.matmul, F->matmul, n);
         if (F->dense + F->expert > sp.largest_layer)
             sp.largest_layer = F->dense + F->expert;
         if (adafactor) /* the statistics count only for Adafactor */
-            for (int k = 0; k < F->nfactored; k++)
-                sp.factored += F->factored[k];
-        kept_layers += F->kept;
+            sp.factored = add_list_times(sp.factored, F->factored, F->nfactored, F->factored_total, F->factored_bound,
+                                         F->factored_whole, n);
+        kept_layers = add_times(kept_layers, F->kept, n);
         if (!full_recompute)
-            cache += F->cache;
+            cache = add_times(cache, F->cache, n);
         if (F->full > largest_full)
             largest_full = F->full;
         if (F->kept > largest_kept)
@@ -554,6 +635,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
             largest_temp = F->temp;
         if (F->grad > largest_grad)
             largest_grad = F->grad;
+        i = stop;
     }
     stage_params_tail(&sp, m, t, has_embed, has_head);
     out->layer_activation_bytes = largest_kept;
@@ -744,16 +826,20 @@ int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const ll
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *job)
 {
     memset(out, 0, sizeof *out);
-    llmcost_job j = *job;
-    int rc = llmcost_job_validate(&j, m);
+    /* The distinct layers first (for the checks), then, in the engine's order, the job's checks, the parameter
+     * count's, and the memory. */
+    llmcost_memory_prepared p;
+    bool overflow;
+    llmcost_memory_options q;
+    llmcost_job_memory_options(&q, job);
+    int rc = prepared_classes(&p, m, &q, &overflow);
     if (rc)
         return rc;
-    llmcost_memory_options q;
-    llmcost_job_memory_options(&q, &j);
-    llmcost_memory_prepared p;
-    if ((rc = prepared_init(&p, m, &q)) != 0)
-        return rc;
-    rc = run(out, &p, &q);
+    llmcost_job j = *job;
+    if ((rc = lc_job_validate_digest(&j, m, &p.digest)) == 0 && (rc = prepared_params(&p, overflow)) == 0) {
+        llmcost_job_memory_options(&q, &j);
+        rc = run(out, &p, &q);
+    }
     prepared_release(&p);
     return rc;
 }
@@ -811,7 +897,7 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
                        "(llmcost_memory_prepare)", field);
     llmcost_job j;
     llmcost_job_from_memory_options(&j, o);
-    if ((rc = llmcost_job_validate(&j, p->m)) != 0)
+    if ((rc = lc_job_validate_digest(&j, p->m, &p->digest)) != 0)
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
