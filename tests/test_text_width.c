@@ -106,6 +106,26 @@ Test(text_width, every_command_fits_100_columns)
         fits(cases[i]);
 }
 
+/* `llmcost help CMD` fits too (its examples are command lines, written to fit). */
+Test(text_width, help_fits_100_columns)
+{
+    const char *const cmds[] = {"params", "flops", "memory", "step", "train", "report", "scaling", "gpus", "models",
+                                "validate", "plan", "budget"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *argv[] = {"help", cmds[i], NULL};
+        fits(argv);
+    }
+}
+
+/* A sweep's table fits as well. */
+Test(text_width, a_sweep_fits_100_columns)
+{
+    const char *argv[] = {"train", "llama-3.1-8b", "--tokens", "1T", "--gpus", "64", "--gpu", "h100,h200",
+                          "--micro-batch", "1,2", "--recompute", "none,selective", "--zero", "1,3", "--seq",
+                          "4k,8k", NULL};
+    fits(argv);
+}
+
 /* The preset's source sentence for its sequence length is printed whole (it used to end "max_sequence_lengt)"). */
 Test(text_width, a_long_source_appears_whole)
 {

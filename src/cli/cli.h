@@ -93,6 +93,17 @@ void cli_wrap(FILE *f, const char *text, int indent, int width);
 void cli_read_reset(void);
 bool cli_read_print(void); /* true when it printed */
 
+/*
+ * Sweeps: when a flag of "opts" among the job's (and --gpu, --price, --tokens) is given a comma list in argv
+ * (--micro-batch 1,2,4 --gpu h100,h200), runs "run" (the command itself) once per combination with the lists
+ * replaced by their elements and --format json, and prints one table (a row per combination: the swept values,
+ * then the results) or, with --format json, {"swept": [flags], "combinations": N, "results": [{"sweep": {flag:
+ * value}, ...the document of that run}]}; --format csv is that document's table. A bad element, an empty one,
+ * more than 10,000 combinations or a failing run: one line naming the flag(s) and element(s), exit 2. Returns -1
+ * when no flag has a list (the command runs as usual), else the exit status.
+ */
+int cli_sweep(const char *cmd, int (*run)(int, char **), int argc, char **argv, const cli_opt *opts, int nopts);
+
 /* Prints "cmd"'s help: usage line, description, options table, examples. */
 void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
               const char *examples);

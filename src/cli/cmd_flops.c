@@ -25,15 +25,7 @@ int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *wh
         snprintf(why, n, "given");
         return 0;
     }
-    if (m->train_seq > 0) {
-        *seq = m->train_seq;
-        snprintf(why, n, "the model's pre-training length: %s", m->train_seq_source);
-    } else {
-        *seq = m->max_positions > 0 && m->max_positions < 4096 ? m->max_positions : 4096;
-        snprintf(why, n, "assumed: no training length known; %s", m->max_positions > 0 && m->max_positions < 4096
-                                                                       ? "max_position_embeddings"
-                                                                       : "4096, use --seq");
-    }
+    *seq = llmcost_default_seq(m, why, n);
     return 0;
 }
 

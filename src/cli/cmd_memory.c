@@ -196,7 +196,8 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
 
 static const char *const usage_text =
     "llmcost memory [MODEL] [--seq S] [--micro-batch B] [--precision P] [--optimizer O] [--recompute MODE]\n"
-    "               [--attention KIND] [--framework hf|megatron] [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
+    "               [--attention KIND] [--framework hf|megatron]\n"
+    "               [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
     "               [--gpu NAME] [--headroom F] [--course-layer]";
 static const char *const description =
     "Memory one GPU needs for a training step, with a breakdown you can act on: weights, gradients, optimizer\n"
@@ -204,16 +205,21 @@ static const char *const description =
     "log-probabilities, low-precision weight copies, the transient at the peak, and the allocator's reserve;\n"
     "the peak, the phase it happens in, whether it fits the GPU with headroom, and the largest micro-batch that\n"
     "fits. The hf profile follows what PyTorch + transformers allocate (checked against H200 measurements); the\n"
-    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.";
+    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost memory llama-3-8b --seq 4096 --micro-batch 1 --recompute full --gpu h100\n"
     "  llmcost memory llama-3.2-1b --seq 2048 --micro-batch 4 --precision amp-bf16 --format json\n"
-    "  llmcost memory llama-3.1-405b --seq 8192 --framework megatron --precision bf16-master --tp 8 --pp 16 --dp 128 \\\n"
-    "      --zero 1 --recompute selective --gpu h100\n"
+    "  llmcost memory llama-3.1-405b --seq 8192 --framework megatron --precision bf16-master \\\n"
+    "      --tp 8 --pp 16 --dp 128 --zero 1 --recompute selective --gpu h100\n"
     "  llmcost memory llama-7b --course-layer     # the course's one-layer fp16 question\n"
+    "  llmcost memory llama-3-8b --micro-batch 1,2,4 --gpu h100,h200 --recompute none,full\n"
     "  llmcost memory deepseek-v3 --gpu h800 --gpus 2048 --pp 16 --ep 64 --zero 1 --precision fp8 \\\n"
     "      --framework megatron --seq 4096 --global-batch 15360x4096 --act-cache fp8-tile \\\n"
-    "      --recompute-modules layernorm,mla_up_proj,moe_act --pipeline dualpipe --ema cpu   # DeepSeek-V3 §3.2-3.3\n";
+    "      --recompute-modules layernorm,mla_up_proj,moe_act --pipeline dualpipe --ema cpu\n";
 
 int cmd_memory(int argc, char **argv)
 {
@@ -230,7 +236,10 @@ int cmd_memory(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("memory", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("memory", cmd_memory, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("memory", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {

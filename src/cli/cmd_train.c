@@ -16,12 +16,17 @@ static const char *const description =
     "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
     "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error, and each run's\n"
     "memory under its stated layout: it fits, or it is a known miss naming the mechanism llmcost lacks (DeepSeek-V3\n"
-    "fits with its own: --act-cache fp8-tile, --recompute-modules, --pipeline dualpipe, --ema cpu).";
+    "fits with its own: --act-cache fp8-tile, --recompute-modules, --pipeline dualpipe, --ema cpu).\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost train llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --tp 8 --pp 16 --vpp 8 \\\n"
     "      --framework megatron --precision bf16-master --seq 8192 --global-batch 16M --price 2.0\n"
     "  llmcost train llama-7b --tokens 1T --gpu a100 --gpus 2048 --mfu 0.4 --price-list course\n"
-    "  llmcost train --published --format md\n";
+    "  llmcost train --published --format md\n"
+    "  llmcost train llama-3-8b --tokens 1T --gpus 256 --gpu h100,h200,b200 --format json\n";
 
 static int print_published(int format)
 {
@@ -103,7 +108,10 @@ int cmd_train(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("train", cmd_train, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {
@@ -121,7 +129,7 @@ int cmd_train(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[3072] = "", over[512], more[1536];
+    char assumed[3072] = "", over[512];
     llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
     llmcost_train run;
@@ -150,28 +158,7 @@ int cmd_train(int argc, char **argv)
             rc = cli_lib_error(r);
     }
     if (!rc) {
-        size_t n = strlen(assumed);
-        if (mfu > 0)
-            n += (size_t)snprintf(assumed + n, sizeof assumed - n, "MFU %.1f%% imposed (--mfu): the step takes model FLOPs / (GPUs x peak x MFU)\n", 100 * mfu);
-        cli_step_assumptions(more, sizeof more, &g, &ro.step, over);
-        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "%s", more);
-        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "price $%.2f per GPU-hour: %s\n", run.price_per_hour,
-                              go.price > 0 ? "--price" : g.price_source);
-        if (n < sizeof assumed)
-            n += (size_t)snprintf(assumed + n, sizeof assumed - n,
-                                  "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f kg/kWh%s\n",
-                                  g.tdp_watts, ro.pue, pue > 0 ? "" : " (hyperscale fleets report 1.08-1.10)",
-                                  ro.grid_kg_per_kwh, seen_grid ? "" : " (US average, EPA eGRID2022)");
-        if (n < sizeof assumed && run.goodput_modelled)
-            snprintf(assumed + n, sizeof assumed - n,
-                     "goodput %.2f%%: interruptions at Llama 3 405B's rate (466 in 54 days on 16,384 GPUs, >90%% effective "
-                     "time), 16.7 min lost each (give --goodput; 1 for the ideal run)\n",
-                     100 * run.goodput);
-        else if (n < sizeof assumed && run.goodput < 1)
-            snprintf(assumed + n, sizeof assumed - n, "goodput %.0f%%: the rest of the time lost to failures and restarts\n",
-                     100 * run.goodput);
-        else if (n < sizeof assumed)
-            snprintf(assumed + n, sizeof assumed - n, "no time lost to failures, restarts or evaluation (--goodput 1)\n");
+        llmcost_train_assumptions(assumed, sizeof assumed, &run, &g, &ro, over, go.price > 0, pue > 0, seen_grid);
         const llmcost_step *s = &run.step;
         if (cli_structured(co.format)) {
             char *text;
