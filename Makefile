@@ -15,7 +15,7 @@ PACKAGES   := gcc make cmake pkg-config libjansson-dev libcriterion-dev libnlopt
 # make install: the CLI, libllmcost and its headers under PREFIX (DESTDIR=/tmp/stage stages them elsewhere).
 PREFIX     ?= /usr/local
 
-.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean install
+.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean install python
 
 all: build
 
@@ -46,6 +46,11 @@ test: build
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Python package with its own copy of the library, for `pip install ./python` (offline; python/README.md).
+python: build
+	cp -L $(BUILD)/libllmcost.so python/llmcost/libllmcost.so
+	@echo "python/llmcost/libllmcost.so copied: pip install ./python"
 
 # The whole suite built with clang under AddressSanitizer + UndefinedBehaviorSanitizer (any UB aborts), leak
 # detection on; the CLI runs the tests start are sanitized too, so every bad-input case is checked for leaks.
@@ -90,4 +95,4 @@ fuzz: deps
 	@grep -E "^(Done|stat::number_of_executed_units)" $(FUZZ_DIR)/fuzz_cli.log || true
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) python/llmcost/libllmcost.so

@@ -343,6 +343,8 @@ static int check_fit(llmcost_budget *b, const llmcost_budget_options *o)
         return rc;
     llmcost_gpu gpu;
     rc = candidate_gpu(&gpu, o, &b->gpus[b->best]);
+    if (rc == 0 && !(gpu.peak_flops[LLMCOST_DT_BF16] > 0))
+        b->job.precision = LLMCOST_PREC_FP16; /* the job the MFU came from (predicted_mfu) */
     if (rc == 0)
         rc = llmcost_job_validate(&b->job, m);
     if (rc == 0)

@@ -26,6 +26,7 @@ static json_t *job_json(const llmcost_job *j)
     json_object_set_new(o, "dp", lc_json_int(j->layout.dp));
     json_object_set_new(o, "zero", lc_json_int(j->layout.zero));
     json_object_set_new(o, "recompute", json_string(llmcost_recompute_name(j->recompute)));
+    json_object_set_new(o, "precision", json_string(llmcost_precision_name(j->precision)));
     return o;
 }
 

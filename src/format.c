@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +441,177 @@ static void md_cell(sbuf *b, const char *s)
     }
 }
 
+/* Bytes of the first "cols" code points of "s" (all of it when shorter). */
+static size_t bytes_of(const char *s, size_t cols)
+{
+    size_t i = 0, w = 0;
+    while (s[i]) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (w == cols)
+                break;
+            w++;
+        }
+        i++;
+    }
+    return i;
+}
+
+/* The next line of "s" in at most "cols" columns, broken at a space (a word longer than the line stays whole):
+ * its length in bytes; *next is where the line after it starts (spaces skipped). */
+static size_t next_line(const char *s, size_t cols, const char **next)
+{
+    size_t all = strlen(s);
+    if (width(s) <= cols) {
+        *next = s + all;
+        return all;
+    }
+    size_t fit = bytes_of(s, cols), cut = 0;
+    if (s[fit] == ' ')
+        cut = fit;
+    else
+        for (size_t i = fit; i > 0; i--)
+            if (s[i - 1] == ' ') {
+                cut = i - 1;
+                break;
+            }
+    if (cut == 0) /* a word longer than the line: a path or an identifier breaks after '/' or '_' */
+        for (size_t i = fit; i > 1; i--)
+            if (s[i - 1] == '/' || s[i - 1] == '_') {
+                cut = i;
+                break;
+            }
+    if (cut == 0) { /* one long word: whole, to its end */
+        const char *sp = strchr(s + fit, ' ');
+        cut = sp ? (size_t)(sp - s) : all;
+    }
+    const char *n = s + cut;
+    while (*n == ' ')
+        n++;
+    *next = n;
+    size_t len = cut;
+    while (len > 0 && s[len - 1] == ' ')
+        len--;
+    return len;
+}
+
+/* The longest word of "s", in columns (a word ends at a space, or after '/' or '_'). */
+static size_t longest_word(const char *s)
+{
+    size_t best = 0;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        const char *e = s;
+        while (*e && *e != ' ' && !(e > s && (e[-1] == '/' || e[-1] == '_')))
+            e++;
+        size_t w = 0;
+        for (const char *p = s; p < e; p++)
+            if (((unsigned char)*p & 0xC0) != 0x80)
+                w++;
+        if (w > best)
+            best = w;
+        s = e;
+    }
+    return best;
+}
+
+/* Text: the title (wrapped), the header, a rule, the rows; columns padded, numbers right-aligned. A table wider
+ * than LLMCOST_TEXT_WIDTH narrows its widest text columns (not below their longest word), whose cells then wrap
+ * at spaces onto more lines. */
+static void render_text(sbuf *b, const llmcost_table *t)
+{
+    size_t w[64] = {0}, minw[64] = {0};
+    int nc = t->ncols < 64 ? t->ncols : 64;
+    for (int c = 0; c < nc; c++) {
+        w[c] = width(t->headers[c]);
+        minw[c] = longest_word(t->headers[c]);
+        for (int r = 0; r < t->nrows; r++) {
+            if (width(t->rows[r][c]) > w[c])
+                w[c] = width(t->rows[r][c]);
+            size_t lw = t->numeric[c] ? width(t->rows[r][c]) : longest_word(t->rows[r][c]);
+            if (lw > minw[c])
+                minw[c] = lw;
+        }
+        if (t->numeric[c]) { /* numbers never wrap; their header may */
+            size_t hw = longest_word(t->headers[c]);
+            if (hw > minw[c])
+                minw[c] = hw;
+        } else if (minw[c] < 8)
+            minw[c] = w[c] < 8 ? w[c] : 8;
+    }
+    size_t total = nc > 0 ? 2 * (size_t)(nc - 1) : 0;
+    for (int c = 0; c < nc; c++)
+        total += w[c];
+    while (total > LLMCOST_TEXT_WIDTH) {
+        int widest = -1;
+        for (int c = 0; c < nc; c++)
+            if (w[c] > minw[c] && (widest < 0 || w[c] > w[widest]))
+                widest = c;
+        if (widest < 0)
+            break;
+        w[widest]--;
+        total--;
+    }
+    for (const char *p = t->title; *p;) {
+        const char *next;
+        size_t len = next_line(p, p == t->title ? LLMCOST_TEXT_WIDTH : LLMCOST_TEXT_WIDTH - 2, &next);
+        if (p != t->title)
+            sb_puts(b, "  ");
+        sb_add(b, p, len);
+        sb_puts(b, "\n");
+        p = next;
+    }
+    const char *rest[64];
+    for (int r = -1; r < t->nrows; r++) {
+        char *const *cells = r < 0 ? t->headers : t->rows[r];
+        for (int c = 0; c < nc; c++)
+            rest[c] = cells[c];
+        bool more = true;
+        while (more) {
+            more = false;
+            for (int c = 0; c < nc; c++) {
+                if (c)
+                    sb_puts(b, "  ");
+                const char *next;
+                size_t len, cw;
+                if (t->numeric[c] && r >= 0) {
+                    len = strlen(rest[c]);
+                    next = rest[c] + len;
+                } else {
+                    len = next_line(rest[c], w[c], &next);
+                }
+                char *piece = malloc(len + 1);
+                if (!piece) {
+                    b->failed = 1;
+                    return;
+                }
+                memcpy(piece, rest[c], len);
+                piece[len] = '\0';
+                cw = width(piece);
+                if (t->numeric[c] && r >= 0) {
+                    sb_pad(b, w[c] > cw ? w[c] - cw : 0);
+                    sb_puts(b, piece);
+                } else {
+                    sb_puts(b, piece);
+                    sb_pad(b, w[c] > cw ? w[c] - cw : 0);
+                }
+                free(piece);
+                rest[c] = next;
+                if (*next)
+                    more = true;
+            }
+            while (b->len > 0 && b->s[b->len - 1] == ' ') /* no trailing blanks from empty last cells */
+                b->s[--b->len] = '\0';
+            sb_puts(b, "\n");
+        }
+        if (r < 0) {
+            for (size_t i = 0; i < total; i++)
+                sb_puts(b, "-");
+            sb_puts(b, "\n");
+        }
+    }
+}
+
 char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt)
 {
     sbuf b = {0};
@@ -484,49 +656,7 @@ char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt)
             sb_puts(&b, "\n");
         }
     } else {
-        size_t w[64] = {0};
-        int nc = t->ncols < 64 ? t->ncols : 64;
-        for (int c = 0; c < nc; c++) {
-            w[c] = width(t->headers[c]);
-            for (int r = 0; r < t->nrows; r++)
-                if (width(t->rows[r][c]) > w[c])
-                    w[c] = width(t->rows[r][c]);
-        }
-        if (t->title[0]) {
-            sb_puts(&b, t->title);
-            sb_puts(&b, "\n");
-        }
-        size_t total = 0;
-        for (int r = -1; r < t->nrows; r++) {
-            char *const *cells = r < 0 ? t->headers : t->rows[r];
-            size_t linelen = 0;
-            for (int c = 0; c < nc; c++) {
-                size_t cw = width(cells[c]);
-                if (c) {
-                    sb_puts(&b, "  ");
-                    linelen += 2;
-                }
-                int last = c == nc - 1;
-                if (t->numeric[c] && r >= 0) {
-                    sb_pad(&b, w[c] - cw);
-                    sb_puts(&b, cells[c]);
-                } else {
-                    sb_puts(&b, cells[c]);
-                    if (!last)
-                        sb_pad(&b, w[c] - cw);
-                }
-                linelen += w[c];
-            }
-            while (b.len > 0 && b.s[b.len - 1] == ' ') /* no trailing blanks from empty last cells */
-                b.s[--b.len] = '\0';
-            sb_puts(&b, "\n");
-            if (r < 0) {
-                total = linelen;
-                for (size_t i = 0; i < total; i++)
-                    sb_puts(&b, "-");
-                sb_puts(&b, "\n");
-            }
-        }
+        render_text(&b, t);
     }
     if (b.failed) {
         free(b.s);

@@ -37,6 +37,15 @@ int lc_gpu_init(void);
 int lc_laws_init(void);
 int lc_kernels_init(void);
 
+/* How llmcost_request() and llmcost_job_spec_set() read a value given as text: the CLI's option kinds and rules
+ * (src/cli/opts.c), messages naming "name". Stores into a bool (flag), const char * (text, kept by pointer), long long
+ * (size: k/M/G binary; count: K/M/B/T decimal; nonneg: >= 0), double (real: > 0; fraction: (0, 1]), int (choice:
+ * the index in "choices"; tristate: 0 or 1). 0 or LLMCOST_EINVAL (job_spec.c). */
+typedef enum {
+    LC_V_FLAG, LC_V_TEXT, LC_V_SIZE, LC_V_COUNT, LC_V_NONNEG, LC_V_REAL, LC_V_FRACTION, LC_V_CHOICE, LC_V_TRISTATE
+} lc_value_kind;
+int lc_read_value(void *dest, int k, const char *name, const char *v, const char *const *choices);
+
 /* Checked int64 arithmetic: return false on overflow, leaving *out unchanged. */
 static inline bool lc_mul(int64_t *out, int64_t a, int64_t b)
 {
@@ -60,6 +69,18 @@ static inline bool lc_add(int64_t *out, int64_t a, int64_t b)
 struct llmcost_layout;
 struct llmcost_model;
 int lc_layout_check(struct llmcost_layout *l, const struct llmcost_model *m);
+/* A model's distinct decoder layers (the memory engine's prepared form): the first layer of each, in layer order,
+ * and whether any has routed experts. The checks below then visit each distinct layer once, with the same
+ * verdicts and messages as llmcost_job_validate (equal layers pass or fail alike, and the first failing layer is
+ * the first of its kind). */
+typedef struct lc_layer_digest {
+    const int32_t *rep;
+    size_t nrep;
+    bool moe;
+} lc_layer_digest;
+int lc_layout_check_digest(struct llmcost_layout *l, const struct llmcost_model *m, const lc_layer_digest *d);
+struct llmcost_job;
+int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m, const lc_layer_digest *d);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
 void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
 

@@ -9,7 +9,7 @@
 const char *const llmcost_job_fields[] = {
     "seq", "micro_batch", "global_batch", "grad_accum", "precision", "optimizer", "recompute", "attention",
     "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
-    "layout.dp", "layout.cp", "layout.ep", "layout.zero", NULL};
+    "layout.dp", "layout.cp", "layout.ep", "layout.zero", "act_cache", "recompute_modules", "pipeline", "ema", NULL};
 
 int llmcost_job_init(llmcost_job *j)
 {
@@ -108,6 +108,11 @@ void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first,
 
 int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
 {
+    return lc_layout_check_digest(l, m, NULL);
+}
+
+int lc_layout_check_digest(llmcost_layout *l, const llmcost_model *m, const lc_layer_digest *d)
+{
     struct {
         const char *field;
         int64_t v;
@@ -181,7 +186,9 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
     /* Each layer's heads and experts; a count equal to the last one checked passed already (a division saved per
      * layer: this runs at every evaluation of a layout). */
     int64_t heads_ok = 0, experts_ok = 0;
-    for (int64_t i = 0; i < m->n_layers; i++) {
+    size_t nl = d ? d->nrep : (size_t)(m->n_layers > 0 ? m->n_layers : 0);
+    for (size_t k = 0; k < nl; k++) {
+        int64_t i = d ? d->rep[k] : (int64_t)k;
         const llmcost_attention *a = &m->layers[i].attn;
         if (a->n_heads != heads_ok) {
             if (a->n_heads % l->tp != 0)
@@ -197,12 +204,66 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
             experts_ok = f->n_experts;
         }
     }
-    if (l->ep > 1 && llmcost_model_moe_layers(m) == 0)
+    if (l->ep > 1 && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "layout.ep = %lld: %s has no routed experts to spread", (long long)l->ep, m->name);
     return 0;
 }
 
+/* The memory mechanisms (memory.h): each where it is understood, or refused naming the field. */
+static int mechanisms_check(const llmcost_job *j, const llmcost_model *m)
+{
+    if ((unsigned)j->act_cache > LLMCOST_CACHE_FP8_TILE)
+        return lc_fail(LLMCOST_EINVAL, "act_cache = %d is not an activation caching mode", (int)j->act_cache);
+    if ((unsigned)j->pipeline > LLMCOST_PIPE_DUALPIPE)
+        return lc_fail(LLMCOST_EINVAL, "pipeline = %d is not a pipeline schedule", (int)j->pipeline);
+    if ((unsigned)j->ema > LLMCOST_EMA_CPU)
+        return lc_fail(LLMCOST_EINVAL, "ema = %d is not an EMA placement", (int)j->ema);
+    if (j->recompute_modules & ~LLMCOST_RECOMPUTE_MODULES_ALL)
+        return lc_fail(LLMCOST_EINVAL, "recompute_modules = %u has bits that name no module", j->recompute_modules);
+    bool megatron = j->framework == LLMCOST_FW_MEGATRON;
+    if (j->act_cache == LLMCOST_CACHE_FP8_TILE && (j->precision != LLMCOST_PREC_FP8 || !megatron))
+        return lc_fail(LLMCOST_EINVAL, "act_cache = fp8-tile needs precision = fp8 and framework = megatron (fp8 "
+                       "weight-gradient GEMMs read the cached fp8 inputs; the hf profile keeps what transformers saves)");
+    if (j->recompute_modules && !megatron)
+        return lc_fail(LLMCOST_EINVAL, "recompute_modules needs framework = megatron (Megatron-LM's "
+                       "--recompute-modules; the hf profile keeps what transformers saves)");
+    if (j->recompute_modules && j->recompute == LLMCOST_RECOMPUTE_FULL)
+        return lc_fail(LLMCOST_EINVAL, "recompute_modules with recompute = full: full recomputation already "
+                       "rebuilds every module");
+    const llmcost_layout *l = &j->layout;
+    if (j->pipeline == LLMCOST_PIPE_DUALPIPE) {
+        /* deepseek-ai/DualPipe dualpipe.py step(): an even number of ranks and of micro-batches, at least two per
+         * rank (each rank feeds both directions); one chunk per direction (no interleaving). */
+        if (l->pp < 2 || l->pp % 2)
+            return lc_fail(LLMCOST_EINVAL, "pipeline = dualpipe needs an even layout.pp of at least 2 (layout.pp = %lld)",
+                           (long long)l->pp);
+        if (l->vpp != 1)
+            return lc_fail(LLMCOST_EINVAL, "pipeline = dualpipe holds two chunks per rank of its own: layout.vpp = %lld "
+                           "must be 1", (long long)l->vpp);
+        if (j->grad_accum < 2 * l->pp || j->grad_accum % 2)
+            return lc_fail(LLMCOST_EINVAL, "pipeline = dualpipe needs an even grad_accum of at least 2 x layout.pp = "
+                           "%lld (grad_accum = %lld)", (long long)(2 * l->pp), (long long)j->grad_accum);
+    }
+    if (!m)
+        return 0;
+    bool mla = false, moe = false;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        mla |= m->layers[i].attn.kind == LLMCOST_ATTN_MLA;
+        moe |= m->layers[i].ffn.moe;
+    }
+    if ((j->recompute_modules & LLMCOST_RECOMPUTE_MLA_UP) && !mla)
+        return lc_fail(LLMCOST_EINVAL, "recompute_modules: mla_up_proj: %s has no multi-head latent attention", m->name);
+    if ((j->recompute_modules & LLMCOST_RECOMPUTE_MOE_ACT) && !moe)
+        return lc_fail(LLMCOST_EINVAL, "recompute_modules: moe_act: %s has no routed experts", m->name);
+    return 0;
+}
+
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
+{
+    return lc_job_validate_digest(j, m, NULL);
+}
+
+int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_layer_digest *d)
 {
     int rc = LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
@@ -232,7 +293,7 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
         return rc;
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
-    rc = lc_layout_check(&j->layout, m);
+    rc = lc_layout_check_digest(&j->layout, m, m ? d : NULL);
     if (rc)
         return rc;
     llmcost_layout *l = &j->layout;
@@ -243,7 +304,7 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
                        "expert_tp = %lld must divide layout.tp = %lld (each expert is split over ranks of the "
                        "tensor-parallel group)",
                        (long long)j->expert_tp, (long long)l->tp);
-    if (m && j->expert_tp > 1 && llmcost_model_moe_layers(m) == 0)
+    if (m && j->expert_tp > 1 && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld: %s has no routed experts to split", (long long)j->expert_tp,
                        m->name);
     if (j->seq % l->cp != 0)
@@ -275,7 +336,7 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
     int64_t tokens;
     if (!lc_mul(&tokens, j->global_batch, j->seq))
         return lc_fail(LLMCOST_EOVERFLOW, "global_batch x seq is too large");
-    return 0;
+    return mechanisms_check(j, m);
 }
 
 void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *j)
@@ -294,6 +355,10 @@ void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *
     o.fp32_grads = j->fp32_grads;
     o.fused_optimizer = j->fused_optimizer;
     o.cuda_context_bytes = j->cuda_context_bytes;
+    o.act_cache = j->act_cache;
+    o.recompute_modules = j->recompute_modules;
+    o.pipeline = j->pipeline;
+    o.ema = j->ema;
     *out = o;
 }
 
@@ -331,6 +396,10 @@ void llmcost_job_from_memory_options(llmcost_job *out, const llmcost_memory_opti
     out->fp32_grads = o->fp32_grads;
     out->fused_optimizer = o->fused_optimizer;
     out->cuda_context_bytes = o->cuda_context_bytes;
+    out->act_cache = o->act_cache;
+    out->recompute_modules = o->recompute_modules;
+    out->pipeline = o->pipeline;
+    out->ema = o->ema;
 }
 
 void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options *o)

@@ -3,6 +3,7 @@
 
 #include "internal.h"
 #include "llmcost/layout.h"
+#include "llmcost/memory.h"
 
 static const char *const prec_names[LLMCOST_PREC_COUNT] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16"};
 static const char *const fw_names[LLMCOST_FW_COUNT] = {"hf", "megatron"};
@@ -44,4 +45,73 @@ int llmcost_layout_resolve(llmcost_layout *l, const llmcost_model *m)
         return rc;
     /* The layout rules live once, in job.c (llmcost_job_validate checks them with the rest of the job). */
     return lc_layout_check(l, m);
+}
+
+/* ---- memory mechanisms' names (memory.h) ---- */
+
+static int name_index(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; s && i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    return -1;
+}
+
+static const char *const act_cache_names[] = {"recipe", "fp8-tile"};
+static const char *const pipeline_names[] = {"1f1b", "dualpipe"};
+static const char *const ema_names[] = {"none", "gpu", "cpu"};
+
+const char *llmcost_act_cache_name(llmcost_act_cache c)
+{
+    return (unsigned)c < 2 ? act_cache_names[c] : "?";
+}
+
+int llmcost_act_cache_parse(const char *s)
+{
+    return name_index(s, act_cache_names, 2);
+}
+
+const char *llmcost_pipeline_name(llmcost_pipeline p)
+{
+    return (unsigned)p < 2 ? pipeline_names[p] : "?";
+}
+
+int llmcost_pipeline_parse(const char *s)
+{
+    return name_index(s, pipeline_names, 2);
+}
+
+const char *llmcost_ema_name(llmcost_ema e)
+{
+    return (unsigned)e < 3 ? ema_names[e] : "?";
+}
+
+int llmcost_ema_parse(const char *s)
+{
+    return name_index(s, ema_names, 3);
+}
+
+int llmcost_recompute_modules_parse(const char *s)
+{
+    static const char *const names[] = {"layernorm", "mla_up_proj", "moe_act"};
+    if (!s)
+        return -1;
+    int bits = 0;
+    const char *p = s;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        int k = -1;
+        for (int i = 0; i < 3 && k < 0; i++)
+            if (strlen(names[i]) == len && !strncmp(p, names[i], len))
+                k = i;
+        if (k >= 0)
+            bits |= 1 << k;
+        else if (!(len == 4 && !strncmp(p, "none", 4)))
+            return -1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return bits;
 }

@@ -257,42 +257,96 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     return B;
 }
 
-/* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term. */
+/* How a layer's tensors are cached under the job's memory mechanisms (memory.h; docs/formulas.md "Memory
+ * mechanisms"), in bytes per element. The recipe's caching: Linear inputs in the compute dtype, or fp8 copies under
+ * fp8 (Transformer Engine, per-tensor scales), the attention output then kept twice (bf16 by the attention kernel,
+ * whose backward reads it, and fp8 by o_proj). DeepSeek-V3's (act_cache = fp8-tile, §3.3.2): 1 byte + an fp32 scale
+ * per 1x128 tile, the attention output once in E5M6 (12 bits + the tile's scale) for both readers, the routed
+ * experts' SwiGLU inputs in fp8 too. */
+typedef struct {
+    double lin;       /* a cached Linear input (and a dispatched token) */
+    double attn_out;  /* the attention output, as o_proj and the attention backward keep it */
+    double swiglu_in; /* the routed experts' fc1 output (the SwiGLU's input) */
+    bool norm_out;    /* the Linear inputs after the RMSNorms are kept (not: "layernorm" recomputed) */
+    bool mla_up;      /* MLA's q, k, v rebuilt from the latents ("mla_up_proj" recomputed) */
+    bool moe_act;     /* the routed experts' SwiGLU output rebuilt from its input ("moe_act" recomputed) */
+} caching;
+
+#define FP8_TILE (1.0 + 4.0 / 128) /* fp8 element + its share of an fp32 scale per 1x128 tile (DeepSeek-V3 §3.3.2) */
+#define E5M6_TILE (1.5 + 4.0 / 128) /* 12-bit E5M6 + the tile's scale (§3.3.2, "Inputs of the Linear after the
+                                       attention operator") */
+
+static caching caching_of(const recipe *R, const llmcost_memory_options *o)
+{
+    caching C;
+    double e = R->e, lin = R->lin_in > 0 ? R->lin_in : e;
+    bool eager = o->attention == LLMCOST_ATTN_EAGER; /* eager attention's backward reads the probabilities, not o */
+    C.lin = lin;
+    C.attn_out = lin + (lin != e && !eager ? e : 0);
+    C.swiglu_in = e;
+    if (o->act_cache == LLMCOST_CACHE_FP8_TILE) {
+        C.lin = FP8_TILE;
+        C.attn_out = E5M6_TILE;
+        C.swiglu_in = FP8_TILE;
+    }
+    C.norm_out = !(o->recompute_modules & LLMCOST_RECOMPUTE_NORM);
+    C.mla_up = (o->recompute_modules & LLMCOST_RECOMPUTE_MLA_UP) != 0;
+    C.moe_act = (o->recompute_modules & LLMCOST_RECOMPUTE_MOE_ACT) != 0;
+    return C;
+}
+
+/* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term, under the
+ * job's caching (caching_of: the recipe's unless a mechanism is on). */
 static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
                                   const llmcost_memory_options *o, double T, double s, double t)
 {
     layer_bytes B = {0};
     const llmcost_attention *a = &L->attn;
-    double h = (double)m->hidden, e = R->e, lin = R->lin_in > 0 ? R->lin_in : e;
+    caching C = caching_of(R, o);
+    double h = (double)m->hidden, e = R->e, lin = C.lin;
     double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
     bool sp = o->layout.sequence_parallel;
     double rep = sp ? t : 1; /* replicated parts are sharded only with sequence parallelism */
     bool dropout = m->dropout_resid > 0 || m->dropout_attn > 0;
-    if (a->kind == LLMCOST_ATTN_MLA)
+    bool mla = a->kind == LLMCOST_ATTN_MLA;
+    if (mla)
         KV = A;
+    /* The Linear inputs after the RMSNorms (QKV or MLA's down-projections, the router, fc1): dropped when the norms
+     * are recomputed from their inputs, which stay. */
+    double norm_out = C.norm_out ? lin * h / rep : 0;
     /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
     B.norms = (2 * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
-    double shard = e * (A * d + KV * d) + e * KV * dv + lin * A * dv; /* Q, K, V, output projection input */
+    double qkv = e * (A * d + KV * d) + e * KV * dv, latents = 0; /* Q, K, V (sharded over TP) */
+    if (mla && C.mla_up) {
+        /* Up-projections recomputed (DeepSeek-V3 §3.2.3): q, k, v rebuilt in backward from the compressed latents
+         * c_q, c_kv and the shared rotary key, kept in the compute dtype (their norms are fused into the up-projections
+         * and recomputed with them); the down-projections are not split over TP, so neither are the latents. */
+        qkv = 0;
+        latents = e * (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
+    }
+    double shard = qkv + C.attn_out * A * dv; /* + the attention output (o_proj's input, the kernel's o) */
     double s2 = 0;
     bool eager = o->attention == LLMCOST_ATTN_EAGER;
     if (eager && o->recompute != LLMCOST_RECOMPUTE_SELECTIVE)
         s2 = (e * A * s + (dropout ? A * s + e * A * s : 0)); /* softmax, dropout mask, dropout output */
     else if (!eager)
         s2 = 4 * A; /* flash attention keeps the log-sum-exp instead */
-    B.attention = (lin * h / rep + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
+    B.attention = (norm_out + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
     const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
         double k = (double)f->top_k, E = (double)f->n_experts;
         double fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double mats = f->expert.gated ? 3 : 2;
-        B.moe = (lin * h / rep + 4 * E + 8 * k) * T;                 /* router input, probabilities, top-k */
-        B.moe += k * (lin * h + e * (mats - 1) * fe + lin * fe) * T; /* permuted tokens, fc1 out, fc2 in */
+        B.moe = (norm_out + 4 * E + 8 * k) * T; /* router input, probabilities, top-k */
+        /* per routed token: the permuted (dispatched) input, fc1's output (the SwiGLU's input), fc2's input (the
+         * SwiGLU's output, rebuilt from its input under moe_act) */
+        B.moe += k * (lin * h + C.swiglu_in * (mats - 1) * fe + (C.moe_act ? 0 : lin * fe)) * T;
         if (f->shared.d_ff > 0)
             B.mlp = (e * (f->shared.gated ? 2 : 1) * (double)f->shared.d_ff + lin * (double)f->shared.d_ff) / t * T;
     } else {
         double ff = (double)f->dense.d_ff;
         /* fc1 output (the activation's input: 2 x ff when gated) and fc2 input. */
-        B.mlp = (lin * h / rep + (e * (f->dense.gated ? 2 : 1) * ff + lin * ff) / t) * T;
+        B.mlp = (norm_out + (e * (f->dense.gated ? 2 : 1) * ff + lin * ff) / t) * T;
     }
     if (dropout)
         B.dropout = h / rep * T; /* mask of the dropout after the MLP */
@@ -372,6 +426,10 @@ struct llmcost_memory_prepared {
     int32_t *rep;              /* nclass entries: the first layer of each distinct layer */
     llmcost_layer_params *lp;  /* nclass entries: its parameters */
     size_t nclass;
+    int64_t *run_start;        /* nrun + 1 entries: runs of equal layers, run k = layers run_start[k] .. [k+1] - 1 */
+    int32_t *run_cls;          /* nrun entries: the distinct layer of each run */
+    size_t nrun;
+    lc_layer_digest digest;    /* for the job's checks */
 };
 
 static void prepared_release(llmcost_memory_prepared *p)
@@ -379,12 +437,16 @@ static void prepared_release(llmcost_memory_prepared *p)
     free(p->cls);
     free(p->rep);
     free(p->lp);
-    p->cls = p->rep = NULL;
+    free(p->run_start);
+    free(p->run_cls);
+    p->cls = p->rep = p->run_cls = NULL;
     p->lp = NULL;
+    p->run_start = NULL;
 }
 
-/* Fills "p" for "m": the distinct layers found, the parameter count checked (its overflow is the engine's error). */
-static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o)
+/* Fills "p" for "m": the distinct layers found, each with its parameter counts (0, or LLMCOST_ENOMEM). */
+static int prepared_classes(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o,
+                            bool *overflow)
 {
     memset(p, 0, sizeof *p);
     p->m = m;
@@ -392,37 +454,71 @@ static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, con
     size_t nl = m->n_layers > 0 ? (size_t)m->n_layers : 0;
     p->cls = malloc((nl ? nl : 1) * sizeof *p->cls);
     p->rep = malloc((nl ? nl : 1) * sizeof *p->rep);
-    p->lp = malloc((nl ? nl : 1) * sizeof *p->lp);
-    if (!p->cls || !p->rep || !p->lp) {
+    p->run_start = malloc((nl + 1) * sizeof *p->run_start);
+    p->run_cls = malloc((nl ? nl : 1) * sizeof *p->run_cls);
+    if (!p->cls || !p->rep || !p->run_start || !p->run_cls) {
         prepared_release(p);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    bool overflow = false;
+    int32_t *cls = p->cls, *rep = p->rep, *run_cls = p->run_cls;
+    int64_t *run_start = p->run_start;
+    size_t nclass = 0, nrun = 0;
+    bool moe = false;
+    const llmcost_layer *layers = m->layers;
     for (size_t i = 0; i < nl; i++) {
-        const llmcost_layer *L = &m->layers[i];
-        size_t c = 0;
+        const llmcost_layer *L = &layers[i];
+        size_t c;
         /* the previous layer's class first: runs of equal layers are the common case */
-        if (i > 0 && !memcmp(L, &m->layers[p->rep[p->cls[i - 1]]], sizeof *L))
-            c = (size_t)p->cls[i - 1];
-        else
-            for (c = 0; c < p->nclass && memcmp(L, &m->layers[p->rep[c]], sizeof *L); c++)
-                ;
-        if (c == p->nclass) {
-            p->rep[c] = (int32_t)i;
-            if (llmcost_params_layer(&p->lp[c], m, L) != 0)
-                overflow = true;
-            p->nclass++;
+        if (i > 0 && !memcmp(L, L - 1, sizeof *L)) {
+            cls[i] = cls[i - 1];
+            continue;
         }
-        p->cls[i] = (int32_t)c;
+        for (c = 0; c < nclass && memcmp(L, &layers[rep[c]], sizeof *L); c++)
+            ;
+        if (c == nclass)
+            rep[nclass++] = (int32_t)i;
+        cls[i] = (int32_t)c;
+        if (i == 0 || cls[i - 1] != (int32_t)c) {
+            run_start[nrun] = (int64_t)i;
+            run_cls[nrun++] = (int32_t)c;
+        }
+        moe = moe || L->ffn.moe;
     }
-    /* The model's count from its distinct layers' (an overflow in one: the whole count's own error). */
-    llmcost_params pc;
-    int rc = overflow ? llmcost_params_count(&pc, m) : lc_params_count_classes(&pc, m, p->cls, p->lp);
-    if (rc) {
+    run_start[nrun] = (int64_t)nl;
+    p->nclass = nclass;
+    p->nrun = nrun;
+    p->digest.rep = rep;
+    p->digest.nrep = nclass;
+    p->digest.moe = moe;
+    p->lp = malloc((nclass ? nclass : 1) * sizeof *p->lp);
+    if (!p->lp) {
         prepared_release(p);
-        return rc;
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
+    *overflow = false;
+    for (size_t c = 0; c < nclass; c++)
+        if (llmcost_params_layer(&p->lp[c], m, &layers[rep[c]]) != 0)
+            *overflow = true;
     return 0;
+}
+
+/* The model's parameter count from its distinct layers' (its overflow is the engine's error; an overflow in one
+ * layer: the whole count's own message). */
+static int prepared_params(const llmcost_memory_prepared *p, bool overflow)
+{
+    llmcost_params pc;
+    return overflow ? llmcost_params_count(&pc, p->m) : lc_params_count_classes(&pc, p->m, p->cls, p->lp);
+}
+
+static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o)
+{
+    bool overflow;
+    int rc = prepared_classes(p, m, o, &overflow);
+    if (rc)
+        return rc;
+    if ((rc = prepared_params(p, overflow)) != 0)
+        prepared_release(p);
+    return rc;
 }
 
 /* One distinct layer's figures under one layout and micro-batch: what stage_memory adds once per layer of it. */
@@ -436,7 +532,35 @@ typedef struct {
     double dense, expert, matmul; /* parameters on one GPU: replicated, routed experts, copied by autocast/fp8 */
     double factored[8];           /* Adafactor's statistics, in the order they are added */
     int nfactored;
+    double factored_total, factored_bound; /* their sum and the sum of their magnitudes */
+    bool factored_whole;                   /* all integers */
 } class_figures;
+
+/*
+ * r + x + x + ... (n times), each addition rounded in turn. When r and x are integers and no partial sum can reach
+ * 2^52 every one of those additions is exact (integers below 2^53 are doubles), so the result is r + n x, which one
+ * multiplication and one addition give exactly (n x and the sum are integers below 2^52 too); else term by term.
+ */
+static double add_times(double r, double x, int64_t n)
+{
+    if (x == trunc(x) && r == trunc(r) && fabs(r) + (double)n * fabs(x) < 0x1p52)
+        return r + (double)n * x;
+    for (int64_t i = 0; i < n; i++)
+        r += x;
+    return r;
+}
+
+/* The same for a list of terms v[0..k) added n times over in order: exact when "whole" (all integers) and r + n x
+ * "bound" (the sum of their magnitudes) stays below 2^52, "total" being their sum (exact then too). */
+static double add_list_times(double r, const double *v, int k, double total, double bound, bool whole, int64_t n)
+{
+    if (whole && r == trunc(r) && fabs(r) + (double)n * bound < 0x1p52)
+        return r + (double)n * total;
+    for (int64_t i = 0; i < n; i++)
+        for (int j = 0; j < k; j++)
+            r += v[j];
+    return r;
+}
 
 /* The layout of one evaluation, shared by its stages. */
 typedef struct {
@@ -484,6 +608,13 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     }
     F->factored[n++] = (double)lp->norms;
     F->nfactored = n;
+    F->factored_total = F->factored_bound = 0;
+    F->factored_whole = true;
+    for (int k = 0; k < n; k++) {
+        F->factored_total += F->factored[k];
+        F->factored_bound += fabs(F->factored[k]);
+        F->factored_whole = F->factored_whole && F->factored[k] == trunc(F->factored[k]);
+    }
 
     /* Activations (kept, and full for recomputation). */
     layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t) : megatron_layer(m, L, R, o, T, ev->s, t);
@@ -505,9 +636,56 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     return F;
 }
 
-/* The memory of pipeline stage "stage": fills "out" (components as at the peak). Each layer's figures are its
- * distinct layer's (figures_of); every sum adds them one by one in layer order, as costing each layer would. */
-static void stage_memory(llmcost_memory *out, eval *ev, int stage)
+/* An exponential moving average of the weights: an fp32 copy of the parameters the GPU updates (its optimizer
+ * shard), on the GPU; none when kept in host memory and updated asynchronously after each step (DeepSeek-V3
+ * §3.2.3, "Exponential Moving Average in CPU"). */
+static double ema_bytes(const llmcost_memory_options *o, double shard_params)
+{
+    return o->ema == LLMCOST_EMA_GPU ? 4 * shard_params : 0;
+}
+
+/* What one GPU holds of the pipeline: one stage under 1F1B, two under DualPipe (stages r and pp-1-r), each with the
+ * micro-batches it keeps in flight. */
+typedef struct {
+    int n;
+    int stage[2];
+    double inflight[2];
+} held;
+
+/* In flight on stage "stage" under 1F1B: pp - stage micro-batches; interleaving (v chunks) adds (pp - 1)/(pp * v)
+ * of the first stage's share (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3). */
+static double inflight_1f1b(const llmcost_memory_options *o, int stage)
+{
+    const llmcost_layout *ly = &o->layout;
+    int pp = (int)ly->pp;
+    double mb = o->micro_batches > 0 ? (double)o->micro_batches : pp;
+    double inflight = fmin(mb, (double)(pp - stage));
+    if (ly->vpp > 1 && pp > 1)
+        inflight = fmin(mb * ly->vpp, (pp - stage) * (1 + (double)(pp - 1) / ((double)pp * ly->vpp)));
+    return inflight < 1 ? 1 : inflight;
+}
+
+/* What GPU "rank" holds. DualPipe (DeepSeek-V3 §3.2.1, Table 2: "Parameter 2x, Activation PP+1"): rank r runs
+ * stage r for the micro-batches fed from the first rank and stage pp-1-r for those fed from the last; it is at
+ * position r of the first pipeline and pp-1-r of the second, so as under 1F1B it holds pp - r micro-batches of the
+ * first stage and r + 1 of the second: pp + 1 in all, on every rank. */
+static held held_of(const llmcost_memory_options *o, int rank)
+{
+    held H = {1, {rank, 0}, {inflight_1f1b(o, rank), 0}};
+    int pp = (int)o->layout.pp;
+    if (o->pipeline == LLMCOST_PIPE_DUALPIPE && pp >= 2) {
+        H.n = 2;
+        H.stage[1] = pp - 1 - rank;
+        H.inflight[0] = pp - rank;
+        H.inflight[1] = rank + 1;
+    }
+    return H;
+}
+
+/* The memory of the GPU holding "H" (one pipeline stage, or DualPipe's two): fills "out" (components as at the
+ * peak). Each layer's figures are its distinct layer's (figures_of); every sum adds them one by one in layer
+ * order, as costing each layer would. */
+static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
 {
     const llmcost_model *m = ev->p->m;
     const llmcost_memory_options *o = ev->o;
@@ -517,44 +695,65 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     double t = ev->t, s = ev->s, T = ev->T;
     double V = (double)m->vocab, h = (double)m->hidden;
     int pp = (int)ly->pp;
-    /* The stage split shared with step (job.c): extra layers to the middle stages first. */
-    int64_t first, count;
-    lc_stage_range(m->n_layers, pp, stage, &first, &count);
-    bool has_embed = stage == 0, has_head = stage == pp - 1;
+    bool has_embed = false, has_head = false;
+    for (int k = 0; k < H->n; k++) {
+        has_embed |= H->stage[k] == 0;
+        has_head |= H->stage[k] == pp - 1;
+    }
     memset(out, 0, sizeof *out);
-    out->stage = stage;
-    out->layers_on_stage = count;
+    out->stage = H->stage[0];
     out->param_bytes = ev->pb;
 
     /* Per layer: parameters (replicated, routed experts, copied), Adafactor's statistics, and the activations. */
     bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
     stage_params sp = {0, 0, 0, 0, 0};
     double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
-    const int32_t *cls = ev->p->cls;
-    const class_figures *F = NULL;
-    for (int64_t i = first, last = -1; i < first + count; i++) {
-        if (cls[i] != last) /* runs of equal layers: the same figures */
-            F = figures_of(ev, last = cls[i]);
-        sp.dense += F->dense;
-        sp.expert += F->expert;
-        sp.matmul += F->matmul;
-        if (F->dense + F->expert > sp.largest_layer)
-            sp.largest_layer = F->dense + F->expert;
-        if (adafactor) /* the statistics count only for Adafactor */
-            for (int k = 0; k < F->nfactored; k++)
-                sp.factored += F->factored[k];
-        kept_layers += F->kept;
-        if (!full_recompute)
-            cache += F->cache;
-        if (F->full > largest_full)
-            largest_full = F->full;
-        if (F->kept > largest_kept)
-            largest_kept = F->kept;
-        if (F->temp > largest_temp)
-            largest_temp = F->temp;
-        if (F->grad > largest_grad)
-            largest_grad = F->grad;
+    double inflight = 0; /* micro-batches in flight over the held stages */
+    double kept_of[2] = {0, 0};
+    int64_t first_of[2] = {0, 0}, count_of[2] = {0, 0};
+    int64_t count_all = 0;
+    const llmcost_memory_prepared *pr = ev->p;
+    for (int k = 0; k < H->n; k++) {
+        /* The stage split shared with step (job.c): extra layers to the middle stages first. */
+        int64_t first, count;
+        lc_stage_range(m->n_layers, pp, H->stage[k], &first, &count);
+        kept_layers = 0;
+        /* Layer by layer in order; a run of n equal layers adds its figures n times over (add_times) and compares
+         * them once (a maximum is the same after one comparison with a value as after n). */
+        size_t r = 0;
+        while (r + 1 < pr->nrun && pr->run_start[r + 1] <= first)
+            r++;
+        for (int64_t i = first, end = first + count; i < end; r++) {
+            int64_t stop = pr->run_start[r + 1] < end ? pr->run_start[r + 1] : end, n = stop - i;
+            const class_figures *F = figures_of(ev, pr->run_cls[r]);
+            sp.dense = add_times(sp.dense, F->dense, n);
+            sp.expert = add_times(sp.expert, F->expert, n);
+            sp.matmul = add_times(sp.matmul, F->matmul, n);
+            if (F->dense + F->expert > sp.largest_layer)
+                sp.largest_layer = F->dense + F->expert;
+            if (adafactor) /* the statistics count only for Adafactor */
+                sp.factored = add_list_times(sp.factored, F->factored, F->nfactored, F->factored_total,
+                                             F->factored_bound, F->factored_whole, n);
+            kept_layers = add_times(kept_layers, F->kept, n);
+            if (!full_recompute)
+                cache = add_times(cache, F->cache, n);
+            if (F->full > largest_full)
+                largest_full = F->full;
+            if (F->kept > largest_kept)
+                largest_kept = F->kept;
+            if (F->temp > largest_temp)
+                largest_temp = F->temp;
+            if (F->grad > largest_grad)
+                largest_grad = F->grad;
+            i = stop;
+        }
+        kept_of[k] = kept_layers;
+        first_of[k] = first;
+        count_of[k] = count;
+        inflight += H->inflight[k];
+        count_all += count;
     }
+    out->layers_on_stage = count_all;
     stage_params_tail(&sp, m, t, has_embed, has_head);
     out->layer_activation_bytes = largest_kept;
     out->layer_full_bytes = largest_full;
@@ -569,21 +768,12 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     double opt = opt_pp * (params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     if (adafactor)
         opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
+    opt += ema_bytes(o, params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
     out->weights_bytes = w;
     out->gradients_bytes = g;
     out->optimizer_bytes = opt;
-
-    /* In flight on this stage under 1F1B: pp - stage micro-batches; interleaving (v chunks) adds
-     * (pp - 1)/(pp * v) of the first stage's share (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3). */
-    double mb = o->micro_batches > 0 ? (double)o->micro_batches : pp;
-    double inflight = fmin(mb, (double)(pp - stage));
-    if (ly->vpp > 1 && pp > 1)
-        inflight = fmin(mb * ly->vpp, (pp - stage) * (1 + (double)(pp - 1) / ((double)pp * ly->vpp)));
-    if (inflight < 1)
-        inflight = 1;
     out->in_flight = inflight;
-
 
     /* Embedding side (first stage) and head side (last stage). */
     double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0;
@@ -599,8 +789,19 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
         if (m->embed_norm)                                    /* BLOOM's embedding LayerNorm feeds the residual */
             pre += hf_norm(&R, style_of(m), h, R.e, 0) * T;
     }
-    if (count > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first].attn.rotary_dim > 0)
-        pre += 2 * s * (double)m->layers[first].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos and sin tables */
+    /* Per held stage, per micro-batch in flight: its layers' kept tensors, the embedding side's (stage 0) and the
+     * rotary cos and sin tables (every stage with layers). */
+    double held_acts = 0, held_kept = 0, held_pre = 0, rounding = 0;
+    for (int k = 0; k < H->n; k++) {
+        double pre_k = H->stage[k] == 0 ? pre : 0;
+        if (count_of[k] > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first_of[k]].attn.rotary_dim > 0)
+            pre_k += 2 * s * (double)m->layers[first_of[k]].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos, sin */
+        held_acts += H->inflight[k] * (kept_of[k] + pre_k);
+        held_kept += H->inflight[k] * kept_of[k];
+        held_pre += H->inflight[k] * pre_k;
+        /* the caching allocator's rounding (below): about 20 live tensors per layer and micro-batch */
+        rounding += MIB * 20 * (double)count_of[k] * H->inflight[k];
+    }
     if (has_head) {
         norm_style st = style_of(m);
         if (m->final_norm)
@@ -628,7 +829,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     }
 
     double base = w + opt + zero3_gather;
-    double acts = inflight * (kept_layers + pre) + post + loss + cache;
+    double acts = held_acts + post + loss + cache;
     out->activations_bytes = acts;
     out->after_forward_bytes = base + acts;
     double ph[LLMCOST_PHASE_COUNT];
@@ -655,15 +856,15 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     switch (peak) {
     case LLMCOST_PHASE_FORWARD_LOSS:
     case LLMCOST_PHASE_BACKWARD_LOSS:
-        c[LLMCOST_MC_ACTIVATIONS] = inflight * kept_layers;
-        c[LLMCOST_MC_EMBED_HEAD] = inflight * pre + post;
+        c[LLMCOST_MC_ACTIVATIONS] = held_kept;
+        c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_LOSS] = loss;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
         c[LLMCOST_MC_TRANSIENT] = peak == LLMCOST_PHASE_FORWARD_LOSS ? logits + fp32_copy : loss_grads;
         break;
     case LLMCOST_PHASE_BACKWARD_LAYERS:
-        c[LLMCOST_MC_ACTIVATIONS] = inflight * kept_layers;
-        c[LLMCOST_MC_EMBED_HEAD] = inflight * pre + post;
+        c[LLMCOST_MC_ACTIVATIONS] = held_kept;
+        c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
         c[LLMCOST_MC_GRADIENTS] = head_grads + largest_grad;
         c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp;
@@ -677,7 +878,6 @@ static void stage_memory(llmcost_memory *out, eval *ev, int stage)
     /* Reserved: the caching allocator rounds blocks to 2 MiB (about 1 MiB lost per live tensor, some 20 per layer
      * and micro-batch), and when the peak is the loss's backward the freed bf16 logits cannot hold the larger
      * fp32 gradients, so their block stays reserved beside them. An estimate, not a measurement. */
-    double rounding = MIB * 20 * (double)count * inflight;
     double frag = peak == LLMCOST_PHASE_BACKWARD_LOSS ? logits : 0;
     out->reserved_bytes = out->peak_bytes + rounding + frag;
     c[LLMCOST_MC_ALLOCATOR] = out->reserved_bytes - out->peak_bytes;
@@ -707,11 +907,14 @@ static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmc
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
     llmcost_memory best = {0};
-    for (int st = 0; st < (int)ly->pp; st++) {
-        if (st > 1 && st < ly->pp - 1)
+    bool dual = o->pipeline == LLMCOST_PIPE_DUALPIPE;
+    int ranks = dual ? (int)(ly->pp / 2) : (int)ly->pp; /* DualPipe's ranks r and pp-1-r hold the same */
+    for (int st = 0; st < ranks; st++) {
+        if (!dual && st > 1 && st < ly->pp - 1)
             continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
         llmcost_memory cur;
-        stage_memory(&cur, &ev, st);
+        held H = held_of(o, st);
+        stage_memory(&cur, &ev, &H);
         if (cur.peak_bytes > best.peak_bytes)
             best = cur;
     }
@@ -744,16 +947,20 @@ int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const ll
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *job)
 {
     memset(out, 0, sizeof *out);
-    llmcost_job j = *job;
-    int rc = llmcost_job_validate(&j, m);
+    /* The distinct layers first (for the checks), then, in the engine's order, the job's checks, the parameter
+     * count's, and the memory. */
+    llmcost_memory_prepared p;
+    bool overflow;
+    llmcost_memory_options q;
+    llmcost_job_memory_options(&q, job);
+    int rc = prepared_classes(&p, m, &q, &overflow);
     if (rc)
         return rc;
-    llmcost_memory_options q;
-    llmcost_job_memory_options(&q, &j);
-    llmcost_memory_prepared p;
-    if ((rc = prepared_init(&p, m, &q)) != 0)
-        return rc;
-    rc = run(out, &p, &q);
+    llmcost_job j = *job;
+    if ((rc = lc_job_validate_digest(&j, m, &p.digest)) == 0 && (rc = prepared_params(&p, overflow)) == 0) {
+        llmcost_job_memory_options(&q, &j);
+        rc = run(out, &p, &q);
+    }
     prepared_release(&p);
     return rc;
 }
@@ -811,7 +1018,7 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
                        "(llmcost_memory_prepare)", field);
     llmcost_job j;
     llmcost_job_from_memory_options(&j, o);
-    if ((rc = llmcost_job_validate(&j, p->m)) != 0)
+    if ((rc = lc_job_validate_digest(&j, p->m, &p->digest)) != 0)
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);

@@ -221,6 +221,18 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
     json_t *j = doc_new(m);
     json_object_set_new(j, "seq", lc_json_int(o->seq));
     json_object_set_new(j, "micro_batch", lc_json_int(o->micro_batch));
+    /* The memory mechanisms (memory.h), when any is on. */
+    if (o->act_cache || o->recompute_modules || o->pipeline || o->ema) {
+        char mods[64];
+        snprintf(mods, sizeof mods, "%s%s%s%s", o->recompute_modules & LLMCOST_RECOMPUTE_NORM ? "layernorm," : "",
+                 o->recompute_modules & LLMCOST_RECOMPUTE_MLA_UP ? "mla_up_proj," : "",
+                 o->recompute_modules & LLMCOST_RECOMPUTE_MOE_ACT ? "moe_act," : "", o->recompute_modules ? "" : "none,");
+        mods[strlen(mods) - 1] = '\0';
+        json_object_set_new(j, "mechanisms", json_pack("{s:s, s:s, s:s, s:s}", "act_cache",
+                                                       llmcost_act_cache_name(o->act_cache), "recompute_modules", mods,
+                                                       "pipeline", llmcost_pipeline_name(o->pipeline), "ema",
+                                                       llmcost_ema_name(o->ema)));
+    }
     json_object_set_new(j, "peak_bytes", lc_json_real(round(r->peak_bytes)));
     json_object_set_new(j, "reserved_bytes", lc_json_real(round(r->reserved_bytes)));
     json_t *comp = json_object();
@@ -400,6 +412,13 @@ int llmcost_published_to_json(char **out, const llmcost_published *p, size_t n)
         json_object_set_new(r, "dense", json_boolean(p[i].dense));
         json_object_set_new(r, "source", json_string(p[i].source));
         json_object_set_new(r, "assumed", json_string(p[i].assumed));
+        /* its memory under the stated layout: the engine's verdict, and the file's (a known miss names what is
+         * missing; a run that fits names the mechanisms it uses beyond its recipe) */
+        json_object_set_new(r, "fits", json_boolean(p[i].fits));
+        json_object_set_new(r, "required_bytes", lc_json_real(p[i].required_bytes));
+        json_object_set_new(r, "usable_bytes", lc_json_real(p[i].usable_bytes));
+        json_object_set_new(r, "stated_fits", json_boolean(p[i].stated_fits));
+        json_object_set_new(r, p[i].stated_fits ? "memory_with" : "memory_missing", json_string(p[i].memory));
         json_array_append_new(arr, r);
     }
     json_object_set_new(d, "published", arr);

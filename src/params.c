@@ -124,8 +124,21 @@ int llmcost_params_layer(llmcost_layer_params *out, const llmcost_model *m, cons
     return 0;
 }
 
+/* "n" checked additions of x to acc in turn. With x and acc not negative the partial sums grow, so one overflows
+ * iff the last does, and the last is acc + n x: one multiplication and one addition (the same value, or the same
+ * overflow). */
+static int64_t add_n(ck *c, int64_t acc, int64_t x, int64_t n)
+{
+    if (n > 1 && x >= 0 && acc >= 0)
+        return add(c, acc, mul(c, n, x));
+    for (int64_t i = 0; i < n; i++)
+        acc = add(c, acc, x);
+    return acc;
+}
+
 /* llmcost_params_count; layer i's counts are lps[cls[i]] when "lps" is given (made by llmcost_params_layer, which
- * found no overflow), else made here, once per run of equal layers (equal descriptions give equal counts). */
+ * found no overflow; a run of layers of one class is then added at once, add_n), else made here, once per run of
+ * equal layers (equal descriptions give equal counts) and added layer by layer. */
 static int params_count(llmcost_params *out, const llmcost_model *m, const int32_t *cls, const llmcost_layer_params *lps)
 {
     ck c = {false};
@@ -142,24 +155,29 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
     int64_t active_experts = 0;
     llmcost_layer_params lp;
     memset(&lp, 0, sizeof lp);
-    for (int64_t i = 0; i < m->n_layers; i++) {
-        if (lps)
-            lp = lps[cls[i]];
-        else if (i == 0 || memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]) != 0)
+    for (int64_t i = 0, n = 1; i < m->n_layers; i += n) {
+        const llmcost_layer_params *q = &lp;
+        if (lps) {
+            q = &lps[cls[i]];
+            for (n = 1; i + n < m->n_layers && cls[i + n] == cls[i]; n++)
+                ;
+        } else if (i == 0 || memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]) != 0) {
             layer_params(&c, &lp, m, &m->layers[i]);
-        pc[LLMCOST_PC_ATTENTION] = add(&c, pc[LLMCOST_PC_ATTENTION], lp.attention);
-        pc[LLMCOST_PC_MLP] = add(&c, pc[LLMCOST_PC_MLP], lp.mlp);
-        pc[LLMCOST_PC_ROUTED_EXPERTS] = add(&c, pc[LLMCOST_PC_ROUTED_EXPERTS], lp.routed_experts);
-        pc[LLMCOST_PC_SHARED_EXPERTS] = add(&c, pc[LLMCOST_PC_SHARED_EXPERTS], lp.shared_experts);
-        pc[LLMCOST_PC_ROUTER] = add(&c, pc[LLMCOST_PC_ROUTER], lp.router);
-        pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], lp.norms);
-        if (m->layers[i].ffn.moe) {
-            active_experts = add(&c, active_experts, mul(&c, m->layers[i].ffn.top_k, lp.expert));
-            if (m->layers[i].ffn.score_correction_bias)
-                out->buffers = add(&c, out->buffers, m->layers[i].ffn.n_experts);
         }
-        if (lp.total > out->per_layer_max)
-            out->per_layer_max = lp.total;
+        pc[LLMCOST_PC_ATTENTION] = add_n(&c, pc[LLMCOST_PC_ATTENTION], q->attention, n);
+        pc[LLMCOST_PC_MLP] = add_n(&c, pc[LLMCOST_PC_MLP], q->mlp, n);
+        pc[LLMCOST_PC_ROUTED_EXPERTS] = add_n(&c, pc[LLMCOST_PC_ROUTED_EXPERTS], q->routed_experts, n);
+        pc[LLMCOST_PC_SHARED_EXPERTS] = add_n(&c, pc[LLMCOST_PC_SHARED_EXPERTS], q->shared_experts, n);
+        pc[LLMCOST_PC_ROUTER] = add_n(&c, pc[LLMCOST_PC_ROUTER], q->router, n);
+        pc[LLMCOST_PC_NORMS] = add_n(&c, pc[LLMCOST_PC_NORMS], q->norms, n);
+        const llmcost_ffn *f = &m->layers[i].ffn;
+        if (f->moe) {
+            active_experts = add_n(&c, active_experts, mul(&c, f->top_k, q->expert), n);
+            if (f->score_correction_bias)
+                out->buffers = add_n(&c, out->buffers, f->n_experts, n);
+        }
+        if (q->total > out->per_layer_max)
+            out->per_layer_max = q->total;
     }
     if (m->final_norm)
         pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));

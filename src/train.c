@@ -6,6 +6,7 @@
 #include "config.h"
 #include "embedded.h"
 #include "internal.h"
+#include "llmcost/job.h"
 #include "llmcost/params.h"
 #include "llmcost/train.h"
 
@@ -129,6 +130,43 @@ static int copy_str(char *dst, size_t n, json_t *obj, const char *key, const cha
     return lc_text_set(dst, n, json_is_string(v) ? json_string_value(v) : "", what);
 }
 
+/* The fit of run "r" (step options "so", the memory mechanisms of its "memory" record) on "g". A record that does
+ * not say whether the run fits, or names an unknown mechanism, is refused: every run states its verdict. */
+static int run_fit(llmcost_job_fit_result *fit, json_t *r, const char *origin, const llmcost_model *m,
+                   const llmcost_gpu *g, const llmcost_step_options *so)
+{
+    const char *name = json_string_value(json_object_get(r, "name"));
+    json_t *mem = json_object_get(r, "memory");
+    if (!json_is_object(mem) || !json_is_boolean(json_object_get(mem, "fits")))
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key 'memory.fits' (true, or false with 'missing' naming what "
+                       "the memory engine lacks) is required", origin, name ? name : "?");
+    if (!json_is_true(json_object_get(mem, "fits")) && !json_is_string(json_object_get(mem, "missing")))
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key 'memory.missing': a known miss names its missing mechanism",
+                       origin, name ? name : "?");
+    llmcost_job j;
+    llmcost_job_from_step_options(&j, so);
+    j.grad_accum = 0; /* from the global batch */
+    const char *v;
+    int k;
+    if ((v = json_string_value(json_object_get(mem, "act_cache"))) && (k = llmcost_act_cache_parse(v)) >= 0)
+        j.act_cache = (llmcost_act_cache)k;
+    else if (v)
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key 'memory.act_cache': '%s' is unknown", origin, name, v);
+    if ((v = json_string_value(json_object_get(mem, "pipeline"))) && (k = llmcost_pipeline_parse(v)) >= 0)
+        j.pipeline = (llmcost_pipeline)k;
+    else if (v)
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key 'memory.pipeline': '%s' is unknown", origin, name, v);
+    if ((v = json_string_value(json_object_get(mem, "ema"))) && (k = llmcost_ema_parse(v)) >= 0)
+        j.ema = (llmcost_ema)k;
+    else if (v)
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key 'memory.ema': '%s' is unknown", origin, name, v);
+    if ((v = json_string_value(json_object_get(mem, "recompute_modules"))) && (k = llmcost_recompute_modules_parse(v)) >= 0)
+        j.recompute_modules = (unsigned)k;
+    else if (v)
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key 'memory.recompute_modules': '%s' is unknown", origin, name, v);
+    return llmcost_job_fit(fit, m, g, &j);
+}
+
 /* Evaluates one run into "res" (room for "cap" entries from *count on). */
 static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_t cap, size_t *count)
 {
@@ -195,6 +233,13 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         llmcost_model_free(m);
         return rc;
     }
+    /* Its memory under the stated layout, with the memory mechanisms the file names (DeepSeek-V3's). */
+    llmcost_job_fit_result fit;
+    if ((rc = run_fit(&fit, r, origin, m, g, so)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    json_t *mem = json_object_get(r, "memory");
     const llmcost_step *s = &run.step;
     size_t i;
     json_t *rep;
@@ -236,6 +281,14 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
             return lc_fail(LLMCOST_EINVAL, "%s: run '%s': unknown metric '%s'", origin, e->name, e->metric);
         }
         e->error = e->predicted / e->reported - 1;
+        e->fits = fit.fits;
+        e->required_bytes = fit.required_bytes;
+        e->usable_bytes = fit.usable_bytes;
+        e->stated_fits = json_is_true(json_object_get(mem, "fits"));
+        if ((rc = copy_str(e->memory, sizeof e->memory, mem, e->stated_fits ? "with" : "missing", origin, name)) < 0) {
+            llmcost_model_free(m);
+            return rc;
+        }
     }
     llmcost_model_free(m);
     return 0;

@@ -248,6 +248,17 @@ static int suite_runs(results *r, json_t *s, const char *suite, double tol)
         snprintf(name, sizeof name, "%.120s: %s", p[i].name, p[i].metric);
         add(r, suite, name, p[i].metric, p[i].predicted, p[i].reported, case_tolerance(s, name, tol), p[i].source);
         note_exception(r, s, name);
+        /* Once per run: its memory under the stated layout against the file's verdict (1 fits, 0 a known miss). */
+        if (i + 1 < n && !strcmp(p[i + 1].name, p[i].name))
+            continue;
+        snprintf(name, sizeof name, "%.120s: memory", p[i].name);
+        add(r, suite, name, "fits (1) or a known miss (0)", p[i].fits ? 1 : 0, p[i].stated_fits ? 1 : 0, 0,
+            "llmcost_job_fit under the run's stated layout; the verdict its file states (key 'memory')");
+        char note[sizeof r->v[0].note];
+        snprintf(note, sizeof note, "needs %.1f of %.1f GiB usable%s%s%.380s", p[i].required_bytes / 1073741824.0,
+                 p[i].usable_bytes / 1073741824.0, p[i].memory[0] ? "; " : "",
+                 p[i].memory[0] ? (p[i].stated_fits ? "fits with " : "known miss: ") : "", p[i].memory);
+        put(r, r->v[r->n - 1].note, sizeof r->v[r->n - 1].note, note, "note", name);
     }
     free(p);
     return 0;

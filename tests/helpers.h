@@ -23,4 +23,15 @@ const char *temp_file(const char *name, const void *data, size_t len);
 /* A path inside the source tree. */
 const char *src_path(const char *rel);
 
+/* A CSV document read by a strict RFC 4180 reader (records end in CRLF, quoted fields with doubled quotes). */
+typedef struct {
+    char ***rec; /* rec[r][f] */
+    int *nf;     /* fields per record */
+    int n;       /* records */
+    char err[160];
+} csv_doc;
+/* Reads "s" into *d: 0, or -1 with the reason in d->err. */
+int rfc4180_read(csv_doc *d, const char *s);
+void rfc4180_free(csv_doc *d);
+
 #endif

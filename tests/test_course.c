@@ -698,3 +698,17 @@ Test(budget_format, text_fits_100_columns)
     }
     remove(cfg);
 }
+
+Test(budget_fit, the_courses_gpus_without_bf16_check_the_fp16_job)
+{
+    /* V100 and T4 have no bf16 (the course's GPUs): the MFU's job runs fp16 with loss scaling there, and the fit
+     * is checked for that job, not refused for a bf16 recipe. */
+    json_t *d = json_of((const char *[]){"budget", "--dollars", "5e4", "--gpu", "t4", "--model-mfu", "--format",
+                                         "json", NULL},
+                        NULL);
+    json_t *job = json_object_get(d, "mfu_job");
+    cr_expect_str_eq(json_string_value(json_object_get(job, "precision")), "fp16");
+    cr_expect(json_is_boolean(json_object_get(d, "fits")));
+    cr_expect_eq(json_number_value(json_object_get(d, "capacity_bytes")), llmcost_gpu_find("t4")->memory_bytes);
+    json_decref(d);
+}

@@ -12,97 +12,6 @@
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 
-/* ---- a strict RFC 4180 reader ---- */
-
-typedef struct {
-    char ***rec;  /* rec[r][f] */
-    int *nf;      /* fields per record */
-    int n;        /* records */
-    char err[160];
-} csv_doc;
-
-static void push_field(char ***fields, int *nf, const char *s, size_t len)
-{
-    *fields = realloc(*fields, (size_t)(*nf + 1) * sizeof **fields);
-    char *f = malloc(len + 1);
-    memcpy(f, s, len);
-    f[len] = '\0';
-    (*fields)[(*nf)++] = f;
-}
-
-/* RFC 4180 section 2: records end in CRLF; fields are separated by commas; a field is either plain (no comma,
- * quote, CR or LF) or enclosed in double quotes, with a quote inside written twice. Anything else is an error. */
-static int csv_read(csv_doc *d, const char *s)
-{
-    memset(d, 0, sizeof *d);
-    size_t i = 0, n = strlen(s);
-    char *buf = malloc(n + 1);
-    while (i < n) {
-        char **fields = NULL;
-        int nf = 0;
-        for (;;) {
-            size_t len = 0;
-            if (s[i] == '"') {
-                i++;
-                for (;;) {
-                    if (i >= n) {
-                        snprintf(d->err, sizeof d->err, "record %d: unterminated quoted field", d->n + 1);
-                        free(buf);
-                        return -1;
-                    }
-                    if (s[i] == '"' && s[i + 1] == '"') {
-                        buf[len++] = '"';
-                        i += 2;
-                    } else if (s[i] == '"') {
-                        i++;
-                        break;
-                    } else {
-                        buf[len++] = s[i++];
-                    }
-                }
-            } else {
-                while (i < n && s[i] != ',' && s[i] != '\r' && s[i] != '\n' && s[i] != '"')
-                    buf[len++] = s[i++];
-                if (s[i] == '"') {
-                    snprintf(d->err, sizeof d->err, "record %d: a quote inside an unquoted field", d->n + 1);
-                    free(buf);
-                    return -1;
-                }
-            }
-            push_field(&fields, &nf, buf, len);
-            if (s[i] == ',') {
-                i++;
-                continue;
-            }
-            if (s[i] == '\r' && s[i + 1] == '\n') {
-                i += 2;
-                break;
-            }
-            snprintf(d->err, sizeof d->err, "record %d: a field ends in 0x%02x, not a comma or CRLF", d->n + 1,
-                     (unsigned char)s[i]);
-            free(buf);
-            return -1;
-        }
-        d->rec = realloc(d->rec, (size_t)(d->n + 1) * sizeof *d->rec);
-        d->nf = realloc(d->nf, (size_t)(d->n + 1) * sizeof *d->nf);
-        d->rec[d->n] = fields;
-        d->nf[d->n++] = nf;
-    }
-    free(buf);
-    return 0;
-}
-
-static void csv_free(csv_doc *d)
-{
-    for (int r = 0; r < d->n; r++) {
-        for (int f = 0; f < d->nf[r]; f++)
-            free(d->rec[r][f]);
-        free(d->rec[r]);
-    }
-    free(d->rec);
-    free(d->nf);
-}
-
 /* ---- the JSON value a column names ---- */
 
 static const json_t *at_path(const json_t *v, const char *path)
@@ -170,7 +79,7 @@ static int check_csv(const char *const *argv, const char *rows)
     json_t *doc = json_loads(j.out, 0, &e);
     cr_assert(doc, "%s: JSON does not parse: %s", argv[0], e.text);
     csv_doc d;
-    cr_assert(csv_read(&d, c.out) == 0, "%s %s: not RFC 4180: %s\n%.300s", argv[0], argv[1] ? argv[1] : "", d.err, c.out);
+    cr_assert(rfc4180_read(&d, c.out) == 0, "%s %s: not RFC 4180: %s\n%.300s", argv[0], argv[1] ? argv[1] : "", d.err, c.out);
     cr_assert(d.n >= 2, "%s: %d records: a header and at least one row expected", argv[0], d.n);
     const json_t *arr = rows ? json_object_get(doc, rows) : NULL;
     cr_assert(!rows || json_is_array(arr), "%s: no \"%s\" array", argv[0], rows);
@@ -226,7 +135,7 @@ static int check_csv(const char *const *argv, const char *rows)
             }
         }
     }
-    csv_free(&d);
+    rfc4180_free(&d);
     json_decref(doc);
     run_free(&c);
     run_free(&j);

@@ -205,3 +205,45 @@ Test(list_json, fit_is_what_scaling_fit_prints_and_saves)
     llmcost_free(text);
     remove(saved);
 }
+
+Test(list_json, flops_sweep_is_what_flops_sweep_seq_prints)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.1-8b"), 0);
+    llmcost_flops_options o;
+    llmcost_flops_options_init(&o);
+    o.seq = 8192; /* the model's pre-training length, the CLI's default */
+    const int64_t seqs[] = {1024, 4096};
+    llmcost_flops_sweep_point pts[2];
+    cr_assert_eq(llmcost_flops_sweep(pts, m, &o, seqs, 2), 0, "%s", llmcost_errmsg());
+    for (int i = 0; i < 2; i++) {
+        /* 6N with N = 8,030,261,248 (transformers' num_parameters() of Llama-3.1-8B): 48,181,567,488 per token. */
+        cr_expect_eq(pts[i].six_nd_total_per_token, 6.0 * 8030261248.0);
+        cr_expect_eq(pts[i].six_nd_active_per_token, 6.0 * 8030261248.0);
+        llmcost_flops f;
+        llmcost_flops_options at = o;
+        at.seq = seqs[i];
+        cr_assert_eq(llmcost_flops_compute(&f, m, &at), 0);
+        cr_expect_eq(pts[i].per_token, f.per_token);
+    }
+    /* Causal attention's share of the forward pass grows with the sequence. */
+    cr_expect_gt(pts[1].attention_share, 3 * pts[0].attention_share);
+
+    char *text;
+    cr_assert_eq(llmcost_flops_sweep_to_json(&text, m, pts, 2, NULL, &o, 0), 0, "%s", llmcost_errmsg());
+    expect_cli_prints((const char *const[]){"flops", "llama-3.1-8b", "--sweep-seq", "1k,4k", "--sweep-only", "--format",
+                                            "json", NULL},
+                      text);
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+    cr_assert_eq(llmcost_flops_sweep_to_json(&text, m, pts, 2, &f, &o, 15e12), 0, "%s", llmcost_errmsg());
+    json_t *d = parse(text);
+    cr_expect_eq(json_array_size(json_object_get(d, "sweep")), 2);
+    cr_expect_eq(json_number_value(json_object_get(d, "per_token")), f.per_token);
+    cr_expect_eq(json_number_value(json_object_get(json_object_get(d, "training"), "tokens")), 15e12);
+    json_decref(d);
+    expect_cli_prints((const char *const[]){"flops", "llama-3.1-8b", "--sweep-seq", "1k,4k", "--tokens", "15T",
+                                            "--format", "json", NULL},
+                      text);
+    llmcost_model_free(m);
+}

@@ -481,3 +481,165 @@ Test(memory_prepared, refuses_a_change_of_what_it_fixed)
     llmcost_memory_prepared_free(p);
     llmcost_model_free(m);
 }
+
+/* ---- DeepSeek-V3's memory mechanisms (memory.h; docs/formulas.md "Memory mechanisms") ---- */
+
+/* DeepSeek-V3's published layout (arXiv 2412.19437 §3.2, §4.2): PP16 with DualPipe, EP64, ZeRO-1, no TP, fp8, seq
+ * 4096, 15,360 sequences per step (120 micro-batches of 1 per replica, dp 128), on 2,048 H800. */
+static llmcost_job dsv3_job(bool mechanisms)
+{
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.seq = 4096;
+    j.micro_batch = 1;
+    j.global_batch = 15360;
+    j.precision = LLMCOST_PREC_FP8;
+    j.framework = LLMCOST_FW_MEGATRON;
+    j.recompute = LLMCOST_RECOMPUTE_SELECTIVE;
+    j.attention = LLMCOST_ATTN_FLASH;
+    j.layout.gpus = 2048;
+    j.layout.pp = 16;
+    j.layout.ep = 64;
+    j.layout.zero = 1;
+    j.layout.ep_overlap = true;
+    if (mechanisms) {
+        j.act_cache = LLMCOST_CACHE_FP8_TILE;
+        j.recompute_modules = LLMCOST_RECOMPUTE_NORM | LLMCOST_RECOMPUTE_MLA_UP | LLMCOST_RECOMPUTE_MOE_ACT;
+        j.pipeline = LLMCOST_PIPE_DUALPIPE;
+        j.ema = LLMCOST_EMA_CPU;
+    }
+    return j;
+}
+
+Test(memory_mechanisms, deepseek_v3_fits_an_h800_with_its_mechanisms_and_not_without)
+{
+    llmcost_model *m = load("deepseek-v3");
+    const llmcost_gpu *h800 = llmcost_gpu_find("h800");
+    llmcost_job on = dsv3_job(true), off = dsv3_job(false);
+    llmcost_job_fit_result f;
+    cr_assert_eq(llmcost_job_fit(&f, m, h800, &on), 0, "%s", llmcost_errmsg());
+    cr_expect(f.fits, "with the mechanisms: %.2f GiB of %.2f", f.required_bytes / 1073741824.0, f.usable_bytes / 1073741824.0);
+    cr_expect_float_eq(f.usable_bytes, 0.95 * 80 * 1073741824.0, 1);
+    cr_assert_eq(llmcost_job_fit(&f, m, h800, &off), 0, "%s", llmcost_errmsg());
+    cr_expect(!f.fits, "without them: %.2f GiB", f.required_bytes / 1073741824.0);
+    /* DualPipe alone costs memory (two stages' parameters, pp + 1 micro-batches): it does not fit either. */
+    llmcost_job dual = off;
+    dual.pipeline = LLMCOST_PIPE_DUALPIPE;
+    cr_assert_eq(llmcost_job_fit(&f, m, h800, &dual), 0, "%s", llmcost_errmsg());
+    cr_expect(!f.fits);
+    llmcost_model_free(m);
+}
+
+Test(memory_mechanisms, a_deepseek_v3_moe_layer_term_by_term)
+{
+    /* One MoE layer, per token (tp 1, so nothing is sharded; h 7168, 128 heads of q/k 192 and v 128, latents
+     * q 1536 + kv 512 + rotary key 64, 256 experts of 2,048, top-8, one shared expert of 2,048; e = 2):
+     * recipe fp8 (Transformer Engine): norm inputs 2 x 2h = 28,672; attention: QKV-side input 1 x h = 7,168, q and k
+     *   2 x 2 x 128 x 192 = 98,304, v 2 x 128 x 128 = 32,768, the output kept twice (bf16 by flash, fp8 by o_proj)
+     *   3 x 16,384 = 49,152, log-sum-exp 4 x 128 = 512 -> 187,904; MoE: router input 7,168 + scores 4 x 256 +
+     *   top-k 8 x 8 = 8,256, per routed token 7,168 (input) + 2 x 4,096 (fc1 out) + 2,048 (fc2 in) = 17,408, x 8 =
+     *   139,264 -> 147,520; shared expert 2 x 4,096 + 2,048 = 10,240. Sum 374,336 bytes.
+     * DeepSeek-V3's (fp8-tile caching, layernorm + mla_up_proj + moe_act recomputed), with F = 1 + 4/128 = 1.03125
+     *   (fp8 + a 1x128 tile's fp32 scale): norm inputs 28,672; attention: latents 2 x 2,112 = 4,224, output in
+     *   E5M6 (1.5 + 4/128) x 16,384 = 25,088, log-sum-exp 512 -> 29,824; MoE: 1,088 + 8 x F x (7,168 + 4,096) =
+     *   1,088 + 92,928 = 94,016; shared expert 2 x 4,096 + F x 2,048 = 10,304. Sum 162,816 bytes.
+     * x 4,096 tokens per micro-batch. */
+    llmcost_model *m = load("deepseek-v3");
+    llmcost_memory a, b;
+    llmcost_job off = dsv3_job(false), on = dsv3_job(true);
+    cr_assert_eq(llmcost_job_memory(&a, m, &off), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_job_memory(&b, m, &on), 0, "%s", llmcost_errmsg());
+    cr_expect_float_eq(a.layer_activation_bytes, 374336.0 * 4096, 1);
+    cr_expect_float_eq(b.layer_activation_bytes, 162816.0 * 4096, 1);
+    llmcost_model_free(m);
+}
+
+Test(memory_mechanisms, dualpipe_holds_two_stages_and_pp_plus_one_micro_batches)
+{
+    /* DeepSeek-V3 Table 2: DualPipe keeps 2x the parameters and PP + 1 micro-batches of activations. 61 layers on
+     * 16 stages: stages 1-13 hold 4 layers, 0, 14 and 15 hold 3 (job.c's split). Rank 2 holds stages 2 and 13: 8 MoE
+     * layers, twice 1F1B's stage 2 (and stage 1, the most loaded under 1F1B: 4 MoE layers, 15 micro-batches);
+     * pp - 2 = 14 micro-batches of stage 2 and 3 of stage 13: 17. Every rank holds 17 (pp - r + r + 1). */
+    llmcost_model *m = load("deepseek-v3");
+    llmcost_job one = dsv3_job(false), dual = one;
+    dual.pipeline = LLMCOST_PIPE_DUALPIPE;
+    llmcost_memory a, b;
+    cr_assert_eq(llmcost_job_memory(&a, m, &one), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_job_memory(&b, m, &dual), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(a.stage, 1);
+    cr_expect_eq(a.in_flight, 15);
+    cr_expect_eq(b.in_flight, 17);
+    cr_expect_eq(b.layers_on_stage, 8);
+    cr_expect_float_eq(b.weights_bytes, 2 * a.weights_bytes, 1e-9 * a.weights_bytes);
+    cr_expect_float_eq(b.optimizer_bytes, 2 * a.optimizer_bytes, 1e-9 * a.optimizer_bytes);
+    /* the activations: 17 micro-batches of 4 layers where 1F1B's stage 1 holds 15 */
+    cr_expect_float_eq(b.components[LLMCOST_MC_ACTIVATIONS], 17 * 4 * a.layer_activation_bytes, 1e-6 * b.activations_bytes);
+    llmcost_model_free(m);
+}
+
+Test(memory_mechanisms, ema_on_the_gpu_is_an_fp32_copy_and_on_the_cpu_nothing)
+{
+    /* One GPU, llama-2-7b (N = 6,738,415,616): an EMA on the GPU adds 4 N bytes to the optimizer states; on the CPU
+     * (DeepSeek-V3 §3.2.3) none. Under ZeRO-1 over 8 replicas it is sharded as the states: 4 N / 8. */
+    llmcost_model *m = load("llama-2-7b");
+    double N = 6738415616.0;
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.seq = 1024;
+    llmcost_memory none, gpu, cpu;
+    cr_assert_eq(llmcost_job_memory(&none, m, &j), 0);
+    j.ema = LLMCOST_EMA_GPU;
+    cr_assert_eq(llmcost_job_memory(&gpu, m, &j), 0);
+    j.ema = LLMCOST_EMA_CPU;
+    cr_assert_eq(llmcost_job_memory(&cpu, m, &j), 0);
+    cr_expect_eq(gpu.optimizer_bytes - none.optimizer_bytes, 4 * N);
+    cr_expect_eq(cpu.optimizer_bytes, none.optimizer_bytes);
+    cr_expect_eq(cpu.peak_bytes, none.peak_bytes);
+    j.layout.gpus = 8;
+    j.layout.zero = 1;
+    j.ema = LLMCOST_EMA_NONE;
+    cr_assert_eq(llmcost_job_memory(&none, m, &j), 0);
+    j.ema = LLMCOST_EMA_GPU;
+    cr_assert_eq(llmcost_job_memory(&gpu, m, &j), 0);
+    cr_expect_float_eq(gpu.optimizer_bytes - none.optimizer_bytes, 4 * N / 8, 1);
+    llmcost_model_free(m);
+}
+
+Test(memory_mechanisms, refused_where_not_understood)
+{
+    llmcost_model *ds = load("deepseek-v3"), *ll = load("llama-3-8b");
+    llmcost_memory r;
+    struct {
+        llmcost_model *m;
+        llmcost_job j;
+        const char *field;
+    } cases[6];
+    for (int i = 0; i < 6; i++) {
+        cases[i].m = ds;
+        cases[i].j = dsv3_job(true);
+    }
+    cases[0].j.precision = LLMCOST_PREC_BF16_MASTER; /* fp8-tile caching needs fp8 GEMMs */
+    cases[0].field = "act_cache";
+    cases[1].j.framework = LLMCOST_FW_HF; /* the hf profile keeps what transformers saves */
+    cases[1].j.act_cache = LLMCOST_CACHE_RECIPE;
+    cases[1].field = "recompute_modules";
+    cases[2].m = ll; /* mla_up_proj on a model without MLA */
+    cases[2].j.act_cache = LLMCOST_CACHE_RECIPE;
+    cases[2].j.recompute_modules = LLMCOST_RECOMPUTE_MLA_UP;
+    cases[2].j.pipeline = LLMCOST_PIPE_1F1B;
+    cases[2].j.layout.ep = 1;
+    cases[2].field = "mla_up_proj";
+    cases[3].j.layout.pp = 8; /* DualPipe's micro-batches: at least 2 pp and even; here vpp > 1 */
+    cases[3].j.layout.vpp = 2;
+    cases[3].field = "layout.vpp";
+    cases[4].j.global_batch = 128 * 30; /* 30 micro-batches < 2 x 16 */
+    cases[4].field = "grad_accum";
+    cases[5].j.recompute = LLMCOST_RECOMPUTE_FULL;
+    cases[5].field = "recompute_modules";
+    for (int i = 0; i < 6; i++) {
+        cr_expect_eq(llmcost_job_memory(&r, cases[i].m, &cases[i].j), LLMCOST_EINVAL, "case %d", i);
+        cr_expect(strstr(llmcost_errmsg(), cases[i].field), "case %d: %s", i, llmcost_errmsg());
+    }
+    llmcost_model_free(ds);
+    llmcost_model_free(ll);
+}

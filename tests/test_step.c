@@ -457,3 +457,40 @@ Test(step_prepared, one_preparation_serves_every_layout_with_the_same_digits)
     llmcost_step_prepared_free(p);
     llmcost_model_free(m);
 }
+
+Test(published_runs, each_run_fits_or_is_a_known_miss_as_its_file_states)
+{
+    /* Issue 11 point 7: every published run (train --published and the validation set at scale) is checked for
+     * memory under its stated layout; the engine's verdict is the one its file states; a known miss names its
+     * missing mechanism. DeepSeek-V3 fits with its own mechanisms (test_memory.c derives them). */
+    const char *files[] = {"data/validation/runs.json", "data/validation/runs_scale.json"};
+    int runs = 0, misses = 0;
+    bool dsv3 = false;
+    for (int f = 0; f < 2; f++) {
+        llmcost_published *p;
+        size_t n;
+        cr_assert_eq(llmcost_train_published_file(&p, &n, files[f], NULL), 0, "%s", llmcost_errmsg());
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && !strcmp(p[i].name, p[i - 1].name))
+                continue;
+            runs++;
+            cr_expect_eq(p[i].fits, p[i].stated_fits, "%s: needs %.2f GiB of %.2f, the file says it %s", p[i].name,
+                         p[i].required_bytes / 1073741824.0, p[i].usable_bytes / 1073741824.0,
+                         p[i].stated_fits ? "fits" : "does not");
+            cr_expect_eq(p[i].fits, p[i].required_bytes <= p[i].usable_bytes, "%s", p[i].name);
+            cr_expect_gt(p[i].usable_bytes, 0, "%s", p[i].name);
+            if (!p[i].stated_fits) {
+                misses++;
+                cr_expect_gt(strlen(p[i].memory), 40, "%s: a known miss names its mechanism", p[i].name);
+            }
+            if (strstr(p[i].name, "DeepSeek-V3")) {
+                dsv3 = true;
+                cr_expect(p[i].fits && strstr(p[i].memory, "DualPipe") && strstr(p[i].memory, "E5M6"), "%s", p[i].memory);
+            }
+        }
+        llmcost_free(p);
+    }
+    cr_expect_eq(runs, 13 + 36);
+    cr_expect(dsv3);
+    cr_expect_eq(misses, 7); /* 3 Llama 3 405B runs, 4 torchtitan runs (their files say why) */
+}

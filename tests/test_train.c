@@ -114,6 +114,12 @@ Test(train_cli, published_in_every_format)
         run_result r = run_cli(argv);
         cr_expect_eq(r.status, 0, "%s", r.err);
         cr_expect(strstr(r.out, "Llama 3.1 405B") && strstr(r.out, "DeepSeek-V3"), "%s", formats[f]);
+        /* every run's memory verdict: a table in text, fields in JSON */
+        if (!strcmp(formats[f], "text"))
+            cr_expect(strstr(r.out, "Memory of each run under its stated layout") && strstr(r.out, "known miss"), "%s", r.out);
+        if (!strcmp(formats[f], "json"))
+            cr_expect(strstr(r.out, "\"stated_fits\"") && strstr(r.out, "\"memory_missing\"") &&
+                          strstr(r.out, "\"required_bytes\""), "%s", r.out);
         run_free(&r);
     }
 }

@@ -20,7 +20,7 @@ typedef struct answers {
     char err[256];
     int presets, gpus, laws;
     int64_t params[2];
-    double flops[2], memory[2], step[2], train_cost[2], optimal_n, own_price, fit_a;
+    double flops[2], memory[2], step[2], train_cost[2], optimal_n, own_price, fit_a, budget_flops, course_gib;
 } answers;
 
 static const char *const models[2] = {"llama-3.1-8b", "qwen3-30b-a3b"};
@@ -101,6 +101,17 @@ static void compute(answers *a, int who)
     llmcost_allocation al;
     CHECK(llmcost_scaling_optimal(&al, law, 1e24));
     a->optimal_n = al.n_params;
+    /* The budget and course planning (budget.h): the price list, the law and a preset, first used here or above. */
+    llmcost_budget *b;
+    CHECK(llmcost_course_budget(&b, 5e6));
+    a->budget_flops = b->flops;
+    llmcost_budget_free(b);
+    llmcost_course_answers ca;
+    CHECK(llmcost_model_load(&m, who % 2 ? "deepseek-v3" : "llama-7b"));
+    CHECK(llmcost_course_model(&ca, m, 0));
+    a->course_gib = ca.layer.answer_bytes / 1073741824.0;
+    llmcost_model_free(m);
+    m = NULL;
     /* A catalogue of this thread's own: its price for h100, read back, changes nobody else's. */
     char json[160];
     snprintf(json, sizeof json, "{\"gpus\": [{\"name\": \"h100\", \"price\": {\"usd_per_hour\": %d}}]}", 10 + who);
@@ -162,6 +173,11 @@ static int run_cold_threads(answers *ref, char *why, size_t size)
             DIFF(a->train_cost[k] != ref->train_cost[k], "thread %d %s: train cost", i, models[k]);
         }
         DIFF(a->optimal_n != ref->optimal_n, "thread %d: optimal N", i);
+        /* assignment.md: $5M buys C = 5.616e23 on the A100; one layer is 0.3926 GiB (LLaMA-7B) or, for DeepSeek-V3,
+         * its typical MoE layer, 21.4887 GiB (tests/test_course.c derives both). */
+        DIFF(fabs(a->budget_flops / 5.616e23 - 1) > 1e-12, "thread %d: budget C %.17g", i, a->budget_flops);
+        DIFF(fabs(a->course_gib - (i % 2 ? 21.488677978515625 : 0.3925933837890625)) > 1e-12, "thread %d: course GiB %.17g",
+             i, a->course_gib);
         DIFF(a->own_price != 10 + i, "thread %d: its own catalogue's price is %g", i, a->own_price);
     }
 #undef DIFF

@@ -10,8 +10,9 @@
 #   tools/regress.sh check build-base/llmcost build/llmcost
 # The cases: `validate --format json` (every suite), and step / memory / flops / train in JSON over presets from
 # 125M to 671B, dense and MoE, both profiles, every precision recipe, attention kernel and recomputation mode,
-# and layouts with TP, SP, PP, VPP, CP, EP, ETP and ZeRO. Failing command lines are captured too (their
-# message and exit status), so a refusal that changes is caught as well.
+# and layouts with TP, SP, PP, VPP, CP, EP, ETP and ZeRO; budget questions (with --model-mfu) and the course's
+# lines. Failing command lines are captured too (their message and exit status), so a refusal that changes is
+# caught as well.
 set -u
 
 cases() {
@@ -53,6 +54,15 @@ cases() {
     echo "train --published --format json"
     echo "train llama-3.1-8b --tokens 1T --gpu h100 --gpus 512 --tp 2 --format json"
     echo "report --format json"
+    # the budget and course planning (budget.h): the MFU fixed point, the fit check, the course's lines
+    echo "budget --dollars 5e6 --price-list course --law course --format json"
+    echo "budget --dollars 5e6 --gpu a100,h100,h200 --model-mfu --format json"
+    echo "budget --dollars 5e6 --gpu h100 --gpus 16 --model-mfu --format json"
+    echo "budget --gpu-hours 1e6 --gpu h100 --format json"
+    echo "budget --params 70B --tokens 1.4T --gpu h100 --gpus 2048 --price 2.5 --format json"
+    echo "budget --target-loss 2.0 --law chinchilla-unrounded --format json"
+    echo "--model_config deepseek-v3 --training_budget 5e6"
+    echo "memory deepseek-v3 --course-layer --format json"
 }
 
 capture() {
@@ -106,7 +116,7 @@ check)
     exit $rc
     ;;
 *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

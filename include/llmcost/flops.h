@@ -197,6 +197,20 @@ double llmcost_flops_convention(llmcost_convention_kind c, const llmcost_model *
 const char *llmcost_convention_name(llmcost_convention_kind c);
 const char *llmcost_convention_source(llmcost_convention_kind c);
 
+/* One sequence length of a sweep (`llmcost flops --sweep-seq`): how far 6N strays from the exact count. */
+typedef struct llmcost_flops_sweep_point {
+    int64_t seq;
+    double attention_share;         /* attention scores + values over the forward pass's FLOPs */
+    double per_token;               /* exact training FLOPs per token (llmcost_flops.per_token) */
+    double six_nd_total_per_token;  /* 6 N_total: LLMCOST_CONVENTION_6ND_TOTAL per token */
+    double six_nd_active_per_token; /* 6 N_active: LLMCOST_CONVENTION_6ND_ACTIVE per token */
+} llmcost_flops_sweep_point;
+
+/* Computes out[i] for the step "opt" at sequence length seqs[i] (opt->seq is ignored), i < n. Fails with the
+ * first length's error from llmcost_flops_compute(). */
+int llmcost_flops_sweep(llmcost_flops_sweep_point *out, const llmcost_model *m, const llmcost_flops_options *opt,
+                        const int64_t *seqs, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,9 @@ int llmcost_table_addf(llmcost_table *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* The width text output fits in: a text table wider than this narrows its widest text columns (never below their
+ * longest word), whose cells wrap at spaces onto more lines; its title wraps too. */
+#define LLMCOST_TEXT_WIDTH 100
 /* Renders as text, CSV or Markdown (not JSON) into a new string freed with llmcost_free(); NULL on ENOMEM. */
 char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt);
 int llmcost_table_rows(const llmcost_table *t);

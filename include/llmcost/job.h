@@ -55,6 +55,11 @@ typedef struct llmcost_job {
     double cuda_context_bytes;   /* CUDA context + libraries, apart from the peak (measured on an H200, memory.h) */
     double headroom;             /* fraction of GPU memory kept free when checking the fit (0.05) */
     llmcost_comm_options comm;
+    /* Added later (zero: off): memory mechanisms (memory.h; DeepSeek-V3 §3.2.2-3.3). */
+    llmcost_act_cache act_cache;  /* how Linear inputs are cached for backward */
+    unsigned recompute_modules;   /* LLMCOST_RECOMPUTE_NORM | _MLA_UP | _MOE_ACT (Megatron-LM --recompute-modules) */
+    llmcost_pipeline pipeline;    /* 1F1B or DualPipe */
+    llmcost_ema ema;              /* EMA of the weights: none, on the GPU, on the CPU */
 } llmcost_job;
 
 #define LLMCOST_JOB_VERSION 1

@@ -21,5 +21,6 @@
 #include "job.h"
 #include "output.h"
 #include "ranges.h"
+#include "request.h"
 
 #endif

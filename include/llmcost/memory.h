@@ -20,6 +20,50 @@ typedef enum {
     LLMCOST_OPTIM_ADAFACTOR   /* factored second moment, no first moment (Shazeer & Stern 2018) */
 } llmcost_optimizer;
 
+/*
+ * Memory mechanisms beyond the precision recipe and the recomputation mode, as DeepSeek-V3 trained with them
+ * (arXiv 2412.19437 §3.2.2-3.3; docs/formulas.md "Memory mechanisms"). All default to off (zero); the activation
+ * mechanisms are modelled for the megatron profile only (llmcost_job_validate refuses them with hf).
+ */
+typedef enum {
+    LLMCOST_CACHE_RECIPE,   /* Linear inputs cached for backward as the recipe computes them: the compute dtype, or
+                               under fp8 per-tensor-scaled fp8 copies (Transformer Engine), the attention output
+                               kept in bf16 by the attention kernel beside o_proj's fp8 copy */
+    LLMCOST_CACHE_FP8_TILE  /* DeepSeek-V3 §3.3.2 "Low-Precision Activation": Linear inputs and the MoE SwiGLU's
+                               inputs in fp8 with an fp32 scale per 1x128 tile (1 + 4/128 bytes), the attention
+                               output once in E5M6 (12 bits + the tile's scale) for both o_proj and the attention
+                               backward; needs precision fp8 */
+} llmcost_act_cache;
+
+/* Modules recomputed in backward (Megatron-LM --recompute-modules; DeepSeek-V3 §3.2.3): a bit set. */
+#define LLMCOST_RECOMPUTE_NORM 1u    /* "layernorm": the RMSNorms' outputs (the Linear inputs after them) */
+#define LLMCOST_RECOMPUTE_MLA_UP 2u  /* "mla_up_proj": MLA's up-projections and rotary (q, k, v rebuilt) */
+#define LLMCOST_RECOMPUTE_MOE_ACT 4u /* "moe_act": the routed experts' SwiGLU output (down_proj's input) */
+#define LLMCOST_RECOMPUTE_MODULES_ALL 7u
+
+typedef enum {
+    LLMCOST_PIPE_1F1B,     /* 1F1B (interleaved with vpp > 1): stage i holds min(m, pp - i) micro-batches */
+    LLMCOST_PIPE_DUALPIPE  /* DeepSeek-V3 §3.2.1 / Table 2: rank r holds stages r and pp-1-r (2x parameters),
+                              pp - r micro-batches of the first and r + 1 of the second (pp + 1 in all) */
+} llmcost_pipeline;
+
+typedef enum {
+    LLMCOST_EMA_NONE, /* no exponential moving average of the weights */
+    LLMCOST_EMA_GPU,  /* an fp32 copy of the GPU's parameters, sharded as the optimizer states */
+    LLMCOST_EMA_CPU   /* kept in host memory, updated asynchronously (DeepSeek-V3 §3.2.3): no GPU bytes */
+} llmcost_ema;
+
+/* "recipe" / "fp8-tile"; "1f1b" / "dualpipe"; "none" / "gpu" / "cpu"; -1 if unknown. */
+const char *llmcost_act_cache_name(llmcost_act_cache c);
+int llmcost_act_cache_parse(const char *s);
+const char *llmcost_pipeline_name(llmcost_pipeline p);
+int llmcost_pipeline_parse(const char *s);
+const char *llmcost_ema_name(llmcost_ema e);
+int llmcost_ema_parse(const char *s);
+/* Parses a comma list of "layernorm", "mla_up_proj", "moe_act" (also "none") into LLMCOST_RECOMPUTE_* bits;
+ * -1 if a name is unknown. */
+int llmcost_recompute_modules_parse(const char *s);
+
 typedef struct llmcost_memory_options {
     unsigned int version; /* LLMCOST_MEMORY_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t micro_batch;
@@ -36,6 +80,11 @@ typedef struct llmcost_memory_options {
     bool fused_optimizer;    /* fused AdamW (no per-step temporaries) or foreach (one state-sized temporary) */
     double cuda_context_bytes; /* CUDA context + libraries, shown apart from the peak; default: 816,644,096 bytes
                                   measured on an H200 with PyTorch 2.11 (data/calibration/h200_measured_2026-11-28.json) */
+    /* Added later (zero: off): DeepSeek-V3's memory mechanisms, above. */
+    llmcost_act_cache act_cache;
+    unsigned recompute_modules;  /* LLMCOST_RECOMPUTE_NORM | _MLA_UP | _MOE_ACT */
+    llmcost_pipeline pipeline;
+    llmcost_ema ema;
 } llmcost_memory_options;
 
 #define LLMCOST_MEMORY_OPTIONS_VERSION 1

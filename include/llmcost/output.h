@@ -43,6 +43,12 @@ int llmcost_params_to_json(char **out, const llmcost_params *p, const llmcost_mo
 int llmcost_flops_to_json(char **out, const llmcost_flops *f, const llmcost_model *m, const llmcost_flops_options *o,
                           double tokens);
 
+/* `llmcost flops --sweep-seq LIST`: "model", then the sweep's points ("sweep": seq, attention_share, per_token,
+ * six_nd_total_per_token, six_nd_active_per_token), then, given the step's "f" (computed with "o"; NULL with
+ * --sweep-only), the keys of llmcost_flops_to_json() for it ("tokens" as there). */
+int llmcost_flops_sweep_to_json(char **out, const llmcost_model *m, const llmcost_flops_sweep_point *pts, size_t n,
+                                const llmcost_flops *f, const llmcost_flops_options *o, double tokens);
+
 /* `llmcost memory`: the breakdown and peak of "r" (computed with "o"). With "gpu" (may be NULL): its capacity,
  * "fits" (the predicted reserve within capacity x (1 - headroom) less the CUDA context), and "max_micro_batch"
  * (as llmcost_memory_max_micro_batch() found it). */

@@ -94,6 +94,13 @@ typedef struct llmcost_published {
     char assumed[320];       /* layout facts the source does not give, assumed by llmcost */
     char kind[16];           /* the run's kind where its file names one: dense, moe, fp8, long_context, a100 */
     char set[16];            /* "fitting" or "held-out" where its file splits its runs; "" otherwise */
+    /* Added later: the run's memory under its stated layout (llmcost_job_fit), and what its file states. */
+    bool fits;               /* the memory engine's verdict */
+    double required_bytes;   /* reserved + CUDA context on the most loaded GPU */
+    double usable_bytes;     /* the GPU's memory less the headroom */
+    bool stated_fits;        /* the file's verdict: "memory": {"fits": true} or a known miss */
+    char memory[384];        /* the mechanisms the run's memory uses beyond its recipe, or the known miss's missing
+                                mechanism, as the file names them */
 } llmcost_published;
 
 /*

@@ -93,6 +93,17 @@ void cli_wrap(FILE *f, const char *text, int indent, int width);
 void cli_read_reset(void);
 bool cli_read_print(void); /* true when it printed */
 
+/*
+ * Sweeps: when a flag of "opts" among the job's (and --gpu, --price, --tokens) is given a comma list in argv
+ * (--micro-batch 1,2,4 --gpu h100,h200), runs "run" (the command itself) once per combination with the lists
+ * replaced by their elements and --format json, and prints one table (a row per combination: the swept values,
+ * then the results) or, with --format json, {"swept": [flags], "combinations": N, "results": [{"sweep": {flag:
+ * value}, ...the document of that run}]}; --format csv is that document's table. A bad element, an empty one,
+ * more than 10,000 combinations or a failing run: one line naming the flag(s) and element(s), exit 2. Returns -1
+ * when no flag has a list (the command runs as usual), else the exit status.
+ */
+int cli_sweep(const char *cmd, int (*run)(int, char **), int argc, char **argv, const cli_opt *opts, int nopts);
+
 /* Prints "cmd"'s help: usage line, description, options table, examples. */
 void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
               const char *examples);
@@ -130,7 +141,10 @@ json_t *cli_json_section(int rc, char *text);
 bool cli_structured(int format);
 void cli_output_mode(int format, const char *kind);
 void cli_output_kind(const char *kind);
-/* Prints a line of free text (text and md formats only). */
+/* Prints "text" with each of its lines wrapped at "width" columns (at spaces; continuation lines indented by two;
+ * a word longer than a line kept whole). */
+void cli_print_wrapped(FILE *f, const char *text, int width);
+/* Prints a line of free text (text and md formats only), wrapped at LLMCOST_TEXT_WIDTH columns in text. */
 void cli_note(int format, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -205,6 +219,8 @@ typedef struct cli_job_opts {
     const char *global_batch;       /* TOKENS or SEQUENCESxLENGTH */
     bool ep_overlap, tp_overlap, bf16_grads, foreach_opt;
     double headroom, context_gb;
+    int act_cache, pipeline, ema;   /* llmcost_act_cache, llmcost_pipeline, llmcost_ema */
+    const char *recompute_modules;  /* "layernorm,mla_up_proj,moe_act" */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -216,6 +232,9 @@ typedef struct cli_job_opts {
 extern const char *const cli_precision_choices[];
 extern const char *const cli_optimizer_choices[];
 extern const char *const cli_framework_choices[];
+extern const char *const cli_act_cache_choices[];
+extern const char *const cli_pipeline_choices[];
+extern const char *const cli_ema_choices[];
 
 #define CLI_JOB_OPTIONS(o)                                                                                        \
     {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
@@ -259,7 +278,15 @@ extern const char *const cli_framework_choices[];
     {"sequence-parallel", OPT_FLAG, &(o).sp, NULL, "shard norms and dropout over tp (Megatron's default)", NULL,  \
      NULL},                                                                                                       \
     {"no-sequence-parallel", OPT_FLAG, &(o).no_sp, NULL, "tensor parallelism without sequence parallelism", NULL, \
-     NULL}
+     NULL},                                                                                                       \
+    {"act-cache", OPT_CHOICE, &(o).act_cache, "MODE", "how Linear inputs are cached for backward (default recipe; " \
+     "fp8-tile: DeepSeek-V3's)", cli_act_cache_choices, NULL},                                                   \
+    {"recompute-modules", OPT_STRING, &(o).recompute_modules, "LIST",                                            \
+     "modules recomputed in backward: layernorm,mla_up_proj,moe_act (Megatron-LM's names)", NULL, NULL},          \
+    {"pipeline", OPT_CHOICE, &(o).pipeline, "SCHED", "pipeline schedule (default 1f1b)", cli_pipeline_choices,     \
+     NULL},                                                                                                       \
+    {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
+     cli_ema_choices, NULL}
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
 /* The memory engine's options for the job (defaults for what the job options do not set). */

@@ -165,10 +165,10 @@ static void fix_words(char *buf, size_t n, const llmcost_fix *f)
 static void job_words(char *buf, size_t n, const llmcost_job *j)
 {
     char g[32];
-    snprintf(buf, n, "ZeRO-%d over %s GPUs (tp %lld, pp %lld, dp %lld), recompute %s, seq %lld, micro-batch %lld",
-             j->layout.zero, llmcost_fmt_grouped(g, sizeof g, j->layout.gpus), (long long)j->layout.tp,
-             (long long)j->layout.pp, (long long)j->layout.dp, cli_recompute_choices[j->recompute], (long long)j->seq,
-             (long long)j->micro_batch);
+    snprintf(buf, n, "%s, ZeRO-%d over %s GPUs (tp %lld, pp %lld, dp %lld), recompute %s, seq %lld, micro-batch %lld",
+             llmcost_precision_name(j->precision), j->layout.zero, llmcost_fmt_grouped(g, sizeof g, j->layout.gpus),
+             (long long)j->layout.tp, (long long)j->layout.pp, (long long)j->layout.dp,
+             cli_recompute_choices[j->recompute], (long long)j->seq, (long long)j->micro_batch);
 }
 
 /* --model-mfu: does the job whose step gives the MFU fit the best GPU. A row of the plan ("row" true) or, when it
@@ -338,7 +338,7 @@ static int print_budget(const llmcost_budget *b, const cli_common *co, const cha
         char job[256];
         job_words(job, sizeof job, &b->job);
         note(co->format, "--model-mfu: each GPU's MFU is the step model's for a LLaMA-form model of about N "
-                         "(megatron profile, bf16 with fp32 master weights): %s.", job);
+                         "(megatron profile; fp16 on GPUs without bf16): %s.", job);
         fit_lines(b, NULL, co->format, false);
     }
     if (law->form == LLMCOST_LAW_KAPLAN)

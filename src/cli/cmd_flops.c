@@ -25,15 +25,7 @@ int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *wh
         snprintf(why, n, "given");
         return 0;
     }
-    if (m->train_seq > 0) {
-        *seq = m->train_seq;
-        snprintf(why, n, "the model's pre-training length: %s", m->train_seq_source);
-    } else {
-        *seq = m->max_positions > 0 && m->max_positions < 4096 ? m->max_positions : 4096;
-        snprintf(why, n, "assumed: no training length known; %s", m->max_positions > 0 && m->max_positions < 4096
-                                                                       ? "max_position_embeddings"
-                                                                       : "4096, use --seq");
-    }
+    *seq = llmcost_default_seq(m, why, n);
     return 0;
 }
 
@@ -171,51 +163,46 @@ int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, do
     return rc;
 }
 
-static int sweep(const llmcost_model *m, llmcost_flops_options o, const long long *seqs, int n, int format, json_t *doc)
+/* The sweep's table (text, md); JSON and CSV come whole from llmcost_flops_sweep_to_json(). */
+static int sweep_table(const llmcost_model *m, const llmcost_flops_options *o, const llmcost_flops_sweep_point *pts,
+                       int n, int format)
 {
     const char *hdr[] = {"seq", "attention share of forward", "exact per token", "6·N_total per token", "6N_total misses",
                          "6·N_active per token", "6N_active misses"};
     char title[512];
     snprintf(title, sizeof title, "%s: training FLOPs per token as the sequence grows (%s convention)", m->name,
-             o.convention == LLMCOST_CONV_CAUSAL ? "causal" : "unmasked");
+             o->convention == LLMCOST_CONV_CAUSAL ? "causal" : "unmasked");
     llmcost_table *t = llmcost_table_new(title, 7, hdr);
     for (int c = 0; c < 7; c++)
         llmcost_table_numeric(t, c);
-    json_t *arr = json_array();
-    int rc = 0;
     for (int i = 0; i < n; i++) {
-        o.seq = seqs[i];
-        llmcost_flops f;
-        rc = llmcost_flops_compute(&f, m, &o);
-        if (rc < 0) {
-            rc = cli_lib_error(rc);
-            break;
-        }
-        double share = (f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES]) / f.forward;
-        double total = llmcost_flops_convention(LLMCOST_CONVENTION_6ND_TOTAL, m, &f, &o) / f.tokens;
-        double active = llmcost_flops_convention(LLMCOST_CONVENTION_6ND_ACTIVE, m, &f, &o) / f.tokens;
-        char a[48], b[48], c[48], p[32], q[32];
-        llmcost_table_addf(t, "%lld\t%.2f%%\t%s\t%s\t%s\t%s\t%s", seqs[i], 100 * share,
-                           llmcost_fmt_flops(a, sizeof a, f.per_token), llmcost_fmt_flops(b, sizeof b, total),
-                           llmcost_fmt_percent(p, sizeof p, total / f.per_token - 1), llmcost_fmt_flops(c, sizeof c, active),
-                           llmcost_fmt_percent(q, sizeof q, active / f.per_token - 1));
-        json_t *row = json_object();
-        json_object_set_new(row, "seq", cli_jint(seqs[i]));
-        json_object_set_new(row, "attention_share", json_real(share));
-        json_object_set_new(row, "per_token", cli_jreal(f.per_token));
-        json_object_set_new(row, "six_nd_total_per_token", cli_jreal(total));
-        json_object_set_new(row, "six_nd_active_per_token", cli_jreal(active));
-        json_array_append_new(arr, row);
+        const llmcost_flops_sweep_point *p = &pts[i];
+        char a[48], b[48], c[48], q1[32], q2[32];
+        llmcost_table_addf(t, "%lld\t%.2f%%\t%s\t%s\t%s\t%s\t%s", (long long)p->seq, 100 * p->attention_share,
+                           llmcost_fmt_flops(a, sizeof a, p->per_token), llmcost_fmt_flops(b, sizeof b, p->six_nd_total_per_token),
+                           llmcost_fmt_percent(q1, sizeof q1, p->six_nd_total_per_token / p->per_token - 1),
+                           llmcost_fmt_flops(c, sizeof c, p->six_nd_active_per_token),
+                           llmcost_fmt_percent(q2, sizeof q2, p->six_nd_active_per_token / p->per_token - 1));
     }
-    if (!rc) {
-        if (cli_structured(format))
-            json_object_set(doc, "sweep", arr);
-        else
-            rc = cli_print_table(t, format);
-    }
-    json_decref(arr);
+    int rc = cli_print_table(t, format);
     llmcost_table_free(t);
     return rc;
+}
+
+/* `--sweep-seq` with --format json or csv: the library's document, the step's FLOPs with it unless --sweep-only. */
+static int sweep_document(const llmcost_model *m, const llmcost_flops_options *o, double tokens, const int64_t *seqs,
+                          int n, bool sweep_only)
+{
+    llmcost_flops f;
+    llmcost_flops_sweep_point pts[32];
+    int rc = sweep_only ? 0 : llmcost_flops_compute(&f, m, o); /* the step first, as the document has it */
+    if (rc == 0)
+        rc = llmcost_flops_sweep(pts, m, o, seqs, (size_t)n);
+    if (rc < 0)
+        return cli_lib_error(rc);
+    char *text;
+    rc = llmcost_flops_sweep_to_json(&text, m, pts, (size_t)n, sweep_only ? NULL : &f, o, tokens);
+    return cli_print_json_text(rc, text);
 }
 
 static const char *const usage_text =
@@ -281,31 +268,30 @@ int cmd_flops(int argc, char **argv)
     o.recompute = (llmcost_recompute)recompute;
     o.convention = (llmcost_convention)convention;
     o.frozen_embedding = frozen;
-    /* JSON: the library's document (llmcost_flops_to_json), printed as it is, or with the sweep added to it. */
-    json_t *doc = NULL;
+    /* JSON: the library's document, llmcost_flops_to_json() or, with a sweep, llmcost_flops_sweep_to_json(). */
+    int64_t s64[32];
+    for (int i = 0; i < nseq; i++)
+        s64[i] = seqs[i];
     if (cli_structured(co.format) && nseq) {
         cli_output_kind("flops_sweep"); /* CSV: the sweep's rows */
-        doc = json_object();
-        json_object_set_new(doc, "model", json_string(m->name));
-    } else if (!(sweep_only && nseq)) {
-        cli_note(co.format, "%s: sequence %lld (%s)\n", m->name, seq, why);
+        rc = sweep_document(m, &o, tokens, s64, nseq, sweep_only);
+        llmcost_model_free(m);
+        return rc;
     }
-    if (!(sweep_only && nseq))
-        rc = cli_flops_section(m, &o, tokens, co.format, doc, false);
-    if (!rc && nseq)
-        rc = sweep(m, o, seqs, nseq, co.format, doc);
+    if (!(sweep_only && nseq)) {
+        cli_note(co.format, "%s: sequence %lld (%s)\n", m->name, seq, why);
+        rc = cli_flops_section(m, &o, tokens, co.format, NULL, false);
+    }
+    if (!rc && nseq) {
+        llmcost_flops_sweep_point pts[32];
+        rc = llmcost_flops_sweep(pts, m, &o, s64, (size_t)nseq);
+        rc = rc < 0 ? cli_lib_error(rc) : sweep_table(m, &o, pts, nseq, co.format);
+    }
     if (!rc && frozen && !cli_structured(co.format))
         cli_note(co.format, "Frozen embedding: the embedding gets no gradient%s; the first layer's input gradients are %s.",
                  m->tied ? ", nor the tied LM head" : "",
                  m->layers[0].norm_pre_attn ? "still computed, because a norm with trainable weights precedes them"
                                             : "skipped");
-    if (!rc && doc) {
-        json_t *f = json_object_get(doc, "flops");
-        json_object_update(doc, f);
-        json_object_del(doc, "flops");
-        rc = cli_print_json(doc);
-    }
-    json_decref(doc);
     llmcost_model_free(m);
     return rc;
 }

@@ -28,13 +28,20 @@ static const char *tf(char *buf, size_t n, double flops)
 
 static int print_catalogue(int format)
 {
-    const char *hdr[] = {"name", "GPU", "fp32", "tf32", "bf16", "fp16", "fp8", "memory", "bandwidth", "power",
-                         "scale-up", "scale-out", "$/h"};
-    llmcost_table *t = llmcost_table_new("Accelerators (dense peak TFLOP/s; bandwidths one-way per GPU)", 13, hdr);
-    if (!t)
+    /* Two tables in text (each fits 100 columns): what each GPU is, then its peaks and links. */
+    const char *hdr[] = {"name", "GPU", "memory", "power", "$/h"};
+    llmcost_table *t = llmcost_table_new("Accelerators", 5, hdr);
+    const char *h2[] = {"name", "fp32", "tf32", "bf16", "fp16", "fp8", "memory bw", "scale-up", "scale-out"};
+    llmcost_table *t2 = llmcost_table_new("Dense peak TFLOP/s and bandwidths (one-way per GPU)", 9, h2);
+    if (!t || !t2) {
+        llmcost_table_free(t);
+        llmcost_table_free(t2);
         return 1;
-    for (int c = 2; c < 13; c++)
+    }
+    for (int c = 2; c < 5; c++)
         llmcost_table_numeric(t, c);
+    for (int c = 1; c < 9; c++)
+        llmcost_table_numeric(t2, c);
     for (int i = 0; i < llmcost_catalog_gpu_count(cli_catalog()); i++) {
         const llmcost_gpu *g = llmcost_catalog_gpu_at(cli_catalog(), i);
         char a[16], b[16], c[16], d[16], h[16], mem[32], up[48], out[32], pw[16];
@@ -45,14 +52,17 @@ static int print_catalogue(int format)
             snprintf(pw, sizeof pw, "%.0f W", g->tdp_watts);
         else
             snprintf(pw, sizeof pw, "?");
-        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.4g TB/s\t%s\t%s\t%s\t%.2f", g->name, g->full_name,
+        llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%.2f", g->name, g->full_name, mem, pw, g->price_per_hour);
+        llmcost_table_addf(t2, "%s\t%s\t%s\t%s\t%s\t%s\t%.4g TB/s\t%s\t%s", g->name,
                            tf(a, sizeof a, g->peak_flops[LLMCOST_DT_FP32]), tf(b, sizeof b, g->peak_flops[LLMCOST_DT_TF32]),
                            tf(c, sizeof c, g->peak_flops[LLMCOST_DT_BF16]), tf(h, sizeof h, g->fp16_flops),
-                           tf(d, sizeof d, g->peak_flops[LLMCOST_DT_FP8]),
-                           mem, g->memory_bw / 1e12, pw, up, out, g->price_per_hour);
+                           tf(d, sizeof d, g->peak_flops[LLMCOST_DT_FP8]), g->memory_bw / 1e12, up, out);
     }
     int rc = cli_print_table(t, format);
+    if (!rc)
+        rc = cli_print_table(t2, format);
     llmcost_table_free(t);
+    llmcost_table_free(t2);
     return rc;
 }
 

@@ -27,6 +27,20 @@ static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
     snprintf(buf, n, "%s", notes[(unsigned)o->precision < LLMCOST_PREC_COUNT ? o->precision : 2]);
     if (o->precision == LLMCOST_PREC_BF16_MASTER)
         snprintf(buf + strlen(buf), n - strlen(buf), ", %s gradients", o->fp32_grads ? "fp32" : "bf16");
+    /* The memory mechanisms in use (memory.h), named as the flags name them. */
+    if (o->act_cache == LLMCOST_CACHE_FP8_TILE)
+        snprintf(buf + strlen(buf), n - strlen(buf), "; activations cached in fp8 with 1x128-tile scales, the attention "
+                 "output in E5M6 (DeepSeek-V3 §3.3.2)");
+    if (o->recompute_modules)
+        snprintf(buf + strlen(buf), n - strlen(buf), "; recomputed in backward:%s%s%s",
+                 o->recompute_modules & LLMCOST_RECOMPUTE_NORM ? " layernorm" : "",
+                 o->recompute_modules & LLMCOST_RECOMPUTE_MLA_UP ? " mla_up_proj" : "",
+                 o->recompute_modules & LLMCOST_RECOMPUTE_MOE_ACT ? " moe_act" : "");
+    if (o->pipeline == LLMCOST_PIPE_DUALPIPE)
+        snprintf(buf + strlen(buf), n - strlen(buf), "; DualPipe: two stages per rank, pp + 1 micro-batches in flight");
+    if (o->ema != LLMCOST_EMA_NONE)
+        snprintf(buf + strlen(buf), n - strlen(buf), "; EMA of the weights %s", o->ema == LLMCOST_EMA_GPU
+                 ? "on the GPU (an fp32 copy)" : "in CPU memory");
 }
 
 int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
@@ -98,10 +112,16 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
         llmcost_table_free(t);
         if (rc)
             return rc;
-        cli_note(format, "One layer keeps %s per micro-batch (%s when recomputed); the most loaded GPU (pipeline stage %d, "
+        char where[96];
+        if (o->pipeline == LLMCOST_PIPE_DUALPIPE)
+            snprintf(where, sizeof where, "DualPipe rank %d: stages %d and %lld", r.stage, r.stage,
+                     (long long)(o->layout.pp - 1 - r.stage));
+        else
+            snprintf(where, sizeof where, "pipeline stage %d", r.stage);
+        cli_note(format, "One layer keeps %s per micro-batch (%s when recomputed); the most loaded GPU (%s, "
                          "%lld layers) holds %.3g micro-batch(es) in flight.",
                  llmcost_fmt_bytes(a, sizeof a, r.layer_activation_bytes), llmcost_fmt_bytes(b, sizeof b, r.layer_full_bytes),
-                 r.stage, (long long)r.layers_on_stage, r.in_flight);
+                 where, (long long)r.layers_on_stage, r.in_flight);
     }
     if (gpu) {
         cli_note(format, "%s %s: %s of memory, %.0f%% headroom and %s CUDA context leave %s: %s; largest micro-batch that fits: %lld.",
@@ -176,7 +196,8 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
 
 static const char *const usage_text =
     "llmcost memory [MODEL] [--seq S] [--micro-batch B] [--precision P] [--optimizer O] [--recompute MODE]\n"
-    "               [--attention KIND] [--framework hf|megatron] [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
+    "               [--attention KIND] [--framework hf|megatron]\n"
+    "               [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
     "               [--gpu NAME] [--headroom F] [--course-layer]";
 static const char *const description =
     "Memory one GPU needs for a training step, with a breakdown you can act on: weights, gradients, optimizer\n"
@@ -184,13 +205,21 @@ static const char *const description =
     "log-probabilities, low-precision weight copies, the transient at the peak, and the allocator's reserve;\n"
     "the peak, the phase it happens in, whether it fits the GPU with headroom, and the largest micro-batch that\n"
     "fits. The hf profile follows what PyTorch + transformers allocate (checked against H200 measurements); the\n"
-    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.";
+    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost memory llama-3-8b --seq 4096 --micro-batch 1 --recompute full --gpu h100\n"
     "  llmcost memory llama-3.2-1b --seq 2048 --micro-batch 4 --precision amp-bf16 --format json\n"
-    "  llmcost memory llama-3.1-405b --seq 8192 --framework megatron --precision bf16-master --tp 8 --pp 16 --dp 128 \\\n"
-    "      --zero 1 --recompute selective --gpu h100\n"
-    "  llmcost memory llama-7b --course-layer     # the course's one-layer fp16 question\n";
+    "  llmcost memory llama-3.1-405b --seq 8192 --framework megatron --precision bf16-master \\\n"
+    "      --tp 8 --pp 16 --dp 128 --zero 1 --recompute selective --gpu h100\n"
+    "  llmcost memory llama-7b --course-layer     # the course's one-layer fp16 question\n"
+    "  llmcost memory llama-3-8b --micro-batch 1,2,4 --gpu h100,h200 --recompute none,full\n"
+    "  llmcost memory deepseek-v3 --gpu h800 --gpus 2048 --pp 16 --ep 64 --zero 1 --precision fp8 \\\n"
+    "      --framework megatron --seq 4096 --global-batch 15360x4096 --act-cache fp8-tile \\\n"
+    "      --recompute-modules layernorm,mla_up_proj,moe_act --pipeline dualpipe --ema cpu\n";
 
 int cmd_memory(int argc, char **argv)
 {
@@ -207,7 +236,10 @@ int cmd_memory(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("memory", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("memory", cmd_memory, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("memory", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {

@@ -14,12 +14,17 @@ static const char *const description =
     "tensor/context/expert/pipeline/data-parallel communication (ring or tree, inside a node or across nodes)\n"
     "and the pipeline bubble. Prints the breakdown, tokens/s, achieved TFLOP/s, MFU and HFU (PaLM's\n"
     "definitions: model FLOPs without / with recomputation over peak). Profiles: hf (PyTorch + transformers\n"
-    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).";
+    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP).\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost step llama-3.2-1b --gpu h200 --micro-batch 4 --seq 2048\n"
     "  llmcost step llama-3-8b --gpu h200 --seq 4096 --recompute full --format json\n"
     "  llmcost step llama-3.1-405b --gpu h100 --framework megatron --precision bf16-master \\\n"
-    "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n";
+    "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n"
+    "  llmcost step llama-3.1-8b --gpu h100 --gpus 8 --tp 1,2,4 --seq 4k,8k --format csv\n";
 
 static const char *component_label(int k)
 {
@@ -84,31 +89,12 @@ int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_
     return rc;
 }
 
-/* Assumption lines common to step and train: hardware, kernel model, communication. */
+/* Assumption lines common to step and train: hardware, kernel model, communication (the library's). */
 void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o, const char *overrides)
 {
-    llmcost_step_constants c;
-    llmcost_step_constants_get(&c);
-    size_t len = 0;
-    len += (size_t)snprintf(buf + len, n - len,
-                            "GPU %s: %s; %.1f TFLOP/s %s dense, %.3g TB/s memory, %.3g GB/s scale-up x %d, %.3g GB/s "
-                            "scale-out (data/gpus.json%s%s)\n",
-                            g->name, g->full_name,
-                            (o->precision == LLMCOST_PREC_FP16 ? g->fp16_flops : g->peak_flops[LLMCOST_DT_BF16]) / 1e12,
-                            o->precision == LLMCOST_PREC_FP16 ? "fp16" : "bf16", g->memory_bw / 1e12,
-                            g->scaleup_bw / 1e9, g->scaleup_size, g->scaleout_bw / 1e9, overrides && overrides[0] ? "; " : "",
-                            overrides ? overrides : "");
-    if (len < n)
-        len += (size_t)snprintf(buf + len, n - len,
-                                "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
-                                "large GEMMs at %.0f%% of peak, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
-                                "per forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * c.gemm_efficiency, 100 * c.copy_efficiency,
-                                o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
-                                c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
-    if (len < n)
-        snprintf(buf + len, n - len, "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",
-                 100 * o->comm.scaleup_efficiency, 100 * o->comm.scaleout_efficiency);
+    if (n)
+        buf[0] = '\0';
+    llmcost_step_assumptions(buf, n, g, o, overrides);
 }
 
 void cli_print_assumptions(int format, const char *lines)
@@ -132,7 +118,10 @@ int cmd_step(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("step", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("step", cmd_step, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("step", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {

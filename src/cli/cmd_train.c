@@ -14,12 +14,19 @@ static const char *const description =
     "steps = tokens / tokens per step, wall-clock, GPU-hours, cost at the GPU's price (or --price / --price-list),\n"
     "energy = GPU-hours x board power x PUE, and CO2 = energy x grid carbon intensity, with every assumption\n"
     "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
-    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error.";
+    "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error, and each run's\n"
+    "memory under its stated layout: it fits, or it is a known miss naming the mechanism llmcost lacks (DeepSeek-V3\n"
+    "fits with its own: --act-cache fp8-tile, --recompute-modules, --pipeline dualpipe, --ema cpu).\n\n"
+    "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
+    "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
+    "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
+    "single run's document.";
 static const char *const examples =
     "  llmcost train llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --tp 8 --pp 16 --vpp 8 \\\n"
     "      --framework megatron --precision bf16-master --seq 8192 --global-batch 16M --price 2.0\n"
     "  llmcost train llama-7b --tokens 1T --gpu a100 --gpus 2048 --mfu 0.4 --price-list course\n"
-    "  llmcost train --published --format md\n";
+    "  llmcost train --published --format md\n"
+    "  llmcost train llama-3-8b --tokens 1T --gpus 256 --gpu h100,h200,b200 --format json\n";
 
 static int print_published(int format)
 {
@@ -49,10 +56,33 @@ static int print_published(int format)
     }
     rc = cli_print_table(t, format);
     llmcost_table_free(t);
+    /* Each run's memory under its stated layout: it fits, or it is a known miss naming the missing mechanism. */
+    const char *mhdr[] = {"run", "needs", "usable", "memory"};
+    llmcost_table *mt = rc ? NULL : llmcost_table_new("Memory of each run under its stated layout (most loaded GPU)", 4, mhdr);
+    if (mt) {
+        llmcost_table_numeric(mt, 1);
+        llmcost_table_numeric(mt, 2);
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && !strcmp(p[i].name, p[i - 1].name))
+                continue;
+            char a[32], b[32];
+            const char *verdict = p[i].fits == p[i].stated_fits ? (p[i].fits ? "fits" : "does NOT fit (known miss)")
+                                  : p[i].fits                   ? "fits (the data says it does not)"
+                                                                : "does NOT fit (the data says it does)";
+            llmcost_table_addf(mt, "%s\t%s\t%s\t%s", p[i].name, llmcost_fmt_bytes(a, sizeof a, p[i].required_bytes),
+                               llmcost_fmt_bytes(b, sizeof b, p[i].usable_bytes), verdict);
+        }
+        cli_note(format, "%s", "");
+        rc = cli_print_table(mt, format);
+        llmcost_table_free(mt);
+    }
     if (!rc && format != LLMCOST_FMT_CSV) {
         for (size_t i = 0; i < n; i++)
-            if (i == 0 || strcmp(p[i].name, p[i - 1].name) != 0)
+            if (i == 0 || strcmp(p[i].name, p[i - 1].name) != 0) {
                 cli_note(format, "%s: %s%s%s", p[i].name, p[i].source, p[i].assumed[0] ? "; assumed: " : "", p[i].assumed);
+                if (p[i].memory[0])
+                    cli_note(format, "  memory: %s%s", p[i].stated_fits ? "fits with " : "known miss: ", p[i].memory);
+            }
     }
     llmcost_free(p);
     return rc;
@@ -78,7 +108,10 @@ int cmd_train(int argc, char **argv)
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
+    int rc = cli_sweep("train", cmd_train, argc, argv, opts, nopts); /* lists: every combination */
+    if (rc >= 0)
+        return rc;
+    rc = cli_parse("train", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {
@@ -96,7 +129,7 @@ int cmd_train(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[3072] = "", over[512], more[1536];
+    char assumed[3072] = "", over[512];
     llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
     llmcost_train run;
@@ -125,28 +158,7 @@ int cmd_train(int argc, char **argv)
             rc = cli_lib_error(r);
     }
     if (!rc) {
-        size_t n = strlen(assumed);
-        if (mfu > 0)
-            n += (size_t)snprintf(assumed + n, sizeof assumed - n, "MFU %.1f%% imposed (--mfu): the step takes model FLOPs / (GPUs x peak x MFU)\n", 100 * mfu);
-        cli_step_assumptions(more, sizeof more, &g, &ro.step, over);
-        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "%s", more);
-        n += (size_t)snprintf(assumed + n, sizeof assumed - n, "price $%.2f per GPU-hour: %s\n", run.price_per_hour,
-                              go.price > 0 ? "--price" : g.price_source);
-        if (n < sizeof assumed)
-            n += (size_t)snprintf(assumed + n, sizeof assumed - n,
-                                  "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f kg/kWh%s\n",
-                                  g.tdp_watts, ro.pue, pue > 0 ? "" : " (hyperscale fleets report 1.08-1.10)",
-                                  ro.grid_kg_per_kwh, seen_grid ? "" : " (US average, EPA eGRID2022)");
-        if (n < sizeof assumed && run.goodput_modelled)
-            snprintf(assumed + n, sizeof assumed - n,
-                     "goodput %.2f%%: interruptions at Llama 3 405B's rate (466 in 54 days on 16,384 GPUs, >90%% effective "
-                     "time), 16.7 min lost each (give --goodput; 1 for the ideal run)\n",
-                     100 * run.goodput);
-        else if (n < sizeof assumed && run.goodput < 1)
-            snprintf(assumed + n, sizeof assumed - n, "goodput %.0f%%: the rest of the time lost to failures and restarts\n",
-                     100 * run.goodput);
-        else if (n < sizeof assumed)
-            snprintf(assumed + n, sizeof assumed - n, "no time lost to failures, restarts or evaluation (--goodput 1)\n");
+        llmcost_train_assumptions(assumed, sizeof assumed, &run, &g, &ro, over, go.price > 0, pue > 0, seen_grid);
         const llmcost_step *s = &run.step;
         if (cli_structured(co.format)) {
             char *text;

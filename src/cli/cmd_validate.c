@@ -99,13 +99,23 @@ int cmd_validate(int argc, char **argv)
     }
     const char *current = "";
     llmcost_table *t = NULL;
+    size_t src[512], nsrc = 0; /* text: the cases whose sources the current table cites, in order */
     for (size_t i = 0; i <= n; i++) {
         bool end = i == n;
         if (!end && suite && !strstr(v[i].suite, suite))
             continue;
         if (end || strcmp(v[i].suite, current) != 0) {
-            if (t && !cli_structured(co.format) && llmcost_table_rows(t) > 0)
+            if (t && !cli_structured(co.format) && llmcost_table_rows(t) > 0) {
                 cli_print_table(t, co.format);
+                /* Text: each source once, whole, below its suite's table (they are sentences, too long for a
+                 * column of a table that fits 100 columns). */
+                for (size_t k = 0; k < nsrc; k++)
+                    cli_note(co.format, "[%zu] %s%s%s", k + 1, v[src[k]].source, v[src[k]].note[0] ? "; " : "",
+                             v[src[k]].note);
+                if (nsrc)
+                    cli_note(co.format, "%s", "");
+            }
+            nsrc = 0;
             llmcost_table_free(t);
             t = NULL;
             if (end)
@@ -127,6 +137,18 @@ int cmd_validate(int argc, char **argv)
         fmt_value(p, sizeof p, v[i].predicted);
         fmt_value(r, sizeof r, v[i].reference);
         llmcost_fmt_percent(e, sizeof e, v[i].error);
+        if (co.format == LLMCOST_FMT_TEXT) {
+            size_t k = 0;
+            while (k < nsrc && (strcmp(v[src[k]].source, v[i].source) || strcmp(v[src[k]].note, v[i].note)))
+                k++;
+            if (k == nsrc && nsrc < sizeof src / sizeof src[0])
+                src[nsrc++] = i;
+            char ref[32];
+            snprintf(ref, sizeof ref, "[%zu]", k + 1);
+            llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%.4g%%\t%s\t%s", v[i].name, v[i].quantity, p, r, e,
+                               100 * v[i].tolerance, v[i].pass ? "yes" : "NO", ref);
+            continue;
+        }
         llmcost_table_addf(t, "%s\t%s\t%s\t%s\t%s\t%.4g%%\t%s\t%s%s%s", v[i].name, v[i].quantity, p, r, e,
                            100 * v[i].tolerance, v[i].pass ? "yes" : "NO", v[i].source, v[i].note[0] ? "; " : "",
                            v[i].note);

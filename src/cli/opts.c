@@ -1,4 +1,5 @@
 /* opts.c - parses each command's options from a table, checks their values, and prints --help from it. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,8 +30,12 @@ bool cli_read_print(void)
 {
     if (!read_values[0] || (read_format != LLMCOST_FMT_TEXT && read_format != LLMCOST_FMT_MD))
         return false;
-    printf("%sNumbers as read: %s (see 'numbers' in --help).\n", read_format == LLMCOST_FMT_MD ? "\n" : "",
-           read_values);
+    char line[1200];
+    snprintf(line, sizeof line, "Numbers as read: %s (see 'numbers' in --help).", read_values);
+    if (read_format == LLMCOST_FMT_MD)
+        printf("\n%s\n", line);
+    else
+        cli_print_wrapped(stdout, line, LLMCOST_TEXT_WIDTH);
     return true;
 }
 
@@ -234,7 +239,58 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_opt *opts, int n
 void cli_help(FILE *f, const char *cmd, const char *usage, const char *description, const cli_opt *opts, int nopts,
               const char *examples)
 {
-    fprintf(f, "usage: %s\n\n%s\n\noptions:\n", usage, description);
+    /* The description wrapped within 100 columns (usage and examples stay as written: they are command lines). */
+    /* Usage: a line longer than 100 columns breaks before an option ("[" or "--"), continued under the first
+     * argument. */
+    fputs("usage: ", f);
+    const char *sp = strchr(usage, ' ');
+    const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+    int hang = 7 + (sp2 ? (int)(sp2 - usage) + 1 : 8);
+    const char *nl = strchr(usage, '\n');
+    if (nl) { /* under the usage's own continuation lines */
+        int lead = 0;
+        while (nl[1 + lead] == ' ')
+            lead++;
+        hang = lead;
+    }
+    int col = 7;
+    for (const char *p = usage; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while ((int)len + col > 100) {
+            size_t cut = 0;
+            for (size_t i = 1; i + col < 100 && i < len; i++)
+                if (p[i - 1] == ' ' && (p[i] == '[' || p[i] == '-'))
+                    cut = i - 1;
+            if (cut == 0)
+                break;
+            fprintf(f, "%.*s\n%*s", (int)cut, p, hang, "");
+            p += cut + 1;
+            len -= cut + 1;
+            col = hang;
+        }
+        fprintf(f, "%.*s\n", (int)len, p);
+        col = 0;
+        p = e ? e + 1 : p + len;
+    }
+    fputc('\n', f);
+    /* The description is prose wrapped by hand near 100 columns: a line of 90 or more runs on into the next, and
+     * the paragraphs are wrapped again within 100. */
+    char *prose = strdup(description);
+    if (prose) {
+        size_t line = 0;
+        for (char *q = prose; *q; q++) {
+            if (*q == '\n' && line >= 90 && q[1] && q[1] != ' ' && q[1] != '\n')
+                *q = ' ';
+            line = *q == '\n' ? 0 : line + 1;
+        }
+        cli_wrap(f, prose, 0, 100);
+        free(prose);
+    } else {
+        fputs(description, f);
+        fputc('\n', f);
+    }
+    fputs("\noptions:\n", f);
     char left[128];
     for (int k = 0; k < nopts; k++) {
         const cli_opt *o = &opts[k];
@@ -242,13 +298,24 @@ void cli_help(FILE *f, const char *cmd, const char *usage, const char *descripti
             snprintf(left, sizeof left, "--%s", o->name);
         else
             snprintf(left, sizeof left, "--%s %s", o->name, o->metavar ? o->metavar : "VALUE");
-        fprintf(f, "  %-26s %s", left, o->help);
-        if (o->kind == OPT_CHOICE) {
-            char list[512];
+        char text[1024], list[512];
+        list[0] = '\0';
+        if (o->kind == OPT_CHOICE)
             list_choices(list, sizeof list, o->choices);
-            fprintf(f, " (%s)", list);
+        snprintf(text, sizeof text, "%s%s%s%s", o->help, list[0] ? " (" : "", list, list[0] ? ")" : "");
+        /* Wrapped within 100 columns under the descriptions' column. */
+        char *wrapped = NULL;
+        size_t wlen = 0;
+        FILE *ms = open_memstream(&wrapped, &wlen);
+        if (ms) {
+            cli_wrap(ms, text, 29, 100);
+            fclose(ms);
         }
-        fputc('\n', f);
+        if (wrapped && wlen > 29)
+            fprintf(f, "  %-26s %s", left, wrapped + 29);
+        else
+            fprintf(f, "  %-26s %s\n", left, text);
+        free(wrapped);
     }
     fprintf(f, "  %-26s %s\n", "--format FMT", "output format: text, json, csv, md (default text)");
     fprintf(f, "  %-26s %s\n", "", "csv: one table, the JSON's values raw, named by their JSON paths");

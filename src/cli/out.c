@@ -163,15 +163,90 @@ int cli_print_json(json_t *doc)
     return print_doc_text(t);
 }
 
+/* Columns of the first "n" bytes of "s" (UTF-8 continuation bytes do not count). */
+static size_t columns(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+void cli_print_wrapped(FILE *f, const char *text, int width)
+{
+    /* Each line of "text" in lines of at most "width" columns, broken at spaces, continuation lines indented by
+     * two; a word longer than a line stays whole. */
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p, *end = p + len;
+        size_t avail = (size_t)width;
+        bool first = true;
+        while (q < end) {
+            if (!first)
+                fputs("  ", f);
+            size_t room = first ? avail : avail - 2, cut = 0, w = 0, i = 0;
+            if (columns(q, (size_t)(end - q)) <= room) {
+                cut = (size_t)(end - q);
+            } else {
+                for (i = 0; q + i < end; i++) {
+                    if (((unsigned char)q[i] & 0xC0) != 0x80 && ++w > room)
+                        break;
+                    if (q[i] == ' ')
+                        cut = i;
+                }
+                if (q[i] == ' ')
+                    cut = i;
+                if (cut == 0) { /* a word longer than the line: whole */
+                    const char *sp = memchr(q + i, ' ', (size_t)(end - q - i));
+                    cut = sp ? (size_t)(sp - q) : (size_t)(end - q);
+                }
+            }
+            size_t out = cut;
+            while (out > 0 && q[out - 1] == ' ')
+                out--;
+            fwrite(q, 1, out, f);
+            fputc('\n', f);
+            q += cut;
+            while (q < end && *q == ' ')
+                q++;
+            first = false;
+        }
+        if (len == 0)
+            fputc('\n', f);
+        p = e ? e + 1 : p + len;
+    }
+}
+
 void cli_note(int format, const char *fmt, ...)
 {
     if (format != LLMCOST_FMT_TEXT && format != LLMCOST_FMT_MD)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stdout, fmt, ap);
+    char small[1024], *text = small;
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof small) {
+        text = malloc((size_t)n + 1);
+        if (!text)
+            return;
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    /* Text wraps at LLMCOST_TEXT_WIDTH columns; Markdown keeps its lines (a paragraph wraps where it is shown). */
+    if (format == LLMCOST_FMT_TEXT) {
+        cli_print_wrapped(stdout, text, LLMCOST_TEXT_WIDTH);
+    } else {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+    }
+    if (text != small)
+        free(text);
 }
 
 json_t *cli_jint(int64_t v)

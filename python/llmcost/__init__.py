@@ -1,0 +1,225 @@
+"""llmcost: the cost of training a large language model, from the same C core as the ``llmcost`` command.
+
+Every number comes from libllmcost (through ctypes): one set of formulas for the CLI and for Python, so a result's
+``to_dict()`` equals what ``llmcost COMMAND ... --format json`` prints for the same arguments. Arguments are named
+as the CLI's flags with underscores (``--micro-batch`` is ``micro_batch``); numbers may be given as the CLI reads
+them (``seq="4k"``, ``tokens="15.6T"``, ``global_batch="15360x4096"``) or as Python numbers.
+
+    >>> import llmcost
+    >>> m = llmcost.load("llama-3-8b")
+    >>> m.params().total
+    8030261248
+    >>> s = m.step(gpu="h100", gpus=8, seq=8192, micro_batch=1, zero=1)
+    >>> round(s.mfu, 2)  # doctest: +SKIP
+    0.4
+
+Thread-safe: the library keeps no state between calls, and this package none beyond the loaded library.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ._lib import Error, commands, library_path, request, request_text, version
+from ._results import Document, Flops, Memory, Params, Published, Result, Step, Train, Validation
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Error", "Model", "load", "gpus", "models", "validate", "published", "budget", "scaling_laws", "fit_law", "sweep",
+    "request", "request_text", "commands", "library_path", "version", "Result", "Params", "Flops", "Memory", "Step", "Train",
+    "Published", "Validation", "Document",
+]
+
+Arg = Union[str, int, float, bool, None]
+ModelSpec = Union[str, "os.PathLike[str]", Mapping[str, Any], "Model"]
+
+_CLASSES = {"params": Params, "flops": Flops, "memory": Memory, "step": Step, "train": Train,
+            "validate": Validation}
+
+
+def _result(command: str, doc: Dict[str, Any]) -> Result:
+    cls = _CLASSES.get(command, Document)
+    if command == "train" and "published" in doc:
+        cls = Published
+    try:
+        return cls._from_doc(doc)
+    except TypeError:
+        # A document without a key this module expects (another library version): still every key, in extra.
+        return Document._from_doc(doc)
+
+
+@dataclass(frozen=True, repr=False)
+class Model:
+    """A model as the library reads it: ``name``, ``origin`` (where it came from), ``notes`` (the assumptions made
+    reading it, one per line) and ``architecture`` (the layers as the library reads them, the ``model`` object of
+    ``llmcost report --format json``). Made by load()."""
+
+    name: str
+    origin: str
+    notes: Tuple[str, ...]
+    architecture: Mapping[str, Any]
+    _spec: Any = field(default=None, compare=False)
+    _given_name: Optional[str] = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        return "Model(%r, origin=%r)" % (self.name, self.origin)
+
+    def _args(self, kwargs: Mapping[str, Arg]) -> Dict[str, Any]:
+        for k in ("model", "model_name"):
+            if k in kwargs:
+                raise Error("%s: given by the Model; call llmcost.load() for another" % k)
+        args: Dict[str, Any] = {"model": self._spec}
+        if self._given_name is not None:
+            args["model_name"] = self._given_name
+        args.update(kwargs)
+        return args
+
+    def _run(self, command: str, kwargs: Mapping[str, Arg]) -> Any:
+        return _result(command, request(command, self._args(kwargs)))
+
+    def params(self) -> Params:
+        """Exact parameter counts by component (`llmcost params`)."""
+        r: Params = self._run("params", {})
+        return r
+
+    def flops(self, **kwargs: Arg) -> Flops:
+        """FLOPs of one training step (`llmcost flops`): seq, batch, attention, recompute, convention,
+        frozen_embedding, tokens."""
+        r: Flops = self._run("flops", kwargs)
+        return r
+
+    def memory(self, **kwargs: Arg) -> Memory:
+        """Per-GPU memory of a training step (`llmcost memory`): the job (seq, micro_batch, global_batch,
+        grad_accum, precision, optimizer, recompute, attention, framework, gpus, tp, pp, vpp, dp, cp, ep, etp, zero,
+        sequence_parallel, headroom, ...) and the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb,
+        memory_bw, tdp, scaleup_bw, scaleup_size, scaleout_bw)."""
+        r: Memory = self._run("memory", kwargs)
+        return r
+
+    def step(self, **kwargs: Arg) -> Step:
+        """Time of one optimizer step (`llmcost step`): the job and GPU arguments of memory()."""
+        r: Step = self._run("step", kwargs)
+        return r
+
+    def train(self, **kwargs: Arg) -> Train:
+        """A whole training run (`llmcost train`): tokens (required), mfu, pue, grid_intensity, goodput, and the
+        job and GPU arguments of memory()."""
+        r: Train = self._run("train", kwargs)
+        return r
+
+    def plan(self, **kwargs: Arg) -> Result:
+        """The fastest layouts that fit (`llmcost plan`), where the library has the planner's request."""
+        return self._run("plan", kwargs)
+
+    def run(self, command: str, **kwargs: Arg) -> Result:
+        """Any command the library answers for a model (llmcost_request_commands), by name."""
+        return self._run(command, kwargs)
+
+
+def load(spec: ModelSpec, name: Optional[str] = None) -> Model:
+    """A model: a preset name ("llama-3-8b"), a Hugging Face repo id ("meta-llama/Llama-3.1-8B", read from the local
+    cache), a path to a config.json or its folder, or a dict (a config.json's content). ``name`` names it in the
+    results (a dict's default is "config"). Raises Error when the library cannot read it."""
+    if isinstance(spec, Model):
+        return spec
+    if isinstance(spec, os.PathLike):
+        spec = os.fspath(spec)
+    if not isinstance(spec, (str, Mapping)):
+        raise Error("model: expected a preset name, a path, a repo id or a dict, not %s" % type(spec).__name__)
+    if isinstance(spec, Mapping):
+        spec = dict(spec)
+    args: Dict[str, Any] = {"model": spec}
+    if name is not None:
+        args["model_name"] = name
+    doc = request("load", args)
+    return Model(name=doc["name"], origin=doc["origin"], notes=tuple(doc["notes"]),
+                 architecture=_result("load", doc).extra["architecture"], _spec=spec, _given_name=name)
+
+
+def validate(suite: Optional[str] = None, failures: bool = False) -> Validation:
+    """Every validation case against its independent reference (`llmcost validate`)."""
+    r: Validation = _result("validate", request("validate", {"suite": suite, "failures": failures or None}))
+    return r
+
+
+def published() -> Published:
+    """Published training runs and llmcost's predictions of them (`llmcost train --published`)."""
+    r: Published = _result("train", request("train", {"published": True}))
+    return r
+
+
+def _command(command: str, kwargs: Mapping[str, Arg]) -> Result:
+    return _result(command, request(command, dict(kwargs)))
+
+
+def gpus(**kwargs: Arg) -> Result:
+    """The accelerator catalogue and price lists (`llmcost gpus`), where the library answers it."""
+    return _command("gpus", kwargs)
+
+
+def models(**kwargs: Arg) -> Result:
+    """The bundled presets (`llmcost models`), where the library answers it."""
+    return _command("models", kwargs)
+
+
+def budget(**kwargs: Arg) -> Result:
+    """What a budget buys (`llmcost budget`), where the library answers it."""
+    return _command("budget", kwargs)
+
+
+def scaling_laws(**kwargs: Arg) -> Result:
+    """The bundled scaling laws (`llmcost scaling`), where the library answers it."""
+    return _command("scaling", kwargs)
+
+
+def fit_law(runs: Union[str, "os.PathLike[str]"], **kwargs: Arg) -> Result:
+    """A scaling law fitted to the runs of a CSV file (`llmcost scaling fit`), where the library answers it."""
+    args: Dict[str, Any] = {"runs": os.fspath(runs)}
+    args.update(kwargs)
+    return _result("fit", request("fit", args))
+
+
+def _flatten(doc: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
+    row: Dict[str, Any] = {}
+    for k, v in doc.items():
+        if k == "schema_version" and not prefix:
+            continue
+        key = prefix + k
+        if isinstance(v, Mapping):
+            row.update(_flatten(v, key + "."))
+        else:
+            row[key] = v
+    return row
+
+
+def sweep(model: ModelSpec, what: str = "step", errors: str = "include", **kwargs: Any) -> List[Dict[str, Any]]:
+    """Every combination of the list-valued arguments (lists, tuples, ranges), the others fixed, run through
+    ``what`` ("step", "memory", "train", "flops", ...): one dict per combination, the swept arguments first, then
+    the result's document flattened ("components.matmul"), ready for ``pandas.DataFrame``. A combination the library
+    refuses gives a row with its "error" (``errors="include"``), is left out (``"skip"``) or raises (``"raise"``)."""
+    if errors not in ("include", "skip", "raise"):
+        raise Error("errors: '%s' is not one of: include, skip, raise" % errors)
+    m = load(model)
+    swept = [k for k, v in kwargs.items() if isinstance(v, (list, tuple, range))]
+    fixed = {k: v for k, v in kwargs.items() if k not in swept}
+    rows: List[Dict[str, Any]] = []
+    values: Sequence[Iterable[Any]] = [list(kwargs[k]) for k in swept]
+    for combo in itertools.product(*values):
+        given = dict(zip(swept, combo))
+        row: Dict[str, Any] = dict(given)
+        try:
+            doc = request(what, m._args({**fixed, **given}))
+        except Error as e:
+            if errors == "raise":
+                raise
+            if errors == "include":
+                row["error"] = str(e)
+                rows.append(row)
+            continue
+        row.update(_flatten(doc))
+        rows.append(row)
+    return rows

@@ -1,0 +1,201 @@
+/* gpu_spec.c - a GPU as a front end states it (request.h): a catalogue name, a price list, per-field overrides;
+ * and the assumption lines of step and train, written once for the CLI and llmcost_request(). */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/request.h"
+
+int llmcost_gpu_spec_init(llmcost_gpu_spec *s)
+{
+    if (!s)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_spec_init: NULL spec");
+    memset(s, 0, sizeof *s);
+    s->version = LLMCOST_GPU_SPEC_VERSION;
+    return 0;
+}
+
+llmcost_dtype llmcost_precision_dtype(llmcost_precision p)
+{
+    return p == LLMCOST_PREC_FP32   ? LLMCOST_DT_FP32
+           : p == LLMCOST_PREC_FP8  ? LLMCOST_DT_FP8
+           : p == LLMCOST_PREC_FP16 ? LLMCOST_DT_FP16_PEAK
+                                    : LLMCOST_DT_BF16;
+}
+
+/* The peak "dt" names in "g": fp16 lives apart from the peaks array. A price list's 16-bit peak on a part without
+ * bf16 (V100, T4) is its fp16 peak: it does not give the part bf16. */
+static double *peak_slot(llmcost_gpu *g, llmcost_dtype dt, bool from_list)
+{
+    if (dt == LLMCOST_DT_FP16_PEAK || (from_list && dt == LLMCOST_DT_BF16 && !(g->peak_flops[LLMCOST_DT_BF16] > 0)))
+        return &g->fp16_flops;
+    return &g->peak_flops[dt];
+}
+
+static void add(char *buf, size_t size, const char *fmt, double v)
+{
+    if (!buf)
+        return;
+    size_t n = strlen(buf);
+    if (n + 3 >= size)
+        return;
+    if (n)
+        buf[n++] = ',', buf[n++] = ' ', buf[n] = '\0';
+    snprintf(buf + n, size - n, fmt, v);
+}
+
+int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const llmcost_gpu_spec *s,
+                             const char *dflt, llmcost_dtype dt, char *overrides, size_t size)
+{
+    if (overrides && size)
+        overrides[0] = '\0';
+    if (!out || !s)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_spec_resolve: NULL argument");
+    int rc = LC_CHECK_VERSION(s, GPU_SPEC, gpu_spec);
+    if (rc < 0)
+        return rc;
+    const llmcost_gpu *g;
+    const char *name = s->gpu ? s->gpu : dflt;
+    if (!name)
+        return lc_fail(LLMCOST_EINVAL, "gpu: no GPU named");
+    rc = llmcost_catalog_gpu_lookup(&g, cat, name);
+    if (rc < 0) {
+        char why[1024];
+        lc_strlcpy(why, llmcost_errmsg(), sizeof why);
+        return lc_fail(rc, "gpu: %s", why);
+    }
+    *out = *g;
+    if (s->price_list) {
+        const llmcost_price_list *pl = llmcost_catalog_price_list_find(cat, s->price_list);
+        if (!pl) {
+            char names[256] = "";
+            for (int i = 0; i < llmcost_catalog_price_list_count(cat); i++) {
+                size_t n = strlen(names);
+                snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_catalog_price_list_at(cat, i)->name);
+            }
+            return lc_fail(LLMCOST_EINVAL, "price_list: no price list '%s' (known: %s)", s->price_list, names);
+        }
+        int k = 0;
+        while (k < pl->n && strcmp(pl->entries[k].gpu, out->name) != 0)
+            k++;
+        if (k == pl->n)
+            return lc_fail(LLMCOST_EINVAL, "price_list: '%s' has no entry for %s", pl->name, out->name);
+        out->price_per_hour = pl->entries[k].price_per_hour;
+        snprintf(out->price_source, sizeof out->price_source, "price list '%s': %s", pl->name, pl->source);
+        if (pl->entries[k].peak_flops > 0 && dt != LLMCOST_DT_FP32 && dt != LLMCOST_DT_TF32)
+            *peak_slot(out, dt, true) = pl->entries[k].peak_flops;
+        char what[128];
+        snprintf(what, sizeof what, "price list %s: $%%.2f/GPU-hour at %.0f TFLOP/s", pl->name,
+                 pl->entries[k].peak_flops / 1e12);
+        add(overrides, size, what, out->price_per_hour);
+    }
+    /* Each override is set in the catalogue's unit, inside its plausible range (ranges.h): llmcost_gpu_set() names
+     * the key ("usd_per_hour = ... is outside the plausible range"). */
+    if (s->price > 0) {
+        if ((rc = llmcost_gpu_set(out, "usd_per_hour", s->price)) < 0)
+            return rc;
+        snprintf(out->price_source, sizeof out->price_source, "--price");
+        add(overrides, size, "price $%.2f/GPU-hour (--price)", s->price);
+    }
+    if (s->peak_tflops > 0) {
+        const char *dn = dt == LLMCOST_DT_FP16_PEAK ? "fp16" : llmcost_dtype_name(dt);
+        char key[32]; /* the slot peak_slot() names: fp16 has its own */
+        snprintf(key, sizeof key, "peak_tflops.%s", dn);
+        if ((rc = llmcost_gpu_set(out, key, s->peak_tflops)) < 0)
+            return rc;
+        char what[64];
+        snprintf(what, sizeof what, "%s peak %%.1f TFLOP/s (--peak-tflops)", dn);
+        add(overrides, size, what, s->peak_tflops);
+    }
+    if (s->memory_gb > 0) {
+        if ((rc = llmcost_gpu_set(out, "memory_gb", s->memory_gb)) < 0)
+            return rc;
+        add(overrides, size, "memory %g GB (--memory-gb)", s->memory_gb);
+    }
+    if (s->memory_bw_gbps > 0) {
+        if ((rc = llmcost_gpu_set(out, "memory_bw_gbps", s->memory_bw_gbps)) < 0)
+            return rc;
+        add(overrides, size, "memory bandwidth %g GB/s (--memory-bw)", s->memory_bw_gbps);
+    }
+    if (s->tdp_watts > 0) {
+        if ((rc = llmcost_gpu_set(out, "tdp_watts", s->tdp_watts)) < 0)
+            return rc;
+        add(overrides, size, "power %g W (--tdp)", s->tdp_watts);
+    }
+    if (s->scaleup_gbps > 0) {
+        if ((rc = llmcost_gpu_set(out, "scaleup.gbps", s->scaleup_gbps)) < 0)
+            return rc;
+        add(overrides, size, "scale-up %g GB/s (--scaleup-bw)", s->scaleup_gbps);
+    }
+    if (s->scaleup_size > 0) {
+        if (s->scaleup_size > 1000000)
+            return lc_fail(LLMCOST_EINVAL, "scaleup_size: %lld is too many GPUs for one domain", s->scaleup_size);
+        out->scaleup_size = (int)s->scaleup_size;
+        add(overrides, size, "scale-up domain %.0f GPUs (--scaleup-size)", (double)s->scaleup_size);
+    }
+    if (s->scaleout_gbps > 0) {
+        if ((rc = llmcost_gpu_set(out, "scaleout.gbps", s->scaleout_gbps)) < 0)
+            return rc;
+        add(overrides, size, "scale-out %g GB/s (--scaleout-bw)", s->scaleout_gbps);
+    }
+    return 0;
+}
+
+void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o,
+                              const char *overrides)
+{
+    llmcost_step_constants c;
+    llmcost_step_constants_get(&c);
+    size_t len = strlen(buf);
+    if (len < n)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "GPU %s: %s; %.1f TFLOP/s %s dense, %.3g TB/s memory, %.3g GB/s scale-up x %d, %.3g "
+                                "GB/s scale-out (data/gpus.json%s%s)\n",
+                                g->name, g->full_name,
+                                (o->precision == LLMCOST_PREC_FP16 ? g->fp16_flops : g->peak_flops[LLMCOST_DT_BF16]) / 1e12,
+                                o->precision == LLMCOST_PREC_FP16 ? "fp16" : "bf16", g->memory_bw / 1e12,
+                                g->scaleup_bw / 1e9, g->scaleup_size, g->scaleout_bw / 1e9,
+                                overrides && overrides[0] ? "; " : "", overrides ? overrides : "");
+    if (len < n)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
+                                "large GEMMs at %.0f%% of peak, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
+                                "per forward and %.0f us per backward kernel (eager PyTorch)\n",
+                                100 * c.gemm_efficiency, 100 * c.copy_efficiency,
+                                o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
+                                c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
+    if (len < n)
+        snprintf(buf + len, n - len, "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",
+                 100 * o->comm.scaleup_efficiency, 100 * o->comm.scaleout_efficiency);
+}
+
+void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, const llmcost_gpu *g,
+                               const llmcost_train_options *o, const char *overrides, bool price_given, bool pue_given,
+                               bool grid_given)
+{
+    size_t len = strlen(buf);
+    if (len < n && o->mfu > 0)
+        snprintf(buf + len, n - len,
+                 "MFU %.1f%% imposed (--mfu): the step takes model FLOPs / (GPUs x peak x MFU)\n", 100 * o->mfu);
+    llmcost_step_assumptions(buf, n, g, &o->step, overrides);
+    len = strlen(buf);
+    if (len < n)
+        len += (size_t)snprintf(buf + len, n - len, "price $%.2f per GPU-hour: %s\n", run->price_per_hour,
+                                price_given ? "--price" : g->price_source);
+    if (len < n)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f "
+                                "kg/kWh%s\n",
+                                g->tdp_watts, o->pue, pue_given ? "" : " (hyperscale fleets report 1.08-1.10)",
+                                o->grid_kg_per_kwh, grid_given ? "" : " (US average, EPA eGRID2022)");
+    if (len < n && run->goodput_modelled)
+        snprintf(buf + len, n - len,
+                 "goodput %.2f%%: interruptions at Llama 3 405B's rate (466 in 54 days on 16,384 GPUs, >90%% effective "
+                 "time), 16.7 min lost each (give --goodput; 1 for the ideal run)\n",
+                 100 * run->goodput);
+    else if (len < n && run->goodput < 1)
+        snprintf(buf + len, n - len, "goodput %.0f%%: the rest of the time lost to failures and restarts\n",
+                 100 * run->goodput);
+    else if (len < n)
+        snprintf(buf + len, n - len, "no time lost to failures, restarts or evaluation (--goodput 1)\n");
+}

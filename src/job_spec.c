@@ -1,0 +1,494 @@
+/* job_spec.c - a job as a front end states it (request.h), resolved into an llmcost_job: the default sequence,
+ * the published or default global batch, SEQUENCESxLENGTH, rounding to whole micro-batch rounds, each default
+ * said; the job's field names turned into a front end's names; the flags of a fit's changes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "llmcost/format.h"
+#include "llmcost/request.h"
+
+static const char *const precision_names[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
+static const char *const optimizer_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
+static const char *const recompute_names[] = {"none", "selective", "full", NULL};
+static const char *const attention_names[] = {"eager", "sdpa", "flash", NULL};
+static const char *const framework_names[] = {"hf", "megatron", NULL};
+static const char *const act_cache_names[] = {"recipe", "fp8-tile", NULL};
+static const char *const pipeline_names[] = {"1f1b", "dualpipe", NULL};
+static const char *const ema_names[] = {"none", "gpu", "cpu", NULL};
+
+int llmcost_job_spec_init(llmcost_job_spec *s)
+{
+    if (!s)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_init: NULL spec");
+    memset(s, 0, sizeof *s);
+    s->version = LLMCOST_JOB_SPEC_VERSION;
+    s->micro_batch = 1;
+    s->tp = s->pp = s->vpp = s->cp = s->ep = s->etp = 1;
+    s->precision = LLMCOST_PREC_BF16;
+    s->optimizer = LLMCOST_OPTIM_ADAMW;
+    s->recompute = LLMCOST_RECOMPUTE_NONE;
+    s->attention = LLMCOST_ATTN_SDPA;
+    s->framework = LLMCOST_FW_HF;
+    s->sequence_parallel = -1;
+    s->headroom = 0.05;
+    s->cuda_context_gb = 816644096.0 / 1073741824.0;
+    return 0;
+}
+
+/* How a field's value is read: the CLI's option kinds (src/cli/cli.h), the same rules and suffixes. */
+typedef lc_value_kind kind;
+#define K_FLAG LC_V_FLAG
+#define K_TEXT LC_V_TEXT
+#define K_SIZE LC_V_SIZE
+#define K_COUNT LC_V_COUNT
+#define K_NONNEG LC_V_NONNEG
+#define K_REAL LC_V_REAL
+#define K_FRACTION LC_V_FRACTION
+#define K_CHOICE LC_V_CHOICE
+#define K_TRISTATE LC_V_TRISTATE
+
+static const struct field {
+    const char *name;
+    kind k;
+    size_t off;
+    const char *const *choices;
+} fields[] = {
+    {"seq", K_SIZE, offsetof(llmcost_job_spec, seq), NULL},
+    {"micro_batch", K_SIZE, offsetof(llmcost_job_spec, micro_batch), NULL},
+    {"precision", K_CHOICE, offsetof(llmcost_job_spec, precision), precision_names},
+    {"optimizer", K_CHOICE, offsetof(llmcost_job_spec, optimizer), optimizer_names},
+    {"recompute", K_CHOICE, offsetof(llmcost_job_spec, recompute), recompute_names},
+    {"attention", K_CHOICE, offsetof(llmcost_job_spec, attention), attention_names},
+    {"framework", K_CHOICE, offsetof(llmcost_job_spec, framework), framework_names},
+    {"gpus", K_COUNT, offsetof(llmcost_job_spec, gpus), NULL},
+    {"tp", K_COUNT, offsetof(llmcost_job_spec, tp), NULL},
+    {"pp", K_COUNT, offsetof(llmcost_job_spec, pp), NULL},
+    {"vpp", K_COUNT, offsetof(llmcost_job_spec, vpp), NULL},
+    {"dp", K_COUNT, offsetof(llmcost_job_spec, dp), NULL},
+    {"cp", K_COUNT, offsetof(llmcost_job_spec, cp), NULL},
+    {"ep", K_COUNT, offsetof(llmcost_job_spec, ep), NULL},
+    {"etp", K_COUNT, offsetof(llmcost_job_spec, etp), NULL},
+    {"zero", K_NONNEG, offsetof(llmcost_job_spec, zero), NULL},
+    {"grad_accum", K_COUNT, offsetof(llmcost_job_spec, grad_accum), NULL},
+    {"micro_batches", K_COUNT, offsetof(llmcost_job_spec, grad_accum), NULL},
+    {"global_batch", K_TEXT, offsetof(llmcost_job_spec, global_batch), NULL},
+    {"ep_overlap", K_FLAG, offsetof(llmcost_job_spec, ep_overlap), NULL},
+    {"tp_overlap", K_FLAG, offsetof(llmcost_job_spec, tp_overlap), NULL},
+    {"headroom", K_FRACTION, offsetof(llmcost_job_spec, headroom), NULL},
+    {"cuda_context_gb", K_REAL, offsetof(llmcost_job_spec, cuda_context_gb), NULL},
+    {"bf16_grads", K_FLAG, offsetof(llmcost_job_spec, bf16_grads), NULL},
+    {"foreach_optimizer", K_FLAG, offsetof(llmcost_job_spec, foreach_optimizer), NULL},
+    {"sequence_parallel", K_TRISTATE, offsetof(llmcost_job_spec, sequence_parallel), NULL},
+    {"act_cache", K_CHOICE, offsetof(llmcost_job_spec, act_cache), act_cache_names},
+    {"pipeline", K_CHOICE, offsetof(llmcost_job_spec, pipeline), pipeline_names},
+    {"ema", K_CHOICE, offsetof(llmcost_job_spec, ema), ema_names},
+    {"recompute_modules", K_TEXT, offsetof(llmcost_job_spec, recompute_modules), NULL},
+};
+
+const char *const llmcost_job_spec_names[] = {
+    "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
+    "dp", "cp", "ep", "etp", "zero", "grad_accum", "micro_batches", "global_batch", "ep_overlap", "tp_overlap",
+    "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
+    "recompute_modules", NULL};
+
+static int read_bool(bool *out, const char *name, const char *v)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "1")) {
+        *out = true;
+        return 0;
+    }
+    if (!strcmp(v, "false") || !strcmp(v, "0")) {
+        *out = false;
+        return 0;
+    }
+    return lc_fail(LLMCOST_EINVAL, "%s: '%s' is not true or false", name, v);
+}
+
+int lc_read_value(void *dest, int k, const char *name, const char *v, const char *const *choices)
+{
+    double x;
+    switch ((kind)k) {
+    case K_FLAG:
+        return read_bool((bool *)dest, name, v);
+    case K_TRISTATE: {
+        bool b;
+        int rc = read_bool(&b, name, v);
+        if (rc == 0)
+            *(int *)dest = b;
+        return rc;
+    }
+    case K_TEXT:
+        if (v[0] == '\0')
+            return lc_fail(LLMCOST_EINVAL, "%s: empty value", name);
+        *(const char **)dest = v;
+        return 0;
+    case K_CHOICE: {
+        char list[512] = "";
+        for (int i = 0; choices[i]; i++) {
+            if (!strcmp(v, choices[i])) {
+                *(int *)dest = i;
+                return 0;
+            }
+            size_t n = strlen(list);
+            snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", choices[i]);
+        }
+        return lc_fail(LLMCOST_EINVAL, "%s: '%s' is not one of: %s", name, v, list);
+    }
+    case K_SIZE:
+    case K_COUNT:
+    case K_NONNEG:
+        if (llmcost_parse_quantity(&x, v, k == K_SIZE) != 0) {
+            char why[1024];
+            lc_strlcpy(why, llmcost_errmsg(), sizeof why);
+            return lc_fail(LLMCOST_EINVAL, "%s: %s", name, why);
+        }
+        if (x != floor(x))
+            return lc_fail(LLMCOST_EINVAL, "%s: '%s' is not a whole number", name, v);
+        if (k == K_NONNEG ? x < 0 : x < 1)
+            return lc_fail(LLMCOST_EINVAL, "%s: '%s' must be %s", name, v, k == K_NONNEG ? "zero or more" : "at least 1");
+        if (x > 9.0e15)
+            return lc_fail(LLMCOST_EINVAL, "%s: '%s' is too large", name, v);
+        *(long long *)dest = (long long)x;
+        return 0;
+    case K_REAL:
+    case K_FRACTION:
+        if (llmcost_parse_quantity(&x, v, 0) != 0) {
+            char why[1024];
+            lc_strlcpy(why, llmcost_errmsg(), sizeof why);
+            return lc_fail(LLMCOST_EINVAL, "%s: %s", name, why);
+        }
+        if (x <= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s: '%s' must be positive", name, v);
+        if (k == K_FRACTION && x > 1)
+            return lc_fail(LLMCOST_EINVAL, "%s: '%s' must be at most 1", name, v);
+        *(double *)dest = x;
+        return 0;
+    }
+    return lc_fail(LLMCOST_EINVAL, "%s: unknown kind", name);
+}
+
+int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *value)
+{
+    if (!s || !name || !value)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_set: NULL argument");
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (!strcmp(fields[i].name, name))
+            return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
+    return lc_fail(LLMCOST_ENOTFOUND, "%s: not a job argument", name);
+}
+
+int64_t llmcost_default_seq(const llmcost_model *m, char *why, size_t n)
+{
+    if (m->train_seq > 0) {
+        if (why)
+            snprintf(why, n, "the model's pre-training length: %s", m->train_seq_source);
+        return m->train_seq;
+    }
+    bool pos = m->max_positions > 0 && m->max_positions < 4096;
+    if (why)
+        snprintf(why, n, "assumed: no training length known; %s", pos ? "max_position_embeddings" : "4096, use --seq");
+    return pos ? m->max_positions : 4096;
+}
+
+static void note(char *buf, size_t size, const char *line)
+{
+    if (!buf)
+        return;
+    size_t n = strlen(buf);
+    if (n < size)
+        snprintf(buf + n, size - n, "%s\n", line);
+}
+
+/* The global batch "text": *sequences and *length for SEQUENCESxLENGTH, else *tokens. */
+static int read_batch(const char *text, double *sequences, double *length, double *tokens)
+{
+    const char *x = strchr(text, 'x');
+    if (x) {
+        char a[64];
+        size_t n = (size_t)(x - text);
+        if (n == 0 || n >= sizeof a)
+            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not TOKENS or SEQUENCESxLENGTH", text);
+        memcpy(a, text, n);
+        a[n] = '\0';
+        if (llmcost_parse_quantity(sequences, a, 0) != 0 || *sequences < 1 || *sequences != floor(*sequences) ||
+            llmcost_parse_quantity(length, x + 1, 1) != 0 || *length < 1 || *length != floor(*length) ||
+            *length > 9e15)
+            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not SEQUENCESxLENGTH in whole numbers", text);
+        return 0;
+    }
+    if (llmcost_parse_quantity(tokens, text, 1) != 0) {
+        char why[1024];
+        lc_strlcpy(why, llmcost_errmsg(), sizeof why);
+        return lc_fail(LLMCOST_EINVAL, "global_batch: %s", why);
+    }
+    if (*tokens < 1)
+        return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' must be at least 1", text);
+    return 0;
+}
+
+int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcost_model *m, char *notes, size_t size)
+{
+    if (!out || !s || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_resolve: NULL argument");
+    int rc = LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
+    if (rc < 0)
+        return rc;
+    llmcost_job j;
+    llmcost_job_init(&j);
+    char line[1536], why[1024];
+    if (s->zero < 0 || s->zero > 3)
+        return lc_fail(LLMCOST_EINVAL, "layout.zero: '%lld' must be 0, 1, 2 or 3", s->zero);
+    if (s->global_batch && s->grad_accum > 0)
+        return lc_fail(LLMCOST_EINVAL, "give global_batch or grad_accum, not both");
+    /* SEQUENCESxLENGTH fixes the sequence length too. */
+    double sequences = 0, length = 0, tokens = 0;
+    if (s->global_batch) {
+        if ((rc = read_batch(s->global_batch, &sequences, &length, &tokens)) < 0)
+            return rc;
+        if (sequences > 0) {
+            if (s->seq > 0 && (long long)length != s->seq)
+                return lc_fail(LLMCOST_EINVAL, "global_batch %s: length %.0f but seq = %lld", s->global_batch, length,
+                               s->seq);
+            s->seq = (long long)length;
+        }
+    }
+    if (s->seq <= 0) {
+        s->seq = llmcost_default_seq(m, why, sizeof why);
+        snprintf(line, sizeof line, "sequence %lld tokens (%s)", s->seq, why);
+        note(notes, size, line);
+    }
+    j.seq = s->seq;
+    j.micro_batch = s->micro_batch;
+    j.precision = (llmcost_precision)s->precision;
+    j.optimizer = (llmcost_optimizer)s->optimizer;
+    j.recompute = (llmcost_recompute)s->recompute;
+    j.attention = (llmcost_attn_impl)s->attention;
+    j.framework = (llmcost_framework)s->framework;
+    j.expert_tp = s->etp;
+    llmcost_layout l = LLMCOST_LAYOUT_INIT;
+    l.gpus = s->gpus;
+    l.tp = s->tp;
+    l.pp = s->pp;
+    l.vpp = s->vpp;
+    l.dp = s->dp;
+    l.cp = s->cp;
+    l.ep = s->ep;
+    l.zero = (int)s->zero;
+    /* Sequence parallelism is Megatron's default with tensor parallelism; a front end may say on or off. */
+    l.sequence_parallel = s->sequence_parallel >= 0 ? s->sequence_parallel != 0
+                                                    : (s->framework == LLMCOST_FW_MEGATRON && s->tp > 1);
+    l.ep_overlap = s->ep_overlap;
+    l.tp_overlap = s->tp_overlap;
+    j.layout = l;
+    j.fp32_grads = !s->bf16_grads;
+    j.fused_optimizer = !s->foreach_optimizer;
+    j.headroom = s->headroom < 1 ? s->headroom : 0.05;
+    j.cuda_context_bytes = s->cuda_context_gb * 1073741824.0;
+    j.act_cache = (llmcost_act_cache)s->act_cache;
+    j.pipeline = (llmcost_pipeline)s->pipeline;
+    j.ema = (llmcost_ema)s->ema;
+    if (s->recompute_modules) {
+        int bits = llmcost_recompute_modules_parse(s->recompute_modules);
+        if (bits < 0)
+            return lc_fail(LLMCOST_EINVAL, "recompute_modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                           s->recompute_modules);
+        j.recompute_modules = (unsigned)bits;
+    }
+    if ((rc = llmcost_layout_resolve(&j.layout, m)) < 0)
+        return rc;
+    bool rounded = false;
+    const char *batch_text = s->global_batch;
+    if (sequences > 0) {
+        rc = llmcost_job_set_batch_tokens(&j, m, sequences * (double)j.seq, &rounded);
+    } else if (tokens > 0) {
+        rc = llmcost_job_set_batch_tokens(&j, m, tokens, &rounded);
+    } else if (s->grad_accum > 0) {
+        j.grad_accum = s->grad_accum;
+    } else {
+        /* The default batch does not depend on the layout: the published one, or a documented default. */
+        const char *src;
+        double dflt = llmcost_job_default_batch_tokens(m, &src);
+        rc = llmcost_job_set_batch_tokens(&j, m, dflt, &rounded);
+        char t[48];
+        snprintf(line, sizeof line, "global batch %s tokens (%s; give --global-batch or --grad-accum)",
+                 llmcost_fmt_grouped(t, sizeof t, (int64_t)dflt), src);
+        if (rc == 0)
+            note(notes, size, line);
+        if (rounded)
+            batch_text = "the default";
+    }
+    if (rc < 0)
+        return rc;
+    if ((rc = llmcost_job_validate(&j, m)) < 0)
+        return rc;
+    char a[48], b[48], c[48];
+    double toks = (double)j.global_batch * (double)j.seq;
+    if (rounded) {
+        snprintf(line, sizeof line,
+                 "global batch %s rounded to %s tokens: whole micro-batch rounds of micro-batch %lld x dp %lld x seq "
+                 "%lld",
+                 batch_text, llmcost_fmt_grouped(a, sizeof a, (int64_t)toks), (long long)j.micro_batch,
+                 (long long)j.layout.dp, (long long)j.seq);
+        note(notes, size, line);
+    }
+    snprintf(line, sizeof line, "global batch %s tokens = %s x %s (%lld micro-batch%s of %lld per replica, dp %lld)",
+             llmcost_fmt_grouped(a, sizeof a, (int64_t)toks), llmcost_fmt_grouped(b, sizeof b, j.global_batch),
+             llmcost_fmt_grouped(c, sizeof c, j.seq), (long long)j.grad_accum, j.grad_accum > 1 ? "es" : "",
+             (long long)j.micro_batch, (long long)j.layout.dp);
+    note(notes, size, line);
+    *out = j;
+    return 0;
+}
+
+/* The job's field names (job.h), the CLI's flags and llmcost_request()'s arguments. */
+static const struct {
+    const char *field, *flag, *arg;
+} field_names[] = {
+    {"seq", "--seq", "seq"},
+    {"micro_batch", "--micro-batch", "micro_batch"},
+    {"global_batch", "--global-batch", "global_batch"},
+    {"grad_accum", "--grad-accum", "grad_accum"},
+    {"precision", "--precision", "precision"},
+    {"optimizer", "--optimizer", "optimizer"},
+    {"recompute", "--recompute", "recompute"},
+    {"attention", "--attention", "attention"},
+    {"framework", "--framework", "framework"},
+    {"expert_tp", "--etp", "etp"},
+    {"headroom", "--headroom", "headroom"},
+    {"layout.gpus", "--gpus", "gpus"},
+    {"layout.tp", "--tp", "tp"},
+    {"layout.pp", "--pp", "pp"},
+    {"layout.vpp", "--vpp", "vpp"},
+    {"layout.dp", "--dp", "dp"},
+    {"layout.cp", "--cp", "cp"},
+    {"layout.ep", "--ep", "ep"},
+    {"layout.zero", "--zero", "zero"},
+    {"act_cache", "--act-cache", "act_cache"},
+    {"recompute_modules", "--recompute-modules", "recompute_modules"},
+    {"pipeline", "--pipeline", "pipeline"},
+    {"ema", "--ema", "ema"},
+    /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
+    {"tokens", "--tokens", "tokens"},
+    {"price_per_hour", "--price", "price"},
+    {"mfu", "--mfu", "mfu"},
+    {"pue", "--pue", "pue"},
+    {"grid_kg_per_kwh", "--grid-intensity", "grid_intensity"},
+    {"goodput", "--goodput", "goodput"},
+    {"usd_per_hour", "--price", "price"},
+    {"peak_tflops", "--peak-tflops", "peak_tflops"},
+    {"memory_gb", "--memory-gb", "memory_gb"},
+    {"memory_bw_gbps", "--memory-bw", "memory_bw"},
+    {"tdp_watts", "--tdp", "tdp"},
+    {"scaleup.gbps", "--scaleup-bw", "scaleup_bw"},
+    {"scaleout.gbps", "--scaleout-bw", "scaleout_bw"},
+};
+
+static bool field_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+void llmcost_job_message_names(char *buf, size_t n, const char *msg, llmcost_names names)
+{
+    size_t o = 0;
+    if (n == 0)
+        return;
+    bool flags = names == LLMCOST_NAMES_FLAGS;
+    const char *p = msg;
+    while (*p && o + 1 < n) {
+        const char *rep = NULL;
+        size_t len = 0;
+        if (field_char(*p) && (p == msg || !field_char(p[-1]))) {
+            while (field_char(p[len]))
+                len++;
+            /* A sentence's full stop is not part of the name. */
+            size_t name_len = len;
+            while (name_len > 0 && p[name_len - 1] == '.')
+                name_len--;
+            for (size_t i = 0; i < sizeof field_names / sizeof field_names[0] && !rep; i++)
+                if (strlen(field_names[i].field) == name_len && !strncmp(p, field_names[i].field, name_len))
+                    rep = flags ? field_names[i].flag : field_names[i].arg;
+            /* A one-word name (seq, precision) is a field only as "seq = 4096": other messages use the words. */
+            if (rep && !memchr(p, '_', name_len) && !memchr(p, '.', name_len) && strncmp(p + name_len, " = ", 3))
+                rep = NULL;
+            if (rep)
+                len = name_len;
+        }
+        if (!rep) {
+            size_t l = len ? len : 1;
+            for (size_t i = 0; i < l && o + 1 < n; i++)
+                buf[o++] = p[i];
+            p += l;
+            continue;
+        }
+        for (const char *r = rep; *r && o + 1 < n; r++)
+            buf[o++] = *r;
+        p += len;
+        /* "layout.tp = 3 does not" reads "--tp 3 does not"; a product keeps its sign ("--tp x --pp = 4 x 2"). */
+        bool in_product = o >= strlen(rep) + 2 && !strncmp(buf + o - strlen(rep) - 2, "x ", 2);
+        if (flags && !strncmp(p, " = ", 3) && !in_product) {
+            const char *v = p + 3;
+            while (*v && *v != ' ')
+                v++;
+            if (strncmp(v, " x ", 3))
+                p += 2;
+        }
+    }
+    buf[o] = '\0';
+}
+
+void llmcost_fix_flags(char *buf, size_t n, const llmcost_fix *f)
+{
+    const llmcost_layout *l = &f->job.layout;
+    switch (f->kind) {
+    case LLMCOST_FIX_ZERO:
+        snprintf(buf, n, "--zero %lld", (long long)f->value);
+        break;
+    case LLMCOST_FIX_RECOMPUTE:
+        snprintf(buf, n, "--recompute %s", recompute_names[f->value >= 0 && f->value < 3 ? f->value : 0]);
+        break;
+    case LLMCOST_FIX_MICRO_BATCH:
+        snprintf(buf, n, "--micro-batch %lld (--grad-accum %lld)", (long long)f->value, (long long)f->job.grad_accum);
+        break;
+    case LLMCOST_FIX_TP:
+        snprintf(buf, n, "--tp %lld (dp %lld)", (long long)l->tp, (long long)l->dp);
+        break;
+    case LLMCOST_FIX_PP:
+        snprintf(buf, n, "--pp %lld (dp %lld)", (long long)l->pp, (long long)l->dp);
+        break;
+    default:
+        snprintf(buf, n, "--gpus %lld (--tp %lld --pp %lld)", (long long)l->gpus, (long long)l->tp, (long long)l->pp);
+        break;
+    }
+}
+
+void llmcost_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcost_job *b)
+{
+    size_t o = 0;
+    if (n == 0)
+        return;
+    buf[0] = '\0';
+#define ADD(...) (o < n ? (o += (size_t)snprintf(buf + o, n - o, __VA_ARGS__)) : 0)
+    if (a->layout.tp != b->layout.tp)
+        ADD("%s--tp %lld", o ? " " : "", (long long)b->layout.tp);
+    if (a->layout.pp != b->layout.pp)
+        ADD("%s--pp %lld", o ? " " : "", (long long)b->layout.pp);
+    if (a->layout.ep != b->layout.ep)
+        ADD("%s--ep %lld", o ? " " : "", (long long)b->layout.ep);
+    if (a->layout.dp != b->layout.dp)
+        ADD("%s--dp %lld", o ? " " : "", (long long)b->layout.dp);
+    if (a->layout.gpus != b->layout.gpus)
+        ADD("%s--gpus %lld", o ? " " : "", (long long)b->layout.gpus);
+    if (a->layout.zero != b->layout.zero)
+        ADD("%s--zero %d", o ? " " : "", b->layout.zero);
+    if (a->recompute != b->recompute)
+        ADD("%s--recompute %s", o ? " " : "", recompute_names[b->recompute >= 0 && b->recompute < 3 ? b->recompute : 0]);
+    if (a->micro_batch != b->micro_batch)
+        ADD("%s--micro-batch %lld", o ? " " : "", (long long)b->micro_batch);
+    if (a->layout.sequence_parallel != b->layout.sequence_parallel && b->layout.sequence_parallel)
+        ADD("%s--sequence-parallel", o ? " " : "");
+#undef ADD
+}

@@ -1,0 +1,566 @@
+/* request.c - llmcost_request(): a command of `llmcost` run by the library from arguments by name, answering
+ * exactly the JSON the CLI prints; and the fit of a job added to a step or train document (both front ends). */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json_out.h"
+#include "llmcost/format.h"
+#include "llmcost/output.h"
+#include "llmcost/ranges.h"
+#include "llmcost/request.h"
+#include "llmcost/validate.h"
+
+enum { RK_FLAG = LC_V_FLAG, RK_SIZE = LC_V_SIZE, RK_COUNT = LC_V_COUNT, RK_REAL = LC_V_REAL, RK_FRACTION = LC_V_FRACTION,
+       RK_CHOICE = LC_V_CHOICE };
+
+int llmcost_job_fit_to_json(char **out, const char *doc, const llmcost_model *m, const llmcost_gpu *gpu,
+                            const llmcost_job *j, bool *fits)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !doc || !m || !gpu || !j)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_fit_to_json: NULL argument");
+    llmcost_job_fit_result f;
+    int rc = llmcost_job_fit(&f, m, gpu, j);
+    if (rc < 0)
+        return rc;
+    if (fits)
+        *fits = f.fits;
+    json_error_t e;
+    json_t *o = json_loads(doc, 0, &e);
+    if (!o)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_fit_to_json: the document does not parse: %s", e.text);
+    /* When no one change fits on these GPUs, the changes together that do (tried greedily, llmcost_job_make_fit). */
+    char together[512] = "";
+    llmcost_job fitjob;
+    if (!f.fits && llmcost_job_make_fit(&fitjob, m, gpu, j, j->layout.gpus) == 0) {
+        llmcost_job jv = *j;
+        llmcost_job_validate(&jv, m);
+        llmcost_job_changes(together, sizeof together, &jv, &fitjob);
+    }
+    json_object_set_new(o, "fits", json_boolean(f.fits));
+    json_object_set_new(o, "peak_bytes", lc_json_real(round(f.peak_bytes)));
+    json_object_set_new(o, "capacity_bytes", lc_json_real(round(f.capacity_bytes)));
+    json_object_set_new(o, "required_bytes", lc_json_real(round(f.required_bytes)));
+    json_object_set_new(o, "usable_bytes", lc_json_real(round(f.usable_bytes)));
+    json_t *arr = json_array();
+    for (int i = 0; i < f.n_fixes; i++) {
+        char t[160];
+        llmcost_fix_flags(t, sizeof t, &f.fixes[i]);
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:o}", "change", llmcost_fix_name(f.fixes[i].kind),
+                                             "value", (json_int_t)f.fixes[i].value, "flags", t, "required_bytes",
+                                             lc_json_real(round(f.fixes[i].required_bytes))));
+    }
+    json_object_set_new(o, "fixes", arr);
+    if (together[0])
+        json_object_set_new(o, "fits_on_these_gpus_with", json_string(together));
+    return lc_json_text(out, o, 17);
+}
+
+/* ---- the arguments of one request ---- */
+
+typedef struct req {
+    const char *cmd;
+    json_t *args; /* every scalar as text (numbers as the shortest text that reads back the same) */
+    json_t *used; /* the names read */
+    llmcost_model *model;
+    llmcost_catalog *catalog; /* NULL: the bundled one; a copy when gpu_file is given */
+} req;
+
+/* The argument "name" as text, or NULL when absent; marked as read. */
+static const char *arg(req *r, const char *name)
+{
+    json_object_set_new(r->used, name, json_true());
+    json_t *v = json_object_get(r->args, name);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int arg_read(req *r, const char *name, int kind, void *dest, const char *const *choices)
+{
+    const char *v = arg(r, name);
+    if (!v)
+        return 0;
+    return lc_read_value(dest, kind, name, v, choices);
+}
+
+static int normalise(req *r, const char *args_json)
+{
+    json_error_t e;
+    r->args = json_loads(args_json && args_json[0] ? args_json : "{}", 0, &e);
+    if (!r->args)
+        return lc_fail(LLMCOST_EPARSE, "arguments: malformed JSON at %d:%d: %s", e.line, e.column, e.text);
+    if (!json_is_object(r->args))
+        return lc_fail(LLMCOST_EINVAL, "arguments: expected a JSON object of name: value");
+    r->used = json_object();
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(r->args, tmp, k, v)
+    {
+        char buf[64];
+        if (json_is_null(v)) {
+            json_object_del(r->args, k);
+        } else if (json_is_boolean(v)) {
+            json_object_set_new(r->args, k, json_string(json_is_true(v) ? "true" : "false"));
+        } else if (json_is_integer(v)) {
+            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+            json_object_set_new(r->args, k, json_string(buf));
+        } else if (json_is_real(v)) {
+            double x = json_real_value(v);
+            /* The shortest text that reads back the same number, so that messages quote what was given. */
+            for (int p = 15; p <= 17; p++) {
+                snprintf(buf, sizeof buf, "%.*g", p, x);
+                if (strtod(buf, NULL) == x)
+                    break;
+            }
+            json_object_set_new(r->args, k, json_string(buf));
+        } else if (!json_is_string(v) && strcmp(k, "model") != 0) {
+            return lc_fail(LLMCOST_EINVAL, "%s: expected a string, a number or a boolean", k);
+        }
+    }
+    return 0;
+}
+
+/* Every argument given must have been read: a misspelt one is refused, not ignored. */
+static int check_unused(req *r)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(r->args, k, v)
+    {
+        (void)v;
+        if (json_object_get(r->used, k))
+            continue;
+        const char *names[128];
+        size_t n = 0;
+        const char *u;
+        json_t *w;
+        json_object_foreach(r->used, u, w)
+        {
+            (void)w;
+            if (n < 128)
+                names[n++] = u;
+        }
+        int near = llmcost_name_nearest(k, names, n);
+        if (near >= 0)
+            return lc_fail(LLMCOST_EINVAL, "%s: not an argument of %s; did you mean %s?", k, r->cmd, names[near]);
+        return lc_fail(LLMCOST_EINVAL, "%s: not an argument of %s", k, r->cmd);
+    }
+    return 0;
+}
+
+static int load_model(req *r)
+{
+    json_object_set_new(r->used, "model", json_true());
+    json_t *v = json_object_get(r->args, "model");
+    const char *name = arg(r, "model_name");
+    int rc;
+    if (json_is_object(v)) {
+        char *text = json_dumps(v, JSON_COMPACT);
+        if (!text)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        rc = llmcost_model_from_json(&r->model, text, strlen(text), name ? name : "config");
+        free(text);
+        if (rc == 0)
+            lc_strlcpy(r->model->name, name ? name : "config", sizeof r->model->name);
+        return rc;
+    }
+    if (v && !json_is_string(v))
+        return lc_fail(LLMCOST_EINVAL, "model: expected a preset name, a path or a config object");
+    rc = llmcost_model_load(&r->model, v ? json_string_value(v) : "llama-7b");
+    if (rc == 0 && name)
+        lc_strlcpy(r->model->name, name, sizeof r->model->name);
+    return rc;
+}
+
+static int read_job(req *r, llmcost_job_spec *s)
+{
+    llmcost_job_spec_init(s);
+    for (int i = 0; llmcost_job_spec_names[i]; i++) {
+        const char *v = arg(r, llmcost_job_spec_names[i]);
+        int rc = v ? llmcost_job_spec_set(s, llmcost_job_spec_names[i], v) : 0;
+        if (rc < 0)
+            return rc;
+    }
+    bool no_sp = false;
+    int rc = arg_read(r, "no_sequence_parallel", RK_FLAG, &no_sp, NULL);
+    if (rc < 0)
+        return rc;
+    if (no_sp) {
+        if (s->sequence_parallel == 1)
+            return lc_fail(LLMCOST_EINVAL, "sequence_parallel and no_sequence_parallel contradict each other");
+        s->sequence_parallel = 0;
+    }
+    return 0;
+}
+
+static int read_gpu(req *r, llmcost_gpu_spec *g)
+{
+    llmcost_gpu_spec_init(g);
+    int rc = 0;
+    const char *file = arg(r, "gpu_file");
+    if (file) {
+        if ((rc = llmcost_catalog_new(&r->catalog, NULL)) < 0)
+            return rc;
+        if ((rc = llmcost_catalog_load_file(r->catalog, file)) < 0)
+            return rc;
+    }
+    g->gpu = arg(r, "gpu");
+    g->price_list = arg(r, "price_list");
+    static const struct {
+        const char *name;
+        size_t off;
+    } reals[] = {
+        {"price", offsetof(llmcost_gpu_spec, price)},
+        {"peak_tflops", offsetof(llmcost_gpu_spec, peak_tflops)},
+        {"memory_gb", offsetof(llmcost_gpu_spec, memory_gb)},
+        {"memory_bw", offsetof(llmcost_gpu_spec, memory_bw_gbps)},
+        {"tdp", offsetof(llmcost_gpu_spec, tdp_watts)},
+        {"scaleup_bw", offsetof(llmcost_gpu_spec, scaleup_gbps)},
+        {"scaleout_bw", offsetof(llmcost_gpu_spec, scaleout_gbps)},
+    };
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
+        rc = arg_read(r, reals[i].name, RK_REAL, (char *)g + reals[i].off, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "scaleup_size", RK_COUNT, &g->scaleup_size, NULL);
+    if (rc == 0 && g->gpu && !g->gpu[0])
+        rc = lc_fail(LLMCOST_EINVAL, "gpu: empty value");
+    return rc;
+}
+
+/* The job's messages name its fields (layout.tp); a request names its arguments (tp). */
+static int job_fail(int rc)
+{
+    char msg[2048];
+    llmcost_job_message_names(msg, sizeof msg, llmcost_errmsg(), LLMCOST_NAMES_ARGUMENTS);
+    return lc_fail(rc, "%s", msg);
+}
+
+/* ---- the commands ---- */
+
+static int do_params(req *r, char **out)
+{
+    int rc = check_unused(r);
+    llmcost_params p;
+    if (rc == 0)
+        rc = llmcost_params_count(&p, r->model);
+    return rc < 0 ? rc : llmcost_params_to_json(out, &p, r->model);
+}
+
+static const char *const attention_names[] = {"eager", "sdpa", "flash", NULL};
+static const char *const recompute_names[] = {"none", "selective", "full", NULL};
+static const char *const convention_names[] = {"causal", "unmasked", NULL};
+
+static int do_flops(req *r, char **out)
+{
+    long long seq = 0, batch = 1;
+    int attention = LLMCOST_ATTN_SDPA, recompute = LLMCOST_RECOMPUTE_NONE, convention = LLMCOST_CONV_CAUSAL;
+    bool frozen = false;
+    double tokens = 0;
+    int rc = 0;
+    if (rc == 0)
+        rc = arg_read(r, "seq", RK_SIZE, &seq, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "batch", RK_SIZE, &batch, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "attention", RK_CHOICE, &attention, attention_names);
+    if (rc == 0)
+        rc = arg_read(r, "recompute", RK_CHOICE, &recompute, recompute_names);
+    if (rc == 0)
+        rc = arg_read(r, "convention", RK_CHOICE, &convention, convention_names);
+    if (rc == 0)
+        rc = arg_read(r, "frozen_embedding", RK_FLAG, &frozen, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "tokens", RK_REAL, &tokens, NULL);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (tokens > 0 && (rc = llmcost_range_check("tokens", tokens)) < 0)
+        return rc;
+    llmcost_flops_options o;
+    llmcost_flops_options_init(&o);
+    o.batch = batch;
+    o.seq = seq > 0 ? seq : llmcost_default_seq(r->model, NULL, 0);
+    o.attention = (llmcost_attn_impl)attention;
+    o.recompute = (llmcost_recompute)recompute;
+    o.convention = (llmcost_convention)convention;
+    o.frozen_embedding = frozen;
+    llmcost_flops f;
+    if ((rc = llmcost_flops_compute(&f, r->model, &o)) < 0)
+        return rc;
+    return llmcost_flops_to_json(out, &f, r->model, &o, tokens);
+}
+
+static int do_memory(req *r, char **out)
+{
+    llmcost_job_spec s;
+    llmcost_gpu_spec gs;
+    int rc = read_job(r, &s);
+    if (rc == 0)
+        rc = read_gpu(r, &gs);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    /* The order of `llmcost memory`: the GPU, then the job. */
+    llmcost_gpu gpu;
+    if ((rc = llmcost_gpu_spec_resolve(&gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
+        return job_fail(rc);
+    llmcost_job job;
+    if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, NULL, 0)) < 0)
+        return job_fail(rc);
+    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
+    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)
+        return job_fail(rc);
+    llmcost_memory_options o;
+    llmcost_job_memory_options(&o, &job);
+    llmcost_memory m;
+    if ((rc = llmcost_memory_compute(&m, r->model, &o)) < 0)
+        return rc;
+    int64_t maxb = 0;
+    if (gpu.memory_bytes > 0 &&
+        (rc = llmcost_memory_max_micro_batch(&maxb, r->model, &o, gpu.memory_bytes, job.headroom)) < 0)
+        return rc;
+    return llmcost_memory_to_json(out, &m, r->model, &o, &gpu, job.headroom, maxb);
+}
+
+/* The job and the GPU of step and train, in the CLI's order, with the job's notes in "notes". */
+static int job_and_gpu(req *r, llmcost_job *job, llmcost_gpu *gpu, const llmcost_job_spec *s0,
+                       const llmcost_gpu_spec *gs, char *notes, size_t size, char *over, size_t osize)
+{
+    llmcost_job_spec s = *s0;
+    int rc = llmcost_job_spec_resolve(job, &s, r->model, notes, size);
+    if (rc < 0)
+        return job_fail(rc);
+    if ((rc = llmcost_gpu_spec_resolve(gpu, r->catalog, gs, "h100", llmcost_precision_dtype(job->precision), over,
+                                       osize)) < 0)
+        return job_fail(rc);
+    if (!gs->gpu) {
+        size_t n = strlen(notes);
+        snprintf(notes + n, size - n, "GPU h100 (give --gpu)\n");
+    }
+    return 0;
+}
+
+static int with_fit(char **out, int rc, char *doc, req *r, const llmcost_gpu *g, const llmcost_job *job)
+{
+    if (rc < 0)
+        return rc;
+    rc = llmcost_job_fit_to_json(out, doc, r->model, g, job, NULL);
+    llmcost_free(doc);
+    return rc;
+}
+
+static int do_step(req *r, char **out)
+{
+    llmcost_job_spec s;
+    llmcost_gpu_spec gs;
+    int rc = read_job(r, &s);
+    if (rc == 0)
+        rc = read_gpu(r, &gs);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    char notes[4096] = "", over[512];
+    llmcost_job job;
+    llmcost_gpu g;
+    if ((rc = job_and_gpu(r, &job, &g, &s, &gs, notes, sizeof notes, over, sizeof over)) < 0)
+        return rc;
+    llmcost_step st;
+    if ((rc = llmcost_job_step(&st, r->model, &g, &job)) < 0)
+        return rc;
+    llmcost_step_options o;
+    llmcost_job_step_options(&o, &job);
+    llmcost_step_assumptions(notes, sizeof notes, &g, &o, over);
+    char *doc;
+    rc = llmcost_step_to_json(&doc, &st, r->model, &g, &o, notes);
+    return with_fit(out, rc, doc, r, &g, &job);
+}
+
+static int do_published(req *r, char **out)
+{
+    int rc = check_unused(r);
+    llmcost_published *p;
+    size_t n;
+    if (rc == 0)
+        rc = llmcost_train_published(&p, &n);
+    if (rc < 0)
+        return rc;
+    rc = llmcost_published_to_json(out, p, n);
+    llmcost_free(p);
+    return rc;
+}
+
+static int do_train(req *r, char **out)
+{
+    bool published = false;
+    int rc = arg_read(r, "published", RK_FLAG, &published, NULL);
+    if (rc < 0)
+        return rc;
+    if (published) {
+        if (json_object_get(r->args, "model") || json_object_get(r->args, "tokens"))
+            return lc_fail(LLMCOST_EINVAL, "published takes no model and no tokens");
+        return do_published(r, out);
+    }
+    double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0;
+    llmcost_job_spec s;
+    llmcost_gpu_spec gs;
+    if (rc == 0)
+        rc = arg_read(r, "tokens", RK_REAL, &tokens, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "mfu", RK_FRACTION, &mfu, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "pue", RK_REAL, &pue, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "grid_intensity", RK_REAL, &grid, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "goodput", RK_FRACTION, &goodput, NULL);
+    if (rc == 0)
+        rc = read_job(r, &s);
+    if (rc == 0)
+        rc = read_gpu(r, &gs);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (!(tokens > 0))
+        return lc_fail(LLMCOST_EINVAL, "tokens: required (e.g. tokens=\"15.6T\")");
+    char notes[4096] = "", over[512];
+    llmcost_job job;
+    llmcost_gpu g;
+    if ((rc = job_and_gpu(r, &job, &g, &s, &gs, notes, sizeof notes, over, sizeof over)) < 0)
+        return rc;
+    llmcost_train_options ro;
+    llmcost_train_options_init(&ro);
+    llmcost_job_step_options(&ro.step, &job);
+    ro.tokens = tokens;
+    ro.mfu = mfu;
+    if (pue > 0)
+        ro.pue = pue;
+    bool grid_given = json_object_get(r->args, "grid_intensity") != NULL;
+    if (grid_given)
+        ro.grid_kg_per_kwh = grid;
+    ro.goodput = goodput > 0 ? goodput : 0; /* 0: the library's failure model */
+    llmcost_train run;
+    if ((rc = llmcost_train_compute(&run, r->model, &g, &ro)) < 0)
+        return job_fail(rc);
+    llmcost_train_assumptions(notes, sizeof notes, &run, &g, &ro, over, gs.price > 0, pue > 0, grid_given);
+    char *doc;
+    rc = llmcost_train_to_json(&doc, &run, r->model, &g, &ro, notes);
+    return with_fit(out, rc, doc, r, &g, &job);
+}
+
+static int do_validate(req *r, char **out)
+{
+    bool failures = false;
+    const char *suite = arg(r, "suite");
+    int rc = arg_read(r, "failures", RK_FLAG, &failures, NULL);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    llmcost_validation_case *v;
+    size_t n;
+    if ((rc = llmcost_validate_run(&v, &n)) < 0)
+        return rc;
+    if (suite) {
+        bool any = false;
+        char names[512] = "";
+        for (size_t i = 0; i < n; i++) {
+            if (strstr(v[i].suite, suite))
+                any = true;
+            if (i == 0 || strcmp(v[i].suite, v[i - 1].suite)) {
+                size_t l = strlen(names);
+                snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", v[i].suite);
+            }
+        }
+        if (!any) {
+            llmcost_free(v);
+            return lc_fail(LLMCOST_EINVAL, "suite: '%s' matches no suite (%s)", suite, names);
+        }
+    }
+    rc = llmcost_validation_to_json(out, v, n, suite, failures);
+    llmcost_free(v);
+    return rc;
+}
+
+/* The model as read: its name, where it came from, the assumptions made reading it, and its architecture. */
+static int do_load(req *r, char **out)
+{
+    int rc = check_unused(r);
+    char *arch;
+    if (rc == 0)
+        rc = llmcost_model_to_json(&arch, r->model);
+    if (rc < 0)
+        return rc;
+    json_error_t e;
+    json_t *a = json_loads(arch, 0, &e);
+    llmcost_free(arch);
+    if (!a)
+        return lc_fail(LLMCOST_EINVAL, "load: the model's JSON does not parse: %s", e.text);
+    json_t *o = json_object();
+    json_object_set_new(o, "schema_version", json_integer(LLMCOST_SCHEMA_VERSION));
+    json_object_set_new(o, "name", json_string(r->model->name));
+    json_object_set_new(o, "origin", json_string(r->model->origin));
+    json_object_set_new(o, "notes", lc_json_lines(r->model->notes));
+    json_object_del(a, "schema_version");
+    json_object_set_new(o, "architecture", a);
+    return lc_json_text(out, o, 17);
+}
+
+static const struct command {
+    const char *name;
+    int (*run)(req *r, char **out);
+    bool model;
+} commands[] = {
+    {"params", do_params, true}, {"flops", do_flops, true}, {"memory", do_memory, true},
+    {"step", do_step, true},     {"train", do_train, false}, {"validate", do_validate, false},
+    {"load", do_load, true},
+};
+
+const char *const llmcost_request_commands[] = {"params", "flops", "memory", "step", "train", "validate", "load",
+                                                NULL};
+
+int llmcost_request(char **out, const char *command, const char *args_json)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !command)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_request: NULL argument");
+    const struct command *c = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0] && !c; i++)
+        if (!strcmp(commands[i].name, command))
+            c = &commands[i];
+    if (!c) {
+        int near = llmcost_name_nearest(command, (const char *const *)llmcost_request_commands,
+                                        sizeof commands / sizeof commands[0]);
+        if (near >= 0)
+            return lc_fail(LLMCOST_ENOTFOUND, "command '%s' unknown; did you mean %s?", command,
+                           llmcost_request_commands[near]);
+        return lc_fail(LLMCOST_ENOTFOUND, "command '%s' unknown", command);
+    }
+    req r = {.cmd = command};
+    int rc = normalise(&r, args_json);
+    /* train loads its model only for a run (published takes none). */
+    const char *published = rc == 0 ? arg(&r, "published") : NULL;
+    bool model = c->model || (c->run == do_train && !(published && !strcmp(published, "true")));
+    if (rc == 0 && model)
+        rc = load_model(&r);
+    if (rc == 0)
+        rc = c->run(&r, out);
+    llmcost_model_free(r.model);
+    llmcost_catalog_free(r.catalog);
+    json_decref(r.args);
+    json_decref(r.used);
+    if (rc < 0 && *out) {
+        llmcost_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}

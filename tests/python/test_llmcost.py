@@ -1,0 +1,270 @@
+"""The Python package against the CLI: the same arguments give the same JSON (the same C core answers both), for
+models of every family and every function; bad arguments raise llmcost.Error naming the argument; threads get the
+single-threaded answers; results are frozen and print readably; sweep() equals the calls it stands for.
+
+Run by tests/python_test.sh (ctest -R python) with LLMCOST_BIN (the CLI) and LLMCOST_LIBRARY (its library) set.
+"""
+
+import dataclasses
+import doctest
+import io
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import unittest
+from pathlib import Path
+
+import llmcost
+
+BIN = os.environ.get("LLMCOST_BIN", str(Path(__file__).resolve().parents[2] / "build" / "llmcost"))
+ROOT = Path(__file__).resolve().parents[2]
+
+# Twelve presets, one or more of each family the library reads: GPT-2, OPT, BLOOM (ALiBi), Falcon (parallel
+# attention, MQA), LLaMA 1/3, Phi-3, Gemma 2/3 (sliding windows, soft-capping), Mixtral and Qwen3-MoE and OLMoE
+# (routed experts), DeepSeek-V2-Lite (MLA + shared experts), gpt-oss (attention sinks, MoE).
+MODELS = ["gpt2", "opt-125m", "bloom-560m", "falcon-7b", "llama-7b", "llama-3-8b", "phi-3-mini", "gemma-2-2b",
+          "gemma-3-1b", "mixtral-8x7b", "qwen3-30b-a3b", "olmoe-1b-7b", "deepseek-v2-lite", "gpt-oss-20b"]
+
+
+def flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def cli(command, *positional, **kwargs):
+    """What `llmcost COMMAND ... --format json` prints, parsed (key order kept)."""
+    argv = [BIN, command, *positional]
+    for k, v in kwargs.items():
+        if v is True:
+            argv.append(flag(k))
+        elif v is not None and v is not False:
+            argv += [flag(k), str(v)]
+    r = subprocess.run(argv + ["--format", "json"], capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        raise AssertionError("%s: exit %d: %s" % (" ".join(argv), r.returncode, r.stderr))
+    return r.stdout
+
+
+class SameAsCli(unittest.TestCase):
+    def assertSame(self, result, text):
+        expected = json.loads(text)
+        got = result.to_dict()
+        self.assertEqual(got, expected)
+        self.assertEqual(list(got), list(expected), "key order")
+        # The library's text itself is the CLI's, to the byte.
+        self.assertEqual(json.dumps(got, indent=2), json.dumps(expected, indent=2))
+
+    def test_every_engine_for_every_family(self):
+        for name in MODELS:
+            with self.subTest(model=name):
+                m = llmcost.load(name)
+                self.assertEqual(m.name, name)
+                self.assertSame(m.params(), cli("params", name))
+                self.assertSame(m.flops(seq=2048, tokens="1B"), cli("flops", name, seq=2048, tokens="1B"))
+                job = dict(gpus=8, zero=1, micro_batch=2, seq="2k", recompute="selective")
+                self.assertSame(m.memory(**job), cli("memory", name, **job))
+                self.assertSame(m.step(gpu="h100", **job), cli("step", name, gpu="h100", **job))
+                self.assertSame(m.train(tokens="1B", gpu="a100", **job),
+                                cli("train", name, tokens="1B", gpu="a100", **job))
+
+    def test_the_defaults_are_the_clis(self):
+        # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
+        for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:
+            with self.subTest(model=name):
+                m = llmcost.load(name)
+                self.assertSame(m.step(), cli("step", name))
+                self.assertSame(m.memory(), cli("memory", name))
+                self.assertSame(m.flops(), cli("flops", name))
+
+    def test_layouts_precisions_and_gpu_overrides(self):
+        cases = [
+            ("llama-3.1-405b", dict(gpu="h100", framework="megatron", precision="bf16-master", tp=8, pp=16, vpp=8,
+                                    gpus=16384, zero=1, seq=8192, global_batch="16M", tp_overlap=True)),
+            ("deepseek-v3", dict(gpu="h800", framework="megatron", precision="fp8", pp=16, ep=64, gpus=2048, zero=1,
+                                 seq=4096, global_batch="15360x4096", ep_overlap=True)),
+            ("mixtral-8x7b", dict(gpu="h100", framework="megatron", tp=2, ep=4, etp=1, gpus=64, seq=4096,
+                                  global_batch="4M", no_sequence_parallel=True)),
+            ("llama-2-7b", dict(gpu="a100", price_list="course", pp=3, gpus=3, optimizer="adafactor")),
+            ("llama-7b", dict(gpu="h100", price=3.5, peak_tflops=900, memory_gb=100, memory_bw=4000, tdp=800,
+                              scaleup_bw=500, scaleup_size=16, scaleout_bw=100, attention="eager",
+                              precision="amp-bf16", grad_accum=4)),
+            ("llama-3-70b", dict(gpu="h100", gpus=8)),  # does not fit: the same fixes
+        ]
+        for name, args in cases:
+            with self.subTest(model=name):
+                m = llmcost.load(name)
+                self.assertSame(m.step(**args), cli("step", name, **args))
+        s = llmcost.load("llama-3-70b").step(gpu="h100", gpus=8)
+        self.assertFalse(s.fits)
+        self.assertTrue(s.fixes or s.fits_on_these_gpus_with)
+
+    def test_train_validate_published(self):
+        m = llmcost.load("llama-3.1-8b")
+        args = dict(tokens="15T", gpu="h100", gpus=512, tp=2, mfu=0.4, pue=1.2, grid_intensity=0.1, goodput=0.95)
+        self.assertSame(m.train(**args), cli("train", "llama-3.1-8b", **args))
+        self.assertSame(llmcost.published(), cli("train", published=True))
+        self.assertSame(llmcost.validate(suite="parameter"), cli("validate", suite="parameter"))
+        v = llmcost.validate()
+        self.assertSame(v, cli("validate"))
+        self.assertEqual(v.failed, 0)
+
+    def test_load_paths_dicts_and_repo_ids(self):
+        config = {"model_type": "llama", "hidden_size": 256, "intermediate_size": 688, "num_hidden_layers": 4,
+                  "num_attention_heads": 8, "num_key_value_heads": 2, "vocab_size": 1000,
+                  "max_position_embeddings": 1024, "tie_word_embeddings": True}
+        with tempfile.TemporaryDirectory() as d:
+            folder = Path(d) / "tiny"
+            folder.mkdir()
+            (folder / "config.json").write_text(json.dumps(config))
+            from_path = llmcost.load(folder)
+            from_file = llmcost.load(str(folder / "config.json"))
+            from_dict = llmcost.load(config, name="tiny")
+            self.assertEqual(from_path.name, "tiny")
+            for m in (from_path, from_file, from_dict):
+                self.assertSame(m.params(), cli("params", str(folder)))
+                self.assertSame(m.step(gpu="h100"), cli("step", str(folder), gpu="h100"))
+            # The notes are the assumptions the CLI prints on stderr while reading.
+            r = subprocess.run([BIN, "params", str(folder)], capture_output=True, text=True, check=True)
+            notes = [ln.split(": ", 3)[-1] for ln in r.stderr.splitlines() if ln.startswith("llmcost: note:")]
+            self.assertEqual(list(from_path.notes), notes)
+            self.assertEqual(from_path.architecture["hidden_size"], 256)
+        # A preset by its Hugging Face repo id, as the CLI reads it.
+        r = llmcost.load("meta-llama/Meta-Llama-3-8B")
+        self.assertSame(r.params(), cli("params", "meta-llama/Meta-Llama-3-8B"))
+
+
+class Errors(unittest.TestCase):
+    def assertRefused(self, fn, message):
+        with self.assertRaises(llmcost.Error) as c:
+            fn()
+        self.assertIsInstance(c.exception, ValueError)
+        self.assertEqual(str(c.exception), message)
+        self.assertNotIn("\n", str(c.exception))
+
+    def test_messages_name_the_argument(self):
+        m = llmcost.load("llama-7b")
+        self.assertRefused(lambda: m.step(tp=3), "tp = 3 does not divide the 32 attention heads of llama-7b")
+        self.assertRefused(lambda: m.step(micro_bach=2),
+                           "micro_bach: not an argument of step; did you mean micro_batch?")
+        self.assertRefused(lambda: m.memory(micro_batch=0), "micro_batch: '0' must be at least 1")
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(seq="4q")
+        self.assertTrue(str(c.exception).startswith("seq: ") and "4q" in str(c.exception), str(c.exception))
+        self.assertRefused(lambda: m.step(precision="fp64"),
+                           "precision: 'fp64' is not one of: fp32, amp-bf16, bf16, bf16-master, fp8, fp16")
+        self.assertRefused(lambda: m.step(global_batch="4M", grad_accum=2), "give global_batch or grad_accum, not both")
+        self.assertRefused(lambda: m.train(), 'tokens: required (e.g. tokens="15.6T")')
+        self.assertRefused(lambda: m.train(tokens="1T", headroom=2), "headroom: '2' must be at most 1")
+        self.assertRefused(lambda: m.memory(price_list="nosuch"),
+                           "price_list: no price list 'nosuch' (known: course, course-v2)")
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(gpu="h1000")
+        self.assertTrue(str(c.exception).startswith("gpu: "), str(c.exception))
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.load("no-such-model")
+        self.assertIn("no-such-model", str(c.exception))
+        self.assertRefused(lambda: m.step(model="gpt2"), "model: given by the Model; call llmcost.load() for another")
+
+    def test_the_cli_refuses_the_same_values(self):
+        # The same rule, the CLI's flag in its message.
+        r = subprocess.run([BIN, "step", "llama-7b", "--tp", "3"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--tp 3 does not divide the 32 attention heads of llama-7b", r.stderr)
+
+
+class Threads(unittest.TestCase):
+    def test_threads_get_the_single_threaded_answers(self):
+        jobs = [("llama-3-8b", dict(gpu="h100", gpus=8, zero=1)), ("mixtral-8x7b", dict(gpu="h200", gpus=8, ep=8)),
+                ("gpt2", dict(gpu="a100", micro_batch=8)), ("deepseek-v2-lite", dict(gpu="h100", gpus=16, zero=3)),
+                ("llama-7b", dict(gpu="h100", tp=3))]  # the last one fails: its error stays on its thread
+
+        def run(name, args):
+            try:
+                return llmcost.load(name).step(**args).to_dict()
+            except llmcost.Error as e:
+                return str(e)
+
+        expected = [run(n, a) for n, a in jobs]
+        results = {}
+        barrier = threading.Barrier(8)
+
+        def worker(i):
+            barrier.wait()
+            results[i] = [run(n, a) for n, a in jobs[i % len(jobs):] + jobs[:i % len(jobs)]]
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i in range(8):
+            k = i % len(jobs)
+            self.assertEqual(results[i], expected[k:] + expected[:k])
+
+
+class Results(unittest.TestCase):
+    def test_frozen_readable_typed(self):
+        m = llmcost.load("llama-7b")
+        s = m.step(gpu="h100")
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            s.mfu = 1.0
+        self.assertTrue(repr(s).startswith("Step(model='llama-7b', gpu='h100', seq=2048, micro_batch=1, step_seconds="),
+                        repr(s))
+        self.assertLess(len(repr(s)), 200)
+        # non-embedding = total - the token embedding, 32000 x 4096 = 131,072,000.
+        self.assertEqual(repr(m.params()),
+                         "Params(model='llama-7b', total=6738415616, active=6738415616, non_embedding=6607343616)")
+        # LLaMA-7B: 6,738,415,616 parameters (transformers' num_parameters()).
+        self.assertEqual(m.params().total, 6738415616)
+        self.assertEqual(s.to_dict()["mfu"], s.mfu)
+        d = s.to_dict()
+        d["mfu"] = 2
+        self.assertNotEqual(s.to_dict()["mfu"], 2, "to_dict() is a copy")
+        self.assertTrue((Path(llmcost.__file__).parent / "py.typed").is_file())
+
+
+class Sweep(unittest.TestCase):
+    def test_every_combination_equals_its_call(self):
+        m = llmcost.load("llama-3.2-1b")
+        rows = llmcost.sweep(m, seq=[1024, 2048, 4096], micro_batch=[1, 4], gpu="h100", gpus=8)
+        self.assertEqual(len(rows), 6)
+        self.assertEqual([(r["seq"], r["micro_batch"]) for r in rows],
+                         [(a, b) for a in (1024, 2048, 4096) for b in (1, 4)])
+        for r in rows:
+            one = m.step(seq=r["seq"], micro_batch=r["micro_batch"], gpu="h100", gpus=8).to_dict()
+            self.assertEqual(r["step_seconds"], one["step_seconds"])
+            self.assertEqual(r["components.matmul"], one["components"]["matmul"])
+        # A refused combination: a row with its error, or left out.
+        rows = llmcost.sweep("llama-7b", tp=[1, 3], what="memory")
+        self.assertEqual(rows[1], {"tp": 3, "error": "tp = 3 does not divide the 32 attention heads of llama-7b"})
+        self.assertEqual(len(llmcost.sweep("llama-7b", tp=[1, 3], what="memory", errors="skip")), 1)
+        with self.assertRaises(llmcost.Error):
+            llmcost.sweep("llama-7b", tp=[1, 3], what="memory", errors="raise")
+
+
+class Readme(unittest.TestCase):
+    def test_the_readme_session_is_true(self):
+        text = (ROOT / "README.md").read_text()
+        start = text.index("```python\n", text.index("<!-- python session")) + len("```python\n")
+        block = text[start:text.index("```\n", start)]
+        test = doctest.DocTestParser().get_doctest(block, {}, "README.md Python", "README.md", 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        out = io.StringIO()
+        runner.run(test, out=out.write)
+        self.assertEqual(runner.failures, 0, out.getvalue())
+        self.assertGreater(runner.tries, 8)
+
+
+class Example(unittest.TestCase):
+    def test_the_notebook_runs(self):
+        env = dict(os.environ, MPLBACKEND="Agg")
+        with tempfile.TemporaryDirectory() as d:
+            r = subprocess.run(["python3", str(ROOT / "examples" / "notebook.py")], cwd=d, env=env,
+                               capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("cheapest", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,206 @@
+/* test_request.c - a job and a command stated by name (request.h): llmcost_request() answers exactly what the CLI
+ * prints with --format json for the same arguments, the job spec reads values with the CLI's suffixes and fills
+ * the defaults the CLI prints (checked against derivations written here), and messages name the argument. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "llmcost/llmcost.h"
+
+static char *cli_json(const char *const *argv)
+{
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    char *out = r.out;
+    r.out = NULL;
+    run_free(&r);
+    return out;
+}
+
+static char *request(const char *cmd, const char *args)
+{
+    char *out;
+    int rc = llmcost_request(&out, cmd, args);
+    cr_assert_eq(rc, 0, "%s %s: %s", cmd, args, llmcost_errmsg());
+    cr_assert_not_null(out);
+    return out;
+}
+
+static void same(const char *cmd, const char *args, const char *const *argv)
+{
+    char *a = request(cmd, args), *b = cli_json(argv);
+    cr_assert_str_eq(a, b, "llmcost_request(%s, %s) differs from the CLI", cmd, args);
+    llmcost_free(a);
+    free(b);
+}
+
+Test(request, step_equals_the_cli)
+{
+    same("step", "{\"model\": \"llama-3-8b\", \"gpu\": \"h200\", \"seq\": \"4k\", \"recompute\": \"full\"}",
+         (const char *const[]){"step", "llama-3-8b", "--gpu", "h200", "--seq", "4k", "--recompute", "full", "--format",
+                               "json", NULL});
+    /* Every default: the sequence, the published batch, the GPU (h100), all said in "assumptions". */
+    same("step", "{\"model\": \"gpt2\"}", (const char *const[]){"step", "gpt2", "--format", "json", NULL});
+    /* Numbers as JSON numbers, booleans as flags, a layout that needs sequence parallelism turned off. */
+    same("step",
+         "{\"model\": \"llama-3.1-405b\", \"gpu\": \"h100\", \"framework\": \"megatron\", \"precision\": "
+         "\"bf16-master\", \"tp\": 8, \"pp\": 16, \"vpp\": 8, \"gpus\": 16384, \"zero\": 1, \"seq\": 8192, "
+         "\"global_batch\": \"16M\", \"tp_overlap\": true}",
+         (const char *const[]){"step", "llama-3.1-405b", "--gpu", "h100", "--framework", "megatron", "--precision",
+                               "bf16-master", "--tp", "8", "--pp", "16", "--vpp", "8", "--gpus", "16384", "--zero", "1",
+                               "--seq", "8192", "--global-batch", "16M", "--tp-overlap", "--format", "json", NULL});
+    same("step",
+         "{\"model\": \"mixtral-8x7b\", \"tp\": 2, \"no_sequence_parallel\": true, \"framework\": \"megatron\", "
+         "\"gpus\": 8, \"ep\": 4, \"global_batch\": \"512x2048\"}",
+         (const char *const[]){"step", "mixtral-8x7b", "--tp", "2", "--no-sequence-parallel", "--framework",
+                               "megatron", "--gpus", "8", "--ep", "4", "--global-batch", "512x2048", "--format",
+                               "json", NULL});
+    /* GPU overrides and a price list. */
+    same("step", "{\"model\": \"llama-7b\", \"gpu\": \"a100\", \"price_list\": \"course\", \"memory_gb\": 100.5}",
+         (const char *const[]){"step", "llama-7b", "--gpu", "a100", "--price-list", "course", "--memory-gb", "100.5",
+                               "--format", "json", NULL});
+}
+
+Test(request, a_job_that_does_not_fit_lists_the_same_fixes)
+{
+    same("step", "{\"model\": \"llama-3.1-70b\", \"gpus\": 8, \"gpu\": \"h100\"}",
+         (const char *const[]){"step", "llama-3.1-70b", "--gpus", "8", "--gpu", "h100", "--format", "json", NULL});
+    char *a = request("step", "{\"model\": \"llama-3.1-70b\", \"gpus\": 8}");
+    cr_assert(strstr(a, "\"fits\": false"), "%s", a);
+    cr_assert(strstr(a, "\"fixes\""));
+    llmcost_free(a);
+}
+
+Test(request, every_engine_equals_the_cli)
+{
+    same("params", "{\"model\": \"deepseek-v3\"}", (const char *const[]){"params", "deepseek-v3", "--format", "json", NULL});
+    same("flops", "{\"model\": \"llama-2-7b\", \"seq\": 4096, \"convention\": \"unmasked\", \"attention\": \"eager\"}",
+         (const char *const[]){"flops", "llama-2-7b", "--seq", "4096", "--convention", "unmasked", "--attention",
+                               "eager", "--format", "json", NULL});
+    same("flops", "{\"model\": \"deepseek-v3\", \"tokens\": \"14.8T\"}",
+         (const char *const[]){"flops", "deepseek-v3", "--tokens", "14.8T", "--format", "json", NULL});
+    same("memory", "{\"model\": \"qwen3-30b-a3b\", \"micro_batch\": 2, \"recompute\": \"selective\", \"gpus\": 8, "
+                   "\"ep\": 8, \"zero\": 3}",
+         (const char *const[]){"memory", "qwen3-30b-a3b", "--micro-batch", "2", "--recompute", "selective", "--gpus",
+                               "8", "--ep", "8", "--zero", "3", "--format", "json", NULL});
+    same("train", "{\"model\": \"llama-3.1-8b\", \"tokens\": \"1T\", \"gpu\": \"h100\", \"gpus\": 512, \"tp\": 2}",
+         (const char *const[]){"train", "llama-3.1-8b", "--tokens", "1T", "--gpu", "h100", "--gpus", "512", "--tp",
+                               "2", "--format", "json", NULL});
+    same("train", "{\"model\": \"llama-7b\", \"tokens\": 1e12, \"mfu\": 0.4, \"pue\": 1.2, \"grid_intensity\": 0.1, "
+                  "\"goodput\": 0.9, \"price\": 2.5, \"gpus\": 64}",
+         (const char *const[]){"train", "llama-7b", "--tokens", "1e12", "--mfu", "0.4", "--pue", "1.2",
+                               "--grid-intensity", "0.1", "--goodput", "0.9", "--price", "2.5", "--gpus", "64",
+                               "--format", "json", NULL});
+    same("train", "{\"published\": true}", (const char *const[]){"train", "--published", "--format", "json", NULL});
+    same("validate", "{\"suite\": \"parameter\"}",
+         (const char *const[]){"validate", "--suite", "parameter", "--format", "json", NULL});
+}
+
+Test(request, load_says_what_was_read)
+{
+    char *a = request("load", "{\"model\": \"llama-7b\"}");
+    json_error_t e;
+    json_t *d = json_loads(a, 0, &e);
+    cr_assert_not_null(d);
+    cr_assert_str_eq(json_string_value(json_object_get(d, "name")), "llama-7b");
+    json_t *arch = json_object_get(d, "architecture");
+    cr_assert(json_is_object(arch));
+    /* LLaMA-7B: 32 layers of hidden size 4096 (Touvron et al. 2023, table 2). */
+    cr_assert_eq(json_integer_value(json_object_get(arch, "hidden_size")), 4096, "%s", a);
+    json_decref(d);
+    llmcost_free(a);
+    /* A config given as an object, named by the caller. */
+    a = request("params", "{\"model\": {\"model_type\": \"llama\", \"hidden_size\": 64, \"intermediate_size\": 128, "
+                          "\"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"vocab_size\": 100}, "
+                          "\"model_name\": \"tiny\"}");
+    /* embedding 100x64 + head 100x64 + per layer (4 x 64x64 attention + 3 x 64x128 MLP + 2 x 64 norms) + 64 final
+     * norm = 6400 + 6400 + 2 x (16384 + 24576 + 128) + 64 = 95040. */
+    cr_assert(strstr(a, "\"model\": \"tiny\""), "%s", a);
+    cr_assert(strstr(a, "\"total\": 95040"), "%s", a);
+    llmcost_free(a);
+}
+
+static void fails(const char *cmd, const char *args, const char *msg)
+{
+    char *out = (char *)1;
+    int rc = llmcost_request(&out, cmd, args);
+    cr_assert_lt(rc, 0, "%s %s succeeded", cmd, args);
+    cr_assert_null(out);
+    cr_assert_str_eq(llmcost_errmsg(), msg, "%s %s", cmd, args);
+}
+
+Test(request, messages_name_the_argument)
+{
+    fails("step", "{\"model\": \"llama-7b\", \"tp\": 3}", "tp = 3 does not divide the 32 attention heads of llama-7b");
+    fails("step", "{\"model\": \"llama-7b\", \"micro_bach\": 2}",
+          "micro_bach: not an argument of step; did you mean micro_batch?");
+    fails("step", "{\"model\": \"llama-7b\", \"micro_batch\": 0}", "micro_batch: '0' must be at least 1");
+    fails("step", "{\"model\": \"llama-7b\", \"zero\": 4}", "zero: '4' must be 0, 1, 2 or 3");
+    fails("step", "{\"model\": \"llama-7b\", \"precision\": \"fp64\"}",
+          "precision: 'fp64' is not one of: fp32, amp-bf16, bf16, bf16-master, fp8, fp16");
+    fails("step", "{\"model\": \"llama-7b\", \"global_batch\": \"4M\", \"grad_accum\": 2}",
+          "give global_batch or grad_accum, not both");
+    fails("step", "{\"model\": \"llama-7b\", \"global_batch\": \"100x2048\", \"seq\": 1024}",
+          "global_batch 100x2048: length 2048 but seq = 1024");
+    fails("memory", "{\"model\": \"llama-7b\", \"price_list\": \"nosuch\"}",
+          "price_list: no price list 'nosuch' (known: course, course-v2)");
+    fails("train", "{\"model\": \"llama-7b\"}", "tokens: required (e.g. tokens=\"15.6T\")");
+    fails("train", "{\"model\": \"llama-7b\", \"tokens\": \"1T\", \"headroom\": 2}", "headroom: '2' must be at most 1");
+    fails("stepp", "{}", "command 'stepp' unknown; did you mean step?");
+    fails("step", "[1]", "arguments: expected a JSON object of name: value");
+    char *out;
+    cr_assert_lt(llmcost_request(&out, "step", "{\"model\": \"llama-7b\", \"gpu\": \"h1000\"}"), 0);
+    cr_assert(!strncmp(llmcost_errmsg(), "gpu: ", 5), "%s", llmcost_errmsg());
+}
+
+Test(request, job_spec_reads_suffixes_and_fills_the_defaults)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-7b"), 0);
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    cr_assert_eq(llmcost_job_spec_set(&s, "gpus", "2K"), 0); /* counts are decimal */
+    cr_assert_eq(s.gpus, 2000);
+    cr_assert_eq(llmcost_job_spec_set(&s, "gpus", "1"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&s, "seq", "2k"), 0); /* sizes binary */
+    cr_assert_eq(s.seq, 2048);
+    cr_assert_eq(llmcost_job_spec_set(&s, "global_batch", "3000000"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&s, "nosuch", "1"), LLMCOST_ENOTFOUND);
+    char notes[1024] = "";
+    llmcost_job j;
+    cr_assert_eq(llmcost_job_spec_resolve(&j, &s, m, notes, sizeof notes), 0, "%s", llmcost_errmsg());
+    /* 3,000,000 tokens / 2048 = 1464.84 sequences: rounded to 1465 rounds of micro-batch 1 x dp 1 = 3,000,320. */
+    cr_assert_eq(j.global_batch, 1465);
+    cr_assert_eq(j.grad_accum, 1465);
+    cr_assert(strstr(notes, "global batch 3000000 rounded to 3,000,320 tokens"), "%s", notes);
+    /* Nothing given: LLaMA-7B's published 2048-token sequence and 4M-token batch (Touvron et al. 2023 table 2:
+     * 4.0M tokens = 2^22 = 2048 sequences of 2048). */
+    llmcost_job_spec_init(&s);
+    notes[0] = '\0';
+    cr_assert_eq(llmcost_job_spec_resolve(&j, &s, m, notes, sizeof notes), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(j.seq, 2048, "%s", notes);
+    cr_assert_eq(s.seq, 2048);
+    cr_assert_eq(j.global_batch, 2048, "%s", notes);
+    cr_assert(strstr(notes, "sequence 2048 tokens ("), "%s", notes);
+    /* SEQUENCESxLENGTH sets the sequence: 15360 x 4096 (DeepSeek-V3's batch as sequences). */
+    llmcost_job_spec_init(&s);
+    s.global_batch = "15360x4096";
+    s.gpus = 8;
+    cr_assert_eq(llmcost_job_spec_resolve(&j, &s, m, NULL, 0), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(j.seq, 4096);
+    cr_assert_eq(j.global_batch, 15360);
+    cr_assert_eq(j.grad_accum, 15360 / 8);
+    llmcost_model_free(m);
+}
+
+Test(request, field_names_as_flags_or_arguments)
+{
+    char buf[256];
+    const char *msg = "layout.tp x layout.pp = 4 x 2 exceeds layout.gpus = 4; expert_tp = 3 must divide layout.tp.";
+    llmcost_job_message_names(buf, sizeof buf, msg, LLMCOST_NAMES_FLAGS);
+    cr_assert_str_eq(buf, "--tp x --pp = 4 x 2 exceeds --gpus 4; --etp 3 must divide --tp.");
+    llmcost_job_message_names(buf, sizeof buf, msg, LLMCOST_NAMES_ARGUMENTS);
+    cr_assert_str_eq(buf, "tp x pp = 4 x 2 exceeds gpus = 4; etp = 3 must divide tp.");
+}
