@@ -285,7 +285,7 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
     j.layout = l;
     j.fp32_grads = !s->bf16_grads;
     j.fused_optimizer = !s->foreach_optimizer;
-    j.headroom = s->headroom < 1 ? s->headroom : 0.05;
+    j.headroom = s->headroom; /* llmcost_job_validate refuses 1 (no memory left) and above */
     j.cuda_context_bytes = s->cuda_context_gb * 1073741824.0;
     j.act_cache = (llmcost_act_cache)s->act_cache;
     j.pipeline = (llmcost_pipeline)s->pipeline;
