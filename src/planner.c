@@ -598,7 +598,8 @@ static int eval_unit(worker *w, const group *g, size_t n)
     for (size_t i = 0; i < n; i++)
         if (eval_group_memory(w, &g[i]) < 0)
             return w->err;
-    qsort(w->cand, w->n_cand, sizeof *w->cand, step_order);
+    if (w->n_cand > 1) /* qsort with a NULL array is undefined even for 0 elements (UBSan) */
+        qsort(w->cand, w->n_cand, sizeof *w->cand, step_order);
     for (size_t c = 0; c < w->n_cand; c++) {
         int ov[4][2];
         int n_ov = overlaps_of(ov, o, w->cand[c].layout.tp, w->cand[c].layout.ep);
@@ -778,7 +779,8 @@ int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost
     }
     size_t top = o->top ? o->top : 10;
     /* Units of work: the groups sharing GPU type, tp, cp and sequence parallelism, one after another. */
-    qsort(groups.v, groups.n, sizeof *groups.v, unit_order);
+    if (groups.n > 1)
+        qsort(groups.v, groups.n, sizeof *groups.v, unit_order);
     size_t *unit = malloc((groups.n + 1) * sizeof *unit);
     values *mbs_all = malloc(sizeof *mbs_all);
     llmcost_step_prepared **prep = NULL;
