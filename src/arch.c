@@ -1239,7 +1239,9 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     /* gemma3 (multimodal) wraps a gemma3_text model. */
     if (!strcmp(type, "gemma3") && c.obj != cfg)
         type = "gemma3_text";
-    TRY(lc_text_set(m->model_type, sizeof m->model_type, type, "key 'model_type'"));
+    char type_what[4200]; /* the message names the file, as every config error does */
+    snprintf(type_what, sizeof type_what, "%s: key 'model_type'", origin);
+    TRY(lc_text_set(m->model_type, sizeof m->model_type, type, type_what));
 
     /* Configs saved by transformers omit keys equal to their class's defaults; the language model of a
      * multimodal Gemma 3 config, for one, has no vocab_size. Fill those in from the config class, and say so. */
