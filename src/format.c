@@ -368,14 +368,8 @@ void llmcost_table_free(llmcost_table *t)
     free(t);
 }
 
-/* A growing string. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
+/* A growing string (internal.h). */
+void lc_sb_add(lc_sbuf *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
@@ -396,15 +390,15 @@ static void sb_add(sbuf *b, const char *s, size_t n)
     b->s[b->len] = '\0';
 }
 
-static void sb_puts(sbuf *b, const char *s)
+void lc_sb_puts(lc_sbuf *b, const char *s)
 {
-    sb_add(b, s, strlen(s));
+    lc_sb_add(b, s, strlen(s));
 }
 
-static void sb_pad(sbuf *b, size_t n)
+static void sb_pad(lc_sbuf *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        sb_add(b, " ", 1);
+        lc_sb_add(b, " ", 1);
 }
 
 /* Display width in code points (UTF-8 continuation bytes do not count). */
@@ -417,27 +411,28 @@ static size_t width(const char *s)
     return w;
 }
 
-static void csv_cell(sbuf *b, const char *s)
+/* An RFC 4180 field: quoted, with its quotes doubled, when it holds a comma, a quote, CR or LF (internal.h). */
+void lc_csv_field(lc_sbuf *b, const char *s)
 {
-    if (strpbrk(s, ",\"\n") == NULL) {
-        sb_puts(b, s);
+    if (!strpbrk(s, ",\"\r\n")) {
+        lc_sb_puts(b, s);
         return;
     }
-    sb_puts(b, "\"");
+    lc_sb_puts(b, "\"");
     for (; *s; s++) {
         if (*s == '"')
-            sb_puts(b, "\"");
-        sb_add(b, s, 1);
+            lc_sb_puts(b, "\"");
+        lc_sb_add(b, s, 1);
     }
-    sb_puts(b, "\"");
+    lc_sb_puts(b, "\"");
 }
 
-static void md_cell(sbuf *b, const char *s)
+static void md_cell(lc_sbuf *b, const char *s)
 {
     for (; *s; s++) {
         if (*s == '|')
-            sb_puts(b, "\\");
-        sb_add(b, s, 1);
+            lc_sb_puts(b, "\\");
+        lc_sb_add(b, s, 1);
     }
 }
 
@@ -518,7 +513,7 @@ static size_t longest_word(const char *s)
 /* Text: the title (wrapped), the header, a rule, the rows; columns padded, numbers right-aligned. A table wider
  * than LLMCOST_TEXT_WIDTH narrows its widest text columns (not below their longest word), whose cells then wrap
  * at spaces onto more lines. */
-static void render_text(sbuf *b, const llmcost_table *t)
+static void render_text(lc_sbuf *b, const llmcost_table *t)
 {
     size_t w[64] = {0}, minw[64] = {0};
     int nc = t->ncols < 64 ? t->ncols : 64;
@@ -556,9 +551,9 @@ static void render_text(sbuf *b, const llmcost_table *t)
         const char *next;
         size_t len = next_line(p, p == t->title ? LLMCOST_TEXT_WIDTH : LLMCOST_TEXT_WIDTH - 2, &next);
         if (p != t->title)
-            sb_puts(b, "  ");
-        sb_add(b, p, len);
-        sb_puts(b, "\n");
+            lc_sb_puts(b, "  ");
+        lc_sb_add(b, p, len);
+        lc_sb_puts(b, "\n");
         p = next;
     }
     const char *rest[64];
@@ -571,7 +566,7 @@ static void render_text(sbuf *b, const llmcost_table *t)
             more = false;
             for (int c = 0; c < nc; c++) {
                 if (c)
-                    sb_puts(b, "  ");
+                    lc_sb_puts(b, "  ");
                 const char *next;
                 size_t len, cw;
                 if (t->numeric[c] && r >= 0) {
@@ -590,9 +585,9 @@ static void render_text(sbuf *b, const llmcost_table *t)
                 cw = width(piece);
                 if (t->numeric[c] && r >= 0) {
                     sb_pad(b, w[c] > cw ? w[c] - cw : 0);
-                    sb_puts(b, piece);
+                    lc_sb_puts(b, piece);
                 } else {
-                    sb_puts(b, piece);
+                    lc_sb_puts(b, piece);
                     sb_pad(b, w[c] > cw ? w[c] - cw : 0);
                 }
                 free(piece);
@@ -602,58 +597,58 @@ static void render_text(sbuf *b, const llmcost_table *t)
             }
             while (b->len > 0 && b->s[b->len - 1] == ' ') /* no trailing blanks from empty last cells */
                 b->s[--b->len] = '\0';
-            sb_puts(b, "\n");
+            lc_sb_puts(b, "\n");
         }
         if (r < 0) {
             for (size_t i = 0; i < total; i++)
-                sb_puts(b, "-");
-            sb_puts(b, "\n");
+                lc_sb_puts(b, "-");
+            lc_sb_puts(b, "\n");
         }
     }
 }
 
 char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt)
 {
-    sbuf b = {0};
+    lc_sbuf b = {0};
     if (fmt == LLMCOST_FMT_CSV) {
         for (int c = 0; c < t->ncols; c++) {
             if (c)
-                sb_puts(&b, ",");
-            csv_cell(&b, t->headers[c]);
+                lc_sb_puts(&b, ",");
+            lc_csv_field(&b, t->headers[c]);
         }
-        sb_puts(&b, "\n");
+        lc_sb_puts(&b, "\n");
         for (int r = 0; r < t->nrows; r++) {
             for (int c = 0; c < t->ncols; c++) {
                 if (c)
-                    sb_puts(&b, ",");
-                csv_cell(&b, t->rows[r][c]);
+                    lc_sb_puts(&b, ",");
+                lc_csv_field(&b, t->rows[r][c]);
             }
-            sb_puts(&b, "\n");
+            lc_sb_puts(&b, "\n");
         }
     } else if (fmt == LLMCOST_FMT_MD) {
         if (t->title[0]) {
-            sb_puts(&b, "**");
-            sb_puts(&b, t->title);
-            sb_puts(&b, "**\n\n");
+            lc_sb_puts(&b, "**");
+            lc_sb_puts(&b, t->title);
+            lc_sb_puts(&b, "**\n\n");
         }
-        sb_puts(&b, "|");
+        lc_sb_puts(&b, "|");
         for (int c = 0; c < t->ncols; c++) {
-            sb_puts(&b, " ");
+            lc_sb_puts(&b, " ");
             md_cell(&b, t->headers[c]);
-            sb_puts(&b, " |");
+            lc_sb_puts(&b, " |");
         }
-        sb_puts(&b, "\n|");
+        lc_sb_puts(&b, "\n|");
         for (int c = 0; c < t->ncols; c++)
-            sb_puts(&b, t->numeric[c] ? "---:|" : "---|");
-        sb_puts(&b, "\n");
+            lc_sb_puts(&b, t->numeric[c] ? "---:|" : "---|");
+        lc_sb_puts(&b, "\n");
         for (int r = 0; r < t->nrows; r++) {
-            sb_puts(&b, "|");
+            lc_sb_puts(&b, "|");
             for (int c = 0; c < t->ncols; c++) {
-                sb_puts(&b, " ");
+                lc_sb_puts(&b, " ");
                 md_cell(&b, t->rows[r][c]);
-                sb_puts(&b, " |");
+                lc_sb_puts(&b, " |");
             }
-            sb_puts(&b, "\n");
+            lc_sb_puts(&b, "\n");
         }
     } else {
         render_text(&b, t);
@@ -664,6 +659,6 @@ char *llmcost_table_render(const llmcost_table *t, llmcost_format fmt)
         return NULL;
     }
     if (!b.s)
-        sb_puts(&b, "");
+        lc_sb_puts(&b, "");
     return b.s;
 }

@@ -182,4 +182,16 @@ void lc_step_memo_free(lc_step_memo *mm);
 int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
                          const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm);
 
+/* A growing string (format.c): appends never fail loudly; "failed" is set on ENOMEM and later appends do nothing.
+ * Start from {0}; the caller frees "s". Used by the table renderer and the CSV writer. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} lc_sbuf;
+void lc_sb_add(lc_sbuf *b, const char *s, size_t n);
+void lc_sb_puts(lc_sbuf *b, const char *s);
+/* Appends "s" as one RFC 4180 field: quoted, quotes doubled, when it holds a comma, a quote, CR or LF. */
+void lc_csv_field(lc_sbuf *b, const char *s);
+
 #endif

@@ -10,39 +10,6 @@
 #include "internal.h"
 #include "llmcost/output.h"
 
-/* A growing string. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
 /*
  * The unit a value's column adds to its JSON path when the JSON key does not say it: "components.weights" of a
  * memory document holds bytes, so its column is "components.weights_bytes". "*" matches one path segment.
@@ -182,24 +149,24 @@ static void row_free(row *r)
 
 /* A scalar as CSV cell text: numbers as JSON writes them (integers whole, reals with 17 digits), true/false,
  * strings as they are, null as an empty cell. */
-static void scalar_text(sbuf *b, const json_t *v)
+static void scalar_text(lc_sbuf *b, const json_t *v)
 {
     char num[64];
     if (json_is_integer(v)) {
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        sb_puts(b, num);
+        lc_sb_puts(b, num);
     } else if (json_is_real(v)) {
         double x = json_real_value(v);
         if (isfinite(x)) {
             snprintf(num, sizeof num, "%.17g", x);
-            sb_puts(b, num);
+            lc_sb_puts(b, num);
         }
     } else if (json_is_true(v)) {
-        sb_puts(b, "true");
+        lc_sb_puts(b, "true");
     } else if (json_is_false(v)) {
-        sb_puts(b, "false");
+        lc_sb_puts(b, "false");
     } else if (json_is_string(v)) {
-        sb_add(b, json_string_value(v), json_string_length(v));
+        lc_sb_add(b, json_string_value(v), json_string_length(v));
     }
 }
 
@@ -237,11 +204,11 @@ static void flatten(row *r, const csv_kind *k, const char *path, const json_t *v
         int scalars = 1;
         json_array_foreach(v, i, x) scalars &= is_scalar(x);
         if (scalars) {
-            sbuf b = {0};
+            lc_sbuf b = {0};
             json_array_foreach(v, i, x)
             {
                 if (i)
-                    sb_puts(&b, " | ");
+                    lc_sb_puts(&b, " | ");
                 scalar_text(&b, x);
             }
             if (b.failed)
@@ -264,7 +231,7 @@ static void flatten(row *r, const csv_kind *k, const char *path, const json_t *v
         }
         return;
     }
-    sbuf b = {0};
+    lc_sbuf b = {0};
     scalar_text(&b, v);
     const char *unit = json_is_number(v) ? unit_of(k, path) : "";
     size_t n = strlen(path) + strlen(unit) + 1;
@@ -282,21 +249,6 @@ static void flatten(row *r, const csv_kind *k, const char *path, const json_t *v
 }
 
 /* RFC 4180: a field holding a comma, a quote, CR or LF is quoted, its quotes doubled. */
-static void csv_field(sbuf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(b, s);
-        return;
-    }
-    sb_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"')
-            sb_puts(b, "\"");
-        sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
-
 int llmcost_json_to_csv(char **out, const char *json, const char *kind)
 {
     if (out)
@@ -339,27 +291,27 @@ int llmcost_json_to_csv(char **out, const char *json, const char *kind)
                 row_set(&hdr, rs[i].names[c], "");
             failed |= hdr.failed;
         }
-    sbuf b = {0};
-    sb_puts(&b, ""); /* no rows: an empty document */
+    lc_sbuf b = {0};
+    lc_sb_puts(&b, ""); /* no rows: an empty document */
     for (size_t h = 0; !failed && h < hdr.n; h++) {
         if (h)
-            sb_puts(&b, ",");
-        csv_field(&b, hdr.names[h]);
+            lc_sb_puts(&b, ",");
+        lc_csv_field(&b, hdr.names[h]);
     }
     if (hdr.n)
-        sb_puts(&b, "\r\n");
+        lc_sb_puts(&b, "\r\n");
     for (size_t i = 0; !failed && i < nrows; i++) {
         for (size_t h = 0; h < hdr.n; h++) {
             if (h)
-                sb_puts(&b, ",");
+                lc_sb_puts(&b, ",");
             /* Usually the same column position: look there first. */
             size_t c = h < rs[i].n && !strcmp(rs[i].names[h], hdr.names[h]) ? h : 0;
             while (c < rs[i].n && strcmp(rs[i].names[c], hdr.names[h]) != 0)
                 c++;
             if (c < rs[i].n)
-                csv_field(&b, rs[i].cells[c]);
+                lc_csv_field(&b, rs[i].cells[c]);
         }
-        sb_puts(&b, "\r\n");
+        lc_sb_puts(&b, "\r\n");
     }
     failed |= b.failed;
     for (size_t i = 0; rs && i < nrows; i++)
