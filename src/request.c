@@ -233,6 +233,17 @@ static int read_gpu(req *r, llmcost_gpu_spec *g)
 }
 
 /* The job's messages name its fields (layout.tp); a request names its arguments (tp). */
+/* The job's and the GPU's arguments, read last: every argument given must then have been read. */
+static int read_job_gpu(req *r, llmcost_job_spec *s, llmcost_gpu_spec *gs)
+{
+    int rc = read_job(r, s);
+    if (rc == 0)
+        rc = read_gpu(r, gs);
+    if (rc == 0)
+        rc = check_unused(r);
+    return rc;
+}
+
 static int job_fail(int rc)
 {
     char msg[2048];
@@ -300,11 +311,7 @@ static int do_memory(req *r, char **out)
 {
     llmcost_job_spec s;
     llmcost_gpu_spec gs;
-    int rc = read_job(r, &s);
-    if (rc == 0)
-        rc = read_gpu(r, &gs);
-    if (rc == 0)
-        rc = check_unused(r);
+    int rc = read_job_gpu(r, &s, &gs);
     if (rc < 0)
         return rc;
     /* The order of `llmcost memory`: the GPU, then the job. */
@@ -360,11 +367,7 @@ static int do_step(req *r, char **out)
 {
     llmcost_job_spec s;
     llmcost_gpu_spec gs;
-    int rc = read_job(r, &s);
-    if (rc == 0)
-        rc = read_gpu(r, &gs);
-    if (rc == 0)
-        rc = check_unused(r);
+    int rc = read_job_gpu(r, &s, &gs);
     if (rc < 0)
         return rc;
     char notes[4096] = "", over[512];
@@ -422,11 +425,7 @@ static int do_train(req *r, char **out)
     if (rc == 0)
         rc = arg_read(r, "goodput", RK_FRACTION, &goodput, NULL);
     if (rc == 0)
-        rc = read_job(r, &s);
-    if (rc == 0)
-        rc = read_gpu(r, &gs);
-    if (rc == 0)
-        rc = check_unused(r);
+        rc = read_job_gpu(r, &s, &gs);
     if (rc < 0)
         return rc;
     if (!(tokens > 0))
@@ -470,17 +469,8 @@ static int do_validate(req *r, char **out)
     if ((rc = llmcost_validate_run(&v, &n)) < 0)
         return rc;
     if (suite) {
-        bool any = false;
-        char names[512] = "";
-        for (size_t i = 0; i < n; i++) {
-            if (strstr(v[i].suite, suite))
-                any = true;
-            if (i == 0 || strcmp(v[i].suite, v[i - 1].suite)) {
-                size_t l = strlen(names);
-                snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", v[i].suite);
-            }
-        }
-        if (!any) {
+        char names[512];
+        if (!llmcost_validation_suite_matches(v, n, suite, names, sizeof names)) {
             llmcost_free(v);
             return lc_fail(LLMCOST_EINVAL, "suite: '%s' matches no suite (%s)", suite, names);
         }

@@ -365,3 +365,20 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
     *n = r.n;
     return 0;
 }
+
+bool llmcost_validation_suite_matches(const llmcost_validation_case *v, size_t n, const char *suite, char *names,
+                                      size_t size)
+{
+    bool any = false;
+    if (size)
+        names[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (strstr(v[i].suite, suite))
+            any = true;
+        if (size && (i == 0 || strcmp(v[i].suite, v[i - 1].suite))) {
+            size_t l = strlen(names);
+            snprintf(names + l, size - l, "%s%s", l ? ", " : "", v[i].suite);
+        }
+    }
+    return any;
+}

@@ -30,6 +30,11 @@ typedef struct llmcost_validation_case {
  */
 int llmcost_validate_run(llmcost_validation_case **out, size_t *n);
 
+/* Whether some case's suite contains "suite" (a filter that matches none is a typo, a silent pass in CI); the
+ * suites' names, each once, comma-separated, into "names" (cut at "size") for the message that says so. */
+bool llmcost_validation_suite_matches(const llmcost_validation_case *v, size_t n, const char *suite, char *names,
+                                      size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,17 +51,8 @@ int cmd_validate(int argc, char **argv)
     }
     /* A --suite that matches no suite is a typo (a silent pass in CI): name the suites. */
     if (suite) {
-        bool any = false;
-        char names[512] = "";
-        for (size_t i = 0; i < n; i++) {
-            if (strstr(v[i].suite, suite))
-                any = true;
-            if (i == 0 || strcmp(v[i].suite, v[i - 1].suite)) {
-                size_t l = strlen(names);
-                snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "", v[i].suite);
-            }
-        }
-        if (!any) {
+        char names[512];
+        if (!llmcost_validation_suite_matches(v, n, suite, names, sizeof names)) {
             llmcost_free(v);
             return cli_usage_error("validate", "--suite '%s' matches no suite (%s)", suite, names);
         }
