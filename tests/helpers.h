@@ -23,6 +23,9 @@ const char *temp_file(const char *name, const void *data, size_t len);
 /* A path inside the source tree. */
 const char *src_path(const char *rel);
 
+/* The whole file "path" as a new string (the caller frees it); the test fails when it cannot be opened. */
+char *slurp_file(const char *path);
+
 /* A CSV document read by a strict RFC 4180 reader (records end in CRLF, quoted fields with doubled quotes). */
 typedef struct {
     char ***rec; /* rec[r][f] */

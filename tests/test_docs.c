@@ -8,20 +8,6 @@
 
 #include "helpers.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Runs "args" (space-separated) through the CLI; returns its stdout (caller frees). */
 static char *run_args(const char *args)
 {
@@ -40,7 +26,7 @@ static char *run_args(const char *args)
 
 static int check_blocks(const char *rel)
 {
-    char *doc = slurp(src_path(rel));
+    char *doc = slurp_file(src_path(rel));
     int blocks = 0;
     const char *p = doc;
     while ((p = strstr(p, "<!-- llmcost: ")) != NULL) {
@@ -81,7 +67,7 @@ Test(docs, generated_blocks_match_the_code)
 
 Test(docs, validation_md_is_up_to_date)
 {
-    char *doc = slurp(src_path("docs/validation.md"));
+    char *doc = slurp_file(src_path("docs/validation.md"));
     char *out = run_args("validate --format md");
     cr_expect_str_eq(out, doc, "docs/validation.md is stale; run tools/gen_docs.py");
     free(doc);
@@ -101,7 +87,7 @@ Test(docs, readme_names_every_command)
     /* The commands `llmcost --help` lists (two spaces, a name, spaces, a summary) all appear in README.md. */
     const char *argv[] = {"--help", NULL};
     run_result r = run_cli(argv);
-    char *readme = slurp(src_path("README.md"));
+    char *readme = slurp_file(src_path("README.md"));
     int n = 0;
     char *list = strstr(r.out, "commands:\n");
     cr_assert_not_null(list, "%s", r.out);

@@ -11,23 +11,9 @@
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 Test(ranges, documented_table_is_the_code)
 {
-    char *doc = slurp(src_path("docs/formulas.md"));
+    char *doc = slurp_file(src_path("docs/formulas.md"));
     const char *sec = strstr(doc, "\n## Plausible ranges\n");
     cr_assert_not_null(sec, "docs/formulas.md has no 'Plausible ranges' section");
     const char *end = strstr(sec + 4, "\n## ");
