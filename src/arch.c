@@ -100,6 +100,7 @@ static int adjust_granitemoe(const lc_cfg *c, const type_info *ti, llmcost_model
 static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_nemotron(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_ernie4_5_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -143,6 +144,16 @@ static const type_info types[] = {
     /* dots.llm1 (modeling_dots1.py): Qwen3's attention with per-head q/k norms, DeepSeek-V3's MoE. */
     {.type = "dots1", .label = "dots.llm1", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
      .score_correction = true, .fp32_router = true, .fp32_routing = true},
+    /* ERNIE 4.5 MoE (modeling_ernie4_5_moe.py, Ernie4_5_MoeConfig): its own MoE keys (moe_num_experts, moe_k,
+     * moe_num_shared_experts, moe_layer_start/end_index, moe_layer_interval) with the config class's defaults, biases
+     * from use_bias, an fp32 router and an nn.Parameter score-correction bias (Ernie4_5_MoeStatics). The other moe_*
+     * keys of its repository's config (moe_capacity, moe_gate, moe_use_aux_free, moe_norm_min) build nothing in
+     * transformers. */
+    {.type = "ernie4_5_moe", .label = "ERNIE 4.5 MoE", .fam = FAM_LLAMA, .tied = true,
+     .reads = LC_KEYS("moe_num_experts", "moe_k", "moe_num_shared_experts", "moe_layer_start_index",
+                      "moe_layer_end_index", "moe_layer_interval", "moe_norm_min", "moe_capacity", "moe_gate",
+                      "moe_use_aux_free"),
+     .adjust = adjust_ernie4_5_moe},
     /* Llama 4's language model (modeling_llama4.py, Llama4TextConfig): MoE layers from moe_layers or
      * interleave_moe_layer_step, each with one shared expert of intermediate_size; dense layers of
      * intermediate_size_mlp; q/k L2 norms without weights. */
@@ -692,6 +703,64 @@ static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(adjust_glm4_moe(c, ti, m));
     for (int64_t i = 0; i < m->n_layers; i++)
         m->layers[i].ffn.dense.bias = false;
+    return 0;
+}
+
+/* Ernie4_5_MoeDecoderLayer: a Ernie4_5_MoeSparseMoeBlock where (layer + 1) % moe_layer_interval == 0 and
+ * moe_layer_start_index <= layer <= moe_layer_end_index (-1: the last layer), else an Ernie4_5_MoeMLP of
+ * intermediate_size. The block: moe_num_experts experts of moe_intermediate_size, top moe_k, a bias-free fp32 gate,
+ * e_score_correction_bias (1 x experts, an nn.Parameter), and one shared MLP of moe_intermediate_size x
+ * moe_num_shared_experts when that is above 0. Every Linear, the LM head's too, has a bias when use_bias. Absent keys
+ * take Ernie4_5_MoeConfig's defaults (64 experts, top 6, 1536 wide, 2 shared, from layer 1). */
+static int adjust_ernie4_5_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool bias = false, rms = true;
+    int64_t experts = 64, top_k = 6, moe_ff = 1536, shared = 2, start = 1, end = -1, interval = 1;
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("use_bias"), false));
+    TRY(lc_cfg_bool(c, &rms, LC_KEYS("use_rmsnorm"), true));
+    if (!rms)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%suse_rmsnorm': false is not what transformers' "
+                       "Ernie4_5_MoeModel builds (RMSNorm only)", c->origin, c->prefix);
+    TRY(lc_cfg_count(c, &experts, LC_KEYS("moe_num_experts"), 64));
+    TRY(lc_cfg_count(c, &top_k, LC_KEYS("moe_k"), 6));
+    TRY(lc_cfg_size(c, &moe_ff, LC_KEYS("moe_intermediate_size"), 1536));
+    TRY(lc_cfg_count(c, &shared, LC_KEYS("moe_num_shared_experts"), 2));
+    TRY(lc_cfg_count(c, &start, LC_KEYS("moe_layer_start_index"), 1));
+    json_t *ev = json_object_get(c->obj, "moe_layer_end_index");
+    if (ev && json_is_integer(ev) && json_integer_value(ev) == -1)
+        end = -1;
+    else
+        TRY(lc_cfg_count(c, &end, LC_KEYS("moe_layer_end_index"), -1));
+    if (end == -1)
+        end = m->n_layers - 1;
+    TRY(lc_cfg_size(c, &interval, LC_KEYS("moe_layer_interval"), 1));
+    if (experts > 0 && (top_k < 1 || top_k > experts))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smoe_k' (%lld) must be from 1 to 'moe_num_experts' (%lld)", c->origin,
+                       c->prefix, (long long)top_k, (long long)experts);
+    int64_t shared_ff = 0;
+    if (!lc_mul(&shared_ff, shared, moe_ff) || shared_ff > LC_MAX_SIZE)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: keys '%smoe_num_shared_experts' x '%smoe_intermediate_size': the shared "
+                       "MLP's width is too large (above 2^40)", c->origin, c->prefix, c->prefix);
+    m->head_bias = bias;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        llmcost_ffn *f = &L->ffn;
+        f->dense.bias = bias;
+        if (experts == 0 || (i + 1) % interval != 0 || i < start || i > end)
+            continue;
+        f->moe = true;
+        f->n_experts = experts;
+        f->top_k = top_k;
+        f->expert = (llmcost_mlp){.d_ff = moe_ff, .gated = true, .bias = bias};
+        if (shared_ff > 0) {
+            f->n_shared = 1;
+            f->shared = (llmcost_mlp){.d_ff = shared_ff, .gated = true, .bias = bias};
+        }
+        f->score_correction_param = true;
+        f->fp32_router = true; /* gate(hidden_states.float()) with an fp32 weight under autocast off */
+    }
     return 0;
 }
 
