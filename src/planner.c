@@ -693,8 +693,8 @@ static double now_seconds(void)
 
 static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
 {
-    if (o->version != LLMCOST_PLAN_OPTIONS_VERSION)
-        return lc_fail(LLMCOST_EINVAL, "plan options: version %u, expected %u (use llmcost_plan_options_init)",
+    if (o->version < 1 || o->version > LLMCOST_PLAN_OPTIONS_VERSION)
+        return lc_fail(LLMCOST_EINVAL, "plan options: version %u, expected 1 to %u (use llmcost_plan_options_init)",
                        o->version, LLMCOST_PLAN_OPTIONS_VERSION);
     if (!o->gpu_types || o->n_gpu_types == 0)
         return lc_fail(LLMCOST_EINVAL, "plan: gpu_types: give at least one GPU type");
@@ -1057,20 +1057,22 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
     double largest = 0;
     for (size_t i = 0; i < o->n_gpu_types; i++)
         largest = fmax(largest, o->gpu_types[i].memory_bytes);
+    /* The caller's catalogue when given (a user GPU file's GPUs are candidates too), else the process default. */
+    const llmcost_catalog *cat = o->version >= 2 ? o->catalog : NULL;
     bool tried[256] = {false};
     for (;;) {
         int pick = -1;
-        for (int i = 0; i < llmcost_gpu_count() && i < 256; i++) {
-            const llmcost_gpu *g = llmcost_gpu_at(i);
+        for (int i = 0; i < llmcost_catalog_gpu_count(cat) && i < 256; i++) {
+            const llmcost_gpu *g = llmcost_catalog_gpu_at(cat, i);
             if (!tried[i] && g->memory_bytes > largest &&
-                (pick < 0 || g->memory_bytes < llmcost_gpu_at(pick)->memory_bytes))
+                (pick < 0 || g->memory_bytes < llmcost_catalog_gpu_at(cat, pick)->memory_bytes))
                 pick = i;
         }
         if (pick < 0)
             break;
         tried[pick] = true;
         x = *o;
-        x.gpu_types = llmcost_gpu_at(pick);
+        x.gpu_types = llmcost_catalog_gpu_at(cat, pick);
         x.n_gpu_types = 1;
         if ((rc = try_change(&v[k].best, m, &x)) < 0)
             goto fail;

@@ -645,3 +645,49 @@ Test(plan_cli, library_json_equals_the_cli, .timeout = 600)
     library_json_equals_cli("llama-3.1-405b", "a100", &o,
                             "plan llama-3.1-405b --gpu a100 --gpus 8 --seq 8192 --global-batch 1048576");
 }
+
+/* A caller's GPU catalogue (plan options "catalog", the CLI's --gpu-file) is where the planner looks for a bigger
+ * GPU: Llama-3.1-405B with AdamW on 8 A100-80GB needs ~16 B x 405e9 / 8 = 810 GB per GPU; a made-up 4,000 GB GPU
+ * holds it, no bundled one does. Without the catalogue it is never named. */
+Test(plan_sanity, a_callers_catalogue_offers_its_bigger_gpu)
+{
+    const char *json = "{\"gpus\": [{\"name\": \"huge-mem\", \"peak_tflops\": {\"bf16\": 989}, \"memory_gb\": 4000, "
+                       "\"memory_bw_gbps\": 3350, \"scaleup\": {\"gbps\": 450, \"size\": 8}, \"scaleout\": {\"gbps\": 50}, "
+                       "\"price\": {\"usd_per_hour\": 3}}]}";
+    llmcost_catalog *cat;
+    cr_assert_eq(llmcost_catalog_new(&cat, NULL), 0);
+    cr_assert_eq(llmcost_catalog_load_json(cat, json, strlen(json), "mine.json"), 0, "%s", llmcost_errmsg());
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.1-405b"), 0);
+    llmcost_gpu a100 = *llmcost_gpu_find("a100");
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = &a100, o.n_gpu_types = 1, o.gpus = 8, o.seq = 8192, o.global_batch_tokens = 1 << 20;
+    for (int with = 0; with < 2; with++) {
+        o.catalog = with ? cat : NULL;
+        llmcost_plan_change *ch;
+        size_t n;
+        cr_assert_eq(llmcost_plan_changes(&ch, &n, m, &o), 0, "%s", llmcost_errmsg());
+        bool named = false;
+        for (size_t i = 0; i < n; i++)
+            if (ch[i].kind == LLMCOST_PLAN_BIGGER_GPU && !strcmp(ch[i].gpu, "huge-mem")) {
+                named = true;
+                cr_expect(ch[i].best.peak_bytes < 4000.0 * 1073741824.0 && ch[i].best.peak_bytes > 810e9 * 0.5,
+                          "%.3g B", ch[i].best.peak_bytes);
+            }
+        cr_expect_eq(named, with, "catalogue %s: huge-mem %snamed", with ? "given" : "absent", named ? "" : "not ");
+        llmcost_free(ch);
+    }
+    /* The CLI's --gpu-file reaches the same search. */
+    const char *path = temp_file("gpus.json", json, strlen(json));
+    char args[1024];
+    snprintf(args, sizeof args, "plan llama-3.1-405b --gpu a100 --gpus 8 --seq 8192 --global-batch 1M --gpu-file %s",
+             path);
+    json_t *p = cli_json(args);
+    char *text = json_dumps(p, JSON_COMPACT);
+    cr_expect(strstr(text, "\"change\":\"bigger_gpu\",\"gpu\":\"huge-mem\"") != NULL, "%s", text);
+    free(text);
+    json_decref(p);
+    llmcost_model_free(m);
+    llmcost_catalog_free(cat);
+}

@@ -51,7 +51,7 @@ typedef enum {
 /* A dimension left to the search. */
 #define LLMCOST_PLAN_ANY (-1)
 
-#define LLMCOST_PLAN_OPTIONS_VERSION 1
+#define LLMCOST_PLAN_OPTIONS_VERSION 2 /* 2: "catalog" added; version 1 structs are still taken */
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -84,6 +84,9 @@ typedef struct llmcost_plan_options {
     void *progress_arg;
     /* LLMCOST_PLAN_NEAREST: the layout to stay near (its layout, expert_tp, micro_batch, recompute are read). */
     const struct llmcost_plan_layout *reference;
+    /* The catalogue whose GPUs llmcost_plan_changes() tries as a bigger GPU (NULL: the process default; a caller's
+     * from llmcost_catalog_new(), e.g. with a user GPU file merged in). Read only from version 2 on. */
+    const llmcost_catalog *catalog;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -91,7 +94,7 @@ typedef struct llmcost_plan_options {
      LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_COMM_OPTIONS_INIT, 0.05, \
      816644096.0, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,   \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
-     LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL}
+     LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL, NULL}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);

@@ -309,6 +309,7 @@ int cmd_plan(int argc, char **argv)
     llmcost_plan_options_init(&o);
     o.gpu_types = gpus;
     o.n_gpu_types = (size_t)n_gpu;
+    o.catalog = cli_catalog(); /* --gpu-file: its GPUs are tried as a bigger GPU when nothing fits */
     o.gpus = jo.gpus;
     o.seq = jo.seq;
     double batch_tokens = 0;
