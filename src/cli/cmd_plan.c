@@ -113,6 +113,25 @@ static void layout_flags(char *buf, size_t n, const llmcost_plan_options *o, con
                                   L->sequence_parallel ? "" : "no-", (long long)o->seq,
                                   cli_framework_choices[o->framework], cli_precision_choices[o->precision],
                                   cli_optimizer_choices[o->optimizer], cli_attention_choices[o->attention]);
+    /* The memory mechanisms the plan was given (fixed; they change memory only, but step takes them too). */
+    static const char *const module_names[] = {"layernorm", "mla_up_proj", "moe_act"};
+    if (len < n && o->act_cache != LLMCOST_CACHE_RECIPE)
+        len += (size_t)snprintf(buf + len, n - len, " --act-cache %s", llmcost_act_cache_name(o->act_cache));
+    for (int b = 0, first = 1; b < 3 && len < n; b++)
+        if (o->recompute_modules & (1u << b)) {
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", first ? " --recompute-modules " : ",", module_names[b]);
+            first = 0;
+        }
+    if (len < n && o->pipeline != LLMCOST_PIPE_1F1B)
+        len += (size_t)snprintf(buf + len, n - len, " --pipeline %s", llmcost_pipeline_name(o->pipeline));
+    if (len < n && o->ema != LLMCOST_EMA_NONE)
+        len += (size_t)snprintf(buf + len, n - len, " --ema %s", llmcost_ema_name(o->ema));
+    if (len < n && o->bf16_grads)
+        len += (size_t)snprintf(buf + len, n - len, " --bf16-grads");
+    if (len < n && o->foreach_optimizer)
+        len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
+    if (len < n && o->cuda_context_bytes != 816644096.0)
+        len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
     if (len >= n)
         return;
     if (for_memory)
@@ -342,6 +361,22 @@ int cmd_plan(int argc, char **argv)
     o.attention = (llmcost_attn_impl)jo.attention;
     o.framework = (llmcost_framework)jo.framework;
     o.headroom = jo.headroom;
+    o.cuda_context_bytes = jo.context_gb * 1073741824.0;
+    /* The memory mechanisms are fixed, not searched: each given flag reaches the memory engine as in `memory`. */
+    o.act_cache = (llmcost_act_cache)jo.act_cache;
+    o.pipeline = (llmcost_pipeline)jo.pipeline;
+    o.ema = (llmcost_ema)jo.ema;
+    o.bf16_grads = jo.bf16_grads;
+    o.foreach_optimizer = jo.foreach_opt;
+    if (jo.recompute_modules) {
+        int bits = llmcost_recompute_modules_parse(jo.recompute_modules);
+        if (bits < 0) {
+            llmcost_model_free(m);
+            return cli_usage_error("plan", "--recompute-modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                                   jo.recompute_modules);
+        }
+        o.recompute_modules = (unsigned)bits;
+    }
     o.tp = gv.tp ? jo.tp : LLMCOST_PLAN_ANY;
     o.pp = gv.pp ? jo.pp : LLMCOST_PLAN_ANY;
     o.vpp = gv.vpp ? jo.vpp : LLMCOST_PLAN_ANY;
