@@ -9,6 +9,57 @@
 #include "llmcost/output.h"
 #include "llmcost/plan.h"
 
+int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
+                              const char *gpu, bool for_memory)
+{
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    if (!buf || !n || !o || !l || !gpu)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_layout_flags: a NULL argument");
+    const llmcost_layout *L = &l->layout;
+    size_t len = (size_t)snprintf(buf, n,
+                                  "--gpu %s --gpus %lld --tp %lld --pp %lld --vpp %lld --cp %lld --ep %lld --etp %lld "
+                                  "--zero %d --micro-batch %lld --recompute %s --%ssequence-parallel --seq %lld "
+                                  "--framework %s --precision %s --optimizer %s --attention %s",
+                                  gpu, (long long)L->gpus, (long long)L->tp, (long long)L->pp, (long long)L->vpp,
+                                  (long long)L->cp, (long long)L->ep, (long long)l->expert_tp, L->zero,
+                                  (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
+                                  L->sequence_parallel ? "" : "no-", (long long)o->seq,
+                                  llmcost_framework_name(o->framework), llmcost_precision_name(o->precision),
+                                  (unsigned)o->optimizer < 4 ? optimizers[o->optimizer] : "?",
+                                  llmcost_attn_impl_name(o->attention));
+    /* The fixed memory mechanisms (options version 2): memory needs them, step takes them too. */
+    if (o->version >= 2) {
+        static const char *const modules[] = {"layernorm", "mla_up_proj", "moe_act"};
+        if (len < n && o->act_cache != LLMCOST_CACHE_RECIPE)
+            len += (size_t)snprintf(buf + len, n - len, " --act-cache %s", llmcost_act_cache_name(o->act_cache));
+        for (int b = 0, first = 1; b < 3 && len < n; b++)
+            if (o->recompute_modules & (1u << b)) {
+                len += (size_t)snprintf(buf + len, n - len, "%s%s", first ? " --recompute-modules " : ",", modules[b]);
+                first = 0;
+            }
+        if (len < n && o->pipeline != LLMCOST_PIPE_1F1B)
+            len += (size_t)snprintf(buf + len, n - len, " --pipeline %s", llmcost_pipeline_name(o->pipeline));
+        if (len < n && o->ema != LLMCOST_EMA_NONE)
+            len += (size_t)snprintf(buf + len, n - len, " --ema %s", llmcost_ema_name(o->ema));
+        if (len < n && o->bf16_grads)
+            len += (size_t)snprintf(buf + len, n - len, " --bf16-grads");
+        if (len < n && o->foreach_optimizer)
+            len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
+    }
+    if (len < n && o->cuda_context_bytes != 816644096.0) /* the memory engine's default (memory.h) */
+        len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
+    if (len < n) {
+        if (for_memory)
+            len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
+        else
+            len += (size_t)snprintf(buf + len, n - len, " --global-batch %lld%s%s", (long long)o->global_batch_tokens,
+                                    L->ep_overlap ? " --ep-overlap" : "", L->tp_overlap ? " --tp-overlap" : "");
+    }
+    if (len >= n)
+        return lc_fail(LLMCOST_EOVERFLOW, "llmcost_plan_layout_flags: %zu bytes do not hold the flags", n);
+    return 0;
+}
+
 static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_layout *l)
 {
     const llmcost_layout *L = &l->layout;
@@ -46,14 +97,42 @@ static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_lay
     json_object_set_new(j, "binds", json_string(llmcost_plan_bind_name(l->binds)));
     json_object_set_new(j, "binds_share", lc_json_real(l->bind_share));
     json_object_set_new(j, "memory_bound", json_boolean(l->memory_bound));
+    /* The flags that make `llmcost step` and `llmcost memory` compute this layout. */
+    char flags[1024];
+    llmcost_plan_layout_flags(flags, sizeof flags, o, l, g->name, false);
+    json_object_set_new(j, "step_flags", json_string(flags));
+    llmcost_plan_layout_flags(flags, sizeof flags, o, l, g->name, true);
+    json_object_set_new(j, "memory_flags", json_string(flags));
     return j;
 }
 
-int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *o,
-                         const char *assumptions)
+static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c)
 {
+    llmcost_plan_options oc = *o;
+    oc.gpus = c->gpus;
+    oc.seq = c->seq > 0 ? c->seq : o->seq;
+    char flags[1024];
+    llmcost_plan_layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
+    json_t *j = json_object();
+    json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
+    json_object_set_new(j, "gpu", json_string(c->gpu));
+    json_object_set_new(j, "gpus", lc_json_int(c->gpus));
+    json_object_set_new(j, "seq", lc_json_int(oc.seq));
+    json_object_set_new(j, "recompute", json_string(llmcost_recompute_name(c->best.recompute)));
+    json_object_set_new(j, "step_seconds", lc_json_real(c->best.step_seconds));
+    json_object_set_new(j, "peak_bytes", lc_json_real(round(c->best.peak_bytes)));
+    json_object_set_new(j, "step_flags", json_string(flags));
+    return j;
+}
+
+/* The document; "with_changes": "changes_that_fit" (the n_changes "changes") is written when no layout fits. */
+static int plan_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *o,
+                     bool with_changes, const llmcost_plan_change *changes, size_t n_changes, const char *assumptions)
+{
+    if (!out)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_to_json: a NULL argument");
     *out = NULL;
-    if (!p || !m || !o)
+    if (!p || !m || !o || (n_changes && !changes))
         return lc_fail(LLMCOST_EINVAL, "llmcost_plan_to_json: a NULL argument");
     static const char *const objectives[] = {"time", "cost"};
     json_t *d = json_object();
@@ -94,5 +173,25 @@ int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model 
         json_object_set_new(d, "pareto", arr);
     }
     json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
+    /* No layout fits: the smallest changes that make one fit (llmcost_plan_changes), after the assumptions. */
+    if (with_changes && p->n_layouts == 0) {
+        arr = json_array();
+        for (size_t i = 0; i < n_changes; i++)
+            json_array_append_new(arr, change_json(o, &changes[i]));
+        json_object_set_new(d, "changes_that_fit", arr);
+    }
     return lc_json_text(out, d, 17);
+}
+
+int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *o,
+                         const char *assumptions)
+{
+    return plan_json(out, p, m, o, false, NULL, 0, assumptions);
+}
+
+int llmcost_plan_result_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
+                                const llmcost_plan_options *o, const llmcost_plan_change *changes, size_t n_changes,
+                                const char *assumptions)
+{
+    return plan_json(out, p, m, o, true, changes, n_changes, assumptions);
 }

@@ -98,47 +98,11 @@ static void progress(void *arg, double done)
     fflush(p->tty);
 }
 
-/* The `llmcost step` flags that reproduce layout "l" (and, for memory, the micro-batch count). */
+/* The `llmcost step` flags that reproduce layout "l" (and, for memory, the micro-batch count): the library's. */
 static void layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
                          const char *gpu, bool for_memory)
 {
-    const llmcost_layout *L = &l->layout;
-    size_t len = (size_t)snprintf(buf, n,
-                                  "--gpu %s --gpus %lld --tp %lld --pp %lld --vpp %lld --cp %lld --ep %lld --etp %lld "
-                                  "--zero %d --micro-batch %lld --recompute %s --%ssequence-parallel --seq %lld "
-                                  "--framework %s --precision %s --optimizer %s --attention %s",
-                                  gpu, (long long)L->gpus, (long long)L->tp, (long long)L->pp, (long long)L->vpp,
-                                  (long long)L->cp, (long long)L->ep, (long long)l->expert_tp, L->zero,
-                                  (long long)l->micro_batch, cli_recompute_choices[l->recompute],
-                                  L->sequence_parallel ? "" : "no-", (long long)o->seq,
-                                  cli_framework_choices[o->framework], cli_precision_choices[o->precision],
-                                  cli_optimizer_choices[o->optimizer], cli_attention_choices[o->attention]);
-    /* The memory mechanisms the plan was given (fixed; they change memory only, but step takes them too). */
-    static const char *const module_names[] = {"layernorm", "mla_up_proj", "moe_act"};
-    if (len < n && o->act_cache != LLMCOST_CACHE_RECIPE)
-        len += (size_t)snprintf(buf + len, n - len, " --act-cache %s", llmcost_act_cache_name(o->act_cache));
-    for (int b = 0, first = 1; b < 3 && len < n; b++)
-        if (o->recompute_modules & (1u << b)) {
-            len += (size_t)snprintf(buf + len, n - len, "%s%s", first ? " --recompute-modules " : ",", module_names[b]);
-            first = 0;
-        }
-    if (len < n && o->pipeline != LLMCOST_PIPE_1F1B)
-        len += (size_t)snprintf(buf + len, n - len, " --pipeline %s", llmcost_pipeline_name(o->pipeline));
-    if (len < n && o->ema != LLMCOST_EMA_NONE)
-        len += (size_t)snprintf(buf + len, n - len, " --ema %s", llmcost_ema_name(o->ema));
-    if (len < n && o->bf16_grads)
-        len += (size_t)snprintf(buf + len, n - len, " --bf16-grads");
-    if (len < n && o->foreach_optimizer)
-        len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
-    if (len < n && o->cuda_context_bytes != 816644096.0)
-        len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
-    if (len >= n)
-        return;
-    if (for_memory)
-        snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
-    else
-        snprintf(buf + len, n - len, " --global-batch %lld%s%s", (long long)o->global_batch_tokens,
-                 L->ep_overlap ? " --ep-overlap" : "", L->tp_overlap ? " --tp-overlap" : "");
+    llmcost_plan_layout_flags(buf, n, o, l, gpu, for_memory);
 }
 
 /* Copies "flags" into "buf", breaking lines (" \\\n      ") before a flag that would pass column "width". */
@@ -424,51 +388,9 @@ int cmd_plan(int argc, char **argv)
     }
     if (cli_structured(co.format)) {
         char *text;
-        rc = llmcost_plan_to_json(&text, &p, m, &o, assumed);
-        json_t *doc = rc < 0 ? NULL : json_loads(text, 0, NULL);
-        if (rc >= 0)
-            llmcost_free(text);
-        if (!doc) {
-            rc = rc < 0 ? cli_lib_error(rc) : 1;
-        } else {
-            /* Beside each layout, the flags that make `llmcost step` and `llmcost memory` compute it. */
-            const char *lists[] = {"layouts", "pareto"};
-            for (int k = 0; k < 2; k++) {
-                const llmcost_plan_layout *v = k ? p.pareto : p.layouts;
-                json_t *arr = json_object_get(doc, lists[k]);
-                for (size_t i = 0; i < json_array_size(arr); i++) {
-                    char flags[1024];
-                    layout_flags(flags, sizeof flags, &o, &v[i], gpus[v[i].gpu_type].name, false);
-                    json_object_set_new(json_array_get(arr, i), "step_flags", json_string(flags));
-                    layout_flags(flags, sizeof flags, &o, &v[i], gpus[v[i].gpu_type].name, true);
-                    json_object_set_new(json_array_get(arr, i), "memory_flags", json_string(flags));
-                }
-            }
-            if (p.n_layouts == 0) {
-                json_t *arr = json_array();
-                for (size_t i = 0; i < n_changes; i++) {
-                    const llmcost_plan_change *c = &changes[i];
-                    llmcost_plan_options oc = o;
-                    oc.gpus = c->gpus;
-                    oc.seq = c->seq > 0 ? c->seq : o.seq;
-                    char flags[1024];
-                    layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
-                    json_t *j = json_object();
-                    json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
-                    json_object_set_new(j, "gpu", json_string(c->gpu));
-                    json_object_set_new(j, "gpus", cli_jint(c->gpus));
-                    json_object_set_new(j, "seq", cli_jint(oc.seq));
-                    json_object_set_new(j, "recompute", json_string(cli_recompute_choices[c->best.recompute]));
-                    json_object_set_new(j, "step_seconds", cli_jreal(c->best.step_seconds));
-                    json_object_set_new(j, "peak_bytes", cli_jreal(round(c->best.peak_bytes)));
-                    json_object_set_new(j, "step_flags", json_string(flags));
-                    json_array_append_new(arr, j);
-                }
-                json_object_set_new(doc, "changes_that_fit", arr);
-            }
-            rc = cli_print_json(doc);
-            json_decref(doc);
-        }
+        /* The library's document: flags beside each layout, and the changes that fit when nothing does. */
+        rc = llmcost_plan_result_to_json(&text, &p, m, &o, changes, n_changes, assumed);
+        rc = cli_print_json_text(rc, text);
     } else {
         char title[512], a[48];
         snprintf(title, sizeof title, "Best layouts of %s on %lld GPUs, seq %lld, %s tokens per step (%s, %s), by %s",
