@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "json_out.h"
+#include "llmcost/budget.h"
 #include "llmcost/format.h"
 #include "llmcost/output.h"
 #include "llmcost/ranges.h"
@@ -504,6 +505,282 @@ static int do_load(req *r, char **out)
     return lc_json_text(out, o, 17);
 }
 
+/* ---- the catalogues: gpus, models, scaling laws ---- */
+
+/* `llmcost gpus`: the catalogue and its price lists (price_lists: the lists alone), or with gpu one GPU after the
+ * overrides given. */
+static int do_gpus(req *r, char **out)
+{
+    bool lists = false;
+    llmcost_gpu_spec gs;
+    int rc = arg_read(r, "price_lists", RK_FLAG, &lists, NULL);
+    if (rc == 0)
+        rc = read_gpu(r, &gs);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    bool overriding = gs.price > 0 || gs.peak_tflops > 0 || gs.memory_gb > 0 || gs.memory_bw_gbps > 0 ||
+                      gs.tdp_watts > 0 || gs.scaleup_gbps > 0 || gs.scaleup_size > 0 || gs.scaleout_gbps > 0 ||
+                      gs.price_list;
+    if (overriding && !gs.gpu)
+        return lc_fail(LLMCOST_EINVAL, "overrides apply to one GPU: give gpu");
+    if (gs.gpu) {
+        llmcost_gpu g;
+        if ((rc = llmcost_gpu_spec_resolve(&g, r->catalog, &gs, NULL, LLMCOST_DT_BF16, NULL, 0)) < 0)
+            return rc;
+        return llmcost_gpu_to_json(out, &g);
+    }
+    return llmcost_catalog_to_json(out, r->catalog, lists);
+}
+
+static int do_models(req *r, char **out)
+{
+    int rc = check_unused(r);
+    return rc < 0 ? rc : llmcost_presets_to_json(out);
+}
+
+/* `llmcost scaling laws`. */
+static int do_scaling(req *r, char **out)
+{
+    int rc = check_unused(r);
+    return rc < 0 ? rc : llmcost_laws_to_json(out);
+}
+
+/* `llmcost scaling fit RUNS`: runs (a CSV file of N, D, loss), bootstrap, seed, huber_delta, confidence. The
+ * default resamples shrink to the bound as the CLI's do (without its note); asked for, the bound is refused. */
+static int do_fit(req *r, char **out)
+{
+    long long bootstrap = 200, seed = 1;
+    double delta = 1e-3, confidence = 0.95;
+    const char *path = arg(r, "runs");
+    bool seen_boot = json_object_get(r->args, "bootstrap") != NULL;
+    int rc = arg_read(r, "bootstrap", LC_V_NONNEG, &bootstrap, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "seed", LC_V_NONNEG, &seed, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "huber_delta", RK_REAL, &delta, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "confidence", RK_FRACTION, &confidence, NULL);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (!path || !path[0])
+        return lc_fail(LLMCOST_EINVAL, "runs: required, a CSV file of runs (columns N, D, loss)");
+    if (confidence >= 1)
+        return lc_fail(LLMCOST_EINVAL, "confidence: must be below 1");
+    if (bootstrap > LLMCOST_FIT_MAX_BOOTSTRAP)
+        return lc_fail(LLMCOST_EINVAL, "bootstrap: at most %d resamples", LLMCOST_FIT_MAX_BOOTSTRAP);
+    llmcost_fit_options fo = LLMCOST_FIT_OPTIONS_INIT;
+    fo.bootstrap = (int)bootstrap;
+    fo.seed = (uint64_t)seed;
+    fo.huber_delta = delta;
+    fo.confidence = confidence;
+    llmcost_run *runs;
+    size_t n;
+    if ((rc = llmcost_scaling_read_runs(&runs, &n, path)) < 0)
+        return rc;
+    if (!seen_boot && n > 0 && (double)fo.bootstrap * (double)n > LLMCOST_FIT_MAX_RESAMPLED_RUNS)
+        fo.bootstrap = (int)(LLMCOST_FIT_MAX_RESAMPLED_RUNS / n);
+    llmcost_fit fit;
+    rc = llmcost_scaling_fit(&fit, runs, n, &fo);
+    llmcost_free(runs);
+    if (rc < 0) {
+        if (rc == LLMCOST_EINVAL && !strstr(llmcost_errmsg(), path)) {
+            char msg[1024];
+            lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
+            return lc_fail(rc, "%s: %s", path, msg);
+        }
+        return rc;
+    }
+    return llmcost_fit_to_json(out, &fit, &fo, path, NULL);
+}
+
+/* ---- budget ---- */
+
+/* The law of a budget: a bundled name or a law file (law, default chinchilla), then the constants E, A, B, alpha,
+ * beta given, one by one; a law with changed constants is named "user" (as `llmcost budget` names it). */
+static int budget_law(req *r, llmcost_law *out)
+{
+    const char *spec = arg(r, "law");
+    static const char *const names[] = {"E", "A", "B", "alpha", "beta"};
+    double vals[5];
+    bool given[5];
+    for (int i = 0; i < 5; i++) {
+        given[i] = json_object_get(r->args, names[i]) != NULL;
+        int rc = arg_read(r, names[i], RK_REAL, &vals[i], NULL);
+        if (rc < 0)
+            return rc;
+    }
+    if (spec && !spec[0])
+        return lc_fail(LLMCOST_EINVAL, "law: empty value");
+    if (!spec)
+        spec = "chinchilla";
+    const llmcost_law *l = llmcost_scaling_law_find(spec);
+    if (l) {
+        *out = *l;
+    } else if (strchr(spec, '/') || strchr(spec, '.')) {
+        int rc = llmcost_scaling_law_load_file(out, spec);
+        if (rc < 0)
+            return rc;
+    } else {
+        char all[512] = "";
+        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+            size_t n = strlen(all);
+            snprintf(all + n, sizeof all - n, "%s%s", i ? ", " : "", llmcost_scaling_law_at(i)->name);
+        }
+        return lc_fail(LLMCOST_EINVAL, "law: '%s' is not a bundled law (%s) or a .json file", spec, all);
+    }
+    double *dst[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
+    char changed[128] = "";
+    for (int i = 0; i < 5; i++) {
+        if (!given[i])
+            continue;
+        if (out->form != LLMCOST_LAW_CHINCHILLA)
+            return lc_fail(LLMCOST_EINVAL, "%s: the law '%s' has Kaplan's form, which has no constant %s", names[i],
+                           out->name, names[i]);
+        *dst[i] = vals[i];
+        size_t n = strlen(changed);
+        snprintf(changed + n, sizeof changed - n, "%s%s = %g", n ? ", " : "", names[i], vals[i]);
+    }
+    if (changed[0]) {
+        char base[sizeof out->name];
+        lc_strlcpy(base, out->name, sizeof base);
+        lc_strlcpy(out->name, "user", sizeof out->name);
+        int t = snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
+        size_t n = strlen(out->source);
+        int s = snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
+        if (t < 0 || (size_t)t >= sizeof out->title || s < 0 || (size_t)s >= sizeof out->source - n)
+            return lc_fail(LLMCOST_EINVAL, "law: '%s' with the constants %s: its title or source is too long to keep",
+                           base, changed);
+    }
+    int rc = llmcost_scaling_law_check(out);
+    if (rc < 0) {
+        char msg[1024];
+        lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
+        return lc_fail(rc, "the law's constants: %s", msg);
+    }
+    return 0;
+}
+
+/* The budget's messages name its options' fields; a request names its arguments. */
+static int budget_fail(int rc)
+{
+    static const struct {
+        const char *field, *name;
+    } names[] = {
+        {"n_params", "params"}, {"n_tokens", "tokens"}, {"gpus", "gpu"},           {"gpu_count", "gpus"},
+        {"price_per_hour", "price"}, {"peak_flops", "peak_tflops"},
+    };
+    const char *msg = llmcost_errmsg();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t len = strlen(names[i].field);
+        if (!strncmp(msg, names[i].field, len) && (msg[len] == ':' || !strncmp(msg + len, " = ", 3))) {
+            char rest[2048];
+            lc_strlcpy(rest, msg + len, sizeof rest);
+            return lc_fail(rc, "%s%s", names[i].name, rest);
+        }
+    }
+    return rc;
+}
+
+/* `llmcost budget`: one question (dollars, flops, gpu_hours, params and/or tokens, target_loss), the candidate
+ * GPUs (gpu: a comma list; gpus: their count, or as the CLI's older spelling the list), price, peak_tflops,
+ * price_list, mfu or model_mfu, the law, gpu_count, vocab. */
+static int do_budget(req *r, char **out)
+{
+    llmcost_budget_options bo;
+    llmcost_budget_options_init(&bo);
+    static const char *const qnames[] = {"dollars", "flops", "gpu_hours", "params", "tokens", "target_loss"};
+    double q[6] = {0};
+    bool s[6];
+    int rc = 0;
+    for (int i = 0; i < 6 && rc == 0; i++) {
+        s[i] = json_object_get(r->args, qnames[i]) != NULL;
+        rc = arg_read(r, qnames[i], RK_REAL, &q[i], NULL);
+    }
+    double price = 0, peak_tflops = 0, mfu = 0.4;
+    bool model_mfu = false, s_mfu = json_object_get(r->args, "mfu") != NULL;
+    bool s_count = json_object_get(r->args, "gpu_count") != NULL;
+    long long gpu_count = 1024, vocab = 32000;
+    const char *gpu = arg(r, "gpu"), *gpus = arg(r, "gpus"), *price_list = arg(r, "price_list");
+    if (rc == 0)
+        rc = arg_read(r, "price", RK_REAL, &price, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "peak_tflops", RK_REAL, &peak_tflops, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "mfu", RK_FRACTION, &mfu, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "model_mfu", RK_FLAG, &model_mfu, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "gpu_count", RK_COUNT, &gpu_count, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "vocab", RK_COUNT, &vocab, NULL);
+    llmcost_law law;
+    if (rc == 0)
+        rc = budget_law(r, &law);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    int nq = s[0] + s[1] + s[2] + (s[3] || s[4]) + s[5];
+    if (nq != 1)
+        return lc_fail(LLMCOST_EINVAL, nq ? "give one question, not several: dollars, flops, gpu_hours, "
+                                            "params/tokens or target_loss"
+                                          : "what budget? give dollars, flops, gpu_hours, params, tokens or "
+                                            "target_loss");
+    bo.question = s[0]          ? LLMCOST_BUDGET_DOLLARS
+                  : s[1]        ? LLMCOST_BUDGET_FLOPS
+                  : s[2]        ? LLMCOST_BUDGET_GPU_HOURS
+                  : s[5]        ? LLMCOST_BUDGET_TARGET_LOSS
+                  : s[3] && s[4] ? LLMCOST_BUDGET_PARAMS_TOKENS
+                  : s[3]        ? LLMCOST_BUDGET_PARAMS
+                                : LLMCOST_BUDGET_TOKENS;
+    bo.dollars = q[0];
+    bo.flops = q[1];
+    bo.gpu_hours = q[2];
+    bo.n_params = q[3];
+    bo.n_tokens = q[4];
+    bo.target_loss = q[5];
+    if (gpus) {
+        /* gpus is the count, as in step and train; a list of names is the older spelling of gpu. */
+        double x;
+        if (llmcost_parse_quantity(&x, gpus, 0) == 0) {
+            if (!(x >= 1 && x == floor(x) && x <= 9.0e15))
+                return lc_fail(LLMCOST_EINVAL, "gpus: '%s' must be a whole number of GPUs, at least 1", gpus);
+            if (s_count && (long long)x != gpu_count)
+                return lc_fail(LLMCOST_EINVAL, "gpus %s and gpu_count %lld disagree", gpus, gpu_count);
+            gpu_count = (long long)x;
+        } else if (gpu) {
+            return lc_fail(LLMCOST_EINVAL, "gpus: '%s' is not a count, and gpu already names the candidates", gpus);
+        } else {
+            gpu = gpus;
+        }
+    }
+    if (vocab > 16777216)
+        return lc_fail(LLMCOST_EINVAL, "vocab: at most 16,777,216");
+    if (model_mfu && s_mfu)
+        return lc_fail(LLMCOST_EINVAL, "mfu and model_mfu exclude each other");
+    bo.law = &law;
+    bo.catalog = r->catalog;
+    bo.gpus = gpu;
+    bo.price_list = price_list;
+    bo.price_per_hour = price;
+    bo.price_source = "--price";
+    bo.peak_flops = peak_tflops * 1e12; /* the argument's unit */
+    bo.mfu = mfu;
+    bo.model_mfu = model_mfu;
+    bo.gpu_count = gpu_count;
+    bo.vocab = vocab;
+    llmcost_budget *b;
+    if ((rc = llmcost_budget_compute(&b, &bo)) < 0)
+        return budget_fail(rc);
+    rc = llmcost_budget_to_json(out, b, NULL);
+    llmcost_budget_free(b);
+    return rc;
+}
+
 static const struct command {
     const char *name;
     int (*run)(req *r, char **out);
@@ -511,11 +788,12 @@ static const struct command {
 } commands[] = {
     {"params", do_params, true}, {"flops", do_flops, true}, {"memory", do_memory, true},
     {"step", do_step, true},     {"train", do_train, false}, {"validate", do_validate, false},
-    {"load", do_load, true},
+    {"load", do_load, true},     {"gpus", do_gpus, false},   {"models", do_models, false},
+    {"scaling", do_scaling, false}, {"fit", do_fit, false},  {"budget", do_budget, false},
 };
 
-const char *const llmcost_request_commands[] = {"params", "flops", "memory", "step", "train", "validate", "load",
-                                                NULL};
+const char *const llmcost_request_commands[] = {"params", "flops",  "memory", "step",    "train", "validate", "load",
+                                                "gpus",   "models", "scaling", "fit", "budget", NULL};
 
 int llmcost_request(char **out, const char *command, const char *args_json)
 {

@@ -173,6 +173,97 @@ class Errors(unittest.TestCase):
         self.assertIn("--tp 3 does not divide the 32 attention heads of llama-7b", r.stderr)
 
 
+class Catalogues(unittest.TestCase):
+    """gpus(), models(), scaling_laws(), fit_law() and budget() against `llmcost gpus|models|scaling|budget`."""
+
+    assertSame = SameAsCli.assertSame
+
+    def test_gpus_models_laws(self):
+        self.assertSame(llmcost.gpus(), cli("gpus"))
+        self.assertSame(llmcost.gpus(price_lists=True), cli("gpus", price_lists=True))
+        one = dict(gpu="h100", price=2.0, memory_gb=96, scaleup_size=16)
+        g = llmcost.gpus(**one)
+        self.assertSame(g, cli("gpus", **one))
+        self.assertEqual(g.gpu["name"], "h100")
+        ms = llmcost.models()
+        self.assertSame(ms, cli("models"))
+        # Every preset the models list names loads, with the total the list gives.
+        by_name = {d["name"]: d for d in ms.models}
+        for name in MODELS:
+            self.assertEqual(by_name[name]["total"], llmcost.load(name).params().total, name)
+        laws = llmcost.scaling_laws()
+        self.assertSame(laws, cli("scaling", "laws"))
+        # Hoffmann et al. 2022, eq. 10: E = 1.69, alpha = 0.34, beta = 0.28.
+        ch = {d["name"]: d for d in laws.laws}["chinchilla"]
+        self.assertEqual((ch["E"], ch["alpha"], ch["beta"]), (1.69, 0.34, 0.28))
+
+    def test_budget_every_question(self):
+        cases = [dict(dollars=5e6, price_list="course", law="course"),
+                 dict(flops=1e24, law="epoch", gpu="a100,v100,t4", mfu=0.5),
+                 dict(gpu_hours=1e5, gpu="h100", gpus=256),
+                 dict(params="70B", tokens="1.4T", gpu="h100", gpus=2048, price=2.5),
+                 dict(params="7B"), dict(tokens="1T", peak_tflops=500),
+                 dict(target_loss=2.0, law="chinchilla-unrounded"),
+                 dict(dollars=1e6, E=1.8, A=400, beta=0.3),
+                 dict(dollars=1e6, model_mfu=True, gpu="h100", gpus=64)]
+        for args in cases:
+            with self.subTest(**args):
+                self.assertSame(llmcost.budget(**args), cli("budget", **args))
+        # C = 6ND (Kaplan et al. 2020; Hoffmann et al. 2022): the plan's compute is its N and D.
+        b = llmcost.budget(flops=1e24)
+        self.assertAlmostEqual(6 * b.n_params * b.n_tokens / 1e24, 1.0, places=6)
+        self.assertEqual(b.question, "flops")
+        self.assertIsNotNone(llmcost.budget(dollars=1e6, model_mfu=True).fits)
+
+    def test_fit_law_recovers_the_law_it_was_given(self):
+        # Runs on the Chinchilla law itself (E 1.69, A 406.4, B 410.7, alpha 0.34, beta 0.28), no noise: the fit
+        # gives those constants back, and the CLI's document for the same file.
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "runs.csv"
+            rows = ["N,D,loss"] + ["%g,%g,%.12g" % (n, t, 1.69 + 406.4 / n ** 0.34 + 410.7 / t ** 0.28)
+                                   for n in (1e8, 3e8, 1e9, 3e9, 1e10) for t in (2e9, 1e10, 5e10, 2e11)]
+            path.write_text("\n".join(rows) + "\n")
+            f = llmcost.fit_law(path, bootstrap=10, seed=3)
+            self.assertSame(f, cli("scaling", "fit", str(path), bootstrap=10, seed=3))
+            self.assertEqual(f.runs, 20)
+            for k, want in (("E", 1.69), ("A", 406.4), ("B", 410.7), ("alpha", 0.34), ("beta", 0.28)):
+                self.assertAlmostEqual(f.constants[k]["value"] / want, 1.0, places=4, msg=k)
+            with self.assertRaises(llmcost.Error) as c:
+                llmcost.fit_law(path, confidence=1)
+            self.assertEqual(str(c.exception), "confidence: must be below 1")
+
+    def test_results_are_frozen_and_readable(self):
+        b = llmcost.budget(dollars=1e6)
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            b.loss = 0.0
+        self.assertTrue(repr(b).startswith("Budget(question='dollars', gpu="), repr(b))
+        self.assertEqual(repr(llmcost.models()), "Models(%d presets)" % len(llmcost.models().models))
+        self.assertTrue(repr(llmcost.scaling_laws()).startswith("Laws(chinchilla"), repr(llmcost.scaling_laws()))
+        for name in ("gpus", "models", "scaling", "fit", "budget"):
+            self.assertIn(name, llmcost.commands())
+
+    def test_bad_arguments_name_themselves(self):
+        cases = [(lambda: llmcost.budget(), "what budget? give dollars, flops, gpu_hours, params, tokens or target_loss"),
+                 (lambda: llmcost.budget(dollars="x"), "dollars: 'x' is not a number"),
+                 (lambda: llmcost.budget(dollars=1e6, mfu=1.5), "mfu: '1.5' must be at most 1"),
+                 (lambda: llmcost.budget(dollars=1e6, gpus=0), "gpus: '0' must be a whole number of GPUs, at least 1"),
+                 (lambda: llmcost.budget(dollars=1e6, dolars=1),
+                  "dolars: not an argument of budget; did you mean dollars?"),
+                 (lambda: llmcost.gpus(price=2), "overrides apply to one GPU: give gpu"),
+                 (lambda: llmcost.fit_law("/nonexistent/runs.csv", bootstrap=2001),
+                  "bootstrap: at most 2000 resamples")]
+        for fn, message in cases:
+            with self.assertRaises(llmcost.Error) as c:
+                fn()
+            self.assertEqual(str(c.exception), message)
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.budget(dollars=1e6, law="nope")
+        self.assertTrue(str(c.exception).startswith("law: 'nope' is not a bundled law"), str(c.exception))
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.gpus(gpu="z9000")
+        self.assertTrue(str(c.exception).startswith("gpu: "), str(c.exception))
+
+
 class Threads(unittest.TestCase):
     def test_threads_get_the_single_threaded_answers(self):
         jobs = [("llama-3-8b", dict(gpu="h100", gpus=8, zero=1)), ("mixtral-8x7b", dict(gpu="h200", gpus=8, ep=8)),
