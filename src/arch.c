@@ -82,6 +82,9 @@ typedef struct type_info {
     bool fp32_routing;         /* routing weights reach the experts in fp32 (Mixtral's softmax(logits.float()), DeepSeek) */
     const char *act;           /* default hidden_act */
     bool multi_query_key;      /* reads multi_query, default true (GPT-BigCode) */
+    /* Keys naming layer kinds, patterns, experts or indexers (kind_words) that this family's own rules read beyond
+     * the common ones (generic_keys); any other such key in a config of this type is refused (audit_known). */
+    const char *const *reads;
     family_hook adjust;
 } type_info;
 
@@ -116,6 +119,7 @@ static const type_info types[] = {
     {.type = "gemma2", .label = "Gemma 2", .fam = FAM_LLAMA, .tied = true, .norms = NORMS_FOUR,
      .norm_fp32_weight = true, .sliding = SW_EVEN_LAYERS},
     {.type = "gemma3_text", .label = "Gemma 3", .fam = FAM_LLAMA, .tied = true, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .reads = LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"),
      .norms = NORMS_FOUR, .norm_fp32_weight = true, .sliding = SW_ALL_BUT_EVERY_NTH},
     {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .fp32_router = true, .fp32_routing = true},
     {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .score_correction = true, .fp32_router = true,
@@ -129,7 +133,8 @@ static const type_info types[] = {
     /* DeepSeek-V3.2 (model.py of its repository): DeepSeek-V3 plus a lightning indexer in every attention; its Gate
      * holds the routing bias as a Parameter. */
     {.type = "deepseek_v32", .label = "DeepSeek-V3.2", .fam = FAM_LLAMA, .score_correction_param = true,
-     .fp32_router = true, .fp32_routing = true, .adjust = adjust_deepseek_v32},
+     .fp32_router = true, .fp32_routing = true, .reads = LC_KEYS("index_n_heads", "index_head_dim", "index_topk"),
+     .adjust = adjust_deepseek_v32},
     /* GLM-4.5 (modeling_glm4_moe.py): Glm4MoeAttention with q/k/v biases from attention_bias, o_proj without,
      * optional per-head q/k RMSNorms, partial rotary 0.5; DeepseekV3TopkRouter (fp32 linear, score-correction
      * buffer); shared experts of n_shared_experts x moe_intermediate_size; dense below first_k_dense_replace. */
@@ -776,7 +781,7 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         if (ti->sliding == SW_FROM_MAX_WINDOW)
             TRY(lc_cfg_count(c, &mwl, LC_KEYS("max_window_layers"), 0));
         if (ti->sliding == SW_ALL_BUT_EVERY_NTH)
-            TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern"), 6));
+            TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"), 6));
         if (ti->sliding == SW_NONE)
             return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%ssliding_window' (%lld) without 'layer_types': which layers "
                            "of model_type '%s' use the window is not known", c->origin, c->prefix, (long long)window,
@@ -1100,7 +1105,8 @@ static const char *const inert_keys[] = {
     "tie_encoder_decoder", "pruned_heads", "prefix", "finetuning_task", "num_labels", "bad_words_ids",
     "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "temperature", "top_k", "top_p",
     "repetition_penalty", "length_penalty", "no_repeat_ngram_size", "use_flash_attn", "use_flash_attention_2",
-    "max_window_layers", "ep_size", "moe_router_dtype", NULL};
+    "max_window_layers", "ep_size", "moe_router_dtype", "router_jitter_noise", "input_jitter_noise",
+    "image_token_index", "boi_token_index", "eoi_token_index", "video_token_index", "audio_token_index", NULL};
 
 /* Words that, in an unknown key, name a part of the architecture: experts and routing, state-space and
  * linear-attention layers, layer patterns, attention variants, widths, norms, biases and wiring. */
@@ -1112,6 +1118,31 @@ static const char *const arch_words[] = {
     "gate", "proj", "embed", "vocab", "dim", "size", "num_", "n_", "act", "scal", "multiplier", "softcap", "sink",
     "tie", "qk", "mtp", "nextn", "predict", "mixer", "hybrid", "topk", "top_k", NULL};
 
+/* Words that name a kind of layer, a per-layer pattern, experts or an indexer: a key holding one changes which
+ * modules are built, and is never read past, even when false or 0 (use_mamba_kernels false still means Mamba
+ * layers; attn_layer_offset 0 still places attention by a period). */
+static const char *const kind_words[] = {
+    "mamba", "ssm", "state_size", "d_state", "conv", "hybrid", "lightning", "linear_", "delta", "recurr", "rwkv",
+    "retention", "mixer", "block_type", "attn_type", "pattern", "period", "layer_offset", "interleave", "index",
+    "expert", "moe", "layers_block", NULL};
+
+/* Words of a key whose false, 0 or empty value takes a part away that the generic reading does not build anyway
+ * (no biases, no q/k norms, no experts, no window, no dropout, no softcap, no scaling): such a value is read as
+ * off. Any other architecture key set to false or 0 (use_rmsnorm false, gated_mlp false, use_rope false) may take
+ * away what the generic reading assumes, and is refused. */
+static const char *const addition_words[] = {
+    "bias", "qk_norm", "qk_layernorm", "shared", "mtp", "nextn", "softcap", "sink", "window", "lora", "dropout",
+    "pdrop", "noise", "jitter", "scal", "multiplier", "aux", "parallel", "post", "num_", "n_", "tie", "clip",
+    "cross", NULL};
+
+static bool has_word(const char *const *words, const char *key)
+{
+    for (size_t i = 0; words[i]; i++)
+        if (strstr(key, words[i]))
+            return true;
+    return false;
+}
+
 static bool in_list(const char *const *list, const char *key)
 {
     for (size_t i = 0; list[i]; i++)
@@ -1120,9 +1151,17 @@ static bool in_list(const char *const *list, const char *key)
     return false;
 }
 
-/* A value that switches a feature off or leaves it unset: null, false, 0, "", [] or {}. */
-static bool is_off(const json_t *v)
+/* A value that switches a feature off or leaves it unset: null, false, 0, "", [] or {}; for a key naming a layer kind
+ * (kind_words) only null, and for one whose "off" may remove a part the generic reading builds, only null and empty
+ * containers. */
+static bool is_off(const char *key, const json_t *v)
 {
+    if (json_is_null(v))
+        return true;
+    if (has_word(kind_words, key))
+        return false;
+    if (!has_word(addition_words, key) && (json_is_boolean(v) || json_is_number(v) || json_is_string(v)))
+        return false;
     return json_is_null(v) || json_is_false(v) || (json_is_integer(v) && json_integer_value(v) == 0) ||
            (json_is_real(v) && json_real_value(v) == 0.0) || (json_is_string(v) && json_string_value(v)[0] == '\0') ||
            (json_is_array(v) && json_array_size(v) == 0) || (json_is_object(v) && json_object_size(v) == 0);
@@ -1148,7 +1187,7 @@ static int audit_generic(const lc_cfg *c, const char *type, llmcost_model *m)
     json_t *v;
     json_object_foreach(c->obj, key, v)
     {
-        if (in_list(generic_keys, key) || in_list(inert_keys, key) || is_off(v))
+        if (in_list(generic_keys, key) || in_list(inert_keys, key) || is_off(key, v))
             continue;
         bool arch = names_architecture(key);
         char *dst = arch ? refused : ignored;
@@ -1164,6 +1203,36 @@ static int audit_generic(const lc_cfg *c, const char *type, llmcost_model *m)
                        nref == 1 ? "is an architecture key" : "are architecture keys", nref == 1 ? "that" : "that");
     if (nign)
         note(m, "keys ignored (not known to change the architecture): %s", ignored);
+    return 0;
+}
+
+/* Before a config of a known model_type is read by its family's rules: a key naming a layer kind, a layer pattern,
+ * experts or an indexer (kind_words) that neither the common reading (generic_keys, read by the Llama-like builder
+ * only) nor the family's own rules (ti->reads) take in would be passed over, and the count silently wrong (a "llama"
+ * config with a hybrid_override_pattern, a "deepseek_v3" one with an indexer, a "gpt2" one with experts): refused
+ * with LLMCOST_EUNSUPPORTED naming those keys. Null values are skipped; false and 0 are not (kind_words). */
+static int audit_known(const lc_cfg *c, const type_info *ti)
+{
+    char refused[512] = "";
+    size_t nref = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(c->obj, key, v)
+    {
+        if (json_is_null(v) || !has_word(kind_words, key) || in_list(inert_keys, key) ||
+            (ti->fam == FAM_LLAMA && in_list(generic_keys, key)) || (ti->reads && in_list(ti->reads, key)))
+            continue;
+        size_t len = strlen(refused);
+        if (len + strlen(key) + strlen(c->prefix) + 4 < sizeof refused)
+            snprintf(refused + len, sizeof refused - len, "%s'%s%s'", nref ? ", " : "", c->prefix, key);
+        nref++;
+    }
+    if (nref)
+        return lc_fail(LLMCOST_EUNSUPPORTED,
+                       "%s: %s %s in a config of model_type '%s', which llmcost's %s reading does not take in (%s "
+                       "layer kinds, patterns, experts or an indexer it would miss): refusing rather than counting "
+                       "without %s", c->origin, refused, nref == 1 ? "is" : "are", ti->type, ti->label,
+                       nref == 1 ? "it names" : "they name", nref == 1 ? "it" : "them");
     return 0;
 }
 
@@ -1310,6 +1379,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         if (rc == 0)
             note_generic(m, type);
     } else {
+        TRY(audit_known(&c, ti));
         switch (ti->fam) {
         case FAM_LLAMA: rc = build_llama(&c, ti, m); break;
         case FAM_GPT2: rc = build_gpt2(&c, ti, m); break;

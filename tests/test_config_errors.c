@@ -174,6 +174,46 @@ Test(config_errors, unknown_model_type_keys_switched_off_or_inert_are_read)
     run_free(&r);
 }
 
+Test(config_errors, unknown_model_type_keys_that_take_away_an_assumed_part_are_refused)
+{
+    /* false or 0 is "off" only for what the generic reading does not build anyway (biases, q/k norms, experts).
+     * use_rmsnorm false (LayerNorm), gated_mlp false (a 2-matrix MLP), use_rope false (no rotary) remove what it
+     * assumes: read as off, the count would be the generic 35607552 of the cases above, silently wrong. */
+#define MYSTERY "{\"model_type\": \"mystery\", \"hidden_size\": 1024, \"num_hidden_layers\": 2, " \
+                "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000, "
+    expect_bad_config("rms.json", MYSTERY "\"use_rmsnorm\": false}", NEED("'use_rmsnorm'", "not one llmcost knows"));
+    expect_bad_config("glu.json", MYSTERY "\"gated_mlp\": false}", NEED("'gated_mlp'"));
+    expect_bad_config("rope.json", MYSTERY "\"use_rope\": false}", NEED("'use_rope'"));
+    /* A key naming a layer kind or a pattern is never "off": Jamba's use_mamba_kernels false still has Mamba layers,
+     * and attn_layer_offset 0 still places attention by a period. */
+    expect_bad_config("mamba_off.json", MYSTERY "\"use_mamba_kernels\": false}", NEED("'use_mamba_kernels'"));
+    expect_bad_config("offset0.json", MYSTERY "\"attn_layer_offset\": 0}", NEED("'attn_layer_offset'"));
+#undef MYSTERY
+}
+
+Test(config_errors, known_model_type_with_layer_kind_keys_its_reading_ignores_is_refused)
+{
+    /* A known type is read by its family's rules; a key naming layer kinds, patterns, experts or an indexer that
+     * those rules do not take in would be passed over: a "llama" config with Nemotron-H's pattern, a "gpt2" one with
+     * experts (GPT-2's builder reads no MoE keys). Each is refused naming the key and the type. */
+    expect_bad_config("llama_hybrid.json",
+                      LLAMA_HEAD "\"num_attention_heads\": 32, \"hybrid_override_pattern\": \"M*\", " LLAMA_TAIL,
+                      NEED("'hybrid_override_pattern'", "model_type 'llama'", "refusing"));
+    expect_bad_config("gpt2_moe.json",
+                      "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 4, "
+                      "\"vocab_size\": 100, \"num_experts\": 8}",
+                      NEED("'num_experts'", "model_type 'gpt2'"));
+    /* The real DeepSeek-V3.2-Exp config saved under deepseek_v3: its lightning indexer (index_n_heads,
+     * index_head_dim, index_topk) is DeepSeek-V3.2's, which the deepseek_v3 reading would silently leave out. */
+    char *text = slurp_file(src_path("tests/fixtures/configs/deepseek-v3.2-exp.json"));
+    cr_assert(text != NULL);
+    char *t = strstr(text, "\"deepseek_v32\"");
+    cr_assert(t != NULL, "the fixture names its model_type deepseek_v32");
+    memmove(t + 12, t + 13, strlen(t + 13) + 1); /* "deepseek_v32" -> "deepseek_v3" */
+    expect_bad_config("v32_as_v3.json", text, NEED("'index_n_heads'", "'index_head_dim'", "model_type 'deepseek_v3'"));
+    free(text);
+}
+
 static void expect_usage_error(const char *const *argv, const char *needle)
 {
     run_result r = run_cli(argv);

@@ -76,6 +76,31 @@ Test(request, a_job_that_does_not_fit_lists_the_same_fixes)
     llmcost_free(a);
 }
 
+/* The fit keys of step and train come from one library function (llmcost_job_fit_to_json), for the CLI and for
+ * llmcost_request() alike: dense, MoE and MLA models, fitting and not. A job that does not fit warns on stderr in
+ * JSON too, and its document says so with the fixes. */
+Test(request, step_and_train_fit_equal_the_cli_across_models)
+{
+    same("step", "{\"model\": \"deepseek-v3\", \"gpus\": 2048, \"gpu\": \"h800\", \"pp\": 16, \"ep\": 64}",
+         (const char *const[]){"step", "deepseek-v3", "--gpus", "2048", "--gpu", "h800", "--pp", "16", "--ep", "64",
+                               "--format", "json", NULL});
+    same("train", "{\"model\": \"mixtral-8x7b\", \"tokens\": \"100B\", \"gpus\": 64, \"ep\": 8, \"tp\": 2}",
+         (const char *const[]){"train", "mixtral-8x7b", "--tokens", "100B", "--gpus", "64", "--ep", "8", "--tp", "2",
+                               "--format", "json", NULL});
+    same("train", "{\"model\": \"deepseek-v3\", \"tokens\": \"14.8T\", \"gpus\": 8}",
+         (const char *const[]){"train", "deepseek-v3", "--tokens", "14.8T", "--gpus", "8", "--format", "json", NULL});
+    run_result r = run_cli((const char *const[]){"step", "llama-3-8b", "--gpus", "1", "--micro-batch", "16",
+                                                 "--format", "json", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"fits\": false"), "%s", r.out);
+    cr_assert(strstr(r.err, "warning: does NOT fit h100"), "%s", r.err);
+    /* The library's document is the CLI's, byte for byte. */
+    char *a = request("step", "{\"model\": \"llama-3-8b\", \"gpus\": 1, \"micro_batch\": 16}");
+    cr_assert_str_eq(a, r.out);
+    llmcost_free(a);
+    run_free(&r);
+}
+
 Test(request, every_engine_equals_the_cli)
 {
     same("params", "{\"model\": \"deepseek-v3\"}", (const char *const[]){"params", "deepseek-v3", "--format", "json", NULL});

@@ -320,7 +320,10 @@ json_t *cli_json_document(int rc, char *text);
 void cli_bubble_warning(const llmcost_step *s, const llmcost_job *j, int format);
 /* The flags that turn job "a" into job "b" ("--tp 8 --dp 64 --recompute full"). */
 void cli_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcost_job *b);
-int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j, int format, json_t *doc);
+/* The fit of job "j" on "gpu": a warning on stderr when it does not fit; without "doc", a note with the fit or the
+ * changes that make it fit; with "doc" (a step or train document from the library, freed), that document with the
+ * library's fit keys (llmcost_job_fit_to_json) printed. */
+int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j, int format, char *doc);
 
 /*
  * Step options from the job options and the extras, for model "m" (layout checked against it). "assumed"

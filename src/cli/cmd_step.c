@@ -160,11 +160,7 @@ int cmd_step(int argc, char **argv)
         if (cli_structured(co.format)) {
             char *text;
             int jr = llmcost_step_to_json(&text, &s, m, &g, &o, assumed);
-            json_t *doc = cli_json_document(jr, text);
-            rc = doc ? cli_job_fit(m, &g, &job, co.format, doc) : EXIT_BAD_INPUT;
-            if (!rc)
-                rc = cli_print_json(doc);
-            json_decref(doc);
+            rc = jr < 0 ? cli_lib_error(jr) : cli_job_fit(m, &g, &job, co.format, text);
         } else {
             rc = cli_print_step(&s, m, &g, &o, co.format);
             if (!rc)

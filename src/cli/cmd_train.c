@@ -163,11 +163,7 @@ int cmd_train(int argc, char **argv)
         if (cli_structured(co.format)) {
             char *text;
             int jr = llmcost_train_to_json(&text, &run, m, &g, &ro, assumed);
-            json_t *doc = cli_json_document(jr, text);
-            rc = doc ? cli_job_fit(m, &g, &job, co.format, doc) : EXIT_BAD_INPUT;
-            if (!rc)
-                rc = cli_print_json(doc);
-            json_decref(doc);
+            rc = jr < 0 ? cli_lib_error(jr) : cli_job_fit(m, &g, &job, co.format, text);
         } else {
             char title[1024], setup[384], a[64], b[64];
             cli_setup_describe(setup, sizeof setup, &ro.step, s);

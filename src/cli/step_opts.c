@@ -83,11 +83,13 @@ void cli_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcost_jo
     llmcost_job_changes(buf, n, a, b);
 }
 
-int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j, int format, json_t *doc)
+int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j, int format, char *doc)
 {
     llmcost_job_fit_result f;
-    if (llmcost_job_fit(&f, m, gpu, j) < 0)
+    if (llmcost_job_fit(&f, m, gpu, j) < 0) {
+        llmcost_free(doc);
         return cli_lib_error(LLMCOST_EINVAL);
+    }
     char a[48], b[48], fixes[1024] = "";
     for (int i = 0; i < f.n_fixes; i++) {
         char t[160];
@@ -103,33 +105,28 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
         llmcost_job_validate(&jv, m);
         llmcost_job_changes(together, sizeof together, &jv, &fitjob);
     }
-    if (doc) {
-        /* The JSON keys of the fit are the library's (llmcost_job_fit_to_json), as llmcost_request() writes them. */
-        char *text;
-        int jr = llmcost_job_fit_to_json(&text, "{}", m, gpu, j, NULL);
-        json_t *o = cli_json_document(jr, text);
-        if (!o)
-            return 1;
-        json_object_update(doc, o);
-        json_decref(o);
-    }
     llmcost_fmt_bytes(a, sizeof a, f.required_bytes);
     llmcost_fmt_bytes(b, sizeof b, f.usable_bytes);
-    if (f.fits) {
+    if (!f.fits) {
+        char msg[2048];
+        snprintf(msg, sizeof msg, "does NOT fit %s: peak %s of %s usable; %s%s%s%s", gpu->name, a, b,
+                 f.n_fixes ? "fits with any one of: "
+                           : "no single change tried fits (zero, recompute, micro-batch, tp, pp, more GPUs)",
+                 fixes, together[0] ? "; on these GPUs with: " : "", together);
+        fprintf(stderr, "llmcost: warning: %s\n", msg);
         if (!doc)
-            cli_note(format, "fits %s: peak %s of %s usable (predicted reserve + CUDA context; %.0f%% headroom)",
-                     gpu->name, a, b, 100 * j->headroom);
-        return 0;
+            cli_note(format, "%s", msg);
+    } else if (!doc) {
+        cli_note(format, "fits %s: peak %s of %s usable (predicted reserve + CUDA context; %.0f%% headroom)",
+                 gpu->name, a, b, 100 * j->headroom);
     }
-    char msg[2048];
-    snprintf(msg, sizeof msg, "does NOT fit %s: peak %s of %s usable; %s%s%s%s", gpu->name, a, b,
-             f.n_fixes ? "fits with any one of: " : "no single change tried fits (zero, recompute, micro-batch, tp, pp, "
-                                                    "more GPUs)",
-             fixes, together[0] ? "; on these GPUs with: " : "", together);
-    fprintf(stderr, "llmcost: warning: %s\n", msg);
     if (!doc)
-        cli_note(format, "%s", msg);
-    return 0;
+        return 0;
+    /* The document with its fit is the library's (llmcost_job_fit_to_json), as llmcost_request() answers it. */
+    char *full;
+    int rc = llmcost_job_fit_to_json(&full, doc, m, gpu, j, NULL);
+    llmcost_free(doc);
+    return cli_print_json_text(rc, full);
 }
 
 json_t *cli_json_document(int rc, char *text)
