@@ -96,3 +96,91 @@ int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model 
     json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
     return lc_json_text(out, d, 17);
 }
+
+static const char *const optimizer_flag_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+
+void llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
+                               const char *gpu, bool for_memory)
+{
+    if (!buf || !n)
+        return;
+    buf[0] = '\0';
+    if (!o || !l || !gpu)
+        return;
+    const llmcost_layout *L = &l->layout;
+    const char *opt = (unsigned)o->optimizer < sizeof optimizer_flag_names / sizeof optimizer_flag_names[0]
+                          ? optimizer_flag_names[o->optimizer]
+                          : "?";
+    size_t len = (size_t)snprintf(buf, n,
+                                  "--gpu %s --gpus %lld --tp %lld --pp %lld --vpp %lld --cp %lld --ep %lld --etp %lld "
+                                  "--zero %d --micro-batch %lld --recompute %s --%ssequence-parallel --seq %lld "
+                                  "--framework %s --precision %s --optimizer %s --attention %s",
+                                  gpu, (long long)L->gpus, (long long)L->tp, (long long)L->pp, (long long)L->vpp,
+                                  (long long)L->cp, (long long)L->ep, (long long)l->expert_tp, L->zero,
+                                  (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
+                                  L->sequence_parallel ? "" : "no-", (long long)o->seq,
+                                  llmcost_framework_name(o->framework), llmcost_precision_name(o->precision), opt,
+                                  llmcost_attn_impl_name(o->attention));
+    if (len >= n)
+        return;
+    if (for_memory)
+        snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
+    else
+        snprintf(buf + len, n - len, " --global-batch %lld%s%s", (long long)o->global_batch_tokens,
+                 L->ep_overlap ? " --ep-overlap" : "", L->tp_overlap ? " --tp-overlap" : "");
+}
+
+int llmcost_plan_document_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
+                                  const llmcost_plan_options *o, const char *assumptions,
+                                  const llmcost_plan_change *changes, size_t n_changes)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !p || !m || !o || (n_changes && !changes))
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_document_to_json: a NULL argument");
+    char *text;
+    int rc = llmcost_plan_to_json(&text, p, m, o, assumptions);
+    if (rc < 0)
+        return rc;
+    json_error_t e;
+    json_t *doc = json_loads(text, 0, &e);
+    llmcost_free(text);
+    if (!doc)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_document_to_json: the plan's document does not parse: %s", e.text);
+    char flags[1024];
+    /* Beside each layout, the flags that make `llmcost step` and `llmcost memory` compute it. */
+    const char *lists[] = {"layouts", "pareto"};
+    for (int k = 0; k < 2; k++) {
+        const llmcost_plan_layout *v = k ? p->pareto : p->layouts;
+        json_t *arr = json_object_get(doc, lists[k]);
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+            const char *gpu = o->gpu_types[v[i].gpu_type].name;
+            llmcost_plan_layout_flags(flags, sizeof flags, o, &v[i], gpu, false);
+            json_object_set_new(json_array_get(arr, i), "step_flags", json_string(flags));
+            llmcost_plan_layout_flags(flags, sizeof flags, o, &v[i], gpu, true);
+            json_object_set_new(json_array_get(arr, i), "memory_flags", json_string(flags));
+        }
+    }
+    if (p->n_layouts == 0) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n_changes; i++) {
+            const llmcost_plan_change *c = &changes[i];
+            llmcost_plan_options oc = *o;
+            oc.gpus = c->gpus;
+            oc.seq = c->seq > 0 ? c->seq : o->seq;
+            llmcost_plan_layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
+            json_t *j = json_object();
+            json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
+            json_object_set_new(j, "gpu", json_string(c->gpu));
+            json_object_set_new(j, "gpus", lc_json_int(c->gpus));
+            json_object_set_new(j, "seq", lc_json_int(oc.seq));
+            json_object_set_new(j, "recompute", json_string(llmcost_recompute_name(c->best.recompute)));
+            json_object_set_new(j, "step_seconds", lc_json_real(c->best.step_seconds));
+            json_object_set_new(j, "peak_bytes", lc_json_real(round(c->best.peak_bytes)));
+            json_object_set_new(j, "step_flags", json_string(flags));
+            json_array_append_new(arr, j);
+        }
+        json_object_set_new(doc, "changes_that_fit", arr);
+    }
+    return lc_json_text(out, doc, 17);
+}

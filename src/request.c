@@ -11,6 +11,7 @@
 #include "llmcost/budget.h"
 #include "llmcost/format.h"
 #include "llmcost/output.h"
+#include "llmcost/plan.h"
 #include "llmcost/ranges.h"
 #include "llmcost/request.h"
 #include "llmcost/validate.h"
@@ -781,6 +782,216 @@ static int do_budget(req *r, char **out)
     return rc;
 }
 
+/* ---- plan ---- */
+
+/* "text" split at commas into "out" (room for "cap"): the count, or -1 when there are too many. */
+static int split_list(char *text, char **out, int cap)
+{
+    int n = 0;
+    for (char *p = text; p && *p;) {
+        char *e = strchr(p, ',');
+        if (e)
+            *e = '\0';
+        if (n == cap)
+            return -1;
+        out[n++] = p;
+        p = e ? e + 1 : NULL;
+    }
+    return n;
+}
+
+/* global_batch as tokens: TOKENS ("1M" = 2^20) or SEQUENCESxLENGTH, whose length becomes the sequence (as the
+ * CLI's --global-batch); 0 when not given. */
+static int batch_tokens(const char *gb, long long *seq, bool *seq_given, double *tokens)
+{
+    *tokens = 0;
+    if (!gb)
+        return 0;
+    const char *x = strchr(gb, 'x');
+    double a = 0, b = 1;
+    if (x) {
+        char s[64];
+        size_t n = (size_t)(x - gb);
+        if (n == 0 || n >= sizeof s)
+            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not TOKENS or SEQUENCESxLENGTH", gb);
+        memcpy(s, gb, n);
+        s[n] = '\0';
+        if (llmcost_parse_quantity(&a, s, 0) != 0 || llmcost_parse_quantity(&b, x + 1, 1) != 0 || a < 1 || b < 1 ||
+            a != floor(a) || b != floor(b))
+            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not SEQUENCESxLENGTH in whole numbers", gb);
+        if (*seq_given && (long long)b != *seq)
+            return lc_fail(LLMCOST_EINVAL, "global_batch %s: length %.0f but seq = %lld", gb, b, *seq);
+        *seq = (long long)b;
+        *seq_given = true;
+    } else if (llmcost_parse_quantity(&a, gb, 1) != 0) {
+        char msg[512];
+        lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
+        return lc_fail(LLMCOST_EINVAL, "global_batch: %s", msg);
+    }
+    if (!(a * b >= 1 && a * b < 9e18))
+        return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is out of range", gb);
+    *tokens = a * b;
+    return 0;
+}
+
+/* `llmcost plan MODEL`: gpu (a comma list of types, default h100), gpu_file, price (one, or one per type),
+ * gpus_per_node, objective (time|cost), tokens, top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's
+ * arguments: one given fixes its dimension of the search. gpus and global_batch are required. */
+static int do_plan(req *r, char **out)
+{
+    static const char *const job_names[] = {"seq", "micro_batch", "precision", "optimizer", "recompute", "attention",
+                                            "framework", "gpus", "tp", "pp", "vpp", "dp", "cp", "ep", "etp", "zero",
+                                            "global_batch", "ep_overlap", "tp_overlap", "sequence_parallel",
+                                            "headroom", NULL};
+    static const char *const objective_names[] = {"time", "cost", NULL};
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    int rc = 0;
+    for (int i = 0; job_names[i] && rc == 0; i++) {
+        const char *v = arg(r, job_names[i]);
+        if (v)
+            rc = llmcost_job_spec_set(&s, job_names[i], v);
+    }
+#define GIVEN(name) (json_object_get(r->args, name) != NULL)
+    bool no_sp = false, no_epo = false, no_tpo = false, pareto = false;
+    int objective = LLMCOST_PLAN_TIME;
+    long long top = 10, per_node = 0, threads = 0, tokens = 0;
+    if (rc == 0)
+        rc = arg_read(r, "no_sequence_parallel", RK_FLAG, &no_sp, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "no_ep_overlap", RK_FLAG, &no_epo, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "no_tp_overlap", RK_FLAG, &no_tpo, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "pareto", RK_FLAG, &pareto, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "objective", RK_CHOICE, &objective, objective_names);
+    if (rc == 0)
+        rc = arg_read(r, "top", RK_COUNT, &top, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "gpus_per_node", RK_COUNT, &per_node, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "threads", RK_COUNT, &threads, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "tokens", RK_COUNT, &tokens, NULL);
+    const char *gpu_list = arg(r, "gpu"), *price_arg = arg(r, "price"), *file = arg(r, "gpu_file");
+    /* Read so that they are named in the refusal below, not as misspellings. */
+    bool accum = arg(r, "grad_accum") || arg(r, "micro_batches");
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (!GIVEN("gpus"))
+        return lc_fail(LLMCOST_EINVAL, "gpus: required, the GPUs of the job");
+    if (!s.global_batch)
+        return lc_fail(LLMCOST_EINVAL, "global_batch: required, the tokens of one optimizer step (16M = 2^24)");
+    if (accum)
+        return lc_fail(LLMCOST_EINVAL, "grad_accum follows from global_batch and the layout; leave it out");
+    if (s.sequence_parallel == 1 && no_sp)
+        return lc_fail(LLMCOST_EINVAL, "sequence_parallel and no_sequence_parallel contradict each other");
+    if ((s.ep_overlap && no_epo) || (s.tp_overlap && no_tpo))
+        return lc_fail(LLMCOST_EINVAL, "X_overlap and no_X_overlap contradict each other");
+    if (objective == LLMCOST_PLAN_COST && !(tokens > 0))
+        return lc_fail(LLMCOST_EINVAL, "objective cost needs tokens, the length of the run");
+    if (threads > 256)
+        return lc_fail(LLMCOST_EINVAL, "threads: at most 256");
+    if (file) {
+        if ((rc = llmcost_catalog_new(&r->catalog, NULL)) < 0 || (rc = llmcost_catalog_load_file(r->catalog, file)) < 0)
+            return rc;
+    }
+    /* The GPU types, each with its price. */
+    char gpu_buf[512], price_buf[512];
+    char *names[16], *prices[16];
+    if (!lc_strlcpy(gpu_buf, gpu_list ? gpu_list : "h100", sizeof gpu_buf) ||
+        !lc_strlcpy(price_buf, price_arg ? price_arg : "", sizeof price_buf))
+        return lc_fail(LLMCOST_EINVAL, "%s: list too long", gpu_list && strlen(gpu_list) >= sizeof gpu_buf ? "gpu" : "price");
+    int n_gpu = split_list(gpu_buf, names, 16), n_price = split_list(price_buf, prices, 16);
+    if (n_gpu <= 0)
+        return lc_fail(LLMCOST_EINVAL, "gpu: give one to 16 GPU names separated by commas");
+    if (n_price < 0 || (n_price > 1 && n_price != n_gpu))
+        return lc_fail(LLMCOST_EINVAL, "price: give one price, or one per gpu name (%d)", n_gpu);
+    llmcost_gpu gpus[16];
+    for (int i = 0; i < n_gpu; i++) {
+        llmcost_gpu_spec gs;
+        llmcost_gpu_spec_init(&gs);
+        gs.gpu = names[i];
+        gs.scaleup_size = per_node;
+        if (n_price > 0) {
+            const char *txt = prices[n_price == 1 ? 0 : i];
+            if (llmcost_parse_quantity(&gs.price, txt, 0) != 0 || !(gs.price > 0))
+                return lc_fail(LLMCOST_EINVAL, "price: '%s' is not a positive price", txt);
+        }
+        if ((rc = llmcost_gpu_spec_resolve(&gpus[i], r->catalog, &gs, "h100",
+                                           llmcost_precision_dtype((llmcost_precision)s.precision), NULL, 0)) < 0)
+            return rc;
+        if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))
+            return lc_fail(LLMCOST_EINVAL, "price: %s has no catalogue price; give one", gpus[i].name);
+    }
+    /* The assumptions in the CLI's words and order: the GPU, then the sequence. */
+    char assumed[1024] = "";
+    if (!gpu_list)
+        lc_strlcpy(assumed, "GPU h100 (give --gpu)\n", sizeof assumed);
+    bool seq_given = GIVEN("seq");
+    long long seq = s.seq;
+    double bt;
+    /* SEQUENCESxLENGTH gives the sequence: read before the default, which it replaces. */
+    if ((rc = batch_tokens(s.global_batch, &seq, &seq_given, &bt)) < 0)
+        return rc;
+    if (!seq_given) {
+        char why[256];
+        seq = llmcost_default_seq(r->model, why, sizeof why);
+        size_t len = strlen(assumed);
+        snprintf(assumed + len, sizeof assumed - len, "sequence %lld tokens (%s)\n", seq, why);
+    }
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = gpus;
+    o.n_gpu_types = (size_t)n_gpu;
+    o.gpus = s.gpus;
+    o.seq = seq;
+    o.global_batch_tokens = (long long)bt;
+    o.objective = (llmcost_plan_objective)objective;
+    o.tokens = (double)tokens;
+    o.top = (size_t)top;
+    o.pareto = pareto;
+    o.threads = (int)threads; /* 0: one per core */
+    o.precision = (llmcost_precision)s.precision;
+    o.optimizer = (llmcost_optimizer)s.optimizer;
+    o.attention = (llmcost_attn_impl)s.attention;
+    o.framework = (llmcost_framework)s.framework;
+    o.headroom = s.headroom;
+    o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;
+    o.pp = GIVEN("pp") ? s.pp : LLMCOST_PLAN_ANY;
+    o.vpp = GIVEN("vpp") ? s.vpp : LLMCOST_PLAN_ANY;
+    o.dp = GIVEN("dp") ? s.dp : LLMCOST_PLAN_ANY;
+    o.cp = GIVEN("cp") ? s.cp : LLMCOST_PLAN_ANY;
+    o.ep = GIVEN("ep") ? s.ep : LLMCOST_PLAN_ANY;
+    o.etp = GIVEN("etp") ? s.etp : LLMCOST_PLAN_ANY;
+    o.micro_batch = GIVEN("micro_batch") ? s.micro_batch : LLMCOST_PLAN_ANY;
+    o.zero = GIVEN("zero") ? (int)s.zero : LLMCOST_PLAN_ANY;
+    o.recompute = GIVEN("recompute") ? s.recompute : LLMCOST_PLAN_ANY;
+    o.sequence_parallel = s.sequence_parallel == 1 ? 1 : no_sp ? 0 : LLMCOST_PLAN_ANY;
+    o.ep_overlap = s.ep_overlap ? 1 : no_epo ? 0 : LLMCOST_PLAN_ANY;
+    o.tp_overlap = s.tp_overlap ? 1 : no_tpo ? 0 : LLMCOST_PLAN_ANY;
+#undef GIVEN
+    if (o.global_batch_tokens % o.seq != 0)
+        return lc_fail(LLMCOST_EINVAL, "global_batch %lld tokens is not a whole number of %lld-token sequences",
+                       (long long)o.global_batch_tokens, (long long)o.seq);
+    llmcost_plan p;
+    if ((rc = llmcost_plan_search(&p, r->model, &o)) < 0)
+        return rc;
+    llmcost_plan_change *changes = NULL;
+    size_t n_changes = 0;
+    if (p.n_layouts == 0 && (rc = llmcost_plan_changes(&changes, &n_changes, r->model, &o)) < 0) {
+        llmcost_plan_dispose(&p);
+        return rc;
+    }
+    rc = llmcost_plan_document_to_json(out, &p, r->model, &o, assumed, changes, n_changes);
+    llmcost_free(changes);
+    llmcost_plan_dispose(&p);
+    return rc;
+}
+
 static const struct command {
     const char *name;
     int (*run)(req *r, char **out);
@@ -790,10 +1001,11 @@ static const struct command {
     {"step", do_step, true},     {"train", do_train, false}, {"validate", do_validate, false},
     {"load", do_load, true},     {"gpus", do_gpus, false},   {"models", do_models, false},
     {"scaling", do_scaling, false}, {"fit", do_fit, false},  {"budget", do_budget, false},
+    {"plan", do_plan, true},
 };
 
 const char *const llmcost_request_commands[] = {"params", "flops",  "memory", "step",    "train", "validate", "load",
-                                                "gpus",   "models", "scaling", "fit", "budget", NULL};
+                                                "gpus",   "models", "scaling", "fit", "budget", "plan", NULL};
 
 int llmcost_request(char **out, const char *command, const char *args_json)
 {

@@ -319,3 +319,73 @@ Test(request, new_commands_name_the_argument)
     cr_assert_lt(llmcost_request(&out, "budget", "{\"dollars\": 1e6, \"gpu\": \"z9000\"}"), 0);
     cr_assert(!strncmp(llmcost_errmsg(), "gpu: ", 5), "%s", llmcost_errmsg());
 }
+
+/* plan: the CLI's document but for the search's wall-clock (search_seconds). */
+static void same_plan(const char *args, const char *const *argv)
+{
+    char *a = request("plan", args), *b = cli_json(argv);
+    json_t *da = json_loads(a, JSON_PRESERVE_ORDER, NULL), *db = json_loads(b, JSON_PRESERVE_ORDER, NULL);
+    cr_assert(da && db, "%s", a);
+    cr_assert(json_is_number(json_object_get(da, "search_seconds")));
+    json_object_del(da, "search_seconds");
+    json_object_del(db, "search_seconds");
+    char *ta = json_dumps(da, JSON_PRESERVE_ORDER), *tb = json_dumps(db, JSON_PRESERVE_ORDER);
+    cr_assert_str_eq(ta, tb, "llmcost_request(plan, %s) differs from the CLI", args);
+    free(ta);
+    free(tb);
+    json_decref(da);
+    json_decref(db);
+    llmcost_free(a);
+    free(b);
+}
+
+Test(request, plan_equals_the_cli)
+{
+    same_plan("{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": 8, \"seq\": 4096, \"global_batch\": \"1M\", "
+              "\"top\": 3, \"threads\": 1}",
+              (const char *const[]){"plan", "llama-3-8b", "--gpu", "h100", "--gpus", "8", "--seq", "4096",
+                                    "--global-batch", "1M", "--top", "3", "--threads", "1", "--format", "json", NULL});
+    same_plan("{\"model\": \"llama-3-70b\", \"gpu\": \"h100,h200,a100\", \"gpus\": 64, \"seq\": 8192, "
+              "\"global_batch\": \"4M\", \"objective\": \"cost\", \"tokens\": \"1T\", \"price\": \"2.5,3.5,1.5\", "
+              "\"top\": 3, \"threads\": 2}",
+              (const char *const[]){"plan", "llama-3-70b", "--gpu", "h100,h200,a100", "--gpus", "64", "--seq", "8192",
+                                    "--global-batch", "4M", "--objective", "cost", "--tokens", "1T", "--price",
+                                    "2.5,3.5,1.5", "--top", "3", "--threads", "2", "--format", "json", NULL});
+    same_plan("{\"model\": \"mixtral-8x7b\", \"gpus\": 16, \"global_batch\": \"2M\", \"tp\": 2, \"pareto\": true, "
+              "\"top\": 2, \"threads\": 1}",
+              (const char *const[]){"plan", "mixtral-8x7b", "--gpus", "16", "--global-batch", "2M", "--tp", "2",
+                                    "--pareto", "--top", "2", "--threads", "1", "--format", "json", NULL});
+    /* Nothing fits: the changes that do, with their flags. */
+    same_plan("{\"model\": \"llama-3-70b\", \"gpu\": \"a100\", \"gpus\": 2, \"global_batch\": \"64x4096\", "
+              "\"threads\": 1}",
+              (const char *const[]){"plan", "llama-3-70b", "--gpu", "a100", "--gpus", "2", "--global-batch",
+                                    "64x4096", "--threads", "1", "--format", "json", NULL});
+}
+
+/* A global batch of SEQUENCESxLENGTH plans sequences of that length (64 x 4096 = 262,144 tokens), not the model's
+ * training length (LLaMA 3: 8192) with the same tokens, and says no default sequence. */
+Test(request, plan_reads_the_sequence_of_sequences_x_length)
+{
+    char *a = request("plan", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": 8, \"global_batch\": "
+                              "\"64x4096\", \"top\": 1, \"threads\": 1}");
+    json_t *d = json_loads(a, 0, NULL);
+    cr_assert_not_null(d);
+    cr_assert_eq(json_integer_value(json_object_get(d, "seq")), 4096, "%s", a);
+    cr_assert_eq(json_integer_value(json_object_get(d, "global_batch_tokens")), 64 * 4096);
+    cr_assert_null(strstr(a, "sequence 8192"), "%s", a);
+    json_t *l = json_array_get(json_object_get(d, "layouts"), 0);
+    cr_assert(strstr(json_string_value(json_object_get(l, "step_flags")), "--seq 4096 "), "%s", a);
+    json_decref(d);
+    llmcost_free(a);
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8}",
+          "global_batch: required, the tokens of one optimizer step (16M = 2^24)");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"global_batch\": \"1M\"}", "gpus: required, the GPUs of the job");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"objective\": \"cost\"}",
+          "objective cost needs tokens, the length of the run");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"price\": \"1,2\"}",
+          "price: give one price, or one per gpu name (1)");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"grad_accum\": 4}",
+          "grad_accum follows from global_batch and the layout; leave it out");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"topp\": 4}",
+          "topp: not an argument of plan; did you mean top?");
+}

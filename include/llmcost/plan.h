@@ -207,6 +207,24 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
 
 const char *llmcost_plan_change_name(llmcost_plan_change_kind k); /* "more_gpus", "bigger_gpu", ... */
 
+/*
+ * The flags of `llmcost step` (for_memory false: with --global-batch and the overlaps) or `llmcost memory`
+ * (for_memory true: with --micro-batches) that reproduce layout "l" of a search under "opts" on GPU "gpu", into
+ * "buf" ("n" bytes): "--gpu h100 --gpus 8 --tp 1 ... --attention sdpa --global-batch 1048576".
+ */
+void llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *opts, const llmcost_plan_layout *l,
+                               const char *gpu, bool for_memory);
+
+/*
+ * The whole document `llmcost plan --format json` prints: llmcost_plan_to_json()'s, each layout (and Pareto point)
+ * with its "step_flags" and "memory_flags" (llmcost_plan_layout_flags), and, when nothing fits,
+ * "changes_that_fit": for each of "changes" (llmcost_plan_changes; may be NULL when "n_changes" is 0) its change,
+ * gpu, gpus, seq, recompute, step_seconds, peak_bytes and step_flags. *out is freed with llmcost_free().
+ */
+int llmcost_plan_document_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
+                                  const llmcost_plan_options *opts, const char *assumptions,
+                                  const llmcost_plan_change *changes, size_t n_changes);
+
 const char *llmcost_plan_reject_name(llmcost_plan_reject r); /* "memory", "batch", "layout" */
 const char *llmcost_plan_bind_name(llmcost_plan_bind b);     /* "compute", "tp_comm", ..., "pipeline_bubble" */
 

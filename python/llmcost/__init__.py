@@ -24,22 +24,23 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._lib import Error, commands, library_path, request, request_text, version
-from ._results import (Budget, Document, Fit, Flops, Gpus, Laws, Memory, Models, Params, Published, Result, Step,
-                       Train, Validation)
+from ._results import (Budget, Document, Fit, Flops, Gpus, Laws, Memory, Models, Params, Plan, Published, Result,
+                       Step, Train, Validation)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Error", "Model", "load", "gpus", "models", "validate", "published", "budget", "scaling_laws", "fit_law", "sweep",
     "request", "request_text", "commands", "library_path", "version", "Result", "Params", "Flops", "Memory", "Step", "Train",
-    "Published", "Validation", "Gpus", "Models", "Laws", "Fit", "Budget", "Document",
+    "Published", "Validation", "Gpus", "Models", "Laws", "Fit", "Budget", "Plan", "Document",
 ]
 
 Arg = Union[str, int, float, bool, None]
 ModelSpec = Union[str, "os.PathLike[str]", Mapping[str, Any], "Model"]
 
 _CLASSES = {"params": Params, "flops": Flops, "memory": Memory, "step": Step, "train": Train,
-            "validate": Validation, "gpus": Gpus, "models": Models, "scaling": Laws, "fit": Fit, "budget": Budget}
+            "validate": Validation, "gpus": Gpus, "models": Models, "scaling": Laws, "fit": Fit, "budget": Budget,
+            "plan": Plan}
 
 
 def _result(command: str, doc: Dict[str, Any]) -> Result:
@@ -112,9 +113,14 @@ class Model:
         r: Train = self._run("train", kwargs)
         return r
 
-    def plan(self, **kwargs: Arg) -> Result:
-        """The fastest layouts that fit (`llmcost plan`), where the library has the planner's request."""
-        return self._run("plan", kwargs)
+    def plan(self, **kwargs: Arg) -> Plan:
+        """The fastest (or cheapest) layouts that fit (`llmcost plan`): gpus and global_batch (required), gpu (a
+        comma list of types), price (one, or one per type), gpus_per_node, objective ("time" or "cost" with
+        tokens), top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's arguments of step() (seq,
+        micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
+        sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search."""
+        r: Plan = self._run("plan", kwargs)
+        return r
 
     def run(self, command: str, **kwargs: Arg) -> Result:
         """Any command the library answers for a model (llmcost_request_commands), by name."""

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 __all__ = ["Result", "Params", "Flops", "Memory", "Step", "Train", "Published", "Validation", "Gpus", "Models", "Laws",
-           "Fit", "Budget", "Document"]
+           "Fit", "Budget", "Plan", "Document"]
 
 R = TypeVar("R", bound="Result")
 
@@ -351,6 +351,45 @@ class Budget(Result):
     mfu_job: Optional[Map] = None
     extra: Map = field(default_factory=dict)
     _summary: ClassVar[Tuple[str, ...]] = ("question", "gpu", "n_params", "n_tokens", "loss", "cost_usd")
+
+
+@dataclass(frozen=True, repr=False)
+class Plan(Result):
+    """`llmcost plan MODEL`: the best layouts that fit ("layouts", best first, each with the step_flags and
+    memory_flags that reproduce it), the search's counts, "pareto" when asked, and "changes_that_fit" when nothing
+    does. search_seconds is the search's wall-clock (the one key that differs between two equal runs)."""
+
+    schema_version: int
+    model: str
+    gpu_types: Tuple[str, ...]
+    gpus: int
+    seq: int
+    global_batch_tokens: int
+    objective: str
+    framework: str
+    precision: str
+    evaluated: int
+    feasible: int
+    rejected: Map
+    memory_evaluations: int
+    step_evaluations: int
+    search_seconds: float
+    threads: int
+    layouts: Tuple[Map, ...]
+    assumptions: Tuple[str, ...]
+    tokens: Optional[float] = None
+    pareto: Optional[Tuple[Map, ...]] = None
+    changes_that_fit: Optional[Tuple[Map, ...]] = None
+    extra: Map = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        best = self.layouts[0] if self.layouts else None
+        if best is None:
+            return "Plan(model=%r, gpus=%d, no layout fits, %d changes)" % (self.model, self.gpus,
+                                                                              len(self.changes_that_fit or ()))
+        return "Plan(model=%r, gpus=%d, best=%s tp%s pp%s dp%s, step_seconds=%s, mfu=%s)" % (
+            self.model, self.gpus, best["gpu"], best["tp"], best["pp"], best["dp"], _short(best["step_seconds"]),
+            _short(best["mfu"]))
 
 
 @dataclass(frozen=True, repr=False)

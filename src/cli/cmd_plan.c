@@ -98,28 +98,11 @@ static void progress(void *arg, double done)
     fflush(p->tty);
 }
 
-/* The `llmcost step` flags that reproduce layout "l" (and, for memory, the micro-batch count). */
+/* The `llmcost step` flags that reproduce layout "l" (and, for memory, the micro-batch count): the library's. */
 static void layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
                          const char *gpu, bool for_memory)
 {
-    const llmcost_layout *L = &l->layout;
-    size_t len = (size_t)snprintf(buf, n,
-                                  "--gpu %s --gpus %lld --tp %lld --pp %lld --vpp %lld --cp %lld --ep %lld --etp %lld "
-                                  "--zero %d --micro-batch %lld --recompute %s --%ssequence-parallel --seq %lld "
-                                  "--framework %s --precision %s --optimizer %s --attention %s",
-                                  gpu, (long long)L->gpus, (long long)L->tp, (long long)L->pp, (long long)L->vpp,
-                                  (long long)L->cp, (long long)L->ep, (long long)l->expert_tp, L->zero,
-                                  (long long)l->micro_batch, cli_recompute_choices[l->recompute],
-                                  L->sequence_parallel ? "" : "no-", (long long)o->seq,
-                                  cli_framework_choices[o->framework], cli_precision_choices[o->precision],
-                                  cli_optimizer_choices[o->optimizer], cli_attention_choices[o->attention]);
-    if (len >= n)
-        return;
-    if (for_memory)
-        snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
-    else
-        snprintf(buf + len, n - len, " --global-batch %lld%s%s", (long long)o->global_batch_tokens,
-                 L->ep_overlap ? " --ep-overlap" : "", L->tp_overlap ? " --tp-overlap" : "");
+    llmcost_plan_layout_flags(buf, n, o, l, gpu, for_memory);
 }
 
 /* Copies "flags" into "buf", breaking lines (" \\\n      ") before a flag that would pass column "width". */
@@ -316,6 +299,13 @@ int cmd_plan(int argc, char **argv)
     llmcost_model *m;
     if ((rc = cli_load_model(&m, pos[0])) != 0)
         return rc;
+    /* SEQUENCESxLENGTH gives the sequence: read before the default, which it replaces (read after, the search ran
+     * on the default sequence with the tokens of the given one, and said the default). */
+    double batch_tokens = 0;
+    if ((rc = cli_job_batch_tokens(&jo, "plan", &batch_tokens)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
     char why[256];
     cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
     if (!jo.seq_given) {
@@ -328,9 +318,6 @@ int cmd_plan(int argc, char **argv)
     o.n_gpu_types = (size_t)n_gpu;
     o.gpus = jo.gpus;
     o.seq = jo.seq;
-    double batch_tokens = 0;
-    if ((rc = cli_job_batch_tokens(&jo, "plan", &batch_tokens)) != 0)
-        return rc;
     o.global_batch_tokens = (long long)batch_tokens;
     o.objective = (llmcost_plan_objective)objective;
     o.tokens = tokens;
@@ -388,52 +375,10 @@ int cmd_plan(int argc, char **argv)
         return rc;
     }
     if (cli_structured(co.format)) {
+        /* The library's document: the layouts with their step and memory flags, the changes that fit. */
         char *text;
-        rc = llmcost_plan_to_json(&text, &p, m, &o, assumed);
-        json_t *doc = rc < 0 ? NULL : json_loads(text, 0, NULL);
-        if (rc >= 0)
-            llmcost_free(text);
-        if (!doc) {
-            rc = rc < 0 ? cli_lib_error(rc) : 1;
-        } else {
-            /* Beside each layout, the flags that make `llmcost step` and `llmcost memory` compute it. */
-            const char *lists[] = {"layouts", "pareto"};
-            for (int k = 0; k < 2; k++) {
-                const llmcost_plan_layout *v = k ? p.pareto : p.layouts;
-                json_t *arr = json_object_get(doc, lists[k]);
-                for (size_t i = 0; i < json_array_size(arr); i++) {
-                    char flags[1024];
-                    layout_flags(flags, sizeof flags, &o, &v[i], gpus[v[i].gpu_type].name, false);
-                    json_object_set_new(json_array_get(arr, i), "step_flags", json_string(flags));
-                    layout_flags(flags, sizeof flags, &o, &v[i], gpus[v[i].gpu_type].name, true);
-                    json_object_set_new(json_array_get(arr, i), "memory_flags", json_string(flags));
-                }
-            }
-            if (p.n_layouts == 0) {
-                json_t *arr = json_array();
-                for (size_t i = 0; i < n_changes; i++) {
-                    const llmcost_plan_change *c = &changes[i];
-                    llmcost_plan_options oc = o;
-                    oc.gpus = c->gpus;
-                    oc.seq = c->seq > 0 ? c->seq : o.seq;
-                    char flags[1024];
-                    layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
-                    json_t *j = json_object();
-                    json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
-                    json_object_set_new(j, "gpu", json_string(c->gpu));
-                    json_object_set_new(j, "gpus", cli_jint(c->gpus));
-                    json_object_set_new(j, "seq", cli_jint(oc.seq));
-                    json_object_set_new(j, "recompute", json_string(cli_recompute_choices[c->best.recompute]));
-                    json_object_set_new(j, "step_seconds", cli_jreal(c->best.step_seconds));
-                    json_object_set_new(j, "peak_bytes", cli_jreal(round(c->best.peak_bytes)));
-                    json_object_set_new(j, "step_flags", json_string(flags));
-                    json_array_append_new(arr, j);
-                }
-                json_object_set_new(doc, "changes_that_fit", arr);
-            }
-            rc = cli_print_json(doc);
-            json_decref(doc);
-        }
+        rc = llmcost_plan_document_to_json(&text, &p, m, &o, assumed, changes, n_changes);
+        rc = cli_print_json_text(rc, text);
     } else {
         char title[512], a[48];
         snprintf(title, sizeof title, "Best layouts of %s on %lld GPUs, seq %lld, %s tokens per step (%s, %s), by %s",

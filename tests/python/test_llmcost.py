@@ -264,6 +264,59 @@ class Catalogues(unittest.TestCase):
         self.assertTrue(str(c.exception).startswith("gpu: "), str(c.exception))
 
 
+class Planner(unittest.TestCase):
+    """Model.plan() against `llmcost plan MODEL ... --format json`, less the search's wall-clock."""
+
+    def assertSamePlan(self, result, text):
+        expected = json.loads(text)
+        got = result.to_dict()
+        self.assertIsInstance(got.pop("search_seconds"), (int, float))
+        expected.pop("search_seconds")
+        self.assertEqual(got, expected)
+        self.assertEqual(list(got), list(expected), "key order")
+
+    def test_plans_for_every_family(self):
+        # Ten presets of the families above, each on 8 GPUs with a fixed tp and pp (a short search).
+        for name in ["gpt2", "opt-125m", "bloom-560m", "falcon-7b", "llama-7b", "phi-3-mini", "gemma-2-2b",
+                     "mixtral-8x7b", "qwen3-30b-a3b", "deepseek-v2-lite"]:
+            args = dict(gpu="h100", gpus=8, seq=2048, global_batch="1M", tp=1, pp=1, top=2, threads=1)
+            with self.subTest(model=name):
+                p = llmcost.load(name).plan(**args)
+                self.assertSamePlan(p, cli("plan", name, **args))
+                self.assertTrue(p.layouts, name)
+                # The first layout's step_flags make `llmcost step` compute its step time.
+                flags = p.layouts[0]["step_flags"].split()
+                step = json.loads(subprocess.run([BIN, "step", name, *flags, "--format", "json"], capture_output=True,
+                                                 text=True, check=True).stdout)
+                self.assertEqual(step["step_seconds"], p.layouts[0]["step_seconds"])
+
+    def test_cost_pareto_and_nothing_fits(self):
+        cases = [("llama-3-70b", dict(gpu="h100,h200,a100", gpus=64, seq=8192, global_batch="4M", objective="cost",
+                                      tokens="1T", price="2.5,3.5,1.5", top=3, threads=2)),
+                 ("mixtral-8x7b", dict(gpus=16, global_batch="2M", tp=2, pareto=True, top=2, threads=1)),
+                 ("llama-3-70b", dict(gpu="a100", gpus=2, global_batch="64x4096", threads=1))]
+        for name, args in cases:
+            with self.subTest(model=name, **args):
+                self.assertSamePlan(llmcost.load(name).plan(**args), cli("plan", name, **args))
+        p = llmcost.load("llama-3-70b").plan(gpu="a100", gpus=2, global_batch="64x4096", threads=1)
+        self.assertEqual(p.layouts, ())
+        self.assertEqual(p.seq, 4096)  # the length of 64x4096, not LLaMA 3's 8192
+        self.assertTrue(p.changes_that_fit)
+        self.assertIn("no layout fits", repr(p))
+
+    def test_bad_arguments_name_themselves(self):
+        m = llmcost.load("llama-3-8b")
+        for kwargs, message in [(dict(gpus=8), "global_batch: required, the tokens of one optimizer step (16M = 2^24)"),
+                                (dict(global_batch="1M"), "gpus: required, the GPUs of the job"),
+                                (dict(gpus=8, global_batch="1M", objective="cost"),
+                                 "objective cost needs tokens, the length of the run"),
+                                (dict(gpus=8, global_batch="1M", topp=3),
+                                 "topp: not an argument of plan; did you mean top?")]:
+            with self.assertRaises(llmcost.Error) as c:
+                m.plan(**kwargs)
+            self.assertEqual(str(c.exception), message)
+
+
 class Threads(unittest.TestCase):
     def test_threads_get_the_single_threaded_answers(self):
         jobs = [("llama-3-8b", dict(gpu="h100", gpus=8, zero=1)), ("mixtral-8x7b", dict(gpu="h200", gpus=8, ep=8)),
