@@ -85,6 +85,8 @@ typedef struct type_info {
     /* Keys naming layer kinds, patterns, experts or indexers (kind_words) that this family's own rules read beyond
      * the common ones (generic_keys); any other such key in a config of this type is refused (audit_known). */
     const char *const *reads;
+    bool moe;                  /* its modeling code builds mixtures of experts from the common keys (read_moe) */
+    bool mla;                  /* its modeling code builds multi-head latent attention (kv_lora_rank, ...) */
     family_hook adjust;
 } type_info;
 
@@ -100,6 +102,7 @@ static int adjust_granitemoe(const lc_cfg *c, const type_info *ti, llmcost_model
 static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_nemotron(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_ernie4_5_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -108,12 +111,13 @@ static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static const type_info types[] = {
     {.type = "llama", .label = "Llama", .fam = FAM_LLAMA},
     {.type = "mistral", .label = "Mistral", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER},
-    {.type = "mixtral", .label = "Mixtral", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER, .fp32_routing = true},
+    {.type = "mixtral", .label = "Mixtral", .fam = FAM_LLAMA, .moe = true, .sliding = SW_EVERY_LAYER,
+     .fp32_routing = true},
     {.type = "qwen2", .label = "Qwen2", .fam = FAM_LLAMA, .qkv_bias = true, .sliding = SW_FROM_MAX_WINDOW},
-    {.type = "qwen2_moe", .label = "Qwen2-MoE", .fam = FAM_LLAMA, .qkv_bias = true, .sliding = SW_FROM_MAX_WINDOW,
-     .shared_gate = true},
+    {.type = "qwen2_moe", .label = "Qwen2-MoE", .fam = FAM_LLAMA, .moe = true, .qkv_bias = true,
+     .sliding = SW_FROM_MAX_WINDOW, .shared_gate = true},
     {.type = "qwen3", .label = "Qwen3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .sliding = SW_FROM_MAX_WINDOW},
-    {.type = "qwen3_moe", .label = "Qwen3-MoE", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "qwen3_moe", .label = "Qwen3-MoE", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .sliding = SW_FROM_MAX_WINDOW},
     {.type = "gemma", .label = "Gemma", .fam = FAM_LLAMA, .tied = true, .norm_fp32_weight = true},
     {.type = "gemma2", .label = "Gemma 2", .fam = FAM_LLAMA, .tied = true, .norms = NORMS_FOUR,
@@ -121,36 +125,48 @@ static const type_info types[] = {
     {.type = "gemma3_text", .label = "Gemma 3", .fam = FAM_LLAMA, .tied = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .reads = LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"),
      .norms = NORMS_FOUR, .norm_fp32_weight = true, .sliding = SW_ALL_BUT_EVERY_NTH},
-    {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .fp32_router = true, .fp32_routing = true},
-    {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .score_correction = true, .fp32_router = true,
+    {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .moe = true, .mla = true, .fp32_router = true,
      .fp32_routing = true},
+    {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .moe = true, .mla = true,
+     .score_correction = true, .fp32_router = true, .fp32_routing = true},
     /* DeepSeek-MoE (remote modeling_deepseek.py): Llama attention, MoEGate without fp32 copies, shared experts. */
-    {.type = "deepseek", .label = "DeepSeek-MoE", .fam = FAM_LLAMA},
+    {.type = "deepseek", .label = "DeepSeek-MoE", .fam = FAM_LLAMA, .moe = true},
     /* Kimi K2 runs DeepSeek-V3's remote modeling_deepseek.py, whose MoEGate holds e_score_correction_bias as an
      * nn.Parameter (transformers' DeepseekV3TopkRouter keeps it as a buffer). */
-    {.type = "kimi_k2", .label = "Kimi K2", .fam = FAM_LLAMA, .score_correction_param = true, .fp32_router = true,
-     .fp32_routing = true},
+    {.type = "kimi_k2", .label = "Kimi K2", .fam = FAM_LLAMA, .moe = true, .mla = true,
+     .score_correction_param = true, .fp32_router = true, .fp32_routing = true},
     /* DeepSeek-V3.2 (model.py of its repository): DeepSeek-V3 plus a lightning indexer in every attention; its Gate
      * holds the routing bias as a Parameter. */
-    {.type = "deepseek_v32", .label = "DeepSeek-V3.2", .fam = FAM_LLAMA, .score_correction_param = true,
-     .fp32_router = true, .fp32_routing = true, .reads = LC_KEYS("index_n_heads", "index_head_dim", "index_topk"),
+    {.type = "deepseek_v32", .label = "DeepSeek-V3.2", .fam = FAM_LLAMA, .moe = true, .mla = true,
+     .score_correction_param = true, .fp32_router = true, .fp32_routing = true, .reads = LC_KEYS("index_n_heads", "index_head_dim", "index_topk"),
      .adjust = adjust_deepseek_v32},
     /* GLM-4.5 (modeling_glm4_moe.py): Glm4MoeAttention with q/k/v biases from attention_bias, o_proj without,
      * optional per-head q/k RMSNorms, partial rotary 0.5; DeepseekV3TopkRouter (fp32 linear, score-correction
      * buffer); shared experts of n_shared_experts x moe_intermediate_size; dense below first_k_dense_replace. */
-    {.type = "glm4_moe", .label = "GLM-4.5", .fam = FAM_LLAMA, .score_correction = true, .fp32_router = true,
+    {.type = "glm4_moe", .label = "GLM-4.5", .fam = FAM_LLAMA, .moe = true, .score_correction = true, .fp32_router = true,
      .fp32_routing = true, .adjust = adjust_glm4_moe},
     /* dots.llm1 (modeling_dots1.py): Qwen3's attention with per-head q/k norms, DeepSeek-V3's MoE. */
-    {.type = "dots1", .label = "dots.llm1", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "dots1", .label = "dots.llm1", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .score_correction = true, .fp32_router = true, .fp32_routing = true},
+    /* ERNIE 4.5 MoE (modeling_ernie4_5_moe.py, Ernie4_5_MoeConfig): its own MoE keys (moe_num_experts, moe_k,
+     * moe_num_shared_experts, moe_layer_start/end_index, moe_layer_interval) with the config class's defaults, biases
+     * from use_bias, an fp32 router and an nn.Parameter score-correction bias (Ernie4_5_MoeStatics). The other moe_*
+     * keys of its repository's config (moe_capacity, moe_gate, moe_use_aux_free, moe_norm_min) build nothing in
+     * transformers. */
+    {.type = "ernie4_5_moe", .label = "ERNIE 4.5 MoE", .fam = FAM_LLAMA, .tied = true,
+     .reads = LC_KEYS("moe_num_experts", "moe_k", "moe_num_shared_experts", "moe_layer_start_index",
+                      "moe_layer_end_index", "moe_layer_interval", "moe_norm_min", "moe_capacity", "moe_gate",
+                      "moe_use_aux_free"),
+     .adjust = adjust_ernie4_5_moe},
     /* Llama 4's language model (modeling_llama4.py, Llama4TextConfig): MoE layers from moe_layers or
      * interleave_moe_layer_step, each with one shared expert of intermediate_size; dense layers of
      * intermediate_size_mlp; q/k L2 norms without weights. */
-    {.type = "llama4_text", .label = "Llama 4", .fam = FAM_LLAMA, .adjust = adjust_llama4},
+    {.type = "llama4_text", .label = "Llama 4", .fam = FAM_LLAMA, .moe = true, .adjust = adjust_llama4},
     /* GraniteMoe (modeling_granitemoe.py): Granite's scalars, experts of intermediate_size, a bias-free router;
      * GraniteMoeShared adds a shared MLP of shared_intermediate_size. */
-    {.type = "granitemoe", .label = "Granite MoE", .fam = FAM_LLAMA, .adjust = adjust_granitemoe},
-    {.type = "granitemoeshared", .label = "Granite MoE (shared)", .fam = FAM_LLAMA, .adjust = adjust_granitemoe},
+    {.type = "granitemoe", .label = "Granite MoE", .fam = FAM_LLAMA, .moe = true, .adjust = adjust_granitemoe},
+    {.type = "granitemoeshared", .label = "Granite MoE (shared)", .fam = FAM_LLAMA, .moe = true,
+     .adjust = adjust_granitemoe},
     /* Nemotron (modeling_nemotron.py): LayerNorm1P with weight and bias, a 2-matrix squared-ReLU MLP, partial
      * rotary 0.5. */
     {.type = "nemotron", .label = "Nemotron", .fam = FAM_LLAMA, .act = "relu2", .adjust = adjust_nemotron},
@@ -166,8 +182,8 @@ static const type_info types[] = {
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
      .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
-    {.type = "olmoe", .label = "OLMoE", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION},
-    {.type = "gpt_oss", .label = "gpt-oss", .fam = FAM_LLAMA, .attn_bias = true, .sinks = true,
+    {.type = "olmoe", .label = "OLMoE", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_PROJECTION},
+    {.type = "gpt_oss", .label = "gpt-oss", .fam = FAM_LLAMA, .moe = true, .attn_bias = true, .sinks = true,
      .norm_fp32_weight = true, .expert_bias = true, .clamped_glu = true, .router_bias = true},
     {.type = "granite", .label = "Granite", .fam = FAM_LLAMA, .adjust = adjust_granite},
     {.type = "olmo", .label = "OLMo", .fam = FAM_LLAMA, .adjust = adjust_olmo},
@@ -695,6 +711,64 @@ static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     return 0;
 }
 
+/* Ernie4_5_MoeDecoderLayer: a Ernie4_5_MoeSparseMoeBlock where (layer + 1) % moe_layer_interval == 0 and
+ * moe_layer_start_index <= layer <= moe_layer_end_index (-1: the last layer), else an Ernie4_5_MoeMLP of
+ * intermediate_size. The block: moe_num_experts experts of moe_intermediate_size, top moe_k, a bias-free fp32 gate,
+ * e_score_correction_bias (1 x experts, an nn.Parameter), and one shared MLP of moe_intermediate_size x
+ * moe_num_shared_experts when that is above 0. Every Linear, the LM head's too, has a bias when use_bias. Absent keys
+ * take Ernie4_5_MoeConfig's defaults (64 experts, top 6, 1536 wide, 2 shared, from layer 1). */
+static int adjust_ernie4_5_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool bias = false, rms = true;
+    int64_t experts = 64, top_k = 6, moe_ff = 1536, shared = 2, start = 1, end = -1, interval = 1;
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("use_bias"), false));
+    TRY(lc_cfg_bool(c, &rms, LC_KEYS("use_rmsnorm"), true));
+    if (!rms)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%suse_rmsnorm': false is not what transformers' "
+                       "Ernie4_5_MoeModel builds (RMSNorm only)", c->origin, c->prefix);
+    TRY(lc_cfg_count(c, &experts, LC_KEYS("moe_num_experts"), 64));
+    TRY(lc_cfg_count(c, &top_k, LC_KEYS("moe_k"), 6));
+    TRY(lc_cfg_size(c, &moe_ff, LC_KEYS("moe_intermediate_size"), 1536));
+    TRY(lc_cfg_count(c, &shared, LC_KEYS("moe_num_shared_experts"), 2));
+    TRY(lc_cfg_count(c, &start, LC_KEYS("moe_layer_start_index"), 1));
+    json_t *ev = json_object_get(c->obj, "moe_layer_end_index");
+    if (ev && json_is_integer(ev) && json_integer_value(ev) == -1)
+        end = -1;
+    else
+        TRY(lc_cfg_count(c, &end, LC_KEYS("moe_layer_end_index"), -1));
+    if (end == -1)
+        end = m->n_layers - 1;
+    TRY(lc_cfg_size(c, &interval, LC_KEYS("moe_layer_interval"), 1));
+    if (experts > 0 && (top_k < 1 || top_k > experts))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smoe_k' (%lld) must be from 1 to 'moe_num_experts' (%lld)", c->origin,
+                       c->prefix, (long long)top_k, (long long)experts);
+    int64_t shared_ff = 0;
+    if (!lc_mul(&shared_ff, shared, moe_ff) || shared_ff > LC_MAX_SIZE)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: keys '%smoe_num_shared_experts' x '%smoe_intermediate_size': the shared "
+                       "MLP's width is too large (above 2^40)", c->origin, c->prefix, c->prefix);
+    m->head_bias = bias;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        llmcost_ffn *f = &L->ffn;
+        f->dense.bias = bias;
+        if (experts == 0 || (i + 1) % interval != 0 || i < start || i > end)
+            continue;
+        f->moe = true;
+        f->n_experts = experts;
+        f->top_k = top_k;
+        f->expert = (llmcost_mlp){.d_ff = moe_ff, .gated = true, .bias = bias};
+        if (shared_ff > 0) {
+            f->n_shared = 1;
+            f->shared = (llmcost_mlp){.d_ff = shared_ff, .gated = true, .bias = bias};
+        }
+        f->score_correction_param = true;
+        f->fp32_router = true; /* gate(hidden_states.float()) with an fp32 weight under autocast off */
+    }
+    return 0;
+}
+
 static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff = 0;
@@ -1206,7 +1280,8 @@ static int audit_generic(const lc_cfg *c, const char *type, llmcost_model *m)
     return 0;
 }
 
-/* Before a config of a known model_type is read by its family's rules: a key naming a layer kind, a layer pattern,
+/* Before a config of a known model_type is read by its family's rules: an expert count on a family whose code has no
+ * experts, an MLA rank on one whose code has no MLA, or a key naming a layer kind, a layer pattern,
  * experts or an indexer (kind_words) that neither the common reading (generic_keys, read by the Llama-like builder
  * only) nor the family's own rules (ti->reads) take in would be passed over, and the count silently wrong (a "llama"
  * config with a hybrid_override_pattern, a "deepseek_v3" one with an indexer, a "gpt2" one with experts): refused
@@ -1219,9 +1294,18 @@ static int audit_known(const lc_cfg *c, const type_info *ti)
     json_t *v;
     json_object_foreach(c->obj, key, v)
     {
-        if (json_is_null(v) || !has_word(kind_words, key) || in_list(inert_keys, key) ||
-            (ti->fam == FAM_LLAMA && in_list(generic_keys, key)) || (ti->reads && in_list(ti->reads, key)))
+        if (json_is_null(v) || in_list(inert_keys, key) || (ti->reads && in_list(ti->reads, key)))
             continue;
+        /* The common reading builds experts from KEYS_EXPERTS and MLA from its ranks for any Llama-like type; where
+         * the type's modeling code builds neither (LlamaModel ignores num_local_experts), that would count modules
+         * transformers does not build. A count of 0 asks for none. */
+        bool experts = in_list(KEYS_EXPERTS, key), mla = in_list(LC_KEYS("kv_lora_rank", "q_lora_rank"), key);
+        if ((experts && !ti->moe) || (mla && !ti->mla)) {
+            if (json_is_integer(v) && json_integer_value(v) == 0)
+                continue;
+        } else if (!has_word(kind_words, key) || (ti->fam == FAM_LLAMA && in_list(generic_keys, key))) {
+            continue;
+        }
         size_t len = strlen(refused);
         if (len + strlen(key) + strlen(c->prefix) + 4 < sizeof refused)
             snprintf(refused + len, sizeof refused - len, "%s'%s%s'", nref ? ", " : "", c->prefix, key);
@@ -1230,7 +1314,8 @@ static int audit_known(const lc_cfg *c, const type_info *ti)
     if (nref)
         return lc_fail(LLMCOST_EUNSUPPORTED,
                        "%s: %s %s in a config of model_type '%s', which llmcost's %s reading does not take in (%s "
-                       "layer kinds, patterns, experts or an indexer it would miss): refusing rather than counting "
+                       "layer kinds, patterns, experts, latent attention or an indexer that it would miss or that "
+                       "the type's modeling code does not build): refusing rather than counting "
                        "without %s", c->origin, refused, nref == 1 ? "is" : "are", ti->type, ti->label,
                        nref == 1 ? "it names" : "they name", nref == 1 ? "it" : "them");
     return 0;

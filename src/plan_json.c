@@ -9,6 +9,36 @@
 #include "llmcost/output.h"
 #include "llmcost/plan.h"
 
+int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
+                              const char *gpu, bool for_memory)
+{
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    if (!buf || !n || !o || !l || !gpu)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_layout_flags: a NULL argument");
+    const llmcost_layout *L = &l->layout;
+    size_t len = (size_t)snprintf(buf, n,
+                                  "--gpu %s --gpus %lld --tp %lld --pp %lld --vpp %lld --cp %lld --ep %lld --etp %lld "
+                                  "--zero %d --micro-batch %lld --recompute %s --%ssequence-parallel --seq %lld "
+                                  "--framework %s --precision %s --optimizer %s --attention %s",
+                                  gpu, (long long)L->gpus, (long long)L->tp, (long long)L->pp, (long long)L->vpp,
+                                  (long long)L->cp, (long long)L->ep, (long long)l->expert_tp, L->zero,
+                                  (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
+                                  L->sequence_parallel ? "" : "no-", (long long)o->seq,
+                                  llmcost_framework_name(o->framework), llmcost_precision_name(o->precision),
+                                  (unsigned)o->optimizer < 4 ? optimizers[o->optimizer] : "?",
+                                  llmcost_attn_impl_name(o->attention));
+    if (len < n) {
+        if (for_memory)
+            len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
+        else
+            len += (size_t)snprintf(buf + len, n - len, " --global-batch %lld%s%s", (long long)o->global_batch_tokens,
+                                    L->ep_overlap ? " --ep-overlap" : "", L->tp_overlap ? " --tp-overlap" : "");
+    }
+    if (len >= n)
+        return lc_fail(LLMCOST_EOVERFLOW, "llmcost_plan_layout_flags: %zu bytes do not hold the flags", n);
+    return 0;
+}
+
 static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_layout *l)
 {
     const llmcost_layout *L = &l->layout;
@@ -46,14 +76,42 @@ static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_lay
     json_object_set_new(j, "binds", json_string(llmcost_plan_bind_name(l->binds)));
     json_object_set_new(j, "binds_share", lc_json_real(l->bind_share));
     json_object_set_new(j, "memory_bound", json_boolean(l->memory_bound));
+    /* The flags that make `llmcost step` and `llmcost memory` compute this layout. */
+    char flags[1024];
+    llmcost_plan_layout_flags(flags, sizeof flags, o, l, g->name, false);
+    json_object_set_new(j, "step_flags", json_string(flags));
+    llmcost_plan_layout_flags(flags, sizeof flags, o, l, g->name, true);
+    json_object_set_new(j, "memory_flags", json_string(flags));
     return j;
 }
 
-int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *o,
-                         const char *assumptions)
+static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c)
 {
+    llmcost_plan_options oc = *o;
+    oc.gpus = c->gpus;
+    oc.seq = c->seq > 0 ? c->seq : o->seq;
+    char flags[1024];
+    llmcost_plan_layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
+    json_t *j = json_object();
+    json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
+    json_object_set_new(j, "gpu", json_string(c->gpu));
+    json_object_set_new(j, "gpus", lc_json_int(c->gpus));
+    json_object_set_new(j, "seq", lc_json_int(oc.seq));
+    json_object_set_new(j, "recompute", json_string(llmcost_recompute_name(c->best.recompute)));
+    json_object_set_new(j, "step_seconds", lc_json_real(c->best.step_seconds));
+    json_object_set_new(j, "peak_bytes", lc_json_real(round(c->best.peak_bytes)));
+    json_object_set_new(j, "step_flags", json_string(flags));
+    return j;
+}
+
+/* The document; "with_changes": "changes_that_fit" (the n_changes "changes") is written when no layout fits. */
+static int plan_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *o,
+                     bool with_changes, const llmcost_plan_change *changes, size_t n_changes, const char *assumptions)
+{
+    if (!out)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_to_json: a NULL argument");
     *out = NULL;
-    if (!p || !m || !o)
+    if (!p || !m || !o || (n_changes && !changes))
         return lc_fail(LLMCOST_EINVAL, "llmcost_plan_to_json: a NULL argument");
     static const char *const objectives[] = {"time", "cost"};
     json_t *d = json_object();
@@ -94,93 +152,25 @@ int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model 
         json_object_set_new(d, "pareto", arr);
     }
     json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
+    /* No layout fits: the smallest changes that make one fit (llmcost_plan_changes), after the assumptions. */
+    if (with_changes && p->n_layouts == 0) {
+        arr = json_array();
+        for (size_t i = 0; i < n_changes; i++)
+            json_array_append_new(arr, change_json(o, &changes[i]));
+        json_object_set_new(d, "changes_that_fit", arr);
+    }
     return lc_json_text(out, d, 17);
 }
 
-static const char *const optimizer_flag_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
-
-void llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
-                               const char *gpu, bool for_memory)
+int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *o,
+                         const char *assumptions)
 {
-    if (!buf || !n)
-        return;
-    buf[0] = '\0';
-    if (!o || !l || !gpu)
-        return;
-    const llmcost_layout *L = &l->layout;
-    const char *opt = (unsigned)o->optimizer < sizeof optimizer_flag_names / sizeof optimizer_flag_names[0]
-                          ? optimizer_flag_names[o->optimizer]
-                          : "?";
-    size_t len = (size_t)snprintf(buf, n,
-                                  "--gpu %s --gpus %lld --tp %lld --pp %lld --vpp %lld --cp %lld --ep %lld --etp %lld "
-                                  "--zero %d --micro-batch %lld --recompute %s --%ssequence-parallel --seq %lld "
-                                  "--framework %s --precision %s --optimizer %s --attention %s",
-                                  gpu, (long long)L->gpus, (long long)L->tp, (long long)L->pp, (long long)L->vpp,
-                                  (long long)L->cp, (long long)L->ep, (long long)l->expert_tp, L->zero,
-                                  (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
-                                  L->sequence_parallel ? "" : "no-", (long long)o->seq,
-                                  llmcost_framework_name(o->framework), llmcost_precision_name(o->precision), opt,
-                                  llmcost_attn_impl_name(o->attention));
-    if (len >= n)
-        return;
-    if (for_memory)
-        snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
-    else
-        snprintf(buf + len, n - len, " --global-batch %lld%s%s", (long long)o->global_batch_tokens,
-                 L->ep_overlap ? " --ep-overlap" : "", L->tp_overlap ? " --tp-overlap" : "");
+    return plan_json(out, p, m, o, false, NULL, 0, assumptions);
 }
 
-int llmcost_plan_document_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
-                                  const llmcost_plan_options *o, const char *assumptions,
-                                  const llmcost_plan_change *changes, size_t n_changes)
+int llmcost_plan_result_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
+                                const llmcost_plan_options *o, const llmcost_plan_change *changes, size_t n_changes,
+                                const char *assumptions)
 {
-    if (out)
-        *out = NULL;
-    if (!out || !p || !m || !o || (n_changes && !changes))
-        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_document_to_json: a NULL argument");
-    char *text;
-    int rc = llmcost_plan_to_json(&text, p, m, o, assumptions);
-    if (rc < 0)
-        return rc;
-    json_error_t e;
-    json_t *doc = json_loads(text, 0, &e);
-    llmcost_free(text);
-    if (!doc)
-        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_document_to_json: the plan's document does not parse: %s", e.text);
-    char flags[1024];
-    /* Beside each layout, the flags that make `llmcost step` and `llmcost memory` compute it. */
-    const char *lists[] = {"layouts", "pareto"};
-    for (int k = 0; k < 2; k++) {
-        const llmcost_plan_layout *v = k ? p->pareto : p->layouts;
-        json_t *arr = json_object_get(doc, lists[k]);
-        for (size_t i = 0; i < json_array_size(arr); i++) {
-            const char *gpu = o->gpu_types[v[i].gpu_type].name;
-            llmcost_plan_layout_flags(flags, sizeof flags, o, &v[i], gpu, false);
-            json_object_set_new(json_array_get(arr, i), "step_flags", json_string(flags));
-            llmcost_plan_layout_flags(flags, sizeof flags, o, &v[i], gpu, true);
-            json_object_set_new(json_array_get(arr, i), "memory_flags", json_string(flags));
-        }
-    }
-    if (p->n_layouts == 0) {
-        json_t *arr = json_array();
-        for (size_t i = 0; i < n_changes; i++) {
-            const llmcost_plan_change *c = &changes[i];
-            llmcost_plan_options oc = *o;
-            oc.gpus = c->gpus;
-            oc.seq = c->seq > 0 ? c->seq : o->seq;
-            llmcost_plan_layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
-            json_t *j = json_object();
-            json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
-            json_object_set_new(j, "gpu", json_string(c->gpu));
-            json_object_set_new(j, "gpus", lc_json_int(c->gpus));
-            json_object_set_new(j, "seq", lc_json_int(oc.seq));
-            json_object_set_new(j, "recompute", json_string(llmcost_recompute_name(c->best.recompute)));
-            json_object_set_new(j, "step_seconds", lc_json_real(c->best.step_seconds));
-            json_object_set_new(j, "peak_bytes", lc_json_real(round(c->best.peak_bytes)));
-            json_object_set_new(j, "step_flags", json_string(flags));
-            json_array_append_new(arr, j);
-        }
-        json_object_set_new(doc, "changes_that_fit", arr);
-    }
-    return lc_json_text(out, doc, 17);
+    return plan_json(out, p, m, o, true, changes, n_changes, assumptions);
 }

@@ -986,7 +986,7 @@ static int do_plan(req *r, char **out)
         llmcost_plan_dispose(&p);
         return rc;
     }
-    rc = llmcost_plan_document_to_json(out, &p, r->model, &o, assumed, changes, n_changes);
+    rc = llmcost_plan_result_to_json(out, &p, r->model, &o, changes, n_changes, assumed);
     llmcost_free(changes);
     llmcost_plan_dispose(&p);
     return rc;

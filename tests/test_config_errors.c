@@ -203,6 +203,17 @@ Test(config_errors, known_model_type_with_layer_kind_keys_its_reading_ignores_is
                       "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 4, "
                       "\"vocab_size\": 100, \"num_experts\": 8}",
                       NEED("'num_experts'", "model_type 'gpt2'"));
+    /* Experts or MLA ranks on a type whose modeling code builds neither: LlamaModel ignores num_local_experts and
+     * Qwen2Model kv_lora_rank, so counting them (as the common reading would) is not what transformers builds. An
+     * expert count of 0 asks for none and reads as the plain model. */
+    expect_bad_config("llama_experts.json",
+                      LLAMA_HEAD "\"num_attention_heads\": 32, \"num_local_experts\": 8, \"num_experts_per_tok\": 2, "
+                      LLAMA_TAIL, NEED("'num_local_experts'", "model_type 'llama'"));
+    expect_bad_config("qwen2_mla.json",
+                      "{\"model_type\": \"qwen2\", \"hidden_size\": 1024, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 8, \"intermediate_size\": 4096, \"vocab_size\": 1000, "
+                      "\"kv_lora_rank\": 512, \"qk_nope_head_dim\": 128, \"qk_rope_head_dim\": 64, \"v_head_dim\": 128}",
+                      NEED("'kv_lora_rank'", "model_type 'qwen2'"));
     /* The real DeepSeek-V3.2-Exp config saved under deepseek_v3: its lightning indexer (index_n_heads,
      * index_head_dim, index_topk) is DeepSeek-V3.2's, which the deepseek_v3 reading would silently leave out. */
     char *text = slurp_file(src_path("tests/fixtures/configs/deepseek-v3.2-exp.json"));

@@ -582,3 +582,66 @@ Test(plan_cli, no_progress_bar_off_a_terminal)
     cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
     run_free(&r);
 }
+
+/* ---- the library's document is the CLI's ---- */
+
+/* The library's plan document for model "model" on "gpu" (o filled by the caller) against `llmcost plan ARGS
+ * --format json`: equal but for the search time and the CLI's assumption lines. */
+static void library_json_equals_cli(const char *model, const char *gpu, llmcost_plan_options *o, const char *args)
+{
+    const char *gpus[] = {gpu};
+    llmcost_plan p;
+    search(&p, model, gpus, 1, o);
+    llmcost_plan_change *ch = NULL;
+    size_t n = 0;
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, model), 0);
+    if (p.n_layouts == 0)
+        cr_assert_eq(llmcost_plan_changes(&ch, &n, m, o), 0, "%s", llmcost_errmsg());
+    char *text;
+    cr_assert_eq(llmcost_plan_result_to_json(&text, &p, m, o, ch, n, NULL), 0, "%s", llmcost_errmsg());
+    json_t *lib = json_loads(text, 0, NULL), *cli = cli_json(args);
+    cr_assert_not_null(lib);
+    const char *drop[] = {"search_seconds", "assumptions", "threads"};
+    for (int i = 0; i < 3; i++) {
+        json_object_del(lib, drop[i]);
+        json_object_del(cli, drop[i]);
+    }
+    char *a = json_dumps(lib, JSON_SORT_KEYS), *b = json_dumps(cli, JSON_SORT_KEYS);
+    cr_expect_str_eq(a, b, "%s: the library's plan document differs from the CLI's", args);
+    /* The flags beside each layout are llmcost_plan_layout_flags()'s, and `llmcost step` takes them (above). */
+    json_t *l0 = json_array_get(json_object_get(lib, "layouts"), 0);
+    if (l0) {
+        char flags[1024];
+        cr_assert_eq(llmcost_plan_layout_flags(flags, sizeof flags, o, &p.layouts[0], gpu, false), 0);
+        cr_expect_str_eq(json_string_value(json_object_get(l0, "step_flags")), flags);
+        cr_expect_eq(llmcost_plan_layout_flags(flags, 16, o, &p.layouts[0], gpu, false), LLMCOST_EOVERFLOW);
+    } else {
+        cr_expect(json_array_size(json_object_get(lib, "changes_that_fit")) >= 1, "%s: no change named", args);
+    }
+    free(a);
+    free(b);
+    json_decref(lib);
+    json_decref(cli);
+    llmcost_free(text);
+    llmcost_free(ch);
+    llmcost_model_free(m);
+    llmcost_plan_dispose(&p);
+}
+
+Test(plan_cli, library_json_equals_the_cli, .timeout = 600)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 4096, o.global_batch_tokens = 1 << 20;
+    library_json_equals_cli("llama-3-8b", "h100", &o, "plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1048576");
+    llmcost_plan_options_init(&o);
+    o.gpus = 64, o.seq = 4096, o.global_batch_tokens = 1 << 22, o.pareto = true;
+    library_json_equals_cli("mixtral-8x7b", "h100", &o,
+                            "plan mixtral-8x7b --gpu h100 --gpus 64 --seq 4096 --global-batch 4194304 --pareto");
+    /* Nothing fits (405B with AdamW on 8 A100: ~810 GB of states per GPU): the changes that fit are the CLI's. */
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 8192, o.global_batch_tokens = 1 << 20;
+    library_json_equals_cli("llama-3.1-405b", "a100", &o,
+                            "plan llama-3.1-405b --gpu a100 --gpus 8 --seq 8192 --global-batch 1048576");
+}

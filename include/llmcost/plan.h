@@ -165,8 +165,9 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
  * The result as the JSON document `llmcost plan --format json` prints (see output.h for the conventions): the
  * counts, "rejected" by reason, "layouts" best first (gpu, tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch,
  * recompute, sequence_parallel, step_seconds, peak_bytes, mfu, tokens_per_second, and gpu_hours and cost_dollars
- * when opts->tokens > 0), "pareto" with opts->pareto. "assumptions" (may be NULL): one per line. *out is freed with
- * llmcost_free().
+ * when opts->tokens > 0, step_flags and memory_flags as llmcost_plan_layout_flags() writes them), "pareto" with
+ * opts->pareto. "assumptions" (may be NULL): one per line. *out is freed with llmcost_free(). This document has no
+ * "changes_that_fit"; llmcost_plan_result_to_json() adds it.
  */
 int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model *m, const llmcost_plan_options *opts,
                          const char *assumptions);
@@ -205,25 +206,24 @@ typedef struct llmcost_plan_change {
  */
 int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *opts);
 
+/*
+ * Exactly what `llmcost plan --format json` prints: llmcost_plan_to_json()'s document and, when no layout fits
+ * (p->n_layouts == 0), "changes_that_fit": the "n_changes" changes of llmcost_plan_changes() (each: change, gpu,
+ * gpus, seq, recompute, step_seconds, peak_bytes, step_flags), an empty array when there are none.
+ */
+int llmcost_plan_result_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
+                                const llmcost_plan_options *opts, const llmcost_plan_change *changes, size_t n_changes,
+                                const char *assumptions);
+
+/*
+ * The `llmcost step` flags that reproduce layout "l" of a search with "opts" on GPU "gpu" ("--gpu h100 --gpus 8
+ * --tp 2 ... --global-batch 1048576"), or with "for_memory" the `llmcost memory` flags (the micro-batch count in
+ * place of the global batch), into "buf" of "n" bytes. Fails with LLMCOST_EOVERFLOW when they do not fit.
+ */
+int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *opts, const llmcost_plan_layout *l,
+                              const char *gpu, bool for_memory);
+
 const char *llmcost_plan_change_name(llmcost_plan_change_kind k); /* "more_gpus", "bigger_gpu", ... */
-
-/*
- * The flags of `llmcost step` (for_memory false: with --global-batch and the overlaps) or `llmcost memory`
- * (for_memory true: with --micro-batches) that reproduce layout "l" of a search under "opts" on GPU "gpu", into
- * "buf" ("n" bytes): "--gpu h100 --gpus 8 --tp 1 ... --attention sdpa --global-batch 1048576".
- */
-void llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *opts, const llmcost_plan_layout *l,
-                               const char *gpu, bool for_memory);
-
-/*
- * The whole document `llmcost plan --format json` prints: llmcost_plan_to_json()'s, each layout (and Pareto point)
- * with its "step_flags" and "memory_flags" (llmcost_plan_layout_flags), and, when nothing fits,
- * "changes_that_fit": for each of "changes" (llmcost_plan_changes; may be NULL when "n_changes" is 0) its change,
- * gpu, gpus, seq, recompute, step_seconds, peak_bytes and step_flags. *out is freed with llmcost_free().
- */
-int llmcost_plan_document_to_json(char **out, const llmcost_plan *p, const llmcost_model *m,
-                                  const llmcost_plan_options *opts, const char *assumptions,
-                                  const llmcost_plan_change *changes, size_t n_changes);
 
 const char *llmcost_plan_reject_name(llmcost_plan_reject r); /* "memory", "batch", "layout" */
 const char *llmcost_plan_bind_name(llmcost_plan_bind b);     /* "compute", "tp_comm", ..., "pipeline_bubble" */

@@ -375,9 +375,9 @@ int cmd_plan(int argc, char **argv)
         return rc;
     }
     if (cli_structured(co.format)) {
-        /* The library's document: the layouts with their step and memory flags, the changes that fit. */
         char *text;
-        rc = llmcost_plan_document_to_json(&text, &p, m, &o, assumed, changes, n_changes);
+        /* The library's document: flags beside each layout, and the changes that fit when nothing does. */
+        rc = llmcost_plan_result_to_json(&text, &p, m, &o, changes, n_changes, assumed);
         rc = cli_print_json_text(rc, text);
     } else {
         char title[512], a[48];
