@@ -346,6 +346,31 @@ class Threads(unittest.TestCase):
             k = i % len(jobs)
             self.assertEqual(results[i], expected[k:] + expected[:k])
 
+    def test_every_new_function_on_threads(self):
+        calls = [lambda: llmcost.budget(dollars=5e6, gpu="h100,a100").to_dict(),
+                 lambda: llmcost.budget(target_loss=2.0, law="epoch").to_dict(),
+                 lambda: llmcost.gpus(gpu="h200", price=3.0).to_dict(),
+                 lambda: llmcost.models().to_dict(),
+                 lambda: llmcost.scaling_laws().to_dict(),
+                 lambda: {k: v for k, v in llmcost.load("llama-3-8b").plan(
+                     gpu="h100", gpus=8, global_batch="1M", tp=1, pp=1, top=2, threads=1).to_dict().items()
+                     if k != "search_seconds"}]
+        expected = [c() for c in calls]
+        results = {}
+        barrier = threading.Barrier(6)
+
+        def worker(i):
+            barrier.wait()
+            results[i] = [calls[(i + k) % len(calls)]() for k in range(len(calls))]
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i in range(6):
+            self.assertEqual(results[i], [expected[(i + k) % len(calls)] for k in range(len(calls))])
+
 
 class Results(unittest.TestCase):
     def test_frozen_readable_typed(self):
@@ -408,6 +433,8 @@ class Example(unittest.TestCase):
                                capture_output=True, text=True, timeout=600)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("cheapest", r.stdout)
+            self.assertIn("compute-optimal:", r.stdout)  # the budget
+            self.assertIn("Plan(model='llama-3.1-8b', gpus=64, best=h100", r.stdout)  # the planner
 
 
 if __name__ == "__main__":
