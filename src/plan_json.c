@@ -27,6 +27,27 @@ int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o
                                   llmcost_framework_name(o->framework), llmcost_precision_name(o->precision),
                                   (unsigned)o->optimizer < 4 ? optimizers[o->optimizer] : "?",
                                   llmcost_attn_impl_name(o->attention));
+    /* The fixed memory mechanisms (options version 2): memory needs them, step takes them too. */
+    if (o->version >= 2) {
+        static const char *const modules[] = {"layernorm", "mla_up_proj", "moe_act"};
+        if (len < n && o->act_cache != LLMCOST_CACHE_RECIPE)
+            len += (size_t)snprintf(buf + len, n - len, " --act-cache %s", llmcost_act_cache_name(o->act_cache));
+        for (int b = 0, first = 1; b < 3 && len < n; b++)
+            if (o->recompute_modules & (1u << b)) {
+                len += (size_t)snprintf(buf + len, n - len, "%s%s", first ? " --recompute-modules " : ",", modules[b]);
+                first = 0;
+            }
+        if (len < n && o->pipeline != LLMCOST_PIPE_1F1B)
+            len += (size_t)snprintf(buf + len, n - len, " --pipeline %s", llmcost_pipeline_name(o->pipeline));
+        if (len < n && o->ema != LLMCOST_EMA_NONE)
+            len += (size_t)snprintf(buf + len, n - len, " --ema %s", llmcost_ema_name(o->ema));
+        if (len < n && o->bf16_grads)
+            len += (size_t)snprintf(buf + len, n - len, " --bf16-grads");
+        if (len < n && o->foreach_optimizer)
+            len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
+    }
+    if (len < n && o->cuda_context_bytes != 816644096.0) /* the memory engine's default (memory.h) */
+        len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
     if (len < n) {
         if (for_memory)
             len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);

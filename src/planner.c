@@ -349,6 +349,14 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
         mo.expert_tp = l->expert_tp;
         mo.micro_batches = l->micro_batches;
         mo.cuda_context_bytes = o->cuda_context_bytes;
+        if (o->version >= 2) { /* the fields version 1 lacks */
+            mo.act_cache = o->act_cache;
+            mo.recompute_modules = o->recompute_modules;
+            mo.pipeline = o->pipeline;
+            mo.ema = o->ema;
+            mo.fp32_grads = !o->bf16_grads;
+            mo.fused_optimizer = !o->foreach_optimizer;
+        }
         *memory_out = mo;
     }
 }
@@ -693,8 +701,8 @@ static double now_seconds(void)
 
 static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
 {
-    if (o->version != LLMCOST_PLAN_OPTIONS_VERSION)
-        return lc_fail(LLMCOST_EINVAL, "plan options: version %u, expected %u (use llmcost_plan_options_init)",
+    if (o->version < 1 || o->version > LLMCOST_PLAN_OPTIONS_VERSION)
+        return lc_fail(LLMCOST_EINVAL, "plan options: version %u, expected 1 to %u (use llmcost_plan_options_init)",
                        o->version, LLMCOST_PLAN_OPTIONS_VERSION);
     if (!o->gpu_types || o->n_gpu_types == 0)
         return lc_fail(LLMCOST_EINVAL, "plan: gpu_types: give at least one GPU type");
@@ -986,6 +994,8 @@ int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_mo
     o.comm = j.comm;
     o.headroom = j.headroom;
     o.cuda_context_bytes = j.cuda_context_bytes;
+    o.act_cache = j.act_cache, o.recompute_modules = j.recompute_modules, o.pipeline = j.pipeline, o.ema = j.ema;
+    o.bf16_grads = !j.fp32_grads, o.foreach_optimizer = !j.fused_optimizer;
     /* The overlaps change no memory: keep the job's. */
     o.ep_overlap = j.layout.ep_overlap, o.tp_overlap = j.layout.tp_overlap;
     llmcost_plan p;

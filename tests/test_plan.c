@@ -383,6 +383,114 @@ Test(plan_sanity, deepseek_v3_published_layout_verdict_is_memorys)
     llmcost_plan_dispose(&p);
 }
 
+Test(plan_sanity, llama3_405b_best_is_not_slower_than_the_published_layout, .timeout = 600)
+{
+    /* The same job with every dimension free: the published TP8 PP16 DP128 is one of the layouts searched, so the
+     * best predicted one can only be as fast or faster. */
+    const char *gpu[] = {"h100"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16384, o.seq = 8192, o.global_batch_tokens = 1 << 24, o.top = 1;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    llmcost_plan all, pub;
+    search(&all, "llama-3.1-405b", gpu, 1, &o);
+    o.tp = 8, o.pp = 16, o.cp = 1, o.dp = 128;
+    search(&pub, "llama-3.1-405b", gpu, 1, &o);
+    cr_assert(pub.n_layouts == 1 && all.n_layouts == 1);
+    cr_expect(all.feasible > pub.feasible, "the free search keeps more layouts (%lld) than the fixed one (%lld)",
+              (long long)all.feasible, (long long)pub.feasible);
+    cr_expect(all.layouts[0].step_seconds <= pub.layouts[0].step_seconds, "best %.4f s, published %.4f s",
+              all.layouts[0].step_seconds, pub.layouts[0].step_seconds);
+    /* 405e9 parameters x 6 x 16M tokens / (16,384 x 989 TFLOP/s) = 2.52 s at 100% MFU: neither is faster. */
+    double ideal = 6 * 405e9 * (double)(1 << 24) / (16384 * 989e12);
+    cr_expect(all.layouts[0].step_seconds > ideal && pub.layouts[0].step_seconds > ideal, "ideal %.2f s", ideal);
+    llmcost_plan_dispose(&all);
+    llmcost_plan_dispose(&pub);
+}
+
+Test(plan_sanity, deepseek_v3_published_layout_fits_with_its_memory_mechanisms)
+{
+    /* DeepSeek-V3 §3.2-3.3: the published layout fits 80 GB H800 only with its memory mechanisms: fp8 tile-wise
+     * caching of Linear inputs, recomputing RMSNorm, MLA up-projections and the MoE SwiGLU output, DualPipe, and an
+     * EMA kept on the CPU. Fixed in the plan, they must reach the memory engine: the plan's peak equals `llmcost
+     * memory`'s for the same flags, it fits, and it is lower than without the mechanisms. */
+    const char *flags = "--gpu h800 --gpus 2048 --tp 1 --pp 16 --vpp 1 --cp 1 --ep 64 --etp 1 --zero 1 "
+                        "--micro-batch 1 --recompute none --framework megatron --precision fp8 --seq 4096 "
+                        "--act-cache fp8-tile --recompute-modules layernorm,mla_up_proj,moe_act --pipeline dualpipe "
+                        "--ema cpu";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "plan deepseek-v3 %s --global-batch 15360x4096 --ep-overlap --top 1", flags);
+    json_t *p = cli_json(cmd);
+    cr_assert_eq(json_integer_value(json_object_get(p, "evaluated")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(p, "feasible")), 1, "the published layout does not fit the plan");
+    json_t *l = json_array_get(json_object_get(p, "layouts"), 0);
+    snprintf(cmd, sizeof cmd, "memory deepseek-v3 %s --micro-batches 120", flags);
+    json_t *mj = cli_json(cmd);
+    cr_expect(json_is_true(json_object_get(mj, "fits")));
+    cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "plan %.0f B, memory %.0f B",
+              jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+    /* Under 80 GiB x 0.95 less the CUDA context, and the flags the plan prints for it reproduce it. */
+    cr_expect(jnum(l, "peak_bytes") < 80 * 1073741824.0 * 0.95 - 816644096.0);
+    cr_expect(strstr(json_string_value(json_object_get(l, "memory_flags")), "--pipeline dualpipe") != NULL);
+    json_decref(mj);
+    snprintf(cmd, sizeof cmd, "%s --global-batch 15360x4096 --ep-overlap", flags);
+    check_against_engines("deepseek-v3", cmd, 1);
+    /* Without the mechanisms the same layout needs more memory (the library's fields, not the CLI's). */
+    const char *gpu[] = {"h800"};
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 2048, o.seq = 4096, o.global_batch_tokens = 15360LL * 4096;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_FP8;
+    o.tp = 1, o.pp = 16, o.cp = 1, o.ep = 64, o.etp = 1, o.zero = 1, o.micro_batch = 1, o.vpp = 1, o.ep_overlap = 1;
+    o.recompute = LLMCOST_RECOMPUTE_NONE, o.sequence_parallel = 0, o.tp_overlap = 0;
+    llmcost_plan bare, with;
+    search(&bare, "deepseek-v3", gpu, 1, &o);
+    o.act_cache = LLMCOST_CACHE_FP8_TILE, o.recompute_modules = LLMCOST_RECOMPUTE_MODULES_ALL;
+    o.pipeline = LLMCOST_PIPE_DUALPIPE, o.ema = LLMCOST_EMA_CPU;
+    search(&with, "deepseek-v3", gpu, 1, &o);
+    cr_assert_eq(with.feasible, 1);
+    cr_expect(close_to(with.layouts[0].peak_bytes, jnum(l, "peak_bytes"), 1e-9));
+    llmcost_memory_options mo;
+    llmcost_plan_job_options(NULL, &mo, &o, &with.layouts[0]);
+    cr_expect(mo.act_cache == LLMCOST_CACHE_FP8_TILE && mo.pipeline == LLMCOST_PIPE_DUALPIPE && mo.ema == LLMCOST_EMA_CPU &&
+              mo.recompute_modules == LLMCOST_RECOMPUTE_MODULES_ALL);
+    /* A version-1 caller's options are read without the new fields: the same layout as with them all off. */
+    o.version = 1;
+    llmcost_plan v1;
+    search(&v1, "deepseek-v3", gpu, 1, &o);
+    cr_expect_eq(v1.feasible, bare.feasible);
+    if (bare.n_layouts && v1.n_layouts)
+        cr_expect_eq(v1.layouts[0].peak_bytes, bare.layouts[0].peak_bytes);
+    llmcost_plan_dispose(&bare), llmcost_plan_dispose(&with), llmcost_plan_dispose(&v1);
+    json_decref(p);
+}
+
+Test(plan_sanity, cost_over_three_gpu_types_moves_with_price)
+{
+    /* Llama-3.2-1B on 16 GPUs of H100, H200 or A100-80GB for 10B tokens: whichever is priced far below the others
+     * wins the cost objective, and its cost is GPU-hours x that price. */
+    static const char *const names[] = {"h100", "h200", "a100-80gb"};
+    static const char *const prices[] = {"0.5,10,10", "10,0.5,10", "10,10,0.5"};
+    for (int k = 0; k < 3; k++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "plan llama-3.2-1b --gpu h100,h200,a100-80gb --price %s --gpus 16 --seq 2048 "
+                 "--global-batch 1M --objective cost --tokens 10B --top 1", prices[k]);
+        json_t *p = cli_json(cmd);
+        json_t *l = json_array_get(json_object_get(p, "layouts"), 0);
+        cr_assert_not_null(l);
+        cr_expect_str_eq(json_string_value(json_object_get(l, "gpu")), names[k], "prices %s", prices[k]);
+        /* Whole steps of 2^20 tokens (ceil(1e10 / 2^20) = 9,537), each 2^20 / (tokens/s) seconds, over the goodput
+         * of Llama 3's interruption rate: 1 / (1 + 16 GPUs x lambda x t_lost), lambda x t_lost = 0.1 / (16,384 x 0.9)
+         * (train.h). */
+        double steps = 9537, step_s = 1048576.0 / jnum(l, "tokens_per_second");
+        double goodput = 1 / (1 + 16 * 0.1 / (16384 * 0.9));
+        double hours = steps * step_s / goodput * 16 / 3600;
+        cr_expect(close_to(jnum(l, "gpu_hours"), hours, 1e-9), "%g h, derived %g h", jnum(l, "gpu_hours"), hours);
+        cr_expect(close_to(jnum(l, "cost_dollars"), 0.5 * hours, 1e-9), "$%g", jnum(l, "cost_dollars"));
+        json_decref(p);
+    }
+}
+
 Test(plan_sanity, nothing_fits_names_the_changes_that_do)
 {
     /* Llama-3.1-405B with AdamW on 8 H100: 16 bytes per parameter x 405e9 / 8 = 810 GB per GPU, ten times 80 GB.

@@ -51,7 +51,8 @@ typedef enum {
 /* A dimension left to the search. */
 #define LLMCOST_PLAN_ANY (-1)
 
-#define LLMCOST_PLAN_OPTIONS_VERSION 1
+/* Version 2 added the memory mechanisms at the end; a version-1 caller's options are read without them (off). */
+#define LLMCOST_PLAN_OPTIONS_VERSION 2
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -84,6 +85,14 @@ typedef struct llmcost_plan_options {
     void *progress_arg;
     /* LLMCOST_PLAN_NEAREST: the layout to stay near (its layout, expert_tp, micro_batch, recompute are read). */
     const struct llmcost_plan_layout *reference;
+    /* Version 2 (zero: off, as in llmcost_memory_options): fixed memory mechanisms the search does not vary; they
+     * change memory only, as `llmcost memory --act-cache ... --recompute-modules ... --pipeline ... --ema ...`. */
+    llmcost_act_cache act_cache;
+    unsigned recompute_modules;   /* LLMCOST_RECOMPUTE_NORM | _MLA_UP | _MOE_ACT */
+    llmcost_pipeline pipeline;
+    llmcost_ema ema;
+    bool bf16_grads;              /* bf16-master: gradients in bf16 (default fp32, as --bf16-grads) */
+    bool foreach_optimizer;       /* AdamW's foreach implementation (as --foreach-optimizer) */
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -91,7 +100,8 @@ typedef struct llmcost_plan_options {
      LLMCOST_PREC_BF16, LLMCOST_OPTIM_ADAMW, LLMCOST_ATTN_SDPA, LLMCOST_FW_HF, LLMCOST_COMM_OPTIONS_INIT, 0.05, \
      816644096.0, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,   \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
-     LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL}
+     LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
+     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);

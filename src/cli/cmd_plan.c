@@ -329,6 +329,22 @@ int cmd_plan(int argc, char **argv)
     o.attention = (llmcost_attn_impl)jo.attention;
     o.framework = (llmcost_framework)jo.framework;
     o.headroom = jo.headroom;
+    o.cuda_context_bytes = jo.context_gb * 1073741824.0;
+    /* The memory mechanisms are fixed, not searched: each given flag reaches the memory engine as in `memory`. */
+    o.act_cache = (llmcost_act_cache)jo.act_cache;
+    o.pipeline = (llmcost_pipeline)jo.pipeline;
+    o.ema = (llmcost_ema)jo.ema;
+    o.bf16_grads = jo.bf16_grads;
+    o.foreach_optimizer = jo.foreach_opt;
+    if (jo.recompute_modules) {
+        int bits = llmcost_recompute_modules_parse(jo.recompute_modules);
+        if (bits < 0) {
+            llmcost_model_free(m);
+            return cli_usage_error("plan", "--recompute-modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                                   jo.recompute_modules);
+        }
+        o.recompute_modules = (unsigned)bits;
+    }
     o.tp = gv.tp ? jo.tp : LLMCOST_PLAN_ANY;
     o.pp = gv.pp ? jo.pp : LLMCOST_PLAN_ANY;
     o.vpp = gv.vpp ? jo.vpp : LLMCOST_PLAN_ANY;
