@@ -842,7 +842,8 @@ static int do_plan(req *r, char **out)
     static const char *const job_names[] = {"seq", "micro_batch", "precision", "optimizer", "recompute", "attention",
                                             "framework", "gpus", "tp", "pp", "vpp", "dp", "cp", "ep", "etp", "zero",
                                             "global_batch", "ep_overlap", "tp_overlap", "sequence_parallel",
-                                            "headroom", NULL};
+                                            "headroom", "cuda_context_gb", "act_cache", "pipeline", "ema",
+                                            "bf16_grads", "foreach_optimizer", "recompute_modules", NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
@@ -960,6 +961,20 @@ static int do_plan(req *r, char **out)
     o.attention = (llmcost_attn_impl)s.attention;
     o.framework = (llmcost_framework)s.framework;
     o.headroom = s.headroom;
+    o.cuda_context_bytes = s.cuda_context_gb * 1073741824.0;
+    /* The memory mechanisms are fixed, not searched: each given reaches the memory engine as in memory. */
+    o.act_cache = (llmcost_act_cache)s.act_cache;
+    o.pipeline = (llmcost_pipeline)s.pipeline;
+    o.ema = (llmcost_ema)s.ema;
+    o.bf16_grads = s.bf16_grads;
+    o.foreach_optimizer = s.foreach_optimizer;
+    if (s.recompute_modules) {
+        int bits = llmcost_recompute_modules_parse(s.recompute_modules);
+        if (bits < 0)
+            return lc_fail(LLMCOST_EINVAL, "recompute_modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                           s.recompute_modules);
+        o.recompute_modules = (unsigned)bits;
+    }
     o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;
     o.pp = GIVEN("pp") ? s.pp : LLMCOST_PLAN_ANY;
     o.vpp = GIVEN("vpp") ? s.vpp : LLMCOST_PLAN_ANY;

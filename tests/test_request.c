@@ -355,6 +355,17 @@ Test(request, plan_equals_the_cli)
               "\"top\": 2, \"threads\": 1}",
               (const char *const[]){"plan", "mixtral-8x7b", "--gpus", "16", "--global-batch", "2M", "--tp", "2",
                                     "--pareto", "--top", "2", "--threads", "1", "--format", "json", NULL});
+    /* DeepSeek-V3's memory mechanisms reach the planner's memory engine (fixed, not searched). */
+    same_plan("{\"model\": \"deepseek-v3\", \"gpu\": \"h800\", \"gpus\": 2048, \"seq\": 4096, \"global_batch\": "
+              "\"15360x4096\", \"framework\": \"megatron\", \"precision\": \"fp8\", \"tp\": 1, \"pp\": 16, \"ep\": 64, "
+              "\"zero\": 1, \"act_cache\": \"fp8-tile\", \"recompute_modules\": \"layernorm,mla_up_proj,moe_act\", "
+              "\"pipeline\": \"dualpipe\", \"ema\": \"cpu\", \"bf16_grads\": true, \"top\": 2, \"threads\": 1}",
+              (const char *const[]){"plan", "deepseek-v3", "--gpu", "h800", "--gpus", "2048", "--seq", "4096",
+                                    "--global-batch", "15360x4096", "--framework", "megatron", "--precision", "fp8",
+                                    "--tp", "1", "--pp", "16", "--ep", "64", "--zero", "1", "--act-cache", "fp8-tile",
+                                    "--recompute-modules", "layernorm,mla_up_proj,moe_act", "--pipeline", "dualpipe",
+                                    "--ema", "cpu", "--bf16-grads", "--top", "2", "--threads", "1", "--format", "json",
+                                    NULL});
     /* Nothing fits: the changes that do, with their flags. */
     same_plan("{\"model\": \"llama-3-70b\", \"gpu\": \"a100\", \"gpus\": 2, \"global_batch\": \"64x4096\", "
               "\"threads\": 1}",

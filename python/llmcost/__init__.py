@@ -118,7 +118,9 @@ class Model:
         comma list of types), price (one, or one per type), gpus_per_node, objective ("time" or "cost" with
         tokens), top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's arguments of step() (seq,
         micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
-        sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search."""
+        sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search; and the
+        memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
+        cuda_context_gb) as memory() takes them."""
         r: Plan = self._run("plan", kwargs)
         return r
 
