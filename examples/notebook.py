@@ -1,5 +1,6 @@
-"""A planning session as it would go in a notebook: pick a model, check it fits, time a step, cost the run, and
-sweep sequence length and micro-batch for the cheapest setting that fits. Every number is libllmcost's, the same as
+"""A planning session as it would go in a notebook: what a budget buys, pick a model, check it fits, time a step,
+let the planner find the fastest layout, cost the run, and sweep sequence length and micro-batch for the cheapest
+setting that fits. Every number is libllmcost's, the same as
 the CLI prints for the same arguments.
 
 Run it from the source tree after `make`:   PYTHONPATH=python python3 examples/notebook.py
@@ -8,6 +9,12 @@ With matplotlib installed it also writes sweep.png (tokens per second against se
 """
 
 import llmcost
+
+# 0. What $5M buys under the Chinchilla law, on the GPU giving the most FLOPs per dollar.
+budget = llmcost.budget(dollars=5e6, gpu="h100,a100")
+print(budget)
+print("compute-optimal: %.1fB parameters on %.2fT tokens, predicted loss %.3f"
+      % (budget.n_params / 1e9, budget.n_tokens / 1e12, budget.loss))
 
 # 1. The model: a preset (a Hugging Face repo id, a config.json path or a dict work the same way).
 model = llmcost.load("llama-3.1-8b")
@@ -28,6 +35,16 @@ for name, seconds in sorted(step.components.items(), key=lambda kv: -kv[1])[:4]:
     print("  %-22s %6.1f%%" % (name, 100 * seconds / step.step_seconds))
 for line in step.assumptions[:3]:
     print("  assumed:", line)
+
+# 3b. The planner: the fastest layouts of the same job on 64 H100s, 4M tokens per step.
+plan = model.plan(gpu="h100", gpus=64, seq="8k", global_batch="4M", precision="bf16-master", framework="megatron",
+                  top=3)
+print(plan)
+for layout in plan.layouts:
+    print("  tp %d pp %d dp %d cp %d ZeRO-%d micro-batch %d: %.2f s per step, MFU %.1f%%"
+          % (layout["tp"], layout["pp"], layout["dp"], layout["cp"], layout["zero"], layout["micro_batch"],
+             layout["step_seconds"], 100 * layout["mfu"]))
+print("  llmcost step %s %s" % (model.name, plan.layouts[0]["step_flags"]))
 
 # 4. The whole run: 15T tokens at $2.50 per GPU-hour.
 run = model.train(tokens="15T", price=2.5, **job)

@@ -8,8 +8,10 @@
 
 #include "internal.h"
 #include "json_out.h"
+#include "llmcost/budget.h"
 #include "llmcost/format.h"
 #include "llmcost/output.h"
+#include "llmcost/plan.h"
 #include "llmcost/ranges.h"
 #include "llmcost/request.h"
 #include "llmcost/validate.h"
@@ -504,6 +506,507 @@ static int do_load(req *r, char **out)
     return lc_json_text(out, o, 17);
 }
 
+/* ---- the catalogues: gpus, models, scaling laws ---- */
+
+/* `llmcost gpus`: the catalogue and its price lists (price_lists: the lists alone), or with gpu one GPU after the
+ * overrides given. */
+static int do_gpus(req *r, char **out)
+{
+    bool lists = false;
+    llmcost_gpu_spec gs;
+    int rc = arg_read(r, "price_lists", RK_FLAG, &lists, NULL);
+    if (rc == 0)
+        rc = read_gpu(r, &gs);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    bool overriding = gs.price > 0 || gs.peak_tflops > 0 || gs.memory_gb > 0 || gs.memory_bw_gbps > 0 ||
+                      gs.tdp_watts > 0 || gs.scaleup_gbps > 0 || gs.scaleup_size > 0 || gs.scaleout_gbps > 0 ||
+                      gs.price_list;
+    if (overriding && !gs.gpu)
+        return lc_fail(LLMCOST_EINVAL, "overrides apply to one GPU: give gpu");
+    if (gs.gpu) {
+        llmcost_gpu g;
+        if ((rc = llmcost_gpu_spec_resolve(&g, r->catalog, &gs, NULL, LLMCOST_DT_BF16, NULL, 0)) < 0)
+            return rc;
+        return llmcost_gpu_to_json(out, &g);
+    }
+    return llmcost_catalog_to_json(out, r->catalog, lists);
+}
+
+static int do_models(req *r, char **out)
+{
+    int rc = check_unused(r);
+    return rc < 0 ? rc : llmcost_presets_to_json(out);
+}
+
+/* `llmcost scaling laws`. */
+static int do_scaling(req *r, char **out)
+{
+    int rc = check_unused(r);
+    return rc < 0 ? rc : llmcost_laws_to_json(out);
+}
+
+/* `llmcost scaling fit RUNS`: runs (a CSV file of N, D, loss), bootstrap, seed, huber_delta, confidence. The
+ * default resamples shrink to the bound as the CLI's do (without its note); asked for, the bound is refused. */
+static int do_fit(req *r, char **out)
+{
+    long long bootstrap = 200, seed = 1;
+    double delta = 1e-3, confidence = 0.95;
+    const char *path = arg(r, "runs");
+    bool seen_boot = json_object_get(r->args, "bootstrap") != NULL;
+    int rc = arg_read(r, "bootstrap", LC_V_NONNEG, &bootstrap, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "seed", LC_V_NONNEG, &seed, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "huber_delta", RK_REAL, &delta, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "confidence", RK_FRACTION, &confidence, NULL);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (!path || !path[0])
+        return lc_fail(LLMCOST_EINVAL, "runs: required, a CSV file of runs (columns N, D, loss)");
+    if (confidence >= 1)
+        return lc_fail(LLMCOST_EINVAL, "confidence: must be below 1");
+    if (bootstrap > LLMCOST_FIT_MAX_BOOTSTRAP)
+        return lc_fail(LLMCOST_EINVAL, "bootstrap: at most %d resamples", LLMCOST_FIT_MAX_BOOTSTRAP);
+    llmcost_fit_options fo = LLMCOST_FIT_OPTIONS_INIT;
+    fo.bootstrap = (int)bootstrap;
+    fo.seed = (uint64_t)seed;
+    fo.huber_delta = delta;
+    fo.confidence = confidence;
+    llmcost_run *runs;
+    size_t n;
+    if ((rc = llmcost_scaling_read_runs(&runs, &n, path)) < 0)
+        return rc;
+    if (!seen_boot && n > 0 && (double)fo.bootstrap * (double)n > LLMCOST_FIT_MAX_RESAMPLED_RUNS)
+        fo.bootstrap = (int)(LLMCOST_FIT_MAX_RESAMPLED_RUNS / n);
+    llmcost_fit fit;
+    rc = llmcost_scaling_fit(&fit, runs, n, &fo);
+    llmcost_free(runs);
+    if (rc < 0) {
+        if (rc == LLMCOST_EINVAL && !strstr(llmcost_errmsg(), path)) {
+            char msg[1024];
+            lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
+            return lc_fail(rc, "%s: %s", path, msg);
+        }
+        return rc;
+    }
+    return llmcost_fit_to_json(out, &fit, &fo, path, NULL);
+}
+
+/* ---- budget ---- */
+
+/* The law of a budget: a bundled name or a law file (law, default chinchilla), then the constants E, A, B, alpha,
+ * beta given, one by one; a law with changed constants is named "user" (as `llmcost budget` names it). */
+static int budget_law(req *r, llmcost_law *out)
+{
+    const char *spec = arg(r, "law");
+    static const char *const names[] = {"E", "A", "B", "alpha", "beta"};
+    double vals[5];
+    bool given[5];
+    for (int i = 0; i < 5; i++) {
+        given[i] = json_object_get(r->args, names[i]) != NULL;
+        int rc = arg_read(r, names[i], RK_REAL, &vals[i], NULL);
+        if (rc < 0)
+            return rc;
+    }
+    if (spec && !spec[0])
+        return lc_fail(LLMCOST_EINVAL, "law: empty value");
+    if (!spec)
+        spec = "chinchilla";
+    const llmcost_law *l = llmcost_scaling_law_find(spec);
+    if (l) {
+        *out = *l;
+    } else if (strchr(spec, '/') || strchr(spec, '.')) {
+        int rc = llmcost_scaling_law_load_file(out, spec);
+        if (rc < 0)
+            return rc;
+    } else {
+        char all[512] = "";
+        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+            size_t n = strlen(all);
+            snprintf(all + n, sizeof all - n, "%s%s", i ? ", " : "", llmcost_scaling_law_at(i)->name);
+        }
+        return lc_fail(LLMCOST_EINVAL, "law: '%s' is not a bundled law (%s) or a .json file", spec, all);
+    }
+    double *dst[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
+    char changed[128] = "";
+    for (int i = 0; i < 5; i++) {
+        if (!given[i])
+            continue;
+        if (out->form != LLMCOST_LAW_CHINCHILLA)
+            return lc_fail(LLMCOST_EINVAL, "%s: the law '%s' has Kaplan's form, which has no constant %s", names[i],
+                           out->name, names[i]);
+        *dst[i] = vals[i];
+        size_t n = strlen(changed);
+        snprintf(changed + n, sizeof changed - n, "%s%s = %g", n ? ", " : "", names[i], vals[i]);
+    }
+    if (changed[0]) {
+        char base[sizeof out->name];
+        lc_strlcpy(base, out->name, sizeof base);
+        lc_strlcpy(out->name, "user", sizeof out->name);
+        int t = snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
+        size_t n = strlen(out->source);
+        int s = snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
+        if (t < 0 || (size_t)t >= sizeof out->title || s < 0 || (size_t)s >= sizeof out->source - n)
+            return lc_fail(LLMCOST_EINVAL, "law: '%s' with the constants %s: its title or source is too long to keep",
+                           base, changed);
+    }
+    int rc = llmcost_scaling_law_check(out);
+    if (rc < 0) {
+        char msg[1024];
+        lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
+        return lc_fail(rc, "the law's constants: %s", msg);
+    }
+    return 0;
+}
+
+/* The budget's messages name its options' fields; a request names its arguments. */
+static int budget_fail(int rc)
+{
+    static const struct {
+        const char *field, *name;
+    } names[] = {
+        {"n_params", "params"}, {"n_tokens", "tokens"}, {"gpus", "gpu"},           {"gpu_count", "gpus"},
+        {"price_per_hour", "price"}, {"peak_flops", "peak_tflops"},
+    };
+    const char *msg = llmcost_errmsg();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t len = strlen(names[i].field);
+        if (!strncmp(msg, names[i].field, len) && (msg[len] == ':' || !strncmp(msg + len, " = ", 3))) {
+            char rest[2048];
+            lc_strlcpy(rest, msg + len, sizeof rest);
+            return lc_fail(rc, "%s%s", names[i].name, rest);
+        }
+    }
+    return rc;
+}
+
+/* `llmcost budget`: one question (dollars, flops, gpu_hours, params and/or tokens, target_loss), the candidate
+ * GPUs (gpu: a comma list; gpus: their count, or as the CLI's older spelling the list), price, peak_tflops,
+ * price_list, mfu or model_mfu, the law, gpu_count, vocab. */
+static int do_budget(req *r, char **out)
+{
+    llmcost_budget_options bo;
+    llmcost_budget_options_init(&bo);
+    static const char *const qnames[] = {"dollars", "flops", "gpu_hours", "params", "tokens", "target_loss"};
+    double q[6] = {0};
+    bool s[6];
+    int rc = 0;
+    for (int i = 0; i < 6 && rc == 0; i++) {
+        s[i] = json_object_get(r->args, qnames[i]) != NULL;
+        rc = arg_read(r, qnames[i], RK_REAL, &q[i], NULL);
+    }
+    double price = 0, peak_tflops = 0, mfu = 0.4;
+    bool model_mfu = false, s_mfu = json_object_get(r->args, "mfu") != NULL;
+    bool s_count = json_object_get(r->args, "gpu_count") != NULL;
+    long long gpu_count = 1024, vocab = 32000;
+    const char *gpu = arg(r, "gpu"), *gpus = arg(r, "gpus"), *price_list = arg(r, "price_list");
+    if (rc == 0)
+        rc = arg_read(r, "price", RK_REAL, &price, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "peak_tflops", RK_REAL, &peak_tflops, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "mfu", RK_FRACTION, &mfu, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "model_mfu", RK_FLAG, &model_mfu, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "gpu_count", RK_COUNT, &gpu_count, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "vocab", RK_COUNT, &vocab, NULL);
+    llmcost_law law;
+    if (rc == 0)
+        rc = budget_law(r, &law);
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    int nq = s[0] + s[1] + s[2] + (s[3] || s[4]) + s[5];
+    if (nq != 1)
+        return lc_fail(LLMCOST_EINVAL, nq ? "give one question, not several: dollars, flops, gpu_hours, "
+                                            "params/tokens or target_loss"
+                                          : "what budget? give dollars, flops, gpu_hours, params, tokens or "
+                                            "target_loss");
+    bo.question = s[0]          ? LLMCOST_BUDGET_DOLLARS
+                  : s[1]        ? LLMCOST_BUDGET_FLOPS
+                  : s[2]        ? LLMCOST_BUDGET_GPU_HOURS
+                  : s[5]        ? LLMCOST_BUDGET_TARGET_LOSS
+                  : s[3] && s[4] ? LLMCOST_BUDGET_PARAMS_TOKENS
+                  : s[3]        ? LLMCOST_BUDGET_PARAMS
+                                : LLMCOST_BUDGET_TOKENS;
+    bo.dollars = q[0];
+    bo.flops = q[1];
+    bo.gpu_hours = q[2];
+    bo.n_params = q[3];
+    bo.n_tokens = q[4];
+    bo.target_loss = q[5];
+    if (gpus) {
+        /* gpus is the count, as in step and train; a list of names is the older spelling of gpu. */
+        double x;
+        if (llmcost_parse_quantity(&x, gpus, 0) == 0) {
+            if (!(x >= 1 && x == floor(x) && x <= 9.0e15))
+                return lc_fail(LLMCOST_EINVAL, "gpus: '%s' must be a whole number of GPUs, at least 1", gpus);
+            if (s_count && (long long)x != gpu_count)
+                return lc_fail(LLMCOST_EINVAL, "gpus %s and gpu_count %lld disagree", gpus, gpu_count);
+            gpu_count = (long long)x;
+        } else if (gpu) {
+            return lc_fail(LLMCOST_EINVAL, "gpus: '%s' is not a count, and gpu already names the candidates", gpus);
+        } else {
+            gpu = gpus;
+        }
+    }
+    if (vocab > 16777216)
+        return lc_fail(LLMCOST_EINVAL, "vocab: at most 16,777,216");
+    if (model_mfu && s_mfu)
+        return lc_fail(LLMCOST_EINVAL, "mfu and model_mfu exclude each other");
+    bo.law = &law;
+    bo.catalog = r->catalog;
+    bo.gpus = gpu;
+    bo.price_list = price_list;
+    bo.price_per_hour = price;
+    bo.price_source = "--price";
+    bo.peak_flops = peak_tflops * 1e12; /* the argument's unit */
+    bo.mfu = mfu;
+    bo.model_mfu = model_mfu;
+    bo.gpu_count = gpu_count;
+    bo.vocab = vocab;
+    llmcost_budget *b;
+    if ((rc = llmcost_budget_compute(&b, &bo)) < 0)
+        return budget_fail(rc);
+    rc = llmcost_budget_to_json(out, b, NULL);
+    llmcost_budget_free(b);
+    return rc;
+}
+
+/* ---- plan ---- */
+
+/* "text" split at commas into "out" (room for "cap"): the count, or -1 when there are too many. */
+static int split_list(char *text, char **out, int cap)
+{
+    int n = 0;
+    for (char *p = text; p && *p;) {
+        char *e = strchr(p, ',');
+        if (e)
+            *e = '\0';
+        if (n == cap)
+            return -1;
+        out[n++] = p;
+        p = e ? e + 1 : NULL;
+    }
+    return n;
+}
+
+/* global_batch as tokens: TOKENS ("1M" = 2^20) or SEQUENCESxLENGTH, whose length becomes the sequence (as the
+ * CLI's --global-batch); 0 when not given. */
+static int batch_tokens(const char *gb, long long *seq, bool *seq_given, double *tokens)
+{
+    *tokens = 0;
+    if (!gb)
+        return 0;
+    const char *x = strchr(gb, 'x');
+    double a = 0, b = 1;
+    if (x) {
+        char s[64];
+        size_t n = (size_t)(x - gb);
+        if (n == 0 || n >= sizeof s)
+            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not TOKENS or SEQUENCESxLENGTH", gb);
+        memcpy(s, gb, n);
+        s[n] = '\0';
+        if (llmcost_parse_quantity(&a, s, 0) != 0 || llmcost_parse_quantity(&b, x + 1, 1) != 0 || a < 1 || b < 1 ||
+            a != floor(a) || b != floor(b))
+            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not SEQUENCESxLENGTH in whole numbers", gb);
+        if (*seq_given && (long long)b != *seq)
+            return lc_fail(LLMCOST_EINVAL, "global_batch %s: length %.0f but seq = %lld", gb, b, *seq);
+        *seq = (long long)b;
+        *seq_given = true;
+    } else if (llmcost_parse_quantity(&a, gb, 1) != 0) {
+        char msg[512];
+        lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
+        return lc_fail(LLMCOST_EINVAL, "global_batch: %s", msg);
+    }
+    if (!(a * b >= 1 && a * b < 9e18))
+        return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is out of range", gb);
+    *tokens = a * b;
+    return 0;
+}
+
+/* `llmcost plan MODEL`: gpu (a comma list of types, default h100), gpu_file, price (one, or one per type),
+ * gpus_per_node, objective (time|cost), tokens, top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's
+ * arguments: one given fixes its dimension of the search. gpus and global_batch are required. */
+static int do_plan(req *r, char **out)
+{
+    static const char *const job_names[] = {"seq", "micro_batch", "precision", "optimizer", "recompute", "attention",
+                                            "framework", "gpus", "tp", "pp", "vpp", "dp", "cp", "ep", "etp", "zero",
+                                            "global_batch", "ep_overlap", "tp_overlap", "sequence_parallel",
+                                            "headroom", "cuda_context_gb", "act_cache", "pipeline", "ema",
+                                            "bf16_grads", "foreach_optimizer", "recompute_modules", NULL};
+    static const char *const objective_names[] = {"time", "cost", NULL};
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    int rc = 0;
+    for (int i = 0; job_names[i] && rc == 0; i++) {
+        const char *v = arg(r, job_names[i]);
+        if (v)
+            rc = llmcost_job_spec_set(&s, job_names[i], v);
+    }
+#define GIVEN(name) (json_object_get(r->args, name) != NULL)
+    bool no_sp = false, no_epo = false, no_tpo = false, pareto = false;
+    int objective = LLMCOST_PLAN_TIME;
+    long long top = 10, per_node = 0, threads = 0, tokens = 0;
+    if (rc == 0)
+        rc = arg_read(r, "no_sequence_parallel", RK_FLAG, &no_sp, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "no_ep_overlap", RK_FLAG, &no_epo, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "no_tp_overlap", RK_FLAG, &no_tpo, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "pareto", RK_FLAG, &pareto, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "objective", RK_CHOICE, &objective, objective_names);
+    if (rc == 0)
+        rc = arg_read(r, "top", RK_COUNT, &top, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "gpus_per_node", RK_COUNT, &per_node, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "threads", RK_COUNT, &threads, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "tokens", RK_COUNT, &tokens, NULL);
+    const char *gpu_list = arg(r, "gpu"), *price_arg = arg(r, "price"), *file = arg(r, "gpu_file");
+    /* Read so that they are named in the refusal below, not as misspellings. */
+    bool accum = arg(r, "grad_accum") || arg(r, "micro_batches");
+    if (rc == 0)
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (!GIVEN("gpus"))
+        return lc_fail(LLMCOST_EINVAL, "gpus: required, the GPUs of the job");
+    if (!s.global_batch)
+        return lc_fail(LLMCOST_EINVAL, "global_batch: required, the tokens of one optimizer step (16M = 2^24)");
+    if (accum)
+        return lc_fail(LLMCOST_EINVAL, "grad_accum follows from global_batch and the layout; leave it out");
+    if (s.sequence_parallel == 1 && no_sp)
+        return lc_fail(LLMCOST_EINVAL, "sequence_parallel and no_sequence_parallel contradict each other");
+    if ((s.ep_overlap && no_epo) || (s.tp_overlap && no_tpo))
+        return lc_fail(LLMCOST_EINVAL, "X_overlap and no_X_overlap contradict each other");
+    if (objective == LLMCOST_PLAN_COST && !(tokens > 0))
+        return lc_fail(LLMCOST_EINVAL, "objective cost needs tokens, the length of the run");
+    if (threads > 256)
+        return lc_fail(LLMCOST_EINVAL, "threads: at most 256");
+    if (file) {
+        if ((rc = llmcost_catalog_new(&r->catalog, NULL)) < 0 || (rc = llmcost_catalog_load_file(r->catalog, file)) < 0)
+            return rc;
+    }
+    /* The GPU types, each with its price. */
+    char gpu_buf[512], price_buf[512];
+    char *names[16], *prices[16];
+    if (!lc_strlcpy(gpu_buf, gpu_list ? gpu_list : "h100", sizeof gpu_buf) ||
+        !lc_strlcpy(price_buf, price_arg ? price_arg : "", sizeof price_buf))
+        return lc_fail(LLMCOST_EINVAL, "%s: list too long", gpu_list && strlen(gpu_list) >= sizeof gpu_buf ? "gpu" : "price");
+    int n_gpu = split_list(gpu_buf, names, 16), n_price = split_list(price_buf, prices, 16);
+    if (n_gpu <= 0)
+        return lc_fail(LLMCOST_EINVAL, "gpu: give one to 16 GPU names separated by commas");
+    if (n_price < 0 || (n_price > 1 && n_price != n_gpu))
+        return lc_fail(LLMCOST_EINVAL, "price: give one price, or one per gpu name (%d)", n_gpu);
+    llmcost_gpu gpus[16];
+    for (int i = 0; i < n_gpu; i++) {
+        llmcost_gpu_spec gs;
+        llmcost_gpu_spec_init(&gs);
+        gs.gpu = names[i];
+        gs.scaleup_size = per_node;
+        if (n_price > 0) {
+            const char *txt = prices[n_price == 1 ? 0 : i];
+            if (llmcost_parse_quantity(&gs.price, txt, 0) != 0 || !(gs.price > 0))
+                return lc_fail(LLMCOST_EINVAL, "price: '%s' is not a positive price", txt);
+        }
+        if ((rc = llmcost_gpu_spec_resolve(&gpus[i], r->catalog, &gs, "h100",
+                                           llmcost_precision_dtype((llmcost_precision)s.precision), NULL, 0)) < 0)
+            return rc;
+        if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))
+            return lc_fail(LLMCOST_EINVAL, "price: %s has no catalogue price; give one", gpus[i].name);
+    }
+    /* The assumptions in the CLI's words and order: the GPU, then the sequence. */
+    char assumed[1024] = "";
+    if (!gpu_list)
+        lc_strlcpy(assumed, "GPU h100 (give --gpu)\n", sizeof assumed);
+    bool seq_given = GIVEN("seq");
+    long long seq = s.seq;
+    double bt;
+    /* SEQUENCESxLENGTH gives the sequence: read before the default, which it replaces. */
+    if ((rc = batch_tokens(s.global_batch, &seq, &seq_given, &bt)) < 0)
+        return rc;
+    if (!seq_given) {
+        char why[256];
+        seq = llmcost_default_seq(r->model, why, sizeof why);
+        size_t len = strlen(assumed);
+        snprintf(assumed + len, sizeof assumed - len, "sequence %lld tokens (%s)\n", seq, why);
+    }
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = gpus;
+    o.n_gpu_types = (size_t)n_gpu;
+    o.gpus = s.gpus;
+    o.seq = seq;
+    o.global_batch_tokens = (long long)bt;
+    o.objective = (llmcost_plan_objective)objective;
+    o.tokens = (double)tokens;
+    o.top = (size_t)top;
+    o.pareto = pareto;
+    o.threads = (int)threads; /* 0: one per core */
+    o.precision = (llmcost_precision)s.precision;
+    o.optimizer = (llmcost_optimizer)s.optimizer;
+    o.attention = (llmcost_attn_impl)s.attention;
+    o.framework = (llmcost_framework)s.framework;
+    o.headroom = s.headroom;
+    o.cuda_context_bytes = s.cuda_context_gb * 1073741824.0;
+    /* The memory mechanisms are fixed, not searched: each given reaches the memory engine as in memory. */
+    o.act_cache = (llmcost_act_cache)s.act_cache;
+    o.pipeline = (llmcost_pipeline)s.pipeline;
+    o.ema = (llmcost_ema)s.ema;
+    o.bf16_grads = s.bf16_grads;
+    o.foreach_optimizer = s.foreach_optimizer;
+    if (s.recompute_modules) {
+        int bits = llmcost_recompute_modules_parse(s.recompute_modules);
+        if (bits < 0)
+            return lc_fail(LLMCOST_EINVAL, "recompute_modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                           s.recompute_modules);
+        o.recompute_modules = (unsigned)bits;
+    }
+    o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;
+    o.pp = GIVEN("pp") ? s.pp : LLMCOST_PLAN_ANY;
+    o.vpp = GIVEN("vpp") ? s.vpp : LLMCOST_PLAN_ANY;
+    o.dp = GIVEN("dp") ? s.dp : LLMCOST_PLAN_ANY;
+    o.cp = GIVEN("cp") ? s.cp : LLMCOST_PLAN_ANY;
+    o.ep = GIVEN("ep") ? s.ep : LLMCOST_PLAN_ANY;
+    o.etp = GIVEN("etp") ? s.etp : LLMCOST_PLAN_ANY;
+    o.micro_batch = GIVEN("micro_batch") ? s.micro_batch : LLMCOST_PLAN_ANY;
+    o.zero = GIVEN("zero") ? (int)s.zero : LLMCOST_PLAN_ANY;
+    o.recompute = GIVEN("recompute") ? s.recompute : LLMCOST_PLAN_ANY;
+    o.sequence_parallel = s.sequence_parallel == 1 ? 1 : no_sp ? 0 : LLMCOST_PLAN_ANY;
+    o.ep_overlap = s.ep_overlap ? 1 : no_epo ? 0 : LLMCOST_PLAN_ANY;
+    o.tp_overlap = s.tp_overlap ? 1 : no_tpo ? 0 : LLMCOST_PLAN_ANY;
+#undef GIVEN
+    if (o.global_batch_tokens % o.seq != 0)
+        return lc_fail(LLMCOST_EINVAL, "global_batch %lld tokens is not a whole number of %lld-token sequences",
+                       (long long)o.global_batch_tokens, (long long)o.seq);
+    llmcost_plan p;
+    if ((rc = llmcost_plan_search(&p, r->model, &o)) < 0)
+        return rc;
+    llmcost_plan_change *changes = NULL;
+    size_t n_changes = 0;
+    if (p.n_layouts == 0 && (rc = llmcost_plan_changes(&changes, &n_changes, r->model, &o)) < 0) {
+        llmcost_plan_dispose(&p);
+        return rc;
+    }
+    rc = llmcost_plan_result_to_json(out, &p, r->model, &o, changes, n_changes, assumed);
+    llmcost_free(changes);
+    llmcost_plan_dispose(&p);
+    return rc;
+}
+
 static const struct command {
     const char *name;
     int (*run)(req *r, char **out);
@@ -511,11 +1014,13 @@ static const struct command {
 } commands[] = {
     {"params", do_params, true}, {"flops", do_flops, true}, {"memory", do_memory, true},
     {"step", do_step, true},     {"train", do_train, false}, {"validate", do_validate, false},
-    {"load", do_load, true},
+    {"load", do_load, true},     {"gpus", do_gpus, false},   {"models", do_models, false},
+    {"scaling", do_scaling, false}, {"fit", do_fit, false},  {"budget", do_budget, false},
+    {"plan", do_plan, true},
 };
 
-const char *const llmcost_request_commands[] = {"params", "flops", "memory", "step", "train", "validate", "load",
-                                                NULL};
+const char *const llmcost_request_commands[] = {"params", "flops",  "memory", "step",    "train", "validate", "load",
+                                                "gpus",   "models", "scaling", "fit", "budget", "plan", NULL};
 
 int llmcost_request(char **out, const char *command, const char *args_json)
 {

@@ -1,8 +1,11 @@
 /* test_request.c - a job and a command stated by name (request.h): llmcost_request() answers exactly what the CLI
  * prints with --format json for the same arguments, the job spec reads values with the CLI's suffixes and fills
  * the defaults the CLI prints (checked against derivations written here), and messages name the argument. */
+#define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,4 +231,172 @@ Test(request, field_names_as_flags_or_arguments)
     cr_assert_str_eq(buf, "--tp x --pp = 4 x 2 exceeds --gpus 4; --etp 3 must divide --tp.");
     llmcost_job_message_names(buf, sizeof buf, msg, LLMCOST_NAMES_ARGUMENTS);
     cr_assert_str_eq(buf, "tp x pp = 4 x 2 exceeds gpus = 4; etp = 3 must divide tp.");
+}
+
+Test(request, catalogues_and_budgets_equal_the_cli)
+{
+    same("gpus", "{}", (const char *const[]){"gpus", "--format", "json", NULL});
+    same("gpus", "{\"price_lists\": true}", (const char *const[]){"gpus", "--price-lists", "--format", "json", NULL});
+    same("gpus", "{\"gpu\": \"h100\", \"price\": 2.0, \"memory_gb\": 96}",
+         (const char *const[]){"gpus", "--gpu", "h100", "--price", "2.0", "--memory-gb", "96", "--format", "json",
+                               NULL});
+    same("models", "{}", (const char *const[]){"models", "--format", "json", NULL});
+    same("scaling", "{}", (const char *const[]){"scaling", "laws", "--format", "json", NULL});
+    same("budget", "{\"dollars\": 5e6, \"price_list\": \"course\", \"law\": \"course\"}",
+         (const char *const[]){"budget", "--dollars", "5e6", "--price-list", "course", "--law", "course", "--format",
+                               "json", NULL});
+    same("budget", "{\"params\": \"70B\", \"tokens\": \"1.4T\", \"gpu\": \"h100\", \"gpus\": 2048, \"price\": 2.5}",
+         (const char *const[]){"budget", "--params", "70B", "--tokens", "1.4T", "--gpu", "h100", "--gpus", "2048",
+                               "--price", "2.5", "--format", "json", NULL});
+    same("budget", "{\"target_loss\": 2.0, \"law\": \"chinchilla-unrounded\"}",
+         (const char *const[]){"budget", "--target-loss", "2.0", "--law", "chinchilla-unrounded", "--format", "json",
+                               NULL});
+    same("budget", "{\"flops\": 1e24, \"E\": 1.8, \"gpu\": \"a100,v100,t4\", \"mfu\": 0.5}",
+         (const char *const[]){"budget", "--flops", "1e24", "--E", "1.8", "--gpu", "a100,v100,t4", "--mfu", "0.5",
+                               "--format", "json", NULL});
+    same("budget", "{\"gpu_hours\": 1e5, \"model_mfu\": true, \"gpu\": \"h100\", \"gpus\": 256}",
+         (const char *const[]){"budget", "--gpu-hours", "1e5", "--model-mfu", "--gpu", "h100", "--gpus", "256",
+                               "--format", "json", NULL});
+    /* The older spelling: gpus as a list of names. */
+    same("budget", "{\"dollars\": 1e6, \"gpus\": \"a100,h100\"}",
+         (const char *const[]){"budget", "--dollars", "1e6", "--gpus", "a100,h100", "--format", "json", NULL});
+}
+
+/* Runs on the Chinchilla law itself (Hoffmann et al. 2022, eq. 10: E 1.69, A 406.4, B 410.7, alpha 0.34, beta
+ * 0.28), without noise: the fit must give back those constants, and the CLI's document for the same file. */
+Test(request, fit_equals_the_cli_and_recovers_the_law)
+{
+    char path[] = "/tmp/llmcost_request_runsXXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "N,D,loss\n");
+    const double ns[] = {1e8, 3e8, 1e9, 3e9, 1e10}, ds[] = {2e9, 1e10, 5e10, 2e11};
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < 4; k++)
+            fprintf(f, "%g,%g,%.12g\n", ns[i], ds[k], 1.69 + 406.4 / pow(ns[i], 0.34) + 410.7 / pow(ds[k], 0.28));
+    fclose(f);
+    char args[256];
+    snprintf(args, sizeof args, "{\"runs\": \"%s\", \"bootstrap\": 10, \"seed\": 3}", path);
+    same("fit", args,
+         (const char *const[]){"scaling", "fit", path, "--bootstrap", "10", "--seed", "3", "--format", "json", NULL});
+    char *a = request("fit", args);
+    json_t *d = json_loads(a, 0, NULL);
+    cr_assert_not_null(d);
+    json_t *c = json_object_get(d, "constants");
+    const char *names[] = {"E", "A", "B", "alpha", "beta"};
+    const double want[] = {1.69, 406.4, 410.7, 0.34, 0.28};
+    for (int i = 0; i < 5; i++) {
+        double v = json_real_value(json_object_get(json_object_get(c, names[i]), "value"));
+        cr_assert(fabs(v - want[i]) < 1e-4 * want[i], "%s = %.9g, want %g", names[i], v, want[i]);
+    }
+    json_decref(d);
+    llmcost_free(a);
+    snprintf(args, sizeof args, "{\"runs\": \"%s\", \"confidence\": 1}", path);
+    fails("fit", args, "confidence: must be below 1");
+    snprintf(args, sizeof args, "{\"runs\": \"%s\", \"bootstrap\": 2001}", path);
+    fails("fit", args, "bootstrap: at most 2000 resamples");
+    remove(path);
+}
+
+Test(request, new_commands_name_the_argument)
+{
+    fails("fit", "{}", "runs: required, a CSV file of runs (columns N, D, loss)");
+    fails("budget", "{}", "what budget? give dollars, flops, gpu_hours, params, tokens or target_loss");
+    fails("budget", "{\"dollars\": 1, \"flops\": 2}",
+          "give one question, not several: dollars, flops, gpu_hours, params/tokens or target_loss");
+    fails("budget", "{\"dollars\": \"x\"}", "dollars: 'x' is not a number");
+    fails("budget", "{\"dollars\": 1e6, \"gpus\": 0}", "gpus: '0' must be a whole number of GPUs, at least 1");
+    fails("budget", "{\"dollars\": 1e6, \"mfu\": 0.5, \"model_mfu\": true}", "mfu and model_mfu exclude each other");
+    fails("budget", "{\"dollars\": 1e6, \"law\": \"kaplan\", \"E\": 1.7}",
+          "E: the law 'kaplan' has Kaplan's form, which has no constant E");
+    fails("budget", "{\"dollars\": 1e6, \"dolars\": 2}", "dolars: not an argument of budget; did you mean dollars?");
+    fails("gpus", "{\"price\": 2}", "overrides apply to one GPU: give gpu");
+    fails("models", "{\"family\": \"llama\"}", "family: not an argument of models");
+    fails("scaling", "{\"law\": \"x\"}", "law: not an argument of scaling");
+    char *out;
+    cr_assert_lt(llmcost_request(&out, "budget", "{\"dollars\": 1e6, \"gpu\": \"z9000\"}"), 0);
+    cr_assert(!strncmp(llmcost_errmsg(), "gpu: ", 5), "%s", llmcost_errmsg());
+}
+
+/* plan: the CLI's document but for the search's wall-clock (search_seconds). */
+static void same_plan(const char *args, const char *const *argv)
+{
+    char *a = request("plan", args), *b = cli_json(argv);
+    json_t *da = json_loads(a, JSON_PRESERVE_ORDER, NULL), *db = json_loads(b, JSON_PRESERVE_ORDER, NULL);
+    cr_assert(da && db, "%s", a);
+    cr_assert(json_is_number(json_object_get(da, "search_seconds")));
+    json_object_del(da, "search_seconds");
+    json_object_del(db, "search_seconds");
+    char *ta = json_dumps(da, JSON_PRESERVE_ORDER), *tb = json_dumps(db, JSON_PRESERVE_ORDER);
+    cr_assert_str_eq(ta, tb, "llmcost_request(plan, %s) differs from the CLI", args);
+    free(ta);
+    free(tb);
+    json_decref(da);
+    json_decref(db);
+    llmcost_free(a);
+    free(b);
+}
+
+Test(request, plan_equals_the_cli)
+{
+    same_plan("{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": 8, \"seq\": 4096, \"global_batch\": \"1M\", "
+              "\"top\": 3, \"threads\": 1}",
+              (const char *const[]){"plan", "llama-3-8b", "--gpu", "h100", "--gpus", "8", "--seq", "4096",
+                                    "--global-batch", "1M", "--top", "3", "--threads", "1", "--format", "json", NULL});
+    same_plan("{\"model\": \"llama-3-70b\", \"gpu\": \"h100,h200,a100\", \"gpus\": 64, \"seq\": 8192, "
+              "\"global_batch\": \"4M\", \"objective\": \"cost\", \"tokens\": \"1T\", \"price\": \"2.5,3.5,1.5\", "
+              "\"top\": 3, \"threads\": 2}",
+              (const char *const[]){"plan", "llama-3-70b", "--gpu", "h100,h200,a100", "--gpus", "64", "--seq", "8192",
+                                    "--global-batch", "4M", "--objective", "cost", "--tokens", "1T", "--price",
+                                    "2.5,3.5,1.5", "--top", "3", "--threads", "2", "--format", "json", NULL});
+    same_plan("{\"model\": \"mixtral-8x7b\", \"gpus\": 16, \"global_batch\": \"2M\", \"tp\": 2, \"pareto\": true, "
+              "\"top\": 2, \"threads\": 1}",
+              (const char *const[]){"plan", "mixtral-8x7b", "--gpus", "16", "--global-batch", "2M", "--tp", "2",
+                                    "--pareto", "--top", "2", "--threads", "1", "--format", "json", NULL});
+    /* DeepSeek-V3's memory mechanisms reach the planner's memory engine (fixed, not searched). */
+    same_plan("{\"model\": \"deepseek-v3\", \"gpu\": \"h800\", \"gpus\": 2048, \"seq\": 4096, \"global_batch\": "
+              "\"15360x4096\", \"framework\": \"megatron\", \"precision\": \"fp8\", \"tp\": 1, \"pp\": 16, \"ep\": 64, "
+              "\"zero\": 1, \"act_cache\": \"fp8-tile\", \"recompute_modules\": \"layernorm,mla_up_proj,moe_act\", "
+              "\"pipeline\": \"dualpipe\", \"ema\": \"cpu\", \"bf16_grads\": true, \"top\": 2, \"threads\": 1}",
+              (const char *const[]){"plan", "deepseek-v3", "--gpu", "h800", "--gpus", "2048", "--seq", "4096",
+                                    "--global-batch", "15360x4096", "--framework", "megatron", "--precision", "fp8",
+                                    "--tp", "1", "--pp", "16", "--ep", "64", "--zero", "1", "--act-cache", "fp8-tile",
+                                    "--recompute-modules", "layernorm,mla_up_proj,moe_act", "--pipeline", "dualpipe",
+                                    "--ema", "cpu", "--bf16-grads", "--top", "2", "--threads", "1", "--format", "json",
+                                    NULL});
+    /* Nothing fits: the changes that do, with their flags. */
+    same_plan("{\"model\": \"llama-3-70b\", \"gpu\": \"a100\", \"gpus\": 2, \"global_batch\": \"64x4096\", "
+              "\"threads\": 1}",
+              (const char *const[]){"plan", "llama-3-70b", "--gpu", "a100", "--gpus", "2", "--global-batch",
+                                    "64x4096", "--threads", "1", "--format", "json", NULL});
+}
+
+/* A global batch of SEQUENCESxLENGTH plans sequences of that length (64 x 4096 = 262,144 tokens), not the model's
+ * training length (LLaMA 3: 8192) with the same tokens, and says no default sequence. */
+Test(request, plan_reads_the_sequence_of_sequences_x_length)
+{
+    char *a = request("plan", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": 8, \"global_batch\": "
+                              "\"64x4096\", \"top\": 1, \"threads\": 1}");
+    json_t *d = json_loads(a, 0, NULL);
+    cr_assert_not_null(d);
+    cr_assert_eq(json_integer_value(json_object_get(d, "seq")), 4096, "%s", a);
+    cr_assert_eq(json_integer_value(json_object_get(d, "global_batch_tokens")), 64 * 4096);
+    cr_assert_null(strstr(a, "sequence 8192"), "%s", a);
+    json_t *l = json_array_get(json_object_get(d, "layouts"), 0);
+    cr_assert(strstr(json_string_value(json_object_get(l, "step_flags")), "--seq 4096 "), "%s", a);
+    json_decref(d);
+    llmcost_free(a);
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8}",
+          "global_batch: required, the tokens of one optimizer step (16M = 2^24)");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"global_batch\": \"1M\"}", "gpus: required, the GPUs of the job");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"objective\": \"cost\"}",
+          "objective cost needs tokens, the length of the run");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"price\": \"1,2\"}",
+          "price: give one price, or one per gpu name (1)");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"grad_accum\": 4}",
+          "grad_accum follows from global_batch and the layout; leave it out");
+    fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"topp\": 4}",
+          "topp: not an argument of plan; did you mean top?");
 }

@@ -151,8 +151,10 @@ int llmcost_job_fit_to_json(char **out, const char *doc, const llmcost_model *m,
  * (freed with llmcost_free()) exactly what `llmcost COMMAND ... --format json` prints. The model is "model": a
  * preset name, a Hugging Face repo id, a config.json path or folder, or an object (a config.json's content);
  * default llama-7b. Commands: params, flops, memory, step, train (published: true for the published runs),
- * validate, load (the model as read: name, origin, notes, architecture), and those llmcost_request_commands
- * lists. Returns 0, or a negative LLMCOST_E* code with llmcost_errmsg() naming the argument (one line); *out is
+ * validate, load (the model as read: name, origin, notes, architecture), gpus, models, scaling (`llmcost scaling
+ * laws`), fit (`llmcost scaling fit`: runs, the CSV file; bootstrap, seed, huber_delta, confidence; no save),
+ * budget (no write_config: the library writes no file), plan (its document but for search_seconds, the
+ * search's wall-clock), and those llmcost_request_commands lists. Returns 0, or a negative LLMCOST_E* code with llmcost_errmsg() naming the argument (one line); *out is
  * then NULL. Thread-safe: nothing is shared between calls.
  */
 int llmcost_request(char **out, const char *command, const char *args_json);

@@ -24,21 +24,23 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._lib import Error, commands, library_path, request, request_text, version
-from ._results import Document, Flops, Memory, Params, Published, Result, Step, Train, Validation
+from ._results import (Budget, Document, Fit, Flops, Gpus, Laws, Memory, Models, Params, Plan, Published, Result,
+                       Step, Train, Validation)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Error", "Model", "load", "gpus", "models", "validate", "published", "budget", "scaling_laws", "fit_law", "sweep",
     "request", "request_text", "commands", "library_path", "version", "Result", "Params", "Flops", "Memory", "Step", "Train",
-    "Published", "Validation", "Document",
+    "Published", "Validation", "Gpus", "Models", "Laws", "Fit", "Budget", "Plan", "Document",
 ]
 
 Arg = Union[str, int, float, bool, None]
 ModelSpec = Union[str, "os.PathLike[str]", Mapping[str, Any], "Model"]
 
 _CLASSES = {"params": Params, "flops": Flops, "memory": Memory, "step": Step, "train": Train,
-            "validate": Validation}
+            "validate": Validation, "gpus": Gpus, "models": Models, "scaling": Laws, "fit": Fit, "budget": Budget,
+            "plan": Plan}
 
 
 def _result(command: str, doc: Dict[str, Any]) -> Result:
@@ -111,9 +113,16 @@ class Model:
         r: Train = self._run("train", kwargs)
         return r
 
-    def plan(self, **kwargs: Arg) -> Result:
-        """The fastest layouts that fit (`llmcost plan`), where the library has the planner's request."""
-        return self._run("plan", kwargs)
+    def plan(self, **kwargs: Arg) -> Plan:
+        """The fastest (or cheapest) layouts that fit (`llmcost plan`): gpus and global_batch (required), gpu (a
+        comma list of types), price (one, or one per type), gpus_per_node, objective ("time" or "cost" with
+        tokens), top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's arguments of step() (seq,
+        micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
+        sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search; and the
+        memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
+        cuda_context_gb) as memory() takes them."""
+        r: Plan = self._run("plan", kwargs)
+        return r
 
     def run(self, command: str, **kwargs: Arg) -> Result:
         """Any command the library answers for a model (llmcost_request_commands), by name."""
@@ -156,31 +165,41 @@ def _command(command: str, kwargs: Mapping[str, Arg]) -> Result:
     return _result(command, request(command, dict(kwargs)))
 
 
-def gpus(**kwargs: Arg) -> Result:
-    """The accelerator catalogue and price lists (`llmcost gpus`), where the library answers it."""
-    return _command("gpus", kwargs)
+def gpus(**kwargs: Arg) -> Gpus:
+    """The accelerator catalogue and its price lists (`llmcost gpus`); price_lists=True: the lists alone;
+    gpu=NAME: one GPU in detail, after the overrides given (price, peak_tflops, memory_gb, memory_bw, tdp,
+    scaleup_bw, scaleup_size, scaleout_bw, price_list); gpu_file: records merged into the catalogue."""
+    r: Gpus = _command("gpus", kwargs)  # type: ignore[assignment]
+    return r
 
 
-def models(**kwargs: Arg) -> Result:
-    """The bundled presets (`llmcost models`), where the library answers it."""
-    return _command("models", kwargs)
+def models() -> Models:
+    """The bundled presets (`llmcost models`): name, family, model_type, total and active parameters."""
+    r: Models = _command("models", {})  # type: ignore[assignment]
+    return r
 
 
-def budget(**kwargs: Arg) -> Result:
-    """What a budget buys (`llmcost budget`), where the library answers it."""
-    return _command("budget", kwargs)
+def budget(**kwargs: Arg) -> Budget:
+    """What a budget buys (`llmcost budget`). One question: dollars, flops, gpu_hours, params (and/or tokens) or
+    target_loss; the candidates gpu ("a100,h100"), gpus (their count), gpu_count, price, peak_tflops, price_list;
+    mfu or model_mfu; the law (a bundled name or a law file) and its constants E, A, B, alpha, beta; vocab."""
+    r: Budget = _command("budget", kwargs)  # type: ignore[assignment]
+    return r
 
 
-def scaling_laws(**kwargs: Arg) -> Result:
-    """The bundled scaling laws (`llmcost scaling`), where the library answers it."""
-    return _command("scaling", kwargs)
+def scaling_laws() -> Laws:
+    """The bundled scaling laws (`llmcost scaling laws`)."""
+    r: Laws = _command("scaling", {})  # type: ignore[assignment]
+    return r
 
 
-def fit_law(runs: Union[str, "os.PathLike[str]"], **kwargs: Arg) -> Result:
-    """A scaling law fitted to the runs of a CSV file (`llmcost scaling fit`), where the library answers it."""
+def fit_law(runs: Union[str, "os.PathLike[str]"], **kwargs: Arg) -> Fit:
+    """A scaling law fitted to the runs of a CSV file with columns N, D and loss (`llmcost scaling fit RUNS`):
+    bootstrap (resamples, default 200), seed, huber_delta, confidence."""
     args: Dict[str, Any] = {"runs": os.fspath(runs)}
     args.update(kwargs)
-    return _result("fit", request("fit", args))
+    r: Fit = _result("fit", request("fit", args))  # type: ignore[assignment]
+    return r
 
 
 def _flatten(doc: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:

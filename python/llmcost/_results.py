@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
-__all__ = ["Result", "Params", "Flops", "Memory", "Step", "Train", "Published", "Validation", "Document"]
+__all__ = ["Result", "Params", "Flops", "Memory", "Step", "Train", "Published", "Validation", "Gpus", "Models", "Laws",
+           "Fit", "Budget", "Plan", "Document"]
 
 R = TypeVar("R", bound="Result")
 
@@ -246,6 +247,149 @@ class Validation(Result):
     failed: int
     extra: Map = field(default_factory=dict)
     _summary: ClassVar[Tuple[str, ...]] = ("total", "failed")
+
+
+@dataclass(frozen=True, repr=False)
+class Gpus(Result):
+    """`llmcost gpus`: the catalogue ("gpus") and its named price lists ("price_lists"); with price_lists=True the
+    lists alone; with gpu=NAME one GPU in detail ("gpu"), after the overrides given."""
+
+    schema_version: int
+    gpus: Optional[Tuple[Map, ...]] = None
+    price_lists: Optional[Tuple[Map, ...]] = None
+    gpu: Optional[Map] = None
+    extra: Map = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        if self.gpu is not None:
+            return "Gpus(gpu=%r)" % self.gpu.get("name")
+        return "Gpus(%s)" % ", ".join("%d %s" % (len(v), k) for k, v in (("gpus", self.gpus),
+                                                                           ("price_lists", self.price_lists)) if v is not None)
+
+
+@dataclass(frozen=True, repr=False)
+class Models(Result):
+    """`llmcost models`: each bundled preset with its family, model_type, total and active parameters."""
+
+    schema_version: int
+    models: Tuple[Map, ...]
+    extra: Map = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return "Models(%d presets)" % len(self.models)
+
+
+@dataclass(frozen=True, repr=False)
+class Laws(Result):
+    """`llmcost scaling laws`: the bundled scaling laws, their constants and sources."""
+
+    schema_version: int
+    laws: Tuple[Map, ...]
+    extra: Map = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return "Laws(%s)" % ", ".join(str(l.get("name")) for l in self.laws)
+
+
+@dataclass(frozen=True, repr=False)
+class Fit(Result):
+    """`llmcost scaling fit RUNS.csv`: the constants of L = E + A/N^alpha + B/D^beta fitted to the runs, with their
+    bootstrap intervals, the N_opt exponent and the fitted law."""
+
+    schema_version: int
+    file: str
+    runs: int
+    huber_delta: float
+    starts: int
+    bootstrap: int
+    confidence: float
+    seed: int
+    objective: float
+    rms_log_residual: float
+    constants: Map
+    n_opt_exponent: Map
+    tokens_per_param_at_1e24_flops: float
+    law: Map
+    extra: Map = field(default_factory=dict)
+    _summary: ClassVar[Tuple[str, ...]] = ("file", "runs", "rms_log_residual", "tokens_per_param_at_1e24_flops")
+
+
+@dataclass(frozen=True, repr=False)
+class Budget(Result):
+    """`llmcost budget`: what a budget buys: the best GPU, compute, the compute-optimal N and D of the law, loss,
+    cost and wall-clock, every candidate GPU ("gpus") and every bundled law ("laws"); with model_mfu the fit of the
+    MFU's job."""
+
+    schema_version: int
+    question: str
+    gpu: str
+    gpu_peak_flops: float
+    mfu: float
+    price_per_hour_usd: float
+    flops_per_usd: float
+    effective_flops: float
+    n_params: float
+    n_tokens: float
+    loss: float
+    tokens_per_param: float
+    cost_usd: float
+    gpu_hours: float
+    gpu_count: int
+    wall_seconds: float
+    law: Map
+    gpus: Tuple[Map, ...]
+    laws: Tuple[Map, ...]
+    budget_usd: Optional[float] = None
+    budget_gpu_hours: Optional[float] = None
+    target_loss: Optional[float] = None
+    fits: Optional[bool] = None
+    peak_bytes: Optional[float] = None
+    capacity_bytes: Optional[float] = None
+    required_bytes: Optional[float] = None
+    usable_bytes: Optional[float] = None
+    fixes: Optional[Tuple[Map, ...]] = None
+    mfu_job: Optional[Map] = None
+    extra: Map = field(default_factory=dict)
+    _summary: ClassVar[Tuple[str, ...]] = ("question", "gpu", "n_params", "n_tokens", "loss", "cost_usd")
+
+
+@dataclass(frozen=True, repr=False)
+class Plan(Result):
+    """`llmcost plan MODEL`: the best layouts that fit ("layouts", best first, each with the step_flags and
+    memory_flags that reproduce it), the search's counts, "pareto" when asked, and "changes_that_fit" when nothing
+    does. search_seconds is the search's wall-clock (the one key that differs between two equal runs)."""
+
+    schema_version: int
+    model: str
+    gpu_types: Tuple[str, ...]
+    gpus: int
+    seq: int
+    global_batch_tokens: int
+    objective: str
+    framework: str
+    precision: str
+    evaluated: int
+    feasible: int
+    rejected: Map
+    memory_evaluations: int
+    step_evaluations: int
+    search_seconds: float
+    threads: int
+    layouts: Tuple[Map, ...]
+    assumptions: Tuple[str, ...]
+    tokens: Optional[float] = None
+    pareto: Optional[Tuple[Map, ...]] = None
+    changes_that_fit: Optional[Tuple[Map, ...]] = None
+    extra: Map = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        best = self.layouts[0] if self.layouts else None
+        if best is None:
+            return "Plan(model=%r, gpus=%d, no layout fits, %d changes)" % (self.model, self.gpus,
+                                                                              len(self.changes_that_fit or ()))
+        return "Plan(model=%r, gpus=%d, best=%s tp%s pp%s dp%s, step_seconds=%s, mfu=%s)" % (
+            self.model, self.gpus, best["gpu"], best["tp"], best["pp"], best["dp"], _short(best["step_seconds"]),
+            _short(best["mfu"]))
 
 
 @dataclass(frozen=True, repr=False)

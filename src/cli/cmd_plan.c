@@ -299,6 +299,13 @@ int cmd_plan(int argc, char **argv)
     llmcost_model *m;
     if ((rc = cli_load_model(&m, pos[0])) != 0)
         return rc;
+    /* SEQUENCESxLENGTH gives the sequence: read before the default, which it replaces (read after, the search ran
+     * on the default sequence with the tokens of the given one, and said the default). */
+    double batch_tokens = 0;
+    if ((rc = cli_job_batch_tokens(&jo, "plan", &batch_tokens)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
     char why[256];
     cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
     if (!jo.seq_given) {
@@ -312,9 +319,6 @@ int cmd_plan(int argc, char **argv)
     o.catalog = cli_catalog(); /* --gpu-file: its GPUs are tried as a bigger GPU when nothing fits */
     o.gpus = jo.gpus;
     o.seq = jo.seq;
-    double batch_tokens = 0;
-    if ((rc = cli_job_batch_tokens(&jo, "plan", &batch_tokens)) != 0)
-        return rc;
     o.global_batch_tokens = (long long)batch_tokens;
     o.objective = (llmcost_plan_objective)objective;
     o.tokens = tokens;

@@ -173,6 +173,150 @@ class Errors(unittest.TestCase):
         self.assertIn("--tp 3 does not divide the 32 attention heads of llama-7b", r.stderr)
 
 
+class Catalogues(unittest.TestCase):
+    """gpus(), models(), scaling_laws(), fit_law() and budget() against `llmcost gpus|models|scaling|budget`."""
+
+    assertSame = SameAsCli.assertSame
+
+    def test_gpus_models_laws(self):
+        self.assertSame(llmcost.gpus(), cli("gpus"))
+        self.assertSame(llmcost.gpus(price_lists=True), cli("gpus", price_lists=True))
+        one = dict(gpu="h100", price=2.0, memory_gb=96, scaleup_size=16)
+        g = llmcost.gpus(**one)
+        self.assertSame(g, cli("gpus", **one))
+        self.assertEqual(g.gpu["name"], "h100")
+        ms = llmcost.models()
+        self.assertSame(ms, cli("models"))
+        # Every preset the models list names loads, with the total the list gives.
+        by_name = {d["name"]: d for d in ms.models}
+        for name in MODELS:
+            self.assertEqual(by_name[name]["total"], llmcost.load(name).params().total, name)
+        laws = llmcost.scaling_laws()
+        self.assertSame(laws, cli("scaling", "laws"))
+        # Hoffmann et al. 2022, eq. 10: E = 1.69, alpha = 0.34, beta = 0.28.
+        ch = {d["name"]: d for d in laws.laws}["chinchilla"]
+        self.assertEqual((ch["E"], ch["alpha"], ch["beta"]), (1.69, 0.34, 0.28))
+
+    def test_budget_every_question(self):
+        cases = [dict(dollars=5e6, price_list="course", law="course"),
+                 dict(flops=1e24, law="epoch", gpu="a100,v100,t4", mfu=0.5),
+                 dict(gpu_hours=1e5, gpu="h100", gpus=256),
+                 dict(params="70B", tokens="1.4T", gpu="h100", gpus=2048, price=2.5),
+                 dict(params="7B"), dict(tokens="1T", peak_tflops=500),
+                 dict(target_loss=2.0, law="chinchilla-unrounded"),
+                 dict(dollars=1e6, E=1.8, A=400, beta=0.3),
+                 dict(dollars=1e6, model_mfu=True, gpu="h100", gpus=64)]
+        for args in cases:
+            with self.subTest(**args):
+                self.assertSame(llmcost.budget(**args), cli("budget", **args))
+        # C = 6ND (Kaplan et al. 2020; Hoffmann et al. 2022): the plan's compute is its N and D.
+        b = llmcost.budget(flops=1e24)
+        self.assertAlmostEqual(6 * b.n_params * b.n_tokens / 1e24, 1.0, places=6)
+        self.assertEqual(b.question, "flops")
+        self.assertIsNotNone(llmcost.budget(dollars=1e6, model_mfu=True).fits)
+
+    def test_fit_law_recovers_the_law_it_was_given(self):
+        # Runs on the Chinchilla law itself (E 1.69, A 406.4, B 410.7, alpha 0.34, beta 0.28), no noise: the fit
+        # gives those constants back, and the CLI's document for the same file.
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "runs.csv"
+            rows = ["N,D,loss"] + ["%g,%g,%.12g" % (n, t, 1.69 + 406.4 / n ** 0.34 + 410.7 / t ** 0.28)
+                                   for n in (1e8, 3e8, 1e9, 3e9, 1e10) for t in (2e9, 1e10, 5e10, 2e11)]
+            path.write_text("\n".join(rows) + "\n")
+            f = llmcost.fit_law(path, bootstrap=10, seed=3)
+            self.assertSame(f, cli("scaling", "fit", str(path), bootstrap=10, seed=3))
+            self.assertEqual(f.runs, 20)
+            for k, want in (("E", 1.69), ("A", 406.4), ("B", 410.7), ("alpha", 0.34), ("beta", 0.28)):
+                self.assertAlmostEqual(f.constants[k]["value"] / want, 1.0, places=4, msg=k)
+            with self.assertRaises(llmcost.Error) as c:
+                llmcost.fit_law(path, confidence=1)
+            self.assertEqual(str(c.exception), "confidence: must be below 1")
+
+    def test_results_are_frozen_and_readable(self):
+        b = llmcost.budget(dollars=1e6)
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            b.loss = 0.0
+        self.assertTrue(repr(b).startswith("Budget(question='dollars', gpu="), repr(b))
+        self.assertEqual(repr(llmcost.models()), "Models(%d presets)" % len(llmcost.models().models))
+        self.assertTrue(repr(llmcost.scaling_laws()).startswith("Laws(chinchilla"), repr(llmcost.scaling_laws()))
+        for name in ("gpus", "models", "scaling", "fit", "budget"):
+            self.assertIn(name, llmcost.commands())
+
+    def test_bad_arguments_name_themselves(self):
+        cases = [(lambda: llmcost.budget(), "what budget? give dollars, flops, gpu_hours, params, tokens or target_loss"),
+                 (lambda: llmcost.budget(dollars="x"), "dollars: 'x' is not a number"),
+                 (lambda: llmcost.budget(dollars=1e6, mfu=1.5), "mfu: '1.5' must be at most 1"),
+                 (lambda: llmcost.budget(dollars=1e6, gpus=0), "gpus: '0' must be a whole number of GPUs, at least 1"),
+                 (lambda: llmcost.budget(dollars=1e6, dolars=1),
+                  "dolars: not an argument of budget; did you mean dollars?"),
+                 (lambda: llmcost.gpus(price=2), "overrides apply to one GPU: give gpu"),
+                 (lambda: llmcost.fit_law("/nonexistent/runs.csv", bootstrap=2001),
+                  "bootstrap: at most 2000 resamples")]
+        for fn, message in cases:
+            with self.assertRaises(llmcost.Error) as c:
+                fn()
+            self.assertEqual(str(c.exception), message)
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.budget(dollars=1e6, law="nope")
+        self.assertTrue(str(c.exception).startswith("law: 'nope' is not a bundled law"), str(c.exception))
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.gpus(gpu="z9000")
+        self.assertTrue(str(c.exception).startswith("gpu: "), str(c.exception))
+
+
+class Planner(unittest.TestCase):
+    """Model.plan() against `llmcost plan MODEL ... --format json`, less the search's wall-clock."""
+
+    def assertSamePlan(self, result, text):
+        expected = json.loads(text)
+        got = result.to_dict()
+        self.assertIsInstance(got.pop("search_seconds"), (int, float))
+        expected.pop("search_seconds")
+        self.assertEqual(got, expected)
+        self.assertEqual(list(got), list(expected), "key order")
+
+    def test_plans_for_every_family(self):
+        # Ten presets of the families above, each on 8 GPUs with a fixed tp and pp (a short search).
+        for name in ["gpt2", "opt-125m", "bloom-560m", "falcon-7b", "llama-7b", "phi-3-mini", "gemma-2-2b",
+                     "mixtral-8x7b", "qwen3-30b-a3b", "deepseek-v2-lite"]:
+            args = dict(gpu="h100", gpus=8, seq=2048, global_batch="1M", tp=1, pp=1, top=2, threads=1)
+            with self.subTest(model=name):
+                p = llmcost.load(name).plan(**args)
+                self.assertSamePlan(p, cli("plan", name, **args))
+                self.assertTrue(p.layouts, name)
+                # The first layout's step_flags make `llmcost step` compute its step time.
+                flags = p.layouts[0]["step_flags"].split()
+                step = json.loads(subprocess.run([BIN, "step", name, *flags, "--format", "json"], capture_output=True,
+                                                 text=True, check=True).stdout)
+                self.assertEqual(step["step_seconds"], p.layouts[0]["step_seconds"])
+
+    def test_cost_pareto_and_nothing_fits(self):
+        cases = [("llama-3-70b", dict(gpu="h100,h200,a100", gpus=64, seq=8192, global_batch="4M", objective="cost",
+                                      tokens="1T", price="2.5,3.5,1.5", top=3, threads=2)),
+                 ("mixtral-8x7b", dict(gpus=16, global_batch="2M", tp=2, pareto=True, top=2, threads=1)),
+                 ("llama-3-70b", dict(gpu="a100", gpus=2, global_batch="64x4096", threads=1))]
+        for name, args in cases:
+            with self.subTest(model=name, **args):
+                self.assertSamePlan(llmcost.load(name).plan(**args), cli("plan", name, **args))
+        p = llmcost.load("llama-3-70b").plan(gpu="a100", gpus=2, global_batch="64x4096", threads=1)
+        self.assertEqual(p.layouts, ())
+        self.assertEqual(p.seq, 4096)  # the length of 64x4096, not LLaMA 3's 8192
+        self.assertTrue(p.changes_that_fit)
+        self.assertIn("no layout fits", repr(p))
+
+    def test_bad_arguments_name_themselves(self):
+        m = llmcost.load("llama-3-8b")
+        for kwargs, message in [(dict(gpus=8), "global_batch: required, the tokens of one optimizer step (16M = 2^24)"),
+                                (dict(global_batch="1M"), "gpus: required, the GPUs of the job"),
+                                (dict(gpus=8, global_batch="1M", objective="cost"),
+                                 "objective cost needs tokens, the length of the run"),
+                                (dict(gpus=8, global_batch="1M", topp=3),
+                                 "topp: not an argument of plan; did you mean top?")]:
+            with self.assertRaises(llmcost.Error) as c:
+                m.plan(**kwargs)
+            self.assertEqual(str(c.exception), message)
+
+
 class Threads(unittest.TestCase):
     def test_threads_get_the_single_threaded_answers(self):
         jobs = [("llama-3-8b", dict(gpu="h100", gpus=8, zero=1)), ("mixtral-8x7b", dict(gpu="h200", gpus=8, ep=8)),
@@ -201,6 +345,31 @@ class Threads(unittest.TestCase):
         for i in range(8):
             k = i % len(jobs)
             self.assertEqual(results[i], expected[k:] + expected[:k])
+
+    def test_every_new_function_on_threads(self):
+        calls = [lambda: llmcost.budget(dollars=5e6, gpu="h100,a100").to_dict(),
+                 lambda: llmcost.budget(target_loss=2.0, law="epoch").to_dict(),
+                 lambda: llmcost.gpus(gpu="h200", price=3.0).to_dict(),
+                 lambda: llmcost.models().to_dict(),
+                 lambda: llmcost.scaling_laws().to_dict(),
+                 lambda: {k: v for k, v in llmcost.load("llama-3-8b").plan(
+                     gpu="h100", gpus=8, global_batch="1M", tp=1, pp=1, top=2, threads=1).to_dict().items()
+                     if k != "search_seconds"}]
+        expected = [c() for c in calls]
+        results = {}
+        barrier = threading.Barrier(6)
+
+        def worker(i):
+            barrier.wait()
+            results[i] = [calls[(i + k) % len(calls)]() for k in range(len(calls))]
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i in range(6):
+            self.assertEqual(results[i], [expected[(i + k) % len(calls)] for k in range(len(calls))])
 
 
 class Results(unittest.TestCase):
@@ -264,6 +433,8 @@ class Example(unittest.TestCase):
                                capture_output=True, text=True, timeout=600)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("cheapest", r.stdout)
+            self.assertIn("compute-optimal:", r.stdout)  # the budget
+            self.assertIn("Plan(model='llama-3.1-8b', gpus=64, best=h100", r.stdout)  # the planner
 
 
 if __name__ == "__main__":
