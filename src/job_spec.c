@@ -229,6 +229,20 @@ static int read_batch(const char *text, double *sequences, double *length, doubl
     return 0;
 }
 
+/* The spec's recompute_modules list as the memory engine's bits (0 when NULL). */
+static int spec_recompute_modules(unsigned *bits, const llmcost_job_spec *s)
+{
+    *bits = 0;
+    if (!s->recompute_modules)
+        return 0;
+    int b = llmcost_recompute_modules_parse(s->recompute_modules);
+    if (b < 0)
+        return lc_fail(LLMCOST_EINVAL, "recompute_modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
+                       s->recompute_modules);
+    *bits = (unsigned)b;
+    return 0;
+}
+
 int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcost_model *m, char *notes, size_t size)
 {
     if (!out || !s || !m)
@@ -290,13 +304,8 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
     j.act_cache = (llmcost_act_cache)s->act_cache;
     j.pipeline = (llmcost_pipeline)s->pipeline;
     j.ema = (llmcost_ema)s->ema;
-    if (s->recompute_modules) {
-        int bits = llmcost_recompute_modules_parse(s->recompute_modules);
-        if (bits < 0)
-            return lc_fail(LLMCOST_EINVAL, "recompute_modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
-                           s->recompute_modules);
-        j.recompute_modules = (unsigned)bits;
-    }
+    if ((rc = spec_recompute_modules(&j.recompute_modules, s)) < 0)
+        return rc;
     if ((rc = llmcost_layout_resolve(&j.layout, m)) < 0)
         return rc;
     bool rounded = false;
@@ -491,4 +500,23 @@ void llmcost_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcos
     if (a->layout.sequence_parallel != b->layout.sequence_parallel && b->layout.sequence_parallel)
         ADD("%s--sequence-parallel", o ? " " : "");
 #undef ADD
+}
+
+int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_spec *s)
+{
+    if (!o || !s)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_options_from_spec: NULL argument");
+    o->precision = (llmcost_precision)s->precision;
+    o->optimizer = (llmcost_optimizer)s->optimizer;
+    o->attention = (llmcost_attn_impl)s->attention;
+    o->framework = (llmcost_framework)s->framework;
+    o->headroom = s->headroom;
+    o->cuda_context_bytes = s->cuda_context_gb * 1073741824.0;
+    /* The memory mechanisms are fixed, not searched: each given reaches the memory engine as in a job. */
+    o->act_cache = (llmcost_act_cache)s->act_cache;
+    o->pipeline = (llmcost_pipeline)s->pipeline;
+    o->ema = (llmcost_ema)s->ema;
+    o->bf16_grads = s->bf16_grads;
+    o->foreach_optimizer = s->foreach_optimizer;
+    return spec_recompute_modules(&o->recompute_modules, s);
 }

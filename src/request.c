@@ -956,25 +956,8 @@ static int do_plan(req *r, char **out)
     o.top = (size_t)top;
     o.pareto = pareto;
     o.threads = (int)threads; /* 0: one per core */
-    o.precision = (llmcost_precision)s.precision;
-    o.optimizer = (llmcost_optimizer)s.optimizer;
-    o.attention = (llmcost_attn_impl)s.attention;
-    o.framework = (llmcost_framework)s.framework;
-    o.headroom = s.headroom;
-    o.cuda_context_bytes = s.cuda_context_gb * 1073741824.0;
-    /* The memory mechanisms are fixed, not searched: each given reaches the memory engine as in memory. */
-    o.act_cache = (llmcost_act_cache)s.act_cache;
-    o.pipeline = (llmcost_pipeline)s.pipeline;
-    o.ema = (llmcost_ema)s.ema;
-    o.bf16_grads = s.bf16_grads;
-    o.foreach_optimizer = s.foreach_optimizer;
-    if (s.recompute_modules) {
-        int bits = llmcost_recompute_modules_parse(s.recompute_modules);
-        if (bits < 0)
-            return lc_fail(LLMCOST_EINVAL, "recompute_modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
-                           s.recompute_modules);
-        o.recompute_modules = (unsigned)bits;
-    }
+    if ((rc = llmcost_plan_options_from_spec(&o, &s)) < 0)
+        return rc;
     o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;
     o.pp = GIVEN("pp") ? s.pp : LLMCOST_PLAN_ANY;
     o.vpp = GIVEN("vpp") ? s.vpp : LLMCOST_PLAN_ANY;

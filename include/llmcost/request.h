@@ -27,6 +27,7 @@
 #include "hardware.h"
 #include "job.h"
 #include "model.h"
+#include "plan.h"
 #include "step.h"
 #include "train.h"
 
@@ -79,6 +80,14 @@ extern const char *const llmcost_job_spec_names[];
  * job's fields (global_batch, layout.zero, ...) otherwise.
  */
 int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcost_model *m, char *notes, size_t size);
+
+/*
+ * The settings of "s" that a layout search keeps fixed into plan options "o" (from llmcost_plan_options_init):
+ * precision, optimizer, attention kernel, framework, headroom, CUDA context and the memory mechanisms (act_cache,
+ * pipeline, ema, bf16_grads, foreach_optimizer, recompute_modules), read as llmcost_job_spec_resolve() reads them.
+ * The layout degrees, batch and sequence stay the caller's. LLMCOST_EINVAL naming recompute_modules for a bad list.
+ */
+int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_spec *s);
 
 /* The sequence length to use when none is given: the model's training length, else its positions when under
  * 4096, else 4096; "why" (n bytes) says which. */

@@ -297,6 +297,12 @@ void cli_job_message(char *buf, size_t n, const char *msg);
 /* "one GPU" or "64 GPUs: tp 8 x pp 2 x cp 1 x dp 4, ep 1, ZeRO-1, sequence parallel". */
 void cli_job_describe(char *buf, size_t n, const llmcost_layout *l);
 
+/* The job options as the library's job spec (request.h); text fields point into "jo". */
+void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo);
+
+/* Prints the library's last error with its field names turned into flags; returns the bad-input exit status. */
+int cli_job_error(const char *cmd);
+
 /*
  * The job of the job options for model "m": every default filled (printed in "assumed", one per line, with the
  * exact batch used), the global batch rounded to whole micro-batch rounds (the rounding printed), and checked by

@@ -325,26 +325,12 @@ int cmd_plan(int argc, char **argv)
     o.top = (size_t)top;
     o.pareto = pareto;
     o.threads = (int)threads; /* 0: one per core */
-    o.precision = (llmcost_precision)jo.precision;
-    o.optimizer = (llmcost_optimizer)jo.optimizer;
-    o.attention = (llmcost_attn_impl)jo.attention;
-    o.framework = (llmcost_framework)jo.framework;
-    o.headroom = jo.headroom;
-    o.cuda_context_bytes = jo.context_gb * 1073741824.0;
-    /* The memory mechanisms are fixed, not searched: each given flag reaches the memory engine as in `memory`. */
-    o.act_cache = (llmcost_act_cache)jo.act_cache;
-    o.pipeline = (llmcost_pipeline)jo.pipeline;
-    o.ema = (llmcost_ema)jo.ema;
-    o.bf16_grads = jo.bf16_grads;
-    o.foreach_optimizer = jo.foreach_opt;
-    if (jo.recompute_modules) {
-        int bits = llmcost_recompute_modules_parse(jo.recompute_modules);
-        if (bits < 0) {
-            llmcost_model_free(m);
-            return cli_usage_error("plan", "--recompute-modules: '%s' is not a list of layernorm, mla_up_proj, moe_act",
-                                   jo.recompute_modules);
-        }
-        o.recompute_modules = (unsigned)bits;
+    /* The fixed settings (precision ... the memory mechanisms) as the library reads them from a job spec. */
+    llmcost_job_spec spec;
+    cli_job_spec(&spec, &jo);
+    if (llmcost_plan_options_from_spec(&o, &spec) < 0) {
+        llmcost_model_free(m);
+        return cli_job_error("plan");
     }
     o.tp = gv.tp ? jo.tp : LLMCOST_PLAN_ANY;
     o.pp = gv.pp ? jo.pp : LLMCOST_PLAN_ANY;

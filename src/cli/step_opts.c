@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-static int job_error(const char *cmd)
+int cli_job_error(const char *cmd)
 {
     char msg[1024];
     cli_job_message(msg, sizeof msg, llmcost_errmsg());
@@ -17,7 +17,7 @@ static int job_error(const char *cmd)
 }
 
 /* The job options as the library's job spec (request.h): the library fills the defaults and resolves the batch. */
-static void to_spec(llmcost_job_spec *s, const cli_job_opts *jo)
+void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
 {
     llmcost_job_spec_init(s);
     s->seq = jo->seq_given ? jo->seq : 0;
@@ -57,12 +57,12 @@ int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, co
     if (jo->sp && jo->no_sp)
         return cli_usage_error(cmd, "--sequence-parallel and --no-sequence-parallel contradict each other");
     llmcost_job_spec s;
-    to_spec(&s, jo);
+    cli_job_spec(&s, jo);
     int rc = llmcost_job_spec_resolve(out, &s, m, assumed, size);
     /* The sequence used (given, from SEQUENCESxLENGTH, or the default) goes back to the options. */
     if (s.seq > 0)
         jo->seq = s.seq;
-    return rc < 0 ? job_error(cmd) : 0;
+    return rc < 0 ? cli_job_error(cmd) : 0;
 }
 
 int cli_job_step_options(llmcost_step_options *out, cli_job_opts *jo, const llmcost_model *m, const char *cmd,
