@@ -15,7 +15,14 @@ PACKAGES   := gcc make cmake pkg-config libjansson-dev libcriterion-dev libnlopt
 # make install: the CLI, libllmcost and its headers under PREFIX (DESTDIR=/tmp/stage stages them elsewhere).
 PREFIX     ?= /usr/local
 
-.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean install python
+.PHONY: all build run test test-sanitize test-tsan valgrind fuzz deps clean install python web test-web web-deps \
+        test-web-if-tools
+
+# The web calculator (README "Web calculator", web/): the library compiled to WebAssembly by Debian's emscripten,
+# jansson and NLopt compiled likewise from Debian's source packages (web/deps.sh) once per user into WEB_DEPS,
+# the page's JavaScript from npm (web/package-lock.json), tested in Debian's chromium.
+WEB_PACKAGES := emscripten chromium nodejs
+WEB_DEPS ?= $(HOME)/.cache/llmcost-web/jansson-2.14-nlopt-2.7.1-emcc-3.1.6
 
 all: build
 
@@ -43,6 +50,42 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 2
+	@$(MAKE) --no-print-directory test-web-if-tools
+
+# make test runs the web tests when Emscripten and Chromium are installed, and says so plainly when they are not.
+test-web-if-tools:
+	@missing=""; for t in emcc chromium node npm; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "web calculator tests SKIPPED: not installed:$$missing (make web-deps, or apt-get install $(WEB_PACKAGES) npm)"; \
+	else $(MAKE) --no-print-directory test-web; fi
+
+# As root, installs Debian's emscripten, chromium and node (npm too when node is Debian's own).
+web-deps:
+	@missing=""; for p in $(WEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      -o DPkg::Lock::Timeout=600 $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing (run as root, or: sudo apt-get install$$missing)" >&2; exit 1; \
+	  fi; \
+	fi
+
+# build/web/index.html: one static file (module, wasm, data, scripts and style inside) that works from file://.
+web: build
+	@for t in emcc node npm; do command -v $$t >/dev/null || { echo "make web needs $$t: make web-deps" >&2; exit 1; }; done
+	web/deps.sh $(WEB_DEPS)
+	$(MAKE) --no-print-directory -f web/wasm.mk BUILD=$(BUILD) DEPS=$(WEB_DEPS) -j 2
+	@[ web/node_modules/.package-lock.json -nt web/package-lock.json ] || \
+	  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	node web/build.mjs $(BUILD)/web
+
+# The page end to end in headless Chromium against the CLI (web/test/e2e.mjs): screenshots in $(BUILD)/web/screenshots.
+test-web: web
+	node web/test/e2e.mjs $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -1,0 +1,294 @@
+// web/test/e2e.mjs - the web calculator end to end in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core; no browser is downloaded). Every headline figure the page shows is compared with the CLI's
+// JSON for the same flags (build/llmcost, run from here): the page and the CLI are the same C code, so the
+// numbers must be equal, not close. Also: a changed field changes the numbers and the link, a pasted config,
+// errors shown as the library's message beside their field, each chart drawn (not blank), the planner in its
+// worker, no request leaving the page, phone width, labels on every field.
+// Usage: node web/test/e2e.mjs BUILD_DIR        (make test-web)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const build = resolve(process.argv[2] || join(root, 'build'));
+const cliBin = join(build, 'llmcost');
+const pageUrl = pathToFileURL(join(build, 'web', 'index.html')).href;
+const shots = join(build, 'web', 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+let failures = 0;
+let checks = 0;
+function check(ok, what) {
+  checks++;
+  if (!ok) {
+    failures++;
+    console.log(`FAIL ${what}`);
+  }
+}
+
+// The CLI's document for a fragment's setup: its keys are the CLI's flags, the model positional.
+function cliArgs(fragment, keep) {
+  const words = [];
+  let model = 'llama-7b';
+  for (const part of fragment.split('&')) {
+    const [k, v] = part.split('=').map(decodeURIComponent);
+    if (k === 'model') model = v;
+    else if (keep.includes(k)) words.push(`--${k}`, v);
+  }
+  return [model, ...words];
+}
+const JOB = ['seq', 'micro-batch', 'global-batch', 'precision', 'optimizer', 'recompute', 'attention', 'framework',
+  'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw'];
+function cli(command, args) {
+  return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+}
+function cliError(command, args) {
+  const r = spawnSync(cliBin, [command, ...args], { encoding: 'utf8' });
+  return r.stderr.trim();
+}
+
+// What each headline figure must equal in the CLI's documents.
+function expected(fragment) {
+  const [model, ...job] = cliArgs(fragment, JOB);
+  const [, ...run] = cliArgs(fragment, [...JOB, 'tokens']);
+  const p = cli('params', [model]);
+  const m = cli('memory', [model, ...job]);
+  const s = cli('step', [model, ...job]);
+  const t = cli('train', [model, ...run]);
+  return {
+    'params-total': p.total,
+    'params-active': p.active,
+    'flops-per-step': s.model_flops_per_step,
+    'memory-peak-bytes': m.peak_bytes,
+    'memory-fits': m.fits,
+    'step-seconds': s.step_seconds,
+    'step-mfu': s.mfu,
+    'train-gpu-hours': t.gpu_hours,
+    'train-cost-dollars': t.cost_usd,
+    // the train document's step is the step document's
+    'train.step_seconds': t.step.step_seconds,
+  };
+}
+
+const FIGURES = ['params-total', 'params-active', 'flops-per-step', 'memory-peak-bytes', 'memory-fits', 'step-seconds',
+  'step-mfu', 'train-gpu-hours', 'train-cost-dollars'];
+
+async function figures(page) {
+  const out = {};
+  for (const id of FIGURES) out[id] = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
+  return out;
+}
+
+function compare(got, want, label) {
+  for (const id of FIGURES) {
+    const w = want[id];
+    const g = got[id];
+    const same = typeof w === 'boolean' ? g === String(w) : g !== null && Number(g) === w;
+    check(same, `${label}: ${id} page ${g} vs CLI ${w}`);
+  }
+  check(want['train.step_seconds'] === want['step-seconds'], `${label}: train's step equals step's`);
+}
+
+// The page is ready when it has computed the setup its URL holds.
+async function settled(page) {
+  await page.waitForFunction(() => document.body.dataset.state === 'ready' &&
+    document.body.dataset.computed === location.hash.replace(/^#/, ''), null, { timeout: 30000 });
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block', colorScheme: 'light' });
+const leaks = [];
+const pageErrors = [];
+context.on('request', (r) => {
+  if (!/^(file|data|blob):/.test(r.url())) leaks.push(r.url());
+});
+async function open(fragment) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  await page.goto(fragment === null ? pageUrl : `${pageUrl}#${fragment}`);
+  await settled(page);
+  return page;
+}
+
+// 1. Links for several setups: each figure equals the CLI's for the same flags.
+const SETUPS = [
+  'model=llama-7b&gpu=a100&tokens=1T', // what a bare link opens (checked below)
+  'model=llama-3-8b&gpu=h100&seq=4096&micro-batch=1&recompute=full&gpus=8&zero=3&tokens=15T',
+  'model=mixtral-8x7b&gpu=h200&gpus=64&tp=2&ep=8&zero=1&precision=bf16-master&global-batch=4M&tokens=2T&price=3.5',
+  'model=llama-2-70b&gpu=a100-40gb&gpus=64&tp=8&pp=4&vpp=2&framework=megatron&attention=flash&micro-batch=2&tokens=2T',
+  'model=gpt2&gpu=t4&seq=1024&micro-batch=8&precision=fp16&optimizer=adamw-8bit&tokens=9B',
+  'model=deepseek-v3&gpu=h800&gpus=2048&tp=1&pp=16&ep=64&zero=1&precision=fp8&recompute=selective&global-batch=15360x4096&tokens=14.8T',
+  'model=llama-3.1-405b&gpu=h100&gpus=8&tokens=1T&peak-tflops=900&memory-gb=96&memory-bw=4000',
+];
+for (const frag of SETUPS) {
+  const page = await open(frag);
+  const got = await figures(page);
+  compare(got, expected(frag), frag);
+  if (frag === SETUPS[5]) {
+    const fits = got['memory-fits'];
+    check(fits === 'true' || fits === 'false', 'memory-fits is a verdict');
+  }
+  await page.close();
+}
+
+// 2. A bare link opens the worked example, and writes it into the URL.
+{
+  const page = await open(null);
+  check(new URL(page.url()).hash === '#model=llama-7b&gpu=a100&tokens=1T', `bare link's fragment: ${page.url()}`);
+  compare(await figures(page), expected('model=llama-7b&gpu=a100&tokens=1T'), 'bare link');
+
+  // 3. Change a field: the numbers and the link follow.
+  const before = await figures(page);
+  await page.fill('#f-seq', '4096');
+  await page.waitForFunction(() => location.hash.includes('seq=4096'));
+  await settled(page);
+  const after = await figures(page);
+  check(after['step-seconds'] !== before['step-seconds'], 'seq 4096 changes the step time');
+  compare(after, expected('model=llama-7b&gpu=a100&tokens=1T&seq=4096'), 'after typing seq 4096');
+  await page.selectOption('#f-zero', '3');
+  await page.fill('#f-gpus', '8');
+  await page.waitForFunction(() => location.hash.includes('zero=3') && location.hash.includes('gpus=8'));
+  await settled(page);
+  compare(await figures(page), expected('model=llama-7b&gpu=a100&tokens=1T&seq=4096&gpus=8&zero=3'), 'after zero 3 on 8 GPUs');
+  check((await page.textContent('#cli-command')).includes('--zero 3'), 'the command line shown follows the fields');
+
+  // 4. An impossible layout: the library's message beside the field, no figure left that depends on it.
+  await page.fill('#f-gpus', '');
+  await page.selectOption('#f-zero', '');
+  await page.fill('#f-seq', '');
+  await page.fill('#f-tp', '3');
+  await page.waitForFunction(() => location.hash === '#model=llama-7b&gpu=a100&tp=3&tokens=1T');
+  await settled(page);
+  const msg = (await page.textContent('#e-tp')).trim();
+  const cliMsg = cliError('train', ['llama-7b', '--gpu', 'a100', '--tokens', '1T', '--tp', '3']);
+  // The CLI names the flag (--tp 3), the library's request the argument (tp = 3): the rest is the same line.
+  const tail = cliMsg.replace(/^llmcost: --tp 3 /, '').replace(/ \(try .*\)$/, '');
+  check(msg === `tp = 3 ${tail}`, `tp 3: page says '${msg}', CLI '${cliMsg}'`);
+  check(!msg.includes('\n'), 'one line');
+  const broken = await figures(page);
+  for (const id of ['memory-peak-bytes', 'step-seconds', 'train-cost-dollars'])
+    check(broken[id] === null, `${id} has no value when the layout is refused (${broken[id]})`);
+  check(broken['params-total'] !== null, 'the parameters do not depend on the layout and stay');
+  await page.fill('#f-tp', '');
+  await page.fill('#f-tokens', '1T');
+  await page.waitForFunction(() => !location.hash.includes('tp=3'));
+  await settled(page);
+  check((await page.textContent('#e-tp')).trim() === '', 'the message goes with the error');
+
+  await page.fill('#f-seq', '4096');
+  await page.fill('#f-gpus', '8');
+  await page.selectOption('#f-zero', '3');
+  await page.waitForFunction(() => location.hash.includes('zero=3') && location.hash.includes('seq=4096'));
+  await settled(page);
+
+  // 5. A pasted config.json: the library reads it as the CLI reads the file.
+  const cfgPath = join(root, 'tests', 'fixtures', 'llama_7b_config.json');
+  const cfg = readFileSync(cfgPath, 'utf8');
+  await page.fill('#f-config', cfg);
+  await page.waitForFunction(() => location.hash.includes('config='));
+  await settled(page);
+  const pasted = await figures(page);
+  const p = cli('params', [cfgPath]);
+  check(Number(pasted['params-total']) === p.total, `pasted config: total ${pasted['params-total']} vs CLI ${p.total}`);
+  const sp = cli('step', [cfgPath, '--gpu', 'a100', '--seq', '4096', '--gpus', '8', '--zero', '3']);
+  check(Number(pasted['step-seconds']) === sp.step_seconds, `pasted config: step ${pasted['step-seconds']} vs ${sp.step_seconds}`);
+  // ... and the link carries it: opened afresh, the same figures.
+  const again = await open(new URL(page.url()).hash.slice(1));
+  check(JSON.stringify(await figures(again)) === JSON.stringify(pasted), 'a link with a pasted config restores it');
+  await again.close();
+
+  // 6. Malformed JSON: the library's message beside the config field (as the CLI says it of a file), no figures.
+  const bad = '{"model_type": "llama", "hidden_size": 40\n';
+  const dir = mkdtempSync(join(tmpdir(), 'llmcost-web-'));
+  writeFileSync(join(dir, 'config.json'), bad);
+  await page.fill('#f-config', bad);
+  await page.waitForFunction(() => document.body.dataset.computed?.includes('40%0A'));
+  await settled(page);
+  const cfgMsg = (await page.textContent('#e-config')).trim();
+  const cliCfg = cliError('params', [join(dir, 'config.json')]).replace(/^llmcost: /, '').split(join(dir, 'config.json')).join('/pasted/config.json');
+  check(cfgMsg === cliCfg, `malformed config: page '${cfgMsg}' vs CLI '${cliCfg}'`);
+  check((await figures(page))['params-total'] === null, 'no parameter count for a malformed config');
+  await page.click('#clear-config');
+  await page.waitForFunction(() => !location.hash.includes('config='));
+  await settled(page);
+
+  // 7. Every chart drawn: a screenshot of each, not blank (many pixels unlike the background, several colours).
+  for (const name of ['params', 'flops', 'attn', 'memory', 'timeline', 'step', 'budget']) {
+    const el = page.locator(`#chart-${name}`);
+    await el.scrollIntoViewIfNeeded();
+    const png = await el.screenshot({ path: join(shots, `chart-${name}.png`) });
+    const stats = await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const x = c.getContext('2d');
+      x.drawImage(img, 0, 0);
+      const d = x.getImageData(0, 0, c.width, c.height).data;
+      const bg = [d[0], d[1], d[2]];
+      let ink = 0;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4) {
+        if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 60) ink++;
+        colours.add((d[i] >> 4) * 256 + (d[i + 1] >> 4) * 16 + (d[i + 2] >> 4));
+      }
+      return { w: c.width, h: c.height, ink: ink / (d.length / 4), colours: colours.size };
+    }, png.toString('base64'));
+    check(stats.w > 200 && stats.h > 150 && stats.ink > 0.01 && stats.colours >= 4,
+      `chart ${name} drawn: ${stats.w}x${stats.h}, ${(stats.ink * 100).toFixed(1)}% ink, ${stats.colours} colours`);
+  }
+
+  // 8. The planner, in its worker: its best layout is the CLI's.
+  await page.click('#plan-run');
+  await page.waitForFunction(() => document.querySelector('#plan-best').dataset.value !== undefined ||
+    document.querySelector('#e-plan').textContent !== '', null, { timeout: 120000 });
+  const best = await page.getAttribute('#plan-best', 'data-value');
+  const plan = cli('plan', ['llama-7b', '--gpu', 'a100', '--seq', '4096', '--gpus', '8', '--global-batch', '4194304',
+    '--tokens', '1T', '--threads', '1', '--top', '10']);
+  check(plan.layouts.length > 0 && Number(best) === plan.layouts[0].step_seconds,
+    `planner: page's best ${best} vs CLI ${plan.layouts[0]?.step_seconds} (${await page.textContent('#e-plan')})`);
+
+  // 9. Labels on every field; the page at a phone's width has no sideways scrolling; both themes.
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((e) => !document.querySelector(`label[for="${e.id}"]`)?.textContent.trim()).map((e) => e.id || e.name));
+  check(unlabelled.length === 0, `fields without a label: ${unlabelled}`);
+  await page.focus('#f-model');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id === 'f-config'), 'Tab moves from the preset to the config');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, 'page-light.png') });
+  await page.click('#theme'); // system -> light
+  await page.click('#theme'); // light -> dark
+  check(await page.evaluate(() => document.documentElement.dataset.theme === 'dark' &&
+    getComputedStyle(document.body).backgroundColor !== 'rgb(255, 255, 255)'), 'the dark theme darkens the page');
+  await page.screenshot({ path: join(shots, 'page-dark.png') });
+  await page.click('#theme'); // back to system
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`));
+  check(over <= 0, `phone width: the page is ${over} px wider than the screen (${wide.join(' ')})`);
+  await page.screenshot({ path: join(shots, 'page-phone.png') });
+  await page.close();
+}
+
+// 10. The README's picture: the worked example as a bare link opens it.
+{
+  const page = await open(null);
+  await page.screenshot({ path: join(shots, 'web-calculator.png'), clip: { x: 0, y: 0, width: 1280, height: 900 } });
+  await page.close();
+}
+
+check(leaks.length === 0, `requests left the page: ${leaks.join(', ')}`);
+check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
+await browser.close();
+console.log(`web e2e: ${checks - failures}/${checks} checks passed (screenshots in ${shots})`);
+process.exit(failures ? 1 : 0);
