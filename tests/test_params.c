@@ -279,7 +279,7 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 9);
+    cr_expect_geq(exact, 23);
     cr_expect_geq(refused, 7);
     json_decref(doc);
 }
@@ -329,4 +329,59 @@ Test(params_derived, olmo3_and_ministral_rows)
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 95040);
     llmcost_model_free(m);
+}
+
+static llmcost_model *corpus(const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "tests/fixtures/configs/%s", file);
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path(path)), 0, "%s: %s", path, llmcost_errmsg());
+    return m;
+}
+
+Test(params_derived, new_dense_families_per_layer)
+{
+    /* SmolLM3-3B: no_rope_layers 1,1,1,0: layers 3, 7, ... skip the rotation (head_dim 2048/16 = 128). */
+    llmcost_model *m = corpus("smollm3-3b.json");
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 128);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 0);
+    cr_expect_eq(m->layers[35].attn.rotary_dim, 0);
+    cr_expect_eq(m->layers[34].attn.sliding_window, 0);
+    llmcost_model_free(m);
+    /* EXAONE 4.0 32B: sliding_window_pattern 4: layers 0-2 slide over 4096 and rotate, layer 3 is global NoPE;
+     * norms after attention and MLP only; per-head q/k norms. */
+    m = corpus("exaone-4.0-32b.json");
+    cr_expect_eq(m->layers[0].attn.sliding_window, 4096);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 128);
+    cr_expect_eq(m->layers[3].attn.sliding_window, 0);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 0);
+    cr_expect(m->layers[0].norm_post_attn && m->layers[0].norm_post_ffn && !m->layers[0].norm_pre_attn);
+    cr_expect_eq(m->layers[0].attn.qk_norm, LLMCOST_QKNORM_HEAD);
+    llmcost_model_free(m);
+    /* Command R7B: one LayerNorm without bias feeding attention and MLP in parallel; rotary on sliding layers. */
+    m = corpus("c4ai-command-r7b-12-2024.json");
+    cr_expect(m->layers[0].parallel && !m->layers[0].norm_pre_ffn);
+    cr_expect_eq(m->norm, LLMCOST_NORM_LAYER_NOBIAS);
+    cr_expect_eq(m->layers[2].attn.rotary_dim, 128);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 0);
+    cr_expect_eq(m->layers[3].attn.sliding_window, 0);
+    cr_expect(m->logit_scale == 0.25);
+    llmcost_model_free(m);
+    /* Seed-OSS: q/k/v biases, o_proj without (attention_out_bias false); SeedOssConfig's dropouts default 0.1. */
+    m = corpus("seed-oss-36b-instruct.json");
+    cr_expect(m->layers[0].attn.q_bias && m->layers[0].attn.v_bias && !m->layers[0].attn.o_bias);
+    cr_expect(m->dropout_resid == 0.1 && m->dropout_attn == 0.1);
+    llmcost_model_free(m);
+}
+
+Test(params_derived, cohere2_release_keys_that_ask_for_another_layout_are_refused)
+{
+    const char *cfg = "{\"model_type\": \"cohere2\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, "
+                      "\"sliding_window\": 16, \"use_parallel_block\": false}";
+    llmcost_model *m = NULL;
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "cohere2"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "use_parallel_block") != NULL, "%s", llmcost_errmsg());
+    cr_expect_null(m);
 }
