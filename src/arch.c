@@ -31,7 +31,8 @@ typedef enum {
     FAM_NEOX,   /* GPT-NeoX / Pythia: parallel residual, partial rotary, biases, untied */
     FAM_GPTJ,   /* GPT-J: parallel residual, one LayerNorm, bias-free q/k/v/out, partial rotary, LM-head bias */
     FAM_BLOOM,  /* BLOOM: ALiBi, LayerNorm on the embedding, fused qkv, biases, tied */
-    FAM_MPT     /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
+    FAM_MPT,    /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
+    FAM_CHATGLM /* ChatGLM2/3 and GLM-4 chat (remote modeling_chatglm.py): its own key names, fused qkv and gate_up */
 } family;
 
 /* Which layers a config's sliding_window applies to, when it gives no layer_types. */
@@ -229,6 +230,8 @@ static const type_info types[] = {
     {.type = "gptj", .label = "GPT-J", .fam = FAM_GPTJ},
     {.type = "bloom", .label = "BLOOM", .fam = FAM_BLOOM, .tied = true, .attn_bias = true, .fused_qkv = true},
     {.type = "mpt", .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
+    /* ChatGLM2/3, GLM-4-9B-chat (the repositories' modeling_chatglm.py, model_type chatglm). */
+    {.type = "chatglm", .label = "ChatGLM", .fam = FAM_CHATGLM, .fused_qkv = true, .fused_gate_up = true},
 };
 
 /* The last line of notes that overflowed m->notes: the reader learns that notes are missing (none is cut). */
@@ -1283,6 +1286,84 @@ static int build_mpt(const lc_cfg *c, llmcost_model *m)
     return 0;
 }
 
+/* ChatGLM2/3 and GLM-4-9B-chat as their remote modeling_chatglm.py builds them (ChatGLMConfig's defaults for absent
+ * keys): word_embeddings of padded_vocab_size x hidden; per GLMBlock an input_layernorm, query_key_value of
+ * hidden -> heads*kv_channels + 2*groups*kv_channels (groups = multi_query_group_num under multi_query_attention,
+ * else heads; bias when add_bias_linear or add_qkv_bias), dense (bias add_bias_linear), post_attention_layernorm,
+ * dense_h_to_4h of hidden -> 2 ffn_hidden_size and dense_4h_to_h (SwiGLU, bias add_bias_linear); RMSNorm (weight
+ * applied in fp32) when rmsnorm, else LayerNorm; final_layernorm when post_layer_norm; output_layer untied, no bias.
+ * RotaryEmbedding(kv_channels // 2) rotates the first 2 ceil(kv_channels / 4) dims of each head and registers its
+ * inv_freq of ceil(kv_channels / 4) as a persistent buffer. A prefix encoder (pre_seq_len), the residual taken after
+ * the norm, and fp32 residuals are refused. */
+static int build_chatglm(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads = 0, groups = 1, kvc = 0, ffn = 0;
+    bool mqa = false, bias = false, qkv_bias = false, rms = true, post_ln = true, post_res = false, fp32_res = false;
+    TRY(lc_cfg_req_size(c, &m->hidden, KEYS_HIDDEN));
+    TRY(lc_cfg_req_size(c, &m->n_layers, KEYS_LAYERS));
+    if (m->n_layers > LC_MAX_LAYERS)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%snum_layers': %lld layers is beyond what llmcost models (at "
+                       "most %d)", c->origin, c->prefix, (long long)m->n_layers, LC_MAX_LAYERS);
+    TRY(lc_cfg_req_size(c, &heads, KEYS_HEADS));
+    TRY(lc_cfg_size(c, &m->vocab, LC_KEYS("padded_vocab_size"), 65024));
+    TRY(lc_cfg_req_size(c, &ffn, LC_KEYS("ffn_hidden_size")));
+    json_t *kv = json_object_get(c->obj, "kv_channels");
+    if (kv && json_is_null(kv))
+        kvc = m->hidden / heads;
+    else
+        TRY(lc_cfg_size(c, &kvc, LC_KEYS("kv_channels"), 128));
+    TRY(lc_cfg_bool(c, &mqa, LC_KEYS("multi_query_attention"), false));
+    TRY(lc_cfg_size(c, &groups, LC_KEYS("multi_query_group_num"), 1));
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("add_bias_linear"), false));
+    TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("add_qkv_bias"), false));
+    TRY(lc_cfg_bool(c, &rms, LC_KEYS("rmsnorm"), true));
+    TRY(lc_cfg_bool(c, &post_ln, LC_KEYS("post_layer_norm"), true));
+    TRY(lc_cfg_bool(c, &post_res, LC_KEYS("apply_residual_connection_post_layernorm"), false));
+    TRY(lc_cfg_bool(c, &fp32_res, LC_KEYS("fp32_residual_connection"), false));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
+    TRY(lc_cfg_size(c, &m->max_positions, LC_KEYS("seq_length"), 2048));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    json_t *pre = json_object_get(c->obj, "pre_seq_len");
+    if (pre && !json_is_null(pre))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%spre_seq_len': ChatGLM's prefix-tuning encoder is not modelled",
+                       c->origin, c->prefix);
+    if (post_res || fp32_res)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' true: ChatGLM's %s is not modelled", c->origin, c->prefix,
+                       post_res ? "apply_residual_connection_post_layernorm" : "fp32_residual_connection",
+                       post_res ? "residual taken after the layer norm" : "fp32 residual stream");
+    if (m->tied)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%stie_word_embeddings' true: ChatGLM's output_layer is a "
+                       "separate Linear, and whether it is tied is not known from its code", c->origin, c->prefix);
+    int64_t kvh = mqa ? groups : heads;
+    if (kvh > heads || heads % kvh != 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smulti_query_group_num' (%lld) does not divide '%snum_attention_heads' "
+                       "(%lld)", c->origin, c->prefix, (long long)kvh, c->prefix, (long long)heads);
+    m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
+    if (!m->layers)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    m->embed_dim = m->hidden;
+    lc_strlcpy(m->act_name, "swiglu", sizeof m->act_name); /* silu(x[0]) * x[1] of the chunked dense_h_to_4h */
+    m->act = LLMCOST_ACT_SILU;
+    int64_t half = (kvc / 2 + 1) / 2; /* arange(0, kv_channels // 2, 2) */
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, kvh, kvc);
+        L->attn.rotary_dim = 2 * half;
+        L->attn.fused_qkv = true;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = bias || qkv_bias;
+        L->attn.o_bias = bias;
+        L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = true, .bias = bias, .fused_gate_up = true};
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+    }
+    m->norm = rms ? LLMCOST_NORM_RMS : LLMCOST_NORM_LAYER;
+    m->norm_fp32_weight = rms;
+    m->final_norm = post_ln;
+    m->pos = LLMCOST_POS_ROTARY;
+    m->rope_buffers = half;
+    return 0;
+}
+
 /* Keys the Llama-style reader takes in when it reads a config of an unknown model_type (read_core, build_llama,
  * read_moe, moe_layout, build). */
 static const char *const generic_keys[] = {
@@ -1570,6 +1651,8 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"lfm2", "short convolution layers interleaved with attention"},
         {"recurrent_gemma", "RG-LRU recurrent layers"},
         {"rwkv", "RWKV time-mixing layers"},
+        {"gemma3n", "Gemma 3n's AltUp, LAuReL, per-layer embeddings and key/value sharing across layers"},
+        {"gemma3n_text", "Gemma 3n's AltUp, LAuReL, per-layer embeddings and key/value sharing across layers"},
     };
     for (size_t i = 0; i < sizeof other_kinds / sizeof other_kinds[0]; i++)
         if (!strcmp(type, other_kinds[i].type))
@@ -1608,6 +1691,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_GPTJ: rc = build_gptj(&c, m); break;
         case FAM_BLOOM: rc = build_bloom(&c, m); break;
         case FAM_MPT: rc = build_mpt(&c, m); break;
+        case FAM_CHATGLM: rc = build_chatglm(&c, m); break;
         }
     }
     TRY(rc);

@@ -279,8 +279,25 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 23);
-    cr_expect_geq(refused, 7);
+    cr_expect_geq(exact, 34);
+    cr_expect_geq(refused, 16);
+    /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
+    cr_expect_geq(exact + refused, 50);
+    const char *types[128];
+    int ntypes = 0;
+    const char *const lists[] = {"exact", "refused"};
+    for (int k = 0; k < 2; k++)
+        json_array_foreach(json_object_get(doc, lists[k]), i, c)
+        {
+            const char *t = json_string_value(json_object_get(c, "model_type"));
+            cr_assert_not_null(t);
+            int seen = 0;
+            for (int j = 0; j < ntypes; j++)
+                seen |= !strcmp(types[j], t);
+            if (!seen && ntypes < 128)
+                types[ntypes++] = t;
+        }
+    cr_expect_geq(ntypes, 30, "%d model types", ntypes);
     json_decref(doc);
 }
 
@@ -384,4 +401,29 @@ Test(params_derived, cohere2_release_keys_that_ask_for_another_layout_are_refuse
     cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "cohere2"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "use_parallel_block") != NULL, "%s", llmcost_errmsg());
     cr_expect_null(m);
+}
+
+Test(params_derived, chatglm_layout_from_its_own_keys)
+{
+    /* GLM-4-9B-Chat (modeling_chatglm.py): multi_query_group_num 2 key/value heads of kv_channels 128, fused
+     * query_key_value with its bias, RotaryEmbedding(128 // 2) rotating 2 * len(arange(0, 64, 2)) = 64 dims and
+     * keeping inv_freq (32) as a persistent buffer; padded_vocab_size 151552 rows, untied output_layer. */
+    llmcost_model *m = corpus("glm-4-9b-chat.json");
+    cr_expect_eq(m->layers[0].attn.n_kv_heads, 2);
+    cr_expect_eq(m->layers[0].attn.head_dim, 128);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 64);
+    cr_expect(m->layers[0].attn.fused_qkv && m->layers[0].attn.q_bias && !m->layers[0].attn.o_bias);
+    cr_expect(m->layers[0].ffn.dense.fused_gate_up && m->layers[0].ffn.dense.gated);
+    cr_expect_eq(m->vocab, 151552);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.buffers, 32);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 151552LL * 4096);
+    llmcost_model_free(m);
+    /* A prefix-tuning encoder (pre_seq_len) is not modelled: refused, not counted without it. */
+    const char *cfg = "{\"model_type\": \"chatglm\", \"hidden_size\": 64, \"num_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"ffn_hidden_size\": 128, \"padded_vocab_size\": 100, "
+                      "\"kv_channels\": 16, \"pre_seq_len\": 8}";
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "chatglm"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "pre_seq_len") != NULL, "%s", llmcost_errmsg());
 }
