@@ -22,5 +22,6 @@
 #include "output.h"
 #include "ranges.h"
 #include "request.h"
+#include "report.h"
 
 #endif
