@@ -98,6 +98,14 @@ class SameAsCli(unittest.TestCase):
         s = llmcost.load("llama-3-70b").step(gpu="h100", gpus=8)
         self.assertFalse(s.fits)
         self.assertTrue(s.fixes or s.fits_on_these_gpus_with)
+        # The planner's nearest fitting layout, as the CLI names it; memory names the same one, and it fits.
+        self.assertIsNotNone(s.nearest_fit)
+        mem = llmcost.load("llama-3-70b").memory(gpu="h100", gpus=8)
+        self.assertSame(mem, cli("memory", "llama-3-70b", gpu="h100", gpus=8))
+        self.assertFalse(mem.fits)
+        self.assertEqual(mem.nearest_fit["memory_flags"], s.nearest_fit["memory_flags"])
+        self.assertGreaterEqual(s.nearest_fit["headroom_bytes"], 0)
+        self.assertIsNone(llmcost.load("llama-3-8b").memory(gpu="h100", gpus=8, zero=3).nearest_fit)
 
     def test_report_is_the_clis(self):
         # Dense, MoE, MLA, and DeepSeek-V3, which fits no single GPU: the same document as `llmcost report`.
