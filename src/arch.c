@@ -31,7 +31,8 @@ typedef enum {
     FAM_NEOX,   /* GPT-NeoX / Pythia: parallel residual, partial rotary, biases, untied */
     FAM_GPTJ,   /* GPT-J: parallel residual, one LayerNorm, bias-free q/k/v/out, partial rotary, LM-head bias */
     FAM_BLOOM,  /* BLOOM: ALiBi, LayerNorm on the embedding, fused qkv, biases, tied */
-    FAM_MPT     /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
+    FAM_MPT,    /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
+    FAM_CHATGLM /* ChatGLM2/3 and GLM-4 chat (remote modeling_chatglm.py): its own key names, fused qkv and gate_up */
 } family;
 
 /* Which layers a config's sliding_window applies to, when it gives no layer_types. */
@@ -40,7 +41,9 @@ typedef enum {
     SW_EVERY_LAYER,       /* every layer (Mistral, Mixtral, Phi-3, StarCoder2) */
     SW_FROM_MAX_WINDOW,   /* with use_sliding_window, layers from max_window_layers on (Qwen2, Qwen3 and their MoE) */
     SW_EVEN_LAYERS,       /* even layers (Gemma 2) */
-    SW_ALL_BUT_EVERY_NTH  /* all but every sliding_window_pattern-th layer, default 6 (Gemma 3) */
+    SW_ALL_BUT_EVERY_NTH, /* all but every sliding_window_pattern-th layer, the row's sliding_period by default (Gemma
+                           * 3: 6, Cohere 2 and EXAONE 4.0: 4) */
+    SW_NOPE_LAYERS        /* with use_sliding_window, the layers without rotary embedding (SmolLM3); set by its hook */
 } sliding_rule;
 
 /* Where a layer's hidden-width norms sit. */
@@ -71,6 +74,7 @@ typedef struct type_info {
     bool fused_gate_up;        /* one gate_up matrix (Phi-3) */
     bool sinks;                /* per-head attention sinks (gpt-oss) */
     sliding_rule sliding;
+    int64_t sliding_period;    /* SW_ALL_BUT_EVERY_NTH: the config class's default sliding_window_pattern */
     /* mixture of experts */
     bool expert_bias;          /* experts' Linears carry biases (gpt-oss) */
     bool clamped_glu;          /* gpt-oss's clamped SwiGLU experts */
@@ -103,6 +107,10 @@ static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_mod
 static int adjust_nemotron(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_glm4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_ernie4_5_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_seed_oss(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_smollm3(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_exaone4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_cohere2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -124,7 +132,7 @@ static const type_info types[] = {
      .norm_fp32_weight = true, .sliding = SW_EVEN_LAYERS},
     {.type = "gemma3_text", .label = "Gemma 3", .fam = FAM_LLAMA, .tied = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .reads = LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"),
-     .norms = NORMS_FOUR, .norm_fp32_weight = true, .sliding = SW_ALL_BUT_EVERY_NTH},
+     .norms = NORMS_FOUR, .norm_fp32_weight = true, .sliding = SW_ALL_BUT_EVERY_NTH, .sliding_period = 6},
     {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .moe = true, .mla = true, .fp32_router = true,
      .fp32_routing = true},
     {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .moe = true, .mla = true,
@@ -178,6 +186,26 @@ static const type_info types[] = {
      .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
     /* Ministral (modeling_ministral.py): Mistral with per-layer windows in layer_types. */
     {.type = "ministral", .label = "Ministral", .fam = FAM_LLAMA},
+    /* Seed-OSS (modeling_seed_oss.py, SeedOssConfig): Llama's layout; q/k/v biases from attention_bias (default
+     * true), o_proj's from attention_out_bias (default false); dropout after o_proj and the MLP (residual_dropout,
+     * default 0.1) and on the attention weights (attention_dropout, default 0.1). */
+    {.type = "seed_oss", .label = "Seed-OSS", .fam = FAM_LLAMA, .attn_bias = true, .adjust = adjust_seed_oss},
+    /* SmolLM3 (modeling_smollm3.py, SmolLM3Config): Llama's layout, tied; layers whose no_rope_layers entry is 0
+     * (by default every no_rope_layer_interval-th, 4) skip the rotation, and slide when use_sliding_window. */
+    {.type = "smollm3", .label = "SmolLM3", .fam = FAM_LLAMA, .tied = true, .sliding = SW_NOPE_LAYERS,
+     .reads = LC_KEYS("no_rope_layers", "no_rope_layer_interval"), .adjust = adjust_smollm3},
+    /* EXAONE 4.0 (modular_exaone4.py): OLMo 2's decoder layer (norms after attention and after the MLP only) with
+     * Llama's RMSNorm, per-head q/k RMSNorms, bias-free Linears; sliding layers from layer_types or
+     * sliding_window_pattern (default 4); with a window, only the sliding layers rotate (global NoPE). */
+    {.type = "exaone4", .label = "EXAONE 4.0", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .norms = NORMS_POST_ONLY, .sliding = SW_ALL_BUT_EVERY_NTH, .sliding_period = 4,
+     .reads = LC_KEYS("sliding_window_pattern"), .adjust = adjust_exaone4},
+    /* Cohere 2 / Command R7B (modular_cohere2.py): Cohere's parallel block (one LayerNorm without bias, no q/k norms),
+     * head_dim always hidden / heads, sliding layers from layer_types or sliding_window_pattern (default 4), rotary
+     * only on the sliding layers, logits times logit_scale, tied. */
+    {.type = "cohere2", .label = "Cohere 2", .fam = FAM_LLAMA, .tied = true, .sliding = SW_ALL_BUT_EVERY_NTH,
+     .sliding_period = 4, .reads = LC_KEYS("sliding_window_pattern", "order_of_interleaved_layers"),
+     .adjust = adjust_cohere2},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -202,6 +230,8 @@ static const type_info types[] = {
     {.type = "gptj", .label = "GPT-J", .fam = FAM_GPTJ},
     {.type = "bloom", .label = "BLOOM", .fam = FAM_BLOOM, .tied = true, .attn_bias = true, .fused_qkv = true},
     {.type = "mpt", .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
+    /* ChatGLM2/3, GLM-4-9B-chat (the repositories' modeling_chatglm.py, model_type chatglm). */
+    {.type = "chatglm", .label = "ChatGLM", .fam = FAM_CHATGLM, .fused_qkv = true, .fused_gate_up = true},
 };
 
 /* The last line of notes that overflowed m->notes: the reader learns that notes are missing (none is cut). */
@@ -769,6 +799,111 @@ static int adjust_ernie4_5_moe(const lc_cfg *c, const type_info *ti, llmcost_mod
     return 0;
 }
 
+/* SeedOssAttention: o_proj's bias is attention_out_bias (default false), q/k/v's attention_bias (default true);
+ * SeedOssConfig's dropouts default to 0.1. */
+static int adjust_seed_oss(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool out_bias = false;
+    TRY(lc_cfg_bool(c, &out_bias, LC_KEYS("attention_out_bias"), false));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.1));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("residual_dropout"), 0.1));
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].attn.o_bias = out_bias;
+    return 0;
+}
+
+/* SmolLM3Attention rotates q and k only where no_rope_layers[layer] is 1 (default: (layer + 1) %
+ * no_rope_layer_interval != 0); without layer_types, the other layers slide when use_sliding_window and a
+ * sliding_window are set (SmolLM3Config.__post_init__). */
+static int adjust_smollm3(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    int64_t interval = 4, window = 0;
+    bool use_sw = false;
+    TRY(lc_cfg_size(c, &interval, LC_KEYS("no_rope_layer_interval"), 4));
+    TRY(lc_cfg_count(c, &window, LC_KEYS("sliding_window"), 0));
+    TRY(lc_cfg_bool(c, &use_sw, LC_KEYS("use_sliding_window"), false));
+    json_t *nr = json_object_get(c->obj, "no_rope_layers");
+    bool listed = nr && !json_is_null(nr);
+    if (listed && (!json_is_array(nr) || (int64_t)json_array_size(nr) != m->n_layers))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%sno_rope_layers': expected an array of %lld 0/1 entries, one per layer",
+                       c->origin, c->prefix, (long long)m->n_layers);
+    json_t *lt = json_object_get(c->obj, "layer_types");
+    bool have_types = lt && !json_is_null(lt);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        bool rope = (i + 1) % interval != 0;
+        if (listed) {
+            json_t *v = json_array_get(nr, (size_t)i);
+            if (!json_is_integer(v) || (json_integer_value(v) != 0 && json_integer_value(v) != 1))
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%sno_rope_layers[%lld]': expected 0 or 1", c->origin, c->prefix,
+                               (long long)i);
+            rope = json_integer_value(v) == 1;
+        }
+        llmcost_attention *a = &m->layers[i].attn;
+        if (!rope)
+            a->rotary_dim = 0;
+        if (!have_types && !rope && use_sw && window > 0)
+            a->sliding_window = window;
+    }
+    return 0;
+}
+
+/* Exaone4Attention: q_proj, k_proj, v_proj and o_proj bias-free whatever the config says, RMSNorm(head_dim) on q and
+ * k; rotary on every layer when sliding_window is null, else on the sliding layers only; Olmo2MLP bias-free. */
+static int adjust_exaone4(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    json_t *sw = json_object_get(c->obj, "sliding_window");
+    bool windowed = sw && !json_is_null(sw);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = false;
+        L->ffn.dense.bias = false;
+        if (windowed && L->attn.sliding_window == 0)
+            L->attn.rotary_dim = 0;
+    }
+    return 0;
+}
+
+/* Cohere2: Cohere's parallel block and LayerNorm without bias, no q/k norms (use_qk_norm is not read), head_dim
+ * hidden / heads (Cohere2Config sets it so), rotary on the sliding layers only. */
+static int adjust_cohere2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    TRY(lc_cfg_real(c, &m->logit_scale, LC_KEYS("logit_scale"), 0.0625));
+    /* Keys of the original Command R7B release that transformers does not read: each must say what Cohere2 builds
+     * (sliding layers first in each group, a gated MLP, one parallel block, rotary over the whole head, the head
+     * tied as tie_word_embeddings says), else the config describes another model. */
+    const char *order = "local_attn_first";
+    bool gated = true, parallel = true, sharing = m->tied;
+    double pct = 1.0;
+    TRY(lc_cfg_string(c, &order, LC_KEYS("order_of_interleaved_layers"), "local_attn_first"));
+    TRY(lc_cfg_bool(c, &gated, LC_KEYS("use_gated_activation"), true));
+    TRY(lc_cfg_bool(c, &parallel, LC_KEYS("use_parallel_block"), true));
+    TRY(lc_cfg_bool(c, &sharing, LC_KEYS("use_embedding_sharing"), m->tied));
+    TRY(lc_cfg_real(c, &pct, LC_KEYS("rotary_pct"), 1.0));
+    if (strcmp(order, "local_attn_first") || !gated || !parallel || sharing != m->tied || pct != 1.0)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: keys '%sorder_of_interleaved_layers', 'use_gated_activation', "
+                       "'use_parallel_block', 'use_embedding_sharing' or 'rotary_pct' ask for a layout other than the "
+                       "one transformers' Cohere2 builds (local_attn_first, true, true, as tie_word_embeddings, 1.0)",
+                       c->origin, c->prefix);
+    m->norm = LLMCOST_NORM_LAYER_NOBIAS;
+    int64_t heads = m->layers[0].attn.n_heads;
+    if (m->hidden % heads != 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_attention_heads' (%lld) does not divide '%shidden_size' (%lld): "
+                       "Cohere2Config sets head_dim to their quotient", c->origin, c->prefix, (long long)heads, c->prefix,
+                       (long long)m->hidden);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->parallel = true;
+        L->norm_pre_ffn = false;
+        L->attn.head_dim = L->attn.v_head_dim = m->hidden / heads;
+        L->attn.rotary_dim = L->attn.sliding_window > 0 ? L->attn.head_dim : 0;
+    }
+    return 0;
+}
+
 static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff = 0;
@@ -851,11 +986,12 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     int lt = read_layer_types(c, m, window);
     TRY(lt);
     if (!lt && window > 0 && use_sw) {
-        int64_t mwl = 0, pattern = 6;
+        int64_t mwl = 0, pattern = 1;
         if (ti->sliding == SW_FROM_MAX_WINDOW)
             TRY(lc_cfg_count(c, &mwl, LC_KEYS("max_window_layers"), 0));
         if (ti->sliding == SW_ALL_BUT_EVERY_NTH)
-            TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"), 6));
+            TRY(lc_cfg_size(c, &pattern, LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"),
+                            ti->sliding_period));
         if (ti->sliding == SW_NONE)
             return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%ssliding_window' (%lld) without 'layer_types': which layers "
                            "of model_type '%s' use the window is not known", c->origin, c->prefix, (long long)window,
@@ -868,6 +1004,7 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
             case SW_FROM_MAX_WINDOW: sliding = i >= mwl; break;
             case SW_EVEN_LAYERS: sliding = i % 2 == 0; break;
             case SW_ALL_BUT_EVERY_NTH: sliding = (i + 1) % pattern != 0; break;
+            case SW_NOPE_LAYERS: break; /* the family's hook knows which layers skip the rotation */
             }
             if (sliding)
                 m->layers[i].attn.sliding_window = window;
@@ -1146,6 +1283,84 @@ static int build_mpt(const lc_cfg *c, llmcost_model *m)
     m->norm = LLMCOST_NORM_LAYER_NOBIAS;
     m->final_norm = true;
     m->pos = LLMCOST_POS_ALIBI;
+    return 0;
+}
+
+/* ChatGLM2/3 and GLM-4-9B-chat as their remote modeling_chatglm.py builds them (ChatGLMConfig's defaults for absent
+ * keys): word_embeddings of padded_vocab_size x hidden; per GLMBlock an input_layernorm, query_key_value of
+ * hidden -> heads*kv_channels + 2*groups*kv_channels (groups = multi_query_group_num under multi_query_attention,
+ * else heads; bias when add_bias_linear or add_qkv_bias), dense (bias add_bias_linear), post_attention_layernorm,
+ * dense_h_to_4h of hidden -> 2 ffn_hidden_size and dense_4h_to_h (SwiGLU, bias add_bias_linear); RMSNorm (weight
+ * applied in fp32) when rmsnorm, else LayerNorm; final_layernorm when post_layer_norm; output_layer untied, no bias.
+ * RotaryEmbedding(kv_channels // 2) rotates the first 2 ceil(kv_channels / 4) dims of each head and registers its
+ * inv_freq of ceil(kv_channels / 4) as a persistent buffer. A prefix encoder (pre_seq_len), the residual taken after
+ * the norm, and fp32 residuals are refused. */
+static int build_chatglm(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t heads = 0, groups = 1, kvc = 0, ffn = 0;
+    bool mqa = false, bias = false, qkv_bias = false, rms = true, post_ln = true, post_res = false, fp32_res = false;
+    TRY(lc_cfg_req_size(c, &m->hidden, KEYS_HIDDEN));
+    TRY(lc_cfg_req_size(c, &m->n_layers, KEYS_LAYERS));
+    if (m->n_layers > LC_MAX_LAYERS)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%snum_layers': %lld layers is beyond what llmcost models (at "
+                       "most %d)", c->origin, c->prefix, (long long)m->n_layers, LC_MAX_LAYERS);
+    TRY(lc_cfg_req_size(c, &heads, KEYS_HEADS));
+    TRY(lc_cfg_size(c, &m->vocab, LC_KEYS("padded_vocab_size"), 65024));
+    TRY(lc_cfg_req_size(c, &ffn, LC_KEYS("ffn_hidden_size")));
+    json_t *kv = json_object_get(c->obj, "kv_channels");
+    if (kv && json_is_null(kv))
+        kvc = m->hidden / heads;
+    else
+        TRY(lc_cfg_size(c, &kvc, LC_KEYS("kv_channels"), 128));
+    TRY(lc_cfg_bool(c, &mqa, LC_KEYS("multi_query_attention"), false));
+    TRY(lc_cfg_size(c, &groups, LC_KEYS("multi_query_group_num"), 1));
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("add_bias_linear"), false));
+    TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("add_qkv_bias"), false));
+    TRY(lc_cfg_bool(c, &rms, LC_KEYS("rmsnorm"), true));
+    TRY(lc_cfg_bool(c, &post_ln, LC_KEYS("post_layer_norm"), true));
+    TRY(lc_cfg_bool(c, &post_res, LC_KEYS("apply_residual_connection_post_layernorm"), false));
+    TRY(lc_cfg_bool(c, &fp32_res, LC_KEYS("fp32_residual_connection"), false));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
+    TRY(lc_cfg_size(c, &m->max_positions, LC_KEYS("seq_length"), 2048));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    TRY(lc_cfg_prob(c, &m->dropout_resid, LC_KEYS("hidden_dropout"), 0.0));
+    json_t *pre = json_object_get(c->obj, "pre_seq_len");
+    if (pre && !json_is_null(pre))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%spre_seq_len': ChatGLM's prefix-tuning encoder is not modelled",
+                       c->origin, c->prefix);
+    if (post_res || fp32_res)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' true: ChatGLM's %s is not modelled", c->origin, c->prefix,
+                       post_res ? "apply_residual_connection_post_layernorm" : "fp32_residual_connection",
+                       post_res ? "residual taken after the layer norm" : "fp32 residual stream");
+    if (m->tied)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%stie_word_embeddings' true: ChatGLM's output_layer is a "
+                       "separate Linear, and whether it is tied is not known from its code", c->origin, c->prefix);
+    int64_t kvh = mqa ? groups : heads;
+    if (kvh > heads || heads % kvh != 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smulti_query_group_num' (%lld) does not divide '%snum_attention_heads' "
+                       "(%lld)", c->origin, c->prefix, (long long)kvh, c->prefix, (long long)heads);
+    m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
+    if (!m->layers)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    m->embed_dim = m->hidden;
+    lc_strlcpy(m->act_name, "swiglu", sizeof m->act_name); /* silu(x[0]) * x[1] of the chunked dense_h_to_4h */
+    m->act = LLMCOST_ACT_SILU;
+    int64_t half = (kvc / 2 + 1) / 2; /* arange(0, kv_channels // 2, 2) */
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        set_attention(&L->attn, heads, kvh, kvc);
+        L->attn.rotary_dim = 2 * half;
+        L->attn.fused_qkv = true;
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = bias || qkv_bias;
+        L->attn.o_bias = bias;
+        L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = true, .bias = bias, .fused_gate_up = true};
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+    }
+    m->norm = rms ? LLMCOST_NORM_RMS : LLMCOST_NORM_LAYER;
+    m->norm_fp32_weight = rms;
+    m->final_norm = post_ln;
+    m->pos = LLMCOST_POS_ROTARY;
+    m->rope_buffers = half;
     return 0;
 }
 
@@ -1436,6 +1651,8 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"lfm2", "short convolution layers interleaved with attention"},
         {"recurrent_gemma", "RG-LRU recurrent layers"},
         {"rwkv", "RWKV time-mixing layers"},
+        {"gemma3n", "Gemma 3n's AltUp, LAuReL, per-layer embeddings and key/value sharing across layers"},
+        {"gemma3n_text", "Gemma 3n's AltUp, LAuReL, per-layer embeddings and key/value sharing across layers"},
     };
     for (size_t i = 0; i < sizeof other_kinds / sizeof other_kinds[0]; i++)
         if (!strcmp(type, other_kinds[i].type))
@@ -1474,6 +1691,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_GPTJ: rc = build_gptj(&c, m); break;
         case FAM_BLOOM: rc = build_bloom(&c, m); break;
         case FAM_MPT: rc = build_mpt(&c, m); break;
+        case FAM_CHATGLM: rc = build_chatglm(&c, m); break;
         }
     }
     TRY(rc);

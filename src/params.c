@@ -181,6 +181,7 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
     }
     if (m->final_norm)
         pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));
+    out->buffers = add(&c, out->buffers, m->rope_buffers);
     if (!m->tied)
         pc[LLMCOST_PC_LM_HEAD] = mul(&c, m->vocab, m->embed_dim);
     if (m->head_bias) /* Phi-2, GPT-J: the head's bias is its own even when the weight is tied */

@@ -279,8 +279,25 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 9);
-    cr_expect_geq(refused, 7);
+    cr_expect_geq(exact, 34);
+    cr_expect_geq(refused, 16);
+    /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
+    cr_expect_geq(exact + refused, 50);
+    const char *types[128];
+    int ntypes = 0;
+    const char *const lists[] = {"exact", "refused"};
+    for (int k = 0; k < 2; k++)
+        json_array_foreach(json_object_get(doc, lists[k]), i, c)
+        {
+            const char *t = json_string_value(json_object_get(c, "model_type"));
+            cr_assert_not_null(t);
+            int seen = 0;
+            for (int j = 0; j < ntypes; j++)
+                seen |= !strcmp(types[j], t);
+            if (!seen && ntypes < 128)
+                types[ntypes++] = t;
+        }
+    cr_expect_geq(ntypes, 30, "%d model types", ntypes);
     json_decref(doc);
 }
 
@@ -329,4 +346,84 @@ Test(params_derived, olmo3_and_ministral_rows)
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 95040);
     llmcost_model_free(m);
+}
+
+static llmcost_model *corpus(const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "tests/fixtures/configs/%s", file);
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path(path)), 0, "%s: %s", path, llmcost_errmsg());
+    return m;
+}
+
+Test(params_derived, new_dense_families_per_layer)
+{
+    /* SmolLM3-3B: no_rope_layers 1,1,1,0: layers 3, 7, ... skip the rotation (head_dim 2048/16 = 128). */
+    llmcost_model *m = corpus("smollm3-3b.json");
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 128);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 0);
+    cr_expect_eq(m->layers[35].attn.rotary_dim, 0);
+    cr_expect_eq(m->layers[34].attn.sliding_window, 0);
+    llmcost_model_free(m);
+    /* EXAONE 4.0 32B: sliding_window_pattern 4: layers 0-2 slide over 4096 and rotate, layer 3 is global NoPE;
+     * norms after attention and MLP only; per-head q/k norms. */
+    m = corpus("exaone-4.0-32b.json");
+    cr_expect_eq(m->layers[0].attn.sliding_window, 4096);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 128);
+    cr_expect_eq(m->layers[3].attn.sliding_window, 0);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 0);
+    cr_expect(m->layers[0].norm_post_attn && m->layers[0].norm_post_ffn && !m->layers[0].norm_pre_attn);
+    cr_expect_eq(m->layers[0].attn.qk_norm, LLMCOST_QKNORM_HEAD);
+    llmcost_model_free(m);
+    /* Command R7B: one LayerNorm without bias feeding attention and MLP in parallel; rotary on sliding layers. */
+    m = corpus("c4ai-command-r7b-12-2024.json");
+    cr_expect(m->layers[0].parallel && !m->layers[0].norm_pre_ffn);
+    cr_expect_eq(m->norm, LLMCOST_NORM_LAYER_NOBIAS);
+    cr_expect_eq(m->layers[2].attn.rotary_dim, 128);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 0);
+    cr_expect_eq(m->layers[3].attn.sliding_window, 0);
+    cr_expect(m->logit_scale == 0.25);
+    llmcost_model_free(m);
+    /* Seed-OSS: q/k/v biases, o_proj without (attention_out_bias false); SeedOssConfig's dropouts default 0.1. */
+    m = corpus("seed-oss-36b-instruct.json");
+    cr_expect(m->layers[0].attn.q_bias && m->layers[0].attn.v_bias && !m->layers[0].attn.o_bias);
+    cr_expect(m->dropout_resid == 0.1 && m->dropout_attn == 0.1);
+    llmcost_model_free(m);
+}
+
+Test(params_derived, cohere2_release_keys_that_ask_for_another_layout_are_refused)
+{
+    const char *cfg = "{\"model_type\": \"cohere2\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, "
+                      "\"sliding_window\": 16, \"use_parallel_block\": false}";
+    llmcost_model *m = NULL;
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "cohere2"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "use_parallel_block") != NULL, "%s", llmcost_errmsg());
+    cr_expect_null(m);
+}
+
+Test(params_derived, chatglm_layout_from_its_own_keys)
+{
+    /* GLM-4-9B-Chat (modeling_chatglm.py): multi_query_group_num 2 key/value heads of kv_channels 128, fused
+     * query_key_value with its bias, RotaryEmbedding(128 // 2) rotating 2 * len(arange(0, 64, 2)) = 64 dims and
+     * keeping inv_freq (32) as a persistent buffer; padded_vocab_size 151552 rows, untied output_layer. */
+    llmcost_model *m = corpus("glm-4-9b-chat.json");
+    cr_expect_eq(m->layers[0].attn.n_kv_heads, 2);
+    cr_expect_eq(m->layers[0].attn.head_dim, 128);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 64);
+    cr_expect(m->layers[0].attn.fused_qkv && m->layers[0].attn.q_bias && !m->layers[0].attn.o_bias);
+    cr_expect(m->layers[0].ffn.dense.fused_gate_up && m->layers[0].ffn.dense.gated);
+    cr_expect_eq(m->vocab, 151552);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.buffers, 32);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 151552LL * 4096);
+    llmcost_model_free(m);
+    /* A prefix-tuning encoder (pre_seq_len) is not modelled: refused, not counted without it. */
+    const char *cfg = "{\"model_type\": \"chatglm\", \"hidden_size\": 64, \"num_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"ffn_hidden_size\": 128, \"padded_vocab_size\": 100, "
+                      "\"kv_channels\": 16, \"pre_seq_len\": 8}";
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "chatglm"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "pre_seq_len") != NULL, "%s", llmcost_errmsg());
 }

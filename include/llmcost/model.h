@@ -167,6 +167,8 @@ typedef struct llmcost_model {
     char notes[4096];       /* assumptions made while reading, one per line; "" when none */
     int64_t train_batch_tokens; /* the published pre-training global batch in tokens (presets), else 0 */
     char train_batch_source[512];
+    int64_t rope_buffers;   /* elements of a rotary inv_freq table registered as a persistent buffer, so stored in the
+                               checkpoint (ChatGLM's RotaryEmbedding); 0 for transformers' non-persistent tables */
 } llmcost_model;
 
 /*
