@@ -89,6 +89,13 @@ static const struct family_names {
               [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0},
     {"phi", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj", [LLMCOST_LR_O] = "dense",
              [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2"}, PHI_DEFAULT},
+    {"seed_oss", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"smollm3", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"exaone4", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"cohere2", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    /* ChatGLM's remote modeling_chatglm.py: fused query_key_value, dense; dense_h_to_4h holds gate and up. */
+    {"chatglm", {[LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense",
+                 [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV},
     {"starcoder2", {ATTN_LLAMA, [LLMCOST_LR_MLP_UP] = "c_fc", [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0},
     /* Mixtral: each expert a MixtralBlockSparseTop2MLP (w1 gate, w3 up, w2 down), the router nn.Linear "gate". */
     {"mixtral", {ATTN_LLAMA, [LLMCOST_LR_EXPERT_GATE] = "w1", [LLMCOST_LR_EXPERT_UP] = "w3",

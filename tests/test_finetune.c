@@ -70,6 +70,19 @@ Test(finetune_counts, llama_3_8b_rank_16_attention_and_all_linear)
     cr_expect_eq(named.trainable, all.trainable);
 }
 
+Test(finetune_counts, chatglm3_default_target_is_peft_published_figure)
+{
+    /* ChatGLM3-6B (its modeling_chatglm.py): 28 layers, hidden 4096, query_key_value 4096 -> 32 x 128 + 2 x 2 x 128
+     * = 4608 (multi_query_group_num 2), PEFT's default target for chatglm. r = 8: 28 x 8 x (4096 + 4608) =
+     * 1,949,696. THUDM's finetune demo prints "trainable params: 1,949,696 || all params: 6,245,533,696". */
+    llmcost_finetune_params fp = count(src_path("tests/fixtures/configs/chatglm3-6b.json"), lora(8), NULL);
+    cr_expect_eq(fp.trainable, 1949696);
+    cr_expect_eq(fp.base + fp.trainable, 6245533696LL);
+    /* dense_h_to_4h holds gate and up together: 4096 -> 2 x 13696. */
+    llmcost_finetune_params up = count(src_path("tests/fixtures/configs/chatglm3-6b.json"), lora(8), "dense_h_to_4h");
+    cr_expect_eq(up.trainable, 28LL * 8 * (4096 + 2 * 13696));
+}
+
 Test(finetune_counts, dora_adds_a_magnitude_per_output)
 {
     /* DoRA (PEFT's lora_magnitude_vector): out entries per adapted matrix: q 4096 + v 1024, x 32 = 163,840. */
