@@ -194,4 +194,17 @@ void lc_sb_puts(lc_sbuf *b, const char *s);
 /* Appends "s" as one RFC 4180 field: quoted, quotes doubled, when it holds a comma, a quote, CR or LF. */
 void lc_csv_field(lc_sbuf *b, const char *s);
 
+struct llmcost_plan_options;
+struct llmcost_plan_layout;
+struct llmcost_gpu;
+struct llmcost_job;
+/* The search llmcost_plan_nearest() runs for validated job "j" on "gpu" (planner.c): o->reference points to "ref",
+ * which receives the job's layout. */
+void lc_plan_nearest_options(struct llmcost_plan_options *o, struct llmcost_plan_layout *ref,
+                             const struct llmcost_gpu *gpu, const struct llmcost_job *j);
+
+/* A caller's plan options of any version into "dst": the fields its version has, the later ones their defaults
+ * (LLMCOST_PLAN_OPTIONS_INIT), dst->version the caller's; never reads past the end of an older, shorter struct. */
+void lc_plan_options_copy(struct llmcost_plan_options *dst, const struct llmcost_plan_options *src);
+
 #endif

@@ -20,6 +20,15 @@ struct llmcost_law;
 /* A law's object as `llmcost scaling laws`, the budget and law files write it (list_json.c). */
 json_t *lc_law_json(const struct llmcost_law *l);
 
+struct llmcost_fit_advice;
+struct llmcost_model;
+struct llmcost_gpu;
+struct llmcost_job;
+/* "nearest_fit" set in "doc" from the advice for job "j" on "gpu" when it has a nearest layout: the layout as
+ * `llmcost plan` lists it, with "changes" (plan_json.c). 0 or a failure. */
+int lc_nearest_fit_json(json_t *doc, const struct llmcost_fit_advice *a, const struct llmcost_model *m,
+                        const struct llmcost_gpu *gpu, const struct llmcost_job *j);
+
 /* 1 when "v" holds a null, with its key path appended to "path" ("train.cost_usd"); else 0, "path" unchanged. */
 int lc_json_null_path(char *path, size_t size, const json_t *v);
 

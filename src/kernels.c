@@ -146,19 +146,6 @@ typedef struct {
     double heads, s, d, fwd, bwd;
 } attn_case;
 
-static double gemm_error(const lc_kernel_model *km, const gemm_case *c, int n, bool grouped)
-{
-    double err = 0;
-    for (int j = 0; j < n; j++) {
-        if (c[j].grouped != grouped)
-            continue;
-        double p = gemm_with(km, CAL_PEAK, CAL_BW, CAL_UNITS, c[j].m, c[j].n, c[j].k, c[j].batch, 2, c[j].grouped);
-        double d = log(p / c[j].seconds);
-        err += d * d;
-    }
-    return err;
-}
-
 /* Least squares on log(predicted/measured), over a grid: a few constants, a few thousand points. GEMMs under
  * 25 us are left out: at that size the Python launch rate (12-20 us per call in these files) sets the time. */
 static void fit_gemm(const gemm_case *c, int n)
@@ -170,18 +157,56 @@ static void fit_gemm(const gemm_case *c, int n)
         return;
     lc_kernel_model trial = model, keep = model;
     double best = INFINITY;
+    /* The grid's error is gemm_error's, term for term, with what does not change over the grid computed once:
+     * the tile efficiency (it depends on gemm_k0 alone, 17 values), the alignment factor and the memory time
+     * (the same expressions as gemm_with, so the same bits; one tile search per case and k0, not per grid point:
+     * start-up of every step-timing call, 120 ms before). */
+    enum { N_K0 = 17 };
+    double *eff = malloc((size_t)N_K0 * (size_t)n * sizeof *eff), *flops = malloc((size_t)n * sizeof *flops);
+    double *memory = malloc((size_t)n * sizeof *memory);
+    if (!eff || !flops || !memory) {
+        free(eff), free(flops), free(memory);
+        return; /* out of memory at start-up: the documented defaults stay */
+    }
+    for (int j = 0; j < n; j++) {
+        const gemm_case *g = &c[j];
+        flops[j] = 2 * g->m * g->n * g->k * g->batch;
+        double bytes = 2.0 * g->batch * (g->m * g->k + g->k * g->n + g->m * g->n);
+        memory[j] = bytes / (CAL_BW * model.copy_eta);
+        double align = 16 / 2.0;
+        bool unaligned = fmod(g->n, align) != 0 || fmod(g->k, align) != 0 || fmod(g->m, align) != 0;
+        for (int ik = 0; ik < N_K0; ik++) {
+            trial.gemm_k0 = 32.0 * ik;
+            double e = tile_efficiency(&trial, g->m, g->n, g->k, g->batch, CAL_UNITS) * 1;
+            if (unaligned)
+                e *= model.unaligned_eta;
+            eff[ik * n + j] = e;
+        }
+    }
     for (int ie = 0; ie <= 35; ie++)
-        for (int ik = 0; ik <= 16; ik++)
+        for (int ik = 0; ik < N_K0; ik++)
             for (int it = 0; it <= 8; it++) {
                 trial.gemm_eta = 0.60 + 0.01 * ie;
                 trial.gemm_k0 = 32.0 * ik;
                 trial.gemm_fixed = 1e-6 * it;
-                double err = gemm_error(&trial, c, n, false);
+                double err = 0;
+                for (int j = 0; j < n; j++) {
+                    if (c[j].grouped)
+                        continue;
+                    double p = 0;
+                    if (!(c[j].m <= 0 || c[j].n <= 0 || c[j].k <= 0 || c[j].batch <= 0)) {
+                        double compute = flops[j] / (CAL_PEAK * trial.gemm_eta * eff[ik * n + j]);
+                        p = trial.gemm_fixed + fmax(compute, memory[j]);
+                    }
+                    double d = log(p / c[j].seconds);
+                    err += d * d;
+                }
                 if (err < best) {
                     best = err;
                     keep = trial;
                 }
             }
+    free(eff), free(flops), free(memory);
     model.gemm_eta = keep.gemm_eta;
     model.gemm_k0 = keep.gemm_k0;
     model.gemm_fixed = keep.gemm_fixed;
@@ -205,20 +230,42 @@ static void fit_attention(const attn_case *c, int n)
     if (n < 3)
         return;
     model.attn_cases = n;
+    /* attention_with over the grid with what the grid does not change computed once per case (and per c0 for the
+     * efficiency e_s): the same expressions, so the same bits. */
+    enum { N_C0 = 21 };
+    double *es = malloc((size_t)N_C0 * (size_t)n * sizeof *es), *occ = malloc((size_t)n * sizeof *occ);
+    if (!es || !occ) {
+        free(es), free(occ);
+        return; /* out of memory at start-up: the documented defaults stay */
+    }
+    for (int j = 0; j < n; j++) {
+        double pairs = c[j].s * (c[j].s + 1) / 2, queries = c[j].s;
+        double blocks = c[j].heads * ceil(queries / 128);
+        occ[j] = CAL_UNITS > 0 ? blocks / (ceil(blocks / CAL_UNITS) * CAL_UNITS) : 1;
+        double kb = pairs / queries / 128;
+        for (int ic = 0; ic < N_C0; ic++)
+            es[ic * n + j] = kb / (kb + (double)ic);
+    }
     for (int b = 0; b < 2; b++) {
         lc_kernel_model trial = model, keep = model;
         double best = INFINITY;
         for (int ie = 30; ie <= 100; ie++)
             for (int io = 0; io <= 10; io++)
-                for (int ic = 0; ic <= 20; ic++) {
+                for (int ic = 0; ic < N_C0; ic++) {
                     trial.attn_eta[b] = 0.01 * ie;
                     trial.attn_overlap[b] = 0.1 * io;
                     trial.attn_c0[b] = ic;
                     double err = 0;
                     for (int j = 0; j < n; j++) {
                         double pairs = c[j].s * (c[j].s + 1) / 2;
-                        double p = attention_with(&trial, CAL_PEAK, CAL_EXP, CAL_UNITS, c[j].heads, c[j].s, pairs,
-                                                  c[j].d, c[j].d, b == 1);
+                        double p = 0;
+                        if (!(c[j].heads <= 0 || pairs <= 0 || c[j].s <= 0)) {
+                            double heads = c[j].heads, dq = c[j].d, dv = c[j].d, e = es[ic * n + j];
+                            double flops = b ? 2 * heads * pairs * (3 * dq + 2 * dv) : 2 * heads * pairs * (dq + dv);
+                            double mm = flops / (CAL_PEAK * trial.attn_eta[b] * occ[j] * e);
+                            double ex = (1 - trial.attn_overlap[b]) * heads * pairs / (CAL_EXP * occ[j] * e);
+                            p = trial.gemm_fixed + mm + ex;
+                        }
                         double d = log(p / (b ? c[j].bwd : c[j].fwd));
                         err += d * d;
                     }
@@ -232,6 +279,7 @@ static void fit_attention(const attn_case *c, int n)
         model.attn_c0[b] = keep.attn_c0[b];
         model.attn_rms_log[b] = sqrt(best / n);
     }
+    free(es), free(occ);
 }
 
 static double num(json_t *o, const char *key)

@@ -106,9 +106,30 @@ static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_lay
     return j;
 }
 
+int lc_nearest_fit_json(json_t *doc, const llmcost_fit_advice *a, const llmcost_model *m, const llmcost_gpu *gpu,
+                        const llmcost_job *job)
+{
+    if (!a->has_nearest)
+        return 0;
+    llmcost_job j = *job;
+    int rc = llmcost_job_validate(&j, m);
+    if (rc < 0)
+        return rc;
+    llmcost_plan_options o;
+    llmcost_plan_layout ref;
+    lc_plan_nearest_options(&o, &ref, gpu, &j);
+    json_t *l = layout_json(&o, &a->nearest);
+    if (!l)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    json_object_set_new(l, "changes", json_string(a->nearest_changes));
+    json_object_set_new(doc, "nearest_fit", l);
+    return 0;
+}
+
 static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c)
 {
-    llmcost_plan_options oc = *o;
+    llmcost_plan_options oc;
+    lc_plan_options_copy(&oc, o);
     oc.gpus = c->gpus;
     oc.seq = c->seq > 0 ? c->seq : o->seq;
     char flags[1024];

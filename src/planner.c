@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "internal.h"
 #include "llmcost/job.h"
 #include "llmcost/plan.h"
+#include "llmcost/request.h"
 #include "llmcost/train.h"
 
 /* A plan change names its GPU by copying llmcost_gpu.name: the field holds every name, so none is cut. */
@@ -35,6 +37,26 @@ void llmcost_plan_options_init(llmcost_plan_options *opts)
 {
     llmcost_plan_options d = LLMCOST_PLAN_OPTIONS_INIT;
     *opts = d;
+}
+
+/* Bytes of the options struct each version has: what a caller of that version allocated. */
+static size_t options_size(unsigned version)
+{
+    switch (version) {
+    case 0: /* refused by the search; read no more than version 1 has */
+    case 1:
+        return offsetof(llmcost_plan_options, act_cache);
+    case 2:
+        return offsetof(llmcost_plan_options, catalog);
+    default:
+        return sizeof(llmcost_plan_options);
+    }
+}
+
+void lc_plan_options_copy(llmcost_plan_options *dst, const llmcost_plan_options *src)
+{
+    llmcost_plan_options_init(dst);
+    memcpy(dst, src, options_size(src->version));
 }
 
 /* ---- the search space ---- */
@@ -126,7 +148,18 @@ typedef struct {
     llmcost_step_prepared **prep; /* [recompute * mbs_all->n + index of the micro-batch] */
     pthread_mutex_t *lock;
     const llmcost_memory_prepared *memory; /* the prepared memory engine (every layout of a search shares it) */
+    /* llmcost_plan_nearest's bounded searches: with max_changes >= 0 only the layouts changing at most that many
+     * fields from o->reference are judged (the rest are not layouts of this search, and are not counted). */
+    int max_changes;
 } space;
+
+/* Fields of a group (tp, pp, vpp, cp, ep, expert tp, sequence parallelism) that differ from the reference. */
+static int group_changes(const llmcost_plan_layout *ref, const group *g)
+{
+    const llmcost_layout *a = &ref->layout;
+    return (a->tp != g->tp) + (a->pp != g->pp) + (a->vpp != g->vpp) + (a->cp != g->cp) + (a->ep != g->ep) +
+           (ref->expert_tp != g->etp) + (a->sequence_parallel != g->sp);
+}
 
 static int enumerate(group_list *out, const space *sp)
 {
@@ -189,6 +222,8 @@ static int enumerate(group_list *out, const space *sp)
                                     if (o->sequence_parallel == 1 && tp == 1 && spar)
                                         continue;
                                     group g = {gi, tp, cp, pp, dp, eps.v[d], etps.v[e], vpps.v[f], spar};
+                                    if (sp->max_changes >= 0 && group_changes(o->reference, &g) > sp->max_changes)
+                                        continue;
                                     int rc = add_group(out, &g);
                                     if (rc)
                                         return rc;
@@ -531,6 +566,8 @@ static int eval_group_memory(worker *w, const group *g)
      * are rows of their own, not pruned across: ZeRO-3's gathered weights can take more than ZeRO-2 saves. */
     enum { UNKNOWN, FIT, NOFIT, REFUSED };
     unsigned char state[3][MAX_VALUES];
+    const llmcost_plan_layout *ref = o->reference;
+    int gch = sp->max_changes >= 0 ? group_changes(ref, g) : 0;
     for (int zi = 0; zi < zeros.n; zi++) {
         int z = (int)zeros.v[zi];
         memset(state, UNKNOWN, sizeof state);
@@ -539,6 +576,11 @@ static int eval_group_memory(worker *w, const group *g)
             bool failed = false;
             for (int i = 0; i < mbs.n; i++) {
                 int64_t micro_batches = per_replica / mbs.v[i];
+                /* Outside a bounded search's reach: not judged (left UNKNOWN, so it prunes nothing). */
+                if (sp->max_changes >= 0 && gch + (z != ref->layout.zero) + (mbs.v[i] != ref->micro_batch) +
+                                                    (r != (int)ref->recompute) >
+                                                sp->max_changes)
+                    continue;
                 /* Pruned: the same micro-batch with more recomputation did not fit; or a smaller one of this row did
                  * not, and this one still keeps as many micro-batches in flight (at least 2 pp of them: 1F1B holds
                  * up to pp - stage, interleaving up to twice that), so its activations are no smaller. */
@@ -760,14 +802,16 @@ static int unit_order(const void *pa, const void *pb)
     return 0;
 }
 
-int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_options *o)
+/* The search; with max_changes >= 0 (objective nearest) only the layouts within that many changes of the
+ * reference. */
+static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_options *o, int max_changes)
 {
     memset(out, 0, sizeof *out);
     int rc = check_options(m, o);
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes};
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
         if (m->layers[i].ffn.moe)
@@ -953,6 +997,11 @@ done:
     return rc;
 }
 
+int llmcost_plan_search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    return search(out, m, o, -1);
+}
+
 void llmcost_plan_dispose(llmcost_plan *p)
 {
     if (!p)
@@ -965,6 +1014,62 @@ void llmcost_plan_dispose(llmcost_plan *p)
 
 /* ---- for jobs that do not fit ---- */
 
+/* The search llmcost_plan_nearest runs for validated job "j": one GPU type, its GPU count, batch and job; the
+ * layout to stay near in "ref" (which o->reference points to). */
+void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, const llmcost_gpu *gpu,
+                             const llmcost_job *j)
+{
+    memset(ref, 0, sizeof *ref);
+    ref->layout = j->layout;
+    ref->expert_tp = j->expert_tp;
+    ref->micro_batch = j->micro_batch;
+    ref->recompute = j->recompute;
+    llmcost_plan_options_init(o);
+    o->gpu_types = gpu;
+    o->n_gpu_types = 1;
+    o->gpus = j->layout.gpus;
+    o->seq = j->seq;
+    o->global_batch_tokens = j->global_batch * j->seq;
+    o->objective = LLMCOST_PLAN_NEAREST;
+    o->reference = ref;
+    o->top = 1;
+    o->precision = j->precision, o->optimizer = j->optimizer, o->attention = j->attention, o->framework = j->framework;
+    o->comm = j->comm;
+    o->headroom = j->headroom;
+    o->cuda_context_bytes = j->cuda_context_bytes;
+    o->act_cache = j->act_cache, o->recompute_modules = j->recompute_modules, o->pipeline = j->pipeline,
+    o->ema = j->ema;
+    o->bf16_grads = !j->fp32_grads, o->foreach_optimizer = !j->fused_optimizer;
+    /* The overlaps change no memory: keep the job's. */
+    o->ep_overlap = j->layout.ep_overlap, o->tp_overlap = j->layout.tp_overlap;
+}
+
+/* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,
+ * recomputation, sequence parallelism. */
+#define NEAREST_FIELDS 10
+
+static int nearest_of(llmcost_plan_layout *out, bool *found, const llmcost_model *m, const llmcost_plan_options *o)
+{
+    /* The layout the whole search ranks first under LLMCOST_PLAN_NEAREST, found by searching only the layouts
+     * within k changes of the reference, k = 0, 1, ... : the first k at which something fits holds every fitting
+     * layout with the fewest changes (none has fewer, or a smaller k would have found it), ranked as the whole
+     * search ranks them. A job a few changes from fitting is answered from a few hundred layouts, not all. */
+    for (int k = 0; k <= NEAREST_FIELDS; k++) {
+        llmcost_plan p;
+        int rc = search(&p, m, o, k);
+        if (rc)
+            return rc;
+        if (p.n_layouts > 0) {
+            *out = p.layouts[0];
+            *found = true;
+            llmcost_plan_dispose(&p);
+            return 0;
+        }
+        llmcost_plan_dispose(&p);
+    }
+    return 0;
+}
+
 int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_job *job)
 {
@@ -975,37 +1080,77 @@ int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_mo
     if (rc)
         return rc;
     llmcost_plan_layout ref;
-    memset(&ref, 0, sizeof ref);
-    ref.layout = j.layout;
-    ref.expert_tp = j.expert_tp;
-    ref.micro_batch = j.micro_batch;
-    ref.recompute = j.recompute;
     llmcost_plan_options o;
-    llmcost_plan_options_init(&o);
-    o.gpu_types = gpu;
-    o.n_gpu_types = 1;
-    o.gpus = j.layout.gpus;
-    o.seq = j.seq;
-    o.global_batch_tokens = j.global_batch * j.seq;
-    o.objective = LLMCOST_PLAN_NEAREST;
-    o.reference = &ref;
-    o.top = 1;
-    o.precision = j.precision, o.optimizer = j.optimizer, o.attention = j.attention, o.framework = j.framework;
-    o.comm = j.comm;
-    o.headroom = j.headroom;
-    o.cuda_context_bytes = j.cuda_context_bytes;
-    o.act_cache = j.act_cache, o.recompute_modules = j.recompute_modules, o.pipeline = j.pipeline, o.ema = j.ema;
-    o.bf16_grads = !j.fp32_grads, o.foreach_optimizer = !j.fused_optimizer;
-    /* The overlaps change no memory: keep the job's. */
-    o.ep_overlap = j.layout.ep_overlap, o.tp_overlap = j.layout.tp_overlap;
-    llmcost_plan p;
-    if ((rc = llmcost_plan_search(&p, m, &o)) != 0)
+    lc_plan_nearest_options(&o, &ref, gpu, &j);
+    return nearest_of(out, found, m, &o);
+}
+
+/* The flags of "near" that differ from the job's ("--pp 8 --recompute full"), dp too when it moves. */
+static void nearest_changes(char *buf, size_t n, const llmcost_job *j, const llmcost_plan_layout *l)
+{
+    static const char *const rec[] = {"none", "selective", "full"};
+    const llmcost_layout *a = &j->layout, *b = &l->layout;
+    size_t o = 0;
+    buf[0] = '\0';
+#define ADD(...) (o < n ? (o += (size_t)snprintf(buf + o, n - o, __VA_ARGS__)) : 0)
+    if (a->tp != b->tp)
+        ADD("%s--tp %lld", o ? " " : "", (long long)b->tp);
+    if (a->pp != b->pp)
+        ADD("%s--pp %lld", o ? " " : "", (long long)b->pp);
+    if (a->vpp != b->vpp)
+        ADD("%s--vpp %lld", o ? " " : "", (long long)b->vpp);
+    if (a->cp != b->cp)
+        ADD("%s--cp %lld", o ? " " : "", (long long)b->cp);
+    if (a->dp != b->dp)
+        ADD("%s--dp %lld", o ? " " : "", (long long)b->dp);
+    if (a->ep != b->ep)
+        ADD("%s--ep %lld", o ? " " : "", (long long)b->ep);
+    if (j->expert_tp != l->expert_tp)
+        ADD("%s--etp %lld", o ? " " : "", (long long)l->expert_tp);
+    if (a->zero != b->zero)
+        ADD("%s--zero %d", o ? " " : "", b->zero);
+    if (j->micro_batch != l->micro_batch)
+        ADD("%s--micro-batch %lld", o ? " " : "", (long long)l->micro_batch);
+    if (j->recompute != l->recompute)
+        ADD("%s--recompute %s", o ? " " : "", (unsigned)l->recompute < 3 ? rec[l->recompute] : "?");
+    if (a->sequence_parallel != b->sequence_parallel)
+        ADD("%s--%ssequence-parallel", o ? " " : "", b->sequence_parallel ? "" : "no-");
+#undef ADD
+}
+
+int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                           const llmcost_job *job)
+{
+    if (!out || !m || !gpu || !job)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_fit_advice: NULL argument");
+    memset(out, 0, sizeof *out);
+    llmcost_job_fit_result f;
+    int rc = llmcost_job_fit(&f, m, gpu, job);
+    if (rc < 0)
         return rc;
-    if (p.n_layouts > 0) {
-        *out = p.layouts[0];
-        *found = true;
+    if (f.fits)
+        return 0;
+    llmcost_job j = *job;
+    if ((rc = llmcost_job_validate(&j, m)) < 0)
+        return rc;
+    /* The changes together that fit on these GPUs, tried greedily (llmcost_job_make_fit). */
+    llmcost_job fitjob;
+    if (llmcost_job_make_fit(&fitjob, m, gpu, job, job->layout.gpus) == 0)
+        llmcost_job_changes(out->together, sizeof out->together, &j, &fitjob);
+    /* The planner's nearest fitting layout. */
+    llmcost_plan_layout ref;
+    llmcost_plan_options o;
+    lc_plan_nearest_options(&o, &ref, gpu, &j);
+    if ((rc = nearest_of(&out->nearest, &out->has_nearest, m, &o)) < 0)
+        return rc;
+    if (out->has_nearest) {
+        nearest_changes(out->nearest_changes, sizeof out->nearest_changes, &j, &out->nearest);
+        if ((rc = llmcost_plan_layout_flags(out->nearest_step_flags, sizeof out->nearest_step_flags, &o,
+                                            &out->nearest, gpu->name, false)) < 0 ||
+            (rc = llmcost_plan_layout_flags(out->nearest_memory_flags, sizeof out->nearest_memory_flags, &o,
+                                            &out->nearest, gpu->name, true)) < 0)
+            return rc;
     }
-    llmcost_plan_dispose(&p);
     return 0;
 }
 
@@ -1019,7 +1164,8 @@ const char *llmcost_plan_change_name(llmcost_plan_change_kind k)
 /* Searches "o" for the best layout only; 1 when something fits ("best" filled), 0 when not, or a failure. */
 static int try_change(llmcost_plan_layout *best, const llmcost_model *m, const llmcost_plan_options *o)
 {
-    llmcost_plan_options x = *o;
+    llmcost_plan_options x;
+    lc_plan_options_copy(&x, o);
     x.top = 1;
     x.pareto = false;
     x.progress = NULL;
@@ -1050,7 +1196,7 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
     llmcost_plan_options x;
     /* More GPUs: the same job on 2, 4, ... 64 times as many. */
     for (int64_t f = 2; f <= 64; f *= 2) {
-        x = *o;
+        lc_plan_options_copy(&x, o);
         x.gpus = o->gpus * f;
         x.dp = LLMCOST_PLAN_ANY;
         if ((rc = try_change(&v[k].best, m, &x)) < 0)
@@ -1081,7 +1227,7 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
         if (pick < 0)
             break;
         tried[pick] = true;
-        x = *o;
+        lc_plan_options_copy(&x, o);
         x.gpu_types = llmcost_catalog_gpu_at(cat, pick);
         x.n_gpu_types = 1;
         if ((rc = try_change(&v[k].best, m, &x)) < 0)
@@ -1096,7 +1242,7 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
     }
     /* Shorter sequences, the same tokens per step. */
     for (int64_t d = 2; d <= 16 && o->seq / d >= 1 && o->seq % d == 0; d *= 2) {
-        x = *o;
+        lc_plan_options_copy(&x, o);
         x.seq = o->seq / d;
         if ((rc = try_change(&v[k].best, m, &x)) < 0)
             goto fail;
@@ -1111,7 +1257,7 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
     }
     /* Full recomputation where a lighter one was fixed. */
     if (o->recompute != LLMCOST_PLAN_ANY && o->recompute < LLMCOST_RECOMPUTE_FULL) {
-        x = *o;
+        lc_plan_options_copy(&x, o);
         x.recompute = LLMCOST_RECOMPUTE_FULL;
         if ((rc = try_change(&v[k].best, m, &x)) < 0)
             goto fail;

@@ -32,17 +32,19 @@ int llmcost_job_fit_to_json(char **out, const char *doc, const llmcost_model *m,
         return rc;
     if (fits)
         *fits = f.fits;
+    /* When it does not fit: the changes together that do, and the planner's nearest layout that does. */
+    llmcost_fit_advice *a = malloc(sizeof *a);
+    if (!a)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    if ((rc = llmcost_job_fit_advice(a, m, gpu, j)) < 0) {
+        free(a);
+        return rc;
+    }
     json_error_t e;
     json_t *o = json_loads(doc, 0, &e);
-    if (!o)
+    if (!o) {
+        free(a);
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_fit_to_json: the document does not parse: %s", e.text);
-    /* When no one change fits on these GPUs, the changes together that do (tried greedily, llmcost_job_make_fit). */
-    char together[512] = "";
-    llmcost_job fitjob;
-    if (!f.fits && llmcost_job_make_fit(&fitjob, m, gpu, j, j->layout.gpus) == 0) {
-        llmcost_job jv = *j;
-        llmcost_job_validate(&jv, m);
-        llmcost_job_changes(together, sizeof together, &jv, &fitjob);
     }
     json_object_set_new(o, "fits", json_boolean(f.fits));
     json_object_set_new(o, "peak_bytes", lc_json_real(round(f.peak_bytes)));
@@ -58,8 +60,39 @@ int llmcost_job_fit_to_json(char **out, const char *doc, const llmcost_model *m,
                                              lc_json_real(round(f.fixes[i].required_bytes))));
     }
     json_object_set_new(o, "fixes", arr);
-    if (together[0])
-        json_object_set_new(o, "fits_on_these_gpus_with", json_string(together));
+    if (a->together[0])
+        json_object_set_new(o, "fits_on_these_gpus_with", json_string(a->together));
+    rc = lc_nearest_fit_json(o, a, m, gpu, j);
+    free(a);
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    return lc_json_text(out, o, 17);
+}
+
+int llmcost_memory_fit_to_json(char **out, const char *doc, const llmcost_model *m, const llmcost_gpu *gpu,
+                               const llmcost_job *j)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !doc || !m || !gpu || !j)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_memory_fit_to_json: NULL argument");
+    llmcost_fit_advice *a = malloc(sizeof *a);
+    if (!a)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    int rc = llmcost_job_fit_advice(a, m, gpu, j);
+    json_error_t e;
+    json_t *o = rc < 0 ? NULL : json_loads(doc, 0, &e);
+    if (!o && rc >= 0)
+        rc = lc_fail(LLMCOST_EINVAL, "llmcost_memory_fit_to_json: the document does not parse: %s", e.text);
+    if (rc >= 0)
+        rc = lc_nearest_fit_json(o, a, m, gpu, j);
+    free(a);
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
     return lc_json_text(out, o, 17);
 }
 
@@ -357,7 +390,12 @@ static int do_memory(req *r, char **out)
     if (gpu.memory_bytes > 0 &&
         (rc = llmcost_memory_max_micro_batch(&maxb, r->model, &o, gpu.memory_bytes, job.headroom)) < 0)
         return rc;
-    return llmcost_memory_to_json(out, &m, r->model, &o, &gpu, job.headroom, maxb);
+    char *doc;
+    if ((rc = llmcost_memory_to_json(&doc, &m, r->model, &o, &gpu, job.headroom, maxb)) < 0)
+        return rc;
+    rc = llmcost_memory_fit_to_json(out, doc, r->model, &gpu, &job);
+    llmcost_free(doc);
+    return rc;
 }
 
 /* The job and the GPU of step and train, in the CLI's order, with the job's notes in "notes". */

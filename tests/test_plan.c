@@ -799,3 +799,230 @@ Test(plan_sanity, a_callers_catalogue_offers_its_bigger_gpu)
     llmcost_model_free(m);
     llmcost_catalog_free(cat);
 }
+
+/* ---- the nearest fitting layout that memory, step and train name ---- */
+
+/* The whole search (no bound) for the layout nearest to validated job "j" on "gpu": every layout of the job that
+ * fits, ranked by fields changed, then step time. */
+static bool whole_search_nearest(llmcost_plan_layout *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                                 const llmcost_job *j)
+{
+    llmcost_plan_layout ref;
+    memset(&ref, 0, sizeof ref);
+    ref.layout = j->layout;
+    ref.expert_tp = j->expert_tp;
+    ref.micro_batch = j->micro_batch;
+    ref.recompute = j->recompute;
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = gpu, o.n_gpu_types = 1, o.gpus = j->layout.gpus, o.seq = j->seq;
+    o.global_batch_tokens = j->global_batch * j->seq;
+    o.objective = LLMCOST_PLAN_NEAREST, o.reference = &ref, o.top = 3;
+    o.precision = j->precision, o.optimizer = j->optimizer, o.attention = j->attention, o.framework = j->framework;
+    o.ep_overlap = j->layout.ep_overlap, o.tp_overlap = j->layout.tp_overlap;
+    llmcost_plan p;
+    cr_assert_eq(llmcost_plan_search(&p, m, &o), 0, "%s", llmcost_errmsg());
+    bool found = p.n_layouts > 0;
+    if (found)
+        *out = p.layouts[0];
+    llmcost_plan_dispose(&p);
+    return found;
+}
+
+static int fields_changed(const llmcost_job *j, const llmcost_plan_layout *l)
+{
+    return (j->layout.tp != l->layout.tp) + (j->layout.pp != l->layout.pp) + (j->layout.vpp != l->layout.vpp) +
+           (j->layout.cp != l->layout.cp) + (j->layout.ep != l->layout.ep) + (j->expert_tp != l->expert_tp) +
+           (j->layout.zero != l->layout.zero) + (j->micro_batch != l->micro_batch) + (j->recompute != l->recompute) +
+           (j->layout.sequence_parallel != l->layout.sequence_parallel);
+}
+
+Test(plan_nearest, bounded_search_equals_the_whole_search, .timeout = 300)
+{
+    /* llmcost_plan_nearest searches within 0, 1, 2, ... changes and stops at the first bound where something fits;
+     * the whole search ranks every fitting layout by changes then step time. Both must name the same layout. */
+    struct {
+        const char *model;
+        int64_t gpus, seq, global_batch, tp, pp, zero, mb;
+        llmcost_precision prec;
+        llmcost_framework fw;
+        llmcost_recompute rec;
+    } cases[] = {
+        {"llama-3-8b", 8, 4096, 256, 1, 1, 0, 1, LLMCOST_PREC_BF16_MASTER, LLMCOST_FW_HF, LLMCOST_RECOMPUTE_NONE},
+        {"llama-3.1-70b", 8, 8192, 512, 1, 1, 0, 1, LLMCOST_PREC_BF16, LLMCOST_FW_HF, LLMCOST_RECOMPUTE_NONE},
+        {"llama-3.1-70b", 64, 8192, 512, 8, 1, 1, 2, LLMCOST_PREC_BF16_MASTER, LLMCOST_FW_MEGATRON,
+         LLMCOST_RECOMPUTE_NONE},
+        {"mixtral-8x7b", 8, 4096, 128, 2, 1, 0, 4, LLMCOST_PREC_BF16, LLMCOST_FW_MEGATRON, LLMCOST_RECOMPUTE_NONE},
+        {"llama-3.1-405b", 256, 8192, 2048, 8, 4, 1, 1, LLMCOST_PREC_BF16_MASTER, LLMCOST_FW_MEGATRON,
+         LLMCOST_RECOMPUTE_SELECTIVE},
+    };
+    const llmcost_gpu *h100 = llmcost_gpu_find("h100");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        llmcost_model *m;
+        cr_assert_eq(llmcost_model_load(&m, cases[c].model), 0);
+        llmcost_job j = LLMCOST_JOB_INIT;
+        j.seq = cases[c].seq, j.global_batch = cases[c].global_batch, j.layout.gpus = cases[c].gpus;
+        j.layout.tp = cases[c].tp, j.layout.pp = cases[c].pp, j.layout.zero = (int)cases[c].zero;
+        j.micro_batch = cases[c].mb, j.precision = cases[c].prec, j.framework = cases[c].fw, j.recompute = cases[c].rec;
+        cr_assert_eq(llmcost_job_validate(&j, m), 0, "%s: %s", cases[c].model, llmcost_errmsg());
+        llmcost_memory mem;
+        cr_assert_eq(llmcost_job_memory(&mem, m, &j), 0);
+        cr_assert(mem.reserved_bytes + j.cuda_context_bytes > h100->memory_bytes * (1 - j.headroom),
+                  "case %zu (%s) must not fit", c, cases[c].model);
+        llmcost_plan_layout near, whole;
+        bool found;
+        cr_assert_eq(llmcost_plan_nearest(&near, &found, m, h100, &j), 0, "%s", llmcost_errmsg());
+        bool whole_found = whole_search_nearest(&whole, m, h100, &j);
+        cr_assert_eq(found, whole_found, "case %zu", c);
+        if (found) {
+            cr_expect_eq(fields_changed(&j, &near), fields_changed(&j, &whole), "case %zu", c);
+            cr_expect_eq(near.step_seconds, whole.step_seconds, "case %zu: %.12g vs %.12g s", c, near.step_seconds,
+                         whole.step_seconds);
+            cr_expect_eq(near.peak_bytes, whole.peak_bytes, "case %zu", c);
+            cr_expect(near.layout.tp == whole.layout.tp && near.layout.pp == whole.layout.pp &&
+                          near.layout.vpp == whole.layout.vpp && near.layout.cp == whole.layout.cp &&
+                          near.layout.ep == whole.layout.ep && near.expert_tp == whole.expert_tp &&
+                          near.layout.zero == whole.layout.zero && near.micro_batch == whole.micro_batch &&
+                          near.recompute == whole.recompute &&
+                          near.layout.sequence_parallel == whole.layout.sequence_parallel,
+                      "case %zu: the two searches name different layouts", c);
+            cr_expect(near.headroom_bytes >= 0, "case %zu", c);
+        }
+        llmcost_model_free(m);
+    }
+}
+
+Test(plan_nearest, memory_step_and_train_name_a_layout_that_fits, .timeout = 300)
+{
+    /* Llama-3.1-70B on 8 H100 with no sharding: each GPU holds the whole model's bf16 weights (2 bytes x 70.6e9 =
+     * 141 GB) and AdamW states (4 bytes: 282 GB) against 80 GB; memory, step and train name the planner's nearest
+     * layout that fits. */
+    const char *job = "llama-3.1-70b --gpu h100 --gpus 8 --seq 8192 --global-batch 4194304";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "memory %s", job);
+    json_t *mj = cli_json(cmd);
+    cr_assert(json_is_false(json_object_get(mj, "fits")));
+    json_t *nf = json_object_get(mj, "nearest_fit");
+    cr_assert(json_is_object(nf), "memory names no nearest_fit");
+    /* What the whole search finds for the same job (the planner's nearest, ranked over every layout). */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.1-70b"), 0);
+    llmcost_job j = LLMCOST_JOB_INIT;
+    j.seq = 8192, j.global_batch = 4194304 / 8192, j.layout.gpus = 8;
+    cr_assert_eq(llmcost_job_validate(&j, m), 0, "%s", llmcost_errmsg());
+    llmcost_plan_layout whole;
+    cr_assert(whole_search_nearest(&whole, m, llmcost_gpu_find("h100"), &j));
+    llmcost_model_free(m);
+    cr_expect_eq(jnum(nf, "tp"), whole.layout.tp);
+    cr_expect_eq(jnum(nf, "pp"), whole.layout.pp);
+    cr_expect_eq(jnum(nf, "dp"), whole.layout.dp);
+    cr_expect_eq(jnum(nf, "zero"), whole.layout.zero);
+    cr_expect_eq(jnum(nf, "micro_batch"), whole.micro_batch);
+    cr_expect_str_eq(json_string_value(json_object_get(nf, "recompute")), llmcost_recompute_name(whole.recompute));
+    cr_expect(close_to(jnum(nf, "step_seconds"), whole.step_seconds, 1e-12));
+    cr_expect_eq(jnum(nf, "peak_bytes"), round(whole.peak_bytes));
+    /* Run through `llmcost memory` with its flags it fits: reserve + CUDA context within 95% of 80 GiB. */
+    snprintf(cmd, sizeof cmd, "memory llama-3.1-70b %s", json_string_value(json_object_get(nf, "memory_flags")));
+    json_t *fm = cli_json(cmd);
+    cr_expect(json_is_true(json_object_get(fm, "fits")), "%s: does not fit", cmd);
+    cr_expect(jnum(fm, "reserved_bytes") + jnum(fm, "cuda_context_bytes") <= 0.95 * 80 * 1073741824.0);
+    cr_expect_eq(jnum(fm, "peak_bytes"), jnum(nf, "peak_bytes"));
+    cr_expect_null(json_object_get(fm, "nearest_fit"), "a job that fits names no nearest layout");
+    json_decref(fm);
+    /* ... and `llmcost step` with its flags times it as named. */
+    snprintf(cmd, sizeof cmd, "step llama-3.1-70b %s", json_string_value(json_object_get(nf, "step_flags")));
+    json_t *fs = cli_json(cmd);
+    cr_expect(json_is_true(json_object_get(fs, "fits")));
+    cr_expect(close_to(jnum(fs, "step_seconds"), jnum(nf, "step_seconds"), 1e-9));
+    json_decref(fs);
+    /* step and train name the same layout. */
+    const char *cmds[] = {"step", "train"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s %s%s", cmds[i], job, i ? " --tokens 1e12" : "");
+        json_t *d = cli_json(cmd);
+        json_t *n2 = json_object_get(d, "nearest_fit");
+        cr_assert(json_is_object(n2), "%s names no nearest_fit", cmds[i]);
+        cr_expect_str_eq(json_string_value(json_object_get(n2, "step_flags")),
+                         json_string_value(json_object_get(nf, "step_flags")), "%s", cmds[i]);
+        cr_expect_eq(jnum(n2, "step_seconds"), jnum(nf, "step_seconds"), "%s", cmds[i]);
+        json_decref(d);
+    }
+    /* The text names it in one line, with the flags that change. */
+    const char *argv[] = {"memory", "llama-3.1-70b", "--gpu", "h100", "--gpus", "8", "--seq", "8192",
+                          "--global-batch", "4194304", NULL};
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char line[1024];
+    snprintf(line, sizeof line, "nearest layout that fits (llmcost plan, fewest changes): %s (",
+             json_string_value(json_object_get(nf, "changes")));
+    cr_expect(strstr(r.err, line) != NULL, "stderr lacks '%s':\n%s", line, r.err);
+    run_free(&r);
+    json_decref(mj);
+}
+
+/* ---- options of older versions ---- */
+
+#include <sys/mman.h>
+
+/* A plan options struct of "version" placed so that its last byte is the last readable byte of a page: reading past
+ * the end of what that version has crashes. */
+static llmcost_plan_options *at_page_end(const llmcost_plan_options *o, unsigned version, void **map, size_t *len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = version == 1 ? offsetof(llmcost_plan_options, act_cache)
+                               : version == 2 ? offsetof(llmcost_plan_options, catalog) : sizeof *o;
+    *len = 2 * page;
+    *map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(*map != MAP_FAILED);
+    cr_assert_eq(mprotect((char *)*map + page, page, PROT_NONE), 0);
+    cr_assert_eq(size % 8, 0, "the struct's alignment");
+    llmcost_plan_options *x = (llmcost_plan_options *)((char *)*map + page - size);
+    memcpy(x, o, size);
+    x->version = version;
+    return x;
+}
+
+Test(plan_options, older_versions_are_read_by_their_size)
+{
+    /* Llama-3-8B on one H100 in fp32 AdamW (16 bytes per parameter: 128 GB) fits no layout; the changes that make
+     * it fit are searched from copies of the caller's options, which must not read past an older, shorter struct
+     * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog"). */
+    const llmcost_gpu *h100 = llmcost_gpu_find("h100");
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpu_types = h100, o.n_gpu_types = 1, o.gpus = 1, o.seq = 4096, o.global_batch_tokens = 64 * 4096;
+    o.precision = LLMCOST_PREC_FP32, o.threads = 1;
+    llmcost_plan_change *want;
+    size_t n_want;
+    cr_assert_eq(llmcost_plan_changes(&want, &n_want, m, &o), 0, "%s", llmcost_errmsg());
+    cr_assert(n_want >= 1, "more GPUs make it fit");
+    for (unsigned v = 1; v <= 2; v++) {
+        void *map;
+        size_t len;
+        llmcost_plan_options *x = at_page_end(&o, v, &map, &len);
+        llmcost_plan p;
+        cr_assert_eq(llmcost_plan_search(&p, m, x), 0, "%s", llmcost_errmsg());
+        cr_expect_eq(p.n_layouts, 0);
+        llmcost_plan_change *c;
+        size_t n;
+        cr_assert_eq(llmcost_plan_changes(&c, &n, m, x), 0, "version %u: %s", v, llmcost_errmsg());
+        /* The mechanisms are off in both, so the same changes are found. */
+        cr_expect_eq(n, n_want, "version %u", v);
+        for (size_t i = 0; i < n && i < n_want; i++) {
+            cr_expect_eq(c[i].kind, want[i].kind);
+            cr_expect_eq(c[i].gpus, want[i].gpus);
+            cr_expect_eq(c[i].best.step_seconds, want[i].best.step_seconds);
+        }
+        char *json;
+        cr_assert_eq(llmcost_plan_result_to_json(&json, &p, m, x, c, n, NULL), 0, "%s", llmcost_errmsg());
+        cr_expect(strstr(json, "\"changes_that_fit\"") != NULL);
+        llmcost_free(json);
+        llmcost_free(c);
+        llmcost_plan_dispose(&p);
+        munmap(map, len);
+    }
+    llmcost_free(want);
+    llmcost_model_free(m);
+}

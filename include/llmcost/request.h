@@ -167,11 +167,21 @@ void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, co
 /*
  * The document "doc" (JSON text of llmcost_step_to_json or llmcost_train_to_json) with the fit of job "j" on
  * "gpu" added, as `llmcost step --format json` prints it: fits, peak_bytes, capacity_bytes, required_bytes,
- * usable_bytes, fixes and fits_on_these_gpus_with. *out is freed with llmcost_free(); "*fits" (may be NULL)
- * receives whether it fits.
+ * usable_bytes, fixes, fits_on_these_gpus_with and nearest_fit (below). *out is freed with llmcost_free(); "*fits"
+ * (may be NULL) receives whether it fits.
  */
 int llmcost_job_fit_to_json(char **out, const char *doc, const llmcost_model *m, const llmcost_gpu *gpu,
                             const llmcost_job *j, bool *fits);
+
+/*
+ * The document "doc" (JSON text of llmcost_memory_to_json for job "j") as `llmcost memory --format json` prints
+ * it: when the job does not fit "gpu", "nearest_fit" added, the planner's nearest fitting layout
+ * (llmcost_job_fit_advice, plan.h) as an object of `llmcost plan`'s "layouts" (gpu, tp, pp, ..., step_seconds,
+ * peak_bytes, step_flags, memory_flags) with "changes", its flags that differ from the job's. Absent when the job
+ * fits or no layout of it on these GPUs does. *out is freed with llmcost_free().
+ */
+int llmcost_memory_fit_to_json(char **out, const char *doc, const llmcost_model *m, const llmcost_gpu *gpu,
+                               const llmcost_job *j);
 
 /*
  * Runs "command" with arguments "args_json" (a JSON object; keys the CLI's flags with underscores, values

@@ -140,6 +140,7 @@ class Memory(Result):
     headroom: Optional[float] = None
     fits: Optional[bool] = None
     max_micro_batch: Optional[int] = None
+    nearest_fit: Optional[Map] = None
     extra: Map = field(default_factory=dict)
     _summary: ClassVar[Tuple[str, ...]] = ("model", "seq", "micro_batch", "peak_bytes", "reserved_bytes", "gpu",
                                            "fits", "max_micro_batch")
@@ -183,6 +184,7 @@ class Step(Result):
     usable_bytes: float
     fixes: Tuple[Map, ...]
     fits_on_these_gpus_with: Optional[str] = None
+    nearest_fit: Optional[Map] = None
     extra: Map = field(default_factory=dict)
     _summary: ClassVar[Tuple[str, ...]] = ("model", "gpu", "seq", "micro_batch", "step_seconds", "tokens_per_second",
                                            "mfu", "fits")
@@ -220,6 +222,7 @@ class Train(Result):
     usable_bytes: float
     fixes: Tuple[Map, ...]
     fits_on_these_gpus_with: Optional[str] = None
+    nearest_fit: Optional[Map] = None
     extra: Map = field(default_factory=dict)
     _summary: ClassVar[Tuple[str, ...]] = ("model", "gpu", "gpus", "tokens", "wall_seconds", "gpu_hours", "cost_usd",
                                            "mfu")

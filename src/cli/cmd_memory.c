@@ -43,8 +43,10 @@ static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
                  ? "on the GPU (an fp32 copy)" : "in CPU memory");
 }
 
-int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
-                       double headroom, int format, json_t *doc, bool brief)
+/* The section; with "job" (the memory command's own job, printed alone) its JSON names the nearest fitting layout
+ * when the job does not fit (llmcost_memory_fit_to_json). */
+static int memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                          double headroom, int format, json_t *doc, bool brief, const llmcost_job *job)
 {
     llmcost_memory r;
     int rc = llmcost_memory_compute(&r, m, o);
@@ -67,6 +69,12 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
     if (cli_structured(format)) {
         char *text;
         rc = llmcost_memory_to_json(&text, &r, m, o, gpu, headroom, maxb);
+        if (!doc && job && gpu && rc == 0) {
+            char *full;
+            rc = llmcost_memory_fit_to_json(&full, text, m, gpu, job);
+            llmcost_free(text);
+            text = full;
+        }
         if (!doc)
             return cli_print_json_text(rc, text);
         json_t *j = cli_json_section(rc, text);
@@ -130,6 +138,12 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
                  fits ? "the predicted reserve fits" : "the predicted reserve exceeds it", (long long)maxb);
     }
     return 0;
+}
+
+int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                       double headroom, int format, json_t *doc, bool brief)
+{
+    return memory_section(m, o, gpu, headroom, format, doc, brief, NULL);
 }
 
 /* The course's question (budget.h, llmcost_course_model): the same layer `llmcost --model_config` prints, said
@@ -205,7 +219,9 @@ static const char *const description =
     "log-probabilities, low-precision weight copies, the transient at the peak, and the allocator's reserve;\n"
     "the peak, the phase it happens in, whether it fits the GPU with headroom, and the largest micro-batch that\n"
     "fits. The hf profile follows what PyTorch + transformers allocate (checked against H200 measurements); the\n"
-    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n\n"
+    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n"
+    "A job that does not fit gets the changes that make it fit, each tried, and the nearest layout that fits\n"
+    "(llmcost plan's: the fewest layout fields changed, then the fastest; JSON: nearest_fit).\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
@@ -294,7 +310,7 @@ int cmd_memory(int argc, char **argv)
         cli_note(co.format, "%s: sequence %lld (%s); GPU %s (%s)%s%s\n", m->name, jo.seq, why, gpu.name, gpu.full_name,
                  over[0] ? "; " : "", over);
     /* JSON: the library's document (llmcost_memory_to_json), printed as it is. */
-    rc = cli_memory_section(m, &o, &gpu, headroom, co.format, NULL, false);
+    rc = memory_section(m, &o, &gpu, headroom, co.format, NULL, false, &job);
     if (!rc && !cli_structured(co.format)) {
         llmcost_job_fit_result f;
         if (llmcost_job_fit(&f, m, &gpu, &job) == 0 && !f.fits)

@@ -98,13 +98,17 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
         size_t n = strlen(fixes);
         snprintf(fixes + n, sizeof fixes - n, "%s%s", i ? "; " : "", t);
     }
-    /* When no one change fits on these GPUs, the changes together that do (tried greedily, llmcost_job_make_fit). */
-    char together[512] = "";
-    llmcost_job fitjob;
-    if (!f.fits && llmcost_job_make_fit(&fitjob, m, gpu, j, j->layout.gpus) == 0) {
-        llmcost_job jv = *j;
-        llmcost_job_validate(&jv, m);
-        llmcost_job_changes(together, sizeof together, &jv, &fitjob);
+    /* When it does not fit, the library's advice: the changes together that fit on these GPUs (when no one change
+     * does), and the planner's nearest fitting layout (llmcost_job_fit_advice). */
+    llmcost_fit_advice *adv = NULL;
+    if (!f.fits) {
+        adv = malloc(sizeof *adv);
+        int arc = adv ? llmcost_job_fit_advice(adv, m, gpu, j) : LLMCOST_ENOMEM;
+        if (arc < 0) {
+            free(adv);
+            llmcost_free(doc);
+            return cli_lib_error(arc);
+        }
     }
     llmcost_fmt_bytes(a, sizeof a, f.required_bytes);
     llmcost_fmt_bytes(b, sizeof b, f.usable_bytes);
@@ -113,7 +117,22 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
         snprintf(msg, sizeof msg, "does NOT fit %s: peak %s of %s usable; %s%s%s%s", gpu->name, a, b,
                  f.n_fixes ? "fits with any one of: "
                            : "no single change tried fits (zero, recompute, micro-batch, tp, pp, more GPUs)",
-                 fixes, together[0] ? "; on these GPUs with: " : "", together);
+                 fixes, adv->together[0] ? "; on these GPUs with: " : "", adv->together);
+        fprintf(stderr, "llmcost: warning: %s\n", msg);
+        if (!doc)
+            cli_note(format, "%s", msg);
+        if (adv->has_nearest) {
+            char pk[48], hr[48], st[48];
+            llmcost_fmt_bytes(pk, sizeof pk, adv->nearest.peak_bytes);
+            llmcost_fmt_bytes(hr, sizeof hr, adv->nearest.headroom_bytes);
+            llmcost_fmt_seconds(st, sizeof st, adv->nearest.step_seconds);
+            snprintf(msg, sizeof msg,
+                     "nearest layout that fits (llmcost plan, fewest changes): %s (peak %s allocated, %s to spare; step %s)",
+                     adv->nearest_changes, pk, hr, st);
+        } else {
+            snprintf(msg, sizeof msg, "no layout of this job on these %s GPUs fits (llmcost plan searched them)",
+                     gpu->name);
+        }
         fprintf(stderr, "llmcost: warning: %s\n", msg);
         if (!doc)
             cli_note(format, "%s", msg);
@@ -121,6 +140,7 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
         cli_note(format, "fits %s: peak %s of %s usable (predicted reserve + CUDA context; %.0f%% headroom)",
                  gpu->name, a, b, 100 * j->headroom);
     }
+    free(adv);
     if (!doc)
         return 0;
     /* The document with its fit is the library's (llmcost_job_fit_to_json), as llmcost_request() answers it. */

@@ -108,6 +108,14 @@ class SameAsCli(unittest.TestCase):
         s = llmcost.load("llama-3-70b").step(gpu="h100", gpus=8)
         self.assertFalse(s.fits)
         self.assertTrue(s.fixes or s.fits_on_these_gpus_with)
+        # The planner's nearest fitting layout, as the CLI names it; memory names the same one, and it fits.
+        self.assertIsNotNone(s.nearest_fit)
+        mem = llmcost.load("llama-3-70b").memory(gpu="h100", gpus=8)
+        self.assertSame(mem, cli("memory", "llama-3-70b", gpu="h100", gpus=8))
+        self.assertFalse(mem.fits)
+        self.assertEqual(mem.nearest_fit["memory_flags"], s.nearest_fit["memory_flags"])
+        self.assertGreaterEqual(s.nearest_fit["headroom_bytes"], 0)
+        self.assertIsNone(llmcost.load("llama-3-8b").memory(gpu="h100", gpus=8, zero=3).nearest_fit)
 
     def test_train_validate_published(self):
         m = llmcost.load("llama-3.1-8b")
