@@ -19,8 +19,10 @@
 #include "budget.h"
 #include "validate.h"
 #include "job.h"
+#include "finetune.h"
 #include "output.h"
 #include "ranges.h"
 #include "request.h"
+#include "report.h"
 
 #endif

@@ -68,6 +68,16 @@ class SameAsCli(unittest.TestCase):
                 self.assertSame(m.train(tokens="1B", gpu="a100", **job),
                                 cli("train", name, tokens="1B", gpu="a100", **job))
 
+    def test_finetune_params_are_the_clis(self):
+        # LoRA r=16 on Llama-3-8B's q,k,v,o: 32 x (131,072 + 2 x 81,920 + 131,072) = 13,631,488 (test_finetune.c).
+        m = llmcost.load("llama-3-8b")
+        ft = dict(finetune="lora", lora_rank=16, lora_targets="q_proj,k_proj,v_proj,o_proj")
+        r = m.params(**ft)
+        self.assertSame(r, cli("params", "llama-3-8b", **ft))
+        self.assertEqual(r.extra["finetune"]["trainable_params"], 13631488)
+        q = dict(finetune="qlora", quant="int4", quant_group=64, lora_variant="dora", double_quant=False)
+        self.assertSame(m.params(**q), cli("params", "llama-3-8b", **q))
+
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
         for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:
@@ -106,6 +116,18 @@ class SameAsCli(unittest.TestCase):
         self.assertEqual(mem.nearest_fit["memory_flags"], s.nearest_fit["memory_flags"])
         self.assertGreaterEqual(s.nearest_fit["headroom_bytes"], 0)
         self.assertIsNone(llmcost.load("llama-3-8b").memory(gpu="h100", gpus=8, zero=3).nearest_fit)
+
+    def test_report_is_the_clis(self):
+        # Dense, MoE, MLA, and DeepSeek-V3, which fits no single GPU: the same document as `llmcost report`.
+        for name, args in [("llama-7b", {}), ("mixtral-8x7b", dict(gpus=8, ep=8, zero=3)),
+                           ("deepseek-v2-lite", dict(gpu="h200", seq="4k")), ("deepseek-v3", {})]:
+            with self.subTest(model=name):
+                r = llmcost.load(name).report(**args)
+                self.assertIsInstance(r, llmcost.Report)
+                self.assertSame(r, cli("report", name, **args))
+        r = llmcost.load("llama-7b").report()
+        # 20 tokens per parameter (Hoffmann et al. 2022) of LLaMA-7B's 6,738,415,616.
+        self.assertEqual(r.step_cost["chinchilla_tokens"], 20 * 6738415616)
 
     def test_train_validate_published(self):
         m = llmcost.load("llama-3.1-8b")
