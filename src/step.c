@@ -486,7 +486,7 @@ typedef struct {
     double host, gpu, busy;
 } launcher;
 
-static void launch(launcher *s, double host, double gpu)
+static inline void launch(launcher *s, double host, double gpu)
 {
     s->host += host;
     double start = s->gpu > s->host ? s->gpu : s->host;
@@ -498,12 +498,8 @@ static void launch(launcher *s, double host, double gpu)
  * copy the host needs, as torch._grouped_mm's fp32 fallback reads its offsets) runs in that many parts, the host idle
  * until the GPU has drained before each, then issuing the part's kernels one after another (in at most 64 steps, so
  * that a config with millions of experts stays cheap to simulate). */
-static void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
+static void launch_synced(launcher *s, double host, double kernels, double gpu, double syncs)
 {
-    if (syncs < 1 || kernels <= 0) {
-        launch(s, host * kernels, gpu);
-        return;
-    }
     double parts = floor(syncs), per = kernels / parts, steps = fmin(ceil(per), 64);
     for (double i = 0; i < parts; i++) {
         if (s->gpu > s->host)
@@ -511,6 +507,15 @@ static void launch_op(launcher *s, double host, double kernels, double gpu, doub
         for (double j = 0; j < steps; j++)
             launch(s, host * per / steps, gpu / (parts * steps));
     }
+}
+
+/* Inline: the launch model's inner loop (a few million calls in a layout search); synced ops out of line. */
+static inline void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
+{
+    if (syncs < 1 || kernels <= 0)
+        launch(s, host * kernels, gpu);
+    else
+        launch_synced(s, host, kernels, gpu, syncs);
 }
 
 /*
@@ -574,11 +579,11 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
 
 /* Phase 1: the context of one evaluation from the validated, resolved options. */
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
-                      const llmcost_step_options *opt, const llmcost_job *jv)
+                      const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
 {
     ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL};
     *c = c0;
-    int grc = llmcost_gpu_check(gpu); /* every field inside its plausible range (ranges.h) */
+    int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
     if (grc)
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
@@ -903,6 +908,7 @@ typedef struct {
     stage_launch *launch; /* each class through the launch model */
     stage_result *res;    /* ... with its communication */
     int32_t *segs;        /* scratch: n_layers + 2 */
+    int64_t cap_pp, cap_segs; /* what the arrays have room for (a memo's split is reused for a smaller one) */
     int64_t worst;        /* the slowest stage */
     double t_mb;          /* its micro-batch */
 } stages;
@@ -922,16 +928,22 @@ static void stages_free(stages *st)
 static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
 {
     const llmcost_model *m = p->m;
-    stages_free(st);
-    st->first_layer = calloc((size_t)pp + 1, sizeof *st->first_layer);
-    st->cls = calloc((size_t)pp, sizeof *st->cls);
-    st->rep = calloc((size_t)pp, sizeof *st->rep);
-    st->launch = calloc((size_t)pp, sizeof *st->launch);
-    st->res = calloc((size_t)pp, sizeof *st->res);
-    st->segs = calloc((size_t)m->n_layers + 2, sizeof *st->segs);
-    if (!st->first_layer || !st->cls || !st->rep || !st->launch || !st->res || !st->segs) {
+    /* Every entry used is written below or by launch_stages and simulate_stages before it is read: arrays with
+     * room enough are kept (a memo splits once per pipeline degree of a search). */
+    if (!st->first_layer || st->cap_pp < pp || st->cap_segs < m->n_layers + 2) {
         stages_free(st);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        st->first_layer = calloc((size_t)pp + 1, sizeof *st->first_layer);
+        st->cls = calloc((size_t)pp, sizeof *st->cls);
+        st->rep = calloc((size_t)pp, sizeof *st->rep);
+        st->launch = calloc((size_t)pp, sizeof *st->launch);
+        st->res = calloc((size_t)pp, sizeof *st->res);
+        st->segs = calloc((size_t)m->n_layers + 2, sizeof *st->segs);
+        if (!st->first_layer || !st->cls || !st->rep || !st->launch || !st->res || !st->segs) {
+            stages_free(st);
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        }
+        st->cap_pp = pp;
+        st->cap_segs = m->n_layers + 2;
     }
     st->pp = pp;
     llmcost_pipeline_split(st->first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
@@ -1138,6 +1150,8 @@ struct lc_step_memo {
     stages st;
     struct gemm_cache *gemms; /* GEMM times on key.gp */
     int64_t hits_ts, hits_launch, calls;
+    bool have_gpu_ok;   /* gpu_ok passed llmcost_gpu_check: the same GPU, field for field, is not checked again */
+    llmcost_gpu gpu_ok;
 };
 
 int lc_step_memo_new(lc_step_memo **out)
@@ -1323,7 +1337,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     ctx c;
     llmcost_step_prepared p;
     int rc = resolve_job(&resolved, &jv, m, job);
-    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
+    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
         return rc;
     rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);
@@ -1394,8 +1408,13 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     if (field)
         return lc_fail(LLMCOST_EINVAL, "step options: %s differs from the options the step was prepared with "
                        "(llmcost_step_prepare)", field);
-    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv)) != 0)
+    bool checked = mm && mm->have_gpu_ok && memcmp(&mm->gpu_ok, gpu, sizeof *gpu) == 0;
+    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
         return rc;
+    if (mm && !checked) {
+        mm->gpu_ok = *gpu;
+        mm->have_gpu_ok = true;
+    }
     rc = step_run(out, &c, prep, mm);
     return rc ? rc : step_finite(out, gpu);
 }
