@@ -382,3 +382,96 @@ bool llmcost_validation_suite_matches(const llmcost_validation_case *v, size_t n
     }
     return any;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One group's statistics over the figures of "p" whose kind is "kind" (every figure for "all"). */
+static void group_of(llmcost_validation_group *g, const llmcost_published *p, size_t n, const char *kind,
+                     double *scratch)
+{
+    bool all = !strcmp(kind, "all");
+    size_t k = 0;
+    double sum = 0, signed_sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!all && strcmp(p[i].kind, kind))
+            continue;
+        double e = p[i].error, a = fabs(e);
+        scratch[k++] = a;
+        sum += a;
+        signed_sum += e;
+        if (fabs(e) > fabs(g->worst_error))
+            g->worst_error = e;
+        g->within_10 += a <= 0.10 + 1e-12;
+        g->within_25 += a <= 0.25 + 1e-12;
+    }
+    g->figures = k;
+    if (!k)
+        return;
+    qsort(scratch, k, sizeof *scratch, cmp_double);
+    g->mean_abs_error = sum / (double)k;
+    g->mean_error = signed_sum / (double)k;
+    g->median_abs_error = k % 2 ? scratch[k / 2] : (scratch[k / 2 - 1] + scratch[k / 2]) / 2;
+}
+
+int llmcost_validate_groups(llmcost_validation_group **out, size_t *n)
+{
+    if (!out || !n)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_validate_groups: NULL argument");
+    *out = NULL;
+    *n = 0;
+    static const char *const kinds[] = {"dense", "moe", "fp8", "long_context", "a100", "all"};
+    const size_t nk = sizeof kinds / sizeof kinds[0];
+    json_t *suites;
+    int rc = load(&suites, "data/validation/suites.json");
+    if (rc)
+        return rc;
+    llmcost_validation_group *g = NULL;
+    size_t ng = 0, i;
+    json_t *s;
+    json_array_foreach(json_object_get(suites, "suites"), i, s)
+    {
+        if (strcmp(str(s, "kind", ""), "runs"))
+            continue;
+        llmcost_published *p;
+        size_t np;
+        json_t *set = json_object_get(s, "set");
+        rc = llmcost_train_published_file(&p, &np, str(s, "file", "data/validation/runs.json"),
+                                          json_is_string(set) ? json_string_value(set) : NULL);
+        if (rc)
+            break;
+        double *scratch = malloc((np ? np : 1) * sizeof *scratch);
+        llmcost_validation_group *more = realloc(g, (ng + nk) * sizeof *g);
+        if (!scratch || !more) {
+            free(scratch);
+            free(p);
+            if (more)
+                g = more;
+            rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+            break;
+        }
+        g = more;
+        for (size_t k = 0; k < nk; k++) {
+            llmcost_validation_group *x = &g[ng];
+            memset(x, 0, sizeof *x);
+            lc_strlcpy(x->suite, str(s, "name", "?"), sizeof x->suite);
+            lc_strlcpy(x->kind, kinds[k], sizeof x->kind);
+            group_of(x, p, np, kinds[k], scratch);
+            if (x->figures || k + 1 == nk)
+                ng++;
+        }
+        free(scratch);
+        free(p);
+    }
+    json_decref(suites);
+    if (rc) {
+        free(g);
+        return rc;
+    }
+    *out = g;
+    *n = ng;
+    return 0;
+}

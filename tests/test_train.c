@@ -203,6 +203,81 @@ Test(published_scale, split_rule_and_every_run_predicted)
     json_decref(doc);
 }
 
+/* The errors by kind of run (llmcost_validate_groups): each group of the at-scale held-out set must count the
+ * runs the file gives that kind and set (counted here from the JSON), and its mean, median and worst must be
+ * those of the cases llmcost_validate_run reports for the same figures (a second path through the engine), with
+ * the median taken by hand: sort, middle one or mean of the middle two. */
+static int cmp_abs(const void *a, const void *b)
+{
+    double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+    return (x > y) - (x < y);
+}
+
+Test(published_scale, errors_by_kind_match_the_cases)
+{
+    llmcost_validation_group *g;
+    size_t ng;
+    cr_assert_eq(llmcost_validate_groups(&g, &ng), 0, "%s", llmcost_errmsg());
+    llmcost_validation_case *v;
+    size_t nv;
+    cr_assert_eq(llmcost_validate_run(&v, &nv), 0, "%s", llmcost_errmsg());
+    json_t *doc = json_load_file(src_path("data/validation/runs_scale.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    const char *suite = "published runs at scale: held-out set";
+    size_t checked = 0, i;
+    bool saw_all = false;
+    for (size_t k = 0; k < ng; k++) {
+        if (strcmp(g[k].suite, suite))
+            continue;
+        bool all = !strcmp(g[k].kind, "all");
+        saw_all |= all;
+        /* The runs of this kind and set, by name, from the file. */
+        double e[64];
+        size_t ne = 0;
+        json_t *r;
+        json_array_foreach(json_object_get(doc, "runs"), i, r)
+        {
+            if (strcmp(json_string_value(json_object_get(r, "set")), "held-out") ||
+                (!all && strcmp(json_string_value(json_object_get(r, "kind")), g[k].kind)))
+                continue;
+            char name[160];
+            snprintf(name, sizeof name, "%s: tokens_per_second_per_gpu", json_string_value(json_object_get(r, "name")));
+            for (size_t c = 0; c < nv; c++)
+                if (!strcmp(v[c].suite, suite) && !strcmp(v[c].name, name))
+                    e[ne++] = v[c].error;
+        }
+        cr_assert_eq(g[k].figures, ne, "%s: %zu figures, the file has %zu", g[k].kind, g[k].figures, ne);
+        cr_assert_gt(ne, 0);
+        qsort(e, ne, sizeof e[0], cmp_abs);
+        double sum = 0, ssum = 0;
+        size_t w10 = 0, w25 = 0;
+        for (size_t j = 0; j < ne; j++) {
+            sum += fabs(e[j]);
+            ssum += e[j];
+            w10 += fabs(e[j]) <= 0.10;
+            w25 += fabs(e[j]) <= 0.25;
+        }
+        double median = ne % 2 ? fabs(e[ne / 2]) : (fabs(e[ne / 2 - 1]) + fabs(e[ne / 2])) / 2;
+        cr_expect_float_eq(g[k].mean_abs_error, sum / ne, 1e-12, "%s", g[k].kind);
+        cr_expect_float_eq(g[k].mean_error, ssum / ne, 1e-12, "%s", g[k].kind);
+        cr_expect_float_eq(g[k].median_abs_error, median, 1e-12, "%s", g[k].kind);
+        cr_expect_float_eq(g[k].worst_error, e[ne - 1], 1e-12, "%s", g[k].kind);
+        cr_expect_eq(g[k].within_10, w10, "%s", g[k].kind);
+        cr_expect_eq(g[k].within_25, w25, "%s", g[k].kind);
+        checked++;
+    }
+    cr_expect(saw_all, "no 'all' group for %s", suite);
+    cr_expect_geq(checked, 4, "the held-out set has runs of at least three kinds and 'all'");
+    /* The text and md outputs print the groups. */
+    const char *argv[] = {"validate", "--suite", "at scale: held-out", NULL};
+    run_result rr = run_cli(argv);
+    cr_expect(strstr(rr.out, "published runs at scale: held-out set: errors by kind") != NULL, "%s", rr.out);
+    run_free(&rr);
+    json_decref(doc);
+    llmcost_free(v);
+    llmcost_free(g);
+}
+
 /* The MosaicML runs' models are llm-foundry's benchmark configs written as GPT-2-shaped models: each one's
  * parameter count must be the NumParams column MosaicML printed beside its throughput (an independent count). */
 Test(published_scale, mosaicml_models_have_the_published_parameter_counts)

@@ -35,6 +35,28 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n);
 bool llmcost_validation_suite_matches(const llmcost_validation_case *v, size_t n, const char *suite, char *names,
                                       size_t size);
 
+/*
+ * The published-run suites' throughput errors grouped by the kind of run (issue 16 point 7): for each suite of kind
+ * "runs" in data/validation/suites.json, one group per kind its runs name (dense, moe, fp8, long_context, a100, in
+ * that order; runs whose file names no kind are counted only in "all") and a last group "all". Only the reported
+ * figures count (not the memory verdicts); errors are predicted / reported - 1 before any tolerance.
+ */
+typedef struct llmcost_validation_group {
+    char suite[64];           /* the suite's name, as in llmcost_validation_case.suite */
+    char kind[16];            /* dense, moe, fp8, long_context, a100, or "all" */
+    size_t figures;           /* reported figures in the group */
+    double mean_abs_error;    /* mean of |error| */
+    double median_abs_error;  /* median of |error| (the mean of the middle two for an even count) */
+    double worst_error;       /* the error of largest magnitude, signed */
+    double mean_error;        /* mean of the signed errors (throughput: > 0 when llmcost is too fast on average) */
+    size_t within_10;         /* figures with |error| <= 10% */
+    size_t within_25;         /* figures with |error| <= 25% */
+} llmcost_validation_group;
+
+/* Fills *out with a new array of *n groups (freed with llmcost_free()), suites in suites.json order. Fails with
+ * LLMCOST_EINVAL if a data file is malformed and with the step engine's errors. */
+int llmcost_validate_groups(llmcost_validation_group **out, size_t *n);
+
 #ifdef __cplusplus
 }
 #endif
