@@ -816,16 +816,23 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
     launcher L = {0, 0, 0};
     double busy[LLMCOST_ST_COUNT] = {0};
+    /* The sums the overlaps compare with, each added in execution order (kept with the forward pass's loop). */
+    double gemm = 0, fwd = 0, bwd = 0;
     for (size_t k = 0; k < nsegs; k++)
         for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
             launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
             busy[t[i].kind] += t[i].fwd;
+            if (t[i].kind == LLMCOST_ST_MATMUL)
+                gemm += t[i].fwd + t[i].bwd;
+            bwd += t[i].bwd;
+            fwd += t[i].fwd;
         }
+    bool recomputes = opt->recompute != LLMCOST_RECOMPUTE_NONE; /* else no op runs again */
     /* Backward, layer by layer from the last: recompute the layer's forward first. */
     for (size_t k = nsegs; k > 0; k--) {
         int32_t seg = segs[k - 1];
         size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
-        bool in_layers = seg != 0 && seg != last_seg;
+        bool in_layers = recomputes && seg != 0 && seg != last_seg;
         for (size_t i = begin; in_layers && i < end; i++) {
             bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
             if (!again)
@@ -842,15 +849,6 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         r->busy[k] = busy[k];
     r->gpu = L.gpu;
     r->gpu_busy = L.busy;
-    /* The sums the overlaps compare with, each added in execution order. */
-    double gemm = 0, fwd = 0, bwd = 0;
-    for (size_t k = 0; k < nsegs; k++)
-        for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
-            if (t[i].kind == LLMCOST_ST_MATMUL)
-                gemm += t[i].fwd + t[i].bwd;
-            bwd += t[i].bwd;
-            fwd += t[i].fwd;
-        }
     r->gemm = gemm, r->fwd = fwd, r->bwd = bwd;
     r->attn_f = r->attn_b = 0;
     if (first < m->n_layers) {
@@ -982,19 +980,21 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
         int64_t s = st->rep[k];
         expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s + 1] - st->first_layer[s]);
     }
+    /* Over the classes, not the stages: the maxima are the same, and the slowest stage, the first stage with the
+     * largest total, is the first stage (rep) of the first class with it (classes are numbered in stage order). */
     int64_t worst = 0;
     double worst_time = 0;
-    for (int64_t s = 0; s < pp; s++) {
-        const stage_result *r = &st->res[st->cls[s]];
+    for (int64_t k = 0; k < st->nres; k++) {
+        const stage_result *r = &st->res[k];
         out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], r->tp_raw);
         out->comm_total[LLMCOST_ST_CP_COMM] = fmax(out->comm_total[LLMCOST_ST_CP_COMM], r->cp_all);
         out->comm_total[LLMCOST_ST_EP_COMM] = fmax(out->comm_total[LLMCOST_ST_EP_COMM], r->ep_all);
-        out->comm_total[LLMCOST_ST_PP_COMM] = r->comp[LLMCOST_ST_PP_COMM];
-        if (s == 0 || r->total > worst_time) {
-            worst = s;
+        if (k == 0 || r->total > worst_time) {
+            worst = st->rep[k];
             worst_time = r->total;
         }
     }
+    out->comm_total[LLMCOST_ST_PP_COMM] = st->res[st->cls[pp - 1]].comp[LLMCOST_ST_PP_COMM]; /* the last stage's */
     const double *wc = st->res[st->cls[worst]].comp;
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         out->components[k] = wc[k] * (double)micro;
