@@ -111,6 +111,8 @@ static int adjust_seed_oss(const lc_cfg *c, const type_info *ti, llmcost_model *
 static int adjust_smollm3(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_exaone4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_cohere2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_apertus(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -206,6 +208,15 @@ static const type_info types[] = {
     {.type = "cohere2", .label = "Cohere 2", .fam = FAM_LLAMA, .tied = true, .sliding = SW_ALL_BUT_EVERY_NTH,
      .sliding_period = 4, .reads = LC_KEYS("sliding_window_pattern", "order_of_interleaved_layers"),
      .adjust = adjust_cohere2},
+    /* Apertus (modular_apertus.py): Llama's attention with per-head q/k RMSNorms, a 2-matrix up/down MLP without
+     * biases around xIELU (2 learnable scalars and 2 buffers per layer), attention_layernorm and
+     * feedforward_layernorm before each block. */
+    {.type = "apertus", .label = "Apertus", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .act = "xielu",
+     .adjust = adjust_apertus},
+    /* InternLM2 / 2.5 (the repositories' modeling_internlm2.py): one wqkv of hidden -> (heads + 2 kv) head_dim and wo,
+     * both with a bias when "bias" (InternLM2Config default true), head_dim hidden / heads; w1, w3, w2 bias-free;
+     * attention_norm and ffn_norm. */
+    {.type = "internlm2", .label = "InternLM2", .fam = FAM_LLAMA, .fused_qkv = true, .adjust = adjust_internlm2},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -900,6 +911,43 @@ static int adjust_cohere2(const lc_cfg *c, const type_info *ti, llmcost_model *m
         L->norm_pre_ffn = false;
         L->attn.head_dim = L->attn.v_head_dim = m->hidden / heads;
         L->attn.rotary_dim = L->attn.sliding_window > 0 ? L->attn.head_dim : 0;
+    }
+    return 0;
+}
+
+/* ApertusMLP: up_proj and down_proj without bias whatever mlp_bias says; hidden_act xielu builds an
+ * XIELUActivation holding alpha_p and alpha_n (nn.Parameters of 1) and beta and eps (buffers). */
+static int adjust_apertus(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)c, (void)ti;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        m->layers[i].ffn.dense.gated = false;
+        m->layers[i].ffn.dense.bias = false;
+    }
+    if (!strcmp(m->act_name, "xielu")) {
+        m->act_params = 2;
+        m->act_buffers = 2;
+    }
+    return 0;
+}
+
+/* InternLM2Attention: wqkv and wo carry biases when config.bias (default true); head_dim is hidden / heads; the MLP's
+ * w1, w3 and w2 never have biases. */
+static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool bias = true;
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("bias"), true));
+    int64_t heads = m->layers[0].attn.n_heads;
+    if (m->hidden % heads != 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_attention_heads' (%lld) does not divide '%shidden_size' (%lld): "
+                       "InternLM2 sizes its heads as their quotient", c->origin, c->prefix, (long long)heads, c->prefix,
+                       (long long)m->hidden);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
+        L->attn.head_dim = L->attn.v_head_dim = L->attn.rotary_dim = m->hidden / heads;
+        L->ffn.dense.bias = false;
     }
     return 0;
 }

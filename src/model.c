@@ -50,6 +50,8 @@ const char *llmcost_model_unmodelled(const llmcost_model *m)
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";
+    if (m->act_params > 0) /* its kernels and saved tensors are not measured yet */
+        return "a learnable activation (xIELU, with its alpha_p and alpha_n)";
     return NULL;
 }
 

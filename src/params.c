@@ -108,7 +108,7 @@ static void layer_params(ck *c, llmcost_layer_params *out, const llmcost_model *
         if (f->shared_gate)
             out->shared_experts = add(c, out->shared_experts, h);
     } else {
-        out->mlp = mlp(c, h, &f->dense);
+        out->mlp = add(c, mlp(c, h, &f->dense), m->act_params);
     }
     int64_t common = add(c, add(c, out->attention, out->norms), add(c, out->mlp, add(c, out->shared_experts, out->router)));
     out->total = add(c, common, out->routed_experts);
@@ -171,6 +171,8 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
         pc[LLMCOST_PC_ROUTER] = add_n(&c, pc[LLMCOST_PC_ROUTER], q->router, n);
         pc[LLMCOST_PC_NORMS] = add_n(&c, pc[LLMCOST_PC_NORMS], q->norms, n);
         const llmcost_ffn *f = &m->layers[i].ffn;
+        if (!f->moe && f->dense.d_ff > 0)
+            out->buffers = add_n(&c, out->buffers, m->act_buffers, n);
         if (f->moe) {
             active_experts = add_n(&c, active_experts, mul(&c, f->top_k, q->expert), n);
             if (f->score_correction_bias)

@@ -279,7 +279,7 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 34);
+    cr_expect_geq(exact, 36);
     cr_expect_geq(refused, 16);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
@@ -426,4 +426,29 @@ Test(params_derived, chatglm_layout_from_its_own_keys)
                       "\"kv_channels\": 16, \"pre_seq_len\": 8}";
     cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "chatglm"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "pre_seq_len") != NULL, "%s", llmcost_errmsg());
+}
+
+Test(params_derived, apertus_xielu_is_counted_and_the_engines_refuse_it)
+{
+    /* Apertus-8B: a 2-matrix MLP (up 4096*21504, down 21504*4096) plus xIELU's alpha_p and alpha_n per layer; its beta
+     * and eps are buffers. The engines do not model xIELU's kernels yet, so they refuse rather than cost it as SiLU. */
+    llmcost_model *m = corpus("apertus-8b-2509.json");
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.mlp, 2LL * 4096 * 21504 + 2);
+    cr_expect_eq(m->layers[0].attn.qk_norm, LLMCOST_QKNORM_HEAD);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.buffers, 2 * 32);
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "xIELU") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+    /* InternLM2.5: one wqkv of 4096*(32+2*8)*128, bias false. */
+    m = corpus("internlm2_5-7b-chat.json");
+    cr_expect(m->layers[0].attn.fused_qkv && !m->layers[0].attn.q_bias && !m->layers[0].attn.o_bias);
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 4096LL * 48 * 128 + 4096LL * 4096);
+    llmcost_model_free(m);
 }

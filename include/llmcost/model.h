@@ -169,6 +169,9 @@ typedef struct llmcost_model {
     char train_batch_source[512];
     int64_t rope_buffers;   /* elements of a rotary inv_freq table registered as a persistent buffer, so stored in the
                                checkpoint (ChatGLM's RotaryEmbedding); 0 for transformers' non-persistent tables */
+    int64_t act_params;     /* learnable scalars of each dense MLP's activation module (xIELU's alpha_p and alpha_n:
+                               2, Apertus); 0 for parameter-free activations */
+    int64_t act_buffers;    /* persistent buffers of each such module (xIELU's beta and eps: 2) */
 } llmcost_model;
 
 /*
