@@ -113,6 +113,7 @@ static int adjust_exaone4(const lc_cfg *c, const type_info *ti, llmcost_model *m
 static int adjust_cohere2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_apertus(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -217,6 +218,9 @@ static const type_info types[] = {
      * both with a bias when "bias" (InternLM2Config default true), head_dim hidden / heads; w1, w3, w2 bias-free;
      * attention_norm and ffn_norm. */
     {.type = "internlm2", .label = "InternLM2", .fam = FAM_LLAMA, .fused_qkv = true, .adjust = adjust_internlm2},
+    /* InternLM3 (the repositories' modeling_internlm3.py): Llama's layout, q/k/v biases from qkv_bias, o_proj's and
+     * the MLP's from bias (both default false). */
+    {.type = "internlm3", .label = "InternLM3", .fam = FAM_LLAMA, .adjust = adjust_internlm3},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -948,6 +952,23 @@ static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model 
         L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = bias;
         L->attn.head_dim = L->attn.v_head_dim = L->attn.rotary_dim = m->hidden / heads;
         L->ffn.dense.bias = false;
+    }
+    return 0;
+}
+
+/* InternLM3Attention: q_proj, k_proj, v_proj with bias=config.qkv_bias, o_proj with bias=config.bias; InternLM3MLP's
+ * gate, up and down with bias=config.bias (InternLM3Config defaults false). */
+static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool bias = false, qkv_bias = false;
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("bias"), false));
+    TRY(lc_cfg_bool(c, &qkv_bias, LC_KEYS("qkv_bias"), false));
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = qkv_bias;
+        L->attn.o_bias = bias;
+        L->ffn.dense.bias = bias;
     }
     return 0;
 }

@@ -266,7 +266,8 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
 
 int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_layer_digest *d)
 {
-    int rc = LC_CHECK_VERSION(j, JOB, job);
+    /* Version 1 lacks the fine-tuning fields at the end: read as pre-training. */
+    int rc = j && j->version == 1 ? 0 : LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
         (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
         return rc;
@@ -294,6 +295,18 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         return rc;
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
+    if (j->version >= 2) {
+        const llmcost_finetune *ft = &j->finetune;
+        if ((rc = llmcost_finetune_check(ft, m)) < 0)
+            return rc;
+        /* Full fine-tuning trains every parameter: the engines' pre-training model is its model. Adapters are
+         * counted (llmcost_finetune_count) but not yet costed: refused rather than costed as pre-training. */
+        if (ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA)
+            return lc_fail(LLMCOST_EUNSUPPORTED,
+                           "finetune = %s: the memory and step engines do not model adapters yet ('llmcost params "
+                           "--finetune %s' counts them)",
+                           llmcost_finetune_method_name(ft->method), llmcost_finetune_method_name(ft->method));
+    }
     rc = lc_layout_check_digest(&j->layout, m, m ? d : NULL);
     if (rc)
         return rc;

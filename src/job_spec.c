@@ -18,6 +18,9 @@ static const char *const framework_names[] = {"hf", "megatron", NULL};
 static const char *const act_cache_names[] = {"recipe", "fp8-tile", NULL};
 static const char *const pipeline_names[] = {"1f1b", "dualpipe", NULL};
 static const char *const ema_names[] = {"none", "gpu", "cpu", NULL};
+static const char *const finetune_names[] = {"none", "full", "lora", "qlora", NULL};
+static const char *const lora_variant_names[] = {"lora", "dora", NULL};
+static const char *const quant_names[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
 
 int llmcost_job_spec_init(llmcost_job_spec *s)
 {
@@ -86,13 +89,24 @@ static const struct field {
     {"pipeline", K_CHOICE, offsetof(llmcost_job_spec, pipeline), pipeline_names},
     {"ema", K_CHOICE, offsetof(llmcost_job_spec, ema), ema_names},
     {"recompute_modules", K_TEXT, offsetof(llmcost_job_spec, recompute_modules), NULL},
+    /* version 2 from here on (FIRST_V2) */
+    {"finetune", K_CHOICE, offsetof(llmcost_job_spec, finetune), finetune_names},
+    {"lora_rank", K_COUNT, offsetof(llmcost_job_spec, lora_rank), NULL},
+    {"lora_alpha", K_REAL, offsetof(llmcost_job_spec, lora_alpha), NULL},
+    {"lora_targets", K_TEXT, offsetof(llmcost_job_spec, lora_targets), NULL},
+    {"lora_variant", K_CHOICE, offsetof(llmcost_job_spec, lora_variant), lora_variant_names},
+    {"quant", K_CHOICE, offsetof(llmcost_job_spec, quant), quant_names},
+    {"double_quant", K_FLAG, offsetof(llmcost_job_spec, double_quant), NULL},
+    {"quant_group", K_COUNT, offsetof(llmcost_job_spec, quant_group), NULL},
 };
+#define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 
 const char *const llmcost_job_spec_names[] = {
     "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
     "dp", "cp", "ep", "etp", "zero", "grad_accum", "micro_batches", "global_batch", "ep_overlap", "tp_overlap",
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
-    "recompute_modules", NULL};
+    "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
+    "double_quant", "quant_group", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -174,9 +188,14 @@ int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *valu
 {
     if (!s || !name || !value)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_set: NULL argument");
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (!strcmp(fields[i].name, name))
-            return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (strcmp(fields[i].name, name))
+            continue;
+        if (i >= FIRST_V2 && s->version < 2) /* a version-1 struct has no room for it */
+            return lc_fail(LLMCOST_EINVAL, "%s: llmcost_job_spec version %u has no such field: fill the struct with "
+                           "llmcost_job_spec_init()", name, s->version);
+        return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
+    }
     return lc_fail(LLMCOST_ENOTFOUND, "%s: not a job argument", name);
 }
 
@@ -247,7 +266,7 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
 {
     if (!out || !s || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_resolve: NULL argument");
-    int rc = LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
+    int rc = s->version == 1 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
     if (rc < 0)
         return rc;
     llmcost_job j;
@@ -305,6 +324,8 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
     j.pipeline = (llmcost_pipeline)s->pipeline;
     j.ema = (llmcost_ema)s->ema;
     if ((rc = spec_recompute_modules(&j.recompute_modules, s)) < 0)
+        return rc;
+    if (s->version >= 2 && (rc = llmcost_job_spec_finetune(&j.finetune, s, m, notes, size)) < 0)
         return rc;
     if ((rc = llmcost_layout_resolve(&j.layout, m)) < 0)
         return rc;
@@ -379,6 +400,14 @@ static const struct {
     {"recompute_modules", "--recompute-modules", "recompute_modules"},
     {"pipeline", "--pipeline", "pipeline"},
     {"ema", "--ema", "ema"},
+    {"finetune", "--finetune", "finetune"},
+    {"lora_rank", "--lora-rank", "lora_rank"},
+    {"lora_alpha", "--lora-alpha", "lora_alpha"},
+    {"lora_targets", "--lora-targets", "lora_targets"},
+    {"lora_variant", "--lora-variant", "lora_variant"},
+    {"quant", "--quant", "quant"},
+    {"double_quant", "--double-quant", "double_quant"},
+    {"quant_group", "--quant-group", "quant_group"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -518,5 +547,80 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     o->ema = (llmcost_ema)s->ema;
     o->bf16_grads = s->bf16_grads;
     o->foreach_optimizer = s->foreach_optimizer;
+    /* The planner's engines take no fine-tuning yet: adapters are refused, not planned as pre-training. */
+    if (s->version >= 2 && (s->finetune == LLMCOST_FT_LORA || s->finetune == LLMCOST_FT_QLORA))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "finetune = %s: the planner does not search fine-tuning with adapters yet",
+                       s->finetune == LLMCOST_FT_LORA ? "lora" : "qlora");
+    if (s->version >= 2) { /* the other fine-tuning flags are checked as a job checks them (none apply to full) */
+        llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
+        ft.method = (llmcost_finetune_method)s->finetune;
+        ft.rank = s->lora_rank;
+        ft.alpha = s->lora_alpha;
+        ft.variant = (llmcost_lora_variant)s->lora_variant;
+        ft.quant = (llmcost_quant)s->quant;
+        ft.double_quant = s->double_quant;
+        ft.quant_group = s->quant_group;
+        int rc = llmcost_finetune_check(&ft, NULL);
+        if (rc == 0 && s->lora_targets)
+            rc = lc_fail(LLMCOST_EINVAL, "lora_targets needs finetune = lora or qlora");
+        if (rc < 0)
+            return rc;
+    }
     return spec_recompute_modules(&o->recompute_modules, s);
+}
+
+int llmcost_job_spec_finetune(llmcost_finetune *out, const llmcost_job_spec *s, const llmcost_model *m, char *notes,
+                              size_t size)
+{
+    if (!out || !s || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_finetune: NULL argument");
+    llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
+    if (s->version < 2) {
+        *out = ft;
+        return 0;
+    }
+    if ((unsigned)s->finetune >= LLMCOST_FT_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "finetune = %d is not a fine-tuning method", s->finetune);
+    ft.method = (llmcost_finetune_method)s->finetune;
+    ft.variant = (llmcost_lora_variant)s->lora_variant;
+    ft.quant = (llmcost_quant)s->quant;
+    ft.rank = s->lora_rank;
+    ft.alpha = s->lora_alpha;
+    ft.double_quant = s->double_quant;
+    ft.quant_group = s->quant_group;
+    bool adapters = ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA;
+    int rc;
+    if (s->lora_targets && !adapters)
+        return lc_fail(LLMCOST_EINVAL, "lora_targets needs finetune = lora or qlora (finetune is %s)",
+                       llmcost_finetune_method_name(ft.method));
+    /* The rules that need no model first: a misplaced flag is named before the model's names are looked at. */
+    if ((rc = llmcost_finetune_check(&ft, NULL)) < 0)
+        return rc;
+    if (adapters) {
+        char line[768], names[512];
+        if (s->lora_targets) {
+            if ((rc = llmcost_lora_targets_parse(&ft.targets, m, s->lora_targets)) < 0)
+                return rc;
+        } else {
+            if ((rc = llmcost_lora_targets_default(&ft.targets, m)) < 0)
+                return rc;
+            llmcost_lora_targets_format(names, sizeof names, m, ft.targets);
+            snprintf(line, sizeof line, "LoRA targets %s (PEFT's default for model_type %s; give --lora-targets)",
+                     names, m->model_type);
+            note(notes, size, line);
+        }
+        if (!ft.rank || ft.alpha == 0) {
+            snprintf(line, sizeof line, "LoRA rank %lld, alpha %g (PEFT's defaults r=8, lora_alpha=8 where not given)",
+                     (long long)(ft.rank ? ft.rank : 8), ft.alpha > 0 ? ft.alpha : 8.0);
+            note(notes, size, line);
+        }
+        if (ft.method == LLMCOST_FT_QLORA && ft.quant == LLMCOST_QUANT_NONE) {
+            ft.quant = LLMCOST_QUANT_NF4;
+            note(notes, size, "QLoRA base in NF4 (bitsandbytes, blocks of 64; give --quant)");
+        }
+    }
+    if ((rc = llmcost_finetune_check(&ft, m)) < 0)
+        return rc;
+    *out = ft;
+    return 0;
 }

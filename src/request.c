@@ -290,10 +290,32 @@ static int job_fail(int rc)
 
 static int do_params(req *r, char **out)
 {
-    int rc = check_unused(r);
-    llmcost_params p;
+    /* The fine-tuning arguments, read as a job reads them (llmcost_job_spec_set), then the library's document. */
+    static const char *const ft_names[] = {"finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant",
+                                           "quant", "double_quant", "quant_group"};
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    bool given = false;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof ft_names / sizeof ft_names[0] && rc == 0; i++) {
+        const char *v = arg(r, ft_names[i]);
+        if (v) {
+            given = true;
+            rc = llmcost_job_spec_set(&s, ft_names[i], v);
+        }
+    }
     if (rc == 0)
-        rc = llmcost_params_count(&p, r->model);
+        rc = check_unused(r);
+    if (rc < 0)
+        return rc;
+    if (given) {
+        llmcost_finetune ft;
+        if ((rc = llmcost_job_spec_finetune(&ft, &s, r->model, NULL, 0)) < 0)
+            return job_fail(rc);
+        return llmcost_finetune_params_to_json(out, r->model, &ft);
+    }
+    llmcost_params p;
+    rc = llmcost_params_count(&p, r->model);
     return rc < 0 ? rc : llmcost_params_to_json(out, &p, r->model);
 }
 

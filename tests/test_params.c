@@ -279,7 +279,7 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 36);
+    cr_expect_geq(exact, 37);
     cr_expect_geq(refused, 16);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
@@ -450,5 +450,21 @@ Test(params_derived, apertus_xielu_is_counted_and_the_engines_refuse_it)
     cr_expect(m->layers[0].attn.fused_qkv && !m->layers[0].attn.q_bias && !m->layers[0].attn.o_bias);
     cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
     cr_expect_eq(lp.attention, 4096LL * 48 * 128 + 4096LL * 4096);
+    llmcost_model_free(m);
+}
+
+Test(params_derived, internlm3_biases_from_its_two_keys)
+{
+    /* modeling_internlm3.py: qkv_bias puts biases on q, k and v, bias on o_proj and the MLP. h 64, 4 heads of 16, 2 kv
+     * heads, f 128: q 64*64 + 64, k and v 64*32 + 32 each, o 64*64 (no bias) = 12,480 with qkv_bias only. */
+    const char *cfg = "{\"model_type\": \"internlm3\", \"hidden_size\": 64, \"num_hidden_layers\": 1, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 128, "
+                      "\"vocab_size\": 100, \"qkv_bias\": true, \"bias\": false}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "internlm3"), 0, "%s", llmcost_errmsg());
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 64 * 64 + 64 + 2 * (64 * 32 + 32) + 64 * 64);
+    cr_expect_eq(lp.mlp, 3 * 64 * 128);
     llmcost_model_free(m);
 }

@@ -24,6 +24,7 @@
 
 #include "comms.h"
 #include "common.h"
+#include "finetune.h"
 #include "flops.h"
 #include "hardware.h"
 #include "layout.h"
@@ -60,9 +61,13 @@ typedef struct llmcost_job {
     unsigned recompute_modules;   /* LLMCOST_RECOMPUTE_NORM | _MLA_UP | _MOE_ACT (Megatron-LM --recompute-modules) */
     llmcost_pipeline pipeline;    /* 1F1B or DualPipe */
     llmcost_ema ema;              /* EMA of the weights: none, on the GPU, on the CPU */
+    /* Version 2 (zero: pre-training): fine-tuning, full or with LoRA / QLoRA adapters (finetune.h). A version-1
+     * job is read without it. The memory and step engines model full fine-tuning (as pre-training); they refuse
+     * adapters (LLMCOST_EUNSUPPORTED) until they model them: llmcost_finetune_count() counts them. */
+    llmcost_finetune finetune;
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 1
+#define LLMCOST_JOB_VERSION 2
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \

@@ -19,6 +19,7 @@
 #include "budget.h"
 #include "validate.h"
 #include "job.h"
+#include "finetune.h"
 #include "output.h"
 #include "ranges.h"
 #include "request.h"

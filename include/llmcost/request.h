@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "finetune.h"
 #include "hardware.h"
 #include "job.h"
 #include "model.h"
@@ -53,9 +54,18 @@ typedef struct llmcost_job_spec {
     /* Memory mechanisms (memory.h; DeepSeek-V3 arXiv 2412.19437 §3.2-3.3), added at the end: */
     int act_cache, pipeline, ema; /* llmcost_act_cache, llmcost_pipeline, llmcost_ema (0: recipe, 1f1b, none) */
     const char *recompute_modules; /* "layernorm,mla_up_proj,moe_act" (NULL: none), text the caller keeps alive */
+    /* Version 2: fine-tuning (finetune.h), all 0 / NULL for pre-training. A version-1 spec is read without them. */
+    int finetune;             /* llmcost_finetune_method: none, full, lora, qlora */
+    int lora_variant;         /* llmcost_lora_variant: lora, dora */
+    int quant;                /* llmcost_quant: none (QLoRA: nf4), nf4, fp4, int8, int4 */
+    long long lora_rank;      /* 0: 8 */
+    long long quant_group;    /* int4 group (0: 128) */
+    double lora_alpha;        /* 0: 8 */
+    const char *lora_targets; /* Hugging Face module names "q_proj,v_proj" or "all-linear"; NULL: PEFT's default */
+    bool double_quant;
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 1
+#define LLMCOST_JOB_SPEC_VERSION 2
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);
@@ -80,6 +90,15 @@ extern const char *const llmcost_job_spec_names[];
  * job's fields (global_batch, layout.zero, ...) otherwise.
  */
 int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcost_model *m, char *notes, size_t size);
+
+/*
+ * The fine-tuning of "s" for model "m" (the targets read against the model's module names, llmcost_lora_targets_parse;
+ * none given: PEFT's default for the model type), checked by llmcost_finetune_check; the defaults taken are said,
+ * one line each, in "notes" (may be NULL). llmcost_job_spec_resolve() calls it. LLMCOST_EINVAL or
+ * LLMCOST_EUNSUPPORTED naming the fields (lora_targets, quant, ...).
+ */
+int llmcost_job_spec_finetune(llmcost_finetune *out, const llmcost_job_spec *s, const llmcost_model *m, char *notes,
+                              size_t size);
 
 /*
  * The settings of "s" that a layout search keeps fixed into plan options "o" (from llmcost_plan_options_init):

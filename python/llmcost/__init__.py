@@ -83,9 +83,11 @@ class Model:
     def _run(self, command: str, kwargs: Mapping[str, Arg]) -> Any:
         return _result(command, request(command, self._args(kwargs)))
 
-    def params(self) -> Params:
-        """Exact parameter counts by component (`llmcost params`)."""
-        r: Params = self._run("params", {})
+    def params(self, **kwargs: Arg) -> Params:
+        """Exact parameter counts by component (`llmcost params`); with fine-tuning (finetune, lora_rank,
+        lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group) the trainable and frozen
+        parameters and their storage, in ``extra["finetune"]``."""
+        r: Params = self._run("params", kwargs)
         return r
 
     def flops(self, **kwargs: Arg) -> Flops:

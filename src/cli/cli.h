@@ -206,6 +206,39 @@ llmcost_dtype cli_precision_dtype(llmcost_precision p);
 int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, const char *dflt, llmcost_dtype dt,
                     char *overrides, size_t size);
 
+/* Fine-tuning as every job command and `llmcost params` take it (choice indices equal the library's enums). */
+typedef struct cli_finetune_opts {
+    int method, variant, quant;     /* llmcost_finetune_method, llmcost_lora_variant, llmcost_quant */
+    long long rank, group;          /* 0: not given */
+    double alpha;                   /* 0: not given */
+    const char *targets;
+    bool double_quant;
+} cli_finetune_opts;
+
+extern const char *const cli_finetune_choices[];
+extern const char *const cli_lora_variant_choices[];
+extern const char *const cli_quant_choices[];
+
+#define CLI_FINETUNE_OPTIONS(o)                                                                                   \
+    {"finetune", OPT_CHOICE, &(o).method, "METHOD", "fine-tuning: none (pre-training, default), full, lora, qlora", \
+     cli_finetune_choices, NULL},                                                                                \
+    {"lora-rank", OPT_COUNT, &(o).rank, "R", "LoRA rank (default 8, PEFT's)", NULL, NULL},                         \
+    {"lora-alpha", OPT_REAL, &(o).alpha, "A", "LoRA alpha; the update is scaled by alpha / rank (default 8)", NULL, \
+     NULL},                                                                                                      \
+    {"lora-targets", OPT_STRING, &(o).targets, "LIST",                                                            \
+     "modules given adapters: Hugging Face names (q_proj,v_proj) or all-linear (default: PEFT's for the type)",   \
+     NULL, NULL},                                                                                                \
+    {"lora-variant", OPT_CHOICE, &(o).variant, "V", "lora or dora (a magnitude vector per adapted matrix)",        \
+     cli_lora_variant_choices, NULL},                                                                            \
+    {"quant", OPT_CHOICE, &(o).quant, "Q", "QLoRA's frozen base: nf4 (default), fp4, int8 (LLM.int8), int4 (AWQ)",   \
+     cli_quant_choices, NULL},                                                                                   \
+    {"double-quant", OPT_FLAG, &(o).double_quant, NULL, "nf4/fp4: quantise the absmax too (bnb double quant)", NULL, \
+     NULL},                                                                                                      \
+    {"quant-group", OPT_COUNT, &(o).group, "N", "int4: inputs per scale group (default 128)", NULL, NULL}
+
+/* The fine-tuning options into the library's job spec "s" (version 2; text points into "o"). */
+void cli_finetune_spec(llmcost_job_spec *s, const cli_finetune_opts *o);
+
 /*
  * A training job as memory, step and train take it: put CLI_JOB_OPTIONS(var) in a command's option table,
  * start from CLI_JOB_OPTS_INIT, and turn the layout part into an llmcost_layout with cli_job_apply().
@@ -221,6 +254,7 @@ typedef struct cli_job_opts {
     double headroom, context_gb;
     int act_cache, pipeline, ema;   /* llmcost_act_cache, llmcost_pipeline, llmcost_ema */
     const char *recompute_modules;  /* "layernorm,mla_up_proj,moe_act" */
+    cli_finetune_opts ft;           /* --finetune and its flags */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -286,7 +320,8 @@ extern const char *const cli_ema_choices[];
     {"pipeline", OPT_CHOICE, &(o).pipeline, "SCHED", "pipeline schedule (default 1f1b)", cli_pipeline_choices,     \
      NULL},                                                                                                       \
     {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
-     cli_ema_choices, NULL}
+     cli_ema_choices, NULL},                                                                                     \
+    CLI_FINETUNE_OPTIONS((o).ft)
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);
 /* The memory engine's options for the job (defaults for what the job options do not set). */

@@ -272,7 +272,8 @@ int cmd_memory(int argc, char **argv)
         cli_job_opts d = CLI_JOB_OPTS_INIT;
         if (jo.tp != d.tp || jo.pp != d.pp || jo.vpp != d.vpp || jo.dp != d.dp || jo.cp != d.cp || jo.ep != d.ep ||
             jo.etp != d.etp || jo.zero != d.zero || jo.gpus != d.gpus || jo.micro_batch != d.micro_batch ||
-            jo.precision != d.precision || jo.recompute != d.recompute || jo.global_batch || jo.micro_batches)
+            jo.precision != d.precision || jo.recompute != d.recompute || jo.global_batch || jo.micro_batches ||
+            jo.ft.method || jo.ft.quant || jo.ft.targets || jo.ft.rank)
             return llmcost_model_free(m), cli_usage_error("memory", "--course-layer answers the course's question (one "
                                                                     "layer, batch 1, fp16, one GPU) and takes only "
                                                                     "--seq; drop the layout and batch flags, or drop "

@@ -77,34 +77,123 @@ int cli_params_section(const llmcost_model *m, int format, json_t *doc)
     return 0;
 }
 
-static const char *const usage_text = "llmcost params [MODEL] [--format text|json|csv|md]";
+/* `llmcost params --finetune ...`: what trains and what stays frozen, and the bytes of each part. */
+static int finetune_section(const llmcost_model *m, const cli_finetune_opts *fo, int format)
+{
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    cli_finetune_spec(&s, fo);
+    llmcost_finetune ft;
+    char assumed[1024] = "";
+    if (llmcost_job_spec_finetune(&ft, &s, m, assumed, sizeof assumed) < 0)
+        return cli_job_error("params");
+    if (cli_structured(format)) {
+        char *text;
+        int rc = llmcost_finetune_params_to_json(&text, m, &ft);
+        return cli_print_json_text(rc, text);
+    }
+    int rc = cli_params_section(m, format, NULL);
+    if (rc)
+        return rc;
+    llmcost_finetune_params fp;
+    if ((rc = llmcost_finetune_count(&fp, m, &ft)) < 0)
+        return cli_lib_error(rc);
+    char title[640], names[512], g[32], h[32];
+    bool adapters = ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA;
+    if (adapters) {
+        llmcost_lora_targets_format(names, sizeof names, m, ft.targets);
+        snprintf(title, sizeof title, "%s%s: rank %lld, alpha %g, on %s", ft.method == LLMCOST_FT_QLORA ? "QLoRA" : "LoRA",
+                 ft.variant == LLMCOST_LORA_DORA ? " (DoRA)" : "", (long long)(ft.rank ? ft.rank : 8),
+                 ft.alpha > 0 ? ft.alpha : 8.0, names);
+    } else {
+        snprintf(title, sizeof title, "%s: every parameter trains",
+                 ft.method == LLMCOST_FT_FULL ? "Full fine-tuning" : "Pre-training");
+    }
+    const char *hdr[] = {"part", "module", "matrices", "parameters", "bytes"};
+    llmcost_table *t = llmcost_table_new(title, 5, hdr);
+    if (!t)
+        return 1;
+    for (int c = 2; c < 5; c++)
+        llmcost_table_numeric(t, c);
+    char b[32];
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+        if (fp.adapted_matrices[r])
+            llmcost_table_addf(t, "adapter %s\t%s\t%s\t%s\t", llmcost_lora_role_name((llmcost_lora_role)r),
+                               llmcost_lora_module_name(m, (llmcost_lora_role)r),
+                               llmcost_fmt_grouped(g, sizeof g, fp.adapted_matrices[r]),
+                               llmcost_fmt_grouped(h, sizeof h, fp.adapter[r]));
+    llmcost_table_addf(t, "trainable\t\t\t%s\t%s", llmcost_fmt_grouped(g, sizeof g, fp.trainable),
+                       adapters ? llmcost_fmt_grouped(b, sizeof b, fp.adapter_bytes) : "");
+    if (adapters) {
+        llmcost_table_addf(t, "frozen\t\t\t%s\t%s", llmcost_fmt_grouped(g, sizeof g, fp.frozen),
+                           llmcost_fmt_grouped(b, sizeof b, fp.frozen_bytes));
+        if (fp.quantized_params) {
+            llmcost_quant q = ft.quant;
+            llmcost_table_addf(t, "  quantised %s weights\t\t\t%s\t%s", llmcost_quant_name(q),
+                               llmcost_fmt_grouped(g, sizeof g, fp.quantized_params),
+                               llmcost_fmt_grouped(b, sizeof b, fp.quant_weight_bytes));
+            llmcost_table_addf(t, "  their scales and codes\t\t\t\t%s",
+                               llmcost_fmt_grouped(b, sizeof b, fp.quant_scale_bytes));
+        }
+        llmcost_table_addf(t, "  kept in 16 bits\t\t\t%s\t%s", llmcost_fmt_grouped(g, sizeof g, fp.dense_params),
+                           llmcost_fmt_grouped(b, sizeof b, fp.dense_bytes));
+    }
+    rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (rc)
+        return rc;
+    if (assumed[0])
+        cli_print_assumptions(format, assumed);
+    if (adapters)
+        cli_note(format,
+                 "LoRA adds r x (in + out) per adapted matrix%s, no bias; adapters are stored in fp32 (PEFT's "
+                 "autocast_adapter_dtype), frozen 16-bit parts in 2 bytes.%s",
+                 ft.variant == LLMCOST_LORA_DORA ? " and DoRA a magnitude of out" : "",
+                 fp.quantized_params ? " Quantised: every Linear of the decoder layers (the head, embeddings and "
+                                       "norms stay 16-bit)."
+                                     : "");
+    return 0;
+}
+
+static const char *const usage_text = "llmcost params [MODEL] [--finetune full|lora|qlora ...] [--format text|json|csv|md]";
 static const char *const description =
     "Exact parameter counts by component (embedding, position embedding, attention, dense MLP, routed and\n"
     "shared experts, router, norms, LM head, MTP modules apart), equal to transformers' num_parameters() for the\n"
     "same config. Totals: total, active per token (MoE: top-k of the routed experts), non-embedding.\n"
-    "MODEL is a preset name, a config.json or a folder holding one; default llama-7b.";
+    "MODEL is a preset name, a config.json or a folder holding one; default llama-7b.\n"
+    "With --finetune: the trainable and frozen parameters exactly (LoRA: r x (in + out) per adapted matrix, DoRA\n"
+    "adds out) per target, and the bytes of each part in its storage format (QLoRA: NF4/FP4 with their absmax\n"
+    "blocks, LLM.int8 row scales, AWQ int4 groups; embeddings, head and norms in 16 bits).";
 static const char *const examples = "  llmcost params llama-3-8b\n"
                                     "  llmcost params deepseek-v3 --format json\n"
-                                    "  llmcost params ./my-model/          # reads ./my-model/config.json\n";
+                                    "  llmcost params ./my-model/          # reads ./my-model/config.json\n"
+                                    "  llmcost params llama-3-8b --finetune lora --lora-rank 16 \\\n"
+                                    "      --lora-targets q_proj,k_proj,v_proj,o_proj\n"
+                                    "  llmcost params llama-3-70b --finetune qlora --lora-targets all-linear --double-quant\n";
 
 int cmd_params(int argc, char **argv)
 {
     cli_common co;
     const char *pos[1];
     int npos;
-    int rc = cli_parse("params", argc, argv, NULL, 0, &co, pos, 1, &npos);
+    cli_finetune_opts fo = {0};
+    cli_opt opts[] = {CLI_FINETUNE_OPTIONS(fo)};
+    int nopts = (int)(sizeof opts / sizeof opts[0]);
+    int rc = cli_parse("params", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
         return rc;
     if (co.help) {
-        cli_help(stdout, "params", usage_text, description, NULL, 0, examples);
+        cli_help(stdout, "params", usage_text, description, opts, nopts, examples);
         return 0;
     }
+    bool ft_given = fo.method || fo.variant || fo.quant || fo.rank || fo.group || fo.alpha > 0 || fo.targets ||
+                    fo.double_quant;
     llmcost_model *m;
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
     /* With --format json, the library's document is printed as it is (doc NULL). */
-    rc = cli_params_section(m, co.format, NULL);
+    rc = ft_given ? finetune_section(m, &fo, co.format) : cli_params_section(m, co.format, NULL);
     llmcost_model_free(m);
     return rc;
 }

@@ -11,6 +11,21 @@ const char *const cli_ema_choices[] = {"none", "gpu", "cpu", NULL};
 const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
 const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
 const char *const cli_framework_choices[] = {"hf", "megatron", NULL};
+const char *const cli_finetune_choices[] = {"none", "full", "lora", "qlora", NULL};
+const char *const cli_lora_variant_choices[] = {"lora", "dora", NULL};
+const char *const cli_quant_choices[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
+
+void cli_finetune_spec(llmcost_job_spec *s, const cli_finetune_opts *o)
+{
+    s->finetune = o->method;
+    s->lora_variant = o->variant;
+    s->quant = o->quant;
+    s->lora_rank = o->rank;
+    s->quant_group = o->group;
+    s->lora_alpha = o->alpha;
+    s->lora_targets = o->targets;
+    s->double_quant = o->double_quant;
+}
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o)
 {

@@ -49,6 +49,7 @@ void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
     s->pipeline = jo->pipeline;
     s->ema = jo->ema;
     s->recompute_modules = jo->recompute_modules;
+    cli_finetune_spec(s, &jo->ft);
 }
 
 int cli_job_build(llmcost_job *out, cli_job_opts *jo, const llmcost_model *m, const char *cmd, char *assumed,

@@ -68,6 +68,16 @@ class SameAsCli(unittest.TestCase):
                 self.assertSame(m.train(tokens="1B", gpu="a100", **job),
                                 cli("train", name, tokens="1B", gpu="a100", **job))
 
+    def test_finetune_params_are_the_clis(self):
+        # LoRA r=16 on Llama-3-8B's q,k,v,o: 32 x (131,072 + 2 x 81,920 + 131,072) = 13,631,488 (test_finetune.c).
+        m = llmcost.load("llama-3-8b")
+        ft = dict(finetune="lora", lora_rank=16, lora_targets="q_proj,k_proj,v_proj,o_proj")
+        r = m.params(**ft)
+        self.assertSame(r, cli("params", "llama-3-8b", **ft))
+        self.assertEqual(r.extra["finetune"]["trainable_params"], 13631488)
+        q = dict(finetune="qlora", quant="int4", quant_group=64, lora_variant="dora", double_quant=False)
+        self.assertSame(m.params(**q), cli("params", "llama-3-8b", **q))
+
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
         for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:

@@ -1,0 +1,636 @@
+/* finetune.c - fine-tuning's parameters: the matrices of each layer, their Hugging Face module names per family, the
+ * LoRA / DoRA adapters on the targets, and the frozen base's storage (bitsandbytes NF4/FP4 and LLM.int8, AWQ int4).
+ * docs/formulas.md, "Fine-tuning", gives every formula with its source. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json_out.h"
+#include "llmcost/finetune.h"
+#include "llmcost/output.h"
+#include "llmcost/params.h"
+
+const char *llmcost_finetune_method_name(llmcost_finetune_method m)
+{
+    static const char *const n[] = {"none", "full", "lora", "qlora"};
+    return (unsigned)m < LLMCOST_FT_COUNT ? n[m] : "?";
+}
+
+const char *llmcost_quant_name(llmcost_quant q)
+{
+    static const char *const n[] = {"none", "nf4", "fp4", "int8", "int4"};
+    return (unsigned)q < LLMCOST_QUANT_COUNT ? n[q] : "?";
+}
+
+const char *llmcost_lora_variant_name(llmcost_lora_variant v)
+{
+    static const char *const n[] = {"lora", "dora"};
+    return (unsigned)v < LLMCOST_LORA_VARIANT_COUNT ? n[v] : "?";
+}
+
+const char *llmcost_lora_role_name(llmcost_lora_role r)
+{
+    static const char *const n[LLMCOST_LR_COUNT] = {
+        "q",           "k",           "v",           "qkv",          "o",           "q_a",
+        "q_b",         "kv_a",        "kv_b",        "mlp_gate",     "mlp_up",      "mlp_gate_up",
+        "mlp_down",    "expert_gate", "expert_up",   "expert_down",  "shared_gate", "shared_up",
+        "shared_down", "router",      "shared_expert_gate", "project_in", "project_out"};
+    return (unsigned)r < LLMCOST_LR_COUNT ? n[r] : "?";
+}
+
+/* ---- module names, per model_type (transformers' modeling_<type>.py, 4.x layout; the models' own code where
+ * transformers has none) ---- */
+
+#define ATTN_LLAMA [LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj", \
+                   [LLMCOST_LR_O] = "o_proj"
+#define MLP_LLAMA [LLMCOST_LR_MLP_GATE] = "gate_proj", [LLMCOST_LR_MLP_UP] = "up_proj", \
+                  [LLMCOST_LR_MLP_DOWN] = "down_proj"
+#define EXPERTS_LLAMA [LLMCOST_LR_EXPERT_GATE] = "gate_proj", [LLMCOST_LR_EXPERT_UP] = "up_proj", \
+                      [LLMCOST_LR_EXPERT_DOWN] = "down_proj"
+#define SHARED_LLAMA [LLMCOST_LR_SHARED_GATE] = "gate_proj", [LLMCOST_LR_SHARED_UP] = "up_proj", \
+                     [LLMCOST_LR_SHARED_DOWN] = "down_proj"
+/* DeepSeek-V2/V3 attention: q_proj without a query latent, else q_a_proj and q_b_proj. */
+#define ATTN_MLA [LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_Q_A] = "q_a_proj", [LLMCOST_LR_Q_B] = "q_b_proj", \
+                 [LLMCOST_LR_KV_A] = "kv_a_proj_with_mqa", [LLMCOST_LR_KV_B] = "kv_b_proj", [LLMCOST_LR_O] = "o_proj"
+#define NEOX_NAMES [LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense", \
+                   [LLMCOST_LR_MLP_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"
+#define GPT2_NAMES [LLMCOST_LR_QKV] = "c_attn", [LLMCOST_LR_O] = "c_proj", [LLMCOST_LR_MLP_UP] = "c_fc", \
+                   [LLMCOST_LR_MLP_DOWN] = "c_proj"
+
+/* PEFT's default targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING, peft/utils/constants.py). */
+#define QV ((1u << LLMCOST_LR_Q) | (1u << LLMCOST_LR_V))
+#define QKV (1u << LLMCOST_LR_QKV)
+#define PHI_DEFAULT (QV | (1u << LLMCOST_LR_MLP_UP) | (1u << LLMCOST_LR_MLP_DOWN))
+
+static const struct family_names {
+    const char *type;
+    const char *name[LLMCOST_LR_COUNT]; /* NULL: not an nn.Linear of the family (or no such matrix) */
+    uint32_t peft_default;              /* 0: PEFT has none (it asks for target_modules) */
+} families[] = {
+    {"llama", {ATTN_LLAMA, MLP_LLAMA}, QV},
+    {"mistral", {ATTN_LLAMA, MLP_LLAMA}, QV},
+    {"ministral", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"qwen2", {ATTN_LLAMA, MLP_LLAMA}, QV},
+    {"qwen3", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"gemma", {ATTN_LLAMA, MLP_LLAMA}, QV},
+    {"gemma2", {ATTN_LLAMA, MLP_LLAMA}, QV},
+    {"gemma3_text", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"granite", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"olmo", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"olmo2", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"olmo3", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"cohere", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"stablelm", {ATTN_LLAMA, MLP_LLAMA}, QV},
+    {"nemotron", {ATTN_LLAMA, MLP_LLAMA}, 0}, /* up_proj, down_proj: no gate */
+    {"glm4", {ATTN_LLAMA, [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj", [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0},
+    {"phi3", {[LLMCOST_LR_QKV] = "qkv_proj", [LLMCOST_LR_O] = "o_proj", [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj",
+              [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0},
+    {"phi", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj", [LLMCOST_LR_O] = "dense",
+             [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2"}, PHI_DEFAULT},
+    {"seed_oss", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"smollm3", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"exaone4", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    {"cohere2", {ATTN_LLAMA, MLP_LLAMA}, 0},
+    /* ChatGLM's remote modeling_chatglm.py: fused query_key_value, dense; dense_h_to_4h holds gate and up. */
+    {"chatglm", {[LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense",
+                 [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV},
+    {"starcoder2", {ATTN_LLAMA, [LLMCOST_LR_MLP_UP] = "c_fc", [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0},
+    /* Mixtral: each expert a MixtralBlockSparseTop2MLP (w1 gate, w3 up, w2 down), the router nn.Linear "gate". */
+    {"mixtral", {ATTN_LLAMA, [LLMCOST_LR_EXPERT_GATE] = "w1", [LLMCOST_LR_EXPERT_UP] = "w3",
+                 [LLMCOST_LR_EXPERT_DOWN] = "w2", [LLMCOST_LR_ROUTER] = "gate"}, QV},
+    {"qwen2_moe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA, [LLMCOST_LR_ROUTER] = "gate",
+                   [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate"}, 0},
+    {"qwen3_moe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0},
+    {"olmoe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0},
+    /* DeepSeek's MoEGate, GLM-4.5's and dots.llm1's top-k routers hold their weight as a plain nn.Parameter. */
+    {"deepseek", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
+    {"deepseek_v2", {ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
+    {"deepseek_v3", {ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
+    {"kimi_k2", {ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
+    {"glm4_moe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
+    {"dots1", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
+    /* Llama 4 and gpt-oss: the routed experts are fused 3-D parameters, not Linear modules; Llama 4's router is an
+     * nn.Linear subclass, gpt-oss's a plain parameter. */
+    {"llama4_text", {ATTN_LLAMA, MLP_LLAMA, SHARED_LLAMA, [LLMCOST_LR_ROUTER] = "router"}, 0},
+    {"llama4", {ATTN_LLAMA, MLP_LLAMA, SHARED_LLAMA, [LLMCOST_LR_ROUTER] = "router"}, 0},
+    {"gpt_oss", {ATTN_LLAMA}, 0},
+    {"gpt2", {GPT2_NAMES}, QKV},
+    {"gpt_bigcode", {GPT2_NAMES}, QKV},
+    {"opt", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj",
+             [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2",
+             [LLMCOST_LR_PROJECT_IN] = "project_in", [LLMCOST_LR_PROJECT_OUT] = "project_out"}, QV},
+    {"falcon", {NEOX_NAMES}, QKV},
+    {"gpt_neox", {NEOX_NAMES}, QKV},
+    {"bloom", {NEOX_NAMES}, QKV},
+    {"gptj", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj",
+              [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc_in", [LLMCOST_LR_MLP_DOWN] = "fc_out"}, QV},
+    {"mpt", {[LLMCOST_LR_QKV] = "Wqkv", [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "up_proj",
+             [LLMCOST_LR_MLP_DOWN] = "down_proj"}, QKV},
+};
+
+static const struct family_names *family_of(const llmcost_model *m)
+{
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (!strcmp(families[i].type, m->model_type))
+            return &families[i];
+    return NULL;
+}
+
+/* ---- the matrices of a layer ---- */
+
+typedef struct {
+    llmcost_lora_role role;
+    int64_t in, out, count; /* count: how many such matrices in the layer (the routed experts) */
+} mat;
+
+/* The Linear-shaped matrices of layer "l" into "out" (at most 24); their number. */
+static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
+{
+    int n = 0;
+    int64_t h = m->hidden;
+    const llmcost_attention *a = &l->attn;
+#define PUT(r, i, o, c) (out[n++] = (mat){(r), (i), (o), (c)})
+    if (a->kind == LLMCOST_ATTN_MLA) {
+        int64_t qk = a->qk_nope_head_dim + a->qk_rope_head_dim;
+        if (a->q_lora_rank > 0) {
+            PUT(LLMCOST_LR_Q_A, h, a->q_lora_rank, 1);
+            PUT(LLMCOST_LR_Q_B, a->q_lora_rank, a->n_heads * qk, 1);
+        } else {
+            PUT(LLMCOST_LR_Q, h, a->n_heads * qk, 1);
+        }
+        PUT(LLMCOST_LR_KV_A, h, a->kv_lora_rank + a->qk_rope_head_dim, 1);
+        PUT(LLMCOST_LR_KV_B, a->kv_lora_rank, a->n_heads * (a->qk_nope_head_dim + a->v_head_dim), 1);
+    } else {
+        int64_t q = a->n_heads * a->head_dim, k = a->n_kv_heads * a->head_dim, v = a->n_kv_heads * a->v_head_dim;
+        if (a->fused_qkv) {
+            PUT(LLMCOST_LR_QKV, h, q + k + v, 1);
+        } else {
+            PUT(LLMCOST_LR_Q, h, q, 1);
+            PUT(LLMCOST_LR_K, h, k, 1);
+            PUT(LLMCOST_LR_V, h, v, 1);
+        }
+    }
+    PUT(LLMCOST_LR_O, a->n_heads * a->v_head_dim, h, 1);
+    const llmcost_ffn *f = &l->ffn;
+    /* An MLP of "roles" gate, up, gate_up, down. */
+#define MLP(p, G, U, GU, D, c)                                                                                    \
+    do {                                                                                                         \
+        if ((p)->d_ff > 0) {                                                                                     \
+            if ((p)->gated && (p)->fused_gate_up && (GU) != LLMCOST_LR_COUNT) {                                  \
+                PUT((GU), h, 2 * (p)->d_ff, (c));                                                                \
+            } else {                                                                                             \
+                if ((p)->gated)                                                                                  \
+                    PUT((G), h, (p)->d_ff, (c));                                                                 \
+                PUT((U), h, (p)->d_ff, (c));                                                                     \
+            }                                                                                                    \
+            PUT((D), (p)->d_ff, h, (c));                                                                         \
+        }                                                                                                        \
+    } while (0)
+    if (f->moe) {
+        /* Fused gate_up experts (gpt-oss) are parameters, not modules: their roles have no names there. */
+        MLP(&f->expert, LLMCOST_LR_EXPERT_GATE, LLMCOST_LR_EXPERT_UP, LLMCOST_LR_COUNT, LLMCOST_LR_EXPERT_DOWN,
+            f->n_experts);
+        MLP(&f->shared, LLMCOST_LR_SHARED_GATE, LLMCOST_LR_SHARED_UP, LLMCOST_LR_COUNT, LLMCOST_LR_SHARED_DOWN, 1);
+        PUT(LLMCOST_LR_ROUTER, h, f->n_experts, 1);
+        if (f->shared_gate)
+            PUT(LLMCOST_LR_SHARED_EXPERT_GATE, h, 1, 1);
+    } else {
+        MLP(&f->dense, LLMCOST_LR_MLP_GATE, LLMCOST_LR_MLP_UP, LLMCOST_LR_MLP_GATE_UP, LLMCOST_LR_MLP_DOWN, 1);
+    }
+#undef MLP
+#undef PUT
+    return n;
+}
+
+/* Does some matrix of "m" play role "r" (so that a name for it selects something)? */
+static bool has_role(const llmcost_model *m, llmcost_lora_role r)
+{
+    if (r == LLMCOST_LR_PROJECT_IN || r == LLMCOST_LR_PROJECT_OUT)
+        return m->embed_dim != m->hidden;
+    mat ms[24];
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        if (i > 0 && !memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]))
+            continue;
+        int n = layer_mats(ms, m, &m->layers[i]);
+        for (int k = 0; k < n; k++)
+            if (ms[k].role == r && ms[k].count > 0)
+                return true;
+    }
+    return false;
+}
+
+const char *llmcost_lora_module_name(const llmcost_model *m, llmcost_lora_role r)
+{
+    if (!m || (unsigned)r >= LLMCOST_LR_COUNT)
+        return NULL;
+    const struct family_names *f = family_of(m);
+    if (!f || !f->name[r] || !has_role(m, r))
+        return NULL;
+    return f->name[r];
+}
+
+/* The distinct module names of "m" (in role order), comma-separated. */
+static void all_names(char *buf, size_t n, const llmcost_model *m, uint32_t mask)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    const char *seen[LLMCOST_LR_COUNT];
+    int ns = 0;
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
+        if (!(mask & (1u << r)))
+            continue;
+        const char *nm = llmcost_lora_module_name(m, (llmcost_lora_role)r);
+        if (!nm)
+            continue;
+        bool dup = false;
+        for (int i = 0; i < ns && !dup; i++)
+            dup = !strcmp(seen[i], nm);
+        if (dup)
+            continue;
+        seen[ns++] = nm;
+        if (o < n)
+            o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "," : "", nm);
+    }
+}
+
+void llmcost_lora_targets_format(char *buf, size_t n, const llmcost_model *m, uint32_t mask)
+{
+    if (!buf || n == 0)
+        return;
+    if (!m) {
+        buf[0] = '\0';
+        return;
+    }
+    all_names(buf, n, m, mask);
+}
+
+static int unknown_family(const llmcost_model *m)
+{
+    return lc_fail(LLMCOST_EUNSUPPORTED,
+                   "lora_targets: llmcost does not know the module names of model_type '%s' (%s), so it cannot map "
+                   "LoRA targets onto its matrices",
+                   m->model_type[0] ? m->model_type : "(none)", m->name);
+}
+
+int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const char *list)
+{
+    if (!mask || !m || !list)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_lora_targets_parse: NULL argument");
+    const struct family_names *f = family_of(m);
+    if (!f)
+        return unknown_family(m);
+    uint32_t bits = 0;
+    const char *p = list;
+    if (!*p)
+        return lc_fail(LLMCOST_EINVAL, "lora_targets: empty list");
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char name[64];
+        if (len == 0 || len >= sizeof name)
+            return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a comma-separated list of module names", list);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        uint32_t got = 0;
+        if (!strcmp(name, "all-linear")) {
+            for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+                if (llmcost_lora_module_name(m, (llmcost_lora_role)r))
+                    got |= 1u << r;
+        } else {
+            for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
+                const char *nm = llmcost_lora_module_name(m, (llmcost_lora_role)r);
+                if (nm && !strcmp(nm, name))
+                    got |= 1u << r;
+            }
+        }
+        if (!got) {
+            char names[512];
+            all_names(names, sizeof names, m, ~0u);
+            if (strchr(name, '.'))
+                return lc_fail(LLMCOST_EINVAL,
+                               "lora_targets: '%s': give module names without their path (%s), or all-linear", name,
+                               names);
+            if (!strcmp(name, "lm_head") || !strcmp(name, "embed_tokens"))
+                return lc_fail(LLMCOST_EINVAL,
+                               "lora_targets: '%s': adapters on the embedding or the head are not modelled; %s's "
+                               "Linear modules are %s",
+                               name, m->name, names);
+            return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); its Linear "
+                           "modules are %s, or all-linear", name, m->name, m->model_type, names);
+        }
+        bits |= got;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    *mask = bits;
+    return 0;
+}
+
+int llmcost_lora_targets_default(uint32_t *mask, const llmcost_model *m)
+{
+    if (!mask || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_lora_targets_default: NULL argument");
+    const struct family_names *f = family_of(m);
+    if (!f)
+        return unknown_family(m);
+    uint32_t bits = 0;
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+        if ((f->peft_default & (1u << r)) && llmcost_lora_module_name(m, (llmcost_lora_role)r))
+            bits |= 1u << r;
+    if (!bits) {
+        char names[512];
+        all_names(names, sizeof names, m, ~0u);
+        return lc_fail(LLMCOST_EUNSUPPORTED,
+                       "lora_targets: PEFT has no default target modules for model_type '%s': give lora_targets (%s's "
+                       "Linear modules: %s, or all-linear)",
+                       m->model_type, m->name, names);
+    }
+    *mask = bits;
+    return 0;
+}
+
+/* ---- the check ---- */
+
+static llmcost_quant quant_of(const llmcost_finetune *ft)
+{
+    return ft->method == LLMCOST_FT_QLORA && ft->quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : ft->quant;
+}
+
+int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
+{
+    if (!ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_check: NULL argument");
+    if ((unsigned)ft->method >= LLMCOST_FT_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "finetune = %d is not a fine-tuning method", (int)ft->method);
+    if ((unsigned)ft->quant >= LLMCOST_QUANT_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "quant = %d is not a quantisation", (int)ft->quant);
+    if ((unsigned)ft->variant >= LLMCOST_LORA_VARIANT_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "lora_variant = %d is not a LoRA variant", (int)ft->variant);
+    bool adapters = ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA;
+    const char *meth = llmcost_finetune_method_name(ft->method);
+    if (!adapters) {
+        if (ft->rank)
+            return lc_fail(LLMCOST_EINVAL, "lora_rank needs finetune = lora or qlora (finetune is %s)", meth);
+        if (ft->alpha != 0)
+            return lc_fail(LLMCOST_EINVAL, "lora_alpha needs finetune = lora or qlora (finetune is %s)", meth);
+        if (ft->targets)
+            return lc_fail(LLMCOST_EINVAL, "lora_targets needs finetune = lora or qlora (finetune is %s)", meth);
+        if (ft->variant != LLMCOST_LORA_PLAIN)
+            return lc_fail(LLMCOST_EINVAL, "lora_variant needs finetune = lora or qlora (finetune is %s)", meth);
+    }
+    llmcost_quant q = quant_of(ft);
+    if (q != LLMCOST_QUANT_NONE && ft->method != LLMCOST_FT_QLORA)
+        return lc_fail(LLMCOST_EINVAL,
+                       "quant = %s needs finetune = qlora (a quantised base is frozen: only adapters on it train)",
+                       llmcost_quant_name(q));
+    if (ft->double_quant && q != LLMCOST_QUANT_NF4 && q != LLMCOST_QUANT_FP4)
+        return lc_fail(LLMCOST_EINVAL, "double_quant needs quant = nf4 or fp4 (quant is %s)", llmcost_quant_name(q));
+    if (ft->quant_group && q != LLMCOST_QUANT_INT4)
+        return lc_fail(LLMCOST_EINVAL,
+                       "quant_group needs quant = int4 (bitsandbytes' NF4/FP4 blocks are 64, LLM.int8 scales rows)");
+    if (ft->quant_group < 0)
+        return lc_fail(LLMCOST_EINVAL, "quant_group = %lld must be at least 1", (long long)ft->quant_group);
+    if (ft->rank < 0)
+        return lc_fail(LLMCOST_EINVAL, "lora_rank = %lld must be at least 1", (long long)ft->rank);
+    if (ft->alpha < 0 || ft->alpha != ft->alpha)
+        return lc_fail(LLMCOST_EINVAL, "lora_alpha must be positive");
+    if (ft->targets >> LLMCOST_LR_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "lora_targets: bits beyond the %d roles", (int)LLMCOST_LR_COUNT);
+    if (!m || !adapters)
+        return 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].attn.index_n_heads > 0)
+            return lc_fail(LLMCOST_EUNSUPPORTED,
+                           "finetune = %s: %s's lightning indexer has no transformers modules to adapt or quantise",
+                           meth, m->name);
+    if (!family_of(m))
+        return unknown_family(m);
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+        if ((ft->targets & (1u << r)) && !llmcost_lora_module_name(m, (llmcost_lora_role)r))
+            return lc_fail(LLMCOST_EINVAL, "lora_targets: %s has no Linear module for the %s matrices", m->name,
+                           llmcost_lora_role_name((llmcost_lora_role)r));
+    if (q == LLMCOST_QUANT_INT4) {
+        int64_t g = ft->quant_group ? ft->quant_group : 128;
+        mat ms[24];
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            int n = layer_mats(ms, m, &m->layers[i]);
+            for (int k = 0; k < n; k++) {
+                llmcost_lora_role r = ms[k].role;
+                if (r >= LLMCOST_LR_ROUTER || ms[k].count == 0 || !llmcost_lora_module_name(m, r))
+                    continue;
+                if (ms[k].in % g)
+                    return lc_fail(LLMCOST_EINVAL,
+                                   "quant_group = %lld does not divide the %lld inputs of %s's %s matrices (layer %lld)",
+                                   (long long)g, (long long)ms[k].in, m->name, llmcost_lora_module_name(m, r),
+                                   (long long)i);
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the counts ---- */
+
+typedef struct {
+    bool overflow;
+} ck;
+
+static int64_t mul(ck *c, int64_t a, int64_t b)
+{
+    int64_t r = 0;
+    if (!lc_mul(&r, a, b))
+        c->overflow = true;
+    return r;
+}
+
+static int64_t add(ck *c, int64_t a, int64_t b)
+{
+    int64_t r = 0;
+    if (!lc_add(&r, a, b))
+        c->overflow = true;
+    return r;
+}
+
+static int64_t cdiv(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* Storage of one quantised matrix of in x out: the packed weights into *w, the scales and codes into *s. */
+static void quant_bytes(ck *c, int64_t *w, int64_t *s, llmcost_quant q, bool dq, int64_t group, int64_t in,
+                        int64_t out)
+{
+    int64_t n = mul(c, in, out);
+    switch (q) {
+    case LLMCOST_QUANT_NF4:
+    case LLMCOST_QUANT_FP4: {
+        /* bitsandbytes quantize_4bit: two values a byte, an fp32 absmax per block of 64, the 16-entry fp32 code
+         * (quant_map); double quant: the absmax less its mean as uint8 blocks of 256 with an fp32 absmax each, and
+         * the mean (offset) in fp32. */
+        int64_t blocks = cdiv(n, 64);
+        *w = cdiv(n, 2);
+        *s = dq ? add(c, add(c, blocks, mul(c, 4, cdiv(blocks, 256))), 4 + 64) : add(c, mul(c, 4, blocks), 64);
+        break;
+    }
+    case LLMCOST_QUANT_INT8:
+        /* bitsandbytes Int8Params: int8 weights (CB) and an fp32 absmax per output row (SCB). */
+        *w = n;
+        *s = mul(c, 4, out);
+        break;
+    case LLMCOST_QUANT_INT4: {
+        /* AWQ's GEMM layout: qweight int32 [in, out/8], scales fp16 [in/g, out], qzeros int32 [in/g, out/8]. */
+        int64_t packed = mul(c, 4, cdiv(out, 8)), groups = in / group;
+        *w = mul(c, in, packed);
+        *s = add(c, mul(c, groups, mul(c, 2, out)), mul(c, groups, packed));
+        break;
+    }
+    default:
+        *w = *s = 0;
+    }
+}
+
+/* Is role "r" quantised under "q" (and a Linear of the family)? bitsandbytes replaces every nn.Linear but the head;
+ * AWQ quantises the projections and leaves routers, gates and embedding projections in 16 bits. */
+static bool quantised(const llmcost_model *m, llmcost_quant q, llmcost_lora_role r)
+{
+    if (q == LLMCOST_QUANT_NONE || !llmcost_lora_module_name(m, r))
+        return false;
+    return q != LLMCOST_QUANT_INT4 || r < LLMCOST_LR_ROUTER;
+}
+
+int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    if (!out || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_count: NULL argument");
+    memset(out, 0, sizeof *out);
+    int rc = llmcost_finetune_check(ft, m);
+    if (rc < 0)
+        return rc;
+    llmcost_params p;
+    if ((rc = llmcost_params_count(&p, m)) < 0)
+        return rc;
+    out->method = ft->method;
+    out->base = p.total;
+    out->dense_bytes_per_param = 2;
+    out->adapter_bytes_per_param = 4;
+    if (ft->method != LLMCOST_FT_LORA && ft->method != LLMCOST_FT_QLORA) {
+        out->trainable = p.total;
+        return 0;
+    }
+    uint32_t targets = ft->targets;
+    if (!targets && (rc = llmcost_lora_targets_default(&targets, m)) < 0)
+        return rc;
+    int64_t r = ft->rank ? ft->rank : 8;
+    llmcost_quant q = quant_of(ft);
+    int64_t group = ft->quant_group ? ft->quant_group : 128;
+    ck c = {false};
+    mat ms[24];
+    int nm = 0;
+    for (int64_t i = 0; i <= m->n_layers; i++) {
+        if (i < m->n_layers) {
+            nm = layer_mats(ms, m, &m->layers[i]);
+        } else if (m->embed_dim != m->hidden) { /* OPT-350m: project_in (embed -> h), project_out (h -> embed) */
+            ms[0] = (mat){LLMCOST_LR_PROJECT_IN, m->embed_dim, m->hidden, 1};
+            ms[1] = (mat){LLMCOST_LR_PROJECT_OUT, m->hidden, m->embed_dim, 1};
+            nm = 2;
+        } else {
+            break;
+        }
+        for (int k = 0; k < nm; k++) {
+            const mat *x = &ms[k];
+            if (x->count == 0)
+                continue;
+            if (targets & (1u << x->role)) {
+                int64_t ab = mul(&c, r, add(&c, x->in, x->out));
+                int64_t one = ft->variant == LLMCOST_LORA_DORA ? add(&c, ab, x->out) : ab;
+                out->adapted_matrices[x->role] = add(&c, out->adapted_matrices[x->role], x->count);
+                out->adapter[x->role] = add(&c, out->adapter[x->role], mul(&c, x->count, one));
+                out->lora_ab = add(&c, out->lora_ab, mul(&c, x->count, ab));
+                if (ft->variant == LLMCOST_LORA_DORA)
+                    out->magnitude = add(&c, out->magnitude, mul(&c, x->count, x->out));
+            }
+            if (quantised(m, q, x->role)) {
+                int64_t w = 0, s = 0;
+                quant_bytes(&c, &w, &s, q, ft->double_quant, group, x->in, x->out);
+                out->quantized_params = add(&c, out->quantized_params, mul(&c, x->count, mul(&c, x->in, x->out)));
+                out->quant_weight_bytes = add(&c, out->quant_weight_bytes, mul(&c, x->count, w));
+                out->quant_scale_bytes = add(&c, out->quant_scale_bytes, mul(&c, x->count, s));
+            }
+        }
+    }
+    out->trainable = add(&c, out->lora_ab, out->magnitude);
+    out->frozen = p.total;
+    out->dense_params = p.total - out->quantized_params;
+    out->dense_bytes = mul(&c, 2, out->dense_params);
+    out->adapter_bytes = mul(&c, 4, out->trainable);
+    out->frozen_bytes = add(&c, add(&c, out->quant_weight_bytes, out->quant_scale_bytes), out->dense_bytes);
+    if (c.overflow)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: a fine-tuning count overflows 64 bits", m->origin);
+    return 0;
+}
+
+int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_params_to_json: NULL argument");
+    llmcost_finetune_params fp;
+    llmcost_params p;
+    int rc = llmcost_finetune_count(&fp, m, ft);
+    if (rc < 0 || (rc = llmcost_params_count(&p, m)) < 0)
+        return rc;
+    char *text;
+    if ((rc = llmcost_params_to_json(&text, &p, m)) < 0)
+        return rc;
+    json_error_t e;
+    json_t *doc = json_loads(text, 0, &e);
+    llmcost_free(text);
+    if (!doc)
+        return lc_fail(LLMCOST_ENOMEM, "llmcost_finetune_params_to_json: out of memory");
+    json_t *o = json_object();
+    bool adapters = ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA;
+    json_object_set_new(o, "method", json_string(llmcost_finetune_method_name(ft->method)));
+    json_object_set_new(o, "trainable_params", lc_json_int(fp.trainable));
+    json_object_set_new(o, "frozen_params", lc_json_int(fp.frozen));
+    if (adapters) {
+        uint32_t targets = ft->targets;
+        if (!targets)
+            llmcost_lora_targets_default(&targets, m); /* succeeded in llmcost_finetune_count */
+        char names[512];
+        llmcost_lora_targets_format(names, sizeof names, m, targets);
+        json_object_set_new(o, "lora_rank", lc_json_int(ft->rank ? ft->rank : 8));
+        json_object_set_new(o, "lora_alpha", lc_json_real(ft->alpha > 0 ? ft->alpha : 8));
+        json_object_set_new(o, "lora_variant", json_string(llmcost_lora_variant_name(ft->variant)));
+        json_object_set_new(o, "lora_targets", json_string(names));
+        json_t *per = json_object();
+        for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+            if (fp.adapted_matrices[r])
+                json_object_set_new(per, llmcost_lora_role_name((llmcost_lora_role)r),
+                                    json_pack("{s:s, s:o, s:o}", "module", llmcost_lora_module_name(m, (llmcost_lora_role)r),
+                                              "matrices", lc_json_int(fp.adapted_matrices[r]), "params",
+                                              lc_json_int(fp.adapter[r])));
+        json_object_set_new(o, "adapters", per);
+        json_object_set_new(o, "lora_ab_params", lc_json_int(fp.lora_ab));
+        json_object_set_new(o, "magnitude_params", lc_json_int(fp.magnitude));
+        llmcost_quant q = quant_of(ft);
+        json_object_set_new(o, "quant", json_string(llmcost_quant_name(q)));
+        json_object_set_new(o, "double_quant", json_boolean(ft->double_quant));
+        if (q == LLMCOST_QUANT_INT4)
+            json_object_set_new(o, "quant_group", lc_json_int(ft->quant_group ? ft->quant_group : 128));
+        json_t *st = json_object();
+        json_object_set_new(st, "quantized_params", lc_json_int(fp.quantized_params));
+        json_object_set_new(st, "quant_weight_bytes", lc_json_int(fp.quant_weight_bytes));
+        json_object_set_new(st, "quant_scale_bytes", lc_json_int(fp.quant_scale_bytes));
+        json_object_set_new(st, "dense_params", lc_json_int(fp.dense_params));
+        json_object_set_new(st, "dense_bytes", lc_json_int(fp.dense_bytes));
+        json_object_set_new(st, "frozen_bytes", lc_json_int(fp.frozen_bytes));
+        json_object_set_new(st, "adapter_bytes", lc_json_int(fp.adapter_bytes));
+        json_object_set_new(o, "storage", st);
+    }
+    json_object_set_new(doc, "finetune", o);
+    return lc_json_text(out, doc, 17);
+}
