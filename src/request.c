@@ -13,6 +13,7 @@
 #include "llmcost/output.h"
 #include "llmcost/plan.h"
 #include "llmcost/ranges.h"
+#include "llmcost/report.h"
 #include "llmcost/request.h"
 #include "llmcost/validate.h"
 
@@ -446,6 +447,30 @@ static int do_step(req *r, char **out)
     char *doc;
     rc = llmcost_step_to_json(&doc, &st, r->model, &g, &o, notes);
     return with_fit(out, rc, doc, r, &g, &job);
+}
+
+/* `llmcost report`: the GPU (at the bf16 peak, as the CLI resolves it), then the job, then the library's report. */
+static int do_report(req *r, char **out)
+{
+    llmcost_job_spec s;
+    llmcost_gpu_spec gs;
+    int rc = read_job_gpu(r, &s, &gs);
+    if (rc < 0)
+        return rc;
+    llmcost_gpu g;
+    if ((rc = llmcost_gpu_spec_resolve(&g, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
+        return job_fail(rc);
+    char notes[4096] = "";
+    llmcost_job job;
+    if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, notes, sizeof notes)) < 0)
+        return job_fail(rc);
+    llmcost_report_options o;
+    llmcost_report_options_init(&o);
+    o.notes = notes;
+    o.sequence_parallel = s.sequence_parallel;
+    if ((rc = llmcost_report_to_json(out, r->model, &g, &job, &o)) < 0)
+        return job_fail(rc);
+    return 0;
 }
 
 static int do_published(req *r, char **out)
@@ -1059,11 +1084,12 @@ static const struct command {
     {"step", do_step, true},     {"train", do_train, false}, {"validate", do_validate, false},
     {"load", do_load, true},     {"gpus", do_gpus, false},   {"models", do_models, false},
     {"scaling", do_scaling, false}, {"fit", do_fit, false},  {"budget", do_budget, false},
-    {"plan", do_plan, true},
+    {"plan", do_plan, true},     {"report", do_report, true},
 };
 
 const char *const llmcost_request_commands[] = {"params", "flops",  "memory", "step",    "train", "validate", "load",
-                                                "gpus",   "models", "scaling", "fit", "budget", "plan", NULL};
+                                                "gpus",   "models", "scaling", "fit", "budget", "plan", "report",
+                                                NULL};
 
 int llmcost_request(char **out, const char *command, const char *args_json)
 {

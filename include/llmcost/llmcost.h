@@ -23,5 +23,6 @@
 #include "output.h"
 #include "ranges.h"
 #include "request.h"
+#include "report.h"
 
 #endif

@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._lib import Error, commands, library_path, request, request_text, version
-from ._results import (Budget, Document, Fit, Flops, Gpus, Laws, Memory, Models, Params, Plan, Published, Result,
-                       Step, Train, Validation)
+from ._results import (Budget, Document, Fit, Flops, Gpus, Laws, Memory, Models, Params, Plan, Published, Report,
+                       Result, Step, Train, Validation)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Error", "Model", "load", "gpus", "models", "validate", "published", "budget", "scaling_laws", "fit_law", "sweep",
     "request", "request_text", "commands", "library_path", "version", "Result", "Params", "Flops", "Memory", "Step", "Train",
-    "Published", "Validation", "Gpus", "Models", "Laws", "Fit", "Budget", "Plan", "Document",
+    "Published", "Validation", "Gpus", "Models", "Laws", "Fit", "Budget", "Plan", "Report", "Document",
 ]
 
 Arg = Union[str, int, float, bool, None]
@@ -40,7 +40,7 @@ ModelSpec = Union[str, "os.PathLike[str]", Mapping[str, Any], "Model"]
 
 _CLASSES = {"params": Params, "flops": Flops, "memory": Memory, "step": Step, "train": Train,
             "validate": Validation, "gpus": Gpus, "models": Models, "scaling": Laws, "fit": Fit, "budget": Budget,
-            "plan": Plan}
+            "plan": Plan, "report": Report}
 
 
 def _result(command: str, doc: Dict[str, Any]) -> Result:
@@ -124,6 +124,12 @@ class Model:
         memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
         cuda_context_gb) as memory() takes them."""
         r: Plan = self._run("plan", kwargs)
+        return r
+
+    def report(self, **kwargs: Arg) -> Report:
+        """Everything at once (`llmcost report`): the model, parameters, FLOPs, memory, scaling laws and the time
+        and cost of a step and of a compute-optimal run on the GPU; the job and GPU arguments of memory()."""
+        r: Report = self._run("report", kwargs)
         return r
 
     def run(self, command: str, **kwargs: Arg) -> Result:

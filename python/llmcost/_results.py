@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 __all__ = ["Result", "Params", "Flops", "Memory", "Step", "Train", "Published", "Validation", "Gpus", "Models", "Laws",
-           "Fit", "Budget", "Plan", "Document"]
+           "Fit", "Budget", "Plan", "Report", "Document"]
 
 R = TypeVar("R", bound="Result")
 
@@ -393,6 +393,27 @@ class Plan(Result):
         return "Plan(model=%r, gpus=%d, best=%s tp%s pp%s dp%s, step_seconds=%s, mfu=%s)" % (
             self.model, self.gpus, best["gpu"], best["tp"], best["pp"], best["dp"], _short(best["step_seconds"]),
             _short(best["mfu"]))
+
+
+@dataclass(frozen=True, repr=False)
+class Report(Result):
+    """`llmcost report MODEL`: the model as read, its parameters, FLOPs, memory and scaling-law sections (each the
+    document of its own command without schema_version and model), and "step_cost": the step and a compute-optimal
+    run (20 tokens per parameter) on the GPU under both profiles, for a job that fits."""
+
+    schema_version: int
+    model: Map
+    params: Map
+    flops: Map
+    memory: Map
+    scaling: Map
+    step_cost: Map
+    extra: Map = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        sc = self.step_cost
+        return "Report(model=%r, gpu=%r, gpus=%s, fits=%s)" % (self.model.get("name"), sc.get("gpu"),
+                                                              sc.get("layout", {}).get("gpus"), sc.get("fits"))
 
 
 @dataclass(frozen=True, repr=False)

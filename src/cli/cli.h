@@ -395,8 +395,8 @@ void cli_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmco
                           const char *overrides);
 void cli_print_assumptions(int format, const char *lines);
 
-/* The step/cost section of `llmcost report`, for the job "jo" on "gpu". */
-int cli_step_section(const llmcost_model *m, cli_job_opts *jo, const llmcost_gpu *gpu, int format, json_t *doc);
+/* The step/cost section of `llmcost report`, printed from the library's report "r" on "gpu". */
+int cli_step_section(const llmcost_report *r, const llmcost_gpu *gpu, int format);
 int cmd_scaling(int argc, char **argv);
 int cmd_budget(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

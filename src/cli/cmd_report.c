@@ -139,48 +139,53 @@ int cmd_report(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
-    json_t *doc = NULL;
+    /* The document is the library's (report.h): the CLI prints it, or prints its sections as tables. */
+    char why[256], assumed[4096] = "";
+    long long dflt_seq = jo.seq;
+    cli_default_seq(m, &dflt_seq, jo.seq_given, why, sizeof why);
+    llmcost_job job;
+    if ((rc = cli_job_build(&job, &jo, m, "report", assumed, sizeof assumed)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    if (!jo.seq_given && jo.seq != dflt_seq)
+        snprintf(why, sizeof why, "from --global-batch");
+    llmcost_report_options ro;
+    llmcost_report_options_init(&ro);
+    ro.notes = assumed;
+    ro.sequence_parallel = jo.sp ? 1 : jo.no_sp ? 0 : -1;
+    llmcost_report *r;
+    if ((rc = llmcost_report_compute(&r, m, &gpu, &job, &ro)) < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    if (r->basis == LLMCOST_REPORT_UNFIT)
+        fprintf(stderr, "llmcost: warning: %s\n", r->fit_note);
     if (cli_structured(co.format)) {
-        doc = json_object();
         char *text;
-        int jrc = llmcost_model_to_json(&text, m);
-        json_t *mj = cli_json_section(jrc, text);
-        if (!mj) {
-            json_decref(doc);
-            llmcost_model_free(m);
-            return 1;
-        }
-        json_object_set_new(doc, "model", mj);
+        rc = llmcost_report_result_to_json(&text, r, m, &gpu);
+        rc = cli_print_json_text(rc, text);
     } else {
         rc = cli_model_section(m, co.format);
+        if (!rc)
+            rc = cli_params_section(m, co.format, NULL);
+        if (!rc) {
+            cli_note(co.format, "FLOPs at batch %lld, sequence %lld (%s):\n", (long long)r->flops.batch,
+                     (long long)r->flops.seq, why);
+            rc = cli_flops_section(m, &r->flops, 0, co.format, NULL, false);
+        }
+        if (!rc) {
+            cli_note(co.format, "Training memory (assumed unless given: micro-batch %lld, %s, %s, GPU %s):\n",
+                     (long long)r->memory.micro_batch, cli_precision_choices[r->memory.precision],
+                     cli_optimizer_choices[r->memory.optimizer], gpu.name);
+            rc = cli_memory_section(m, &r->memory, &gpu, r->headroom, co.format, NULL, true);
+        }
+        if (!rc)
+            rc = cli_scaling_section(m, co.format, NULL);
+        if (!rc)
+            rc = cli_step_section(r, &gpu, co.format);
     }
-    if (!rc)
-        rc = cli_params_section(m, co.format, doc);
-    char why[256];
-    cli_default_seq(m, &jo.seq, jo.seq_given, why, sizeof why);
-    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    fo.seq = jo.seq;
-    fo.batch = jo.micro_batch;
-    fo.attention = (llmcost_attn_impl)jo.attention;
-    fo.recompute = (llmcost_recompute)jo.recompute;
-    if (!rc) {
-        cli_note(co.format, "FLOPs at batch %lld, sequence %lld (%s):\n", jo.micro_batch, jo.seq, why);
-        rc = cli_flops_section(m, &fo, 0, co.format, doc, false);
-    }
-    if (!rc) {
-        llmcost_memory_options mo;
-        cli_job_memory_options(&mo, &jo);
-        cli_note(co.format, "Training memory (assumed unless given: micro-batch %lld, %s, %s, GPU %s):\n", jo.micro_batch,
-                 cli_precision_choices[jo.precision], cli_optimizer_choices[jo.optimizer], gpu.name);
-        rc = cli_memory_section(m, &mo, &gpu, 0.05, co.format, doc, true);
-    }
-    if (!rc)
-        rc = cli_scaling_section(m, co.format, doc);
-    if (!rc)
-        rc = cli_step_section(m, &jo, &gpu, co.format, doc);
-    if (!rc && doc)
-        rc = cli_print_json(doc);
-    json_decref(doc);
+    llmcost_report_free(r);
     llmcost_model_free(m);
     return rc;
 }

@@ -117,6 +117,18 @@ class SameAsCli(unittest.TestCase):
         self.assertGreaterEqual(s.nearest_fit["headroom_bytes"], 0)
         self.assertIsNone(llmcost.load("llama-3-8b").memory(gpu="h100", gpus=8, zero=3).nearest_fit)
 
+    def test_report_is_the_clis(self):
+        # Dense, MoE, MLA, and DeepSeek-V3, which fits no single GPU: the same document as `llmcost report`.
+        for name, args in [("llama-7b", {}), ("mixtral-8x7b", dict(gpus=8, ep=8, zero=3)),
+                           ("deepseek-v2-lite", dict(gpu="h200", seq="4k")), ("deepseek-v3", {})]:
+            with self.subTest(model=name):
+                r = llmcost.load(name).report(**args)
+                self.assertIsInstance(r, llmcost.Report)
+                self.assertSame(r, cli("report", name, **args))
+        r = llmcost.load("llama-7b").report()
+        # 20 tokens per parameter (Hoffmann et al. 2022) of LLaMA-7B's 6,738,415,616.
+        self.assertEqual(r.step_cost["chinchilla_tokens"], 20 * 6738415616)
+
     def test_train_validate_published(self):
         m = llmcost.load("llama-3.1-8b")
         args = dict(tokens="15T", gpu="h100", gpus=512, tp=2, mfu=0.4, pue=1.2, grid_intensity=0.1, goodput=0.95)

@@ -1,0 +1,112 @@
+/* report.h - `llmcost report`: everything llmcost knows about a model and a job on a GPU, as one result and one
+ * JSON document, computed by the library so that the CLI only prints it and a binding gets the same document.
+ *
+ *   llmcost_report_options o; llmcost_report_options_init(&o);   o.notes = the job's assumption lines
+ *   llmcost_report_compute(&r, model, gpu, &job, &o)              the sections' options and the priced job
+ *   llmcost_report_result_to_json(&text, r, model, gpu)           the document of `llmcost report --format json`
+ *   llmcost_report_free(r)
+ * or, in one call, llmcost_report_to_json(&text, model, gpu, &job, &o).
+ *
+ * The document: "model" (llmcost_model_to_json), "params", "flops", "memory", "scaling" (each the document of
+ * its own command without its schema_version and model) and "step_cost": the time and cost of a step on the GPU
+ * under both implementation profiles (hf, megatron), and of a compute-optimal run of 20 tokens per parameter
+ * (Hoffmann et al. 2022), for a job that fits the GPU (see llmcost_report_basis).
+ */
+#ifndef LLMCOST_REPORT_H
+#define LLMCOST_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "flops.h"
+#include "hardware.h"
+#include "job.h"
+#include "memory.h"
+#include "model.h"
+#include "step.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LLMCOST_REPORT_OPTIONS_VERSION 1
+
+typedef struct llmcost_report_options {
+    unsigned int version;  /* LLMCOST_REPORT_OPTIONS_VERSION */
+    const char *notes;     /* the job's assumption lines (llmcost_job_spec_resolve's "notes"), one per line; NULL:
+                              none. Copied. */
+    int sequence_parallel; /* as llmcost_job_spec's: -1 each profile's default (on with tp > 1 under megatron,
+                              off under hf), 0 off, 1 on (with tp > 1) */
+} llmcost_report_options;
+
+/* Fills "o" with the defaults (no notes, sequence_parallel -1). 0, or LLMCOST_EINVAL for NULL. */
+int llmcost_report_options_init(llmcost_report_options *o);
+
+/* Which job the step_cost section prices. */
+typedef enum {
+    LLMCOST_REPORT_GIVEN,    /* the job given: it fits the GPU */
+    LLMCOST_REPORT_CHANGED,  /* the job given does not fit: the job found by llmcost_job_make_fit() (the fit's
+                                changes applied greedily; a layout that fits, not the fastest) */
+    LLMCOST_REPORT_UNFIT,    /* the job given does not fit and no change tried fits: priced as given */
+    LLMCOST_REPORT_BASIS_COUNT
+} llmcost_report_basis;
+
+/* The step and a compute-optimal run under one implementation profile. */
+typedef struct llmcost_report_profile {
+    llmcost_framework framework;
+    bool sequence_parallel;         /* as priced */
+    double step_seconds;            /* llmcost_step_compute's */
+    double tokens_per_second;       /* over the job's GPUs */
+    double mfu;
+    double usd_per_billion_tokens;  /* 1e9 / (tokens/s per GPU) / 3600 x price per GPU-hour */
+    double chinchilla_gpu_hours;    /* chinchilla_tokens / (tokens/s per GPU) / 3600 */
+    double chinchilla_cost_usd;     /* chinchilla_gpu_hours x price per GPU-hour */
+} llmcost_report_profile;
+
+/* A report, allocated by llmcost_report_compute() and freed with llmcost_report_free(). */
+typedef struct llmcost_report {
+    unsigned int version;              /* 1 */
+    llmcost_job given;                 /* the job given, validated */
+    llmcost_job job;                   /* the job step_cost prices (validated): "given" unless basis says otherwise */
+    llmcost_report_basis basis;
+    llmcost_flops_options flops;       /* the FLOPs section: the given job's batch, sequence, kernel, recompute */
+    llmcost_memory_options memory;     /* the memory section: the given job */
+    double headroom;                   /* the job's, the memory section's fit test */
+    int64_t max_micro_batch;           /* the largest micro-batch of the memory section's job that fits (0: none) */
+    llmcost_job_fit_result fit;        /* of "job" on the GPU */
+    llmcost_job_fit_result given_fit;  /* of "given" */
+    double chinchilla_tokens;          /* 20 x the total parameters (Hoffmann et al. 2022) */
+    double price_per_hour;             /* the GPU's, per GPU-hour */
+    int n_profiles;                    /* LLMCOST_FW_COUNT */
+    llmcost_report_profile profiles[LLMCOST_FW_COUNT]; /* hf, megatron */
+    char *fit_note;                    /* "" or why "job" is not "given" (one line) */
+    char *notes;                       /* the options' notes (a copy; "" when none) */
+} llmcost_report;
+
+/*
+ * The report of model "m" with job "job" (from llmcost_job_spec_resolve(); validated again here) on "gpu": each
+ * section's options, the fit of the job, and when it does not fit the job step_cost prices instead (basis), the
+ * step of that job under both profiles, the compute-optimal run. *out is freed with llmcost_report_free().
+ * Fails with the engines' errors (llmcost_job_validate's naming the job's fields).
+ */
+int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const llmcost_gpu *gpu,
+                           const llmcost_job *job, const llmcost_report_options *o);
+
+void llmcost_report_free(llmcost_report *r);
+
+/* The document `llmcost report --format json` prints for report "r" of "m" on "gpu" (the GPU it was computed
+ * with); *out is freed with llmcost_free(). */
+int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llmcost_model *m,
+                                  const llmcost_gpu *gpu);
+
+/* llmcost_report_compute() and llmcost_report_result_to_json() in one call. */
+int llmcost_report_to_json(char **out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job,
+                           const llmcost_report_options *o);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,201 @@
+/* test_report.c - `llmcost report` from the library (report.h): llmcost_report_to_json() and llmcost_request("report")
+ * write, byte for byte, what the CLI prints with --format json, for dense, MoE and MLA models, fitting one GPU and
+ * not; and the report's figures are checked against derivations written here and against `llmcost step` and
+ * `llmcost memory` for the same job. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "llmcost/llmcost.h"
+
+static char *cli_out(const char *const *argv)
+{
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    char *out = r.out;
+    r.out = NULL;
+    run_free(&r);
+    return out;
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    cr_assert_not_null(j, "does not parse: %s", e.text);
+    return j;
+}
+
+static double num(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_number(v), "%s is not a number", key);
+    return json_number_value(v);
+}
+
+/* The report of "model" on "gpu" with the library's defaults for everything else (as the CLI fills them). */
+static char *library_report(const char *model, const char *gpu_name)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, model), 0, "%s", llmcost_errmsg());
+    const llmcost_gpu *g = llmcost_gpu_find(gpu_name);
+    cr_assert_not_null(g);
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    char notes[4096] = "";
+    llmcost_job job;
+    cr_assert_eq(llmcost_job_spec_resolve(&job, &s, m, notes, sizeof notes), 0, "%s", llmcost_errmsg());
+    llmcost_report_options o;
+    llmcost_report_options_init(&o);
+    o.notes = notes;
+    char *text;
+    cr_assert_eq(llmcost_report_to_json(&text, m, g, &job, &o), 0, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+    return text;
+}
+
+Test(report, library_json_is_the_clis_byte_for_byte)
+{
+    /* Dense (LLaMA-7B, GPT-2), MoE (Mixtral, OLMoE), MLA (DeepSeek-V2-Lite), and DeepSeek-V3, which fits no GPU. */
+    const char *models[] = {"llama-7b", "gpt2", "mixtral-8x7b", "olmoe-1b-7b", "deepseek-v2-lite", "deepseek-v3"};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        char *lib = library_report(models[i], "h100");
+        char *cli = cli_out((const char *const[]){"report", models[i], "--format", "json", NULL});
+        cr_expect_str_eq(lib, cli, "%s: the library's report differs from the CLI's", models[i]);
+        char args[128], *req;
+        snprintf(args, sizeof args, "{\"model\": \"%s\"}", models[i]);
+        cr_assert_eq(llmcost_request(&req, "report", args), 0, "%s", llmcost_errmsg());
+        cr_expect_str_eq(req, cli, "%s: llmcost_request(report) differs from the CLI", models[i]);
+        llmcost_free(lib);
+        llmcost_free(req);
+        free(cli);
+    }
+}
+
+Test(report, request_takes_the_job_and_gpu_arguments_as_the_cli)
+{
+    struct {
+        const char *args;
+        const char *argv[24];
+    } cases[] = {
+        {"{\"model\": \"llama-7b\", \"gpu\": \"h200\", \"tp\": 2, \"gpus\": 2, \"framework\": \"megatron\"}",
+         {"report", "llama-7b", "--gpu", "h200", "--tp", "2", "--gpus", "2", "--framework", "megatron", "--format",
+          "json", NULL}},
+        {"{\"model\": \"llama-7b\", \"gpu\": \"h200\", \"tp\": 2, \"gpus\": 2, \"no_sequence_parallel\": true}",
+         {"report", "llama-7b", "--gpu", "h200", "--tp", "2", "--gpus", "2", "--no-sequence-parallel", "--format",
+          "json", NULL}},
+        {"{\"model\": \"mixtral-8x7b\", \"gpus\": 8, \"ep\": 8, \"zero\": 3, \"seq\": \"4k\", \"headroom\": 0.1}",
+         {"report", "mixtral-8x7b", "--gpus", "8", "--ep", "8", "--zero", "3", "--seq", "4k", "--headroom", "0.1",
+          "--format", "json", NULL}},
+        {"{\"model\": \"llama-3-8b\", \"gpu\": \"a100\", \"price_list\": \"course\", \"global_batch\": \"64x1024\"}",
+         {"report", "llama-3-8b", "--gpu", "a100", "--price-list", "course", "--global-batch", "64x1024", "--format",
+          "json", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *cli = cli_out(cases[i].argv), *req;
+        cr_assert_eq(llmcost_request(&req, "report", cases[i].args), 0, "%s", llmcost_errmsg());
+        cr_expect_str_eq(req, cli, "llmcost_request(report, %s) differs from the CLI", cases[i].args);
+        llmcost_free(req);
+        free(cli);
+    }
+    char *out;
+    cr_expect_lt(llmcost_request(&out, "report", "{\"model\": \"llama-7b\", \"tpp\": 2}"), 0);
+    cr_expect(strstr(llmcost_errmsg(), "tpp: not an argument of report") != NULL, "%s", llmcost_errmsg());
+}
+
+/* The step_cost figures, derived here from `llmcost step` for the same job and the catalogue's price. */
+Test(report, step_cost_is_the_step_engines_figures_at_the_catalogue_price)
+{
+    char *rep = cli_out((const char *const[]){"report", "llama-7b", "--gpu", "h100", "--format", "json", NULL});
+    json_t *r = parse(rep), *sc = json_object_get(r, "step_cost");
+    /* Hoffmann et al. 2022: about 20 tokens per parameter; LLaMA-7B has 6,738,415,616 (transformers'
+     * num_parameters()). */
+    double chinchilla = 20.0 * 6738415616.0;
+    cr_expect_eq(num(sc, "chinchilla_tokens"), chinchilla);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert_not_null(g);
+    cr_expect_eq(num(sc, "price_usd_per_gpu_hour"), g->price_per_hour);
+    json_t *profiles = json_object_get(sc, "profiles");
+    cr_assert_eq(json_array_size(profiles), 2);
+    const char *fw[] = {"hf", "megatron"};
+    for (int i = 0; i < 2; i++) {
+        json_t *p = json_array_get(profiles, (size_t)i);
+        cr_expect_str_eq(json_string_value(json_object_get(p, "framework")), fw[i]);
+        char *st = cli_out((const char *const[]){"step", "llama-7b", "--gpu", "h100", "--framework", fw[i], "--format",
+                                                 "json", NULL});
+        json_t *s = parse(st);
+        double step = num(s, "step_seconds"), tps = num(s, "tokens_per_step") / step; /* one GPU */
+        cr_expect_eq(num(p, "step_seconds"), step, "%s", fw[i]);
+        cr_expect_eq(num(p, "mfu"), num(s, "mfu"), "%s", fw[i]);
+        cr_expect_leq(fabs(num(p, "tokens_per_second") / tps - 1), 1e-12, "%s", fw[i]);
+        /* Hours of a compute-optimal run: tokens / (tokens per second per GPU) / 3600 s; dollars at the price. */
+        double hours = chinchilla / tps / 3600, per_billion = 1e9 / tps / 3600 * g->price_per_hour;
+        cr_expect_leq(fabs(num(p, "chinchilla_gpu_hours") / hours - 1), 1e-12, "%s", fw[i]);
+        cr_expect_leq(fabs(num(p, "chinchilla_cost_usd") / (hours * g->price_per_hour) - 1), 1e-12, "%s", fw[i]);
+        cr_expect_leq(fabs(num(p, "usd_per_billion_tokens") / per_billion - 1), 1e-12, "%s", fw[i]);
+        json_decref(s);
+        free(st);
+    }
+    /* The memory section is `llmcost memory` of the same job. */
+    char *mt = cli_out((const char *const[]){"memory", "llama-7b", "--gpu", "h100", "--format", "json", NULL});
+    json_t *mem = parse(mt), *rm = json_object_get(r, "memory");
+    const char *keys[] = {"peak_bytes", "reserved_bytes", "capacity_bytes", "max_micro_batch"};
+    for (size_t k = 0; k < 4; k++)
+        cr_expect_eq(num(rm, keys[k]), num(mem, keys[k]), "memory.%s", keys[k]);
+    json_decref(mem);
+    free(mt);
+    json_decref(r);
+    free(rep);
+}
+
+Test(report, the_memory_section_takes_the_jobs_headroom_and_context)
+{
+    /* Before the report came from the library, its memory section assumed 5% headroom and the default CUDA context
+     * whatever was given, while its fit used the flags. */
+    char *rep = cli_out((const char *const[]){"report", "llama-7b", "--headroom", "0.2", "--cuda-context-gb", "2",
+                                              "--format", "json", NULL});
+    char *mt = cli_out((const char *const[]){"memory", "llama-7b", "--headroom", "0.2", "--cuda-context-gb", "2",
+                                             "--format", "json", NULL});
+    json_t *r = parse(rep), *m = parse(mt), *rm = json_object_get(r, "memory");
+    cr_expect_eq(num(rm, "headroom"), 0.2);
+    cr_expect_eq(num(rm, "cuda_context_bytes"), 2.0 * 1073741824.0);
+    cr_expect_eq(num(rm, "max_micro_batch"), num(m, "max_micro_batch"));
+    json_decref(r);
+    json_decref(m);
+    free(rep);
+    free(mt);
+}
+
+Test(report, the_result_holds_what_the_text_prints)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-7b"), 0);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_job job;
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    cr_assert_eq(llmcost_job_spec_resolve(&job, &s, m, NULL, 0), 0);
+    llmcost_report *r;
+    cr_assert_eq(llmcost_report_compute(&r, m, g, &job, NULL), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(r->basis, LLMCOST_REPORT_GIVEN); /* 7B in bf16 with AdamW at 2,048 tokens fits 80 GB */
+    cr_expect(r->fit.fits);
+    cr_expect_eq(r->flops.seq, 2048);  /* LLaMA's training length */
+    cr_expect_eq(r->flops.batch, 1);
+    cr_expect_eq(r->memory.seq, 2048);
+    cr_expect_eq(r->n_profiles, 2);
+    cr_expect_str_eq(r->notes, "");
+    cr_expect_eq(r->profiles[0].framework, LLMCOST_FW_HF);
+    cr_expect_eq(r->profiles[1].framework, LLMCOST_FW_MEGATRON);
+    llmcost_report_free(r);
+    llmcost_report_options o;
+    llmcost_report_options_init(&o);
+    o.sequence_parallel = 2;
+    cr_expect_eq(llmcost_report_compute(&r, m, g, &job, &o), LLMCOST_EINVAL);
+    cr_expect_null(r);
+    llmcost_model_free(m);
+}
