@@ -96,6 +96,10 @@ static const struct family_names {
     /* ChatGLM's remote modeling_chatglm.py: fused query_key_value, dense; dense_h_to_4h holds gate and up. */
     {"chatglm", {[LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense",
                  [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV},
+    {"apertus", {ATTN_LLAMA, MLP_LLAMA}, 0}, /* up_proj, down_proj around xIELU: no gate */
+    /* InternLM2's modeling_internlm2.py: attention.wqkv, attention.wo, feed_forward.w1 (gate), w3 (up), w2 (down). */
+    {"internlm2", {[LLMCOST_LR_QKV] = "wqkv", [LLMCOST_LR_O] = "wo", [LLMCOST_LR_MLP_GATE] = "w1",
+                   [LLMCOST_LR_MLP_UP] = "w3", [LLMCOST_LR_MLP_DOWN] = "w2"}, 0},
     {"starcoder2", {ATTN_LLAMA, [LLMCOST_LR_MLP_UP] = "c_fc", [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0},
     /* Mixtral: each expert a MixtralBlockSparseTop2MLP (w1 gate, w3 up, w2 down), the router nn.Linear "gate". */
     {"mixtral", {ATTN_LLAMA, [LLMCOST_LR_EXPERT_GATE] = "w1", [LLMCOST_LR_EXPERT_UP] = "w3",

@@ -11,6 +11,7 @@
 #include "llmcost/format.h"
 #include "llmcost/output.h"
 #include "llmcost/params.h"
+#include "llmcost/plan.h"
 #include "llmcost/report.h"
 #include "llmcost/request.h"
 #include "llmcost/scaling.h"
@@ -35,6 +36,7 @@ void llmcost_report_free(llmcost_report *r)
         return;
     free(r->fit_note);
     free(r->notes);
+    free(r->plan_args);
     free(r);
 }
 
@@ -56,8 +58,10 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
     for (int fw = 0; fw < LLMCOST_FW_COUNT; fw++) {
         llmcost_step_options o = base;
         o.framework = (llmcost_framework)fw;
-        /* Sequence parallelism: each profile's default (Megatron's with tensor parallelism), unless given. */
-        o.layout.sequence_parallel = o.layout.tp > 1 && (sp >= 0 ? sp == 1 : fw == LLMCOST_FW_MEGATRON);
+        /* Sequence parallelism: each profile's default (Megatron's with tensor parallelism), unless given; a planned
+         * layout is timed as the planner chose it. */
+        if (r->basis != LLMCOST_REPORT_PLANNED)
+            o.layout.sequence_parallel = o.layout.tp > 1 && (sp >= 0 ? sp == 1 : fw == LLMCOST_FW_MEGATRON);
         llmcost_step s;
         int rc = llmcost_step_compute(&s, m, g, &o);
         if (rc < 0)
@@ -71,6 +75,82 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
         p->usd_per_billion_tokens = 1e9 / s.tokens_per_second_per_gpu / 3600 * g->price_per_hour;
         p->chinchilla_gpu_hours = r->chinchilla_tokens / s.tokens_per_second_per_gpu / 3600;
         p->chinchilla_cost_usd = p->chinchilla_gpu_hours * g->price_per_hour;
+    }
+    return 0;
+}
+
+/* The `llmcost plan` flags of the report's search: the cluster, sequence and batch, and the settings it keeps fixed
+ * as llmcost_plan_layout_flags() writes them (framework ... memory mechanisms, CUDA context). */
+static int plan_args(llmcost_report *r, const llmcost_gpu *gpu)
+{
+    char flags[1024], args[1280];
+    int rc = llmcost_plan_layout_flags(flags, sizeof flags, &r->plan, &r->planned, gpu->name, false);
+    if (rc < 0)
+        return rc;
+    const char *from = strstr(flags, " --framework "), *to = strstr(flags, " --global-batch ");
+    if (!from || !to || to < from)
+        return lc_fail(LLMCOST_EINVAL, "report: unexpected plan flags '%s'", flags);
+    snprintf(args, sizeof args, "--gpu %s --gpus %lld --seq %lld --global-batch %lld%.*s", gpu->name,
+             (long long)r->cluster_gpus, (long long)r->plan.seq, (long long)r->plan.global_batch_tokens,
+             (int)(to - from), from);
+    if (r->plan.headroom != 0.05)
+        snprintf(args + strlen(args), sizeof args - strlen(args), " --headroom %.17g", r->plan.headroom);
+    r->plan_args = dup_text(args);
+    return r->plan_args ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
+}
+
+/*
+ * A one-GPU job that does not fit: the planner's fastest layout on the smallest default cluster on which one fits:
+ * the one GPU (more recomputation, a smaller micro-batch), else a power of two of GPUs from 8 up (report.h). A cluster whose GPUs cannot hold the weights and optimizer states even spread
+ * evenly over all of them (their bytes / GPUs > usable memory; the memory engine's peak is never below it) is not
+ * searched. *found is false when no cluster up to LLMCOST_REPORT_MAX_GPUS has a layout that fits.
+ */
+static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const llmcost_gpu *gpu, double params,
+                                bool *found)
+{
+    *found = false;
+    const llmcost_job *j = &r->given;
+    llmcost_plan_options *po = &r->plan;
+    llmcost_plan_options_init(po);
+    r->plan_gpu = *gpu;
+    po->gpu_types = &r->plan_gpu;
+    po->n_gpu_types = 1;
+    po->seq = j->seq;
+    po->global_batch_tokens = j->global_batch * j->seq;
+    po->objective = LLMCOST_PLAN_TIME;
+    po->top = 1;
+    po->precision = j->precision;
+    po->optimizer = j->optimizer;
+    po->attention = j->attention;
+    po->framework = j->framework;
+    po->comm = j->comm;
+    po->headroom = j->headroom;
+    po->cuda_context_bytes = j->cuda_context_bytes;
+    po->act_cache = j->act_cache;
+    po->recompute_modules = j->recompute_modules;
+    po->pipeline = j->pipeline;
+    po->ema = j->ema;
+    po->bf16_grads = !j->fp32_grads;
+    po->foreach_optimizer = !j->fused_optimizer;
+    llmcost_param_bytes pb;
+    llmcost_job_param_bytes(&pb, j);
+    double usable = gpu->memory_bytes * (1 - j->headroom) - j->cuda_context_bytes;
+    for (int64_t n = 1; n <= LLMCOST_REPORT_MAX_GPUS; n = n == 1 ? 8 : 2 * n) {
+        if ((pb.weights + pb.optimizer) * params / (double)n > usable)
+            continue;
+        po->gpus = n;
+        llmcost_plan plan;
+        int rc = llmcost_plan_search(&plan, m, po);
+        if (rc < 0)
+            return rc;
+        if (plan.n_layouts > 0) {
+            r->planned = plan.layouts[0];
+            r->cluster_gpus = n;
+            *found = true;
+        }
+        llmcost_plan_dispose(&plan);
+        if (*found)
+            return plan_args(r, gpu);
     }
     return 0;
 }
@@ -112,20 +192,8 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     r->price_per_hour = gpu->price_per_hour;
     r->headroom = r->given.headroom;
 
-    /* The FLOPs and memory sections describe the job given. */
-    llmcost_flops_options_init(&r->flops);
-    r->flops.seq = r->given.seq;
-    r->flops.batch = r->given.micro_batch;
-    r->flops.attention = r->given.attention;
-    r->flops.recompute = r->given.recompute;
-    llmcost_job_memory_options(&r->memory, &r->given);
-    if (gpu->memory_bytes > 0 &&
-        (rc = llmcost_memory_max_micro_batch(&r->max_micro_batch, m, &r->memory, gpu->memory_bytes, r->headroom)) < 0) {
-        llmcost_report_free(r);
-        return rc;
-    }
-
-    /* The step is priced for a job that fits: when the given one does not, the fit's changes are applied greedily
+    /* The step is priced for a job that fits. When the given one does not: a one-GPU job is planned on the default
+     * cluster (plan_default_cluster); otherwise, or when no cluster fits, the fit's changes are applied greedily
      * (llmcost_job_make_fit; not a search of speed: 'llmcost plan' searches). */
     char note[1024] = "";
     r->job = r->given;
@@ -135,10 +203,41 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
         return rc;
     }
     r->fit = r->given_fit;
-    if (!r->given_fit.fits) {
-        char a[48], b[48];
-        llmcost_fmt_bytes(a, sizeof a, r->given_fit.required_bytes);
-        llmcost_fmt_bytes(b, sizeof b, r->given_fit.usable_bytes);
+    bool planned = false;
+    char a[48], b[48];
+    llmcost_fmt_bytes(a, sizeof a, r->given_fit.required_bytes);
+    llmcost_fmt_bytes(b, sizeof b, r->given_fit.usable_bytes);
+    if (!r->given_fit.fits && r->given.layout.gpus == 1 &&
+        (rc = plan_default_cluster(r, m, gpu, (double)p.total, &planned)) < 0) {
+        llmcost_report_free(r);
+        return rc;
+    }
+    if (planned) {
+        const llmcost_plan_layout *l = &r->planned;
+        const llmcost_layout *L = &l->layout;
+        llmcost_job pj = r->given;
+        pj.layout = *L;
+        pj.expert_tp = l->expert_tp;
+        pj.micro_batch = l->micro_batch;
+        pj.recompute = l->recompute;
+        pj.grad_accum = l->micro_batches;
+        if ((rc = llmcost_job_validate(&pj, m)) < 0 || (rc = llmcost_job_fit(&r->fit, m, gpu, &pj)) < 0) {
+            llmcost_report_free(r);
+            return rc;
+        }
+        r->job = pj;
+        r->basis = LLMCOST_REPORT_PLANNED;
+        snprintf(note, sizeof note,
+                 "the job given does not fit one %s (peak %s of %s usable): priced with the planner's fastest layout "
+                 "on %lld %s, the smallest cluster (one GPU, else a power of two from 8) on which a layout fits: --gpus %lld --tp "
+                 "%lld --pp %lld --vpp %lld --dp %lld --cp %lld --ep %lld --etp %lld --zero %d --micro-batch %lld "
+                 "--recompute %s --%ssequence-parallel%s%s (the first layout of 'llmcost plan %s %s')",
+                 gpu->name, a, b, (long long)r->cluster_gpus, gpu->name, (long long)L->gpus, (long long)L->tp,
+                 (long long)L->pp, (long long)L->vpp, (long long)L->dp, (long long)L->cp, (long long)L->ep,
+                 (long long)l->expert_tp, L->zero, (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
+                 L->sequence_parallel ? "" : "no-", L->ep_overlap ? " --ep-overlap" : "",
+                 L->tp_overlap ? " --tp-overlap" : "", m->name, r->plan_args);
+    } else if (!r->given_fit.fits) {
         llmcost_job fitted;
         if (llmcost_job_make_fit(&fitted, m, gpu, &r->given, 0) == 0) {
             char ch[512];
@@ -159,6 +258,22 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
             r->basis = LLMCOST_REPORT_UNFIT;
         }
     }
+    if (!r->plan_args)
+        r->plan_args = dup_text("");
+    /* The FLOPs and memory sections describe the job given, or the planned one. */
+    const llmcost_job *sj = planned ? &r->job : &r->given;
+    llmcost_flops_options_init(&r->flops);
+    r->flops.seq = sj->seq;
+    r->flops.batch = sj->micro_batch;
+    r->flops.attention = sj->attention;
+    r->flops.recompute = sj->recompute;
+    llmcost_job_memory_options(&r->memory, sj);
+    if (gpu->memory_bytes > 0 &&
+        (rc = llmcost_memory_max_micro_batch(&r->max_micro_batch, m, &r->memory, gpu->memory_bytes, r->headroom)) < 0) {
+        llmcost_report_free(r);
+        return rc;
+    }
+
     r->fit_note = dup_text(note);
     rc = r->fit_note ? price_profiles(r, m, gpu, o->sequence_parallel) : lc_fail(LLMCOST_ENOMEM, "out of memory");
     if (rc < 0) {
@@ -183,7 +298,36 @@ static int section(json_t *doc, const char *key, char *text)
     return 0;
 }
 
-static json_t *step_cost_json(const llmcost_report *r, const llmcost_gpu *g)
+/* The planned layout as `llmcost plan` lists it (llmcost_plan_to_json's "layouts" entry), with the cluster and the
+ * search's flags. */
+static json_t *planned_layout_json(const llmcost_report *r, const llmcost_model *m)
+{
+    llmcost_plan pl;
+    memset(&pl, 0, sizeof pl);
+    llmcost_plan_layout l = r->planned;
+    pl.layouts = &l;
+    pl.n_layouts = 1;
+    pl.evaluated = pl.feasible = 1;
+    char *text;
+    if (llmcost_plan_to_json(&text, &pl, m, &r->plan, NULL) < 0)
+        return NULL;
+    json_t *doc = json_loads(text, 0, NULL);
+    llmcost_free(text);
+    json_t *lay = json_array_get(json_object_get(doc, "layouts"), 0);
+    if (!lay) {
+        json_decref(doc);
+        return NULL;
+    }
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "source", "plan", "cluster_gpus", (json_int_t)r->cluster_gpus,
+                          "cluster_rule", "the smallest cluster on which a layout fits: one GPU, else a power of two from 8",
+                          "plan_flags", r->plan_args);
+    if (o)
+        json_object_set(o, "layout", lay);
+    json_decref(doc);
+    return o;
+}
+
+static json_t *step_cost_json(const llmcost_report *r, const llmcost_model *m, const llmcost_gpu *g)
 {
     json_t *arr = json_array();
     for (int i = 0; i < r->n_profiles; i++) {
@@ -211,6 +355,14 @@ static json_t *step_cost_json(const llmcost_report *r, const llmcost_gpu *g)
                                                (json_int_t)j->layout.dp, "zero", j->layout.zero, "recompute",
                                                llmcost_recompute_name(j->recompute), "micro_batch",
                                                (json_int_t)j->micro_batch));
+    if (r->basis == LLMCOST_REPORT_PLANNED) {
+        json_t *al = planned_layout_json(r, m);
+        if (!al) {
+            json_decref(o);
+            return NULL;
+        }
+        json_object_set_new(o, "assumed_layout", al);
+    }
     json_t *as = lc_json_lines(r->notes);
     json_array_append_new(as, json_string("the report's GPU at its catalogue price"));
     json_array_append_new(as, json_string("20 tokens per parameter (Hoffmann et al. 2022)"));
@@ -250,7 +402,7 @@ int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llm
         json_decref(doc);
         return rc;
     }
-    json_t *sc = step_cost_json(r, gpu);
+    json_t *sc = step_cost_json(r, m, gpu);
     if (!sc) {
         json_decref(doc);
         return lc_fail(LLMCOST_ENOMEM, "out of memory");

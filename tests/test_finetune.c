@@ -83,6 +83,21 @@ Test(finetune_counts, chatglm3_default_target_is_peft_published_figure)
     cr_expect_eq(up.trainable, 28LL * 8 * (4096 + 2 * 13696));
 }
 
+Test(finetune_counts, internlm2_fused_wqkv)
+{
+    /* InternLM2.5-7B: 32 layers, hidden 4096, 32 query and 8 kv heads of 128: wqkv 4096 -> (32 + 2 x 8) x 128 = 6144;
+     * w1, w3 4096 -> 14336, w2 back. r = 8 on wqkv: 32 x 8 x (4096 + 6144) = 2,621,440; on w1,w2,w3 three times
+     * 32 x 8 x (4096 + 14336) = 14,155,776. PEFT has no default for the type: targets must be given. */
+    const char *path = src_path("tests/fixtures/configs/internlm2_5-7b-chat.json");
+    cr_expect_eq(count(path, lora(8), "wqkv").trainable, 2621440);
+    cr_expect_eq(count(path, lora(8), "w1,w2,w3").trainable, 14155776);
+    llmcost_model *m = load(path);
+    uint32_t mask;
+    cr_expect_eq(llmcost_lora_targets_default(&mask, m), LLMCOST_EUNSUPPORTED);
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "q_proj"), LLMCOST_EINVAL);
+    llmcost_model_free(m);
+}
+
 Test(finetune_counts, dora_adds_a_magnitude_per_output)
 {
     /* DoRA (PEFT's lora_magnitude_vector): out entries per adapted matrix: q 4096 + v 1024, x 32 = 163,840. */
@@ -315,4 +330,42 @@ Test(finetune_spec, version_1_specs_are_read_as_pre_training)
     cr_expect_eq(j.finetune.method, LLMCOST_FT_NONE);
     cr_expect_eq(llmcost_job_spec_set(&s, "lora_rank", "16"), LLMCOST_EINVAL);
     llmcost_model_free(m);
+}
+
+Test(finetune_counts, every_preset_quantised_weights_within_its_parameters)
+{
+    /* For every preset whose module names llmcost knows: all-linear parses; under NF4 the quantised weights are at
+     * most the parameters outside the embeddings, head and norms; for bias-free Llama-style models without qk-norms
+     * they are exactly those (every other parameter is a Linear weight). */
+    int known = 0;
+    for (int i = 0; i < llmcost_preset_count(); i++) {
+        llmcost_model *m = load(llmcost_preset_name(i));
+        llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
+        ft.method = LLMCOST_FT_QLORA;
+        int rc = llmcost_lora_targets_parse(&ft.targets, m, "all-linear");
+        if (rc == LLMCOST_EUNSUPPORTED) {
+            cr_expect(strstr(llmcost_errmsg(), "does not know the module names") != NULL, "%s", llmcost_errmsg());
+            llmcost_model_free(m);
+            continue;
+        }
+        cr_assert_eq(rc, 0, "%s: %s", m->name, llmcost_errmsg());
+        llmcost_finetune_params fp;
+        llmcost_params p;
+        cr_assert_eq(llmcost_finetune_count(&fp, m, &ft), 0, "%s: %s", m->name, llmcost_errmsg());
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        int64_t outside = p.components[LLMCOST_PC_EMBEDDING] + p.components[LLMCOST_PC_POSITION_EMBEDDING] +
+                          p.components[LLMCOST_PC_LM_HEAD] + p.components[LLMCOST_PC_NORMS];
+        if (m->embed_dim != m->hidden) /* OPT-350m's projections are Linears inside the embedding component */
+            outside -= 2 * m->hidden * m->embed_dim;
+        cr_expect(fp.quantized_params <= p.total - outside, "%s: %lld quantised of %lld", m->name,
+                  (long long)fp.quantized_params, (long long)(p.total - outside));
+        cr_expect(fp.quantized_params > 0, "%s", m->name);
+        cr_expect_eq(fp.trainable, fp.lora_ab, "%s", m->name);
+        if (!strcmp(m->name, "llama-3-8b") || !strcmp(m->name, "mistral-7b") || !strcmp(m->name, "llama-2-70b") ||
+            !strcmp(m->name, "mixtral-8x7b"))
+            cr_expect_eq(fp.quantized_params, p.total - outside, "%s", m->name);
+        known++;
+        llmcost_model_free(m);
+    }
+    cr_expect(known >= 60, "%d presets with known module names", known);
 }

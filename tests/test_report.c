@@ -199,3 +199,98 @@ Test(report, the_result_holds_what_the_text_prints)
     cr_expect_null(r);
     llmcost_model_free(m);
 }
+
+static char *run_words(const char *first, const char *model, const char *flags, const char *extra)
+{
+    /* argv: first model FLAGS... EXTRA... --format json */
+    static char buf[2048];
+    snprintf(buf, sizeof buf, "%s %s", flags, extra ? extra : "");
+    const char *argv[96];
+    int n = 0;
+    argv[n++] = first;
+    argv[n++] = model;
+    for (char *t = strtok(buf, " "); t && n < 92; t = strtok(NULL, " "))
+        argv[n++] = t;
+    argv[n++] = "--format";
+    argv[n++] = "json";
+    argv[n] = NULL;
+    return cli_out(argv);
+}
+
+/* Issue 14: a model that does not fit one GPU is reported on the planner's best layout of a default cluster, the
+ * smallest power-of-two number of GPUs from 8 on which a layout fits; that layout's step and memory are what
+ * `llmcost plan`, `llmcost step` and `llmcost memory` print for it. */
+Test(report, a_model_too_big_for_one_gpu_is_priced_on_the_plans_best_layout)
+{
+    struct {
+        const char *model;
+        double gpus; /* the default cluster, derived below from the plan's own answers */
+    } cases[] = {{"llama-3.1-70b", 8}, {"llama-3.1-405b", 64}, {"gemma-2-2b", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *model = cases[i].model;
+        char *rep = cli_out((const char *const[]){"report", model, "--gpu", "h100", "--format", "json", NULL});
+        json_t *r = parse(rep), *sc = json_object_get(r, "step_cost"), *al = json_object_get(sc, "assumed_layout");
+        cr_assert_not_null(al, "%s: no assumed_layout", model);
+        cr_expect(json_is_true(json_object_get(sc, "fits")));
+        cr_expect_eq(num(al, "cluster_gpus"), cases[i].gpus, "%s", model);
+        const char *pf = json_string_value(json_object_get(al, "plan_flags"));
+        /* The plan of the same cluster ranks this layout first... */
+        char *pt = run_words("plan", model, pf, "--top 1");
+        json_t *p = parse(pt), *best = json_array_get(json_object_get(p, "layouts"), 0);
+        cr_assert_not_null(best);
+        cr_expect(json_equal(best, json_object_get(al, "layout")), "%s: the report's layout is not the plan's best", model);
+        /* ... and the next smaller cluster (half, or one GPU below 8) fits no layout: it is the smallest. Gemma-2-2B at
+         * 8,192 tokens does not fit one H100 as given (its 256K-entry vocabulary's logits) but does with changes. */
+        if (cases[i].gpus > 1) {
+            double smaller = cases[i].gpus == 8 ? 1 : cases[i].gpus / 2;
+            char half[1024];
+            snprintf(half, sizeof half, "%s", pf);
+            char *g = strstr(half, "--gpus ");
+            cr_assert_not_null(g);
+            char rest[1024];
+            snprintf(rest, sizeof rest, "%s", strchr(g + 7, ' '));
+            snprintf(g, sizeof half - (size_t)(g - half), "--gpus %.0f%s", smaller, rest);
+            char *ht = run_words("plan", model, half, "--top 1");
+            json_t *h = parse(ht);
+            cr_expect_eq(json_array_size(json_object_get(h, "layouts")), 0, "%s fits on %.0f GPUs", model, smaller);
+            json_decref(h);
+            free(ht);
+        }
+        /* Its step and memory are `llmcost step` and `llmcost memory` with the plan's flags, to 1e-9. */
+        char *st = run_words("step", model, json_string_value(json_object_get(best, "step_flags")), NULL);
+        char *mt = run_words("memory", model, json_string_value(json_object_get(best, "memory_flags")), NULL);
+        json_t *s = parse(st), *mem = parse(mt);
+        json_t *hf = json_array_get(json_object_get(sc, "profiles"), 0);
+        cr_expect_leq(fabs(num(hf, "step_seconds") / num(s, "step_seconds") - 1), 1e-9, "%s step", model);
+        cr_expect_leq(fabs(num(best, "step_seconds") / num(s, "step_seconds") - 1), 1e-9, "%s plan step", model);
+        cr_expect_leq(fabs(num(sc, "peak_bytes") / num(mem, "peak_bytes") - 1), 1e-9, "%s peak", model);
+        cr_expect_leq(fabs(num(json_object_get(r, "memory"), "peak_bytes") / num(mem, "peak_bytes") - 1), 1e-9,
+                      "%s memory section", model);
+        cr_expect_eq(num(json_object_get(sc, "layout"), "gpus"), cases[i].gpus);
+        /* The text says what was assumed (Markdown: lines not wrapped). */
+        run_result t = run_cli((const char *const[]){"report", model, "--gpu", "h100", "--format", "md", NULL});
+        cr_expect(strstr(t.out, "assumed: the job given does not fit one h100") != NULL, "%s", t.out);
+        cr_expect(strstr(t.out, "the planner's fastest layout") != NULL);
+        run_free(&t);
+        json_decref(s);
+        json_decref(mem);
+        json_decref(p);
+        json_decref(r);
+        free(st);
+        free(mt);
+        free(pt);
+        free(rep);
+    }
+}
+
+Test(report, a_job_that_fits_or_has_its_own_gpus_is_not_planned)
+{
+    char *a = cli_out((const char *const[]){"report", "llama-7b", "--format", "json", NULL});
+    cr_expect(strstr(a, "assumed_layout") == NULL);
+    /* Several GPUs given: the greedy changes on those GPUs, as before. */
+    char *b = cli_out((const char *const[]){"report", "llama-3.1-70b", "--gpus", "8", "--format", "json", NULL});
+    cr_expect(strstr(b, "assumed_layout") == NULL);
+    cr_expect(strstr(b, "found by trying changes") != NULL, "%s", b);
+    free(a);
+    free(b);
+}

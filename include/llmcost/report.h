@@ -25,6 +25,7 @@
 #include "job.h"
 #include "memory.h"
 #include "model.h"
+#include "plan.h"
 #include "step.h"
 
 #ifdef __cplusplus
@@ -50,8 +51,17 @@ typedef enum {
     LLMCOST_REPORT_CHANGED,  /* the job given does not fit: the job found by llmcost_job_make_fit() (the fit's
                                 changes applied greedily; a layout that fits, not the fastest) */
     LLMCOST_REPORT_UNFIT,    /* the job given does not fit and no change tried fits: priced as given */
+    LLMCOST_REPORT_PLANNED,  /* the job given is one GPU and does not fit it: the planner's best layout (plan.h,
+                                objective time) on the default cluster, "cluster_gpus" GPUs of the report's type:
+                                the smallest on which a layout of the job fits, the one GPU (recomputation and
+                                micro-batch searched), else a power of two from 8 up to LLMCOST_REPORT_MAX_GPUS (its sequence, global batch, precision, optimizer, attention kernel,
+                                framework, headroom, CUDA context and memory mechanisms kept; the layout, ZeRO stage,
+                                micro-batch, recomputation, sequence parallelism and overlaps searched) */
     LLMCOST_REPORT_BASIS_COUNT
 } llmcost_report_basis;
+
+/* The largest default cluster the report plans on (the 16,384 H100 of Llama 3's pre-training). */
+#define LLMCOST_REPORT_MAX_GPUS 16384
 
 /* The step and a compute-optimal run under one implementation profile. */
 typedef struct llmcost_report_profile {
@@ -71,8 +81,9 @@ typedef struct llmcost_report {
     llmcost_job given;                 /* the job given, validated */
     llmcost_job job;                   /* the job step_cost prices (validated): "given" unless basis says otherwise */
     llmcost_report_basis basis;
-    llmcost_flops_options flops;       /* the FLOPs section: the given job's batch, sequence, kernel, recompute */
-    llmcost_memory_options memory;     /* the memory section: the given job */
+    llmcost_flops_options flops;       /* the FLOPs section: the given job's batch, sequence, kernel, recompute
+                                          (the planned job's with basis LLMCOST_REPORT_PLANNED) */
+    llmcost_memory_options memory;     /* the memory section: the given job (or the planned one) */
     double headroom;                   /* the job's, the memory section's fit test */
     int64_t max_micro_batch;           /* the largest micro-batch of the memory section's job that fits (0: none) */
     llmcost_job_fit_result fit;        /* of "job" on the GPU */
@@ -83,12 +94,20 @@ typedef struct llmcost_report {
     llmcost_report_profile profiles[LLMCOST_FW_COUNT]; /* hf, megatron */
     char *fit_note;                    /* "" or why "job" is not "given" (one line) */
     char *notes;                       /* the options' notes (a copy; "" when none) */
+    /* basis LLMCOST_REPORT_PLANNED (else zero): */
+    int64_t cluster_gpus;              /* the default cluster searched */
+    llmcost_plan_options plan;         /* the search (plan.gpu_types points to "plan_gpu") */
+    llmcost_gpu plan_gpu;
+    llmcost_plan_layout planned;       /* its best layout: what "job" runs */
+    char *plan_args;                   /* the `llmcost plan MODEL` flags of that search ("" otherwise) */
 } llmcost_report;
 
 /*
  * The report of model "m" with job "job" (from llmcost_job_spec_resolve(); validated again here) on "gpu": each
  * section's options, the fit of the job, and when it does not fit the job step_cost prices instead (basis), the
- * step of that job under both profiles, the compute-optimal run. *out is freed with llmcost_report_free().
+ * step of that job under both profiles, the compute-optimal run. With basis LLMCOST_REPORT_PLANNED the FLOPs and
+ * memory sections describe the planned job too, and both profiles time its layout as the planner chose it
+ * (sequence parallelism and overlaps included), so the profile of the job's framework is the plan's best. *out is freed with llmcost_report_free().
  * Fails with the engines' errors (llmcost_job_validate's naming the job's fields).
  */
 int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const llmcost_gpu *gpu,

@@ -108,7 +108,9 @@ static const char *const description =
     "parameter counts, the FLOPs of a training step with the field's conventions side by side, training memory,\n"
     "what the scaling laws say of its size (compute-optimal tokens and predicted loss), and the time and cost of\n"
     "a step and of a compute-optimal run on the GPU (both implementation profiles). MODEL is a preset name, a\n"
-    "config.json or a folder holding one; default llama-7b (the course's LLaMA-7B).";
+    "config.json or a folder holding one; default llama-7b (the course's LLaMA-7B). A model that does not fit\n"
+    "one GPU as given is priced on the planner's fastest layout of the smallest cluster on which one fits\n"
+    "(the one GPU, else a power of two from 8 GPUs), printed as assumed.";
 static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
                                     "  llmcost report deepseek-v3 --format json\n";
 
