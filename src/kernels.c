@@ -31,6 +31,8 @@ static lc_kernel_model model = {.gemm_eta = 0.75,
                                 .gemm_k0 = 64,
                                 .gemm_fixed = 6e-6,
                                 .grouped_eta = 0.8,
+                                .fp8_eta = 0.80,
+                                .fp8_k0 = 448,
                                 .attn_eta = {0.95, 0.63},
                                 .attn_overlap = {0.2, 1.0},
                                 .attn_c0 = {3, 8},
@@ -104,13 +106,22 @@ static double gemm_with(const lc_kernel_model *km, double peak, double bw, int u
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
         return 0;
     double flops = 2 * m * n * k * batch;
+    /* FP8 (1-byte operands): the FP8 kernels' own top efficiency and k-overhead (fit_fp8). */
+    lc_kernel_model k8;
+    double eta = km->gemm_eta;
+    if (elem_bytes == 1) {
+        k8 = *km;
+        k8.gemm_k0 = km->fp8_k0;
+        eta = km->fp8_eta;
+        km = &k8;
+    }
     double e = tile_efficiency(km, m, n, k, batch, units) * (grouped ? km->grouped_eta : 1);
     /* Tensor-core kernels load 16-byte vectors: a row length that is not a multiple of 16 bytes (GPT-2's vocabulary
      * 50257) sends cuBLAS to slow kernels (measured 5-8x slower, h200_host_2026-11-28.json). */
     double align = 16 / elem_bytes;
     if (fmod(n, align) != 0 || fmod(k, align) != 0 || fmod(m, align) != 0)
         e *= km->unaligned_eta;
-    double compute = flops / (peak * km->gemm_eta * e);
+    double compute = flops / (peak * eta * e);
     double bytes = elem_bytes * batch * (m * k + k * n + m * n);
     double memory = bytes / (bw * km->copy_eta);
     return km->gemm_fixed + fmax(compute, memory);
@@ -223,6 +234,44 @@ static void fit_gemm(const gemm_case *c, int n)
         model.grouped_eta = exp(s / grouped);
         model.gemm_cases += grouped;
     }
+}
+
+static double num(json_t *o, const char *key);
+
+/* FP8 GEMMs: eta and k0 by least squares on log(predicted/measured) over the published benchmark's times, on
+ * its GPU (peak, units, bandwidth from the file), with the bf16 fit's fixed time. */
+static void fit_fp8(json_t *doc)
+{
+    json_t *gpu = json_object_get(doc, "gpu"), *arr = json_object_get(doc, "gemm");
+    double peak = num(gpu, "peak_fp8_flops"), bw = num(gpu, "memory_bw");
+    int units = (int)num(gpu, "compute_units");
+    size_t n = json_array_size(arr), i;
+    if (!(peak > 0) || !(bw > 0) || units <= 0 || n < 4)
+        return;
+    lc_kernel_model trial = model, keep = model;
+    double best = INFINITY;
+    json_t *g;
+    for (int ie = 50; ie <= 100; ie++)
+        for (int ik = 0; ik <= 64; ik++) {
+            trial.fp8_eta = 0.01 * ie;
+            trial.fp8_k0 = 16.0 * ik;
+            double err = 0;
+            json_array_foreach(arr, i, g)
+            {
+                double m = num(g, "m"), nn = num(g, "n"), k = num(g, "k");
+                double measured = 2 * m * nn * k / (num(g, "tflops") * 1e12);
+                double d = log(gemm_with(&trial, peak, bw, units, m, nn, k, 1, 1, false) / measured);
+                err += d * d;
+            }
+            if (err < best) {
+                best = err;
+                keep = trial;
+            }
+        }
+    model.fp8_eta = keep.fp8_eta;
+    model.fp8_k0 = keep.fp8_k0;
+    model.fp8_cases = (int)n;
+    model.fp8_rms_log = sqrt(best / (double)n);
 }
 
 static void fit_attention(const attn_case *c, int n)
@@ -503,6 +552,14 @@ static void fit(void)
     }
     fit_gemm(gc, ng);
     fit_attention(ac, na);
+    e = lc_embedded_find("data/calibration/fp8_gemm_h800_tilelang.json");
+    doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        fit_fp8(doc);
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
     model.fitted = ok;
 }
 

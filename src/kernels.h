@@ -18,6 +18,11 @@ typedef struct lc_kernel_model {
     double gemm_k0;
     double gemm_fixed;
     double grouped_eta;      /* grouped (MoE) GEMM kernels relative to the dense model */
+    /* FP8 GEMMs (1-byte operands): their own eta and k0 in the same form, fitted to a published FP8 kernel
+     * benchmark (fp8_gemm_h800_tilelang.json), not bf16's fraction of a doubled peak */
+    double fp8_eta, fp8_k0;
+    int fp8_cases;
+    double fp8_rms_log;
     /* fused attention, forward [0] and backward [1]: FLOPs / (peak * eta * occupancy * e_s) + (1 - overlap) exps / rate,
      * e_s = n / (n + c0) with n the key blocks a query block visits */
     double attn_eta[2], attn_overlap[2], attn_c0[2];

@@ -297,6 +297,19 @@ static void tflops_fields(json_t *o, const llmcost_step *s, const llmcost_model 
     json_object_set_new(o, "tflops_per_gpu", c);
 }
 
+/* An FP8 recipe's MFU against both named peaks (llmcost_step_mfu_by_peak); other recipes keep "mfu" alone. */
+static void mfu_fields(json_t *o, const llmcost_step *s, const llmcost_gpu *g, llmcost_precision p)
+{
+    llmcost_mfu_by_peak mp;
+    if (p != LLMCOST_PREC_FP8 || llmcost_step_mfu_by_peak(&mp, s, g) != 0)
+        return;
+    json_t *c = json_object();
+    json_object_set_new(c, "bf16_dense", lc_json_real(mp.bf16));
+    if (isfinite(mp.fp8))
+        json_object_set_new(c, "fp8_dense", lc_json_real(mp.fp8));
+    json_object_set_new(o, "mfu_by_peak", c);
+}
+
 static void step_fields(json_t *o, const llmcost_step *s)
 {
     json_object_set_new(o, "step_seconds", lc_json_real(s->step_seconds));
@@ -346,6 +359,7 @@ int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model 
     json_t *d = doc_new(m);
     step_fields(d, s);
     tflops_fields(d, s, m, o->seq);
+    mfu_fields(d, s, g, o->precision);
     json_object_set_new(d, "gpu", json_string(g->name));
     json_object_set_new(d, "precision", json_string(llmcost_precision_name(o->precision)));
     json_object_set_new(d, "framework", json_string(llmcost_framework_name(o->framework)));
@@ -388,6 +402,7 @@ int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_mode
     json_t *s = json_object();
     step_fields(s, &t->step);
     tflops_fields(s, &t->step, m, o->step.seq);
+    mfu_fields(s, &t->step, g, o->step.precision);
     json_object_set_new(d, "step", s);
     json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
     return finish(out, d);

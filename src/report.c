@@ -195,7 +195,7 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     /* The step is priced for a job that fits. When the given one does not: a one-GPU job is planned on the default
      * cluster (plan_default_cluster); otherwise, or when no cluster fits, the fit's changes are applied greedily
      * (llmcost_job_make_fit; not a search of speed: 'llmcost plan' searches). */
-    char note[1024] = "";
+    char note[4096] = ""; /* room for the longest plan flags (plan_args: 1,280) and a model name */
     r->job = r->given;
     r->basis = LLMCOST_REPORT_GIVEN;
     if ((rc = llmcost_job_fit(&r->given_fit, m, gpu, &r->given)) < 0) {
@@ -231,12 +231,14 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
                  "the job given does not fit one %s (peak %s of %s usable): priced with the planner's fastest layout "
                  "on %lld %s, the smallest cluster (one GPU, else a power of two from 8) on which a layout fits: --gpus %lld --tp "
                  "%lld --pp %lld --vpp %lld --dp %lld --cp %lld --ep %lld --etp %lld --zero %d --micro-batch %lld "
-                 "--recompute %s --%ssequence-parallel%s%s (the first layout of 'llmcost plan %s %s')",
+                 "--recompute %s --%ssequence-parallel%s%s (the first layout of 'llmcost plan %s %s'); the global batch "
+                 "of %lld sequences is then %lld micro-batches of %lld per replica",
                  gpu->name, a, b, (long long)r->cluster_gpus, gpu->name, (long long)L->gpus, (long long)L->tp,
                  (long long)L->pp, (long long)L->vpp, (long long)L->dp, (long long)L->cp, (long long)L->ep,
                  (long long)l->expert_tp, L->zero, (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
                  L->sequence_parallel ? "" : "no-", L->ep_overlap ? " --ep-overlap" : "",
-                 L->tp_overlap ? " --tp-overlap" : "", m->name, r->plan_args);
+                 L->tp_overlap ? " --tp-overlap" : "", m->name, r->plan_args, (long long)pj.global_batch,
+                 (long long)pj.grad_accum, (long long)pj.micro_batch);
     } else if (!r->given_fit.fits) {
         llmcost_job fitted;
         if (llmcost_job_make_fit(&fitted, m, gpu, &r->given, 0) == 0) {

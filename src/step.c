@@ -465,18 +465,32 @@ static void autocast_extra(const ctx *c, const llmcost_op *op, timed_op *t)
     t->kind = LLMCOST_ST_MEMORY_BOUND;
 }
 
-/* fp8 GEMM inputs are quantised from bf16 (read 2, write 1 byte) forward, and the output gradient backward. */
+/*
+ * The kernels around each FP8 GEMM under per-tensor current scaling (Transformer Engine's Float8CurrentScaling, the
+ * recipe of NeMo 25.02's FP8 runs; torchao's tensorwise dynamic Float8, torchtitan's): every operand is quantised
+ * from bf16 just before its GEMM with the scale of its own amax, so each takes an amax reduction (read 2 bytes per
+ * element, one kernel) and a cast that also writes the transposed copy the backward's other GEMM needs (read 2,
+ * write 1 + 1 bytes, one kernel): Hopper's FP8 tensor cores take only the TN layout, so wgrad and dgrad read
+ * transposed FP8 copies (TE's cast_transpose). Forward: the input (tokens x k) and the weight (k x n); backward:
+ * the output gradient (tokens x n). 6 bytes per element and 2 kernels per operand, at the copy rate. Megatron
+ * keeps each weight's FP8 copy and its transpose for the step's later micro-batches (TE's is_first_microbatch,
+ * reset at every optimizer step): its weight casts are charged once per step (fp8_weight_casts); transformers'
+ * torchao Float8Linear casts the weight in every forward, charged here.
+ */
 static void fp8_extra(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double tokens = op->m / cp;
-    bool rows = op->flags & LLMCOST_OPF_ROW_PARALLEL;
+    bool rows = op->flags & LLMCOST_OPF_ROW_PARALLEL, replicated = op->flags & LLMCOST_OPF_REPLICATED;
+    bool cached = c->opt->framework != LLMCOST_FW_HF;
     double in = tokens * op->k / (rows ? tp : 1);
     double outg = tokens * op->n / (rows ? 1 : tp);
-    t->fwd = lc_stream_seconds(c->g, 3 * in, 1);
-    t->bwd = lc_stream_seconds(c->g, 3 * outg, 1);
-    t->fwd_k = 1;
-    t->bwd_k = 1;
+    double weights = cached ? 0 : op->n * op->k / (replicated ? 1 : tp);
+    double kf = cached ? 2 : 4;
+    t->fwd = lc_stream_seconds(c->g, 6 * (in + weights), kf);
+    t->bwd = lc_stream_seconds(c->g, 6 * outg, 2);
+    t->fwd_k = kf;
+    t->bwd_k = 2;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
 }
 
@@ -1013,6 +1027,22 @@ static void local_params(double *dense_local, double *expert_local, const ctx *c
     *expert_local = routed / ((double)c->L.ep * (double)c->etp * (double)c->L.pp);
 }
 
+/* Megatron's FP8 weight casts, once per step (fp8_extra): every linear weight this GPU holds on the slowest stage
+ * (attention, dense MLP and shared experts over TP, routed experts over EP x expert TP; the embedding, LM head and
+ * router stay bf16), amax then cast + transpose, 6 bytes per weight, two kernels per linear layer (seven per
+ * decoder layer, the layer's own count for MLA and MoE taken as seven too). */
+static void fp8_weight_casts(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
+{
+    if (c->opt->precision != LLMCOST_PREC_FP8 || c->opt->framework == LLMCOST_FW_HF)
+        return;
+    const int64_t *pc = p->p.components;
+    double pp = (double)c->L.pp;
+    double dense = (double)(pc[LLMCOST_PC_ATTENTION] + pc[LLMCOST_PC_MLP] + pc[LLMCOST_PC_SHARED_EXPERTS]);
+    double w = dense / ((double)c->L.tp * pp) +
+               (double)pc[LLMCOST_PC_ROUTED_EXPERTS] / ((double)c->L.ep * (double)c->etp * pp);
+    out->components[LLMCOST_ST_MEMORY_BOUND] += lc_stream_seconds(c->g, 6 * w, 14 * (double)out->layers_per_stage);
+}
+
 /* Phase 5: the optimizer step. */
 static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
 {
@@ -1276,6 +1306,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
     if ((rc = layer_comms(&lc, c)) == 0) {
         simulate_stages(st, out, c, &lc, micro);
         optimizer_time(out, c, p);
+        fp8_weight_casts(out, c, p);
         if ((rc = dp_traffic(out, c, p, st, micro)) == 0)
             totals(out, c, p, micro, gb, st->t_mb);
     }

@@ -105,6 +105,16 @@ int llmcost_step_tflops_per_gpu(llmcost_tflops_per_gpu *out, const llmcost_step 
     return 0;
 }
 
+int llmcost_step_mfu_by_peak(llmcost_mfu_by_peak *out, const llmcost_step *s, const llmcost_gpu *gpu)
+{
+    if (!out || !s || !gpu || !(gpu->peak_flops[LLMCOST_DT_BF16] > 0))
+        return lc_fail(LLMCOST_EINVAL, "llmcost_step_mfu_by_peak: NULL argument or a GPU without a bf16 peak");
+    double fp8 = gpu->peak_flops[LLMCOST_DT_FP8];
+    out->bf16 = s->achieved_flops_per_gpu / gpu->peak_flops[LLMCOST_DT_BF16];
+    out->fp8 = fp8 > 0 ? s->achieved_flops_per_gpu / fp8 : NAN;
+    return 0;
+}
+
 /* ---- published runs (data/validation/runs.json) ---- */
 
 static int choice(const char *s, const char *const *names, int dflt)

@@ -71,6 +71,17 @@ typedef struct llmcost_tflops_per_gpu {
     double megatron_hfu;  /* Narayanan et al. 2021 eq. 3, full recomputation: 96 B s l h^2 (1 + s/6h + V/16lh) */
 } llmcost_tflops_per_gpu;
 
+/* A step's MFU against each named dense peak of its GPU (issue 16 point 2). llmcost_step.mfu divides by the bf16
+ * peak for every 16-bit and FP8 recipe; an FP8 run's authors may report it against the FP8 peak instead (about
+ * half the figure), so both are given, each named. */
+typedef struct llmcost_mfu_by_peak {
+    double bf16;  /* achieved model FLOP/s per GPU / the bf16 dense peak */
+    double fp8;   /* ... / the FP8 dense peak; NaN when the GPU has no FP8 tensor cores */
+} llmcost_mfu_by_peak;
+
+/* Fills "out" for step "s" on "gpu" (the GPU it was computed for). Returns 0 or LLMCOST_EINVAL. */
+int llmcost_step_mfu_by_peak(llmcost_mfu_by_peak *out, const llmcost_step *s, const llmcost_gpu *gpu);
+
 /* Fills "out" for step "s" of model "m" at sequence length "seq". Returns 0 or LLMCOST_EINVAL. */
 int llmcost_step_tflops_per_gpu(llmcost_tflops_per_gpu *out, const llmcost_step *s, const llmcost_model *m,
                                 int64_t seq);

@@ -1,4 +1,5 @@
 /* cmd_step.c - `llmcost step MODEL --gpu NAME [layout]`: time of one training step, its breakdown, MFU and HFU. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,7 +85,12 @@ int cli_print_step(const llmcost_step *s, const llmcost_model *m, const llmcost_
                        s->peak_flops / 1e12, o->precision == LLMCOST_PREC_FP32   ? "fp32"
                                              : o->precision == LLMCOST_PREC_FP16 ? "fp16 dense"
                                                                                  : "bf16 dense");
-    llmcost_table_addf(t, "MFU\t%.1f%%", 100 * s->mfu);
+    llmcost_mfu_by_peak mp;
+    if (o->precision == LLMCOST_PREC_FP8 && llmcost_step_mfu_by_peak(&mp, s, g) == 0 && isfinite(mp.fp8))
+        llmcost_table_addf(t, "MFU\t%.1f%% of the bf16 dense peak; %.1f%% of the fp8 dense peak", 100 * mp.bf16,
+                           100 * mp.fp8);
+    else
+        llmcost_table_addf(t, "MFU\t%.1f%%", 100 * s->mfu);
     llmcost_table_addf(t, "HFU\t%.1f%%%s", 100 * s->hfu, o->recompute ? " (recomputation counted)" : "");
     rc = cli_print_table(t, format);
     llmcost_table_free(t);

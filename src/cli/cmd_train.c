@@ -186,6 +186,10 @@ int cmd_train(int argc, char **argv)
             llmcost_table_addf(t, "model FLOPs\t%s", llmcost_fmt_flops(a, sizeof a, run.total_flops));
             llmcost_table_addf(t, "MFU\t%.1f%% (%.1f TFLOP/s per GPU)%s", 100 * run.mfu, s->achieved_flops_per_gpu / 1e12,
                                run.mfu_given ? ", imposed" : "");
+            llmcost_mfu_by_peak mp;
+            if (ro.step.precision == LLMCOST_PREC_FP8 && llmcost_step_mfu_by_peak(&mp, s, &g) == 0 && isfinite(mp.fp8))
+                llmcost_table_addf(t, "MFU by peak\t%.1f%% of the bf16 dense peak; %.1f%% of the fp8 dense peak",
+                                   100 * mp.bf16, 100 * mp.fp8);
             llmcost_table_addf(t, "tokens per second\t%s (%s per GPU)", llmcost_fmt_count(a, sizeof a, s->tokens_per_second),
                                llmcost_fmt_count(b, sizeof b, s->tokens_per_second_per_gpu));
             rc = cli_print_table(t, co.format);
