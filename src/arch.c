@@ -114,6 +114,7 @@ static int adjust_cohere2(const lc_cfg *c, const type_info *ti, llmcost_model *m
 static int adjust_apertus(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -221,6 +222,10 @@ static const type_info types[] = {
     /* InternLM3 (the repositories' modeling_internlm3.py): Llama's layout, q/k/v biases from qkv_bias, o_proj's and
      * the MLP's from bias (both default false). */
     {.type = "internlm3", .label = "InternLM3", .fam = FAM_LLAMA, .adjust = adjust_internlm3},
+    /* Hunyuan dense (modular_hunyuan_v1_dense.py): Llama's attention with query_layernorm and key_layernorm
+     * (RMSNorm(head_dim)) always, a bias-free MLP. */
+    {.type = "hunyuan_v1_dense", .label = "Hunyuan dense", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .adjust = adjust_hunyuan_dense},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -970,6 +975,25 @@ static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model 
         L->attn.o_bias = bias;
         L->ffn.dense.bias = bias;
     }
+    return 0;
+}
+
+/* HunYuanDenseV1MLP: gate, up and down without bias whatever mlp_bias says; the q/k norms are built whatever
+ * use_qk_norm says. The remote code's cross-layer key/value sharing (use_cla) is not what transformers builds, so a
+ * config that asks for it, or turns the q/k norms off, describes another model: refused. */
+static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    bool cla = false, qk = true;
+    TRY(lc_cfg_bool(c, &cla, LC_KEYS("use_cla"), false));
+    TRY(lc_cfg_bool(c, &qk, LC_KEYS("use_qk_norm"), true));
+    if (cla || !qk)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' %s: transformers' HunYuanDenseV1 builds %s, so this config "
+                       "describes another model", c->origin, c->prefix, cla ? "use_cla" : "use_qk_norm",
+                       cla ? "true" : "false", cla ? "keys and values in every layer (no cross-layer sharing)"
+                                                   : "q/k norms in every layer");
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].ffn.dense.bias = false;
     return 0;
 }
 

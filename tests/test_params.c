@@ -279,7 +279,7 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 37);
+    cr_expect_geq(exact, 38);
     cr_expect_geq(refused, 16);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
@@ -467,4 +467,20 @@ Test(params_derived, internlm3_biases_from_its_two_keys)
     cr_expect_eq(lp.attention, 64 * 64 + 64 + 2 * (64 * 32 + 32) + 64 * 64);
     cr_expect_eq(lp.mlp, 3 * 64 * 128);
     llmcost_model_free(m);
+}
+
+Test(params_derived, hunyuan_dense_qk_norms_and_cla_refused)
+{
+    /* HunYuanDenseV1Attention always builds query_layernorm and key_layernorm of head_dim: 2 * 128 per layer. */
+    llmcost_model *m = corpus("hunyuanimage-2.1-reprompt.json");
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 4096LL * 4096 * 2 + 2 * 4096LL * 1024 + 2 * 128);
+    llmcost_model_free(m);
+    /* Cross-layer key/value sharing (use_cla) is the remote code's, not what transformers builds: refused. */
+    const char *cfg = "{\"model_type\": \"hunyuan_v1_dense\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, "
+                      "\"use_cla\": true}";
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "hunyuan"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "use_cla") != NULL, "%s", llmcost_errmsg());
 }
