@@ -244,7 +244,8 @@ static int mechanisms_check(const llmcost_job *j, const llmcost_model *m)
             return lc_fail(LLMCOST_EINVAL, "pipeline = dualpipe needs an even grad_accum of at least 2 x layout.pp = "
                            "%lld (grad_accum = %lld)", (long long)(2 * l->pp), (long long)j->grad_accum);
     }
-    if (!m)
+    /* The layers scanned only when a module named needs them (every engine call of a layout search passes here). */
+    if (!m || !(j->recompute_modules & (LLMCOST_RECOMPUTE_MLA_UP | LLMCOST_RECOMPUTE_MOE_ACT)))
         return 0;
     bool mla = false, moe = false;
     for (int64_t i = 0; i < m->n_layers; i++) {

@@ -542,7 +542,8 @@ static int eval_group_memory(worker *w, const group *g)
 {
     const space *sp = w->sp;
     const llmcost_plan_options *o = sp->o;
-    values zeros = {{0}, 0}, recs = {{0}, 0}, mbs;
+    values zeros, recs, mbs; /* 8 KiB each: only the counts are set (zeroing them cost more than judging) */
+    zeros.n = recs.n = 0;
     /* Most memory-saving recomputation first (full, selective, none), so that a setting is tried only after those
      * that save more memory, and the micro-batches they did not fit are skipped. */
     int64_t dpg = g->dp * g->cp;
@@ -570,7 +571,8 @@ static int eval_group_memory(worker *w, const group *g)
     int gch = sp->max_changes >= 0 ? group_changes(ref, g) : 0;
     for (int zi = 0; zi < zeros.n; zi++) {
         int z = (int)zeros.v[zi];
-        memset(state, UNKNOWN, sizeof state);
+        for (int r = 0; r < 3; r++)
+            memset(state[r], UNKNOWN, (size_t)mbs.n); /* the micro-batches of this group only */
         for (int ri = 0; ri < recs.n; ri++) {
             int r = (int)recs.v[ri];
             bool failed = false;
@@ -629,13 +631,18 @@ static int eval_group_memory(worker *w, const group *g)
 static int step_order(const void *pa, const void *pb)
 {
     const llmcost_plan_layout *a = pa, *b = pb;
-    int64_t ka[] = {(int64_t)a->gpu_type, a->layout.ep, a->expert_tp, (int64_t)a->recompute, a->micro_batch,
-                    a->layout.pp, a->layout.vpp, a->layout.zero};
-    int64_t kb[] = {(int64_t)b->gpu_type, b->layout.ep, b->expert_tp, (int64_t)b->recompute, b->micro_batch,
-                    b->layout.pp, b->layout.vpp, b->layout.zero};
-    for (size_t i = 0; i < sizeof ka / sizeof ka[0]; i++)
-        if (ka[i] != kb[i])
-            return ka[i] < kb[i] ? -1 : 1;
+#define KEY(x, y)                                                                                                  \
+    if ((x) != (y))                                                                                                \
+        return (x) < (y) ? -1 : 1;
+    KEY(a->gpu_type, b->gpu_type)
+    KEY(a->layout.ep, b->layout.ep)
+    KEY(a->expert_tp, b->expert_tp)
+    KEY((int64_t)a->recompute, (int64_t)b->recompute)
+    KEY(a->micro_batch, b->micro_batch)
+    KEY(a->layout.pp, b->layout.pp)
+    KEY(a->layout.vpp, b->layout.vpp)
+    KEY(a->layout.zero, b->layout.zero)
+#undef KEY
     return 0;
 }
 

@@ -500,7 +500,7 @@ typedef struct {
     double host, gpu, busy;
 } launcher;
 
-static void launch(launcher *s, double host, double gpu)
+static inline void launch(launcher *s, double host, double gpu)
 {
     s->host += host;
     double start = s->gpu > s->host ? s->gpu : s->host;
@@ -512,12 +512,8 @@ static void launch(launcher *s, double host, double gpu)
  * copy the host needs, as torch._grouped_mm's fp32 fallback reads its offsets) runs in that many parts, the host idle
  * until the GPU has drained before each, then issuing the part's kernels one after another (in at most 64 steps, so
  * that a config with millions of experts stays cheap to simulate). */
-static void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
+static void launch_synced(launcher *s, double host, double kernels, double gpu, double syncs)
 {
-    if (syncs < 1 || kernels <= 0) {
-        launch(s, host * kernels, gpu);
-        return;
-    }
     double parts = floor(syncs), per = kernels / parts, steps = fmin(ceil(per), 64);
     for (double i = 0; i < parts; i++) {
         if (s->gpu > s->host)
@@ -525,6 +521,15 @@ static void launch_op(launcher *s, double host, double kernels, double gpu, doub
         for (double j = 0; j < steps; j++)
             launch(s, host * per / steps, gpu / (parts * steps));
     }
+}
+
+/* Inline: the launch model's inner loop (a few million calls in a layout search); synced ops out of line. */
+static inline void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
+{
+    if (syncs < 1 || kernels <= 0)
+        launch(s, host * kernels, gpu);
+    else
+        launch_synced(s, host, kernels, gpu, syncs);
 }
 
 /*
@@ -588,11 +593,11 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
 
 /* Phase 1: the context of one evaluation from the validated, resolved options. */
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
-                      const llmcost_step_options *opt, const llmcost_job *jv)
+                      const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
 {
     ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL};
     *c = c0;
-    int grc = llmcost_gpu_check(gpu); /* every field inside its plausible range (ranges.h) */
+    int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
     if (grc)
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
@@ -825,16 +830,23 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
     launcher L = {0, 0, 0};
     double busy[LLMCOST_ST_COUNT] = {0};
+    /* The sums the overlaps compare with, each added in execution order (kept with the forward pass's loop). */
+    double gemm = 0, fwd = 0, bwd = 0;
     for (size_t k = 0; k < nsegs; k++)
         for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
             launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
             busy[t[i].kind] += t[i].fwd;
+            if (t[i].kind == LLMCOST_ST_MATMUL)
+                gemm += t[i].fwd + t[i].bwd;
+            bwd += t[i].bwd;
+            fwd += t[i].fwd;
         }
+    bool recomputes = opt->recompute != LLMCOST_RECOMPUTE_NONE; /* else no op runs again */
     /* Backward, layer by layer from the last: recompute the layer's forward first. */
     for (size_t k = nsegs; k > 0; k--) {
         int32_t seg = segs[k - 1];
         size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
-        bool in_layers = seg != 0 && seg != last_seg;
+        bool in_layers = recomputes && seg != 0 && seg != last_seg;
         for (size_t i = begin; in_layers && i < end; i++) {
             bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
             if (!again)
@@ -851,15 +863,6 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         r->busy[k] = busy[k];
     r->gpu = L.gpu;
     r->gpu_busy = L.busy;
-    /* The sums the overlaps compare with, each added in execution order. */
-    double gemm = 0, fwd = 0, bwd = 0;
-    for (size_t k = 0; k < nsegs; k++)
-        for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
-            if (t[i].kind == LLMCOST_ST_MATMUL)
-                gemm += t[i].fwd + t[i].bwd;
-            bwd += t[i].bwd;
-            fwd += t[i].fwd;
-        }
     r->gemm = gemm, r->fwd = fwd, r->bwd = bwd;
     r->attn_f = r->attn_b = 0;
     if (first < m->n_layers) {
@@ -917,6 +920,7 @@ typedef struct {
     stage_launch *launch; /* each class through the launch model */
     stage_result *res;    /* ... with its communication */
     int32_t *segs;        /* scratch: n_layers + 2 */
+    int64_t cap_pp, cap_segs; /* what the arrays have room for (a memo's split is reused for a smaller one) */
     int64_t worst;        /* the slowest stage */
     double t_mb;          /* its micro-batch */
 } stages;
@@ -936,16 +940,22 @@ static void stages_free(stages *st)
 static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
 {
     const llmcost_model *m = p->m;
-    stages_free(st);
-    st->first_layer = calloc((size_t)pp + 1, sizeof *st->first_layer);
-    st->cls = calloc((size_t)pp, sizeof *st->cls);
-    st->rep = calloc((size_t)pp, sizeof *st->rep);
-    st->launch = calloc((size_t)pp, sizeof *st->launch);
-    st->res = calloc((size_t)pp, sizeof *st->res);
-    st->segs = calloc((size_t)m->n_layers + 2, sizeof *st->segs);
-    if (!st->first_layer || !st->cls || !st->rep || !st->launch || !st->res || !st->segs) {
+    /* Every entry used is written below or by launch_stages and simulate_stages before it is read: arrays with
+     * room enough are kept (a memo splits once per pipeline degree of a search). */
+    if (!st->first_layer || st->cap_pp < pp || st->cap_segs < m->n_layers + 2) {
         stages_free(st);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        st->first_layer = calloc((size_t)pp + 1, sizeof *st->first_layer);
+        st->cls = calloc((size_t)pp, sizeof *st->cls);
+        st->rep = calloc((size_t)pp, sizeof *st->rep);
+        st->launch = calloc((size_t)pp, sizeof *st->launch);
+        st->res = calloc((size_t)pp, sizeof *st->res);
+        st->segs = calloc((size_t)m->n_layers + 2, sizeof *st->segs);
+        if (!st->first_layer || !st->cls || !st->rep || !st->launch || !st->res || !st->segs) {
+            stages_free(st);
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        }
+        st->cap_pp = pp;
+        st->cap_segs = m->n_layers + 2;
     }
     st->pp = pp;
     llmcost_pipeline_split(st->first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
@@ -984,19 +994,21 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
         int64_t s = st->rep[k];
         expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s + 1] - st->first_layer[s]);
     }
+    /* Over the classes, not the stages: the maxima are the same, and the slowest stage, the first stage with the
+     * largest total, is the first stage (rep) of the first class with it (classes are numbered in stage order). */
     int64_t worst = 0;
     double worst_time = 0;
-    for (int64_t s = 0; s < pp; s++) {
-        const stage_result *r = &st->res[st->cls[s]];
+    for (int64_t k = 0; k < st->nres; k++) {
+        const stage_result *r = &st->res[k];
         out->comm_total[LLMCOST_ST_TP_COMM] = fmax(out->comm_total[LLMCOST_ST_TP_COMM], r->tp_raw);
         out->comm_total[LLMCOST_ST_CP_COMM] = fmax(out->comm_total[LLMCOST_ST_CP_COMM], r->cp_all);
         out->comm_total[LLMCOST_ST_EP_COMM] = fmax(out->comm_total[LLMCOST_ST_EP_COMM], r->ep_all);
-        out->comm_total[LLMCOST_ST_PP_COMM] = r->comp[LLMCOST_ST_PP_COMM];
-        if (s == 0 || r->total > worst_time) {
-            worst = s;
+        if (k == 0 || r->total > worst_time) {
+            worst = st->rep[k];
             worst_time = r->total;
         }
     }
+    out->comm_total[LLMCOST_ST_PP_COMM] = st->res[st->cls[pp - 1]].comp[LLMCOST_ST_PP_COMM]; /* the last stage's */
     const double *wc = st->res[st->cls[worst]].comp;
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         out->components[k] = wc[k] * (double)micro;
@@ -1168,6 +1180,8 @@ struct lc_step_memo {
     stages st;
     struct gemm_cache *gemms; /* GEMM times on key.gp */
     int64_t hits_ts, hits_launch, calls;
+    bool have_gpu_ok;   /* gpu_ok passed llmcost_gpu_check: the same GPU, field for field, is not checked again */
+    llmcost_gpu gpu_ok;
 };
 
 int lc_step_memo_new(lc_step_memo **out)
@@ -1354,7 +1368,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     ctx c;
     llmcost_step_prepared p;
     int rc = resolve_job(&resolved, &jv, m, job);
-    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
+    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
         return rc;
     rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);
@@ -1425,8 +1439,13 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     if (field)
         return lc_fail(LLMCOST_EINVAL, "step options: %s differs from the options the step was prepared with "
                        "(llmcost_step_prepare)", field);
-    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv)) != 0)
+    bool checked = mm && mm->have_gpu_ok && memcmp(&mm->gpu_ok, gpu, sizeof *gpu) == 0;
+    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
         return rc;
+    if (mm && !checked) {
+        mm->gpu_ok = *gpu;
+        mm->have_gpu_ok = true;
+    }
     rc = step_run(out, &c, prep, mm);
     return rc ? rc : step_finite(out, gpu);
 }

@@ -595,6 +595,10 @@ Test(plan_cli, bad_input_exits_2_naming_the_flag)
         {{"plan", "llama-3.2-1b", "--gpus", "8", "--global-batch", "1M", "--objective", "cost", NULL}, "--tokens"},
         {{"plan", "llama-3.2-1b", "--gpus", "8", "--global-batch", "1M", "--micro-batches", "4", NULL},
          "--micro-batches"},
+        /* --grad-accum sets what --micro-batches sets: refused as itself, not ignored (the request API refuses
+         * grad_accum too). */
+        {{"plan", "llama-3.2-1b", "--gpus", "8", "--global-batch", "1M", "--grad-accum", "4", NULL}, "--grad-accum"},
+        {{"plan", "llama-3.2-1b", "--gpus", "8", "--global-batch", "1M", "--context-gb", "2", NULL}, "--context-gb"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_result r = run_cli(cases[i].argv);

@@ -24,7 +24,8 @@ static const char *const description =
     "flags. Prints the best K (by step time, or by the run's cost with --objective cost --tokens N: GPU-hours x\n"
     "price), what binds each, and the layouts considered and rejected by reason. Layouts that cannot fit because\n"
     "one using less memory (a smaller micro-batch, or more recomputation) does not are rejected\n"
-    "without evaluating them. --price takes one price per --gpu name (or one for all).";
+    "without evaluating them. --price takes one price per --gpu name (or one for all). --grad-accum and\n"
+    "--micro-batches are refused: the micro-batches follow from --global-batch and each layout.";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"
@@ -33,7 +34,7 @@ static const char *const examples =
     "      --objective cost --tokens 1T --price 2.5,3.5,1.5 --format json\n";
 
 typedef struct {
-    bool tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch, recompute, micro_batches, gpus, gb;
+    bool tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch, recompute, micro_batches, grad_accum, gpus, gb;
 } given_flags;
 
 /* Marks option "name" in "opts" to record in "seen" that it was given. */
@@ -229,6 +230,7 @@ int cmd_plan(int argc, char **argv)
     watch(opts, nopts, "micro-batch", &gv.micro_batch);
     watch(opts, nopts, "recompute", &gv.recompute);
     watch(opts, nopts, "micro-batches", &gv.micro_batches);
+    watch(opts, nopts, "grad-accum", &gv.grad_accum); /* the same field as --micro-batches: watched apart */
     watch(opts, nopts, "gpus", &gv.gpus);
     watch(opts, nopts, "global-batch", &gv.gb);
     cli_common co;
@@ -250,6 +252,8 @@ int cmd_plan(int argc, char **argv)
         return cli_usage_error("plan", "give --global-batch TOKENS, the tokens of one optimizer step (16M = 2^24)");
     if (gv.micro_batches)
         return cli_usage_error("plan", "--micro-batches follows from --global-batch and the layout; leave it out");
+    if (gv.grad_accum)
+        return cli_usage_error("plan", "--grad-accum follows from --global-batch and the layout; leave it out");
     if (jo.sp && jo.no_sp)
         return cli_usage_error("plan", "--sequence-parallel and --no-sequence-parallel contradict each other");
     if ((jo.ep_overlap && no_ep_overlap) || (jo.tp_overlap && no_tp_overlap))
