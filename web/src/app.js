@@ -385,9 +385,8 @@ function compute() {
   renderMemory(m);
   const s = m ? tryRequest('step', args([...JOB_KEYS, ...GPU_KEYS])) : null;
   renderStep(s);
-  let t = null;
-  if (s && state.tokens) t = tryRequest('train', args([...JOB_KEYS, ...GPU_KEYS, 'tokens']));
-  else if (s) showError('tokens: give the run\u2019s training tokens (e.g. 1T) for its GPU-hours and cost', 'tokens');
+  // Without tokens the library's train refuses with its message, shown beside the tokens field.
+  const t = s ? tryRequest('train', args([...JOB_KEYS, ...GPU_KEYS, 'tokens'])) : null;
   renderRun(t);
   renderAssumptions(t || s);
   renderBudget(t);

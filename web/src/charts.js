@@ -4,6 +4,7 @@ import {
   Chart, BarController, LineController, ScatterController, DoughnutController, BarElement, LineElement, PointElement,
   ArcElement, CategoryScale, LinearScale, LogarithmicScale, Legend, Title, Tooltip,
 } from 'chart.js';
+import { count } from './format.js';
 
 Chart.register(BarController, LineController, ScatterController, DoughnutController, BarElement, LineElement,
   PointElement, ArcElement, CategoryScale, LinearScale, LogarithmicScale, Legend, Title, Tooltip);
@@ -87,7 +88,7 @@ export function makeCharts() {
       draw('flops', (c) => ({
         type: 'bar',
         data: { labels, datasets: [{ label: 'forward', data: fwd, backgroundColor: c[0] }, { label: 'backward', data: bwd, backgroundColor: c[1] }] },
-        options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'FLOPs per sequence' } }, y: { stacked: true } } },
+        options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'FLOPs per sequence' }, ticks: { callback: (v) => count(v) } }, y: { stacked: true } } },
       }));
     },
     attention(labels, sharePct) {
@@ -153,7 +154,8 @@ export function makeCharts() {
           },
           options: {
             parsing: false,
-            scales: { x: { type: 'logarithmic', title: { display: true, text: 'parameters N (tokens D = C / 6N)' } }, y: { title: { display: true, text: 'predicted loss' } } },
+            scales: { x: { type: 'logarithmic', title: { display: true, text: 'parameters N (tokens D = C / 6N)' },
+              ticks: { autoSkip: false, maxRotation: 0, callback: (v) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? count(v) : '') } }, y: { title: { display: true, text: 'predicted loss' } } },
           },
         };
       });
