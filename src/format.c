@@ -165,6 +165,21 @@ char *llmcost_fmt_percent(char *buf, size_t size, double fraction)
     return buf;
 }
 
+int llmcost_split_list(char *text, char **out, int cap)
+{
+    int n = 0;
+    for (char *p = text; p && *p;) {
+        char *e = strchr(p, ',');
+        if (e)
+            *e = '\0';
+        if (n == cap)
+            return -1;
+        out[n++] = p;
+        p = e ? e + 1 : NULL;
+    }
+    return n;
+}
+
 int llmcost_parse_quantity(double *out, const char *text, int binary)
 {
     if (text == NULL || *text == '\0')

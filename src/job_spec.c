@@ -221,9 +221,11 @@ static void note(char *buf, size_t size, const char *line)
         snprintf(buf + n, size - n, "%s\n", line);
 }
 
-/* The global batch "text": *sequences and *length for SEQUENCESxLENGTH, else *tokens. */
-static int read_batch(const char *text, double *sequences, double *length, double *tokens)
+int llmcost_global_batch_parse(const char *text, double *sequences, double *length, double *tokens)
 {
+    *sequences = *length = *tokens = 0;
+    if (!text)
+        return lc_fail(LLMCOST_EINVAL, "global_batch: empty");
     const char *x = strchr(text, 'x');
     if (x) {
         char a[64];
@@ -279,7 +281,7 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
     /* SEQUENCESxLENGTH fixes the sequence length too. */
     double sequences = 0, length = 0, tokens = 0;
     if (s->global_batch) {
-        if ((rc = read_batch(s->global_batch, &sequences, &length, &tokens)) < 0)
+        if ((rc = llmcost_global_batch_parse(s->global_batch, &sequences, &length, &tokens)) < 0)
             return rc;
         if (sequences > 0) {
             if (s->seq > 0 && (long long)length != s->seq)

@@ -365,20 +365,29 @@ static int do_flops(req *r, char **out)
     return llmcost_flops_to_json(out, &f, r->model, &o, tokens);
 }
 
+/* The GPU (at the bf16 peak, as the CLI resolves it), then the job: the order of `llmcost memory` and `report`;
+ * the job's assumptions in "notes" (may be NULL). */
+static int gpu_then_job(req *r, llmcost_gpu *gpu, llmcost_job *job, llmcost_job_spec *s, char *notes, size_t size)
+{
+    llmcost_gpu_spec gs;
+    int rc = read_job_gpu(r, s, &gs);
+    if (rc < 0)
+        return rc;
+    if ((rc = llmcost_gpu_spec_resolve(gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
+        return job_fail(rc);
+    if ((rc = llmcost_job_spec_resolve(job, s, r->model, notes, size)) < 0)
+        return job_fail(rc);
+    return 0;
+}
+
 static int do_memory(req *r, char **out)
 {
     llmcost_job_spec s;
-    llmcost_gpu_spec gs;
-    int rc = read_job_gpu(r, &s, &gs);
+    llmcost_gpu gpu;
+    llmcost_job job;
+    int rc = gpu_then_job(r, &gpu, &job, &s, NULL, 0);
     if (rc < 0)
         return rc;
-    /* The order of `llmcost memory`: the GPU, then the job. */
-    llmcost_gpu gpu;
-    if ((rc = llmcost_gpu_spec_resolve(&gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
-        return job_fail(rc);
-    llmcost_job job;
-    if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, NULL, 0)) < 0)
-        return job_fail(rc);
     /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
     if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)
         return job_fail(rc);
@@ -449,21 +458,16 @@ static int do_step(req *r, char **out)
     return with_fit(out, rc, doc, r, &g, &job);
 }
 
-/* `llmcost report`: the GPU (at the bf16 peak, as the CLI resolves it), then the job, then the library's report. */
+/* `llmcost report`: the GPU, then the job, then the library's report. */
 static int do_report(req *r, char **out)
 {
     llmcost_job_spec s;
-    llmcost_gpu_spec gs;
-    int rc = read_job_gpu(r, &s, &gs);
+    llmcost_gpu g;
+    llmcost_job job;
+    char notes[4096] = "";
+    int rc = gpu_then_job(r, &g, &job, &s, notes, sizeof notes);
     if (rc < 0)
         return rc;
-    llmcost_gpu g;
-    if ((rc = llmcost_gpu_spec_resolve(&g, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
-        return job_fail(rc);
-    char notes[4096] = "";
-    llmcost_job job;
-    if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, notes, sizeof notes)) < 0)
-        return job_fail(rc);
     llmcost_report_options o;
     llmcost_report_options_init(&o);
     o.notes = notes;
@@ -869,22 +873,6 @@ static int do_budget(req *r, char **out)
 
 /* ---- plan ---- */
 
-/* "text" split at commas into "out" (room for "cap"): the count, or -1 when there are too many. */
-static int split_list(char *text, char **out, int cap)
-{
-    int n = 0;
-    for (char *p = text; p && *p;) {
-        char *e = strchr(p, ',');
-        if (e)
-            *e = '\0';
-        if (n == cap)
-            return -1;
-        out[n++] = p;
-        p = e ? e + 1 : NULL;
-    }
-    return n;
-}
-
 /* global_batch as tokens: TOKENS ("1M" = 2^20) or SEQUENCESxLENGTH, whose length becomes the sequence (as the
  * CLI's --global-batch); 0 when not given. */
 static int batch_tokens(const char *gb, long long *seq, bool *seq_given, double *tokens)
@@ -892,26 +880,18 @@ static int batch_tokens(const char *gb, long long *seq, bool *seq_given, double 
     *tokens = 0;
     if (!gb)
         return 0;
-    const char *x = strchr(gb, 'x');
-    double a = 0, b = 1;
-    if (x) {
-        char s[64];
-        size_t n = (size_t)(x - gb);
-        if (n == 0 || n >= sizeof s)
-            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not TOKENS or SEQUENCESxLENGTH", gb);
-        memcpy(s, gb, n);
-        s[n] = '\0';
-        if (llmcost_parse_quantity(&a, s, 0) != 0 || llmcost_parse_quantity(&b, x + 1, 1) != 0 || a < 1 || b < 1 ||
-            a != floor(a) || b != floor(b))
-            return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is not SEQUENCESxLENGTH in whole numbers", gb);
+    double a = 0, b = 0, t = 0;
+    int rc = llmcost_global_batch_parse(gb, &a, &b, &t);
+    if (rc < 0)
+        return rc;
+    if (a > 0) {
         if (*seq_given && (long long)b != *seq)
             return lc_fail(LLMCOST_EINVAL, "global_batch %s: length %.0f but seq = %lld", gb, b, *seq);
         *seq = (long long)b;
         *seq_given = true;
-    } else if (llmcost_parse_quantity(&a, gb, 1) != 0) {
-        char msg[512];
-        lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);
-        return lc_fail(LLMCOST_EINVAL, "global_batch: %s", msg);
+    } else {
+        a = t;
+        b = 1;
     }
     if (!(a * b >= 1 && a * b < 9e18))
         return lc_fail(LLMCOST_EINVAL, "global_batch: '%s' is out of range", gb);
@@ -991,7 +971,7 @@ static int do_plan(req *r, char **out)
     if (!lc_strlcpy(gpu_buf, gpu_list ? gpu_list : "h100", sizeof gpu_buf) ||
         !lc_strlcpy(price_buf, price_arg ? price_arg : "", sizeof price_buf))
         return lc_fail(LLMCOST_EINVAL, "%s: list too long", gpu_list && strlen(gpu_list) >= sizeof gpu_buf ? "gpu" : "price");
-    int n_gpu = split_list(gpu_buf, names, 16), n_price = split_list(price_buf, prices, 16);
+    int n_gpu = llmcost_split_list(gpu_buf, names, 16), n_price = llmcost_split_list(price_buf, prices, 16);
     if (n_gpu <= 0)
         return lc_fail(LLMCOST_EINVAL, "gpu: give one to 16 GPU names separated by commas");
     if (n_price < 0 || (n_price > 1 && n_price != n_gpu))

@@ -103,3 +103,18 @@ Test(format, table_cells_escape_control_characters)
     }
     llmcost_table_free(t);
 }
+
+Test(format_lists, split_at_commas_in_place)
+{
+    char text[] = "h100,a100-80gb,,b200";
+    char *out[4];
+    cr_assert_eq(llmcost_split_list(text, out, 4), 4);
+    cr_assert_str_eq(out[0], "h100");
+    cr_assert_str_eq(out[1], "a100-80gb");
+    cr_assert_str_eq(out[2], "");
+    cr_assert_str_eq(out[3], "b200");
+    char empty[] = "";
+    cr_assert_eq(llmcost_split_list(empty, out, 4), 0);
+    char many[] = "a,b,c";
+    cr_assert_eq(llmcost_split_list(many, out, 2), -1, "three items do not fit room for two");
+}

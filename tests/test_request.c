@@ -400,3 +400,17 @@ Test(request, plan_reads_the_sequence_of_sequences_x_length)
     fails("plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", \"topp\": 4}",
           "topp: not an argument of plan; did you mean top?");
 }
+
+/* The global batch's two forms: 512x2048 is 512 sequences of 2048 tokens; "16M" is 16 x 2^20 tokens. */
+Test(request, global_batch_forms)
+{
+    double seqs, len, tok;
+    cr_assert_eq(llmcost_global_batch_parse("512x2048", &seqs, &len, &tok), 0);
+    cr_assert(seqs == 512 && len == 2048 && tok == 0);
+    cr_assert_eq(llmcost_global_batch_parse("16M", &seqs, &len, &tok), 0);
+    cr_assert(seqs == 0 && len == 0 && tok == 16.0 * 1048576.0);
+    cr_assert_eq(llmcost_global_batch_parse("1.5x2048", &seqs, &len, &tok), LLMCOST_EINVAL);
+    cr_assert(strstr(llmcost_errmsg(), "global_batch") != NULL, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_global_batch_parse("0.5", &seqs, &len, &tok), LLMCOST_EINVAL);
+    cr_assert_eq(llmcost_global_batch_parse("x2048", &seqs, &len, &tok), LLMCOST_EINVAL);
+}

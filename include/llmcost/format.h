@@ -49,6 +49,10 @@ char *llmcost_fmt_percent(char *buf, size_t size, double fraction);
  */
 int llmcost_parse_quantity(double *out, const char *text, int binary);
 
+/* Splits "text" in place at its commas into "out" (room for "cap" pointers): the count (0 for ""), or -1 when
+ * there are more than "cap" items. The CLI's and llmcost_request()'s GPU and price lists are read so. */
+int llmcost_split_list(char *text, char **out, int cap);
+
 /* A table of text cells. Numeric columns are right-aligned in text form. */
 typedef struct llmcost_table llmcost_table;
 

@@ -92,6 +92,14 @@ extern const char *const llmcost_job_spec_names[];
 int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcost_model *m, char *notes, size_t size);
 
 /*
+ * A global batch as job specs and requests write it: "SEQUENCESxLENGTH" sets *sequences and *length (whole numbers,
+ * at least 1), anything else is TOKENS ("16M" = 2^24, binary suffixes) into *tokens (at least 1); the outputs the
+ * form does not give are set to 0. LLMCOST_EINVAL naming global_batch. llmcost_job_spec_resolve() and
+ * llmcost_request("plan") read it so.
+ */
+int llmcost_global_batch_parse(const char *text, double *sequences, double *length, double *tokens);
+
+/*
  * The fine-tuning of "s" for model "m" (the targets read against the model's module names, llmcost_lora_targets_parse;
  * none given: PEFT's default for the model type), checked by llmcost_finetune_check; the defaults taken are said,
  * one line each, in "notes" (may be NULL). llmcost_job_spec_resolve() calls it. LLMCOST_EINVAL or

@@ -45,22 +45,6 @@ static void watch(cli_opt *opts, int n, const char *name, bool *seen)
             opts[i].seen = seen;
 }
 
-/* Splits "list" at commas into "out" (room for "cap"); returns the count, or -1 when there are too many. */
-static int split_list(char *list, char **out, int cap)
-{
-    int n = 0;
-    for (char *p = list; p && *p;) {
-        char *e = strchr(p, ',');
-        if (e)
-            *e = '\0';
-        if (n == cap)
-            return -1;
-        out[n++] = p;
-        p = e ? e + 1 : NULL;
-    }
-    return n;
-}
-
 typedef struct {
     double start, after; /* the bar shows once the search has run "after" seconds */
     bool shown;
@@ -270,7 +254,7 @@ int cmd_plan(int argc, char **argv)
     char *names[16], *prices[16];
     snprintf(gpu_buf, sizeof gpu_buf, "%s", gpu_list ? gpu_list : "h100");
     snprintf(price_buf, sizeof price_buf, "%s", price_list_arg ? price_list_arg : "");
-    int n_gpu = split_list(gpu_buf, names, 16), n_price = split_list(price_buf, prices, 16);
+    int n_gpu = llmcost_split_list(gpu_buf, names, 16), n_price = llmcost_split_list(price_buf, prices, 16);
     if (n_gpu <= 0)
         return cli_usage_error("plan", "--gpu: give one to 16 GPU names separated by commas");
     if (n_price < 0 || (n_price > 1 && n_price != n_gpu))
