@@ -693,59 +693,19 @@ static int do_fit(req *r, char **out)
  * beta given, one by one; a law with changed constants is named "user" (as `llmcost budget` names it). */
 static int budget_law(req *r, llmcost_law *out)
 {
-    const char *spec = arg(r, "law");
     static const char *const names[] = {"E", "A", "B", "alpha", "beta"};
     double vals[5];
-    bool given[5];
+    const double *given[5];
     for (int i = 0; i < 5; i++) {
-        given[i] = json_object_get(r->args, names[i]) != NULL;
+        given[i] = json_object_get(r->args, names[i]) ? &vals[i] : NULL;
         int rc = arg_read(r, names[i], RK_REAL, &vals[i], NULL);
         if (rc < 0)
             return rc;
     }
-    if (spec && !spec[0])
-        return lc_fail(LLMCOST_EINVAL, "law: empty value");
-    if (!spec)
-        spec = "chinchilla";
-    const llmcost_law *l = llmcost_scaling_law_find(spec);
-    if (l) {
-        *out = *l;
-    } else if (strchr(spec, '/') || strchr(spec, '.')) {
-        int rc = llmcost_scaling_law_load_file(out, spec);
-        if (rc < 0)
-            return rc;
-    } else {
-        char all[512] = "";
-        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
-            size_t n = strlen(all);
-            snprintf(all + n, sizeof all - n, "%s%s", i ? ", " : "", llmcost_scaling_law_at(i)->name);
-        }
-        return lc_fail(LLMCOST_EINVAL, "law: '%s' is not a bundled law (%s) or a .json file", spec, all);
-    }
-    double *dst[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
-    char changed[128] = "";
-    for (int i = 0; i < 5; i++) {
-        if (!given[i])
-            continue;
-        if (out->form != LLMCOST_LAW_CHINCHILLA)
-            return lc_fail(LLMCOST_EINVAL, "%s: the law '%s' has Kaplan's form, which has no constant %s", names[i],
-                           out->name, names[i]);
-        *dst[i] = vals[i];
-        size_t n = strlen(changed);
-        snprintf(changed + n, sizeof changed - n, "%s%s = %g", n ? ", " : "", names[i], vals[i]);
-    }
-    if (changed[0]) {
-        char base[sizeof out->name];
-        lc_strlcpy(base, out->name, sizeof base);
-        lc_strlcpy(out->name, "user", sizeof out->name);
-        int t = snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
-        size_t n = strlen(out->source);
-        int s = snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
-        if (t < 0 || (size_t)t >= sizeof out->title || s < 0 || (size_t)s >= sizeof out->source - n)
-            return lc_fail(LLMCOST_EINVAL, "law: '%s' with the constants %s: its title or source is too long to keep",
-                           base, changed);
-    }
-    int rc = llmcost_scaling_law_check(out);
+    int rc = llmcost_scaling_law_pick(out, arg(r, "law"), given);
+    if (rc < 0)
+        return rc;
+    rc = llmcost_scaling_law_check(out);
     if (rc < 0) {
         char msg[1024];
         lc_strlcpy(msg, llmcost_errmsg(), sizeof msg);

@@ -88,6 +88,58 @@ static int read_law(llmcost_law *out, json_t *obj, const char *origin, const cha
     return 0;
 }
 
+int llmcost_scaling_law_pick(llmcost_law *out, const char *spec, const double *const constants[5])
+{
+    if (!out)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_scaling_law_pick: NULL argument");
+    if (!spec)
+        spec = "chinchilla";
+    if (!spec[0])
+        return lc_fail(LLMCOST_EINVAL, "law: empty value");
+    const llmcost_law *l = llmcost_scaling_law_find(spec);
+    if (l) {
+        *out = *l;
+    } else if (strchr(spec, '/') || strchr(spec, '.')) {
+        int rc = llmcost_scaling_law_load_file(out, spec);
+        if (rc < 0)
+            return rc;
+    } else {
+        char all[512] = "";
+        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
+            size_t n = strlen(all);
+            snprintf(all + n, sizeof all - n, "%s%s", i ? ", " : "", llmcost_scaling_law_at(i)->name);
+        }
+        return lc_fail(LLMCOST_EINVAL, "law: '%s' is not a bundled law (%s) or a .json file", spec, all);
+    }
+    /* User constants override the chosen law's, one by one; the law is then named for what it is. */
+    static const char *const names[] = {"E", "A", "B", "alpha", "beta"};
+    double *dst[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
+    char changed[128] = "";
+    for (int i = 0; constants && i < 5; i++) {
+        if (!constants[i])
+            continue;
+        if (out->form != LLMCOST_LAW_CHINCHILLA)
+            return lc_fail(LLMCOST_EINVAL, "%s: the law '%s' has Kaplan's form, which has no constant %s", names[i],
+                           out->name, names[i]);
+        *dst[i] = *constants[i];
+        size_t n = strlen(changed);
+        snprintf(changed + n, sizeof changed - n, "%s%s = %g", n ? ", " : "", names[i], *constants[i]);
+    }
+    if (changed[0]) {
+        char base[sizeof out->name];
+        lc_strlcpy(base, out->name, sizeof base);
+        lc_strlcpy(out->name, "user", sizeof out->name);
+        /* The fields have room for the longest constants after any bundled law; a user's laws file may not. */
+        int t = snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
+        size_t n = strlen(out->source);
+        int s = snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
+        if (t < 0 || (size_t)t >= sizeof out->title || s < 0 || (size_t)s >= sizeof out->source - n)
+            return lc_fail(LLMCOST_EINVAL, "law: '%s' with the constants %s: its title or source is too long to keep",
+                           base, changed);
+    }
+    return 0;
+}
+
 int llmcost_scaling_law_check(const llmcost_law *l)
 {
     /* Each constant inside its plausible range (ranges.h, "law.E" ...), named as the law file names it. */

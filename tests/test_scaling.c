@@ -257,3 +257,24 @@ Test(scaling_report, report_shows_each_laws_optimal_tokens_at_the_models_size)
     cr_expect(strstr(r.out, "Scaling laws at this size"), "text report has the section");
     run_free(&r);
 }
+
+/* Hoffmann et al. 2022 (Chinchilla) Approach 3: E = 1.69, A = 406.4, B = 410.7, alpha = 0.34, beta = 0.28; a user
+ * alpha replaces only alpha, and the law says so in its name and source. */
+Test(scaling_laws, pick_replaces_only_the_given_constants)
+{
+    llmcost_law l;
+    double alpha = 0.30;
+    const double *const given[5] = {NULL, NULL, NULL, &alpha, NULL};
+    cr_assert_eq(llmcost_scaling_law_pick(&l, NULL, given), 0, "%s", llmcost_errmsg());
+    cr_assert_str_eq(l.name, "user");
+    cr_assert(l.E == 1.69 && l.A == 406.4 && l.B == 410.7 && l.alpha == 0.30 && l.beta == 0.28);
+    cr_assert(strstr(l.title, "chinchilla with user constants (alpha = 0.3)") != NULL, "%s", l.title);
+    cr_assert(strstr(l.source, "constants alpha = 0.3 given on the command line") != NULL, "%s", l.source);
+    cr_assert_eq(llmcost_scaling_law_pick(&l, "epoch", NULL), 0);
+    cr_assert_str_eq(l.name, "epoch");
+    cr_assert_eq(llmcost_scaling_law_pick(&l, "kaplan", given), LLMCOST_EINVAL);
+    cr_assert(!strncmp(llmcost_errmsg(), "alpha: the law 'kaplan' has Kaplan's form", 41), "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_scaling_law_pick(&l, "hoffmann", NULL), LLMCOST_EINVAL);
+    cr_assert(!strncmp(llmcost_errmsg(), "law: 'hoffmann' is not a bundled law (chinchilla,", 49), "%s",
+              llmcost_errmsg());
+}

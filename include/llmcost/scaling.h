@@ -47,6 +47,16 @@ int llmcost_scaling_law_load_file(llmcost_law *out, const char *path);
  * source ("user file ORIGIN"). The law is the caller's value: nothing process-wide changes. */
 int llmcost_scaling_law_load_json(llmcost_law *out, const char *text, size_t len, const char *origin);
 
+/*
+ * The law "spec" names: a bundled law (NULL: "chinchilla"), or a path (holding '/' or '.') to a laws file read by
+ * llmcost_scaling_law_load_file(); then each of E, A, B, alpha, beta given in "constants" (a NULL entry keeps the
+ * law's) replaces the law's own, and a law so changed is named "user", its title and source saying which constants
+ * were given. Not checked: llmcost_scaling_law_check() says whether the result is usable. LLMCOST_EINVAL with a
+ * message naming the field: "law: 'x' is not a bundled law (...) or a .json file", "alpha: the law 'kaplan' has
+ * Kaplan's form, ...", or the file's own message. The CLI's --law and llmcost_request("budget") choose laws so.
+ */
+int llmcost_scaling_law_pick(llmcost_law *out, const char *spec, const double *const constants[5]);
+
 /* Checks a law's constants (finite; A, B, alpha, beta, N_c, D_c, alpha_N, alpha_D > 0; E >= 0). */
 int llmcost_scaling_law_check(const llmcost_law *law);
 

@@ -10,50 +10,22 @@
 
 int cli_law_pick(llmcost_law *out, const char *cmd, const cli_law_flags *f)
 {
-    const char *spec = f->law ? f->law : f->dflt;
-    const llmcost_law *l = llmcost_scaling_law_find(spec);
-    if (l) {
-        *out = *l;
-    } else if (strchr(spec, '/') || strchr(spec, '.')) {
-        int rc = llmcost_scaling_law_load_file(out, spec);
-        if (rc < 0)
-            return cli_lib_error(rc);
-    } else {
-        char names[512] = "";
-        for (int i = 0; i < llmcost_scaling_law_count(); i++) {
-            size_t n = strlen(names);
-            snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", llmcost_scaling_law_at(i)->name);
+    const double *const constants[5] = {f->E, f->A, f->B, f->alpha, f->beta};
+    int rc = llmcost_scaling_law_pick(out, f->law ? f->law : f->dflt, constants);
+    if (rc == 0)
+        return 0;
+    /* A message naming a field is a bad flag ("law: ..." -> "--law: ..."); a file's own message is the file's. */
+    static const char *const fields[] = {"law", "E", "A", "B", "alpha", "beta"};
+    const char *msg = llmcost_errmsg();
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t n = strlen(fields[i]);
+        if (!strncmp(msg, fields[i], n) && msg[n] == ':') {
+            if (!strncmp(msg, "law: '", 6) && strstr(msg, "too long to keep"))
+                return cli_usage_error(cmd, "the law %s", msg + 5);
+            return cli_usage_error(cmd, "--%s", msg);
         }
-        return cli_usage_error(cmd, "--law: '%s' is not a bundled law (%s) or a .json file", spec, names);
     }
-    /* User constants override the chosen law's, one by one; the law is then named for what it is. */
-    const double *vals[] = {f->E, f->A, f->B, f->alpha, f->beta};
-    double *dst[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
-    static const char *const names[] = {"E", "A", "B", "alpha", "beta"};
-    char changed[128] = "";
-    for (int i = 0; i < 5; i++) {
-        if (!vals[i])
-            continue;
-        if (out->form != LLMCOST_LAW_CHINCHILLA)
-            return cli_usage_error(cmd, "--%s: the law '%s' has Kaplan's form, which has no constant %s", names[i],
-                                   out->name, names[i]);
-        *dst[i] = *vals[i];
-        size_t n = strlen(changed);
-        snprintf(changed + n, sizeof changed - n, "%s%s = %g", n ? ", " : "", names[i], *vals[i]);
-    }
-    if (changed[0]) {
-        char base[sizeof out->name];
-        snprintf(base, sizeof base, "%s", out->name);
-        snprintf(out->name, sizeof out->name, "user");
-        /* The fields have room for the longest constants after any bundled law; a user's laws file may not. */
-        int t = snprintf(out->title, sizeof out->title, "%s with user constants (%s)", base, changed);
-        size_t n = strlen(out->source);
-        int s = snprintf(out->source + n, sizeof out->source - n, "; constants %s given on the command line", changed);
-        if (t < 0 || (size_t)t >= sizeof out->title || s < 0 || (size_t)s >= sizeof out->source - n)
-            return cli_usage_error(cmd, "the law '%s' with the constants %s: its title or source is too long to keep",
-                                   base, changed);
-    }
-    return 0;
+    return cli_lib_error(rc);
 }
 
 void cli_law_formula(char *buf, size_t n, const llmcost_law *l)
