@@ -273,17 +273,9 @@ int cli_print_json_text(int rc, char *text)
 
 json_t *cli_json_section(int rc, char *text)
 {
-    if (rc < 0) {
-        cli_lib_error(rc);
+    json_t *o = cli_json_document(rc, text);
+    if (!o)
         return NULL;
-    }
-    json_error_t e;
-    json_t *o = json_loads(text, 0, &e);
-    llmcost_free(text);
-    if (!o) {
-        fprintf(stderr, "llmcost: internal error: the library's JSON did not parse: %s\n", e.text);
-        return NULL;
-    }
     json_object_del(o, "schema_version");
     json_object_del(o, "model");
     return o;
