@@ -4,6 +4,7 @@
  * the packed weights and writes 16-bit ones before the forward and the input-gradient GEMMs, and the optimizer
  * updates the adapters alone. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <string.h>
 
@@ -197,4 +198,46 @@ Test(step_finetune, bad_adapter_settings_are_refused)
     cr_assert_eq(llmcost_job_step(&s, m, llmcost_gpu_find("h200"), &j), LLMCOST_EINVAL);
     cr_assert(strstr(llmcost_errmsg(), "quant") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
+}
+
+/* The published fine-tuning suite: at least 20 figures over full, LoRA and QLoRA, each with its source, how its
+ * memory was measured, its set (fitting or held-out) and its job in llmcost's terms; every held-out case's model
+ * and GPU known, and the step engine able to time every single-GPU case (llmcost validate runs those). */
+Test(step_finetune, published_suite_is_complete)
+{
+    json_t *doc = json_load_file(src_path("data/validation/finetune.json"), 0, NULL);
+    cr_assert_not_null(doc);
+    json_t *cases = json_object_get(doc, "cases");
+    size_t i, n = json_array_size(cases), held = 0, fit = 0, per[3] = {0};
+    json_t *c;
+    cr_assert_geq(n, 20);
+    json_array_foreach(cases, i, c)
+    {
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const char *set = json_string_value(json_object_get(c, "set"));
+        const char *meth = json_string_value(json_object_get(c, "method"));
+        json_t *meas = json_object_get(c, "measured"), *src = json_object_get(c, "source"), *job = json_object_get(c, "job");
+        cr_assert(id && set && meth && meas && src && job, "case %zu incomplete", i);
+        cr_assert(!strcmp(set, "fit") || !strcmp(set, "held_out"), "%s: set %s", id, set);
+        held += !strcmp(set, "held_out"), fit += !strcmp(set, "fit");
+        per[!strcmp(meth, "full") ? 0 : !strcmp(meth, "lora") ? 1 : 2]++;
+        const char *what = json_string_value(json_object_get(meas, "what"));
+        cr_assert(what && (!strcmp(what, "active") || !strcmp(what, "allocated") || !strcmp(what, "reserved") ||
+                           !strcmp(what, "device_total") || !strcmp(what, "unstated")), "%s: measured.what", id);
+        cr_assert(json_number_value(json_object_get(meas, "memory_bytes")) > 1e9, "%s: memory_bytes", id);
+        cr_assert(!strncmp(json_string_value(json_object_get(src, "url")), "https://", 8), "%s: source url", id);
+        cr_assert(json_string_value(json_object_get(src, "section")), "%s: source section", id);
+        llmcost_model *m = load(json_string_value(json_object_get(c, "model")));
+        cr_assert_not_null(llmcost_gpu_find(json_string_value(json_object_get(c, "gpu"))), "%s: gpu", id);
+        if (strcmp(meth, "full")) {
+            uint32_t mask;
+            cr_assert_eq(llmcost_lora_targets_parse(&mask, m, json_string_value(json_object_get(job, "lora_targets"))), 0,
+                         "%s: %s", id, llmcost_errmsg());
+        }
+        llmcost_model_free(m);
+    }
+    cr_assert_geq(held, 10);
+    cr_assert_geq(fit, 5);
+    cr_assert(per[0] >= 3 && per[1] >= 3 && per[2] >= 3);
+    json_decref(doc);
 }
