@@ -377,7 +377,8 @@ static int do_memory(req *r, char **out)
     if ((rc = llmcost_gpu_spec_resolve(&gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
         return job_fail(rc);
     llmcost_job job;
-    if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, NULL, 0)) < 0)
+    if ((rc = llmcost_job_spec_resolve(&job, &s, r->model, NULL, 0)) < 0 ||
+        (rc = lc_job_refuse_adapters(&job, "the memory engine")) < 0)
         return job_fail(rc);
     /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
     if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)

@@ -1655,22 +1655,11 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
     return rc;
 }
 
-/* The job validated and resolved into step options (the same rules as the memory engine's). Adapters are checked
- * by llmcost_finetune_check here and the rest of the job by llmcost_job_validate without them: the step engine
- * models them (the section "fine-tuning"), whatever the memory engine does yet. */
+/* The job validated and resolved into step options (the same rules as the memory engine's). */
 static int resolve_job(llmcost_step_options *resolved, llmcost_job *jv, const llmcost_model *m, const llmcost_job *job)
 {
     *jv = *job;
-    llmcost_finetune ft = job->finetune;
-    bool adapters = job->version >= 2 && (ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA);
-    int rc;
-    if (adapters) {
-        if ((rc = llmcost_finetune_check(&ft, m)) < 0)
-            return rc;
-        jv->finetune = (llmcost_finetune)LLMCOST_FINETUNE_INIT;
-    }
-    rc = llmcost_job_validate(jv, m);
-    jv->finetune = ft;
+    int rc = llmcost_job_validate(jv, m);
     if (rc)
         return rc;
     llmcost_job_step_options(resolved, jv);
