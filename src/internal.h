@@ -81,6 +81,9 @@ typedef struct lc_layer_digest {
 int lc_layout_check_digest(struct llmcost_layout *l, const struct llmcost_model *m, const lc_layer_digest *d);
 struct llmcost_job;
 int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m, const lc_layer_digest *d);
+/* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA), which only the step
+ * engine models yet; 0 otherwise. For every path that would cost a job's memory as pre-training's. */
+int lc_job_refuse_adapters(const struct llmcost_job *j, const char *engine);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
 void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
 

@@ -259,6 +259,17 @@ static int mechanisms_check(const llmcost_job *j, const llmcost_model *m)
     return 0;
 }
 
+int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
+{
+    if (j->version < 2 || (j->finetune.method != LLMCOST_FT_LORA && j->finetune.method != LLMCOST_FT_QLORA))
+        return 0;
+    const char *meth = llmcost_finetune_method_name(j->finetune.method);
+    return lc_fail(LLMCOST_EUNSUPPORTED,
+                   "finetune = %s: %s does not model adapters yet ('llmcost params --finetune %s' counts them, "
+                   "'llmcost step' and 'train' time them)",
+                   meth, engine, meth);
+}
+
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
 {
     return lc_job_validate_digest(j, m, NULL);
@@ -300,12 +311,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         if ((rc = llmcost_finetune_check(ft, m)) < 0)
             return rc;
         /* Full fine-tuning trains every parameter: the engines' pre-training model is its model. Adapters are
-         * counted (llmcost_finetune_count) but not yet costed: refused rather than costed as pre-training. */
-        if (ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA)
-            return lc_fail(LLMCOST_EUNSUPPORTED,
-                           "finetune = %s: the memory and step engines do not model adapters yet ('llmcost params "
-                           "--finetune %s' counts them)",
-                           llmcost_finetune_method_name(ft->method), llmcost_finetune_method_name(ft->method));
+         * timed by the step engine; the memory engine and the planner refuse them (lc_job_refuse_adapters) rather
+         * than answer as for pre-training. */
     }
     rc = lc_layout_check_digest(&j->layout, m, m ? d : NULL);
     if (rc)

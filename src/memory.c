@@ -947,6 +947,9 @@ int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const ll
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *job)
 {
     memset(out, 0, sizeof *out);
+    int arc = lc_job_refuse_adapters(job, "the memory engine");
+    if (arc)
+        return arc;
     /* The distinct layers first (for the checks), then, in the engine's order, the job's checks, the parameter
      * count's, and the memory. */
     llmcost_memory_prepared p;

@@ -1084,7 +1084,7 @@ int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_mo
     *found = false;
     llmcost_job j = *job;
     int rc = llmcost_job_validate(&j, m);
-    if (rc)
+    if (rc || (rc = lc_job_refuse_adapters(&j, "the planner")) != 0)
         return rc;
     llmcost_plan_layout ref;
     llmcost_plan_options o;

@@ -388,6 +388,8 @@ static int do_memory(req *r, char **out)
     int rc = gpu_then_job(r, &gpu, &job, &s, NULL, 0);
     if (rc < 0)
         return rc;
+    if ((rc = lc_job_refuse_adapters(&job, "the memory engine")) < 0)
+        return job_fail(rc);
     /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
     if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)
         return job_fail(rc);

@@ -32,6 +32,11 @@ typedef struct {
     bool selective;              /* recomputed under selective recomputation (the attention core) */
 } timed_op;
 
+/* Fine-tuning with adapters (the section "fine-tuning" below); NULL in a ctx for pre-training and full
+ * fine-tuning. FT_EXTRA: the timed entries it may add to an op. */
+typedef struct lc_ft_step lc_ft_step;
+#define FT_EXTRA 3
+
 typedef struct {
     const llmcost_model *m;
     const llmcost_gpu *g;
@@ -45,6 +50,7 @@ typedef struct {
     double mm_bytes;   /* operand bytes of the linear layers' GEMMs */
     struct gemm_memo *memo; /* GEMM times already computed in this evaluation */
     struct gemm_cache *cache; /* ... or in any evaluation on this GPU (lc_step_memo), NULL */
+    const lc_ft_step *ft;     /* adapters (LoRA, QLoRA), NULL: every weight trains */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -190,6 +196,8 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
         else if (share > 0.5)
             wg = 1; /* only one of the two: the weight gradient (frozen input) */
     }
+    if (c->ft) /* adapters: every base weight is frozen (their own GEMMs: ft_adapter) */
+        wg = 0;
     t->bwd = ig * gemm_s(c, peak, m, k, n, batch, eb, false) + wg * gemm_s(c, peak, k, n, m, batch, eb, false);
     t->fwd_k = 1;
     t->bwd_k = ig + wg;
@@ -231,15 +239,16 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
     double down = times * gemm_s(c, peak, tokens, h, f, batch, eb, grouped);
     t->fwd = up + down;
     /* Backward: input gradient (reduction over the output width) and weight gradient (over the tokens). */
+    double wg = c->ft ? 0 : 1; /* adapters: the experts are frozen, no weight gradient */
     double up_bwd = times * (gemm_s(c, peak, tokens, h, up_n, batch, eb, grouped) +
-                             gemm_s(c, peak, h, up_n, tokens, batch, eb, grouped));
+                             wg * gemm_s(c, peak, h, up_n, tokens, batch, eb, grouped));
     double down_bwd = times * (gemm_s(c, peak, tokens, f, h, batch, eb, grouped) +
-                               gemm_s(c, peak, f, h, tokens, batch, eb, grouped));
+                               wg * gemm_s(c, peak, f, h, tokens, batch, eb, grouped));
     t->bwd = up_bwd + down_bwd;
     t->fwd_k = 2 * per_call;
-    t->bwd_k = 4 * per_call;
+    t->bwd_k = (2 + 2 * wg) * per_call;
     t->fwd_sync = 2 * syncs;
-    t->bwd_sync = 4 * syncs;
+    t->bwd_sync = (2 + 2 * wg) * syncs;
     t->kind = LLMCOST_ST_MATMUL;
 }
 
@@ -591,11 +600,328 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
     return 0;
 }
 
+/* ---- fine-tuning with adapters: LoRA, DoRA, QLoRA (issue 19; docs/formulas.md, "Fine-tuning step time") ----
+ * The frozen base runs its forward GEMMs and, to carry the gradient down to earlier adapters, the input-gradient
+ * GEMMs of backward, but no weight-gradient GEMMs (time_matmul, time_experts). Each adapted matrix adds its
+ * adapter's GEMMs and element-wise work (ft_adapter), DoRA its weight norm (ft_adapter), and each quantised matrix a
+ * dequantisation kernel before its forward GEMM and again before its input-gradient GEMM (ft_dequant). The
+ * optimizer and the data-parallel gradient reduction cover the trainable parameters only. */
+struct lc_ft_step {
+    uint32_t targets;         /* resolved (the model type's PEFT default when the job gives none) */
+    double rank;
+    bool dora;
+    bool fused_gate_up;       /* the MLP's gate and up are one module (Phi-3, GLM-4): one adapter for both */
+    llmcost_quant quant;      /* NONE under LoRA */
+    double dq_read;           /* bytes a dequantisation reads per weight: packed data + scales (exact average) */
+    double dq_kernels;        /* kernels per dequantisation: 1, 2 with the nested absmax (double quant) */
+    llmcost_finetune_params fp;
+};
+
+/* The adapter role of a matmul op of the FLOPs engine ("q_proj", "gate_proj", ...), or LLMCOST_LR_COUNT for ops no
+ * LoRA target names (the LM head, the rotary table, MTP's projection). *half: the up half of a fused gate_up. */
+static llmcost_lora_role ft_role(const lc_ft_step *f, const llmcost_op *op, bool *half)
+{
+    static const struct {
+        const char *name;
+        llmcost_lora_role role;
+    } names[] = {{"q_proj", LLMCOST_LR_Q},         {"k_proj", LLMCOST_LR_K},
+                 {"v_proj", LLMCOST_LR_V},         {"qkv_proj", LLMCOST_LR_QKV},
+                 {"o_proj", LLMCOST_LR_O},         {"q_a_proj", LLMCOST_LR_Q_A},
+                 {"q_b_proj", LLMCOST_LR_Q_B},     {"kv_a_proj_with_mqa", LLMCOST_LR_KV_A},
+                 {"kv_b_proj", LLMCOST_LR_KV_B},   {"router", LLMCOST_LR_ROUTER},
+                 {"shared_expert_gate", LLMCOST_LR_SHARED_EXPERT_GATE},
+                 {"project_in", LLMCOST_LR_PROJECT_IN}, {"project_out", LLMCOST_LR_PROJECT_OUT}};
+    *half = false;
+    if (op->kind == LLMCOST_OP_EXPERTS)
+        return LLMCOST_LR_EXPERT_UP; /* the routed experts: handled as a whole (ft_experts) */
+    bool shared = op->component == LLMCOST_FC_SHARED_EXPERTS;
+    if (!strcmp(op->name, "gate_proj"))
+        return shared ? LLMCOST_LR_SHARED_GATE : f->fused_gate_up ? LLMCOST_LR_MLP_GATE_UP : LLMCOST_LR_MLP_GATE;
+    if (!strcmp(op->name, "up_proj")) {
+        if (!shared && f->fused_gate_up) {
+            *half = true;
+            return LLMCOST_LR_MLP_GATE_UP;
+        }
+        return shared ? LLMCOST_LR_SHARED_UP : LLMCOST_LR_MLP_UP;
+    }
+    if (!strcmp(op->name, "down_proj"))
+        return shared ? LLMCOST_LR_SHARED_DOWN : LLMCOST_LR_MLP_DOWN;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(op->name, names[i].name))
+            return names[i].role;
+    return LLMCOST_LR_COUNT;
+}
+
+/* Is role "r" stored quantised (finetune.c's rule: bitsandbytes replaces every nn.Linear of the layers; AWQ int4
+ * leaves routers and gates in 16 bits)? */
+static bool ft_quantised(const ctx *c, llmcost_lora_role r)
+{
+    const lc_ft_step *f = c->ft;
+    if (f->quant == LLMCOST_QUANT_NONE || r >= LLMCOST_LR_COUNT || !llmcost_lora_module_name(c->m, r))
+        return false;
+    return f->quant != LLMCOST_QUANT_INT4 || r < LLMCOST_LR_ROUTER;
+}
+
+/* The dequantisation of "weights" weights into the compute dtype (bitsandbytes dequantize_4bit, LLM.int8's
+ * CB * SCB / 127, AWQ's unpack): a streaming kernel reading the packed data and scales, writing 2 bytes a
+ * weight; before the forward GEMM and again before the input-gradient GEMM (bitsandbytes MatMul4Bit.backward
+ * dequantises again: it keeps only the packed weight). */
+static void ft_dequant(const ctx *c, double weights, timed_op *t)
+{
+    const lc_ft_step *f = c->ft;
+    double bytes = weights * (f->dq_read + 2);
+    t->fwd = t->bwd = lc_stream_seconds(c->g, bytes, f->dq_kernels);
+    t->fwd_k = t->bwd_k = f->dq_kernels;
+    t->kind = LLMCOST_ST_MEMORY_BOUND;
+}
+
+/* The adapter of one adapted matrix of m tokens, k inputs and n outputs (already split over the layout), "batch"
+ * of them (the local routed experts): its GEMMs into t[0], its element-wise work into t[1].
+ * Forward: x A [m,r,k], (x A) B [m,n,r]; backward: dB = (xA)^T dY [r,n,m], d(xA) = dY B^T [m,r,n],
+ * dA = x^T d(xA) [k,r,m], dx += d(xA) A^T [m,k,r]: 2mr(k+n) FLOPs forward, 4mr(k+n) backward.
+ * PEFT keeps adapters in fp32 (autocast_adapter_dtype) and casts the input to their dtype (_cast_input_dtype):
+ * without autocast the adapter GEMMs run in fp32; under autocast they run in bf16 after a cast down again. Its
+ * element-wise work: lora_B(...) * scaling and the add into the base output (5 elements' bytes of the output
+ * width forward, 2 kernels; backward the scaled gradient and dx's accumulation). DoRA (PEFT's DoraLinearLayer):
+ * per forward the adapter's product through an identity (lora_B(lora_A(eye(k))): GEMMs [k,r,k] and [k,n,r]),
+ * W + s BA and its row norm (read W, read and write the sum, read it: 2 + 3 eb bytes a weight, 3 kernels), and
+ * (mag/norm - 1) * base + mag/norm * lora * s on the output (11 elements' bytes, 5 kernels; backward 12, 6); the
+ * norm is detached, so it has no backward. */
+static void ft_adapter(const ctx *c, double m, double n, double k, double batch, double weights, timed_op *t)
+{
+    const lc_ft_step *f = c->ft;
+    double r = f->rank;
+    bool hf = c->opt->framework == LLMCOST_FW_HF;
+    bool amp = c->opt->precision == LLMCOST_PREC_AMP_BF16 || c->opt->precision == LLMCOST_PREC_FP32;
+    double fp32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : c->peak_half;
+    /* hf without autocast: fp32 adapters and fp32 GEMMs; otherwise the job's 16-bit dtype. */
+    bool wide = (hf && c->opt->precision != LLMCOST_PREC_AMP_BF16) || c->ab > 2;
+    double eb = wide ? 4 : 2, peak = wide ? fp32 : c->peak_half;
+    timed_op *g = &t[0], *e = &t[1];
+    g->fwd = gemm_s(c, peak, m, r, k, batch, eb, false) + gemm_s(c, peak, m, n, r, batch, eb, false);
+    g->bwd = gemm_s(c, peak, r, n, m, batch, eb, false) + gemm_s(c, peak, m, r, n, batch, eb, false) +
+             gemm_s(c, peak, k, r, m, batch, eb, false) + gemm_s(c, peak, m, k, r, batch, eb, false);
+    g->fwd_k = 2, g->bwd_k = 4;
+    double ew_f = 5 * eb * m * n * batch, ew_b = (2 * eb * n + 3 * 2 * k) * m * batch, kf = 2, kb = 2;
+    if (hf && (c->opt->precision != LLMCOST_PREC_FP32)) {
+        /* x.to(fp32) (read 2, write 4) and, under autocast, back to bf16 for the GEMM (read 4, write 2); the
+         * gradient the same way back. */
+        double cast = (amp ? 12 : 6) * m * k * batch;
+        ew_f += cast, ew_b += cast;
+        kf += amp ? 2 : 1, kb += amp ? 2 : 1;
+    }
+    if (f->dora) {
+        g->fwd += gemm_s(c, peak, k, r, k, batch, eb, false) + gemm_s(c, peak, k, n, r, batch, eb, false);
+        g->fwd_k += 2;
+        ew_f += (2 + 3 * eb) * weights + eb * k * k * batch + 11 * eb * m * n * batch;
+        ew_b += 12 * eb * m * n * batch;
+        kf += 4 + 5, kb += 6;
+    }
+    g->kind = LLMCOST_ST_MATMUL;
+    if (hf) {
+        e->fwd = lc_eager_seconds(c->g, ew_f, kf);
+        e->bwd = lc_eager_seconds(c->g, ew_b, kb);
+    } else {
+        e->fwd = lc_stream_seconds(c->g, ew_f, kf);
+        e->bwd = lc_stream_seconds(c->g, ew_b, kb);
+    }
+    e->fwd_k = kf, e->bwd_k = kb;
+    e->kind = LLMCOST_ST_MEMORY_BOUND;
+}
+
+/* The local shape of a matmul op as time_matmul splits it: tokens, outputs, inputs, weights on this GPU. */
+static void ft_matmul_shape(const ctx *c, const llmcost_op *op, double *m, double *n, double *k, double *w)
+{
+    bool replicated = (op->flags & LLMCOST_OPF_REPLICATED) || op->component == LLMCOST_FC_OTHER;
+    *m = op->component != LLMCOST_FC_OTHER ? op->m / (double)c->L.cp : op->m;
+    *n = op->n, *k = op->k;
+    if (!replicated && c->L.tp > 1) {
+        if (op->flags & LLMCOST_OPF_ROW_PARALLEL)
+            *k /= (double)c->L.tp;
+        else
+            *n /= (double)c->L.tp;
+    }
+    *w = *n * *k;
+}
+
+/* The extra timed entries of op "op" under adapters (at most FT_EXTRA): the dequantisation, the adapter's GEMMs and
+ * element-wise work. The embedding's gather has no backward (the table is frozen). */
+static size_t ft_extra(const ctx *c, const llmcost_op *op, timed_op *t0, timed_op *t)
+{
+    const lc_ft_step *f = c->ft;
+    size_t n = 0;
+    if (op->kind == LLMCOST_OP_ELEMENTWISE && op->role == LLMCOST_ROLE_EMBEDDING) {
+        t0->bwd = 0, t0->bwd_k = 0;
+        return 0;
+    }
+    double m, nn, k, w;
+    if (op->kind == LLMCOST_OP_MATMUL) {
+        ft_matmul_shape(c, op, &m, &nn, &k, &w);
+        bool half;
+        llmcost_lora_role r = ft_role(f, op, &half);
+        if (ft_quantised(c, r))
+            ft_dequant(c, w, &t[n++]);
+        if (r < LLMCOST_LR_COUNT && (f->targets & (1u << r)) && !half) {
+            /* a fused gate_up adapter: one A over the input, one B over both halves (2 f outputs) */
+            double out = r == LLMCOST_LR_MLP_GATE_UP ? 2 * nn : nn;
+            ft_adapter(c, m, out, k, 1, r == LLMCOST_LR_MLP_GATE_UP ? 2 * w : w, &t[n]);
+            n += 2;
+        }
+        return n;
+    }
+    if (op->kind == LLMCOST_OP_EXPERTS) {
+        /* The local routed experts (time_experts' split): up (gate and up) and down matrices of each. */
+        double E = op->batch, ep = (double)c->L.ep, etp = (double)c->etp;
+        double local = E / ep, tokens = op->m * ep / (double)c->L.cp, h = op->k, fw = op->n / etp;
+        if (c->sp && (double)c->L.tp > etp)
+            tokens /= (double)c->L.tp / etp;
+        double mats = op->kernels > 0 ? op->kernels : 3;
+        double weights = local * mats * h * fw;
+        if (ft_quantised(c, LLMCOST_LR_EXPERT_DOWN))
+            ft_dequant(c, weights, &t[n++]);
+        /* Adapters on the experts' matrices: one per matrix per expert, timed as batched GEMMs over the local
+         * experts (gate and up as two adapters of h -> f, down one of f -> h). */
+        uint32_t er = f->targets & ((1u << LLMCOST_LR_EXPERT_GATE) | (1u << LLMCOST_LR_EXPERT_UP) |
+                                    (1u << LLMCOST_LR_EXPERT_DOWN));
+        if (er) {
+            timed_op a[2];
+            memset(t + n, 0, 2 * sizeof *t);
+            for (int role = LLMCOST_LR_EXPERT_GATE; role <= LLMCOST_LR_EXPERT_DOWN; role++) {
+                if (!(er & (1u << role)) || (role == LLMCOST_LR_EXPERT_GATE && mats < 3))
+                    continue;
+                bool down = role == LLMCOST_LR_EXPERT_DOWN;
+                memset(a, 0, sizeof a);
+                ft_adapter(c, tokens, down ? h : fw, down ? fw : h, local, local * h * fw, a);
+                for (int i = 0; i < 2; i++) {
+                    t[n + i].fwd += a[i].fwd, t[n + i].bwd += a[i].bwd;
+                    t[n + i].fwd_k += a[i].fwd_k, t[n + i].bwd_k += a[i].bwd_k;
+                    t[n + i].kind = a[i].kind;
+                }
+            }
+            n += 2;
+        }
+    }
+    return n;
+}
+
+/* The fine-tuning of the job into "f" (NULL when none: pre-training and full fine-tuning are costed alike). */
+static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model *m, const llmcost_job *j)
+{
+    *out = NULL;
+    if (j->version < 2 || (j->finetune.method != LLMCOST_FT_LORA && j->finetune.method != LLMCOST_FT_QLORA))
+        return 0;
+    memset(f, 0, sizeof *f);
+    int rc = llmcost_finetune_count(&f->fp, m, &j->finetune);
+    if (rc < 0)
+        return rc;
+    f->targets = j->finetune.targets;
+    if (!f->targets && (rc = llmcost_lora_targets_default(&f->targets, m)) < 0)
+        return rc;
+    f->rank = (double)(j->finetune.rank ? j->finetune.rank : 8);
+    f->dora = j->finetune.variant == LLMCOST_LORA_DORA;
+    f->fused_gate_up = llmcost_lora_module_name(m, LLMCOST_LR_MLP_GATE_UP) != NULL;
+    f->quant = j->finetune.method == LLMCOST_FT_QLORA
+                   ? (j->finetune.quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : j->finetune.quant)
+                   : LLMCOST_QUANT_NONE;
+    if (f->fp.quantized_params > 0)
+        f->dq_read = (double)(f->fp.quant_weight_bytes + f->fp.quant_scale_bytes) / (double)f->fp.quantized_params;
+    f->dq_kernels = j->finetune.double_quant ? 2 : 1;
+    *out = f;
+    return 0;
+}
+
+/* Trainable parameters on this GPU: the adapters follow their matrices, split over TP and PP like the dense
+ * weights (the adapters of routed experts over EP too, folded in with the dense share: they are a small part). */
+static double ft_local_trainable(const ctx *c)
+{
+    return (double)c->ft->fp.trainable / ((double)c->L.tp * (double)c->L.pp);
+}
+
+/* The optimizer over the adapters only, in fp32 (PEFT's adapter dtype: no master copy; the fp32 recipe's bytes). */
+static void ft_optimizer_time(llmcost_step *out, const ctx *c)
+{
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.precision = LLMCOST_PREC_FP32;
+    j.optimizer = c->opt->optimizer;
+    llmcost_param_bytes pb;
+    llmcost_job_param_bytes(&pb, &j);
+    double opt_bytes = 2 * pb.weights + pb.gradients + 2 * pb.states;
+    double zero_div = c->L.zero >= 1 ? (double)(c->L.dp * c->L.cp) : 1;
+    const lc_kernel_model *km = lc_kernel_model_get();
+    out->components[LLMCOST_ST_OPTIMIZER] =
+        opt_bytes * ft_local_trainable(c) / zero_div / (c->g->memory_bw * km->adamw_eta[1]) + OPTIMIZER_KERNELS * km->host_fwd;
+}
+
+/* Data parallelism under adapters: the fp32 adapter gradients are reduced; ZeRO-1/2 gather the updated adapters,
+ * ZeRO-3 (FSDP) also gathers the frozen base in its storage format for every forward and backward. */
+static void ft_dp_bytes(const ctx *c, double *grads_d, double *grads_e, double *w_d, double *w_e)
+{
+    double tr = ft_local_trainable(c);
+    *grads_d = 4 * tr;
+    *grads_e = 0;
+    *w_d = 4 * tr;
+    *w_e = 0;
+    if (c->L.zero >= 3)
+        *w_d += (double)c->ft->fp.frozen_bytes / ((double)c->L.tp * (double)c->L.pp);
+}
+
+/* FLOPs of one micro-batch under adapters: the op list's, less the frozen weights' gradient GEMMs, plus the
+ * adapters' (and DoRA's product) as ft_adapter counts them; recomputation repeats the adapters' forward. */
+static void ft_flops(const ctx *c, const llmcost_step_prepared *p, double *model, double *hardware)
+{
+    const lc_ft_step *f = c->ft;
+    const lc_op_segments *sg = &p->sg;
+    double dm = 0, dh = 0, r = f->rank;
+    bool full = c->opt->recompute == LLMCOST_RECOMPUTE_FULL;
+    int64_t nl = p->m->n_layers;
+    for (int64_t pos = -1; pos <= nl; pos++) {
+        size_t seg = pos < 0 ? 0 : pos == nl ? sg->nseg - 1 : (size_t)sg->layer_seg[pos];
+        bool in_layers = pos >= 0 && pos < nl;
+        for (size_t i = sg->begin[seg]; i < sg->begin[seg + 1]; i++) {
+            const llmcost_op *op = &sg->ops[i];
+            if (op->kind != LLMCOST_OP_MATMUL && op->kind != LLMCOST_OP_EXPERTS)
+                continue;
+            /* the weight-gradient half of the backward: a GEMM of the forward's FLOPs, when counted */
+            double wg = op->bwd_flops > 0.5 * op->flops ? op->flops : 0;
+            dm -= wg;
+            double m = op->m, n = op->n, k = op->k, fwd = 0;
+            if (op->kind == LLMCOST_OP_MATMUL) {
+                bool half;
+                llmcost_lora_role role = ft_role(f, op, &half);
+                if (role >= LLMCOST_LR_COUNT || !(f->targets & (1u << role)) || half)
+                    continue;
+                double out = role == LLMCOST_LR_MLP_GATE_UP ? 2 * n : n;
+                fwd = 2 * m * r * (k + out);
+                if (f->dora)
+                    fwd += 2 * k * r * (k + out);
+                dm += 3 * 2 * m * r * (k + out) + (fwd - 2 * m * r * (k + out));
+            } else {
+                /* routed experts: each token-slot through its expert's adapted matrices */
+                double slots = op->m * op->batch, mats = op->kernels > 0 ? op->kernels : 3;
+                for (int role = LLMCOST_LR_EXPERT_GATE; role <= LLMCOST_LR_EXPERT_DOWN; role++) {
+                    if (!(f->targets & (1u << role)) || (role == LLMCOST_LR_EXPERT_GATE && mats < 3))
+                        continue;
+                    double ad = 2 * slots * r * (k + n);
+                    double dora = f->dora ? op->batch * 2 * (role == LLMCOST_LR_EXPERT_DOWN ? n : k) * r * (k + n) : 0;
+                    fwd += ad + dora;
+                    dm += 3 * ad + dora;
+                }
+            }
+            if (full && in_layers)
+                dh += fwd;
+        }
+    }
+    double per_mb_model = p->f.model_flops + dm;
+    *model = per_mb_model;
+    *hardware = p->f.hardware_flops + dm + dh;
+}
+
 /* Phase 1: the context of one evaluation from the validated, resolved options. */
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
     if (grc)
@@ -655,7 +981,8 @@ static void timed_segments_free(timed_segments *ts)
     free(ts->begin);
 }
 
-/* One op as this GPU runs it: up to three timed entries (the op, autocast's casts, fp8 quantisation). */
+/* One op as this GPU runs it: up to three timed entries (the op, autocast's casts, fp8 quantisation), and
+ * FT_EXTRA more under adapters (ft_extra). */
 static size_t time_op(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     size_t n = 1;
@@ -678,6 +1005,8 @@ static size_t time_op(const ctx *c, const llmcost_op *op, timed_op *t)
         time_elementwise(c, op, &t[0]);
         break;
     }
+    if (c->ft)
+        n += ft_extra(c, op, &t[0], &t[n]);
     return n;
 }
 
@@ -685,7 +1014,7 @@ static size_t time_op(const ctx *c, const llmcost_op *op, timed_op *t)
 static int time_ops(timed_segments *ts, const ctx *c, const llmcost_step_prepared *p)
 {
     const lc_op_segments *sg = &p->sg;
-    ts->t = calloc(sg->begin[sg->nseg] * 3 + 1, sizeof *ts->t);
+    ts->t = calloc(sg->begin[sg->nseg] * (3 + FT_EXTRA) + 1, sizeof *ts->t);
     ts->begin = malloc((sg->nseg + 1) * sizeof *ts->begin);
     if (!ts->t || !ts->begin) {
         timed_segments_free(ts);
@@ -1046,6 +1375,10 @@ static void fp8_weight_casts(llmcost_step *out, const ctx *c, const llmcost_step
 /* Phase 5: the optimizer step. */
 static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
 {
+    if (c->ft) { /* adapters: only they are updated */
+        ft_optimizer_time(out, c);
+        return;
+    }
     double dense_local, expert_local;
     local_params(&dense_local, &expert_local, c, p);
     /* Optimizer: fused AdamW streams weights, gradients and states once: it reads the master (or the weights),
@@ -1087,6 +1420,8 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
         llmcost_comm_group ge = llmcost_comm_group_of(dpg / c->L.ep > 0 ? dpg / c->L.ep : 1, c->L.tp * c->L.ep, gpu->scaleup_size);
         double grads_d = dense_local * grad_bytes, grads_e = expert_local * grad_bytes;
         double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
+        if (c->ft) /* adapters: only their gradients are reduced */
+            ft_dp_bytes(c, &grads_d, &grads_e, &w_d, &w_e);
         llmcost_comm_cost a, b2;
         llmcost_collective red = c->L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
         if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
@@ -1140,8 +1475,11 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     out->tokens_per_second = out->tokens_per_step / out->step_seconds;
     out->tokens_per_second_per_gpu = out->tokens_per_second / (double)c->L.gpus;
     double per_mb = (double)gb / (double)opt->micro_batch;
-    out->model_flops_per_step = p->f.model_flops * per_mb;
-    out->hardware_flops_per_step = p->f.hardware_flops * per_mb;
+    double mb_model = p->f.model_flops, mb_hardware = p->f.hardware_flops;
+    if (c->ft) /* adapters: no weight gradients of the base, the adapters' own FLOPs */
+        ft_flops(c, p, &mb_model, &mb_hardware);
+    out->model_flops_per_step = mb_model * per_mb;
+    out->hardware_flops_per_step = mb_hardware * per_mb;
     out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c->L.gpus;
     out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
     out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c->L.gpus / out->peak_flops;
@@ -1222,7 +1560,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
 static int time_ops_memo(lc_step_memo *mm, const ctx *c, const llmcost_step_prepared *p)
 {
     const lc_op_segments *sg = &p->sg;
-    size_t need = sg->begin[sg->nseg] * 3 + 1;
+    size_t need = sg->begin[sg->nseg] * (3 + FT_EXTRA) + 1;
     if (mm->ts_cap < need) {
         free(mm->ts.t);
         mm->ts.t = calloc(need, sizeof *mm->ts.t);
@@ -1367,8 +1705,10 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     llmcost_step_options resolved;
     ctx c;
     llmcost_step_prepared p;
+    lc_ft_step ft;
     int rc = resolve_job(&resolved, &jv, m, job);
-    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = prepare(&p, m, &resolved)) != 0)
+    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0 ||
+        (rc = prepare(&p, m, &resolved)) != 0)
         return rc;
     rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);

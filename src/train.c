@@ -27,6 +27,8 @@ double llmcost_train_failure_goodput(int64_t gpus)
     return 1.0 / (1.0 + lambda * (double)gpus * t_lost);
 }
 
+static int train_from_step(llmcost_train *out, const llmcost_gpu *gpu, const llmcost_train_options *opt);
+
 int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt)
 {
     memset(out, 0, sizeof *out);
@@ -42,6 +44,31 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
     rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
     if (rc)
         return rc;
+    return train_from_step(out, gpu, opt);
+}
+
+int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job,
+                      const llmcost_train_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    int rc = LC_CHECK_VERSION(opt, TRAIN_OPTIONS, train_options);
+    if (rc)
+        return rc;
+    if ((rc = lc_range("tokens", NULL, opt->tokens)) || (rc = lc_range("price_per_hour", NULL, opt->price_per_hour)) ||
+        (rc = lc_range("mfu", NULL, opt->mfu)) || (rc = lc_range("pue", NULL, opt->pue)) ||
+        (rc = lc_range("grid_kg_per_kwh", NULL, opt->grid_kg_per_kwh)) ||
+        (rc = lc_range("power_fraction", NULL, opt->power_fraction)) || (rc = lc_range("goodput", NULL, opt->goodput)))
+        return rc;
+    /* The job's step: what the step options cannot say (fine-tuning with adapters) included. */
+    if ((rc = llmcost_job_step(&out->step, m, gpu, job)) != 0)
+        return rc;
+    return train_from_step(out, gpu, opt);
+}
+
+/* The run from its step (out->step, computed). */
+static int train_from_step(llmcost_train *out, const llmcost_gpu *gpu, const llmcost_train_options *opt)
+{
+    int rc;
     llmcost_step *s = &out->step;
     if (opt->mfu > 0) {
         /* The user's MFU replaces the prediction: time = model FLOPs / (GPUs x peak x MFU). */

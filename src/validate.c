@@ -234,6 +234,70 @@ static int suite_steps(results *r, json_t *s, const char *suite, json_t *doc, do
     return 0;
 }
 
+/* Published fine-tuning runs (data/validation/finetune.json): each single-GPU case with a throughput, its job (the
+ * case's "job": method, rank, targets, quantisation, optimizer, micro-batch, sequence, recomputation) timed by the
+ * step engine on the case's GPU; the prediction is tokens per second per GPU. The step engine has two framework
+ * profiles: a run under torch.compile gets the fused element-wise kernels of the megatron profile, an eager run
+ * the hf profile's (docs/formulas.md, "Fine-tuning step time"). Activation offloading, paging and fusing the
+ * optimizer into backward are not timed (their published effect on throughput is under 2%, torchtune's table). */
+static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        json_t *jb = json_object_get(c, "job"), *t = json_object_get(c, "time");
+        double ref = num(t, "tokens_per_second", 0);
+        if (!jb || !(ref > 0) || num(jb, "gpus", 1) != 1)
+            continue;
+        const char *name = str(c, "id", "?");
+        const llmcost_gpu *gpu = llmcost_gpu_find(str(jb, "gpu", ""));
+        if (!gpu)
+            return lc_fail(LLMCOST_ENOTFOUND, "data/validation/finetune.json: case '%s': GPU '%s' is not in the catalogue",
+                           name, str(jb, "gpu", ""));
+        llmcost_model *m;
+        int rc = llmcost_model_load(&m, str(c, "model", ""));
+        if (rc)
+            return rc;
+        llmcost_job j;
+        llmcost_job_init(&j);
+        j.micro_batch = (int64_t)num(jb, "micro_batch", 1);
+        j.seq = (int64_t)num(jb, "seq", 2048);
+        j.global_batch = j.micro_batch * (int64_t)num(jb, "grad_accum", 1);
+        j.layout.gpus = 1;
+        j.recompute = !strcmp(str(jb, "recompute", "none"), "full") ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+        j.framework = json_is_true(json_object_get(jb, "compile")) ? LLMCOST_FW_MEGATRON : LLMCOST_FW_HF;
+        const char *opt = str(jb, "optimizer", "adamw");
+        j.optimizer = strstr(opt, "8bit") ? LLMCOST_OPTIM_ADAMW_8BIT : LLMCOST_OPTIM_ADAMW;
+        const char *meth = str(jb, "finetune", "full");
+        if (!strcmp(meth, "lora") || !strcmp(meth, "qlora")) {
+            j.finetune.method = !strcmp(meth, "lora") ? LLMCOST_FT_LORA : LLMCOST_FT_QLORA;
+            j.finetune.rank = (int64_t)num(jb, "lora_rank", 8);
+            j.finetune.alpha = num(jb, "lora_alpha", 8);
+            if (!strcmp(meth, "qlora")) {
+                const char *q = str(jb, "quant", "nf4");
+                j.finetune.quant = !strcmp(q, "fp4") ? LLMCOST_QUANT_FP4 : !strcmp(q, "int8") ? LLMCOST_QUANT_INT8
+                                   : !strcmp(q, "int4") ? LLMCOST_QUANT_INT4 : LLMCOST_QUANT_NF4;
+                j.finetune.double_quant = json_is_true(json_object_get(jb, "double_quant"));
+            }
+            rc = llmcost_lora_targets_parse(&j.finetune.targets, m, str(jb, "lora_targets", ""));
+        } else if (!strcmp(meth, "full")) {
+            j.finetune.method = LLMCOST_FT_FULL;
+        }
+        llmcost_step st;
+        if (!rc)
+            rc = llmcost_job_step(&st, m, gpu, &j);
+        llmcost_model_free(m);
+        if (rc)
+            return rc;
+        char label[160];
+        snprintf(label, sizeof label, "%s (%s)", name, str(c, "set", "?"));
+        add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, name, tol), source);
+        note_exception(r, s, name);
+    }
+    return 0;
+}
+
 static int suite_runs(results *r, json_t *s, const char *suite, double tol)
 {
     llmcost_published *p;
@@ -346,6 +410,8 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
             rc = suite_course(&r, name, doc, tol);
         else if (!strcmp(kind, "runs"))
             rc = suite_runs(&r, s, name, tol);
+        else if (!strcmp(kind, "finetune_step_time"))
+            rc = suite_finetune_time(&r, s, name, doc, tol, str(s, "source", ""));
         else
             rc = lc_fail(LLMCOST_EINVAL, "data/validation/suites.json: suite '%s' has unknown kind '%s'", name, kind);
         json_decref(doc);

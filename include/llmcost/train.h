@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "hardware.h"
+#include "job.h"
 #include "model.h"
 #include "step.h"
 
@@ -91,6 +92,12 @@ int llmcost_step_tflops_per_gpu(llmcost_tflops_per_gpu *out, const llmcost_step 
  * non-positive tokens, price or PUE, and with the step engine's errors.
  */
 int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt);
+
+/* The run of job "job" (job.h): its step by llmcost_job_step, so that what step options cannot hold (fine-tuning
+ * with LoRA / QLoRA adapters) is costed; "opt" gives the rest (tokens, price, MFU, power, goodput; opt->step is not
+ * read). Fails as llmcost_job_step and llmcost_train_compute. */
+int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job,
+                      const llmcost_train_options *opt);
 
 /* One reported figure of a published run and llmcost's prediction of it (data/validation/runs.json). */
 typedef struct llmcost_published {

@@ -297,8 +297,11 @@ int cmd_memory(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
-    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
-    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0) {
+    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized; so are adapters, which the memory
+     * engine does not model yet (llmcost_job_memory says so). */
+    llmcost_memory refused;
+    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0 ||
+        (job.finetune.method >= LLMCOST_FT_LORA && (rc = llmcost_job_memory(&refused, m, &job)) < 0)) {
         llmcost_model_free(m);
         return cli_lib_error(rc);
     }

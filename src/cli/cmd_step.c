@@ -18,6 +18,10 @@ static const char *const description =
     "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP). The job is checked\n"
     "against the GPU's memory as in 'llmcost memory': when it does not fit, the changes that make it fit and\n"
     "the nearest layout that fits (llmcost plan's; JSON: nearest_fit) are named.\n\n"
+    "Fine-tuning (--finetune lora|qlora, --lora-*): the frozen base runs its forward and input-gradient GEMMs\n"
+    "but no weight-gradient GEMMs, each adapted matrix adds its adapter GEMMs (DoRA its weight norm), each\n"
+    "quantised matrix a dequantisation before its forward and input-gradient GEMMs, and the optimizer updates\n"
+    "the adapters only. The memory engine does not model adapters yet: the fit is not checked (a warning).\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
@@ -27,7 +31,9 @@ static const char *const examples =
     "  llmcost step llama-3-8b --gpu h200 --seq 4096 --recompute full --format json\n"
     "  llmcost step llama-3.1-405b --gpu h100 --framework megatron --precision bf16-master \\\n"
     "      --tp 8 --pp 16 --vpp 8 --gpus 16384 --zero 1 --seq 8192 --global-batch 16M\n"
-    "  llmcost step llama-3.1-8b --gpu h100 --gpus 8 --tp 1,2,4 --seq 4k,8k --format csv\n";
+    "  llmcost step llama-3.1-8b --gpu h100 --gpus 8 --tp 1,2,4 --seq 4k,8k --format csv\n"
+    "  llmcost step llama-3.1-8b --gpu rtx-4090 --finetune qlora --lora-targets all-linear \\\n"
+    "      --recompute full --micro-batch 2 --seq 2048 --global-batch 2x2048\n";
 
 static const char *component_label(int k)
 {

@@ -153,7 +153,7 @@ int cmd_train(int argc, char **argv)
         if (seen_grid)
             ro.grid_kg_per_kwh = grid;
         ro.goodput = goodput > 0 ? goodput : 0; /* 0: the library's failure model */
-        int r = llmcost_train_compute(&run, m, &g, &ro);
+        int r = llmcost_job_train(&run, m, &g, &job, &ro);
         if (r < 0)
             rc = cli_lib_error(r);
     }
