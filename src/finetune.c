@@ -438,36 +438,16 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
 
 /* ---- the counts ---- */
 
-typedef struct {
-    bool overflow;
-} ck;
-
-static int64_t mul(ck *c, int64_t a, int64_t b)
-{
-    int64_t r = 0;
-    if (!lc_mul(&r, a, b))
-        c->overflow = true;
-    return r;
-}
-
-static int64_t add(ck *c, int64_t a, int64_t b)
-{
-    int64_t r = 0;
-    if (!lc_add(&r, a, b))
-        c->overflow = true;
-    return r;
-}
-
 static int64_t cdiv(int64_t a, int64_t b)
 {
     return (a + b - 1) / b;
 }
 
 /* Storage of one quantised matrix of in x out: the packed weights into *w, the scales and codes into *s. */
-static void quant_bytes(ck *c, int64_t *w, int64_t *s, llmcost_quant q, bool dq, int64_t group, int64_t in,
+static void quant_bytes(lc_ck *c, int64_t *w, int64_t *s, llmcost_quant q, bool dq, int64_t group, int64_t in,
                         int64_t out)
 {
-    int64_t n = mul(c, in, out);
+    int64_t n = lc_ck_mul(c, in, out);
     switch (q) {
     case LLMCOST_QUANT_NF4:
     case LLMCOST_QUANT_FP4: {
@@ -476,19 +456,19 @@ static void quant_bytes(ck *c, int64_t *w, int64_t *s, llmcost_quant q, bool dq,
          * the mean (offset) in fp32. */
         int64_t blocks = cdiv(n, 64);
         *w = cdiv(n, 2);
-        *s = dq ? add(c, add(c, blocks, mul(c, 4, cdiv(blocks, 256))), 4 + 64) : add(c, mul(c, 4, blocks), 64);
+        *s = dq ? lc_ck_add(c, lc_ck_add(c, blocks, lc_ck_mul(c, 4, cdiv(blocks, 256))), 4 + 64) : lc_ck_add(c, lc_ck_mul(c, 4, blocks), 64);
         break;
     }
     case LLMCOST_QUANT_INT8:
         /* bitsandbytes Int8Params: int8 weights (CB) and an fp32 absmax per output row (SCB). */
         *w = n;
-        *s = mul(c, 4, out);
+        *s = lc_ck_mul(c, 4, out);
         break;
     case LLMCOST_QUANT_INT4: {
         /* AWQ's GEMM layout: qweight int32 [in, out/8], scales fp16 [in/g, out], qzeros int32 [in/g, out/8]. */
-        int64_t packed = mul(c, 4, cdiv(out, 8)), groups = in / group;
-        *w = mul(c, in, packed);
-        *s = add(c, mul(c, groups, mul(c, 2, out)), mul(c, groups, packed));
+        int64_t packed = lc_ck_mul(c, 4, cdiv(out, 8)), groups = in / group;
+        *w = lc_ck_mul(c, in, packed);
+        *s = lc_ck_add(c, lc_ck_mul(c, groups, lc_ck_mul(c, 2, out)), lc_ck_mul(c, groups, packed));
         break;
     }
     default:
@@ -530,7 +510,7 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
     int64_t r = ft->rank ? ft->rank : 8;
     llmcost_quant q = quant_of(ft);
     int64_t group = ft->quant_group ? ft->quant_group : 128;
-    ck c = {false};
+    lc_ck c = {false};
     mat ms[24];
     int nm = 0;
     for (int64_t i = 0; i <= m->n_layers; i++) {
@@ -548,29 +528,29 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
             if (x->count == 0)
                 continue;
             if (targets & (1u << x->role)) {
-                int64_t ab = mul(&c, r, add(&c, x->in, x->out));
-                int64_t one = ft->variant == LLMCOST_LORA_DORA ? add(&c, ab, x->out) : ab;
-                out->adapted_matrices[x->role] = add(&c, out->adapted_matrices[x->role], x->count);
-                out->adapter[x->role] = add(&c, out->adapter[x->role], mul(&c, x->count, one));
-                out->lora_ab = add(&c, out->lora_ab, mul(&c, x->count, ab));
+                int64_t ab = lc_ck_mul(&c, r, lc_ck_add(&c, x->in, x->out));
+                int64_t one = ft->variant == LLMCOST_LORA_DORA ? lc_ck_add(&c, ab, x->out) : ab;
+                out->adapted_matrices[x->role] = lc_ck_add(&c, out->adapted_matrices[x->role], x->count);
+                out->adapter[x->role] = lc_ck_add(&c, out->adapter[x->role], lc_ck_mul(&c, x->count, one));
+                out->lora_ab = lc_ck_add(&c, out->lora_ab, lc_ck_mul(&c, x->count, ab));
                 if (ft->variant == LLMCOST_LORA_DORA)
-                    out->magnitude = add(&c, out->magnitude, mul(&c, x->count, x->out));
+                    out->magnitude = lc_ck_add(&c, out->magnitude, lc_ck_mul(&c, x->count, x->out));
             }
             if (quantised(m, q, x->role)) {
                 int64_t w = 0, s = 0;
                 quant_bytes(&c, &w, &s, q, ft->double_quant, group, x->in, x->out);
-                out->quantized_params = add(&c, out->quantized_params, mul(&c, x->count, mul(&c, x->in, x->out)));
-                out->quant_weight_bytes = add(&c, out->quant_weight_bytes, mul(&c, x->count, w));
-                out->quant_scale_bytes = add(&c, out->quant_scale_bytes, mul(&c, x->count, s));
+                out->quantized_params = lc_ck_add(&c, out->quantized_params, lc_ck_mul(&c, x->count, lc_ck_mul(&c, x->in, x->out)));
+                out->quant_weight_bytes = lc_ck_add(&c, out->quant_weight_bytes, lc_ck_mul(&c, x->count, w));
+                out->quant_scale_bytes = lc_ck_add(&c, out->quant_scale_bytes, lc_ck_mul(&c, x->count, s));
             }
         }
     }
-    out->trainable = add(&c, out->lora_ab, out->magnitude);
+    out->trainable = lc_ck_add(&c, out->lora_ab, out->magnitude);
     out->frozen = p.total;
     out->dense_params = p.total - out->quantized_params;
-    out->dense_bytes = mul(&c, 2, out->dense_params);
-    out->adapter_bytes = mul(&c, 4, out->trainable);
-    out->frozen_bytes = add(&c, add(&c, out->quant_weight_bytes, out->quant_scale_bytes), out->dense_bytes);
+    out->dense_bytes = lc_ck_mul(&c, 2, out->dense_params);
+    out->adapter_bytes = lc_ck_mul(&c, 4, out->trainable);
+    out->frozen_bytes = lc_ck_add(&c, lc_ck_add(&c, out->quant_weight_bytes, out->quant_scale_bytes), out->dense_bytes);
     if (c.overflow)
         return lc_fail(LLMCOST_EOVERFLOW, "%s: a fine-tuning count overflows 64 bits", m->origin);
     return 0;

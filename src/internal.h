@@ -65,6 +65,27 @@ static inline bool lc_add(int64_t *out, int64_t a, int64_t b)
     return true;
 }
 
+/* Checked arithmetic that remembers any overflow instead of failing at each step (the parameter counts). */
+typedef struct {
+    bool overflow;
+} lc_ck;
+
+static inline int64_t lc_ck_mul(lc_ck *c, int64_t a, int64_t b)
+{
+    int64_t r = 0;
+    if (!lc_mul(&r, a, b))
+        c->overflow = true;
+    return r;
+}
+
+static inline int64_t lc_ck_add(lc_ck *c, int64_t a, int64_t b)
+{
+    int64_t r = 0;
+    if (!lc_add(&r, a, b))
+        c->overflow = true;
+    return r;
+}
+
 /* The layout rules of llmcost_job_validate (job.c), shared with llmcost_layout_resolve. */
 struct llmcost_layout;
 struct llmcost_model;

@@ -4,51 +4,30 @@
 #include "internal.h"
 #include "llmcost/params.h"
 
-/* Checked arithmetic that remembers any overflow instead of failing at each step. */
-typedef struct {
-    bool overflow;
-} ck;
-
-static int64_t mul(ck *c, int64_t a, int64_t b)
-{
-    int64_t r = 0;
-    if (!lc_mul(&r, a, b))
-        c->overflow = true;
-    return r;
-}
-
-static int64_t add(ck *c, int64_t a, int64_t b)
-{
-    int64_t r = 0;
-    if (!lc_add(&r, a, b))
-        c->overflow = true;
-    return r;
-}
-
 /* nn.Linear(in, out, bias): in*out weights + out biases. */
-static int64_t linear(ck *c, int64_t in, int64_t out, bool bias)
+static int64_t linear(lc_ck *c, int64_t in, int64_t out, bool bias)
 {
-    return add(c, mul(c, in, out), bias ? out : 0);
+    return lc_ck_add(c, lc_ck_mul(c, in, out), bias ? out : 0);
 }
 
 /* A norm of width "w": RMSNorm has a weight, LayerNorm a weight and a bias (MPT's and Cohere's a weight only, OLMo's
  * none). */
-static int64_t norm(ck *c, llmcost_norm_kind k, int64_t w)
+static int64_t norm(lc_ck *c, llmcost_norm_kind k, int64_t w)
 {
-    return mul(c, w, llmcost_norm_weights(k));
+    return lc_ck_mul(c, w, llmcost_norm_weights(k));
 }
 
 /* An MLP: gated = gate and up (hidden -> d_ff) and down (d_ff -> hidden); plain = up and down. */
-static int64_t mlp(ck *c, int64_t hidden, const llmcost_mlp *p)
+static int64_t mlp(lc_ck *c, int64_t hidden, const llmcost_mlp *p)
 {
     if (p->d_ff == 0)
         return 0;
     int64_t up = linear(c, hidden, p->d_ff, p->bias);
-    int64_t n = add(c, up, linear(c, p->d_ff, hidden, p->bias));
-    return p->gated ? add(c, n, up) : n;
+    int64_t n = lc_ck_add(c, up, linear(c, p->d_ff, hidden, p->bias));
+    return p->gated ? lc_ck_add(c, n, up) : n;
 }
 
-static int64_t attention(ck *c, int64_t h, const llmcost_attention *a)
+static int64_t attention(lc_ck *c, int64_t h, const llmcost_attention *a)
 {
     llmcost_norm_kind nk = a->qk_norm_type;
     int64_t n = 0;
@@ -57,67 +36,67 @@ static int64_t attention(ck *c, int64_t h, const llmcost_attention *a)
          * W_DKV|W_KR (kv_a_proj_with_mqa), its RMSNorm, W_UK|W_UV (kv_b_proj); W_O. */
         int64_t qk = a->qk_nope_head_dim + a->qk_rope_head_dim;
         if (a->q_lora_rank > 0) {
-            n = add(c, n, linear(c, h, a->q_lora_rank, a->q_bias));
-            n = add(c, n, a->q_lora_rank);
-            n = add(c, n, linear(c, a->q_lora_rank, mul(c, a->n_heads, qk), false));
+            n = lc_ck_add(c, n, linear(c, h, a->q_lora_rank, a->q_bias));
+            n = lc_ck_add(c, n, a->q_lora_rank);
+            n = lc_ck_add(c, n, linear(c, a->q_lora_rank, lc_ck_mul(c, a->n_heads, qk), false));
         } else {
-            n = add(c, n, linear(c, h, mul(c, a->n_heads, qk), false));
+            n = lc_ck_add(c, n, linear(c, h, lc_ck_mul(c, a->n_heads, qk), false));
         }
-        n = add(c, n, linear(c, h, a->kv_lora_rank + a->qk_rope_head_dim, a->k_bias));
-        n = add(c, n, a->kv_lora_rank);
-        n = add(c, n, linear(c, a->kv_lora_rank, mul(c, a->n_heads, a->qk_nope_head_dim + a->v_head_dim), false));
-        n = add(c, n, linear(c, mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
+        n = lc_ck_add(c, n, linear(c, h, a->kv_lora_rank + a->qk_rope_head_dim, a->k_bias));
+        n = lc_ck_add(c, n, a->kv_lora_rank);
+        n = lc_ck_add(c, n, linear(c, a->kv_lora_rank, lc_ck_mul(c, a->n_heads, a->qk_nope_head_dim + a->v_head_dim), false));
+        n = lc_ck_add(c, n, linear(c, lc_ck_mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
         if (a->index_n_heads > 0) {
             /* DeepSeek-V3.2's Indexer (model.py): wq_b (q latent -> heads x dim), wk (h -> dim), k_norm (a LayerNorm
              * with weight and bias), weights_proj (h -> heads); all Linears bias-free. */
             int64_t ih = a->index_n_heads, id = a->index_head_dim;
-            n = add(c, n, linear(c, a->q_lora_rank > 0 ? a->q_lora_rank : h, mul(c, ih, id), false));
-            n = add(c, n, add(c, linear(c, h, id, false), mul(c, 2, id)));
-            n = add(c, n, linear(c, h, ih, false));
+            n = lc_ck_add(c, n, linear(c, a->q_lora_rank > 0 ? a->q_lora_rank : h, lc_ck_mul(c, ih, id), false));
+            n = lc_ck_add(c, n, lc_ck_add(c, linear(c, h, id, false), lc_ck_mul(c, 2, id)));
+            n = lc_ck_add(c, n, linear(c, h, ih, false));
         }
     } else {
-        int64_t q = mul(c, a->n_heads, a->head_dim), k = mul(c, a->n_kv_heads, a->head_dim);
-        int64_t v = mul(c, a->n_kv_heads, a->v_head_dim);
-        n = add(c, n, linear(c, h, q, a->q_bias));
-        n = add(c, n, linear(c, h, k, a->k_bias));
-        n = add(c, n, linear(c, h, v, a->v_bias));
-        n = add(c, n, linear(c, mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
+        int64_t q = lc_ck_mul(c, a->n_heads, a->head_dim), k = lc_ck_mul(c, a->n_kv_heads, a->head_dim);
+        int64_t v = lc_ck_mul(c, a->n_kv_heads, a->v_head_dim);
+        n = lc_ck_add(c, n, linear(c, h, q, a->q_bias));
+        n = lc_ck_add(c, n, linear(c, h, k, a->k_bias));
+        n = lc_ck_add(c, n, linear(c, h, v, a->v_bias));
+        n = lc_ck_add(c, n, linear(c, lc_ck_mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
         if (a->qk_norm == LLMCOST_QKNORM_HEAD)
-            n = add(c, n, add(c, norm(c, nk, a->head_dim), norm(c, nk, a->head_dim)));
+            n = lc_ck_add(c, n, lc_ck_add(c, norm(c, nk, a->head_dim), norm(c, nk, a->head_dim)));
         else if (a->qk_norm == LLMCOST_QKNORM_PROJECTION)
-            n = add(c, n, add(c, norm(c, nk, q), norm(c, nk, k)));
+            n = lc_ck_add(c, n, lc_ck_add(c, norm(c, nk, q), norm(c, nk, k)));
     }
     if (a->sinks)
-        n = add(c, n, a->n_heads);
+        n = lc_ck_add(c, n, a->n_heads);
     return n;
 }
 
-static void layer_params(ck *c, llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
+static void layer_params(lc_ck *c, llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
 {
     int64_t h = m->hidden;
     memset(out, 0, sizeof *out);
     out->attention = attention(c, h, &l->attn);
     int nn = l->norm_pre_attn + l->norm_post_attn + l->norm_pre_ffn + l->norm_post_ffn;
-    out->norms = mul(c, nn, norm(c, m->norm, h));
+    out->norms = lc_ck_mul(c, nn, norm(c, m->norm, h));
     const llmcost_ffn *f = &l->ffn;
     if (f->moe) {
         out->expert = mlp(c, h, &f->expert);
-        out->routed_experts = mul(c, f->n_experts, out->expert);
-        out->router = add(c, linear(c, h, f->n_experts, f->router_bias), f->score_correction_param ? f->n_experts : 0);
+        out->routed_experts = lc_ck_mul(c, f->n_experts, out->expert);
+        out->router = lc_ck_add(c, linear(c, h, f->n_experts, f->router_bias), f->score_correction_param ? f->n_experts : 0);
         out->shared_experts = mlp(c, h, &f->shared);
         if (f->shared_gate)
-            out->shared_experts = add(c, out->shared_experts, h);
+            out->shared_experts = lc_ck_add(c, out->shared_experts, h);
     } else {
-        out->mlp = add(c, mlp(c, h, &f->dense), m->act_params);
+        out->mlp = lc_ck_add(c, mlp(c, h, &f->dense), m->act_params);
     }
-    int64_t common = add(c, add(c, out->attention, out->norms), add(c, out->mlp, add(c, out->shared_experts, out->router)));
-    out->total = add(c, common, out->routed_experts);
-    out->active = add(c, common, mul(c, f->moe ? f->top_k : 0, out->expert));
+    int64_t common = lc_ck_add(c, lc_ck_add(c, out->attention, out->norms), lc_ck_add(c, out->mlp, lc_ck_add(c, out->shared_experts, out->router)));
+    out->total = lc_ck_add(c, common, out->routed_experts);
+    out->active = lc_ck_add(c, common, lc_ck_mul(c, f->moe ? f->top_k : 0, out->expert));
 }
 
 int llmcost_params_layer(llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
 {
-    ck c = {false};
+    lc_ck c = {false};
     layer_params(&c, out, m, l);
     if (c.overflow)
         return lc_fail(LLMCOST_EOVERFLOW, "%s: a layer's parameter count overflows 64 bits", m->origin);
@@ -127,12 +106,12 @@ int llmcost_params_layer(llmcost_layer_params *out, const llmcost_model *m, cons
 /* "n" checked additions of x to acc in turn. With x and acc not negative the partial sums grow, so one overflows
  * iff the last does, and the last is acc + n x: one multiplication and one addition (the same value, or the same
  * overflow). */
-static int64_t add_n(ck *c, int64_t acc, int64_t x, int64_t n)
+static int64_t add_n(lc_ck *c, int64_t acc, int64_t x, int64_t n)
 {
     if (n > 1 && x >= 0 && acc >= 0)
-        return add(c, acc, mul(c, n, x));
+        return lc_ck_add(c, acc, lc_ck_mul(c, n, x));
     for (int64_t i = 0; i < n; i++)
-        acc = add(c, acc, x);
+        acc = lc_ck_add(c, acc, x);
     return acc;
 }
 
@@ -141,15 +120,15 @@ static int64_t add_n(ck *c, int64_t acc, int64_t x, int64_t n)
  * equal layers (equal descriptions give equal counts) and added layer by layer. */
 static int params_count(llmcost_params *out, const llmcost_model *m, const int32_t *cls, const llmcost_layer_params *lps)
 {
-    ck c = {false};
+    lc_ck c = {false};
     memset(out, 0, sizeof *out);
     int64_t *pc = out->components;
     int64_t h = m->hidden;
-    pc[LLMCOST_PC_EMBEDDING] = mul(&c, m->vocab, m->embed_dim);
+    pc[LLMCOST_PC_EMBEDDING] = lc_ck_mul(&c, m->vocab, m->embed_dim);
     if (m->embed_dim != h) /* OPT-350m's project_in and project_out, bias-free */
-        pc[LLMCOST_PC_EMBEDDING] = add(&c, pc[LLMCOST_PC_EMBEDDING], mul(&c, 2, mul(&c, h, m->embed_dim)));
+        pc[LLMCOST_PC_EMBEDDING] = lc_ck_add(&c, pc[LLMCOST_PC_EMBEDDING], lc_ck_mul(&c, 2, lc_ck_mul(&c, h, m->embed_dim)));
     if (m->pos == LLMCOST_POS_LEARNED)
-        pc[LLMCOST_PC_POSITION_EMBEDDING] = mul(&c, m->pos_rows, h);
+        pc[LLMCOST_PC_POSITION_EMBEDDING] = lc_ck_mul(&c, m->pos_rows, h);
     if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
         pc[LLMCOST_PC_NORMS] = norm(&c, m->norm, h);
     int64_t active_experts = 0;
@@ -174,7 +153,7 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
         if (!f->moe && f->dense.d_ff > 0)
             out->buffers = add_n(&c, out->buffers, m->act_buffers, n);
         if (f->moe) {
-            active_experts = add_n(&c, active_experts, mul(&c, f->top_k, q->expert), n);
+            active_experts = add_n(&c, active_experts, lc_ck_mul(&c, f->top_k, q->expert), n);
             if (f->score_correction_bias)
                 out->buffers = add_n(&c, out->buffers, f->n_experts, n);
         }
@@ -182,16 +161,16 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
             out->per_layer_max = q->total;
     }
     if (m->final_norm)
-        pc[LLMCOST_PC_NORMS] = add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));
-    out->buffers = add(&c, out->buffers, m->rope_buffers);
+        pc[LLMCOST_PC_NORMS] = lc_ck_add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));
+    out->buffers = lc_ck_add(&c, out->buffers, m->rope_buffers);
     if (!m->tied)
-        pc[LLMCOST_PC_LM_HEAD] = mul(&c, m->vocab, m->embed_dim);
+        pc[LLMCOST_PC_LM_HEAD] = lc_ck_mul(&c, m->vocab, m->embed_dim);
     if (m->head_bias) /* Phi-2, GPT-J: the head's bias is its own even when the weight is tied */
-        pc[LLMCOST_PC_LM_HEAD] = add(&c, pc[LLMCOST_PC_LM_HEAD], m->vocab);
+        pc[LLMCOST_PC_LM_HEAD] = lc_ck_add(&c, pc[LLMCOST_PC_LM_HEAD], m->vocab);
     for (int i = 0; i < LLMCOST_PC_COUNT; i++)
-        out->total = add(&c, out->total, pc[i]);
-    out->active = add(&c, out->total - pc[LLMCOST_PC_ROUTED_EXPERTS], active_experts);
-    out->embedding = add(&c, pc[LLMCOST_PC_EMBEDDING], pc[LLMCOST_PC_POSITION_EMBEDDING]);
+        out->total = lc_ck_add(&c, out->total, pc[i]);
+    out->active = lc_ck_add(&c, out->total - pc[LLMCOST_PC_ROUTED_EXPERTS], active_experts);
+    out->embedding = lc_ck_add(&c, pc[LLMCOST_PC_EMBEDDING], pc[LLMCOST_PC_POSITION_EMBEDDING]);
     out->non_embedding = out->total - out->embedding;
     if (m->mtp.n_modules > 0) {
         /* DeepSeek-V3 §2.2: each module has RMSNorms on the embedding and the hidden state (enorm, hnorm), a
@@ -199,9 +178,9 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
          * are shared with the main model, but the checkpoint stores its own copies. */
         llmcost_layer_params mp;
         layer_params(&c, &mp, m, &m->mtp.layer);
-        int64_t one = add(&c, mp.total, add(&c, mul(&c, 3, norm(&c, m->norm, h)), mul(&c, 2, mul(&c, h, h))));
-        out->mtp = mul(&c, m->mtp.n_modules, one);
-        out->mtp_with_copies = add(&c, out->mtp, mul(&c, m->mtp.n_modules, mul(&c, 2, mul(&c, m->vocab, h))));
+        int64_t one = lc_ck_add(&c, mp.total, lc_ck_add(&c, lc_ck_mul(&c, 3, norm(&c, m->norm, h)), lc_ck_mul(&c, 2, lc_ck_mul(&c, h, h))));
+        out->mtp = lc_ck_mul(&c, m->mtp.n_modules, one);
+        out->mtp_with_copies = lc_ck_add(&c, out->mtp, lc_ck_mul(&c, m->mtp.n_modules, lc_ck_mul(&c, 2, lc_ck_mul(&c, m->vocab, h))));
     }
     if (c.overflow)
         return lc_fail(LLMCOST_EOVERFLOW, "%s: the parameter count overflows 64 bits (hidden_size %lld, vocab_size %lld, %lld layers)",
