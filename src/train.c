@@ -29,17 +29,26 @@ double llmcost_train_failure_goodput(int64_t gpus)
 
 static int train_from_step(llmcost_train *out, const llmcost_gpu *gpu, const llmcost_train_options *opt);
 
-int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt)
+/* The options' version, and every real-valued option inside its plausible range (ranges.h), so that no figure of
+ * the run can overflow. */
+static int train_options_check(const llmcost_train_options *opt)
 {
-    memset(out, 0, sizeof *out);
     int rc = LC_CHECK_VERSION(opt, TRAIN_OPTIONS, train_options);
     if (rc)
         return rc;
-    /* Every real-valued option inside its plausible range (ranges.h), so that no figure below can overflow. */
     if ((rc = lc_range("tokens", NULL, opt->tokens)) || (rc = lc_range("price_per_hour", NULL, opt->price_per_hour)) ||
         (rc = lc_range("mfu", NULL, opt->mfu)) || (rc = lc_range("pue", NULL, opt->pue)) ||
         (rc = lc_range("grid_kg_per_kwh", NULL, opt->grid_kg_per_kwh)) ||
         (rc = lc_range("power_fraction", NULL, opt->power_fraction)) || (rc = lc_range("goodput", NULL, opt->goodput)))
+        return rc;
+    return 0;
+}
+
+int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_train_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    int rc = train_options_check(opt);
+    if (rc)
         return rc;
     rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
     if (rc)
@@ -51,13 +60,8 @@ int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_
                       const llmcost_train_options *opt)
 {
     memset(out, 0, sizeof *out);
-    int rc = LC_CHECK_VERSION(opt, TRAIN_OPTIONS, train_options);
+    int rc = train_options_check(opt);
     if (rc)
-        return rc;
-    if ((rc = lc_range("tokens", NULL, opt->tokens)) || (rc = lc_range("price_per_hour", NULL, opt->price_per_hour)) ||
-        (rc = lc_range("mfu", NULL, opt->mfu)) || (rc = lc_range("pue", NULL, opt->pue)) ||
-        (rc = lc_range("grid_kg_per_kwh", NULL, opt->grid_kg_per_kwh)) ||
-        (rc = lc_range("power_fraction", NULL, opt->power_fraction)) || (rc = lc_range("goodput", NULL, opt->goodput)))
         return rc;
     /* The job's step: what the step options cannot say (fine-tuning with adapters) included. */
     if ((rc = llmcost_job_step(&out->step, m, gpu, job)) != 0)
