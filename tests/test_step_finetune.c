@@ -36,6 +36,15 @@ static llmcost_step step_of(const llmcost_model *m, const llmcost_job *j)
     return s;
 }
 
+/* LoRA at rank "rank" (0: PEFT's default, 8) on the Hugging Face modules "targets" of "m", into job "j". */
+static void with_lora(llmcost_job *j, const llmcost_model *m, int64_t rank, const char *targets)
+{
+    j->finetune.method = LLMCOST_FT_LORA;
+    if (rank)
+        j->finetune.rank = rank;
+    cr_assert_eq(llmcost_lora_targets_parse(&j->finetune.targets, m, targets), 0, "%s", llmcost_errmsg());
+}
+
 /* Llama-2-7b: hidden 4096, 32 layers, MLP 11008, vocab 32000, untied head. Forward FLOPs of its linear layers on T
  * tokens: 2 T x (32 x (4 x 4096^2 + 3 x 4096 x 11008) + 32000 x 4096). */
 static double llama2_7b_linear_forward(double T)
@@ -50,9 +59,7 @@ Test(step_finetune, lora_flops_are_two_thirds_of_the_frozen_matmuls_plus_the_ada
     full.framework = LLMCOST_FW_MEGATRON; /* adapters in the job's bf16 (PEFT's fp32 adapters: see below) */
     lora = full;
     llmcost_step sf = step_of(m, &full);
-    lora.finetune.method = LLMCOST_FT_LORA;
-    lora.finetune.rank = 8;
-    cr_assert_eq(llmcost_lora_targets_parse(&lora.finetune.targets, m, "q_proj,v_proj"), 0, "%s", llmcost_errmsg());
+    with_lora(&lora, m, 8, "q_proj,v_proj");
     llmcost_step sl = step_of(m, &lora);
     double T = 2048, Mf = llama2_7b_linear_forward(T);
     /* Full: every linear layer 3 x its forward (forward, input and weight gradients). LoRA: 2 x (no weight
@@ -83,9 +90,7 @@ Test(step_finetune, full_recompute_repeats_the_adapters_forward)
     llmcost_model *m = load("llama-2-7b");
     llmcost_job j = job_of(1, 2048);
     j.recompute = LLMCOST_RECOMPUTE_FULL;
-    j.finetune.method = LLMCOST_FT_LORA;
-    j.finetune.rank = 16;
-    cr_assert_eq(llmcost_lora_targets_parse(&j.finetune.targets, m, "all-linear"), 0, "%s", llmcost_errmsg());
+    with_lora(&j, m, 16, "all-linear");
     llmcost_step s = step_of(m, &j);
     llmcost_job base = job_of(1, 2048);
     base.recompute = LLMCOST_RECOMPUTE_FULL;
@@ -107,9 +112,7 @@ Test(step_finetune, optimizer_updates_the_adapters_only)
 {
     llmcost_model *m = load("llama-2-7b");
     llmcost_job lora = job_of(1, 2048);
-    lora.finetune.method = LLMCOST_FT_LORA;
-    lora.finetune.rank = 8;
-    cr_assert_eq(llmcost_lora_targets_parse(&lora.finetune.targets, m, "q_proj,v_proj"), 0, "%s", llmcost_errmsg());
+    with_lora(&lora, m, 8, "q_proj,v_proj");
     llmcost_step sl = step_of(m, &lora);
     /* Full fine-tuning in fp32 moves 28 bytes a parameter through fused AdamW (read weight, gradient, two moments;
      * write weight and moments), as PEFT's fp32 adapters do: the optimizer's streaming time scales with the
@@ -127,9 +130,7 @@ Test(step_finetune, qlora_dequantises_before_forward_and_input_gradient)
 {
     llmcost_model *m = load("llama-2-7b");
     llmcost_job lora = job_of(1, 2048), q;
-    lora.finetune.method = LLMCOST_FT_LORA;
-    lora.finetune.rank = 8;
-    cr_assert_eq(llmcost_lora_targets_parse(&lora.finetune.targets, m, "q_proj,v_proj"), 0, "%s", llmcost_errmsg());
+    with_lora(&lora, m, 8, "q_proj,v_proj");
     q = lora;
     q.finetune.method = LLMCOST_FT_QLORA;
     q.finetune.quant = LLMCOST_QUANT_NF4;
@@ -155,9 +156,7 @@ Test(step_finetune, dora_adds_the_weight_norm_product)
 {
     llmcost_model *m = load("llama-2-7b");
     llmcost_job lora = job_of(1, 2048), dora;
-    lora.finetune.method = LLMCOST_FT_LORA;
-    lora.finetune.rank = 8;
-    cr_assert_eq(llmcost_lora_targets_parse(&lora.finetune.targets, m, "q_proj,v_proj"), 0, "%s", llmcost_errmsg());
+    with_lora(&lora, m, 8, "q_proj,v_proj");
     dora = lora;
     dora.finetune.variant = LLMCOST_LORA_DORA;
     llmcost_step sl = step_of(m, &lora), sd = step_of(m, &dora);
@@ -177,8 +176,7 @@ Test(step_finetune, data_parallel_reduces_the_adapter_gradients_only)
     full.layout.gpus = 8;
     full.global_batch = 8;
     lora = full;
-    lora.finetune.method = LLMCOST_FT_LORA;
-    cr_assert_eq(llmcost_lora_targets_parse(&lora.finetune.targets, m, "q_proj,v_proj"), 0, "%s", llmcost_errmsg());
+    with_lora(&lora, m, 0, "q_proj,v_proj");
     llmcost_step sf = step_of(m, &full), sl = step_of(m, &lora);
     /* Full: 6.7e9 fp32 gradients all-reduced; LoRA: 4,194,304 fp32 adapter gradients (a ring all-reduce moves
      * 2 (n-1)/n of them per GPU: tens of microseconds against tens of milliseconds). */
