@@ -115,6 +115,7 @@ static int adjust_apertus(const lc_cfg *c, const type_info *ti, llmcost_model *m
 static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -226,6 +227,12 @@ static const type_info types[] = {
      * (RMSNorm(head_dim)) always, a bias-free MLP. */
     {.type = "hunyuan_v1_dense", .label = "Hunyuan dense", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
      .adjust = adjust_hunyuan_dense},
+    /* Phi-3.5-MoE (modular_phimoe.py, PhimoeConfig): Mixtral's decoder (window on every layer through the sliding
+     * mask, experts of intermediate_size, a bias-free router) with LlamaAttention's q/k/v/o biases from
+     * attention_bias, nn.LayerNorm (weight and bias) for both layer norms and the final norm, and an LM-head bias from
+     * lm_head_bias (both default false). Its sparsemixer soft-maxes the router logits in their own dtype. */
+    {.type = "phimoe", .label = "PhiMoE", .fam = FAM_LLAMA, .moe = true, .sliding = SW_EVERY_LAYER,
+     .adjust = adjust_phimoe},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -994,6 +1001,16 @@ static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_mo
                                                    : "q/k norms in every layer");
     for (int64_t i = 0; i < m->n_layers; i++)
         m->layers[i].ffn.dense.bias = false;
+    return 0;
+}
+
+/* PhimoeDecoderLayer and PhimoeModel replace Mixtral's RMSNorms with nn.LayerNorm(elementwise_affine=True): a weight
+ * and a bias each; PhimoeForCausalLM's lm_head has bias=config.lm_head_bias. */
+static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    TRY(lc_cfg_bool(c, &m->head_bias, LC_KEYS("lm_head_bias"), false));
+    m->norm = LLMCOST_NORM_LAYER;
     return 0;
 }
 

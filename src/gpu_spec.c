@@ -188,11 +188,26 @@ void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, co
                                 "kg/kWh%s\n",
                                 g->tdp_watts, o->pue, pue_given ? "" : " (hyperscale fleets report 1.08-1.10)",
                                 o->grid_kg_per_kwh, grid_given ? "" : " (US average, EPA eGRID2022)");
-    if (len < n && run->goodput_modelled)
-        snprintf(buf + len, n - len,
-                 "goodput %.2f%%: interruptions at Llama 3 405B's rate (466 in 54 days on 16,384 GPUs, >90%% effective "
-                 "time), 16.7 min lost each (give --goodput; 1 for the ideal run)\n",
-                 100 * run->goodput);
+    if (len < n && run->goodput_modelled) {
+        len += (size_t)snprintf(buf + len, n - len,
+                                "goodput %.2f%% (give --goodput; 1 for the ideal run): interruptions at Llama 3 405B's "
+                                "rate (466 in 54 days on 16,384 GPUs, >90%% effective time), 16.7 min lost each "
+                                "(%.2f%%)\n",
+                                100 * run->goodput, 100 * run->failure_goodput);
+        if (len < n)
+            len += (size_t)snprintf(buf + len, n - len,
+                                    "checkpoints: %.4g GB of weights, master and optimizer states, each save %.3g s at "
+                                    "%.3g GB/s per GPU%s, training paused; every %.3g min%s: %.0f saves\n",
+                                    run->checkpoint_bytes / 1e9, run->checkpoint_seconds,
+                                    o->checkpoint_gbps > 0 ? o->checkpoint_gbps : LLMCOST_TRAIN_CHECKPOINT_GBPS,
+                                    o->checkpoint_gbps > 0 ? "" : " (Llama 3's storage: 2 TB/s for 16,384 GPUs)",
+                                    run->checkpoint_interval_seconds / 60,
+                                    o->checkpoint_interval_seconds > 0 ? "" : " (Young's optimum sqrt(2 x save x MTBF))",
+                                    run->checkpoints);
+        if (len < n)
+            snprintf(buf + len, n - len, "warm-up: %.0f s once before the first step%s\n", run->warmup_seconds,
+                     o->warmup_seconds > 0 ? "" : " (start-up and NCCL initialisation, a round figure; give --warmup)");
+    }
     else if (len < n && run->goodput < 1)
         snprintf(buf + len, n - len, "goodput %.0f%%: the rest of the time lost to failures and restarts\n",
                  100 * run->goodput);

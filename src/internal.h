@@ -146,6 +146,9 @@ enum lc_range_id {
     LC_R_GRID_KG_PER_KWH,
     LC_R_POWER_FRACTION,
     LC_R_GOODPUT,
+    LC_R_CHECKPOINT_GBPS,
+    LC_R_CHECKPOINT_INTERVAL,
+    LC_R_WARMUP_SECONDS,
     LC_R_HEADROOM,
     LC_R_CUDA_CONTEXT_BYTES,
     LC_R_CAPACITY_BYTES,
@@ -201,6 +204,20 @@ struct llmcost_step_prepared;
 struct llmcost_gpu;
 struct llmcost_step_options;
 typedef struct lc_step_memo lc_step_memo;
+/* The modelled run's wall-clock (train.c; the planner prices its layouts with it too): "useful" seconds of steps
+ * on "gpus" GPUs, slowed by interruptions at Llama 3's rate, paused by checkpoint saves of "state_bytes" at
+ * "ckpt_gbps" GB/s per GPU every "interval" seconds of training (0: Young's optimum), after a one-time warm-up of
+ * "warmup" seconds (0: the default). */
+typedef struct lc_run_time {
+    double failure_goodput, checkpoint_bytes, checkpoint_seconds, interval, checkpoints, warmup, wall;
+} lc_run_time;
+void lc_run_time_modelled(lc_run_time *r, double useful, int64_t gpus, double state_bytes, double ckpt_gbps,
+                          double interval, double warmup);
+/* Bytes of one checkpoint of model "m" under the step's recipe "s": weights, fp32 master and optimizer states of
+ * every parameter (gradients are not saved); 0 and LLMCOST_EOVERFLOW when the count overflows. */
+struct llmcost_step;
+int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct llmcost_step *s);
+
 int lc_step_memo_new(lc_step_memo **out);
 void lc_step_memo_free(lc_step_memo *mm);
 int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,

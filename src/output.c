@@ -399,6 +399,16 @@ int llmcost_train_to_json(char **out, const llmcost_train *t, const llmcost_mode
     json_object_set_new(d, "grid_kg_per_kwh", lc_json_real(o->grid_kg_per_kwh));
     json_object_set_new(d, "goodput", lc_json_real(t->goodput > 0 ? t->goodput : o->goodput));
     json_object_set_new(d, "goodput_modelled", json_boolean(t->goodput_modelled));
+    if (t->goodput_modelled) {
+        json_object_set_new(d, "failure_goodput", lc_json_real(t->failure_goodput));
+        json_t *ck = json_object();
+        json_object_set_new(ck, "bytes", lc_json_real(t->checkpoint_bytes));
+        json_object_set_new(ck, "save_seconds", lc_json_real(t->checkpoint_seconds));
+        json_object_set_new(ck, "interval_seconds", lc_json_real(t->checkpoint_interval_seconds));
+        json_object_set_new(ck, "saves", lc_json_real(t->checkpoints));
+        json_object_set_new(d, "checkpoint", ck);
+        json_object_set_new(d, "warmup_seconds", lc_json_real(t->warmup_seconds));
+    }
     json_t *s = json_object();
     step_fields(s, &t->step);
     tflops_fields(s, &t->step, m, o->step.seq);

@@ -415,7 +415,8 @@ static int judge_memory(worker *w, llmcost_plan_layout *l)
     return g->memory_bytes > 0 && r.reserved_bytes <= l->usable_bytes ? 1 : 0;
 }
 
-static void fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l, const llmcost_step *s)
+static int fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l, const llmcost_step *s,
+                          const llmcost_model *m)
 {
     l->step_seconds = s->step_seconds;
     l->mfu = s->mfu;
@@ -423,10 +424,15 @@ static void fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l
     l->layout = s->layout;
     if (o->tokens > 0) {
         /* As llmcost_train_compute with its default goodput: whole steps, time lost to failures at Llama 3's
-         * interruption rate (llmcost_train_failure_goodput). */
-        double steps = ceil(o->tokens / s->tokens_per_step);
-        l->gpu_hours = steps * s->step_seconds / llmcost_train_failure_goodput(s->layout.gpus) *
-                       (double)s->layout.gpus / 3600.0;
+         * interruption rate (llmcost_train_failure_goodput), checkpoint saves and the warm-up (lc_run_time_modelled,
+         * every option at its default). */
+        double steps = ceil(o->tokens / s->tokens_per_step), state;
+        int rc = lc_checkpoint_bytes(&state, m, s);
+        if (rc)
+            return rc;
+        lc_run_time rt;
+        lc_run_time_modelled(&rt, steps * s->step_seconds, s->layout.gpus, state, 0, 0, 0);
+        l->gpu_hours = rt.wall * (double)s->layout.gpus / 3600.0;
         l->cost_dollars = l->gpu_hours * o->gpu_types[l->gpu_type].price_per_hour;
     }
     double parts[LLMCOST_PLAN_BIND_COUNT] = {0};
@@ -444,6 +450,7 @@ static void fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l
             best = k;
     l->binds = (llmcost_plan_bind)best;
     l->bind_share = s->step_seconds > 0 ? parts[best] / s->step_seconds : 0;
+    return 0;
 }
 
 /* The prepared step for micro-batch "mb" and recomputation "r" (made on first use); NULL with the engine's
@@ -492,8 +499,7 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
     rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
     if (rc < 0)
         return rc;
-    fill_from_step(o, l, &s);
-    return 0;
+    return fill_from_step(o, l, &s, w->sp->m);
 }
 
 static int fail_worker(worker *w, int rc)

@@ -27,6 +27,9 @@ static const llmcost_range ranges[] = {
     [LC_R_GRID_KG_PER_KWH] = {"grid_kg_per_kwh", 0, 2, false, "kg CO2e per kWh", "carbon intensity of the electricity (coal: about 1)"},
     [LC_R_POWER_FRACTION] = {"power_fraction", 0.01, 1, false, "", "average draw as a fraction of the board power"},
     [LC_R_GOODPUT] = {"goodput", 0.01, 1, true, "", "fraction of the GPUs' time on useful steps; 0: the failure model's"},
+    [LC_R_CHECKPOINT_GBPS] = {"checkpoint_gbps", 0.0001, 10000, true, "GB/s", "checkpoint write bandwidth per GPU; 0: Llama 3's storage (0.122)"},
+    [LC_R_CHECKPOINT_INTERVAL] = {"checkpoint_interval_seconds", 1, 1e8, true, "s", "training time between checkpoints; 0: Young's optimum"},
+    [LC_R_WARMUP_SECONDS] = {"warmup_seconds", 0.001, 1e7, true, "s", "one-time start-up of the run; 0: the default (30)"},
     /* A job's memory (llmcost_job, llmcost_memory_options, llmcost_plan_options). */
     [LC_R_HEADROOM] = {"headroom", 0, 0.9, false, "", "fraction of GPU memory kept free"},
     [LC_R_CUDA_CONTEXT_BYTES] = {"cuda_context_bytes", 0, 68719476736.0, false, "bytes", "CUDA context and libraries, apart from the peak"},

@@ -504,7 +504,7 @@ static int do_train(req *r, char **out)
             return lc_fail(LLMCOST_EINVAL, "published takes no model and no tokens");
         return do_published(r, out);
     }
-    double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0;
+    double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0, ckpt_gbps = 0, ckpt_interval = 0, warmup = 0;
     llmcost_job_spec s;
     llmcost_gpu_spec gs;
     if (rc == 0)
@@ -517,6 +517,12 @@ static int do_train(req *r, char **out)
         rc = arg_read(r, "grid_intensity", RK_REAL, &grid, NULL);
     if (rc == 0)
         rc = arg_read(r, "goodput", RK_FRACTION, &goodput, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "checkpoint_gbps", RK_REAL, &ckpt_gbps, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "checkpoint_interval", RK_REAL, &ckpt_interval, NULL);
+    if (rc == 0)
+        rc = arg_read(r, "warmup", RK_REAL, &warmup, NULL);
     if (rc == 0)
         rc = read_job_gpu(r, &s, &gs);
     if (rc < 0)
@@ -539,6 +545,9 @@ static int do_train(req *r, char **out)
     if (grid_given)
         ro.grid_kg_per_kwh = grid;
     ro.goodput = goodput > 0 ? goodput : 0; /* 0: the library's failure model */
+    ro.checkpoint_gbps = ckpt_gbps;
+    ro.checkpoint_interval_seconds = ckpt_interval;
+    ro.warmup_seconds = warmup;
     llmcost_train run;
     if ((rc = llmcost_train_compute(&run, r->model, &g, &ro)) < 0)
         return job_fail(rc);

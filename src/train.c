@@ -27,7 +27,40 @@ double llmcost_train_failure_goodput(int64_t gpus)
     return 1.0 / (1.0 + lambda * (double)gpus * t_lost);
 }
 
-static int train_from_step(llmcost_train *out, const llmcost_gpu *gpu, const llmcost_train_options *opt);
+/* Young (1974), "A first order approximation to the optimum checkpoint interval", CACM 17(9): with saves of C
+ * seconds and a mean time between failures M, the interval that loses least is sqrt(2 C M). */
+void lc_run_time_modelled(lc_run_time *r, double useful, int64_t gpus, double state_bytes, double ckpt_gbps,
+                          double interval, double warmup)
+{
+    memset(r, 0, sizeof *r);
+    r->failure_goodput = llmcost_train_failure_goodput(gpus);
+    double n = gpus < 1 ? 1 : (double)gpus;
+    double bw = (ckpt_gbps > 0 ? ckpt_gbps : LLMCOST_TRAIN_CHECKPOINT_GBPS) * 1e9;
+    r->checkpoint_bytes = state_bytes;
+    r->checkpoint_seconds = state_bytes / (n * bw); /* every GPU writes its shard: the state once over all ports */
+    /* The job's mean time between interruptions, in seconds: one per 1/(lambda x GPUs) hours. */
+    double lambda = LLAMA3_INTERRUPTIONS / (LLAMA3_GPUS * LLAMA3_GOODPUT * LLAMA3_HOURS);
+    double mtbf = 3600.0 / (lambda * n);
+    r->interval = interval > 0 ? interval : sqrt(2 * r->checkpoint_seconds * mtbf);
+    r->checkpoints = r->interval > 0 ? floor(useful / r->interval) : 0;
+    r->warmup = warmup > 0 ? warmup : LLMCOST_TRAIN_WARMUP_SECONDS;
+    r->wall = (useful + r->checkpoints * r->checkpoint_seconds) / r->failure_goodput + r->warmup;
+}
+
+int lc_checkpoint_bytes(double *out, const llmcost_model *m, const llmcost_step *s)
+{
+    *out = 0;
+    llmcost_params p;
+    int rc = llmcost_params_count(&p, m);
+    if (rc)
+        return rc;
+    const llmcost_param_bytes *pb = &s->param_bytes;
+    *out = (double)(p.total + p.mtp) * (pb->weights + pb->master + pb->states);
+    return 0;
+}
+
+static int train_from_step(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                           const llmcost_train_options *opt);
 
 /* The options' version, and every real-valued option inside its plausible range (ranges.h), so that no figure of
  * the run can overflow. */
@@ -39,7 +72,10 @@ static int train_options_check(const llmcost_train_options *opt)
     if ((rc = lc_range("tokens", NULL, opt->tokens)) || (rc = lc_range("price_per_hour", NULL, opt->price_per_hour)) ||
         (rc = lc_range("mfu", NULL, opt->mfu)) || (rc = lc_range("pue", NULL, opt->pue)) ||
         (rc = lc_range("grid_kg_per_kwh", NULL, opt->grid_kg_per_kwh)) ||
-        (rc = lc_range("power_fraction", NULL, opt->power_fraction)) || (rc = lc_range("goodput", NULL, opt->goodput)))
+        (rc = lc_range("power_fraction", NULL, opt->power_fraction)) || (rc = lc_range("goodput", NULL, opt->goodput)) ||
+        (rc = lc_range("checkpoint_gbps", NULL, opt->checkpoint_gbps)) ||
+        (rc = lc_range("checkpoint_interval_seconds", NULL, opt->checkpoint_interval_seconds)) ||
+        (rc = lc_range("warmup_seconds", NULL, opt->warmup_seconds)))
         return rc;
     return 0;
 }
@@ -53,7 +89,7 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
     rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
     if (rc)
         return rc;
-    return train_from_step(out, gpu, opt);
+    return train_from_step(out, m, gpu, opt);
 }
 
 int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job,
@@ -66,11 +102,12 @@ int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_
     /* The job's step: what the step options cannot say (fine-tuning with adapters) included. */
     if ((rc = llmcost_job_step(&out->step, m, gpu, job)) != 0)
         return rc;
-    return train_from_step(out, gpu, opt);
+    return train_from_step(out, m, gpu, opt);
 }
 
 /* The run from its step (out->step, computed). */
-static int train_from_step(llmcost_train *out, const llmcost_gpu *gpu, const llmcost_train_options *opt)
+static int train_from_step(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                           const llmcost_train_options *opt)
 {
     int rc;
     llmcost_step *s = &out->step;
@@ -92,8 +129,27 @@ static int train_from_step(llmcost_train *out, const llmcost_gpu *gpu, const llm
     out->steps = ceil(opt->tokens / s->tokens_per_step);
     out->tokens = out->steps * s->tokens_per_step;
     out->goodput_modelled = opt->goodput == 0;
-    out->goodput = out->goodput_modelled ? llmcost_train_failure_goodput(s->layout.gpus) : opt->goodput;
-    out->wall_seconds = out->steps * s->step_seconds / out->goodput;
+    double useful = out->steps * s->step_seconds;
+    if (out->goodput_modelled) {
+        /* Failures at Llama 3's rate, checkpoint saves pausing training, and the start-up. */
+        double state;
+        if ((rc = lc_checkpoint_bytes(&state, m, s)) != 0)
+            return rc;
+        lc_run_time rt;
+        lc_run_time_modelled(&rt, useful, s->layout.gpus, state, opt->checkpoint_gbps, opt->checkpoint_interval_seconds,
+                             opt->warmup_seconds);
+        out->failure_goodput = rt.failure_goodput;
+        out->checkpoint_bytes = rt.checkpoint_bytes;
+        out->checkpoint_seconds = rt.checkpoint_seconds;
+        out->checkpoint_interval_seconds = rt.interval;
+        out->checkpoints = rt.checkpoints;
+        out->warmup_seconds = rt.warmup;
+        out->wall_seconds = rt.wall;
+        out->goodput = useful / rt.wall;
+    } else {
+        out->goodput = opt->goodput;
+        out->wall_seconds = useful / out->goodput;
+    }
     out->gpu_hours = out->wall_seconds * (double)s->layout.gpus / 3600.0;
     out->price_per_hour = opt->price_per_hour > 0 ? opt->price_per_hour : gpu->price_per_hour;
     out->cost_usd = out->gpu_hours * out->price_per_hour;

@@ -279,8 +279,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 38);
-    cr_expect_geq(refused, 16);
+    cr_expect_geq(exact, 39);
+    cr_expect_geq(refused, 15);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -483,4 +483,21 @@ Test(params_derived, hunyuan_dense_qk_norms_and_cla_refused)
                       "\"use_cla\": true}";
     cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "hunyuan"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "use_cla") != NULL, "%s", llmcost_errmsg());
+}
+
+Test(params_derived, phimoe_layer_norms_biases_and_head_bias)
+{
+    /* Phi-3.5-MoE (modular_phimoe.py): LlamaAttention with q/k/v/o biases (attention_bias true), Mixtral's 16 experts
+     * of 3*4096*6400 and a bias-free router, nn.LayerNorm (weight and bias) for the two layer norms and the final
+     * norm, an lm_head with a bias (lm_head_bias true). The model card's 16x3.8B with 6.6B active; the hub's 41.9B. */
+    llmcost_params p = count("phi-3.5-moe");
+    int64_t attn = 2 * (4096LL * 4096 + 4096) + 2 * (4096LL * 1024 + 1024);
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 32 * attn);
+    cr_expect_eq(p.components[LLMCOST_PC_NORMS], 32LL * 2 * 2 * 4096 + 2 * 4096);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 32064LL * 4096 + 32064);
+    int64_t layer = attn + 16LL * 4096 + 16LL * 3 * 4096 * 6400 + 2 * 2 * 4096;
+    cr_expect_eq(p.total, 2 * 32064LL * 4096 + 32064 + 32 * layer + 2 * 4096);
+    cr_expect_eq(p.total, 41873153344LL);
+    cr_expect_eq(p.active, p.total - 32LL * 14 * 3 * 4096 * 6400);
+    cr_expect_eq(p.active, 6640999744LL);
 }

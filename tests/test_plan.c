@@ -479,12 +479,17 @@ Test(plan_sanity, cost_over_three_gpu_types_moves_with_price)
         json_t *l = json_array_get(json_object_get(p, "layouts"), 0);
         cr_assert_not_null(l);
         cr_expect_str_eq(json_string_value(json_object_get(l, "gpu")), names[k], "prices %s", prices[k]);
-        /* Whole steps of 2^20 tokens (ceil(1e10 / 2^20) = 9,537), each 2^20 / (tokens/s) seconds, over the goodput
-         * of Llama 3's interruption rate: 1 / (1 + 16 GPUs x lambda x t_lost), lambda x t_lost = 0.1 / (16,384 x 0.9)
-         * (train.h). */
+        /* Whole steps of 2^20 tokens (ceil(1e10 / 2^20) = 9,537), each 2^20 / (tokens/s) seconds, paused by
+         * checkpoint saves and over the goodput of Llama 3's interruption rate: 1 / (1 + 16 GPUs x lambda x t_lost),
+         * lambda x t_lost = 0.1 / (16,384 x 0.9), then 30 s of warm-up (train.h). A checkpoint holds the 1,235,814,400
+         * parameters' bf16 weights and two bf16 moments (6 bytes each), saved at 2 TB/s / 16,384 per GPU, every
+         * sqrt(2 x save x MTBF) seconds, MTBF = 3600 / (16 x 466 / (16,384 x 0.9 x 1,296)). */
+        cr_expect(strstr(json_string_value(json_object_get(l, "step_flags")), "--precision bf16 ") != NULL);
         double steps = 9537, step_s = 1048576.0 / jnum(l, "tokens_per_second");
         double goodput = 1 / (1 + 16 * 0.1 / (16384 * 0.9));
-        double hours = steps * step_s / goodput * 16 / 3600;
+        double save = 1235814400.0 * 6 / (16 * 2e12 / 16384), mtbf = 3600 / (16 * 466 / (16384 * 0.9 * 1296));
+        double saves = floor(steps * step_s / sqrt(2 * save * mtbf));
+        double hours = ((steps * step_s + saves * save) / goodput + 30) * 16 / 3600;
         cr_expect(close_to(jnum(l, "gpu_hours"), hours, 1e-9), "%g h, derived %g h", jnum(l, "gpu_hours"), hours);
         cr_expect(close_to(jnum(l, "cost_dollars"), 0.5 * hours, 1e-9), "$%g", jnum(l, "cost_dollars"));
         json_decref(p);

@@ -318,20 +318,71 @@ Test(train_goodput, failure_model_reproduces_llama3_and_scales_with_gpus)
     cr_expect_eq(llmcost_train_failure_goodput(0), 1.0);
 }
 
-/* The CLI's default goodput is the failure model, printed as assumed; --goodput 1 is the ideal run, whose
- * GPU-hours are the modelled run's times its goodput. */
+/* The CLI's default goodput is modelled (failures, checkpoint saves, warm-up), printed as assumed; --goodput 1 is
+ * the ideal run: its wall-clock is the steps' time alone. */
 Test(train_goodput, cli_default_is_modelled_and_goodput_1_is_ideal)
 {
     const char *dflt[] = {"train", "llama-3-8b", "--tokens", "1e12", "--gpus", "1024", "--format", "json", NULL};
     const char *ideal[] = {"train", "llama-3-8b", "--tokens", "1e12", "--gpus", "1024", "--goodput", "1", "--format", "json", NULL};
     json_t *a = run_json(dflt), *b = run_json(ideal);
     double g = llmcost_train_failure_goodput(1024);
-    cr_expect_float_eq(num(a, "goodput"), g, 1e-12);
+    cr_expect_float_eq(num(a, "failure_goodput"), g, 1e-12);
     cr_expect(json_is_true(json_object_get(a, "goodput_modelled")));
+    cr_expect_lt(num(a, "goodput"), g); /* checkpoints and warm-up cost something besides failures */
     cr_expect_float_eq(num(b, "goodput"), 1.0, 1e-12);
-    cr_expect_float_eq(num(a, "gpu_hours") * g, num(b, "gpu_hours"), 1e-9 * num(b, "gpu_hours"));
+    cr_expect_null(json_object_get(b, "checkpoint"));
+    double useful = num(b, "steps") * num(json_object_get(b, "step"), "step_seconds");
+    cr_expect_float_eq(num(b, "wall_seconds"), useful, 1e-9 * useful);
+    cr_expect_float_eq(num(a, "gpu_hours") * num(a, "goodput"), num(b, "gpu_hours"), 1e-9 * num(b, "gpu_hours"));
     json_decref(a);
     json_decref(b);
+}
+
+/* Checkpoint saves and warm-up (issue 16 point 6), derived by hand. Llama 3 8B has 8,030,261,248 parameters (model
+ * card); bf16-master keeps 2 (bf16 weights) + 4 (fp32 master) + 8 (two fp32 AdamW moments) = 14 bytes of each in a
+ * checkpoint: 112,423,657,472 bytes. At the default 2 TB/s / 16,384 per GPU over 1,024 GPUs (125 GB/s in all) one
+ * save takes 0.89939 s. Interruptions arrive at lambda = 466 / (16,384 x 0.9 x 1,296 h) per GPU-hour, so the job's
+ * MTBF is 3600 / (lambda x 1,024) s and Young's interval sqrt(2 x C x MTBF). */
+Test(train_goodput, checkpoint_saves_and_warmup_by_hand)
+{
+    const char *dflt[] = {"train", "llama-3-8b", "--tokens", "1e12", "--gpus", "1024", "--precision", "bf16-master",
+                          "--format", "json", NULL};
+    json_t *a = run_json(dflt);
+    double useful = num(a, "steps") * num(json_object_get(a, "step"), "step_seconds");
+    double bytes = 8030261248.0 * 14, C = bytes / (1024 * 2e12 / 16384);
+    double lambda = 466 / (16384 * 0.9 * 1296.0), mtbf = 3600 / (lambda * 1024), T = sqrt(2 * C * mtbf);
+    double saves = floor(useful / T), gf = 1 / (1 + (1 / 0.9 - 1) * 1024 / 16384.0);
+    double wall = (useful + saves * C) / gf + 30;
+    json_t *ck = json_object_get(a, "checkpoint");
+    cr_assert_not_null(ck);
+    cr_expect_float_eq(num(ck, "bytes"), bytes, 1e-9 * bytes);
+    cr_expect_float_eq(num(ck, "save_seconds"), C, 1e-9 * C);
+    cr_expect_float_eq(num(ck, "interval_seconds"), T, 1e-9 * T);
+    cr_expect_float_eq(num(ck, "saves"), saves, 0.5);
+    cr_expect_float_eq(num(a, "warmup_seconds"), 30, 1e-12);
+    cr_expect_float_eq(num(a, "wall_seconds"), wall, 1e-9 * wall);
+    cr_expect_float_eq(num(a, "goodput"), useful / wall, 1e-9);
+    json_decref(a);
+    /* Given: 1 GB/s per GPU (1,024 GB/s in all), a save every hour, 10 minutes of warm-up. */
+    const char *given[] = {"train", "llama-3-8b", "--tokens", "1e12", "--gpus", "1024", "--precision", "bf16-master",
+                           "--checkpoint-gbps", "1", "--checkpoint-interval", "3600", "--warmup", "600",
+                           "--format", "json", NULL};
+    json_t *b = run_json(given);
+    double C2 = bytes / 1024e9, saves2 = floor(useful / 3600), wall2 = (useful + saves2 * C2) / gf + 600;
+    ck = json_object_get(b, "checkpoint");
+    cr_expect_float_eq(num(ck, "save_seconds"), C2, 1e-9 * C2);
+    cr_expect_float_eq(num(ck, "saves"), saves2, 0.5);
+    cr_expect_float_eq(num(b, "wall_seconds"), wall2, 1e-9 * wall2);
+    json_decref(b);
+    /* The assumptions name each default. */
+    json_t *c = run_json(dflt);
+    json_t *as = json_object_get(c, "assumptions");
+    char all[8192] = "";
+    for (size_t i = 0; i < json_array_size(as); i++)
+        strncat(all, json_string_value(json_array_get(as, i)), sizeof all - strlen(all) - 1);
+    cr_expect(strstr(all, "Young's optimum") && strstr(all, "2 TB/s for 16,384 GPUs") && strstr(all, "warm-up: 30 s"),
+              "%s", all);
+    json_decref(c);
 }
 
 /* TFLOP/s per GPU in named conventions (issue 16 point 7), derived here from the step's own time and tokens:

@@ -22,9 +22,20 @@ typedef struct llmcost_train_options {
     double grid_kg_per_kwh;   /* carbon intensity of the electricity, kg CO2e per kWh */
     double power_fraction;    /* average draw as a fraction of the board power (TDP) */
     double goodput;           /* fraction of the GPUs' time spent on useful steps (restarts, checkpoints, failures);
-                                 0: llmcost_train_failure_goodput() of the layout's GPU count; 1: the ideal run */
+                                 0: modelled: llmcost_train_failure_goodput() of the layout's GPU count, checkpoint
+                                 saves and warm-up (the three fields below); 1: the ideal run. A goodput given (> 0)
+                                 stands for all of them, and the three fields below are not read. */
     llmcost_step_options step;
+    /* Added with issue 16 point 6; read only when goodput is 0 (modelled). */
+    double checkpoint_gbps;   /* storage write bandwidth per GPU for checkpoint saves, GB/s (1e9 B/s); 0: 0.122, Llama
+                                 3's storage, 2 TB/s sustained for 16,384 GPUs (Dubey et al. 2024 §3.3.1) */
+    double checkpoint_interval_seconds; /* seconds of training between saves; 0: Young's optimum sqrt(2 C MTBF) */
+    double warmup_seconds;    /* one-time start-up before the first step; 0: LLMCOST_TRAIN_WARMUP_SECONDS */
 } llmcost_train_options;
+
+/* The defaults of the modelled run's checkpoints and warm-up (used when the options above are 0). */
+#define LLMCOST_TRAIN_CHECKPOINT_GBPS (2000.0 / 16384.0)
+#define LLMCOST_TRAIN_WARMUP_SECONDS 30.0
 
 /* PUE 1.1: hyperscale fleets report 1.08-1.10 (Google Environmental Report 2024: 1.10). Grid 0.373 kg/kWh: US
  * average output emission rate, EPA eGRID2022 (823 lb/MWh). Power at TDP, as the Llama 3.1 model card counts. */
@@ -50,8 +61,16 @@ typedef struct llmcost_train {
     double total_flops;       /* model FLOPs of the run (no recomputation) */
     double mfu;
     bool mfu_given;
-    double goodput;           /* the goodput used: the option's, or the failure model's when the option is 0 */
-    bool goodput_modelled;    /* goodput came from llmcost_train_failure_goodput() */
+    double goodput;           /* the goodput used: the option's, or, when the option is 0, the modelled run's: useful
+                                 step time / wall_seconds (failures, checkpoint saves and warm-up) */
+    bool goodput_modelled;    /* goodput came from the model (failures, checkpoints, warm-up) */
+    /* Added with issue 16 point 6: the modelled run's parts (all 0 when goodput is given). */
+    double failure_goodput;   /* llmcost_train_failure_goodput() of the GPU count */
+    double checkpoint_bytes;  /* one checkpoint: weights, fp32 master and optimizer states of every parameter */
+    double checkpoint_seconds;          /* one save: checkpoint_bytes / (GPUs x checkpoint_gbps), training paused */
+    double checkpoint_interval_seconds; /* training seconds between saves */
+    double checkpoints;       /* saves in the run: floor(useful seconds / interval) */
+    double warmup_seconds;    /* one-time start-up */
 } llmcost_train;
 
 /*

@@ -8,6 +8,7 @@
 static const char *const usage_text =
     "llmcost train [MODEL] --tokens N [--gpu NAME] [--gpus N] [--tp N --pp N ...] [--global-batch TOKENS]\n"
     "       [--seq S] [--price USD] [--mfu X] [--pue X] [--grid-intensity KG] [--goodput X]\n"
+    "       [--checkpoint-gbps X] [--checkpoint-interval S] [--warmup S]\n"
     "       llmcost train --published";
 static const char *const description =
     "Cost of a whole training run: the step time from `llmcost step` (or --mfu to impose a utilisation),\n"
@@ -92,7 +93,7 @@ int cmd_train(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
-    double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0;
+    double tokens = 0, mfu = 0, pue = 0, grid = -1, goodput = 0, ckpt_gbps = 0, ckpt_interval = 0, warmup = 0;
     bool published = false, seen_grid = false;
     cli_opt opts[] = {
         {"tokens", OPT_REAL, &tokens, "N", "training tokens (15.6T = 15.6e12)", NULL, NULL},
@@ -101,7 +102,10 @@ int cmd_train(int argc, char **argv)
         {"mfu", OPT_FRACTION, &mfu, "X", "impose this model-FLOPs utilisation instead of predicting the step", NULL, NULL},
         {"pue", OPT_REAL, &pue, "X", "data-centre power usage effectiveness (default 1.1)", NULL, NULL},
         {"grid-intensity", OPT_REAL, &grid, "KG", "kg CO2e per kWh (default 0.373, US average)", NULL, &seen_grid},
-        {"goodput", OPT_FRACTION, &goodput, "X", "fraction of time on useful steps (default: Llama 3's failure rate at this GPU count; 1: the ideal run)", NULL, NULL},
+        {"goodput", OPT_FRACTION, &goodput, "X", "fraction of time on useful steps (default: modelled from Llama 3's failure rate at this GPU count, checkpoint saves and warm-up; 1: the ideal run)", NULL, NULL},
+        {"checkpoint-gbps", OPT_REAL, &ckpt_gbps, "X", "checkpoint write bandwidth per GPU, GB/s (default 0.122: Llama 3's storage, 2 TB/s for 16,384 GPUs)", NULL, NULL},
+        {"checkpoint-interval", OPT_REAL, &ckpt_interval, "S", "seconds of training between checkpoints (default: Young's optimum sqrt(2 x save time x MTBF))", NULL, NULL},
+        {"warmup", OPT_REAL, &warmup, "S", "one-time start-up seconds before the first step (default 30)", NULL, NULL},
         {"published", OPT_FLAG, &published, NULL, "compare with published runs instead", NULL, NULL},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -153,6 +157,9 @@ int cmd_train(int argc, char **argv)
         if (seen_grid)
             ro.grid_kg_per_kwh = grid;
         ro.goodput = goodput > 0 ? goodput : 0; /* 0: the library's failure model */
+        ro.checkpoint_gbps = ckpt_gbps;
+        ro.checkpoint_interval_seconds = ckpt_interval;
+        ro.warmup_seconds = warmup;
         int r = llmcost_job_train(&run, m, &g, &job, &ro);
         if (r < 0)
             rc = cli_lib_error(r);
