@@ -80,28 +80,79 @@ static double kind_eta(const char *name)
     return 0;
 }
 
+/*
+ * Row tiles of tm rows one expert of a grouped GEMM sweeps, in expectation, when its rows are a routing outcome:
+ * each of N = m/p tokens picks this expert with probability p (a balanced router's top-k over E experts, p = k/E),
+ * so its rows X ~ Binomial(N, p) with mean m, and its tiles are ceil(X/tm): E[ceil(X/tm)] = sum_x P(X = x) ceil(x/tm).
+ * An expert no token picked sweeps none. p <= 0 or p >= 1: exactly m rows (balanced, or padded to a capacity).
+ * Where X spreads over more than a tile (sd > tm) its remainder r = X mod tm is uniform over 0 .. tm-1 to within
+ * exp(-2 pi^2 sd^2 / tm^2) < 3e-9, and ceil(X/tm) = X/tm + (tm - r)/tm for r > 0: m/tm + (tm - 1)/(2 tm). Otherwise the sum, over x within 12 sd of the mode, each P(X = x)
+ * from its neighbour: P(x+1) / P(x) = (N - x) / (x + 1) * p / (1 - p).
+ */
+double lc_routed_row_tiles(double m, double tm, double p)
+{
+    if (!(p > 0 && p < 1) || m <= 0)
+        return ceil(m / tm);
+    double N = m / p, sd = sqrt(m * (1 - p));
+    if (sd > tm)
+        return m / tm + (tm - 1) / (2 * tm);
+    double r = p / (1 - p), x0 = floor(m), span = ceil(12 * sd + 2);
+    double p0 = exp(lgamma(N + 1) - lgamma(x0 + 1) - lgamma(N - x0 + 1) + x0 * log(p) + (N - x0) * log1p(-p));
+    double swept = p0 * ceil(x0 / tm), mass = p0, q = p0;
+    for (double x = x0; x + 1 <= N && x < x0 + span; x++) {
+        q *= (N - x) / (x + 1) * r;
+        swept += q * ceil((x + 1) / tm);
+        mass += q;
+    }
+    q = p0;
+    for (double x = x0; x >= 1 && x > x0 - span; x--) {
+        q *= x / ((N - x + 1) * r);
+        swept += q * ceil((x - 1) / tm);
+        mass += q;
+    }
+    return mass > 0 ? swept / mass : ceil(m / tm);
+}
+
 /* Best useful fraction of the units' time over tiles and split-K: useful area over swept area, times the
- * k-overhead of the (split) reduction. */
-static double tile_efficiency(const lc_kernel_model *km, double m, double n, double k, double batch, int units)
+ * k-overhead of the (split) reduction. route_p: the rows of each of the batch's GEMMs are a routing outcome
+ * (lc_routed_row_tiles); 0: exactly m. */
+static double tile_efficiency_routed(const lc_kernel_model *km, double m, double n, double k, double batch, int units,
+                                     double route_p)
 {
     double best = 0;
-    for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++)
+    for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++) {
+        double rows = lc_routed_row_tiles(m, tiles[i].tm, route_p);
         for (size_t j = 0; j < sizeof splits / sizeof splits[0]; j++) {
             double S = splits[j];
             if (S > 1 && k / S < 256)
                 break;
-            double count = ceil(m / tiles[i].tm) * ceil(n / tiles[i].tn) * batch * S;
+            double count = rows * ceil(n / tiles[i].tn) * batch * S;
             double slots = units > 0 ? ceil(count / units) * units : count;
             double kk = k / S;
             double e = (m * n * batch * S) / (slots * tiles[i].tm * tiles[i].tn) * tiles[i].eff * (kk / (kk + km->gemm_k0));
             if (e > best)
                 best = e;
         }
+    }
     return best;
 }
 
+static double tile_efficiency(const lc_kernel_model *km, double m, double n, double k, double batch, int units)
+{
+    return tile_efficiency_routed(km, m, n, k, batch, units, 0);
+}
+
+static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
+                          double batch, double elem_bytes, bool grouped, double route_p);
+
 static double gemm_with(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
                         double batch, double elem_bytes, bool grouped)
+{
+    return gemm_routed(km, peak, bw, units, m, n, k, batch, elem_bytes, grouped, 0);
+}
+
+static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
+                          double batch, double elem_bytes, bool grouped, double route_p)
 {
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
         return 0;
@@ -115,11 +166,14 @@ static double gemm_with(const lc_kernel_model *km, double peak, double bw, int u
         eta = km->fp8_eta;
         km = &k8;
     }
-    double e = tile_efficiency(km, m, n, k, batch, units) * (grouped ? km->grouped_eta : 1);
+    double e = tile_efficiency_routed(km, m, n, k, batch, units, route_p) * (grouped ? km->grouped_eta : 1);
     /* Tensor-core kernels load 16-byte vectors: a row length that is not a multiple of 16 bytes (GPT-2's vocabulary
      * 50257) sends cuBLAS to slow kernels (measured 5-8x slower, h200_host_2026-11-28.json). */
     double align = 16 / elem_bytes;
-    if (fmod(n, align) != 0 || fmod(k, align) != 0 || fmod(m, align) != 0)
+    /* A routed grouped GEMM's rows per expert (and its weight gradient's reduction) are whatever the router sent,
+     * given to the kernel as offsets: only the weights' width n is a layout the kernel sees. */
+    bool routed = grouped && route_p != 0;
+    if (fmod(n, align) != 0 || (!routed && (fmod(k, align) != 0 || fmod(m, align) != 0)))
         e *= km->unaligned_eta;
     double compute = flops / (peak * eta * e);
     double bytes = elem_bytes * batch * (m * k + k * n + m * n);
@@ -580,6 +634,13 @@ double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, do
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     return gemm_with(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes, grouped);
+}
+
+double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double experts,
+                               double elem_bytes, double route_p)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, experts, elem_bytes, true, route_p);
 }
 
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels)

@@ -55,6 +55,21 @@ double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, do
                        double elem_bytes, bool grouped);
 
 /*
+ * Seconds of one grouped GEMM over "experts" experts of m rows each on average, when each expert's rows are a
+ * routing outcome: N = m / route_p tokens each picking the expert with probability route_p (top-k of E: k/E), so
+ * the rows vary from expert to expert (Binomial) and each expert's last row tile is partly empty, or empty
+ * experts sweep none. route_p 1: every expert exactly m rows (padded to a capacity). Negative: the tokens are
+ * the reduction k (the weight gradient), rows exact. Either way only n (the weights' width) needs the 16-byte
+ * alignment: the routed dimension is given to the kernel as offsets.
+ */
+/* Row tiles of "tm" rows one expert sweeps in expectation, its rows X ~ Binomial(m / p, p) (mean m):
+ * E[ceil(X / tm)]; p outside (0, 1): ceil(m / tm). */
+double lc_routed_row_tiles(double m, double tm, double p);
+
+double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double experts,
+                               double elem_bytes, double route_p);
+
+/*
  * Fraction of the memory bandwidth an eager op of mix "mix" reaches (h200_eager_kernels_2026-11-28.json: "rmsnorm",
  * "rotary", "dispatch_fwd", ...): bytes over the sum of each kernel kind's bytes / its measured efficiency. Unknown
  * mixes get the mean of the measured plain element-wise kernels (eager_eta).

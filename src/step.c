@@ -59,8 +59,7 @@ typedef struct {
 struct gemm_memo {
     int n;
     struct {
-        double peak, m, n, k, batch, eb, s;
-        bool grouped;
+        double peak, m, n, k, batch, eb, s, route;
     } e[GEMM_MEMO];
 };
 
@@ -69,8 +68,8 @@ struct gemm_memo {
 struct gemm_cache {
     const llmcost_gpu *gpu; /* the times are this GPU's (cleared when another comes) */
     struct {
-        double peak, m, n, k, batch, eb, s;
-        bool grouped, used;
+        double peak, m, n, k, batch, eb, s, route;
+        bool used;
     } e[GEMM_CACHE];
 };
 
@@ -81,33 +80,43 @@ static uint64_t bits_of(double x)
     return u;
 }
 
-static double gemm_s(const ctx *c, double peak, double m, double n, double k, double batch, double eb, bool grouped)
+/* "route": 0 a plain (batched) GEMM; otherwise a grouped GEMM of experts over routed tokens, as
+ * lc_grouped_gemm_seconds takes it (in (0, 1): rows spread by routing with that probability per token; 1: exactly
+ * m rows each; negative: the tokens are the reduction). */
+static double gemm_time(const ctx *c, double peak, double m, double n, double k, double batch, double eb, double route)
+{
+    if (route != 0)
+        return lc_grouped_gemm_seconds(c->g, peak, m, n, k, batch, eb, route);
+    return lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, false);
+}
+
+static double gemm_s(const ctx *c, double peak, double m, double n, double k, double batch, double eb, double route)
 {
     struct gemm_cache *gc = c->cache;
     if (gc) {
         uint64_t h = bits_of(m) * 0x9E3779B97F4A7C15u;
         h = (h ^ bits_of(n)) * 0xC2B2AE3D27D4EB4Fu;
         h = (h ^ bits_of(k)) * 0x165667B19E3779F9u;
-        h = (h ^ bits_of(batch) ^ (bits_of(peak) >> 7) ^ (bits_of(eb) << 3) ^ (uint64_t)grouped) * 0x9E3779B97F4A7C15u;
+        h = (h ^ bits_of(batch) ^ (bits_of(peak) >> 7) ^ (bits_of(eb) << 3) ^ bits_of(route)) * 0x9E3779B97F4A7C15u;
         size_t i = (size_t)(h >> 52) & (GEMM_CACHE - 1);
         if (gc->e[i].used && gc->e[i].m == m && gc->e[i].n == n && gc->e[i].k == k && gc->e[i].batch == batch &&
-            gc->e[i].peak == peak && gc->e[i].eb == eb && gc->e[i].grouped == grouped)
+            gc->e[i].peak == peak && gc->e[i].eb == eb && gc->e[i].route == route)
             return gc->e[i].s;
-        double sec = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, grouped);
+        double sec = gemm_time(c, peak, m, n, k, batch, eb, route);
         gc->e[i].peak = peak, gc->e[i].m = m, gc->e[i].n = n, gc->e[i].k = k, gc->e[i].batch = batch;
-        gc->e[i].eb = eb, gc->e[i].grouped = grouped, gc->e[i].s = sec, gc->e[i].used = true;
+        gc->e[i].eb = eb, gc->e[i].route = route, gc->e[i].s = sec, gc->e[i].used = true;
         return sec;
     }
     struct gemm_memo *g = c->memo;
     for (int i = 0; i < g->n; i++)
         if (g->e[i].m == m && g->e[i].n == n && g->e[i].k == k && g->e[i].batch == batch && g->e[i].peak == peak &&
-            g->e[i].eb == eb && g->e[i].grouped == grouped)
+            g->e[i].eb == eb && g->e[i].route == route)
             return g->e[i].s;
-    double sec = lc_gemm_seconds(c->g, peak, m, n, k, batch, eb, grouped);
+    double sec = gemm_time(c, peak, m, n, k, batch, eb, route);
     if (g->n < GEMM_MEMO) {
         int i = g->n++;
         g->e[i].peak = peak, g->e[i].m = m, g->e[i].n = n, g->e[i].k = k, g->e[i].batch = batch, g->e[i].eb = eb;
-        g->e[i].grouped = grouped, g->e[i].s = sec;
+        g->e[i].route = route, g->e[i].s = sec;
     }
     return sec;
 }
@@ -233,17 +242,26 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
         per_call = local_experts + 1;
         syncs = 1;
     }
-    /* One grouped kernel over the local experts, or (fallback) one GEMM per expert. */
+    /* One grouped kernel over the local experts, or (fallback) one GEMM per expert. Dropless routing: each expert's
+     * rows are what the router sent it, T k / E on average, spread as top-k of E picks spread them (probability
+     * k / E per token, lc_grouped_gemm_seconds): an expert's last row tile is partly empty, and with few tokens per
+     * expert that is most of its tiles. */
     double batch = grouped ? local_experts : 1, times = grouped ? 1 : local_experts;
-    double up = times * gemm_s(c, peak, tokens, up_n, h, batch, eb, grouped);
-    double down = times * gemm_s(c, peak, tokens, h, f, batch, eb, grouped);
+    double route = 0, route_k = 0;
+    if (grouped) {
+        double k_top = op->layer >= 0 && op->layer < c->m->n_layers ? (double)c->m->layers[op->layer].ffn.top_k : 0;
+        route = E > 0 && k_top > 0 ? fmin(1, k_top / E) : 1;
+        route_k = -route; /* the weight gradient: the tokens are its reduction */
+    }
+    double up = times * gemm_s(c, peak, tokens, up_n, h, batch, eb, route);
+    double down = times * gemm_s(c, peak, tokens, h, f, batch, eb, route);
     t->fwd = up + down;
     /* Backward: input gradient (reduction over the output width) and weight gradient (over the tokens). */
     double wg = c->ft ? 0 : 1; /* adapters: the experts are frozen, no weight gradient */
-    double up_bwd = times * (gemm_s(c, peak, tokens, h, up_n, batch, eb, grouped) +
-                             wg * gemm_s(c, peak, h, up_n, tokens, batch, eb, grouped));
-    double down_bwd = times * (gemm_s(c, peak, tokens, f, h, batch, eb, grouped) +
-                               wg * gemm_s(c, peak, f, h, tokens, batch, eb, grouped));
+    double up_bwd = times * (gemm_s(c, peak, tokens, h, up_n, batch, eb, route) +
+                             wg * gemm_s(c, peak, h, up_n, tokens, batch, eb, route_k));
+    double down_bwd = times * (gemm_s(c, peak, tokens, f, h, batch, eb, route) +
+                               wg * gemm_s(c, peak, f, h, tokens, batch, eb, route_k));
     t->bwd = up_bwd + down_bwd;
     t->fwd_k = 2 * per_call;
     t->bwd_k = (2 + 2 * wg) * per_call;

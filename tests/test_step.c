@@ -555,6 +555,45 @@ Test(fp8, gemm_efficiency_is_the_published_fp8_kernels)
     cr_expect(f8 < 0.8 * f16, "K 256: fp8 at %.2f of its peak, bf16 at %.2f", f8, f16);
 }
 
+/* P(X = x) for X ~ Binomial(N, p), straight from its formula (not the kernel model's recursion). */
+static double binom_pmf(double N, double p, double x)
+{
+    return exp(lgamma(N + 1) - lgamma(x + 1) - lgamma(N - x + 1) + x * log(p) + (N - x) * log1p(-p));
+}
+
+/* Grouped expert GEMMs over routed tokens: each expert's rows X ~ Binomial(N, p), N tokens each picking it with
+ * p = k / E (top-8 of 128: Qwen3-MoE, 1/16), and a grouped kernel sweeps ceil(X / tm) row tiles for it. */
+Test(moe, grouped_gemm_row_tiles_follow_the_routing_spread)
+{
+    double p = 8.0 / 128;
+    /* One token per expert on average (N = 16): no expert gets 64 tokens, so an expert sweeps one tile when any token
+     * picks it: 1 - (15/16)^16 = 0.6439 tiles, fewer than the balanced 1 (empty experts sweep none). */
+    cr_expect_float_eq(lc_routed_row_tiles(1, 128, p), 1 - pow(15.0 / 16, 16), 1e-12);
+    /* 256 per expert (N = 4096), tiles of 256 rows: one tile, two when X > 256: 1 + P(X > 256). */
+    double le = 0;
+    for (double x = 0; x <= 256; x++)
+        le += binom_pmf(4096, p, x);
+    cr_expect_float_eq(lc_routed_row_tiles(256, 256, p), 1 + (1 - le), 1e-9);
+    cr_expect(fabs(lc_routed_row_tiles(256, 256, p) - 1.4834) < 1e-4); /* half a tile more than balanced, nearly */
+    /* 20,000 per expert, tiles of 64 (sd 137 > 64): the sum over the whole range against the closed form for a
+     * remainder r = X mod 64 uniform on 0..63, ceil(X/64) = X/64 + (64 - r)/64 for r > 0: m/64 + 63/128. */
+    double N = 20000 / p, e = 0;
+    for (double x = 0; x <= 23000; x++)
+        e += binom_pmf(N, p, x) * ceil(x / 64);
+    cr_expect_float_eq(lc_routed_row_tiles(20000, 64, p), e, 1e-9 * e);
+    cr_expect_float_eq(e, 20000.0 / 64 + 63.0 / 128, 1e-6);
+    /* Exactly m rows (p = 1: every token picks every expert, or padding to a capacity): ceil(300 / 128) = 3. */
+    cr_expect_float_eq(lc_routed_row_tiles(300, 128, 1), 3, 1e-15);
+    /* A compute-bound grouped GEMM (16 experts x 256 rows x 1536 x 2048) takes longer routed than balanced: more
+     * tiles for the same FLOPs. */
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    double peak = g->peak_flops[LLMCOST_DT_BF16];
+    double bal = lc_gemm_seconds(g, peak, 256, 1536, 2048, 16, 2, true);
+    double routed = lc_grouped_gemm_seconds(g, peak, 256, 1536, 2048, 16, 2, p);
+    cr_expect_gt(routed, bal * 1.05, "routed %g s, balanced %g s", routed, bal);
+    cr_expect_float_eq(lc_grouped_gemm_seconds(g, peak, 256, 1536, 2048, 16, 2, 1), bal, 1e-15);
+}
+
 /* The kernels around each FP8 GEMM, derived here for one Llama layer (h 4096, f 14336, 32 heads without GQA) of one
  * 4,096-token sequence under megatron, tp 1: seven linear layers (q, k, v, o: h x h; gate, up: h x f; down:
  * f x h; the LM head stays bf16). Per-tensor current scaling: each operand's amax (read 2 bytes per element) and
