@@ -153,11 +153,13 @@ int lc_layout_check_digest(llmcost_layout *l, const llmcost_model *m, const lc_l
                        "%lld = %lld",
                        (long long)l->gpus, (long long)l->tp, (long long)l->pp, (long long)l->cp, (long long)l->dp,
                        (long long)total);
-    if ((l->dp * l->cp) % l->ep != 0)
+    /* Experts are spread over the ranks of a pipeline stage: data and context ranks, and tensor-parallel ranks too
+     * (Megatron-Core's "MoE parallel folding", Liu et al. 2025; checked with expert_tp in lc_job_validate_digest). */
+    if ((l->tp * l->dp * l->cp) % l->ep != 0)
         return lc_fail(LLMCOST_EINVAL,
-                       "layout.ep = %lld must divide layout.dp x layout.cp = %lld (experts are spread over "
-                       "data-parallel ranks)",
-                       (long long)l->ep, (long long)(l->dp * l->cp));
+                       "layout.ep = %lld must divide layout.tp x layout.cp x layout.dp = %lld (experts are spread over "
+                       "the ranks of a pipeline stage)",
+                       (long long)l->ep, (long long)(l->tp * l->dp * l->cp));
     if (l->vpp > 1 && l->pp == 1)
         return lc_fail(LLMCOST_EINVAL, "layout.vpp = %lld needs pipeline parallelism (layout.pp > 1)", (long long)l->vpp);
     if (!m)
@@ -328,6 +330,24 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (m && j->expert_tp > 1 && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld: %s has no routed experts to split", (long long)j->expert_tp,
                        m->name);
+    /* MoE parallel folding (Megatron-Core, Liu et al. 2025 §3): the routed experts' ranks of a pipeline stage form
+     * their own grid, expert_tp x ep x expert data parallel, over the stage's tp x cp x dp ranks; EP may then span
+     * tensor-parallel ranks. The grid must tile the stage, and tokens scattered over TP ranks need sequence
+     * parallelism (Megatron-LM refuses expert with tensor parallelism without it). */
+    if (l->ep > 1 || j->expert_tp > 1) {
+        int64_t stage = l->tp * l->cp * l->dp, grid = l->ep * j->expert_tp;
+        if (stage % grid != 0)
+            return lc_fail(LLMCOST_EINVAL,
+                           "layout.ep x expert_tp = %lld x %lld must divide layout.tp x layout.cp x layout.dp = %lld "
+                           "(MoE parallel folding: the routed experts' expert-TP x EP x expert-DP ranks tile each "
+                           "pipeline stage)",
+                           (long long)l->ep, (long long)j->expert_tp, (long long)stage);
+        if ((l->dp * l->cp) % l->ep != 0 && l->tp > 1 && !l->sequence_parallel)
+            return lc_fail(LLMCOST_EINVAL,
+                           "layout.ep = %lld spans tensor-parallel ranks (it does not divide layout.dp x layout.cp = "
+                           "%lld): MoE parallel folding needs sequence parallelism (--sequence-parallel)",
+                           (long long)l->ep, (long long)(l->dp * l->cp));
+    }
     if (j->seq % l->cp != 0)
         return lc_fail(LLMCOST_EINVAL, "layout.cp = %lld does not divide seq = %lld tokens", (long long)l->cp,
                        (long long)j->seq);

@@ -1085,7 +1085,8 @@ static int layer_comms(layer_comm *lc, const ctx *c)
             if (m->layers[i].ffn.moe)
                 ff = &m->layers[i].ffn;
         double local_tokens = tokens / (c->sp ? (double)c->L.tp : 1);
-        llmcost_comm_group g = llmcost_comm_group_of(c->L.ep, c->L.tp, gpu->scaleup_size);
+        /* The EP group's ranks are expert_tp apart (Megatron-Core's expert rank order, etp fastest, then ep). */
+        llmcost_comm_group g = llmcost_comm_group_of(c->L.ep, c->etp, gpu->scaleup_size);
         if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, local_tokens * (double)ff->top_k * h * ab, &g,
                                     &opt->comm)) != 0)
             return rc;
@@ -1348,6 +1349,13 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
     out->stage = worst;
 }
 
+/* Replicas of each routed expert shard: a pipeline stage's tp x cp x dp ranks over the expert_tp x ep that split
+ * the experts (MoE parallel folding; memory.c's "expert data parallel"). */
+static double expert_dp(const ctx *c)
+{
+    return fmax(1, (double)(c->L.tp * c->L.cp * c->L.dp) / ((double)c->L.ep * (double)c->etp));
+}
+
 /* Parameters this GPU holds: dense ones split over TP and PP, routed experts over EP (and PP). */
 static void local_params(double *dense_local, double *expert_local, const ctx *c, const llmcost_step_prepared *p)
 {
@@ -1392,7 +1400,7 @@ static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_p
     double opt_bytes = pb->master > 0 ? 2 * pb->master + pb->gradients + 2 * pb->states + pb->weights
                                       : 2 * pb->weights + pb->gradients + 2 * pb->states;
     double zero_div_dense = c->L.zero >= 1 ? (double)(c->L.dp * c->L.cp) : 1;
-    double zero_div_exp = c->L.zero >= 1 ? (double)(c->L.dp * c->L.cp / c->L.ep) : 1;
+    double zero_div_exp = c->L.zero >= 1 ? expert_dp(c) : 1;
     double opt_params = dense_local / zero_div_dense + expert_local / zero_div_exp;
     /* Fused AdamW streams at its measured fraction of the bandwidth (it computes more per byte than a copy). */
     const lc_kernel_model *km = lc_kernel_model_get();
@@ -1415,9 +1423,10 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
     double dp_exposed = 0, dp_total = 0;
     int64_t dpg = c->L.dp * c->L.cp;
     int rc;
-    if (dpg > 1) {
+    if (dpg > 1 || expert_dp(c) > 1) { /* folded experts can have replicas with dp x cp = 1 */
         llmcost_comm_group gd = llmcost_comm_group_of(dpg, c->L.tp, gpu->scaleup_size);
-        llmcost_comm_group ge = llmcost_comm_group_of(dpg / c->L.ep > 0 ? dpg / c->L.ep : 1, c->L.tp * c->L.ep, gpu->scaleup_size);
+        /* Experts: over their expert-data-parallel replicas, ep x expert_tp ranks apart. */
+        llmcost_comm_group ge = llmcost_comm_group_of((int64_t)expert_dp(c), c->etp * c->L.ep, gpu->scaleup_size);
         double grads_d = dense_local * grad_bytes, grads_e = expert_local * grad_bytes;
         double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
         if (c->ft) /* adapters: only their gradients are reduced */

@@ -298,6 +298,7 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->layout.vpp = jint(L, "vpp", 1);
     so->layout.cp = jint(L, "cp", 1);
     so->layout.ep = jint(L, "ep", 1);
+    so->expert_tp = jint(L, "etp", 1);
     so->layout.zero = (int)jint(L, "zero", 0);
     so->layout.ep_overlap = json_is_true(json_object_get(L, "ep_overlap"));
     so->layout.tp_overlap = json_is_true(json_object_get(L, "tp_overlap"));

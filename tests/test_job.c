@@ -203,6 +203,12 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
         {"mixtral-8x7b", 1, 1, 1, 1, 1, 16, false, "expert_tp = 16"}, /* memory accepted this before */
         {"mixtral-8x7b", 2, 1, 1, 2, 2, 2, true, NULL},
         {"mixtral-8x7b", 1, 1, 1, 2, 3, 1, false, "layout.ep = 3"},
+        /* MoE parallel folding (Megatron-Core): EP over TP x DP ranks, 2 x 2 = 4 = ep x etp; with sequence
+         * parallelism (set below for tp > 1) */
+        {"mixtral-8x7b", 2, 1, 1, 2, 4, 1, true, NULL},
+        {"mixtral-8x7b", 8, 1, 1, 1, 8, 1, true, NULL},          /* EP8 inside TP8, dp 1 */
+        {"mixtral-8x7b", 2, 1, 1, 2, 8, 1, false, "layout.ep = 8 must divide layout.tp x layout.cp x layout.dp = 4"},
+        {"mixtral-8x7b", 4, 1, 1, 1, 4, 2, false, "layout.ep x expert_tp = 4 x 2 must divide"}, /* 8 > 4 ranks */
     };
     const llmcost_gpu *g = llmcost_gpu_find("h100");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -218,6 +224,7 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
         j.layout.dp = cases[i].dp;
         j.layout.ep = cases[i].ep;
         j.expert_tp = cases[i].etp;
+        j.layout.sequence_parallel = cases[i].tp > 1;
         j.grad_accum = cases[i].pp;
         llmcost_memory mem;
         llmcost_step st;

@@ -319,6 +319,40 @@ Test(step_mechanisms, fp16_runs_at_the_fp16_tensor_peak_and_bf16_is_refused_with
     llmcost_model_free(m);
 }
 
+/* MoE parallel folding (Megatron-Core; Liu et al. 2025): EP 4 inside TP 8 with dp 1. Each stage's 8 ranks hold
+ * expert_tp x ep = 1 x 4 distinct expert shards, so each shard has 8 / 4 = 2 replicas (expert data parallel), and the
+ * distributed optimizer (ZeRO-1) shards the experts' states over those 2 and the dense ones over dp x cp = 1.
+ * The optimizer step streams bytes in proportion to the parameters it updates (plus its kernels' launches):
+ *   ZeRO-0 / ZeRO-1 = (D + X) / (D / 1 + X / 2), D = dense / (tp pp), X = routed / (ep etp pp). */
+Test(step_mechanisms, moe_parallel_folding_shards_expert_states_over_expert_replicas)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    llmcost_params pc;
+    cr_assert_eq(llmcost_params_count(&pc, m), 0);
+    double routed = (double)pc.components[LLMCOST_PC_ROUTED_EXPERTS], dense = (double)pc.total - routed;
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.seq = 1024;
+    o.layout.tp = 8, o.layout.ep = 4, o.layout.gpus = 8, o.layout.sequence_parallel = true;
+    llmcost_step z0, z1;
+    cr_assert_eq(llmcost_step_compute(&z0, m, llmcost_gpu_find("h100"), &o), 0, "%s", llmcost_errmsg());
+    o.layout.zero = 1;
+    cr_assert_eq(llmcost_step_compute(&z1, m, llmcost_gpu_find("h100"), &o), 0, "%s", llmcost_errmsg());
+    double D = dense / 8, X = routed / 4, launch = 4 * z0.host_seconds_per_kernel;
+    double t0 = z0.components[LLMCOST_ST_OPTIMIZER] - launch, t1 = z1.components[LLMCOST_ST_OPTIMIZER] - launch;
+    cr_expect_float_eq(t0 / t1, (D + X) / (D + X / 2), 1e-9);
+    /* The expert replicas reduce their gradients although dp x cp = 1. */
+    cr_expect_gt(z0.comm_total[LLMCOST_ST_DP_COMM], 0);
+    /* Folding scatters the tokens over the TP ranks: without sequence parallelism it is refused. */
+    o.layout.sequence_parallel = false;
+    cr_expect_eq(llmcost_step_compute(&z1, m, llmcost_gpu_find("h100"), &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "spans tensor-parallel ranks") && strstr(llmcost_errmsg(), "sequence parallelism"),
+              "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
 Test(step_errors, bad_layouts_name_the_field)
 {
     llmcost_model *m;

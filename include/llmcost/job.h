@@ -82,7 +82,8 @@ int llmcost_job_init(llmcost_job *j);
  * Checks "j" against model "m" (NULL: the rules that need no model) and completes it: layout.dp from layout.gpus
  * (or gpus from the degrees), grad_accum and global_batch from each other. Every layout rule lives here: degrees
  * at least 1, ZeRO 0-3, tp x pp x cp x dp = gpus, tp dividing every layer's attention heads, ep dividing the
- * routed experts and dp x cp, expert_tp dividing tp, vpp needing pp > 1, pp x vpp model chunks at most the layers
+ * routed experts and tp x cp x dp, ep x expert_tp dividing tp x cp x dp (MoE parallel folding; sequence
+ * parallelism when ep spans TP ranks), expert_tp dividing tp, vpp needing pp > 1, pp x vpp model chunks at most the layers
  * + 2 (the embedding and the head may take a chunk each) with every stage holding vpp chunks, cp dividing seq, the
  * global batch a whole number of micro-batch rounds. Fails with LLMCOST_EINVAL; the message names the job's
  * fields (layout.tp, micro_batch, expert_tp, ...), which a front end maps to its own names.

@@ -34,7 +34,8 @@ typedef enum {
 
 /*
  * The parallel layout. Ranks are ordered tensor-parallel fastest, then context, then data, then pipeline
- * (Megatron-LM's default order); expert parallelism groups ranks of the data x context space.
+ * (Megatron-LM's default order); expert parallelism groups ranks of a pipeline stage (tp x cp x dp; over TP ranks
+ * too: Megatron-Core's MoE parallel folding, with expert tensor parallelism fastest).
  * Zero means "not set" where the field allows it (llmcost_layout_resolve fills it in).
  */
 typedef struct llmcost_layout {

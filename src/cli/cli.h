@@ -288,8 +288,12 @@ extern const char *const cli_ema_choices[];
     {"vpp", OPT_COUNT, &(o).vpp, "N", "virtual stages per GPU, interleaved 1F1B (default 1)", NULL, NULL},       \
     {"dp", OPT_COUNT, &(o).dp, "N", "data-parallel degree (default: GPUs / (tp x pp x cp), else 1)", NULL, NULL},  \
     {"cp", OPT_COUNT, &(o).cp, "N", "context-parallel degree (default 1)", NULL, NULL},                           \
-    {"ep", OPT_COUNT, &(o).ep, "N", "expert-parallel degree (default 1)", NULL, NULL},                            \
-    {"etp", OPT_COUNT, &(o).etp, "N", "expert tensor-parallel degree (default 1)", NULL, NULL},                    \
+    {"ep", OPT_COUNT, &(o).ep, "N",                                                                               \
+     "expert-parallel degree (default 1); divides tp x cp x dp: may span TP ranks (MoE parallel folding)", NULL,    \
+     NULL},                                                                                                       \
+    {"etp", OPT_COUNT, &(o).etp, "N",                                                                             \
+     "expert tensor-parallel degree (default 1; Megatron-LM's default is tp); ep x etp divides tp x cp x dp", NULL, \
+     NULL},                                                                                                       \
     {"zero", OPT_NONNEG, &(o).zero, "STAGE", "ZeRO stage over data parallelism: 0-3, 3 = FSDP (default 0)", NULL,  \
      NULL},                                                                                                       \
     {"grad-accum", OPT_COUNT, &(o).micro_batches, "N", "micro-batches per step per pipeline (gradient accumulation)", \
