@@ -116,6 +116,7 @@ static int adjust_internlm2(const lc_cfg *c, const type_info *ti, llmcost_model 
 static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -233,6 +234,10 @@ static const type_info types[] = {
      * lm_head_bias (both default false). Its sparsemixer soft-maxes the router logits in their own dtype. */
     {.type = "phimoe", .label = "PhiMoE", .fam = FAM_LLAMA, .moe = true, .sliding = SW_EVERY_LAYER,
      .adjust = adjust_phimoe},
+    /* Baichuan and Baichuan 2 (the repositories' modeling_baichuan.py, model_type baichuan): one W_pack of h -> 3h and
+     * o_proj, both bias-free (multi-head, head_dim h / heads), a bias-free SwiGLU, RMSNorms, an untied head (Baichuan
+     * 2's NormHead normalises the same V x h weight); rotary at hidden 4096 (7B), ALiBi otherwise (13B). */
+    {.type = "baichuan", .label = "Baichuan", .fam = FAM_LLAMA, .fused_qkv = true, .adjust = adjust_baichuan},
     {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
     {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
@@ -1011,6 +1016,34 @@ static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     (void)ti;
     TRY(lc_cfg_bool(c, &m->head_bias, LC_KEYS("lm_head_bias"), false));
     m->norm = LLMCOST_NORM_LAYER;
+    return 0;
+}
+
+/* Each Baichuan repository ships its own modeling_baichuan.py and the config does not say which position encoding it
+ * uses: the 7B models (Baichuan-7B, Baichuan2-7B, hidden 4096) rotate q and k, the 13B ones (Baichuan-13B,
+ * Baichuan2-13B) add ALiBi biases (the Baichuan-13B README's table; vLLM's BaichuanForCausalLM picks the same way, by
+ * hidden_size == 4096). BaichuanAttention sizes heads as hidden / heads and has no key/value groups; the 13B configs
+ * give the length as model_max_length. */
+static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    int64_t heads = m->layers[0].attn.n_heads;
+    if (m->hidden % heads != 0 || m->layers[0].attn.n_kv_heads != heads)
+        return lc_fail(LLMCOST_EINVAL, "%s: keys '%snum_attention_heads' (%lld) and '%shidden_size' (%lld): Baichuan's "
+                       "W_pack projects to 3 x hidden_size, so the heads must divide hidden_size and have no key/value "
+                       "groups", c->origin, c->prefix, (long long)heads, c->prefix, (long long)m->hidden);
+    if (m->max_positions == 0)
+        TRY(lc_cfg_size(c, &m->max_positions, LC_KEYS("model_max_length"), 0));
+    bool alibi = m->hidden != 4096;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_attention *a = &m->layers[i].attn;
+        a->head_dim = a->v_head_dim = m->hidden / heads;
+        a->rotary_dim = alibi ? 0 : a->head_dim;
+    }
+    m->pos = alibi ? LLMCOST_POS_ALIBI : LLMCOST_POS_ROTARY;
+    note(m, "Baichuan: %s, as the %s models' modeling_baichuan.py builds it (the config does not say; chosen by "
+            "hidden_size %s 4096)", alibi ? "ALiBi position biases" : "rotary positions", alibi ? "13B" : "7B",
+         alibi ? "!=" : "==");
     return 0;
 }
 

@@ -501,3 +501,32 @@ Test(params_derived, phimoe_layer_norms_biases_and_head_bias)
     cr_expect_eq(p.active, p.total - 32LL * 14 * 3 * 4096 * 6400);
     cr_expect_eq(p.active, 6640999744LL);
 }
+
+Test(params_derived, baichuan_w_pack_and_position_encoding_by_size)
+{
+    /* Baichuan-13B (the repository's modeling_baichuan.py): W_pack 5120 -> 3*5120 and o_proj, bias-free; SwiGLU
+     * 3*5120*13696; 2 RMSNorms; untied head; ALiBi. 64000*5120*2 + 40*(4*5120^2 + 3*5120*13696 + 2*5120) + 5120 =
+     * 13,264,901,120, the Baichuan-13B README's total to the unit. */
+    llmcost_params p = count("baichuan-13b");
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 40LL * 4 * 5120 * 5120);
+    cr_expect_eq(p.total, 2 * 64000LL * 5120 + 40 * (4LL * 5120 * 5120 + 3LL * 5120 * 13696 + 2 * 5120) + 5120);
+    cr_expect_eq(p.total, 13264901120LL);
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, "baichuan-13b"), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(m->pos, LLMCOST_POS_ALIBI);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 0);
+    cr_expect(m->layers[0].attn.fused_qkv);
+    cr_expect_eq(m->max_positions, 4096); /* model_max_length */
+    llmcost_model_free(m);
+    /* Baichuan-7B (hidden 4096: rotary): 64000*4096*2 + 32*(4*4096^2 + 3*4096*11008 + 2*4096) + 4096 =
+     * 7,000,559,616, the same README's Baichuan-7B row. */
+    const char *b7 = "{\"model_type\": \"baichuan\", \"architectures\": [\"BaiChuanForCausalLM\"], \"hidden_size\": 4096, "
+                     "\"intermediate_size\": 11008, \"max_position_embeddings\": 4096, \"num_attention_heads\": 32, "
+                     "\"num_hidden_layers\": 32, \"vocab_size\": 64000, \"tie_word_embeddings\": false}";
+    cr_assert_eq(llmcost_model_from_json(&m, b7, strlen(b7), "baichuan-7b"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 7000559616LL);
+    cr_expect_eq(m->pos, LLMCOST_POS_ROTARY);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 128);
+    llmcost_model_free(m);
+}
