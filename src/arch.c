@@ -192,6 +192,10 @@ static const type_info types[] = {
      .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
     /* Ministral (modeling_ministral.py): Mistral with per-layer windows in layer_types. */
     {.type = "ministral", .label = "Ministral", .fam = FAM_LLAMA},
+    /* Ministral 3 (modular_ministral3.py, the text_config of a mistral3 wrapper): Mistral's layout and window on every
+     * layer when sliding_window is set; its attention scales queries by 1 + llama_4_scaling_beta log(1 + floor(pos /
+     * original_max_position_embeddings)), a per-position scalar without parameters. */
+    {.type = "ministral3", .label = "Ministral 3", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER},
     /* Seed-OSS (modeling_seed_oss.py, SeedOssConfig): Llama's layout; q/k/v biases from attention_bias (default
      * true), o_proj's from attention_out_bias (default false); dropout after o_proj and the MLP (residual_dropout,
      * default 0.1) and on the attention weights (attention_dropout, default 0.1). */

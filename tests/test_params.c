@@ -530,3 +530,30 @@ Test(params_derived, baichuan_w_pack_and_position_encoding_by_size)
     cr_expect_eq(m->layers[0].attn.rotary_dim, 128);
     llmcost_model_free(m);
 }
+
+Test(params_derived, ministral3_text_config_tied_and_untied)
+{
+    /* Ministral 3 8B (text_config of a mistral3 wrapper, Mistral's layout): 131072*4096 embedding and untied head;
+     * per layer q and o 4096*4096, k and v 4096*1024, MLP 3*4096*14336, 2 RMSNorms; final norm: 8,489,553,920 (the
+     * card's 8.4B language model). */
+    llmcost_params p = count("ministral-3-8b");
+    cr_expect_eq(p.total, 2 * 131072LL * 4096 +
+                              34 * (2 * 4096LL * 4096 + 2 * 4096LL * 1024 + 3 * 4096LL * 14336 + 2 * 4096) + 4096);
+    cr_expect_eq(p.total, 8489553920LL);
+    /* Ministral 3 3B: h 3072, 26 layers, f 9216, 32 heads of 128 and 8 kv heads, tied (Megatron-Bridge's
+     * Ministral3ModelProvider3B shares embeddings and head): 131072*3072 + 26*(2*3072*4096 + 2*3072*1024 +
+     * 3*3072*9216 + 2*3072) + 3072 = 3,429,006,336, the card's 3.4B language model; a window on every layer. */
+    const char *m3 = "{\"model_type\": \"mistral3\", \"text_config\": {\"model_type\": \"ministral3\", \"hidden_size\": 3072, "
+                     "\"intermediate_size\": 9216, \"num_hidden_layers\": 26, \"num_attention_heads\": 32, "
+                     "\"num_key_value_heads\": 8, \"head_dim\": 128, \"vocab_size\": 131072, "
+                     "\"tie_word_embeddings\": true, \"sliding_window\": 4096}}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, m3, strlen(m3), "ministral3-3b"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 3429006336LL);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
+    cr_expect_str_eq(m->model_type, "ministral3");
+    cr_expect_eq(m->layers[0].attn.sliding_window, 4096);
+    cr_expect_eq(m->layers[25].attn.sliding_window, 4096);
+    llmcost_model_free(m);
+}
