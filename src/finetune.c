@@ -144,12 +144,16 @@ static const struct family_names *family_of(const llmcost_model *m)
 
 /* ---- the matrices of a layer ---- */
 
-typedef struct {
-    llmcost_lora_role role;
-    int64_t in, out, count; /* count: how many such matrices in the layer (the routed experts) */
-} mat;
+typedef lc_ft_mat mat;
 
 /* The Linear-shaped matrices of layer "l" into "out" (at most 24); their number. */
+static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l);
+
+int lc_ft_layer_mats(lc_ft_mat *out, const llmcost_model *m, const llmcost_layer *l)
+{
+    return layer_mats(out, m, l);
+}
+
 static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
 {
     int n = 0;
@@ -219,7 +223,7 @@ static bool has_role(const llmcost_model *m, llmcost_lora_role r)
             continue;
         int n = layer_mats(ms, m, &m->layers[i]);
         for (int k = 0; k < n; k++)
-            if (ms[k].role == r && ms[k].count > 0)
+            if (ms[k].role == (int)r && ms[k].count > 0)
                 return true;
     }
     return false;
@@ -401,6 +405,14 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "lora_rank = %lld must be at least 1", (long long)ft->rank);
     if (ft->alpha < 0 || ft->alpha != ft->alpha)
         return lc_fail(LLMCOST_EINVAL, "lora_alpha must be positive");
+    if (!(ft->dropout >= 0 && ft->dropout < 1))
+        return lc_fail(LLMCOST_EINVAL, "lora_dropout = %g must be in [0, 1)", ft->dropout);
+    if (ft->adapter_bytes != 0 && ft->adapter_bytes != 2 && ft->adapter_bytes != 4)
+        return lc_fail(LLMCOST_EINVAL, "adapter_dtype: %d bytes is neither bf16 (2) nor fp32 (4)", ft->adapter_bytes);
+    if (!adapters && ft->dropout > 0)
+        return lc_fail(LLMCOST_EINVAL, "lora_dropout needs finetune = lora or qlora (finetune is %s)", meth);
+    if (!adapters && ft->adapter_bytes)
+        return lc_fail(LLMCOST_EINVAL, "adapter_dtype needs finetune = lora or qlora (finetune is %s)", meth);
     if (ft->targets >> LLMCOST_LR_COUNT)
         return lc_fail(LLMCOST_EINVAL, "lora_targets: bits beyond the %d roles", (int)LLMCOST_LR_COUNT);
     if (!m || !adapters)
@@ -478,6 +490,13 @@ static void quant_bytes(lc_ck *c, int64_t *w, int64_t *s, llmcost_quant q, bool 
 
 /* Is role "r" quantised under "q" (and a Linear of the family)? bitsandbytes replaces every nn.Linear but the head;
  * AWQ quantises the projections and leaves routers, gates and embedding projections in 16 bits. */
+static bool quantised(const llmcost_model *m, llmcost_quant q, llmcost_lora_role r);
+
+bool lc_ft_quantised(const llmcost_model *m, const llmcost_finetune *ft, int r)
+{
+    return quantised(m, quant_of(ft), r);
+}
+
 static bool quantised(const llmcost_model *m, llmcost_quant q, llmcost_lora_role r)
 {
     if (q == LLMCOST_QUANT_NONE || !llmcost_lora_module_name(m, r))
@@ -499,7 +518,7 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
     out->method = ft->method;
     out->base = p.total;
     out->dense_bytes_per_param = 2;
-    out->adapter_bytes_per_param = 4;
+    out->adapter_bytes_per_param = ft->adapter_bytes ? ft->adapter_bytes : 4;
     if (ft->method != LLMCOST_FT_LORA && ft->method != LLMCOST_FT_QLORA) {
         out->trainable = p.total;
         return 0;
@@ -549,7 +568,7 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
     out->frozen = p.total;
     out->dense_params = p.total - out->quantized_params;
     out->dense_bytes = lc_ck_mul(&c, 2, out->dense_params);
-    out->adapter_bytes = lc_ck_mul(&c, 4, out->trainable);
+    out->adapter_bytes = lc_ck_mul(&c, out->adapter_bytes_per_param, out->trainable);
     out->frozen_bytes = lc_ck_add(&c, lc_ck_add(&c, out->quant_weight_bytes, out->quant_scale_bytes), out->dense_bytes);
     if (c.overflow)
         return lc_fail(LLMCOST_EOVERFLOW, "%s: a fine-tuning count overflows 64 bits", m->origin);

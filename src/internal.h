@@ -102,9 +102,23 @@ typedef struct lc_layer_digest {
 int lc_layout_check_digest(struct llmcost_layout *l, const struct llmcost_model *m, const lc_layer_digest *d);
 struct llmcost_job;
 int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m, const lc_layer_digest *d);
-/* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA), which only the step
- * engine models yet; 0 otherwise. For every path that would cost a job's memory as pre-training's. */
+/* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA), which the planner's
+ * search (memory options, no adapters) does not model yet; 0 otherwise. For every path that would cost a job's
+ * memory as pre-training's. */
 int lc_job_refuse_adapters(const struct llmcost_job *j, const char *engine);
+/* The Linear-shaped matrices of a decoder layer (finetune.c): role (llmcost_lora_role), inputs, outputs, and how
+ * many such matrices the layer has (the routed experts). At most 24 a layer. */
+typedef struct lc_ft_mat {
+    int role;
+    int64_t in, out, count;
+} lc_ft_mat;
+struct llmcost_layer;
+struct llmcost_finetune;
+int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct llmcost_layer *l);
+/* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
+bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
+/* LLMCOST_EUNSUPPORTED naming what of "m" the memory engine does not model yet (llmcost_model_unmodelled), or 0. */
+int lc_memory_check_model(const struct llmcost_model *m);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
 void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
 

@@ -267,7 +267,7 @@ int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
         return 0;
     const char *meth = llmcost_finetune_method_name(j->finetune.method);
     return lc_fail(LLMCOST_EUNSUPPORTED,
-                   "finetune = %s: %s does not model adapters yet ('llmcost params --finetune %s' counts them, "
+                   "finetune = %s: %s does not model adapters yet ('llmcost memory --finetune %s' sizes them, "
                    "'llmcost step' and 'train' time them)",
                    meth, engine, meth);
 }
@@ -313,8 +313,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         if ((rc = llmcost_finetune_check(ft, m)) < 0)
             return rc;
         /* Full fine-tuning trains every parameter: the engines' pre-training model is its model. Adapters are
-         * timed by the step engine; the memory engine and the planner refuse them (lc_job_refuse_adapters) rather
-         * than answer as for pre-training. */
+         * modelled by the step and memory engines; the planner, whose search runs on memory options without them,
+         * refuses them (lc_job_refuse_adapters) rather than answer as for pre-training. */
     }
     rc = lc_layout_check_digest(&j->layout, m, m ? d : NULL);
     if (rc)

@@ -62,6 +62,157 @@ static recipe recipe_of(const llmcost_memory_options *o, llmcost_param_bytes *pb
     return R;
 }
 
+/* Fine-tuning with adapters (LoRA, DoRA, QLoRA; docs/formulas.md "Fine-tuning memory"): what the engine needs of a
+ * job's finetune. The mechanism is autograd's: an op saves a tensor only for a gradient some input needs, so a
+ * frozen Linear keeps no input (its weight needs no gradient; its input's gradient needs only the weight), a frozen
+ * norm weight no normalised input, and each adapter keeps its own input (lora_A), x A (lora_B) and its dropout's
+ * mask. NULL in the engine: pre-training or full fine-tuning. */
+typedef struct {
+    const llmcost_finetune *ft;
+    llmcost_finetune_params fp;
+    uint32_t targets;
+    double rank, dropout;
+    bool dora;
+    llmcost_param_bytes ab; /* the adapters' bytes per parameter: weights, gradients, optimizer states */
+    double act;             /* bytes of an element the adapters keep (their GEMMs' input dtype) */
+    bool cast;              /* the adapters' input is a copy in their dtype (PEFT's _cast_input_dtype), or
+                               autocast's bf16 copy */
+    double largest_quant;   /* weights of the largest quantised matrix (its dequantised copy, QLoRA) */
+    bool bnb_4bit;          /* NF4 / FP4: bitsandbytes' MatMul4Bit keeps each quantised Linear's input */
+    double largest_dora;    /* weights of the largest DoRA-adapted matrix (its weight copy for the norm) */
+} ft_mem;
+
+/* The adapters' share of one layer: what they keep per token and which of the layer's shared inputs an adapter
+ * keeps as it is (so the frozen base's consumers of it no longer decide). */
+typedef struct {
+    double kept;       /* bytes per token */
+    double params;     /* adapter parameters of the layer */
+    double factored;   /* Adafactor's statistics of its adapters: rows + columns of A and B */
+    bool attn_in, o_in, ffn_in, down_in, shared_down_in, q_b_in, kv_b_in;
+} lora_layer;
+
+static bool role_row_parallel(int r)
+{
+    return r == LLMCOST_LR_O || r == LLMCOST_LR_MLP_DOWN || r == LLMCOST_LR_SHARED_DOWN || r == LLMCOST_LR_EXPERT_DOWN;
+}
+
+static void keeps_input(lora_layer *Y, int role);
+
+static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost_layer *L, double tp)
+{
+    lora_layer Y = {0};
+    lc_ft_mat ms[24];
+    int n = lc_ft_layer_mats(ms, m, L);
+    double r = F->rank;
+    for (int i = 0; i < n; i++) {
+        const lc_ft_mat *x = &ms[i];
+        if (x->count == 0 || !(F->targets & (1u << x->role)))
+            continue;
+        double k = (double)x->in, o = (double)x->out;
+        Y.params += (double)x->count * (r * (k + o) + (F->dora ? o : 0)) / tp;
+        Y.factored += (double)x->count * (2 * r + k + o) / tp;
+        if (role_row_parallel(x->role))
+            k /= tp;
+        else
+            o /= tp;
+        /* routed experts: each token passes top_k of them */
+        bool expert = x->role >= LLMCOST_LR_EXPERT_GATE && x->role <= LLMCOST_LR_EXPERT_DOWN;
+        double tokens = expert ? (double)L->ffn.top_k : 1;
+        double b = F->act * r;                        /* x A, kept by lora_B */
+        bool itself = false;
+        if (F->dropout > 0)
+            b += k + F->act * k;                      /* the dropout's bool mask, its output (kept by lora_A) */
+        else if (F->cast)
+            b += F->act * k;                          /* the cast copy lora_A keeps */
+        else
+            itself = true;                            /* lora_A keeps the layer's tensor itself */
+        if (F->dora)
+            b += 2 * F->act * o;                      /* the base output and lora_B's, kept by the magnitude's products */
+        Y.kept += b * tokens;
+        if (itself)
+            keeps_input(&Y, x->role);
+    }
+    /* bitsandbytes' MatMul4Bit (NF4, FP4) keeps its input A for a weight gradient it never computes
+     * (ctx.tensors = (A, B) whenever an input needs a gradient): every quantised Linear keeps its input itself. */
+    for (int i = 0; F->bnb_4bit && i < n; i++)
+        if (ms[i].count > 0 && lc_ft_quantised(m, F->ft, ms[i].role))
+            keeps_input(&Y, ms[i].role);
+    return Y;
+}
+
+/* The layer's tensor a Linear of role "role" reads, marked as kept by it (its input, as it is). */
+static void keeps_input(lora_layer *Y, int role)
+{
+    switch (role) {
+    case LLMCOST_LR_Q: case LLMCOST_LR_K: case LLMCOST_LR_V: case LLMCOST_LR_QKV: case LLMCOST_LR_Q_A:
+    case LLMCOST_LR_KV_A:
+        Y->attn_in = true;
+        break;
+    case LLMCOST_LR_O:
+        Y->o_in = true;
+        break;
+    case LLMCOST_LR_Q_B:
+        Y->q_b_in = true;
+        break;
+    case LLMCOST_LR_KV_B:
+        Y->kv_b_in = true;
+        break;
+    case LLMCOST_LR_MLP_DOWN:
+        Y->down_in = true;
+        break;
+    case LLMCOST_LR_SHARED_DOWN:
+        Y->shared_down_in = true;
+        break;
+    case LLMCOST_LR_EXPERT_GATE: case LLMCOST_LR_EXPERT_UP: case LLMCOST_LR_EXPERT_DOWN:
+        break; /* the routed experts' gathered inputs are counted as kept anyway */
+    default:
+        Y->ffn_in = true; /* gate, up, gate_up, shared gate and up, router, shared expert gate */
+    }
+}
+
+/* "F" for the job's finetune "ft" under recipe "R" (0), or a failure of the count. */
+static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *ft, const llmcost_memory_options *o,
+                     const recipe *R)
+{
+    memset(F, 0, sizeof *F);
+    F->ft = ft;
+    int rc = llmcost_finetune_count(&F->fp, m, ft);
+    if (rc < 0)
+        return rc;
+    F->targets = ft->targets;
+    if (!F->targets && (rc = llmcost_lora_targets_default(&F->targets, m)) < 0)
+        return rc;
+    F->rank = (double)(ft->rank ? ft->rank : 8);
+    F->dropout = ft->dropout;
+    F->dora = ft->variant == LLMCOST_LORA_DORA;
+    /* The adapters' dtype: as stated; else PEFT's fp32 under hf, the recipe's under megatron. They train in it
+     * with no master copy: the bytes of the fp32 (or pure bf16) recipe with the job's optimizer. */
+    int bytes = ft->adapter_bytes ? ft->adapter_bytes : o->framework == LLMCOST_FW_HF ? 4 : 0;
+    llmcost_job aj;
+    llmcost_job_from_memory_options(&aj, o);
+    if (bytes)
+        aj.precision = bytes == 4 ? LLMCOST_PREC_FP32 : LLMCOST_PREC_BF16;
+    llmcost_job_param_bytes(&F->ab, &aj);
+    F->act = R->autocast ? 2 : F->ab.weights;
+    F->cast = R->autocast || F->act != R->e;
+    F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 ||
+                                                    ft->quant == LLMCOST_QUANT_FP4);
+    lc_ft_mat ms[24];
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        if (i > 0 && !memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]))
+            continue;
+        int n = lc_ft_layer_mats(ms, m, &m->layers[i]);
+        for (int k = 0; k < n; k++) {
+            double w = (double)ms[k].in * (double)ms[k].out;
+            if (ms[k].count > 0 && lc_ft_quantised(m, ft, ms[k].role) && w > F->largest_quant)
+                F->largest_quant = w;
+            if (ms[k].count > 0 && F->dora && (F->targets & (1u << ms[k].role)) && w > F->largest_dora)
+                F->largest_dora = w;
+        }
+    }
+    return 0;
+}
+
 /* How a model family's RMSNorm keeps tensors (from the transformers implementations). */
 typedef enum {
     NORM_RMS_CAST,   /* x.float(), normalise, cast back, weight * x (Llama, Mistral, Qwen, DeepSeek, Phi-3, OLMoE) */
@@ -107,21 +258,38 @@ static double hf_norm(const recipe *R, norm_style st, double w, double in_bytes,
     return kept;
 }
 
+/* The same norm with its weight frozen (LoRA, QLoRA): the normalised input was kept only for the weight's gradient,
+ * so it goes; the output is kept only when an adapter's lora_A keeps it as it is ("keep_out"). */
+static double hf_norm_frozen(const recipe *R, norm_style st, double w, double in_bytes, bool keep_out)
+{
+    if (st == NORM_LAYER)
+        return in_bytes * w + 8 + (keep_out ? (R->autocast ? 4 : R->e) * w : 0);
+    return 4 * w + 4 + (keep_out ? (R->autocast ? 4 : in_bytes) * w : 0);
+}
+
 /* Kept bytes of one layer, split for the breakdown. Per-token terms times T plus fixed terms. */
 typedef struct {
-    double norms, attention, mlp, moe, dropout;
+    double norms, attention, mlp, moe, dropout, lora;
 } layer_bytes;
 
 static double layer_total(const layer_bytes *b)
 {
-    return b->norms + b->attention + b->mlp + b->moe + b->dropout;
+    return b->norms + b->attention + b->mlp + b->moe + b->dropout + b->lora;
 }
 
 /* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
 static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
-                            const llmcost_memory_options *o, double T, double s, double tp)
+                            const llmcost_memory_options *o, double T, double s, double tp, const ft_mem *F)
 {
     layer_bytes B = {0};
+    lora_layer Y = {0};
+    if (F) {
+        Y = lora_of(F, m, L, tp);
+        B.lora = Y.kept * T;
+    }
+    /* A norm read by Linear layers: under adapters its consumers are frozen, and the output stays only when an
+     * adapter keeps it itself. */
+#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
     const llmcost_attention *a = &L->attn;
     norm_style st = style_of(m);
     double h = (double)m->hidden, e = R->e;
@@ -143,26 +311,31 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     if (L->parallel) {
         /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
         if (L->norm_pre_ffn) {
-            B.norms += hf_norm(R, st, h, R->r, attn_consumers) * T;
-            B.norms += hf_norm(R, st, h, R->r, ffn_consumers) * T;
+            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+            B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
         } else {
-            B.norms += hf_norm(R, st, h, R->r, attn_consumers + ffn_consumers) * T;
+            B.norms += NORM(h, R->r, attn_consumers + ffn_consumers, Y.attn_in || Y.ffn_in) * T;
         }
     } else {
+        /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
         if (L->norm_pre_attn)
-            B.norms += hf_norm(R, st, h, R->r, attn_consumers) * T;
-        else /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
+            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+        else if (!F)
             B.norms += (R->autocast ? attn_consumers * 2 * h : R->r * h) * T;
+        else if (Y.attn_in && !R->autocast)
+            B.norms += R->r * h * T;
         if (L->norm_pre_ffn)
-            B.norms += hf_norm(R, st, h, R->r, ffn_consumers) * T;
-        else
+            B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
+        else if (!F)
             B.norms += (R->autocast ? ffn_consumers * 2 * h : R->r * h) * T;
+        else if (Y.ffn_in && !R->autocast)
+            B.norms += R->r * h * T;
     }
     /* Norms on outputs feed residual adds: they keep their internals only. */
     if (L->norm_post_attn)
-        B.norms += hf_norm(R, st, h, st == NORM_LAYER ? R->r : e, 0) * T;
+        B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
     if (L->norm_post_ffn)
-        B.norms += hf_norm(R, st, h, st == NORM_LAYER ? R->r : e, 0) * T;
+        B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
 
     /* Attention. */
     double at = 0;
@@ -170,12 +343,13 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         double ql = (double)a->q_lora_rank, kvl = (double)a->kv_lora_rank;
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
         if (ql > 0)
-            at += hf_norm(R, st, ql, e, 1);          /* q_a_layernorm, read by q_b_proj */
-        at += hf_norm(R, st, kvl, e, 1);             /* kv_a_layernorm, read by kv_b_proj */
+            at += NORM(ql, e, 1, Y.q_b_in);          /* q_a_layernorm, read by q_b_proj */
+        at += NORM(kvl, e, 1, Y.kv_b_in);            /* kv_a_layernorm, read by kv_b_proj */
         at += e * A * qk * 2;                        /* q and k assembled with their rotary parts */
         at += e * A * ((double)a->qk_nope_head_dim + dv); /* v: a view that keeps kv_b_proj's whole output */
         at += e * A * dv;                            /* attention output */
-        at += e * A * dv;                            /* its contiguous copy, read by o_proj */
+        if (!F || Y.o_in)
+            at += e * A * dv;                        /* its contiguous copy, read by o_proj (if o_proj keeps it) */
     } else if (a->fused_qkv && a->fused_qkv_copied) {
         /* Measured: the c_attn output stays alive through a view, q and v are copied. */
         at += e * (A * d + 2 * KV * d) + e * A * d + e * KV * dv + e * A * dv;
@@ -239,21 +413,24 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         B.moe = (route + experts) * T;
         if (f->shared.d_ff > 0) {
             double fs = (double)f->shared.d_ff / tp;
-            B.mlp += 4 * e * fs * T;
+            B.mlp += (F && !Y.shared_down_in ? 3 : 4) * e * fs * T;
         }
     } else {
+        /* Under adapters a frozen down projection keeps no input: act*up (or the activation's output) goes. */
         double ff = (double)f->dense.d_ff / tp;
+        bool down = !F || Y.down_in;
         if (f->dense.gated)
-            B.mlp = 4 * e * ff * T;                  /* gate, up, act(gate), act*up */
+            B.mlp = (down ? 4 : 3) * e * ff * T;     /* gate, up, act(gate), act*up */
         else if (m->act == LLMCOST_ACT_RELU)
             B.mlp = e * ff * T;                      /* relu keeps its output, which fc2 keeps too */
         else if (m->act_python)
             B.mlp = (R->autocast ? 16 : 5 * e) * ff * T; /* GPT-2's Python GELU: five intermediates */
         else
-            B.mlp = 2 * e * ff * T;                  /* activation input and output */
+            B.mlp = (down ? 2 : 1) * e * ff * T;     /* activation input and output */
     }
     if (m->dropout_resid > 0)
         B.dropout = 2 * h * T;                       /* bool masks after attention and after the MLP */
+#undef NORM
     return B;
 }
 
@@ -298,9 +475,14 @@ static caching caching_of(const recipe *R, const llmcost_memory_options *o)
 /* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term, under the
  * job's caching (caching_of: the recipe's unless a mechanism is on). */
 static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
-                                  const llmcost_memory_options *o, double T, double s, double t)
+                                  const llmcost_memory_options *o, double T, double s, double t, const ft_mem *F)
 {
     layer_bytes B = {0};
+    lora_layer Y = {0};
+    if (F) {
+        Y = lora_of(F, m, L, t);
+        B.lora = Y.kept * T;
+    }
     const llmcost_attention *a = &L->attn;
     caching C = caching_of(R, o);
     double h = (double)m->hidden, e = R->e, lin = C.lin;
@@ -331,13 +513,16 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         s2 = (e * A * s + (dropout ? A * s + e * A * s : 0)); /* softmax, dropout mask, dropout output */
     else if (!eager)
         s2 = 4 * A; /* flash attention keeps the log-sum-exp instead */
-    B.attention = (norm_out + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
+    /* Under adapters the frozen projections keep no inputs: a Linear input stays when an adapter keeps it itself. */
+    double attn_in = !F || Y.attn_in ? norm_out : 0, ffn_in = !F || Y.ffn_in ? norm_out : 0;
+    double fc2_in = !F || Y.down_in ? 1 : 0;
+    B.attention = (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
     const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
         double k = (double)f->top_k, E = (double)f->n_experts;
         double fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double mats = f->expert.gated ? 3 : 2;
-        B.moe = (norm_out + 4 * E + 8 * k) * T; /* router input, probabilities, top-k */
+        B.moe = (ffn_in + 4 * E + 8 * k) * T; /* router input, probabilities, top-k */
         /* per routed token: the permuted (dispatched) input, fc1's output (the SwiGLU's input), fc2's input (the
          * SwiGLU's output, rebuilt from its input under moe_act) */
         B.moe += k * (lin * h + C.swiglu_in * (mats - 1) * fe + (C.moe_act ? 0 : lin * fe)) * T;
@@ -346,7 +531,7 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     } else {
         double ff = (double)f->dense.d_ff;
         /* fc1 output (the activation's input: 2 x ff when gated) and fc2 input. */
-        B.mlp = (norm_out + (e * (f->dense.gated ? 2 : 1) * ff + lin * ff) / t) * T;
+        B.mlp = (ffn_in + (e * (f->dense.gated ? 2 : 1) * ff + fc2_in * lin * ff) / t) * T;
     }
     if (dropout)
         B.dropout = h / rep * T; /* mask of the dropout after the MLP */
@@ -430,6 +615,7 @@ struct llmcost_memory_prepared {
     int32_t *run_cls;          /* nrun entries: the distinct layer of each run */
     size_t nrun;
     lc_layer_digest digest;    /* for the job's checks */
+    int64_t total_params;      /* the model's parameters (prepared_params) */
 };
 
 static void prepared_release(llmcost_memory_prepared *p)
@@ -504,10 +690,12 @@ static int prepared_classes(llmcost_memory_prepared *p, const llmcost_model *m, 
 
 /* The model's parameter count from its distinct layers' (its overflow is the engine's error; an overflow in one
  * layer: the whole count's own message). */
-static int prepared_params(const llmcost_memory_prepared *p, bool overflow)
+static int prepared_params(llmcost_memory_prepared *p, bool overflow)
 {
     llmcost_params pc;
-    return overflow ? llmcost_params_count(&pc, p->m) : lc_params_count_classes(&pc, p->m, p->cls, p->lp);
+    int rc = overflow ? llmcost_params_count(&pc, p->m) : lc_params_count_classes(&pc, p->m, p->cls, p->lp);
+    p->total_params = rc ? 0 : pc.total;
+    return rc;
 }
 
 static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, const llmcost_memory_options *o)
@@ -530,6 +718,8 @@ typedef struct {
     double temp;      /* its backward's widest intermediates */
     double grad;      /* its gradients */
     double dense, expert, matmul; /* parameters on one GPU: replicated, routed experts, copied by autocast/fp8 */
+    double lora;      /* kept by the adapters (in "full") */
+    double adapters, adapters_factored; /* the layer's adapter parameters on one GPU, their Adafactor statistics */
     double factored[8];           /* Adafactor's statistics, in the order they are added */
     int nfactored;
     double factored_total, factored_bound; /* their sum and the sum of their magnitudes */
@@ -570,6 +760,7 @@ typedef struct {
     llmcost_param_bytes pb;
     bool hf;
     double t, s, b, T, ex;
+    const ft_mem *F;    /* adapters, or NULL */
     class_figures *fig; /* p->nclass entries, filled on first use */
 } eval;
 
@@ -617,8 +808,9 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     }
 
     /* Activations (kept, and full for recomputation). */
-    layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t) : megatron_layer(m, L, R, o, T, ev->s, t);
+    layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t, ev->F) : megatron_layer(m, L, R, o, T, ev->s, t, ev->F);
     F->full = layer_total(&full);
+    F->lora = full.lora;
     F->kept = F->full;
     if (o->recompute == LLMCOST_RECOMPUTE_FULL)
         /* Checkpointing keeps only each layer's input: the residual stream (HF non-reentrant checkpoint). */
@@ -633,6 +825,13 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     F->temp = 3 * wide;
     F->grad = R->g * ((double)(lp->total - lp->routed_experts) / t +
                       (double)lp->routed_experts / ((double)ly->ep * (double)o->expert_tp));
+    if (ev->F) {
+        /* Only the adapters have gradients; the frozen base's backward computes none. */
+        lora_layer Y = lora_of(ev->F, m, L, t);
+        F->adapters = Y.params;
+        F->adapters_factored = Y.factored;
+        F->grad = ev->F->ab.gradients * Y.params;
+    }
     return F;
 }
 
@@ -705,9 +904,11 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     out->param_bytes = ev->pb;
 
     /* Per layer: parameters (replicated, routed experts, copied), Adafactor's statistics, and the activations. */
-    bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
+    const ft_mem *FT = ev->F;
+    bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR && !FT, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
     stage_params sp = {0, 0, 0, 0, 0};
     double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
+    double adapters = 0, adapters_factored = 0, lora_kept = 0, lora_of_stage[2] = {0, 0};
     double inflight = 0; /* micro-batches in flight over the held stages */
     double kept_of[2] = {0, 0};
     int64_t first_of[2] = {0, 0}, count_of[2] = {0, 0};
@@ -718,6 +919,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         int64_t first, count;
         lc_stage_range(m->n_layers, pp, H->stage[k], &first, &count);
         kept_layers = 0;
+        double lora_k = 0;
         /* Layer by layer in order; a run of n equal layers adds its figures n times over (add_times) and compares
          * them once (a maximum is the same after one comparison with a value as after n). */
         size_t r = 0;
@@ -735,6 +937,12 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
                 sp.factored = add_list_times(sp.factored, F->factored, F->nfactored, F->factored_total,
                                              F->factored_bound, F->factored_whole, n);
             kept_layers = add_times(kept_layers, F->kept, n);
+            if (FT) {
+                adapters = add_times(adapters, F->adapters, n);
+                adapters_factored = add_times(adapters_factored, F->adapters_factored, n);
+                if (!full_recompute)
+                    lora_k = add_times(lora_k, F->lora, n);
+            }
             if (!full_recompute)
                 cache = add_times(cache, F->cache, n);
             if (F->full > largest_full)
@@ -748,6 +956,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
             i = stop;
         }
         kept_of[k] = kept_layers;
+        lora_of_stage[k] = lora_k;
         first_of[k] = first;
         count_of[k] = count;
         inflight += H->inflight[k];
@@ -770,6 +979,22 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
     opt += ema_bytes(o, params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
+    if (FT) {
+        /* Adapters: the frozen base as stored (its share on this GPU in proportion to the parameters it holds), the
+         * adapters of its layers in their dtype, gradients and optimizer states for the adapters only. */
+        double share = FT->fp.base > 0 ? (params_dense + params_expert) / (double)FT->fp.base : 0;
+        double frozen = (double)(FT->fp.quant_weight_bytes + FT->fp.quant_scale_bytes) + R.p * (double)FT->fp.dense_params;
+        double z3 = ly->zero >= 3 ? dpz : 1, z2 = ly->zero >= 2 ? dpz : 1, z1 = ly->zero >= 1 ? dpz : 1;
+        out->frozen_weight_bytes = frozen * share / z3;
+        out->adapter_bytes = FT->ab.weights * adapters / z3;
+        out->adapter_gradient_bytes = FT->ab.gradients * adapters / z2;
+        out->adapter_optimizer_bytes = FT->ab.optimizer * adapters / z1;
+        if (o->optimizer == LLMCOST_OPTIM_ADAFACTOR)
+            out->adapter_optimizer_bytes += FT->ab.moment * adapters_factored / z1;
+        w = out->frozen_weight_bytes + out->adapter_bytes;
+        g = out->adapter_gradient_bytes;
+        opt = out->adapter_optimizer_bytes + ema_bytes(o, adapters / z1);
+    }
     out->weights_bytes = w;
     out->gradients_bytes = g;
     out->optimizer_bytes = opt;
@@ -779,7 +1004,8 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0;
     double e_logits = R.e;
     if (has_embed) {
-        pre += 8 * T;                                         /* input ids, kept by the embedding */
+        if (!FT)
+            pre += 8 * T;                                     /* input ids, kept by the embedding (for its gradient) */
         if (m->pos == LLMCOST_POS_LEARNED)
             pre += 8 * s;                                     /* position ids */
         if (m->dropout_embed > 0)
@@ -797,6 +1023,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         if (count_of[k] > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first_of[k]].attn.rotary_dim > 0)
             pre_k += 2 * s * (double)m->layers[first_of[k]].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos, sin */
         held_acts += H->inflight[k] * (kept_of[k] + pre_k);
+        lora_kept += H->inflight[k] * lora_of_stage[k];
         held_kept += H->inflight[k] * kept_of[k];
         held_pre += H->inflight[k] * pre_k;
         /* the caching allocator's rounding (below): about 20 live tensors per layer and micro-batch */
@@ -804,8 +1031,9 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     }
     if (has_head) {
         norm_style st = style_of(m);
-        if (m->final_norm)
-            post += hf ? hf_norm(&R, st, h, R.r, 1) * T : 2 * R.e * h * T / (ly->sequence_parallel ? t : 1);
+        if (m->final_norm) /* under adapters the frozen head keeps no input */
+            post += hf ? (FT ? hf_norm_frozen(&R, st, h, R.r, false) : hf_norm(&R, st, h, R.r, 1)) * T
+                       : 2 * R.e * h * T / (ly->sequence_parallel ? t : 1);
         else
             post += R.r * h * T;
         if (m->embed_dim != m->hidden)
@@ -835,10 +1063,17 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     double ph[LLMCOST_PHASE_COUNT];
     ph[LLMCOST_PHASE_FORWARD_LOSS] = base + acts + logits + fp32_copy;
     ph[LLMCOST_PHASE_BACKWARD_LOSS] = base + acts + loss_grads;
-    double head_grads = has_head ? R.g * V * (double)m->embed_dim / t : 0;
+    double head_grads = has_head && !FT ? R.g * V * (double)m->embed_dim / t : 0;
     double recomputed = o->recompute == LLMCOST_RECOMPUTE_FULL ? largest_full : 0;
-    ph[LLMCOST_PHASE_BACKWARD_LAYERS] = base + acts - loss + head_grads + recomputed + largest_temp + largest_grad;
-    double optim_temp = o->fused_optimizer ? 0 : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
+    /* QLoRA: a quantised matrix is dequantised to 16 bits before its forward and its input-gradient GEMMs
+     * (bitsandbytes MatMul4Bit, torchao's NF4 linear), one at a time; DoRA copies its weight for the norm. */
+    double dequant = FT ? fmax(2 * FT->largest_quant, FT->act * FT->largest_dora) / t : 0;
+    out->dequant_bytes = dequant;
+    out->lora_activation_bytes = lora_kept;
+    ph[LLMCOST_PHASE_BACKWARD_LAYERS] = base + acts - loss + head_grads + recomputed + largest_temp + largest_grad + dequant;
+    double optim_temp = o->fused_optimizer ? 0
+                        : FT ? FT->ab.moment * adapters / (ly->zero >= 1 ? dpz : 1)
+                             : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
     ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp;
     int peak = 0;
     for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
@@ -867,7 +1102,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
         c[LLMCOST_MC_GRADIENTS] = head_grads + largest_grad;
-        c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp;
+        c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp + dequant;
         break;
     default:
         c[LLMCOST_MC_GRADIENTS] = g;
@@ -886,13 +1121,25 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
 
 /* The most loaded pipeline stage of the validated, resolved options "o" (the first holds most micro-batches, the
  * last the loss); each distinct layer's figures made once for all stages. */
-static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmcost_memory_options *o)
+static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmcost_memory_options *o,
+               const llmcost_finetune *ft)
 {
     eval ev;
     ev.p = p;
     ev.o = o;
     ev.R = recipe_of(o, &ev.pb);
     ev.hf = o->framework == LLMCOST_FW_HF;
+    ev.F = NULL;
+    ft_mem fm;
+    int64_t trainable = p->total_params, frozen = 0;
+    if (ft && (ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA)) {
+        int frc = ft_mem_of(&fm, p->m, ft, o, &ev.R);
+        if (frc < 0)
+            return frc;
+        ev.F = &fm;
+        trainable = fm.fp.trainable;
+        frozen = fm.fp.frozen;
+    }
     const llmcost_layout *ly = &o->layout;
     ev.t = ly->tp;
     ev.s = (double)o->seq / ly->cp;
@@ -920,6 +1167,9 @@ static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmc
     }
     if (ev.fig != local)
         free(ev.fig);
+    best.finetune = ft ? ft->method : LLMCOST_FT_NONE;
+    best.trainable_params = trainable;
+    best.frozen_params = frozen;
     if (!isfinite(best.reserved_bytes) || !isfinite(best.peak_bytes)) { /* a backstop: sizes are bounded */
         char cause[160];
         snprintf(cause, sizeof cause, "micro_batch = %lld, seq = %lld", (long long)o->micro_batch, (long long)o->seq);
@@ -930,11 +1180,19 @@ static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmc
     return 0;
 }
 
-int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
+int lc_memory_check_model(const llmcost_model *m)
 {
     const char *unmodelled = llmcost_model_unmodelled(m);
     if (unmodelled)
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory engine does not model %s yet", m->origin, unmodelled);
+    return 0;
+}
+
+int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
+{
+    int urc = lc_memory_check_model(m);
+    if (urc)
+        return urc;
     memset(out, 0, sizeof *out);
     int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
     if (rc)
@@ -947,9 +1205,6 @@ int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const ll
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *job)
 {
     memset(out, 0, sizeof *out);
-    int arc = lc_job_refuse_adapters(job, "the memory engine");
-    if (arc)
-        return arc;
     /* The distinct layers first (for the checks), then, in the engine's order, the job's checks, the parameter
      * count's, and the memory. */
     llmcost_memory_prepared p;
@@ -962,7 +1217,7 @@ int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcos
     llmcost_job j = *job;
     if ((rc = lc_job_validate_digest(&j, m, &p.digest)) == 0 && (rc = prepared_params(&p, overflow)) == 0) {
         llmcost_job_memory_options(&q, &j);
-        rc = run(out, &p, &q);
+        rc = run(out, &p, &q, j.version >= 2 ? &j.finetune : NULL);
     }
     prepared_release(&p);
     return rc;
@@ -971,9 +1226,9 @@ int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcos
 int llmcost_memory_prepare(llmcost_memory_prepared **out, const llmcost_model *m, const llmcost_memory_options *o)
 {
     *out = NULL;
-    const char *unmodelled = llmcost_model_unmodelled(m);
-    if (unmodelled)
-        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory engine does not model %s yet", m->origin, unmodelled);
+    int urc = lc_memory_check_model(m);
+    if (urc)
+        return urc;
     int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
     if (rc)
         return rc;
@@ -1025,7 +1280,7 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
-    return run(out, p, &q);
+    return run(out, p, &q, NULL);
 }
 
 void llmcost_memory_prepared_free(llmcost_memory_prepared *p)
@@ -1036,21 +1291,27 @@ void llmcost_memory_prepared_free(llmcost_memory_prepared *p)
     free(p);
 }
 
-int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,
-                                   double capacity_bytes, double headroom)
+/* The largest micro-batch of "job" that fits (llmcost_job_max_micro_batch), after the checks of the range of
+ * capacity and headroom and of the model's unmodelled parts. */
+static int max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_job *job, double capacity_bytes,
+                           double headroom)
 {
     *out = 0;
     int rc0;
     if ((rc0 = lc_range_id(LC_R_CAPACITY_BYTES, NULL, capacity_bytes)) || (rc0 = lc_range_id(LC_R_HEADROOM, NULL, headroom)))
         return rc0;
-    llmcost_memory_options q = *o;
-    double limit = capacity_bytes * (1 - headroom) - o->cuda_context_bytes;
+    int urc = lc_memory_check_model(m);
+    if (urc)
+        return urc;
+    llmcost_job q = *job;
+    q.global_batch = 0; /* the micro-batches per step kept (grad_accum), as the memory options keep them */
+    double limit = capacity_bytes * (1 - headroom) - job->cuda_context_bytes;
     int64_t lo = 0, hi = 1;
     llmcost_memory r;
     /* Memory grows with the micro-batch: double until it no longer fits, then bisect. */
     for (;;) {
         q.micro_batch = hi;
-        int rc = llmcost_memory_compute(&r, m, &q);
+        int rc = llmcost_job_memory(&r, m, &q);
         if (rc)
             return rc;
         if (r.reserved_bytes > limit)
@@ -1063,7 +1324,7 @@ int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const l
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
         q.micro_batch = mid;
-        llmcost_memory_compute(&r, m, &q);
+        llmcost_job_memory(&r, m, &q);
         if (r.reserved_bytes > limit)
             hi = mid;
         else
@@ -1071,6 +1332,32 @@ int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const l
     }
     *out = lo;
     return 0;
+}
+
+int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,
+                                   double capacity_bytes, double headroom)
+{
+    *out = 0;
+    /* The checks in the order they came before: ranges, the model, the options' version. */
+    int rc;
+    if ((rc = lc_range_id(LC_R_CAPACITY_BYTES, NULL, capacity_bytes)) || (rc = lc_range_id(LC_R_HEADROOM, NULL, headroom)))
+        return rc;
+    int urc = lc_memory_check_model(m);
+    if (urc)
+        return urc;
+    if ((rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options)) != 0)
+        return rc;
+    llmcost_job j;
+    llmcost_job_from_memory_options(&j, o);
+    return max_micro_batch(out, m, &j, capacity_bytes, headroom);
+}
+
+int llmcost_job_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_job *j, double capacity_bytes,
+                                double headroom)
+{
+    if (!out || !m || !j)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_max_micro_batch: NULL argument");
+    return max_micro_batch(out, m, j, capacity_bytes, headroom);
 }
 
 int llmcost_memory_course_layer(llmcost_course_layer *out, const llmcost_model *m, int64_t batch, int64_t seq)

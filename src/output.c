@@ -255,6 +255,22 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
     json_object_set_new(j, "in_flight_micro_batches", json_real(r->in_flight));
     json_object_set_new(j, "stage", json_integer(r->stage));
     json_object_set_new(j, "cuda_context_bytes", lc_json_real(round(r->cuda_context_bytes)));
+    if (r->finetune != LLMCOST_FT_NONE) {
+        /* Fine-tuning: what trains and what stays frozen (llmcost_finetune_count), and this GPU's bytes of each. */
+        json_object_set_new(j, "trainable_params", lc_json_int(r->trainable_params));
+        json_object_set_new(j, "frozen_params", lc_json_int(r->frozen_params));
+        json_t *f = json_object();
+        json_object_set_new(f, "method", json_string(llmcost_finetune_method_name(r->finetune)));
+        if (r->finetune == LLMCOST_FT_LORA || r->finetune == LLMCOST_FT_QLORA) {
+            json_object_set_new(f, "frozen_weight_bytes", lc_json_real(round(r->frozen_weight_bytes)));
+            json_object_set_new(f, "adapter_bytes", lc_json_real(round(r->adapter_bytes)));
+            json_object_set_new(f, "adapter_gradient_bytes", lc_json_real(round(r->adapter_gradient_bytes)));
+            json_object_set_new(f, "adapter_optimizer_bytes", lc_json_real(round(r->adapter_optimizer_bytes)));
+            json_object_set_new(f, "lora_activation_bytes", lc_json_real(round(r->lora_activation_bytes)));
+            json_object_set_new(f, "dequant_bytes", lc_json_real(round(r->dequant_bytes)));
+        }
+        json_object_set_new(j, "finetune", f);
+    }
     if (gpu) {
         double capacity = gpu->memory_bytes;
         double usable = capacity * (1 - headroom) - o->cuda_context_bytes;

@@ -1150,7 +1150,10 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
     llmcost_job fitjob;
     if (llmcost_job_make_fit(&fitjob, m, gpu, job, job->layout.gpus) == 0)
         llmcost_job_changes(out->together, sizeof out->together, &j, &fitjob);
-    /* The planner's nearest fitting layout. */
+    /* The planner's nearest fitting layout: not for adapters, which its search does not model (it would size the
+     * job as pre-training). */
+    if (j.version >= 2 && (j.finetune.method == LLMCOST_FT_LORA || j.finetune.method == LLMCOST_FT_QLORA))
+        return 0;
     llmcost_plan_layout ref;
     llmcost_plan_options o;
     lc_plan_nearest_options(&o, &ref, gpu, &j);

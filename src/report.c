@@ -181,6 +181,10 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     r->given = *job;
     if (rc == 0)
         rc = llmcost_job_validate(&r->given, m);
+    /* Its memory section and layout search run on memory options, which carry no adapters: refused rather than
+     * answered as pre-training ('llmcost memory' sizes adapters). */
+    if (rc == 0)
+        rc = lc_job_refuse_adapters(&r->given, "the report");
     llmcost_params p;
     if (rc == 0)
         rc = llmcost_params_count(&p, m);

@@ -388,19 +388,20 @@ static int do_memory(req *r, char **out)
     int rc = gpu_then_job(r, &gpu, &job, &s, NULL, 0);
     if (rc < 0)
         return rc;
-    if ((rc = lc_job_refuse_adapters(&job, "the memory engine")) < 0)
-        return job_fail(rc);
     /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
     if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)
         return job_fail(rc);
     llmcost_memory_options o;
     llmcost_job_memory_options(&o, &job);
     llmcost_memory m;
-    if ((rc = llmcost_memory_compute(&m, r->model, &o)) < 0)
+    if ((rc = lc_memory_check_model(r->model)) < 0)
+        return rc;
+    /* The job itself (its fine-tuning included), not its memory options. */
+    if ((rc = llmcost_job_memory(&m, r->model, &job)) < 0)
         return rc;
     int64_t maxb = 0;
     if (gpu.memory_bytes > 0 &&
-        (rc = llmcost_memory_max_micro_batch(&maxb, r->model, &o, gpu.memory_bytes, job.headroom)) < 0)
+        (rc = llmcost_job_max_micro_batch(&maxb, r->model, &job, gpu.memory_bytes, job.headroom)) < 0)
         return rc;
     char *doc;
     if ((rc = llmcost_memory_to_json(&doc, &m, r->model, &o, &gpu, job.headroom, maxb)) < 0)

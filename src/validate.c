@@ -234,12 +234,49 @@ static int suite_steps(results *r, json_t *s, const char *suite, json_t *doc, do
     return 0;
 }
 
-/* Published fine-tuning runs (data/validation/finetune.json): each single-GPU case with a throughput, its job (the
- * case's "job": method, rank, targets, quantisation, optimizer, micro-batch, sequence, recomputation) timed by the
- * step engine on the case's GPU; the prediction is tokens per second per GPU. The step engine has two framework
- * profiles: a run under torch.compile gets the fused element-wise kernels of the megatron profile, an eager run
- * the hf profile's (docs/formulas.md, "Fine-tuning step time"). Activation offloading, paging and fusing the
- * optimizer into backward are not timed (their published effect on throughput is under 2%, torchtune's table). */
+/* The job of a published fine-tuning run (its "job": method, rank, targets, quantisation, optimizer, micro-batch,
+ * sequence, recomputation; for memory also its GPUs, ZeRO stage, LoRA dropout and adapter dtype). The step engine
+ * has two framework profiles: a run under torch.compile gets the fused element-wise kernels of the megatron profile,
+ * an eager run the hf profile's; the memory engine runs the hf profile (eager PyTorch's saved tensors), which is
+ * why compiled runs are excluded from the memory suite. */
+static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool memory)
+{
+    llmcost_job_init(j);
+    j->micro_batch = (int64_t)num(jb, "micro_batch", 1);
+    j->seq = (int64_t)num(jb, "seq", 2048);
+    j->layout.gpus = memory ? (int64_t)num(jb, "gpus", 1) : 1;
+    j->layout.zero = memory ? (int)num(jb, "zero", 0) : 0;
+    j->global_batch = j->micro_batch * (int64_t)num(jb, "grad_accum", 1) * j->layout.gpus;
+    j->recompute = !strcmp(str(jb, "recompute", "none"), "full") ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+    j->framework = !memory && json_is_true(json_object_get(jb, "compile")) ? LLMCOST_FW_MEGATRON : LLMCOST_FW_HF;
+    const char *opt = str(jb, "optimizer", "adamw");
+    j->optimizer = strstr(opt, "8bit") ? LLMCOST_OPTIM_ADAMW_8BIT : LLMCOST_OPTIM_ADAMW;
+    const char *meth = str(jb, "finetune", "full");
+    if (!strcmp(meth, "lora") || !strcmp(meth, "qlora")) {
+        j->finetune.method = !strcmp(meth, "lora") ? LLMCOST_FT_LORA : LLMCOST_FT_QLORA;
+        j->finetune.rank = (int64_t)num(jb, "lora_rank", 8);
+        j->finetune.alpha = num(jb, "lora_alpha", 8);
+        if (memory) {
+            j->finetune.dropout = num(jb, "lora_dropout", 0);
+            j->finetune.adapter_bytes = !strcmp(str(jb, "adapter_dtype", "fp32"), "bf16") ? 2 : 4;
+        }
+        if (!strcmp(meth, "qlora")) {
+            const char *q = str(jb, "quant", "nf4");
+            j->finetune.quant = !strcmp(q, "fp4") ? LLMCOST_QUANT_FP4 : !strcmp(q, "int8") ? LLMCOST_QUANT_INT8
+                                : !strcmp(q, "int4") ? LLMCOST_QUANT_INT4 : LLMCOST_QUANT_NF4;
+            j->finetune.double_quant = json_is_true(json_object_get(jb, "double_quant"));
+        }
+        return llmcost_lora_targets_parse(&j->finetune.targets, m, str(jb, "lora_targets", ""));
+    }
+    if (!strcmp(meth, "full"))
+        j->finetune.method = LLMCOST_FT_FULL;
+    return 0;
+}
+
+/* Published fine-tuning runs (data/validation/finetune.json): each single-GPU case with a throughput, its job
+ * (finetune_job) timed by the step engine on the case's GPU; the prediction is tokens per second per GPU.
+ * Activation offloading, paging and fusing the optimizer into backward are not timed (their published effect on
+ * throughput is under 2%, torchtune's table). */
 static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source)
 {
     size_t i;
@@ -260,30 +297,7 @@ static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t 
         if (rc)
             return rc;
         llmcost_job j;
-        llmcost_job_init(&j);
-        j.micro_batch = (int64_t)num(jb, "micro_batch", 1);
-        j.seq = (int64_t)num(jb, "seq", 2048);
-        j.global_batch = j.micro_batch * (int64_t)num(jb, "grad_accum", 1);
-        j.layout.gpus = 1;
-        j.recompute = !strcmp(str(jb, "recompute", "none"), "full") ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
-        j.framework = json_is_true(json_object_get(jb, "compile")) ? LLMCOST_FW_MEGATRON : LLMCOST_FW_HF;
-        const char *opt = str(jb, "optimizer", "adamw");
-        j.optimizer = strstr(opt, "8bit") ? LLMCOST_OPTIM_ADAMW_8BIT : LLMCOST_OPTIM_ADAMW;
-        const char *meth = str(jb, "finetune", "full");
-        if (!strcmp(meth, "lora") || !strcmp(meth, "qlora")) {
-            j.finetune.method = !strcmp(meth, "lora") ? LLMCOST_FT_LORA : LLMCOST_FT_QLORA;
-            j.finetune.rank = (int64_t)num(jb, "lora_rank", 8);
-            j.finetune.alpha = num(jb, "lora_alpha", 8);
-            if (!strcmp(meth, "qlora")) {
-                const char *q = str(jb, "quant", "nf4");
-                j.finetune.quant = !strcmp(q, "fp4") ? LLMCOST_QUANT_FP4 : !strcmp(q, "int8") ? LLMCOST_QUANT_INT8
-                                   : !strcmp(q, "int4") ? LLMCOST_QUANT_INT4 : LLMCOST_QUANT_NF4;
-                j.finetune.double_quant = json_is_true(json_object_get(jb, "double_quant"));
-            }
-            rc = llmcost_lora_targets_parse(&j.finetune.targets, m, str(jb, "lora_targets", ""));
-        } else if (!strcmp(meth, "full")) {
-            j.finetune.method = LLMCOST_FT_FULL;
-        }
+        rc = finetune_job(&j, jb, m, false);
         llmcost_step st;
         if (!rc)
             rc = llmcost_job_step(&st, m, gpu, &j);
@@ -294,6 +308,47 @@ static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t 
         snprintf(label, sizeof label, "%s (%s)", name, str(c, "set", "?"));
         add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, name, tol), source);
         note_exception(r, s, name);
+    }
+    return 0;
+}
+
+/* The same runs' peak memory: each case with a memory figure its settings let the memory engine model (a case
+ * whose "memory_excluded" gives the reason is left out), its job (finetune_job) on its GPUs; the prediction is the
+ * counter the case measured: allocated or active bytes against the peak allocated, reserved against the reserve. */
+static int suite_finetune_memory(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        json_t *jb = json_object_get(c, "job"), *me = json_object_get(c, "measured");
+        double ref = num(me, "memory_bytes", 0);
+        if (!jb || !(ref > 0) || json_object_get(c, "memory_excluded"))
+            continue;
+        const char *name = str(c, "id", "?"), *what = str(me, "what", "unstated");
+        if (strcmp(what, "allocated") && strcmp(what, "active") && strcmp(what, "reserved"))
+            return lc_fail(LLMCOST_EINVAL, "data/validation/finetune.json: case '%s' measured '%s': give "
+                           "memory_excluded or the counter (allocated, active, reserved)", name, what);
+        llmcost_model *m;
+        int rc = llmcost_model_load(&m, str(c, "model", ""));
+        if (rc)
+            return rc;
+        llmcost_job j;
+        llmcost_memory mem;
+        if (!(rc = finetune_job(&j, jb, m, true)))
+            rc = llmcost_job_memory(&mem, m, &j);
+        llmcost_model_free(m);
+        if (rc)
+            return rc;
+        char label[160];
+        snprintf(label, sizeof label, "%s (%s)", name, str(c, "set", "?"));
+        /* in GB (10^9 bytes), as the sources print them */
+        add(r, suite, label, !strcmp(what, "reserved") ? "reserved GB" : "peak GB",
+            (!strcmp(what, "reserved") ? mem.reserved_bytes : mem.peak_bytes) / 1e9, ref / 1e9,
+            case_tolerance(s, label, tol), source);
+        if (json_is_string(json_object_get(c, "memory_note")))
+            put(r, r->v[r->n - 1].note, sizeof r->v[r->n - 1].note, str(c, "memory_note", ""), "memory_note", name);
+        note_exception(r, s, label);
     }
     return 0;
 }
@@ -412,6 +467,8 @@ int llmcost_validate_run(llmcost_validation_case **out, size_t *n)
             rc = suite_runs(&r, s, name, tol);
         else if (!strcmp(kind, "finetune_step_time"))
             rc = suite_finetune_time(&r, s, name, doc, tol, str(s, "source", ""));
+        else if (!strcmp(kind, "finetune_memory"))
+            rc = suite_finetune_memory(&r, s, name, doc, tol, str(s, "source", ""));
         else
             rc = lc_fail(LLMCOST_EINVAL, "data/validation/suites.json: suite '%s' has unknown kind '%s'", name, kind);
         json_decref(doc);

@@ -300,26 +300,40 @@ Test(finetune_cli, unknown_module_and_unmodelled_engines_are_refused)
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "--lora-rank needs --finetune lora or qlora") != NULL, "%s", r.err);
     run_free(&r);
-    /* memory does not cost adapters yet: refused, not answered as pre-training; step times them and says that
-     * the fit was not checked. */
-    const char *mem[] = {"memory", "llama-3-8b", "--finetune", "lora", NULL};
+    /* memory sizes adapters (test_memory_finetune.c derives the bytes); step times them and checks the fit, with
+     * no warning that it was not checked. */
+    const char *mem[] = {"memory", "llama-3-8b", "--finetune", "lora", "--format", "json", NULL};
     r = run_cli(mem);
-    cr_expect_eq(r.status, 2);
-    cr_expect(strstr(r.err, "--finetune lora: the memory engine does not model adapters yet") != NULL, "%s", r.err);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "\"trainable_params\": 3407872") != NULL, "%s", r.out); /* 32 x 8 x (2 x 4096 + 4096 + 1024) */
     run_free(&r);
     const char *step[] = {"step", "llama-3-8b", "--finetune", "lora", "--format", "json", NULL};
     r = run_cli(step);
     cr_expect_eq(r.status, 0, "%s", r.err);
-    cr_expect(strstr(r.err, "fit not checked: --finetune lora: the memory engine does not model adapters yet") != NULL,
-              "%s", r.err);
+    cr_expect(strstr(r.err, "fit not checked") == NULL, "%s", r.err);
     cr_expect(strstr(r.out, "\"step_seconds\"") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "\"fits\": true") != NULL, "%s", r.out);
     run_free(&r);
-    /* Full fine-tuning is pre-training's model: the same peak. */
+    /* Full fine-tuning is pre-training's model: the same peak, every parameter trainable. */
     const char *full[] = {"memory", "llama-3.2-1b", "--seq", "2048", "--finetune", "full", "--format", "json", NULL};
     const char *pre[] = {"memory", "llama-3.2-1b", "--seq", "2048", "--format", "json", NULL};
     run_result a = run_cli(full), b = run_cli(pre);
     cr_expect_eq(a.status, 0, "%s", a.err);
-    cr_expect_str_eq(a.out, b.out);
+    json_error_t e;
+    json_t *ja = json_loads(a.out, 0, &e), *jb = json_loads(b.out, 0, &e);
+    cr_assert(ja && jb);
+    cr_expect_eq(json_number_value(json_object_get(ja, "peak_bytes")), json_number_value(json_object_get(jb, "peak_bytes")));
+    cr_expect_eq(json_number_value(json_object_get(ja, "reserved_bytes")),
+                 json_number_value(json_object_get(jb, "reserved_bytes")));
+    cr_expect_eq(json_integer_value(json_object_get(ja, "frozen_params")), 0);
+    llmcost_model *m1 = load("llama-3.2-1b");
+    llmcost_params pc;
+    cr_assert_eq(llmcost_params_count(&pc, m1), 0);
+    cr_expect_eq(json_integer_value(json_object_get(ja, "trainable_params")), pc.total);
+    llmcost_model_free(m1);
+    cr_expect(json_object_get(jb, "trainable_params") == NULL, "pre-training's document is unchanged");
+    json_decref(ja);
+    json_decref(jb);
     run_free(&a);
     run_free(&b);
 }

@@ -91,10 +91,14 @@ typedef struct llmcost_finetune {
     llmcost_quant quant;       /* the frozen base's storage (QLoRA only; 0: NF4 for QLoRA) */
     bool double_quant;         /* NF4/FP4: the absmax quantised again (bnb_4bit_use_double_quant) */
     int64_t quant_group;       /* int4: inputs per group (0: 128) */
+    /* Added later (zero: the defaults): what the memory engine needs of the adapters' training. */
+    double dropout;            /* lora_dropout, in [0, 1) (0: PEFT's default, no dropout module) */
+    int adapter_bytes;         /* bytes of an adapter element: 0 the framework's (hf: 4, PEFT casts adapters to fp32;
+                                  megatron: the precision recipe's), 2 (bf16: torchtune, LitGPT), 4 (fp32) */
 } llmcost_finetune;
 
 /* All zero: pre-training. */
-#define LLMCOST_FINETUNE_INIT {LLMCOST_FT_NONE, 0, 0.0, 0u, LLMCOST_LORA_PLAIN, LLMCOST_QUANT_NONE, false, 0}
+#define LLMCOST_FINETUNE_INIT {LLMCOST_FT_NONE, 0, 0.0, 0u, LLMCOST_LORA_PLAIN, LLMCOST_QUANT_NONE, false, 0, 0.0, 0}
 
 /* "none", "full", "lora", "qlora"; "none", "nf4", "fp4", "int8", "int4"; "lora", "dora" ("?" out of range). */
 const char *llmcost_finetune_method_name(llmcost_finetune_method m);
@@ -146,7 +150,8 @@ typedef struct llmcost_finetune_params {
                                   experts, ...); under full fine-tuning and pre-training 0 */
     double dense_bytes_per_param; /* what the caller stated (llmcost_finetune_count: 2, 16-bit) */
     int64_t dense_bytes;
-    int64_t adapter_bytes_per_param; /* 4: PEFT casts adapters to fp32 (get_peft_model's autocast_adapter_dtype) */
+    int64_t adapter_bytes_per_param; /* ft->adapter_bytes, else 4: PEFT casts adapters to fp32 (get_peft_model's
+                                        autocast_adapter_dtype) */
     int64_t adapter_bytes;
     int64_t frozen_bytes;      /* quant_weight_bytes + quant_scale_bytes + dense_bytes */
 } llmcost_finetune_params;

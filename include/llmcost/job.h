@@ -62,8 +62,9 @@ typedef struct llmcost_job {
     llmcost_pipeline pipeline;    /* 1F1B or DualPipe */
     llmcost_ema ema;              /* EMA of the weights: none, on the GPU, on the CPU */
     /* Version 2 (zero: pre-training): fine-tuning, full or with LoRA / QLoRA adapters (finetune.h). A version-1
-     * job is read without it. The memory and step engines model full fine-tuning (as pre-training); they refuse
-     * adapters (LLMCOST_EUNSUPPORTED) until they model them: llmcost_finetune_count() counts them. */
+     * job is read without it. The memory and step engines model full fine-tuning as pre-training, and adapters:
+     * the frozen base in its storage, the adapters with their gradients and optimizer states, what they keep for
+     * backward (docs/formulas.md, "Fine-tuning memory" and "Fine-tuning step time"). */
     llmcost_finetune finetune;
 } llmcost_job;
 
@@ -116,6 +117,10 @@ int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu);
 
 /* The memory and step engines on a job (validated first; "j" itself is not changed). */
 int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcost_job *j);
+/* The largest micro-batch of job "j" whose predicted reserved memory plus CUDA context fits "capacity_bytes" x
+ * (1 - "headroom"), the rest of the job kept; 0 if none does (llmcost_memory_max_micro_batch for a job). */
+int llmcost_job_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_job *j, double capacity_bytes,
+                                double headroom);
 int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);
 
 /*

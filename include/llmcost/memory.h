@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "finetune.h"
 #include "flops.h"
 #include "layout.h"
 #include "model.h"
@@ -134,6 +135,15 @@ typedef struct llmcost_memory {
     int64_t layers_on_stage;
     double cuda_context_bytes;
     llmcost_param_bytes param_bytes; /* the precision recipe's bytes per parameter (llmcost_job_param_bytes) */
+    /* Added later: fine-tuning (a job's finetune; finetune.h). Under LoRA / QLoRA weights_bytes, gradients_bytes
+     * and optimizer_bytes (and the components) hold the frozen base and the adapters' parts below. */
+    llmcost_finetune_method finetune;
+    int64_t trainable_params;  /* the model's (llmcost_finetune_count): every parameter unless adapters train */
+    int64_t frozen_params;     /* the frozen base under LoRA / QLoRA, else 0 */
+    double frozen_weight_bytes;/* this GPU's frozen base as stored: quantised data and scales, 16-bit parts */
+    double adapter_bytes, adapter_gradient_bytes, adapter_optimizer_bytes; /* this GPU's adapters */
+    double lora_activation_bytes; /* kept for backward by the adapters (their inputs, x A, dropout masks) */
+    double dequant_bytes;      /* the largest weight copy a quantised (or DoRA) matrix makes, in the layers' backward */
 } llmcost_memory;
 
 /* Memory of one training step of "m" under "o" on the most loaded GPU: "o" becomes a job
@@ -167,7 +177,8 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
 void llmcost_memory_prepared_free(llmcost_memory_prepared *prep);
 
 /* The largest micro-batch whose predicted reserved memory plus CUDA context fits "capacity_bytes" x
- * (1 - "headroom"); 0 if none does. */
+ * (1 - "headroom"); 0 if none does. llmcost_job_max_micro_batch (job.h) answers the same for a job (fine-tuning
+ * included). */
 int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_memory_options *o,
                                    double capacity_bytes, double headroom);
 

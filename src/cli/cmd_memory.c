@@ -48,8 +48,9 @@ static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
 static int memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
                           double headroom, int format, json_t *doc, bool brief, const llmcost_job *job)
 {
+    /* The memory command's job itself (its fine-tuning included), else the options. */
     llmcost_memory r;
-    int rc = llmcost_memory_compute(&r, m, o);
+    int rc = job ? llmcost_job_memory(&r, m, job) : llmcost_memory_compute(&r, m, o);
     if (rc < 0)
         return cli_lib_error(rc);
     double capacity = gpu ? gpu->memory_bytes : 0;
@@ -57,7 +58,8 @@ static int memory_section(const llmcost_model *m, const llmcost_memory_options *
     bool fits = capacity > 0 && r.reserved_bytes <= usable;
     int64_t maxb = 0;
     if (capacity > 0) {
-        rc = llmcost_memory_max_micro_batch(&maxb, m, o, capacity, headroom);
+        rc = job ? llmcost_job_max_micro_batch(&maxb, m, job, capacity, headroom)
+                 : llmcost_memory_max_micro_batch(&maxb, m, o, capacity, headroom);
         if (rc < 0)
             return cli_lib_error(rc);
     }
@@ -106,6 +108,18 @@ static int memory_section(const llmcost_model *m, const llmcost_memory_options *
     if (rc)
         return rc;
     cli_note(format, "Precision: %s. The peak is reached at the %s.", prec, llmcost_memory_phase_name(r.peak_phase));
+    if (r.finetune == LLMCOST_FT_LORA || r.finetune == LLMCOST_FT_QLORA) {
+        char w[48], ad[48], gr[48], st[48], la[48], dq[48], tp[32], fz[32];
+        cli_note(format, "Fine-tuning (%s): %s trainable and %s frozen parameters. Frozen base as stored %s; "
+                         "adapters %s, their gradients %s, optimizer states %s; kept by the adapters for backward %s; "
+                         "largest dequantised weight copy %s.",
+                 llmcost_finetune_method_name(r.finetune), llmcost_fmt_grouped(tp, sizeof tp, r.trainable_params),
+                 llmcost_fmt_grouped(fz, sizeof fz, r.frozen_params),
+                 llmcost_fmt_bytes(w, sizeof w, r.frozen_weight_bytes), llmcost_fmt_bytes(ad, sizeof ad, r.adapter_bytes),
+                 llmcost_fmt_bytes(gr, sizeof gr, r.adapter_gradient_bytes),
+                 llmcost_fmt_bytes(st, sizeof st, r.adapter_optimizer_bytes),
+                 llmcost_fmt_bytes(la, sizeof la, r.lora_activation_bytes), llmcost_fmt_bytes(dq, sizeof dq, r.dequant_bytes));
+    }
     if (!brief) {
         const char *h2[] = {"phase", "allocated"};
         t = llmcost_table_new("Allocated memory through the step", 2, h2);
@@ -222,6 +236,12 @@ static const char *const description =
     "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n"
     "A job that does not fit gets the changes that make it fit, each tried, and the nearest layout that fits\n"
     "(llmcost plan's: the fewest layout fields changed, then the fastest; JSON: nearest_fit).\n\n"
+    "Fine-tuning (--finetune lora|qlora, --lora-*, --quant): the frozen base as stored (16 bits, or NF4/FP4\n"
+    "blocks with their absmax, int8, int4 groups), the adapters with their gradients and optimizer states\n"
+    "(PEFT's fp32 under hf), what the adapters keep for backward (x A, their input or its fp32 copy), less what a\n"
+    "frozen base keeps (no frozen Linear keeps its input; bitsandbytes' 4-bit matmul does), and the largest\n"
+    "dequantised weight copy; JSON adds trainable_params, frozen_params and a finetune object. No nearest\n"
+    "layout is searched for adapters (the planner does not model them yet).\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
@@ -231,6 +251,8 @@ static const char *const examples =
     "  llmcost memory llama-3.2-1b --seq 2048 --micro-batch 4 --precision amp-bf16 --format json\n"
     "  llmcost memory llama-3.1-405b --seq 8192 --framework megatron --precision bf16-master \\\n"
     "      --tp 8 --pp 16 --dp 128 --zero 1 --recompute selective --gpu h100\n"
+    "  llmcost memory llama-3.1-8b --finetune lora --lora-rank 16 --lora-targets all-linear --seq 2048 \\\n"
+    "      --recompute full --gpu rtx-4090\n"
     "  llmcost memory llama-7b --course-layer     # the course's one-layer fp16 question\n"
     "  llmcost memory llama-3-8b --micro-batch 1,2,4 --gpu h100,h200 --recompute none,full\n"
     "  llmcost memory deepseek-v3 --gpu h800 --gpus 2048 --pp 16 --ep 64 --zero 1 --precision fp8 \\\n"
@@ -297,11 +319,8 @@ int cmd_memory(int argc, char **argv)
         llmcost_model_free(m);
         return rc;
     }
-    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized; so are adapters, which the memory
-     * engine does not model yet (llmcost_job_memory says so). */
-    llmcost_memory refused;
-    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0 ||
-        (job.finetune.method >= LLMCOST_FT_LORA && (rc = llmcost_job_memory(&refused, m, &job)) < 0)) {
+    /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
+    if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0) {
         llmcost_model_free(m);
         return cli_lib_error(rc);
     }

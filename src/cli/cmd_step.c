@@ -21,7 +21,7 @@ static const char *const description =
     "Fine-tuning (--finetune lora|qlora, --lora-*): the frozen base runs its forward and input-gradient GEMMs\n"
     "but no weight-gradient GEMMs, each adapted matrix adds its adapter GEMMs (DoRA its weight norm), each\n"
     "quantised matrix a dequantisation before its forward and input-gradient GEMMs, and the optimizer updates\n"
-    "the adapters only. The memory engine does not model adapters yet: the fit is not checked (a warning).\n\n"
+    "the adapters only. The fit is checked as 'llmcost memory --finetune ...' sizes it.\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"

@@ -88,14 +88,6 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
 {
     llmcost_job_fit_result f;
     int frc = llmcost_job_fit(&f, m, gpu, j);
-    if (frc == LLMCOST_EUNSUPPORTED && j->version >= 2 &&
-        (j->finetune.method == LLMCOST_FT_LORA || j->finetune.method == LLMCOST_FT_QLORA)) {
-        /* Adapters: the step is timed, its memory is not modelled yet: the answer comes without a fit. */
-        char msg[1024];
-        cli_job_message(msg, sizeof msg, llmcost_errmsg());
-        fprintf(stderr, "llmcost: warning: fit not checked: %s\n", msg);
-        return doc ? cli_print_json_text(0, doc) : 0;
-    }
     if (frc < 0) {
         llmcost_free(doc);
         return cli_lib_error(LLMCOST_EINVAL);
