@@ -65,9 +65,12 @@ typedef struct llmcost_job {
      * job is read without it. The memory and step engines model full fine-tuning (as pre-training); they refuse
      * adapters (LLMCOST_EUNSUPPORTED) until they model them: llmcost_finetune_count() counts them. */
     llmcost_finetune finetune;
+    /* Version 3 (zero: alltoall, dropless): the MoE implementation (step.h). Versions 1-2 are read without it. */
+    llmcost_moe_dispatcher moe_dispatcher;
+    double moe_capacity_factor;
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 2
+#define LLMCOST_JOB_VERSION 3
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \
