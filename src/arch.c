@@ -117,6 +117,7 @@ static int adjust_internlm3(const lc_cfg *c, const type_info *ti, llmcost_model 
 static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -181,6 +182,15 @@ static const type_info types[] = {
     {.type = "granitemoe", .label = "Granite MoE", .fam = FAM_LLAMA, .moe = true, .adjust = adjust_granitemoe},
     {.type = "granitemoeshared", .label = "Granite MoE (shared)", .fam = FAM_LLAMA, .moe = true,
      .adjust = adjust_granitemoe},
+    /* Granite 4.0 (modular_granitemoehybrid.py, GraniteMoeHybridConfig): GraniteMoeShared's decoder layer with a
+     * Mamba2 mixer or attention by layer_types (absent: every layer Mamba2); a shared MLP of shared_intermediate_size in
+     * every layer, experts beside it when num_local_experts > 0; rotary only when position_embedding_type is "rope".
+     * Only its attention layers are read yet (Granite-4.0-Micro and the other dense Granite 4.0 models, all
+     * "attention"); its mamba_* keys size Mamba2 layers, which such a config does not have. */
+    {.type = "granitemoehybrid", .label = "Granite 4.0", .fam = FAM_LLAMA, .moe = true,
+     .reads = LC_KEYS("mamba_n_heads", "mamba_n_groups", "mamba_d_state", "mamba_d_head", "mamba_d_conv",
+                      "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias"),
+     .adjust = adjust_granitemoehybrid},
     /* Nemotron (modeling_nemotron.py): LayerNorm1P with weight and bias, a 2-matrix squared-ReLU MLP, partial
      * rotary 0.5. */
     {.type = "nemotron", .label = "Nemotron", .fam = FAM_LLAMA, .act = "relu2", .adjust = adjust_nemotron},
@@ -340,8 +350,11 @@ static int read_layer_types(const lc_cfg *c, llmcost_model *m, int64_t window)
                 return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]' is sliding_attention but 'sliding_window' is missing",
                                c->origin, c->prefix, (long long)i);
             m->layers[i].attn.sliding_window = window;
-        } else if (!strcmp(s, "full_attention")) {
+        } else if (!strcmp(s, "full_attention") || !strcmp(s, "attention")) { /* "attention": Granite 4.0's word */
             m->layers[i].attn.sliding_window = 0;
+        } else if (!strcmp(s, "mamba")) {
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_types[%lld]' is mamba: Mamba2 layers interleaved with "
+                           "attention are not modelled yet", c->origin, c->prefix, (long long)i);
         } else {
             return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_types[%lld]': '%s' attention is not modelled", c->origin,
                            c->prefix, (long long)i, s);
@@ -1051,10 +1064,49 @@ static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *
     return 0;
 }
 
+/* GraniteMoeHybridDecoderLayer: its MLP is shared_mlp (GraniteMoeSharedMLP: input_linear h -> 2 s and output_linear
+ * s -> h, bias-free, s = shared_intermediate_size, default 1024) alone when num_local_experts is 0, else beside the
+ * experts (adjust_granitemoe); Granite's logits_scaling; GraniteMoeHybridModel builds a rotary embedding only for
+ * position_embedding_type "rope" (default None: no positions). Without layer_types, layers_block_type makes every layer
+ * Mamba2. */
+static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    json_t *lt = json_object_get(c->obj, "layer_types");
+    if (!lt || json_is_null(lt))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: no key '%slayer_types': GraniteMoeHybridConfig then makes every layer "
+                       "Mamba2, and Mamba2 layers interleaved with attention are not modelled yet", c->origin, c->prefix);
+    int64_t experts = 0, shared = 1024;
+    const char *pos = "";
+    TRY(lc_cfg_count(c, &experts, KEYS_EXPERTS, 0)); /* absent keys: the class defaults, filled in by build() */
+    TRY(lc_cfg_size(c, &shared, LC_KEYS("shared_intermediate_size"), 1024));
+    TRY(lc_cfg_string(c, &pos, LC_KEYS("position_embedding_type"), ""));
+    if (pos[0] && strcmp(pos, "rope") && strcmp(pos, "nope"))
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%sposition_embedding_type': '%s' is not one GraniteMoeHybrid builds "
+                       "(\"rope\", or none)", c->origin, c->prefix, pos);
+    if (experts == 0) {
+        TRY(adjust_granite(c, ti, m));
+        for (int64_t i = 0; i < m->n_layers; i++)
+            m->layers[i].ffn.dense = (llmcost_mlp){.d_ff = shared, .gated = true};
+    } else {
+        TRY(adjust_granitemoe(c, ti, m));
+    }
+    if (strcmp(pos, "rope") != 0) {
+        for (int64_t i = 0; i < m->n_layers; i++)
+            m->layers[i].attn.rotary_dim = 0;
+        m->pos = LLMCOST_POS_NONE;
+    }
+    return 0;
+}
+
 static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
-    int64_t heads, kv, head_dim, d_ff = 0;
+    int64_t heads, kv, head_dim, d_ff = 0, window = 0;
     TRY(read_core(c, m, &heads, &kv, &head_dim));
+    /* Per-layer attention kinds from layer_types, first: a layer kind llmcost does not model is refused before any
+     * width that only other kinds would need is asked for. */
+    TRY(lc_cfg_count(c, &window, LC_KEYS("sliding_window"), 0));
+    int lt = read_layer_types(c, m, window);
+    TRY(lt);
     bool is_moe = lc_cfg_which(c, KEYS_EXPERTS) != NULL;
     /* A pure MoE model may size experts by moe_intermediate_size and have no dense width. */
     if (is_moe && lc_cfg_which(c, LC_KEYS("intermediate_size")) == NULL)
@@ -1093,8 +1145,6 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         TRY(lc_cfg_req_size(c, &vdim, LC_KEYS("v_head_dim")));
     }
 
-    int64_t window = 0;
-    TRY(lc_cfg_count(c, &window, LC_KEYS("sliding_window"), 0));
     bool use_sw = true;
     TRY(lc_cfg_bool(c, &use_sw, LC_KEYS("use_sliding_window"), true));
 
@@ -1129,9 +1179,7 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         case NORMS_PRE: L->norm_pre_attn = L->norm_pre_ffn = true; break;
         }
     }
-    /* Per-layer attention kinds: layer_types when given, else the family's rule for sliding_window. */
-    int lt = read_layer_types(c, m, window);
-    TRY(lt);
+    /* Without layer_types, the family's rule for sliding_window. */
     if (!lt && window > 0 && use_sw) {
         int64_t mwl = 0, pattern = 1;
         if (ti->sliding == SW_FROM_MAX_WINDOW)
@@ -1769,6 +1817,9 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"gemma3_text", "vocab_size", 262208, "Gemma3TextConfig"},
         {"gemma3_text", "max_position_embeddings", 131072, "Gemma3TextConfig"},
         {"gemma3_text", "sliding_window", 4096, "Gemma3TextConfig"},
+        {"granitemoehybrid", "num_local_experts", 8, "GraniteMoeHybridConfig"},
+        {"granitemoehybrid", "num_experts_per_tok", 2, "GraniteMoeHybridConfig"},
+        {"granitemoehybrid", "shared_intermediate_size", 1024, "GraniteMoeHybridConfig"},
     };
     for (size_t i = 0; i < sizeof class_defaults / sizeof class_defaults[0]; i++) {
         if (strcmp(type, class_defaults[i].type) || json_object_get(c.obj, class_defaults[i].key))
@@ -1789,7 +1840,6 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"nemotron_h", "Mamba2 and MLP layers interleaved with attention (hybrid_override_pattern)"},
         {"falcon_h1", "a Mamba2 branch in parallel with attention in every layer"},
         {"zamba2", "Mamba2 layers with shared attention blocks"},
-        {"granitemoehybrid", "Mamba2 layers interleaved with attention (layer_types)"},
         {"qwen3_next", "Gated DeltaNet linear-attention layers with gated attention (layer_types)"},
         {"qwen3_5", "Gated DeltaNet linear-attention layers (layer_types)"},
         {"qwen3_5_text", "Gated DeltaNet linear-attention layers (layer_types)"},

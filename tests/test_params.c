@@ -557,3 +557,39 @@ Test(params_derived, ministral3_text_config_tied_and_untied)
     cr_expect_eq(m->layers[25].attn.sliding_window, 4096);
     llmcost_model_free(m);
 }
+
+Test(params_derived, granite4_dense_is_granitemoehybrid_with_attention_layers_only)
+{
+    /* Granite-4.0-Micro (modular_granitemoehybrid.py, 40 "attention" layer_types, no experts): per layer q and o
+     * 2560*2560, k and v 2560*512, shared_mlp input_linear 2560*2*8192 and output_linear 8192*2560, 2 RMSNorms; tied
+     * 100352*2560 embedding; final norm: 3,402,836,480 (the card's 3B dense model). */
+    llmcost_params p = count("granite-4.0-micro");
+    cr_expect_eq(p.components[LLMCOST_PC_MLP], 40LL * 3 * 2560 * 8192);
+    cr_expect_eq(p.total, 100352LL * 2560 +
+                              40 * (2 * 2560LL * 2560 + 2 * 2560LL * 512 + 3 * 2560LL * 8192 + 2 * 2560) + 2560);
+    cr_expect_eq(p.total, 3402836480LL);
+    /* No position_embedding_type (the config class's None): GraniteMoeHybridModel builds no rotary embedding. */
+    const char *nope = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                       "\"shared_intermediate_size\": 128, \"num_local_experts\": 0, \"tie_word_embeddings\": true, "
+                       "\"layer_types\": [\"attention\", \"attention\"]}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, nope, strlen(nope), "granite4-nope"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    /* per layer 4*64*64 + 3*64*128 + 2*64 = 41,088; x2 + 100*64 + 64 = 88,640 */
+    cr_expect_eq(p.total, 88640);
+    cr_expect_eq(m->pos, LLMCOST_POS_NONE);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 0);
+    llmcost_model_free(m);
+    /* A Mamba2 layer, or no layer_types (every layer Mamba2 then), is refused. */
+    const char *hybrid = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                         "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                         "\"num_local_experts\": 0, \"layer_types\": [\"mamba\", \"attention\"]}";
+    cr_expect_eq(llmcost_model_from_json(&m, hybrid, strlen(hybrid), "granite4-h"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "layer_types[0]' is mamba") != NULL, "%s", llmcost_errmsg());
+    const char *none = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                       "\"num_local_experts\": 0}";
+    cr_expect_eq(llmcost_model_from_json(&m, none, strlen(none), "granite4-none"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "no key 'layer_types'") != NULL, "%s", llmcost_errmsg());
+}

@@ -81,7 +81,8 @@ int cli_model_section(const llmcost_model *m, int format)
                            (long long)l0->attn.head_dim, m->rope_cached ? ", sin/cos table built once" : "");
     else
         llmcost_table_addf(t, "positions\t%s%s",
-                           m->pos == LLMCOST_POS_LEARNED ? "learned table" : m->pos == LLMCOST_POS_ALIBI ? "ALiBi" : "rotary (RoPE)",
+                           m->pos == LLMCOST_POS_LEARNED ? "learned table" : m->pos == LLMCOST_POS_ALIBI ? "ALiBi"
+                           : m->pos == LLMCOST_POS_NONE ? "none (NoPE)" : "rotary (RoPE)",
                            m->pos == LLMCOST_POS_ROTARY && m->rope_cached ? ", sin/cos table built once" : "");
     llmcost_table_addf(t, "embeddings\t%s%s", m->tied ? "tied (LM head = token embedding)" : "untied LM head",
                        m->head_bias ? "; the LM head has a bias" : "");
