@@ -272,6 +272,28 @@ int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
                    meth, engine, meth);
 }
 
+/* The MoE implementation (version 3): a dispatcher Megatron-Core names, a capacity factor > 0 or 0 (dropless),
+ * both about routed experts, and both Megatron's: transformers' experts are dropless, without a dispatcher. */
+static int moe_impl_check(const llmcost_job *j, const llmcost_model *m, const lc_layer_digest *d)
+{
+    if ((unsigned)j->moe_dispatcher >= LLMCOST_MOE_DISPATCHER_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "moe_dispatcher = %d is not a token dispatcher", (int)j->moe_dispatcher);
+    double cf = j->moe_capacity_factor;
+    if (!(cf >= 0) || !isfinite(cf) || cf > 1e6)
+        return lc_fail(LLMCOST_EINVAL, "moe_capacity_factor = %g must be positive (0: dropless)", cf);
+    if (j->moe_dispatcher == LLMCOST_MOE_ALLTOALL && cf == 0)
+        return 0;
+    const char *what = cf > 0 ? "moe_capacity_factor" : "moe_dispatcher";
+    if (m && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
+        return lc_fail(LLMCOST_EINVAL, "%s: %s has no routed experts", what, m->name);
+    if (j->framework != LLMCOST_FW_MEGATRON)
+        return lc_fail(LLMCOST_EINVAL,
+                       "%s: token dispatchers and capacity factors are Megatron-Core's (framework = megatron); "
+                       "transformers' experts are dropless",
+                       what);
+    return 0;
+}
+
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
 {
     return lc_job_validate_digest(j, m, NULL);
@@ -279,8 +301,9 @@ int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
 
 int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_layer_digest *d)
 {
-    /* Version 1 lacks the fine-tuning fields at the end: read as pre-training. */
-    int rc = j && j->version == 1 ? 0 : LC_CHECK_VERSION(j, JOB, job);
+    /* Version 1 lacks the fine-tuning fields at the end: read as pre-training; versions 1-2 lack the MoE
+     * implementation: alltoall, dropless. */
+    int rc = j && (j->version == 1 || j->version == 2) ? 0 : LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
         (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
         return rc;
@@ -308,6 +331,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         return rc;
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
+    if (j->version >= 3 && (rc = moe_impl_check(j, m, d)) != 0)
+        return rc;
     if (j->version >= 2) {
         const llmcost_finetune *ft = &j->finetune;
         if ((rc = llmcost_finetune_check(ft, m)) < 0)
@@ -418,6 +443,10 @@ void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j)
     o.comm = j->comm;
     o.optimizer = j->optimizer;
     o.expert_tp = j->expert_tp;
+    if (j->version >= 3) {
+        o.moe_dispatcher = j->moe_dispatcher;
+        o.moe_capacity_factor = j->moe_capacity_factor;
+    }
     *out = o;
 }
 
@@ -460,6 +489,10 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
     out->comm = o->comm;
     out->optimizer = o->optimizer;
     out->expert_tp = o->expert_tp > 0 ? o->expert_tp : 1;
+    if (o->version >= 2) {
+        out->moe_dispatcher = o->moe_dispatcher;
+        out->moe_capacity_factor = o->moe_capacity_factor;
+    }
 }
 
 int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu)

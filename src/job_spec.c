@@ -21,6 +21,7 @@ static const char *const ema_names[] = {"none", "gpu", "cpu", NULL};
 static const char *const finetune_names[] = {"none", "full", "lora", "qlora", NULL};
 static const char *const lora_variant_names[] = {"lora", "dora", NULL};
 static const char *const quant_names[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
+static const char *const moe_dispatcher_names[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
 
 int llmcost_job_spec_init(llmcost_job_spec *s)
 {
@@ -98,15 +99,19 @@ static const struct field {
     {"quant", K_CHOICE, offsetof(llmcost_job_spec, quant), quant_names},
     {"double_quant", K_FLAG, offsetof(llmcost_job_spec, double_quant), NULL},
     {"quant_group", K_COUNT, offsetof(llmcost_job_spec, quant_group), NULL},
+    /* version 3 from here on (FIRST_V3) */
+    {"moe_dispatcher", K_CHOICE, offsetof(llmcost_job_spec, moe_dispatcher), moe_dispatcher_names},
+    {"moe_capacity_factor", K_REAL, offsetof(llmcost_job_spec, moe_capacity_factor), NULL},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
+#define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
 
 const char *const llmcost_job_spec_names[] = {
     "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
     "dp", "cp", "ep", "etp", "zero", "grad_accum", "micro_batches", "global_batch", "ep_overlap", "tp_overlap",
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
-    "double_quant", "quant_group", NULL};
+    "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -191,7 +196,7 @@ int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *valu
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (strcmp(fields[i].name, name))
             continue;
-        if (i >= FIRST_V2 && s->version < 2) /* a version-1 struct has no room for it */
+        if ((i >= FIRST_V2 && s->version < 2) || (i >= FIRST_V3 && s->version < 3)) /* an older struct has no room */
             return lc_fail(LLMCOST_EINVAL, "%s: llmcost_job_spec version %u has no such field: fill the struct with "
                            "llmcost_job_spec_init()", name, s->version);
         return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
@@ -268,11 +273,15 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
 {
     if (!out || !s || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_resolve: NULL argument");
-    int rc = s->version == 1 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
+    int rc = s->version == 1 || s->version == 2 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
     if (rc < 0)
         return rc;
     llmcost_job j;
     llmcost_job_init(&j);
+    if (s->version >= 3) {
+        j.moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
+        j.moe_capacity_factor = s->moe_capacity_factor;
+    }
     char line[1536], why[1024];
     if (s->zero < 0 || s->zero > 3)
         return lc_fail(LLMCOST_EINVAL, "layout.zero: '%lld' must be 0, 1, 2 or 3", s->zero);
@@ -371,6 +380,11 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
              llmcost_fmt_grouped(c, sizeof c, j.seq), (long long)j.grad_accum, j.grad_accum > 1 ? "es" : "",
              (long long)j.micro_batch, (long long)j.layout.dp);
     note(notes, size, line);
+    /* The MoE implementation under Megatron, when not given: Megatron-Core's defaults. */
+    if (j.framework == LLMCOST_FW_MEGATRON && llmcost_model_moe_layers(m) > 0 &&
+        j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
+        note(notes, size, "MoE tokens by the alltoall dispatcher, dropless (Megatron-Core's defaults; give "
+                          "--moe-dispatcher, --moe-capacity-factor)");
     *out = j;
     return 0;
 }
@@ -389,6 +403,8 @@ static const struct {
     {"attention", "--attention", "attention"},
     {"framework", "--framework", "framework"},
     {"expert_tp", "--etp", "etp"},
+    {"moe_dispatcher", "--moe-dispatcher", "moe_dispatcher"},
+    {"moe_capacity_factor", "--moe-capacity-factor", "moe_capacity_factor"},
     {"headroom", "--headroom", "headroom"},
     {"layout.gpus", "--gpus", "gpus"},
     {"layout.tp", "--tp", "tp"},

@@ -383,6 +383,15 @@ int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model 
     json_object_set_new(d, "attention", json_string(llmcost_attn_impl_name(o->attention)));
     json_object_set_new(d, "micro_batch", lc_json_int(o->micro_batch));
     json_object_set_new(d, "seq", lc_json_int(o->seq));
+    if (llmcost_model_moe_layers(m) > 0) { /* the MoE implementation: dispatcher, capacity factor (0: dropless) */
+        bool v2 = o->version >= 2, dropless = !(v2 && o->moe_capacity_factor > 0);
+        json_t *moe = json_object();
+        json_object_set_new(moe, "dispatcher", json_string(v2 && o->moe_dispatcher == LLMCOST_MOE_ALLGATHER ? "allgather"
+                                                                                                          : "alltoall"));
+        json_object_set_new(moe, "dropless", json_boolean(dropless));
+        json_object_set_new(moe, "capacity_factor", lc_json_real(dropless ? 0 : o->moe_capacity_factor));
+        json_object_set_new(d, "moe", moe);
+    }
     json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
     return finish(out, d);
 }

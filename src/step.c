@@ -51,6 +51,8 @@ typedef struct {
     struct gemm_memo *memo; /* GEMM times already computed in this evaluation */
     struct gemm_cache *cache; /* ... or in any evaluation on this GPU (lc_step_memo), NULL */
     const lc_ft_step *ft;     /* adapters (LoRA, QLoRA), NULL: every weight trains */
+    double moe_pad;           /* padded to a capacity: rows each expert computes per routed token-slot,
+                                 ceil(cf m) / m (moe_padding); 0: dropless */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -248,7 +250,11 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
      * expert that is most of its tiles. */
     double batch = grouped ? local_experts : 1, times = grouped ? 1 : local_experts;
     double route = 0, route_k = 0;
-    if (grouped) {
+    if (c->moe_pad > 0) {
+        /* Padded to a capacity (--moe-capacity-factor): every expert exactly its capacity, the padding computed. */
+        tokens *= c->moe_pad;
+        route = 1, route_k = -1;
+    } else if (grouped) {
         double k_top = op->layer >= 0 && op->layer < c->m->n_layers ? (double)c->m->layers[op->layer].ffn.top_k : 0;
         route = E > 0 && k_top > 0 ? fmin(1, k_top / E) : 1;
         route_k = -route; /* the weight gradient: the tokens are its reduction */
@@ -425,6 +431,9 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         if (!expert || moe_hidden || c->etp > 1 || c->sp)
             elems /= tp;
     }
+    /* Padded to a capacity: the permuted buffers and the experts' element-wise work cover the padded rows. */
+    if (expert && !moe_hidden && c->moe_pad > 0)
+        elems *= c->moe_pad;
     double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
     double kf = op->kernels, kb = op->bwd_kernels;
     bool loss = op->role == LLMCOST_ROLE_LOSS;
@@ -935,17 +944,41 @@ static void ft_flops(const ctx *c, const llmcost_step_prepared *p, double *model
     *hardware = p->f.hardware_flops + dm + dh;
 }
 
+/*
+ * Token dropping and padding (Megatron-Core get_capacity, --moe-expert-capacity-factor cf with
+ * --moe-pad-expert-input-to-capacity): each source rank keeps at most C = ceil(cf * T_rank * k / E) token-slots for
+ * each expert and pads each expert's to exactly C, so every expert computes (and the all-to-all carries) C rows
+ * from every rank: C / (T_rank k / E) rows per routed token-slot. T_rank: the rank's tokens of one micro-batch
+ * (b s / cp, / tp with sequence parallelism). 0: dropless (no capacity).
+ */
+static double moe_padding(const ctx *c)
+{
+    double cf = c->opt->moe_capacity_factor;
+    if (!(cf > 0))
+        return 0;
+    const llmcost_ffn *ff = NULL;
+    for (int64_t i = 0; i < c->m->n_layers && !ff; i++)
+        if (c->m->layers[i].ffn.moe)
+            ff = &c->m->layers[i].ffn;
+    if (!ff || ff->n_experts <= 0)
+        return 0;
+    double t_rank = (double)c->opt->micro_batch * (double)c->opt->seq / (double)c->L.cp / (c->sp ? (double)c->L.tp : 1);
+    double m = t_rank * (double)ff->top_k / (double)ff->n_experts;
+    return ceil(cf * m) / m;
+}
+
 /* Phase 1: the context of one evaluation from the validated, resolved options. */
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
     if (grc)
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;
+    c->moe_pad = moe_padding(c);
     llmcost_job_param_bytes(&out->param_bytes, jv);
 
     /* Peaks by recipe: fp32 runs everything at the fp32 peak; fp8 the linear layers' GEMMs only; fp16 everything
@@ -1105,9 +1138,20 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         double local_tokens = tokens / (c->sp ? (double)c->L.tp : 1);
         /* The EP group's ranks are expert_tp apart (Megatron-Core's expert rank order, etp fastest, then ep). */
         llmcost_comm_group g = llmcost_comm_group_of(c->L.ep, c->etp, gpu->scaleup_size);
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, local_tokens * (double)ff->top_k * h * ab, &g,
-                                    &opt->comm)) != 0)
-            return rc;
+        if (opt->moe_dispatcher == LLMCOST_MOE_ALLGATHER) {
+            /* Megatron-Core's MoEAllGatherTokenDispatcher: every rank all-gathers the EP group's hidden states (each
+             * rank's b s / cp (/ tp) tokens, not k copies), keeps the ones routed to its experts; combine is the
+             * reduce-scatter of the same buffer. Counted as the all-to-all's four per layer: one gather or scatter
+             * each way, forward and backward. Padding to a capacity does not change what is gathered. */
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)c->L.ep * local_tokens * h * ab, &g,
+                                        &opt->comm)) != 0)
+                return rc;
+        } else {
+            /* Each token-slot's hidden state, or with a capacity each expert's padded C rows from this rank. */
+            double slots = local_tokens * (double)ff->top_k * (c->moe_pad > 0 ? c->moe_pad : 1);
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, slots * h * ab, &g, &opt->comm)) != 0)
+                return rc;
+        }
         lc->ep_a2a = cc.seconds;
     }
     return 0;
@@ -1528,6 +1572,7 @@ typedef struct {
     double peak[LLMCOST_DT_COUNT], memory_bw, scaleup_bw, scaleout_bw, exp_per_second;
     int scaleup_size, compute_units;
     int64_t tp, cp, ep, etp;
+    double moe_pad;
     bool sp;
     llmcost_precision precision;
     llmcost_framework framework;
@@ -1578,7 +1623,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->memory_bw = c->g->memory_bw, k->scaleup_bw = c->g->scaleup_bw, k->scaleout_bw = c->g->scaleout_bw;
     k->exp_per_second = c->g->exp_per_second;
     k->scaleup_size = c->g->scaleup_size, k->compute_units = c->g->compute_units;
-    k->tp = c->L.tp, k->cp = c->L.cp, k->ep = c->L.ep, k->etp = c->etp;
+    k->tp = c->L.tp, k->cp = c->L.cp, k->ep = c->L.ep, k->etp = c->etp, k->moe_pad = c->moe_pad;
     k->sp = c->sp;
     k->precision = c->opt->precision, k->framework = c->opt->framework, k->attention = c->opt->attention;
 }
@@ -1716,7 +1761,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                          const llmcost_step_options *opt)
 {
     memset(out, 0, sizeof *out);
-    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
+    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j;
@@ -1745,7 +1790,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
 int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt)
 {
     *out = NULL;
-    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
+    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
     if (rc)
         return rc;
     llmcost_job j, jv;
@@ -1786,7 +1831,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                             const llmcost_step_options *opt, lc_step_memo *mm)
 {
     memset(out, 0, sizeof *out);
-    int rc = LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options);
+    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j, jv;

@@ -343,13 +343,20 @@ Test(finetune_spec, version_1_specs_are_read_as_pre_training)
     llmcost_model *m = load("llama-3.2-1b");
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
-    cr_expect_eq(s.version, 2);
+    cr_expect_eq(s.version, LLMCOST_JOB_SPEC_VERSION);
     s.version = 1; /* a caller built against version 1: the fine-tuning fields are not read */
     s.finetune = LLMCOST_FT_LORA;
     llmcost_job j;
     cr_expect_eq(llmcost_job_spec_resolve(&j, &s, m, NULL, 0), 0, "%s", llmcost_errmsg());
     cr_expect_eq(j.finetune.method, LLMCOST_FT_NONE);
     cr_expect_eq(llmcost_job_spec_set(&s, "lora_rank", "16"), LLMCOST_EINVAL);
+    /* Version 2 (before the MoE implementation): its fields are not read, and cannot be set. */
+    llmcost_job_spec_init(&s);
+    s.version = 2;
+    s.moe_capacity_factor = 1.5;
+    cr_expect_eq(llmcost_job_spec_resolve(&j, &s, m, NULL, 0), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(j.moe_capacity_factor, 0);
+    cr_expect_eq(llmcost_job_spec_set(&s, "moe_dispatcher", "allgather"), LLMCOST_EINVAL);
     llmcost_model_free(m);
 }
 

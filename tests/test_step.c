@@ -353,6 +353,74 @@ Test(step_mechanisms, moe_parallel_folding_shards_expert_states_over_expert_repl
     llmcost_model_free(m);
 }
 
+/* The MoE implementation (Megatron-Core's): Qwen3-30B-A3B (48 MoE layers, E = 128 experts, top k = 8, h = 2048) on
+ * 8 H100s, EP 8, one 4,096-token sequence per GPU and one micro-batch per step. Per MoE layer four all-to-alls
+ * (dispatch and combine, forward and backward) of the rank's token-slots' hidden states in bf16:
+ *   dropless: 4096 x 8 slots; capacity factor 1.1: each expert ceil(1.1 x 4096 x 8 / 128) = ceil(281.6) = 282 rows
+ *   from this rank, padded: 128 x 282 = 36,096 slots;
+ *   allgather dispatcher: the EP group's 8 x 4096 tokens gathered (and reduce-scattered back), not k copies. */
+Test(moe, dispatcher_and_capacity_factor_as_megatron_runs_them)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "qwen3-30b-a3b"), 0);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.seq = 4096;
+    o.layout.gpus = 8, o.layout.ep = 8, o.layout.zero = 1;
+    o.global_batch = 8;
+    llmcost_comm_group grp = llmcost_comm_group_of(8, 1, g->scaleup_size);
+    const double h = 2048, layers = 48;
+    struct {
+        llmcost_moe_dispatcher d;
+        double cf, bytes;
+        llmcost_collective coll;
+    } cases[] = {
+        {LLMCOST_MOE_ALLTOALL, 0, 4096.0 * 8 * h * 2, LLMCOST_COLL_ALL_TO_ALL},
+        {LLMCOST_MOE_ALLTOALL, 1.1, 128.0 * 282 * h * 2, LLMCOST_COLL_ALL_TO_ALL},
+        {LLMCOST_MOE_ALLGATHER, 0, 8.0 * 4096 * h * 2, LLMCOST_COLL_ALL_GATHER},
+    };
+    llmcost_step st[3];
+    for (int i = 0; i < 3; i++) {
+        o.moe_dispatcher = cases[i].d;
+        o.moe_capacity_factor = cases[i].cf;
+        cr_assert_eq(llmcost_step_compute(&st[i], m, g, &o), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(st[i].micro_batches, 1);
+        llmcost_comm_cost cc;
+        cr_assert_eq(llmcost_comm_time(&cc, g, cases[i].coll, cases[i].bytes, &grp, &o.comm), 0);
+        cr_expect_float_eq(st[i].comm_total[LLMCOST_ST_EP_COMM], 4 * layers * cc.seconds, 1e-9 * cc.seconds,
+                           "case %d: %g s, derived %g s", i, st[i].comm_total[LLMCOST_ST_EP_COMM], 4 * layers * cc.seconds);
+    }
+    /* The padded rows are computed: 282 / 256 = 1.10 times the experts' rows, more GEMM and element-wise time. */
+    cr_expect_gt(st[1].components[LLMCOST_ST_MATMUL], st[0].components[LLMCOST_ST_MATMUL] * 1.05);
+    cr_expect_gt(st[1].components[LLMCOST_ST_MEMORY_BOUND], st[0].components[LLMCOST_ST_MEMORY_BOUND]);
+    /* A version-1 options struct (without the fields) is read as alltoall, dropless. */
+    o.version = 1;
+    o.moe_dispatcher = LLMCOST_MOE_ALLGATHER;
+    llmcost_step v1;
+    cr_assert_eq(llmcost_step_compute(&v1, m, g, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_float_eq(v1.step_seconds, st[0].step_seconds, 1e-12 * st[0].step_seconds);
+    /* transformers' experts are dropless and dispatch nothing: refused under the hf profile, naming the field. */
+    o.version = LLMCOST_STEP_OPTIONS_VERSION;
+    o.moe_dispatcher = LLMCOST_MOE_ALLTOALL;
+    o.moe_capacity_factor = 1.25;
+    o.framework = LLMCOST_FW_HF;
+    cr_expect_eq(llmcost_step_compute(&v1, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "moe_capacity_factor") && strstr(llmcost_errmsg(), "megatron"), "%s",
+              llmcost_errmsg());
+    llmcost_model_free(m);
+    /* A dense model has no tokens to dispatch. */
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_step_options d = LLMCOST_STEP_OPTIONS_INIT;
+    d.framework = LLMCOST_FW_MEGATRON;
+    d.moe_dispatcher = LLMCOST_MOE_ALLGATHER;
+    cr_expect_eq(llmcost_step_compute(&v1, m, g, &d), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "moe_dispatcher") && strstr(llmcost_errmsg(), "no routed experts"), "%s",
+              llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
 Test(step_errors, bad_layouts_name_the_field)
 {
     llmcost_model *m;

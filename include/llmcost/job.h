@@ -66,9 +66,12 @@ typedef struct llmcost_job {
      * the frozen base in its storage, the adapters with their gradients and optimizer states, what they keep for
      * backward (docs/formulas.md, "Fine-tuning memory" and "Fine-tuning step time"). */
     llmcost_finetune finetune;
+    /* Version 3 (zero: alltoall, dropless): the MoE implementation (step.h). Versions 1-2 are read without it. */
+    llmcost_moe_dispatcher moe_dispatcher;
+    double moe_capacity_factor;
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 2
+#define LLMCOST_JOB_VERSION 3
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \

@@ -63,9 +63,13 @@ typedef struct llmcost_job_spec {
     double lora_alpha;        /* 0: 8 */
     const char *lora_targets; /* Hugging Face module names "q_proj,v_proj" or "all-linear"; NULL: PEFT's default */
     bool double_quant;
+    /* Version 3: the MoE implementation (step.h): llmcost_moe_dispatcher (0 alltoall) and capacity factor (0:
+     * dropless). A version-1 or -2 spec is read without them. */
+    int moe_dispatcher;
+    double moe_capacity_factor;
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 2
+#define LLMCOST_JOB_SPEC_VERSION 3
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);

@@ -16,6 +16,13 @@
 extern "C" {
 #endif
 
+/* How routed tokens reach their experts' GPUs (Megatron-Core's --moe-token-dispatcher-type). */
+typedef enum {
+    LLMCOST_MOE_ALLTOALL,  /* each token's hidden state to the EP ranks of its top-k experts and back (all-to-all) */
+    LLMCOST_MOE_ALLGATHER, /* every EP rank all-gathers the group's tokens, keeps its experts'; reduce-scatter back */
+    LLMCOST_MOE_DISPATCHER_COUNT
+} llmcost_moe_dispatcher;
+
 typedef struct llmcost_step_options {
     unsigned int version; /* LLMCOST_STEP_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t micro_batch;           /* sequences per micro-batch on each data-parallel replica */
@@ -30,9 +37,14 @@ typedef struct llmcost_step_options {
     llmcost_comm_options comm;
     llmcost_optimizer optimizer;   /* what the optimizer step reads and writes (memory.h) */
     int64_t expert_tp;             /* tensor parallelism inside each routed expert (1: none) */
+    /* Version 2 (a version-1 struct is read without them: alltoall, dropless). */
+    llmcost_moe_dispatcher moe_dispatcher;
+    double moe_capacity_factor;    /* 0: dropless; else each expert takes ceil(cf T k / E) tokens of each source rank,
+                                      padded to it (Megatron-Core --moe-expert-capacity-factor with
+                                      --moe-pad-expert-input-to-capacity): the padded rows are computed and sent */
 } llmcost_step_options;
 
-#define LLMCOST_STEP_OPTIONS_VERSION 1
+#define LLMCOST_STEP_OPTIONS_VERSION 2
 #define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
     {.version = LLMCOST_STEP_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .global_batch = 0,                  \
      .precision = LLMCOST_PREC_BF16, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,        \

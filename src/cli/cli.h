@@ -255,6 +255,8 @@ typedef struct cli_job_opts {
     int act_cache, pipeline, ema;   /* llmcost_act_cache, llmcost_pipeline, llmcost_ema */
     const char *recompute_modules;  /* "layernorm,mla_up_proj,moe_act" */
     cli_finetune_opts ft;           /* --finetune and its flags */
+    int moe_dispatcher;             /* llmcost_moe_dispatcher */
+    double moe_capacity_factor;     /* 0: dropless */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -269,6 +271,7 @@ extern const char *const cli_framework_choices[];
 extern const char *const cli_act_cache_choices[];
 extern const char *const cli_pipeline_choices[];
 extern const char *const cli_ema_choices[];
+extern const char *const cli_moe_dispatcher_choices[];
 
 #define CLI_JOB_OPTIONS(o)                                                                                        \
     {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
@@ -325,6 +328,12 @@ extern const char *const cli_ema_choices[];
      NULL},                                                                                                       \
     {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
      cli_ema_choices, NULL},                                                                                     \
+    {"moe-dispatcher", OPT_CHOICE, &(o).moe_dispatcher, "D",                                                    \
+     "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens)",      \
+     cli_moe_dispatcher_choices, NULL},                                                                          \
+    {"moe-capacity-factor", OPT_REAL, &(o).moe_capacity_factor, "CF",                                           \
+     "drop and pad to ceil(CF x tokens x top-k / experts) per expert, padding computed (default: dropless)",      \
+     NULL, NULL},                                                                                                 \
     CLI_FINETUNE_OPTIONS((o).ft)
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);

@@ -49,6 +49,8 @@ void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
     s->pipeline = jo->pipeline;
     s->ema = jo->ema;
     s->recompute_modules = jo->recompute_modules;
+    s->moe_dispatcher = jo->moe_dispatcher;
+    s->moe_capacity_factor = jo->moe_capacity_factor;
     cli_finetune_spec(s, &jo->ft);
 }
 

@@ -14,7 +14,7 @@ enum { SWEEP_MAX_COMBINATIONS = 10000, SWEEP_MAX_DIMS = 16, SWEEP_MAX_ELEMS = 25
 static const char *const sweepable[] = {
     "seq", "micro-batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
     "dp", "cp", "ep", "etp", "zero", "grad-accum", "micro-batches", "global-batch", "headroom", "cuda-context-gb",
-    "gpu", "price", "tokens", "mfu", "goodput", NULL};
+    "moe-dispatcher", "moe-capacity-factor", "gpu", "price", "tokens", "mfu", "goodput", NULL};
 
 typedef struct {
     const cli_opt *opt;
