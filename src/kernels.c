@@ -1,4 +1,6 @@
 /* kernels.c - the time of one GPU kernel from its shape, with constants fitted to kernels measured on an H200. */
+/* lgamma_r: lgamma writes the global signgam, a data race when threads price layouts at once. */
+#define _DEFAULT_SOURCE
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -97,7 +99,9 @@ double lc_routed_row_tiles(double m, double tm, double p)
     if (sd > tm)
         return m / tm + (tm - 1) / (2 * tm);
     double r = p / (1 - p), x0 = floor(m), span = ceil(12 * sd + 2);
-    double p0 = exp(lgamma(N + 1) - lgamma(x0 + 1) - lgamma(N - x0 + 1) + x0 * log(p) + (N - x0) * log1p(-p));
+    int sign;
+    double p0 = exp(lgamma_r(N + 1, &sign) - lgamma_r(x0 + 1, &sign) - lgamma_r(N - x0 + 1, &sign) + x0 * log(p) +
+                    (N - x0) * log1p(-p));
     double swept = p0 * ceil(x0 / tm), mass = p0, q = p0;
     for (double x = x0; x + 1 <= N && x < x0 + span; x++) {
         q *= (N - x) / (x + 1) * r;
