@@ -1205,34 +1205,64 @@ typedef struct {
     int64_t moe_layers;            /* MoE layers on the stage */
 } stage_launch;
 
+/* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
+typedef struct {
+    launcher L;
+    double busy[LLMCOST_ST_COUNT]; /* GPU-busy seconds by kind */
+    double gemm, fwd, bwd;         /* the GEMMs forward + backward; every op's forward and backward */
+} fwd_state;
+
+/* The forward of timed ops t[begin] .. t[end - 1] after "f" (host seconds "h_fwd" per kernel). The one loop every
+ * forward runs, whole or from a stored prefix (lc_step_memo), so that both add the same terms in the same order. */
+static inline void fwd_segment(fwd_state *f, const timed_op *t, size_t begin, size_t end, double h_fwd)
+{
+    launcher L = f->L;
+    double gemm = f->gemm, fwd = f->fwd, bwd = f->bwd;
+    for (size_t i = begin; i < end; i++) {
+        launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
+        f->busy[t[i].kind] += t[i].fwd;
+        if (t[i].kind == LLMCOST_ST_MATMUL)
+            gemm += t[i].fwd + t[i].bwd;
+        bwd += t[i].bwd;
+        fwd += t[i].fwd;
+    }
+    f->L = L;
+    f->gemm = gemm, f->fwd = fwd, f->bwd = bwd;
+}
+
+/* Host seconds per forward kernel (measured, h200_host_2026-11-28.json): checkpointed forwards cost more (the
+ * checkpoint wrappers' Python). */
+static double host_forward(const lc_kernel_model *km, llmcost_recompute r)
+{
+    return r != LLMCOST_RECOMPUTE_NONE ? km->host_fwd_ckpt : km->host_fwd;
+}
+
 /* One stage's micro-batch: forward in order, backward in reverse with recomputation before each layer's backward,
- * through the launch model. */
+ * through the launch model. "start" (NULL: idle) is the forward already run over segs[0] .. segs[k0 - 1]. */
 static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
-                         const int32_t *segs, size_t nsegs, int64_t first, int64_t nl)
+                         const int32_t *segs, size_t nsegs, int64_t first, int64_t nl, const fwd_state *start,
+                         size_t k0)
 {
     const llmcost_model *m = c->m;
     const llmcost_step_options *opt = c->opt;
     const timed_op *t = ts->t;
     int32_t last_seg = (int32_t)p->sg.nseg - 1;
-    /* Host seconds per launched kernel (measured, h200_host_2026-11-28.json): checkpointed forwards and the
-     * forwards recomputed inside backward cost more (the checkpoint wrappers' Python). */
+    /* Host seconds per launched kernel; the forwards recomputed inside backward cost more too. */
     const lc_kernel_model *km = lc_kernel_model_get();
-    bool ckpt = opt->recompute != LLMCOST_RECOMPUTE_NONE;
-    double h_fwd = ckpt ? km->host_fwd_ckpt : km->host_fwd, h_bwd = km->host_bwd, h_rec = km->host_recompute;
+    double h_fwd = host_forward(km, opt->recompute), h_bwd = km->host_bwd, h_rec = km->host_recompute;
     double rec_mult = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0;
-    launcher L = {0, 0, 0};
-    double busy[LLMCOST_ST_COUNT] = {0};
-    /* The sums the overlaps compare with, each added in execution order (kept with the forward pass's loop). */
-    double gemm = 0, fwd = 0, bwd = 0;
-    for (size_t k = 0; k < nsegs; k++)
-        for (size_t i = ts->begin[segs[k]]; i < ts->begin[segs[k] + 1]; i++) {
-            launch_op(&L, h_fwd, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
-            busy[t[i].kind] += t[i].fwd;
-            if (t[i].kind == LLMCOST_ST_MATMUL)
-                gemm += t[i].fwd + t[i].bwd;
-            bwd += t[i].bwd;
-            fwd += t[i].fwd;
-        }
+    fwd_state f;
+    if (start)
+        f = *start;
+    else
+        memset(&f, 0, sizeof f);
+    for (size_t k = k0; k < nsegs; k++)
+        fwd_segment(&f, t, ts->begin[segs[k]], ts->begin[segs[k] + 1], h_fwd);
+    launcher L = f.L;
+    double busy[LLMCOST_ST_COUNT];
+    for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+        busy[k] = f.busy[k];
+    double gemm = f.gemm, fwd = f.fwd, bwd = f.bwd;
     bool recomputes = opt->recompute != LLMCOST_RECOMPUTE_NONE; /* else no op runs again */
     /* Backward, layer by layer from the last: recompute the layer's forward first. */
     for (size_t k = nsegs; k > 0; k--) {
@@ -1367,13 +1397,87 @@ static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
     return 0;
 }
 
-/* Every class of a split stage through the launch model. */
-static void launch_stages(stages *st, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts)
+/*
+ * Forward prefixes, for a model whose decoder layers are all one segment (Llama's, most dense models'): every
+ * stage's forward then begins with the same ops, the first stage's with the embedding's and then k layers', any
+ * other's with k layers' from an idle launcher. The state after each prefix is kept with the timed ops (in
+ * lc_step_memo, for every pipeline degree of a search), each entry the previous one run one layer further by
+ * fwd_segment: the very additions a stage's own forward makes, in the same order, so the digits are the same.
+ */
+typedef struct {
+    bool uniform;          /* every layer is segment "layer_seg" */
+    int32_t layer_seg;
+    double h_fwd;          /* the host seconds the prefixes were run with */
+    fwd_state *emb, *mid;  /* [k]: after the embedding and k layers / after k layers */
+    int64_t n_emb, n_mid;  /* entries made */
+    int64_t cap;           /* entries each array has room for (n_layers + 1) */
+} fwd_prefixes;
+
+static void fwd_prefixes_free(fwd_prefixes *fp)
 {
+    free(fp->emb);
+    free(fp->mid);
+    memset(fp, 0, sizeof *fp);
+}
+
+/* Forget the prefixes (the ops were timed again) and note whether the model's layers are one segment. */
+static int fwd_prefixes_reset(fwd_prefixes *fp, const llmcost_step_prepared *p)
+{
+    const llmcost_model *m = p->m;
+    fp->n_emb = fp->n_mid = 0;
+    fp->uniform = m->n_layers > 0;
+    fp->layer_seg = fp->uniform ? p->sg.layer_seg[0] : 0;
+    for (int64_t l = 1; l < m->n_layers && fp->uniform; l++)
+        fp->uniform = p->sg.layer_seg[l] == fp->layer_seg;
+    if (fp->uniform && fp->cap < m->n_layers + 1) {
+        free(fp->emb);
+        free(fp->mid);
+        fp->emb = malloc(((size_t)m->n_layers + 1) * sizeof *fp->emb);
+        fp->mid = malloc(((size_t)m->n_layers + 1) * sizeof *fp->mid);
+        fp->cap = fp->emb && fp->mid ? m->n_layers + 1 : 0;
+        if (!fp->cap)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* The forward state after the embedding (when "emb") and "nl" layers, made as far as needed. */
+static const fwd_state *fwd_prefix(fwd_prefixes *fp, const timed_segments *ts, bool emb, int64_t nl, double h_fwd)
+{
+    if (fp->h_fwd != h_fwd) /* cannot happen within one timed key (the prepared step fixes recomputation) */
+        fp->n_emb = fp->n_mid = 0, fp->h_fwd = h_fwd;
+    fwd_state *v = emb ? fp->emb : fp->mid;
+    int64_t *n = emb ? &fp->n_emb : &fp->n_mid;
+    if (*n == 0) {
+        memset(&v[0], 0, sizeof v[0]);
+        if (emb)
+            fwd_segment(&v[0], ts->t, ts->begin[0], ts->begin[1], h_fwd);
+        *n = 1;
+    }
+    size_t b = ts->begin[fp->layer_seg], e = ts->begin[fp->layer_seg + 1];
+    for (; *n <= nl; (*n)++) {
+        v[*n] = v[*n - 1];
+        fwd_segment(&v[*n], ts->t, b, e, h_fwd);
+    }
+    return &v[nl];
+}
+
+/* Every class of a split stage through the launch model; "fp" (NULL: none) the forward prefixes of these timed
+ * ops. */
+static void launch_stages(stages *st, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
+                          fwd_prefixes *fp)
+{
+    double h_fwd = host_forward(lc_kernel_model_get(), c->opt->recompute);
     for (int64_t k = 0; k < st->nres; k++) {
         int64_t s = st->rep[k], first = st->first_layer[s], nl = st->first_layer[s + 1] - first;
         size_t n = stage_segments(st->segs, &p->sg, st->first_layer, s, st->pp);
-        launch_stage(&st->launch[k], c, p, ts, st->segs, n, first, nl);
+        const fwd_state *start = NULL;
+        size_t k0 = 0;
+        if (fp && fp->uniform) { /* segs: the embedding's (stage 0), nl layers', the head's (the last stage) */
+            start = fwd_prefix(fp, ts, s == 0, nl, h_fwd);
+            k0 = (size_t)(s == 0) + (size_t)nl;
+        }
+        launch_stage(&st->launch[k], c, p, ts, st->segs, n, first, nl, start, k0);
     }
 }
 
@@ -1588,6 +1692,7 @@ struct lc_step_memo {
     size_t begin_cap;   /* entries ts.begin has room for */
     bool have_launch;   /* st is split for st.pp and launched on ts */
     stages st;
+    fwd_prefixes pre;   /* the forward prefixes of ts */
     struct gemm_cache *gemms; /* GEMM times on key.gp */
     int64_t hits_ts, hits_launch, calls;
     bool have_gpu_ok;   /* gpu_ok passed llmcost_gpu_check: the same GPU, field for field, is not checked again */
@@ -1610,6 +1715,7 @@ void lc_step_memo_free(lc_step_memo *mm)
         return;
     timed_segments_free(&mm->ts);
     stages_free(&mm->st);
+    fwd_prefixes_free(&mm->pre);
     free(mm->gemms);
     free(mm);
 }
@@ -1688,7 +1794,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
                 mm->have_gpu = true;
             }
             cm.cache = mm->gemms;
-            if ((rc = time_ops_memo(mm, c, p)) != 0)
+            if ((rc = time_ops_memo(mm, c, p)) != 0 || (rc = fwd_prefixes_reset(&mm->pre, p)) != 0)
                 return rc;
             mm->key = k;
             mm->have_ts = true;
@@ -1701,7 +1807,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
             mm->have_launch = false;
             if ((rc = split_stages(st, p, c->L.pp)) != 0)
                 return rc;
-            launch_stages(st, c, p, ts);
+            launch_stages(st, c, p, ts, &mm->pre);
             mm->have_launch = true;
         }
     } else {
@@ -1711,7 +1817,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
             timed_segments_free(ts);
             return rc;
         }
-        launch_stages(st, c, p, ts);
+        launch_stages(st, c, p, ts, NULL);
     }
     if ((rc = layer_comms(&lc, c)) == 0) {
         simulate_stages(st, out, c, &lc, micro);
