@@ -32,7 +32,10 @@ typedef enum {
     FAM_GPTJ,   /* GPT-J: parallel residual, one LayerNorm, bias-free q/k/v/out, partial rotary, LM-head bias */
     FAM_BLOOM,  /* BLOOM: ALiBi, LayerNorm on the embedding, fused qkv, biases, tied */
     FAM_MPT,    /* MPT: ALiBi, bias-free Linears and LayerNorms, 4h MLP, tied */
-    FAM_CHATGLM /* ChatGLM2/3 and GLM-4 chat (remote modeling_chatglm.py): its own key names, fused qkv and gate_up */
+    FAM_CHATGLM, /* ChatGLM2/3 and GLM-4 chat (remote modeling_chatglm.py): its own key names, fused qkv and gate_up */
+    FAM_MAMBA,   /* Mamba, FalconMamba: embed, [RMSNorm, Mamba mixer] x L, RMSNorm, head (modeling_mamba.py) */
+    FAM_MAMBA2,  /* Mamba-2: embed, [RMSNorm, Mamba-2 mixer] x L, RMSNorm, head (modeling_mamba2.py) */
+    FAM_NEMOTRON_H /* Nemotron-H: [RMSNorm, one of Mamba-2 / attention / MLP] x L by hybrid_override_pattern */
 } family;
 
 /* Which layers a config's sliding_window applies to, when it gives no layer_types. */
@@ -278,6 +281,18 @@ static const type_info types[] = {
     {.type = "mpt", .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
     /* ChatGLM2/3, GLM-4-9B-chat (the repositories' modeling_chatglm.py, model_type chatglm). */
     {.type = "chatglm", .label = "ChatGLM", .fam = FAM_CHATGLM, .fused_qkv = true, .fused_gate_up = true},
+    /* State-space models: the keys each builder reads that name its layer kinds (audit_known lets them through). */
+    {.type = "mamba", .label = "Mamba", .fam = FAM_MAMBA, .tied = true,
+     .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias", "use_mambapy")},
+    {.type = "falcon_mamba", .label = "FalconMamba", .fam = FAM_MAMBA, .tied = true,
+     .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias", "use_mambapy", "use_falcon_mambapy",
+                      "mixer_rms_eps")},
+    {.type = "mamba2", .label = "Mamba-2", .fam = FAM_MAMBA2,
+     .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias")},
+    {.type = "nemotron_h", .label = "Nemotron-H", .fam = FAM_NEMOTRON_H, .act = "relu2",
+     .reads = LC_KEYS("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_head_dim",
+                      "ssm_state_size", "conv_kernel", "use_conv_bias", "mamba_hidden_act", "mamba_proj_bias",
+                      "use_mamba_kernels")},
 };
 
 /* The last line of notes that overflowed m->notes: the reader learns that notes are missing (none is cut). */
@@ -1559,6 +1574,212 @@ static int build_chatglm(const lc_cfg *c, llmcost_model *m)
     return 0;
 }
 
+/* The keys every state-space family shares: width, depth, vocabulary; the layers allocated. */
+static int read_ssm_core(const lc_cfg *c, llmcost_model *m)
+{
+    TRY(lc_cfg_req_size(c, &m->hidden, KEYS_HIDDEN));
+    TRY(lc_cfg_req_size(c, &m->n_layers, KEYS_LAYERS));
+    if (m->n_layers > LC_MAX_LAYERS)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s': %lld layers is beyond what llmcost models (at most %d)",
+                       c->origin, c->prefix, lc_cfg_which(c, KEYS_LAYERS), (long long)m->n_layers, LC_MAX_LAYERS);
+    TRY(lc_cfg_req_size(c, &m->vocab, LC_KEYS("vocab_size")));
+    TRY(lc_cfg_size(c, &m->max_positions, KEYS_MAXPOS, 0));
+    m->embed_dim = m->hidden;
+    m->norm = LLMCOST_NORM_RMS;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_NONE;
+    m->layers = calloc((size_t)m->n_layers, sizeof *m->layers);
+    m->ssm = calloc(1, sizeof *m->ssm);
+    if (!m->layers || !m->ssm)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    m->n_ssm = 1;
+    note(m, "the 'attention' component counts each layer's token mixer: attention, or the state-space mixer's in_proj, "
+            "conv1d, dt, A_log, D, norm and out_proj; the FLOPs, memory and step engines do not model state-space "
+            "mixers yet");
+    return 0;
+}
+
+/* int(expand * hidden_size), as the config classes compute the mixer's width; "expand" may be a real. */
+static int read_expand_width(const lc_cfg *c, const char *const *keys, int64_t hidden, int64_t *out)
+{
+    double expand;
+    TRY(lc_cfg_real(c, &expand, keys, 2.0));
+    if (!(expand > 0) || expand * (double)hidden > (double)LC_MAX_SIZE)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': must be a positive factor, got %g", c->origin, c->prefix,
+                       lc_cfg_which(c, keys) ? lc_cfg_which(c, keys) : keys[0], expand);
+    *out = (int64_t)(expand * (double)hidden);
+    if (*out < 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': int(%g x hidden_size) is 0", c->origin, c->prefix,
+                       lc_cfg_which(c, keys), expand);
+    return 0;
+}
+
+/* A layer whose only module after its norm is the model's state-space mixer 0. */
+static void ssm_layer(llmcost_layer *L)
+{
+    memset(L, 0, sizeof *L);
+    L->norm_pre_attn = true; /* the block's norm, before the mixer */
+    L->ssm = 1;
+}
+
+/* Mamba (MambaConfig, modeling_mamba.py) and FalconMamba (FalconMambaConfig, modeling_falcon_mamba.py, the same
+ * mixer plus weightless RMS norms on B, C and dt): intermediate_size = int(expand * hidden), time_step_rank "auto"
+ * = ceil(hidden / 16), state_size 16, conv_kernel 4, use_bias false, use_conv_bias true, tied. */
+static int build_mamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(read_ssm_core(c, m));
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA1;
+    TRY(read_expand_width(c, LC_KEYS("expand"), m->hidden, &s->d_inner));
+    int64_t given = 0;
+    TRY(lc_cfg_size(c, &given, LC_KEYS("intermediate_size"), 0));
+    if (given && given != s->d_inner)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%sintermediate_size' (%lld) is not int(expand x hidden_size) (%lld), "
+                       "which the mixer is built with", c->origin, c->prefix, (long long)given, (long long)s->d_inner);
+    TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("state_size"), 16));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("conv_kernel"), 4));
+    json_t *r = json_object_get(c->obj, "time_step_rank");
+    if (json_is_string(r) && !strcmp(json_string_value(r), "auto"))
+        s->dt_rank = (m->hidden + 15) / 16;
+    else
+        TRY(lc_cfg_size(c, &s->dt_rank, LC_KEYS("time_step_rank"), (m->hidden + 15) / 16));
+    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("use_bias"), false));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("use_conv_bias"), true));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), "silu"));
+    m->act = act_kind(m->act_name);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        ssm_layer(&m->layers[i]);
+    return 0;
+}
+
+/* Mamba-2 (Mamba2Config, modeling_mamba2.py): intermediate_size = int(expand * hidden), which must be
+ * num_heads x head_dim (the mixer splits in_proj's output by both); state_size 128, n_groups 8, conv_kernel 4,
+ * num_heads 128, head_dim 64, chunk_size 256, use_bias false, use_conv_bias true, a gated RMSNorm, untied. */
+static int build_mamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(read_ssm_core(c, m));
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA2;
+    s->gated_norm = true;
+    TRY(read_expand_width(c, LC_KEYS("expand"), m->hidden, &s->d_inner));
+    TRY(lc_cfg_size(c, &s->n_heads, LC_KEYS("num_heads"), 128));
+    TRY(lc_cfg_size(c, &s->head_dim, LC_KEYS("head_dim"), 64));
+    if (s->n_heads * s->head_dim != s->d_inner)
+        return lc_fail(LLMCOST_EINVAL, "%s: keys '%snum_heads' x '%shead_dim' (%lld x %lld) are not int(expand x "
+                       "hidden_size) (%lld): Mamba2Mixer would not split its projection", c->origin, c->prefix,
+                       c->prefix, (long long)s->n_heads, (long long)s->head_dim, (long long)s->d_inner);
+    TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("state_size"), 128));
+    TRY(lc_cfg_size(c, &s->n_groups, LC_KEYS("n_groups"), 8));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("conv_kernel"), 4));
+    TRY(lc_cfg_size(c, &s->chunk_size, LC_KEYS("chunk_size"), 256));
+    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("use_bias"), false));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("use_conv_bias"), true));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), "silu"));
+    m->act = act_kind(m->act_name);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        ssm_layer(&m->layers[i]);
+    return 0;
+}
+
+/* Nemotron-H (NemotronHConfig, modeling_nemotron_h.py): each block is an RMSNorm and one mixer, chosen per layer by
+ * hybrid_override_pattern (M: Mamba-2, *: attention, -: MLP, E: MoE) or layers_block_type ("mamba", "attention",
+ * "mlp", "moe"); the Mamba-2 mixer is mamba_num_heads x mamba_head_dim wide with n_groups groups of ssm_state_size;
+ * attention has bias-free q/k/v/o and no rotary embedding; the MLP is up and down with mlp_hidden_act (relu2); untied
+ * by default. MoE blocks (Nemotron-3 Nano) are refused: their latent projections and non-gated experts are not
+ * built here yet. */
+static int build_nemotron_h(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(read_ssm_core(c, m));
+    int64_t heads, kv, head_dim, ffn;
+    TRY(lc_cfg_req_size(c, &heads, KEYS_HEADS));
+    TRY(lc_cfg_size(c, &kv, LC_KEYS("num_key_value_heads"), heads));
+    TRY(lc_cfg_size(c, &head_dim, LC_KEYS("head_dim", "attention_head_dim"), 0));
+    if (head_dim == 0) {
+        if (m->hidden % heads)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_attention_heads' (%lld) does not divide hidden_size, and "
+                           "no 'head_dim' is given", c->origin, c->prefix, (long long)heads);
+        head_dim = m->hidden / heads;
+    }
+    if (kv > heads || heads % kv)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_key_value_heads' (%lld) does not divide "
+                       "'%snum_attention_heads' (%lld)", c->origin, c->prefix, (long long)kv, c->prefix,
+                       (long long)heads);
+    TRY(lc_cfg_size(c, &ffn, LC_KEYS("intermediate_size"), 21504));
+    bool mlp_bias, attn_bias;
+    TRY(lc_cfg_bool(c, &mlp_bias, LC_KEYS("mlp_bias"), false));
+    TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), false));
+    if (attn_bias)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sattention_bias' is true, but NemotronHAttention's q/k/v/o are "
+                       "built without biases in one transformers release and with them in another: refusing rather "
+                       "than guessing", c->origin, c->prefix);
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA2;
+    s->gated_norm = true;
+    TRY(lc_cfg_size(c, &s->n_heads, LC_KEYS("mamba_num_heads"), 128));
+    TRY(lc_cfg_size(c, &s->head_dim, LC_KEYS("mamba_head_dim"), 64));
+    s->d_inner = s->n_heads * s->head_dim;
+    TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("ssm_state_size"), 128));
+    TRY(lc_cfg_size(c, &s->n_groups, LC_KEYS("n_groups"), 8));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("conv_kernel"), 4));
+    TRY(lc_cfg_size(c, &s->chunk_size, LC_KEYS("chunk_size"), 128));
+    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("use_bias"), false));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("use_conv_bias"), true));
+    if (s->d_inner % s->n_groups)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%sn_groups' (%lld) does not divide the mixer's width %lld (its gated "
+                       "norm's groups)", c->origin, c->prefix, (long long)s->n_groups, (long long)s->d_inner);
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("mlp_hidden_act"), ti->act));
+    m->act = act_kind(m->act_name);
+
+    /* One letter or name per layer. */
+    json_t *pat = json_object_get(c->obj, "hybrid_override_pattern");
+    json_t *blocks = json_object_get(c->obj, "layers_block_type");
+    const char *key = json_is_array(blocks) ? "layers_block_type" : "hybrid_override_pattern";
+    int64_t n = json_is_array(blocks) ? (int64_t)json_array_size(blocks) : json_is_string(pat) ? (int64_t)strlen(json_string_value(pat)) : -1;
+    if (n < 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%shybrid_override_pattern' (a string of M, *, - per layer) or "
+                       "'%slayers_block_type' (a list) is missing", c->origin, c->prefix, c->prefix);
+    if (n != m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s' has %lld entries for %lld layers", c->origin, c->prefix, key,
+                       (long long)n, (long long)m->n_layers);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        char kind;
+        if (json_is_array(blocks)) {
+            const char *t = json_string_value(json_array_get(blocks, (size_t)i));
+            kind = !t ? '?' : !strcmp(t, "mamba") ? 'M' : !strcmp(t, "attention") ? '*' : !strcmp(t, "mlp") ? '-' :
+                   !strcmp(t, "moe") ? 'E' : '?';
+        } else {
+            kind = json_string_value(pat)[i];
+        }
+        llmcost_layer *L = &m->layers[i];
+        switch (kind) {
+        case 'M': ssm_layer(L); break;
+        case '*':
+            set_attention(&L->attn, heads, kv, head_dim);
+            L->attn.rotary_dim = 0; /* NemotronHAttention applies no position embedding */
+            L->norm_pre_attn = true;
+            break;
+        case '-':
+            L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = false, .bias = mlp_bias};
+            L->norm_pre_ffn = true;
+            break;
+        case 'E':
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s[%lld]' is a mixture-of-experts block, whose latent "
+                           "projections and non-gated experts llmcost does not build yet", c->origin, c->prefix, key,
+                           (long long)i);
+        default:
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s[%lld]': expected %s", c->origin, c->prefix, key,
+                           (long long)i, json_is_array(blocks) ? "\"mamba\", \"attention\", \"mlp\" or \"moe\"" :
+                           "M, *, - or E");
+        }
+    }
+    note(m, "Nemotron-H: %s read per layer (M Mamba-2, * attention, - MLP); attention without position embedding",
+         key);
+    return 0;
+}
+
 /* Keys the Llama-style reader takes in when it reads a config of an unknown model_type (read_core, build_llama,
  * read_moe, moe_layout, build). */
 static const char *const generic_keys[] = {
@@ -1833,11 +2054,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     static const struct {
         const char *type, *kind;
     } other_kinds[] = {
-        {"mamba", "Mamba (selective state-space) layers"},
-        {"falcon_mamba", "Mamba (selective state-space) layers"},
-        {"mamba2", "Mamba2 (SSD state-space) layers"},
         {"jamba", "Mamba layers interleaved with attention (attn_layer_period / offset) and MoE"},
-        {"nemotron_h", "Mamba2 and MLP layers interleaved with attention (hybrid_override_pattern)"},
         {"falcon_h1", "a Mamba2 branch in parallel with attention in every layer"},
         {"zamba2", "Mamba2 layers with shared attention blocks"},
         {"qwen3_next", "Gated DeltaNet linear-attention layers with gated attention (layer_types)"},
@@ -1889,6 +2106,9 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_BLOOM: rc = build_bloom(&c, m); break;
         case FAM_MPT: rc = build_mpt(&c, m); break;
         case FAM_CHATGLM: rc = build_chatglm(&c, m); break;
+        case FAM_MAMBA: rc = build_mamba(&c, ti, m); break;
+        case FAM_MAMBA2: rc = build_mamba2(&c, ti, m); break;
+        case FAM_NEMOTRON_H: rc = build_nemotron_h(&c, ti, m); break;
         }
     }
     TRY(rc);

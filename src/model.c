@@ -1,5 +1,6 @@
 /* model.c - the architecture description's vocabulary: names of its kinds, weights per norm, layer queries, freeing.
  * Depends on nothing but model.h, so that the config reader (arch.c) and the counters (params.c) can both use it. */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "llmcost/model.h"
@@ -45,8 +46,30 @@ int64_t llmcost_model_moe_layers(const llmcost_model *m)
     return n;
 }
 
+/* llmcost_layer.ssm sits in what was the struct's tail padding: the layout every program built against the older
+ * header uses (its size, every other field's offset) must not move. */
+struct lc_layer_before_ssm {
+    llmcost_attention attn;
+    llmcost_ffn ffn;
+    bool norm_pre_attn, norm_post_attn, norm_pre_ffn, norm_post_ffn, parallel;
+};
+_Static_assert(sizeof(llmcost_layer) == sizeof(struct lc_layer_before_ssm),
+               "llmcost_layer.ssm must fit in the tail padding (ABI of libllmcost.so.1)");
+_Static_assert(offsetof(llmcost_layer, parallel) == offsetof(struct lc_layer_before_ssm, parallel),
+               "llmcost_layer's fields must not move");
+
+const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer *l)
+{
+    if (!m || !l || l->ssm == 0 || (int64_t)l->ssm > m->n_ssm || !m->ssm)
+        return NULL;
+    return &m->ssm[l->ssm - 1];
+}
+
 const char *llmcost_model_unmodelled(const llmcost_model *m)
 {
+    if (m->n_ssm > 0) /* parameters are counted; their kernels, saved tensors and step time are not modelled yet */
+        return m->ssm[0].kind == LLMCOST_SSM_MAMBA2 ? "Mamba-2 (SSD) state-space mixers" :
+                                                       "Mamba (selective scan) state-space mixers";
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";
@@ -60,5 +83,6 @@ void llmcost_model_free(llmcost_model *m)
     if (!m)
         return;
     free(m->layers);
+    free(m->ssm);
     free(m);
 }

@@ -71,11 +71,42 @@ static int64_t attention(lc_ck *c, int64_t h, const llmcost_attention *a)
     return n;
 }
 
+/* A state-space mixer, as transformers builds it (docs/formulas.md "State-space mixers").
+ * Mamba (MambaMixer, modeling_mamba.py; FalconMamba's is the same): in_proj h -> 2 d_inner, conv1d of d_inner
+ * channels (depthwise, kernel d_conv, optional bias), x_proj d_inner -> dt_rank + 2 d_state (no bias), dt_proj
+ * dt_rank -> d_inner (with bias), A_log d_inner x d_state, D d_inner, out_proj d_inner -> h.
+ * Mamba-2 (Mamba2Mixer, modeling_mamba2.py; NemotronHMamba2Mixer): conv_dim = d_inner + 2 n_groups d_state;
+ * in_proj h -> d_inner (z) + conv_dim (x, B, C) + n_heads (dt), conv1d of conv_dim channels, dt_bias, A_log and D
+ * of n_heads, the gated RMSNorm's weight of d_inner, out_proj d_inner -> h. */
+static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
+{
+    int64_t di = s->d_inner, n = 0, conv;
+    if (s->kind == LLMCOST_SSM_MAMBA1) {
+        conv = di;
+        n = lc_ck_add(c, n, linear(c, h, lc_ck_mul(c, 2, di), s->proj_bias));
+        n = lc_ck_add(c, n, linear(c, di, lc_ck_add(c, s->dt_rank, lc_ck_mul(c, 2, s->d_state)), false));
+        n = lc_ck_add(c, n, linear(c, s->dt_rank, di, true));
+        n = lc_ck_add(c, n, lc_ck_add(c, lc_ck_mul(c, di, s->d_state), di));
+    } else {
+        conv = lc_ck_add(c, di, lc_ck_mul(c, 2, lc_ck_mul(c, s->n_groups, s->d_state)));
+        n = lc_ck_add(c, n, linear(c, h, lc_ck_add(c, lc_ck_add(c, di, conv), s->n_heads), s->proj_bias));
+        n = lc_ck_add(c, n, lc_ck_mul(c, 3, s->n_heads));
+        if (s->gated_norm)
+            n = lc_ck_add(c, n, di);
+    }
+    n = lc_ck_add(c, n, lc_ck_add(c, lc_ck_mul(c, conv, s->d_conv), s->conv_bias ? conv : 0));
+    return lc_ck_add(c, n, linear(c, di, h, s->proj_bias));
+}
+
 static void layer_params(lc_ck *c, llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
 {
     int64_t h = m->hidden;
     memset(out, 0, sizeof *out);
-    out->attention = attention(c, h, &l->attn);
+    /* "attention" is the layer's token mixer: its attention, its state-space mixer, or both (Falcon-H1). */
+    out->attention = l->attn.n_heads > 0 ? attention(c, h, &l->attn) : 0;
+    const llmcost_ssm *s = llmcost_layer_ssm(m, l);
+    if (s)
+        out->attention = lc_ck_add(c, out->attention, ssm_params(c, h, s));
     int nn = l->norm_pre_attn + l->norm_post_attn + l->norm_pre_ffn + l->norm_post_ffn;
     out->norms = lc_ck_mul(c, nn, norm(c, m->norm, h));
     const llmcost_ffn *f = &l->ffn;

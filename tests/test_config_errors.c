@@ -272,3 +272,30 @@ Test(cli_models, folder_with_config_is_named_after_the_folder)
     unlink(path);
     rmdir(dir);
 }
+
+/* State-space configs whose layers or sizes the readers cannot build exactly: refused, naming the key. */
+Test(config_errors, state_space_configs_that_do_not_fit_are_refused)
+{
+#define NEMO_H "{\"model_type\": \"nemotron_h\", \"hidden_size\": 64, \"num_attention_heads\": 4, " \
+               "\"mamba_num_heads\": 4, \"mamba_head_dim\": 16, \"n_groups\": 2, \"vocab_size\": 100, "
+    expect_bad_config("nemo_len.json", NEMO_H "\"num_hidden_layers\": 3, \"hybrid_override_pattern\": \"M*\"}",
+                      NEED("'hybrid_override_pattern'", "2 entries for 3 layers"));
+    expect_bad_config("nemo_letter.json", NEMO_H "\"num_hidden_layers\": 2, \"hybrid_override_pattern\": \"MX\"}",
+                      NEED("'hybrid_override_pattern[1]'", "M, *, - or E"));
+    expect_bad_config("nemo_moe.json", NEMO_H "\"num_hidden_layers\": 2, \"hybrid_override_pattern\": \"ME\"}",
+                      NEED("'hybrid_override_pattern[1]'", "mixture-of-experts"));
+    expect_bad_config("nemo_none.json", NEMO_H "\"num_hidden_layers\": 2}", NEED("'hybrid_override_pattern'"));
+    expect_bad_config("nemo_bias.json", NEMO_H "\"num_hidden_layers\": 1, \"hybrid_override_pattern\": \"*\", "
+                      "\"attention_bias\": true}", NEED("'attention_bias'"));
+    expect_bad_config("nemo_kind.json", NEMO_H "\"num_hidden_layers\": 1, \"layers_block_type\": [\"conv\"]}",
+                      NEED("'layers_block_type[0]'"));
+    expect_bad_config("mamba2_heads.json", "{\"model_type\": \"mamba2\", \"hidden_size\": 64, \"num_hidden_layers\": 1, "
+                      "\"expand\": 2, \"num_heads\": 3, \"head_dim\": 32, \"vocab_size\": 100}",
+                      NEED("'num_heads'", "'head_dim'", "expand"));
+    expect_bad_config("mamba_width.json", "{\"model_type\": \"mamba\", \"hidden_size\": 64, \"num_hidden_layers\": 1, "
+                      "\"expand\": 2, \"intermediate_size\": 100, \"vocab_size\": 100}", NEED("'intermediate_size'"));
+    /* A Mamba config with a key naming a layer kind its reading does not take in (Jamba's attention period). */
+    expect_bad_config("mamba_period.json", "{\"model_type\": \"mamba\", \"hidden_size\": 64, \"num_hidden_layers\": 1, "
+                      "\"vocab_size\": 100, \"attn_layer_period\": 2}", NEED("'attn_layer_period'"));
+#undef NEMO_H
+}

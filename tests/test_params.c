@@ -279,8 +279,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 39);
-    cr_expect_geq(refused, 15);
+    cr_expect_geq(exact, 43);
+    cr_expect_geq(refused, 11);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -592,4 +592,101 @@ Test(params_derived, granite4_dense_is_granitemoehybrid_with_attention_layers_on
                        "\"num_local_experts\": 0}";
     cr_expect_eq(llmcost_model_from_json(&m, none, strlen(none), "granite4-none"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "no key 'layer_types'") != NULL, "%s", llmcost_errmsg());
+}
+
+/* State-space mixers, each count derived by hand from the transformers modules (docs/formulas.md, "State-space
+ * mixers"). */
+Test(params_ssm, mamba2_mixer_counted_module_by_module)
+{
+    /* Mamba2Mixer with h 64, expand 2 -> d 128 = 4 heads x 32, state 16, 2 groups, kernel 4: conv_dim = 128 + 2*2*16
+     * = 192; in_proj 64*(128 + 192 + 4) = 20,736; conv1d 192*4 + 192 = 960; dt_bias, A_log, D 3*4 = 12; gated norm
+     * 128; out_proj 128*64 = 8,192: 30,028 per mixer; + block RMSNorm 64, x2 layers = 60,184; embedding 100*64 =
+     * 6,400 (tied); norm_f 64: 66,648. */
+    llmcost_model *m = from_text("{\"model_type\": \"mamba2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                                 "\"expand\": 2, \"num_heads\": 4, \"head_dim\": 32, \"state_size\": 16, "
+                                 "\"n_groups\": 2, \"conv_kernel\": 4, \"vocab_size\": 100, "
+                                 "\"tie_word_embeddings\": true}");
+    cr_expect_eq(m->n_ssm, 1);
+    cr_expect_eq(m->layers[0].ssm, 1);
+    cr_expect_eq(m->layers[1].ssm, 1);
+    cr_expect_eq(m->layers[0].attn.n_heads, 0);
+    const llmcost_ssm *s = llmcost_layer_ssm(m, &m->layers[0]);
+    cr_assert_not_null(s);
+    cr_expect_eq(s->kind, LLMCOST_SSM_MAMBA2);
+    cr_expect_eq(s->d_inner, 128);
+    cr_expect_eq(s->chunk_size, 256); /* Mamba2Config's default */
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 30028);
+    cr_expect_eq(lp.norms, 64);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 66648);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
+    /* The FLOPs and memory engines refuse it rather than cost it as attention. */
+    cr_expect_str_eq(llmcost_model_unmodelled(m), "Mamba-2 (SSD) state-space mixers");
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "state-space") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(params_ssm, mamba1_mixer_counted_module_by_module)
+{
+    /* MambaMixer with h 64, expand 2 -> d 128, state 8, kernel 4, time_step_rank "auto" = ceil(64/16) = 4:
+     * in_proj 64*256 = 16,384; conv1d 128*4 + 128 = 640; x_proj 128*(4 + 16) = 2,560; dt_proj 4*128 + 128 = 640;
+     * A_log 128*8 = 1,024; D 128; out_proj 128*64 = 8,192: 29,568; + norm 64, x2 = 59,264; embedding 6,400 (tied,
+     * MambaConfig's default); norm_f 64: 65,728. */
+    llmcost_model *m = from_text("{\"model_type\": \"mamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                                 "\"expand\": 2, \"state_size\": 8, \"conv_kernel\": 4, \"time_step_rank\": \"auto\", "
+                                 "\"vocab_size\": 100}");
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 29568);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 65728);
+    cr_expect_eq(llmcost_layer_ssm(m, &m->layers[1])->dt_rank, 4);
+    cr_expect_str_eq(llmcost_model_unmodelled(m), "Mamba (selective scan) state-space mixers");
+    llmcost_model_free(m);
+}
+
+Test(params_ssm, nemotron_h_pattern_maps_each_layer_to_its_kind)
+{
+    /* "M*-": a Mamba-2 block (4 heads x 16 = 64 wide, state 8, 2 groups: conv_dim 64 + 32 = 96; in_proj
+     * 64*(64 + 96 + 4) = 10,496; conv1d 96*4 + 96 = 480; 12; norm 64; out_proj 4,096: 15,148), an attention block
+     * (q 64*64, k and v 64*32, o 64*64, no biases: 12,288), an MLP block (up and down 2*64*96 = 12,288); three
+     * block norms 192, final norm 64, embedding and untied head 2*100*64 = 12,800: 52,780. */
+    llmcost_model *m = from_text("{\"model_type\": \"nemotron_h\", \"hidden_size\": 64, \"num_hidden_layers\": 3, "
+                                 "\"hybrid_override_pattern\": \"M*-\", \"num_attention_heads\": 4, "
+                                 "\"num_key_value_heads\": 2, \"head_dim\": 16, \"mamba_num_heads\": 4, "
+                                 "\"mamba_head_dim\": 16, \"ssm_state_size\": 8, \"n_groups\": 2, \"conv_kernel\": 4, "
+                                 "\"intermediate_size\": 96, \"vocab_size\": 100}");
+    cr_expect_eq(m->n_ssm, 1);
+    cr_expect_eq(m->layers[0].ssm, 1);
+    cr_expect_eq(m->layers[1].ssm, 0);
+    cr_expect_eq(m->layers[1].attn.n_heads, 4);
+    cr_expect_eq(m->layers[1].ffn.dense.d_ff, 0);
+    cr_expect_eq(m->layers[2].attn.n_heads, 0);
+    cr_expect_eq(m->layers[2].ffn.dense.d_ff, 96);
+    cr_expect_not(m->layers[2].ffn.dense.gated);
+    cr_expect_eq(m->act, LLMCOST_ACT_RELU2);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 15148 + 12288);
+    cr_expect_eq(p.components[LLMCOST_PC_MLP], 12288);
+    cr_expect_eq(p.components[LLMCOST_PC_NORMS], 192 + 64);
+    cr_expect_eq(p.total, 52780);
+    /* layers_block_type names the same layout. */
+    llmcost_model *n = from_text("{\"model_type\": \"nemotron_h\", \"hidden_size\": 64, \"num_hidden_layers\": 3, "
+                                 "\"layers_block_type\": [\"mamba\", \"attention\", \"mlp\"], "
+                                 "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                                 "\"mamba_num_heads\": 4, \"mamba_head_dim\": 16, \"ssm_state_size\": 8, "
+                                 "\"n_groups\": 2, \"conv_kernel\": 4, \"intermediate_size\": 96, \"vocab_size\": 100}");
+    llmcost_params q;
+    cr_assert_eq(llmcost_params_count(&q, n), 0);
+    cr_expect_eq(q.total, 52780);
+    llmcost_model_free(n);
+    llmcost_model_free(m);
 }

@@ -107,6 +107,30 @@ typedef struct llmcost_ffn {
     bool fp32_router;         /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
 } llmcost_ffn;
 
+/* A state-space token mixer (the Mamba family). A model keeps one entry per distinct mixer in its "ssm" table;
+ * each layer that has one names it by index (llmcost_layer.ssm). */
+typedef enum {
+    LLMCOST_SSM_MAMBA1, /* Mamba's selective scan (Gu & Dao 2023, Alg. 2): in_proj to x and z, depthwise conv1d on x,
+                           x_proj to dt (rank dt_rank), B and C, dt_proj, A of d_inner x d_state, D, out_proj */
+    LLMCOST_SSM_MAMBA2  /* Mamba-2's SSD (Dao & Gu 2024, §7): in_proj to z, x, B, C and dt, depthwise conv1d on x, B,
+                           C, a scalar A, dt bias and D per head, a gated RMSNorm, out_proj */
+} llmcost_ssm_kind;
+
+typedef struct llmcost_ssm {
+    llmcost_ssm_kind kind;
+    int64_t d_inner;     /* width of x and z (Mamba2: n_heads x head_dim) */
+    int64_t d_state;     /* N: state size (per group in Mamba2) */
+    int64_t d_conv;      /* conv1d kernel width */
+    int64_t dt_rank;     /* Mamba1: rank of the dt projection; 0 in Mamba2 */
+    int64_t n_heads;     /* Mamba2: heads, each with one A, dt bias and D; 0 in Mamba1 */
+    int64_t head_dim;    /* Mamba2: P, channels per head */
+    int64_t n_groups;    /* Mamba2: groups of heads sharing B and C; 0 in Mamba1 */
+    int64_t chunk_size;  /* Mamba2: SSD chunk length (the scan's blocks); 0 in Mamba1 */
+    bool proj_bias;      /* in_proj and out_proj carry biases (use_bias) */
+    bool conv_bias;      /* conv1d carries a bias (use_conv_bias) */
+    bool gated_norm;     /* Mamba2: RMSNormGated of d_inner on y * silu(z) before out_proj */
+} llmcost_ssm;
+
 /* One decoder layer. */
 typedef struct llmcost_layer {
     llmcost_attention attn;
@@ -117,6 +141,10 @@ typedef struct llmcost_layer {
     bool norm_pre_ffn;    /* before the feed-forward */
     bool norm_post_ffn;   /* on the feed-forward's output (Gemma 2/3, OLMo 2) */
     bool parallel;        /* attention and feed-forward read the same input and are added together (Falcon, GPT-NeoX) */
+    /* Added in what was the struct's tail padding, so its size and every other field's offset are unchanged: */
+    uint16_t ssm;         /* 0: no state-space mixer; else 1 + the index in the model's ssm table of the layer's
+                             mixer, which then sits where attention would, after norm_pre_attn (attn.n_heads is 0
+                             when the layer has no attention: Mamba and MLP-only layers) */
 } llmcost_layer;
 
 /* Multi-token prediction modules (DeepSeek-V3 §2.2): each adds two norms, a 2h->h projection and one layer. */
@@ -172,7 +200,12 @@ typedef struct llmcost_model {
     int64_t act_params;     /* learnable scalars of each dense MLP's activation module (xIELU's alpha_p and alpha_n:
                                2, Apertus); 0 for parameter-free activations */
     int64_t act_buffers;    /* persistent buffers of each such module (xIELU's beta and eps: 2) */
+    int64_t n_ssm;          /* distinct state-space mixers: entries of "ssm" (0: none) */
+    llmcost_ssm *ssm;       /* n_ssm entries, owned by the model; layers name them by llmcost_layer.ssm */
 } llmcost_model;
+
+/* The state-space mixer of layer "l" of "m", or NULL when it has none. */
+const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer *l);
 
 /*
  * Loads "spec": a preset name (see llmcost_preset_*), a path to a config.json (or to a preset file), or a folder

@@ -13,7 +13,8 @@ extern "C" {
 typedef enum {
     LLMCOST_PC_EMBEDDING,          /* token embedding (and OPT-350m's projections in and out of it) */
     LLMCOST_PC_POSITION_EMBEDDING, /* learned position table */
-    LLMCOST_PC_ATTENTION,          /* q/k/v/o (or MLA's projections), their biases, qk-norms, MLA's norms, sinks */
+    LLMCOST_PC_ATTENTION,          /* q/k/v/o (or MLA's projections), their biases, qk-norms, MLA's norms, sinks;
+                                      state-space mixers (Mamba's in_proj ... out_proj) */
     LLMCOST_PC_MLP,                /* dense feed-forward layers */
     LLMCOST_PC_ROUTED_EXPERTS,     /* all routed experts */
     LLMCOST_PC_SHARED_EXPERTS,     /* shared experts and their gate */
