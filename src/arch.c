@@ -1622,6 +1622,20 @@ static void ssm_layer(llmcost_layer *L)
     L->ssm = 1;
 }
 
+/* What Mamba and Mamba-2 configs share after their widths: the mixer's biases, the head's tie, the activation, and
+ * every layer one norm and mixer 0. */
+static int read_ssm_tail(const lc_cfg *c, const type_info *ti, llmcost_model *m, llmcost_ssm *s)
+{
+    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("use_bias"), false));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("use_conv_bias"), true));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), "silu"));
+    m->act = act_kind(m->act_name);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        ssm_layer(&m->layers[i]);
+    return 0;
+}
+
 /* Mamba (MambaConfig, modeling_mamba.py) and FalconMamba (FalconMambaConfig, modeling_falcon_mamba.py, the same
  * mixer plus weightless RMS norms on B, C and dt): intermediate_size = int(expand * hidden), time_step_rank "auto"
  * = ceil(hidden / 16), state_size 16, conv_kernel 4, use_bias false, use_conv_bias true, tied. */
@@ -1643,14 +1657,7 @@ static int build_mamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         s->dt_rank = (m->hidden + 15) / 16;
     else
         TRY(lc_cfg_size(c, &s->dt_rank, LC_KEYS("time_step_rank"), (m->hidden + 15) / 16));
-    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("use_bias"), false));
-    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("use_conv_bias"), true));
-    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
-    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), "silu"));
-    m->act = act_kind(m->act_name);
-    for (int64_t i = 0; i < m->n_layers; i++)
-        ssm_layer(&m->layers[i]);
-    return 0;
+    return read_ssm_tail(c, ti, m, s);
 }
 
 /* Mamba-2 (Mamba2Config, modeling_mamba2.py): intermediate_size = int(expand * hidden), which must be
@@ -1673,14 +1680,7 @@ static int build_mamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_size(c, &s->n_groups, LC_KEYS("n_groups"), 8));
     TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("conv_kernel"), 4));
     TRY(lc_cfg_size(c, &s->chunk_size, LC_KEYS("chunk_size"), 256));
-    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("use_bias"), false));
-    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("use_conv_bias"), true));
-    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
-    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), "silu"));
-    m->act = act_kind(m->act_name);
-    for (int64_t i = 0; i < m->n_layers; i++)
-        ssm_layer(&m->layers[i]);
-    return 0;
+    return read_ssm_tail(c, ti, m, s);
 }
 
 /* Nemotron-H (NemotronHConfig, modeling_nemotron_h.py): each block is an RMSNorm and one mixer, chosen per layer by
