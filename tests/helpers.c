@@ -200,3 +200,21 @@ char *slurp_file(const char *path)
     fclose(f);
     return s;
 }
+
+llmcost_model *load_model(const char *spec)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s: %s", spec, llmcost_errmsg());
+    return m;
+}
+
+llmcost_job single_gpu_job(int64_t micro, int64_t seq)
+{
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.micro_batch = micro;
+    j.seq = seq;
+    j.global_batch = micro;
+    j.layout.gpus = 1;
+    return j;
+}

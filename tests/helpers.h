@@ -3,6 +3,9 @@
 #define LLMCOST_TEST_HELPERS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "llmcost/llmcost.h"
 
 typedef struct {
     int status;   /* exit status, or -1 if it did not exit normally (a crash) */
@@ -36,5 +39,12 @@ typedef struct {
 /* Reads "s" into *d: 0, or -1 with the reason in d->err. */
 int rfc4180_read(csv_doc *d, const char *s);
 void rfc4180_free(csv_doc *d);
+
+/* The model "spec" (a preset name or a config path); the test fails, naming spec and the library's message,
+ * when it does not load. The caller frees it with llmcost_model_free. */
+llmcost_model *load_model(const char *spec);
+
+/* A one-GPU job of "micro" sequences of "seq" tokens, one micro-batch per step, everything else defaulted. */
+llmcost_job single_gpu_job(int64_t micro, int64_t seq);
 
 #endif

@@ -8,16 +8,9 @@
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 
-static llmcost_model *load(const char *spec)
-{
-    llmcost_model *m = NULL;
-    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s: %s", spec, llmcost_errmsg());
-    return m;
-}
-
 static llmcost_finetune_params count(const char *model, llmcost_finetune ft, const char *targets)
 {
-    llmcost_model *m = load(model);
+    llmcost_model *m = load_model(model);
     if (targets)
         cr_assert_eq(llmcost_lora_targets_parse(&ft.targets, m, targets), 0, "%s", llmcost_errmsg());
     llmcost_finetune_params fp;
@@ -91,7 +84,7 @@ Test(finetune_counts, internlm2_fused_wqkv)
     const char *path = src_path("tests/fixtures/configs/internlm2_5-7b-chat.json");
     cr_expect_eq(count(path, lora(8), "wqkv").trainable, 2621440);
     cr_expect_eq(count(path, lora(8), "w1,w2,w3").trainable, 14155776);
-    llmcost_model *m = load(path);
+    llmcost_model *m = load_model(path);
     uint32_t mask;
     cr_expect_eq(llmcost_lora_targets_default(&mask, m), LLMCOST_EUNSUPPORTED);
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "q_proj"), LLMCOST_EINVAL);
@@ -140,7 +133,7 @@ Test(finetune_counts, mixtral_experts_and_router)
 Test(finetune_counts, mla_names_follow_the_query_latent)
 {
     /* DeepSeek-V2-Lite has no query latent (q_lora_rank 0): q_proj exists, q_a_proj does not. */
-    llmcost_model *m = load("deepseek-v2-lite");
+    llmcost_model *m = load_model("deepseek-v2-lite");
     uint32_t mask = 0;
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "q_proj,kv_a_proj_with_mqa,kv_b_proj"), 0, "%s", llmcost_errmsg());
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "q_a_proj"), LLMCOST_EINVAL);
@@ -149,7 +142,7 @@ Test(finetune_counts, mla_names_follow_the_query_latent)
     llmcost_model_free(m);
     /* DeepSeek-V3 has one (q_lora_rank 1536): q_a_proj hidden 7168 -> 1536, q_b_proj 1536 -> 128 x 192, 61 layers.
      * r = 8: 61 x 8 x ((7168 + 1536) + (1536 + 24576)) = 61 x 8 x 34,816 = 16,990,208. */
-    m = load("deepseek-v3");
+    m = load_model("deepseek-v3");
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "q_proj"), LLMCOST_EINVAL);
     llmcost_model_free(m);
     llmcost_finetune_params fp = count("deepseek-v3", lora(8), "q_a_proj,q_b_proj");
@@ -159,7 +152,7 @@ Test(finetune_counts, mla_names_follow_the_query_latent)
 Test(finetune_counts, fused_experts_are_not_modules)
 {
     /* gpt-oss's experts and router are plain parameters: all-linear is its attention only. */
-    llmcost_model *m = load("gpt-oss-20b");
+    llmcost_model *m = load_model("gpt-oss-20b");
     uint32_t mask = 0;
     cr_assert_eq(llmcost_lora_targets_parse(&mask, m, "all-linear"), 0, "%s", llmcost_errmsg());
     cr_expect_eq(mask, (1u << LLMCOST_LR_Q) | (1u << LLMCOST_LR_K) | (1u << LLMCOST_LR_V) | (1u << LLMCOST_LR_O));
@@ -225,7 +218,7 @@ Test(finetune_storage, int8_rows_and_int4_groups)
 
 Test(finetune_check, refusals_name_the_field)
 {
-    llmcost_model *m = load("llama-3-8b");
+    llmcost_model *m = load_model("llama-3-8b");
     llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
     ft.rank = 16; /* LoRA's rank on a pre-training job */
     cr_expect_eq(llmcost_finetune_check(&ft, m), LLMCOST_EINVAL);
@@ -248,7 +241,7 @@ Test(finetune_check, refusals_name_the_field)
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "q_proj,,v_proj"), LLMCOST_EINVAL);
     llmcost_model_free(m);
     /* PEFT has no default targets for DeepSeek-V3: it asks for them, and so does llmcost. */
-    m = load("deepseek-v3");
+    m = load_model("deepseek-v3");
     cr_expect_eq(llmcost_lora_targets_default(&mask, m), LLMCOST_EUNSUPPORTED);
     llmcost_model_free(m);
 }
@@ -326,7 +319,7 @@ Test(finetune_cli, unknown_module_and_unmodelled_engines_are_refused)
     cr_expect_eq(json_number_value(json_object_get(ja, "reserved_bytes")),
                  json_number_value(json_object_get(jb, "reserved_bytes")));
     cr_expect_eq(json_integer_value(json_object_get(ja, "frozen_params")), 0);
-    llmcost_model *m1 = load("llama-3.2-1b");
+    llmcost_model *m1 = load_model("llama-3.2-1b");
     llmcost_params pc;
     cr_assert_eq(llmcost_params_count(&pc, m1), 0);
     cr_expect_eq(json_integer_value(json_object_get(ja, "trainable_params")), pc.total);
@@ -340,7 +333,7 @@ Test(finetune_cli, unknown_module_and_unmodelled_engines_are_refused)
 
 Test(finetune_spec, version_1_specs_are_read_as_pre_training)
 {
-    llmcost_model *m = load("llama-3.2-1b");
+    llmcost_model *m = load_model("llama-3.2-1b");
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
     cr_expect_eq(s.version, LLMCOST_JOB_SPEC_VERSION);
@@ -367,7 +360,7 @@ Test(finetune_counts, every_preset_quantised_weights_within_its_parameters)
      * they are exactly those (every other parameter is a Linear weight). */
     int known = 0;
     for (int i = 0; i < llmcost_preset_count(); i++) {
-        llmcost_model *m = load(llmcost_preset_name(i));
+        llmcost_model *m = load_model(llmcost_preset_name(i));
         llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
         ft.method = LLMCOST_FT_QLORA;
         int rc = llmcost_lora_targets_parse(&ft.targets, m, "all-linear");

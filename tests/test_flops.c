@@ -17,13 +17,6 @@ static llmcost_model *load_json(json_t *config)
     return m;
 }
 
-static llmcost_model *load(const char *spec)
-{
-    llmcost_model *m = NULL;
-    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s", llmcost_errmsg());
-    return m;
-}
-
 static void expect_rel(double got, double want, double tol, const char *what)
 {
     cr_expect(fabs(got - want) <= tol * fabs(want), "%s: got %.6g, reference %.6g (%.3f%% off)", what, got, want,
@@ -106,12 +99,12 @@ Test(flops_rotary, gpt_j_builds_its_table_once_and_pythia_per_forward)
     o.convention = LLMCOST_CONV_UNMASKED;
     o.attention = LLMCOST_ATTN_EAGER;
     llmcost_flops f;
-    llmcost_model *m = load("gpt-j-6b");
+    llmcost_model *m = load_model("gpt-j-6b");
     cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
     cr_expect_eq(f.components[LLMCOST_FC_OTHER], 0);
     cr_expect_eq(f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES], 28 * 2 * 2.0 * 16 * 256 * 256 * 256);
     llmcost_model_free(m);
-    m = load("pythia-6.9b");
+    m = load_model("pythia-6.9b");
     cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
     cr_expect_eq(f.components[LLMCOST_FC_OTHER], 2.0 * 16 * 256);
     llmcost_model_free(m);
@@ -121,7 +114,7 @@ Test(flops_course, one_llama_7b_layer_forward_is_0_8976_tflops)
 {
     /* assignment.md: one LLaMA-7B layer, b=1, s=2048, matmuls only, attention unmasked: 0.8976 TFLOPs.
      * = 2*2048*(4*4096^2 + 3*4096*11008) + 4*2048^2*4096 = 828,928,688,128 + 68,719,476,736 = 897,648,164,864. */
-    llmcost_model *m = load(src_path("tests/fixtures/llama_7b_config.json"));
+    llmcost_model *m = load_model(src_path("tests/fixtures/llama_7b_config.json"));
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 2048;
     o.convention = LLMCOST_CONV_UNMASKED;
@@ -142,7 +135,7 @@ Test(flops_conventions, causal_halves_attention_and_sliding_window_caps_it)
 {
     /* Causal: s(s+1)/2 pairs instead of s^2. For LLaMA-7B at s=2048 the attention core is
      * 32 layers * 4*32*128*pairs; unmasked - causal = 32*4*4096*(2048^2 - 2048*2049/2). */
-    llmcost_model *m = load("llama-7b");
+    llmcost_model *m = load_model("llama-7b");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 2048;
     llmcost_flops f;
@@ -154,7 +147,7 @@ Test(flops_conventions, causal_halves_attention_and_sliding_window_caps_it)
 
     /* Mistral-7B slides a 4096-token window on every layer: at s=8192 each head computes
      * 4096*4097/2 + 4096*4096 pairs, 32 layers, 32 heads, d=128 q and v. */
-    m = load("mistral-7b");
+    m = load_model("mistral-7b");
     o.seq = 8192;
     llmcost_flops_compute(&f, m, &o);
     double pairs = 4096.0 * 4097 / 2 + 4096.0 * 4096;
@@ -166,7 +159,7 @@ Test(flops_moe, routed_experts_are_two_tokens_topk_matrices)
 {
     /* Mixtral-8x7B, b=1, s=4096: routed experts = 2 * 4096 tokens * top-2 * 3 * 4096 * 14336 per layer, 32 layers;
      * router 2 * 4096 * 4096 * 8 per layer. */
-    llmcost_model *m = load("mixtral-8x7b");
+    llmcost_model *m = load_model("mixtral-8x7b");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 4096;
     llmcost_flops f;
@@ -285,7 +278,7 @@ Test(flops_mla, deepseek_v3_projections_and_dense_layers)
 {
     /* DeepSeek-V3 at b=1, s=4096 (T=4096): per layer q_a 2T*7168*1536 + q_b 2T*1536*128*192,
      * kv_a 2T*7168*576 + kv_b 2T*512*128*256, o 2T*128*128*7168; attention unmasked 2*128*T^2*(192+128). */
-    llmcost_model *m = load("deepseek-v3");
+    llmcost_model *m = load_model("deepseek-v3");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 4096;
     o.convention = LLMCOST_CONV_UNMASKED;
@@ -308,7 +301,7 @@ Test(flops_mla, deepseek_v3_projections_and_dense_layers)
 
 Test(flops_recompute, full_adds_layer_forward_selective_adds_attention_core)
 {
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 4096;
     llmcost_flops none, full, sel;
@@ -327,7 +320,7 @@ Test(flops_recompute, full_adds_layer_forward_selective_adds_attention_core)
 
 Test(flops_conventions, six_nd_and_megatron_formulas)
 {
-    llmcost_model *m = load("gpt2");
+    llmcost_model *m = load_model("gpt2");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 1024;
     o.batch = 8;
@@ -350,7 +343,7 @@ Test(flops_frozen, tied_head_weight_gradient_skipped_and_norm_keeps_input_gradie
 {
     /* GPT-2 is tied: freezing the embedding freezes the head, sparing its weight gradient 2*T*768*50257.
      * Its first layer starts with a LayerNorm with weights, so q/k/v input gradients remain. */
-    llmcost_model *m = load("gpt2");
+    llmcost_model *m = load_model("gpt2");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 1024;
     llmcost_flops a, b;
@@ -376,7 +369,7 @@ Test(flops_ops, every_op_carries_the_role_and_splits_the_time_engine_reads)
     /* Megatron's tensor parallelism (Shoeybi et al. 2019, §3): q/k/v, gate and up are split by columns, o_proj and
      * down_proj by rows; the residual stream's norms and adds are split only with sequence parallelism (Korthikanti
      * et al. 2022 §4.2.2); the rotary tables are per sequence. */
-    llmcost_model *m = load("llama-7b");
+    llmcost_model *m = load_model("llama-7b");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     llmcost_op *ops;
     size_t n;
@@ -404,7 +397,7 @@ Test(flops_ops, every_op_carries_the_role_and_splits_the_time_engine_reads)
 
     /* DeepSeek-V3's MLA latents and its router are replicated over TP; the routed experts' path is marked, and the
      * eager dispatch's bookkeeping is what a fused token dispatcher does not run. */
-    m = load("deepseek-v3");
+    m = load_model("deepseek-v3");
     o.seq = 128;
     cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
     cr_expect(find_op(ops, n, 3, "q_a_proj")->flags & LLMCOST_OPF_REPLICATED);
@@ -425,7 +418,7 @@ Test(flops_ops, the_full_list_holds_every_layer_with_its_own_index_and_sums_to_t
 {
     /* Gemma 3's layers alternate five sliding-window layers and one global one: two distinct layers, made once
      * each, listed for all 62 layers. Their FLOPs added one by one from the full list are the engine's totals. */
-    llmcost_model *m = load("gemma-3-27b");
+    llmcost_model *m = load_model("gemma-3-27b");
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 8192;
     llmcost_op *ops;
@@ -511,7 +504,7 @@ Test(flops_sums, every_sum_is_the_op_list_added_one_by_one_to_the_last_digit)
     static const char *const models[] = {"opt-125m", "gpt2", "llama-7b", "gemma-3-27b", "falcon-7b", "phi-3-mini",
                                          "mixtral-8x7b", "deepseek-v3", "gpt-oss-20b", "llama-3.1-405b"};
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-        llmcost_model *m = load(models[i]);
+        llmcost_model *m = load_model(models[i]);
         for (int v = 0; v < 6; v++) {
             llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
             /* odd sizes for the large batches, so that their sums do not happen to stay exact */

@@ -10,13 +10,6 @@
 #include "llmcost/llmcost.h"
 #include "llmcost/job.h"
 
-static llmcost_model *load(const char *name)
-{
-    llmcost_model *m;
-    cr_assert_eq(llmcost_model_load(&m, name), 0, "%s", llmcost_errmsg());
-    return m;
-}
-
 /* ---- the stage split ---- */
 
 Test(job_split, llama_3_405b_on_16_stages_as_in_the_llama_3_paper)
@@ -51,7 +44,7 @@ Test(job_split, extra_layers_to_the_middle_stages_first)
 /* Memory and step on the same job: each reports the layers of its stage from the same split. */
 static void check_stage_agreement(const char *model, int64_t pp, int64_t vpp, llmcost_framework fw)
 {
-    llmcost_model *m = load(model);
+    llmcost_model *m = load_model(model);
     llmcost_job j;
     llmcost_job_init(&j);
     j.seq = 1024;
@@ -93,7 +86,7 @@ Test(job_split, memory_stage_zero_under_five_stages)
 {
     /* llama-7b, pp 5, 10 micro-batches: stage 0 holds 6 layers x 5 micro-batches in flight (30 layer-activations),
      * stage 1 7 x 4 = 28, so memory's most loaded stage is 0 with 6 layers (the split above). */
-    llmcost_model *m = load("llama-7b");
+    llmcost_model *m = load_model("llama-7b");
     llmcost_job j;
     llmcost_job_init(&j);
     j.seq = 2048;
@@ -121,7 +114,7 @@ Test(job_recipe, memory_and_step_use_the_same_bytes_per_parameter)
      * moment; Adafactor 0 per parameter (factored per matrix). */
     const double want[LLMCOST_PREC_COUNT][4] = {{4, 4, 0, 4}, {4, 4, 0, 4}, {2, 2, 0, 2}, {2, 4, 4, 4}, {2, 4, 4, 2},
                                                 {2, 2, 4, 4}};
-    llmcost_model *m = load("llama-3.2-1b");
+    llmcost_model *m = load_model("llama-3.2-1b");
     llmcost_params p;
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     for (int prec = 0; prec < LLMCOST_PREC_COUNT; prec++) {
@@ -168,7 +161,7 @@ Test(job_recipe, fp8_optimizer_step_moves_bf16_moments)
      * bf16-master 4 + 4 + 2 x 8 + 4 + 2 = 30 bytes per parameter, fp8 with bf16 moments 4 + 4 + 2 x 4 + 4 + 2 = 22.
      * The optimizer's time (bandwidth-bound, the same kernel rate for both) scales as 22/30 once its fixed launch
      * cost is taken off. */
-    llmcost_model *m = load("llama-3.2-1b");
+    llmcost_model *m = load_model("llama-3.2-1b");
     const llmcost_gpu *g = llmcost_gpu_find("h100");
     llmcost_job j;
     llmcost_job_init(&j);
@@ -212,7 +205,7 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
     };
     const llmcost_gpu *g = llmcost_gpu_find("h100");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        llmcost_model *m = load(cases[i].model);
+        llmcost_model *m = load_model(cases[i].model);
         llmcost_job j;
         llmcost_job_init(&j);
         j.seq = 1024;
@@ -245,7 +238,7 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
 Test(job_validate, old_options_go_through_the_same_rules)
 {
     /* llmcost_memory_compute with --etp 16 --tp 1 is refused as step refuses it. */
-    llmcost_model *m = load("mixtral-8x7b");
+    llmcost_model *m = load_model("mixtral-8x7b");
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     o.expert_tp = 16;
     llmcost_memory r;
@@ -261,7 +254,7 @@ Test(job_validate, old_options_go_through_the_same_rules)
 
 Test(job_validate, batch_fields_complete_each_other)
 {
-    llmcost_model *m = load("llama-7b");
+    llmcost_model *m = load_model("llama-7b");
     llmcost_job j = LLMCOST_JOB_INIT;
     llmcost_job k;
     llmcost_job_init(&k);
@@ -326,7 +319,7 @@ Test(job_fit, verdicts_on_jobs_that_fit_and_jobs_that_do_not)
     /* Llama-3.1-70B, whole model on each of 512 H100 (the issue's case): 70.6e9 parameters x 8 bytes (bf16
      * recipe: weights 2 + gradients 2 + two moments 2 x 2) is 565 GB before activations: it cannot fit 80 GiB;
      * ZeRO-3 over 512 replicas with full recomputation does (tried by the library). */
-    llmcost_model *m = load("llama-3.1-70b");
+    llmcost_model *m = load_model("llama-3.1-70b");
     const llmcost_gpu *g = llmcost_gpu_find("h100");
     llmcost_job j;
     llmcost_job_init(&j);
@@ -356,7 +349,7 @@ Test(job_fit, verdicts_on_jobs_that_fit_and_jobs_that_do_not)
     llmcost_model_free(m);
 
     /* Llama-3.2-1B at seq 2048, micro-batch 1: 1.24e9 x 8 bytes = 9.9 GB + activations: fits an 80 GiB H100. */
-    m = load("llama-3.2-1b");
+    m = load_model("llama-3.2-1b");
     llmcost_job_init(&j);
     cr_assert_eq(llmcost_job_fit(&f, m, g, &j), 0);
     cr_expect(f.fits);

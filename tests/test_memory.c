@@ -8,13 +8,6 @@
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 
-static llmcost_model *load(const char *spec)
-{
-    llmcost_model *m = NULL;
-    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s", llmcost_errmsg());
-    return m;
-}
-
 static llmcost_model *load_json(json_t *config)
 {
     char *text = json_dumps(config, 0);
@@ -118,7 +111,7 @@ Test(memory_recipes, bytes_per_parameter)
     /* Per parameter: fp32 4 + 4 + 8; amp 4 + 4 + 8; bf16 2 + 2 + 4; bf16-master 2 + 4 (fp32 grads) + 12
      * (ZeRO paper: master + two moments); fp8 (DeepSeek-V3 §3.3) 2 + 4 + 4 master + 2 + 2 moments; fp16 (mixed
      * precision with loss scaling, Micikevicius et al. 2018; ZeRO §3.1 "2Ψ + 2Ψ + 12Ψ") 2 + 2 + 12. */
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     double N = 6738415616.0;
     struct {
         llmcost_precision p;
@@ -173,7 +166,7 @@ Test(memory_parallel, zero_stages_shard_states_gradients_weights)
 {
     /* bf16-master over dp = 8: ZeRO-1 divides the 12 optimizer bytes, ZeRO-2 also the 4 gradient bytes,
      * ZeRO-3 also the 2 weight bytes (Rajbhandari et al. 2020, Figure 1). */
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     double N = 6738415616.0;
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     o.precision = LLMCOST_PREC_BF16_MASTER;
@@ -193,7 +186,7 @@ Test(memory_parallel, zero_stages_shard_states_gradients_weights)
 Test(memory_parallel, tensor_and_pipeline_parallel_divide_the_work)
 {
     /* Llama-2-7B, tp 2: attention and MLP matrices, embedding and head are split; norms are not. */
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     o.seq = 1024;
     o.layout.tp = 2;
@@ -220,7 +213,7 @@ Test(memory_parallel, tensor_and_pipeline_parallel_divide_the_work)
 
 Test(memory_layout, errors_name_the_field)
 {
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     llmcost_memory r;
     o.layout.tp = 3;
@@ -257,7 +250,7 @@ Test(memory_megatron, profile_reduces_to_table_2_for_a_gpt_layer)
 {
     /* A GPT layer as the paper has it (MHA, 4h GELU MLP, dropout, eager attention): the megatron profile's
      * per-layer bytes equal sbh(34 + 5as/h), with TP 4 and without and with SP, and under selective recompute. */
-    llmcost_model *m = load("gpt2-medium"); /* h 1024, a 16, dropout 0.1 */
+    llmcost_model *m = load_model("gpt2-medium"); /* h 1024, a 16, dropout 0.1 */
     double s = 1024, b = 2, h = 1024, a = 16;
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     o.framework = LLMCOST_FW_MEGATRON;
@@ -287,7 +280,7 @@ Test(memory_course, one_llama_7b_layer_fp16_with_checkpoint)
 {
     /* assignment.md: one layer's fp16 weights (202,383,360 x 2 bytes) + one b*s*h fp16 checkpoint
      * (2048 x 4096 x 2 bytes) = 0.3926 GiB, the common answer. */
-    llmcost_model *m = load(src_path("tests/fixtures/llama_7b_config.json"));
+    llmcost_model *m = load_model(src_path("tests/fixtures/llama_7b_config.json"));
     llmcost_course_layer c;
     cr_assert_eq(llmcost_memory_course_layer(&c, m, 1, 2048), 0);
     cr_expect_eq(c.weights_bytes, 2.0 * 202383360);
@@ -301,7 +294,7 @@ Test(memory_course, one_llama_7b_layer_fp16_with_checkpoint)
 
 Test(memory_fit, max_micro_batch_is_the_largest_that_fits)
 {
-    llmcost_model *m = load("llama-3.2-1b");
+    llmcost_model *m = load_model("llama-3.2-1b");
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     o.seq = 2048;
     double cap = 80.0 * 1073741824.0;
@@ -423,7 +416,7 @@ Test(memory_prepared, equals_the_plain_engine_on_every_layout)
                                          "bloom-560m", "opt-350m", "olmoe-1b-7b", "llama-3.1-405b"};
     int compared = 0;
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-        llmcost_model *m = load(models[i]);
+        llmcost_model *m = load_model(models[i]);
         for (int v = 0; v < 4; v++) {
             llmcost_memory_options o;
             llmcost_memory_options_init(&o);
@@ -446,7 +439,7 @@ Test(memory_prepared, equals_the_plain_engine_on_every_layout)
 Test(memory_prepared, many_distinct_layers)
 {
     /* Every layer different (more distinct layers than the engine keeps on its stack): still the same digits. */
-    llmcost_model *m = load("llama-7b");
+    llmcost_model *m = load_model("llama-7b");
     for (int64_t i = 0; i < m->n_layers; i++)
         m->layers[i].ffn.dense.d_ff += 128 * i;
     llmcost_memory_options o;
@@ -459,7 +452,7 @@ Test(memory_prepared, many_distinct_layers)
 
 Test(memory_prepared, refuses_a_change_of_what_it_fixed)
 {
-    llmcost_model *m = load("llama-7b");
+    llmcost_model *m = load_model("llama-7b");
     llmcost_memory_options o;
     llmcost_memory_options_init(&o);
     llmcost_memory_prepared *p = NULL;
@@ -513,7 +506,7 @@ static llmcost_job dsv3_job(bool mechanisms)
 
 Test(memory_mechanisms, deepseek_v3_fits_an_h800_with_its_mechanisms_and_not_without)
 {
-    llmcost_model *m = load("deepseek-v3");
+    llmcost_model *m = load_model("deepseek-v3");
     const llmcost_gpu *h800 = llmcost_gpu_find("h800");
     llmcost_job on = dsv3_job(true), off = dsv3_job(false);
     llmcost_job_fit_result f;
@@ -544,7 +537,7 @@ Test(memory_mechanisms, a_deepseek_v3_moe_layer_term_by_term)
      *   E5M6 (1.5 + 4/128) x 16,384 = 25,088, log-sum-exp 512 -> 29,824; MoE: 1,088 + 8 x F x (7,168 + 4,096) =
      *   1,088 + 92,928 = 94,016; shared expert 2 x 4,096 + F x 2,048 = 10,304. Sum 162,816 bytes.
      * x 4,096 tokens per micro-batch. */
-    llmcost_model *m = load("deepseek-v3");
+    llmcost_model *m = load_model("deepseek-v3");
     llmcost_memory a, b;
     llmcost_job off = dsv3_job(false), on = dsv3_job(true);
     cr_assert_eq(llmcost_job_memory(&a, m, &off), 0, "%s", llmcost_errmsg());
@@ -560,7 +553,7 @@ Test(memory_mechanisms, dualpipe_holds_two_stages_and_pp_plus_one_micro_batches)
      * 16 stages: stages 1-13 hold 4 layers, 0, 14 and 15 hold 3 (job.c's split). Rank 2 holds stages 2 and 13: 8 MoE
      * layers, twice 1F1B's stage 2 (and stage 1, the most loaded under 1F1B: 4 MoE layers, 15 micro-batches);
      * pp - 2 = 14 micro-batches of stage 2 and 3 of stage 13: 17. Every rank holds 17 (pp - r + r + 1). */
-    llmcost_model *m = load("deepseek-v3");
+    llmcost_model *m = load_model("deepseek-v3");
     llmcost_job one = dsv3_job(false), dual = one;
     dual.pipeline = LLMCOST_PIPE_DUALPIPE;
     llmcost_memory a, b;
@@ -581,7 +574,7 @@ Test(memory_mechanisms, ema_on_the_gpu_is_an_fp32_copy_and_on_the_cpu_nothing)
 {
     /* One GPU, llama-2-7b (N = 6,738,415,616): an EMA on the GPU adds 4 N bytes to the optimizer states; on the CPU
      * (DeepSeek-V3 §3.2.3) none. Under ZeRO-1 over 8 replicas it is sharded as the states: 4 N / 8. */
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     double N = 6738415616.0;
     llmcost_job j;
     llmcost_job_init(&j);
@@ -607,7 +600,7 @@ Test(memory_mechanisms, ema_on_the_gpu_is_an_fp32_copy_and_on_the_cpu_nothing)
 
 Test(memory_mechanisms, refused_where_not_understood)
 {
-    llmcost_model *ds = load("deepseek-v3"), *ll = load("llama-3-8b");
+    llmcost_model *ds = load_model("deepseek-v3"), *ll = load_model("llama-3-8b");
     llmcost_memory r;
     struct {
         llmcost_model *m;

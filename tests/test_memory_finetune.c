@@ -17,24 +17,6 @@
 #define LAYERS 32.0
 #define TOTAL 6738415616.0
 
-static llmcost_model *load(const char *spec)
-{
-    llmcost_model *m = NULL;
-    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s: %s", spec, llmcost_errmsg());
-    return m;
-}
-
-static llmcost_job job_of(int64_t micro, int64_t seq)
-{
-    llmcost_job j;
-    llmcost_job_init(&j);
-    j.micro_batch = micro;
-    j.seq = seq;
-    j.global_batch = micro;
-    j.layout.gpus = 1;
-    return j;
-}
-
 static void with_lora(llmcost_job *j, const llmcost_model *m, llmcost_finetune_method method, int64_t rank,
                       const char *targets)
 {
@@ -52,8 +34,8 @@ static llmcost_memory memory_of(const llmcost_model *m, const llmcost_job *j)
 
 Test(memory_finetune, lora_stores_the_base_in_16_bits_and_trains_fp32_adapters)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job j = job_of(1, 1024);
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job j = single_gpu_job(1, 1024);
     with_lora(&j, m, LLMCOST_FT_LORA, 8, "q_proj,v_proj");
     llmcost_memory r = memory_of(m, &j);
     double trainable = LAYERS * 8 * ((H + H) + (H + H)); /* A (8 x 4096) and B (4096 x 8) on q and v */
@@ -69,7 +51,7 @@ Test(memory_finetune, lora_stores_the_base_in_16_bits_and_trains_fp32_adapters)
     cr_expect_eq(r.optimizer_bytes, 8 * trainable);
     cr_expect_eq(r.dequant_bytes, 0);
     /* Pre-training the same job holds 16 bytes a parameter before any activation. */
-    llmcost_job pre = job_of(1, 1024);
+    llmcost_job pre = single_gpu_job(1, 1024);
     llmcost_memory p = memory_of(m, &pre);
     cr_expect_eq(p.trainable_params, (int64_t)TOTAL);
     cr_expect_eq(p.frozen_params, 0);
@@ -79,8 +61,8 @@ Test(memory_finetune, lora_stores_the_base_in_16_bits_and_trains_fp32_adapters)
 
 Test(memory_finetune, qlora_nf4_storage_is_half_a_byte_a_weight_plus_its_absmax_blocks)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job j = job_of(1, 1024);
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job j = single_gpu_job(1, 1024);
     with_lora(&j, m, LLMCOST_FT_QLORA, 8, "q_proj,v_proj");
     double quantised = LAYERS * (4 * H * H + 3 * H * FF); /* every Linear of the layers; not the head */
     double matrices = LAYERS * 7, dense = TOTAL - quantised;
@@ -101,9 +83,9 @@ Test(memory_finetune, qlora_nf4_storage_is_half_a_byte_a_weight_plus_its_absmax_
 
 Test(memory_finetune, adapters_keep_x_a_and_their_input_or_its_copy)
 {
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     double T = 1024, r = 8;
-    llmcost_job j = job_of(1, 1024);
+    llmcost_job j = single_gpu_job(1, 1024);
     with_lora(&j, m, LLMCOST_FT_LORA, 8, "q_proj,v_proj");
     /* bf16 adapters, no dropout: lora_A keeps the norm's output itself (counted with the norm), lora_B keeps x A */
     j.finetune.adapter_bytes = 2;
@@ -127,9 +109,9 @@ Test(memory_finetune, adapters_keep_x_a_and_their_input_or_its_copy)
 
 Test(memory_finetune, a_frozen_base_keeps_no_linear_input_and_no_normalised_input)
 {
-    llmcost_model *m = load("llama-2-7b");
+    llmcost_model *m = load_model("llama-2-7b");
     double T = 2048;
-    llmcost_job full = job_of(1, 2048), lora = full, qlora = full;
+    llmcost_job full = single_gpu_job(1, 2048), lora = full, qlora = full;
     with_lora(&lora, m, LLMCOST_FT_LORA, 8, "q_proj,v_proj");
     lora.finetune.adapter_bytes = 2;
     llmcost_memory f = memory_of(m, &full), l = memory_of(m, &lora);
@@ -149,8 +131,8 @@ Test(memory_finetune, a_frozen_base_keeps_no_linear_input_and_no_normalised_inpu
 
 Test(memory_finetune, zero_3_shards_the_frozen_base_and_the_adapters)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job one = job_of(1, 1024), two = one;
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job one = single_gpu_job(1, 1024), two = one;
     with_lora(&one, m, LLMCOST_FT_LORA, 8, "q_proj,v_proj");
     two = one;
     two.layout.gpus = 2;
@@ -166,8 +148,8 @@ Test(memory_finetune, zero_3_shards_the_frozen_base_and_the_adapters)
 
 Test(memory_finetune, the_largest_micro_batch_of_a_job_fits_and_one_more_does_not)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job j = job_of(1, 2048);
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job j = single_gpu_job(1, 2048);
     with_lora(&j, m, LLMCOST_FT_QLORA, 16, "all-linear");
     j.recompute = LLMCOST_RECOMPUTE_FULL;
     double cap = 24e9, head = 0.05;
@@ -182,7 +164,7 @@ Test(memory_finetune, the_largest_micro_batch_of_a_job_fits_and_one_more_does_no
     j.global_batch = mb + 1;
     cr_expect_gt(memory_of(m, &j).reserved_bytes, limit);
     /* For pre-training the job's answer is the memory options' answer. */
-    llmcost_job pre = job_of(1, 2048);
+    llmcost_job pre = single_gpu_job(1, 2048);
     llmcost_memory_options o;
     llmcost_job_memory_options(&o, &pre);
     int64_t a = 0, b = 0;

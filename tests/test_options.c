@@ -5,13 +5,7 @@
 #include <string.h>
 
 #include "llmcost/llmcost.h"
-
-static llmcost_model *load(const char *spec)
-{
-    llmcost_model *m = NULL;
-    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s", llmcost_errmsg());
-    return m;
-}
+#include "helpers.h"
 
 static void expect_refused(int rc, const char *type, const char *init)
 {
@@ -98,7 +92,7 @@ Test(options_init, functions_fill_the_macro_defaults)
 
 Test(options_init, function_and_macro_give_the_same_step)
 {
-    llmcost_model *m = load("llama-3.1-8b");
+    llmcost_model *m = load_model("llama-3.1-8b");
     const llmcost_gpu *gpu = llmcost_gpu_find("h100");
     cr_assert_not_null(gpu);
     llmcost_step_options a = LLMCOST_STEP_OPTIONS_INIT, b;
@@ -116,7 +110,7 @@ Test(options_init, function_and_macro_give_the_same_step)
 
 Test(options_version, every_engine_refuses_an_unset_version)
 {
-    llmcost_model *m = load("llama-3.1-8b");
+    llmcost_model *m = load_model("llama-3.1-8b");
     const llmcost_gpu *gpu = llmcost_gpu_find("h100");
 
     llmcost_flops_options fo = {0};

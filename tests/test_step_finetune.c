@@ -11,24 +11,6 @@
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 
-static llmcost_model *load(const char *spec)
-{
-    llmcost_model *m = NULL;
-    cr_assert_eq(llmcost_model_load(&m, spec), 0, "%s: %s", spec, llmcost_errmsg());
-    return m;
-}
-
-static llmcost_job job_of(int64_t micro, int64_t seq)
-{
-    llmcost_job j;
-    llmcost_job_init(&j);
-    j.micro_batch = micro;
-    j.seq = seq;
-    j.global_batch = micro;
-    j.layout.gpus = 1;
-    return j;
-}
-
 static llmcost_step step_of(const llmcost_model *m, const llmcost_job *j)
 {
     llmcost_step s;
@@ -54,8 +36,8 @@ static double llama2_7b_linear_forward(double T)
 
 Test(step_finetune, lora_flops_are_two_thirds_of_the_frozen_matmuls_plus_the_adapters)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job full = job_of(1, 2048), lora;
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job full = single_gpu_job(1, 2048), lora;
     full.framework = LLMCOST_FW_MEGATRON; /* adapters in the job's bf16 (PEFT's fp32 adapters: see below) */
     lora = full;
     llmcost_step sf = step_of(m, &full);
@@ -87,12 +69,12 @@ Test(step_finetune, lora_flops_are_two_thirds_of_the_frozen_matmuls_plus_the_ada
 
 Test(step_finetune, full_recompute_repeats_the_adapters_forward)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job j = job_of(1, 2048);
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job j = single_gpu_job(1, 2048);
     j.recompute = LLMCOST_RECOMPUTE_FULL;
     with_lora(&j, m, 16, "all-linear");
     llmcost_step s = step_of(m, &j);
-    llmcost_job base = job_of(1, 2048);
+    llmcost_job base = single_gpu_job(1, 2048);
     base.recompute = LLMCOST_RECOMPUTE_FULL;
     llmcost_step sb = step_of(m, &base);
     /* Recomputation repeats each layer's forward: the base's (as in pre-training: hardware - model of the full
@@ -110,14 +92,14 @@ Test(step_finetune, full_recompute_repeats_the_adapters_forward)
 
 Test(step_finetune, optimizer_updates_the_adapters_only)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job lora = job_of(1, 2048);
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job lora = single_gpu_job(1, 2048);
     with_lora(&lora, m, 8, "q_proj,v_proj");
     llmcost_step sl = step_of(m, &lora);
     /* Full fine-tuning in fp32 moves 28 bytes a parameter through fused AdamW (read weight, gradient, two moments;
      * write weight and moments), as PEFT's fp32 adapters do: the optimizer's streaming time scales with the
      * parameters it updates, 4,194,304 adapters against 6,738,415,616 parameters. Each adds 4 launches (host). */
-    llmcost_job f32 = job_of(1, 2048);
+    llmcost_job f32 = single_gpu_job(1, 2048);
     f32.precision = LLMCOST_PREC_FP32;
     llmcost_step sf = step_of(m, &f32);
     double host = 4 * sl.host_seconds_per_kernel;
@@ -128,8 +110,8 @@ Test(step_finetune, optimizer_updates_the_adapters_only)
 
 Test(step_finetune, qlora_dequantises_before_forward_and_input_gradient)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job lora = job_of(1, 2048), q;
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job lora = single_gpu_job(1, 2048), q;
     with_lora(&lora, m, 8, "q_proj,v_proj");
     q = lora;
     q.finetune.method = LLMCOST_FT_QLORA;
@@ -154,8 +136,8 @@ Test(step_finetune, qlora_dequantises_before_forward_and_input_gradient)
 
 Test(step_finetune, dora_adds_the_weight_norm_product)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job lora = job_of(1, 2048), dora;
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job lora = single_gpu_job(1, 2048), dora;
     with_lora(&lora, m, 8, "q_proj,v_proj");
     dora = lora;
     dora.finetune.variant = LLMCOST_LORA_DORA;
@@ -171,8 +153,8 @@ Test(step_finetune, dora_adds_the_weight_norm_product)
 
 Test(step_finetune, data_parallel_reduces_the_adapter_gradients_only)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job full = job_of(1, 2048), lora;
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job full = single_gpu_job(1, 2048), lora;
     full.layout.gpus = 8;
     full.global_batch = 8;
     lora = full;
@@ -188,8 +170,8 @@ Test(step_finetune, data_parallel_reduces_the_adapter_gradients_only)
 
 Test(step_finetune, bad_adapter_settings_are_refused)
 {
-    llmcost_model *m = load("llama-2-7b");
-    llmcost_job j = job_of(1, 2048);
+    llmcost_model *m = load_model("llama-2-7b");
+    llmcost_job j = single_gpu_job(1, 2048);
     j.finetune.method = LLMCOST_FT_LORA;
     j.finetune.quant = LLMCOST_QUANT_NF4;
     llmcost_step s;
@@ -225,7 +207,7 @@ Test(step_finetune, published_suite_is_complete)
         cr_assert(json_number_value(json_object_get(meas, "memory_bytes")) > 1e9, "%s: memory_bytes", id);
         cr_assert(!strncmp(json_string_value(json_object_get(src, "url")), "https://", 8), "%s: source url", id);
         cr_assert(json_string_value(json_object_get(src, "section")), "%s: source section", id);
-        llmcost_model *m = load(json_string_value(json_object_get(c, "model")));
+        llmcost_model *m = load_model(json_string_value(json_object_get(c, "model")));
         cr_assert_not_null(llmcost_gpu_find(json_string_value(json_object_get(c, "gpu"))), "%s: gpu", id);
         if (strcmp(meth, "full")) {
             uint32_t mask;
