@@ -295,20 +295,84 @@ static void moe_ops(oplist *l, const llmcost_model *m, int32_t idx, const llmcos
     }
 }
 
-/* The ops of one decoder layer; "first" marks the first layer (its inputs may need no gradient). */
-static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool first_reads_frozen)
+/* A batched product of the SSD scan: "batch" products [m,k] x [k,n]. Backward differentiates both operands (2x
+ * forward) and, for the products whose results the kernel does not keep (C B^T and the chunk states), computes them
+ * again first ("recomputed": 3x forward), as mamba_ssm's _mamba_chunk_scan_combined_bwd does. */
+static void ssd_product(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
+                        double k, double batch, bool recomputed)
+{
+    llmcost_op *o = push(l);
+    if (!o)
+        return;
+    o->kind = LLMCOST_OP_MATMUL;
+    o->component = c;
+    o->name = name;
+    o->layer = layer;
+    o->m = m;
+    o->n = n;
+    o->k = k;
+    o->batch = batch;
+    o->flops = 2 * m * n * k * batch;
+    o->bwd_flops = (recomputed ? 3 : 2) * o->flops;
+    o->kernels = 1;
+    o->role = LLMCOST_ROLE_LINEAR;
+}
+
+/*
+ * A state-space mixer as the mamba_ssm kernels run it in training (docs/formulas.md, "State-space mixers: FLOPs"):
+ * transformers' MambaMixer calls mamba_inner_fn and Mamba2Mixer mamba_split_conv1d_scan_combined when the kernels
+ * are installed. The projections are GEMMs (in_proj in the q component, x_proj and dt_proj in k/v, out_proj in o);
+ * the depthwise conv1d and Mamba's selective scan are element-wise kernels on CUDA cores (Gu & Dao 2023, §3.3.2),
+ * counted apart from the matrix-product totals like norms; Mamba-2's SSD (Dao & Gu 2024, §6) runs its chunked scan
+ * as four batched products, C B^T in the scores component and the others in values (C, B, X play Q, K, V: §4), over
+ * ceil(seq / chunk) whole chunks per sequence, counted in full (the kernels compute whole Q x Q blocks of C B^T).
+ */
+static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, int32_t idx, bool in_grad)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double b = (double)opt->batch, sq = (double)opt->seq, T = b * sq, h = (double)m->hidden, ab = l->act_bytes;
+    double D = (double)ss->d_inner, N = (double)ss->d_state, k = (double)ss->d_conv;
+    if (ss->kind == LLMCOST_SSM_MAMBA1) {
+        double R = (double)ss->dt_rank;
+        matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        /* causal_conv1d with SiLU fused: k multiply-adds per channel and token; backward reads x and the gradient. */
+        elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, 0, T * D, 2 * ab, 3 * ab, 1, 2 * k);
+        matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+        matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
+        /* selective_scan_cuda over [T, D] channels of N states: 7 FLOPs per state (exp(dt A), dt B u, the recurrence's
+         * multiply-add, C h's multiply-add) and 12 per channel (dt bias and softplus, dt u, D u, silu(z) y). Forward
+         * reads u, dt, z and B, C ([T, N] each), writes y and fp32 state checkpoints every 2048 tokens; backward reads
+         * those and dy, writes du, ddt, dz and fp32 dB, dC, recomputing the scan inside. */
+        elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, 0, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
+                    7 * ab + 2 * (ab + 4) * N / D + 8 * N / 2048, 1, 7 * N + 12);
+        matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+        return;
+    }
+    double H = (double)ss->n_heads, P = (double)ss->head_dim, G = (double)ss->n_groups, Q = (double)ss->chunk_size;
+    double conv = D + 2 * G * N, chunks = b * ceil(sq / Q);
+    matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D + 2 * G * N + H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, 0, T * conv, 2 * ab, 3 * ab, 1, 2 * k);
+    /* _chunk_cumsum_fwd: dt + dt_bias, softplus, times A, cumulative sum per chunk, in fp32. */
+    elementwise(l, idx, "ssd dt cumsum", LLMCOST_ROLE_OTHER, 0, T * H, ab + 8, ab + 16, 1, 5);
+    ssd_product(l, idx, LLMCOST_FC_VALUES, "ssd chunk states B^T x", N, P, Q, chunks * H, true);
+    /* _state_passing_fwd: h_c = exp(A_c) h_{c-1} + s_c over the chunks, fp32 states of P x N per head. */
+    elementwise(l, idx, "ssd state passing", LLMCOST_ROLE_OTHER, 0, chunks * D * N, 8 + ab, 16 + 2 * ab, 1, 2);
+    ssd_product(l, idx, LLMCOST_FC_SCORES, "ssd C B^T", Q, Q, N, chunks * G, true);
+    ssd_product(l, idx, LLMCOST_FC_VALUES, "ssd (L o C B^T) x", Q, P, Q, chunks * H, false);
+    ssd_product(l, idx, LLMCOST_FC_VALUES, "ssd C h", Q, P, N, chunks * H, false);
+    /* y + D x, y * silu(z) and the gated RMSNorm (rmsnorm_fn, one kernel each way). */
+    if (ss->gated_norm)
+        elementwise(l, idx, "D skip+gate+gated norm", LLMCOST_ROLE_NORM, 0, T * D, 4 * ab, 6 * ab, 2, 12);
+    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+}
+
+/* The attention block of a layer after its input norm: projections, the core, o_proj, the residual add. */
+static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool in_grad)
 {
     const llmcost_flops_options *opt = l->opt;
     double b = (double)opt->batch, s = (double)opt->seq, T = b * s, h = (double)m->hidden, ab = l->act_bytes;
     const llmcost_attention *a = &L->attn;
     double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
-    /* A frozen embedding spares the input gradient of the first matrices only when nothing trainable stands
-     * between the embedding and them (no norm with weights first: OLMo 2's post-norms, OPT-350m's post-LN, OLMo's
-     * parameter-free LayerNorm). */
-    bool in_grad = !(first_reads_frozen && !(L->norm_pre_attn && llmcost_norm_weights(m->norm) > 0));
-
-    if (L->norm_pre_attn)
-        norm_op(l, m, idx, "input_layernorm", LLMCOST_OPF_RESIDUAL, T * h);
     if (a->kind == LLMCOST_ATTN_MLA) {
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
         if (a->q_lora_rank > 0) {
@@ -356,9 +420,38 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
     dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
     if (!L->parallel)
         elementwise(l, idx, "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 1, 1);
+}
+
+/* The ops of one decoder layer; "first" marks the first layer (its inputs may need no gradient). */
+static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool first_reads_frozen)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double b = (double)opt->batch, s = (double)opt->seq, T = b * s, h = (double)m->hidden, ab = l->act_bytes;
+    const llmcost_attention *a = &L->attn;
+    /* A frozen embedding spares the input gradient of the first matrices only when nothing trainable stands
+     * between the embedding and them (no norm with weights first: OLMo 2's post-norms, OPT-350m's post-LN, OLMo's
+     * parameter-free LayerNorm). */
+    bool in_grad = !(first_reads_frozen && !(L->norm_pre_attn && llmcost_norm_weights(m->norm) > 0));
+
+    const llmcost_ssm *ssm = llmcost_layer_ssm(m, L);
+    const llmcost_ffn *f = &L->ffn;
+    /* Hybrid blocks (Nemotron-H) hold a token mixer or a feed-forward, not always both: an absent one adds no op. */
+    bool has_mixer = a->n_heads > 0 || ssm, has_ffn = f->moe || f->dense.d_ff > 0;
+
+    if (L->norm_pre_attn)
+        norm_op(l, m, idx, "input_layernorm", LLMCOST_OPF_RESIDUAL, T * h);
+    if (ssm && a->n_heads == 0) {
+        ssm_ops(l, m, ssm, idx, in_grad);
+        dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
+        if (!L->parallel)
+            elementwise(l, idx, "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 1, 1);
+    } else if (has_mixer) {
+        attention_ops(l, m, L, idx, in_grad);
+    }
+    if (!has_ffn)
+        return;
     if (L->norm_pre_ffn)
         norm_op(l, m, idx, "pre_ffn_norm", LLMCOST_OPF_RESIDUAL, T * h);
-    const llmcost_ffn *f = &L->ffn;
     if (f->moe) {
         moe_ops(l, m, idx, f, T);
     } else {
@@ -407,7 +500,7 @@ void lc_op_segments_free(lc_op_segments *sg)
 int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
 {
     memset(sg, 0, sizeof *sg);
-    const char *unmodelled = llmcost_model_unmodelled(m);
+    const char *unmodelled = lc_model_unmodelled_flops(m);
     if (unmodelled)
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     int rc = check_options(opt);
@@ -557,7 +650,7 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
 
 int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
 {
-    const char *unmodelled = llmcost_model_unmodelled(m);
+    const char *unmodelled = lc_model_unmodelled_flops(m);
     if (unmodelled)
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     memset(out, 0, sizeof *out);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "internal.h"
 #include "llmcost/model.h"
 
 const char *llmcost_attn_kind_name(llmcost_attn_kind k)
@@ -65,9 +66,11 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
     return &m->ssm[l->ssm - 1];
 }
 
-const char *llmcost_model_unmodelled(const llmcost_model *m)
+/* What llmcost_model_unmodelled reports, with or without the state-space mixers (which the FLOPs engine models and
+ * the memory and step engines do not yet). */
+static const char *unmodelled(const llmcost_model *m, bool ssm)
 {
-    if (m->n_ssm > 0) /* parameters are counted; their kernels, saved tensors and step time are not modelled yet */
+    if (ssm && m->n_ssm > 0) /* parameters and FLOPs are counted; saved tensors and step time are not modelled yet */
         return m->ssm[0].kind == LLMCOST_SSM_MAMBA2 ? "Mamba-2 (SSD) state-space mixers" :
                                                        "Mamba (selective scan) state-space mixers";
     for (int64_t i = 0; i < m->n_layers; i++)
@@ -76,6 +79,16 @@ const char *llmcost_model_unmodelled(const llmcost_model *m)
     if (m->act_params > 0) /* its kernels and saved tensors are not measured yet */
         return "a learnable activation (xIELU, with its alpha_p and alpha_n)";
     return NULL;
+}
+
+const char *llmcost_model_unmodelled(const llmcost_model *m)
+{
+    return unmodelled(m, true);
+}
+
+const char *lc_model_unmodelled_flops(const llmcost_model *m)
+{
+    return unmodelled(m, false);
 }
 
 void llmcost_model_free(llmcost_model *m)

@@ -534,3 +534,134 @@ Test(flops_sums, every_sum_is_the_op_list_added_one_by_one_to_the_last_digit)
         llmcost_model_free(m);
     }
 }
+
+/* ---- state-space mixers (docs/formulas.md, "State-space mixers: FLOPs") ---- */
+
+/* Forward and backward matrix-product FLOPs of the ops named "name" (every layer). */
+static void op_flops(const llmcost_op *ops, size_t n, const char *name, double *fwd, double *bwd)
+{
+    *fwd = 0, *bwd = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ops[i].name, name)) {
+            *fwd += ops[i].flops;
+            *bwd += ops[i].bwd_flops;
+        }
+}
+
+Test(flops_ssm, mamba_2_8b_gemms_are_two_params_per_token_and_the_scan_element_wise)
+{
+    /* state-spaces/mamba-2.8b-hf: h 2560, 64 layers, d_inner = 2 x 2560 = 5120, N 16, dt_rank 160, kernel 4, vocab
+     * 50280, tied. Per layer the GEMMs are in_proj 2560 -> 10240, x_proj 5120 -> 160 + 32, dt_proj 160 -> 5120,
+     * out_proj 5120 -> 2560: 26,214,400 + 983,040 + 819,200 + 13,107,200 = 41,123,840 weights, 2 FLOPs each per
+     * token; the LM head 50280 x 2560. T = 2048 tokens: forward 2 T (64 x 41,123,840 + 128,716,800)
+     * = 11,307,591,925,760; backward twice that (input and weight gradients of every GEMM). */
+    llmcost_model *m = load(src_path("tests/fixtures/configs/mamba-2.8b-hf.json"));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 2048;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 2048, h = 2560, D = 5120, N = 16, R = 160, V = 50280;
+    double per_layer = h * 2 * D + D * (R + 2 * N) + R * D + D * h;
+    cr_expect_eq(per_layer, 41123840.0);
+    cr_expect_eq(f.forward, 2 * T * (64 * per_layer + V * h));
+    cr_expect_eq(f.forward, 11307591925760.0);
+    cr_expect_eq(f.backward, 2 * f.forward);
+    /* The same GEMMs from the parameter count: every parameter but the conv1d (5120 x 4 + 5120), dt_proj's bias
+     * (5120), A_log (5120 x 16), D (5120) and the norms (65 x 2560) is a GEMM weight read once per token. */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    double not_gemm = 64 * (D * 4 + D + D + D * N + D) + 65 * h;
+    cr_expect_eq(f.forward, 2 * T * ((double)p.total - not_gemm));
+    /* in_proj in q, x_proj and dt_proj in k/v, out_proj in o; no attention core. */
+    cr_expect_eq(f.components[LLMCOST_FC_Q], 64 * 2 * T * h * 2 * D);
+    cr_expect_eq(f.components[LLMCOST_FC_KV], 64 * 2 * T * (D * (R + 2 * N) + R * D));
+    cr_expect_eq(f.components[LLMCOST_FC_O], 64 * 2 * T * D * h);
+    cr_expect_eq(f.components[LLMCOST_FC_SCORES] + f.components[LLMCOST_FC_VALUES], 0);
+    /* The selective scan is element-wise (7 FLOPs per state, 12 per channel) and the conv1d 2 x 4 per channel:
+     * apart from the totals, in elementwise_flops. */
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    double fw, bw;
+    op_flops(ops, n, "selective scan", &fw, &bw);
+    cr_expect_eq(fw, 64 * T * D * (7 * N + 12));
+    op_flops(ops, n, "conv1d+silu", &fw, &bw);
+    cr_expect_eq(fw, 64 * T * D * 2 * 4);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
+Test(flops_ssm, mamba2_2_7b_ssd_chunked_scan_products)
+{
+    /* state-spaces/mamba2-2.7b: h 2560, 64 layers, d_inner 5120 = 80 heads x 64, N 128, 1 group, chunk 256
+     * (Mamba2Config's default), vocab 50288, tied. GEMMs per layer: in_proj 2560 -> 2 x 5120 + 2 x 128 + 80 = 10576
+     * and out_proj 5120 -> 2560. SSD over T = 2048 tokens = 8 chunks of Q = 256 (Dao & Gu 2024, §6): chunk states
+     * B^T x 2 T N D, C B^T 2 T Q N G, (L o C B^T) x 2 T Q D, C h 2 T N D per layer:
+     * 2 x 2048 x (655,360 + 32,768 + 1,310,720 + 655,360) = 10,871,635,968. Backward: 2x each product, plus the
+     * chunk states and C B^T computed again. */
+    llmcost_model *m = load(src_path("tests/fixtures/configs/mamba2-2.7b.json"));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 2048;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 2048, h = 2560, D = 5120, N = 128, G = 1, Q = 256, H = 80, V = 50288;
+    double gemm = h * (2 * D + 2 * G * N + H) + D * h;
+    double states = 2 * T * N * D, cb = 2 * T * Q * N * G, intra = 2 * T * Q * D, ch = 2 * T * N * D;
+    cr_expect_eq(states + cb + intra + ch, 10871635968.0);
+    cr_expect_eq(f.forward, 64 * (2 * T * gemm + states + cb + intra + ch) + 2 * T * V * h);
+    cr_expect_eq(f.backward, 64 * (2 * 2 * T * gemm + 3 * (states + cb) + 2 * (intra + ch)) + 2 * 2 * T * V * h);
+    cr_expect_eq(f.components[LLMCOST_FC_SCORES], 64 * cb);
+    cr_expect_eq(f.components[LLMCOST_FC_VALUES], 64 * (states + intra + ch));
+    /* GEMMs from the parameter count: all but conv1d ((5120 + 256) x 4 + bias), dt_bias, A_log, D (3 x 80), the
+     * gated norm (5120) and the block and final norms. */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    double conv = D + 2 * G * N;
+    double not_gemm = 64 * (conv * 4 + conv + 3 * H + D + h) + h;
+    cr_expect_eq(f.components[LLMCOST_FC_Q] + f.components[LLMCOST_FC_O] + f.components[LLMCOST_FC_LM_HEAD],
+                 2 * T * ((double)p.total - not_gemm));
+    /* A sequence that is not a whole number of chunks is padded to one: 2049 tokens run 9 chunks. */
+    o.seq = 2049;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0);
+    cr_expect_eq(f.components[LLMCOST_FC_SCORES], 64 * 2 * 9 * Q * Q * N * G);
+    /* The causal convention changes nothing: the kernels compute whole chunks. */
+    o.convention = LLMCOST_CONV_UNMASKED;
+    llmcost_flops u;
+    cr_assert_eq(llmcost_flops_compute(&u, m, &o), 0);
+    cr_expect_eq(u.forward, f.forward);
+    llmcost_model_free(m);
+}
+
+Test(flops_ssm, nemotron_h_8b_layers_cost_by_their_kind)
+{
+    /* nvidia/Nemotron-H-8B-Base-8K: 52 blocks by hybrid_override_pattern, 24 Mamba-2 (M), 4 attention (*), 24 MLP
+     * (-); h 4096; Mamba-2 128 heads x 64 = 8192 wide, N 128, 8 groups, chunk 128 (NemotronHConfig's default);
+     * attention 32 heads of 128 with 8 k/v heads, no rotary; MLP 4096 -> 21504 -> 4096 with relu2; untied head of
+     * 131072. T = 8192 (one sequence, 64 chunks). */
+    llmcost_model *m = load(src_path("tests/fixtures/configs/nemotron-h-8b.json"));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 8192;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 8192, h = 4096, D = 8192, N = 128, G = 8, Q = 128, H = 128, V = 131072, F = 21504;
+    double mamba = 2 * T * (h * (2 * D + 2 * G * N + H) + D * h) + 2 * T * (N * D + Q * N * G + Q * D + N * D);
+    double attn_proj = 2 * T * h * (4096 + 2 * 1024 + 4096);
+    double attn_core = 2 * 32 * (T * (T + 1) / 2) * (128 + 128); /* causal, the default convention */
+    double mlp = 2 * T * 2 * h * F;
+    cr_expect_eq(f.forward, 24 * mamba + 4 * (attn_proj + attn_core) + 24 * mlp + 2 * T * V * h);
+    cr_expect_eq(f.components[LLMCOST_FC_MLP_DENSE_LAYERS], 24 * mlp);
+    /* MLP blocks have no attention ops and attention blocks no MLP ops: one residual add each. */
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    int adds[3] = {0}, layers[3] = {0, 7, 1}; /* "M", "*", "-" */
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+            if (ops[i].layer == layers[k] && !strcmp(ops[i].name, "residual add"))
+                adds[k]++;
+    cr_expect_eq(adds[0], 1);
+    cr_expect_eq(adds[1], 1);
+    cr_expect_eq(adds[2], 1);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}

@@ -623,11 +623,15 @@ Test(params_ssm, mamba2_mixer_counted_module_by_module)
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 66648);
     cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
-    /* The FLOPs and memory engines refuse it rather than cost it as attention. */
+    /* The FLOPs engine costs it (test_flops.c, flops_ssm); the memory engine refuses it rather than cost it as
+     * attention. */
     cr_expect_str_eq(llmcost_model_unmodelled(m), "Mamba-2 (SSD) state-space mixers");
     llmcost_flops f;
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), 0, "%s", llmcost_errmsg());
+    llmcost_memory mem;
+    llmcost_memory_options mo = LLMCOST_MEMORY_OPTIONS_INIT;
+    cr_expect_eq(llmcost_memory_compute(&mem, m, &mo), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "state-space") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }

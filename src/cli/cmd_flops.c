@@ -10,13 +10,24 @@ const char *const cli_attention_choices[] = {"eager", "sdpa", "flash", NULL};
 const char *const cli_recompute_choices[] = {"none", "selective", "full", NULL};
 static const char *const convention_choices[] = {"causal", "unmasked", NULL};
 
-static const char *component_label(int c)
+/* Labels of the components; a model with state-space mixers names what they put in the attention components
+ * (docs/formulas.md, "State-space mixers: FLOPs"), with the attention's own beside them in a hybrid. */
+static const char *component_label(int c, const llmcost_model *m)
 {
     static const char *const labels[LLMCOST_FC_COUNT] = {
         "q projection",   "k/v projections", "o projection", "attention scores QK^T", "attention values PV",
         "dense MLP",      "routed experts",  "shared experts", "router",            "LM head",
         "rotary tables"};
-    return labels[c];
+    static const char *const ssm[] = {"SSM in_proj", "SSM x_proj, dt_proj", "SSM out_proj", "SSD C B^T",
+                                      "SSD states, outputs"};
+    static const char *const hybrid[] = {"q projection, SSM in_proj", "k/v projections", "o projection, SSM out_proj",
+                                         "attention QK^T, SSD C B^T", "attention PV, SSD states"};
+    if (m->n_ssm == 0 || c > LLMCOST_FC_VALUES)
+        return labels[c];
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].attn.n_heads > 0)
+            return hybrid[c];
+    return ssm[c];
 }
 
 int cli_default_seq(const llmcost_model *m, long long *seq, bool given, char *why, size_t n)
@@ -101,7 +112,7 @@ int cli_flops_section(const llmcost_model *m, const llmcost_flops_options *o, do
             continue;
         double bwd = f.components_bwd[c];
         char x[48], y[48];
-        llmcost_table_addf(t, "%s\t%s\t%.2f%%\t%s", component_label(c), llmcost_fmt_flops(x, sizeof x, f.components[c]),
+        llmcost_table_addf(t, "%s\t%s\t%.2f%%\t%s", component_label(c, m), llmcost_fmt_flops(x, sizeof x, f.components[c]),
                            100 * f.components[c] / f.forward, llmcost_fmt_flops(y, sizeof y, bwd));
     }
     llmcost_table_addf(t, "total (matrix products)\t%s\t100.00%%\t%s", llmcost_fmt_flops(a, sizeof a, f.forward),
