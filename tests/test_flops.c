@@ -555,7 +555,7 @@ Test(flops_ssm, mamba_2_8b_gemms_are_two_params_per_token_and_the_scan_element_w
      * out_proj 5120 -> 2560: 26,214,400 + 983,040 + 819,200 + 13,107,200 = 41,123,840 weights, 2 FLOPs each per
      * token; the LM head 50280 x 2560. T = 2048 tokens: forward 2 T (64 x 41,123,840 + 128,716,800)
      * = 11,307,591,925,760; backward twice that (input and weight gradients of every GEMM). */
-    llmcost_model *m = load(src_path("tests/fixtures/configs/mamba-2.8b-hf.json"));
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/mamba-2.8b-hf.json"));
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 2048;
     llmcost_flops f;
@@ -599,7 +599,7 @@ Test(flops_ssm, mamba2_2_7b_ssd_chunked_scan_products)
      * B^T x 2 T N D, C B^T 2 T Q N G, (L o C B^T) x 2 T Q D, C h 2 T N D per layer:
      * 2 x 2048 x (655,360 + 32,768 + 1,310,720 + 655,360) = 10,871,635,968. Backward: 2x each product, plus the
      * chunk states and C B^T computed again. */
-    llmcost_model *m = load(src_path("tests/fixtures/configs/mamba2-2.7b.json"));
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/mamba2-2.7b.json"));
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 2048;
     llmcost_flops f;
@@ -638,7 +638,7 @@ Test(flops_ssm, nemotron_h_8b_layers_cost_by_their_kind)
      * (-); h 4096; Mamba-2 128 heads x 64 = 8192 wide, N 128, 8 groups, chunk 128 (NemotronHConfig's default);
      * attention 32 heads of 128 with 8 k/v heads, no rotary; MLP 4096 -> 21504 -> 4096 with relu2; untied head of
      * 131072. T = 8192 (one sequence, 64 chunks). */
-    llmcost_model *m = load(src_path("tests/fixtures/configs/nemotron-h-8b.json"));
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/nemotron-h-8b.json"));
     llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
     o.seq = 8192;
     llmcost_flops f;
