@@ -1594,8 +1594,8 @@ static int read_ssm_core(const lc_cfg *c, llmcost_model *m)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     m->n_ssm = 1;
     note(m, "the 'attention' component counts each layer's token mixer: attention, or the state-space mixer's in_proj, "
-            "conv1d, dt, A_log, D, norm and out_proj; the memory and step engines do not model state-space "
-            "mixers yet");
+            "conv1d, dt, A_log, D, norm and out_proj; FLOPs, memory and step time assume the mamba_ssm kernels "
+            "(docs/formulas.md, \"State-space mixers\")");
     return 0;
 }
 

@@ -417,6 +417,9 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "lora_targets: bits beyond the %d roles", (int)LLMCOST_LR_COUNT);
     if (!m || !adapters)
         return 0;
+    if (m->n_ssm > 0) /* the adapter roles name attention and MLP matrices; a mixer's in_proj, x_proj, out_proj none */
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: adapters (LoRA, QLoRA) on state-space mixers are not modelled: "
+                       "use finetune full", m->origin);
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return lc_fail(LLMCOST_EUNSUPPORTED,

@@ -336,14 +336,14 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
         double R = (double)ss->dt_rank;
         matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         /* causal_conv1d with SiLU fused: k multiply-adds per channel and token; backward reads x and the gradient. */
-        elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, 0, T * D, 2 * ab, 3 * ab, 1, 2 * k);
+        elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 2 * ab, 3 * ab, 1, 2 * k);
         matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
         matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
         /* selective_scan_cuda over [T, D] channels of N states: 7 FLOPs per state (exp(dt A), dt B u, the recurrence's
          * multiply-add, C h's multiply-add) and 12 per channel (dt bias and softplus, dt u, D u, silu(z) y). Forward
          * reads u, dt, z and B, C ([T, N] each), writes y and fp32 state checkpoints every 2048 tokens; backward reads
          * those and dy, writes du, ddt, dz and fp32 dB, dC, recomputing the scan inside. */
-        elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, 0, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
+        elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
                     7 * ab + 2 * (ab + 4) * N / D + 8 * N / 2048, 1, 7 * N + 12);
         matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
         return;
@@ -351,18 +351,18 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
     double H = (double)ss->n_heads, P = (double)ss->head_dim, G = (double)ss->n_groups, Q = (double)ss->chunk_size;
     double conv = D + 2 * G * N, chunks = b * ceil(sq / Q);
     matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D + 2 * G * N + H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
-    elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, 0, T * conv, 2 * ab, 3 * ab, 1, 2 * k);
+    elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * conv, 2 * ab, 3 * ab, 1, 2 * k);
     /* _chunk_cumsum_fwd: dt + dt_bias, softplus, times A, cumulative sum per chunk, in fp32. */
-    elementwise(l, idx, "ssd dt cumsum", LLMCOST_ROLE_OTHER, 0, T * H, ab + 8, ab + 16, 1, 5);
+    elementwise(l, idx, "ssd dt cumsum", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * H, ab + 8, ab + 16, 1, 5);
     ssd_product(l, idx, LLMCOST_FC_VALUES, "ssd chunk states B^T x", N, P, Q, chunks * H, true);
     /* _state_passing_fwd: h_c = exp(A_c) h_{c-1} + s_c over the chunks, fp32 states of P x N per head. */
-    elementwise(l, idx, "ssd state passing", LLMCOST_ROLE_OTHER, 0, chunks * D * N, 8 + ab, 16 + 2 * ab, 1, 2);
+    elementwise(l, idx, "ssd state passing", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, chunks * D * N, 8 + ab, 16 + 2 * ab, 1, 2);
     ssd_product(l, idx, LLMCOST_FC_SCORES, "ssd C B^T", Q, Q, N, chunks * G, true);
     ssd_product(l, idx, LLMCOST_FC_VALUES, "ssd (L o C B^T) x", Q, P, Q, chunks * H, false);
     ssd_product(l, idx, LLMCOST_FC_VALUES, "ssd C h", Q, P, N, chunks * H, false);
     /* y + D x, y * silu(z) and the gated RMSNorm (rmsnorm_fn, one kernel each way). */
     if (ss->gated_norm)
-        elementwise(l, idx, "D skip+gate+gated norm", LLMCOST_ROLE_NORM, 0, T * D, 4 * ab, 6 * ab, 2, 12);
+        elementwise(l, idx, "D skip+gate+gated norm", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab, 6 * ab, 2, 12);
     matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
 }
 

@@ -277,6 +277,25 @@ static double layer_total(const layer_bytes *b)
     return b->norms + b->attention + b->mlp + b->moe + b->dropout + b->lora;
 }
 
+/* Bytes per token a state-space mixer keeps for backward beyond its input (the norm's output, which in_proj keeps),
+ * as the mamba_ssm kernels save them (docs/formulas.md, "State-space mixers: memory"); "tp" splits the channels and
+ * heads, "s" is the sequence length. Mamba (mamba_inner_fn, checkpoint_lvl 1: the conv1d output and dt are
+ * recomputed): xz, a contiguous copy of in_proj's output (2d), x_dbl (R + 2N), contiguous copies of B and C (2N), the
+ * scan's output y (d), in the compute dtype, and the scan's fp32 state checkpoints, 2N per channel every 2048
+ * tokens. Mamba-2 (mamba_split_conv1d_scan_combined): in_proj's output zxbcdt (2d + 2GN + H) and the scan's output
+ * (d) in the compute dtype, the gated norm's fp32 rstd per group; out_proj runs inside the function and keeps
+ * nothing. */
+static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
+{
+    double D = (double)ss->d_inner / tp, N = (double)ss->d_state;
+    if (ss->kind == LLMCOST_SSM_MAMBA1) {
+        double R = (double)ss->dt_rank;
+        return e * (2 * D + R + 2 * N + 2 * N + D) + 4 * 2 * N * D * ceil(s / 2048) / s;
+    }
+    double G = (double)ss->n_groups, H = (double)ss->n_heads / tp;
+    return e * (2 * D + 2 * G * N + H + D) + 4 * G;
+}
+
 /* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
 static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
                             const llmcost_memory_options *o, double T, double s, double tp, const ft_mem *F)
@@ -306,6 +325,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
      * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
      * they are one matrix (Phi-3). */
     bool fp32_router = f->moe && f->fp32_router;
+    bool has_attn = a->n_heads > 0, has_ffn = f->moe || f->dense.d_ff > 0; /* hybrid blocks hold one of them */
     int ffn_consumers = f->moe ? (fp32_router ? 0 : 1) + (f->shared.d_ff > 0)
                                : (f->dense.gated && !f->dense.fused_gate_up ? 2 : 1);
     if (L->parallel) {
@@ -320,12 +340,16 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
         if (L->norm_pre_attn)
             B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+        else if (!has_attn)
+            ; /* an MLP-only block (Nemotron-H's -) */
         else if (!F)
             B.norms += (R->autocast ? attn_consumers * 2 * h : R->r * h) * T;
         else if (Y.attn_in && !R->autocast)
             B.norms += R->r * h * T;
         if (L->norm_pre_ffn)
             B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
+        else if (!has_ffn)
+            ; /* an attention-only block (Nemotron-H's *) */
         else if (!F)
             B.norms += (R->autocast ? ffn_consumers * 2 * h : R->r * h) * T;
         else if (Y.ffn_in && !R->autocast)
@@ -336,6 +360,16 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
     if (L->norm_post_ffn)
         B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
+
+    const llmcost_ssm *ssm = llmcost_layer_ssm(m, L);
+    if (ssm && a->n_heads == 0) {
+        /* A state-space block (Mamba, Mamba-2, Nemotron-H's M): its norm, read by in_proj, and the mixer; no MLP. */
+        B.norms = NORM(h, R->r, 1, false) * T;
+        B.attention = ssm_kept(ssm, e, s, tp) * T;
+        if (m->dropout_resid > 0)
+            B.dropout = h * T;
+        return B;
+    }
 
     /* Attention. */
     double at = 0;
@@ -397,7 +431,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
                 at += e * (A - KV) * (d + dv);
         }
     }
-    B.attention = at * T + 16;                       /* + the kernel's RNG seed and offset */
+    B.attention = has_attn ? at * T + 16 : 0;        /* + the kernel's RNG seed and offset */
 
     /* Feed-forward. */
     if (f->moe) {
@@ -496,8 +530,20 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     /* The Linear inputs after the RMSNorms (QKV or MLA's down-projections, the router, fc1): dropped when the norms
      * are recomputed from their inputs, which stay. */
     double norm_out = C.norm_out ? lin * h / rep : 0;
+    const llmcost_ffn *f = &L->ffn;
+    bool has_attn = a->n_heads > 0, has_ffn = f->moe || f->dense.d_ff > 0; /* hybrid blocks hold one of them */
+    const llmcost_ssm *ssm = llmcost_layer_ssm(m, L);
+    if (ssm && !has_attn) {
+        /* A state-space block: its norm's input, in_proj's input and the mixer's kernels' tensors (sharded over TP
+         * by channels and heads, as Megatron's MambaMixer splits them). */
+        B.norms = e * h * T / rep;
+        B.attention = (norm_out + ssm_kept(ssm, e, s, t)) * T;
+        if (dropout)
+            B.dropout = h / rep * T;
+        return B;
+    }
     /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
-    B.norms = (2 * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
+    B.norms = ((has_attn + has_ffn) * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
     double qkv = e * (A * d + KV * d) + e * KV * dv, latents = 0; /* Q, K, V (sharded over TP) */
     if (mla && C.mla_up) {
         /* Up-projections recomputed (DeepSeek-V3 §3.2.3): q, k, v rebuilt in backward from the compressed latents
@@ -516,9 +562,10 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     /* Under adapters the frozen projections keep no inputs: a Linear input stays when an adapter keeps it itself. */
     double attn_in = !F || Y.attn_in ? norm_out : 0, ffn_in = !F || Y.ffn_in ? norm_out : 0;
     double fc2_in = !F || Y.down_in ? 1 : 0;
-    B.attention = (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T;
-    const llmcost_ffn *f = &L->ffn;
-    if (f->moe) {
+    B.attention = has_attn ? (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T : 0;
+    if (!has_ffn) {
+        /* an attention-only block (Nemotron-H's *) */
+    } else if (f->moe) {
         double k = (double)f->top_k, E = (double)f->n_experts;
         double fe = (double)f->expert.d_ff / fmax(1, (double)o->expert_tp);
         double mats = f->expert.gated ? 3 : 2;
@@ -720,7 +767,7 @@ typedef struct {
     double dense, expert, matmul; /* parameters on one GPU: replicated, routed experts, copied by autocast/fp8 */
     double lora;      /* kept by the adapters (in "full") */
     double adapters, adapters_factored; /* the layer's adapter parameters on one GPU, their Adafactor statistics */
-    double factored[8];           /* Adafactor's statistics, in the order they are added */
+    double factored[12];           /* Adafactor's statistics, in the order they are added */
     int nfactored;
     double factored_total, factored_bound; /* their sum and the sum of their magnitudes */
     bool factored_whole;                   /* all integers */
@@ -789,6 +836,19 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     F->factored[n++] = factored_matrix(h, (double)(a->n_heads * a->head_dim), 1, t);
     F->factored[n++] = factored_matrix(h, (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim)), 1, t);
     F->factored[n++] = factored_matrix((double)(a->n_heads * a->v_head_dim), h, 1, t);
+    const llmcost_ssm *ss = llmcost_layer_ssm(m, L);
+    double ssm_wide = 0; /* the mixer's in_proj output, its widest tensor */
+    if (ss) {
+        double D = (double)ss->d_inner, N = (double)ss->d_state, rk = (double)ss->dt_rank;
+        double in = ss->kind == LLMCOST_SSM_MAMBA1 ? 2 * D : 2 * D + 2 * (double)(ss->n_groups * ss->d_state) + (double)ss->n_heads;
+        F->factored[n++] = factored_matrix(h, in, 1, t);
+        F->factored[n++] = factored_matrix(D, h, 1, t);
+        if (ss->kind == LLMCOST_SSM_MAMBA1) {
+            F->factored[n++] = factored_matrix(D, rk + 2 * N, 1, t);
+            F->factored[n++] = factored_matrix(rk, D, 1, t);
+        }
+        ssm_wide = R->e * in * T / t;
+    }
     if (f->moe) {
         F->factored[n++] = factored_matrix(h, (double)f->expert.d_ff, (double)f->n_experts * (f->expert.gated ? 3 : 2), ex);
         if (f->shared.d_ff)
@@ -822,7 +882,7 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     /* A layer's backward works on a few of its widest intermediates at once, and allocates its grads. */
     double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
                          : R->e * (double)f->dense.d_ff * T / t;
-    F->temp = 3 * wide;
+    F->temp = 3 * fmax(wide, ssm_wide);
     F->grad = R->g * ((double)(lp->total - lp->routed_experts) / t +
                       (double)lp->routed_experts / ((double)ly->ep * (double)o->expert_tp));
     if (ev->F) {

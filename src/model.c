@@ -70,9 +70,7 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
  * the memory and step engines do not yet). */
 static const char *unmodelled(const llmcost_model *m, bool ssm)
 {
-    if (ssm && m->n_ssm > 0) /* parameters and FLOPs are counted; saved tensors and step time are not modelled yet */
-        return m->ssm[0].kind == LLMCOST_SSM_MAMBA2 ? "Mamba-2 (SSD) state-space mixers" :
-                                                       "Mamba (selective scan) state-space mixers";
+    (void)ssm; /* every engine models the state-space mixers now */
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";

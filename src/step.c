@@ -458,7 +458,7 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
     }
     /* HF's unfused eager kernels stream at the measured eager rate; fused (Megatron) kernels and the loss, whose
      * bytes-equivalent was measured as a whole, at the copy rate. */
-    bool eager = hf && !loss;
+    bool eager = hf && !loss && !(op->flags & LLMCOST_OPF_FUSED_KERNEL);
     if (eager) {
         /* Each eager op at the bandwidth of its kernel mix (broadcasts, gathers, cat and transposes are slow). */
         const char *mf, *mb;
@@ -1306,7 +1306,7 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
 
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
 static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, const layer_comm *lc, int64_t s,
-                         int64_t nl)
+                         int64_t first, int64_t nl)
 {
     const llmcost_step_options *opt = c->opt;
     int64_t pp = c->L.pp;
@@ -1314,8 +1314,15 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         comp[k] = sl->busy[k];
     comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
-    double tp_count = 4 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 0);
-    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * (double)nl + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    /* Two all-reduces per block (token mixer, feed-forward), three under full recomputation; a hybrid block holds
+     * one of them (Nemotron-H's Mamba-2, attention and MLP blocks). */
+    double blocks = 0;
+    for (int64_t i = first; i < first + nl; i++) {
+        const llmcost_layer *L = &c->m->layers[i];
+        blocks += (L->attn.n_heads > 0 || L->ssm) + (L->ffn.moe || L->ffn.dense.d_ff > 0);
+    }
+    double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
+    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
     double tp_raw = comp[LLMCOST_ST_TP_COMM];
     if (opt->layout.tp_overlap) /* overlapped with the GEMMs of the same layer: only what exceeds them shows */
         comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - sl->gemm);
@@ -1491,7 +1498,7 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
     int64_t pp = c->L.pp;
     for (int64_t k = 0; k < st->nres; k++) {
         int64_t s = st->rep[k];
-        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s + 1] - st->first_layer[s]);
+        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s], st->first_layer[s + 1] - st->first_layer[s]);
     }
     /* Over the classes, not the stages: the maxima are the same, and the slowest stage, the first stage with the
      * largest total, is the first stage (rep) of the first class with it (classes are numbered in stage order). */

@@ -636,3 +636,53 @@ Test(memory_mechanisms, refused_where_not_understood)
     llmcost_model_free(ds);
     llmcost_model_free(ll);
 }
+
+/* State-space mixers (docs/formulas.md, "State-space mixers: memory"): what the mamba_ssm kernels save, derived per
+ * token from the saved tensors' shapes. */
+Test(memory_ssm, mamba_and_mamba2_layers_keep_what_their_kernels_save)
+{
+    /* Mamba 2.8B, bf16, one sequence of 4096: the block's RMSNorm keeps 8h + 4 bytes (fp32 copy, rsqrt, normalised,
+     * its output read by in_proj); mamba_inner_fn keeps xz (2d), x_dbl (R + 2N), B and C copies (2N) and y (d) in
+     * bf16, and fp32 scan checkpoints of 2N per channel every 2048 tokens (2 chunks). h 2560, d 5120, N 16, R 160. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/mamba-2.8b-hf.json"));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 4096;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 2560, D = 5120, N = 16, R = 160;
+    double per_token = (8 * h + 4) + 2 * (2 * D + R + 2 * N + 2 * N + D);
+    cr_expect_eq(r.layer_activation_bytes, per_token * T + 4 * 2 * N * D * 2);
+    cr_expect_eq(r.layer_activation_bytes, 212877312.0); /* 51,972 bytes per token */
+    llmcost_model_free(m);
+
+    /* Mamba-2 2.7B: mamba_split_conv1d_scan_combined keeps zxbcdt (2d + 2GN + H) and the scan output (d) in bf16 and
+     * the gated norm's fp32 rstd per group. d 5120, N 128, G 1, H 80. */
+    m = load_model(src_path("tests/fixtures/configs/mamba2-2.7b.json"));
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double G = 1, H = 80;
+    N = 128;
+    cr_expect_eq(r.layer_activation_bytes, ((8 * h + 4) + 2 * (2 * D + 2 * G * N + H + D) + 4 * G) * T);
+    llmcost_model_free(m);
+}
+
+Test(memory_ssm, nemotron_h_blocks_keep_only_their_own_tensors)
+{
+    /* Nemotron-H-8B, h 4096: an MLP block keeps its norm (8h + 4) and relu2's input and output (2 x 2 x 21504);
+     * a Mamba-2 block its norm and 2 (2 x 8192 + 2 x 8 x 128 + 128 + 8192) + 4 x 8; an attention block its norm (read
+     * by q, k, v), q, k, v and the output 2 (4096 + 1024 + 1024 + 4096), the log-sum-exp 4 x 32 and 16 bytes of RNG
+     * state. The largest is the MLP block: the one the memory report names. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/nemotron-h-8b.json"));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 8192;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 8192, h = 4096, norm = 8 * h + 4;
+    double mlp = norm + 4 * 21504, mamba = norm + 2 * (2 * 8192 + 2 * 8 * 128 + 128 + 8192) + 4 * 8;
+    double attn = norm + 2 * (4096 + 1024 + 1024 + 4096) + 4 * 32;
+    cr_expect_eq(r.layer_activation_bytes, mlp * T);
+    /* Every layer's bytes: 24 MLP, 24 Mamba-2 and 4 attention blocks, what the layers keep in all. */
+    cr_expect_eq(r.components[LLMCOST_MC_ACTIVATIONS], (24 * mlp + 24 * mamba + 4 * attn) * T + 4 * 16);
+    llmcost_model_free(m);
+}

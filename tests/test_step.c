@@ -703,3 +703,44 @@ Test(fp8, cast_amax_transpose_kernels_are_charged)
               "an A100 has no fp8 peak: NaN");
     llmcost_model_free(m);
 }
+
+Test(step_ssm, nemotron_h_blocks_all_reduce_once_each_way)
+{
+    /* Nemotron-H-8B's 52 blocks each hold one of a Mamba-2 mixer, attention or an MLP: under TP each block
+     * all-reduces its output once forward and once backward (2 per block, not 4 per layer), plus 2 on the embedding
+     * / head stage. b=1, s=4096, h=4096: 32 MiB per all-reduce. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 4096;
+    o.layout.tp = 8;
+    llmcost_step s = run(src_path("tests/fixtures/configs/nemotron-h-8b.json"), "h100", &o);
+    llmcost_comm_cost cc;
+    llmcost_comm_group g = {8, 8};
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("h100"), LLMCOST_COLL_ALL_REDUCE, 4096.0 * 4096 * 2, &g, &co), 0);
+    cr_expect_float_eq(s.components[LLMCOST_ST_TP_COMM], (2 * 52 + 2) * cc.seconds, 1e-12);
+    /* The Mamba-2 mixers' SSD products run as GEMMs and the rest as kernels: every part of the step is priced. */
+    cr_expect_gt(s.components[LLMCOST_ST_MATMUL], 0);
+    cr_expect_gt(s.components[LLMCOST_ST_MEMORY_BOUND], 0);
+}
+
+Test(step_ssm, mamba_scan_is_a_fused_kernel_streamed_at_bandwidth)
+{
+    /* The selective scan and conv1d are single fused kernels (mamba_ssm, causal_conv1d) under either framework: the
+     * ops say so (LLMCOST_OPF_FUSED_KERNEL), so the HF profile streams them at the copy rate rather than at eager
+     * PyTorch's kernel mix; the step engine prices the model. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/mamba-2.8b-hf.json"));
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &fo), 0);
+    int fused = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer == 0 && (ops[i].flags & LLMCOST_OPF_FUSED_KERNEL))
+            fused++;
+    cr_expect_eq(fused, 2); /* conv1d+silu, selective scan */
+    llmcost_free(ops);
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    cr_expect_eq(llmcost_step_compute(&(llmcost_step){0}, m, llmcost_gpu_find("h200"), &o), 0, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}

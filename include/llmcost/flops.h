@@ -122,6 +122,8 @@ typedef enum llmcost_op_role {
 #define LLMCOST_OPF_DISPATCH     0x80u /* bookkeeping of transformers' eager expert dispatch (masks, weights, sums,
                                           casts, sort): absent under a fused token dispatcher */
 #define LLMCOST_OPF_GATED        0x100u /* the experts' activation is gated */
+#define LLMCOST_OPF_FUSED_KERNEL 0x200u /* one fused custom kernel whatever the framework (the mamba_ssm and
+                                           causal_conv1d kernels): streamed at the copy rate, not eager's mix */
 
 /* One operation of the forward pass as eager PyTorch (HF transformers) runs it, with its backward. */
 typedef struct llmcost_op {

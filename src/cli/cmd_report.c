@@ -13,17 +13,23 @@ static void describe_ffn(char *buf, size_t n, const llmcost_model *m)
 {
     int64_t moe = llmcost_model_moe_layers(m);
     const llmcost_layer *dense = NULL, *sparse = NULL;
+    int64_t ndense = 0; /* layers with a dense MLP (a state-space or attention-only block has none) */
     for (int64_t i = 0; i < m->n_layers; i++) {
         if (m->layers[i].ffn.moe && !sparse)
             sparse = &m->layers[i];
-        if (!m->layers[i].ffn.moe && !dense)
-            dense = &m->layers[i];
+        if (!m->layers[i].ffn.moe && m->layers[i].ffn.dense.d_ff > 0) {
+            if (!dense)
+                dense = &m->layers[i];
+            ndense++;
+        }
     }
     size_t len = 0;
     buf[0] = '\0';
+    if (!dense && !sparse)
+        snprintf(buf, n, "none");
     if (dense)
         len += (size_t)snprintf(buf + len, n - len, "%lld dense layer(s): %s MLP, d_ff %lld%s",
-                                (long long)(m->n_layers - moe), dense->ffn.dense.gated ? "gated (3 matrices)" : "plain (2 matrices)",
+                                (long long)ndense, dense->ffn.dense.gated ? "gated (3 matrices)" : "plain (2 matrices)",
                                 (long long)dense->ffn.dense.d_ff, dense->ffn.dense.bias ? ", biases" : "");
     if (sparse && len < n) {
         const llmcost_ffn *f = &sparse->ffn;
@@ -39,11 +45,21 @@ static void describe_ffn(char *buf, size_t n, const llmcost_model *m)
 
 static void describe_attention(char *buf, size_t n, const llmcost_model *m)
 {
-    const llmcost_attention *a = &m->layers[0].attn;
-    int64_t sliding = 0;
-    for (int64_t i = 0; i < m->n_layers; i++)
+    const llmcost_attention *a = NULL;
+    int64_t sliding = 0, with = 0;
+    for (int64_t i = 0; i < m->n_layers; i++) {
         sliding += m->layers[i].attn.sliding_window > 0;
+        if (m->layers[i].attn.n_heads > 0) {
+            with++;
+            if (!a)
+                a = &m->layers[i].attn;
+        }
+    }
     size_t len;
+    if (!a) { /* Mamba: no layer attends */
+        snprintf(buf, n, "none");
+        return;
+    }
     if (a->kind == LLMCOST_ATTN_MLA)
         len = (size_t)snprintf(buf, n, "MLA, %lld heads, q_lora_rank %lld, kv_lora_rank %lld, qk %lld+%lld (nope+rope), v %lld",
                                (long long)a->n_heads, (long long)a->q_lora_rank, (long long)a->kv_lora_rank,
@@ -54,7 +70,34 @@ static void describe_attention(char *buf, size_t n, const llmcost_model *m)
                                (long long)a->head_dim, a->qk_norm ? ", qk-norm" : "",
                                a->q_bias ? ", biases" : "");
     if (sliding && len < n)
-        snprintf(buf + len, n - len, "; %lld of %lld layers sliding-window", (long long)sliding, (long long)m->n_layers);
+        len += (size_t)snprintf(buf + len, n - len, "; %lld of %lld layers sliding-window", (long long)sliding,
+                                (long long)m->n_layers);
+    if (with < m->n_layers && len < n) /* a hybrid: the other layers are state-space or MLP blocks */
+        snprintf(buf + len, n - len, "; in %lld of %lld layers", (long long)with, (long long)m->n_layers);
+}
+
+/* The state-space mixers (docs/formulas.md, "State-space mixers"): each kind with its widths and its layer count. */
+static void describe_ssm(char *buf, size_t n, const llmcost_model *m)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int64_t k = 0; k < m->n_ssm && len < n; k++) {
+        const llmcost_ssm *s = &m->ssm[k];
+        int64_t used = 0;
+        for (int64_t i = 0; i < m->n_layers; i++)
+            used += m->layers[i].ssm == k + 1;
+        if (s->kind == LLMCOST_SSM_MAMBA1)
+            len += (size_t)snprintf(buf + len, n - len, "%sMamba selective scan, d_inner %lld, state %lld, dt rank %lld, "
+                                    "conv %lld, in %lld of %lld layers", k ? "; " : "", (long long)s->d_inner,
+                                    (long long)s->d_state, (long long)s->dt_rank, (long long)s->d_conv, (long long)used,
+                                    (long long)m->n_layers);
+        else
+            len += (size_t)snprintf(buf + len, n - len, "%sMamba-2 SSD, %lld heads x %lld, state %lld, %lld group(s), "
+                                    "chunk %lld, conv %lld, in %lld of %lld layers", k ? "; " : "", (long long)s->n_heads,
+                                    (long long)s->head_dim, (long long)s->d_state, (long long)s->n_groups,
+                                    (long long)s->chunk_size, (long long)s->d_conv, (long long)used,
+                                    (long long)m->n_layers);
+    }
 }
 
 int cli_model_section(const llmcost_model *m, int format)
@@ -69,8 +112,15 @@ int cli_model_section(const llmcost_model *m, int format)
                        (long long)m->vocab);
     describe_attention(buf, sizeof buf, m);
     llmcost_table_addf(t, "attention\t%s", buf);
+    if (m->n_ssm > 0) {
+        describe_ssm(buf, sizeof buf, m);
+        llmcost_table_addf(t, "state-space mixer\t%s", buf);
+    }
     describe_ffn(buf, sizeof buf, m);
-    llmcost_table_addf(t, "feed-forward\t%s, activation %s", buf, act_label(m));
+    if (strcmp(buf, "none"))
+        llmcost_table_addf(t, "feed-forward\t%s, activation %s", buf, act_label(m));
+    else
+        llmcost_table_addf(t, "feed-forward\tnone");
     const llmcost_layer *l0 = &m->layers[0];
     llmcost_table_addf(t, "norms\t%s: %s%s%s%s%s%s%s", llmcost_norm_kind_name(m->norm), l0->norm_pre_attn ? "pre-attention " : "",
                        l0->norm_post_attn ? "post-attention " : "", l0->norm_pre_ffn ? "pre-FFN " : "",
