@@ -35,7 +35,8 @@ typedef enum {
     FAM_CHATGLM, /* ChatGLM2/3 and GLM-4 chat (remote modeling_chatglm.py): its own key names, fused qkv and gate_up */
     FAM_MAMBA,   /* Mamba, FalconMamba: embed, [RMSNorm, Mamba mixer] x L, RMSNorm, head (modeling_mamba.py) */
     FAM_MAMBA2,  /* Mamba-2: embed, [RMSNorm, Mamba-2 mixer] x L, RMSNorm, head (modeling_mamba2.py) */
-    FAM_NEMOTRON_H /* Nemotron-H: [RMSNorm, one of Mamba-2 / attention / MLP] x L by hybrid_override_pattern */
+    FAM_NEMOTRON_H, /* Nemotron-H: [RMSNorm, one of Mamba-2 / attention / MLP] x L by hybrid_override_pattern */
+    FAM_QWEN3_NEXT  /* Qwen3-Next: [RMSNorm, Gated DeltaNet or gated attention, RMSNorm, MoE] x L by layer_types */
 } family;
 
 /* Which layers a config's sliding_window applies to, when it gives no layer_types. */
@@ -121,6 +122,7 @@ static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_mo
 static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -289,6 +291,15 @@ static const type_info types[] = {
                       "mixer_rms_eps")},
     {.type = "mamba2", .label = "Mamba-2", .fam = FAM_MAMBA2,
      .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias")},
+    /* Qwen3-Next (modular_qwen3_next.py, Qwen3NextConfig): Gated DeltaNet or gated attention by layer_types (absent:
+     * full attention every full_attention_interval-th layer, default 4); Qwen2-MoE's sparse block with a gated shared
+     * expert; Gemma 3's zero-centred RMSNorm (1 + w, in fp32). */
+    {.type = "qwen3_next", .label = "Qwen3-Next", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+     .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size",
+                      "decoder_sparse_step", "mlp_only_layers")},
     {.type = "nemotron_h", .label = "Nemotron-H", .fam = FAM_NEMOTRON_H, .act = "relu2",
      .reads = LC_KEYS("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_head_dim",
                       "ssm_state_size", "conv_kernel", "use_conv_bias", "mamba_hidden_act", "mamba_proj_bias",
@@ -1780,6 +1791,125 @@ static int build_nemotron_h(const lc_cfg *c, const type_info *ti, llmcost_model 
     return 0;
 }
 
+/* Qwen3-Next (Qwen3NextConfig, modular_qwen3_next.py). Each layer: input_layernorm, a token mixer, post_attention_
+ * layernorm, then Qwen2-MoE's sparse block (num_experts > 0, (layer + 1) % decoder_sparse_step == 0, not in
+ * mlp_only_layers) or a dense SwiGLU of intermediate_size. The mixer, by layer_types ("linear_attention" or
+ * "full_attention"; absent: full attention where (layer + 1) % full_attention_interval == 0, default 4):
+ *   Qwen3NextGatedDeltaNet: linear_num_key_heads query/key heads of linear_key_head_dim, linear_num_value_heads value
+ *     heads of linear_value_head_dim, a conv1d of linear_conv_kernel_dim, all bias-free (mixer 0 of the ssm table);
+ *   Qwen3NextAttention: Qwen3-MoE's attention (per-head q/k RMSNorms, biases from attention_bias) whose q_proj also
+ *     emits a sigmoid output gate, rotary on int(head_dim x partial_rotary_factor) dims (default 0.25).
+ * Class defaults: head_dim 256, intermediate_size 5632, kernel 4, key heads 16 of 128, value heads 32 of 128,
+ * untied. The checkpoint's mtp.* weights (mtp_num_hidden_layers) are not built by transformers, so not counted. */
+static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linear)
+{
+    json_t *lt = json_object_get(c->obj, "layer_types");
+    if (!lt || json_is_null(lt)) {
+        int64_t interval = 4;
+        TRY(lc_cfg_size(c, &interval, LC_KEYS("full_attention_interval"), 4));
+        for (int64_t i = 0; i < m->n_layers; i++)
+            linear[i] = (i + 1) % interval != 0;
+        return 0;
+    }
+    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
+                       c->prefix, (long long)m->n_layers);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const char *t = json_string_value(json_array_get(lt, (size_t)i));
+        if (t && !strcmp(t, "linear_attention"))
+            linear[i] = true;
+        else if (t && !strcmp(t, "full_attention"))
+            linear[i] = false;
+        else
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
+                           "\"full_attention\" (Qwen3NextDecoderLayer builds no other mixer)", c->origin, c->prefix,
+                           (long long)i);
+    }
+    return 0;
+}
+
+static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, d_ff;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_size(c, &d_ff, LC_KEYS("intermediate_size"), 5632));
+    bool attn_bias;
+    TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), false));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
+    TRY(read_act(c, m, "silu"));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    double partial = 0.25;
+    json_t *rp = json_object_get(c->obj, "rope_parameters");
+    if (json_is_object(rp)) {
+        lc_cfg rc = {rp, c->origin, "rope_parameters."};
+        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 0.25));
+    }
+    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
+    if (partial <= 0 || partial > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
+                       c->prefix, partial);
+
+    m->ssm = calloc(1, sizeof *m->ssm);
+    bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
+    if (!m->ssm || !linear) {
+        free(linear);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    m->n_ssm = 1;
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_GATED_DELTANET;
+    s->gated_norm = true;
+    s->chunk_size = 64; /* chunk_gated_delta_rule's default chunk */
+    int rc = 0;
+    if ((rc = lc_cfg_size(c, &s->n_groups, LC_KEYS("linear_num_key_heads"), 16)) < 0 ||
+        (rc = lc_cfg_size(c, &s->d_state, LC_KEYS("linear_key_head_dim"), 128)) < 0 ||
+        (rc = lc_cfg_size(c, &s->n_heads, LC_KEYS("linear_num_value_heads"), 32)) < 0 ||
+        (rc = lc_cfg_size(c, &s->head_dim, LC_KEYS("linear_value_head_dim"), 128)) < 0 ||
+        (rc = lc_cfg_size(c, &s->d_conv, LC_KEYS("linear_conv_kernel_dim"), 4)) < 0 ||
+        (rc = qwen3_next_layer_kinds(c, m, linear)) < 0) {
+        free(linear);
+        return rc;
+    }
+    if (s->n_heads % s->n_groups) {
+        free(linear);
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slinear_num_key_heads' (%lld) does not divide "
+                       "'%slinear_num_value_heads' (%lld): Qwen3NextGatedDeltaNet would not split in_proj_qkvz",
+                       c->origin, c->prefix, (long long)s->n_groups, c->prefix, (long long)s->n_heads);
+    }
+    s->d_inner = s->n_heads * s->head_dim;
+    int64_t n_linear = 0;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+        if (linear[i]) {
+            L->ssm = 1;
+            n_linear++;
+            continue;
+        }
+        llmcost_attention *a = &L->attn;
+        set_attention(a, heads, kv, head_dim);
+        a->rotary_dim = (int64_t)((double)head_dim * partial);
+        a->q_bias = a->k_bias = a->v_bias = a->o_bias = attn_bias;
+        a->qk_norm = ti->qk_norm;
+        a->output_gate = true;
+    }
+    free(linear);
+    TRY(read_moe(c, ti, m, d_ff, false));
+    m->norm = LLMCOST_NORM_RMS;
+    m->norm_fp32_weight = ti->norm_fp32_weight;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ROTARY;
+    note(m, "Qwen3-Next: %lld Gated DeltaNet and %lld gated-attention layers; the 'attention' component counts each "
+            "layer's token mixer; the FLOPs, memory and step engines do not model Gated DeltaNet yet",
+         (long long)n_linear, (long long)(m->n_layers - n_linear));
+    int64_t mtp = 0;
+    TRY(lc_cfg_count(c, &mtp, LC_KEYS("mtp_num_hidden_layers"), 0));
+    if (mtp > 0)
+        note(m, "mtp_num_hidden_layers %lld: the checkpoint's multi-token-prediction weights (mtp.*), which "
+                "transformers does not build, are not counted", (long long)mtp);
+    return 0;
+}
+
 /* Keys the Llama-style reader takes in when it reads a config of an unknown model_type (read_core, build_llama,
  * read_moe, moe_layout, build). */
 static const char *const generic_keys[] = {
@@ -2041,6 +2171,12 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"granitemoehybrid", "num_local_experts", 8, "GraniteMoeHybridConfig"},
         {"granitemoehybrid", "num_experts_per_tok", 2, "GraniteMoeHybridConfig"},
         {"granitemoehybrid", "shared_intermediate_size", 1024, "GraniteMoeHybridConfig"},
+        /* read_core's head_dim default is hidden / heads, read_moe's expert count 0 */
+        {"qwen3_next", "head_dim", 256, "Qwen3NextConfig"},
+        {"qwen3_next", "num_experts", 512, "Qwen3NextConfig"},
+        {"qwen3_next", "num_experts_per_tok", 10, "Qwen3NextConfig"},
+        {"qwen3_next", "moe_intermediate_size", 512, "Qwen3NextConfig"},
+        {"qwen3_next", "shared_expert_intermediate_size", 512, "Qwen3NextConfig"},
     };
     for (size_t i = 0; i < sizeof class_defaults / sizeof class_defaults[0]; i++) {
         if (strcmp(type, class_defaults[i].type) || json_object_get(c.obj, class_defaults[i].key))
@@ -2057,7 +2193,6 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"jamba", "Mamba layers interleaved with attention (attn_layer_period / offset) and MoE"},
         {"falcon_h1", "a Mamba2 branch in parallel with attention in every layer"},
         {"zamba2", "Mamba2 layers with shared attention blocks"},
-        {"qwen3_next", "Gated DeltaNet linear-attention layers with gated attention (layer_types)"},
         {"qwen3_5", "Gated DeltaNet linear-attention layers (layer_types)"},
         {"qwen3_5_text", "Gated DeltaNet linear-attention layers (layer_types)"},
         {"minimax", "lightning (linear) attention layers (attn_type_list)"},
@@ -2109,6 +2244,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_MAMBA: rc = build_mamba(&c, ti, m); break;
         case FAM_MAMBA2: rc = build_mamba2(&c, ti, m); break;
         case FAM_NEMOTRON_H: rc = build_nemotron_h(&c, ti, m); break;
+        case FAM_QWEN3_NEXT: rc = build_qwen3_next(&c, ti, m); break;
         }
     }
     TRY(rc);

@@ -59,6 +59,24 @@ _Static_assert(sizeof(llmcost_layer) == sizeof(struct lc_layer_before_ssm),
 _Static_assert(offsetof(llmcost_layer, parallel) == offsetof(struct lc_layer_before_ssm, parallel),
                "llmcost_layer's fields must not move");
 
+/* llmcost_attention.output_gate sits in what was that struct's tail padding, likewise. */
+struct lc_attention_before_gate {
+    llmcost_attn_kind kind;
+    int64_t n_heads, n_kv_heads, head_dim, v_head_dim, rotary_dim, q_lora_rank, kv_lora_rank, qk_nope_head_dim,
+        qk_rope_head_dim;
+    bool fused_qkv, fused_qkv_copied, q_bias, k_bias, v_bias, o_bias;
+    llmcost_qknorm_kind qk_norm;
+    llmcost_norm_kind qk_norm_type;
+    bool sinks;
+    int64_t index_n_heads, index_head_dim, index_topk, sliding_window;
+    double softcap;
+    bool sdpa_unfused;
+};
+_Static_assert(sizeof(llmcost_attention) == sizeof(struct lc_attention_before_gate),
+               "llmcost_attention.output_gate must fit in the tail padding (ABI of libllmcost.so.1)");
+_Static_assert(offsetof(llmcost_attention, sdpa_unfused) == offsetof(struct lc_attention_before_gate, sdpa_unfused),
+               "llmcost_attention's fields must not move");
+
 const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer *l)
 {
     if (!m || !l || l->ssm == 0 || (int64_t)l->ssm > m->n_ssm || !m->ssm)
@@ -66,11 +84,29 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
     return &m->ssm[l->ssm - 1];
 }
 
+/* Gated DeltaNet mixers and gated attention (Qwen3-Next): parameters are counted; the delta rule's chunked kernel,
+ * its FLOPs, what it saves for backward and its step time are not modelled yet, nor the gate's element-wise work.
+ * Checked before the state-space mixers, which share the ssm table, by every engine (the FLOPs engine's Mamba ops
+ * included). */
+static const char *lc_model_unmodelled_linear_attention(const llmcost_model *m)
+{
+    for (int64_t i = 0; i < m->n_ssm; i++)
+        if (m->ssm[i].kind == LLMCOST_SSM_GATED_DELTANET)
+            return "Gated DeltaNet linear-attention mixers";
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].attn.output_gate)
+            return "gated attention (a sigmoid gate on attention's output)";
+    return NULL;
+}
+
 /* What llmcost_model_unmodelled reports, with or without the state-space mixers (which the FLOPs engine models and
  * the memory and step engines do not yet). */
 static const char *unmodelled(const llmcost_model *m, bool ssm)
 {
     (void)ssm; /* every engine models the state-space mixers now */
+    const char *linear = lc_model_unmodelled_linear_attention(m);
+    if (linear)
+        return linear;
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";

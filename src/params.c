@@ -57,7 +57,8 @@ static int64_t attention(lc_ck *c, int64_t h, const llmcost_attention *a)
     } else {
         int64_t q = lc_ck_mul(c, a->n_heads, a->head_dim), k = lc_ck_mul(c, a->n_kv_heads, a->head_dim);
         int64_t v = lc_ck_mul(c, a->n_kv_heads, a->v_head_dim);
-        n = lc_ck_add(c, n, linear(c, h, q, a->q_bias));
+        /* Qwen3NextAttention: q_proj h -> 2 heads x head_dim, the queries and their output gate */
+        n = lc_ck_add(c, n, linear(c, h, a->output_gate ? lc_ck_mul(c, 2, q) : q, a->q_bias));
         n = lc_ck_add(c, n, linear(c, h, k, a->k_bias));
         n = lc_ck_add(c, n, linear(c, h, v, a->v_bias));
         n = lc_ck_add(c, n, linear(c, lc_ck_mul(c, a->n_heads, a->v_head_dim), h, a->o_bias));
@@ -78,8 +79,27 @@ static int64_t attention(lc_ck *c, int64_t h, const llmcost_attention *a)
  * Mamba-2 (Mamba2Mixer, modeling_mamba2.py; NemotronHMamba2Mixer): conv_dim = d_inner + 2 n_groups d_state;
  * in_proj h -> d_inner (z) + conv_dim (x, B, C) + n_heads (dt), conv1d of conv_dim channels, dt_bias, A_log and D
  * of n_heads, the gated RMSNorm's weight of d_inner, out_proj d_inner -> h. */
+/* Gated DeltaNet (Qwen3NextGatedDeltaNet, modular_qwen3_next.py): key_dim = n_groups x d_state, value_dim = d_inner;
+ * in_proj_qkvz h -> 2 key_dim + 2 value_dim and in_proj_ba h -> 2 n_heads (bias-free), conv1d over the conv_dim =
+ * 2 key_dim + value_dim channels of q, k, v (depthwise, kernel d_conv, bias-free), dt_bias and A_log of n_heads, the
+ * gated RMSNorm's weight of head_dim, out_proj value_dim -> h (bias-free). */
+static int64_t gated_deltanet_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
+{
+    int64_t key = lc_ck_mul(c, s->n_groups, s->d_state), val = s->d_inner;
+    int64_t conv = lc_ck_add(c, lc_ck_mul(c, 2, key), val);
+    int64_t n = linear(c, h, lc_ck_add(c, conv, val), false);
+    n = lc_ck_add(c, n, linear(c, h, lc_ck_mul(c, 2, s->n_heads), false));
+    n = lc_ck_add(c, n, lc_ck_add(c, lc_ck_mul(c, conv, s->d_conv), s->conv_bias ? conv : 0));
+    n = lc_ck_add(c, n, lc_ck_mul(c, 2, s->n_heads));
+    if (s->gated_norm)
+        n = lc_ck_add(c, n, s->head_dim);
+    return lc_ck_add(c, n, linear(c, val, h, s->proj_bias));
+}
+
 static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
 {
+    if (s->kind == LLMCOST_SSM_GATED_DELTANET)
+        return gated_deltanet_params(c, h, s);
     int64_t di = s->d_inner, n = 0, conv;
     if (s->kind == LLMCOST_SSM_MAMBA1) {
         conv = di;

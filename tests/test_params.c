@@ -279,8 +279,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 43);
-    cr_expect_geq(refused, 11);
+    cr_expect_geq(exact, 44);
+    cr_expect_geq(refused, 10);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -691,4 +691,74 @@ Test(params_ssm, nemotron_h_pattern_maps_each_layer_to_its_kind)
     cr_expect_eq(q.total, 52780);
     llmcost_model_free(n);
     llmcost_model_free(m);
+}
+
+/* Qwen3-Next's layers, each count derived by hand from modular_qwen3_next.py (docs/formulas.md, "Gated DeltaNet"). */
+Test(params_linear_attention, qwen3_next_layers_counted_module_by_module)
+{
+    /* h 64, 4 layers, full_attention_interval 2: layers 0 and 2 Gated DeltaNet, 1 and 3 gated attention.
+     * Qwen3NextGatedDeltaNet with 2 key heads of 8 (key_dim 16) and 4 value heads of 8 (value_dim 32), kernel 4:
+     * conv_dim = 2*16 + 32 = 64; in_proj_qkvz 64*(2*16 + 2*32) = 6,144; in_proj_ba 64*(2*4) = 512; conv1d 64*4 = 256
+     * (no bias); dt_bias and A_log 4 + 4; norm 8; out_proj 32*64 = 2,048: 8,976.
+     * Qwen3NextAttention with 4 heads of 16, 2 kv heads: q_proj 64*(2*4*16) = 8,192 (queries and gate); k_proj and
+     * v_proj 64*32 = 2,048 each; o_proj 64*64 = 4,096; q_norm and k_norm 16 + 16: 16,416.
+     * Sparse block (4 experts of 32, top 2, shared expert 48, mlp_only_layers [3]): router 64*4 = 256; experts
+     * 4*3*64*32 = 24,576; shared expert 3*64*48 = 9,216 and its gate 64: 34,112. Layer 3's dense MLP 3*64*96 = 18,432.
+     * Two norms a layer, 128. Layers: 43,216 + 50,656 + 43,216 + 34,976 = 172,064; embedding and untied head
+     * 2*100*64 = 12,800; final norm 64: 184,928. Active: 2 of 4 experts in 3 layers: 184,928 - 3*2*6,144 = 148,064. */
+    llmcost_model *m = from_text("{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                                 "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                                 "\"intermediate_size\": 96, \"vocab_size\": 100, \"full_attention_interval\": 2, "
+                                 "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
+                                 "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, "
+                                 "\"linear_conv_kernel_dim\": 4, \"num_experts\": 4, \"num_experts_per_tok\": 2, "
+                                 "\"moe_intermediate_size\": 32, \"shared_expert_intermediate_size\": 48, "
+                                 "\"mlp_only_layers\": [3], \"partial_rotary_factor\": 0.25}");
+    cr_expect_eq(m->layers[0].ssm, 1);
+    cr_expect_eq(m->layers[0].attn.n_heads, 0);
+    cr_expect_eq(m->layers[1].ssm, 0);
+    cr_expect(m->layers[1].attn.output_gate);
+    cr_expect_eq(m->layers[1].attn.rotary_dim, 4); /* int(16 * 0.25) */
+    cr_expect(!m->layers[3].ffn.moe && m->layers[3].ffn.dense.d_ff == 96);
+    const llmcost_ssm *s = llmcost_layer_ssm(m, &m->layers[2]);
+    cr_assert_not_null(s);
+    cr_expect_eq(s->kind, LLMCOST_SSM_GATED_DELTANET);
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 8976);
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[1]), 0);
+    cr_expect_eq(lp.attention, 16416);
+    cr_expect_eq(lp.routed_experts + lp.router + lp.shared_experts, 34112);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 184928);
+    cr_expect_eq(p.active, 148064);
+    /* The FLOPs and memory engines refuse the mixers rather than cost them as attention or as Mamba. */
+    cr_expect_str_eq(llmcost_model_unmodelled(m), "Gated DeltaNet linear-attention mixers");
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "Gated DeltaNet") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(params_linear_attention, qwen3_next_class_defaults_and_layer_types)
+{
+    /* Without head_dim or num_experts, Qwen3NextConfig's defaults: head_dim 256 (not 64 / 4), 512 experts, top 10;
+     * layer_types, when given, decides each layer's mixer. */
+    llmcost_model *m = from_text("{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                                 "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 100, "
+                                 "\"layer_types\": [\"full_attention\", \"linear_attention\"]}");
+    cr_expect_eq(m->layers[0].attn.head_dim, 256);
+    cr_expect_eq(m->layers[0].ssm, 0);
+    cr_expect_eq(m->layers[1].ssm, 1);
+    cr_expect_eq(m->layers[0].ffn.n_experts, 512);
+    cr_expect_eq(m->layers[0].ffn.top_k, 10);
+    llmcost_model_free(m);
+    const char *bad = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"vocab_size\": 100, "
+                      "\"layer_types\": [\"full_attention\", \"mamba\"]}";
+    cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "bad"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "layer_types[1]") != NULL, "%s", llmcost_errmsg());
+    cr_expect_null(m);
 }

@@ -77,6 +77,9 @@ typedef struct llmcost_attention {
     double softcap;      /* attention logit soft-capping (Gemma 2), 0 if none */
     bool sdpa_unfused;   /* transformers' SDPA call cannot use a fused kernel (Falcon-7B's broadcast multi-query
                             keys): PyTorch's math backend runs it as matmuls, with eager's 2x backward */
+    /* Added in what was the struct's tail padding, so its size and every other field's offset are unchanged: */
+    bool output_gate;    /* q_proj also emits a gate of n_heads x head_dim, and attention's output is multiplied by its
+                            sigmoid before o_proj (Qwen3-Next's gated attention): q_proj is twice as wide */
 } llmcost_attention;
 
 /* A feed-forward network: dense, or one expert of a mixture. */
@@ -107,28 +110,38 @@ typedef struct llmcost_ffn {
     bool fp32_router;         /* the router multiplies fp32 copies of its input and weight (DeepSeek's MoEGate) */
 } llmcost_ffn;
 
-/* A state-space token mixer (the Mamba family). A model keeps one entry per distinct mixer in its "ssm" table;
- * each layer that has one names it by index (llmcost_layer.ssm). */
+/* A recurrent token mixer with a fixed-size state: the Mamba family's state-space mixers and Gated DeltaNet's linear
+ * attention. A model keeps one entry per distinct mixer in its "ssm" table; each layer that has one names it by index
+ * (llmcost_layer.ssm). */
 typedef enum {
     LLMCOST_SSM_MAMBA1, /* Mamba's selective scan (Gu & Dao 2023, Alg. 2): in_proj to x and z, depthwise conv1d on x,
                            x_proj to dt (rank dt_rank), B and C, dt_proj, A of d_inner x d_state, D, out_proj */
-    LLMCOST_SSM_MAMBA2  /* Mamba-2's SSD (Dao & Gu 2024, §7): in_proj to z, x, B, C and dt, depthwise conv1d on x, B,
+    LLMCOST_SSM_MAMBA2, /* Mamba-2's SSD (Dao & Gu 2024, §7): in_proj to z, x, B, C and dt, depthwise conv1d on x, B,
                            C, a scalar A, dt bias and D per head, a gated RMSNorm, out_proj */
+    LLMCOST_SSM_GATED_DELTANET /* Gated DeltaNet linear attention (Yang et al. 2024; Qwen3-Next's
+                           Qwen3NextGatedDeltaNet): in_proj_qkvz to q and k (n_groups key heads of d_state), v and z
+                           (n_heads value heads of head_dim, d_inner in all), in_proj_ba to b and a (one each per value
+                           head), depthwise conv1d on q, k, v without bias, dt_bias and A_log per value head, a gated
+                           RMSNorm of head_dim shared by the heads, out_proj; no D */
 } llmcost_ssm_kind;
 
 typedef struct llmcost_ssm {
     llmcost_ssm_kind kind;
-    int64_t d_inner;     /* width of x and z (Mamba2: n_heads x head_dim) */
-    int64_t d_state;     /* N: state size (per group in Mamba2) */
+    int64_t d_inner;     /* width of x and z (Mamba2: n_heads x head_dim; Gated DeltaNet: of v and z, n_heads x head_dim) */
+    int64_t d_state;     /* N: state size (per group in Mamba2; Gated DeltaNet: the key head width, each value head's
+                            state being d_state x head_dim) */
     int64_t d_conv;      /* conv1d kernel width */
     int64_t dt_rank;     /* Mamba1: rank of the dt projection; 0 in Mamba2 */
-    int64_t n_heads;     /* Mamba2: heads, each with one A, dt bias and D; 0 in Mamba1 */
-    int64_t head_dim;    /* Mamba2: P, channels per head */
-    int64_t n_groups;    /* Mamba2: groups of heads sharing B and C; 0 in Mamba1 */
-    int64_t chunk_size;  /* Mamba2: SSD chunk length (the scan's blocks); 0 in Mamba1 */
+    int64_t n_heads;     /* Mamba2: heads, each with one A, dt bias and D; Gated DeltaNet: value heads; 0 in Mamba1 */
+    int64_t head_dim;    /* Mamba2: P, channels per head; Gated DeltaNet: value head width */
+    int64_t n_groups;    /* Mamba2: groups of heads sharing B and C; Gated DeltaNet: query/key heads, each shared by
+                            n_heads / n_groups value heads; 0 in Mamba1 */
+    int64_t chunk_size;  /* Mamba2: SSD chunk length (the scan's blocks); Gated DeltaNet: the chunked delta rule's
+                            chunk (64); 0 in Mamba1 */
     bool proj_bias;      /* in_proj and out_proj carry biases (use_bias) */
     bool conv_bias;      /* conv1d carries a bias (use_conv_bias) */
-    bool gated_norm;     /* Mamba2: RMSNormGated of d_inner on y * silu(z) before out_proj */
+    bool gated_norm;     /* Mamba2: RMSNormGated of d_inner on y * silu(z) before out_proj (Gated DeltaNet: of
+                            head_dim, one weight shared by every value head) */
 } llmcost_ssm;
 
 /* One decoder layer. */
