@@ -167,9 +167,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(m->hidden >= 1 && m->vocab >= 1 && m->n_layers >= 1 && m->embed_dim >= 1);
     for (int64_t i = 0; i < m->n_layers; i++) {
         const llmcost_attention *a = &m->layers[i].attn;
-        FUZZ_CHECK(a->n_heads >= 1 && a->n_kv_heads >= 1 && a->head_dim >= 1);
-        FUZZ_CHECK(a->rotary_dim >= 0 && a->sliding_window >= 0);
         const llmcost_ffn *f = &m->layers[i].ffn;
+        /* A layer without attention is a state-space block or an MLP block (Mamba, Nemotron-H). */
+        if (a->n_heads > 0)
+            FUZZ_CHECK(a->n_kv_heads >= 1 && a->head_dim >= 1);
+        else
+            FUZZ_CHECK(llmcost_layer_ssm(m, &m->layers[i]) != NULL || f->moe || f->dense.d_ff > 0);
+        FUZZ_CHECK(a->n_heads >= 0 && a->rotary_dim >= 0 && a->sliding_window >= 0);
         FUZZ_CHECK(!f->moe || (f->top_k >= 1 && f->top_k <= f->n_experts));
     }
     FUZZ_CHECK(memchr(m->notes, '\0', sizeof m->notes) != NULL);
