@@ -500,7 +500,7 @@ void lc_op_segments_free(lc_op_segments *sg)
 int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt)
 {
     memset(sg, 0, sizeof *sg);
-    const char *unmodelled = lc_model_unmodelled_flops(m);
+    const char *unmodelled = llmcost_model_unmodelled(m);
     if (unmodelled)
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     int rc = check_options(opt);
@@ -650,7 +650,7 @@ static double mtp_forward(const llmcost_model *m, const llmcost_flops_options *o
 
 int llmcost_flops_compute(llmcost_flops *out, const llmcost_model *m, const llmcost_flops_options *opt)
 {
-    const char *unmodelled = lc_model_unmodelled_flops(m);
+    const char *unmodelled = llmcost_model_unmodelled(m);
     if (unmodelled)
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the FLOPs engine does not model %s yet", m->origin, unmodelled);
     memset(out, 0, sizeof *out);

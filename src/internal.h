@@ -117,10 +117,6 @@ struct llmcost_finetune;
 int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct llmcost_layer *l);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
-/* llmcost_model_unmodelled without the state-space mixers, which the FLOPs engine models (the memory and step
- * engines still refuse them): NULL or a phrase. */
-const char *lc_model_unmodelled_flops(const struct llmcost_model *m);
-
 /* LLMCOST_EUNSUPPORTED naming what of "m" the memory engine does not model yet (llmcost_model_unmodelled), or 0. */
 int lc_memory_check_model(const struct llmcost_model *m);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */

@@ -3,7 +3,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#include "internal.h"
 #include "llmcost/model.h"
 
 const char *llmcost_attn_kind_name(llmcost_attn_kind k)
@@ -99,11 +98,9 @@ static const char *lc_model_unmodelled_linear_attention(const llmcost_model *m)
     return NULL;
 }
 
-/* What llmcost_model_unmodelled reports, with or without the state-space mixers (which the FLOPs engine models and
- * the memory and step engines do not yet). */
-static const char *unmodelled(const llmcost_model *m, bool ssm)
+/* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers are modelled by every engine. */
+static const char *unmodelled(const llmcost_model *m)
 {
-    (void)ssm; /* every engine models the state-space mixers now */
     const char *linear = lc_model_unmodelled_linear_attention(m);
     if (linear)
         return linear;
@@ -117,12 +114,7 @@ static const char *unmodelled(const llmcost_model *m, bool ssm)
 
 const char *llmcost_model_unmodelled(const llmcost_model *m)
 {
-    return unmodelled(m, true);
-}
-
-const char *lc_model_unmodelled_flops(const llmcost_model *m)
-{
-    return unmodelled(m, false);
+    return unmodelled(m);
 }
 
 void llmcost_model_free(llmcost_model *m)

@@ -617,9 +617,6 @@ static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmco
     memset(p, 0, sizeof *p);
     p->m = m;
     micro_batch_flops_options(&p->fo, opt);
-    const char *unmodelled = llmcost_model_unmodelled(m); /* what the FLOPs engine costs but this one does not */
-    if (unmodelled)
-        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the step-time engine does not model %s yet", m->origin, unmodelled);
     int rc = lc_flops_segments(&p->sg, m, &p->fo);
     if (rc)
         return rc;
