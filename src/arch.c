@@ -122,6 +122,7 @@ static int adjust_hunyuan_dense(const lc_cfg *c, const type_info *ti, llmcost_mo
 static int adjust_phimoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int read_granite_mamba(const lc_cfg *c, llmcost_model *m);
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
@@ -379,8 +380,8 @@ static int read_layer_types(const lc_cfg *c, llmcost_model *m, int64_t window)
         } else if (!strcmp(s, "full_attention") || !strcmp(s, "attention")) { /* "attention": Granite 4.0's word */
             m->layers[i].attn.sliding_window = 0;
         } else if (!strcmp(s, "mamba")) {
-            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_types[%lld]' is mamba: Mamba2 layers interleaved with "
-                           "attention are not modelled yet", c->origin, c->prefix, (long long)i);
+            m->layers[i].ssm = 1; /* marked: a family that builds Mamba2 layers (Granite 4.0) reads their mixer in its
+                                     adjust; build_llama refuses the mark for any other */
         } else {
             return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_types[%lld]': '%s' attention is not modelled", c->origin,
                            c->prefix, (long long)i, s);
@@ -1121,7 +1122,7 @@ static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost
             m->layers[i].attn.rotary_dim = 0;
         m->pos = LLMCOST_POS_NONE;
     }
-    return 0;
+    return read_granite_mamba(c, m);
 }
 
 static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
@@ -1242,6 +1243,10 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("num_nextn_predict_layers"), 0));
     if (ti->adjust)
         TRY(ti->adjust(c, ti, m));
+    for (int64_t i = 0; i < m->n_layers && m->n_ssm == 0; i++)
+        if (m->layers[i].ssm)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%slayer_types[%lld]' is mamba: Mamba2 layers interleaved with "
+                           "attention are not modelled for model_type %s", c->origin, c->prefix, (long long)i, ti->type);
     if (mtp > 0) { /* the module's layer is like the last one, as the family's own rules made it */
         m->mtp.n_modules = mtp;
         m->mtp.layer = m->layers[m->n_layers - 1];
@@ -1622,6 +1627,57 @@ static int read_expand_width(const lc_cfg *c, const char *const *keys, int64_t h
     if (*out < 1)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%s%s': int(%g x hidden_size) is 0", c->origin, c->prefix,
                        lc_cfg_which(c, keys), expand);
+    return 0;
+}
+
+/* Granite 4.0's Mamba2 layers (GraniteMoeHybridMambaLayer, transformers' BambaMixer): the layers read_layer_types
+ * marked "mamba" keep their input norm, shared MLP and experts, and take mixer 0 in place of attention: width
+ * int(mamba_expand x hidden), mamba_n_heads heads of mamba_d_head ("auto": width / heads), mamba_n_groups groups of
+ * mamba_d_state, kernel mamba_d_conv, chunk mamba_chunk_size (256), conv bias mamba_conv_bias (true), in/out
+ * biases mamba_proj_bias (false), a gated RMSNorm. Heads and state size are required: no default is assumed. */
+static int read_granite_mamba(const lc_cfg *c, llmcost_model *m)
+{
+    int64_t marked = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        marked += m->layers[i].ssm != 0;
+    if (marked == 0)
+        return 0;
+    m->ssm = calloc(1, sizeof *m->ssm);
+    if (!m->ssm)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    m->n_ssm = 1;
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA2;
+    s->gated_norm = true;
+    TRY(read_expand_width(c, LC_KEYS("mamba_expand"), m->hidden, &s->d_inner));
+    TRY(lc_cfg_req_size(c, &s->n_heads, LC_KEYS("mamba_n_heads")));
+    TRY(lc_cfg_req_size(c, &s->d_state, LC_KEYS("mamba_d_state")));
+    json_t *hd = json_object_get(c->obj, "mamba_d_head");
+    if (!hd || json_is_null(hd) || (json_is_string(hd) && !strcmp(json_string_value(hd), "auto"))) {
+        if (s->d_inner % s->n_heads)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_n_heads' (%lld) does not divide the mixer's width %lld",
+                           c->origin, c->prefix, (long long)s->n_heads, (long long)s->d_inner);
+        s->head_dim = s->d_inner / s->n_heads;
+    } else {
+        TRY(lc_cfg_req_size(c, &s->head_dim, LC_KEYS("mamba_d_head")));
+    }
+    if (s->n_heads * s->head_dim != s->d_inner)
+        return lc_fail(LLMCOST_EINVAL, "%s: keys '%smamba_n_heads' x '%smamba_d_head' (%lld x %lld) are not int(mamba_expand "
+                       "x hidden_size) (%lld)", c->origin, c->prefix, c->prefix, (long long)s->n_heads,
+                       (long long)s->head_dim, (long long)s->d_inner);
+    TRY(lc_cfg_size(c, &s->n_groups, LC_KEYS("mamba_n_groups"), 1));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("mamba_d_conv"), 4));
+    TRY(lc_cfg_size(c, &s->chunk_size, LC_KEYS("mamba_chunk_size"), 256));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("mamba_conv_bias"), true));
+    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("mamba_proj_bias"), false));
+    if (s->n_heads % s->n_groups)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_n_groups' (%lld) does not divide mamba_n_heads (%lld)",
+                       c->origin, c->prefix, (long long)s->n_groups, (long long)s->n_heads);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ssm)
+            memset(&m->layers[i].attn, 0, sizeof m->layers[i].attn); /* the mixer sits where attention would */
+    note(m, "Granite 4.0: %lld of %lld layers are Mamba2 (layer_types), each with its norm, shared MLP and experts; "
+            "FLOPs, memory and step time assume the mamba_ssm kernels", (long long)marked, (long long)m->n_layers);
     return 0;
 }
 

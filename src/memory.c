@@ -319,7 +319,8 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     bool selective = o->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
 
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
-    int attn_consumers = mla ? 2 : a->fused_qkv ? 1 : 3;
+    const llmcost_ssm *ssm = a->n_heads == 0 ? llmcost_layer_ssm(m, L) : NULL; /* a state-space mixer's block */
+    int attn_consumers = ssm ? 1 : mla ? 2 : a->fused_qkv ? 1 : 3;             /* in_proj reads the norm */
     const llmcost_ffn *f = &L->ffn;
     /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
      * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
@@ -361,18 +362,12 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     if (L->norm_post_ffn)
         B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
 
-    const llmcost_ssm *ssm = llmcost_layer_ssm(m, L);
-    if (ssm && a->n_heads == 0) {
-        /* A state-space block (Mamba, Mamba-2, Nemotron-H's M): its norm, read by in_proj, and the mixer; no MLP. */
-        B.norms = NORM(h, R->r, 1, false) * T;
-        B.attention = ssm_kept(ssm, e, s, tp) * T;
-        if (m->dropout_resid > 0)
-            B.dropout = h * T;
-        return B;
-    }
-
-    /* Attention. */
+    /* Attention, or the state-space mixer in its place (Mamba, Mamba-2, Nemotron-H's M, Granite 4.0's Mamba2 layers). */
     double at = 0;
+    if (ssm) {
+        B.attention = ssm_kept(ssm, e, s, tp) * T;
+        goto ffn;
+    }
     if (mla) {
         double ql = (double)a->q_lora_rank, kvl = (double)a->kv_lora_rank;
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
@@ -432,6 +427,8 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         }
     }
     B.attention = has_attn ? at * T + 16 : 0;        /* + the kernel's RNG seed and offset */
+
+ffn:
 
     /* Feed-forward. */
     if (f->moe) {
@@ -533,7 +530,7 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     const llmcost_ffn *f = &L->ffn;
     bool has_attn = a->n_heads > 0, has_ffn = f->moe || f->dense.d_ff > 0; /* hybrid blocks hold one of them */
     const llmcost_ssm *ssm = llmcost_layer_ssm(m, L);
-    if (ssm && !has_attn) {
+    if (ssm && !has_attn && !has_ffn) {
         /* A state-space block: its norm's input, in_proj's input and the mixer's kernels' tensors (sharded over TP
          * by channels and heads, as Megatron's MambaMixer splits them). */
         B.norms = e * h * T / rep;
@@ -543,7 +540,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         return B;
     }
     /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
-    B.norms = ((has_attn + has_ffn) * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
+    bool ssm_mixer = ssm && !has_attn; /* a Mamba2 mixer with an MLP after it (Granite 4.0) */
+    B.norms = ((has_attn + ssm_mixer + has_ffn) * e * h + (L->norm_post_attn ? e * h : 0) + (L->norm_post_ffn ? e * h : 0)) * T / rep;
     double qkv = e * (A * d + KV * d) + e * KV * dv, latents = 0; /* Q, K, V (sharded over TP) */
     if (mla && C.mla_up) {
         /* Up-projections recomputed (DeepSeek-V3 §3.2.3): q, k, v rebuilt in backward from the compressed latents
@@ -562,7 +560,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     /* Under adapters the frozen projections keep no inputs: a Linear input stays when an adapter keeps it itself. */
     double attn_in = !F || Y.attn_in ? norm_out : 0, ffn_in = !F || Y.ffn_in ? norm_out : 0;
     double fc2_in = !F || Y.down_in ? 1 : 0;
-    B.attention = has_attn ? (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T : 0;
+    B.attention = has_attn ? (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T
+                : ssm_mixer ? (attn_in + ssm_kept(ssm, e, s, t)) * T : 0;
     if (!has_ffn) {
         /* an attention-only block (Nemotron-H's *) */
     } else if (f->moe) {

@@ -686,3 +686,29 @@ Test(memory_ssm, nemotron_h_blocks_keep_only_their_own_tensors)
     cr_expect_eq(r.components[LLMCOST_MC_ACTIVATIONS], (24 * mlp + 24 * mamba + 4 * attn) * T + 4 * 16);
     llmcost_model_free(m);
 }
+
+Test(memory_ssm, granite_4_mamba2_layer_keeps_its_mixer_and_its_mlp)
+{
+    /* Granite 4.0's Mamba2 layers have an MLP after the mixer: h 64, the mixer 128 wide (4 heads, 2 groups of 8),
+     * a gated shared MLP of 32. Per token: the input norm read by in_proj 8h + 4; the mixer 2 (2 x 128 + 2 x 2 x 8 +
+     * 4 + 128) + 4 x 2; the second norm (its output shared by the MLP's two readers) 8h + 4; the MLP's gate, up,
+     * act(gate) and product 4 x 2 x 32: 2,136 bytes, the larger of the two layers (the attention layer keeps
+     * 1,688). */
+    const char *hybrid = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                         "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                         "\"shared_intermediate_size\": 32, \"num_local_experts\": 0, \"mamba_n_heads\": 4, "
+                         "\"mamba_d_state\": 8, \"mamba_n_groups\": 2, \"mamba_expand\": 2, "
+                         "\"layer_types\": [\"mamba\", \"attention\"]}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, hybrid, strlen(hybrid), "granite4-h"), 0, "%s", llmcost_errmsg());
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 2048;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 2048, h = 64;
+    double mamba = (8 * h + 4) + 2 * (2 * 128 + 2 * 2 * 8 + 4 + 128) + 4 * 2 + (8 * h + 4) + 4 * 2 * 32;
+    cr_expect_eq(mamba, 2136);
+    cr_expect_eq(r.layer_activation_bytes, mamba * T);
+    llmcost_model_free(m);
+}

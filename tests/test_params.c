@@ -279,8 +279,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 44);
-    cr_expect_geq(refused, 10);
+    cr_expect_geq(exact, 45);
+    cr_expect_geq(refused, 9);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -581,11 +581,38 @@ Test(params_derived, granite4_dense_is_granitemoehybrid_with_attention_layers_on
     cr_expect_eq(m->pos, LLMCOST_POS_NONE);
     cr_expect_eq(m->layers[0].attn.rotary_dim, 0);
     llmcost_model_free(m);
-    /* A Mamba2 layer, or no layer_types (every layer Mamba2 then), is refused. */
+    /* A Mamba2 layer (GraniteMoeHybridMambaLayer, BambaMixer) in place of attention, with its norm and shared MLP:
+     * width 2*64 = 128 = 4 heads x 32, 2 groups of state 8: conv_dim 128 + 32 = 160; in_proj 64*(128 + 160 + 4) =
+     * 18,688; conv1d 160*4 + 160 = 800; dt_bias, A_log, D 12; gated norm 128; out_proj 8,192: 27,820. Attention 4*64*64
+     * = 16,384; the shared MLP 3*64*32 = 6,144 and two norms 128 in both layers; tied embedding 6,400, final norm 64:
+     * 27,820 + 16,384 + 2*(6,144 + 128) + 6,464 = 63,212. */
     const char *hybrid = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
                          "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
-                         "\"num_local_experts\": 0, \"layer_types\": [\"mamba\", \"attention\"]}";
-    cr_expect_eq(llmcost_model_from_json(&m, hybrid, strlen(hybrid), "granite4-h"), LLMCOST_EUNSUPPORTED);
+                         "\"shared_intermediate_size\": 32, \"num_local_experts\": 0, "
+                         "\"mamba_n_heads\": 4, \"mamba_d_state\": 8, \"mamba_n_groups\": 2, \"mamba_expand\": 2, "
+                         "\"tie_word_embeddings\": true, \"layer_types\": [\"mamba\", \"attention\"]}";
+    cr_assert_eq(llmcost_model_from_json(&m, hybrid, strlen(hybrid), "granite4-h"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 63212);
+    cr_expect_eq(m->layers[0].ssm, 1);
+    cr_expect_eq(m->layers[0].attn.n_heads, 0);
+    cr_expect_eq(m->layers[0].ffn.dense.d_ff, 32);
+    cr_expect_eq(m->layers[1].ssm, 0);
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), 0, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+    /* Its heads and state size are required: no default is assumed for them. */
+    const char *bare = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                       "\"num_local_experts\": 0, \"layer_types\": [\"mamba\", \"attention\"]}";
+    cr_expect_lt(llmcost_model_from_json(&m, bare, strlen(bare), "granite4-bare"), 0);
+    cr_expect(strstr(llmcost_errmsg(), "mamba_n_heads") != NULL, "%s", llmcost_errmsg());
+    /* Another family's layer_types naming mamba is refused. */
+    const char *other = "{\"model_type\": \"llama\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                        "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                        "\"layer_types\": [\"mamba\", \"attention\"]}";
+    cr_expect_eq(llmcost_model_from_json(&m, other, strlen(other), "llama-mamba"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "layer_types[0]' is mamba") != NULL, "%s", llmcost_errmsg());
     const char *none = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
                        "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
