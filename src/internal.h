@@ -102,10 +102,13 @@ typedef struct lc_layer_digest {
 int lc_layout_check_digest(struct llmcost_layout *l, const struct llmcost_model *m, const lc_layer_digest *d);
 struct llmcost_job;
 int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m, const lc_layer_digest *d);
-/* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA), which the planner's
- * search (memory options, no adapters) does not model yet; 0 otherwise. For every path that would cost a job's
+/* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA) or uses a memory saver,
+ * which the planner's search (memory options, no adapters, no savers) does not model yet; 0 otherwise. For every path that would cost a job's
  * memory as pre-training's. */
 int lc_job_refuse_adapters(const struct llmcost_job *j, const char *engine);
+/* Does job "j" use a memory saver (job.h version 4, or a paged optimizer)? The planner's search does not model
+ * them (lc_job_refuse_adapters refuses them too). */
+bool lc_job_has_savers(const struct llmcost_job *j);
 /* The Linear-shaped matrices of a decoder layer (finetune.c): role (llmcost_lora_role), inputs, outputs, and how
  * many such matrices the layer has (the routed experts). At most 24 a layer. */
 typedef struct lc_ft_mat {

@@ -51,6 +51,27 @@ static const struct {
     [LLMCOST_PREC_FP16] = {2, 2, 2, 4, 4},
 };
 
+bool llmcost_optimizer_paged(llmcost_optimizer o)
+{
+    return o == LLMCOST_OPTIM_PAGED_ADAMW || o == LLMCOST_OPTIM_PAGED_ADAMW_8BIT;
+}
+
+/* The memory savers (version 4) that need no layout. */
+static int savers_check(const llmcost_job *j)
+{
+    if (j->chunked_loss < 0)
+        return lc_fail(LLMCOST_EINVAL, "chunked_loss = %lld must be 0 (whole) or a number of chunks",
+                       (long long)j->chunked_loss);
+    if (j->chunked_loss > j->seq * j->micro_batch)
+        return lc_fail(LLMCOST_EINVAL, "chunked_loss = %lld chunks is more than the micro-batch's %lld tokens",
+                       (long long)j->chunked_loss, (long long)(j->seq * j->micro_batch));
+    if (j->framework != LLMCOST_FW_HF && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload ||
+                                          j->compile))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile are "
+                       "modelled for the hf profile (PyTorch eager, the fine-tuning frameworks) only");
+    return 0;
+}
+
 void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
 {
     memset(out, 0, sizeof *out);
@@ -63,7 +84,14 @@ void llmcost_job_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
     case LLMCOST_OPTIM_ADAMW:
         out->states = 2 * out->moment;
         break;
+    case LLMCOST_OPTIM_PAGED_ADAMW:
+        /* bitsandbytes' 32-bit optimizers keep fp32 moments whatever the parameter's dtype (Optimizer2State:
+         * get_state_buffer(p, dtype=torch.float32)); where they live is the memory engine's (paged_optimizer_bytes). */
+        out->moment = 4;
+        out->states = 2 * out->moment;
+        break;
     case LLMCOST_OPTIM_ADAMW_8BIT:
+    case LLMCOST_OPTIM_PAGED_ADAMW_8BIT:
         /* bitsandbytes: two uint8 moments plus one fp32 absmax per 256-element block each (Dettmers et al. 2022). */
         out->moment = 1 + 4.0 / 256;
         out->states = 2 * out->moment;
@@ -261,8 +289,18 @@ static int mechanisms_check(const llmcost_job *j, const llmcost_model *m)
     return 0;
 }
 
+bool lc_job_has_savers(const llmcost_job *j)
+{
+    return llmcost_optimizer_paged(j->optimizer) ||
+           (j->version >= 4 && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload || j->compile));
+}
+
 int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
 {
+    if (lc_job_has_savers(j))
+        return lc_fail(LLMCOST_EUNSUPPORTED,
+                       "chunked_loss, optimizer_in_backward, activation_offload, compile and paged optimizers: %s does "
+                       "not model the memory savers yet ('llmcost memory', 'step' and 'train' take them)", engine);
     if (j->version < 2 || (j->finetune.method != LLMCOST_FT_LORA && j->finetune.method != LLMCOST_FT_QLORA))
         return 0;
     const char *meth = llmcost_finetune_method_name(j->finetune.method);
@@ -303,7 +341,7 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
 {
     /* Version 1 lacks the fine-tuning fields at the end: read as pre-training; versions 1-2 lack the MoE
      * implementation: alltoall, dropless. */
-    int rc = j && (j->version == 1 || j->version == 2) ? 0 : LC_CHECK_VERSION(j, JOB, job);
+    int rc = j && (j->version >= 1 && j->version <= 3) ? 0 : LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
         (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
         return rc;
@@ -315,7 +353,7 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         return lc_fail(LLMCOST_EINVAL, "precision = %d is not a precision recipe", (int)j->precision);
     if ((unsigned)j->framework >= LLMCOST_FW_COUNT)
         return lc_fail(LLMCOST_EINVAL, "framework = %d is not a framework profile", (int)j->framework);
-    if ((unsigned)j->optimizer > LLMCOST_OPTIM_ADAFACTOR)
+    if ((unsigned)j->optimizer > LLMCOST_OPTIM_PAGED_ADAMW_8BIT)
         return lc_fail(LLMCOST_EINVAL, "optimizer = %d is not an optimizer", (int)j->optimizer);
     if ((unsigned)j->recompute > LLMCOST_RECOMPUTE_FULL)
         return lc_fail(LLMCOST_EINVAL, "recompute = %d is not a recomputation mode", (int)j->recompute);
@@ -332,6 +370,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
     if (j->version >= 3 && (rc = moe_impl_check(j, m, d)) != 0)
+        return rc;
+    if (j->version >= 4 && (rc = savers_check(j)) != 0)
         return rc;
     if (j->version >= 2) {
         const llmcost_finetune *ft = &j->finetune;
@@ -402,6 +442,13 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     int64_t tokens;
     if (!lc_mul(&tokens, j->global_batch, j->seq))
         return lc_fail(LLMCOST_EOVERFLOW, "global_batch x seq is too large");
+    /* The optimizer steps as each gradient is made, so no gradient survives to add the next micro-batch's to it
+     * (torchtune refuses gradient_accumulation_steps > 1 with optimizer_in_bwd). */
+    if (j->version >= 4 && j->optimizer_in_backward && j->grad_accum > 1)
+        return lc_fail(LLMCOST_EINVAL,
+                       "optimizer_in_backward: grad_accum = %lld, but the optimizer stepping in backward frees each "
+                       "gradient as it is made, so micro-batches cannot accumulate (give grad_accum = 1)",
+                       (long long)j->grad_accum);
     return mechanisms_check(j, m);
 }
 

@@ -11,7 +11,8 @@
 #include "llmcost/request.h"
 
 static const char *const precision_names[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
-static const char *const optimizer_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
+static const char *const optimizer_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw",
+                                             "paged-adamw-8bit", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
 static const char *const attention_names[] = {"eager", "sdpa", "flash", NULL};
 static const char *const framework_names[] = {"hf", "megatron", NULL};
@@ -102,16 +103,23 @@ static const struct field {
     /* version 3 from here on (FIRST_V3) */
     {"moe_dispatcher", K_CHOICE, offsetof(llmcost_job_spec, moe_dispatcher), moe_dispatcher_names},
     {"moe_capacity_factor", K_REAL, offsetof(llmcost_job_spec, moe_capacity_factor), NULL},
+    /* version 4 from here on (FIRST_V4) */
+    {"chunked_loss", K_COUNT, offsetof(llmcost_job_spec, chunked_loss), NULL},
+    {"optimizer_in_backward", K_FLAG, offsetof(llmcost_job_spec, optimizer_in_backward), NULL},
+    {"activation_offload", K_FLAG, offsetof(llmcost_job_spec, activation_offload), NULL},
+    {"compile", K_FLAG, offsetof(llmcost_job_spec, compile), NULL},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 #define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
+#define FIRST_V4 40 /* fields[FIRST_V4] is "chunked_loss" */
 
 const char *const llmcost_job_spec_names[] = {
     "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
     "dp", "cp", "ep", "etp", "zero", "grad_accum", "micro_batches", "global_batch", "ep_overlap", "tp_overlap",
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
-    "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", NULL};
+    "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", "chunked_loss", "optimizer_in_backward",
+    "activation_offload", "compile", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -196,7 +204,8 @@ int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *valu
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (strcmp(fields[i].name, name))
             continue;
-        if ((i >= FIRST_V2 && s->version < 2) || (i >= FIRST_V3 && s->version < 3)) /* an older struct has no room */
+        if ((i >= FIRST_V2 && s->version < 2) || (i >= FIRST_V3 && s->version < 3) ||
+            (i >= FIRST_V4 && s->version < 4)) /* an older struct has no room */
             return lc_fail(LLMCOST_EINVAL, "%s: llmcost_job_spec version %u has no such field: fill the struct with "
                            "llmcost_job_spec_init()", name, s->version);
         return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
@@ -273,7 +282,7 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
 {
     if (!out || !s || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_resolve: NULL argument");
-    int rc = s->version == 1 || s->version == 2 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
+    int rc = s->version >= 1 && s->version <= 3 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
     if (rc < 0)
         return rc;
     llmcost_job j;
@@ -281,6 +290,12 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
     if (s->version >= 3) {
         j.moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
         j.moe_capacity_factor = s->moe_capacity_factor;
+    }
+    if (s->version >= 4) {
+        j.chunked_loss = s->chunked_loss;
+        j.optimizer_in_backward = s->optimizer_in_backward;
+        j.activation_offload = s->activation_offload;
+        j.compile = s->compile;
     }
     char line[1536], why[1024];
     if (s->zero < 0 || s->zero > 3)
@@ -385,6 +400,27 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
         note(notes, size, "MoE tokens by the alltoall dispatcher, dropless (Megatron-Core's defaults; give "
                           "--moe-dispatcher, --moe-capacity-factor)");
+    /* The memory savers (docs/formulas.md "Memory savers"): what each one is taken to do, said. */
+    if (j.chunked_loss > 1) {
+        snprintf(line, sizeof line, "cross-entropy in %lld chunks of tokens, each upcast to fp32 and its gradient made on "
+                 "its own (torchtune's CEWithChunkedOutputLoss); the bf16 logits and fp32 log-probabilities of every "
+                 "chunk stay until backward", (long long)j.chunked_loss);
+        note(notes, size, line);
+    }
+    if (j.optimizer_in_backward)
+        note(notes, size, "optimizer in backward: each parameter steps as its gradient is accumulated and the gradient is "
+                          "freed; one parameter's gradient alive at a time");
+    if (j.activation_offload)
+        note(notes, size, "activation offload: the decoder layers' kept tensors wait in host memory; two layers' stay on "
+                          "the GPU (the one in use and the one in transfer), and the head's and the loss's");
+    if (j.compile)
+        note(notes, size, "torch.compile: modelled only where it changes what is kept, the loss (a compiled cross-entropy "
+                          "keeps its bf16 input, not fp32 log-probabilities); the layers' fused element-wise kernels are "
+                          "taken to keep what eager PyTorch keeps (an upper bound)");
+    if (llmcost_optimizer_paged(j.optimizer))
+        note(notes, size, "paged optimizer: the states of parameters of 10^5 elements or more in CUDA unified memory, "
+                          "outside PyTorch's counters (peak allocated and reserved); the driver pages them to host when "
+                          "the GPU runs short");
     *out = j;
     return 0;
 }
@@ -426,6 +462,10 @@ static const struct {
     {"quant", "--quant", "quant"},
     {"double_quant", "--double-quant", "double_quant"},
     {"quant_group", "--quant-group", "quant_group"},
+    {"chunked_loss", "--chunked-loss", "chunked_loss"},
+    {"optimizer_in_backward", "--optimizer-in-backward", "optimizer_in_backward"},
+    {"activation_offload", "--activation-offload", "activation_offload"},
+    {"compile", "--compile", "compile"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -568,6 +608,13 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     o->ema = (llmcost_ema)s->ema;
     o->bf16_grads = s->bf16_grads;
     o->foreach_optimizer = s->foreach_optimizer;
+    /* The planner's memory engine runs on memory options, which carry no memory savers: refused, not ignored. */
+    if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload || s->compile))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile: the "
+                       "planner does not search with the memory savers yet (give them to memory, step or train)");
+    if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
+                       optimizer_names[s->optimizer]);
     /* The planner's engines take no fine-tuning yet: adapters are refused, not planned as pre-training. */
     if (s->version >= 2 && (s->finetune == LLMCOST_FT_LORA || s->finetune == LLMCOST_FT_QLORA))
         return lc_fail(LLMCOST_EUNSUPPORTED, "finetune = %s: the planner does not search fine-tuning with adapters yet",

@@ -755,6 +755,45 @@ static int prepared_init(llmcost_memory_prepared *p, const llmcost_model *m, con
     return rc;
 }
 
+/* The memory savers of a job (version 4; docs/formulas.md "Memory savers"). NULL in the engine: none. */
+typedef struct {
+    double chunks;        /* cross-entropy chunks (1: whole) */
+    bool oib;             /* optimizer in backward */
+    bool offload;         /* activation offloading */
+    bool compile;         /* torch.compile: the compiled loss */
+} savers;
+
+/* bitsandbytes pages a state only for a parameter of at least 10^5 elements (Optimizer.get_state_buffer: smaller
+ * ones get torch.zeros_like on the device). */
+#define PAGED_MIN_NUMEL 1e5
+
+/* Parameters on one GPU of the layer's tensors that a paged optimizer pages: its Linear weights of 10^5 elements or
+ * more (pre-training, full fine-tuning), or its adapters' A (r x in) and B (out x r) matrices of that size. Norms,
+ * biases, DoRA magnitudes and fused 3-D expert tensors (not listed as Linears) are counted as not paged: more on
+ * the GPU, an upper bound. */
+static double paged_params(const llmcost_model *m, const llmcost_layer *L, const ft_mem *F, double t, double ex)
+{
+    lc_ft_mat ms[24];
+    int n = lc_ft_layer_mats(ms, m, L);
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        const lc_ft_mat *x = &ms[i];
+        if (x->count == 0)
+            continue;
+        bool expert = x->role >= LLMCOST_LR_EXPERT_GATE && x->role <= LLMCOST_LR_EXPERT_DOWN;
+        double shard = expert ? ex : x->role == LLMCOST_LR_ROUTER ? 1 : t;
+        double k = (double)x->in, o = (double)x->out, c = (double)x->count;
+        if (!F) {
+            if (k * o >= PAGED_MIN_NUMEL)
+                sum += c * k * o / shard;
+        } else if (F->targets & (1u << x->role)) {
+            double r = F->rank;
+            sum += c * ((r * k >= PAGED_MIN_NUMEL ? r * k : 0) + (o * r >= PAGED_MIN_NUMEL ? o * r : 0)) / shard;
+        }
+    }
+    return sum;
+}
+
 /* One distinct layer's figures under one layout and micro-batch: what stage_memory adds once per layer of it. */
 typedef struct {
     bool done;
@@ -766,6 +805,7 @@ typedef struct {
     double dense, expert, matmul; /* parameters on one GPU: replicated, routed experts, copied by autocast/fp8 */
     double lora;      /* kept by the adapters (in "full") */
     double adapters, adapters_factored; /* the layer's adapter parameters on one GPU, their Adafactor statistics */
+    double paged;     /* parameters whose optimizer states a paged optimizer pages (paged_params) */
     double factored[12];           /* Adafactor's statistics, in the order they are added */
     int nfactored;
     double factored_total, factored_bound; /* their sum and the sum of their magnitudes */
@@ -807,6 +847,7 @@ typedef struct {
     bool hf;
     double t, s, b, T, ex;
     const ft_mem *F;    /* adapters, or NULL */
+    const savers *sv;   /* the memory savers, or NULL */
     class_figures *fig; /* p->nclass entries, filled on first use */
 } eval;
 
@@ -891,6 +932,8 @@ static const class_figures *figures_of(eval *ev, int32_t c)
         F->adapters_factored = Y.factored;
         F->grad = ev->F->ab.gradients * Y.params;
     }
+    if (llmcost_optimizer_paged(o->optimizer))
+        F->paged = paged_params(m, L, ev->F, t, ex);
     return F;
 }
 
@@ -967,7 +1010,9 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR && !FT, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
     stage_params sp = {0, 0, 0, 0, 0};
     double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
-    double adapters = 0, adapters_factored = 0, lora_kept = 0, lora_of_stage[2] = {0, 0};
+    double adapters = 0, adapters_factored = 0, lora_kept = 0, lora_of_stage[2] = {0, 0}, paged = 0;
+    const savers *SV = ev->sv;
+    bool oib = SV && SV->oib, offload = SV && SV->offload;
     double inflight = 0; /* micro-batches in flight over the held stages */
     double kept_of[2] = {0, 0};
     int64_t first_of[2] = {0, 0}, count_of[2] = {0, 0};
@@ -996,6 +1041,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
                 sp.factored = add_list_times(sp.factored, F->factored, F->nfactored, F->factored_total,
                                              F->factored_bound, F->factored_whole, n);
             kept_layers = add_times(kept_layers, F->kept, n);
+            paged = add_times(paged, F->paged, n);
             if (FT) {
                 adapters = add_times(adapters, F->adapters, n);
                 adapters_factored = add_times(adapters_factored, F->adapters_factored, n);
@@ -1054,6 +1100,34 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         g = out->adapter_gradient_bytes;
         opt = out->adapter_optimizer_bytes + ema_bytes(o, adapters / z1);
     }
+    if (llmcost_optimizer_paged(o->optimizer)) {
+        /* Paged optimizers: the moments of the big tensors in unified memory, apart from PyTorch's counters; the
+         * embedding and the head are one tensor each (pre-training, full fine-tuning). bitsandbytes keeps 32-bit
+         * states in fp32 whatever the parameter's dtype; the 8-bit ones page their uint8 moments, not the absmax. */
+        if (!FT && has_embed && V * (double)m->embed_dim >= PAGED_MIN_NUMEL)
+            paged += V * (double)m->embed_dim / t;
+        if (!FT && has_head && !(m->tied && has_embed) && V * (double)m->embed_dim >= PAGED_MIN_NUMEL)
+            paged += V * (double)m->embed_dim / t;
+        double per = o->optimizer == LLMCOST_OPTIM_PAGED_ADAMW ? 2 * 4 : 2 * 1;
+        double pg = per * paged / (ly->zero >= 1 ? dpz : 1);
+        if (pg > opt)
+            pg = opt;
+        out->paged_optimizer_bytes = pg;
+        opt -= pg;
+        if (FT)
+            out->adapter_optimizer_bytes -= pg;
+    }
+    /* Optimizer in backward: each parameter's gradient lives from its accumulation to its step; the largest one
+     * alive at a time (a layer's, the head's or the embedding's, which is the last made). */
+    double one_grad = 0;
+    if (oib) {
+        one_grad = largest_grad;
+        if (!FT && (has_head || has_embed) && R.g * V * (double)m->embed_dim / t > one_grad)
+            one_grad = R.g * V * (double)m->embed_dim / t;
+        g = one_grad;
+        if (FT)
+            out->adapter_gradient_bytes = g;
+    }
     out->weights_bytes = w;
     out->gradients_bytes = g;
     out->optimizer_bytes = opt;
@@ -1081,9 +1155,19 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         double pre_k = H->stage[k] == 0 ? pre : 0;
         if (count_of[k] > 0 && m->pos == LLMCOST_POS_ROTARY && m->layers[first_of[k]].attn.rotary_dim > 0)
             pre_k += 2 * s * (double)m->layers[first_of[k]].attn.rotary_dim * (R.autocast ? 4 : R.e); /* cos, sin */
-        held_acts += H->inflight[k] * (kept_of[k] + pre_k);
+        /* Activation offloading: the layers' kept tensors wait in host memory; on the GPU stay the layer being
+         * worked on and the one in transfer (forward: the stash of tensors still being copied out; backward: the
+         * layer in use and the next one prefetched), two layers' worth at most. */
+        double kept_k = kept_of[k];
+        if (offload && kept_k > 2 * largest_kept) {
+            double on_gpu = 2 * largest_kept;
+            out->offloaded_bytes += H->inflight[k] * (kept_k - on_gpu);
+            lora_of_stage[k] *= on_gpu / kept_k;
+            kept_k = on_gpu;
+        }
+        held_acts += H->inflight[k] * (kept_k + pre_k);
         lora_kept += H->inflight[k] * lora_of_stage[k];
-        held_kept += H->inflight[k] * kept_of[k];
+        held_kept += H->inflight[k] * kept_k;
         held_pre += H->inflight[k] * pre_k;
         /* the caching allocator's rounding (below): about 20 live tensors per layer and micro-batch */
         rounding += MIB * 20 * (double)count_of[k] * H->inflight[k];
@@ -1100,10 +1184,24 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         if (hf) {
             if (m->logit_softcap > 0)
                 post += e_logits * V * T;                     /* tanh output of the soft-cap */
-            loss = 4 * V * T + 8 * T + 4;                     /* fp32 log-probabilities, labels, the loss */
-            logits = e_logits * V * T;                        /* returned logits, freed once forward ends */
-            fp32_copy = e_logits < 4 ? 4 * V * T : 0;         /* logits.float() inside the loss */
-            loss_grads = 2 * 4 * V * T;                       /* nll gradient and log-softmax gradient, fp32 */
+            double nch = SV && SV->chunks > 1 ? SV->chunks : 1;
+            if (SV && SV->compile) {
+                /* A compiled cross-entropy (inductor's fused kernels, the min-cut partitioner) keeps its input and one
+                 * fp32 log-sum-exp per token, and makes the softmax again in backward: the input is the bf16 chunk
+                 * (torchtune's chunked_output) or, whole, the fp32 logits the model upcast (torchtune's unembed:
+                 * output(h).float(), the bf16 logits alive beside it while cast); its gradient in the input's dtype,
+                 * one chunk at a time. */
+                double in = nch > 1 ? e_logits : 4;
+                loss = in * V * T + 4 * T + 8 * T + 4;
+                logits = nch > 1 || e_logits >= 4 ? 0 : e_logits * V * T;
+                fp32_copy = 0;
+                loss_grads = in * V * T / nch;
+            } else {
+                loss = 4 * V * T + 8 * T + 4;                 /* fp32 log-probabilities (of every chunk), labels, the loss */
+                logits = e_logits * V * T;                    /* returned logits (every chunk's), freed once forward ends */
+                fp32_copy = e_logits < 4 ? 4 * V * T / nch : 0; /* logits.float() inside the loss: one chunk at a time */
+                loss_grads = 2 * 4 * V * T / nch;             /* nll gradient and log-softmax gradient, fp32, of a chunk */
+            }
         } else {
             /* Megatron's vocab-parallel cross-entropy keeps fp32 softmax; backward works in place. */
             loss = 4 * V * T / t;
@@ -1129,10 +1227,13 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     double dequant = FT ? fmax(2 * FT->largest_quant, FT->act * FT->largest_dora) / t : 0;
     out->dequant_bytes = dequant;
     out->lora_activation_bytes = lora_kept;
-    ph[LLMCOST_PHASE_BACKWARD_LAYERS] = base + acts - loss + head_grads + recomputed + largest_temp + largest_grad + dequant;
+    double grads_now = oib ? fmax(head_grads, largest_grad) : head_grads + largest_grad;
+    ph[LLMCOST_PHASE_BACKWARD_LAYERS] = base + acts - loss + grads_now + recomputed + largest_temp + dequant;
     double optim_temp = o->fused_optimizer ? 0
                         : FT ? FT->ab.moment * adapters / (ly->zero >= 1 ? dpz : 1)
                              : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
+    if (oib) /* one parameter's step at a time: its temporary (foreach) is as large as its gradient's elements */
+        optim_temp = o->fused_optimizer ? 0 : one_grad / (FT ? FT->ab.gradients : R.g) * (FT ? FT->ab.moment : R.state);
     ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp;
     int peak = 0;
     for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
@@ -1160,7 +1261,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         c[LLMCOST_MC_ACTIVATIONS] = held_kept;
         c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
-        c[LLMCOST_MC_GRADIENTS] = head_grads + largest_grad;
+        c[LLMCOST_MC_GRADIENTS] = grads_now;
         c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp + dequant;
         break;
     default:
@@ -1181,11 +1282,12 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
 /* The most loaded pipeline stage of the validated, resolved options "o" (the first holds most micro-batches, the
  * last the loss); each distinct layer's figures made once for all stages. */
 static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmcost_memory_options *o,
-               const llmcost_finetune *ft)
+               const llmcost_finetune *ft, const savers *sv)
 {
     eval ev;
     ev.p = p;
     ev.o = o;
+    ev.sv = sv;
     ev.R = recipe_of(o, &ev.pb);
     ev.hf = o->framework == LLMCOST_FW_HF;
     ev.F = NULL;
@@ -1276,7 +1378,9 @@ int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcos
     llmcost_job j = *job;
     if ((rc = lc_job_validate_digest(&j, m, &p.digest)) == 0 && (rc = prepared_params(&p, overflow)) == 0) {
         llmcost_job_memory_options(&q, &j);
-        rc = run(out, &p, &q, j.version >= 2 ? &j.finetune : NULL);
+        savers sv = {j.chunked_loss > 1 ? (double)j.chunked_loss : 1, j.optimizer_in_backward, j.activation_offload,
+                     j.compile};
+        rc = run(out, &p, &q, j.version >= 2 ? &j.finetune : NULL, j.version >= 4 ? &sv : NULL);
     }
     prepared_release(&p);
     return rc;
@@ -1339,7 +1443,7 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
-    return run(out, p, &q, NULL);
+    return run(out, p, &q, NULL, NULL);
 }
 
 void llmcost_memory_prepared_free(llmcost_memory_prepared *p)

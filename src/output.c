@@ -255,6 +255,11 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
     json_object_set_new(j, "in_flight_micro_batches", json_real(r->in_flight));
     json_object_set_new(j, "stage", json_integer(r->stage));
     json_object_set_new(j, "cuda_context_bytes", lc_json_real(round(r->cuda_context_bytes)));
+    /* The memory savers' bytes outside the peak: paged optimizer states (unified memory), offloaded activations. */
+    if (r->paged_optimizer_bytes > 0)
+        json_object_set_new(j, "paged_optimizer_bytes", lc_json_real(round(r->paged_optimizer_bytes)));
+    if (r->offloaded_bytes > 0)
+        json_object_set_new(j, "offloaded_bytes", lc_json_real(round(r->offloaded_bytes)));
     if (r->finetune != LLMCOST_FT_NONE) {
         /* Fine-tuning: what trains and what stays frozen (llmcost_finetune_count), and this GPU's bytes of each. */
         json_object_set_new(j, "trainable_params", lc_json_int(r->trainable_params));

@@ -1152,7 +1152,8 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
         llmcost_job_changes(out->together, sizeof out->together, &j, &fitjob);
     /* The planner's nearest fitting layout: not for adapters, which its search does not model (it would size the
      * job as pre-training). */
-    if (j.version >= 2 && (j.finetune.method == LLMCOST_FT_LORA || j.finetune.method == LLMCOST_FT_QLORA))
+    if ((j.version >= 2 && (j.finetune.method == LLMCOST_FT_LORA || j.finetune.method == LLMCOST_FT_QLORA)) ||
+        lc_job_has_savers(&j)) /* nor for the memory savers, which its memory engine does not carry */
         return 0;
     llmcost_plan_layout ref;
     llmcost_plan_options o;

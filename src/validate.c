@@ -235,10 +235,11 @@ static int suite_steps(results *r, json_t *s, const char *suite, json_t *doc, do
 }
 
 /* The job of a published fine-tuning run (its "job": method, rank, targets, quantisation, optimizer, micro-batch,
- * sequence, recomputation; for memory also its GPUs, ZeRO stage, LoRA dropout and adapter dtype). The step engine
- * has two framework profiles: a run under torch.compile gets the fused element-wise kernels of the megatron profile,
- * an eager run the hf profile's; the memory engine runs the hf profile (eager PyTorch's saved tensors), which is
- * why compiled runs are excluded from the memory suite. */
+ * sequence, recomputation; for memory also its GPUs, ZeRO stage, LoRA dropout, adapter dtype and the memory savers:
+ * chunked loss, optimizer in backward, activation offload, compile, paged optimizers). The step engine has two
+ * framework profiles: a run under torch.compile gets the fused element-wise kernels of the megatron profile, an eager
+ * run the hf profile's; the memory engine runs the hf profile (eager PyTorch's saved tensors) with the savers, of
+ * torch.compile only its compiled loss (docs/formulas.md "Memory savers"). */
 static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool memory)
 {
     llmcost_job_init(j);
@@ -250,7 +251,15 @@ static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool
     j->recompute = !strcmp(str(jb, "recompute", "none"), "full") ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
     j->framework = !memory && json_is_true(json_object_get(jb, "compile")) ? LLMCOST_FW_MEGATRON : LLMCOST_FW_HF;
     const char *opt = str(jb, "optimizer", "adamw");
-    j->optimizer = strstr(opt, "8bit") ? LLMCOST_OPTIM_ADAMW_8BIT : LLMCOST_OPTIM_ADAMW;
+    bool paged = memory && !strncmp(opt, "paged-", 6);
+    j->optimizer = strstr(opt, "8bit") ? (paged ? LLMCOST_OPTIM_PAGED_ADAMW_8BIT : LLMCOST_OPTIM_ADAMW_8BIT)
+                                       : (paged ? LLMCOST_OPTIM_PAGED_ADAMW : LLMCOST_OPTIM_ADAMW);
+    if (memory) { /* the memory savers the run states (job.h, version 4) */
+        j->chunked_loss = (int64_t)num(jb, "chunked_loss", 0);
+        j->optimizer_in_backward = json_is_true(json_object_get(jb, "optimizer_in_backward"));
+        j->activation_offload = json_is_true(json_object_get(jb, "activation_offload"));
+        j->compile = json_is_true(json_object_get(jb, "compile"));
+    }
     const char *meth = str(jb, "finetune", "full");
     if (!strcmp(meth, "lora") || !strcmp(meth, "qlora")) {
         j->finetune.method = !strcmp(meth, "lora") ? LLMCOST_FT_LORA : LLMCOST_FT_QLORA;
@@ -540,6 +549,81 @@ static void group_of(llmcost_validation_group *g, const llmcost_published *p, si
     g->median_abs_error = k % 2 ? scratch[k / 2] : (scratch[k / 2 - 1] + scratch[k / 2]) / 2;
 }
 
+/* The fine-tuning memory suite's cases of set "set" ("fit", "held_out"; NULL: all), less the known misses (a case
+ * whose exception's why starts "known miss") when "no_miss", into "g" (group_of's figures). */
+static void case_group(llmcost_validation_group *g, const results *r, const char *set, bool no_miss, double *scratch)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "(%s)", set ? set : "");
+    size_t k = 0;
+    double sum = 0, signed_sum = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const llmcost_validation_case *c = &r->v[i];
+        size_t nl = strlen(c->name), tl = strlen(tag);
+        if (set && (nl < tl || strcmp(c->name + nl - tl, tag)))
+            continue;
+        if (no_miss && !strncmp(c->note, "known miss", 10))
+            continue;
+        double e = c->error, a = fabs(e);
+        scratch[k++] = a;
+        sum += a;
+        signed_sum += e;
+        if (a > fabs(g->worst_error))
+            g->worst_error = e;
+        g->within_10 += a <= 0.10 + 1e-12;
+        g->within_25 += a <= 0.25 + 1e-12;
+    }
+    g->figures = k;
+    if (!k)
+        return;
+    qsort(scratch, k, sizeof *scratch, cmp_double);
+    g->mean_abs_error = sum / (double)k;
+    g->mean_error = signed_sum / (double)k;
+    g->median_abs_error = k % 2 ? scratch[k / 2] : (scratch[k / 2 - 1] + scratch[k / 2]) / 2;
+}
+
+/* The fine-tuning memory suite "s" grouped by set (fit, held_out), each also without its known misses, then all. */
+static int finetune_groups(llmcost_validation_group **g, size_t *ng, json_t *s)
+{
+    json_t *doc;
+    int rc = load(&doc, str(s, "file", "data/validation/finetune.json"));
+    if (rc)
+        return rc;
+    results r = {0};
+    rc = suite_finetune_memory(&r, s, str(s, "name", "?"), doc, num(s, "tolerance", 0), str(s, "source", ""));
+    json_decref(doc);
+    if (rc == 0 && r.oom)
+        rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+    static const struct {
+        const char *kind, *set;
+        bool no_miss;
+    } sets[] = {{"fit", "fit", false}, {"fit_no_miss", "fit", true}, {"held_out", "held_out", false},
+                {"held_no_miss", "held_out", true}, {"all", NULL, false}};
+    const size_t nk = sizeof sets / sizeof sets[0];
+    double *scratch = rc ? NULL : malloc((r.n ? r.n : 1) * sizeof *scratch);
+    llmcost_validation_group *more = rc ? NULL : realloc(*g, (*ng + nk) * sizeof **g);
+    if (!rc && (!scratch || !more)) {
+        if (more)
+            *g = more;
+        rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    if (!rc) {
+        *g = more;
+        for (size_t k = 0; k < nk; k++) {
+            llmcost_validation_group *x = &(*g)[*ng];
+            memset(x, 0, sizeof *x);
+            lc_strlcpy(x->suite, str(s, "name", "?"), sizeof x->suite);
+            lc_strlcpy(x->kind, sets[k].kind, sizeof x->kind);
+            case_group(x, &r, sets[k].set, sets[k].no_miss, scratch);
+            if (x->figures || k + 1 == nk)
+                (*ng)++;
+        }
+    }
+    free(scratch);
+    free(r.v);
+    return rc;
+}
+
 int llmcost_validate_groups(llmcost_validation_group **out, size_t *n)
 {
     if (!out || !n)
@@ -557,6 +641,11 @@ int llmcost_validate_groups(llmcost_validation_group **out, size_t *n)
     json_t *s;
     json_array_foreach(json_object_get(suites, "suites"), i, s)
     {
+        if (!strcmp(str(s, "kind", ""), "finetune_memory")) {
+            if ((rc = finetune_groups(&g, &ng, s)) != 0)
+                break;
+            continue;
+        }
         if (strcmp(str(s, "kind", ""), "runs"))
             continue;
         llmcost_published *p;

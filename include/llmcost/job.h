@@ -69,9 +69,18 @@ typedef struct llmcost_job {
     /* Version 3 (zero: alltoall, dropless): the MoE implementation (step.h). Versions 1-2 are read without it. */
     llmcost_moe_dispatcher moe_dispatcher;
     double moe_capacity_factor;
+    /* Version 4 (zero: off): the memory savers fine-tuning frameworks offer (docs/formulas.md "Memory savers").
+     * Versions 1-3 are read without them. */
+    int64_t chunked_loss;        /* cross-entropy over this many chunks of the tokens, each upcast to fp32 and its
+                                    gradient made on its own (torchtune's CEWithChunkedOutputLoss); 0 or 1: whole */
+    bool optimizer_in_backward;  /* each parameter's optimizer step runs as its gradient is accumulated, and the
+                                    gradient is freed (register_post_accumulate_grad_hook); needs grad_accum = 1 */
+    bool activation_offload;     /* the decoder layers' kept tensors copied to host memory in forward and back in
+                                    backward (torchtune's OffloadActivations, saved-tensor hooks) */
+    bool compile;                /* torch.compile of each decoder layer and of the loss (torchtune's compile) */
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 3
+#define LLMCOST_JOB_VERSION 4
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \

@@ -18,8 +18,16 @@ typedef enum {
     LLMCOST_OPTIM_ADAMW,      /* two moments */
     LLMCOST_OPTIM_ADAMW_8BIT, /* two moments quantised to 8 bits, block-wise (Dettmers et al. 2022) */
     LLMCOST_OPTIM_SGD,        /* SGD with momentum: one buffer */
-    LLMCOST_OPTIM_ADAFACTOR   /* factored second moment, no first moment (Shazeer & Stern 2018) */
+    LLMCOST_OPTIM_ADAFACTOR,  /* factored second moment, no first moment (Shazeer & Stern 2018) */
+    /* Added later: bitsandbytes' paged optimizers (PagedAdamW, PagedAdamW8bit): the same states, but each state of
+     * a parameter of 10^5 elements or more in CUDA unified memory (cudaMallocManaged), which PyTorch's allocator and
+     * its counters do not see and the driver pages to host memory when the GPU runs short. */
+    LLMCOST_OPTIM_PAGED_ADAMW,
+    LLMCOST_OPTIM_PAGED_ADAMW_8BIT
 } llmcost_optimizer;
+
+/* Is "o" one of bitsandbytes' paged optimizers? */
+bool llmcost_optimizer_paged(llmcost_optimizer o);
 
 /*
  * Memory mechanisms beyond the precision recipe and the recomputation mode, as DeepSeek-V3 trained with them
@@ -144,6 +152,11 @@ typedef struct llmcost_memory {
     double adapter_bytes, adapter_gradient_bytes, adapter_optimizer_bytes; /* this GPU's adapters */
     double lora_activation_bytes; /* kept for backward by the adapters (their inputs, x A, dropout masks) */
     double dequant_bytes;      /* the largest weight copy a quantised (or DoRA) matrix makes, in the layers' backward */
+    /* Added later: the memory savers of a job (job.h, version 4; docs/formulas.md "Memory savers"). */
+    double paged_optimizer_bytes; /* paged optimizers: the states in CUDA unified memory, outside peak_bytes and
+                                     reserved_bytes (PyTorch's counters do not see them); on the GPU while it has room,
+                                     in host memory when the driver pages them out */
+    double offloaded_bytes;    /* activation offloading: the layers' kept tensors held in host memory at the peak */
 } llmcost_memory;
 
 /* Memory of one training step of "m" under "o" on the most loaded GPU: "o" becomes a job

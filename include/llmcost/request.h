@@ -67,9 +67,13 @@ typedef struct llmcost_job_spec {
      * dropless). A version-1 or -2 spec is read without them. */
     int moe_dispatcher;
     double moe_capacity_factor;
+    /* Version 4: the memory savers (job.h): chunked_loss 0 = whole, the flags off. Versions 1-3 are read without
+     * them. */
+    long long chunked_loss;
+    bool optimizer_in_backward, activation_offload, compile;
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 3
+#define LLMCOST_JOB_SPEC_VERSION 4
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);

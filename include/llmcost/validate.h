@@ -39,11 +39,13 @@ bool llmcost_validation_suite_matches(const llmcost_validation_case *v, size_t n
  * The published-run suites' throughput errors grouped by the kind of run (issue 16 point 7): for each suite of kind
  * "runs" in data/validation/suites.json, one group per kind its runs name (dense, moe, fp8, long_context, a100, in
  * that order; runs whose file names no kind are counted only in "all") and a last group "all". Only the reported
- * figures count (not the memory verdicts); errors are predicted / reported - 1 before any tolerance.
+ * figures count (not the memory verdicts); errors are predicted / reported - 1 before any tolerance. The fine-tuning
+ * memory suite (kind "finetune_memory") is grouped by set instead: "fit", "fit_no_miss", "held_out", "held_no_miss"
+ * (the "_no_miss" groups without the known misses: cases whose exception's why starts "known miss"), then "all".
  */
 typedef struct llmcost_validation_group {
     char suite[64];           /* the suite's name, as in llmcost_validation_case.suite */
-    char kind[16];            /* dense, moe, fp8, long_context, a100, or "all" */
+    char kind[16];            /* dense, moe, fp8, long_context, a100, or "all" (fine-tuning memory: the sets) */
     size_t figures;           /* reported figures in the group */
     double mean_abs_error;    /* mean of |error| */
     double median_abs_error;  /* median of |error| (the mean of the middle two for an even count) */

@@ -257,6 +257,8 @@ typedef struct cli_job_opts {
     cli_finetune_opts ft;           /* --finetune and its flags */
     int moe_dispatcher;             /* llmcost_moe_dispatcher */
     double moe_capacity_factor;     /* 0: dropless */
+    long long chunked_loss;         /* 0: the whole loss at once */
+    bool optimizer_in_backward, activation_offload, compile; /* the memory savers (job.h, version 4) */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -334,6 +336,15 @@ extern const char *const cli_moe_dispatcher_choices[];
     {"moe-capacity-factor", OPT_REAL, &(o).moe_capacity_factor, "CF",                                           \
      "drop and pad to ceil(CF x tokens x top-k / experts) per expert, padding computed (default: dropless)",      \
      NULL, NULL},                                                                                                 \
+    {"chunked-loss", OPT_COUNT, &(o).chunked_loss, "N",                                                          \
+     "cross-entropy over N chunks of the tokens, one upcast to fp32 at a time (torchtune's CEWithChunkedOutputLoss)", \
+     NULL, NULL},                                                                                                 \
+    {"optimizer-in-backward", OPT_FLAG, &(o).optimizer_in_backward, NULL,                                        \
+     "step each parameter as its gradient is made and free the gradient (needs --grad-accum 1)", NULL, NULL},     \
+    {"activation-offload", OPT_FLAG, &(o).activation_offload, NULL,                                              \
+     "keep the layers' saved tensors in host memory between forward and backward (torchtune's)", NULL, NULL},     \
+    {"compile", OPT_FLAG, &(o).compile, NULL,                                                                    \
+     "torch.compile: the compiled loss keeps its input, not fp32 log-probabilities (layers as eager)", NULL, NULL}, \
     CLI_FINETUNE_OPTIONS((o).ft)
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o);

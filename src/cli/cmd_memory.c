@@ -120,6 +120,17 @@ static int memory_section(const llmcost_model *m, const llmcost_memory_options *
                  llmcost_fmt_bytes(st, sizeof st, r.adapter_optimizer_bytes),
                  llmcost_fmt_bytes(la, sizeof la, r.lora_activation_bytes), llmcost_fmt_bytes(dq, sizeof dq, r.dequant_bytes));
     }
+    if (r.paged_optimizer_bytes > 0) {
+        char pg[48];
+        cli_note(format, "Paged optimizer: %s of optimizer states in CUDA unified memory, outside the peak allocated and "
+                         "reserved (PyTorch's counters do not see them): on the GPU while it has room, paged to host "
+                         "memory when it runs short.", llmcost_fmt_bytes(pg, sizeof pg, r.paged_optimizer_bytes));
+    }
+    if (r.offloaded_bytes > 0) {
+        char off[48];
+        cli_note(format, "Activation offload: %s of the layers' kept tensors in host memory at the peak (pinned).",
+                 llmcost_fmt_bytes(off, sizeof off, r.offloaded_bytes));
+    }
     if (!brief) {
         const char *h2[] = {"phase", "allocated"};
         t = llmcost_table_new("Allocated memory through the step", 2, h2);
@@ -242,6 +253,12 @@ static const char *const description =
     "frozen base keeps (no frozen Linear keeps its input; bitsandbytes' 4-bit matmul does), and the largest\n"
     "dequantised weight copy; JSON adds trainable_params, frozen_params and a finetune object. No nearest\n"
     "layout is searched for adapters (the planner does not model them yet).\n\n"
+    "Memory savers (docs/formulas.md \"Memory savers\"; each said on an assumed: line): --chunked-loss N (one\n"
+    "chunk's fp32 copy and loss gradients at a time), --optimizer-in-backward (one gradient alive at a time;\n"
+    "needs --grad-accum 1), --activation-offload (the layers' kept tensors in host memory, two layers' on the\n"
+    "GPU), --compile (the compiled loss keeps its input and a log-sum-exp; layers as eager, an upper bound),\n"
+    "--optimizer paged-adamw|paged-adamw-8bit (states of tensors of 10^5 elements or more in CUDA unified\n"
+    "memory, shown apart from the peak: PyTorch's counters do not see them). No nearest layout is searched.\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"

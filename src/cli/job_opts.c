@@ -10,7 +10,8 @@ const char *const cli_pipeline_choices[] = {"1f1b", "dualpipe", NULL};
 const char *const cli_ema_choices[] = {"none", "gpu", "cpu", NULL};
 const char *const cli_moe_dispatcher_choices[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
 const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
-const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", NULL};
+const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw",
+                                             "paged-adamw-8bit", NULL};
 const char *const cli_framework_choices[] = {"hf", "megatron", NULL};
 const char *const cli_finetune_choices[] = {"none", "full", "lora", "qlora", NULL};
 const char *const cli_lora_variant_choices[] = {"lora", "dora", NULL};

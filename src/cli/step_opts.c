@@ -51,6 +51,10 @@ void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
     s->recompute_modules = jo->recompute_modules;
     s->moe_dispatcher = jo->moe_dispatcher;
     s->moe_capacity_factor = jo->moe_capacity_factor;
+    s->chunked_loss = jo->chunked_loss;
+    s->optimizer_in_backward = jo->optimizer_in_backward;
+    s->activation_offload = jo->activation_offload;
+    s->compile = jo->compile;
     cli_finetune_spec(s, &jo->ft);
 }
 
