@@ -235,6 +235,12 @@ void lc_run_time_modelled(lc_run_time *r, double useful, int64_t gpus, double st
 struct llmcost_step;
 int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct llmcost_step *s);
 
+/* Exposed seconds of overlapped communication (step.c, docs/formulas.md "Overlap"): TP collectives of "comm"
+ * seconds behind GEMMs of "gemm" seconds under Transformer Engine's userbuffers, and a layer's all-to-alls behind
+ * its compute under DeepSeek-V3's DualPipe, each with the SMs the communication kernels take from "units". */
+double lc_tp_overlap_exposed(double comm, double gemm, double tp, double units);
+double lc_ep_overlap_exposed(double a2a, double compute, double units);
+
 int lc_step_memo_new(lc_step_memo **out);
 void lc_step_memo_free(lc_step_memo *mm);
 int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,

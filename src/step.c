@@ -37,6 +37,12 @@ typedef struct {
 typedef struct lc_ft_step lc_ft_step;
 #define FT_EXTRA 3
 
+/* Transformer Engine userbuffers' defaults (initialize_ub): the pipelined reduce-scatter's splits and SMs. */
+#define TE_UB_RS_SPLITS 4.0
+#define TE_UB_RS_SMS 16.0
+/* DeepSeek-V3's all-to-all kernels: 20 SMs (arXiv:2412.19437 §3.2.2). */
+#define EP_A2A_SMS 20.0
+
 typedef struct {
     const llmcost_model *m;
     const llmcost_gpu *g;
@@ -1301,6 +1307,46 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     r->moe_layers = moe_l;
 }
 
+/*
+ * --tp-overlap: Transformer Engine's userbuffers comm-GEMM overlap, as its defaults set it up
+ * (transformer_engine/pytorch/module/base.py, initialize_ub): with sequence parallelism each TP all-reduce is an
+ * all-gather before a column-parallel GEMM and a reduce-scatter after a row-parallel one. The all-gathers go by
+ * "ring_exchange": tp chunks, each GEMM chunk on the chunk received while the next one moves, the copies on the
+ * copy engines (use_ce, 1 SM). The reduce-scatters go by "pipeline": num_splits = 4 GEMM chunks, each chunk's
+ * reduce-scatter behind the next chunk's GEMM, on num_sm = 16 SMs (the backward's "bulk" overlaps also take 16).
+ * A collective of C seconds split in N chunks behind a GEMM of G seconds in N chunks finishes
+ * c + (N-1) max(c, g) + g after the GEMM starts (c = C/N, g = G/N): it exposes max(C/N, C - G (N-1)/N) beyond G.
+ * Each TP all-reduce's seconds are half gather, half scatter; each half hides behind half the GEMMs (the stage's
+ * GEMMs in total: a sum of the per-GEMM bounds would expose more where a small GEMM meets the same message).
+ * While a reduce-scatter runs hidden, the GEMM beside it has 16 SMs fewer: it loses 16/units of that time.
+ */
+double lc_tp_overlap_exposed(double comm, double gemm, double tp, double units)
+{
+    if (comm <= 0)
+        return 0;
+    double half = comm / 2, g = gemm / 2, n_ag = tp > 1 ? tp : 1, n_rs = TE_UB_RS_SPLITS;
+    double ag = fmax(half / n_ag, half - g * (n_ag - 1) / n_ag);
+    double rs = fmax(half / n_rs, half - g * (n_rs - 1) / n_rs);
+    double sm = units > TE_UB_RS_SMS ? TE_UB_RS_SMS / units : 1;
+    return ag + rs + (half - rs) * sm;
+}
+
+/*
+ * --ep-overlap: DeepSeek-V3's DualPipe (DeepSeek-AI 2024, arXiv:2412.19437 §3.2.1-3.2.2): one micro-batch's
+ * dispatch and combine run while another micro-batch's attention and MLP compute, so a layer's four all-to-alls
+ * (A seconds) hide behind the layer's compute (L seconds, forward + backward), what exceeds it shows; the
+ * all-to-all kernels take 20 of the H800's 132 SMs (§3.2.2: "only 20 SMs are sufficient to fully utilize the
+ * bandwidths of IB and NVLink"), so the compute beside them loses 20/units of the hidden time.
+ */
+double lc_ep_overlap_exposed(double a2a, double compute, double units)
+{
+    if (a2a <= 0)
+        return 0;
+    double hidden = fmin(a2a, compute > 0 ? compute : 0);
+    double sm = units > EP_A2A_SMS ? EP_A2A_SMS / units : 1;
+    return a2a - hidden + hidden * sm;
+}
+
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
 static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, const layer_comm *lc, int64_t s,
                          int64_t first, int64_t nl)
@@ -1321,13 +1367,14 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
     comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
     double tp_raw = comp[LLMCOST_ST_TP_COMM];
-    if (opt->layout.tp_overlap) /* overlapped with the GEMMs of the same layer: only what exceeds them shows */
-        comp[LLMCOST_ST_TP_COMM] = fmax(0, tp_raw - sl->gemm);
+    if (opt->layout.tp_overlap)
+        comp[LLMCOST_ST_TP_COMM] = lc_tp_overlap_exposed(tp_raw, sl->gemm, (double)c->L.tp, (double)c->g->compute_units);
     /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel (that of
      * the stage's first layer). */
     comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, lc->cp_ag - sl->attn_f) + fmax(0, lc->cp_ag - sl->attn_b));
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
-    double a2a = opt->layout.ep_overlap ? fmax(0, 4 * lc->ep_a2a - layer_compute) : 4 * lc->ep_a2a;
+    double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(4 * lc->ep_a2a, layer_compute, (double)c->g->compute_units)
+                                        : 4 * lc->ep_a2a;
     comp[LLMCOST_ST_EP_COMM] = (double)sl->moe_layers * a2a;
     comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c->L.vpp * lc->pp_p2p : 0;
     r->tp_raw = tp_raw;
