@@ -165,8 +165,20 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n)
-        snprintf(buf + len, n - len, "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",
-                 100 * o->comm.scaleup_efficiency, 100 * o->comm.scaleout_efficiency);
+        len += (size_t)snprintf(buf + len, n - len,
+                                "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",
+                                100 * o->comm.scaleup_efficiency, 100 * o->comm.scaleout_efficiency);
+    if (len < n && o->layout.tp_overlap && o->layout.tp > 1)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "--tp-overlap: Transformer Engine userbuffers' defaults: all-gathers by ring exchange in "
+                                "tp chunks on the copy engines, reduce-scatters in 4 pipelined splits on 16 of the %d "
+                                "SMs; the last split shows, and the GEMMs beside the scatters run on the other SMs\n",
+                                g->compute_units);
+    if (len < n && o->layout.ep_overlap && o->layout.ep > 1)
+        snprintf(buf + len, n - len,
+                 "--ep-overlap: DeepSeek-V3's DualPipe: each MoE layer's all-to-alls behind the layer's compute of "
+                 "another micro-batch, what exceeds it shows, the all-to-all kernels on 20 of the %d SMs\n",
+                 g->compute_units);
 }
 
 void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, const llmcost_gpu *g,

@@ -1311,11 +1311,12 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
  * --tp-overlap: Transformer Engine's userbuffers comm-GEMM overlap, as its defaults set it up
  * (transformer_engine/pytorch/module/base.py, initialize_ub): with sequence parallelism each TP all-reduce is an
  * all-gather before a column-parallel GEMM and a reduce-scatter after a row-parallel one. The all-gathers go by
- * "ring_exchange": tp chunks, each GEMM chunk on the chunk received while the next one moves, the copies on the
- * copy engines (use_ce, 1 SM). The reduce-scatters go by "pipeline": num_splits = 4 GEMM chunks, each chunk's
- * reduce-scatter behind the next chunk's GEMM, on num_sm = 16 SMs (the backward's "bulk" overlaps also take 16).
- * A collective of C seconds split in N chunks behind a GEMM of G seconds in N chunks finishes
- * c + (N-1) max(c, g) + g after the GEMM starts (c = C/N, g = G/N): it exposes max(C/N, C - G (N-1)/N) beyond G.
+ * "ring_exchange": the GEMM in tp chunks, the first on the rank's own chunk, each next one on the chunk received
+ * while the previous computed (tp - 1 transfers of c = C/(tp-1), on the copy engines: use_ce, 1 SM); it ends
+ * g + (tp-1) max(c, g) after it starts (g = G/tp), exposing max(0, C - G (tp-1)/tp) beyond G. The reduce-scatters
+ * go by "pipeline": num_splits = 4 GEMM chunks, each chunk's reduce-scatter behind the next chunk's GEMM, the last
+ * one after the GEMM, on num_sm = 16 SMs (the backward's "bulk" overlaps also take 16): it ends
+ * g + (N-1) max(c, g) + c after the GEMM starts (c = C/N, g = G/N), exposing max(C/N, C - G (N-1)/N).
  * Each TP all-reduce's seconds are half gather, half scatter; each half hides behind half the GEMMs (the stage's
  * GEMMs in total: a sum of the per-GEMM bounds would expose more where a small GEMM meets the same message).
  * While a reduce-scatter runs hidden, the GEMM beside it has 16 SMs fewer: it loses 16/units of that time.
@@ -1325,7 +1326,7 @@ double lc_tp_overlap_exposed(double comm, double gemm, double tp, double units)
     if (comm <= 0)
         return 0;
     double half = comm / 2, g = gemm / 2, n_ag = tp > 1 ? tp : 1, n_rs = TE_UB_RS_SPLITS;
-    double ag = fmax(half / n_ag, half - g * (n_ag - 1) / n_ag);
+    double ag = fmax(0, half - g * (n_ag - 1) / n_ag);
     double rs = fmax(half / n_rs, half - g * (n_rs - 1) / n_rs);
     double sm = units > TE_UB_RS_SMS ? TE_UB_RS_SMS / units : 1;
     return ag + rs + (half - rs) * sm;

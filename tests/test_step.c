@@ -10,6 +10,7 @@
 
 #include "helpers.h"
 #include "llmcost/llmcost.h"
+#include "internal.h"
 
 /* ---- measured H200 steps (profile hf, the case's precision and recompute, sdpa) ---- */
 
@@ -231,10 +232,66 @@ Test(step_mechanisms, tensor_parallel_all_reduces_four_per_layer)
     llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
     cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("h100"), LLMCOST_COLL_ALL_REDUCE, 4096.0 * 4096 * 2, &g, &co), 0);
     cr_expect_float_eq(s.components[LLMCOST_ST_TP_COMM], (4 * 32 + 2) * cc.seconds, 1e-12);
-    /* Overlapping them with the GEMMs hides them. */
+    /* Overlapping them with the GEMMs (Transformer Engine's userbuffers) hides all but the last reduce-scatter
+     * chunk and the SMs the scatters take: the stage's GEMMs (pp 1, one micro-batch, no recomputation) are its
+     * matmul part. */
     o.layout.tp_overlap = true;
     llmcost_step s2 = run("llama-2-7b", "h100", &o);
-    cr_expect_lt(s2.components[LLMCOST_ST_TP_COMM], 0.2 * s.components[LLMCOST_ST_TP_COMM]);
+    double want = lc_tp_overlap_exposed(s.components[LLMCOST_ST_TP_COMM], s.components[LLMCOST_ST_MATMUL], 8,
+                                        llmcost_gpu_find("h100")->compute_units);
+    cr_expect_float_eq(s2.components[LLMCOST_ST_TP_COMM], want, 1e-12);
+    cr_expect_lt(s2.components[LLMCOST_ST_TP_COMM], 0.3 * s.components[LLMCOST_ST_TP_COMM]);
+    cr_expect_gt(s2.components[LLMCOST_ST_TP_COMM], s.components[LLMCOST_ST_TP_COMM] / 8);
+}
+
+/* The chunked overlap, event by event: chunk i of the GEMM starts when the GEMM's previous chunk is done and (for
+ * an all-gather) chunk i has arrived; a scatter chunk starts when its GEMM chunk and the previous scatter chunk are
+ * done. Returns the seconds past the GEMM's own G. */
+static double simulate_ring_exchange(double C, double G, int tp)
+{
+    /* Chunk 0 is the rank's own; transfer i (1 .. tp-1) brings chunk i at i * c, one after the other. */
+    double c = C / (tp - 1), g = G / tp, gemm_end = 0;
+    for (int i = 0; i < tp; i++)
+        gemm_end = fmax(gemm_end, i * c) + g;
+    return gemm_end - G;
+}
+static double simulate_pipeline_rs(double C, double G, int n)
+{
+    double c = C / n, g = G / n, gemm_end = 0, comm_end = 0;
+    for (int i = 0; i < n; i++) {
+        gemm_end += g;
+        comm_end = fmax(comm_end, gemm_end) + c;
+    }
+    return comm_end - G;
+}
+
+Test(step_mechanisms, tp_overlap_exposes_what_the_chunks_leave)
+{
+    /* Derived by hand (docs/formulas.md, Overlap): C = 8 ms of TP collectives behind G = 8 ms of GEMMs, tp 4,
+     * 132 SMs. Gathers (4 ms) behind 4 ms by ring exchange: max(0, 4 - 4 * 3/4) = 1 ms. Scatters (4 ms) in 4
+     * splits: max(4/4, 4 - 4 * 3/4) = 1 ms exposed, 3 ms hidden on 16 SMs: 3 * 16/132. */
+    cr_expect_float_eq(lc_tp_overlap_exposed(8e-3, 8e-3, 4, 132), 1e-3 + 1e-3 + 3e-3 * 16 / 132, 1e-15);
+    /* Communication-bound: C = 8, G = 2, tp 8: gathers 4 - 1 * 7/8 = 3.125, scatters 4 - 1 * 3/4 = 3.25 exposed. */
+    cr_expect_float_eq(lc_tp_overlap_exposed(8, 2, 8, 132), 3.125 + 3.25 + 0.75 * 16.0 / 132, 1e-12);
+    /* The closed forms against the chunk-by-chunk schedules, compute- and communication-bound. */
+    const double cg[][2] = {{1, 10}, {4, 4}, {10, 1}, {3, 7}};
+    for (int i = 0; i < 4; i++) {
+        double C = cg[i][0], G = cg[i][1];
+        double ag = simulate_ring_exchange(C / 2, G / 2, 8), rs = simulate_pipeline_rs(C / 2, G / 2, 4);
+        double hidden_rs = C / 2 - rs;
+        cr_expect_float_eq(lc_tp_overlap_exposed(C, G, 8, 132), ag + rs + hidden_rs * 16 / 132, 1e-9, "C %g G %g", C, G);
+    }
+    cr_expect_float_eq(lc_tp_overlap_exposed(0, 5, 8, 132), 0, 1e-15);
+}
+
+Test(step_mechanisms, ep_overlap_hides_behind_the_layer_at_twenty_sms)
+{
+    /* DeepSeek-V3 §3.2.2: 20 SMs of the H800's 132 for the all-to-alls. 10 ms of all-to-all behind 6 ms of
+     * compute: 4 ms show, and the 6 ms of compute run beside them lose 20/132: 4 + 6 * 20/132 ms. */
+    cr_expect_float_eq(lc_ep_overlap_exposed(10e-3, 6e-3, 132), 4e-3 + 6e-3 * 20 / 132, 1e-15);
+    /* Compute-bound: all hidden, the SM share of the all-to-all's time remains. */
+    cr_expect_float_eq(lc_ep_overlap_exposed(2, 9, 132), 2 * 20.0 / 132, 1e-12);
+    cr_expect_float_eq(lc_ep_overlap_exposed(0, 9, 132), 0, 1e-15);
 }
 
 Test(step_mechanisms, zero3_moves_one_and_a_half_times_the_data_of_all_reduce)

@@ -49,8 +49,8 @@ typedef struct llmcost_layout {
     int64_t ep;             /* expert parallel: routed experts split across GPUs (Lepikhin et al. 2020) */
     int zero;               /* ZeRO stage over the data-parallel group: 0 none, 1 states, 2 +gradients, 3 +weights (FSDP) */
     bool sequence_parallel; /* Korthikanti et al. 2022: norms/dropout split over the TP group; on for megatron tp>1 */
-    bool ep_overlap;        /* expert all-to-all hidden behind another micro-batch's compute (DeepSeek-V3 DualPipe) */
-    bool tp_overlap;        /* tensor-parallel collectives overlapped with the layer's GEMMs (LLaMA §2.4; TE userbuffers) */
+    bool ep_overlap;        /* expert all-to-all behind another micro-batch's compute, 20 SMs taken (DeepSeek-V3 DualPipe) */
+    bool tp_overlap;        /* tensor-parallel collectives chunked behind the GEMMs (TE userbuffers' defaults, step.c) */
 } llmcost_layout;
 
 #define LLMCOST_LAYOUT_VERSION 1

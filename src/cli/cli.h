@@ -307,10 +307,12 @@ extern const char *const cli_moe_dispatcher_choices[];
     {"global-batch", OPT_STRING, &(o).global_batch, "TOKENS",                                                    \
      "tokens per optimizer step (4M = 2^22), or SEQUENCESxLENGTH (15360x4096); instead of --grad-accum", NULL,   \
      NULL},                                                                                                       \
-    {"ep-overlap", OPT_FLAG, &(o).ep_overlap, NULL, "hide the expert all-to-all behind compute (DualPipe)", NULL,   \
-     NULL},                                                                                                       \
-    {"tp-overlap", OPT_FLAG, &(o).tp_overlap, NULL, "overlap tensor-parallel collectives with the layer's GEMMs",   \
+    {"ep-overlap", OPT_FLAG, &(o).ep_overlap, NULL,                                                              \
+     "expert all-to-all behind another micro-batch's compute, its kernels on 20 SMs (DeepSeek-V3's DualPipe)",     \
      NULL, NULL},                                                                                                 \
+    {"tp-overlap", OPT_FLAG, &(o).tp_overlap, NULL,                                                              \
+     "tensor-parallel collectives chunked behind the GEMMs (Transformer Engine userbuffers' defaults)", NULL,      \
+     NULL},                                                                                                       \
     {"headroom", OPT_FRACTION, &(o).headroom, "F", "fraction of GPU memory kept free (default 0.05)", NULL, NULL}, \
     {"cuda-context-gb", OPT_REAL, &(o).context_gb, "X",                                                          \
      "CUDA context and libraries, GiB (default 0.76, measured on an H200)", NULL, NULL},                          \
