@@ -2,6 +2,7 @@
  * place only when the command succeeds, never over one of the command's inputs, the cause in the message. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "helpers.h"
 
 static char dir[64];
@@ -197,4 +199,50 @@ Test(files, save_writes_a_law_budget_reads_and_names_errno_on_failure)
     cr_expect_eq(r.status, 2, "exit %d", r.status);
     cr_expect(strstr(r.err, "--write-config") && strstr(r.err, "No such file or directory"), "got: %s", r.err);
     run_free(&r);
+}
+
+/* ---- what a held command prints: a failure only its error, a verdict (validate's exit 1) everything ---- */
+
+static int verdict_command(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("case  error\nx     +40%%\n");
+    fprintf(stderr, "llmcost: note: from the data\n");
+    cli_held_keep_output();
+    return 1;
+}
+
+static int failing_command(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("half a table\n");
+    fprintf(stderr, "llmcost: note: dropped\n");
+    fprintf(stderr, "llmcost: --seq: must be positive\n");
+    return 2;
+}
+
+static void redirect(void)
+{
+    cr_redirect_stdout();
+    cr_redirect_stderr();
+}
+
+Test(held, a_verdict_keeps_its_output_and_its_exit_status, .init = redirect)
+{
+    cr_assert_eq(cli_run_held(verdict_command, 0, NULL, 0, NULL), 1);
+    fflush(stdout);
+    fflush(stderr);
+    cr_assert_stdout_eq_str("case  error\nx     +40%\n");
+    cr_assert_stderr_eq_str("llmcost: note: from the data\n");
+}
+
+Test(held, a_failure_after_a_verdict_prints_only_its_error, .init = redirect)
+{
+    cr_assert_eq(cli_run_held(verdict_command, 0, NULL, 0, NULL), 1);
+    cr_assert_eq(cli_run_held(failing_command, 0, NULL, 0, NULL), 2);
+    fflush(stdout);
+    fflush(stderr);
+    /* The verdict's output, then nothing of the failing command's but its last line. */
+    cr_assert_stdout_eq_str("case  error\nx     +40%\n");
+    cr_assert_stderr_eq_str("llmcost: note: from the data\nllmcost: --seq: must be positive\n");
 }

@@ -59,6 +59,13 @@ int cli_main(int argc, char **argv);
 int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int all_argc, char **all_argv);
 
 /*
+ * Called by a running command whose nonzero exit status is a verdict on complete output rather than an error
+ * (validate: cases outside their tolerance): cli_run_held then prints its output and notes and writes its files
+ * as for a success, and still returns the command's exit status.
+ */
+void cli_held_keep_output(void);
+
+/*
  * Writes "text" to "path" for option --"flag", atomically: a temporary file in the same folder, written, synced,
  * and renamed over "path" only when the command has succeeded (removed otherwise). Refuses a folder, a special
  * file, or a file that is one of the command's inputs (same device and inode). Returns 0, or the exit status (2)

@@ -25,6 +25,7 @@ static int npend;
 static int held_argc;
 static char **held_argv;
 static FILE *real_stderr;
+static bool keep_output; /* cli_held_keep_output(): a nonzero exit that is a verdict, its output wanted */
 
 /* One error line on stderr; returns 2 (bad input: the path given cannot be written). */
 static int fail(const char *fmt, ...)
@@ -209,6 +210,11 @@ static void print_last_line(FILE *f, const char *buf, size_t len)
         fprintf(f, "%.*s\n", (int)(len - start), buf + start);
 }
 
+void cli_held_keep_output(void)
+{
+    keep_output = true;
+}
+
 int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int all_argc, char **all_argv)
 {
     char *obuf = NULL, *ebuf = NULL;
@@ -228,7 +234,10 @@ int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int a
     held_argv = all_argv;
     stdout = out;
     stderr = err;
+    keep_output = false;
     int rc = run(argc, argv);
+    bool verdict = rc != 0 && keep_output;
+    keep_output = false;
     stdout = real_out;
     stderr = real_stderr;
     real_stderr = NULL;
@@ -243,7 +252,7 @@ int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int a
         fprintf(stderr, "llmcost: out of memory\n");
         return 1;
     }
-    if (rc != 0) {
+    if (rc != 0 && !verdict) {
         /* One line: the error. Notes printed before it, and the output, are dropped with the files. */
         drop_pending();
         if (elen)
@@ -264,9 +273,9 @@ int cli_run_held(int (*run)(int argc, char **argv), int argc, char **argv, int a
         return 1;
     }
     /* Files before notes: a rename that fails is then the one line on stderr. */
-    rc = commit_pending();
-    if (rc == 0 && elen)
+    int crc = commit_pending();
+    if (crc == 0 && elen)
         fwrite(ebuf, 1, elen, stderr);
     free(ebuf);
-    return rc;
+    return crc ? crc : rc;
 }
