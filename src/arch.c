@@ -1705,7 +1705,10 @@ static int read_ssm_tail(const lc_cfg *c, const type_info *ti, llmcost_model *m,
 
 /* Mamba (MambaConfig, modeling_mamba.py) and FalconMamba (FalconMambaConfig, modeling_falcon_mamba.py, the same
  * mixer plus weightless RMS norms on B, C and dt): intermediate_size = int(expand * hidden), time_step_rank "auto"
- * = ceil(hidden / 16), state_size 16, conv_kernel 4, use_bias false, use_conv_bias true, tied. */
+ * = ceil(hidden / 16), state_size 16, conv_kernel 4, use_bias false, use_conv_bias true, tied. A config that gives
+ * intermediate_size keeps it: the config class computes int(expand * hidden) first and then sets the config's own
+ * keys it does not name as attributes (PretrainedConfig), so the saved value wins. Falcon-Mamba-7B's config.json has
+ * expand 16 beside intermediate_size 8192, and its 7.27B checkpoint loads into 8192-wide mixers. */
 static int build_mamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     TRY(read_ssm_core(c, m));
@@ -1714,9 +1717,12 @@ static int build_mamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(read_expand_width(c, LC_KEYS("expand"), m->hidden, &s->d_inner));
     int64_t given = 0;
     TRY(lc_cfg_size(c, &given, LC_KEYS("intermediate_size"), 0));
-    if (given && given != s->d_inner)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%sintermediate_size' (%lld) is not int(expand x hidden_size) (%lld), "
-                       "which the mixer is built with", c->origin, c->prefix, (long long)given, (long long)s->d_inner);
+    if (given && given != s->d_inner) {
+        note(m, "%sintermediate_size %lld is not int(expand x hidden_size) = %lld: the mixers are %lld wide, as the "
+                "config class keeps the saved intermediate_size", c->prefix, (long long)given, (long long)s->d_inner,
+             (long long)given);
+        s->d_inner = given;
+    }
     TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("state_size"), 16));
     TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("conv_kernel"), 4));
     json_t *r = json_object_get(c->obj, "time_step_rank");

@@ -789,3 +789,20 @@ Test(params_linear_attention, qwen3_next_class_defaults_and_layer_types)
     cr_expect(strstr(llmcost_errmsg(), "layer_types[1]") != NULL, "%s", llmcost_errmsg());
     cr_expect_null(m);
 }
+
+Test(params_ssm_width, mamba_intermediate_size_given_beside_expand_wins)
+{
+    /* MambaConfig / FalconMambaConfig compute int(expand * hidden) and then set the config's own intermediate_size
+     * over it (PretrainedConfig); Falcon-Mamba-7B's config.json has expand 16 beside intermediate_size 8192. Here h 64,
+     * expand 16, intermediate_size 128, state 8, kernel 4, rank 4: in_proj 64*256 = 16,384; conv1d 128*4 + 128 = 640;
+     * x_proj 128*(4 + 16) = 2,560; dt_proj 4*128 + 128 = 640; A_log 1,024; D 128; out_proj 8,192: 29,568 (the mixer of
+     * width 128, not of int(16 * 64) = 1024). */
+    llmcost_model *m = from_text("{\"model_type\": \"falcon_mamba\", \"hidden_size\": 64, \"num_hidden_layers\": 1, "
+                                 "\"expand\": 16, \"intermediate_size\": 128, \"state_size\": 8, \"conv_kernel\": 4, "
+                                 "\"time_step_rank\": 4, \"vocab_size\": 100}");
+    cr_expect_eq(llmcost_layer_ssm(m, &m->layers[0])->d_inner, 128);
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 29568);
+    llmcost_model_free(m);
+}
