@@ -36,7 +36,8 @@ typedef enum {
     FAM_MAMBA,   /* Mamba, FalconMamba: embed, [RMSNorm, Mamba mixer] x L, RMSNorm, head (modeling_mamba.py) */
     FAM_MAMBA2,  /* Mamba-2: embed, [RMSNorm, Mamba-2 mixer] x L, RMSNorm, head (modeling_mamba2.py) */
     FAM_NEMOTRON_H, /* Nemotron-H: [RMSNorm, one of Mamba-2 / attention / MLP] x L by hybrid_override_pattern */
-    FAM_QWEN3_NEXT  /* Qwen3-Next: [RMSNorm, Gated DeltaNet or gated attention, RMSNorm, MoE] x L by layer_types */
+    FAM_QWEN3_NEXT, /* Qwen3-Next: [RMSNorm, Gated DeltaNet or gated attention, RMSNorm, MoE] x L by layer_types */
+    FAM_JAMBA       /* Jamba: [RMSNorm, Mamba or attention, RMSNorm, MLP or MoE] x L by the attention / expert periods */
 } family;
 
 /* Which layers a config's sliding_window applies to, when it gives no layer_types. */
@@ -301,6 +302,10 @@ static const type_info types[] = {
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size",
                       "decoder_sparse_step", "mlp_only_layers")},
+    {.type = "jamba", .label = "Jamba", .fam = FAM_JAMBA,
+     .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
+                      "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
+                      "mamba_dt_rank", "mamba_conv_bias", "mamba_proj_bias", "use_mamba_kernels")},
     {.type = "nemotron_h", .label = "Nemotron-H", .fam = FAM_NEMOTRON_H, .act = "relu2",
      .reads = LC_KEYS("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_head_dim",
                       "ssm_state_size", "conv_kernel", "use_conv_bias", "mamba_hidden_act", "mamba_proj_bias",
@@ -1972,6 +1977,82 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     return 0;
 }
 
+/* Jamba (JambaConfig, modeling_jamba.py): layer i is attention when i % attn_layer_period == attn_layer_offset (8, 4),
+ * else Mamba, and its feed-forward a mixture of num_experts (16, top num_experts_per_tok 2) when
+ * i % expert_layer_period == expert_layer_offset (2, 1), else a gated MLP, both of intermediate_size with a bias-free
+ * router; each layer an input_layernorm and a pre_ff_layernorm. JambaMambaMixer is Mamba's with RMSNorms (weights)
+ * on dt, B and C: width int(mamba_expand x hidden), mamba_d_state 16, mamba_d_conv 4, mamba_dt_rank "auto" =
+ * ceil(hidden / 16), mamba_conv_bias true, mamba_proj_bias false. Attention: bias-free q/k/v/o, no position
+ * embedding. Untied by default. */
+static int build_jamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(read_ssm_core(c, m));
+    int64_t heads, kv, head_dim, ffn, E, k, ap, ao, ep, eo;
+    TRY(lc_cfg_req_size(c, &heads, KEYS_HEADS));
+    TRY(lc_cfg_size(c, &kv, LC_KEYS("num_key_value_heads"), 8));
+    if (m->hidden % heads)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_attention_heads' (%lld) does not divide hidden_size", c->origin,
+                       c->prefix, (long long)heads);
+    head_dim = m->hidden / heads;
+    if (kv > heads || heads % kv)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_key_value_heads' (%lld) does not divide "
+                       "'%snum_attention_heads' (%lld)", c->origin, c->prefix, (long long)kv, c->prefix,
+                       (long long)heads);
+    TRY(lc_cfg_size(c, &ffn, LC_KEYS("intermediate_size"), 14336));
+    TRY(lc_cfg_size(c, &E, LC_KEYS("num_experts"), 16));
+    TRY(lc_cfg_size(c, &k, LC_KEYS("num_experts_per_tok"), 2));
+    TRY(lc_cfg_size(c, &ap, LC_KEYS("attn_layer_period"), 8));
+    TRY(lc_cfg_count(c, &ao, LC_KEYS("attn_layer_offset"), 4));
+    TRY(lc_cfg_size(c, &ep, LC_KEYS("expert_layer_period"), 2));
+    TRY(lc_cfg_count(c, &eo, LC_KEYS("expert_layer_offset"), 1));
+    if (ao >= ap || eo >= ep)
+        return lc_fail(LLMCOST_EINVAL, "%s: keys '%sattn_layer_offset' and '%sexpert_layer_offset' must be below their "
+                       "periods (JambaConfig checks it)", c->origin, c->prefix, c->prefix);
+    if (k > E)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_experts_per_tok' (%lld) exceeds num_experts (%lld)", c->origin,
+                       c->prefix, (long long)k, (long long)E);
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA1;
+    s->dt_bc_norms = true;
+    TRY(read_expand_width(c, LC_KEYS("mamba_expand"), m->hidden, &s->d_inner));
+    TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("mamba_d_state"), 16));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("mamba_d_conv"), 4));
+    json_t *r = json_object_get(c->obj, "mamba_dt_rank");
+    if (!r || json_is_null(r) || (json_is_string(r) && !strcmp(json_string_value(r), "auto")))
+        s->dt_rank = (m->hidden + 15) / 16;
+    else
+        TRY(lc_cfg_req_size(c, &s->dt_rank, LC_KEYS("mamba_dt_rank")));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("mamba_conv_bias"), true));
+    TRY(lc_cfg_bool(c, &s->proj_bias, LC_KEYS("mamba_proj_bias"), false));
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(read_act(c, m, "silu"));
+    llmcost_mlp mlp = {.d_ff = ffn, .gated = true};
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        memset(L, 0, sizeof *L);
+        if (i % ap == ao) {
+            set_attention(&L->attn, heads, kv, head_dim);
+            L->attn.rotary_dim = 0; /* JambaAttention applies no position embedding */
+        } else {
+            L->ssm = 1;
+        }
+        L->norm_pre_attn = true;
+        L->norm_pre_ffn = true;
+        if (i % ep == eo) {
+            L->ffn.moe = true;
+            L->ffn.n_experts = E;
+            L->ffn.top_k = k;
+            L->ffn.expert = mlp;
+        } else {
+            L->ffn.dense = mlp;
+        }
+    }
+    note(m, "Jamba: attention in layers i %% %lld == %lld, mixtures of %lld experts in layers i %% %lld == %lld, Mamba "
+            "(with its dt, B and C norms) elsewhere; attention without position embedding",
+         (long long)ap, (long long)ao, (long long)E, (long long)ep, (long long)eo);
+    return 0;
+}
+
 /* Keys the Llama-style reader takes in when it reads a config of an unknown model_type (read_core, build_llama,
  * read_moe, moe_layout, build). */
 static const char *const generic_keys[] = {
@@ -2252,7 +2333,6 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     static const struct {
         const char *type, *kind;
     } other_kinds[] = {
-        {"jamba", "Mamba layers interleaved with attention (attn_layer_period / offset) and MoE"},
         {"falcon_h1", "a Mamba2 branch in parallel with attention in every layer"},
         {"zamba2", "Mamba2 layers with shared attention blocks"},
         {"qwen3_5", "Gated DeltaNet linear-attention layers (layer_types)"},
@@ -2306,6 +2386,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_MAMBA: rc = build_mamba(&c, ti, m); break;
         case FAM_MAMBA2: rc = build_mamba2(&c, ti, m); break;
         case FAM_NEMOTRON_H: rc = build_nemotron_h(&c, ti, m); break;
+        case FAM_JAMBA: rc = build_jamba(&c, ti, m); break;
         case FAM_QWEN3_NEXT: rc = build_qwen3_next(&c, ti, m); break;
         }
     }

@@ -107,6 +107,8 @@ static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
         n = lc_ck_add(c, n, linear(c, di, lc_ck_add(c, s->dt_rank, lc_ck_mul(c, 2, s->d_state)), false));
         n = lc_ck_add(c, n, linear(c, s->dt_rank, di, true));
         n = lc_ck_add(c, n, lc_ck_add(c, lc_ck_mul(c, di, s->d_state), di));
+        if (s->dt_bc_norms) /* Jamba: dt_layernorm, b_layernorm, c_layernorm */
+            n = lc_ck_add(c, n, lc_ck_add(c, s->dt_rank, lc_ck_mul(c, 2, s->d_state)));
     } else {
         conv = lc_ck_add(c, di, lc_ck_mul(c, 2, lc_ck_mul(c, s->n_groups, s->d_state)));
         n = lc_ck_add(c, n, linear(c, h, lc_ck_add(c, lc_ck_add(c, di, conv), s->n_heads), s->proj_bias));

@@ -279,8 +279,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 45);
-    cr_expect_geq(refused, 9);
+    cr_expect_geq(exact, 46);
+    cr_expect_geq(refused, 8);
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -804,5 +804,35 @@ Test(params_ssm_width, mamba_intermediate_size_given_beside_expand_wins)
     llmcost_layer_params lp;
     cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
     cr_expect_eq(lp.attention, 29568);
+    llmcost_model_free(m);
+}
+
+Test(params_ssm, jamba_periods_place_attention_mamba_and_experts)
+{
+    /* JambaForCausalLM with h 64, 2 layers, attention where i % 2 == 1, experts where i % 2 == 0. Layer 0, Mamba
+     * (d 128, state 8, dt rank ceil(64/16) = 4): in_proj 16,384, conv1d 640, x_proj 128*(4 + 16) = 2,560, dt_proj 640,
+     * A_log 1,024, D 128, the dt, B and C RMSNorms 4 + 8 + 8, out_proj 8,192: 29,588; with a mixture of 4 gated
+     * experts of 32 (3*64*32 = 6,144 each) and a router 64*4: 24,832; two norms 128: 54,548. Layer 1: attention (q
+     * and o 64*64, k and v 64*32) 12,288, a gated MLP 6,144, norms 128: 18,560. Untied embedding and head 2*6,400,
+     * final norm 64: 85,972; active with 2 of the 4 experts: 73,684. */
+    llmcost_model *m = from_text("{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                                 "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+                                 "\"vocab_size\": 100, \"attn_layer_period\": 2, \"attn_layer_offset\": 1, "
+                                 "\"expert_layer_period\": 2, \"expert_layer_offset\": 0, \"num_experts\": 4, "
+                                 "\"num_experts_per_tok\": 2, \"mamba_d_state\": 8, \"mamba_dt_rank\": \"auto\"}");
+    cr_expect_eq(m->layers[0].ssm, 1);
+    cr_expect(m->layers[0].ffn.moe);
+    cr_expect_eq(m->layers[1].ssm, 0);
+    cr_expect_eq(m->layers[1].attn.rotary_dim, 0);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 85972);
+    cr_expect_eq(p.active, 73684);
+    /* Its mixer runs as separate kernels in transformers (conv1d, the norms, the scan): the other engines refuse it
+     * by name rather than cost it as mamba_inner_fn. */
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "Jamba's Mamba mixer") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }

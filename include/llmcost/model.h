@@ -142,6 +142,8 @@ typedef struct llmcost_ssm {
     bool conv_bias;      /* conv1d carries a bias (use_conv_bias) */
     bool gated_norm;     /* Mamba2: RMSNormGated of d_inner on y * silu(z) before out_proj (Gated DeltaNet: of
                             head_dim, one weight shared by every value head) */
+    bool dt_bc_norms;    /* Mamba1: RMSNorms with weights on dt (dt_rank), B and C (d_state each) after x_proj
+                            (Jamba's JambaMambaMixer); in what was the struct's tail padding */
 } llmcost_ssm;
 
 /* One decoder layer. */
