@@ -248,6 +248,9 @@ typedef struct {
     llmcost_plan_layout *cand; /* layouts of the current unit that fit, before their step times */
     size_t n_cand, cap_cand;
     uint32_t *order, *order_tmp; /* cap_cand each: the step pass's order of cand (indices, sorted) */
+    const llmcost_step_prepared *last_prep; /* the prepared step of the last step call (NULL: none yet) ... */
+    int64_t last_mb;                        /* ... for this micro-batch */
+    llmcost_recompute last_rec;             /* ... and this recomputation, taken without the lock */
     int err;
     char errmsg[512];
 } worker;
@@ -493,10 +496,15 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(&so, NULL, o, l);
     llmcost_step s;
     w->step_calls++;
-    const llmcost_step_prepared *prep;
-    int rc = prepared_for(&prep, w->sp, &so);
-    if (rc < 0)
-        return rc;
+    const llmcost_step_prepared *prep = w->last_prep;
+    if (!prep || w->last_mb != so.micro_batch || w->last_rec != so.recompute) {
+        /* The candidates come sorted by recomputation and micro-batch: the shared table is asked once per change. */
+        int rc = prepared_for(&prep, w->sp, &so);
+        if (rc < 0)
+            return rc;
+        w->last_prep = prep, w->last_mb = so.micro_batch, w->last_rec = so.recompute;
+    }
+    int rc;
     rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
     if (rc < 0)
         return rc;
@@ -774,7 +782,10 @@ static int worker_init(worker *w, const space *sp, size_t top)
     w->top = calloc(top, sizeof *w->top);
     if (!w->top)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    return lc_step_memo_new(&w->memo);
+    int rc = lc_step_memo_new(&w->memo);
+    if (rc == 0) /* the options' GPU records do not change during the search: known by their address */
+        lc_step_memo_fixed_gpus(w->memo);
+    return rc;
 }
 
 static void worker_free(worker *w)

@@ -1771,6 +1771,8 @@ struct lc_step_memo {
     int64_t hits_ts, hits_launch, calls;
     bool have_gpu_ok;   /* gpu_ok passed llmcost_gpu_check: the same GPU, field for field, is not checked again */
     llmcost_gpu gpu_ok;
+    bool fixed_gpus;    /* lc_step_memo_fixed_gpus: the record at gpu_ok_at is gpu_ok, field for field */
+    const llmcost_gpu *gpu_ok_at;
     comm_memo comms;    /* the collectives on gpu_ok */
 };
 
@@ -1782,6 +1784,11 @@ int lc_step_memo_new(lc_step_memo **out)
         *out = NULL;
     }
     return *out ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
+}
+
+void lc_step_memo_fixed_gpus(lc_step_memo *mm)
+{
+    mm->fixed_gpus = true;
 }
 
 void lc_step_memo_free(lc_step_memo *mm)
@@ -2033,13 +2040,17 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     if (field)
         return lc_fail(LLMCOST_EINVAL, "step options: %s differs from the options the step was prepared with "
                        "(llmcost_step_prepare)", field);
-    bool checked = mm && mm->have_gpu_ok && memcmp(&mm->gpu_ok, gpu, sizeof *gpu) == 0;
+    bool checked = mm && mm->have_gpu_ok &&
+                   ((mm->fixed_gpus && mm->gpu_ok_at == gpu) || memcmp(&mm->gpu_ok, gpu, sizeof *gpu) == 0);
+    if (checked)
+        mm->gpu_ok_at = gpu; /* the same fields, perhaps at another address */
     if (mm && !checked) /* the collectives were timed on another GPU, or on none yet */
         mm->comms.have_layer = mm->comms.have_dp = false;
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
         return rc;
     if (mm && !checked) {
         mm->gpu_ok = *gpu;
+        mm->gpu_ok_at = gpu;
         mm->have_gpu_ok = true;
     }
     rc = step_run(out, &c, prep, mm);
