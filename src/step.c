@@ -1024,12 +1024,17 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
 typedef struct {
     timed_op *t;
     size_t *begin;
+    /* The selectively recomputed entries of each segment k, in order: t[sel[j]] for j in sel_begin[k] ..
+     * sel_begin[k + 1] - 1 (made by time_ops_memo; NULL: launch_stage finds them by their flag). */
+    size_t *sel, *sel_begin;
 } timed_segments;
 
 static void timed_segments_free(timed_segments *ts)
 {
     free(ts->t);
     free(ts->begin);
+    free(ts->sel);
+    free(ts->sel_begin);
 }
 
 /* One op as this GPU runs it: up to three timed entries (the op, autocast's casts, fp8 quantisation), and
@@ -1323,6 +1328,14 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         int32_t seg = segs[k - 1];
         size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
         bool in_layers = recomputes && seg != 0 && seg != last_seg;
+        if (in_layers && rec_mult == 0 && ts->sel) { /* selective: the flagged entries, listed in order */
+            for (size_t j = ts->sel_begin[seg]; j < ts->sel_begin[seg + 1]; j++) {
+                size_t i = ts->sel[j];
+                launch_op(&L, h_rec, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
+                busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
+            }
+            in_layers = false;
+        }
         for (size_t i = begin; in_layers && i < end; i++) {
             bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
             if (!again)
@@ -1764,6 +1777,7 @@ struct lc_step_memo {
     timed_segments ts;
     size_t ts_cap;      /* entries ts.t has room for */
     size_t begin_cap;   /* entries ts.begin has room for */
+    size_t sel_cap, sel_begin_cap; /* ... ts.sel and ts.sel_begin */
     bool have_launch;   /* st is split for st.pp and launched on ts */
     stages st;
     fwd_prefixes pre;   /* the forward prefixes of ts */
@@ -1841,6 +1855,27 @@ static int time_ops_memo(lc_step_memo *mm, const ctx *c, const llmcost_step_prep
             nt += time_op(c, &sg->ops[i], &mm->ts.t[nt]);
     }
     mm->ts.begin[sg->nseg] = nt;
+    /* The selective entries of each segment, for launch_stage (room for every entry: nt <= need). */
+    if (mm->sel_cap < need) {
+        free(mm->ts.sel);
+        mm->ts.sel = malloc(need * sizeof *mm->ts.sel);
+        mm->sel_cap = mm->ts.sel ? need : 0;
+    }
+    if (mm->sel_begin_cap < sg->nseg + 1) {
+        free(mm->ts.sel_begin);
+        mm->ts.sel_begin = malloc((sg->nseg + 1) * sizeof *mm->ts.sel_begin);
+        mm->sel_begin_cap = mm->ts.sel_begin ? sg->nseg + 1 : 0;
+    }
+    if (!mm->ts.sel || !mm->ts.sel_begin)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    size_t ns = 0;
+    for (size_t k = 0; k < sg->nseg; k++) {
+        mm->ts.sel_begin[k] = ns;
+        for (size_t i = mm->ts.begin[k]; i < mm->ts.begin[k + 1]; i++)
+            if (mm->ts.t[i].selective)
+                mm->ts.sel[ns++] = i;
+    }
+    mm->ts.sel_begin[sg->nseg] = ns;
     return 0;
 }
 
@@ -1849,7 +1884,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
 {
     const llmcost_step_options *opt = c->opt;
     int64_t gb = opt->global_batch, micro = gb / (opt->micro_batch * c->L.dp);
-    timed_segments own_ts = {NULL, NULL}, *ts = &own_ts;
+    timed_segments own_ts = {NULL, NULL, NULL, NULL}, *ts = &own_ts;
     stages own_st, *st = &own_st;
     memset(&own_st, 0, sizeof own_st);
     layer_comm lc;
