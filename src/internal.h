@@ -243,6 +243,9 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units);
 
 int lc_step_memo_new(lc_step_memo **out);
 void lc_step_memo_free(lc_step_memo *mm);
+/* The caller promises that the GPU records it passes do not change while "mm" lives (the planner's options during
+ * a search): a record the memo has checked is then known again by its address, not compared field by field. */
+void lc_step_memo_fixed_gpus(lc_step_memo *mm);
 int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
                          const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm);
 

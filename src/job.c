@@ -15,7 +15,7 @@ int llmcost_job_init(llmcost_job *j)
 {
     if (!j)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_init: NULL job");
-    llmcost_job d = LLMCOST_JOB_INIT;
+    static const llmcost_job d = LLMCOST_JOB_INIT; /* made once, not on every call (the planner makes ~500,000) */
     *j = d;
     return 0;
 }
@@ -125,12 +125,24 @@ void llmcost_pipeline_split(int64_t *first_layer, int64_t n_layers, int64_t pp)
     first_layer[pp] = n_layers;
 }
 
+/* Stages before "stage" that get one of the "extra" layers, i.e. s < stage with stage_layers' rank(s) < extra. */
+static int64_t extras_before(int64_t pp, int64_t stage, int64_t extra)
+{
+    if (pp <= 2) /* rank(s) = s */
+        return stage < extra ? stage : extra;
+    if (stage == 0)
+        return 0;
+    /* rank(0) = pp - 2; ranks 0 .. stage - 2 for stages 1 .. stage - 1 (stage - 1 <= pp - 2: stage < pp); the last
+     * stage, rank pp - 1, is never before another. */
+    int64_t middle = stage - 1 < extra ? stage - 1 : extra;
+    return (pp - 2 < extra ? 1 : 0) + middle;
+}
+
 void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count)
 {
-    int64_t pos = 0;
-    for (int64_t s = 0; s < stage; s++)
-        pos += stage_layers(n_layers, pp, s);
-    *first = pos;
+    /* The sum of stage_layers over the stages before "stage", in closed form (the memory engine asks for every
+     * layout it judges): each has the base count, and those ranked before "extra" one more. */
+    *first = stage * (n_layers / pp) + extras_before(pp, stage, n_layers % pp);
     *count = stage_layers(n_layers, pp, stage);
 }
 

@@ -247,6 +247,10 @@ typedef struct {
     lc_step_memo *memo;       /* what the step engine reuses between this thread's evaluations */
     llmcost_plan_layout *cand; /* layouts of the current unit that fit, before their step times */
     size_t n_cand, cap_cand;
+    uint32_t *order, *order_tmp; /* cap_cand each: the step pass's order of cand (indices, sorted) */
+    const llmcost_step_prepared *last_prep; /* the prepared step of the last step call (NULL: none yet) ... */
+    int64_t last_mb;                        /* ... for this micro-batch */
+    llmcost_recompute last_rec;             /* ... and this recomputation, taken without the lock */
     int err;
     char errmsg[512];
 } worker;
@@ -492,10 +496,15 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(&so, NULL, o, l);
     llmcost_step s;
     w->step_calls++;
-    const llmcost_step_prepared *prep;
-    int rc = prepared_for(&prep, w->sp, &so);
-    if (rc < 0)
-        return rc;
+    const llmcost_step_prepared *prep = w->last_prep;
+    if (!prep || w->last_mb != so.micro_batch || w->last_rec != so.recompute) {
+        /* The candidates come sorted by recomputation and micro-batch: the shared table is asked once per change. */
+        int rc = prepared_for(&prep, w->sp, &so);
+        if (rc < 0)
+            return rc;
+        w->last_prep = prep, w->last_mb = so.micro_batch, w->last_rec = so.recompute;
+    }
+    int rc;
     rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
     if (rc < 0)
         return rc;
@@ -532,12 +541,21 @@ static int add_candidate(worker *w, const llmcost_plan_layout *l)
 {
     if (w->n_cand == w->cap_cand) {
         size_t cap = w->cap_cand ? 2 * w->cap_cand : 256;
-        llmcost_plan_layout *v = realloc(w->cand, cap * sizeof *v);
-        if (!v)
+        if (cap > UINT32_MAX)
             return lc_fail(LLMCOST_ENOMEM, "out of memory");
-        w->cand = v;
+        llmcost_plan_layout *v = realloc(w->cand, cap * sizeof *v);
+        if (v)
+            w->cand = v;
+        uint32_t *a = v ? realloc(w->order, cap * sizeof *a) : NULL;
+        if (a)
+            w->order = a;
+        uint32_t *b = a ? realloc(w->order_tmp, cap * sizeof *b) : NULL;
+        if (!b)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        w->order_tmp = b;
         w->cap_cand = cap;
     }
+    w->order[w->n_cand] = (uint32_t)w->n_cand;
     w->cand[w->n_cand++] = *l;
     return 0;
 }
@@ -652,6 +670,34 @@ static int step_order(const void *pa, const void *pb)
     return 0;
 }
 
+/* The candidates' indices in step_order, equal keys in the order they were added: a stable merge sort of 4-byte
+ * indices (qsort moved the 200-byte layouts themselves, 8% of a search). Stable, so the order is the one glibc's
+ * merge-sorting qsort gave; the results do not depend on it anyway (every figure is the engines', and the best
+ * layouts are kept by a total order). */
+static void sort_candidates(worker *w)
+{
+    const llmcost_plan_layout *c = w->cand;
+    uint32_t *a = w->order, *b = w->order_tmp;
+    size_t n = w->n_cand;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                b[k++] = step_order(&c[a[j]], &c[a[i]]) < 0 ? a[j++] : a[i++];
+            while (i < mid)
+                b[k++] = a[i++];
+            while (j < hi)
+                b[k++] = a[j++];
+        }
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
+    w->order = a;
+    w->order_tmp = b;
+}
+
 /* One unit of work: the groups sharing GPU type, tp, cp and sequence parallelism (the step engine's timed ops
  * depend on little else). Memory first, then the step times of what fits, in the memo's order. */
 static int eval_unit(worker *w, const group *g, size_t n)
@@ -661,13 +707,13 @@ static int eval_unit(worker *w, const group *g, size_t n)
     for (size_t i = 0; i < n; i++)
         if (eval_group_memory(w, &g[i]) < 0)
             return w->err;
-    if (w->n_cand > 1) /* qsort with a NULL array is undefined even for 0 elements (UBSan) */
-        qsort(w->cand, w->n_cand, sizeof *w->cand, step_order);
+    sort_candidates(w);
     for (size_t c = 0; c < w->n_cand; c++) {
+        const llmcost_plan_layout *cand = &w->cand[w->order[c]];
         int ov[4][2];
-        int n_ov = overlaps_of(ov, o, w->cand[c].layout.tp, w->cand[c].layout.ep);
+        int n_ov = overlaps_of(ov, o, cand->layout.tp, cand->layout.ep);
         for (int v = 0; v < n_ov; v++) {
-            llmcost_plan_layout x = w->cand[c];
+            llmcost_plan_layout x = *cand;
             x.layout.ep_overlap = ov[v][0];
             x.layout.tp_overlap = ov[v][1];
             int rc = judge_step(w, &x);
@@ -736,7 +782,10 @@ static int worker_init(worker *w, const space *sp, size_t top)
     w->top = calloc(top, sizeof *w->top);
     if (!w->top)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    return lc_step_memo_new(&w->memo);
+    int rc = lc_step_memo_new(&w->memo);
+    if (rc == 0) /* the options' GPU records do not change during the search: known by their address */
+        lc_step_memo_fixed_gpus(w->memo);
+    return rc;
 }
 
 static void worker_free(worker *w)
@@ -744,6 +793,8 @@ static void worker_free(worker *w)
     free(w->top);
     free(w->front);
     free(w->cand);
+    free(w->order);
+    free(w->order_tmp);
     lc_step_memo_free(w->memo);
 }
 

@@ -1030,12 +1030,17 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
 typedef struct {
     timed_op *t;
     size_t *begin;
+    /* The selectively recomputed entries of each segment k, in order: t[sel[j]] for j in sel_begin[k] ..
+     * sel_begin[k + 1] - 1 (made by time_ops_memo; NULL: launch_stage finds them by their flag). */
+    size_t *sel, *sel_begin;
 } timed_segments;
 
 static void timed_segments_free(timed_segments *ts)
 {
     free(ts->t);
     free(ts->begin);
+    free(ts->sel);
+    free(ts->sel_begin);
 }
 
 /* One op as this GPU runs it: up to three timed entries (the op, autocast's casts, fp8 quantisation), and
@@ -1094,6 +1099,37 @@ typedef struct {
     double cp_ag;  /* one CP all-gather of keys and values */
     double ep_a2a; /* one EP all-to-all (dispatch or combine) */
 } layer_comm;
+
+/*
+ * The collectives' times of the previous evaluation (lc_step_memo), with everything they were computed from:
+ * llmcost_comm_time is a pure function of its arguments, so equal inputs give the same seconds. The GPU's figures
+ * are not in the keys: the memo forgets both whenever the GPU is not the record, field for field, that the last
+ * evaluation checked (compute_prepared). Layouts that differ only in ZeRO stage or the overlaps reuse the layer
+ * collectives; those that differ only in the overlaps, the data-parallel ones too.
+ */
+typedef struct {
+    const llmcost_model *m;
+    int64_t micro_batch, seq, tp, pp, dp, cp, ep, etp;
+    double ab, moe_pad;
+    bool sp;
+    llmcost_moe_dispatcher dispatcher;
+    llmcost_comm_options comm;
+} layer_comm_key;
+
+typedef struct {
+    bool zero; /* ZeRO >= 1: reduce-scatter and gather */
+    double grads_d, grads_e, w_d, w_e;
+    llmcost_comm_group gd, ge;
+    llmcost_comm_options comm;
+} dp_comm_key;
+
+typedef struct {
+    bool have_layer, have_dp;
+    layer_comm_key layer_key;
+    layer_comm layer;
+    dp_comm_key dp_key;
+    double reduce, gather;
+} comm_memo;
 
 /* Phase 3: communication inside one micro-batch, per layer. */
 static int layer_comms(layer_comm *lc, const ctx *c)
@@ -1161,6 +1197,29 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         lc->ep_a2a = cc.seconds;
     }
     return 0;
+}
+
+/* layer_comms through the memo "cm" (NULL: none). */
+static int layer_comms_memo(layer_comm *lc, const ctx *c, comm_memo *cm)
+{
+    if (!cm)
+        return layer_comms(lc, c);
+    layer_comm_key k;
+    memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+    k.m = c->m, k.micro_batch = c->opt->micro_batch, k.seq = c->opt->seq;
+    k.tp = c->L.tp, k.pp = c->L.pp, k.dp = c->L.dp, k.cp = c->L.cp, k.ep = c->L.ep, k.etp = c->etp;
+    k.ab = c->ab, k.moe_pad = c->moe_pad, k.sp = c->sp, k.dispatcher = c->opt->moe_dispatcher;
+    k.comm = c->opt->comm;
+    if (cm->have_layer && memcmp(&k, &cm->layer_key, sizeof k) == 0) {
+        *lc = cm->layer;
+        return 0;
+    }
+    int rc = layer_comms(lc, c);
+    if (rc == 0) {
+        cm->layer_key = k, cm->layer = *lc;
+        cm->have_layer = true;
+    }
+    return rc;
 }
 
 /* The segments stage "s" runs, in order: the ops before the layers (first stage), its layers', the ops after
@@ -1275,6 +1334,14 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         int32_t seg = segs[k - 1];
         size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
         bool in_layers = recomputes && seg != 0 && seg != last_seg;
+        if (in_layers && rec_mult == 0 && ts->sel) { /* selective: the flagged entries, listed in order */
+            for (size_t j = ts->sel_begin[seg]; j < ts->sel_begin[seg + 1]; j++) {
+                size_t i = ts->sel[j];
+                launch_op(&L, h_rec, t[i].fwd_k, t[i].fwd, t[i].fwd_sync);
+                busy[LLMCOST_ST_RECOMPUTE] += t[i].fwd;
+            }
+            in_layers = false;
+        }
         for (size_t i = begin; in_layers && i < end; i++) {
             bool again = rec_mult > 0 || (opt->recompute == LLMCOST_RECOMPUTE_SELECTIVE && t[i].selective);
             if (!again)
@@ -1634,7 +1701,7 @@ static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_p
  * overlapped with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
  * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
 static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, const stages *st,
-                      int64_t micro)
+                      int64_t micro, comm_memo *cm)
 {
     const llmcost_gpu *gpu = c->g;
     const llmcost_step_options *opt = c->opt;
@@ -1652,18 +1719,31 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
         double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
         if (c->ft) /* adapters: only their gradients are reduced */
             ft_dp_bytes(c, &grads_d, &grads_e, &w_d, &w_e);
-        llmcost_comm_cost a, b2;
-        llmcost_collective red = c->L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
-        if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
-            (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
-            return rc;
-        double reduce = a.seconds + b2.seconds;
-        double gather = 0;
-        if (c->L.zero >= 1) {
-            if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
-                (rc = llmcost_comm_time(&b2, gpu, LLMCOST_COLL_ALL_GATHER, w_e, &ge, &opt->comm)))
+        dp_comm_key k;
+        memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
+        k.zero = c->L.zero >= 1, k.grads_d = grads_d, k.grads_e = grads_e, k.w_d = w_d, k.w_e = w_e;
+        k.gd = gd, k.ge = ge, k.comm = opt->comm;
+        double reduce, gather;
+        if (cm && cm->have_dp && memcmp(&k, &cm->dp_key, sizeof k) == 0) {
+            reduce = cm->reduce, gather = cm->gather;
+        } else {
+            llmcost_comm_cost a, b2;
+            llmcost_collective red = c->L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
+            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
                 return rc;
-            gather = a.seconds + b2.seconds;
+            reduce = a.seconds + b2.seconds;
+            gather = 0;
+            if (c->L.zero >= 1) {
+                if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
+                    (rc = llmcost_comm_time(&b2, gpu, LLMCOST_COLL_ALL_GATHER, w_e, &ge, &opt->comm)))
+                    return rc;
+                gather = a.seconds + b2.seconds;
+            }
+            if (cm) {
+                cm->dp_key = k, cm->reduce = reduce, cm->gather = gather;
+                cm->have_dp = true;
+            }
         }
         /* The slowest stage's forward and backward of one micro-batch, op by op (summed by launch_stage). */
         const stage_launch *wl = &st->launch[st->cls[st->worst]];
@@ -1745,6 +1825,7 @@ struct lc_step_memo {
     timed_segments ts;
     size_t ts_cap;      /* entries ts.t has room for */
     size_t begin_cap;   /* entries ts.begin has room for */
+    size_t sel_cap, sel_begin_cap; /* ... ts.sel and ts.sel_begin */
     bool have_launch;   /* st is split for st.pp and launched on ts */
     stages st;
     fwd_prefixes pre;   /* the forward prefixes of ts */
@@ -1752,6 +1833,9 @@ struct lc_step_memo {
     int64_t hits_ts, hits_launch, calls;
     bool have_gpu_ok;   /* gpu_ok passed llmcost_gpu_check: the same GPU, field for field, is not checked again */
     llmcost_gpu gpu_ok;
+    bool fixed_gpus;    /* lc_step_memo_fixed_gpus: the record at gpu_ok_at is gpu_ok, field for field */
+    const llmcost_gpu *gpu_ok_at;
+    comm_memo comms;    /* the collectives on gpu_ok */
 };
 
 int lc_step_memo_new(lc_step_memo **out)
@@ -1762,6 +1846,11 @@ int lc_step_memo_new(lc_step_memo **out)
         *out = NULL;
     }
     return *out ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
+}
+
+void lc_step_memo_fixed_gpus(lc_step_memo *mm)
+{
+    mm->fixed_gpus = true;
 }
 
 void lc_step_memo_free(lc_step_memo *mm)
@@ -1814,6 +1903,27 @@ static int time_ops_memo(lc_step_memo *mm, const ctx *c, const llmcost_step_prep
             nt += time_op(c, &sg->ops[i], &mm->ts.t[nt]);
     }
     mm->ts.begin[sg->nseg] = nt;
+    /* The selective entries of each segment, for launch_stage (room for every entry: nt <= need). */
+    if (mm->sel_cap < need) {
+        free(mm->ts.sel);
+        mm->ts.sel = malloc(need * sizeof *mm->ts.sel);
+        mm->sel_cap = mm->ts.sel ? need : 0;
+    }
+    if (mm->sel_begin_cap < sg->nseg + 1) {
+        free(mm->ts.sel_begin);
+        mm->ts.sel_begin = malloc((sg->nseg + 1) * sizeof *mm->ts.sel_begin);
+        mm->sel_begin_cap = mm->ts.sel_begin ? sg->nseg + 1 : 0;
+    }
+    if (!mm->ts.sel || !mm->ts.sel_begin)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    size_t ns = 0;
+    for (size_t k = 0; k < sg->nseg; k++) {
+        mm->ts.sel_begin[k] = ns;
+        for (size_t i = mm->ts.begin[k]; i < mm->ts.begin[k + 1]; i++)
+            if (mm->ts.t[i].selective)
+                mm->ts.sel[ns++] = i;
+    }
+    mm->ts.sel_begin[sg->nseg] = ns;
     return 0;
 }
 
@@ -1822,7 +1932,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
 {
     const llmcost_step_options *opt = c->opt;
     int64_t gb = opt->global_batch, micro = gb / (opt->micro_batch * c->L.dp);
-    timed_segments own_ts = {NULL, NULL}, *ts = &own_ts;
+    timed_segments own_ts = {NULL, NULL, NULL, NULL}, *ts = &own_ts;
     stages own_st, *st = &own_st;
     memset(&own_st, 0, sizeof own_st);
     layer_comm lc;
@@ -1874,11 +1984,12 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
         }
         launch_stages(st, c, p, ts, NULL);
     }
-    if ((rc = layer_comms(&lc, c)) == 0) {
+    comm_memo *cmm = mm ? &mm->comms : NULL;
+    if ((rc = layer_comms_memo(&lc, c, cmm)) == 0) {
         simulate_stages(st, out, c, &lc, micro);
         optimizer_time(out, c, p);
         fp8_weight_casts(out, c, p);
-        if ((rc = dp_traffic(out, c, p, st, micro)) == 0)
+        if ((rc = dp_traffic(out, c, p, st, micro, cmm)) == 0)
             totals(out, c, p, micro, gb, st->t_mb);
     }
     if (!mm) {
@@ -2012,11 +2123,17 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     if (field)
         return lc_fail(LLMCOST_EINVAL, "step options: %s differs from the options the step was prepared with "
                        "(llmcost_step_prepare)", field);
-    bool checked = mm && mm->have_gpu_ok && memcmp(&mm->gpu_ok, gpu, sizeof *gpu) == 0;
+    bool checked = mm && mm->have_gpu_ok &&
+                   ((mm->fixed_gpus && mm->gpu_ok_at == gpu) || memcmp(&mm->gpu_ok, gpu, sizeof *gpu) == 0);
+    if (checked)
+        mm->gpu_ok_at = gpu; /* the same fields, perhaps at another address */
+    if (mm && !checked) /* the collectives were timed on another GPU, or on none yet */
+        mm->comms.have_layer = mm->comms.have_dp = false;
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
         return rc;
     if (mm && !checked) {
         mm->gpu_ok = *gpu;
+        mm->gpu_ok_at = gpu;
         mm->have_gpu_ok = true;
     }
     rc = step_run(out, &c, prep, mm);

@@ -41,6 +41,25 @@ Test(job_split, extra_layers_to_the_middle_stages_first)
         cr_expect_eq(f[s + 1] - f[s], want3[s], "pp 3 stage %d", s);
 }
 
+/* The memory engine's stage range (job.c, internal: a closed form) against the split's loop, stage by stage. */
+void lc_stage_range(int64_t n_layers, int64_t pp, int64_t stage, int64_t *first, int64_t *count);
+
+Test(job_split, stage_range_is_the_splits_stage)
+{
+    static int64_t f[514];
+    for (int64_t n = 1; n <= 130; n++)
+        for (int64_t pp = 1; pp <= 512; pp++) {
+            llmcost_pipeline_split(f, n, pp);
+            for (int64_t s = 0; s < pp; s++) {
+                int64_t first, count;
+                lc_stage_range(n, pp, s, &first, &count);
+                cr_assert(first == f[s] && count == f[s + 1] - f[s], "%lld layers, pp %lld, stage %lld: %lld + %lld, "
+                          "split %lld + %lld", (long long)n, (long long)pp, (long long)s, (long long)first,
+                          (long long)count, (long long)f[s], (long long)(f[s + 1] - f[s]));
+            }
+        }
+}
+
 /* Memory and step on the same job: each reports the layers of its stage from the same split. */
 static void check_stage_agreement(const char *model, int64_t pp, int64_t vpp, llmcost_framework fw)
 {

@@ -141,12 +141,11 @@ Test(plan_agreement, cost_of_the_run_is_trains)
 /* Every layout a search keeps, not only the top few: its step and memory figures are those of
  * llmcost_step_compute and llmcost_memory_compute called afresh, to the last digit (the planner's evaluations reuse
  * what does not change between layouts: the prepared step, the timed ops, the stages through the launch model). */
-static void every_kept_layout_is_the_engines(const char *model, const char *gpu_name, llmcost_plan_options *o)
+static void every_kept_layout_of(const char *model, const char *const *gpu, size_t n_gpu, llmcost_plan_options *o)
 {
-    const char *gpu[] = {gpu_name};
     o->top = 100000;
     llmcost_plan p;
-    search(&p, model, gpu, 1, o);
+    search(&p, model, gpu, n_gpu, o);
     cr_assert(p.n_layouts > 100, "%s: only %zu layouts", model, p.n_layouts);
     cr_assert_eq((int64_t)p.n_layouts, p.feasible < 100000 ? p.feasible : 100000);
     llmcost_model *m;
@@ -170,6 +169,25 @@ static void every_kept_layout_is_the_engines(const char *model, const char *gpu_
     }
     llmcost_model_free(m);
     llmcost_plan_dispose(&p);
+}
+
+static void every_kept_layout_is_the_engines(const char *model, const char *gpu_name, llmcost_plan_options *o)
+{
+    const char *gpu[] = {gpu_name};
+    every_kept_layout_of(model, gpu, 1, o);
+}
+
+Test(plan_agreement, every_kept_layout_two_gpu_types)
+{
+    /* Two GPU types in one search: a worker's step memo moves from one GPU record to the other (collective times,
+     * GEMM times and the GPU check are kept per record), and every layout of either is still the engines'. */
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 16, o.seq = 2048, o.global_batch_tokens = 1 << 20;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.threads = 1; /* one worker sees both types */
+    const char *gpu[] = {"h100", "a100-80gb"};
+    every_kept_layout_of("llama-3.2-1b", gpu, 2, &o);
 }
 
 Test(plan_agreement, every_kept_layout_dense)

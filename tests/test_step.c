@@ -801,3 +801,50 @@ Test(step_ssm, mamba_scan_is_a_fused_kernel_streamed_at_bandwidth)
     cr_expect_eq(llmcost_step_compute(&(llmcost_step){0}, m, llmcost_gpu_find("h200"), &o), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }
+
+/* ---- the step memo (internal, the planner's: src/internal.h) ---- */
+
+typedef struct lc_step_memo lc_step_memo;
+int lc_step_memo_new(lc_step_memo **out);
+void lc_step_memo_free(lc_step_memo *mm);
+void lc_step_memo_fixed_gpus(lc_step_memo *mm);
+int lc_step_compute_memo(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                         const llmcost_step_options *opt, lc_step_memo *mm);
+
+/* What the memo reuses (timed ops, stages, the layer and data-parallel collectives, the GPU check) follows the GPU:
+ * the same layouts on one record, another record, and the first record changed in place (the memo compares it
+ * field by field then) give llmcost_step_compute's figures to the last digit each time. */
+Test(step_memo, reuse_follows_the_gpu_record)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.seq = 2048, o.micro_batch = 1, o.global_batch = 64;
+    o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+    o.layout.gpus = 16, o.layout.tp = 2, o.layout.pp = 2, o.layout.dp = 4, o.layout.sequence_parallel = true;
+    llmcost_step_prepared *prep;
+    cr_assert_eq(llmcost_step_prepare(&prep, m, &o), 0, "%s", llmcost_errmsg());
+    lc_step_memo *mm;
+    cr_assert_eq(lc_step_memo_new(&mm), 0);
+    llmcost_gpu g = *llmcost_gpu_find("h100");
+    const llmcost_gpu *a100 = llmcost_gpu_find("a100-80gb");
+    const llmcost_gpu *seq[] = {&g, &g, a100, &g, &g};
+    for (int i = 0; i < 5; i++) {
+        if (i == 3) /* the record changed where it lies: half the network, a tenth of NVLink */
+            g.scaleout_bw /= 2, g.scaleup_bw /= 10;
+        for (int zero = 0; zero <= 3; zero++)
+            for (int ov = 0; ov < 2; ov++) {
+                o.layout.zero = zero, o.layout.tp_overlap = ov;
+                llmcost_step want, got;
+                cr_assert_eq(llmcost_step_compute(&want, m, seq[i], &o), 0, "%s", llmcost_errmsg());
+                cr_assert_eq(lc_step_compute_memo(&got, prep, seq[i], &o, mm), 0, "%s", llmcost_errmsg());
+                cr_assert_eq(got.step_seconds, want.step_seconds, "call %d zero %d overlap %d: %.17g, engine %.17g",
+                             i, zero, ov, got.step_seconds, want.step_seconds);
+                for (int k = 0; k < LLMCOST_ST_COUNT; k++)
+                    cr_assert_eq(got.components[k], want.components[k], "call %d zero %d component %d", i, zero, k);
+            }
+    }
+    lc_step_memo_free(mm);
+    llmcost_step_prepared_free(prep);
+    llmcost_model_free(m);
+}
