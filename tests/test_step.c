@@ -743,6 +743,9 @@ Test(step_ssm, mamba_scan_is_a_fused_kernel_streamed_at_bandwidth)
     llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
     cr_expect_eq(llmcost_step_compute(&(llmcost_step){0}, m, llmcost_gpu_find("h200"), &o), 0, "%s", llmcost_errmsg());
 
+    llmcost_model_free(m);
+}
+
 /* Attention kernel generations (issue 16 point 4): a Llama 3 8B layer (GQA, head dim 128) at 16K under each kernel.
  * The attention time ratio of FlashAttention-2 to FlashAttention-3 is the ratio of their published H100 rates at
  * 16K, causal, head dim 128 (Shah et al. 2024, Figure 5: 616 vs 335 TFLOP/s forward; Figure 6: 561 vs 322 backward,
