@@ -115,7 +115,7 @@ static void attention_cost(double *fwd, double *bwd, const llmcost_attention *a,
 {
     double dq = (double)a->head_dim, dv = (double)a->v_head_dim;
     *fwd = 2 * heads * p * (dq + dv);
-    if (impl == LLMCOST_ATTN_EAGER || (impl == LLMCOST_ATTN_SDPA && a->sdpa_unfused))
+    if (impl == LLMCOST_ATTN_EAGER || lc_attn_math(impl, a))
         *bwd = 2 * *fwd;
     else
         *bwd = 2 * heads * p * (3 * dq + 2 * dv);

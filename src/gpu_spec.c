@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kernels.h"
 #include "llmcost/request.h"
 
 int llmcost_gpu_spec_init(llmcost_gpu_spec *s)
@@ -164,6 +165,10 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 100 * c.gemm_efficiency, 100 * c.copy_efficiency,
                                 o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
+    lc_attn_choice ac;
+    if (len < n && lc_attention_choose(g, (int)o->attention, &ac) == 0)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s\n", ac.note,
+                                o->attention == LLMCOST_ATTN_SDPA ? " (the default; --attention names the kernel a run used)" : "");
     if (len < n)
         len += (size_t)snprintf(buf + len, n - len,
                                 "communication: NVLink-class links at %.0f%%, network at %.0f%% of line rate\n",

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "llmcost/common.h"
+#include "llmcost/flops.h"
+#include "llmcost/model.h"
 
 /* Records a printf-style message for llmcost_errmsg() and returns "code" (a negative LLMCOST_E*). */
 int lc_fail(int code, const char *fmt, ...)
@@ -36,6 +38,13 @@ int lc_presets_init(void);
 int lc_gpu_init(void);
 int lc_laws_init(void);
 int lc_kernels_init(void);
+
+/* Attention run by PyTorch's math SDPA backend (every pair as fp32 batched GEMMs, the probabilities kept): named
+ * (sdpa-math), or SDPA's fallback for a model whose keys it cannot fuse (Falcon-7B's broadcast multi-query keys). */
+static inline bool lc_attn_math(llmcost_attn_impl impl, const llmcost_attention *a)
+{
+    return impl == LLMCOST_ATTN_SDPA_MATH || (impl == LLMCOST_ATTN_SDPA && a && a->sdpa_unfused);
+}
 
 /* How llmcost_request() and llmcost_job_spec_set() read a value given as text: the CLI's option kinds and rules
  * (src/cli/opts.c), messages naming "name". Stores into a bool (flag), const char * (text, kept by pointer), long long

@@ -369,7 +369,7 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         return lc_fail(LLMCOST_EINVAL, "optimizer = %d is not an optimizer", (int)j->optimizer);
     if ((unsigned)j->recompute > LLMCOST_RECOMPUTE_FULL)
         return lc_fail(LLMCOST_EINVAL, "recompute = %d is not a recomputation mode", (int)j->recompute);
-    if ((unsigned)j->attention > LLMCOST_ATTN_FLASH)
+    if ((unsigned)j->attention >= LLMCOST_ATTN_COUNT)
         return lc_fail(LLMCOST_EINVAL, "attention = %d is not an attention kernel", (int)j->attention);
     /* The real-valued fields inside their plausible ranges (ranges.h); by index: every engine call passes here. */
     if ((rc = lc_range_id(LC_R_HEADROOM, NULL, j->headroom)) ||

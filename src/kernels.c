@@ -389,6 +389,181 @@ static void fit_attention(const attn_case *c, int n)
     free(es), free(occ);
 }
 
+/* ---- attention kernel generations (data/calibration/attention_kernels.json) ---- */
+
+#define MAX_CURVES 12
+#define MAX_AKINDS 8
+#define MAX_ARCHMAP 48
+typedef struct {
+    char kernel[16], arch[16];
+    double eta[2], overlap[2], c0[2], rms[2];
+    int cases[2];
+    char source[400];
+} attn_curve;
+static attn_curve curves[MAX_CURVES];
+static int ncurves;
+static struct {
+    char name[16];
+    char archs[8][16];
+    int narchs;
+    bool causal_skip;
+} akinds[MAX_AKINDS];
+static int nakinds;
+static struct {
+    char gpu[32], arch[16];
+} archmap[MAX_ARCHMAP];
+static int narchmap;
+
+typedef struct {
+    double bh, s, pairs, d, seconds;
+} attn_point;
+
+/* eta, the hidden fraction of the exps and c0 for one direction of one kernel: least squares on log(predicted /
+ * published) over the grid fit_attention uses, on the benchmark's GPU (its peak, units and exp rate). */
+static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_rate, int units, int b, double *eta,
+                          double *ov, double *c0, double *rms)
+{
+    double best = INFINITY;
+    for (int ie = 20; ie <= 100; ie++)
+        for (int io = 0; io <= 10; io++)
+            for (int ic = 0; ic <= 20; ic++) {
+                lc_kernel_model t = model;
+                t.attn_eta[b] = 0.01 * ie;
+                t.attn_overlap[b] = 0.1 * io;
+                t.attn_c0[b] = ic;
+                double err = 0;
+                for (int j = 0; j < n; j++) {
+                    double pr = attention_with(&t, peak, exp_rate, units, p[j].bh, p[j].s, p[j].pairs, p[j].d, p[j].d,
+                                               b == 1);
+                    double d = log(pr / p[j].seconds);
+                    err += d * d;
+                }
+                if (err < best) {
+                    best = err;
+                    *eta = t.attn_eta[b], *ov = t.attn_overlap[b], *c0 = t.attn_c0[b];
+                }
+            }
+    *rms = n > 0 ? sqrt(best / n) : 0;
+}
+
+/* The points of one direction of a published curve: TFLOP/s at the benchmark's shapes (16,384 tokens per batch,
+ * 2,048 = heads x head dim), turned into seconds by the benchmark's FLOP count (= llmcost's). */
+static int curve_points(json_t *curve, const char *dir, attn_point *p, int max)
+{
+    json_t *seq = json_object_get(curve, "seq"), *set;
+    size_t i, j;
+    int n = 0;
+    json_array_foreach(json_object_get(curve, dir), i, set)
+    {
+        double d = num(set, "d");
+        bool causal = json_is_true(json_object_get(set, "causal"));
+        json_t *tf;
+        json_array_foreach(json_object_get(set, "tflops"), j, tf)
+        {
+            double s = json_number_value(json_array_get(seq, j)), rate = json_number_value(tf) * 1e12;
+            if (n >= max || !(s > 0) || !(d > 0) || !(rate > 0))
+                continue;
+            double bh = (16384 / s) * (2048 / d), pairs = causal ? s * (s + 1) / 2 : s * s;
+            double flops = (strcmp(dir, "bwd") ? 4.0 : 10.0) * bh * pairs * d;
+            p[n++] = (attn_point){bh, s, pairs, d, flops / rate};
+        }
+    }
+    return n;
+}
+
+static void fit_attention_curves(json_t *doc)
+{
+    const char *key;
+    json_t *v, *k;
+    size_t i, j;
+    json_object_foreach(json_object_get(doc, "arch_of"), key, v)
+    {
+        if (narchmap < MAX_ARCHMAP && json_is_string(v)) {
+            snprintf(archmap[narchmap].gpu, sizeof archmap[narchmap].gpu, "%s", key);
+            snprintf(archmap[narchmap].arch, sizeof archmap[narchmap].arch, "%s", json_string_value(v));
+            narchmap++;
+        }
+    }
+    json_array_foreach(json_object_get(doc, "kernels"), i, k)
+    {
+        const char *name = json_string_value(json_object_get(k, "name"));
+        if (!name || nakinds >= MAX_AKINDS)
+            continue;
+        snprintf(akinds[nakinds].name, sizeof akinds[nakinds].name, "%s", name);
+        akinds[nakinds].causal_skip = json_is_true(json_object_get(k, "causal_skip"));
+        json_array_foreach(json_object_get(k, "archs"), j, v)
+        {
+            if (akinds[nakinds].narchs < 8 && json_is_string(v))
+                snprintf(akinds[nakinds].archs[akinds[nakinds].narchs++], 16, "%s", json_string_value(v));
+        }
+        nakinds++;
+        /* Curves with points first, then those taking their shape from another architecture's curve. */
+        for (int pass = 0; pass < 2; pass++) {
+            json_t *c;
+            size_t ci;
+            json_array_foreach(json_object_get(k, "curves"), ci, c)
+            {
+                bool shaped = json_object_get(c, "shape_from") != NULL;
+                if (shaped != (pass == 1) || ncurves >= MAX_CURVES)
+                    continue;
+                const llmcost_gpu *g = llmcost_catalog_gpu_find(NULL, json_string_value(json_object_get(c, "gpu")));
+                if (!g || !(g->peak_flops[LLMCOST_DT_BF16] > 0))
+                    continue;
+                double peak = g->peak_flops[LLMCOST_DT_BF16];
+                double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : peak * CAL_EXP / CAL_PEAK;
+                int units = g->compute_units;
+                attn_curve *cv = &curves[ncurves];
+                memset(cv, 0, sizeof *cv);
+                snprintf(cv->kernel, sizeof cv->kernel, "%s", name);
+                snprintf(cv->arch, sizeof cv->arch, "%s", json_string_value(json_object_get(c, "arch")));
+                snprintf(cv->source, sizeof cv->source, "%s", json_string_value(json_object_get(c, "source")));
+                bool ok = true;
+                for (int b = 0; b < 2; b++) {
+                    if (!shaped) {
+                        attn_point pts[48];
+                        int n = curve_points(c, b ? "bwd" : "fwd", pts, 48);
+                        if (n < 3) {
+                            ok = false;
+                            break;
+                        }
+                        fit_curve_dir(pts, n, peak, exp_rate, units, b, &cv->eta[b], &cv->overlap[b], &cv->c0[b],
+                                      &cv->rms[b]);
+                        cv->cases[b] = n;
+                    } else {
+                        /* The other architecture's exps hidden and c0; eta such that the reference shape (head dim
+                         * 128, 16K tokens, no mask) reaches the published fraction of this GPU's peak. */
+                        const char *from = json_string_value(json_object_get(c, "shape_from"));
+                        double frac = num(json_object_get(c, "peak_fraction"), b ? "bwd" : "fwd");
+                        int src = -1;
+                        for (int q = 0; q < ncurves; q++)
+                            if (!strcmp(curves[q].kernel, name) && from && !strcmp(curves[q].arch, from))
+                                src = q;
+                        if (src < 0 || !(frac > 0 && frac < 1)) {
+                            ok = false;
+                            break;
+                        }
+                        cv->overlap[b] = curves[src].overlap[b];
+                        cv->c0[b] = curves[src].c0[b];
+                        double s = 16384, d = 128, bh = 16, pairs = s * s;
+                        double flops = (b ? 10.0 : 4.0) * bh * pairs * d, target = flops / (frac * peak);
+                        lc_kernel_model t = model;
+                        t.attn_eta[b] = 1, t.attn_overlap[b] = 1, t.attn_c0[b] = cv->c0[b];
+                        double no_exp = attention_with(&t, peak, exp_rate, units, bh, s, pairs, d, d, b == 1);
+                        t.attn_overlap[b] = cv->overlap[b];
+                        double exps = attention_with(&t, peak, exp_rate, units, bh, s, pairs, d, d, b == 1) - no_exp;
+                        double matrix = no_exp - t.gemm_fixed; /* the matrix work's time at eta 1 */
+                        double left = target - t.gemm_fixed - exps;
+                        cv->eta[b] = left > 0 ? fmin(1, matrix / left) : 1;
+                        cv->cases[b] = 0;
+                    }
+                }
+                if (ok)
+                    ncurves++;
+            }
+        }
+    }
+}
+
 static double num(json_t *o, const char *key)
 {
     return json_number_value(json_object_get(o, key));
@@ -610,6 +785,14 @@ static void fit(void)
     }
     fit_gemm(gc, ng);
     fit_attention(ac, na);
+    e = lc_embedded_find("data/calibration/attention_kernels.json");
+    doc = NULL;
+    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
+        fit_attention_curves(doc);
+        json_decref(doc);
+    } else {
+        ok = false;
+    }
     e = lc_embedded_find("data/calibration/fp8_gemm_h800_tilelang.json");
     doc = NULL;
     if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
@@ -675,4 +858,139 @@ double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, dou
     /* When a GPU's exp rate is unpublished, the H100's ratio to its 16-bit peak (3.9 T/s : 989.4 TFLOP/s). */
     double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
     return attention_with(km, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
+}
+
+/* ---- which attention kernel a run uses ---- */
+
+static const char *gpu_arch(const llmcost_gpu *g)
+{
+    for (int i = 0; i < narchmap; i++)
+        if (!strcmp(archmap[i].gpu, g->name))
+            return archmap[i].arch;
+    return "unknown";
+}
+
+static int find_curve(const char *kernel, const char *arch)
+{
+    for (int i = 0; i < ncurves; i++)
+        if (!strcmp(curves[i].kernel, kernel) && !strcmp(curves[i].arch, arch))
+            return i;
+    return -1;
+}
+
+static void use_measured(lc_attn_choice *c, const lc_kernel_model *km)
+{
+    for (int b = 0; b < 2; b++)
+        c->eta[b] = km->attn_eta[b], c->overlap[b] = km->attn_overlap[b], c->c0[b] = km->attn_c0[b];
+}
+
+/* TFLOP/s of a choice's kernel on "g" at the papers' reference shape: 16K tokens, head dim 128, causal, 16 heads. */
+static void reference_rates(const lc_attn_choice *ch, const llmcost_gpu *g, double r[2])
+{
+    double s = 16384, d = 128, bh = 16, pairs = s * (s + 1) / 2, peak = llmcost_gpu_half_peak(g);
+    for (int b = 0; b < 2; b++) {
+        double t = lc_attention_choice_seconds(ch, g, peak, bh, s, pairs, d, d, b == 1);
+        r[b] = t > 0 ? (b ? 10.0 : 4.0) * bh * pairs * d / t / 1e12 : 0;
+    }
+}
+
+int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    memset(out, 0, sizeof *out);
+    out->arch = gpu_arch(g);
+    bool known = strcmp(out->arch, "unknown") != 0;
+    bool fast_sdpa = !strcmp(out->arch, "hopper") || !strcmp(out->arch, "blackwell");
+    bool flash_arch = !strcmp(out->arch, "ampere") || !strcmp(out->arch, "ada");
+    switch (impl) {
+    case LLMCOST_ATTN_EAGER:
+        out->kernel = "eager";
+        snprintf(out->note, sizeof out->note,
+                 "attention eager: Q K^T and P V as batched GEMMs over every pair (the mask applied after), softmax as "
+                 "element-wise kernels");
+        return 0;
+    case LLMCOST_ATTN_SDPA_MATH:
+        out->kernel = "sdpa-math";
+        snprintf(out->note, sizeof out->note,
+                 "attention sdpa-math: PyTorch's math SDPA backend, every pair as fp32 batched GEMMs and fp32 softmax");
+        return 0;
+    case LLMCOST_ATTN_SDPA:
+        if (flash_arch) {
+            impl = LLMCOST_ATTN_FLASH2;
+            break;
+        }
+        out->kernel = fast_sdpa ? "cudnn" : "sdpa";
+        out->fused = true;
+        use_measured(out, km);
+        double r[2];
+        reference_rates(out, g, r);
+        snprintf(out->note, sizeof out->note,
+                 "attention sdpa on %s (%s): PyTorch SDPA as measured on an H200 (PyTorch 2.11: the cuDNN backend), "
+                 "%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128%s",
+                 g->name, out->arch, r[0], r[1],
+                 fast_sdpa ? "" : "; no curve for this architecture: the H200's fraction of its peak assumed");
+        return 0;
+    case LLMCOST_ATTN_FLASH:
+        impl = LLMCOST_ATTN_FLASH2;
+        break;
+    default:
+        break;
+    }
+    const char *names[LLMCOST_ATTN_COUNT] = {[LLMCOST_ATTN_FLASH2] = "flash2", [LLMCOST_ATTN_FLASH3] = "flash3",
+                                             [LLMCOST_ATTN_CUDNN] = "cudnn", [LLMCOST_ATTN_TRITON] = "triton"};
+    if (impl < 0 || impl >= LLMCOST_ATTN_COUNT || !names[impl])
+        return lc_fail(LLMCOST_EINVAL, "attention = %d is not an attention kernel", impl);
+    out->kernel = names[impl];
+    out->fused = true;
+    int kind = -1;
+    for (int i = 0; i < nakinds; i++)
+        if (!strcmp(akinds[i].name, out->kernel))
+            kind = i;
+    if (kind >= 0 && known) {
+        bool runs = false;
+        for (int a = 0; a < akinds[kind].narchs; a++)
+            runs = runs || !strcmp(akinds[kind].archs[a], out->arch);
+        if (!runs)
+            return lc_fail(LLMCOST_EINVAL, "attention %s does not run on %s (%s): it is built for %s%s%s",
+                           out->kernel, g->name, out->arch, akinds[kind].archs[0],
+                           akinds[kind].narchs > 1 ? " and newer" : " only",
+                           akinds[kind].narchs > 1 ? "" : " (data/calibration/attention_kernels.json)");
+    }
+    int c = find_curve(out->kernel, out->arch);
+    const char *via = "";
+    if (c < 0 && !strcmp(out->kernel, "cudnn") && flash_arch)
+        c = find_curve("flash2", "ampere"), via = "; no published cuDNN curve off Hopper: FlashAttention-2's assumed";
+    if (c < 0 && !strcmp(out->kernel, "triton") && flash_arch)
+        c = find_curve("flash2", "ampere"), via = "; no published Triton curve off Hopper: FlashAttention-2's assumed";
+    if (c < 0 && !strcmp(out->arch, "ada"))
+        c = find_curve(out->kernel, "ampere"), via = "; Ampere's curve assumed";
+    if (c < 0 && !strcmp(out->arch, "blackwell"))
+        c = find_curve(out->kernel, "hopper"), via = "; no Blackwell curve published: Hopper's fraction of peak assumed";
+    if (c < 0) {
+        use_measured(out, km);
+        double r[2];
+        reference_rates(out, g, r);
+        snprintf(out->note, sizeof out->note,
+                 "attention %s on %s (%s): no published curve; the measured H200 SDPA kernel's fraction of peak assumed "
+                 "(%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128)",
+                 out->kernel, g->name, out->arch, r[0], r[1]);
+        return 0;
+    }
+    for (int b = 0; b < 2; b++)
+        out->eta[b] = curves[c].eta[b], out->overlap[b] = curves[c].overlap[b], out->c0[b] = curves[c].c0[b];
+    double r[2];
+    reference_rates(out, g, r);
+    snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim "
+             "128, fitted to %.220s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
+    return 0;
+}
+
+double lc_attention_choice_seconds(const lc_attn_choice *ch, const llmcost_gpu *g, double peak, double heads,
+                                   double queries, double pairs, double dq, double dv, bool bwd)
+{
+    lc_kernel_model t = *lc_kernel_model_get();
+    for (int b = 0; b < 2; b++)
+        t.attn_eta[b] = ch->eta[b], t.attn_overlap[b] = ch->overlap[b], t.attn_c0[b] = ch->c0[b];
+    double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
+    return attention_with(&t, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
 }

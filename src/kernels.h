@@ -87,4 +87,25 @@ double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels);
 double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, double queries, double pairs, double dq,
                             double dv, bool bwd);
 
+/*
+ * The fused attention kernel a run with "impl" uses on "g" (data/calibration/attention_kernels.json): the kernel's
+ * name, the architecture of "g" ("hopper", ...; "unknown" for a GPU the file does not map), the constants timing it
+ * (a fit of that kernel's published curve, or the measured H200 SDPA fit), and a line saying which and why.
+ * Returns 0, or LLMCOST_EINVAL with a message when the kernel does not run on "g" (FlashAttention-3 off Hopper).
+ * eager and sdpa-math resolve to themselves (fit NULL): they are timed as GEMMs and element-wise kernels.
+ */
+typedef struct lc_attn_choice {
+    const char *kernel;  /* "cudnn", "flash2", ...; "eager", "sdpa-math" */
+    const char *arch;
+    double eta[2], overlap[2], c0[2]; /* forward, backward (fused kernels) */
+    bool fused;
+    char note[512];      /* "flash2 on hopper: FlashAttention-2 ... (source)" */
+} lc_attn_choice;
+
+int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out);
+
+/* Seconds of the chosen fused kernel (lc_attention_choose) over the same shape as lc_attention_seconds. */
+double lc_attention_choice_seconds(const lc_attn_choice *ch, const llmcost_gpu *g, double peak, double heads,
+                                   double queries, double pairs, double dq, double dv, bool bwd);
+
 #endif

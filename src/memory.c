@@ -315,7 +315,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     double A = (double)a->n_heads / tp, KV = fmax(1, (double)a->n_kv_heads / tp), d = (double)a->head_dim,
            dv = (double)a->v_head_dim;
     bool mla = a->kind == LLMCOST_ATTN_MLA;
-    bool eager = o->attention == LLMCOST_ATTN_EAGER || (o->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused);
+    bool eager = o->attention == LLMCOST_ATTN_EAGER || lc_attn_math(o->attention, a);
     bool selective = o->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
 
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
@@ -394,7 +394,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         at += qkn * (A + KV) * d + 4 * (A + KV);
     else if (a->qk_norm == LLMCOST_QKNORM_PROJECTION)
         at += qkn * (A + KV) * d + 8;
-    bool math = o->attention == LLMCOST_ATTN_SDPA && a->sdpa_unfused;
+    bool math = lc_attn_math(o->attention, a);
     if (math && !mla) {
         /* PyTorch's math SDPA backend (Falcon-7B's broadcast keys) works in fp32: it keeps q, k repeated to every
          * head, the fp32 probabilities and v, all fp32; the output comes back in the compute dtype. Replaces the

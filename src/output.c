@@ -17,8 +17,8 @@ const char *llmcost_recompute_name(llmcost_recompute r)
 
 const char *llmcost_attn_impl_name(llmcost_attn_impl a)
 {
-    static const char *const names[] = {"eager", "sdpa", "flash"};
-    return (unsigned)a < 3 ? names[a] : "?";
+    static const char *const names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton"};
+    return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 
 const char *llmcost_convention_mode_name(llmcost_convention c)

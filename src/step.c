@@ -59,6 +59,7 @@ typedef struct {
     const lc_ft_step *ft;     /* adapters (LoRA, QLoRA), NULL: every weight trains */
     double moe_pad;           /* padded to a capacity: rows each expert computes per routed token-slot,
                                  ceil(cf m) / m (moe_padding); 0: dropless */
+    lc_attn_choice attn;      /* the attention kernel this run uses on this GPU (lc_attention_choose) */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -301,7 +302,7 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     t->selective = true;
     const llmcost_attention *at = op->layer >= 0 && op->layer < c->m->n_layers ? &c->m->layers[op->layer].attn : NULL;
     double heads_all = heads; /* query heads x batch on this GPU */
-    if (c->opt->attention == LLMCOST_ATTN_SDPA && at && at->sdpa_unfused) {
+    if (at && lc_attn_math(c->opt->attention, at)) {
         /* PyTorch's math SDPA backend (Falcon-7B's broadcast multi-query keys): Q K^T and P V as fp32 batched GEMMs over
          * every pair, and the scores scaled, masked and soft-maxed in fp32 (16 bytes per score forward, 20 backward). */
         double q = s / cp, p32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : peak;
@@ -339,22 +340,23 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     /* A sliding window shorter than the sequence needs an explicit mask: SDPA falls back to the memory-efficient
      * kernel, which computes every pair and reads the [b, 1, s, s] mask (the lead's memory measurements on Phi-3 and
      * Gemma 3 show the mask kept). */
-    if (at && window > 0 && (double)window < s) {
+    if (c->opt->attention == LLMCOST_ATTN_SDPA && at && window > 0 && (double)window < s) {
         window = 0;
         double mask = heads_all / (double)(at->n_heads / c->L.tp) * (s / cp) * s * 2;
         t->fwd = lc_stream_seconds(c->g, mask, 0);
         t->bwd = lc_stream_seconds(c->g, mask, 0);
         double pairs_full = s * s / cp;
-        t->fwd += lc_attention_seconds(c->g, peak, heads, s / cp, pairs_full, dq, dv, false);
-        t->bwd += lc_attention_seconds(c->g, peak, heads, s / cp, pairs_full, dq, dv, true);
+        t->fwd += lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs_full, dq, dv, false);
+        t->bwd += lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs_full, dq, dv, true);
         t->fwd_k = 1;
         t->bwd_k = 1;
         return;
     }
-    /* Fused kernels skip the masked blocks; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
+    /* Fused kernels skip the masked blocks (every generation in attention_kernels.json does: causal_skip), each at
+     * its own efficiency curve; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
     double pairs = causal_pairs(s, window) / cp;
-    t->fwd = lc_attention_seconds(c->g, peak, heads, s / cp, pairs, dq, dv, false);
-    t->bwd = lc_attention_seconds(c->g, peak, heads, s / cp, pairs, dq, dv, true);
+    t->fwd = lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, false);
+    t->bwd = lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, true);
     t->fwd_k = 1;
     t->bwd_k = 1;
 }
@@ -977,10 +979,10 @@ static double moe_padding(const ctx *c)
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, {0}};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
-    if (grc)
+    if (grc || (grc = lc_attention_choose(gpu, opt->attention, &c->attn)) != 0)
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;

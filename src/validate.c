@@ -59,6 +59,18 @@ static const char *str(json_t *o, const char *key, const char *dflt)
     return s ? s : dflt;
 }
 
+/* A record's attention kernel by name (llmcost_attn_impl_name's names). "flash" in the records written before the
+ * generations were named means a fused kernel of unstated generation: timed as the measured SDPA kernel, as then. */
+static llmcost_attn_impl attention_of(const char *name)
+{
+    if (!strcmp(name, "flash"))
+        return LLMCOST_ATTN_SDPA;
+    for (int i = 0; i < LLMCOST_ATTN_COUNT; i++)
+        if (!strcmp(name, llmcost_attn_impl_name((llmcost_attn_impl)i)))
+            return (llmcost_attn_impl)i;
+    return LLMCOST_ATTN_SDPA;
+}
+
 static double num(json_t *o, const char *key, double dflt)
 {
     json_t *v = json_object_get(o, key);
@@ -122,7 +134,7 @@ static int suite_flops(results *r, const char *suite, json_t *doc, double tol, c
         llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
         o.batch = (int64_t)num(c, "batch", 1);
         o.seq = (int64_t)num(c, "seq", 1);
-        o.attention = strcmp(str(c, "attention", "sdpa"), "eager") ? LLMCOST_ATTN_SDPA : LLMCOST_ATTN_EAGER;
+        o.attention = attention_of(str(c, "attention", "sdpa"));
         o.convention = LLMCOST_CONV_UNMASKED;
         llmcost_flops f;
         rc = llmcost_flops_compute(&f, m, &o);
@@ -160,7 +172,7 @@ static measured_job job_of(json_t *c)
                   : !strcmp(prec, "fp32")                                     ? LLMCOST_PREC_FP32
                                                                               : LLMCOST_PREC_BF16;
     j.recompute = !strncmp(str(c, "recompute", "none"), "full", 4) ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
-    j.attention = !strncmp(str(c, "attention", "sdpa"), "eager", 5) ? LLMCOST_ATTN_EAGER : LLMCOST_ATTN_SDPA;
+    j.attention = attention_of(str(c, "attention", "sdpa"));
     return j;
 }
 

@@ -13,8 +13,21 @@ extern "C" {
 #endif
 
 /* Attention kernel: eager materialises scores (backward = 2x forward); sdpa/flash recompute them in the
- * backward pass (backward = 2.5x forward, as PyTorch's flop counter counts the fused kernels). */
-typedef enum { LLMCOST_ATTN_EAGER, LLMCOST_ATTN_SDPA, LLMCOST_ATTN_FLASH } llmcost_attn_impl;
+ * backward pass (backward = 2.5x forward, as PyTorch's flop counter counts the fused kernels). Added in ABI 1.x
+ * (appended, so the first three keep their values): the kernel generations a run can name, each timed by its own
+ * published efficiency curve (data/calibration/attention_kernels.json). SDPA_MATH is PyTorch's math backend: every
+ * pair as fp32 batched GEMMs and the probabilities kept, like eager; the others are fused and skip masked blocks. */
+typedef enum {
+    LLMCOST_ATTN_EAGER,
+    LLMCOST_ATTN_SDPA,      /* PyTorch SDPA as it dispatches (measured: cuDNN on Hopper/Blackwell, FA2 on Ampere/Ada) */
+    LLMCOST_ATTN_FLASH,     /* the flash-attn package's flash_attn_func: FlashAttention-2 */
+    LLMCOST_ATTN_SDPA_MATH, /* PyTorch SDPA's math backend (fp32, unfused) */
+    LLMCOST_ATTN_FLASH2,    /* FlashAttention-2 (Dao 2023) */
+    LLMCOST_ATTN_FLASH3,    /* FlashAttention-3 (Shah et al. 2024), Hopper only */
+    LLMCOST_ATTN_CUDNN,     /* cuDNN fused attention (Transformer Engine's FusedAttention, SDPA's cuDNN backend) */
+    LLMCOST_ATTN_TRITON,    /* FlashAttention in Triton (llm-foundry's attn_impl triton) */
+    LLMCOST_ATTN_COUNT
+} llmcost_attn_impl;
 
 /* Activation recomputation: none; selective = the attention core only (Korthikanti et al. 2022);
  * full = the whole layer's forward again during backward. */

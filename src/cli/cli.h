@@ -290,7 +290,7 @@ extern const char *const cli_moe_dispatcher_choices[];
     {"optimizer", OPT_CHOICE, &(o).optimizer, "O", "optimizer (default adamw)", cli_optimizer_choices, NULL},      \
     {"recompute", OPT_CHOICE, &(o).recompute, "MODE", "activation recomputation (default none)",                  \
      cli_recompute_choices, NULL},                                                                                \
-    {"attention", OPT_CHOICE, &(o).attention, "KIND", "attention kernel (default sdpa)", cli_attention_choices,   \
+    {"attention", OPT_CHOICE, &(o).attention, "KIND", "attention kernel generation (default sdpa: as PyTorch dispatches it on the GPU)", cli_attention_choices,   \
      NULL},                                                                                                       \
     {"framework", OPT_CHOICE, &(o).framework, "F", "implementation profile (default hf)", cli_framework_choices,   \
      NULL},                                                                                                       \

@@ -10,7 +10,9 @@ static const char *const usage_text = "llmcost step [MODEL] [--gpu NAME] [job op
 static const char *const description =
     "Time of one optimizer step: every matrix product at a throughput that depends on its shape (wave\n"
     "quantisation and k-overhead, fitted to measured H200 GEMMs and scaled by each GPU's peak and bandwidth),\n"
-    "fused attention with its softmax exps, memory-bound element-wise work at memory bandwidth, the host's\n"
+    "fused attention with its softmax exps (--attention names the kernel generation: flash2, flash3, cudnn,\n"
+    "triton each at its published efficiency curve, sdpa as PyTorch dispatches it, eager and sdpa-math over\n"
+    "every pair), memory-bound element-wise work at memory bandwidth, the host's\n"
     "launch time (eager PyTorch, measured per kernel), recomputation, the optimizer's reads and writes, then\n"
     "tensor/context/expert/pipeline/data-parallel communication (ring or tree, inside a node or across nodes)\n"
     "and the pipeline bubble. Prints the breakdown, tokens/s, achieved TFLOP/s, MFU and HFU (PaLM's\n"

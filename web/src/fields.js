@@ -18,7 +18,7 @@ export const FIELDS = [
   { key: 'precision', group: 'job', label: 'Precision', unit: 'recipe', kind: 'select', options: choice(['fp32', 'amp-bf16', 'bf16', 'bf16-master', 'fp8', 'fp16'], 'bf16; fp16 on V100/T4') },
   { key: 'optimizer', group: 'job', label: 'Optimizer', unit: '', kind: 'select', options: choice(['adamw', 'adamw-8bit', 'sgd', 'adafactor'], 'adamw') },
   { key: 'recompute', group: 'job', label: 'Recomputation', unit: 'of activations', kind: 'select', options: choice(['none', 'selective', 'full'], 'none') },
-  { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash'], 'sdpa') },
+  { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
   { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron'], 'hf') },
   // layout
   { key: 'gpus', group: 'layout', label: 'GPUs', unit: 'in the job', placeholder: 'tp \u00d7 pp \u00d7 cp \u00d7 dp', inputmode: 'numeric' },
