@@ -615,12 +615,12 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
         return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
                        optimizer_names[s->optimizer]);
-    /* The planner's engines take no fine-tuning yet: adapters are refused, not planned as pre-training. */
-    if (s->version >= 2 && (s->finetune == LLMCOST_FT_LORA || s->finetune == LLMCOST_FT_QLORA))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "finetune = %s: the planner does not search fine-tuning with adapters yet",
-                       s->finetune == LLMCOST_FT_LORA ? "lora" : "qlora");
-    if (s->version >= 2) { /* the other fine-tuning flags are checked as a job checks them (none apply to full) */
+    /* The fine-tuning is fixed, not searched: the method and its numbers here, checked as a job checks them; the
+     * targets are module names read against the model (llmcost_plan_options_from_spec_model). */
+    if (s->version >= 2) {
         llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
+        if ((unsigned)s->finetune >= LLMCOST_FT_COUNT)
+            return lc_fail(LLMCOST_EINVAL, "finetune = %d is not a fine-tuning method", s->finetune);
         ft.method = (llmcost_finetune_method)s->finetune;
         ft.rank = s->lora_rank;
         ft.alpha = s->lora_alpha;
@@ -628,13 +628,36 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
         ft.quant = (llmcost_quant)s->quant;
         ft.double_quant = s->double_quant;
         ft.quant_group = s->quant_group;
+        bool adapters = ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA;
         int rc = llmcost_finetune_check(&ft, NULL);
-        if (rc == 0 && s->lora_targets)
+        if (rc == 0 && s->lora_targets && !adapters)
             rc = lc_fail(LLMCOST_EINVAL, "lora_targets needs finetune = lora or qlora");
+        else if (rc == 0 && s->lora_targets)
+            rc = lc_fail(LLMCOST_EUNSUPPORTED, "lora_targets: module names are read against the model "
+                                               "(llmcost_plan_options_from_spec_model)");
         if (rc < 0)
             return rc;
+        if (ft.method == LLMCOST_FT_QLORA && ft.quant == LLMCOST_QUANT_NONE)
+            ft.quant = LLMCOST_QUANT_NF4;
+        o->finetune = ft;
     }
     return spec_recompute_modules(&o->recompute_modules, s);
+}
+
+int llmcost_plan_options_from_spec_model(llmcost_plan_options *o, const llmcost_job_spec *s, const llmcost_model *m,
+                                         char *notes, size_t size)
+{
+    if (!o || !s || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_options_from_spec_model: NULL argument");
+    /* The targets aside for the model-free reading, then the whole fine-tuning read against the model. */
+    llmcost_job_spec t = *s;
+    t.lora_targets = NULL;
+    int rc = llmcost_plan_options_from_spec(o, &t);
+    if (rc < 0)
+        return rc;
+    if (s->version >= 2 && (rc = llmcost_job_spec_finetune(&o->finetune, s, m, notes, size)) < 0)
+        return rc;
+    return 0;
 }
 
 int llmcost_job_spec_finetune(llmcost_finetune *out, const llmcost_job_spec *s, const llmcost_model *m, char *notes,

@@ -993,7 +993,8 @@ static int do_plan(req *r, char **out)
     o.top = (size_t)top;
     o.pareto = pareto;
     o.threads = (int)threads; /* 0: one per core */
-    if ((rc = llmcost_plan_options_from_spec(&o, &s)) < 0)
+    size_t alen = strlen(assumed);
+    if ((rc = llmcost_plan_options_from_spec_model(&o, &s, r->model, assumed + alen, sizeof assumed - alen)) < 0)
         return rc;
     o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;
     o.pp = GIVEN("pp") ? s.pp : LLMCOST_PLAN_ANY;
