@@ -39,6 +39,10 @@ static int finetune_flags(char *buf, size_t n, size_t len, const llmcost_finetun
         ADD(" --double-quant");
     if (ft->quant_group)
         ADD(" --quant-group %lld", (long long)ft->quant_group);
+    if (ft->dropout > 0)
+        ADD(" --lora-dropout %.17g", ft->dropout);
+    if (ft->adapter_bytes)
+        ADD(" --adapter-dtype %s", ft->adapter_bytes == 4 ? "fp32" : "bf16");
 #undef ADD
     return len < n ? (int)len : lc_fail(LLMCOST_EOVERFLOW, "llmcost_plan_layout_flags: %zu bytes do not hold the flags", n);
 }

@@ -218,7 +218,7 @@ Test(plan_agreement, lora_top_layouts_are_steps_and_memorys)
      * plan's figures. */
     check_against_engines("llama-3-8b",
                           "--gpu a100-80gb --gpus 4 --seq 2048 --global-batch 64x2048 --finetune lora --lora-rank 16 "
-                          "--lora-alpha 32 --lora-targets q_proj,k_proj,v_proj,o_proj",
+                          "--lora-alpha 32 --lora-targets q_proj,k_proj,v_proj,o_proj --lora-dropout 0.05 --adapter-dtype bf16",
                           3);
     check_against_engines("llama-3-8b",
                           "--gpu rtx-4090 --gpus 1 --seq 1024 --global-batch 8x1024 --finetune qlora --lora-rank 8 "

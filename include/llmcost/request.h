@@ -71,9 +71,13 @@ typedef struct llmcost_job_spec {
      * them. */
     long long chunked_loss;
     bool optimizer_in_backward, activation_offload, compile;
+    /* Version 5: the adapters' training (finetune.h), 0 for the defaults. A version-1 to -4 spec is read without
+     * them. */
+    double lora_dropout;      /* lora_dropout in [0, 1) (0: none, PEFT's default) */
+    int adapter_dtype;        /* 0 auto (the framework's: PEFT's fp32 under hf), 1 fp32, 2 bf16 */
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 4
+#define LLMCOST_JOB_SPEC_VERSION 5
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);
