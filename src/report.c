@@ -321,6 +321,10 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     r->given = *job;
     if (rc == 0)
         rc = llmcost_job_validate(&r->given, m);
+    /* The memory savers: its memory section (for jobs without adapters) and layout search run on memory options,
+     * which carry none: refused rather than ignored. Adapters are reported with them. */
+    if (rc == 0 && lc_job_has_savers(&r->given))
+        rc = lc_job_refuse_adapters(&r->given, "the report");
     llmcost_params p;
     if (rc == 0)
         rc = llmcost_params_count(&p, m);
