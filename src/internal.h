@@ -257,6 +257,17 @@ void lc_step_memo_free(lc_step_memo *mm);
 void lc_step_memo_fixed_gpus(lc_step_memo *mm);
 int lc_step_compute_memo(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
                          const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm);
+/* Fine-tuning through the prepared engines (the planner): llmcost_step_prepare with the job's finetune "ft" (NULL:
+ * none), resolved once, so that each llmcost_step_compute_prepared / lc_step_compute_memo of the prepared step times
+ * the adapters as llmcost_job_step does; llmcost_memory_compute_prepared with "ft" as llmcost_job_memory sizes it. */
+struct llmcost_finetune;
+struct llmcost_memory;
+struct llmcost_memory_prepared;
+struct llmcost_memory_options;
+int lc_step_prepare_finetune(struct llmcost_step_prepared **out, const struct llmcost_model *m,
+                             const struct llmcost_step_options *opt, const struct llmcost_finetune *ft);
+int lc_memory_compute_prepared_finetune(struct llmcost_memory *out, const struct llmcost_memory_prepared *p,
+                                        const struct llmcost_memory_options *o, const struct llmcost_finetune *ft);
 
 /* A growing string (format.c): appends never fail loudly; "failed" is set on ENOMEM and later appends do nothing.
  * Start from {0}; the caller frees "s". Used by the table renderer and the CSV writer. */

@@ -23,6 +23,7 @@ static const char *const finetune_names[] = {"none", "full", "lora", "qlora", NU
 static const char *const lora_variant_names[] = {"lora", "dora", NULL};
 static const char *const quant_names[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
 static const char *const moe_dispatcher_names[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
+static const char *const adapter_dtype_names[] = {"auto", "fp32", "bf16", NULL};   /* llmcost_job_spec.adapter_dtype */
 
 int llmcost_job_spec_init(llmcost_job_spec *s)
 {
@@ -108,10 +109,14 @@ static const struct field {
     {"optimizer_in_backward", K_FLAG, offsetof(llmcost_job_spec, optimizer_in_backward), NULL},
     {"activation_offload", K_FLAG, offsetof(llmcost_job_spec, activation_offload), NULL},
     {"compile", K_FLAG, offsetof(llmcost_job_spec, compile), NULL},
+    /* version 5 from here on (FIRST_V5) */
+    {"lora_dropout", K_REAL, offsetof(llmcost_job_spec, lora_dropout), NULL},
+    {"adapter_dtype", K_CHOICE, offsetof(llmcost_job_spec, adapter_dtype), adapter_dtype_names},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 #define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
 #define FIRST_V4 40 /* fields[FIRST_V4] is "chunked_loss" */
+#define FIRST_V5 44 /* fields[FIRST_V5] is "lora_dropout" */
 
 const char *const llmcost_job_spec_names[] = {
     "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
@@ -119,7 +124,7 @@ const char *const llmcost_job_spec_names[] = {
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
     "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", "chunked_loss", "optimizer_in_backward",
-    "activation_offload", "compile", NULL};
+    "activation_offload", "compile", "lora_dropout", "adapter_dtype", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -205,7 +210,7 @@ int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *valu
         if (strcmp(fields[i].name, name))
             continue;
         if ((i >= FIRST_V2 && s->version < 2) || (i >= FIRST_V3 && s->version < 3) ||
-            (i >= FIRST_V4 && s->version < 4)) /* an older struct has no room */
+            (i >= FIRST_V4 && s->version < 4) || (i >= FIRST_V5 && s->version < 5)) /* an older struct has no room */
             return lc_fail(LLMCOST_EINVAL, "%s: llmcost_job_spec version %u has no such field: fill the struct with "
                            "llmcost_job_spec_init()", name, s->version);
         return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
@@ -466,6 +471,8 @@ static const struct {
     {"optimizer_in_backward", "--optimizer-in-backward", "optimizer_in_backward"},
     {"activation_offload", "--activation-offload", "activation_offload"},
     {"compile", "--compile", "compile"},
+    {"lora_dropout", "--lora-dropout", "lora_dropout"},
+    {"adapter_dtype", "--adapter-dtype", "adapter_dtype"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -592,6 +599,19 @@ void llmcost_job_changes(char *buf, size_t n, const llmcost_job *a, const llmcos
 #undef ADD
 }
 
+/* The adapters' training of spec "s" (version 5: lora_dropout, adapter_dtype) into "ft"; checked by
+ * llmcost_finetune_check with the rest. */
+static int spec_adapter_training(llmcost_finetune *ft, const llmcost_job_spec *s)
+{
+    if (s->version < 5)
+        return 0;
+    if ((unsigned)s->adapter_dtype > 2)
+        return lc_fail(LLMCOST_EINVAL, "adapter_dtype = %d is not auto, fp32 or bf16", s->adapter_dtype);
+    ft->dropout = s->lora_dropout;
+    ft->adapter_bytes = s->adapter_dtype == 1 ? 4 : s->adapter_dtype == 2 ? 2 : 0;
+    return 0;
+}
+
 int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_spec *s)
 {
     if (!o || !s)
@@ -615,26 +635,52 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
         return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
                        optimizer_names[s->optimizer]);
-    /* The planner's engines take no fine-tuning yet: adapters are refused, not planned as pre-training. */
-    if (s->version >= 2 && (s->finetune == LLMCOST_FT_LORA || s->finetune == LLMCOST_FT_QLORA))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "finetune = %s: the planner does not search fine-tuning with adapters yet",
-                       s->finetune == LLMCOST_FT_LORA ? "lora" : "qlora");
-    if (s->version >= 2) { /* the other fine-tuning flags are checked as a job checks them (none apply to full) */
+    /* The fine-tuning is fixed, not searched: the method and its numbers here, checked as a job checks them; the
+     * targets are module names read against the model (llmcost_plan_options_from_spec_model). */
+    if (s->version >= 2) {
         llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
+        if ((unsigned)s->finetune >= LLMCOST_FT_COUNT)
+            return lc_fail(LLMCOST_EINVAL, "finetune = %d is not a fine-tuning method", s->finetune);
         ft.method = (llmcost_finetune_method)s->finetune;
         ft.rank = s->lora_rank;
         ft.alpha = s->lora_alpha;
         ft.variant = (llmcost_lora_variant)s->lora_variant;
         ft.quant = (llmcost_quant)s->quant;
+        int rc0;
         ft.double_quant = s->double_quant;
         ft.quant_group = s->quant_group;
+        if ((rc0 = spec_adapter_training(&ft, s)) < 0)
+            return rc0;
+        bool adapters = ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA;
         int rc = llmcost_finetune_check(&ft, NULL);
-        if (rc == 0 && s->lora_targets)
+        if (rc == 0 && s->lora_targets && !adapters)
             rc = lc_fail(LLMCOST_EINVAL, "lora_targets needs finetune = lora or qlora");
+        else if (rc == 0 && s->lora_targets)
+            rc = lc_fail(LLMCOST_EUNSUPPORTED, "lora_targets: module names are read against the model "
+                                               "(llmcost_plan_options_from_spec_model)");
         if (rc < 0)
             return rc;
+        if (ft.method == LLMCOST_FT_QLORA && ft.quant == LLMCOST_QUANT_NONE)
+            ft.quant = LLMCOST_QUANT_NF4;
+        o->finetune = ft;
     }
     return spec_recompute_modules(&o->recompute_modules, s);
+}
+
+int llmcost_plan_options_from_spec_model(llmcost_plan_options *o, const llmcost_job_spec *s, const llmcost_model *m,
+                                         char *notes, size_t size)
+{
+    if (!o || !s || !m)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_options_from_spec_model: NULL argument");
+    /* The targets aside for the model-free reading, then the whole fine-tuning read against the model. */
+    llmcost_job_spec t = *s;
+    t.lora_targets = NULL;
+    int rc = llmcost_plan_options_from_spec(o, &t);
+    if (rc < 0)
+        return rc;
+    if (s->version >= 2 && (rc = llmcost_job_spec_finetune(&o->finetune, s, m, notes, size)) < 0)
+        return rc;
+    return 0;
 }
 
 int llmcost_job_spec_finetune(llmcost_finetune *out, const llmcost_job_spec *s, const llmcost_model *m, char *notes,
@@ -654,8 +700,11 @@ int llmcost_job_spec_finetune(llmcost_finetune *out, const llmcost_job_spec *s, 
     ft.quant = (llmcost_quant)s->quant;
     ft.rank = s->lora_rank;
     ft.alpha = s->lora_alpha;
+    int rc0;
     ft.double_quant = s->double_quant;
     ft.quant_group = s->quant_group;
+    if ((rc0 = spec_adapter_training(&ft, s)) < 0)
+        return rc0;
     bool adapters = ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA;
     int rc;
     if (s->lora_targets && !adapters)

@@ -1429,6 +1429,12 @@ static const char *fixed_mismatch(const llmcost_memory_options *o, const llmcost
 int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_prepared *p,
                                     const llmcost_memory_options *o)
 {
+    return lc_memory_compute_prepared_finetune(out, p, o, NULL);
+}
+
+int lc_memory_compute_prepared_finetune(llmcost_memory *out, const llmcost_memory_prepared *p,
+                                        const llmcost_memory_options *o, const llmcost_finetune *ft)
+{
     memset(out, 0, sizeof *out);
     int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
     if (rc)
@@ -1439,11 +1445,13 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
                        "(llmcost_memory_prepare)", field);
     llmcost_job j;
     llmcost_job_from_memory_options(&j, o);
+    if (ft)
+        j.finetune = *ft;
     if ((rc = lc_job_validate_digest(&j, p->m, &p->digest)) != 0)
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
-    return run(out, p, &q, NULL, NULL);
+    return run(out, p, &q, ft ? &j.finetune : NULL, NULL);
 }
 
 void llmcost_memory_prepared_free(llmcost_memory_prepared *p)

@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "json_out.h"
+#include "llmcost/job.h"
 #include "llmcost/output.h"
 
 const char *llmcost_recompute_name(llmcost_recompute r)
@@ -551,4 +552,55 @@ int llmcost_model_to_json(char **out, const llmcost_model *m)
     json_object_set_new(o, "train_seq", lc_json_int(m->train_seq));
     json_object_set_new(o, "mtp_modules", lc_json_int(m->mtp.n_modules));
     return finish(out, o);
+}
+
+int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job)
+{
+    if (!buf || !n || !job)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_holdings_text: NULL argument");
+    buf[0] = '\0';
+    const llmcost_finetune *ft = &job->finetune;
+    if (job->version < 2 || (ft->method != LLMCOST_FT_LORA && ft->method != LLMCOST_FT_QLORA))
+        return 0;
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    llmcost_param_bytes pb;
+    llmcost_job_param_bytes(&pb, job);
+    /* The 16-bit (or fp32) parts: the recipe's weights, as the engine keeps a frozen base (no master copy). */
+    const char *dense = pb.weights >= 4 ? "fp32" : job->precision == LLMCOST_PREC_FP16 ? "fp16" : "bf16";
+    size_t len;
+    llmcost_quant q = ft->method == LLMCOST_FT_QLORA && ft->quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : ft->quant;
+    if (ft->method == LLMCOST_FT_LORA || q == LLMCOST_QUANT_NONE) {
+        len = (size_t)snprintf(buf, n, "frozen base in %s", dense);
+    } else {
+        char what[160];
+        switch (q) {
+        case LLMCOST_QUANT_NF4:
+        case LLMCOST_QUANT_FP4:
+            snprintf(what, sizeof what, "%s (blocks of 64, each with %s absmax)", q == LLMCOST_QUANT_NF4 ? "NF4" : "FP4",
+                     ft->double_quant ? "a double-quantised (uint8) " : "an fp32 ");
+            break;
+        case LLMCOST_QUANT_INT8:
+            snprintf(what, sizeof what, "int8 (LLM.int8, an fp32 scale per output row)");
+            break;
+        default:
+            snprintf(what, sizeof what, "int4 (groups of %lld inputs, each with an fp16 scale and a 4-bit zero)",
+                     (long long)(ft->quant_group ? ft->quant_group : 128));
+            break;
+        }
+        len = (size_t)snprintf(buf, n, "frozen base: the decoder layers' Linears in %s, embeddings, head and norms in %s",
+                               what, dense);
+    }
+    const char *opt = (unsigned)job->optimizer < 4 ? optimizers[job->optimizer] : "?";
+    bool stateless = job->optimizer == LLMCOST_OPTIM_SGD;
+    const char *ad = ft->adapter_bytes == 4   ? "fp32 (adapter_dtype)"
+                     : ft->adapter_bytes == 2 ? "bf16 (adapter_dtype)"
+                     : job->framework == LLMCOST_FW_HF ? "fp32 (PEFT's adapter dtype)"
+                                                       : "the precision recipe's dtypes";
+    if (len < n) {
+        if (stateless)
+            snprintf(buf + len, n - len, "; adapters and their gradients in %s (sgd keeps no state)", ad);
+        else
+            snprintf(buf + len, n - len, "; adapters, their gradients and %s states in %s", opt, ad);
+    }
+    return 0;
 }

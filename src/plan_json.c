@@ -9,8 +9,52 @@
 #include "llmcost/output.h"
 #include "llmcost/plan.h"
 
+/* The fine-tuning flags of "ft" (none for pre-training), appended at "len" of "buf"; the targets' names need "m"
+ * (NULL: fails when targets are given). Returns the new length, or a failure. */
+static int finetune_flags(char *buf, size_t n, size_t len, const llmcost_finetune *ft, const llmcost_model *m)
+{
+#define ADD(...) (len < n ? (len += (size_t)snprintf(buf + len, n - len, __VA_ARGS__)) : 0)
+    if (ft->method == LLMCOST_FT_NONE)
+        return (int)len;
+    ADD(" --finetune %s", llmcost_finetune_method_name(ft->method));
+    if (ft->method != LLMCOST_FT_LORA && ft->method != LLMCOST_FT_QLORA)
+        return (int)len;
+    if (ft->rank)
+        ADD(" --lora-rank %lld", (long long)ft->rank);
+    if (ft->alpha != 0)
+        ADD(" --lora-alpha %.17g", ft->alpha);
+    if (ft->targets) {
+        if (!m)
+            return lc_fail(LLMCOST_EINVAL, "llmcost_plan_layout_flags: the LoRA targets' module names need the model "
+                                           "(llmcost_plan_layout_flags_model)");
+        char names[512];
+        llmcost_lora_targets_format(names, sizeof names, m, ft->targets);
+        ADD(" --lora-targets %s", names);
+    }
+    if (ft->variant == LLMCOST_LORA_DORA)
+        ADD(" --lora-variant dora");
+    if (ft->quant != LLMCOST_QUANT_NONE)
+        ADD(" --quant %s", llmcost_quant_name(ft->quant));
+    if (ft->double_quant)
+        ADD(" --double-quant");
+    if (ft->quant_group)
+        ADD(" --quant-group %lld", (long long)ft->quant_group);
+    if (ft->dropout > 0)
+        ADD(" --lora-dropout %.17g", ft->dropout);
+    if (ft->adapter_bytes)
+        ADD(" --adapter-dtype %s", ft->adapter_bytes == 4 ? "fp32" : "bf16");
+#undef ADD
+    return len < n ? (int)len : lc_fail(LLMCOST_EOVERFLOW, "llmcost_plan_layout_flags: %zu bytes do not hold the flags", n);
+}
+
 int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
                               const char *gpu, bool for_memory)
+{
+    return llmcost_plan_layout_flags_model(buf, n, o, l, gpu, for_memory, NULL);
+}
+
+int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
+                                    const char *gpu, bool for_memory, const llmcost_model *m)
 {
     static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
     if (!buf || !n || !o || !l || !gpu)
@@ -46,6 +90,12 @@ int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o
         if (len < n && o->foreach_optimizer)
             len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
     }
+    if (o->version >= 4 && len < n) { /* the fine-tuning, fixed by the search (options version 4) */
+        int flen = finetune_flags(buf, n, len, &o->finetune, m);
+        if (flen < 0)
+            return flen;
+        len = (size_t)flen;
+    }
     if (len < n && o->cuda_context_bytes != 816644096.0) /* the memory engine's default (memory.h) */
         len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
     if (len < n) {
@@ -60,7 +110,7 @@ int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o
     return 0;
 }
 
-static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_layout *l)
+static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_layout *l, const llmcost_model *m)
 {
     const llmcost_layout *L = &l->layout;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -99,9 +149,9 @@ static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_lay
     json_object_set_new(j, "memory_bound", json_boolean(l->memory_bound));
     /* The flags that make `llmcost step` and `llmcost memory` compute this layout. */
     char flags[1024];
-    llmcost_plan_layout_flags(flags, sizeof flags, o, l, g->name, false);
+    llmcost_plan_layout_flags_model(flags, sizeof flags, o, l, g->name, false, m);
     json_object_set_new(j, "step_flags", json_string(flags));
-    llmcost_plan_layout_flags(flags, sizeof flags, o, l, g->name, true);
+    llmcost_plan_layout_flags_model(flags, sizeof flags, o, l, g->name, true, m);
     json_object_set_new(j, "memory_flags", json_string(flags));
     return j;
 }
@@ -118,7 +168,7 @@ int lc_nearest_fit_json(json_t *doc, const llmcost_fit_advice *a, const llmcost_
     llmcost_plan_options o;
     llmcost_plan_layout ref;
     lc_plan_nearest_options(&o, &ref, gpu, &j);
-    json_t *l = layout_json(&o, &a->nearest);
+    json_t *l = layout_json(&o, &a->nearest, m);
     if (!l)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     json_object_set_new(l, "changes", json_string(a->nearest_changes));
@@ -126,14 +176,14 @@ int lc_nearest_fit_json(json_t *doc, const llmcost_fit_advice *a, const llmcost_
     return 0;
 }
 
-static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c)
+static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c, const llmcost_model *m)
 {
     llmcost_plan_options oc;
     lc_plan_options_copy(&oc, o);
     oc.gpus = c->gpus;
     oc.seq = c->seq > 0 ? c->seq : o->seq;
     char flags[1024];
-    llmcost_plan_layout_flags(flags, sizeof flags, &oc, &c->best, c->gpu, false);
+    llmcost_plan_layout_flags_model(flags, sizeof flags, &oc, &c->best, c->gpu, false, m);
     json_t *j = json_object();
     json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
     json_object_set_new(j, "gpu", json_string(c->gpu));
@@ -173,6 +223,26 @@ static int plan_json(char **out, const llmcost_plan *p, const llmcost_model *m, 
         json_object_set_new(d, "tokens", lc_json_real(o->tokens));
     json_object_set_new(d, "framework", json_string(llmcost_framework_name(o->framework)));
     json_object_set_new(d, "precision", json_string(llmcost_precision_name(o->precision)));
+    if (o->version >= 4 && o->finetune.method != LLMCOST_FT_NONE) {
+        /* The fine-tuning every layout was sized and timed with (fixed, not searched). */
+        const llmcost_finetune *ft = &o->finetune;
+        json_t *f = json_object();
+        json_object_set_new(f, "method", json_string(llmcost_finetune_method_name(ft->method)));
+        if (ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA) {
+            char names[512];
+            uint32_t mask = ft->targets;
+            if (!mask && llmcost_lora_targets_default(&mask, m) < 0)
+                mask = 0;
+            llmcost_lora_targets_format(names, sizeof names, m, mask);
+            json_object_set_new(f, "variant", json_string(llmcost_lora_variant_name(ft->variant)));
+            json_object_set_new(f, "rank", lc_json_int(ft->rank ? ft->rank : 8));
+            json_object_set_new(f, "alpha", lc_json_real(ft->alpha != 0 ? ft->alpha : 8));
+            json_object_set_new(f, "targets", json_string(names));
+            json_object_set_new(f, "quant", json_string(llmcost_quant_name(
+                ft->method == LLMCOST_FT_QLORA && ft->quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : ft->quant)));
+        }
+        json_object_set_new(d, "finetune", f);
+    }
     json_object_set_new(d, "evaluated", lc_json_int(p->evaluated));
     json_object_set_new(d, "feasible", lc_json_int(p->feasible));
     json_t *rej = json_object();
@@ -185,12 +255,12 @@ static int plan_json(char **out, const llmcost_plan *p, const llmcost_model *m, 
     json_object_set_new(d, "threads", json_integer(p->threads));
     json_t *arr = json_array();
     for (size_t i = 0; i < p->n_layouts; i++)
-        json_array_append_new(arr, layout_json(o, &p->layouts[i]));
+        json_array_append_new(arr, layout_json(o, &p->layouts[i], m));
     json_object_set_new(d, "layouts", arr);
     if (o->pareto) {
         arr = json_array();
         for (size_t i = 0; i < p->n_pareto; i++)
-            json_array_append_new(arr, layout_json(o, &p->pareto[i]));
+            json_array_append_new(arr, layout_json(o, &p->pareto[i], m));
         json_object_set_new(d, "pareto", arr);
     }
     json_object_set_new(d, "assumptions", lc_json_lines(assumptions));
@@ -198,7 +268,7 @@ static int plan_json(char **out, const llmcost_plan *p, const llmcost_model *m, 
     if (with_changes && p->n_layouts == 0) {
         arr = json_array();
         for (size_t i = 0; i < n_changes; i++)
-            json_array_append_new(arr, change_json(o, &changes[i]));
+            json_array_append_new(arr, change_json(o, &changes[i], m));
         json_object_set_new(d, "changes_that_fit", arr);
     }
     return lc_json_text(out, d, 17);

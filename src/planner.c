@@ -48,6 +48,8 @@ static size_t options_size(unsigned version)
         return offsetof(llmcost_plan_options, act_cache);
     case 2:
         return offsetof(llmcost_plan_options, catalog);
+    case 3:
+        return offsetof(llmcost_plan_options, finetune);
     default:
         return sizeof(llmcost_plan_options);
     }
@@ -400,6 +402,12 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
     }
 }
 
+/* The search's fine-tuning (options version 4), or NULL: pre-training. */
+static const llmcost_finetune *plan_finetune(const llmcost_plan_options *o)
+{
+    return o->version >= 4 && o->finetune.method != LLMCOST_FT_NONE ? &o->finetune : NULL;
+}
+
 /* 1: fits, 0: does not, LLMCOST_EINVAL: the engine refuses the layout, other negative: failure. */
 static int judge_memory(worker *w, llmcost_plan_layout *l)
 {
@@ -408,7 +416,7 @@ static int judge_memory(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(NULL, &mo, o, l);
     llmcost_memory r;
     w->mem_calls++;
-    int rc = llmcost_memory_compute_prepared(&r, w->sp->memory, &mo);
+    int rc = lc_memory_compute_prepared_finetune(&r, w->sp->memory, &mo, plan_finetune(o));
     if (rc < 0)
         return rc;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -482,7 +490,7 @@ static int prepared_for(const llmcost_step_prepared **out, const space *sp, cons
     int rc = 0;
     pthread_mutex_lock(sp->lock);
     if (!sp->prep[slot])
-        rc = llmcost_step_prepare(&sp->prep[slot], sp->m, so);
+        rc = lc_step_prepare_finetune(&sp->prep[slot], sp->m, so, plan_finetune(sp->o));
     *out = sp->prep[slot];
     pthread_mutex_unlock(sp->lock);
     return rc;
@@ -846,6 +854,9 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
             return lc_fail(LLMCOST_EINVAL, "plan: gpu %s has no price per hour", o->gpu_types[i].name);
     if (m->n_layers < 1)
         return lc_fail(LLMCOST_EINVAL, "plan: %s has no layers", m->name);
+    /* The fine-tuning once, before any layout: a bad one would otherwise reject every layout as the engines'. */
+    if (o->version >= 4 && (rrc = llmcost_finetune_check(&o->finetune, m)) < 0)
+        return rrc;
     return 0;
 }
 
@@ -1106,6 +1117,8 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
     o->bf16_grads = !j->fp32_grads, o->foreach_optimizer = !j->fused_optimizer;
     /* The overlaps change no memory: keep the job's. */
     o->ep_overlap = j->layout.ep_overlap, o->tp_overlap = j->layout.tp_overlap;
+    if (j->version >= 2)
+        o->finetune = j->finetune;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,
@@ -1141,7 +1154,7 @@ int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_mo
     *found = false;
     llmcost_job j = *job;
     int rc = llmcost_job_validate(&j, m);
-    if (rc || (rc = lc_job_refuse_adapters(&j, "the planner")) != 0)
+    if (rc)
         return rc;
     llmcost_plan_layout ref;
     llmcost_plan_options o;
@@ -1201,10 +1214,8 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
     llmcost_job fitjob;
     if (llmcost_job_make_fit(&fitjob, m, gpu, job, job->layout.gpus) == 0)
         llmcost_job_changes(out->together, sizeof out->together, &j, &fitjob);
-    /* The planner's nearest fitting layout: not for adapters, which its search does not model (it would size the
-     * job as pre-training). */
-    if ((j.version >= 2 && (j.finetune.method == LLMCOST_FT_LORA || j.finetune.method == LLMCOST_FT_QLORA)) ||
-        lc_job_has_savers(&j)) /* nor for the memory savers, which its memory engine does not carry */
+    /* The planner's nearest fitting layout: not for the memory savers, which its memory engine does not carry. */
+    if (lc_job_has_savers(&j))
         return 0;
     llmcost_plan_layout ref;
     llmcost_plan_options o;
@@ -1213,10 +1224,10 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
         return rc;
     if (out->has_nearest) {
         nearest_changes(out->nearest_changes, sizeof out->nearest_changes, &j, &out->nearest);
-        if ((rc = llmcost_plan_layout_flags(out->nearest_step_flags, sizeof out->nearest_step_flags, &o,
-                                            &out->nearest, gpu->name, false)) < 0 ||
-            (rc = llmcost_plan_layout_flags(out->nearest_memory_flags, sizeof out->nearest_memory_flags, &o,
-                                            &out->nearest, gpu->name, true)) < 0)
+        if ((rc = llmcost_plan_layout_flags_model(out->nearest_step_flags, sizeof out->nearest_step_flags, &o,
+                                                  &out->nearest, gpu->name, false, m)) < 0 ||
+            (rc = llmcost_plan_layout_flags_model(out->nearest_memory_flags, sizeof out->nearest_memory_flags, &o,
+                                                  &out->nearest, gpu->name, true, m)) < 0)
             return rc;
     }
     return 0;
@@ -1288,7 +1299,11 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
         int pick = -1;
         for (int i = 0; i < llmcost_catalog_gpu_count(cat) && i < 256; i++) {
             const llmcost_gpu *g = llmcost_catalog_gpu_at(cat, i);
-            if (!tried[i] && g->memory_bytes > largest &&
+            /* Only a GPU that runs the job's precision (a V100 has no bf16): else its step would fail the search. */
+            llmcost_job pj;
+            llmcost_job_init(&pj);
+            pj.precision = o->precision;
+            if (!tried[i] && g->memory_bytes > largest && llmcost_job_check_gpu(&pj, g) == 0 &&
                 (pick < 0 || g->memory_bytes < llmcost_catalog_gpu_at(cat, pick)->memory_bytes))
                 pick = i;
         }

@@ -49,6 +49,11 @@ static char *dup_text(const char *s)
     return d;
 }
 
+static bool has_adapters(const llmcost_job *j)
+{
+    return j->version >= 2 && (j->finetune.method == LLMCOST_FT_LORA || j->finetune.method == LLMCOST_FT_QLORA);
+}
+
 /* The step of "job" under each profile, and what a billion tokens and a compute-optimal run cost at that rate. */
 static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmcost_gpu *g, int sp)
 {
@@ -63,7 +68,15 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
         if (r->basis != LLMCOST_REPORT_PLANNED)
             o.layout.sequence_parallel = o.layout.tp > 1 && (sp >= 0 ? sp == 1 : fw == LLMCOST_FW_MEGATRON);
         llmcost_step s;
-        int rc = llmcost_step_compute(&s, m, g, &o);
+        int rc;
+        if (has_adapters(&r->job)) { /* the job itself: step options carry no adapters */
+            llmcost_job jj = r->job;
+            jj.framework = o.framework;
+            jj.layout.sequence_parallel = o.layout.sequence_parallel;
+            rc = llmcost_job_step(&s, m, g, &jj);
+        } else {
+            rc = llmcost_step_compute(&s, m, g, &o);
+        }
         if (rc < 0)
             return rc;
         llmcost_report_profile *p = &r->profiles[fw];
@@ -132,12 +145,15 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
     po->ema = j->ema;
     po->bf16_grads = !j->fp32_grads;
     po->foreach_optimizer = !j->fused_optimizer;
+    if (j->version >= 2)
+        po->finetune = j->finetune; /* searched with the job's fine-tuning (options version 4) */
+    bool adapters = has_adapters(j);
     llmcost_param_bytes pb;
     llmcost_job_param_bytes(&pb, j);
     double usable = gpu->memory_bytes * (1 - j->headroom) - j->cuda_context_bytes;
     for (int64_t n = 1; n <= LLMCOST_REPORT_MAX_GPUS; n = n == 1 ? 8 : 2 * n) {
-        if ((pb.weights + pb.optimizer) * params / (double)n > usable)
-            continue;
+        if (!adapters && (pb.weights + pb.optimizer) * params / (double)n > usable)
+            continue; /* (adapters: the frozen base keeps no optimizer state, so the bound does not hold) */
         po->gpus = n;
         llmcost_plan plan;
         int rc = llmcost_plan_search(&plan, m, po);
@@ -153,6 +169,130 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
             return plan_args(r, gpu);
     }
     return 0;
+}
+
+/* The fine-tuning table (report.h, llmcost_report_ft_fit): the given job on one GPU at micro-batch 1, under full
+ * fine-tuning, LoRA and QLoRA (NF4 unless the job gives another quantisation), on a 24, 48 and 80 GB GPU. A cell the
+ * engines refuse is marked unavailable; only an allocation failure fails the report. */
+static int finetune_table(llmcost_report *r, const llmcost_model *m)
+{
+    static const char *const gpus[3] = {"rtx-4090", "l40s", "h100"};
+    llmcost_job j = r->given;
+    llmcost_layout one = LLMCOST_LAYOUT_INIT;
+    one.gpus = 1;
+    j.layout = one;
+    j.expert_tp = 1;
+    j.micro_batch = 1;
+    j.global_batch = 0;
+    j.grad_accum = 1;
+    j.pipeline = LLMCOST_PIPE_1F1B; /* DualPipe needs two stages */
+    llmcost_layout_resolve(&j.layout, m);
+    r->ft_job = j;
+    /* The table's adapters: the job's, else PEFT's defaults (rank 8 on the type's default targets, all-linear when
+     * PEFT has none). */
+    llmcost_finetune ad = LLMCOST_FINETUNE_INIT;
+    if (has_adapters(&r->given)) {
+        ad = r->given.finetune;
+        if (!ad.targets && llmcost_lora_targets_default(&ad.targets, m) < 0)
+            ad.targets = 0;
+    } else if (llmcost_lora_targets_default(&ad.targets, m) < 0 && llmcost_lora_targets_parse(&ad.targets, m, "all-linear") < 0) {
+        ad.targets = 0;
+    }
+    ad.method = LLMCOST_FT_LORA;
+    r->ft_adapters = ad;
+    r->n_ft_fits = LLMCOST_REPORT_FT_FITS;
+    for (int k = 0; k < 3; k++) {
+        llmcost_job jk = j;
+        jk.finetune = ad;
+        if (k == 0) {
+            llmcost_finetune full = LLMCOST_FINETUNE_INIT;
+            full.method = LLMCOST_FT_FULL;
+            jk.finetune = full;
+        } else if (k == 2) {
+            jk.finetune.method = LLMCOST_FT_QLORA;
+            if (jk.finetune.quant == LLMCOST_QUANT_NONE)
+                jk.finetune.quant = LLMCOST_QUANT_NF4;
+        } else {
+            jk.finetune.quant = LLMCOST_QUANT_NONE;
+            jk.finetune.double_quant = false;
+            jk.finetune.quant_group = 0;
+        }
+        for (int g = 0; g < 3; g++) {
+            llmcost_report_ft_fit *c = &r->ft_fits[3 * k + g];
+            const llmcost_gpu *gp = llmcost_gpu_find(gpus[g]);
+            memset(c, 0, sizeof *c);
+            c->gpu = gpus[g];
+            c->method = jk.finetune.method;
+            if (!gp)
+                continue;
+            c->capacity_bytes = gp->memory_bytes;
+            if (k > 0 && !ad.targets)
+                continue;
+            llmcost_memory mem;
+            int rc = llmcost_job_memory(&mem, m, &jk);
+            if (rc == LLMCOST_ENOMEM)
+                return rc;
+            if (rc < 0)
+                continue;
+            int64_t mb = 0;
+            if ((rc = llmcost_job_max_micro_batch(&mb, m, &jk, gp->memory_bytes, jk.headroom)) == LLMCOST_ENOMEM)
+                return rc;
+            if (rc < 0)
+                continue;
+            c->available = true;
+            c->peak_bytes = mem.peak_bytes;
+            c->reserved_bytes = mem.reserved_bytes;
+            c->trainable_params = mem.trainable_params;
+            c->max_micro_batch = mb;
+            c->fits = mem.reserved_bytes <= gp->memory_bytes * (1 - jk.headroom) - jk.cuda_context_bytes;
+        }
+    }
+    return 0;
+}
+
+static json_t *finetune_table_json(const llmcost_report *r, const llmcost_model *m)
+{
+    char names[512] = "";
+    if (r->ft_adapters.targets)
+        llmcost_lora_targets_format(names, sizeof names, m, r->ft_adapters.targets);
+    const llmcost_job *j = &r->ft_job;
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)j->seq, "micro_batch", 1,
+                          "precision", llmcost_precision_name(j->precision), "optimizer",
+                          (unsigned)j->optimizer < 4 ? optimizers[j->optimizer] : "?", "recompute", llmcost_recompute_name(j->recompute),
+                          "framework", llmcost_framework_name(j->framework), "attention",
+                          llmcost_attn_impl_name(j->attention));
+    if (!o)
+        return NULL;
+    llmcost_quant q = r->ft_adapters.quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : r->ft_adapters.quant;
+    json_object_set_new(o, "lora", json_pack("{s:I, s:o, s:s, s:s, s:s}", "rank",
+                                             (json_int_t)(r->ft_adapters.rank ? r->ft_adapters.rank : 8), "alpha",
+                                             lc_json_real(r->ft_adapters.alpha != 0 ? r->ft_adapters.alpha : 8),
+                                             "targets", names, "variant", llmcost_lora_variant_name(r->ft_adapters.variant),
+                                             "qlora_quant", llmcost_quant_name(q)));
+    json_t *cells = json_array();
+    for (int i = 0; i < r->n_ft_fits; i++) {
+        const llmcost_report_ft_fit *c = &r->ft_fits[i];
+        json_t *x = json_pack("{s:s, s:s, s:o, s:b}", "method", llmcost_finetune_method_name(c->method), "gpu", c->gpu,
+                              "capacity_bytes", lc_json_real(c->capacity_bytes), "available", c->available);
+        if (c->available) {
+            json_object_set_new(x, "fits", json_boolean(c->fits));
+            json_object_set_new(x, "max_micro_batch", lc_json_int(c->max_micro_batch));
+            json_object_set_new(x, "peak_bytes", lc_json_real(round(c->peak_bytes)));
+            json_object_set_new(x, "reserved_bytes", lc_json_real(round(c->reserved_bytes)));
+            json_object_set_new(x, "trainable_params", lc_json_int(c->trainable_params));
+        }
+        json_array_append_new(cells, x);
+    }
+    json_object_set_new(o, "cells", cells);
+    json_t *as = json_array();
+    json_array_append_new(as, json_string("the given job on one GPU at micro-batch 1 (its sequence, precision, optimizer, "
+                                          "attention, framework and recomputation)"));
+    json_array_append_new(as, json_string(has_adapters(&r->given) ? "LoRA and QLoRA with the given adapters"
+                                          : "LoRA and QLoRA at PEFT's defaults: rank 8, alpha 8, the type's default "
+                                            "targets (all-linear when PEFT has none), the QLoRA base in NF4"));
+    json_object_set_new(o, "assumptions", as);
+    return o;
 }
 
 int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const llmcost_gpu *gpu,
@@ -181,9 +321,9 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     r->given = *job;
     if (rc == 0)
         rc = llmcost_job_validate(&r->given, m);
-    /* Its memory section and layout search run on memory options, which carry no adapters: refused rather than
-     * answered as pre-training ('llmcost memory' sizes adapters). */
-    if (rc == 0)
+    /* The memory savers: its memory section (for jobs without adapters) and layout search run on memory options,
+     * which carry none: refused rather than ignored. Adapters are reported with them. */
+    if (rc == 0 && lc_job_has_savers(&r->given))
         rc = lc_job_refuse_adapters(&r->given, "the report");
     llmcost_params p;
     if (rc == 0)
@@ -274,8 +414,15 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     r->flops.attention = sj->attention;
     r->flops.recompute = sj->recompute;
     llmcost_job_memory_options(&r->memory, sj);
+    r->memory_job = *sj;
     if (gpu->memory_bytes > 0 &&
-        (rc = llmcost_memory_max_micro_batch(&r->max_micro_batch, m, &r->memory, gpu->memory_bytes, r->headroom)) < 0) {
+        (rc = has_adapters(sj) ? llmcost_job_max_micro_batch(&r->max_micro_batch, m, sj, gpu->memory_bytes, r->headroom)
+                               : llmcost_memory_max_micro_batch(&r->max_micro_batch, m, &r->memory, gpu->memory_bytes,
+                                                                r->headroom)) < 0) {
+        llmcost_report_free(r);
+        return rc;
+    }
+    if ((rc = finetune_table(r, m)) < 0) {
         llmcost_report_free(r);
         return rc;
     }
@@ -392,14 +539,20 @@ int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llm
     if (rc == 0)
         rc = section(doc, "model", text);
     llmcost_params p;
-    if (rc == 0 && (rc = llmcost_params_count(&p, m)) == 0 && (rc = llmcost_params_to_json(&text, &p, m)) == 0)
+    if (rc == 0 && r->given.version >= 2 && r->given.finetune.method != LLMCOST_FT_NONE) {
+        /* Fine-tuning: the params document with what trains and what stays frozen (llmcost params --finetune). */
+        if ((rc = llmcost_finetune_params_to_json(&text, m, &r->given.finetune)) == 0)
+            rc = section(doc, "params", text);
+    } else if (rc == 0 && (rc = llmcost_params_count(&p, m)) == 0 && (rc = llmcost_params_to_json(&text, &p, m)) == 0) {
         rc = section(doc, "params", text);
+    }
     llmcost_flops f;
     if (rc == 0 && (rc = llmcost_flops_compute(&f, m, &r->flops)) == 0 &&
         (rc = llmcost_flops_to_json(&text, &f, m, &r->flops, 0)) == 0)
         rc = section(doc, "flops", text);
     llmcost_memory mem;
-    if (rc == 0 && (rc = llmcost_memory_compute(&mem, m, &r->memory)) == 0 &&
+    if (rc == 0 && (rc = has_adapters(&r->memory_job) ? llmcost_job_memory(&mem, m, &r->memory_job)
+                                                       : llmcost_memory_compute(&mem, m, &r->memory)) == 0 &&
         (rc = llmcost_memory_to_json(&text, &mem, m, &r->memory, gpu, r->headroom, r->max_micro_batch)) == 0)
         rc = section(doc, "memory", text);
     if (rc == 0 && (rc = llmcost_scaling_at_size_to_json(&text, m)) == 0)
@@ -414,6 +567,12 @@ int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llm
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
     json_object_set_new(doc, "step_cost", sc);
+    json_t *ftj = finetune_table_json(r, m);
+    if (!ftj) {
+        json_decref(doc);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    json_object_set_new(doc, "finetune_fit", ftj);
     return lc_json_text(out, doc, 17);
 }
 

@@ -292,8 +292,9 @@ static int job_fail(int rc)
 static int do_params(req *r, char **out)
 {
     /* The fine-tuning arguments, read as a job reads them (llmcost_job_spec_set), then the library's document. */
-    static const char *const ft_names[] = {"finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant",
-                                           "quant", "double_quant", "quant_group"};
+    static const char *const ft_names[] = {"finetune", "lora_rank",    "lora_alpha",  "lora_targets",
+                                           "lora_variant", "quant", "double_quant", "quant_group",
+                                           "lora_dropout", "adapter_dtype"};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
     bool given = false;
@@ -550,7 +551,8 @@ static int do_train(req *r, char **out)
     ro.checkpoint_interval_seconds = ckpt_interval;
     ro.warmup_seconds = warmup;
     llmcost_train run;
-    if ((rc = llmcost_train_compute(&run, r->model, &g, &ro)) < 0)
+    /* The job's own step (llmcost_job_train), as the CLI's: step options carry no LoRA / QLoRA adapters. */
+    if ((rc = llmcost_job_train(&run, r->model, &g, &job, &ro)) < 0)
         return job_fail(rc);
     llmcost_train_assumptions(notes, sizeof notes, &run, &g, &ro, over, gs.price > 0, pue > 0, grid_given);
     char *doc;
@@ -873,14 +875,18 @@ static int batch_tokens(const char *gb, long long *seq, bool *seq_given, double 
 
 /* `llmcost plan MODEL`: gpu (a comma list of types, default h100), gpu_file, price (one, or one per type),
  * gpus_per_node, objective (time|cost), tokens, top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's
- * arguments: one given fixes its dimension of the search. gpus and global_batch are required. */
+ * arguments: one given fixes its dimension of the search; the fine-tuning is fixed. gpus and global_batch are required. */
 static int do_plan(req *r, char **out)
 {
     static const char *const job_names[] = {"seq", "micro_batch", "precision", "optimizer", "recompute", "attention",
                                             "framework", "gpus", "tp", "pp", "vpp", "dp", "cp", "ep", "etp", "zero",
                                             "global_batch", "ep_overlap", "tp_overlap", "sequence_parallel",
                                             "headroom", "cuda_context_gb", "act_cache", "pipeline", "ema",
-                                            "bf16_grads", "foreach_optimizer", "recompute_modules", NULL};
+                                            "bf16_grads", "foreach_optimizer", "recompute_modules",
+                                            /* the fine-tuning, fixed as given (llmcost_plan_options_from_spec_model) */
+                                            "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant",
+                                            "quant", "double_quant", "quant_group", "lora_dropout", "adapter_dtype",
+                                            NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
@@ -993,7 +999,8 @@ static int do_plan(req *r, char **out)
     o.top = (size_t)top;
     o.pareto = pareto;
     o.threads = (int)threads; /* 0: one per core */
-    if ((rc = llmcost_plan_options_from_spec(&o, &s)) < 0)
+    size_t alen = strlen(assumed);
+    if ((rc = llmcost_plan_options_from_spec_model(&o, &s, r->model, assumed + alen, sizeof assumed - alen)) < 0)
         return rc;
     o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;
     o.pp = GIVEN("pp") ? s.pp : LLMCOST_PLAN_ANY;

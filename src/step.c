@@ -598,6 +598,9 @@ struct llmcost_step_prepared {
     lc_op_segments sg;        /* its ops, one segment per distinct layer */
     llmcost_flops f;          /* its FLOPs (the totals: lc_flops_totals) */
     llmcost_params p;         /* the model's parameters */
+    /* Fine-tuning with adapters (lc_step_prepare_finetune), resolved once for every layout; NULL: none. */
+    struct lc_ft_step *ft;
+    llmcost_finetune finetune;
 };
 
 /* The FLOPs engine's options for one micro-batch of "opt" (full sequence; the splits are applied per op). */
@@ -618,6 +621,8 @@ static void micro_batch_flops_options(llmcost_flops_options *fo, const llmcost_s
 static void prepared_release(llmcost_step_prepared *p)
 {
     lc_op_segments_free(&p->sg);
+    free(p->ft);
+    p->ft = NULL;
 }
 
 static int prepare(llmcost_step_prepared *p, const llmcost_model *m, const llmcost_step_options *opt)
@@ -2063,6 +2068,12 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
 
 int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt)
 {
+    return lc_step_prepare_finetune(out, m, opt, NULL);
+}
+
+int lc_step_prepare_finetune(llmcost_step_prepared **out, const llmcost_model *m, const llmcost_step_options *opt,
+                             const llmcost_finetune *ft)
+{
     *out = NULL;
     int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
     if (rc)
@@ -2070,6 +2081,8 @@ int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, co
     llmcost_job j, jv;
     llmcost_step_options resolved;
     llmcost_job_from_step_options(&j, opt);
+    if (ft)
+        j.finetune = *ft;
     if ((rc = resolve_job(&resolved, &jv, m, &j)) != 0)
         return rc;
     llmcost_step_prepared *p = malloc(sizeof *p);
@@ -2078,6 +2091,19 @@ int llmcost_step_prepare(llmcost_step_prepared **out, const llmcost_model *m, co
     if ((rc = prepare(p, m, &resolved)) != 0) {
         free(p);
         return rc;
+    }
+    /* The adapters as llmcost_job_step resolves them (ft_resolve), once: every layout of a search shares them. */
+    if (ft && (ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA)) {
+        const lc_ft_step *dummy;
+        p->finetune = jv.finetune;
+        if (!(p->ft = malloc(sizeof *p->ft)))
+            rc = lc_fail(LLMCOST_ENOMEM, "out of memory");
+        else
+            rc = ft_resolve(p->ft, &dummy, m, &jv);
+        if (rc) {
+            llmcost_step_prepared_free(p);
+            return rc;
+        }
     }
     *out = p;
     return 0;
@@ -2112,6 +2138,8 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     llmcost_step_options resolved;
     ctx c;
     llmcost_job_from_step_options(&j, opt);
+    if (prep->ft)
+        j.finetune = prep->finetune; /* the adapters the step was prepared with (lc_step_prepare_finetune) */
     if (mm) {
         /* lc_step_compute_memo: the caller validated this job (llmcost_job_validate) and resolved its layout. */
         jv = j;
@@ -2133,6 +2161,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
         mm->comms.have_layer = mm->comms.have_dp = false;
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
         return rc;
+    c.ft = prep->ft;
     if (mm && !checked) {
         mm->gpu_ok = *gpu;
         mm->gpu_ok_at = gpu;

@@ -192,3 +192,73 @@ Test(memory_finetune, cli_memory_answers_adapters_with_their_fields)
     json_decref(d);
     run_free(&r);
 }
+
+/* `llmcost memory`'s JSON field "k" of the finetune object, for "args" (space-separated). */
+static double cli_finetune_field(const char *args, const char *k)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "memory llama-2-7b --finetune lora --lora-rank 8 --lora-targets q_proj,v_proj --seq 1024 %s "
+                              "--format json", args);
+    const char *argv[32];
+    int n = 0;
+    for (char *p = strtok(buf, " "); p && n < 31; p = strtok(NULL, " "))
+        argv[n++] = p;
+    argv[n] = NULL;
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_error_t e;
+    json_t *d = json_loads(r.out, 0, &e);
+    cr_assert(d, "%s", r.out);
+    double v = json_number_value(json_object_get(json_object_get(d, "finetune"), k));
+    json_decref(d);
+    run_free(&r);
+    return v;
+}
+
+Test(memory_finetune, cli_dropout_and_adapter_dtype_reach_the_engine)
+{
+    /* The library's derivations above (adapters_keep_x_a_and_their_input_or_its_copy), through the flags: bf16
+     * adapters keep x A in bf16 and two bf16 moments; fp32 adapters with dropout keep a bool mask and the fp32
+     * dropout output beside x A in fp32. */
+    double T = 1024, r = 8;
+    cr_expect_eq(cli_finetune_field("--adapter-dtype bf16", "lora_activation_bytes"), LAYERS * T * 2 * (2 * r));
+    cr_expect_eq(cli_finetune_field("--adapter-dtype bf16", "adapter_optimizer_bytes"), 4 * LAYERS * 8 * 4 * H);
+    cr_expect_eq(cli_finetune_field("--lora-dropout 0.1", "lora_activation_bytes"), LAYERS * T * 2 * (4 * r + H + 4 * H));
+    cr_expect_eq(cli_finetune_field("--lora-dropout 0.1 --adapter-dtype fp32", "adapter_optimizer_bytes"),
+                 8 * LAYERS * 8 * 4 * H, "two fp32 moments");
+}
+
+Test(memory_finetune, cli_bad_dropout_and_adapter_dtype_name_their_flag)
+{
+    const char *one[] = {"memory", "llama-2-7b", "--finetune", "lora", "--lora-dropout", "1", NULL};
+    run_result r = run_cli(one);
+    cr_expect_eq(r.status, 2);
+    int lines = 0;
+    for (const char *p = r.err; *p; p++)
+        lines += *p == '\n';
+    cr_expect(strstr(r.err, "--lora-dropout") != NULL && lines == 1, "one line naming the flag: %s", r.err);
+    run_free(&r);
+    const char *dt[] = {"memory", "llama-2-7b", "--finetune", "lora", "--adapter-dtype", "fp8", NULL};
+    r = run_cli(dt);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "--adapter-dtype") != NULL, "%s", r.err);
+    run_free(&r);
+    const char *pre[] = {"memory", "llama-2-7b", "--lora-dropout", "0.1", NULL};
+    r = run_cli(pre);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "--lora-dropout needs --finetune lora or qlora") != NULL, "%s", r.err);
+    run_free(&r);
+}
+
+Test(memory_finetune, text_says_what_a_qlora_job_holds)
+{
+    const char *argv[] = {"memory", "llama-2-7b", "--finetune", "qlora", "--lora-targets", "q_proj,v_proj", "--seq",
+                          "1024", "--gpu", "rtx-4090", NULL};
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.out, "bf16 weights, gradients and states") == NULL, "%s", r.out);
+    /* (the text wraps at 100 columns: short phrases) */
+    cr_expect(strstr(r.out, "Linears in NF4 (blocks of 64") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "(PEFT's adapter dtype)") != NULL, "%s", r.out);
+    run_free(&r);
+}

@@ -228,6 +228,99 @@ Test(plan_agreement, every_kept_layout_two_kinds_of_layer)
     every_kept_layout_is_the_engines("gemma-2-2b", "h100", &o);
 }
 
+/* ---- fine-tuning: the adapters fixed, the layout searched, the same engines ---- */
+
+Test(plan_agreement, lora_top_layouts_are_steps_and_memorys)
+{
+    /* The flags the plan prints carry the fine-tuning: `llmcost step` and `llmcost memory` with them give the
+     * plan's figures. */
+    check_against_engines("llama-3-8b",
+                          "--gpu a100-80gb --gpus 4 --seq 2048 --global-batch 64x2048 --finetune lora --lora-rank 16 "
+                          "--lora-alpha 32 --lora-targets q_proj,k_proj,v_proj,o_proj --lora-dropout 0.05 --adapter-dtype bf16",
+                          3);
+    check_against_engines("llama-3-8b",
+                          "--gpu rtx-4090 --gpus 1 --seq 1024 --global-batch 8x1024 --finetune qlora --lora-rank 8 "
+                          "--lora-targets all-linear --double-quant",
+                          2);
+}
+
+/* Every layout a fine-tuning search keeps: llmcost_job_step and llmcost_job_memory of the job with the same
+ * fine-tuning, called afresh, to the last digit. */
+static void every_kept_finetune_layout_is_the_engines(const char *model, const char *gpu_name, llmcost_plan_options *o,
+                                                      const char *targets)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, model), 0);
+    if (targets)
+        cr_assert_eq(llmcost_lora_targets_parse(&o->finetune.targets, m, targets), 0, "%s", llmcost_errmsg());
+    const llmcost_gpu *g = llmcost_gpu_find(gpu_name);
+    cr_assert_not_null(g);
+    o->gpu_types = g, o->n_gpu_types = 1, o->top = 100000;
+    llmcost_plan p;
+    cr_assert_eq(llmcost_plan_search(&p, m, o), 0, "%s", llmcost_errmsg());
+    cr_assert(p.n_layouts > 20, "%s: only %zu layouts", model, p.n_layouts);
+    for (size_t i = 0; i < p.n_layouts; i++) {
+        const llmcost_plan_layout *l = &p.layouts[i];
+        llmcost_step_options so;
+        llmcost_memory_options mo;
+        llmcost_plan_job_options(&so, &mo, o, l);
+        llmcost_job js, jm;
+        llmcost_job_from_step_options(&js, &so);
+        llmcost_job_from_memory_options(&jm, &mo);
+        js.finetune = jm.finetune = o->finetune;
+        llmcost_step s;
+        llmcost_memory mem;
+        cr_assert_eq(llmcost_job_step(&s, m, g, &js), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(llmcost_job_memory(&mem, m, &jm), 0, "%s", llmcost_errmsg());
+        cr_assert_eq(l->step_seconds, s.step_seconds, "%s layout %zu (tp %lld pp %lld dp %lld zero %d mb %lld): plan "
+                     "%.17g s, step %.17g s", model, i, (long long)l->layout.tp, (long long)l->layout.pp,
+                     (long long)l->layout.dp, l->layout.zero, (long long)l->micro_batch, l->step_seconds, s.step_seconds);
+        cr_assert_eq(l->peak_bytes, mem.peak_bytes, "%s layout %zu: plan %.17g B, memory %.17g B", model, i,
+                     l->peak_bytes, mem.peak_bytes);
+    }
+    llmcost_plan_dispose(&p);
+    llmcost_model_free(m);
+}
+
+Test(plan_agreement, every_kept_layout_lora_and_qlora)
+{
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 2048, o.global_batch_tokens = 1 << 17;
+    o.finetune.method = LLMCOST_FT_LORA, o.finetune.rank = 16;
+    every_kept_finetune_layout_is_the_engines("llama-3.2-1b", "h100", &o, "all-linear");
+    llmcost_plan_options_init(&o);
+    o.gpus = 4, o.seq = 2048, o.global_batch_tokens = 1 << 16;
+    o.finetune.method = LLMCOST_FT_QLORA, o.finetune.variant = LLMCOST_LORA_DORA;
+    every_kept_finetune_layout_is_the_engines("olmoe-1b-7b", "a100-80gb", &o, "q_proj,v_proj,gate_proj,down_proj");
+}
+
+Test(plan_sanity, qlora_fits_a_24gb_card_where_pretraining_does_not)
+{
+    /* Llama-3-8B (8,030,261,248 parameters) on one 24 GB RTX 4090: bf16 weights alone are 16.1 GB and AdamW's two
+     * fp32 states add 64 GB, so no layout of one GPU trains it. Under QLoRA the decoder's Linears are NF4 (half a
+     * byte a weight plus an fp32 absmax per 64: 0.5625 B) and the embeddings and head (2 x 128256 x 4096 = 1.05 G)
+     * stay in bf16: 6.98 G x 0.5625 + 1.05 G x 2 = 6.0 GB, with rank-8 adapters (a few MB) training: it fits. */
+    json_t *pre = cli_json("plan llama-3-8b --gpu rtx-4090 --gpus 1 --seq 1024 --global-batch 8x1024");
+    cr_expect_eq(json_array_size(json_object_get(pre, "layouts")), 0);
+    json_decref(pre);
+    json_t *q = cli_json("plan llama-3-8b --gpu rtx-4090 --gpus 1 --seq 1024 --global-batch 8x1024 --finetune qlora "
+                         "--lora-targets q_proj,v_proj");
+    json_t *ls = json_object_get(q, "layouts");
+    cr_assert(json_array_size(ls) > 0, "QLoRA fits nothing");
+    json_t *l = json_array_get(ls, 0);
+    double peak = jnum(l, "peak_bytes");
+    double base = 6.98e9 * 0.5625 + 1.05e9 * 2;
+    cr_expect(peak > base && peak < 24e9, "peak %.3g B: above the stored base %.3g B, below 24 GB", peak, base);
+    const char *flags = json_string_value(json_object_get(l, "step_flags"));
+    cr_expect(strstr(flags, "--finetune qlora") && strstr(flags, "--lora-targets q_proj,v_proj"), "%s", flags);
+    json_t *ft = json_object_get(q, "finetune");
+    cr_assert_not_null(ft);
+    cr_expect_str_eq(json_string_value(json_object_get(ft, "quant")), "nf4");
+    cr_expect_str_eq(json_string_value(json_object_get(ft, "targets")), "q_proj,v_proj");
+    json_decref(q);
+}
+
 /* ---- the pruning premise, and that pruning loses nothing ---- */
 
 /* The premise of the pruning, on the memory engine itself. (Not ZeRO: a higher stage is not always smaller -
@@ -996,8 +1089,10 @@ Test(plan_nearest, memory_step_and_train_name_a_layout_that_fits, .timeout = 300
 static llmcost_plan_options *at_page_end(const llmcost_plan_options *o, unsigned version, void **map, size_t *len)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = version == 1 ? offsetof(llmcost_plan_options, act_cache)
-                               : version == 2 ? offsetof(llmcost_plan_options, catalog) : sizeof *o;
+    size_t size = version == 1   ? offsetof(llmcost_plan_options, act_cache)
+                  : version == 2 ? offsetof(llmcost_plan_options, catalog)
+                  : version == 3 ? offsetof(llmcost_plan_options, finetune)
+                                 : sizeof *o;
     *len = 2 * page;
     *map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     cr_assert(*map != MAP_FAILED);
@@ -1013,7 +1108,8 @@ Test(plan_options, older_versions_are_read_by_their_size)
 {
     /* Llama-3-8B on one H100 in fp32 AdamW (16 bytes per parameter: 128 GB) fits no layout; the changes that make
      * it fit are searched from copies of the caller's options, which must not read past an older, shorter struct
-     * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog"). */
+     * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog", a version-3 one
+     * before "finetune"). */
     const llmcost_gpu *h100 = llmcost_gpu_find("h100");
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
@@ -1025,7 +1121,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     size_t n_want;
     cr_assert_eq(llmcost_plan_changes(&want, &n_want, m, &o), 0, "%s", llmcost_errmsg());
     cr_assert(n_want >= 1, "more GPUs make it fit");
-    for (unsigned v = 1; v <= 2; v++) {
+    for (unsigned v = 1; v <= 3; v++) {
         void *map;
         size_t len;
         llmcost_plan_options *x = at_page_end(&o, v, &map, &len);

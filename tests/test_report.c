@@ -294,3 +294,96 @@ Test(report, a_job_that_fits_or_has_its_own_gpus_is_not_planned)
     free(a);
     free(b);
 }
+
+/* ---- fine-tuning (issue 19) ---- */
+
+Test(report, a_qlora_job_is_reported_with_its_adapters)
+{
+    /* Llama-3-8B with QLoRA on PEFT's default q_proj, v_proj at rank 8: 32 layers x 8 x ((4096 + 4096) + (4096 +
+     * 1024)) = 3,407,872 trainable parameters; the base's 8,030,261,248 frozen. The memory section and both step
+     * profiles are `llmcost memory` and `llmcost step` of the same job. */
+    const char *args[] = {"--finetune", "qlora", "--seq", "1024", "--gpu", "rtx-4090", "--format", "json"};
+    char *rep = cli_out((const char *const[]){"report", "llama-3-8b", args[0], args[1], args[2], args[3], args[4],
+                                              args[5], args[6], args[7], NULL});
+    json_t *r = parse(rep);
+    json_t *pf = json_object_get(json_object_get(r, "params"), "finetune");
+    cr_assert_not_null(pf, "params has no finetune object");
+    cr_expect_eq(num(pf, "trainable_params"), 32.0 * 8 * ((4096 + 4096) + (4096 + 1024)));
+    cr_expect_eq(num(pf, "frozen_params"), 8030261248.0);
+    char *mt = cli_out((const char *const[]){"memory", "llama-3-8b", args[0], args[1], args[2], args[3], args[4],
+                                             args[5], args[6], args[7], NULL});
+    json_t *mem = parse(mt), *rm = json_object_get(r, "memory");
+    const char *keys[] = {"peak_bytes", "reserved_bytes", "trainable_params", "frozen_params", "max_micro_batch"};
+    for (size_t k = 0; k < 5; k++)
+        cr_expect_eq(num(rm, keys[k]), num(mem, keys[k]), "memory.%s", keys[k]);
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(rm, "finetune"), "method")), "qlora");
+    json_t *sc = json_object_get(r, "step_cost");
+    cr_expect(json_is_true(json_object_get(sc, "fits")));
+    const char *fw[] = {"hf", "megatron"};
+    for (int i = 0; i < 2; i++) {
+        char *st = cli_out((const char *const[]){"step", "llama-3-8b", args[0], args[1], args[2], args[3], args[4],
+                                                 args[5], "--framework", fw[i], args[6], args[7], NULL});
+        json_t *s = parse(st);
+        cr_expect_eq(num(json_array_get(json_object_get(sc, "profiles"), (size_t)i), "step_seconds"),
+                     num(s, "step_seconds"), "%s", fw[i]);
+        json_decref(s);
+        free(st);
+    }
+    json_decref(mem);
+    free(mt);
+    json_decref(r);
+    free(rep);
+}
+
+Test(report, what_fits_one_24_48_and_80_gb_gpu_under_full_lora_and_qlora)
+{
+    char *rep = cli_out((const char *const[]){"report", "llama-3-8b", "--seq", "1024", "--format", "json", NULL});
+    json_t *r = parse(rep), *ft = json_object_get(r, "finetune_fit");
+    cr_assert_not_null(ft);
+    json_t *cells = json_object_get(ft, "cells");
+    cr_assert_eq(json_array_size(cells), 9);
+    const char *gpus[] = {"rtx-4090", "l40s", "h100"}, *methods[] = {"full", "lora", "qlora"};
+    double mb[3][3];
+    for (int k = 0; k < 3; k++)
+        for (int g = 0; g < 3; g++) {
+            json_t *c = json_array_get(cells, (size_t)(3 * k + g));
+            cr_expect_str_eq(json_string_value(json_object_get(c, "method")), methods[k]);
+            cr_expect_str_eq(json_string_value(json_object_get(c, "gpu")), gpus[g]);
+            cr_assert(json_is_true(json_object_get(c, "available")));
+            mb[k][g] = num(c, "max_micro_batch");
+            /* Each cell is `llmcost memory` of that job on that GPU. */
+            char flags[256];
+            snprintf(flags, sizeof flags, "memory llama-3-8b --seq 1024 --gpu %s --finetune %s --format json", gpus[g],
+                     methods[k]);
+            const char *argv[16];
+            int n = 0;
+            for (char *p = strtok(flags, " "); p && n < 15; p = strtok(NULL, " "))
+                argv[n++] = p;
+            argv[n] = NULL;
+            char *mt = cli_out(argv);
+            json_t *mem = parse(mt);
+            cr_expect_eq(num(c, "peak_bytes"), num(mem, "peak_bytes"), "%s on %s", methods[k], gpus[g]);
+            cr_expect_eq(num(c, "max_micro_batch"), num(mem, "max_micro_batch"), "%s on %s", methods[k], gpus[g]);
+            cr_expect_eq(json_is_true(json_object_get(c, "fits")), json_is_true(json_object_get(mem, "fits")));
+            json_decref(mem);
+            free(mt);
+        }
+    /* Full fine-tuning in pure bf16 with AdamW (bf16 moments) holds 2 + 2 + 2 + 2 = 8 bytes per parameter before
+     * activations: 64.2 GB for 8,030,261,248, more than 24 or 48 GB, less than 80. LoRA's frozen bf16 base is 16.1
+     * GB, QLoRA's NF4 base about 6 GB: the micro-batch that fits grows with the GPU and from LoRA to QLoRA. */
+    json_t *full80 = json_array_get(cells, 2);
+    cr_expect_geq(num(full80, "peak_bytes"), 8 * 8030261248.0);
+    cr_expect_eq(mb[0][0], 0, "full fine-tuning does not fit 24 GB");
+    cr_expect_eq(mb[0][1], 0, "full fine-tuning does not fit 48 GB");
+    for (int g = 0; g < 3; g++) {
+        cr_expect_geq(mb[1][g], mb[0][g], "LoRA holds at least full fine-tuning's micro-batch on %s", gpus[g]);
+        cr_expect_geq(mb[2][g], mb[1][g], "QLoRA holds at least LoRA's micro-batch on %s", gpus[g]);
+        if (g > 0)
+            for (int k = 0; k < 3; k++)
+                cr_expect_geq(mb[k][g], mb[k][g - 1]);
+    }
+    cr_expect_geq(mb[2][0], 1, "QLoRA fits a 24 GB card");
+    cr_expect_geq(mb[1][2], 1, "LoRA fits an 80 GB card");
+    json_decref(r);
+    free(rep);
+}

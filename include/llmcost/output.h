@@ -10,6 +10,7 @@
 #include "common.h"
 #include "flops.h"
 #include "hardware.h"
+#include "job.h"
 #include "memory.h"
 #include "model.h"
 #include "params.h"
@@ -52,6 +53,15 @@ int llmcost_flops_sweep_to_json(char **out, const llmcost_model *m, const llmcos
 /* `llmcost memory`: the breakdown and peak of "r" (computed with "o"). With "gpu" (may be NULL): its capacity,
  * "fits" (the predicted reserve within capacity x (1 - headroom) less the CUDA context), and "max_micro_batch"
  * (as llmcost_memory_max_micro_batch() found it). */
+/*
+ * What a LoRA / QLoRA job "job" holds, in words, into "buf" ("frozen base in NF4 ...; adapters, their gradients and
+ * adamw states in fp32 (PEFT's adapter dtype)"), as the memory engine sizes it: the frozen base in its storage format
+ * (the recipe's 16 or 32 bits, or the quantised Linears with their scales and the parts left in 16 bits) and the
+ * adapters' dtype (adapter_dtype, else the framework's). Empty for pre-training and full fine-tuning. 0, or
+ * LLMCOST_EINVAL for a NULL argument.
+ */
+int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job);
+
 int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_model *m, const llmcost_memory_options *o,
                            const llmcost_gpu *gpu, double headroom, int64_t max_micro_batch);
 

@@ -52,8 +52,9 @@ typedef enum {
 #define LLMCOST_PLAN_ANY (-1)
 
 /* Version 2 added the memory mechanisms at the end; a version-1 caller's options are read without them (off).
- * Version 3 added "catalog"; a version-1 or -2 caller's options are read without it (NULL). */
-#define LLMCOST_PLAN_OPTIONS_VERSION 3
+ * Version 3 added "catalog"; a version-1 or -2 caller's options are read without it (NULL).
+ * Version 4 added "finetune"; an older caller's options are read without it (pre-training). */
+#define LLMCOST_PLAN_OPTIONS_VERSION 4
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -97,6 +98,12 @@ typedef struct llmcost_plan_options {
     /* The catalogue whose GPUs llmcost_plan_changes() tries as a bigger GPU (NULL: the process default; a caller's
      * from llmcost_catalog_new(), e.g. with a user GPU file merged in). Read only from version 3 on. */
     const llmcost_catalog *catalog;
+    /* Version 4 (all zero: pre-training): the job's fine-tuning, fixed as given (finetune.h; targets 0: the model
+     * type's PEFT default). Under LoRA / QLoRA each layout is sized as llmcost_job_memory sizes the job (the frozen
+     * base in its storage format, the adapters with their gradients and optimizer states) and timed as
+     * llmcost_job_step times it (no weight-gradient GEMMs of the frozen base, the adapters' GEMMs, dequantisation,
+     * the optimizer and the gradient reduction over the trainable parameters only). */
+    llmcost_finetune finetune;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -105,7 +112,7 @@ typedef struct llmcost_plan_options {
      816644096.0, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,   \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
-     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL}
+     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);
@@ -256,6 +263,10 @@ int llmcost_plan_result_to_json(char **out, const llmcost_plan *p, const llmcost
  */
 int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *opts, const llmcost_plan_layout *l,
                               const char *gpu, bool for_memory);
+/* The same with the model, which names the LoRA targets of a fine-tuning search (--lora-targets q_proj,v_proj);
+ * llmcost_plan_layout_flags (no model) fails with LLMCOST_EINVAL when opts->finetune gives targets. */
+int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_options *opts, const llmcost_plan_layout *l,
+                                    const char *gpu, bool for_memory, const llmcost_model *m);
 
 const char *llmcost_plan_change_name(llmcost_plan_change_kind k); /* "more_gpus", "bigger_gpu", ... */
 

@@ -10,7 +10,8 @@
  * The document: "model" (llmcost_model_to_json), "params", "flops", "memory", "scaling" (each the document of
  * its own command without its schema_version and model) and "step_cost": the time and cost of a step on the GPU
  * under both implementation profiles (hf, megatron), and of a compute-optimal run of 20 tokens per parameter
- * (Hoffmann et al. 2022), for a job that fits the GPU (see llmcost_report_basis).
+ * (Hoffmann et al. 2022), for a job that fits the GPU (see llmcost_report_basis); "finetune_fit": what fits on one
+ * GPU of a common size (24, 48 and 80 GB) under full fine-tuning, LoRA and QLoRA (llmcost_report_ft_fit).
  */
 #ifndef LLMCOST_REPORT_H
 #define LLMCOST_REPORT_H
@@ -75,6 +76,23 @@ typedef struct llmcost_report_profile {
     double chinchilla_cost_usd;     /* chinchilla_gpu_hours x price per GPU-hour */
 } llmcost_report_profile;
 
+/* One cell of the report's fine-tuning table: a method on one GPU of a common size (24, 48, 80 GB). */
+typedef struct llmcost_report_ft_fit {
+    const char *gpu;                /* the catalogue's name: rtx-4090 (24 GB), l40s (48 GB), h100 (80 GB) */
+    double capacity_bytes;
+    llmcost_finetune_method method; /* full, lora, qlora */
+    bool available;                 /* false: the engines refuse the job (no LoRA targets known for the type, ...) */
+    bool fits;                      /* at micro-batch 1 (predicted reserve + CUDA context within capacity less the
+                                       job's headroom, as `llmcost memory`) */
+    int64_t max_micro_batch;        /* the largest micro-batch that fits (0: none) */
+    double peak_bytes;              /* at micro-batch 1 (llmcost_job_memory's) */
+    double reserved_bytes;
+    int64_t trainable_params;
+} llmcost_report_ft_fit;
+
+/* Cells of the fine-tuning table: three methods on three GPUs. */
+#define LLMCOST_REPORT_FT_FITS 9
+
 /* A report, allocated by llmcost_report_compute() and freed with llmcost_report_free(). */
 typedef struct llmcost_report {
     unsigned int version;              /* 1 */
@@ -100,6 +118,16 @@ typedef struct llmcost_report {
     llmcost_gpu plan_gpu;
     llmcost_plan_layout planned;       /* its best layout: what "job" runs */
     char *plan_args;                   /* the `llmcost plan MODEL` flags of that search ("" otherwise) */
+    /* Added later: fine-tuning (issue 19). A job with LoRA / QLoRA adapters is reported with them: the params
+     * section shows what trains and what stays frozen, the memory section sizes the memory section's job with its
+     * adapters, the step is timed with them and a planned layout searched with them. */
+    llmcost_job memory_job;            /* the memory section's job ("given", or the planned one), fine-tuning included */
+    llmcost_job ft_job;                /* the fine-tuning table's job: the given one on one GPU at micro-batch 1 (its
+                                          sequence, precision, optimizer, attention, framework, recomputation) */
+    llmcost_finetune ft_adapters;      /* the table's LoRA: the given job's adapters, else rank 8 on PEFT's default
+                                          targets for the type (all-linear when PEFT has none) */
+    int n_ft_fits;                     /* LLMCOST_REPORT_FT_FITS: method-major (full, lora, qlora) x GPU */
+    llmcost_report_ft_fit ft_fits[LLMCOST_REPORT_FT_FITS];
 } llmcost_report;
 
 /*

@@ -71,9 +71,13 @@ typedef struct llmcost_job_spec {
      * them. */
     long long chunked_loss;
     bool optimizer_in_backward, activation_offload, compile;
+    /* Version 5: the adapters' training (finetune.h), 0 for the defaults. A version-1 to -4 spec is read without
+     * them. */
+    double lora_dropout;      /* lora_dropout in [0, 1) (0: none, PEFT's default) */
+    int adapter_dtype;        /* 0 auto (the framework's: PEFT's fp32 under hf), 1 fp32, 2 bf16 */
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 4
+#define LLMCOST_JOB_SPEC_VERSION 5
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);
@@ -119,10 +123,20 @@ int llmcost_job_spec_finetune(llmcost_finetune *out, const llmcost_job_spec *s, 
 /*
  * The settings of "s" that a layout search keeps fixed into plan options "o" (from llmcost_plan_options_init):
  * precision, optimizer, attention kernel, framework, headroom, CUDA context and the memory mechanisms (act_cache,
- * pipeline, ema, bf16_grads, foreach_optimizer, recompute_modules), read as llmcost_job_spec_resolve() reads them.
+ * pipeline, ema, bf16_grads, foreach_optimizer, recompute_modules) and the fine-tuning method, read as
+ * llmcost_job_spec_resolve() reads them.
  * The layout degrees, batch and sequence stay the caller's. LLMCOST_EINVAL naming recompute_modules for a bad list.
  */
 int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_spec *s);
+
+/*
+ * The same for model "m", with the fine-tuning (o->finetune, options version 4) read as a job reads it
+ * (llmcost_job_spec_finetune: the LoRA targets' module names against the model, the defaults taken said into
+ * "notes", "size" bytes, one per line). llmcost_plan_options_from_spec, which has no model, fills the method and its
+ * numbers (targets: the model type's default) and refuses lora_targets with LLMCOST_EUNSUPPORTED.
+ */
+int llmcost_plan_options_from_spec_model(llmcost_plan_options *o, const llmcost_job_spec *s, const llmcost_model *m,
+                                         char *notes, size_t size);
 
 /* The sequence length to use when none is given: the model's training length, else its positions when under
  * 4096, else 4096; "why" (n bytes) says which. */

@@ -85,8 +85,8 @@ class Model:
 
     def params(self, **kwargs: Arg) -> Params:
         """Exact parameter counts by component (`llmcost params`); with fine-tuning (finetune, lora_rank,
-        lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group) the trainable and frozen
-        parameters and their storage, in ``extra["finetune"]``."""
+        lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype) the
+        trainable and frozen parameters and their storage, in ``extra["finetune"]``."""
         r: Params = self._run("params", kwargs)
         return r
 
@@ -99,8 +99,10 @@ class Model:
     def memory(self, **kwargs: Arg) -> Memory:
         """Per-GPU memory of a training step (`llmcost memory`): the job (seq, micro_batch, global_batch,
         grad_accum, precision, optimizer, recompute, attention, framework, gpus, tp, pp, vpp, dp, cp, ep, etp, zero,
-        sequence_parallel, headroom, ...) and the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb,
-        memory_bw, tdp, scaleup_bw, scaleup_size, scaleout_bw)."""
+        sequence_parallel, headroom, ...), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
+        lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype "auto",
+        "fp32" or "bf16") and the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb, memory_bw, tdp,
+        scaleup_bw, scaleup_size, scaleout_bw)."""
         r: Memory = self._run("memory", kwargs)
         return r
 
@@ -122,13 +124,16 @@ class Model:
         micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
         sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search; and the
         memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
-        cuda_context_gb) as memory() takes them."""
+        cuda_context_gb) and the fine-tuning (finetune, lora_*, quant, ...) as memory() takes them: fixed, not
+        searched; each layout sized and timed with it."""
         r: Plan = self._run("plan", kwargs)
         return r
 
     def report(self, **kwargs: Arg) -> Report:
         """Everything at once (`llmcost report`): the model, parameters, FLOPs, memory, scaling laws and the time
-        and cost of a step and of a compute-optimal run on the GPU; the job and GPU arguments of memory()."""
+        and cost of a step and of a compute-optimal run on the GPU, and what fits one 24, 48 and 80 GB GPU under
+        full fine-tuning, LoRA and QLoRA (``extra["finetune_fit"]``); the job and GPU arguments of memory(), its
+        fine-tuning included."""
         r: Report = self._run("report", kwargs)
         return r
 

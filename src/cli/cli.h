@@ -220,11 +220,14 @@ typedef struct cli_finetune_opts {
     double alpha;                   /* 0: not given */
     const char *targets;
     bool double_quant;
+    double dropout;                 /* 0: not given */
+    int adapter_dtype;              /* auto, fp32, bf16 */
 } cli_finetune_opts;
 
 extern const char *const cli_finetune_choices[];
 extern const char *const cli_lora_variant_choices[];
 extern const char *const cli_quant_choices[];
+extern const char *const cli_adapter_dtype_choices[];
 
 #define CLI_FINETUNE_OPTIONS(o)                                                                                   \
     {"finetune", OPT_CHOICE, &(o).method, "METHOD", "fine-tuning: none (pre-training, default), full, lora, qlora", \
@@ -241,7 +244,12 @@ extern const char *const cli_quant_choices[];
      cli_quant_choices, NULL},                                                                                   \
     {"double-quant", OPT_FLAG, &(o).double_quant, NULL, "nf4/fp4: quantise the absmax too (bnb double quant)", NULL, \
      NULL},                                                                                                      \
-    {"quant-group", OPT_COUNT, &(o).group, "N", "int4: inputs per scale group (default 128)", NULL, NULL}
+    {"quant-group", OPT_COUNT, &(o).group, "N", "int4: inputs per scale group (default 128)", NULL, NULL},        \
+    {"lora-dropout", OPT_REAL, &(o).dropout, "P", "LoRA dropout probability, below 1 (default none, PEFT's 0)",    \
+     NULL, NULL},                                                                                                \
+    {"adapter-dtype", OPT_CHOICE, &(o).adapter_dtype, "T",                                                        \
+     "adapters' dtype: auto (default: fp32 under hf, PEFT's; the recipe's under megatron), fp32, bf16",            \
+     cli_adapter_dtype_choices, NULL}
 
 /* The fine-tuning options into the library's job spec "s" (version 2; text points into "o"). */
 void cli_finetune_spec(llmcost_job_spec *s, const cli_finetune_opts *o);
@@ -416,6 +424,9 @@ int cmd_validate(int argc, char **argv);
 /* The memory section of memory and report. */
 int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
                        double headroom, int format, json_t *doc, bool brief);
+/* The same for job "job" itself (its fine-tuning included; "o" its memory options). */
+int cli_memory_section_job(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                           double headroom, int format, json_t *doc, bool brief, const llmcost_job *job);
 int cmd_gpus(int argc, char **argv);
 int cmd_step(int argc, char **argv);
 int cmd_train(int argc, char **argv);
@@ -445,6 +456,9 @@ void cli_python_float(char *buf, size_t size, double x);
  * json they nest the library's document (llmcost_X_to_json) in "doc" under their name, or print it as it is
  * when "doc" is NULL. The params section, used by params and report: */
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
+/* The params section with what trains and what stays frozen under "ft" (params --finetune, report); "assumed": the
+ * defaults taken, one per line (may be NULL). */
+int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *ft, const char *assumed, int format);
 int cli_model_section(const llmcost_model *m, int format);
 
 /* Choosing a scaling law: --law NAME|FILE.json, with --E/--A/--B/--alpha/--beta overriding constants. */

@@ -14,7 +14,7 @@ static const char *component_label(int c)
     return labels[c];
 }
 
-static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
+static void precision_note(char *buf, size_t n, const llmcost_memory_options *o, const llmcost_job *job)
 {
     static const char *const notes[] = {
         "fp32 weights, gradients, states and activations",
@@ -25,7 +25,11 @@ static void precision_note(char *buf, size_t n, const llmcost_memory_options *o)
         "fp16 weights and gradients, fp32 master copy and moments, dynamic loss scaling (its 12-byte scale state "
         "not counted)"};
     snprintf(buf, n, "%s", notes[(unsigned)o->precision < LLMCOST_PREC_COUNT ? o->precision : 2]);
-    if (o->precision == LLMCOST_PREC_BF16_MASTER)
+    /* Under adapters the recipe's words do not hold: what the job holds, in the library's words. */
+    char ft[512];
+    if (job && llmcost_finetune_holdings_text(ft, sizeof ft, job) == 0 && ft[0])
+        cli_job_message(buf, n, ft); /* the library's field names as the flags name them */
+    else if (o->precision == LLMCOST_PREC_BF16_MASTER)
         snprintf(buf + strlen(buf), n - strlen(buf), ", %s gradients", o->fp32_grads ? "fp32" : "bf16");
     /* The memory mechanisms in use (memory.h), named as the flags name them. */
     if (o->act_cache == LLMCOST_CACHE_FP8_TILE)
@@ -65,9 +69,9 @@ static int memory_section(const llmcost_model *m, const llmcost_memory_options *
     }
     llmcost_layout ly = o->layout;
     llmcost_layout_resolve(&ly, m);
-    char layout[256], prec[256];
+    char layout[256], prec[768];
     cli_job_describe(layout, sizeof layout, &ly);
-    precision_note(prec, sizeof prec, o);
+    precision_note(prec, sizeof prec, o, job);
     if (cli_structured(format)) {
         char *text;
         rc = llmcost_memory_to_json(&text, &r, m, o, gpu, headroom, maxb);
@@ -171,6 +175,12 @@ int cli_memory_section(const llmcost_model *m, const llmcost_memory_options *o, 
     return memory_section(m, o, gpu, headroom, format, doc, brief, NULL);
 }
 
+int cli_memory_section_job(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
+                           double headroom, int format, json_t *doc, bool brief, const llmcost_job *job)
+{
+    return memory_section(m, o, gpu, headroom, format, doc, brief, job);
+}
+
 /* The course's question (budget.h, llmcost_course_model): the same layer `llmcost --model_config` prints, said
  * which, and the other kind of layer beside it when the model has both. */
 static int course_layer(const llmcost_model *m, long long seq, int format)
@@ -251,8 +261,8 @@ static const char *const description =
     "blocks with their absmax, int8, int4 groups), the adapters with their gradients and optimizer states\n"
     "(PEFT's fp32 under hf), what the adapters keep for backward (x A, their input or its fp32 copy), less what a\n"
     "frozen base keeps (no frozen Linear keeps its input; bitsandbytes' 4-bit matmul does), and the largest\n"
-    "dequantised weight copy; JSON adds trainable_params, frozen_params and a finetune object. No nearest\n"
-    "layout is searched for adapters (the planner does not model them yet).\n\n"
+    "dequantised weight copy; JSON adds trainable_params, frozen_params and a finetune object. The nearest\n"
+    "layout that fits is searched with the same fine-tuning.\n\n"
     "Memory savers (docs/formulas.md \"Memory savers\"; each said on an assumed: line): --chunked-loss N (one\n"
     "chunk's fp32 copy and loss gradients at a time), --optimizer-in-backward (one gradient alive at a time;\n"
     "needs --grad-accum 1), --activation-offload (the layers' kept tensors in host memory, two layers' on the\n"

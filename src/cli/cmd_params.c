@@ -92,6 +92,12 @@ static int finetune_section(const llmcost_model *m, const cli_finetune_opts *fo,
         int rc = llmcost_finetune_params_to_json(&text, m, &ft);
         return cli_print_json_text(rc, text);
     }
+    return cli_finetune_params_section(m, &ft, assumed, format);
+}
+
+int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *ftp, const char *assumed, int format)
+{
+    llmcost_finetune ft = *ftp;
     int rc = cli_params_section(m, format, NULL);
     if (rc)
         return rc;
@@ -142,13 +148,16 @@ static int finetune_section(const llmcost_model *m, const cli_finetune_opts *fo,
     llmcost_table_free(t);
     if (rc)
         return rc;
-    if (assumed[0])
+    if (assumed && assumed[0])
         cli_print_assumptions(format, assumed);
     if (adapters)
         cli_note(format,
-                 "LoRA adds r x (in + out) per adapted matrix%s, no bias; adapters are stored in fp32 (PEFT's "
-                 "autocast_adapter_dtype), frozen 16-bit parts in 2 bytes.%s",
+                 "LoRA adds r x (in + out) per adapted matrix%s, no bias; adapters are stored in %s, frozen 16-bit "
+                 "parts in 2 bytes.%s",
                  ft.variant == LLMCOST_LORA_DORA ? " and DoRA a magnitude of out" : "",
+                 ft.adapter_bytes == 2   ? "bf16 (--adapter-dtype)"
+                 : ft.adapter_bytes == 4 ? "fp32 (--adapter-dtype)"
+                                         : "fp32 (PEFT's autocast_adapter_dtype)",
                  fp.quantized_params ? " Quantised: every Linear of the decoder layers (the head, embeddings and "
                                        "norms stay 16-bit)."
                                      : "");

@@ -25,13 +25,17 @@ static const char *const description =
     "price), what binds each, and the layouts considered and rejected by reason. Layouts that cannot fit because\n"
     "one using less memory (a smaller micro-batch, or more recomputation) does not are rejected\n"
     "without evaluating them. --price takes one price per --gpu name (or one for all). --grad-accum and\n"
-    "--micro-batches are refused: the micro-batches follow from --global-batch and each layout.";
+    "--micro-batches are refused: the micro-batches follow from --global-batch and each layout.\n"
+    "Fine-tuning (--finetune full|lora|qlora and the adapter flags) is fixed as given, not searched: each layout\n"
+    "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"
     "      --framework megatron --precision bf16-master --top 5\n"
     "  llmcost plan llama-3-70b --gpu h100,h200,a100 --gpus 512 --seq 8192 --global-batch 4M \\\n"
-    "      --objective cost --tokens 1T --price 2.5,3.5,1.5 --format json\n";
+    "      --objective cost --tokens 1T --price 2.5,3.5,1.5 --format json\n"
+    "  llmcost plan llama-3-8b --gpu rtx-4090 --gpus 1 --seq 2048 --global-batch 16x2048 \\\n"
+    "      --finetune qlora --lora-rank 16 --lora-targets all-linear\n";
 
 typedef struct {
     bool tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch, recompute, micro_batches, grad_accum, gpus, gb;
@@ -83,11 +87,13 @@ static void progress(void *arg, double done)
     fflush(p->tty);
 }
 
+static const llmcost_model *cli_model; /* the model searched (its LoRA targets' module names) */
+
 /* The `llmcost step` flags that reproduce layout "l" (and, for memory, the micro-batch count): the library's. */
 static void layout_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
                          const char *gpu, bool for_memory)
 {
-    llmcost_plan_layout_flags(buf, n, o, l, gpu, for_memory);
+    llmcost_plan_layout_flags_model(buf, n, o, l, gpu, for_memory, cli_model);
 }
 
 /* Copies "flags" into "buf", breaking lines (" \\\n      ") before a flag that would pass column "width". */
@@ -300,6 +306,7 @@ int cmd_plan(int argc, char **argv)
         size_t len = strlen(assumed);
         snprintf(assumed + len, sizeof assumed - len, "sequence %lld tokens (%s)\n", jo.seq, why);
     }
+    cli_model = m;
     llmcost_plan_options o;
     llmcost_plan_options_init(&o);
     o.gpu_types = gpus;
@@ -316,7 +323,8 @@ int cmd_plan(int argc, char **argv)
     /* The fixed settings (precision ... the memory mechanisms) as the library reads them from a job spec. */
     llmcost_job_spec spec;
     cli_job_spec(&spec, &jo);
-    if (llmcost_plan_options_from_spec(&o, &spec) < 0) {
+    size_t alen = strlen(assumed);
+    if (llmcost_plan_options_from_spec_model(&o, &spec, m, assumed + alen, sizeof assumed - alen) < 0) {
         llmcost_model_free(m);
         return cli_job_error("plan");
     }
@@ -372,9 +380,14 @@ int cmd_plan(int argc, char **argv)
         rc = cli_print_json_text(rc, text);
     } else {
         char title[512], a[48];
-        snprintf(title, sizeof title, "Best layouts of %s on %lld GPUs, seq %lld, %s tokens per step (%s, %s), by %s",
+        char ftn[48] = "";
+        if (o.finetune.method != LLMCOST_FT_NONE) /* the fine-tuning every layout is sized and timed with */
+            snprintf(ftn, sizeof ftn, ", %s%s", o.finetune.variant == LLMCOST_LORA_DORA ? "DoRA " : "",
+                     o.finetune.method == LLMCOST_FT_FULL ? "full fine-tuning"
+                     : o.finetune.method == LLMCOST_FT_LORA ? "LoRA" : "QLoRA");
+        snprintf(title, sizeof title, "Best layouts of %s on %lld GPUs, seq %lld, %s tokens per step (%s, %s%s), by %s",
                  m->name, (long long)o.gpus, (long long)o.seq, llmcost_fmt_count(a, sizeof a, (double)o.global_batch_tokens),
-                 cli_framework_choices[o.framework], cli_precision_choices[o.precision],
+                 cli_framework_choices[o.framework], cli_precision_choices[o.precision], ftn,
                  objective == LLMCOST_PLAN_COST ? "cost of the run" : "step time");
         rc = p.n_layouts || co.format == LLMCOST_FMT_CSV ? print_layouts(title, &o, p.layouts, p.n_layouts, gpus, co.format)
                                                          : 0;

@@ -153,6 +153,54 @@ int cli_model_section(const llmcost_model *m, int format)
     return rc;
 }
 
+/* The library's fine-tuning table (report.h: llmcost_report_ft_fit), one row per method, one column per GPU. */
+static int finetune_table(const llmcost_report *r, const llmcost_model *m, int format)
+{
+    char title[768], names[512] = "", cols[3][64];
+    const char *hdr[4] = {"method", cols[0], cols[1], cols[2]};
+    for (int g = 0; g < 3; g++) {
+        char b[48];
+        snprintf(cols[g], sizeof cols[g], "%s (%s)", r->ft_fits[g].gpu,
+                 llmcost_fmt_bytes(b, sizeof b, r->ft_fits[g].capacity_bytes));
+    }
+    if (r->ft_adapters.targets)
+        llmcost_lora_targets_format(names, sizeof names, m, r->ft_adapters.targets);
+    const llmcost_job *j = &r->ft_job;
+    snprintf(title, sizeof title, "Fine-tuning on one GPU: seq %lld, micro-batch 1, %s, %s, recompute %s (LoRA rank %lld "
+             "on %s)", (long long)j->seq, cli_precision_choices[j->precision], cli_optimizer_choices[j->optimizer],
+             cli_recompute_choices[j->recompute], (long long)(r->ft_adapters.rank ? r->ft_adapters.rank : 8),
+             names[0] ? names : "no known targets");
+    llmcost_table *t = llmcost_table_new(title, 4, hdr);
+    if (!t)
+        return 1;
+    static const char *const methods[] = {"full", "LoRA", "QLoRA"};
+    for (int k = 0; k < 3; k++) {
+        char cell[3][96];
+        for (int g = 0; g < 3; g++) {
+            const llmcost_report_ft_fit *c = &r->ft_fits[3 * k + g];
+            char b[48];
+            if (!c->available)
+                snprintf(cell[g], sizeof cell[g], "not modelled");
+            else if (c->fits)
+                snprintf(cell[g], sizeof cell[g], "fits (%s), micro-batch up to %lld",
+                         llmcost_fmt_bytes(b, sizeof b, c->peak_bytes), (long long)c->max_micro_batch);
+            else
+                snprintf(cell[g], sizeof cell[g], "does not fit (%s)", llmcost_fmt_bytes(b, sizeof b, c->peak_bytes));
+        }
+        llmcost_table_addf(t, "%s\t%s\t%s\t%s", methods[k], cell[0], cell[1], cell[2]);
+    }
+    int rc = cli_print_table(t, format);
+    llmcost_table_free(t);
+    if (!rc)
+        cli_note(format, "Peak allocated at micro-batch 1; fits as 'llmcost memory' judges it (predicted reserve + CUDA "
+                         "context within the GPU less the job's headroom). %s",
+                 r->given.finetune.method == LLMCOST_FT_LORA || r->given.finetune.method == LLMCOST_FT_QLORA
+                     ? "LoRA and QLoRA with the given adapters."
+                     : "LoRA and QLoRA at PEFT's defaults (rank 8, the type's default targets, all-linear when PEFT "
+                       "has none); the QLoRA base in NF4.");
+    return rc;
+}
+
 static const char *const usage_text = "llmcost report [MODEL] [job options as in 'llmcost memory'] [--gpu NAME] [--format text|json|csv|md]";
 static const char *const description =
     "Everything llmcost knows about a model: its architecture as read from config.json, its exact\n"
@@ -161,8 +209,13 @@ static const char *const description =
     "a step and of a compute-optimal run on the GPU (both implementation profiles). MODEL is a preset name, a\n"
     "config.json or a folder holding one; default llama-7b (the course's LLaMA-7B). A model that does not fit\n"
     "one GPU as given is priced on the planner's fastest layout of the smallest cluster on which one fits\n"
-    "(the one GPU, else a power of two from 8 GPUs), printed as assumed.";
+    "(the one GPU, else a power of two from 8 GPUs), printed as assumed. Fine-tuning flags (--finetune,\n"
+    "--lora-*, --quant) report that job: the trainable and frozen parameters, its memory and step with the\n"
+    "adapters. Last, what fits one 24, 48 and 80 GB GPU (rtx-4090, l40s, h100) under full fine-tuning, LoRA\n"
+    "and QLoRA at micro-batch 1, with the largest micro-batch that fits.";
 static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
+                                    "  llmcost report llama-3-8b --finetune qlora --lora-targets all-linear --seq 2048 \\\n"
+                                    "      --gpu rtx-4090\n"
                                     "  llmcost report deepseek-v3 --format json\n";
 
 int cmd_report(int argc, char **argv)
@@ -220,8 +273,11 @@ int cmd_report(int argc, char **argv)
         rc = cli_print_json_text(rc, text);
     } else {
         rc = cli_model_section(m, co.format);
+        bool ft = r->given.finetune.method != LLMCOST_FT_NONE;
+        bool adapters = r->memory_job.finetune.method == LLMCOST_FT_LORA || r->memory_job.finetune.method == LLMCOST_FT_QLORA;
         if (!rc)
-            rc = cli_params_section(m, co.format, NULL);
+            rc = ft ? cli_finetune_params_section(m, &r->given.finetune, NULL, co.format)
+                    : cli_params_section(m, co.format, NULL);
         if (!rc) {
             cli_note(co.format, "FLOPs at batch %lld, sequence %lld (%s):\n", (long long)r->flops.batch,
                      (long long)r->flops.seq, why);
@@ -231,8 +287,11 @@ int cmd_report(int argc, char **argv)
             cli_note(co.format, "Training memory (assumed unless given: micro-batch %lld, %s, %s, GPU %s):\n",
                      (long long)r->memory.micro_batch, cli_precision_choices[r->memory.precision],
                      cli_optimizer_choices[r->memory.optimizer], gpu.name);
-            rc = cli_memory_section(m, &r->memory, &gpu, r->headroom, co.format, NULL, true);
+            rc = adapters ? cli_memory_section_job(m, &r->memory, &gpu, r->headroom, co.format, NULL, true, &r->memory_job)
+                          : cli_memory_section(m, &r->memory, &gpu, r->headroom, co.format, NULL, true);
         }
+        if (!rc)
+            rc = finetune_table(r, m, co.format);
         if (!rc)
             rc = cli_scaling_section(m, co.format, NULL);
         if (!rc)

@@ -16,6 +16,7 @@ const char *const cli_framework_choices[] = {"hf", "megatron", NULL};
 const char *const cli_finetune_choices[] = {"none", "full", "lora", "qlora", NULL};
 const char *const cli_lora_variant_choices[] = {"lora", "dora", NULL};
 const char *const cli_quant_choices[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
+const char *const cli_adapter_dtype_choices[] = {"auto", "fp32", "bf16", NULL}; /* llmcost_job_spec.adapter_dtype */
 
 void cli_finetune_spec(llmcost_job_spec *s, const cli_finetune_opts *o)
 {
@@ -27,6 +28,8 @@ void cli_finetune_spec(llmcost_job_spec *s, const cli_finetune_opts *o)
     s->lora_alpha = o->alpha;
     s->lora_targets = o->targets;
     s->double_quant = o->double_quant;
+    s->lora_dropout = o->dropout;
+    s->adapter_dtype = o->adapter_dtype;
 }
 
 void cli_job_apply(llmcost_layout *out, const cli_job_opts *o)

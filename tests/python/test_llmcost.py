@@ -78,6 +78,29 @@ class SameAsCli(unittest.TestCase):
         q = dict(finetune="qlora", quant="int4", quant_group=64, lora_variant="dora", double_quant=False)
         self.assertSame(m.params(**q), cli("params", "llama-3-8b", **q))
 
+    def test_finetune_memory_step_and_report_are_the_clis(self):
+        # The adapters' training arguments reach the engines as the CLI's flags do: the same documents.
+        m = llmcost.load("llama-2-7b")
+        ft = dict(finetune="lora", lora_targets="q_proj,v_proj", seq=1024, gpu="rtx-4090")
+        for extra in [dict(), dict(lora_dropout=0.1), dict(adapter_dtype="bf16"), dict(lora_dropout=0.05, adapter_dtype="fp32")]:
+            with self.subTest(**extra):
+                self.assertSame(m.memory(**ft, **extra), cli("memory", "llama-2-7b", **ft, **extra))
+                self.assertSame(m.step(**ft, **extra), cli("step", "llama-2-7b", **ft, **extra))
+                self.assertSame(m.train(tokens="1B", **ft, **extra), cli("train", "llama-2-7b", tokens="1B", **ft, **extra))
+        # bf16 adapters: x A kept in 2 bytes, r = 8 per token per adapted matrix, 2 per layer, 32 layers, 1024 tokens
+        # (test_memory_finetune.c derives the engine's figure).
+        mem = m.memory(**ft, adapter_dtype="bf16")
+        self.assertEqual(mem.to_dict()["finetune"]["lora_activation_bytes"], 32 * 1024 * 2 * (2 * 8))
+        self.assertSame(m.params(finetune="lora", adapter_dtype="bf16"),
+                        cli("params", "llama-2-7b", finetune="lora", adapter_dtype="bf16"))
+        q = dict(finetune="qlora", seq=1024, gpu="rtx-4090")
+        r = llmcost.load("llama-3-8b").report(**q)
+        self.assertSame(r, cli("report", "llama-3-8b", **q))
+        self.assertEqual(len(r.extra["finetune_fit"]["cells"]), 9)
+        with self.assertRaises(llmcost.Error) as e:
+            m.memory(finetune="lora", lora_dropout=1)
+        self.assertIn("lora_dropout", str(e.exception))
+
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
         for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:
@@ -319,6 +342,20 @@ class Planner(unittest.TestCase):
                 step = json.loads(subprocess.run([BIN, "step", name, *flags, "--format", "json"], capture_output=True,
                                                  text=True, check=True).stdout)
                 self.assertEqual(step["step_seconds"], p.layouts[0]["step_seconds"])
+
+    def test_a_finetuning_search_is_the_clis(self):
+        # QLoRA fixed, the layout searched: the same document, and the best layout's flags carry the fine-tuning.
+        args = dict(gpu="rtx-4090", gpus=1, seq=1024, global_batch="8x1024", finetune="qlora",
+                    lora_targets="q_proj,v_proj", lora_dropout=0.05, threads=1)
+        p = llmcost.load("llama-3-8b").plan(**args)
+        self.assertSamePlan(p, cli("plan", "llama-3-8b", **args))
+        self.assertTrue(p.layouts)
+        flags = p.layouts[0]["step_flags"]
+        self.assertIn("--finetune qlora", flags)
+        self.assertIn("--lora-dropout 0.05", flags)
+        step = json.loads(subprocess.run([BIN, "step", "llama-3-8b", *flags.split(), "--format", "json"],
+                                         capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(step["step_seconds"], p.layouts[0]["step_seconds"])
 
     def test_cost_pareto_and_nothing_fits(self):
         cases = [("llama-3-70b", dict(gpu="h100,h200,a100", gpus=64, seq=8192, global_batch="4M", objective="cost",

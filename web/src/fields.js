@@ -20,6 +20,15 @@ export const FIELDS = [
   { key: 'recompute', group: 'job', label: 'Recomputation', unit: 'of activations', kind: 'select', options: choice(['none', 'selective', 'full'], 'none') },
   { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
   { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron'], 'hf') },
+  // fine-tuning (the frozen base and its adapters: 'llmcost memory --finetune ...')
+  { key: 'finetune', group: 'job', label: 'Fine-tuning', unit: 'what trains', kind: 'select', options: choice(['none', 'full', 'lora', 'qlora'], 'none: pre-training') },
+  { key: 'lora-rank', group: 'job', label: 'LoRA rank', unit: 'r', placeholder: '8 (PEFT\u2019s)', inputmode: 'numeric' },
+  { key: 'lora-alpha', group: 'job', label: 'LoRA alpha', unit: 'update scaled by alpha / r', placeholder: '8', inputmode: 'decimal' },
+  { key: 'lora-targets', group: 'job', label: 'LoRA targets', unit: 'module names (q_proj,v_proj) or all-linear', placeholder: 'PEFT\u2019s default for the type' },
+  { key: 'lora-variant', group: 'job', label: 'LoRA variant', unit: '', kind: 'select', options: choice(['lora', 'dora'], 'lora') },
+  { key: 'quant', group: 'job', label: 'QLoRA base', unit: 'storage of the frozen weights', kind: 'select', options: choice(['nf4', 'fp4', 'int8', 'int4'], 'nf4') },
+  { key: 'lora-dropout', group: 'job', label: 'LoRA dropout', unit: 'probability, below 1', placeholder: 'none', inputmode: 'decimal' },
+  { key: 'adapter-dtype', group: 'job', label: 'Adapter dtype', unit: 'adapters, their gradients and states', kind: 'select', options: choice(['auto', 'fp32', 'bf16'], 'auto: fp32 under hf, PEFT\u2019s') },
   // layout
   { key: 'gpus', group: 'layout', label: 'GPUs', unit: 'in the job', placeholder: 'tp \u00d7 pp \u00d7 cp \u00d7 dp', inputmode: 'numeric' },
   { key: 'tp', group: 'layout', label: 'TP', unit: 'tensor parallel', placeholder: '1', inputmode: 'numeric' },
@@ -37,7 +46,8 @@ export const FIELDS = [
 export const OTHER_KEYS = ['model', 'config', 'dollars'];
 
 export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'precision', 'optimizer', 'recompute', 'attention',
-  'framework', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero'];
+  'framework', 'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
+  'adapter-dtype', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero'];
 export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw'];
 
 // The worked example a bare link opens: the course's LLaMA-7B on an A100 for LLaMA-1's 1T tokens.

@@ -42,6 +42,7 @@ function cliArgs(fragment, keep) {
   return [model, ...words];
 }
 const JOB = ['seq', 'micro-batch', 'global-batch', 'precision', 'optimizer', 'recompute', 'attention', 'framework',
+  'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout', 'adapter-dtype',
   'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
@@ -124,6 +125,8 @@ const SETUPS = [
   'model=gpt2&gpu=t4&seq=1024&micro-batch=8&precision=fp16&optimizer=adamw-8bit&tokens=9B',
   'model=deepseek-v3&gpu=h800&gpus=2048&tp=1&pp=16&ep=64&zero=1&precision=fp8&recompute=selective&global-batch=15360x4096&tokens=14.8T',
   'model=llama-3.1-405b&gpu=h100&gpus=8&tokens=1T&peak-tflops=900&memory-gb=96&memory-bw=4000',
+  // fine-tuning: QLoRA on a 24 GB card, the adapters' training given (issue 19)
+  'model=llama-3-8b&gpu=rtx-4090&seq=1024&finetune=qlora&lora-rank=16&lora-targets=all-linear&lora-dropout=0.05&adapter-dtype=bf16&tokens=1B',
 ];
 for (const frag of SETUPS) {
   const page = await open(frag);
