@@ -224,6 +224,9 @@ Test(memory_finetune, cli_dropout_and_adapter_dtype_reach_the_engine)
     cr_expect_eq(cli_finetune_field("--adapter-dtype bf16", "lora_activation_bytes"), LAYERS * T * 2 * (2 * r));
     cr_expect_eq(cli_finetune_field("--adapter-dtype bf16", "adapter_optimizer_bytes"), 4 * LAYERS * 8 * 4 * H);
     cr_expect_eq(cli_finetune_field("--lora-dropout 0.1", "lora_activation_bytes"), LAYERS * T * 2 * (4 * r + H + 4 * H));
+    /* 0 is PEFT's default, no dropout: the same bytes as leaving the flag out (the line above's bf16 figure). */
+    cr_expect_eq(cli_finetune_field("--lora-dropout 0 --adapter-dtype bf16", "lora_activation_bytes"),
+                 LAYERS * T * 2 * (2 * r));
     cr_expect_eq(cli_finetune_field("--lora-dropout 0.1 --adapter-dtype fp32", "adapter_optimizer_bytes"),
                  8 * LAYERS * 8 * 4 * H, "two fp32 moments");
 }
@@ -237,6 +240,11 @@ Test(memory_finetune, cli_bad_dropout_and_adapter_dtype_name_their_flag)
     for (const char *p = r.err; *p; p++)
         lines += *p == '\n';
     cr_expect(strstr(r.err, "--lora-dropout") != NULL && lines == 1, "one line naming the flag: %s", r.err);
+    run_free(&r);
+    const char *neg[] = {"memory", "llama-2-7b", "--finetune", "lora", "--lora-dropout", "-0.1", NULL};
+    r = run_cli(neg);
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "--lora-dropout") != NULL && strstr(r.err, "at least 0") != NULL, "%s", r.err);
     run_free(&r);
     const char *dt[] = {"memory", "llama-2-7b", "--finetune", "lora", "--adapter-dtype", "fp8", NULL};
     r = run_cli(dt);

@@ -20,7 +20,8 @@ typedef enum {
     OPT_REAL,     /* --name X, a finite positive number; suffixes K/M/B/T */
     OPT_FRACTION, /* --name X, a number in (0, 1] */
     OPT_CHOICE,   /* --name WORD, one of "choices"; stores the index */
-    OPT_NONNEG    /* --name N, an integer >= 0 */
+    OPT_NONNEG,   /* --name N, an integer >= 0 */
+    OPT_PROBABILITY /* --name P, a number in [0, 1) (a dropout probability: 0 is none) */
 } cli_opt_kind;
 
 typedef struct cli_opt {
@@ -245,7 +246,7 @@ extern const char *const cli_adapter_dtype_choices[];
     {"double-quant", OPT_FLAG, &(o).double_quant, NULL, "nf4/fp4: quantise the absmax too (bnb double quant)", NULL, \
      NULL},                                                                                                      \
     {"quant-group", OPT_COUNT, &(o).group, "N", "int4: inputs per scale group (default 128)", NULL, NULL},        \
-    {"lora-dropout", OPT_REAL, &(o).dropout, "P", "LoRA dropout probability, below 1 (default none, PEFT's 0)",    \
+    {"lora-dropout", OPT_PROBABILITY, &(o).dropout, "P", "LoRA dropout probability, below 1 (default none, PEFT's 0)",    \
      NULL, NULL},                                                                                                \
     {"adapter-dtype", OPT_CHOICE, &(o).adapter_dtype, "T",                                                        \
      "adapters' dtype: auto (default: fp32 under hf, PEFT's; the recipe's under megatron), fp32, bf16",            \

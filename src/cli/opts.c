@@ -155,6 +155,14 @@ static int set_value(const char *cmd, const cli_opt *o, const char *val)
         *(double *)o->dest = x;
         note_read(o, val, x);
         return 0;
+    case OPT_PROBABILITY:
+        if (llmcost_parse_quantity(&x, val, 0) != 0)
+            return cli_usage_error(cmd, "--%s: %s", o->name, llmcost_errmsg());
+        if (!(x >= 0 && x < 1))
+            return cli_usage_error(cmd, "--%s: '%s' must be at least 0 and below 1", o->name, val);
+        *(double *)o->dest = x;
+        note_read(o, val, x);
+        return 0;
     }
     return 0;
 }

@@ -74,6 +74,7 @@ static json_t *read_element(const char *cmd, const cli_opt *opts, int nopts, con
         return json_integer(*(long long *)o->dest);
     case OPT_REAL:
     case OPT_FRACTION:
+    case OPT_PROBABILITY:
         return cli_jreal(*(double *)o->dest);
     case OPT_CHOICE:
         return json_string(o->choices[*(int *)o->dest]);
