@@ -38,12 +38,12 @@ static llmcost_op *push(oplist *l)
 
 /* A GEMM [m,k] x [k,n] in layer "layer": forward 2mnk; backward 2mnk for the input gradient (unless the input
  * needs none) and 2mnk for the weight gradient (unless the weight is frozen). */
-static void matmul(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
-                   double k, bool input_grad, bool weight_grad, uint32_t flags)
+static llmcost_op *matmul(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m,
+                          double n, double k, bool input_grad, bool weight_grad, uint32_t flags)
 {
     llmcost_op *o = push(l);
     if (!o)
-        return;
+        return NULL;
     o->kind = LLMCOST_OP_MATMUL;
     o->component = c;
     o->name = name;
@@ -57,6 +57,7 @@ static void matmul(oplist *l, int32_t layer, llmcost_flops_component c, const ch
     o->kernels = 1;
     o->role = LLMCOST_ROLE_LINEAR;
     o->flags = flags;
+    return o;
 }
 
 /* Element-wise work of role "role" over "elems" elements: "rw" bytes per element read and written in forward and
@@ -301,21 +302,12 @@ static void moe_ops(oplist *l, const llmcost_model *m, int32_t idx, const llmcos
 static void ssd_product(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
                         double k, double batch, bool recomputed)
 {
-    llmcost_op *o = push(l);
+    llmcost_op *o = matmul(l, layer, c, name, m, n, k, false, false, 0);
     if (!o)
         return;
-    o->kind = LLMCOST_OP_MATMUL;
-    o->component = c;
-    o->name = name;
-    o->layer = layer;
-    o->m = m;
-    o->n = n;
-    o->k = k;
     o->batch = batch;
     o->flops = 2 * m * n * k * batch;
     o->bwd_flops = (recomputed ? 3 : 2) * o->flops;
-    o->kernels = 1;
-    o->role = LLMCOST_ROLE_LINEAR;
 }
 
 /*
