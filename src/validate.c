@@ -294,6 +294,21 @@ static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool
     return 0;
 }
 
+/* Case "c"'s model, loaded into "*m", and its job "jb" built by finetune_job into "j", with its label "id (set)";
+ * on failure nothing is left to free. */
+static int finetune_case(llmcost_model **m, llmcost_job *j, char label[160], json_t *c, json_t *jb, bool memory)
+{
+    int rc = llmcost_model_load(m, str(c, "model", ""));
+    if (rc)
+        return rc;
+    if ((rc = finetune_job(j, jb, *m, memory))) {
+        llmcost_model_free(*m);
+        return rc;
+    }
+    snprintf(label, 160, "%s (%s)", str(c, "id", "?"), str(c, "set", "?"));
+    return 0;
+}
+
 /* Published fine-tuning runs (data/validation/finetune.json): each single-GPU case with a throughput, its job
  * (finetune_job) timed by the step engine on the case's GPU; the prediction is tokens per second per GPU.
  * Activation offloading, paging and fusing the optimizer into backward are not timed (their published effect on
@@ -314,19 +329,16 @@ static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t 
             return lc_fail(LLMCOST_ENOTFOUND, "data/validation/finetune.json: case '%s': GPU '%s' is not in the catalogue",
                            name, str(jb, "gpu", ""));
         llmcost_model *m;
-        int rc = llmcost_model_load(&m, str(c, "model", ""));
+        llmcost_job j;
+        char label[160];
+        int rc = finetune_case(&m, &j, label, c, jb, false);
         if (rc)
             return rc;
-        llmcost_job j;
-        rc = finetune_job(&j, jb, m, false);
         llmcost_step st;
-        if (!rc)
-            rc = llmcost_job_step(&st, m, gpu, &j);
+        rc = llmcost_job_step(&st, m, gpu, &j);
         llmcost_model_free(m);
         if (rc)
             return rc;
-        char label[160];
-        snprintf(label, sizeof label, "%s (%s)", name, str(c, "set", "?"));
         add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, name, tol), source);
         note_exception(r, s, name);
     }
@@ -351,18 +363,16 @@ static int suite_finetune_memory(results *r, json_t *s, const char *suite, json_
             return lc_fail(LLMCOST_EINVAL, "data/validation/finetune.json: case '%s' measured '%s': give "
                            "memory_excluded or the counter (allocated, active, reserved)", name, what);
         llmcost_model *m;
-        int rc = llmcost_model_load(&m, str(c, "model", ""));
+        llmcost_job j;
+        char label[160];
+        int rc = finetune_case(&m, &j, label, c, jb, true);
         if (rc)
             return rc;
-        llmcost_job j;
         llmcost_memory mem;
-        if (!(rc = finetune_job(&j, jb, m, true)))
-            rc = llmcost_job_memory(&mem, m, &j);
+        rc = llmcost_job_memory(&mem, m, &j);
         llmcost_model_free(m);
         if (rc)
             return rc;
-        char label[160];
-        snprintf(label, sizeof label, "%s (%s)", name, str(c, "set", "?"));
         /* in GB (10^9 bytes), as the sources print them */
         add(r, suite, label, !strcmp(what, "reserved") ? "reserved GB" : "peak GB",
             (!strcmp(what, "reserved") ? mem.reserved_bytes : mem.peak_bytes) / 1e9, ref / 1e9,
@@ -533,32 +543,39 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* "g"'s statistics over the "k" signed errors in "e" (left as their sorted absolute values). */
+static void summarize(llmcost_validation_group *g, double *e, size_t k)
+{
+    double sum = 0, signed_sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        double a = fabs(e[i]);
+        sum += a;
+        signed_sum += e[i];
+        if (a > fabs(g->worst_error))
+            g->worst_error = e[i];
+        g->within_10 += a <= 0.10 + 1e-12;
+        g->within_25 += a <= 0.25 + 1e-12;
+        e[i] = a;
+    }
+    g->figures = k;
+    if (!k)
+        return;
+    qsort(e, k, sizeof *e, cmp_double);
+    g->mean_abs_error = sum / (double)k;
+    g->mean_error = signed_sum / (double)k;
+    g->median_abs_error = k % 2 ? e[k / 2] : (e[k / 2 - 1] + e[k / 2]) / 2;
+}
+
 /* One group's statistics over the figures of "p" whose kind is "kind" (every figure for "all"). */
 static void group_of(llmcost_validation_group *g, const llmcost_published *p, size_t n, const char *kind,
                      double *scratch)
 {
     bool all = !strcmp(kind, "all");
     size_t k = 0;
-    double sum = 0, signed_sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!all && strcmp(p[i].kind, kind))
-            continue;
-        double e = p[i].error, a = fabs(e);
-        scratch[k++] = a;
-        sum += a;
-        signed_sum += e;
-        if (fabs(e) > fabs(g->worst_error))
-            g->worst_error = e;
-        g->within_10 += a <= 0.10 + 1e-12;
-        g->within_25 += a <= 0.25 + 1e-12;
-    }
-    g->figures = k;
-    if (!k)
-        return;
-    qsort(scratch, k, sizeof *scratch, cmp_double);
-    g->mean_abs_error = sum / (double)k;
-    g->mean_error = signed_sum / (double)k;
-    g->median_abs_error = k % 2 ? scratch[k / 2] : (scratch[k / 2 - 1] + scratch[k / 2]) / 2;
+    for (size_t i = 0; i < n; i++)
+        if (all || !strcmp(p[i].kind, kind))
+            scratch[k++] = p[i].error;
+    summarize(g, scratch, k);
 }
 
 /* The fine-tuning memory suite's cases of set "set" ("fit", "held_out"; NULL: all), less the known misses (a case
@@ -567,31 +584,17 @@ static void case_group(llmcost_validation_group *g, const results *r, const char
 {
     char tag[32];
     snprintf(tag, sizeof tag, "(%s)", set ? set : "");
-    size_t k = 0;
-    double sum = 0, signed_sum = 0;
+    size_t k = 0, tl = strlen(tag);
     for (size_t i = 0; i < r->n; i++) {
         const llmcost_validation_case *c = &r->v[i];
-        size_t nl = strlen(c->name), tl = strlen(tag);
+        size_t nl = strlen(c->name);
         if (set && (nl < tl || strcmp(c->name + nl - tl, tag)))
             continue;
         if (no_miss && !strncmp(c->note, "known miss", 10))
             continue;
-        double e = c->error, a = fabs(e);
-        scratch[k++] = a;
-        sum += a;
-        signed_sum += e;
-        if (a > fabs(g->worst_error))
-            g->worst_error = e;
-        g->within_10 += a <= 0.10 + 1e-12;
-        g->within_25 += a <= 0.25 + 1e-12;
+        scratch[k++] = c->error;
     }
-    g->figures = k;
-    if (!k)
-        return;
-    qsort(scratch, k, sizeof *scratch, cmp_double);
-    g->mean_abs_error = sum / (double)k;
-    g->mean_error = signed_sum / (double)k;
-    g->median_abs_error = k % 2 ? scratch[k / 2] : (scratch[k / 2 - 1] + scratch[k / 2]) / 2;
+    summarize(g, scratch, k);
 }
 
 /* The fine-tuning memory suite "s" grouped by set (fit, held_out), each also without its known misses, then all. */
