@@ -218,3 +218,27 @@ llmcost_job single_gpu_job(int64_t micro, int64_t seq)
     j.layout.gpus = 1;
     return j;
 }
+
+json_t *run_cli_json(const char *const *argv)
+{
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    json_error_t e;
+    json_t *d = json_loads(r.out, 0, &e);
+    cr_assert(d, "line %d: %s in: %s", e.line, e.text, r.out);
+    run_free(&r);
+    return d;
+}
+
+json_t *run_cli_json_args(const char *args)
+{
+    char buf[1024];
+    cr_assert_lt(strlen(args), sizeof buf, "arguments too long for run_cli_json_args");
+    strcpy(buf, args);
+    const char *argv[64];
+    int n = 0;
+    for (char *p = strtok(buf, " "); p && n < 63; p = strtok(NULL, " "))
+        argv[n++] = p;
+    argv[n] = NULL;
+    return run_cli_json(argv);
+}

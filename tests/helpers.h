@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "llmcost/llmcost.h"
 
 typedef struct {
@@ -16,6 +18,11 @@ typedef struct {
 /* Runs build/llmcost with "argv" (NULL-terminated, without the program name) under LC_ALL=C. */
 run_result run_cli(const char *const *argv);
 void run_free(run_result *r);
+
+/* Runs build/llmcost with "argv", asserts it exits 0, and returns what it printed parsed as JSON (the caller
+ * decrefs). run_cli_json_args takes the arguments as one string split at spaces (no quoting). */
+json_t *run_cli_json(const char *const *argv);
+json_t *run_cli_json_args(const char *args);
 
 /* Number of lines in "s" (a final line without newline counts). */
 int count_lines(const char *s);

@@ -155,13 +155,7 @@ static json_t *budget_json(const char *const *args)
     argv[n++] = "--format";
     argv[n++] = "json";
     argv[n] = NULL;
-    run_result r = run_cli(argv);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    json_error_t e;
-    json_t *d = json_loads(r.out, 0, &e);
-    cr_assert_not_null(d, "%s", e.text);
-    run_free(&r);
-    return d;
+    return run_cli_json(argv);
 }
 
 static double num(json_t *d, const char *key)

@@ -178,11 +178,7 @@ Test(memory_finetune, cli_memory_answers_adapters_with_their_fields)
 {
     const char *argv[] = {"memory", "llama-2-7b", "--finetune", "qlora", "--lora-rank", "8", "--lora-targets",
                           "q_proj,v_proj", "--seq", "1024", "--gpu", "rtx-4090", "--format", "json", NULL};
-    run_result r = run_cli(argv);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    json_error_t e;
-    json_t *d = json_loads(r.out, 0, &e);
-    cr_assert(d, "%s", r.out);
+    json_t *d = run_cli_json(argv);
     cr_expect_eq(json_integer_value(json_object_get(d, "trainable_params")), (json_int_t)(LAYERS * 8 * 4 * H));
     cr_expect_eq(json_integer_value(json_object_get(d, "frozen_params")), (json_int_t)TOTAL);
     json_t *f = json_object_get(d, "finetune");
@@ -190,7 +186,6 @@ Test(memory_finetune, cli_memory_answers_adapters_with_their_fields)
     cr_expect_eq(json_number_value(json_object_get(f, "dequant_bytes")), 2 * H * FF);
     cr_expect(json_is_true(json_object_get(d, "fits")));
     json_decref(d);
-    run_free(&r);
 }
 
 /* `llmcost memory`'s JSON field "k" of the finetune object, for "args" (space-separated). */
@@ -199,19 +194,9 @@ static double cli_finetune_field(const char *args, const char *k)
     char buf[512];
     snprintf(buf, sizeof buf, "memory llama-2-7b --finetune lora --lora-rank 8 --lora-targets q_proj,v_proj --seq 1024 %s "
                               "--format json", args);
-    const char *argv[32];
-    int n = 0;
-    for (char *p = strtok(buf, " "); p && n < 31; p = strtok(NULL, " "))
-        argv[n++] = p;
-    argv[n] = NULL;
-    run_result r = run_cli(argv);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    json_error_t e;
-    json_t *d = json_loads(r.out, 0, &e);
-    cr_assert(d, "%s", r.out);
+    json_t *d = run_cli_json_args(buf);
     double v = json_number_value(json_object_get(json_object_get(d, "finetune"), k));
     json_decref(d);
-    run_free(&r);
     return v;
 }
 
