@@ -2,6 +2,7 @@
  * num_parameters() (data/validation/params.json, each case with its source), and derivations in comments. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -835,4 +836,40 @@ Test(params_ssm, jamba_periods_place_attention_mamba_and_experts)
     cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "Jamba's Mamba mixer") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
+}
+
+Test(params_corpus, granite_4_h_small_mamba_heads_and_groups_as_published)
+{
+    /* ibm-granite/granite-4.0-h-small: mamba_n_heads 128 x mamba_d_head 64 = mamba_expand 2 x 4096, mamba_n_groups 1
+     * (debaditc/kvfit's trimmed copy of the published config). 32,207,337,984 is that copy's HF safetensors total and
+     * llama.cpp's n-params for the GGUF (data/validation/configs.json). A second group widens in_proj by 2 x 128
+     * state rows (4096 x 256) and conv1d by 256 channels (4 taps + bias): 36 Mamba layers x 1,049,856 = 37,794,816. */
+    char *text = slurp_file(src_path("tests/fixtures/configs/granite-4.0-h-small.json"));
+    cr_assert_not_null(text);
+    json_error_t e;
+    json_t *cfg = json_loads(text, 0, &e);
+    free(text);
+    cr_assert_not_null(cfg, "%s", e.text);
+    llmcost_model *m = NULL;
+    char *s = json_dumps(cfg, 0);
+    cr_assert_eq(llmcost_model_from_json(&m, s, strlen(s), "granite-4.0-h-small"), 0, "%s", llmcost_errmsg());
+    free(s);
+    const llmcost_ssm *ssm = llmcost_layer_ssm(m, &m->layers[0]);
+    cr_assert_not_null(ssm);
+    cr_expect_eq(ssm->n_heads, 128);
+    cr_expect_eq(ssm->head_dim, 64);
+    cr_expect_eq(ssm->n_groups, 1);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 32207337984LL);
+    llmcost_model_free(m);
+    json_object_set_new(cfg, "mamba_n_groups", json_integer(2));
+    s = json_dumps(cfg, 0);
+    cr_assert_eq(llmcost_model_from_json(&m, s, strlen(s), "granite-4.0-h-small"), 0, "%s", llmcost_errmsg());
+    free(s);
+    llmcost_params p2;
+    cr_assert_eq(llmcost_params_count(&p2, m), 0);
+    cr_expect_eq(p2.total - p.total, 37794816LL);
+    llmcost_model_free(m);
+    json_decref(cfg);
 }
