@@ -667,7 +667,9 @@ Test(params_ssm, mamba1_mixer_counted_module_by_module)
     /* MambaMixer with h 64, expand 2 -> d 128, state 8, kernel 4, time_step_rank "auto" = ceil(64/16) = 4:
      * in_proj 64*256 = 16,384; conv1d 128*4 + 128 = 640; x_proj 128*(4 + 16) = 2,560; dt_proj 4*128 + 128 = 640;
      * A_log 128*8 = 1,024; D 128; out_proj 128*64 = 8,192: 29,568; + norm 64, x2 = 59,264; embedding 6,400 (tied,
-     * MambaConfig's default); norm_f 64: 65,728. */
+     * MambaConfig's default); norm_f 64: 65,728. The omitted biases are MambaConfig's defaults, use_bias False (no
+     * in_proj/out_proj bias) and use_conv_bias True, in its first release and in today's dataclass form alike
+     * (configuration_mamba.py); a stored use_bias=True version is the unmerged PR huggingface/transformers#38604. */
     llmcost_model *m = from_text("{\"model_type\": \"mamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
                                  "\"expand\": 2, \"state_size\": 8, \"conv_kernel\": 4, \"time_step_rank\": \"auto\", "
                                  "\"vocab_size\": 100}");
