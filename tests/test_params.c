@@ -875,3 +875,50 @@ Test(params_corpus, granite_4_h_small_mamba_heads_and_groups_as_published)
     llmcost_model_free(m);
     json_decref(cfg);
 }
+
+Test(params_corpus, counts_equal_public_checkpoint_sizes)
+{
+    /* Five corpus configs whose published checkpoints' sizes are on public record (sources in
+     * data/validation/configs.json): the count read from the config, derived here from the modeling code, times the
+     * checkpoint's bytes per parameter is the checkpoint's size. */
+    struct {
+        const char *file;
+        long long derived;
+        long long checkpoint_bytes;
+        int bytes_per_param;
+    } cases[] = {
+        /* modeling_olmo2.py: embed + head 2*100352*5120; per layer q/k/v/o 4*5120^2, q_norm and k_norm over the whole
+         * projections 2*5120, MLP 3*5120*13824, two post-norms 2*5120; x40; final norm. Float32 checkpoint:
+         * model.safetensors.index.json total_size 54,864,793,600. */
+        {"olmo-2-1124-13b.json", 2LL * 100352 * 5120 + 40 * (4LL * 5120 * 5120 + 2 * 5120 + 3LL * 5120 * 13824 + 2 * 5120) + 5120,
+         54864793600LL, 4},
+        /* modeling_smollm3.py: tied embed 128256*2048; per layer q and o 2048^2 each, k and v 2048*512 each, MLP
+         * 3*2048*11008, 2 RMSNorms; x36; final norm. Safetensors total_size 6,150,197,248. */
+        {"smollm3-3b.json", 128256LL * 2048 + 36 * (2LL * 2048 * 2048 + 2LL * 2048 * 512 + 3LL * 2048 * 11008 + 2 * 2048) + 2048,
+         6150197248LL, 2},
+        /* modeling_qwen2.py: embed + head 2*152064*5120; per layer q 5120^2 + 5120, k and v 5120*1024 + 1024 each,
+         * o 5120^2, MLP 3*5120*13824, 2 RMSNorms; x48; final norm. Revision 97e1e763's index total_size
+         * 29,540,067,328 (579 tensors = 48*12 + 3). */
+        {"qwen2.5-14b.json",
+         2LL * 152064 * 5120 + 48 * (2LL * 5120 * 5120 + 5120 + 2 * (5120LL * 1024 + 1024) + 3LL * 5120 * 13824 + 2 * 5120) + 5120,
+         29540067328LL, 2},
+        /* modeling_gemma3.py: tied embed 262144*640; per layer q 640*1024, k and v 640*256 each, o 1024*640, q_norm and
+         * k_norm 2*256, MLP 3*640*2048, four norms 4*640; x18; final norm. model.safetensors' data, 236 tensors
+         * (18*13 + 2): 536,196,352 bytes. */
+        {"gemma-3-270m.json", 262144LL * 640 + 18 * (2LL * 640 * 1024 + 2LL * 640 * 256 + 2 * 256 + 3LL * 640 * 2048 + 4 * 640) + 640,
+         536196352LL, 2},
+        /* the repository's modeling_internlm2.py: tok_embeddings + output 2*92544*4096; per layer wqkv 4096*(32+16)*128,
+         * wo 4096^2, w1/w3/w2 3*4096*14336, 2 RMSNorms; x32; final norm. A checkpoint of this shape: 227 tensors
+         * (32*7 + 3), 15,475,417,088 BF16 bytes. */
+        {"internlm2_5-7b-chat.json",
+         2LL * 92544 * 4096 + 32 * (4096LL * 48 * 128 + 4096LL * 4096 + 3LL * 4096 * 14336 + 2 * 4096) + 4096, 15475417088LL, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_model *m = corpus(cases[i].file);
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq(p.total, cases[i].derived, "%s: %lld", cases[i].file, (long long)p.total);
+        cr_expect_eq(p.total * cases[i].bytes_per_param, cases[i].checkpoint_bytes, "%s", cases[i].file);
+        llmcost_model_free(m);
+    }
+}
