@@ -922,3 +922,21 @@ Test(params_corpus, counts_equal_public_checkpoint_sizes)
         llmcost_model_free(m);
     }
 }
+
+Test(params_derived, bidirectional_attention_is_refused_not_costed_as_causal)
+{
+    /* Gemma3TextConfig's use_bidirectional_attention (EmbeddingGemma) drops the causal mask: same parameters, but
+     * every engine costs s(s+1)/2 attention pairs, so true is refused; false (gemma-3-270m-it's config.json) reads. */
+    const char *base = "{\"model_type\": \"gemma3_text\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 4, \"num_key_value_heads\": 1, \"head_dim\": 16, "
+                       "\"intermediate_size\": 128, \"vocab_size\": 100, \"use_bidirectional_attention\": %s}";
+    char cfg[512];
+    llmcost_model *m = NULL;
+    snprintf(cfg, sizeof cfg, base, "true");
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "embeddinggemma"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "use_bidirectional_attention") != NULL, "%s", llmcost_errmsg());
+    cr_expect_null(m);
+    snprintf(cfg, sizeof cfg, base, "false");
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "gemma3"), 0, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
