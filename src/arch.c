@@ -2225,6 +2225,20 @@ static int audit_known(const lc_cfg *c, const type_info *ti)
     return 0;
 }
 
+/* Every engine costs causal decoders (s(s+1)/2 attention pairs, a KV cache). Gemma3TextConfig's
+ * use_bidirectional_attention (EmbeddingGemma; T5Gemma's encoder) drops the causal mask: the parameters are the same,
+ * the attention FLOPs, memory and time are not, so such a config is refused rather than costed as causal. */
+static int audit_causal(const lc_cfg *c)
+{
+    bool bidir = false;
+    TRY(lc_cfg_bool(c, &bidir, LC_KEYS("use_bidirectional_attention"), false));
+    if (bidir)
+        return lc_fail(LLMCOST_EUNSUPPORTED,
+                       "%s: key '%suse_bidirectional_attention' is true: attention without the causal mask is not "
+                       "modelled (llmcost costs causal decoders)", c->origin, c->prefix);
+    return 0;
+}
+
 /* The note that says, in words a user can check against the model's code, what a generic reading assumed. */
 static void note_generic(llmcost_model *m, const char *type)
 {
@@ -2373,6 +2387,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
             note_generic(m, type);
     } else {
         TRY(audit_known(&c, ti));
+        TRY(audit_causal(&c));
         switch (ti->fam) {
         case FAM_LLAMA: rc = build_llama(&c, ti, m); break;
         case FAM_GPT2: rc = build_gpt2(&c, ti, m); break;

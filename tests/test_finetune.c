@@ -390,3 +390,21 @@ Test(finetune_counts, every_preset_quantised_weights_within_its_parameters)
     }
     cr_expect(known >= 60, "%d presets with known module names", known);
 }
+
+Test(finetune_counts, codestral_and_ministral_lora_as_published_runs_report)
+{
+    /* Codestral-22B-v0.1 (tests/fixtures/configs, data/validation/configs.json): a public LoRA run on it in bf16
+     * (transformers 5.17, PEFT 0.20) reports 190,840,832 trainable at r 32 on q/k/v/o/gate/up/down and 22,247,282,688
+     * frozen: 56 x 32 x (q 6144+6144 + k and v 6144+1024 + o 6144+6144 + gate, up and down 6144+16384). */
+    const char *seven = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
+    llmcost_finetune_params c = count(src_path("tests/fixtures/configs/codestral-22b-v0.1.json"), lora(32), seven);
+    cr_expect_eq(c.trainable, 56LL * 32 * (2 * 12288 + 2 * 7168 + 3 * 22528));
+    cr_expect_eq(c.trainable, 190840832);
+    cr_expect_eq(c.base, 22247282688LL);
+    /* Ministral-8B-Instruct-2410: a public run manifest's 43,646,976 LoRA parameters at r 16 on the same seven:
+     * 36 x 16 x (2 x (4096+4096) + 2 x (4096+1024) + 3 x (4096+12288)). */
+    llmcost_finetune_params m = count(src_path("tests/fixtures/configs/ministral-8b-instruct-2410.json"), lora(16), seven);
+    cr_expect_eq(m.trainable, 36LL * 16 * (2 * 8192 + 2 * 5120 + 3 * 16384));
+    cr_expect_eq(m.trainable, 43646976);
+    cr_expect_eq(m.base, 8019808256LL);
+}

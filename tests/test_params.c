@@ -2,6 +2,7 @@
  * num_parameters() (data/validation/params.json, each case with its source), and derivations in comments. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -666,7 +667,9 @@ Test(params_ssm, mamba1_mixer_counted_module_by_module)
     /* MambaMixer with h 64, expand 2 -> d 128, state 8, kernel 4, time_step_rank "auto" = ceil(64/16) = 4:
      * in_proj 64*256 = 16,384; conv1d 128*4 + 128 = 640; x_proj 128*(4 + 16) = 2,560; dt_proj 4*128 + 128 = 640;
      * A_log 128*8 = 1,024; D 128; out_proj 128*64 = 8,192: 29,568; + norm 64, x2 = 59,264; embedding 6,400 (tied,
-     * MambaConfig's default); norm_f 64: 65,728. */
+     * MambaConfig's default); norm_f 64: 65,728. The omitted biases are MambaConfig's defaults, use_bias False (no
+     * in_proj/out_proj bias) and use_conv_bias True, in its first release and in today's dataclass form alike
+     * (configuration_mamba.py); a stored use_bias=True version is the unmerged PR huggingface/transformers#38604. */
     llmcost_model *m = from_text("{\"model_type\": \"mamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
                                  "\"expand\": 2, \"state_size\": 8, \"conv_kernel\": 4, \"time_step_rank\": \"auto\", "
                                  "\"vocab_size\": 100}");
@@ -834,5 +837,106 @@ Test(params_ssm, jamba_periods_place_attention_mamba_and_experts)
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
     cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "Jamba's Mamba mixer") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(params_corpus, granite_4_h_small_mamba_heads_and_groups_as_published)
+{
+    /* ibm-granite/granite-4.0-h-small: mamba_n_heads 128 x mamba_d_head 64 = mamba_expand 2 x 4096, mamba_n_groups 1
+     * (debaditc/kvfit's trimmed copy of the published config). 32,207,337,984 is that copy's HF safetensors total and
+     * llama.cpp's n-params for the GGUF (data/validation/configs.json). A second group widens in_proj by 2 x 128
+     * state rows (4096 x 256) and conv1d by 256 channels (4 taps + bias): 36 Mamba layers x 1,049,856 = 37,794,816. */
+    char *text = slurp_file(src_path("tests/fixtures/configs/granite-4.0-h-small.json"));
+    cr_assert_not_null(text);
+    json_error_t e;
+    json_t *cfg = json_loads(text, 0, &e);
+    free(text);
+    cr_assert_not_null(cfg, "%s", e.text);
+    llmcost_model *m = NULL;
+    char *s = json_dumps(cfg, 0);
+    cr_assert_eq(llmcost_model_from_json(&m, s, strlen(s), "granite-4.0-h-small"), 0, "%s", llmcost_errmsg());
+    free(s);
+    const llmcost_ssm *ssm = llmcost_layer_ssm(m, &m->layers[0]);
+    cr_assert_not_null(ssm);
+    cr_expect_eq(ssm->n_heads, 128);
+    cr_expect_eq(ssm->head_dim, 64);
+    cr_expect_eq(ssm->n_groups, 1);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 32207337984LL);
+    llmcost_model_free(m);
+    json_object_set_new(cfg, "mamba_n_groups", json_integer(2));
+    s = json_dumps(cfg, 0);
+    cr_assert_eq(llmcost_model_from_json(&m, s, strlen(s), "granite-4.0-h-small"), 0, "%s", llmcost_errmsg());
+    free(s);
+    llmcost_params p2;
+    cr_assert_eq(llmcost_params_count(&p2, m), 0);
+    cr_expect_eq(p2.total - p.total, 37794816LL);
+    llmcost_model_free(m);
+    json_decref(cfg);
+}
+
+Test(params_corpus, counts_equal_public_checkpoint_sizes)
+{
+    /* Five corpus configs whose published checkpoints' sizes are on public record (sources in
+     * data/validation/configs.json): the count read from the config, derived here from the modeling code, times the
+     * checkpoint's bytes per parameter is the checkpoint's size. */
+    struct {
+        const char *file;
+        long long derived;
+        long long checkpoint_bytes;
+        int bytes_per_param;
+    } cases[] = {
+        /* modeling_olmo2.py: embed + head 2*100352*5120; per layer q/k/v/o 4*5120^2, q_norm and k_norm over the whole
+         * projections 2*5120, MLP 3*5120*13824, two post-norms 2*5120; x40; final norm. Float32 checkpoint:
+         * model.safetensors.index.json total_size 54,864,793,600. */
+        {"olmo-2-1124-13b.json", 2LL * 100352 * 5120 + 40 * (4LL * 5120 * 5120 + 2 * 5120 + 3LL * 5120 * 13824 + 2 * 5120) + 5120,
+         54864793600LL, 4},
+        /* modeling_smollm3.py: tied embed 128256*2048; per layer q and o 2048^2 each, k and v 2048*512 each, MLP
+         * 3*2048*11008, 2 RMSNorms; x36; final norm. Safetensors total_size 6,150,197,248. */
+        {"smollm3-3b.json", 128256LL * 2048 + 36 * (2LL * 2048 * 2048 + 2LL * 2048 * 512 + 3LL * 2048 * 11008 + 2 * 2048) + 2048,
+         6150197248LL, 2},
+        /* modeling_qwen2.py: embed + head 2*152064*5120; per layer q 5120^2 + 5120, k and v 5120*1024 + 1024 each,
+         * o 5120^2, MLP 3*5120*13824, 2 RMSNorms; x48; final norm. Revision 97e1e763's index total_size
+         * 29,540,067,328 (579 tensors = 48*12 + 3). */
+        {"qwen2.5-14b.json",
+         2LL * 152064 * 5120 + 48 * (2LL * 5120 * 5120 + 5120 + 2 * (5120LL * 1024 + 1024) + 3LL * 5120 * 13824 + 2 * 5120) + 5120,
+         29540067328LL, 2},
+        /* modeling_gemma3.py: tied embed 262144*640; per layer q 640*1024, k and v 640*256 each, o 1024*640, q_norm and
+         * k_norm 2*256, MLP 3*640*2048, four norms 4*640; x18; final norm. model.safetensors' data, 236 tensors
+         * (18*13 + 2): 536,196,352 bytes. */
+        {"gemma-3-270m.json", 262144LL * 640 + 18 * (2LL * 640 * 1024 + 2LL * 640 * 256 + 2 * 256 + 3LL * 640 * 2048 + 4 * 640) + 640,
+         536196352LL, 2},
+        /* the repository's modeling_internlm2.py: tok_embeddings + output 2*92544*4096; per layer wqkv 4096*(32+16)*128,
+         * wo 4096^2, w1/w3/w2 3*4096*14336, 2 RMSNorms; x32; final norm. A checkpoint of this shape: 227 tensors
+         * (32*7 + 3), 15,475,417,088 BF16 bytes. */
+        {"internlm2_5-7b-chat.json",
+         2LL * 92544 * 4096 + 32 * (4096LL * 48 * 128 + 4096LL * 4096 + 3LL * 4096 * 14336 + 2 * 4096) + 4096, 15475417088LL, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_model *m = corpus(cases[i].file);
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq(p.total, cases[i].derived, "%s: %lld", cases[i].file, (long long)p.total);
+        cr_expect_eq(p.total * cases[i].bytes_per_param, cases[i].checkpoint_bytes, "%s", cases[i].file);
+        llmcost_model_free(m);
+    }
+}
+
+Test(params_derived, bidirectional_attention_is_refused_not_costed_as_causal)
+{
+    /* Gemma3TextConfig's use_bidirectional_attention (EmbeddingGemma) drops the causal mask: same parameters, but
+     * every engine costs s(s+1)/2 attention pairs, so true is refused; false (gemma-3-270m-it's config.json) reads. */
+    const char *base = "{\"model_type\": \"gemma3_text\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                       "\"num_attention_heads\": 4, \"num_key_value_heads\": 1, \"head_dim\": 16, "
+                       "\"intermediate_size\": 128, \"vocab_size\": 100, \"use_bidirectional_attention\": %s}";
+    char cfg[512];
+    llmcost_model *m = NULL;
+    snprintf(cfg, sizeof cfg, base, "true");
+    cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "embeddinggemma"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "use_bidirectional_attention") != NULL, "%s", llmcost_errmsg());
+    cr_expect_null(m);
+    snprintf(cfg, sizeof cfg, base, "false");
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "gemma3"), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }
