@@ -2050,6 +2050,10 @@ static int build_jamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     note(m, "Jamba: attention in layers i %% %lld == %lld, mixtures of %lld experts in layers i %% %lld == %lld, Mamba "
             "(with its dt, B and C norms) elsewhere; attention without position embedding",
          (long long)ap, (long long)ao, (long long)E, (long long)ep, (long long)eo);
+    note(m, "Jamba's Mamba mixers are costed as transformers runs them with mamba_ssm and causal_conv1d installed "
+            "(JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn and selective_scan_fn, not mamba_inner_fn, with "
+            "the dt, B and C norms in eager PyTorch between them); without those kernels transformers runs "
+            "slow_forward, a Python loop over tokens, which is not modelled");
     return 0;
 }
 

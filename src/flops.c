@@ -310,6 +310,48 @@ static void ssd_product(oplist *l, int32_t layer, llmcost_flops_component c, con
     o->bwd_flops = (recomputed ? 3 : 2) * o->flops;
 }
 
+/* Mamba's selective scan (selective_scan_cuda) over T tokens of D channels and N states: 7 FLOPs per state
+ * (exp(dt A), dt B u, the recurrence's multiply-add, C h's multiply-add) and 12 per channel (dt bias and softplus,
+ * dt u, D u, silu(z) y). Forward reads u, dt, z and B, C ([T, N] each), writes y and fp32 state checkpoints every
+ * 2048 tokens; backward reads those and dy, writes du, ddt, dz and fp32 dB, dC, recomputing the scan inside. */
+static void selective_scan_op(oplist *l, int32_t idx, double T, double D, double N)
+{
+    double ab = l->act_bytes;
+    elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
+                7 * ab + 2 * (ab + 4) * N / D + 8 * N / 2048, 1, 7 * N + 12);
+}
+
+/*
+ * Jamba's JambaMambaMixer.cuda_kernels_forward (modeling_jamba.py), the path transformers takes when mamba_ssm and
+ * causal_conv1d are installed: its RMSNorms on dt, B and C sit between x_proj and the scan, so it cannot call
+ * mamba_inner_fn and runs the pieces one by one (docs/formulas.md, "State-space mixers: FLOPs"): in_proj, then
+ * causal_conv1d_fn (conv1d + SiLU, one kernel) on the x half read in place, x_proj, the three JambaRMSNorms in eager
+ * PyTorch (LlamaRMSNorm's seven kernels each), dt_proj without its bias, then selective_scan_fn, which first makes
+ * contiguous copies of its transposed inputs dt, z, B and C, and adds dt's bias and the z gate inside the scan;
+ * out_proj. Backward also joins the conv1d's and the gate's gradients into in_proj's output gradient (chunk's
+ * backward: one copy of [T, 2D]). No padding mask: JambaModel passes the Mamba layers none when every token counts.
+ */
+static void jamba_mixer_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, int32_t idx, bool in_grad)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double T = (double)opt->batch * (double)opt->seq, h = (double)m->hidden, ab = l->act_bytes;
+    double D = (double)ss->d_inner, N = (double)ss->d_state, k = (double)ss->d_conv, R = (double)ss->dt_rank;
+    matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 2 * ab, 3 * ab, 1, 2 * k);
+    matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+    norm_op(l, m, idx, "dt_layernorm", 0, T * R);
+    norm_op(l, m, idx, "b_layernorm", 0, T * N);
+    norm_op(l, m, idx, "c_layernorm", 0, T * N);
+    matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
+    /* dt and z ([b, D, s] views of [b, s, D] tensors) copied contiguous; their gradients pass back as views. */
+    elementwise_k(l, idx, "scan dt, z contiguous", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * D, 2 * ab, 0, 2, 0, 0);
+    /* B and C likewise; their gradients come back in fp32 and are cast to the compute dtype. */
+    elementwise_k(l, idx, "scan B, C contiguous", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * N, 2 * ab, 4 + ab, 2, 2, 0);
+    selective_scan_op(l, idx, T, D, N);
+    elementwise_k(l, idx, "in_proj output grad join", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * D, 0, 2 * ab, 0, 1, 0);
+    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+}
+
 /*
  * A state-space mixer as the mamba_ssm kernels run it in training (docs/formulas.md, "State-space mixers: FLOPs"):
  * transformers' MambaMixer calls mamba_inner_fn and Mamba2Mixer mamba_split_conv1d_scan_combined when the kernels
@@ -324,6 +366,10 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
     const llmcost_flops_options *opt = l->opt;
     double b = (double)opt->batch, sq = (double)opt->seq, T = b * sq, h = (double)m->hidden, ab = l->act_bytes;
     double D = (double)ss->d_inner, N = (double)ss->d_state, k = (double)ss->d_conv;
+    if (ss->kind == LLMCOST_SSM_MAMBA1 && ss->dt_bc_norms) {
+        jamba_mixer_ops(l, m, ss, idx, in_grad);
+        return;
+    }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
         double R = (double)ss->dt_rank;
         matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
@@ -331,12 +377,7 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
         elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 2 * ab, 3 * ab, 1, 2 * k);
         matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
         matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
-        /* selective_scan_cuda over [T, D] channels of N states: 7 FLOPs per state (exp(dt A), dt B u, the recurrence's
-         * multiply-add, C h's multiply-add) and 12 per channel (dt bias and softplus, dt u, D u, silu(z) y). Forward
-         * reads u, dt, z and B, C ([T, N] each), writes y and fp32 state checkpoints every 2048 tokens; backward reads
-         * those and dy, writes du, ddt, dz and fp32 dB, dC, recomputing the scan inside. */
-        elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
-                    7 * ab + 2 * (ab + 4) * N / D + 8 * N / 2048, 1, 7 * N + 12);
+        selective_scan_op(l, idx, T, D, N);
         matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
         return;
     }

@@ -288,6 +288,17 @@ static double layer_total(const layer_bytes *b)
 static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
 {
     double D = (double)ss->d_inner / tp, N = (double)ss->d_state;
+    if (ss->kind == LLMCOST_SSM_MAMBA1 && ss->dt_bc_norms) {
+        /* Jamba (JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn, then selective_scan_fn, no
+         * mamba_inner_fn): in_proj's output [b, s, 2d] stays whole, held by the conv1d's saved x (a view of its
+         * first half); the conv1d output u (saved by x_proj and the scan); the scan's contiguous copies of dt and z;
+         * its output y before the gate and the gated output silu(z) y that out_proj keeps: 7d in the compute dtype.
+         * Each of the three JambaRMSNorms (widths R, N, N) keeps LlamaRMSNorm's fp32 input copy, rsqrt and
+         * normalised input, and one tensor of its width after it (dt_proj's input; the scan's contiguous copies of B
+         * and C): (4 + 2e) w + 4. The scan's fp32 checkpoints as Mamba's. */
+        double R = (double)ss->dt_rank;
+        return e * 7 * D + (4 + 2 * e) * (R + 2 * N) + 3 * 4 + 4 * 2 * N * D * ceil(s / 2048) / s;
+    }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
         double R = (double)ss->dt_rank;
         return e * (2 * D + R + 2 * N + 2 * N + D) + 4 * 2 * N * D * ceil(s / 2048) / s;

@@ -98,13 +98,10 @@ static const char *lc_model_unmodelled_linear_attention(const llmcost_model *m)
     return NULL;
 }
 
-/* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers are modelled by every engine. */
+/* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers (Jamba's included, run as its separate
+ * kernels) are modelled by every engine. */
 static const char *unmodelled(const llmcost_model *m)
 {
-    for (int64_t i = 0; i < m->n_ssm; i++)
-        if (m->ssm[i].dt_bc_norms) /* JambaMambaMixer runs conv1d, its norms and the scan as separate kernels */
-            return "Jamba's Mamba mixer (its dt, B and C norms make transformers run it as separate kernels, whose "
-                   "saved tensors and times are not modelled yet)";
     const char *linear = lc_model_unmodelled_linear_attention(m);
     if (linear)
         return linear;

@@ -665,3 +665,67 @@ Test(flops_ssm, nemotron_h_8b_layers_cost_by_their_kind)
     llmcost_free(ops);
     llmcost_model_free(m);
 }
+
+Test(flops_ssm, jamba_mixer_runs_its_kernels_one_by_one)
+{
+    /* ai21labs/AI21-Jamba-1.5-Mini: h 4096, 32 layers; attention where i % 8 == 4 (4 layers: 32 heads of 128, 8 k/v
+     * heads, no rotary), Mamba elsewhere (28); 16 experts of 14336 (top 2) where i % 2 == 1, a gated MLP of 14336
+     * elsewhere; vocab 65536, untied. JambaMambaMixer: d = 2 x 4096 = 8192, N 16, dt rank 256, kernel 4. With the
+     * kernels installed its cuda_kernels_forward runs in_proj, causal_conv1d_fn, x_proj, the dt/B/C RMSNorms,
+     * dt_proj, selective_scan_fn and out_proj one by one. T = 4096 tokens. One mixer's GEMMs: in_proj 4096 x 16384
+     * = 67,108,864, x_proj 8192 x 288 = 2,359,296, dt_proj 256 x 8192 = 2,097,152, out_proj 8192 x 4096 =
+     * 33,554,432: 105,119,744 weights, 2 T each: 861,140,942,848 FLOPs forward. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/jamba-1.5-mini.json"));
+    cr_expect_null(llmcost_model_unmodelled(m));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 4096, D = 8192, N = 16, R = 256, K = 4, V = 65536, F = 14336, E = 16;
+    double mixer = 2 * T * (h * 2 * D + D * (R + 2 * N) + R * D + D * h);
+    cr_expect_eq(mixer, 861140942848.0);
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    /* Layer 0 is a Mamba layer (0 % 8 != 4) with a dense MLP (0 % 2 != 1): its mixer's GEMMs, by name. */
+    double mix0 = 0, mix0_bwd = 0, norms0 = 0, copies0 = 0, scan0 = 0, conv0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        const llmcost_op *p = &ops[i];
+        if (p->layer != 0)
+            continue;
+        const char *nm = p->name;
+        if (!strcmp(nm, "in_proj") || !strcmp(nm, "x_proj") || !strcmp(nm, "dt_proj") || !strcmp(nm, "out_proj")) {
+            mix0 += p->flops;
+            mix0_bwd += p->bwd_flops;
+        } else if (!strcmp(nm, "dt_layernorm") || !strcmp(nm, "b_layernorm") || !strcmp(nm, "c_layernorm")) {
+            norms0 += p->flops;
+        } else if (strstr(nm, "contiguous")) {
+            copies0 += p->m;
+        } else if (!strcmp(nm, "selective scan")) {
+            scan0 += p->flops;
+        } else if (!strcmp(nm, "conv1d+silu")) {
+            conv0 += p->flops;
+        }
+    }
+    cr_expect_eq(mix0, mixer);
+    /* The first layer's in_proj reads the embedding, which trains: input and weight gradients, 2x. */
+    cr_expect_eq(mix0_bwd, 2 * mixer);
+    /* Element-wise, apart from the totals: three RMSNorms over R, N and N (5 FLOPs an element, as every RMSNorm),
+     * the scan's copies of dt, z (2D) and B, C (2N) per token, the scan's 7N + 12 per channel, the conv 2K. */
+    cr_expect_eq(norms0, 5 * T * (R + 2 * N));
+    cr_expect_eq(copies0, T * (2 * D + 2 * N));
+    cr_expect_eq(scan0, T * D * (7 * N + 12));
+    cr_expect_eq(conv0, T * D * 2 * K);
+    llmcost_free(ops);
+    /* The whole model, part by part: 28 mixers, 4 attention layers (q, k, v, o and the causal core), 16 dense MLPs,
+     * 16 mixtures (router 4096 x 16, 2 of 16 experts of 3 matrices per token), the head. */
+    double attn_proj = 2 * T * h * (4096 + 2 * 1024 + 4096);
+    double core = 2 * 32 * (T * (T + 1) / 2) * (128 + 128);
+    double mlp = 2 * T * 3 * h * F, moe = 2 * T * h * E + 2 * T * 2 * 3 * h * F;
+    cr_expect_eq(f.forward, 28 * mixer + 4 * (attn_proj + core) + 16 * mlp + 16 * moe + 2 * T * V * h);
+    cr_expect_eq(f.forward, 97513071706112.0);
+    /* Backward: every GEMM twice, the fused attention core 2.5x (it recomputes the scores). */
+    cr_expect_eq(f.backward, 2 * (f.forward - 4 * core) + 4 * 2.5 * core);
+    cr_expect_eq(f.components[LLMCOST_FC_Q], 28 * 2 * T * h * 2 * D + 4 * 2 * T * h * 4096);
+    llmcost_model_free(m);
+}

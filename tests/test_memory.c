@@ -712,3 +712,37 @@ Test(memory_ssm, granite_4_mamba2_layer_keeps_its_mixer_and_its_mlp)
     cr_expect_eq(r.layer_activation_bytes, mamba * T);
     llmcost_model_free(m);
 }
+
+Test(memory_ssm, jamba_mixer_keeps_what_its_separate_kernels_save)
+{
+    /* A Jamba of two Mamba layers with dense gated MLPs (attention only where i % 4 == 3, experts where i % 4 == 3:
+     * neither in 2 layers): h 64, d 128, N 8, dt rank ceil(64/16) = 4, MLP 32, bf16, one sequence of 2048. Per token:
+     * the input norm read by in_proj, 8h + 4; JambaMambaMixer.cuda_kernels_forward keeps in_proj's output whole
+     * (the conv1d's saved x is a view of it), 2 x 2d; the conv1d output u (read by x_proj and the scan), the scan's
+     * contiguous dt and z, its output y and the gated output out_proj reads, 2 x 5d; each of the dt, B and C norms
+     * (LlamaRMSNorm: fp32 copy, rsqrt, normalised, and the one tensor after it: dt_proj's input, the scan's B and C
+     * copies) (4 + 2 + 2) w + 4 for w = 4, 8, 8; the second norm (shared by gate and up) 8h + 4; the MLP's gate, up,
+     * act(gate) and product 4 x 2 x 32. Per sequence: the scan's fp32 checkpoints, 2N per channel per 2048 tokens:
+     * 4 x 2 x 8 x 128. */
+    const char *jamba = "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+                        "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
+                        "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, jamba, strlen(jamba), "jamba"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(m->layers[0].ssm, 1);
+    cr_assert(!m->layers[0].ffn.moe && !m->layers[1].ffn.moe && m->layers[1].ssm == 1);
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 2048;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 2048, h = 64, D = 128, N = 8, R = 4, f = 32;
+    double mixer = 2 * 2 * D + 2 * 5 * D + (8 * R + 4) + 2 * (8 * N + 4);
+    double per_token = (8 * h + 4) + mixer + (8 * h + 4) + 4 * 2 * f;
+    cr_expect_eq(per_token, 3252);
+    cr_expect_eq(r.layer_activation_bytes, per_token * T + 4 * 2 * N * D);
+    /* More than the same mixer run through mamba_inner_fn keeps (a Mamba layer: 2 (2d + R + 2N + 2N + d)). */
+    cr_expect_gt(mixer, 2 * (2 * D + R + 4 * N + D));
+    llmcost_model_free(m);
+}
