@@ -1967,8 +1967,10 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     m->final_norm = true;
     m->pos = LLMCOST_POS_ROTARY;
     note(m, "Qwen3-Next: %lld Gated DeltaNet and %lld gated-attention layers; the 'attention' component counts each "
-            "layer's token mixer; the FLOPs, memory and step engines do not model Gated DeltaNet yet",
-         (long long)n_linear, (long long)(m->n_layers - n_linear));
+            "layer's token mixer; FLOPs, memory and step time assume flash-linear-attention and causal_conv1d "
+            "installed (fla's chunk_gated_delta_rule, chunk %lld, and FusedRMSNormGated; docs/formulas.md, "
+            "\"Gated DeltaNet\"); without them transformers runs its torch_chunk_gated_delta_rule, not modelled",
+         (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)s->chunk_size);
     int64_t mtp = 0;
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("mtp_num_hidden_layers"), 0));
     if (mtp > 0)
@@ -2050,6 +2052,10 @@ static int build_jamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     note(m, "Jamba: attention in layers i %% %lld == %lld, mixtures of %lld experts in layers i %% %lld == %lld, Mamba "
             "(with its dt, B and C norms) elsewhere; attention without position embedding",
          (long long)ap, (long long)ao, (long long)E, (long long)ep, (long long)eo);
+    note(m, "Jamba's Mamba mixers are costed as transformers runs them with mamba_ssm and causal_conv1d installed "
+            "(JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn and selective_scan_fn, not mamba_inner_fn, with "
+            "the dt, B and C norms in eager PyTorch between them); without those kernels transformers runs "
+            "slow_forward, a Python loop over tokens, which is not modelled");
     return 0;
 }
 

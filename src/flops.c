@@ -299,15 +299,132 @@ static void moe_ops(oplist *l, const llmcost_model *m, int32_t idx, const llmcos
 /* A batched product of the SSD scan: "batch" products [m,k] x [k,n]. Backward differentiates both operands (2x
  * forward) and, for the products whose results the kernel does not keep (C B^T and the chunk states), computes them
  * again first ("recomputed": 3x forward), as mamba_ssm's _mamba_chunk_scan_combined_bwd does. */
-static void ssd_product(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
-                        double k, double batch, bool recomputed)
+static llmcost_op *ssd_product(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m,
+                               double n, double k, double batch, bool recomputed)
 {
     llmcost_op *o = matmul(l, layer, c, name, m, n, k, false, false, 0);
     if (!o)
-        return;
+        return NULL;
     o->batch = batch;
     o->flops = 2 * m * n * k * batch;
     o->bwd_flops = (recomputed ? 3 : 2) * o->flops;
+    return o;
+}
+
+/* Mamba's selective scan (selective_scan_cuda) over T tokens of D channels and N states: 7 FLOPs per state
+ * (exp(dt A), dt B u, the recurrence's multiply-add, C h's multiply-add) and 12 per channel (dt bias and softplus,
+ * dt u, D u, silu(z) y). Forward reads u, dt, z and B, C ([T, N] each), writes y and fp32 state checkpoints every
+ * 2048 tokens; backward reads those and dy, writes du, ddt, dz and fp32 dB, dC, recomputing the scan inside. */
+static void selective_scan_op(oplist *l, int32_t idx, double T, double D, double N)
+{
+    double ab = l->act_bytes;
+    elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
+                7 * ab + 2 * (ab + 4) * N / D + 8 * N / 2048, 1, 7 * N + 12);
+}
+
+/*
+ * Jamba's JambaMambaMixer.cuda_kernels_forward (modeling_jamba.py), the path transformers takes when mamba_ssm and
+ * causal_conv1d are installed: its RMSNorms on dt, B and C sit between x_proj and the scan, so it cannot call
+ * mamba_inner_fn and runs the pieces one by one (docs/formulas.md, "State-space mixers: FLOPs"): in_proj, then
+ * causal_conv1d_fn (conv1d + SiLU, one kernel) on the x half read in place, x_proj, the three JambaRMSNorms in eager
+ * PyTorch (LlamaRMSNorm's seven kernels each), dt_proj without its bias, then selective_scan_fn, which first makes
+ * contiguous copies of its transposed inputs dt, z, B and C, and adds dt's bias and the z gate inside the scan;
+ * out_proj. Backward also joins the conv1d's and the gate's gradients into in_proj's output gradient (chunk's
+ * backward: one copy of [T, 2D]). No padding mask: JambaModel passes the Mamba layers none when every token counts.
+ */
+static void jamba_mixer_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, int32_t idx, bool in_grad)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double T = (double)opt->batch * (double)opt->seq, h = (double)m->hidden, ab = l->act_bytes;
+    double D = (double)ss->d_inner, N = (double)ss->d_state, k = (double)ss->d_conv, R = (double)ss->dt_rank;
+    matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 2 * ab, 3 * ab, 1, 2 * k);
+    matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+    norm_op(l, m, idx, "dt_layernorm", 0, T * R);
+    norm_op(l, m, idx, "b_layernorm", 0, T * N);
+    norm_op(l, m, idx, "c_layernorm", 0, T * N);
+    matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
+    /* dt and z ([b, D, s] views of [b, s, D] tensors) copied contiguous; their gradients pass back as views. */
+    elementwise_k(l, idx, "scan dt, z contiguous", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * D, 2 * ab, 0, 2, 0, 0);
+    /* B and C likewise; their gradients come back in fp32 and are cast to the compute dtype. */
+    elementwise_k(l, idx, "scan B, C contiguous", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * N, 2 * ab, 4 + ab, 2, 2, 0);
+    selective_scan_op(l, idx, T, D, N);
+    elementwise_k(l, idx, "in_proj output grad join", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * D, 0, 2 * ab, 0, 1, 0);
+    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+}
+
+/* One batched product of the chunked delta rule: "batch" products [m,k] x [k,n]; backward "bwd" times forward, the
+ * products fla's backward kernels run for it (recomputations included). */
+static void gdn_product(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m, double n,
+                        double k, double batch, double bwd)
+{
+    llmcost_op *o = ssd_product(l, layer, c, name, m, n, k, batch, false);
+    if (o)
+        o->bwd_flops = bwd * o->flops;
+}
+
+/*
+ * Gated DeltaNet (Qwen3NextGatedDeltaNet.forward, modular_qwen3_next.py) as transformers trains it with
+ * flash-linear-attention and causal_conv1d installed (docs/formulas.md, "Gated DeltaNet: FLOPs"): in_proj_qkvz and
+ * in_proj_ba, q/k/v/z reordered by reshapes (copies) and q, k, v concatenated, causal_conv1d_fn with SiLU over
+ * conv_dim channels, the gates beta = sigmoid(b) and g = -exp(A_log) softplus(a + dt_bias) in eager PyTorch, q and k
+ * repeated to the H value heads (repeat_interleave; contiguous copies when H = G) and v made contiguous
+ * (fla's input_guard), then chunk_gated_delta_rule(use_qk_l2norm_in_kernel=True): l2norm of q and k, and per chunk
+ * of C tokens and value head (key width K, value width V) the products of chunk_gated_delta_rule_fwd, each as a
+ * batched matrix product (chunks padded whole), with the products its backward runs for it:
+ *   k k^T (chunk_scaled_dot_kkt_fwd)           2C^2K  fwd; bwd 3x (prepare_wy_repr_bwd: k k^T again, dA k, dA^T k)
+ *   (I + A)^-1 (solve_tril, C = 64)            16 products of 16x16x16 merging the diagonal blocks' inverses; bwd
+ *                                              4C^3 (prepare_wy_repr_bwd: dA A, A dA)
+ *   w = A (beta e^g k), u = A (beta v)          2C^2(K + V); bwd 3x (recomputed, dw/du k^T and A dw/du)
+ *   state recurrence v_new = u - w h, h += k^T v_new (chunk_gated_delta_rule_fwd_h)  4CKV; bwd 2.5x (recomputed,
+ *                                              then chunk_gated_delta_rule_bwd_dhu's k dh, q^T do, w^T dv)
+ *   q k^T (chunk_fwd_o, intra-chunk)           2C^2K; bwd 3x (chunk_bwd_dv_local's k q^T, dqkwg's ds k, ds^T q)
+ *   (q k^T) v_new                              2C^2V; bwd 2x (dv_local's A do, dqkwg's do v^T)
+ *   q h (inter-chunk)                          2CKV; bwd 3x (dqkwg's do h, v dh, dv h)
+ * the kernels' own element-wise work and traffic (gating, masks, the per-chunk states h written and read) as one
+ * fused op; then FusedRMSNormGated (norm(o) * silu(z), one fused kernel) and out_proj.
+ */
+static void gated_deltanet_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, int32_t idx, bool in_grad)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double b = (double)opt->batch, sq = (double)opt->seq, T = b * sq, h = (double)m->hidden, ab = l->act_bytes;
+    double G = (double)ss->n_groups, K = (double)ss->d_state, H = (double)ss->n_heads, V = (double)ss->head_dim;
+    double C = (double)ss->chunk_size, kc = (double)ss->d_conv, d = (double)ss->d_inner, key = G * K;
+    double conv = 2 * key + d, chunks = b * ceil(sq / C), heads = chunks * H;
+    matmul(l, idx, LLMCOST_FC_Q, "in_proj_qkvz", T, conv + d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    matmul(l, idx, LLMCOST_FC_KV, "in_proj_ba", T, 2 * H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    /* fix_query_key_value_ordering's reshapes of split views copy q, k, v, z (and b, a); torch.cat joins q, k, v. */
+    elementwise_k(l, idx, "qkvz reorder+cat", LLMCOST_ROLE_TRANSPOSE, 0, T * (conv + d + 2 * H + conv), 2 * ab, 2 * ab, 7, 7, 0);
+    elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * conv, 2 * ab, 3 * ab, 1, 2 * kc);
+    /* beta = b.sigmoid(); g = -A_log.float().exp() * softplus(a.float() + dt_bias): cast, add, softplus, multiply
+     * in fp32 over [T, H] (the [H] exp is negligible). */
+    elementwise_k(l, idx, "gates beta, g", LLMCOST_ROLE_OTHER, 0, T * H, 3 * ab + 4 + 8 + 8 + 12, 2 * (2 * ab + 32), 5, 6, 10);
+    /* q and k to the value heads ([T, G, K] -> [T, H, K]), v contiguous for the kernel. */
+    elementwise(l, idx, "q, k repeat to value heads", LLMCOST_ROLE_TRANSPOSE, 0, T * 2 * H * K, ab * (1 + G / H), 2 * ab, 2, 0);
+    elementwise(l, idx, "v contiguous", LLMCOST_ROLE_TRANSPOSE, 0, T * d, 2 * ab, 0, 1, 0);
+    /* l2norm_fwd on q and k (fla Triton, one kernel each; backward reads x, rstd and the gradient). */
+    elementwise(l, idx, "q, k l2norm", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * 2 * H * K, 2 * ab, 3 * ab, 2, 4);
+    gdn_product(l, idx, LLMCOST_FC_SCORES, "gdn k k^T", C, C, K, heads, 3);
+    double tril_dots = C == 64 ? 16 : C == 32 ? 2 : 0; /* merge_16x16_to_{64x64,32x32}_inverse's 16x16 products */
+    if (tril_dots > 0)
+        gdn_product(l, idx, LLMCOST_FC_SCORES, "gdn solve_tril", 16, 16, 16, heads * tril_dots,
+                    4 * C * C * C / (2 * 16 * 16 * 16 * tril_dots));
+    gdn_product(l, idx, LLMCOST_FC_VALUES, "gdn w, u", C, K + V, C, heads, 3);
+    gdn_product(l, idx, LLMCOST_FC_VALUES, "gdn state recurrence", C, V, K, 2 * heads, 2.5);
+    gdn_product(l, idx, LLMCOST_FC_SCORES, "gdn q k^T", C, C, K, heads, 3);
+    gdn_product(l, idx, LLMCOST_FC_VALUES, "gdn (q k^T) v_new", C, V, C, heads, 2);
+    gdn_product(l, idx, LLMCOST_FC_VALUES, "gdn q h", C, V, K, heads, 3);
+    /* The chunk kernels' traffic per token and value head, in the compute dtype unless fp32: forward k read 4 times,
+     * q once, v once, w, u and v_new written and read, o written, the states h (K V per chunk) written and read, A
+     * in fp32 (4C) and bf16 (C) written and read; backward (recomputing w, u, h and v_new) about 2.7x that. Gating,
+     * decay masks and beta scaling: about 8 FLOPs per element of the C x C and C x V blocks. */
+    double per_tok = ab * (7 * K + 6 * V + 2 * K * V / C + 2 * C) + 8 * C;
+    double per_tok_bwd = ab * (20 * K + 16 * V + 6 * K * V / C + 4 * C) + 16 * C;
+    elementwise_k(l, idx, "gdn chunk kernels", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, heads * C, per_tok,
+                  per_tok_bwd, 6, 9, 8 * (C + V));
+    /* FusedRMSNormGated over head_dim rows: rmsnorm(o) * silu(z), one kernel each way. */
+    elementwise(l, idx, "gated norm", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * d, 3 * ab, 5 * ab, 1, 12);
+    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, d, true, true, LLMCOST_OPF_ROW_PARALLEL);
 }
 
 /*
@@ -324,6 +441,14 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
     const llmcost_flops_options *opt = l->opt;
     double b = (double)opt->batch, sq = (double)opt->seq, T = b * sq, h = (double)m->hidden, ab = l->act_bytes;
     double D = (double)ss->d_inner, N = (double)ss->d_state, k = (double)ss->d_conv;
+    if (ss->kind == LLMCOST_SSM_MAMBA1 && ss->dt_bc_norms) {
+        jamba_mixer_ops(l, m, ss, idx, in_grad);
+        return;
+    }
+    if (ss->kind == LLMCOST_SSM_GATED_DELTANET) {
+        gated_deltanet_ops(l, m, ss, idx, in_grad);
+        return;
+    }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
         double R = (double)ss->dt_rank;
         matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
@@ -331,12 +456,7 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
         elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 2 * ab, 3 * ab, 1, 2 * k);
         matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
         matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
-        /* selective_scan_cuda over [T, D] channels of N states: 7 FLOPs per state (exp(dt A), dt B u, the recurrence's
-         * multiply-add, C h's multiply-add) and 12 per channel (dt bias and softplus, dt u, D u, silu(z) y). Forward
-         * reads u, dt, z and B, C ([T, N] each), writes y and fp32 state checkpoints every 2048 tokens; backward reads
-         * those and dy, writes du, ddt, dz and fp32 dB, dC, recomputing the scan inside. */
-        elementwise(l, idx, "selective scan", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab + 2 * ab * N / D + 8 * N / 2048,
-                    7 * ab + 2 * (ab + 4) * N / D + 8 * N / 2048, 1, 7 * N + 12);
+        selective_scan_op(l, idx, T, D, N);
         matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
         return;
     }
@@ -387,7 +507,8 @@ static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer
         matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, A * d + KV * (d + dv), h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         l->ops[l->n - 1].n2 = A * d;
     } else {
-        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        /* Qwen3-Next's gated attention: q_proj also emits the gate, n_heads x head_dim more columns. */
+        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d * (a->output_gate ? 2 : 1), h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         matmul(l, idx, LLMCOST_FC_KV, "k_proj", T, KV * d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         matmul(l, idx, LLMCOST_FC_KV, "v_proj", T, KV * dv, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
     }
@@ -406,6 +527,10 @@ static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer
     }
     /* Attention output back to [tokens, heads*dv] (transpose + contiguous copy). */
     elementwise(l, idx, "attn output transpose", LLMCOST_ROLE_TRANSPOSE, 0, T * A * dv, 2 * ab, 2 * ab, 1, 0);
+    /* attn_output * torch.sigmoid(gate): the gate (a strided chunk of q_proj's output) reshaped (a copy), its
+     * sigmoid, the product; backward the product's two gradients, sigmoid's, the copy's. */
+    if (a->output_gate)
+        elementwise_k(l, idx, "output gate", LLMCOST_ROLE_OTHER, 0, T * A * dv, 7 * ab, 10 * ab, 3, 4, 5);
     matmul(l, idx, LLMCOST_FC_O, "o_proj", T, h, A * dv, true, true, LLMCOST_OPF_ROW_PARALLEL);
     if (L->norm_post_attn)
         norm_op(l, m, idx, "post_attention_norm", LLMCOST_OPF_RESIDUAL, T * h);

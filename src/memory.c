@@ -288,6 +288,27 @@ static double layer_total(const layer_bytes *b)
 static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
 {
     double D = (double)ss->d_inner / tp, N = (double)ss->d_state;
+    if (ss->kind == LLMCOST_SSM_MAMBA1 && ss->dt_bc_norms) {
+        /* Jamba (JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn, then selective_scan_fn, no
+         * mamba_inner_fn): in_proj's output [b, s, 2d] stays whole, held by the conv1d's saved x (a view of its
+         * first half); the conv1d output u (saved by x_proj and the scan); the scan's contiguous copies of dt and z;
+         * its output y before the gate and the gated output silu(z) y that out_proj keeps: 7d in the compute dtype.
+         * Each of the three JambaRMSNorms (widths R, N, N) keeps LlamaRMSNorm's fp32 input copy, rsqrt and
+         * normalised input, and one tensor of its width after it (dt_proj's input; the scan's contiguous copies of B
+         * and C): (4 + 2e) w + 4. The scan's fp32 checkpoints as Mamba's. */
+        double R = (double)ss->dt_rank;
+        return e * 7 * D + (4 + 2 * e) * (R + 2 * N) + 3 * 4 + 4 * 2 * N * D * ceil(s / 2048) / s;
+    }
+    if (ss->kind == LLMCOST_SSM_GATED_DELTANET) {
+        /* Qwen3NextGatedDeltaNet with flash-linear-attention (docs/formulas.md, "Gated DeltaNet: memory"): the
+         * conv1d's saved x, the concatenated q, k, v (conv_dim); ChunkGatedDeltaRuleFunction's saved q and k after
+         * l2norm (H K each, at the value heads), v (H V), beta (H), and A = (I + A)^-1 (H C, in k's dtype), with the
+         * fp32 rstd of q and k and the cumulative g (4H each); softplus's fp32 input and output for g (8H); the gated
+         * norm's x = o and z (H V each) and its fp32 rstd per row (4H); out_proj's input (H V). */
+        double H = (double)ss->n_heads / tp, K = N, V = (double)ss->head_dim, C = (double)ss->chunk_size;
+        double conv = 2 * (double)ss->n_groups * K / tp + D;
+        return e * (conv + 2 * H * K + H * V + H + H * C + 3 * H * V) + 4 * 3 * H + 8 * H + 4 * H;
+    }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
         double R = (double)ss->dt_rank;
         return e * (2 * D + R + 2 * N + 2 * N + D) + 4 * 2 * N * D * ceil(s / 2048) / s;
@@ -320,7 +341,8 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
 
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
     const llmcost_ssm *ssm = a->n_heads == 0 ? llmcost_layer_ssm(m, L) : NULL; /* a state-space mixer's block */
-    int attn_consumers = ssm ? 1 : mla ? 2 : a->fused_qkv ? 1 : 3;             /* in_proj reads the norm */
+    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba) */
+    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? 2 : 1) : mla ? 2 : a->fused_qkv ? 1 : 3;
     const llmcost_ffn *f = &L->ffn;
     /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
      * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
@@ -388,6 +410,9 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     } else {
         at += e * (A * d + KV * d + KV * dv) + e * A * dv; /* q, k (rotated), v, output */
     }
+    /* Gated attention (Qwen3-Next): attn_output * sigmoid(gate) keeps sigmoid's output and o_proj its product. */
+    if (a->output_gate)
+        at += 2 * e * A * dv;
     /* qk-norms keep the family's RMSNorm internals: per head (Qwen3, Gemma 3) or over the whole projection. */
     double qkn = st == NORM_RMS_FP32 ? 8 : 6;
     if (a->qk_norm == LLMCOST_QKNORM_HEAD)
@@ -551,6 +576,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         latents = e * (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
     }
     double shard = qkv + C.attn_out * A * dv; /* + the attention output (o_proj's input, the kernel's o) */
+    if (a->output_gate)
+        shard += 2 * e * A * dv; /* the gate's sigmoid and the gated output o_proj reads */
     double s2 = 0;
     bool eager = o->attention == LLMCOST_ATTN_EAGER;
     if (eager && o->recompute != LLMCOST_RECOMPUTE_SELECTIVE)
@@ -873,7 +900,7 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     const llmcost_attention *a = &L->attn;
     const llmcost_ffn *f = &L->ffn;
     int n = 0;
-    F->factored[n++] = factored_matrix(h, (double)(a->n_heads * a->head_dim), 1, t);
+    F->factored[n++] = factored_matrix(h, (double)(a->n_heads * a->head_dim) * (a->output_gate ? 2 : 1), 1, t);
     F->factored[n++] = factored_matrix(h, (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim)), 1, t);
     F->factored[n++] = factored_matrix((double)(a->n_heads * a->v_head_dim), h, 1, t);
     const llmcost_ssm *ss = llmcost_layer_ssm(m, L);
@@ -881,8 +908,12 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     if (ss) {
         double D = (double)ss->d_inner, N = (double)ss->d_state, rk = (double)ss->dt_rank;
         double in = ss->kind == LLMCOST_SSM_MAMBA1 ? 2 * D : 2 * D + 2 * (double)(ss->n_groups * ss->d_state) + (double)ss->n_heads;
+        if (ss->kind == LLMCOST_SSM_GATED_DELTANET) /* in_proj_qkvz's output; in_proj_ba's is apart */
+            in = 2 * D + 2 * (double)(ss->n_groups * ss->d_state);
         F->factored[n++] = factored_matrix(h, in, 1, t);
         F->factored[n++] = factored_matrix(D, h, 1, t);
+        if (ss->kind == LLMCOST_SSM_GATED_DELTANET) /* in_proj_ba */
+            F->factored[n++] = factored_matrix(h, 2 * (double)ss->n_heads, 1, t);
         if (ss->kind == LLMCOST_SSM_MAMBA1) {
             F->factored[n++] = factored_matrix(D, rk + 2 * N, 1, t);
             F->factored[n++] = factored_matrix(rk, D, 1, t);

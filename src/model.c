@@ -83,31 +83,10 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
     return &m->ssm[l->ssm - 1];
 }
 
-/* Gated DeltaNet mixers and gated attention (Qwen3-Next): parameters are counted; the delta rule's chunked kernel,
- * its FLOPs, what it saves for backward and its step time are not modelled yet, nor the gate's element-wise work.
- * Checked before the state-space mixers, which share the ssm table, by every engine (the FLOPs engine's Mamba ops
- * included). */
-static const char *lc_model_unmodelled_linear_attention(const llmcost_model *m)
-{
-    for (int64_t i = 0; i < m->n_ssm; i++)
-        if (m->ssm[i].kind == LLMCOST_SSM_GATED_DELTANET)
-            return "Gated DeltaNet linear-attention mixers";
-    for (int64_t i = 0; i < m->n_layers; i++)
-        if (m->layers[i].attn.output_gate)
-            return "gated attention (a sigmoid gate on attention's output)";
-    return NULL;
-}
-
-/* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers are modelled by every engine. */
+/* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers (Jamba's included, run as its separate
+ * kernels), Gated DeltaNet and gated attention (Qwen3-Next) are modelled by every engine. */
 static const char *unmodelled(const llmcost_model *m)
 {
-    for (int64_t i = 0; i < m->n_ssm; i++)
-        if (m->ssm[i].dt_bc_norms) /* JambaMambaMixer runs conv1d, its norms and the scan as separate kernels */
-            return "Jamba's Mamba mixer (its dt, B and C norms make transformers run it as separate kernels, whose "
-                   "saved tensors and times are not modelled yet)";
-    const char *linear = lc_model_unmodelled_linear_attention(m);
-    if (linear)
-        return linear;
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";

@@ -665,3 +665,136 @@ Test(flops_ssm, nemotron_h_8b_layers_cost_by_their_kind)
     llmcost_free(ops);
     llmcost_model_free(m);
 }
+
+Test(flops_ssm, jamba_mixer_runs_its_kernels_one_by_one)
+{
+    /* ai21labs/AI21-Jamba-1.5-Mini: h 4096, 32 layers; attention where i % 8 == 4 (4 layers: 32 heads of 128, 8 k/v
+     * heads, no rotary), Mamba elsewhere (28); 16 experts of 14336 (top 2) where i % 2 == 1, a gated MLP of 14336
+     * elsewhere; vocab 65536, untied. JambaMambaMixer: d = 2 x 4096 = 8192, N 16, dt rank 256, kernel 4. With the
+     * kernels installed its cuda_kernels_forward runs in_proj, causal_conv1d_fn, x_proj, the dt/B/C RMSNorms,
+     * dt_proj, selective_scan_fn and out_proj one by one. T = 4096 tokens. One mixer's GEMMs: in_proj 4096 x 16384
+     * = 67,108,864, x_proj 8192 x 288 = 2,359,296, dt_proj 256 x 8192 = 2,097,152, out_proj 8192 x 4096 =
+     * 33,554,432: 105,119,744 weights, 2 T each: 861,140,942,848 FLOPs forward. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/jamba-1.5-mini.json"));
+    cr_expect_null(llmcost_model_unmodelled(m));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 4096, D = 8192, N = 16, R = 256, K = 4, V = 65536, F = 14336, E = 16;
+    double mixer = 2 * T * (h * 2 * D + D * (R + 2 * N) + R * D + D * h);
+    cr_expect_eq(mixer, 861140942848.0);
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    /* Layer 0 is a Mamba layer (0 % 8 != 4) with a dense MLP (0 % 2 != 1): its mixer's GEMMs, by name. */
+    double mix0 = 0, mix0_bwd = 0, norms0 = 0, copies0 = 0, scan0 = 0, conv0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        const llmcost_op *p = &ops[i];
+        if (p->layer != 0)
+            continue;
+        const char *nm = p->name;
+        if (!strcmp(nm, "in_proj") || !strcmp(nm, "x_proj") || !strcmp(nm, "dt_proj") || !strcmp(nm, "out_proj")) {
+            mix0 += p->flops;
+            mix0_bwd += p->bwd_flops;
+        } else if (!strcmp(nm, "dt_layernorm") || !strcmp(nm, "b_layernorm") || !strcmp(nm, "c_layernorm")) {
+            norms0 += p->flops;
+        } else if (strstr(nm, "contiguous")) {
+            copies0 += p->m;
+        } else if (!strcmp(nm, "selective scan")) {
+            scan0 += p->flops;
+        } else if (!strcmp(nm, "conv1d+silu")) {
+            conv0 += p->flops;
+        }
+    }
+    cr_expect_eq(mix0, mixer);
+    /* The first layer's in_proj reads the embedding, which trains: input and weight gradients, 2x. */
+    cr_expect_eq(mix0_bwd, 2 * mixer);
+    /* Element-wise, apart from the totals: three RMSNorms over R, N and N (5 FLOPs an element, as every RMSNorm),
+     * the scan's copies of dt, z (2D) and B, C (2N) per token, the scan's 7N + 12 per channel, the conv 2K. */
+    cr_expect_eq(norms0, 5 * T * (R + 2 * N));
+    cr_expect_eq(copies0, T * (2 * D + 2 * N));
+    cr_expect_eq(scan0, T * D * (7 * N + 12));
+    cr_expect_eq(conv0, T * D * 2 * K);
+    llmcost_free(ops);
+    /* The whole model, part by part: 28 mixers, 4 attention layers (q, k, v, o and the causal core), 16 dense MLPs,
+     * 16 mixtures (router 4096 x 16, 2 of 16 experts of 3 matrices per token), the head. */
+    double attn_proj = 2 * T * h * (4096 + 2 * 1024 + 4096);
+    double core = 2 * 32 * (T * (T + 1) / 2) * (128 + 128);
+    double mlp = 2 * T * 3 * h * F, moe = 2 * T * h * E + 2 * T * 2 * 3 * h * F;
+    cr_expect_eq(f.forward, 28 * mixer + 4 * (attn_proj + core) + 16 * mlp + 16 * moe + 2 * T * V * h);
+    cr_expect_eq(f.forward, 97513071706112.0);
+    /* Backward: every GEMM twice, the fused attention core 2.5x (it recomputes the scores). */
+    cr_expect_eq(f.backward, 2 * (f.forward - 4 * core) + 4 * 2.5 * core);
+    cr_expect_eq(f.components[LLMCOST_FC_Q], 28 * 2 * T * h * 2 * D + 4 * 2 * T * h * 4096);
+    llmcost_model_free(m);
+}
+
+/* Qwen3-Next's Gated DeltaNet and gated attention (docs/formulas.md, "Gated DeltaNet: FLOPs"), from the shapes of a
+ * small config and the products flash-linear-attention's chunk_gated_delta_rule runs per chunk. */
+Test(flops_linear_attention, gated_deltanet_chunked_delta_rule_products)
+{
+    /* h 64, 4 layers, full_attention_interval 2: layers 0 and 2 Gated DeltaNet (G = 2 key heads of K = 8, H = 4
+     * value heads of V = 8, d = 32, conv_dim 64, kernel 4; fla's chunk C = 64), layers 1 and 3 gated attention (4
+     * heads of 16, 2 kv heads); layers 0-2 a sparse block (4 experts of 32, top 2, shared expert 48 and its gate),
+     * layer 3 a dense SwiGLU of 96; vocab 100. One sequence of 128 tokens: 2 chunks. */
+    llmcost_model *m = NULL;
+    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 96, \"vocab_size\": 100, \"full_attention_interval\": 2, "
+                      "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, "
+                      "\"linear_conv_kernel_dim\": 4, \"num_experts\": 4, \"num_experts_per_tok\": 2, "
+                      "\"moe_intermediate_size\": 32, \"shared_expert_intermediate_size\": 48, "
+                      "\"mlp_only_layers\": [3], \"partial_rotary_factor\": 0.25}";
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3-next-small"), 0, "%s", llmcost_errmsg());
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 128;
+    double T = 128, h = 64, K = 8, V = 8, H = 4, C = 64, d = 32, conv = 64;
+    double heads = 2 * H; /* chunks x value heads */
+    /* Per chunk and value head, forward (fla chunk_gated_delta_rule_fwd): k k^T 2C^2K; solve_tril's 16 products of
+     * 16x16x16; w = A kbg and u = A vb, 2C^2(K + V); the state recurrence w h and k^T v_new, 4CKV; chunk_fwd_o's
+     * q k^T 2C^2K, its product with v_new 2C^2V, and q h 2CKV. */
+    double kk = 2 * C * C * K, tril = 16 * 2 * 16 * 16 * 16, wu = 2 * C * C * (K + V), rec = 4 * C * K * V;
+    double qk = 2 * C * C * K, qkv = 2 * C * C * V, qh = 2 * C * K * V;
+    double per = kk + tril + wu + rec + qk + qkv + qh;
+    cr_expect_eq(per, 483328.0);
+    cr_expect_eq(per, 6 * C * C * K + 4 * C * C * V + 6 * C * K * V + C * C * C / 2);
+    /* Backward (chunk_gated_delta_rule_bwd): recompute_w_u_fwd 2C^2(K + V), fwd_h again 4CKV, chunk_bwd_dv_local
+     * (k q^T, A do) 2C^2K + 2C^2V, bwd_dhu (k dh, q^T do, w^T dv) 6CKV, chunk_bwd_dqkwg (do v^T, do h, v dh, dv h,
+     * ds k, ds^T q) 2C^2V + 6CKV + 4C^2K, prepare_wy_repr_bwd (dw kbg^T, A dw, du vb^T, A du, dA A, A dA, kb k^T,
+     * dA k, dA^T kb) 10C^2K + 4C^2V + 4C^3. */
+    double per_bwd = 2 * C * C * (K + V) + 4 * C * K * V + 2 * C * C * K + 2 * C * C * V + 6 * C * K * V +
+                     2 * C * C * V + 6 * C * K * V + 4 * C * C * K + 10 * C * C * K + 4 * C * C * V + 4 * C * C * C;
+    cr_expect_eq(per_bwd, 18 * C * C * K + 10 * C * C * V + 16 * C * K * V + 4 * C * C * C);
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0, "%s", llmcost_errmsg());
+    double kern = 0, kern_bwd = 0, gemm0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].layer != 0 || ops[i].kind != LLMCOST_OP_MATMUL)
+            continue;
+        if (!strncmp(ops[i].name, "gdn ", 4)) {
+            kern += ops[i].flops;
+            kern_bwd += ops[i].bwd_flops;
+        } else if (strcmp(ops[i].name, "router") && strncmp(ops[i].name, "shared", 6) && strcmp(ops[i].name, "gate_proj") &&
+                   strcmp(ops[i].name, "up_proj") && strcmp(ops[i].name, "down_proj")) {
+            gemm0 += ops[i].flops;
+        }
+    }
+    cr_expect_eq(kern, heads * per);
+    cr_expect_eq(kern_bwd, heads * per_bwd);
+    /* The projections: in_proj_qkvz h -> conv_dim + d, in_proj_ba h -> 2H, out_proj d -> h. */
+    double proj = 2 * T * (h * (conv + d) + h * 2 * H + d * h);
+    cr_expect_eq(gemm0, proj);
+    llmcost_free(ops);
+    /* The whole model: 2 mixers, 2 gated attention layers (q_proj with its gate 64 -> 2 x 64, k and v 64 -> 32, o
+     * 64 -> 64, the causal core over 4 heads of 16), 3 sparse blocks (router 64 -> 4, 2 of 4 experts of 3 x 64 x 32,
+     * the shared expert 3 x 64 x 48 and its gate 64 -> 1), the dense SwiGLU 3 x 64 x 96, the head 64 -> 100. */
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double attn = 2 * T * h * (2 * 64 + 32 + 32 + 64) + 2 * 4 * (T * (T + 1) / 2) * (16 + 16);
+    double moe = 2 * T * h * 4 + 2 * T * 2 * 3 * h * 32 + 2 * T * 3 * h * 48 + 2 * T * h;
+    cr_expect_eq(f.forward, 2 * (proj + heads * per) + 2 * attn + 3 * moe + 2 * T * 3 * h * 96 + 2 * T * 100 * h);
+    llmcost_model_free(m);
+}

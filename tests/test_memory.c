@@ -712,3 +712,92 @@ Test(memory_ssm, granite_4_mamba2_layer_keeps_its_mixer_and_its_mlp)
     cr_expect_eq(r.layer_activation_bytes, mamba * T);
     llmcost_model_free(m);
 }
+
+Test(memory_ssm, jamba_mixer_keeps_what_its_separate_kernels_save)
+{
+    /* A Jamba of two Mamba layers with dense gated MLPs (attention only where i % 4 == 3, experts where i % 4 == 3:
+     * neither in 2 layers): h 64, d 128, N 8, dt rank ceil(64/16) = 4, MLP 32, bf16, one sequence of 2048. Per token:
+     * the input norm read by in_proj, 8h + 4; JambaMambaMixer.cuda_kernels_forward keeps in_proj's output whole
+     * (the conv1d's saved x is a view of it), 2 x 2d; the conv1d output u (read by x_proj and the scan), the scan's
+     * contiguous dt and z, its output y and the gated output out_proj reads, 2 x 5d; each of the dt, B and C norms
+     * (LlamaRMSNorm: fp32 copy, rsqrt, normalised, and the one tensor after it: dt_proj's input, the scan's B and C
+     * copies) (4 + 2 + 2) w + 4 for w = 4, 8, 8; the second norm (shared by gate and up) 8h + 4; the MLP's gate, up,
+     * act(gate) and product 4 x 2 x 32. Per sequence: the scan's fp32 checkpoints, 2N per channel per 2048 tokens:
+     * 4 x 2 x 8 x 128. */
+    const char *jamba = "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+                        "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
+                        "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, jamba, strlen(jamba), "jamba"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(m->layers[0].ssm, 1);
+    cr_assert(!m->layers[0].ffn.moe && !m->layers[1].ffn.moe && m->layers[1].ssm == 1);
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 2048;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 2048, h = 64, D = 128, N = 8, R = 4, f = 32;
+    double mixer = 2 * 2 * D + 2 * 5 * D + (8 * R + 4) + 2 * (8 * N + 4);
+    double per_token = (8 * h + 4) + mixer + (8 * h + 4) + 4 * 2 * f;
+    cr_expect_eq(per_token, 3252);
+    cr_expect_eq(r.layer_activation_bytes, per_token * T + 4 * 2 * N * D);
+    /* More than the same mixer run through mamba_inner_fn keeps (a Mamba layer: 2 (2d + R + 2N + 2N + d)). */
+    cr_expect_gt(mixer, 2 * (2 * D + R + 4 * N + D));
+    llmcost_model_free(m);
+}
+
+Test(memory_ssm, gated_deltanet_layer_keeps_what_fla_saves)
+{
+    /* Two Qwen3-Next Gated DeltaNet layers with dense SwiGLUs of 96 (num_experts 0): h 64, G = 2 key heads of K = 8,
+     * H = 4 value heads of V = 8 (d 32, conv_dim 2 x 16 + 32 = 64), fla's chunk C = 64; bf16, one sequence of 2048.
+     * Per token: each zero-centred RMSNorm (fp32 copy, rsqrt, fp32 normalised for (1 + w), its bf16 output) 10h + 4;
+     * the mixer: the conv1d's saved input (q, k, v concatenated) 2 x 64; ChunkGatedDeltaRuleFunction's l2-normed q
+     * and k at the value heads 2 x 2 x 4 x 8, v 2 x 32, beta 2 x 4, A 2 x 4 x 64, fp32 q/k rstd and cumulative g
+     * 3 x 4 x 4; softplus's fp32 input and output 8 x 4; the gated norm's o and z 2 x 2 x 32 and fp32 rstd 4 x 4;
+     * out_proj's input 2 x 32: 1,128; the SwiGLU's gate, up, act(gate), product 4 x 2 x 96. */
+    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 96, \"vocab_size\": 100, "
+                      "\"layer_types\": [\"linear_attention\", \"linear_attention\"], \"num_experts\": 0, "
+                      "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3-next-gdn"), 0, "%s", llmcost_errmsg());
+    cr_assert(!m->layers[0].ffn.moe && m->layers[0].ssm == 1);
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 2048;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 2048, h = 64, H = 4, K = 8, V = 8, C = 64;
+    double mixer = 2 * 64 + 2 * (2 * H * K + H * V + H + H * C) + 4 * 3 * H + 8 * H + 2 * 2 * H * V + 4 * H + 2 * H * V;
+    cr_expect_eq(mixer, 1128);
+    double per_token = (10 * h + 4) + mixer + (10 * h + 4) + 4 * 2 * 96;
+    cr_expect_eq(r.layer_activation_bytes, per_token * T);
+    llmcost_model_free(m);
+}
+
+Test(memory_ssm, gated_attention_keeps_the_gate_and_the_gated_output)
+{
+    /* Qwen3NextAttention: attn_output * torch.sigmoid(gate) keeps sigmoid's output (mul's operand) and o_proj keeps
+     * the product: 2 x 2 x heads x head_dim bytes per token in bf16 more than the same attention without the gate
+     * (4 heads of 16: 256 bytes a token). */
+    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 96, \"vocab_size\": 100, \"num_experts\": 0, "
+                      "\"layer_types\": [\"full_attention\", \"full_attention\"]}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3-next-attn"), 0, "%s", llmcost_errmsg());
+    cr_assert(m->layers[0].attn.output_gate);
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 2048;
+    llmcost_memory gated, plain;
+    cr_assert_eq(llmcost_memory_compute(&gated, m, &o), 0, "%s", llmcost_errmsg());
+    for (int64_t i = 0; i < m->n_layers; i++)
+        m->layers[i].attn.output_gate = false;
+    cr_assert_eq(llmcost_memory_compute(&plain, m, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(gated.layer_activation_bytes - plain.layer_activation_bytes, 2 * 2 * 4 * 16 * 2048.0);
+    llmcost_model_free(m);
+}

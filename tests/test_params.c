@@ -763,12 +763,9 @@ Test(params_linear_attention, qwen3_next_layers_counted_module_by_module)
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 184928);
     cr_expect_eq(p.active, 148064);
-    /* The FLOPs and memory engines refuse the mixers rather than cost them as attention or as Mamba. */
-    cr_expect_str_eq(llmcost_model_unmodelled(m), "Gated DeltaNet linear-attention mixers");
-    llmcost_flops f;
-    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "Gated DeltaNet") != NULL, "%s", llmcost_errmsg());
+    /* The other engines cost the mixers as fla's chunked delta rule and the gate as its own work
+     * (tests/test_flops.c, flops_linear_attention), not as attention or as Mamba. */
+    cr_expect_null(llmcost_model_unmodelled(m));
     llmcost_model_free(m);
 }
 
@@ -831,12 +828,10 @@ Test(params_ssm, jamba_periods_place_attention_mamba_and_experts)
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 85972);
     cr_expect_eq(p.active, 73684);
-    /* Its mixer runs as separate kernels in transformers (conv1d, the norms, the scan): the other engines refuse it
-     * by name rather than cost it as mamba_inner_fn. */
-    llmcost_flops f;
-    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "Jamba's Mamba mixer") != NULL, "%s", llmcost_errmsg());
+    /* Its mixer runs as separate kernels in transformers (conv1d, the norms, the scan), which the engines cost as
+     * such (tests/test_flops.c, flops_ssm/jamba_mixer_runs_its_kernels_one_by_one). */
+    cr_expect(llmcost_layer_ssm(m, &m->layers[0])->dt_bc_norms);
+    cr_expect_null(llmcost_model_unmodelled(m));
     llmcost_model_free(m);
 }
 

@@ -884,3 +884,65 @@ Test(step_memo, reuse_follows_the_gpu_record)
     llmcost_step_prepared_free(prep);
     llmcost_model_free(m);
 }
+
+Test(step_ssm, jamba_mixer_fused_kernels_and_eager_norms)
+{
+    /* Jamba's mixer with the kernels installed: causal_conv1d_fn and selective_scan_fn are the only fused kernels
+     * (streamed at the copy rate); its three RMSNorms (LlamaRMSNorm's 7 kernels each) and the scan's four input
+     * copies (dt, z, B, C) are eager PyTorch ops; the step engine prices the model. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/jamba-1.5-mini.json"));
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &fo), 0, "%s", llmcost_errmsg());
+    int fused = 0, norm_kernels = 0, copy_kernels = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].layer != 0)
+            continue;
+        if (ops[i].flags & LLMCOST_OPF_FUSED_KERNEL)
+            fused++;
+        else if (strstr(ops[i].name, "_layernorm") && strcmp(ops[i].name, "input_layernorm"))
+            norm_kernels += (int)ops[i].kernels;
+        else if (strstr(ops[i].name, "contiguous"))
+            copy_kernels += (int)ops[i].kernels;
+    }
+    cr_expect_eq(fused, 2); /* conv1d+silu, selective scan */
+    cr_expect_eq(norm_kernels, 3 * 7);
+    cr_expect_eq(copy_kernels, 4);
+    llmcost_free(ops);
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_step s;
+    cr_expect_eq(llmcost_step_compute(&s, m, llmcost_gpu_find("h200"), &o), 0, "%s", llmcost_errmsg());
+    cr_expect_gt(s.components[LLMCOST_ST_MEMORY_BOUND], 0);
+    cr_expect_gt(s.components[LLMCOST_ST_MATMUL], s.components[LLMCOST_ST_MEMORY_BOUND]);
+    llmcost_model_free(m);
+}
+
+Test(step_ssm, gated_deltanet_kernels_fused_and_products_as_gemms)
+{
+    /* Qwen3-Next-80B-A3B's Gated DeltaNet layer 0 with flash-linear-attention and causal_conv1d: conv1d+SiLU, the
+     * q/k l2norm, the chunk kernels' own traffic and the gated norm are fused kernels (4); the chunked delta rule's
+     * seven batched products are timed through the GEMM model; the step engine prices the model. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/qwen3-next-80b-a3b.json"));
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &fo), 0, "%s", llmcost_errmsg());
+    int fused = 0, products = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].layer != 0)
+            continue;
+        fused += (ops[i].flags & LLMCOST_OPF_FUSED_KERNEL) != 0;
+        products += ops[i].kind == LLMCOST_OP_MATMUL && !strncmp(ops[i].name, "gdn ", 4);
+    }
+    cr_expect_eq(fused, 4);
+    cr_expect_eq(products, 7);
+    llmcost_free(ops);
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_step s;
+    cr_expect_eq(llmcost_step_compute(&s, m, llmcost_gpu_find("h200"), &o), 0, "%s", llmcost_errmsg());
+    cr_expect_gt(s.components[LLMCOST_ST_MATMUL], 0);
+    llmcost_model_free(m);
+}

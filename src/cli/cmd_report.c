@@ -87,10 +87,17 @@ static void describe_ssm(char *buf, size_t n, const llmcost_model *m)
         for (int64_t i = 0; i < m->n_layers; i++)
             used += m->layers[i].ssm == k + 1;
         if (s->kind == LLMCOST_SSM_MAMBA1)
-            len += (size_t)snprintf(buf + len, n - len, "%sMamba selective scan, d_inner %lld, state %lld, dt rank %lld, "
-                                    "conv %lld, in %lld of %lld layers", k ? "; " : "", (long long)s->d_inner,
+            len += (size_t)snprintf(buf + len, n - len, "%sMamba selective scan%s, d_inner %lld, state %lld, dt rank %lld, "
+                                    "conv %lld, in %lld of %lld layers", k ? "; " : "",
+                                    s->dt_bc_norms ? " (dt, B, C norms: separate kernels)" : "", (long long)s->d_inner,
                                     (long long)s->d_state, (long long)s->dt_rank, (long long)s->d_conv, (long long)used,
                                     (long long)m->n_layers);
+        else if (s->kind == LLMCOST_SSM_GATED_DELTANET)
+            len += (size_t)snprintf(buf + len, n - len, "%sGated DeltaNet (chunked delta rule), %lld value heads x %lld, "
+                                    "%lld key heads x %lld, chunk %lld, conv %lld, in %lld of %lld layers",
+                                    k ? "; " : "", (long long)s->n_heads, (long long)s->head_dim,
+                                    (long long)s->n_groups, (long long)s->d_state, (long long)s->chunk_size,
+                                    (long long)s->d_conv, (long long)used, (long long)m->n_layers);
         else
             len += (size_t)snprintf(buf + len, n - len, "%sMamba-2 SSD, %lld heads x %lld, state %lld, %lld group(s), "
                                     "chunk %lld, conv %lld, in %lld of %lld layers", k ? "; " : "", (long long)s->n_heads,
