@@ -109,6 +109,8 @@ typedef struct lc_layer_digest {
     bool moe;
 } lc_layer_digest;
 int lc_layout_check_digest(struct llmcost_layout *l, const struct llmcost_model *m, const lc_layer_digest *d);
+/* LLMCOST_EUNSUPPORTED when context parallelism "cp" > 1 would split a state-space mixer's scan; 0 otherwise. */
+int lc_cp_check(const struct llmcost_model *m, int64_t cp);
 struct llmcost_job;
 int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m, const lc_layer_digest *d);
 /* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA) or uses a memory saver,

@@ -151,6 +151,19 @@ int lc_layout_check(llmcost_layout *l, const llmcost_model *m)
     return lc_layout_check_digest(l, m, NULL);
 }
 
+/* Context parallelism splits each sequence over ranks; attention exchanges keys and values between them (ring
+ * attention), but a state-space or linear-attention mixer scans the whole sequence: each rank would need the state
+ * left by the ranks before it, which no engine here models (nor do mamba_ssm's or fla's kernels pass it). */
+int lc_cp_check(const llmcost_model *m, int64_t cp)
+{
+    if (cp > 1 && m->n_ssm > 0)
+        return lc_fail(LLMCOST_EUNSUPPORTED,
+                       "layout.cp = %lld: %s has state-space mixers, whose scan over the sequence context "
+                       "parallelism would split; passing their state between ranks is not modelled (use cp 1)",
+                       (long long)cp, m->name);
+    return 0;
+}
+
 int lc_layout_check_digest(llmcost_layout *l, const llmcost_model *m, const lc_layer_digest *d)
 {
     struct {
@@ -204,6 +217,9 @@ int lc_layout_check_digest(llmcost_layout *l, const llmcost_model *m, const lc_l
         return lc_fail(LLMCOST_EINVAL, "layout.vpp = %lld needs pipeline parallelism (layout.pp > 1)", (long long)l->vpp);
     if (!m)
         return 0;
+    int rc = lc_cp_check(m, l->cp);
+    if (rc)
+        return rc;
     /* Model chunks: pp x vpp, each holding at least one layer, or the embedding or the head, which may each make a
      * chunk of their own (Llama 3 §3.3.2; Megatron-LM's --account-for-embedding-in-pipeline-split and
      * --account-for-loss-in-pipeline-split). pp is at most 2^40 here but vpp is not bounded: the product is checked. */

@@ -178,8 +178,8 @@ static int enumerate(group_list *out, const space *sp)
             divisors(&cps, n / tp, o->cp);
             for (int b = 0; b < cps.n; b++) {
                 int64_t cp = cps.v[b];
-                if (o->cp == LLMCOST_PLAN_ANY && o->seq % cp != 0)
-                    continue;
+                if (o->cp == LLMCOST_PLAN_ANY && (o->seq % cp != 0 || (cp > 1 && m->n_ssm > 0)))
+                    continue; /* cp must divide the sequence, and a state-space mixer's scan is not split */
                 divisors(&pps, n / tp / cp, o->pp);
                 for (int c = 0; c < pps.n; c++) {
                     int64_t pp = pps.v[c];
@@ -854,6 +854,8 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
             return lc_fail(LLMCOST_EINVAL, "plan: gpu %s has no price per hour", o->gpu_types[i].name);
     if (m->n_layers < 1)
         return lc_fail(LLMCOST_EINVAL, "plan: %s has no layers", m->name);
+    if (o->cp != LLMCOST_PLAN_ANY && (rrc = lc_cp_check(m, o->cp)))
+        return rrc;
     /* The fine-tuning once, before any layout: a bad one would otherwise reject every layout as the engines'. */
     if (o->version >= 4 && (rrc = llmcost_finetune_check(&o->finetune, m)) < 0)
         return rrc;

@@ -1149,3 +1149,36 @@ Test(plan_options, older_versions_are_read_by_their_size)
     llmcost_free(want);
     llmcost_model_free(m);
 }
+
+/* ---- state-space mixers and context parallelism ---- */
+
+Test(plan_ssm, context_parallelism_is_refused_over_a_state_space_mixer)
+{
+    /* Context parallelism would split Mamba's scan over the sequence between ranks: each would need the state the
+     * ranks before it leave, which no engine models. The job is refused naming the field; a search with cp free
+     * keeps only cp 1 (it had offered cp 2, 4, 8 at the data-parallel step time), and a fixed cp 2 is refused. */
+    llmcost_model *m = load_model("mamba-2.8b");
+    llmcost_job j = single_gpu_job(1, 2048);
+    j.layout.gpus = 2, j.layout.cp = 2;
+    cr_expect_eq(llmcost_job_validate(&j, m), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "layout.cp = 2") && strstr(llmcost_errmsg(), "state-space"), "%s",
+              llmcost_errmsg());
+    llmcost_model_free(m);
+
+    llmcost_plan_options o;
+    llmcost_plan_options_init(&o);
+    o.gpus = 8, o.seq = 2048, o.global_batch_tokens = 1 << 20, o.top = 1000;
+    llmcost_plan p;
+    const char *gpu[] = {"h100"};
+    search(&p, "mamba-2.8b", gpu, 1, &o);
+    cr_expect_gt(p.n_layouts, 0);
+    for (size_t i = 0; i < p.n_layouts; i++)
+        cr_expect_eq(p.layouts[i].layout.cp, 1, "layout %zu has cp %lld", i, (long long)p.layouts[i].layout.cp);
+    llmcost_plan_dispose(&p);
+
+    o.cp = 2;
+    m = load_model("mamba-2.8b");
+    cr_expect_eq(llmcost_plan_search(&p, m, &o), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "layout.cp = 2") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
