@@ -101,6 +101,16 @@ static const char *lc_model_unmodelled_linear_attention(const llmcost_model *m)
 /* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers are modelled by every engine. */
 static const char *unmodelled(const llmcost_model *m)
 {
+    /* Falcon-H1: attention and the Mamba-2 mixer read one norm's output and their outputs are summed; with its uP
+     * multipliers (the scaled copies of the input that q/k/v and in_proj each save, the mup_vector product that
+     * mamba_split_conv1d_scan_combined saves, the scaled keys) the engines' saved-tensor and kernel census of a layer
+     * does not hold, and no measurement of it exists yet. */
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ssm && m->layers[i].attn.n_heads > 0)
+            return "a layer whose attention and Mamba-2 mixer run in parallel (Falcon-H1), with its uP multipliers";
+    if (m->shared.n_blocks > 0) /* attention over the 2h concatenation, per-invocation adapters, weights reused */
+        return "shared transformer blocks invoked by several layers (Zamba2: attention over the layer's input "
+               "concatenated with the embedding, per-invocation LoRA adapters)";
     for (int64_t i = 0; i < m->n_ssm; i++)
         if (m->ssm[i].dt_bc_norms) /* JambaMambaMixer runs conv1d, its norms and the scan as separate kernels */
             return "Jamba's Mamba mixer (its dt, B and C norms make transformers run it as separate kernels, whose "
