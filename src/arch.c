@@ -317,6 +317,31 @@ static const type_info types[] = {
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size",
                       "decoder_sparse_step", "mlp_only_layers")},
+    /* Qwen3.5 (modular_qwen3_5.py, Qwen3_5TextConfig under Qwen3_5Config's text_config): Qwen3-Next's layers with a
+     * dense SwiGLU MLP of intermediate_size in every layer (the config class deletes the expert keys); the Gated
+     * DeltaNet's in_proj_qkv, in_proj_z, in_proj_b and in_proj_a hold what Qwen3-Next's in_proj_qkvz and in_proj_ba
+     * do. Untied by default. */
+    {.type = "qwen3_5_text", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+    {.type = "qwen3_5", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+    /* Qwen3.5-MoE (modular_qwen3_5_moe.py, Qwen3_5MoeTextConfig): Qwen3.5's mixers with Qwen3-Next's sparse block
+     * (router, experts of moe_intermediate_size, a shared expert with its sigmoid gate) in every layer (the config
+     * class deletes decoder_sparse_step and mlp_only_layers). */
+    {.type = "qwen3_5_moe_text", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+     .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
+    {.type = "qwen3_5_moe", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+     .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
     {.type = "jamba", .label = "Jamba", .fam = FAM_JAMBA,
      .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
                       "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
@@ -1913,6 +1938,14 @@ static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linea
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff;
+    /* Qwen3.5's config classes delete these Qwen3-Next keys: every Qwen3.5-MoE layer is sparse, no Qwen3.5 layer is. */
+    if (!strncmp(ti->type, "qwen3_5", 7)) {
+        const char *gone = lc_cfg_which(c, LC_KEYS("decoder_sparse_step", "mlp_only_layers"));
+        if (gone)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' is not a %s setting (its config class deletes it): "
+                           "refusing rather than guessing which layers are sparse", c->origin, c->prefix, gone,
+                           ti->label);
+    }
     TRY(read_core(c, m, &heads, &kv, &head_dim));
     TRY(lc_cfg_size(c, &d_ff, LC_KEYS("intermediate_size"), 5632));
     bool attn_bias;
@@ -1981,9 +2014,9 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     m->norm_fp32_weight = ti->norm_fp32_weight;
     m->final_norm = true;
     m->pos = LLMCOST_POS_ROTARY;
-    note(m, "Qwen3-Next: %lld Gated DeltaNet and %lld gated-attention layers; the 'attention' component counts each "
+    note(m, "%s: %lld Gated DeltaNet and %lld gated-attention layers; the 'attention' component counts each "
             "layer's token mixer; the FLOPs, memory and step engines do not model Gated DeltaNet yet",
-         (long long)n_linear, (long long)(m->n_layers - n_linear));
+         ti->label, (long long)n_linear, (long long)(m->n_layers - n_linear));
     int64_t mtp = 0;
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("mtp_num_hidden_layers"), 0));
     if (mtp > 0)
@@ -2561,6 +2594,40 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"qwen3_next", "num_experts_per_tok", 10, "Qwen3NextConfig"},
         {"qwen3_next", "moe_intermediate_size", 512, "Qwen3NextConfig"},
         {"qwen3_next", "shared_expert_intermediate_size", 512, "Qwen3NextConfig"},
+        {"qwen3_5_text", "vocab_size", 248320, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "hidden_size", 4096, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "intermediate_size", 12288, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "num_hidden_layers", 32, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "num_attention_heads", 16, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "num_key_value_heads", 4, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "head_dim", 256, "Qwen3_5TextConfig"},
+        {"qwen3_5", "vocab_size", 248320, "Qwen3_5TextConfig"},
+        {"qwen3_5", "hidden_size", 4096, "Qwen3_5TextConfig"},
+        {"qwen3_5", "intermediate_size", 12288, "Qwen3_5TextConfig"},
+        {"qwen3_5", "num_hidden_layers", 32, "Qwen3_5TextConfig"},
+        {"qwen3_5", "num_attention_heads", 16, "Qwen3_5TextConfig"},
+        {"qwen3_5", "num_key_value_heads", 4, "Qwen3_5TextConfig"},
+        {"qwen3_5", "head_dim", 256, "Qwen3_5TextConfig"},
+        {"qwen3_5_moe_text", "vocab_size", 248320, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "hidden_size", 2048, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_hidden_layers", 40, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_attention_heads", 16, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_key_value_heads", 2, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "head_dim", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_experts", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_experts_per_tok", 8, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "moe_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "shared_expert_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "vocab_size", 248320, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "hidden_size", 2048, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_hidden_layers", 40, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_attention_heads", 16, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_key_value_heads", 2, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "head_dim", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_experts", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_experts_per_tok", 8, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "moe_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "shared_expert_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
     };
     for (size_t i = 0; i < sizeof class_defaults / sizeof class_defaults[0]; i++) {
         if (strcmp(type, class_defaults[i].type) || json_object_get(c.obj, class_defaults[i].key))
@@ -2574,8 +2641,6 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     static const struct {
         const char *type, *kind;
     } other_kinds[] = {
-        {"qwen3_5", "Gated DeltaNet linear-attention layers (layer_types)"},
-        {"qwen3_5_text", "Gated DeltaNet linear-attention layers (layer_types)"},
         {"minimax", "lightning (linear) attention layers (attn_type_list)"},
         {"minimax_m1", "lightning (linear) attention layers (attn_type_list)"},
         {"lfm2", "short convolution layers interleaved with attention"},
@@ -2632,6 +2697,18 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         }
     }
     TRY(rc);
+    /* Qwen3.5 keeps tie_word_embeddings both in its top-level config and in text_config; which one ties the head
+     * has changed between transformers releases, so a config where they differ is refused. */
+    if (!strncmp(type, "qwen3_5", 7) && c.obj != cfg) {
+        bool top = false, inner = false;
+        TRY(lc_cfg_bool(&(lc_cfg){cfg, origin, ""}, &top, LC_KEYS("tie_word_embeddings"), false));
+        TRY(lc_cfg_bool(&c, &inner, LC_KEYS("tie_word_embeddings"), false));
+        if (top != inner)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key 'tie_word_embeddings' is %s at the top level and %s in "
+                           "text_config (absent: false): which one ties the LM head depends on the transformers "
+                           "release, so refusing rather than guessing", origin, top ? "true" : "false",
+                           inner ? "true" : "false");
+    }
     if (m->family[0] == '\0')
         lc_strlcpy(m->family, ti ? ti->label : (type[0] ? type : "unknown"), sizeof m->family);
     if (m->train_seq == 0) {

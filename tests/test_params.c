@@ -924,3 +924,82 @@ Test(params_derived, zamba2_shared_blocks_counted_once_with_per_invocation_adapt
     cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "zamba2"), LLMCOST_EINVAL);
     cr_expect(strstr(llmcost_errmsg(), "hybrid_layer_ids") != NULL, "%s", llmcost_errmsg());
 }
+
+Test(params_derived, qwen3_5_gated_deltanet_and_gated_attention_with_dense_mlps)
+{
+    /* modular_qwen3_5.py, a Qwen3_5Config with its text_config (the vision tower is not counted): h 64, 4 layers, no
+     * layer_types: full attention where (i + 1) % 4 == 0 (layer 3), Gated DeltaNet elsewhere. Qwen3_5GatedDeltaNet
+     * (2 key heads of 16, 4 value heads of 16: key_dim 32, value_dim 64): in_proj_qkv 64*(2*32 + 64) = 8,192,
+     * in_proj_z 64*64 = 4,096, in_proj_b and in_proj_a 64*4 each, conv1d 128*4 (no bias), dt_bias and A_log 4 each,
+     * the gated norm 16, out_proj 64*64 = 4,096: 17,432. Qwen3_5Attention (4 heads and 2 kv heads of 16, output
+     * gate): q_proj 64*128, k and v 64*32 each, o 64*64, q_norm and k_norm 16 each: 16,416. Qwen3_5MLP 3*64*128 =
+     * 24,576 in every layer; 2 norms of 64. 3*(17,432 + 24,576 + 128) + (16,416 + 24,576 + 128) = 167,528; untied
+     * embedding and head 2*100*64 = 12,800; final norm 64: 180,392. */
+    const char *cfg = "{\"model_type\": \"qwen3_5\", \"tie_word_embeddings\": false, "
+                      "\"vision_config\": {\"depth\": 2, \"hidden_size\": 32}, \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 128, \"vocab_size\": 100, \"linear_num_key_heads\": 2, "
+                      "\"linear_key_head_dim\": 16, \"linear_num_value_heads\": 4, \"linear_value_head_dim\": 16, "
+                      "\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 10000000, "
+                      "\"partial_rotary_factor\": 0.25, \"mrope_section\": [11, 11, 10]}}}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3_5"), 0, "%s", llmcost_errmsg());
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 17432);
+    cr_expect_eq(lp.mlp, 24576);
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[3]), 0);
+    cr_expect_eq(lp.attention, 16416);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 4);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 180392);
+    cr_expect_eq(p.active, p.total);
+    cr_expect_str_eq(m->family, "Qwen3.5");
+    cr_expect_str_eq(llmcost_model_unmodelled(m), "Gated DeltaNet linear-attention mixers");
+    llmcost_model_free(m);
+    /* Expert keys: Qwen3_5TextConfig deletes them, so a config that sets them is not this model: refused. */
+    const char *moe = "{\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts\": 8, \"num_experts_per_tok\": 2}";
+    cr_expect_eq(llmcost_model_from_json(&m, moe, strlen(moe), "qwen3_5_text"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "num_experts") != NULL, "%s", llmcost_errmsg());
+    /* A head tied at one level and not at the other is refused. */
+    const char *tie = "{\"model_type\": \"qwen3_5\", \"tie_word_embeddings\": true, \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 128, \"vocab_size\": 100}}";
+    cr_expect_eq(llmcost_model_from_json(&m, tie, strlen(tie), "qwen3_5"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "tie_word_embeddings") != NULL, "%s", llmcost_errmsg());
+}
+
+Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
+{
+    /* modular_qwen3_5_moe.py: the mixers of the Qwen3.5 case above (17,432 per Gated DeltaNet, 16,416 for the gated
+     * attention) and in every layer Qwen3NextSparseMoeBlock: router 64*4 = 256, 4 experts of 3*64*32 = 6,144 each,
+     * shared expert 3*64*48 = 9,216 and its gate 64: 34,112; 2 norms of 64. 3*(17,432 + 34,112 + 128) + (16,416 +
+     * 34,112 + 128) = 205,672; untied embedding and head 12,800; final norm 64: 218,536. Active: 2 of 4 experts,
+     * 4*2*6,144 fewer = 169,384. */
+    const char *cfg = "{\"model_type\": \"qwen3_5_moe\", \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"vocab_size\": 100, \"linear_num_key_heads\": 2, \"linear_key_head_dim\": 16, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 16, \"num_experts\": 4, "
+                      "\"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32, "
+                      "\"shared_expert_intermediate_size\": 48}}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3_5_moe"), 0, "%s", llmcost_errmsg());
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 218536);
+    cr_expect_eq(p.active, 169384);
+    cr_expect_eq(llmcost_model_moe_layers(m), 4);
+    llmcost_model_free(m);
+    /* decoder_sparse_step, which the class deletes, is refused rather than honoured. */
+    const char *bad = "{\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                      "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"decoder_sparse_step\": 2}";
+    cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "decoder_sparse_step") != NULL, "%s", llmcost_errmsg());
+}
