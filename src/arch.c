@@ -1948,8 +1948,13 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     }
     TRY(read_core(c, m, &heads, &kv, &head_dim));
     TRY(lc_cfg_size(c, &d_ff, LC_KEYS("intermediate_size"), 5632));
-    bool attn_bias;
+    bool attn_bias, out_gate;
     TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), false));
+    /* Qwen3NextAttention always gates its output; a config that says otherwise asks for another module. */
+    TRY(lc_cfg_bool(c, &out_gate, LC_KEYS("attn_output_gate"), true));
+    if (!out_gate)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sattn_output_gate' is false, but %s's attention always gates "
+                       "its output in transformers: refusing rather than guessing", c->origin, c->prefix, ti->label);
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "silu"));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
