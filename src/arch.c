@@ -37,7 +37,9 @@ typedef enum {
     FAM_MAMBA2,  /* Mamba-2: embed, [RMSNorm, Mamba-2 mixer] x L, RMSNorm, head (modeling_mamba2.py) */
     FAM_NEMOTRON_H, /* Nemotron-H: [RMSNorm, one of Mamba-2 / attention / MLP] x L by hybrid_override_pattern */
     FAM_QWEN3_NEXT, /* Qwen3-Next: [RMSNorm, Gated DeltaNet or gated attention, RMSNorm, MoE] x L by layer_types */
-    FAM_JAMBA       /* Jamba: [RMSNorm, Mamba or attention, RMSNorm, MLP or MoE] x L by the attention / expert periods */
+    FAM_JAMBA,      /* Jamba: [RMSNorm, Mamba or attention, RMSNorm, MLP or MoE] x L by the attention / expert periods */
+    FAM_FALCON_H1,  /* Falcon-H1: [RMSNorm, attention + Mamba-2 in parallel, RMSNorm, gated MLP] x L */
+    FAM_ZAMBA2      /* Zamba2: [RMSNorm, Mamba-2] x L, shared transformer blocks before the hybrid layers' mixers */
 } family;
 
 /* Which layers a config's sliding_window applies to, when it gives no layer_types. */
@@ -125,6 +127,8 @@ static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *
 static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int read_granite_mamba(const lc_cfg *c, llmcost_model *m);
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int build_falcon_h1(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -293,6 +297,17 @@ static const type_info types[] = {
                       "mixer_rms_eps")},
     {.type = "mamba2", .label = "Mamba-2", .fam = FAM_MAMBA2,
      .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias")},
+    /* Falcon-H1 (FalconH1Config, modular_falcon_h1.py) and Zamba2 (Zamba2Config, modular_zamba2.py): the keys their
+     * builders read that name layer kinds; their uP multipliers (mlp_multipliers, key_multiplier, ...) scale
+     * activations and build no module. */
+    {.type = "falcon_h1", .label = "Falcon-H1", .fam = FAM_FALCON_H1,
+     .reads = LC_KEYS("mamba_d_ssm", "mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_state",
+                      "mamba_d_conv", "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias",
+                      "mamba_norm_before_gate", "mamba_rms_norm", "mamba_use_mlp", "attn_layer_indices",
+                      "ssm_multipliers", "ssm_in_multiplier", "ssm_out_multiplier")},
+    {.type = "zamba2", .label = "Zamba2", .fam = FAM_ZAMBA2, .tied = true, .act = "gelu",
+     .reads = LC_KEYS("layers_block_type", "hybrid_layer_ids", "mamba_d_state", "mamba_d_conv", "mamba_expand",
+                      "mamba_ngroups", "n_mamba_heads", "mamba_headdim", "use_conv_bias")},
     /* Qwen3-Next (modular_qwen3_next.py, Qwen3NextConfig): Gated DeltaNet or gated attention by layer_types (absent:
      * full attention every full_attention_interval-th layer, default 4); Qwen2-MoE's sparse block with a gated shared
      * expert; Gemma 3's zero-centred RMSNorm (1 + w, in fp32). */
@@ -302,6 +317,31 @@ static const type_info types[] = {
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size",
                       "decoder_sparse_step", "mlp_only_layers")},
+    /* Qwen3.5 (modular_qwen3_5.py, Qwen3_5TextConfig under Qwen3_5Config's text_config): Qwen3-Next's layers with a
+     * dense SwiGLU MLP of intermediate_size in every layer (the config class deletes the expert keys); the Gated
+     * DeltaNet's in_proj_qkv, in_proj_z, in_proj_b and in_proj_a hold what Qwen3-Next's in_proj_qkvz and in_proj_ba
+     * do. Untied by default. */
+    {.type = "qwen3_5_text", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+    {.type = "qwen3_5", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+     .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+    /* Qwen3.5-MoE (modular_qwen3_5_moe.py, Qwen3_5MoeTextConfig): Qwen3.5's mixers with Qwen3-Next's sparse block
+     * (router, experts of moe_intermediate_size, a shared expert with its sigmoid gate) in every layer (the config
+     * class deletes decoder_sparse_step and mlp_only_layers). */
+    {.type = "qwen3_5_moe_text", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+     .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
+    {.type = "qwen3_5_moe", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+     .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
+     .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
     {.type = "jamba", .label = "Jamba", .fam = FAM_JAMBA,
      .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
                       "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
@@ -1898,10 +1938,23 @@ static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linea
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff;
+    /* Qwen3.5's config classes delete these Qwen3-Next keys: every Qwen3.5-MoE layer is sparse, no Qwen3.5 layer is. */
+    if (!strncmp(ti->type, "qwen3_5", 7)) {
+        const char *gone = lc_cfg_which(c, LC_KEYS("decoder_sparse_step", "mlp_only_layers"));
+        if (gone)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' is not a %s setting (its config class deletes it): "
+                           "refusing rather than guessing which layers are sparse", c->origin, c->prefix, gone,
+                           ti->label);
+    }
     TRY(read_core(c, m, &heads, &kv, &head_dim));
     TRY(lc_cfg_size(c, &d_ff, LC_KEYS("intermediate_size"), 5632));
-    bool attn_bias;
+    bool attn_bias, out_gate;
     TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), false));
+    /* Qwen3NextAttention always gates its output; a config that says otherwise asks for another module. */
+    TRY(lc_cfg_bool(c, &out_gate, LC_KEYS("attn_output_gate"), true));
+    if (!out_gate)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sattn_output_gate' is false, but %s's attention always gates "
+                       "its output in transformers: refusing rather than guessing", c->origin, c->prefix, ti->label);
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "silu"));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
@@ -1966,11 +2019,11 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     m->norm_fp32_weight = ti->norm_fp32_weight;
     m->final_norm = true;
     m->pos = LLMCOST_POS_ROTARY;
-    note(m, "Qwen3-Next: %lld Gated DeltaNet and %lld gated-attention layers; the 'attention' component counts each "
+    note(m, "%s: %lld Gated DeltaNet and %lld gated-attention layers; the 'attention' component counts each "
             "layer's token mixer; FLOPs, memory and step time assume flash-linear-attention and causal_conv1d "
             "installed (fla's chunk_gated_delta_rule, chunk %lld, and FusedRMSNormGated; docs/formulas.md, "
             "\"Gated DeltaNet\"); without them transformers runs its torch_chunk_gated_delta_rule, not modelled",
-         (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)s->chunk_size);
+         ti->label, (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)s->chunk_size);
     int64_t mtp = 0;
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("mtp_num_hidden_layers"), 0));
     if (mtp > 0)
@@ -2056,6 +2109,232 @@ static int build_jamba(const lc_cfg *c, const type_info *ti, llmcost_model *m)
             "(JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn and selective_scan_fn, not mamba_inner_fn, with "
             "the dt, B and C norms in eager PyTorch between them); without those kernels transformers runs "
             "slow_forward, a Python loop over tokens, which is not modelled");
+    return 0;
+}
+
+/* Falcon-H1 (FalconH1Config, modular_falcon_h1.py). Each FalconH1DecoderLayer: input_layernorm, then FalconH1Attention
+ * (LlamaAttention: q, k, v, o with attention_bias, full rotary; head_dim from the config's head_dim, else hidden /
+ * heads) and FalconH1Mixer (Mamba-2) on the same normed input, their outputs summed; pre_ff_layernorm and a gated
+ * LlamaMLP of intermediate_size (mlp_bias). The mixer: width mamba_d_ssm (absent: the class default 1024; null:
+ * int(mamba_expand x hidden)), mamba_n_heads heads (128) of mamba_d_head ("auto": width / heads), mamba_n_groups
+ * (1) groups of mamba_d_state (256), kernel mamba_d_conv (4) with mamba_conv_bias (true), in_proj bias
+ * mamba_proj_bias and out_proj bias projectors_bias (both false), chunk mamba_chunk_size (256), and a gated RMSNorm
+ * only when mamba_rms_norm (false). Untied by default. The uP multipliers and the non-persistent mup_vector buffer
+ * add no parameters. */
+static int build_falcon_h1(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(read_ssm_core(c, m));
+    int64_t heads, kv, head_dim, ffn;
+    TRY(lc_cfg_size(c, &heads, KEYS_HEADS, 32));
+    json_t *kvj = json_object_get(c->obj, "num_key_value_heads");
+    TRY(lc_cfg_size(c, &kv, LC_KEYS("num_key_value_heads"), kvj ? heads : 8)); /* null: heads; absent: 8 */
+    if (kv > heads || heads % kv)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_key_value_heads' (%lld) does not divide "
+                       "'%snum_attention_heads' (%lld)", c->origin, c->prefix, (long long)kv, c->prefix,
+                       (long long)heads);
+    TRY(lc_cfg_size(c, &head_dim, LC_KEYS("head_dim"), 0));
+    if (head_dim == 0) {
+        if (m->hidden % heads)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_attention_heads' (%lld) does not divide hidden_size, and "
+                           "no 'head_dim' is given", c->origin, c->prefix, (long long)heads);
+        head_dim = m->hidden / heads;
+    }
+    TRY(lc_cfg_size(c, &ffn, LC_KEYS("intermediate_size"), 14336));
+    bool attn_bias, mlp_bias, use_mlp;
+    TRY(lc_cfg_bool(c, &attn_bias, LC_KEYS("attention_bias"), false));
+    TRY(lc_cfg_bool(c, &mlp_bias, LC_KEYS("mlp_bias"), false));
+    TRY(lc_cfg_bool(c, &use_mlp, LC_KEYS("mamba_use_mlp"), true));
+    if (!use_mlp)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%smamba_use_mlp' is false: FalconH1DecoderLayer builds its MLP "
+                       "whatever this key says, but a checkpoint saved with it false may have none: refusing rather "
+                       "than guessing", c->origin, c->prefix);
+    json_t *ali = json_object_get(c->obj, "attn_layer_indices");
+    if (ali && !json_is_null(ali))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sattn_layer_indices' is set: transformers' Falcon-H1 builds "
+                       "attention in every layer and does not read it, so the layout it asks for is unknown: refusing",
+                       c->origin, c->prefix);
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA2;
+    json_t *dssm = json_object_get(c->obj, "mamba_d_ssm");
+    if (dssm && json_is_null(dssm))
+        TRY(read_expand_width(c, LC_KEYS("mamba_expand"), m->hidden, &s->d_inner));
+    else
+        TRY(lc_cfg_size(c, &s->d_inner, LC_KEYS("mamba_d_ssm"), 1024));
+    TRY(lc_cfg_size(c, &s->n_heads, LC_KEYS("mamba_n_heads"), 128));
+    json_t *hd = json_object_get(c->obj, "mamba_d_head");
+    if (!hd || json_is_null(hd) || (json_is_string(hd) && !strcmp(json_string_value(hd), "auto")))
+        s->head_dim = s->d_inner / s->n_heads;
+    else
+        TRY(lc_cfg_req_size(c, &s->head_dim, LC_KEYS("mamba_d_head")));
+    if (s->d_inner % s->n_heads || s->n_heads * s->head_dim != s->d_inner)
+        return lc_fail(LLMCOST_EINVAL, "%s: keys '%smamba_n_heads' x '%smamba_d_head' (%lld x %lld) are not the mixer's "
+                       "width mamba_d_ssm (%lld): FalconH1Config refuses it", c->origin, c->prefix, c->prefix,
+                       (long long)s->n_heads, (long long)s->head_dim, (long long)s->d_inner);
+    TRY(lc_cfg_size(c, &s->n_groups, LC_KEYS("mamba_n_groups"), 1));
+    TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("mamba_d_state"), 256));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("mamba_d_conv"), 4));
+    TRY(lc_cfg_size(c, &s->chunk_size, LC_KEYS("mamba_chunk_size"), 256));
+    TRY(lc_cfg_bool(c, &s->conv_bias, LC_KEYS("mamba_conv_bias"), true));
+    TRY(lc_cfg_bool(c, &s->gated_norm, LC_KEYS("mamba_rms_norm"), false));
+    bool in_bias, out_bias;
+    TRY(lc_cfg_bool(c, &in_bias, LC_KEYS("mamba_proj_bias"), false));
+    TRY(lc_cfg_bool(c, &out_bias, LC_KEYS("projectors_bias"), false));
+    if (in_bias != out_bias)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: keys '%smamba_proj_bias' (in_proj) and '%sprojectors_bias' (out_proj) "
+                       "differ: llmcost's Mamba-2 mixer has one bias setting for both", c->origin, c->prefix, c->prefix);
+    s->proj_bias = in_bias;
+    if (s->n_heads % s->n_groups)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_n_groups' (%lld) does not divide mamba_n_heads (%lld)",
+                       c->origin, c->prefix, (long long)s->n_groups, (long long)s->n_heads);
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(read_act(c, m, "silu"));
+    m->pos = LLMCOST_POS_ROTARY;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        memset(L, 0, sizeof *L);
+        set_attention(&L->attn, heads, kv, head_dim);
+        L->attn.q_bias = L->attn.k_bias = L->attn.v_bias = L->attn.o_bias = attn_bias;
+        L->ssm = 1;
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+        L->ffn.dense = (llmcost_mlp){.d_ff = ffn, .gated = true, .bias = mlp_bias};
+    }
+    note(m, "Falcon-H1: every layer runs attention (%lld heads, %lld key/value heads of %lld) and a Mamba-2 mixer "
+            "(%lld heads of %lld, state %lld%s) in parallel on one norm's output; the 'attention' component counts "
+            "both; the uP multipliers add no parameters; the FLOPs, memory and step engines do not model this layer "
+            "yet", (long long)heads, (long long)kv, (long long)head_dim, (long long)s->n_heads,
+         (long long)s->head_dim, (long long)s->d_state, s->gated_norm ? ", gated RMSNorm" : ", no gated norm");
+    return 0;
+}
+
+/* Zamba2 (Zamba2Config, modular_zamba2.py; ZambaAttention and ZambaAttentionDecoderLayer of modeling_zamba.py).
+ * Every layer is a Zamba2MambaDecoderLayer (input_layernorm, Zamba2MambaMixer); layers_block_type "hybrid" layers
+ * also run a shared Zamba2AttentionDecoderLayer on concat(layer input, embedding) (2h wide) and add its output,
+ * through the layer's own Linear(h, h, bias=False), to the mixer's input. Blocks: num_mem_blocks (1), used in turn
+ * (itertools.cycle), each counted once: input_layernorm of 2h, ZambaAttention (q, k, v from 2h, heads x 2h/heads;
+ * o_proj to h; bias-free), pre_ff_layernorm of h, Zamba2MLP (gate_up_proj h -> 2 intermediate_size (4h), down_proj;
+ * add_bias_linear); per invocation a gate_up LoRA adapter of adapter_rank (128) and, with
+ * use_shared_attention_adapter, q, k and v adapters. The mixer: int(mamba_expand x h) wide (2), n_mamba_heads (8),
+ * mamba_ngroups (1) groups of mamba_d_state (64), kernel mamba_d_conv (4) always with a bias (Zamba2MambaMixer builds
+ * it whatever use_conv_bias says), in/out biases add_bias_linear (false), a gated RMSNorm. Tied by default. */
+static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    TRY(read_ssm_core(c, m));
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_MAMBA2;
+    s->gated_norm = true;
+    s->conv_bias = true;
+    TRY(read_expand_width(c, LC_KEYS("mamba_expand"), m->hidden, &s->d_inner));
+    TRY(lc_cfg_size(c, &s->n_heads, LC_KEYS("n_mamba_heads"), 8));
+    if (s->d_inner % s->n_heads)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%sn_mamba_heads' (%lld) does not divide the mixer's width %lld",
+                       c->origin, c->prefix, (long long)s->n_heads, (long long)s->d_inner);
+    s->head_dim = s->d_inner / s->n_heads;
+    int64_t given_hd = 0;
+    TRY(lc_cfg_size(c, &given_hd, LC_KEYS("mamba_headdim"), s->head_dim));
+    if (given_hd != s->head_dim)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_headdim' (%lld) is not int(mamba_expand x hidden_size) / "
+                       "n_mamba_heads (%lld), which Zamba2Config sets it to", c->origin, c->prefix,
+                       (long long)given_hd, (long long)s->head_dim);
+    TRY(lc_cfg_size(c, &s->n_groups, LC_KEYS("mamba_ngroups"), 1));
+    TRY(lc_cfg_size(c, &s->d_state, LC_KEYS("mamba_d_state"), 64));
+    TRY(lc_cfg_size(c, &s->d_conv, LC_KEYS("mamba_d_conv"), 4));
+    TRY(lc_cfg_size(c, &s->chunk_size, LC_KEYS("chunk_size"), 256));
+    bool bias;
+    TRY(lc_cfg_bool(c, &bias, LC_KEYS("add_bias_linear"), false));
+    s->proj_bias = bias;
+    if (s->d_inner % s->n_groups || s->n_heads % s->n_groups)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_ngroups' (%lld) does not divide n_mamba_heads (%lld)",
+                       c->origin, c->prefix, (long long)s->n_groups, (long long)s->n_heads);
+    bool conv_bias_key;
+    TRY(lc_cfg_bool(c, &conv_bias_key, LC_KEYS("use_conv_bias"), true));
+    if (!conv_bias_key)
+        note(m, "%suse_conv_bias false: Zamba2MambaMixer builds its conv1d with a bias anyway, which is counted",
+             c->prefix);
+
+    /* Which layers are hybrid: layers_block_type, else Zamba2Config's default pattern (54 layers). */
+    json_t *bt = json_object_get(c->obj, "layers_block_type");
+    bool *hybrid = calloc((size_t)m->n_layers, sizeof *hybrid);
+    if (!hybrid)
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    int rc = 0;
+    if (!bt || json_is_null(bt)) {
+        /* ["mamba"] + (["mamba"] * 5 + ["hybrid"]) * 7 + ["mamba"] * 4 + ["hybrid"] + ["mamba"] * 3 + ["hybrid"] + ["mamba"] * 2 */
+        static const int dflt[] = {6, 12, 18, 24, 30, 36, 42, 47, 51};
+        if (m->n_layers != 54) {
+            free(hybrid);
+            return lc_fail(LLMCOST_EINVAL, "%s: no '%slayers_block_type', and Zamba2Config's default pattern is for 54 "
+                           "layers, not %lld", c->origin, c->prefix, (long long)m->n_layers);
+        }
+        for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++)
+            hybrid[dflt[i]] = true;
+    } else if (!json_is_array(bt) || (int64_t)json_array_size(bt) != m->n_layers) {
+        free(hybrid);
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayers_block_type': expected an array of %lld strings", c->origin,
+                       c->prefix, (long long)m->n_layers);
+    } else {
+        for (int64_t i = 0; i < m->n_layers && rc == 0; i++) {
+            const char *t = json_string_value(json_array_get(bt, (size_t)i));
+            if (t && !strcmp(t, "hybrid"))
+                hybrid[i] = true;
+            else if (!t || strcmp(t, "mamba"))
+                rc = lc_fail(LLMCOST_EINVAL, "%s: key '%slayers_block_type[%lld]': expected \"mamba\" or \"hybrid\"",
+                             c->origin, c->prefix, (long long)i);
+        }
+    }
+    int64_t n_hybrid = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        n_hybrid += hybrid[i];
+    /* hybrid_layer_ids, when saved, must name the same layers (Zamba2Config derives it from layers_block_type). */
+    json_t *ids = json_object_get(c->obj, "hybrid_layer_ids");
+    if (rc == 0 && ids && !json_is_null(ids)) {
+        bool ok = json_is_array(ids) && (int64_t)json_array_size(ids) == n_hybrid;
+        for (size_t i = 0; ok && i < json_array_size(ids); i++) {
+            json_t *v = json_array_get(ids, i);
+            ok = json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < m->n_layers &&
+                 hybrid[json_integer_value(v)];
+        }
+        if (!ok)
+            rc = lc_fail(LLMCOST_EINVAL, "%s: key '%shybrid_layer_ids' does not list the \"hybrid\" layers of "
+                         "layers_block_type", c->origin, c->prefix);
+    }
+    free(hybrid);
+    TRY(rc);
+    for (int64_t i = 0; i < m->n_layers; i++)
+        ssm_layer(&m->layers[i]);
+
+    int64_t heads, kv, n_mem, f, rank;
+    TRY(lc_cfg_size(c, &heads, KEYS_HEADS, 32));
+    TRY(lc_cfg_size(c, &kv, LC_KEYS("num_key_value_heads"), heads));
+    if (kv > heads || heads % kv)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_key_value_heads' (%lld) does not divide "
+                       "'%snum_attention_heads' (%lld)", c->origin, c->prefix, (long long)kv, c->prefix,
+                       (long long)heads);
+    if ((2 * m->hidden) % heads)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_attention_heads' (%lld) does not divide 2 x hidden_size, the "
+                       "shared attention's width", c->origin, c->prefix, (long long)heads);
+    TRY(lc_cfg_size(c, &n_mem, LC_KEYS("num_mem_blocks"), 1));
+    TRY(lc_cfg_size(c, &f, LC_KEYS("intermediate_size"), 4 * m->hidden));
+    TRY(lc_cfg_size(c, &rank, LC_KEYS("adapter_rank"), 128));
+    llmcost_shared_blocks *sb = &m->shared;
+    if (n_hybrid > 0) {
+        sb->n_invocations = n_hybrid;
+        sb->n_blocks = n_mem < n_hybrid ? n_mem : n_hybrid; /* blocks never invoked are not registered */
+        sb->in_width = 2 * m->hidden;
+        set_attention(&sb->attn, heads, kv, 2 * m->hidden / heads);
+        bool rope;
+        TRY(lc_cfg_bool(c, &rope, LC_KEYS("use_mem_rope"), false));
+        sb->attn.rotary_dim = rope ? sb->attn.head_dim : 0;
+        sb->mlp = (llmcost_mlp){.d_ff = f, .gated = true, .bias = bias, .fused_gate_up = true};
+        sb->adapter_rank = rank;
+        TRY(lc_cfg_bool(c, &sb->attn_adapters, LC_KEYS("use_shared_attention_adapter"), false));
+    }
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
+    TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), ti->act));
+    m->act = act_kind(m->act_name);
+    note(m, "Zamba2: %lld Mamba-2 layers, %lld of them hybrid, invoking %lld shared transformer block%s (counted once) "
+            "with per-invocation LoRA adapters of rank %lld%s; the FLOPs, memory and step engines do not model the "
+            "shared blocks yet", (long long)m->n_layers, (long long)n_hybrid, (long long)sb->n_blocks,
+         sb->n_blocks == 1 ? "" : "s", (long long)rank, sb->attn_adapters ? " on gate_up, q, k and v" : " on gate_up");
     return 0;
 }
 
@@ -2340,6 +2619,40 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"qwen3_next", "num_experts_per_tok", 10, "Qwen3NextConfig"},
         {"qwen3_next", "moe_intermediate_size", 512, "Qwen3NextConfig"},
         {"qwen3_next", "shared_expert_intermediate_size", 512, "Qwen3NextConfig"},
+        {"qwen3_5_text", "vocab_size", 248320, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "hidden_size", 4096, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "intermediate_size", 12288, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "num_hidden_layers", 32, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "num_attention_heads", 16, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "num_key_value_heads", 4, "Qwen3_5TextConfig"},
+        {"qwen3_5_text", "head_dim", 256, "Qwen3_5TextConfig"},
+        {"qwen3_5", "vocab_size", 248320, "Qwen3_5TextConfig"},
+        {"qwen3_5", "hidden_size", 4096, "Qwen3_5TextConfig"},
+        {"qwen3_5", "intermediate_size", 12288, "Qwen3_5TextConfig"},
+        {"qwen3_5", "num_hidden_layers", 32, "Qwen3_5TextConfig"},
+        {"qwen3_5", "num_attention_heads", 16, "Qwen3_5TextConfig"},
+        {"qwen3_5", "num_key_value_heads", 4, "Qwen3_5TextConfig"},
+        {"qwen3_5", "head_dim", 256, "Qwen3_5TextConfig"},
+        {"qwen3_5_moe_text", "vocab_size", 248320, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "hidden_size", 2048, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_hidden_layers", 40, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_attention_heads", 16, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_key_value_heads", 2, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "head_dim", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_experts", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "num_experts_per_tok", 8, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "moe_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe_text", "shared_expert_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "vocab_size", 248320, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "hidden_size", 2048, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_hidden_layers", 40, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_attention_heads", 16, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_key_value_heads", 2, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "head_dim", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_experts", 256, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "num_experts_per_tok", 8, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "moe_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
+        {"qwen3_5_moe", "shared_expert_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
     };
     for (size_t i = 0; i < sizeof class_defaults / sizeof class_defaults[0]; i++) {
         if (strcmp(type, class_defaults[i].type) || json_object_get(c.obj, class_defaults[i].key))
@@ -2353,10 +2666,6 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     static const struct {
         const char *type, *kind;
     } other_kinds[] = {
-        {"falcon_h1", "a Mamba2 branch in parallel with attention in every layer"},
-        {"zamba2", "Mamba2 layers with shared attention blocks"},
-        {"qwen3_5", "Gated DeltaNet linear-attention layers (layer_types)"},
-        {"qwen3_5_text", "Gated DeltaNet linear-attention layers (layer_types)"},
         {"minimax", "lightning (linear) attention layers (attn_type_list)"},
         {"minimax_m1", "lightning (linear) attention layers (attn_type_list)"},
         {"lfm2", "short convolution layers interleaved with attention"},
@@ -2409,9 +2718,23 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_NEMOTRON_H: rc = build_nemotron_h(&c, ti, m); break;
         case FAM_JAMBA: rc = build_jamba(&c, ti, m); break;
         case FAM_QWEN3_NEXT: rc = build_qwen3_next(&c, ti, m); break;
+        case FAM_FALCON_H1: rc = build_falcon_h1(&c, ti, m); break;
+        case FAM_ZAMBA2: rc = build_zamba2(&c, ti, m); break;
         }
     }
     TRY(rc);
+    /* Qwen3.5 keeps tie_word_embeddings both in its top-level config and in text_config; which one ties the head
+     * has changed between transformers releases, so a config where they differ is refused. */
+    if (!strncmp(type, "qwen3_5", 7) && c.obj != cfg) {
+        bool top = false, inner = false;
+        TRY(lc_cfg_bool(&(lc_cfg){cfg, origin, ""}, &top, LC_KEYS("tie_word_embeddings"), false));
+        TRY(lc_cfg_bool(&c, &inner, LC_KEYS("tie_word_embeddings"), false));
+        if (top != inner)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key 'tie_word_embeddings' is %s at the top level and %s in "
+                           "text_config (absent: false): which one ties the LM head depends on the transformers "
+                           "release, so refusing rather than guessing", origin, top ? "true" : "false",
+                           inner ? "true" : "false");
+    }
     if (m->family[0] == '\0')
         lc_strlcpy(m->family, ti ? ti->label : (type[0] ? type : "unknown"), sizeof m->family);
     if (m->train_seq == 0) {

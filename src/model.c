@@ -87,6 +87,16 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
  * kernels), Gated DeltaNet and gated attention (Qwen3-Next) are modelled by every engine. */
 static const char *unmodelled(const llmcost_model *m)
 {
+    /* Falcon-H1: attention and the Mamba-2 mixer read one norm's output and their outputs are summed; with its uP
+     * multipliers (the scaled copies of the input that q/k/v and in_proj each save, the mup_vector product that
+     * mamba_split_conv1d_scan_combined saves, the scaled keys) the engines' saved-tensor and kernel census of a layer
+     * does not hold, and no measurement of it exists yet. */
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ssm && m->layers[i].attn.n_heads > 0)
+            return "a layer whose attention and Mamba-2 mixer run in parallel (Falcon-H1), with its uP multipliers";
+    if (m->shared.n_blocks > 0) /* attention over the 2h concatenation, per-invocation adapters, weights reused */
+        return "shared transformer blocks invoked by several layers (Zamba2: attention over the layer's input "
+               "concatenated with the embedding, per-invocation LoRA adapters)";
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";

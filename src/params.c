@@ -120,6 +120,34 @@ static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
     return lc_ck_add(c, n, linear(c, di, h, s->proj_bias));
 }
 
+/* Zamba2's shared transformer blocks (modular_zamba2.py), by component: per block, ZambaAttention's q, k, v from
+ * in_width and o to hidden (bias-free), input_layernorm of in_width and pre_ff_layernorm of hidden, Zamba2MLP's
+ * gate_up_proj h -> 2f and down_proj f -> h; per invocation, the gate_up adapter (h -> r -> 2f), the q, k and v
+ * adapters (in_width -> r -> in_width each) when attn_adapters, and the hybrid layer's Linear(h, h, bias=False). */
+static void shared_block_params(lc_ck *c, int64_t *pc, const llmcost_model *m)
+{
+    const llmcost_shared_blocks *sb = &m->shared;
+    if (sb->n_blocks <= 0)
+        return;
+    int64_t h = m->hidden, w = sb->in_width, r = sb->adapter_rank;
+    const llmcost_attention *a = &sb->attn;
+    int64_t q = lc_ck_mul(c, a->n_heads, a->head_dim), kv = lc_ck_mul(c, a->n_kv_heads, a->head_dim);
+    int64_t attn = lc_ck_add(c, linear(c, w, q, a->q_bias), lc_ck_mul(c, 2, linear(c, w, kv, a->k_bias)));
+    attn = lc_ck_add(c, attn, linear(c, q, h, a->o_bias));
+    int64_t per_inv = linear(c, h, h, false);
+    if (sb->attn_adapters)
+        per_inv = lc_ck_add(c, per_inv, lc_ck_mul(c, 3, lc_ck_add(c, linear(c, w, r, false), linear(c, r, w, false))));
+    int64_t f = sb->mlp.d_ff;
+    int64_t mlp_adapter = lc_ck_add(c, linear(c, h, r, false), linear(c, r, lc_ck_mul(c, 2, f), false));
+    pc[LLMCOST_PC_ATTENTION] = lc_ck_add(c, pc[LLMCOST_PC_ATTENTION],
+                                         lc_ck_add(c, lc_ck_mul(c, sb->n_blocks, attn), lc_ck_mul(c, sb->n_invocations, per_inv)));
+    pc[LLMCOST_PC_MLP] = lc_ck_add(c, pc[LLMCOST_PC_MLP],
+                                   lc_ck_add(c, lc_ck_mul(c, sb->n_blocks, mlp(c, h, &sb->mlp)),
+                                             lc_ck_mul(c, sb->n_invocations, mlp_adapter)));
+    pc[LLMCOST_PC_NORMS] = lc_ck_add(c, pc[LLMCOST_PC_NORMS],
+                                     lc_ck_mul(c, sb->n_blocks, lc_ck_add(c, norm(c, m->norm, w), norm(c, m->norm, h))));
+}
+
 static void layer_params(lc_ck *c, llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
 {
     int64_t h = m->hidden;
@@ -213,6 +241,7 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
         if (q->total > out->per_layer_max)
             out->per_layer_max = q->total;
     }
+    shared_block_params(&c, pc, m);
     if (m->final_norm)
         pc[LLMCOST_PC_NORMS] = lc_ck_add(&c, pc[LLMCOST_PC_NORMS], norm(&c, m->norm, h));
     out->buffers = lc_ck_add(&c, out->buffers, m->rope_buffers);

@@ -299,3 +299,34 @@ Test(config_errors, state_space_configs_that_do_not_fit_are_refused)
                       "\"vocab_size\": 100, \"attn_layer_period\": 2}", NEED("'attn_layer_period'"));
 #undef NEMO_H
 }
+
+/* Issue 15: configs of families whose layers llmcost does not model are refused on the command line with exit 2
+ * and one stderr line naming the file and what is not modelled (MiniMax's lightning attention in both spellings,
+ * MiniMax-M2's keys, LFM2, RecurrentGemma, RWKV, Gemma 3n). */
+Test(config_errors, unmodelled_families_exit_2_with_one_line_naming_file_and_kind)
+{
+    static const char m2[] = "{\"model_type\": \"minimax_m2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                             "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, "
+                             "\"num_local_experts\": 4, \"use_qk_norm\": true, \"use_routing_bias\": true}";
+    const char *m2_path = temp_file("minimax-m2.json", m2, sizeof m2 - 1);
+    const char *const cases[][3] = {
+        {"tests/fixtures/configs/minimax-text-01-hf.json", "minimax-text-01-hf.json", "lightning (linear) attention"},
+        {"tests/fixtures/configs/minimax-text-01.json", "minimax-text-01.json", "'attn_type_list'"},
+        {NULL, "minimax-m2.json", "'use_qk_norm'"},
+        {"tests/fixtures/configs/lfm2-1.2b.json", "lfm2-1.2b.json", "short convolution layers"},
+        {"tests/fixtures/configs/recurrentgemma-2b.json", "recurrentgemma-2b.json", "RG-LRU recurrent layers"},
+        {"tests/fixtures/configs/rwkv-4-169m-pile.json", "rwkv-4-169m-pile.json", "RWKV time-mixing layers"},
+        {"tests/fixtures/configs/gemma-3n-e4b.json", "gemma-3n-e4b.json", "AltUp, LAuReL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = cases[i][0] ? src_path(cases[i][0]) : m2_path;
+        const char *argv[] = {"params", path, NULL};
+        run_result r = run_cli(argv);
+        cr_expect_eq(r.status, 2, "%s: status %d", cases[i][1], r.status);
+        cr_expect_eq(count_lines(r.err), 1, "%s: %s", cases[i][1], r.err);
+        cr_expect(strstr(r.err, cases[i][1]) != NULL, "%s", r.err);
+        cr_expect(strstr(r.err, cases[i][2]) != NULL, "%s", r.err);
+        cr_expect_str_eq(r.out, "");
+        run_free(&r);
+    }
+}

@@ -280,8 +280,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 46);
-    cr_expect_geq(refused, 8);
+    cr_expect_geq(exact, 48);
+    cr_expect_geq(refused, 6); /* Falcon-H1 and Zamba2 moved to exact */
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -934,4 +934,172 @@ Test(params_derived, bidirectional_attention_is_refused_not_costed_as_causal)
     snprintf(cfg, sizeof cfg, base, "false");
     cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "gemma3"), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
+}
+
+Test(params_derived, falcon_h1_parallel_attention_and_mamba2_from_the_mixer_code)
+{
+    /* modular_falcon_h1.py, h 64, 2 layers, 4 heads and 2 kv heads of 64/4 = 16 (no head_dim), f 128, V 100:
+     * FalconH1Attention (LlamaAttention, attention_bias true): q 64*64 + 64, k and v 64*32 + 32 each, o 64*64 + 64 =
+     * 12,480. FalconH1Mixer: mamba_d_ssm 128, 4 heads ("auto": 32 each), 2 groups of 16: conv_dim 128 + 2*2*16 = 192,
+     * in_proj 64*(128+192+4) + 324 (mamba_proj_bias) = 21,060, conv1d 192*4 + 192 = 960, dt_bias/A_log/D 12, gated
+     * RMSNorm 128 (mamba_rms_norm), out_proj 128*64 + 64 (projectors_bias) = 8,256: 30,416. MLP 3*64*128 = 24,576,
+     * two norms 128: layer 67,600, x2 = 135,200; untied embedding and head 2*100*64 = 12,800; final norm 64:
+     * 148,064. */
+    const char *cfg = "{\"model_type\": \"falcon_h1\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 128, "
+                      "\"vocab_size\": 100, \"mamba_d_ssm\": 128, \"mamba_n_heads\": 4, \"mamba_d_head\": \"auto\", "
+                      "\"mamba_n_groups\": 2, \"mamba_d_state\": 16, \"mamba_rms_norm\": true, \"attention_bias\": true, "
+                      "\"mamba_proj_bias\": true, \"projectors_bias\": true, \"key_multiplier\": 0.39, "
+                      "\"ssm_multipliers\": [0.35, 0.25, 0.35, 0.5, 0.35], \"mlp_multipliers\": [0.88, 0.58]}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "falcon_h1"), 0, "%s", llmcost_errmsg());
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[1]), 0);
+    cr_expect_eq(lp.attention, 12480 + 30416);
+    cr_expect_eq(lp.mlp, 24576);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 148064);
+    cr_expect_eq(p.buffers, 0); /* mup_vector is registered non-persistent */
+    /* The engines refuse it by what they lack, not by its name. */
+    cr_expect(strstr(llmcost_model_unmodelled(m), "Falcon-H1") != NULL);
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "run in parallel") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+    /* Settings this reading cannot express are refused, each naming its key. */
+    const char *const bad[][2] = {
+        {"{\"model_type\": \"falcon_h1\", \"hidden_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+         "\"num_key_value_heads\": 2, \"vocab_size\": 100, \"mamba_d_ssm\": 128, \"mamba_n_heads\": 4, \"projectors_bias\": true}", "projectors_bias"},
+        {"{\"model_type\": \"falcon_h1\", \"hidden_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+         "\"num_key_value_heads\": 2, \"vocab_size\": 100, \"mamba_d_ssm\": 128, \"mamba_n_heads\": 4, \"attn_layer_indices\": [1]}",
+         "attn_layer_indices"},
+        {"{\"model_type\": \"falcon_h1\", \"hidden_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+         "\"num_key_value_heads\": 2, \"vocab_size\": 100, \"mamba_d_ssm\": 128, \"mamba_n_heads\": 4, \"mamba_use_mlp\": false}", "mamba_use_mlp"},
+        {"{\"model_type\": \"falcon_h1\", \"hidden_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, "
+         "\"num_key_value_heads\": 2, \"vocab_size\": 100, \"mamba_n_heads\": 24, \"mamba_d_head\": 64}", "mamba_d_head"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_lt(llmcost_model_from_json(&m, bad[i][0], strlen(bad[i][0]), "falcon_h1"), 0, "%zu", i);
+        cr_expect_null(m);
+        cr_expect(strstr(llmcost_errmsg(), bad[i][1]) != NULL, "%s", llmcost_errmsg());
+    }
+}
+
+Test(params_derived, zamba2_shared_blocks_counted_once_with_per_invocation_adapters)
+{
+    /* modular_zamba2.py, h 32, layers hybrid, mamba, hybrid; num_mem_blocks 3 of which two are ever invoked
+     * (itertools.cycle over 2 hybrid layers), so registered. Mixer: d 64 = 4 heads x 16, 1 group of 8: conv_dim 80,
+     * in_proj 32*148 = 4,736, conv1d 80*4 + 80 = 400, 12, gated norm 64, out_proj 64*32 = 2,048: 7,260 + the layer's
+     * norm 32, x3 = 21,876. A shared block: input_layernorm 64 and pre_ff_layernorm 32; ZambaAttention over 2h = 64,
+     * 4 heads of 16: q, k, v 64*64 each, o 64*32 = 14,336; Zamba2MLP gate_up 32*96 + down 48*32 = 4,608: 19,040, x2 =
+     * 38,080. Per hybrid layer: Linear(32, 32) 1,024, q/k/v adapters 3*(64*4 + 4*64) = 1,536, gate_up adapter
+     * 32*4 + 4*96 = 512: 3,072, x2 = 6,144. Tied embedding 50*32 = 1,600, final norm 32: 67,732. */
+    const char *cfg = "{\"model_type\": \"zamba2\", \"hidden_size\": 32, \"num_hidden_layers\": 3, "
+                      "\"layers_block_type\": [\"hybrid\", \"mamba\", \"hybrid\"], \"hybrid_layer_ids\": [0, 2], "
+                      "\"num_mem_blocks\": 3, \"num_attention_heads\": 4, \"intermediate_size\": 48, "
+                      "\"adapter_rank\": 4, \"use_shared_attention_adapter\": true, \"n_mamba_heads\": 4, "
+                      "\"mamba_d_state\": 8, \"vocab_size\": 50}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "zamba2"), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(m->shared.n_blocks, 2);
+    cr_expect_eq(m->shared.n_invocations, 2);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], 3 * 7260 + 2 * 14336 + 2 * (1024 + 1536));
+    cr_expect_eq(p.components[LLMCOST_PC_MLP], 2 * 4608 + 2 * 512);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
+    cr_expect_eq(p.total, 67732);
+    llmcost_flops f;
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "shared transformer blocks") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+    /* hybrid_layer_ids that disagree with layers_block_type are refused, naming the key. */
+    const char *bad = "{\"model_type\": \"zamba2\", \"hidden_size\": 32, \"num_hidden_layers\": 3, "
+                      "\"layers_block_type\": [\"hybrid\", \"mamba\", \"hybrid\"], \"hybrid_layer_ids\": [0, 1], "
+                      "\"num_attention_heads\": 4, \"n_mamba_heads\": 4, \"vocab_size\": 50}";
+    cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "zamba2"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "hybrid_layer_ids") != NULL, "%s", llmcost_errmsg());
+}
+
+Test(params_derived, qwen3_5_gated_deltanet_and_gated_attention_with_dense_mlps)
+{
+    /* modular_qwen3_5.py, a Qwen3_5Config with its text_config (the vision tower is not counted): h 64, 4 layers, no
+     * layer_types: full attention where (i + 1) % 4 == 0 (layer 3), Gated DeltaNet elsewhere. Qwen3_5GatedDeltaNet
+     * (2 key heads of 16, 4 value heads of 16: key_dim 32, value_dim 64): in_proj_qkv 64*(2*32 + 64) = 8,192,
+     * in_proj_z 64*64 = 4,096, in_proj_b and in_proj_a 64*4 each, conv1d 128*4 (no bias), dt_bias and A_log 4 each,
+     * the gated norm 16, out_proj 64*64 = 4,096: 17,432. Qwen3_5Attention (4 heads and 2 kv heads of 16, output
+     * gate): q_proj 64*128, k and v 64*32 each, o 64*64, q_norm and k_norm 16 each: 16,416. Qwen3_5MLP 3*64*128 =
+     * 24,576 in every layer; 2 norms of 64. 3*(17,432 + 24,576 + 128) + (16,416 + 24,576 + 128) = 167,528; untied
+     * embedding and head 2*100*64 = 12,800; final norm 64: 180,392. */
+    const char *cfg = "{\"model_type\": \"qwen3_5\", \"tie_word_embeddings\": false, "
+                      "\"vision_config\": {\"depth\": 2, \"hidden_size\": 32}, \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 128, \"vocab_size\": 100, \"linear_num_key_heads\": 2, "
+                      "\"linear_key_head_dim\": 16, \"linear_num_value_heads\": 4, \"linear_value_head_dim\": 16, "
+                      "\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 10000000, "
+                      "\"partial_rotary_factor\": 0.25, \"mrope_section\": [11, 11, 10]}}}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3_5"), 0, "%s", llmcost_errmsg());
+    llmcost_layer_params lp;
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[0]), 0);
+    cr_expect_eq(lp.attention, 17432);
+    cr_expect_eq(lp.mlp, 24576);
+    cr_assert_eq(llmcost_params_layer(&lp, m, &m->layers[3]), 0);
+    cr_expect_eq(lp.attention, 16416);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, 4);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 180392);
+    cr_expect_eq(p.active, p.total);
+    cr_expect_str_eq(m->family, "Qwen3.5");
+    /* Qwen3-Next's mixers (its split projections hold the same weights as the fused ones): every engine models them */
+    cr_expect_null(llmcost_model_unmodelled(m), "%s", llmcost_model_unmodelled(m));
+    llmcost_model_free(m);
+    /* Expert keys: Qwen3_5TextConfig deletes them, so a config that sets them is not this model: refused. */
+    const char *moe = "{\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts\": 8, \"num_experts_per_tok\": 2}";
+    cr_expect_eq(llmcost_model_from_json(&m, moe, strlen(moe), "qwen3_5_text"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "num_experts") != NULL, "%s", llmcost_errmsg());
+    /* A head tied at one level and not at the other is refused. */
+    const char *tie = "{\"model_type\": \"qwen3_5\", \"tie_word_embeddings\": true, \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 128, \"vocab_size\": 100}}";
+    cr_expect_eq(llmcost_model_from_json(&m, tie, strlen(tie), "qwen3_5"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "tie_word_embeddings") != NULL, "%s", llmcost_errmsg());
+}
+
+Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
+{
+    /* modular_qwen3_5_moe.py: the mixers of the Qwen3.5 case above (17,432 per Gated DeltaNet, 16,416 for the gated
+     * attention) and in every layer Qwen3NextSparseMoeBlock: router 64*4 = 256, 4 experts of 3*64*32 = 6,144 each,
+     * shared expert 3*64*48 = 9,216 and its gate 64: 34,112; 2 norms of 64. 3*(17,432 + 34,112 + 128) + (16,416 +
+     * 34,112 + 128) = 205,672; untied embedding and head 12,800; final norm 64: 218,536. Active: 2 of 4 experts,
+     * 4*2*6,144 fewer = 169,384. */
+    const char *cfg = "{\"model_type\": \"qwen3_5_moe\", \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"vocab_size\": 100, \"linear_num_key_heads\": 2, \"linear_key_head_dim\": 16, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 16, \"num_experts\": 4, "
+                      "\"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32, "
+                      "\"shared_expert_intermediate_size\": 48}}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3_5_moe"), 0, "%s", llmcost_errmsg());
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 218536);
+    cr_expect_eq(p.active, 169384);
+    cr_expect_eq(llmcost_model_moe_layers(m), 4);
+    llmcost_model_free(m);
+    /* decoder_sparse_step, which the class deletes, is refused rather than honoured. */
+    const char *bad = "{\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                      "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"decoder_sparse_step\": 2}";
+    cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "decoder_sparse_step") != NULL, "%s", llmcost_errmsg());
 }

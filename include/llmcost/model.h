@@ -162,6 +162,21 @@ typedef struct llmcost_layer {
                              when the layer has no attention: Mamba and MLP-only layers) */
 } llmcost_layer;
 
+/* Transformer blocks whose weights several layers share (Zamba2's Zamba2AttentionDecoderLayer, modular_zamba2.py):
+ * each block is an RMSNorm of in_width, attention reading in_width (q, k, v) and writing hidden (o), an RMSNorm of
+ * hidden and a gated MLP; the model keeps n_blocks of them (counted once) and invokes them in n_invocations layers,
+ * each invocation with its own LoRA adapters of rank adapter_rank (on gate_up always, on q, k and v when
+ * attn_adapters) and its own bias-free hidden x hidden projection of the block's output. n_blocks 0: none. */
+typedef struct llmcost_shared_blocks {
+    int64_t n_blocks;
+    int64_t n_invocations;
+    int64_t in_width;       /* width the block reads: the layer's input concatenated with the token embedding (2h) */
+    llmcost_attention attn; /* heads x head_dim from in_width; o_proj to hidden */
+    llmcost_mlp mlp;        /* gated, gate and up fused (gate_up_proj) */
+    int64_t adapter_rank;
+    bool attn_adapters;     /* use_shared_attention_adapter */
+} llmcost_shared_blocks;
+
 /* Multi-token prediction modules (DeepSeek-V3 §2.2): each adds two norms, a 2h->h projection and one layer. */
 typedef struct llmcost_mtp {
     int64_t n_modules;
@@ -217,6 +232,8 @@ typedef struct llmcost_model {
     int64_t act_buffers;    /* persistent buffers of each such module (xIELU's beta and eps: 2) */
     int64_t n_ssm;          /* distinct state-space mixers: entries of "ssm" (0: none) */
     llmcost_ssm *ssm;       /* n_ssm entries, owned by the model; layers name them by llmcost_layer.ssm */
+    /* Added at the end (the library allocates every model, so no field moves): */
+    llmcost_shared_blocks shared; /* Zamba2's shared transformer blocks; n_blocks 0 for every other model */
 } llmcost_model;
 
 /* The state-space mixer of layer "l" of "m", or NULL when it has none. */
