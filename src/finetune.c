@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "json_out.h"
 #include "llmcost/finetune.h"
+#include "llmcost/job.h"
 #include "llmcost/output.h"
 #include "llmcost/params.h"
 
@@ -449,6 +450,15 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         }
     }
     return 0;
+}
+
+void lc_ft_adapter_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
+{
+    llmcost_job aj = *j;
+    int bytes = j->finetune.adapter_bytes ? j->finetune.adapter_bytes : j->framework == LLMCOST_FW_HF ? 4 : 0;
+    if (bytes)
+        aj.precision = bytes == 4 ? LLMCOST_PREC_FP32 : LLMCOST_PREC_BF16;
+    llmcost_job_param_bytes(out, &aj);
 }
 
 /* ---- the counts ---- */

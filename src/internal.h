@@ -129,6 +129,12 @@ struct llmcost_finetune;
 int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct llmcost_layer *l);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
+/* Bytes per adapter parameter of job "j" (weights, gradients, optimizer states; llmcost_param_bytes): the adapters
+ * train in their dtype with no master copy, the fp32 (4) or pure bf16 (2) recipe with the job's optimizer, from
+ * finetune.adapter_bytes, else PEFT's fp32 under hf, else the job's own recipe (megatron). One rule for the memory
+ * and step engines. */
+struct llmcost_param_bytes;
+void lc_ft_adapter_param_bytes(struct llmcost_param_bytes *out, const struct llmcost_job *j);
 /* LLMCOST_EUNSUPPORTED naming what of "m" the memory engine does not model yet (llmcost_model_unmodelled), or 0. */
 int lc_memory_check_model(const struct llmcost_model *m);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */

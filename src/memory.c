@@ -187,12 +187,10 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     F->dora = ft->variant == LLMCOST_LORA_DORA;
     /* The adapters' dtype: as stated; else PEFT's fp32 under hf, the recipe's under megatron. They train in it
      * with no master copy: the bytes of the fp32 (or pure bf16) recipe with the job's optimizer. */
-    int bytes = ft->adapter_bytes ? ft->adapter_bytes : o->framework == LLMCOST_FW_HF ? 4 : 0;
     llmcost_job aj;
     llmcost_job_from_memory_options(&aj, o);
-    if (bytes)
-        aj.precision = bytes == 4 ? LLMCOST_PREC_FP32 : LLMCOST_PREC_BF16;
-    llmcost_job_param_bytes(&F->ab, &aj);
+    aj.finetune = *ft;
+    lc_ft_adapter_param_bytes(&F->ab, &aj);
     F->act = R->autocast ? 2 : F->ab.weights;
     F->cast = R->autocast || F->act != R->e;
     F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 ||
