@@ -246,9 +246,12 @@ typedef struct lc_run_time {
 void lc_run_time_modelled(lc_run_time *r, double useful, int64_t gpus, double state_bytes, double ckpt_gbps,
                           double interval, double warmup);
 /* Bytes of one checkpoint of model "m" under the step's recipe "s": weights, fp32 master and optimizer states of
- * every parameter (gradients are not saved); 0 and LLMCOST_EOVERFLOW when the count overflows. */
+ * every parameter (gradients are not saved); under "job"'s adapters (LoRA, QLoRA; job NULL: none) the adapters'
+ * alone, in their dtype with their optimizer states (the frozen base is not saved); 0 and LLMCOST_EOVERFLOW when
+ * the count overflows. */
 struct llmcost_step;
-int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct llmcost_step *s);
+int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct llmcost_step *s,
+                        const struct llmcost_job *job);
 
 /* Exposed seconds of overlapped communication (step.c, docs/formulas.md "Overlap"): TP collectives of "comm"
  * seconds behind GEMMs of "gemm" seconds under Transformer Engine's userbuffers, and a layer's all-to-alls behind
