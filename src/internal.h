@@ -127,6 +127,16 @@ typedef struct lc_ft_mat {
 struct llmcost_layer;
 struct llmcost_finetune;
 int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct llmcost_layer *l);
+/* A model's Hugging Face Linear module names per adapter role (llmcost_lora_role: NULL where the family has no
+ * such nn.Linear) and PEFT's default LoRA targets (a role mask; 0: PEFT has none), part of the architecture's
+ * description (arch.c's type rows); lc_arch_lora_names gives the row of "m", NULL when llmcost does not know its
+ * modules (an unknown model_type read as a Llama-style decoder). */
+#define LC_LORA_ROLES 23 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
+typedef struct lc_lora_names {
+    const char *name[LC_LORA_ROLES];
+    uint32_t peft_default;
+} lc_lora_names;
+const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
 /* Bytes per adapter parameter of job "j" (weights, gradients, optimizer states; llmcost_param_bytes): the adapters
