@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "llmcost/finetune.h"
 #include "llmcost/model.h"
 #include "llmcost/params.h"
 
@@ -99,6 +100,8 @@ typedef struct type_info {
     bool moe;                  /* its modeling code builds mixtures of experts from the common keys (read_moe) */
     bool mla;                  /* its modeling code builds multi-head latent attention (kv_lora_rank, ...) */
     family_hook adjust;
+    const lc_lora_names *lora; /* its Linear modules' Hugging Face names and PEFT's default targets; NULL: not known
+                                  (adapters refused) */
 } type_info;
 
 static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m);
@@ -130,36 +133,137 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
 static int build_falcon_h1(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
+/* Each family's Linear module names as its transformers modeling_<type>.py (4.x layout) names them, the models'
+ * own code where transformers has none; and PEFT's default targets. finetune.c maps LoRA targets through them. */
+_Static_assert(LC_LORA_ROLES == LLMCOST_LR_COUNT, "lc_lora_names covers every adapter role");
+
+#define ATTN_LLAMA [LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj", \
+    [LLMCOST_LR_O] = "o_proj"
+#define MLP_LLAMA [LLMCOST_LR_MLP_GATE] = "gate_proj", [LLMCOST_LR_MLP_UP] = "up_proj", \
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"
+#define EXPERTS_LLAMA [LLMCOST_LR_EXPERT_GATE] = "gate_proj", [LLMCOST_LR_EXPERT_UP] = "up_proj", \
+    [LLMCOST_LR_EXPERT_DOWN] = "down_proj"
+#define SHARED_LLAMA [LLMCOST_LR_SHARED_GATE] = "gate_proj", [LLMCOST_LR_SHARED_UP] = "up_proj", \
+    [LLMCOST_LR_SHARED_DOWN] = "down_proj"
+/* DeepSeek-V2/V3 attention: q_proj without a query latent, else q_a_proj and q_b_proj. */
+#define ATTN_MLA [LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_Q_A] = "q_a_proj", [LLMCOST_LR_Q_B] = "q_b_proj", \
+    [LLMCOST_LR_KV_A] = "kv_a_proj_with_mqa", [LLMCOST_LR_KV_B] = "kv_b_proj", [LLMCOST_LR_O] = "o_proj"
+#define NEOX_NAMES [LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense", \
+    [LLMCOST_LR_MLP_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"
+#define GPT2_NAMES [LLMCOST_LR_QKV] = "c_attn", [LLMCOST_LR_O] = "c_proj", [LLMCOST_LR_MLP_UP] = "c_fc", \
+    [LLMCOST_LR_MLP_DOWN] = "c_proj"
+
+/* PEFT's default targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING, peft/utils/constants.py). */
+#define QV ((1u << LLMCOST_LR_Q) | (1u << LLMCOST_LR_V))
+#define QKV (1u << LLMCOST_LR_QKV)
+#define PHI_DEFAULT (QV | (1u << LLMCOST_LR_MLP_UP) | (1u << LLMCOST_LR_MLP_DOWN))
+
+static const lc_lora_names lora_llama = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+static const lc_lora_names lora_mistral = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+static const lc_lora_names lora_ministral = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_qwen2 = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+static const lc_lora_names lora_qwen3 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_gemma = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+static const lc_lora_names lora_gemma2 = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+static const lc_lora_names lora_gemma3_text = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_granite = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_olmo = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_olmo2 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_olmo3 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_cohere = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_stablelm = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+/* up_proj, down_proj: no gate */
+static const lc_lora_names lora_nemotron = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_glm4 = {{ATTN_LLAMA, [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj",
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0};
+static const lc_lora_names lora_phi3 = {{[LLMCOST_LR_QKV] = "qkv_proj", [LLMCOST_LR_O] = "o_proj",
+    [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj",
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0};
+static const lc_lora_names lora_phi = {{[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj",
+    [LLMCOST_LR_V] = "v_proj", [LLMCOST_LR_O] = "dense",
+    [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2"}, PHI_DEFAULT};
+static const lc_lora_names lora_seed_oss = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_smollm3 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_exaone4 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_cohere2 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+/* ChatGLM's remote modeling_chatglm.py: fused query_key_value, dense; dense_h_to_4h holds gate and up. */
+static const lc_lora_names lora_chatglm = {{[LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense",
+    [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV};
+/* up_proj, down_proj around xIELU: no gate */
+static const lc_lora_names lora_apertus = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+/* InternLM2's modeling_internlm2.py: attention.wqkv, attention.wo, feed_forward.w1 (gate), w3 (up), w2 (down). */
+static const lc_lora_names lora_internlm2 = {{[LLMCOST_LR_QKV] = "wqkv", [LLMCOST_LR_O] = "wo",
+    [LLMCOST_LR_MLP_GATE] = "w1",
+    [LLMCOST_LR_MLP_UP] = "w3", [LLMCOST_LR_MLP_DOWN] = "w2"}, 0};
+static const lc_lora_names lora_starcoder2 = {{ATTN_LLAMA, [LLMCOST_LR_MLP_UP] = "c_fc",
+    [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0};
+/* Mixtral: each expert a MixtralBlockSparseTop2MLP (w1 gate, w3 up, w2 down), the router nn.Linear "gate". */
+static const lc_lora_names lora_mixtral = {{ATTN_LLAMA, [LLMCOST_LR_EXPERT_GATE] = "w1",
+    [LLMCOST_LR_EXPERT_UP] = "w3",
+    [LLMCOST_LR_EXPERT_DOWN] = "w2", [LLMCOST_LR_ROUTER] = "gate"}, QV};
+static const lc_lora_names lora_qwen2_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA,
+    [LLMCOST_LR_ROUTER] = "gate",
+    [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate"}, 0};
+static const lc_lora_names lora_qwen3_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0};
+static const lc_lora_names lora_olmoe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0};
+/* DeepSeek's MoEGate, GLM-4.5's and dots.llm1's top-k routers hold their weight as a plain nn.Parameter. */
+static const lc_lora_names lora_deepseek = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+static const lc_lora_names lora_deepseek_v2 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+static const lc_lora_names lora_deepseek_v3 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+static const lc_lora_names lora_kimi_k2 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+static const lc_lora_names lora_glm4_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+static const lc_lora_names lora_dots1 = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+/* Llama 4 and gpt-oss: the routed experts are fused 3-D parameters, not Linear modules; Llama 4's router is an
+ * nn.Linear subclass, gpt-oss's a plain parameter. */
+static const lc_lora_names lora_llama4_text = {{ATTN_LLAMA, MLP_LLAMA, SHARED_LLAMA,
+    [LLMCOST_LR_ROUTER] = "router"}, 0};
+static const lc_lora_names lora_gpt_oss = {{ATTN_LLAMA}, 0};
+static const lc_lora_names lora_gpt2 = {{GPT2_NAMES}, QKV};
+static const lc_lora_names lora_gpt_bigcode = {{GPT2_NAMES}, QKV};
+static const lc_lora_names lora_opt = {{[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj",
+    [LLMCOST_LR_V] = "v_proj",
+    [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2",
+    [LLMCOST_LR_PROJECT_IN] = "project_in", [LLMCOST_LR_PROJECT_OUT] = "project_out"}, QV};
+static const lc_lora_names lora_falcon = {{NEOX_NAMES}, QKV};
+static const lc_lora_names lora_gpt_neox = {{NEOX_NAMES}, QKV};
+static const lc_lora_names lora_bloom = {{NEOX_NAMES}, QKV};
+static const lc_lora_names lora_gptj = {{[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj",
+    [LLMCOST_LR_V] = "v_proj",
+    [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc_in", [LLMCOST_LR_MLP_DOWN] = "fc_out"}, QV};
+static const lc_lora_names lora_mpt = {{[LLMCOST_LR_QKV] = "Wqkv", [LLMCOST_LR_O] = "out_proj",
+    [LLMCOST_LR_MLP_UP] = "up_proj",
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, QKV};
+
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
  * saved-tensor census of h200_measured_2026-11-28.json shows fp32 [S, 1] weights for Mixtral, bf16 for Qwen3-MoE, and
  * DeepSeek-V3's fp32 copies of the router input and weight). */
 static const type_info types[] = {
-    {.type = "llama", .label = "Llama", .fam = FAM_LLAMA},
-    {.type = "mistral", .label = "Mistral", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER},
-    {.type = "mixtral", .label = "Mixtral", .fam = FAM_LLAMA, .moe = true, .sliding = SW_EVERY_LAYER,
+    {.type = "llama", .lora = &lora_llama, .label = "Llama", .fam = FAM_LLAMA},
+    {.type = "mistral", .lora = &lora_mistral, .label = "Mistral", .fam = FAM_LLAMA, .sliding = SW_EVERY_LAYER},
+    {.type = "mixtral", .lora = &lora_mixtral, .label = "Mixtral", .fam = FAM_LLAMA, .moe = true, .sliding = SW_EVERY_LAYER,
      .fp32_routing = true},
-    {.type = "qwen2", .label = "Qwen2", .fam = FAM_LLAMA, .qkv_bias = true, .sliding = SW_FROM_MAX_WINDOW},
-    {.type = "qwen2_moe", .label = "Qwen2-MoE", .fam = FAM_LLAMA, .moe = true, .qkv_bias = true,
+    {.type = "qwen2", .lora = &lora_qwen2, .label = "Qwen2", .fam = FAM_LLAMA, .qkv_bias = true, .sliding = SW_FROM_MAX_WINDOW},
+    {.type = "qwen2_moe", .lora = &lora_qwen2_moe, .label = "Qwen2-MoE", .fam = FAM_LLAMA, .moe = true, .qkv_bias = true,
      .sliding = SW_FROM_MAX_WINDOW, .shared_gate = true},
-    {.type = "qwen3", .label = "Qwen3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .sliding = SW_FROM_MAX_WINDOW},
-    {.type = "qwen3_moe", .label = "Qwen3-MoE", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "qwen3", .lora = &lora_qwen3, .label = "Qwen3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .sliding = SW_FROM_MAX_WINDOW},
+    {.type = "qwen3_moe", .lora = &lora_qwen3_moe, .label = "Qwen3-MoE", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .sliding = SW_FROM_MAX_WINDOW},
-    {.type = "gemma", .label = "Gemma", .fam = FAM_LLAMA, .tied = true, .norm_fp32_weight = true},
-    {.type = "gemma2", .label = "Gemma 2", .fam = FAM_LLAMA, .tied = true, .norms = NORMS_FOUR,
+    {.type = "gemma", .lora = &lora_gemma, .label = "Gemma", .fam = FAM_LLAMA, .tied = true, .norm_fp32_weight = true},
+    {.type = "gemma2", .lora = &lora_gemma2, .label = "Gemma 2", .fam = FAM_LLAMA, .tied = true, .norms = NORMS_FOUR,
      .norm_fp32_weight = true, .sliding = SW_EVEN_LAYERS},
-    {.type = "gemma3_text", .label = "Gemma 3", .fam = FAM_LLAMA, .tied = true, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "gemma3_text", .lora = &lora_gemma3_text, .label = "Gemma 3", .fam = FAM_LLAMA, .tied = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .reads = LC_KEYS("sliding_window_pattern", "_sliding_window_pattern"),
      .norms = NORMS_FOUR, .norm_fp32_weight = true, .sliding = SW_ALL_BUT_EVERY_NTH, .sliding_period = 6},
-    {.type = "deepseek_v2", .label = "DeepSeek-V2", .fam = FAM_LLAMA, .moe = true, .mla = true, .fp32_router = true,
+    {.type = "deepseek_v2", .lora = &lora_deepseek_v2, .label = "DeepSeek-V2", .fam = FAM_LLAMA, .moe = true, .mla = true, .fp32_router = true,
      .fp32_routing = true},
-    {.type = "deepseek_v3", .label = "DeepSeek-V3", .fam = FAM_LLAMA, .moe = true, .mla = true,
+    {.type = "deepseek_v3", .lora = &lora_deepseek_v3, .label = "DeepSeek-V3", .fam = FAM_LLAMA, .moe = true, .mla = true,
      .score_correction = true, .fp32_router = true, .fp32_routing = true},
     /* DeepSeek-MoE (remote modeling_deepseek.py): Llama attention, MoEGate without fp32 copies, shared experts. */
-    {.type = "deepseek", .label = "DeepSeek-MoE", .fam = FAM_LLAMA, .moe = true},
+    {.type = "deepseek", .lora = &lora_deepseek, .label = "DeepSeek-MoE", .fam = FAM_LLAMA, .moe = true},
     /* Kimi K2 runs DeepSeek-V3's remote modeling_deepseek.py, whose MoEGate holds e_score_correction_bias as an
      * nn.Parameter (transformers' DeepseekV3TopkRouter keeps it as a buffer). */
-    {.type = "kimi_k2", .label = "Kimi K2", .fam = FAM_LLAMA, .moe = true, .mla = true,
+    {.type = "kimi_k2", .lora = &lora_kimi_k2, .label = "Kimi K2", .fam = FAM_LLAMA, .moe = true, .mla = true,
      .score_correction_param = true, .fp32_router = true, .fp32_routing = true},
     /* DeepSeek-V3.2 (model.py of its repository): DeepSeek-V3 plus a lightning indexer in every attention; its Gate
      * holds the routing bias as a Parameter. */
@@ -169,10 +273,10 @@ static const type_info types[] = {
     /* GLM-4.5 (modeling_glm4_moe.py): Glm4MoeAttention with q/k/v biases from attention_bias, o_proj without,
      * optional per-head q/k RMSNorms, partial rotary 0.5; DeepseekV3TopkRouter (fp32 linear, score-correction
      * buffer); shared experts of n_shared_experts x moe_intermediate_size; dense below first_k_dense_replace. */
-    {.type = "glm4_moe", .label = "GLM-4.5", .fam = FAM_LLAMA, .moe = true, .score_correction = true, .fp32_router = true,
+    {.type = "glm4_moe", .lora = &lora_glm4_moe, .label = "GLM-4.5", .fam = FAM_LLAMA, .moe = true, .score_correction = true, .fp32_router = true,
      .fp32_routing = true, .adjust = adjust_glm4_moe},
     /* dots.llm1 (modeling_dots1.py): Qwen3's attention with per-head q/k norms, DeepSeek-V3's MoE. */
-    {.type = "dots1", .label = "dots.llm1", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "dots1", .lora = &lora_dots1, .label = "dots.llm1", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .score_correction = true, .fp32_router = true, .fp32_routing = true},
     /* ERNIE 4.5 MoE (modeling_ernie4_5_moe.py, Ernie4_5_MoeConfig): its own MoE keys (moe_num_experts, moe_k,
      * moe_num_shared_experts, moe_layer_start/end_index, moe_layer_interval) with the config class's defaults, biases
@@ -187,7 +291,7 @@ static const type_info types[] = {
     /* Llama 4's language model (modeling_llama4.py, Llama4TextConfig): MoE layers from moe_layers or
      * interleave_moe_layer_step, each with one shared expert of intermediate_size; dense layers of
      * intermediate_size_mlp; q/k L2 norms without weights. */
-    {.type = "llama4_text", .label = "Llama 4", .fam = FAM_LLAMA, .moe = true, .adjust = adjust_llama4},
+    {.type = "llama4_text", .lora = &lora_llama4_text, .label = "Llama 4", .fam = FAM_LLAMA, .moe = true, .adjust = adjust_llama4},
     /* GraniteMoe (modeling_granitemoe.py): Granite's scalars, experts of intermediate_size, a bias-free router;
      * GraniteMoeShared adds a shared MLP of shared_intermediate_size. */
     {.type = "granitemoe", .label = "Granite MoE", .fam = FAM_LLAMA, .moe = true, .adjust = adjust_granitemoe},
@@ -204,15 +308,15 @@ static const type_info types[] = {
      .adjust = adjust_granitemoehybrid},
     /* Nemotron (modeling_nemotron.py): LayerNorm1P with weight and bias, a 2-matrix squared-ReLU MLP, partial
      * rotary 0.5. */
-    {.type = "nemotron", .label = "Nemotron", .fam = FAM_LLAMA, .act = "relu2", .adjust = adjust_nemotron},
+    {.type = "nemotron", .lora = &lora_nemotron, .label = "Nemotron", .fam = FAM_LLAMA, .act = "relu2", .adjust = adjust_nemotron},
     /* GLM-4-0414 (modeling_glm4.py): four norms per layer, fused gate_up_proj, GLM attention. */
-    {.type = "glm4", .label = "GLM-4", .fam = FAM_LLAMA, .norms = NORMS_FOUR, .fused_gate_up = true,
+    {.type = "glm4", .lora = &lora_glm4, .label = "GLM-4", .fam = FAM_LLAMA, .norms = NORMS_FOUR, .fused_gate_up = true,
      .adjust = adjust_glm4},
     /* OLMo 3 (modeling_olmo3.py): OLMo 2's layout with sliding layers listed in layer_types. */
-    {.type = "olmo3", .label = "OLMo 3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
+    {.type = "olmo3", .lora = &lora_olmo3, .label = "OLMo 3", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
      .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
     /* Ministral (modeling_ministral.py): Mistral with per-layer windows in layer_types. */
-    {.type = "ministral", .label = "Ministral", .fam = FAM_LLAMA},
+    {.type = "ministral", .lora = &lora_ministral, .label = "Ministral", .fam = FAM_LLAMA},
     /* Ministral 3 (modular_ministral3.py, the text_config of a mistral3 wrapper): Mistral's layout and window on every
      * layer when sliding_window is set; its attention scales queries by 1 + llama_4_scaling_beta log(1 + floor(pos /
      * original_max_position_embeddings)), a per-position scalar without parameters. */
@@ -220,32 +324,32 @@ static const type_info types[] = {
     /* Seed-OSS (modeling_seed_oss.py, SeedOssConfig): Llama's layout; q/k/v biases from attention_bias (default
      * true), o_proj's from attention_out_bias (default false); dropout after o_proj and the MLP (residual_dropout,
      * default 0.1) and on the attention weights (attention_dropout, default 0.1). */
-    {.type = "seed_oss", .label = "Seed-OSS", .fam = FAM_LLAMA, .attn_bias = true, .adjust = adjust_seed_oss},
+    {.type = "seed_oss", .lora = &lora_seed_oss, .label = "Seed-OSS", .fam = FAM_LLAMA, .attn_bias = true, .adjust = adjust_seed_oss},
     /* SmolLM3 (modeling_smollm3.py, SmolLM3Config): Llama's layout, tied; layers whose no_rope_layers entry is 0
      * (by default every no_rope_layer_interval-th, 4) skip the rotation, and slide when use_sliding_window. */
-    {.type = "smollm3", .label = "SmolLM3", .fam = FAM_LLAMA, .tied = true, .sliding = SW_NOPE_LAYERS,
+    {.type = "smollm3", .lora = &lora_smollm3, .label = "SmolLM3", .fam = FAM_LLAMA, .tied = true, .sliding = SW_NOPE_LAYERS,
      .reads = LC_KEYS("no_rope_layers", "no_rope_layer_interval"), .adjust = adjust_smollm3},
     /* EXAONE 4.0 (modular_exaone4.py): OLMo 2's decoder layer (norms after attention and after the MLP only) with
      * Llama's RMSNorm, per-head q/k RMSNorms, bias-free Linears; sliding layers from layer_types or
      * sliding_window_pattern (default 4); with a window, only the sliding layers rotate (global NoPE). */
-    {.type = "exaone4", .label = "EXAONE 4.0", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "exaone4", .lora = &lora_exaone4, .label = "EXAONE 4.0", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norms = NORMS_POST_ONLY, .sliding = SW_ALL_BUT_EVERY_NTH, .sliding_period = 4,
      .reads = LC_KEYS("sliding_window_pattern"), .adjust = adjust_exaone4},
     /* Cohere 2 / Command R7B (modular_cohere2.py): Cohere's parallel block (one LayerNorm without bias, no q/k norms),
      * head_dim always hidden / heads, sliding layers from layer_types or sliding_window_pattern (default 4), rotary
      * only on the sliding layers, logits times logit_scale, tied. */
-    {.type = "cohere2", .label = "Cohere 2", .fam = FAM_LLAMA, .tied = true, .sliding = SW_ALL_BUT_EVERY_NTH,
+    {.type = "cohere2", .lora = &lora_cohere2, .label = "Cohere 2", .fam = FAM_LLAMA, .tied = true, .sliding = SW_ALL_BUT_EVERY_NTH,
      .sliding_period = 4, .reads = LC_KEYS("sliding_window_pattern", "order_of_interleaved_layers"),
      .adjust = adjust_cohere2},
     /* Apertus (modular_apertus.py): Llama's attention with per-head q/k RMSNorms, a 2-matrix up/down MLP without
      * biases around xIELU (2 learnable scalars and 2 buffers per layer), attention_layernorm and
      * feedforward_layernorm before each block. */
-    {.type = "apertus", .label = "Apertus", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .act = "xielu",
+    {.type = "apertus", .lora = &lora_apertus, .label = "Apertus", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_HEAD, .act = "xielu",
      .adjust = adjust_apertus},
     /* InternLM2 / 2.5 (the repositories' modeling_internlm2.py): one wqkv of hidden -> (heads + 2 kv) head_dim and wo,
      * both with a bias when "bias" (InternLM2Config default true), head_dim hidden / heads; w1, w3, w2 bias-free;
      * attention_norm and ffn_norm. */
-    {.type = "internlm2", .label = "InternLM2", .fam = FAM_LLAMA, .fused_qkv = true, .adjust = adjust_internlm2},
+    {.type = "internlm2", .lora = &lora_internlm2, .label = "InternLM2", .fam = FAM_LLAMA, .fused_qkv = true, .adjust = adjust_internlm2},
     /* InternLM3 (the repositories' modeling_internlm3.py): Llama's layout, q/k/v biases from qkv_bias, o_proj's and
      * the MLP's from bias (both default false). */
     {.type = "internlm3", .label = "InternLM3", .fam = FAM_LLAMA, .adjust = adjust_internlm3},
@@ -263,32 +367,32 @@ static const type_info types[] = {
      * o_proj, both bias-free (multi-head, head_dim h / heads), a bias-free SwiGLU, RMSNorms, an untied head (Baichuan
      * 2's NormHead normalises the same V x h weight); rotary at hidden 4096 (7B), ALiBi otherwise (13B). */
     {.type = "baichuan", .label = "Baichuan", .fam = FAM_LLAMA, .fused_qkv = true, .adjust = adjust_baichuan},
-    {.type = "phi3", .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
+    {.type = "phi3", .lora = &lora_phi3, .label = "Phi-3", .fam = FAM_LLAMA, .fused_qkv = true, .fused_gate_up = true,
      .sliding = SW_EVERY_LAYER},
-    {.type = "olmo2", .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
+    {.type = "olmo2", .lora = &lora_olmo2, .label = "OLMo 2", .fam = FAM_LLAMA, .qk_norm = LLMCOST_QKNORM_PROJECTION,
      .norms = NORMS_POST_ONLY, .norm_fp32_weight = true},
-    {.type = "olmoe", .label = "OLMoE", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_PROJECTION},
-    {.type = "gpt_oss", .label = "gpt-oss", .fam = FAM_LLAMA, .moe = true, .attn_bias = true, .sinks = true,
+    {.type = "olmoe", .lora = &lora_olmoe, .label = "OLMoE", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_PROJECTION},
+    {.type = "gpt_oss", .lora = &lora_gpt_oss, .label = "gpt-oss", .fam = FAM_LLAMA, .moe = true, .attn_bias = true, .sinks = true,
      .norm_fp32_weight = true, .expert_bias = true, .clamped_glu = true, .router_bias = true},
-    {.type = "granite", .label = "Granite", .fam = FAM_LLAMA, .adjust = adjust_granite},
-    {.type = "olmo", .label = "OLMo", .fam = FAM_LLAMA, .adjust = adjust_olmo},
-    {.type = "cohere", .label = "Cohere", .fam = FAM_LLAMA, .tied = true, .adjust = adjust_cohere},
-    {.type = "stablelm", .label = "StableLM", .fam = FAM_LLAMA, .adjust = adjust_stablelm},
-    {.type = "starcoder2", .label = "StarCoder2", .fam = FAM_LLAMA, .tied = true, .attn_bias = true,
+    {.type = "granite", .lora = &lora_granite, .label = "Granite", .fam = FAM_LLAMA, .adjust = adjust_granite},
+    {.type = "olmo", .lora = &lora_olmo, .label = "OLMo", .fam = FAM_LLAMA, .adjust = adjust_olmo},
+    {.type = "cohere", .lora = &lora_cohere, .label = "Cohere", .fam = FAM_LLAMA, .tied = true, .adjust = adjust_cohere},
+    {.type = "stablelm", .lora = &lora_stablelm, .label = "StableLM", .fam = FAM_LLAMA, .adjust = adjust_stablelm},
+    {.type = "starcoder2", .lora = &lora_starcoder2, .label = "StarCoder2", .fam = FAM_LLAMA, .tied = true, .attn_bias = true,
      .sliding = SW_EVERY_LAYER, .adjust = adjust_starcoder2},
-    {.type = "phi", .label = "Phi", .fam = FAM_LLAMA, .attn_bias = true, .adjust = adjust_phi},
-    {.type = "gpt2", .label = "GPT-2", .fam = FAM_GPT2, .tied = true, .attn_bias = true, .fused_qkv = true,
+    {.type = "phi", .lora = &lora_phi, .label = "Phi", .fam = FAM_LLAMA, .attn_bias = true, .adjust = adjust_phi},
+    {.type = "gpt2", .lora = &lora_gpt2, .label = "GPT-2", .fam = FAM_GPT2, .tied = true, .attn_bias = true, .fused_qkv = true,
      .fused_qkv_copied = true, .act = "gelu_new"},
-    {.type = "gpt_bigcode", .label = "GPT-BigCode", .fam = FAM_GPT2, .tied = true, .attn_bias = true,
+    {.type = "gpt_bigcode", .lora = &lora_gpt_bigcode, .label = "GPT-BigCode", .fam = FAM_GPT2, .tied = true, .attn_bias = true,
      .fused_qkv = true, .act = "gelu_pytorch_tanh", .multi_query_key = true},
-    {.type = "opt", .label = "OPT", .fam = FAM_OPT, .tied = true, .attn_bias = true},
-    {.type = "falcon", .label = "Falcon", .fam = FAM_FALCON, .tied = true, .fused_qkv = true},
-    {.type = "gpt_neox", .label = "GPT-NeoX", .fam = FAM_NEOX, .attn_bias = true, .fused_qkv = true},
-    {.type = "gptj", .label = "GPT-J", .fam = FAM_GPTJ},
-    {.type = "bloom", .label = "BLOOM", .fam = FAM_BLOOM, .tied = true, .attn_bias = true, .fused_qkv = true},
-    {.type = "mpt", .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
+    {.type = "opt", .lora = &lora_opt, .label = "OPT", .fam = FAM_OPT, .tied = true, .attn_bias = true},
+    {.type = "falcon", .lora = &lora_falcon, .label = "Falcon", .fam = FAM_FALCON, .tied = true, .fused_qkv = true},
+    {.type = "gpt_neox", .lora = &lora_gpt_neox, .label = "GPT-NeoX", .fam = FAM_NEOX, .attn_bias = true, .fused_qkv = true},
+    {.type = "gptj", .lora = &lora_gptj, .label = "GPT-J", .fam = FAM_GPTJ},
+    {.type = "bloom", .lora = &lora_bloom, .label = "BLOOM", .fam = FAM_BLOOM, .tied = true, .attn_bias = true, .fused_qkv = true},
+    {.type = "mpt", .lora = &lora_mpt, .label = "MPT", .fam = FAM_MPT, .tied = true, .fused_qkv = true},
     /* ChatGLM2/3, GLM-4-9B-chat (the repositories' modeling_chatglm.py, model_type chatglm). */
-    {.type = "chatglm", .label = "ChatGLM", .fam = FAM_CHATGLM, .fused_qkv = true, .fused_gate_up = true},
+    {.type = "chatglm", .lora = &lora_chatglm, .label = "ChatGLM", .fam = FAM_CHATGLM, .fused_qkv = true, .fused_gate_up = true},
     /* State-space models: the keys each builder reads that name its layer kinds (audit_known lets them through). */
     {.type = "mamba", .label = "Mamba", .fam = FAM_MAMBA, .tied = true,
      .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias", "use_mambapy")},
@@ -2883,4 +2987,12 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
         }
     }
     return 0;
+}
+
+const lc_lora_names *lc_arch_lora_names(const llmcost_model *m)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].type, m->model_type))
+            return types[i].lora;
+    return NULL;
 }

@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "json_out.h"
 #include "llmcost/finetune.h"
+#include "llmcost/job.h"
 #include "llmcost/output.h"
 #include "llmcost/params.h"
 
@@ -40,107 +41,14 @@ const char *llmcost_lora_role_name(llmcost_lora_role r)
     return (unsigned)r < LLMCOST_LR_COUNT ? n[r] : "?";
 }
 
-/* ---- module names, per model_type (transformers' modeling_<type>.py, 4.x layout; the models' own code where
- * transformers has none) ---- */
+/* ---- module names: each architecture's description holds its Hugging Face Linear module names and PEFT's
+ * default targets (arch.c's type rows, lc_arch_lora_names) ---- */
 
-#define ATTN_LLAMA [LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj", \
-                   [LLMCOST_LR_O] = "o_proj"
-#define MLP_LLAMA [LLMCOST_LR_MLP_GATE] = "gate_proj", [LLMCOST_LR_MLP_UP] = "up_proj", \
-                  [LLMCOST_LR_MLP_DOWN] = "down_proj"
-#define EXPERTS_LLAMA [LLMCOST_LR_EXPERT_GATE] = "gate_proj", [LLMCOST_LR_EXPERT_UP] = "up_proj", \
-                      [LLMCOST_LR_EXPERT_DOWN] = "down_proj"
-#define SHARED_LLAMA [LLMCOST_LR_SHARED_GATE] = "gate_proj", [LLMCOST_LR_SHARED_UP] = "up_proj", \
-                     [LLMCOST_LR_SHARED_DOWN] = "down_proj"
-/* DeepSeek-V2/V3 attention: q_proj without a query latent, else q_a_proj and q_b_proj. */
-#define ATTN_MLA [LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_Q_A] = "q_a_proj", [LLMCOST_LR_Q_B] = "q_b_proj", \
-                 [LLMCOST_LR_KV_A] = "kv_a_proj_with_mqa", [LLMCOST_LR_KV_B] = "kv_b_proj", [LLMCOST_LR_O] = "o_proj"
-#define NEOX_NAMES [LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense", \
-                   [LLMCOST_LR_MLP_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"
-#define GPT2_NAMES [LLMCOST_LR_QKV] = "c_attn", [LLMCOST_LR_O] = "c_proj", [LLMCOST_LR_MLP_UP] = "c_fc", \
-                   [LLMCOST_LR_MLP_DOWN] = "c_proj"
-
-/* PEFT's default targets (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING, peft/utils/constants.py). */
-#define QV ((1u << LLMCOST_LR_Q) | (1u << LLMCOST_LR_V))
-#define QKV (1u << LLMCOST_LR_QKV)
-#define PHI_DEFAULT (QV | (1u << LLMCOST_LR_MLP_UP) | (1u << LLMCOST_LR_MLP_DOWN))
-
-static const struct family_names {
-    const char *type;
-    const char *name[LLMCOST_LR_COUNT]; /* NULL: not an nn.Linear of the family (or no such matrix) */
-    uint32_t peft_default;              /* 0: PEFT has none (it asks for target_modules) */
-} families[] = {
-    {"llama", {ATTN_LLAMA, MLP_LLAMA}, QV},
-    {"mistral", {ATTN_LLAMA, MLP_LLAMA}, QV},
-    {"ministral", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"qwen2", {ATTN_LLAMA, MLP_LLAMA}, QV},
-    {"qwen3", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"gemma", {ATTN_LLAMA, MLP_LLAMA}, QV},
-    {"gemma2", {ATTN_LLAMA, MLP_LLAMA}, QV},
-    {"gemma3_text", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"granite", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"olmo", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"olmo2", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"olmo3", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"cohere", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"stablelm", {ATTN_LLAMA, MLP_LLAMA}, QV},
-    {"nemotron", {ATTN_LLAMA, MLP_LLAMA}, 0}, /* up_proj, down_proj: no gate */
-    {"glm4", {ATTN_LLAMA, [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj", [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0},
-    {"phi3", {[LLMCOST_LR_QKV] = "qkv_proj", [LLMCOST_LR_O] = "o_proj", [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj",
-              [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0},
-    {"phi", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj", [LLMCOST_LR_O] = "dense",
-             [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2"}, PHI_DEFAULT},
-    {"seed_oss", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"smollm3", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"exaone4", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    {"cohere2", {ATTN_LLAMA, MLP_LLAMA}, 0},
-    /* ChatGLM's remote modeling_chatglm.py: fused query_key_value, dense; dense_h_to_4h holds gate and up. */
-    {"chatglm", {[LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense",
-                 [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV},
-    {"apertus", {ATTN_LLAMA, MLP_LLAMA}, 0}, /* up_proj, down_proj around xIELU: no gate */
-    /* InternLM2's modeling_internlm2.py: attention.wqkv, attention.wo, feed_forward.w1 (gate), w3 (up), w2 (down). */
-    {"internlm2", {[LLMCOST_LR_QKV] = "wqkv", [LLMCOST_LR_O] = "wo", [LLMCOST_LR_MLP_GATE] = "w1",
-                   [LLMCOST_LR_MLP_UP] = "w3", [LLMCOST_LR_MLP_DOWN] = "w2"}, 0},
-    {"starcoder2", {ATTN_LLAMA, [LLMCOST_LR_MLP_UP] = "c_fc", [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0},
-    /* Mixtral: each expert a MixtralBlockSparseTop2MLP (w1 gate, w3 up, w2 down), the router nn.Linear "gate". */
-    {"mixtral", {ATTN_LLAMA, [LLMCOST_LR_EXPERT_GATE] = "w1", [LLMCOST_LR_EXPERT_UP] = "w3",
-                 [LLMCOST_LR_EXPERT_DOWN] = "w2", [LLMCOST_LR_ROUTER] = "gate"}, QV},
-    {"qwen2_moe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA, [LLMCOST_LR_ROUTER] = "gate",
-                   [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate"}, 0},
-    {"qwen3_moe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0},
-    {"olmoe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0},
-    /* DeepSeek's MoEGate, GLM-4.5's and dots.llm1's top-k routers hold their weight as a plain nn.Parameter. */
-    {"deepseek", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
-    {"deepseek_v2", {ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
-    {"deepseek_v3", {ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
-    {"kimi_k2", {ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
-    {"glm4_moe", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
-    {"dots1", {ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0},
-    /* Llama 4 and gpt-oss: the routed experts are fused 3-D parameters, not Linear modules; Llama 4's router is an
-     * nn.Linear subclass, gpt-oss's a plain parameter. */
-    {"llama4_text", {ATTN_LLAMA, MLP_LLAMA, SHARED_LLAMA, [LLMCOST_LR_ROUTER] = "router"}, 0},
-    {"llama4", {ATTN_LLAMA, MLP_LLAMA, SHARED_LLAMA, [LLMCOST_LR_ROUTER] = "router"}, 0},
-    {"gpt_oss", {ATTN_LLAMA}, 0},
-    {"gpt2", {GPT2_NAMES}, QKV},
-    {"gpt_bigcode", {GPT2_NAMES}, QKV},
-    {"opt", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj",
-             [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2",
-             [LLMCOST_LR_PROJECT_IN] = "project_in", [LLMCOST_LR_PROJECT_OUT] = "project_out"}, QV},
-    {"falcon", {NEOX_NAMES}, QKV},
-    {"gpt_neox", {NEOX_NAMES}, QKV},
-    {"bloom", {NEOX_NAMES}, QKV},
-    {"gptj", {[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj", [LLMCOST_LR_V] = "v_proj",
-              [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc_in", [LLMCOST_LR_MLP_DOWN] = "fc_out"}, QV},
-    {"mpt", {[LLMCOST_LR_QKV] = "Wqkv", [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "up_proj",
-             [LLMCOST_LR_MLP_DOWN] = "down_proj"}, QKV},
-};
-
-static const struct family_names *family_of(const llmcost_model *m)
+static const lc_lora_names *family_of(const llmcost_model *m)
 {
-    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-        if (!strcmp(families[i].type, m->model_type))
-            return &families[i];
-    return NULL;
+    return lc_arch_lora_names(m);
 }
+
 
 /* ---- the matrices of a layer ---- */
 
@@ -233,7 +141,7 @@ const char *llmcost_lora_module_name(const llmcost_model *m, llmcost_lora_role r
 {
     if (!m || (unsigned)r >= LLMCOST_LR_COUNT)
         return NULL;
-    const struct family_names *f = family_of(m);
+    const lc_lora_names *f = family_of(m);
     if (!f || !f->name[r] || !has_role(m, r))
         return NULL;
     return f->name[r];
@@ -286,7 +194,7 @@ int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const cha
 {
     if (!mask || !m || !list)
         return lc_fail(LLMCOST_EINVAL, "llmcost_lora_targets_parse: NULL argument");
-    const struct family_names *f = family_of(m);
+    const lc_lora_names *f = family_of(m);
     if (!f)
         return unknown_family(m);
     uint32_t bits = 0;
@@ -341,7 +249,7 @@ int llmcost_lora_targets_default(uint32_t *mask, const llmcost_model *m)
 {
     if (!mask || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_lora_targets_default: NULL argument");
-    const struct family_names *f = family_of(m);
+    const lc_lora_names *f = family_of(m);
     if (!f)
         return unknown_family(m);
     uint32_t bits = 0;
@@ -449,6 +357,15 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         }
     }
     return 0;
+}
+
+void lc_ft_adapter_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
+{
+    llmcost_job aj = *j;
+    int bytes = j->finetune.adapter_bytes ? j->finetune.adapter_bytes : j->framework == LLMCOST_FW_HF ? 4 : 0;
+    if (bytes)
+        aj.precision = bytes == 4 ? LLMCOST_PREC_FP32 : LLMCOST_PREC_BF16;
+    llmcost_job_param_bytes(out, &aj);
 }
 
 /* ---- the counts ---- */

@@ -213,7 +213,7 @@ void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, co
                                 100 * run->goodput, 100 * run->failure_goodput);
         if (len < n)
             len += (size_t)snprintf(buf + len, n - len,
-                                    "checkpoints: %.4g GB of weights, master and optimizer states, each save %.3g s at "
+                                    "checkpoints: %.4g GB of what trains (weights, master and optimizer states; LoRA/QLoRA: the adapters and their states, not the frozen base), each save %.3g s at "
                                     "%.3g GB/s per GPU%s, training paused; every %.3g min%s: %.0f saves\n",
                                     run->checkpoint_bytes / 1e9, run->checkpoint_seconds,
                                     o->checkpoint_gbps > 0 ? o->checkpoint_gbps : LLMCOST_TRAIN_CHECKPOINT_GBPS,

@@ -129,8 +129,24 @@ typedef struct lc_ft_mat {
 struct llmcost_layer;
 struct llmcost_finetune;
 int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct llmcost_layer *l);
+/* A model's Hugging Face Linear module names per adapter role (llmcost_lora_role: NULL where the family has no
+ * such nn.Linear) and PEFT's default LoRA targets (a role mask; 0: PEFT has none), part of the architecture's
+ * description (arch.c's type rows); lc_arch_lora_names gives the row of "m", NULL when llmcost does not know its
+ * modules (an unknown model_type read as a Llama-style decoder). */
+#define LC_LORA_ROLES 23 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
+typedef struct lc_lora_names {
+    const char *name[LC_LORA_ROLES];
+    uint32_t peft_default;
+} lc_lora_names;
+const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
+/* Bytes per adapter parameter of job "j" (weights, gradients, optimizer states; llmcost_param_bytes): the adapters
+ * train in their dtype with no master copy, the fp32 (4) or pure bf16 (2) recipe with the job's optimizer, from
+ * finetune.adapter_bytes, else PEFT's fp32 under hf, else the job's own recipe (megatron). One rule for the memory
+ * and step engines. */
+struct llmcost_param_bytes;
+void lc_ft_adapter_param_bytes(struct llmcost_param_bytes *out, const struct llmcost_job *j);
 /* LLMCOST_EUNSUPPORTED naming what of "m" the memory engine does not model yet (llmcost_model_unmodelled), or 0. */
 int lc_memory_check_model(const struct llmcost_model *m);
 /* Stage "stage" of the pipeline split (llmcost_pipeline_split): its first layer and its layer count. */
@@ -242,9 +258,12 @@ typedef struct lc_run_time {
 void lc_run_time_modelled(lc_run_time *r, double useful, int64_t gpus, double state_bytes, double ckpt_gbps,
                           double interval, double warmup);
 /* Bytes of one checkpoint of model "m" under the step's recipe "s": weights, fp32 master and optimizer states of
- * every parameter (gradients are not saved); 0 and LLMCOST_EOVERFLOW when the count overflows. */
+ * every parameter (gradients are not saved); under "job"'s adapters (LoRA, QLoRA; job NULL: none) the adapters'
+ * alone, in their dtype with their optimizer states (the frozen base is not saved); 0 and LLMCOST_EOVERFLOW when
+ * the count overflows. */
 struct llmcost_step;
-int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct llmcost_step *s);
+int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct llmcost_step *s,
+                        const struct llmcost_job *job);
 
 /* Exposed seconds of overlapped communication (step.c, docs/formulas.md "Overlap"): TP collectives of "comm"
  * seconds behind GEMMs of "gemm" seconds under Transformer Engine's userbuffers, and a layer's all-to-alls behind

@@ -187,12 +187,10 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     F->dora = ft->variant == LLMCOST_LORA_DORA;
     /* The adapters' dtype: as stated; else PEFT's fp32 under hf, the recipe's under megatron. They train in it
      * with no master copy: the bytes of the fp32 (or pure bf16) recipe with the job's optimizer. */
-    int bytes = ft->adapter_bytes ? ft->adapter_bytes : o->framework == LLMCOST_FW_HF ? 4 : 0;
     llmcost_job aj;
     llmcost_job_from_memory_options(&aj, o);
-    if (bytes)
-        aj.precision = bytes == 4 ? LLMCOST_PREC_FP32 : LLMCOST_PREC_BF16;
-    llmcost_job_param_bytes(&F->ab, &aj);
+    aj.finetune = *ft;
+    lc_ft_adapter_param_bytes(&F->ab, &aj);
     F->act = R->autocast ? 2 : F->ab.weights;
     F->cast = R->autocast || F->act != R->e;
     F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 ||
@@ -1560,6 +1558,58 @@ int llmcost_job_max_micro_batch(int64_t *out, const llmcost_model *m, const llmc
     if (!out || !m || !j)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_max_micro_batch: NULL argument");
     return max_micro_batch(out, m, j, capacity_bytes, headroom);
+}
+
+int llmcost_job_max_seq(int64_t *out, const llmcost_model *m, const llmcost_job *j, double capacity_bytes,
+                        double headroom)
+{
+    if (out)
+        *out = 0;
+    if (!out || !m || !j)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_job_max_seq: NULL argument");
+    int rc;
+    if ((rc = lc_range_id(LC_R_CAPACITY_BYTES, NULL, capacity_bytes)) || (rc = lc_range_id(LC_R_HEADROOM, NULL, headroom)))
+        return rc;
+    if ((rc = lc_memory_check_model(m)) != 0)
+        return rc;
+    llmcost_job q = *j;
+    q.global_batch = 0; /* the micro-batches per step kept (grad_accum), as the memory options keep them */
+    /* Sequences in steps of the context-parallel degree (it must divide them), from the shortest the job takes:
+     * at least one token a loss chunk. Memory grows with the sequence: double the steps until it no longer fits
+     * (or 2^24 tokens), then bisect. */
+    int64_t g = q.layout.cp > 1 ? q.layout.cp : 1, mb = q.micro_batch > 0 ? q.micro_batch : 1;
+    int64_t first = 1;
+    if (q.version >= 4 && q.chunked_loss > 1)
+        first = (q.chunked_loss + mb - 1) / mb;
+    int64_t lo = 0, hi = (first + g - 1) / g, cap = ((int64_t)1 << 24) / g;
+    double limit = capacity_bytes * (1 - headroom) - j->cuda_context_bytes;
+    llmcost_memory r;
+    int64_t base = hi;
+    for (;;) {
+        q.seq = hi * g;
+        if ((rc = llmcost_job_memory(&r, m, &q)) != 0)
+            return rc;
+        if (r.reserved_bytes > limit)
+            break;
+        lo = hi;
+        if (hi >= cap)
+            break;
+        hi = hi * 2 > cap ? cap : hi * 2;
+    }
+    if (lo == 0 && hi == base) /* the shortest does not fit */
+        return 0;
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        q.seq = mid * g;
+        if ((rc = llmcost_job_memory(&r, m, &q)) != 0)
+            return rc;
+        if (r.reserved_bytes > limit)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    *out = lo * g;
+    return 0;
 }
 
 int llmcost_memory_course_layer(llmcost_course_layer *out, const llmcost_model *m, int64_t batch, int64_t seq)

@@ -439,7 +439,13 @@ static int fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l,
          * interruption rate (llmcost_train_failure_goodput), checkpoint saves and the warm-up (lc_run_time_modelled,
          * every option at its default). */
         double steps = ceil(o->tokens / s->tokens_per_step), state;
-        int rc = lc_checkpoint_bytes(&state, m, s);
+        llmcost_step_options so;
+        llmcost_plan_job_options(&so, NULL, o, l);
+        llmcost_job j;
+        llmcost_job_from_step_options(&j, &so);
+        if (plan_finetune(o)) /* adapters: the checkpoint holds them, not the frozen base */
+            j.finetune = *plan_finetune(o);
+        int rc = lc_checkpoint_bytes(&state, m, s, &j);
         if (rc)
             return rc;
         lc_run_time rt;

@@ -386,8 +386,9 @@ static int do_memory(req *r, char **out)
     llmcost_job_spec s;
     llmcost_gpu gpu;
     llmcost_job job;
-    int rc = gpu_then_job(r, &gpu, &job, &s, NULL, 0);
-    if (rc < 0)
+    bool max_seq = false; /* the CLI's --max-seq: the longest sequence that fits (llmcost_job_max_seq) */
+    int rc = arg_read(r, "max_seq", RK_FLAG, &max_seq, NULL);
+    if (rc < 0 || (rc = gpu_then_job(r, &gpu, &job, &s, NULL, 0)) < 0)
         return rc;
     /* A recipe the GPU cannot run (bf16 on a V100) is refused, not sized. */
     if ((rc = llmcost_job_check_gpu(&job, &gpu)) < 0)
@@ -409,7 +410,23 @@ static int do_memory(req *r, char **out)
         return rc;
     rc = llmcost_memory_fit_to_json(out, doc, r->model, &gpu, &job);
     llmcost_free(doc);
-    return rc;
+    if (rc < 0 || !max_seq)
+        return rc;
+    int64_t longest = 0;
+    json_error_t e;
+    json_t *d = json_loads(*out, 0, &e);
+    llmcost_free(*out);
+    *out = NULL;
+    if (!d)
+        return lc_fail(LLMCOST_ENOMEM, "memory: out of memory");
+    if ((rc = llmcost_job_max_seq(&longest, r->model, &job, gpu.memory_bytes, job.headroom)) < 0) {
+        json_decref(d);
+        return rc;
+    }
+    json_object_set_new(d, "max_seq", json_integer(longest));
+    if (r->model->max_positions > 0)
+        json_object_set_new(d, "max_positions", json_integer(r->model->max_positions));
+    return lc_json_text(out, d, 17);
 }
 
 /* The job and the GPU of step and train, in the CLI's order, with the job's notes in "notes". */

@@ -60,6 +60,8 @@ typedef struct {
     double moe_pad;           /* padded to a capacity: rows each expert computes per routed token-slot,
                                  ceil(cf m) / m (moe_padding); 0: dropless */
     lc_attn_choice attn;      /* the attention kernel this run uses on this GPU (lc_attention_choose) */
+    llmcost_param_bytes ft_ab; /* under adapters, bytes per adapter parameter (lc_ft_adapter_param_bytes, as memory
+                                  has them), set with ft from the job costed */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -720,7 +722,9 @@ static void ft_dequant(const ctx *c, double weights, timed_op *t)
  * Forward: x A [m,r,k], (x A) B [m,n,r]; backward: dB = (xA)^T dY [r,n,m], d(xA) = dY B^T [m,r,n],
  * dA = x^T d(xA) [k,r,m], dx += d(xA) A^T [m,k,r]: 2mr(k+n) FLOPs forward, 4mr(k+n) backward.
  * PEFT keeps adapters in fp32 (autocast_adapter_dtype) and casts the input to their dtype (_cast_input_dtype):
- * without autocast the adapter GEMMs run in fp32; under autocast they run in bf16 after a cast down again. Its
+ * without autocast the adapter GEMMs run in fp32; under autocast they run in bf16 after a cast down again. Adapters
+ * in bf16 (adapter_bytes 2, autocast_adapter_dtype=False; torchtune's and LitGPT's model dtype) need no cast and
+ * run bf16 GEMMs. Its
  * element-wise work: lora_B(...) * scaling and the add into the base output (5 elements' bytes of the output
  * width forward, 2 kernels; backward the scaled gradient and dx's accumulation). DoRA (PEFT's DoraLinearLayer):
  * per forward the adapter's product through an identity (lora_B(lora_A(eye(k))): GEMMs [k,r,k] and [k,n,r]),
@@ -734,8 +738,9 @@ static void ft_adapter(const ctx *c, double m, double n, double k, double batch,
     bool hf = c->opt->framework == LLMCOST_FW_HF;
     bool amp = c->opt->precision == LLMCOST_PREC_AMP_BF16 || c->opt->precision == LLMCOST_PREC_FP32;
     double fp32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : c->peak_half;
-    /* hf without autocast: fp32 adapters and fp32 GEMMs; otherwise the job's 16-bit dtype. */
-    bool wide = (hf && c->opt->precision != LLMCOST_PREC_AMP_BF16) || c->ab > 2;
+    /* fp32 adapters (PEFT's under hf) without autocast: fp32 GEMMs; otherwise the job's 16-bit dtype. */
+    bool fp32_adapters = c->ft_ab.weights > 2;
+    bool wide = (fp32_adapters && c->opt->precision != LLMCOST_PREC_AMP_BF16) || c->ab > 2;
     double eb = wide ? 4 : 2, peak = wide ? fp32 : c->peak_half;
     timed_op *g = &t[0], *e = &t[1];
     g->fwd = gemm_s(c, peak, m, r, k, batch, eb, false) + gemm_s(c, peak, m, n, r, batch, eb, false);
@@ -743,7 +748,7 @@ static void ft_adapter(const ctx *c, double m, double n, double k, double batch,
              gemm_s(c, peak, k, r, m, batch, eb, false) + gemm_s(c, peak, m, k, r, batch, eb, false);
     g->fwd_k = 2, g->bwd_k = 4;
     double ew_f = 5 * eb * m * n * batch, ew_b = (2 * eb * n + 3 * 2 * k) * m * batch, kf = 2, kb = 2;
-    if (hf && (c->opt->precision != LLMCOST_PREC_FP32)) {
+    if (hf && fp32_adapters && c->opt->precision != LLMCOST_PREC_FP32) {
         /* x.to(fp32) (read 2, write 4) and, under autocast, back to bf16 for the GEMM (read 4, write 2); the
          * gradient the same way back. */
         double cast = (amp ? 12 : 6) * m * k * batch;
@@ -877,30 +882,30 @@ static double ft_local_trainable(const ctx *c)
     return (double)c->ft->fp.trainable / ((double)c->L.tp * (double)c->L.pp);
 }
 
-/* The optimizer over the adapters only, in fp32 (PEFT's adapter dtype: no master copy; the fp32 recipe's bytes). */
+/* The optimizer over the adapters only, in their dtype (lc_ft_adapter_param_bytes: fp32 under hf, PEFT's
+ * autocast_adapter_dtype; bf16 with adapter_bytes 2; the job's recipe under megatron), streamed as optimizer_time
+ * streams the full model's: read weight (or master), gradient and states, write them back (and the low-precision
+ * copy beside a master). */
 static void ft_optimizer_time(llmcost_step *out, const ctx *c)
 {
-    llmcost_job j;
-    llmcost_job_init(&j);
-    j.precision = LLMCOST_PREC_FP32;
-    j.optimizer = c->opt->optimizer;
-    llmcost_param_bytes pb;
-    llmcost_job_param_bytes(&pb, &j);
-    double opt_bytes = 2 * pb.weights + pb.gradients + 2 * pb.states;
+    const llmcost_param_bytes *pb = &c->ft_ab;
+    double opt_bytes = pb->master > 0 ? 2 * pb->master + pb->gradients + 2 * pb->states + pb->weights
+                                      : 2 * pb->weights + pb->gradients + 2 * pb->states;
     double zero_div = c->L.zero >= 1 ? (double)(c->L.dp * c->L.cp) : 1;
     const lc_kernel_model *km = lc_kernel_model_get();
+    double adam_eta = km->adamw_eta[pb->weights > 2 ? 1 : 0];
     out->components[LLMCOST_ST_OPTIMIZER] =
-        opt_bytes * ft_local_trainable(c) / zero_div / (c->g->memory_bw * km->adamw_eta[1]) + OPTIMIZER_KERNELS * km->host_fwd;
+        opt_bytes * ft_local_trainable(c) / zero_div / (c->g->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
 }
 
-/* Data parallelism under adapters: the fp32 adapter gradients are reduced; ZeRO-1/2 gather the updated adapters,
- * ZeRO-3 (FSDP) also gathers the frozen base in its storage format for every forward and backward. */
+/* Data parallelism under adapters: the adapter gradients are reduced in their dtype; ZeRO-1/2 gather the updated
+ * adapters, ZeRO-3 (FSDP) also gathers the frozen base in its storage format for every forward and backward. */
 static void ft_dp_bytes(const ctx *c, double *grads_d, double *grads_e, double *w_d, double *w_e)
 {
     double tr = ft_local_trainable(c);
-    *grads_d = 4 * tr;
+    *grads_d = c->ft_ab.gradients * tr;
     *grads_e = 0;
-    *w_d = 4 * tr;
+    *w_d = c->ft_ab.weights * tr;
     *w_e = 0;
     if (c->L.zero >= 3)
         *w_d += (double)c->ft->fp.frozen_bytes / ((double)c->L.tp * (double)c->L.pp);
@@ -984,7 +989,7 @@ static double moe_padding(const ctx *c)
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, {0}};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, {0}, {0, 0, 0, 0, 0, 0}};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
     if (grc || (grc = lc_attention_choose(gpu, opt->attention, &c->attn)) != 0)
@@ -2061,6 +2066,7 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0 ||
         (rc = prepare(&p, m, &resolved)) != 0)
         return rc;
+    lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
     rc = step_run(out, &c, &p, NULL);
     prepared_release(&p);
     return rc ? rc : step_finite(out, gpu);
@@ -2162,6 +2168,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
         return rc;
     c.ft = prep->ft;
+    lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
     if (mm && !checked) {
         mm->gpu_ok = *gpu;
         mm->gpu_ok_at = gpu;

@@ -47,12 +47,26 @@ void lc_run_time_modelled(lc_run_time *r, double useful, int64_t gpus, double st
     r->wall = (useful + r->checkpoints * r->checkpoint_seconds) / r->failure_goodput + r->warmup;
 }
 
-int lc_checkpoint_bytes(double *out, const llmcost_model *m, const llmcost_step *s)
+int lc_checkpoint_bytes(double *out, const llmcost_model *m, const llmcost_step *s, const llmcost_job *job)
 {
     *out = 0;
+    int rc;
+    if (job && job->version >= 2 &&
+        (job->finetune.method == LLMCOST_FT_LORA || job->finetune.method == LLMCOST_FT_QLORA)) {
+        /* Adapters: a checkpoint holds what trains, not the frozen base (which the run reloads from the hub).
+         * PEFT's save_pretrained writes the adapters alone (adapter_model.safetensors) and the Trainer the
+         * optimizer's state over them (optimizer.pt); torchtune's and LitGPT's LoRA recipes save the adapter
+         * weights and their optimizer state the same way. Bytes: the adapters' dtype and states (memory's rule). */
+        llmcost_finetune_params fp;
+        if ((rc = llmcost_finetune_count(&fp, m, &job->finetune)) < 0)
+            return rc;
+        llmcost_param_bytes ab;
+        lc_ft_adapter_param_bytes(&ab, job);
+        *out = (double)fp.trainable * (ab.weights + ab.master + ab.states);
+        return 0;
+    }
     llmcost_params p;
-    int rc = llmcost_params_count(&p, m);
-    if (rc)
+    if ((rc = llmcost_params_count(&p, m)) != 0)
         return rc;
     const llmcost_param_bytes *pb = &s->param_bytes;
     *out = (double)(p.total + p.mtp) * (pb->weights + pb->master + pb->states);
@@ -60,7 +74,7 @@ int lc_checkpoint_bytes(double *out, const llmcost_model *m, const llmcost_step 
 }
 
 static int train_from_step(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu,
-                           const llmcost_train_options *opt);
+                           const llmcost_train_options *opt, const llmcost_job *job);
 
 /* The options' version, and every real-valued option inside its plausible range (ranges.h), so that no figure of
  * the run can overflow. */
@@ -89,7 +103,7 @@ int llmcost_train_compute(llmcost_train *out, const llmcost_model *m, const llmc
     rc = llmcost_step_compute(&out->step, m, gpu, &opt->step);
     if (rc)
         return rc;
-    return train_from_step(out, m, gpu, opt);
+    return train_from_step(out, m, gpu, opt, NULL);
 }
 
 int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *job,
@@ -102,12 +116,12 @@ int llmcost_job_train(llmcost_train *out, const llmcost_model *m, const llmcost_
     /* The job's step: what the step options cannot say (fine-tuning with adapters) included. */
     if ((rc = llmcost_job_step(&out->step, m, gpu, job)) != 0)
         return rc;
-    return train_from_step(out, m, gpu, opt);
+    return train_from_step(out, m, gpu, opt, job);
 }
 
-/* The run from its step (out->step, computed). */
+/* The run from its step (out->step, computed) of "job" (NULL: the step options', no adapters). */
 static int train_from_step(llmcost_train *out, const llmcost_model *m, const llmcost_gpu *gpu,
-                           const llmcost_train_options *opt)
+                           const llmcost_train_options *opt, const llmcost_job *job)
 {
     int rc;
     llmcost_step *s = &out->step;
@@ -133,7 +147,7 @@ static int train_from_step(llmcost_train *out, const llmcost_model *m, const llm
     if (out->goodput_modelled) {
         /* Failures at Llama 3's rate, checkpoint saves pausing training, and the start-up. */
         double state;
-        if ((rc = lc_checkpoint_bytes(&state, m, s)) != 0)
+        if ((rc = lc_checkpoint_bytes(&state, m, s, job)) != 0)
             return rc;
         lc_run_time rt;
         lc_run_time_modelled(&rt, useful, s->layout.gpus, state, opt->checkpoint_gbps, opt->checkpoint_interval_seconds,

@@ -255,3 +255,74 @@ Test(memory_finetune, text_says_what_a_qlora_job_holds)
     cr_expect(strstr(r.out, "(PEFT's adapter dtype)") != NULL, "%s", r.out);
     run_free(&r);
 }
+
+/* --max-seq: the longest sequence whose reserve plus the CUDA context fits capacity x (1 - headroom). Checked at
+ * the boundary against the memory engine itself: the answer fits, one step (the context-parallel degree) longer
+ * does not; with cp = 2 the answer is even; a job that fits at no length answers 0; the CLI prints the same. */
+static void longest_is_the_boundary(const llmcost_model *m, const llmcost_job *j, double cap, int64_t step)
+{
+    int64_t s = -1;
+    cr_assert_eq(llmcost_job_max_seq(&s, m, j, cap, j->headroom), 0, "%s", llmcost_errmsg());
+    cr_assert_gt(s, 0);
+    cr_assert_eq(s % step, 0, "%lld is not a multiple of %lld", (long long)s, (long long)step);
+    double limit = cap * (1 - j->headroom) - j->cuda_context_bytes;
+    llmcost_job q = *j;
+    q.global_batch = 0;
+    q.seq = s;
+    cr_assert_leq(memory_of(m, &q).reserved_bytes, limit, "seq %lld", (long long)s);
+    q.seq = s + step;
+    cr_assert_gt(memory_of(m, &q).reserved_bytes, limit, "seq %lld", (long long)(s + step));
+}
+
+Test(memory_finetune, max_seq_is_the_longest_that_fits)
+{
+    llmcost_model *m = load_model("llama-2-7b");
+    double gib = 1073741824.0;
+    llmcost_job j = single_gpu_job(1, 1024);
+    j.recompute = LLMCOST_RECOMPUTE_FULL;
+    with_lora(&j, m, LLMCOST_FT_QLORA, 16, "all-linear");
+    longest_is_the_boundary(m, &j, 24 * gib, 1);
+    j.micro_batch = 2, j.global_batch = 2;
+    longest_is_the_boundary(m, &j, 24 * gib, 1);
+    llmcost_job cp = single_gpu_job(1, 1024);
+    cp.recompute = LLMCOST_RECOMPUTE_FULL;
+    cp.layout.gpus = 2, cp.layout.cp = 2;
+    with_lora(&cp, m, LLMCOST_FT_LORA, 8, "q_proj,v_proj");
+    longest_is_the_boundary(m, &cp, 24 * gib, 2);
+    /* Full fine-tuning of 6.7B parameters in fp32 AdamW needs 16 bytes each (108 GB) before any activation: no
+     * length fits 24 GiB. */
+    llmcost_job full = single_gpu_job(1, 1024);
+    full.finetune.method = LLMCOST_FT_FULL;
+    full.precision = LLMCOST_PREC_FP32;
+    int64_t s = -1;
+    cr_assert_eq(llmcost_job_max_seq(&s, m, &full, 24 * gib, full.headroom), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(s, 0);
+    cr_expect_eq(llmcost_job_max_seq(NULL, m, &full, 24 * gib, 0.05), LLMCOST_EINVAL);
+    /* The CLI: JSON max_seq is the library's answer for the same job; text says when it is beyond the model's
+     * 4096 positions. */
+    int64_t want = 0;
+    cr_assert_eq(llmcost_job_max_seq(&want, m, &j, llmcost_gpu_find("h200")->memory_bytes, j.headroom), 0);
+    const char *argv[] = {"memory", "llama-2-7b", "--finetune", "qlora", "--lora-rank", "16", "--lora-targets",
+                          "all-linear", "--recompute", "full", "--micro-batch", "2", "--global-batch", "2",
+                          "--gpu", "h200", "--max-seq", "--format", "json", NULL};
+    run_result r = run_cli(argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_error_t e;
+    json_t *doc = json_loads(r.out, 0, &e);
+    cr_assert_not_null(doc, "%s", e.text);
+    cr_expect_eq(json_integer_value(json_object_get(doc, "max_seq")), want);
+    cr_expect_eq(json_integer_value(json_object_get(doc, "max_positions")), 4096);
+    cr_expect_not_null(json_object_get(doc, "peak_bytes"));
+    json_decref(doc);
+    run_free(&r);
+    const char *text[] = {"memory", "llama-2-7b", "--finetune", "qlora", "--lora-rank", "16", "--lora-targets",
+                          "all-linear", "--recompute", "full", "--micro-batch", "2", "--global-batch", "2",
+                          "--gpu", "h200", "--max-seq", NULL};
+    r = run_cli(text);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char line[160];
+    snprintf(line, sizeof line, "at micro-batch 2: %lld tokens, beyond the model's", (long long)want);
+    cr_expect(want > 4096 && strstr(r.out, line), "%s", r.out);
+    run_free(&r);
+    llmcost_model_free(m);
+}

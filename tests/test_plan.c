@@ -118,6 +118,26 @@ Test(plan_agreement, moe_expert_parallel_and_two_gpu_types, .timeout = 600)
                           3);
 }
 
+/* The same under LoRA: a LoRA run's checkpoints hold the adapters and their states alone (train's rule), in the plan
+ * as in `llmcost train`; a plan that saved the whole model would lose more time to saves and disagree. */
+Test(plan_agreement, lora_cost_of_the_run_is_trains)
+{
+    json_t *plan = cli_json("plan llama-3.2-1b --gpu h100 --gpus 8 --seq 2048 --global-batch 256K --objective cost "
+                            "--tokens 20B --price 2.5 --top 1 --finetune lora --lora-rank 16 --lora-targets all-linear");
+    json_t *l = json_array_get(json_object_get(plan, "layouts"), 0);
+    cr_assert_not_null(l);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "train llama-3.2-1b %s --tokens 20B --price 2.5",
+             json_string_value(json_object_get(l, "step_flags")));
+    cr_assert(strstr(cmd, "--finetune lora"), "%s", cmd);
+    json_t *t = cli_json(cmd);
+    json_t *run = json_object_get(t, "run") ? json_object_get(t, "run") : t;
+    cr_expect(close_to(jnum(l, "gpu_hours"), jnum(run, "gpu_hours"), 1e-9), "plan %.9g, train %.9g GPU-hours",
+              jnum(l, "gpu_hours"), jnum(run, "gpu_hours"));
+    json_decref(t);
+    json_decref(plan);
+}
+
 Test(plan_agreement, cost_of_the_run_is_trains)
 {
     /* GPU-hours and dollars of the best layout equal `llmcost train` for the same flags and tokens. */

@@ -113,6 +113,11 @@ Test(request, every_engine_equals_the_cli)
                    "\"ep\": 8, \"zero\": 3}",
          (const char *const[]){"memory", "qwen3-30b-a3b", "--micro-batch", "2", "--recompute", "selective", "--gpus",
                                "8", "--ep", "8", "--zero", "3", "--format", "json", NULL});
+    /* --max-seq: the longest sequence that fits, with the model's positions beside it. */
+    same("memory", "{\"model\": \"llama-3.1-8b\", \"finetune\": \"qlora\", \"lora_rank\": 16, \"recompute\": \"full\", "
+                   "\"gpu\": \"rtx-4090\", \"seq\": 2048, \"max_seq\": true}",
+         (const char *const[]){"memory", "llama-3.1-8b", "--finetune", "qlora", "--lora-rank", "16", "--recompute",
+                               "full", "--gpu", "rtx-4090", "--seq", "2048", "--max-seq", "--format", "json", NULL});
     same("train", "{\"model\": \"llama-3.1-8b\", \"tokens\": \"1T\", \"gpu\": \"h100\", \"gpus\": 512, \"tp\": 2}",
          (const char *const[]){"train", "llama-3.1-8b", "--tokens", "1T", "--gpu", "h100", "--gpus", "512", "--tp",
                                "2", "--format", "json", NULL});

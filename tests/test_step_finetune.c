@@ -221,3 +221,47 @@ Test(step_finetune, published_suite_is_complete)
     cr_assert(per[0] >= 3 && per[1] >= 3 && per[2] >= 3);
     json_decref(doc);
 }
+
+Test(step_finetune, bf16_adapters_halve_the_optimizer_and_gradient_bytes)
+{
+    llmcost_model *m = load_model("llama-2-7b");
+    const llmcost_gpu *g = llmcost_gpu_find("h200");
+    /* --adapter-dtype bf16 (PEFT's autocast_adapter_dtype=False; torchtune's and LitGPT's model dtype): the
+     * adapters train in the pure bf16 recipe, 14 bytes a parameter through fused AdamW (read weight 2, gradient 2,
+     * two moments 2 + 2; write weight and moments), no longer fp32's 28. The optimizer's streaming time is full
+     * bf16 fine-tuning's scaled by the parameters it updates: 4,194,304 adapters (q, v of 32 layers at r = 8:
+     * 64 x 8 x (4096 + 4096)) against 6,738,415,616 parameters. */
+    llmcost_job lora = single_gpu_job(1, 2048);
+    with_lora(&lora, m, 8, "q_proj,v_proj");
+    lora.finetune.adapter_bytes = 2;
+    llmcost_step sl = step_of(m, &lora);
+    llmcost_job b16 = single_gpu_job(1, 2048);
+    b16.precision = LLMCOST_PREC_BF16;
+    llmcost_step sf = step_of(m, &b16);
+    cr_assert_eq(sf.param_bytes.weights + sf.param_bytes.gradients + sf.param_bytes.states, 2 + 2 + 4);
+    double host = 4 * sl.host_seconds_per_kernel, adapters = 64 * 8 * (4096.0 + 4096.0);
+    double ratio = (sl.components[LLMCOST_ST_OPTIMIZER] - host) / (sf.components[LLMCOST_ST_OPTIMIZER] - host);
+    cr_assert(fabs(ratio / (adapters / 6738415616.0) - 1) < 1e-9, "optimizer ratio %.6e", ratio);
+    /* Data parallelism over 2 GPUs: the adapters' gradients are all-reduced in bf16, 2 bytes each (fp32's 4 by
+     * PEFT's default). */
+    llmcost_job dp = lora;
+    dp.layout.gpus = 2;
+    dp.global_batch = 2;
+    llmcost_step sd = step_of(m, &dp);
+    llmcost_comm_group grp = llmcost_comm_group_of(2, 1, g->scaleup_size);
+    llmcost_comm_cost cc;
+    cr_assert_eq(llmcost_comm_time(&cc, g, LLMCOST_COLL_ALL_REDUCE, 2 * adapters, &grp, &dp.comm), 0);
+    cr_assert(fabs(sd.comm_total[LLMCOST_ST_DP_COMM] / cc.seconds - 1) < 1e-12, "bf16 gradient all-reduce %.6e s, derived %.6e s",
+              sd.comm_total[LLMCOST_ST_DP_COMM], cc.seconds);
+    dp.finetune.adapter_bytes = 0; /* hf's default: fp32 adapters, 4-byte gradients */
+    llmcost_step s4 = step_of(m, &dp);
+    cr_assert_eq(llmcost_comm_time(&cc, g, LLMCOST_COLL_ALL_REDUCE, 4 * adapters, &grp, &dp.comm), 0);
+    cr_assert(fabs(s4.comm_total[LLMCOST_ST_DP_COMM] / cc.seconds - 1) < 1e-12);
+    /* bf16 adapters need no cast of their input to fp32 and run bf16 GEMMs: the step is faster than fp32's. */
+    llmcost_job f4 = lora;
+    f4.finetune.adapter_bytes = 4;
+    llmcost_step s32 = step_of(m, &f4);
+    cr_assert(sl.components[LLMCOST_ST_MATMUL] < s32.components[LLMCOST_ST_MATMUL]);
+    cr_assert(sl.components[LLMCOST_ST_MEMORY_BOUND] < s32.components[LLMCOST_ST_MEMORY_BOUND]);
+    llmcost_model_free(m);
+}

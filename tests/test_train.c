@@ -385,6 +385,34 @@ Test(train_goodput, checkpoint_saves_and_warmup_by_hand)
     json_decref(c);
 }
 
+/* A LoRA checkpoint holds the adapters and their optimizer state, not the frozen base (PEFT's save_pretrained writes
+ * adapter_model.safetensors, the Trainer optimizer.pt). Llama 3 8B, r = 16 on q_proj (4096 -> 4096) and v_proj
+ * (4096 -> 1024, 8 KV heads of 128) of 32 layers: 32 x 16 x ((4096 + 4096) + (4096 + 1024)) = 6,815,744 adapter
+ * parameters. fp32 adapters (PEFT's default) with AdamW: 4 + 8 bytes each; bf16 adapters 2 + 2 x 2; QLoRA's 4-bit
+ * base is not saved either; full fine-tuning saves the whole model (the bf16 recipe, 2 + 2 x 2 bytes). */
+Test(train_goodput, lora_checkpoint_holds_the_adapters_and_their_states)
+{
+    double adapters = 32 * 16 * ((4096.0 + 4096) + (4096.0 + 1024));
+    const char *lora[] = {"train", "llama-3-8b", "--tokens", "1e9", "--gpus", "1", "--finetune", "lora",
+                          "--lora-rank", "16", "--lora-targets", "q_proj,v_proj", "--format", "json", NULL};
+    json_t *a = run_json(lora);
+    double bytes = adapters * (4 + 2 * 4), C = bytes / (2e12 / 16384);
+    cr_expect_float_eq(num(json_object_get(a, "checkpoint"), "bytes"), bytes, 1e-9 * bytes);
+    cr_expect_float_eq(num(json_object_get(a, "checkpoint"), "save_seconds"), C, 1e-9 * C);
+    json_decref(a);
+    const char *qlora[] = {"train", "llama-3-8b", "--tokens", "1e9", "--gpus", "1", "--finetune", "qlora",
+                           "--lora-rank", "16", "--lora-targets", "q_proj,v_proj", "--adapter-dtype", "bf16",
+                           "--format", "json", NULL};
+    json_t *b = run_json(qlora);
+    cr_expect_float_eq(num(json_object_get(b, "checkpoint"), "bytes"), adapters * (2 + 2 * 2), 1e-9 * adapters);
+    json_decref(b);
+    const char *full[] = {"train", "llama-3-8b", "--tokens", "1e9", "--gpus", "8", "--finetune", "full",
+                          "--precision", "bf16", "--format", "json", NULL};
+    json_t *c = run_json(full);
+    cr_expect_float_eq(num(json_object_get(c, "checkpoint"), "bytes"), 8030261248.0 * (2 + 2 * 2), 1.0);
+    json_decref(c);
+}
+
 /* TFLOP/s per GPU in named conventions (issue 16 point 7), derived here from the step's own time and tokens:
  * Llama 3 8B has 8,030,261,248 parameters (model card), h = 4096, l = 32, V = 128,256. */
 Test(step_cli, tflops_per_gpu_in_named_conventions)

@@ -133,6 +133,12 @@ int llmcost_job_memory(llmcost_memory *out, const llmcost_model *m, const llmcos
  * (1 - "headroom"), the rest of the job kept; 0 if none does (llmcost_memory_max_micro_batch for a job). */
 int llmcost_job_max_micro_batch(int64_t *out, const llmcost_model *m, const llmcost_job *j, double capacity_bytes,
                                 double headroom);
+/* The longest sequence of job "j" (its micro-batch and the rest kept) whose predicted reserved memory plus CUDA
+ * context fits "capacity_bytes" x (1 - "headroom"): "how long a context fits on my GPU?". A multiple of
+ * layout.cp, at most 2^24 tokens, not capped at the model's max_positions (the caller says when it is beyond);
+ * 0 if even the shortest the job takes does not fit. */
+int llmcost_job_max_seq(int64_t *out, const llmcost_model *m, const llmcost_job *j, double capacity_bytes,
+                        double headroom);
 int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_job *j);
 
 /*

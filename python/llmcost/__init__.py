@@ -102,7 +102,8 @@ class Model:
         sequence_parallel, headroom, ...), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
         lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype "auto",
         "fp32" or "bf16") and the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb, memory_bw, tdp,
-        scaleup_bw, scaleup_size, scaleout_bw)."""
+        scaleup_bw, scaleup_size, scaleout_bw); max_seq=True adds the longest sequence that fits
+        (``extra["max_seq"]``)."""
         r: Memory = self._run("memory", kwargs)
         return r
 

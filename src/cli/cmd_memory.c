@@ -47,6 +47,9 @@ static void precision_note(char *buf, size_t n, const llmcost_memory_options *o,
                  ? "on the GPU (an fp32 copy)" : "in CPU memory");
 }
 
+/* The memory command's --max-seq answer for its JSON document (-1: not asked). */
+static int64_t memory_longest = -1;
+
 /* The section; with "job" (the memory command's own job, printed alone) its JSON names the nearest fitting layout
  * when the job does not fit (llmcost_memory_fit_to_json). */
 static int memory_section(const llmcost_model *m, const llmcost_memory_options *o, const llmcost_gpu *gpu,
@@ -80,6 +83,17 @@ static int memory_section(const llmcost_model *m, const llmcost_memory_options *
             rc = llmcost_memory_fit_to_json(&full, text, m, gpu, job);
             llmcost_free(text);
             text = full;
+        }
+        if (!doc && memory_longest >= 0) { /* --max-seq */
+            json_t *d = cli_json_document(rc, text);
+            if (!d)
+                return 1;
+            json_object_set_new(d, "max_seq", json_integer(memory_longest));
+            if (m->max_positions > 0)
+                json_object_set_new(d, "max_positions", json_integer(m->max_positions));
+            rc = cli_print_json(d);
+            json_decref(d);
+            return rc;
         }
         if (!doc)
             return cli_print_json_text(rc, text);
@@ -247,7 +261,7 @@ static const char *const usage_text =
     "llmcost memory [MODEL] [--seq S] [--micro-batch B] [--precision P] [--optimizer O] [--recompute MODE]\n"
     "               [--attention KIND] [--framework hf|megatron]\n"
     "               [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
-    "               [--gpu NAME] [--headroom F] [--course-layer]";
+    "               [--gpu NAME] [--headroom F] [--max-seq] [--course-layer]";
 static const char *const description =
     "Memory one GPU needs for a training step, with a breakdown you can act on: weights, gradients, optimizer\n"
     "states (with fp32 master copies), activations each layer keeps for backward, the loss's fp32\n"
@@ -256,7 +270,9 @@ static const char *const description =
     "fits. The hf profile follows what PyTorch + transformers allocate (checked against H200 measurements); the\n"
     "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n"
     "A job that does not fit gets the changes that make it fit, each tried, and the nearest layout that fits\n"
-    "(llmcost plan's: the fewest layout fields changed, then the fastest; JSON: nearest_fit).\n\n"
+    "(llmcost plan's: the fewest layout fields changed, then the fastest; JSON: nearest_fit). --max-seq adds the\n"
+    "longest sequence that fits at the job's micro-batch (JSON: max_seq), and says when it is beyond the model's\n"
+    "max_position_embeddings.\n\n"
     "Fine-tuning (--finetune lora|qlora, --lora-*, --quant): the frozen base as stored (16 bits, or NF4/FP4\n"
     "blocks with their absmax, int8, int4 groups), the adapters with their gradients and optimizer states\n"
     "(PEFT's fp32 under hf), what the adapters keep for backward (x A, their input or its fp32 copy), less what a\n"
@@ -290,11 +306,13 @@ int cmd_memory(int argc, char **argv)
 {
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
     cli_gpu_opts go = {0};
-    bool course = false;
+    bool course = false, max_seq = false;
     cli_opt opts[] = {
         CLI_JOB_OPTIONS(jo),
         CLI_GPU_OPTIONS(go),
         {"course-layer", OPT_FLAG, &course, NULL, "the course's one-layer fp16 question (its typical layer: MoE if any)",
+         NULL, NULL},
+        {"max-seq", OPT_FLAG, &max_seq, NULL, "also the longest sequence that fits the GPU at this micro-batch",
          NULL, NULL},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -322,7 +340,7 @@ int cmd_memory(int argc, char **argv)
         if (jo.tp != d.tp || jo.pp != d.pp || jo.vpp != d.vpp || jo.dp != d.dp || jo.cp != d.cp || jo.ep != d.ep ||
             jo.etp != d.etp || jo.zero != d.zero || jo.gpus != d.gpus || jo.micro_batch != d.micro_batch ||
             jo.precision != d.precision || jo.recompute != d.recompute || jo.global_batch || jo.micro_batches ||
-            jo.ft.method || jo.ft.quant || jo.ft.targets || jo.ft.rank)
+            jo.ft.method || jo.ft.quant || jo.ft.targets || jo.ft.rank || max_seq)
             return llmcost_model_free(m), cli_usage_error("memory", "--course-layer answers the course's question (one "
                                                                     "layer, batch 1, fp16, one GPU) and takes only "
                                                                     "--seq; drop the layout and batch flags, or drop "
@@ -358,8 +376,26 @@ int cmd_memory(int argc, char **argv)
     if (!cli_structured(co.format))
         cli_note(co.format, "%s: sequence %lld (%s); GPU %s (%s)%s%s\n", m->name, jo.seq, why, gpu.name, gpu.full_name,
                  over[0] ? "; " : "", over);
-    /* JSON: the library's document (llmcost_memory_to_json), printed as it is. */
+    int64_t longest = 0;
+    if (max_seq && (rc = llmcost_job_max_seq(&longest, m, &job, gpu.memory_bytes, headroom)) < 0) {
+        llmcost_model_free(m);
+        return cli_lib_error(rc);
+    }
+    /* JSON: the library's document (llmcost_memory_to_json), printed as it is (--max-seq: with max_seq). */
+    memory_longest = max_seq ? longest : -1;
     rc = memory_section(m, &o, &gpu, headroom, co.format, NULL, false, &job);
+    memory_longest = -1;
+    if (!rc && max_seq) {
+        if (longest == 0)
+            cli_note(co.format, "Longest sequence that fits %s at micro-batch %lld: none (even the shortest does not).",
+                     gpu.name, (long long)job.micro_batch);
+        else
+            cli_note(co.format, "Longest sequence that fits %s at micro-batch %lld: %lld tokens%s%s.", gpu.name,
+                     (long long)job.micro_batch, (long long)longest,
+                     m->max_positions > 0 && longest > m->max_positions ? ", beyond the model's max_position_embeddings "
+                                                                          : "",
+                     m->max_positions > 0 && longest > m->max_positions ? "(it was not trained that long)" : "");
+    }
     if (!rc && !cli_structured(co.format)) {
         llmcost_job_fit_result f;
         if (llmcost_job_fit(&f, m, &gpu, &job) == 0 && !f.fits)
