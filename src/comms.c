@@ -1,8 +1,134 @@
-/* comms.c - alpha-beta cost of collectives: ring and tree, split into the node's links and the network. */
+/* comms.c - cost of collectives: ring and tree, split into the node's links and the network, each link's bandwidth
+ * taken at the fraction of its plateau that NCCL reaches for the message size (data/calibration/nccl_busbw.json). */
 #include <math.h>
+#include <pthread.h>
+#include <string.h>
 
+#include "config.h"
+#include "embedded.h"
 #include "internal.h"
 #include "llmcost/comms.h"
+
+/*
+ * Measured bus-bandwidth curves (nccl-tests), converted at load to x = bytes one rank sends over the link in the
+ * measured collective and f = busbw(x) / busbw(largest x). lc_comm_size_fraction interpolates f in log x.
+ */
+#define MAX_CURVES 8
+#define MAX_POINTS 40
+#define MAX_CURVE_GPUS 8
+typedef struct {
+    bool scaleout;
+    char gpus[MAX_CURVE_GPUS][48];
+    int ngpus;
+    int npts;
+    double x[MAX_POINTS], f[MAX_POINTS];
+    double meas_nodes; /* nodes (scale-out) or ranks (scale-up) of the measured all-reduce */
+} bw_curve;
+static bw_curve curves[MAX_CURVES];
+static int ncurves;
+static pthread_once_t curves_once = PTHREAD_ONCE_INIT;
+
+static void load_curves(void)
+{
+    const lc_embedded *e = lc_embedded_find("data/calibration/nccl_busbw.json");
+    json_t *doc = NULL;
+    if (!e || lc_parse_json(&doc, e->text, e->len, e->path) != 0)
+        return; /* no curves: the plain alpha-beta model */
+    size_t i, j;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "curves"), i, c)
+    {
+        if (ncurves >= MAX_CURVES)
+            break;
+        bw_curve *b = &curves[ncurves];
+        memset(b, 0, sizeof *b);
+        const char *link = json_string_value(json_object_get(c, "link"));
+        const char *coll = json_string_value(json_object_get(c, "collective"));
+        double n = json_number_value(json_object_get(c, "ranks")), k = json_number_value(json_object_get(c, "per_node"));
+        if (!link || !coll || strcmp(coll, "all_reduce") != 0 || !(n >= 2) || !(k >= 1))
+            continue;
+        b->scaleout = strcmp(link, "scaleout") == 0;
+        double m = n / k;
+        /* Bytes per rank on the link for an all-reduce of S: 2(n-1)/n S inside one node, 2(m-1)/m S/k across. */
+        double per_byte = b->scaleout ? 2 * (m - 1) / m / k : 2 * (n - 1) / n;
+        if (!(per_byte > 0))
+            continue;
+        b->meas_nodes = b->scaleout ? m : n;
+        json_t *g, *pt;
+        json_array_foreach(json_object_get(c, "gpus"), j, g)
+        {
+            const char *name = json_string_value(g);
+            if (name && b->ngpus < MAX_CURVE_GPUS)
+                snprintf(b->gpus[b->ngpus++], sizeof b->gpus[0], "%s", name);
+        }
+        json_array_foreach(json_object_get(c, "points"), j, pt)
+        {
+            double S = json_number_value(json_array_get(pt, 0)), bw = json_number_value(json_array_get(pt, 1));
+            if (b->npts < MAX_POINTS && S > 0 && bw > 0 && (b->npts == 0 || S * per_byte > b->x[b->npts - 1])) {
+                b->x[b->npts] = S * per_byte;
+                b->f[b->npts++] = bw;
+            }
+        }
+        if (b->npts < 2)
+            continue;
+        double top = b->f[b->npts - 1];
+        for (int p = 0; p < b->npts; p++)
+            b->f[p] = fmin(1, b->f[p] / top);
+        ncurves++;
+    }
+    json_decref(doc);
+}
+
+static const bw_curve *curve_for(const llmcost_gpu *gpu, bool scaleout)
+{
+    pthread_once(&curves_once, load_curves);
+    for (int i = 0; i < ncurves; i++)
+        if (curves[i].scaleout == scaleout)
+            for (int j = 0; j < curves[i].ngpus; j++)
+                if (strcmp(curves[i].gpus[j], gpu->name) == 0)
+                    return &curves[i];
+    return NULL;
+}
+
+static double curve_fraction(const bw_curve *b, double x)
+{
+    if (!b || !(x > 0))
+        return 1;
+    if (x <= b->x[0]) /* latency-bound: the smallest size's time, so busbw falls in proportion */
+        return b->f[0] * x / b->x[0];
+    for (int p = 1; p < b->npts; p++)
+        if (x <= b->x[p]) {
+            double w = log(x / b->x[p - 1]) / log(b->x[p] / b->x[p - 1]);
+            return b->f[p - 1] + w * (b->f[p] - b->f[p - 1]);
+        }
+    return 1;
+}
+
+double lc_comm_size_fraction(const llmcost_gpu *gpu, bool scaleout, double link_bytes)
+{
+    return curve_fraction(curve_for(gpu, scaleout), link_bytes);
+}
+
+/* The links' curves for one collective, and the latency steps the measured all-reduce already holds. */
+typedef struct {
+    const bw_curve *up, *out;
+} link_curves;
+
+/* Seconds to move "bytes" over a link of plateau B with curve "b" (1 without one). */
+static double link_seconds(double bytes, double B, const bw_curve *b)
+{
+    if (!(B > 0) || !(bytes > 0))
+        return 0;
+    return bytes / (B * curve_fraction(b, bytes));
+}
+
+/* Latency steps beyond those inside a measured curve (its all-reduce's ring steps over its ranks or nodes). */
+static double extra_steps(double steps, const bw_curve *b, double per_meas_step)
+{
+    if (!b)
+        return steps;
+    return fmax(0, steps - per_meas_step * (b->meas_nodes - 1));
+}
 
 const char *llmcost_collective_name(llmcost_collective c)
 {
@@ -39,27 +165,18 @@ llmcost_comm_group llmcost_comm_group_of(int64_t size, int64_t stride, int64_t d
  * each rank using its own network port (one NIC per GPU), then the inverse step inside the node.
  */
 static void ring(llmcost_comm_cost *out, llmcost_collective c, double M, double n, double k, double Bu, double Bo,
-                 double au, double ao)
+                 double au, double ao, const link_curves *lc)
 {
     double m = n / k;
     double up_frac = (k - 1) / k, out_frac = (m - 1) / m;
-    switch (c) {
-    case LLMCOST_COLL_ALL_REDUCE:
-        /* reduce-scatter + all-gather: 2(k-1)/k M inside, 2(m-1)/m M/k across */
-        out->scaleup_bytes = 2 * up_frac * M;
-        out->scaleout_bytes = 2 * out_frac * M / k;
-        out->latency_seconds = 2 * (k - 1) * au + 2 * (m - 1) * ao;
-        break;
-    case LLMCOST_COLL_REDUCE_SCATTER:
-    case LLMCOST_COLL_ALL_GATHER:
-        out->scaleup_bytes = up_frac * M;
-        out->scaleout_bytes = out_frac * M / k;
-        out->latency_seconds = (k - 1) * au + (m - 1) * ao;
-        break;
-    default:
-        break;
-    }
-    out->seconds = (Bu > 0 ? out->scaleup_bytes / Bu : 0) + (Bo > 0 ? out->scaleout_bytes / Bo : 0) + out->latency_seconds;
+    /* Ring steps per rank or node: 2 for all-reduce (reduce-scatter then all-gather), 1 for either half. A measured
+     * curve already holds the latency of its all-reduce's 2(r-1) steps; only steps beyond those are added. */
+    double per = c == LLMCOST_COLL_ALL_REDUCE ? 2 : 1;
+    out->scaleup_bytes = per * up_frac * M;
+    out->scaleout_bytes = per * out_frac * M / k;
+    out->latency_seconds = extra_steps(per * (k - 1), lc->up, 2) * au + extra_steps(per * (m - 1), lc->out, 2) * ao;
+    out->seconds = link_seconds(out->scaleup_bytes, Bu, lc->up) + link_seconds(out->scaleout_bytes, Bo, lc->out) +
+                   out->latency_seconds;
     out->algo = LLMCOST_ALGO_RING;
 }
 
@@ -68,13 +185,16 @@ static void ring(llmcost_comm_cost *out, llmcost_collective c, double M, double 
  * the ring, the m nodes reduce up and broadcast down two trees, each carrying half the data, so each node's
  * ports move about 2x its share of the data and the latency grows with log2(m) instead of m.
  */
-static void tree(llmcost_comm_cost *out, double M, double n, double k, double Bu, double Bo, double au, double ao)
+static void tree(llmcost_comm_cost *out, double M, double n, double k, double Bu, double Bo, double au, double ao,
+                 const link_curves *lc)
 {
     double m = n / k;
     out->scaleup_bytes = 2 * (k - 1) / k * M;
     out->scaleout_bytes = m > 1 ? 2 * M / k : 0;
-    out->latency_seconds = 2 * (k - 1) * au + (m > 1 ? 2 * ceil(log2(m)) * ao : 0);
-    out->seconds = (Bu > 0 ? out->scaleup_bytes / Bu : 0) + (Bo > 0 ? out->scaleout_bytes / Bo : 0) + out->latency_seconds;
+    out->latency_seconds = extra_steps(2 * (k - 1), lc->up, 2) * au +
+                           (m > 1 ? extra_steps(2 * ceil(log2(m)), lc->out, 2) * ao : 0);
+    out->seconds = link_seconds(out->scaleup_bytes, Bu, lc->up) + link_seconds(out->scaleout_bytes, Bo, lc->out) +
+                   out->latency_seconds;
     out->algo = LLMCOST_ALGO_TREE;
 }
 
@@ -129,13 +249,15 @@ int llmcost_comm_time(llmcost_comm_cost *out, const llmcost_gpu *gpu, llmcost_co
         out->seconds = fmax(tu, to) + out->latency_seconds;
         return 0;
     }
+    /* Reduce-scatter, all-gather and all-reduce: each link at its measured fraction for the bytes it carries. */
+    link_curves lc = {k > 1 ? curve_for(gpu, false) : NULL, k < n ? curve_for(gpu, true) : NULL};
     llmcost_comm_cost r, t;
-    ring(&r, c, bytes, n, k, Bu, Bo, au, ao);
+    ring(&r, c, bytes, n, k, Bu, Bo, au, ao, &lc);
     if (c != LLMCOST_COLL_ALL_REDUCE || opt->algo == LLMCOST_ALGO_RING || k == n) {
         *out = r;
         return 0;
     }
-    tree(&t, bytes, n, k, Bu, Bo, au, ao);
+    tree(&t, bytes, n, k, Bu, Bo, au, ao, &lc);
     *out = (opt->algo == LLMCOST_ALGO_TREE || t.seconds < r.seconds) ? t : r;
     return 0;
 }

@@ -269,6 +269,10 @@ int lc_checkpoint_bytes(double *out, const struct llmcost_model *m, const struct
  * seconds behind GEMMs of "gemm" seconds under Transformer Engine's userbuffers, and a layer's all-to-alls behind
  * its compute under DeepSeek-V3's DualPipe, each with the SMs the communication kernels take from "units". */
 double lc_tp_overlap_exposed(double comm, double gemm, double tp, double units);
+
+/* The fraction of a link's plateau bandwidth NCCL reaches when one rank sends "link_bytes" over it in a collective,
+ * from the GPU's measured bus-bandwidth curve (data/calibration/nccl_busbw.json; comms.c), 1 without one. */
+double lc_comm_size_fraction(const struct llmcost_gpu *gpu, bool scaleout, double link_bytes);
 double lc_ep_overlap_exposed(double a2a, double compute, double units);
 
 int lc_step_memo_new(lc_step_memo **out);

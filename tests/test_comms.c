@@ -1,13 +1,16 @@
 /* test_comms.c - collective costs against the alpha-beta formulas derived by hand in each test's comment. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "llmcost/llmcost.h"
 
-/* A GPU with round numbers: 100 GB/s one-way inside a node of 8, 10 GB/s across nodes. */
+/* A GPU with round numbers: 100 GB/s one-way inside a node of 8, 10 GB/s across nodes. Named apart from the
+ * catalogue's H100, it has no measured bus-bandwidth curve, so the alpha-beta formulas hold exactly. */
 static llmcost_gpu toy(void)
 {
     llmcost_gpu g = *llmcost_gpu_find("h100");
+    snprintf(g.name, sizeof g.name, "toy");
     g.scaleup_bw = 100e9;
     g.scaleup_size = 8;
     g.scaleout_bw = 10e9;
@@ -123,4 +126,67 @@ Test(comms_errors, bad_groups_and_sizes_fail)
     g.scaleout_bw = 0;
     llmcost_comm_group across = {16, 8};
     cr_expect_eq(llmcost_comm_time(&cc, &g, LLMCOST_COLL_ALL_REDUCE, 1e9, &across, NULL), LLMCOST_EINVAL);
+}
+
+/*
+ * Measured bus-bandwidth curves (data/calibration/nccl_busbw.json). The catalogue's H100: NVLink 450 GB/s one-way
+ * at the default 0.8 = 360 GB/s plateau, the network 50 GB/s at 0.9 = 45 GB/s. Each link's bandwidth is the plateau
+ * times busbw(S) / busbw(largest S) of the curve, at the S whose bytes on that link equal this collective's.
+ */
+static double h100_time(llmcost_collective c, double bytes, int64_t n, int64_t k, llmcost_comm_algo algo)
+{
+    llmcost_comm_options o = LLMCOST_COMM_OPTIONS_INIT;
+    o.algo = algo;
+    llmcost_comm_group grp = {n, k};
+    llmcost_comm_cost cc;
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("h100"), c, bytes, &grp, &o), 0, "%s", llmcost_errmsg());
+    return cc.seconds;
+}
+
+Test(comms_measured, one_mib_all_reduce_on_8_h100_runs_at_the_measured_busbw)
+{
+    /* 1 MiB all-reduce over the 8 GPUs of a node: each rank sends 2 * 7/8 * 1 MiB = 1,835,008 B over NVLink, which
+     * is the curve's 1 MiB row exactly (8 ranks too): 66.11 GB/s of its 357.73 GB/s at 1 GiB. So the link runs at
+     * 360 GB/s * 66.11 / 357.73 = 66.53 GB/s and the all-reduce takes 1,835,008 / 66.53e9 = 27.6 us (nccl-tests
+     * measured 27.76 us there). The curve holds the latency of its 14 ring steps: none is added inside a node. */
+    double x = 2 * 7.0 / 8 * 1048576, B = 450e9 * 0.8 * 66.11 / 357.73;
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, 1048576, 8, 8, LLMCOST_ALGO_RING), x / B, 1e-9 * x / B);
+    cr_expect(fabs(x / B - 27.6e-6) < 0.1e-6, "%g s", x / B);
+}
+
+Test(comms_measured, between_rows_the_fraction_is_interpolated_in_log_size)
+{
+    /* 3 MiB: between the 2 MiB (90.27 GB/s) and 4 MiB (137.87 GB/s) rows, log(3/2) / log(2) = 0.585 of the way. */
+    double w = log(1.5) / log(2), f = (90.27 + w * (137.87 - 90.27)) / 357.73;
+    double x = 2 * 7.0 / 8 * 3 * 1048576, want = x / (360e9 * f);
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, 3 * 1048576.0, 8, 8, LLMCOST_ALGO_RING), want, 1e-9 * want);
+    /* Reduce-scatter of 6 MiB sends 7/8 * 6 MiB, the bytes of that 3 MiB all-reduce: the same time. */
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_REDUCE_SCATTER, 6 * 1048576.0, 8, 8, LLMCOST_ALGO_RING), want, 1e-9 * want);
+    /* Below the smallest row (32 KiB, 3.07 GB/s) the time stays the smallest row's: latency-bound. */
+    double t32 = 2 * 7.0 / 8 * 32768 / (360e9 * 3.07 / 357.73);
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, 8192, 8, 8, LLMCOST_ALGO_RING), t32, 1e-9 * t32);
+    /* Above the largest row the plateau: 2 * 7/8 * 4 GiB at 360 GB/s. */
+    double big = 4.0 * 1073741824, tb = 2 * 7.0 / 8 * big / 360e9;
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, big, 8, 8, LLMCOST_ALGO_RING), tb, 1e-9 * tb);
+}
+
+Test(comms_measured, across_two_nodes_each_link_takes_its_own_curve)
+{
+    /* 64 MiB ring all-reduce over 2 nodes of 8 H100s. NVLink: 2 * 7/8 * 64 MiB = 112 MiB per rank, halfway in
+     * log between the 32 MiB row (56 MiB on the link, 300.51 GB/s) and the 128 MiB row (224 MiB, 335.43 GB/s):
+     * (300.51 + 335.43) / 2 / 357.73 of 360 GB/s. Network: 2 * 1/2 * 64 MiB / 8 = 8 MiB per port, the 2-node curve's
+     * 64 MiB row (8 MiB per port there too): 268.90 / 312.75 of 45 GB/s. Ring steps across 2 nodes: 2, what the
+     * curve measured, so no latency is added. */
+    double M = 64 * 1048576.0;
+    double up = 2 * 7.0 / 8 * M / (360e9 * (300.51 + 335.43) / 2 / 357.73);
+    double out = 2 * 0.5 * M / 8 / (45e9 * 268.90 / 312.75);
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, M, 16, 8, LLMCOST_ALGO_RING), up + out, 1e-9 * (up + out));
+    /* A GPU without curves (A100's links were not measured here) keeps the alpha-beta model: time = bytes at the
+     * plateau plus 2(k-1) = 14 NVLink steps of 3 us. */
+    llmcost_comm_options o = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_group grp = {8, 8};
+    llmcost_comm_cost cc;
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("a100-80gb"), LLMCOST_COLL_ALL_REDUCE, M, &grp, &o), 0);
+    double a = 2 * 7.0 / 8 * M / (300e9 * 0.8) + 14 * 3e-6;
+    cr_expect_float_eq(cc.seconds, a, 1e-9 * a);
 }

@@ -40,7 +40,8 @@ typedef struct llmcost_comm_group {
 typedef struct llmcost_comm_options {
     unsigned int version; /* LLMCOST_COMM_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     llmcost_comm_algo algo;
-    double scaleup_efficiency;  /* NVLink busbw / one-way peak (0.8: nccl-tests on H100, 360-380 of 450 GB/s) */
+    double scaleup_efficiency;  /* NVLink busbw / one-way peak (0.8: nccl-tests on H100, 360-380 of 450 GB/s): the
+                                   plateau; smaller messages reach less of it where the GPU has a measured curve */
     double scaleout_efficiency; /* network busbw / line rate (0.9: InfiniBand NDR in nccl-tests) */
     double scaleup_latency;     /* seconds per ring step inside a node */
     double scaleout_latency;    /* seconds per ring step across nodes */
@@ -64,7 +65,10 @@ typedef struct llmcost_comm_cost {
 } llmcost_comm_cost;
 
 /*
- * Time of collective "c" over group "g" on accelerator "gpu". "bytes" is the size of the whole buffer on one
+ * Time of collective "c" over group "g" on accelerator "gpu". Ring and tree collectives (all-reduce, reduce-scatter,
+ * all-gather) run each link at the fraction of its plateau that NCCL reaches for the bytes it carries, from the
+ * measured nccl-tests curve of the catalogue GPU of that name (data/calibration/nccl_busbw.json: H100, H200, H800),
+ * interpolated in log size; other GPUs, all-to-all and point-to-point are plain alpha-beta (docs/formulas.md). "bytes" is the size of the whole buffer on one
  * rank: the input of all-reduce and reduce-scatter, the output of all-gather, what one rank sends in all (to
  * all ranks, itself included) for all-to-all, the message for point-to-point. For P2P, "g" describes the pair:
  * per_domain 2 inside a node, 1 across nodes. A group of one rank costs nothing. Fails with LLMCOST_EINVAL for a
