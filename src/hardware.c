@@ -99,9 +99,10 @@ static llmcost_gpu *find_mut(llmcost_catalog *cat, const char *name)
 /* Keys a GPU record may hold; anything else is a typo worth reporting. */
 static const char *const gpu_keys[] = {"name", "aliases", "full_name", "vendor", "peak_tflops", "memory_gb",
                                        "memory_bw_gbps", "tdp_watts", "compute_units", "exp_tops", "scaleup",
-                                       "scaleout", "price", "source", "notes", NULL};
+                                       "scaleout", "price", "source", "notes", "mamf_tflops", NULL};
 static const char *const peak_keys[] = {"fp32", "tf32", "bf16", "fp16", "fp8", NULL};
 static const char *const link_keys[] = {"link", "gbps", "size", NULL};
+static const char *const mamf_keys[] = {"bf16", "fp8", "source", NULL};
 static const char *const price_keys[] = {"usd_per_hour", "source", "date", NULL};
 static const char *const top_keys[] = {"what", "gpus", "price_lists", NULL};
 static const char *const list_keys[] = {"name", "source", "entries", NULL};
@@ -258,6 +259,17 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
             return lc_fail(LLMCOST_EINVAL, "%s: key '%ssize': the scale-out network has no domain size", origin, pre);
         }
     }
+    if ((rc = read_object(&c, &sub, "mamf_tflops")) < 0)
+        return rc;
+    if (sub) {
+        snprintf(pre, sizeof pre, "%smamf_tflops.", prefix);
+        lc_cfg m = {sub, origin, pre};
+        if ((rc = check_keys(sub, mamf_keys, origin, pre)) < 0 ||
+            (rc = read_nonneg(&m, &g->mamf_flops[LLMCOST_DT_BF16], "bf16", 1e12, "peak_tflops")) < 0 ||
+            (rc = read_nonneg(&m, &g->mamf_flops[LLMCOST_DT_FP8], "fp8", 1e12, "peak_tflops")) < 0 ||
+            (rc = read_text(&m, g->mamf_source, sizeof g->mamf_source, "source")) < 0)
+            return rc;
+    }
     if ((rc = read_object(&c, &sub, "price")) < 0)
         return rc;
     if (sub) {
@@ -301,6 +313,16 @@ static int check_complete(const llmcost_gpu *g, const char *origin, const char *
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_gb", origin, prefix, g->name);
     if (g->memory_bw <= 0)
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_bw_gbps", origin, prefix, g->name);
+    /* A measured matmul rate above the dense peak is a typo (or a sparse peak). */
+    double half = llmcost_gpu_half_peak(g);
+    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && !(g->mamf_flops[LLMCOST_DT_BF16] <= half))
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.bf16 = %g is above the 16-bit dense peak %g TFLOP/s",
+                       origin, prefix, g->name, g->mamf_flops[LLMCOST_DT_BF16] / 1e12, half / 1e12);
+    if (g->mamf_flops[LLMCOST_DT_FP8] > 0 && !(g->mamf_flops[LLMCOST_DT_FP8] <= g->peak_flops[LLMCOST_DT_FP8]))
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.fp8 = %g is above the fp8 dense peak %g TFLOP/s", origin,
+                       prefix, g->name, g->mamf_flops[LLMCOST_DT_FP8] / 1e12, g->peak_flops[LLMCOST_DT_FP8] / 1e12);
+    if ((g->mamf_flops[LLMCOST_DT_BF16] > 0 || g->mamf_flops[LLMCOST_DT_FP8] > 0) && !g->mamf_source[0])
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops needs its source", origin, prefix, g->name);
     return 0;
 }
 

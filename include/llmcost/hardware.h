@@ -50,6 +50,12 @@ typedef struct llmcost_gpu {
     double exp_per_second;    /* special-function (exp) throughput, operations/s; 0 if unpublished */
     double fp16_flops;        /* fp16 dense tensor-core peak with fp32 accumulation, FLOP/s (peak_tflops.fp16);
                                  0 when the part has none (TPUs) or the record does not give it */
+    /* Maximum achievable matmul FLOP/s (mamf_tflops in data/gpus.json): the best a brute-force search over GEMM
+     * shapes measured with the vendor BLAS (Bekman's mamf-finder), per dtype; only [LLMCOST_DT_BF16] (16-bit, for
+     * fp16 parts their fp16) and [LLMCOST_DT_FP8] are read; 0 when unmeasured. The kernel model scales its
+     * H200-fitted GEMM efficiency by this GPU's mamf / peak over the H200's (kernels.c). */
+    double mamf_flops[LLMCOST_DT_COUNT];
+    char mamf_source[384];    /* where the mamf figures come from */
 } llmcost_gpu;
 
 /* The 16-bit tensor peak a run on "g" can use: bf16, or fp16 on parts without bf16 (V100, T4); 0 if neither. */
