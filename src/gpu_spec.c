@@ -224,9 +224,11 @@ void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, co
                                 price_given ? "--price" : g->price_source);
     if (len < n)
         len += (size_t)snprintf(buf + len, n - len,
-                                "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f "
+                                "energy: every GPU draws its %.0f W %s throughout, PUE %.2f%s; CO2 at %.3f "
                                 "kg/kWh%s\n",
-                                g->tdp_watts, o->pue, pue_given ? "" : " (hyperscale fleets report 1.08-1.10)",
+                                g->tdp_watts,
+                                g->clock_fraction > 0 && g->clock_fraction < 1 ? "power cap (--power-cap)" : "board power",
+                                o->pue, pue_given ? "" : " (hyperscale fleets report 1.08-1.10)",
                                 o->grid_kg_per_kwh, grid_given ? "" : " (US average, EPA eGRID2022)");
     if (len < n && run->goodput_modelled) {
         len += (size_t)snprintf(buf + len, n - len,

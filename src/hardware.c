@@ -1,5 +1,6 @@
 /* hardware.c - the accelerator catalogue and price lists, read from data/gpus.json and merged with user files. */
 #include <ctype.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -745,6 +746,35 @@ int llmcost_gpu_set(llmcost_gpu *g, const char *key, double value)
 
 #define NGPU_FIELDS (sizeof gpu_fields / sizeof gpu_fields[0])
 
+int llmcost_gpu_power_cap(llmcost_gpu *g, double watts, char *note, size_t n)
+{
+    if (note && n)
+        note[0] = '\0';
+    if (!g)
+        return lc_fail(LLMCOST_EINVAL, "power_cap: no GPU given (NULL)");
+    double tdp = g->tdp_watts, st = LLMCOST_POWER_STATIC_FRACTION * tdp;
+    if (!(tdp > 0))
+        return lc_fail(LLMCOST_EINVAL, "power_cap: %.48s has no published board power to cap (give --tdp)", g->name);
+    if (!isfinite(watts) || !(watts > st))
+        return lc_fail(LLMCOST_EINVAL,
+                       "power_cap: %g W is not above %.48s's static draw (%.0f%% of its %.0f W board power, %.0f W): no "
+                       "clock runs under it",
+                       watts, g->name, 100 * LLMCOST_POWER_STATIC_FRACTION, tdp, st);
+    if (watts > tdp)
+        return lc_fail(LLMCOST_EINVAL,
+                       "power_cap: %g W is above %.48s's %.0f W board power: a cap can only lower it (--tdp sets the "
+                       "board power)", watts, g->name, tdp);
+    double s = cbrt((watts - st) / (tdp - st));
+    if (note && n)
+        snprintf(note, n,
+                 "power cap %.0f W of %.0f W: SM clock %.1f%% of its maximum (P = P_static + (TDP - P_static) f^3, "
+                 "P_static %.0f%% of TDP; compute-bound kernels slowed, memory-bound ones not; energy at the cap)",
+                 watts, tdp, 100 * s, 100 * LLMCOST_POWER_STATIC_FRACTION);
+    g->clock_fraction = s;
+    g->tdp_watts = watts;
+    return 0;
+}
+
 int llmcost_gpu_check(const llmcost_gpu *g)
 {
     if (!g)
@@ -760,6 +790,8 @@ int llmcost_gpu_check(const llmcost_gpu *g)
             return lc_range_fail(r, who, v);
         }
     }
+    if (!(g->clock_fraction >= 0 && g->clock_fraction <= 1))
+        return lc_fail(LLMCOST_EINVAL, "gpu %.48s: clock_fraction = %g must be 0 to 1", g->name, g->clock_fraction);
     if (g->scaleup_size < 1 || g->scaleup_size > 1000000)
         return lc_fail(LLMCOST_EINVAL, "gpu %.48s: scaleup.size = %d must be 1 to 1000000 GPUs", g->name, g->scaleup_size);
     return 0;

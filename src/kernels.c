@@ -839,10 +839,17 @@ double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
     return 1;
 }
 
+/* The SM clock's fraction under a power cap (llmcost_gpu_power_cap): compute rates scale with it. */
+static double clock_of(const llmcost_gpu *g)
+{
+    return g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1;
+}
+
 double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch, double elem_bytes,
                        bool grouped)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
+    peak *= clock_of(g);
     return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes, grouped, 0,
                        lc_gemm_eta_scale(g, elem_bytes == 1));
 }
@@ -851,6 +858,7 @@ double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, doub
                                double elem_bytes, double route_p)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
+    peak *= clock_of(g);
     return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, experts, elem_bytes, true, route_p,
                        lc_gemm_eta_scale(g, elem_bytes == 1));
 }
@@ -882,7 +890,8 @@ double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, dou
     const lc_kernel_model *km = lc_kernel_model_get();
     /* When a GPU's exp rate is unpublished, the H100's ratio to its 16-bit peak (3.9 T/s : 989.4 TFLOP/s). */
     double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
-    return attention_with(km, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
+    return attention_with(km, peak * clock_of(g), exp_rate * clock_of(g), g->compute_units, heads, queries, pairs, dq,
+                          dv, bwd);
 }
 
 /* ---- which attention kernel a run uses ---- */
@@ -1017,5 +1026,6 @@ double lc_attention_choice_seconds(const lc_attn_choice *ch, const llmcost_gpu *
     for (int b = 0; b < 2; b++)
         t.attn_eta[b] = ch->eta[b], t.attn_overlap[b] = ch->overlap[b], t.attn_c0[b] = ch->c0[b];
     double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
-    return attention_with(&t, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
+    return attention_with(&t, peak * clock_of(g), exp_rate * clock_of(g), g->compute_units, heads, queries, pairs, dq,
+                          dv, bwd);
 }

@@ -1816,7 +1816,7 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
 typedef struct {
     const llmcost_step_prepared *p;
     const llmcost_gpu *gp;          /* the GPU, and every figure of it the kernel model reads */
-    double peak[LLMCOST_DT_COUNT], mamf[LLMCOST_DT_COUNT], memory_bw, scaleup_bw, scaleout_bw, exp_per_second;
+    double peak[LLMCOST_DT_COUNT], mamf[LLMCOST_DT_COUNT], memory_bw, scaleup_bw, scaleout_bw, exp_per_second, clock;
     int scaleup_size, compute_units;
     int64_t tp, cp, ep, etp;
     double moe_pad;
@@ -1879,6 +1879,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->gp = c->g;
     memcpy(k->peak, c->g->peak_flops, sizeof k->peak);
     memcpy(k->mamf, c->g->mamf_flops, sizeof k->mamf);
+    k->clock = c->g->clock_fraction;
     k->memory_bw = c->g->memory_bw, k->scaleup_bw = c->g->scaleup_bw, k->scaleout_bw = c->g->scaleout_bw;
     k->exp_per_second = c->g->exp_per_second;
     k->scaleup_size = c->g->scaleup_size, k->compute_units = c->g->compute_units;
@@ -1961,7 +1962,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
             mm->have_ts = mm->have_launch = false;
             /* The GEMM times are kept while the GPU and its figures are the same. */
             if (mm->gemms->gpu != c->g || !mm->have_gpu ||
-                memcmp(k.peak, mm->key.peak, sizeof k.peak) || memcmp(k.mamf, mm->key.mamf, sizeof k.mamf) ||
+                memcmp(k.peak, mm->key.peak, sizeof k.peak) || memcmp(k.mamf, mm->key.mamf, sizeof k.mamf) || k.clock != mm->key.clock ||
                 k.memory_bw != mm->key.memory_bw ||
                 k.compute_units != mm->key.compute_units) {
                 memset(mm->gemms, 0, sizeof *mm->gemms);

@@ -222,7 +222,7 @@ int cmd_report(int argc, char **argv)
 {
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
     cli_gpu_opts go = {0};
-    cli_opt opts[] = {CLI_JOB_OPTIONS(jo), CLI_GPU_OPTIONS(go)};
+    cli_opt opts[] = {CLI_JOB_OPTIONS(jo), CLI_GPU_OPTIONS(go), CLI_POWER_CAP_OPTION(go)};
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;
     const char *pos[1];
