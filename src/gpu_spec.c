@@ -183,7 +183,8 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
         len += (size_t)snprintf(buf + len, n - len,
                                 "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
                                 100 * fmin(1, km->fp8_eta * sc8), 100 * km->fp8_eta,
-                                own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 matmul %.1f%% / the H100's %.1f%%",
+                                own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
+                                                "kernel's (TileLang) best %.1f%%",
                                                 100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8],
                                                 100 * km->mamf_ref[1]), mamf)
                                     : (sc8 != 1 ? " x the 16-bit ratio: no fp8 matmul measurement" : ""));

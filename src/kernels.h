@@ -40,9 +40,9 @@ typedef struct lc_kernel_model {
     double kernel_min;       /* seconds a tiny kernel occupies the GPU */
     int gemm_cases, attn_cases;
     double gemm_rms_log, attn_rms_log[2];
-    /* The fits' own GPUs' measured matmul fractions (mamf / peak, data/gpus.json): [0] the H200's 16-bit (the GEMM
-     * table's GPU), [1] the H100's fp8 (the FP8 benchmark's H800 has the H100's compute die and peaks, and no MAMF
-     * measurement of its own). 0 when the bundled record has none (then no GPU is rescaled). */
+    /* The fits' own maximum achievable matmul fractions: [0] the H200's 16-bit MAMF / peak (data/gpus.json; the GEMM
+     * table's GPU), [1] the FP8 benchmark's best TFLOP/s over its shapes / its H800's peak (TileLang's kernel: 77.9%;
+     * the H100's cuBLAS row when the file is missing). 0 when unknown (then no GPU is rescaled). */
     double mamf_ref[2];
     bool fitted;             /* false when a calibration file could not be read (defaults used) */
 } lc_kernel_model;
