@@ -165,8 +165,8 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     char mamf[768] = "";
     if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
         snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's measured max achievable matmul %.1f%% of peak / "
-                 "the H200's %.1f%% (%s)", 100 * c.gemm_efficiency, 100 * g->mamf_flops[LLMCOST_DT_BF16] / half,
-                 100 * km->mamf_ref[0], g->mamf_source);
+                 "the H200's %.1f%% (mamf_tflops in data/gpus.json; its source: llmcost gpus --gpu %s)", 100 * c.gemm_efficiency,
+                 100 * g->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], g->name);
     else
         snprintf(mamf, sizeof mamf, "; no matmul measurement for %s: the H200's fraction of peak assumed", g->name);
     if (len < n)
