@@ -257,27 +257,10 @@ int cmd_report(int argc, char **argv)
     }
     if (!jo.seq_given && jo.seq != dflt_seq)
         snprintf(why, sizeof why, "from --global-batch");
-    {
-        /* The step section's GEMM rate on this GPU (the H200 fit times its measured matmul fraction over the H200's)
-         * and any GPU override (--power-cap, --tdp, ...). */
-        llmcost_step_constants k;
-        llmcost_step_constants_get(&k);
-        const llmcost_gpu *h200 = llmcost_gpu_find("h200");
-        double half = llmcost_gpu_half_peak(&gpu), ref = h200 ? h200->mamf_flops[LLMCOST_DT_BF16] / llmcost_gpu_half_peak(h200) : 0;
+    /* A power cap is the CLI's alone (a request has no such field): say what it did, with the other overrides. */
+    if (go.power_cap_watts > 0 && over[0]) {
         size_t n = strlen(assumed);
-        if (gpu.mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && ref > 0)
-            snprintf(assumed + n, sizeof assumed - n,
-                     "large GEMMs on %s at %.0f%% of peak: the H200 fit %.0f%% x its measured max achievable matmul %.1f%% "
-                     "/ the H200's %.1f%% (mamf_tflops; source: llmcost gpus --gpu %s)\n",
-                     gpu.name, 100 * fmin(1, k.gemm_efficiency * gpu.mamf_flops[LLMCOST_DT_BF16] / half / ref),
-                     100 * k.gemm_efficiency, 100 * gpu.mamf_flops[LLMCOST_DT_BF16] / half, 100 * ref, gpu.name);
-        else
-            snprintf(assumed + n, sizeof assumed - n,
-                     "large GEMMs on %s at the H200 fit's %.0f%% of peak (no matmul measurement for it)\n", gpu.name,
-                     100 * k.gemm_efficiency);
-        n = strlen(assumed);
-        if (over[0])
-            snprintf(assumed + n, sizeof assumed - n, "GPU %s: %s\n", gpu.name, over);
+        snprintf(assumed + n, sizeof assumed - n, "GPU %s: %s\n", gpu.name, over);
     }
     llmcost_report_options ro;
     llmcost_report_options_init(&ro);
