@@ -1,5 +1,6 @@
 /* gpu_spec.c - a GPU as a front end states it (request.h): a catalogue name, a price list, per-field overrides;
  * and the assumption lines of step and train, written once for the CLI and llmcost_request(). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -157,14 +158,37 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 o->precision == LLMCOST_PREC_FP16 ? "fp16" : "bf16", g->memory_bw / 1e12,
                                 g->scaleup_bw / 1e9, g->scaleup_size, g->scaleout_bw / 1e9,
                                 overrides && overrides[0] ? "; " : "", overrides ? overrides : "");
+    /* GEMMs on this GPU: the H200 fit times this GPU's measured matmul fraction over the H200's. */
+    bool fp8 = o->precision == LLMCOST_PREC_FP8;
+    double sc16 = lc_gemm_eta_scale(g, false), half = llmcost_gpu_half_peak(g);
+    const lc_kernel_model *km = lc_kernel_model_get();
+    char mamf[768] = "";
+    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
+        snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's measured max achievable matmul %.1f%% of peak / "
+                 "the H200's %.1f%% (mamf_tflops in data/gpus.json; its source: llmcost gpus --gpu %s)", 100 * c.gemm_efficiency,
+                 100 * g->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], g->name);
+    else
+        snprintf(mamf, sizeof mamf, "; no matmul measurement for %s: the H200's fraction of peak assumed", g->name);
     if (len < n)
         len += (size_t)snprintf(buf + len, n - len,
                                 "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
-                                "large GEMMs at %.0f%% of peak, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
+                                "large GEMMs at %.0f%% of peak%s, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
                                 "per forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * c.gemm_efficiency, 100 * c.copy_efficiency,
+                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency,
                                 o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
+    if (len < n && fp8) {
+        double sc8 = lc_gemm_eta_scale(g, true);
+        bool own = g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0 && km->mamf_ref[1] > 0;
+        len += (size_t)snprintf(buf + len, n - len,
+                                "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
+                                100 * fmin(1, km->fp8_eta * sc8), 100 * km->fp8_eta,
+                                own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
+                                                "kernel's (TileLang) best %.1f%%",
+                                                100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8],
+                                                100 * km->mamf_ref[1]), mamf)
+                                    : (sc8 != 1 ? " x the 16-bit ratio: no fp8 matmul measurement" : ""));
+    }
     lc_attn_choice ac;
     if (len < n && lc_attention_choose(g, (int)o->attention, &ac) == 0)
         len += (size_t)snprintf(buf + len, n - len, "%s%s\n", ac.note,
@@ -201,9 +225,11 @@ void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, co
                                 price_given ? "--price" : g->price_source);
     if (len < n)
         len += (size_t)snprintf(buf + len, n - len,
-                                "energy: every GPU draws its %.0f W board power throughout, PUE %.2f%s; CO2 at %.3f "
+                                "energy: every GPU draws its %.0f W %s throughout, PUE %.2f%s; CO2 at %.3f "
                                 "kg/kWh%s\n",
-                                g->tdp_watts, o->pue, pue_given ? "" : " (hyperscale fleets report 1.08-1.10)",
+                                g->tdp_watts,
+                                g->clock_fraction > 0 && g->clock_fraction < 1 ? "power cap (--power-cap)" : "board power",
+                                o->pue, pue_given ? "" : " (hyperscale fleets report 1.08-1.10)",
                                 o->grid_kg_per_kwh, grid_given ? "" : " (US average, EPA eGRID2022)");
     if (len < n && run->goodput_modelled) {
         len += (size_t)snprintf(buf + len, n - len,

@@ -1,5 +1,6 @@
 /* hardware.c - the accelerator catalogue and price lists, read from data/gpus.json and merged with user files. */
 #include <ctype.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -99,9 +100,10 @@ static llmcost_gpu *find_mut(llmcost_catalog *cat, const char *name)
 /* Keys a GPU record may hold; anything else is a typo worth reporting. */
 static const char *const gpu_keys[] = {"name", "aliases", "full_name", "vendor", "peak_tflops", "memory_gb",
                                        "memory_bw_gbps", "tdp_watts", "compute_units", "exp_tops", "scaleup",
-                                       "scaleout", "price", "source", "notes", NULL};
+                                       "scaleout", "price", "source", "notes", "mamf_tflops", NULL};
 static const char *const peak_keys[] = {"fp32", "tf32", "bf16", "fp16", "fp8", NULL};
 static const char *const link_keys[] = {"link", "gbps", "size", NULL};
+static const char *const mamf_keys[] = {"bf16", "fp8", "source", NULL};
 static const char *const price_keys[] = {"usd_per_hour", "source", "date", NULL};
 static const char *const top_keys[] = {"what", "gpus", "price_lists", NULL};
 static const char *const list_keys[] = {"name", "source", "entries", NULL};
@@ -258,6 +260,17 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
             return lc_fail(LLMCOST_EINVAL, "%s: key '%ssize': the scale-out network has no domain size", origin, pre);
         }
     }
+    if ((rc = read_object(&c, &sub, "mamf_tflops")) < 0)
+        return rc;
+    if (sub) {
+        snprintf(pre, sizeof pre, "%smamf_tflops.", prefix);
+        lc_cfg m = {sub, origin, pre};
+        if ((rc = check_keys(sub, mamf_keys, origin, pre)) < 0 ||
+            (rc = read_nonneg(&m, &g->mamf_flops[LLMCOST_DT_BF16], "bf16", 1e12, "peak_tflops")) < 0 ||
+            (rc = read_nonneg(&m, &g->mamf_flops[LLMCOST_DT_FP8], "fp8", 1e12, "peak_tflops")) < 0 ||
+            (rc = read_text(&m, g->mamf_source, sizeof g->mamf_source, "source")) < 0)
+            return rc;
+    }
     if ((rc = read_object(&c, &sub, "price")) < 0)
         return rc;
     if (sub) {
@@ -301,6 +314,16 @@ static int check_complete(const llmcost_gpu *g, const char *origin, const char *
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_gb", origin, prefix, g->name);
     if (g->memory_bw <= 0)
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_bw_gbps", origin, prefix, g->name);
+    /* A measured matmul rate above the dense peak is a typo (or a sparse peak). */
+    double half = llmcost_gpu_half_peak(g);
+    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && !(g->mamf_flops[LLMCOST_DT_BF16] <= half))
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.bf16 = %g is above the 16-bit dense peak %g TFLOP/s",
+                       origin, prefix, g->name, g->mamf_flops[LLMCOST_DT_BF16] / 1e12, half / 1e12);
+    if (g->mamf_flops[LLMCOST_DT_FP8] > 0 && !(g->mamf_flops[LLMCOST_DT_FP8] <= g->peak_flops[LLMCOST_DT_FP8]))
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.fp8 = %g is above the fp8 dense peak %g TFLOP/s", origin,
+                       prefix, g->name, g->mamf_flops[LLMCOST_DT_FP8] / 1e12, g->peak_flops[LLMCOST_DT_FP8] / 1e12);
+    if ((g->mamf_flops[LLMCOST_DT_BF16] > 0 || g->mamf_flops[LLMCOST_DT_FP8] > 0) && !g->mamf_source[0])
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops needs its source", origin, prefix, g->name);
     return 0;
 }
 
@@ -723,6 +746,35 @@ int llmcost_gpu_set(llmcost_gpu *g, const char *key, double value)
 
 #define NGPU_FIELDS (sizeof gpu_fields / sizeof gpu_fields[0])
 
+int llmcost_gpu_power_cap(llmcost_gpu *g, double watts, char *note, size_t n)
+{
+    if (note && n)
+        note[0] = '\0';
+    if (!g)
+        return lc_fail(LLMCOST_EINVAL, "power_cap: no GPU given (NULL)");
+    double tdp = g->tdp_watts, st = LLMCOST_POWER_STATIC_FRACTION * tdp;
+    if (!(tdp > 0))
+        return lc_fail(LLMCOST_EINVAL, "power_cap: %.48s has no published board power to cap (give --tdp)", g->name);
+    if (!isfinite(watts) || !(watts > st))
+        return lc_fail(LLMCOST_EINVAL,
+                       "power_cap: %g W is not above %.48s's static draw (%.0f%% of its %.0f W board power, %.0f W): no "
+                       "clock runs under it",
+                       watts, g->name, 100 * LLMCOST_POWER_STATIC_FRACTION, tdp, st);
+    if (watts > tdp)
+        return lc_fail(LLMCOST_EINVAL,
+                       "power_cap: %g W is above %.48s's %.0f W board power: a cap can only lower it (--tdp sets the "
+                       "board power)", watts, g->name, tdp);
+    double s = cbrt((watts - st) / (tdp - st));
+    if (note && n)
+        snprintf(note, n,
+                 "power cap %.0f W of %.0f W: SM clock %.1f%% of its maximum (P = P_static + (TDP - P_static) f^3, "
+                 "P_static %.0f%% of TDP; compute-bound kernels slowed, memory-bound ones not; energy at the cap)",
+                 watts, tdp, 100 * s, 100 * LLMCOST_POWER_STATIC_FRACTION);
+    g->clock_fraction = s;
+    g->tdp_watts = watts;
+    return 0;
+}
+
 int llmcost_gpu_check(const llmcost_gpu *g)
 {
     if (!g)
@@ -738,6 +790,8 @@ int llmcost_gpu_check(const llmcost_gpu *g)
             return lc_range_fail(r, who, v);
         }
     }
+    if (!(g->clock_fraction >= 0 && g->clock_fraction <= 1))
+        return lc_fail(LLMCOST_EINVAL, "gpu %.48s: clock_fraction = %g must be 0 to 1", g->name, g->clock_fraction);
     if (g->scaleup_size < 1 || g->scaleup_size > 1000000)
         return lc_fail(LLMCOST_EINVAL, "gpu %.48s: scaleup.size = %d must be 1 to 1000000 GPUs", g->name, g->scaleup_size);
     return 0;

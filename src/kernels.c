@@ -147,16 +147,17 @@ static double tile_efficiency(const lc_kernel_model *km, double m, double n, dou
 }
 
 static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
-                          double batch, double elem_bytes, bool grouped, double route_p);
+                          double batch, double elem_bytes, bool grouped, double route_p, double eta_scale);
 
 static double gemm_with(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
                         double batch, double elem_bytes, bool grouped)
 {
-    return gemm_routed(km, peak, bw, units, m, n, k, batch, elem_bytes, grouped, 0);
+    return gemm_routed(km, peak, bw, units, m, n, k, batch, elem_bytes, grouped, 0, 1);
 }
 
+/* eta_scale: the GPU's measured matmul fraction over the fit GPU's (lc_gemm_eta_scale); 1 on the fit GPU. */
 static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
-                          double batch, double elem_bytes, bool grouped, double route_p)
+                          double batch, double elem_bytes, bool grouped, double route_p, double eta_scale)
 {
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
         return 0;
@@ -170,6 +171,7 @@ static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int
         eta = km->fp8_eta;
         km = &k8;
     }
+    eta = fmin(1, eta * eta_scale);
     double e = tile_efficiency_routed(km, m, n, k, batch, units, route_p) * (grouped ? km->grouped_eta : 1);
     /* Tensor-core kernels load 16-byte vectors: a row length that is not a multiple of 16 bytes (GPT-2's vocabulary
      * 50257) sends cuBLAS to slow kernels (measured 5-8x slower, h200_host_2026-11-28.json). */
@@ -328,6 +330,13 @@ static void fit_fp8(json_t *doc)
         }
     model.fp8_eta = keep.fp8_eta;
     model.fp8_k0 = keep.fp8_k0;
+    /* The benchmark's own best fraction of peak over its shapes: the same "maximum achievable" a MAMF row is, for
+     * the fit's kernel (TileLang's). A GPU's fp8 MAMF row measures the kernel training runs call (cuBLASLt through
+     * Transformer Engine or torch._scaled_mm): fp8 GEMMs there scale by that over this. */
+    double top = 0;
+    json_array_foreach(arr, i, g)
+        top = fmax(top, num(g, "tflops") * 1e12 / peak);
+    model.mamf_ref[1] = top;
     model.fp8_cases = (int)n;
     model.fp8_rms_log = sqrt(best / (double)n);
 }
@@ -801,6 +810,15 @@ static void fit(void)
     } else {
         ok = false;
     }
+    /* The fit GPUs' measured matmul fractions, from their bundled records (the catalogue does not read the kernel
+     * model: no cycle). */
+    const llmcost_catalog *cat = llmcost_catalog_bundled();
+    const llmcost_gpu *h200 = llmcost_catalog_gpu_find(cat, "h200"), *h100 = llmcost_catalog_gpu_find(cat, "h100");
+    if (h200 && h200->mamf_flops[LLMCOST_DT_BF16] > 0 && llmcost_gpu_half_peak(h200) > 0)
+        model.mamf_ref[0] = h200->mamf_flops[LLMCOST_DT_BF16] / llmcost_gpu_half_peak(h200);
+    /* fp8: the FP8 benchmark's own best (fit_fp8); without the file, the H100's row (the H800's die). */
+    if (!(model.mamf_ref[1] > 0) && h100 && h100->mamf_flops[LLMCOST_DT_FP8] > 0 && h100->peak_flops[LLMCOST_DT_FP8] > 0)
+        model.mamf_ref[1] = h100->mamf_flops[LLMCOST_DT_FP8] / h100->peak_flops[LLMCOST_DT_FP8];
     model.fitted = ok;
 }
 
@@ -816,18 +834,41 @@ int lc_kernels_init(void)
     return 0;
 }
 
+double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    if (!g)
+        return 1;
+    if (fp8 && km->mamf_ref[1] > 0 && g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0)
+        return g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8] / km->mamf_ref[1];
+    double half = llmcost_gpu_half_peak(g);
+    if (km->mamf_ref[0] > 0 && g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0)
+        return g->mamf_flops[LLMCOST_DT_BF16] / half / km->mamf_ref[0];
+    return 1;
+}
+
+/* The SM clock's fraction under a power cap (llmcost_gpu_power_cap): compute rates scale with it. */
+static double clock_of(const llmcost_gpu *g)
+{
+    return g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1;
+}
+
 double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double batch, double elem_bytes,
                        bool grouped)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    return gemm_with(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes, grouped);
+    peak *= clock_of(g);
+    return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes, grouped, 0,
+                       lc_gemm_eta_scale(g, elem_bytes == 1));
 }
 
 double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double experts,
                                double elem_bytes, double route_p)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, experts, elem_bytes, true, route_p);
+    peak *= clock_of(g);
+    return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, experts, elem_bytes, true, route_p,
+                       lc_gemm_eta_scale(g, elem_bytes == 1));
 }
 
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels)
@@ -857,7 +898,8 @@ double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, dou
     const lc_kernel_model *km = lc_kernel_model_get();
     /* When a GPU's exp rate is unpublished, the H100's ratio to its 16-bit peak (3.9 T/s : 989.4 TFLOP/s). */
     double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
-    return attention_with(km, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
+    return attention_with(km, peak * clock_of(g), exp_rate * clock_of(g), g->compute_units, heads, queries, pairs, dq,
+                          dv, bwd);
 }
 
 /* ---- which attention kernel a run uses ---- */
@@ -992,5 +1034,6 @@ double lc_attention_choice_seconds(const lc_attn_choice *ch, const llmcost_gpu *
     for (int b = 0; b < 2; b++)
         t.attn_eta[b] = ch->eta[b], t.attn_overlap[b] = ch->overlap[b], t.attn_c0[b] = ch->c0[b];
     double exp_rate = g->exp_per_second > 0 ? g->exp_per_second : llmcost_gpu_half_peak(g) * CAL_EXP / CAL_PEAK;
-    return attention_with(&t, peak, exp_rate, g->compute_units, heads, queries, pairs, dq, dv, bwd);
+    return attention_with(&t, peak * clock_of(g), exp_rate * clock_of(g), g->compute_units, heads, queries, pairs, dq,
+                          dv, bwd);
 }

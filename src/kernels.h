@@ -40,6 +40,10 @@ typedef struct lc_kernel_model {
     double kernel_min;       /* seconds a tiny kernel occupies the GPU */
     int gemm_cases, attn_cases;
     double gemm_rms_log, attn_rms_log[2];
+    /* The fits' own maximum achievable matmul fractions: [0] the H200's 16-bit MAMF / peak (data/gpus.json; the GEMM
+     * table's GPU), [1] the FP8 benchmark's best TFLOP/s over its shapes / its H800's peak (TileLang's kernel: 77.9%;
+     * the H100's cuBLAS row when the file is missing). 0 when unknown (then no GPU is rescaled). */
+    double mamf_ref[2];
     bool fitted;             /* false when a calibration file could not be read (defaults used) */
 } lc_kernel_model;
 
@@ -65,6 +69,13 @@ double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, do
 /* Row tiles of "tm" rows one expert sweeps in expectation, its rows X ~ Binomial(m / p, p) (mean m):
  * E[ceil(X / tm)]; p outside (0, 1): ceil(m / tm). */
 double lc_routed_row_tiles(double m, double tm, double p);
+
+/*
+ * The factor the kernel model's GEMM efficiency (gemm_eta, or fp8_eta for 1-byte operands) takes on "g": g's
+ * measured maximum achievable matmul fraction (mamf_flops / dense peak of that type) over the fit GPU's
+ * (mamf_ref). 1 when g or the fit GPU has no measurement; fp8 without an fp8 measurement uses the 16-bit ratio.
+ */
+double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8);
 
 double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double experts,
                                double elem_bytes, double route_p);

@@ -43,6 +43,13 @@ static json_t *gpu_json(const llmcost_gpu *g)
     json_object_set_new(o, "tdp_watts", lc_json_real(g->tdp_watts));
     json_object_set_new(o, "compute_units", lc_json_int(g->compute_units));
     json_object_set_new(o, "exp_per_second", lc_json_real(g->exp_per_second));
+    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 || g->mamf_flops[LLMCOST_DT_FP8] > 0) {
+        json_t *mf = json_object();
+        json_object_set_new(mf, "bf16", lc_json_real(g->mamf_flops[LLMCOST_DT_BF16]));
+        json_object_set_new(mf, "fp8", lc_json_real(g->mamf_flops[LLMCOST_DT_FP8]));
+        json_object_set_new(mf, "source", json_string(g->mamf_source));
+        json_object_set_new(o, "mamf_flops_per_second", mf);
+    }
     json_t *up = json_object();
     json_object_set_new(up, "link", json_string(g->scaleup_link));
     json_object_set_new(up, "bytes_per_second", lc_json_real(g->scaleup_bw));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kernels.h"
 #include "json_out.h"
 #include "llmcost/format.h"
 #include "llmcost/output.h"
@@ -317,6 +318,20 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     r->version = 1;
     r->notes = dup_text(o->notes);
+    /* The GEMM rate the step section assumes on this GPU: the H200 fit times its measured matmul fraction over the
+     * H200's (kernels.c lc_gemm_eta_scale). */
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double half = llmcost_gpu_half_peak(gpu);
+    if (gpu->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
+        snprintf(r->gemm_note, sizeof r->gemm_note,
+                 "large GEMMs on %s at %.0f%% of peak: the H200 fit %.0f%% x its measured max achievable matmul %.1f%% / "
+                 "the H200's %.1f%% (mamf_tflops; source: llmcost gpus --gpu %s)",
+                 gpu->name, 100 * fmin(1, km->gemm_eta * lc_gemm_eta_scale(gpu, false)), 100 * km->gemm_eta,
+                 100 * gpu->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], gpu->name);
+    else
+        snprintf(r->gemm_note, sizeof r->gemm_note,
+                 "large GEMMs on %s at the H200 fit's %.0f%% of peak (no matmul measurement for it)", gpu->name,
+                 100 * km->gemm_eta);
     int rc = r->notes ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
     r->given = *job;
     if (rc == 0)
@@ -521,6 +536,7 @@ static json_t *step_cost_json(const llmcost_report *r, const llmcost_model *m, c
     json_array_append_new(as, json_string("20 tokens per parameter (Hoffmann et al. 2022)"));
     if (r->fit_note[0])
         json_array_append_new(as, json_string(r->fit_note));
+    json_array_append_new(as, json_string(r->gemm_note));
     json_object_set_new(o, "assumptions", as);
     return o;
 }

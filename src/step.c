@@ -1805,7 +1805,8 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c->L.gpus;
     out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
     out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c->L.gpus / out->peak_flops;
-    out->gemm_efficiency = km->gemm_eta;
+    /* The efficiency large 16-bit GEMMs reach on this GPU: the H200 fit scaled by its measured matmul rate. */
+    out->gemm_efficiency = fmin(1, km->gemm_eta * lc_gemm_eta_scale(c->g, false));
     out->copy_efficiency = km->copy_eta;
     out->host_seconds_per_kernel = km->host_fwd;
 }
@@ -1820,7 +1821,7 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
 typedef struct {
     const llmcost_step_prepared *p;
     const llmcost_gpu *gp;          /* the GPU, and every figure of it the kernel model reads */
-    double peak[LLMCOST_DT_COUNT], memory_bw, scaleup_bw, scaleout_bw, exp_per_second;
+    double peak[LLMCOST_DT_COUNT], mamf[LLMCOST_DT_COUNT], memory_bw, scaleup_bw, scaleout_bw, exp_per_second, clock;
     int scaleup_size, compute_units;
     int64_t tp, cp, ep, etp;
     double moe_pad;
@@ -1882,6 +1883,8 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->p = p;
     k->gp = c->g;
     memcpy(k->peak, c->g->peak_flops, sizeof k->peak);
+    memcpy(k->mamf, c->g->mamf_flops, sizeof k->mamf);
+    k->clock = c->g->clock_fraction;
     k->memory_bw = c->g->memory_bw, k->scaleup_bw = c->g->scaleup_bw, k->scaleout_bw = c->g->scaleout_bw;
     k->exp_per_second = c->g->exp_per_second;
     k->scaleup_size = c->g->scaleup_size, k->compute_units = c->g->compute_units;
@@ -1964,7 +1967,8 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
             mm->have_ts = mm->have_launch = false;
             /* The GEMM times are kept while the GPU and its figures are the same. */
             if (mm->gemms->gpu != c->g || !mm->have_gpu ||
-                memcmp(k.peak, mm->key.peak, sizeof k.peak) || k.memory_bw != mm->key.memory_bw ||
+                memcmp(k.peak, mm->key.peak, sizeof k.peak) || memcmp(k.mamf, mm->key.mamf, sizeof k.mamf) || k.clock != mm->key.clock ||
+                k.memory_bw != mm->key.memory_bw ||
                 k.compute_units != mm->key.compute_units) {
                 memset(mm->gemms, 0, sizeof *mm->gemms);
                 mm->gemms->gpu = c->g;

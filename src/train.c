@@ -303,6 +303,18 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
         llmcost_model_free(m);
         return rc;
     }
+    /* A run that states its GPUs' power limit ("power_cap_watts": torchtitan's 500 W H100s) runs capped. */
+    llmcost_gpu capped;
+    json_t *pcap = json_object_get(r, "power_cap_watts");
+    if (pcap) {
+        capped = *g;
+        if (!json_is_number(pcap) || (rc = llmcost_gpu_power_cap(&capped, json_number_value(pcap), NULL, 0)) != 0) {
+            llmcost_model_free(m);
+            return rc ? rc : lc_fail(LLMCOST_EINVAL, "%s: run '%s': power_cap_watts must be a number", origin,
+                                     name ? name : "?");
+        }
+        g = &capped;
+    }
     llmcost_train_options o = LLMCOST_TRAIN_OPTIONS_INIT;
     json_t *L = json_object_get(r, "layout");
     llmcost_step_options *so = &o.step;

@@ -50,7 +50,28 @@ typedef struct llmcost_gpu {
     double exp_per_second;    /* special-function (exp) throughput, operations/s; 0 if unpublished */
     double fp16_flops;        /* fp16 dense tensor-core peak with fp32 accumulation, FLOP/s (peak_tflops.fp16);
                                  0 when the part has none (TPUs) or the record does not give it */
+    /* Maximum achievable matmul FLOP/s (mamf_tflops in data/gpus.json): the best a brute-force search over GEMM
+     * shapes measured with the vendor BLAS (Bekman's mamf-finder), per dtype; only [LLMCOST_DT_BF16] (16-bit, for
+     * fp16 parts their fp16) and [LLMCOST_DT_FP8] are read; 0 when unmeasured. The kernel model scales its
+     * H200-fitted GEMM efficiency by this GPU's mamf / peak over the H200's (kernels.c). */
+    double mamf_flops[LLMCOST_DT_COUNT];
+    char mamf_source[384];    /* where the mamf figures come from */
+    /* SM clock as a fraction of its maximum under a power cap (llmcost_gpu_power_cap); 0 or 1: full clocks. The
+     * kernel model runs compute-bound work (GEMMs, attention, exps) at the peaks times this; memory-bound work
+     * keeps the full bandwidth (the HBM clock is not lowered). */
+    double clock_fraction;
 } llmcost_gpu;
+
+/*
+ * Caps "g"'s board power at "watts" (nvidia-smi -pl): its SM clock falls to the fraction s where a compute-bound
+ * kernel's draw meets the cap, P(s) = P_static + (TDP - P_static) s^3 (dynamic power C V^2 f with the voltage
+ * following the clock, V ~ f, over the DVFS range; P_static = LLMCOST_POWER_STATIC_FRACTION x TDP held at any
+ * clock), and g->tdp_watts becomes "watts" (energy = capped power x time). "note" (may be NULL) receives a line
+ * saying so. Fails with LLMCOST_EINVAL ("power_cap: ...") when watts is not above the static draw, above the board
+ * power, or g has no published board power; "g" is then unchanged.
+ */
+#define LLMCOST_POWER_STATIC_FRACTION 0.25
+int llmcost_gpu_power_cap(llmcost_gpu *g, double watts, char *note, size_t n);
 
 /* The 16-bit tensor peak a run on "g" can use: bf16, or fp16 on parts without bf16 (V100, T4); 0 if neither. */
 double llmcost_gpu_half_peak(const llmcost_gpu *g);

@@ -128,6 +128,9 @@ typedef struct llmcost_report {
                                           targets for the type (all-linear when PEFT has none) */
     int n_ft_fits;                     /* LLMCOST_REPORT_FT_FITS: method-major (full, lora, qlora) x GPU */
     llmcost_report_ft_fit ft_fits[LLMCOST_REPORT_FT_FITS];
+    /* Added later (issue 16 point 5): the GEMM rate the step section assumes on the GPU, one line ("large GEMMs on
+     * a100-80gb at 81% of peak: the H200 fit 75% x its measured max achievable matmul 86.9% / the H200's 80.3% ..."). */
+    char gemm_note[512];
 } llmcost_report;
 
 /*

@@ -174,7 +174,14 @@ typedef struct cli_gpu_opts {
     const char *price_list;
     double price, peak_tflops, memory_gb, memory_bw_gbps, tdp_watts, scaleup_gbps, scaleout_gbps;
     long long scaleup_size;
+    double power_cap_watts; /* --power-cap (step, train, report): 0 none */
 } cli_gpu_opts;
+
+/* --power-cap W for the commands that time a step (llmcost_gpu_power_cap, applied by cli_gpu_resolve). */
+#define CLI_POWER_CAP_OPTION(o)                                                                                  \
+    {"power-cap", OPT_REAL, &(o).power_cap_watts, "W",                                                           \
+     "cap each GPU's board power (nvidia-smi -pl): SM clocks fall, compute-bound time grows, energy at the cap",  \
+     NULL, NULL}
 
 #define CLI_GPU_OPTIONS(o)                                                                                      \
     {"gpu", OPT_STRING, &(o).gpu, "NAME", "accelerator from the catalogue (see 'llmcost gpus')", NULL, NULL},    \

@@ -121,6 +121,16 @@ static int print_one(const llmcost_gpu *g, int format, const char *overrides)
         llmcost_table_addf(t, "compute units\t%d", g->compute_units);
     if (g->exp_per_second > 0)
         llmcost_table_addf(t, "exp throughput\t%.3g T/s", g->exp_per_second / 1e12);
+    double half = llmcost_gpu_half_peak(g);
+    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0)
+        llmcost_table_addf(t, "achievable matmul 16-bit\t%.4g TFLOP/s (%.1f%% of peak, measured)",
+                           g->mamf_flops[LLMCOST_DT_BF16] / 1e12, 100 * g->mamf_flops[LLMCOST_DT_BF16] / half);
+    if (g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0)
+        llmcost_table_addf(t, "achievable matmul fp8\t%.4g TFLOP/s (%.1f%% of peak, measured)",
+                           g->mamf_flops[LLMCOST_DT_FP8] / 1e12,
+                           100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8]);
+    if (g->mamf_source[0])
+        llmcost_table_addf(t, "achievable matmul source\t%s", g->mamf_source);
     llmcost_table_addf(t, "scale-up\t%s: %.4g GB/s one-way per GPU, %d GPUs per domain", g->scaleup_link,
                        g->scaleup_bw / 1e9, g->scaleup_size);
     llmcost_table_addf(t, "scale-out\t%s: %.4g GB/s one-way per GPU", g->scaleout_link, g->scaleout_bw / 1e9);

@@ -1,4 +1,5 @@
 /* cmd_report.c - `llmcost report [MODEL]`: everything llmcost knows about a model, section by section. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -229,7 +230,7 @@ int cmd_report(int argc, char **argv)
 {
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
     cli_gpu_opts go = {0};
-    cli_opt opts[] = {CLI_JOB_OPTIONS(jo), CLI_GPU_OPTIONS(go)};
+    cli_opt opts[] = {CLI_JOB_OPTIONS(jo), CLI_GPU_OPTIONS(go), CLI_POWER_CAP_OPTION(go)};
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;
     const char *pos[1];
@@ -246,7 +247,7 @@ int cmd_report(int argc, char **argv)
     if (rc)
         return rc;
     llmcost_gpu gpu;
-    char over[256];
+    char over[512];
     rc = cli_gpu_resolve(&gpu, &go, "report", "h100", LLMCOST_DT_BF16, over, sizeof over);
     if (rc) {
         llmcost_model_free(m);
@@ -263,6 +264,11 @@ int cmd_report(int argc, char **argv)
     }
     if (!jo.seq_given && jo.seq != dflt_seq)
         snprintf(why, sizeof why, "from --global-batch");
+    /* A power cap is the CLI's alone (a request has no such field): say what it did, with the other overrides. */
+    if (go.power_cap_watts > 0 && over[0]) {
+        size_t n = strlen(assumed);
+        snprintf(assumed + n, sizeof assumed - n, "GPU %s: %s\n", gpu.name, over);
+    }
     llmcost_report_options ro;
     llmcost_report_options_init(&ro);
     ro.notes = assumed;

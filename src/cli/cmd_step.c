@@ -129,7 +129,7 @@ int cmd_step(int argc, char **argv)
 {
     cli_gpu_opts go = {0};
     cli_job_opts jo = CLI_JOB_OPTS_INIT;
-    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_JOB_OPTIONS(jo)};
+    cli_opt opts[] = {CLI_GPU_OPTIONS(go), CLI_POWER_CAP_OPTION(go), CLI_JOB_OPTIONS(jo)};
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     cli_common co;
     const char *pos[1];

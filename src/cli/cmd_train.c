@@ -98,6 +98,7 @@ int cmd_train(int argc, char **argv)
     cli_opt opts[] = {
         {"tokens", OPT_REAL, &tokens, "N", "training tokens (15.6T = 15.6e12)", NULL, NULL},
         CLI_GPU_OPTIONS(go),
+        CLI_POWER_CAP_OPTION(go),
         CLI_JOB_OPTIONS(jo),
         {"mfu", OPT_FRACTION, &mfu, "X", "impose this model-FLOPs utilisation instead of predicting the step", NULL, NULL},
         {"pue", OPT_REAL, &pue, "X", "data-centre power usage effectiveness (default 1.1)", NULL, NULL},

@@ -41,6 +41,7 @@ int cli_step_section(const llmcost_report *r, const llmcost_gpu *g, int format)
     if (r->fit_note[0])
         cli_note(format, "assumed: %s", r->fit_note);
     cli_print_assumptions(format, r->notes);
+    cli_note(format, "assumed: %s", r->gemm_note);
     cli_note(format,
              "assumed: GPU %s at $%.2f per GPU-hour (%s); 20 tokens per parameter = %s tokens (Hoffmann et al. 2022). "
              "See 'llmcost step' and 'llmcost train'.",

@@ -1,0 +1,156 @@
+/* test_gpu_generations.c - per-GPU matmul rates (mamf_tflops) and the power cap (issue 16 point 5). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "internal.h"
+#include "kernels.h"
+#include "llmcost/llmcost.h"
+
+static const llmcost_gpu *gpu(const char *name)
+{
+    const llmcost_gpu *g = llmcost_gpu_find(name);
+    cr_assert(g, "%s not in the catalogue", name);
+    return g;
+}
+
+/* The records carry Bekman's mamf-finder table as published (BF16 and FP8 MAMF TFLOP/s), each with its source. */
+Test(mamf, records_hold_the_published_measurements)
+{
+    static const struct {
+        const char *name;
+        double bf16, fp8;
+    } t[] = {{"a100-80gb", 271.2, 0}, {"h100", 794.5, 1402.6}, {"h200", 794.5, 1453.4}, {"b200", 1745.0, 3432.5},
+             {"b300", 1769.0, 3353.3}, {"gb200", 1822.0, 3615.6}, {"mi300x", 668.4, 0}, {"mi325x", 784.9, 0}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const llmcost_gpu *g = gpu(t[i].name);
+        cr_expect_float_eq(g->mamf_flops[LLMCOST_DT_BF16], t[i].bf16 * 1e12, 1e6, "%s", t[i].name);
+        cr_expect_float_eq(g->mamf_flops[LLMCOST_DT_FP8], t[i].fp8 * 1e12, 1e6, "%s", t[i].name);
+        cr_expect(strstr(g->mamf_source, "mamf-finder") != NULL, "%s: source '%s'", t[i].name, g->mamf_source);
+    }
+    /* The table's efficiency column, from the records: A100 86.9%, H100 80.3%, B200 77.6%, MI300X 51.4% of the
+     * table's 1300 (the record's peak is AMD's 1307.4). */
+    cr_expect(fabs(gpu("a100-80gb")->mamf_flops[LLMCOST_DT_BF16] / 312e12 - 0.869) < 0.0005);
+    cr_expect(fabs(gpu("h100")->mamf_flops[LLMCOST_DT_BF16] / 989e12 - 0.803) < 0.0005);
+    cr_expect(fabs(gpu("b200")->mamf_flops[LLMCOST_DT_BF16] / 2250e12 - 0.776) < 0.0005);
+    cr_expect(fabs(gpu("mi300x")->mamf_flops[LLMCOST_DT_BF16] / 1300e12 - 0.514) < 0.0005);
+    cr_expect_eq(gpu("gb300")->mamf_flops[LLMCOST_DT_BF16], 0); /* not measured yet: none carried from a spec */
+}
+
+/* A large compute-bound GEMM's compute time on a GPU is the H200 fit's over (this GPU's MAMF / peak) / (the
+ * H200's MAMF / peak): t - fixed with the record's MAMF against the same record without one. */
+Test(mamf, gemm_time_follows_the_measured_fraction)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    const char *names[] = {"a100-80gb", "b200", "mi300x", "h200"};
+    const llmcost_gpu *h200 = gpu("h200");
+    double ref = h200->mamf_flops[LLMCOST_DT_BF16] / h200->peak_flops[LLMCOST_DT_BF16];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        llmcost_gpu g = *gpu(names[i]), bare = g;
+        memset(bare.mamf_flops, 0, sizeof bare.mamf_flops);
+        double peak = g.peak_flops[LLMCOST_DT_BF16];
+        double with = lc_gemm_seconds(&g, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+        double without = lc_gemm_seconds(&bare, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+        double want = (g.mamf_flops[LLMCOST_DT_BF16] / peak) / ref;
+        cr_expect(fabs(without / with / want - 1) < 1e-9, "%s: ratio %.6f, want %.6f", names[i], without / with, want);
+    }
+    /* fp8 on a B200: its fp8 (cuBLAS) MAMF fraction over the FP8 fit kernel's own best fraction of peak, the best
+     * TFLOP/s of data/calibration/fp8_gemm_h800_tilelang.json over its GPU's peak. */
+    char *text = slurp_file(src_path("data/calibration/fp8_gemm_h800_tilelang.json"));
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    cr_assert(doc);
+    double top = 0, fpeak = json_number_value(json_object_get(json_object_get(doc, "gpu"), "peak_fp8_flops"));
+    size_t j;
+    json_t *row;
+    json_array_foreach(json_object_get(doc, "gemm"), j, row)
+        top = fmax(top, json_number_value(json_object_get(row, "tflops")) * 1e12 / fpeak);
+    json_decref(doc);
+    cr_expect(top > 0.7 && top < 0.85, "TileLang best %.3f of peak", top); /* 1541 of 1979 */
+    llmcost_gpu b = *gpu("b200"), bare = b;
+    memset(bare.mamf_flops, 0, sizeof bare.mamf_flops);
+    double p8 = b.peak_flops[LLMCOST_DT_FP8];
+    double want = (b.mamf_flops[LLMCOST_DT_FP8] / p8) / top;
+    double r = (lc_gemm_seconds(&bare, p8, 16384, 16384, 16384, 1, 1, false) - km->gemm_fixed) /
+               (lc_gemm_seconds(&b, p8, 16384, 16384, 16384, 1, 1, false) - km->gemm_fixed);
+    cr_expect(fabs(r / want - 1) < 1e-9, "b200 fp8: ratio %.6f, want %.6f", r, want);
+}
+
+Test(catalogue, nvl72_parts_have_a_72_gpu_domain)
+{
+    const char *nvl[] = {"gb200", "gb300"};
+    for (int i = 0; i < 2; i++) {
+        const llmcost_gpu *g = gpu(nvl[i]);
+        cr_expect_eq(g->scaleup_size, 72, "%s", nvl[i]);
+        /* NVLink 5: 1.8 TB/s per GPU both ways (NVL72: 130 TB/s over 72 GPUs), one way here. */
+        cr_expect_float_eq(g->scaleup_bw, 1.8e12 / 2, 1e6);
+        cr_expect_eq(llmcost_gpu_check(g), 0);
+    }
+    /* GB200 NVL72: 13.4 TB of HBM3e over 72 GPUs is 186 GB each; 360 PF bf16 with sparsity is 2.5 PF dense each. */
+    cr_expect(fabs(gpu("gb200")->memory_bytes / 1073741824.0 - 13.4e3 / 72) < 0.2);
+    cr_expect_float_eq(gpu("gb200")->peak_flops[LLMCOST_DT_BF16], 360e15 / 72 / 2, 1e9);
+}
+
+/* The cap's clock from its formula: P_static + (TDP - P_static) s^3 = cap. */
+Test(power_cap, clock_energy_and_compute_time)
+{
+    llmcost_gpu g = *gpu("h100");
+    double tdp = g.tdp_watts, st = LLMCOST_POWER_STATIC_FRACTION * tdp, cap = 500;
+    char note[384];
+    cr_assert_eq(llmcost_gpu_power_cap(&g, cap, note, sizeof note), 0, "%s", llmcost_errmsg());
+    double s = g.clock_fraction;
+    cr_expect(fabs(st + (tdp - st) * s * s * s - cap) < 1e-9, "clock %.6f does not meet the cap", s);
+    cr_expect(s > 0.8 && s < 0.9); /* 175 W static of 700: (325/525)^(1/3) = 0.852 */
+    cr_expect_eq(g.tdp_watts, cap);
+    cr_expect(strstr(note, "500 W") != NULL, "%s", note);
+    const llmcost_gpu *full = gpu("h100");
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double peak = full->peak_flops[LLMCOST_DT_BF16];
+    double t1 = lc_gemm_seconds(full, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+    double tc = lc_gemm_seconds(&g, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+    cr_expect(fabs(tc / t1 - 1 / s) < 1e-9, "compute-bound GEMM: %.6f, want 1/%.6f", tc / t1, s);
+    /* A memory-bound copy keeps the HBM's full rate. */
+    cr_expect_eq(lc_stream_seconds(&g, 1e9, 1), lc_stream_seconds(full, 1e9, 1));
+}
+
+Test(power_cap, refused_outside_the_board_power)
+{
+    llmcost_gpu g = *gpu("h100");
+    cr_expect_eq(llmcost_gpu_power_cap(&g, 800, NULL, 0), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "power_cap") != NULL);
+    cr_expect_eq(llmcost_gpu_power_cap(&g, LLMCOST_POWER_STATIC_FRACTION * 700, NULL, 0), LLMCOST_EINVAL);
+    cr_expect_eq(llmcost_gpu_power_cap(&g, NAN, NULL, 0), LLMCOST_EINVAL);
+    cr_expect_eq(g.tdp_watts, 700); /* unchanged */
+    cr_expect_eq(g.clock_fraction, 0);
+    llmcost_gpu t = *gpu("tpu-v5p"); /* no published board power */
+    cr_expect_eq(llmcost_gpu_power_cap(&t, 300, NULL, 0), LLMCOST_EINVAL);
+}
+
+/* The CLI: step under a cap is slower by at most the clock and energy is at the cap; bad caps exit 2 naming the flag. */
+Test(power_cap, cli_step_and_train)
+{
+    run_result a = run_cli((const char *const[]){"step", "llama-3.1-8b", "--gpu", "h100", "--gpus", "8", "--framework",
+                                                 "megatron", "--format", "json", NULL});
+    run_result b = run_cli((const char *const[]){"step", "llama-3.1-8b", "--gpu", "h100", "--gpus", "8", "--framework",
+                                                 "megatron", "--power-cap", "500", "--format", "json", NULL});
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    const char *ka = strstr(a.out, "\"step_seconds\""), *kb = strstr(b.out, "\"step_seconds\"");
+    cr_assert(ka && kb);
+    double ta = strtod(strchr(ka, ':') + 1, NULL), tb = strtod(strchr(kb, ':') + 1, NULL);
+    double s = cbrt((500 - 0.25 * 700) / (700 - 0.25 * 700));
+    cr_expect(tb > ta && tb <= ta / s * (1 + 1e-9), "step %.6g s -> %.6g s, clock %.4f", ta, tb, s);
+    run_free(&a);
+    run_free(&b);
+    const char *bad[] = {"800", "100", "0"};
+    for (int i = 0; i < 3; i++) {
+        run_result r = run_cli((const char *const[]){"step", "llama-3.1-8b", "--gpu", "h100", "--power-cap", bad[i], NULL});
+        cr_expect_eq(r.status, 2, "%s: %d", bad[i], r.status);
+        cr_expect(strstr(r.err, "--power-cap") != NULL, "%s", r.err);
+        run_free(&r);
+    }
+}
