@@ -422,6 +422,12 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         note(notes, size, "torch.compile: modelled only where it changes what is kept, the loss (a compiled cross-entropy "
                           "keeps its bf16 input, not fp32 log-probabilities); the layers' fused element-wise kernels are "
                           "taken to keep what eager PyTorch keeps (an upper bound)");
+    if (j.chunked_loss > 1 || j.optimizer_in_backward || j.activation_offload || j.compile ||
+        llmcost_optimizer_paged(j.optimizer))
+        note(notes, size, "memory savers change memory only: step and train time take activation offload's host copies "
+                          "as hidden behind compute (a side stream), the chunked loss as one loss, the optimizer in "
+                          "backward as one optimizer step, paging as never touching the host, and compile as eager "
+                          "(docs/formulas.md \"Memory savers\": not timed yet)");
     if (llmcost_optimizer_paged(j.optimizer))
         note(notes, size, "paged optimizer: the states of parameters of 10^5 elements or more in CUDA unified memory, "
                           "outside PyTorch's counters (peak allocated and reserved); the driver pages them to host when "
