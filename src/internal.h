@@ -293,6 +293,11 @@ int lc_step_prepare_finetune(struct llmcost_step_prepared **out, const struct ll
                              const struct llmcost_step_options *opt, const struct llmcost_finetune *ft);
 int lc_memory_compute_prepared_finetune(struct llmcost_memory *out, const struct llmcost_memory_prepared *p,
                                         const struct llmcost_memory_options *o, const struct llmcost_finetune *ft);
+/* "o" at each of the n (1-4) ZeRO stages zeros[]: out[k] and rcs[k] as lc_memory_compute_prepared_finetune gives
+ * them for o with layout.zero = zeros[k], the layer walk shared; returns 0, or a failure that is not a refusal. */
+int lc_memory_compute_prepared_zeros(struct llmcost_memory *out, int *rcs, const struct llmcost_memory_prepared *p,
+                                     const struct llmcost_memory_options *o, const struct llmcost_finetune *ft,
+                                     const int *zeros, int n);
 
 /* A growing string (format.c): appends never fail loudly; "failed" is set on ENOMEM and later appends do nothing.
  * Start from {0}; the caller frees "s". Used by the table renderer and the CSV writer. */

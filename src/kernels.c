@@ -936,7 +936,8 @@ static void reference_rates(const lc_attn_choice *ch, const llmcost_gpu *g, doub
     }
 }
 
-int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
+/* lc_attention_choose; the note written only when "with_note" (formatting it was a quarter of a plan search). */
+static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with_note)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     memset(out, 0, sizeof *out);
@@ -947,13 +948,15 @@ int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
     switch (impl) {
     case LLMCOST_ATTN_EAGER:
         out->kernel = "eager";
-        snprintf(out->note, sizeof out->note,
+        if (with_note)
+            snprintf(out->note, sizeof out->note,
                  "attention eager: Q K^T and P V as batched GEMMs over every pair (the mask applied after), softmax as "
                  "element-wise kernels");
         return 0;
     case LLMCOST_ATTN_SDPA_MATH:
         out->kernel = "sdpa-math";
-        snprintf(out->note, sizeof out->note,
+        if (with_note)
+            snprintf(out->note, sizeof out->note,
                  "attention sdpa-math: PyTorch's math SDPA backend, every pair as fp32 batched GEMMs and fp32 softmax");
         return 0;
     case LLMCOST_ATTN_SDPA:
@@ -966,7 +969,8 @@ int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
         use_measured(out, km);
         double r[2];
         reference_rates(out, g, r);
-        snprintf(out->note, sizeof out->note,
+        if (with_note)
+            snprintf(out->note, sizeof out->note,
                  "attention sdpa on %s (%s): PyTorch SDPA as measured on an H200 (PyTorch 2.11: the cuDNN backend), "
                  "%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128%s",
                  g->name, out->arch, r[0], r[1],
@@ -1012,7 +1016,8 @@ int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
         use_measured(out, km);
         double r[2];
         reference_rates(out, g, r);
-        snprintf(out->note, sizeof out->note,
+        if (with_note)
+            snprintf(out->note, sizeof out->note,
                  "attention %s on %s (%s): no published curve; the measured H200 SDPA kernel's fraction of peak assumed "
                  "(%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128)",
                  out->kernel, g->name, out->arch, r[0], r[1]);
@@ -1022,9 +1027,20 @@ int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
         out->eta[b] = curves[c].eta[b], out->overlap[b] = curves[c].overlap[b], out->c0[b] = curves[c].c0[b];
     double r[2];
     reference_rates(out, g, r);
-    snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim "
-             "128, fitted to %.220s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
+    if (with_note)
+        snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, "
+                 "head dim 128, fitted to %.220s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
     return 0;
+}
+
+int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out)
+{
+    return choose(g, impl, out, true);
+}
+
+int lc_attention_choose_kernel(const llmcost_gpu *g, int impl, lc_attn_choice *out)
+{
+    return choose(g, impl, out, false);
 }
 
 double lc_attention_choice_seconds(const lc_attn_choice *ch, const llmcost_gpu *g, double peak, double heads,

@@ -114,6 +114,8 @@ typedef struct lc_attn_choice {
 } lc_attn_choice;
 
 int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out);
+/* lc_attention_choose without the note (out->note left empty): the step engine's per-call choice. */
+int lc_attention_choose_kernel(const llmcost_gpu *g, int impl, lc_attn_choice *out);
 
 /* Seconds of the chosen fused kernel (lc_attention_choose) over the same shape as lc_attention_seconds. */
 double lc_attention_choice_seconds(const lc_attn_choice *ch, const llmcost_gpu *g, double peak, double heads,

@@ -1015,7 +1015,17 @@ static held held_of(const llmcost_memory_options *o, int rank)
 /* The memory of the GPU holding "H" (one pipeline stage, or DualPipe's two): fills "out" (components as at the
  * peak). Each layer's figures are its distinct layer's (figures_of); every sum adds them one by one in layer
  * order, as costing each layer would. */
-static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
+/* What stage_memory's walk over a stage's layers comes to: everything in it but the ZeRO stage (which only the
+ * sharding after it reads), kept so that the ZeRO stages of one layout walk the layers once. */
+typedef struct {
+    bool done;
+    stage_params sp;
+    double cache, largest_full, largest_kept, largest_temp, largest_grad, adapters, adapters_factored, paged;
+    double inflight, kept_of[2], lora_of_stage[2];
+    int64_t first_of[2], count_of[2], count_all;
+} stage_walk;
+
+static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_walk *wk)
 {
     const llmcost_model *m = ev->p->m;
     const llmcost_memory_options *o = ev->o;
@@ -1047,7 +1057,16 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
     int64_t first_of[2] = {0, 0}, count_of[2] = {0, 0};
     int64_t count_all = 0;
     const llmcost_memory_prepared *pr = ev->p;
-    for (int k = 0; k < H->n; k++) {
+    if (wk && wk->done) {
+        sp = wk->sp, cache = wk->cache, largest_full = wk->largest_full, largest_kept = wk->largest_kept;
+        largest_temp = wk->largest_temp, largest_grad = wk->largest_grad, adapters = wk->adapters;
+        adapters_factored = wk->adapters_factored, paged = wk->paged, inflight = wk->inflight, count_all = wk->count_all;
+        for (int k = 0; k < 2; k++) {
+            kept_of[k] = wk->kept_of[k], lora_of_stage[k] = wk->lora_of_stage[k];
+            first_of[k] = wk->first_of[k], count_of[k] = wk->count_of[k];
+        }
+    }
+    for (int k = 0; k < H->n && !(wk && wk->done); k++) {
         /* The stage split shared with step (job.c): extra layers to the middle stages first. */
         int64_t first, count;
         lc_stage_range(m->n_layers, pp, H->stage[k], &first, &count);
@@ -1095,6 +1114,16 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
         count_of[k] = count;
         inflight += H->inflight[k];
         count_all += count;
+    }
+    if (wk && !wk->done) {
+        wk->done = true;
+        wk->sp = sp, wk->cache = cache, wk->largest_full = largest_full, wk->largest_kept = largest_kept;
+        wk->largest_temp = largest_temp, wk->largest_grad = largest_grad, wk->adapters = adapters;
+        wk->adapters_factored = adapters_factored, wk->paged = paged, wk->inflight = inflight, wk->count_all = count_all;
+        for (int k = 0; k < 2; k++) {
+            wk->kept_of[k] = kept_of[k], wk->lora_of_stage[k] = lora_of_stage[k];
+            wk->first_of[k] = first_of[k], wk->count_of[k] = count_of[k];
+        }
     }
     out->layers_on_stage = count_all;
     stage_params_tail(&sp, m, t, has_embed, has_head);
@@ -1309,10 +1338,13 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H)
 }
 
 /* The most loaded pipeline stage of the validated, resolved options "o" (the first holds most micro-batches, the
- * last the loss); each distinct layer's figures made once for all stages. */
-static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmcost_memory_options *o,
-               const llmcost_finetune *ft, const savers *sv)
+ * last the loss); each distinct layer's figures made once for all stages. With n > 1, o[0..n-1] are one layout at
+ * n ZeRO stages (options differing in layout.zero only): the layers are walked once per pipeline stage for all of
+ * them, out[k] and rc[k] are o[k]'s, and the return is 0 unless out of memory. */
+static int run_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepared *p, const llmcost_memory_options *const *os,
+                     int n, const llmcost_finetune *ft, const savers *sv)
 {
+    const llmcost_memory_options *o = os[0];
     eval ev;
     ev.p = p;
     ev.o = o;
@@ -1343,31 +1375,49 @@ static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmc
     } else if (!(ev.fig = calloc(p->nclass, sizeof *ev.fig))) {
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    llmcost_memory best = {0};
+    llmcost_memory best[4];
+    memset(best, 0, (size_t)n * sizeof *best);
     bool dual = o->pipeline == LLMCOST_PIPE_DUALPIPE;
     int ranks = dual ? (int)(ly->pp / 2) : (int)ly->pp; /* DualPipe's ranks r and pp-1-r hold the same */
     for (int st = 0; st < ranks; st++) {
         if (!dual && st > 1 && st < ly->pp - 1)
             continue; /* middle stages hold fewer micro-batches than stage 0 and no loss */
-        llmcost_memory cur;
         held H = held_of(o, st);
-        stage_memory(&cur, &ev, &H);
-        if (cur.peak_bytes > best.peak_bytes)
-            best = cur;
+        stage_walk wk;
+        wk.done = false;
+        for (int k = 0; k < n; k++) {
+            llmcost_memory cur;
+            ev.o = os[k];
+            stage_memory(&cur, &ev, &H, n > 1 ? &wk : NULL);
+            if (cur.peak_bytes > best[k].peak_bytes)
+                best[k] = cur;
+        }
     }
     if (ev.fig != local)
         free(ev.fig);
-    best.finetune = ft ? ft->method : LLMCOST_FT_NONE;
-    best.trainable_params = trainable;
-    best.frozen_params = frozen;
-    if (!isfinite(best.reserved_bytes) || !isfinite(best.peak_bytes)) { /* a backstop: sizes are bounded */
-        char cause[160];
-        snprintf(cause, sizeof cause, "micro_batch = %lld, seq = %lld", (long long)o->micro_batch, (long long)o->seq);
-        const double v[] = {best.peak_bytes, best.reserved_bytes};
-        return lc_finite("memory", v, (const char *const[]){"peak_bytes", "reserved_bytes"}, 2, cause);
+    for (int k = 0; k < n; k++) {
+        best[k].finetune = ft ? ft->method : LLMCOST_FT_NONE;
+        best[k].trainable_params = trainable;
+        best[k].frozen_params = frozen;
+        rcs[k] = 0;
+        if (!isfinite(best[k].reserved_bytes) || !isfinite(best[k].peak_bytes)) { /* a backstop: sizes are bounded */
+            char cause[160];
+            snprintf(cause, sizeof cause, "micro_batch = %lld, seq = %lld", (long long)o->micro_batch, (long long)o->seq);
+            const double v[] = {best[k].peak_bytes, best[k].reserved_bytes};
+            rcs[k] = lc_finite("memory", v, (const char *const[]){"peak_bytes", "reserved_bytes"}, 2, cause);
+            continue;
+        }
+        out[k] = best[k];
     }
-    *out = best;
     return 0;
+}
+
+static int run(llmcost_memory *out, const llmcost_memory_prepared *p, const llmcost_memory_options *o,
+               const llmcost_finetune *ft, const savers *sv)
+{
+    int rc0;
+    int rc = run_zeros(out, &rc0, p, &o, 1, ft, sv);
+    return rc ? rc : rc0;
 }
 
 int lc_memory_check_model(const llmcost_model *m)
@@ -1481,6 +1531,60 @@ int lc_memory_compute_prepared_finetune(llmcost_memory *out, const llmcost_memor
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
     return run(out, p, &q, ft ? &j.finetune : NULL, NULL);
+}
+
+int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepared *p,
+                                     const llmcost_memory_options *o, const llmcost_finetune *ft, const int *zeros,
+                                     int n)
+{
+    /* Each stage validated and resolved as lc_memory_compute_prepared_finetune does it; the valid ones computed
+     * together (resolution reads no ZeRO stage, so their options differ in layout.zero alone). */
+    llmcost_memory_options q[4];
+    const llmcost_memory_options *qs[4];
+    llmcost_finetune fts[4];
+    int idx[4], nv = 0;
+    if (n < 1 || n > 4)
+        return lc_fail(LLMCOST_EINVAL, "memory: %d ZeRO stages asked for at once (1 to 4)", n);
+    for (int k = 0; k < n; k++) {
+        memset(&out[k], 0, sizeof out[k]);
+        llmcost_memory_options oz = *o;
+        oz.layout.zero = zeros[k];
+        int rc = LC_CHECK_VERSION(&oz, MEMORY_OPTIONS, memory_options);
+        const char *field = rc ? NULL : fixed_mismatch(&oz, &p->o);
+        if (!rc && field)
+            rc = lc_fail(LLMCOST_EINVAL, "memory options: %s differs from the options the memory was prepared with "
+                         "(llmcost_memory_prepare)", field);
+        llmcost_job j;
+        if (!rc) {
+            llmcost_job_from_memory_options(&j, &oz);
+            if (ft)
+                j.finetune = *ft;
+            rc = lc_job_validate_digest(&j, p->m, &p->digest);
+        }
+        rcs[k] = rc;
+        if (rc) {
+            if (rc != LLMCOST_EINVAL)
+                return rc;
+            continue;
+        }
+        llmcost_job_memory_options(&q[nv], &j);
+        fts[nv] = j.finetune;
+        qs[nv] = &q[nv];
+        idx[nv++] = k;
+    }
+    if (!nv)
+        return 0;
+    llmcost_memory res[4];
+    int rr[4];
+    int rc = run_zeros(res, rr, p, qs, nv, ft ? &fts[0] : NULL, NULL);
+    if (rc)
+        return rc;
+    for (int v = 0; v < nv; v++) {
+        rcs[idx[v]] = rr[v];
+        if (!rr[v])
+            out[idx[v]] = res[v];
+    }
+    return 0;
 }
 
 void llmcost_memory_prepared_free(llmcost_memory_prepared *p)

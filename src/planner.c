@@ -246,6 +246,7 @@ typedef struct {
     llmcost_plan_layout *front;
     size_t n_front, cap_front;
     int64_t evaluated, feasible, rejected[LLMCOST_PLAN_REJ_COUNT], mem_calls, step_calls;
+    llmcost_plan_layout zl[4]; /* judge_memory_zeros' layouts, one per ZeRO stage */
     lc_step_memo *memo;       /* what the step engine reuses between this thread's evaluations */
     llmcost_plan_layout *cand; /* layouts of the current unit that fit, before their step times */
     size_t n_cand, cap_cand;
@@ -427,6 +428,34 @@ static int judge_memory(worker *w, llmcost_plan_layout *l)
     return g->memory_bytes > 0 && r.reserved_bytes <= l->usable_bytes ? 1 : 0;
 }
 
+/* judge_memory of "l" at each of the n ZeRO stages zs[]: rcs[k] as judge_memory gives it, w->zl[k] the layout
+ * judged; returns 0 or a failure. One memory-engine call walks the layers for all of them. */
+static int judge_memory_zeros(worker *w, const llmcost_plan_layout *l, const int *zs, int n, int *rcs)
+{
+    const llmcost_plan_options *o = w->sp->o;
+    llmcost_memory_options mo;
+    llmcost_plan_job_options(NULL, &mo, o, l);
+    llmcost_memory r[4];
+    w->mem_calls += n;
+    int rc = lc_memory_compute_prepared_zeros(r, rcs, w->sp->memory, &mo, plan_finetune(o), zs, n);
+    if (rc < 0)
+        return rc;
+    const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
+    for (int k = 0; k < n; k++) {
+        llmcost_plan_layout *z = &w->zl[k];
+        *z = *l;
+        z->layout.zero = zs[k];
+        if (rcs[k] < 0)
+            continue;
+        z->peak_bytes = r[k].peak_bytes;
+        z->reserved_bytes = r[k].reserved_bytes;
+        z->usable_bytes = g->memory_bytes * (1 - o->headroom) - o->cuda_context_bytes;
+        z->headroom_bytes = z->usable_bytes - r[k].reserved_bytes;
+        rcs[k] = g->memory_bytes > 0 && r[k].reserved_bytes <= z->usable_bytes ? 1 : 0;
+    }
+    return 0;
+}
+
 static int fill_from_step(const llmcost_plan_options *o, llmcost_plan_layout *l, const llmcost_step *s,
                           const llmcost_model *m)
 {
@@ -601,21 +630,26 @@ static int eval_group_memory(worker *w, const group *g)
         w->rejected[LLMCOST_PLAN_REJ_BATCH] += inner;
         return 0;
     }
-    /* Per recomputation row, what each micro-batch came to: FIT, NOFIT (evaluated or pruned), REFUSED. ZeRO stages
-     * are rows of their own, not pruned across: ZeRO-3's gathered weights can take more than ZeRO-2 saves. */
+    /* Per ZeRO stage and recomputation row, what each micro-batch came to: FIT, NOFIT (evaluated or pruned),
+     * REFUSED. ZeRO stages are rows of their own, not pruned across: ZeRO-3's gathered weights can take more than
+     * ZeRO-2 saves. The ZeRO stages are the innermost loop, so that the memory engine walks a layout's layers once
+     * for all of them (lc_memory_compute_prepared_zeros); every pruning decision reads its own ZeRO row only, so
+     * the layouts judged are those of a loop with ZeRO outermost. */
     enum { UNKNOWN, FIT, NOFIT, REFUSED };
-    unsigned char state[3][MAX_VALUES];
+    unsigned char state[4][3][MAX_VALUES];
     const llmcost_plan_layout *ref = o->reference;
     int gch = sp->max_changes >= 0 ? group_changes(ref, g) : 0;
-    for (int zi = 0; zi < zeros.n; zi++) {
-        int z = (int)zeros.v[zi];
+    for (int zi = 0; zi < zeros.n; zi++)
         for (int r = 0; r < 3; r++)
-            memset(state[r], UNKNOWN, (size_t)mbs.n); /* the micro-batches of this group only */
-        for (int ri = 0; ri < recs.n; ri++) {
-            int r = (int)recs.v[ri];
-            bool failed = false;
-            for (int i = 0; i < mbs.n; i++) {
-                int64_t micro_batches = per_replica / mbs.v[i];
+            memset(state[zi][r], UNKNOWN, (size_t)mbs.n); /* the micro-batches of this group only */
+    for (int ri = 0; ri < recs.n; ri++) {
+        int r = (int)recs.v[ri];
+        bool failed[4] = {false, false, false, false};
+        for (int i = 0; i < mbs.n; i++) {
+            int64_t micro_batches = per_replica / mbs.v[i];
+            int zs[4], zis[4], nz = 0;
+            for (int zi = 0; zi < zeros.n; zi++) {
+                int z = (int)zeros.v[zi];
                 /* Outside a bounded search's reach: not judged (left UNKNOWN, so it prunes nothing). */
                 if (sp->max_changes >= 0 && gch + (z != ref->layout.zero) + (mbs.v[i] != ref->micro_batch) +
                                                     (r != (int)ref->recompute) >
@@ -626,37 +660,47 @@ static int eval_group_memory(worker *w, const group *g)
                  * up to pp - stage, interleaving up to twice that), so its activations are no smaller. */
                 bool pruned = false;
                 for (int r2 = r + 1; r2 <= LLMCOST_RECOMPUTE_FULL; r2++)
-                    pruned |= state[r2][i] == NOFIT;
-                pruned |= failed && (g->pp == 1 || micro_batches >= 2 * g->pp);
+                    pruned |= state[zi][r2][i] == NOFIT;
+                pruned |= failed[zi] && (g->pp == 1 || micro_batches >= 2 * g->pp);
                 if (pruned) {
-                    state[r][i] = NOFIT;
+                    state[zi][r][i] = NOFIT;
                     w->evaluated += n_ov;
                     w->rejected[LLMCOST_PLAN_REJ_MEMORY] += n_ov;
                     continue;
                 }
-                llmcost_plan_layout l;
-                memset(&l, 0, sizeof l);
-                l.gpu_type = g->gpu;
-                llmcost_layout L = LLMCOST_LAYOUT_INIT;
-                L.gpus = o->gpus, L.tp = g->tp, L.pp = g->pp, L.vpp = g->vpp, L.dp = g->dp, L.cp = g->cp;
-                L.ep = g->ep, L.zero = z, L.sequence_parallel = g->sp;
-                l.layout = L;
-                l.expert_tp = g->etp;
-                l.micro_batch = mbs.v[i];
-                l.micro_batches = micro_batches;
-                l.recompute = (llmcost_recompute)r;
-                int rc = judge_memory(w, &l);
+                zs[nz] = z, zis[nz++] = zi;
+            }
+            if (!nz)
+                continue;
+            llmcost_plan_layout l;
+            memset(&l, 0, sizeof l);
+            l.gpu_type = g->gpu;
+            llmcost_layout L = LLMCOST_LAYOUT_INIT;
+            L.gpus = o->gpus, L.tp = g->tp, L.pp = g->pp, L.vpp = g->vpp, L.dp = g->dp, L.cp = g->cp;
+            L.ep = g->ep, L.zero = zs[0], L.sequence_parallel = g->sp;
+            l.layout = L;
+            l.expert_tp = g->etp;
+            l.micro_batch = mbs.v[i];
+            l.micro_batches = micro_batches;
+            l.recompute = (llmcost_recompute)r;
+            int rcs[4];
+            int rc = judge_memory_zeros(w, &l, zs, nz, rcs);
+            if (rc < 0)
+                return fail_worker(w, rc);
+            for (int k = 0; k < nz; k++) {
+                int zi = zis[k];
+                rc = rcs[k];
                 if (rc < 0 && rc != LLMCOST_EINVAL)
                     return fail_worker(w, rc);
                 if (rc == LLMCOST_EINVAL || rc == 0) {
-                    state[r][i] = rc == 0 ? NOFIT : REFUSED;
-                    failed |= rc == 0;
+                    state[zi][r][i] = rc == 0 ? NOFIT : REFUSED;
+                    failed[zi] |= rc == 0;
                     w->evaluated += n_ov;
                     w->rejected[rc == 0 ? LLMCOST_PLAN_REJ_MEMORY : LLMCOST_PLAN_REJ_LAYOUT] += n_ov;
                     continue;
                 }
-                state[r][i] = FIT;
-                if ((rc = add_candidate(w, &l)) < 0)
+                state[zi][r][i] = FIT;
+                if ((rc = add_candidate(w, &w->zl[k])) < 0)
                     return fail_worker(w, rc);
             }
         }

@@ -992,7 +992,7 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
     ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, {0}, {0, 0, 0, 0, 0, 0}};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
-    if (grc || (grc = lc_attention_choose(gpu, opt->attention, &c->attn)) != 0)
+    if (grc || (grc = lc_attention_choose_kernel(gpu, opt->attention, &c->attn)) != 0)
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;

@@ -7,6 +7,7 @@
 
 #include "helpers.h"
 #include "llmcost/llmcost.h"
+#include "internal.h"
 
 static llmcost_model *load_json(json_t *config)
 {
@@ -403,6 +404,41 @@ static int sweep_prepared(const llmcost_model *m, llmcost_memory_options o)
                         compared++;
                     }
                 }
+    /* Several ZeRO stages of one layout at once (the planner's call: the layers walked once for all of them): each
+     * the plain engine's answer at that stage, or its refusal. Stages in a scrambled order, subsets included. */
+    static const int zsets[][5] = {{4, 3, 1, 0, 2}, {2, 0, 3}, {1, 2}};
+    for (size_t i = 0; i < sizeof lay / sizeof lay[0]; i++)
+        for (int r = 0; r < 3; r++)
+            for (size_t zs = 0; zs < sizeof zsets / sizeof zsets[0]; zs++) {
+                llmcost_memory_options q = o;
+                q.layout.tp = lay[i][0], q.layout.pp = lay[i][1], q.layout.vpp = lay[i][2], q.layout.cp = lay[i][3];
+                q.layout.ep = moe ? lay[i][4] : 1;
+                q.layout.gpus = lay[i][5];
+                q.layout.sequence_parallel = r == 1 && q.layout.tp > 1;
+                q.recompute = (llmcost_recompute)r;
+                q.micro_batch = 1 + (int64_t)(i % 3);
+                q.expert_tp = (moe && r == 2 && q.layout.tp % 2 == 0) ? 2 : 1;
+                int n = zsets[zs][0];
+                llmcost_memory many[4];
+                int rcs[4];
+                cr_assert_eq(lc_memory_compute_prepared_zeros(many, rcs, p, &q, NULL, &zsets[zs][1], n), 0, "%s",
+                             llmcost_errmsg());
+                for (int k = 0; k < n; k++) {
+                    llmcost_memory_options qz = q;
+                    qz.layout.zero = zsets[zs][1 + k];
+                    llmcost_memory one;
+                    int r1 = llmcost_memory_compute(&one, m, &qz);
+                    char what[160];
+                    snprintf(what, sizeof what, "%s zeros: tp %lld pp %lld ep %lld zero %d recompute %d", m->name,
+                             (long long)q.layout.tp, (long long)q.layout.pp, (long long)q.layout.ep,
+                             qz.layout.zero, r);
+                    cr_expect_eq(r1, rcs[k], "%s: %d vs %d", what, r1, rcs[k]);
+                    if (r1 == 0 && rcs[k] == 0) {
+                        expect_same_memory(&one, &many[k], what);
+                        compared++;
+                    }
+                }
+            }
     llmcost_memory_prepared_free(p);
     return compared;
 }
