@@ -1029,7 +1029,7 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
     reference_rates(out, g, r);
     if (with_note)
         snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, "
-                 "head dim 128, fitted to %.220s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
+                 "head dim 128, fitted to %s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
     return 0;
 }
 

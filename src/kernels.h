@@ -110,7 +110,8 @@ typedef struct lc_attn_choice {
     const char *arch;
     double eta[2], overlap[2], c0[2]; /* forward, backward (fused kernels) */
     bool fused;
-    char note[512];      /* "flash2 on hopper: FlashAttention-2 ... (source)" */
+    char note[768];      /* "flash2 on hopper: FlashAttention-2 ... (source)": prefix, a curve's whole source
+                            (at most 399 bytes) and the fallback's reason fit */
 } lc_attn_choice;
 
 int lc_attention_choose(const llmcost_gpu *g, int impl, lc_attn_choice *out);

@@ -154,3 +154,43 @@ Test(power_cap, cli_step_and_train)
         run_free(&r);
     }
 }
+
+Test(attention_notes, every_kernel_note_carries_its_curves_whole_source)
+{
+    /* The note the step engine prints for an attention kernel names the curve it was fitted to; it used to cut the
+     * source at 220 characters ("the sequence-length sh"). Every GPU x kernel note that cites a curve must hold one
+     * of data/calibration/attention_kernels.json's sources whole. */
+    json_error_t e;
+    json_t *d = json_load_file(src_path("data/calibration/attention_kernels.json"), 0, &e);
+    cr_assert(d, "%s", e.text);
+    const char *sources[64];
+    int ns = 0;
+    size_t i, j;
+    json_t *k, *c;
+    json_array_foreach(json_object_get(d, "kernels"), i, k)
+    {
+        json_array_foreach(json_object_get(k, "curves"), j, c)
+        {
+            if (ns < 64 && json_is_string(json_object_get(c, "source")))
+                sources[ns++] = json_string_value(json_object_get(c, "source"));
+        }
+    }
+    cr_assert_geq(ns, 5, "the file's curves with a source");
+    int cited = 0;
+    const llmcost_gpu *g;
+    for (int gi = 0; (g = llmcost_gpu_at(gi)); gi++)
+        for (int a = 0; a < LLMCOST_ATTN_COUNT; a++) {
+            lc_attn_choice ch;
+            if (lc_attention_choose(g, a, &ch) != 0)
+                continue;
+            if (!strstr(ch.note, "fitted to "))
+                continue;
+            bool whole = false;
+            for (int s = 0; s < ns && !whole; s++)
+                whole = strstr(ch.note, sources[s]) != NULL;
+            cr_expect(whole, "%s / kernel %d: %s", g->name, a, ch.note);
+            cited++;
+        }
+    cr_expect_gt(cited, 5);
+    json_decref(d);
+}
