@@ -661,6 +661,19 @@ static void fit_host(json_t *doc)
     }
 }
 
+/* Parses the bundled file "path" and hands it to "fn"; false when it is missing or does not parse (the fit keeps
+ * the documented defaults for what it would have set). */
+static bool fit_file(const char *path, void (*fn)(json_t *))
+{
+    const lc_embedded *e = lc_embedded_find(path);
+    json_t *doc = NULL;
+    if (!e || lc_parse_json(&doc, e->text, e->len, e->path) != 0)
+        return false;
+    fn(doc);
+    json_decref(doc);
+    return true;
+}
+
 static void fit(void)
 {
     static gemm_case gc[MAX_CASES];
@@ -751,14 +764,7 @@ static void fit(void)
     } else {
         ok = false;
     }
-    e = lc_embedded_find("data/calibration/h200_host_2026-11-28.json");
-    doc = NULL;
-    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
-        fit_host(doc);
-        json_decref(doc);
-    } else {
-        ok = false;
-    }
+    ok &= fit_file("data/calibration/h200_host_2026-11-28.json", fit_host);
     add_kind("copy", model.copy_eta);
     e = lc_embedded_find("data/calibration/h200_eager_kernels_2026-11-28.json");
     doc = NULL;
@@ -794,22 +800,8 @@ static void fit(void)
     }
     fit_gemm(gc, ng);
     fit_attention(ac, na);
-    e = lc_embedded_find("data/calibration/attention_kernels.json");
-    doc = NULL;
-    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
-        fit_attention_curves(doc);
-        json_decref(doc);
-    } else {
-        ok = false;
-    }
-    e = lc_embedded_find("data/calibration/fp8_gemm_h800_tilelang.json");
-    doc = NULL;
-    if (e && lc_parse_json(&doc, e->text, e->len, e->path) == 0) {
-        fit_fp8(doc);
-        json_decref(doc);
-    } else {
-        ok = false;
-    }
+    ok &= fit_file("data/calibration/attention_kernels.json", fit_attention_curves);
+    ok &= fit_file("data/calibration/fp8_gemm_h800_tilelang.json", fit_fp8);
     /* The fit GPUs' measured matmul fractions, from their bundled records (the catalogue does not read the kernel
      * model: no cycle). */
     const llmcost_catalog *cat = llmcost_catalog_bundled();
