@@ -246,3 +246,31 @@ Test(held, a_failure_after_a_verdict_prints_only_its_error, .init = redirect)
     cr_assert_stdout_eq_str("case  error\nx     +40%\n");
     cr_assert_stderr_eq_str("llmcost: note: from the data\nllmcost: --seq: must be positive\n");
 }
+
+/* A target the final rename(2) could not replace is refused before anything is printed: a name ending in '/',
+ * and a path that runs through a file ("cfg.json/x", "cfg.json/"). The fuzzer found the second printing its
+ * whole output on stdout and then failing (exit 2) at the rename. */
+Test(files, write_config_refuses_a_target_rename_cannot_replace)
+{
+    const char *cfg = in_dir("cfg.json");
+    put(cfg, "keep\n");
+    char through[600], slash[600], newdir[600];
+    snprintf(through, sizeof through, "%s/x.json", cfg);
+    snprintf(slash, sizeof slash, "%s/", cfg);
+    snprintf(newdir, sizeof newdir, "%s/", in_dir("new"));
+    const char *targets[] = {through, slash, newdir};
+    const char *why[] = {"Not a directory", "it names a folder", "it names a folder"};
+    for (int i = 0; i < 3; i++) {
+        run_result r = run_cli((const char *const[]){"budget", "--flops", "1e24", "--write-config", targets[i], NULL});
+        cr_expect_eq(r.status, 2, "%s: exit %d", targets[i], r.status);
+        cr_expect_str_eq(r.out, "", "%s: a refused write printed its output", targets[i]);
+        cr_expect_not_null(strstr(r.err, "--write-config"), "%s: %s", targets[i], r.err);
+        cr_expect_not_null(strstr(r.err, why[i]), "%s: %s", targets[i], r.err);
+        cr_expect_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line: %s", r.err);
+        run_free(&r);
+    }
+    char *t = get(cfg);
+    cr_expect_str_eq(t, "keep\n");
+    free(t);
+    cr_expect_eq(files_in_dir(), 1, "a temporary file was left behind");
+}

@@ -93,7 +93,16 @@ int cli_write_file(const char *flag, const char *path, const char *text)
         return fail("--%s: too many files to write", flag);
     struct stat st;
     mode_t mode = 0;
-    if (stat(path, &st) == 0) {
+    /* Whatever would make the final rename(2) fail is refused now, before the command prints its output: a name
+     * ending in '/' (rename would need a folder there), or one whose lookup fails for any reason but absence
+     * (a path through a file, "pipe/", a link loop, a folder it may not search). */
+    size_t plen = strlen(path);
+    if (plen == 0 || path[plen - 1] == '/')
+        return fail("--%s: cannot write '%s': it names a folder, not a file", flag, path);
+    bool exists = stat(path, &st) == 0;
+    if (!exists && errno != ENOENT)
+        return fail("--%s: cannot write '%s': %s", flag, path, strerror(errno));
+    if (exists) {
         const char *which = NULL;
         if (S_ISDIR(st.st_mode))
             return fail("--%s: cannot write '%s': it is a folder", flag, path);
