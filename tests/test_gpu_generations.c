@@ -194,3 +194,41 @@ Test(attention_notes, every_kernel_note_carries_its_curves_whole_source)
     cr_expect_gt(cited, 5);
     json_decref(d);
 }
+
+/* Rate of the chosen kernel on g at the papers' reference shape (16K tokens, head dim 128, 16 heads, no mask): the
+ * FLOPs flash-attention's benchmark counts (forward 4 s^2 d per head, backward 2.5x) over the predicted seconds. */
+static double reference_tflops(const llmcost_gpu *g, int impl, bool bwd)
+{
+    lc_attn_choice ch;
+    cr_assert_eq(lc_attention_choose(g, impl, &ch), 0, "%s", llmcost_errmsg());
+    double s = 16384, d = 128, bh = 16, pairs = s * s;
+    double t = lc_attention_choice_seconds(&ch, g, llmcost_gpu_half_peak(g), bh, s, pairs, d, d, bwd);
+    return (bwd ? 10.0 : 4.0) * bh * pairs * d / t / 1e12;
+}
+
+/* The Triton kernel on Ampere is the 2022-23 one training stacks ran (Dao's flash_attn_triton.py, vendored by
+ * llm-foundry): a FlashAttention-1-generation kernel. Dao 2023 (FlashAttention-2, arXiv:2307.08691), abstract:
+ * FlashAttention reaches 25-40% of the A100's theoretical peak, FlashAttention-2 50-73% (section 4.1: 73% forward,
+ * 63% backward). So at the reference shape on an A100 (312 TFLOP/s): triton forward 0.40 x 312 = 124.8 TFLOP/s,
+ * backward 0.40 x 63/73 x 312 = 107.6; FlashAttention-2 0.73 x 312 = 227.8 and 0.63 x 312 = 196.6, 1.825x triton
+ * both ways (the abstract: "around 2x"). The A100 40GB (same SMs and clock) gets the same rates; the H100's Triton
+ * curve (FlashAttention-3 paper, Figure 5) is untouched: its fit gives the published 395 TFLOP/s forward at 16K
+ * without mask to within 10% (the least-squares residual over the curve's 18 points). */
+Test(attention_generations, triton_on_ampere_is_flashattention1_class)
+{
+    const llmcost_gpu *a100 = llmcost_gpu_find("a100-80gb"), *a40 = llmcost_gpu_find("a100-40gb");
+    const llmcost_gpu *h100 = llmcost_gpu_find("h100");
+    double tf = reference_tflops(a100, LLMCOST_ATTN_TRITON, false), tb = reference_tflops(a100, LLMCOST_ATTN_TRITON, true);
+    cr_expect(fabs(tf / 124.8 - 1) < 0.005, "triton forward on A100 %.1f TFLOP/s, want 124.8", tf);
+    cr_expect(fabs(tb / 107.64 - 1) < 0.005, "triton backward on A100 %.1f TFLOP/s, want 107.6", tb);
+    double ff = reference_tflops(a100, LLMCOST_ATTN_FLASH2, false), fb = reference_tflops(a100, LLMCOST_ATTN_FLASH2, true);
+    cr_expect(fabs(ff / tf / 1.825 - 1) < 0.005, "flash2 / triton forward %.3f", ff / tf);
+    cr_expect(fabs(fb / tb / 1.825 - 1) < 0.005, "flash2 / triton backward %.3f", fb / tb);
+    cr_expect(fabs(reference_tflops(a40, LLMCOST_ATTN_TRITON, false) / tf - 1) < 1e-9);
+    double hf = reference_tflops(h100, LLMCOST_ATTN_TRITON, false);
+    cr_expect(fabs(hf / 395 - 1) < 0.10, "triton forward on H100 %.1f TFLOP/s, published 395", hf);
+    lc_attn_choice ch;
+    cr_assert_eq(lc_attention_choose(a100, LLMCOST_ATTN_TRITON, &ch), 0);
+    cr_expect(strstr(ch.note, "FlashAttention(-1) reaches 25-40%") != NULL, "%s", ch.note);
+    cr_expect(strstr(ch.note, "no published Triton curve") == NULL, "%s", ch.note);
+}
