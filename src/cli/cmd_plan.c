@@ -183,7 +183,7 @@ int cmd_plan(int argc, char **argv)
     const char *gpu_list = NULL, *price_list_arg = NULL, *gpu_file = NULL;
     int objective = LLMCOST_PLAN_TIME;
     long long top = 10, per_node = 0, threads = 0, tokens_ll = 0;
-    double tokens = 0;
+    double tokens = 0, power_cap = 0;
     bool pareto = false, no_ep_overlap = false, no_tp_overlap = false;
     given_flags gv = {0};
     static const char *const objective_choices[] = {"time", "cost", NULL};
@@ -206,6 +206,8 @@ int cmd_plan(int argc, char **argv)
         {"no-ep-overlap", OPT_FLAG, &no_ep_overlap, NULL, "fix the expert all-to-all as not overlapped", NULL, NULL},
         {"no-tp-overlap", OPT_FLAG, &no_tp_overlap, NULL, "fix tensor-parallel collectives as not overlapped", NULL,
          NULL},
+        {"power-cap", OPT_REAL, &power_cap, "W",
+         "cap every GPU's board power (nvidia-smi -pl): each layout is timed at the capped clock", NULL, NULL},
         CLI_JOB_OPTIONS(jo),
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -266,12 +268,13 @@ int cmd_plan(int argc, char **argv)
     if (n_price < 0 || (n_price > 1 && n_price != n_gpu))
         return cli_usage_error("plan", "--price: give one price, or one per --gpu name (%d)", n_gpu);
     llmcost_gpu gpus[16];
-    char assumed[1024] = "";
+    char assumed[6144] = "", capped[4096] = "";
     for (int i = 0; i < n_gpu; i++) {
         cli_gpu_opts go = {0};
         go.gpu = names[i];
         go.gpu_file = i == 0 ? gpu_file : NULL;
         go.scaleup_size = per_node;
+        go.power_cap_watts = power_cap; /* every layout of every type runs capped */
         if (n_price > 0) {
             double p;
             const char *txt = prices[n_price == 1 ? 0 : i];
@@ -280,8 +283,13 @@ int cmd_plan(int argc, char **argv)
             go.price = p;
         }
         llmcost_dtype dt = cli_precision_dtype(jo.precision);
-        if ((rc = cli_gpu_resolve(&gpus[i], &go, "plan", "h100", dt, NULL, 0)) != 0)
+        char over[512];
+        if ((rc = cli_gpu_resolve(&gpus[i], &go, "plan", "h100", dt, over, sizeof over)) != 0)
             return rc;
+        if (power_cap > 0) {
+            size_t len = strlen(capped);
+            snprintf(capped + len, sizeof capped - len, "GPU %.47s: %.511s\n", gpus[i].name, over);
+        }
         if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))
             return cli_usage_error("plan", "--price: %s has no catalogue price; give one", gpus[i].name);
     }
@@ -289,6 +297,8 @@ int cmd_plan(int argc, char **argv)
         size_t len = strlen(assumed);
         snprintf(assumed + len, sizeof assumed - len, "GPU h100 (give --gpu)\n");
     }
+    size_t clen = strlen(assumed);
+    snprintf(assumed + clen, sizeof assumed - clen, "%s", capped);
 
     llmcost_model *m;
     if ((rc = cli_load_model(&m, pos[0])) != 0)
