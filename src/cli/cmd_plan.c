@@ -12,7 +12,7 @@
 
 static const char *const usage_text =
     "llmcost plan MODEL --gpu NAME[,NAME...] --gpus N --global-batch TOKENS [--seq S] [--gpus-per-node 8]\n"
-    "             [--objective time|cost] [--tokens N] [--price USD[,USD...]] [--top K] [--pareto]\n"
+    "             [--objective time|cost] [--tokens N] [--price USD[,USD...]] [--power-cap W] [--top K] [--pareto]\n"
     "             [any job flag of 'llmcost step': a flag given fixes that dimension]";
 static const char *const description =
     "Searches every parallel layout of the job: GPU type, tensor (tp), pipeline (pp) and virtual (vpp) stages,\n"
@@ -27,7 +27,10 @@ static const char *const description =
     "without evaluating them. --price takes one price per --gpu name (or one for all). --grad-accum and\n"
     "--micro-batches are refused: the micro-batches follow from --global-batch and each layout.\n"
     "Fine-tuning (--finetune full|lora|qlora and the adapter flags) is fixed as given, not searched: each layout\n"
-    "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.";
+    "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.\n"
+    "--power-cap W caps every GPU type's board power: each layout is timed at the capped clock as 'llmcost step\n"
+    "--power-cap W' times it (its step flags carry the cap; memory is the same at any clock), and a bigger GPU\n"
+    "offered when nothing fits runs under the same cap.";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"
@@ -35,7 +38,8 @@ static const char *const examples =
     "  llmcost plan llama-3-70b --gpu h100,h200,a100 --gpus 512 --seq 8192 --global-batch 4M \\\n"
     "      --objective cost --tokens 1T --price 2.5,3.5,1.5 --format json\n"
     "  llmcost plan llama-3-8b --gpu rtx-4090 --gpus 1 --seq 2048 --global-batch 16x2048 \\\n"
-    "      --finetune qlora --lora-rank 16 --lora-targets all-linear\n";
+    "      --finetune qlora --lora-rank 16 --lora-targets all-linear\n"
+    "  llmcost plan llama-3.1-8b --gpu h100 --gpus 8 --seq 8192 --global-batch 1M --power-cap 500\n";
 
 typedef struct {
     bool tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch, recompute, micro_batches, grad_accum, gpus, gb;
