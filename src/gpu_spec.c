@@ -53,7 +53,8 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
         overrides[0] = '\0';
     if (!out || !s)
         return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_spec_resolve: NULL argument");
-    int rc = LC_CHECK_VERSION(s, GPU_SPEC, gpu_spec);
+    /* Version 1 (before the power cap) is read without power_cap_watts. */
+    int rc = s->version == 1 ? 0 : LC_CHECK_VERSION(s, GPU_SPEC, gpu_spec);
     if (rc < 0)
         return rc;
     const llmcost_gpu *g;
@@ -139,6 +140,16 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
         if ((rc = llmcost_gpu_set(out, "scaleout.gbps", s->scaleout_gbps)) < 0)
             return rc;
         add(overrides, size, "scale-out %g GB/s (--scaleout-bw)", s->scaleout_gbps);
+    }
+    /* The power cap last: it caps the board power as overridden (--tdp), and its note follows the others. */
+    if (s->version >= 2 && s->power_cap_watts != 0) {
+        char note[384];
+        if ((rc = llmcost_gpu_power_cap(out, s->power_cap_watts, note, sizeof note)) < 0)
+            return rc;
+        if (overrides && size) {
+            size_t n = strlen(overrides);
+            snprintf(overrides + n, size - n, "%s%s (--power-cap)", n ? "; " : "", note);
+        }
     }
     return 0;
 }

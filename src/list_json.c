@@ -41,6 +41,9 @@ static json_t *gpu_json(const llmcost_gpu *g)
     json_object_set_new(o, "memory_bytes", lc_json_real(g->memory_bytes));
     json_object_set_new(o, "memory_bytes_per_second", lc_json_real(g->memory_bw));
     json_object_set_new(o, "tdp_watts", lc_json_real(g->tdp_watts));
+    /* Under a power cap (llmcost_gpu_power_cap): tdp_watts is the cap, and the SM clock's fraction of its maximum. */
+    if (g->clock_fraction > 0 && g->clock_fraction < 1)
+        json_object_set_new(o, "clock_fraction", lc_json_real(g->clock_fraction));
     json_object_set_new(o, "compute_units", lc_json_int(g->compute_units));
     json_object_set_new(o, "exp_per_second", lc_json_real(g->exp_per_second));
     if (g->mamf_flops[LLMCOST_DT_BF16] > 0 || g->mamf_flops[LLMCOST_DT_FP8] > 0) {

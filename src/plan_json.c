@@ -98,6 +98,11 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
     }
     if (len < n && o->cuda_context_bytes != 816644096.0) /* the memory engine's default (memory.h) */
         len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
+    /* A capped GPU (llmcost_gpu_power_cap: a clock below its maximum, the board power the cap): step times it at
+     * that clock; memory is the same at any clock. */
+    const llmcost_gpu *cg = o->gpu_types && l->gpu_type < o->n_gpu_types ? &o->gpu_types[l->gpu_type] : NULL;
+    if (len < n && !for_memory && cg && cg->clock_fraction > 0 && cg->clock_fraction < 1)
+        len += (size_t)snprintf(buf + len, n - len, " --power-cap %.17g", cg->tdp_watts);
     if (len < n) {
         if (for_memory)
             len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);

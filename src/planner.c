@@ -1346,6 +1346,11 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
         largest = fmax(largest, o->gpu_types[i].memory_bytes);
     /* The caller's catalogue when given (a user GPU file's GPUs are candidates too), else the process default. */
     const llmcost_catalog *cat = o->version >= 3 ? o->catalog : NULL;
+    /* Candidates under a power cap (the first type's: a front end caps every type alike): a bigger GPU runs under
+     * the same cap, and one the cap cannot apply to (no board power, or one below the cap) is not offered. */
+    const llmcost_gpu *g0 = &o->gpu_types[0];
+    double cap = g0->clock_fraction > 0 && g0->clock_fraction < 1 ? g0->tdp_watts : 0;
+    llmcost_gpu bigger;
     bool tried[256] = {false};
     for (;;) {
         int pick = -1;
@@ -1355,7 +1360,9 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
             llmcost_job pj;
             llmcost_job_init(&pj);
             pj.precision = o->precision;
+            llmcost_gpu gc = *g;
             if (!tried[i] && g->memory_bytes > largest && llmcost_job_check_gpu(&pj, g) == 0 &&
+                (cap == 0 || llmcost_gpu_power_cap(&gc, cap, NULL, 0) == 0) &&
                 (pick < 0 || g->memory_bytes < llmcost_catalog_gpu_at(cat, pick)->memory_bytes))
                 pick = i;
         }
@@ -1363,7 +1370,10 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
             break;
         tried[pick] = true;
         lc_plan_options_copy(&x, o);
-        x.gpu_types = llmcost_catalog_gpu_at(cat, pick);
+        bigger = *llmcost_catalog_gpu_at(cat, pick);
+        if (cap > 0 && (rc = llmcost_gpu_power_cap(&bigger, cap, NULL, 0)) < 0)
+            goto fail;
+        x.gpu_types = &bigger;
         x.n_gpu_types = 1;
         if ((rc = try_change(&v[k].best, m, &x)) < 0)
             goto fail;

@@ -258,6 +258,7 @@ static int read_gpu(req *r, llmcost_gpu_spec *g)
         {"tdp", offsetof(llmcost_gpu_spec, tdp_watts)},
         {"scaleup_bw", offsetof(llmcost_gpu_spec, scaleup_gbps)},
         {"scaleout_bw", offsetof(llmcost_gpu_spec, scaleout_gbps)},
+        {"power_cap", offsetof(llmcost_gpu_spec, power_cap_watts)}, /* version 2: the CLI's --power-cap W */
     };
     for (size_t i = 0; i < sizeof reals / sizeof reals[0] && rc == 0; i++)
         rc = arg_read(r, reals[i].name, RK_REAL, (char *)g + reals[i].off, NULL);
@@ -374,10 +375,16 @@ static int gpu_then_job(req *r, llmcost_gpu *gpu, llmcost_job *job, llmcost_job_
     int rc = read_job_gpu(r, s, &gs);
     if (rc < 0)
         return rc;
-    if ((rc = llmcost_gpu_spec_resolve(gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, NULL, 0)) < 0)
+    char over[512];
+    if ((rc = llmcost_gpu_spec_resolve(gpu, r->catalog, &gs, "h100", LLMCOST_DT_BF16, over, sizeof over)) < 0)
         return job_fail(rc);
     if ((rc = llmcost_job_spec_resolve(job, s, r->model, notes, size)) < 0)
         return job_fail(rc);
+    /* A power cap is said with the GPU's other overrides, as `llmcost report` says it. */
+    if (notes && gs.power_cap_watts > 0 && over[0]) {
+        size_t n = strlen(notes);
+        snprintf(notes + n, size - n, "GPU %s: %s\n", gpu->name, over);
+    }
     return 0;
 }
 
@@ -643,7 +650,7 @@ static int do_gpus(req *r, char **out)
         return rc;
     bool overriding = gs.price > 0 || gs.peak_tflops > 0 || gs.memory_gb > 0 || gs.memory_bw_gbps > 0 ||
                       gs.tdp_watts > 0 || gs.scaleup_gbps > 0 || gs.scaleup_size > 0 || gs.scaleout_gbps > 0 ||
-                      gs.price_list;
+                      gs.price_list || gs.power_cap_watts > 0;
     if (overriding && !gs.gpu)
         return lc_fail(LLMCOST_EINVAL, "overrides apply to one GPU: give gpu");
     if (gs.gpu) {
@@ -903,6 +910,9 @@ static int do_plan(req *r, char **out)
                                             /* the fine-tuning, fixed as given (llmcost_plan_options_from_spec_model) */
                                             "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant",
                                             "quant", "double_quant", "quant_group", "lora_dropout", "adapter_dtype",
+                                            /* the memory savers: read, so that they are refused as the CLI
+                                             * refuses them (llmcost_plan_options_from_spec) */
+                                            "chunked_loss", "optimizer_in_backward", "activation_offload", "compile",
                                             NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
@@ -935,6 +945,9 @@ static int do_plan(req *r, char **out)
         rc = arg_read(r, "threads", RK_COUNT, &threads, NULL);
     if (rc == 0)
         rc = arg_read(r, "tokens", RK_COUNT, &tokens, NULL);
+    double power_cap = 0;
+    if (rc == 0)
+        rc = arg_read(r, "power_cap", RK_REAL, &power_cap, NULL);
     const char *gpu_list = arg(r, "gpu"), *price_arg = arg(r, "price"), *file = arg(r, "gpu_file");
     /* Read so that they are named in the refusal below, not as misspellings. */
     bool accum = arg(r, "grad_accum") || arg(r, "micro_batches");
@@ -972,26 +985,35 @@ static int do_plan(req *r, char **out)
     if (n_price < 0 || (n_price > 1 && n_price != n_gpu))
         return lc_fail(LLMCOST_EINVAL, "price: give one price, or one per gpu name (%d)", n_gpu);
     llmcost_gpu gpus[16];
+    char capped[4096] = ""; /* each GPU type's power cap, as the CLI says it */
     for (int i = 0; i < n_gpu; i++) {
         llmcost_gpu_spec gs;
         llmcost_gpu_spec_init(&gs);
         gs.gpu = names[i];
         gs.scaleup_size = per_node;
+        gs.power_cap_watts = power_cap; /* every layout of every type runs capped */
         if (n_price > 0) {
             const char *txt = prices[n_price == 1 ? 0 : i];
             if (llmcost_parse_quantity(&gs.price, txt, 0) != 0 || !(gs.price > 0))
                 return lc_fail(LLMCOST_EINVAL, "price: '%s' is not a positive price", txt);
         }
+        char over[512];
         if ((rc = llmcost_gpu_spec_resolve(&gpus[i], r->catalog, &gs, "h100",
-                                           llmcost_precision_dtype((llmcost_precision)s.precision), NULL, 0)) < 0)
+                                           llmcost_precision_dtype((llmcost_precision)s.precision), over, sizeof over)) < 0)
             return rc;
+        if (power_cap > 0) {
+            size_t n = strlen(capped);
+            snprintf(capped + n, sizeof capped - n, "GPU %.47s: %.511s\n", gpus[i].name, over);
+        }
         if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))
             return lc_fail(LLMCOST_EINVAL, "price: %s has no catalogue price; give one", gpus[i].name);
     }
     /* The assumptions in the CLI's words and order: the GPU, then the sequence. */
-    char assumed[1024] = "";
+    char assumed[6144] = "";
     if (!gpu_list)
         lc_strlcpy(assumed, "GPU h100 (give --gpu)\n", sizeof assumed);
+    size_t clen = strlen(assumed);
+    snprintf(assumed + clen, sizeof assumed - clen, "%s", capped);
     bool seq_given = GIVEN("seq");
     long long seq = s.seq;
     double bt;

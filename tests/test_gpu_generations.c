@@ -155,6 +155,167 @@ Test(power_cap, cli_step_and_train)
     }
 }
 
+/* ---- the power cap through the planner, memory and gpus (h1619w) ---- */
+
+static double num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_number(v), "no number '%s'", key);
+    return json_number_value(v);
+}
+
+static bool within(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b));
+}
+
+/* `llmcost step MODEL FLAGS` (and train with "extra") as JSON. */
+static json_t *cli_flags(const char *cmd, const char *model, const char *flags, const char *extra)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s %s %s%s%s --format json", cmd, model, flags, extra ? " " : "", extra ? extra : "");
+    return run_cli_json_args(buf);
+}
+
+/* The clock a cap of "cap" W gives a board of "tdp" W, from its formula (docs/formulas.md 'Power cap'). */
+static double cap_clock(double cap, double tdp)
+{
+    double st = LLMCOST_POWER_STATIC_FRACTION * tdp;
+    return cbrt((cap - st) / (tdp - st));
+}
+
+/* Every layout `plan --power-cap` lists is `step --power-cap` with its flags, to 1e-9; the capped plan is slower
+ * than the uncapped one by at most the clock (compute-bound work at s, the rest unchanged), and its run draws less
+ * energy: E = GPU-hours x cap x PUE, at most (cap / TDP) / s of the uncapped run's. */
+Test(power_cap, plan_times_every_layout_at_the_cap, .timeout = 300)
+{
+    const char *base = "plan llama-3.2-1b --gpu h100 --gpus 8 --seq 2048 --global-batch 512K --top 3 --tokens 10B "
+                       "--price 2.5 --threads 1 --format json";
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s --power-cap 500", base);
+    json_t *capped = run_cli_json_args(buf), *full = run_cli_json_args(base);
+    json_t *lc = json_object_get(capped, "layouts"), *lf = json_object_get(full, "layouts");
+    cr_assert(json_array_size(lc) == 3 && json_array_size(lf) > 0);
+    double s = cap_clock(500, 700);
+    json_t *a = json_array_get(json_object_get(capped, "assumptions"), 0);
+    cr_expect(json_is_string(a) && strstr(json_string_value(a), "GPU h100: ") &&
+                  strstr(json_string_value(a), "power cap 500 W of 700 W"), "%s",
+              json_is_string(a) ? json_string_value(a) : "(none)");
+    for (size_t i = 0; i < json_array_size(lc); i++) {
+        json_t *l = json_array_get(lc, i);
+        const char *flags = json_string_value(json_object_get(l, "step_flags"));
+        cr_assert(strstr(flags, " --power-cap 500 "), "%s", flags);
+        cr_expect(!strstr(json_string_value(json_object_get(l, "memory_flags")), "--power-cap"));
+        json_t *st = cli_flags("step", "llama-3.2-1b", flags, NULL);
+        cr_expect(within(num(l, "step_seconds"), num(st, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  flags, num(l, "step_seconds"), num(st, "step_seconds"));
+        cr_expect(within(num(l, "mfu"), num(st, "mfu"), 1e-9), "%s: mfu", flags);
+        cr_expect(within(num(l, "tokens_per_second"), num(st, "tokens_per_second"), 1e-9), "%s: tokens/s", flags);
+        json_decref(st);
+        json_t *t = cli_flags("train", "llama-3.2-1b", flags, "--tokens 10B --price 2.5");
+        cr_expect(within(num(l, "gpu_hours"), num(t, "gpu_hours"), 1e-9), "%s: GPU-hours", flags);
+        cr_expect(within(num(l, "cost_dollars"), num(t, "cost_usd"), 1e-9), "%s: cost", flags);
+        /* Energy at the cap: GPU-hours x 0.5 kW x PUE. */
+        cr_expect(within(num(t, "energy_kwh"), num(t, "gpu_hours") * 0.5 * num(t, "pue"), 1e-12), "energy %.9g",
+                  num(t, "energy_kwh"));
+        json_decref(t);
+    }
+    double tc = num(json_array_get(lc, 0), "step_seconds"), tf = num(json_array_get(lf, 0), "step_seconds");
+    cr_expect(tc > tf && tc <= tf / s * (1 + 1e-9), "best step %.9g s capped, %.9g s at full power (clock %.4f)", tc,
+              tf, s);
+    json_t *ec = cli_flags("train", "llama-3.2-1b",
+                           json_string_value(json_object_get(json_array_get(lc, 0), "step_flags")), "--tokens 10B");
+    json_t *ef = cli_flags("train", "llama-3.2-1b",
+                           json_string_value(json_object_get(json_array_get(lf, 0), "step_flags")), "--tokens 10B");
+    double e1 = num(ec, "energy_kwh"), e0 = num(ef, "energy_kwh");
+    cr_expect(e1 < e0 && e1 <= e0 * (500.0 / 700.0) / s * (1 + 1e-9), "energy %.6g kWh capped, %.6g at full power",
+              e1, e0);
+    json_decref(ec);
+    json_decref(ef);
+    json_decref(capped);
+    json_decref(full);
+}
+
+/* Nothing fits: each change offered (more GPUs, a bigger GPU, shorter sequences) runs under the same cap, and its
+ * flags give its step time. */
+Test(power_cap, plan_changes_run_under_the_cap, .timeout = 300)
+{
+    /* Llama 3.1 8B trained whole on one 40 GB A100 fits no layout; an 80 GB A100 (400 W) runs under 300 W too. */
+    json_t *p = run_cli_json_args("plan llama-3.1-8b --gpu a100-40gb --gpus 1 --global-batch 8x4096 --threads 1 "
+                                  "--power-cap 300 --format json");
+    cr_assert_eq(json_array_size(json_object_get(p, "layouts")), 0);
+    json_t *ch = json_object_get(p, "changes_that_fit");
+    cr_assert(json_array_size(ch) > 0);
+    bool bigger = false;
+    for (size_t i = 0; i < json_array_size(ch); i++) {
+        json_t *c = json_array_get(ch, i);
+        const char *flags = json_string_value(json_object_get(c, "step_flags"));
+        cr_assert(strstr(flags, " --power-cap 300 "), "%s", flags);
+        bigger |= !strcmp(json_string_value(json_object_get(c, "change")), "bigger_gpu");
+        json_t *st = cli_flags("step", "llama-3.1-8b", flags, NULL);
+        cr_expect(within(num(c, "step_seconds"), num(st, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  flags, num(c, "step_seconds"), num(st, "step_seconds"));
+        json_decref(st);
+    }
+    cr_expect(bigger, "a bigger GPU is offered under the cap");
+    json_decref(p);
+}
+
+/* memory and gpus take the cap as step does: memory is the same at any clock, its nearest fit is timed capped;
+ * gpus shows the capped board power and the clock. */
+Test(power_cap, memory_and_gpus_take_the_cap, .timeout = 300)
+{
+    json_t *m0 = run_cli_json_args("memory llama-3.1-70b --gpu h100 --gpus 8 --format json");
+    json_t *m1 = run_cli_json_args("memory llama-3.1-70b --gpu h100 --gpus 8 --power-cap 450 --format json");
+    cr_expect_eq(num(m0, "peak_bytes"), num(m1, "peak_bytes"));
+    json_t *nf = json_object_get(m1, "nearest_fit");
+    cr_assert(json_is_object(nf), "the job does not fit, a nearest fit is offered");
+    const char *flags = json_string_value(json_object_get(nf, "step_flags"));
+    cr_assert(strstr(flags, " --power-cap 450 "), "%s", flags);
+    json_t *st = cli_flags("step", "llama-3.1-70b", flags, NULL);
+    cr_expect(within(num(nf, "step_seconds"), num(st, "step_seconds"), 1e-9), "%s", flags);
+    cr_expect(num(nf, "step_seconds") > num(json_object_get(m0, "nearest_fit"), "step_seconds"));
+    json_decref(st);
+    json_decref(m0);
+    json_decref(m1);
+    json_t *g = run_cli_json_args("gpus --gpu h100 --power-cap 500 --format json");
+    json_t *gg = json_object_get(g, "gpu") ? json_object_get(g, "gpu") : g;
+    cr_expect_eq(num(gg, "tdp_watts"), 500);
+    cr_expect(within(num(gg, "clock_fraction"), cap_clock(500, 700), 1e-12));
+    json_decref(g);
+    run_result r = run_cli((const char *const[]){"plan", "llama-3-8b", "--gpus", "8", "--global-batch", "1M",
+                                                 "--power-cap", "900", NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "--power-cap: 900 W is above h100's 700 W board power"), "%s", r.err);
+    run_free(&r);
+}
+
+/* llmcost_gpu_spec version 2 carries the cap; a version-1 spec (a caller built before it) is read without it. */
+Test(power_cap, gpu_spec_versions)
+{
+    llmcost_gpu_spec s;
+    llmcost_gpu_spec_init(&s);
+    cr_expect_eq(s.version, 2);
+    cr_expect_eq(s.power_cap_watts, 0);
+    s.gpu = "h100";
+    s.tdp_watts = 600; /* the cap applies to the board power as overridden */
+    s.power_cap_watts = 450;
+    llmcost_gpu g;
+    char over[512];
+    cr_assert_eq(llmcost_gpu_spec_resolve(&g, NULL, &s, NULL, LLMCOST_DT_BF16, over, sizeof over), 0, "%s",
+                 llmcost_errmsg());
+    cr_expect_eq(g.tdp_watts, 450);
+    cr_expect(within(g.clock_fraction, cap_clock(450, 600), 1e-12));
+    cr_expect(strstr(over, "power 600 W (--tdp); power cap 450 W of 600 W") != NULL, "%s", over);
+    s.power_cap_watts = 650;
+    cr_expect_eq(llmcost_gpu_spec_resolve(&g, NULL, &s, NULL, LLMCOST_DT_BF16, NULL, 0), LLMCOST_EINVAL);
+    cr_expect(!strncmp(llmcost_errmsg(), "power_cap: 650 W is above", 25), "%s", llmcost_errmsg());
+    s.version = 1; /* no power_cap_watts in a version-1 struct: not read */
+    cr_assert_eq(llmcost_gpu_spec_resolve(&g, NULL, &s, NULL, LLMCOST_DT_BF16, NULL, 0), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(g.tdp_watts, 600);
+    cr_expect_eq(g.clock_fraction, 0);
+}
+
 Test(attention_notes, every_kernel_note_carries_its_curves_whole_source)
 {
     /* The note the step engine prints for an attention kernel names the curve it was fitted to; it used to cut the

@@ -419,3 +419,40 @@ Test(request, global_batch_forms)
     cr_assert_eq(llmcost_global_batch_parse("0.5", &seqs, &len, &tok), LLMCOST_EINVAL);
     cr_assert_eq(llmcost_global_batch_parse("x2048", &seqs, &len, &tok), LLMCOST_EINVAL);
 }
+
+/* The power cap (power_cap, the CLI's --power-cap W; llmcost_gpu_spec version 2) in every command that resolves a
+ * GPU, the same document as the CLI's; a plan runs every layout under it (h1619w). */
+Test(request, power_cap_equals_the_cli, .timeout = 300)
+{
+    same("step", "{\"model\": \"llama-3.1-8b\", \"gpu\": \"h100\", \"gpus\": 8, \"framework\": \"megatron\", "
+                 "\"power_cap\": 500}",
+         (const char *const[]){"step", "llama-3.1-8b", "--gpu", "h100", "--gpus", "8", "--framework", "megatron",
+                               "--power-cap", "500", "--format", "json", NULL});
+    same("train", "{\"model\": \"llama-3.1-8b\", \"gpu\": \"h100\", \"tdp\": 650, \"power_cap\": \"450\", "
+                  "\"tokens\": \"1T\"}",
+         (const char *const[]){"train", "llama-3.1-8b", "--gpu", "h100", "--tdp", "650", "--power-cap", "450",
+                               "--tokens", "1T", "--format", "json", NULL});
+    same("memory", "{\"model\": \"llama-3.1-70b\", \"gpu\": \"h100\", \"gpus\": 8, \"power_cap\": 450}",
+         (const char *const[]){"memory", "llama-3.1-70b", "--gpu", "h100", "--gpus", "8", "--power-cap", "450",
+                               "--format", "json", NULL});
+    same("report", "{\"model\": \"llama-3.2-1b\", \"gpu\": \"h200\", \"power_cap\": 500}",
+         (const char *const[]){"report", "llama-3.2-1b", "--gpu", "h200", "--power-cap", "500", "--format", "json",
+                               NULL});
+    same("gpus", "{\"gpu\": \"a100\", \"power_cap\": 300}",
+         (const char *const[]){"gpus", "--gpu", "a100", "--power-cap", "300", "--format", "json", NULL});
+    same_plan("{\"model\": \"llama-3-8b\", \"gpu\": \"h100,h200\", \"gpus\": 8, \"seq\": 4096, \"global_batch\": "
+              "\"1M\", \"top\": 3, \"threads\": 1, \"power_cap\": 500}",
+              (const char *const[]){"plan", "llama-3-8b", "--gpu", "h100,h200", "--gpus", "8", "--seq", "4096",
+                                    "--global-batch", "1M", "--top", "3", "--threads", "1", "--power-cap", "500",
+                                    "--format", "json", NULL});
+    fails("step", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"power_cap\": 800}",
+          "power_cap: 800 W is above h100's 700 W board power: a cap can only lower it (--tdp sets the board power)");
+    fails("gpus", "{\"power_cap\": 300}", "overrides apply to one GPU: give gpu");
+    /* The planner refuses the memory savers by their name, as the CLI does, not as unknown arguments. */
+    char *out;
+    cr_expect_eq(llmcost_request(&out, "plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", "
+                                               "\"compile\": true}"),
+                 LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "the planner does not search with the memory savers") != NULL, "%s",
+              llmcost_errmsg());
+}

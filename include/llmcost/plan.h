@@ -243,7 +243,9 @@ typedef struct llmcost_plan_change {
  * The smallest change of each kind that makes something fit a search in which nothing does: the GPU count doubled
  * up to 64 times, the catalogue's GPUs with more memory than the largest candidate (smallest first), the sequence
  * halved down to 1/16 (same tokens per step), full recomputation where a lighter one was fixed. *out (freed with
- * llmcost_free()) receives *n changes, at most one of each kind; none when no change found works.
+ * llmcost_free()) receives *n changes, at most one of each kind; none when no change found works. When the first
+ * candidate type is power-capped (llmcost_gpu_power_cap: clock_fraction below 1), a bigger GPU runs under the same
+ * cap in watts, and one the cap cannot apply to is not offered.
  */
 int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *opts);
 

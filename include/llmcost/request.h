@@ -163,17 +163,21 @@ typedef struct llmcost_gpu_spec {
     const char *price_list; /* NULL: the catalogue's on-demand price */
     double price, peak_tflops, memory_gb, memory_bw_gbps, tdp_watts, scaleup_gbps, scaleout_gbps;
     long long scaleup_size;
+    /* Version 2: a board power cap in watts (nvidia-smi -pl; 0: none), applied after the overrides by
+     * llmcost_gpu_power_cap(). A version-1 spec is read without it. */
+    double power_cap_watts;
 } llmcost_gpu_spec;
 
-#define LLMCOST_GPU_SPEC_VERSION 1
+#define LLMCOST_GPU_SPEC_VERSION 2
 
 int llmcost_gpu_spec_init(llmcost_gpu_spec *s);
 
 /*
  * The GPU of "s" from catalogue "cat" (NULL: the bundled one): s->gpu, else "dflt"; with s->price_list's price
- * (and peak for precision "dt"), then the per-field overrides (peak_tflops replaces the peak of "dt"). "overrides"
+ * (and peak for precision "dt"), then the per-field overrides (peak_tflops replaces the peak of "dt"), then the
+ * power cap (version 2: power_cap_watts > 0, llmcost_gpu_power_cap() on the overridden board power). "overrides"
  * (may be NULL) receives a one-line description of what was changed ("" when nothing). Fails with the lookup's
- * LLMCOST_ENOTFOUND (message "gpu: ..."), or LLMCOST_EINVAL naming price_list or scaleup_size.
+ * LLMCOST_ENOTFOUND (message "gpu: ..."), or LLMCOST_EINVAL naming price_list, scaleup_size or power_cap.
  */
 int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const llmcost_gpu_spec *s,
                              const char *dflt, llmcost_dtype dt, char *overrides, size_t size);

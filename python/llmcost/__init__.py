@@ -101,14 +101,16 @@ class Model:
         grad_accum, precision, optimizer, recompute, attention, framework, gpus, tp, pp, vpp, dp, cp, ep, etp, zero,
         sequence_parallel, headroom, ...), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
         lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype "auto",
-        "fp32" or "bf16") and the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb, memory_bw, tdp,
-        scaleup_bw, scaleup_size, scaleout_bw); max_seq=True adds the longest sequence that fits
-        (``extra["max_seq"]``)."""
+        "fp32" or "bf16"), its memory savers (chunked_loss, compile, optimizer_in_backward, activation_offload) and
+        the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb, memory_bw, tdp, scaleup_bw, scaleup_size,
+        scaleout_bw, power_cap: the board power capped at that many watts, as ``--power-cap``); max_seq=True adds
+        the longest sequence that fits (``extra["max_seq"]``)."""
         r: Memory = self._run("memory", kwargs)
         return r
 
     def step(self, **kwargs: Arg) -> Step:
-        """Time of one optimizer step (`llmcost step`): the job and GPU arguments of memory()."""
+        """Time of one optimizer step (`llmcost step`): the job and GPU arguments of memory(); power_cap=W times it
+        at the clock a W-watt board power cap allows (compute-bound kernels slowed, memory-bound ones not)."""
         r: Step = self._run("step", kwargs)
         return r
 
@@ -120,8 +122,9 @@ class Model:
 
     def plan(self, **kwargs: Arg) -> Plan:
         """The fastest (or cheapest) layouts that fit (`llmcost plan`): gpus and global_batch (required), gpu (a
-        comma list of types), price (one, or one per type), gpus_per_node, objective ("time" or "cost" with
-        tokens), top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's arguments of step() (seq,
+        comma list of types), price (one, or one per type), gpus_per_node, power_cap (every type's board power
+        capped at that many watts: each layout timed at the capped clock, its step_flags carrying --power-cap),
+        objective ("time" or "cost" with tokens), top, pareto, threads, no_ep_overlap, no_tp_overlap, and the job's arguments of step() (seq,
         micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
         sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search; and the
         memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
@@ -182,7 +185,7 @@ def _command(command: str, kwargs: Mapping[str, Arg]) -> Result:
 def gpus(**kwargs: Arg) -> Gpus:
     """The accelerator catalogue and its price lists (`llmcost gpus`); price_lists=True: the lists alone;
     gpu=NAME: one GPU in detail, after the overrides given (price, peak_tflops, memory_gb, memory_bw, tdp,
-    scaleup_bw, scaleup_size, scaleout_bw, price_list); gpu_file: records merged into the catalogue."""
+    scaleup_bw, scaleup_size, scaleout_bw, price_list, power_cap: tdp_watts the cap, with clock_fraction); gpu_file: records merged into the catalogue."""
     r: Gpus = _command("gpus", kwargs)  # type: ignore[assignment]
     return r
 

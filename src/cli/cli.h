@@ -174,10 +174,11 @@ typedef struct cli_gpu_opts {
     const char *price_list;
     double price, peak_tflops, memory_gb, memory_bw_gbps, tdp_watts, scaleup_gbps, scaleout_gbps;
     long long scaleup_size;
-    double power_cap_watts; /* --power-cap (step, train, report): 0 none */
+    double power_cap_watts; /* --power-cap (gpus, memory, step, train, report, plan): 0 none */
 } cli_gpu_opts;
 
-/* --power-cap W for the commands that time a step (llmcost_gpu_power_cap, applied by cli_gpu_resolve). */
+/* --power-cap W for the commands that resolve a GPU (llmcost_gpu_spec.power_cap_watts, applied by the library in
+ * llmcost_gpu_spec_resolve through cli_gpu_resolve). */
 #define CLI_POWER_CAP_OPTION(o)                                                                                  \
     {"power-cap", OPT_REAL, &(o).power_cap_watts, "W",                                                           \
      "cap each GPU's board power (nvidia-smi -pl): SM clocks fall, compute-bound time grows, energy at the cap",  \

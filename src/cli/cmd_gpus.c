@@ -150,6 +150,7 @@ int cmd_gpus(int argc, char **argv)
     bool show_lists = false;
     cli_opt opts[] = {
         CLI_GPU_OPTIONS(go),
+        CLI_POWER_CAP_OPTION(go),
         {"price-lists", OPT_FLAG, &show_lists, NULL, "show the named price lists only", NULL, NULL},
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -170,7 +171,7 @@ int cmd_gpus(int argc, char **argv)
     }
     bool overriding = go.price > 0 || go.peak_tflops > 0 || go.memory_gb > 0 || go.memory_bw_gbps > 0 ||
                       go.tdp_watts > 0 || go.scaleup_gbps > 0 || go.scaleup_size > 0 || go.scaleout_gbps > 0 ||
-                      go.price_list;
+                      go.price_list || go.power_cap_watts > 0;
     if (overriding && !go.gpu)
         return cli_usage_error("gpus", "overrides apply to one GPU: add --gpu NAME");
     if (go.gpu) {

@@ -310,6 +310,7 @@ int cmd_memory(int argc, char **argv)
     cli_opt opts[] = {
         CLI_JOB_OPTIONS(jo),
         CLI_GPU_OPTIONS(go),
+        CLI_POWER_CAP_OPTION(go),
         {"course-layer", OPT_FLAG, &course, NULL, "the course's one-layer fp16 question (its typical layer: MoE if any)",
          NULL, NULL},
         {"max-seq", OPT_FLAG, &max_seq, NULL, "also the longest sequence that fits the GPU at this micro-batch",
@@ -351,7 +352,7 @@ int cmd_memory(int argc, char **argv)
         return rc;
     }
     llmcost_gpu gpu;
-    char over[256];
+    char over[512];
     rc = cli_gpu_resolve(&gpu, &go, "memory", "h100", LLMCOST_DT_BF16, over, sizeof over);
     if (rc) {
         llmcost_model_free(m);

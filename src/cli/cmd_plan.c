@@ -12,7 +12,7 @@
 
 static const char *const usage_text =
     "llmcost plan MODEL --gpu NAME[,NAME...] --gpus N --global-batch TOKENS [--seq S] [--gpus-per-node 8]\n"
-    "             [--objective time|cost] [--tokens N] [--price USD[,USD...]] [--top K] [--pareto]\n"
+    "             [--objective time|cost] [--tokens N] [--price USD[,USD...]] [--power-cap W] [--top K] [--pareto]\n"
     "             [any job flag of 'llmcost step': a flag given fixes that dimension]";
 static const char *const description =
     "Searches every parallel layout of the job: GPU type, tensor (tp), pipeline (pp) and virtual (vpp) stages,\n"
@@ -27,7 +27,10 @@ static const char *const description =
     "without evaluating them. --price takes one price per --gpu name (or one for all). --grad-accum and\n"
     "--micro-batches are refused: the micro-batches follow from --global-batch and each layout.\n"
     "Fine-tuning (--finetune full|lora|qlora and the adapter flags) is fixed as given, not searched: each layout\n"
-    "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.";
+    "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.\n"
+    "--power-cap W caps every GPU type's board power: each layout is timed at the capped clock as 'llmcost step\n"
+    "--power-cap W' times it (its step flags carry the cap; memory is the same at any clock), and a bigger GPU\n"
+    "offered when nothing fits runs under the same cap.";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"
@@ -35,7 +38,8 @@ static const char *const examples =
     "  llmcost plan llama-3-70b --gpu h100,h200,a100 --gpus 512 --seq 8192 --global-batch 4M \\\n"
     "      --objective cost --tokens 1T --price 2.5,3.5,1.5 --format json\n"
     "  llmcost plan llama-3-8b --gpu rtx-4090 --gpus 1 --seq 2048 --global-batch 16x2048 \\\n"
-    "      --finetune qlora --lora-rank 16 --lora-targets all-linear\n";
+    "      --finetune qlora --lora-rank 16 --lora-targets all-linear\n"
+    "  llmcost plan llama-3.1-8b --gpu h100 --gpus 8 --seq 8192 --global-batch 1M --power-cap 500\n";
 
 typedef struct {
     bool tp, pp, vpp, dp, cp, ep, etp, zero, micro_batch, recompute, micro_batches, grad_accum, gpus, gb;
@@ -183,7 +187,7 @@ int cmd_plan(int argc, char **argv)
     const char *gpu_list = NULL, *price_list_arg = NULL, *gpu_file = NULL;
     int objective = LLMCOST_PLAN_TIME;
     long long top = 10, per_node = 0, threads = 0, tokens_ll = 0;
-    double tokens = 0;
+    double tokens = 0, power_cap = 0;
     bool pareto = false, no_ep_overlap = false, no_tp_overlap = false;
     given_flags gv = {0};
     static const char *const objective_choices[] = {"time", "cost", NULL};
@@ -206,6 +210,8 @@ int cmd_plan(int argc, char **argv)
         {"no-ep-overlap", OPT_FLAG, &no_ep_overlap, NULL, "fix the expert all-to-all as not overlapped", NULL, NULL},
         {"no-tp-overlap", OPT_FLAG, &no_tp_overlap, NULL, "fix tensor-parallel collectives as not overlapped", NULL,
          NULL},
+        {"power-cap", OPT_REAL, &power_cap, "W",
+         "cap every GPU's board power (nvidia-smi -pl): each layout is timed at the capped clock", NULL, NULL},
         CLI_JOB_OPTIONS(jo),
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -266,12 +272,13 @@ int cmd_plan(int argc, char **argv)
     if (n_price < 0 || (n_price > 1 && n_price != n_gpu))
         return cli_usage_error("plan", "--price: give one price, or one per --gpu name (%d)", n_gpu);
     llmcost_gpu gpus[16];
-    char assumed[1024] = "";
+    char assumed[6144] = "", capped[4096] = "";
     for (int i = 0; i < n_gpu; i++) {
         cli_gpu_opts go = {0};
         go.gpu = names[i];
         go.gpu_file = i == 0 ? gpu_file : NULL;
         go.scaleup_size = per_node;
+        go.power_cap_watts = power_cap; /* every layout of every type runs capped */
         if (n_price > 0) {
             double p;
             const char *txt = prices[n_price == 1 ? 0 : i];
@@ -280,8 +287,13 @@ int cmd_plan(int argc, char **argv)
             go.price = p;
         }
         llmcost_dtype dt = cli_precision_dtype(jo.precision);
-        if ((rc = cli_gpu_resolve(&gpus[i], &go, "plan", "h100", dt, NULL, 0)) != 0)
+        char over[512];
+        if ((rc = cli_gpu_resolve(&gpus[i], &go, "plan", "h100", dt, over, sizeof over)) != 0)
             return rc;
+        if (power_cap > 0) {
+            size_t len = strlen(capped);
+            snprintf(capped + len, sizeof capped - len, "GPU %.47s: %.511s\n", gpus[i].name, over);
+        }
         if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))
             return cli_usage_error("plan", "--price: %s has no catalogue price; give one", gpus[i].name);
     }
@@ -289,6 +301,8 @@ int cmd_plan(int argc, char **argv)
         size_t len = strlen(assumed);
         snprintf(assumed + len, sizeof assumed - len, "GPU h100 (give --gpu)\n");
     }
+    size_t clen = strlen(assumed);
+    snprintf(assumed + clen, sizeof assumed - clen, "%s", capped);
 
     llmcost_model *m;
     if ((rc = cli_load_model(&m, pos[0])) != 0)

@@ -264,7 +264,7 @@ int cmd_report(int argc, char **argv)
     }
     if (!jo.seq_given && jo.seq != dflt_seq)
         snprintf(why, sizeof why, "from --global-batch");
-    /* A power cap is the CLI's alone (a request has no such field): say what it did, with the other overrides. */
+    /* A power cap is said with the GPU's other overrides (llmcost_request("report") says it so too). */
     if (go.power_cap_watts > 0 && over[0]) {
         size_t n = strlen(assumed);
         snprintf(assumed + n, sizeof assumed - n, "GPU %s: %s\n", gpu.name, over);

@@ -55,24 +55,15 @@ int cli_gpu_resolve(llmcost_gpu *out, const cli_gpu_opts *o, const char *cmd, co
     s.scaleup_gbps = o->scaleup_gbps;
     s.scaleup_size = o->scaleup_size;
     s.scaleout_gbps = o->scaleout_gbps;
+    s.power_cap_watts = o->power_cap_watts; /* the library caps the board power last (llmcost_gpu_power_cap) */
     int rc = llmcost_gpu_spec_resolve(out, cli_catalog(), &s, dflt, dt, overrides, size);
-    if (rc == 0 && o->power_cap_watts > 0) {
-        char note[384];
-        if (llmcost_gpu_power_cap(out, o->power_cap_watts, note, sizeof note) < 0) {
-            const char *msg = llmcost_errmsg();
-            return cli_usage_error(cmd, "--power-cap: %s", strncmp(msg, "power_cap: ", 11) ? msg : msg + 11);
-        }
-        if (overrides && size) {
-            size_t len = strlen(overrides);
-            snprintf(overrides + len, size - len, "%s%s (--power-cap)", len ? "; " : "", note);
-        }
-    }
     if (rc == 0)
         return 0;
     /* The library's message names the argument ("price_list: ..."); this command line names its flag. A value
      * outside its plausible range names the catalogue's key ("usd_per_hour = ..."), which cli_lib_error() maps. */
     const char *msg = llmcost_errmsg(), *colon = strchr(msg, ':');
-    if (strncmp(msg, "gpu: ", 5) && strncmp(msg, "price_list: ", 12) && strncmp(msg, "scaleup_size: ", 14))
+    if (strncmp(msg, "gpu: ", 5) && strncmp(msg, "price_list: ", 12) && strncmp(msg, "scaleup_size: ", 14) &&
+        strncmp(msg, "power_cap: ", 11))
         return cli_lib_error(rc);
     char flag[64] = "";
     if (colon && colon - msg < 40) {

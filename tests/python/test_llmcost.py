@@ -46,6 +46,24 @@ def cli(command, *positional, **kwargs):
     return r.stdout
 
 
+def _flags(text):
+    """`--gpu h100 --tp 2 --no-sequence-parallel` as keyword arguments: (gpu, "h100"), (tp, "2"), (sequence_parallel,
+    False); a flag without a value is True."""
+    words = text.split()
+    i = 0
+    while i < len(words):
+        name = words[i][2:].replace("-", "_")
+        if i + 1 < len(words) and not words[i + 1].startswith("--"):
+            yield name, words[i + 1]
+            i += 2
+        elif name.startswith("no_"):
+            yield name[3:], False
+            i += 1
+        else:
+            yield name, True
+            i += 1
+
+
 class SameAsCli(unittest.TestCase):
     def assertSame(self, result, text):
         expected = json.loads(text)
@@ -370,6 +388,33 @@ class Planner(unittest.TestCase):
         self.assertEqual(p.seq, 4096)  # the length of 64x4096, not LLaMA 3's 8192
         self.assertTrue(p.changes_that_fit)
         self.assertIn("no layout fits", repr(p))
+
+    def test_a_power_capped_search_is_the_clis(self):
+        # power_cap is the CLI's --power-cap W: every layout timed at the capped clock, its flags carrying the cap.
+        args = dict(gpu="h100", gpus=8, seq=2048, global_batch="512K", top=2, threads=1)
+        m = llmcost.load("llama-3.2-1b")
+        p = m.plan(power_cap=500, **args)
+        self.assertSamePlan(p, cli("plan", "llama-3.2-1b", power_cap=500, **args))
+        full = m.plan(**args)
+        # The clock under the cap, P_static + (TDP - P_static) s^3 = 500 W with P_static = 25% of 700 W.
+        s = ((500 - 175) / (700 - 175)) ** (1 / 3)
+        best, best_full = p.layouts[0]["step_seconds"], full.layouts[0]["step_seconds"]
+        self.assertGreater(best, best_full)
+        self.assertLessEqual(best, best_full / s * (1 + 1e-9))
+        for layout in p.layouts:
+            self.assertIn("--power-cap 500 ", layout["step_flags"])
+            step = m.step(**dict(_flags(layout["step_flags"])))
+            self.assertAlmostEqual(step.step_seconds / layout["step_seconds"], 1, delta=1e-9)
+        self.assertEqual(m.step(gpu="h100", power_cap=500).to_dict(),
+                         json.loads(cli("step", "llama-3.2-1b", gpu="h100", power_cap=500)))
+        g = llmcost.gpus(gpu="h100", power_cap=500)
+        self.assertEqual(g.to_dict(), json.loads(cli("gpus", gpu="h100", power_cap=500)))
+        self.assertEqual(g.gpu["tdp_watts"], 500)
+        self.assertAlmostEqual(g.gpu["clock_fraction"], s, delta=1e-12)
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(gpu="h100", power_cap=800)
+        self.assertEqual(str(c.exception), "power_cap: 800 W is above h100's 700 W board power: a cap can only "
+                                           "lower it (--tdp sets the board power)")
 
     def test_bad_arguments_name_themselves(self):
         m = llmcost.load("llama-3-8b")

@@ -1,7 +1,7 @@
 // app.js - the page: inputs -> llmcost_request() (WebAssembly) -> tables and charts. No formula lives here:
 // every figure is a field of the library's JSON, as `llmcost COMMAND ... --format json` prints it.
 import { loadEngine, LlmcostError } from './engine.js';
-import { FIELDS, OTHER_KEYS, JOB_KEYS, GPU_KEYS, DEFAULTS, argName, flagName } from './fields.js';
+import { FIELDS, OTHER_KEYS, JOB_KEYS, GPU_KEYS, FINETUNE_KEYS, FLAG_KEYS, DEFAULTS, argName, flagName } from './fields.js';
 import * as fmt from './format.js';
 import { makeCharts } from './charts.js';
 
@@ -41,7 +41,8 @@ function toHash(s) {
 // ---- the form ----
 
 function buildForm(gpus) {
-  const groups = { gpu: '#gpu-fields', job: '#job-fields', layout: '#layout-fields', run: '#run-fields' };
+  const groups = { gpu: '#gpu-fields', job: '#job-fields', finetune: '#finetune-fields', savers: '#savers-fields',
+    layout: '#layout-fields', run: '#run-fields' };
   for (const f of FIELDS) {
     const div = document.createElement('div');
     div.className = 'field';
@@ -49,7 +50,12 @@ function buildForm(gpus) {
     const id = `f-${f.key}`;
     div.innerHTML = `<label for="${id}">${f.label}${f.unit ? ` <span class="unit">(${f.unit})</span>` : ''}</label>`;
     let input;
-    if (f.kind === 'select') {
+    if (f.kind === 'flag') {
+      div.classList.add('flag');
+      input = document.createElement('input');
+      input.type = 'checkbox';
+      input.value = 'true';
+    } else if (f.kind === 'select') {
       input = document.createElement('select');
       const opts = f.key === 'gpu' ? gpus : f.options;
       for (const o of opts) {
@@ -83,6 +89,10 @@ function fillForm(s) {
     const el = document.getElementById(`f-${k}`);
     if (!el) continue;
     const v = s[k] ?? '';
+    if (el.type === 'checkbox') {
+      el.checked = v === 'true';
+      continue;
+    }
     if (el.tagName === 'SELECT' && v && ![...el.options].some((o) => o.value === v)) {
       const opt = document.createElement('option'); // a GPU alias or a value typed in a link: kept, the library judges
       opt.value = v;
@@ -98,7 +108,9 @@ function readForm() {
   const s = {};
   for (const k of ALL_KEYS) {
     const el = document.getElementById(`f-${k}`);
-    if (el && el.value.trim() !== '') s[k] = k === 'config' ? el.value : el.value.trim();
+    if (el?.type === 'checkbox') {
+      if (el.checked) s[k] = 'true';
+    } else if (el && el.value.trim() !== '') s[k] = k === 'config' ? el.value : el.value.trim();
   }
   return s;
 }
@@ -149,7 +161,11 @@ function tryRequest(cmd, a, where) {
 // The CLI command that prints the same numbers, shown for people and for copying.
 function cliCommand() {
   const words = ['llmcost', 'train', state.config ? 'config.json' : state.model || 'llama-7b'];
-  for (const k of [...GPU_KEYS, ...JOB_KEYS, 'tokens']) if (state[k]) words.push(`--${k}`, state[k]);
+  for (const k of [...GPU_KEYS, ...JOB_KEYS, 'tokens']) {
+    if (FLAG_KEYS.includes(k)) {
+      if (state[k] === 'true') words.push(`--${k}`);
+    } else if (state[k]) words.push(`--${k}`, state[k]);
+  }
   words.push('--format', 'json');
   return words.join(' ');
 }
@@ -248,6 +264,13 @@ function renderAttention() {
 function renderMemory(m) {
   figure('memory-peak-bytes', m?.peak_bytes, m && fmt.bytes(m.peak_bytes));
   figure('memory-fits', m?.fits, m && (m.fits ? 'yes' : 'no'));
+  // The CLI's --max-seq: the longest sequence that fits the GPU at this micro-batch (llmcost_job_max_seq).
+  const longest = m?.max_seq;
+  figure('memory-max-seq', longest, longest !== undefined && (longest === 0 ? 'none' : fmt.integer(longest)));
+  const beyond = longest > 0 && m.max_positions > 0 && longest > m.max_positions;
+  const ms = document.querySelector('[data-testid="memory-max-seq"]');
+  ms.classList.toggle('beyond', beyond);
+  ms.title = beyond ? `beyond the model\u2019s ${fmt.integer(m.max_positions)} positions: it was not trained that long` : '';
   document.querySelector('[data-testid="memory-fits"]').classList.toggle('bad', !!m && !m.fits);
   if (!m) return charts.clear('memory', 'timeline');
   const usable = m.capacity_bytes * (1 - m.headroom);
@@ -261,6 +284,8 @@ function renderMemory(m) {
     [`capacity (${fmt.percent(m.headroom, 0)} kept free)`, fmt.integer(m.capacity_bytes), fmt.sig(m.capacity_bytes / fmt.GiB, 4)],
     ['fits', m.fits ? 'yes' : 'no', ''],
     ['largest micro-batch that fits', String(m.max_micro_batch), ''],
+    ...(longest !== undefined ? [['longest sequence that fits', fmt.integer(longest), beyond ? `beyond the model\u2019s ${fmt.integer(m.max_positions)} positions` : '']] : []),
+    ...(m.trainable_params !== undefined ? [['trainable parameters', fmt.integer(m.trainable_params), ''], ['frozen parameters', fmt.integer(m.frozen_params), '']] : []),
   ]);
   charts.memory(comps.map(([n]) => n), comps.map(([, v]) => v / fmt.GiB), m.capacity_bytes / fmt.GiB, usable / fmt.GiB, m.fits);
   const ph = [
@@ -381,7 +406,7 @@ function compute() {
   renderFlops(modelOk ? tryRequest('flops', args(['seq', 'attention', 'recompute'])) : null);
   if (modelOk) renderAttention();
   else charts.clear('attn');
-  const m = modelOk ? tryRequest('memory', args([...JOB_KEYS, ...GPU_KEYS])) : null;
+  const m = modelOk ? memoryWithMaxSeq() : null;
   renderMemory(m);
   const s = m ? tryRequest('step', args([...JOB_KEYS, ...GPU_KEYS])) : null;
   renderStep(s);
@@ -392,6 +417,20 @@ function compute() {
   renderBudget(t);
   document.body.dataset.state = 'ready';
   document.body.dataset.computed = toHash(state);
+}
+
+// `llmcost memory --max-seq`: the document with max_seq. Should the longest-sequence search alone be refused, the
+// job's memory without it, and the refusal said.
+function memoryWithMaxSeq() {
+  const a = args([...JOB_KEYS, ...GPU_KEYS]);
+  try {
+    return engine.request('memory', { ...a, max_seq: true });
+  } catch (e) {
+    if (!(e instanceof LlmcostError)) throw e;
+    const m = tryRequest('memory', a);
+    showError(e.message);
+    return m;
+  }
 }
 
 function apply(s, { push = true } = {}) {
@@ -433,7 +472,10 @@ function startPlan() {
       document.querySelector('#t-plan table')?.setAttribute('data-testid', 'plan-table');
     };
   }
-  const a = args(['gpu', 'price', 'seq', 'precision', 'optimizer', 'attention', 'framework'], { threads: '1', top: '10' });
+  // The job's fixed settings as the planner takes them: the GPU and its power cap, the recipe, the fine-tuning and
+  // the savers (which the planner refuses with its message, as the CLI's plan does).
+  const a = args(['gpu', 'price', 'power-cap', 'seq', 'precision', 'optimizer', 'attention', 'framework',
+    ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'], { threads: '1', top: '10' });
   a.gpus = state.gpus || '8';
   a.global_batch = state['global-batch'] || (lastTokensPerStep ? String(lastTokensPerStep) : '4M');
   if (state.tokens) a.tokens = state.tokens;

@@ -1,6 +1,7 @@
 // fields.js - the page's inputs. Each key is the CLI's flag name (the URL fragment's keys too); a request takes it
 // with underscores (micro-batch -> micro_batch). Values are passed as typed, so "4k", "1T" and "15360x4096" read
 // as on the command line. An empty field is not given: the library's default applies and is said in the notes.
+// A 'flag' field is a checkbox: the CLI's flag without a value (--compile), "true" in a request and in the link.
 
 const choice = (values, dflt) => [{ value: '', text: `default (${dflt})` }, ...values.map((v) => ({ value: v, text: v }))];
 
@@ -11,24 +12,33 @@ export const FIELDS = [
   { key: 'peak-tflops', group: 'gpu', label: 'Custom peak', unit: 'TFLOP/s, dense, of the precision', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
   { key: 'memory-gb', group: 'gpu', label: 'Custom memory', unit: 'GB (GiB as vendors quote it)', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
   { key: 'memory-bw', group: 'gpu', label: 'Custom bandwidth', unit: 'GB/s', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
+  { key: 'power-cap', group: 'gpu', label: 'Power cap', unit: 'W per GPU (nvidia-smi -pl): clocks fall, energy at the cap', placeholder: 'none: the board power', inputmode: 'decimal' },
   // batch and recipe
   { key: 'seq', group: 'job', label: 'Sequence', unit: 'tokens (4k = 4096)', placeholder: 'the model\u2019s training length' },
   { key: 'micro-batch', group: 'job', label: 'Micro-batch', unit: 'sequences per GPU', placeholder: '1', inputmode: 'numeric' },
   { key: 'global-batch', group: 'job', label: 'Global batch', unit: 'tokens per step (4M = 2^22), or SEQUENCESxLENGTH', placeholder: 'the published batch, else 4M' },
+  { key: 'grad-accum', group: 'job', label: 'Gradient accumulation', unit: 'micro-batches per step, instead of the global batch', placeholder: 'from the global batch', inputmode: 'numeric' },
   { key: 'precision', group: 'job', label: 'Precision', unit: 'recipe', kind: 'select', options: choice(['fp32', 'amp-bf16', 'bf16', 'bf16-master', 'fp8', 'fp16'], 'bf16; fp16 on V100/T4') },
-  { key: 'optimizer', group: 'job', label: 'Optimizer', unit: '', kind: 'select', options: choice(['adamw', 'adamw-8bit', 'sgd', 'adafactor'], 'adamw') },
+  { key: 'optimizer', group: 'job', label: 'Optimizer', unit: 'paged: states in host-visible unified memory', kind: 'select', options: choice(['adamw', 'adamw-8bit', 'sgd', 'adafactor', 'paged-adamw', 'paged-adamw-8bit'], 'adamw') },
   { key: 'recompute', group: 'job', label: 'Recomputation', unit: 'of activations', kind: 'select', options: choice(['none', 'selective', 'full'], 'none') },
   { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
   { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron'], 'hf') },
   // fine-tuning (the frozen base and its adapters: 'llmcost memory --finetune ...')
-  { key: 'finetune', group: 'job', label: 'Fine-tuning', unit: 'what trains', kind: 'select', options: choice(['none', 'full', 'lora', 'qlora'], 'none: pre-training') },
-  { key: 'lora-rank', group: 'job', label: 'LoRA rank', unit: 'r', placeholder: '8 (PEFT\u2019s)', inputmode: 'numeric' },
-  { key: 'lora-alpha', group: 'job', label: 'LoRA alpha', unit: 'update scaled by alpha / r', placeholder: '8', inputmode: 'decimal' },
-  { key: 'lora-targets', group: 'job', label: 'LoRA targets', unit: 'module names (q_proj,v_proj) or all-linear', placeholder: 'PEFT\u2019s default for the type' },
-  { key: 'lora-variant', group: 'job', label: 'LoRA variant', unit: '', kind: 'select', options: choice(['lora', 'dora'], 'lora') },
-  { key: 'quant', group: 'job', label: 'QLoRA base', unit: 'storage of the frozen weights', kind: 'select', options: choice(['nf4', 'fp4', 'int8', 'int4'], 'nf4') },
-  { key: 'lora-dropout', group: 'job', label: 'LoRA dropout', unit: 'probability, below 1', placeholder: 'none', inputmode: 'decimal' },
-  { key: 'adapter-dtype', group: 'job', label: 'Adapter dtype', unit: 'adapters, their gradients and states', kind: 'select', options: choice(['auto', 'fp32', 'bf16'], 'auto: fp32 under hf, PEFT\u2019s') },
+  { key: 'finetune', group: 'finetune', label: 'Fine-tuning', unit: 'what trains', kind: 'select', options: choice(['none', 'full', 'lora', 'qlora'], 'none: pre-training') },
+  { key: 'lora-rank', group: 'finetune', label: 'LoRA rank', unit: 'r', placeholder: '8 (PEFT\u2019s)', inputmode: 'numeric' },
+  { key: 'lora-alpha', group: 'finetune', label: 'LoRA alpha', unit: 'update scaled by alpha / r', placeholder: '8', inputmode: 'decimal' },
+  { key: 'lora-targets', group: 'finetune', label: 'LoRA targets', unit: 'module names (q_proj,v_proj) or all-linear', placeholder: 'PEFT\u2019s default for the type' },
+  { key: 'lora-variant', group: 'finetune', label: 'LoRA variant', unit: '', kind: 'select', options: choice(['lora', 'dora'], 'lora') },
+  { key: 'quant', group: 'finetune', label: 'QLoRA base', unit: 'storage of the frozen weights', kind: 'select', options: choice(['nf4', 'fp4', 'int8', 'int4'], 'nf4') },
+  { key: 'lora-dropout', group: 'finetune', label: 'LoRA dropout', unit: 'probability, below 1', placeholder: 'none', inputmode: 'decimal' },
+  { key: 'adapter-dtype', group: 'finetune', label: 'Adapter dtype', unit: 'adapters, their gradients and states', kind: 'select', options: choice(['auto', 'fp32', 'bf16'], 'auto: fp32 under hf, PEFT\u2019s') },
+  { key: 'double-quant', group: 'finetune', label: 'Double quantisation', unit: 'nf4/fp4: the absmax quantised too (bnb)', kind: 'flag' },
+  { key: 'quant-group', group: 'finetune', label: 'Quantisation group', unit: 'int4: inputs per scale', placeholder: '128', inputmode: 'numeric' },
+  // memory savers ('llmcost memory --chunked-loss ...'; docs/formulas.md 'Memory savers')
+  { key: 'chunked-loss', group: 'savers', label: 'Chunked loss', unit: 'cross-entropy over N chunks of the tokens', placeholder: 'the whole loss at once', inputmode: 'numeric' },
+  { key: 'compile', group: 'savers', label: 'torch.compile', unit: 'the compiled loss keeps its input, not fp32 log-probabilities', kind: 'flag' },
+  { key: 'optimizer-in-backward', group: 'savers', label: 'Optimizer in backward', unit: 'each gradient freed once applied (gradient accumulation 1)', kind: 'flag' },
+  { key: 'activation-offload', group: 'savers', label: 'Activation offload', unit: 'the layers\u2019 kept tensors in host memory', kind: 'flag' },
   // layout
   { key: 'gpus', group: 'layout', label: 'GPUs', unit: 'in the job', placeholder: 'tp \u00d7 pp \u00d7 cp \u00d7 dp', inputmode: 'numeric' },
   { key: 'tp', group: 'layout', label: 'TP', unit: 'tensor parallel', placeholder: '1', inputmode: 'numeric' },
@@ -45,10 +55,14 @@ export const FIELDS = [
 // Keys of the URL fragment besides the fields: the model (a preset), a pasted config, and the budget view's.
 export const OTHER_KEYS = ['model', 'config', 'dollars'];
 
-export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'precision', 'optimizer', 'recompute', 'attention',
-  'framework', 'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
-  'adapter-dtype', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero'];
-export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw'];
+export const FINETUNE_KEYS = ['finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant',
+  'lora-dropout', 'adapter-dtype', 'double-quant', 'quant-group'];
+export const SAVER_KEYS = ['chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'];
+export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute',
+  'attention', 'framework', ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero'];
+export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw', 'power-cap'];
+// The keys that are flags (checkboxes): given as --KEY alone.
+export const FLAG_KEYS = FIELDS.filter((f) => f.kind === 'flag').map((f) => f.key);
 
 // The worked example a bare link opens: the course's LLaMA-7B on an A100 for LLaMA-1's 1T tokens.
 export const DEFAULTS = { model: 'llama-7b', gpu: 'a100', tokens: '1T' };

@@ -30,20 +30,26 @@ function check(ok, what) {
   }
 }
 
-// The CLI's document for a fragment's setup: its keys are the CLI's flags, the model positional.
+// The CLI's document for a fragment's setup: its keys are the CLI's flags, the model positional; a flag's value
+// "true" is the flag alone (--compile).
+const FLAGS = ['double-quant', 'compile', 'optimizer-in-backward', 'activation-offload'];
 function cliArgs(fragment, keep) {
   const words = [];
   let model = 'llama-7b';
   for (const part of fragment.split('&')) {
     const [k, v] = part.split('=').map(decodeURIComponent);
     if (k === 'model') model = v;
-    else if (keep.includes(k)) words.push(`--${k}`, v);
+    else if (keep.includes(k) && FLAGS.includes(k)) {
+      if (v === 'true') words.push(`--${k}`);
+    } else if (keep.includes(k)) words.push(`--${k}`, v);
   }
   return [model, ...words];
 }
-const JOB = ['seq', 'micro-batch', 'global-batch', 'precision', 'optimizer', 'recompute', 'attention', 'framework',
-  'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout', 'adapter-dtype',
-  'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw'];
+const JOB = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute', 'attention',
+  'framework', 'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
+  'adapter-dtype', 'double-quant', 'quant-group', 'chunked-loss', 'compile', 'optimizer-in-backward',
+  'activation-offload', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops',
+  'memory-gb', 'memory-bw', 'power-cap'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
@@ -58,6 +64,8 @@ function expected(fragment) {
   const [, ...run] = cliArgs(fragment, [...JOB, 'tokens']);
   const p = cli('params', [model]);
   const m = cli('memory', [model, ...job]);
+  // --max-seq: computed by the CLI here, in this run, never written into the test.
+  const ms = cli('memory', [model, ...job, '--max-seq']);
   const s = cli('step', [model, ...job]);
   const t = cli('train', [model, ...run]);
   return {
@@ -66,17 +74,20 @@ function expected(fragment) {
     'flops-per-step': s.model_flops_per_step,
     'memory-peak-bytes': m.peak_bytes,
     'memory-fits': m.fits,
+    'memory-max-seq': ms.max_seq,
     'step-seconds': s.step_seconds,
     'step-mfu': s.mfu,
     'train-gpu-hours': t.gpu_hours,
     'train-cost-dollars': t.cost_usd,
     // the train document's step is the step document's
     'train.step_seconds': t.step.step_seconds,
+    // --max-seq adds keys, it changes none
+    'max-seq.peak_bytes': ms.peak_bytes,
   };
 }
 
-const FIGURES = ['params-total', 'params-active', 'flops-per-step', 'memory-peak-bytes', 'memory-fits', 'step-seconds',
-  'step-mfu', 'train-gpu-hours', 'train-cost-dollars'];
+const FIGURES = ['params-total', 'params-active', 'flops-per-step', 'memory-peak-bytes', 'memory-fits', 'memory-max-seq',
+  'step-seconds', 'step-mfu', 'train-gpu-hours', 'train-cost-dollars'];
 
 async function figures(page) {
   const out = {};
@@ -92,6 +103,7 @@ function compare(got, want, label) {
     check(same, `${label}: ${id} page ${g} vs CLI ${w}`);
   }
   check(want['train.step_seconds'] === want['step-seconds'], `${label}: train's step equals step's`);
+  check(want['max-seq.peak_bytes'] === want['memory-peak-bytes'], `${label}: memory --max-seq's peak is memory's`);
 }
 
 // The page is ready when it has computed the setup its URL holds.
@@ -127,6 +139,13 @@ const SETUPS = [
   'model=llama-3.1-405b&gpu=h100&gpus=8&tokens=1T&peak-tflops=900&memory-gb=96&memory-bw=4000',
   // fine-tuning: QLoRA on a 24 GB card, the adapters' training given (issue 19)
   'model=llama-3-8b&gpu=rtx-4090&seq=1024&finetune=qlora&lora-rank=16&lora-targets=all-linear&lora-dropout=0.05&adapter-dtype=bf16&tokens=1B',
+  // the fine-tuning panel and the memory savers: QLoRA with double quantisation, a paged 8-bit optimizer, the loss
+  // in chunks, torch.compile, activations offloaded; DoRA on an int4 base with the optimizer in backward (one micro-batch a step)
+  'model=llama-3.1-8b&gpu=l40s&seq=4096&finetune=qlora&lora-rank=32&lora-alpha=64&lora-targets=q_proj,k_proj,v_proj,o_proj&double-quant=true&optimizer=paged-adamw-8bit&chunked-loss=8&compile=true&activation-offload=true&tokens=500M',
+  'model=llama-3.2-3b&gpu=rtx-4090&seq=2048&grad-accum=1&finetune=qlora&lora-variant=dora&quant=int4&quant-group=64&optimizer-in-backward=true&tokens=100M',
+  'model=llama-3-8b&gpu=a100-40gb&finetune=full&optimizer=adamw-8bit&recompute=full&gpus=8&zero=3&tokens=1B',
+  // a power cap (issue 16): every figure that depends on the clock is the CLI's --power-cap
+  'model=llama-3.1-8b&gpu=h100&gpus=8&framework=megatron&power-cap=500&tokens=1T',
 ];
 for (const frag of SETUPS) {
   const page = await open(frag);
@@ -280,6 +299,63 @@ for (const frag of SETUPS) {
     .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`));
   check(over <= 0, `phone width: the page is ${over} px wider than the screen (${wide.join(' ')})`);
   await page.screenshot({ path: join(shots, 'page-phone.png') });
+  await page.close();
+}
+
+// 11. The fine-tuning panel and the savers typed in: the link, the command line and every figure follow the CLI.
+{
+  const page = await open('model=llama-3-8b&gpu=rtx-4090&seq=1024&tokens=1B');
+  const before = await figures(page);
+  await page.selectOption('#f-finetune', 'qlora');
+  await page.fill('#f-lora-rank', '16');
+  await page.fill('#f-lora-targets', 'all-linear');
+  await page.check('#f-double-quant');
+  await page.selectOption('#f-optimizer', 'paged-adamw-8bit');
+  await page.fill('#f-chunked-loss', '16');
+  await page.check('#f-compile');
+  await page.fill('#f-power-cap', '300');
+  await page.waitForFunction(() => ['finetune=qlora', 'lora-targets=all-linear', 'double-quant=true', 'compile=true',
+    'chunked-loss=16', 'optimizer=paged-adamw-8bit', 'power-cap=300'].every((k) => location.hash.includes(k)));
+  await settled(page);
+  const typed = new URL(page.url()).hash.slice(1);
+  const got = await figures(page);
+  compare(got, expected(typed), 'typed into the fine-tuning panel');
+  check(got['memory-peak-bytes'] !== before['memory-peak-bytes'], 'QLoRA changes the peak');
+  check(Number(got['memory-max-seq']) > Number(before['memory-max-seq'] || 0), 'QLoRA fits a longer sequence than pre-training');
+  const cmd = await page.textContent('#cli-command');
+  check(cmd.includes('--finetune qlora') && cmd.includes('--compile') && !cmd.includes('--compile true') &&
+    cmd.includes('--double-quant --') && cmd.includes('--power-cap 300'), `command line: ${cmd}`);
+  // Unchecked, a flag leaves the link.
+  await page.uncheck('#f-compile');
+  await page.waitForFunction(() => !location.hash.includes('compile='));
+  await settled(page);
+  compare(await figures(page), expected(new URL(page.url()).hash.slice(1)), 'after unchecking --compile');
+  // The planner refuses the savers with the library's message (as `llmcost plan --chunked-loss` does).
+  await page.click('#plan-run');
+  await page.waitForFunction(() => document.querySelector('#e-plan').textContent !== '' ||
+    document.querySelector('#plan-best').dataset.value !== undefined, null, { timeout: 120000 });
+  check((await page.textContent('#e-plan')).includes('the planner does not search with the memory savers'),
+    `planner with savers: '${await page.textContent('#e-plan')}'`);
+  await page.close();
+}
+
+// 12. The planner under a power cap: its best layout is `llmcost plan --power-cap`'s, slower than without the cap.
+{
+  const frag = 'model=llama-3.2-1b&gpu=h100&seq=2048&global-batch=512K&gpus=8&power-cap=500&tokens=10B';
+  const page = await open(frag);
+  await page.click('#plan-run');
+  await page.waitForFunction(() => document.querySelector('#plan-best').dataset.value !== undefined ||
+    document.querySelector('#e-plan').textContent !== '', null, { timeout: 120000 });
+  const best = await page.getAttribute('#plan-best', 'data-value');
+  const args = ['llama-3.2-1b', '--gpu', 'h100', '--seq', '2048', '--gpus', '8', '--global-batch', '512K', '--tokens', '10B',
+    '--threads', '1', '--top', '10'];
+  const capped = cli('plan', [...args, '--power-cap', '500']);
+  const full = cli('plan', args);
+  check(capped.layouts.length > 0 && Number(best) === capped.layouts[0].step_seconds,
+    `planner --power-cap 500: page's best ${best} vs CLI ${capped.layouts[0]?.step_seconds} (${await page.textContent('#e-plan')})`);
+  check(capped.layouts[0].step_seconds > full.layouts[0].step_seconds, 'the cap slows the best layout');
+  check(capped.layouts[0].step_flags.includes('--power-cap 500'), 'the best layout\'s flags carry the cap');
+  check((await page.textContent('#plan-best')).includes('--power-cap 500'), 'the page shows the cap in the flags');
   await page.close();
 }
 
