@@ -1118,3 +1118,25 @@ Test(step_mechanisms, deepseek_v3_routes_to_at_most_four_nodes)
     cr_expect_gt(ratio, 0);
     cr_expect_lt(fwd.comm_total[LLMCOST_ST_EP_COMM], 0.5 * plain.comm_total[LLMCOST_ST_EP_COMM]);
 }
+
+Test(step_mechanisms, cp_ring_traffic_in_the_step)
+{
+    /* llama-3-8b, 16K tokens over cp 16 with tp 1: 16 ranks, 2 nodes, so the ring's slowest hop is the network.
+     * Each step sends the rank's 1,024 tokens' keys and values, 8 heads x (128 + 128) x 2 bytes each: 4 MiB. Before
+     * overlap, per layer: 15 steps forward and 15 of twice the bytes backward, 32 layers. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 16384;
+    o.layout.cp = 16;
+    o.layout.dp = 1;
+    llmcost_step s = run("llama-3-8b", "h100", &o);
+    llmcost_comm_cost one;
+    llmcost_comm_group hop = {2, 1};
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    double bytes = 1024.0 * 8 * 256 * 2;
+    cr_assert_eq(llmcost_comm_time(&one, llmcost_gpu_find("h100"), LLMCOST_COLL_P2P, bytes, &hop, &co), 0);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], 32 * 15 * 3 * one.seconds, 1e-12);
+    /* A block of 1,024 queries against 1,024 keys is shorter than a 4 MiB send over the network: part shows. */
+    cr_expect_gt(s.components[LLMCOST_ST_CP_COMM], 0);
+    cr_expect_lt(s.components[LLMCOST_ST_CP_COMM], s.comm_total[LLMCOST_ST_CP_COMM]);
+}
