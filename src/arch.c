@@ -698,6 +698,28 @@ static int read_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m, int6
     const char *method = "";
     TRY(lc_cfg_string(c, &method, LC_KEYS("topk_method"), ""));
     bool noaux = !strcmp(method, "noaux_tc");
+    /* Group-limited routing (DeepSeek-V2's group_limited_greedy and V3's noaux_tc: the top topk_group of n_group
+     * expert groups, then top_k experts inside them); topk_method "greedy" picks over every expert. */
+    int64_t n_group = 1, topk_group = 1;
+    TRY(lc_cfg_size(c, &n_group, LC_KEYS("n_group"), 1));
+    TRY(lc_cfg_size(c, &topk_group, LC_KEYS("topk_group"), n_group));
+    if (n_group > 1 && strcmp(method, "greedy") != 0) {
+        if (experts % n_group != 0 || topk_group > n_group)
+            return lc_fail(LLMCOST_EINVAL,
+                           "%s: keys '%sn_group' (%lld) and '%stopk_group' (%lld): the groups must divide the %lld "
+                           "experts and topk_group be at most n_group",
+                           c->origin, c->prefix, (long long)n_group, c->prefix, (long long)topk_group,
+                           (long long)experts);
+        if (topk_group * (experts / n_group) < top_k)
+            return lc_fail(LLMCOST_EINVAL,
+                           "%s: key '%stopk_group' (%lld): %lld groups of %lld experts hold fewer than the %lld a token "
+                           "picks", c->origin, c->prefix, (long long)topk_group, (long long)topk_group,
+                           (long long)(experts / n_group), (long long)top_k);
+        if (topk_group < n_group) {
+            m->moe_n_group = n_group;
+            m->moe_topk_group = topk_group;
+        }
+    }
     bool *sparse = calloc((size_t)m->n_layers, sizeof *sparse);
     if (!sparse)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");

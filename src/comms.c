@@ -2,6 +2,7 @@
  * taken at the fraction of its plateau that NCCL reaches for the message size (data/calibration/nccl_busbw.json). */
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -259,5 +260,106 @@ int llmcost_comm_time(llmcost_comm_cost *out, const llmcost_gpu *gpu, llmcost_co
     }
     tree(&t, bytes, n, k, Bu, Bo, au, ao, &lc);
     *out = (opt->algo == LLMCOST_ALGO_TREE || t.seconds < r.seconds) ? t : r;
+    return 0;
+}
+
+/* Binomial-like ratio C(P - c, K) / C(P, K): the chance that K experts drawn without replacement from a pool of P
+ * miss the c of them that one unit (node or rank) holds. */
+static double miss_all(double P, double c, double K)
+{
+    if (c <= 0)
+        return 1;
+    if (P - c < K)
+        return 0;
+    double r = 1;
+    for (double i = 0; i < K; i++)
+        r *= (P - c - i) / (P - i);
+    return r;
+}
+
+/*
+ * Expected distinct units among one token's K routed experts: E experts in "units" contiguous equal blocks (nodes or
+ * EP ranks), in G contiguous groups of E/G; the token picks M of the G groups uniformly, then K experts uniformly
+ * among the M·E/G they hold (a balanced router, the least spread one has; G = M = 1: any expert). Each unit is
+ * touched unless all K miss it: E[D] = sum_j 1 - E_S[C(P - c_j(S), K) / C(P, K)], P = M·E/G, c_j(S) = the unit's
+ * experts inside the chosen groups S, averaged over the C(G, M) choices by counting them (a table over groups of
+ * how many subsets give each c_j). When units and groups nest (one inside the other) every unit sees the same
+ * overlaps and one unit's term is taken units times. Returns 0 for an impossible description.
+ */
+double lc_moe_expected_units(int64_t E, int64_t K, int64_t G, int64_t M, int64_t units)
+{
+    if (E < 1 || K < 1 || units < 1 || E % units != 0)
+        return 0;
+    if (G < 1 || M < 1 || M >= G || E % G != 0) {
+        G = 1;
+        M = 1;
+    }
+    int64_t per_g = E / G, per_u = E / units;
+    double P = (double)(M * per_g);
+    if ((double)K > P)
+        return 0;
+    bool nested = per_g % per_u == 0 || per_u % per_g == 0;
+    int64_t todo = nested ? 1 : units;
+    int64_t cmax = per_u;
+    /* ways[k][c]: subsets of k groups among those seen so far whose overlap with the unit totals c. */
+    size_t w = (size_t)(cmax + 1);
+    double *ways = malloc((size_t)(M + 1) * w * sizeof *ways);
+    if (!ways)
+        return 0;
+    double total = 0;
+    for (int64_t j = 0; j < todo; j++) {
+        int64_t lo = j * per_u, hi = lo + per_u; /* the unit's experts [lo, hi) */
+        memset(ways, 0, (size_t)(M + 1) * w * sizeof *ways);
+        ways[0] = 1;
+        for (int64_t g = 0; g < G; g++) {
+            int64_t a = g * per_g, b = a + per_g;
+            int64_t ov = (b < hi ? b : hi) - (a > lo ? a : lo);
+            if (ov < 0)
+                ov = 0;
+            for (int64_t k = (g + 1 < M ? g + 1 : M); k >= 1; k--)
+                for (int64_t c = cmax; c >= ov; c--)
+                    ways[k * (int64_t)w + c] += ways[(k - 1) * (int64_t)w + c - ov];
+        }
+        double subsets = 0, miss = 0;
+        for (int64_t c = 0; c <= cmax; c++) {
+            double n = ways[M * (int64_t)w + c];
+            subsets += n;
+            miss += n * miss_all(P, (double)c, (double)K);
+        }
+        total += subsets > 0 ? 1 - miss / subsets : 0;
+    }
+    free(ways);
+    return nested ? total * (double)units : total;
+}
+
+/*
+ * DeepSeek-V3's cross-node all-to-all (arXiv 2412.19437 §3.2.2; DeepEP's normal kernels): a token goes once over
+ * the network to each other node holding one of its experts, to the GPU of the same in-node index, which forwards
+ * it over NVLink to each GPU of that node holding its experts (combine runs the reverse, reducing on the way). Per
+ * rank, for "token_bytes" of tokens: network bytes = token_bytes · E[D]·(m-1)/m (E[D]: distinct nodes a token
+ * reaches; the rank's own node, one of m, needs no network), NVLink bytes = token_bytes · E[R]·(k-1)/k (E[R]:
+ * distinct ranks a token reaches; the one entry GPU per node, the sender's in-node index, needs no NVLink). The two
+ * run pipelined, so the slower link sets the time, plus one latency step on each.
+ */
+int lc_comm_forwarded_a2a(llmcost_comm_cost *out, const llmcost_gpu *gpu, double token_bytes, double nodes_reached,
+                          double ranks_reached, const llmcost_comm_group *g, const llmcost_comm_options *opt)
+{
+    static const llmcost_comm_options dflt = LLMCOST_COMM_OPTIONS_INIT;
+    if (!opt)
+        opt = &dflt;
+    memset(out, 0, sizeof *out);
+    out->algo = LLMCOST_ALGO_RING;
+    double n = (double)g->size, k = (double)g->per_domain, m = n / k;
+    if (g->size <= 1 || !(token_bytes > 0))
+        return 0;
+    double Bu = gpu->scaleup_bw * opt->scaleup_efficiency, Bo = gpu->scaleout_bw * opt->scaleout_efficiency;
+    if ((k > 1 && Bu <= 0) || (m > 1 && Bo <= 0))
+        return lc_fail(LLMCOST_EINVAL, "%s has no %s bandwidth in the catalogue", gpu->name,
+                       k > 1 && Bu <= 0 ? "scale-up" : "scale-out");
+    out->scaleout_bytes = m > 1 ? token_bytes * nodes_reached * (m - 1) / m : 0;
+    out->scaleup_bytes = k > 1 ? token_bytes * ranks_reached * (k - 1) / k : 0;
+    double tu = k > 1 ? out->scaleup_bytes / Bu : 0, to = m > 1 ? out->scaleout_bytes / Bo : 0;
+    out->latency_seconds = (k > 1 ? opt->scaleup_latency : 0) + (m > 1 ? opt->scaleout_latency : 0);
+    out->seconds = fmax(tu, to) + out->latency_seconds;
     return 0;
 }

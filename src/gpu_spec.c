@@ -217,7 +217,9 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     if (len < n && o->layout.ep_overlap && o->layout.ep > 1)
         snprintf(buf + len, n - len,
                  "--ep-overlap: DeepSeek-V3's DualPipe: each MoE layer's all-to-alls behind the layer's compute of "
-                 "another micro-batch, what exceeds it shows, the all-to-all kernels on 20 of the %d SMs\n",
+                 "another micro-batch, what exceeds it shows, the all-to-all kernels on 20 of the %d SMs; dispatch "
+                 "as its kernels do it: each token once over the network to each node holding its experts (at most "
+                 "topk_group groups' nodes under group-limited routing), then forwarded over NVLink\n",
                  g->compute_units);
 }
 

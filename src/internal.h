@@ -275,6 +275,25 @@ double lc_tp_overlap_exposed(double comm, double gemm, double tp, double units);
 double lc_comm_size_fraction(const struct llmcost_gpu *gpu, bool scaleout, double link_bytes);
 double lc_ep_overlap_exposed(double a2a, double compute, double units);
 
+/* Context-parallel ring attention's exposed seconds (step.c, docs/formulas.md "Overlap"): cp - 1 transfers of
+ * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step). */
+double lc_cp_ring_exposed(double step, double attn, double cp);
+/* Pipeline sends of "send" seconds, "n" of them, each behind 1/n of "compute" seconds (Megatron's overlap_p2p_comm
+ * under the interleaved schedule); without overlap all n are exposed. */
+double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap);
+
+/* Expected distinct units (nodes or ranks: "units" contiguous blocks of the E experts) among one token's K experts
+ * under group-limited routing (G groups, the best M of them; G = M = 1: unrestricted); comms.c. */
+double lc_moe_expected_units(int64_t E, int64_t K, int64_t G, int64_t M, int64_t units);
+struct llmcost_comm_cost;
+struct llmcost_comm_group;
+struct llmcost_comm_options;
+/* DeepSeek-V3's node-forwarded all-to-all (§3.2.2): per rank, token_bytes x nodes_reached x (m-1)/m over the network,
+ * token_bytes x ranks_reached x (k-1)/k over NVLink, the slower link's time plus a latency step on each. */
+int lc_comm_forwarded_a2a(struct llmcost_comm_cost *out, const struct llmcost_gpu *gpu, double token_bytes,
+                          double nodes_reached, double ranks_reached, const struct llmcost_comm_group *g,
+                          const struct llmcost_comm_options *opt);
+
 int lc_step_memo_new(lc_step_memo **out);
 void lc_step_memo_free(lc_step_memo *mm);
 /* The caller promises that the GPU records it passes do not change while "mm" lives (the planner's options during

@@ -1108,8 +1108,8 @@ static int time_ops(timed_segments *ts, const ctx *c, const llmcost_step_prepare
 typedef struct {
     double tp_ar;  /* one TP all-reduce of the activations */
     double pp_p2p; /* one stage-to-stage send */
-    double cp_ag;  /* one CP all-gather of keys and values */
-    double ep_a2a; /* one EP all-to-all (dispatch or combine) */
+    double cp_step; /* one CP ring step: the rank's shard of keys and values to the next rank */
+    double ep_a2a;  /* one EP all-to-all (dispatch or combine) */
 } layer_comm;
 
 /*
@@ -1123,7 +1123,7 @@ typedef struct {
     const llmcost_model *m;
     int64_t micro_batch, seq, tp, pp, dp, cp, ep, etp;
     double ab, moe_pad;
-    bool sp;
+    bool sp, ep_forwarded;
     llmcost_moe_dispatcher dispatcher;
     llmcost_comm_options comm;
 } layer_comm_key;
@@ -1171,17 +1171,19 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         lc->pp_p2p = cc.seconds;
     }
     if (c->L.cp > 1 && m->n_layers > 0) {
-        /* All-gather of keys and values before attention, reduce-scatter of their gradients after (Llama 3
-         * §3.3.2); hidden behind attention where it can be. */
+        /* Ring attention (Megatron-Core's default --cp-comm-type p2p, Transformer Engine's AttnFuncWithCPAndKVP2P):
+         * each of cp - 1 steps sends the rank's shard of keys and values, b s/cp tokens (/ tp heads), to the next
+         * CP rank while the attention of the block already held runs. The ring is as fast as its slowest hop: over
+         * the network when the CP group spans nodes. */
         const llmcost_attention *a = &m->layers[0].attn;
         double kv = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim))
                                                  : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
         kv /= (double)c->L.tp;
-        llmcost_comm_group g = llmcost_comm_group_of(c->L.cp, c->L.tp, gpu->scaleup_size);
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)opt->micro_batch * (double)opt->seq * kv * ab,
-                                    &g, &opt->comm)) != 0)
+        llmcost_comm_group gc = llmcost_comm_group_of(c->L.cp, c->L.tp, gpu->scaleup_size);
+        llmcost_comm_group hop = {2, gc.per_domain == gc.size ? 2 : 1};
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * kv * ab, &hop, &opt->comm)) != 0)
             return rc;
-        lc->cp_ag = cc.seconds;
+        lc->cp_step = cc.seconds;
     }
     if (c->L.ep > 1) {
         /* Dispatch and combine: each token's hidden state to its top-k experts and back, forward and backward. */
@@ -1199,6 +1201,18 @@ static int layer_comms(layer_comm *lc, const ctx *c)
              * each way, forward and backward. Padding to a capacity does not change what is gathered. */
             if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)c->L.ep * local_tokens * h * ab, &g,
                                         &opt->comm)) != 0)
+                return rc;
+        } else if (opt->layout.ep_overlap && c->moe_pad <= 0) {
+            /* --ep-overlap is DeepSeek-V3's implementation: DualPipe and its all-to-all kernels (§3.2.2), each token
+             * once over the network to every other node holding one of its experts, then forwarded over NVLink;
+             * with group-limited routing (n_group, topk_group) a token reaches at most topk_group groups' nodes. */
+            int64_t E = ff->n_experts, K = ff->top_k, G = m->moe_n_group, M = m->moe_topk_group;
+            int64_t nodes = g.size / g.per_domain;
+            double D = lc_moe_expected_units(E, K, G, M, nodes), R = lc_moe_expected_units(E, K, G, M, g.size);
+            if (!(D > 0) || !(R > 0))
+                return lc_fail(LLMCOST_EINVAL, "%lld experts (top-%lld) cannot be spread over %lld EP ranks", (long long)E,
+                               (long long)K, (long long)g.size);
+            if ((rc = lc_comm_forwarded_a2a(&cc, gpu, local_tokens * h * ab, D, R, &g, &opt->comm)) != 0)
                 return rc;
         } else {
             /* Each token-slot's hidden state, or with a capacity each expert's padded C rows from this rank. */
@@ -1221,6 +1235,7 @@ static int layer_comms_memo(layer_comm *lc, const ctx *c, comm_memo *cm)
     k.m = c->m, k.micro_batch = c->opt->micro_batch, k.seq = c->opt->seq;
     k.tp = c->L.tp, k.pp = c->L.pp, k.dp = c->L.dp, k.cp = c->L.cp, k.ep = c->L.ep, k.etp = c->etp;
     k.ab = c->ab, k.moe_pad = c->moe_pad, k.sp = c->sp, k.dispatcher = c->opt->moe_dispatcher;
+    k.ep_forwarded = c->opt->layout.ep_overlap;
     k.comm = c->opt->comm;
     if (cm->have_layer && memcmp(&k, &cm->layer_key, sizeof k) == 0) {
         *lc = cm->layer;
@@ -1269,6 +1284,7 @@ typedef struct {
     double tp_raw; /* TP collectives before overlap */
     double cp_all; /* CP collectives before overlap */
     double ep_all; /* EP collectives before overlap */
+    double pp_all; /* PP sends before overlap */
 } stage_result;
 
 /* What one stage's ops come to through the launch model, before any communication: it depends on the timed ops,
@@ -1427,6 +1443,35 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units)
     return a2a - hidden + hidden * sm;
 }
 
+/*
+ * Context-parallel ring attention (Megatron-Core --cp-comm-type p2p; Transformer Engine's AttnFuncWithCPAndKVP2P,
+ * Liu et al. 2023 "Ring Attention"): the attention of one micro-batch runs in cp steps of equal work (the causal
+ * mask's load-balanced chunks: each rank holds chunks i and 2cp-1-i, so every step computes half of two blocks or
+ * the diagonal), the first on the rank's own keys and values; each of the other cp - 1 waits for its shard, sent
+ * during the previous step. Each transfer of "step" seconds hides behind one step's attn/cp: exposed
+ * (cp - 1) max(0, step - attn/cp). No SM cost is charged (NCCL's send/recv channels for it are not sourced).
+ */
+double lc_cp_ring_exposed(double step, double attn, double cp)
+{
+    if (!(cp > 1) || !(step > 0))
+        return 0;
+    return (cp - 1) * fmax(0, step - fmax(0, attn) / cp);
+}
+
+/*
+ * Pipeline sends: "n" per direction per micro-batch (one per virtual chunk), each of "send" seconds. Under the
+ * interleaved schedule Megatron-Core overlaps them with the next chunk's compute (overlap_p2p_comm, set whenever
+ * the virtual pipeline size is above 1; Megatron Bridge's comm_overlap: vp > 1 -> overlap_p2p_comm, else
+ * batch_p2p_comm): each hides behind compute/n, exposed n max(0, send - compute/n). Otherwise they block: n send.
+ * The bubble is unchanged. No SM cost is charged (as for data parallelism: NCCL's channels are not sourced).
+ */
+double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap)
+{
+    if (!(send > 0) || !(n >= 1))
+        return 0;
+    return overlap ? n * fmax(0, send - fmax(0, compute) / n) : n * send;
+}
+
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
 static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, const layer_comm *lc, int64_t s,
                          int64_t first, int64_t nl)
@@ -1449,17 +1494,26 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     double tp_raw = comp[LLMCOST_ST_TP_COMM];
     if (opt->layout.tp_overlap)
         comp[LLMCOST_ST_TP_COMM] = lc_tp_overlap_exposed(tp_raw, sl->gemm, (double)c->L.tp, (double)c->g->compute_units);
-    /* CP: forward gather and backward reduce-scatter, each hidden behind the layer's attention kernel (that of
-     * the stage's first layer). */
-    comp[LLMCOST_ST_CP_COMM] = (double)nl * (fmax(0, lc->cp_ag - sl->attn_f) + fmax(0, lc->cp_ag - sl->attn_b));
+    /* CP ring attention: forward, each ring step's keys and values behind the attention of the block held; backward,
+     * keys and values and the partial key/value gradients (twice the bytes) behind the backward's blocks; full
+     * recomputation runs the forward ring again. The stage's first layer's attention kernel. */
+    double cp_rings = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 1, cp = (double)c->L.cp;
+    comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
+                                             lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
     double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(4 * lc->ep_a2a, layer_compute, (double)c->g->compute_units)
                                         : 4 * lc->ep_a2a;
     comp[LLMCOST_ST_EP_COMM] = (double)sl->moe_layers * a2a;
-    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? 2 * (double)c->L.vpp * lc->pp_p2p : 0;
+    /* PP: v sends forward and v backward per micro-batch; under the interleaved schedule (v > 1) Megatron overlaps
+     * each with the next chunk's compute (overlap_p2p_comm), else the sends block (batch_p2p_comm). */
+    double v = (double)c->L.vpp;
+    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? lc_pp_p2p_exposed(lc->pp_p2p, sl->fwd, v, v > 1) +
+                                            lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1)
+                                      : 0;
     r->tp_raw = tp_raw;
-    r->cp_all = 2 * (double)nl * lc->cp_ag;
+    r->cp_all = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
     r->ep_all = 4 * (double)sl->moe_layers * lc->ep_a2a;
+    r->pp_all = pp > 1 ? 2 * v * lc->pp_p2p : 0;
     double total = sl->gpu;
     for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)
         total += comp[k];
@@ -1638,7 +1692,7 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
             worst_time = r->total;
         }
     }
-    out->comm_total[LLMCOST_ST_PP_COMM] = st->res[st->cls[pp - 1]].comp[LLMCOST_ST_PP_COMM]; /* the last stage's */
+    out->comm_total[LLMCOST_ST_PP_COMM] = st->res[st->cls[pp - 1]].pp_all; /* the last stage's */
     const double *wc = st->res[st->cls[worst]].comp;
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         out->components[k] = wc[k] * (double)micro;

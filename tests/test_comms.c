@@ -181,12 +181,34 @@ Test(comms_measured, across_two_nodes_each_link_takes_its_own_curve)
     double up = 2 * 7.0 / 8 * M / (360e9 * (300.51 + 335.43) / 2 / 357.73);
     double out = 2 * 0.5 * M / 8 / (45e9 * 268.90 / 312.75);
     cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, M, 16, 8, LLMCOST_ALGO_RING), up + out, 1e-9 * (up + out));
-    /* A GPU without curves (A100's links were not measured here) keeps the alpha-beta model: time = bytes at the
-     * plateau plus 2(k-1) = 14 NVLink steps of 3 us. */
+    /* A GPU without curves (B200's NVLink 5 was not measured here) keeps the alpha-beta model: time = bytes at
+     * the plateau (900 GB/s at 0.8) plus 2(k-1) = 14 NVLink steps of 3 us. */
     llmcost_comm_options o = LLMCOST_COMM_OPTIONS_INIT;
     llmcost_comm_group grp = {8, 8};
     llmcost_comm_cost cc;
-    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("a100-80gb"), LLMCOST_COLL_ALL_REDUCE, M, &grp, &o), 0);
-    double a = 2 * 7.0 / 8 * M / (300e9 * 0.8) + 14 * 3e-6;
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("b200"), LLMCOST_COLL_ALL_REDUCE, M, &grp, &o), 0);
+    double a = 2 * 7.0 / 8 * M / (900e9 * 0.8) + 14 * 3e-6;
     cr_expect_float_eq(cc.seconds, a, 1e-9 * a);
+}
+
+Test(comms_measured, a100_node_takes_its_own_nvlink3_curve)
+{
+    /* The A100 curve (nccl-tests on one 8 x A100 node, Bekman's Machine Learning Engineering): a 1 MiB all-reduce
+     * sends 2 * 7/8 * 1 MiB per rank, the curve's 1 MiB row: 18.00 of 234.89 GB/s at 16 GiB. The catalogue's
+     * NVLink 3 is 300 GB/s one-way, at 0.8 = 240 GB/s: 240 * 18.00 / 234.89 = 18.39 GB/s, 99.8 us (nccl-tests
+     * measured 101.9 us there). At 16 GiB the plateau, 240 GB/s (measured 234.89). */
+    llmcost_comm_options o = LLMCOST_COMM_OPTIONS_INIT;
+    o.algo = LLMCOST_ALGO_RING;
+    llmcost_comm_group grp = {8, 8};
+    llmcost_comm_cost cc;
+    const llmcost_gpu *a100 = llmcost_gpu_find("a100-80gb");
+    cr_assert_eq(llmcost_comm_time(&cc, a100, LLMCOST_COLL_ALL_REDUCE, 1048576, &grp, &o), 0);
+    double x = 2 * 7.0 / 8 * 1048576, B = 300e9 * 0.8 * 18.00 / 234.89;
+    cr_expect_float_eq(cc.seconds, x / B, 1e-9 * x / B);
+    cr_expect(fabs(cc.seconds - 99.8e-6) < 0.1e-6, "%g s", cc.seconds);
+    cr_assert_eq(llmcost_comm_time(&cc, a100, LLMCOST_COLL_ALL_REDUCE, 17179869184.0, &grp, &o), 0);
+    cr_expect_float_eq(cc.seconds, 2 * 7.0 / 8 * 17179869184.0 / 240e9, 1e-9);
+    /* The 40 GB part has the same NVLink: the same curve. */
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("a100-40gb"), LLMCOST_COLL_ALL_REDUCE, 1048576, &grp, &o), 0);
+    cr_expect_float_eq(cc.seconds, x / B, 1e-9 * x / B);
 }

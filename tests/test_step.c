@@ -946,3 +946,197 @@ Test(step_ssm, gated_deltanet_kernels_fused_and_products_as_gemms)
     cr_expect_gt(s.components[LLMCOST_ST_MATMUL], 0);
     llmcost_model_free(m);
 }
+
+/* ---- h16o: CP ring and PP sends overlapped, DeepSeek-V3's node-limited, node-forwarded all-to-all ---- */
+
+/* Ring attention step by step: the attention of A seconds in cp equal blocks, block 0 on the rank's own keys and
+ * values; transfer i (1 .. cp-1, c seconds each, one after the other on the link) brings block i. Block i starts
+ * when block i-1 is done and transfer i has arrived. Returns the seconds past A. */
+static double simulate_cp_ring(double c, double A, int cp)
+{
+    double a = A / cp, end = a, arrived = 0;
+    for (int i = 1; i < cp; i++) {
+        arrived += c; /* transfer i forwards what transfer i-1 brought: it leaves when that arrives */
+        end = fmax(end, arrived) + a;
+    }
+    return end - A;
+}
+
+Test(step_mechanisms, cp_ring_hides_each_transfer_behind_one_block)
+{
+    /* Closed form (docs/formulas.md, Overlap): (cp - 1) max(0, c - A/cp). cp 4, A = 8 ms: blocks of 2 ms. A 1 ms
+     * transfer hides; a 3 ms one shows 1 ms at each of the 3 steps. */
+    cr_expect_float_eq(lc_cp_ring_exposed(1e-3, 8e-3, 4), 0, 1e-15);
+    cr_expect_float_eq(lc_cp_ring_exposed(3e-3, 8e-3, 4), 3e-3, 1e-15);
+    cr_expect_float_eq(lc_cp_ring_exposed(3e-3, 8e-3, 1), 0, 1e-15); /* no ring */
+    const double ca[][2] = {{1, 10}, {4, 4}, {10, 1}, {3, 7}, {2, 16}};
+    for (int i = 0; i < 5; i++)
+        for (int cp = 2; cp <= 16; cp *= 2)
+            cr_expect_float_eq(lc_cp_ring_exposed(ca[i][0], ca[i][1], cp), simulate_cp_ring(ca[i][0], ca[i][1], cp),
+                               1e-9, "c %g A %g cp %d", ca[i][0], ca[i][1], cp);
+}
+
+Test(step_mechanisms, pp_sends_overlap_only_under_the_interleaved_schedule)
+{
+    /* v = 4 chunks, 8 ms of compute: 2 ms per chunk. 3 ms sends show 1 ms each under overlap_p2p_comm, all 3 ms
+     * when they block (v = 1 in Megatron: batch_p2p_comm). */
+    cr_expect_float_eq(lc_pp_p2p_exposed(3e-3, 8e-3, 4, true), 4e-3, 1e-15);
+    cr_expect_float_eq(lc_pp_p2p_exposed(1e-3, 8e-3, 4, true), 0, 1e-15);
+    cr_expect_float_eq(lc_pp_p2p_exposed(3e-3, 8e-3, 1, false), 3e-3, 1e-15);
+    /* Through the step engine: llama-2-7b on 4 H100 stages. With v = 1 the pipeline part is the 2 sends per
+     * micro-batch; with v = 2 the 4 sends hide behind 16 layers' compute. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 4096;
+    o.layout.pp = 4;
+    o.layout.dp = 1;
+    o.global_batch = 8; /* 8 micro-batches */
+    llmcost_step s1 = run("llama-2-7b", "h100", &o);
+    llmcost_comm_cost cc;
+    llmcost_comm_group g = {2, 2}; /* stages 1 rank apart: the same node */
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("h100"), LLMCOST_COLL_P2P, 4096.0 * 4096 * 2, &g, &co), 0);
+    cr_expect_float_eq(s1.components[LLMCOST_ST_PP_COMM], 8 * 2 * cc.seconds, 1e-12);
+    cr_expect_float_eq(s1.comm_total[LLMCOST_ST_PP_COMM], 8 * 2 * cc.seconds, 1e-12);
+    o.layout.vpp = 2;
+    llmcost_step s2 = run("llama-2-7b", "h100", &o);
+    cr_expect_float_eq(s2.components[LLMCOST_ST_PP_COMM], 0, 1e-15);
+    cr_expect_float_eq(s2.comm_total[LLMCOST_ST_PP_COMM], 8 * 4 * cc.seconds, 1e-12); /* before overlap: all 4 */
+}
+
+/* E[distinct units] by enumeration: every choice of M groups, every K-subset of their experts, equally likely. */
+static double enumerate_units(int E, int K, int G, int M, int units)
+{
+    int per_g = E / G, per_u = E / units;
+    double sum = 0, count = 0;
+    for (unsigned gs = 0; gs < (1u << G); gs++) {
+        if (__builtin_popcount(gs) != M)
+            continue;
+        int pool[64], P = 0;
+        for (int e = 0; e < E; e++)
+            if (gs >> (e / per_g) & 1)
+                pool[P++] = e;
+        for (unsigned es = 0; es < (1u << P); es++) {
+            if (__builtin_popcount(es) != K)
+                continue;
+            unsigned touched = 0;
+            for (int i = 0; i < P; i++)
+                if (es >> i & 1)
+                    touched |= 1u << (pool[i] / per_u);
+            sum += __builtin_popcount(touched);
+            count++;
+        }
+    }
+    return sum / count;
+}
+
+Test(step_mechanisms, expected_nodes_a_token_reaches_under_group_limited_routing)
+{
+    /* DeepSeek-V3 (§2.1.2): 256 experts in 8 groups, top 4 groups, 8 experts, EP64 over 8 nodes: one group per
+     * node, so a token reaches one of its 4 groups' nodes unless its 8 experts (of the 128 in them) all miss the
+     * node's 32: E[D] = 8 x 4/8 x (1 - C(96,8)/C(128,8)). Unrestricted: 8 x (1 - C(224,8)/C(256,8)). */
+    double miss_g = 1, miss_all = 1, miss_rank = 1;
+    for (int i = 0; i < 8; i++) {
+        miss_g *= (96.0 - i) / (128.0 - i);
+        miss_all *= (224.0 - i) / (256.0 - i);
+        miss_rank *= (124.0 - i) / (128.0 - i); /* a rank's 4 experts, its group chosen */
+    }
+    cr_expect_float_eq(lc_moe_expected_units(256, 8, 8, 4, 8), 4 * (1 - miss_g), 1e-12);
+    cr_expect_float_eq(lc_moe_expected_units(256, 8, 0, 0, 8), 8 * (1 - miss_all), 1e-12);
+    cr_expect_float_eq(lc_moe_expected_units(256, 8, 8, 4, 64), 64 * 0.5 * (1 - miss_rank), 1e-12);
+    cr_expect_float_eq(lc_moe_expected_units(256, 8, 8, 4, 8), 3.6290, 1e-4); /* about 3.63 of at most 4 nodes */
+    /* Groups and units that do not nest, and small cases, against enumeration. */
+    const int cases[][5] = {{6, 2, 2, 1, 3}, {12, 3, 4, 2, 3}, {12, 2, 3, 2, 4}, {16, 4, 4, 2, 8}, {8, 3, 1, 1, 4},
+                            {12, 4, 6, 3, 2}};
+    for (int i = 0; i < 6; i++) {
+        const int *c = cases[i];
+        cr_expect_float_eq(lc_moe_expected_units(c[0], c[1], c[2], c[3], c[4]),
+                           enumerate_units(c[0], c[1], c[2], c[3], c[4]), 1e-12, "case %d", i);
+    }
+    cr_expect_float_eq(lc_moe_expected_units(6, 2, 2, 1, 3), 5.0 / 3, 1e-12); /* by hand: {0,1,2}: 1, 2, 2 */
+    cr_expect_eq(lc_moe_expected_units(10, 2, 0, 0, 4), 0); /* 4 ranks cannot hold 10 experts evenly */
+}
+
+Test(step_mechanisms, forwarded_all_to_all_sends_each_token_once_per_node)
+{
+    /* 64 ranks, 8 per node, 50 GB/s network and 160 GB/s NVLink at efficiency 1, no latency: 1 GB of tokens
+     * reaching 3.6 nodes and 7.3 ranks: network 3.6 x 7/8 GB / 50 GB/s = 63 ms, NVLink 7.3 x 7/8 / 160 = 39.9 ms:
+     * the network's. */
+    llmcost_gpu g = *llmcost_gpu_find("h800");
+    g.scaleout_bw = 50e9;
+    g.scaleup_bw = 160e9;
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    co.scaleup_efficiency = co.scaleout_efficiency = 1;
+    co.scaleup_latency = co.scaleout_latency = 0;
+    llmcost_comm_group grp = {64, 8};
+    llmcost_comm_cost cc;
+    cr_assert_eq(lc_comm_forwarded_a2a(&cc, &g, 1e9, 3.6, 7.3, &grp, &co), 0);
+    cr_expect_float_eq(cc.scaleout_bytes, 3.6 * 7 / 8 * 1e9, 1e-3);
+    cr_expect_float_eq(cc.scaleup_bytes, 7.3 * 7 / 8 * 1e9, 1e-3);
+    cr_expect_float_eq(cc.seconds, 3.6 * 7 / 8 * 1e9 / 50e9, 1e-15);
+}
+
+Test(step_mechanisms, deepseek_v3_routes_to_at_most_four_nodes)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "deepseek-v3"), 0);
+    cr_expect_eq(m->moe_n_group, 8); /* config.json: n_group 8, topk_group 4 */
+    cr_expect_eq(m->moe_topk_group, 4);
+    llmcost_model_free(m);
+    cr_assert_eq(llmcost_model_load(&m, "kimi-k2"), 0);
+    cr_expect_eq(m->moe_n_group, 0); /* n_group 1: unrestricted */
+    llmcost_model_free(m);
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    cr_expect_eq(m->moe_n_group, 0);
+    llmcost_model_free(m);
+    /* In the step: DeepSeek-V3 on 2,048 H800 as its report lays it out, --ep-overlap. Each all-to-all (4 per MoE
+     * layer, 58 MoE layers over 16 stages; the last stage's 3 or 4) carries each of the 4,096 tokens' 7168 bf16
+     * values once to each other node reached, E[D] = 4 (1 - C(96,8)/C(128,8)) of 8, over the 50 GB/s network at
+     * 90%, against 8 copies without DeepSeek's kernels. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.precision = LLMCOST_PREC_FP8;
+    o.seq = 4096;
+    o.layout.pp = 16;
+    o.layout.dp = 128;
+    o.layout.ep = 64;
+    o.layout.zero = 1;
+    o.global_batch = 256; /* 2 micro-batches per replica */
+    llmcost_step plain = run("deepseek-v3", "h800", &o);
+    o.layout.ep_overlap = true;
+    llmcost_step fwd = run("deepseek-v3", "h800", &o);
+    double D = lc_moe_expected_units(256, 8, 8, 4, 8), R = lc_moe_expected_units(256, 8, 8, 4, 64);
+    const llmcost_gpu *h800 = llmcost_gpu_find("h800");
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    double tok = 4096.0 * 7168 * 2;
+    double net = tok * D * 7 / 8 / (h800->scaleout_bw * co.scaleout_efficiency);
+    double nvl = tok * R * 7 / 8 / (h800->scaleup_bw * co.scaleup_efficiency);
+    double one = fmax(net, nvl) + co.scaleup_latency + co.scaleout_latency;
+    double ratio = fwd.comm_total[LLMCOST_ST_EP_COMM] / one;
+    /* comm_total is the busiest stage's 4 x MoE layers x micro-batches all-to-alls: a whole multiple of "one". */
+    cr_expect_float_eq(ratio, round(ratio), 1e-9, "ratio %g", ratio);
+    cr_expect_gt(ratio, 0);
+    cr_expect_lt(fwd.comm_total[LLMCOST_ST_EP_COMM], 0.5 * plain.comm_total[LLMCOST_ST_EP_COMM]);
+}
+
+Test(step_mechanisms, cp_ring_traffic_in_the_step)
+{
+    /* llama-3-8b, 16K tokens over cp 16 with tp 1: 16 ranks, 2 nodes, so the ring's slowest hop is the network.
+     * Each step sends the rank's 1,024 tokens' keys and values, 8 heads x (128 + 128) x 2 bytes each: 4 MiB. Before
+     * overlap, per layer: 15 steps forward and 15 of twice the bytes backward, 32 layers. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 16384;
+    o.layout.cp = 16;
+    o.layout.dp = 1;
+    llmcost_step s = run("llama-3-8b", "h100", &o);
+    llmcost_comm_cost one;
+    llmcost_comm_group hop = {2, 1};
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    double bytes = 1024.0 * 8 * 256 * 2;
+    cr_assert_eq(llmcost_comm_time(&one, llmcost_gpu_find("h100"), LLMCOST_COLL_P2P, bytes, &hop, &co), 0);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], 32 * 15 * 3 * one.seconds, 1e-12);
+    /* A block of 1,024 queries against 1,024 keys is shorter than a 4 MiB send over the network: part shows. */
+    cr_expect_gt(s.components[LLMCOST_ST_CP_COMM], 0);
+    cr_expect_lt(s.components[LLMCOST_ST_CP_COMM], s.comm_total[LLMCOST_ST_CP_COMM]);
+}

@@ -234,6 +234,12 @@ typedef struct llmcost_model {
     llmcost_ssm *ssm;       /* n_ssm entries, owned by the model; layers name them by llmcost_layer.ssm */
     /* Added at the end (the library allocates every model, so no field moves): */
     llmcost_shared_blocks shared; /* Zamba2's shared transformer blocks; n_blocks 0 for every other model */
+    /* Group-limited routing of the routed experts (config keys n_group, topk_group: DeepSeek-V2's device-limited
+     * and DeepSeek-V3's node-limited routing, arXiv 2412.19437 §2.1.2): the experts fall in moe_n_group contiguous
+     * groups and each token picks its top_k experts inside its moe_topk_group best groups. 0 (or topk_group equal to
+     * n_group): every token may pick any expert. */
+    int64_t moe_n_group;
+    int64_t moe_topk_group;
 } llmcost_model;
 
 /* The state-space mixer of layer "l" of "m", or NULL when it has none. */

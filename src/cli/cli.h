@@ -332,7 +332,8 @@ extern const char *const cli_moe_dispatcher_choices[];
      "tokens per optimizer step (4M = 2^22), or SEQUENCESxLENGTH (15360x4096); instead of --grad-accum", NULL,   \
      NULL},                                                                                                       \
     {"ep-overlap", OPT_FLAG, &(o).ep_overlap, NULL,                                                              \
-     "expert all-to-all behind another micro-batch's compute, its kernels on 20 SMs (DeepSeek-V3's DualPipe)",     \
+     "expert all-to-all as DeepSeek-V3 runs it: behind another micro-batch's compute (DualPipe), its kernels on "  \
+     "20 SMs, each token once per node over the network, then forwarded over NVLink",                            \
      NULL, NULL},                                                                                                 \
     {"tp-overlap", OPT_FLAG, &(o).tp_overlap, NULL,                                                              \
      "tensor-parallel collectives chunked behind the GEMMs (Transformer Engine userbuffers' defaults)", NULL,      \

@@ -41,6 +41,11 @@ static void describe_ffn(char *buf, size_t n, const llmcost_model *m)
             size_t l2 = strlen(buf);
             snprintf(buf + l2, n - l2, "%lld", (long long)f->shared.d_ff);
         }
+        if (m->moe_n_group > 0) {
+            size_t l2 = strlen(buf);
+            snprintf(buf + l2, n - l2, ", group-limited routing (top %lld of %lld expert groups)",
+                     (long long)m->moe_topk_group, (long long)m->moe_n_group);
+        }
     }
 }
 
