@@ -146,7 +146,7 @@ int lc_read_value(void *dest, int k, const char *name, const char *v, const char
     case K_FLAG:
         return read_bool((bool *)dest, name, v);
     case K_TRISTATE: {
-        bool b;
+        bool b = false;
         int rc = read_bool(&b, name, v);
         if (rc == 0)
             *(int *)dest = b;
