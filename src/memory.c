@@ -1575,7 +1575,7 @@ int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcos
     if (!nv)
         return 0;
     llmcost_memory res[4];
-    int rr[4];
+    int rr[4] = {0};
     int rc = run_zeros(res, rr, p, qs, nv, ft ? &fts[0] : NULL, NULL);
     if (rc)
         return rc;
