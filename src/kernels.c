@@ -960,9 +960,10 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
         out->fused = true;
         use_measured(out, km);
         double r[2];
+        if (!with_note) /* the reference rates are for the note only */
+            return 0;
         reference_rates(out, g, r);
-        if (with_note)
-            snprintf(out->note, sizeof out->note,
+        snprintf(out->note, sizeof out->note,
                  "attention sdpa on %s (%s): PyTorch SDPA as measured on an H200 (PyTorch 2.11: the cuDNN backend), "
                  "%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128%s",
                  g->name, out->arch, r[0], r[1],
@@ -1007,9 +1008,10 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
     if (c < 0) {
         use_measured(out, km);
         double r[2];
+        if (!with_note) /* the reference rates are for the note only */
+            return 0;
         reference_rates(out, g, r);
-        if (with_note)
-            snprintf(out->note, sizeof out->note,
+        snprintf(out->note, sizeof out->note,
                  "attention %s on %s (%s): no published curve; the measured H200 SDPA kernel's fraction of peak assumed "
                  "(%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128)",
                  out->kernel, g->name, out->arch, r[0], r[1]);
@@ -1018,9 +1020,10 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
     for (int b = 0; b < 2; b++)
         out->eta[b] = curves[c].eta[b], out->overlap[b] = curves[c].overlap[b], out->c0[b] = curves[c].c0[b];
     double r[2];
+    if (!with_note)
+        return 0;
     reference_rates(out, g, r);
-    if (with_note)
-        snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, "
+    snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, "
                  "head dim 128, fitted to %s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
     return 0;
 }
