@@ -569,13 +569,17 @@ static void launch_synced(launcher *s, double host, double kernels, double gpu, 
     }
 }
 
-/* Inline: the launch model's inner loop (a few million calls in a layout search); synced ops out of line. */
+/* Inline: the launch model's inner loop (tens of millions of calls in a layout search); synced ops out of line, on
+ * a copy, so that the caller's launcher (whose address is then never taken) stays in registers. */
 static inline void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
 {
-    if (syncs < 1 || kernels <= 0)
+    if (syncs < 1 || kernels <= 0) {
         launch(s, host * kernels, gpu);
-    else
-        launch_synced(s, host, kernels, gpu, syncs);
+    } else {
+        launcher t = *s;
+        launch_synced(&t, host, kernels, gpu, syncs);
+        *s = t;
+    }
 }
 
 /*
