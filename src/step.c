@@ -989,9 +989,9 @@ static double moe_padding(const ctx *c)
     return ceil(cf * m) / m;
 }
 
-/* Phase 1: the context of one evaluation from the validated, resolved options. */
-/* "attn" receives the attention kernel's choice, or holds it already when "attn_known" (lc_step_memo: the same
- * GPU, field for field, and the same attention option as the evaluation that chose it). */
+/* Phase 1: the context of one evaluation from the validated, resolved options. "attn" receives the attention
+ * kernel's choice, or holds it already when "attn_known" (lc_step_memo: the same GPU, field for field, and the same
+ * attention option as the evaluation that chose it; the choice reads nothing else). */
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
                       const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu, lc_attn_choice *attn,
                       bool attn_known)
@@ -1954,8 +1954,8 @@ static int time_ops_memo(lc_step_memo *mm, const ctx *c, const llmcost_step_prep
     return 0;
 }
 
-/* Phases 2 to 7 on a set-up context (its GEMM memo and cache are set here); "mm" (may be NULL) keeps what the next
- * evaluation can reuse. */
+/* Phases 2 to 7 on a set-up context (its GEMM memo and cache are set here, for this call only); "mm" (may be NULL)
+ * keeps what the next evaluation can reuse. */
 static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, lc_step_memo *mm)
 {
     const llmcost_step_options *opt = c->opt;
