@@ -271,6 +271,8 @@ static void fit_gemm(const gemm_case *c, int n)
                     }
                     double d = log(p / c[j].seconds);
                     err += d * d;
+                    if (err >= best) /* no longer the best (see fit_curve_dir) */
+                        break;
                 }
                 if (err < best) {
                     best = err;
@@ -322,6 +324,8 @@ static void fit_fp8(json_t *doc)
                 double measured = 2 * m * nn * k / (num(g, "tflops") * 1e12);
                 double d = log(gemm_with(&trial, peak, bw, units, m, nn, k, 1, 1, false) / measured);
                 err += d * d;
+                if (err >= best) /* no longer the best (see fit_curve_dir) */
+                    break;
             }
             if (err < best) {
                 best = err;
@@ -384,6 +388,8 @@ static void fit_attention(const attn_case *c, int n)
                         }
                         double d = log(p / (b ? c[j].bwd : c[j].fwd));
                         err += d * d;
+                        if (err >= best) /* no longer the best (see fit_curve_dir) */
+                            break;
                     }
                     if (err < best) {
                         best = err;
@@ -428,15 +434,18 @@ typedef struct {
 } attn_point;
 
 /* eta, the hidden fraction of the exps and c0 for one direction of one kernel: least squares on log(predicted /
- * published) over the grid fit_attention uses, on the benchmark's GPU (its peak, units and exp rate). */
+ * published) over the grid fit_attention uses, on the benchmark's GPU (its peak, units and exp rate).
+ * A grid point's sum of squares stops once it reaches the best so far (every fit here does): the terms are never
+ * negative and a rounded sum of non-negative terms never falls, so its whole sum could not be smaller, and the
+ * point chosen and the best error (a whole sum) are those of summing every point. */
 static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_rate, int units, int b, double *eta,
                           double *ov, double *c0, double *rms)
 {
     double best = INFINITY;
+    lc_kernel_model t = model;
     for (int ie = 20; ie <= 100; ie++)
         for (int io = 0; io <= 10; io++)
             for (int ic = 0; ic <= 20; ic++) {
-                lc_kernel_model t = model;
                 t.attn_eta[b] = 0.01 * ie;
                 t.attn_overlap[b] = 0.1 * io;
                 t.attn_c0[b] = ic;
@@ -446,6 +455,8 @@ static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_ra
                                                b == 1);
                     double d = log(pr / p[j].seconds);
                     err += d * d;
+                    if (err >= best)
+                        break;
                 }
                 if (err < best) {
                     best = err;
@@ -960,9 +971,10 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
         out->fused = true;
         use_measured(out, km);
         double r[2];
+        if (!with_note) /* the reference rates are for the note only */
+            return 0;
         reference_rates(out, g, r);
-        if (with_note)
-            snprintf(out->note, sizeof out->note,
+        snprintf(out->note, sizeof out->note,
                  "attention sdpa on %s (%s): PyTorch SDPA as measured on an H200 (PyTorch 2.11: the cuDNN backend), "
                  "%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128%s",
                  g->name, out->arch, r[0], r[1],
@@ -1007,9 +1019,10 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
     if (c < 0) {
         use_measured(out, km);
         double r[2];
+        if (!with_note) /* the reference rates are for the note only */
+            return 0;
         reference_rates(out, g, r);
-        if (with_note)
-            snprintf(out->note, sizeof out->note,
+        snprintf(out->note, sizeof out->note,
                  "attention %s on %s (%s): no published curve; the measured H200 SDPA kernel's fraction of peak assumed "
                  "(%.0f/%.0f TFLOP/s fwd/bwd at 16K causal, head dim 128)",
                  out->kernel, g->name, out->arch, r[0], r[1]);
@@ -1018,9 +1031,10 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
     for (int b = 0; b < 2; b++)
         out->eta[b] = curves[c].eta[b], out->overlap[b] = curves[c].overlap[b], out->c0[b] = curves[c].c0[b];
     double r[2];
+    if (!with_note)
+        return 0;
     reference_rates(out, g, r);
-    if (with_note)
-        snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, "
+    snprintf(out->note, sizeof out->note, "attention %s on %s (%s): %.0f/%.0f TFLOP/s fwd/bwd at 16K causal, "
                  "head dim 128, fitted to %s%s", out->kernel, g->name, out->arch, r[0], r[1], curves[c].source, via);
     return 0;
 }

@@ -1375,8 +1375,12 @@ static int run_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepare
     } else if (!(ev.fig = calloc(p->nclass, sizeof *ev.fig))) {
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
     }
-    llmcost_memory best[4];
-    memset(best, 0, (size_t)n * sizeof *best);
+    /* Each ZeRO stage's most loaded pipeline stage so far and a slot for the next one, swapped rather than copied. */
+    llmcost_memory slot[4][2], *best[4], *next[4];
+    for (int k = 0; k < n; k++) {
+        memset(&slot[k][0], 0, sizeof slot[k][0]);
+        best[k] = &slot[k][0], next[k] = &slot[k][1];
+    }
     bool dual = o->pipeline == LLMCOST_PIPE_DUALPIPE;
     int ranks = dual ? (int)(ly->pp / 2) : (int)ly->pp; /* DualPipe's ranks r and pp-1-r hold the same */
     for (int st = 0; st < ranks; st++) {
@@ -1386,28 +1390,29 @@ static int run_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepare
         stage_walk wk;
         wk.done = false;
         for (int k = 0; k < n; k++) {
-            llmcost_memory cur;
             ev.o = os[k];
-            stage_memory(&cur, &ev, &H, n > 1 ? &wk : NULL);
-            if (cur.peak_bytes > best[k].peak_bytes)
-                best[k] = cur;
+            stage_memory(next[k], &ev, &H, n > 1 ? &wk : NULL);
+            if (next[k]->peak_bytes > best[k]->peak_bytes) {
+                llmcost_memory *t = best[k];
+                best[k] = next[k], next[k] = t;
+            }
         }
     }
     if (ev.fig != local)
         free(ev.fig);
     for (int k = 0; k < n; k++) {
-        best[k].finetune = ft ? ft->method : LLMCOST_FT_NONE;
-        best[k].trainable_params = trainable;
-        best[k].frozen_params = frozen;
+        best[k]->finetune = ft ? ft->method : LLMCOST_FT_NONE;
+        best[k]->trainable_params = trainable;
+        best[k]->frozen_params = frozen;
         rcs[k] = 0;
-        if (!isfinite(best[k].reserved_bytes) || !isfinite(best[k].peak_bytes)) { /* a backstop: sizes are bounded */
+        if (!isfinite(best[k]->reserved_bytes) || !isfinite(best[k]->peak_bytes)) { /* a backstop: sizes are bounded */
             char cause[160];
             snprintf(cause, sizeof cause, "micro_batch = %lld, seq = %lld", (long long)o->micro_batch, (long long)o->seq);
-            const double v[] = {best[k].peak_bytes, best[k].reserved_bytes};
+            const double v[] = {best[k]->peak_bytes, best[k]->reserved_bytes};
             rcs[k] = lc_finite("memory", v, (const char *const[]){"peak_bytes", "reserved_bytes"}, 2, cause);
             continue;
         }
-        out[k] = best[k];
+        out[k] = *best[k];
     }
     return 0;
 }
@@ -1575,7 +1580,7 @@ int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcos
     if (!nv)
         return 0;
     llmcost_memory res[4];
-    int rr[4] = {0};
+    int rr[4] = {0, 0, 0, 0}; /* set by run_zeros when it returns 0 */
     int rc = run_zeros(res, rr, p, qs, nv, ft ? &fts[0] : NULL, NULL);
     if (rc)
         return rc;

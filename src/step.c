@@ -59,7 +59,7 @@ typedef struct {
     const lc_ft_step *ft;     /* adapters (LoRA, QLoRA), NULL: every weight trains */
     double moe_pad;           /* padded to a capacity: rows each expert computes per routed token-slot,
                                  ceil(cf m) / m (moe_padding); 0: dropless */
-    lc_attn_choice attn;      /* the attention kernel this run uses on this GPU (lc_attention_choose) */
+    const lc_attn_choice *attn; /* the attention kernel this run uses on this GPU (lc_attention_choose_kernel) */
     llmcost_param_bytes ft_ab; /* under adapters, bytes per adapter parameter (lc_ft_adapter_param_bytes, as memory
                                   has them), set with ft from the job costed */
 } ctx;
@@ -348,8 +348,8 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
         t->fwd = lc_stream_seconds(c->g, mask, 0);
         t->bwd = lc_stream_seconds(c->g, mask, 0);
         double pairs_full = s * s / cp;
-        t->fwd += lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs_full, dq, dv, false);
-        t->bwd += lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs_full, dq, dv, true);
+        t->fwd += lc_attention_choice_seconds(c->attn, c->g, peak, heads, s / cp, pairs_full, dq, dv, false);
+        t->bwd += lc_attention_choice_seconds(c->attn, c->g, peak, heads, s / cp, pairs_full, dq, dv, true);
         t->fwd_k = 1;
         t->bwd_k = 1;
         return;
@@ -357,8 +357,8 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     /* Fused kernels skip the masked blocks (every generation in attention_kernels.json does: causal_skip), each at
      * its own efficiency curve; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
     double pairs = causal_pairs(s, window) / cp;
-    t->fwd = lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, false);
-    t->bwd = lc_attention_choice_seconds(&c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, true);
+    t->fwd = lc_attention_choice_seconds(c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, false);
+    t->bwd = lc_attention_choice_seconds(c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, true);
     t->fwd_k = 1;
     t->bwd_k = 1;
 }
@@ -569,13 +569,17 @@ static void launch_synced(launcher *s, double host, double kernels, double gpu, 
     }
 }
 
-/* Inline: the launch model's inner loop (a few million calls in a layout search); synced ops out of line. */
+/* Inline: the launch model's inner loop (tens of millions of calls in a layout search); synced ops out of line, on
+ * a copy, so that the caller's launcher (whose address is then never taken) stays in registers. */
 static inline void launch_op(launcher *s, double host, double kernels, double gpu, double syncs)
 {
-    if (syncs < 1 || kernels <= 0)
+    if (syncs < 1 || kernels <= 0) {
         launch(s, host * kernels, gpu);
-    else
-        launch_synced(s, host, kernels, gpu, syncs);
+    } else {
+        launcher t = *s;
+        launch_synced(&t, host, kernels, gpu, syncs);
+        *s = t;
+    }
 }
 
 /*
@@ -985,14 +989,17 @@ static double moe_padding(const ctx *c)
     return ceil(cf * m) / m;
 }
 
-/* Phase 1: the context of one evaluation from the validated, resolved options. */
+/* Phase 1: the context of one evaluation from the validated, resolved options. "attn" receives the attention
+ * kernel's choice, or holds it already when "attn_known" (lc_step_memo: the same GPU, field for field, and the same
+ * attention option as the evaluation that chose it; the choice reads nothing else). */
 static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const llmcost_gpu *gpu,
-                      const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu)
+                      const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu, lc_attn_choice *attn,
+                      bool attn_known)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, {0}, {0, 0, 0, 0, 0, 0}};
+    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, attn, {0, 0, 0, 0, 0, 0}};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
-    if (grc || (grc = lc_attention_choose_kernel(gpu, opt->attention, &c->attn)) != 0)
+    if (grc || (!attn_known && (grc = lc_attention_choose_kernel(gpu, opt->attention, attn)) != 0))
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->etp = opt->expert_tp;
@@ -1296,6 +1303,7 @@ typedef struct {
     double fwd, bwd;               /* every op's forward and backward GPU seconds (what DP overlap hides behind) */
     double attn_f, attn_b;         /* the attention kernel of the stage's first layer */
     int64_t moe_layers;            /* MoE layers on the stage */
+    double blocks;                 /* its blocks holding a TP all-reduce (expose_stage) */
 } stage_launch;
 
 /* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
@@ -1397,9 +1405,16 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
             }
     }
     int64_t moe_l = 0;
-    for (int64_t i = first; i < first + nl; i++)
-        moe_l += m->layers[i].ffn.moe;
+    /* Two all-reduces per block (token mixer, feed-forward); a hybrid block holds one of them (Nemotron-H's Mamba-2,
+     * attention and MLP blocks). */
+    double blocks = 0;
+    for (int64_t i = first; i < first + nl; i++) {
+        const llmcost_layer *ly = &m->layers[i];
+        moe_l += ly->ffn.moe;
+        blocks += (ly->attn.n_heads > 0 || ly->ssm) + (ly->ffn.moe || ly->ffn.dense.d_ff > 0);
+    }
     r->moe_layers = moe_l;
+    r->blocks = blocks;
 }
 
 /*
@@ -1474,7 +1489,7 @@ double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap)
 
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
 static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, const layer_comm *lc, int64_t s,
-                         int64_t first, int64_t nl)
+                         int64_t nl)
 {
     const llmcost_step_options *opt = c->opt;
     int64_t pp = c->L.pp;
@@ -1482,15 +1497,9 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         comp[k] = sl->busy[k];
     comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
-    /* Two all-reduces per block (token mixer, feed-forward), three under full recomputation; a hybrid block holds
-     * one of them (Nemotron-H's Mamba-2, attention and MLP blocks). */
-    double blocks = 0;
-    for (int64_t i = first; i < first + nl; i++) {
-        const llmcost_layer *L = &c->m->layers[i];
-        blocks += (L->attn.n_heads > 0 || L->ssm) + (L->ffn.moe || L->ffn.dense.d_ff > 0);
-    }
+    /* Two all-reduces per block (sl->blocks), three under full recomputation. */
     double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
-    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * sl->blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
     double tp_raw = comp[LLMCOST_ST_TP_COMM];
     if (opt->layout.tp_overlap)
         comp[LLMCOST_ST_TP_COMM] = lc_tp_overlap_exposed(tp_raw, sl->gemm, (double)c->L.tp, (double)c->g->compute_units);
@@ -1676,7 +1685,7 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
     int64_t pp = c->L.pp;
     for (int64_t k = 0; k < st->nres; k++) {
         int64_t s = st->rep[k];
-        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s], st->first_layer[s + 1] - st->first_layer[s]);
+        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s + 1] - st->first_layer[s]);
     }
     /* Over the classes, not the stages: the maxima are the same, and the slowest stage, the first stage with the
      * largest total, is the first stage (rep) of the first class with it (classes are numbered in stage order). */
@@ -1903,6 +1912,9 @@ struct lc_step_memo {
     bool fixed_gpus;    /* lc_step_memo_fixed_gpus: the record at gpu_ok_at is gpu_ok, field for field */
     const llmcost_gpu *gpu_ok_at;
     comm_memo comms;    /* the collectives on gpu_ok */
+    bool have_attn;     /* attn is the attention kernel chosen for gpu_ok and option attn_impl */
+    llmcost_attn_impl attn_impl;
+    lc_attn_choice attn;
 };
 
 int lc_step_memo_new(lc_step_memo **out)
@@ -1996,8 +2008,9 @@ static int time_ops_memo(lc_step_memo *mm, const ctx *c, const llmcost_step_prep
     return 0;
 }
 
-/* Phases 2 to 7 on a set-up context; "mm" (may be NULL) keeps what the next evaluation can reuse. */
-static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, lc_step_memo *mm)
+/* Phases 2 to 7 on a set-up context (its GEMM memo and cache are set here, for this call only); "mm" (may be NULL)
+ * keeps what the next evaluation can reuse. */
+static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, lc_step_memo *mm)
 {
     const llmcost_step_options *opt = c->opt;
     int64_t gb = opt->global_batch, micro = gb / (opt->micro_batch * c->L.dp);
@@ -2008,9 +2021,8 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
     int rc;
     struct gemm_memo memo;
     memo.n = 0;
-    ctx cm = *c;
-    cm.memo = &memo;
-    c = &cm;
+    c->memo = &memo;
+    c->cache = NULL;
     if (mm) {
         timed_key k;
         key_of(&k, c, p);
@@ -2028,7 +2040,7 @@ static int step_run(llmcost_step *out, const ctx *c, const llmcost_step_prepared
                 mm->gemms->gpu = c->g;
                 mm->have_gpu = true;
             }
-            cm.cache = mm->gemms;
+            c->cache = mm->gemms;
             if ((rc = time_ops_memo(mm, c, p)) != 0 || (rc = fwd_prefixes_reset(&mm->pre, p)) != 0)
                 return rc;
             mm->key = k;
@@ -2121,7 +2133,9 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     llmcost_step_prepared p;
     lc_ft_step ft;
     int rc = resolve_job(&resolved, &jv, m, job);
-    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0 ||
+    lc_attn_choice attn;
+    if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true, &attn, false)) != 0 ||
+        (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0 ||
         (rc = prepare(&p, m, &resolved)) != 0)
         return rc;
     lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
@@ -2223,8 +2237,16 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
         mm->gpu_ok_at = gpu; /* the same fields, perhaps at another address */
     if (mm && !checked) /* the collectives were timed on another GPU, or on none yet */
         mm->comms.have_layer = mm->comms.have_dp = false;
-    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked)) != 0)
+    lc_attn_choice own_attn, *attn = mm ? &mm->attn : &own_attn;
+    bool attn_known = checked && mm->have_attn && mm->attn_impl == resolved.attention;
+    if (mm)
+        mm->have_attn = false; /* until chosen for this GPU and option */
+    if ((rc = step_setup(&c, out, prep->m, gpu, &resolved, &jv, !checked, attn, attn_known)) != 0)
         return rc;
+    if (mm) {
+        mm->have_attn = true;
+        mm->attn_impl = resolved.attention;
+    }
     c.ft = prep->ft;
     lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
     if (mm && !checked) {
