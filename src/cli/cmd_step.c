@@ -148,7 +148,7 @@ int cmd_step(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[2048] = "", over[512], more[1536];
+    char assumed[6144] = "", over[512], more[4096];
     llmcost_step_options o;
     llmcost_gpu g;
     llmcost_step s;
@@ -171,6 +171,7 @@ int cmd_step(int argc, char **argv)
     }
     if (!rc) {
         cli_step_assumptions(more, sizeof more, &g, &o, over);
+        llmcost_step_savers_assumptions(more, sizeof more, &s, &job, &g);
         size_t n = strlen(assumed);
         snprintf(assumed + n, sizeof assumed - n, "%s", more);
         if (cli_structured(co.format)) {

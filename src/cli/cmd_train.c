@@ -134,7 +134,7 @@ int cmd_train(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[3072] = "", over[512];
+    char assumed[6144] = "", over[512];
     llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
     llmcost_train run;
@@ -167,6 +167,7 @@ int cmd_train(int argc, char **argv)
     }
     if (!rc) {
         llmcost_train_assumptions(assumed, sizeof assumed, &run, &g, &ro, over, go.price > 0, pue > 0, seen_grid);
+        llmcost_step_savers_assumptions(assumed, sizeof assumed, &run.step, &job, &g);
         const llmcost_step *s = &run.step;
         if (cli_structured(co.format)) {
             char *text;
