@@ -64,8 +64,8 @@ typedef enum {
 /* The largest default cluster the report plans on (the 16,384 H100 of Llama 3's pre-training). */
 #define LLMCOST_REPORT_MAX_GPUS 16384
 
-/* The profiles a report prices: hf (eager PyTorch) and megatron (fused kernels), the first two llmcost_framework
- * values. The fine-tuning profiles (torchtune, litgpt) time as hf does and are not priced apart. */
+/* The profiles a report prices: eager PyTorch (the job's own eager profile: hf, torchtune or litgpt; hf for a
+ * megatron job) and megatron (fused kernels). */
 #define LLMCOST_REPORT_PROFILES 2
 
 /* The step and a compute-optimal run under one implementation profile. */
@@ -113,7 +113,7 @@ typedef struct llmcost_report {
     double chinchilla_tokens;          /* 20 x the total parameters (Hoffmann et al. 2022) */
     double price_per_hour;             /* the GPU's, per GPU-hour */
     int n_profiles;                    /* LLMCOST_REPORT_PROFILES */
-    llmcost_report_profile profiles[LLMCOST_REPORT_PROFILES]; /* hf, megatron */
+    llmcost_report_profile profiles[LLMCOST_REPORT_PROFILES]; /* the eager profile, megatron */
     char *fit_note;                    /* "" or why "job" is not "given" (one line) */
     char *notes;                       /* the options' notes (a copy; "" when none) */
     /* basis LLMCOST_REPORT_PLANNED (else zero): */
