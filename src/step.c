@@ -1023,6 +1023,14 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
     c->eager = llmcost_framework_eager(opt->framework);
     c->loss_chunks = c->head_chunks = 1;
+    if (jv->framework == LLMCOST_FW_LITGPT) {
+        /* LitGPT's loss is always chunked by 128 tokens (chunked_cross_entropy). LoRA (finetune/lora.py):
+         * model(input_ids, lm_head_chunk_size=128), the head per 128 tokens of each sequence and a cross-entropy per
+         * chunk; full (finetune/full.py): the head whole, the cross-entropy per 128 rows of the flattened logits. */
+        bool adapters = jv->version >= 2 && (jv->finetune.method == LLMCOST_FT_LORA || jv->finetune.method == LLMCOST_FT_QLORA);
+        c->head_chunks = adapters ? ceil((double)jv->seq / 128) : 1;
+        c->loss_chunks = adapters ? c->head_chunks : ceil((double)jv->seq * (double)jv->micro_batch / 128);
+    }
     c->etp = opt->expert_tp;
     c->moe_pad = moe_padding(c);
     llmcost_job_param_bytes(&out->param_bytes, jv);
@@ -2172,26 +2180,18 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true)) != 0 || (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0)
         return rc;
     /* The memory savers (version 4): torch.compile, the chunked loss and the optimizer in backward change the ops'
-     * times; offloading and paging need the job's memory (what crosses the host link). LitGPT's loss is always
-     * chunked by 128 tokens (its finetune scripts' chunked_cross_entropy). */
+     * times; offloading and paging need the job's memory (what crosses the host link). */
     c.job = &jv;
     if (jv.version >= 4) {
         c.compiled = jv.compile;
-        c.loss_chunks = c.head_chunks = jv.chunked_loss > 1 ? (double)jv.chunked_loss : 1;
+        if (jv.chunked_loss > 1)
+            c.loss_chunks = c.head_chunks = (double)jv.chunked_loss;
         c.oib = jv.optimizer_in_backward;
         if (jv.activation_offload || llmcost_optimizer_paged(jv.optimizer)) {
             if ((rc = llmcost_job_memory(&mem, m, &jv)) != 0)
                 return rc;
             c.mem = &mem;
         }
-    }
-    if (jv.framework == LLMCOST_FW_LITGPT) {
-        /* LoRA (finetune/lora.py): model(input_ids, lm_head_chunk_size=128), the head per 128 tokens of each
-         * sequence and a cross-entropy per chunk; full (finetune/full.py): the head whole, the cross-entropy per 128
-         * rows of the flattened logits. */
-        bool adapters = jv.version >= 2 && (jv.finetune.method == LLMCOST_FT_LORA || jv.finetune.method == LLMCOST_FT_QLORA);
-        c.head_chunks = adapters ? ceil((double)jv.seq / 128) : 1;
-        c.loss_chunks = adapters ? c.head_chunks : ceil((double)jv.seq * (double)jv.micro_batch / 128);
     }
     if ((rc = prepare(&p, m, &resolved)) != 0)
         return rc;
