@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "internal.h"
 #include "llmcost/llmcost.h"
 
 #define H 4096.0
@@ -294,4 +295,47 @@ Test(step_savers, step_and_train_say_what_the_savers_cost)
     cr_assert(v);
     cr_expect_eq(json_number_value(json_object_get(v, "optimizer_hook_steps")), 291);
     json_decref(d);
+}
+
+Test(step_savers, litgpt_runs_its_head_and_loss_in_128_token_chunks)
+{
+    /* LoRA at seq 1304: ceil(1304 / 128) = 11 head GEMMs of 128 rows (the last 24) instead of one of 1304, each
+     * reading the 32000 x 4096 head again: the same FLOPs, more matmul time; the planner's prepared step is the
+     * same as llmcost_job_step's. */
+    llmcost_model *m = llama();
+    const llmcost_gpu *g = llmcost_gpu_find("a100-40gb");
+    llmcost_job j = job_of(LLMCOST_FW_HF, 1304);
+    j.finetune.method = LLMCOST_FT_LORA;
+    j.finetune.adapter_bytes = 2;
+    llmcost_step hf = step_of(m, g, &j);
+    j.framework = LLMCOST_FW_LITGPT;
+    llmcost_step lg = step_of(m, g, &j);
+    cr_expect_eq(lg.model_flops_per_step, hf.model_flops_per_step);
+    cr_expect_gt(lg.components[LLMCOST_ST_MATMUL], hf.components[LLMCOST_ST_MATMUL]);
+    llmcost_step_options o;
+    llmcost_job_step_options(&o, &j);
+    llmcost_step_prepared *p;
+    cr_assert_eq(lc_step_prepare_finetune(&p, m, &o, &j.finetune), 0, "%s", llmcost_errmsg());
+    llmcost_step pl;
+    cr_assert_eq(llmcost_step_compute_prepared(&pl, p, g, &o), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(pl.step_seconds, lg.step_seconds);
+    llmcost_step_prepared_free(p);
+    llmcost_model_free(m);
+}
+
+Test(step_savers, the_report_prices_the_jobs_own_eager_profile)
+{
+    json_t *d = run_cli_json_args("report llama-2-7b --framework torchtune --finetune lora --seq 1024 --gpu h100 "
+                                  "--format json");
+    cr_assert(d);
+    json_t *s = run_cli_json_args("step llama-2-7b --framework torchtune --finetune lora --seq 1024 --gpu h100 "
+                                  "--format json");
+    cr_assert(s);
+    json_t *row = json_array_get(json_object_get(json_object_get(d, "step_cost"), "profiles"), 0);
+    cr_assert(row);
+    cr_expect_str_eq(json_string_value(json_object_get(row, "framework")), "torchtune");
+    cr_expect_eq(json_number_value(json_object_get(row, "step_seconds")),
+                 json_number_value(json_object_get(s, "step_seconds")));
+    json_decref(d);
+    json_decref(s);
 }
