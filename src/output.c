@@ -261,6 +261,8 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
         json_object_set_new(j, "paged_optimizer_bytes", lc_json_real(round(r->paged_optimizer_bytes)));
     if (r->offloaded_bytes > 0)
         json_object_set_new(j, "offloaded_bytes", lc_json_real(round(r->offloaded_bytes)));
+    if (r->offload_copy_bytes > 0) /* what crosses the host link each way per micro-batch (step times it) */
+        json_object_set_new(j, "offload_copy_bytes", lc_json_real(round(r->offload_copy_bytes)));
     if (r->finetune != LLMCOST_FT_NONE) {
         /* Fine-tuning: what trains and what stays frozen (llmcost_finetune_count), and this GPU's bytes of each. */
         json_object_set_new(j, "trainable_params", lc_json_int(r->trainable_params));
