@@ -362,7 +362,13 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
 void lc_ft_adapter_param_bytes(llmcost_param_bytes *out, const llmcost_job *j)
 {
     llmcost_job aj = *j;
-    int bytes = j->finetune.adapter_bytes ? j->finetune.adapter_bytes : j->framework == LLMCOST_FW_HF ? 4 : 0;
+    /* Unstated: PEFT's fp32 under hf (autocast_adapter_dtype); torchtune's and LitGPT's adapters are built in the
+     * model's dtype (bf16: torchtune's training.set_default_dtype, LitGPT's precision "bf16-true"); megatron the
+     * recipe's. */
+    int bytes = j->finetune.adapter_bytes       ? j->finetune.adapter_bytes
+                : j->framework == LLMCOST_FW_HF ? 4
+                : j->framework == LLMCOST_FW_TORCHTUNE || j->framework == LLMCOST_FW_LITGPT ? 2
+                                                : 0;
     if (bytes)
         aj.precision = bytes == 4 ? LLMCOST_PREC_FP32 : LLMCOST_PREC_BF16;
     llmcost_job_param_bytes(out, &aj);

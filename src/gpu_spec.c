@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "kernels.h"
+#include "llmcost/format.h"
 #include "llmcost/request.h"
 
 int llmcost_gpu_spec_init(llmcost_gpu_spec *s)
@@ -186,7 +187,7 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 "large GEMMs at %.0f%% of peak%s, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
                                 "per forward and %.0f us per backward kernel (eager PyTorch)\n",
                                 100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency,
-                                o->framework == LLMCOST_FW_HF ? ", eager ops at their kernels' measured rates (14-90%)" : "",
+                                llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n && fp8) {
         double sc8 = lc_gemm_eta_scale(g, true);
@@ -269,4 +270,53 @@ void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, co
                  100 * run->goodput);
     else if (len < n)
         snprintf(buf + len, n - len, "no time lost to failures, restarts or evaluation (--goodput 1)\n");
+}
+
+void llmcost_step_savers_assumptions(char *buf, size_t n, const llmcost_step *s, const llmcost_job *j,
+                                     const llmcost_gpu *g)
+{
+    size_t len = strlen(buf);
+    char a[48], b[48], c[48];
+    bool paged = j->version >= 4 && llmcost_optimizer_paged(j->optimizer);
+    bool link = s->host_bw > 0;
+    char via[160];
+    snprintf(via, sizeof via, "%s, %.4g GB/s each way", g->host_link[0] ? g->host_link : "host link", s->host_bw / 1e9);
+    if (s->offload_bytes > 0 && len < n) {
+        if (link)
+            len += (size_t)snprintf(buf + len, n - len,
+                                    "activation offload: %s copied to the host in forward and back in backward per step "
+                                    "over %s: %s of copies on a side stream, %s not hidden behind compute "
+                                    "(in memory_bound)\n",
+                                    llmcost_fmt_bytes(a, sizeof a, s->offload_bytes), via,
+                                    llmcost_fmt_seconds(b, sizeof b, s->offload_seconds),
+                                    llmcost_fmt_seconds(c, sizeof c, s->offload_exposed_seconds));
+        else
+            len += (size_t)snprintf(buf + len, n - len,
+                                    "activation offload: %s each way per step, not timed: %s has no host link in "
+                                    "data/gpus.json (copies taken as hidden)\n",
+                                    llmcost_fmt_bytes(a, sizeof a, s->offload_bytes), g->name);
+    }
+    if (paged && len < n) {
+        if (s->paging_bytes > 0 && link)
+            len += (size_t)snprintf(buf + len, n - len,
+                                    "paged optimizer: the job with its paged states exceeds %s's memory; %s of states "
+                                    "migrated in and out per step over %s: %s (in optimizer)\n",
+                                    g->name, llmcost_fmt_bytes(a, sizeof a, s->paging_bytes), via,
+                                    llmcost_fmt_seconds(b, sizeof b, s->paging_seconds));
+        else if (s->paging_bytes > 0)
+            len += (size_t)snprintf(buf + len, n - len,
+                                    "paged optimizer: %s of states migrate in and out per step (the job exceeds %s's "
+                                    "memory), not timed: no host link in data/gpus.json\n",
+                                    llmcost_fmt_bytes(a, sizeof a, s->paging_bytes), g->name);
+        else
+            len += (size_t)snprintf(buf + len, n - len,
+                                    "paged optimizer: the job fits %s with its paged states, so the driver keeps their "
+                                    "pages there: no page traffic, no time\n", g->name);
+    }
+    if (s->hook_steps > 0 && len < n)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "optimizer in backward: %.0f per-parameter optimizer steps launched from backward "
+                                "hooks, the same bytes as one step; %s of launches beyond the optimizer's GPU time "
+                                "(in launch_overhead)\n",
+                                s->hook_steps, llmcost_fmt_seconds(a, sizeof a, s->hook_launch_seconds));
 }

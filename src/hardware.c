@@ -100,9 +100,10 @@ static llmcost_gpu *find_mut(llmcost_catalog *cat, const char *name)
 /* Keys a GPU record may hold; anything else is a typo worth reporting. */
 static const char *const gpu_keys[] = {"name", "aliases", "full_name", "vendor", "peak_tflops", "memory_gb",
                                        "memory_bw_gbps", "tdp_watts", "compute_units", "exp_tops", "scaleup",
-                                       "scaleout", "price", "source", "notes", "mamf_tflops", NULL};
+                                       "scaleout", "price", "source", "notes", "mamf_tflops", "host_link", NULL};
 static const char *const peak_keys[] = {"fp32", "tf32", "bf16", "fp16", "fp8", NULL};
 static const char *const link_keys[] = {"link", "gbps", "size", NULL};
+static const char *const host_keys[] = {"link", "gbps", "source", NULL};
 static const char *const mamf_keys[] = {"bf16", "fp8", "source", NULL};
 static const char *const price_keys[] = {"usd_per_hour", "source", "date", NULL};
 static const char *const top_keys[] = {"what", "gpus", "price_lists", NULL};
@@ -259,6 +260,19 @@ static int read_gpu(llmcost_gpu *g, json_t *obj, const char *origin, const char 
         } else if (json_object_get(sub, "size")) {
             return lc_fail(LLMCOST_EINVAL, "%s: key '%ssize': the scale-out network has no domain size", origin, pre);
         }
+    }
+    if ((rc = read_object(&c, &sub, "host_link")) < 0)
+        return rc;
+    if (sub) {
+        snprintf(pre, sizeof pre, "%shost_link.", prefix);
+        lc_cfg l = {sub, origin, pre};
+        if ((rc = check_keys(sub, host_keys, origin, pre)) < 0 ||
+            (rc = read_text(&l, g->host_link, sizeof g->host_link, "link")) < 0 ||
+            (rc = read_text(&l, g->host_source, sizeof g->host_source, "source")) < 0 ||
+            (rc = read_nonneg(&l, &g->host_bw, "gbps", 1e9, "scaleup.gbps")) < 0)
+            return rc;
+        if (g->host_bw > 0 && !g->host_source[0])
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%ssource': the host link needs its source", origin, pre);
     }
     if ((rc = read_object(&c, &sub, "mamf_tflops")) < 0)
         return rc;
@@ -722,6 +736,7 @@ static const gpu_field gpu_fields[] = {
     GF("exp_tops", "exp_tops", exp_per_second, 1e12, LC_R_EXP_TOPS),
     GF("scaleup.gbps", "scaleup.gbps", scaleup_bw, 1e9, LC_R_SCALEUP_GBPS),
     GF("scaleout.gbps", "scaleout.gbps", scaleout_bw, 1e9, LC_R_SCALEOUT_GBPS),
+    GF("host_link.gbps", "scaleup.gbps", host_bw, 1e9, LC_R_SCALEUP_GBPS),
     GF("usd_per_hour", "usd_per_hour", price_per_hour, 1, LC_R_USD_PER_HOUR),
 };
 #undef GF

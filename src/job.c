@@ -65,10 +65,34 @@ static int savers_check(const llmcost_job *j)
     if (j->chunked_loss > j->seq * j->micro_batch)
         return lc_fail(LLMCOST_EINVAL, "chunked_loss = %lld chunks is more than the micro-batch's %lld tokens",
                        (long long)j->chunked_loss, (long long)(j->seq * j->micro_batch));
-    if (j->framework != LLMCOST_FW_HF && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload ||
-                                          j->compile))
+    if (!llmcost_framework_eager(j->framework) && (j->chunked_loss > 1 || j->optimizer_in_backward ||
+                                                   j->activation_offload || j->compile))
         return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile are "
-                       "modelled for the hf profile (PyTorch eager, the fine-tuning frameworks) only");
+                       "modelled for the PyTorch eager profiles (hf, torchtune, litgpt) only");
+    /* LitGPT's finetune scripts offer none of them: their loss is always chunked by 128 tokens (the litgpt
+     * profile's), and they have no compile, optimizer-in-backward or activation-offloading option. */
+    if (j->framework == LLMCOST_FW_LITGPT && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload ||
+                                              j->compile))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile: "
+                       "LitGPT's finetune scripts offer none of them (its loss is always chunked by 128 tokens); give "
+                       "framework = torchtune or hf to model them");
+    return 0;
+}
+
+/* The frozen base's quantisation each fine-tuning framework offers (docs/formulas.md "Framework profiles"):
+ * torchtune quantises with torchao's to_nf4 only (LoRALinear(quantize_base=True)); LitGPT with bitsandbytes
+ * (--quantize bnb.nf4, bnb.nf4-dq, bnb.fp4, bnb.fp4-dq, bnb.int8-training), not AWQ's int4. */
+static int framework_quant_check(const llmcost_job *j)
+{
+    if (j->version < 2 || j->finetune.method != LLMCOST_FT_QLORA)
+        return 0;
+    llmcost_quant q = j->finetune.quant;
+    if (j->framework == LLMCOST_FW_TORCHTUNE && q != LLMCOST_QUANT_NONE && q != LLMCOST_QUANT_NF4)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "quant = %s: torchtune quantises the frozen base with torchao's NF4 only "
+                       "(quantize_base: to_nf4); give quant = nf4", llmcost_quant_name(q));
+    if (j->framework == LLMCOST_FW_LITGPT && q == LLMCOST_QUANT_INT4)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "quant = int4: LitGPT quantises with bitsandbytes (bnb.nf4, bnb.fp4, "
+                       "bnb.int8-training), not AWQ's group-wise int4");
     return 0;
 }
 
@@ -398,6 +422,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
     if (j->version >= 3 && (rc = moe_impl_check(j, m, d)) != 0)
+        return rc;
+    if ((rc = framework_quant_check(j)) != 0)
         return rc;
     if (j->version >= 4 && (rc = savers_check(j)) != 0)
         return rc;

@@ -15,7 +15,7 @@ static const char *const optimizer_names[] = {"adamw", "adamw-8bit", "sgd", "ada
                                              "paged-adamw-8bit", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
 static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", NULL};
-static const char *const framework_names[] = {"hf", "megatron", NULL};
+static const char *const framework_names[] = {"hf", "megatron", "torchtune", "litgpt", NULL};
 static const char *const act_cache_names[] = {"recipe", "fp8-tile", NULL};
 static const char *const pipeline_names[] = {"1f1b", "dualpipe", NULL};
 static const char *const ema_names[] = {"none", "gpu", "cpu", NULL};
@@ -424,10 +424,17 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
                           "taken to keep what eager PyTorch keeps (an upper bound)");
     if (j.chunked_loss > 1 || j.optimizer_in_backward || j.activation_offload || j.compile ||
         llmcost_optimizer_paged(j.optimizer))
-        note(notes, size, "memory savers change memory only: step and train time take activation offload's host copies "
-                          "as hidden behind compute (a side stream), the chunked loss as one loss, the optimizer in "
-                          "backward as one optimizer step, paging as never touching the host, and compile as eager "
-                          "(docs/formulas.md \"Memory savers\": not timed yet)");
+        note(notes, size, "memory savers in step and train time (docs/formulas.md \"Memory savers: step time\"): the "
+                          "chunked loss as N head GEMMs and N loss kernel sequences, compile as fused element-wise "
+                          "kernels, activation offload's host copies hidden behind forward and backward up to their "
+                          "compute, paging only past the GPU's memory, the optimizer in backward as one step per "
+                          "parameter tensor (their launches)");
+    if (j.framework == LLMCOST_FW_TORCHTUNE)
+        note(notes, size, "framework torchtune: bf16 adapters, torchao's NF4 linear (keeps no input), its savers as given "
+                          "(its recipes' defaults are not applied: give --recompute full, --chunked-loss 8, ...)");
+    if (j.framework == LLMCOST_FW_LITGPT)
+        note(notes, size, "framework litgpt: bf16 adapters, bitsandbytes 4-bit (keeps its input), fp32 RMSNorm, the "
+                          "cross-entropy per 128 tokens on bf16 logits that its training loop holds until the next step");
     if (llmcost_optimizer_paged(j.optimizer))
         note(notes, size, "paged optimizer: the states of parameters of 10^5 elements or more in CUDA unified memory, "
                           "outside PyTorch's counters (peak allocated and reserved); the driver pages them to host when "

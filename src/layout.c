@@ -6,7 +6,7 @@
 #include "llmcost/memory.h"
 
 static const char *const prec_names[LLMCOST_PREC_COUNT] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16"};
-static const char *const fw_names[LLMCOST_FW_COUNT] = {"hf", "megatron"};
+static const char *const fw_names[LLMCOST_FW_COUNT] = {"hf", "megatron", "torchtune", "litgpt"};
 
 const char *llmcost_precision_name(llmcost_precision p)
 {
@@ -28,6 +28,11 @@ int llmcost_precision_parse(const char *s)
 const char *llmcost_framework_name(llmcost_framework f)
 {
     return (unsigned)f < LLMCOST_FW_COUNT ? fw_names[f] : "?";
+}
+
+bool llmcost_framework_eager(llmcost_framework f)
+{
+    return f == LLMCOST_FW_HF || f == LLMCOST_FW_TORCHTUNE || f == LLMCOST_FW_LITGPT;
 }
 
 int llmcost_framework_parse(const char *s)

@@ -62,6 +62,13 @@ static json_t *gpu_json(const llmcost_gpu *g)
     json_object_set_new(out, "link", json_string(g->scaleout_link));
     json_object_set_new(out, "bytes_per_second", lc_json_real(g->scaleout_bw));
     json_object_set_new(o, "scaleout", out);
+    if (g->host_bw > 0) { /* the host link (activation offloading, paged optimizers) */
+        json_t *hl = json_object();
+        json_object_set_new(hl, "link", json_string(g->host_link));
+        json_object_set_new(hl, "bytes_per_second", lc_json_real(g->host_bw));
+        json_object_set_new(hl, "source", json_string(g->host_source));
+        json_object_set_new(o, "host_link", hl);
+    }
     json_object_set_new(o, "price_usd_per_hour", lc_json_real(g->price_per_hour));
     json_object_set_new(o, "price_source", json_string(g->price_source));
     json_object_set_new(o, "source", json_string(g->source));

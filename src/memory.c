@@ -193,8 +193,9 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     lc_ft_adapter_param_bytes(&F->ab, &aj);
     F->act = R->autocast ? 2 : F->ab.weights;
     F->cast = R->autocast || F->act != R->e;
-    F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 ||
-                                                    ft->quant == LLMCOST_QUANT_FP4);
+    /* torchtune's NF4 is torchao's (LinearNF4: ctx saves the NF4 weight only), not bitsandbytes'. */
+    F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && o->framework != LLMCOST_FW_TORCHTUNE &&
+                  (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 || ft->quant == LLMCOST_QUANT_FP4);
     lc_ft_mat ms[24];
     for (int64_t i = 0; i < m->n_layers; i++) {
         if (i > 0 && !memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]))
@@ -218,8 +219,12 @@ typedef enum {
     NORM_LAYER       /* native_layer_norm: input, mean and rstd */
 } norm_style;
 
-static norm_style style_of(const llmcost_model *m)
+static norm_style style_of(const llmcost_model *m, llmcost_framework fw)
 {
+    /* LitGPT's RMSNorm (litgpt/model.py) upcasts x, normalises and applies its weight in fp32, then casts back: the
+     * fp32 normalised input is what the weight's gradient keeps, as in Gemma's. */
+    if (fw == LLMCOST_FW_LITGPT && m->norm == LLMCOST_NORM_RMS)
+        return NORM_RMS_FP32;
     /* Every LayerNorm variant keeps input, mean and rstd (MPT's bias-free nn.LayerNorm, OLMo's parameter-free
      * F.layer_norm and Cohere's LayerNorm, which computes mean and variance in fp32 without native_layer_norm, are
      * taken as native_layer_norm: no saved-tensor census of them was measured). */
@@ -329,7 +334,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
      * adapter keeps it itself. */
 #define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
     const llmcost_attention *a = &L->attn;
-    norm_style st = style_of(m);
+    norm_style st = style_of(m, o->framework);
     double h = (double)m->hidden, e = R->e;
     double A = (double)a->n_heads / tp, KV = fmax(1, (double)a->n_kv_heads / tp), d = (double)a->head_dim,
            dv = (double)a->v_head_dim;
@@ -1192,7 +1197,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
     out->in_flight = inflight;
 
     /* Embedding side (first stage) and head side (last stage). */
-    double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0;
+    double pre = 0, post = 0, loss = 0, logits = 0, fp32_copy = 0, loss_grads = 0, held_logits = 0;
     double e_logits = R.e;
     if (has_embed) {
         if (!FT)
@@ -1204,7 +1209,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         if (m->embed_dim != m->hidden)
             pre += R.e * (double)m->embed_dim * T;            /* project_in's input */
         if (m->embed_norm)                                    /* BLOOM's embedding LayerNorm feeds the residual */
-            pre += hf_norm(&R, style_of(m), h, R.e, 0) * T;
+            pre += hf_norm(&R, style_of(m, o->framework), h, R.e, 0) * T;
     }
     /* Per held stage, per micro-batch in flight: its layers' kept tensors, the embedding side's (stage 0) and the
      * rotary cos and sin tables (every stage with layers). */
@@ -1217,6 +1222,8 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
          * worked on and the one in transfer (forward: the stash of tensors still being copied out; backward: the
          * layer in use and the next one prefetched), two layers' worth at most. */
         double kept_k = kept_of[k];
+        if (offload)
+            out->offload_copy_bytes = fmax(out->offload_copy_bytes, kept_k);
         if (offload && kept_k > 2 * largest_kept) {
             double on_gpu = 2 * largest_kept;
             out->offloaded_bytes += H->inflight[k] * (kept_k - on_gpu);
@@ -1231,7 +1238,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         rounding += MIB * 20 * (double)count_of[k] * H->inflight[k];
     }
     if (has_head) {
-        norm_style st = style_of(m);
+        norm_style st = style_of(m, o->framework);
         if (m->final_norm) /* under adapters the frozen head keeps no input */
             post += hf ? (FT ? hf_norm_frozen(&R, st, h, R.r, false) : hf_norm(&R, st, h, R.r, 1)) * T
                        : 2 * R.e * h * T / (ly->sequence_parallel ? t : 1);
@@ -1243,7 +1250,21 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             if (m->logit_softcap > 0)
                 post += e_logits * V * T;                     /* tanh output of the soft-cap */
             double nch = SV && SV->chunks > 1 ? SV->chunks : 1;
-            if (SV && SV->compile) {
+            if (o->framework == LLMCOST_FW_LITGPT) {
+                /* LitGPT's finetune scripts (litgpt/finetune/lora.py, full.py): the logits in the model's dtype (the
+                 * head run on 128-token chunks, lm_head_chunk_size=128, or whole), then chunked_cross_entropy: an
+                 * F.cross_entropy per 128 tokens on those logits, no upcast, so each chunk's log-softmax keeps its
+                 * output in that dtype. The training loop's "logits" variable holds every chunk until the next
+                 * step: they stay through backward and the optimizer step. Backward makes one chunk's nll and
+                 * log-softmax gradients at a time. */
+                double chunk = fmin(128, T);
+                loss = e_logits * V * T + 8 * T + 4;
+                held_logits = e_logits * V * T;
+                post += held_logits;
+                logits = 0;
+                fp32_copy = 0;
+                loss_grads = 2 * e_logits * V * chunk;
+            } else if (SV && SV->compile) {
                 /* A compiled cross-entropy (inductor's fused kernels, the min-cut partitioner) keeps its input and one
                  * fp32 log-sum-exp per token, and makes the softmax again in backward: the input is the bf16 chunk
                  * (torchtune's chunked_output) or, whole, the fp32 logits the model upcast (torchtune's unembed:
@@ -1292,7 +1313,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
                              : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
     if (oib) /* one parameter's step at a time: its temporary (foreach) is as large as its gradient's elements */
         optim_temp = o->fused_optimizer ? 0 : one_grad / (FT ? FT->ab.gradients : R.g) * (FT ? FT->ab.moment : R.state);
-    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp;
+    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp + held_logits;
     int peak = 0;
     for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
         out->phase_bytes[p] = ph[p];
@@ -1326,6 +1347,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         c[LLMCOST_MC_GRADIENTS] = g;
         /* The term itself, not ph[peak] - base - g: at 5e19 bytes that difference rounds to -2048 (fuzz_config). */
         c[LLMCOST_MC_TRANSIENT] = optim_temp;
+        c[LLMCOST_MC_EMBED_HEAD] = held_logits; /* LitGPT's logits, held by its training loop */
         break;
     }
     /* Reserved: the caching allocator rounds blocks to 2 MiB (about 1 MiB lost per live tensor, some 20 per layer
@@ -1350,7 +1372,7 @@ static int run_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepare
     ev.o = o;
     ev.sv = sv;
     ev.R = recipe_of(o, &ev.pb);
-    ev.hf = o->framework == LLMCOST_FW_HF;
+    ev.hf = llmcost_framework_eager(o->framework);
     ev.F = NULL;
     ft_mem fm;
     int64_t trainable = p->total_params, frozen = 0;

@@ -261,6 +261,8 @@ int llmcost_memory_to_json(char **out, const llmcost_memory *r, const llmcost_mo
         json_object_set_new(j, "paged_optimizer_bytes", lc_json_real(round(r->paged_optimizer_bytes)));
     if (r->offloaded_bytes > 0)
         json_object_set_new(j, "offloaded_bytes", lc_json_real(round(r->offloaded_bytes)));
+    if (r->offload_copy_bytes > 0) /* what crosses the host link each way per micro-batch (step times it) */
+        json_object_set_new(j, "offload_copy_bytes", lc_json_real(round(r->offload_copy_bytes)));
     if (r->finetune != LLMCOST_FT_NONE) {
         /* Fine-tuning: what trains and what stays frozen (llmcost_finetune_count), and this GPU's bytes of each. */
         json_object_set_new(j, "trainable_params", lc_json_int(r->trainable_params));
@@ -352,6 +354,19 @@ static void step_fields(json_t *o, const llmcost_step *s)
     for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_DP_COMM; k++)
         json_object_set_new(t, llmcost_step_component_name((llmcost_step_component)k), lc_json_real(s->comm_total[k]));
     json_object_set_new(o, "communication_before_overlap_seconds", t);
+    if (s->host_bw > 0 || s->offload_bytes > 0 || s->paging_bytes > 0 || s->hook_steps > 0) {
+        /* The memory savers' time (docs/formulas.md "Memory savers: step time"), each part counted in components. */
+        json_t *v = json_object();
+        json_object_set_new(v, "host_link_bytes_per_second", lc_json_real(s->host_bw));
+        json_object_set_new(v, "offload_bytes", lc_json_real(s->offload_bytes));
+        json_object_set_new(v, "offload_seconds", lc_json_real(s->offload_seconds));
+        json_object_set_new(v, "offload_exposed_seconds", lc_json_real(s->offload_exposed_seconds));
+        json_object_set_new(v, "paging_bytes", lc_json_real(s->paging_bytes));
+        json_object_set_new(v, "paging_seconds", lc_json_real(s->paging_seconds));
+        json_object_set_new(v, "optimizer_hook_steps", lc_json_real(s->hook_steps));
+        json_object_set_new(v, "optimizer_hook_launch_seconds", lc_json_real(s->hook_launch_seconds));
+        json_object_set_new(o, "memory_savers", v);
+    }
     json_object_set_new(o, "micro_batch_seconds", lc_json_real(s->micro_batch_seconds));
     json_object_set_new(o, "micro_batches", lc_json_int(s->micro_batches));
     json_object_set_new(o, "global_batch_sequences", lc_json_int(s->global_batch));
@@ -595,7 +610,9 @@ int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job)
     const char *ad = ft->adapter_bytes == 4   ? "fp32 (adapter_dtype)"
                      : ft->adapter_bytes == 2 ? "bf16 (adapter_dtype)"
                      : job->framework == LLMCOST_FW_HF ? "fp32 (PEFT's adapter dtype)"
-                                                       : "the precision recipe's dtypes";
+                     : job->framework == LLMCOST_FW_TORCHTUNE ? "bf16 (torchtune's model dtype)"
+                     : job->framework == LLMCOST_FW_LITGPT    ? "bf16 (LitGPT's bf16-true)"
+                                                              : "the precision recipe's dtypes";
     if (len < n) {
         if (stateless)
             snprintf(buf + len, n - len, "; adapters and their gradients in %s (sgd keeps no state)", ad);

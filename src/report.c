@@ -60,10 +60,13 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
 {
     llmcost_step_options base;
     llmcost_job_step_options(&base, &r->job);
-    r->n_profiles = LLMCOST_FW_COUNT;
-    for (int fw = 0; fw < LLMCOST_FW_COUNT; fw++) {
+    r->n_profiles = LLMCOST_REPORT_PROFILES;
+    for (int fw = 0; fw < LLMCOST_REPORT_PROFILES; fw++) {
         llmcost_step_options o = base;
-        o.framework = (llmcost_framework)fw;
+        /* The eager row is the job's own eager profile (hf, torchtune or litgpt: the same kernels, what each keeps
+         * and trains in differs), the fused row megatron's. */
+        o.framework = fw == LLMCOST_FW_HF && llmcost_framework_eager(r->job.framework) ? r->job.framework
+                                                                                       : (llmcost_framework)fw;
         /* Sequence parallelism: each profile's default (Megatron's with tensor parallelism), unless given; a planned
          * layout is timed as the planner chose it. */
         if (r->basis != LLMCOST_REPORT_PLANNED)

@@ -470,7 +470,7 @@ static int do_step(req *r, char **out)
     int rc = read_job_gpu(r, &s, &gs);
     if (rc < 0)
         return rc;
-    char notes[4096] = "", over[512];
+    char notes[6144] = "", over[512];
     llmcost_job job;
     llmcost_gpu g;
     if ((rc = job_and_gpu(r, &job, &g, &s, &gs, notes, sizeof notes, over, sizeof over)) < 0)
@@ -481,6 +481,7 @@ static int do_step(req *r, char **out)
     llmcost_step_options o;
     llmcost_job_step_options(&o, &job);
     llmcost_step_assumptions(notes, sizeof notes, &g, &o, over);
+    llmcost_step_savers_assumptions(notes, sizeof notes, &st, &job, &g);
     char *doc;
     rc = llmcost_step_to_json(&doc, &st, r->model, &g, &o, notes);
     return with_fit(out, rc, doc, r, &g, &job);
@@ -555,7 +556,7 @@ static int do_train(req *r, char **out)
         return rc;
     if (!(tokens > 0))
         return lc_fail(LLMCOST_EINVAL, "tokens: required (e.g. tokens=\"15.6T\")");
-    char notes[4096] = "", over[512];
+    char notes[6144] = "", over[512];
     llmcost_job job;
     llmcost_gpu g;
     if ((rc = job_and_gpu(r, &job, &g, &s, &gs, notes, sizeof notes, over, sizeof over)) < 0)
@@ -579,6 +580,7 @@ static int do_train(req *r, char **out)
     if ((rc = llmcost_job_train(&run, r->model, &g, &job, &ro)) < 0)
         return job_fail(rc);
     llmcost_train_assumptions(notes, sizeof notes, &run, &g, &ro, over, gs.price > 0, pue > 0, grid_given);
+    llmcost_step_savers_assumptions(notes, sizeof notes, &run.step, &job, &g);
     char *doc;
     rc = llmcost_train_to_json(&doc, &run, r->model, &g, &ro, notes);
     return with_fit(out, rc, doc, r, &g, &job);

@@ -62,6 +62,15 @@ typedef struct {
     const lc_attn_choice *attn; /* the attention kernel this run uses on this GPU (lc_attention_choose_kernel) */
     llmcost_param_bytes ft_ab; /* under adapters, bytes per adapter parameter (lc_ft_adapter_param_bytes, as memory
                                   has them), set with ft from the job costed */
+    /* The memory savers of the job costed (job.h, version 4; docs/formulas.md "Memory savers: step time"); zero for
+     * options without them (the planner's). */
+    bool eager;               /* a PyTorch eager profile (hf, torchtune, litgpt) */
+    bool compiled;            /* torch.compile: element-wise chains fused (the eager profiles' only) */
+    double loss_chunks;       /* the cross-entropy runs on this many chunks of tokens (1: whole) */
+    double head_chunks;       /* ... and the head (1: whole) */
+    bool oib;                 /* the optimizer steps each parameter from a hook in backward */
+    const llmcost_job *job;   /* the validated job (llmcost_job_step), NULL from options */
+    const llmcost_memory *mem;/* its memory, when the host link is timed (activation offload, paged states) */
 } ctx;
 
 /* GEMM times of one evaluation by shape: a layer's GEMMs repeat shapes (gate and up; k and v; a column-parallel
@@ -205,6 +214,10 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
             n /= (double)c->L.tp;
     }
     double fwd_flops = op->flops, bwd_flops = op->bwd_flops;
+    /* A chunked loss runs the head on each chunk of tokens (torchtune's chunked_output: output(chunk) per chunk):
+     * N GEMMs of m/N rows each way, none recomputed (every chunk's logits are kept until the loss). */
+    double chunks = op->component == LLMCOST_FC_LM_HEAD && c->head_chunks > 1 ? c->head_chunks : 1;
+    m /= chunks;
     t->fwd = gemm_s(c, peak, m, n, k, batch, eb, false);
     /* Backward: dX[m,k] = dY[m,n] W^T (reduction over n) and dW[k,n] = X^T dY (reduction over m), each present
      * when the FLOPs engine counts it (2mnk each). */
@@ -221,6 +234,10 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
     t->bwd = ig * gemm_s(c, peak, m, k, n, batch, eb, false) + wg * gemm_s(c, peak, k, n, m, batch, eb, false);
     t->fwd_k = 1;
     t->bwd_k = ig + wg;
+    if (chunks > 1) {
+        t->fwd *= chunks, t->bwd *= chunks;
+        t->fwd_k *= chunks, t->bwd_k *= chunks;
+    }
     t->kind = LLMCOST_ST_MATMUL;
 }
 
@@ -241,8 +258,8 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
     double peak = c->peak_mm, eb = c->mm_bytes;
     bool grouped = true;
     /* GEMM kernels per grouped call: CUTLASS's grouped GEMM after PyTorch's prepare_grouped_gemm_data (2). */
-    double per_call = c->opt->framework == LLMCOST_FW_HF ? 2 : 1, syncs = 0;
-    if (c->opt->framework == LLMCOST_FW_HF &&
+    double per_call = c->eager ? 2 : 1, syncs = 0;
+    if (c->eager &&
         (c->opt->precision == LLMCOST_PREC_AMP_BF16 || c->opt->precision == LLMCOST_PREC_FP32)) {
         /* fp32 weights: transformers' grouped_mm casts its input to the weights' dtype (autocast does not cover it,
          * integrations/moe.py), and torch._grouped_mm has no fp32 kernel: its fallback copies the offsets to the host
@@ -447,7 +464,10 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
     double fwd_b = op->m > 0 ? op->bytes / op->m : 0, bwd_b = op->m > 0 ? op->bwd_bytes / op->m : 0;
     double kf = op->kernels, kb = op->bwd_kernels;
     bool loss = op->role == LLMCOST_ROLE_LOSS;
-    bool hf = c->opt->framework == LLMCOST_FW_HF;
+    /* Eager PyTorch runs each element-wise op as its own kernels; Megatron's fused kernels, and torch.compile's
+     * (inductor fuses each chain of point-wise ops into one kernel that reads its inputs and writes its outputs
+     * once: the bytes and single launch of the hand-fused kernels below), do not. */
+    bool hf = c->eager && !c->compiled;
     if (!hf) {
         double f2, b2, k2;
         if (megatron_fused(op, 2, &f2, &b2, &k2)) {
@@ -457,6 +477,12 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         /* HF's loss, measured as a kernel sequence: bytes-equivalent per logit at the copy rate. */
         const lc_kernel_model *km = lc_kernel_model_get();
         fwd_b = km->ce_fwd_bytes, bwd_b = km->ce_bwd_bytes;
+    }
+    /* A chunked loss (torchtune's CEWithChunkedOutputLoss and LinearCrossEntropyLoss) runs the loss's kernels once
+     * per chunk over 1/N of the logits each: the same bytes, N times the launches. */
+    if (loss && c->loss_chunks > 1) {
+        kf *= c->loss_chunks;
+        kb *= c->loss_chunks;
     }
     /* The FLOPs engine counts bf16 activations; fp32 training doubles every byte, autocast the residual stream. The
      * experts' path under HF already has its bytes in the experts' dtype (expert_act_bytes). */
@@ -528,7 +554,7 @@ static void fp8_extra(const ctx *c, const llmcost_op *op, timed_op *t)
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double tokens = op->m / cp;
     bool rows = op->flags & LLMCOST_OPF_ROW_PARALLEL, replicated = op->flags & LLMCOST_OPF_REPLICATED;
-    bool cached = c->opt->framework != LLMCOST_FW_HF;
+    bool cached = !c->eager;
     double in = tokens * op->k / (rows ? tp : 1);
     double outg = tokens * op->n / (rows ? 1 : tp);
     double weights = cached ? 0 : op->n * op->k / (replicated ? 1 : tp);
@@ -739,7 +765,7 @@ static void ft_adapter(const ctx *c, double m, double n, double k, double batch,
 {
     const lc_ft_step *f = c->ft;
     double r = f->rank;
-    bool hf = c->opt->framework == LLMCOST_FW_HF;
+    bool hf = c->eager;
     bool amp = c->opt->precision == LLMCOST_PREC_AMP_BF16 || c->opt->precision == LLMCOST_PREC_FP32;
     double fp32 = c->g->peak_flops[LLMCOST_DT_FP32] > 0 ? c->g->peak_flops[LLMCOST_DT_FP32] : c->peak_half;
     /* fp32 adapters (PEFT's under hf) without autocast: fp32 GEMMs; otherwise the job's 16-bit dtype. */
@@ -767,7 +793,7 @@ static void ft_adapter(const ctx *c, double m, double n, double k, double batch,
         kf += 4 + 5, kb += 6;
     }
     g->kind = LLMCOST_ST_MATMUL;
-    if (hf) {
+    if (hf && !c->compiled) {
         e->fwd = lc_eager_seconds(c->g, ew_f, kf);
         e->bwd = lc_eager_seconds(c->g, ew_b, kb);
     } else {
@@ -996,12 +1022,23 @@ static int step_setup(ctx *c, llmcost_step *out, const llmcost_model *m, const l
                       const llmcost_step_options *opt, const llmcost_job *jv, bool check_gpu, lc_attn_choice *attn,
                       bool attn_known)
 {
-    ctx c0 = {m, gpu, opt, opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, attn, {0, 0, 0, 0, 0, 0}};
+    ctx c0 = {m,     gpu,  opt,  opt->layout, false, 1, 2, 0, 0, 2, NULL, NULL, NULL, 0, attn, {0, 0, 0, 0, 0, 0},
+              false, false, 1, 1,    false,       NULL,  NULL};
     *c = c0;
     int grc = check_gpu ? llmcost_gpu_check(gpu) : 0; /* every field inside its plausible range (ranges.h) */
     if (grc || (!attn_known && (grc = lc_attention_choose_kernel(gpu, opt->attention, attn)) != 0))
         return grc;
     c->sp = c->L.tp > 1 && c->L.sequence_parallel;
+    c->eager = llmcost_framework_eager(opt->framework);
+    c->loss_chunks = c->head_chunks = 1;
+    if (jv->framework == LLMCOST_FW_LITGPT) {
+        /* LitGPT's loss is always chunked by 128 tokens (chunked_cross_entropy). LoRA (finetune/lora.py):
+         * model(input_ids, lm_head_chunk_size=128), the head per 128 tokens of each sequence and a cross-entropy per
+         * chunk; full (finetune/full.py): the head whole, the cross-entropy per 128 rows of the flattened logits. */
+        bool adapters = jv->version >= 2 && (jv->finetune.method == LLMCOST_FT_LORA || jv->finetune.method == LLMCOST_FT_QLORA);
+        c->head_chunks = adapters ? ceil((double)jv->seq / 128) : 1;
+        c->loss_chunks = adapters ? c->head_chunks : ceil((double)jv->seq * (double)jv->micro_batch / 128);
+    }
     c->etp = opt->expert_tp;
     c->moe_pad = moe_padding(c);
     llmcost_job_param_bytes(&out->param_bytes, jv);
@@ -1733,7 +1770,7 @@ static void local_params(double *dense_local, double *expert_local, const ctx *c
  * decoder layer, the layer's own count for MLA and MoE taken as seven too). */
 static void fp8_weight_casts(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p)
 {
-    if (c->opt->precision != LLMCOST_PREC_FP8 || c->opt->framework == LLMCOST_FW_HF)
+    if (c->opt->precision != LLMCOST_PREC_FP8 || c->eager)
         return;
     const int64_t *pc = p->p.components;
     double pp = (double)c->L.pp;
@@ -1741,6 +1778,75 @@ static void fp8_weight_casts(llmcost_step *out, const ctx *c, const llmcost_step
     double w = dense / ((double)c->L.tp * pp) +
                (double)pc[LLMCOST_PC_ROUTED_EXPERTS] / ((double)c->L.ep * (double)c->etp * pp);
     out->components[LLMCOST_ST_MEMORY_BOUND] += lc_stream_seconds(c->g, 6 * w, 14 * (double)out->layers_per_stage);
+}
+
+/* Trainable parameter tensors on this GPU (the optimizer in backward steps each from its own hook): under adapters
+ * A and B per adapted matrix (and DoRA's magnitude); otherwise every Linear weight (each routed expert's), two norms
+ * per layer, the final norm, the embedding and an untied head. Biases are not counted. */
+static double trainable_tensors(const ctx *c)
+{
+    const llmcost_model *m = c->m;
+    double n = 0;
+    if (c->ft) {
+        for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+            n += (double)c->ft->fp.adapted_matrices[r] * (c->ft->dora ? 3 : 2);
+        return n / (double)c->L.pp;
+    }
+    lc_ft_mat ms[24];
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        int k = lc_ft_layer_mats(ms, m, &m->layers[i]);
+        for (int j = 0; j < k; j++)
+            n += (double)ms[j].count;
+        n += 2;
+    }
+    n += 2 + (m->tied ? 0 : 1);
+    return n / (double)c->L.pp;
+}
+
+/*
+ * The memory savers' time (docs/formulas.md "Memory savers: step time"), after the stages and the optimizer:
+ * - activation offloading: each micro-batch's kept layer tensors (the memory engine's offload_copy_bytes) cross the
+ *   host link to the host in forward and back in backward, on a side stream (torchtune's OffloadActivations,
+ *   use_streams): each direction hides behind that pass's GPU work, the excess is exposed;
+ * - paged optimizer states: no traffic while the job fits the GPU with them (the driver keeps their pages there);
+ *   past that, the part that does not fit migrates in for the optimizer's read and out again every step;
+ * - optimizer in backward: one optimizer step per trainable tensor, each OPTIMIZER_KERNELS launches from a hook; the
+ *   same bytes, so only launches beyond the optimizer's GPU time count.
+ */
+static void savers_time(llmcost_step *out, const ctx *c, const stages *st, int64_t micro)
+{
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double bw = c->g->host_bw;
+    if (c->mem && c->job && c->job->activation_offload) {
+        out->host_bw = bw;
+        out->offload_bytes = c->mem->offload_copy_bytes * (double)micro;
+        if (bw > 0) {
+            const stage_launch *sl = &st->launch[st->cls[st->worst]];
+            double each = c->mem->offload_copy_bytes / bw;
+            double exposed = fmax(0, each - sl->fwd) + fmax(0, each - sl->bwd);
+            out->offload_seconds = 2 * each * (double)micro;
+            out->offload_exposed_seconds = exposed * (double)micro;
+            out->components[LLMCOST_ST_MEMORY_BOUND] += out->offload_exposed_seconds;
+        }
+    }
+    if (c->mem && c->mem->paged_optimizer_bytes > 0) {
+        out->host_bw = bw;
+        double need = c->mem->reserved_bytes + c->mem->cuda_context_bytes + c->mem->paged_optimizer_bytes;
+        double over = fmin(c->mem->paged_optimizer_bytes, fmax(0, need - c->g->memory_bytes));
+        out->paging_bytes = 2 * over;
+        if (bw > 0 && over > 0) {
+            out->paging_seconds = out->paging_bytes / bw;
+            out->components[LLMCOST_ST_OPTIMIZER] += out->paging_seconds;
+        }
+    }
+    if (c->oib) {
+        double steps = trainable_tensors(c);
+        double host = steps * OPTIMIZER_KERNELS * km->host_fwd;
+        double gpu = out->components[LLMCOST_ST_OPTIMIZER] - OPTIMIZER_KERNELS * km->host_fwd - out->paging_seconds;
+        out->hook_steps = steps;
+        out->hook_launch_seconds = fmax(0, host - fmax(0, gpu));
+        out->components[LLMCOST_ST_LAUNCH] += out->hook_launch_seconds;
+    }
 }
 
 /* Phase 5: the optimizer step. */
@@ -1892,6 +1998,8 @@ typedef struct {
     llmcost_precision precision;
     llmcost_framework framework;
     llmcost_attn_impl attention;
+    bool compiled;
+    double loss_chunks, head_chunks;
 } timed_key;
 
 struct lc_step_memo {
@@ -1957,6 +2065,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->tp = c->L.tp, k->cp = c->L.cp, k->ep = c->L.ep, k->etp = c->etp, k->moe_pad = c->moe_pad;
     k->sp = c->sp;
     k->precision = c->opt->precision, k->framework = c->opt->framework, k->attention = c->opt->attention;
+    k->compiled = c->compiled, k->loss_chunks = c->loss_chunks, k->head_chunks = c->head_chunks;
 }
 
 /* Phase 2 into the memo's buffers (they are kept between calls). */
@@ -2070,6 +2179,7 @@ static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, l
     if ((rc = layer_comms_memo(&lc, c, cmm)) == 0) {
         simulate_stages(st, out, c, &lc, micro);
         optimizer_time(out, c, p);
+        savers_time(out, c, st, micro);
         fp8_weight_casts(out, c, p);
         if ((rc = dp_traffic(out, c, p, st, micro, cmm)) == 0)
             totals(out, c, p, micro, gb, st->t_mb);
@@ -2132,11 +2242,27 @@ int llmcost_job_step(llmcost_step *out, const llmcost_model *m, const llmcost_gp
     ctx c;
     llmcost_step_prepared p;
     lc_ft_step ft;
+    llmcost_memory mem;
     int rc = resolve_job(&resolved, &jv, m, job);
     lc_attn_choice attn;
     if (rc || (rc = step_setup(&c, out, m, gpu, &resolved, &jv, true, &attn, false)) != 0 ||
-        (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0 ||
-        (rc = prepare(&p, m, &resolved)) != 0)
+        (rc = ft_resolve(&ft, &c.ft, m, &jv)) != 0)
+        return rc;
+    /* The memory savers (version 4): torch.compile, the chunked loss and the optimizer in backward change the ops'
+     * times; offloading and paging need the job's memory (what crosses the host link). */
+    c.job = &jv;
+    if (jv.version >= 4) {
+        c.compiled = jv.compile;
+        if (jv.chunked_loss > 1)
+            c.loss_chunks = c.head_chunks = (double)jv.chunked_loss;
+        c.oib = jv.optimizer_in_backward;
+        if (jv.activation_offload || llmcost_optimizer_paged(jv.optimizer)) {
+            if ((rc = llmcost_job_memory(&mem, m, &jv)) != 0)
+                return rc;
+            c.mem = &mem;
+        }
+    }
+    if ((rc = prepare(&p, m, &resolved)) != 0)
         return rc;
     lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
     rc = step_run(out, &c, &p, NULL);

@@ -246,12 +246,11 @@ static int suite_steps(results *r, json_t *s, const char *suite, json_t *doc, do
     return 0;
 }
 
-/* The job of a published fine-tuning run (its "job": method, rank, targets, quantisation, optimizer, micro-batch,
- * sequence, recomputation; for memory also its GPUs, ZeRO stage, LoRA dropout, adapter dtype and the memory savers:
- * chunked loss, optimizer in backward, activation offload, compile, paged optimizers). The step engine has two
- * framework profiles: a run under torch.compile gets the fused element-wise kernels of the megatron profile, an eager
- * run the hf profile's; the memory engine runs the hf profile (eager PyTorch's saved tensors) with the savers, of
- * torch.compile only its compiled loss (docs/formulas.md "Memory savers"). */
+/* The job of a published fine-tuning run (its "job": framework profile, method, rank, targets, quantisation,
+ * optimizer, micro-batch, sequence, recomputation, LoRA dropout, adapter dtype and the memory savers: chunked loss,
+ * optimizer in backward, activation offload, compile, paged optimizers; for memory also its GPUs and ZeRO stage).
+ * The run's framework is its profile (hf, torchtune, litgpt: docs/formulas.md "Framework profiles"); both engines
+ * take the savers (docs/formulas.md "Memory savers" and "Memory savers: step time"). */
 static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool memory)
 {
     llmcost_job_init(j);
@@ -261,26 +260,27 @@ static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool
     j->layout.zero = memory ? (int)num(jb, "zero", 0) : 0;
     j->global_batch = j->micro_batch * (int64_t)num(jb, "grad_accum", 1) * j->layout.gpus;
     j->recompute = !strcmp(str(jb, "recompute", "none"), "full") ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
-    j->framework = !memory && json_is_true(json_object_get(jb, "compile")) ? LLMCOST_FW_MEGATRON : LLMCOST_FW_HF;
+    int fw = llmcost_framework_parse(str(jb, "framework", "hf"));
+    if (fw < 0)
+        return lc_fail(LLMCOST_EINVAL, "data/validation/finetune.json: framework '%s' is not a profile",
+                       str(jb, "framework", "hf"));
+    j->framework = (llmcost_framework)fw;
     const char *opt = str(jb, "optimizer", "adamw");
-    bool paged = memory && !strncmp(opt, "paged-", 6);
+    bool paged = !strncmp(opt, "paged-", 6);
     j->optimizer = strstr(opt, "8bit") ? (paged ? LLMCOST_OPTIM_PAGED_ADAMW_8BIT : LLMCOST_OPTIM_ADAMW_8BIT)
                                        : (paged ? LLMCOST_OPTIM_PAGED_ADAMW : LLMCOST_OPTIM_ADAMW);
-    if (memory) { /* the memory savers the run states (job.h, version 4) */
-        j->chunked_loss = (int64_t)num(jb, "chunked_loss", 0);
-        j->optimizer_in_backward = json_is_true(json_object_get(jb, "optimizer_in_backward"));
-        j->activation_offload = json_is_true(json_object_get(jb, "activation_offload"));
-        j->compile = json_is_true(json_object_get(jb, "compile"));
-    }
+    /* the memory savers the run states (job.h, version 4) */
+    j->chunked_loss = (int64_t)num(jb, "chunked_loss", 0);
+    j->optimizer_in_backward = json_is_true(json_object_get(jb, "optimizer_in_backward"));
+    j->activation_offload = json_is_true(json_object_get(jb, "activation_offload"));
+    j->compile = json_is_true(json_object_get(jb, "compile"));
     const char *meth = str(jb, "finetune", "full");
     if (!strcmp(meth, "lora") || !strcmp(meth, "qlora")) {
         j->finetune.method = !strcmp(meth, "lora") ? LLMCOST_FT_LORA : LLMCOST_FT_QLORA;
         j->finetune.rank = (int64_t)num(jb, "lora_rank", 8);
         j->finetune.alpha = num(jb, "lora_alpha", 8);
-        if (memory) {
-            j->finetune.dropout = num(jb, "lora_dropout", 0);
-            j->finetune.adapter_bytes = !strcmp(str(jb, "adapter_dtype", "fp32"), "bf16") ? 2 : 4;
-        }
+        j->finetune.dropout = num(jb, "lora_dropout", 0);
+        j->finetune.adapter_bytes = !strcmp(str(jb, "adapter_dtype", "fp32"), "bf16") ? 2 : 4;
         if (!strcmp(meth, "qlora")) {
             const char *q = str(jb, "quant", "nf4");
             j->finetune.quant = !strcmp(q, "fp4") ? LLMCOST_QUANT_FP4 : !strcmp(q, "int8") ? LLMCOST_QUANT_INT8
@@ -311,8 +311,7 @@ static int finetune_case(llmcost_model **m, llmcost_job *j, char label[160], jso
 
 /* Published fine-tuning runs (data/validation/finetune.json): each single-GPU case with a throughput, its job
  * (finetune_job) timed by the step engine on the case's GPU; the prediction is tokens per second per GPU.
- * Activation offloading, paging and fusing the optimizer into backward are not timed (their published effect on
- * throughput is under 2%, torchtune's table). */
+ * The memory savers are timed as the job states them (docs/formulas.md "Memory savers: step time"). */
 static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t *doc, double tol, const char *source)
 {
     size_t i;

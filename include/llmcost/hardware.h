@@ -60,6 +60,13 @@ typedef struct llmcost_gpu {
      * kernel model runs compute-bound work (GEMMs, attention, exps) at the peaks times this; memory-bound work
      * keeps the full bandwidth (the HBM clock is not lowered). */
     double clock_fraction;
+    /* Added in 1.7 (host_link in data/gpus.json): the link between host memory and this GPU, per direction, bytes/s:
+     * the PCIe x16 data rate (Gen3 15.75, Gen4 31.5, Gen5 63 GB/s after 128b/130b coding) or NVLink-C2C's; 0 when
+     * the record does not give it. What activation offloading's copies and a paged optimizer's migrations cross
+     * (docs/formulas.md "Memory savers: step time"). */
+    double host_bw;
+    char host_link[64];       /* "PCIe Gen5 x16" */
+    char host_source[256];    /* where the link comes from */
 } llmcost_gpu;
 
 /*

@@ -29,6 +29,10 @@ typedef enum {
 typedef enum {
     LLMCOST_FW_HF,      /* PyTorch eager + HF transformers: unfused element-wise kernels, Python launch overhead */
     LLMCOST_FW_MEGATRON,/* Megatron-LM / Transformer Engine: fused norms, activations, rotary, cross-entropy */
+    /* Added in 1.7 (docs/formulas.md "Framework profiles"): fine-tuning frameworks on eager PyTorch, timed as hf
+     * (their kernels are eager PyTorch's; --compile fuses the element-wise ones), keeping different tensors. */
+    LLMCOST_FW_TORCHTUNE, /* torchtune: bf16 adapters, torchao's NF4 linear (keeps no input), its savers */
+    LLMCOST_FW_LITGPT,    /* LitGPT: bf16 adapters, bitsandbytes 4-bit, fp32 RMSNorm, 128-token chunked loss */
     LLMCOST_FW_COUNT
 } llmcost_framework;
 
@@ -77,7 +81,10 @@ const char *llmcost_precision_name(llmcost_precision p);
 /* Parses "fp32", "amp-bf16" (also "amp"), "bf16", "bf16-master", "fp8", "fp16"; -1 if unknown. */
 int llmcost_precision_parse(const char *s);
 const char *llmcost_framework_name(llmcost_framework f);
+/* "hf", "megatron", "torchtune", "litgpt"; -1 if unknown. */
 int llmcost_framework_parse(const char *s);
+/* Does the profile run PyTorch eager kernels (hf, torchtune, litgpt), rather than Megatron's fused ones? */
+bool llmcost_framework_eager(llmcost_framework f);
 
 /*
  * Completes and checks "l" for model "m" (may be NULL): derives dp from gpus (or gpus from the degrees), checks

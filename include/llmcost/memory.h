@@ -157,6 +157,10 @@ typedef struct llmcost_memory {
                                      reserved_bytes (PyTorch's counters do not see them); on the GPU while it has room,
                                      in host memory when the driver pages them out */
     double offloaded_bytes;    /* activation offloading: the layers' kept tensors held in host memory at the peak */
+    /* Added in 1.7: activation offloading's traffic, what the step engine times over the host link: the bytes of
+     * one micro-batch's kept layer tensors on the most loaded stage, each copied to the host in forward and back in
+     * backward (torchtune's OffloadActivations copies every one, the stash kept on the GPU included). */
+    double offload_copy_bytes;
 } llmcost_memory;
 
 /* Memory of one training step of "m" under "o" on the most loaded GPU: "o" becomes a job

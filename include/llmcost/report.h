@@ -64,6 +64,10 @@ typedef enum {
 /* The largest default cluster the report plans on (the 16,384 H100 of Llama 3's pre-training). */
 #define LLMCOST_REPORT_MAX_GPUS 16384
 
+/* The profiles a report prices: eager PyTorch (the job's own eager profile: hf, torchtune or litgpt; hf for a
+ * megatron job) and megatron (fused kernels). */
+#define LLMCOST_REPORT_PROFILES 2
+
 /* The step and a compute-optimal run under one implementation profile. */
 typedef struct llmcost_report_profile {
     llmcost_framework framework;
@@ -108,8 +112,8 @@ typedef struct llmcost_report {
     llmcost_job_fit_result given_fit;  /* of "given" */
     double chinchilla_tokens;          /* 20 x the total parameters (Hoffmann et al. 2022) */
     double price_per_hour;             /* the GPU's, per GPU-hour */
-    int n_profiles;                    /* LLMCOST_FW_COUNT */
-    llmcost_report_profile profiles[LLMCOST_FW_COUNT]; /* hf, megatron */
+    int n_profiles;                    /* LLMCOST_REPORT_PROFILES */
+    llmcost_report_profile profiles[LLMCOST_REPORT_PROFILES]; /* the eager profile, megatron */
     char *fit_note;                    /* "" or why "job" is not "given" (one line) */
     char *notes;                       /* the options' notes (a copy; "" when none) */
     /* basis LLMCOST_REPORT_PLANNED (else zero): */

@@ -191,6 +191,12 @@ llmcost_dtype llmcost_precision_dtype(llmcost_precision p);
 void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const llmcost_step_options *o,
                               const char *overrides);
 
+/* The lines saying what the memory savers of a step cost (llmcost_job_step's host-link copies, paging and
+ * per-parameter optimizer steps: docs/formulas.md "Memory savers: step time"), with their figures, appended to
+ * "buf"; nothing when the step had none. Added in 1.7. */
+void llmcost_step_savers_assumptions(char *buf, size_t n, const llmcost_step *s, const llmcost_job *j,
+                                     const llmcost_gpu *g);
+
 /* The assumption lines of train after the job's: an imposed MFU, the step's (llmcost_step_assumptions), price,
  * energy and goodput ("price_given": a price override was given; "pue_given", "grid_given": those were), appended
  * to "buf". */

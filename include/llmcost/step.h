@@ -95,6 +95,19 @@ typedef struct llmcost_step {
     double host_seconds_per_kernel;
     int64_t stage;                            /* the slowest pipeline stage (0-based) */
     llmcost_param_bytes param_bytes;          /* the precision recipe's bytes per parameter (llmcost_job_param_bytes) */
+    /* Added in 1.7: the time of a job's memory savers (llmcost_job_step; docs/formulas.md "Memory savers: step
+     * time"); zero without them, and from llmcost_step_compute (options carry none). */
+    double host_bw;                           /* the GPU's host link the copies were timed at, bytes/s (0: unknown,
+                                                 copies not timed) */
+    double offload_bytes;                     /* activation offloading: bytes copied each way per step */
+    double offload_seconds;                   /* their copies over the host link, both ways, before overlap */
+    double offload_exposed_seconds;           /* the part not hidden behind forward and backward compute
+                                                 (counted in components[LLMCOST_ST_MEMORY_BOUND]) */
+    double paging_bytes;                      /* paged optimizer states migrated per step: 0 when they fit */
+    double paging_seconds;                    /* their migration (counted in components[LLMCOST_ST_OPTIMIZER]) */
+    double hook_launch_seconds;               /* optimizer in backward: per-parameter steps' launches beyond the
+                                                 optimizer's GPU time (counted in components[LLMCOST_ST_LAUNCH]) */
+    double hook_steps;                        /* the per-parameter optimizer steps (trainable tensors) */
 } llmcost_step;
 
 /*

@@ -134,6 +134,8 @@ static int print_one(const llmcost_gpu *g, int format, const char *overrides)
     llmcost_table_addf(t, "scale-up\t%s: %.4g GB/s one-way per GPU, %d GPUs per domain", g->scaleup_link,
                        g->scaleup_bw / 1e9, g->scaleup_size);
     llmcost_table_addf(t, "scale-out\t%s: %.4g GB/s one-way per GPU", g->scaleout_link, g->scaleout_bw / 1e9);
+    if (g->host_bw > 0)
+        llmcost_table_addf(t, "host link\t%s: %.4g GB/s each way (%s)", g->host_link, g->host_bw / 1e9, g->host_source);
     llmcost_table_addf(t, "price\t$%.2f per GPU-hour", g->price_per_hour);
     llmcost_table_addf(t, "price source\t%s", g->price_source);
     llmcost_table_addf(t, "specification source\t%s", g->source);

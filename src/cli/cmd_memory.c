@@ -259,7 +259,7 @@ static int course_layer(const llmcost_model *m, long long seq, int format)
 
 static const char *const usage_text =
     "llmcost memory [MODEL] [--seq S] [--micro-batch B] [--precision P] [--optimizer O] [--recompute MODE]\n"
-    "               [--attention KIND] [--framework hf|megatron]\n"
+    "               [--attention KIND] [--framework hf|megatron|torchtune|litgpt]\n"
     "               [--tp N --pp N --vpp N --dp N --cp N --ep N --zero Z]\n"
     "               [--gpu NAME] [--headroom F] [--max-seq] [--course-layer]";
 static const char *const description =
@@ -268,7 +268,10 @@ static const char *const description =
     "log-probabilities, low-precision weight copies, the transient at the peak, and the allocator's reserve;\n"
     "the peak, the phase it happens in, whether it fits the GPU with headroom, and the largest micro-batch that\n"
     "fits. The hf profile follows what PyTorch + transformers allocate (checked against H200 measurements); the\n"
-    "megatron profile follows Korthikanti et al. 2022. With pipeline parallelism the most loaded stage is shown.\n"
+    "megatron profile follows Korthikanti et al. 2022; torchtune and litgpt are eager PyTorch as hf, with what\n"
+    "their code keeps differently (bf16 adapters; torchao's NF4 keeps no input; LitGPT's fp32 RMSNorm and bf16\n"
+    "128-token chunked loss: docs/formulas.md \"Framework profiles\"). With pipeline parallelism the most loaded\n"
+    "stage is shown.\n"
     "A job that does not fit gets the changes that make it fit, each tried, and the nearest layout that fits\n"
     "(llmcost plan's: the fewest layout fields changed, then the fastest; JSON: nearest_fit). --max-seq adds the\n"
     "longest sequence that fits at the job's micro-batch (JSON: max_seq), and says when it is beyond the model's\n"
@@ -284,7 +287,8 @@ static const char *const description =
     "needs --grad-accum 1), --activation-offload (the layers' kept tensors in host memory, two layers' on the\n"
     "GPU), --compile (the compiled loss keeps its input and a log-sum-exp; layers as eager, an upper bound),\n"
     "--optimizer paged-adamw|paged-adamw-8bit (states of tensors of 10^5 elements or more in CUDA unified\n"
-    "memory, shown apart from the peak: PyTorch's counters do not see them). No nearest layout is searched.\n\n"
+    "memory, shown apart from the peak: PyTorch's counters do not see them). No nearest layout is searched.\n"
+    "step and train time them (docs/formulas.md \"Memory savers: step time\").\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"

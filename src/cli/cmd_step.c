@@ -17,7 +17,12 @@ static const char *const description =
     "tensor/context/expert/pipeline/data-parallel communication (ring or tree, inside a node or across nodes)\n"
     "and the pipeline bubble. Prints the breakdown, tokens/s, achieved TFLOP/s, MFU and HFU (PaLM's\n"
     "definitions: model FLOPs without / with recomputation over peak). Profiles: hf (PyTorch + transformers\n"
-    "as it really runs, unfused) and megatron (fused kernels, sequence parallelism with TP). The job is checked\n"
+    "as it really runs, unfused), megatron (fused kernels, sequence parallelism with TP), and torchtune and\n"
+    "litgpt (eager PyTorch, timed as hf; LitGPT's loss in 128-token chunks). The memory savers are timed:\n"
+    "--compile fuses the element-wise kernels, --chunked-loss N runs N head GEMMs and loss sequences,\n"
+    "--activation-offload copies the kept tensors over the GPU's host link (exposed past the compute they\n"
+    "overlap), paged optimizers migrate states only when the job does not fit, --optimizer-in-backward\n"
+    "launches one step per parameter tensor; each cost on an assumed: line (JSON: memory_savers). The job is checked\n"
     "against the GPU's memory as in 'llmcost memory': when it does not fit, the changes that make it fit and\n"
     "the nearest layout that fits (llmcost plan's; JSON: nearest_fit) are named.\n\n"
     "Fine-tuning (--finetune lora|qlora, --lora-*): the frozen base runs its forward and input-gradient GEMMs\n"
@@ -148,7 +153,7 @@ int cmd_step(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[2048] = "", over[512], more[1536];
+    char assumed[6144] = "", over[512], more[4096];
     llmcost_step_options o;
     llmcost_gpu g;
     llmcost_step s;
@@ -171,6 +176,7 @@ int cmd_step(int argc, char **argv)
     }
     if (!rc) {
         cli_step_assumptions(more, sizeof more, &g, &o, over);
+        llmcost_step_savers_assumptions(more, sizeof more, &s, &job, &g);
         size_t n = strlen(assumed);
         snprintf(assumed + n, sizeof assumed - n, "%s", more);
         if (cli_structured(co.format)) {

@@ -17,7 +17,9 @@ static const char *const description =
     "printed. --published compares llmcost's predictions with published runs (data/validation/runs.json:\n"
     "Llama 3.1 405B, Llama 2, LLaMA-1, OPT-175B, Megatron-LM 1T, DeepSeek-V3), each with its error, and each run's\n"
     "memory under its stated layout: it fits, or it is a known miss naming the mechanism llmcost lacks (DeepSeek-V3\n"
-    "fits with its own: --act-cache fp8-tile, --recompute-modules, --pipeline dualpipe, --ema cpu).\n\n"
+    "fits with its own: --act-cache fp8-tile, --recompute-modules, --pipeline dualpipe, --ema cpu).\n"
+    "The memory savers (--compile, --chunked-loss, --activation-offload, paged optimizers,\n"
+    "--optimizer-in-backward) are timed as `llmcost step` times them, each cost on an assumed: line.\n\n"
     "Sweeps: a job flag given a comma list (--micro-batch 1,2,4 --gpu h100,h200 --seq 4k,8k; also --tp,\n"
     "--pp, --zero, --recompute, --precision, --gpus, ...) runs every combination (at most 10,000): one row\n"
     "each, the swept values then the results; --format json gives {\"results\": [...]}, each element the\n"
@@ -134,7 +136,7 @@ int cmd_train(int argc, char **argv)
     rc = cli_load_model(&m, npos ? pos[0] : NULL);
     if (rc)
         return rc;
-    char assumed[3072] = "", over[512];
+    char assumed[6144] = "", over[512];
     llmcost_train_options ro = LLMCOST_TRAIN_OPTIONS_INIT;
     llmcost_gpu g;
     llmcost_train run;
@@ -167,6 +169,7 @@ int cmd_train(int argc, char **argv)
     }
     if (!rc) {
         llmcost_train_assumptions(assumed, sizeof assumed, &run, &g, &ro, over, go.price > 0, pue > 0, seen_grid);
+        llmcost_step_savers_assumptions(assumed, sizeof assumed, &run.step, &job, &g);
         const llmcost_step *s = &run.step;
         if (cli_structured(co.format)) {
             char *text;

@@ -12,7 +12,7 @@ const char *const cli_moe_dispatcher_choices[] = {"alltoall", "allgather", NULL}
 const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
 const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw",
                                              "paged-adamw-8bit", NULL};
-const char *const cli_framework_choices[] = {"hf", "megatron", NULL};
+const char *const cli_framework_choices[] = {"hf", "megatron", "torchtune", "litgpt", NULL};
 const char *const cli_finetune_choices[] = {"none", "full", "lora", "qlora", NULL};
 const char *const cli_lora_variant_choices[] = {"lora", "dora", NULL};
 const char *const cli_quant_choices[] = {"none", "nf4", "fp4", "int8", "int4", NULL};

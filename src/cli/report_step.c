@@ -21,7 +21,10 @@ int cli_step_section(const llmcost_report *r, const llmcost_gpu *g, int format)
         const llmcost_report_profile *p = &r->profiles[i];
         char a[32], b[32], c2[32], d[32], e[32];
         llmcost_table_addf(t, "%s\t%s\t%s\t%.1f%%\t$%s\t%s GPU-h, $%s",
-                           p->framework == LLMCOST_FW_HF ? "hf (eager PyTorch)" : "megatron (fused kernels)",
+                           p->framework == LLMCOST_FW_HF          ? "hf (eager PyTorch)"
+                           : p->framework == LLMCOST_FW_TORCHTUNE ? "torchtune (eager PyTorch)"
+                           : p->framework == LLMCOST_FW_LITGPT    ? "litgpt (eager PyTorch)"
+                                                                  : "megatron (fused kernels)",
                            llmcost_fmt_seconds(a, sizeof a, p->step_seconds),
                            llmcost_fmt_count(b, sizeof b, p->tokens_per_second), 100 * p->mfu,
                            llmcost_fmt_count(c2, sizeof c2, p->usd_per_billion_tokens),

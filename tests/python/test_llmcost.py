@@ -119,6 +119,22 @@ class SameAsCli(unittest.TestCase):
             m.memory(finetune="lora", lora_dropout=1)
         self.assertIn("lora_dropout", str(e.exception))
 
+    def test_framework_profiles_and_savers_are_the_clis(self):
+        # The torchtune and litgpt profiles and the memory savers' step time: memory, step and train give the CLI's
+        # documents (the host-link copies, paging and hook launches in "memory_savers").
+        m = llmcost.load("llama-2-7b")
+        jobs = [dict(framework="torchtune", finetune="full", seq=1024, global_batch="1x1024", recompute="full", activation_offload=True,
+                     chunked_loss=8, compile=True, gpu="h100"),
+                dict(framework="torchtune", finetune="qlora", seq=1024, global_batch="1x1024", optimizer_in_backward=True, gpu="rtx-4090"),
+                dict(framework="litgpt", finetune="lora", seq=1024, optimizer="paged-adamw", gpu="a100-40gb")]
+        for job in jobs:
+            with self.subTest(**job):
+                self.assertSame(m.memory(**job), cli("memory", "llama-2-7b", **job))
+                self.assertSame(m.step(**job), cli("step", "llama-2-7b", **job))
+                self.assertSame(m.train(tokens="1B", **job), cli("train", "llama-2-7b", tokens="1B", **job))
+        s = m.step(**jobs[0])
+        self.assertEqual(s.extra["memory_savers"]["offload_bytes"], 32 * 2 * 4096 * 1024)  # each layer's bf16 input
+
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
         for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:

@@ -22,7 +22,7 @@ export const FIELDS = [
   { key: 'optimizer', group: 'job', label: 'Optimizer', unit: 'paged: states in host-visible unified memory', kind: 'select', options: choice(['adamw', 'adamw-8bit', 'sgd', 'adafactor', 'paged-adamw', 'paged-adamw-8bit'], 'adamw') },
   { key: 'recompute', group: 'job', label: 'Recomputation', unit: 'of activations', kind: 'select', options: choice(['none', 'selective', 'full'], 'none') },
   { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
-  { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron'], 'hf') },
+  { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron', 'torchtune', 'litgpt'], 'hf') },
   // fine-tuning (the frozen base and its adapters: 'llmcost memory --finetune ...')
   { key: 'finetune', group: 'finetune', label: 'Fine-tuning', unit: 'what trains', kind: 'select', options: choice(['none', 'full', 'lora', 'qlora'], 'none: pre-training') },
   { key: 'lora-rank', group: 'finetune', label: 'LoRA rank', unit: 'r', placeholder: '8 (PEFT\u2019s)', inputmode: 'numeric' },
