@@ -298,11 +298,14 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double heads = op->batch / tp, s = op->m, dq = op->k, dv = op->n2 > 0 ? op->n2 : op->k;
-    int64_t window = op->layer >= 0 && op->layer < c->m->n_layers ? c->m->layers[op->layer].attn.sliding_window : 0;
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
     const llmcost_attention *at = op->layer >= 0 && op->layer < c->m->n_layers ? &c->m->layers[op->layer].attn : NULL;
+    /* An attention op in a layer without attention of its own is its shared block's (Zamba2's hybrid layers). */
+    if (at && at->n_heads == 0 && c->m->layers[op->layer].shared_block && c->m->shared.n_blocks > 0)
+        at = &c->m->shared.attn;
+    int64_t window = at ? at->sliding_window : 0;
     double heads_all = heads; /* query heads x batch on this GPU */
     if (at && lc_attn_math(c->opt->attention, at)) {
         /* PyTorch's math SDPA backend (Falcon-7B's broadcast multi-query keys): Q K^T and P V as fp32 batched GEMMs over
@@ -1438,11 +1441,13 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
         comp[k] = sl->busy[k];
     comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
     /* Two all-reduces per block (token mixer, feed-forward), three under full recomputation; a hybrid block holds
-     * one of them (Nemotron-H's Mamba-2, attention and MLP blocks). */
+     * one of them (Nemotron-H's Mamba-2, attention and MLP blocks), Falcon-H1's attention and mixer, summed, one;
+     * a shared transformer block's invocation (Zamba2) two more, its attention's and its MLP's. */
     double blocks = 0;
     for (int64_t i = first; i < first + nl; i++) {
         const llmcost_layer *L = &c->m->layers[i];
-        blocks += (L->attn.n_heads > 0 || L->ssm) + (L->ffn.moe || L->ffn.dense.d_ff > 0);
+        blocks += (L->attn.n_heads > 0 || L->ssm) + (L->ffn.moe || L->ffn.dense.d_ff > 0) +
+                  (L->shared_block && c->m->shared.n_blocks > 0 ? 2 : 0);
     }
     double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
     comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);

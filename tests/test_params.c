@@ -961,12 +961,12 @@ Test(params_derived, falcon_h1_parallel_attention_and_mamba2_from_the_mixer_code
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 148064);
     cr_expect_eq(p.buffers, 0); /* mup_vector is registered non-persistent */
-    /* The engines refuse it by what they lack, not by its name. */
-    cr_expect(strstr(llmcost_model_unmodelled(m), "Falcon-H1") != NULL);
+    /* Every engine models the layer now (tests/test_flops.c flops_hybrid, test_memory.c memory_hybrid). */
+    cr_expect_null(llmcost_model_unmodelled(m));
+    cr_expect(m->mup_multipliers);
     llmcost_flops f;
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "run in parallel") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
     /* Settings this reading cannot express are refused, each naming its key. */
     const char *const bad[][2] = {
@@ -1011,10 +1011,12 @@ Test(params_derived, zamba2_shared_blocks_counted_once_with_per_invocation_adapt
     cr_expect_eq(p.components[LLMCOST_PC_MLP], 2 * 4608 + 2 * 512);
     cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
     cr_expect_eq(p.total, 67732);
+    /* The hybrid layers (0 and 2) invoke a shared block; every engine models it now (tests/test_flops.c). */
+    cr_expect(m->layers[0].shared_block && !m->layers[1].shared_block && m->layers[2].shared_block);
+    cr_expect_null(llmcost_model_unmodelled(m));
     llmcost_flops f;
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "shared transformer blocks") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
     /* hybrid_layer_ids that disagree with layers_block_type are refused, naming the key. */
     const char *bad = "{\"model_type\": \"zamba2\", \"hidden_size\": 32, \"num_hidden_layers\": 3, "

@@ -157,6 +157,9 @@ typedef struct llmcost_layer {
     bool norm_post_ffn;   /* on the feed-forward's output (Gemma 2/3, OLMo 2) */
     bool parallel;        /* attention and feed-forward read the same input and are added together (Falcon, GPT-NeoX) */
     /* Added in what was the struct's tail padding, so its size and every other field's offset are unchanged: */
+    bool shared_block;    /* the layer first runs one of the model's shared transformer blocks (llmcost_model.shared)
+                             and adds its projected output to its input (Zamba2's "hybrid" layers); in what was a
+                             padding byte, so no other field moves */
     uint16_t ssm;         /* 0: no state-space mixer; else 1 + the index in the model's ssm table of the layer's
                              mixer, which then sits where attention would, after norm_pre_attn (attn.n_heads is 0
                              when the layer has no attention: Mamba and MLP-only layers) */
@@ -234,6 +237,10 @@ typedef struct llmcost_model {
     llmcost_ssm *ssm;       /* n_ssm entries, owned by the model; layers name them by llmcost_layer.ssm */
     /* Added at the end (the library allocates every model, so no field moves): */
     llmcost_shared_blocks shared; /* Zamba2's shared transformer blocks; n_blocks 0 for every other model */
+    bool mup_multipliers;   /* uP multipliers scale the activations (Falcon-H1, modular_falcon_h1.py): the embedding
+                               and the logits; in each layer the mixer's input and output, in_proj's output (the
+                               mup_vector), attention's input, keys and output, the MLP's gate and output: one
+                               multiply kernel each, whatever the values (no parameters) */
 } llmcost_model;
 
 /* The state-space mixer of layer "l" of "m", or NULL when it has none. */
