@@ -2433,6 +2433,8 @@ static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         bool rope;
         TRY(lc_cfg_bool(c, &rope, LC_KEYS("use_mem_rope"), false));
         sb->attn.rotary_dim = rope ? sb->attn.head_dim : 0;
+        if (rope) /* Zamba2Model builds its rotary embedding only with use_mem_rope, for the shared blocks */
+            m->pos = LLMCOST_POS_ROTARY;
         sb->mlp = (llmcost_mlp){.d_ff = f, .gated = true, .bias = bias, .fused_gate_up = true};
         sb->adapter_rank = rank;
         TRY(lc_cfg_bool(c, &sb->attn_adapters, LC_KEYS("use_shared_attention_adapter"), false));

@@ -952,7 +952,7 @@ static size_t op_terms(term *t, const llmcost_op *op, const llmcost_model *m, co
     t[n++] = (term){SUM_FWD, op->flops};
     t[n++] = (term){SUM_BWD, op->bwd_flops};
     if (op->kind == LLMCOST_OP_ATTENTION) {
-        const llmcost_attention *a = &m->layers[op->layer].attn;
+        const llmcost_attention *a = lc_op_attention(m, op);
         double f, g;
         attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
         t[n++] = (term){SUM_FWD_OTHER, f};

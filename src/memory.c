@@ -565,6 +565,26 @@ static caching caching_of(const recipe *R, const llmcost_memory_options *o)
     return C;
 }
 
+/* Megatron profile: what an invocation of a shared transformer block (Zamba2) adds to its layer, term by term as a
+ * layer: the two norms' inputs (w = 2h and h), the QKV input (w), Q, K, V and the attention output, fc1's input and
+ * output, fc2's input, the layer's Linear input (h, replicated), the adapters' rank-r hiddens. */
+static void megatron_shared_block(layer_bytes *B, const llmcost_model *m, const recipe *R, const caching *C,
+                                  const llmcost_memory_options *o, double T, double s, double t, double rep)
+{
+    const llmcost_shared_blocks *sb = &m->shared;
+    const llmcost_attention *sa = &sb->attn;
+    double h = (double)m->hidden, e = R->e, lin = C->lin;
+    double w = (double)sb->in_width, r = (double)sb->adapter_rank, fsh = (double)sb->mlp.d_ff;
+    double sA = (double)sa->n_heads, sKV = (double)sa->n_kv_heads, sd = (double)sa->head_dim, sdv = (double)sa->v_head_dim;
+    bool eager = o->attention == LLMCOST_ATTN_EAGER;
+    double sshard = e * (sA * sd + sKV * sd + sKV * sdv) + C->attn_out * sA * sdv;
+    double ss2 = eager ? (o->recompute != LLMCOST_RECOMPUTE_SELECTIVE ? e * sA * s : 0) : 4 * sA;
+    double s_in = C->norm_out ? lin / rep : 0;
+    B->norms += (e * w + e * h) * T / rep;
+    B->attention += (s_in * w + (sshard + ss2) / t + (sb->attn_adapters ? 3 * e * r : 0)) * T;
+    B->mlp += (s_in * h + (e * 2 * fsh + lin * fsh) / t + e * r + lin * h) * T;
+}
+
 /* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term, under the
  * job's caching (caching_of: the recipe's unless a mechanism is on). */
 static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
@@ -599,6 +619,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         B.attention = (norm_out + ssm_kept(ssm, e, s, t)) * T;
         if (dropout)
             B.dropout = h / rep * T;
+        if (L->shared_block && m->shared.n_blocks > 0) /* Zamba2's hybrid layers */
+            megatron_shared_block(&B, m, R, &C, o, T, s, t, rep);
         return B;
     }
     /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
@@ -628,22 +650,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
                 : ssm_mixer ? (attn_in + ssm_kept(ssm, e, s, t)) * T : 0;
     if (has_attn && ssm) /* Falcon-H1: the mixer beside attention, its in_proj's input and its kernel's tensors */
         B.attention += (attn_in + ssm_kept(ssm, e, s, t)) * T;
-    if (L->shared_block && m->shared.n_blocks > 0) {
-        /* Zamba2's shared block, term by term as a layer: the two norms' inputs (2h and h), the QKV input (2h), Q, K,
-         * V and the attention output, fc1's input and output, fc2's input, the layer's Linear input (h, replicated),
-         * the adapters' rank-r hiddens. */
-        const llmcost_shared_blocks *sb = &m->shared;
-        const llmcost_attention *sa = &sb->attn;
-        double w = (double)sb->in_width, r = (double)sb->adapter_rank, fsh = (double)sb->mlp.d_ff;
-        double sA = (double)sa->n_heads, sKV = (double)sa->n_kv_heads, sd = (double)sa->head_dim,
-               sdv = (double)sa->v_head_dim;
-        double sshard = e * (sA * sd + sKV * sd + sKV * sdv) + C.attn_out * sA * sdv;
-        double ss2 = eager ? (o->recompute != LLMCOST_RECOMPUTE_SELECTIVE ? e * sA * s : 0) : 4 * sA;
-        double s_in = C.norm_out ? lin / rep : 0;
-        B.norms += (e * w + e * h) * T / rep;
-        B.attention += (s_in * w + (sshard + ss2) / t + (sb->attn_adapters ? 3 * e * r : 0)) * T;
-        B.mlp += (s_in * h + (e * 2 * fsh + lin * fsh) / t + e * r + lin * h) * T;
-    }
+    if (L->shared_block && m->shared.n_blocks > 0)
+        megatron_shared_block(&B, m, R, &C, o, T, s, t, rep);
     if (!has_ffn) {
         /* an attention-only block (Nemotron-H's *) */
     } else if (f->moe) {

@@ -301,10 +301,8 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
-    const llmcost_attention *at = op->layer >= 0 && op->layer < c->m->n_layers ? &c->m->layers[op->layer].attn : NULL;
-    /* An attention op in a layer without attention of its own is its shared block's (Zamba2's hybrid layers). */
-    if (at && at->n_heads == 0 && c->m->layers[op->layer].shared_block && c->m->shared.n_blocks > 0)
-        at = &c->m->shared.attn;
+    /* the layer's attention, or its shared block's (Zamba2's hybrid layers) */
+    const llmcost_attention *at = lc_op_attention(c->m, op);
     int64_t window = at ? at->sliding_window : 0;
     double heads_all = heads; /* query heads x batch on this GPU */
     if (at && lc_attn_math(c->opt->attention, at)) {

@@ -893,6 +893,8 @@ Test(flops_hybrid, zamba2_2_7b_shared_blocks_cost_per_invocation)
     cr_expect_eq(f.forward, 54 * (mixer + ssd_re + ssd) + 9 * (block + core) + head);
     cr_expect_eq(f.backward, 54 * (2 * mixer + 3 * ssd_re + 2 * ssd) + 9 * (2 * block + 2.5 * core) + 2 * head);
     cr_expect_eq(f.components[LLMCOST_FC_MLP_DENSE_LAYERS], 9 * (mlp + adapter));
+    /* The other convention: the 9 invocations' cores over all T^2 pairs, as any attention's. */
+    cr_expect_eq(f.forward_unmasked - f.forward_causal, 9 * 2 * A * (T * T - pairs) * (d + d));
     /* From the parameter count (data/validation/configs.json): the 54 mixers' GEMM weights once each, the shared
      * blocks' 9 times (2 blocks, invoked 5 and 4 times), each invocation's adapter and Linear once. */
     llmcost_params p;
@@ -915,6 +917,51 @@ Test(flops_hybrid, zamba2_2_7b_shared_blocks_cost_per_invocation)
     }
     cr_expect_eq(in6, 1);
     cr_expect_eq(in5, 0);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
+Test(flops_hybrid, zamba2_attention_adapters_and_rotary_per_invocation)
+{
+    /* A small Zamba2 (modular_zamba2.py) with every option of the shared block on: h 32, layers hybrid, mamba,
+     * hybrid (two invocations of two of the three num_mem_blocks), the block's attention 4 heads of 2h/4 = 16 over
+     * w = 64 channels with q, k and v adapters of rank 4 (use_shared_attention_adapter) and rotary (use_mem_rope),
+     * MLP 48; mixer d 64 = 4 heads x 16, 1 group of N 8, chunk 256; vocab 50, tied. T = 512 (2 chunks). Per
+     * invocation: q, k, v 2T 64 x 64 each, their adapters 2T (64 x 4 + 4 x 64) each, o 2T 64 x 32, gate_up 2T 32 x
+     * 96 and its adapter 2T (32 x 4 + 4 x 96), down 2T 48 x 32, the Linear 2T 32 x 32, the core 2 x 4 x T(T+1)/2 x
+     * 32; the rotary table 2 x 8 x 512 (head_dim 16). */
+    const char *cfg = "{\"model_type\": \"zamba2\", \"hidden_size\": 32, \"num_hidden_layers\": 3, "
+                      "\"layers_block_type\": [\"hybrid\", \"mamba\", \"hybrid\"], \"num_mem_blocks\": 3, "
+                      "\"num_attention_heads\": 4, \"intermediate_size\": 48, \"adapter_rank\": 4, "
+                      "\"use_shared_attention_adapter\": true, \"use_mem_rope\": true, \"n_mamba_heads\": 4, "
+                      "\"mamba_d_state\": 8, \"vocab_size\": 50}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "zamba2"), 0, "%s", llmcost_errmsg());
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 512;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 512, h = 32, D = 64, N = 8, Q = 256, H = 4, w = 64, r = 4, F = 48, V = 50;
+    double mixer = 2 * T * (h * (2 * D + 2 * N + H) + D * h);
+    double ssd_re = 2 * T * N * D + 2 * T * Q * N, ssd = 2 * T * Q * D + 2 * T * N * D;
+    double block = 3 * 2 * T * w * w + 3 * 2 * T * (w * r + r * w) + 2 * T * w * h + 2 * T * (h * 2 * F + F * h) +
+                   2 * T * (h * r + r * 2 * F) + 2 * T * h * h;
+    double core = 2 * 4 * (T * (T + 1) / 2) * (16 + 16);
+    double head = 2 * T * V * h, rope = 2 * 8 * T;
+    cr_expect_eq(f.forward, 3 * (mixer + ssd_re + ssd) + 2 * (block + core) + head + rope);
+    cr_expect_eq(f.backward, 3 * (2 * mixer + 3 * ssd_re + 2 * ssd) + 2 * (2 * block + 2.5 * core) + 2 * head);
+    /* Rotary on q and k in each invocation; the layer without a block has no attention op. */
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    int rot[3] = {0}, attn[3] = {0};
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer >= 0 && ops[i].layer < 3) {
+            rot[ops[i].layer] += ops[i].role == LLMCOST_ROLE_ROTARY;
+            attn[ops[i].layer] += ops[i].kind == LLMCOST_OP_ATTENTION;
+        }
+    cr_expect(rot[0] == 1 && rot[1] == 0 && rot[2] == 1);
+    cr_expect(attn[0] == 1 && attn[1] == 0 && attn[2] == 1);
     llmcost_free(ops);
     llmcost_model_free(m);
 }

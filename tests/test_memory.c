@@ -885,3 +885,36 @@ Test(memory_hybrid, zamba2_hybrid_layer_keeps_its_shared_block_invocation)
     cr_expect_eq(r.components[LLMCOST_MC_ACTIVATIONS], 45 * mamba * T + 9 * ((mamba + block) * T + 16));
     llmcost_model_free(m);
 }
+
+Test(memory_hybrid, megatron_profile_term_by_term)
+{
+    /* The Megatron profile generalised term by term (docs/formulas.md, "Falcon-H1 and Zamba2: memory"), bf16, one
+     * sequence of 4096, TP 1, flash attention. Falcon-H1-7B per token: two norm inputs 2 x 2h; QKV input 2h, Q, K, V
+     * 2 (1536 + 256 + 256), the attention output 2 x 1536, the log-sum-exp 4 x 12; in_proj's input 2h and the
+     * mixer's kernel tensors 2 (3 x 3072 + 2 x 256 + 24); fc1's input 2h, its output 2 x 2f, fc2's input 2f (f
+     * 12288). */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/falcon-h1-7b.json"));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.micro_batch = 1;
+    o.seq = 4096;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 3072, f = 12288;
+    double falcon = 4 * h + 2 * h + 2 * (1536 + 256 + 256) + 2 * 1536 + 4 * 12 + 2 * h +
+                    2 * (3 * 3072 + 2 * 256 + 24) + 2 * h + 2 * 2 * f + 2 * f;
+    cr_expect_eq(r.layer_activation_bytes, falcon * T);
+    llmcost_model_free(m);
+    /* Zamba2-2.7B's hybrid layer: the Mamba block (its norm's input 2h, in_proj's input 2h, the kernel tensors 2 (3
+     * x 5120 + 2 x 64 + 80) + 4) and its block's invocation: norm inputs 2 (2h + h), the QKV input 2 x 2h, Q, K, V
+     * and the output 2 x 4 x 5120, the log-sum-exp 4 x 32, fc1's input 2h, output 2 x 2f, fc2's input 2f (f 10240),
+     * the adapter's hidden 2 x 128, the Linear's input 2h. */
+    m = load_model(src_path("tests/fixtures/configs/zamba2-2.7b.json"));
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    h = 2560;
+    f = 10240;
+    double mamba = 2 * h + 2 * h + 2 * (3 * 5120 + 2 * 64 + 80) + 4;
+    double block = 2 * (2 * h + h) + 2 * 2 * h + 2 * 4 * 5120 + 4 * 32 + 2 * h + 2 * 2 * f + 2 * f + 2 * 128 + 2 * h;
+    cr_expect_eq(r.layer_activation_bytes, (mamba + block) * T);
+    llmcost_model_free(m);
+}
