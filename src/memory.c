@@ -1173,6 +1173,18 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
                 largest_grad = F->grad;
             i = stop;
         }
+        /* Zamba2's shared blocks: a stage that invokes them holds their weights (each pipeline stage its own copy,
+         * as a tied head on another stage); their matrices split over TP, their norms replicated. */
+        if (m->shared.n_blocks > 0) {
+            bool invokes = false;
+            for (int64_t i = first; i < first + count && !invokes; i++)
+                invokes = m->layers[i].shared_block;
+            double sb_mm, sb_norms;
+            if (invokes && lc_params_shared_blocks(&sb_mm, &sb_norms, m) == 0) {
+                sp.dense += sb_mm / t + sb_norms;
+                sp.matmul += sb_mm / t;
+            }
+        }
         kept_of[k] = kept_layers;
         lora_of_stage[k] = lora_k;
         first_of[k] = first;

@@ -883,6 +883,15 @@ Test(memory_hybrid, zamba2_hybrid_layer_keeps_its_shared_block_invocation)
     double block = (8 * 5120 + 4) + 2 * 4 * 5120 + 4 * 32 + (8 * h + 4) + 4 * 2 * 10240 + 2 * 128 + 2 * h;
     cr_expect_eq(r.layer_activation_bytes, (mamba + block) * T + 16);
     cr_expect_eq(r.components[LLMCOST_MC_ACTIVATIONS], 45 * mamba * T + 9 * ((mamba + block) * T + 16));
+    /* The weights are every parameter once, the shared blocks included (bf16: 2 bytes each). */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(r.components[LLMCOST_MC_WEIGHTS], 2.0 * (double)p.total);
+    /* Under TP 2 the blocks' matrices split and their two norms (2h and h) do not, as any layer's. */
+    o.layout.tp = 2;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double blocks_mm = 2 * (3 * 5120.0 * 5120 + 5120.0 * 2560 + 3 * 2560.0 * 10240), blocks_norms = 2 * (5120 + 2560.0);
+    cr_expect_gt(r.components[LLMCOST_MC_WEIGHTS], 2 * (blocks_mm / 2 + blocks_norms));
     llmcost_model_free(m);
 }
 
