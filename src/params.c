@@ -120,11 +120,9 @@ static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
     return lc_ck_add(c, n, linear(c, di, h, s->proj_bias));
 }
 
-/* Zamba2's shared transformer blocks (modular_zamba2.py), by component: per block, ZambaAttention's q, k, v from
- * in_width and o to hidden (bias-free), input_layernorm of in_width and pre_ff_layernorm of hidden, Zamba2MLP's
- * gate_up_proj h -> 2f and down_proj f -> h; per invocation, the gate_up adapter (h -> r -> 2f), the q, k and v
- * adapters (in_width -> r -> in_width each) when attn_adapters, and the hybrid layer's Linear(h, h, bias=False). */
-/* The weights of one shared block, counted once on the model: attention, the MLP and the two norms. */
+/* The weights of one shared block (modular_zamba2.py, Zamba2AttentionDecoderLayer), counted once on the model:
+ * ZambaAttention's q, k, v from in_width and o to hidden (bias-free), Zamba2MLP's gate_up_proj h -> 2f and down_proj
+ * f -> h, input_layernorm of in_width and pre_ff_layernorm of hidden. */
 static void shared_block_weights(lc_ck *c, const llmcost_model *m, int64_t *attn, int64_t *mlp_w, int64_t *norms)
 {
     const llmcost_shared_blocks *sb = &m->shared;
