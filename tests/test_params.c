@@ -1,5 +1,6 @@
 /* test_params.c - parameter counts against independent references: published counts and PyTorch's
  * num_parameters() (data/validation/params.json, each case with its source), and derivations in comments. */
+#include <math.h>
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -1104,4 +1105,37 @@ Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
                       "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"decoder_sparse_step\": 2}";
     cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "decoder_sparse_step") != NULL, "%s", llmcost_errmsg());
+}
+
+/* The hybrid presets (data/models): their exact counts (derivations in data/validation/configs.json) and, rounded as
+ * the model card or hub prints it, the published count. */
+Test(params_presets, hybrid_presets_exact_and_their_published_counts)
+{
+    static const struct {
+        const char *preset;
+        double total, active;
+        double published, unit_digits; /* billions as published, and the digit it is rounded to */
+        double published_active;
+    } cases[] = {
+        {"jamba-1.5-mini", 51570323328.0, 12110311296.0, 52, 1, 12},       /* card: 52B total, 12B active */
+        {"qwen3-next-80b-a3b", 79674391296.0, 3874929408.0, 80, 1, 0},     /* card: 80B total */
+        {"falcon-h1-7b", 7585519712.0, 7585519712.0, 7.59, 0.01, 0},       /* hub: 7.59B */
+        {"zamba2-2.7b", 2662214560.0, 2662214560.0, 2.7, 0.1, 0},          /* card: 2.7B */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_model *m = NULL;
+        cr_assert_eq(llmcost_model_load(&m, cases[i].preset), 0, "%s: %s", cases[i].preset, llmcost_errmsg());
+        cr_expect_null(llmcost_model_unmodelled(m), "%s", cases[i].preset);
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq((double)p.total, cases[i].total, "%s", cases[i].preset);
+        cr_expect_eq((double)p.active, cases[i].active, "%s", cases[i].preset);
+        double b = (double)p.total / 1e9, u = cases[i].unit_digits;
+        cr_expect_lt(fabs(round(b / u) * u - cases[i].published), u / 100, "%s: %.4fB", cases[i].preset, b);
+        if (cases[i].published_active > 0)
+            cr_expect_eq(round((double)p.active / 1e9), cases[i].published_active, "%s", cases[i].preset);
+        llmcost_model_free(m);
+    }
+    /* Qwen3-Next's card counts 3B activated without the embedding and head: 3.87B - 2 x 151936 x 2048 = 3.25B. */
+    cr_expect_eq(round((3874929408.0 - 2 * 151936.0 * 2048) / 1e9), 3);
 }
