@@ -2315,6 +2315,7 @@ static int build_falcon_h1(const lc_cfg *c, const type_info *ti, llmcost_model *
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
     TRY(read_act(c, m, "silu"));
     m->pos = LLMCOST_POS_ROTARY;
+    m->mup_multipliers = true; /* FalconH1Model and its layers multiply whatever the values (1.0 included) */
     for (int64_t i = 0; i < m->n_layers; i++) {
         llmcost_layer *L = &m->layers[i];
         memset(L, 0, sizeof *L);
@@ -2326,8 +2327,7 @@ static int build_falcon_h1(const lc_cfg *c, const type_info *ti, llmcost_model *
     }
     note(m, "Falcon-H1: every layer runs attention (%lld heads, %lld key/value heads of %lld) and a Mamba-2 mixer "
             "(%lld heads of %lld, state %lld%s) in parallel on one norm's output; the 'attention' component counts "
-            "both; the uP multipliers add no parameters; the FLOPs, memory and step engines do not model this layer "
-            "yet", (long long)heads, (long long)kv, (long long)head_dim, (long long)s->n_heads,
+            "both; the uP multipliers add no parameters, one multiply kernel each", (long long)heads, (long long)kv, (long long)head_dim, (long long)s->n_heads,
          (long long)s->head_dim, (long long)s->d_state, s->gated_norm ? ", gated RMSNorm" : ", no gated norm");
     return 0;
 }
@@ -2423,10 +2423,15 @@ static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
             rc = lc_fail(LLMCOST_EINVAL, "%s: key '%shybrid_layer_ids' does not list the \"hybrid\" layers of "
                          "layers_block_type", c->origin, c->prefix);
     }
-    free(hybrid);
-    TRY(rc);
-    for (int64_t i = 0; i < m->n_layers; i++)
+    if (rc) {
+        free(hybrid);
+        return rc;
+    }
+    for (int64_t i = 0; i < m->n_layers; i++) {
         ssm_layer(&m->layers[i]);
+        m->layers[i].shared_block = hybrid[i];
+    }
+    free(hybrid);
 
     int64_t heads, kv, n_mem, f, rank;
     TRY(lc_cfg_size(c, &heads, KEYS_HEADS, 32));
@@ -2450,6 +2455,8 @@ static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         bool rope;
         TRY(lc_cfg_bool(c, &rope, LC_KEYS("use_mem_rope"), false));
         sb->attn.rotary_dim = rope ? sb->attn.head_dim : 0;
+        if (rope) /* Zamba2Model builds its rotary embedding only with use_mem_rope, for the shared blocks */
+            m->pos = LLMCOST_POS_ROTARY;
         sb->mlp = (llmcost_mlp){.d_ff = f, .gated = true, .bias = bias, .fused_gate_up = true};
         sb->adapter_rank = rank;
         TRY(lc_cfg_bool(c, &sb->attn_adapters, LC_KEYS("use_shared_attention_adapter"), false));
@@ -2458,8 +2465,8 @@ static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), ti->act));
     m->act = act_kind(m->act_name);
     note(m, "Zamba2: %lld Mamba-2 layers, %lld of them hybrid, invoking %lld shared transformer block%s (counted once) "
-            "with per-invocation LoRA adapters of rank %lld%s; the FLOPs, memory and step engines do not model the "
-            "shared blocks yet", (long long)m->n_layers, (long long)n_hybrid, (long long)sb->n_blocks,
+            "with per-invocation LoRA adapters of rank %lld%s, each invocation costed in full (its FLOPs, kept "
+            "tensors and time), the weights once", (long long)m->n_layers, (long long)n_hybrid, (long long)sb->n_blocks,
          sb->n_blocks == 1 ? "" : "s", (long long)rank, sb->attn_adapters ? " on gate_up, q, k and v" : " on gate_up");
     return 0;
 }

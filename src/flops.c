@@ -478,12 +478,15 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
     matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
 }
 
-/* The attention block of a layer after its input norm: projections, the core, o_proj, the residual add. */
-static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool in_grad)
+/* The attention block "a" of layer L after its input norm: projections from "in_w" channels (the hidden width, or
+ * a shared block's concatenated input), the core, o_proj to the hidden width, and the residual add unless the block
+ * is one branch of a sum ("residual" false: a parallel block, Falcon-H1's attention beside its mixer, a shared
+ * block). */
+static void attention_block_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, const llmcost_attention *a,
+                                double in_w, int32_t idx, bool in_grad, bool residual)
 {
     const llmcost_flops_options *opt = l->opt;
     double b = (double)opt->batch, s = (double)opt->seq, T = b * s, h = (double)m->hidden, ab = l->act_bytes;
-    const llmcost_attention *a = &L->attn;
     double A = (double)a->n_heads, KV = (double)a->n_kv_heads, d = (double)a->head_dim, dv = (double)a->v_head_dim;
     if (a->kind == LLMCOST_ATTN_MLA) {
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
@@ -504,13 +507,13 @@ static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer
         elementwise(l, idx, "rotary+cat", LLMCOST_ROLE_ROTARY, 0, T * A * qk, 10 * ab, 10 * ab, 8, 6);
     } else if (a->fused_qkv) {
         /* One GEMM (GPT-2 c_attn, Falcon, Phi-3, GPT-NeoX); n2 keeps the query part for the breakdown. */
-        matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, A * d + KV * (d + dv), h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, A * d + KV * (d + dv), in_w, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         l->ops[l->n - 1].n2 = A * d;
     } else {
         /* Qwen3-Next's gated attention: q_proj also emits the gate, n_heads x head_dim more columns. */
-        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d * (a->output_gate ? 2 : 1), h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
-        matmul(l, idx, LLMCOST_FC_KV, "k_proj", T, KV * d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
-        matmul(l, idx, LLMCOST_FC_KV, "v_proj", T, KV * dv, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_Q, "q_proj", T, A * d * (a->output_gate ? 2 : 1), in_w, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "k_proj", T, KV * d, in_w, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "v_proj", T, KV * dv, in_w, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
     }
     if (a->qk_norm != LLMCOST_QKNORM_NONE)
         norm_op(l, m, idx, "q_norm+k_norm", 0, T * (A + KV) * d);
@@ -532,11 +535,110 @@ static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer
     if (a->output_gate)
         elementwise_k(l, idx, "output gate", LLMCOST_ROLE_OTHER, 0, T * A * dv, 7 * ab, 10 * ab, 3, 4, 5);
     matmul(l, idx, LLMCOST_FC_O, "o_proj", T, h, A * dv, true, true, LLMCOST_OPF_ROW_PARALLEL);
+    if (!residual)
+        return;
     if (L->norm_post_attn)
         norm_op(l, m, idx, "post_attention_norm", LLMCOST_OPF_RESIDUAL, T * h);
     dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
     if (!L->parallel)
         elementwise(l, idx, "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 1, 1);
+}
+
+/* The attention block of a layer after its input norm: projections, the core, o_proj, the residual add. */
+static void attention_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx, bool in_grad)
+{
+    attention_block_ops(l, m, L, &L->attn, (double)m->hidden, idx, in_grad, true);
+}
+
+/* A uP multiplier (Falcon-H1): x * scalar (or x * mup_vector, a buffer), one kernel each way: read and write. */
+static void mup_op(oplist *l, int32_t idx, const char *name, uint32_t flags, double elems)
+{
+    double ab = l->act_bytes;
+    elementwise(l, idx, name, LLMCOST_ROLE_OTHER, flags, elems, 2 * ab, 2 * ab, 1, 1);
+}
+
+/*
+ * Falcon-H1's hybrid layer after its input norm (FalconH1DecoderLayer.forward, modular_falcon_h1.py;
+ * docs/formulas.md "Falcon-H1 and Zamba2"): the Mamba-2 mixer on the norm's output times ssm_in_multiplier, its
+ * in_proj output times the mup_vector, its output times ssm_out_multiplier; attention on the norm's output times
+ * attention_in_multiplier, its keys times key_multiplier, its output times attention_out_multiplier; the two outputs
+ * summed (backward: the two branches' gradients summed at the norm's output), then the residual add. The mixer runs
+ * mamba_split_conv1d_scan_combined as Mamba-2 does (ssm_ops). Without uP multipliers the same layer without them.
+ */
+static void parallel_mixer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, const llmcost_ssm *ss,
+                               int32_t idx, bool in_grad)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double T = (double)opt->batch * (double)opt->seq, h = (double)m->hidden, ab = l->act_bytes;
+    bool mup = m->mup_multipliers;
+    if (mup)
+        mup_op(l, idx, "ssm_in_multiplier", LLMCOST_OPF_RESIDUAL, T * h);
+    ssm_ops(l, m, ss, idx, in_grad);
+    if (mup) {
+        double D = (double)ss->d_inner, GN = (double)(ss->n_groups * ss->d_state), H = (double)ss->n_heads;
+        mup_op(l, idx, "mup_vector", 0, T * (2 * D + 2 * GN + H));
+        mup_op(l, idx, "ssm_out_multiplier", LLMCOST_OPF_RESIDUAL, T * h);
+        mup_op(l, idx, "attention_in_multiplier", LLMCOST_OPF_RESIDUAL, T * h);
+    }
+    attention_block_ops(l, m, L, &L->attn, h, idx, in_grad, false);
+    if (mup) {
+        mup_op(l, idx, "key_multiplier", 0, T * (double)(L->attn.n_kv_heads * L->attn.head_dim));
+        mup_op(l, idx, "attention_out_multiplier", LLMCOST_OPF_RESIDUAL, T * h);
+    }
+    elementwise_k(l, idx, "mixer+attention add", LLMCOST_ROLE_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 3 * ab, 1, 1, 1);
+    dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
+    elementwise(l, idx, "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 1, 1);
+}
+
+/*
+ * One invocation of a shared transformer block (Zamba2HybridLayer.forward and Zamba2AttentionDecoderLayer.forward,
+ * modular_zamba2.py; docs/formulas.md "Falcon-H1 and Zamba2"), before the layer's own norm and mixer: the layer's
+ * input concatenated with the embedding (w = 2h channels), an RMSNorm of w, attention with q, k, v from w (with this
+ * invocation's LoRA-like adapters w -> r -> w on each when attn_adapters, added to the projections) and o_proj to h,
+ * no residual inside the block, an RMSNorm of h, gate_up_proj h -> 2f plus this invocation's adapter h -> r -> 2f,
+ * act(gate) * up, down_proj f -> h, the layer's own Linear(h, h), and the sum with the layer's input. Backward also
+ * sums the gradients that meet at the layer's input (the concatenation, the residual, the sum) and at the adapters'
+ * inputs.
+ */
+static void shared_block_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L, int32_t idx)
+{
+    const llmcost_flops_options *opt = l->opt;
+    const llmcost_shared_blocks *sb = &m->shared;
+    double T = (double)opt->batch * (double)opt->seq, h = (double)m->hidden, ab = l->act_bytes;
+    double w = (double)sb->in_width, r = (double)sb->adapter_rank, f = (double)sb->mlp.d_ff;
+    const llmcost_attention *a = &sb->attn;
+    elementwise_k(l, idx, "shared block input concat", LLMCOST_ROLE_TRANSPOSE, LLMCOST_OPF_RESIDUAL, T * w, 2 * ab,
+                  3 * ab, 1, 2, 0);
+    norm_op(l, m, idx, "shared input_layernorm", LLMCOST_OPF_RESIDUAL, T * w);
+    attention_block_ops(l, m, L, a, w, idx, true, false);
+    if (sb->attn_adapters) {
+        static const char *const down[] = {"q adapter down", "k adapter down", "v adapter down"};
+        static const char *const up[] = {"q adapter up", "k adapter up", "v adapter up"};
+        double outs[] = {(double)(a->n_heads * a->head_dim), (double)(a->n_kv_heads * a->head_dim),
+                         (double)(a->n_kv_heads * a->v_head_dim)};
+        for (int k = 0; k < 3; k++) {
+            matmul(l, idx, k == 0 ? LLMCOST_FC_Q : LLMCOST_FC_KV, down[k], T, r, w, true, true,
+                   LLMCOST_OPF_REPLICATED | LLMCOST_OPF_NORMED_INPUT);
+            matmul(l, idx, k == 0 ? LLMCOST_FC_Q : LLMCOST_FC_KV, up[k], T, outs[k], r, true, true, 0);
+        }
+        /* projection + adapter, three adds; backward the three adapters' input gradients joined to q, k, v's */
+        elementwise_k(l, idx, "q, k, v adapter adds", LLMCOST_ROLE_ADD, 0, T * (outs[0] + outs[1] + outs[2]), 3 * ab,
+                      0, 3, 0, 1);
+        elementwise_k(l, idx, "q, k, v adapter input grads", LLMCOST_ROLE_ADD, LLMCOST_OPF_RESIDUAL, T * w, 0,
+                      3 * 3 * ab, 0, 3, 0);
+    }
+    norm_op(l, m, idx, "shared pre_ff_layernorm", LLMCOST_OPF_RESIDUAL, T * h);
+    matmul(l, idx, LLMCOST_FC_MLP_DENSE_LAYERS, "shared gate_up_proj", T, 2 * f, h, true, true, LLMCOST_OPF_NORMED_INPUT);
+    matmul(l, idx, LLMCOST_FC_MLP_DENSE_LAYERS, "gate_up adapter down", T, r, h, true, true,
+           LLMCOST_OPF_REPLICATED | LLMCOST_OPF_NORMED_INPUT);
+    matmul(l, idx, LLMCOST_FC_MLP_DENSE_LAYERS, "gate_up adapter up", T, 2 * f, r, true, true, 0);
+    elementwise_k(l, idx, "gate_up adapter add", LLMCOST_ROLE_ADD, 0, T * 2 * f, 3 * ab, 0, 1, 0, 1);
+    elementwise_k(l, idx, "gate_up adapter input grads", LLMCOST_ROLE_ADD, LLMCOST_OPF_RESIDUAL, T * h, 0, 3 * ab, 0,
+                  1, 0);
+    activation_op(l, m, idx, T * f, true);
+    matmul(l, idx, LLMCOST_FC_MLP_DENSE_LAYERS, "shared down_proj", T, h, f, true, true, LLMCOST_OPF_ROW_PARALLEL);
+    matmul(l, idx, LLMCOST_FC_O, "shared block linear", T, h, h, true, true, LLMCOST_OPF_REPLICATED);
+    elementwise_k(l, idx, "shared block add", LLMCOST_ROLE_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 3 * ab, 1, 1, 1);
 }
 
 /* The ops of one decoder layer; "first" marks the first layer (its inputs may need no gradient). */
@@ -555,9 +657,13 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
     /* Hybrid blocks (Nemotron-H) hold a token mixer or a feed-forward, not always both: an absent one adds no op. */
     bool has_mixer = a->n_heads > 0 || ssm, has_ffn = f->moe || f->dense.d_ff > 0;
 
+    if (L->shared_block && m->shared.n_blocks > 0)
+        shared_block_ops(l, m, L, idx);
     if (L->norm_pre_attn)
         norm_op(l, m, idx, "input_layernorm", LLMCOST_OPF_RESIDUAL, T * h);
-    if (ssm && a->n_heads == 0) {
+    if (ssm && a->n_heads > 0) {
+        parallel_mixer_ops(l, m, L, ssm, idx, in_grad);
+    } else if (ssm) {
         ssm_ops(l, m, ssm, idx, in_grad);
         dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
         if (!L->parallel)
@@ -573,6 +679,10 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
         moe_ops(l, m, idx, f, T);
     } else {
         mlp_ops(l, m, idx, &f->dense, T, LLMCOST_FC_MLP_DENSE_LAYERS, "");
+        if (m->mup_multipliers && f->dense.gated) { /* FalconH1MLP: gate_proj(x) * gate_multiplier, down * down_multiplier */
+            mup_op(l, idx, "gate_multiplier", 0, T * (double)f->dense.d_ff);
+            mup_op(l, idx, "down_multiplier", LLMCOST_OPF_RESIDUAL, T * h);
+        }
     }
     if (L->norm_post_ffn)
         norm_op(l, m, idx, "post_ffn_norm", LLMCOST_OPF_RESIDUAL, T * h);
@@ -641,6 +751,10 @@ int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_
     elementwise(&l, -1, "embedding", LLMCOST_ROLE_EMBEDDING, LLMCOST_OPF_RESIDUAL, T * e, 2 * ab, 2 * ab + 4, 1, 0);
     if (m->pos == LLMCOST_POS_LEARNED)
         elementwise(&l, -1, "position embedding add", LLMCOST_ROLE_ADD, LLMCOST_OPF_RESIDUAL, T * h, 3 * ab, 2 * ab, 2, 1);
+    if (m->mup_multipliers) /* Falcon-H1: embed_tokens(x) * embedding_multiplier */
+        mup_op(&l, -1, "embedding_multiplier", LLMCOST_OPF_RESIDUAL, T * h);
+    if (m->shared.n_blocks > 0) /* Zamba2: original_hidden_states = torch.clone(inputs_embeds) */
+        elementwise_k(&l, -1, "embedding clone", LLMCOST_ROLE_CAST, LLMCOST_OPF_RESIDUAL, T * h, 2 * ab, 3 * ab, 1, 1, 0);
     if (m->embed_norm) /* BLOOM's word_embeddings_layernorm */
         norm_op(&l, m, -1, "embedding norm", 0, T * e);
     dropout_op(&l, -1, "embedding dropout", LLMCOST_ROLE_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_embed);
@@ -655,7 +769,10 @@ int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_
      * under no_grad: 2 * b * ceil(rot/2) * s FLOPs, no backward. GPT-J builds its table once at construction and
      * only gathers from it. */
     if (m->pos == LLMCOST_POS_ROTARY && m->n_layers > 0 && !m->rope_cached) {
-        double rot = (double)(2 * ((m->layers[0].attn.rotary_dim + 1) / 2)); /* arange(0, rot, 2) */
+        /* the first layer's attention, or the shared blocks' (Zamba2 with use_mem_rope) */
+        int64_t rd = m->layers[0].attn.n_heads > 0 || m->shared.n_blocks == 0 ? m->layers[0].attn.rotary_dim
+                                                                               : m->shared.attn.rotary_dim;
+        double rot = (double)(2 * ((rd + 1) / 2)); /* arange(0, rot, 2) */
         if (rot > 0) {
             matmul(&l, -1, LLMCOST_FC_OTHER, "rotary frequencies", rot / 2, s, 1, false, false,
                    LLMCOST_OPF_REPLICATED | LLMCOST_OPF_PER_SEQUENCE);
@@ -697,6 +814,8 @@ int lc_flops_segments(lc_op_segments *sg, const llmcost_model *m, const llmcost_
     matmul(&l, last, LLMCOST_FC_LM_HEAD, "lm_head", T, V, e, true, !(opt->frozen_embedding && m->tied), LLMCOST_OPF_NORMED_INPUT);
     if (m->logit_softcap > 0)
         elementwise(&l, last, "logit softcap", LLMCOST_ROLE_OTHER, 0, T * V, 6 * ab, 6 * ab, 3, 3);
+    if (m->mup_multipliers) /* Falcon-H1: lm_head(x) * lm_head_multiplier */
+        elementwise(&l, last, "lm_head_multiplier", LLMCOST_ROLE_OTHER, 0, T * V, 2 * ab, 2 * ab, 1, 1);
     if (m->logit_scale > 0) /* Cohere's logit_scale, Granite's 1/logits_scaling: one multiply each way */
         elementwise(&l, last, "logit scale", LLMCOST_ROLE_OTHER, 0, T * V, 2 * ab, 2 * ab, 1, 1);
     /* ForCausalLMLoss: logits.float() (a fp32 copy), cross_entropy = log_softmax + nll_loss; backward writes a
@@ -833,7 +952,7 @@ static size_t op_terms(term *t, const llmcost_op *op, const llmcost_model *m, co
     t[n++] = (term){SUM_FWD, op->flops};
     t[n++] = (term){SUM_BWD, op->bwd_flops};
     if (op->kind == LLMCOST_OP_ATTENTION) {
-        const llmcost_attention *a = &m->layers[op->layer].attn;
+        const llmcost_attention *a = lc_op_attention(m, op);
         double f, g;
         attention_cost(&f, &g, a, opt->attention, op->batch, pairs(op->m, a->sliding_window, other));
         t[n++] = (term){SUM_FWD_OTHER, f};

@@ -32,4 +32,17 @@ int lc_flops_sum(llmcost_flops *out, const lc_op_segments *sg, const llmcost_mod
  * same digits, for the step engine; the other fields are 0. */
 int lc_flops_totals(llmcost_flops *out, const lc_op_segments *sg, const llmcost_model *m, const llmcost_flops_options *opt);
 
+/* The attention block an attention op of "m" runs: its layer's, or, in a layer without attention of its own that
+ * invokes a shared transformer block (Zamba2's hybrid layers), the shared block's; NULL for an op outside the
+ * layers. */
+static inline const llmcost_attention *lc_op_attention(const llmcost_model *m, const llmcost_op *op)
+{
+    if (op->layer < 0 || op->layer >= m->n_layers)
+        return NULL;
+    const llmcost_layer *L = &m->layers[op->layer];
+    if (L->attn.n_heads == 0 && L->shared_block && m->shared.n_blocks > 0)
+        return &m->shared.attn;
+    return &L->attn;
+}
+
 #endif

@@ -158,6 +158,9 @@ struct llmcost_params;
 struct llmcost_layer_params;
 int lc_params_count_classes(struct llmcost_params *out, const struct llmcost_model *m, const int32_t *cls,
                             const struct llmcost_layer_params *lps);
+/* The weights of the model's shared transformer blocks (Zamba2), counted once: matrices (attention and MLP, which
+ * tensor parallelism splits) and norms; 0 and 0 for a model without them. */
+int lc_params_shared_blocks(double *matmul, double *norms, const struct llmcost_model *m);
 
 /* The first control character of "s" (C0 below 0x20, DEL, or a C1 control U+0080-U+009F in UTF-8), or NULL. */
 const char *lc_control_char(const char *s);

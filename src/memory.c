@@ -286,8 +286,9 @@ static double layer_total(const layer_bytes *b)
  * recomputed): xz, a contiguous copy of in_proj's output (2d), x_dbl (R + 2N), contiguous copies of B and C (2N), the
  * scan's output y (d), in the compute dtype, and the scan's fp32 state checkpoints, 2N per channel every 2048
  * tokens. Mamba-2 (mamba_split_conv1d_scan_combined): in_proj's output zxbcdt (2d + 2GN + H) and the scan's output
- * (d) in the compute dtype, the gated norm's fp32 rstd per group; out_proj runs inside the function and keeps
- * nothing. */
+ * (d) in the compute dtype, the gated norm's fp32 rstd per group (none without the norm: Falcon-H1's
+ * mamba_rms_norm false passes no rmsnorm_weight, and the kernel gates by silu(z) itself); out_proj runs inside the
+ * function and keeps nothing. */
 static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
 {
     double D = (double)ss->d_inner / tp, N = (double)ss->d_state;
@@ -317,82 +318,24 @@ static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
         return e * (2 * D + R + 2 * N + 2 * N + D) + 4 * 2 * N * D * ceil(s / 2048) / s;
     }
     double G = (double)ss->n_groups, H = (double)ss->n_heads / tp;
-    return e * (2 * D + 2 * G * N + H + D) + 4 * G;
+    return e * (2 * D + 2 * G * N + H + D) + (ss->gated_norm ? 4 * G : 0);
 }
 
-/* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
-static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
-                            const llmcost_memory_options *o, double T, double s, double tp, const ft_mem *F)
+/* Bytes per token attention block "a" keeps for backward beyond its input (the norm's output) in the HF profile: q, k
+ * and v as the kernel keeps them, its output, its internals (log-sum-exp, eager's probabilities), q/k norms. */
+static double hf_attention(const llmcost_model *m, const llmcost_attention *a, const recipe *R,
+                           const llmcost_memory_options *o, double s, double tp, const ft_mem *F, const lora_layer *Yp)
 {
-    layer_bytes B = {0};
-    lora_layer Y = {0};
-    if (F) {
-        Y = lora_of(F, m, L, tp);
-        B.lora = Y.kept * T;
-    }
-    /* A norm read by Linear layers: under adapters its consumers are frozen, and the output stays only when an
-     * adapter keeps it itself. */
-#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
-    const llmcost_attention *a = &L->attn;
+    const lora_layer Y = *Yp;
     norm_style st = style_of(m, o->framework);
-    double h = (double)m->hidden, e = R->e;
+    double e = R->e;
     double A = (double)a->n_heads / tp, KV = fmax(1, (double)a->n_kv_heads / tp), d = (double)a->head_dim,
            dv = (double)a->v_head_dim;
     bool mla = a->kind == LLMCOST_ATTN_MLA;
     bool eager = o->attention == LLMCOST_ATTN_EAGER || lc_attn_math(o->attention, a);
     bool selective = o->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
-
-    /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
-    const llmcost_ssm *ssm = a->n_heads == 0 ? llmcost_layer_ssm(m, L) : NULL; /* a state-space mixer's block */
-    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba) */
-    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? 2 : 1) : mla ? 2 : a->fused_qkv ? 1 : 3;
-    const llmcost_ffn *f = &L->ffn;
-    /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
-     * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
-     * they are one matrix (Phi-3). */
-    bool fp32_router = f->moe && f->fp32_router;
-    bool has_attn = a->n_heads > 0, has_ffn = f->moe || f->dense.d_ff > 0; /* hybrid blocks hold one of them */
-    int ffn_consumers = f->moe ? (fp32_router ? 0 : 1) + (f->shared.d_ff > 0)
-                               : (f->dense.gated && !f->dense.fused_gate_up ? 2 : 1);
-    if (L->parallel) {
-        /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
-        if (L->norm_pre_ffn) {
-            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
-            B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
-        } else {
-            B.norms += NORM(h, R->r, attn_consumers + ffn_consumers, Y.attn_in || Y.ffn_in) * T;
-        }
-    } else {
-        /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
-        if (L->norm_pre_attn)
-            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
-        else if (!has_attn)
-            ; /* an MLP-only block (Nemotron-H's -) */
-        else if (!F)
-            B.norms += (R->autocast ? attn_consumers * 2 * h : R->r * h) * T;
-        else if (Y.attn_in && !R->autocast)
-            B.norms += R->r * h * T;
-        if (L->norm_pre_ffn)
-            B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
-        else if (!has_ffn)
-            ; /* an attention-only block (Nemotron-H's *) */
-        else if (!F)
-            B.norms += (R->autocast ? ffn_consumers * 2 * h : R->r * h) * T;
-        else if (Y.ffn_in && !R->autocast)
-            B.norms += R->r * h * T;
-    }
-    /* Norms on outputs feed residual adds: they keep their internals only. */
-    if (L->norm_post_attn)
-        B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
-    if (L->norm_post_ffn)
-        B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
-
-    /* Attention, or the state-space mixer in its place (Mamba, Mamba-2, Nemotron-H's M, Granite 4.0's Mamba2 layers). */
+#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
     double at = 0;
-    if (ssm) {
-        B.attention = ssm_kept(ssm, e, s, tp) * T;
-        goto ffn;
-    }
     if (mla) {
         double ql = (double)a->q_lora_rank, kvl = (double)a->kv_lora_rank;
         double qk = (double)(a->qk_nope_head_dim + a->qk_rope_head_dim);
@@ -454,6 +397,89 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
                 at += e * (A - KV) * (d + dv);
         }
     }
+#undef NORM
+    return at;
+}
+
+/* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
+static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
+                            const llmcost_memory_options *o, double T, double s, double tp, const ft_mem *F)
+{
+    layer_bytes B = {0};
+    lora_layer Y = {0};
+    if (F) {
+        Y = lora_of(F, m, L, tp);
+        B.lora = Y.kept * T;
+    }
+    /* A norm read by Linear layers: under adapters its consumers are frozen, and the output stays only when an
+     * adapter keeps it itself. */
+#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
+    const llmcost_attention *a = &L->attn;
+    norm_style st = style_of(m, o->framework);
+    double h = (double)m->hidden, e = R->e;
+    bool mla = a->kind == LLMCOST_ATTN_MLA;
+
+    /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
+    const llmcost_ssm *ssm = a->n_heads == 0 ? llmcost_layer_ssm(m, L) : NULL; /* a state-space mixer's block */
+    const llmcost_ssm *par_ssm = a->n_heads > 0 ? llmcost_layer_ssm(m, L) : NULL; /* a mixer beside attention */
+    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba); beside attention, in_proj too */
+    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? 2 : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
+    const llmcost_ffn *f = &L->ffn;
+    /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
+     * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
+     * they are one matrix (Phi-3). */
+    bool fp32_router = f->moe && f->fp32_router;
+    bool has_attn = a->n_heads > 0, has_ffn = f->moe || f->dense.d_ff > 0; /* hybrid blocks hold one of them */
+    int ffn_consumers = f->moe ? (fp32_router ? 0 : 1) + (f->shared.d_ff > 0)
+                               : (f->dense.gated && !f->dense.fused_gate_up ? 2 : 1);
+    if (L->parallel) {
+        /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
+        if (L->norm_pre_ffn) {
+            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+            B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
+        } else {
+            B.norms += NORM(h, R->r, attn_consumers + ffn_consumers, Y.attn_in || Y.ffn_in) * T;
+        }
+    } else {
+        /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
+        if (L->norm_pre_attn)
+            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+        else if (!has_attn)
+            ; /* an MLP-only block (Nemotron-H's -) */
+        else if (!F)
+            B.norms += (R->autocast ? attn_consumers * 2 * h : R->r * h) * T;
+        else if (Y.attn_in && !R->autocast)
+            B.norms += R->r * h * T;
+        if (L->norm_pre_ffn)
+            B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
+        else if (!has_ffn)
+            ; /* an attention-only block (Nemotron-H's *) */
+        else if (!F)
+            B.norms += (R->autocast ? ffn_consumers * 2 * h : R->r * h) * T;
+        else if (Y.ffn_in && !R->autocast)
+            B.norms += R->r * h * T;
+    }
+    /* Norms on outputs feed residual adds: they keep their internals only. */
+    if (L->norm_post_attn)
+        B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
+    if (L->norm_post_ffn)
+        B.norms += NORM(h, st == NORM_LAYER ? R->r : e, 0, false) * T;
+
+    /* Attention, or the state-space mixer in its place (Mamba, Mamba-2, Nemotron-H's M, Granite 4.0's Mamba2 layers). */
+    double at = 0;
+    if (ssm) {
+        B.attention = ssm_kept(ssm, e, s, tp) * T;
+        goto ffn;
+    }
+    at = hf_attention(m, a, R, o, s, tp, F, &Y);
+    if (par_ssm) {
+        /* Falcon-H1: the mixer beside attention keeps its kernel's tensors; with uP multipliers each branch reads its
+         * own scaled copy of the norm's output (attention's, shared by q, k and v, and in_proj's), kept in place of
+         * the norm's output, which the scalar multiplies do not keep. */
+        at += ssm_kept(par_ssm, e, s, tp);
+        if (m->mup_multipliers && !R->autocast && R->lin_in <= 0)
+            at += R->r * h;
+    }
     B.attention = has_attn ? at * T + 16 : 0;        /* + the kernel's RNG seed and offset */
 
 ffn:
@@ -489,6 +515,19 @@ ffn:
     }
     if (m->dropout_resid > 0)
         B.dropout = 2 * h * T;                       /* bool masks after attention and after the MLP */
+    if (L->shared_block && m->shared.n_blocks > 0) {
+        /* Zamba2: an invocation of a shared block (docs/formulas.md "Falcon-H1 and Zamba2: memory"): the RMSNorm of
+         * the concatenated input (w = 2h; the concatenation itself keeps nothing), read by q, k, v (and their
+         * adapters); attention as any; each adapter's rank-r hidden, kept by its second Linear; the RMSNorm of
+         * attention's output, read by gate_up_proj and its adapter; the fused gated MLP (gate_up's output, act(gate),
+         * act * up); the layer's Linear(h, h) keeps its input, the block's output. */
+        const llmcost_shared_blocks *sb = &m->shared;
+        double w = (double)sb->in_width, r = (double)sb->adapter_rank, fs = (double)sb->mlp.d_ff / tp;
+        int qkv_readers = 3 + (sb->attn_adapters ? 3 : 0);
+        B.norms += (NORM(w, R->r, qkv_readers, false) + NORM(h, e, 2, false)) * T;
+        B.attention += (hf_attention(m, &sb->attn, R, o, s, tp, F, &Y) + (sb->attn_adapters ? 3 * e * r : 0)) * T + 16;
+        B.mlp += (4 * e * fs + e * r + e * h) * T;
+    }
 #undef NORM
     return B;
 }
@@ -531,6 +570,26 @@ static caching caching_of(const recipe *R, const llmcost_memory_options *o)
     return C;
 }
 
+/* Megatron profile: what an invocation of a shared transformer block (Zamba2) adds to its layer, term by term as a
+ * layer: the two norms' inputs (w = 2h and h), the QKV input (w), Q, K, V and the attention output, fc1's input and
+ * output, fc2's input, the layer's Linear input (h, replicated), the adapters' rank-r hiddens. */
+static void megatron_shared_block(layer_bytes *B, const llmcost_model *m, const recipe *R, const caching *C,
+                                  const llmcost_memory_options *o, double T, double s, double t, double rep)
+{
+    const llmcost_shared_blocks *sb = &m->shared;
+    const llmcost_attention *sa = &sb->attn;
+    double h = (double)m->hidden, e = R->e, lin = C->lin;
+    double w = (double)sb->in_width, r = (double)sb->adapter_rank, fsh = (double)sb->mlp.d_ff;
+    double sA = (double)sa->n_heads, sKV = (double)sa->n_kv_heads, sd = (double)sa->head_dim, sdv = (double)sa->v_head_dim;
+    bool eager = o->attention == LLMCOST_ATTN_EAGER;
+    double sshard = e * (sA * sd + sKV * sd + sKV * sdv) + C->attn_out * sA * sdv;
+    double ss2 = eager ? (o->recompute != LLMCOST_RECOMPUTE_SELECTIVE ? e * sA * s : 0) : 4 * sA;
+    double s_in = C->norm_out ? lin / rep : 0;
+    B->norms += (e * w + e * h) * T / rep;
+    B->attention += (s_in * w + (sshard + ss2) / t + (sb->attn_adapters ? 3 * e * r : 0)) * T;
+    B->mlp += (s_in * h + (e * 2 * fsh + lin * fsh) / t + e * r + lin * h) * T;
+}
+
 /* Megatron profile: Korthikanti et al. 2022 §4, generalised to GQA, gated MLPs and MoE term by term, under the
  * job's caching (caching_of: the recipe's unless a mechanism is on). */
 static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
@@ -565,6 +624,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         B.attention = (norm_out + ssm_kept(ssm, e, s, t)) * T;
         if (dropout)
             B.dropout = h / rep * T;
+        if (L->shared_block && m->shared.n_blocks > 0) /* Zamba2's hybrid layers */
+            megatron_shared_block(&B, m, R, &C, o, T, s, t, rep);
         return B;
     }
     /* LayerNorm inputs 2sbh each; QKV and MLP inputs 2sbh each (replicated without SP). */
@@ -592,6 +653,10 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     double fc2_in = !F || Y.down_in ? 1 : 0;
     B.attention = has_attn ? (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T
                 : ssm_mixer ? (attn_in + ssm_kept(ssm, e, s, t)) * T : 0;
+    if (has_attn && ssm) /* Falcon-H1: the mixer beside attention, its in_proj's input and its kernel's tensors */
+        B.attention += (attn_in + ssm_kept(ssm, e, s, t)) * T;
+    if (L->shared_block && m->shared.n_blocks > 0)
+        megatron_shared_block(&B, m, R, &C, o, T, s, t, rep);
     if (!has_ffn) {
         /* an attention-only block (Nemotron-H's *) */
     } else if (f->moe) {
@@ -1112,6 +1177,18 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             if (F->grad > largest_grad)
                 largest_grad = F->grad;
             i = stop;
+        }
+        /* Zamba2's shared blocks: a stage that invokes them holds their weights (each pipeline stage its own copy,
+         * as a tied head on another stage); their matrices split over TP, their norms replicated. */
+        if (m->shared.n_blocks > 0) {
+            bool invokes = false;
+            for (int64_t i = first; i < first + count && !invokes; i++)
+                invokes = m->layers[i].shared_block;
+            double sb_mm, sb_norms;
+            if (invokes && lc_params_shared_blocks(&sb_mm, &sb_norms, m) == 0) {
+                sp.dense += sb_mm / t + sb_norms;
+                sp.matmul += sb_mm / t;
+            }
         }
         kept_of[k] = kept_layers;
         lora_of_stage[k] = lora_k;

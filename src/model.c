@@ -57,6 +57,10 @@ _Static_assert(sizeof(llmcost_layer) == sizeof(struct lc_layer_before_ssm),
                "llmcost_layer.ssm must fit in the tail padding (ABI of libllmcost.so.1)");
 _Static_assert(offsetof(llmcost_layer, parallel) == offsetof(struct lc_layer_before_ssm, parallel),
                "llmcost_layer's fields must not move");
+/* llmcost_layer.shared_block sits in the padding byte between parallel and ssm: ssm stays where it was. */
+_Static_assert(offsetof(llmcost_layer, shared_block) == offsetof(llmcost_layer, parallel) + 1 &&
+                   offsetof(llmcost_layer, ssm) == offsetof(llmcost_layer, parallel) + 2,
+               "llmcost_layer.ssm must not move");
 
 /* llmcost_attention.output_gate sits in what was that struct's tail padding, likewise. */
 struct lc_attention_before_gate {
@@ -84,19 +88,11 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
 }
 
 /* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers (Jamba's included, run as its separate
- * kernels), Gated DeltaNet and gated attention (Qwen3-Next) are modelled by every engine. */
+ * kernels), Gated DeltaNet and gated attention (Qwen3-Next), attention and Mamba-2 in parallel in one layer with uP
+ * multipliers (Falcon-H1) and shared transformer blocks with per-invocation adapters (Zamba2) are modelled by every
+ * engine. */
 static const char *unmodelled(const llmcost_model *m)
 {
-    /* Falcon-H1: attention and the Mamba-2 mixer read one norm's output and their outputs are summed; with its uP
-     * multipliers (the scaled copies of the input that q/k/v and in_proj each save, the mup_vector product that
-     * mamba_split_conv1d_scan_combined saves, the scaled keys) the engines' saved-tensor and kernel census of a layer
-     * does not hold, and no measurement of it exists yet. */
-    for (int64_t i = 0; i < m->n_layers; i++)
-        if (m->layers[i].ssm && m->layers[i].attn.n_heads > 0)
-            return "a layer whose attention and Mamba-2 mixer run in parallel (Falcon-H1), with its uP multipliers";
-    if (m->shared.n_blocks > 0) /* attention over the 2h concatenation, per-invocation adapters, weights reused */
-        return "shared transformer blocks invoked by several layers (Zamba2: attention over the layer's input "
-               "concatenated with the embedding, per-invocation LoRA adapters)";
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return "DeepSeek sparse attention's lightning indexer";

@@ -120,32 +120,63 @@ static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
     return lc_ck_add(c, n, linear(c, di, h, s->proj_bias));
 }
 
-/* Zamba2's shared transformer blocks (modular_zamba2.py), by component: per block, ZambaAttention's q, k, v from
- * in_width and o to hidden (bias-free), input_layernorm of in_width and pre_ff_layernorm of hidden, Zamba2MLP's
- * gate_up_proj h -> 2f and down_proj f -> h; per invocation, the gate_up adapter (h -> r -> 2f), the q, k and v
- * adapters (in_width -> r -> in_width each) when attn_adapters, and the hybrid layer's Linear(h, h, bias=False). */
+/* The weights of one shared block (modular_zamba2.py, Zamba2AttentionDecoderLayer), counted once on the model:
+ * ZambaAttention's q, k, v from in_width and o to hidden (bias-free), Zamba2MLP's gate_up_proj h -> 2f and down_proj
+ * f -> h, input_layernorm of in_width and pre_ff_layernorm of hidden. */
+static void shared_block_weights(lc_ck *c, const llmcost_model *m, int64_t *attn, int64_t *mlp_w, int64_t *norms)
+{
+    const llmcost_shared_blocks *sb = &m->shared;
+    int64_t h = m->hidden, w = sb->in_width;
+    const llmcost_attention *a = &sb->attn;
+    int64_t q = lc_ck_mul(c, a->n_heads, a->head_dim), kv = lc_ck_mul(c, a->n_kv_heads, a->head_dim);
+    *attn = lc_ck_add(c, linear(c, w, q, a->q_bias), lc_ck_mul(c, 2, linear(c, w, kv, a->k_bias)));
+    *attn = lc_ck_add(c, *attn, linear(c, q, h, a->o_bias));
+    *mlp_w = mlp(c, h, &sb->mlp);
+    *norms = lc_ck_add(c, norm(c, m->norm, w), norm(c, m->norm, h));
+}
+
+/* What each invocation adds to the layer that makes it: the hybrid layer's Linear(h, h, bias=False), with
+ * attn_adapters the q, k and v adapters (in_width -> r -> in_width each) in "attention", the gate_up adapter
+ * (h -> r -> 2f) in "mlp". */
+static void shared_invocation_params(lc_ck *c, const llmcost_model *m, int64_t *attn, int64_t *mlp_w)
+{
+    const llmcost_shared_blocks *sb = &m->shared;
+    int64_t h = m->hidden, w = sb->in_width, r = sb->adapter_rank;
+    *attn = linear(c, h, h, false);
+    if (sb->attn_adapters)
+        *attn = lc_ck_add(c, *attn, lc_ck_mul(c, 3, lc_ck_add(c, linear(c, w, r, false), linear(c, r, w, false))));
+    *mlp_w = lc_ck_add(c, linear(c, h, r, false), linear(c, r, lc_ck_mul(c, 2, sb->mlp.d_ff), false));
+}
+
+/* Zamba2's shared transformer blocks (modular_zamba2.py, Zamba2AttentionDecoderLayer and Zamba2HybridLayer): each of
+ * the n_blocks registered blocks once, RMSNorm of in_width, q, k, v in_width -> heads x head_dim, o -> h, RMSNorm of
+ * h, gate_up_proj h -> 2f and down_proj f -> h; the per-invocation adapters and Linear are the invoking layers'
+ * (shared_invocation_params, in layer_params), so that a layer's count says what its stage holds. */
 static void shared_block_params(lc_ck *c, int64_t *pc, const llmcost_model *m)
 {
     const llmcost_shared_blocks *sb = &m->shared;
     if (sb->n_blocks <= 0)
         return;
-    int64_t h = m->hidden, w = sb->in_width, r = sb->adapter_rank;
-    const llmcost_attention *a = &sb->attn;
-    int64_t q = lc_ck_mul(c, a->n_heads, a->head_dim), kv = lc_ck_mul(c, a->n_kv_heads, a->head_dim);
-    int64_t attn = lc_ck_add(c, linear(c, w, q, a->q_bias), lc_ck_mul(c, 2, linear(c, w, kv, a->k_bias)));
-    attn = lc_ck_add(c, attn, linear(c, q, h, a->o_bias));
-    int64_t per_inv = linear(c, h, h, false);
-    if (sb->attn_adapters)
-        per_inv = lc_ck_add(c, per_inv, lc_ck_mul(c, 3, lc_ck_add(c, linear(c, w, r, false), linear(c, r, w, false))));
-    int64_t f = sb->mlp.d_ff;
-    int64_t mlp_adapter = lc_ck_add(c, linear(c, h, r, false), linear(c, r, lc_ck_mul(c, 2, f), false));
-    pc[LLMCOST_PC_ATTENTION] = lc_ck_add(c, pc[LLMCOST_PC_ATTENTION],
-                                         lc_ck_add(c, lc_ck_mul(c, sb->n_blocks, attn), lc_ck_mul(c, sb->n_invocations, per_inv)));
-    pc[LLMCOST_PC_MLP] = lc_ck_add(c, pc[LLMCOST_PC_MLP],
-                                   lc_ck_add(c, lc_ck_mul(c, sb->n_blocks, mlp(c, h, &sb->mlp)),
-                                             lc_ck_mul(c, sb->n_invocations, mlp_adapter)));
-    pc[LLMCOST_PC_NORMS] = lc_ck_add(c, pc[LLMCOST_PC_NORMS],
-                                     lc_ck_mul(c, sb->n_blocks, lc_ck_add(c, norm(c, m->norm, w), norm(c, m->norm, h))));
+    int64_t attn, mlp_w, norms;
+    shared_block_weights(c, m, &attn, &mlp_w, &norms);
+    pc[LLMCOST_PC_ATTENTION] = lc_ck_add(c, pc[LLMCOST_PC_ATTENTION], lc_ck_mul(c, sb->n_blocks, attn));
+    pc[LLMCOST_PC_MLP] = lc_ck_add(c, pc[LLMCOST_PC_MLP], lc_ck_mul(c, sb->n_blocks, mlp_w));
+    pc[LLMCOST_PC_NORMS] = lc_ck_add(c, pc[LLMCOST_PC_NORMS], lc_ck_mul(c, sb->n_blocks, norms));
+}
+
+int lc_params_shared_blocks(double *matmul, double *norms, const llmcost_model *m)
+{
+    *matmul = *norms = 0;
+    if (m->shared.n_blocks <= 0)
+        return 0;
+    lc_ck c = {false};
+    int64_t attn, mlp_w, nw;
+    shared_block_weights(&c, m, &attn, &mlp_w, &nw);
+    if (c.overflow)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: the shared blocks' parameter count overflows 64 bits", m->origin);
+    *matmul = (double)m->shared.n_blocks * ((double)attn + (double)mlp_w);
+    *norms = (double)m->shared.n_blocks * (double)nw;
+    return 0;
 }
 
 static void layer_params(lc_ck *c, llmcost_layer_params *out, const llmcost_model *m, const llmcost_layer *l)
@@ -169,6 +200,12 @@ static void layer_params(lc_ck *c, llmcost_layer_params *out, const llmcost_mode
             out->shared_experts = lc_ck_add(c, out->shared_experts, h);
     } else {
         out->mlp = lc_ck_add(c, mlp(c, h, &f->dense), m->act_params);
+    }
+    if (l->shared_block && m->shared.n_blocks > 0) { /* a Zamba2 hybrid layer: its invocation's own weights */
+        int64_t ia, im;
+        shared_invocation_params(c, m, &ia, &im);
+        out->attention = lc_ck_add(c, out->attention, ia);
+        out->mlp = lc_ck_add(c, out->mlp, im);
     }
     int64_t common = lc_ck_add(c, lc_ck_add(c, out->attention, out->norms), lc_ck_add(c, out->mlp, lc_ck_add(c, out->shared_experts, out->router)));
     out->total = lc_ck_add(c, common, out->routed_experts);

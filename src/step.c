@@ -315,11 +315,12 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double heads = op->batch / tp, s = op->m, dq = op->k, dv = op->n2 > 0 ? op->n2 : op->k;
-    int64_t window = op->layer >= 0 && op->layer < c->m->n_layers ? c->m->layers[op->layer].attn.sliding_window : 0;
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
-    const llmcost_attention *at = op->layer >= 0 && op->layer < c->m->n_layers ? &c->m->layers[op->layer].attn : NULL;
+    /* the layer's attention, or its shared block's (Zamba2's hybrid layers) */
+    const llmcost_attention *at = lc_op_attention(c->m, op);
+    int64_t window = at ? at->sliding_window : 0;
     double heads_all = heads; /* query heads x batch on this GPU */
     if (at && lc_attn_math(c->opt->attention, at)) {
         /* PyTorch's math SDPA backend (Falcon-7B's broadcast multi-query keys): Q K^T and P V as fp32 batched GEMMs over
@@ -1443,12 +1444,14 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     }
     int64_t moe_l = 0;
     /* Two all-reduces per block (token mixer, feed-forward); a hybrid block holds one of them (Nemotron-H's Mamba-2,
-     * attention and MLP blocks). */
+     * attention and MLP blocks), Falcon-H1's attention and mixer, summed, one; a shared transformer block's
+     * invocation (Zamba2) two more, its attention's and its MLP's. */
     double blocks = 0;
     for (int64_t i = first; i < first + nl; i++) {
         const llmcost_layer *ly = &m->layers[i];
         moe_l += ly->ffn.moe;
-        blocks += (ly->attn.n_heads > 0 || ly->ssm) + (ly->ffn.moe || ly->ffn.dense.d_ff > 0);
+        blocks += (ly->attn.n_heads > 0 || ly->ssm) + (ly->ffn.moe || ly->ffn.dense.d_ff > 0) +
+                  (ly->shared_block && m->shared.n_blocks > 0 ? 2 : 0);
     }
     r->moe_layers = moe_l;
     r->blocks = blocks;

@@ -798,3 +798,170 @@ Test(flops_linear_attention, gated_deltanet_chunked_delta_rule_products)
     cr_expect_eq(f.forward, 2 * (proj + heads * per) + 2 * attn + 3 * moe + 2 * T * 3 * h * 96 + 2 * T * 100 * h);
     llmcost_model_free(m);
 }
+
+/* Falcon-H1 and Zamba2 (docs/formulas.md, "Falcon-H1 and Zamba2"): layers that run attention and a Mamba-2 mixer side
+ * by side, and shared transformer blocks invoked by several layers, costed from the per-kind pieces. */
+Test(flops_hybrid, falcon_h1_7b_attention_and_mamba2_side_by_side)
+{
+    /* tiiuae/Falcon-H1-7B-Base: h 3072, 44 layers, each FalconH1DecoderLayer: attention (12 heads of 128, 2 k/v
+     * heads, full rotary) and a Mamba-2 mixer (mamba_d_ssm 3072 = 24 heads x 128, 1 group of N 256, chunk 256, no
+     * gated norm) on the same norm's output, then a gated MLP of 12288; vocab 130049, untied. T = 4096 (one
+     * sequence, 16 chunks). Matrix products per layer, forward:
+     *   attention q, k, v, o   2T h (1536 + 256 + 256) + 2T 1536 h
+     *   attention core         2 x 12 x T(T+1)/2 x (128 + 128)                      (causal)
+     *   mixer in_proj          2T h (2 x 3072 + 2 x 256 + 24), out_proj 2T 3072 h
+     *   SSD                    2T (N D + Q N G + Q D + N D)
+     *   MLP                    2T 3 h f
+     * and the head 2T V h, the rotary table 2 x 64 x 4096. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/falcon-h1-7b.json"));
+    cr_assert_null(llmcost_model_unmodelled(m));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 3072, V = 130049, F = 12288, D = 3072, N = 256, G = 1, Q = 256, H = 24;
+    double A = 12, KV = 2, d = 128, pairs = T * (T + 1) / 2;
+    double attn_proj = 2 * T * h * (A * d + 2 * KV * d) + 2 * T * A * d * h;
+    double core = 2 * A * pairs * (d + d);
+    double mixer = 2 * T * h * (2 * D + 2 * G * N + H) + 2 * T * D * h;
+    double ssd_re = 2 * T * N * D + 2 * T * Q * N * G, ssd = 2 * T * Q * D + 2 * T * N * D; /* recomputed, not */
+    double mlp = 2 * T * 3 * h * F, head = 2 * T * V * h, rope = 2 * 64 * T;
+    cr_expect_eq(f.forward, 44 * (attn_proj + core + mixer + ssd_re + ssd + mlp) + head + rope);
+    /* Backward: 2x every GEMM, 2.5x the fused attention core, 3x the SSD products the kernel computes again. */
+    cr_expect_eq(f.backward, 44 * (2 * (attn_proj + mixer + mlp) + 2.5 * core + 3 * ssd_re + 2 * ssd) + 2 * head);
+    /* The q component holds q_proj and in_proj, the o component o_proj and out_proj. */
+    cr_expect_eq(f.components[LLMCOST_FC_Q], 44 * 2 * T * h * (A * d + 2 * D + 2 * G * N + H));
+    cr_expect_eq(f.components[LLMCOST_FC_O], 44 * 2 * T * (A * d + D) * h);
+    /* GEMM weights from the parameter count (derivation in data/validation/configs.json): every matrix of a layer
+     * is applied once per token. */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    double conv = D + 2 * G * N, not_gemm = 44 * (conv * 4 + conv + 3 * H + 2 * h) + h + V * h; /* + the embedding */
+    cr_expect_eq(f.components[LLMCOST_FC_Q] + f.components[LLMCOST_FC_KV] + f.components[LLMCOST_FC_O] +
+                     f.components[LLMCOST_FC_MLP_DENSE_LAYERS] + f.components[LLMCOST_FC_LM_HEAD],
+                 2 * T * ((double)p.total - not_gemm));
+    /* The uP multipliers are one element-wise op each: eight per layer over their tensors, two on the model. */
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    static const char *const mult[] = {"ssm_in_multiplier", "mup_vector", "ssm_out_multiplier",
+                                       "attention_in_multiplier", "key_multiplier", "attention_out_multiplier",
+                                       "gate_multiplier", "down_multiplier"};
+    const double elems[] = {T * h, T * (2 * D + 2 * G * N + H), T * h, T * h, T * KV * d, T * h, T * F, T * h};
+    int found = 0, model_level = 0, adds = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].layer == 1) {
+            for (int k = 0; k < 8; k++)
+                if (!strcmp(ops[i].name, mult[k])) {
+                    found++;
+                    cr_expect_eq(ops[i].m, elems[k], "%s", mult[k]);
+                    cr_expect_eq(ops[i].kernels, 1);
+                }
+            adds += !strcmp(ops[i].name, "residual add") + !strcmp(ops[i].name, "mixer+attention add");
+        }
+        model_level += !strcmp(ops[i].name, "embedding_multiplier") || !strcmp(ops[i].name, "lm_head_multiplier");
+    }
+    cr_expect_eq(found, 8);
+    cr_expect_eq(model_level, 2);
+    cr_expect_eq(adds, 3); /* the two branches summed, two residual adds */
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
+Test(flops_hybrid, zamba2_2_7b_shared_blocks_cost_per_invocation)
+{
+    /* Zyphra/Zamba2-2.7B: 54 Mamba-2 layers (h 2560, d 5120 = 80 heads x 64, 1 group of N 64, chunk 256), 9 of them
+     * "hybrid" (6, 12, ..., 42, 47, 51) each invoking one of 2 shared blocks: the input concatenated with the
+     * embedding (w = 5120), q, k, v 5120 -> 5120 (32 heads of 160, 32 k/v heads), o 5120 -> 2560, no rotary
+     * (use_mem_rope false), gate_up 2560 -> 20480 plus its adapter 2560 -> 128 -> 20480, down 10240 -> 2560, then
+     * the layer's Linear(2560, 2560). Vocab 32000, tied. T = 4096. Each invocation costs in full; the weights are
+     * counted once. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/zamba2-2.7b.json"));
+    cr_assert_null(llmcost_model_unmodelled(m));
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 4096;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 2560, V = 32000, D = 5120, N = 64, G = 1, Q = 256, H = 80;
+    double w = 5120, A = 32, d = 160, f2 = 10240, r = 128, pairs = T * (T + 1) / 2;
+    double mixer = 2 * T * (h * (2 * D + 2 * G * N + H) + D * h);
+    double ssd_re = 2 * T * N * D + 2 * T * Q * N * G, ssd = 2 * T * Q * D + 2 * T * N * D;
+    double qkv = 2 * T * w * 3 * A * d, o_proj = 2 * T * A * d * h, core = 2 * A * pairs * (d + d);
+    double mlp = 2 * T * (h * 2 * f2 + f2 * h), adapter = 2 * T * (h * r + r * 2 * f2), linear = 2 * T * h * h;
+    double block = qkv + o_proj + mlp + adapter + linear;
+    double head = 2 * T * V * h;
+    cr_expect_eq(f.forward, 54 * (mixer + ssd_re + ssd) + 9 * (block + core) + head);
+    cr_expect_eq(f.backward, 54 * (2 * mixer + 3 * ssd_re + 2 * ssd) + 9 * (2 * block + 2.5 * core) + 2 * head);
+    cr_expect_eq(f.components[LLMCOST_FC_MLP_DENSE_LAYERS], 9 * (mlp + adapter));
+    /* The other convention: the 9 invocations' cores over all T^2 pairs, as any attention's. */
+    cr_expect_eq(f.forward_unmasked - f.forward_causal, 9 * 2 * A * (T * T - pairs) * (d + d));
+    /* From the parameter count (data/validation/configs.json): the 54 mixers' GEMM weights once each, the shared
+     * blocks' 9 times (2 blocks, invoked 5 and 4 times), each invocation's adapter and Linear once. */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    double conv = D + 2 * G * N;
+    double mixers = 54 * (h * (2 * D + 2 * G * N + H) + D * h);
+    cr_expect_eq(54 * (conv * 5 + 3 * H + D + h) + mixers + h + V * h + 2 * (w + h + w * 3 * A * d + A * d * h +
+                 3 * h * f2) + 9 * (h * r + r * 2 * f2 + h * h), (double)p.total);
+    cr_expect_eq(f.components[LLMCOST_FC_Q] + f.components[LLMCOST_FC_KV] + f.components[LLMCOST_FC_O] +
+                     f.components[LLMCOST_FC_MLP_DENSE_LAYERS] + f.components[LLMCOST_FC_LM_HEAD],
+                 2 * T * (mixers + 9 * (w * 3 * A * d + A * d * h + 3 * h * f2 + h * r + r * 2 * f2 + h * h) + V * h));
+    /* Hybrid and plain Mamba layers are distinct kinds: a hybrid layer's ops hold the block, a plain one's do not. */
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    int in6 = 0, in5 = 0;
+    for (size_t i = 0; i < n; i++) {
+        in6 += ops[i].layer == 6 && ops[i].kind == LLMCOST_OP_ATTENTION;
+        in5 += ops[i].layer == 5 && ops[i].kind == LLMCOST_OP_ATTENTION;
+    }
+    cr_expect_eq(in6, 1);
+    cr_expect_eq(in5, 0);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
+Test(flops_hybrid, zamba2_attention_adapters_and_rotary_per_invocation)
+{
+    /* A small Zamba2 (modular_zamba2.py) with every option of the shared block on: h 32, layers hybrid, mamba,
+     * hybrid (two invocations of two of the three num_mem_blocks), the block's attention 4 heads of 2h/4 = 16 over
+     * w = 64 channels with q, k and v adapters of rank 4 (use_shared_attention_adapter) and rotary (use_mem_rope),
+     * MLP 48; mixer d 64 = 4 heads x 16, 1 group of N 8, chunk 256; vocab 50, tied. T = 512 (2 chunks). Per
+     * invocation: q, k, v 2T 64 x 64 each, their adapters 2T (64 x 4 + 4 x 64) each, o 2T 64 x 32, gate_up 2T 32 x
+     * 96 and its adapter 2T (32 x 4 + 4 x 96), down 2T 48 x 32, the Linear 2T 32 x 32, the core 2 x 4 x T(T+1)/2 x
+     * 32; the rotary table 2 x 8 x 512 (head_dim 16). */
+    const char *cfg = "{\"model_type\": \"zamba2\", \"hidden_size\": 32, \"num_hidden_layers\": 3, "
+                      "\"layers_block_type\": [\"hybrid\", \"mamba\", \"hybrid\"], \"num_mem_blocks\": 3, "
+                      "\"num_attention_heads\": 4, \"intermediate_size\": 48, \"adapter_rank\": 4, "
+                      "\"use_shared_attention_adapter\": true, \"use_mem_rope\": true, \"n_mamba_heads\": 4, "
+                      "\"mamba_d_state\": 8, \"vocab_size\": 50}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "zamba2"), 0, "%s", llmcost_errmsg());
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 512;
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 512, h = 32, D = 64, N = 8, Q = 256, H = 4, w = 64, r = 4, F = 48, V = 50;
+    double mixer = 2 * T * (h * (2 * D + 2 * N + H) + D * h);
+    double ssd_re = 2 * T * N * D + 2 * T * Q * N, ssd = 2 * T * Q * D + 2 * T * N * D;
+    double block = 3 * 2 * T * w * w + 3 * 2 * T * (w * r + r * w) + 2 * T * w * h + 2 * T * (h * 2 * F + F * h) +
+                   2 * T * (h * r + r * 2 * F) + 2 * T * h * h;
+    double core = 2 * 4 * (T * (T + 1) / 2) * (16 + 16);
+    double head = 2 * T * V * h, rope = 2 * 8 * T;
+    cr_expect_eq(f.forward, 3 * (mixer + ssd_re + ssd) + 2 * (block + core) + head + rope);
+    cr_expect_eq(f.backward, 3 * (2 * mixer + 3 * ssd_re + 2 * ssd) + 2 * (2 * block + 2.5 * core) + 2 * head);
+    /* Rotary on q and k in each invocation; the layer without a block has no attention op. */
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0);
+    int rot[3] = {0}, attn[3] = {0};
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].layer >= 0 && ops[i].layer < 3) {
+            rot[ops[i].layer] += ops[i].role == LLMCOST_ROLE_ROTARY;
+            attn[ops[i].layer] += ops[i].kind == LLMCOST_OP_ATTENTION;
+        }
+    cr_expect(rot[0] == 1 && rot[1] == 0 && rot[2] == 1);
+    cr_expect(attn[0] == 1 && attn[1] == 0 && attn[2] == 1);
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}

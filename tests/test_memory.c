@@ -837,3 +837,93 @@ Test(memory_ssm, gated_attention_keeps_the_gate_and_the_gated_output)
     cr_expect_eq(gated.layer_activation_bytes - plain.layer_activation_bytes, 2 * 2 * 4 * 16 * 2048.0);
     llmcost_model_free(m);
 }
+
+/* Falcon-H1 and Zamba2 (docs/formulas.md, "Falcon-H1 and Zamba2: memory"), derived per token from the saved
+ * tensors' shapes. */
+Test(memory_hybrid, falcon_h1_layer_keeps_both_branches_and_the_scaled_inputs)
+{
+    /* Falcon-H1-7B, bf16, one sequence of 4096: h 3072. Per token: the input norm keeps its fp32 copy, rsqrt and
+     * normalised input (6h + 4), and the two scaled copies of its output the branches read (x attention_in_multiplier
+     * by q, k, v; x ssm_in_multiplier by in_proj): 4h; attention q, k (rotated), v, output 2 (1536 + 256 + 256 +
+     * 1536) and the log-sum-exp 4 x 12; mamba_split_conv1d_scan_combined zxbcdt (the mup_vector product) 2 (2 x 3072
+     * + 2 x 256 + 24) and the scan output 2 x 3072, no rstd (no gated norm); the pre-MLP norm 8h + 4; the MLP's gate
+     * (x gate_multiplier), up, act(gate), product 4 x 2 x 12288; 16 bytes of the attention kernel's RNG state. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/falcon-h1-7b.json"));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 4096;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 3072;
+    double per_token = (10 * h + 4) + 2 * (1536 + 256 + 256 + 1536) + 4 * 12 + 2 * (2 * 3072 + 2 * 256 + 24 + 3072) +
+                       (8 * h + 4) + 4 * 2 * 12288;
+    cr_expect_eq(per_token, 180328);
+    cr_expect_eq(r.layer_activation_bytes, per_token * T + 16);
+    cr_expect_eq(r.components[LLMCOST_MC_ACTIVATIONS], 44 * (per_token * T + 16));
+    llmcost_model_free(m);
+}
+
+Test(memory_hybrid, zamba2_hybrid_layer_keeps_its_shared_block_invocation)
+{
+    /* Zamba2-2.7B, bf16, one sequence of 4096: h 2560, d 5120, N 64, 1 group, 80 heads. A Mamba layer: its norm 8h +
+     * 4, zxbcdt 2 (2d + 2N + 80), the scan output 2d, the gated norm's rstd 4: 51,624. A hybrid layer adds its
+     * invocation of a shared block: the norm of the 2h concatenation, its output read by q, k, v (8 x 5120 + 4); q,
+     * k, v and the output 2 x 4 x 5120 and the log-sum-exp 4 x 32; the pre-MLP norm (its output read by gate_up and
+     * the adapter) 8h + 4; gate_up's output, act(gate) and the product 4 x 2 x 10240, the adapter's rank-128 hidden
+     * 2 x 128, the Linear's input 2h; 16 bytes of RNG state. 45 Mamba layers and 9 hybrid ones. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/zamba2-2.7b.json"));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.micro_batch = 1;
+    o.seq = 4096;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 2560, D = 5120;
+    double mamba = (8 * h + 4) + 2 * (2 * D + 2 * 64 + 80 + D) + 4;
+    cr_expect_eq(mamba, 51624);
+    double block = (8 * 5120 + 4) + 2 * 4 * 5120 + 4 * 32 + (8 * h + 4) + 4 * 2 * 10240 + 2 * 128 + 2 * h;
+    cr_expect_eq(r.layer_activation_bytes, (mamba + block) * T + 16);
+    cr_expect_eq(r.components[LLMCOST_MC_ACTIVATIONS], 45 * mamba * T + 9 * ((mamba + block) * T + 16));
+    /* The weights are every parameter once, the shared blocks included (bf16: 2 bytes each). */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(r.components[LLMCOST_MC_WEIGHTS], 2.0 * (double)p.total);
+    /* Under TP 2 the blocks' matrices split and their two norms (2h and h) do not, as any layer's. */
+    o.layout.tp = 2;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double blocks_mm = 2 * (3 * 5120.0 * 5120 + 5120.0 * 2560 + 3 * 2560.0 * 10240), blocks_norms = 2 * (5120 + 2560.0);
+    cr_expect_gt(r.components[LLMCOST_MC_WEIGHTS], 2 * (blocks_mm / 2 + blocks_norms));
+    llmcost_model_free(m);
+}
+
+Test(memory_hybrid, megatron_profile_term_by_term)
+{
+    /* The Megatron profile generalised term by term (docs/formulas.md, "Falcon-H1 and Zamba2: memory"), bf16, one
+     * sequence of 4096, TP 1, flash attention. Falcon-H1-7B per token: two norm inputs 2 x 2h; QKV input 2h, Q, K, V
+     * 2 (1536 + 256 + 256), the attention output 2 x 1536, the log-sum-exp 4 x 12; in_proj's input 2h and the
+     * mixer's kernel tensors 2 (3 x 3072 + 2 x 256 + 24); fc1's input 2h, its output 2 x 2f, fc2's input 2f (f
+     * 12288). */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/falcon-h1-7b.json"));
+    llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.micro_batch = 1;
+    o.seq = 4096;
+    llmcost_memory r;
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    double T = 4096, h = 3072, f = 12288;
+    double falcon = 4 * h + 2 * h + 2 * (1536 + 256 + 256) + 2 * 1536 + 4 * 12 + 2 * h +
+                    2 * (3 * 3072 + 2 * 256 + 24) + 2 * h + 2 * 2 * f + 2 * f;
+    cr_expect_eq(r.layer_activation_bytes, falcon * T);
+    llmcost_model_free(m);
+    /* Zamba2-2.7B's hybrid layer: the Mamba block (its norm's input 2h, in_proj's input 2h, the kernel tensors 2 (3
+     * x 5120 + 2 x 64 + 80) + 4) and its block's invocation: norm inputs 2 (2h + h), the QKV input 2 x 2h, Q, K, V
+     * and the output 2 x 4 x 5120, the log-sum-exp 4 x 32, fc1's input 2h, output 2 x 2f, fc2's input 2f (f 10240),
+     * the adapter's hidden 2 x 128, the Linear's input 2h. */
+    m = load_model(src_path("tests/fixtures/configs/zamba2-2.7b.json"));
+    cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+    h = 2560;
+    f = 10240;
+    double mamba = 2 * h + 2 * h + 2 * (3 * 5120 + 2 * 64 + 80) + 4;
+    double block = 2 * (2 * h + h) + 2 * 2 * h + 2 * 4 * 5120 + 4 * 32 + 2 * h + 2 * 2 * f + 2 * f + 2 * 128 + 2 * h;
+    cr_expect_eq(r.layer_activation_bytes, (mamba + block) * T);
+    llmcost_model_free(m);
+}

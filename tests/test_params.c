@@ -1,5 +1,6 @@
 /* test_params.c - parameter counts against independent references: published counts and PyTorch's
  * num_parameters() (data/validation/params.json, each case with its source), and derivations in comments. */
+#include <math.h>
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -961,12 +962,12 @@ Test(params_derived, falcon_h1_parallel_attention_and_mamba2_from_the_mixer_code
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 148064);
     cr_expect_eq(p.buffers, 0); /* mup_vector is registered non-persistent */
-    /* The engines refuse it by what they lack, not by its name. */
-    cr_expect(strstr(llmcost_model_unmodelled(m), "Falcon-H1") != NULL);
+    /* Every engine models the layer now (tests/test_flops.c flops_hybrid, test_memory.c memory_hybrid). */
+    cr_expect_null(llmcost_model_unmodelled(m));
+    cr_expect(m->mup_multipliers);
     llmcost_flops f;
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "run in parallel") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
     /* Settings this reading cannot express are refused, each naming its key. */
     const char *const bad[][2] = {
@@ -1011,10 +1012,12 @@ Test(params_derived, zamba2_shared_blocks_counted_once_with_per_invocation_adapt
     cr_expect_eq(p.components[LLMCOST_PC_MLP], 2 * 4608 + 2 * 512);
     cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
     cr_expect_eq(p.total, 67732);
+    /* The hybrid layers (0 and 2) invoke a shared block; every engine models it now (tests/test_flops.c). */
+    cr_expect(m->layers[0].shared_block && !m->layers[1].shared_block && m->layers[2].shared_block);
+    cr_expect_null(llmcost_model_unmodelled(m));
     llmcost_flops f;
     llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
-    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "shared transformer blocks") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_flops_compute(&f, m, &fo), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
     /* hybrid_layer_ids that disagree with layers_block_type are refused, naming the key. */
     const char *bad = "{\"model_type\": \"zamba2\", \"hidden_size\": 32, \"num_hidden_layers\": 3, "
@@ -1102,4 +1105,37 @@ Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
                       "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"decoder_sparse_step\": 2}";
     cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "decoder_sparse_step") != NULL, "%s", llmcost_errmsg());
+}
+
+/* The hybrid presets (data/models): their exact counts (derivations in data/validation/configs.json) and, rounded as
+ * the model card or hub prints it, the published count. */
+Test(params_presets, hybrid_presets_exact_and_their_published_counts)
+{
+    static const struct {
+        const char *preset;
+        double total, active;
+        double published, unit_digits; /* billions as published, and the digit it is rounded to */
+        double published_active;
+    } cases[] = {
+        {"jamba-1.5-mini", 51570323328.0, 12110311296.0, 52, 1, 12},       /* card: 52B total, 12B active */
+        {"qwen3-next-80b-a3b", 79674391296.0, 3874929408.0, 80, 1, 0},     /* card: 80B total */
+        {"falcon-h1-7b", 7585519712.0, 7585519712.0, 7.59, 0.01, 0},       /* hub: 7.59B */
+        {"zamba2-2.7b", 2662214560.0, 2662214560.0, 2.7, 0.1, 0},          /* card: 2.7B */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_model *m = NULL;
+        cr_assert_eq(llmcost_model_load(&m, cases[i].preset), 0, "%s: %s", cases[i].preset, llmcost_errmsg());
+        cr_expect_null(llmcost_model_unmodelled(m), "%s", cases[i].preset);
+        llmcost_params p;
+        cr_assert_eq(llmcost_params_count(&p, m), 0);
+        cr_expect_eq((double)p.total, cases[i].total, "%s", cases[i].preset);
+        cr_expect_eq((double)p.active, cases[i].active, "%s", cases[i].preset);
+        double b = (double)p.total / 1e9, u = cases[i].unit_digits;
+        cr_expect_lt(fabs(round(b / u) * u - cases[i].published), u / 100, "%s: %.4fB", cases[i].preset, b);
+        if (cases[i].published_active > 0)
+            cr_expect_eq(round((double)p.active / 1e9), cases[i].published_active, "%s", cases[i].preset);
+        llmcost_model_free(m);
+    }
+    /* Qwen3-Next's card counts 3B activated without the embedding and head: 3.87B - 2 x 151936 x 2048 = 3.25B. */
+    cr_expect_eq(round((3874929408.0 - 2 * 151936.0 * 2048) / 1e9), 3);
 }

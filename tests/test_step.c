@@ -1140,3 +1140,27 @@ Test(step_mechanisms, cp_ring_traffic_in_the_step)
     cr_expect_gt(s.components[LLMCOST_ST_CP_COMM], 0);
     cr_expect_lt(s.components[LLMCOST_ST_CP_COMM], s.comm_total[LLMCOST_ST_CP_COMM]);
 }
+
+Test(step_hybrid, falcon_h1_and_zamba2_all_reduce_per_block)
+{
+    /* Under TP, Falcon-H1's attention and mixer outputs are summed before the residual: one block (2 all-reduces, one
+     * each way), and its MLP another, 44 layers; Zamba2's 54 Mamba-2 layers one block each and the 9 invocations of a
+     * shared block two more each (its attention and its MLP): 72 blocks; plus 2 on the embedding / head stage.
+     * b = 1, s = 4096, bf16 activations: h x 4096 x 2 bytes per all-reduce. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 4096;
+    o.layout.tp = 2;
+    llmcost_comm_group g = {2, 2};
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost cc;
+    llmcost_step s = run(src_path("tests/fixtures/configs/falcon-h1-7b.json"), "h100", &o);
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("h100"), LLMCOST_COLL_ALL_REDUCE, 3072.0 * 4096 * 2, &g, &co), 0);
+    cr_expect_float_eq(s.components[LLMCOST_ST_TP_COMM], (2 * 88 + 2) * cc.seconds, 1e-12);
+    cr_expect_gt(s.components[LLMCOST_ST_ATTENTION], 0);
+    s = run(src_path("tests/fixtures/configs/zamba2-2.7b.json"), "h100", &o);
+    cr_assert_eq(llmcost_comm_time(&cc, llmcost_gpu_find("h100"), LLMCOST_COLL_ALL_REDUCE, 2560.0 * 4096 * 2, &g, &co), 0);
+    cr_expect_float_eq(s.components[LLMCOST_ST_TP_COMM], (2 * 72 + 2) * cc.seconds, 1e-12);
+    /* The shared blocks' attention is timed with their own heads: 9 invocations of 32 heads of 160. */
+    cr_expect_gt(s.components[LLMCOST_ST_ATTENTION], 0);
+}

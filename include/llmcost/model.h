@@ -157,6 +157,9 @@ typedef struct llmcost_layer {
     bool norm_post_ffn;   /* on the feed-forward's output (Gemma 2/3, OLMo 2) */
     bool parallel;        /* attention and feed-forward read the same input and are added together (Falcon, GPT-NeoX) */
     /* Added in what was the struct's tail padding, so its size and every other field's offset are unchanged: */
+    bool shared_block;    /* the layer first runs one of the model's shared transformer blocks (llmcost_model.shared)
+                             and adds its projected output to its input (Zamba2's "hybrid" layers); in what was a
+                             padding byte, so no other field moves */
     uint16_t ssm;         /* 0: no state-space mixer; else 1 + the index in the model's ssm table of the layer's
                              mixer, which then sits where attention would, after norm_pre_attn (attn.n_heads is 0
                              when the layer has no attention: Mamba and MLP-only layers) */
@@ -240,6 +243,10 @@ typedef struct llmcost_model {
      * n_group): every token may pick any expert. */
     int64_t moe_n_group;
     int64_t moe_topk_group;
+    bool mup_multipliers;   /* uP multipliers scale the activations (Falcon-H1, modular_falcon_h1.py): the embedding
+                               and the logits; in each layer the mixer's input and output, in_proj's output (the
+                               mup_vector), attention's input, keys and output, the MLP's gate and output: one
+                               multiply kernel each, whatever the values (no parameters) */
 } llmcost_model;
 
 /* The state-space mixer of layer "l" of "m", or NULL when it has none. */

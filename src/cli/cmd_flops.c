@@ -11,7 +11,8 @@ const char *const cli_recompute_choices[] = {"none", "selective", "full", NULL};
 static const char *const convention_choices[] = {"causal", "unmasked", NULL};
 
 /* Labels of the components; a model with state-space mixers names what they put in the attention components
- * (docs/formulas.md, "State-space mixers: FLOPs"), with the attention's own beside them in a hybrid. */
+ * (docs/formulas.md, "State-space mixers: FLOPs"), with the attention's own beside them in a hybrid (attention
+ * layers, or shared transformer blocks). */
 static const char *component_label(int c, const llmcost_model *m)
 {
     static const char *const labels[LLMCOST_FC_COUNT] = {
@@ -24,6 +25,8 @@ static const char *component_label(int c, const llmcost_model *m)
                                          "attention QK^T, SSD C B^T", "attention PV, SSD states"};
     if (m->n_ssm == 0 || c > LLMCOST_FC_VALUES)
         return labels[c];
+    if (m->shared.n_blocks > 0) /* Zamba2's shared blocks run attention */
+        return hybrid[c];
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.n_heads > 0)
             return hybrid[c];
