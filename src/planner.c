@@ -193,11 +193,9 @@ static int enumerate(group_list *out, const space *sp)
                         continue;
                     }
                     if (sp->experts_gcd > 0) {
-                        divisors(&eps, gcd64(dp * cp, sp->experts_gcd), o->ep);
                         divisors(&etps, tp, o->etp);
                     } else {
-                        eps.n = etps.n = 1;
-                        eps.v[0] = o->ep == LLMCOST_PLAN_ANY ? 1 : o->ep;
+                        etps.n = 1;
                         etps.v[0] = o->etp == LLMCOST_PLAN_ANY ? 1 : o->etp;
                     }
                     /* Virtual stages: each stage's layers in equal chunks (the largest stage's count divisible). */
@@ -211,8 +209,18 @@ static int enumerate(group_list *out, const space *sp)
                             vpps.v[0] = o->vpp;
                         }
                     }
-                    for (int d = 0; d < eps.n; d++)
-                        for (int e = 0; e < etps.n; e++)
+                    for (int e = 0; e < etps.n; e++) {
+                        int64_t etp = etps.v[e];
+                        /* MoE parallel folding (Megatron-Core; parallel_state.py: expert DP = world / (etp x ep x pp)):
+                         * the experts' etp x ep x expert-DP grid tiles a stage's tp x cp x dp ranks, so ep divides
+                         * tp x cp x dp / etp (and the routed experts), and may span tensor-parallel ranks. */
+                        if (sp->experts_gcd > 0) {
+                            divisors(&eps, gcd64(tp * cp * dp / etp, sp->experts_gcd), o->ep);
+                        } else {
+                            eps.n = 1;
+                            eps.v[0] = o->ep == LLMCOST_PLAN_ANY ? 1 : o->ep;
+                        }
+                        for (int d = 0; d < eps.n; d++)
                             for (int f = 0; f < vpps.n; f++)
                                 for (int s = 0; s < 2; s++) {
                                     bool spar = s == 1;
@@ -223,13 +231,19 @@ static int enumerate(group_list *out, const space *sp)
                                         continue;
                                     if (o->sequence_parallel == 1 && tp == 1 && spar)
                                         continue;
-                                    group g = {gi, tp, cp, pp, dp, eps.v[d], etps.v[e], vpps.v[f], spar};
+                                    /* EP inside the TP group scatters the tokens over the TP ranks: sequence
+                                     * parallelism is required (lc_job_validate_digest), so the layout without it
+                                     * is not one of this job. */
+                                    if (!spar && tp > 1 && (dp * cp) % eps.v[d] != 0)
+                                        continue;
+                                    group g = {gi, tp, cp, pp, dp, eps.v[d], etp, vpps.v[f], spar};
                                     if (sp->max_changes >= 0 && group_changes(o->reference, &g) > sp->max_changes)
                                         continue;
                                     int rc = add_group(out, &g);
                                     if (rc)
                                         return rc;
                                 }
+                    }
                 }
             }
         }

@@ -1107,6 +1107,7 @@ static int time_ops(timed_segments *ts, const ctx *c, const llmcost_step_prepare
 /* Seconds of each per-layer collective of one micro-batch, before overlap. */
 typedef struct {
     double tp_ar;  /* one TP all-reduce of the activations */
+    double etp_ar; /* ... of a routed-expert block: over its expert-TP group (MoE parallel folding; tp_ar when etp = tp) */
     double pp_p2p; /* one stage-to-stage send */
     double cp_ag;  /* one CP all-gather of keys and values */
     double ep_a2a; /* one EP all-to-all (dispatch or combine) */
@@ -1161,6 +1162,20 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
             return rc;
         lc->tp_ar = cc.seconds;
+        /* A block of routed experts (no shared expert) runs its collectives over the expert-TP group, not the
+         * attention's TP group (MoE parallel folding, Liu et al. 2025 §3; Megatron-Core's token dispatcher gathers
+         * and scatters over the expert-TP group): etp contiguous ranks (expert TP fastest), holding the tokens of
+         * etp of the tp sequence-parallel ranks (all of them without sequence parallelism). etp = tp is the TP
+         * all-reduce; etp = 1 needs none (each rank runs whole experts on its own tokens). */
+        if (c->etp == c->L.tp) {
+            lc->etp_ar = lc->tp_ar;
+        } else if (c->etp > 1) {
+            llmcost_comm_group ge = llmcost_comm_group_of(c->etp, 1, gpu->scaleup_size);
+            double share = c->sp ? (double)c->etp / (double)c->L.tp : 1;
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab * share, &ge, &opt->comm)) != 0)
+                return rc;
+            lc->etp_ar = cc.seconds;
+        }
     }
     if (c->L.pp > 1) {
         /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,
@@ -1439,13 +1454,23 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
     /* Two all-reduces per block (token mixer, feed-forward), three under full recomputation; a hybrid block holds
      * one of them (Nemotron-H's Mamba-2, attention and MLP blocks). */
-    double blocks = 0;
+    double blocks = 0, expert_blocks = 0;
     for (int64_t i = first; i < first + nl; i++) {
         const llmcost_layer *L = &c->m->layers[i];
-        blocks += (L->attn.n_heads > 0 || L->ssm) + (L->ffn.moe || L->ffn.dense.d_ff > 0);
+        /* A routed-expert block with a shared expert keeps the TP group's collectives (the shared expert is a
+         * tensor-parallel MLP); one without, the expert-TP group's. */
+        bool routed_only = L->ffn.moe && L->ffn.shared.d_ff <= 0;
+        blocks += (L->attn.n_heads > 0 || L->ssm) + (!routed_only && (L->ffn.moe || L->ffn.dense.d_ff > 0));
+        expert_blocks += routed_only;
+    }
+    if (c->etp == c->L.tp) { /* the same group: the sum as before expert TP had its own (the same digits) */
+        blocks += expert_blocks;
+        expert_blocks = 0;
     }
     double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
     comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    if (expert_blocks > 0)
+        comp[LLMCOST_ST_TP_COMM] += lc->etp_ar * tp_count * expert_blocks;
     double tp_raw = comp[LLMCOST_ST_TP_COMM];
     if (opt->layout.tp_overlap)
         comp[LLMCOST_ST_TP_COMM] = lc_tp_overlap_exposed(tp_raw, sl->gemm, (double)c->L.tp, (double)c->g->compute_units);

@@ -1202,3 +1202,158 @@ Test(plan_ssm, context_parallelism_is_refused_over_a_state_space_mixer)
     cr_expect(strstr(llmcost_errmsg(), "layout.cp = 2") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }
+
+/* ---- MoE parallel folding (issue 14): experts spread over data- and tensor-parallel ranks ---- */
+
+/* Qwen3-30B-A3B (128 routed experts) on 8 H100 with --tp 2: Megatron-Core's expert grid (parallel_state.py: expert
+ * DP = world / (etp x ep x pp)) lets EP take 8 ranks although dp x cp is at most 4, so the search enumerates
+ * ep 8 with tp 2 (EP spans the TP pair: sequence parallelism on). Such a layout is feasible, listed, and its step
+ * time and peak are what `llmcost step` and `llmcost memory` print for the flags the plan prints, to 1e-9. */
+Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_memory, .timeout = 300)
+{
+    json_t *plan = cli_json("plan qwen3-30b-a3b --gpu h100 --gpus 8 --tp 2 --seq 4096 --global-batch 1M "
+                            "--framework megatron --precision bf16-master --top 200");
+    json_t *layouts = json_object_get(plan, "layouts");
+    int folded = 0;
+    for (size_t i = 0; i < json_array_size(layouts) && folded < 3; i++) {
+        json_t *l = json_array_get(layouts, i);
+        double ep = jnum(l, "ep"), dpcp = jnum(l, "dp") * jnum(l, "cp"), etp = jnum(l, "etp");
+        if (ep <= dpcp)
+            continue;
+        folded++;
+        cr_expect_eq(fmod(jnum(l, "tp") * dpcp, ep * etp), 0, "the expert grid tiles the stage");
+        cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "EP inside TP needs sequence parallelism");
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "step qwen3-30b-a3b %s", json_string_value(json_object_get(l, "step_flags")));
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory qwen3-30b-a3b %s", json_string_value(json_object_get(l, "memory_flags")));
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    cr_expect_eq(folded, 3, "only %d folded layouts (ep > dp x cp) among the best 200", folded);
+    /* The best layout with tp 2 is a folded one here: 8-way EP without a data-parallel degree of 8. */
+    json_t *best = json_array_get(layouts, 0);
+    cr_expect_gt(jnum(best, "ep"), jnum(best, "dp") * jnum(best, "cp"));
+    json_decref(plan);
+}
+
+/* The collectives of a routed-expert block run over its expert-TP group (Megatron-Core's token dispatcher gathers and
+ * scatters over it), not the attention's TP group. Mixtral-8x7B (32 layers, no shared expert), one micro-batch of
+ * 1 x 1024 tokens, tp 4 with sequence parallelism, no pipeline, nothing overlapped. Per layer, forward and backward,
+ * two all-reduce-equivalents in each block (docs/formulas.md), plus two for the embedding and the head:
+ *   TP time = A_tp (2 L + 2) + A_etp 2 L,
+ *   A_tp = all-reduce of b s h 2 bytes over the 4 TP ranks,
+ *   A_etp = all-reduce of b s h 2 etp / tp bytes (the tokens of etp of the tp scattered ranks) over etp ranks,
+ * so etp 1 pays the attention blocks alone, etp 2 half-size messages over pairs, and etp = tp the old A_tp (4 L + 2). */
+Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    double h = (double)m->hidden, L = (double)m->n_layers, bytes = 1.0 * 1024 * h * 2;
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost c4, c2;
+    llmcost_comm_group g4 = llmcost_comm_group_of(4, 1, g->scaleup_size), g2 = llmcost_comm_group_of(2, 1, g->scaleup_size);
+    cr_assert_eq(llmcost_comm_time(&c4, g, LLMCOST_COLL_ALL_REDUCE, bytes, &g4, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&c2, g, LLMCOST_COLL_ALL_REDUCE, bytes * 2 / 4, &g2, &co), 0);
+    struct {
+        int64_t etp, ep, dp;
+        double expect;
+    } cases[] = {
+        {1, 8, 2, c4.seconds * (2 * L + 2)},
+        {2, 4, 2, c4.seconds * (2 * L + 2) + c2.seconds * 2 * L},
+        {4, 2, 2, c4.seconds * (4 * L + 2)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+        o.framework = LLMCOST_FW_MEGATRON;
+        o.precision = LLMCOST_PREC_BF16_MASTER;
+        o.seq = 1024, o.micro_batch = 1, o.global_batch = cases[i].dp;
+        o.layout.tp = 4, o.layout.dp = cases[i].dp, o.layout.ep = cases[i].ep, o.layout.gpus = 4 * cases[i].dp;
+        o.layout.sequence_parallel = true;
+        o.expert_tp = cases[i].etp;
+        llmcost_step s;
+        cr_assert_eq(llmcost_step_compute(&s, m, g, &o), 0, "etp %lld: %s", (long long)cases[i].etp, llmcost_errmsg());
+        cr_expect(close_to(s.comm_total[LLMCOST_ST_TP_COMM], cases[i].expect, 1e-12), "etp %lld: TP %.12g s, expected %.12g s",
+                  (long long)cases[i].etp, s.comm_total[LLMCOST_ST_TP_COMM], cases[i].expect);
+    }
+    llmcost_model_free(m);
+}
+
+/* ---- the printed command reproduces the job (issue 14) ---- */
+
+/* --headroom, --gpus-per-node and --price reach the flags the plan prints: `llmcost step` with them times the GPU
+ * the search timed (tp 8 over 4-GPU nodes crosses the network: without --scaleup-size the step is faster), and
+ * `llmcost memory` with them judges the fit with the same headroom. */
+Test(plan_cli, printed_flags_carry_headroom_and_the_gpu_overrides)
+{
+    json_t *plan = cli_json("plan llama-3.2-1b --gpu h100 --gpus 16 --tp 8 --seq 2048 --global-batch 512K "
+                            "--gpus-per-node 4 --headroom 0.2 --price 1.5 --top 2");
+    json_t *layouts = json_object_get(plan, "layouts");
+    cr_assert_gt(json_array_size(layouts), 0);
+    for (size_t i = 0; i < json_array_size(layouts); i++) {
+        json_t *l = json_array_get(layouts, i);
+        const char *flags = json_string_value(json_object_get(l, "step_flags"));
+        const char *mflags = json_string_value(json_object_get(l, "memory_flags"));
+        cr_expect(strstr(flags, " --headroom 0.20000000000000001") || strstr(flags, " --headroom 0.2"), "%s", flags);
+        cr_expect(strstr(flags, " --scaleup-size 4"), "%s", flags);
+        cr_expect(strstr(flags, " --price 1.5"), "%s", flags);
+        cr_expect(strstr(mflags, " --scaleup-size 4") && strstr(mflags, " --headroom"), "%s", mflags);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "step llama-3.2-1b %s", flags);
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_decref(s);
+        /* Without the node size the same flags time 8-GPU nodes: another (faster) step. */
+        char bare[1024];
+        snprintf(bare, sizeof bare, "%s", cmd);
+        char *p = strstr(bare, " --scaleup-size 4");
+        memmove(p, p + strlen(" --scaleup-size 4"), strlen(p + strlen(" --scaleup-size 4")) + 1);
+        json_t *b = cli_json(bare);
+        cr_expect_lt(jnum(b, "step_seconds"), jnum(l, "step_seconds"), "%s", bare);
+        json_decref(b);
+        snprintf(cmd, sizeof cmd, "memory llama-3.2-1b %s", mflags);
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s", cmd);
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    json_decref(plan);
+}
+
+/* ---- flags the search does not carry are refused by name, never ignored (issue 14) ---- */
+
+Test(plan_cli, memory_savers_and_moe_implementation_are_refused_naming_the_flag)
+{
+#define PLAN "plan", "mixtral-8x7b", "--gpu", "h100", "--gpus", "16", "--seq", "4096", "--global-batch", "1M"
+    struct {
+        const char *argv[16];
+        const char *needle;
+    } cases[] = {
+        {{PLAN, "--compile", NULL}, "--compile"},
+        {{PLAN, "--chunked-loss", "4", NULL}, "--chunked-loss"},
+        {{PLAN, "--optimizer-in-backward", NULL}, "--optimizer-in-backward"},
+        {{PLAN, "--activation-offload", NULL}, "--activation-offload"},
+        {{PLAN, "--optimizer", "paged-adamw", NULL}, "--optimizer"},
+        {{PLAN, "--framework", "megatron", "--moe-dispatcher", "allgather", NULL}, "--moe-dispatcher"},
+        {{PLAN, "--framework", "megatron", "--moe-capacity-factor", "1.25", NULL}, "--moe-capacity-factor"},
+        {{"report", "mixtral-8x7b", "--compile", NULL}, "--compile"},
+        {{"report", "mixtral-8x7b", "--activation-offload", NULL}, "--activation-offload"},
+    };
+#undef PLAN
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r = run_cli(cases[i].argv);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+        cr_expect(strstr(r.err, cases[i].needle) != NULL, "case %zu: %s", i, r.err);
+        cr_expect_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+        cr_expect_eq(r.out[0], '\0', "case %zu printed a result: %s", i, r.out);
+        run_free(&r);
+    }
+}
