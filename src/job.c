@@ -325,10 +325,17 @@ bool lc_job_has_savers(const llmcost_job *j)
 
 int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
 {
-    if (lc_job_has_savers(j))
+    if (lc_job_has_savers(j)) {
+        /* The one given first, by its own name (a front end maps it to its flag). */
+        const char *f = j->version >= 4 && j->chunked_loss > 1 ? "chunked_loss"
+                        : j->version >= 4 && j->optimizer_in_backward ? "optimizer_in_backward"
+                        : j->version >= 4 && j->activation_offload ? "activation_offload"
+                        : j->version >= 4 && j->compile ? "compile = true" : "optimizer";
         return lc_fail(LLMCOST_EUNSUPPORTED,
-                       "chunked_loss, optimizer_in_backward, activation_offload, compile and paged optimizers: %s does "
-                       "not model the memory savers yet ('llmcost memory', 'step' and 'train' take them)", engine);
+                       "%s%s: %s does not model the memory savers yet (chunked loss, optimizer in backward, activation "
+                       "offload, compile, paged optimizers; 'llmcost memory', 'step' and 'train' take them)",
+                       f, strcmp(f, "optimizer") ? "" : " = paged", engine);
+    }
     if (j->version < 2 || (j->finetune.method != LLMCOST_FT_LORA && j->finetune.method != LLMCOST_FT_QLORA))
         return 0;
     const char *meth = llmcost_finetune_method_name(j->finetune.method);

@@ -635,9 +635,18 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     o->bf16_grads = s->bf16_grads;
     o->foreach_optimizer = s->foreach_optimizer;
     /* The planner's memory engine runs on memory options, which carry no memory savers: refused, not ignored. */
+    /* Each refused by its own name (a front end maps it to its flag), the first given. */
     if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload || s->compile))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile: the "
-                       "planner does not search with the memory savers yet (give them to memory, step or train)");
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the planner does not search with the memory savers yet (give them to "
+                       "memory, step or train)",
+                       s->chunked_loss > 1 ? "chunked_loss" : s->optimizer_in_backward ? "optimizer_in_backward"
+                       : s->activation_offload ? "activation_offload" : "compile = true");
+    /* The MoE implementation reaches no layout of the search (the plan's step options do not carry it): refused, not
+     * dropped. */
+    if (s->version >= 3 && (s->moe_dispatcher != 0 || s->moe_capacity_factor != 0))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the planner does not search with a token dispatcher or capacity factor "
+                       "yet (give them to step or train)",
+                       s->moe_dispatcher != 0 ? "moe_dispatcher" : "moe_capacity_factor");
     if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
         return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
                        optimizer_names[s->optimizer]);
