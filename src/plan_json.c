@@ -98,6 +98,27 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
     }
     if (len < n && o->cuda_context_bytes != 816644096.0) /* the memory engine's default (memory.h) */
         len += (size_t)snprintf(buf + len, n - len, " --cuda-context-gb %.17g", o->cuda_context_bytes / 1073741824.0);
+    /* The fit test's headroom (as `llmcost memory --headroom`), and the GPU record's fields that differ from the
+     * catalogue's record of that name (`llmcost plan --gpus-per-node`, --price, or a caller's record): the command
+     * then judges and times the GPU the search did. */
+    if (len < n && o->headroom != 0.05)
+        len += (size_t)snprintf(buf + len, n - len, " --headroom %.17g", o->headroom);
+    if (l->gpu_type < o->n_gpu_types) {
+        const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
+        const llmcost_gpu *cat = llmcost_catalog_gpu_find(o->version >= 3 ? o->catalog : NULL, gpu);
+        if (len < n && cat && g->scaleup_size != cat->scaleup_size)
+            len += (size_t)snprintf(buf + len, n - len, " --scaleup-size %d", g->scaleup_size);
+        if (len < n && cat && g->price_per_hour != cat->price_per_hour)
+            len += (size_t)snprintf(buf + len, n - len, " --price %.17g", g->price_per_hour);
+        if (len < n && cat && g->memory_bytes != cat->memory_bytes) /* --memory-gb is GiB: exact */
+            len += (size_t)snprintf(buf + len, n - len, " --memory-gb %.17g", g->memory_bytes / 1073741824.0);
+        if (len < n && cat && g->memory_bw != cat->memory_bw)
+            len += (size_t)snprintf(buf + len, n - len, " --memory-bw %.17g", g->memory_bw / 1e9);
+        if (len < n && cat && g->scaleup_bw != cat->scaleup_bw)
+            len += (size_t)snprintf(buf + len, n - len, " --scaleup-bw %.17g", g->scaleup_bw / 1e9);
+        if (len < n && cat && g->scaleout_bw != cat->scaleout_bw)
+            len += (size_t)snprintf(buf + len, n - len, " --scaleout-bw %.17g", g->scaleout_bw / 1e9);
+    }
     if (len < n) {
         if (for_memory)
             len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);
