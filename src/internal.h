@@ -120,6 +120,9 @@ int lc_job_refuse_adapters(const struct llmcost_job *j, const char *engine);
 /* Does job "j" use a memory saver (job.h version 4, or a paged optimizer)? The planner's search does not model
  * them (lc_job_refuse_adapters refuses them too). */
 bool lc_job_has_savers(const struct llmcost_job *j);
+/* The job's MoE implementation (moe_dispatcher, moe_capacity_factor: a Megatron-Core dispatcher, a capacity factor
+ * >= 0, only for a model with routed experts under framework megatron), as llmcost_job_validate checks it. */
+int lc_job_moe_impl_check(const struct llmcost_job *j, const struct llmcost_model *m);
 /* The Linear-shaped matrices of a decoder layer (finetune.c): role (llmcost_lora_role), inputs, outputs, and how
  * many such matrices the layer has (the routed experts). At most 24 a layer. */
 typedef struct lc_ft_mat {

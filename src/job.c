@@ -367,6 +367,11 @@ static int moe_impl_check(const llmcost_job *j, const llmcost_model *m, const lc
     return 0;
 }
 
+int lc_job_moe_impl_check(const llmcost_job *j, const llmcost_model *m)
+{
+    return moe_impl_check(j, m, NULL);
+}
+
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
 {
     return lc_job_validate_digest(j, m, NULL);

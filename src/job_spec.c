@@ -641,12 +641,14 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
                        "memory, step or train)",
                        s->chunked_loss > 1 ? "chunked_loss" : s->optimizer_in_backward ? "optimizer_in_backward"
                        : s->activation_offload ? "activation_offload" : "compile = true");
-    /* The MoE implementation reaches no layout of the search (the plan's step options do not carry it): refused, not
-     * dropped. */
-    if (s->version >= 3 && (s->moe_dispatcher != 0 || s->moe_capacity_factor != 0))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the planner does not search with a token dispatcher or capacity factor "
-                       "yet (give them to step or train)",
-                       s->moe_dispatcher != 0 ? "moe_dispatcher" : "moe_capacity_factor");
+    /* The MoE implementation is fixed, not searched: every layout is timed with it (checked by the search). */
+    if (s->version >= 3 && o->version >= 5) {
+        o->moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
+        o->moe_capacity_factor = s->moe_capacity_factor;
+    } else if (s->version >= 3 && (s->moe_dispatcher != 0 || s->moe_capacity_factor != 0)) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no MoE implementation (version 5)",
+                       s->moe_dispatcher != 0 ? "moe_dispatcher" : "moe_capacity_factor", o->version);
+    }
     if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
         return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
                        optimizer_names[s->optimizer]);

@@ -90,6 +90,10 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
         if (len < n && o->foreach_optimizer)
             len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
     }
+    if (o->version >= 5 && len < n && o->moe_dispatcher != LLMCOST_MOE_ALLTOALL) /* the MoE implementation (version 5) */
+        len += (size_t)snprintf(buf + len, n - len, " --moe-dispatcher allgather");
+    if (o->version >= 5 && len < n && o->moe_capacity_factor != 0)
+        len += (size_t)snprintf(buf + len, n - len, " --moe-capacity-factor %.17g", o->moe_capacity_factor);
     if (o->version >= 4 && len < n) { /* the fine-tuning, fixed by the search (options version 4) */
         int flen = finetune_flags(buf, n, len, &o->finetune, m);
         if (flen < 0)

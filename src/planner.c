@@ -50,6 +50,8 @@ static size_t options_size(unsigned version)
         return offsetof(llmcost_plan_options, catalog);
     case 3:
         return offsetof(llmcost_plan_options, finetune);
+    case 4:
+        return offsetof(llmcost_plan_options, moe_dispatcher);
     default:
         return sizeof(llmcost_plan_options);
     }
@@ -389,6 +391,10 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
         s.comm = o->comm;
         s.optimizer = o->optimizer;
         s.expert_tp = l->expert_tp;
+        if (o->version >= 5) { /* the MoE implementation (version 5) */
+            s.moe_dispatcher = o->moe_dispatcher;
+            s.moe_capacity_factor = o->moe_capacity_factor;
+        }
         *step_out = s;
     }
     if (memory_out) {
@@ -923,6 +929,16 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
     /* The fine-tuning once, before any layout: a bad one would otherwise reject every layout as the engines'. */
     if (o->version >= 4 && (rrc = llmcost_finetune_check(&o->finetune, m)) < 0)
         return rrc;
+    /* The MoE implementation once, by the job's rule: refused for every layout otherwise. */
+    if (o->version >= 5) {
+        llmcost_job j;
+        llmcost_job_init(&j);
+        j.framework = o->framework;
+        j.moe_dispatcher = o->moe_dispatcher;
+        j.moe_capacity_factor = o->moe_capacity_factor;
+        if ((rrc = lc_job_moe_impl_check(&j, m)) < 0)
+            return rrc;
+    }
     return 0;
 }
 
@@ -1185,6 +1201,8 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
     o->ep_overlap = j->layout.ep_overlap, o->tp_overlap = j->layout.tp_overlap;
     if (j->version >= 2)
         o->finetune = j->finetune;
+    if (j->version >= 3)
+        o->moe_dispatcher = j->moe_dispatcher, o->moe_capacity_factor = j->moe_capacity_factor;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,

@@ -1112,6 +1112,7 @@ static llmcost_plan_options *at_page_end(const llmcost_plan_options *o, unsigned
     size_t size = version == 1   ? offsetof(llmcost_plan_options, act_cache)
                   : version == 2 ? offsetof(llmcost_plan_options, catalog)
                   : version == 3 ? offsetof(llmcost_plan_options, finetune)
+                  : version == 4 ? offsetof(llmcost_plan_options, moe_dispatcher)
                                  : sizeof *o;
     *len = 2 * page;
     *map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1129,7 +1130,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     /* Llama-3-8B on one H100 in fp32 AdamW (16 bytes per parameter: 128 GB) fits no layout; the changes that make
      * it fit are searched from copies of the caller's options, which must not read past an older, shorter struct
      * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog", a version-3 one
-     * before "finetune"). */
+     * before "finetune", a version-4 one before "moe_dispatcher"). */
     const llmcost_gpu *h100 = llmcost_gpu_find("h100");
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
@@ -1141,7 +1142,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     size_t n_want;
     cr_assert_eq(llmcost_plan_changes(&want, &n_want, m, &o), 0, "%s", llmcost_errmsg());
     cr_assert(n_want >= 1, "more GPUs make it fit");
-    for (unsigned v = 1; v <= 3; v++) {
+    for (unsigned v = 1; v <= 4; v++) {
         void *map;
         size_t len;
         llmcost_plan_options *x = at_page_end(&o, v, &map, &len);
@@ -1330,7 +1331,7 @@ Test(plan_cli, printed_flags_carry_headroom_and_the_gpu_overrides)
 
 /* ---- flags the search does not carry are refused by name, never ignored (issue 14) ---- */
 
-Test(plan_cli, memory_savers_and_moe_implementation_are_refused_naming_the_flag)
+Test(plan_cli, memory_savers_are_refused_naming_the_flag)
 {
 #define PLAN "plan", "mixtral-8x7b", "--gpu", "h100", "--gpus", "16", "--seq", "4096", "--global-batch", "1M"
     struct {
@@ -1342,8 +1343,9 @@ Test(plan_cli, memory_savers_and_moe_implementation_are_refused_naming_the_flag)
         {{PLAN, "--optimizer-in-backward", NULL}, "--optimizer-in-backward"},
         {{PLAN, "--activation-offload", NULL}, "--activation-offload"},
         {{PLAN, "--optimizer", "paged-adamw", NULL}, "--optimizer"},
-        {{PLAN, "--framework", "megatron", "--moe-dispatcher", "allgather", NULL}, "--moe-dispatcher"},
-        {{PLAN, "--framework", "megatron", "--moe-capacity-factor", "1.25", NULL}, "--moe-capacity-factor"},
+        /* passed through (below), but refused where the job refuses it: transformers' experts are dropless */
+        {{PLAN, "--moe-dispatcher", "allgather", NULL}, "--moe-dispatcher"},
+        {{PLAN, "--moe-capacity-factor", "1.25", NULL}, "--moe-capacity-factor"},
         {{"report", "mixtral-8x7b", "--compile", NULL}, "--compile"},
         {{"report", "mixtral-8x7b", "--activation-offload", NULL}, "--activation-offload"},
     };
@@ -1356,4 +1358,39 @@ Test(plan_cli, memory_savers_and_moe_implementation_are_refused_naming_the_flag)
         cr_expect_eq(r.out[0], '\0', "case %zu printed a result: %s", i, r.out);
         run_free(&r);
     }
+}
+
+/* Megatron-Core's MoE implementation is fixed as given and reaches every layout: the printed flags carry it, and
+ * `llmcost step` with them gives the plan's step time; the all-gather dispatcher and a capacity factor time other
+ * steps than the default all-to-all, dropless (the same layout, searched without them). */
+Test(plan_agreement, moe_dispatcher_and_capacity_factor_reach_every_layout, .timeout = 300)
+{
+    const char *base = "plan mixtral-8x7b --gpu h100 --gpus 16 --seq 4096 --global-batch 1M --framework megatron "
+                       "--precision bf16-master --tp 2 --pp 1 --cp 1 --ep 8 --etp 1 --zero 1 --recompute selective "
+                       "--micro-batch 1 --sequence-parallel --no-ep-overlap --no-tp-overlap";
+    char cmd[1024];
+    json_t *plain = cli_json(base);
+    json_t *p0 = json_array_get(json_object_get(plain, "layouts"), 0);
+    cr_assert_not_null(p0);
+    const char *extra[] = {"--moe-dispatcher allgather", "--moe-capacity-factor 1.25"};
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof cmd, "%s %s --top 3", base, extra[k]);
+        json_t *plan = cli_json(cmd);
+        json_t *layouts = json_object_get(plan, "layouts");
+        cr_assert_gt(json_array_size(layouts), 0, "%s", cmd);
+        for (size_t i = 0; i < json_array_size(layouts); i++) {
+            json_t *l = json_array_get(layouts, i);
+            const char *flags = json_string_value(json_object_get(l, "step_flags"));
+            cr_expect(strstr(flags, extra[k]) != NULL, "%s", flags);
+            snprintf(cmd, sizeof cmd, "step mixtral-8x7b %s", flags);
+            json_t *s = cli_json(cmd);
+            cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                      cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+            json_decref(s);
+        }
+        /* The one layout both searches fix, timed another way. */
+        cr_expect_neq(jnum(json_array_get(layouts, 0), "step_seconds"), jnum(p0, "step_seconds"), "%s", extra[k]);
+        json_decref(plan);
+    }
+    json_decref(plain);
 }

@@ -53,8 +53,10 @@ typedef enum {
 
 /* Version 2 added the memory mechanisms at the end; a version-1 caller's options are read without them (off).
  * Version 3 added "catalog"; a version-1 or -2 caller's options are read without it (NULL).
- * Version 4 added "finetune"; an older caller's options are read without it (pre-training). */
-#define LLMCOST_PLAN_OPTIONS_VERSION 4
+ * Version 4 added "finetune"; an older caller's options are read without it (pre-training).
+ * Version 5 added "moe_dispatcher" and "moe_capacity_factor"; an older caller's are read without them (alltoall,
+ * dropless). */
+#define LLMCOST_PLAN_OPTIONS_VERSION 5
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -104,6 +106,11 @@ typedef struct llmcost_plan_options {
      * llmcost_job_step times it (no weight-gradient GEMMs of the frozen base, the adapters' GEMMs, dequantisation,
      * the optimizer and the gradient reduction over the trainable parameters only). */
     llmcost_finetune finetune;
+    /* Version 5 (zero: alltoall, dropless): the MoE implementation, fixed as given and timed in every layout as
+     * `llmcost step --moe-dispatcher ... --moe-capacity-factor ...` times it (Megatron-Core's; the memory engine
+     * does not depend on it). */
+    llmcost_moe_dispatcher moe_dispatcher;
+    double moe_capacity_factor;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -112,7 +119,8 @@ typedef struct llmcost_plan_options {
      816644096.0, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,   \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
-     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT}
+     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT,     \
+     LLMCOST_MOE_ALLTOALL, 0}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);
