@@ -67,8 +67,10 @@ static int savers_check(const llmcost_job *j)
                        (long long)j->chunked_loss, (long long)(j->seq * j->micro_batch));
     if (j->framework != LLMCOST_FW_HF && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload ||
                                           j->compile))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile are "
-                       "modelled for the hf profile (PyTorch eager, the fine-tuning frameworks) only");
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory savers (chunked loss, optimizer in backward, activation "
+                       "offload, compile) are modelled for the hf profile (PyTorch eager, the fine-tuning frameworks) only",
+                       j->chunked_loss > 1 ? "chunked_loss" : j->optimizer_in_backward ? "optimizer_in_backward"
+                       : j->activation_offload ? "activation_offload" : "compile = true");
     return 0;
 }
 
@@ -365,6 +367,11 @@ static int moe_impl_check(const llmcost_job *j, const llmcost_model *m, const lc
                        "transformers' experts are dropless",
                        what);
     return 0;
+}
+
+int lc_job_savers_check(const llmcost_job *j)
+{
+    return savers_check(j);
 }
 
 int lc_job_moe_impl_check(const llmcost_job *j, const llmcost_model *m)

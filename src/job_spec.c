@@ -634,13 +634,20 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     o->ema = (llmcost_ema)s->ema;
     o->bf16_grads = s->bf16_grads;
     o->foreach_optimizer = s->foreach_optimizer;
-    /* The planner's memory engine runs on memory options, which carry no memory savers: refused, not ignored. */
-    /* Each refused by its own name (a front end maps it to its flag), the first given. */
-    if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload || s->compile))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the planner does not search with the memory savers yet (give them to "
-                       "memory, step or train)",
+    /* The memory savers are fixed, not searched: every layout is sized with them (options version 5; a paged
+     * optimizer is the optimizer, which the memory options carry). An older options struct has no room for them:
+     * refused by name, not dropped. */
+    if (s->version >= 4 && o->version >= 5) {
+        o->chunked_loss = s->chunked_loss;
+        o->optimizer_in_backward = s->optimizer_in_backward;
+        o->activation_offload = s->activation_offload;
+        o->compile = s->compile;
+    } else if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload ||
+                                   s->compile)) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no memory savers (version 5)",
                        s->chunked_loss > 1 ? "chunked_loss" : s->optimizer_in_backward ? "optimizer_in_backward"
-                       : s->activation_offload ? "activation_offload" : "compile = true");
+                       : s->activation_offload ? "activation_offload" : "compile = true", o->version);
+    }
     /* The MoE implementation is fixed, not searched: every layout is timed with it (checked by the search). */
     if (s->version >= 3 && o->version >= 5) {
         o->moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
@@ -649,9 +656,6 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no MoE implementation (version 5)",
                        s->moe_dispatcher != 0 ? "moe_dispatcher" : "moe_capacity_factor", o->version);
     }
-    if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
-                       optimizer_names[s->optimizer]);
     /* The fine-tuning is fixed, not searched: the method and its numbers here, checked as a job checks them; the
      * targets are module names read against the model (llmcost_plan_options_from_spec_model). */
     if (s->version >= 2) {

@@ -56,7 +56,7 @@ int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o
 int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
                                     const char *gpu, bool for_memory, const llmcost_model *m)
 {
-    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw", "paged-adamw-8bit"};
     if (!buf || !n || !o || !l || !gpu)
         return lc_fail(LLMCOST_EINVAL, "llmcost_plan_layout_flags: a NULL argument");
     const llmcost_layout *L = &l->layout;
@@ -69,7 +69,7 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
                                   (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
                                   L->sequence_parallel ? "" : "no-", (long long)o->seq,
                                   llmcost_framework_name(o->framework), llmcost_precision_name(o->precision),
-                                  (unsigned)o->optimizer < 4 ? optimizers[o->optimizer] : "?",
+                                  (unsigned)o->optimizer < 6 ? optimizers[o->optimizer] : "?",
                                   llmcost_attn_impl_name(o->attention));
     /* The fixed memory mechanisms (options version 2): memory needs them, step takes them too. */
     if (o->version >= 2) {
@@ -94,6 +94,16 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
         len += (size_t)snprintf(buf + len, n - len, " --moe-dispatcher allgather");
     if (o->version >= 5 && len < n && o->moe_capacity_factor != 0)
         len += (size_t)snprintf(buf + len, n - len, " --moe-capacity-factor %.17g", o->moe_capacity_factor);
+    if (o->version >= 5) { /* the memory savers (version 5): memory needs them, step takes them (and does not time them) */
+        if (len < n && o->chunked_loss > 1)
+            len += (size_t)snprintf(buf + len, n - len, " --chunked-loss %lld", (long long)o->chunked_loss);
+        if (len < n && o->optimizer_in_backward)
+            len += (size_t)snprintf(buf + len, n - len, " --optimizer-in-backward");
+        if (len < n && o->activation_offload)
+            len += (size_t)snprintf(buf + len, n - len, " --activation-offload");
+        if (len < n && o->compile)
+            len += (size_t)snprintf(buf + len, n - len, " --compile");
+    }
     if (o->version >= 4 && len < n) { /* the fine-tuning, fixed by the search (options version 4) */
         int flen = finetune_flags(buf, n, len, &o->finetune, m);
         if (flen < 0)

@@ -155,6 +155,7 @@ typedef struct {
     /* llmcost_plan_nearest's bounded searches: with max_changes >= 0 only the layouts changing at most that many
      * fields from o->reference are judged (the rest are not layouts of this search, and are not counted). */
     int max_changes;
+    const llmcost_job *savers; /* the memory savers every layout is sized with (options version 5), or NULL: none */
 } space;
 
 /* Fields of a group (tp, pp, vpp, cp, ep, expert tp, sequence parallelism) that differ from the reference. */
@@ -429,6 +430,24 @@ static const llmcost_finetune *plan_finetune(const llmcost_plan_options *o)
     return o->version >= 4 && o->finetune.method != LLMCOST_FT_NONE ? &o->finetune : NULL;
 }
 
+/* Whether the search sizes its layouts with memory savers (options version 5). */
+static bool plan_has_savers(const llmcost_plan_options *o)
+{
+    return o->version >= 5 && (o->chunked_loss > 1 || o->optimizer_in_backward || o->activation_offload || o->compile);
+}
+
+/* The job "j" carrying the savers of "o" (the rest at the job's defaults). */
+static void savers_job(llmcost_job *j, const llmcost_plan_options *o)
+{
+    llmcost_job_init(j);
+    j->framework = o->framework;
+    j->seq = o->seq;
+    j->chunked_loss = o->chunked_loss;
+    j->optimizer_in_backward = o->optimizer_in_backward;
+    j->activation_offload = o->activation_offload;
+    j->compile = o->compile;
+}
+
 /* 1: fits, 0: does not, LLMCOST_EINVAL: the engine refuses the layout, other negative: failure. */
 static int judge_memory(worker *w, llmcost_plan_layout *l)
 {
@@ -437,7 +456,7 @@ static int judge_memory(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(NULL, &mo, o, l);
     llmcost_memory r;
     w->mem_calls++;
-    int rc = lc_memory_compute_prepared_finetune(&r, w->sp->memory, &mo, plan_finetune(o));
+    int rc = lc_memory_compute_prepared_savers(&r, w->sp->memory, &mo, plan_finetune(o), w->sp->savers);
     if (rc < 0)
         return rc;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -457,7 +476,7 @@ static int judge_memory_zeros(worker *w, const llmcost_plan_layout *l, const int
     llmcost_plan_job_options(NULL, &mo, o, l);
     llmcost_memory r[4];
     w->mem_calls += n;
-    int rc = lc_memory_compute_prepared_zeros(r, rcs, w->sp->memory, &mo, plan_finetune(o), zs, n);
+    int rc = lc_memory_compute_prepared_zeros_savers(r, rcs, w->sp->memory, &mo, plan_finetune(o), w->sp->savers, zs, n);
     if (rc < 0)
         return rc;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -929,6 +948,15 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
     /* The fine-tuning once, before any layout: a bad one would otherwise reject every layout as the engines'. */
     if (o->version >= 4 && (rrc = llmcost_finetune_check(&o->finetune, m)) < 0)
         return rrc;
+    /* The memory savers once, by the job's rules that need no layout (the chunks against the largest micro-batch):
+     * refused for every layout otherwise. */
+    if (plan_has_savers(o)) {
+        llmcost_job j;
+        savers_job(&j, o);
+        j.micro_batch = o->global_batch_tokens / o->seq;
+        if ((rrc = lc_job_savers_check(&j)) < 0)
+            return rrc;
+    }
     /* The MoE implementation once, by the job's rule: refused for every layout otherwise. */
     if (o->version >= 5) {
         llmcost_job j;
@@ -968,7 +996,12 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
+    llmcost_job svj;
+    if (plan_has_savers(o)) {
+        savers_job(&svj, o);
+        sp.savers = &svj;
+    }
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
         if (m->layers[i].ffn.moe)
@@ -1203,6 +1236,9 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
         o->finetune = j->finetune;
     if (j->version >= 3)
         o->moe_dispatcher = j->moe_dispatcher, o->moe_capacity_factor = j->moe_capacity_factor;
+    if (j->version >= 4)
+        o->chunked_loss = j->chunked_loss, o->optimizer_in_backward = j->optimizer_in_backward,
+        o->activation_offload = j->activation_offload, o->compile = j->compile;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,

@@ -1331,23 +1331,25 @@ Test(plan_cli, printed_flags_carry_headroom_and_the_gpu_overrides)
 
 /* ---- flags the search does not carry are refused by name, never ignored (issue 14) ---- */
 
-Test(plan_cli, memory_savers_are_refused_naming_the_flag)
+Test(plan_cli, flags_the_job_refuses_are_refused_naming_the_flag)
 {
 #define PLAN "plan", "mixtral-8x7b", "--gpu", "h100", "--gpus", "16", "--seq", "4096", "--global-batch", "1M"
     struct {
         const char *argv[16];
         const char *needle;
     } cases[] = {
-        {{PLAN, "--compile", NULL}, "--compile"},
-        {{PLAN, "--chunked-loss", "4", NULL}, "--chunked-loss"},
-        {{PLAN, "--optimizer-in-backward", NULL}, "--optimizer-in-backward"},
-        {{PLAN, "--activation-offload", NULL}, "--activation-offload"},
-        {{PLAN, "--optimizer", "paged-adamw", NULL}, "--optimizer"},
+        /* the memory savers are modelled for the hf profile only */
+        {{PLAN, "--framework", "megatron", "--compile", NULL}, "--compile"},
+        {{PLAN, "--framework", "megatron", "--chunked-loss", "4", NULL}, "--chunked-loss"},
+        {{PLAN, "--framework", "megatron", "--optimizer-in-backward", NULL}, "--optimizer-in-backward"},
+        {{PLAN, "--framework", "megatron", "--activation-offload", NULL}, "--activation-offload"},
         /* passed through (below), but refused where the job refuses it: transformers' experts are dropless */
         {{PLAN, "--moe-dispatcher", "allgather", NULL}, "--moe-dispatcher"},
         {{PLAN, "--moe-capacity-factor", "1.25", NULL}, "--moe-capacity-factor"},
+        /* the report's memory section runs on memory options, which carry no savers */
         {{"report", "mixtral-8x7b", "--compile", NULL}, "--compile"},
         {{"report", "mixtral-8x7b", "--activation-offload", NULL}, "--activation-offload"},
+        {{"report", "mixtral-8x7b", "--optimizer", "paged-adamw", NULL}, "--optimizer"},
     };
 #undef PLAN
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1393,4 +1395,126 @@ Test(plan_agreement, moe_dispatcher_and_capacity_factor_reach_every_layout, .tim
         json_decref(plan);
     }
     json_decref(plain);
+}
+
+/* ---- memory savers in the search (issue 14) ---- */
+
+/* The savers of one case, onto a job and onto plan options. */
+typedef struct {
+    const char *name;
+    int64_t chunked_loss;
+    bool oib, offload, compile;
+    llmcost_optimizer optimizer;
+} saver_case;
+
+static const saver_case saver_cases[] = {
+    {"activation offload", 0, false, true, false, LLMCOST_OPTIM_ADAMW},
+    {"chunked loss and compile", 8, false, false, true, LLMCOST_OPTIM_ADAMW},
+    {"optimizer in backward", 0, true, false, false, LLMCOST_OPTIM_ADAMW},
+    {"paged 8-bit AdamW", 0, false, false, false, LLMCOST_OPTIM_PAGED_ADAMW_8BIT},
+};
+
+static void saver_options(llmcost_plan_options *o, const saver_case *c)
+{
+    llmcost_plan_options_init(o);
+    /* the optimizer in backward takes one micro-batch per step: a batch of one sequence per GPU */
+    o->gpus = 8, o->seq = 2048, o->global_batch_tokens = (c->oib ? 8 : 64) * 2048;
+    o->chunked_loss = c->chunked_loss, o->optimizer_in_backward = c->oib, o->activation_offload = c->offload;
+    o->compile = c->compile, o->optimizer = c->optimizer;
+}
+
+/* Every layout kept with each saver is what llmcost_job_memory sizes and llmcost_job_step times for the job with
+ * that saver, to the last digit; the optimizer in backward keeps only the layouts of one micro-batch per step (the
+ * job refuses more: each parameter's gradient is freed as its optimizer steps). */
+Test(plan_agreement, every_kept_layout_with_memory_savers_is_the_jobs, .timeout = 300)
+{
+    const llmcost_gpu *h100 = llmcost_gpu_find("rtx-4090");
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+    for (size_t k = 0; k < sizeof saver_cases / sizeof saver_cases[0]; k++) {
+        const saver_case *c = &saver_cases[k];
+        llmcost_plan_options o;
+        saver_options(&o, c);
+        o.gpu_types = h100, o.n_gpu_types = 1, o.top = 100000;
+        llmcost_plan p;
+        cr_assert_eq(llmcost_plan_search(&p, m, &o), 0, "%s: %s", c->name, llmcost_errmsg());
+        cr_assert_gt(p.n_layouts, 0, "%s: nothing fits", c->name);
+        for (size_t i = 0; i < p.n_layouts; i++) {
+            const llmcost_plan_layout *l = &p.layouts[i];
+            llmcost_step_options so;
+            llmcost_memory_options mo;
+            llmcost_plan_job_options(&so, &mo, &o, l);
+            llmcost_job js, jm;
+            llmcost_job_from_step_options(&js, &so);
+            llmcost_job_from_memory_options(&jm, &mo);
+            llmcost_job *jobs[] = {&js, &jm};
+            for (int t = 0; t < 2; t++) {
+                jobs[t]->chunked_loss = c->chunked_loss, jobs[t]->optimizer_in_backward = c->oib;
+                jobs[t]->activation_offload = c->offload, jobs[t]->compile = c->compile;
+            }
+            llmcost_step s;
+            llmcost_memory mem;
+            cr_assert_eq(llmcost_job_step(&s, m, h100, &js), 0, "%s: %s", c->name, llmcost_errmsg());
+            cr_assert_eq(llmcost_job_memory(&mem, m, &jm), 0, "%s: %s", c->name, llmcost_errmsg());
+            cr_assert_eq(l->step_seconds, s.step_seconds, "%s layout %zu", c->name, i);
+            cr_assert_eq(l->peak_bytes, mem.peak_bytes, "%s layout %zu: plan %.17g B, memory %.17g B", c->name, i,
+                         l->peak_bytes, mem.peak_bytes);
+            if (c->oib)
+                cr_assert_eq(l->micro_batches, 1, "%s: %lld micro-batches", c->name, (long long)l->micro_batches);
+        }
+        llmcost_plan_dispose(&p);
+    }
+    llmcost_model_free(m);
+}
+
+/* The pruning premise with the savers on (memory grows with the micro-batch, falls with recomputation): the pruned
+ * search finds the feasible set and the best layout of one search per fixed ZeRO stage, recomputation and
+ * micro-batch. */
+Test(plan_pruning, pruned_search_with_memory_savers_finds_what_one_by_one_evaluation_finds, .timeout = 300)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("rtx-4090");
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+    for (size_t k = 0; k < sizeof saver_cases / sizeof saver_cases[0]; k++) {
+        const saver_case *c = &saver_cases[k];
+        llmcost_plan_options o;
+        saver_options(&o, c);
+        o.gpu_types = g, o.n_gpu_types = 1, o.top = 1, o.tp = 1, o.cp = 1, o.pp = 1; /* dp 8 */
+        llmcost_plan all;
+        cr_assert_eq(llmcost_plan_search(&all, m, &o), 0, "%s", llmcost_errmsg());
+        /* (the optimizer in backward, one micro-batch per step, leaves nothing to prune) */
+        cr_assert(all.feasible > 0 && (c->oib || all.rejected[LLMCOST_PLAN_REJ_MEMORY] > 0), "%s: the case must have both",
+                  c->name);
+        cr_expect(c->oib || all.memory_evaluations < all.evaluated, "%s: nothing was pruned", c->name);
+        int64_t feasible = 0, evaluated = 0;
+        double best = INFINITY;
+        for (int z = 0; z <= 3; z++)
+            for (int r = 0; r <= 2; r++)
+                for (int64_t mb = 1; mb <= o.global_batch_tokens / o.seq / 8; mb *= 2) {
+                    llmcost_plan one;
+                    llmcost_plan_options f = o;
+                    f.zero = z, f.recompute = r, f.micro_batch = mb;
+                    cr_assert_eq(llmcost_plan_search(&one, m, &f), 0, "%s", llmcost_errmsg());
+                    feasible += one.feasible;
+                    evaluated += one.evaluated;
+                    if (one.n_layouts)
+                        best = fmin(best, one.layouts[0].step_seconds);
+                    llmcost_plan_dispose(&one);
+                }
+        cr_expect_eq(feasible, all.feasible, "%s: %lld one by one, %lld pruned", c->name, (long long)feasible,
+                     (long long)all.feasible);
+        cr_expect_eq(evaluated, all.evaluated, "%s: %lld one by one, %lld pruned", c->name, (long long)evaluated,
+                     (long long)all.evaluated);
+        cr_expect_eq(best, all.layouts[0].step_seconds, "%s", c->name);
+        llmcost_plan_dispose(&all);
+    }
+    llmcost_model_free(m);
+}
+
+/* The printed flags carry the savers: `llmcost step` and `llmcost memory` with them give the plan's figures. */
+Test(plan_agreement, savers_reach_the_printed_flags)
+{
+    check_against_engines("llama-3.2-1b", "--gpu rtx-4090 --gpus 8 --seq 2048 --global-batch 128K --activation-offload "
+                                          "--chunked-loss 8 --compile --optimizer paged-adamw-8bit", 3);
+    check_against_engines("llama-3.2-1b", "--gpu rtx-4090 --gpus 8 --seq 2048 --global-batch 16K --optimizer-in-backward", 2);
 }

@@ -29,10 +29,10 @@ static const char *const description =
     "Fine-tuning (--finetune full|lora|qlora and the adapter flags) is fixed as given, not searched: each layout\n"
     "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.\n"
     "EP may span tensor-parallel ranks (Megatron's MoE parallel folding: ep divides tp x cp x dp / etp, with\n"
-    "sequence parallelism when it does not divide dp x cp). --moe-dispatcher and --moe-capacity-factor reach\n"
-    "every layout. The memory savers (--compile, --chunked-loss, --optimizer-in-backward, --activation-offload,\n"
-    "paged optimizers) are refused (exit 2): no layout of the search would carry them. The printed 'llmcost\n"
-    "step' flags carry --headroom and the GPU overrides (--gpus-per-node as --scaleup-size, --price).";
+    "sequence parallelism when it does not divide dp x cp). --moe-dispatcher, --moe-capacity-factor and the\n"
+    "memory savers (--compile, --chunked-loss, --optimizer-in-backward, --activation-offload, paged optimizers)\n"
+    "are fixed as given and reach every layout (the savers size memory; step does not time them). The printed\n"
+    "'llmcost step' flags carry them, --headroom and the GPU overrides (--gpus-per-node as --scaleup-size, --price).";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"
