@@ -1334,9 +1334,7 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
     llmcost_job fitjob;
     if (llmcost_job_make_fit(&fitjob, m, gpu, job, job->layout.gpus) == 0)
         llmcost_job_changes(out->together, sizeof out->together, &j, &fitjob);
-    /* The planner's nearest fitting layout: not for the memory savers, which its memory engine does not carry. */
-    if (lc_job_has_savers(&j))
-        return 0;
+    /* The planner's nearest fitting layout, with the job's memory savers (lc_plan_nearest_options passes them). */
     llmcost_plan_layout ref;
     llmcost_plan_options o;
     lc_plan_nearest_options(&o, &ref, gpu, &j);

@@ -1518,3 +1518,24 @@ Test(plan_agreement, savers_reach_the_printed_flags)
                                           "--chunked-loss 8 --compile --optimizer paged-adamw-8bit", 3);
     check_against_engines("llama-3.2-1b", "--gpu rtx-4090 --gpus 8 --seq 2048 --global-batch 16K --optimizer-in-backward", 2);
 }
+
+/* A job with a memory saver that does not fit is named its nearest fitting layout too, sized with the saver: the
+ * flags carry it, and `llmcost memory` with them gives the named peak, and fits. Llama-3.1-70B on 8 H100 with
+ * activation offload: the weights and AdamW states (6 bytes x 70.6e9 = 424 GB per GPU unsharded) do not fit. */
+Test(plan_nearest, a_job_with_a_memory_saver_is_named_a_layout_that_fits_with_it, .timeout = 300)
+{
+    json_t *mj = cli_json("memory llama-3.1-70b --gpu h100 --gpus 8 --seq 8192 --global-batch 4194304 "
+                          "--activation-offload");
+    cr_assert(json_is_false(json_object_get(mj, "fits")));
+    json_t *nf = json_object_get(mj, "nearest_fit");
+    cr_assert(json_is_object(nf), "memory names no nearest_fit");
+    const char *flags = json_string_value(json_object_get(nf, "memory_flags"));
+    cr_expect(strstr(flags, " --activation-offload") != NULL, "%s", flags);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "memory llama-3.1-70b %s", flags);
+    json_t *fm = cli_json(cmd);
+    cr_expect(json_is_true(json_object_get(fm, "fits")), "%s", cmd);
+    cr_expect_eq(jnum(fm, "peak_bytes"), jnum(nf, "peak_bytes"), "%s", cmd);
+    json_decref(fm);
+    json_decref(mj);
+}
