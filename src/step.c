@@ -1295,6 +1295,8 @@ typedef struct {
     double fwd, bwd;               /* every op's forward and backward GPU seconds (what DP overlap hides behind) */
     double attn_f, attn_b;         /* the attention kernel of the stage's first layer */
     int64_t moe_layers;            /* MoE layers on the stage */
+    double blocks;                 /* its blocks whose TP collectives run over the TP group (expose_stage) */
+    double expert_blocks;          /* ... and its routed-expert blocks without a shared expert (the expert-TP group) */
 } stage_launch;
 
 /* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
@@ -1396,9 +1398,19 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
             }
     }
     int64_t moe_l = 0;
-    for (int64_t i = first; i < first + nl; i++)
-        moe_l += m->layers[i].ffn.moe;
+    double blocks = 0, expert_blocks = 0;
+    for (int64_t i = first; i < first + nl; i++) {
+        const llmcost_layer *ly = &m->layers[i];
+        moe_l += ly->ffn.moe;
+        /* Two all-reduces per block (token mixer, feed-forward); a hybrid block holds one of them (Nemotron-H's
+         * Mamba-2, attention and MLP blocks). A routed-expert block with a shared expert keeps the TP group's
+         * collectives (the shared expert is a tensor-parallel MLP); one without, the expert-TP group's. */
+        bool routed_only = ly->ffn.moe && ly->ffn.shared.d_ff <= 0;
+        blocks += (ly->attn.n_heads > 0 || ly->ssm) + (!routed_only && (ly->ffn.moe || ly->ffn.dense.d_ff > 0));
+        expert_blocks += routed_only;
+    }
     r->moe_layers = moe_l;
+    r->blocks = blocks, r->expert_blocks = expert_blocks;
 }
 
 /*
@@ -1444,7 +1456,7 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units)
 
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
 static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, const layer_comm *lc, int64_t s,
-                         int64_t first, int64_t nl)
+                         int64_t nl)
 {
     const llmcost_step_options *opt = c->opt;
     int64_t pp = c->L.pp;
@@ -1452,17 +1464,8 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         comp[k] = sl->busy[k];
     comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
-    /* Two all-reduces per block (token mixer, feed-forward), three under full recomputation; a hybrid block holds
-     * one of them (Nemotron-H's Mamba-2, attention and MLP blocks). */
-    double blocks = 0, expert_blocks = 0;
-    for (int64_t i = first; i < first + nl; i++) {
-        const llmcost_layer *L = &c->m->layers[i];
-        /* A routed-expert block with a shared expert keeps the TP group's collectives (the shared expert is a
-         * tensor-parallel MLP); one without, the expert-TP group's. */
-        bool routed_only = L->ffn.moe && L->ffn.shared.d_ff <= 0;
-        blocks += (L->attn.n_heads > 0 || L->ssm) + (!routed_only && (L->ffn.moe || L->ffn.dense.d_ff > 0));
-        expert_blocks += routed_only;
-    }
+    /* Two all-reduces per block (the stage's blocks, counted with its launch), three under full recomputation. */
+    double blocks = sl->blocks, expert_blocks = sl->expert_blocks;
     if (c->etp == c->L.tp) { /* the same group: the sum as before expert TP had its own (the same digits) */
         blocks += expert_blocks;
         expert_blocks = 0;
@@ -1647,7 +1650,7 @@ static void simulate_stages(stages *st, llmcost_step *out, const ctx *c, const l
     int64_t pp = c->L.pp;
     for (int64_t k = 0; k < st->nres; k++) {
         int64_t s = st->rep[k];
-        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s], st->first_layer[s + 1] - st->first_layer[s]);
+        expose_stage(&st->res[k], c, &st->launch[k], lc, s, st->first_layer[s + 1] - st->first_layer[s]);
     }
     /* Over the classes, not the stages: the maxima are the same, and the slowest stage, the first stage with the
      * largest total, is the first stage (rep) of the first class with it (classes are numbered in stage order). */
