@@ -1210,10 +1210,12 @@ Test(plan_ssm, context_parallelism_is_refused_over_a_state_space_mixer)
  * DP = world / (etp x ep x pp)) lets EP take 8 ranks although dp x cp is at most 4, so the search enumerates
  * ep 8 with tp 2 (EP spans the TP pair: sequence parallelism on). Such a layout is feasible, listed, and its step
  * time and peak are what `llmcost step` and `llmcost memory` print for the flags the plan prints, to 1e-9. */
-Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_memory, .timeout = 300)
+static void folded_layouts_agree(const char *model)
 {
-    json_t *plan = cli_json("plan qwen3-30b-a3b --gpu h100 --gpus 8 --tp 2 --seq 4096 --global-batch 1M "
-                            "--framework megatron --precision bf16-master --top 200");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "plan %s --gpu h100 --gpus 8 --tp 2 --seq 4096 --global-batch 1M --framework megatron "
+             "--precision bf16-master --top 200", model);
+    json_t *plan = cli_json(cmd);
     json_t *layouts = json_object_get(plan, "layouts");
     int folded = 0;
     for (size_t i = 0; i < json_array_size(layouts) && folded < 3; i++) {
@@ -1224,24 +1226,35 @@ Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_mem
         folded++;
         cr_expect_eq(fmod(jnum(l, "tp") * dpcp, ep * etp), 0, "the expert grid tiles the stage");
         cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "EP inside TP needs sequence parallelism");
-        char cmd[1024];
-        snprintf(cmd, sizeof cmd, "step qwen3-30b-a3b %s", json_string_value(json_object_get(l, "step_flags")));
+        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
         json_t *s = cli_json(cmd);
         cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
                   cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
         json_decref(s);
-        snprintf(cmd, sizeof cmd, "memory qwen3-30b-a3b %s", json_string_value(json_object_get(l, "memory_flags")));
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
         json_t *mj = cli_json(cmd);
         cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
                   jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
         cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
         json_decref(mj);
     }
-    cr_expect_eq(folded, 3, "only %d folded layouts (ep > dp x cp) among the best 200", folded);
+    cr_expect_eq(folded, 3, "%s: only %d folded layouts (ep > dp x cp) among the best 200", model, folded);
     /* The best layout with tp 2 is a folded one here: 8-way EP without a data-parallel degree of 8. */
     json_t *best = json_array_get(layouts, 0);
-    cr_expect_gt(jnum(best, "ep"), jnum(best, "dp") * jnum(best, "cp"));
+    cr_expect_gt(jnum(best, "ep"), jnum(best, "dp") * jnum(best, "cp"), "%s", model);
     json_decref(plan);
+}
+
+Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_memory, .timeout = 300)
+{
+    folded_layouts_agree("qwen3-30b-a3b");
+}
+
+/* The same with DeepSeek's MoE (DeepSeek-V2-Lite: 64 routed experts and 2 shared ones, MLA attention): its blocks
+ * keep the TP group's collectives for the shared expert. */
+Test(plan_folding, deepseek_style_moe_with_shared_experts_folds_too, .timeout = 300)
+{
+    folded_layouts_agree("deepseek-v2-lite");
 }
 
 /* The collectives of a routed-expert block run over its expert-TP group (Megatron-Core's token dispatcher gathers and
