@@ -57,6 +57,8 @@ int main(int argc, char **argv)
          LLMCOST_PREC_BF16},
         {"llama-3.2-1b, 64 h100, all free", "llama-3.2-1b", "h100", 64, 2048, 1 << 21, ANY, ANY, ANY,
          LLMCOST_FW_HF, LLMCOST_PREC_BF16},
+        {"mixtral-8x7b, 64 h100, all free", "mixtral-8x7b", "h100", 64, 4096, 1 << 22, ANY, ANY, ANY,
+         LLMCOST_FW_MEGATRON, LLMCOST_PREC_BF16_MASTER},
         {"405b, 16384 h100, tp8 pp16 cp1", "llama-3.1-405b", "h100", 16384, 8192, 1 << 24, 8, 16, 1,
          LLMCOST_FW_MEGATRON, LLMCOST_PREC_BF16_MASTER},
         {"405b, 16384 h100, all free", "llama-3.1-405b", "h100", 16384, 8192, 1 << 24, ANY, ANY, ANY,

@@ -120,6 +120,12 @@ int lc_job_refuse_adapters(const struct llmcost_job *j, const char *engine);
 /* Does job "j" use a memory saver (job.h version 4, or a paged optimizer)? The planner's search does not model
  * them (lc_job_refuse_adapters refuses them too). */
 bool lc_job_has_savers(const struct llmcost_job *j);
+/* The job's MoE implementation (moe_dispatcher, moe_capacity_factor: a Megatron-Core dispatcher, a capacity factor
+ * >= 0, only for a model with routed experts under framework megatron), as llmcost_job_validate checks it. */
+int lc_job_moe_impl_check(const struct llmcost_job *j, const struct llmcost_model *m);
+/* The job's memory savers (version 4) as llmcost_job_validate checks them before any layout rule: chunks at least 0
+ * and at most the micro-batch's tokens, the savers under framework hf only. */
+int lc_job_savers_check(const struct llmcost_job *j);
 /* The Linear-shaped matrices of a decoder layer (finetune.c): role (llmcost_lora_role), inputs, outputs, and how
  * many such matrices the layer has (the routed experts). At most 24 a layer. */
 typedef struct lc_ft_mat {
@@ -320,6 +326,15 @@ int lc_memory_compute_prepared_finetune(struct llmcost_memory *out, const struct
 int lc_memory_compute_prepared_zeros(struct llmcost_memory *out, int *rcs, const struct llmcost_memory_prepared *p,
                                      const struct llmcost_memory_options *o, const struct llmcost_finetune *ft,
                                      const int *zeros, int n);
+/* The same with the memory savers of job "sv" (its chunked_loss, optimizer_in_backward, activation_offload, compile;
+ * NULL: none), checked and applied as llmcost_job_memory checks and applies them. */
+struct llmcost_job;
+int lc_memory_compute_prepared_savers(struct llmcost_memory *out, const struct llmcost_memory_prepared *p,
+                                      const struct llmcost_memory_options *o, const struct llmcost_finetune *ft,
+                                      const struct llmcost_job *sv);
+int lc_memory_compute_prepared_zeros_savers(struct llmcost_memory *out, int *rcs, const struct llmcost_memory_prepared *p,
+                                            const struct llmcost_memory_options *o, const struct llmcost_finetune *ft,
+                                            const struct llmcost_job *sv, const int *zeros, int n);
 
 /* A growing string (format.c): appends never fail loudly; "failed" is set on ENOMEM and later appends do nothing.
  * Start from {0}; the caller frees "s". Used by the table renderer and the CSV writer. */

@@ -65,17 +65,17 @@ static int savers_check(const llmcost_job *j)
     if (j->chunked_loss > j->seq * j->micro_batch)
         return lc_fail(LLMCOST_EINVAL, "chunked_loss = %lld chunks is more than the micro-batch's %lld tokens",
                        (long long)j->chunked_loss, (long long)(j->seq * j->micro_batch));
-    if (!llmcost_framework_eager(j->framework) && (j->chunked_loss > 1 || j->optimizer_in_backward ||
-                                                   j->activation_offload || j->compile))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile are "
-                       "modelled for the PyTorch eager profiles (hf, torchtune, litgpt) only");
+    const char *given = j->chunked_loss > 1 ? "chunked_loss" : j->optimizer_in_backward ? "optimizer_in_backward"
+                        : j->activation_offload ? "activation_offload" : j->compile ? "compile = true" : NULL;
+    if (given && !llmcost_framework_eager(j->framework))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory savers (chunked loss, optimizer in backward, activation "
+                       "offload, compile) are modelled for the PyTorch eager profiles (hf, torchtune, litgpt) only",
+                       given);
     /* LitGPT's finetune scripts offer none of them: their loss is always chunked by 128 tokens (the litgpt
      * profile's), and they have no compile, optimizer-in-backward or activation-offloading option. */
-    if (j->framework == LLMCOST_FW_LITGPT && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload ||
-                                              j->compile))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile: "
-                       "LitGPT's finetune scripts offer none of them (its loss is always chunked by 128 tokens); give "
-                       "framework = torchtune or hf to model them");
+    if (given && j->framework == LLMCOST_FW_LITGPT)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: LitGPT's finetune scripts offer none of the memory savers (its loss "
+                       "is always chunked by 128 tokens); give framework = torchtune or hf to model them", given);
     return 0;
 }
 
@@ -349,10 +349,17 @@ bool lc_job_has_savers(const llmcost_job *j)
 
 int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
 {
-    if (lc_job_has_savers(j))
+    if (lc_job_has_savers(j)) {
+        /* The one given first, by its own name (a front end maps it to its flag). */
+        const char *f = j->version >= 4 && j->chunked_loss > 1 ? "chunked_loss"
+                        : j->version >= 4 && j->optimizer_in_backward ? "optimizer_in_backward"
+                        : j->version >= 4 && j->activation_offload ? "activation_offload"
+                        : j->version >= 4 && j->compile ? "compile = true" : "optimizer";
         return lc_fail(LLMCOST_EUNSUPPORTED,
-                       "chunked_loss, optimizer_in_backward, activation_offload, compile and paged optimizers: %s does "
-                       "not model the memory savers yet ('llmcost memory', 'step' and 'train' take them)", engine);
+                       "%s%s: %s does not model the memory savers yet (chunked loss, optimizer in backward, activation "
+                       "offload, compile, paged optimizers; 'llmcost memory', 'step' and 'train' take them)",
+                       f, strcmp(f, "optimizer") ? "" : " = paged", engine);
+    }
     if (j->version < 2 || (j->finetune.method != LLMCOST_FT_LORA && j->finetune.method != LLMCOST_FT_QLORA))
         return 0;
     const char *meth = llmcost_finetune_method_name(j->finetune.method);
@@ -382,6 +389,16 @@ static int moe_impl_check(const llmcost_job *j, const llmcost_model *m, const lc
                        "transformers' experts are dropless",
                        what);
     return 0;
+}
+
+int lc_job_savers_check(const llmcost_job *j)
+{
+    return savers_check(j);
+}
+
+int lc_job_moe_impl_check(const llmcost_job *j, const llmcost_model *m)
+{
+    return moe_impl_check(j, m, NULL);
 }
 
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)

@@ -641,13 +641,28 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
     o->ema = (llmcost_ema)s->ema;
     o->bf16_grads = s->bf16_grads;
     o->foreach_optimizer = s->foreach_optimizer;
-    /* The planner's memory engine runs on memory options, which carry no memory savers: refused, not ignored. */
-    if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload || s->compile))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "chunked_loss, optimizer_in_backward, activation_offload and compile: the "
-                       "planner does not search with the memory savers yet (give them to memory, step or train)");
-    if (s->version >= 4 && llmcost_optimizer_paged((llmcost_optimizer)s->optimizer))
-        return lc_fail(LLMCOST_EUNSUPPORTED, "optimizer = %s: the planner does not search with paged optimizers yet",
-                       optimizer_names[s->optimizer]);
+    /* The memory savers are fixed, not searched: every layout is sized with them (options version 5; a paged
+     * optimizer is the optimizer, which the memory options carry). An older options struct has no room for them:
+     * refused by name, not dropped. */
+    if (s->version >= 4 && o->version >= 5) {
+        o->chunked_loss = s->chunked_loss;
+        o->optimizer_in_backward = s->optimizer_in_backward;
+        o->activation_offload = s->activation_offload;
+        o->compile = s->compile;
+    } else if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload ||
+                                   s->compile)) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no memory savers (version 5)",
+                       s->chunked_loss > 1 ? "chunked_loss" : s->optimizer_in_backward ? "optimizer_in_backward"
+                       : s->activation_offload ? "activation_offload" : "compile = true", o->version);
+    }
+    /* The MoE implementation is fixed, not searched: every layout is timed with it (checked by the search). */
+    if (s->version >= 3 && o->version >= 5) {
+        o->moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
+        o->moe_capacity_factor = s->moe_capacity_factor;
+    } else if (s->version >= 3 && (s->moe_dispatcher != 0 || s->moe_capacity_factor != 0)) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no MoE implementation (version 5)",
+                       s->moe_dispatcher != 0 ? "moe_dispatcher" : "moe_capacity_factor", o->version);
+    }
     /* The fine-tuning is fixed, not searched: the method and its numbers here, checked as a job checks them; the
      * targets are module names read against the model (llmcost_plan_options_from_spec_model). */
     if (s->version >= 2) {

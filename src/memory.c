@@ -1615,8 +1615,35 @@ int llmcost_memory_compute_prepared(llmcost_memory *out, const llmcost_memory_pr
     return lc_memory_compute_prepared_finetune(out, p, o, NULL);
 }
 
+/* The memory savers of "sv" (chunked_loss, optimizer_in_backward, activation_offload, compile) into job "j", which
+ * llmcost_job_from_memory_options made (memory options carry none); NULL: none. */
+static void savers_into(llmcost_job *j, const llmcost_job *sv)
+{
+    if (!sv || sv->version < 4)
+        return;
+    j->chunked_loss = sv->chunked_loss;
+    j->optimizer_in_backward = sv->optimizer_in_backward;
+    j->activation_offload = sv->activation_offload;
+    j->compile = sv->compile;
+}
+
+/* The engine's savers of validated job "j", as llmcost_job_memory passes them. */
+static savers savers_of(const llmcost_job *j)
+{
+    savers s = {j->chunked_loss > 1 ? (double)j->chunked_loss : 1, j->optimizer_in_backward, j->activation_offload,
+                j->compile};
+    return s;
+}
+
 int lc_memory_compute_prepared_finetune(llmcost_memory *out, const llmcost_memory_prepared *p,
                                         const llmcost_memory_options *o, const llmcost_finetune *ft)
+{
+    return lc_memory_compute_prepared_savers(out, p, o, ft, NULL);
+}
+
+int lc_memory_compute_prepared_savers(llmcost_memory *out, const llmcost_memory_prepared *p,
+                                      const llmcost_memory_options *o, const llmcost_finetune *ft,
+                                      const llmcost_job *sv)
 {
     memset(out, 0, sizeof *out);
     int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
@@ -1630,22 +1657,32 @@ int lc_memory_compute_prepared_finetune(llmcost_memory *out, const llmcost_memor
     llmcost_job_from_memory_options(&j, o);
     if (ft)
         j.finetune = *ft;
+    savers_into(&j, sv);
     if ((rc = lc_job_validate_digest(&j, p->m, &p->digest)) != 0)
         return rc;
     llmcost_memory_options q;
     llmcost_job_memory_options(&q, &j);
-    return run(out, p, &q, ft ? &j.finetune : NULL, NULL);
+    savers s = savers_of(&j);
+    return run(out, p, &q, ft ? &j.finetune : NULL, sv ? &s : NULL);
 }
 
 int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepared *p,
                                      const llmcost_memory_options *o, const llmcost_finetune *ft, const int *zeros,
                                      int n)
 {
+    return lc_memory_compute_prepared_zeros_savers(out, rcs, p, o, ft, NULL, zeros, n);
+}
+
+int lc_memory_compute_prepared_zeros_savers(llmcost_memory *out, int *rcs, const llmcost_memory_prepared *p,
+                                            const llmcost_memory_options *o, const llmcost_finetune *ft,
+                                            const llmcost_job *sv, const int *zeros, int n)
+{
     /* Each stage validated and resolved as lc_memory_compute_prepared_finetune does it; the valid ones computed
      * together (resolution reads no ZeRO stage, so their options differ in layout.zero alone). */
     llmcost_memory_options q[4];
     const llmcost_memory_options *qs[4];
     llmcost_finetune fts[4];
+    savers svs[4];
     int idx[4], nv = 0;
     if (n < 1 || n > 4)
         return lc_fail(LLMCOST_EINVAL, "memory: %d ZeRO stages asked for at once (1 to 4)", n);
@@ -1663,6 +1700,7 @@ int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcos
             llmcost_job_from_memory_options(&j, &oz);
             if (ft)
                 j.finetune = *ft;
+            savers_into(&j, sv);
             rc = lc_job_validate_digest(&j, p->m, &p->digest);
         }
         rcs[k] = rc;
@@ -1673,6 +1711,7 @@ int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcos
         }
         llmcost_job_memory_options(&q[nv], &j);
         fts[nv] = j.finetune;
+        svs[nv] = savers_of(&j);
         qs[nv] = &q[nv];
         idx[nv++] = k;
     }
@@ -1680,7 +1719,7 @@ int lc_memory_compute_prepared_zeros(llmcost_memory *out, int *rcs, const llmcos
         return 0;
     llmcost_memory res[4];
     int rr[4] = {0, 0, 0, 0}; /* set by run_zeros when it returns 0 */
-    int rc = run_zeros(res, rr, p, qs, nv, ft ? &fts[0] : NULL, NULL);
+    int rc = run_zeros(res, rr, p, qs, nv, ft ? &fts[0] : NULL, sv ? &svs[0] : NULL);
     if (rc)
         return rc;
     for (int v = 0; v < nv; v++) {

@@ -56,7 +56,7 @@ int llmcost_plan_layout_flags(char *buf, size_t n, const llmcost_plan_options *o
 int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_layout *l,
                                     const char *gpu, bool for_memory, const llmcost_model *m)
 {
-    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw", "paged-adamw-8bit"};
     if (!buf || !n || !o || !l || !gpu)
         return lc_fail(LLMCOST_EINVAL, "llmcost_plan_layout_flags: a NULL argument");
     const llmcost_layout *L = &l->layout;
@@ -69,7 +69,7 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
                                   (long long)l->micro_batch, llmcost_recompute_name(l->recompute),
                                   L->sequence_parallel ? "" : "no-", (long long)o->seq,
                                   llmcost_framework_name(o->framework), llmcost_precision_name(o->precision),
-                                  (unsigned)o->optimizer < 4 ? optimizers[o->optimizer] : "?",
+                                  (unsigned)o->optimizer < 6 ? optimizers[o->optimizer] : "?",
                                   llmcost_attn_impl_name(o->attention));
     /* The fixed memory mechanisms (options version 2): memory needs them, step takes them too. */
     if (o->version >= 2) {
@@ -90,6 +90,20 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
         if (len < n && o->foreach_optimizer)
             len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
     }
+    if (o->version >= 5 && len < n && o->moe_dispatcher != LLMCOST_MOE_ALLTOALL) /* the MoE implementation (version 5) */
+        len += (size_t)snprintf(buf + len, n - len, " --moe-dispatcher allgather");
+    if (o->version >= 5 && len < n && o->moe_capacity_factor != 0)
+        len += (size_t)snprintf(buf + len, n - len, " --moe-capacity-factor %.17g", o->moe_capacity_factor);
+    if (o->version >= 5) { /* the memory savers (version 5): memory needs them, step takes them (and does not time them) */
+        if (len < n && o->chunked_loss > 1)
+            len += (size_t)snprintf(buf + len, n - len, " --chunked-loss %lld", (long long)o->chunked_loss);
+        if (len < n && o->optimizer_in_backward)
+            len += (size_t)snprintf(buf + len, n - len, " --optimizer-in-backward");
+        if (len < n && o->activation_offload)
+            len += (size_t)snprintf(buf + len, n - len, " --activation-offload");
+        if (len < n && o->compile)
+            len += (size_t)snprintf(buf + len, n - len, " --compile");
+    }
     if (o->version >= 4 && len < n) { /* the fine-tuning, fixed by the search (options version 4) */
         int flen = finetune_flags(buf, n, len, &o->finetune, m);
         if (flen < 0)
@@ -103,6 +117,27 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
     const llmcost_gpu *cg = o->gpu_types && l->gpu_type < o->n_gpu_types ? &o->gpu_types[l->gpu_type] : NULL;
     if (len < n && !for_memory && cg && cg->clock_fraction > 0 && cg->clock_fraction < 1)
         len += (size_t)snprintf(buf + len, n - len, " --power-cap %.17g", cg->tdp_watts);
+    /* The fit test's headroom (as `llmcost memory --headroom`), and the GPU record's fields that differ from the
+     * catalogue's record of that name (`llmcost plan --gpus-per-node`, --price, or a caller's record): the command
+     * then judges and times the GPU the search did. */
+    if (len < n && o->headroom != 0.05)
+        len += (size_t)snprintf(buf + len, n - len, " --headroom %.17g", o->headroom);
+    if (l->gpu_type < o->n_gpu_types) {
+        const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
+        const llmcost_gpu *cat = llmcost_catalog_gpu_find(o->version >= 3 ? o->catalog : NULL, gpu);
+        if (len < n && cat && g->scaleup_size != cat->scaleup_size)
+            len += (size_t)snprintf(buf + len, n - len, " --scaleup-size %d", g->scaleup_size);
+        if (len < n && cat && g->price_per_hour != cat->price_per_hour)
+            len += (size_t)snprintf(buf + len, n - len, " --price %.17g", g->price_per_hour);
+        if (len < n && cat && g->memory_bytes != cat->memory_bytes) /* --memory-gb is GiB: exact */
+            len += (size_t)snprintf(buf + len, n - len, " --memory-gb %.17g", g->memory_bytes / 1073741824.0);
+        if (len < n && cat && g->memory_bw != cat->memory_bw)
+            len += (size_t)snprintf(buf + len, n - len, " --memory-bw %.17g", g->memory_bw / 1e9);
+        if (len < n && cat && g->scaleup_bw != cat->scaleup_bw)
+            len += (size_t)snprintf(buf + len, n - len, " --scaleup-bw %.17g", g->scaleup_bw / 1e9);
+        if (len < n && cat && g->scaleout_bw != cat->scaleout_bw)
+            len += (size_t)snprintf(buf + len, n - len, " --scaleout-bw %.17g", g->scaleout_bw / 1e9);
+    }
     if (len < n) {
         if (for_memory)
             len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);

@@ -50,6 +50,8 @@ static size_t options_size(unsigned version)
         return offsetof(llmcost_plan_options, catalog);
     case 3:
         return offsetof(llmcost_plan_options, finetune);
+    case 4:
+        return offsetof(llmcost_plan_options, moe_dispatcher);
     default:
         return sizeof(llmcost_plan_options);
     }
@@ -153,6 +155,7 @@ typedef struct {
     /* llmcost_plan_nearest's bounded searches: with max_changes >= 0 only the layouts changing at most that many
      * fields from o->reference are judged (the rest are not layouts of this search, and are not counted). */
     int max_changes;
+    const llmcost_job *savers; /* the memory savers every layout is sized with (options version 5), or NULL: none */
 } space;
 
 /* Fields of a group (tp, pp, vpp, cp, ep, expert tp, sequence parallelism) that differ from the reference. */
@@ -193,11 +196,9 @@ static int enumerate(group_list *out, const space *sp)
                         continue;
                     }
                     if (sp->experts_gcd > 0) {
-                        divisors(&eps, gcd64(dp * cp, sp->experts_gcd), o->ep);
                         divisors(&etps, tp, o->etp);
                     } else {
-                        eps.n = etps.n = 1;
-                        eps.v[0] = o->ep == LLMCOST_PLAN_ANY ? 1 : o->ep;
+                        etps.n = 1;
                         etps.v[0] = o->etp == LLMCOST_PLAN_ANY ? 1 : o->etp;
                     }
                     /* Virtual stages: each stage's layers in equal chunks (the largest stage's count divisible). */
@@ -211,8 +212,18 @@ static int enumerate(group_list *out, const space *sp)
                             vpps.v[0] = o->vpp;
                         }
                     }
-                    for (int d = 0; d < eps.n; d++)
-                        for (int e = 0; e < etps.n; e++)
+                    for (int e = 0; e < etps.n; e++) {
+                        int64_t etp = etps.v[e];
+                        /* MoE parallel folding (Megatron-Core; parallel_state.py: expert DP = world / (etp x ep x pp)):
+                         * the experts' etp x ep x expert-DP grid tiles a stage's tp x cp x dp ranks, so ep divides
+                         * tp x cp x dp / etp (and the routed experts), and may span tensor-parallel ranks. */
+                        if (sp->experts_gcd > 0) {
+                            divisors(&eps, gcd64(tp * cp * dp / etp, sp->experts_gcd), o->ep);
+                        } else {
+                            eps.n = 1;
+                            eps.v[0] = o->ep == LLMCOST_PLAN_ANY ? 1 : o->ep;
+                        }
+                        for (int d = 0; d < eps.n; d++)
                             for (int f = 0; f < vpps.n; f++)
                                 for (int s = 0; s < 2; s++) {
                                     bool spar = s == 1;
@@ -223,13 +234,19 @@ static int enumerate(group_list *out, const space *sp)
                                         continue;
                                     if (o->sequence_parallel == 1 && tp == 1 && spar)
                                         continue;
-                                    group g = {gi, tp, cp, pp, dp, eps.v[d], etps.v[e], vpps.v[f], spar};
+                                    /* EP inside the TP group scatters the tokens over the TP ranks: sequence
+                                     * parallelism is required (lc_job_validate_digest), so the layout without it
+                                     * is not one of this job. */
+                                    if (!spar && tp > 1 && (dp * cp) % eps.v[d] != 0)
+                                        continue;
+                                    group g = {gi, tp, cp, pp, dp, eps.v[d], etp, vpps.v[f], spar};
                                     if (sp->max_changes >= 0 && group_changes(o->reference, &g) > sp->max_changes)
                                         continue;
                                     int rc = add_group(out, &g);
                                     if (rc)
                                         return rc;
                                 }
+                    }
                 }
             }
         }
@@ -375,6 +392,10 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
         s.comm = o->comm;
         s.optimizer = o->optimizer;
         s.expert_tp = l->expert_tp;
+        if (o->version >= 5) { /* the MoE implementation (version 5) */
+            s.moe_dispatcher = o->moe_dispatcher;
+            s.moe_capacity_factor = o->moe_capacity_factor;
+        }
         *step_out = s;
     }
     if (memory_out) {
@@ -409,6 +430,24 @@ static const llmcost_finetune *plan_finetune(const llmcost_plan_options *o)
     return o->version >= 4 && o->finetune.method != LLMCOST_FT_NONE ? &o->finetune : NULL;
 }
 
+/* Whether the search sizes its layouts with memory savers (options version 5). */
+static bool plan_has_savers(const llmcost_plan_options *o)
+{
+    return o->version >= 5 && (o->chunked_loss > 1 || o->optimizer_in_backward || o->activation_offload || o->compile);
+}
+
+/* The job "j" carrying the savers of "o" (the rest at the job's defaults). */
+static void savers_job(llmcost_job *j, const llmcost_plan_options *o)
+{
+    llmcost_job_init(j);
+    j->framework = o->framework;
+    j->seq = o->seq;
+    j->chunked_loss = o->chunked_loss;
+    j->optimizer_in_backward = o->optimizer_in_backward;
+    j->activation_offload = o->activation_offload;
+    j->compile = o->compile;
+}
+
 /* 1: fits, 0: does not, LLMCOST_EINVAL: the engine refuses the layout, other negative: failure. */
 static int judge_memory(worker *w, llmcost_plan_layout *l)
 {
@@ -417,7 +456,7 @@ static int judge_memory(worker *w, llmcost_plan_layout *l)
     llmcost_plan_job_options(NULL, &mo, o, l);
     llmcost_memory r;
     w->mem_calls++;
-    int rc = lc_memory_compute_prepared_finetune(&r, w->sp->memory, &mo, plan_finetune(o));
+    int rc = lc_memory_compute_prepared_savers(&r, w->sp->memory, &mo, plan_finetune(o), w->sp->savers);
     if (rc < 0)
         return rc;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -437,7 +476,7 @@ static int judge_memory_zeros(worker *w, const llmcost_plan_layout *l, const int
     llmcost_plan_job_options(NULL, &mo, o, l);
     llmcost_memory r[4];
     w->mem_calls += n;
-    int rc = lc_memory_compute_prepared_zeros(r, rcs, w->sp->memory, &mo, plan_finetune(o), zs, n);
+    int rc = lc_memory_compute_prepared_zeros_savers(r, rcs, w->sp->memory, &mo, plan_finetune(o), w->sp->savers, zs, n);
     if (rc < 0)
         return rc;
     const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
@@ -548,7 +587,23 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
         w->last_prep = prep, w->last_mb = so.micro_batch, w->last_rec = so.recompute;
     }
     int rc;
-    rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
+    if (w->sp->savers) {
+        /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's
+         * launches, the optimizer's hooks in backward, the offload copies over the host link, docs/formulas.md
+         * "Memory savers: step time"), which only the job's own path times: the layout's job, as `llmcost step`
+         * times it with the same flags. */
+        llmcost_job j;
+        llmcost_job_from_step_options(&j, &so);
+        if (plan_finetune(o))
+            j.finetune = *plan_finetune(o);
+        j.chunked_loss = w->sp->savers->chunked_loss;
+        j.optimizer_in_backward = w->sp->savers->optimizer_in_backward;
+        j.activation_offload = w->sp->savers->activation_offload;
+        j.compile = w->sp->savers->compile;
+        rc = llmcost_job_step(&s, w->sp->m, &o->gpu_types[l->gpu_type], &j);
+    } else {
+        rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
+    }
     if (rc < 0)
         return rc;
     return fill_from_step(o, l, &s, w->sp->m);
@@ -909,6 +964,25 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
     /* The fine-tuning once, before any layout: a bad one would otherwise reject every layout as the engines'. */
     if (o->version >= 4 && (rrc = llmcost_finetune_check(&o->finetune, m)) < 0)
         return rrc;
+    /* The memory savers once, by the job's rules that need no layout (the chunks against the largest micro-batch):
+     * refused for every layout otherwise. */
+    if (plan_has_savers(o)) {
+        llmcost_job j;
+        savers_job(&j, o);
+        j.micro_batch = o->global_batch_tokens / o->seq;
+        if ((rrc = lc_job_savers_check(&j)) < 0)
+            return rrc;
+    }
+    /* The MoE implementation once, by the job's rule: refused for every layout otherwise. */
+    if (o->version >= 5) {
+        llmcost_job j;
+        llmcost_job_init(&j);
+        j.framework = o->framework;
+        j.moe_dispatcher = o->moe_dispatcher;
+        j.moe_capacity_factor = o->moe_capacity_factor;
+        if ((rrc = lc_job_moe_impl_check(&j, m)) < 0)
+            return rrc;
+    }
     return 0;
 }
 
@@ -938,7 +1012,12 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
+    llmcost_job svj;
+    if (plan_has_savers(o)) {
+        savers_job(&svj, o);
+        sp.savers = &svj;
+    }
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
         if (m->layers[i].ffn.moe)
@@ -1171,6 +1250,11 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
     o->ep_overlap = j->layout.ep_overlap, o->tp_overlap = j->layout.tp_overlap;
     if (j->version >= 2)
         o->finetune = j->finetune;
+    if (j->version >= 3)
+        o->moe_dispatcher = j->moe_dispatcher, o->moe_capacity_factor = j->moe_capacity_factor;
+    if (j->version >= 4)
+        o->chunked_loss = j->chunked_loss, o->optimizer_in_backward = j->optimizer_in_backward,
+        o->activation_offload = j->activation_offload, o->compile = j->compile;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,
@@ -1266,9 +1350,7 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
     llmcost_job fitjob;
     if (llmcost_job_make_fit(&fitjob, m, gpu, job, job->layout.gpus) == 0)
         llmcost_job_changes(out->together, sizeof out->together, &j, &fitjob);
-    /* The planner's nearest fitting layout: not for the memory savers, which its memory engine does not carry. */
-    if (lc_job_has_savers(&j))
-        return 0;
+    /* The planner's nearest fitting layout, with the job's memory savers (lc_plan_nearest_options passes them). */
     llmcost_plan_layout ref;
     llmcost_plan_options o;
     lc_plan_nearest_options(&o, &ref, gpu, &j);

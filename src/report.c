@@ -151,6 +151,8 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
     po->foreach_optimizer = !j->fused_optimizer;
     if (j->version >= 2)
         po->finetune = j->finetune; /* searched with the job's fine-tuning (options version 4) */
+    if (j->version >= 3) /* ... and its MoE implementation (version 5) */
+        po->moe_dispatcher = j->moe_dispatcher, po->moe_capacity_factor = j->moe_capacity_factor;
     bool adapters = has_adapters(j);
     llmcost_param_bytes pb;
     llmcost_job_param_bytes(&pb, j);

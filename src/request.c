@@ -912,8 +912,8 @@ static int do_plan(req *r, char **out)
                                             /* the fine-tuning, fixed as given (llmcost_plan_options_from_spec_model) */
                                             "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant",
                                             "quant", "double_quant", "quant_group", "lora_dropout", "adapter_dtype",
-                                            /* the memory savers: read, so that they are refused as the CLI
-                                             * refuses them (llmcost_plan_options_from_spec) */
+                                            /* the memory savers, fixed as given: every layout is sized and
+                                             * timed with them (llmcost_plan_options_from_spec) */
                                             "chunked_loss", "optimizer_in_backward", "activation_offload", "compile",
                                             NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};

@@ -1152,6 +1152,7 @@ static int time_ops(timed_segments *ts, const ctx *c, const llmcost_step_prepare
 /* Seconds of each per-layer collective of one micro-batch, before overlap. */
 typedef struct {
     double tp_ar;  /* one TP all-reduce of the activations */
+    double etp_ar; /* ... of a routed-expert block: over its expert-TP group (MoE parallel folding; tp_ar when etp = tp) */
     double pp_p2p; /* one stage-to-stage send */
     double cp_step; /* one CP ring step: the rank's shard of keys and values to the next rank */
     double ep_a2a;  /* one EP all-to-all (dispatch or combine) */
@@ -1206,6 +1207,20 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
             return rc;
         lc->tp_ar = cc.seconds;
+        /* A block of routed experts (no shared expert) runs its collectives over the expert-TP group, not the
+         * attention's TP group (MoE parallel folding, Liu et al. 2025 §3; Megatron-Core's token dispatcher gathers
+         * and scatters over the expert-TP group): etp contiguous ranks (expert TP fastest), holding the tokens of
+         * etp of the tp sequence-parallel ranks (all of them without sequence parallelism). etp = tp is the TP
+         * all-reduce; etp = 1 needs none (each rank runs whole experts on its own tokens). */
+        if (c->etp == c->L.tp) {
+            lc->etp_ar = lc->tp_ar;
+        } else if (c->etp > 1) {
+            llmcost_comm_group ge = llmcost_comm_group_of(c->etp, 1, gpu->scaleup_size);
+            double share = c->sp ? (double)c->etp / (double)c->L.tp : 1;
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab * share, &ge, &opt->comm)) != 0)
+                return rc;
+            lc->etp_ar = cc.seconds;
+        }
     }
     if (c->L.pp > 1) {
         /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,
@@ -1341,7 +1356,8 @@ typedef struct {
     double fwd, bwd;               /* every op's forward and backward GPU seconds (what DP overlap hides behind) */
     double attn_f, attn_b;         /* the attention kernel of the stage's first layer */
     int64_t moe_layers;            /* MoE layers on the stage */
-    double blocks;                 /* its blocks holding a TP all-reduce (expose_stage) */
+    double blocks;                 /* its blocks whose TP collectives run over the TP group (expose_stage) */
+    double expert_blocks;          /* ... and its routed-expert blocks without a shared expert (the expert-TP group) */
 } stage_launch;
 
 /* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
@@ -1443,18 +1459,22 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
             }
     }
     int64_t moe_l = 0;
-    /* Two all-reduces per block (token mixer, feed-forward); a hybrid block holds one of them (Nemotron-H's Mamba-2,
-     * attention and MLP blocks), Falcon-H1's attention and mixer, summed, one; a shared transformer block's
-     * invocation (Zamba2) two more, its attention's and its MLP's. */
-    double blocks = 0;
+    double blocks = 0, expert_blocks = 0;
     for (int64_t i = first; i < first + nl; i++) {
         const llmcost_layer *ly = &m->layers[i];
         moe_l += ly->ffn.moe;
-        blocks += (ly->attn.n_heads > 0 || ly->ssm) + (ly->ffn.moe || ly->ffn.dense.d_ff > 0) +
+        /* Two all-reduces per block (token mixer, feed-forward); a hybrid block holds one of them (Nemotron-H's
+         * Mamba-2, attention and MLP blocks), Falcon-H1's attention and mixer, summed, one; a shared transformer
+         * block's invocation (Zamba2) two more, its attention's and its MLP's. A routed-expert block with a shared
+         * expert keeps the TP group's collectives (the shared expert is a tensor-parallel MLP); one without, the
+         * expert-TP group's. */
+        bool routed_only = ly->ffn.moe && ly->ffn.shared.d_ff <= 0;
+        blocks += (ly->attn.n_heads > 0 || ly->ssm) + (!routed_only && (ly->ffn.moe || ly->ffn.dense.d_ff > 0)) +
                   (ly->shared_block && m->shared.n_blocks > 0 ? 2 : 0);
+        expert_blocks += routed_only;
     }
     r->moe_layers = moe_l;
-    r->blocks = blocks;
+    r->blocks = blocks, r->expert_blocks = expert_blocks;
 }
 
 /*
@@ -1537,9 +1557,16 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         comp[k] = sl->busy[k];
     comp[LLMCOST_ST_LAUNCH] = sl->gpu - sl->gpu_busy;
-    /* Two all-reduces per block (sl->blocks), three under full recomputation. */
+    /* Two all-reduces per block (the stage's blocks, counted with its launch), three under full recomputation. */
+    double blocks = sl->blocks, expert_blocks = sl->expert_blocks;
+    if (c->etp == c->L.tp) { /* the same group: the sum as before expert TP had its own (the same digits) */
+        blocks += expert_blocks;
+        expert_blocks = 0;
+    }
     double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
-    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * sl->blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
+    if (expert_blocks > 0)
+        comp[LLMCOST_ST_TP_COMM] += lc->etp_ar * tp_count * expert_blocks;
     double tp_raw = comp[LLMCOST_ST_TP_COMM];
     if (opt->layout.tp_overlap)
         comp[LLMCOST_ST_TP_COMM] = lc_tp_overlap_exposed(tp_raw, sl->gemm, (double)c->L.tp, (double)c->g->compute_units);

@@ -1112,6 +1112,7 @@ static llmcost_plan_options *at_page_end(const llmcost_plan_options *o, unsigned
     size_t size = version == 1   ? offsetof(llmcost_plan_options, act_cache)
                   : version == 2 ? offsetof(llmcost_plan_options, catalog)
                   : version == 3 ? offsetof(llmcost_plan_options, finetune)
+                  : version == 4 ? offsetof(llmcost_plan_options, moe_dispatcher)
                                  : sizeof *o;
     *len = 2 * page;
     *map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1129,7 +1130,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     /* Llama-3-8B on one H100 in fp32 AdamW (16 bytes per parameter: 128 GB) fits no layout; the changes that make
      * it fit are searched from copies of the caller's options, which must not read past an older, shorter struct
      * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog", a version-3 one
-     * before "finetune"). */
+     * before "finetune", a version-4 one before "moe_dispatcher"). */
     const llmcost_gpu *h100 = llmcost_gpu_find("h100");
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
@@ -1141,7 +1142,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     size_t n_want;
     cr_assert_eq(llmcost_plan_changes(&want, &n_want, m, &o), 0, "%s", llmcost_errmsg());
     cr_assert(n_want >= 1, "more GPUs make it fit");
-    for (unsigned v = 1; v <= 3; v++) {
+    for (unsigned v = 1; v <= 4; v++) {
         void *map;
         size_t len;
         llmcost_plan_options *x = at_page_end(&o, v, &map, &len);
@@ -1201,4 +1202,353 @@ Test(plan_ssm, context_parallelism_is_refused_over_a_state_space_mixer)
     cr_expect_eq(llmcost_plan_search(&p, m, &o), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "layout.cp = 2") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
+}
+
+/* ---- MoE parallel folding (issue 14): experts spread over data- and tensor-parallel ranks ---- */
+
+/* Qwen3-30B-A3B (128 routed experts) on 8 H100 with --tp 2: Megatron-Core's expert grid (parallel_state.py: expert
+ * DP = world / (etp x ep x pp)) lets EP take 8 ranks although dp x cp is at most 4, so the search enumerates
+ * ep 8 with tp 2 (EP spans the TP pair: sequence parallelism on). Such a layout is feasible, listed, and its step
+ * time and peak are what `llmcost step` and `llmcost memory` print for the flags the plan prints, to 1e-9. */
+static void folded_layouts_agree(const char *model)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "plan %s --gpu h100 --gpus 8 --tp 2 --seq 4096 --global-batch 1M --framework megatron "
+             "--precision bf16-master --top 200", model);
+    json_t *plan = cli_json(cmd);
+    json_t *layouts = json_object_get(plan, "layouts");
+    int folded = 0;
+    for (size_t i = 0; i < json_array_size(layouts) && folded < 3; i++) {
+        json_t *l = json_array_get(layouts, i);
+        double ep = jnum(l, "ep"), dpcp = jnum(l, "dp") * jnum(l, "cp"), etp = jnum(l, "etp");
+        if (ep <= dpcp)
+            continue;
+        folded++;
+        cr_expect_eq(fmod(jnum(l, "tp") * dpcp, ep * etp), 0, "the expert grid tiles the stage");
+        cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "EP inside TP needs sequence parallelism");
+        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    cr_expect_eq(folded, 3, "%s: only %d folded layouts (ep > dp x cp) among the best 200", model, folded);
+    /* The best layout with tp 2 is a folded one here: 8-way EP without a data-parallel degree of 8. */
+    json_t *best = json_array_get(layouts, 0);
+    cr_expect_gt(jnum(best, "ep"), jnum(best, "dp") * jnum(best, "cp"), "%s", model);
+    json_decref(plan);
+}
+
+Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_memory, .timeout = 300)
+{
+    folded_layouts_agree("qwen3-30b-a3b");
+}
+
+/* The same with DeepSeek's MoE (DeepSeek-V2-Lite: 64 routed experts and 2 shared ones, MLA attention): its blocks
+ * keep the TP group's collectives for the shared expert. */
+Test(plan_folding, deepseek_style_moe_with_shared_experts_folds_too, .timeout = 300)
+{
+    folded_layouts_agree("deepseek-v2-lite");
+}
+
+/* The collectives of a routed-expert block run over its expert-TP group (Megatron-Core's token dispatcher gathers and
+ * scatters over it), not the attention's TP group. Mixtral-8x7B (32 layers, no shared expert), one micro-batch of
+ * 1 x 1024 tokens, tp 4 with sequence parallelism, no pipeline, nothing overlapped. Per layer, forward and backward,
+ * two all-reduce-equivalents in each block (docs/formulas.md), plus two for the embedding and the head:
+ *   TP time = A_tp (2 L + 2) + A_etp 2 L,
+ *   A_tp = all-reduce of b s h 2 bytes over the 4 TP ranks,
+ *   A_etp = all-reduce of b s h 2 etp / tp bytes (the tokens of etp of the tp scattered ranks) over etp ranks,
+ * so etp 1 pays the attention blocks alone, etp 2 half-size messages over pairs, and etp = tp the old A_tp (4 L + 2). */
+Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    double h = (double)m->hidden, L = (double)m->n_layers, bytes = 1.0 * 1024 * h * 2;
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost c4, c2;
+    llmcost_comm_group g4 = llmcost_comm_group_of(4, 1, g->scaleup_size), g2 = llmcost_comm_group_of(2, 1, g->scaleup_size);
+    cr_assert_eq(llmcost_comm_time(&c4, g, LLMCOST_COLL_ALL_REDUCE, bytes, &g4, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&c2, g, LLMCOST_COLL_ALL_REDUCE, bytes * 2 / 4, &g2, &co), 0);
+    struct {
+        int64_t etp, ep, dp;
+        double expect;
+    } cases[] = {
+        {1, 8, 2, c4.seconds * (2 * L + 2)},
+        {2, 4, 2, c4.seconds * (2 * L + 2) + c2.seconds * 2 * L},
+        {4, 2, 2, c4.seconds * (4 * L + 2)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+        o.framework = LLMCOST_FW_MEGATRON;
+        o.precision = LLMCOST_PREC_BF16_MASTER;
+        o.seq = 1024, o.micro_batch = 1, o.global_batch = cases[i].dp;
+        o.layout.tp = 4, o.layout.dp = cases[i].dp, o.layout.ep = cases[i].ep, o.layout.gpus = 4 * cases[i].dp;
+        o.layout.sequence_parallel = true;
+        o.expert_tp = cases[i].etp;
+        llmcost_step s;
+        cr_assert_eq(llmcost_step_compute(&s, m, g, &o), 0, "etp %lld: %s", (long long)cases[i].etp, llmcost_errmsg());
+        cr_expect(close_to(s.comm_total[LLMCOST_ST_TP_COMM], cases[i].expect, 1e-12), "etp %lld: TP %.12g s, expected %.12g s",
+                  (long long)cases[i].etp, s.comm_total[LLMCOST_ST_TP_COMM], cases[i].expect);
+    }
+    llmcost_model_free(m);
+}
+
+/* ---- the printed command reproduces the job (issue 14) ---- */
+
+/* --headroom, --gpus-per-node and --price reach the flags the plan prints: `llmcost step` with them times the GPU
+ * the search timed (tp 8 over 4-GPU nodes crosses the network: without --scaleup-size the step is faster), and
+ * `llmcost memory` with them judges the fit with the same headroom. */
+Test(plan_cli, printed_flags_carry_headroom_and_the_gpu_overrides)
+{
+    json_t *plan = cli_json("plan llama-3.2-1b --gpu h100 --gpus 16 --tp 8 --seq 2048 --global-batch 512K "
+                            "--gpus-per-node 4 --headroom 0.2 --price 1.5 --top 2");
+    json_t *layouts = json_object_get(plan, "layouts");
+    cr_assert_gt(json_array_size(layouts), 0);
+    for (size_t i = 0; i < json_array_size(layouts); i++) {
+        json_t *l = json_array_get(layouts, i);
+        const char *flags = json_string_value(json_object_get(l, "step_flags"));
+        const char *mflags = json_string_value(json_object_get(l, "memory_flags"));
+        cr_expect(strstr(flags, " --headroom 0.20000000000000001") || strstr(flags, " --headroom 0.2"), "%s", flags);
+        cr_expect(strstr(flags, " --scaleup-size 4"), "%s", flags);
+        cr_expect(strstr(flags, " --price 1.5"), "%s", flags);
+        cr_expect(strstr(mflags, " --scaleup-size 4") && strstr(mflags, " --headroom"), "%s", mflags);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "step llama-3.2-1b %s", flags);
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_decref(s);
+        /* Without the node size the same flags time 8-GPU nodes: another (faster) step. */
+        char bare[1024];
+        snprintf(bare, sizeof bare, "%s", cmd);
+        char *p = strstr(bare, " --scaleup-size 4");
+        memmove(p, p + strlen(" --scaleup-size 4"), strlen(p + strlen(" --scaleup-size 4")) + 1);
+        json_t *b = cli_json(bare);
+        cr_expect_lt(jnum(b, "step_seconds"), jnum(l, "step_seconds"), "%s", bare);
+        json_decref(b);
+        snprintf(cmd, sizeof cmd, "memory llama-3.2-1b %s", mflags);
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s", cmd);
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    json_decref(plan);
+}
+
+/* ---- flags the search does not carry are refused by name, never ignored (issue 14) ---- */
+
+Test(plan_cli, flags_the_job_refuses_are_refused_naming_the_flag)
+{
+#define PLAN "plan", "mixtral-8x7b", "--gpu", "h100", "--gpus", "16", "--seq", "4096", "--global-batch", "1M"
+    struct {
+        const char *argv[16];
+        const char *needle;
+    } cases[] = {
+        /* the memory savers are modelled for the hf profile only */
+        {{PLAN, "--framework", "megatron", "--compile", NULL}, "--compile"},
+        {{PLAN, "--framework", "megatron", "--chunked-loss", "4", NULL}, "--chunked-loss"},
+        {{PLAN, "--framework", "megatron", "--optimizer-in-backward", NULL}, "--optimizer-in-backward"},
+        {{PLAN, "--framework", "megatron", "--activation-offload", NULL}, "--activation-offload"},
+        /* passed through (below), but refused where the job refuses it: transformers' experts are dropless */
+        {{PLAN, "--moe-dispatcher", "allgather", NULL}, "--moe-dispatcher"},
+        {{PLAN, "--moe-capacity-factor", "1.25", NULL}, "--moe-capacity-factor"},
+        /* the report's memory section runs on memory options, which carry no savers */
+        {{"report", "mixtral-8x7b", "--compile", NULL}, "--compile"},
+        {{"report", "mixtral-8x7b", "--activation-offload", NULL}, "--activation-offload"},
+        {{"report", "mixtral-8x7b", "--optimizer", "paged-adamw", NULL}, "--optimizer"},
+    };
+#undef PLAN
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_result r = run_cli(cases[i].argv);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+        cr_expect(strstr(r.err, cases[i].needle) != NULL, "case %zu: %s", i, r.err);
+        cr_expect_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+        cr_expect_eq(r.out[0], '\0', "case %zu printed a result: %s", i, r.out);
+        run_free(&r);
+    }
+}
+
+/* Megatron-Core's MoE implementation is fixed as given and reaches every layout: the printed flags carry it, and
+ * `llmcost step` with them gives the plan's step time; the all-gather dispatcher and a capacity factor time other
+ * steps than the default all-to-all, dropless (the same layout, searched without them). */
+Test(plan_agreement, moe_dispatcher_and_capacity_factor_reach_every_layout, .timeout = 300)
+{
+    const char *base = "plan mixtral-8x7b --gpu h100 --gpus 16 --seq 4096 --global-batch 1M --framework megatron "
+                       "--precision bf16-master --tp 2 --pp 1 --cp 1 --ep 8 --etp 1 --zero 1 --recompute selective "
+                       "--micro-batch 1 --sequence-parallel --no-ep-overlap --no-tp-overlap";
+    char cmd[1024];
+    json_t *plain = cli_json(base);
+    json_t *p0 = json_array_get(json_object_get(plain, "layouts"), 0);
+    cr_assert_not_null(p0);
+    const char *extra[] = {"--moe-dispatcher allgather", "--moe-capacity-factor 1.25"};
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof cmd, "%s %s --top 3", base, extra[k]);
+        json_t *plan = cli_json(cmd);
+        json_t *layouts = json_object_get(plan, "layouts");
+        cr_assert_gt(json_array_size(layouts), 0, "%s", cmd);
+        for (size_t i = 0; i < json_array_size(layouts); i++) {
+            json_t *l = json_array_get(layouts, i);
+            const char *flags = json_string_value(json_object_get(l, "step_flags"));
+            cr_expect(strstr(flags, extra[k]) != NULL, "%s", flags);
+            snprintf(cmd, sizeof cmd, "step mixtral-8x7b %s", flags);
+            json_t *s = cli_json(cmd);
+            cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                      cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+            json_decref(s);
+        }
+        /* The one layout both searches fix, timed another way. */
+        cr_expect_neq(jnum(json_array_get(layouts, 0), "step_seconds"), jnum(p0, "step_seconds"), "%s", extra[k]);
+        json_decref(plan);
+    }
+    json_decref(plain);
+}
+
+/* ---- memory savers in the search (issue 14) ---- */
+
+/* The savers of one case, onto a job and onto plan options. */
+typedef struct {
+    const char *name;
+    int64_t chunked_loss;
+    bool oib, offload, compile;
+    llmcost_optimizer optimizer;
+} saver_case;
+
+static const saver_case saver_cases[] = {
+    {"activation offload", 0, false, true, false, LLMCOST_OPTIM_ADAMW},
+    {"chunked loss and compile", 8, false, false, true, LLMCOST_OPTIM_ADAMW},
+    {"optimizer in backward", 0, true, false, false, LLMCOST_OPTIM_ADAMW},
+    {"paged 8-bit AdamW", 0, false, false, false, LLMCOST_OPTIM_PAGED_ADAMW_8BIT},
+};
+
+static void saver_options(llmcost_plan_options *o, const saver_case *c)
+{
+    llmcost_plan_options_init(o);
+    /* the optimizer in backward takes one micro-batch per step: a batch of one sequence per GPU */
+    o->gpus = 8, o->seq = 2048, o->global_batch_tokens = (c->oib ? 8 : 64) * 2048;
+    o->chunked_loss = c->chunked_loss, o->optimizer_in_backward = c->oib, o->activation_offload = c->offload;
+    o->compile = c->compile, o->optimizer = c->optimizer;
+}
+
+/* Every layout kept with each saver is what llmcost_job_memory sizes and llmcost_job_step times for the job with
+ * that saver, to the last digit; the optimizer in backward keeps only the layouts of one micro-batch per step (the
+ * job refuses more: each parameter's gradient is freed as its optimizer steps). */
+Test(plan_agreement, every_kept_layout_with_memory_savers_is_the_jobs, .timeout = 300)
+{
+    const llmcost_gpu *h100 = llmcost_gpu_find("rtx-4090");
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+    for (size_t k = 0; k < sizeof saver_cases / sizeof saver_cases[0]; k++) {
+        const saver_case *c = &saver_cases[k];
+        llmcost_plan_options o;
+        saver_options(&o, c);
+        o.gpu_types = h100, o.n_gpu_types = 1, o.top = 100000;
+        llmcost_plan p;
+        cr_assert_eq(llmcost_plan_search(&p, m, &o), 0, "%s: %s", c->name, llmcost_errmsg());
+        cr_assert_gt(p.n_layouts, 0, "%s: nothing fits", c->name);
+        for (size_t i = 0; i < p.n_layouts; i++) {
+            const llmcost_plan_layout *l = &p.layouts[i];
+            llmcost_step_options so;
+            llmcost_memory_options mo;
+            llmcost_plan_job_options(&so, &mo, &o, l);
+            llmcost_job js, jm;
+            llmcost_job_from_step_options(&js, &so);
+            llmcost_job_from_memory_options(&jm, &mo);
+            llmcost_job *jobs[] = {&js, &jm};
+            for (int t = 0; t < 2; t++) {
+                jobs[t]->chunked_loss = c->chunked_loss, jobs[t]->optimizer_in_backward = c->oib;
+                jobs[t]->activation_offload = c->offload, jobs[t]->compile = c->compile;
+            }
+            llmcost_step s;
+            llmcost_memory mem;
+            cr_assert_eq(llmcost_job_step(&s, m, h100, &js), 0, "%s: %s", c->name, llmcost_errmsg());
+            cr_assert_eq(llmcost_job_memory(&mem, m, &jm), 0, "%s: %s", c->name, llmcost_errmsg());
+            cr_assert_eq(l->step_seconds, s.step_seconds, "%s layout %zu", c->name, i);
+            cr_assert_eq(l->peak_bytes, mem.peak_bytes, "%s layout %zu: plan %.17g B, memory %.17g B", c->name, i,
+                         l->peak_bytes, mem.peak_bytes);
+            if (c->oib)
+                cr_assert_eq(l->micro_batches, 1, "%s: %lld micro-batches", c->name, (long long)l->micro_batches);
+        }
+        llmcost_plan_dispose(&p);
+    }
+    llmcost_model_free(m);
+}
+
+/* The pruning premise with the savers on (memory grows with the micro-batch, falls with recomputation): the pruned
+ * search finds the feasible set and the best layout of one search per fixed ZeRO stage, recomputation and
+ * micro-batch. */
+Test(plan_pruning, pruned_search_with_memory_savers_finds_what_one_by_one_evaluation_finds, .timeout = 300)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("rtx-4090");
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3.2-1b"), 0);
+    for (size_t k = 0; k < sizeof saver_cases / sizeof saver_cases[0]; k++) {
+        const saver_case *c = &saver_cases[k];
+        llmcost_plan_options o;
+        saver_options(&o, c);
+        o.gpu_types = g, o.n_gpu_types = 1, o.top = 1, o.tp = 1, o.cp = 1, o.pp = 1; /* dp 8 */
+        llmcost_plan all;
+        cr_assert_eq(llmcost_plan_search(&all, m, &o), 0, "%s", llmcost_errmsg());
+        /* (the optimizer in backward, one micro-batch per step, leaves nothing to prune) */
+        cr_assert(all.feasible > 0 && (c->oib || all.rejected[LLMCOST_PLAN_REJ_MEMORY] > 0), "%s: the case must have both",
+                  c->name);
+        cr_expect(c->oib || all.memory_evaluations < all.evaluated, "%s: nothing was pruned", c->name);
+        int64_t feasible = 0, evaluated = 0;
+        double best = INFINITY;
+        for (int z = 0; z <= 3; z++)
+            for (int r = 0; r <= 2; r++)
+                for (int64_t mb = 1; mb <= o.global_batch_tokens / o.seq / 8; mb *= 2) {
+                    llmcost_plan one;
+                    llmcost_plan_options f = o;
+                    f.zero = z, f.recompute = r, f.micro_batch = mb;
+                    cr_assert_eq(llmcost_plan_search(&one, m, &f), 0, "%s", llmcost_errmsg());
+                    feasible += one.feasible;
+                    evaluated += one.evaluated;
+                    if (one.n_layouts)
+                        best = fmin(best, one.layouts[0].step_seconds);
+                    llmcost_plan_dispose(&one);
+                }
+        cr_expect_eq(feasible, all.feasible, "%s: %lld one by one, %lld pruned", c->name, (long long)feasible,
+                     (long long)all.feasible);
+        cr_expect_eq(evaluated, all.evaluated, "%s: %lld one by one, %lld pruned", c->name, (long long)evaluated,
+                     (long long)all.evaluated);
+        cr_expect_eq(best, all.layouts[0].step_seconds, "%s", c->name);
+        llmcost_plan_dispose(&all);
+    }
+    llmcost_model_free(m);
+}
+
+/* The printed flags carry the savers: `llmcost step` and `llmcost memory` with them give the plan's figures. */
+Test(plan_agreement, savers_reach_the_printed_flags)
+{
+    check_against_engines("llama-3.2-1b", "--gpu rtx-4090 --gpus 8 --seq 2048 --global-batch 128K --activation-offload "
+                                          "--chunked-loss 8 --compile --optimizer paged-adamw-8bit", 3);
+    check_against_engines("llama-3.2-1b", "--gpu rtx-4090 --gpus 8 --seq 2048 --global-batch 16K --optimizer-in-backward", 2);
+}
+
+/* A job with a memory saver that does not fit is named its nearest fitting layout too, sized with the saver: the
+ * flags carry it, and `llmcost memory` with them gives the named peak, and fits. Llama-3.1-70B on 8 H100 with
+ * activation offload: the weights and AdamW states (6 bytes x 70.6e9 = 424 GB per GPU unsharded) do not fit. */
+Test(plan_nearest, a_job_with_a_memory_saver_is_named_a_layout_that_fits_with_it, .timeout = 300)
+{
+    json_t *mj = cli_json("memory llama-3.1-70b --gpu h100 --gpus 8 --seq 8192 --global-batch 4194304 "
+                          "--activation-offload");
+    cr_assert(json_is_false(json_object_get(mj, "fits")));
+    json_t *nf = json_object_get(mj, "nearest_fit");
+    cr_assert(json_is_object(nf), "memory names no nearest_fit");
+    const char *flags = json_string_value(json_object_get(nf, "memory_flags"));
+    cr_expect(strstr(flags, " --activation-offload") != NULL, "%s", flags);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "memory llama-3.1-70b %s", flags);
+    json_t *fm = cli_json(cmd);
+    cr_expect(json_is_true(json_object_get(fm, "fits")), "%s", cmd);
+    cr_expect_eq(jnum(fm, "peak_bytes"), jnum(nf, "peak_bytes"), "%s", cmd);
+    json_decref(fm);
+    json_decref(mj);
 }

@@ -448,11 +448,10 @@ Test(request, power_cap_equals_the_cli, .timeout = 300)
     fails("step", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"power_cap\": 800}",
           "power_cap: 800 W is above h100's 700 W board power: a cap can only lower it (--tdp sets the board power)");
     fails("gpus", "{\"power_cap\": 300}", "overrides apply to one GPU: give gpu");
-    /* The planner refuses the memory savers by their name, as the CLI does, not as unknown arguments. */
-    char *out;
-    cr_expect_eq(llmcost_request(&out, "plan", "{\"model\": \"llama-3-8b\", \"gpus\": 8, \"global_batch\": \"1M\", "
-                                               "\"compile\": true}"),
-                 LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "the planner does not search with the memory savers") != NULL, "%s",
-              llmcost_errmsg());
+    /* The memory savers reach the planner as the CLI's flags do: the same document. */
+    same_plan("{\"model\": \"llama-3.2-1b\", \"gpu\": \"h100\", \"gpus\": 8, \"seq\": 2048, \"global_batch\": "
+              "\"512K\", \"top\": 3, \"threads\": 1, \"compile\": true, \"chunked_loss\": 8}",
+              (const char *const[]){"plan", "llama-3.2-1b", "--gpu", "h100", "--gpus", "8", "--seq", "2048",
+                                    "--global-batch", "512K", "--top", "3", "--threads", "1", "--compile",
+                                    "--chunked-loss", "8", "--format", "json", NULL});
 }

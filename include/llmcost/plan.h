@@ -53,8 +53,10 @@ typedef enum {
 
 /* Version 2 added the memory mechanisms at the end; a version-1 caller's options are read without them (off).
  * Version 3 added "catalog"; a version-1 or -2 caller's options are read without it (NULL).
- * Version 4 added "finetune"; an older caller's options are read without it (pre-training). */
-#define LLMCOST_PLAN_OPTIONS_VERSION 4
+ * Version 4 added "finetune"; an older caller's options are read without it (pre-training).
+ * Version 5 added "moe_dispatcher", "moe_capacity_factor" and the memory savers ("chunked_loss" ... "compile");
+ * an older caller's are read without them (alltoall, dropless, no savers). */
+#define LLMCOST_PLAN_OPTIONS_VERSION 5
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -104,6 +106,17 @@ typedef struct llmcost_plan_options {
      * llmcost_job_step times it (no weight-gradient GEMMs of the frozen base, the adapters' GEMMs, dequantisation,
      * the optimizer and the gradient reduction over the trainable parameters only). */
     llmcost_finetune finetune;
+    /* Version 5 (zero: alltoall, dropless): the MoE implementation, fixed as given and timed in every layout as
+     * `llmcost step --moe-dispatcher ... --moe-capacity-factor ...` times it (Megatron-Core's; the memory engine
+     * does not depend on it). */
+    llmcost_moe_dispatcher moe_dispatcher;
+    double moe_capacity_factor;
+    /* Version 5 (zero: none): the memory savers, fixed as given (job.h; the hf profile only): each layout is sized as
+     * `llmcost memory --chunked-loss N --optimizer-in-backward --activation-offload --compile` sizes it (a layout
+     * they make invalid, e.g. the optimizer in backward with more than one micro-batch, is rejected by "layout"),
+     * and timed as `llmcost step` times them (not: the step engine does not time the savers). */
+    int64_t chunked_loss;
+    bool optimizer_in_backward, activation_offload, compile;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -112,7 +125,8 @@ typedef struct llmcost_plan_options {
      816644096.0, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,   \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
-     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT}
+     LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT,     \
+     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);

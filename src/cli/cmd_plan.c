@@ -30,7 +30,13 @@ static const char *const description =
     "is sized and timed as 'llmcost memory' and 'llmcost step' size and time that fine-tuning job.\n"
     "--power-cap W caps every GPU type's board power: each layout is timed at the capped clock as 'llmcost step\n"
     "--power-cap W' times it (its step flags carry the cap; memory is the same at any clock), and a bigger GPU\n"
-    "offered when nothing fits runs under the same cap.";
+    "offered when nothing fits runs under the same cap.\n"
+    "EP may span tensor-parallel ranks (Megatron's MoE parallel folding: ep divides tp x cp x dp / etp, with\n"
+    "sequence parallelism when it does not divide dp x cp). --moe-dispatcher, --moe-capacity-factor and the\n"
+    "memory savers (--compile, --chunked-loss, --optimizer-in-backward, --activation-offload, paged optimizers)\n"
+    "are fixed as given and reach every layout (each layout sized and timed with them as\n"
+    "'llmcost memory' and 'llmcost step' size and time the job). The printed\n"
+    "'llmcost step' flags carry them, --headroom and the GPU overrides (--gpus-per-node as --scaleup-size, --price).";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"

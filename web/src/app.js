@@ -473,7 +473,7 @@ function startPlan() {
     };
   }
   // The job's fixed settings as the planner takes them: the GPU and its power cap, the recipe, the fine-tuning and
-  // the savers (which the planner refuses with its message, as the CLI's plan does).
+  // the savers (every layout sized and timed with them, as the CLI's plan does).
   const a = args(['gpu', 'price', 'power-cap', 'seq', 'precision', 'optimizer', 'attention', 'framework',
     ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'], { threads: '1', top: '10' });
   a.gpus = state.gpus || '8';

@@ -330,12 +330,15 @@ for (const frag of SETUPS) {
   await page.waitForFunction(() => !location.hash.includes('compile='));
   await settled(page);
   compare(await figures(page), expected(new URL(page.url()).hash.slice(1)), 'after unchecking --compile');
-  // The planner refuses the savers with the library's message (as `llmcost plan --chunked-loss` does).
+  // The planner sizes and times every layout with the savers (as `llmcost plan --chunked-loss` does): its best
+  // layout's flags carry them.
   await page.click('#plan-run');
   await page.waitForFunction(() => document.querySelector('#e-plan').textContent !== '' ||
     document.querySelector('#plan-best').dataset.value !== undefined, null, { timeout: 120000 });
-  check((await page.textContent('#e-plan')).includes('the planner does not search with the memory savers'),
+  check((await page.textContent('#e-plan')) === '' && Number(await page.getAttribute('#plan-best', 'data-value')) > 0,
     `planner with savers: '${await page.textContent('#e-plan')}'`);
+  check((await page.textContent('#plan-best')).includes('--chunked-loss 16'),
+    `the best layout's flags carry the savers: ${await page.textContent('#plan-best')}`);
   await page.close();
 }
 
