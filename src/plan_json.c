@@ -122,7 +122,8 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
      * then judges and times the GPU the search did. */
     if (len < n && o->headroom != 0.05)
         len += (size_t)snprintf(buf + len, n - len, " --headroom %.17g", o->headroom);
-    if (l->gpu_type < o->n_gpu_types) {
+    /* (A change's bigger GPU is the catalogue's own record, under the same cap: no override to carry.) */
+    if (l->gpu_type < o->n_gpu_types && !strcmp(o->gpu_types[l->gpu_type].name, gpu)) {
         const llmcost_gpu *g = &o->gpu_types[l->gpu_type];
         const llmcost_gpu *cat = llmcost_catalog_gpu_find(o->version >= 3 ? o->catalog : NULL, gpu);
         if (len < n && cat && g->scaleup_size != cat->scaleup_size)

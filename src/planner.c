@@ -587,19 +587,21 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
         w->last_prep = prep, w->last_mb = so.micro_batch, w->last_rec = so.recompute;
     }
     int rc;
-    if (w->sp->savers) {
+    if (w->sp->savers || llmcost_optimizer_paged(so.optimizer)) {
         /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's
-         * launches, the optimizer's hooks in backward, the offload copies over the host link, docs/formulas.md
-         * "Memory savers: step time"), which only the job's own path times: the layout's job, as `llmcost step`
-         * times it with the same flags. */
+         * launches, the optimizer's hooks in backward, the offload copies over the host link; a paged optimizer's
+         * states cross it when they do not fit beside the job: docs/formulas.md "Memory savers: step time"), which
+         * only the job's own path times: the layout's job, as `llmcost step` times it with the same flags. */
         llmcost_job j;
         llmcost_job_from_step_options(&j, &so);
         if (plan_finetune(o))
             j.finetune = *plan_finetune(o);
-        j.chunked_loss = w->sp->savers->chunked_loss;
-        j.optimizer_in_backward = w->sp->savers->optimizer_in_backward;
-        j.activation_offload = w->sp->savers->activation_offload;
-        j.compile = w->sp->savers->compile;
+        if (w->sp->savers) {
+            j.chunked_loss = w->sp->savers->chunked_loss;
+            j.optimizer_in_backward = w->sp->savers->optimizer_in_backward;
+            j.activation_offload = w->sp->savers->activation_offload;
+            j.compile = w->sp->savers->compile;
+        }
         rc = llmcost_job_step(&s, w->sp->m, &o->gpu_types[l->gpu_type], &j);
     } else {
         rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);

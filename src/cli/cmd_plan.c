@@ -106,16 +106,17 @@ static void layout_flags(char *buf, size_t n, const llmcost_plan_options *o, con
     llmcost_plan_layout_flags_model(buf, n, o, l, gpu, for_memory, cli_model);
 }
 
-/* Copies "flags" into "buf", breaking lines (" \\\n      ") before a flag that would pass column "width". */
-static void wrap_flags(char *buf, size_t n, const char *flags, int width)
+/* Copies "flags" into "buf", its first flag at column "start", breaking lines (" \\\n      ") before a flag that
+ * would pass column "width". */
+static void wrap_flags(char *buf, size_t n, const char *flags, int width, int start)
 {
     size_t len = 0;
-    int col = 16;
+    int col = start;
     buf[0] = '\0';
     for (const char *p = flags; *p && len + 16 < n;) {
         const char *e = strstr(p + 1, " --");
         size_t w = e ? (size_t)(e - p) : strlen(p);
-        if (col + (int)w > width && col > 16) {
+        if (col + (int)w > width && col > start) {
             len += (size_t)snprintf(buf + len, n - len, " \\\n     ");
             col = 5;
         }
@@ -452,7 +453,8 @@ int cmd_plan(int argc, char **argv)
                 char flags[1024];
                 layout_flags(flags, sizeof flags, &o, &p.layouts[0], gpus[p.layouts[0].gpu_type].name, false);
                 char wrapped[1200];
-                wrap_flags(wrapped, sizeof wrapped, flags, 96);
+                /* the first line's flags start after "  llmcost step MODEL " */
+                wrap_flags(wrapped, sizeof wrapped, flags, 96, 16 + (int)strlen(pos[0]));
                 cli_note(co.format, "The best, in detail:\n  llmcost step %s %s", pos[0], wrapped);
             }
             cli_print_assumptions(co.format, assumed);
