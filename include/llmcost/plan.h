@@ -111,10 +111,11 @@ typedef struct llmcost_plan_options {
      * does not depend on it). */
     llmcost_moe_dispatcher moe_dispatcher;
     double moe_capacity_factor;
-    /* Version 5 (zero: none): the memory savers, fixed as given (job.h; the hf profile only): each layout is sized as
+    /* Version 5 (zero: none): the memory savers, fixed as given (job.h; the eager profiles only): each layout is sized as
      * `llmcost memory --chunked-loss N --optimizer-in-backward --activation-offload --compile` sizes it (a layout
      * they make invalid, e.g. the optimizer in backward with more than one micro-batch, is rejected by "layout"),
-     * and timed as `llmcost step` times them (not: the step engine does not time the savers). */
+     * and timed as `llmcost step` times them (llmcost_job_step: the host-link copies, the chunked loss's launches,
+     * compile's fused element-wise kernels, the optimizer's hooks). */
     int64_t chunked_loss;
     bool optimizer_in_backward, activation_offload, compile;
 } llmcost_plan_options;
