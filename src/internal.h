@@ -357,6 +357,13 @@ struct llmcost_job;
 void lc_plan_nearest_options(struct llmcost_plan_options *o, struct llmcost_plan_layout *ref,
                              const struct llmcost_gpu *gpu, const struct llmcost_job *j);
 
+struct llmcost_plan_change;
+struct llmcost_model;
+/* The `llmcost step` flags of change "c"'s best layout, found for search "o" (plan_json.c): the change's GPU count,
+ * sequence and GPU name. Returns llmcost_plan_layout_flags_model()'s result. */
+int lc_plan_change_flags(char *buf, size_t n, const struct llmcost_plan_options *o, const struct llmcost_plan_change *c,
+                         const struct llmcost_model *m);
+
 /* A caller's plan options of any version into "dst": the fields its version has, the later ones their defaults
  * (LLMCOST_PLAN_OPTIONS_INIT), dst->version the caller's; never reads past the end of an older, shorter struct. */
 void lc_plan_options_copy(struct llmcost_plan_options *dst, const struct llmcost_plan_options *src);

@@ -197,10 +197,12 @@ static json_t *layout_json(const llmcost_plan_options *o, const llmcost_plan_lay
     return j;
 }
 
+static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c, const llmcost_model *m);
+
 int lc_nearest_fit_json(json_t *doc, const llmcost_fit_advice *a, const llmcost_model *m, const llmcost_gpu *gpu,
                         const llmcost_job *job)
 {
-    if (!a->has_nearest)
+    if (!a->has_nearest && !a->has_change)
         return 0;
     llmcost_job j = *job;
     int rc = llmcost_job_validate(&j, m);
@@ -209,6 +211,14 @@ int lc_nearest_fit_json(json_t *doc, const llmcost_fit_advice *a, const llmcost_
     llmcost_plan_options o;
     llmcost_plan_layout ref;
     lc_plan_nearest_options(&o, &ref, gpu, &j);
+    if (!a->has_nearest) {
+        /* No layout on these GPUs: the change that makes one fit ("change_that_fits", as plan's changes_that_fit). */
+        json_t *c = change_json(&o, &a->change, m);
+        if (!c)
+            return lc_fail(LLMCOST_ENOMEM, "out of memory");
+        json_object_set_new(doc, "change_that_fits", c);
+        return 0;
+    }
     json_t *l = layout_json(&o, &a->nearest, m);
     if (!l)
         return lc_fail(LLMCOST_ENOMEM, "out of memory");
@@ -217,19 +227,26 @@ int lc_nearest_fit_json(json_t *doc, const llmcost_fit_advice *a, const llmcost_
     return 0;
 }
 
-static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c, const llmcost_model *m)
+int lc_plan_change_flags(char *buf, size_t n, const llmcost_plan_options *o, const llmcost_plan_change *c,
+                         const llmcost_model *m)
 {
     llmcost_plan_options oc;
     lc_plan_options_copy(&oc, o);
     oc.gpus = c->gpus;
     oc.seq = c->seq > 0 ? c->seq : o->seq;
+    return llmcost_plan_layout_flags_model(buf, n, &oc, &c->best, c->gpu, false, m);
+}
+
+static json_t *change_json(const llmcost_plan_options *o, const llmcost_plan_change *c, const llmcost_model *m)
+{
     char flags[1024];
-    llmcost_plan_layout_flags_model(flags, sizeof flags, &oc, &c->best, c->gpu, false, m);
+    lc_plan_change_flags(flags, sizeof flags, o, c, m);
+    int64_t seq = c->seq > 0 ? c->seq : o->seq;
     json_t *j = json_object();
     json_object_set_new(j, "change", json_string(llmcost_plan_change_name(c->kind)));
     json_object_set_new(j, "gpu", json_string(c->gpu));
     json_object_set_new(j, "gpus", lc_json_int(c->gpus));
-    json_object_set_new(j, "seq", lc_json_int(oc.seq));
+    json_object_set_new(j, "seq", lc_json_int(seq));
     json_object_set_new(j, "recompute", json_string(llmcost_recompute_name(c->best.recompute)));
     json_object_set_new(j, "step_seconds", lc_json_real(c->best.step_seconds));
     json_object_set_new(j, "peak_bytes", lc_json_real(round(c->best.peak_bytes)));

@@ -1365,8 +1365,20 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
             (rc = llmcost_plan_layout_flags_model(out->nearest_memory_flags, sizeof out->nearest_memory_flags, &o,
                                                   &out->nearest, gpu->name, true, m)) < 0)
             return rc;
+        return 0;
     }
-    return 0;
+    /* Nothing fits on these GPUs: the smallest change that makes something fit, as `llmcost plan` offers it. */
+    llmcost_plan_change *ch = NULL;
+    size_t nch = 0;
+    if ((rc = llmcost_plan_changes(&ch, &nch, m, &o)) < 0)
+        return rc;
+    if (nch > 0) {
+        out->has_change = true;
+        out->change = ch[0];
+        rc = lc_plan_change_flags(out->change_step_flags, sizeof out->change_step_flags, &o, &ch[0], m);
+    }
+    llmcost_free(ch);
+    return rc < 0 ? rc : 0;
 }
 
 const char *llmcost_plan_change_name(llmcost_plan_change_kind k)

@@ -1552,3 +1552,40 @@ Test(plan_nearest, a_job_with_a_memory_saver_is_named_a_layout_that_fits_with_it
     json_decref(fm);
     json_decref(mj);
 }
+
+/* Llama-3.1-70B trained whole on one H100 (the first question people ask): 141 GB of bf16 weights alone exceed its
+ * 80 GB, so no layout of one GPU fits and there is no nearest layout. memory names instead the change that makes
+ * one fit, the one `llmcost plan` offers for the same job (its changes_that_fit: more GPUs first, the same count),
+ * and the step flags of that change's layout run it as named: it fits, at the named step time. */
+Test(plan_nearest, a_job_no_layout_of_its_gpus_fits_is_named_the_change_that_does, .timeout = 300)
+{
+    json_t *mj = cli_json("memory llama-3.1-70b --gpu h100 --seq 8192 --global-batch 4194304");
+    cr_assert(json_is_false(json_object_get(mj, "fits")));
+    cr_expect_null(json_object_get(mj, "nearest_fit"));
+    json_t *c = json_object_get(mj, "change_that_fits");
+    cr_assert(json_is_object(c), "memory names no change_that_fits");
+    json_t *pj = cli_json("plan llama-3.1-70b --gpu h100 --gpus 1 --seq 8192 --global-batch 4194304 --framework hf "
+                          "--precision bf16 --optimizer adamw --attention sdpa --threads 1");
+    cr_assert_eq(json_array_size(json_object_get(pj, "layouts")), 0);
+    json_t *pc = json_array_get(json_object_get(pj, "changes_that_fit"), 0);
+    cr_assert_not_null(pc);
+    cr_expect_str_eq(json_string_value(json_object_get(c, "change")), "more_gpus");
+    cr_expect_str_eq(json_string_value(json_object_get(c, "change")), json_string_value(json_object_get(pc, "change")));
+    cr_expect_eq(jnum(c, "gpus"), jnum(pc, "gpus"));
+    cr_expect(jnum(c, "gpus") >= 2, "one GPU cannot hold 141 GB of weights");
+    /* (Its layout is the nearest to the job's on that many GPUs, the fewest fields changed, as nearest_fit ranks;
+     * plan's is the fastest there.) */
+    cr_expect(jnum(c, "step_seconds") >= jnum(pc, "step_seconds") * (1 - 1e-12));
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "step llama-3.1-70b %s", json_string_value(json_object_get(c, "step_flags")));
+    json_t *fs = cli_json(cmd);
+    cr_expect(json_is_true(json_object_get(fs, "fits")), "%s: does not fit", cmd);
+    cr_expect(close_to(jnum(fs, "step_seconds"), jnum(c, "step_seconds"), 1e-9), "%s", cmd);
+    json_decref(fs);
+    json_decref(pj);
+    json_decref(mj);
+    /* The text names it on stderr, with the flags. */
+    run_result r = run_cli((const char *const[]){"memory", "llama-3.1-70b", "--gpu", "h100", NULL});
+    cr_expect(strstr(r.err, "it fits with ") && strstr(r.err, " h100 GPUs (step "), "%s", r.err);
+    run_free(&r);
+}

@@ -217,26 +217,6 @@ int llmcost_plan_to_json(char **out, const llmcost_plan *p, const llmcost_model 
 int llmcost_plan_nearest(llmcost_plan_layout *out, bool *found, const llmcost_model *m, const llmcost_gpu *gpu,
                          const llmcost_job *job);
 
-/*
- * What the fit reports of `llmcost memory`, `step` and `train` name for a job that does not fit "gpu", besides
- * llmcost_job_fit()'s one-change fixes: the changes together that fit on these GPUs (llmcost_job_make_fit), and the
- * planner's nearest fitting layout (llmcost_plan_nearest) with the flags that differ from the job's and the flags
- * that run it. For a job that fits every field is empty (has_nearest false). Fails with llmcost_job_fit()'s errors.
- * A nearest layout is searched within 1, 2, ... changes of the job, so that it costs milliseconds when few changes
- * suffice; the answer is the whole search's (a test compares them).
- */
-typedef struct llmcost_fit_advice {
-    char together[512];              /* "--pp 2 --dp 4 --zero 3 --recompute full", or "" when none was found */
-    bool has_nearest;                /* a layout of the job on these GPUs fits */
-    llmcost_plan_layout nearest;     /* that layout (gpu_type 0: "gpu"), as llmcost_plan_nearest() returns it */
-    char nearest_changes[512];       /* its flags that differ from the job's: "--pp 8 --recompute full" */
-    char nearest_step_flags[1024];   /* llmcost_plan_layout_flags() for `llmcost step` */
-    char nearest_memory_flags[1024]; /* ... and for `llmcost memory` */
-} llmcost_fit_advice;
-
-int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, const llmcost_gpu *gpu,
-                           const llmcost_job *job);
-
 /* A change to a search in which nothing fits, found by searching again with it. */
 typedef enum {
     LLMCOST_PLAN_MORE_GPUS,      /* "gpus": that many GPUs */
@@ -253,6 +233,32 @@ typedef struct llmcost_plan_change {
     char gpu[48];
     llmcost_plan_layout best;    /* the best layout after the change (best.gpu_type indexes nothing: see gpu) */
 } llmcost_plan_change;
+
+/*
+ * What the fit reports of `llmcost memory`, `step` and `train` name for a job that does not fit "gpu", besides
+ * llmcost_job_fit()'s one-change fixes: the changes together that fit on these GPUs (llmcost_job_make_fit), and the
+ * planner's nearest fitting layout (llmcost_plan_nearest) with the flags that differ from the job's and the flags
+ * that run it. For a job that fits every field is empty (has_nearest false). Fails with llmcost_job_fit()'s errors.
+ * A nearest layout is searched within 1, 2, ... changes of the job, so that it costs milliseconds when few changes
+ * suffice; the answer is the whole search's (a test compares them).
+ */
+typedef struct llmcost_fit_advice {
+    char together[512];              /* "--pp 2 --dp 4 --zero 3 --recompute full", or "" when none was found */
+    bool has_nearest;                /* a layout of the job on these GPUs fits */
+    llmcost_plan_layout nearest;     /* that layout (gpu_type 0: "gpu"), as llmcost_plan_nearest() returns it */
+    char nearest_changes[512];       /* its flags that differ from the job's: "--pp 8 --recompute full" */
+    char nearest_step_flags[1024];   /* llmcost_plan_layout_flags() for `llmcost step` */
+    char nearest_memory_flags[1024]; /* ... and for `llmcost memory` */
+    /* Added in 1.7: when no layout fits on these GPUs (has_nearest false), the smallest change that makes one fit,
+     * as llmcost_plan_changes() finds it for the same search (more GPUs first, then a bigger GPU, shorter sequences,
+     * more recomputation), and the `llmcost step` flags of its best layout. */
+    bool has_change;
+    llmcost_plan_change change;
+    char change_step_flags[1024];
+} llmcost_fit_advice;
+
+int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, const llmcost_gpu *gpu,
+                           const llmcost_job *job);
 
 /*
  * The smallest change of each kind that makes something fit a search in which nothing does: the GPU count doubled
