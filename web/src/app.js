@@ -238,9 +238,9 @@ function renderFinetuneParams(fp) {
   rows.push(['trainable', fmt.integer(ft.trainable_params), st ? fmt.bytes(st.adapter_bytes) : '']);
   rows.push(['frozen', fmt.integer(ft.frozen_params), st ? fmt.bytes(st.frozen_bytes) : '']);
   if (st && st.quantized_params) {
-    rows.push([`  quantised ${ft.quant} weights`, fmt.integer(st.quantized_params), fmt.bytes(st.quant_weight_bytes)]);
-    rows.push(['  their scales and codes', '', fmt.bytes(st.quant_scale_bytes)]);
-    rows.push(['  kept in 16 bits', fmt.integer(st.dense_params), fmt.bytes(st.dense_bytes)]);
+    rows.push([`frozen: quantised ${ft.quant} weights`, fmt.integer(st.quantized_params), fmt.bytes(st.quant_weight_bytes)]);
+    rows.push(['frozen: their scales and codes', '', fmt.bytes(st.quant_scale_bytes)]);
+    rows.push(['frozen: kept in 16 bits', fmt.integer(st.dense_params), fmt.bytes(st.dense_bytes)]);
   }
   rows.push(['trainable share', fmt.percent(ft.trainable_params / total, 4), '']);
   table('t-params-ft', ['part', 'parameters', 'bytes as stored'], rows);
