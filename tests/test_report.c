@@ -547,3 +547,36 @@ Test(report, the_library_and_request_report_the_savers_as_the_cli)
     cr_expect(strstr(text, "assumed: the megatron row without --compile:") != NULL, "the assumed: line");
     free(text);
 }
+
+Test(report, a_job_with_savers_that_does_not_fit_is_planned_with_them, .timeout = 120)
+{
+    /* Llama-3-8B at its 8,192 tokens does not fit one H100 without recomputation: the planner's layout is searched
+     * with the savers (its flags carry them), and the eager row is `llmcost step` of that layout's flags. */
+    json_t *r = cli_doc("report", "llama-3-8b --compile --chunked-loss 4 --gpu h100", "");
+    json_t *sc = json_object_get(r, "step_cost"), *al = json_object_get(sc, "assumed_layout");
+    cr_assert_not_null(al, "planned");
+    const char *pf = json_string_value(json_object_get(al, "plan_flags"));
+    cr_expect(strstr(pf, " --chunked-loss 4 --compile") != NULL, "%s", pf);
+    const char *sf = json_string_value(json_object_get(json_object_get(al, "layout"), "step_flags"));
+    char job[1024];
+    snprintf(job, sizeof job, "llama-3-8b %s", sf);
+    json_t *s = cli_doc("step", job, "");
+    json_t *p0 = json_array_get(json_object_get(sc, "profiles"), 0);
+    cr_expect(rel_close(num(p0, "step_seconds"), num(s, "step_seconds"), 1e-9), "%.17g vs %.17g",
+              num(p0, "step_seconds"), num(s, "step_seconds"));
+    cr_expect(rel_close(num(p0, "step_seconds"), num(json_object_get(al, "layout"), "step_seconds"), 1e-9));
+    json_decref(s);
+    json_decref(r);
+}
+
+Test(report, a_planned_lora_job_names_its_targets_in_the_plan_flags, .timeout = 120)
+{
+    /* LoRA on Llama-3-8B at 2,048 tokens does not fit a 24 GB card without recomputation: planned on the one GPU;
+     * the search's flags name the adapters' modules (they failed to print before: the targets need the model). */
+    json_t *r = cli_doc("report", "llama-3-8b --finetune lora --seq 2048 --gpu rtx-4090", "");
+    json_t *al = json_object_get(json_object_get(r, "step_cost"), "assumed_layout");
+    cr_assert_not_null(al, "planned");
+    const char *pf = json_string_value(json_object_get(al, "plan_flags"));
+    cr_expect(strstr(pf, "--finetune lora --lora-targets q_proj,v_proj") != NULL, "%s", pf);
+    json_decref(r);
+}
