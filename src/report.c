@@ -329,10 +329,10 @@ static json_t *finetune_table_json(const llmcost_report *r, const llmcost_model 
     if (r->ft_adapters.targets)
         llmcost_lora_targets_format(names, sizeof names, m, r->ft_adapters.targets);
     const llmcost_job *j = &r->ft_job;
-    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw", "paged-adamw-8bit"};
     json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)j->seq, "micro_batch", 1,
                           "precision", llmcost_precision_name(j->precision), "optimizer",
-                          (unsigned)j->optimizer < 4 ? optimizers[j->optimizer] : "?", "recompute", llmcost_recompute_name(j->recompute),
+                          (unsigned)j->optimizer < 6 ? optimizers[j->optimizer] : "?", "recompute", llmcost_recompute_name(j->recompute),
                           "framework", llmcost_framework_name(j->framework), "attention",
                           llmcost_attn_impl_name(j->attention));
     if (!o)

@@ -521,6 +521,9 @@ Test(report, a_paged_optimizer_reaches_both_rows, .timeout = 120)
     json_t *as = json_object_get(json_object_get(r, "step_cost"), "assumptions");
     for (size_t i = 0; i < json_array_size(as); i++)
         cr_expect(strstr(json_string_value(json_array_get(as, i)), "the megatron row without") == NULL);
+    /* The table names the paged optimizer (it printed "?" for the paged ones before). */
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r, "finetune_fit"), "optimizer")),
+                     "paged-adamw-8bit");
     json_decref(r);
     json_decref(m);
     json_decref(s);
