@@ -38,6 +38,7 @@ void llmcost_report_free(llmcost_report *r)
     free(r->fit_note);
     free(r->notes);
     free(r->plan_args);
+    free(r->savers_note);
     free(r);
 }
 
@@ -55,12 +56,49 @@ static bool has_adapters(const llmcost_job *j)
     return j->version >= 2 && (j->finetune.method == LLMCOST_FT_LORA || j->finetune.method == LLMCOST_FT_QLORA);
 }
 
-/* The step of "job" under each profile, and what a billion tokens and a compute-optimal run cost at that rate. */
+/* Whether the engines must run on the job itself: adapters and the memory savers are not carried by the memory and
+ * step options. */
+static bool job_path(const llmcost_job *j)
+{
+    return has_adapters(j) || lc_job_has_savers(j);
+}
+
+/* The eager savers Megatron-LM has none of (the engines refuse them under framework megatron). */
+static bool eager_savers(const llmcost_job *j)
+{
+    return j->version >= 4 && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload || j->compile);
+}
+
+/* The job's memory savers as their flags (" --chunked-loss 8 --compile ..."; "" when none): the eager ones only
+ * when "eager_only". */
+static void savers_flags(char *buf, size_t n, const llmcost_job *j, bool eager_only)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    if (j->version >= 4) {
+        if (j->chunked_loss > 1 && len < n)
+            len += (size_t)snprintf(buf + len, n - len, " --chunked-loss %lld", (long long)j->chunked_loss);
+        if (j->optimizer_in_backward && len < n)
+            len += (size_t)snprintf(buf + len, n - len, " --optimizer-in-backward");
+        if (j->activation_offload && len < n)
+            len += (size_t)snprintf(buf + len, n - len, " --activation-offload");
+        if (j->compile && len < n)
+            len += (size_t)snprintf(buf + len, n - len, " --compile");
+    }
+    if (!eager_only && llmcost_optimizer_paged(j->optimizer) && len < n)
+        snprintf(buf + len, n - len, " --optimizer %s",
+                 j->optimizer == LLMCOST_OPTIM_PAGED_ADAMW_8BIT ? "paged-adamw-8bit" : "paged-adamw");
+}
+
+/* The step of "job" under each profile, and what a billion tokens and a compute-optimal run cost at that rate. The
+ * eager row takes the job's memory savers (as `llmcost step` does); the megatron row the job without the eager ones,
+ * which Megatron-LM does not have (said in savers_note). */
 static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmcost_gpu *g, int sp)
 {
     llmcost_step_options base;
     llmcost_job_step_options(&base, &r->job);
     r->n_profiles = LLMCOST_REPORT_PROFILES;
+    char lines[4096] = "";
     for (int fw = 0; fw < LLMCOST_REPORT_PROFILES; fw++) {
         llmcost_step_options o = base;
         /* The eager row is the job's own eager profile (hf, torchtune or litgpt: the same kernels, what each keeps
@@ -71,18 +109,26 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
          * layout is timed as the planner chose it. */
         if (r->basis != LLMCOST_REPORT_PLANNED)
             o.layout.sequence_parallel = o.layout.tp > 1 && (sp >= 0 ? sp == 1 : fw == LLMCOST_FW_MEGATRON);
+        llmcost_job jj = r->job;
+        jj.framework = o.framework;
+        jj.layout.sequence_parallel = o.layout.sequence_parallel;
+        if (!llmcost_framework_eager(o.framework) && eager_savers(&jj)) {
+            jj.chunked_loss = 0;
+            jj.optimizer_in_backward = false;
+            jj.activation_offload = false;
+            jj.compile = false;
+            r->megatron_without_savers = true;
+        }
         llmcost_step s;
         int rc;
-        if (has_adapters(&r->job)) { /* the job itself: step options carry no adapters */
-            llmcost_job jj = r->job;
-            jj.framework = o.framework;
-            jj.layout.sequence_parallel = o.layout.sequence_parallel;
+        if (job_path(&jj)) /* the job itself: step options carry no adapters or savers */
             rc = llmcost_job_step(&s, m, g, &jj);
-        } else {
+        else
             rc = llmcost_step_compute(&s, m, g, &o);
-        }
         if (rc < 0)
             return rc;
+        if (lc_job_has_savers(&jj) && llmcost_framework_eager(o.framework))
+            llmcost_step_savers_assumptions(lines, sizeof lines, &s, &jj, g);
         llmcost_report_profile *p = &r->profiles[fw];
         p->framework = o.framework;
         p->sequence_parallel = o.layout.sequence_parallel;
@@ -93,15 +139,28 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
         p->chinchilla_gpu_hours = r->chinchilla_tokens / s.tokens_per_second_per_gpu / 3600;
         p->chinchilla_cost_usd = p->chinchilla_gpu_hours * g->price_per_hour;
     }
-    return 0;
+    if (r->megatron_without_savers) {
+        char f[256];
+        savers_flags(f, sizeof f, &r->job, true);
+        size_t len = strlen(lines);
+        snprintf(lines + len, sizeof lines - len,
+                 "the megatron row without%s: Megatron-LM has none of these PyTorch-eager memory savers (llmcost models "
+                 "them for the eager profiles only), so it is priced as 'llmcost step --framework megatron' without "
+                 "them%s\n",
+                 f, llmcost_optimizer_paged(r->job.optimizer) ? " (the paged optimizer kept)" : "");
+    }
+    free(r->savers_note);
+    r->savers_note = dup_text(lines);
+    return r->savers_note ? 0 : lc_fail(LLMCOST_ENOMEM, "out of memory");
 }
 
 /* The `llmcost plan` flags of the report's search: the cluster, sequence and batch, and the settings it keeps fixed
  * as llmcost_plan_layout_flags() writes them (framework ... memory mechanisms, CUDA context). */
-static int plan_args(llmcost_report *r, const llmcost_gpu *gpu)
+static int plan_args(llmcost_report *r, const llmcost_gpu *gpu, const llmcost_model *m)
 {
     char flags[1024], args[1280];
-    int rc = llmcost_plan_layout_flags(flags, sizeof flags, &r->plan, &r->planned, gpu->name, false);
+    /* (with the model: a LoRA job's targets are written by their module names) */
+    int rc = llmcost_plan_layout_flags_model(flags, sizeof flags, &r->plan, &r->planned, gpu->name, false, m);
     if (rc < 0)
         return rc;
     const char *from = strstr(flags, " --framework "), *to = strstr(flags, " --global-batch ");
@@ -153,13 +212,21 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
         po->finetune = j->finetune; /* searched with the job's fine-tuning (options version 4) */
     if (j->version >= 3) /* ... and its MoE implementation (version 5) */
         po->moe_dispatcher = j->moe_dispatcher, po->moe_capacity_factor = j->moe_capacity_factor;
-    bool adapters = has_adapters(j);
+    if (j->version >= 4) { /* ... and its memory savers (version 5): each layout sized and timed with them */
+        po->chunked_loss = j->chunked_loss;
+        po->optimizer_in_backward = j->optimizer_in_backward;
+        po->activation_offload = j->activation_offload;
+        po->compile = j->compile;
+    }
+    /* (adapters: the frozen base keeps no optimizer state; a paged optimizer's states live outside the GPU's
+     * counted memory: the bound below does not hold for either) */
+    bool adapters = has_adapters(j) || llmcost_optimizer_paged(j->optimizer);
     llmcost_param_bytes pb;
     llmcost_job_param_bytes(&pb, j);
     double usable = gpu->memory_bytes * (1 - j->headroom) - j->cuda_context_bytes;
     for (int64_t n = 1; n <= LLMCOST_REPORT_MAX_GPUS; n = n == 1 ? 8 : 2 * n) {
         if (!adapters && (pb.weights + pb.optimizer) * params / (double)n > usable)
-            continue; /* (adapters: the frozen base keeps no optimizer state, so the bound does not hold) */
+            continue;
         po->gpus = n;
         llmcost_plan plan;
         int rc = llmcost_plan_search(&plan, m, po);
@@ -172,7 +239,7 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
         }
         llmcost_plan_dispose(&plan);
         if (*found)
-            return plan_args(r, gpu);
+            return plan_args(r, gpu, m);
     }
     return 0;
 }
@@ -262,10 +329,10 @@ static json_t *finetune_table_json(const llmcost_report *r, const llmcost_model 
     if (r->ft_adapters.targets)
         llmcost_lora_targets_format(names, sizeof names, m, r->ft_adapters.targets);
     const llmcost_job *j = &r->ft_job;
-    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor"};
+    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw", "paged-adamw-8bit"};
     json_t *o = json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)j->seq, "micro_batch", 1,
                           "precision", llmcost_precision_name(j->precision), "optimizer",
-                          (unsigned)j->optimizer < 4 ? optimizers[j->optimizer] : "?", "recompute", llmcost_recompute_name(j->recompute),
+                          (unsigned)j->optimizer < 6 ? optimizers[j->optimizer] : "?", "recompute", llmcost_recompute_name(j->recompute),
                           "framework", llmcost_framework_name(j->framework), "attention",
                           llmcost_attn_impl_name(j->attention));
     if (!o)
@@ -297,6 +364,13 @@ static json_t *finetune_table_json(const llmcost_report *r, const llmcost_model 
     json_array_append_new(as, json_string(has_adapters(&r->given) ? "LoRA and QLoRA with the given adapters"
                                           : "LoRA and QLoRA at PEFT's defaults: rank 8, alpha 8, the type's default "
                                             "targets (all-linear when PEFT has none), the QLoRA base in NF4"));
+    if (r->savers) {
+        char line[384];
+        snprintf(line, sizeof line, "every cell with the job's memory savers (%s), as 'llmcost memory' sizes them",
+                 r->savers_flags);
+        json_array_append_new(as, json_string(line));
+        json_object_set_new(o, "memory_savers", json_string(r->savers_flags));
+    }
     json_object_set_new(o, "assumptions", as);
     return o;
 }
@@ -341,10 +415,13 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     r->given = *job;
     if (rc == 0)
         rc = llmcost_job_validate(&r->given, m);
-    /* The memory savers: its memory section (for jobs without adapters) and layout search run on memory options,
-     * which carry none: refused rather than ignored. Adapters are reported with them. */
-    if (rc == 0 && lc_job_has_savers(&r->given))
-        rc = lc_job_refuse_adapters(&r->given, "the report");
+    /* The memory savers: every section takes them (the memory section, the eager step, the fine-tuning table and
+     * a planned layout's search); the megatron row drops the eager ones (price_profiles). */
+    if (rc == 0 && (r->savers = lc_job_has_savers(&r->given))) {
+        char f[256];
+        savers_flags(f, sizeof f, &r->given, false);
+        snprintf(r->savers_flags, sizeof r->savers_flags, "%s", f + 1);
+    }
     llmcost_params p;
     if (rc == 0)
         rc = llmcost_params_count(&p, m);
@@ -436,7 +513,7 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
     llmcost_job_memory_options(&r->memory, sj);
     r->memory_job = *sj;
     if (gpu->memory_bytes > 0 &&
-        (rc = has_adapters(sj) ? llmcost_job_max_micro_batch(&r->max_micro_batch, m, sj, gpu->memory_bytes, r->headroom)
+        (rc = job_path(sj) ? llmcost_job_max_micro_batch(&r->max_micro_batch, m, sj, gpu->memory_bytes, r->headroom)
                                : llmcost_memory_max_micro_batch(&r->max_micro_batch, m, &r->memory, gpu->memory_bytes,
                                                                 r->headroom)) < 0) {
         llmcost_report_free(r);
@@ -505,13 +582,27 @@ static json_t *step_cost_json(const llmcost_report *r, const llmcost_model *m, c
     json_t *arr = json_array();
     for (int i = 0; i < r->n_profiles; i++) {
         const llmcost_report_profile *p = &r->profiles[i];
-        json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "framework",
+        json_t *row;
+        json_array_append_new(arr, row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "framework",
                                              llmcost_framework_name(p->framework), "step_seconds",
                                              lc_json_real(p->step_seconds), "tokens_per_second",
                                              lc_json_real(p->tokens_per_second), "mfu", lc_json_real(p->mfu),
                                              "usd_per_billion_tokens", lc_json_real(p->usd_per_billion_tokens),
                                              "chinchilla_gpu_hours", lc_json_real(p->chinchilla_gpu_hours),
                                              "chinchilla_cost_usd", lc_json_real(p->chinchilla_cost_usd)));
+        if (r->savers && row) { /* the savers this row was priced with, as flags ("" for none) */
+            char f[256];
+            bool drop = !llmcost_framework_eager(p->framework) && r->megatron_without_savers;
+            if (drop) { /* only a paged optimizer stays */
+                llmcost_job pj = r->job;
+                pj.chunked_loss = 0;
+                pj.optimizer_in_backward = pj.activation_offload = pj.compile = false;
+                savers_flags(f, sizeof f, &pj, false);
+            } else {
+                savers_flags(f, sizeof f, &r->job, false);
+            }
+            json_object_set_new(row, "memory_savers", json_string(f[0] ? f + 1 : ""));
+        }
     }
     json_t *o = json_pack("{s:s, s:I, s:o, s:o, s:o}", "gpu", g->name, "seq", (json_int_t)r->job.seq,
                           "price_usd_per_gpu_hour", lc_json_real(r->price_per_hour), "chinchilla_tokens",
@@ -542,7 +633,12 @@ static json_t *step_cost_json(const llmcost_report *r, const llmcost_model *m, c
     if (r->fit_note[0])
         json_array_append_new(as, json_string(r->fit_note));
     json_array_append_new(as, json_string(r->gemm_note));
+    json_t *sl = lc_json_lines(r->savers_note ? r->savers_note : "");
+    json_array_extend(as, sl);
+    json_decref(sl);
     json_object_set_new(o, "assumptions", as);
+    if (r->savers)
+        json_object_set_new(o, "memory_savers", json_string(r->savers_flags));
     return o;
 }
 
@@ -572,7 +668,7 @@ int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llm
         (rc = llmcost_flops_to_json(&text, &f, m, &r->flops, 0)) == 0)
         rc = section(doc, "flops", text);
     llmcost_memory mem;
-    if (rc == 0 && (rc = has_adapters(&r->memory_job) ? llmcost_job_memory(&mem, m, &r->memory_job)
+    if (rc == 0 && (rc = job_path(&r->memory_job) ? llmcost_job_memory(&mem, m, &r->memory_job)
                                                        : llmcost_memory_compute(&mem, m, &r->memory)) == 0 &&
         (rc = llmcost_memory_to_json(&text, &mem, m, &r->memory, gpu, r->headroom, r->max_micro_batch)) == 0)
         rc = section(doc, "memory", text);

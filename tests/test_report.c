@@ -387,3 +387,199 @@ Test(report, what_fits_one_24_48_and_80_gb_gpu_under_full_lora_and_qlora)
     json_decref(r);
     free(rep);
 }
+
+/* ---- the memory savers (issue 19): every figure the report computes for the job takes them ---- */
+
+static json_t *cli_doc(const char *cmd, const char *job, const char *extra)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "%s %s%s%s --format json", cmd, job, extra[0] ? " " : "", extra);
+    json_t *d = run_cli_json_args(args);
+    cr_assert_not_null(d, "%s", args);
+    return d;
+}
+
+static bool rel_close(double a, double b, double tol)
+{
+    return fabs(a - b) <= tol * fmax(fabs(a), fabs(b));
+}
+
+/* The report of "job" (model and flags, savers included) against `llmcost memory` and `llmcost step` of the same
+ * flags: the memory section's peak, reserve and largest micro-batch, the eager row's step, to 1e-9; the megatron
+ * row against `llmcost step --framework megatron` of the job without "eager" (the flags Megatron-LM lacks). */
+static void report_is_memory_and_step(const char *job, const char *eager, const char *without, const char *flags)
+{
+    json_t *r = cli_doc("report", job, ""), *m = cli_doc("memory", job, ""), *s = cli_doc("step", job, "");
+    json_t *rm = json_object_get(r, "memory");
+    const char *keys[] = {"peak_bytes", "reserved_bytes", "max_micro_batch", "activations_bytes"};
+    for (size_t k = 0; k < 4; k++)
+        cr_expect(rel_close(num(rm, keys[k]), num(m, keys[k]), 1e-9), "%s: memory.%s %.17g vs memory's %.17g", job,
+                  keys[k], num(rm, keys[k]), num(m, keys[k]));
+    json_t *sc = json_object_get(r, "step_cost");
+    json_t *p0 = json_array_get(json_object_get(sc, "profiles"), 0), *p1 = json_array_get(json_object_get(sc, "profiles"), 1);
+    cr_assert(p0 && p1);
+    cr_expect(rel_close(num(p0, "step_seconds"), num(s, "step_seconds"), 1e-9), "%s: eager step %.17g vs step's %.17g",
+              job, num(p0, "step_seconds"), num(s, "step_seconds"));
+    cr_expect(rel_close(num(sc, "peak_bytes"), num(m, "peak_bytes"), 1e-9), "%s: step_cost.peak_bytes", job);
+    cr_expect_str_eq(json_string_value(json_object_get(sc, "memory_savers")), flags, "%s", job);
+    cr_expect_str_eq(json_string_value(json_object_get(p0, "memory_savers")), flags, "%s", job);
+    /* The megatron row: the job without the eager savers, under megatron, said. */
+    char mj[1024];
+    snprintf(mj, sizeof mj, "%s --framework megatron", without);
+    json_t *sm = cli_doc("step", mj, "");
+    cr_expect_str_eq(json_string_value(json_object_get(p1, "framework")), "megatron");
+    cr_expect(rel_close(num(p1, "step_seconds"), num(sm, "step_seconds"), 1e-9), "%s: megatron row %.17g vs %.17g", job,
+              num(p1, "step_seconds"), num(sm, "step_seconds"));
+    bool said = false;
+    json_t *as = json_object_get(sc, "assumptions");
+    for (size_t i = 0; i < json_array_size(as); i++) {
+        const char *a = json_string_value(json_array_get(as, i));
+        char want[256];
+        snprintf(want, sizeof want, "the megatron row without %s:", eager);
+        said |= strstr(a, want) != NULL;
+    }
+    cr_expect(said, "%s: the megatron row's missing savers are not said", job);
+    /* The fine-tuning table's cells take the savers too: each is `llmcost memory` of its job with them. */
+    json_t *ft = json_object_get(r, "finetune_fit");
+    cr_expect_str_eq(json_string_value(json_object_get(ft, "memory_savers")), flags);
+    json_t *cells = json_object_get(ft, "cells");
+    for (size_t i = 0; i < json_array_size(cells); i++) {
+        json_t *c = json_array_get(cells, i);
+        if (!json_is_true(json_object_get(c, "available")))
+            continue;
+        const char *meth = json_string_value(json_object_get(c, "method"));
+        char cj[1024];
+        /* (job flags first: the cell's method, GPU and micro-batch 1 given last win) */
+        snprintf(cj, sizeof cj, "%s --finetune %s --gpu %s --micro-batch 1%s", job, meth,
+                 json_string_value(json_object_get(c, "gpu")), strcmp(meth, "qlora") ? " --quant none" : "");
+        json_t *cm = cli_doc("memory", cj, "");
+        cr_expect(rel_close(num(c, "peak_bytes"), num(cm, "peak_bytes"), 1e-9), "cell %zu: %s: %.17g vs %.17g", i, cj,
+                  num(c, "peak_bytes"), num(cm, "peak_bytes"));
+        cr_expect_eq(num(c, "max_micro_batch"), num(cm, "max_micro_batch"), "cell %zu: %s", i, cj);
+        json_decref(cm);
+    }
+    json_decref(sm);
+    json_decref(r);
+    json_decref(m);
+    json_decref(s);
+}
+
+Test(report, an_hf_job_with_savers_is_memory_and_step_with_the_same_flags, .timeout = 120)
+{
+    /* LoRA on Llama-3-8B, the loss in 8 chunks and torch.compile: fits one H100 as given. */
+    const char *job = "llama-3-8b --finetune lora --chunked-loss 8 --compile --seq 2048 --gpu h100";
+    report_is_memory_and_step(job, "--chunked-loss 8 --compile", "llama-3-8b --finetune lora --seq 2048 --gpu h100",
+                              "--chunked-loss 8 --compile");
+    /* The savers are used, not ignored: without them the loss keeps 4 bytes (fp32 log-probabilities) per vocabulary
+     * entry per token, 4 x 128,256 x 2,048 = 1.05 GB, and compiled in chunks only its bf16 input (2 x 128,256 x
+     * 2,048) plus one chunk's fp32 copies: the peak drops by more than 0.5 GB. */
+    json_t *with = cli_doc("report", job, ""), *bare = cli_doc("report", "llama-3-8b --finetune lora --seq 2048 --gpu h100", "");
+    double d = num(json_object_get(bare, "memory"), "peak_bytes") - num(json_object_get(with, "memory"), "peak_bytes");
+    cr_expect_gt(d, 0.5e9, "the savers lower the report's peak by %.4g bytes", d);
+    cr_expect_null(json_object_get(json_object_get(bare, "step_cost"), "memory_savers"), "no savers, no key");
+    json_decref(with);
+    json_decref(bare);
+}
+
+Test(report, a_torchtune_job_with_savers_is_memory_and_step_with_the_same_flags, .timeout = 120)
+{
+    /* torchtune QLoRA on Llama-3.2-3B with the optimizer in backward (one micro-batch a step), activations offloaded
+     * over the host link, compiled. */
+    const char *job = "llama-3.2-3b --framework torchtune --finetune qlora --optimizer-in-backward --grad-accum 1 "
+                      "--activation-offload --compile --seq 2048 --gpu h100";
+    report_is_memory_and_step(job, "--optimizer-in-backward --activation-offload --compile",
+                              "llama-3.2-3b --finetune qlora --grad-accum 1 --seq 2048 --gpu h100",
+                              "--optimizer-in-backward --activation-offload --compile");
+    /* The eager row is torchtune's; the host copies' time is said as `llmcost step` says it. */
+    json_t *r = cli_doc("report", job, "");
+    json_t *sc = json_object_get(r, "step_cost"), *as = json_object_get(sc, "assumptions");
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(sc, "profiles"), 0), "framework")),
+                     "torchtune");
+    bool offload = false, hooks = false;
+    for (size_t i = 0; i < json_array_size(as); i++) {
+        const char *a = json_string_value(json_array_get(as, i));
+        offload |= strncmp(a, "activation offload: ", 20) == 0 && strstr(a, "copied to the host") != NULL;
+        hooks |= strncmp(a, "optimizer in backward: ", 23) == 0 && strstr(a, "launched from backward hooks") != NULL;
+    }
+    cr_expect(offload && hooks, "the savers' step lines are in step_cost.assumptions");
+    json_decref(r);
+}
+
+Test(report, a_paged_optimizer_reaches_both_rows, .timeout = 120)
+{
+    /* Pre-training Llama-3.2-1B with paged 8-bit AdamW: the megatron row keeps it (the engines model it there), so
+     * both rows are `llmcost step` of the same flags, and no row is said to lack a saver. */
+    const char *job = "llama-3.2-1b --optimizer paged-adamw-8bit --seq 2048 --gpu a100";
+    json_t *r = cli_doc("report", job, ""), *m = cli_doc("memory", job, ""), *s = cli_doc("step", job, "");
+    json_t *sm = cli_doc("step", job, "--framework megatron");
+    cr_expect(rel_close(num(json_object_get(r, "memory"), "peak_bytes"), num(m, "peak_bytes"), 1e-9));
+    json_t *pr = json_object_get(json_object_get(r, "step_cost"), "profiles");
+    cr_expect(rel_close(num(json_array_get(pr, 0), "step_seconds"), num(s, "step_seconds"), 1e-9));
+    cr_expect(rel_close(num(json_array_get(pr, 1), "step_seconds"), num(sm, "step_seconds"), 1e-9));
+    cr_expect_str_eq(json_string_value(json_object_get(json_array_get(pr, 1), "memory_savers")),
+                     "--optimizer paged-adamw-8bit");
+    json_t *as = json_object_get(json_object_get(r, "step_cost"), "assumptions");
+    for (size_t i = 0; i < json_array_size(as); i++)
+        cr_expect(strstr(json_string_value(json_array_get(as, i)), "the megatron row without") == NULL);
+    /* The table names the paged optimizer (it printed "?" for the paged ones before). */
+    cr_expect_str_eq(json_string_value(json_object_get(json_object_get(r, "finetune_fit"), "optimizer")),
+                     "paged-adamw-8bit");
+    json_decref(r);
+    json_decref(m);
+    json_decref(s);
+    json_decref(sm);
+}
+
+Test(report, the_library_and_request_report_the_savers_as_the_cli)
+{
+    const char *argv[] = {"report", "llama-3-8b", "--finetune", "lora", "--chunked-loss", "8", "--compile", "--seq",
+                          "2048", "--gpu", "h100", "--format", "json", NULL};
+    char *cli = cli_out(argv), *req;
+    cr_assert_eq(llmcost_request(&req, "report", "{\"model\": \"llama-3-8b\", \"finetune\": \"lora\", \"chunked_loss\": 8, "
+                                                 "\"compile\": true, \"seq\": 2048, \"gpu\": \"h100\"}"),
+                 0, "%s", llmcost_errmsg());
+    cr_expect_str_eq(req, cli, "llmcost_request(report) with savers differs from the CLI");
+    llmcost_free(req);
+    free(cli);
+    /* The text names the megatron row's missing savers beside it (Markdown: no line is wrapped). */
+    const char *tv[] = {"report", "llama-3-8b", "--finetune", "lora", "--compile", "--seq", "2048", "--gpu", "h100",
+                        "--format", "md", NULL};
+    char *text = cli_out(tv);
+    cr_expect(strstr(text, "megatron (fused kernels), no savers") != NULL, "the row's label");
+    cr_expect(strstr(text, "Every cell with the job's memory savers (--compile)") != NULL, "the table's note");
+    cr_expect(strstr(text, "assumed: the megatron row without --compile:") != NULL, "the assumed: line");
+    free(text);
+}
+
+Test(report, a_job_with_savers_that_does_not_fit_is_planned_with_them, .timeout = 120)
+{
+    /* Llama-3-8B at its 8,192 tokens does not fit one H100 without recomputation: the planner's layout is searched
+     * with the savers (its flags carry them), and the eager row is `llmcost step` of that layout's flags. */
+    json_t *r = cli_doc("report", "llama-3-8b --compile --chunked-loss 4 --gpu h100", "");
+    json_t *sc = json_object_get(r, "step_cost"), *al = json_object_get(sc, "assumed_layout");
+    cr_assert_not_null(al, "planned");
+    const char *pf = json_string_value(json_object_get(al, "plan_flags"));
+    cr_expect(strstr(pf, " --chunked-loss 4 --compile") != NULL, "%s", pf);
+    const char *sf = json_string_value(json_object_get(json_object_get(al, "layout"), "step_flags"));
+    char job[1024];
+    snprintf(job, sizeof job, "llama-3-8b %s", sf);
+    json_t *s = cli_doc("step", job, "");
+    json_t *p0 = json_array_get(json_object_get(sc, "profiles"), 0);
+    cr_expect(rel_close(num(p0, "step_seconds"), num(s, "step_seconds"), 1e-9), "%.17g vs %.17g",
+              num(p0, "step_seconds"), num(s, "step_seconds"));
+    cr_expect(rel_close(num(p0, "step_seconds"), num(json_object_get(al, "layout"), "step_seconds"), 1e-9));
+    json_decref(s);
+    json_decref(r);
+}
+
+Test(report, a_planned_lora_job_names_its_targets_in_the_plan_flags, .timeout = 120)
+{
+    /* LoRA on Llama-3-8B at 2,048 tokens does not fit a 24 GB card without recomputation: planned on the one GPU;
+     * the search's flags name the adapters' modules (they failed to print before: the targets need the model). */
+    json_t *r = cli_doc("report", "llama-3-8b --finetune lora --seq 2048 --gpu rtx-4090", "");
+    json_t *al = json_object_get(json_object_get(r, "step_cost"), "assumed_layout");
+    cr_assert_not_null(al, "planned");
+    const char *pf = json_string_value(json_object_get(al, "plan_flags"));
+    cr_expect(strstr(pf, "--finetune lora --lora-targets q_proj,v_proj") != NULL, "%s", pf);
+    json_decref(r);
+}

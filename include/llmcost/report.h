@@ -12,6 +12,9 @@
  * under both implementation profiles (hf, megatron), and of a compute-optimal run of 20 tokens per parameter
  * (Hoffmann et al. 2022), for a job that fits the GPU (see llmcost_report_basis); "finetune_fit": what fits on one
  * GPU of a common size (24, 48 and 80 GB) under full fine-tuning, LoRA and QLoRA (llmcost_report_ft_fit).
+ * A job with memory savers (--compile, --chunked-loss, --optimizer-in-backward, --activation-offload, a paged
+ * optimizer) is reported with them in every section; the megatron profile without the eager ones (said in
+ * "savers_note", JSON step_cost.assumptions and each profile's "memory_savers").
  */
 #ifndef LLMCOST_REPORT_H
 #define LLMCOST_REPORT_H
@@ -135,6 +138,20 @@ typedef struct llmcost_report {
     /* Added later (issue 16 point 5): the GEMM rate the step section assumes on the GPU, one line ("large GEMMs on
      * a100-80gb at 81% of peak: the H200 fit 75% x its measured max achievable matmul 86.9% / the H200's 80.3% ..."). */
     char gemm_note[512];
+    /* Added later (issue 19): the memory savers (job.h version 4: chunked loss, optimizer in backward, activation
+     * offload, compile; and the paged optimizers). Every figure the report computes for the job takes the given
+     * job's savers: the memory section (as `llmcost memory` with the same flags), the eager profile's step (as
+     * `llmcost step`), the fine-tuning table's cells and a planned layout's search. Megatron-LM has none of the
+     * eager savers (the engines refuse them under framework megatron): the megatron row is priced without them
+     * (a paged optimizer kept), and says so. */
+    bool savers;                       /* the given job has memory savers */
+    bool megatron_without_savers;      /* the megatron row dropped the job's chunked loss, optimizer in backward,
+                                          activation offload or compile */
+    char *savers_note;                 /* "" or the savers' assumption lines (one per line): the eager step's
+                                          host-link, paging and hook times (llmcost_step_savers_assumptions) and
+                                          what the megatron row leaves out */
+    char savers_flags[256];            /* the given job's savers as their flags ("--chunked-loss 8 --compile";
+                                          "" when none) */
 } llmcost_report;
 
 /*

@@ -137,7 +137,9 @@ class Model:
         """Everything at once (`llmcost report`): the model, parameters, FLOPs, memory, scaling laws and the time
         and cost of a step and of a compute-optimal run on the GPU, and what fits one 24, 48 and 80 GB GPU under
         full fine-tuning, LoRA and QLoRA (``extra["finetune_fit"]``); the job and GPU arguments of memory(), its
-        fine-tuning included."""
+        fine-tuning and memory savers included (chunked_loss, compile, optimizer_in_backward, activation_offload, a
+        paged optimizer: in the memory section, the eager step and every fine-tuning cell; the megatron row without
+        the eager ones, its ``memory_savers`` the flags it was priced with)."""
         r: Report = self._run("report", kwargs)
         return r
 

@@ -204,13 +204,17 @@ static int finetune_table(const llmcost_report *r, const llmcost_model *m, int f
     }
     int rc = cli_print_table(t, format);
     llmcost_table_free(t);
+    char savers[320] = "";
+    if (r->savers)
+        snprintf(savers, sizeof savers, " Every cell with the job's memory savers (%s).", r->savers_flags);
     if (!rc)
         cli_note(format, "Peak allocated at micro-batch 1; fits as 'llmcost memory' judges it (predicted reserve + CUDA "
-                         "context within the GPU less the job's headroom). %s",
+                         "context within the GPU less the job's headroom). %s%s",
                  r->given.finetune.method == LLMCOST_FT_LORA || r->given.finetune.method == LLMCOST_FT_QLORA
                      ? "LoRA and QLoRA with the given adapters."
                      : "LoRA and QLoRA at PEFT's defaults (rank 8, the type's default targets, all-linear when PEFT "
-                       "has none); the QLoRA base in NF4.");
+                       "has none); the QLoRA base in NF4.",
+                 savers);
     return rc;
 }
 
@@ -225,11 +229,19 @@ static const char *const description =
     "(the one GPU, else a power of two from 8 GPUs), printed as assumed. Fine-tuning flags (--finetune,\n"
     "--lora-*, --quant) report that job: the trainable and frozen parameters, its memory and step with the\n"
     "adapters. Last, what fits one 24, 48 and 80 GB GPU (rtx-4090, l40s, h100) under full fine-tuning, LoRA\n"
-    "and QLoRA at micro-batch 1, with the largest micro-batch that fits.";
+    "and QLoRA at micro-batch 1, with the largest micro-batch that fits.\n\n"
+    "Memory savers (--compile, --chunked-loss N, --optimizer-in-backward, --activation-offload, --optimizer\n"
+    "paged-adamw|paged-adamw-8bit) reach every figure computed for the job: its memory section (as 'llmcost\n"
+    "memory' with the same flags), the eager profile's step (as 'llmcost step'), every cell of the fine-tuning\n"
+    "table and a planned layout's search; each said on an assumed: line. Megatron-LM has none of the eager\n"
+    "savers: the megatron row is priced without them (a paged optimizer kept), marked 'no savers' and said\n"
+    "(JSON: each profile's memory_savers, the flags it was priced with).";
 static const char *const examples = "  llmcost report\n  llmcost report mixtral-8x7b --format md\n"
                                     "  llmcost report llama-3-8b --finetune qlora --lora-targets all-linear --seq 2048 \\\n"
                                     "      --gpu rtx-4090\n"
-                                    "  llmcost report deepseek-v3 --format json\n";
+                                    "  llmcost report deepseek-v3 --format json\n"
+                                    "  llmcost report llama-3.2-3b --framework torchtune --finetune lora --compile \\\n"
+                                    "      --chunked-loss 8 --optimizer-in-backward --grad-accum 1 --seq 2048 --gpu rtx-4090\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -292,7 +304,9 @@ int cmd_report(int argc, char **argv)
     } else {
         rc = cli_model_section(m, co.format);
         bool ft = r->given.finetune.method != LLMCOST_FT_NONE;
-        bool adapters = r->memory_job.finetune.method == LLMCOST_FT_LORA || r->memory_job.finetune.method == LLMCOST_FT_QLORA;
+        /* Adapters and memory savers: the memory section of the job itself (memory options carry neither). */
+        bool adapters = r->memory_job.finetune.method == LLMCOST_FT_LORA ||
+                        r->memory_job.finetune.method == LLMCOST_FT_QLORA || r->savers;
         if (!rc)
             rc = ft ? cli_finetune_params_section(m, &r->given.finetune, NULL, co.format)
                     : cli_params_section(m, co.format, NULL);

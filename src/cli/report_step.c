@@ -20,11 +20,13 @@ int cli_step_section(const llmcost_report *r, const llmcost_gpu *g, int format)
     for (int i = 0; i < r->n_profiles; i++) {
         const llmcost_report_profile *p = &r->profiles[i];
         char a[32], b[32], c2[32], d[32], e[32];
-        llmcost_table_addf(t, "%s\t%s\t%s\t%.1f%%\t$%s\t%s GPU-h, $%s",
+        bool bare = p->framework == LLMCOST_FW_MEGATRON && r->megatron_without_savers;
+        llmcost_table_addf(t, "%s%s\t%s\t%s\t%.1f%%\t$%s\t%s GPU-h, $%s",
                            p->framework == LLMCOST_FW_HF          ? "hf (eager PyTorch)"
                            : p->framework == LLMCOST_FW_TORCHTUNE ? "torchtune (eager PyTorch)"
                            : p->framework == LLMCOST_FW_LITGPT    ? "litgpt (eager PyTorch)"
                                                                   : "megatron (fused kernels)",
+                           bare ? ", no savers" : "",
                            llmcost_fmt_seconds(a, sizeof a, p->step_seconds),
                            llmcost_fmt_count(b, sizeof b, p->tokens_per_second), 100 * p->mfu,
                            llmcost_fmt_count(c2, sizeof c2, p->usd_per_billion_tokens),
@@ -44,6 +46,7 @@ int cli_step_section(const llmcost_report *r, const llmcost_gpu *g, int format)
     if (r->fit_note[0])
         cli_note(format, "assumed: %s", r->fit_note);
     cli_print_assumptions(format, r->notes);
+    cli_print_assumptions(format, r->savers_note);
     cli_note(format, "assumed: %s", r->gemm_note);
     cli_note(format,
              "assumed: GPU %s at $%.2f per GPU-hour (%s); 20 tokens per parameter = %s tokens (Hoffmann et al. 2022). "

@@ -134,6 +134,16 @@ class SameAsCli(unittest.TestCase):
                 self.assertSame(m.train(tokens="1B", **job), cli("train", "llama-2-7b", tokens="1B", **job))
         s = m.step(**jobs[0])
         self.assertEqual(s.extra["memory_savers"]["offload_bytes"], 32 * 2 * 4096 * 1024)  # each layer's bf16 input
+        # report() takes the savers too: the CLI's document; its memory section and eager step are memory()'s and
+        # step()'s, the megatron row priced without the eager savers (its "memory_savers" the flags it kept).
+        for job in jobs[:2]:
+            with self.subTest(report=job):
+                r = m.report(**job)
+                self.assertSame(r, cli("report", "llama-2-7b", **job))
+                self.assertEqual(r.memory["peak_bytes"], m.memory(**job).peak_bytes)
+                self.assertEqual(r.step_cost["profiles"][0]["step_seconds"], m.step(**job).step_seconds)
+                self.assertEqual(r.step_cost["profiles"][1]["memory_savers"], "")
+                self.assertEqual(r.extra["finetune_fit"]["memory_savers"], r.step_cost["memory_savers"])
 
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).

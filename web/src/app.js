@@ -216,6 +216,36 @@ const STEP_NAMES = {
 };
 const nonzero = (obj, names) => Object.entries(obj).filter(([k, v]) => v !== 0 && names[k]).map(([k, v]) => [names[k], v, k]);
 
+// The fine-tuning job's parameters (`llmcost params --finetune ...`, the library's finetune object): what trains
+// (each adapted module's adapters, DoRA's magnitudes) and what stays frozen, and the bytes each takes as stored.
+function renderFinetuneParams(fp) {
+  const ft = fp?.finetune;
+  figure('params-trainable', ft?.trainable_params, ft && fmt.count(ft.trainable_params));
+  figure('params-frozen', ft?.frozen_params, ft && fmt.count(ft.frozen_params));
+  $('#fig-trainable').hidden = !ft;
+  $('#fig-frozen').hidden = !ft;
+  $('#params-ft').hidden = !ft;
+  $('#params-sub').textContent = ft ? '(the whole model; below, what the fine-tuning trains)' : '(the whole model)';
+  if (!ft) return;
+  const total = ft.trainable_params + ft.frozen_params;
+  const st = ft.storage;
+  $('#params-ft-sub').textContent = ft.method === 'full' ? '(full fine-tuning: every parameter trains)'
+    : `(${ft.method === 'qlora' ? 'QLoRA' : 'LoRA'}${ft.lora_variant === 'dora' ? ' (DoRA)' : ''} rank ${ft.lora_rank}, alpha ${ft.lora_alpha}, on ${ft.lora_targets}${ft.quant !== 'none' ? `; base in ${ft.quant}${ft.double_quant ? ', double-quantised' : ''}` : ''})`;
+  const rows = [];
+  for (const a of Object.values(ft.adapters || {}))
+    rows.push([`adapters on ${a.module} (${fmt.integer(a.matrices)} matrices)`, fmt.integer(a.params), '']);
+  if (ft.magnitude_params) rows.push(['of which DoRA magnitudes', fmt.integer(ft.magnitude_params), '']);
+  rows.push(['trainable', fmt.integer(ft.trainable_params), st ? fmt.bytes(st.adapter_bytes) : '']);
+  rows.push(['frozen', fmt.integer(ft.frozen_params), st ? fmt.bytes(st.frozen_bytes) : '']);
+  if (st && st.quantized_params) {
+    rows.push([`frozen: quantised ${ft.quant} weights`, fmt.integer(st.quantized_params), fmt.bytes(st.quant_weight_bytes)]);
+    rows.push(['frozen: their scales and codes', '', fmt.bytes(st.quant_scale_bytes)]);
+    rows.push(['frozen: kept in 16 bits', fmt.integer(st.dense_params), fmt.bytes(st.dense_bytes)]);
+  }
+  rows.push(['trainable share', fmt.percent(ft.trainable_params / total, 4), '']);
+  table('t-params-ft', ['part', 'parameters', 'bytes as stored'], rows);
+}
+
 function renderParams(p) {
   figure('params-total', p?.total, p && `${fmt.count(p.total)}`);
   figure('params-active', p?.active, p && `${fmt.count(p.active)}`);
@@ -403,6 +433,9 @@ function compute() {
   if (p) $('#model-info').textContent = `${p.model}: ${fmt.count(p.total)} parameters`;
   renderParams(p);
   const modelOk = !!p;
+  // A fine-tuning job: what trains and what stays frozen, as `llmcost params --finetune ...` counts them.
+  const fine = modelOk && state.finetune && state.finetune !== 'none';
+  renderFinetuneParams(fine ? tryRequest('params', args(FINETUNE_KEYS)) : null);
   renderFlops(modelOk ? tryRequest('flops', args(['seq', 'attention', 'recompute'])) : null);
   if (modelOk) renderAttention();
   else charts.clear('attn');

@@ -58,11 +58,20 @@ function cliError(command, args) {
   return r.stderr.trim();
 }
 
+// The fine-tuning flags `llmcost params` takes (what trains and what stays frozen).
+const FINETUNE = ['finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
+  'adapter-dtype', 'double-quant', 'quant-group'];
+
 // What each headline figure must equal in the CLI's documents.
 function expected(fragment) {
   const [model, ...job] = cliArgs(fragment, JOB);
   const [, ...run] = cliArgs(fragment, [...JOB, 'tokens']);
+  const [, ...ft] = cliArgs(fragment, FINETUNE);
   const p = cli('params', [model]);
+  // A fine-tuning job: `llmcost params --finetune ...` run here, in this test, for the trainable and frozen counts
+  // (none shown without one).
+  const tuned = ft.includes('--finetune') && ft[ft.indexOf('--finetune') + 1] !== 'none';
+  const pf = tuned ? cli('params', [model, ...ft]).finetune : undefined;
   const m = cli('memory', [model, ...job]);
   // --max-seq: computed by the CLI here, in this run, never written into the test.
   const ms = cli('memory', [model, ...job, '--max-seq']);
@@ -71,6 +80,8 @@ function expected(fragment) {
   return {
     'params-total': p.total,
     'params-active': p.active,
+    'params-trainable': pf?.trainable_params,
+    'params-frozen': pf?.frozen_params,
     'flops-per-step': s.model_flops_per_step,
     'memory-peak-bytes': m.peak_bytes,
     'memory-fits': m.fits,
@@ -86,7 +97,7 @@ function expected(fragment) {
   };
 }
 
-const FIGURES = ['params-total', 'params-active', 'flops-per-step', 'memory-peak-bytes', 'memory-fits', 'memory-max-seq',
+const FIGURES = ['params-total', 'params-active', 'params-trainable', 'params-frozen', 'flops-per-step', 'memory-peak-bytes', 'memory-fits', 'memory-max-seq',
   'step-seconds', 'step-mfu', 'train-gpu-hours', 'train-cost-dollars'];
 
 async function figures(page) {
@@ -99,7 +110,7 @@ function compare(got, want, label) {
   for (const id of FIGURES) {
     const w = want[id];
     const g = got[id];
-    const same = typeof w === 'boolean' ? g === String(w) : g !== null && Number(g) === w;
+    const same = w === undefined ? g === null : typeof w === 'boolean' ? g === String(w) : g !== null && Number(g) === w;
     check(same, `${label}: ${id} page ${g} vs CLI ${w}`);
   }
   check(want['train.step_seconds'] === want['step-seconds'], `${label}: train's step equals step's`);
@@ -151,6 +162,10 @@ for (const frag of SETUPS) {
   const page = await open(frag);
   const got = await figures(page);
   compare(got, expected(frag), frag);
+  // The trainable and frozen figures and their table: shown for a fine-tuning job only.
+  const tuned = /(^|&)finetune=(full|lora|qlora)(&|$)/.test(frag);
+  check(await page.isVisible('#fig-trainable') === tuned && await page.isVisible('#params-ft') === tuned,
+    `${frag}: the trainable/frozen parameters are ${tuned ? 'shown' : 'hidden'}`);
   if (frag === SETUPS[5]) {
     const fits = got['memory-fits'];
     check(fits === 'true' || fits === 'false', 'memory-fits is a verdict');
@@ -321,6 +336,18 @@ for (const frag of SETUPS) {
   const got = await figures(page);
   compare(got, expected(typed), 'typed into the fine-tuning panel');
   check(got['memory-peak-bytes'] !== before['memory-peak-bytes'], 'QLoRA changes the peak');
+  // What trains and what stays frozen: shown for the fine-tuning job only, and the CLI's counts (run here).
+  check(before['params-trainable'] === null && before['params-frozen'] === null, 'no trainable count before fine-tuning is chosen');
+  check(await page.isVisible('#fig-trainable') && await page.isVisible('#fig-frozen') && await page.isVisible('#t-params-ft'),
+    'the trainable and frozen figures and their table are shown for a fine-tuning job');
+  const pq = cli('params', ['llama-3-8b', '--finetune', 'qlora', '--lora-rank', '16', '--lora-targets', 'all-linear',
+    '--double-quant']).finetune;
+  check(Number(got['params-trainable']) === pq.trainable_params && Number(got['params-frozen']) === pq.frozen_params,
+    `QLoRA r16 all-linear: page ${got['params-trainable']} trainable / ${got['params-frozen']} frozen vs CLI ${pq.trainable_params} / ${pq.frozen_params}`);
+  const ftText = await page.textContent('#t-params-ft');
+  check(ftText.includes('adapters on q_proj') && ftText.includes('adapters on down_proj') &&
+    ftText.includes(Number(pq.adapters.mlp_down.params).toLocaleString('en-US')),
+    `the table lists each adapted module with the CLI's count: ${ftText.slice(0, 200)}`);
   check(Number(got['memory-max-seq']) > Number(before['memory-max-seq'] || 0), 'QLoRA fits a longer sequence than pre-training');
   const cmd = await page.textContent('#cli-command');
   check(cmd.includes('--finetune qlora') && cmd.includes('--compile') && !cmd.includes('--compile true') &&
