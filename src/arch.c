@@ -428,11 +428,11 @@ static const type_info types[] = {
     {.type = "qwen3_5_text", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
-                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
     {.type = "qwen3_5", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
-                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
     /* Qwen3.5-MoE (modular_qwen3_5_moe.py, Qwen3_5MoeTextConfig): Qwen3.5's mixers with Qwen3-Next's sparse block
      * (router, experts of moe_intermediate_size, a shared expert with its sigmoid gate) in every layer (the config
      * class deletes decoder_sparse_step and mlp_only_layers). */
@@ -440,12 +440,12 @@ static const type_info types[] = {
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
-                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
     {.type = "qwen3_5_moe", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
-                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
     {.type = "jamba", .label = "Jamba", .fam = FAM_JAMBA,
      .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
                       "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
@@ -2064,9 +2064,14 @@ static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linea
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff;
-    /* Qwen3.5's config classes delete these Qwen3-Next keys: every Qwen3.5-MoE layer is sparse, no Qwen3.5 layer is. */
+    /* Qwen3.5's config classes delete these Qwen3-Next keys: every Qwen3.5-MoE layer is sparse, no Qwen3.5 layer is.
+     * The published configs carry "mlp_only_layers": [] (Qwen/Qwen3.5-0.8B), which takes no layer out of any rule:
+     * an empty list is read as absent, any other value refused. */
     if (!strncmp(ti->type, "qwen3_5", 7)) {
-        const char *gone = lc_cfg_which(c, LC_KEYS("decoder_sparse_step", "mlp_only_layers"));
+        json_t *mol = json_object_get(c->obj, "mlp_only_layers");
+        const char *gone = lc_cfg_which(c, LC_KEYS("decoder_sparse_step"));
+        if (!gone && mol && !json_is_null(mol) && !(json_is_array(mol) && json_array_size(mol) == 0))
+            gone = "mlp_only_layers";
         if (gone)
             return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' is not a %s setting (its config class deletes it): "
                            "refusing rather than guessing which layers are sparse", c->origin, c->prefix, gone,
@@ -2150,6 +2155,24 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
             "installed (fla's chunk_gated_delta_rule, chunk %lld, and FusedRMSNormGated; docs/formulas.md, "
             "\"Gated DeltaNet\"); without them transformers runs its torch_chunk_gated_delta_rule, not modelled",
          ti->label, (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)s->chunk_size);
+    /* mamba_ssm_dtype (Qwen3.5's published configs: "float32") is the dtype inference engines (vLLM, SGLang) keep
+     * the Gated DeltaNet's recurrent state in between decode steps. Qwen3_5TextConfig does not declare it and
+     * modeling_qwen3_5.py never reads it; a training step keeps no recurrent state (the chunked rule returns its
+     * final state only with a cache, output_final_state = cache_params is not None), and no parameter depends on
+     * it: it changes no count or cost here. A value that is not a string is refused as not this key. */
+    json_t *ssm_dtype = json_object_get(c->obj, "mamba_ssm_dtype");
+    if (ssm_dtype && !json_is_null(ssm_dtype)) {
+        if (!json_is_string(ssm_dtype))
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_ssm_dtype': expected a dtype name such as \"float32\"",
+                           c->origin, c->prefix);
+        note(m, "mamba_ssm_dtype \"%s\": the recurrent-state dtype of inference engines' caches; transformers does "
+                "not read it and training keeps no recurrent state, so it changes no count or cost",
+             json_string_value(ssm_dtype));
+    }
+    /* mtp_num_hidden_layers: the checkpoint's multi-token-prediction module (mtp.*: pre_fc_norm_embedding,
+     * pre_fc_norm_hidden, fc 2h -> h, that many full-attention decoder layers, norm; the embedding and head shared
+     * unless mtp_use_dedicated_embeddings). Neither Qwen3_5ForCausalLM nor Qwen3_5ForConditionalGeneration builds
+     * it, so a transformers run neither holds nor trains it: not counted. */
     int64_t mtp = 0;
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("mtp_num_hidden_layers"), 0));
     if (mtp > 0)

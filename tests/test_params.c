@@ -1107,6 +1107,59 @@ Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
     cr_expect(strstr(llmcost_errmsg(), "decoder_sparse_step") != NULL, "%s", llmcost_errmsg());
 }
 
+/* Qwen/Qwen3.5-0.8B's published config.json (tests/fixtures/configs, source in data/validation/configs.json), with the
+ * keys the hub file carries beyond the config class: mamba_ssm_dtype (the recurrent-state dtype of vLLM's and SGLang's
+ * caches; modeling_qwen3_5.py never reads it), mlp_only_layers [] and mtp_num_hidden_layers 1 (the checkpoint's mtp.*
+ * module, which transformers does not build). The count is derived here from the config's dims, and the checkpoint's
+ * published size rebuilt from it: Qwen3.5-0.8B-Base's model.safetensors.index.json has total_size 1,746,882,752 bytes
+ * (a public transcript of the index; find_string "mamba_ssm_dtype", id 68616827808). */
+Test(params_derived, qwen3_5_0_8b_real_config_and_its_checkpoint)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/qwen3.5-0.8b.json")), 0, "%s",
+                 llmcost_errmsg());
+    const int64_t h = 1024, V = 248320, f = 3584, heads = 8, kv = 2, hd = 256;
+    const int64_t kh = 16, vh = 16, kd = 128, vd = 128, conv = 4;
+    const int64_t key_dim = kh * kd, value_dim = vh * vd;
+    /* Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a, conv1d over q,k,v (no bias), dt_bias,
+     * A_log, the gated norm over head_v_dim, out_proj. */
+    const int64_t deltanet = h * (2 * key_dim + value_dim) + h * value_dim + 2 * h * vh + (2 * key_dim + value_dim) * conv +
+                             vh + vh + vd + value_dim * h;
+    /* Qwen3_5Attention: q_proj with its gate half, k, v, o, q_norm and k_norm over head_dim. */
+    const int64_t attention = h * (2 * heads * hd) + 2 * h * (kv * hd) + heads * hd * h + 2 * hd;
+    const int64_t common = 3 * h * f + 2 * h; /* Qwen3_5MLP and the two RMSNorms */
+    cr_expect_eq(deltanet, 10543264);
+    cr_expect_eq(attention, 7340544);
+    const int64_t text = V * h /* tied */ + 18 * (deltanet + common) + 6 * (attention + common) + h;
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, text);
+    cr_expect_eq(p.total, 752393024);
+    cr_expect_eq(p.active, p.total);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
+    cr_expect_eq(p.mtp, 0); /* not built by transformers */
+    bool noted = false;
+    for (const char *n = m->notes; (n = strstr(n, "mamba_ssm_dtype")) != NULL; n++)
+        noted = true;
+    cr_expect(noted, "%s", m->notes);
+    /* The checkpoint: the text model, the mtp.* module (pre_fc_norm_embedding, pre_fc_norm_hidden, fc 2h -> h, one
+     * full-attention decoder layer, norm; the embedding shared, mtp_use_dedicated_embeddings false) and the vision
+     * tower of vision_config (Qwen3VLVisionModel without deepstack mergers: Conv3d patch_embed 3 x 2 x 16 x 16 -> 768
+     * with bias, pos_embed 2304 x 768, 12 blocks of LayerNorms with biases, qkv and proj with biases and a 768 ->
+     * 3072 -> 768 MLP with biases; the merger's LayerNorm over 768 and 4*768 -> 4*768 -> 1024 with biases). */
+    const int64_t mtp = attention + common + 2 * h * h + 3 * h;
+    const int64_t vh_ = 768, vf = 3072, vout = 1024;
+    const int64_t block = 2 * (2 * vh_) + (vh_ * 3 * vh_ + 3 * vh_) + (vh_ * vh_ + vh_) + (vh_ * vf + vf) + (vf * vh_ + vh_);
+    const int64_t merger = 2 * vh_ + (4 * vh_ * 4 * vh_ + 4 * vh_) + (4 * vh_ * vout + vout);
+    const int64_t vision = (3 * 2 * 16 * 16 * vh_ + vh_) + 2304 * vh_ + 12 * block + merger;
+    cr_expect_eq(mtp, 20452864);
+    cr_expect_eq(vision, 100592896);
+    /* bf16 everywhere except each Gated DeltaNet's A_log and gated-norm weight, stored in float32. */
+    const int64_t fp32 = 18 * (vh + vd);
+    cr_expect_eq(2 * (p.total + mtp + vision) + 2 * fp32, 1746882752LL);
+    llmcost_model_free(m);
+}
+
 /* The hybrid presets (data/models): their exact counts (derivations in data/validation/configs.json) and, rounded as
  * the model card or hub prints it, the published count. */
 Test(params_presets, hybrid_presets_exact_and_their_published_counts)
