@@ -1160,6 +1160,66 @@ Test(params_derived, qwen3_5_0_8b_real_config_and_its_checkpoint)
     llmcost_model_free(m);
 }
 
+/* MiniMax-M2.5's published config (tests/fixtures/configs/minimax-m2.5.json; MiniMax-M2's architecture keys), read
+ * as transformers' MiniMaxM2 builds it (modular_minimax_m2.py): FlexOlmoAttention with RMSNorms over the whole q and k
+ * projections (qk_norm_type "per_layer"), Mixtral's experts and router, an e_score_correction_bias buffer per layer
+ * (use_routing_bias), no shared expert (shared_intermediate_size 0), rotary on rotary_dim 64 of 128. The MTP modules
+ * of the config are not built and not counted. */
+Test(params_derived, minimax_m2_real_config_and_its_refusals)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/minimax-m2.5.json")), 0, "%s",
+                 llmcost_errmsg());
+    const int64_t h = 3072, V = 200064, L = 62, heads = 48, kv = 8, hd = 128, E = 256, k = 8, f = 1536;
+    const int64_t attention = h * heads * hd + 2 * h * kv * hd + heads * hd * h + heads * hd + kv * hd;
+    const int64_t expert = 3 * h * f, router = E * h, norms = 2 * h;
+    const int64_t layer = attention + E * expert + router + norms;
+    cr_expect_eq(layer, 3668718592LL);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 2 * V * h + L * layer + h);
+    cr_expect_eq(p.total, 228689748992LL);
+    cr_expect_eq(p.active, p.total - L * (E - k) * expert);
+    cr_expect_eq(p.buffers, L * E);
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], L * attention);
+    cr_expect_eq(p.components[LLMCOST_PC_SHARED_EXPERTS], 0);
+    cr_expect_eq(p.mtp, 0);
+    cr_expect_eq(m->layers[0].attn.qk_norm, LLMCOST_QKNORM_PROJECTION);
+    cr_expect_eq(m->layers[61].attn.rotary_dim, 64);
+    cr_expect(m->layers[0].ffn.fp32_routing);
+    cr_expect(!m->layers[0].ffn.fp32_router);
+    cr_expect(strstr(m->notes, "num_mtp_modules 3") != NULL, "%s", m->notes);
+    llmcost_model_free(m);
+    /* Values asking for modules transformers' MiniMaxM2 does not build are refused, each naming its key. */
+    static const char *const bad[][2] = {
+        {"\"attn_type_list\": [1, 0]", "lightning (linear) attention"},
+        {"\"use_qk_norm\": false", "use_qk_norm"},
+        {"\"qk_norm_type\": \"per_head\"", "qk_norm_type"},
+        {"\"use_routing_bias\": false", "use_routing_bias"},
+        {"\"shared_intermediate_size\": 128", "shared_intermediate_size"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cfg[512];
+        snprintf(cfg, sizeof cfg, "{\"model_type\": \"minimax_m2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                 "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"intermediate_size\": 32, "
+                 "\"vocab_size\": 100, \"num_local_experts\": 4, \"num_experts_per_tok\": 2, %s}", bad[i][0]);
+        cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "minimax_m2"), LLMCOST_EUNSUPPORTED, "%s", cfg);
+        cr_expect(strstr(llmcost_errmsg(), bad[i][1]) != NULL, "%s", llmcost_errmsg());
+    }
+    /* The small config without those keys: MiniMaxM2Config's layout, derived the same way (h 64, 4 heads and 2 kv heads
+     * of 16: q 64*64, k and v 64*32, o 64*64, q_norm 64, k_norm 32; 4 experts of 3*64*32, router 4*64, two norms). */
+    const char *ok = "{\"model_type\": \"minimax_m2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                     "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"intermediate_size\": 32, "
+                     "\"vocab_size\": 100, \"num_local_experts\": 4, \"num_experts_per_tok\": 2}";
+    cr_assert_eq(llmcost_model_from_json(&m, ok, strlen(ok), "minimax_m2"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    const int64_t small = 64 * 64 + 2 * 64 * 32 + 64 * 64 + 64 + 32 + 4 * 3 * 64 * 32 + 4 * 64 + 2 * 64;
+    cr_expect_eq(p.total, 2 * 100 * 64 + 2 * small + 64);
+    cr_expect_eq(p.buffers, 2 * 4);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 16); /* no rotary_dim: the whole head, as transformers' default */
+    llmcost_model_free(m);
+}
+
 /* The hybrid presets (data/models): their exact counts (derivations in data/validation/configs.json) and, rounded as
  * the model card or hub prints it, the published count. */
 Test(params_presets, hybrid_presets_exact_and_their_published_counts)
