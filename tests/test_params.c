@@ -1099,6 +1099,32 @@ Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
     cr_expect_eq(p.active, 169384);
     cr_expect_eq(llmcost_model_moe_layers(m), 4);
     llmcost_model_free(m);
+    /* The keys Qwen3.5-MoE's hub configs add (mamba_ssm_dtype, the mtp keys, an empty mlp_only_layers) build nothing
+     * in transformers: the same count. A non-empty mlp_only_layers, which the class deletes, is refused. */
+    const char *hub = "{\"model_type\": \"qwen3_5_moe\", \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"vocab_size\": 100, \"linear_num_key_heads\": 2, \"linear_key_head_dim\": 16, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 16, \"num_experts\": 4, "
+                      "\"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32, "
+                      "\"shared_expert_intermediate_size\": 48, \"mamba_ssm_dtype\": \"float32\", "
+                      "\"mtp_num_hidden_layers\": 1, \"mtp_use_dedicated_embeddings\": false, \"mlp_only_layers\": []}}";
+    cr_assert_eq(llmcost_model_from_json(&m, hub, strlen(hub), "qwen3_5_moe"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 218536);
+    cr_expect_eq(p.active, 169384);
+    cr_expect_eq(p.mtp, 0);
+    llmcost_model_free(m);
+    const char *listed = "{\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                         "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                         "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"mlp_only_layers\": [1]}";
+    cr_expect_eq(llmcost_model_from_json(&m, listed, strlen(listed), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "mlp_only_layers") != NULL, "%s", llmcost_errmsg());
+    const char *dtype = "{\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                        "\"mamba_ssm_dtype\": 32}";
+    cr_expect_eq(llmcost_model_from_json(&m, dtype, strlen(dtype), "qwen3_5_text"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "mamba_ssm_dtype") != NULL, "%s", llmcost_errmsg());
     /* decoder_sparse_step, which the class deletes, is refused rather than honoured. */
     const char *bad = "{\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
                       "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
