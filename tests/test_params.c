@@ -1260,6 +1260,8 @@ Test(params_presets, hybrid_presets_exact_and_their_published_counts)
         {"qwen3-next-80b-a3b", 79674391296.0, 3874929408.0, 80, 1, 0},     /* card: 80B total */
         {"falcon-h1-7b", 7585519712.0, 7585519712.0, 7.59, 0.01, 0},       /* hub: 7.59B */
         {"zamba2-2.7b", 2662214560.0, 2662214560.0, 2.7, 0.1, 0},          /* card: 2.7B */
+        {"qwen3.5-0.8b", 752393024.0, 752393024.0, 0.8, 0.1, 0},           /* card: 0.8B */
+        {"minimax-m2.5", 228689748992.0, 11030537216.0, 229, 1, 11},       /* hub: 229B (card: 230B, 10B activated) */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = NULL;
@@ -1277,4 +1279,6 @@ Test(params_presets, hybrid_presets_exact_and_their_published_counts)
     }
     /* Qwen3-Next's card counts 3B activated without the embedding and head: 3.87B - 2 x 151936 x 2048 = 3.25B. */
     cr_expect_eq(round((3874929408.0 - 2 * 151936.0 * 2048) / 1e9), 3);
+    /* MiniMax-M2's card likewise: 10B activated = 11.03B - 2 x 200064 x 3072 = 9.80B. */
+    cr_expect_eq(round((11030537216.0 - 2 * 200064.0 * 3072) / 1e9), 10);
 }
