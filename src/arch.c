@@ -111,6 +111,7 @@ static int adjust_stablelm(const lc_cfg *c, const type_info *ti, llmcost_model *
 static int adjust_starcoder2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_phi(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_glm4_moe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int adjust_minimax_m2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_llama4(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_granitemoe(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int adjust_deepseek_v32(const lc_cfg *c, const type_info *ti, llmcost_model *m);
@@ -275,6 +276,13 @@ static const type_info types[] = {
      * buffer); shared experts of n_shared_experts x moe_intermediate_size; dense below first_k_dense_replace. */
     {.type = "glm4_moe", .lora = &lora_glm4_moe, .label = "GLM-4.5", .fam = FAM_LLAMA, .moe = true, .score_correction = true, .fp32_router = true,
      .fp32_routing = true, .adjust = adjust_glm4_moe},
+    /* MiniMax-M2 (modular_minimax_m2.py, MiniMaxM2Config): FlexOlmo's attention (bias-free q/k/v/o, RMSNorms over the
+     * whole q and k projections, weights of heads x head_dim and kv_heads x head_dim), Mixtral's experts of
+     * intermediate_size and bias-free router with sigmoid scores in fp32 and an e_score_correction_bias buffer per
+     * layer, no shared expert; Llama's norms; untied. attn_type_list (all 1: softmax attention) and the hub
+     * configs' own spellings are checked by adjust_minimax_m2. */
+    {.type = "minimax_m2", .label = "MiniMax-M2", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_PROJECTION,
+     .score_correction = true, .fp32_routing = true, .reads = LC_KEYS("attn_type_list"), .adjust = adjust_minimax_m2},
     /* dots.llm1 (modeling_dots1.py): Qwen3's attention with per-head q/k norms, DeepSeek-V3's MoE. */
     {.type = "dots1", .lora = &lora_dots1, .label = "dots.llm1", .fam = FAM_LLAMA, .moe = true, .qk_norm = LLMCOST_QKNORM_HEAD,
      .score_correction = true, .fp32_router = true, .fp32_routing = true},
@@ -428,11 +436,11 @@ static const type_info types[] = {
     {.type = "qwen3_5_text", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
-                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
     {.type = "qwen3_5", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
-                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads")},
+                      "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
     /* Qwen3.5-MoE (modular_qwen3_5_moe.py, Qwen3_5MoeTextConfig): Qwen3.5's mixers with Qwen3-Next's sparse block
      * (router, experts of moe_intermediate_size, a shared expert with its sigmoid gate) in every layer (the config
      * class deletes decoder_sparse_step and mlp_only_layers). */
@@ -440,12 +448,12 @@ static const type_info types[] = {
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
-                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
     {.type = "qwen3_5_moe", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
-                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size")},
+                      "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
     {.type = "jamba", .label = "Jamba", .fam = FAM_JAMBA,
      .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
                       "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
@@ -904,6 +912,77 @@ static int adjust_glm4_moe(const lc_cfg *c, const type_info *ti, llmcost_model *
         if (qk)
             a->qk_norm = LLMCOST_QKNORM_HEAD;
     }
+    return 0;
+}
+
+/* MiniMax-M2's hub configs (MiniMaxAI/MiniMax-M2, -M2.5; written for the repositories' own modeling_minimax_m2.py)
+ * spell what MiniMaxM2Config fixes: attn_type_list (1 = softmax attention in every layer; MiniMax-Text-01's 0 is a
+ * lightning attention layer), use_qk_norm with qk_norm_type "per_layer" (one RMSNorm over each whole projection, what
+ * FlexOlmoAttention builds), use_routing_bias (the e_score_correction_bias buffer), shared_intermediate_size 0 (no
+ * shared expert) and rotary_dim (the rotated dims of each head). Any other value asks for modules transformers'
+ * MiniMaxM2 does not build: refused. use_mtp / num_mtp_modules / mtp_transformer_layers describe multi-token-
+ * prediction modules that neither transformers builds nor the published checkpoint stores: not counted. */
+static int adjust_minimax_m2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    (void)ti;
+    json_t *atl = json_object_get(c->obj, "attn_type_list");
+    if (atl && !json_is_null(atl)) {
+        if (!json_is_array(atl) || (int64_t)json_array_size(atl) != m->n_layers)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%sattn_type_list': expected an array of %lld layer kinds",
+                           c->origin, c->prefix, (long long)m->n_layers);
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            json_t *v = json_array_get(atl, (size_t)i);
+            if (!json_is_integer(v) || json_integer_value(v) != 1)
+                return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sattn_type_list[%lld]' is not 1 (softmax attention): "
+                               "MiniMax's lightning (linear) attention layers are not modelled", c->origin, c->prefix,
+                               (long long)i);
+        }
+    }
+    bool qk = true, routing_bias = true;
+    TRY(lc_cfg_bool(c, &qk, LC_KEYS("use_qk_norm"), true));
+    const char *qk_type = "per_layer";
+    TRY(lc_cfg_string(c, &qk_type, LC_KEYS("qk_norm_type"), "per_layer"));
+    if (!qk || strcmp(qk_type, "per_layer") != 0)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: keys '%suse_qk_norm' %s and '%sqk_norm_type' \"%s\": MiniMax-M2's "
+                       "attention in transformers always has RMSNorms over the whole q and k projections (per_layer); "
+                       "refusing rather than guessing the other layout", c->origin, c->prefix, qk ? "true" : "false",
+                       c->prefix, qk_type);
+    TRY(lc_cfg_bool(c, &routing_bias, LC_KEYS("use_routing_bias"), true));
+    if (!routing_bias)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%suse_routing_bias' is false, but MiniMax-M2's sparse block in "
+                       "transformers always keeps an e_score_correction_bias: refusing rather than guessing",
+                       c->origin, c->prefix);
+    int64_t shared = 0;
+    TRY(lc_cfg_count(c, &shared, LC_KEYS("shared_intermediate_size"), 0));
+    if (shared > 0)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sshared_intermediate_size' is %lld: MiniMax-M2 in transformers "
+                       "builds no shared expert; refusing rather than guessing its layout", c->origin, c->prefix,
+                       (long long)shared);
+    int64_t rot = 0;
+    TRY(lc_cfg_count(c, &rot, LC_KEYS("rotary_dim"), 0));
+    if (rot > 0) {
+        json_t *rp = json_object_get(c->obj, "rope_parameters");
+        bool partial = lc_cfg_which(c, LC_KEYS("partial_rotary_factor")) != NULL ||
+                       (json_is_object(rp) && json_object_get(rp, "partial_rotary_factor"));
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            llmcost_attention *a = &m->layers[i].attn;
+            if (rot > a->head_dim || rot % 2)
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%srotary_dim' (%lld): must be even and at most head_dim "
+                               "(%lld)", c->origin, c->prefix, (long long)rot, (long long)a->head_dim);
+            if (partial && a->rotary_dim != rot)
+                return lc_fail(LLMCOST_EINVAL, "%s: keys '%srotary_dim' (%lld) and partial_rotary_factor (%lld of %lld "
+                               "dims) disagree", c->origin, c->prefix, (long long)rot, (long long)a->rotary_dim,
+                               (long long)a->head_dim);
+            a->rotary_dim = rot;
+        }
+    }
+    bool use_mtp = false;
+    int64_t mtp = 0;
+    TRY(lc_cfg_bool(c, &use_mtp, LC_KEYS("use_mtp"), false));
+    TRY(lc_cfg_count(c, &mtp, LC_KEYS("num_mtp_modules"), 0));
+    if (use_mtp && mtp > 0)
+        note(m, "num_mtp_modules %lld: MiniMax-M2's multi-token-prediction modules are neither built by transformers "
+                "nor stored in the published checkpoint: not counted", (long long)mtp);
     return 0;
 }
 
@@ -2064,9 +2143,14 @@ static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linea
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
     int64_t heads, kv, head_dim, d_ff;
-    /* Qwen3.5's config classes delete these Qwen3-Next keys: every Qwen3.5-MoE layer is sparse, no Qwen3.5 layer is. */
+    /* Qwen3.5's config classes delete these Qwen3-Next keys: every Qwen3.5-MoE layer is sparse, no Qwen3.5 layer is.
+     * The published configs carry "mlp_only_layers": [] (Qwen/Qwen3.5-0.8B), which takes no layer out of any rule:
+     * an empty list is read as absent, any other value refused. */
     if (!strncmp(ti->type, "qwen3_5", 7)) {
-        const char *gone = lc_cfg_which(c, LC_KEYS("decoder_sparse_step", "mlp_only_layers"));
+        json_t *mol = json_object_get(c->obj, "mlp_only_layers");
+        const char *gone = lc_cfg_which(c, LC_KEYS("decoder_sparse_step"));
+        if (!gone && mol && !json_is_null(mol) && !(json_is_array(mol) && json_array_size(mol) == 0))
+            gone = "mlp_only_layers";
         if (gone)
             return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%s%s' is not a %s setting (its config class deletes it): "
                            "refusing rather than guessing which layers are sparse", c->origin, c->prefix, gone,
@@ -2150,6 +2234,24 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
             "installed (fla's chunk_gated_delta_rule, chunk %lld, and FusedRMSNormGated; docs/formulas.md, "
             "\"Gated DeltaNet\"); without them transformers runs its torch_chunk_gated_delta_rule, not modelled",
          ti->label, (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)s->chunk_size);
+    /* mamba_ssm_dtype (Qwen3.5's published configs: "float32") is the dtype inference engines (vLLM, SGLang) keep
+     * the Gated DeltaNet's recurrent state in between decode steps. Qwen3_5TextConfig does not declare it and
+     * modeling_qwen3_5.py never reads it; a training step keeps no recurrent state (the chunked rule returns its
+     * final state only with a cache, output_final_state = cache_params is not None), and no parameter depends on
+     * it: it changes no count or cost here. A value that is not a string is refused as not this key. */
+    json_t *ssm_dtype = json_object_get(c->obj, "mamba_ssm_dtype");
+    if (ssm_dtype && !json_is_null(ssm_dtype)) {
+        if (!json_is_string(ssm_dtype))
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%smamba_ssm_dtype': expected a dtype name such as \"float32\"",
+                           c->origin, c->prefix);
+        note(m, "mamba_ssm_dtype \"%s\": the recurrent-state dtype of inference engines' caches; transformers does "
+                "not read it and training keeps no recurrent state, so it changes no count or cost",
+             json_string_value(ssm_dtype));
+    }
+    /* mtp_num_hidden_layers: the checkpoint's multi-token-prediction module (mtp.*: pre_fc_norm_embedding,
+     * pre_fc_norm_hidden, fc 2h -> h, that many full-attention decoder layers, norm; the embedding and head shared
+     * unless mtp_use_dedicated_embeddings). Neither Qwen3_5ForCausalLM nor Qwen3_5ForConditionalGeneration builds
+     * it, so a transformers run neither holds nor trains it: not counted. */
     int64_t mtp = 0;
     TRY(lc_cfg_count(c, &mtp, LC_KEYS("mtp_num_hidden_layers"), 0));
     if (mtp > 0)

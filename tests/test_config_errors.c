@@ -302,17 +302,18 @@ Test(config_errors, state_space_configs_that_do_not_fit_are_refused)
 
 /* Issue 15: configs of families whose layers llmcost does not model are refused on the command line with exit 2
  * and one stderr line naming the file and what is not modelled (MiniMax's lightning attention in both spellings,
- * MiniMax-M2's keys, LFM2, RecurrentGemma, RWKV, Gemma 3n). */
+ * MiniMax-M2 with a lightning layer in attn_type_list, LFM2, RecurrentGemma, RWKV, Gemma 3n). */
 Test(config_errors, unmodelled_families_exit_2_with_one_line_naming_file_and_kind)
 {
     static const char m2[] = "{\"model_type\": \"minimax_m2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
                              "\"num_attention_heads\": 4, \"intermediate_size\": 128, \"vocab_size\": 100, "
-                             "\"num_local_experts\": 4, \"use_qk_norm\": true, \"use_routing_bias\": true}";
+                             "\"num_local_experts\": 4, \"num_experts_per_tok\": 2, \"use_qk_norm\": true, "
+                             "\"use_routing_bias\": true, \"attn_type_list\": [1, 0]}";
     const char *m2_path = temp_file("minimax-m2.json", m2, sizeof m2 - 1);
     const char *const cases[][3] = {
         {"tests/fixtures/configs/minimax-text-01-hf.json", "minimax-text-01-hf.json", "lightning (linear) attention"},
         {"tests/fixtures/configs/minimax-text-01.json", "minimax-text-01.json", "'attn_type_list'"},
-        {NULL, "minimax-m2.json", "'use_qk_norm'"},
+        {NULL, "minimax-m2.json", "'attn_type_list[1]' is not 1 (softmax attention)"},
         {"tests/fixtures/configs/lfm2-1.2b.json", "lfm2-1.2b.json", "short convolution layers"},
         {"tests/fixtures/configs/recurrentgemma-2b.json", "recurrentgemma-2b.json", "RG-LRU recurrent layers"},
         {"tests/fixtures/configs/rwkv-4-169m-pile.json", "rwkv-4-169m-pile.json", "RWKV time-mixing layers"},

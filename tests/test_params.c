@@ -1099,12 +1099,151 @@ Test(params_derived, qwen3_5_moe_sparse_block_in_every_layer)
     cr_expect_eq(p.active, 169384);
     cr_expect_eq(llmcost_model_moe_layers(m), 4);
     llmcost_model_free(m);
+    /* The keys Qwen3.5-MoE's hub configs add (mamba_ssm_dtype, the mtp keys, an empty mlp_only_layers) build nothing
+     * in transformers: the same count. A non-empty mlp_only_layers, which the class deletes, is refused. */
+    const char *hub = "{\"model_type\": \"qwen3_5_moe\", \"text_config\": {"
+                      "\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"vocab_size\": 100, \"linear_num_key_heads\": 2, \"linear_key_head_dim\": 16, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 16, \"num_experts\": 4, "
+                      "\"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32, "
+                      "\"shared_expert_intermediate_size\": 48, \"mamba_ssm_dtype\": \"float32\", "
+                      "\"mtp_num_hidden_layers\": 1, \"mtp_use_dedicated_embeddings\": false, \"mlp_only_layers\": []}}";
+    cr_assert_eq(llmcost_model_from_json(&m, hub, strlen(hub), "qwen3_5_moe"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 218536);
+    cr_expect_eq(p.active, 169384);
+    cr_expect_eq(p.mtp, 0);
+    llmcost_model_free(m);
+    const char *listed = "{\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                         "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                         "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"mlp_only_layers\": [1]}";
+    cr_expect_eq(llmcost_model_from_json(&m, listed, strlen(listed), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "mlp_only_layers") != NULL, "%s", llmcost_errmsg());
+    const char *dtype = "{\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                        "\"mamba_ssm_dtype\": 32}";
+    cr_expect_eq(llmcost_model_from_json(&m, dtype, strlen(dtype), "qwen3_5_text"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "mamba_ssm_dtype") != NULL, "%s", llmcost_errmsg());
     /* decoder_sparse_step, which the class deletes, is refused rather than honoured. */
     const char *bad = "{\"model_type\": \"qwen3_5_moe_text\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
                       "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
                       "\"num_experts\": 4, \"num_experts_per_tok\": 2, \"decoder_sparse_step\": 2}";
     cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "qwen3_5_moe_text"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "decoder_sparse_step") != NULL, "%s", llmcost_errmsg());
+}
+
+/* Qwen/Qwen3.5-0.8B's published config.json (tests/fixtures/configs, source in data/validation/configs.json), with the
+ * keys the hub file carries beyond the config class: mamba_ssm_dtype (the recurrent-state dtype of vLLM's and SGLang's
+ * caches; modeling_qwen3_5.py never reads it), mlp_only_layers [] and mtp_num_hidden_layers 1 (the checkpoint's mtp.*
+ * module, which transformers does not build). The count is derived here from the config's dims, and the checkpoint's
+ * published size rebuilt from it: Qwen3.5-0.8B-Base's model.safetensors.index.json has total_size 1,746,882,752 bytes
+ * (a public transcript of the index; find_string "mamba_ssm_dtype", id 68616827808). */
+Test(params_derived, qwen3_5_0_8b_real_config_and_its_checkpoint)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/qwen3.5-0.8b.json")), 0, "%s",
+                 llmcost_errmsg());
+    const int64_t h = 1024, V = 248320, f = 3584, heads = 8, kv = 2, hd = 256;
+    const int64_t kh = 16, vh = 16, kd = 128, vd = 128, conv = 4;
+    const int64_t key_dim = kh * kd, value_dim = vh * vd;
+    /* Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a, conv1d over q,k,v (no bias), dt_bias,
+     * A_log, the gated norm over head_v_dim, out_proj. */
+    const int64_t deltanet = h * (2 * key_dim + value_dim) + h * value_dim + 2 * h * vh + (2 * key_dim + value_dim) * conv +
+                             vh + vh + vd + value_dim * h;
+    /* Qwen3_5Attention: q_proj with its gate half, k, v, o, q_norm and k_norm over head_dim. */
+    const int64_t attention = h * (2 * heads * hd) + 2 * h * (kv * hd) + heads * hd * h + 2 * hd;
+    const int64_t common = 3 * h * f + 2 * h; /* Qwen3_5MLP and the two RMSNorms */
+    cr_expect_eq(deltanet, 10543264);
+    cr_expect_eq(attention, 7340544);
+    const int64_t text = V * h /* tied */ + 18 * (deltanet + common) + 6 * (attention + common) + h;
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, text);
+    cr_expect_eq(p.total, 752393024);
+    cr_expect_eq(p.active, p.total);
+    cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
+    cr_expect_eq(p.mtp, 0); /* not built by transformers */
+    bool noted = false;
+    for (const char *n = m->notes; (n = strstr(n, "mamba_ssm_dtype")) != NULL; n++)
+        noted = true;
+    cr_expect(noted, "%s", m->notes);
+    /* The checkpoint: the text model, the mtp.* module (pre_fc_norm_embedding, pre_fc_norm_hidden, fc 2h -> h, one
+     * full-attention decoder layer, norm; the embedding shared, mtp_use_dedicated_embeddings false) and the vision
+     * tower of vision_config (Qwen3VLVisionModel without deepstack mergers: Conv3d patch_embed 3 x 2 x 16 x 16 -> 768
+     * with bias, pos_embed 2304 x 768, 12 blocks of LayerNorms with biases, qkv and proj with biases and a 768 ->
+     * 3072 -> 768 MLP with biases; the merger's LayerNorm over 768 and 4*768 -> 4*768 -> 1024 with biases). */
+    const int64_t mtp = attention + common + 2 * h * h + 3 * h;
+    const int64_t vh_ = 768, vf = 3072, vout = 1024;
+    const int64_t block = 2 * (2 * vh_) + (vh_ * 3 * vh_ + 3 * vh_) + (vh_ * vh_ + vh_) + (vh_ * vf + vf) + (vf * vh_ + vh_);
+    const int64_t merger = 2 * vh_ + (4 * vh_ * 4 * vh_ + 4 * vh_) + (4 * vh_ * vout + vout);
+    const int64_t vision = (3 * 2 * 16 * 16 * vh_ + vh_) + 2304 * vh_ + 12 * block + merger;
+    cr_expect_eq(mtp, 20452864);
+    cr_expect_eq(vision, 100592896);
+    /* bf16 everywhere except each Gated DeltaNet's A_log and gated-norm weight, stored in float32. */
+    const int64_t fp32 = 18 * (vh + vd);
+    cr_expect_eq(2 * (p.total + mtp + vision) + 2 * fp32, 1746882752LL);
+    llmcost_model_free(m);
+}
+
+/* MiniMax-M2.5's published config (tests/fixtures/configs/minimax-m2.5.json; MiniMax-M2's architecture keys), read
+ * as transformers' MiniMaxM2 builds it (modular_minimax_m2.py): FlexOlmoAttention with RMSNorms over the whole q and k
+ * projections (qk_norm_type "per_layer"), Mixtral's experts and router, an e_score_correction_bias buffer per layer
+ * (use_routing_bias), no shared expert (shared_intermediate_size 0), rotary on rotary_dim 64 of 128. The MTP modules
+ * of the config are not built and not counted. */
+Test(params_derived, minimax_m2_real_config_and_its_refusals)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/minimax-m2.5.json")), 0, "%s",
+                 llmcost_errmsg());
+    const int64_t h = 3072, V = 200064, L = 62, heads = 48, kv = 8, hd = 128, E = 256, k = 8, f = 1536;
+    const int64_t attention = h * heads * hd + 2 * h * kv * hd + heads * hd * h + heads * hd + kv * hd;
+    const int64_t expert = 3 * h * f, router = E * h, norms = 2 * h;
+    const int64_t layer = attention + E * expert + router + norms;
+    cr_expect_eq(layer, 3668718592LL);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 2 * V * h + L * layer + h);
+    cr_expect_eq(p.total, 228689748992LL);
+    cr_expect_eq(p.active, p.total - L * (E - k) * expert);
+    cr_expect_eq(p.buffers, L * E);
+    cr_expect_eq(p.components[LLMCOST_PC_ATTENTION], L * attention);
+    cr_expect_eq(p.components[LLMCOST_PC_SHARED_EXPERTS], 0);
+    cr_expect_eq(p.mtp, 0);
+    cr_expect_eq(m->layers[0].attn.qk_norm, LLMCOST_QKNORM_PROJECTION);
+    cr_expect_eq(m->layers[61].attn.rotary_dim, 64);
+    cr_expect(m->layers[0].ffn.fp32_routing);
+    cr_expect(!m->layers[0].ffn.fp32_router);
+    cr_expect(strstr(m->notes, "num_mtp_modules 3") != NULL, "%s", m->notes);
+    llmcost_model_free(m);
+    /* Values asking for modules transformers' MiniMaxM2 does not build are refused, each naming its key. */
+    static const char *const bad[][2] = {
+        {"\"attn_type_list\": [1, 0]", "lightning (linear) attention"},
+        {"\"use_qk_norm\": false", "use_qk_norm"},
+        {"\"qk_norm_type\": \"per_head\"", "qk_norm_type"},
+        {"\"use_routing_bias\": false", "use_routing_bias"},
+        {"\"shared_intermediate_size\": 128", "shared_intermediate_size"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cfg[512];
+        snprintf(cfg, sizeof cfg, "{\"model_type\": \"minimax_m2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                 "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"intermediate_size\": 32, "
+                 "\"vocab_size\": 100, \"num_local_experts\": 4, \"num_experts_per_tok\": 2, %s}", bad[i][0]);
+        cr_expect_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "minimax_m2"), LLMCOST_EUNSUPPORTED, "%s", cfg);
+        cr_expect(strstr(llmcost_errmsg(), bad[i][1]) != NULL, "%s", llmcost_errmsg());
+    }
+    /* The small config without those keys: MiniMaxM2Config's layout, derived the same way (h 64, 4 heads and 2 kv heads
+     * of 16: q 64*64, k and v 64*32, o 64*64, q_norm 64, k_norm 32; 4 experts of 3*64*32, router 4*64, two norms). */
+    const char *ok = "{\"model_type\": \"minimax_m2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                     "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"intermediate_size\": 32, "
+                     "\"vocab_size\": 100, \"num_local_experts\": 4, \"num_experts_per_tok\": 2}";
+    cr_assert_eq(llmcost_model_from_json(&m, ok, strlen(ok), "minimax_m2"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    const int64_t small = 64 * 64 + 2 * 64 * 32 + 64 * 64 + 64 + 32 + 4 * 3 * 64 * 32 + 4 * 64 + 2 * 64;
+    cr_expect_eq(p.total, 2 * 100 * 64 + 2 * small + 64);
+    cr_expect_eq(p.buffers, 2 * 4);
+    cr_expect_eq(m->layers[0].attn.rotary_dim, 16); /* no rotary_dim: the whole head, as transformers' default */
+    llmcost_model_free(m);
 }
 
 /* The hybrid presets (data/models): their exact counts (derivations in data/validation/configs.json) and, rounded as
@@ -1121,6 +1260,8 @@ Test(params_presets, hybrid_presets_exact_and_their_published_counts)
         {"qwen3-next-80b-a3b", 79674391296.0, 3874929408.0, 80, 1, 0},     /* card: 80B total */
         {"falcon-h1-7b", 7585519712.0, 7585519712.0, 7.59, 0.01, 0},       /* hub: 7.59B */
         {"zamba2-2.7b", 2662214560.0, 2662214560.0, 2.7, 0.1, 0},          /* card: 2.7B */
+        {"qwen3.5-0.8b", 752393024.0, 752393024.0, 0.8, 0.1, 0},           /* card: 0.8B */
+        {"minimax-m2.5", 228689748992.0, 11030537216.0, 229, 1, 11},       /* hub: 229B (card: 230B, 10B activated) */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = NULL;
@@ -1138,4 +1279,6 @@ Test(params_presets, hybrid_presets_exact_and_their_published_counts)
     }
     /* Qwen3-Next's card counts 3B activated without the embedding and head: 3.87B - 2 x 151936 x 2048 = 3.25B. */
     cr_expect_eq(round((3874929408.0 - 2 * 151936.0 * 2048) / 1e9), 3);
+    /* MiniMax-M2's card likewise: 10B activated = 11.03B - 2 x 200064 x 3072 = 9.80B. */
+    cr_expect_eq(round((11030537216.0 - 2 * 200064.0 * 3072) / 1e9), 10);
 }
