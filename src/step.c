@@ -1155,6 +1155,8 @@ typedef struct {
     double etp_ar; /* ... of a routed-expert block: over its expert-TP group (MoE parallel folding; tp_ar when etp = tp) */
     double pp_p2p; /* one stage-to-stage send */
     double cp_step; /* one CP ring step: the rank's shard of keys and values to the next rank */
+    double cp_ag, cp_rs; /* cp_comm allgather: the CP group's keys and values gathered; their gradients scattered */
+    double cp_qkv, cp_o; /* cp_comm a2a: q, k, v from sequence to head shards; the attention output back */
     double ep_a2a;  /* one EP all-to-all (dispatch or combine) */
 } layer_comm;
 
@@ -1171,6 +1173,7 @@ typedef struct {
     double ab, moe_pad;
     bool sp, ep_forwarded;
     llmcost_moe_dispatcher dispatcher;
+    llmcost_cp_comm cp_comm;
     llmcost_comm_options comm;
 } layer_comm_key;
 
@@ -1240,10 +1243,37 @@ static int layer_comms(layer_comm *lc, const ctx *c)
                                                  : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
         kv /= (double)c->L.tp;
         llmcost_comm_group gc = llmcost_comm_group_of(c->L.cp, c->L.tp, gpu->scaleup_size);
-        llmcost_comm_group hop = {2, gc.per_domain == gc.size ? 2 : 1};
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * kv * ab, &hop, &opt->comm)) != 0)
-            return rc;
-        lc->cp_step = cc.seconds;
+        if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
+            /* Llama 3 §3.3.2 / TE AttnFuncWithCPAndKVAllGather: every rank gathers the group's keys and values (cp
+             * shards of b s/cp tokens), its gradients of them reduce-scattered back: one buffer of cp shards each. */
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)c->L.cp * tokens * kv * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_ag = cc.seconds;
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_REDUCE_SCATTER, (double)c->L.cp * tokens * kv * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_rs = cc.seconds;
+        } else if (opt->cp_comm == LLMCOST_CP_A2A) {
+            /* DeepSpeed-Ulysses / TE AttnFuncWithCPAndQKVOA2A: each rank sends its b s/cp tokens' q, k and v (its TP
+             * heads) to the ranks owning their heads, and gets the output of its tokens back. */
+            double q = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim))
+                                                   : (double)(a->n_heads * a->head_dim);
+            double o = (double)(a->n_heads * a->v_head_dim);
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, tokens * (q / (double)c->L.tp + kv) * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_qkv = cc.seconds;
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, tokens * o / (double)c->L.tp * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_o = cc.seconds;
+        } else {
+            llmcost_comm_group hop = {2, gc.per_domain == gc.size ? 2 : 1};
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * kv * ab, &hop, &opt->comm)) != 0)
+                return rc;
+            lc->cp_step = cc.seconds;
+        }
     }
     if (c->L.ep > 1) {
         /* Dispatch and combine: each token's hidden state to its top-k experts and back, forward and backward. */
@@ -1296,6 +1326,7 @@ static int layer_comms_memo(layer_comm *lc, const ctx *c, comm_memo *cm)
     k.tp = c->L.tp, k.pp = c->L.pp, k.dp = c->L.dp, k.cp = c->L.cp, k.ep = c->L.ep, k.etp = c->etp;
     k.ab = c->ab, k.moe_pad = c->moe_pad, k.sp = c->sp, k.dispatcher = c->opt->moe_dispatcher;
     k.ep_forwarded = c->opt->layout.ep_overlap;
+    k.cp_comm = c->opt->cp_comm;
     k.comm = c->opt->comm;
     if (cm->have_layer && memcmp(&k, &cm->layer_key, sizeof k) == 0) {
         *lc = cm->layer;
@@ -1574,8 +1605,23 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
      * keys and values and the partial key/value gradients (twice the bytes) behind the backward's blocks; full
      * recomputation runs the forward ring again. The stage's first layer's attention kernel. */
     double cp_rings = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 1, cp = (double)c->L.cp;
-    comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
-                                             lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
+    double cp_raw = 0;
+    if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
+        /* Gathered before the forward's attention (again when recomputed), and again before the backward's, whose
+         * key/value gradients are then reduce-scattered: nothing hidden (TE: "KV all-gather between CP ranks is
+         * exposed"; Llama 3 §3.3.2). */
+        cp_raw = (double)nl * ((cp_rings + 1) * lc->cp_ag + lc->cp_rs);
+        comp[LLMCOST_ST_CP_COMM] = cp_raw;
+    } else if (opt->cp_comm == LLMCOST_CP_A2A) {
+        /* Forward: q, k, v in, the output out (again when recomputed); backward: the output's gradient in, the
+         * gradients of q, k, v out. Each waits for the attention or feeds it: exposed. */
+        cp_raw = (double)nl * (cp_rings + 1) * (lc->cp_qkv + lc->cp_o);
+        comp[LLMCOST_ST_CP_COMM] = cp_raw;
+    } else {
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
+                                                 lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
+        cp_raw = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
+    }
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
     double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(4 * lc->ep_a2a, layer_compute, (double)c->g->compute_units)
                                         : 4 * lc->ep_a2a;
@@ -1587,7 +1633,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
                                             lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1)
                                       : 0;
     r->tp_raw = tp_raw;
-    r->cp_all = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
+    r->cp_all = cp_raw;
     r->ep_all = 4 * (double)sl->moe_layers * lc->ep_a2a;
     r->pp_all = pp > 1 ? 2 * v * lc->pp_p2p : 0;
     double total = sl->gpu;
@@ -2255,7 +2301,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                          const llmcost_step_options *opt)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
+    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j;
@@ -2309,7 +2355,7 @@ int lc_step_prepare_finetune(llmcost_step_prepared **out, const llmcost_model *m
                              const llmcost_finetune *ft)
 {
     *out = NULL;
-    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
+    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
     if (rc)
         return rc;
     llmcost_job j, jv;
@@ -2365,7 +2411,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                             const llmcost_step_options *opt, lc_step_memo *mm)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
+    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j, jv;

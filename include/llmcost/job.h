@@ -78,9 +78,11 @@ typedef struct llmcost_job {
     bool activation_offload;     /* the decoder layers' kept tensors copied to host memory in forward and back in
                                     backward (torchtune's OffloadActivations, saved-tensor hooks) */
     bool compile;                /* torch.compile of each decoder layer and of the loss (torchtune's compile) */
+    /* Version 5 (zero: p2p): the context-parallel implementation (step.h). Versions 1-4 are read without it. */
+    llmcost_cp_comm cp_comm;
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 4
+#define LLMCOST_JOB_VERSION 5
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \

@@ -283,6 +283,7 @@ typedef struct cli_job_opts {
     double moe_capacity_factor;     /* 0: dropless */
     long long chunked_loss;         /* 0: the whole loss at once */
     bool optimizer_in_backward, activation_offload, compile; /* the memory savers (job.h, version 4) */
+    int cp_comm;                    /* llmcost_cp_comm (job.h, version 5) */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -298,6 +299,7 @@ extern const char *const cli_act_cache_choices[];
 extern const char *const cli_pipeline_choices[];
 extern const char *const cli_ema_choices[];
 extern const char *const cli_moe_dispatcher_choices[];
+extern const char *const cli_cp_comm_choices[];
 
 #define CLI_JOB_OPTIONS(o)                                                                                        \
     {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
@@ -357,6 +359,10 @@ extern const char *const cli_moe_dispatcher_choices[];
      NULL},                                                                                                       \
     {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
      cli_ema_choices, NULL},                                                                                     \
+    {"cp-comm", OPT_CHOICE, &(o).cp_comm, "IMPL",                                                              \
+     "context-parallel implementation, Megatron-Core's --cp-comm-type (default p2p: ring attention, each send "    \
+     "behind a block; allgather: keys and values gathered, exposed, Llama 3's; a2a: DeepSpeed-Ulysses' head "      \
+     "all-to-all, exposed)", cli_cp_comm_choices, NULL},                                                         \
     {"moe-dispatcher", OPT_CHOICE, &(o).moe_dispatcher, "D",                                                    \
      "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens)",      \
      cli_moe_dispatcher_choices, NULL},                                                                          \
