@@ -10,7 +10,7 @@ const char *const llmcost_job_fields[] = {
     "seq", "micro_batch", "global_batch", "grad_accum", "precision", "optimizer", "recompute", "attention",
     "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
     "layout.dp", "layout.cp", "layout.ep", "layout.zero", "act_cache", "recompute_modules", "pipeline", "ema",
-    "cp_comm", NULL};
+    "cp_comm", "recompute_every", NULL};
 
 int llmcost_job_init(llmcost_job *j)
 {
@@ -417,6 +417,24 @@ static int cp_comm_check(const llmcost_job *j, const llmcost_model *m)
     return 0;
 }
 
+/* Per-layer checkpointing (version 5): full recomputation of every N-th layer, so it needs recompute = full; the
+ * adapters' recomputation is not split by layer (refused with LoRA / QLoRA). */
+static int recompute_every_check(const llmcost_job *j)
+{
+    if (j->recompute_every < 0 || j->recompute_every > 1000000)
+        return lc_fail(LLMCOST_EINVAL, "recompute_every = %lld must be 0 (every layer) or a layer count",
+                       (long long)j->recompute_every);
+    if (j->recompute_every <= 1)
+        return 0;
+    if (j->recompute != LLMCOST_RECOMPUTE_FULL)
+        return lc_fail(LLMCOST_EINVAL, "recompute_every = %lld needs recompute = full (it checkpoints every N-th layer "
+                       "whole; torchtitan's selective_ac_option \"N\")", (long long)j->recompute_every);
+    if (j->version >= 2 && (j->finetune.method == LLMCOST_FT_LORA || j->finetune.method == LLMCOST_FT_QLORA))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "recompute_every with finetune = %s: the adapters' recomputation is not "
+                       "modelled per layer", llmcost_finetune_method_name(j->finetune.method));
+    return 0;
+}
+
 int lc_job_savers_check(const llmcost_job *j)
 {
     return savers_check(j);
@@ -467,6 +485,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (j->version >= 3 && (rc = moe_impl_check(j, m, d)) != 0)
         return rc;
     if (j->version >= 5 && (rc = cp_comm_check(j, m)) != 0)
+        return rc;
+    if (j->version >= 5 && (rc = recompute_every_check(j)) != 0)
         return rc;
     if ((rc = framework_quant_check(j)) != 0)
         return rc;
@@ -571,6 +591,8 @@ void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *
     o.recompute_modules = j->recompute_modules;
     o.pipeline = j->pipeline;
     o.ema = j->ema;
+    if (j->version >= 5)
+        o.recompute_every = j->recompute_every;
     *out = o;
 }
 
@@ -593,8 +615,10 @@ void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j)
         o.moe_dispatcher = j->moe_dispatcher;
         o.moe_capacity_factor = j->moe_capacity_factor;
     }
-    if (j->version >= 5)
+    if (j->version >= 5) {
         o.cp_comm = j->cp_comm;
+        o.recompute_every = j->recompute_every;
+    }
     *out = o;
 }
 
@@ -618,6 +642,8 @@ void llmcost_job_from_memory_options(llmcost_job *out, const llmcost_memory_opti
     out->recompute_modules = o->recompute_modules;
     out->pipeline = o->pipeline;
     out->ema = o->ema;
+    if (o->version >= 2)
+        out->recompute_every = o->recompute_every;
 }
 
 void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options *o)
@@ -641,8 +667,10 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
         out->moe_dispatcher = o->moe_dispatcher;
         out->moe_capacity_factor = o->moe_capacity_factor;
     }
-    if (o->version >= 3)
+    if (o->version >= 3) {
         out->cp_comm = o->cp_comm;
+        out->recompute_every = o->recompute_every;
+    }
 }
 
 int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu)

@@ -115,6 +115,7 @@ static const struct field {
     {"adapter_dtype", K_CHOICE, offsetof(llmcost_job_spec, adapter_dtype), adapter_dtype_names},
     /* version 6 from here on (FIRST_V6) */
     {"cp_comm", K_CHOICE, offsetof(llmcost_job_spec, cp_comm), cp_comm_names},
+    {"recompute_every", K_NONNEG, offsetof(llmcost_job_spec, recompute_every), NULL},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 #define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
@@ -128,7 +129,7 @@ const char *const llmcost_job_spec_names[] = {
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
     "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", "chunked_loss", "optimizer_in_backward",
-    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", NULL};
+    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", "recompute_every", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -297,8 +298,10 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         return rc;
     llmcost_job j;
     llmcost_job_init(&j);
-    if (s->version >= 6)
+    if (s->version >= 6) {
         j.cp_comm = (llmcost_cp_comm)s->cp_comm;
+        j.recompute_every = s->recompute_every;
+    }
     if (s->version >= 3) {
         j.moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
         j.moe_capacity_factor = s->moe_capacity_factor;
@@ -412,6 +415,13 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
         note(notes, size, "MoE tokens by the alltoall dispatcher, dropless (Megatron-Core's defaults; give "
                           "--moe-dispatcher, --moe-capacity-factor)");
+    if (j.recompute_every > 1) {
+        snprintf(line, sizeof line, "per-layer checkpointing: every %lld%s decoder layer (layers %lld, %lld, ...) "
+                 "recomputed whole, the others keep all they save (torchtitan's selective_ac_option \"%lld\")",
+                 (long long)j.recompute_every, j.recompute_every == 2 ? "nd" : j.recompute_every == 3 ? "rd" : "th",
+                 (long long)j.recompute_every - 1, (long long)(2 * j.recompute_every - 1), (long long)j.recompute_every);
+        note(notes, size, line);
+    }
     /* Context parallelism: the implementation timed, said (docs/formulas.md "Context-parallel implementations"). */
     if (j.layout.cp > 1)
         note(notes, size, j.cp_comm == LLMCOST_CP_ALLGATHER
@@ -504,6 +514,7 @@ static const struct {
     {"lora_dropout", "--lora-dropout", "lora_dropout"},
     {"adapter_dtype", "--adapter-dtype", "adapter_dtype"},
     {"cp_comm", "--cp-comm", "cp_comm"},
+    {"recompute_every", "--recompute-every", "recompute_every"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -653,6 +664,9 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
         return lc_fail(LLMCOST_EUNSUPPORTED, "cp_comm = %s: plan times context parallelism as ring attention (p2p) "
                        "only; 'llmcost step' and 'train' take --cp-comm",
                        (unsigned)s->cp_comm < 3 ? cp_comm_names[s->cp_comm] : "?");
+    if (s->version >= 6 && s->recompute_every > 1)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "recompute_every = %lld: plan searches recomputation of every layer or "
+                       "none ('llmcost memory', 'step' and 'train' take --recompute-every)", s->recompute_every);
     o->precision = (llmcost_precision)s->precision;
     o->optimizer = (llmcost_optimizer)s->optimizer;
     o->attention = (llmcost_attn_impl)s->attention;

@@ -1355,9 +1355,13 @@ static size_t stage_segments(int32_t *segs, const lc_op_segments *sg, const int6
 }
 
 /* Whether stages "s" and "r" run the same segments (then they take the same time). */
-static bool same_stage(const lc_op_segments *sg, const int64_t *first_layer, int64_t s, int64_t r, int64_t pp)
+static bool same_stage(const lc_op_segments *sg, const int64_t *first_layer, int64_t s, int64_t r, int64_t pp,
+                       int64_t every)
 {
     if ((s == 0) != (r == 0) || (s == pp - 1) != (r == pp - 1))
+        return false;
+    /* Per-layer checkpointing: the same layers checkpointed (layer l when (l + 1) % every == 0). */
+    if (every > 1 && (first_layer[s] - first_layer[r]) % every != 0)
         return false;
     int64_t n = first_layer[s + 1] - first_layer[s];
     if (n != first_layer[r + 1] - first_layer[r])
@@ -1389,6 +1393,7 @@ typedef struct {
     int64_t moe_layers;            /* MoE layers on the stage */
     double blocks;                 /* its blocks whose TP collectives run over the TP group (expose_stage) */
     double expert_blocks;          /* ... and its routed-expert blocks without a shared expert (the expert-TP group) */
+    double ckpt;                   /* its layers recomputed whole (full recomputation, per-layer checkpointing) */
 } stage_launch;
 
 /* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
@@ -1423,6 +1428,20 @@ static double host_forward(const lc_kernel_model *km, llmcost_recompute r)
     return r != LLMCOST_RECOMPUTE_NONE ? km->host_fwd_ckpt : km->host_fwd;
 }
 
+/* Per-layer checkpointing's period: recompute_every under full recomputation, else 1 (every layer, or none). */
+static int64_t ckpt_every(const llmcost_step_options *opt)
+{
+    return opt->recompute == LLMCOST_RECOMPUTE_FULL && opt->recompute_every > 1 ? opt->recompute_every : 1;
+}
+
+/* Is decoder layer "l" recomputed under full recomputation? torchtitan's layer-frequency checkpointing wraps the
+ * k-th block it sees (k = 1, 2, ...) when k % N == 0 (torchtitan parallelize_llama.py, _apply_ac_to_transformer_block:
+ * "Checkpoint every `ac_freq` of the modules"): layers N-1, 2N-1, ... */
+static inline bool ckpt_layer(int64_t every, int64_t l)
+{
+    return every <= 1 || (l + 1) % every == 0;
+}
+
 /* One stage's micro-batch: forward in order, backward in reverse with recomputation before each layer's backward,
  * through the launch model. "start" (NULL: idle) is the forward already run over segs[0] .. segs[k0 - 1]. */
 static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
@@ -1450,11 +1469,17 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         busy[k] = f.busy[k];
     double gemm = f.gemm, fwd = f.fwd, bwd = f.bwd;
     bool recomputes = opt->recompute != LLMCOST_RECOMPUTE_NONE; /* else no op runs again */
+    int64_t every = ckpt_every(opt), off = nsegs > 0 && segs[0] == 0 ? 1 : 0; /* segs[0]: the embedding's */
+    double ckpt = 0;
     /* Backward, layer by layer from the last: recompute the layer's forward first. */
     for (size_t k = nsegs; k > 0; k--) {
         int32_t seg = segs[k - 1];
         size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
         bool in_layers = recomputes && seg != 0 && seg != last_seg;
+        if (in_layers && rec_mult > 0) { /* full: this layer only if it is checkpointed */
+            in_layers = ckpt_layer(every, first + (int64_t)(k - 1) - off);
+            ckpt += in_layers;
+        }
         if (in_layers && rec_mult == 0 && ts->sel) { /* selective: the flagged entries, listed in order */
             for (size_t j = ts->sel_begin[seg]; j < ts->sel_begin[seg + 1]; j++) {
                 size_t i = ts->sel[j];
@@ -1480,6 +1505,7 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     r->gpu = L.gpu;
     r->gpu_busy = L.busy;
     r->gemm = gemm, r->fwd = fwd, r->bwd = bwd;
+    r->ckpt = ckpt;
     r->attn_f = r->attn_b = 0;
     if (first < m->n_layers) {
         int32_t seg = p->sg.layer_seg[first];
@@ -1594,7 +1620,9 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
         blocks += expert_blocks;
         expert_blocks = 0;
     }
-    double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
+    /* Full recomputation repeats a layer's forward collectives: on the layers it checkpoints (all, or every N-th). */
+    double ckpt_share = opt->recompute != LLMCOST_RECOMPUTE_FULL ? 0 : ckpt_every(opt) > 1 ? (nl > 0 ? sl->ckpt / (double)nl : 0) : 1;
+    double tp_count = 2 + ckpt_share;
     comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
     if (expert_blocks > 0)
         comp[LLMCOST_ST_TP_COMM] += lc->etp_ar * tp_count * expert_blocks;
@@ -1604,7 +1632,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* CP ring attention: forward, each ring step's keys and values behind the attention of the block held; backward,
      * keys and values and the partial key/value gradients (twice the bytes) behind the backward's blocks; full
      * recomputation runs the forward ring again. The stage's first layer's attention kernel. */
-    double cp_rings = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 1, cp = (double)c->L.cp;
+    double cp_rings = 1 + ckpt_share, cp = (double)c->L.cp;
     double cp_raw = 0;
     if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
         /* Gathered before the forward's attention (again when recomputed), and again before the backward's, whose
@@ -1645,6 +1673,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
 /* The pipeline split and each stage's class: stages running the same segments share one simulation. */
 typedef struct {
     int64_t pp;           /* the split is for this many stages */
+    int64_t every;        /* ... and this per-layer checkpointing (recompute_every; 1: every layer or none) */
     int64_t *first_layer; /* pp + 1 */
     int64_t *cls;         /* pp: index into launch and res */
     int64_t *rep;         /* the first stage of each class */
@@ -1669,7 +1698,7 @@ static void stages_free(stages *st)
 }
 
 /* The split of "pp" stages and each stage's class, the classes not yet launched. */
-static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
+static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp, int64_t every)
 {
     const llmcost_model *m = p->m;
     /* Every entry used is written below or by launch_stages and simulate_stages before it is read: arrays with
@@ -1690,12 +1719,13 @@ static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
         st->cap_segs = m->n_layers + 2;
     }
     st->pp = pp;
+    st->every = every;
     llmcost_pipeline_split(st->first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
     int64_t nres = 0;
     for (int64_t s = 0; s < pp; s++) {
-        int64_t k = s > 0 && same_stage(&p->sg, st->first_layer, s, s - 1, pp) ? st->cls[s - 1] : -1;
+        int64_t k = s > 0 && same_stage(&p->sg, st->first_layer, s, s - 1, pp, every) ? st->cls[s - 1] : -1;
         for (int64_t q = 0; k < 0 && q < nres; q++)
-            if (same_stage(&p->sg, st->first_layer, s, st->rep[q], pp))
+            if (same_stage(&p->sg, st->first_layer, s, st->rep[q], pp, every))
                 k = q;
         if (k < 0) {
             st->rep[nres] = s;
@@ -2045,6 +2075,10 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     double mb_model = p->f.model_flops, mb_hardware = p->f.hardware_flops;
     if (c->ft) /* adapters: no weight gradients of the base, the adapters' own FLOPs */
         ft_flops(c, p, &mb_model, &mb_hardware);
+    int64_t every = ckpt_every(opt), nlayers = p->m->n_layers;
+    if (every > 1 && nlayers > 0) /* per-layer checkpointing: the recomputed forward of floor(L / N) of the L layers
+                                     (their share of the layers' recomputation: exact when the layers are alike) */
+        mb_hardware = mb_model + (mb_hardware - mb_model) * (double)(nlayers / every) / (double)nlayers;
     out->model_flops_per_step = mb_model * per_mb;
     out->hardware_flops_per_step = mb_hardware * per_mb;
     out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c->L.gpus;
@@ -2233,11 +2267,11 @@ static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, l
         }
         ts = &mm->ts;
         st = &mm->st;
-        if (mm->have_launch && st->pp == c->L.pp) {
+        if (mm->have_launch && st->pp == c->L.pp && st->every == ckpt_every(c->opt)) {
             mm->hits_launch++;
         } else {
             mm->have_launch = false;
-            if ((rc = split_stages(st, p, c->L.pp)) != 0)
+            if ((rc = split_stages(st, p, c->L.pp, ckpt_every(c->opt))) != 0)
                 return rc;
             launch_stages(st, c, p, ts, &mm->pre);
             mm->have_launch = true;
@@ -2245,7 +2279,7 @@ static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, l
     } else {
         if ((rc = time_ops(ts, c, p)) != 0)
             return rc;
-        if ((rc = split_stages(st, p, c->L.pp)) != 0) {
+        if ((rc = split_stages(st, p, c->L.pp, ckpt_every(c->opt))) != 0) {
             timed_segments_free(ts);
             return rc;
         }

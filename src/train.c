@@ -339,6 +339,7 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->framework = f < 0 ? LLMCOST_FW_HF : (llmcost_framework)f;
     so->recompute = (llmcost_recompute)choice(json_string_value(json_object_get(r, "recompute")), recompute_names, 0);
     so->attention = (llmcost_attn_impl)choice(json_string_value(json_object_get(r, "attention")), attention_names, 1);
+    so->recompute_every = jint(r, "recompute_every", 0); /* per-layer checkpointing the run states (job.h) */
     json_t *sp = json_object_get(r, "sp");
     so->layout.sequence_parallel = so->layout.tp > 1 && (sp ? json_is_true(sp) : so->framework == LLMCOST_FW_MEGATRON);
     o.tokens = json_number_value(json_object_get(r, "tokens"));

@@ -54,8 +54,11 @@ typedef struct llmcost_step_options {
     double moe_capacity_factor;    /* 0: dropless; else each expert takes ceil(cf T k / E) tokens of each source rank,
                                       padded to it (Megatron-Core --moe-expert-capacity-factor with
                                       --moe-pad-expert-input-to-capacity): the padded rows are computed and sent */
-    /* Version 3 (versions 1-2 are read without it: p2p). */
+    /* Version 3 (versions 1-2 are read without them: p2p, every layer). */
     llmcost_cp_comm cp_comm;       /* the context-parallel implementation (layout.cp > 1) */
+    int64_t recompute_every;       /* with recompute full: only every N-th decoder layer (layers N-1, 2N-1, ...)
+                                      is recomputed, the others keep everything (torchtitan's selective_ac_option
+                                      "N"); 0 or 1: every layer */
 } llmcost_step_options;
 
 #define LLMCOST_STEP_OPTIONS_VERSION 3

@@ -284,6 +284,7 @@ typedef struct cli_job_opts {
     long long chunked_loss;         /* 0: the whole loss at once */
     bool optimizer_in_backward, activation_offload, compile; /* the memory savers (job.h, version 4) */
     int cp_comm;                    /* llmcost_cp_comm (job.h, version 5) */
+    long long recompute_every;      /* 0: every layer (job.h, version 5) */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -353,6 +354,9 @@ extern const char *const cli_cp_comm_choices[];
      NULL},                                                                                                       \
     {"act-cache", OPT_CHOICE, &(o).act_cache, "MODE", "how Linear inputs are cached for backward (default recipe; " \
      "fp8-tile: DeepSeek-V3's)", cli_act_cache_choices, NULL},                                                   \
+    {"recompute-every", OPT_NONNEG, &(o).recompute_every, "N",                                                  \
+     "with --recompute full, recompute only every N-th layer (layers N-1, 2N-1, ...), the others keep all they "    \
+     "save (torchtitan's selective_ac_option N; default every layer)", NULL, NULL},                               \
     {"recompute-modules", OPT_STRING, &(o).recompute_modules, "LIST",                                            \
      "modules recomputed in backward: layernorm,mla_up_proj,moe_act (Megatron-LM's names)", NULL, NULL},          \
     {"pipeline", OPT_CHOICE, &(o).pipeline, "SCHED", "pipeline schedule (default 1f1b)", cli_pipeline_choices,     \

@@ -56,6 +56,7 @@ void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
     s->activation_offload = jo->activation_offload;
     s->compile = jo->compile;
     s->cp_comm = jo->cp_comm;
+    s->recompute_every = jo->recompute_every;
     cli_finetune_spec(s, &jo->ft);
 }
 
