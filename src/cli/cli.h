@@ -364,9 +364,9 @@ extern const char *const cli_cp_comm_choices[];
     {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
      cli_ema_choices, NULL},                                                                                     \
     {"cp-comm", OPT_CHOICE, &(o).cp_comm, "IMPL",                                                              \
-     "context-parallel implementation, Megatron-Core's --cp-comm-type (default p2p: ring attention, each send "    \
-     "behind a block; allgather: keys and values gathered, exposed, Llama 3's; a2a: DeepSpeed-Ulysses' head "      \
-     "all-to-all, exposed)", cli_cp_comm_choices, NULL},                                                         \
+     "context parallelism as Megatron-Core's --cp-comm-type: ring attention, each send behind a block (default), " \
+     "keys and values all-gathered, exposed (Llama 3), or DeepSpeed-Ulysses' head all-to-all, exposed",            \
+     cli_cp_comm_choices, NULL},                                                                                  \
     {"moe-dispatcher", OPT_CHOICE, &(o).moe_dispatcher, "D",                                                    \
      "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens)",      \
      cli_moe_dispatcher_choices, NULL},                                                                          \
