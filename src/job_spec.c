@@ -658,15 +658,18 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
 {
     if (!o || !s)
         return lc_fail(LLMCOST_EINVAL, "llmcost_plan_options_from_spec: NULL argument");
-    /* The planner's layouts are timed with ring attention (its options have no context-parallel implementation):
-     * another one is refused by name, not dropped. */
-    if (s->version >= 6 && s->cp_comm != LLMCOST_CP_P2P)
-        return lc_fail(LLMCOST_EUNSUPPORTED, "cp_comm = %s: plan times context parallelism as ring attention (p2p) "
-                       "only; 'llmcost step' and 'train' take --cp-comm",
-                       (unsigned)s->cp_comm < 3 ? cp_comm_names[s->cp_comm] : "?");
-    if (s->version >= 6 && s->recompute_every > 1)
-        return lc_fail(LLMCOST_EUNSUPPORTED, "recompute_every = %lld: plan searches recomputation of every layer or "
-                       "none ('llmcost memory', 'step' and 'train' take --recompute-every)", s->recompute_every);
+    /* The CP implementation and per-layer checkpointing are fixed, not searched (options version 6); an older
+     * options struct has no room for them: refused by name, not dropped. */
+    if (s->version >= 6 && o->version >= 6) {
+        if ((unsigned)s->cp_comm >= LLMCOST_CP_COMM_COUNT || s->recompute_every < 0)
+            return lc_fail(LLMCOST_EINVAL, "%s is out of range", s->recompute_every < 0 ? "recompute_every" : "cp_comm");
+        o->cp_comm = (llmcost_cp_comm)s->cp_comm;
+        o->recompute_every = s->recompute_every;
+    } else if (s->version >= 6 && (s->cp_comm != LLMCOST_CP_P2P || s->recompute_every > 1)) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no %s (version 6)",
+                       s->cp_comm != LLMCOST_CP_P2P ? "cp_comm" : "recompute_every", o->version,
+                       s->cp_comm != LLMCOST_CP_P2P ? "context-parallel implementation" : "per-layer checkpointing");
+    }
     o->precision = (llmcost_precision)s->precision;
     o->optimizer = (llmcost_optimizer)s->optimizer;
     o->attention = (llmcost_attn_impl)s->attention;

@@ -1342,9 +1342,14 @@ Test(step_ckpt, job_spec_reads_both_fields_for_every_front_end)
     cr_expect_eq(j.recompute_every, 2);
     cr_expect_eq(j.cp_comm, LLMCOST_CP_ALLGATHER);
     cr_expect(strstr(notes, "every 2nd decoder layer") && strstr(notes, "all-gather"), "%s", notes);
-    /* the planner's options have neither: refused by name, not dropped */
+    /* the planner's options carry both from version 6; an older options struct refuses them by name */
     llmcost_plan_options po = LLMCOST_PLAN_OPTIONS_INIT;
-    cr_expect_eq(llmcost_plan_options_from_spec(&po, &s), LLMCOST_EUNSUPPORTED);
+    cr_assert_eq(llmcost_plan_options_from_spec(&po, &s), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(po.cp_comm, LLMCOST_CP_ALLGATHER);
+    cr_expect_eq(po.recompute_every, 2);
+    llmcost_plan_options old = LLMCOST_PLAN_OPTIONS_INIT;
+    old.version = 5;
+    cr_expect_eq(llmcost_plan_options_from_spec(&old, &s), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "cp_comm") != NULL, "%s", llmcost_errmsg());
     /* a request states them as the CLI's flags do */
     char *json = NULL;
@@ -1354,4 +1359,47 @@ Test(step_ckpt, job_spec_reads_both_fields_for_every_front_end)
     cr_expect(json && strstr(json, "step_seconds"));
     free(json);
     llmcost_model_free(m);
+}
+
+Test(step_ckpt, plan_sizes_and_times_both_as_step_and_memory_do)
+{
+    /* plan with both fixed (options version 6): its best layout's step seconds and peak bytes are those of step and
+     * memory on the same layout with the same flags, to the last digit. */
+    char *pj = NULL, *sj = NULL, *mj = NULL;
+    cr_assert_eq(llmcost_request(&pj, "plan", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": \"16\", "
+                                 "\"seq\": \"32768\", \"global_batch\": \"1M\", \"framework\": \"megatron\", "
+                                 "\"cp_comm\": \"allgather\", \"recompute\": \"full\", \"recompute_every\": \"2\", "
+                                 "\"top\": \"1\"}"),
+                 0, "%s", llmcost_errmsg());
+    json_t *p = json_loads(pj, 0, NULL);
+    cr_assert(p);
+    json_t *l = json_array_get(json_object_get(p, "layouts"), 0);
+    cr_assert(l);
+    const char *flags = json_string_value(json_object_get(l, "step_flags"));
+    cr_assert(flags && strstr(flags, "--cp-comm allgather") && strstr(flags, "--recompute-every 2"), "%s", flags);
+    json_t *L = l; /* the layout's degrees are the entry's own keys */
+    char args[1024];
+    snprintf(args, sizeof args,
+             "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": \"16\", \"tp\": \"%lld\", \"pp\": \"%lld\", "
+             "\"vpp\": \"%lld\", \"cp\": \"%lld\", \"zero\": \"%lld\", \"micro_batch\": \"%lld\", \"seq\": \"32768\", "
+             "\"global_batch\": \"1048576\", \"framework\": \"megatron\", \"cp_comm\": \"allgather\", "
+             "\"recompute\": \"full\", \"recompute_every\": \"2\", \"sequence_parallel\": \"%s\", \"tp_overlap\": \"%s\"}",
+             (long long)json_integer_value(json_object_get(L, "tp")), (long long)json_integer_value(json_object_get(L, "pp")),
+             (long long)json_integer_value(json_object_get(L, "vpp")), (long long)json_integer_value(json_object_get(L, "cp")),
+             (long long)json_integer_value(json_object_get(L, "zero")),
+             (long long)json_integer_value(json_object_get(l, "micro_batch")),
+             strstr(flags, "--no-sequence-parallel") ? "false" : "true", strstr(flags, "--tp-overlap") ? "true" : "false");
+    cr_expect(strstr(flags, "--recompute full") != NULL, "%s", flags);
+    cr_assert_eq(llmcost_request(&sj, "step", args), 0, "%s: %s", args, llmcost_errmsg());
+    cr_assert_eq(llmcost_request(&mj, "memory", args), 0, "%s: %s", args, llmcost_errmsg());
+    json_t *s = json_loads(sj, 0, NULL), *m = json_loads(mj, 0, NULL);
+    cr_assert(s && m);
+    cr_expect_eq(json_real_value(json_object_get(l, "step_seconds")), json_real_value(json_object_get(s, "step_seconds")));
+    cr_expect_eq(json_number_value(json_object_get(l, "peak_bytes")), json_number_value(json_object_get(m, "peak_bytes")));
+    json_decref(p);
+    json_decref(s);
+    json_decref(m);
+    free(pj);
+    free(sj);
+    free(mj);
 }
