@@ -153,6 +153,8 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
         po->finetune = j->finetune; /* searched with the job's fine-tuning (options version 4) */
     if (j->version >= 3) /* ... and its MoE implementation (version 5) */
         po->moe_dispatcher = j->moe_dispatcher, po->moe_capacity_factor = j->moe_capacity_factor;
+    if (j->version >= 5) /* ... its CP implementation and per-layer checkpointing (version 6) */
+        po->cp_comm = j->cp_comm, po->recompute_every = j->recompute_every;
     bool adapters = has_adapters(j);
     llmcost_param_bytes pb;
     llmcost_job_param_bytes(&pb, j);
@@ -223,6 +225,8 @@ static int finetune_table(llmcost_report *r, const llmcost_model *m)
             jk.finetune.double_quant = false;
             jk.finetune.quant_group = 0;
         }
+        if (k > 0) /* per-layer checkpointing is not modelled with adapters (job.c): their rows recompute every layer */
+            jk.recompute_every = 0;
         for (int g = 0; g < 3; g++) {
             llmcost_report_ft_fit *c = &r->ft_fits[3 * k + g];
             const llmcost_gpu *gp = llmcost_gpu_find(gpus[g]);
@@ -384,6 +388,8 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
         pj.expert_tp = l->expert_tp;
         pj.micro_batch = l->micro_batch;
         pj.recompute = l->recompute;
+        if (pj.recompute != LLMCOST_RECOMPUTE_FULL) /* per-layer checkpointing is of full recomputation only */
+            pj.recompute_every = 0;
         pj.grad_accum = l->micro_batches;
         if ((rc = llmcost_job_validate(&pj, m)) < 0 || (rc = llmcost_job_fit(&r->fit, m, gpu, &pj)) < 0) {
             llmcost_report_free(r);
