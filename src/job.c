@@ -9,7 +9,8 @@
 const char *const llmcost_job_fields[] = {
     "seq", "micro_batch", "global_batch", "grad_accum", "precision", "optimizer", "recompute", "attention",
     "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
-    "layout.dp", "layout.cp", "layout.ep", "layout.zero", "act_cache", "recompute_modules", "pipeline", "ema", NULL};
+    "layout.dp", "layout.cp", "layout.ep", "layout.zero", "act_cache", "recompute_modules", "pipeline", "ema",
+    "cp_comm", "recompute_every", NULL};
 
 int llmcost_job_init(llmcost_job *j)
 {
@@ -391,6 +392,49 @@ static int moe_impl_check(const llmcost_job *j, const llmcost_model *m, const lc
     return 0;
 }
 
+/* The context-parallel implementation (version 5): one Megatron-Core names; DeepSpeed-Ulysses' all-to-all moves
+ * whole heads, so cp divides each TP rank's query and key/value heads (Transformer Engine's
+ * AttnFuncWithCPAndQKVOA2A asserts both). */
+static int cp_comm_check(const llmcost_job *j, const llmcost_model *m)
+{
+    if ((unsigned)j->cp_comm >= LLMCOST_CP_COMM_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "cp_comm = %d is not a context-parallel implementation", (int)j->cp_comm);
+    if (j->cp_comm != LLMCOST_CP_A2A || !m || j->layout.cp <= 1)
+        return 0;
+    int64_t cp = j->layout.cp, tp = j->layout.tp > 0 ? j->layout.tp : 1;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const llmcost_attention *a = &m->layers[i].attn;
+        if (a->n_heads <= 0)
+            continue;
+        int64_t q = a->n_heads / tp, kv = (a->kind == LLMCOST_ATTN_MLA ? a->n_heads : a->n_kv_heads) / tp;
+        if (q % cp != 0 || kv % cp != 0)
+            return lc_fail(LLMCOST_EINVAL,
+                           "cp_comm = a2a: layout.cp = %lld does not divide the %lld %s heads of each "
+                           "tensor-parallel rank of %s (the all-to-all moves whole heads)",
+                           (long long)cp, (long long)(q % cp != 0 ? q : kv), q % cp != 0 ? "query" : "key/value",
+                           m->name);
+    }
+    return 0;
+}
+
+/* Per-layer checkpointing (version 5): full recomputation of every N-th layer, so it needs recompute = full; the
+ * adapters' recomputation is not split by layer (refused with LoRA / QLoRA). */
+static int recompute_every_check(const llmcost_job *j)
+{
+    if (j->recompute_every < 0 || j->recompute_every > 1000000)
+        return lc_fail(LLMCOST_EINVAL, "recompute_every = %lld must be 0 (every layer) or a layer count",
+                       (long long)j->recompute_every);
+    if (j->recompute_every <= 1)
+        return 0;
+    if (j->recompute != LLMCOST_RECOMPUTE_FULL)
+        return lc_fail(LLMCOST_EINVAL, "recompute_every = %lld needs recompute = full (it checkpoints every N-th layer "
+                       "whole; torchtitan's selective_ac_option \"N\")", (long long)j->recompute_every);
+    if (j->version >= 2 && (j->finetune.method == LLMCOST_FT_LORA || j->finetune.method == LLMCOST_FT_QLORA))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "recompute_every with finetune = %s: the adapters' recomputation is not "
+                       "modelled per layer", llmcost_finetune_method_name(j->finetune.method));
+    return 0;
+}
+
 int lc_job_savers_check(const llmcost_job *j)
 {
     return savers_check(j);
@@ -410,7 +454,7 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
 {
     /* Version 1 lacks the fine-tuning fields at the end: read as pre-training; versions 1-2 lack the MoE
      * implementation: alltoall, dropless. */
-    int rc = j && (j->version >= 1 && j->version <= 3) ? 0 : LC_CHECK_VERSION(j, JOB, job);
+    int rc = j && (j->version >= 1 && j->version <= 4) ? 0 : LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
         (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
         return rc;
@@ -439,6 +483,10 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (j->expert_tp < 1)
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld must be at least 1", (long long)j->expert_tp);
     if (j->version >= 3 && (rc = moe_impl_check(j, m, d)) != 0)
+        return rc;
+    if (j->version >= 5 && (rc = cp_comm_check(j, m)) != 0)
+        return rc;
+    if (j->version >= 5 && (rc = recompute_every_check(j)) != 0)
         return rc;
     if ((rc = framework_quant_check(j)) != 0)
         return rc;
@@ -543,6 +591,8 @@ void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *
     o.recompute_modules = j->recompute_modules;
     o.pipeline = j->pipeline;
     o.ema = j->ema;
+    if (j->version >= 5)
+        o.recompute_every = j->recompute_every;
     *out = o;
 }
 
@@ -564,6 +614,10 @@ void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j)
     if (j->version >= 3) {
         o.moe_dispatcher = j->moe_dispatcher;
         o.moe_capacity_factor = j->moe_capacity_factor;
+    }
+    if (j->version >= 5) {
+        o.cp_comm = j->cp_comm;
+        o.recompute_every = j->recompute_every;
     }
     *out = o;
 }
@@ -588,6 +642,8 @@ void llmcost_job_from_memory_options(llmcost_job *out, const llmcost_memory_opti
     out->recompute_modules = o->recompute_modules;
     out->pipeline = o->pipeline;
     out->ema = o->ema;
+    if (o->version >= 2)
+        out->recompute_every = o->recompute_every;
 }
 
 void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options *o)
@@ -610,6 +666,10 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
     if (o->version >= 2) {
         out->moe_dispatcher = o->moe_dispatcher;
         out->moe_capacity_factor = o->moe_capacity_factor;
+    }
+    if (o->version >= 3) {
+        out->cp_comm = o->cp_comm;
+        out->recompute_every = o->recompute_every;
     }
 }
 

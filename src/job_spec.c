@@ -24,6 +24,7 @@ static const char *const lora_variant_names[] = {"lora", "dora", NULL};
 static const char *const quant_names[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
 static const char *const moe_dispatcher_names[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
 static const char *const adapter_dtype_names[] = {"auto", "fp32", "bf16", NULL};   /* llmcost_job_spec.adapter_dtype */
+static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", NULL};       /* llmcost_cp_comm */
 
 int llmcost_job_spec_init(llmcost_job_spec *s)
 {
@@ -112,11 +113,15 @@ static const struct field {
     /* version 5 from here on (FIRST_V5) */
     {"lora_dropout", K_REAL, offsetof(llmcost_job_spec, lora_dropout), NULL},
     {"adapter_dtype", K_CHOICE, offsetof(llmcost_job_spec, adapter_dtype), adapter_dtype_names},
+    /* version 6 from here on (FIRST_V6) */
+    {"cp_comm", K_CHOICE, offsetof(llmcost_job_spec, cp_comm), cp_comm_names},
+    {"recompute_every", K_NONNEG, offsetof(llmcost_job_spec, recompute_every), NULL},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 #define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
 #define FIRST_V4 40 /* fields[FIRST_V4] is "chunked_loss" */
 #define FIRST_V5 44 /* fields[FIRST_V5] is "lora_dropout" */
+#define FIRST_V6 46 /* fields[FIRST_V6] is "cp_comm" */
 
 const char *const llmcost_job_spec_names[] = {
     "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
@@ -124,7 +129,7 @@ const char *const llmcost_job_spec_names[] = {
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
     "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", "chunked_loss", "optimizer_in_backward",
-    "activation_offload", "compile", "lora_dropout", "adapter_dtype", NULL};
+    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", "recompute_every", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -210,7 +215,8 @@ int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *valu
         if (strcmp(fields[i].name, name))
             continue;
         if ((i >= FIRST_V2 && s->version < 2) || (i >= FIRST_V3 && s->version < 3) ||
-            (i >= FIRST_V4 && s->version < 4) || (i >= FIRST_V5 && s->version < 5)) /* an older struct has no room */
+            (i >= FIRST_V4 && s->version < 4) || (i >= FIRST_V5 && s->version < 5) ||
+            (i >= FIRST_V6 && s->version < 6)) /* an older struct has no room */
             return lc_fail(LLMCOST_EINVAL, "%s: llmcost_job_spec version %u has no such field: fill the struct with "
                            "llmcost_job_spec_init()", name, s->version);
         return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
@@ -287,11 +293,15 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
 {
     if (!out || !s || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_resolve: NULL argument");
-    int rc = s->version >= 1 && s->version <= 3 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
+    int rc = s->version >= 1 && s->version <= 5 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
     if (rc < 0)
         return rc;
     llmcost_job j;
     llmcost_job_init(&j);
+    if (s->version >= 6) {
+        j.cp_comm = (llmcost_cp_comm)s->cp_comm;
+        j.recompute_every = s->recompute_every;
+    }
     if (s->version >= 3) {
         j.moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
         j.moe_capacity_factor = s->moe_capacity_factor;
@@ -405,6 +415,23 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
         note(notes, size, "MoE tokens by the alltoall dispatcher, dropless (Megatron-Core's defaults; give "
                           "--moe-dispatcher, --moe-capacity-factor)");
+    if (j.recompute_every > 1) {
+        snprintf(line, sizeof line, "per-layer checkpointing: every %lld%s decoder layer (layers %lld, %lld, ...) "
+                 "recomputed whole, the others keep all they save (torchtitan's selective_ac_option \"%lld\")",
+                 (long long)j.recompute_every, j.recompute_every == 2 ? "nd" : j.recompute_every == 3 ? "rd" : "th",
+                 (long long)j.recompute_every - 1, (long long)(2 * j.recompute_every - 1), (long long)j.recompute_every);
+        note(notes, size, line);
+    }
+    /* Context parallelism: the implementation timed, said (docs/formulas.md "Context-parallel implementations"). */
+    if (j.layout.cp > 1)
+        note(notes, size, j.cp_comm == LLMCOST_CP_ALLGATHER
+                              ? "context parallelism by all-gather: keys and values gathered before attention and again "
+                                "in backward, their gradients reduce-scattered, all exposed (Llama 3, section 3.3.2)"
+                          : j.cp_comm == LLMCOST_CP_A2A
+                              ? "context parallelism by all-to-all (DeepSpeed-Ulysses): q, k, v to head shards and the "
+                                "output back, forward and backward, exposed"
+                              : "context parallelism by ring attention (p2p, Megatron-Core's default): each key/value "
+                                "send behind one block's attention; give --cp-comm allgather or a2a");
     /* The memory savers (docs/formulas.md "Memory savers"): what each one is taken to do, said. */
     if (j.chunked_loss > 1) {
         snprintf(line, sizeof line, "cross-entropy in %lld chunks of tokens, each upcast to fp32 and its gradient made on "
@@ -486,6 +513,8 @@ static const struct {
     {"compile", "--compile", "compile"},
     {"lora_dropout", "--lora-dropout", "lora_dropout"},
     {"adapter_dtype", "--adapter-dtype", "adapter_dtype"},
+    {"cp_comm", "--cp-comm", "cp_comm"},
+    {"recompute_every", "--recompute-every", "recompute_every"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -629,6 +658,18 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
 {
     if (!o || !s)
         return lc_fail(LLMCOST_EINVAL, "llmcost_plan_options_from_spec: NULL argument");
+    /* The CP implementation and per-layer checkpointing are fixed, not searched (options version 6); an older
+     * options struct has no room for them: refused by name, not dropped. */
+    if (s->version >= 6 && o->version >= 6) {
+        if ((unsigned)s->cp_comm >= LLMCOST_CP_COMM_COUNT || s->recompute_every < 0)
+            return lc_fail(LLMCOST_EINVAL, "%s is out of range", s->recompute_every < 0 ? "recompute_every" : "cp_comm");
+        o->cp_comm = (llmcost_cp_comm)s->cp_comm;
+        o->recompute_every = s->recompute_every;
+    } else if (s->version >= 6 && (s->cp_comm != LLMCOST_CP_P2P || s->recompute_every > 1)) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no %s (version 6)",
+                       s->cp_comm != LLMCOST_CP_P2P ? "cp_comm" : "recompute_every", o->version,
+                       s->cp_comm != LLMCOST_CP_P2P ? "context-parallel implementation" : "per-layer checkpointing");
+    }
     o->precision = (llmcost_precision)s->precision;
     o->optimizer = (llmcost_optimizer)s->optimizer;
     o->attention = (llmcost_attn_impl)s->attention;

@@ -1117,6 +1117,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
     /* Per layer: parameters (replicated, routed experts, copied), Adafactor's statistics, and the activations. */
     const ft_mem *FT = ev->F;
     bool adafactor = o->optimizer == LLMCOST_OPTIM_ADAFACTOR && !FT, full_recompute = o->recompute == LLMCOST_RECOMPUTE_FULL;
+    int64_t every = full_recompute && o->recompute_every > 1 ? o->recompute_every : 1;
     stage_params sp = {0, 0, 0, 0, 0};
     double kept_layers = 0, cache = 0, largest_full = 0, largest_kept = 0, largest_temp = 0, largest_grad = 0;
     double adapters = 0, adapters_factored = 0, lora_kept = 0, lora_of_stage[2] = {0, 0}, paged = 0;
@@ -1158,7 +1159,12 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             if (adafactor) /* the statistics count only for Adafactor */
                 sp.factored = add_list_times(sp.factored, F->factored, F->nfactored, F->factored_total,
                                              F->factored_bound, F->factored_whole, n);
-            kept_layers = add_times(kept_layers, F->kept, n);
+            /* Per-layer checkpointing (recompute_every N): layers N-1, 2N-1, ... keep their input only, the others
+             * all they save; c of this run's n layers are checkpointed. */
+            int64_t c = every > 1 ? stop / every - i / every : n;
+            kept_layers = add_times(kept_layers, F->kept, c);
+            if (c < n)
+                kept_layers = add_times(kept_layers, F->full, n - c);
             paged = add_times(paged, F->paged, n);
             if (FT) {
                 adapters = add_times(adapters, F->adapters, n);
@@ -1168,10 +1174,14 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             }
             if (!full_recompute)
                 cache = add_times(cache, F->cache, n);
+            else if (c < n) /* the layers not checkpointed keep their weight copies */
+                cache = add_times(cache, F->cache, n - c);
             if (F->full > largest_full)
                 largest_full = F->full;
-            if (F->kept > largest_kept)
+            if (c > 0 && F->kept > largest_kept)
                 largest_kept = F->kept;
+            if (c < n && F->full > largest_kept)
+                largest_kept = F->full;
             if (F->temp > largest_temp)
                 largest_temp = F->temp;
             if (F->grad > largest_grad)
@@ -1532,13 +1542,29 @@ int lc_memory_check_model(const llmcost_model *m)
     return 0;
 }
 
+/* The caller's options as this version's struct: a version-1 struct lacks recompute_every (read as 0: every
+ * layer), copied up to where it ends; "o" is pointed at the copy. */
+static int memory_options_read(llmcost_memory_options *copy, const llmcost_memory_options **o)
+{
+    if (*o && (*o)->version == 1) {
+        llmcost_memory_options d = LLMCOST_MEMORY_OPTIONS_INIT;
+        memcpy(&d, *o, offsetof(llmcost_memory_options, recompute_every));
+        d.version = LLMCOST_MEMORY_OPTIONS_VERSION;
+        *copy = d;
+        *o = copy;
+        return 0;
+    }
+    return LC_CHECK_VERSION(*o, MEMORY_OPTIONS, memory_options);
+}
+
 int llmcost_memory_compute(llmcost_memory *out, const llmcost_model *m, const llmcost_memory_options *o)
 {
     int urc = lc_memory_check_model(m);
     if (urc)
         return urc;
     memset(out, 0, sizeof *out);
-    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
+    llmcost_memory_options o_copy;
+    int rc = memory_options_read(&o_copy, &o);
     if (rc)
         return rc;
     llmcost_job j;
@@ -1575,7 +1601,8 @@ int llmcost_memory_prepare(llmcost_memory_prepared **out, const llmcost_model *m
     int urc = lc_memory_check_model(m);
     if (urc)
         return urc;
-    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
+    llmcost_memory_options o_copy;
+    int rc = memory_options_read(&o_copy, &o);
     if (rc)
         return rc;
     llmcost_memory_prepared *p = malloc(sizeof *p);
@@ -1646,7 +1673,8 @@ int lc_memory_compute_prepared_savers(llmcost_memory *out, const llmcost_memory_
                                       const llmcost_job *sv)
 {
     memset(out, 0, sizeof *out);
-    int rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options);
+    llmcost_memory_options o_copy;
+    int rc = memory_options_read(&o_copy, &o);
     if (rc)
         return rc;
     const char *field = fixed_mismatch(o, &p->o);
@@ -1686,6 +1714,9 @@ int lc_memory_compute_prepared_zeros_savers(llmcost_memory *out, int *rcs, const
     int idx[4], nv = 0;
     if (n < 1 || n > 4)
         return lc_fail(LLMCOST_EINVAL, "memory: %d ZeRO stages asked for at once (1 to 4)", n);
+    llmcost_memory_options o_copy;
+    if (o && o->version == 1)
+        (void)memory_options_read(&o_copy, &o);
     for (int k = 0; k < n; k++) {
         memset(&out[k], 0, sizeof out[k]);
         llmcost_memory_options oz = *o;
@@ -1792,7 +1823,8 @@ int llmcost_memory_max_micro_batch(int64_t *out, const llmcost_model *m, const l
     int urc = lc_memory_check_model(m);
     if (urc)
         return urc;
-    if ((rc = LC_CHECK_VERSION(o, MEMORY_OPTIONS, memory_options)) != 0)
+    llmcost_memory_options o_copy;
+    if ((rc = memory_options_read(&o_copy, &o)) != 0)
         return rc;
     llmcost_job j;
     llmcost_job_from_memory_options(&j, o);

@@ -396,6 +396,10 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
             s.moe_dispatcher = o->moe_dispatcher;
             s.moe_capacity_factor = o->moe_capacity_factor;
         }
+        if (o->version >= 6) { /* the CP implementation, per-layer checkpointing under full recomputation (6) */
+            s.cp_comm = o->cp_comm;
+            s.recompute_every = l->recompute == LLMCOST_RECOMPUTE_FULL ? o->recompute_every : 0;
+        }
         *step_out = s;
     }
     if (memory_out) {
@@ -420,6 +424,8 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
             mo.fp32_grads = !o->bf16_grads;
             mo.fused_optimizer = !o->foreach_optimizer;
         }
+        if (o->version >= 6)
+            mo.recompute_every = l->recompute == LLMCOST_RECOMPUTE_FULL ? o->recompute_every : 0;
         *memory_out = mo;
     }
 }
@@ -1257,6 +1263,8 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
     if (j->version >= 4)
         o->chunked_loss = j->chunked_loss, o->optimizer_in_backward = j->optimizer_in_backward,
         o->activation_offload = j->activation_offload, o->compile = j->compile;
+    if (j->version >= 5)
+        o->cp_comm = j->cp_comm, o->recompute_every = j->recompute_every;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,

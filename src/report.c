@@ -218,6 +218,8 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
         po->activation_offload = j->activation_offload;
         po->compile = j->compile;
     }
+    if (j->version >= 5) /* ... its CP implementation and per-layer checkpointing (version 6) */
+        po->cp_comm = j->cp_comm, po->recompute_every = j->recompute_every;
     /* (adapters: the frozen base keeps no optimizer state; a paged optimizer's states live outside the GPU's
      * counted memory: the bound below does not hold for either) */
     bool adapters = has_adapters(j) || llmcost_optimizer_paged(j->optimizer);
@@ -290,6 +292,8 @@ static int finetune_table(llmcost_report *r, const llmcost_model *m)
             jk.finetune.double_quant = false;
             jk.finetune.quant_group = 0;
         }
+        if (k > 0) /* per-layer checkpointing is not modelled with adapters (job.c): their rows recompute every layer */
+            jk.recompute_every = 0;
         for (int g = 0; g < 3; g++) {
             llmcost_report_ft_fit *c = &r->ft_fits[3 * k + g];
             const llmcost_gpu *gp = llmcost_gpu_find(gpus[g]);
@@ -461,6 +465,8 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
         pj.expert_tp = l->expert_tp;
         pj.micro_batch = l->micro_batch;
         pj.recompute = l->recompute;
+        if (pj.recompute != LLMCOST_RECOMPUTE_FULL) /* per-layer checkpointing is of full recomputation only */
+            pj.recompute_every = 0;
         pj.grad_accum = l->micro_batches;
         if ((rc = llmcost_job_validate(&pj, m)) < 0 || (rc = llmcost_job_fit(&r->fit, m, gpu, &pj)) < 0) {
             llmcost_report_free(r);

@@ -915,7 +915,8 @@ static int do_plan(req *r, char **out)
                                             /* the memory savers, fixed as given: every layout is sized and
                                              * timed with them (llmcost_plan_options_from_spec) */
                                             "chunked_loss", "optimizer_in_backward", "activation_offload", "compile",
-                                            NULL};
+                                            /* the CP implementation and per-layer checkpointing, fixed as given */
+                                            "cp_comm", "recompute_every", NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);

@@ -1155,6 +1155,8 @@ typedef struct {
     double etp_ar; /* ... of a routed-expert block: over its expert-TP group (MoE parallel folding; tp_ar when etp = tp) */
     double pp_p2p; /* one stage-to-stage send */
     double cp_step; /* one CP ring step: the rank's shard of keys and values to the next rank */
+    double cp_ag, cp_rs; /* cp_comm allgather: the CP group's keys and values gathered; their gradients scattered */
+    double cp_qkv, cp_o; /* cp_comm a2a: q, k, v from sequence to head shards; the attention output back */
     double ep_a2a;  /* one EP all-to-all (dispatch or combine) */
 } layer_comm;
 
@@ -1171,6 +1173,7 @@ typedef struct {
     double ab, moe_pad;
     bool sp, ep_forwarded;
     llmcost_moe_dispatcher dispatcher;
+    llmcost_cp_comm cp_comm;
     llmcost_comm_options comm;
 } layer_comm_key;
 
@@ -1240,10 +1243,37 @@ static int layer_comms(layer_comm *lc, const ctx *c)
                                                  : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
         kv /= (double)c->L.tp;
         llmcost_comm_group gc = llmcost_comm_group_of(c->L.cp, c->L.tp, gpu->scaleup_size);
-        llmcost_comm_group hop = {2, gc.per_domain == gc.size ? 2 : 1};
-        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * kv * ab, &hop, &opt->comm)) != 0)
-            return rc;
-        lc->cp_step = cc.seconds;
+        if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
+            /* Llama 3 §3.3.2 / TE AttnFuncWithCPAndKVAllGather: every rank gathers the group's keys and values (cp
+             * shards of b s/cp tokens), its gradients of them reduce-scattered back: one buffer of cp shards each. */
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)c->L.cp * tokens * kv * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_ag = cc.seconds;
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_REDUCE_SCATTER, (double)c->L.cp * tokens * kv * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_rs = cc.seconds;
+        } else if (opt->cp_comm == LLMCOST_CP_A2A) {
+            /* DeepSpeed-Ulysses / TE AttnFuncWithCPAndQKVOA2A: each rank sends its b s/cp tokens' q, k and v (its TP
+             * heads) to the ranks owning their heads, and gets the output of its tokens back. */
+            double q = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim))
+                                                   : (double)(a->n_heads * a->head_dim);
+            double o = (double)(a->n_heads * a->v_head_dim);
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, tokens * (q / (double)c->L.tp + kv) * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_qkv = cc.seconds;
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_TO_ALL, tokens * o / (double)c->L.tp * ab, &gc,
+                                        &opt->comm)) != 0)
+                return rc;
+            lc->cp_o = cc.seconds;
+        } else {
+            llmcost_comm_group hop = {2, gc.per_domain == gc.size ? 2 : 1};
+            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * kv * ab, &hop, &opt->comm)) != 0)
+                return rc;
+            lc->cp_step = cc.seconds;
+        }
     }
     if (c->L.ep > 1) {
         /* Dispatch and combine: each token's hidden state to its top-k experts and back, forward and backward. */
@@ -1296,6 +1326,7 @@ static int layer_comms_memo(layer_comm *lc, const ctx *c, comm_memo *cm)
     k.tp = c->L.tp, k.pp = c->L.pp, k.dp = c->L.dp, k.cp = c->L.cp, k.ep = c->L.ep, k.etp = c->etp;
     k.ab = c->ab, k.moe_pad = c->moe_pad, k.sp = c->sp, k.dispatcher = c->opt->moe_dispatcher;
     k.ep_forwarded = c->opt->layout.ep_overlap;
+    k.cp_comm = c->opt->cp_comm;
     k.comm = c->opt->comm;
     if (cm->have_layer && memcmp(&k, &cm->layer_key, sizeof k) == 0) {
         *lc = cm->layer;
@@ -1324,9 +1355,13 @@ static size_t stage_segments(int32_t *segs, const lc_op_segments *sg, const int6
 }
 
 /* Whether stages "s" and "r" run the same segments (then they take the same time). */
-static bool same_stage(const lc_op_segments *sg, const int64_t *first_layer, int64_t s, int64_t r, int64_t pp)
+static bool same_stage(const lc_op_segments *sg, const int64_t *first_layer, int64_t s, int64_t r, int64_t pp,
+                       int64_t every)
 {
     if ((s == 0) != (r == 0) || (s == pp - 1) != (r == pp - 1))
+        return false;
+    /* Per-layer checkpointing: the same layers checkpointed (layer l when (l + 1) % every == 0). */
+    if (every > 1 && (first_layer[s] - first_layer[r]) % every != 0)
         return false;
     int64_t n = first_layer[s + 1] - first_layer[s];
     if (n != first_layer[r + 1] - first_layer[r])
@@ -1358,6 +1393,7 @@ typedef struct {
     int64_t moe_layers;            /* MoE layers on the stage */
     double blocks;                 /* its blocks whose TP collectives run over the TP group (expose_stage) */
     double expert_blocks;          /* ... and its routed-expert blocks without a shared expert (the expert-TP group) */
+    double ckpt;                   /* its layers recomputed whole (full recomputation, per-layer checkpointing) */
 } stage_launch;
 
 /* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
@@ -1392,6 +1428,20 @@ static double host_forward(const lc_kernel_model *km, llmcost_recompute r)
     return r != LLMCOST_RECOMPUTE_NONE ? km->host_fwd_ckpt : km->host_fwd;
 }
 
+/* Per-layer checkpointing's period: recompute_every under full recomputation, else 1 (every layer, or none). */
+static int64_t ckpt_every(const llmcost_step_options *opt)
+{
+    return opt->recompute == LLMCOST_RECOMPUTE_FULL && opt->recompute_every > 1 ? opt->recompute_every : 1;
+}
+
+/* Is decoder layer "l" recomputed under full recomputation? torchtitan's layer-frequency checkpointing wraps the
+ * k-th block it sees (k = 1, 2, ...) when k % N == 0 (torchtitan parallelize_llama.py, _apply_ac_to_transformer_block:
+ * "Checkpoint every `ac_freq` of the modules"): layers N-1, 2N-1, ... */
+static inline bool ckpt_layer(int64_t every, int64_t l)
+{
+    return every <= 1 || (l + 1) % every == 0;
+}
+
 /* One stage's micro-batch: forward in order, backward in reverse with recomputation before each layer's backward,
  * through the launch model. "start" (NULL: idle) is the forward already run over segs[0] .. segs[k0 - 1]. */
 static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepared *p, const timed_segments *ts,
@@ -1419,11 +1469,17 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         busy[k] = f.busy[k];
     double gemm = f.gemm, fwd = f.fwd, bwd = f.bwd;
     bool recomputes = opt->recompute != LLMCOST_RECOMPUTE_NONE; /* else no op runs again */
+    int64_t every = ckpt_every(opt), off = nsegs > 0 && segs[0] == 0 ? 1 : 0; /* segs[0]: the embedding's */
+    double ckpt = 0;
     /* Backward, layer by layer from the last: recompute the layer's forward first. */
     for (size_t k = nsegs; k > 0; k--) {
         int32_t seg = segs[k - 1];
         size_t begin = ts->begin[seg], end = ts->begin[seg + 1];
         bool in_layers = recomputes && seg != 0 && seg != last_seg;
+        if (in_layers && rec_mult > 0) { /* full: this layer only if it is checkpointed */
+            in_layers = ckpt_layer(every, first + (int64_t)(k - 1) - off);
+            ckpt += in_layers;
+        }
         if (in_layers && rec_mult == 0 && ts->sel) { /* selective: the flagged entries, listed in order */
             for (size_t j = ts->sel_begin[seg]; j < ts->sel_begin[seg + 1]; j++) {
                 size_t i = ts->sel[j];
@@ -1449,6 +1505,7 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     r->gpu = L.gpu;
     r->gpu_busy = L.busy;
     r->gemm = gemm, r->fwd = fwd, r->bwd = bwd;
+    r->ckpt = ckpt;
     r->attn_f = r->attn_b = 0;
     if (first < m->n_layers) {
         int32_t seg = p->sg.layer_seg[first];
@@ -1563,7 +1620,9 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
         blocks += expert_blocks;
         expert_blocks = 0;
     }
-    double tp_count = 2 + (opt->recompute == LLMCOST_RECOMPUTE_FULL ? 1 : 0);
+    /* Full recomputation repeats a layer's forward collectives: on the layers it checkpoints (all, or every N-th). */
+    double ckpt_share = opt->recompute != LLMCOST_RECOMPUTE_FULL ? 0 : ckpt_every(opt) > 1 ? (nl > 0 ? sl->ckpt / (double)nl : 0) : 1;
+    double tp_count = 2 + ckpt_share;
     comp[LLMCOST_ST_TP_COMM] = lc->tp_ar * tp_count * blocks + lc->tp_ar * (s == 0 || s == pp - 1 ? 2 : 0);
     if (expert_blocks > 0)
         comp[LLMCOST_ST_TP_COMM] += lc->etp_ar * tp_count * expert_blocks;
@@ -1573,9 +1632,24 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* CP ring attention: forward, each ring step's keys and values behind the attention of the block held; backward,
      * keys and values and the partial key/value gradients (twice the bytes) behind the backward's blocks; full
      * recomputation runs the forward ring again. The stage's first layer's attention kernel. */
-    double cp_rings = opt->recompute == LLMCOST_RECOMPUTE_FULL ? 2 : 1, cp = (double)c->L.cp;
-    comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
-                                             lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
+    double cp_rings = 1 + ckpt_share, cp = (double)c->L.cp;
+    double cp_raw = 0;
+    if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
+        /* Gathered before the forward's attention (again when recomputed), and again before the backward's, whose
+         * key/value gradients are then reduce-scattered: nothing hidden (TE: "KV all-gather between CP ranks is
+         * exposed"; Llama 3 §3.3.2). */
+        cp_raw = (double)nl * ((cp_rings + 1) * lc->cp_ag + lc->cp_rs);
+        comp[LLMCOST_ST_CP_COMM] = cp_raw;
+    } else if (opt->cp_comm == LLMCOST_CP_A2A) {
+        /* Forward: q, k, v in, the output out (again when recomputed); backward: the output's gradient in, the
+         * gradients of q, k, v out. Each waits for the attention or feeds it: exposed. */
+        cp_raw = (double)nl * (cp_rings + 1) * (lc->cp_qkv + lc->cp_o);
+        comp[LLMCOST_ST_CP_COMM] = cp_raw;
+    } else {
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
+                                                 lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
+        cp_raw = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
+    }
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
     double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(4 * lc->ep_a2a, layer_compute, (double)c->g->compute_units)
                                         : 4 * lc->ep_a2a;
@@ -1587,7 +1661,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
                                             lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1)
                                       : 0;
     r->tp_raw = tp_raw;
-    r->cp_all = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
+    r->cp_all = cp_raw;
     r->ep_all = 4 * (double)sl->moe_layers * lc->ep_a2a;
     r->pp_all = pp > 1 ? 2 * v * lc->pp_p2p : 0;
     double total = sl->gpu;
@@ -1599,6 +1673,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
 /* The pipeline split and each stage's class: stages running the same segments share one simulation. */
 typedef struct {
     int64_t pp;           /* the split is for this many stages */
+    int64_t every;        /* ... and this per-layer checkpointing (recompute_every; 1: every layer or none) */
     int64_t *first_layer; /* pp + 1 */
     int64_t *cls;         /* pp: index into launch and res */
     int64_t *rep;         /* the first stage of each class */
@@ -1623,7 +1698,7 @@ static void stages_free(stages *st)
 }
 
 /* The split of "pp" stages and each stage's class, the classes not yet launched. */
-static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
+static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp, int64_t every)
 {
     const llmcost_model *m = p->m;
     /* Every entry used is written below or by launch_stages and simulate_stages before it is read: arrays with
@@ -1644,12 +1719,13 @@ static int split_stages(stages *st, const llmcost_step_prepared *p, int64_t pp)
         st->cap_segs = m->n_layers + 2;
     }
     st->pp = pp;
+    st->every = every;
     llmcost_pipeline_split(st->first_layer, m->n_layers, pp); /* the split memory uses too (job.c) */
     int64_t nres = 0;
     for (int64_t s = 0; s < pp; s++) {
-        int64_t k = s > 0 && same_stage(&p->sg, st->first_layer, s, s - 1, pp) ? st->cls[s - 1] : -1;
+        int64_t k = s > 0 && same_stage(&p->sg, st->first_layer, s, s - 1, pp, every) ? st->cls[s - 1] : -1;
         for (int64_t q = 0; k < 0 && q < nres; q++)
-            if (same_stage(&p->sg, st->first_layer, s, st->rep[q], pp))
+            if (same_stage(&p->sg, st->first_layer, s, st->rep[q], pp, every))
                 k = q;
         if (k < 0) {
             st->rep[nres] = s;
@@ -1999,6 +2075,10 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     double mb_model = p->f.model_flops, mb_hardware = p->f.hardware_flops;
     if (c->ft) /* adapters: no weight gradients of the base, the adapters' own FLOPs */
         ft_flops(c, p, &mb_model, &mb_hardware);
+    int64_t every = ckpt_every(opt), nlayers = p->m->n_layers;
+    if (every > 1 && nlayers > 0) /* per-layer checkpointing: the recomputed forward of floor(L / N) of the L layers
+                                     (their share of the layers' recomputation: exact when the layers are alike) */
+        mb_hardware = mb_model + (mb_hardware - mb_model) * (double)(nlayers / every) / (double)nlayers;
     out->model_flops_per_step = mb_model * per_mb;
     out->hardware_flops_per_step = mb_hardware * per_mb;
     out->achieved_flops_per_gpu = out->model_flops_per_step / out->step_seconds / (double)c->L.gpus;
@@ -2187,11 +2267,11 @@ static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, l
         }
         ts = &mm->ts;
         st = &mm->st;
-        if (mm->have_launch && st->pp == c->L.pp) {
+        if (mm->have_launch && st->pp == c->L.pp && st->every == ckpt_every(c->opt)) {
             mm->hits_launch++;
         } else {
             mm->have_launch = false;
-            if ((rc = split_stages(st, p, c->L.pp)) != 0)
+            if ((rc = split_stages(st, p, c->L.pp, ckpt_every(c->opt))) != 0)
                 return rc;
             launch_stages(st, c, p, ts, &mm->pre);
             mm->have_launch = true;
@@ -2199,7 +2279,7 @@ static int step_run(llmcost_step *out, ctx *c, const llmcost_step_prepared *p, l
     } else {
         if ((rc = time_ops(ts, c, p)) != 0)
             return rc;
-        if ((rc = split_stages(st, p, c->L.pp)) != 0) {
+        if ((rc = split_stages(st, p, c->L.pp, ckpt_every(c->opt))) != 0) {
             timed_segments_free(ts);
             return rc;
         }
@@ -2255,7 +2335,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                          const llmcost_step_options *opt)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
+    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j;
@@ -2309,7 +2389,7 @@ int lc_step_prepare_finetune(llmcost_step_prepared **out, const llmcost_model *m
                              const llmcost_finetune *ft)
 {
     *out = NULL;
-    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
+    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
     if (rc)
         return rc;
     llmcost_job j, jv;
@@ -2365,7 +2445,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                             const llmcost_step_options *opt, lc_step_memo *mm)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version == 1 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields */
+    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j, jv;

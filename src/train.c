@@ -328,6 +328,9 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->layout.zero = (int)jint(L, "zero", 0);
     so->layout.ep_overlap = json_is_true(json_object_get(L, "ep_overlap"));
     so->layout.tp_overlap = json_is_true(json_object_get(L, "tp_overlap"));
+    /* The context-parallel implementation its source names (layout "cp_comm"; absent: p2p, Megatron-Core's). */
+    static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", NULL};
+    so->cp_comm = (llmcost_cp_comm)choice(json_string_value(json_object_get(L, "cp_comm")), cp_comm_names, 0);
     so->seq = jint(r, "seq", 2048);
     so->micro_batch = jint(r, "micro_batch", 1);
     int p = llmcost_precision_parse(json_string_value(json_object_get(r, "precision")));
@@ -336,6 +339,7 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->framework = f < 0 ? LLMCOST_FW_HF : (llmcost_framework)f;
     so->recompute = (llmcost_recompute)choice(json_string_value(json_object_get(r, "recompute")), recompute_names, 0);
     so->attention = (llmcost_attn_impl)choice(json_string_value(json_object_get(r, "attention")), attention_names, 1);
+    so->recompute_every = jint(r, "recompute_every", 0); /* per-layer checkpointing the run states (job.h) */
     json_t *sp = json_object_get(r, "sp");
     so->layout.sequence_parallel = so->layout.tp > 1 && (sp ? json_is_true(sp) : so->framework == LLMCOST_FW_MEGATRON);
     o.tokens = json_number_value(json_object_get(r, "tokens"));

@@ -1164,3 +1164,242 @@ Test(step_hybrid, falcon_h1_and_zamba2_all_reduce_per_block)
     /* The shared blocks' attention is timed with their own heads: 9 invocations of 32 heads of 160. */
     cr_expect_gt(s.components[LLMCOST_ST_ATTENTION], 0);
 }
+
+/* ---- context-parallel implementations (cp_comm) and per-layer checkpointing (recompute_every), h16k ---- */
+
+Test(step_cp_comm, allgather_gathers_keys_and_values_exposed)
+{
+    /* llama-3-8b, 16K tokens over cp 16 (tp 1): each rank holds 1,024 tokens' keys and values, 8 heads x (128 + 128)
+     * x 2 bytes = 4 MiB; the gathered buffer is 16 of them, 64 MiB, over 16 ranks in two nodes of 8. Per layer
+     * (Transformer Engine's AttnFuncWithCPAndKVAllGather): one all-gather before the forward's attention, one again
+     * in backward, one reduce-scatter of the key/value gradients: nothing hidden, so the exposed seconds are the
+     * whole traffic, 32 layers x (2 AG + RS); full recomputation runs the forward's gather once more: 3 AG + RS. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 16384;
+    o.layout.cp = 16;
+    o.layout.dp = 1;
+    o.cp_comm = LLMCOST_CP_ALLGATHER;
+    llmcost_step s = run("llama-3-8b", "h100", &o);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_comm_group grp = llmcost_comm_group_of(16, 1, g->scaleup_size);
+    cr_expect_eq(grp.size, 16);
+    cr_expect_eq(grp.per_domain, 8);
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost ag, rs;
+    double buffer = 16 * 1024.0 * 8 * 256 * 2;
+    cr_assert_eq(llmcost_comm_time(&ag, g, LLMCOST_COLL_ALL_GATHER, buffer, &grp, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&rs, g, LLMCOST_COLL_REDUCE_SCATTER, buffer, &grp, &co), 0);
+    double want = 32 * (2 * ag.seconds + rs.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], want, 1e-12 * want);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], want, 1e-12 * want);
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    s = run("llama-3-8b", "h100", &o);
+    want = 32 * (3 * ag.seconds + rs.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], want, 1e-12 * want);
+    /* The ring's own traffic (32 x 15 x 3 sends of 4 MiB over the network hop) is another figure: the gather's is
+     * one collective over the two nodes (comms.c's hierarchical cost), not 15 sends, so neither bounds the other. */
+    o.recompute = LLMCOST_RECOMPUTE_NONE;
+    o.cp_comm = LLMCOST_CP_P2P;
+    llmcost_step ring = run("llama-3-8b", "h100", &o);
+    cr_expect_gt(ring.comm_total[LLMCOST_ST_CP_COMM], 0);
+    cr_expect_neq(ring.comm_total[LLMCOST_ST_CP_COMM], s.comm_total[LLMCOST_ST_CP_COMM]);
+}
+
+Test(step_cp_comm, a2a_moves_heads_and_refuses_a_cp_not_dividing_them)
+{
+    /* llama-3-8b (32 query heads of 128, 8 key/value heads of 128 + 128), 16K tokens over cp 8 in one node: each rank
+     * sends its 2,048 tokens' q, k, v, 2,048 x (32 x 128 + 8 x 256) x 2 bytes, and gets the output, 2,048 x 4,096 x
+     * 2 bytes, back; the same two all-to-alls again in backward (the gradients of the output, then of q, k, v).
+     * Exposed: 32 layers x 2 x (A_qkv + A_o). */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 16384;
+    o.layout.cp = 8;
+    o.layout.dp = 1;
+    o.cp_comm = LLMCOST_CP_A2A;
+    llmcost_step s = run("llama-3-8b", "h100", &o);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_comm_group grp = {8, 8};
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost qkv, out;
+    cr_assert_eq(llmcost_comm_time(&qkv, g, LLMCOST_COLL_ALL_TO_ALL, 2048.0 * (32 * 128 + 8 * 256) * 2, &grp, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&out, g, LLMCOST_COLL_ALL_TO_ALL, 2048.0 * 4096 * 2, &grp, &co), 0);
+    double want = 32 * 2 * (qkv.seconds + out.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], want, 1e-12 * want);
+    /* cp 16 cannot split 8 key/value heads: refused, naming the field. */
+    o.layout.cp = 16;
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "cp_comm") && strstr(llmcost_errmsg(), "8 key/value heads"), "%s",
+              llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(step_ckpt, every_nth_layer_recomputes_its_share)
+{
+    /* llama-3-8b's 32 layers are alike. recompute_every 2 recomputes layers 1, 3, ..., 31: 16 of them, half the
+     * recomputed forward of full recomputation; every 3 recomputes layers 2, 5, ..., 29: floor(32 / 3) = 10, 10/32
+     * of it; every 1 is full recomputation. HFU's hardware FLOPs: the model's plus that share of full's extra. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 4096;
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    llmcost_step full = run("llama-3-8b", "h100", &o);
+    o.recompute_every = 1;
+    llmcost_step one = run("llama-3-8b", "h100", &o);
+    cr_expect_eq(one.step_seconds, full.step_seconds);
+    double rec = full.components[LLMCOST_ST_RECOMPUTE], extra = full.hardware_flops_per_step - full.model_flops_per_step;
+    cr_assert_gt(rec, 0);
+    o.recompute_every = 2;
+    llmcost_step two = run("llama-3-8b", "h100", &o);
+    cr_expect_float_eq(two.components[LLMCOST_ST_RECOMPUTE], rec / 2, 1e-9 * rec);
+    cr_expect_float_eq(two.hardware_flops_per_step, full.model_flops_per_step + extra / 2, 1e-12 * extra);
+    cr_expect_lt(two.step_seconds, full.step_seconds);
+    o.recompute_every = 3;
+    llmcost_step three = run("llama-3-8b", "h100", &o);
+    cr_expect_float_eq(three.components[LLMCOST_ST_RECOMPUTE], rec * 10 / 32, 1e-9 * rec);
+    cr_expect_float_eq(three.hardware_flops_per_step, full.model_flops_per_step + extra * 10 / 32, 1e-12 * extra);
+    /* TP: 2 all-reduces per block, 3 under full recomputation (the forward's again), so every 2nd layer gives 2.5:
+     * exactly halfway between none and full (the embedding/head stage's 2 are in all three). */
+    o.layout.tp = 2;
+    o.layout.sequence_parallel = true;
+    o.recompute_every = 2;
+    llmcost_step tp_two = run("llama-3-8b", "h100", &o);
+    o.recompute_every = 0;
+    llmcost_step tp_full = run("llama-3-8b", "h100", &o);
+    o.recompute = LLMCOST_RECOMPUTE_NONE;
+    llmcost_step tp_none = run("llama-3-8b", "h100", &o);
+    double half = (tp_none.components[LLMCOST_ST_TP_COMM] + tp_full.components[LLMCOST_ST_TP_COMM]) / 2;
+    cr_expect_float_eq(tp_two.components[LLMCOST_ST_TP_COMM], half, 1e-12 * half);
+}
+
+Test(step_ckpt, pipeline_stages_with_different_checkpointed_layers_differ)
+{
+    /* pp 2 of llama-3-8b: stages of layers 0-15 and 16-31. Every 6th layer is layers 5, 11, 17, 23, 29: 2 on the
+     * first stage, 3 on the second, which also holds the head and is the slowest. Its recompute is then 3 layers'
+     * forward where full recomputation's is 16 (the stages' layers are alike): 3/16 of it. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 4096;
+    o.layout.pp = 2;
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    llmcost_step full = run("llama-3-8b", "h100", &o);
+    o.recompute_every = 6;
+    llmcost_step six = run("llama-3-8b", "h100", &o);
+    cr_expect_eq(six.stage, 1);
+    cr_expect_float_eq(six.components[LLMCOST_ST_RECOMPUTE], full.components[LLMCOST_ST_RECOMPUTE] * 3 / 16,
+                       1e-9 * full.components[LLMCOST_ST_RECOMPUTE]);
+}
+
+Test(step_ckpt, memory_keeps_the_inputs_of_checkpointed_layers_and_all_of_the_others)
+{
+    /* bf16 (no weight copies), megatron, llama-3-8b, one GPU: full recomputation keeps each layer's input, none keeps
+     * a layer's whole set; every 2nd layer checkpointed keeps 16 of each, so the layers' activations are the mean of
+     * the two exactly; every 3rd: 10 inputs and 22 whole sets. */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.framework = LLMCOST_FW_MEGATRON;
+    j.seq = 4096;
+    llmcost_memory none, full, two, three;
+    cr_assert_eq(llmcost_job_memory(&none, m, &j), 0, "%s", llmcost_errmsg());
+    j.recompute = LLMCOST_RECOMPUTE_FULL;
+    cr_assert_eq(llmcost_job_memory(&full, m, &j), 0);
+    j.recompute_every = 2;
+    cr_assert_eq(llmcost_job_memory(&two, m, &j), 0);
+    j.recompute_every = 3;
+    cr_assert_eq(llmcost_job_memory(&three, m, &j), 0);
+    /* activations_bytes: the layers' kept bytes plus the embedding's, the head's and the loss's (the same in all). */
+    double a_none = none.activations_bytes, a_full = full.activations_bytes, per_layer = (a_none - a_full) / 32;
+    cr_expect_float_eq(two.activations_bytes, (a_none + a_full) / 2, 1e-12 * a_none);
+    cr_expect_float_eq(three.activations_bytes, a_full + 22 * per_layer, 1e-12 * a_none);
+    /* one layer's whole set: 570,949,632 bytes here (none's layer_activation_bytes); the input alone b s h x 2 */
+    cr_expect_float_eq(per_layer, none.layer_activation_bytes - 4096.0 * 4096 * 2, 1e-6 * per_layer);
+    /* refused without full recomputation, naming the field */
+    j.recompute = LLMCOST_RECOMPUTE_SELECTIVE;
+    cr_expect_eq(llmcost_job_memory(&two, m, &j), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "recompute_every") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+Test(step_ckpt, job_spec_reads_both_fields_for_every_front_end)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_job_spec s;
+    llmcost_job_spec_init(&s);
+    cr_assert_eq(llmcost_job_spec_set(&s, "recompute", "full"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&s, "recompute_every", "2"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&s, "cp", "2"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&s, "cp_comm", "allgather"), 0);
+    cr_expect_neq(llmcost_job_spec_set(&s, "cp_comm", "ring"), 0);
+    char notes[4096] = "";
+    llmcost_job j;
+    cr_assert_eq(llmcost_job_spec_resolve(&j, &s, m, notes, sizeof notes), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(j.recompute_every, 2);
+    cr_expect_eq(j.cp_comm, LLMCOST_CP_ALLGATHER);
+    cr_expect(strstr(notes, "every 2nd decoder layer") && strstr(notes, "all-gather"), "%s", notes);
+    /* the planner's options carry both from version 6; an older options struct refuses them by name */
+    llmcost_plan_options po = LLMCOST_PLAN_OPTIONS_INIT;
+    cr_assert_eq(llmcost_plan_options_from_spec(&po, &s), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(po.cp_comm, LLMCOST_CP_ALLGATHER);
+    cr_expect_eq(po.recompute_every, 2);
+    llmcost_plan_options old = LLMCOST_PLAN_OPTIONS_INIT;
+    old.version = 5;
+    cr_expect_eq(llmcost_plan_options_from_spec(&old, &s), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "cp_comm") != NULL, "%s", llmcost_errmsg());
+    /* a request states them as the CLI's flags do */
+    char *json = NULL;
+    cr_assert_eq(llmcost_request(&json, "step", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"seq\": \"4096\", "
+                                 "\"recompute\": \"full\", \"recompute_every\": \"2\", \"framework\": \"megatron\"}"),
+                 0, "%s", llmcost_errmsg());
+    cr_expect(json && strstr(json, "step_seconds"));
+    free(json);
+    llmcost_model_free(m);
+}
+
+Test(step_ckpt, plan_sizes_and_times_both_as_step_and_memory_do)
+{
+    /* plan with both fixed (options version 6): its best layout's step seconds and peak bytes are those of step and
+     * memory on the same layout with the same flags, to the last digit. */
+    char *pj = NULL, *sj = NULL, *mj = NULL;
+    cr_assert_eq(llmcost_request(&pj, "plan", "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": \"16\", "
+                                 "\"seq\": \"32768\", \"global_batch\": \"1M\", \"framework\": \"megatron\", "
+                                 "\"cp_comm\": \"allgather\", \"recompute\": \"full\", \"recompute_every\": \"2\", "
+                                 "\"top\": \"1\"}"),
+                 0, "%s", llmcost_errmsg());
+    json_t *p = json_loads(pj, 0, NULL);
+    cr_assert(p);
+    json_t *l = json_array_get(json_object_get(p, "layouts"), 0);
+    cr_assert(l);
+    const char *flags = json_string_value(json_object_get(l, "step_flags"));
+    cr_assert(flags && strstr(flags, "--cp-comm allgather") && strstr(flags, "--recompute-every 2"), "%s", flags);
+    json_t *L = l; /* the layout's degrees are the entry's own keys */
+    char args[1024];
+    snprintf(args, sizeof args,
+             "{\"model\": \"llama-3-8b\", \"gpu\": \"h100\", \"gpus\": \"16\", \"tp\": \"%lld\", \"pp\": \"%lld\", "
+             "\"vpp\": \"%lld\", \"cp\": \"%lld\", \"zero\": \"%lld\", \"micro_batch\": \"%lld\", \"seq\": \"32768\", "
+             "\"global_batch\": \"1048576\", \"framework\": \"megatron\", \"cp_comm\": \"allgather\", "
+             "\"recompute\": \"full\", \"recompute_every\": \"2\", \"sequence_parallel\": \"%s\", \"tp_overlap\": \"%s\"}",
+             (long long)json_integer_value(json_object_get(L, "tp")), (long long)json_integer_value(json_object_get(L, "pp")),
+             (long long)json_integer_value(json_object_get(L, "vpp")), (long long)json_integer_value(json_object_get(L, "cp")),
+             (long long)json_integer_value(json_object_get(L, "zero")),
+             (long long)json_integer_value(json_object_get(l, "micro_batch")),
+             strstr(flags, "--no-sequence-parallel") ? "false" : "true", strstr(flags, "--tp-overlap") ? "true" : "false");
+    cr_expect(strstr(flags, "--recompute full") != NULL, "%s", flags);
+    cr_assert_eq(llmcost_request(&sj, "step", args), 0, "%s: %s", args, llmcost_errmsg());
+    cr_assert_eq(llmcost_request(&mj, "memory", args), 0, "%s: %s", args, llmcost_errmsg());
+    json_t *s = json_loads(sj, 0, NULL), *m = json_loads(mj, 0, NULL);
+    cr_assert(s && m);
+    cr_expect_eq(json_real_value(json_object_get(l, "step_seconds")), json_real_value(json_object_get(s, "step_seconds")));
+    cr_expect_eq(json_number_value(json_object_get(l, "peak_bytes")), json_number_value(json_object_get(m, "peak_bytes")));
+    json_decref(p);
+    json_decref(s);
+    json_decref(m);
+    free(pj);
+    free(sj);
+    free(mj);
+}

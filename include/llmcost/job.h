@@ -78,9 +78,15 @@ typedef struct llmcost_job {
     bool activation_offload;     /* the decoder layers' kept tensors copied to host memory in forward and back in
                                     backward (torchtune's OffloadActivations, saved-tensor hooks) */
     bool compile;                /* torch.compile of each decoder layer and of the loss (torchtune's compile) */
+    /* Version 5 (zero: p2p, every layer): the context-parallel implementation (step.h) and per-layer activation
+     * checkpointing: with recompute full, only decoder layers N-1, 2N-1, ... (every N-th, torchtitan's
+     * selective_ac_option "N") are checkpointed and recomputed, the others keep all they save (docs/formulas.md
+     * "Per-layer checkpointing"); 0 or 1: every layer. Versions 1-4 are read without them. */
+    llmcost_cp_comm cp_comm;
+    int64_t recompute_every;
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 4
+#define LLMCOST_JOB_VERSION 5
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \

@@ -94,9 +94,12 @@ typedef struct llmcost_memory_options {
     unsigned recompute_modules;  /* LLMCOST_RECOMPUTE_NORM | _MLA_UP | _MOE_ACT */
     llmcost_pipeline pipeline;
     llmcost_ema ema;
+    /* Version 2 (a version-1 struct is read without it: every layer): with recompute full, only every N-th decoder
+     * layer (layers N-1, 2N-1, ...) is checkpointed, the others keep all they save (job.h); 0 or 1: every layer. */
+    int64_t recompute_every;
 } llmcost_memory_options;
 
-#define LLMCOST_MEMORY_OPTIONS_VERSION 1
+#define LLMCOST_MEMORY_OPTIONS_VERSION 2
 #define LLMCOST_MEMORY_OPTIONS_INIT                                                                               \
     {.version = LLMCOST_MEMORY_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .precision = LLMCOST_PREC_BF16,   \
      .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,      \

@@ -55,8 +55,9 @@ typedef enum {
  * Version 3 added "catalog"; a version-1 or -2 caller's options are read without it (NULL).
  * Version 4 added "finetune"; an older caller's options are read without it (pre-training).
  * Version 5 added "moe_dispatcher", "moe_capacity_factor" and the memory savers ("chunked_loss" ... "compile");
- * an older caller's are read without them (alltoall, dropless, no savers). */
-#define LLMCOST_PLAN_OPTIONS_VERSION 5
+ * an older caller's are read without them (alltoall, dropless, no savers).
+ * Version 6 added "cp_comm" and "recompute_every"; an older caller's are read without them (p2p, every layer). */
+#define LLMCOST_PLAN_OPTIONS_VERSION 6
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -118,6 +119,12 @@ typedef struct llmcost_plan_options {
      * compile's fused element-wise kernels, the optimizer's hooks). */
     int64_t chunked_loss;
     bool optimizer_in_backward, activation_offload, compile;
+    /* Version 6 (zero: p2p, every layer): the context-parallel implementation and per-layer checkpointing (job.h),
+     * fixed as given: every layout is timed with that CP implementation (a2a layouts whose cp does not divide the
+     * heads are refused by "layout"), and every layout the search gives full recomputation checkpoints every N-th
+     * layer only, sized and timed as `llmcost memory` / `step --recompute full --recompute-every N` do it. */
+    llmcost_cp_comm cp_comm;
+    int64_t recompute_every;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -127,7 +134,7 @@ typedef struct llmcost_plan_options {
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
      LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT,     \
-     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false}
+     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);

@@ -75,9 +75,13 @@ typedef struct llmcost_job_spec {
      * them. */
     double lora_dropout;      /* lora_dropout in [0, 1) (0: none, PEFT's default) */
     int adapter_dtype;        /* 0 auto (the framework's: PEFT's fp32 under hf), 1 fp32, 2 bf16 */
+    /* Version 6: the context-parallel implementation (step.h, llmcost_cp_comm: 0 p2p, 1 allgather, 2 a2a) and
+     * per-layer checkpointing (job.h recompute_every: 0 every layer). A version-1 to -5 spec is read without them. */
+    int cp_comm;
+    long long recompute_every;
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 5
+#define LLMCOST_JOB_SPEC_VERSION 6
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);

@@ -23,6 +23,18 @@ typedef enum {
     LLMCOST_MOE_DISPATCHER_COUNT
 } llmcost_moe_dispatcher;
 
+/* How context parallelism exchanges attention's inputs (Megatron-Core's --cp-comm-type; docs/formulas.md
+ * "Context-parallel implementations"). */
+typedef enum {
+    LLMCOST_CP_P2P,       /* ring attention: cp - 1 sends of the key/value shard, each behind one block's attention
+                             (Transformer Engine AttnFuncWithCPAndKVP2P; Megatron-Core's default) */
+    LLMCOST_CP_ALLGATHER, /* keys and values all-gathered before attention, exposed; backward gathers them again and
+                             reduce-scatters their gradients (Llama 3 §3.3.2; TE AttnFuncWithCPAndKVAllGather) */
+    LLMCOST_CP_A2A,       /* DeepSpeed-Ulysses: all-to-all of q, k, v from sequence to head shards and of the output
+                             back, exposed (TE AttnFuncWithCPAndQKVOA2A); cp divides the heads on each TP rank */
+    LLMCOST_CP_COMM_COUNT
+} llmcost_cp_comm;
+
 typedef struct llmcost_step_options {
     unsigned int version; /* LLMCOST_STEP_OPTIONS_VERSION, set by the _INIT macro or the _init() function */
     int64_t micro_batch;           /* sequences per micro-batch on each data-parallel replica */
@@ -42,9 +54,14 @@ typedef struct llmcost_step_options {
     double moe_capacity_factor;    /* 0: dropless; else each expert takes ceil(cf T k / E) tokens of each source rank,
                                       padded to it (Megatron-Core --moe-expert-capacity-factor with
                                       --moe-pad-expert-input-to-capacity): the padded rows are computed and sent */
+    /* Version 3 (versions 1-2 are read without them: p2p, every layer). */
+    llmcost_cp_comm cp_comm;       /* the context-parallel implementation (layout.cp > 1) */
+    int64_t recompute_every;       /* with recompute full: only every N-th decoder layer (layers N-1, 2N-1, ...)
+                                      is recomputed, the others keep everything (torchtitan's selective_ac_option
+                                      "N"); 0 or 1: every layer */
 } llmcost_step_options;
 
-#define LLMCOST_STEP_OPTIONS_VERSION 2
+#define LLMCOST_STEP_OPTIONS_VERSION 3
 #define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
     {.version = LLMCOST_STEP_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .global_batch = 0,                  \
      .precision = LLMCOST_PREC_BF16, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,        \

@@ -283,6 +283,8 @@ typedef struct cli_job_opts {
     double moe_capacity_factor;     /* 0: dropless */
     long long chunked_loss;         /* 0: the whole loss at once */
     bool optimizer_in_backward, activation_offload, compile; /* the memory savers (job.h, version 4) */
+    int cp_comm;                    /* llmcost_cp_comm (job.h, version 5) */
+    long long recompute_every;      /* 0: every layer (job.h, version 5) */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -298,6 +300,7 @@ extern const char *const cli_act_cache_choices[];
 extern const char *const cli_pipeline_choices[];
 extern const char *const cli_ema_choices[];
 extern const char *const cli_moe_dispatcher_choices[];
+extern const char *const cli_cp_comm_choices[];
 
 #define CLI_JOB_OPTIONS(o)                                                                                        \
     {"seq", OPT_SIZE, &(o).seq, "S", "tokens per sequence (default: the model's training length); 4k = 4096", NULL, \
@@ -351,12 +354,19 @@ extern const char *const cli_moe_dispatcher_choices[];
      NULL},                                                                                                       \
     {"act-cache", OPT_CHOICE, &(o).act_cache, "MODE", "how Linear inputs are cached for backward (default recipe; " \
      "fp8-tile: DeepSeek-V3's)", cli_act_cache_choices, NULL},                                                   \
+    {"recompute-every", OPT_NONNEG, &(o).recompute_every, "N",                                                  \
+     "with --recompute full, recompute only every N-th layer (layers N-1, 2N-1, ...), the others keep all they "    \
+     "save (torchtitan's selective_ac_option N; default every layer)", NULL, NULL},                               \
     {"recompute-modules", OPT_STRING, &(o).recompute_modules, "LIST",                                            \
      "modules recomputed in backward: layernorm,mla_up_proj,moe_act (Megatron-LM's names)", NULL, NULL},          \
     {"pipeline", OPT_CHOICE, &(o).pipeline, "SCHED", "pipeline schedule (default 1f1b)", cli_pipeline_choices,     \
      NULL},                                                                                                       \
     {"ema", OPT_CHOICE, &(o).ema, "WHERE", "EMA of the weights (default none; gpu: an fp32 copy; cpu: no GPU bytes)", \
      cli_ema_choices, NULL},                                                                                     \
+    {"cp-comm", OPT_CHOICE, &(o).cp_comm, "IMPL",                                                              \
+     "context parallelism as Megatron-Core's --cp-comm-type: ring attention, each send behind a block (default), " \
+     "keys and values all-gathered, exposed (Llama 3), or DeepSpeed-Ulysses' head all-to-all, exposed",            \
+     cli_cp_comm_choices, NULL},                                                                                  \
     {"moe-dispatcher", OPT_CHOICE, &(o).moe_dispatcher, "D",                                                    \
      "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens)",      \
      cli_moe_dispatcher_choices, NULL},                                                                          \

@@ -33,7 +33,8 @@ static const char *const description =
     "offered when nothing fits runs under the same cap.\n"
     "EP may span tensor-parallel ranks (Megatron's MoE parallel folding: ep divides tp x cp x dp / etp, with\n"
     "sequence parallelism when it does not divide dp x cp). --moe-dispatcher, --moe-capacity-factor and the\n"
-    "memory savers (--compile, --chunked-loss, --optimizer-in-backward, --activation-offload, paged optimizers)\n"
+    "memory savers (--compile, --chunked-loss, --optimizer-in-backward, --activation-offload, paged optimizers),\n"
+    "--cp-comm and --recompute-every (on the layouts with full recomputation)\n"
     "are fixed as given and reach every layout (each layout sized and timed with them as\n"
     "'llmcost memory' and 'llmcost step' size and time the job). The printed\n"
     "'llmcost step' flags carry them, --headroom and the GPU overrides (--gpus-per-node as --scaleup-size, --price).";

@@ -55,6 +55,8 @@ void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
     s->optimizer_in_backward = jo->optimizer_in_backward;
     s->activation_offload = jo->activation_offload;
     s->compile = jo->compile;
+    s->cp_comm = jo->cp_comm;
+    s->recompute_every = jo->recompute_every;
     cli_finetune_spec(s, &jo->ft);
 }
 
