@@ -79,6 +79,8 @@ typedef struct {
                                autocast's bf16 copy */
     double largest_quant;   /* weights of the largest quantised matrix (its dequantised copy, QLoRA) */
     bool bnb_4bit;          /* NF4 / FP4: bitsandbytes' MatMul4Bit keeps each quantised Linear's input */
+    bool qkv_one_dropout;   /* LitGPT's LoRAQKVLinear: one dropout on the fused qkv input for the q, k and v
+                               adapters together (litgpt/lora.py: F.linear(self.lora_dropout(x), self.lora_A)) */
     double largest_dora;    /* weights of the largest DoRA-adapted matrix (its weight copy for the norm) */
 } ft_mem;
 
@@ -104,6 +106,7 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
     lc_ft_mat ms[24];
     int n = lc_ft_layer_mats(ms, m, L);
     double r = F->rank;
+    bool qkv_dropped = false; /* a q, k or v adapter's dropout counted (LitGPT's shared one) */
     for (int i = 0; i < n; i++) {
         const lc_ft_mat *x = &ms[i];
         if (x->count == 0 || !(F->targets & (1u << x->role)))
@@ -120,7 +123,10 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
         double tokens = expert ? (double)L->ffn.top_k : 1;
         double b = F->act * r;                        /* x A, kept by lora_B */
         bool itself = false;
-        if (F->dropout > 0)
+        bool qkv = x->role == LLMCOST_LR_Q || x->role == LLMCOST_LR_K || x->role == LLMCOST_LR_V;
+        if (F->dropout > 0 && F->qkv_one_dropout && qkv && qkv_dropped)
+            ;                                         /* LitGPT: q, k and v share the fused layer's one dropout */
+        else if (F->dropout > 0)
             b += k + F->act * k;                      /* the dropout's bool mask, its output (kept by lora_A) */
         else if (F->cast)
             b += F->act * k;                          /* the cast copy lora_A keeps */
@@ -129,6 +135,8 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
         if (F->dora)
             b += 2 * F->act * o;                      /* the base output and lora_B's, kept by the magnitude's products */
         Y.kept += b * tokens;
+        if (qkv)
+            qkv_dropped = true;
         if (itself)
             keeps_input(&Y, x->role);
     }
@@ -196,6 +204,7 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     /* torchtune's NF4 is torchao's (LinearNF4: ctx saves the NF4 weight only), not bitsandbytes'. */
     F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && o->framework != LLMCOST_FW_TORCHTUNE &&
                   (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 || ft->quant == LLMCOST_QUANT_FP4);
+    F->qkv_one_dropout = o->framework == LLMCOST_FW_LITGPT;
     lc_ft_mat ms[24];
     for (int64_t i = 0; i < m->n_layers; i++) {
         if (i > 0 && !memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]))
@@ -347,6 +356,16 @@ static double hf_attention(const llmcost_model *m, const llmcost_attention *a, c
         at += e * A * dv;                            /* attention output */
         if (!F || Y.o_in)
             at += e * A * dv;                        /* its contiguous copy, read by o_proj (if o_proj keeps it) */
+    } else if (o->framework == LLMCOST_FW_LITGPT && !eager && !lc_attn_math(o->attention, a)) {
+        /* LitGPT (litgpt/model.py CausalSelfAttention; lit_gpt/model.py at 8641822 the same): one fused qkv Linear;
+         * q and k are rotated copies (torch.cat of the roped part and the rest). With as many kv as query heads, v
+         * is a view of the qkv output, which SDPA's saved v keeps whole; with fewer (GQA, MQA) k and v are
+         * repeat_interleave'd to every head before SDPA (in training, MQA too), so SDPA keeps those copies and the
+         * qkv output goes. Then the output. */
+        if (KV >= A)
+            at += e * (A * d + KV * d + KV * dv) + e * (A * d + KV * d) + e * A * dv;
+        else
+            at += e * A * d + e * A * d + e * A * dv + e * A * dv;
     } else if (a->fused_qkv && a->fused_qkv_copied) {
         /* Measured: the c_attn output stays alive through a view, q and v are copied. */
         at += e * (A * d + 2 * KV * d) + e * A * d + e * KV * dv + e * A * dv;

@@ -124,6 +124,10 @@ Test(step_savers, litgpt_keeps_fp32_norms_and_a_bf16_chunked_loss)
     /* 2 norms a layer and the final norm keep a fp32 normalised input (4 h) instead of bf16 (2 h); the loss keeps
      * 2 V T of log-probabilities + the 2 V T of logits the loop holds, HF's 4 V T of fp32 log-probabilities */
     double norms = (2 * LAYERS + 1) * 2 * H * T;
+    /* attention (litgpt/model.py): Llama 2 7B has as many kv as query heads, so v is a view of the fused qkv output
+     * and SDPA's saved v keeps all of it (3 h), with the rotated copies of q and k (2 h) and the output (h); HF
+     * keeps q, k, v and the output (4 h): 2 h more, in bf16, per layer */
+    norms += LAYERS * 2 * (H + H) * T;
     near(lg.activations_bytes - hf.activations_bytes, norms, 1e-9);
     /* forward's end: HF adds its returned bf16 logits (2 V T) and the loss's fp32 copy (4 V T); LitGPT neither */
     near(lg.phase_bytes[LLMCOST_PHASE_FORWARD_LOSS] - hf.phase_bytes[LLMCOST_PHASE_FORWARD_LOSS], norms - 6 * V * T,
@@ -136,6 +140,28 @@ Test(step_savers, litgpt_keeps_fp32_norms_and_a_bf16_chunked_loss)
     /* LitGPT's finetune scripts offer no torchtune-style savers */
     j.chunked_loss = 8;
     cr_expect_eq(llmcost_job_memory(&lg, m, &j), LLMCOST_EUNSUPPORTED);
+    llmcost_model_free(m);
+}
+
+Test(step_savers, litgpt_shares_one_dropout_among_the_qkv_adapters)
+{
+    /* LitGPT's LoRAQKVLinear (litgpt/lora.py) applies one lora_dropout to the fused layer's input for the q, k and v
+     * adapters together; PEFT gives q_proj and v_proj a dropout each. Adding v's adapter to q's adds x A (r bf16
+     * values a token, kept by lora_B) under LitGPT; under HF also v's own mask (h bools) and output (h, bf16 here). */
+    llmcost_model *m = llama();
+    const double T = 1024, r = 8;
+    for (int fw = 0; fw < 2; fw++) {
+        llmcost_job j = job_of(fw ? LLMCOST_FW_LITGPT : LLMCOST_FW_HF, 1024);
+        j.finetune.method = LLMCOST_FT_LORA;
+        j.finetune.dropout = 0.05;
+        j.finetune.adapter_bytes = 2;
+        cr_assert_eq(llmcost_lora_targets_parse(&j.finetune.targets, m, "q_proj"), 0, "%s", llmcost_errmsg());
+        llmcost_memory q = memory_of(m, &j);
+        cr_assert_eq(llmcost_lora_targets_parse(&j.finetune.targets, m, "q_proj,v_proj"), 0, "%s", llmcost_errmsg());
+        llmcost_memory qv = memory_of(m, &j);
+        double want = LAYERS * (2 * r + (fw ? 0 : H + 2 * H)) * T;
+        near(qv.activations_bytes - q.activations_bytes, want, 1e-9);
+    }
     llmcost_model_free(m);
 }
 
