@@ -1227,6 +1227,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         }
     }
     out->layers_on_stage = count_all;
+    double layer_params = sp.dense + sp.expert; /* the layers' own, before the embedding's and the head's */
     stage_params_tail(&sp, m, t, has_embed, has_head);
     out->layer_activation_bytes = largest_kept;
     out->layer_full_bytes = largest_full;
@@ -1243,6 +1244,8 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
     opt += ema_bytes(o, params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
+    double fsdp_grad = 0, fsdp_unsharded = 0; /* LitGPT's FSDP: the Blocks' whole gradients (below) */
+    bool fsdp_no_sync = false;
     if (FT) {
         /* Adapters: the frozen base as stored (its share on this GPU in proportion to the parameters it holds), the
          * adapters of its layers in their dtype, gradients and optimizer states for the adapters only. */
@@ -1258,6 +1261,26 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         w = out->frozen_weight_bytes + out->adapter_bytes;
         g = out->adapter_gradient_bytes;
         opt = out->adapter_optimizer_bytes + ema_bytes(o, adapters / z1);
+        if (ly->zero >= 3 && o->framework == LLMCOST_FW_LITGPT && FT->ft->method == LLMCOST_FT_LORA) {
+            /* LitGPT shards with Fabric's FSDPStrategy (finetune/lora.py: auto_wrap_policy={Block}), which sets
+             * use_orig_params=True (lightning/fabric/strategies/fsdp.py, 2.1.0.rc0 on): each Block's one
+             * FlatParameter holds its frozen weights and its adapters together, so it requires a gradient as a
+             * whole, and FSDP keeps the gradient of all of it (PyTorch's FSDP docs: mixing frozen and non-frozen
+             * parameters costs the gradient memory of not freezing them), sharded over the group, in the
+             * parameters' dtype; the root unit (embedding, final norm, head) is all frozen and gets none. Plus,
+             * at the end of backward, the last Block's unsharded gradient awaiting its reduce-scatter. Under
+             * gradient accumulation its loop runs every micro-batch but the step's last inside
+             * fabric.no_backward_sync, FSDP's no_sync() (lightning/fabric/strategies/fsdp.py
+             * _FSDPBackwardSyncControl), which accumulates "the full model gradients (instead of gradient shards)
+             * until the eventual sync" (torch/distributed/fsdp/fully_sharded_data_parallel.py, no_sync): those
+             * micro-batches hold every Block's whole gradient unsharded, the earlier micro-batches' alive
+             * through the next one's forward and backward (held with the weights, below). */
+            fsdp_no_sync = o->micro_batches > 1;
+            fsdp_grad = R.p * layer_params / (fsdp_no_sync ? 1 : dpz);
+            fsdp_unsharded = fsdp_no_sync ? 0 : R.p * sp.largest_layer;
+            if (!fsdp_no_sync)
+                g += fsdp_grad;
+        }
     }
     if (llmcost_optimizer_paged(o->optimizer)) {
         /* Paged optimizers: the moments of the big tensors in unified memory, apart from PyTorch's counters; the
@@ -1288,7 +1311,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             out->adapter_gradient_bytes = g;
     }
     out->weights_bytes = w;
-    out->gradients_bytes = g;
+    out->gradients_bytes = g + (fsdp_no_sync ? fsdp_grad : 0);
     out->optimizer_bytes = opt;
     out->in_flight = inflight;
 
@@ -1388,7 +1411,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             cache += R.cache * V * (double)m->embed_dim / t;  /* the head's weight copy */
     }
 
-    double base = w + opt + zero3_gather;
+    double base = w + opt + zero3_gather + (fsdp_no_sync ? fsdp_grad : 0);
     double acts = held_acts + post + loss + cache;
     out->activations_bytes = acts;
     out->after_forward_bytes = base + acts;
@@ -1409,7 +1432,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
                              : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
     if (oib) /* one parameter's step at a time: its temporary (foreach) is as large as its gradient's elements */
         optim_temp = o->fused_optimizer ? 0 : one_grad / (FT ? FT->ab.gradients : R.g) * (FT ? FT->ab.moment : R.state);
-    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp + held_logits;
+    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp + held_logits + fsdp_unsharded;
     int peak = 0;
     for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
         out->phase_bytes[p] = ph[p];
@@ -1423,6 +1446,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
     double *c = out->components;
     c[LLMCOST_MC_WEIGHTS] = w + zero3_gather;
     c[LLMCOST_MC_OPTIMIZER] = opt;
+    c[LLMCOST_MC_GRADIENTS] = fsdp_no_sync ? fsdp_grad : 0; /* LitGPT's FSDP under no_sync: alive in every phase */
     switch (peak) {
     case LLMCOST_PHASE_FORWARD_LOSS:
     case LLMCOST_PHASE_BACKWARD_LOSS:
@@ -1436,13 +1460,13 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         c[LLMCOST_MC_ACTIVATIONS] = held_kept;
         c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
-        c[LLMCOST_MC_GRADIENTS] = grads_now;
+        c[LLMCOST_MC_GRADIENTS] += grads_now;
         c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp + dequant;
         break;
     default:
-        c[LLMCOST_MC_GRADIENTS] = g;
+        c[LLMCOST_MC_GRADIENTS] += g;
         /* The term itself, not ph[peak] - base - g: at 5e19 bytes that difference rounds to -2048 (fuzz_config). */
-        c[LLMCOST_MC_TRANSIENT] = optim_temp;
+        c[LLMCOST_MC_TRANSIENT] = optim_temp + fsdp_unsharded;
         c[LLMCOST_MC_EMBED_HEAD] = held_logits; /* LitGPT's logits, held by its training loop */
         break;
     }

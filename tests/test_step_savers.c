@@ -165,6 +165,33 @@ Test(step_savers, litgpt_shares_one_dropout_among_the_qkv_adapters)
     llmcost_model_free(m);
 }
 
+Test(step_savers, litgpt_fsdp_keeps_the_blocks_whole_gradients)
+{
+    /* LitGPT's FSDP (Fabric FSDPStrategy, use_orig_params=True, one FlatParameter per Block holding its frozen
+     * weights and adapters): the gradient of every Block's parameters, in bf16: 32 x (4 h^2 + 3 h f + 2 h) =
+     * 6,476,267,520 of them, sharded over the 2 GPUs after each reduce-scatter; under gradient accumulation FSDP's
+     * no_sync keeps them whole on every GPU. The adapters' own bf16 gradients (4,194,304) are sharded by ZeRO-3
+     * either way. The root unit (embedding, final norm, head) is frozen alone: no gradient. HF (PEFT) keeps the
+     * adapters' (fp32) gradients only. */
+    llmcost_model *m = llama();
+    const double layer_params = LAYERS * (4 * H * H + 3 * H * F + 2 * H), adapters = 4194304;
+    for (int ga = 1; ga <= 4; ga += 3) {
+        for (int fw = 0; fw < 2; fw++) {
+            llmcost_job j = job_of(fw ? LLMCOST_FW_LITGPT : LLMCOST_FW_HF, 1024);
+            j.finetune.method = LLMCOST_FT_LORA;
+            j.finetune.adapter_bytes = 2;
+            j.layout.gpus = 2;
+            j.layout.zero = 3;
+            j.grad_accum = ga;
+            j.global_batch = 2 * ga;
+            llmcost_memory r = memory_of(m, &j);
+            double want = 2 * adapters / 2 + (fw ? 2 * layer_params / (ga > 1 ? 1 : 2) : 0);
+            near(r.gradients_bytes, want, 1e-12);
+        }
+    }
+    llmcost_model_free(m);
+}
+
 Test(step_savers, compile_fuses_the_element_wise_kernels_as_the_fused_profile_does)
 {
     /* Dense bf16 on one GPU: what separates the hf and megatron step profiles is the element-wise kernels alone
