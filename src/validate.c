@@ -339,8 +339,8 @@ static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t 
         llmcost_model_free(m);
         if (rc)
             return rc;
-        add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, name, tol), source);
-        note_exception(r, s, name);
+        add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, label, tol), source);
+        note_exception(r, s, label);
     }
     return 0;
 }

@@ -279,7 +279,9 @@ Test(step_savers, paged_states_cost_nothing_while_the_job_fits)
     cr_expect_eq(paged.paging_bytes, 0);
     cr_expect_eq(paged.paging_seconds, 0);
     cr_expect_eq(paged.step_seconds, plain.step_seconds);
-    /* on a 24 GB RTX 4090 it does not fit: what exceeds the memory migrates in and out every step over PCIe 4.0 */
+    /* on a 24 GB RTX 4090 it does not fit: bitsandbytes prefetches each parameter's states just before its update,
+     * in the same order every step, and the driver evicts the chunks migrated longest ago, so in a cycle longer than
+     * the room left every paged byte comes in and goes out once a step over PCIe 4.0 (not only the excess) */
     const llmcost_gpu *rtx = llmcost_gpu_find("rtx-4090");
     llmcost_memory r = memory_of(m, &j);
     double over = fmin(r.paged_optimizer_bytes,
@@ -287,8 +289,8 @@ Test(step_savers, paged_states_cost_nothing_while_the_job_fits)
     cr_assert_gt(over, 0);
     j.recompute = LLMCOST_RECOMPUTE_FULL;
     r = memory_of(m, &j);
-    over = fmin(r.paged_optimizer_bytes, r.reserved_bytes + r.cuda_context_bytes + r.paged_optimizer_bytes -
-                                             rtx->memory_bytes);
+    cr_assert_gt(r.reserved_bytes + r.cuda_context_bytes + r.paged_optimizer_bytes, rtx->memory_bytes);
+    over = r.paged_optimizer_bytes;
     llmcost_step s = step_of(m, rtx, &j);
     near(s.paging_bytes, 2 * over, 1e-12);
     near(s.paging_seconds, 2 * over / 31.5e9, 1e-12);
