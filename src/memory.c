@@ -79,6 +79,8 @@ typedef struct {
                                autocast's bf16 copy */
     double largest_quant;   /* weights of the largest quantised matrix (its dequantised copy, QLoRA) */
     bool bnb_4bit;          /* NF4 / FP4: bitsandbytes' MatMul4Bit keeps each quantised Linear's input */
+    bool qkv_one_dropout;   /* LitGPT's LoRAQKVLinear: one dropout on the fused qkv input for the q, k and v
+                               adapters together (litgpt/lora.py: F.linear(self.lora_dropout(x), self.lora_A)) */
     double largest_dora;    /* weights of the largest DoRA-adapted matrix (its weight copy for the norm) */
 } ft_mem;
 
@@ -104,6 +106,7 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
     lc_ft_mat ms[24];
     int n = lc_ft_layer_mats(ms, m, L);
     double r = F->rank;
+    bool qkv_dropped = false; /* a q, k or v adapter's dropout counted (LitGPT's shared one) */
     for (int i = 0; i < n; i++) {
         const lc_ft_mat *x = &ms[i];
         if (x->count == 0 || !(F->targets & (1u << x->role)))
@@ -120,7 +123,10 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
         double tokens = expert ? (double)L->ffn.top_k : 1;
         double b = F->act * r;                        /* x A, kept by lora_B */
         bool itself = false;
-        if (F->dropout > 0)
+        bool qkv = x->role == LLMCOST_LR_Q || x->role == LLMCOST_LR_K || x->role == LLMCOST_LR_V;
+        if (F->dropout > 0 && F->qkv_one_dropout && qkv && qkv_dropped)
+            ;                                         /* LitGPT: q, k and v share the fused layer's one dropout */
+        else if (F->dropout > 0)
             b += k + F->act * k;                      /* the dropout's bool mask, its output (kept by lora_A) */
         else if (F->cast)
             b += F->act * k;                          /* the cast copy lora_A keeps */
@@ -129,6 +135,8 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
         if (F->dora)
             b += 2 * F->act * o;                      /* the base output and lora_B's, kept by the magnitude's products */
         Y.kept += b * tokens;
+        if (qkv)
+            qkv_dropped = true;
         if (itself)
             keeps_input(&Y, x->role);
     }
@@ -196,6 +204,7 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     /* torchtune's NF4 is torchao's (LinearNF4: ctx saves the NF4 weight only), not bitsandbytes'. */
     F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && o->framework != LLMCOST_FW_TORCHTUNE &&
                   (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 || ft->quant == LLMCOST_QUANT_FP4);
+    F->qkv_one_dropout = o->framework == LLMCOST_FW_LITGPT;
     lc_ft_mat ms[24];
     for (int64_t i = 0; i < m->n_layers; i++) {
         if (i > 0 && !memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]))
@@ -347,6 +356,16 @@ static double hf_attention(const llmcost_model *m, const llmcost_attention *a, c
         at += e * A * dv;                            /* attention output */
         if (!F || Y.o_in)
             at += e * A * dv;                        /* its contiguous copy, read by o_proj (if o_proj keeps it) */
+    } else if (o->framework == LLMCOST_FW_LITGPT && !eager && !lc_attn_math(o->attention, a)) {
+        /* LitGPT (litgpt/model.py CausalSelfAttention; lit_gpt/model.py at 8641822 the same): one fused qkv Linear;
+         * q and k are rotated copies (torch.cat of the roped part and the rest). With as many kv as query heads, v
+         * is a view of the qkv output, which SDPA's saved v keeps whole; with fewer (GQA, MQA) k and v are
+         * repeat_interleave'd to every head before SDPA (in training, MQA too), so SDPA keeps those copies and the
+         * qkv output goes. Then the output. */
+        if (KV >= A)
+            at += e * (A * d + KV * d + KV * dv) + e * (A * d + KV * d) + e * A * dv;
+        else
+            at += e * A * d + e * A * d + e * A * dv + e * A * dv;
     } else if (a->fused_qkv && a->fused_qkv_copied) {
         /* Measured: the c_attn output stays alive through a view, q and v are copied. */
         at += e * (A * d + 2 * KV * d) + e * A * d + e * KV * dv + e * A * dv;
@@ -1218,6 +1237,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         }
     }
     out->layers_on_stage = count_all;
+    double layer_params = sp.dense + sp.expert; /* the layers' own, before the embedding's and the head's */
     stage_params_tail(&sp, m, t, has_embed, has_head);
     out->layer_activation_bytes = largest_kept;
     out->layer_full_bytes = largest_full;
@@ -1234,6 +1254,8 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         opt += R.state * sp.factored / (ly->zero >= 1 ? dpz : 1);
     opt += ema_bytes(o, params_dense / (ly->zero >= 1 ? dpz : 1) + params_expert / (ly->zero >= 1 ? dpe : 1));
     double zero3_gather = ly->zero >= 3 ? 2 * R.p * sp.largest_layer : 0; /* current + prefetched layer */
+    double fsdp_grad = 0, fsdp_unsharded = 0; /* LitGPT's FSDP: the Blocks' whole gradients (below) */
+    bool fsdp_no_sync = false;
     if (FT) {
         /* Adapters: the frozen base as stored (its share on this GPU in proportion to the parameters it holds), the
          * adapters of its layers in their dtype, gradients and optimizer states for the adapters only. */
@@ -1249,6 +1271,26 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         w = out->frozen_weight_bytes + out->adapter_bytes;
         g = out->adapter_gradient_bytes;
         opt = out->adapter_optimizer_bytes + ema_bytes(o, adapters / z1);
+        if (ly->zero >= 3 && o->framework == LLMCOST_FW_LITGPT && FT->ft->method == LLMCOST_FT_LORA) {
+            /* LitGPT shards with Fabric's FSDPStrategy (finetune/lora.py: auto_wrap_policy={Block}), which sets
+             * use_orig_params=True (lightning/fabric/strategies/fsdp.py, 2.1.0.rc0 on): each Block's one
+             * FlatParameter holds its frozen weights and its adapters together, so it requires a gradient as a
+             * whole, and FSDP keeps the gradient of all of it (PyTorch's FSDP docs: mixing frozen and non-frozen
+             * parameters costs the gradient memory of not freezing them), sharded over the group, in the
+             * parameters' dtype; the root unit (embedding, final norm, head) is all frozen and gets none. Plus,
+             * at the end of backward, the last Block's unsharded gradient awaiting its reduce-scatter. Under
+             * gradient accumulation its loop runs every micro-batch but the step's last inside
+             * fabric.no_backward_sync, FSDP's no_sync() (lightning/fabric/strategies/fsdp.py
+             * _FSDPBackwardSyncControl), which accumulates "the full model gradients (instead of gradient shards)
+             * until the eventual sync" (torch/distributed/fsdp/fully_sharded_data_parallel.py, no_sync): those
+             * micro-batches hold every Block's whole gradient unsharded, the earlier micro-batches' alive
+             * through the next one's forward and backward (held with the weights, below). */
+            fsdp_no_sync = o->micro_batches > 1;
+            fsdp_grad = R.p * layer_params / (fsdp_no_sync ? 1 : dpz);
+            fsdp_unsharded = fsdp_no_sync ? 0 : R.p * sp.largest_layer;
+            if (!fsdp_no_sync)
+                g += fsdp_grad;
+        }
     }
     if (llmcost_optimizer_paged(o->optimizer)) {
         /* Paged optimizers: the moments of the big tensors in unified memory, apart from PyTorch's counters; the
@@ -1279,7 +1321,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             out->adapter_gradient_bytes = g;
     }
     out->weights_bytes = w;
-    out->gradients_bytes = g;
+    out->gradients_bytes = g + (fsdp_no_sync ? fsdp_grad : 0);
     out->optimizer_bytes = opt;
     out->in_flight = inflight;
 
@@ -1379,7 +1421,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             cache += R.cache * V * (double)m->embed_dim / t;  /* the head's weight copy */
     }
 
-    double base = w + opt + zero3_gather;
+    double base = w + opt + zero3_gather + (fsdp_no_sync ? fsdp_grad : 0);
     double acts = held_acts + post + loss + cache;
     out->activations_bytes = acts;
     out->after_forward_bytes = base + acts;
@@ -1400,7 +1442,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
                              : R.state * (params_dense + params_expert) / (ly->zero >= 1 ? dpz : 1);
     if (oib) /* one parameter's step at a time: its temporary (foreach) is as large as its gradient's elements */
         optim_temp = o->fused_optimizer ? 0 : one_grad / (FT ? FT->ab.gradients : R.g) * (FT ? FT->ab.moment : R.state);
-    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp + held_logits;
+    ph[LLMCOST_PHASE_BACKWARD_END] = base + g + optim_temp + held_logits + fsdp_unsharded;
     int peak = 0;
     for (int p = 0; p < LLMCOST_PHASE_COUNT; p++) {
         out->phase_bytes[p] = ph[p];
@@ -1414,6 +1456,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
     double *c = out->components;
     c[LLMCOST_MC_WEIGHTS] = w + zero3_gather;
     c[LLMCOST_MC_OPTIMIZER] = opt;
+    c[LLMCOST_MC_GRADIENTS] = fsdp_no_sync ? fsdp_grad : 0; /* LitGPT's FSDP under no_sync: alive in every phase */
     switch (peak) {
     case LLMCOST_PHASE_FORWARD_LOSS:
     case LLMCOST_PHASE_BACKWARD_LOSS:
@@ -1427,13 +1470,13 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         c[LLMCOST_MC_ACTIVATIONS] = held_kept;
         c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
-        c[LLMCOST_MC_GRADIENTS] = grads_now;
+        c[LLMCOST_MC_GRADIENTS] += grads_now;
         c[LLMCOST_MC_TRANSIENT] = recomputed + largest_temp + dequant;
         break;
     default:
-        c[LLMCOST_MC_GRADIENTS] = g;
+        c[LLMCOST_MC_GRADIENTS] += g;
         /* The term itself, not ph[peak] - base - g: at 5e19 bytes that difference rounds to -2048 (fuzz_config). */
-        c[LLMCOST_MC_TRANSIENT] = optim_temp;
+        c[LLMCOST_MC_TRANSIENT] = optim_temp + fsdp_unsharded;
         c[LLMCOST_MC_EMBED_HEAD] = held_logits; /* LitGPT's logits, held by its training loop */
         break;
     }

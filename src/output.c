@@ -577,7 +577,8 @@ int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job)
     const llmcost_finetune *ft = &job->finetune;
     if (job->version < 2 || (ft->method != LLMCOST_FT_LORA && ft->method != LLMCOST_FT_QLORA))
         return 0;
-    static const char *const optimizers[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw", "paged-adamw-8bit"};
+    static const char *const optimizers[] = {"adamw",     "adamw-8bit",  "sgd",
+                                             "adafactor", "paged-adamw", "paged-adamw-8bit"};
     llmcost_param_bytes pb;
     llmcost_job_param_bytes(&pb, job);
     /* The 16-bit (or fp32) parts: the recipe's weights, as the engine keeps a frozen base (no master copy). */
@@ -605,7 +606,8 @@ int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job)
         len = (size_t)snprintf(buf, n, "frozen base: the decoder layers' Linears in %s, embeddings, head and norms in %s",
                                what, dense);
     }
-    const char *opt = (unsigned)job->optimizer < 6 ? optimizers[job->optimizer] : "?";
+    const char *opt =
+        (unsigned)job->optimizer < sizeof optimizers / sizeof *optimizers ? optimizers[job->optimizer] : "?";
     bool stateless = job->optimizer == LLMCOST_OPTIM_SGD;
     const char *ad = ft->adapter_bytes == 4   ? "fp32 (adapter_dtype)"
                      : ft->adapter_bytes == 2 ? "bf16 (adapter_dtype)"

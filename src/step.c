@@ -1915,7 +1915,7 @@ static double trainable_tensors(const ctx *c)
  *   host link to the host in forward and back in backward, on a side stream (torchtune's OffloadActivations,
  *   use_streams): each direction hides behind that pass's GPU work, the excess is exposed;
  * - paged optimizer states: no traffic while the job fits the GPU with them (the driver keeps their pages there);
- *   past that, the part that does not fit migrates in for the optimizer's read and out again every step;
+ *   past that, all of them migrate in for the optimizer's read and out again every step (a cycle past the room);
  * - optimizer in backward: one optimizer step per trainable tensor, each OPTIMIZER_KERNELS launches from a hook; the
  *   same bytes, so only launches beyond the optimizer's GPU time count.
  */
@@ -1937,8 +1937,13 @@ static void savers_time(llmcost_step *out, const ctx *c, const stages *st, int64
     }
     if (c->mem && c->mem->paged_optimizer_bytes > 0) {
         out->host_bw = bw;
+        /* Past the GPU's memory every paged byte crosses, not only the excess: bitsandbytes steps the parameters
+         * in the same order every step and prefetches each one's states just before its update (optimizer.py
+         * Optimizer8bit.step -> prefetch_state -> cudaMemPrefetchAsync), and the driver makes room by evicting
+         * the chunks migrated longest ago; in a cycle longer than the room it holds, every state has been evicted
+         * by the time it is needed again (the LRU cliff), so each comes in and goes out once a step. */
         double need = c->mem->reserved_bytes + c->mem->cuda_context_bytes + c->mem->paged_optimizer_bytes;
-        double over = fmin(c->mem->paged_optimizer_bytes, fmax(0, need - c->g->memory_bytes));
+        double over = need > c->g->memory_bytes ? c->mem->paged_optimizer_bytes : 0;
         out->paging_bytes = 2 * over;
         if (bw > 0 && over > 0) {
             out->paging_seconds = out->paging_bytes / bw;

@@ -258,7 +258,8 @@ static int finetune_job(llmcost_job *j, json_t *jb, const llmcost_model *m, bool
     j->seq = (int64_t)num(jb, "seq", 2048);
     j->layout.gpus = memory ? (int64_t)num(jb, "gpus", 1) : 1;
     j->layout.zero = memory ? (int)num(jb, "zero", 0) : 0;
-    j->global_batch = j->micro_batch * (int64_t)num(jb, "grad_accum", 1) * j->layout.gpus;
+    j->grad_accum = (int64_t)num(jb, "grad_accum", 1);
+    j->global_batch = j->micro_batch * j->grad_accum * j->layout.gpus;
     j->recompute = !strcmp(str(jb, "recompute", "none"), "full") ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
     int fw = llmcost_framework_parse(str(jb, "framework", "hf"));
     if (fw < 0)
@@ -338,8 +339,8 @@ static int suite_finetune_time(results *r, json_t *s, const char *suite, json_t 
         llmcost_model_free(m);
         if (rc)
             return rc;
-        add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, name, tol), source);
-        note_exception(r, s, name);
+        add(r, suite, label, "tokens/s per GPU", st.tokens_per_second_per_gpu, ref, case_tolerance(s, label, tol), source);
+        note_exception(r, s, label);
     }
     return 0;
 }
