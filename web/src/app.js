@@ -506,9 +506,12 @@ function startPlan() {
     };
   }
   // The job's fixed settings as the planner takes them: the GPU and its power cap, the recipe, the fine-tuning and
-  // the savers (every layout sized and timed with them, as the CLI's plan does).
+  // the savers (every layout sized and timed with them, as the CLI's plan does); the CP implementation and the
+  // per-layer checkpointing likewise (a layout with cp > 1 uses that implementation, one with full recomputation
+  // checkpoints every N-th layer).
   const a = args(['gpu', 'price', 'power-cap', 'seq', 'precision', 'optimizer', 'attention', 'framework',
-    ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'], { threads: '1', top: '10' });
+    ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload', 'cp-comm',
+    'recompute-every'], { threads: '1', top: '10' });
   a.gpus = state.gpus || '8';
   a.global_batch = state['global-batch'] || (lastTokensPerStep ? String(lastTokensPerStep) : '4M');
   if (state.tokens) a.tokens = state.tokens;

@@ -21,6 +21,7 @@ export const FIELDS = [
   { key: 'precision', group: 'job', label: 'Precision', unit: 'recipe', kind: 'select', options: choice(['fp32', 'amp-bf16', 'bf16', 'bf16-master', 'fp8', 'fp16'], 'bf16; fp16 on V100/T4') },
   { key: 'optimizer', group: 'job', label: 'Optimizer', unit: 'paged: states in host-visible unified memory', kind: 'select', options: choice(['adamw', 'adamw-8bit', 'sgd', 'adafactor', 'paged-adamw', 'paged-adamw-8bit'], 'adamw') },
   { key: 'recompute', group: 'job', label: 'Recomputation', unit: 'of activations', kind: 'select', options: choice(['none', 'selective', 'full'], 'none') },
+  { key: 'recompute-every', group: 'job', label: 'Recompute every', unit: 'N-th layer only, with full recomputation (torchtitan\u2019s)', placeholder: 'every layer', inputmode: 'numeric' },
   { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
   { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron', 'torchtune', 'litgpt'], 'hf') },
   // fine-tuning (the frozen base and its adapters: 'llmcost memory --finetune ...')
@@ -46,6 +47,7 @@ export const FIELDS = [
   { key: 'vpp', group: 'layout', label: 'VPP', unit: 'virtual stages per GPU', placeholder: '1', inputmode: 'numeric' },
   { key: 'dp', group: 'layout', label: 'DP', unit: 'data parallel', placeholder: 'GPUs / (tp \u00d7 pp \u00d7 cp)', inputmode: 'numeric' },
   { key: 'cp', group: 'layout', label: 'CP', unit: 'context parallel', placeholder: '1', inputmode: 'numeric' },
+  { key: 'cp-comm', group: 'layout', label: 'CP implementation', unit: 'Megatron-Core\u2019s --cp-comm-type', kind: 'select', options: choice(['p2p', 'allgather', 'a2a'], 'p2p: ring attention') },
   { key: 'ep', group: 'layout', label: 'EP', unit: 'expert parallel', placeholder: '1', inputmode: 'numeric' },
   { key: 'zero', group: 'layout', label: 'ZeRO', unit: 'stage over data parallelism', kind: 'select', options: choice(['0', '1', '2', '3'], '0; 3 = FSDP') },
   // run
@@ -59,7 +61,8 @@ export const FINETUNE_KEYS = ['finetune', 'lora-rank', 'lora-alpha', 'lora-targe
   'lora-dropout', 'adapter-dtype', 'double-quant', 'quant-group'];
 export const SAVER_KEYS = ['chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'];
 export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute',
-  'attention', 'framework', ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero'];
+  'recompute-every', 'attention', 'framework', ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp',
+  'cp-comm', 'ep', 'zero'];
 export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw', 'power-cap'];
 // The keys that are flags (checkboxes): given as --KEY alone.
 export const FLAG_KEYS = FIELDS.filter((f) => f.kind === 'flag').map((f) => f.key);

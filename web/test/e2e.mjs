@@ -49,7 +49,7 @@ const JOB = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'o
   'framework', 'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
   'adapter-dtype', 'double-quant', 'quant-group', 'chunked-loss', 'compile', 'optimizer-in-backward',
   'activation-offload', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops',
-  'memory-gb', 'memory-bw', 'power-cap'];
+  'memory-gb', 'memory-bw', 'power-cap', 'cp-comm', 'recompute-every'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
@@ -157,6 +157,10 @@ const SETUPS = [
   'model=llama-3-8b&gpu=a100-40gb&finetune=full&optimizer=adamw-8bit&recompute=full&gpus=8&zero=3&tokens=1B',
   // a power cap (issue 16): every figure that depends on the clock is the CLI's --power-cap
   'model=llama-3.1-8b&gpu=h100&gpus=8&framework=megatron&power-cap=500&tokens=1T',
+  // the CP implementation and per-layer checkpointing (h16k): Llama 3's all-gathered keys and values, torchtitan's
+  // every-second-layer checkpointing
+  'model=llama-3-8b&gpu=h100&seq=16384&gpus=16&tp=2&cp=2&cp-comm=allgather&framework=megatron&tokens=1T',
+  'model=llama-3-8b&gpu=a100&seq=8192&gpus=64&zero=3&recompute=full&recompute-every=2&tokens=1T',
 ];
 for (const frag of SETUPS) {
   const page = await open(frag);
@@ -386,6 +390,73 @@ for (const frag of SETUPS) {
   check(capped.layouts[0].step_seconds > full.layouts[0].step_seconds, 'the cap slows the best layout');
   check(capped.layouts[0].step_flags.includes('--power-cap 500'), 'the best layout\'s flags carry the cap');
   check((await page.textContent('#plan-best')).includes('--power-cap 500'), 'the page shows the cap in the flags');
+  await page.close();
+}
+
+// 13. The CP implementation and per-layer checkpointing typed in (h16k's --cp-comm, --recompute-every): the link
+// and the command line carry the CLI's flags, the step time and the peak are what the CLI computes here for them,
+// and each field moves what its mechanism moves.
+{
+  const page = await open('model=llama-3-8b&gpu=h100&seq=16384&global-batch=4M&gpus=16&tp=2&cp=2&tokens=1T');
+  const ring = await figures(page);
+  await page.selectOption('#f-cp-comm', 'allgather');
+  await page.waitForFunction(() => location.hash.includes('cp-comm=allgather'));
+  await settled(page);
+  const frag = new URL(page.url()).hash.slice(1);
+  const ag = await figures(page);
+  compare(ag, expected(frag), 'typed --cp 2 --cp-comm allgather');
+  const [model, ...job] = cliArgs(frag, JOB);
+  const s = cli('step', [model, ...job]);
+  const m = cli('memory', [model, ...job]);
+  check(Number(ag['step-seconds']) === s.step_seconds && Number(ag['memory-peak-bytes']) === m.peak_bytes,
+    `--cp-comm allgather: page step ${ag['step-seconds']} s, peak ${ag['memory-peak-bytes']} vs CLI ${s.step_seconds}, ${m.peak_bytes}`);
+  // The gathered keys and values are exposed (Llama 3 §3.3.2), the ring's sends hidden: slower, same memory (the
+  // gather's buffer is not in the memory engine: helper-h16k's notes).
+  check(Number(ag['step-seconds']) > Number(ring['step-seconds']) && s.components.cp_comm > 0,
+    `allgather ${ag['step-seconds']} s exposes what the ring ${ring['step-seconds']} s hides`);
+  check((await page.textContent('#t-step')).includes('CP communication'), 'the step table shows the CP communication');
+  check((await page.textContent('#cli-command')).includes('--cp 2 --cp-comm allgather'),
+    `command line: ${await page.textContent('#cli-command')}`);
+  // The planner takes it fixed, as \`llmcost plan --cp-comm allgather\` does.
+  await page.click('#plan-run');
+  await page.waitForFunction(() => document.querySelector('#plan-best').dataset.value !== undefined ||
+    document.querySelector('#e-plan').textContent !== '', null, { timeout: 120000 });
+  const plan = cli('plan', ['llama-3-8b', '--gpu', 'h100', '--seq', '16384', '--gpus', '16', '--global-batch', '4M',
+    '--tokens', '1T', '--threads', '1', '--top', '10', '--cp-comm', 'allgather']);
+  check(plan.layouts.length > 0 && Number(await page.getAttribute('#plan-best', 'data-value')) === plan.layouts[0].step_seconds,
+    `planner --cp-comm allgather: page's best ${await page.getAttribute('#plan-best', 'data-value')} vs CLI ${plan.layouts[0]?.step_seconds}`);
+  check((await page.textContent('#plan-best')).includes('--cp-comm allgather') === plan.layouts[0].step_flags.includes('--cp-comm allgather'),
+    `the best layout's flags are the CLI's: ${await page.textContent('#plan-best')}`);
+  await page.close();
+}
+{
+  const page = await open('model=llama-3-8b&gpu=a100&seq=8192&gpus=64&zero=3&recompute=full&tokens=1T');
+  const every = await figures(page);
+  await page.fill('#f-recompute-every', '2');
+  await page.waitForFunction(() => location.hash.includes('recompute-every=2'));
+  await settled(page);
+  const frag = new URL(page.url()).hash.slice(1);
+  const half = await figures(page);
+  compare(half, expected(frag), 'typed --recompute full --recompute-every 2');
+  const [model, ...job] = cliArgs(frag, JOB);
+  const s = cli('step', [model, ...job]);
+  const m = cli('memory', [model, ...job]);
+  check(Number(half['step-seconds']) === s.step_seconds && Number(half['memory-peak-bytes']) === m.peak_bytes,
+    `--recompute-every 2: page step ${half['step-seconds']} s, peak ${half['memory-peak-bytes']} vs CLI ${s.step_seconds}, ${m.peak_bytes}`);
+  // Half the layers recompute and the other half keep everything: faster, and a higher peak.
+  check(Number(half['step-seconds']) < Number(every['step-seconds']) && Number(half['memory-peak-bytes']) > Number(every['memory-peak-bytes']),
+    `every 2nd layer: ${half['step-seconds']} s / ${half['memory-peak-bytes']} B vs every layer ${every['step-seconds']} s / ${every['memory-peak-bytes']} B`);
+  check((await page.textContent('#cli-command')).includes('--recompute full --recompute-every 2'),
+    `command line: ${await page.textContent('#cli-command')}`);
+  // Without full recomputation the library refuses it: its message beside the field, the CLI's in the library's words.
+  await page.selectOption('#f-recompute', '');
+  await page.waitForFunction(() => !location.hash.includes('recompute=full'));
+  await settled(page);
+  const msg = (await page.textContent('#e-recompute-every')).trim();
+  const cliMsg = cliError('step', ['llama-3-8b', '--gpu', 'a100', '--recompute-every', '2']);
+  const said = msg.replace(/^recompute_every = 2 needs recompute = full /, '--recompute-every 2 needs --recompute full ');
+  check(msg !== '' && `llmcost: ${said} (try 'llmcost help step')` === cliMsg, `recompute-every without full: page '${msg}', CLI '${cliMsg}'`);
+  check((await figures(page))['step-seconds'] === null, 'no step time for a refused job');
   await page.close();
 }
 
