@@ -145,6 +145,38 @@ class SameAsCli(unittest.TestCase):
                 self.assertEqual(r.step_cost["profiles"][1]["memory_savers"], "")
                 self.assertEqual(r.extra["finetune_fit"]["memory_savers"], r.step_cost["memory_savers"])
 
+    def test_cp_comm_and_recompute_every_are_the_clis(self):
+        # h16k's job options: cp_comm (the CLI's --cp-comm p2p|allgather|a2a) and recompute_every (--recompute-every
+        # N, with recompute "full"): memory, step and train give the CLI's documents.
+        m = llmcost.load("llama-3-8b")
+        cp = dict(gpu="h100", seq=16384, gpus=16, tp=2, cp=2)
+        ckpt = dict(gpu="a100", seq=8192, gpus=64, zero=3, recompute="full")
+        jobs = [dict(cp, cp_comm="allgather"), dict(cp, cp_comm="a2a"), dict(ckpt, recompute_every=2)]
+        for job in jobs:
+            with self.subTest(**job):
+                self.assertSame(m.memory(**job), cli("memory", "llama-3-8b", **job))
+                self.assertSame(m.step(**job), cli("step", "llama-3-8b", **job))
+                self.assertSame(m.train(tokens="1T", **job), cli("train", "llama-3-8b", tokens="1T", **job))
+        # They reach the engines: the gathered keys and values are exposed where the ring's sends hide (the ring's
+        # CP time is 0 here); checkpointing every 2nd layer recomputes half the layers and keeps the other half whole.
+        ring, gathered = m.step(**cp), m.step(cp_comm="allgather", **cp)
+        self.assertEqual(ring.components["cp_comm"], 0)
+        self.assertGreater(gathered.components["cp_comm"], 0)
+        self.assertSame(ring, cli("step", "llama-3-8b", cp_comm="p2p", **cp))  # p2p is the default
+        every, half = m.step(**ckpt), m.step(recompute_every=2, **ckpt)
+        self.assertAlmostEqual(half.components["recompute"] / every.components["recompute"], 0.5, delta=1e-12)
+        self.assertGreater(m.memory(recompute_every=2, **ckpt).peak_bytes, m.memory(**ckpt).peak_bytes)
+        # Refused as the CLI refuses them, named by the argument.
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(gpu="a100", recompute_every=2)
+        self.assertTrue(str(c.exception).startswith("recompute_every = 2 needs recompute = full"), str(c.exception))
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(cp_comm="ring", **cp)
+        self.assertEqual(str(c.exception), "cp_comm: 'ring' is not one of: p2p, allgather, a2a")
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(**dict(cp, cp=8, cp_comm="a2a"))
+        self.assertTrue(str(c.exception).startswith("cp_comm = a2a: "), str(c.exception))
+
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
         for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:
@@ -414,6 +446,20 @@ class Planner(unittest.TestCase):
         self.assertEqual(p.seq, 4096)  # the length of 64x4096, not LLaMA 3's 8192
         self.assertTrue(p.changes_that_fit)
         self.assertIn("no layout fits", repr(p))
+
+    def test_cp_comm_and_recompute_every_searches_are_the_clis(self):
+        # Fixed, not searched (plan options version 6): the same document, each layout's flags carrying them.
+        m = llmcost.load("llama-3-8b")
+        for name, args in [("cp_comm", dict(gpu="h100", seq=16384, gpus=16, global_batch="4M", cp_comm="allgather")),
+                           ("recompute_every", dict(gpu="a100", seq=8192, gpus=64, global_batch="4M", recompute="full",
+                                                    recompute_every=2))]:
+            with self.subTest(name):
+                p = m.plan(top=3, threads=1, **args)
+                self.assertSamePlan(p, cli("plan", "llama-3-8b", top=3, threads=1, **args))
+                self.assertTrue(p.layouts)
+                for layout in p.layouts:
+                    self.assertIn(flag(name) + " ", layout["step_flags"] + " ")
+                    self.assertEqual(m.step(**dict(_flags(layout["step_flags"]))).step_seconds, layout["step_seconds"])
 
     def test_a_power_capped_search_is_the_clis(self):
         # power_cap is the CLI's --power-cap W: every layout timed at the capped clock, its flags carrying the cap.
