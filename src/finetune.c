@@ -430,6 +430,36 @@ static bool quantised(const llmcost_model *m, llmcost_quant q, llmcost_lora_role
     return q != LLMCOST_QUANT_INT4 || r < LLMCOST_LR_ROUTER;
 }
 
+/* LitGPT's QLoRA quantises its head as well (issue 19, h3lit): `litgpt finetune --quantize bnb.*` hands the model to
+ * Lightning Fabric's BitsandbytesPrecision, whose convert_module -> _convert_layers replaces every torch.nn.Linear
+ * whose name starts with none of ignore_modules (lightning/fabric/plugins/precision/bitsandbytes.py, 2.1.0 and
+ * HEAD), and LitGPT passes none (finetune/lora.py at 8641822b and HEAD: BitsandbytesPrecision(quantize[4:], dtype)):
+ * the head's inner nn.Linear (lora.py GPT.lm_head = LoRALinear(...).linear) is quantised like the layers'. A tied
+ * head is left out (not modelled: it would be the embedding's table). */
+bool lc_ft_head_quantised(const llmcost_model *m, const llmcost_finetune *ft, int framework)
+{
+    return framework == LLMCOST_FW_LITGPT && ft->method == LLMCOST_FT_QLORA && !m->tied && m->vocab > 0 &&
+           m->embed_dim > 0 && quant_of(ft) != LLMCOST_QUANT_INT4 && quant_of(ft) != LLMCOST_QUANT_NONE;
+}
+
+int lc_ft_count_head(llmcost_finetune_params *fp, const llmcost_model *m, const llmcost_finetune *ft, int framework)
+{
+    if (!lc_ft_head_quantised(m, ft, framework))
+        return 0;
+    lc_ck c = {false};
+    int64_t w = 0, s = 0, n = lc_ck_mul(&c, m->embed_dim, m->vocab);
+    quant_bytes(&c, &w, &s, quant_of(ft), ft->double_quant, 128, m->embed_dim, m->vocab);
+    fp->quantized_params = lc_ck_add(&c, fp->quantized_params, n);
+    fp->quant_weight_bytes = lc_ck_add(&c, fp->quant_weight_bytes, w);
+    fp->quant_scale_bytes = lc_ck_add(&c, fp->quant_scale_bytes, s);
+    fp->dense_params -= n;
+    fp->dense_bytes = lc_ck_mul(&c, 2, fp->dense_params);
+    fp->frozen_bytes = lc_ck_add(&c, lc_ck_add(&c, fp->quant_weight_bytes, fp->quant_scale_bytes), fp->dense_bytes);
+    if (c.overflow || fp->dense_params < 0)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: the quantised head's count overflows 64 bits", m->origin);
+    return 0;
+}
+
 int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft)
 {
     if (!out || !m || !ft)

@@ -147,6 +147,13 @@ typedef struct lc_lora_names {
 const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
+/* Is the head quantised too (LitGPT's QLoRA: Fabric's BitsandbytesPrecision replaces every nn.Linear), under the
+ * framework profile "framework" (llmcost_framework)? lc_ft_count_head folds it into a llmcost_finetune_count result
+ * (its weights out of the dense ones, into the quantised ones); 0, or a failure. */
+struct llmcost_finetune_params;
+bool lc_ft_head_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int framework);
+int lc_ft_count_head(struct llmcost_finetune_params *fp, const struct llmcost_model *m, const struct llmcost_finetune *ft,
+                     int framework);
 /* Bytes per adapter parameter of job "j" (weights, gradients, optimizer states; llmcost_param_bytes): the adapters
  * train in their dtype with no master copy, the fp32 (4) or pure bf16 (2) recipe with the job's optimizer, from
  * finetune.adapter_bytes, else PEFT's fp32 under hf, else the job's own recipe (megatron). One rule for the memory

@@ -460,8 +460,10 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         note(notes, size, "framework torchtune: bf16 adapters, torchao's NF4 linear (keeps no input), its savers as given "
                           "(its recipes' defaults are not applied: give --recompute full, --chunked-loss 8, ...)");
     if (j.framework == LLMCOST_FW_LITGPT)
-        note(notes, size, "framework litgpt: bf16 adapters, bitsandbytes 4-bit (keeps its input), fp32 RMSNorm, the "
-                          "cross-entropy per 128 tokens on bf16 logits that its training loop holds until the next step");
+        note(notes, size, "framework litgpt: bf16 adapters, bitsandbytes 4-bit (keeps its input) on every Linear, the "
+                          "head included, fp32 RMSNorm, the cross-entropy per 128 tokens on bf16 logits that its training "
+                          "loop holds until the next step; under FSDP with LoRA each Block's whole gradient, its frozen "
+                          "weights' weight-gradient GEMMs run");
     if (llmcost_optimizer_paged(j.optimizer))
         note(notes, size, "paged optimizer: the states of parameters of 10^5 elements or more in CUDA unified memory, "
                           "outside PyTorch's counters (peak allocated and reserved); the driver pages them to host when "

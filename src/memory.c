@@ -82,6 +82,7 @@ typedef struct {
     bool qkv_one_dropout;   /* LitGPT's LoRAQKVLinear: one dropout on the fused qkv input for the q, k and v
                                adapters together (litgpt/lora.py: F.linear(self.lora_dropout(x), self.lora_A)) */
     double largest_dora;    /* weights of the largest DoRA-adapted matrix (its weight copy for the norm) */
+    bool head_quant;        /* LitGPT's QLoRA: the head quantised too (lc_ft_head_quantised) */
 } ft_mem;
 
 /* The adapters' share of one layer: what they keep per token and which of the layer's shared inputs an adapter
@@ -185,8 +186,9 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     memset(F, 0, sizeof *F);
     F->ft = ft;
     int rc = llmcost_finetune_count(&F->fp, m, ft);
-    if (rc < 0)
+    if (rc < 0 || (rc = lc_ft_count_head(&F->fp, m, ft, (int)o->framework)) < 0)
         return rc;
+    F->head_quant = lc_ft_head_quantised(m, ft, (int)o->framework);
     F->targets = ft->targets;
     if (!F->targets && (rc = llmcost_lora_targets_default(&F->targets, m)) < 0)
         return rc;
@@ -1375,6 +1377,10 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
             post += R.r * h * T;
         if (m->embed_dim != m->hidden)
             post += R.e * (double)m->embed_dim * T;           /* project_out's output, read by the head */
+        if (FT && FT->head_quant && FT->bnb_4bit)
+            /* LitGPT's QLoRA head is a bitsandbytes Linear4bit: MatMul4Bit keeps its input (ctx.tensors = (A, B)),
+             * the final norm's output; the 128-token chunks are views of it (x.split), so all of it stays. */
+            post += R.e * (double)m->embed_dim * T;
         if (hf) {
             if (m->logit_softcap > 0)
                 post += e_logits * V * T;                     /* tanh output of the soft-cap */
@@ -1433,6 +1439,11 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
     /* QLoRA: a quantised matrix is dequantised to 16 bits before its forward and its input-gradient GEMMs
      * (bitsandbytes MatMul4Bit, torchao's NF4 linear), one at a time; DoRA copies its weight for the norm. */
     double dequant = FT ? fmax(2 * FT->largest_quant, FT->act * FT->largest_dora) / t : 0;
+    /* LitGPT's quantised head (lc_ft_head_quantised): every 128-token chunk dequantises the whole head (V x h, 2 bytes
+     * a weight) for its forward GEMM and again for its input-gradient GEMM: alive beside the logits at the loss. */
+    double head_dequant = FT && FT->head_quant && has_head ? 2 * V * (double)m->embed_dim / t : 0;
+    ph[LLMCOST_PHASE_FORWARD_LOSS] += head_dequant;
+    ph[LLMCOST_PHASE_BACKWARD_LOSS] += head_dequant;
     out->dequant_bytes = dequant;
     out->lora_activation_bytes = lora_kept;
     double grads_now = oib ? fmax(head_grads, largest_grad) : head_grads + largest_grad;
@@ -1464,7 +1475,7 @@ static void stage_memory(llmcost_memory *out, eval *ev, const held *H, stage_wal
         c[LLMCOST_MC_EMBED_HEAD] = held_pre + post;
         c[LLMCOST_MC_LOSS] = loss;
         c[LLMCOST_MC_WEIGHT_CACHE] = cache;
-        c[LLMCOST_MC_TRANSIENT] = peak == LLMCOST_PHASE_FORWARD_LOSS ? logits + fp32_copy : loss_grads;
+        c[LLMCOST_MC_TRANSIENT] = (peak == LLMCOST_PHASE_FORWARD_LOSS ? logits + fp32_copy : loss_grads) + head_dequant;
         break;
     case LLMCOST_PHASE_BACKWARD_LAYERS:
         c[LLMCOST_MC_ACTIVATIONS] = held_kept;

@@ -593,7 +593,7 @@ int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job)
         case LLMCOST_QUANT_NF4:
         case LLMCOST_QUANT_FP4:
             snprintf(what, sizeof what, "%s (blocks of 64, each with %s absmax)", q == LLMCOST_QUANT_NF4 ? "NF4" : "FP4",
-                     ft->double_quant ? "a double-quantised (uint8) " : "an fp32 ");
+                     ft->double_quant ? "a double-quantised (uint8)" : "an fp32");
             break;
         case LLMCOST_QUANT_INT8:
             snprintf(what, sizeof what, "int8 (LLM.int8, an fp32 scale per output row)");
@@ -603,8 +603,14 @@ int llmcost_finetune_holdings_text(char *buf, size_t n, const llmcost_job *job)
                      (long long)(ft->quant_group ? ft->quant_group : 128));
             break;
         }
-        len = (size_t)snprintf(buf, n, "frozen base: the decoder layers' Linears in %s, embeddings, head and norms in %s",
-                               what, dense);
+        if (job->framework == LLMCOST_FW_LITGPT && q != LLMCOST_QUANT_INT4) /* lc_ft_head_quantised (an untied head) */
+            len = (size_t)snprintf(buf, n,
+                                   "frozen base: the decoder layers' Linears and the head (Fabric's bitsandbytes plugin "
+                                   "replaces every Linear) in %s, embeddings and norms in %s",
+                                   what, dense);
+        else
+            len = (size_t)snprintf(buf, n, "frozen base: the decoder layers' Linears in %s, embeddings, head and norms in %s",
+                                   what, dense);
     }
     const char *opt =
         (unsigned)job->optimizer < sizeof optimizers / sizeof *optimizers ? optimizers[job->optimizer] : "?";

@@ -197,6 +197,9 @@ static bool megatron_fused(const llmcost_op *op, double ab, double *fwd, double 
 }
 
 /* The GEMM of a matmul op as this GPU runs it, forward and backward (input and weight gradients). */
+static bool ft_block_grads(const ctx *c);
+static bool ft_block_weight(const llmcost_op *op);
+
 static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double m = op->m, n = op->n, k = op->k, batch = op->batch;
@@ -229,7 +232,7 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
         else if (share > 0.5)
             wg = 1; /* only one of the two: the weight gradient (frozen input) */
     }
-    if (c->ft) /* adapters: every base weight is frozen (their own GEMMs: ft_adapter) */
+    if (c->ft && !(ft_block_grads(c) && ft_block_weight(op))) /* adapters: the base frozen (their GEMMs: ft_adapter) */
         wg = 0;
     t->bwd = ig * gemm_s(c, peak, m, k, n, batch, eb, false) + wg * gemm_s(c, peak, k, n, m, batch, eb, false);
     t->fwd_k = 1;
@@ -289,7 +292,8 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
     double down = times * gemm_s(c, peak, tokens, h, f, batch, eb, route);
     t->fwd = up + down;
     /* Backward: input gradient (reduction over the output width) and weight gradient (over the tokens). */
-    double wg = c->ft ? 0 : 1; /* adapters: the experts are frozen, no weight gradient */
+    double wg = c->ft && !ft_block_grads(c) ? 0 : 1; /* adapters: the experts frozen, no weight gradient (but
+                                                           LitGPT's FSDP Blocks, ft_block_grads) */
     double up_bwd = times * (gemm_s(c, peak, tokens, h, up_n, batch, eb, route) +
                              wg * gemm_s(c, peak, h, up_n, tokens, batch, eb, route_k));
     double down_bwd = times * (gemm_s(c, peak, tokens, f, h, batch, eb, route) +
@@ -687,8 +691,35 @@ struct lc_ft_step {
     llmcost_quant quant;      /* NONE under LoRA */
     double dq_read;           /* bytes a dequantisation reads per weight: packed data + scales (exact average) */
     double dq_kernels;        /* kernels per dequantisation: 1, 2 with the nested absmax (double quant) */
+    bool head_quant;          /* LitGPT's QLoRA: the head quantised too (lc_ft_head_quantised) */
+    bool litgpt_lora;         /* LitGPT LoRA: under FSDP (ZeRO-3) its Blocks' weight gradients run (ft_block_grads) */
+    double block_params;      /* the layers' (Blocks') parameters, all of them */
     llmcost_finetune_params fp;
 };
+
+/* LitGPT LoRA under FSDP (ZeRO-3; issue 19, h3lit): Fabric's FSDPStrategy sets use_orig_params=True and LitGPT wraps
+ * each Block, so a Block's one FlatParameter holds its frozen weights and its adapters. FSDP makes the
+ * FlatParameter require a gradient when any of its tensors does (torch/distributed/fsdp/_flat_param.py,
+ * FlatParamHandle._validate_tensors_to_flatten: "Return as the logical OR over each tensor's value", non-uniform
+ * requires_grad permitted for use_orig_params=True) and runs forward on views of it (_use_unsharded_views), so the
+ * frozen weights' views require a gradient too and autograd runs their weight-gradient GEMMs (and FSDP
+ * reduce-scatters the whole gradient). The root unit (embedding, final norm, head) is all frozen: none there. */
+static bool ft_block_grads(const ctx *c)
+{
+    return c->ft && c->ft->litgpt_lora && c->L.zero >= 3;
+}
+
+/* A weight GEMM of a Block (the projections, the MLP, the experts, the router), not the head or the rotary table. */
+static bool ft_block_weight(const llmcost_op *op)
+{
+    switch (op->component) {
+    case LLMCOST_FC_Q: case LLMCOST_FC_KV: case LLMCOST_FC_O: case LLMCOST_FC_MLP_DENSE_LAYERS:
+    case LLMCOST_FC_ROUTED_EXPERTS: case LLMCOST_FC_SHARED_EXPERTS: case LLMCOST_FC_ROUTER:
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* The adapter role of a matmul op of the FLOPs engine ("q_proj", "gate_proj", ...), or LLMCOST_LR_COUNT for ops no
  * LoRA target names (the LM head, the rotary table, MTP's projection). *half: the up half of a fused gate_up. */
@@ -837,6 +868,14 @@ static size_t ft_extra(const ctx *c, const llmcost_op *op, timed_op *t0, timed_o
         llmcost_lora_role r = ft_role(f, op, &half);
         if (ft_quantised(c, r))
             ft_dequant(c, w, &t[n++]);
+        if (f->head_quant && op->component == LLMCOST_FC_LM_HEAD && !strcmp(op->name, "lm_head")) {
+            /* LitGPT's quantised head (lc_ft_head_quantised): each 128-token chunk's MatMul4Bit dequantises the
+             * whole head for its forward and again for its input gradient (time_matmul's head_chunks GEMMs). */
+            ft_dequant(c, w, &t[n]);
+            t[n].fwd *= c->head_chunks, t[n].bwd *= c->head_chunks;
+            t[n].fwd_k *= c->head_chunks, t[n].bwd_k *= c->head_chunks;
+            n++;
+        }
         if (r < LLMCOST_LR_COUNT && (f->targets & (1u << r)) && !half) {
             /* a fused gate_up adapter: one A over the input, one B over both halves (2 f outputs) */
             double out = r == LLMCOST_LR_MLP_GATE_UP ? 2 * nn : nn;
@@ -899,6 +938,16 @@ static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model
     f->quant = j->finetune.method == LLMCOST_FT_QLORA
                    ? (j->finetune.quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : j->finetune.quant)
                    : LLMCOST_QUANT_NONE;
+    if ((rc = lc_ft_count_head(&f->fp, m, &j->finetune, (int)j->framework)) < 0)
+        return rc;
+    f->head_quant = lc_ft_head_quantised(m, &j->finetune, (int)j->framework);
+    f->litgpt_lora = j->framework == LLMCOST_FW_LITGPT && j->finetune.method == LLMCOST_FT_LORA;
+    for (int64_t i = 0; f->litgpt_lora && i < m->n_layers; i++) {
+        llmcost_layer_params lp;
+        if ((rc = llmcost_params_layer(&lp, m, &m->layers[i])) < 0)
+            return rc;
+        f->block_params += (double)lp.total;
+    }
     if (f->fp.quantized_params > 0)
         f->dq_read = (double)(f->fp.quant_weight_bytes + f->fp.quant_scale_bytes) / (double)f->fp.quantized_params;
     f->dq_kernels = j->finetune.double_quant ? 2 : 1;
@@ -940,6 +989,8 @@ static void ft_dp_bytes(const ctx *c, double *grads_d, double *grads_e, double *
     *w_e = 0;
     if (c->L.zero >= 3)
         *w_d += (double)c->ft->fp.frozen_bytes / ((double)c->L.tp * (double)c->L.pp);
+    if (ft_block_grads(c)) /* LitGPT's FSDP: the Blocks' whole gradients, in the parameters' dtype (bf16-true) */
+        *grads_d += (double)c->ft->fp.dense_bytes_per_param * c->ft->block_params / ((double)c->L.tp * (double)c->L.pp);
 }
 
 /* FLOPs of one micro-batch under adapters: the op list's, less the frozen weights' gradient GEMMs, plus the
@@ -961,6 +1012,8 @@ static void ft_flops(const ctx *c, const llmcost_step_prepared *p, double *model
             /* the weight-gradient half of the backward: a GEMM of the forward's FLOPs, when counted */
             double wg = op->bwd_flops > 0.5 * op->flops ? op->flops : 0;
             dm -= wg;
+            if (in_layers && ft_block_grads(c) && ft_block_weight(op))
+                dh += wg; /* LitGPT's FSDP: run, but no model FLOPs (the frozen weights' gradients are discarded) */
             double m = op->m, n = op->n, k = op->k, fwd = 0;
             if (op->kind == LLMCOST_OP_MATMUL) {
                 bool half;

@@ -252,7 +252,7 @@ Test(memory_finetune, text_says_what_a_qlora_job_holds)
     cr_expect(strstr(r.out, "bf16 weights, gradients and states") == NULL, "%s", r.out);
     /* (the text wraps at 100 columns: short phrases) */
     cr_expect(strstr(r.out, "Linears in NF4 (blocks of 64") != NULL, "%s", r.out);
-    cr_expect(strstr(r.out, "(PEFT's adapter dtype)") != NULL, "%s", r.out);
+    cr_expect(strstr(r.out, "fp32 (PEFT's") != NULL && strstr(r.out, "adapter dtype)") != NULL, "%s", r.out);
     run_free(&r);
 }
 

@@ -15,6 +15,7 @@
 
 #include "helpers.h"
 #include "internal.h"
+#include "kernels.h"
 #include "llmcost/llmcost.h"
 
 #define H 4096.0
@@ -393,4 +394,97 @@ Test(step_savers, the_report_prices_the_jobs_own_eager_profile)
                  json_number_value(json_object_get(s, "step_seconds")));
     json_decref(d);
     json_decref(s);
+}
+
+Test(step_savers, litgpt_qlora_quantises_the_head)
+{
+    /* Fabric's BitsandbytesPrecision replaces every nn.Linear (no ignore_modules from LitGPT), the head too: its
+     * V x h = 32000 x 4096 = 131,072,000 weights as NF4, half a byte each (65,536,000), an fp32 absmax per block of
+     * 64 (2,048,000 blocks: 8,192,000 bytes) and the 16-entry fp32 code (64): 73,728,064 bytes where HF keeps
+     * 2 x 131,072,000 = 262,144,000 in bf16. Double quant: uint8 absmax (2,048,000), an fp32 absmax per 256 of them
+     * (8,000 x 4 = 32,000), the offset (4) and the code (64): 67,616,068. */
+    llmcost_model *m = llama();
+    const double T = 1024;
+    for (int dq = 0; dq < 2; dq++) {
+        llmcost_job j = job_of(LLMCOST_FW_LITGPT, (int64_t)T), hj = job_of(LLMCOST_FW_HF, (int64_t)T);
+        j.finetune.method = hj.finetune.method = LLMCOST_FT_QLORA;
+        j.finetune.quant = hj.finetune.quant = LLMCOST_QUANT_NF4;
+        j.finetune.double_quant = hj.finetune.double_quant = dq;
+        j.finetune.adapter_bytes = hj.finetune.adapter_bytes = 2;
+        llmcost_memory lit = memory_of(m, &j), hf = memory_of(m, &hj);
+        double head = dq ? 65536000.0 + 2048000 + 32000 + 4 + 64 : 65536000.0 + 8192000 + 64;
+        near(lit.frozen_weight_bytes - hf.frozen_weight_bytes, head - 2 * V * H, 1e-12);
+        /* every 128-token chunk dequantises the whole head, 2 V h bytes beside the logits at the end of forward */
+        near(lit.phase_bytes[LLMCOST_PHASE_FORWARD_LOSS] - lit.after_forward_bytes, 2 * V * H, 1e-12);
+        /* MatMul4Bit keeps the head's input, the final norm's bf16 output (2 h T), which LoRA's frozen bf16 head
+         * does not keep */
+        llmcost_job lj = j;
+        lj.finetune.method = LLMCOST_FT_LORA;
+        lj.finetune.quant = LLMCOST_QUANT_NONE;
+        lj.finetune.double_quant = false;
+        llmcost_memory lora = memory_of(m, &lj);
+        cr_expect_neq(lit.peak_phase, LLMCOST_PHASE_BACKWARD_END);
+        cr_expect_neq(lora.peak_phase, LLMCOST_PHASE_BACKWARD_END);
+        near(lit.components[LLMCOST_MC_EMBED_HEAD] - lora.components[LLMCOST_MC_EMBED_HEAD], 2 * H * T, 1e-12);
+        near(lora.phase_bytes[LLMCOST_PHASE_FORWARD_LOSS] - lora.after_forward_bytes, 0, 1e-12);
+    }
+    llmcost_model_free(m);
+}
+
+Test(step_savers, litgpt_qlora_dequantises_the_head_per_chunk)
+{
+    /* The memory-bound time QLoRA adds to LoRA (litgpt, one micro-batch of 1024 tokens): each quantised matrix's
+     * dequantisation before its forward and its input-gradient GEMMs, streaming its packed bytes + scales (dq a
+     * weight: the exact average) and writing 2 bytes a weight; the head's once per 128-token chunk each way (8).
+     * Quantised: 32 x (4 h^2 + 3 h f) + V h weights in 32 x 7 + 1 = 225 matrices, every one a whole number of
+     * 64-blocks: dq = 1/2 + 4/64 + 225 x 64 / weights. */
+    llmcost_model *m = llama();
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_job j = job_of(LLMCOST_FW_LITGPT, 1024);
+    j.finetune.method = LLMCOST_FT_LORA;
+    j.finetune.adapter_bytes = 2;
+    llmcost_step lora = step_of(m, g, &j);
+    j.finetune.method = LLMCOST_FT_QLORA;
+    j.finetune.quant = LLMCOST_QUANT_NF4;
+    llmcost_step qlora = step_of(m, g, &j);
+    double wq = H * H, wf = H * F, weights = LAYERS * (4 * wq + 3 * wf) + V * H;
+    double dq = 0.5 + 4.0 / 64 + 225 * 64 / weights;
+    double want = 2 * LAYERS * (4 * lc_stream_seconds(g, wq * (dq + 2), 1) + 3 * lc_stream_seconds(g, wf * (dq + 2), 1)) +
+                  2 * 8 * lc_stream_seconds(g, V * H * (dq + 2), 1);
+    near(qlora.components[LLMCOST_ST_MEMORY_BOUND] - lora.components[LLMCOST_ST_MEMORY_BOUND], want, 1e-9);
+    llmcost_model_free(m);
+}
+
+Test(step_savers, litgpt_fsdp_runs_the_frozen_weights_gradient_gemms)
+{
+    /* LitGPT's FSDP Block FlatParameter requires a gradient when any member does (use_orig_params=True), so the
+     * frozen weights' weight-gradient GEMMs run: 2 T (4 h^2 + 3 h f) FLOPs per layer and micro-batch, 32 layers,
+     * 2 micro-batches of 1024 tokens a step (2 GPUs): 2 x 2 x 1024 x 32 x (4 h^2 + 3 h f) = 2.6526e15 hardware
+     * FLOPs, not model FLOPs (the gradients are thrown away). HF (PEFT) runs none; neither does LitGPT without
+     * FSDP. The reduce-scatter carries the Blocks' bf16 gradients (2 x 32 x (4 h^2 + 3 h f + 2 h) bytes). */
+    llmcost_model *m = llama();
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_step s[2][2];
+    for (int fw = 0; fw < 2; fw++)
+        for (int z = 0; z < 2; z++) {
+            llmcost_job j = job_of(fw ? LLMCOST_FW_LITGPT : LLMCOST_FW_HF, 1024);
+            j.finetune.method = LLMCOST_FT_LORA;
+            j.finetune.adapter_bytes = 2;
+            j.layout.gpus = 2;
+            j.layout.zero = z ? 3 : 0;
+            j.global_batch = 2;
+            s[fw][z] = step_of(m, g, &j);
+        }
+    double extra = 2 * 2 * 1024 * LAYERS * (4 * H * H + 3 * H * F);
+    for (int fw = 0; fw < 2; fw++)
+        for (int z = 0; z < 2; z++) {
+            double waste = s[fw][z].hardware_flops_per_step - s[fw][z].model_flops_per_step;
+            near(waste, fw && z ? extra : 0, 1e-9);
+            near(s[fw][z].model_flops_per_step, s[0][0].model_flops_per_step, 1e-12);
+        }
+    /* the GEMM time: ZeRO-3 changes nothing under HF; under LitGPT it adds the weight-gradient GEMMs, a third more
+     * GEMM FLOPs on the layers (forward, input gradient, weight gradient) */
+    near(s[0][1].components[LLMCOST_ST_MATMUL], s[0][0].components[LLMCOST_ST_MATMUL], 1e-12);
+    cr_expect_gt(s[1][1].components[LLMCOST_ST_MATMUL], 1.2 * s[1][0].components[LLMCOST_ST_MATMUL]);
+    llmcost_model_free(m);
 }
