@@ -315,6 +315,14 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double heads = op->batch / tp, s = op->m, dq = op->k, dv = op->n2 > 0 ? op->n2 : op->k;
+    if (c->opt->cp_comm == LLMCOST_CP_A2A && cp > 1) {
+        /* DeepSpeed-Ulysses (Jacobs et al. 2023, arXiv:2309.14509 §3.1; TE AttnFuncWithCPAndQKVOA2A): after the
+         * all-to-all each rank holds the whole sequence of heads / cp heads, and runs the ordinary kernel on it: s
+         * queries against all s keys, heads / cp of them (cp divides them: job.c cp_comm_check). Below, every
+         * branch divides queries (s / cp) and pairs by cp: here heads take the division instead. */
+        heads /= cp;
+        cp = 1;
+    }
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
@@ -362,7 +370,7 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
      * Gemma 3 show the mask kept). */
     if (c->opt->attention == LLMCOST_ATTN_SDPA && at && window > 0 && (double)window < s) {
         window = 0;
-        double mask = heads_all / (double)(at->n_heads / c->L.tp) * (s / cp) * s * 2;
+        double mask = op->batch / (double)at->n_heads * (s / cp) * s * 2; /* b x (s / cp, or s under a2a) x s */
         t->fwd = lc_stream_seconds(c->g, mask, 0);
         t->bwd = lc_stream_seconds(c->g, mask, 0);
         double pairs_full = s * s / cp;
@@ -2098,7 +2106,7 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
 /*
  * What an evaluation can take from the previous one (lc_step_memo, for callers that evaluate many layouts): the
  * timed ops when everything they read is the same (the prepared shape, the GPU, tp, cp, ep, expert tp, sequence
- * parallelism, precision, framework, attention kernel), and the stages through the launch model when, besides,
+ * parallelism, precision, framework, attention kernel, whether CP is Ulysses'), and the stages through the launch model when, besides,
  * pp is the same. Each reused figure is the output of the same function on the same inputs: the digits do not
  * change.
  */
@@ -2115,6 +2123,7 @@ typedef struct {
     llmcost_attn_impl attention;
     bool compiled;
     double loss_chunks, head_chunks;
+    bool ulysses; /* cp_comm a2a with cp > 1: the attention kernel runs the whole sequence on heads / cp */
 } timed_key;
 
 struct lc_step_memo {
@@ -2181,6 +2190,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->sp = c->sp;
     k->precision = c->opt->precision, k->framework = c->opt->framework, k->attention = c->opt->attention;
     k->compiled = c->compiled, k->loss_chunks = c->loss_chunks, k->head_chunks = c->head_chunks;
+    k->ulysses = c->opt->cp_comm == LLMCOST_CP_A2A && c->L.cp > 1;
 }
 
 /* Phase 2 into the memo's buffers (they are kept between calls). */
