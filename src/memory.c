@@ -1041,9 +1041,10 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
                          : R->e * (double)f->dense.d_ff * T / t;
     F->temp = 3 * fmax(wide, ssm_wide);
-    if (o->cp_comm == 1 /* LLMCOST_CP_ALLGATHER (step.h) */ && ly->cp > 1 && a->n_heads > 0) {
+    if ((o->cp_comm == 1 || o->cp_comm == 3) /* LLMCOST_CP_ALLGATHER, _TORCH (step.h) */ && ly->cp > 1 && a->n_heads > 0) {
         /* All-gather CP (Llama 3 §3.3.2; TE AttnFuncWithCPAndKVAllGather gathers k and v along the sequence before
-         * the attention kernel, and again in backward, keeping only the local shards for backward): while one
+         * the attention kernel, and again in backward, keeping only the local shards for backward; PyTorch's
+         * context_parallel keeps its one all-gathered buffer through the loop over the blocks): while one
          * layer's attention runs, the CP group's keys and values, cp shards of T tokens each (this rank's heads),
          * in the compute dtype. The attention's backward runs apart from the MLP's, whose widest intermediates are
          * the temporary above: the larger of the two. */

@@ -1476,6 +1476,13 @@ Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
     if (ag.peak_phase == LLMCOST_PHASE_BACKWARD_LAYERS)
         cr_expect_float_eq(ag.components[LLMCOST_MC_TRANSIENT] - ring.components[LLMCOST_MC_TRANSIENT], kv - mlp,
                            1e-9 * kv);
+    /* PyTorch's context_parallel holds its one gathered buffer through the loop over the blocks: the same bytes. */
+    llmcost_memory pt;
+    j.cp_comm = LLMCOST_CP_TORCH;
+    cr_assert_eq(llmcost_job_memory(&pt, m, &j), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(pt.peak_bytes, ag.peak_bytes);
+    cr_expect_eq(pt.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS], ag.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS]);
+    j.cp_comm = LLMCOST_CP_ALLGATHER;
     /* At cp 16 (T = 8,192) the gathered buffer is the same 536,870,912 bytes (cp T = s), the MLP's three 704,643,072:
      * the larger already, nothing changes. The same through a version-2 options struct, which has no cp_comm (p2p). */
     j.layout.gpus = 16, j.layout.cp = 16;
@@ -1494,4 +1501,48 @@ Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
     cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
     cr_expect_eq(v2.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS], ring.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS]);
     llmcost_model_free(m);
+}
+
+Test(step_cp_comm, torch_hides_the_gather_behind_the_first_block_and_exposes_the_last_gradient_send)
+{
+    /* PyTorch's context_parallel (torch/distributed/tensor/experimental/_attention.py, rotate method "allgather",
+     * its default): forward, _templated_ring_attention issues the one all-gather of the concatenated keys and values
+     * before block 0 (the local one) and waits for it at block 1; backward gathers them again the same way, and
+     * after each of the cp blocks sends the accumulated fp32 key/value gradients to the next rank
+     * (permute_tensor), waited for after the next block; the last one after the loop.
+     * llama-3-8b, 131,072 tokens over cp 2 in one node, tp 1: T = 65,536 tokens a rank. The buffer gathered is
+     * 2 x 65,536 x 8 x 256 x 2 bytes = 512 MiB, a gradient send 65,536 x 2,048 x 4 bytes = 512 MiB. Before overlap,
+     * per layer: 2 gathers + 2 sends; full recomputation gathers once more. One block is half a rank's attention,
+     * 65,536 queries against 65,536 keys for 32 heads: 4 x 32 x 65,536^2 x 128 / 2 = 35 TFLOP forward, tens of ms,
+     * while the gather and a send are about a millisecond each over NVLink: both hide, and the exposed seconds are
+     * the last send of each layer, 32 D, with or without recomputation. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 131072;
+    o.layout.gpus = 2;
+    o.layout.cp = 2;
+    o.layout.dp = 1;
+    o.cp_comm = LLMCOST_CP_TORCH;
+    llmcost_step s = run("llama-3-8b", "h100", &o);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_comm_group grp = llmcost_comm_group_of(2, 1, g->scaleup_size), hop = {2, 2};
+    cr_expect_eq(grp.per_domain, 2);
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost ag, d;
+    cr_assert_eq(llmcost_comm_time(&ag, g, LLMCOST_COLL_ALL_GATHER, 2 * 65536.0 * 8 * 256 * 2, &grp, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&d, g, LLMCOST_COLL_P2P, 65536.0 * 2048 * 4, &hop, &co), 0);
+    double attn_block = s.components[LLMCOST_ST_ATTENTION] / 32 / 2; /* a layer's forward + backward, one block */
+    cr_assert_gt(attn_block / 4, ag.seconds); /* the forward block (about 2/7 of the two) hides the gather */
+    cr_assert_gt(attn_block / 4, d.seconds);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], 32 * (2 * ag.seconds + 2 * d.seconds), 1e-12 * ag.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], 32 * d.seconds, 1e-12 * d.seconds);
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    s = run("llama-3-8b", "h100", &o);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], 32 * (3 * ag.seconds + 2 * d.seconds), 1e-12 * ag.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], 32 * d.seconds, 1e-12 * d.seconds);
+    /* The job spec and the CLI's name for it */
+    llmcost_job_spec sp;
+    llmcost_job_spec_init(&sp);
+    cr_assert_eq(llmcost_job_spec_set(&sp, "cp_comm", "torch"), 0);
+    cr_expect_eq(sp.cp_comm, (int)LLMCOST_CP_TORCH);
 }
