@@ -591,8 +591,10 @@ void llmcost_job_memory_options(llmcost_memory_options *out, const llmcost_job *
     o.recompute_modules = j->recompute_modules;
     o.pipeline = j->pipeline;
     o.ema = j->ema;
-    if (j->version >= 5)
+    if (j->version >= 5) {
         o.recompute_every = j->recompute_every;
+        o.cp_comm = (int)j->cp_comm;
+    }
     *out = o;
 }
 
@@ -644,6 +646,8 @@ void llmcost_job_from_memory_options(llmcost_job *out, const llmcost_memory_opti
     out->ema = o->ema;
     if (o->version >= 2)
         out->recompute_every = o->recompute_every;
+    if (o->version >= 3)
+        out->cp_comm = (llmcost_cp_comm)o->cp_comm;
 }
 
 void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options *o)

@@ -24,7 +24,7 @@ static const char *const lora_variant_names[] = {"lora", "dora", NULL};
 static const char *const quant_names[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
 static const char *const moe_dispatcher_names[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
 static const char *const adapter_dtype_names[] = {"auto", "fp32", "bf16", NULL};   /* llmcost_job_spec.adapter_dtype */
-static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", NULL};       /* llmcost_cp_comm */
+static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", "torch", NULL};       /* llmcost_cp_comm */
 
 int llmcost_job_spec_init(llmcost_job_spec *s)
 {
@@ -430,8 +430,12 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
                           : j.cp_comm == LLMCOST_CP_A2A
                               ? "context parallelism by all-to-all (DeepSpeed-Ulysses): q, k, v to head shards and the "
                                 "output back, forward and backward, exposed"
+                          : j.cp_comm == LLMCOST_CP_TORCH
+                              ? "context parallelism as PyTorch's context_parallel (torchtitan): keys and values "
+                                "all-gathered behind the first block's attention, forward and backward, the fp32 "
+                                "key/value gradients round the ring, the last send exposed"
                               : "context parallelism by ring attention (p2p, Megatron-Core's default): each key/value "
-                                "send behind one block's attention; give --cp-comm allgather or a2a");
+                                "send behind one block's attention; give --cp-comm allgather, a2a or torch");
     /* The memory savers (docs/formulas.md "Memory savers"): what each one is taken to do, said. */
     if (j.chunked_loss > 1) {
         snprintf(line, sizeof line, "cross-entropy in %lld chunks of tokens, each upcast to fp32 and its gradient made on "

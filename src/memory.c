@@ -1043,6 +1043,17 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
                          : R->e * (double)f->dense.d_ff * T / t;
     F->temp = 3 * fmax(wide, ssm_wide);
+    if ((o->cp_comm == 1 || o->cp_comm == 3) /* LLMCOST_CP_ALLGATHER, _TORCH (step.h) */ && ly->cp > 1 && a->n_heads > 0) {
+        /* All-gather CP (Llama 3 §3.3.2; TE AttnFuncWithCPAndKVAllGather gathers k and v along the sequence before
+         * the attention kernel, and again in backward, keeping only the local shards for backward; PyTorch's
+         * context_parallel keeps its one all-gathered buffer through the loop over the blocks): while one
+         * layer's attention runs, the CP group's keys and values, cp shards of T tokens each (this rank's heads),
+         * in the compute dtype. The attention's backward runs apart from the MLP's, whose widest intermediates are
+         * the temporary above: the larger of the two. */
+        double kv = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim))
+                                                 : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
+        F->temp = fmax(F->temp, R->e * (double)ly->cp * T * kv / t);
+    }
     F->grad = R->g * ((double)(lp->total - lp->routed_experts) / t +
                       (double)lp->routed_experts / ((double)ly->ep * (double)o->expert_tp));
     if (ev->F) {
@@ -1597,12 +1608,13 @@ int lc_memory_check_model(const llmcost_model *m)
 }
 
 /* The caller's options as this version's struct: a version-1 struct lacks recompute_every (read as 0: every
- * layer), copied up to where it ends; "o" is pointed at the copy. */
+ * layer), a version-2 one cp_comm (read as 0: p2p), copied up to where it ends; "o" is pointed at the copy. */
 static int memory_options_read(llmcost_memory_options *copy, const llmcost_memory_options **o)
 {
-    if (*o && (*o)->version == 1) {
+    if (*o && ((*o)->version == 1 || (*o)->version == 2)) {
         llmcost_memory_options d = LLMCOST_MEMORY_OPTIONS_INIT;
-        memcpy(&d, *o, offsetof(llmcost_memory_options, recompute_every));
+        memcpy(&d, *o, (*o)->version == 1 ? offsetof(llmcost_memory_options, recompute_every)
+                                           : offsetof(llmcost_memory_options, cp_comm));
         d.version = LLMCOST_MEMORY_OPTIONS_VERSION;
         *copy = d;
         *o = copy;

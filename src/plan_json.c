@@ -95,7 +95,8 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
     if (o->version >= 5 && len < n && o->moe_capacity_factor != 0)
         len += (size_t)snprintf(buf + len, n - len, " --moe-capacity-factor %.17g", o->moe_capacity_factor);
     if (o->version >= 6 && len < n && o->cp_comm != LLMCOST_CP_P2P) /* the CP implementation (version 6) */
-        len += (size_t)snprintf(buf + len, n - len, " --cp-comm %s", o->cp_comm == LLMCOST_CP_ALLGATHER ? "allgather" : "a2a");
+        len += (size_t)snprintf(buf + len, n - len, " --cp-comm %s",
+                                o->cp_comm == LLMCOST_CP_ALLGATHER ? "allgather" : o->cp_comm == LLMCOST_CP_TORCH ? "torch" : "a2a");
     if (o->version >= 6 && len < n && o->recompute_every > 1 && l->recompute == LLMCOST_RECOMPUTE_FULL)
         len += (size_t)snprintf(buf + len, n - len, " --recompute-every %lld", (long long)o->recompute_every);
     if (o->version >= 5) { /* the memory savers (version 5): memory needs them, step takes them (and does not time them) */

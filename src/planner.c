@@ -424,8 +424,10 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
             mo.fp32_grads = !o->bf16_grads;
             mo.fused_optimizer = !o->foreach_optimizer;
         }
-        if (o->version >= 6)
+        if (o->version >= 6) {
             mo.recompute_every = l->recompute == LLMCOST_RECOMPUTE_FULL ? o->recompute_every : 0;
+            mo.cp_comm = (int)o->cp_comm;
+        }
         *memory_out = mo;
     }
 }

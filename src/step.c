@@ -319,6 +319,14 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
     double heads = op->batch / tp, s = op->m, dq = op->k, dv = op->n2 > 0 ? op->n2 : op->k;
+    if (c->opt->cp_comm == LLMCOST_CP_A2A && cp > 1) {
+        /* DeepSpeed-Ulysses (Jacobs et al. 2023, arXiv:2309.14509 §3.1; TE AttnFuncWithCPAndQKVOA2A): after the
+         * all-to-all each rank holds the whole sequence of heads / cp heads, and runs the ordinary kernel on it: s
+         * queries against all s keys, heads / cp of them (cp divides them: job.c cp_comm_check). Below, every
+         * branch divides queries (s / cp) and pairs by cp: here heads take the division instead. */
+        heads /= cp;
+        cp = 1;
+    }
     double peak = c->ab > 2 ? c->peak_mm : c->peak_half;
     t->kind = LLMCOST_ST_ATTENTION;
     t->selective = true;
@@ -366,7 +374,7 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
      * Gemma 3 show the mask kept). */
     if (c->opt->attention == LLMCOST_ATTN_SDPA && at && window > 0 && (double)window < s) {
         window = 0;
-        double mask = heads_all / (double)(at->n_heads / c->L.tp) * (s / cp) * s * 2;
+        double mask = op->batch / (double)at->n_heads * (s / cp) * s * 2; /* b x (s / cp, or s under a2a) x s */
         t->fwd = lc_stream_seconds(c->g, mask, 0);
         t->bwd = lc_stream_seconds(c->g, mask, 0);
         double pairs_full = s * s / cp;
@@ -1210,6 +1218,7 @@ typedef struct {
     double cp_step; /* one CP ring step: the rank's shard of keys and values to the next rank */
     double cp_ag, cp_rs; /* cp_comm allgather: the CP group's keys and values gathered; their gradients scattered */
     double cp_qkv, cp_o; /* cp_comm a2a: q, k, v from sequence to head shards; the attention output back */
+    double cp_dkv;  /* cp_comm torch: one ring send of the rank's fp32 key/value gradients */
     double ep_a2a;  /* one EP all-to-all (dispatch or combine) */
 } layer_comm;
 
@@ -1296,17 +1305,27 @@ static int layer_comms(layer_comm *lc, const ctx *c)
                                                  : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
         kv /= (double)c->L.tp;
         llmcost_comm_group gc = llmcost_comm_group_of(c->L.cp, c->L.tp, gpu->scaleup_size);
-        if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
+        if (opt->cp_comm == LLMCOST_CP_ALLGATHER || opt->cp_comm == LLMCOST_CP_TORCH) {
             /* Llama 3 §3.3.2 / TE AttnFuncWithCPAndKVAllGather: every rank gathers the group's keys and values (cp
              * shards of b s/cp tokens), its gradients of them reduce-scattered back: one buffer of cp shards each. */
             if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)c->L.cp * tokens * kv * ab, &gc,
                                         &opt->comm)) != 0)
                 return rc;
             lc->cp_ag = cc.seconds;
-            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_REDUCE_SCATTER, (double)c->L.cp * tokens * kv * ab, &gc,
-                                        &opt->comm)) != 0)
-                return rc;
-            lc->cp_rs = cc.seconds;
+            if (opt->cp_comm == LLMCOST_CP_TORCH) {
+                /* PyTorch's context_parallel rotates the key/value gradients round the ring (its backward's
+                 * dkv_rotater is the all-to-all rotater, permute_tensor to the next rank), accumulated in fp32
+                 * (_ContextParallelOptions.convert_to_f32): b s/cp tokens x the key/value width x 4 bytes a send. */
+                llmcost_comm_group hop = {2, gc.per_domain == gc.size ? 2 : 1};
+                if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_P2P, tokens * kv * 4, &hop, &opt->comm)) != 0)
+                    return rc;
+                lc->cp_dkv = cc.seconds;
+            } else {
+                if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_REDUCE_SCATTER, (double)c->L.cp * tokens * kv * ab,
+                                            &gc, &opt->comm)) != 0)
+                    return rc;
+                lc->cp_rs = cc.seconds;
+            }
         } else if (opt->cp_comm == LLMCOST_CP_A2A) {
             /* DeepSpeed-Ulysses / TE AttnFuncWithCPAndQKVOA2A: each rank sends its b s/cp tokens' q, k and v (its TP
              * heads) to the ranks owning their heads, and gets the output of its tokens back. */
@@ -1693,6 +1712,17 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
          * exposed"; Llama 3 §3.3.2). */
         cp_raw = (double)nl * ((cp_rings + 1) * lc->cp_ag + lc->cp_rs);
         comp[LLMCOST_ST_CP_COMM] = cp_raw;
+    } else if (opt->cp_comm == LLMCOST_CP_TORCH) {
+        /* PyTorch's context_parallel, rotate method "allgather" (its default, _ContextParallelOptions): the loop over
+         * the cp blocks issues the one all-gather of keys and values before the first block (the local one) and
+         * waits for it after that block: hidden behind 1/cp of the attention, forward (again when recomputed) and
+         * backward (its kv_rotater is the same). Backward sends the accumulated key/value gradients to the next
+         * rank after each block and waits after the next block: cp - 1 sends behind one block each, the last waited
+         * for after the loop, exposed whole. (The load-balanced blocks are equal: each 1/cp of the rank's pairs.) */
+        double ag_f = fmax(0, lc->cp_ag - fmax(0, sl->attn_f) / cp), ag_b = fmax(0, lc->cp_ag - fmax(0, sl->attn_b) / cp);
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * ag_f + ag_b + lc_cp_ring_exposed(lc->cp_dkv, sl->attn_b, cp) +
+                                                 lc->cp_dkv);
+        cp_raw = (double)nl * ((cp_rings + 1) * lc->cp_ag + cp * lc->cp_dkv);
     } else if (opt->cp_comm == LLMCOST_CP_A2A) {
         /* Forward: q, k, v in, the output out (again when recomputed); backward: the output's gradient in, the
          * gradients of q, k, v out. Each waits for the attention or feeds it: exposed. */
@@ -2151,7 +2181,7 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
 /*
  * What an evaluation can take from the previous one (lc_step_memo, for callers that evaluate many layouts): the
  * timed ops when everything they read is the same (the prepared shape, the GPU, tp, cp, ep, expert tp, sequence
- * parallelism, precision, framework, attention kernel), and the stages through the launch model when, besides,
+ * parallelism, precision, framework, attention kernel, whether CP is Ulysses'), and the stages through the launch model when, besides,
  * pp is the same. Each reused figure is the output of the same function on the same inputs: the digits do not
  * change.
  */
@@ -2168,6 +2198,7 @@ typedef struct {
     llmcost_attn_impl attention;
     bool compiled;
     double loss_chunks, head_chunks;
+    bool ulysses; /* cp_comm a2a with cp > 1: the attention kernel runs the whole sequence on heads / cp */
 } timed_key;
 
 struct lc_step_memo {
@@ -2234,6 +2265,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->sp = c->sp;
     k->precision = c->opt->precision, k->framework = c->opt->framework, k->attention = c->opt->attention;
     k->compiled = c->compiled, k->loss_chunks = c->loss_chunks, k->head_chunks = c->head_chunks;
+    k->ulysses = c->opt->cp_comm == LLMCOST_CP_A2A && c->L.cp > 1;
 }
 
 /* Phase 2 into the memo's buffers (they are kept between calls). */

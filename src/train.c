@@ -329,7 +329,7 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->layout.ep_overlap = json_is_true(json_object_get(L, "ep_overlap"));
     so->layout.tp_overlap = json_is_true(json_object_get(L, "tp_overlap"));
     /* The context-parallel implementation its source names (layout "cp_comm"; absent: p2p, Megatron-Core's). */
-    static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", NULL};
+    static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", "torch", NULL};
     so->cp_comm = (llmcost_cp_comm)choice(json_string_value(json_object_get(L, "cp_comm")), cp_comm_names, 0);
     so->seq = jint(r, "seq", 2048);
     so->micro_batch = jint(r, "micro_batch", 1);

@@ -1403,3 +1403,146 @@ Test(step_ckpt, plan_sizes_and_times_both_as_step_and_memory_do)
     free(sj);
     free(mj);
 }
+
+Test(step_cp_comm, a2a_attention_runs_the_whole_sequence_on_heads_over_cp)
+{
+    /* DeepSpeed-Ulysses (arXiv:2309.14509 §3.1): after the all-to-all each of the cp ranks holds every token of
+     * n_heads / cp heads and runs the ordinary attention kernel on them. That is the shape of tensor parallelism's
+     * attention (Shoeybi et al. 2019: heads split over the tp ranks, the whole sequence on each), so the kernel's
+     * seconds of a2a at cp 8 are, to the digit, those of tp 8 without CP: llama-3-8b's 32 query heads, 4 a GPU, the
+     * 8,000 tokens each. The ring instead runs 32 heads on 1,000 queries a rank; 1,000 is not a multiple of the
+     * kernels' 128-row query tiles (8 tiles hold 1,024 rows, while 63 tiles hold all 8,000: 4 x 63 = 252 tiles a GPU
+     * against 32 x 8 = 256), so the two shapes differ in the kernel model's occupancy: their seconds differ. The
+     * FLOPs are the same: the model FLOPs of the three runs are equal. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 8000;
+    o.layout.gpus = 8;
+    o.layout.cp = 8;
+    o.layout.dp = 1;
+    o.cp_comm = LLMCOST_CP_A2A;
+    llmcost_step a2a = run("llama-3-8b", "h100", &o);
+    o.cp_comm = LLMCOST_CP_P2P;
+    llmcost_step ring = run("llama-3-8b", "h100", &o);
+    o.layout.cp = 1;
+    o.layout.tp = 8;
+    llmcost_step tp = run("llama-3-8b", "h100", &o);
+    double at = a2a.components[LLMCOST_ST_ATTENTION];
+    cr_assert_gt(at, 0);
+    cr_expect_float_eq(at, tp.components[LLMCOST_ST_ATTENTION], 1e-12 * at);
+    cr_expect_neq(at, ring.components[LLMCOST_ST_ATTENTION]);
+    cr_expect_float_eq(a2a.model_flops_per_step, ring.model_flops_per_step, 1e-12 * a2a.model_flops_per_step);
+    cr_expect_float_eq(a2a.model_flops_per_step, tp.model_flops_per_step, 1e-12 * a2a.model_flops_per_step);
+    /* With 16,384 tokens (2,048 a ring rank, 16 whole tiles) the two shapes have the same tiles (4 x 128 = 32 x 16)
+     * and the same key blocks per query tile (the kernel model's efficiency reads pairs / queries / 128: causal(s)
+     * / s / 128 both ways), so the seconds agree to the digit: the full sequence's efficiency was already the ring's. */
+    o.seq = 16384, o.layout.tp = 1, o.layout.cp = 8;
+    ring = run("llama-3-8b", "h100", &o);
+    o.cp_comm = LLMCOST_CP_A2A;
+    a2a = run("llama-3-8b", "h100", &o);
+    at = a2a.components[LLMCOST_ST_ATTENTION];
+    cr_expect_float_eq(at, ring.components[LLMCOST_ST_ATTENTION], 1e-12 * at);
+}
+
+Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
+{
+    /* llama-3-8b (8 key/value heads of 128 + 128), megatron bf16, 131,072 tokens over cp 64, tp 1: each rank holds
+     * T = 2,048 tokens. All-gather CP (TE AttnFuncWithCPAndKVAllGather) gathers the 64 shards' keys and values of the
+     * layer whose attention runs: 2 bytes x 64 x 2,048 x 8 x 256 = 536,870,912 bytes, in backward as in forward. A
+     * layer's backward otherwise holds three of its widest intermediates, the MLP's 14,336-wide bf16 tensors: 3 x 2
+     * x 2,048 x 14,336 = 176,160,768 bytes. The two are not alive together (the attention's backward and the MLP's
+     * are apart), so the backward-through-a-layer phase grows by their difference, 360,710,144 bytes; the other
+     * phases do not change. Under p2p (the ring) no such buffer: the phase is as before. */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.framework = LLMCOST_FW_MEGATRON;
+    j.seq = 131072;
+    j.layout.gpus = 64;
+    j.layout.cp = 64;
+    j.recompute = LLMCOST_RECOMPUTE_FULL;
+    llmcost_memory ring, ag;
+    cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
+    j.cp_comm = LLMCOST_CP_ALLGATHER;
+    cr_assert_eq(llmcost_job_memory(&ag, m, &j), 0, "%s", llmcost_errmsg());
+    double kv = 2.0 * 64 * 2048 * 8 * 256, mlp = 3.0 * 2 * 2048 * 14336;
+    cr_expect_float_eq(kv, 536870912.0, 0);
+    cr_expect_float_eq(ag.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS] - ring.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS],
+                       kv - mlp, 1e-9 * kv);
+    for (int p = 0; p < LLMCOST_PHASE_COUNT; p++)
+        if (p != LLMCOST_PHASE_BACKWARD_LAYERS)
+            cr_expect_eq(ag.phase_bytes[p], ring.phase_bytes[p], "phase %d", p);
+    if (ag.peak_phase == LLMCOST_PHASE_BACKWARD_LAYERS)
+        cr_expect_float_eq(ag.components[LLMCOST_MC_TRANSIENT] - ring.components[LLMCOST_MC_TRANSIENT], kv - mlp,
+                           1e-9 * kv);
+    /* PyTorch's context_parallel holds its one gathered buffer through the loop over the blocks: the same bytes. */
+    llmcost_memory pt;
+    j.cp_comm = LLMCOST_CP_TORCH;
+    cr_assert_eq(llmcost_job_memory(&pt, m, &j), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(pt.peak_bytes, ag.peak_bytes);
+    cr_expect_eq(pt.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS], ag.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS]);
+    j.cp_comm = LLMCOST_CP_ALLGATHER;
+    /* At cp 16 (T = 8,192) the gathered buffer is the same 536,870,912 bytes (cp T = s), the MLP's three 704,643,072:
+     * the larger already, nothing changes. The same through a version-2 options struct, which has no cp_comm (p2p). */
+    j.layout.gpus = 16, j.layout.cp = 16;
+    cr_assert_eq(llmcost_job_memory(&ag, m, &j), 0, "%s", llmcost_errmsg());
+    j.cp_comm = LLMCOST_CP_P2P;
+    cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(ag.peak_bytes, ring.peak_bytes);
+    llmcost_memory_options mo;
+    j.cp_comm = LLMCOST_CP_ALLGATHER, j.layout.gpus = 64, j.layout.cp = 64;
+    llmcost_job_memory_options(&mo, &j);
+    cr_expect_eq(mo.cp_comm, (int)LLMCOST_CP_ALLGATHER);
+    mo.version = 2;
+    llmcost_memory v2;
+    cr_assert_eq(llmcost_memory_compute(&v2, m, &mo), 0, "%s", llmcost_errmsg());
+    j.cp_comm = LLMCOST_CP_P2P;
+    cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(v2.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS], ring.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS]);
+    llmcost_model_free(m);
+}
+
+Test(step_cp_comm, torch_hides_the_gather_behind_the_first_block_and_exposes_the_last_gradient_send)
+{
+    /* PyTorch's context_parallel (torch/distributed/tensor/experimental/_attention.py, rotate method "allgather",
+     * its default): forward, _templated_ring_attention issues the one all-gather of the concatenated keys and values
+     * before block 0 (the local one) and waits for it at block 1; backward gathers them again the same way, and
+     * after each of the cp blocks sends the accumulated fp32 key/value gradients to the next rank
+     * (permute_tensor), waited for after the next block; the last one after the loop.
+     * llama-3-8b, 131,072 tokens over cp 2 in one node, tp 1: T = 65,536 tokens a rank. The buffer gathered is
+     * 2 x 65,536 x 8 x 256 x 2 bytes = 512 MiB, a gradient send 65,536 x 2,048 x 4 bytes = 512 MiB. Before overlap,
+     * per layer: 2 gathers + 2 sends; full recomputation gathers once more. One block is half a rank's attention,
+     * 65,536 queries against 65,536 keys for 32 heads: 4 x 32 x 65,536^2 x 128 / 2 = 35 TFLOP forward, tens of ms,
+     * while the gather and a send are about a millisecond each over NVLink: both hide, and the exposed seconds are
+     * the last send of each layer, 32 D, with or without recomputation. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 131072;
+    o.layout.gpus = 2;
+    o.layout.cp = 2;
+    o.layout.dp = 1;
+    o.cp_comm = LLMCOST_CP_TORCH;
+    llmcost_step s = run("llama-3-8b", "h100", &o);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_comm_group grp = llmcost_comm_group_of(2, 1, g->scaleup_size), hop = {2, 2};
+    cr_expect_eq(grp.per_domain, 2);
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_cost ag, d;
+    cr_assert_eq(llmcost_comm_time(&ag, g, LLMCOST_COLL_ALL_GATHER, 2 * 65536.0 * 8 * 256 * 2, &grp, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&d, g, LLMCOST_COLL_P2P, 65536.0 * 2048 * 4, &hop, &co), 0);
+    double attn_block = s.components[LLMCOST_ST_ATTENTION] / 32 / 2; /* a layer's forward + backward, one block */
+    cr_assert_gt(attn_block / 4, ag.seconds); /* the forward block (about 2/7 of the two) hides the gather */
+    cr_assert_gt(attn_block / 4, d.seconds);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], 32 * (2 * ag.seconds + 2 * d.seconds), 1e-12 * ag.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], 32 * d.seconds, 1e-12 * d.seconds);
+    o.recompute = LLMCOST_RECOMPUTE_FULL;
+    s = run("llama-3-8b", "h100", &o);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_CP_COMM], 32 * (3 * ag.seconds + 2 * d.seconds), 1e-12 * ag.seconds);
+    cr_expect_float_eq(s.components[LLMCOST_ST_CP_COMM], 32 * d.seconds, 1e-12 * d.seconds);
+    /* The job spec and the CLI's name for it */
+    llmcost_job_spec sp;
+    llmcost_job_spec_init(&sp);
+    cr_assert_eq(llmcost_job_spec_set(&sp, "cp_comm", "torch"), 0);
+    cr_expect_eq(sp.cp_comm, (int)LLMCOST_CP_TORCH);
+}

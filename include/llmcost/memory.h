@@ -97,9 +97,13 @@ typedef struct llmcost_memory_options {
     /* Version 2 (a version-1 struct is read without it: every layer): with recompute full, only every N-th decoder
      * layer (layers N-1, 2N-1, ...) is checkpointed, the others keep all they save (job.h); 0 or 1: every layer. */
     int64_t recompute_every;
+    /* Version 3 (versions 1-2 are read without it: p2p): the context-parallel implementation, an llmcost_cp_comm
+     * (step.h: 0 p2p, 1 allgather, 2 a2a, 3 torch). Under allgather and torch (layout.cp > 1) each layer's attention holds the CP
+     * group's gathered keys and values while it runs, forward and backward (docs/formulas.md). */
+    int cp_comm;
 } llmcost_memory_options;
 
-#define LLMCOST_MEMORY_OPTIONS_VERSION 2
+#define LLMCOST_MEMORY_OPTIONS_VERSION 3
 #define LLMCOST_MEMORY_OPTIONS_INIT                                                                               \
     {.version = LLMCOST_MEMORY_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .precision = LLMCOST_PREC_BF16,   \
      .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,      \

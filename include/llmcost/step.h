@@ -32,6 +32,10 @@ typedef enum {
                              reduce-scatters their gradients (Llama 3 §3.3.2; TE AttnFuncWithCPAndKVAllGather) */
     LLMCOST_CP_A2A,       /* DeepSpeed-Ulysses: all-to-all of q, k, v from sequence to head shards and of the output
                              back, exposed (TE AttnFuncWithCPAndQKVOA2A); cp divides the heads on each TP rank */
+    LLMCOST_CP_TORCH,     /* PyTorch's context_parallel (torchtitan), its default rotate method "allgather": keys and
+                             values all-gathered once behind the first block's attention, forward and again in
+                             backward; the fp32 key/value gradients sent round the ring, each behind the next block,
+                             the last exposed (torch/distributed/tensor/experimental/_attention.py) */
     LLMCOST_CP_COMM_COUNT
 } llmcost_cp_comm;
 

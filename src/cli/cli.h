@@ -365,7 +365,8 @@ extern const char *const cli_cp_comm_choices[];
      cli_ema_choices, NULL},                                                                                     \
     {"cp-comm", OPT_CHOICE, &(o).cp_comm, "IMPL",                                                              \
      "context parallelism as Megatron-Core's --cp-comm-type: ring attention, each send behind a block (default), " \
-     "keys and values all-gathered, exposed (Llama 3), or DeepSpeed-Ulysses' head all-to-all, exposed",            \
+     "keys and values all-gathered, exposed (Llama 3), DeepSpeed-Ulysses' head all-to-all, exposed, or torch: "  \
+     "PyTorch's context_parallel (torchtitan), the all-gather behind the first block, gradients round the ring", \
      cli_cp_comm_choices, NULL},                                                                                  \
     {"moe-dispatcher", OPT_CHOICE, &(o).moe_dispatcher, "D",                                                    \
      "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens)",      \
