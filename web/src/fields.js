@@ -47,7 +47,7 @@ export const FIELDS = [
   { key: 'vpp', group: 'layout', label: 'VPP', unit: 'virtual stages per GPU', placeholder: '1', inputmode: 'numeric' },
   { key: 'dp', group: 'layout', label: 'DP', unit: 'data parallel', placeholder: 'GPUs / (tp \u00d7 pp \u00d7 cp)', inputmode: 'numeric' },
   { key: 'cp', group: 'layout', label: 'CP', unit: 'context parallel', placeholder: '1', inputmode: 'numeric' },
-  { key: 'cp-comm', group: 'layout', label: 'CP implementation', unit: 'Megatron-Core\u2019s --cp-comm-type', kind: 'select', options: choice(['p2p', 'allgather', 'a2a'], 'p2p: ring attention') },
+  { key: 'cp-comm', group: 'layout', label: 'CP implementation', unit: 'Megatron-Core\u2019s --cp-comm-type; torch: PyTorch\u2019s context_parallel (torchtitan)', kind: 'select', options: choice(['p2p', 'allgather', 'a2a', 'torch'], 'p2p: ring attention') },
   { key: 'ep', group: 'layout', label: 'EP', unit: 'expert parallel', placeholder: '1', inputmode: 'numeric' },
   { key: 'zero', group: 'layout', label: 'ZeRO', unit: 'stage over data parallelism', kind: 'select', options: choice(['0', '1', '2', '3'], '0; 3 = FSDP') },
   // run
