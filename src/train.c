@@ -218,12 +218,28 @@ int llmcost_step_mfu_by_peak(llmcost_mfu_by_peak *out, const llmcost_step *s, co
 
 /* ---- published runs (data/validation/runs.json) ---- */
 
-static int choice(const char *s, const char *const *names, int dflt)
+/* The index of key "key" of "o" in "names" (*out), "dflt" when the key is absent; a name not in the list is refused
+ * naming the file, the run and the key (it was read as the default, silently). */
+static int choice(int *out, json_t *o, const char *key, const char *const *names, int dflt, const char *origin,
+                  const char *run)
 {
+    json_t *v = json_object_get(o, key);
+    *out = dflt;
+    if (!v)
+        return 0;
+    const char *s = json_string_value(v);
     for (int i = 0; s && names[i]; i++)
-        if (!strcmp(s, names[i]))
-            return i;
-    return dflt;
+        if (!strcmp(s, names[i])) {
+            *out = i;
+            return 0;
+        }
+    char list[256] = "";
+    for (int i = 0; names[i]; i++) {
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", names[i]);
+    }
+    return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key '%s': %s%s%s is not one of: %s", origin, run ? run : "?", key,
+                   s ? "'" : "", s ? s : "not a string", s ? "'" : "", list);
 }
 
 static int64_t jint(json_t *o, const char *key, int64_t dflt)
@@ -330,15 +346,29 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->layout.tp_overlap = json_is_true(json_object_get(L, "tp_overlap"));
     /* The context-parallel implementation its source names (layout "cp_comm"; absent: p2p, Megatron-Core's). */
     static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", "torch", NULL};
-    so->cp_comm = (llmcost_cp_comm)choice(json_string_value(json_object_get(L, "cp_comm")), cp_comm_names, 0);
+    int cpc = 0, rec = 0, att = 1;
+    if ((rc = choice(&cpc, L, "cp_comm", cp_comm_names, 0, origin, name)) != 0 ||
+        (rc = choice(&rec, r, "recompute", recompute_names, 0, origin, name)) != 0 ||
+        (rc = choice(&att, r, "attention", attention_names, 1, origin, name)) != 0) {
+        llmcost_model_free(m);
+        return rc;
+    }
+    so->cp_comm = (llmcost_cp_comm)cpc;
     so->seq = jint(r, "seq", 2048);
     so->micro_batch = jint(r, "micro_batch", 1);
     int p = llmcost_precision_parse(json_string_value(json_object_get(r, "precision")));
     int f = llmcost_framework_parse(json_string_value(json_object_get(r, "framework")));
+    const char *bad = p < 0 && json_object_get(r, "precision") ? "precision"
+                      : f < 0 && json_object_get(r, "framework") ? "framework" : NULL;
+    if (bad) { /* read as the default, silently, before */
+        llmcost_model_free(m);
+        return lc_fail(LLMCOST_EINVAL, "%s: run '%s': key '%s' is not a %s llmcost knows", origin, name ? name : "?",
+                       bad, bad);
+    }
     so->precision = p < 0 ? LLMCOST_PREC_BF16 : (llmcost_precision)p;
     so->framework = f < 0 ? LLMCOST_FW_HF : (llmcost_framework)f;
-    so->recompute = (llmcost_recompute)choice(json_string_value(json_object_get(r, "recompute")), recompute_names, 0);
-    so->attention = (llmcost_attn_impl)choice(json_string_value(json_object_get(r, "attention")), attention_names, 1);
+    so->recompute = (llmcost_recompute)rec;
+    so->attention = (llmcost_attn_impl)att;
     so->recompute_every = jint(r, "recompute_every", 0); /* per-layer checkpointing the run states (job.h) */
     json_t *sp = json_object_get(r, "sp");
     so->layout.sequence_parallel = so->layout.tp > 1 && (sp ? json_is_true(sp) : so->framework == LLMCOST_FW_MEGATRON);
