@@ -83,6 +83,7 @@ typedef struct {
                                adapters together (litgpt/lora.py: F.linear(self.lora_dropout(x), self.lora_A)) */
     double largest_dora;    /* weights of the largest DoRA-adapted matrix (its weight copy for the norm) */
     bool head_quant;        /* LitGPT's QLoRA: the head quantised too (lc_ft_head_quantised) */
+    bool block_inputs;      /* LitGPT's FSDP with LoRA: the Blocks' frozen Linears keep their inputs (ft_block_inputs) */
 } ft_mem;
 
 /* The adapters' share of one layer: what they keep per token and which of the layer's shared inputs an adapter
@@ -146,6 +147,12 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
     for (int i = 0; F->bnb_4bit && i < n; i++)
         if (ms[i].count > 0 && lc_ft_quantised(m, F->ft, ms[i].role))
             keeps_input(&Y, ms[i].role);
+    /* LitGPT's FSDP with LoRA (ft_block_inputs): each frozen Linear's weight is a view of a FlatParameter that
+     * requires a gradient, so its mm saves its input for the weight-gradient GEMM (torch's mm backward: dW = dY^T X
+     * needs X): q/k/v's (the fused qkv's one input), o's, gate/up's (one input) and down's input stay. */
+    for (int i = 0; F->block_inputs && i < n; i++)
+        if (ms[i].count > 0)
+            keeps_input(&Y, ms[i].role);
     return Y;
 }
 
@@ -179,6 +186,15 @@ static void keeps_input(lora_layer *Y, int role)
     }
 }
 
+/* LitGPT's FSDP (ZeRO-3) with LoRA: Fabric's FSDPStrategy (use_orig_params=True) flattens each Block's frozen
+ * weights and adapters into one FlatParameter that requires a gradient (FlatParamHandle._validate_tensors_to_flatten:
+ * the logical OR of its members), and the forward runs on its views: the frozen Linears' weights require a
+ * gradient too (their weight-gradient GEMMs, step.c ft_block_grads; their gradients, fsdp_grad below). */
+static bool ft_block_inputs(const llmcost_finetune *ft, const llmcost_memory_options *o)
+{
+    return ft && ft->method == LLMCOST_FT_LORA && o->framework == LLMCOST_FW_LITGPT && o->layout.zero >= 3;
+}
+
 /* "F" for the job's finetune "ft" under recipe "R" (0), or a failure of the count. */
 static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *ft, const llmcost_memory_options *o,
                      const recipe *R)
@@ -207,6 +223,7 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
     F->bnb_4bit = ft->method == LLMCOST_FT_QLORA && o->framework != LLMCOST_FW_TORCHTUNE &&
                   (ft->quant == LLMCOST_QUANT_NONE || ft->quant == LLMCOST_QUANT_NF4 || ft->quant == LLMCOST_QUANT_FP4);
     F->qkv_one_dropout = o->framework == LLMCOST_FW_LITGPT;
+    F->block_inputs = ft_block_inputs(ft, o);
     lc_ft_mat ms[24];
     for (int64_t i = 0; i < m->n_layers; i++) {
         if (i > 0 && !memcmp(&m->layers[i], &m->layers[i - 1], sizeof m->layers[i]))
@@ -1519,6 +1536,17 @@ static int run_zeros(llmcost_memory *out, int *rcs, const llmcost_memory_prepare
                      int n, const llmcost_finetune *ft, const savers *sv)
 {
     const llmcost_memory_options *o = os[0];
+    /* The layers' kept tensors depend on the ZeRO stage under LitGPT's FSDP with LoRA (ft_block_inputs): the ZeRO
+     * stages on either side of it cannot share one walk of the layers. */
+    for (int k = 1; n > 1 && k < n; k++)
+        if (ft_block_inputs(ft, os[k]) != ft_block_inputs(ft, o)) {
+            for (int j = 0; j < n; j++) {
+                int rc = run_zeros(&out[j], &rcs[j], p, &os[j], 1, ft, sv);
+                if (rc)
+                    return rc;
+            }
+            return 0;
+        }
     eval ev;
     ev.p = p;
     ev.o = o;
