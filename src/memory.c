@@ -149,7 +149,8 @@ static lora_layer lora_of(const ft_mem *F, const llmcost_model *m, const llmcost
             keeps_input(&Y, ms[i].role);
     /* LitGPT's FSDP with LoRA (ft_block_inputs): each frozen Linear's weight is a view of a FlatParameter that
      * requires a gradient, so its mm saves its input for the weight-gradient GEMM (torch's mm backward: dW = dY^T X
-     * needs X): q/k/v's (the fused qkv's one input), o's, gate/up's (one input) and down's input stay. */
+     * needs X): q/k/v's (the fused qkv's one input), o's (the attention output, kept anyway), gate/up's (one
+     * input) and down's input stay. */
     for (int i = 0; F->block_inputs && i < n; i++)
         if (ms[i].count > 0)
             keeps_input(&Y, ms[i].role);

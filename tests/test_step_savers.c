@@ -396,6 +396,42 @@ Test(step_savers, the_report_prices_the_jobs_own_eager_profile)
     json_decref(s);
 }
 
+Test(step_savers, litgpt_fsdp_keeps_the_frozen_linears_inputs)
+{
+    /* Under LitGPT's FSDP (ZeRO-3) with LoRA each Block's frozen weights are views of a FlatParameter that requires
+     * a gradient, so each frozen Linear's mm saves its input for dW = dY^T X. With lora_dropout 0.05 no adapter
+     * keeps a layer tensor itself (lora_A keeps its dropout's output), so per token a layer newly keeps, in bf16:
+     * the attention norm's output (qkv's one input, h), the MLP norm's output (gate's and up's one input, h) and
+     * silu(gate) x up (down's input, f). o's input (32 heads x 128 = h) is the attention output SDPA saves anyway
+     * (counted once, as under full fine-tuning): nothing new. 2 (2h + f) = 2 (8,192 + 11,008) = 38,400 bytes a
+     * token-layer, 39,321,600 a layer at T = 1024. ZeRO-2 (no
+     * FSDP flat parameters) and HF's PEFT keep none of them. Under full recomputation a layer keeps its input only:
+     * the kept bytes do not move, the recomputed layer's (layer_full_bytes) do, by the same amount. */
+    llmcost_model *m = llama();
+    const double T = 1024, extra = 2 * (2 * H + F) * T;
+    for (int rec = 0; rec < 2; rec++) {
+        for (int fw = 0; fw < 2; fw++) {
+            llmcost_job j = job_of(fw ? LLMCOST_FW_LITGPT : LLMCOST_FW_HF, (int64_t)T);
+            j.finetune.method = LLMCOST_FT_LORA;
+            j.finetune.dropout = 0.05;
+            j.finetune.adapter_bytes = 2;
+            j.layout.gpus = 2;
+            j.global_batch = 2;
+            j.recompute = rec ? LLMCOST_RECOMPUTE_FULL : LLMCOST_RECOMPUTE_NONE;
+            j.layout.zero = 2;
+            llmcost_memory z2 = memory_of(m, &j);
+            j.layout.zero = 3;
+            llmcost_memory z3 = memory_of(m, &j);
+            double want = fw ? extra : 0;
+            near(z3.layer_full_bytes - z2.layer_full_bytes, want, 1e-12);
+            near(z3.layer_activation_bytes - z2.layer_activation_bytes, rec ? 0 : want, 1e-12);
+            if (!rec) /* every one of the 32 layers keeps them */
+                near(z3.activations_bytes - z2.activations_bytes, LAYERS * want, 1e-12);
+        }
+    }
+    llmcost_model_free(m);
+}
+
 Test(step_savers, litgpt_qlora_quantises_the_head)
 {
     /* Fabric's BitsandbytesPrecision replaces every nn.Linear (no ignore_modules from LitGPT), the head too: its
