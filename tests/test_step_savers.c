@@ -467,6 +467,26 @@ Test(step_savers, litgpt_qlora_quantises_the_head)
     llmcost_model_free(m);
 }
 
+Test(step_savers, params_storage_bytes_are_the_hf_frameworks)
+{
+    /* llmcost params --finetune qlora prints llmcost_finetune_count's storage (it takes no framework; its note says
+     * these are hf's bytes): quantised weights + scales + 2 bytes x the 16-bit parameters, the head among them
+     * (2 V h = 262,144,000). On one GPU that is memory's frozen_weight_bytes under hf exactly; under litgpt the head
+     * is NF4 instead (65,536,000 + 8,192,000 + 64 = 73,728,064), so litgpt's = params' - 2 V h + 73,728,064. */
+    llmcost_model *m = llama();
+    llmcost_job j = job_of(LLMCOST_FW_HF, 1024);
+    j.finetune.method = LLMCOST_FT_QLORA;
+    j.finetune.quant = LLMCOST_QUANT_NF4;
+    j.finetune.adapter_bytes = 2;
+    llmcost_finetune_params fp;
+    cr_assert_eq(llmcost_finetune_count(&fp, m, &j.finetune), 0, "%s", llmcost_errmsg());
+    double stored = (double)(fp.quant_weight_bytes + fp.quant_scale_bytes) + 2 * (double)fp.dense_params;
+    near(memory_of(m, &j).frozen_weight_bytes, stored, 1e-12);
+    j.framework = LLMCOST_FW_LITGPT;
+    near(memory_of(m, &j).frozen_weight_bytes, stored - 2 * V * H + 65536000.0 + 8192000 + 64, 1e-12);
+    llmcost_model_free(m);
+}
+
 Test(step_savers, litgpt_qlora_dequantises_the_head_per_chunk)
 {
     /* The memory-bound time QLoRA adds to LoRA (litgpt, one micro-batch of 1024 tokens): each quantised matrix's

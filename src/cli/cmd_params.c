@@ -159,7 +159,9 @@ int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *
                  : ft.adapter_bytes == 4 ? "fp32 (--adapter-dtype)"
                                          : "fp32 (PEFT's autocast_adapter_dtype)",
                  fp.quantized_params ? " Quantised: every Linear of the decoder layers (the head, embeddings and "
-                                       "norms stay 16-bit)."
+                                       "norms stay 16-bit). These are the hf framework's bytes (transformers leaves "
+                                       "the head out); under --framework litgpt memory stores the head quantised "
+                                       "too."
                                      : "");
     return 0;
 }
@@ -172,7 +174,8 @@ static const char *const description =
     "MODEL is a preset name, a config.json or a folder holding one; default llama-7b.\n"
     "With --finetune: the trainable and frozen parameters exactly (LoRA: r x (in + out) per adapted matrix, DoRA\n"
     "adds out) per target, and the bytes of each part in its storage format (QLoRA: NF4/FP4 with their absmax\n"
-    "blocks, LLM.int8 row scales, AWQ int4 groups; embeddings, head and norms in 16 bits).";
+    "blocks, LLM.int8 row scales, AWQ int4 groups; embeddings, head and norms in 16 bits): the hf framework's\n"
+    "storage; params takes no --framework, and litgpt's QLoRA also quantises the head (see llmcost memory).";
 static const char *const examples = "  llmcost params llama-3-8b\n"
                                     "  llmcost params deepseek-v3 --format json\n"
                                     "  llmcost params ./my-model/          # reads ./my-model/config.json\n"
