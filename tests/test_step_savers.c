@@ -467,6 +467,37 @@ Test(step_savers, litgpt_qlora_quantises_the_head)
     llmcost_model_free(m);
 }
 
+Test(step_savers, litgpt_fsdp_zero_stages_at_once_equal_each_alone)
+{
+    /* The planner's call walks the layers once for several ZeRO stages; under LitGPT's FSDP with LoRA the layers'
+     * kept tensors differ at ZeRO-3 (the frozen Linears' inputs), so each stage's answer must still be its own. */
+    llmcost_model *m = llama();
+    llmcost_job j = job_of(LLMCOST_FW_LITGPT, 1024);
+    j.finetune.method = LLMCOST_FT_LORA;
+    j.finetune.dropout = 0.05;
+    j.finetune.adapter_bytes = 2;
+    j.layout.gpus = 2;
+    j.global_batch = 2;
+    llmcost_memory_options q;
+    llmcost_job_memory_options(&q, &j);
+    llmcost_memory_prepared *p;
+    cr_assert_eq(llmcost_memory_prepare(&p, m, &q), 0, "%s", llmcost_errmsg());
+    static const int zs[] = {0, 3, 2};
+    llmcost_memory many[3];
+    int rcs[3];
+    cr_assert_eq(lc_memory_compute_prepared_zeros(many, rcs, p, &q, &j.finetune, zs, 3), 0, "%s", llmcost_errmsg());
+    for (int k = 0; k < 3; k++) {
+        j.layout.zero = zs[k];
+        llmcost_memory one = memory_of(m, &j);
+        cr_assert_eq(rcs[k], 0);
+        near(many[k].activations_bytes, one.activations_bytes, 1e-15);
+        near(many[k].peak_bytes, one.peak_bytes, 1e-15);
+    }
+    near(many[1].activations_bytes - many[2].activations_bytes, LAYERS * 2 * (2 * H + F) * 1024, 1e-12);
+    llmcost_memory_prepared_free(p);
+    llmcost_model_free(m);
+}
+
 Test(step_savers, params_storage_bytes_are_the_hf_frameworks)
 {
     /* llmcost params --finetune qlora prints llmcost_finetune_count's storage (it takes no framework; its note says
