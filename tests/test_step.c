@@ -1433,15 +1433,16 @@ Test(step_cp_comm, a2a_attention_runs_the_whole_sequence_on_heads_over_cp)
     cr_expect_neq(at, ring.components[LLMCOST_ST_ATTENTION]);
     cr_expect_float_eq(a2a.model_flops_per_step, ring.model_flops_per_step, 1e-12 * a2a.model_flops_per_step);
     cr_expect_float_eq(a2a.model_flops_per_step, tp.model_flops_per_step, 1e-12 * a2a.model_flops_per_step);
-    /* With 16,384 tokens (2,048 a ring rank, 16 whole tiles) the two shapes have the same tiles (4 x 128 = 32 x 16)
-     * and the same key blocks per query tile (the kernel model's efficiency reads pairs / queries / 128: causal(s)
-     * / s / 128 both ways), so the seconds agree to the digit: the full sequence's efficiency was already the ring's. */
+    /* With 16,384 tokens (2,048 a ring rank, 16 whole tiles) the two shapes have the same tiles (4 x 128 = 32 x 16).
+     * Ulysses' one kernel reads (s + 1) / 256 = 64 key blocks per query tile; the ring's (h4ring: TE
+     * AttnFuncWithCPAndKVP2P's per-step kernels) read 8.004 (its causal diagonal block, 2,048 x 2,048) and 8 or 16
+     * (the half blocks): lower efficiency, the same FLOPs, 8 launches: the ring's attention is the slower. */
     o.seq = 16384, o.layout.tp = 1, o.layout.cp = 8;
     ring = run("llama-3-8b", "h100", &o);
     o.cp_comm = LLMCOST_CP_A2A;
     a2a = run("llama-3-8b", "h100", &o);
     at = a2a.components[LLMCOST_ST_ATTENTION];
-    cr_expect_float_eq(at, ring.components[LLMCOST_ST_ATTENTION], 1e-12 * at);
+    cr_expect_gt(ring.components[LLMCOST_ST_ATTENTION], at);
 }
 
 Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
