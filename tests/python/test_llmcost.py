@@ -172,7 +172,7 @@ class SameAsCli(unittest.TestCase):
         self.assertTrue(str(c.exception).startswith("recompute_every = 2 needs recompute = full"), str(c.exception))
         with self.assertRaises(llmcost.Error) as c:
             m.step(cp_comm="ring", **cp)
-        self.assertEqual(str(c.exception), "cp_comm: 'ring' is not one of: p2p, allgather, a2a")
+        self.assertEqual(str(c.exception), "cp_comm: 'ring' is not one of: p2p, allgather, a2a, torch")
         with self.assertRaises(llmcost.Error) as c:
             m.step(**dict(cp, cp=8, cp_comm="a2a"))
         self.assertTrue(str(c.exception).startswith("cp_comm = a2a: "), str(c.exception))
