@@ -294,6 +294,12 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units);
 /* Context-parallel ring attention's exposed seconds (step.c, docs/formulas.md "Overlap"): cp - 1 transfers of
  * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step). */
 double lc_cp_ring_exposed(double step, double attn, double cp);
+/* The CP ring's attention over one pass (step.c, docs/formulas.md "Context-parallel implementations"): per ring
+ * step one kernel on the load-balanced (s/cp)-query block, the diagonal causal, the others half work, each at its own
+ * shape's efficiency; the slower rank's sum, diag + (cp - 1) max(A, B). "ch" is an lc_attn_choice (kernels.h). */
+struct lc_attn_choice;
+double lc_cp_ring_attention_seconds(const struct lc_attn_choice *ch, const struct llmcost_gpu *g, double peak,
+                                    double heads, double s, double cp, double dq, double dv, bool bwd);
 /* Pipeline sends of "send" seconds, "n" of them, each behind 1/n of "compute" seconds (Megatron's overlap_p2p_comm
  * under the interleaved schedule); without overlap all n are exposed. */
 double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap);

@@ -315,6 +315,38 @@ static double causal_pairs(double s, int64_t window)
     return w * (w + 1) / 2 + (s - w) * w;
 }
 
+/*
+ * The ring's attention as the kernels that run (issue 16). Megatron-Core splits the sequence into 2 cp chunks and
+ * gives rank r chunks r and 2cp-1-r (get_batch_on_this_cp_rank), so a rank holds q = s/cp queries in two halves of
+ * h = q/2. Transformer Engine's AttnFuncWithCPAndKVP2P.forward (and PyTorch's _templated_ring_attention with
+ * enable_load_balance, the same three cases) launches one kernel per ring step i = 0 .. cp-1:
+ *   i = 0        the rank's own keys: causal over its q queries and q keys: q(q+1)/2 pairs, q queries;
+ *   1 <= i <= r  keys of an earlier rank: only their first half counts, no mask: q x h pairs, q queries;
+ *   i > r        keys of a later rank: only the rank's second-half queries see them, no mask: h x q pairs, h queries.
+ * The backward runs the same three shapes (TE's backward: i == cp-1 causal, the others half). Each kernel is timed at
+ * its own shape on the kernel curve (its key blocks per query block, pairs / queries / 128, set its efficiency).
+ * Rank cp-1 runs cp-1 kernels of the second shape, rank 0 cp-1 of the third; the layer waits for the slower rank
+ * (the next ring, TP collectives and the pipeline synchronise the group), so a pass takes
+ *   diag + (cp - 1) max(A, B).
+ * The pairs add up to the balanced share: q(q+1)/2 + (cp-1) q^2/2 = (s^2 + s) / (2 cp) = causal(s) / cp.
+ * Not timed: the per-step softmax-statistics corrections (TE flash_attn_fwd_out_correction, element-wise).
+ */
+double lc_cp_ring_attention_seconds(const lc_attn_choice *ch, const llmcost_gpu *g, double peak, double heads,
+                                    double s, double cp, double dq, double dv, bool bwd)
+{
+    double q = s / cp, h = q / 2;
+    double diag = lc_attention_choice_seconds(ch, g, peak, heads, q, q * (q + 1) / 2, dq, dv, bwd);
+    double a = lc_attention_choice_seconds(ch, g, peak, heads, q, q * h, dq, dv, bwd);
+    double b = lc_attention_choice_seconds(ch, g, peak, heads, h, h * q, dq, dv, bwd);
+    return diag + (cp - 1) * fmax(a, b);
+}
+
+/* The CP implementations whose attention is the ring's per-step kernels (lc_cp_ring_attention_seconds). */
+static bool cp_ring_blocks(llmcost_cp_comm m)
+{
+    return m == LLMCOST_CP_P2P || m == LLMCOST_CP_TORCH;
+}
+
 static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
 {
     double tp = (double)c->L.tp, cp = (double)c->L.cp;
@@ -386,6 +418,13 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     }
     /* Fused kernels skip the masked blocks (every generation in attention_kernels.json does: causal_skip), each at
      * its own efficiency curve; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
+    if (cp > 1 && window <= 0 && cp_ring_blocks(c->opt->cp_comm)) {
+        t->fwd = lc_cp_ring_attention_seconds(c->attn, c->g, peak, heads, s, cp, dq, dv, false);
+        t->bwd = lc_cp_ring_attention_seconds(c->attn, c->g, peak, heads, s, cp, dq, dv, true);
+        t->fwd_k = cp; /* one kernel per ring step */
+        t->bwd_k = cp;
+        return;
+    }
     double pairs = causal_pairs(s, window) / cp;
     t->fwd = lc_attention_choice_seconds(c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, false);
     t->bwd = lc_attention_choice_seconds(c->attn, c->g, peak, heads, s / cp, pairs, dq, dv, true);
@@ -2199,6 +2238,7 @@ typedef struct {
     bool compiled;
     double loss_chunks, head_chunks;
     bool ulysses; /* cp_comm a2a with cp > 1: the attention kernel runs the whole sequence on heads / cp */
+    bool ring_blocks; /* cp > 1 under a ring (p2p, torch): attention timed as the ring's per-step kernels */
 } timed_key;
 
 struct lc_step_memo {
@@ -2266,6 +2306,7 @@ static void key_of(timed_key *k, const ctx *c, const llmcost_step_prepared *p)
     k->precision = c->opt->precision, k->framework = c->opt->framework, k->attention = c->opt->attention;
     k->compiled = c->compiled, k->loss_chunks = c->loss_chunks, k->head_chunks = c->head_chunks;
     k->ulysses = c->opt->cp_comm == LLMCOST_CP_A2A && c->L.cp > 1;
+    k->ring_blocks = cp_ring_blocks(c->opt->cp_comm) && c->L.cp > 1;
 }
 
 /* Phase 2 into the memo's buffers (they are kept between calls). */

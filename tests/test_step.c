@@ -1433,15 +1433,16 @@ Test(step_cp_comm, a2a_attention_runs_the_whole_sequence_on_heads_over_cp)
     cr_expect_neq(at, ring.components[LLMCOST_ST_ATTENTION]);
     cr_expect_float_eq(a2a.model_flops_per_step, ring.model_flops_per_step, 1e-12 * a2a.model_flops_per_step);
     cr_expect_float_eq(a2a.model_flops_per_step, tp.model_flops_per_step, 1e-12 * a2a.model_flops_per_step);
-    /* With 16,384 tokens (2,048 a ring rank, 16 whole tiles) the two shapes have the same tiles (4 x 128 = 32 x 16)
-     * and the same key blocks per query tile (the kernel model's efficiency reads pairs / queries / 128: causal(s)
-     * / s / 128 both ways), so the seconds agree to the digit: the full sequence's efficiency was already the ring's. */
+    /* With 16,384 tokens (2,048 a ring rank, 16 whole tiles) the two shapes have the same tiles (4 x 128 = 32 x 16).
+     * Ulysses' one kernel reads (s + 1) / 256 = 64 key blocks per query tile; the ring's (h4ring: TE
+     * AttnFuncWithCPAndKVP2P's per-step kernels) read 8.004 (its causal diagonal block, 2,048 x 2,048) and 8 or 16
+     * (the half blocks): lower efficiency, the same FLOPs, 8 launches: the ring's attention is the slower. */
     o.seq = 16384, o.layout.tp = 1, o.layout.cp = 8;
     ring = run("llama-3-8b", "h100", &o);
     o.cp_comm = LLMCOST_CP_A2A;
     a2a = run("llama-3-8b", "h100", &o);
     at = a2a.components[LLMCOST_ST_ATTENTION];
-    cr_expect_float_eq(at, ring.components[LLMCOST_ST_ATTENTION], 1e-12 * at);
+    cr_expect_gt(ring.components[LLMCOST_ST_ATTENTION], at);
 }
 
 Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
@@ -1545,4 +1546,63 @@ Test(step_cp_comm, torch_hides_the_gather_behind_the_first_block_and_exposes_the
     llmcost_job_spec_init(&sp);
     cr_assert_eq(llmcost_job_spec_set(&sp, "cp_comm", "torch"), 0);
     cr_expect_eq(sp.cp_comm, (int)LLMCOST_CP_TORCH);
+}
+
+/* ---- the CP ring's attention as its per-step kernels (issue 16, helper h4ring) ---- */
+
+/* Transformer Engine's AttnFuncWithCPAndKVP2P with Megatron's 2cp-chunk split: per ring step one kernel, the first
+ * causal on the rank's q = s/cp queries and keys, the others q queries x q/2 keys (i <= rank) or q/2 queries x q keys
+ * (i > rank), no mask; a pass is diag + (cp - 1) max(A, B). Derivation, with a hand-set kernel (eta 0.5, exps fully
+ * hidden: overlap 1, c0 = 2) on the catalogue's H100 (132 SMs), s = 8192, cp = 4, heads = 132 (query blocks
+ * 132 x 16 and 132 x 8: whole waves, occupancy 1), d = 128. A kernel takes fixed + flops / (P x 0.5 x e) with
+ * e = n / (n + 2), n = pairs / queries / 128, forward flops 2 x heads x pairs x 256, P the peak at the GPU's clock.
+ *   diag: q = 2048, pairs 2048 x 2049 / 2 = 2,098,176, n = 8.00390625, e = 8.00390625 / 10.00390625
+ *   A:    2048 queries, pairs 2,097,152, n = 8, e = 0.8;  B: 1024 queries, same pairs, n = 16, e = 16/18 (faster)
+ *   ring = 4 fixed + 2 x 132 x 256 / (0.5 P) x (2,098,176 / e_diag + 3 x 2,097,152 / 0.8)
+ * The single kernel timed before (s/cp queries, causal(s)/cp = 8,389,632 pairs, n = 32.00390625) is
+ *   1 fixed + 2 x 132 x 256 / (0.5 P) x 8,389,632 / e_old:
+ * the same pairs (2,098,176 + 3 x 2,097,152 = 8,389,632) at the blocks' lower efficiency, so the ring is slower. */
+Test(cp_ring, attention_is_the_rings_block_kernels)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert_not_null(g);
+    cr_assert_eq(g->compute_units, 132);
+    lc_attn_choice ch = {.kernel = "test", .arch = "hopper", .fused = true};
+    for (int b = 0; b < 2; b++)
+        ch.eta[b] = 0.5, ch.overlap[b] = 1, ch.c0[b] = 2;
+    double peak = g->peak_flops[LLMCOST_DT_BF16];
+    double P = peak * (g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1);
+    double fixed = lc_kernel_model_get()->gemm_fixed;
+    double unit = 2.0 * 132 * 256 / (0.5 * P);
+    double e_diag = 8.00390625 / 10.00390625, e_old = 32.00390625 / 34.00390625;
+    double ring = 4 * fixed + unit * (2098176 / e_diag + 3 * 2097152 / 0.8);
+    double old = fixed + unit * 8389632 / e_old;
+    double got = lc_cp_ring_attention_seconds(&ch, g, peak, 132, 8192, 4, 128, 128, false);
+    cr_expect(fabs(got / ring - 1) < 1e-12, "ring %.9g s, derived %.9g s", got, ring);
+    cr_expect(fabs(lc_attention_choice_seconds(&ch, g, peak, 132, 2048, 8389632, 128, 128, false) / old - 1) < 1e-12);
+    cr_expect(got > old, "the ring's blocks run at lower efficiency than the whole sequence: %g vs %g", got, old);
+    /* Backward: the same shapes, 2 x pairs x (3 x 128 + 2 x 128) = 2.5 x the forward flops. */
+    double ring_b = 4 * fixed + 2.5 * unit * (2098176 / e_diag + 3 * 2097152 / 0.8);
+    double got_b = lc_cp_ring_attention_seconds(&ch, g, peak, 132, 8192, 4, 128, 128, true);
+    cr_expect(fabs(got_b / ring_b - 1) < 1e-12, "backward %.9g s, derived %.9g s", got_b, ring_b);
+    /* cp = 1: the rank's own block alone, the ordinary causal kernel over s. */
+    cr_expect_float_eq(lc_cp_ring_attention_seconds(&ch, g, peak, 132, 8192, 1, 128, 128, false),
+                       lc_attention_choice_seconds(&ch, g, peak, 132, 8192, 8192.0 * 8193 / 2, 128, 128, false), 1e-15);
+}
+
+/* Through the step engine: the p2p ring's attention row counts cp kernels a pass; a2a (Ulysses: one kernel on the whole
+ * sequence of heads / cp) keeps one. llama-3-8b, 32K tokens, cp 4 on H100. */
+Test(cp_ring, step_times_the_ring_as_cp_kernels)
+{
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 32768;
+    o.layout.cp = 4;
+    o.layout.dp = 1;
+    o.cp_comm = LLMCOST_CP_P2P;
+    llmcost_step p2p = run("llama-3-8b", "h100", &o);
+    o.cp_comm = LLMCOST_CP_A2A;
+    llmcost_step a2a = run("llama-3-8b", "h100", &o);
+    /* Same pairs per rank both ways (causal(s)/cp); the ring's blocks see 8,192 keys at most, Ulysses' 32,768. */
+    cr_expect_gt(p2p.components[LLMCOST_ST_ATTENTION], a2a.components[LLMCOST_ST_ATTENTION]);
 }
