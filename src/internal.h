@@ -117,15 +117,18 @@ int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m,
  * which the planner's search (memory options, no adapters, no savers) does not model yet; 0 otherwise. For every path that would cost a job's
  * memory as pre-training's. */
 int lc_job_refuse_adapters(const struct llmcost_job *j, const char *engine);
-/* Does job "j" use a memory saver (job.h version 4, or a paged optimizer)? The planner's search does not model
- * them (lc_job_refuse_adapters refuses them too). */
+/* Does job "j" use a memory saver (job.h version 4, or a paged optimizer)? (lc_job_refuse_adapters refuses them
+ * for the engines that do not take them.) */
 bool lc_job_has_savers(const struct llmcost_job *j);
 /* The job's MoE implementation (moe_dispatcher, moe_capacity_factor: a Megatron-Core dispatcher, a capacity factor
  * >= 0, only for a model with routed experts under framework megatron), as llmcost_job_validate checks it. */
 int lc_job_moe_impl_check(const struct llmcost_job *j, const struct llmcost_model *m);
 /* The job's memory savers (version 4) as llmcost_job_validate checks them before any layout rule: chunks at least 0
- * and at most the micro-batch's tokens, the savers under framework hf only. */
+ * and at most the micro-batch's tokens, the savers under the eager profiles (hf, torchtune) only. */
 int lc_job_savers_check(const struct llmcost_job *j);
+/* The first memory saver set among these fields, as its job key names it ("chunked_loss", "optimizer_in_backward",
+ * "activation_offload", "compile = true"), or NULL when none is: what a refusal of the savers names. */
+const char *lc_saver_given(int64_t chunked_loss, bool optimizer_in_backward, bool activation_offload, bool compile);
 /* The Linear-shaped matrices of a decoder layer (finetune.c): role (llmcost_lora_role), inputs, outputs, and how
  * many such matrices the layer has (the routed experts). At most 24 a layer. */
 typedef struct lc_ft_mat {

@@ -58,6 +58,15 @@ bool llmcost_optimizer_paged(llmcost_optimizer o)
 }
 
 /* The memory savers (version 4) that need no layout. */
+const char *lc_saver_given(int64_t chunked_loss, bool optimizer_in_backward, bool activation_offload, bool compile)
+{
+    return chunked_loss > 1         ? "chunked_loss"
+           : optimizer_in_backward ? "optimizer_in_backward"
+           : activation_offload    ? "activation_offload"
+           : compile               ? "compile = true"
+                                   : NULL;
+}
+
 static int savers_check(const llmcost_job *j)
 {
     if (j->chunked_loss < 0)
@@ -66,8 +75,7 @@ static int savers_check(const llmcost_job *j)
     if (j->chunked_loss > j->seq * j->micro_batch)
         return lc_fail(LLMCOST_EINVAL, "chunked_loss = %lld chunks is more than the micro-batch's %lld tokens",
                        (long long)j->chunked_loss, (long long)(j->seq * j->micro_batch));
-    const char *given = j->chunked_loss > 1 ? "chunked_loss" : j->optimizer_in_backward ? "optimizer_in_backward"
-                        : j->activation_offload ? "activation_offload" : j->compile ? "compile = true" : NULL;
+    const char *given = lc_saver_given(j->chunked_loss, j->optimizer_in_backward, j->activation_offload, j->compile);
     if (given && !llmcost_framework_eager(j->framework))
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: the memory savers (chunked loss, optimizer in backward, activation "
                        "offload, compile) are modelled for the PyTorch eager profiles (hf, torchtune, litgpt) only",
@@ -345,17 +353,19 @@ static int mechanisms_check(const llmcost_job *j, const llmcost_model *m)
 bool lc_job_has_savers(const llmcost_job *j)
 {
     return llmcost_optimizer_paged(j->optimizer) ||
-           (j->version >= 4 && (j->chunked_loss > 1 || j->optimizer_in_backward || j->activation_offload || j->compile));
+           (j->version >= 4 &&
+            lc_saver_given(j->chunked_loss, j->optimizer_in_backward, j->activation_offload, j->compile) != NULL);
 }
 
 int lc_job_refuse_adapters(const llmcost_job *j, const char *engine)
 {
     if (lc_job_has_savers(j)) {
         /* The one given first, by its own name (a front end maps it to its flag). */
-        const char *f = j->version >= 4 && j->chunked_loss > 1 ? "chunked_loss"
-                        : j->version >= 4 && j->optimizer_in_backward ? "optimizer_in_backward"
-                        : j->version >= 4 && j->activation_offload ? "activation_offload"
-                        : j->version >= 4 && j->compile ? "compile = true" : "optimizer";
+        const char *f = j->version >= 4 ? lc_saver_given(j->chunked_loss, j->optimizer_in_backward,
+                                                         j->activation_offload, j->compile)
+                                        : NULL;
+        if (!f)
+            f = "optimizer"; /* a paged optimizer alone */
         return lc_fail(LLMCOST_EUNSUPPORTED,
                        "%s%s: %s does not model the memory savers yet (chunked loss, optimizer in backward, activation "
                        "offload, compile, paged optimizers; 'llmcost memory', 'step' and 'train' take them)",

@@ -696,11 +696,11 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
         o->optimizer_in_backward = s->optimizer_in_backward;
         o->activation_offload = s->activation_offload;
         o->compile = s->compile;
-    } else if (s->version >= 4 && (s->chunked_loss > 1 || s->optimizer_in_backward || s->activation_offload ||
-                                   s->compile)) {
-        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no memory savers (version 5)",
-                       s->chunked_loss > 1 ? "chunked_loss" : s->optimizer_in_backward ? "optimizer_in_backward"
-                       : s->activation_offload ? "activation_offload" : "compile = true", o->version);
+    } else if (s->version >= 4) {
+        const char *given = lc_saver_given(s->chunked_loss, s->optimizer_in_backward, s->activation_offload, s->compile);
+        if (given)
+            return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no memory savers (version 5)",
+                           given, o->version);
     }
     /* The MoE implementation is fixed, not searched: every layout is timed with it (checked by the search). */
     if (s->version >= 3 && o->version >= 5) {

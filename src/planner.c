@@ -441,7 +441,8 @@ static const llmcost_finetune *plan_finetune(const llmcost_plan_options *o)
 /* Whether the search sizes its layouts with memory savers (options version 5). */
 static bool plan_has_savers(const llmcost_plan_options *o)
 {
-    return o->version >= 5 && (o->chunked_loss > 1 || o->optimizer_in_backward || o->activation_offload || o->compile);
+    return o->version >= 5 &&
+           lc_saver_given(o->chunked_loss, o->optimizer_in_backward, o->activation_offload, o->compile) != NULL;
 }
 
 /* The job "j" carrying the savers of "o" (the rest at the job's defaults). */
