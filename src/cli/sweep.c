@@ -202,8 +202,11 @@ int cli_sweep(const char *cmd, int (*run)(int, char **), int argc, char **argv, 
         char name[64];
         if (!flag_name(argv[i], name, sizeof name))
             continue;
-        if (!strcmp(name, "help"))
+        if (!strcmp(name, "help")) { /* the command prints its help; the lists read so far are not needed */
+            for (int k = 0; k < nd; k++)
+                free(dims[k].text);
             return -1;
+        }
         const char *eq = strchr(argv[i], '=');
         const char *val = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(name, "format") && val) {
