@@ -1025,6 +1025,18 @@ Test(params_derived, zamba2_shared_blocks_counted_once_with_per_invocation_adapt
                       "\"num_attention_heads\": 4, \"n_mamba_heads\": 4, \"vocab_size\": 50}";
     cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "zamba2"), LLMCOST_EINVAL);
     cr_expect(strstr(llmcost_errmsg(), "hybrid_layer_ids") != NULL, "%s", llmcost_errmsg());
+    /* use_shared_mlp_adapter (the hub's Zamba2-2.7B config: true): Zamba2MLP builds the gate_up adapters whatever it
+     * says, so false still counts them (67,732 as above) and says so; a value that is not a boolean is refused. */
+    char with[1024];
+    snprintf(with, sizeof with, "%.*s, \"use_shared_mlp_adapter\": false}", (int)strlen(cfg) - 1, cfg);
+    cr_assert_eq(llmcost_model_from_json(&m, with, strlen(with), "zamba2"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 67732);
+    cr_expect(strstr(m->notes, "use_shared_mlp_adapter false") != NULL, "%s", m->notes);
+    llmcost_model_free(m);
+    snprintf(with, sizeof with, "%.*s, \"use_shared_mlp_adapter\": 1}", (int)strlen(cfg) - 1, cfg);
+    cr_expect_eq(llmcost_model_from_json(&m, with, strlen(with), "zamba2"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "use_shared_mlp_adapter") != NULL, "%s", llmcost_errmsg());
 }
 
 Test(params_derived, qwen3_5_gated_deltanet_and_gated_attention_with_dense_mlps)
