@@ -419,7 +419,7 @@ static const type_info types[] = {
                       "ssm_multipliers", "ssm_in_multiplier", "ssm_out_multiplier")},
     {.type = "zamba2", .label = "Zamba2", .fam = FAM_ZAMBA2, .tied = true, .act = "gelu",
      .reads = LC_KEYS("layers_block_type", "hybrid_layer_ids", "mamba_d_state", "mamba_d_conv", "mamba_expand",
-                      "mamba_ngroups", "n_mamba_heads", "mamba_headdim", "use_conv_bias")},
+                      "mamba_ngroups", "n_mamba_heads", "mamba_headdim", "use_conv_bias", "use_shared_mlp_adapter")},
     /* Qwen3-Next (modular_qwen3_next.py, Qwen3NextConfig): Gated DeltaNet or gated attention by layer_types (absent:
      * full attention every full_attention_interval-th layer, default 4); Qwen2-MoE's sparse block with a gated shared
      * expert; Gemma 3's zero-centred RMSNorm (1 + w, in fp32). */
@@ -2563,6 +2563,14 @@ static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         sb->adapter_rank = rank;
         TRY(lc_cfg_bool(c, &sb->attn_adapters, LC_KEYS("use_shared_attention_adapter"), false));
     }
+    /* use_shared_mlp_adapter (Zamba2Config, default false; the hub's Zamba2-2.7B config says true): Zamba2MLP builds
+     * its gate_up adapters whatever it says (modular_zamba2.py reads only adapter_rank), so it changes no count; a
+     * false one is said in a note, a value that is not a boolean refused as not this key. */
+    bool mlp_adapters_key;
+    TRY(lc_cfg_bool(c, &mlp_adapters_key, LC_KEYS("use_shared_mlp_adapter"), true));
+    if (!mlp_adapters_key && n_hybrid > 0)
+        note(m, "%suse_shared_mlp_adapter false: Zamba2MLP builds its gate_up adapters anyway, which are counted",
+             c->prefix);
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
     TRY(lc_cfg_string_into(c, m->act_name, sizeof m->act_name, LC_KEYS("hidden_act"), ti->act));
     m->act = act_kind(m->act_name);

@@ -281,8 +281,8 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 48);
-    cr_expect_geq(refused, 6); /* Falcon-H1 and Zamba2 moved to exact */
+    cr_expect_geq(exact, 54);
+    cr_expect_geq(refused, 7); /* Falcon-H1 and Zamba2 moved to exact; Zamba2-7B in the fork format refused */
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -1025,6 +1025,18 @@ Test(params_derived, zamba2_shared_blocks_counted_once_with_per_invocation_adapt
                       "\"num_attention_heads\": 4, \"n_mamba_heads\": 4, \"vocab_size\": 50}";
     cr_expect_eq(llmcost_model_from_json(&m, bad, strlen(bad), "zamba2"), LLMCOST_EINVAL);
     cr_expect(strstr(llmcost_errmsg(), "hybrid_layer_ids") != NULL, "%s", llmcost_errmsg());
+    /* use_shared_mlp_adapter (the hub's Zamba2-2.7B config: true): Zamba2MLP builds the gate_up adapters whatever it
+     * says, so false still counts them (67,732 as above) and says so; a value that is not a boolean is refused. */
+    char with[1024];
+    snprintf(with, sizeof with, "%.*s, \"use_shared_mlp_adapter\": false}", (int)strlen(cfg) - 1, cfg);
+    cr_assert_eq(llmcost_model_from_json(&m, with, strlen(with), "zamba2"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, 67732);
+    cr_expect(strstr(m->notes, "use_shared_mlp_adapter false") != NULL, "%s", m->notes);
+    llmcost_model_free(m);
+    snprintf(with, sizeof with, "%.*s, \"use_shared_mlp_adapter\": 1}", (int)strlen(cfg) - 1, cfg);
+    cr_expect_eq(llmcost_model_from_json(&m, with, strlen(with), "zamba2"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "use_shared_mlp_adapter") != NULL, "%s", llmcost_errmsg());
 }
 
 Test(params_derived, qwen3_5_gated_deltanet_and_gated_attention_with_dense_mlps)
@@ -1186,6 +1198,88 @@ Test(params_derived, qwen3_5_0_8b_real_config_and_its_checkpoint)
     llmcost_model_free(m);
 }
 
+/* Qwen/Qwen3.6-35B-A3B's published config.json (tests/fixtures/configs/qwen3.6-35b-a3b.json, model_type qwen3_5_moe;
+ * source and copies in data/validation/configs.json): Qwen3.5-MoE's language model under text_config, layer_types
+ * naming 30 Gated DeltaNets and 10 gated attentions, 256 experts of 512 (top 8), a shared expert of 512 with its
+ * sigmoid gate in every layer, untied. The count is derived here from the config's dims; two independent figures
+ * check it: a public implementation of the Qwen3.5-35B-A3B text decoder (the same layout) gives its text parameters
+ * as 34,660,610,688 (find_string "Text parameters", id 70309621868), and a public quantization request for a
+ * fine-tune with this config (Don-oz/Tess-4-35B-A3B, id 60219451591) gives the checkpoint's params as 35.95 (billions),
+ * model_weight_gb 71.9: the text model plus the vision tower and the mtp.* module rebuilt below. */
+Test(params_derived, qwen3_6_35b_a3b_real_config_and_its_checkpoint)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/qwen3.6-35b-a3b.json")), 0, "%s",
+                 llmcost_errmsg());
+    cr_expect_str_eq(m->model_type, "qwen3_5_moe_text");
+    const int64_t h = 2048, V = 248320, L = 40, heads = 16, kv = 2, hd = 256;
+    const int64_t kh = 16, vh = 32, kd = 128, vd = 128, conv = 4;
+    const int64_t E = 256, k = 8, fe = 512, fs = 512;
+    const int64_t key_dim = kh * kd, value_dim = vh * vd;
+    /* Qwen3_5MoeGatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a, conv1d over q, k, v (no bias), dt_bias,
+     * A_log, the gated norm over head_v_dim, out_proj. */
+    const int64_t deltanet = h * (2 * key_dim + value_dim) + h * value_dim + 2 * h * vh + (2 * key_dim + value_dim) * conv +
+                             vh + vh + vd + value_dim * h;
+    /* Qwen3_5MoeAttention: q_proj with its gate half, k, v, o, q_norm and k_norm over head_dim. */
+    const int64_t attention = h * (2 * heads * hd) + 2 * h * (kv * hd) + heads * hd * h + 2 * hd;
+    const int64_t expert = 3 * h * fe;
+    /* Qwen3_5MoeSparseMoeBlock: router, experts, shared expert and its Linear(h, 1) gate; the two RMSNorms. */
+    const int64_t sparse = E * h + E * expert + 3 * h * fs + h + 2 * h;
+    cr_expect_eq(deltanet, 33718464);
+    cr_expect_eq(attention, 27263488);
+    int n_linear = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        n_linear += m->layers[i].ssm != 0;
+    cr_expect_eq(m->n_layers, L);
+    cr_expect_eq(n_linear, 30); /* layer_types: every fourth layer full attention */
+    cr_expect(m->layers[3].ssm == 0 && m->layers[3].attn.output_gate);
+    cr_expect_eq(m->layers[3].attn.rotary_dim, hd / 4); /* partial_rotary_factor 0.25 */
+    const int64_t text = 2 * V * h /* untied */ + 30 * deltanet + 10 * attention + L * sparse + h;
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect_eq(p.total, text);
+    cr_expect_eq(p.total, 34660610688LL);
+    cr_expect_eq(p.active, p.total - L * (E - k) * expert);
+    cr_expect_eq(p.active, 3454988928LL);
+    cr_expect_eq(p.components[LLMCOST_PC_ROUTED_EXPERTS], L * E * expert);
+    cr_expect_eq(p.components[LLMCOST_PC_SHARED_EXPERTS], L * (3 * h * fs + h));
+    cr_expect_eq(p.mtp, 0); /* not built by transformers */
+    cr_expect_eq(p.buffers, 0);
+    /* Rounded as the card prints them: 35B in total, 3B activated (the whole checkpoint, below, is 35.95B). */
+    cr_expect_eq(round((double)p.total / 1e9), 35);
+    cr_expect_eq(round((double)p.active / 1e9), 3);
+    /* The checkpoint: the mtp.* module (pre_fc_norm_embedding, pre_fc_norm_hidden, fc 2h -> h, one full-attention
+     * decoder layer with the sparse block, norm; the embedding shared, mtp_use_dedicated_embeddings false) and the
+     * vision tower (Qwen3VL's without deepstack mergers: Conv3d patch_embed 3 x 2 x 16 x 16 -> 1152 with bias,
+     * pos_embed 2304 x 1152, 27 blocks of LayerNorms with biases, qkv and proj with biases and a 1152 -> 4304 -> 1152
+     * MLP with biases; the merger's LayerNorm over 1152 and 4*1152 -> 4*1152 -> 2048 with biases). */
+    const int64_t mtp = attention + sparse + 2 * h * h + 3 * h;
+    const int64_t vw = 1152, vf = 4304, vout = 2048;
+    const int64_t block = 2 * (2 * vw) + (vw * 3 * vw + 3 * vw) + (vw * vw + vw) + (vw * vf + vf) + (vf * vw + vw);
+    const int64_t merger = 2 * vw + (4 * vw * 4 * vw + 4 * vw) + (4 * vw * vout + vout);
+    const int64_t vision = (3 * 2 * 16 * 16 * vw + vw) + 2304 * vw + 27 * block + merger;
+    cr_expect_eq(mtp, 844640768);
+    cr_expect_eq(vision, 446571248);
+    cr_expect_eq(p.total + mtp + vision, 35951822704LL);
+    cr_expect_eq(round((double)(p.total + mtp + vision) / 1e7), 3595);     /* params 35.95 */
+    cr_expect_eq(round(2.0 * (double)(p.total + mtp + vision) / 1e8), 719); /* 71.9 GB in bf16 */
+    llmcost_model_free(m);
+}
+
+/* Zyphra/Zamba2-7B's config.json as first published, for Zyphra's transformers fork (tests/fixtures/configs/
+ * zamba2-7b-zyphra-fork.json): its keys are the fork's (state_size, conv_dimension, expansion_factor, ffn_hidden_size,
+ * lora_rank, use_shared_block_lora, ...), none of which transformers' Zamba2Config takes, so transformers would build
+ * its defaults silently (n_mamba_heads 8: 896-wide heads where the model has 112 of 64). Refused, naming the keys. */
+Test(params_derived, zamba2_fork_format_config_refused_naming_its_keys)
+{
+    llmcost_model *m = NULL;
+    cr_expect_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/zamba2-7b-zyphra-fork.json")),
+                 LLMCOST_EUNSUPPORTED);
+    cr_expect_null(m);
+    const char *msg = llmcost_errmsg();
+    cr_expect(strstr(msg, "'state_size'") != NULL && strstr(msg, "'conv_dimension'") != NULL, "%s", msg);
+}
+
 /* MiniMax-M2.5's published config (tests/fixtures/configs/minimax-m2.5.json; MiniMax-M2's architecture keys), read
  * as transformers' MiniMaxM2 builds it (modular_minimax_m2.py): FlexOlmoAttention with RMSNorms over the whole q and k
  * projections (qk_norm_type "per_layer"), Mixtral's experts and router, an e_score_correction_bias buffer per layer
@@ -1262,6 +1356,7 @@ Test(params_presets, hybrid_presets_exact_and_their_published_counts)
         {"zamba2-2.7b", 2662214560.0, 2662214560.0, 2.7, 0.1, 0},          /* card: 2.7B */
         {"qwen3.5-0.8b", 752393024.0, 752393024.0, 0.8, 0.1, 0},           /* card: 0.8B */
         {"minimax-m2.5", 228689748992.0, 11030537216.0, 229, 1, 11},       /* hub: 229B (card: 230B, 10B activated) */
+        {"qwen3.6-35b-a3b", 34660610688.0, 3454988928.0, 35, 1, 3},       /* card: 35B total, 3B activated */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = NULL;
