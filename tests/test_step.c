@@ -466,6 +466,14 @@ Test(moe, dispatcher_and_capacity_factor_as_megatron_runs_them)
     cr_expect_eq(llmcost_step_compute(&v1, m, g, &o), LLMCOST_EINVAL);
     cr_expect(strstr(llmcost_errmsg(), "moe_capacity_factor") && strstr(llmcost_errmsg(), "megatron"), "%s",
               llmcost_errmsg());
+    /* deepep is dropless: Megatron-Core drops and pads only with the alltoall dispatcher. */
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.moe_dispatcher = LLMCOST_MOE_DEEPEP;
+    cr_expect_eq(llmcost_step_compute(&v1, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "moe_capacity_factor") && strstr(llmcost_errmsg(), "deepep"), "%s",
+              llmcost_errmsg());
+    o.moe_capacity_factor = 0;
+    cr_expect_eq(llmcost_step_compute(&v1, m, g, &o), 0, "%s", llmcost_errmsg());
     llmcost_model_free(m);
     /* A dense model has no tokens to dispatch. */
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
