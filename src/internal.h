@@ -293,6 +293,12 @@ double lc_tp_overlap_exposed(double comm, double gemm, double tp, double units);
  * from the GPU's measured bus-bandwidth curve (data/calibration/nccl_busbw.json; comms.c), 1 without one. */
 double lc_comm_size_fraction(const struct llmcost_gpu *gpu, bool scaleout, double link_bytes);
 double lc_ep_overlap_exposed(double a2a, double compute, double units);
+/* Bytes per value of an FP8 dispatch: an e4m3 byte and one fp32 scale per 128 values (DeepSeek-V3 §3.3.1's 1x128
+ * tiles; DeepEP's dispatch takes x_scales [num_tokens, hidden // 128] float32 beside the float8_e4m3fn values, and
+ * its tests/legacy/test_internode.py counts fp8_factor = (1 + 4/128)/2 of the bf16 bytes). */
+#define LC_FP8_DISPATCH_BYTES (1.0 + 4.0 / 128)
+/* Whether the EP dispatch direction goes in FP8 (DeepSeek-V3's stack under --precision fp8; step.c). */
+bool lc_moe_fp8_dispatch(const struct llmcost_step_options *o);
 
 /* Context-parallel ring attention's exposed seconds (step.c, docs/formulas.md "Overlap"): cp - 1 transfers of
  * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step). */

@@ -391,6 +391,11 @@ static int moe_impl_check(const llmcost_job *j, const llmcost_model *m, const lc
         return lc_fail(LLMCOST_EINVAL, "moe_capacity_factor = %g must be positive (0: dropless)", cf);
     if (j->moe_dispatcher == LLMCOST_MOE_ALLTOALL && cf == 0)
         return 0;
+    if (j->moe_dispatcher == LLMCOST_MOE_DEEPEP && cf > 0) /* Megatron-Core's TransformerConfig refuses it */
+        return lc_fail(LLMCOST_EINVAL,
+                       "moe_capacity_factor = %g: Megatron-Core drops and pads only with the alltoall dispatcher, "
+                       "not deepep (the flex dispatcher is dropless)",
+                       cf);
     const char *what = cf > 0 ? "moe_capacity_factor" : "moe_dispatcher";
     if (m && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "%s: %s has no routed experts", what, m->name);

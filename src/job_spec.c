@@ -22,7 +22,7 @@ static const char *const ema_names[] = {"none", "gpu", "cpu", NULL};
 static const char *const finetune_names[] = {"none", "full", "lora", "qlora", NULL};
 static const char *const lora_variant_names[] = {"lora", "dora", NULL};
 static const char *const quant_names[] = {"none", "nf4", "fp4", "int8", "int4", NULL};
-static const char *const moe_dispatcher_names[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
+static const char *const moe_dispatcher_names[] = {"alltoall", "allgather", "deepep", NULL}; /* llmcost_moe_dispatcher */
 static const char *const adapter_dtype_names[] = {"auto", "fp32", "bf16", NULL};   /* llmcost_job_spec.adapter_dtype */
 static const char *const cp_comm_names[] = {"p2p", "allgather", "a2a", "torch", NULL};       /* llmcost_cp_comm */
 
@@ -415,6 +415,19 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
         note(notes, size, "MoE tokens by the alltoall dispatcher, dropless (Megatron-Core's defaults; give "
                           "--moe-dispatcher, --moe-capacity-factor)");
+    /* DeepEP and FP8 dispatch (docs/formulas.md "DeepEP and FP8 dispatch"): what is taken to run, said. */
+    if (llmcost_model_moe_layers(m) > 0 && j.layout.ep > 1 && j.moe_dispatcher == LLMCOST_MOE_DEEPEP)
+        note(notes, size, j.layout.ep_overlap
+                              ? "MoE tokens by DeepEP's normal kernels (Megatron-Core's flex dispatcher): once over the "
+                                "network per node reached, forwarded over NVLink, in bf16; overlapped with another "
+                                "micro-batch (--overlap-moe-expert-parallel-comm) at 20 SMs"
+                              : "MoE tokens by DeepEP's normal kernels (Megatron-Core's flex dispatcher): once over the "
+                                "network per node reached, forwarded over NVLink, in bf16; the compute waits for each "
+                                "all-to-all (exposed; --ep-overlap overlaps it)");
+    if (llmcost_model_moe_layers(m) > 0 && j.layout.ep > 1 && j.layout.ep_overlap &&
+        j.precision == LLMCOST_PREC_FP8 && j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
+        note(notes, size, "MoE dispatch in FP8, 1 byte + an fp32 scale per 128 values, combine in bf16: DeepSeek-V3's "
+                          "recipe (section 3.3.2), taken for --ep-overlap under --precision fp8");
     if (j.recompute_every > 1) {
         snprintf(line, sizeof line, "per-layer checkpointing: every %lld%s decoder layer (layers %lld, %lld, ...) "
                  "recomputed whole, the others keep all they save (torchtitan's selective_ac_option \"%lld\")",

@@ -407,8 +407,12 @@ int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model 
     if (llmcost_model_moe_layers(m) > 0) { /* the MoE implementation: dispatcher, capacity factor (0: dropless) */
         bool v2 = o->version >= 2, dropless = !(v2 && o->moe_capacity_factor > 0);
         json_t *moe = json_object();
-        json_object_set_new(moe, "dispatcher", json_string(v2 && o->moe_dispatcher == LLMCOST_MOE_ALLGATHER ? "allgather"
-                                                                                                          : "alltoall"));
+        json_object_set_new(moe, "dispatcher", json_string(!v2                                       ? "alltoall"
+                                                           : o->moe_dispatcher == LLMCOST_MOE_ALLGATHER ? "allgather"
+                                                           : o->moe_dispatcher == LLMCOST_MOE_DEEPEP    ? "deepep"
+                                                                                                        : "alltoall"));
+        /* DeepSeek-V3's own stack (--ep-overlap with the default dispatcher) dispatches in FP8 under the fp8 recipe */
+        json_object_set_new(moe, "fp8_dispatch", json_boolean(lc_moe_fp8_dispatch(o)));
         json_object_set_new(moe, "dropless", json_boolean(dropless));
         json_object_set_new(moe, "capacity_factor", lc_json_real(dropless ? 0 : o->moe_capacity_factor));
         json_object_set_new(d, "moe", moe);

@@ -91,7 +91,8 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
             len += (size_t)snprintf(buf + len, n - len, " --foreach-optimizer");
     }
     if (o->version >= 5 && len < n && o->moe_dispatcher != LLMCOST_MOE_ALLTOALL) /* the MoE implementation (version 5) */
-        len += (size_t)snprintf(buf + len, n - len, " --moe-dispatcher allgather");
+        len += (size_t)snprintf(buf + len, n - len, " --moe-dispatcher %s",
+                                o->moe_dispatcher == LLMCOST_MOE_DEEPEP ? "deepep" : "allgather");
     if (o->version >= 5 && len < n && o->moe_capacity_factor != 0)
         len += (size_t)snprintf(buf + len, n - len, " --moe-capacity-factor %.17g", o->moe_capacity_factor);
     if (o->version >= 6 && len < n && o->cp_comm != LLMCOST_CP_P2P) /* the CP implementation (version 6) */

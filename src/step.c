@@ -1258,7 +1258,9 @@ typedef struct {
     double cp_ag, cp_rs; /* cp_comm allgather: the CP group's keys and values gathered; their gradients scattered */
     double cp_qkv, cp_o; /* cp_comm a2a: q, k, v from sequence to head shards; the attention output back */
     double cp_dkv;  /* cp_comm torch: one ring send of the rank's fp32 key/value gradients */
-    double ep_a2a;  /* one EP all-to-all (dispatch or combine) */
+    double ep_a2a;  /* one EP all-to-all in the combine direction (combine forward, dispatch's gradient backward) */
+    double ep_disp; /* one in the dispatch direction (dispatch forward, combine's gradient backward): ep_a2a, or
+                       less where it goes in FP8 (lc_moe_fp8_dispatch) */
 } layer_comm;
 
 /*
@@ -1272,7 +1274,7 @@ typedef struct {
     const llmcost_model *m;
     int64_t micro_batch, seq, tp, pp, dp, cp, ep, etp;
     double ab, moe_pad;
-    bool sp, ep_forwarded;
+    bool sp, ep_forwarded, ep_fp8;
     llmcost_moe_dispatcher dispatcher;
     llmcost_cp_comm cp_comm;
     llmcost_comm_options comm;
@@ -1403,10 +1405,14 @@ static int layer_comms(layer_comm *lc, const ctx *c)
             if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_GATHER, (double)c->L.ep * local_tokens * h * ab, &g,
                                         &opt->comm)) != 0)
                 return rc;
-        } else if (opt->layout.ep_overlap && c->moe_pad <= 0) {
+        } else if ((opt->layout.ep_overlap || opt->moe_dispatcher == LLMCOST_MOE_DEEPEP) && c->moe_pad <= 0) {
             /* --ep-overlap is DeepSeek-V3's implementation: DualPipe and its all-to-all kernels (§3.2.2), each token
              * once over the network to every other node holding one of its experts, then forwarded over NVLink;
-             * with group-limited routing (n_group, topk_group) a token reaches at most topk_group groups' nodes. */
+             * with group-limited routing (n_group, topk_group) a token reaches at most topk_group groups' nodes.
+             * deepep: Megatron-Core's flex dispatcher on DeepEP's normal kernels, the same forwarding (DeepEP README:
+             * "kernels optimized for asymmetric-domain bandwidth forwarding, such as forwarding data from NVLink
+             * domain to RDMA domain"), in bf16. Under DeepSeek-V3's recipe (lc_moe_fp8_dispatch) the dispatch
+             * direction goes in FP8 with a scale per 128 values, the combine direction in bf16. */
             int64_t E = ff->n_experts, K = ff->top_k, G = m->moe_n_group, M = m->moe_topk_group;
             int64_t nodes = g.size / g.per_domain;
             double D = lc_moe_expected_units(E, K, G, M, nodes), R = lc_moe_expected_units(E, K, G, M, g.size);
@@ -1415,6 +1421,12 @@ static int layer_comms(layer_comm *lc, const ctx *c)
                                (long long)K, (long long)g.size);
             if ((rc = lc_comm_forwarded_a2a(&cc, gpu, local_tokens * h * ab, D, R, &g, &opt->comm)) != 0)
                 return rc;
+            if (lc_moe_fp8_dispatch(opt)) {
+                llmcost_comm_cost cd;
+                if ((rc = lc_comm_forwarded_a2a(&cd, gpu, local_tokens * h * LC_FP8_DISPATCH_BYTES, D, R, &g, &opt->comm)) != 0)
+                    return rc;
+                lc->ep_disp = cd.seconds;
+            }
         } else {
             /* Each token-slot's hidden state, or with a capacity each expert's padded C rows from this rank. */
             double slots = local_tokens * (double)ff->top_k * (c->moe_pad > 0 ? c->moe_pad : 1);
@@ -1422,8 +1434,27 @@ static int layer_comms(layer_comm *lc, const ctx *c)
                 return rc;
         }
         lc->ep_a2a = cc.seconds;
+        if (!(lc->ep_disp > 0))
+            lc->ep_disp = cc.seconds;
     }
     return 0;
+}
+
+/*
+ * Does the dispatch direction of the EP all-to-all go in FP8? DeepSeek-V3's own stack does under its FP8 recipe
+ * (arXiv 2412.19437 §3.3.2, "Low-Precision Communication": "we quantize the activation before MoE up-projections
+ * into FP8 and then apply dispatch components ... A similar strategy is applied to the activation gradient before
+ * MoE down-projections. For both the forward and backward combine components, we retain them in BF16"): in llmcost
+ * that stack is --ep-overlap with the default dispatcher, dropless, and --precision fp8. Megatron-Core's deepep
+ * path does not (megatron/core/transformer/moe/fused_a2a.py passes DeepEP one bf16 tensor, where an FP8 dispatch
+ * takes the tuple (fp8 values, scales); NVIDIA/Megatron-LM issue #3578), nor its alltoall and allgather.
+ */
+bool lc_moe_fp8_dispatch(const llmcost_step_options *o)
+{
+    bool v2 = o->version >= 2;
+    llmcost_moe_dispatcher d = v2 ? o->moe_dispatcher : LLMCOST_MOE_ALLTOALL;
+    double cf = v2 ? o->moe_capacity_factor : 0;
+    return o->precision == LLMCOST_PREC_FP8 && o->layout.ep_overlap && d == LLMCOST_MOE_ALLTOALL && !(cf > 0);
 }
 
 /* layer_comms through the memo "cm" (NULL: none). */
@@ -1437,6 +1468,7 @@ static int layer_comms_memo(layer_comm *lc, const ctx *c, comm_memo *cm)
     k.tp = c->L.tp, k.pp = c->L.pp, k.dp = c->L.dp, k.cp = c->L.cp, k.ep = c->L.ep, k.etp = c->etp;
     k.ab = c->ab, k.moe_pad = c->moe_pad, k.sp = c->sp, k.dispatcher = c->opt->moe_dispatcher;
     k.ep_forwarded = c->opt->layout.ep_overlap;
+    k.ep_fp8 = lc_moe_fp8_dispatch(c->opt);
     k.cp_comm = c->opt->cp_comm;
     k.comm = c->opt->comm;
     if (cm->have_layer && memcmp(&k, &cm->layer_key, sizeof k) == 0) {
@@ -1773,8 +1805,14 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
         cp_raw = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
     }
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
-    double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(4 * lc->ep_a2a, layer_compute, (double)c->g->compute_units)
-                                        : 4 * lc->ep_a2a;
+    /* Per MoE layer: two all-to-alls in the dispatch direction (dispatch forward, combine's gradient backward) and
+     * two in the combine direction. Overlapped (--ep-overlap: DualPipe, or with deepep Megatron-Core's
+     * --overlap-moe-expert-parallel-comm) behind another micro-batch's compute at the all-to-all kernels' 20 SMs;
+     * otherwise the compute stream waits for each (Megatron-Core: fused_a2a.py's after_event.current_stream_wait(),
+     * the alltoall dispatcher's blocking all_to_all), so nothing runs beside its SMs and all of it shows. */
+    double a2a_raw = 2 * lc->ep_disp + 2 * lc->ep_a2a;
+    double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(a2a_raw, layer_compute, (double)c->g->compute_units)
+                                        : a2a_raw;
     comp[LLMCOST_ST_EP_COMM] = (double)sl->moe_layers * a2a;
     /* PP: v sends forward and v backward per micro-batch; under the interleaved schedule (v > 1) Megatron overlaps
      * each with the next chunk's compute (overlap_p2p_comm), else the sends block (batch_p2p_comm). */
@@ -1784,7 +1822,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
                                       : 0;
     r->tp_raw = tp_raw;
     r->cp_all = cp_raw;
-    r->ep_all = 4 * (double)sl->moe_layers * lc->ep_a2a;
+    r->ep_all = (double)sl->moe_layers * a2a_raw;
     r->pp_all = pp > 1 ? 2 * v * lc->pp_p2p : 0;
     double total = sl->gpu;
     for (int k = LLMCOST_ST_TP_COMM; k <= LLMCOST_ST_PP_COMM; k++)

@@ -1387,8 +1387,8 @@ Test(plan_agreement, moe_dispatcher_and_capacity_factor_reach_every_layout, .tim
     json_t *plain = cli_json(base);
     json_t *p0 = json_array_get(json_object_get(plain, "layouts"), 0);
     cr_assert_not_null(p0);
-    const char *extra[] = {"--moe-dispatcher allgather", "--moe-capacity-factor 1.25"};
-    for (size_t k = 0; k < 2; k++) {
+    const char *extra[] = {"--moe-dispatcher allgather", "--moe-capacity-factor 1.25", "--moe-dispatcher deepep"};
+    for (size_t k = 0; k < 3; k++) {
         snprintf(cmd, sizeof cmd, "%s %s --top 3", base, extra[k]);
         json_t *plan = cli_json(cmd);
         json_t *layouts = json_object_get(plan, "layouts");
@@ -1403,8 +1403,10 @@ Test(plan_agreement, moe_dispatcher_and_capacity_factor_reach_every_layout, .tim
                       cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
             json_decref(s);
         }
-        /* The one layout both searches fix, timed another way. */
-        cr_expect_neq(jnum(json_array_get(layouts, 0), "step_seconds"), jnum(p0, "step_seconds"), "%s", extra[k]);
+        /* The one layout both searches fix, timed another way. (deepep: Mixtral's top-2 of 8 experts inside one
+         * node reach 2 distinct ranks, the alltoall's 2 slots: the same bytes, so only the flags are checked.) */
+        if (k < 2)
+            cr_expect_neq(jnum(json_array_get(layouts, 0), "step_seconds"), jnum(p0, "step_seconds"), "%s", extra[k]);
         json_decref(plan);
     }
     json_decref(plain);

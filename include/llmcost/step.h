@@ -20,6 +20,10 @@ extern "C" {
 typedef enum {
     LLMCOST_MOE_ALLTOALL,  /* each token's hidden state to the EP ranks of its top-k experts and back (all-to-all) */
     LLMCOST_MOE_ALLGATHER, /* every EP rank all-gathers the group's tokens, keeps its experts'; reduce-scatter back */
+    LLMCOST_MOE_DEEPEP,    /* Megatron-Core's flex dispatcher on DeepEP's normal kernels: each token once over the
+                              network to each node holding one of its experts, forwarded there over NVLink; bf16
+                              (Megatron passes DeepEP a bf16 tensor); exposed unless layout.ep_overlap
+                              (--overlap-moe-expert-parallel-comm), 20 SMs (docs/formulas.md "DeepEP") */
     LLMCOST_MOE_DISPATCHER_COUNT
 } llmcost_moe_dispatcher;
 

@@ -369,7 +369,8 @@ extern const char *const cli_cp_comm_choices[];
      "PyTorch's context_parallel (torchtitan), the all-gather behind the first block, gradients round the ring", \
      cli_cp_comm_choices, NULL},                                                                                  \
     {"moe-dispatcher", OPT_CHOICE, &(o).moe_dispatcher, "D",                                                    \
-     "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens)",      \
+     "MoE token dispatcher, Megatron-Core's (default alltoall; allgather: all-gather the EP group's tokens; "     \
+     "deepep: the flex dispatcher on DeepEP, once per node, bf16, exposed unless --ep-overlap)",                  \
      cli_moe_dispatcher_choices, NULL},                                                                          \
     {"moe-capacity-factor", OPT_REAL, &(o).moe_capacity_factor, "CF",                                           \
      "drop and pad to ceil(CF x tokens x top-k / experts) per expert, padding computed (default: dropless)",      \

@@ -8,7 +8,7 @@
 const char *const cli_act_cache_choices[] = {"recipe", "fp8-tile", NULL};
 const char *const cli_pipeline_choices[] = {"1f1b", "dualpipe", NULL};
 const char *const cli_ema_choices[] = {"none", "gpu", "cpu", NULL};
-const char *const cli_moe_dispatcher_choices[] = {"alltoall", "allgather", NULL}; /* llmcost_moe_dispatcher */
+const char *const cli_moe_dispatcher_choices[] = {"alltoall", "allgather", "deepep", NULL}; /* llmcost_moe_dispatcher */
 const char *const cli_cp_comm_choices[] = {"p2p", "allgather", "a2a", "torch", NULL};          /* llmcost_cp_comm */
 const char *const cli_precision_choices[] = {"fp32", "amp-bf16", "bf16", "bf16-master", "fp8", "fp16", NULL};
 const char *const cli_optimizer_choices[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw",
