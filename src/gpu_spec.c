@@ -174,7 +174,7 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     bool fp8 = o->precision == LLMCOST_PREC_FP8;
     double sc16 = lc_gemm_eta_scale(g, false), half = llmcost_gpu_half_peak(g);
     const lc_kernel_model *km = lc_kernel_model_get();
-    char mamf[768] = "";
+    char mamf[768] = "", membw[384] = "";
     if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
         snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's measured max achievable matmul %.1f%% of peak / "
                  "the H200's %.1f%% (mamf_tflops in data/gpus.json; its source: llmcost gpus --gpu %s)", 100 * c.gemm_efficiency,
@@ -186,8 +186,17 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
                                 "large GEMMs at %.0f%% of peak%s, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
                                 "per forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency,
-                                llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
+                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency * lc_memory_bw_scale(g),
+                                lc_memory_bw_scale(g) != 1
+                                    ? (snprintf(membw, sizeof membw, " (the H200's %.1f%% x %.3f: this architecture's "
+                                                "measured normalization kernels' fraction of bandwidth over the H200's, "
+                                                "data/calibration/norms_bandwidth_cudnn_frontend.json)%s",
+                                                100 * c.copy_efficiency, lc_memory_bw_scale(g),
+                                                llmcost_framework_eager(o->framework)
+                                                    ? ", eager ops at their kernels' measured rates (14-90%) x the same"
+                                                    : ""),
+                                       membw)
+                                : llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n && fp8) {
         double sc8 = lc_gemm_eta_scale(g, true);

@@ -88,6 +88,10 @@ double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, doub
 double lc_eager_mix_eta(const char *mix);
 
 /* Seconds of streaming "bytes" through memory in "kernels" launches; "eager": PyTorch's unfused kernels. */
+/* The bandwidth memory-bound kernels on g are timed against: its catalogue bandwidth times its architecture's
+ * measured fraction of peak bandwidth over the H200's (norms_bandwidth_cudnn_frontend.json; 1 where unmeasured). */
+double lc_memory_bw_scale(const llmcost_gpu *g);
+double lc_memory_bw(const llmcost_gpu *g);
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels);
 double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels);
 
