@@ -175,7 +175,12 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     double sc16 = lc_gemm_eta_scale(g, false), half = llmcost_gpu_half_peak(g);
     const lc_kernel_model *km = lc_kernel_model_get();
     char mamf[768] = "", membw[384] = "";
-    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
+    double sf, srf;
+    if (lc_gemm_sustained(g, false, &sf, &srf))
+        snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's sustained (power-saturated) matmul %.1f%% of "
+                 "peak / the H200's %.1f%% (data/calibration/msmf_bekman_fast_mamf.json)", 100 * c.gemm_efficiency,
+                 100 * sf, 100 * srf);
+    else if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
         snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's measured max achievable matmul %.1f%% of peak / "
                  "the H200's %.1f%% (mamf_tflops in data/gpus.json; its source: llmcost gpus --gpu %s)", 100 * c.gemm_efficiency,
                  100 * g->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], g->name);
@@ -201,10 +206,14 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     if (len < n && fp8) {
         double sc8 = lc_gemm_eta_scale(g, true);
         bool own = g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0 && km->mamf_ref[1] > 0;
+        bool sus = lc_gemm_sustained(g, true, &sf, &srf);
         len += (size_t)snprintf(buf + len, n - len,
                                 "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
                                 100 * fmin(1, km->fp8_eta * sc8), 100 * km->fp8_eta,
-                                own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
+                                sus ? (snprintf(mamf, sizeof mamf, " x the H200's fp8 factor %.3f x this GPU's sustained "
+                                                "fp8 matmul %.1f%% / the H200's %.1f%% (msmf_bekman_fast_mamf.json)",
+                                                sc8 * srf / sf, 100 * sf, 100 * srf), mamf)
+                                : own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
                                                 "kernel's (TileLang) best %.1f%%",
                                                 100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8],
                                                 100 * km->mamf_ref[1]), mamf)

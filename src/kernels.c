@@ -759,6 +759,57 @@ double lc_memory_bw(const llmcost_gpu *g)
     return g->memory_bw * lc_memory_bw_scale(g);
 }
 
+/* Sustained, power-saturated matmul rates (data/calibration/msmf_bekman_fast_mamf.json), FLOP/s by GPU name:
+ * [0] 16-bit, [1] fp8; the reference GPU (the H200) first. */
+#define MAX_MSMF 8
+static struct {
+    char gpu[32];
+    double flops[2];
+} msmf[MAX_MSMF];
+static int nmsmf;
+static const llmcost_gpu *msmf_ref; /* the reference GPU's bundled record */
+
+static void fit_msmf(json_t *doc)
+{
+    const char *ref = json_string_value(json_object_get(doc, "reference")), *key;
+    json_t *v;
+    if (!ref || !json_is_object(json_object_get(json_object_get(doc, "gpus"), ref)) ||
+        !(msmf_ref = llmcost_catalog_gpu_find(llmcost_catalog_bundled(), ref)))
+        return;
+    for (int pass = 0; pass < 2; pass++)
+        json_object_foreach(json_object_get(doc, "gpus"), key, v)
+        {
+            if ((pass == 0) != !strcmp(key, ref) || nmsmf >= MAX_MSMF)
+                continue;
+            snprintf(msmf[nmsmf].gpu, sizeof msmf[nmsmf].gpu, "%s", key);
+            msmf[nmsmf].flops[0] = num(v, "bf16") * 1e12;
+            msmf[nmsmf].flops[1] = num(v, "fp8") * 1e12;
+            nmsmf++;
+        }
+}
+
+int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac)
+{
+    lc_kernel_model_get();
+    if (!g || nmsmf < 2 || !msmf_ref)
+        return 0;
+    for (int i = 1; i < nmsmf; i++)
+        if (g->name[0] == msmf[i].gpu[0] && !strcmp(g->name, msmf[i].gpu)) {
+            const llmcost_gpu *r = msmf_ref;
+            double pg = fp8 ? g->peak_flops[LLMCOST_DT_FP8] : llmcost_gpu_half_peak(g);
+            double pr = fp8 ? r->peak_flops[LLMCOST_DT_FP8] : llmcost_gpu_half_peak(r);
+            double x = msmf[i].flops[fp8], y = msmf[0].flops[fp8];
+            if (!(x > 0 && y > 0 && pg > 0 && pr > 0))
+                return 0;
+            if (frac)
+                *frac = x / pg;
+            if (ref_frac)
+                *ref_frac = y / pr;
+            return 1;
+        }
+    return 0;
+}
+
 /* Parses the bundled file "path" and hands it to "fn"; false when it is missing or does not parse (the fit keeps
  * the documented defaults for what it would have set). */
 static bool fit_file(const char *path, void (*fn)(json_t *))
@@ -901,6 +952,7 @@ static void fit(void)
     ok &= fit_file("data/calibration/attention_kernels.json", fit_attention_curves);
     ok &= fit_file("data/calibration/fp8_gemm_h800_tilelang.json", fit_fp8);
     ok &= fit_file("data/calibration/norms_bandwidth_cudnn_frontend.json", fit_membw);
+    ok &= fit_file("data/calibration/msmf_bekman_fast_mamf.json", fit_msmf);
     /* The fit GPUs' measured matmul fractions, from their bundled records (the catalogue does not read the kernel
      * model: no cycle). */
     const llmcost_catalog *cat = llmcost_catalog_bundled();
@@ -925,7 +977,8 @@ int lc_kernels_init(void)
     return 0;
 }
 
-double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
+/* lc_gemm_eta_scale from the MAMF table alone. */
+static double mamf_scale(const llmcost_gpu *g, bool fp8)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     if (!g)
@@ -936,6 +989,16 @@ double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
     if (km->mamf_ref[0] > 0 && g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0)
         return g->mamf_flops[LLMCOST_DT_BF16] / half / km->mamf_ref[0];
     return 1;
+}
+
+/* A GPU with a sustained (MSMF) figure moves from the reference GPU's own scale by its sustained fraction of peak
+ * over the reference's; the others take the MAMF table's ratio. */
+double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
+{
+    double f, rf;
+    if (lc_gemm_sustained(g, fp8, &f, &rf))
+        return mamf_scale(msmf_ref, fp8) * f / rf;
+    return mamf_scale(g, fp8);
 }
 
 /* The SM clock's fraction under a power cap (llmcost_gpu_power_cap): compute rates scale with it. */

@@ -46,7 +46,7 @@ Test(mamf, records_hold_the_published_measurements)
 Test(mamf, gemm_time_follows_the_measured_fraction)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    const char *names[] = {"a100-80gb", "b200", "mi300x", "h200"};
+    const char *names[] = {"a100-80gb", "gb200", "mi300x", "h200"}; /* b200: its sustained rate (test below) */
     const llmcost_gpu *h200 = gpu("h200");
     double ref = h200->mamf_flops[LLMCOST_DT_BF16] / h200->peak_flops[LLMCOST_DT_BF16];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -58,7 +58,7 @@ Test(mamf, gemm_time_follows_the_measured_fraction)
         double want = (g.mamf_flops[LLMCOST_DT_BF16] / peak) / ref;
         cr_expect(fabs(without / with / want - 1) < 1e-9, "%s: ratio %.6f, want %.6f", names[i], without / with, want);
     }
-    /* fp8 on a B200: its fp8 (cuBLAS) MAMF fraction over the FP8 fit kernel's own best fraction of peak, the best
+    /* fp8 on a GB200: its fp8 (cuBLAS) MAMF fraction over the FP8 fit kernel's own best fraction of peak, the best
      * TFLOP/s of data/calibration/fp8_gemm_h800_tilelang.json over its GPU's peak. */
     char *text = slurp_file(src_path("data/calibration/fp8_gemm_h800_tilelang.json"));
     json_t *doc = json_loads(text, 0, NULL);
@@ -71,13 +71,13 @@ Test(mamf, gemm_time_follows_the_measured_fraction)
         top = fmax(top, json_number_value(json_object_get(row, "tflops")) * 1e12 / fpeak);
     json_decref(doc);
     cr_expect(top > 0.7 && top < 0.85, "TileLang best %.3f of peak", top); /* 1541 of 1979 */
-    llmcost_gpu b = *gpu("b200"), bare = b;
+    llmcost_gpu b = *gpu("gb200"), bare = b;
     memset(bare.mamf_flops, 0, sizeof bare.mamf_flops);
     double p8 = b.peak_flops[LLMCOST_DT_FP8];
     double want = (b.mamf_flops[LLMCOST_DT_FP8] / p8) / top;
     double r = (lc_gemm_seconds(&bare, p8, 16384, 16384, 16384, 1, 1, false) - km->gemm_fixed) /
                (lc_gemm_seconds(&b, p8, 16384, 16384, 16384, 1, 1, false) - km->gemm_fixed);
-    cr_expect(fabs(r / want - 1) < 1e-9, "b200 fp8: ratio %.6f, want %.6f", r, want);
+    cr_expect(fabs(r / want - 1) < 1e-9, "gb200 fp8: ratio %.6f, want %.6f", r, want);
 }
 
 Test(catalogue, nvl72_parts_have_a_72_gpu_domain)
@@ -552,4 +552,49 @@ Test(mamf, a100_step_runs_gemms_at_the_measured_rate)
     json_decref(with);
     json_decref(without);
     remove(path);
+}
+
+/* Sustained matmul (data/calibration/msmf_bekman_fast_mamf.json): Bekman's fast-mamf table (ml-engineering commit
+ * 082816f) measures the power-saturated rate of the H200 (BF16 708.5, FP8 1288.7 TFLOP/s) and the B200 (1456.3,
+ * 2795.7), the figure its author says to use for training throughput. A B200 GEMM's efficiency is the H200 fit's x
+ * (1456.3 / 2250) / (708.5 / 989.4) = 0.9038 (against the MAMF table's 0.9658), fp8 the H200's own fp8 factor
+ * (1453.4 / 1978.9) / TileLang's best x (2795.7 / 4500) / (1288.7 / 1978.9); GPUs without the figure keep the
+ * MAMF table, and the H200 itself is unchanged. */
+Test(mamf, b200_gemms_at_the_sustained_rate)
+{
+    json_error_t e;
+    json_t *d = json_load_file(src_path("data/calibration/msmf_bekman_fast_mamf.json"), 0, &e);
+    cr_assert(d, "%s", e.text);
+    json_t *g = json_object_get(d, "gpus");
+    cr_expect_str_eq(json_string_value(json_object_get(d, "reference")), "h200");
+    cr_expect_float_eq(num(json_object_get(g, "h200"), "bf16"), 708.5, 1e-9);
+    cr_expect_float_eq(num(json_object_get(g, "h200"), "fp8"), 1288.7, 1e-9);
+    cr_expect_float_eq(num(json_object_get(g, "b200"), "bf16"), 1456.3, 1e-9);
+    cr_expect_float_eq(num(json_object_get(g, "b200"), "fp8"), 2795.7, 1e-9);
+    cr_expect(strstr(json_string_value(json_object_get(d, "source")), "082816f") != NULL);
+    cr_expect_eq(json_object_size(g), 2);
+    json_decref(d);
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double want16 = (1456.3 / 2250) / (708.5 / 989.4);
+    cr_expect(fabs(want16 - 0.9038) < 0.0001);
+    cr_expect(fabs(lc_gemm_eta_scale(gpu("b200"), false) / want16 - 1) < 1e-9, "%.6f", lc_gemm_eta_scale(gpu("b200"), false));
+    double want8 = (1453.4 / 1978.9) / km->mamf_ref[1] * (2795.7 / 4500) / (1288.7 / 1978.9);
+    cr_expect(fabs(lc_gemm_eta_scale(gpu("b200"), true) / want8 - 1) < 1e-9, "%.6f want %.6f",
+              lc_gemm_eta_scale(gpu("b200"), true), want8);
+    cr_expect_eq(lc_gemm_eta_scale(gpu("h200"), false), 1);
+    cr_expect(fabs(lc_gemm_eta_scale(gpu("h200"), true) - (1453.4 / 1978.9) / km->mamf_ref[1]) < 1e-12);
+    double sf, srf;
+    cr_expect_eq(lc_gemm_sustained(gpu("b300"), false, &sf, &srf), 0); /* no sustained figure: the MAMF table */
+    cr_expect_eq(lc_gemm_sustained(gpu("a100-80gb"), false, &sf, &srf), 0);
+    cr_assert_eq(lc_gemm_sustained(gpu("b200"), false, &sf, &srf), 1);
+    cr_expect(fabs(sf - 1456.3 / 2250) < 1e-12 && fabs(srf - 708.5 / 989.4) < 1e-12);
+    /* A compute-bound GEMM on a B200: the time at the MAMF table's factor over the time now is 0.9658 / 0.9038. */
+    const llmcost_gpu *b = gpu("b200");
+    double peak = b->peak_flops[LLMCOST_DT_BF16];
+    double t = lc_gemm_seconds(b, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+    double mamf = (1745.0 / 2250) / (794.5 / 989.4);
+    llmcost_gpu other = *b; /* the same part under another name has no sustained figure: the MAMF table */
+    snprintf(other.name, sizeof other.name, "b200-mamf");
+    double tm = lc_gemm_seconds(&other, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+    cr_expect(fabs(t / tm - mamf / want16) < 1e-9, "%.6f, want %.6f", t / tm, mamf / want16);
 }
