@@ -174,8 +174,13 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
     bool fp8 = o->precision == LLMCOST_PREC_FP8;
     double sc16 = lc_gemm_eta_scale(g, false), half = llmcost_gpu_half_peak(g);
     const lc_kernel_model *km = lc_kernel_model_get();
-    char mamf[768] = "";
-    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
+    char mamf[768] = "", membw[384] = "";
+    double sf, srf;
+    if (lc_gemm_sustained(g, false, &sf, &srf))
+        snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's sustained (power-saturated) matmul %.1f%% of "
+                 "peak / the H200's %.1f%% (data/calibration/msmf_bekman_fast_mamf.json)", 100 * c.gemm_efficiency,
+                 100 * sf, 100 * srf);
+    else if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
         snprintf(mamf, sizeof mamf, "; the H200 fit %.0f%% x this GPU's measured max achievable matmul %.1f%% of peak / "
                  "the H200's %.1f%% (mamf_tflops in data/gpus.json; its source: llmcost gpus --gpu %s)", 100 * c.gemm_efficiency,
                  100 * g->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], g->name);
@@ -186,16 +191,29 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
                                 "large GEMMs at %.0f%% of peak%s, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
                                 "per forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency,
-                                llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
+                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency * lc_memory_bw_scale(g),
+                                lc_memory_bw_scale(g) != 1
+                                    ? (snprintf(membw, sizeof membw, " (the H200's %.1f%% x %.3f: this architecture's "
+                                                "measured normalization kernels' fraction of bandwidth over the H200's, "
+                                                "data/calibration/norms_bandwidth_cudnn_frontend.json)%s",
+                                                100 * c.copy_efficiency, lc_memory_bw_scale(g),
+                                                llmcost_framework_eager(o->framework)
+                                                    ? ", eager ops at their kernels' measured rates (14-90%) x the same"
+                                                    : ""),
+                                       membw)
+                                : llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n && fp8) {
         double sc8 = lc_gemm_eta_scale(g, true);
         bool own = g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0 && km->mamf_ref[1] > 0;
+        bool sus = lc_gemm_sustained(g, true, &sf, &srf);
         len += (size_t)snprintf(buf + len, n - len,
                                 "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
                                 100 * fmin(1, km->fp8_eta * sc8), 100 * km->fp8_eta,
-                                own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
+                                sus ? (snprintf(mamf, sizeof mamf, " x the H200's fp8 factor %.3f x this GPU's sustained "
+                                                "fp8 matmul %.1f%% / the H200's %.1f%% (msmf_bekman_fast_mamf.json)",
+                                                sc8 * srf / sf, 100 * sf, 100 * srf), mamf)
+                                : own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
                                                 "kernel's (TileLang) best %.1f%%",
                                                 100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8],
                                                 100 * km->mamf_ref[1]), mamf)

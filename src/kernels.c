@@ -467,10 +467,12 @@ static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_ra
 }
 
 /* The points of one direction of a published curve: TFLOP/s at the benchmark's shapes (16,384 tokens per batch,
- * 2,048 = heads x head dim), turned into seconds by the benchmark's FLOP count (= llmcost's). */
+ * 2,048 = heads x head dim; or, where the curve gives batch_heads, that many batch x heads at every length), turned
+ * into seconds by the benchmark's FLOP count (= llmcost's). */
 static int curve_points(json_t *curve, const char *dir, attn_point *p, int max)
 {
     json_t *seq = json_object_get(curve, "seq"), *set;
+    double fixed_bh = num(curve, "batch_heads");
     size_t i, j;
     int n = 0;
     json_array_foreach(json_object_get(curve, dir), i, set)
@@ -483,7 +485,7 @@ static int curve_points(json_t *curve, const char *dir, attn_point *p, int max)
             double s = json_number_value(json_array_get(seq, j)), rate = json_number_value(tf) * 1e12;
             if (n >= max || !(s > 0) || !(d > 0) || !(rate > 0))
                 continue;
-            double bh = (16384 / s) * (2048 / d), pairs = causal ? s * (s + 1) / 2 : s * s;
+            double bh = fixed_bh > 0 ? fixed_bh : (16384 / s) * (2048 / d), pairs = causal ? s * (s + 1) / 2 : s * s;
             double flops = (strcmp(dir, "bwd") ? 4.0 : 10.0) * bh * pairs * d;
             p[n++] = (attn_point){bh, s, pairs, d, flops / rate};
         }
@@ -672,6 +674,142 @@ static void fit_host(json_t *doc)
     }
 }
 
+/* Memory-bound kernels by architecture (data/calibration/norms_bandwidth_cudnn_frontend.json): the same kernels'
+ * fraction of peak bandwidth on an architecture over the H200's, the geometric mean over the file's rows, both
+ * directions and its GPUs of that architecture; the GPUs it applies to (those of that architecture in
+ * attention_kernels.json's arch_of), looked up by name. */
+#define MAX_MEMBW 4
+static struct {
+    char arch[16];
+    double scale;
+} membw[MAX_MEMBW];
+static int nmembw;
+static char membw_gpu[MAX_ARCHMAP][32];
+static double membw_gpu_scale[MAX_ARCHMAP];
+static int nmembw_gpu;
+
+static void fit_membw(json_t *doc)
+{
+    const llmcost_gpu *ref = llmcost_catalog_gpu_find(NULL, json_string_value(json_object_get(doc, "reference")));
+    if (!ref || !(ref->memory_bw > 0))
+        return;
+    const char *gname;
+    json_t *arch;
+    json_object_foreach(json_object_get(doc, "arch_of"), gname, arch)
+    {
+        const llmcost_gpu *g = llmcost_catalog_gpu_find(NULL, gname);
+        const char *a = json_string_value(arch);
+        if (!g || !(g->memory_bw > 0) || !a)
+            continue;
+        int slot = -1;
+        for (int i = 0; i < nmembw; i++)
+            if (!strcmp(membw[i].arch, a))
+                slot = i;
+        if (slot < 0 && nmembw < MAX_MEMBW) {
+            slot = nmembw++;
+            snprintf(membw[slot].arch, sizeof membw[slot].arch, "%s", a);
+            membw[slot].scale = 1;
+        }
+    }
+    /* Per architecture: mean of the log ratios over every (row, direction, GPU of it). */
+    for (int i = 0; i < nmembw; i++) {
+        double sum = 0;
+        int n = 0;
+        json_object_foreach(json_object_get(doc, "arch_of"), gname, arch)
+        {
+            const llmcost_gpu *g = llmcost_catalog_gpu_find(NULL, gname);
+            if (!g || !(g->memory_bw > 0) || !json_is_string(arch) || strcmp(json_string_value(arch), membw[i].arch))
+                continue;
+            size_t r;
+            json_t *row;
+            json_array_foreach(json_object_get(doc, "rows"), r, row)
+            {
+                json_t *a = json_object_get(row, gname), *b = json_object_get(row, ref->name);
+                for (size_t d = 0; d < 2; d++) {
+                    double x = json_number_value(json_array_get(a, d)), y = json_number_value(json_array_get(b, d));
+                    if (x > 0 && y > 0) {
+                        sum += log((x / g->memory_bw) / (y / ref->memory_bw));
+                        n++;
+                    }
+                }
+            }
+        }
+        membw[i].scale = n > 0 ? exp(sum / n) : 1;
+    }
+    /* The catalogue's GPUs of each measured architecture. */
+    for (int j = 0; j < narchmap && nmembw_gpu < MAX_ARCHMAP; j++)
+        for (int i = 0; i < nmembw; i++)
+            if (!strcmp(archmap[j].arch, membw[i].arch)) {
+                snprintf(membw_gpu[nmembw_gpu], sizeof membw_gpu[nmembw_gpu], "%s", archmap[j].gpu);
+                membw_gpu_scale[nmembw_gpu++] = membw[i].scale;
+            }
+}
+
+double lc_memory_bw_scale(const llmcost_gpu *g)
+{
+    lc_kernel_model_get();
+    for (int i = 0; g && i < nmembw_gpu; i++)
+        if (g->name[0] == membw_gpu[i][0] && !strcmp(g->name, membw_gpu[i]))
+            return membw_gpu_scale[i];
+    return 1;
+}
+
+double lc_memory_bw(const llmcost_gpu *g)
+{
+    return g->memory_bw * lc_memory_bw_scale(g);
+}
+
+/* Sustained, power-saturated matmul rates (data/calibration/msmf_bekman_fast_mamf.json), FLOP/s by GPU name:
+ * [0] 16-bit, [1] fp8; the reference GPU (the H200) first. */
+#define MAX_MSMF 8
+static struct {
+    char gpu[32];
+    double flops[2];
+} msmf[MAX_MSMF];
+static int nmsmf;
+static const llmcost_gpu *msmf_ref; /* the reference GPU's bundled record */
+
+static void fit_msmf(json_t *doc)
+{
+    const char *ref = json_string_value(json_object_get(doc, "reference")), *key;
+    json_t *v;
+    if (!ref || !json_is_object(json_object_get(json_object_get(doc, "gpus"), ref)) ||
+        !(msmf_ref = llmcost_catalog_gpu_find(llmcost_catalog_bundled(), ref)))
+        return;
+    for (int pass = 0; pass < 2; pass++)
+        json_object_foreach(json_object_get(doc, "gpus"), key, v)
+        {
+            if ((pass == 0) != !strcmp(key, ref) || nmsmf >= MAX_MSMF)
+                continue;
+            snprintf(msmf[nmsmf].gpu, sizeof msmf[nmsmf].gpu, "%s", key);
+            msmf[nmsmf].flops[0] = num(v, "bf16") * 1e12;
+            msmf[nmsmf].flops[1] = num(v, "fp8") * 1e12;
+            nmsmf++;
+        }
+}
+
+int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac)
+{
+    lc_kernel_model_get();
+    if (!g || nmsmf < 2 || !msmf_ref)
+        return 0;
+    for (int i = 1; i < nmsmf; i++)
+        if (g->name[0] == msmf[i].gpu[0] && !strcmp(g->name, msmf[i].gpu)) {
+            const llmcost_gpu *r = msmf_ref;
+            double pg = fp8 ? g->peak_flops[LLMCOST_DT_FP8] : llmcost_gpu_half_peak(g);
+            double pr = fp8 ? r->peak_flops[LLMCOST_DT_FP8] : llmcost_gpu_half_peak(r);
+            double x = msmf[i].flops[fp8], y = msmf[0].flops[fp8];
+            if (!(x > 0 && y > 0 && pg > 0 && pr > 0))
+                return 0;
+            if (frac)
+                *frac = x / pg;
+            if (ref_frac)
+                *ref_frac = y / pr;
+            return 1;
+        }
+    return 0;
+}
+
 /* Parses the bundled file "path" and hands it to "fn"; false when it is missing or does not parse (the fit keeps
  * the documented defaults for what it would have set). */
 static bool fit_file(const char *path, void (*fn)(json_t *))
@@ -813,6 +951,8 @@ static void fit(void)
     fit_attention(ac, na);
     ok &= fit_file("data/calibration/attention_kernels.json", fit_attention_curves);
     ok &= fit_file("data/calibration/fp8_gemm_h800_tilelang.json", fit_fp8);
+    ok &= fit_file("data/calibration/norms_bandwidth_cudnn_frontend.json", fit_membw);
+    ok &= fit_file("data/calibration/msmf_bekman_fast_mamf.json", fit_msmf);
     /* The fit GPUs' measured matmul fractions, from their bundled records (the catalogue does not read the kernel
      * model: no cycle). */
     const llmcost_catalog *cat = llmcost_catalog_bundled();
@@ -837,7 +977,8 @@ int lc_kernels_init(void)
     return 0;
 }
 
-double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
+/* lc_gemm_eta_scale from the MAMF table alone. */
+static double mamf_scale(const llmcost_gpu *g, bool fp8)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     if (!g)
@@ -848,6 +989,16 @@ double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
     if (km->mamf_ref[0] > 0 && g->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0)
         return g->mamf_flops[LLMCOST_DT_BF16] / half / km->mamf_ref[0];
     return 1;
+}
+
+/* A GPU with a sustained (MSMF) figure moves from the reference GPU's own scale by its sustained fraction of peak
+ * over the reference's; the others take the MAMF table's ratio. */
+double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
+{
+    double f, rf;
+    if (lc_gemm_sustained(g, fp8, &f, &rf))
+        return mamf_scale(msmf_ref, fp8) * f / rf;
+    return mamf_scale(g, fp8);
 }
 
 /* The SM clock's fraction under a power cap (llmcost_gpu_power_cap): compute rates scale with it. */
@@ -861,7 +1012,7 @@ double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, do
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     peak *= clock_of(g);
-    return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, batch, elem_bytes, grouped, 0,
+    return gemm_routed(km, peak, lc_memory_bw(g), g->compute_units, m, n, k, batch, elem_bytes, grouped, 0,
                        lc_gemm_eta_scale(g, elem_bytes == 1));
 }
 
@@ -870,14 +1021,14 @@ double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, doub
 {
     const lc_kernel_model *km = lc_kernel_model_get();
     peak *= clock_of(g);
-    return gemm_routed(km, peak, g->memory_bw, g->compute_units, m, n, k, experts, elem_bytes, true, route_p,
+    return gemm_routed(km, peak, lc_memory_bw(g), g->compute_units, m, n, k, experts, elem_bytes, true, route_p,
                        lc_gemm_eta_scale(g, elem_bytes == 1));
 }
 
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    return fmax(bytes, 0) / (g->memory_bw * km->copy_eta) + kernels * km->kernel_min;
+    return fmax(bytes, 0) / (lc_memory_bw(g) * km->copy_eta) + kernels * km->kernel_min;
 }
 
 double lc_eager_mix_eta(const char *mix)
@@ -892,7 +1043,7 @@ double lc_eager_mix_eta(const char *mix)
 double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    return fmax(bytes, 0) / (g->memory_bw * km->eager_eta) + kernels * km->kernel_min;
+    return fmax(bytes, 0) / (lc_memory_bw(g) * km->eager_eta) + kernels * km->kernel_min;
 }
 
 double lc_attention_seconds(const llmcost_gpu *g, double peak, double heads, double queries, double pairs, double dq,
@@ -969,6 +1120,12 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
         }
         out->kernel = fast_sdpa ? "cudnn" : "sdpa";
         out->fused = true;
+        /* Blackwell: PyTorch SDPA's cuDNN backend as measured there (the cuDNN Blackwell curve), not the H200's
+         * fraction of peak. */
+        if (!strcmp(out->arch, "blackwell") && find_curve("cudnn", "blackwell") >= 0) {
+            impl = LLMCOST_ATTN_CUDNN;
+            break;
+        }
         use_measured(out, km);
         double r[2];
         if (!with_note) /* the reference rates are for the note only */

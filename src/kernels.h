@@ -88,6 +88,13 @@ double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, doub
 double lc_eager_mix_eta(const char *mix);
 
 /* Seconds of streaming "bytes" through memory in "kernels" launches; "eager": PyTorch's unfused kernels. */
+/* The bandwidth memory-bound kernels on g are timed against: its catalogue bandwidth times its architecture's
+ * measured fraction of peak bandwidth over the H200's (norms_bandwidth_cudnn_frontend.json; 1 where unmeasured). */
+/* 1 when "g" has a published sustained (power-saturated) matmul rate (msmf_bekman_fast_mamf.json) for the dtype,
+ * with its fraction of peak and the reference GPU's (the H200's) in *frac and *ref_frac; 0 otherwise. */
+int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac);
+double lc_memory_bw_scale(const llmcost_gpu *g);
+double lc_memory_bw(const llmcost_gpu *g);
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels);
 double lc_eager_seconds(const llmcost_gpu *g, double bytes, double kernels);
 

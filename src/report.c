@@ -405,7 +405,14 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
      * H200's (kernels.c lc_gemm_eta_scale). */
     const lc_kernel_model *km = lc_kernel_model_get();
     double half = llmcost_gpu_half_peak(gpu);
-    if (gpu->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
+    double sf, srf;
+    if (lc_gemm_sustained(gpu, false, &sf, &srf))
+        snprintf(r->gemm_note, sizeof r->gemm_note,
+                 "large GEMMs on %s at %.0f%% of peak: the H200 fit %.0f%% x its sustained (power-saturated) matmul "
+                 "%.1f%% / the H200's %.1f%% (data/calibration/msmf_bekman_fast_mamf.json)",
+                 gpu->name, 100 * fmin(1, km->gemm_eta * lc_gemm_eta_scale(gpu, false)), 100 * km->gemm_eta, 100 * sf,
+                 100 * srf);
+    else if (gpu->mamf_flops[LLMCOST_DT_BF16] > 0 && half > 0 && km->mamf_ref[0] > 0)
         snprintf(r->gemm_note, sizeof r->gemm_note,
                  "large GEMMs on %s at %.0f%% of peak: the H200 fit %.0f%% x its measured max achievable matmul %.1f%% / "
                  "the H200's %.1f%% (mamf_tflops; source: llmcost gpus --gpu %s)",

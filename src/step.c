@@ -394,8 +394,8 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
              * sliced off again: a cat (4 bytes per score at the measured cat rate), a max (2) and a subtraction (4);
              * backward the slice and the subtraction (8). */
             double scores = heads_all * q * s;
-            t->fwd += scores * (4 / lc_eager_mix_eta("cat_scores") + 6 / lc_eager_mix_eta(NULL)) / c->g->memory_bw;
-            t->bwd += scores * 8 / (lc_eager_mix_eta(NULL) * c->g->memory_bw);
+            t->fwd += scores * (4 / lc_eager_mix_eta("cat_scores") + 6 / lc_eager_mix_eta(NULL)) / lc_memory_bw(c->g);
+            t->bwd += scores * 8 / (lc_eager_mix_eta(NULL) * lc_memory_bw(c->g));
             t->fwd_k += 3;
             t->bwd_k += 2;
         }
@@ -551,7 +551,7 @@ static void time_elementwise(const ctx *c, const llmcost_op *op, timed_op *t)
         /* Each eager op at the bandwidth of its kernel mix (broadcasts, gathers, cat and transposes are slow). */
         const char *mf, *mb;
         eager_mix(c, op, &mf, &mb);
-        double bw = c->g->memory_bw, kmin = lc_kernel_model_get()->kernel_min;
+        double bw = lc_memory_bw(c->g), kmin = lc_kernel_model_get()->kernel_min;
         t->fwd = elems * fwd_b / (bw * lc_eager_mix_eta(mf)) + kf * kmin;
         t->bwd = elems * bwd_b / (bw * lc_eager_mix_eta(mb)) + kb * kmin;
     } else {
@@ -582,8 +582,8 @@ static void autocast_extra(const ctx *c, const llmcost_op *op, timed_op *t)
         kb += 1;
     }
     double eta = lc_eager_mix_eta("cast"), kmin = lc_kernel_model_get()->kernel_min;
-    t->fwd = bytes_f / (c->g->memory_bw * eta) + kf * kmin;
-    t->bwd = bytes_b / (c->g->memory_bw * eta) + kb * kmin;
+    t->fwd = bytes_f / (lc_memory_bw(c->g) * eta) + kf * kmin;
+    t->bwd = bytes_b / (lc_memory_bw(c->g) * eta) + kb * kmin;
     t->fwd_k = kf;
     t->bwd_k = kb;
     t->kind = LLMCOST_ST_MEMORY_BOUND;
@@ -1022,7 +1022,7 @@ static void ft_optimizer_time(llmcost_step *out, const ctx *c)
     const lc_kernel_model *km = lc_kernel_model_get();
     double adam_eta = km->adamw_eta[pb->weights > 2 ? 1 : 0];
     out->components[LLMCOST_ST_OPTIMIZER] =
-        opt_bytes * ft_local_trainable(c) / zero_div / (c->g->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
+        opt_bytes * ft_local_trainable(c) / zero_div / (lc_memory_bw(c->g) * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
 }
 
 /* Data parallelism under adapters: the adapter gradients are reduced in their dtype; ZeRO-1/2 gather the updated
@@ -2146,7 +2146,7 @@ static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_p
     const lc_kernel_model *km = lc_kernel_model_get();
     double adam_eta = km->adamw_eta[param_bytes > 2 ? 1 : 0];
     out->components[LLMCOST_ST_OPTIMIZER] =
-        opt_bytes * opt_params / (c->g->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
+        opt_bytes * opt_params / (lc_memory_bw(c->g) * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
 }
 
 /* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and
