@@ -186,7 +186,7 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
                                 "large GEMMs at %.0f%% of peak%s, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
                                 "per forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency,
+                                100 * fmin(lc_gemm_eta_cap(g, false), c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency,
                                 llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n && fp8) {
@@ -194,7 +194,7 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
         bool own = g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0 && km->mamf_ref[1] > 0;
         len += (size_t)snprintf(buf + len, n - len,
                                 "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
-                                100 * fmin(1, km->fp8_eta * sc8), 100 * km->fp8_eta,
+                                100 * fmin(lc_gemm_eta_cap(g, true), km->fp8_eta * sc8), 100 * km->fp8_eta,
                                 own ? (snprintf(mamf, sizeof mamf, " x this GPU's measured fp8 cuBLAS matmul %.1f%% / the fit "
                                                 "kernel's (TileLang) best %.1f%%",
                                                 100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8],

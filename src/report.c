@@ -409,7 +409,7 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
         snprintf(r->gemm_note, sizeof r->gemm_note,
                  "large GEMMs on %s at %.0f%% of peak: the H200 fit %.0f%% x its measured max achievable matmul %.1f%% / "
                  "the H200's %.1f%% (mamf_tflops; source: llmcost gpus --gpu %s)",
-                 gpu->name, 100 * fmin(1, km->gemm_eta * lc_gemm_eta_scale(gpu, false)), 100 * km->gemm_eta,
+                 gpu->name, 100 * fmin(lc_gemm_eta_cap(gpu, false), km->gemm_eta * lc_gemm_eta_scale(gpu, false)), 100 * km->gemm_eta,
                  100 * gpu->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], gpu->name);
     else
         snprintf(r->gemm_note, sizeof r->gemm_note,

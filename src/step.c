@@ -2212,7 +2212,7 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
     out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c->L.gpus / out->peak_flops;
     /* The efficiency large 16-bit GEMMs reach on this GPU: the H200 fit scaled by its measured matmul rate. */
-    out->gemm_efficiency = fmin(1, km->gemm_eta * lc_gemm_eta_scale(c->g, false));
+    out->gemm_efficiency = fmin(lc_gemm_eta_cap(c->g, false), km->gemm_eta * lc_gemm_eta_scale(c->g, false));
     out->copy_efficiency = km->copy_eta;
     out->host_seconds_per_kernel = km->host_fwd;
 }
