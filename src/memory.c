@@ -202,8 +202,9 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
 {
     memset(F, 0, sizeof *F);
     F->ft = ft;
-    int rc = llmcost_finetune_count(&F->fp, m, ft);
-    if (rc < 0 || (rc = lc_ft_count_head(&F->fp, m, ft, (int)o->framework)) < 0)
+    /* The count `llmcost params --framework` prints: as the framework stores the job. */
+    int rc = llmcost_finetune_count_framework(&F->fp, m, ft, (int)o->framework);
+    if (rc < 0)
         return rc;
     F->head_quant = lc_ft_head_quantised(m, ft, (int)o->framework);
     F->targets = ft->targets;

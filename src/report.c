@@ -664,7 +664,7 @@ int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llm
     llmcost_params p;
     if (rc == 0 && r->given.version >= 2 && r->given.finetune.method != LLMCOST_FT_NONE) {
         /* Fine-tuning: the params document with what trains and what stays frozen (llmcost params --finetune). */
-        if ((rc = llmcost_finetune_params_to_json(&text, m, &r->given.finetune)) == 0)
+        if ((rc = llmcost_finetune_params_to_json_framework(&text, m, &r->given.finetune, (int)r->given.framework)) == 0)
             rc = section(doc, "params", text);
     } else if (rc == 0 && (rc = llmcost_params_count(&p, m)) == 0 && (rc = llmcost_params_to_json(&text, &p, m)) == 0) {
         rc = section(doc, "params", text);
