@@ -531,7 +531,78 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
     return 0;
 }
 
+/*
+ * torchtune's QLoRA base (h-ft19, issue 19): torchao's NF4Tensor (to_nf4 with its defaults, block_size 64,
+ * scaler_block_size 256; torchtune FrozenNF4Linear and LoRALinear(quantize_base=True), every Linear of the decoder
+ * layers, the output head left in bf16: "quantize_base is not applied to final output_proj currently",
+ * torchtune/models/llama3/_component_builders.py at 30b8519e8 and HEAD). NF4Tensor.from_tensor keeps, for a weight
+ * of n elements in the model's dtype (bf16): quantized_data, two 4-bit codes a byte (n/2); quantized_scalers, the
+ * block absmax less its mean as int8, one a block of 64 (n/64); quantization_factor, one per 256 scalers, in the
+ * input's dtype (2 bytes); scaler_mean (2 bytes) and the 16-entry nf4 table (32 bytes), both in that dtype
+ * (torchao quantization/quantize_/workflows/nf4/nf4_tensor.py, double_quantize_scalers). Always double-quantised:
+ * to_nf4 has no single-quant form; bitsandbytes' double quant keeps fp32 second-level absmax, offset and codes. */
+static void torchao_nf4_bytes(lc_ck *c, int64_t *w, int64_t *s, int64_t in, int64_t out)
+{
+    int64_t n = lc_ck_mul(c, in, out), blocks = cdiv(n, 64);
+    *w = cdiv(n, 2);
+    *s = lc_ck_add(c, lc_ck_add(c, blocks, lc_ck_mul(c, 2, cdiv(blocks, 256))), 2 + 32);
+}
+
+int llmcost_finetune_count_framework(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft,
+                                     int framework)
+{
+    if (!out || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_count_framework: NULL argument");
+    if (framework < 0 || framework >= LLMCOST_FW_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "framework = %d is not a framework profile", framework);
+    llmcost_quant q = quant_of(ft);
+    bool qlora = ft->method == LLMCOST_FT_QLORA;
+    if (qlora && framework == LLMCOST_FW_TORCHTUNE && q != LLMCOST_QUANT_NF4)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "quant = %s: torchtune quantises the frozen base with torchao's NF4 only "
+                       "(quantize_base: to_nf4); give quant = nf4", llmcost_quant_name(q));
+    if (qlora && framework == LLMCOST_FW_LITGPT && q == LLMCOST_QUANT_INT4)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "quant = int4: LitGPT quantises with bitsandbytes (bnb.nf4, bnb.fp4, "
+                       "bnb.int8-training), not AWQ's group-wise int4");
+    int rc = llmcost_finetune_count(out, m, ft);
+    if (rc < 0 || (rc = lc_ft_count_head(out, m, ft, framework)) < 0)
+        return rc;
+    lc_ck c = {false};
+    bool adapters = ft->method == LLMCOST_FT_LORA || qlora;
+    /* torchtune's and LitGPT's adapters are built in the model's dtype (lc_ft_adapter_param_bytes). */
+    if (adapters && !ft->adapter_bytes && (framework == LLMCOST_FW_TORCHTUNE || framework == LLMCOST_FW_LITGPT)) {
+        out->adapter_bytes_per_param = 2;
+        out->adapter_bytes = lc_ck_mul(&c, 2, out->trainable);
+    }
+    if (qlora && framework == LLMCOST_FW_TORCHTUNE) {
+        int64_t ws = 0, ss = 0;
+        mat ms[24];
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            int nm = layer_mats(ms, m, &m->layers[i]);
+            for (int k = 0; k < nm; k++) {
+                if (ms[k].count == 0 || !quantised(m, q, ms[k].role))
+                    continue;
+                int64_t w = 0, s = 0;
+                torchao_nf4_bytes(&c, &w, &s, ms[k].in, ms[k].out);
+                ws = lc_ck_add(&c, ws, lc_ck_mul(&c, ms[k].count, w));
+                ss = lc_ck_add(&c, ss, lc_ck_mul(&c, ms[k].count, s));
+            }
+        }
+        out->quant_weight_bytes = ws;
+        out->quant_scale_bytes = ss;
+        out->frozen_bytes = lc_ck_add(&c, lc_ck_add(&c, ws, ss), out->dense_bytes);
+    }
+    if (c.overflow)
+        return lc_fail(LLMCOST_EOVERFLOW, "%s: a fine-tuning count overflows 64 bits", m->origin);
+    return 0;
+}
+
 int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    return llmcost_finetune_params_to_json_framework(out, m, ft, LLMCOST_FW_HF);
+}
+
+int llmcost_finetune_params_to_json_framework(char **out, const llmcost_model *m, const llmcost_finetune *ft,
+                                              int framework)
 {
     if (out)
         *out = NULL;
@@ -539,7 +610,7 @@ int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const ll
         return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_params_to_json: NULL argument");
     llmcost_finetune_params fp;
     llmcost_params p;
-    int rc = llmcost_finetune_count(&fp, m, ft);
+    int rc = llmcost_finetune_count_framework(&fp, m, ft, framework);
     if (rc < 0 || (rc = llmcost_params_count(&p, m)) < 0)
         return rc;
     char *text;
@@ -553,6 +624,7 @@ int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const ll
     json_t *o = json_object();
     bool adapters = ft->method == LLMCOST_FT_LORA || ft->method == LLMCOST_FT_QLORA;
     json_object_set_new(o, "method", json_string(llmcost_finetune_method_name(ft->method)));
+    json_object_set_new(o, "framework", json_string(llmcost_framework_name((llmcost_framework)framework)));
     json_object_set_new(o, "trainable_params", lc_json_int(fp.trainable));
     json_object_set_new(o, "frozen_params", lc_json_int(fp.frozen));
     if (adapters) {
@@ -577,7 +649,8 @@ int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const ll
         json_object_set_new(o, "magnitude_params", lc_json_int(fp.magnitude));
         llmcost_quant q = quant_of(ft);
         json_object_set_new(o, "quant", json_string(llmcost_quant_name(q)));
-        json_object_set_new(o, "double_quant", json_boolean(ft->double_quant));
+        json_object_set_new(o, "double_quant", json_boolean(ft->double_quant || (ft->method == LLMCOST_FT_QLORA &&
+                                                                                  framework == LLMCOST_FW_TORCHTUNE)));
         if (q == LLMCOST_QUANT_INT4)
             json_object_set_new(o, "quant_group", lc_json_int(ft->quant_group ? ft->quant_group : 128));
         json_t *st = json_object();
@@ -588,6 +661,8 @@ int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const ll
         json_object_set_new(st, "dense_bytes", lc_json_int(fp.dense_bytes));
         json_object_set_new(st, "frozen_bytes", lc_json_int(fp.frozen_bytes));
         json_object_set_new(st, "adapter_bytes", lc_json_int(fp.adapter_bytes));
+        json_object_set_new(st, "adapter_bytes_per_param", lc_json_int(fp.adapter_bytes_per_param));
+        json_object_set_new(st, "head_quantized", json_boolean(lc_ft_head_quantised(m, ft, framework)));
         json_object_set_new(o, "storage", st);
     }
     json_object_set_new(doc, "finetune", o);

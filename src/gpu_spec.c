@@ -191,7 +191,7 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 "kernel model (fitted to measured H200 kernels, scaled by this GPU's peak and bandwidth): "
                                 "large GEMMs at %.0f%% of peak%s, fused element-wise at %.0f%% of bandwidth%s, host %.0f us "
                                 "per forward and %.0f us per backward kernel (eager PyTorch)\n",
-                                100 * fmin(1, c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency * lc_memory_bw_scale(g),
+                                100 * fmin(lc_gemm_eta_cap(g, false), c.gemm_efficiency * sc16), mamf, 100 * c.copy_efficiency * lc_memory_bw_scale(g),
                                 lc_memory_bw_scale(g) != 1
                                     ? (snprintf(membw, sizeof membw, " (the H200's %.1f%% x %.3f: this architecture's "
                                                 "measured normalization kernels' fraction of bandwidth over the H200's, "
@@ -209,7 +209,7 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
         bool sus = lc_gemm_sustained(g, true, &sf, &srf);
         len += (size_t)snprintf(buf + len, n - len,
                                 "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
-                                100 * fmin(1, km->fp8_eta * sc8), 100 * km->fp8_eta,
+                                100 * fmin(lc_gemm_eta_cap(g, true), km->fp8_eta * sc8), 100 * km->fp8_eta,
                                 sus ? (snprintf(mamf, sizeof mamf, " x the H200's fp8 factor %.3f x this GPU's sustained "
                                                 "fp8 matmul %.1f%% / the H200's %.1f%% (msmf_bekman_fast_mamf.json)",
                                                 sc8 * srf / sf, 100 * sf, 100 * srf), mamf)

@@ -328,14 +328,18 @@ static int check_complete(const llmcost_gpu *g, const char *origin, const char *
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_gb", origin, prefix, g->name);
     if (g->memory_bw <= 0)
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s' needs memory_bw_gbps", origin, prefix, g->name);
-    /* A measured matmul rate above the dense peak is a typo (or a sparse peak). */
+    /* A measured matmul rate far above the dense peak is a typo (or a sparse peak, twice the dense one). A little
+     * above is real: a GeForce board's peak is quoted at its rated boost clock and GPU Boost runs it higher under
+     * load (the RTX 4090: 178.8 TFLOP/s measured, 165.2 at 2,520 MHz, so about 2.73 GHz); no board runs a quarter
+     * above its rated boost clock. */
     double half = llmcost_gpu_half_peak(g);
-    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && !(g->mamf_flops[LLMCOST_DT_BF16] <= half))
-        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.bf16 = %g is above the 16-bit dense peak %g TFLOP/s",
+    if (g->mamf_flops[LLMCOST_DT_BF16] > 0 && !(g->mamf_flops[LLMCOST_DT_BF16] <= 1.25 * half))
+        return lc_fail(LLMCOST_EINVAL,
+                       "%s: %s'%s': mamf_tflops.bf16 = %g is more than 25%% above the 16-bit dense peak %g TFLOP/s",
                        origin, prefix, g->name, g->mamf_flops[LLMCOST_DT_BF16] / 1e12, half / 1e12);
-    if (g->mamf_flops[LLMCOST_DT_FP8] > 0 && !(g->mamf_flops[LLMCOST_DT_FP8] <= g->peak_flops[LLMCOST_DT_FP8]))
-        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.fp8 = %g is above the fp8 dense peak %g TFLOP/s", origin,
-                       prefix, g->name, g->mamf_flops[LLMCOST_DT_FP8] / 1e12, g->peak_flops[LLMCOST_DT_FP8] / 1e12);
+    if (g->mamf_flops[LLMCOST_DT_FP8] > 0 && !(g->mamf_flops[LLMCOST_DT_FP8] <= 1.25 * g->peak_flops[LLMCOST_DT_FP8]))
+        return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops.fp8 = %g is more than 25%% above the fp8 dense peak %g TFLOP/s",
+                       origin, prefix, g->name, g->mamf_flops[LLMCOST_DT_FP8] / 1e12, g->peak_flops[LLMCOST_DT_FP8] / 1e12);
     if ((g->mamf_flops[LLMCOST_DT_BF16] > 0 || g->mamf_flops[LLMCOST_DT_FP8] > 0) && !g->mamf_source[0])
         return lc_fail(LLMCOST_EINVAL, "%s: %s'%s': mamf_tflops needs its source", origin, prefix, g->name);
     return 0;

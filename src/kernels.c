@@ -147,17 +147,20 @@ static double tile_efficiency(const lc_kernel_model *km, double m, double n, dou
 }
 
 static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
-                          double batch, double elem_bytes, bool grouped, double route_p, double eta_scale);
+                          double batch, double elem_bytes, bool grouped, double route_p, double eta_scale,
+                          double eta_cap);
 
 static double gemm_with(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
                         double batch, double elem_bytes, bool grouped)
 {
-    return gemm_routed(km, peak, bw, units, m, n, k, batch, elem_bytes, grouped, 0, 1);
+    return gemm_routed(km, peak, bw, units, m, n, k, batch, elem_bytes, grouped, 0, 1, 1);
 }
 
-/* eta_scale: the GPU's measured matmul fraction over the fit GPU's (lc_gemm_eta_scale); 1 on the fit GPU. */
+/* eta_scale: the GPU's measured matmul fraction over the fit GPU's (lc_gemm_eta_scale); 1 on the fit GPU.
+ * eta_cap: the most the scaled efficiency may reach (lc_gemm_eta_cap); 1 on the fit GPU. */
 static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int units, double m, double n, double k,
-                          double batch, double elem_bytes, bool grouped, double route_p, double eta_scale)
+                          double batch, double elem_bytes, bool grouped, double route_p, double eta_scale,
+                          double eta_cap)
 {
     if (m <= 0 || n <= 0 || k <= 0 || batch <= 0)
         return 0;
@@ -171,7 +174,7 @@ static double gemm_routed(const lc_kernel_model *km, double peak, double bw, int
         eta = km->fp8_eta;
         km = &k8;
     }
-    eta = fmin(1, eta * eta_scale);
+    eta = fmin(eta_cap, eta * eta_scale);
     double e = tile_efficiency_routed(km, m, n, k, batch, units, route_p) * (grouped ? km->grouped_eta : 1);
     /* Tensor-core kernels load 16-byte vectors: a row length that is not a multiple of 16 bytes (GPT-2's vocabulary
      * 50257) sends cuBLAS to slow kernels (measured 5-8x slower, h200_host_2026-11-28.json). */
@@ -1001,6 +1004,15 @@ double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8)
     return mamf_scale(g, fp8);
 }
 
+double lc_gemm_eta_cap(const llmcost_gpu *g, bool fp8)
+{
+    if (!g)
+        return 1;
+    double peak = fp8 && g->mamf_flops[LLMCOST_DT_FP8] > 0 ? g->peak_flops[LLMCOST_DT_FP8] : llmcost_gpu_half_peak(g);
+    double mamf = fp8 && g->mamf_flops[LLMCOST_DT_FP8] > 0 ? g->mamf_flops[LLMCOST_DT_FP8] : g->mamf_flops[LLMCOST_DT_BF16];
+    return peak > 0 && mamf > peak ? mamf / peak : 1;
+}
+
 /* The SM clock's fraction under a power cap (llmcost_gpu_power_cap): compute rates scale with it. */
 static double clock_of(const llmcost_gpu *g)
 {
@@ -1013,7 +1025,7 @@ double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, do
     const lc_kernel_model *km = lc_kernel_model_get();
     peak *= clock_of(g);
     return gemm_routed(km, peak, lc_memory_bw(g), g->compute_units, m, n, k, batch, elem_bytes, grouped, 0,
-                       lc_gemm_eta_scale(g, elem_bytes == 1));
+                       lc_gemm_eta_scale(g, elem_bytes == 1), lc_gemm_eta_cap(g, elem_bytes == 1));
 }
 
 double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double experts,
@@ -1022,7 +1034,7 @@ double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, doub
     const lc_kernel_model *km = lc_kernel_model_get();
     peak *= clock_of(g);
     return gemm_routed(km, peak, lc_memory_bw(g), g->compute_units, m, n, k, experts, elem_bytes, true, route_p,
-                       lc_gemm_eta_scale(g, elem_bytes == 1));
+                       lc_gemm_eta_scale(g, elem_bytes == 1), lc_gemm_eta_cap(g, elem_bytes == 1));
 }
 
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels)

@@ -77,6 +77,14 @@ double lc_routed_row_tiles(double m, double tm, double p);
  */
 double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8);
 
+/*
+ * The most the scaled GEMM efficiency may reach on "g", as a fraction of its dense peak: 1, or g's measured maximum
+ * achievable matmul fraction where that is above 1. A GeForce board's peak is quoted at its rated boost clock and GPU
+ * Boost runs it above that under load (the RTX 4090: 178.8 TFLOP/s measured against 165.2 at 2,520 MHz), so there
+ * the measurement, not the quoted peak, is the ceiling.
+ */
+double lc_gemm_eta_cap(const llmcost_gpu *g, bool fp8);
+
 double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, double k, double experts,
                                double elem_bytes, double route_p);
 

@@ -202,8 +202,9 @@ static int ft_mem_of(ft_mem *F, const llmcost_model *m, const llmcost_finetune *
 {
     memset(F, 0, sizeof *F);
     F->ft = ft;
-    int rc = llmcost_finetune_count(&F->fp, m, ft);
-    if (rc < 0 || (rc = lc_ft_count_head(&F->fp, m, ft, (int)o->framework)) < 0)
+    /* The count `llmcost params --framework` prints: as the framework stores the job. */
+    int rc = llmcost_finetune_count_framework(&F->fp, m, ft, (int)o->framework);
+    if (rc < 0)
         return rc;
     F->head_quant = lc_ft_head_quantised(m, ft, (int)o->framework);
     F->targets = ft->targets;
@@ -299,6 +300,17 @@ static double hf_norm_frozen(const recipe *R, norm_style st, double w, double in
     return 4 * w + 4 + (keep_out ? (R->autocast ? 4 : in_bytes) * w : 0);
 }
 
+/* LitGPT's FSDP with LoRA (ft_block_inputs, h-ft19): a Block's norms' weights are views of its FlatParameter, which
+ * requires a gradient, so each norm keeps what its weight's gradient needs besides what hf_norm_frozen counts.
+ * LitGPT's RMSNorm (litgpt/model.py at 26857050f: x = x.float(); x_normed = x * rsqrt(mean(x * x) + eps); return
+ * (x_normed * weight.float()).to(dtype)): the mul with weight.float() saves x_normed, fp32, 4 bytes a channel (its
+ * fp32 x and rsqrt are counted already). A LayerNorm's weight gradient needs only its input, mean and rstd, kept
+ * already. The root unit's final norm is frozen alone (no gradient): not here. */
+static double block_norm_weight(const ft_mem *F, norm_style st, double w)
+{
+    return F && F->block_inputs && st == NORM_RMS_FP32 ? 4 * w : 0;
+}
+
 /* Kept bytes of one layer, split for the breakdown. Per-token terms times T plus fixed terms. */
 typedef struct {
     double norms, attention, mlp, moe, dropout, lora;
@@ -363,7 +375,7 @@ static double hf_attention(const llmcost_model *m, const llmcost_attention *a, c
     bool mla = a->kind == LLMCOST_ATTN_MLA;
     bool eager = o->attention == LLMCOST_ATTN_EAGER || lc_attn_math(o->attention, a);
     bool selective = o->recompute == LLMCOST_RECOMPUTE_SELECTIVE;
-#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
+#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) + block_norm_weight(F, st, (w)) : hf_norm(R, st, (w), (in), (consumers)))
     double at = 0;
     if (mla) {
         double ql = (double)a->q_lora_rank, kvl = (double)a->kv_lora_rank;
@@ -452,7 +464,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     }
     /* A norm read by Linear layers: under adapters its consumers are frozen, and the output stays only when an
      * adapter keeps it itself. */
-#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) : hf_norm(R, st, (w), (in), (consumers)))
+#define NORM(w, in, consumers, keep) (F ? hf_norm_frozen(R, st, (w), (in), (keep)) + block_norm_weight(F, st, (w)) : hf_norm(R, st, (w), (in), (consumers)))
     const llmcost_attention *a = &L->attn;
     norm_style st = style_of(m, o->framework);
     double h = (double)m->hidden, e = R->e;

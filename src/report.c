@@ -416,7 +416,7 @@ int llmcost_report_compute(llmcost_report **out, const llmcost_model *m, const l
         snprintf(r->gemm_note, sizeof r->gemm_note,
                  "large GEMMs on %s at %.0f%% of peak: the H200 fit %.0f%% x its measured max achievable matmul %.1f%% / "
                  "the H200's %.1f%% (mamf_tflops; source: llmcost gpus --gpu %s)",
-                 gpu->name, 100 * fmin(1, km->gemm_eta * lc_gemm_eta_scale(gpu, false)), 100 * km->gemm_eta,
+                 gpu->name, 100 * fmin(lc_gemm_eta_cap(gpu, false), km->gemm_eta * lc_gemm_eta_scale(gpu, false)), 100 * km->gemm_eta,
                  100 * gpu->mamf_flops[LLMCOST_DT_BF16] / half, 100 * km->mamf_ref[0], gpu->name);
     else
         snprintf(r->gemm_note, sizeof r->gemm_note,
@@ -671,7 +671,7 @@ int llmcost_report_result_to_json(char **out, const llmcost_report *r, const llm
     llmcost_params p;
     if (rc == 0 && r->given.version >= 2 && r->given.finetune.method != LLMCOST_FT_NONE) {
         /* Fine-tuning: the params document with what trains and what stays frozen (llmcost params --finetune). */
-        if ((rc = llmcost_finetune_params_to_json(&text, m, &r->given.finetune)) == 0)
+        if ((rc = llmcost_finetune_params_to_json_framework(&text, m, &r->given.finetune, (int)r->given.framework)) == 0)
             rc = section(doc, "params", text);
     } else if (rc == 0 && (rc = llmcost_params_count(&p, m)) == 0 && (rc = llmcost_params_to_json(&text, &p, m)) == 0) {
         rc = section(doc, "params", text);

@@ -295,7 +295,7 @@ static int do_params(req *r, char **out)
     /* The fine-tuning arguments, read as a job reads them (llmcost_job_spec_set), then the library's document. */
     static const char *const ft_names[] = {"finetune", "lora_rank",    "lora_alpha",  "lora_targets",
                                            "lora_variant", "quant", "double_quant", "quant_group",
-                                           "lora_dropout", "adapter_dtype"};
+                                           "lora_dropout", "adapter_dtype", "framework"};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
     bool given = false;
@@ -315,7 +315,7 @@ static int do_params(req *r, char **out)
         llmcost_finetune ft;
         if ((rc = llmcost_job_spec_finetune(&ft, &s, r->model, NULL, 0)) < 0)
             return job_fail(rc);
-        return llmcost_finetune_params_to_json(out, r->model, &ft);
+        return llmcost_finetune_params_to_json_framework(out, r->model, &ft, s.framework);
     }
     llmcost_params p;
     rc = llmcost_params_count(&p, r->model);

@@ -973,7 +973,8 @@ static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model
     if (j->version < 2 || (j->finetune.method != LLMCOST_FT_LORA && j->finetune.method != LLMCOST_FT_QLORA))
         return 0;
     memset(f, 0, sizeof *f);
-    int rc = llmcost_finetune_count(&f->fp, m, &j->finetune);
+    /* As the framework stores the job (litgpt's quantised head, torchao's NF4 under torchtune). */
+    int rc = llmcost_finetune_count_framework(&f->fp, m, &j->finetune, (int)j->framework);
     if (rc < 0)
         return rc;
     f->targets = j->finetune.targets;
@@ -985,8 +986,6 @@ static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model
     f->quant = j->finetune.method == LLMCOST_FT_QLORA
                    ? (j->finetune.quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : j->finetune.quant)
                    : LLMCOST_QUANT_NONE;
-    if ((rc = lc_ft_count_head(&f->fp, m, &j->finetune, (int)j->framework)) < 0)
-        return rc;
     f->head_quant = lc_ft_head_quantised(m, &j->finetune, (int)j->framework);
     f->litgpt_lora = j->framework == LLMCOST_FW_LITGPT && j->finetune.method == LLMCOST_FT_LORA;
     for (int64_t i = 0; f->litgpt_lora && i < m->n_layers; i++) {
@@ -2250,7 +2249,7 @@ static void totals(llmcost_step *out, const ctx *c, const llmcost_step_prepared 
     out->mfu = out->achieved_flops_per_gpu / out->peak_flops;
     out->hfu = out->hardware_flops_per_step / out->step_seconds / (double)c->L.gpus / out->peak_flops;
     /* The efficiency large 16-bit GEMMs reach on this GPU: the H200 fit scaled by its measured matmul rate. */
-    out->gemm_efficiency = fmin(1, km->gemm_eta * lc_gemm_eta_scale(c->g, false));
+    out->gemm_efficiency = fmin(lc_gemm_eta_cap(c->g, false), km->gemm_eta * lc_gemm_eta_scale(c->g, false));
     out->copy_efficiency = km->copy_eta;
     out->host_seconds_per_kernel = km->host_fwd;
 }

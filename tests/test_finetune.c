@@ -408,3 +408,75 @@ Test(finetune_counts, codestral_and_ministral_lora_as_published_runs_report)
     cr_expect_eq(m.trainable, 43646976);
     cr_expect_eq(m.base, 8019808256LL);
 }
+
+/* h-ft19 (issue 19): the storage as each framework keeps it, the count memory uses. Llama 3.1 8B QLoRA, rank 8 on
+ * every decoder Linear: per layer q and o 4096 x 4096, k and v 4096 x 1024, gate, up and down 4096 x 14336, so
+ * n = 2 x 16,777,216 + 2 x 4,194,304 + 3 x 58,720,256 = 218,103,808 a layer, 6,979,321,856 in 32 layers (224
+ * matrices, each a multiple of 64 x 256 elements). Adapters 8 x (in + out) per matrix: 20,971,520.
+ *   hf (bitsandbytes, double quant): uint8 absmax n/64 = 109,051,904, an fp32 absmax per 256 blocks
+ *     4 x n/16384 = 1,703,936, and per matrix the fp32 offset and 16-entry fp32 code, 68 x 224 = 15,232:
+ *     110,771,072; adapters fp32 (PEFT): 83,886,080.
+ *   torchtune (torchao NF4Tensor, to_nf4(block_size=64, scaler_block_size=256)): int8 scalers n/64 =
+ *     109,051,904, a bf16 quantization_factor per 256 scalers 2 x n/16384 = 851,968, and per matrix a bf16
+ *     scaler_mean and 16-entry bf16 nf4 table, 34 x 224 = 7,616: 109,911,488, double quant or not (to_nf4 has no
+ *     other form); adapters bf16: 41,943,040; the head stays bf16.
+ *   litgpt: adapters bf16; the untied head (4096 x 128,256 = 525,336,576) quantised too: dense parts fall from
+ *     1,050,939,392 (embedding 525,336,576 + head 525,336,576 + norms 266,240) to 525,602,816.
+ * The memory command's frozen base on one GPU is the same count (the torchtune case). */
+Test(finetune_storage, per_framework_as_params_and_memory_show_it)
+{
+    llmcost_model *m = load_model("llama-3.1-8b");
+    llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
+    ft.method = LLMCOST_FT_QLORA;
+    ft.rank = 8;
+    ft.double_quant = true;
+    cr_assert_eq(llmcost_lora_targets_parse(&ft.targets, m, "all-linear"), 0, "%s", llmcost_errmsg());
+    llmcost_finetune_params hf, tt, lit;
+    cr_assert_eq(llmcost_finetune_count_framework(&hf, m, &ft, LLMCOST_FW_HF), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_finetune_count_framework(&tt, m, &ft, LLMCOST_FW_TORCHTUNE), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_finetune_count_framework(&lit, m, &ft, LLMCOST_FW_LITGPT), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(hf.quantized_params, 6979321856LL);
+    cr_expect_eq(hf.quant_scale_bytes, 110771072LL);
+    cr_expect_eq(hf.adapter_bytes, 83886080LL);
+    cr_expect_eq(tt.quant_weight_bytes, 6979321856LL / 2);
+    cr_expect_eq(tt.quant_scale_bytes, 109051904LL + 851968 + 7616);
+    cr_expect_eq(tt.adapter_bytes, 41943040LL);
+    cr_expect_eq(tt.dense_params, 1050939392LL);
+    cr_expect_eq(tt.frozen_bytes, 6979321856LL / 2 + 109911488LL + 2 * 1050939392LL);
+    /* torchao double-quantises whatever the flag says. */
+    llmcost_finetune single = ft;
+    single.double_quant = false;
+    llmcost_finetune_params tt1;
+    cr_assert_eq(llmcost_finetune_count_framework(&tt1, m, &single, LLMCOST_FW_TORCHTUNE), 0);
+    cr_expect_eq(tt1.quant_scale_bytes, tt.quant_scale_bytes);
+    cr_expect_eq(lit.adapter_bytes, 41943040LL);
+    cr_expect_eq(lit.quantized_params, 6979321856LL + 525336576LL);
+    cr_expect_eq(lit.dense_params, 525602816LL);
+    /* torchtune quantises with NF4 only; LitGPT not with AWQ's int4. */
+    llmcost_finetune fp4 = ft;
+    fp4.quant = LLMCOST_QUANT_FP4;
+    cr_expect_eq(llmcost_finetune_count_framework(&tt1, m, &fp4, LLMCOST_FW_TORCHTUNE), LLMCOST_EUNSUPPORTED);
+    cr_expect_eq(llmcost_finetune_count_framework(&tt1, m, &ft, LLMCOST_FW_COUNT), LLMCOST_EINVAL);
+    llmcost_model_free(m);
+    /* The CLI: params --framework and memory --framework print the same bytes. */
+    json_t *p = run_cli_json_args("params llama-3.1-8b --finetune qlora --lora-rank 8 --lora-targets all-linear "
+                                  "--framework torchtune --format json");
+    cr_assert_not_null(p);
+    json_t *pft = json_object_get(p, "finetune"), *st = json_object_get(pft, "storage");
+    cr_expect_str_eq(json_string_value(json_object_get(pft, "framework")), "torchtune");
+    cr_expect(json_is_true(json_object_get(pft, "double_quant")));
+    cr_expect_eq(json_integer_value(json_object_get(st, "quant_scale_bytes")), 109911488LL);
+    cr_expect_eq(json_integer_value(json_object_get(st, "adapter_bytes_per_param")), 2);
+    json_t *mem = run_cli_json_args("memory llama-3.1-8b --finetune qlora --lora-rank 8 --lora-targets all-linear "
+                                    "--framework torchtune --seq 2048 --gpu rtx-4090 --format json");
+    cr_assert_not_null(mem);
+    cr_expect_eq((int64_t)json_number_value(json_object_get(json_object_get(mem, "finetune"), "frozen_weight_bytes")),
+                 json_integer_value(json_object_get(st, "frozen_bytes")));
+    json_decref(p);
+    json_decref(mem);
+    json_t *l = run_cli_json_args("params llama-3.1-8b --finetune qlora --lora-targets all-linear --double-quant "
+                                  "--framework litgpt --format json");
+    cr_assert_not_null(l);
+    cr_expect(json_is_true(json_object_get(json_object_get(json_object_get(l, "finetune"), "storage"), "head_quantized")));
+    json_decref(l);
+}

@@ -404,11 +404,13 @@ Test(step_savers, litgpt_fsdp_keeps_the_frozen_linears_inputs)
      * the attention norm's output (qkv's one input, h), the MLP norm's output (gate's and up's one input, h) and
      * silu(gate) x up (down's input, f). o's input (32 heads x 128 = h) is the attention output SDPA saves anyway
      * (counted once, as under full fine-tuning): nothing new. 2 (2h + f) = 2 (8,192 + 11,008) = 38,400 bytes a
-     * token-layer, 39,321,600 a layer at T = 1024. ZeRO-2 (no
+     * token-layer, 39,321,600 a layer at T = 1024. h-ft19: the Block's two RMSNorm weights are in the same
+     * FlatParameter, so LitGPT's (x_normed * weight.float()) saves x_normed for the weight's gradient, fp32: 2 x 4h
+     * = 32,768 bytes a token-layer more, 71,168 in all (72,876,032 a layer at T = 1024). ZeRO-2 (no
      * FSDP flat parameters) and HF's PEFT keep none of them. Under full recomputation a layer keeps its input only:
      * the kept bytes do not move, the recomputed layer's (layer_full_bytes) do, by the same amount. */
     llmcost_model *m = llama();
-    const double T = 1024, extra = 2 * (2 * H + F) * T;
+    const double T = 1024, extra = (2 * (2 * H + F) + 2 * 4 * H) * T;
     for (int rec = 0; rec < 2; rec++) {
         for (int fw = 0; fw < 2; fw++) {
             llmcost_job j = job_of(fw ? LLMCOST_FW_LITGPT : LLMCOST_FW_HF, (int64_t)T);
@@ -493,15 +495,16 @@ Test(step_savers, litgpt_fsdp_zero_stages_at_once_equal_each_alone)
         near(many[k].activations_bytes, one.activations_bytes, 1e-15);
         near(many[k].peak_bytes, one.peak_bytes, 1e-15);
     }
-    near(many[1].activations_bytes - many[2].activations_bytes, LAYERS * 2 * (2 * H + F) * 1024, 1e-12);
+    /* the frozen Linears' inputs and (h-ft19) the two norms' fp32 x_normed: 2 (2h + f) + 2 x 4h a token-layer */
+    near(many[1].activations_bytes - many[2].activations_bytes, LAYERS * (2 * (2 * H + F) + 2 * 4 * H) * 1024, 1e-12);
     llmcost_memory_prepared_free(p);
     llmcost_model_free(m);
 }
 
 Test(step_savers, params_storage_bytes_are_the_hf_frameworks)
 {
-    /* llmcost params --finetune qlora prints llmcost_finetune_count's storage (it takes no framework; its note says
-     * these are hf's bytes): quantised weights + scales + 2 bytes x the 16-bit parameters, the head among them
+    /* llmcost params --finetune qlora prints llmcost_finetune_count's storage by default (hf's bytes; --framework F
+     * prints llmcost_finetune_count_framework's, h-ft19): quantised weights + scales + 2 bytes x the 16-bit parameters, the head among them
      * (2 V h = 262,144,000). On one GPU that is memory's frozen_weight_bytes under hf exactly; under litgpt the head
      * is NF4 instead (65,536,000 + 8,192,000 + 64 = 73,728,064), so litgpt's = params' - 2 V h + 73,728,064. */
     llmcost_model *m = llama();
@@ -515,6 +518,9 @@ Test(step_savers, params_storage_bytes_are_the_hf_frameworks)
     near(memory_of(m, &j).frozen_weight_bytes, stored, 1e-12);
     j.framework = LLMCOST_FW_LITGPT;
     near(memory_of(m, &j).frozen_weight_bytes, stored - 2 * V * H + 65536000.0 + 8192000 + 64, 1e-12);
+    llmcost_finetune_params lit;
+    cr_assert_eq(llmcost_finetune_count_framework(&lit, m, &j.finetune, LLMCOST_FW_LITGPT), 0, "%s", llmcost_errmsg());
+    near((double)lit.frozen_bytes, stored - 2 * V * H + 65536000.0 + 8192000 + 64, 1e-12);
     llmcost_model_free(m);
 }
 

@@ -169,6 +169,23 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
  * "finetune" object. *out is freed with llmcost_free(). */
 int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const llmcost_finetune *ft);
 
+/*
+ * Added in h-ft19 (issue 19): llmcost_finetune_count as framework "framework" (an llmcost_framework, layout.h)
+ * stores the job, the count the memory and step engines use. hf and megatron: llmcost_finetune_count. torchtune:
+ * adapters in bf16 unless ft->adapter_bytes says otherwise; QLoRA's base in torchao's NF4 (always double-quantised:
+ * int8 block absmax, bf16 factors per 256 blocks, a bf16 mean and 16-entry table per matrix), the head in bf16;
+ * quant other than nf4 fails with LLMCOST_EUNSUPPORTED. litgpt: adapters in bf16; QLoRA (bitsandbytes) quantises an
+ * untied head too; quant int4 fails with LLMCOST_EUNSUPPORTED. Other failures as llmcost_finetune_count.
+ */
+int llmcost_finetune_count_framework(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft,
+                                     int framework);
+
+/* Added in h-ft19: llmcost_finetune_params_to_json under "framework" (llmcost_finetune_count_framework); the
+ * "finetune" object adds "framework", and its "storage" adds adapter_bytes_per_param and head_quantized.
+ * llmcost_finetune_params_to_json is this with LLMCOST_FW_HF. */
+int llmcost_finetune_params_to_json_framework(char **out, const llmcost_model *m, const llmcost_finetune *ft,
+                                              int framework);
+
 #ifdef __cplusplus
 }
 #endif

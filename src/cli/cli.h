@@ -480,7 +480,9 @@ void cli_python_float(char *buf, size_t size, double x);
 int cli_params_section(const llmcost_model *m, int format, json_t *doc);
 /* The params section with what trains and what stays frozen under "ft" (params --finetune, report); "assumed": the
  * defaults taken, one per line (may be NULL). */
-int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *ft, const char *assumed, int format);
+/* framework: an llmcost_framework, the storage shown (llmcost_finetune_count_framework). */
+int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *ft, const char *assumed, int format,
+                                int framework);
 int cli_model_section(const llmcost_model *m, int format);
 
 /* Choosing a scaling law: --law NAME|FILE.json, with --E/--A/--B/--alpha/--beta overriding constants. */

@@ -78,7 +78,7 @@ int cli_params_section(const llmcost_model *m, int format, json_t *doc)
 }
 
 /* `llmcost params --finetune ...`: what trains and what stays frozen, and the bytes of each part. */
-static int finetune_section(const llmcost_model *m, const cli_finetune_opts *fo, int format)
+static int finetune_section(const llmcost_model *m, const cli_finetune_opts *fo, int format, int framework)
 {
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);
@@ -89,20 +89,21 @@ static int finetune_section(const llmcost_model *m, const cli_finetune_opts *fo,
         return cli_job_error("params");
     if (cli_structured(format)) {
         char *text;
-        int rc = llmcost_finetune_params_to_json(&text, m, &ft);
+        int rc = llmcost_finetune_params_to_json_framework(&text, m, &ft, framework);
         return cli_print_json_text(rc, text);
     }
-    return cli_finetune_params_section(m, &ft, assumed, format);
+    return cli_finetune_params_section(m, &ft, assumed, format, framework);
 }
 
-int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *ftp, const char *assumed, int format)
+int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *ftp, const char *assumed, int format,
+                                int framework)
 {
     llmcost_finetune ft = *ftp;
     int rc = cli_params_section(m, format, NULL);
     if (rc)
         return rc;
     llmcost_finetune_params fp;
-    if ((rc = llmcost_finetune_count(&fp, m, &ft)) < 0)
+    if ((rc = llmcost_finetune_count_framework(&fp, m, &ft, framework)) < 0)
         return cli_lib_error(rc);
     char title[640], names[512], g[32], h[32];
     bool adapters = ft.method == LLMCOST_FT_LORA || ft.method == LLMCOST_FT_QLORA;
@@ -150,23 +151,36 @@ int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *
         return rc;
     if (assumed && assumed[0])
         cli_print_assumptions(format, assumed);
+    bool own_dtype = framework == LLMCOST_FW_TORCHTUNE || framework == LLMCOST_FW_LITGPT;
+    const char *stored = !fp.quantized_params ? ""
+                         : framework == LLMCOST_FW_TORCHTUNE
+                             ? " Quantised: every Linear of the decoder layers, as torchao's NF4Tensor (torchtune's "
+                               "FrozenNF4Linear and LoRALinear(quantize_base=True); always double-quantised: int8 "
+                               "block absmax, a bf16 factor per 256 blocks, a bf16 mean and 16-entry table per "
+                               "matrix); the head, embeddings and norms stay 16-bit."
+                         : framework == LLMCOST_FW_LITGPT && !m->tied
+                             ? " Quantised: every Linear of the decoder layers and the output head (LitGPT hands the "
+                               "model to Fabric's BitsandbytesPrecision, which replaces every nn.Linear); embeddings "
+                               "and norms stay 16-bit."
+                             : " Quantised: every Linear of the decoder layers (the head, embeddings and norms stay "
+                               "16-bit). These are the hf framework's bytes (transformers leaves the head out); under "
+                               "--framework litgpt memory stores the head quantised too.";
     if (adapters)
         cli_note(format,
                  "LoRA adds r x (in + out) per adapted matrix%s, no bias; adapters are stored in %s, frozen 16-bit "
-                 "parts in 2 bytes.%s",
+                 "parts in 2 bytes.%s%s%s",
                  ft.variant == LLMCOST_LORA_DORA ? " and DoRA a magnitude of out" : "",
                  ft.adapter_bytes == 2   ? "bf16 (--adapter-dtype)"
                  : ft.adapter_bytes == 4 ? "fp32 (--adapter-dtype)"
+                 : own_dtype             ? "bf16 (the model's dtype, as the framework builds them)"
                                          : "fp32 (PEFT's autocast_adapter_dtype)",
-                 fp.quantized_params ? " Quantised: every Linear of the decoder layers (the head, embeddings and "
-                                       "norms stay 16-bit). These are the hf framework's bytes (transformers leaves "
-                                       "the head out); under --framework litgpt memory stores the head quantised "
-                                       "too."
-                                     : "");
+                 stored, framework == LLMCOST_FW_HF ? "" : " Storage as --framework ",
+                 framework == LLMCOST_FW_HF ? "" : llmcost_framework_name((llmcost_framework)framework));
     return 0;
 }
 
-static const char *const usage_text = "llmcost params [MODEL] [--finetune full|lora|qlora ...] [--format text|json|csv|md]";
+static const char *const usage_text =
+    "llmcost params [MODEL] [--finetune full|lora|qlora ...] [--framework F] [--format text|json|csv|md]";
 static const char *const description =
     "Exact parameter counts by component (embedding, position embedding, attention, dense MLP, routed and\n"
     "shared experts, router, norms, LM head, MTP modules apart), equal to transformers' num_parameters() for the\n"
@@ -175,13 +189,17 @@ static const char *const description =
     "With --finetune: the trainable and frozen parameters exactly (LoRA: r x (in + out) per adapted matrix, DoRA\n"
     "adds out) per target, and the bytes of each part in its storage format (QLoRA: NF4/FP4 with their absmax\n"
     "blocks, LLM.int8 row scales, AWQ int4 groups; embeddings, head and norms in 16 bits): the hf framework's\n"
-    "storage; params takes no --framework, and litgpt's QLoRA also quantises the head (see llmcost memory).";
+    "storage by default. --framework F: the bytes as that framework stores them, the count llmcost memory and\n"
+    "step use: torchtune and litgpt build adapters in bf16; torchtune's QLoRA base is torchao's NF4 (always\n"
+    "double-quantised, bf16 second-level factors), its head bf16; litgpt's QLoRA (bitsandbytes through Fabric)\n"
+    "quantises the untied output head too.";
 static const char *const examples = "  llmcost params llama-3-8b\n"
                                     "  llmcost params deepseek-v3 --format json\n"
                                     "  llmcost params ./my-model/          # reads ./my-model/config.json\n"
                                     "  llmcost params llama-3-8b --finetune lora --lora-rank 16 \\\n"
                                     "      --lora-targets q_proj,k_proj,v_proj,o_proj\n"
-                                    "  llmcost params llama-3-70b --finetune qlora --lora-targets all-linear --double-quant\n";
+                                    "  llmcost params llama-3-70b --finetune qlora --lora-targets all-linear --double-quant\n"
+                                    "  llmcost params llama-2-7b --finetune qlora --framework litgpt\n";
 
 int cmd_params(int argc, char **argv)
 {
@@ -189,7 +207,11 @@ int cmd_params(int argc, char **argv)
     const char *pos[1];
     int npos;
     cli_finetune_opts fo = {0};
-    cli_opt opts[] = {CLI_FINETUNE_OPTIONS(fo)};
+    int framework = LLMCOST_FW_HF;
+    cli_opt opts[] = {CLI_FINETUNE_OPTIONS(fo),
+                      {"framework", OPT_CHOICE, &framework, "F",
+                       "whose storage --finetune shows (default hf): hf, megatron, torchtune, litgpt",
+                       cli_framework_choices, NULL}};
     int nopts = (int)(sizeof opts / sizeof opts[0]);
     int rc = cli_parse("params", argc, argv, opts, nopts, &co, pos, 1, &npos);
     if (rc)
@@ -205,7 +227,7 @@ int cmd_params(int argc, char **argv)
     if (rc)
         return rc;
     /* With --format json, the library's document is printed as it is (doc NULL). */
-    rc = ft_given ? finetune_section(m, &fo, co.format) : cli_params_section(m, co.format, NULL);
+    rc = ft_given ? finetune_section(m, &fo, co.format, framework) : cli_params_section(m, co.format, NULL);
     llmcost_model_free(m);
     return rc;
 }

@@ -308,7 +308,7 @@ int cmd_report(int argc, char **argv)
         bool adapters = r->memory_job.finetune.method == LLMCOST_FT_LORA ||
                         r->memory_job.finetune.method == LLMCOST_FT_QLORA || r->savers;
         if (!rc)
-            rc = ft ? cli_finetune_params_section(m, &r->given.finetune, NULL, co.format)
+            rc = ft ? cli_finetune_params_section(m, &r->given.finetune, NULL, co.format, (int)r->given.framework)
                     : cli_params_section(m, co.format, NULL);
         if (!rc) {
             cli_note(co.format, "FLOPs at batch %lld, sequence %lld (%s):\n", (long long)r->flops.batch,
