@@ -78,8 +78,21 @@ typedef enum {
     LLMCOST_LR_SHARED_EXPERT_GATE, /* Qwen2-MoE's Linear(hidden, 1) on the shared expert */
     LLMCOST_LR_PROJECT_IN,     /* OPT-350m's embedding projections */
     LLMCOST_LR_PROJECT_OUT,
+    /* Appended in ABI 1.8 (the values above keep theirs): the Linears of the state-space and linear-attention
+     * mixers (llmcost_ssm), as transformers names them. Their counts in llmcost_finetune_params are read with
+     * llmcost_finetune_adapted_matrices() and llmcost_finetune_adapter_params(). */
+    LLMCOST_LR_SSM_IN,         /* Mamba, Mamba-2 (Jamba, Falcon-H1, Nemotron-H): in_proj (h -> 2d, or z, x, B, C, dt) */
+    LLMCOST_LR_SSM_X,          /* Mamba: x_proj (d -> dt_rank + 2 d_state) */
+    LLMCOST_LR_SSM_DT,         /* Mamba: dt_proj (dt_rank -> d) */
+    LLMCOST_LR_SSM_OUT,        /* the mixer's out_proj (d -> h): Mamba, Mamba-2, Gated DeltaNet */
+    LLMCOST_LR_GDN_QKVZ,       /* Gated DeltaNet (Qwen3-Next): in_proj_qkvz (h -> q, k, v, z) */
+    LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads) */
     LLMCOST_LR_COUNT
 } llmcost_lora_role;
+
+/* The roles before ABI 1.8: the length of llmcost_finetune_params' adapted_matrices[] and adapter[] (index them only
+ * below it; llmcost_finetune_adapted_matrices() and llmcost_finetune_adapter_params() read every role). */
+#define LLMCOST_LR_FIRST_ROLES 23
 
 typedef struct llmcost_finetune {
     llmcost_finetune_method method;
@@ -137,8 +150,9 @@ typedef struct llmcost_finetune_params {
     int64_t base;              /* the model's parameters (llmcost_params.total) */
     int64_t trainable;         /* adapters (LoRA, DoRA) or the whole model (full, none) */
     int64_t frozen;            /* the base under LoRA / QLoRA, else 0 */
-    int64_t adapted_matrices[LLMCOST_LR_COUNT]; /* matrices given adapters, per role (all layers, all experts) */
-    int64_t adapter[LLMCOST_LR_COUNT];          /* adapter parameters per role (A, B and DoRA's magnitude) */
+    int64_t adapted_matrices[LLMCOST_LR_FIRST_ROLES]; /* matrices given adapters, per role (all layers, all experts);
+                                                         the mixers' roles at the end (mixer_adapted_matrices) */
+    int64_t adapter[LLMCOST_LR_FIRST_ROLES];          /* adapter parameters per role (A, B and DoRA's magnitude) */
     int64_t lora_ab;           /* r x (in + out) summed over the adapted matrices */
     int64_t magnitude;         /* DoRA: out summed over the adapted matrices */
     /* Storage of the frozen base (QLoRA; under LoRA everything frozen is "dense"). */
@@ -154,7 +168,14 @@ typedef struct llmcost_finetune_params {
                                         autocast_adapter_dtype) */
     int64_t adapter_bytes;
     int64_t frozen_bytes;      /* quant_weight_bytes + quant_scale_bytes + dense_bytes */
+    /* Added in ABI 1.8: the mixers' roles (LLMCOST_LR_SSM_IN and after), as adapted_matrices[] and adapter[]. */
+    int64_t mixer_adapted_matrices[LLMCOST_LR_COUNT - LLMCOST_LR_FIRST_ROLES];
+    int64_t mixer_adapter[LLMCOST_LR_COUNT - LLMCOST_LR_FIRST_ROLES];
 } llmcost_finetune_params;
+
+/* The matrices given adapters, and their adapter parameters, of role "r" in "fp" (any role; 0 out of range). */
+int64_t llmcost_finetune_adapted_matrices(const llmcost_finetune_params *fp, llmcost_lora_role r);
+int64_t llmcost_finetune_adapter_params(const llmcost_finetune_params *fp, llmcost_lora_role r);
 
 /*
  * Counts "m"'s trainable and frozen parameters under "ft" (checked with llmcost_finetune_check; targets 0: the

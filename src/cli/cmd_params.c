@@ -123,11 +123,11 @@ int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *
         llmcost_table_numeric(t, c);
     char b[32];
     for (int r = 0; r < LLMCOST_LR_COUNT; r++)
-        if (fp.adapted_matrices[r])
+        if (llmcost_finetune_adapted_matrices(&fp, (llmcost_lora_role)r))
             llmcost_table_addf(t, "adapter %s\t%s\t%s\t%s\t", llmcost_lora_role_name((llmcost_lora_role)r),
                                llmcost_lora_module_name(m, (llmcost_lora_role)r),
-                               llmcost_fmt_grouped(g, sizeof g, fp.adapted_matrices[r]),
-                               llmcost_fmt_grouped(h, sizeof h, fp.adapter[r]));
+                               llmcost_fmt_grouped(g, sizeof g, llmcost_finetune_adapted_matrices(&fp, (llmcost_lora_role)r)),
+                               llmcost_fmt_grouped(h, sizeof h, llmcost_finetune_adapter_params(&fp, (llmcost_lora_role)r)));
     llmcost_table_addf(t, "trainable\t\t\t%s\t%s", llmcost_fmt_grouped(g, sizeof g, fp.trainable),
                        adapters ? llmcost_fmt_grouped(b, sizeof b, fp.adapter_bytes) : "");
     if (adapters) {
