@@ -330,6 +330,18 @@ int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const cha
                                "lora_targets: '%s': adapters on the embedding or the head are not modelled; %s's "
                                "Linear modules are %s",
                                name, m->name, names);
+            uint32_t kr = 0;
+            for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+                if (llmcost_lora_module_name(m, (llmcost_lora_role)r) && lc_ft_kernel_read(m, r))
+                    kr |= 1u << r;
+            if (kr) {
+                char ok[512], kn[256];
+                all_names(ok, sizeof ok, m, ~kr);
+                all_names(kn, sizeof kn, m, kr);
+                return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); the "
+                               "ones an adapter can take are %s (%s: read by the fused Mamba kernel itself)", name,
+                               m->name, m->model_type, ok, kn);
+            }
             return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); its Linear "
                            "modules are %s, or all-linear", name, m->name, m->model_type, names);
         }

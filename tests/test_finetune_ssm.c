@@ -134,6 +134,10 @@ Test(finetune_ssm, mamba_adapts_in_proj_only_the_rest_is_read_by_mamba_inner_fn)
     cr_expect(strstr(llmcost_errmsg(), "PEFT refuses") != NULL, "%s", llmcost_errmsg());
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "x_proj"), LLMCOST_EINVAL);
     cr_expect(strstr(llmcost_errmsg(), "PEFT refuses") == NULL, "%s", llmcost_errmsg());
+    /* an unknown name: the names an adapter can take, and the ones the kernel reads */
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "conv1d"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "can take are in_proj (x_proj,dt_proj,out_proj: read by the fused") != NULL,
+              "%s", llmcost_errmsg());
     /* PEFT has no default targets for mamba */
     llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
     ft.method = LLMCOST_FT_LORA;
