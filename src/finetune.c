@@ -690,12 +690,15 @@ int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const ll
         json_object_set_new(o, "lora_variant", json_string(llmcost_lora_variant_name(ft->variant)));
         json_object_set_new(o, "lora_targets", json_string(names));
         json_t *per = json_object();
-        for (int r = 0; r < LLMCOST_LR_COUNT; r++)
-            if (llmcost_finetune_adapted_matrices(&fp, (llmcost_lora_role)r))
-                json_object_set_new(per, llmcost_lora_role_name((llmcost_lora_role)r),
-                                    json_pack("{s:s, s:o, s:o}", "module", llmcost_lora_module_name(m, (llmcost_lora_role)r),
-                                              "matrices", lc_json_int(llmcost_finetune_adapted_matrices(&fp, (llmcost_lora_role)r)),
-                                              "params", lc_json_int(llmcost_finetune_adapter_params(&fp, (llmcost_lora_role)r))));
+        for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
+            llmcost_lora_role role = (llmcost_lora_role)r;
+            int64_t nm = llmcost_finetune_adapted_matrices(&fp, role);
+            if (nm)
+                json_object_set_new(per, llmcost_lora_role_name(role),
+                                    json_pack("{s:s, s:o, s:o}", "module", llmcost_lora_module_name(m, role), "matrices",
+                                              lc_json_int(nm), "params",
+                                              lc_json_int(llmcost_finetune_adapter_params(&fp, role))));
+        }
         json_object_set_new(o, "adapters", per);
         json_object_set_new(o, "lora_ab_params", lc_json_int(fp.lora_ab));
         json_object_set_new(o, "magnitude_params", lc_json_int(fp.magnitude));

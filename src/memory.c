@@ -336,10 +336,10 @@ static double layer_total(const layer_bytes *b)
 static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp, const lora_layer *Y)
 {
     double D = (double)ss->d_inner / tp, N = (double)ss->d_state;
-    /* Under adapters ("Y": the base frozen, docs/formulas.md "Fine-tuning memory" and "State-space mixers under
-     * adapters"): the fused kernels (mamba_inner_fn, mamba_split_conv1d_scan_combined) save what they save whatever
-     * needs a gradient; the ops run one by one (Jamba's mixer, Gated DeltaNet's gates) save only for the gradients
-     * that exist. */
+    /* Under adapters ("Y": the base frozen; docs/formulas.md, "Fine-tuning memory" and "Fine-tuning on
+     * state-space and hybrid models"): the fused kernels (mamba_inner_fn, mamba_split_conv1d_scan_combined) save
+     * what they save whatever needs a gradient; the ops run one by one (Jamba's mixer, Gated DeltaNet's gates) save
+     * only for the gradients that exist. */
     if (ss->kind == LLMCOST_SSM_MAMBA1 && ss->dt_bc_norms) {
         /* Jamba (JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn, then selective_scan_fn, no
          * mamba_inner_fn): in_proj's output [b, s, 2d] stays whole, held by the conv1d's saved x (a view of its

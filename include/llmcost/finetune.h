@@ -14,6 +14,13 @@
  * dense, routed and shared experts' gate). "all-linear" is PEFT's: every Linear (and GPT-2's Conv1D) but the
  * output head. LoRA adds A (r x in) and B (out x r) per adapted matrix, no bias (PEFT's bias="none"); DoRA adds a
  * magnitude vector of "out" entries (PEFT's lora_magnitude_vector).
+ *
+ * State-space and linear-attention mixers (Mamba, Mamba-2, Jamba, Falcon-H1, Nemotron-H, Qwen3-Next's Gated
+ * DeltaNet) take adapters on their Linears (in_proj, x_proj, dt_proj, out_proj; in_proj_qkvz, in_proj_ba), except
+ * the weights transformers' fused Mamba kernel reads itself in training (mamba_inner_fn: x_proj, dt_proj, out_proj;
+ * mamba_split_conv1d_scan_combined: out_proj), which are refused as targets (PEFT refuses out_proj on those model
+ * types), all-linear with them, and stay in 16 bits under QLoRA (docs/formulas.md, "Fine-tuning on state-space and
+ * hybrid models").
  */
 #ifndef LLMCOST_FINETUNE_H
 #define LLMCOST_FINETUNE_H
