@@ -498,7 +498,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? 2 : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
     /* Under adapters the norm's output before the token mixer stays when an adapter (or a quantised MatMul4Bit) of
      * attention or of the mixer's input projections keeps it; Falcon-H1's uP copies: below. */
-    bool mup_split = par_ssm && m->mup_multipliers;
+    bool mup_split = par_ssm && m->mup_multipliers && !R->autocast && R->lin_in <= 0;
     bool mixer_in = mup_split ? false : Y.attn_in || Y.ssm_in;
     const llmcost_ffn *f = &L->ffn;
     /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
