@@ -182,28 +182,6 @@ bool lc_ft_kernel_read(const llmcost_model *m, int r)
     return false;
 }
 
-static int64_t *role_slot(llmcost_finetune_params *fp, bool adapter, int r)
-{
-    if (r < LLMCOST_LR_FIRST_ROLES)
-        return adapter ? &fp->adapter[r] : &fp->adapted_matrices[r];
-    return adapter ? &fp->mixer_adapter[r - LLMCOST_LR_FIRST_ROLES]
-                   : &fp->mixer_adapted_matrices[r - LLMCOST_LR_FIRST_ROLES];
-}
-
-int64_t llmcost_finetune_adapted_matrices(const llmcost_finetune_params *fp, llmcost_lora_role r)
-{
-    if (!fp || (unsigned)r >= LLMCOST_LR_COUNT)
-        return 0;
-    return *role_slot((llmcost_finetune_params *)fp, false, (int)r);
-}
-
-int64_t llmcost_finetune_adapter_params(const llmcost_finetune_params *fp, llmcost_lora_role r)
-{
-    if (!fp || (unsigned)r >= LLMCOST_LR_COUNT)
-        return 0;
-    return *role_slot((llmcost_finetune_params *)fp, true, (int)r);
-}
-
 const char *llmcost_lora_module_name(const llmcost_model *m, llmcost_lora_role r)
 {
     if (!m || (unsigned)r >= LLMCOST_LR_COUNT)
@@ -583,11 +561,13 @@ int lc_ft_count_head(llmcost_finetune_params *fp, const llmcost_model *m, const 
     return 0;
 }
 
-int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft)
+/* llmcost_finetune_count with every role's counts into am[] and ap[] (LLMCOST_LR_COUNT each, zeroed here). */
+static int count_roles(llmcost_finetune_params *out, int64_t *am, int64_t *ap, const llmcost_model *m,
+                       const llmcost_finetune *ft)
 {
-    if (!out || !m || !ft)
-        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_count: NULL argument");
     memset(out, 0, sizeof *out);
+    memset(am, 0, LLMCOST_LR_COUNT * sizeof *am);
+    memset(ap, 0, LLMCOST_LR_COUNT * sizeof *ap);
     int rc = llmcost_finetune_check(ft, m);
     if (rc < 0)
         return rc;
@@ -628,9 +608,8 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
             if (targets & (1u << x->role)) {
                 int64_t ab = lc_ck_mul(&c, r, lc_ck_add(&c, x->in, x->out));
                 int64_t one = ft->variant == LLMCOST_LORA_DORA ? lc_ck_add(&c, ab, x->out) : ab;
-                int64_t *am = role_slot(out, false, x->role), *ap = role_slot(out, true, x->role);
-                *am = lc_ck_add(&c, *am, x->count);
-                *ap = lc_ck_add(&c, *ap, lc_ck_mul(&c, x->count, one));
+                am[x->role] = lc_ck_add(&c, am[x->role], x->count);
+                ap[x->role] = lc_ck_add(&c, ap[x->role], lc_ck_mul(&c, x->count, one));
                 out->lora_ab = lc_ck_add(&c, out->lora_ab, lc_ck_mul(&c, x->count, ab));
                 if (ft->variant == LLMCOST_LORA_DORA)
                     out->magnitude = lc_ck_add(&c, out->magnitude, lc_ck_mul(&c, x->count, x->out));
@@ -652,6 +631,49 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
     out->frozen_bytes = lc_ck_add(&c, lc_ck_add(&c, out->quant_weight_bytes, out->quant_scale_bytes), out->dense_bytes);
     if (c.overflow)
         return lc_fail(LLMCOST_EOVERFLOW, "%s: a fine-tuning count overflows 64 bits", m->origin);
+    return 0;
+}
+
+int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    if (!out || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_count: NULL argument");
+    int64_t am[LLMCOST_LR_COUNT], ap[LLMCOST_LR_COUNT];
+    int rc = count_roles(out, am, ap, m, ft);
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    memcpy(out->adapted_matrices, am, sizeof out->adapted_matrices);
+    memcpy(out->adapter, ap, sizeof out->adapter);
+    return 0;
+}
+
+int lc_ft_count_roles(int64_t *matrices, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    llmcost_finetune_params fp;
+    int64_t ap[LLMCOST_LR_COUNT];
+    return count_roles(&fp, matrices, ap, m, ft);
+}
+
+int llmcost_finetune_role_count(int64_t *matrices, int64_t *params, const llmcost_model *m, const llmcost_finetune *ft,
+                                llmcost_lora_role r)
+{
+    if (matrices)
+        *matrices = 0;
+    if (params)
+        *params = 0;
+    if (!matrices || !params || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_role_count: NULL argument");
+    if ((unsigned)r >= LLMCOST_LR_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_role_count: role %d is not an adapter role", (int)r);
+    llmcost_finetune_params fp;
+    int64_t am[LLMCOST_LR_COUNT], ap[LLMCOST_LR_COUNT];
+    int rc = count_roles(&fp, am, ap, m, ft);
+    if (rc < 0)
+        return rc;
+    *matrices = am[r];
+    *params = ap[r];
     return 0;
 }
 
@@ -692,12 +714,12 @@ int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const ll
         json_t *per = json_object();
         for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
             llmcost_lora_role role = (llmcost_lora_role)r;
-            int64_t nm = llmcost_finetune_adapted_matrices(&fp, role);
+            int64_t nm = 0, np = 0;
+            llmcost_finetune_role_count(&nm, &np, m, ft, role); /* succeeded as llmcost_finetune_count */
             if (nm)
                 json_object_set_new(per, llmcost_lora_role_name(role),
                                     json_pack("{s:s, s:o, s:o}", "module", llmcost_lora_module_name(m, role), "matrices",
-                                              lc_json_int(nm), "params",
-                                              lc_json_int(llmcost_finetune_adapter_params(&fp, role))));
+                                              lc_json_int(nm), "params", lc_json_int(np)));
         }
         json_object_set_new(o, "adapters", per);
         json_object_set_new(o, "lora_ab_params", lc_json_int(fp.lora_ab));

@@ -154,6 +154,9 @@ typedef struct lc_lora_names {
  * adapter on it would never run, bitsandbytes' packed copy of it cannot be read by the kernel (such matrices stay in
  * 16 bits), and the kernel's backward computes its weight gradient whether it trains or not. */
 bool lc_ft_kernel_read(const struct llmcost_model *m, int r);
+/* The matrices given adapters under "ft" per role, every role (LLMCOST_LR_COUNT entries into "matrices"); 0, or a
+ * failure of llmcost_finetune_count. */
+int lc_ft_count_roles(int64_t *matrices, const struct llmcost_model *m, const struct llmcost_finetune *ft);
 /* Is role "r" of "m" stored quantised under quantisation "q" (llmcost_quant; finetune.c's rule)? */
 bool lc_ft_role_quantised(const struct llmcost_model *m, int q, int r);
 const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);

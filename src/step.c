@@ -743,6 +743,7 @@ struct lc_ft_step {
     bool head_quant;          /* LitGPT's QLoRA: the head quantised too (lc_ft_head_quantised) */
     bool litgpt_lora;         /* LitGPT LoRA: under FSDP (ZeRO-3) its Blocks' weight gradients run (ft_block_grads) */
     double block_params;      /* the layers' (Blocks') parameters, all of them */
+    double adapted;           /* matrices given adapters, every role (the mixers' too) */
     llmcost_finetune_params fp;
 };
 
@@ -978,6 +979,11 @@ static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model
     int rc = llmcost_finetune_count(&f->fp, m, &j->finetune);
     if (rc < 0)
         return rc;
+    int64_t am[LLMCOST_LR_COUNT];
+    if ((rc = lc_ft_count_roles(am, m, &j->finetune)) < 0)
+        return rc;
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+        f->adapted += (double)am[r];
     f->targets = j->finetune.targets;
     if (!f->targets && (rc = llmcost_lora_targets_default(&f->targets, m)) < 0)
         return rc;
@@ -2020,8 +2026,7 @@ static double trainable_tensors(const ctx *c)
     const llmcost_model *m = c->m;
     double n = 0;
     if (c->ft) {
-        for (int r = 0; r < LLMCOST_LR_COUNT; r++)
-            n += (double)llmcost_finetune_adapted_matrices(&c->ft->fp, (llmcost_lora_role)r) * (c->ft->dora ? 3 : 2);
+        n = c->ft->adapted * (c->ft->dora ? 3 : 2);
         return n / (double)c->L.pp;
     }
     lc_ft_mat ms[24];

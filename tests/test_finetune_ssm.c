@@ -13,6 +13,10 @@
 #include "helpers.h"
 #include "llmcost/llmcost.h"
 
+/* The adapters the last count() counted, for role_matrices() and role_params(). */
+static llmcost_finetune last_ft;
+static const llmcost_model *last_m;
+
 static llmcost_finetune_params count(const llmcost_model *m, llmcost_finetune_method method, int64_t rank,
                                      const char *targets)
 {
@@ -22,7 +26,24 @@ static llmcost_finetune_params count(const llmcost_model *m, llmcost_finetune_me
     cr_assert_eq(llmcost_lora_targets_parse(&ft.targets, m, targets), 0, "%s: %s", m->name, llmcost_errmsg());
     llmcost_finetune_params fp;
     cr_assert_eq(llmcost_finetune_count(&fp, m, &ft), 0, "%s: %s", m->name, llmcost_errmsg());
+    last_ft = ft;
+    last_m = m;
     return fp;
+}
+
+/* The matrices, and the adapter parameters, of role "r" under the adapters the last count() counted. */
+static int64_t role_matrices(llmcost_lora_role r)
+{
+    int64_t n, p;
+    cr_assert_eq(llmcost_finetune_role_count(&n, &p, last_m, &last_ft, r), 0, "%s", llmcost_errmsg());
+    return n;
+}
+
+static int64_t role_params(llmcost_lora_role r)
+{
+    int64_t n, p;
+    cr_assert_eq(llmcost_finetune_role_count(&n, &p, last_m, &last_ft, r), 0, "%s", llmcost_errmsg());
+    return p;
 }
 
 /* r (in + out) */
@@ -40,15 +61,15 @@ Test(finetune_ssm, jamba_all_linear_adapts_every_linear_of_its_four_layer_kinds)
     llmcost_model *m = load_model("jamba-1.5-mini");
     const int64_t r = 16, h = 4096, f = 14336, d = 8192, N = 16, R = 256;
     llmcost_finetune_params fp = count(m, LLMCOST_FT_LORA, r, "all-linear");
-    cr_expect_eq(llmcost_finetune_adapted_matrices(&fp, LLMCOST_LR_Q), 4);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_K), 4 * ab(r, h, 8 * 128));
-    cr_expect_eq(llmcost_finetune_adapted_matrices(&fp, LLMCOST_LR_EXPERT_DOWN), 16 * 16);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_ROUTER), 16 * ab(r, h, 16));
-    cr_expect_eq(llmcost_finetune_adapted_matrices(&fp, LLMCOST_LR_SSM_IN), 28);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_SSM_IN), 28 * ab(r, h, 2 * d));
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_SSM_X), 28 * ab(r, d, R + 2 * N));
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_SSM_DT), 28 * ab(r, R, d));
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_SSM_OUT), 28 * ab(r, d, h));
+    cr_expect_eq(role_matrices(LLMCOST_LR_Q), 4);
+    cr_expect_eq(role_params(LLMCOST_LR_K), 4 * ab(r, h, 8 * 128));
+    cr_expect_eq(role_matrices(LLMCOST_LR_EXPERT_DOWN), 16 * 16);
+    cr_expect_eq(role_params(LLMCOST_LR_ROUTER), 16 * ab(r, h, 16));
+    cr_expect_eq(role_matrices(LLMCOST_LR_SSM_IN), 28);
+    cr_expect_eq(role_params(LLMCOST_LR_SSM_IN), 28 * ab(r, h, 2 * d));
+    cr_expect_eq(role_params(LLMCOST_LR_SSM_X), 28 * ab(r, d, R + 2 * N));
+    cr_expect_eq(role_params(LLMCOST_LR_SSM_DT), 28 * ab(r, R, d));
+    cr_expect_eq(role_params(LLMCOST_LR_SSM_OUT), 28 * ab(r, d, h));
     int64_t attn = ab(r, h, h) + 2 * ab(r, h, 1024) + ab(r, h, h);
     int64_t mlp = 3 * ab(r, h, f);
     int64_t mamba = ab(r, h, 2 * d) + ab(r, d, R + 2 * N) + ab(r, R, d) + ab(r, d, h);
@@ -56,9 +77,15 @@ Test(finetune_ssm, jamba_all_linear_adapts_every_linear_of_its_four_layer_kinds)
     cr_expect_eq(want, 265668608);
     cr_expect_eq(fp.trainable, want);
     cr_expect_eq(fp.lora_ab, want);
-    /* The mixer's roles live at the end of the struct, read through the accessors; the older arrays unchanged. */
-    cr_expect_eq(fp.mixer_adapted_matrices[LLMCOST_LR_SSM_OUT - LLMCOST_LR_FIRST_ROLES], 28);
+    /* The struct's per-role arrays hold the decoder's roles (their layout unchanged); the mixers' roles are counted by
+     * llmcost_finetune_role_count, and the totals hold them. */
     cr_expect_eq(fp.adapted_matrices[LLMCOST_LR_O], 4);
+    cr_expect_eq(fp.adapter[LLMCOST_LR_ROUTER], 16 * ab(r, h, 16));
+    int64_t nm, np;
+    cr_expect_eq(llmcost_finetune_role_count(&nm, &np, m, &last_ft, LLMCOST_LR_COUNT), LLMCOST_EINVAL);
+    cr_expect_eq(llmcost_finetune_role_count(&nm, &np, m, &last_ft, LLMCOST_LR_O), 0);
+    cr_expect_eq(nm, 4);
+    cr_expect_eq(np, 4 * ab(r, h, h));
 
     /* QLoRA NF4: every Linear quantised (none is read by a fused kernel); everything else 16-bit: the embedding and
      * head 65536 h each, conv1d 8192 x 4 + bias, A_log d N, D, dt_proj's bias, the dt/B/C norms (R + 2N) per mixer,
@@ -103,7 +130,7 @@ Test(finetune_ssm, falcon_h1_adapts_attention_mlp_and_in_proj_and_keeps_out_proj
         count(m, LLMCOST_FT_LORA, r, "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj,in_proj");
     int64_t layer = ab(r, h, q) + 2 * ab(r, h, kv) + ab(r, q, h) + 3 * ab(r, h, f) + ab(r, h, in);
     cr_expect_eq(layer, 16 * 71704);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_SSM_IN), 44 * ab(r, h, in));
+    cr_expect_eq(role_params(LLMCOST_LR_SSM_IN), 44 * ab(r, h, in));
     cr_expect_eq(fp.trainable, 44 * layer);
     cr_expect_eq(fp.trainable, 50479616);
     /* QLoRA: out_proj (d x h) stays in 16 bits, the kernel reading it as a tensor */
@@ -154,7 +181,10 @@ Test(finetune_ssm, mamba_adapts_in_proj_only_the_rest_is_read_by_mamba_inner_fn)
     cr_assert_eq(llmcost_lora_targets_parse(&ft.targets, m, "in_proj"), 0);
     cr_assert_eq(llmcost_finetune_count(&fp, m, &ft), 0, "%s", llmcost_errmsg());
     cr_expect_eq(fp.magnitude, 64 * 2 * d);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_SSM_IN), 64 * (ab(r, h, 2 * d) + 2 * d));
+    int64_t nm, np;
+    cr_assert_eq(llmcost_finetune_role_count(&nm, &np, m, &ft, LLMCOST_LR_SSM_IN), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(nm, 64);
+    cr_expect_eq(np, 64 * (ab(r, h, 2 * d) + 2 * d));
     /* QLoRA NF4: in_proj only is packed: n/2 bytes, an fp32 absmax per 64 and the 16-entry code per matrix */
     llmcost_finetune_params q = count(m, LLMCOST_FT_QLORA, r, "in_proj");
     int64_t n = h * 2 * d;
@@ -184,11 +214,11 @@ Test(finetune_ssm, qwen3_next_all_linear_adapts_gated_deltanet_and_the_moe)
     int64_t attn = ab(r, h, 2 * 16 * 256) + 2 * ab(r, h, 2 * 256) + ab(r, 16 * 256, h);
     int64_t gdn = ab(r, h, 2 * 2048 + 2 * 4096) + ab(r, h, 64) + ab(r, 4096, h);
     int64_t moe = ab(r, h, E) + E * 3 * ab(r, h, fe) + 3 * ab(r, h, fe) + ab(r, h, 1);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_GDN_QKVZ), 36 * ab(r, h, 12288));
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_GDN_BA), 36 * ab(r, h, 64));
-    cr_expect_eq(llmcost_finetune_adapted_matrices(&fp, LLMCOST_LR_SSM_OUT), 36);
-    cr_expect_eq(llmcost_finetune_adapter_params(&fp, LLMCOST_LR_Q), 12 * ab(r, h, 8192));
-    cr_expect_eq(llmcost_finetune_adapted_matrices(&fp, LLMCOST_LR_EXPERT_UP), 48 * 512);
+    cr_expect_eq(role_params(LLMCOST_LR_GDN_QKVZ), 36 * ab(r, h, 12288));
+    cr_expect_eq(role_params(LLMCOST_LR_GDN_BA), 36 * ab(r, h, 64));
+    cr_expect_eq(role_matrices(LLMCOST_LR_SSM_OUT), 36);
+    cr_expect_eq(role_params(LLMCOST_LR_Q), 12 * ab(r, h, 8192));
+    cr_expect_eq(role_matrices(LLMCOST_LR_EXPERT_UP), 48 * 512);
     cr_expect_eq(fp.trainable, 12 * attn + 36 * gdn + 48 * moe);
     cr_expect_eq(fp.trainable, 3046478592);
     /* The module names, in role order, as the JSON and the text print them */

@@ -85,9 +85,9 @@ typedef enum {
     LLMCOST_LR_SHARED_EXPERT_GATE, /* Qwen2-MoE's Linear(hidden, 1) on the shared expert */
     LLMCOST_LR_PROJECT_IN,     /* OPT-350m's embedding projections */
     LLMCOST_LR_PROJECT_OUT,
-    /* Appended in ABI 1.8 (the values above keep theirs): the Linears of the state-space and linear-attention
-     * mixers (llmcost_ssm), as transformers names them. Their counts in llmcost_finetune_params are read with
-     * llmcost_finetune_adapted_matrices() and llmcost_finetune_adapter_params(). */
+    /* Appended (the values above keep theirs): the Linears of the state-space and linear-attention mixers
+     * (llmcost_ssm), as transformers names them. llmcost_finetune_params' per-role arrays stop before them (their
+     * adapters are in its totals); llmcost_finetune_role_count() counts any role. */
     LLMCOST_LR_SSM_IN,         /* Mamba, Mamba-2 (Jamba, Falcon-H1, Nemotron-H): in_proj (h -> 2d, or z, x, B, C, dt) */
     LLMCOST_LR_SSM_X,          /* Mamba: x_proj (d -> dt_rank + 2 d_state) */
     LLMCOST_LR_SSM_DT,         /* Mamba: dt_proj (dt_rank -> d) */
@@ -97,8 +97,8 @@ typedef enum {
     LLMCOST_LR_COUNT
 } llmcost_lora_role;
 
-/* The roles before ABI 1.8: the length of llmcost_finetune_params' adapted_matrices[] and adapter[] (index them only
- * below it; llmcost_finetune_adapted_matrices() and llmcost_finetune_adapter_params() read every role). */
+/* The roles llmcost_finetune_params' adapted_matrices[] and adapter[] hold (the decoder's, before the mixers'):
+ * index them only below it; llmcost_finetune_role_count() counts every role. */
 #define LLMCOST_LR_FIRST_ROLES 23
 
 typedef struct llmcost_finetune {
@@ -158,7 +158,7 @@ typedef struct llmcost_finetune_params {
     int64_t trainable;         /* adapters (LoRA, DoRA) or the whole model (full, none) */
     int64_t frozen;            /* the base under LoRA / QLoRA, else 0 */
     int64_t adapted_matrices[LLMCOST_LR_FIRST_ROLES]; /* matrices given adapters, per role (all layers, all experts);
-                                                         the mixers' roles at the end (mixer_adapted_matrices) */
+                                                         the mixers' roles: llmcost_finetune_role_count() */
     int64_t adapter[LLMCOST_LR_FIRST_ROLES];          /* adapter parameters per role (A, B and DoRA's magnitude) */
     int64_t lora_ab;           /* r x (in + out) summed over the adapted matrices */
     int64_t magnitude;         /* DoRA: out summed over the adapted matrices */
@@ -175,14 +175,7 @@ typedef struct llmcost_finetune_params {
                                         autocast_adapter_dtype) */
     int64_t adapter_bytes;
     int64_t frozen_bytes;      /* quant_weight_bytes + quant_scale_bytes + dense_bytes */
-    /* Added in ABI 1.8: the mixers' roles (LLMCOST_LR_SSM_IN and after), as adapted_matrices[] and adapter[]. */
-    int64_t mixer_adapted_matrices[LLMCOST_LR_COUNT - LLMCOST_LR_FIRST_ROLES];
-    int64_t mixer_adapter[LLMCOST_LR_COUNT - LLMCOST_LR_FIRST_ROLES];
 } llmcost_finetune_params;
-
-/* The matrices given adapters, and their adapter parameters, of role "r" in "fp" (any role; 0 out of range). */
-int64_t llmcost_finetune_adapted_matrices(const llmcost_finetune_params *fp, llmcost_lora_role r);
-int64_t llmcost_finetune_adapter_params(const llmcost_finetune_params *fp, llmcost_lora_role r);
 
 /*
  * Counts "m"'s trainable and frozen parameters under "ft" (checked with llmcost_finetune_check; targets 0: the
@@ -192,6 +185,12 @@ int64_t llmcost_finetune_adapter_params(const llmcost_finetune_params *fp, llmco
  * in 16 bits. Fails with LLMCOST_EINVAL / LLMCOST_EUNSUPPORTED as the check, LLMCOST_EOVERFLOW.
  */
 int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft);
+
+/* The matrices of role "r" (any role, the mixers' included) given adapters under "ft", and their adapter parameters
+ * (A, B and DoRA's magnitude), as llmcost_finetune_count counts them; *matrices, *params 0 when "ft" trains no
+ * adapters. Fails as llmcost_finetune_count does, and with LLMCOST_EINVAL for a role out of range. */
+int llmcost_finetune_role_count(int64_t *matrices, int64_t *params, const llmcost_model *m, const llmcost_finetune *ft,
+                                llmcost_lora_role r);
 
 /* The document of `llmcost params --finetune ... --format json`: the params document (llmcost_params_to_json) with a
  * "finetune" object. *out is freed with llmcost_free(). */
