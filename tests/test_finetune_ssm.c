@@ -403,3 +403,74 @@ Test(finetune_ssm_step, hybrid_adapters_add_their_flops_and_time)
         llmcost_model_free(m);
     }
 }
+
+/* ---- the frozen mixers' kept bytes, derived tensor by tensor on the fixtures of tests/test_memory.c (memory_ssm) ---- */
+
+static double layer_kept(const char *cfg, llmcost_finetune_method method, const char *targets)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "fixture"), 0, "%s", llmcost_errmsg());
+    llmcost_job j = single_gpu_job(1, 2048);
+    j.finetune.method = method;
+    j.finetune.rank = 8;
+    cr_assert_eq(llmcost_lora_targets_parse(&j.finetune.targets, m, targets), 0, "%s", llmcost_errmsg());
+    llmcost_memory r = mem(m, &j);
+    llmcost_model_free(m);
+    return r.layer_activation_bytes;
+}
+
+Test(finetune_ssm_memory, jamba_frozen_mixer_derived_tensor_by_tensor)
+{
+    /* memory_ssm's two-layer Jamba (h 64, d 128, N 8, dt rank 4, dense gated MLP 32; bf16, one sequence of 2048),
+     * LoRA r 8 on in_proj with PEFT's fp32 adapters. Per token, from pre-training's 3,252:
+     * - the input norm, its weight frozen and its reader frozen: fp32 copy and rsqrt, 4h + 4 (no normalised input, no
+     *   output: the adapter keeps its own fp32 copy);
+     * - the adapter: the fp32 copy of its input 4h and x A 4r;
+     * - the mixer (its ops run one by one): in_proj's output 2 x 2d, u, the scan's dt and z and its output y 2 x 4d
+     *   (the gated output out_proj would keep goes), the three norms' fp32 copies and rsqrts 4 (R + 2N) + 12 (no
+     *   normalised inputs), the scan's B and C copies 2 x 2N (dt_proj's input goes): 1,660;
+     * - the second norm 4h + 4; the MLP's gate, up and act(gate) 3 x 2 x 32 (down frozen: no act(gate) * up);
+     * per sequence the scan's fp32 checkpoints 4 x 2 x 8 x 128. */
+    const char *jamba = "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+                        "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
+                        "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+    const double T = 2048, h = 64, D = 128, N = 8, R = 4, f = 32, r = 8;
+    double mixer = 2 * 2 * D + 2 * 4 * D + 4 * (R + 2 * N) + 12 + 2 * 2 * N;
+    cr_expect_eq(mixer, 1660);
+    double lora = (4 * h + 4) + (4 * h + 4 * r) + mixer + (4 * h + 4) + 3 * 2 * f;
+    cr_expect_eq(lora, 2660);
+    cr_expect_eq(layer_kept(jamba, LLMCOST_FT_LORA, "in_proj"), lora * T + 4 * 2 * N * D);
+    /* QLoRA NF4: bitsandbytes' MatMul4Bit keeps each quantised Linear's input: the first norm's output (in_proj),
+     * silu(z) y (out_proj), dt_layernorm's output (dt_proj), the second norm's output (gate, up), act(gate) * up
+     * (down); x_proj's input u is kept anyway. */
+    double qlora = lora + 2 * h + 2 * D + 2 * R + 2 * h + 2 * f;
+    cr_expect_eq(layer_kept(jamba, LLMCOST_FT_QLORA, "in_proj"), qlora * T + 4 * 2 * N * D);
+}
+
+Test(finetune_ssm_memory, gated_deltanet_frozen_mixer_derived_tensor_by_tensor)
+{
+    /* memory_ssm's two Gated DeltaNet layers (h 64, 2 key heads of 8, 4 value heads of 8: d 32, conv_dim 64, chunk
+     * 64; dense SwiGLU 96; bf16, one sequence of 2048), LoRA r 8 on in_proj_qkvz. Per token, from pre-training's:
+     * - each zero-centred RMSNorm with its weight frozen: fp32 copy and rsqrt, 4h + 4 (its fp32 normalised input was
+     *   for (1 + w)'s gradient; its output is kept by no frozen reader);
+     * - the adapter: its input's fp32 copy 4h and x A 4r;
+     * - the mixer: fla's and the conv's saved tensors as in pre-training, 2 (64 + 2 x 4 x 8 + 32 + 4 + 4 x 64 + 2 x 32)
+     *   + 3 x 4 x 4 + 4 x 4, less softplus's fp32 output (kept only for A_log's gradient: 4 x 4) and out_proj's input
+     *   (2 x 32): 1,048 of pre-training's 1,128;
+     * - the SwiGLU's gate, up and act(gate) 3 x 2 x 96. */
+    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 96, \"vocab_size\": 100, "
+                      "\"layer_types\": [\"linear_attention\", \"linear_attention\"], \"num_experts\": 0, "
+                      "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
+                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+    const double T = 2048, h = 64, r = 8;
+    double mixer = 2 * (64 + 2 * 4 * 8 + 32 + 4 + 4 * 64 + 2 * 32) + 3 * 4 * 4 + 4 * 4 + 4 * 4;
+    cr_expect_eq(mixer, 1128 - 16 - 64);
+    double lora = (4 * h + 4) + (4 * h + 4 * r) + mixer + (4 * h + 4) + 3 * 2 * 96;
+    cr_expect_eq(lora, 2432);
+    cr_expect_eq(layer_kept(cfg, LLMCOST_FT_LORA, "in_proj_qkvz"), lora * T);
+    /* an adapter on out_proj keeps its own fp32 copy of the gated norm's output (4 x 32) and x A */
+    cr_expect_eq(layer_kept(cfg, LLMCOST_FT_LORA, "out_proj"), (lora - (4 * h + 4 * r) + (4 * 32 + 4 * r)) * T);
+}
