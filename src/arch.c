@@ -159,81 +159,106 @@ _Static_assert(LC_LORA_ROLES == LLMCOST_LR_COUNT, "lc_lora_names covers every ad
 #define QKV (1u << LLMCOST_LR_QKV)
 #define PHI_DEFAULT (QV | (1u << LLMCOST_LR_MLP_UP) | (1u << LLMCOST_LR_MLP_DOWN))
 
-static const lc_lora_names lora_llama = {{ATTN_LLAMA, MLP_LLAMA}, QV};
-static const lc_lora_names lora_mistral = {{ATTN_LLAMA, MLP_LLAMA}, QV};
-static const lc_lora_names lora_ministral = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_qwen2 = {{ATTN_LLAMA, MLP_LLAMA}, QV};
-static const lc_lora_names lora_qwen3 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_gemma = {{ATTN_LLAMA, MLP_LLAMA}, QV};
-static const lc_lora_names lora_gemma2 = {{ATTN_LLAMA, MLP_LLAMA}, QV};
-static const lc_lora_names lora_gemma3_text = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_granite = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_olmo = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_olmo2 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_olmo3 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_cohere = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_stablelm = {{ATTN_LLAMA, MLP_LLAMA}, QV};
+static const lc_lora_names lora_llama = {{ATTN_LLAMA, MLP_LLAMA}, QV, 0};
+static const lc_lora_names lora_mistral = {{ATTN_LLAMA, MLP_LLAMA}, QV, 0};
+static const lc_lora_names lora_ministral = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_qwen2 = {{ATTN_LLAMA, MLP_LLAMA}, QV, 0};
+static const lc_lora_names lora_qwen3 = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_gemma = {{ATTN_LLAMA, MLP_LLAMA}, QV, 0};
+static const lc_lora_names lora_gemma2 = {{ATTN_LLAMA, MLP_LLAMA}, QV, 0};
+static const lc_lora_names lora_gemma3_text = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_granite = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_olmo = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_olmo2 = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_olmo3 = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_cohere = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_stablelm = {{ATTN_LLAMA, MLP_LLAMA}, QV, 0};
 /* up_proj, down_proj: no gate */
-static const lc_lora_names lora_nemotron = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_nemotron = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
 static const lc_lora_names lora_glm4 = {{ATTN_LLAMA, [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj",
-    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0};
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0, 0};
 static const lc_lora_names lora_phi3 = {{[LLMCOST_LR_QKV] = "qkv_proj", [LLMCOST_LR_O] = "o_proj",
     [LLMCOST_LR_MLP_GATE_UP] = "gate_up_proj",
-    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0};
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, 0, 0};
 static const lc_lora_names lora_phi = {{[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj",
     [LLMCOST_LR_V] = "v_proj", [LLMCOST_LR_O] = "dense",
-    [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2"}, PHI_DEFAULT};
-static const lc_lora_names lora_seed_oss = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_smollm3 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_exaone4 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
-static const lc_lora_names lora_cohere2 = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+    [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2"}, PHI_DEFAULT, 0};
+static const lc_lora_names lora_seed_oss = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_smollm3 = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_exaone4 = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
+static const lc_lora_names lora_cohere2 = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
 /* ChatGLM's remote modeling_chatglm.py: fused query_key_value, dense; dense_h_to_4h holds gate and up. */
 static const lc_lora_names lora_chatglm = {{[LLMCOST_LR_QKV] = "query_key_value", [LLMCOST_LR_O] = "dense",
-    [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV};
+    [LLMCOST_LR_MLP_GATE_UP] = "dense_h_to_4h", [LLMCOST_LR_MLP_DOWN] = "dense_4h_to_h"}, QKV, 0};
 /* up_proj, down_proj around xIELU: no gate */
-static const lc_lora_names lora_apertus = {{ATTN_LLAMA, MLP_LLAMA}, 0};
+static const lc_lora_names lora_apertus = {{ATTN_LLAMA, MLP_LLAMA}, 0, 0};
 /* InternLM2's modeling_internlm2.py: attention.wqkv, attention.wo, feed_forward.w1 (gate), w3 (up), w2 (down). */
 static const lc_lora_names lora_internlm2 = {{[LLMCOST_LR_QKV] = "wqkv", [LLMCOST_LR_O] = "wo",
     [LLMCOST_LR_MLP_GATE] = "w1",
-    [LLMCOST_LR_MLP_UP] = "w3", [LLMCOST_LR_MLP_DOWN] = "w2"}, 0};
+    [LLMCOST_LR_MLP_UP] = "w3", [LLMCOST_LR_MLP_DOWN] = "w2"}, 0, 0};
 static const lc_lora_names lora_starcoder2 = {{ATTN_LLAMA, [LLMCOST_LR_MLP_UP] = "c_fc",
-    [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0};
+    [LLMCOST_LR_MLP_DOWN] = "c_proj"}, 0, 0};
 /* Mixtral: each expert a MixtralBlockSparseTop2MLP (w1 gate, w3 up, w2 down), the router nn.Linear "gate". */
 static const lc_lora_names lora_mixtral = {{ATTN_LLAMA, [LLMCOST_LR_EXPERT_GATE] = "w1",
     [LLMCOST_LR_EXPERT_UP] = "w3",
-    [LLMCOST_LR_EXPERT_DOWN] = "w2", [LLMCOST_LR_ROUTER] = "gate"}, QV};
+    [LLMCOST_LR_EXPERT_DOWN] = "w2", [LLMCOST_LR_ROUTER] = "gate"}, QV, 0};
 static const lc_lora_names lora_qwen2_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA,
     [LLMCOST_LR_ROUTER] = "gate",
-    [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate"}, 0};
-static const lc_lora_names lora_qwen3_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0};
-static const lc_lora_names lora_olmoe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0};
+    [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate"}, 0, 0};
+static const lc_lora_names lora_qwen3_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0, 0};
+static const lc_lora_names lora_olmoe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "gate"}, 0, 0};
 /* DeepSeek's MoEGate, GLM-4.5's and dots.llm1's top-k routers hold their weight as a plain nn.Parameter. */
-static const lc_lora_names lora_deepseek = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
-static const lc_lora_names lora_deepseek_v2 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
-static const lc_lora_names lora_deepseek_v3 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
-static const lc_lora_names lora_kimi_k2 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
-static const lc_lora_names lora_glm4_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
-static const lc_lora_names lora_dots1 = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0};
+static const lc_lora_names lora_deepseek = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0, 0};
+static const lc_lora_names lora_deepseek_v2 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0, 0};
+static const lc_lora_names lora_deepseek_v3 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0, 0};
+static const lc_lora_names lora_kimi_k2 = {{ATTN_MLA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0, 0};
+static const lc_lora_names lora_glm4_moe = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0, 0};
+static const lc_lora_names lora_dots1 = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA}, 0, 0};
 /* Llama 4 and gpt-oss: the routed experts are fused 3-D parameters, not Linear modules; Llama 4's router is an
  * nn.Linear subclass, gpt-oss's a plain parameter. */
 static const lc_lora_names lora_llama4_text = {{ATTN_LLAMA, MLP_LLAMA, SHARED_LLAMA,
-    [LLMCOST_LR_ROUTER] = "router"}, 0};
-static const lc_lora_names lora_gpt_oss = {{ATTN_LLAMA}, 0};
-static const lc_lora_names lora_gpt2 = {{GPT2_NAMES}, QKV};
-static const lc_lora_names lora_gpt_bigcode = {{GPT2_NAMES}, QKV};
+    [LLMCOST_LR_ROUTER] = "router"}, 0, 0};
+static const lc_lora_names lora_gpt_oss = {{ATTN_LLAMA}, 0, 0};
+static const lc_lora_names lora_gpt2 = {{GPT2_NAMES}, QKV, 0};
+static const lc_lora_names lora_gpt_bigcode = {{GPT2_NAMES}, QKV, 0};
 static const lc_lora_names lora_opt = {{[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj",
     [LLMCOST_LR_V] = "v_proj",
     [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc1", [LLMCOST_LR_MLP_DOWN] = "fc2",
-    [LLMCOST_LR_PROJECT_IN] = "project_in", [LLMCOST_LR_PROJECT_OUT] = "project_out"}, QV};
-static const lc_lora_names lora_falcon = {{NEOX_NAMES}, QKV};
-static const lc_lora_names lora_gpt_neox = {{NEOX_NAMES}, QKV};
-static const lc_lora_names lora_bloom = {{NEOX_NAMES}, QKV};
+    [LLMCOST_LR_PROJECT_IN] = "project_in", [LLMCOST_LR_PROJECT_OUT] = "project_out"}, QV, 0};
+static const lc_lora_names lora_falcon = {{NEOX_NAMES}, QKV, 0};
+static const lc_lora_names lora_gpt_neox = {{NEOX_NAMES}, QKV, 0};
+static const lc_lora_names lora_bloom = {{NEOX_NAMES}, QKV, 0};
 static const lc_lora_names lora_gptj = {{[LLMCOST_LR_Q] = "q_proj", [LLMCOST_LR_K] = "k_proj",
     [LLMCOST_LR_V] = "v_proj",
-    [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc_in", [LLMCOST_LR_MLP_DOWN] = "fc_out"}, QV};
+    [LLMCOST_LR_O] = "out_proj", [LLMCOST_LR_MLP_UP] = "fc_in", [LLMCOST_LR_MLP_DOWN] = "fc_out"}, QV, 0};
 static const lc_lora_names lora_mpt = {{[LLMCOST_LR_QKV] = "Wqkv", [LLMCOST_LR_O] = "out_proj",
     [LLMCOST_LR_MLP_UP] = "up_proj",
-    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, QKV};
+    [LLMCOST_LR_MLP_DOWN] = "down_proj"}, QKV, 0};
+
+/* State-space and hybrid models: the mixers' Linears (MambaMixer, JambaMambaMixer: in_proj, x_proj, dt_proj,
+ * out_proj; Mamba2Mixer, FalconH1Mixer, NemotronHMamba2Mixer: in_proj, out_proj; Qwen3NextGatedDeltaNet:
+ * in_proj_qkvz, in_proj_ba, out_proj; conv1d is an nn.Conv1d, A_log, D and dt_bias plain parameters). PEFT refuses
+ * out_proj (and conv1d) as a LoRA target on mamba, mamba2, falcon_mamba, falcon_h1 and nemotron_h
+ * (peft/tuners/tuners_utils.py, _check_lora_target_modules_mamba), and its default targets for nemotron_h are
+ * q_proj, k_proj, v_proj, o_proj (peft/utils/constants.py); it has none for the others. */
+#define SSM_IN_OUT [LLMCOST_LR_SSM_IN] = "in_proj", [LLMCOST_LR_SSM_OUT] = "out_proj"
+#define SSM_MAMBA1 SSM_IN_OUT, [LLMCOST_LR_SSM_X] = "x_proj", [LLMCOST_LR_SSM_DT] = "dt_proj"
+#define PEFT_MAMBA_REFUSES (1u << LLMCOST_LR_SSM_OUT)
+static const lc_lora_names lora_mamba = {{SSM_MAMBA1}, 0, PEFT_MAMBA_REFUSES};
+static const lc_lora_names lora_falcon_mamba = {{SSM_MAMBA1}, 0, PEFT_MAMBA_REFUSES};
+static const lc_lora_names lora_mamba2 = {{SSM_IN_OUT}, 0, PEFT_MAMBA_REFUSES};
+static const lc_lora_names lora_falcon_h1 = {{ATTN_LLAMA, MLP_LLAMA, SSM_IN_OUT}, 0, PEFT_MAMBA_REFUSES};
+/* NemotronHMLP: up_proj, down_proj (no gate) */
+static const lc_lora_names lora_nemotron_h = {{ATTN_LLAMA, MLP_LLAMA, SSM_IN_OUT},
+    QV | (1u << LLMCOST_LR_K) | (1u << LLMCOST_LR_O), PEFT_MAMBA_REFUSES};
+/* JambaSparseMoeBlock: router nn.Linear "router", experts JambaMLP (gate_proj, up_proj, down_proj). */
+static const lc_lora_names lora_jamba = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, [LLMCOST_LR_ROUTER] = "router",
+    SSM_MAMBA1}, 0, 0};
+/* Qwen3NextSparseMoeBlock: Qwen2-MoE's (router "gate", experts, shared_expert, shared_expert_gate). */
+static const lc_lora_names lora_qwen3_next = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LLAMA, SHARED_LLAMA,
+    [LLMCOST_LR_ROUTER] = "gate", [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate",
+    [LLMCOST_LR_GDN_QKVZ] = "in_proj_qkvz", [LLMCOST_LR_GDN_BA] = "in_proj_ba",
+    [LLMCOST_LR_SSM_OUT] = "out_proj"}, 0, 0};
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -402,17 +427,17 @@ static const type_info types[] = {
     /* ChatGLM2/3, GLM-4-9B-chat (the repositories' modeling_chatglm.py, model_type chatglm). */
     {.type = "chatglm", .lora = &lora_chatglm, .label = "ChatGLM", .fam = FAM_CHATGLM, .fused_qkv = true, .fused_gate_up = true},
     /* State-space models: the keys each builder reads that name its layer kinds (audit_known lets them through). */
-    {.type = "mamba", .label = "Mamba", .fam = FAM_MAMBA, .tied = true,
+    {.type = "mamba", .lora = &lora_mamba, .label = "Mamba", .fam = FAM_MAMBA, .tied = true,
      .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias", "use_mambapy")},
-    {.type = "falcon_mamba", .label = "FalconMamba", .fam = FAM_MAMBA, .tied = true,
+    {.type = "falcon_mamba", .lora = &lora_falcon_mamba, .label = "FalconMamba", .fam = FAM_MAMBA, .tied = true,
      .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias", "use_mambapy", "use_falcon_mambapy",
                       "mixer_rms_eps")},
-    {.type = "mamba2", .label = "Mamba-2", .fam = FAM_MAMBA2,
+    {.type = "mamba2", .lora = &lora_mamba2, .label = "Mamba-2", .fam = FAM_MAMBA2,
      .reads = LC_KEYS("state_size", "conv_kernel", "use_conv_bias")},
     /* Falcon-H1 (FalconH1Config, modular_falcon_h1.py) and Zamba2 (Zamba2Config, modular_zamba2.py): the keys their
      * builders read that name layer kinds; their uP multipliers (mlp_multipliers, key_multiplier, ...) scale
      * activations and build no module. */
-    {.type = "falcon_h1", .label = "Falcon-H1", .fam = FAM_FALCON_H1,
+    {.type = "falcon_h1", .lora = &lora_falcon_h1, .label = "Falcon-H1", .fam = FAM_FALCON_H1,
      .reads = LC_KEYS("mamba_d_ssm", "mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_state",
                       "mamba_d_conv", "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias",
                       "mamba_norm_before_gate", "mamba_rms_norm", "mamba_use_mlp", "attn_layer_indices",
@@ -423,7 +448,7 @@ static const type_info types[] = {
     /* Qwen3-Next (modular_qwen3_next.py, Qwen3NextConfig): Gated DeltaNet or gated attention by layer_types (absent:
      * full attention every full_attention_interval-th layer, default 4); Qwen2-MoE's sparse block with a gated shared
      * expert; Gemma 3's zero-centred RMSNorm (1 + w, in fp32). */
-    {.type = "qwen3_next", .label = "Qwen3-Next", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+    {.type = "qwen3_next", .lora = &lora_qwen3_next, .label = "Qwen3-Next", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
@@ -454,11 +479,11 @@ static const type_info types[] = {
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
-    {.type = "jamba", .label = "Jamba", .fam = FAM_JAMBA,
+    {.type = "jamba", .lora = &lora_jamba, .label = "Jamba", .fam = FAM_JAMBA,
      .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
                       "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
                       "mamba_dt_rank", "mamba_conv_bias", "mamba_proj_bias", "use_mamba_kernels")},
-    {.type = "nemotron_h", .label = "Nemotron-H", .fam = FAM_NEMOTRON_H, .act = "relu2",
+    {.type = "nemotron_h", .lora = &lora_nemotron_h, .label = "Nemotron-H", .fam = FAM_NEMOTRON_H, .act = "relu2",
      .reads = LC_KEYS("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_head_dim",
                       "ssm_state_size", "conv_kernel", "use_conv_bias", "mamba_hidden_act", "mamba_proj_bias",
                       "use_mamba_kernels")},

@@ -37,7 +37,8 @@ const char *llmcost_lora_role_name(llmcost_lora_role r)
         "q",           "k",           "v",           "qkv",          "o",           "q_a",
         "q_b",         "kv_a",        "kv_b",        "mlp_gate",     "mlp_up",      "mlp_gate_up",
         "mlp_down",    "expert_gate", "expert_up",   "expert_down",  "shared_gate", "shared_up",
-        "shared_down", "router",      "shared_expert_gate", "project_in", "project_out"};
+        "shared_down", "router",      "shared_expert_gate", "project_in", "project_out", "ssm_in",
+        "ssm_x",       "ssm_dt",      "ssm_out",     "gdn_qkvz",     "gdn_ba"};
     return (unsigned)r < LLMCOST_LR_COUNT ? n[r] : "?";
 }
 
@@ -68,7 +69,28 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
     int64_t h = m->hidden;
     const llmcost_attention *a = &l->attn;
 #define PUT(r, i, o, c) (out[n++] = (mat){(r), (i), (o), (c)})
-    if (a->kind == LLMCOST_ATTN_MLA) {
+    /* The layer's state-space or linear-attention mixer (in place of attention, or beside it: Falcon-H1), as
+     * params.c counts it: Mamba in_proj h -> 2d, x_proj d -> R + 2N, dt_proj R -> d, out_proj d -> h; Mamba-2 in_proj
+     * h -> 2d + 2GN + H (z, x, B, C, dt), out_proj d -> h; Gated DeltaNet in_proj_qkvz h -> 2GN + 2d, in_proj_ba
+     * h -> 2H, out_proj d -> h. */
+    const llmcost_ssm *ss = llmcost_layer_ssm(m, l);
+    if (ss) {
+        int64_t d = ss->d_inner, gn = ss->n_groups * ss->d_state;
+        if (ss->kind == LLMCOST_SSM_MAMBA1) {
+            PUT(LLMCOST_LR_SSM_IN, h, 2 * d, 1);
+            PUT(LLMCOST_LR_SSM_X, d, ss->dt_rank + 2 * ss->d_state, 1);
+            PUT(LLMCOST_LR_SSM_DT, ss->dt_rank, d, 1);
+        } else if (ss->kind == LLMCOST_SSM_MAMBA2) {
+            PUT(LLMCOST_LR_SSM_IN, h, 2 * d + 2 * gn + ss->n_heads, 1);
+        } else {
+            PUT(LLMCOST_LR_GDN_QKVZ, h, 2 * gn + 2 * d, 1);
+            PUT(LLMCOST_LR_GDN_BA, h, 2 * ss->n_heads, 1);
+        }
+        PUT(LLMCOST_LR_SSM_OUT, d, h, 1);
+    }
+    if (a->n_heads <= 0)
+        ; /* a mixer's block (Mamba, Nemotron-H's M and -) has no attention */
+    else if (a->kind == LLMCOST_ATTN_MLA) {
         int64_t qk = a->qk_nope_head_dim + a->qk_rope_head_dim;
         if (a->q_lora_rank > 0) {
             PUT(LLMCOST_LR_Q_A, h, a->q_lora_rank, 1);
@@ -80,6 +102,8 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
         PUT(LLMCOST_LR_KV_B, a->kv_lora_rank, a->n_heads * (a->qk_nope_head_dim + a->v_head_dim), 1);
     } else {
         int64_t q = a->n_heads * a->head_dim, k = a->n_kv_heads * a->head_dim, v = a->n_kv_heads * a->v_head_dim;
+        if (a->output_gate)
+            q *= 2; /* Qwen3NextAttention: q_proj also emits the output gate */
         if (a->fused_qkv) {
             PUT(LLMCOST_LR_QKV, h, q + k + v, 1);
         } else {
@@ -88,7 +112,8 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
             PUT(LLMCOST_LR_V, h, v, 1);
         }
     }
-    PUT(LLMCOST_LR_O, a->n_heads * a->v_head_dim, h, 1);
+    if (a->n_heads > 0)
+        PUT(LLMCOST_LR_O, a->n_heads * a->v_head_dim, h, 1);
     const llmcost_ffn *f = &l->ffn;
     /* An MLP of "roles" gate, up, gate_up, down. */
 #define MLP(p, G, U, GU, D, c)                                                                                    \
@@ -134,6 +159,26 @@ static bool has_role(const llmcost_model *m, llmcost_lora_role r)
             if (ms[k].role == (int)r && ms[k].count > 0)
                 return true;
     }
+    return false;
+}
+
+/* mamba_inner_fn (MambaMixer.cuda_kernels_forward in training, FalconMamba's too) takes x_proj's, dt_proj's and
+ * out_proj's weights as tensors; mamba_split_conv1d_scan_combined (Mamba2Mixer, FalconH1Mixer, NemotronH's, Bamba's)
+ * out_proj's. Jamba's mixer (dt, B, C norms) and Gated DeltaNet call every Linear as a module. */
+static bool ssm_reads_weight(const llmcost_ssm *ss, int r)
+{
+    if (ss->kind == LLMCOST_SSM_MAMBA1 && !ss->dt_bc_norms)
+        return r == LLMCOST_LR_SSM_X || r == LLMCOST_LR_SSM_DT || r == LLMCOST_LR_SSM_OUT;
+    if (ss->kind == LLMCOST_SSM_MAMBA2)
+        return r == LLMCOST_LR_SSM_OUT;
+    return false;
+}
+
+bool lc_ft_kernel_read(const llmcost_model *m, int r)
+{
+    for (int64_t i = 0; i < m->n_ssm; i++)
+        if (ssm_reads_weight(&m->ssm[i], r))
+            return true;
     return false;
 }
 
@@ -190,6 +235,35 @@ static int unknown_family(const llmcost_model *m)
                    m->model_type[0] ? m->model_type : "(none)", m->name);
 }
 
+/* Refuses targets "bits" that name a matrix a fused kernel reads itself (lc_ft_kernel_read): PEFT raises on out_proj
+ * for the types it lists; elsewhere the adapter would be built and never run. "all": the list was all-linear. */
+static int refuse_kernel_read(const llmcost_model *m, uint32_t bits, bool all)
+{
+    const lc_lora_names *f = family_of(m);
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
+        if (!(bits & (1u << r)) || !lc_ft_kernel_read(m, r))
+            continue;
+        const char *nm = llmcost_lora_module_name(m, (llmcost_lora_role)r);
+        char ok[512];
+        uint32_t fine = 0;
+        for (int k = 0; k < LLMCOST_LR_COUNT; k++)
+            if (llmcost_lora_module_name(m, (llmcost_lora_role)k) && !lc_ft_kernel_read(m, k))
+                fine |= 1u << k;
+        all_names(ok, sizeof ok, m, fine);
+        bool peft = f && (f->peft_refuses & (1u << r));
+        const char *kernel = "mamba_split_conv1d_scan_combined";
+        for (int64_t i = 0; i < m->n_ssm; i++)
+            if (ssm_reads_weight(&m->ssm[i], r) && m->ssm[i].kind == LLMCOST_SSM_MAMBA1)
+                kernel = "mamba_inner_fn";
+        return lc_fail(LLMCOST_EINVAL,
+                       "lora_targets: %s'%s' on %s: transformers' fused Mamba kernel (%s) takes its weight directly in "
+                       "training, so an adapter on it never runs%s; give the names instead: %s",
+                       all ? "all-linear includes " : "", nm, m->name, kernel,
+                       peft ? " (PEFT refuses it on this model_type: _check_lora_target_modules_mamba)" : "", ok);
+    }
+    return 0;
+}
+
 int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const char *list)
 {
     if (!mask || !m || !list)
@@ -198,6 +272,7 @@ int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const cha
     if (!f)
         return unknown_family(m);
     uint32_t bits = 0;
+    int rc;
     const char *p = list;
     if (!*p)
         return lc_fail(LLMCOST_EINVAL, "lora_targets: empty list");
@@ -233,9 +308,23 @@ int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const cha
                                "lora_targets: '%s': adapters on the embedding or the head are not modelled; %s's "
                                "Linear modules are %s",
                                name, m->name, names);
+            uint32_t kr = 0;
+            for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+                if (llmcost_lora_module_name(m, (llmcost_lora_role)r) && lc_ft_kernel_read(m, r))
+                    kr |= 1u << r;
+            if (kr) {
+                char ok[512], kn[256];
+                all_names(ok, sizeof ok, m, ~kr);
+                all_names(kn, sizeof kn, m, kr);
+                return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); the "
+                               "ones an adapter can take are %s (%s: read by the fused Mamba kernel itself)", name,
+                               m->name, m->model_type, ok, kn);
+            }
             return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); its Linear "
                            "modules are %s, or all-linear", name, m->name, m->model_type, names);
         }
+        if ((rc = refuse_kernel_read(m, got, !strcmp(name, "all-linear"))) < 0)
+            return rc;
         bits |= got;
         p += len;
         if (*p == ',')
@@ -325,9 +414,6 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "lora_targets: bits beyond the %d roles", (int)LLMCOST_LR_COUNT);
     if (!m || !adapters)
         return 0;
-    if (m->n_ssm > 0) /* the adapter roles name attention and MLP matrices; a mixer's in_proj, x_proj, out_proj none */
-        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: adapters (LoRA, QLoRA) on state-space mixers are not modelled: "
-                       "use finetune full", m->origin);
     for (int64_t i = 0; i < m->n_layers; i++)
         if (m->layers[i].attn.index_n_heads > 0)
             return lc_fail(LLMCOST_EUNSUPPORTED,
@@ -339,6 +425,12 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         if ((ft->targets & (1u << r)) && !llmcost_lora_module_name(m, (llmcost_lora_role)r))
             return lc_fail(LLMCOST_EINVAL, "lora_targets: %s has no Linear module for the %s matrices", m->name,
                            llmcost_lora_role_name((llmcost_lora_role)r));
+    int krc = refuse_kernel_read(m, ft->targets, false);
+    if (krc < 0)
+        return krc;
+    if (q == LLMCOST_QUANT_INT4 && m->n_ssm > 0)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "quant = int4: AWQ's quantisers have no rules for %s's state-space "
+                       "mixers (not modelled); use nf4, fp4 or int8", m->name);
     if (q == LLMCOST_QUANT_INT4) {
         int64_t g = ft->quant_group ? ft->quant_group : 128;
         mat ms[24];
@@ -427,7 +519,16 @@ static bool quantised(const llmcost_model *m, llmcost_quant q, llmcost_lora_role
 {
     if (q == LLMCOST_QUANT_NONE || !llmcost_lora_module_name(m, r))
         return false;
+    /* A weight the fused Mamba kernel reads itself cannot be packed (the kernel's F.linear would get bitsandbytes'
+     * uint8 storage): kept in 16 bits, as QLoRA recipes for these models skip it (llm_int8_skip_modules). */
+    if (lc_ft_kernel_read(m, r))
+        return false;
     return q != LLMCOST_QUANT_INT4 || r < LLMCOST_LR_ROUTER;
+}
+
+bool lc_ft_role_quantised(const llmcost_model *m, int q, int r)
+{
+    return (unsigned)r < LLMCOST_LR_COUNT && quantised(m, (llmcost_quant)q, (llmcost_lora_role)r);
 }
 
 /* LitGPT's QLoRA quantises its head as well (issue 19, h3lit): `litgpt finetune --quantize bnb.*` hands the model to
@@ -460,11 +561,13 @@ int lc_ft_count_head(llmcost_finetune_params *fp, const llmcost_model *m, const 
     return 0;
 }
 
-int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft)
+/* llmcost_finetune_count with every role's counts into am[] and ap[] (LLMCOST_LR_COUNT each, zeroed here). */
+static int count_roles(llmcost_finetune_params *out, int64_t *am, int64_t *ap, const llmcost_model *m,
+                       const llmcost_finetune *ft)
 {
-    if (!out || !m || !ft)
-        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_count: NULL argument");
     memset(out, 0, sizeof *out);
+    memset(am, 0, LLMCOST_LR_COUNT * sizeof *am);
+    memset(ap, 0, LLMCOST_LR_COUNT * sizeof *ap);
     int rc = llmcost_finetune_check(ft, m);
     if (rc < 0)
         return rc;
@@ -505,8 +608,8 @@ int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m,
             if (targets & (1u << x->role)) {
                 int64_t ab = lc_ck_mul(&c, r, lc_ck_add(&c, x->in, x->out));
                 int64_t one = ft->variant == LLMCOST_LORA_DORA ? lc_ck_add(&c, ab, x->out) : ab;
-                out->adapted_matrices[x->role] = lc_ck_add(&c, out->adapted_matrices[x->role], x->count);
-                out->adapter[x->role] = lc_ck_add(&c, out->adapter[x->role], lc_ck_mul(&c, x->count, one));
+                am[x->role] = lc_ck_add(&c, am[x->role], x->count);
+                ap[x->role] = lc_ck_add(&c, ap[x->role], lc_ck_mul(&c, x->count, one));
                 out->lora_ab = lc_ck_add(&c, out->lora_ab, lc_ck_mul(&c, x->count, ab));
                 if (ft->variant == LLMCOST_LORA_DORA)
                     out->magnitude = lc_ck_add(&c, out->magnitude, lc_ck_mul(&c, x->count, x->out));
@@ -596,6 +699,49 @@ int llmcost_finetune_count_framework(llmcost_finetune_params *out, const llmcost
     return 0;
 }
 
+int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    if (!out || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_count: NULL argument");
+    int64_t am[LLMCOST_LR_COUNT], ap[LLMCOST_LR_COUNT];
+    int rc = count_roles(out, am, ap, m, ft);
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    memcpy(out->adapted_matrices, am, sizeof out->adapted_matrices);
+    memcpy(out->adapter, ap, sizeof out->adapter);
+    return 0;
+}
+
+int lc_ft_count_roles(int64_t *matrices, const llmcost_model *m, const llmcost_finetune *ft)
+{
+    llmcost_finetune_params fp;
+    int64_t ap[LLMCOST_LR_COUNT];
+    return count_roles(&fp, matrices, ap, m, ft);
+}
+
+int llmcost_finetune_role_count(int64_t *matrices, int64_t *params, const llmcost_model *m, const llmcost_finetune *ft,
+                                llmcost_lora_role r)
+{
+    if (matrices)
+        *matrices = 0;
+    if (params)
+        *params = 0;
+    if (!matrices || !params || !m || !ft)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_role_count: NULL argument");
+    if ((unsigned)r >= LLMCOST_LR_COUNT)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_finetune_role_count: role %d is not an adapter role", (int)r);
+    llmcost_finetune_params fp;
+    int64_t am[LLMCOST_LR_COUNT], ap[LLMCOST_LR_COUNT];
+    int rc = count_roles(&fp, am, ap, m, ft);
+    if (rc < 0)
+        return rc;
+    *matrices = am[r];
+    *params = ap[r];
+    return 0;
+}
+
 int llmcost_finetune_params_to_json(char **out, const llmcost_model *m, const llmcost_finetune *ft)
 {
     return llmcost_finetune_params_to_json_framework(out, m, ft, LLMCOST_FW_HF);
@@ -638,12 +784,15 @@ int llmcost_finetune_params_to_json_framework(char **out, const llmcost_model *m
         json_object_set_new(o, "lora_variant", json_string(llmcost_lora_variant_name(ft->variant)));
         json_object_set_new(o, "lora_targets", json_string(names));
         json_t *per = json_object();
-        for (int r = 0; r < LLMCOST_LR_COUNT; r++)
-            if (fp.adapted_matrices[r])
-                json_object_set_new(per, llmcost_lora_role_name((llmcost_lora_role)r),
-                                    json_pack("{s:s, s:o, s:o}", "module", llmcost_lora_module_name(m, (llmcost_lora_role)r),
-                                              "matrices", lc_json_int(fp.adapted_matrices[r]), "params",
-                                              lc_json_int(fp.adapter[r])));
+        for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
+            llmcost_lora_role role = (llmcost_lora_role)r;
+            int64_t nm = 0, np = 0;
+            llmcost_finetune_role_count(&nm, &np, m, ft, role); /* succeeded as llmcost_finetune_count */
+            if (nm)
+                json_object_set_new(per, llmcost_lora_role_name(role),
+                                    json_pack("{s:s, s:o, s:o}", "module", llmcost_lora_module_name(m, role), "matrices",
+                                              lc_json_int(nm), "params", lc_json_int(np)));
+        }
         json_object_set_new(o, "adapters", per);
         json_object_set_new(o, "lora_ab_params", lc_json_int(fp.lora_ab));
         json_object_set_new(o, "magnitude_params", lc_json_int(fp.magnitude));

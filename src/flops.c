@@ -454,10 +454,13 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
         matmul(l, idx, LLMCOST_FC_Q, "in_proj", T, 2 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         /* causal_conv1d with SiLU fused: k multiply-adds per channel and token; backward reads x and the gradient. */
         elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 2 * ab, 3 * ab, 1, 2 * k);
-        matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
-        matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, 0);
+        /* x_proj, dt_proj and out_proj run inside mamba_inner_fn on their weights (LLMCOST_OPF_KERNEL_WEIGHT) */
+        matmul(l, idx, LLMCOST_FC_KV, "x_proj", T, R + 2 * N, D, true, true,
+               LLMCOST_OPF_ROW_PARALLEL | LLMCOST_OPF_KERNEL_WEIGHT);
+        matmul(l, idx, LLMCOST_FC_KV, "dt_proj", T, D, R, true, true, LLMCOST_OPF_KERNEL_WEIGHT);
         selective_scan_op(l, idx, T, D, N);
-        matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+        matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true,
+               LLMCOST_OPF_ROW_PARALLEL | LLMCOST_OPF_KERNEL_WEIGHT);
         return;
     }
     double H = (double)ss->n_heads, P = (double)ss->head_dim, G = (double)ss->n_groups, Q = (double)ss->chunk_size;
@@ -475,7 +478,8 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
     /* y + D x, y * silu(z) and the gated RMSNorm (rmsnorm_fn, one kernel each way). */
     if (ss->gated_norm)
         elementwise(l, idx, "D skip+gate+gated norm", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * D, 4 * ab, 6 * ab, 2, 12);
-    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+    /* out_proj runs inside mamba_split_conv1d_scan_combined on its weight */
+    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL | LLMCOST_OPF_KERNEL_WEIGHT);
 }
 
 /* The attention block "a" of layer L after its input norm: projections from "in_w" channels (the hidden width, or

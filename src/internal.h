@@ -142,11 +142,23 @@ int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct
  * such nn.Linear) and PEFT's default LoRA targets (a role mask; 0: PEFT has none), part of the architecture's
  * description (arch.c's type rows); lc_arch_lora_names gives the row of "m", NULL when llmcost does not know its
  * modules (an unknown model_type read as a Llama-style decoder). */
-#define LC_LORA_ROLES 23 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
+#define LC_LORA_ROLES 29 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
 typedef struct lc_lora_names {
     const char *name[LC_LORA_ROLES];
     uint32_t peft_default;
+    uint32_t peft_refuses; /* roles PEFT refuses as targets on the type (_check_lora_target_modules_mamba: out_proj on
+                              the types whose fused Mamba kernel reads its weight) */
 } lc_lora_names;
+/* Does a fused kernel of one of "m"'s mixers read the weight of role "r" itself in training, bypassing its
+ * nn.Linear module (mamba_inner_fn: x_proj, dt_proj and out_proj; mamba_split_conv1d_scan_combined: out_proj)? An
+ * adapter on it would never run, bitsandbytes' packed copy of it cannot be read by the kernel (such matrices stay in
+ * 16 bits), and the kernel's backward computes its weight gradient whether it trains or not. */
+bool lc_ft_kernel_read(const struct llmcost_model *m, int r);
+/* The matrices given adapters under "ft" per role, every role (LLMCOST_LR_COUNT entries into "matrices"); 0, or a
+ * failure of llmcost_finetune_count. */
+int lc_ft_count_roles(int64_t *matrices, const struct llmcost_model *m, const struct llmcost_finetune *ft);
+/* Is role "r" of "m" stored quantised under quantisation "q" (llmcost_quant; finetune.c's rule)? */
+bool lc_ft_role_quantised(const struct llmcost_model *m, int q, int r);
 const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);

@@ -93,11 +93,15 @@ typedef struct {
     double params;     /* adapter parameters of the layer */
     double factored;   /* Adafactor's statistics of its adapters: rows + columns of A and B */
     bool attn_in, o_in, ffn_in, down_in, shared_down_in, q_b_in, kv_b_in;
+    bool ssm_in;       /* the mixer's input projections' input (the norm's output, or Falcon-H1's scaled copy) */
+    bool ssm_out_in;   /* the mixer's out_proj input (Jamba: silu(z) y; Gated DeltaNet: the gated norm's output) */
+    bool dt_in;        /* Jamba's dt_proj input (dt_layernorm's output) */
 } lora_layer;
 
 static bool role_row_parallel(int r)
 {
-    return r == LLMCOST_LR_O || r == LLMCOST_LR_MLP_DOWN || r == LLMCOST_LR_SHARED_DOWN || r == LLMCOST_LR_EXPERT_DOWN;
+    return r == LLMCOST_LR_O || r == LLMCOST_LR_MLP_DOWN || r == LLMCOST_LR_SHARED_DOWN || r == LLMCOST_LR_EXPERT_DOWN ||
+           r == LLMCOST_LR_SSM_X || r == LLMCOST_LR_SSM_OUT;
 }
 
 static void keeps_input(lora_layer *Y, int role);
@@ -182,6 +186,17 @@ static void keeps_input(lora_layer *Y, int role)
         break;
     case LLMCOST_LR_EXPERT_GATE: case LLMCOST_LR_EXPERT_UP: case LLMCOST_LR_EXPERT_DOWN:
         break; /* the routed experts' gathered inputs are counted as kept anyway */
+    case LLMCOST_LR_SSM_IN: case LLMCOST_LR_GDN_QKVZ: case LLMCOST_LR_GDN_BA:
+        Y->ssm_in = true;
+        break;
+    case LLMCOST_LR_SSM_OUT:
+        Y->ssm_out_in = true;
+        break;
+    case LLMCOST_LR_SSM_DT:
+        Y->dt_in = true;
+        break;
+    case LLMCOST_LR_SSM_X:
+        break; /* Jamba's x_proj reads the conv1d output, which the scan keeps anyway */
     default:
         Y->ffn_in = true; /* gate, up, gate_up, shared gate and up, router, shared expert gate */
     }
@@ -330,9 +345,13 @@ static double layer_total(const layer_bytes *b)
  * (d) in the compute dtype, the gated norm's fp32 rstd per group (none without the norm: Falcon-H1's
  * mamba_rms_norm false passes no rmsnorm_weight, and the kernel gates by silu(z) itself); out_proj runs inside the
  * function and keeps nothing. */
-static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
+static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp, const lora_layer *Y)
 {
     double D = (double)ss->d_inner / tp, N = (double)ss->d_state;
+    /* Under adapters ("Y": the base frozen; docs/formulas.md, "Fine-tuning memory" and "Fine-tuning on
+     * state-space and hybrid models"): the fused kernels (mamba_inner_fn, mamba_split_conv1d_scan_combined) save
+     * what they save whatever needs a gradient; the ops run one by one (Jamba's mixer, Gated DeltaNet's gates) save
+     * only for the gradients that exist. */
     if (ss->kind == LLMCOST_SSM_MAMBA1 && ss->dt_bc_norms) {
         /* Jamba (JambaMambaMixer.cuda_kernels_forward: causal_conv1d_fn, then selective_scan_fn, no
          * mamba_inner_fn): in_proj's output [b, s, 2d] stays whole, held by the conv1d's saved x (a view of its
@@ -342,7 +361,14 @@ static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
          * normalised input, and one tensor of its width after it (dt_proj's input; the scan's contiguous copies of B
          * and C): (4 + 2e) w + 4. The scan's fp32 checkpoints as Mamba's. */
         double R = (double)ss->dt_rank;
-        return e * 7 * D + (4 + 2 * e) * (R + 2 * N) + 3 * 4 + 4 * 2 * N * D * ceil(s / 2048) / s;
+        double ckpt = 4 * 2 * N * D * ceil(s / 2048) / s;
+        if (Y) {
+            /* frozen: out_proj keeps no input (silu(z) y) and dt_proj none (dt_layernorm's output) unless an adapter
+             * or a quantised MatMul4Bit keeps it; the three norms' weights keep no normalised input. */
+            return e * (6 * D + (Y->ssm_out_in ? D : 0)) + 4 * (R + 2 * N) + 3 * 4 + e * 2 * N + (Y->dt_in ? e * R : 0) +
+                   ckpt;
+        }
+        return e * 7 * D + (4 + 2 * e) * (R + 2 * N) + 3 * 4 + ckpt;
     }
     if (ss->kind == LLMCOST_SSM_GATED_DELTANET) {
         /* Qwen3NextGatedDeltaNet with flash-linear-attention (docs/formulas.md, "Gated DeltaNet: memory"): the
@@ -352,6 +378,12 @@ static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp)
          * norm's x = o and z (H V each) and its fp32 rstd per row (4H); out_proj's input (H V). */
         double H = (double)ss->n_heads / tp, K = N, V = (double)ss->head_dim, C = (double)ss->chunk_size;
         double conv = 2 * (double)ss->n_groups * K / tp + D;
+        if (Y) {
+            /* frozen: A_log needs no gradient, so -exp(A_log) * softplus(...) keeps no softplus output (4H of the
+             * 8H); out_proj keeps its input only for an adapter (or a quantised MatMul4Bit) that keeps it. */
+            return e * (conv + 2 * H * K + H * V + H + H * C + 2 * H * V + (Y->ssm_out_in ? H * V : 0)) + 4 * 3 * H +
+                   4 * H + 4 * H;
+        }
         return e * (conv + 2 * H * K + H * V + H + H * C + 3 * H * V) + 4 * 3 * H + 8 * H + 4 * H;
     }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
@@ -407,9 +439,10 @@ static double hf_attention(const llmcost_model *m, const llmcost_attention *a, c
     } else {
         at += e * (A * d + KV * d + KV * dv) + e * A * dv; /* q, k (rotated), v, output */
     }
-    /* Gated attention (Qwen3-Next): attn_output * sigmoid(gate) keeps sigmoid's output and o_proj its product. */
+    /* Gated attention (Qwen3-Next): attn_output * sigmoid(gate) keeps sigmoid's output and o_proj its product (a
+     * frozen o_proj none, unless its adapter keeps it). */
     if (a->output_gate)
-        at += 2 * e * A * dv;
+        at += (F && !Y.o_in ? 1 : 2) * e * A * dv;
     /* qk-norms keep the family's RMSNorm internals: per head (Qwen3, Gemma 3) or over the whole projection. */
     double qkn = st == NORM_RMS_FP32 ? 8 : 6;
     if (a->qk_norm == LLMCOST_QKNORM_HEAD)
@@ -475,6 +508,10 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     const llmcost_ssm *par_ssm = a->n_heads > 0 ? llmcost_layer_ssm(m, L) : NULL; /* a mixer beside attention */
     /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba); beside attention, in_proj too */
     int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? 2 : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
+    /* Under adapters the norm's output before the token mixer stays when an adapter (or a quantised MatMul4Bit) of
+     * attention or of the mixer's input projections keeps it; Falcon-H1's uP copies: below. */
+    bool mup_split = par_ssm && m->mup_multipliers && !R->autocast && R->lin_in <= 0;
+    bool mixer_in = mup_split ? false : Y.attn_in || Y.ssm_in;
     const llmcost_ffn *f = &L->ffn;
     /* MoE: the router reads the norm's output (DeepSeek's MoEGate reads an fp32 copy of it instead), and so does the
      * shared expert; the routed experts gather their own copies. A gated MLP has two readers, gate and up, unless
@@ -486,15 +523,15 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     if (L->parallel) {
         /* One input norm feeds attention and MLP (Falcon-7B), or two norms read the same input (Falcon-40B). */
         if (L->norm_pre_ffn) {
-            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+            B.norms += NORM(h, R->r, attn_consumers, mixer_in) * T;
             B.norms += NORM(h, R->r, ffn_consumers, Y.ffn_in) * T;
         } else {
-            B.norms += NORM(h, R->r, attn_consumers + ffn_consumers, Y.attn_in || Y.ffn_in) * T;
+            B.norms += NORM(h, R->r, attn_consumers + ffn_consumers, mixer_in || Y.ffn_in) * T;
         }
     } else {
         /* post-norm models (OLMo 2, OPT-350m): the projections read the residual stream itself */
         if (L->norm_pre_attn)
-            B.norms += NORM(h, R->r, attn_consumers, Y.attn_in) * T;
+            B.norms += NORM(h, R->r, attn_consumers, mixer_in) * T;
         else if (!has_attn)
             ; /* an MLP-only block (Nemotron-H's -) */
         else if (!F)
@@ -519,7 +556,7 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     /* Attention, or the state-space mixer in its place (Mamba, Mamba-2, Nemotron-H's M, Granite 4.0's Mamba2 layers). */
     double at = 0;
     if (ssm) {
-        B.attention = ssm_kept(ssm, e, s, tp) * T;
+        B.attention = ssm_kept(ssm, e, s, tp, F ? &Y : NULL) * T;
         goto ffn;
     }
     at = hf_attention(m, a, R, o, s, tp, F, &Y);
@@ -527,9 +564,13 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
         /* Falcon-H1: the mixer beside attention keeps its kernel's tensors; with uP multipliers each branch reads its
          * own scaled copy of the norm's output (attention's, shared by q, k and v, and in_proj's), kept in place of
          * the norm's output, which the scalar multiplies do not keep. */
-        at += ssm_kept(par_ssm, e, s, tp);
-        if (m->mup_multipliers && !R->autocast && R->lin_in <= 0)
-            at += R->r * h;
+        at += ssm_kept(par_ssm, e, s, tp, F ? &Y : NULL);
+        if (m->mup_multipliers && !R->autocast && R->lin_in <= 0) {
+            if (!F)
+                at += R->r * h;
+            else /* frozen: each scaled copy stays only for an adapter (or MatMul4Bit) that keeps it */
+                at += R->r * h * ((Y.attn_in ? 1 : 0) + (Y.ssm_in ? 1 : 0));
+        }
     }
     B.attention = has_attn ? at * T + 16 : 0;        /* + the kernel's RNG seed and offset */
 
@@ -672,7 +713,7 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         /* A state-space block: its norm's input, in_proj's input and the mixer's kernels' tensors (sharded over TP
          * by channels and heads, as Megatron's MambaMixer splits them). */
         B.norms = e * h * T / rep;
-        B.attention = (norm_out + ssm_kept(ssm, e, s, t)) * T;
+        B.attention = ((!F || Y.ssm_in ? norm_out : 0) + ssm_kept(ssm, e, s, t, F ? &Y : NULL)) * T;
         if (dropout)
             B.dropout = h / rep * T;
         if (L->shared_block && m->shared.n_blocks > 0) /* Zamba2's hybrid layers */
@@ -691,8 +732,8 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         latents = e * (double)(a->q_lora_rank + a->kv_lora_rank + a->qk_rope_head_dim);
     }
     double shard = qkv + C.attn_out * A * dv; /* + the attention output (o_proj's input, the kernel's o) */
-    if (a->output_gate)
-        shard += 2 * e * A * dv; /* the gate's sigmoid and the gated output o_proj reads */
+    if (a->output_gate) /* the gate's sigmoid and the gated output o_proj reads (if o_proj keeps it) */
+        shard += (F && !Y.o_in ? 1 : 2) * e * A * dv;
     double s2 = 0;
     bool eager = o->attention == LLMCOST_ATTN_EAGER;
     if (eager && o->recompute != LLMCOST_RECOMPUTE_SELECTIVE)
@@ -702,10 +743,11 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
     /* Under adapters the frozen projections keep no inputs: a Linear input stays when an adapter keeps it itself. */
     double attn_in = !F || Y.attn_in ? norm_out : 0, ffn_in = !F || Y.ffn_in ? norm_out : 0;
     double fc2_in = !F || Y.down_in ? 1 : 0;
+    double mixer_in = !F || Y.ssm_in ? norm_out : 0;
     B.attention = has_attn ? (attn_in + latents + (shard + s2) / t + (dropout ? h / rep : 0)) * T
-                : ssm_mixer ? (attn_in + ssm_kept(ssm, e, s, t)) * T : 0;
+                : ssm_mixer ? (mixer_in + ssm_kept(ssm, e, s, t, F ? &Y : NULL)) * T : 0;
     if (has_attn && ssm) /* Falcon-H1: the mixer beside attention, its in_proj's input and its kernel's tensors */
-        B.attention += (attn_in + ssm_kept(ssm, e, s, t)) * T;
+        B.attention += (mixer_in + ssm_kept(ssm, e, s, t, F ? &Y : NULL)) * T;
     if (L->shared_block && m->shared.n_blocks > 0)
         megatron_shared_block(&B, m, R, &C, o, T, s, t, rep);
     if (!has_ffn) {

@@ -271,7 +271,11 @@ static int finetune_table(llmcost_report *r, const llmcost_model *m)
         if (!ad.targets && llmcost_lora_targets_default(&ad.targets, m) < 0)
             ad.targets = 0;
     } else if (llmcost_lora_targets_default(&ad.targets, m) < 0 && llmcost_lora_targets_parse(&ad.targets, m, "all-linear") < 0) {
+        /* all-linear less the weights a fused Mamba kernel reads itself (refused as targets: lc_ft_kernel_read) */
         ad.targets = 0;
+        for (int r0 = 0; r0 < LLMCOST_LR_COUNT; r0++)
+            if (llmcost_lora_module_name(m, (llmcost_lora_role)r0) && !lc_ft_kernel_read(m, r0))
+                ad.targets |= 1u << r0;
     }
     ad.method = LLMCOST_FT_LORA;
     r->ft_adapters = ad;
@@ -367,7 +371,8 @@ static json_t *finetune_table_json(const llmcost_report *r, const llmcost_model 
                                           "attention, framework and recomputation)"));
     json_array_append_new(as, json_string(has_adapters(&r->given) ? "LoRA and QLoRA with the given adapters"
                                           : "LoRA and QLoRA at PEFT's defaults: rank 8, alpha 8, the type's default "
-                                            "targets (all-linear when PEFT has none), the QLoRA base in NF4"));
+                                            "targets (all-linear when PEFT has none, less the weights a fused Mamba kernel "
+                                            "reads itself), the QLoRA base in NF4"));
     if (r->savers) {
         char line[384];
         snprintf(line, sizeof line, "every cell with the job's memory savers (%s), as 'llmcost memory' sizes them",

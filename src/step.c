@@ -232,7 +232,9 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
         else if (share > 0.5)
             wg = 1; /* only one of the two: the weight gradient (frozen input) */
     }
-    if (c->ft && !(ft_block_grads(c) && ft_block_weight(op))) /* adapters: the base frozen (their GEMMs: ft_adapter) */
+    /* adapters: the base frozen (their GEMMs: ft_adapter); a weight a fused Mamba kernel takes as a tensor gets its
+     * gradient computed all the same (mamba_inner_fn's and mamba_split_conv1d_scan_combined's backward) */
+    if (c->ft && !(ft_block_grads(c) && ft_block_weight(op)) && !(op->flags & LLMCOST_OPF_KERNEL_WEIGHT))
         wg = 0;
     t->bwd = ig * gemm_s(c, peak, m, k, n, batch, eb, false) + wg * gemm_s(c, peak, k, n, m, batch, eb, false);
     t->fwd_k = 1;
@@ -741,6 +743,7 @@ struct lc_ft_step {
     bool head_quant;          /* LitGPT's QLoRA: the head quantised too (lc_ft_head_quantised) */
     bool litgpt_lora;         /* LitGPT LoRA: under FSDP (ZeRO-3) its Blocks' weight gradients run (ft_block_grads) */
     double block_params;      /* the layers' (Blocks') parameters, all of them */
+    double adapted;           /* matrices given adapters, every role (the mixers' too) */
     llmcost_finetune_params fp;
 };
 
@@ -781,7 +784,10 @@ static llmcost_lora_role ft_role(const lc_ft_step *f, const llmcost_op *op, bool
                  {"q_b_proj", LLMCOST_LR_Q_B},     {"kv_a_proj_with_mqa", LLMCOST_LR_KV_A},
                  {"kv_b_proj", LLMCOST_LR_KV_B},   {"router", LLMCOST_LR_ROUTER},
                  {"shared_expert_gate", LLMCOST_LR_SHARED_EXPERT_GATE},
-                 {"project_in", LLMCOST_LR_PROJECT_IN}, {"project_out", LLMCOST_LR_PROJECT_OUT}};
+                 {"project_in", LLMCOST_LR_PROJECT_IN}, {"project_out", LLMCOST_LR_PROJECT_OUT},
+                 {"in_proj", LLMCOST_LR_SSM_IN},   {"x_proj", LLMCOST_LR_SSM_X},
+                 {"dt_proj", LLMCOST_LR_SSM_DT},   {"out_proj", LLMCOST_LR_SSM_OUT},
+                 {"in_proj_qkvz", LLMCOST_LR_GDN_QKVZ}, {"in_proj_ba", LLMCOST_LR_GDN_BA}};
     *half = false;
     if (op->kind == LLMCOST_OP_EXPERTS)
         return LLMCOST_LR_EXPERT_UP; /* the routed experts: handled as a whole (ft_experts) */
@@ -807,10 +813,7 @@ static llmcost_lora_role ft_role(const lc_ft_step *f, const llmcost_op *op, bool
  * leaves routers and gates in 16 bits)? */
 static bool ft_quantised(const ctx *c, llmcost_lora_role r)
 {
-    const lc_ft_step *f = c->ft;
-    if (f->quant == LLMCOST_QUANT_NONE || r >= LLMCOST_LR_COUNT || !llmcost_lora_module_name(c->m, r))
-        return false;
-    return f->quant != LLMCOST_QUANT_INT4 || r < LLMCOST_LR_ROUTER;
+    return lc_ft_role_quantised(c->m, (int)c->ft->quant, (int)r);
 }
 
 /* The dequantisation of "weights" weights into the compute dtype (bitsandbytes dequantize_4bit, LLM.int8's
@@ -977,6 +980,11 @@ static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model
     int rc = llmcost_finetune_count_framework(&f->fp, m, &j->finetune, (int)j->framework);
     if (rc < 0)
         return rc;
+    int64_t am[LLMCOST_LR_COUNT];
+    if ((rc = lc_ft_count_roles(am, m, &j->finetune)) < 0)
+        return rc;
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++)
+        f->adapted += (double)am[r];
     f->targets = j->finetune.targets;
     if (!f->targets && (rc = llmcost_lora_targets_default(&f->targets, m)) < 0)
         return rc;
@@ -1060,6 +1068,8 @@ static void ft_flops(const ctx *c, const llmcost_step_prepared *p, double *model
             dm -= wg;
             if (in_layers && ft_block_grads(c) && ft_block_weight(op))
                 dh += wg; /* LitGPT's FSDP: run, but no model FLOPs (the frozen weights' gradients are discarded) */
+            else if (op->flags & LLMCOST_OPF_KERNEL_WEIGHT)
+                dh += wg; /* the fused Mamba kernel's frozen weight gradients: run, discarded */
             double m = op->m, n = op->n, k = op->k, fwd = 0;
             if (op->kind == LLMCOST_OP_MATMUL) {
                 bool half;
@@ -2053,8 +2063,7 @@ static double trainable_tensors(const ctx *c)
     const llmcost_model *m = c->m;
     double n = 0;
     if (c->ft) {
-        for (int r = 0; r < LLMCOST_LR_COUNT; r++)
-            n += (double)c->ft->fp.adapted_matrices[r] * (c->ft->dora ? 3 : 2);
+        n = c->ft->adapted * (c->ft->dora ? 3 : 2);
         return n / (double)c->L.pp;
     }
     lc_ft_mat ms[24];

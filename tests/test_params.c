@@ -652,14 +652,17 @@ Test(params_ssm, mamba2_mixer_counted_module_by_module)
     cr_assert_eq(llmcost_params_count(&p, m), 0);
     cr_expect_eq(p.total, 66648);
     cr_expect_eq(p.components[LLMCOST_PC_LM_HEAD], 0);
-    /* Every engine costs it (test_flops.c flops_ssm, test_memory.c memory_ssm); adapters on it are refused, their
-     * roles naming attention and MLP matrices only. */
+    /* Every engine costs it (test_flops.c flops_ssm, test_memory.c memory_ssm). PEFT has no default LoRA targets for
+     * mamba2, so none are assumed; in_proj takes an adapter of r (64 + 324) (tests/test_finetune.c finetune_ssm). */
     cr_expect_null(llmcost_model_unmodelled(m));
     llmcost_finetune ft = LLMCOST_FINETUNE_INIT;
     ft.method = LLMCOST_FT_LORA;
     llmcost_finetune_params fp;
     cr_expect_eq(llmcost_finetune_count(&fp, m, &ft), LLMCOST_EUNSUPPORTED);
-    cr_expect(strstr(llmcost_errmsg(), "state-space") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "no default target modules") != NULL, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_lora_targets_parse(&ft.targets, m, "in_proj"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_finetune_count(&fp, m, &ft), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(fp.trainable, 2 * 8 * (64 + 128 + 192 + 4));
     llmcost_model_free(m);
 }
 

@@ -14,6 +14,13 @@
  * dense, routed and shared experts' gate). "all-linear" is PEFT's: every Linear (and GPT-2's Conv1D) but the
  * output head. LoRA adds A (r x in) and B (out x r) per adapted matrix, no bias (PEFT's bias="none"); DoRA adds a
  * magnitude vector of "out" entries (PEFT's lora_magnitude_vector).
+ *
+ * State-space and linear-attention mixers (Mamba, Mamba-2, Jamba, Falcon-H1, Nemotron-H, Qwen3-Next's Gated
+ * DeltaNet) take adapters on their Linears (in_proj, x_proj, dt_proj, out_proj; in_proj_qkvz, in_proj_ba), except
+ * the weights transformers' fused Mamba kernel reads itself in training (mamba_inner_fn: x_proj, dt_proj, out_proj;
+ * mamba_split_conv1d_scan_combined: out_proj), which are refused as targets (PEFT refuses out_proj on those model
+ * types), all-linear with them, and stay in 16 bits under QLoRA (docs/formulas.md, "Fine-tuning on state-space and
+ * hybrid models").
  */
 #ifndef LLMCOST_FINETUNE_H
 #define LLMCOST_FINETUNE_H
@@ -78,8 +85,21 @@ typedef enum {
     LLMCOST_LR_SHARED_EXPERT_GATE, /* Qwen2-MoE's Linear(hidden, 1) on the shared expert */
     LLMCOST_LR_PROJECT_IN,     /* OPT-350m's embedding projections */
     LLMCOST_LR_PROJECT_OUT,
+    /* Appended (the values above keep theirs): the Linears of the state-space and linear-attention mixers
+     * (llmcost_ssm), as transformers names them. llmcost_finetune_params' per-role arrays stop before them (their
+     * adapters are in its totals); llmcost_finetune_role_count() counts any role. */
+    LLMCOST_LR_SSM_IN,         /* Mamba, Mamba-2 (Jamba, Falcon-H1, Nemotron-H): in_proj (h -> 2d, or z, x, B, C, dt) */
+    LLMCOST_LR_SSM_X,          /* Mamba: x_proj (d -> dt_rank + 2 d_state) */
+    LLMCOST_LR_SSM_DT,         /* Mamba: dt_proj (dt_rank -> d) */
+    LLMCOST_LR_SSM_OUT,        /* the mixer's out_proj (d -> h): Mamba, Mamba-2, Gated DeltaNet */
+    LLMCOST_LR_GDN_QKVZ,       /* Gated DeltaNet (Qwen3-Next): in_proj_qkvz (h -> q, k, v, z) */
+    LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads) */
     LLMCOST_LR_COUNT
 } llmcost_lora_role;
+
+/* The roles llmcost_finetune_params' adapted_matrices[] and adapter[] hold (the decoder's, before the mixers'):
+ * index them only below it; llmcost_finetune_role_count() counts every role. */
+#define LLMCOST_LR_FIRST_ROLES 23
 
 typedef struct llmcost_finetune {
     llmcost_finetune_method method;
@@ -137,8 +157,9 @@ typedef struct llmcost_finetune_params {
     int64_t base;              /* the model's parameters (llmcost_params.total) */
     int64_t trainable;         /* adapters (LoRA, DoRA) or the whole model (full, none) */
     int64_t frozen;            /* the base under LoRA / QLoRA, else 0 */
-    int64_t adapted_matrices[LLMCOST_LR_COUNT]; /* matrices given adapters, per role (all layers, all experts) */
-    int64_t adapter[LLMCOST_LR_COUNT];          /* adapter parameters per role (A, B and DoRA's magnitude) */
+    int64_t adapted_matrices[LLMCOST_LR_FIRST_ROLES]; /* matrices given adapters, per role (all layers, all experts);
+                                                         the mixers' roles: llmcost_finetune_role_count() */
+    int64_t adapter[LLMCOST_LR_FIRST_ROLES];          /* adapter parameters per role (A, B and DoRA's magnitude) */
     int64_t lora_ab;           /* r x (in + out) summed over the adapted matrices */
     int64_t magnitude;         /* DoRA: out summed over the adapted matrices */
     /* Storage of the frozen base (QLoRA; under LoRA everything frozen is "dense"). */
@@ -164,6 +185,12 @@ typedef struct llmcost_finetune_params {
  * in 16 bits. Fails with LLMCOST_EINVAL / LLMCOST_EUNSUPPORTED as the check, LLMCOST_EOVERFLOW.
  */
 int llmcost_finetune_count(llmcost_finetune_params *out, const llmcost_model *m, const llmcost_finetune *ft);
+
+/* The matrices of role "r" (any role, the mixers' included) given adapters under "ft", and their adapter parameters
+ * (A, B and DoRA's magnitude), as llmcost_finetune_count counts them; *matrices, *params 0 when "ft" trains no
+ * adapters. Fails as llmcost_finetune_count does, and with LLMCOST_EINVAL for a role out of range. */
+int llmcost_finetune_role_count(int64_t *matrices, int64_t *params, const llmcost_model *m, const llmcost_finetune *ft,
+                                llmcost_lora_role r);
 
 /* The document of `llmcost params --finetune ... --format json`: the params document (llmcost_params_to_json) with a
  * "finetune" object. *out is freed with llmcost_free(). */

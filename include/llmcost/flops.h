@@ -137,6 +137,9 @@ typedef enum llmcost_op_role {
 #define LLMCOST_OPF_GATED        0x100u /* the experts' activation is gated */
 #define LLMCOST_OPF_FUSED_KERNEL 0x200u /* one fused custom kernel whatever the framework (the mamba_ssm and
                                            causal_conv1d kernels): streamed at the copy rate, not eager's mix */
+#define LLMCOST_OPF_KERNEL_WEIGHT 0x400u /* a linear layer whose weight a fused custom kernel takes as a tensor
+                                            (mamba_inner_fn: x_proj, dt_proj, out_proj; Mamba-2's out_proj): its
+                                            backward computes the weight's gradient whether the weight trains or not */
 
 /* One operation of the forward pass as eager PyTorch (HF transformers) runs it, with its backward. */
 typedef struct llmcost_op {

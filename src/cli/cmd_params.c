@@ -123,12 +123,17 @@ int cli_finetune_params_section(const llmcost_model *m, const llmcost_finetune *
     for (int c = 2; c < 5; c++)
         llmcost_table_numeric(t, c);
     char b[32];
-    for (int r = 0; r < LLMCOST_LR_COUNT; r++)
-        if (fp.adapted_matrices[r])
+    for (int r = 0; r < LLMCOST_LR_COUNT; r++) {
+        int64_t nm = 0, np = 0;
+        if ((rc = llmcost_finetune_role_count(&nm, &np, m, &ft, (llmcost_lora_role)r)) < 0) {
+            llmcost_table_free(t);
+            return cli_lib_error(rc);
+        }
+        if (nm)
             llmcost_table_addf(t, "adapter %s\t%s\t%s\t%s\t", llmcost_lora_role_name((llmcost_lora_role)r),
-                               llmcost_lora_module_name(m, (llmcost_lora_role)r),
-                               llmcost_fmt_grouped(g, sizeof g, fp.adapted_matrices[r]),
-                               llmcost_fmt_grouped(h, sizeof h, fp.adapter[r]));
+                               llmcost_lora_module_name(m, (llmcost_lora_role)r), llmcost_fmt_grouped(g, sizeof g, nm),
+                               llmcost_fmt_grouped(h, sizeof h, np));
+    }
     llmcost_table_addf(t, "trainable\t\t\t%s\t%s", llmcost_fmt_grouped(g, sizeof g, fp.trainable),
                        adapters ? llmcost_fmt_grouped(b, sizeof b, fp.adapter_bytes) : "");
     if (adapters) {

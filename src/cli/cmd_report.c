@@ -213,7 +213,7 @@ static int finetune_table(const llmcost_report *r, const llmcost_model *m, int f
                  r->given.finetune.method == LLMCOST_FT_LORA || r->given.finetune.method == LLMCOST_FT_QLORA
                      ? "LoRA and QLoRA with the given adapters."
                      : "LoRA and QLoRA at PEFT's defaults (rank 8, the type's default targets, all-linear when PEFT "
-                       "has none); the QLoRA base in NF4.",
+                       "has none, less the weights a fused Mamba kernel reads itself); the QLoRA base in NF4.",
                  savers);
     return rc;
 }
