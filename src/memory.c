@@ -990,17 +990,13 @@ typedef struct {
  * rank: Q queries, Kk keys, Kv values, K = Kk + Kv, O the output, H heads. "kept": saved for backward beyond what
  * the single-GPU kernel saves; "fwd", "bwd": what the CP function holds beyond the saved tensors at its forward's and
  * its backward's high point. */
-typedef struct {
-    double kept, fwd, bwd;
-} cp_attn_bytes;
-
-static cp_attn_bytes cp_attention_bytes(const llmcost_attention *a, int cp_comm, double c, double T, double t, double e)
+lc_cp_attn_bytes lc_cp_attention_bytes(const llmcost_attention *a, int cp_comm, double c, double T, double t, double e)
 {
     bool mla = a->kind == LLMCOST_ATTN_MLA;
     double H = (double)a->n_heads / t, kvh = mla ? (double)a->n_heads / t : (double)a->n_kv_heads / t;
     double Q = H * (double)a->head_dim, Kk = kvh * (double)a->head_dim, Kv = kvh * (double)a->v_head_dim, K = Kk + Kv;
     double O = H * (double)a->v_head_dim, Kmax = fmax(Kk, Kv);
-    cp_attn_bytes r = {0, 0, 0};
+    lc_cp_attn_bytes r = {0, 0, 0};
     switch (cp_comm) {
     case 1: { /* LLMCOST_CP_ALLGATHER: TE AttnFuncWithCPAndKVAllGather, sbhd (Megatron-Core's format) */
         /* forward: k_ag, v_ag reordered by index_select while the gathered copy is alive; then, beside the gathered
@@ -1117,7 +1113,7 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     /* Activations (kept, and full for recomputation). */
     layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t, ev->F) : megatron_layer(m, L, R, o, T, ev->s, t, ev->F);
     if (ly->cp > 1 && a->n_heads > 0)
-        full.attention += cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e).kept;
+        full.attention += lc_cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e).kept;
     F->full = layer_total(&full);
     F->lora = full.lora;
     F->kept = F->full;
@@ -1133,10 +1129,10 @@ static const class_figures *figures_of(eval *ev, int32_t c)
                          : R->e * (double)f->dense.d_ff * T / t;
     F->temp = 3 * fmax(wide, ssm_wide);
     if (ly->cp > 1 && a->n_heads > 0) {
-        /* Context parallelism's own buffers (cp_attention_bytes): the attention's backward runs apart from the MLP's,
+        /* Context parallelism's own buffers (lc_cp_attention_bytes): the attention's backward runs apart from the MLP's,
          * whose widest intermediates are the temporary above, so the larger of them; the forward's high point inside
          * the layer is charged here too (not a phase of its own: docs/formulas.md "Context-parallel memory"). */
-        cp_attn_bytes cb = cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e);
+        lc_cp_attn_bytes cb = lc_cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e);
         F->temp = fmax(F->temp, fmax(cb.fwd, cb.bwd));
     }
     F->grad = R->g * ((double)(lp->total - lp->routed_experts) / t +
