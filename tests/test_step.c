@@ -1669,3 +1669,65 @@ Test(cp_ring, step_times_the_ring_as_cp_kernels)
     /* Same pairs per rank both ways (causal(s)/cp); the ring's blocks see 8,192 keys at most, Ulysses' 32,768. */
     cr_expect_gt(p2p.components[LLMCOST_ST_ATTENTION], a2a.components[LLMCOST_ST_ATTENTION]);
 }
+
+/* TE's all-gather CP (AttnFuncWithCPAndKVAllGather) runs each rank's two chunks as two kernels. s = 8,192 over cp 4:
+ * h = 1,024 queries a chunk; rank r's chunks r and 7 - r; chunk j sees (j + 1) h keys, causal bottom-right: pairs(j) =
+ * j h^2 + h (h + 1)/2 = j x 1,048,576 + 524,800, key blocks per query tile n_j = pairs / h / 128 = 8 j + 4.00390625,
+ * efficiency n / (n + 2) with the hand-set kernel of cp_ring above (132 heads: 132 x 8 tiles, whole waves). Each kernel
+ * fixed + unit x pairs / e_j; each step's output copied into place, 2 bytes x 132 x 128 x 1,024 read and written
+ * (lc_stream_seconds); the layer waits for the slowest rank. */
+Test(cp_ring, allgather_runs_two_chunk_kernels)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert_not_null(g);
+    lc_attn_choice ch = {.kernel = "test", .arch = "hopper", .fused = true};
+    for (int b = 0; b < 2; b++)
+        ch.eta[b] = 0.5, ch.overlap[b] = 1, ch.c0[b] = 2;
+    double peak = g->peak_flops[LLMCOST_DT_BF16];
+    double P = peak * (g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1);
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double fixed = km->gemm_fixed, unit = 2.0 * 132 * 256 / (0.5 * P);
+    double copy = 2.0 * 2 * 132 * 128 * 1024 / (g->memory_bw * km->copy_eta) + km->kernel_min;
+    double kern[8];
+    for (int j = 0; j < 8; j++) {
+        double pairs = j * 1048576.0 + 524800, n = 8 * j + 4.00390625;
+        kern[j] = fixed + unit * pairs / (n / (n + 2));
+    }
+    double want = 0;
+    for (int r = 0; r < 4; r++)
+        want = fmax(want, kern[r] + kern[7 - r] + 2 * copy);
+    double got = lc_cp_allgather_attention_seconds(&ch, g, peak, 132, 33, 8192, 4, 0, 128, 128, 128, 2, false);
+    cr_expect(fabs(got / want - 1) < 1e-12, "all-gather %.9g s, derived %.9g s", got, want);
+    /* The single kernel timed before (2,048 queries, causal(s)/cp = 8,389,632 pairs): n = 32.00390625. */
+    double old = fixed + unit * 8389632 / (32.00390625 / 34.00390625);
+    cr_expect(got > old, "%g vs %g", got, old);
+    /* A window of 1,024 keys (Mistral's sliding layers, shorter): chunk 0's queries see 1..1,024 keys, 524,800 pairs;
+     * every later chunk's 1,024 each, 1,048,576 pairs at n = 8, e = 0.8. Ranks 1-3 run two such kernels, the slowest. */
+    double w = 2 * (fixed + unit * 1048576 / 0.8) + 2 * copy;
+    double gw = lc_cp_allgather_attention_seconds(&ch, g, peak, 132, 33, 8192, 4, 1024, 128, 128, 128, 2, false);
+    cr_expect(fabs(gw / w - 1) < 1e-12, "windowed %.9g s, derived %.9g s", gw, w);
+}
+
+/* Transformer Engine's ring merges (AttnFuncWithCPAndKVP2P), llama-3-8b's heads (32 query, 8 key/value, 128 wide), bf16,
+ * s = 8,192 over cp 4: q = 2,048 queries a rank, h = 1,024. Forward, rank 3 (every step on all its queries): the first
+ * output correction (2 x 2 x 128 + 8 bytes a head-query), three more (3 x 2 x 128 + 8) and three lse corrections (12):
+ * 32 x 2,048 x (520 + 3 x 788) = 189,005,824 bytes in 7 kernels; rank 0 runs its three on h queries: 111,542,272.
+ * Backward, rank 3: dq adds over 4 x 2,048 queries and dk, dv over 2,048 + 3 x 1,024 keys, 6 bytes an element:
+ * 6 x (32 x 128 x 8,192 + 8 x 256 x 5,120) = 264,241,152 bytes in 12 kernels (rank 0: 226,492,416). */
+Test(cp_ring, te_ring_merges_are_memory_bound_kernels)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert_not_null(g);
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double bw = g->memory_bw * km->copy_eta, k;
+    double f = lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, false, false, &k);
+    cr_expect(fabs(f / (189005824.0 / bw + 7 * km->kernel_min) - 1) < 1e-12, "%.9g", f);
+    cr_expect_float_eq(k, 7, 0);
+    double b = lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, false, true, &k);
+    cr_expect(fabs(b / (264241152.0 / bw + 12 * km->kernel_min) - 1) < 1e-12, "%.9g", b);
+    cr_expect_float_eq(k, 12, 0);
+    /* No ring, no merge. */
+    cr_expect_float_eq(lc_cp_ring_correction_seconds(g, 32, 8, 8192, 1, 128, 128, 128, 2, false, false, NULL), 0, 0);
+    /* PyTorch's merger works in fp32 and costs more: the same shapes. */
+    cr_expect_gt(lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, true, false, NULL), f);
+}
