@@ -316,10 +316,10 @@ double lc_cp_ring_correction_seconds(const struct llmcost_gpu *g, double heads, 
 double lc_cp_allgather_attention_seconds(const struct lc_attn_choice *ch, const struct llmcost_gpu *g, double peak,
                                          double heads, double kvh, double s, double cp, int64_t window, double dq,
                                          double dk, double dv, double e, bool bwd);
-/* Context parallelism's attention buffers (memory.c, docs/formulas.md "Context-parallel memory"), in bytes, for the
- * most loaded of c CP ranks holding T tokens each, t TP ranks, e activation bytes; cp_comm an llmcost_cp_comm. "kept":
- * saved for backward beyond the single-GPU kernel's tensors; "fwd", "bwd": held beyond the saved tensors at the CP
- * function's forward and backward high points. */
+/* Context parallelism's attention buffers (memory.c; docs/formulas.md "Context-parallel memory, kernels and windows"),
+ * in bytes, for the most loaded of c CP ranks holding T tokens each, t TP ranks, e activation bytes; cp_comm an
+ * llmcost_cp_comm. "kept": saved for backward beyond the single-GPU kernel's tensors; "fwd", "bwd": held beyond the
+ * saved tensors at the CP function's forward and backward high points. */
 typedef struct {
     double kept, fwd, bwd;
 } lc_cp_attn_bytes;

@@ -986,10 +986,10 @@ typedef struct {
 } eval;
 
 /* Context parallelism's attention buffers, for the most loaded CP rank of c, T = b s / c tokens on it, t TP ranks, e
- * bytes an activation (docs/formulas.md "Context-parallel memory", each term with its source line). Widths per TP
- * rank: Q queries, Kk keys, Kv values, K = Kk + Kv, O the output, H heads. "kept": saved for backward beyond what
- * the single-GPU kernel saves; "fwd", "bwd": what the CP function holds beyond the saved tensors at its forward's and
- * its backward's high point. */
+ * bytes an activation (docs/formulas.md "Context-parallel memory, kernels and windows", each term with its source
+ * line). Widths per TP rank: Q queries, Kk keys, Kv values, K = Kk + Kv, O the output, H heads. "kept": saved for
+ * backward beyond what the single-GPU kernel saves; "fwd", "bwd": what the CP function holds beyond the saved tensors
+ * at its forward's and its backward's high point. */
 lc_cp_attn_bytes lc_cp_attention_bytes(const llmcost_attention *a, int cp_comm, double c, double T, double t, double e)
 {
     bool mla = a->kind == LLMCOST_ATTN_MLA;
@@ -1035,7 +1035,8 @@ lc_cp_attn_bytes lc_cp_attention_bytes(const llmcost_attention *a, int cp_comm, 
         /* backward: the re-gathered keys and values and the block's cat; fp32 grad_query; the fp32 dK/dV ring (rank
          * cp-1: the received sum, its partial update, the cat sent, the next received; rank 0 adds in place and
          * partially updates grad_query instead); a block's gradients in the compute dtype */
-        double last = 16 * T * K + 4 * T * Q + e * T * (Q + K / 2), first = 12 * T * K + 8 * T * Q + e * T * (Q / 2 + K);
+        double last = 16 * T * K + 4 * T * Q + e * T * (Q + K / 2);
+        double first = 12 * T * K + 8 * T * Q + e * T * (Q / 2 + K);
         r.bwd = e * (c + 1) * T * K + fmax(last, first);
         break;
     }
@@ -1129,9 +1130,10 @@ static const class_figures *figures_of(eval *ev, int32_t c)
                          : R->e * (double)f->dense.d_ff * T / t;
     F->temp = 3 * fmax(wide, ssm_wide);
     if (ly->cp > 1 && a->n_heads > 0) {
-        /* Context parallelism's own buffers (lc_cp_attention_bytes): the attention's backward runs apart from the MLP's,
-         * whose widest intermediates are the temporary above, so the larger of them; the forward's high point inside
-         * the layer is charged here too (not a phase of its own: docs/formulas.md "Context-parallel memory"). */
+        /* Context parallelism's own buffers (lc_cp_attention_bytes): the attention's backward runs apart from the
+         * MLP's, whose widest intermediates are the temporary above, so the larger of them; the forward's high point
+         * inside the layer is charged here too (not a phase of its own: docs/formulas.md "Context-parallel memory,
+         * kernels and windows"). */
         lc_cp_attn_bytes cb = lc_cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e);
         F->temp = fmax(F->temp, fmax(cb.fwd, cb.bwd));
     }

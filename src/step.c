@@ -342,14 +342,15 @@ double lc_cp_ring_attention_seconds(const lc_attn_choice *ch, const llmcost_gpu 
 }
 
 /*
- * The ring's element-wise merges, the most loaded rank's (docs/formulas.md "Ring attention's corrections"): memory-bound
- * kernels over each step's outputs, "heads" query heads and "kvh" key/value heads (x micro-batch) on the rank, e bytes an
- * activation. Transformer Engine (AttnFuncWithCPAndKVP2P): forward, c - 1 log-sum-exp corrections
+ * The ring's element-wise merges (docs/formulas.md "Context-parallel memory, kernels and windows"): memory-bound
+ * kernels over each step's outputs, "heads" query heads and "kvh" key/value heads (x micro-batch) on the rank, e bytes
+ * an activation. Transformer Engine (AttnFuncWithCPAndKVP2P): forward, c - 1 log-sum-exp corrections
  * (flash_attn_fwd_softmax_lse_correction: two fp32 reads and a write, 12 bytes a head-query) and c output corrections
  * after the loop (flash_attn_fwd_out_correction_init: read the step's output, write out, 2e dv, then c - 1
  * out.add_(out_i x exp(lse_i - lse)): read both, write, 3e dv; each reads two fp32 lse, 8 bytes); rank r runs steps
  * 1..r on its q queries and the others on h = q/2. Backward, per step, dq.add_(dq_) over the step's queries and
- * dk.add_, dv.add_ over its keys (3e an element; the first copies counted as adds); rank r's steps: the diagonal (q, q),
+ * dk.add_, dv.add_ over its keys (3e an element; the first copies counted as adds); rank r's steps: the diagonal
+ * (q, q),
  * r of (q queries, h keys), cp - 1 - r of (h, q). PyTorch (_SDPAMerger, convert_to_f32): each block's output cast to
  * fp32 (e + 4), merged as out - sigmoid(lse_b - lse) (out - out_b) (three fp32 passes, 12 + 8 + 12 bytes) and
  * lse - logsigmoid(lse - lse_b) (about 32 bytes a head-query); a partial block (the second half of the queries) also
@@ -371,11 +372,13 @@ double lc_cp_ring_correction_seconds(const llmcost_gpu *g, double heads, double 
             bytes = heads * ((2 * e * dv + 8) * q + r * (3 * e * dv + 20) * q + (c - 1 - r) * (3 * e * dv + 20) * h);
             kernels = 2 * c - 1;
         } else if (!torch) {
-            bytes = 3 * e * (heads * dq * (q + r * q + (c - 1 - r) * h) + kvh * (dk + dv) * (q + r * h + (c - 1 - r) * q));
+            bytes = 3 * e *
+                    (heads * dq * (q + r * q + (c - 1 - r) * h) + kvh * (dk + dv) * (q + r * h + (c - 1 - r) * q));
             kernels = 3 * c;
         } else if (!bwd) {
             double merge = (e + 36) * dv + 32; /* a head-query of a merged block */
-            bytes = heads * ((e + 4) * dv * q + r * merge * q + (c - 1 - r) * (merge * h + 8 * (dv + 1) * q) + (4 + e) * dv * q);
+            bytes = heads * ((e + 4) * dv * q + r * merge * q + (c - 1 - r) * (merge * h + 8 * (dv + 1) * q) +
+                             (4 + e) * dv * q);
             kernels = 1 + 8 * (c - 1) + 2 * (c - 1 - r) + 1;
         } else {
             bytes = heads * (8 + e) * dq * (q + r * q + (c - 1 - r) * h) +
@@ -512,8 +515,10 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
         return;
     }
     if (cp > 1 && c->opt->cp_comm == LLMCOST_CP_ALLGATHER) {
-        t->fwd = lc_cp_allgather_attention_seconds(c->attn, c->g, peak, heads, kvh, s, cp, window, dq, dk, dv, c->ab, false);
-        t->bwd = lc_cp_allgather_attention_seconds(c->attn, c->g, peak, heads, kvh, s, cp, window, dq, dk, dv, c->ab, true);
+        t->fwd = lc_cp_allgather_attention_seconds(c->attn, c->g, peak, heads, kvh, s, cp, window, dq, dk, dv, c->ab,
+                                                   false);
+        t->bwd = lc_cp_allgather_attention_seconds(c->attn, c->g, peak, heads, kvh, s, cp, window, dq, dk, dv, c->ab,
+                                                   true);
         t->fwd_k = 4; /* two kernels, two copies */
         t->bwd_k = 8;
         return;

@@ -1701,19 +1701,20 @@ Test(cp_ring, allgather_runs_two_chunk_kernels)
     /* The single kernel timed before (2,048 queries, causal(s)/cp = 8,389,632 pairs): n = 32.00390625. */
     double old = fixed + unit * 8389632 / (32.00390625 / 34.00390625);
     cr_expect(got > old, "%g vs %g", got, old);
-    /* A window of 1,024 keys (Mistral's sliding layers, shorter): chunk 0's queries see 1..1,024 keys, 524,800 pairs;
-     * every later chunk's 1,024 each, 1,048,576 pairs at n = 8, e = 0.8. Ranks 1-3 run two such kernels, the slowest. */
+    /* A window of 1,024 keys (Mistral's sliding layers, shorter): chunk 0's queries see 1..1,024 keys, 524,800
+     * pairs; every later chunk's 1,024 each, 1,048,576 pairs at n = 8, e = 0.8. Ranks 1-3 run two such kernels, the
+     * slowest. */
     double w = 2 * (fixed + unit * 1048576 / 0.8) + 2 * copy;
     double gw = lc_cp_allgather_attention_seconds(&ch, g, peak, 132, 33, 8192, 4, 1024, 128, 128, 128, 2, false);
     cr_expect(fabs(gw / w - 1) < 1e-12, "windowed %.9g s, derived %.9g s", gw, w);
 }
 
-/* Transformer Engine's ring merges (AttnFuncWithCPAndKVP2P), llama-3-8b's heads (32 query, 8 key/value, 128 wide), bf16,
- * s = 8,192 over cp 4: q = 2,048 queries a rank, h = 1,024. Forward, rank 3 (every step on all its queries): the first
- * output correction (2 x 2 x 128 + 8 bytes a head-query), three more (3 x 2 x 128 + 8) and three lse corrections (12):
- * 32 x 2,048 x (520 + 3 x 788) = 189,005,824 bytes in 7 kernels; rank 0 runs its three on h queries: 111,542,272.
- * Backward, rank 3: dq adds over 4 x 2,048 queries and dk, dv over 2,048 + 3 x 1,024 keys, 6 bytes an element:
- * 6 x (32 x 128 x 8,192 + 8 x 256 x 5,120) = 264,241,152 bytes in 12 kernels (rank 0: 226,492,416). */
+/* Transformer Engine's ring merges (AttnFuncWithCPAndKVP2P), llama-3-8b's heads (32 query, 8 key/value, 128 wide),
+ * bf16, s = 8,192 over cp 4: q = 2,048 queries a rank, h = 1,024. Forward, rank 3 (every step on all its queries): the
+ * first output correction (2 x 2 x 128 + 8 bytes a head-query), three more (3 x 2 x 128 + 8) and three lse corrections
+ * (12): 32 x 2,048 x (520 + 3 x 788) = 189,005,824 bytes in 7 kernels; rank 0 runs its three on h queries: 111,542,272.
+ * Backward, rank 3: dq adds over 4 x 2,048 queries and dk, dv over 2,048 + 3 x 1,024 keys, 6 bytes an element: 6 x (32
+ * x 128 x 8,192 + 8 x 256 x 5,120) = 264,241,152 bytes in 12 kernels (rank 0: 226,492,416). */
 Test(cp_ring, te_ring_merges_are_memory_bound_kernels)
 {
     const llmcost_gpu *g = llmcost_gpu_find("h100");
