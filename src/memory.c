@@ -1008,11 +1008,11 @@ lc_cp_attn_bytes lc_cp_attention_bytes(const llmcost_attention *a, int cp_comm, 
         double vis = c + 0.5;
         if (a->sliding_window > 0) {
             /* each step sees min((j+1) h, h + w - 1) keys (get_kv_seq_info_after_all_gather, window (w-1, 0)); the
-             * most loaded rank */
+             * most loaded rank is cp - 1 (concave in the chunk, symmetric about cp - 1/2); both ends taken */
             double h = T / 2, w = (double)a->sliding_window, best = 0;
-            for (double rk = 0; rk < c; rk++) {
-                double v = fmin((rk + 1) * h, h + w - 1) + fmin((2 * c - rk) * h, h + w - 1);
-                best = fmax(best, v);
+            for (int end = 0; end < 2; end++) {
+                double rk = end ? c - 1 : 0;
+                best = fmax(best, fmin((rk + 1) * h, h + w - 1) + fmin((2 * c - rk) * h, h + w - 1));
             }
             vis = best / T;
         }

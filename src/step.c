@@ -408,8 +408,12 @@ double lc_cp_allgather_attention_seconds(const lc_attn_choice *ch, const llmcost
                                          double dv, double e, bool bwd)
 {
     double h = s / (2 * cp), worst = 0;
-    for (double r = 0; r < cp; r++) {
-        double t = 0;
+    /* At a fixed query count a kernel's time is linear in its pairs (attention_with: pairs / e_s = pairs + c0 x
+     * queries x 128), and a chunk's pairs (and keys) are concave in its index: rank r's two chunks r and 2cp-1-r add
+     * up to a concave function symmetric about cp - 1/2, so the slowest rank is rank cp - 1 (all ranks alike without
+     * a window). Both ends are timed. */
+    for (int end = 0; end < 2; end++) {
+        double r = end ? cp - 1 : 0, t = 0;
         double chunks[2] = {r, 2 * cp - 1 - r};
         for (int i = 0; i < 2; i++) {
             double j = chunks[i], pairs = causal_pairs((j + 1) * h, window) - causal_pairs(j * h, window);
