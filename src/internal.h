@@ -321,6 +321,29 @@ double lc_cp_ring_exposed(double step, double attn, double cp);
 struct lc_attn_choice;
 double lc_cp_ring_attention_seconds(const struct lc_attn_choice *ch, const struct llmcost_gpu *g, double peak,
                                     double heads, double s, double cp, double dq, double dv, bool bwd);
+/* The ring's element-wise merges per pass, the slower of ranks 0 and cp - 1 (step.c): Transformer Engine's per-step
+ * log-sum-exp and output corrections and gradient adds ("torch" false) or PyTorch's _SDPAMerger and fp32 gradient
+ * accumulation ("torch" true); "heads", "kvh" query and key/value heads x micro-batch on the GPU, e activation bytes;
+ * "launches" (may be NULL) gets the slower rank's kernel count. */
+double lc_cp_ring_correction_seconds(const struct llmcost_gpu *g, double heads, double kvh, double s, double cp,
+                                     double dq, double dk, double dv, double e, bool torch, bool bwd,
+                                     double *launches);
+/* Transformer Engine's all-gather CP attention per pass (step.c): each rank's two chunks as two kernels at their own
+ * shapes (h = s/(2cp) queries against the gathered keys each sees, "window" keys at most, 0 none) and their copies;
+ * the slowest rank's. */
+double lc_cp_allgather_attention_seconds(const struct lc_attn_choice *ch, const struct llmcost_gpu *g, double peak,
+                                         double heads, double kvh, double s, double cp, int64_t window, double dq,
+                                         double dk, double dv, double e, bool bwd);
+/* Context parallelism's attention buffers (memory.c; docs/formulas.md "Context-parallel memory, kernels and windows"),
+ * in bytes, for the most loaded of c CP ranks holding T tokens each, t TP ranks, e activation bytes; cp_comm an
+ * llmcost_cp_comm. "kept": saved for backward beyond the single-GPU kernel's tensors; "fwd", "bwd": held beyond the
+ * saved tensors at the CP function's forward and backward high points. */
+typedef struct {
+    double kept, fwd, bwd;
+} lc_cp_attn_bytes;
+struct llmcost_attention;
+lc_cp_attn_bytes lc_cp_attention_bytes(const struct llmcost_attention *a, int cp_comm, double c, double T, double t,
+                                       double e);
 /* Pipeline sends of "send" seconds, "n" of them, each behind 1/n of "compute" seconds (Megatron's overlap_p2p_comm
  * under the interleaved schedule); without overlap all n are exposed. */
 double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap);

@@ -1039,6 +1039,72 @@ typedef struct {
     class_figures *fig; /* p->nclass entries, filled on first use */
 } eval;
 
+/* Context parallelism's attention buffers, for the most loaded CP rank of c, T = b s / c tokens on it, t TP ranks, e
+ * bytes an activation (docs/formulas.md "Context-parallel memory, kernels and windows", each term with its source
+ * line). Widths per TP rank: Q queries, Kk keys, Kv values, K = Kk + Kv, O the output, H heads. "kept": saved for
+ * backward beyond what the single-GPU kernel saves; "fwd", "bwd": what the CP function holds beyond the saved tensors
+ * at its forward's and its backward's high point. */
+lc_cp_attn_bytes lc_cp_attention_bytes(const llmcost_attention *a, int cp_comm, double c, double T, double t, double e)
+{
+    bool mla = a->kind == LLMCOST_ATTN_MLA;
+    double H = (double)a->n_heads / t, kvh = mla ? (double)a->n_heads / t : (double)a->n_kv_heads / t;
+    double Q = H * (double)a->head_dim, Kk = kvh * (double)a->head_dim, Kv = kvh * (double)a->v_head_dim, K = Kk + Kv;
+    double O = H * (double)a->v_head_dim, Kmax = fmax(Kk, Kv);
+    lc_cp_attn_bytes r = {0, 0, 0};
+    switch (cp_comm) {
+    case 1: { /* LLMCOST_CP_ALLGATHER: TE AttnFuncWithCPAndKVAllGather, sbhd (Megatron-Core's format) */
+        /* forward: k_ag, v_ag reordered by index_select while the gathered copy is alive; then, beside the gathered
+         * keys and values, the "out" zeros (used by thd only) and the two steps' half outputs */
+        r.fwd = e * fmax(c * T * (K + Kmax), c * T * K + 2 * T * O);
+        /* backward: dq, full-size dk and dv (zeros, c T each), the re-gathered k_ag, v_ag, both steps' dq (halves)
+         * and dk, dv over their visible ranges ((r+1) + (2c-r) half-chunks = (c + 1/2) T, no window), and the
+         * index_select of dk (dv) back to rank order beside them */
+        double vis = c + 0.5;
+        if (a->sliding_window > 0) {
+            /* each step sees min((j+1) h, h + w - 1) keys (get_kv_seq_info_after_all_gather, window (w-1, 0)); the
+             * most loaded rank is cp - 1 (concave in the chunk, symmetric about cp - 1/2); both ends taken */
+            double h = T / 2, w = (double)a->sliding_window, best = 0;
+            for (int end = 0; end < 2; end++) {
+                double rk = end ? c - 1 : 0;
+                best = fmax(best, fmin((rk + 1) * h, h + w - 1) + fmin((2 * c - rk) * h, h + w - 1));
+            }
+            vis = best / T;
+        }
+        r.bwd = e * T * (2 * Q + (2 * c + vis) * K + c * Kmax);
+        break;
+    }
+    case 2: /* LLMCOST_CP_A2A: TE AttnFuncWithCPAndQKVOA2A */
+        /* the head-layout output saved beside the sequence-layout one o_proj keeps */
+        r.kept = e * T * O;
+        /* forward: the caller's q, k, v, their rearranged send copies, v's received buffer before its reorder
+         * copy; or, at the output's all-to-all, the caller's q, k, v, the output's send copy and received buffer */
+        r.fwd = e * T * fmax(2 * (Q + K) + Kv, (Q + K) + 2 * O);
+        /* backward: dout in the head layout, dq, dk, dv in it, their send copies and the received, v's twice */
+        r.bwd = e * T * (O + 3 * (Q + K) + Kv);
+        break;
+    case 3: { /* LLMCOST_CP_TORCH: PyTorch context_parallel, rotate "allgather", load balance, convert_to_f32 */
+        /* forward: the gathered keys and values, the block's cat to send, the merger's fp32 out, the block's output
+         * and its fp32 copy, the merge's two fp32 temporaries; the merger's and the block's fp32 log-sum-exp */
+        r.fwd = e * (c + 1) * T * K + (16 + e) * T * O + 8 * T * H;
+        /* backward: the re-gathered keys and values and the block's cat; fp32 grad_query; the fp32 dK/dV ring (rank
+         * cp-1: the received sum, its partial update, the cat sent, the next received; rank 0 adds in place and
+         * partially updates grad_query instead); a block's gradients in the compute dtype */
+        double last = 16 * T * K + 4 * T * Q + e * T * (Q + K / 2);
+        double first = 12 * T * K + 8 * T * Q + e * T * (Q / 2 + K);
+        r.bwd = e * (c + 1) * T * K + fmax(last, first);
+        break;
+    }
+    default: /* LLMCOST_CP_P2P: TE AttnFuncWithCPAndKVP2P */
+        /* forward (rank c-1, which runs every step on all its queries): the c key/value buffers (the local cat and
+         * c-1 received, p2p_comm_buffers, all alive to the end), c per-step outputs, c per-step fp32 log-sum-exps */
+        r.fwd = e * c * T * K + e * c * T * O + 4 * c * T * H;
+        /* backward: dq_buffer, two [kv, dkv] pairs (two in flight), one step's dq_, dk_, dv_ */
+        r.bwd = e * T * (Q + 4 * K + (Q + K));
+        break;
+    }
+    return r;
+}
+
 static const class_figures *figures_of(eval *ev, int32_t c)
 {
     class_figures *F = &ev->fig[c];
@@ -1101,6 +1167,8 @@ static const class_figures *figures_of(eval *ev, int32_t c)
 
     /* Activations (kept, and full for recomputation). */
     layer_bytes full = ev->hf ? hf_layer(m, L, R, o, T, ev->s, t, ev->F) : megatron_layer(m, L, R, o, T, ev->s, t, ev->F);
+    if (ly->cp > 1 && a->n_heads > 0)
+        full.attention += lc_cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e).kept;
     F->full = layer_total(&full);
     F->lora = full.lora;
     F->kept = F->full;
@@ -1115,16 +1183,13 @@ static const class_figures *figures_of(eval *ev, int32_t c)
     double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
                          : R->e * (double)f->dense.d_ff * T / t;
     F->temp = 3 * fmax(wide, ssm_wide);
-    if ((o->cp_comm == 1 || o->cp_comm == 3) /* LLMCOST_CP_ALLGATHER, _TORCH (step.h) */ && ly->cp > 1 && a->n_heads > 0) {
-        /* All-gather CP (Llama 3 §3.3.2; TE AttnFuncWithCPAndKVAllGather gathers k and v along the sequence before
-         * the attention kernel, and again in backward, keeping only the local shards for backward; PyTorch's
-         * context_parallel keeps its one all-gathered buffer through the loop over the blocks): while one
-         * layer's attention runs, the CP group's keys and values, cp shards of T tokens each (this rank's heads),
-         * in the compute dtype. The attention's backward runs apart from the MLP's, whose widest intermediates are
-         * the temporary above: the larger of the two. */
-        double kv = a->kind == LLMCOST_ATTN_MLA ? (double)(a->n_heads * (a->qk_nope_head_dim + a->qk_rope_head_dim + a->v_head_dim))
-                                                 : (double)(a->n_kv_heads * (a->head_dim + a->v_head_dim));
-        F->temp = fmax(F->temp, R->e * (double)ly->cp * T * kv / t);
+    if (ly->cp > 1 && a->n_heads > 0) {
+        /* Context parallelism's own buffers (lc_cp_attention_bytes): the attention's backward runs apart from the
+         * MLP's, whose widest intermediates are the temporary above, so the larger of them; the forward's high point
+         * inside the layer is charged here too (not a phase of its own: docs/formulas.md "Context-parallel memory,
+         * kernels and windows"). */
+        lc_cp_attn_bytes cb = lc_cp_attention_bytes(a, o->cp_comm, (double)ly->cp, T, t, R->e);
+        F->temp = fmax(F->temp, fmax(cb.fwd, cb.bwd));
     }
     F->grad = R->g * ((double)(lp->total - lp->routed_experts) / t +
                       (double)lp->routed_experts / ((double)ly->ep * (double)o->expert_tp));

@@ -343,6 +343,92 @@ double lc_cp_ring_attention_seconds(const lc_attn_choice *ch, const llmcost_gpu 
     return diag + (cp - 1) * fmax(a, b);
 }
 
+/*
+ * The ring's element-wise merges (docs/formulas.md "Context-parallel memory, kernels and windows"): memory-bound
+ * kernels over each step's outputs, "heads" query heads and "kvh" key/value heads (x micro-batch) on the rank, e bytes
+ * an activation. Transformer Engine (AttnFuncWithCPAndKVP2P): forward, c - 1 log-sum-exp corrections
+ * (flash_attn_fwd_softmax_lse_correction: two fp32 reads and a write, 12 bytes a head-query) and c output corrections
+ * after the loop (flash_attn_fwd_out_correction_init: read the step's output, write out, 2e dv, then c - 1
+ * out.add_(out_i x exp(lse_i - lse)): read both, write, 3e dv; each reads two fp32 lse, 8 bytes); rank r runs steps
+ * 1..r on its q queries and the others on h = q/2. Backward, per step, dq.add_(dq_) over the step's queries and
+ * dk.add_, dv.add_ over its keys (3e an element; the first copies counted as adds); rank r's steps: the diagonal
+ * (q, q),
+ * r of (q queries, h keys), cp - 1 - r of (h, q). PyTorch (_SDPAMerger, convert_to_f32): each block's output cast to
+ * fp32 (e + 4), merged as out - sigmoid(lse_b - lse) (out - out_b) (three fp32 passes, 12 + 8 + 12 bytes) and
+ * lse - logsigmoid(lse - lse_b) (about 32 bytes a head-query); a partial block (the second half of the queries) also
+ * cats both halves back (_partial_update: 8 bytes an element of the whole out and lse); the result cast back at the
+ * end. Its backward adds each block's bf16 gradients into fp32 accumulators (grad_query += : 8 + e) and cats the fp32
+ * dK, dV to send (8 an element). Both are linear in the rank, so the slowest is rank 0 or rank cp - 1.
+ */
+double lc_cp_ring_correction_seconds(const llmcost_gpu *g, double heads, double kvh, double s, double cp, double dq,
+                                     double dk, double dv, double e, bool torch, bool bwd, double *launches)
+{
+    if (launches)
+        *launches = 0;
+    if (cp <= 1)
+        return 0;
+    double q = s / cp, h = q / 2, c = cp, worst = 0, kernels = 0;
+    for (int end = 0; end < 2; end++) {
+        double r = end ? c - 1 : 0, bytes;
+        if (!torch && !bwd) {
+            bytes = heads * ((2 * e * dv + 8) * q + r * (3 * e * dv + 20) * q + (c - 1 - r) * (3 * e * dv + 20) * h);
+            kernels = 2 * c - 1;
+        } else if (!torch) {
+            bytes = 3 * e *
+                    (heads * dq * (q + r * q + (c - 1 - r) * h) + kvh * (dk + dv) * (q + r * h + (c - 1 - r) * q));
+            kernels = 3 * c;
+        } else if (!bwd) {
+            double merge = (e + 36) * dv + 32; /* a head-query of a merged block */
+            bytes = heads * ((e + 4) * dv * q + r * merge * q + (c - 1 - r) * (merge * h + 8 * (dv + 1) * q) +
+                             (4 + e) * dv * q);
+            kernels = 1 + 8 * (c - 1) + 2 * (c - 1 - r) + 1;
+        } else {
+            bytes = heads * (8 + e) * dq * (q + r * q + (c - 1 - r) * h) +
+                    kvh * (dk + dv) * ((8 + e) * (q + r * h + (c - 1 - r) * q) + 8 * c * q);
+            kernels = 5 * c;
+        }
+        double t = lc_stream_seconds(g, bytes, kernels);
+        if (t > worst) {
+            worst = t;
+            if (launches)
+                *launches = kernels;
+        }
+    }
+    return worst;
+}
+
+/*
+ * Transformer Engine's all-gather CP (AttnFuncWithCPAndKVAllGather): rank r runs its two chunks (local_seq_chunk_ids =
+ * [r, 2cp-1-r]) as two kernels, each h = s/(2cp) queries against the gathered keys it sees: chunk j's keys
+ * [max(0, (j+1)h - h - (w-1)), (j+1)h) (get_kv_seq_info_after_all_gather; all (j+1)h without a window), causal
+ * bottom-right, so pairs(j) = causal((j+1)h, w) - causal(jh, w). Each kernel at its own shape; the layer waits for the
+ * slowest rank. Then each step's output copied into place (out_f16[:, i].copy_: 2e dv a head-query); backward dq
+ * copied (2e dq) and dk, dv added over the keys the step saw (3e).
+ */
+double lc_cp_allgather_attention_seconds(const lc_attn_choice *ch, const llmcost_gpu *g, double peak, double heads,
+                                         double kvh, double s, double cp, int64_t window, double dq, double dk,
+                                         double dv, double e, bool bwd)
+{
+    double h = s / (2 * cp), worst = 0;
+    /* At a fixed query count a kernel's time is linear in its pairs (attention_with: pairs / e_s = pairs + c0 x
+     * queries x 128), and a chunk's pairs (and keys) are concave in its index: rank r's two chunks r and 2cp-1-r add
+     * up to a concave function symmetric about cp - 1/2, so the slowest rank is rank cp - 1 (all ranks alike without
+     * a window). Both ends are timed. */
+    for (int end = 0; end < 2; end++) {
+        double r = end ? cp - 1 : 0, t = 0;
+        double chunks[2] = {r, 2 * cp - 1 - r};
+        for (int i = 0; i < 2; i++) {
+            double j = chunks[i], pairs = causal_pairs((j + 1) * h, window) - causal_pairs(j * h, window);
+            double keys = window > 0 ? fmin((j + 1) * h, h + (double)window - 1) : (j + 1) * h;
+            t += lc_attention_choice_seconds(ch, g, peak, heads, h, pairs, dq, dv, bwd);
+            t += bwd ? lc_stream_seconds(g, 2 * e * heads * dq * h + 3 * e * kvh * (dk + dv) * keys, 3)
+                     : lc_stream_seconds(g, 2 * e * heads * dv * h, 1);
+        }
+        worst = fmax(worst, t);
+    }
+    return worst;
+}
+
 /* The CP implementations whose attention is the ring's per-step kernels (lc_cp_ring_attention_seconds). */
 static bool cp_ring_blocks(llmcost_cp_comm m)
 {
@@ -420,11 +506,27 @@ static void time_attention(const ctx *c, const llmcost_op *op, timed_op *t)
     }
     /* Fused kernels skip the masked blocks (every generation in attention_kernels.json does: causal_skip), each at
      * its own efficiency curve; CP ranks each hold a balanced share of the pairs (Llama 3 §3.3.2). */
+    /* key/value heads (x micro-batch) on this GPU, and their widths, for the CP merges and copies */
+    double kvh = at ? heads * (at->kind == LLMCOST_ATTN_MLA ? 1 : (double)at->n_kv_heads / (double)at->n_heads) : heads;
+    double dk = dq;
     if (cp > 1 && window <= 0 && cp_ring_blocks(c->opt->cp_comm)) {
-        t->fwd = lc_cp_ring_attention_seconds(c->attn, c->g, peak, heads, s, cp, dq, dv, false);
-        t->bwd = lc_cp_ring_attention_seconds(c->attn, c->g, peak, heads, s, cp, dq, dv, true);
-        t->fwd_k = cp; /* one kernel per ring step */
-        t->bwd_k = cp;
+        bool torch = c->opt->cp_comm == LLMCOST_CP_TORCH;
+        double kf, kb;
+        t->fwd = lc_cp_ring_attention_seconds(c->attn, c->g, peak, heads, s, cp, dq, dv, false) +
+                 lc_cp_ring_correction_seconds(c->g, heads, kvh, s, cp, dq, dk, dv, c->ab, torch, false, &kf);
+        t->bwd = lc_cp_ring_attention_seconds(c->attn, c->g, peak, heads, s, cp, dq, dv, true) +
+                 lc_cp_ring_correction_seconds(c->g, heads, kvh, s, cp, dq, dk, dv, c->ab, torch, true, &kb);
+        t->fwd_k = cp + kf; /* one kernel per ring step, and the merges */
+        t->bwd_k = cp + kb;
+        return;
+    }
+    if (cp > 1 && c->opt->cp_comm == LLMCOST_CP_ALLGATHER) {
+        t->fwd = lc_cp_allgather_attention_seconds(c->attn, c->g, peak, heads, kvh, s, cp, window, dq, dk, dv, c->ab,
+                                                   false);
+        t->bwd = lc_cp_allgather_attention_seconds(c->attn, c->g, peak, heads, kvh, s, cp, window, dq, dk, dv, c->ab,
+                                                   true);
+        t->fwd_k = 4; /* two kernels, two copies */
+        t->bwd_k = 8;
         return;
     }
     double pairs = causal_pairs(s, window) / cp;

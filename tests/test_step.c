@@ -1602,15 +1602,22 @@ Test(step_cp_comm, a2a_attention_runs_the_whole_sequence_on_heads_over_cp)
     cr_expect_gt(ring.components[LLMCOST_ST_ATTENTION], at);
 }
 
-Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
+Test(step_cp_comm, cp_memory_holds_each_implementations_buffers)
 {
-    /* llama-3-8b (8 key/value heads of 128 + 128), megatron bf16, 131,072 tokens over cp 64, tp 1: each rank holds
-     * T = 2,048 tokens. All-gather CP (TE AttnFuncWithCPAndKVAllGather) gathers the 64 shards' keys and values of the
-     * layer whose attention runs: 2 bytes x 64 x 2,048 x 8 x 256 = 536,870,912 bytes, in backward as in forward. A
-     * layer's backward otherwise holds three of its widest intermediates, the MLP's 14,336-wide bf16 tensors: 3 x 2
-     * x 2,048 x 14,336 = 176,160,768 bytes. The two are not alive together (the attention's backward and the MLP's
-     * are apart), so the backward-through-a-layer phase grows by their difference, 360,710,144 bytes; the other
-     * phases do not change. Under p2p (the ring) no such buffer: the phase is as before. */
+    /* llama-3-8b (32 query heads, 8 key/value heads, all 128 wide), megatron bf16 (e = 2), 131,072 tokens over cp 64,
+     * tp 1, full recomputation: each rank holds T = 2,048 tokens; per token Q = 4,096 query, K = 2,048 key + value,
+     * O = 4,096 output elements, H = 32 heads. A layer's backward otherwise holds three of its widest intermediates,
+     * the MLP's 14,336-wide bf16 tensors: 3 x 2 x 2,048 x 14,336 = 176,160,768 bytes; the larger of that and the CP
+     * function's high points (docs/formulas.md "Context-parallel memory") is the layer's temporary.
+     *   p2p (TE): forward, rank 63 keeps all 64 key/value buffers, 64 per-step outputs and 64 fp32 lse:
+     *     2 x 64 x 2,048 x 2,048 + 2 x 64 x 2,048 x 4,096 + 4 x 64 x 2,048 x 32 = 1,627,389,952
+     *     (backward: 2 x 2,048 x (2 Q + 5 K) = 75,497,472, smaller)
+     *   allgather (TE): backward, dq + full dk, dv + re-gathered k, v + both steps' dq + their dk, dv over (64 + 1/2)
+     *     T keys + the index_select copy of dv: 2 x 2,048 x (2 x 4,096 + 192.5 x 2,048 + 64 x 1,024) = 1,916,796,928
+     *   torch: forward, the gathered keys and values and a block's cat (65 x 2,048 x 2,048 x 2), 18 bytes x 2,048 x
+     *     4,096 for the merger's fp32 state and temporaries and the block's output, 8 x 2,048 x 32 of fp32 lse:
+     *     545,259,520 + 150,994,944 + 524,288 = 696,778,752 (its backward, 679,477,248, is smaller)
+     * Only the backward-through-a-layer phase differs among them (the temporary is counted there). */
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
     llmcost_job j;
@@ -1620,45 +1627,101 @@ Test(step_cp_comm, allgather_memory_holds_the_gathered_keys_and_values)
     j.layout.gpus = 64;
     j.layout.cp = 64;
     j.recompute = LLMCOST_RECOMPUTE_FULL;
-    llmcost_memory ring, ag;
+    llmcost_memory ring, ag, pt;
     cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
     j.cp_comm = LLMCOST_CP_ALLGATHER;
     cr_assert_eq(llmcost_job_memory(&ag, m, &j), 0, "%s", llmcost_errmsg());
-    double kv = 2.0 * 64 * 2048 * 8 * 256, mlp = 3.0 * 2 * 2048 * 14336;
-    cr_expect_float_eq(kv, 536870912.0, 0);
-    cr_expect_float_eq(ag.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS] - ring.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS],
-                       kv - mlp, 1e-9 * kv);
-    for (int p = 0; p < LLMCOST_PHASE_COUNT; p++)
-        if (p != LLMCOST_PHASE_BACKWARD_LAYERS)
-            cr_expect_eq(ag.phase_bytes[p], ring.phase_bytes[p], "phase %d", p);
-    if (ag.peak_phase == LLMCOST_PHASE_BACKWARD_LAYERS)
-        cr_expect_float_eq(ag.components[LLMCOST_MC_TRANSIENT] - ring.components[LLMCOST_MC_TRANSIENT], kv - mlp,
-                           1e-9 * kv);
-    /* PyTorch's context_parallel holds its one gathered buffer through the loop over the blocks: the same bytes. */
-    llmcost_memory pt;
     j.cp_comm = LLMCOST_CP_TORCH;
     cr_assert_eq(llmcost_job_memory(&pt, m, &j), 0, "%s", llmcost_errmsg());
-    cr_expect_eq(pt.peak_bytes, ag.peak_bytes);
-    cr_expect_eq(pt.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS], ag.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS]);
+    double p2p = 2.0 * 64 * 2048 * 2048 + 2.0 * 64 * 2048 * 4096 + 4.0 * 64 * 2048 * 32;
+    double agb = 2.0 * 2048 * (2 * 4096 + 192.5 * 2048 + 64 * 1024);
+    double tf = 2.0 * 65 * 2048 * 2048 + 18.0 * 2048 * 4096 + 8.0 * 2048 * 32;
+    cr_expect_float_eq(p2p, 1627389952.0, 0);
+    cr_expect_float_eq(agb, 1916796928.0, 0);
+    cr_expect_float_eq(tf, 696778752.0, 0);
+    const int bl = LLMCOST_PHASE_BACKWARD_LAYERS;
+    cr_expect_float_eq(ag.phase_bytes[bl] - ring.phase_bytes[bl], agb - p2p, 1e-9 * agb);
+    cr_expect_float_eq(pt.phase_bytes[bl] - ring.phase_bytes[bl], tf - p2p, 1e-9 * agb);
+    for (int p = 0; p < LLMCOST_PHASE_COUNT; p++)
+        if (p != LLMCOST_PHASE_BACKWARD_LAYERS) {
+            cr_expect_eq(ag.phase_bytes[p], ring.phase_bytes[p], "phase %d", p);
+            cr_expect_eq(pt.phase_bytes[p], ring.phase_bytes[p], "phase %d", p);
+        }
+    /* At cp 16 (T = 8,192) the MLP's three are 704,643,072 bytes; p2p's forward 1,627,389,952 again (c T = s): the
+     * buffers grow with the sequence, not with cp. A version-2 options struct (no cp_comm) reads as p2p. */
     j.cp_comm = LLMCOST_CP_ALLGATHER;
-    /* At cp 16 (T = 8,192) the gathered buffer is the same 536,870,912 bytes (cp T = s), the MLP's three 704,643,072:
-     * the larger already, nothing changes. The same through a version-2 options struct, which has no cp_comm (p2p). */
-    j.layout.gpus = 16, j.layout.cp = 16;
-    cr_assert_eq(llmcost_job_memory(&ag, m, &j), 0, "%s", llmcost_errmsg());
-    j.cp_comm = LLMCOST_CP_P2P;
-    cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
-    cr_expect_eq(ag.peak_bytes, ring.peak_bytes);
     llmcost_memory_options mo;
-    j.cp_comm = LLMCOST_CP_ALLGATHER, j.layout.gpus = 64, j.layout.cp = 64;
     llmcost_job_memory_options(&mo, &j);
     cr_expect_eq(mo.cp_comm, (int)LLMCOST_CP_ALLGATHER);
     mo.version = 2;
     llmcost_memory v2;
     cr_assert_eq(llmcost_memory_compute(&v2, m, &mo), 0, "%s", llmcost_errmsg());
-    j.cp_comm = LLMCOST_CP_P2P;
-    cr_assert_eq(llmcost_job_memory(&ring, m, &j), 0, "%s", llmcost_errmsg());
     cr_expect_eq(v2.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS], ring.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS]);
+    /* Ulysses (a2a) at cp 8 (T = 16,384), no recomputation: each layer keeps the head-layout output beside o_proj's
+     * input, 2 x 16,384 x 4,096 = 134,217,728 bytes, x 32 layers; its buffers (forward 2 x 16,384 x max(2 (Q + K) +
+     * 1,024, (Q + K) + 2 O) = 469,762,048, backward 2 x 16,384 x (O + 3 (Q + K) + 1,024) = 771,751,936) stay below the
+     * MLP's 3 x 2 x 16,384 x 14,336 = 1,409,286,144, where p2p's forward 1,627,389,952 is above it. So a2a - p2p in the
+     * backward-through-a-layer phase: 32 x 134,217,728 + 1,409,286,144 - 1,627,389,952 = 4,076,863,488. */
+    j.recompute = LLMCOST_RECOMPUTE_NONE;
+    j.layout.gpus = 8, j.layout.cp = 8;
+    j.cp_comm = LLMCOST_CP_P2P;
+    llmcost_memory r8, a8;
+    cr_assert_eq(llmcost_job_memory(&r8, m, &j), 0, "%s", llmcost_errmsg());
+    j.cp_comm = LLMCOST_CP_A2A;
+    cr_assert_eq(llmcost_job_memory(&a8, m, &j), 0, "%s", llmcost_errmsg());
+    double a2a_d = 32 * 134217728.0 + 1409286144.0 - 1627389952.0;
+    cr_expect_float_eq(a2a_d, 4076863488.0, 0);
+    cr_expect_float_eq(a8.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS] - r8.phase_bytes[LLMCOST_PHASE_BACKWARD_LAYERS],
+                       a2a_d, 1e-9 * a2a_d);
+    cr_expect_float_eq(a8.activations_bytes - r8.activations_bytes, 32 * 134217728.0, 1e-9 * a2a_d);
     llmcost_model_free(m);
+}
+
+/* The CP buffers in element counts, a small case: 4 query heads and 2 key/value heads of 8 (d_k = d_v = 8), c = 2 CP
+ * ranks of T = 4 tokens, t = 1, e = 2 bytes. Per token Q = 32, Kk = Kv = 16, K = 32, O = 32, H = 4; h = T/2 = 2. */
+Test(cp_memory, element_counts_of_each_implementation)
+{
+    llmcost_attention a = {0};
+    a.kind = LLMCOST_ATTN_GQA;
+    a.n_heads = 4, a.n_kv_heads = 2, a.head_dim = 8, a.v_head_dim = 8;
+    /* TE p2p (AttnFuncWithCPAndKVP2P), rank 1 (runs both steps on all 4 queries). Forward: p2p_comm_buffers[0] =
+     * cat(k, v) and [1] received: 2 x 4 x 32 = 256 elements; out_per_step[0..1]: 2 x 4 x 32 = 256; fp32
+     * softmax_lse_per_step: 2 x 4 x 4 = 32 -> 2 x 512 + 4 x 32 = 1,152 bytes. Backward: dq_buffer 4 x 32 = 128, two
+     * (2, kv) buffers 2 x 2 x 128 = 512, one step's dq_, dk_, dv_ 4 x (32 + 32) = 256: 896 elements, 1,792 bytes. */
+    lc_cp_attn_bytes p = lc_cp_attention_bytes(&a, LLMCOST_CP_P2P, 2, 4, 1, 2);
+    cr_expect_float_eq(p.fwd, 1152, 0);
+    cr_expect_float_eq(p.bwd, 1792, 0);
+    cr_expect_float_eq(p.kept, 0, 0);
+    /* TE all-gather (AttnFuncWithCPAndKVAllGather). Forward: k_ag, v_ag, 8 tokens x 32 = 256, while v's index_select
+     * copy (8 x 16 = 128) is made: 384; later 256 + the "out" zeros (4 x 32 = 128) + two half outputs (2 x 2 x 32 =
+     * 128) = 512 -> 1,024 bytes. Backward (rank 0, chunks 0 and 3): dq 128, dk + dv zeros 8 x 32 = 256, k_ag + v_ag
+     * 256, dq_per_step 2 x 2 x 32 = 128, dk/dv_per_step over 2 and 8 keys: 10 x 32 = 320, dv's index_select copy 8 x
+     * 16 = 128: 1,216 elements, 2,432 bytes. */
+    lc_cp_attn_bytes g = lc_cp_attention_bytes(&a, LLMCOST_CP_ALLGATHER, 2, 4, 1, 2);
+    cr_expect_float_eq(g.fwd, 1024, 0);
+    cr_expect_float_eq(g.bwd, 2432, 0);
+    /* Under a window of 3 keys (window_size (2, 0)) chunk j sees min(2 (j + 1), 2 + 2) keys: rank 0 2 + 4 = 6, rank 1
+     * (chunks 1, 2) 4 + 4 = 8, the larger: dk/dv_per_step 8 x 32 = 256: 1,152 elements, 2,304 bytes. */
+    a.sliding_window = 3;
+    cr_expect_float_eq(lc_cp_attention_bytes(&a, LLMCOST_CP_ALLGATHER, 2, 4, 1, 2).bwd, 2304, 0);
+    a.sliding_window = 0;
+    /* TE a2a (AttnFuncWithCPAndQKVOA2A): saved out_part (head layout) beside o_proj's input: 4 x 32 = 128 elements,
+     * 256 bytes kept. Forward: the caller's q, k, v (4 x 64), their send copies (4 x 64), v's received buffer before
+     * its reorder (4 x 16): 576 elements; at the output: 4 x 64 + 2 x 4 x 32 = 512 -> 1,152 bytes. Backward: dout in
+     * the head layout 128, dq, dk, dv, their send copies and the received 3 x 256, v's copy 64: 960 elements, 1,920. */
+    lc_cp_attn_bytes u = lc_cp_attention_bytes(&a, LLMCOST_CP_A2A, 2, 4, 1, 2);
+    cr_expect_float_eq(u.kept, 256, 0);
+    cr_expect_float_eq(u.fwd, 1152, 0);
+    cr_expect_float_eq(u.bwd, 1920, 0);
+    /* PyTorch context_parallel. Forward: the gathered cat (8 x 32) and a block's cat (4 x 32): 384 bf16 = 768 bytes;
+     * fp32 merger out, the block's fp32 copy and two merge temporaries, 4 x 4 x 32 x 4 = 2,048 bytes, the block's bf16
+     * output 4 x 32 x 2 = 256; fp32 lse, the merger's and the block's: 2 x 4 x 4 x 4 = 128 -> 3,200 bytes. Backward:
+     * the re-gathered and a block's cat, 768 bytes; rank 1: four fp32 dK/dV-sized tensors 4 x 4 x 32 x 4 = 2,048,
+     * fp32 grad_query 4 x 32 x 4 = 512, a block's bf16 grads 4 x (32 + 16) x 2 = 384: 2,944; rank 0 three fp32 dK/dV
+     * 1,536, two fp32 grad_query 1,024, bf16 grads 4 x (16 + 32) x 2 = 384: 2,944 as well -> 3,712 bytes. */
+    lc_cp_attn_bytes t = lc_cp_attention_bytes(&a, LLMCOST_CP_TORCH, 2, 4, 1, 2);
+    cr_expect_float_eq(t.fwd, 3200, 0);
+    cr_expect_float_eq(t.bwd, 3712, 0);
 }
 
 Test(step_cp_comm, torch_hides_the_gather_behind_the_first_block_and_exposes_the_last_gradient_send)
@@ -1762,4 +1825,67 @@ Test(cp_ring, step_times_the_ring_as_cp_kernels)
     llmcost_step a2a = run("llama-3-8b", "h100", &o);
     /* Same pairs per rank both ways (causal(s)/cp); the ring's blocks see 8,192 keys at most, Ulysses' 32,768. */
     cr_expect_gt(p2p.components[LLMCOST_ST_ATTENTION], a2a.components[LLMCOST_ST_ATTENTION]);
+}
+
+/* TE's all-gather CP (AttnFuncWithCPAndKVAllGather) runs each rank's two chunks as two kernels. s = 8,192 over cp 4:
+ * h = 1,024 queries a chunk; rank r's chunks r and 7 - r; chunk j sees (j + 1) h keys, causal bottom-right: pairs(j) =
+ * j h^2 + h (h + 1)/2 = j x 1,048,576 + 524,800, key blocks per query tile n_j = pairs / h / 128 = 8 j + 4.00390625,
+ * efficiency n / (n + 2) with the hand-set kernel of cp_ring above (132 heads: 132 x 8 tiles, whole waves). Each kernel
+ * fixed + unit x pairs / e_j; each step's output copied into place, 2 bytes x 132 x 128 x 1,024 read and written
+ * (lc_stream_seconds); the layer waits for the slowest rank. */
+Test(cp_ring, allgather_runs_two_chunk_kernels)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert_not_null(g);
+    lc_attn_choice ch = {.kernel = "test", .arch = "hopper", .fused = true};
+    for (int b = 0; b < 2; b++)
+        ch.eta[b] = 0.5, ch.overlap[b] = 1, ch.c0[b] = 2;
+    double peak = g->peak_flops[LLMCOST_DT_BF16];
+    double P = peak * (g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1);
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double fixed = km->gemm_fixed, unit = 2.0 * 132 * 256 / (0.5 * P);
+    double copy = 2.0 * 2 * 132 * 128 * 1024 / (g->memory_bw * km->copy_eta) + km->kernel_min;
+    double kern[8];
+    for (int j = 0; j < 8; j++) {
+        double pairs = j * 1048576.0 + 524800, n = 8 * j + 4.00390625;
+        kern[j] = fixed + unit * pairs / (n / (n + 2));
+    }
+    double want = 0;
+    for (int r = 0; r < 4; r++)
+        want = fmax(want, kern[r] + kern[7 - r] + 2 * copy);
+    double got = lc_cp_allgather_attention_seconds(&ch, g, peak, 132, 33, 8192, 4, 0, 128, 128, 128, 2, false);
+    cr_expect(fabs(got / want - 1) < 1e-12, "all-gather %.9g s, derived %.9g s", got, want);
+    /* The single kernel timed before (2,048 queries, causal(s)/cp = 8,389,632 pairs): n = 32.00390625. */
+    double old = fixed + unit * 8389632 / (32.00390625 / 34.00390625);
+    cr_expect(got > old, "%g vs %g", got, old);
+    /* A window of 1,024 keys (Mistral's sliding layers, shorter): chunk 0's queries see 1..1,024 keys, 524,800
+     * pairs; every later chunk's 1,024 each, 1,048,576 pairs at n = 8, e = 0.8. Ranks 1-3 run two such kernels, the
+     * slowest. */
+    double w = 2 * (fixed + unit * 1048576 / 0.8) + 2 * copy;
+    double gw = lc_cp_allgather_attention_seconds(&ch, g, peak, 132, 33, 8192, 4, 1024, 128, 128, 128, 2, false);
+    cr_expect(fabs(gw / w - 1) < 1e-12, "windowed %.9g s, derived %.9g s", gw, w);
+}
+
+/* Transformer Engine's ring merges (AttnFuncWithCPAndKVP2P), llama-3-8b's heads (32 query, 8 key/value, 128 wide),
+ * bf16, s = 8,192 over cp 4: q = 2,048 queries a rank, h = 1,024. Forward, rank 3 (every step on all its queries): the
+ * first output correction (2 x 2 x 128 + 8 bytes a head-query), three more (3 x 2 x 128 + 8) and three lse corrections
+ * (12): 32 x 2,048 x (520 + 3 x 788) = 189,005,824 bytes in 7 kernels; rank 0 runs its three on h queries: 111,542,272.
+ * Backward, rank 3: dq adds over 4 x 2,048 queries and dk, dv over 2,048 + 3 x 1,024 keys, 6 bytes an element: 6 x (32
+ * x 128 x 8,192 + 8 x 256 x 5,120) = 264,241,152 bytes in 12 kernels (rank 0: 226,492,416). */
+Test(cp_ring, te_ring_merges_are_memory_bound_kernels)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert_not_null(g);
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double bw = g->memory_bw * km->copy_eta, k;
+    double f = lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, false, false, &k);
+    cr_expect(fabs(f / (189005824.0 / bw + 7 * km->kernel_min) - 1) < 1e-12, "%.9g", f);
+    cr_expect_float_eq(k, 7, 0);
+    double b = lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, false, true, &k);
+    cr_expect(fabs(b / (264241152.0 / bw + 12 * km->kernel_min) - 1) < 1e-12, "%.9g", b);
+    cr_expect_float_eq(k, 12, 0);
+    /* No ring, no merge. */
+    cr_expect_float_eq(lc_cp_ring_correction_seconds(g, 32, 8, 8192, 1, 128, 128, 128, 2, false, false, NULL), 0, 0);
+    /* PyTorch's merger works in fp32 and costs more: the same shapes. */
+    cr_expect_gt(lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, true, false, NULL), f);
 }
