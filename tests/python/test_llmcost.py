@@ -216,6 +216,21 @@ class SameAsCli(unittest.TestCase):
             llmcost.load("llama-3-8b").step(gpu="h100", moe_dispatcher="deepep")
         self.assertEqual(str(c.exception), "moe_dispatcher: llama-3-8b has no routed experts")
 
+    def test_every_job_flag_is_documented(self):
+        # Every flag of 'llmcost step --help' and 'llmcost memory --help' is a keyword memory()'s or step()'s
+        # docstring names (underscored), but the output (format, help), --no-sequence-parallel (sequence_parallel=False)
+        # and --course-layer (the course's one-layer question, another document: not a job keyword).
+        doc = " ".join((llmcost.Model.memory.__doc__ or "", llmcost.Model.step.__doc__ or "")).replace("=", " ")
+        words = set(w.strip("(),.;:\"'`") for w in doc.split())
+        for command in ["step", "memory"]:
+            help_text = subprocess.run([BIN, command, "--help"], capture_output=True, text=True, check=True).stdout
+            options = help_text.split("\noptions:\n")[1].split("\n\n")[0]
+            names = [line.split()[0][2:].replace("-", "_") for line in options.splitlines() if line.startswith("  --")]
+            self.assertGreater(len(names), 40)
+            missing = [n for n in names if n not in words
+                       and n not in ("format", "help", "no_sequence_parallel", "course_layer")]
+            self.assertEqual(missing, [], "%s flags not in the docstrings" % command)
+
     def test_memory_mechanisms_are_the_clis(self):
         # The job keywords docs/python.md names for the CLI's memory mechanisms and layout switches: DeepSeek-V3's
         # recipe from 'llmcost memory --help' (act_cache, recompute_modules, pipeline, ema) with bf16_grads,
