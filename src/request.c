@@ -916,7 +916,10 @@ static int do_plan(req *r, char **out)
                                              * timed with them (llmcost_plan_options_from_spec) */
                                             "chunked_loss", "optimizer_in_backward", "activation_offload", "compile",
                                             /* the CP implementation and per-layer checkpointing, fixed as given */
-                                            "cp_comm", "recompute_every", NULL};
+                                            "cp_comm", "recompute_every",
+                                            /* the MoE token dispatch, fixed as given (as the CLI's plan takes
+                                             * --moe-dispatcher and --moe-capacity-factor) */
+                                            "moe_dispatcher", "moe_capacity_factor", NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);

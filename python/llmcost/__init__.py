@@ -98,8 +98,14 @@ class Model:
 
     def memory(self, **kwargs: Arg) -> Memory:
         """Per-GPU memory of a training step (`llmcost memory`): the job (seq, micro_batch, global_batch,
-        grad_accum, precision, optimizer, recompute, attention, framework, gpus, tp, pp, vpp, dp, cp, ep, etp, zero,
-        sequence_parallel, headroom, ...), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
+        grad_accum or micro_batches, precision, optimizer, recompute, attention, framework, gpus, tp, pp, vpp, dp, cp,
+        ep, etp, zero, sequence_parallel (True or False: ``--sequence-parallel`` / ``--no-sequence-parallel``),
+        ep_overlap, tp_overlap, headroom, cuda_context_gb), its memory mechanisms (bf16_grads, foreach_optimizer,
+        act_cache "recipe" or "fp8-tile", recompute_modules "layernorm,mla_up_proj,moe_act", pipeline "1f1b" or
+        "dualpipe", ema "none", "gpu" or "cpu"), its MoE token dispatch (moe_dispatcher "alltoall", "allgather" or
+        "deepep": Megatron-Core's flex dispatcher on DeepEP, once per node, exposed unless ep_overlap;
+        moe_capacity_factor CF: drop and pad each expert to ceil(CF x tokens x top-k / experts), alltoall only;
+        refused for a model without routed experts), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
         lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype "auto",
         "fp32" or "bf16"), its memory savers (chunked_loss, compile, optimizer_in_backward, activation_offload),
         recompute_every (with recompute "full": every N-th layer only) and cp_comm ("p2p", "allgather", "a2a", "torch") and
@@ -110,8 +116,9 @@ class Model:
         return r
 
     def step(self, **kwargs: Arg) -> Step:
-        """Time of one optimizer step (`llmcost step`): the job and GPU arguments of memory(); power_cap=W times it
-        at the clock a W-watt board power cap allows (compute-bound kernels slowed, memory-bound ones not)."""
+        """Time of one optimizer step (`llmcost step`): the job and GPU arguments of memory() (moe_dispatcher,
+        moe_capacity_factor, ep_overlap and tp_overlap included); power_cap=W times it at the clock a W-watt board
+        power cap allows (compute-bound kernels slowed, memory-bound ones not)."""
         r: Step = self._run("step", kwargs)
         return r
 
@@ -129,7 +136,8 @@ class Model:
         micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
         sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search; and the
         memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
-        cuda_context_gb) and the fine-tuning (finetune, lora_*, quant, ...) as memory() takes them: fixed, not
+        cuda_context_gb), the MoE token dispatch (moe_dispatcher, moe_capacity_factor), cp_comm, recompute_every,
+        the memory savers and the fine-tuning (finetune, lora_*, quant, ...) as memory() takes them: fixed, not
         searched; each layout sized and timed with it."""
         r: Plan = self._run("plan", kwargs)
         return r

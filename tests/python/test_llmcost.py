@@ -177,6 +177,82 @@ class SameAsCli(unittest.TestCase):
             m.step(**dict(cp, cp=8, cp_comm="a2a"))
         self.assertTrue(str(c.exception).startswith("cp_comm = a2a: "), str(c.exception))
 
+    def test_moe_dispatch_is_the_clis(self):
+        # The MoE token dispatch (the CLI's --moe-dispatcher alltoall|allgather|deepep, --moe-capacity-factor CF,
+        # --ep-overlap): memory, step and train give the CLI's documents. DeepSeek-V2-Lite (64 routed experts, top-6)
+        # over 16 H100s in two nodes, ep 16: each token's experts span both nodes.
+        m = llmcost.load("deepseek-v2-lite")
+        job = dict(gpu="h100", gpus=16, ep=16, framework="megatron", seq=4096, global_batch="4M")
+        jobs = [dict(job, moe_dispatcher="deepep"), dict(job, moe_dispatcher="deepep", ep_overlap=True),
+                dict(job, moe_dispatcher="allgather"), dict(job, moe_capacity_factor=1.25)]
+        for j in jobs:
+            with self.subTest(**j):
+                self.assertSame(m.memory(**j), cli("memory", "deepseek-v2-lite", **j))
+                self.assertSame(m.step(**j), cli("step", "deepseek-v2-lite", **j))
+                self.assertSame(m.train(tokens="1T", **j), cli("train", "deepseek-v2-lite", tokens="1T", **j))
+        # deepep's step time is the CLI's number (to 1e-9 of it; the same C code: equal).
+        deepep = m.step(moe_dispatcher="deepep", **job)
+        want = json.loads(cli("step", "deepseek-v2-lite", moe_dispatcher="deepep", **job))["step_seconds"]
+        self.assertLessEqual(abs(deepep.step_seconds - want), 1e-9 * want)
+        # It reaches the step engine: DeepEP sends each token once per node it reaches, the alltoall each of its
+        # top-6 slots (less traffic, all of it exposed without ep_overlap); ep_overlap hides it behind compute;
+        # a capacity factor pads every expert to 1.25 x its even share (more expert work and traffic). alltoall is
+        # the default.
+        plain = m.step(**job)
+        self.assertSame(plain, cli("step", "deepseek-v2-lite", moe_dispatcher="alltoall", **job))
+        self.assertLess(deepep.components["ep_comm"], plain.components["ep_comm"])
+        self.assertLess(deepep.step_seconds, plain.step_seconds)
+        self.assertLess(m.step(moe_dispatcher="deepep", ep_overlap=True, **job).components["ep_comm"],
+                        deepep.components["ep_comm"])
+        self.assertGreater(m.step(moe_capacity_factor=1.25, **job).step_seconds, plain.step_seconds)
+        # Refused as the CLI refuses them, named by the argument.
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(moe_dispatcher="flex", **job)
+        self.assertEqual(str(c.exception), "moe_dispatcher: 'flex' is not one of: alltoall, allgather, deepep")
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(moe_dispatcher="deepep", moe_capacity_factor=1.25, **job)
+        self.assertTrue(str(c.exception).startswith("moe_capacity_factor = 1.25: "), str(c.exception))
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.load("llama-3-8b").step(gpu="h100", moe_dispatcher="deepep")
+        self.assertEqual(str(c.exception), "moe_dispatcher: llama-3-8b has no routed experts")
+
+    def test_every_job_flag_is_documented(self):
+        # Every flag of 'llmcost step --help' and 'llmcost memory --help' is a keyword memory()'s or step()'s
+        # docstring names (underscored), but the output (format, help), --no-sequence-parallel (sequence_parallel=False)
+        # and --course-layer (the course's one-layer question, another document: not a job keyword).
+        doc = " ".join((llmcost.Model.memory.__doc__ or "", llmcost.Model.step.__doc__ or "")).replace("=", " ")
+        words = set(w.strip("(),.;:\"'`") for w in doc.split())
+        for command in ["step", "memory"]:
+            help_text = subprocess.run([BIN, command, "--help"], capture_output=True, text=True, check=True).stdout
+            options = help_text.split("\noptions:\n")[1].split("\n\n")[0]
+            names = [line.split()[0][2:].replace("-", "_") for line in options.splitlines() if line.startswith("  --")]
+            self.assertGreater(len(names), 40)
+            missing = [n for n in names if n not in words
+                       and n not in ("format", "help", "no_sequence_parallel", "course_layer")]
+            self.assertEqual(missing, [], "%s flags not in the docstrings" % command)
+
+    def test_memory_mechanisms_are_the_clis(self):
+        # The job keywords docs/python.md names for the CLI's memory mechanisms and layout switches: DeepSeek-V3's
+        # recipe from 'llmcost memory --help' (act_cache, recompute_modules, pipeline, ema) with bf16_grads,
+        # cuda_context_gb and headroom; a 7B with micro_batches, foreach_optimizer, tp_overlap and sequence
+        # parallelism off (the CLI's --no-sequence-parallel). memory and step give the CLI's documents.
+        v3 = dict(gpu="h800", gpus=2048, pp=16, ep=64, zero=1, precision="fp8", framework="megatron", seq=4096,
+                  global_batch="15360x4096", act_cache="fp8-tile", recompute_modules="layernorm,mla_up_proj,moe_act",
+                  pipeline="dualpipe", ema="cpu", cuda_context_gb=1, headroom=0.1)
+        m = llmcost.load("deepseek-v3")
+        self.assertSame(m.memory(**v3), cli("memory", "deepseek-v3", **v3))
+        bf16 = dict({k: v for k, v in v3.items() if k not in ("precision", "act_cache")}, precision="bf16-master",
+                    bf16_grads=True)  # fp8-tile caches fp8 inputs: an fp8 recipe's
+        self.assertSame(m.memory(**bf16), cli("memory", "deepseek-v3", **bf16))
+        m = llmcost.load("llama-7b")
+        dense = dict(gpu="h100", gpus=8, tp=2, framework="megatron", micro_batches=4, foreach_optimizer=True,
+                     tp_overlap=True)
+        self.assertSame(m.step(sequence_parallel=False, **dense), cli("step", "llama-7b", no_sequence_parallel=True,
+                                                                      **dense))
+        self.assertSame(m.memory(sequence_parallel=False, **dense), cli("memory", "llama-7b",
+                                                                        no_sequence_parallel=True, **dense))
+        self.assertNotEqual(m.step(sequence_parallel=False, **dense).step_seconds, m.step(**dense).step_seconds)
+
     def test_the_defaults_are_the_clis(self):
         # No argument at all: the model's training length, its published batch, an h100 (all said in assumptions).
         for name in ["llama-7b", "deepseek-v2-lite", "gpt2"]:
@@ -459,6 +535,20 @@ class Planner(unittest.TestCase):
                 self.assertTrue(p.layouts)
                 for layout in p.layouts:
                     self.assertIn(flag(name) + " ", layout["step_flags"] + " ")
+                    self.assertEqual(m.step(**dict(_flags(layout["step_flags"]))).step_seconds, layout["step_seconds"])
+
+    def test_moe_dispatch_searches_are_the_clis(self):
+        # moe_dispatcher and moe_capacity_factor are fixed, not searched: the same document, each layout's flags
+        # carrying them, each layout's step time what step() gives for its flags.
+        m = llmcost.load("deepseek-v2-lite")
+        for name, value in [("moe_dispatcher", "deepep"), ("moe_capacity_factor", "1.25")]:
+            with self.subTest(name):
+                args = dict(gpu="h100", gpus=16, seq=4096, global_batch="4M", framework="megatron", **{name: value})
+                p = m.plan(top=3, threads=1, **args)
+                self.assertSamePlan(p, cli("plan", "deepseek-v2-lite", top=3, threads=1, **args))
+                self.assertTrue(p.layouts)
+                for layout in p.layouts:
+                    self.assertIn("%s %s " % (flag(name), value), layout["step_flags"] + " ")
                     self.assertEqual(m.step(**dict(_flags(layout["step_flags"]))).step_seconds, layout["step_seconds"])
 
     def test_a_power_capped_search_is_the_clis(self):

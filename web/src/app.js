@@ -1,7 +1,8 @@
 // app.js - the page: inputs -> llmcost_request() (WebAssembly) -> tables and charts. No formula lives here:
 // every figure is a field of the library's JSON, as `llmcost COMMAND ... --format json` prints it.
 import { loadEngine, LlmcostError } from './engine.js';
-import { FIELDS, OTHER_KEYS, JOB_KEYS, GPU_KEYS, FINETUNE_KEYS, FLAG_KEYS, DEFAULTS, argName, flagName } from './fields.js';
+import { FIELDS, OTHER_KEYS, JOB_KEYS, GPU_KEYS, FINETUNE_KEYS, FLAG_KEYS, MECHANISM_KEYS, MOE_KEYS, MOE_FIELD_KEYS, DEFAULTS,
+  argName, flagName } from './fields.js';
 import * as fmt from './format.js';
 import { makeCharts } from './charts.js';
 
@@ -164,6 +165,8 @@ function cliCommand() {
   for (const k of [...GPU_KEYS, ...JOB_KEYS, 'tokens']) {
     if (FLAG_KEYS.includes(k)) {
       if (state[k] === 'true') words.push(`--${k}`);
+    } else if (k === 'sequence-parallel') { // on or off: --sequence-parallel or --no-sequence-parallel
+      if (state[k] === 'true' || state[k] === 'false') words.push(`--${state[k] === 'true' ? '' : 'no-'}${k}`);
     } else if (state[k]) words.push(`--${k}`, state[k]);
   }
   words.push('--format', 'json');
@@ -433,6 +436,10 @@ function compute() {
   if (p) $('#model-info').textContent = `${p.model}: ${fmt.count(p.total)} parameters`;
   renderParams(p);
   const modelOk = !!p;
+  // The MoE fields (the token dispatcher, its capacity factor, etp, the EP overlap) for a model with routed experts,
+  // as its parameter document counts them; one given stays shown, so that the library's refusal has its field.
+  const moe = modelOk && p.components.routed_experts > 0;
+  for (const k of MOE_FIELD_KEYS) document.querySelector(`.field[data-key="${k}"]`).hidden = !moe && !state[k];
   // A fine-tuning job: what trains and what stays frozen, as `llmcost params --finetune ...` counts them.
   const fine = modelOk && state.finetune && state.finetune !== 'none';
   renderFinetuneParams(fine ? tryRequest('params', args(FINETUNE_KEYS)) : null);
@@ -508,10 +515,10 @@ function startPlan() {
   // The job's fixed settings as the planner takes them: the GPU and its power cap, the recipe, the fine-tuning and
   // the savers (every layout sized and timed with them, as the CLI's plan does); the CP implementation and the
   // per-layer checkpointing likewise (a layout with cp > 1 uses that implementation, one with full recomputation
-  // checkpoints every N-th layer).
+  // checkpoints every N-th layer); the memory mechanisms and the MoE token dispatch as well.
   const a = args(['gpu', 'price', 'power-cap', 'seq', 'precision', 'optimizer', 'attention', 'framework',
     ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload', 'cp-comm',
-    'recompute-every'], { threads: '1', top: '10' });
+    'recompute-every', ...MECHANISM_KEYS, ...MOE_KEYS], { threads: '1', top: '10' });
   a.gpus = state.gpus || '8';
   a.global_batch = state['global-batch'] || (lastTokensPerStep ? String(lastTokensPerStep) : '4M');
   if (state.tokens) a.tokens = state.tokens;

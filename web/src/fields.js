@@ -12,6 +12,11 @@ export const FIELDS = [
   { key: 'peak-tflops', group: 'gpu', label: 'Custom peak', unit: 'TFLOP/s, dense, of the precision', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
   { key: 'memory-gb', group: 'gpu', label: 'Custom memory', unit: 'GB (GiB as vendors quote it)', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
   { key: 'memory-bw', group: 'gpu', label: 'Custom bandwidth', unit: 'GB/s', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
+  { key: 'tdp', group: 'gpu', label: 'Board power', unit: 'W (TDP)', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
+  { key: 'scaleup-bw', group: 'gpu', label: 'Scale-up bandwidth', unit: 'GB/s per GPU one way, inside a node', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
+  { key: 'scaleup-size', group: 'gpu', label: 'GPUs per node', unit: 'scale-up domain', placeholder: 'the catalogue\u2019s', inputmode: 'numeric' },
+  { key: 'scaleout-bw', group: 'gpu', label: 'Scale-out bandwidth', unit: 'GB/s per GPU one way, across nodes', placeholder: 'the catalogue\u2019s', inputmode: 'decimal' },
+  { key: 'price-list', group: 'gpu', label: 'Price list', unit: 'price and peak from a named list (course, ...)', placeholder: 'the catalogue\u2019s' },
   { key: 'power-cap', group: 'gpu', label: 'Power cap', unit: 'W per GPU (nvidia-smi -pl): clocks fall, energy at the cap', placeholder: 'none: the board power', inputmode: 'decimal' },
   // batch and recipe
   { key: 'seq', group: 'job', label: 'Sequence', unit: 'tokens (4k = 4096)', placeholder: 'the model\u2019s training length' },
@@ -24,6 +29,15 @@ export const FIELDS = [
   { key: 'recompute-every', group: 'job', label: 'Recompute every', unit: 'N-th layer only, with full recomputation (torchtitan\u2019s)', placeholder: 'every layer', inputmode: 'numeric' },
   { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
   { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron', 'torchtune', 'litgpt'], 'hf') },
+  // memory mechanisms ('llmcost memory --act-cache ...'): how the recipe keeps what it keeps
+  { key: 'act-cache', group: 'job', label: 'Activation cache', unit: 'Linear inputs kept for backward; fp8-tile: DeepSeek-V3\u2019s', kind: 'select', options: choice(['recipe', 'fp8-tile'], 'recipe') },
+  { key: 'recompute-modules', group: 'job', label: 'Recompute modules', unit: 'layernorm,mla_up_proj,moe_act (Megatron-LM\u2019s names)', placeholder: 'none' },
+  { key: 'pipeline', group: 'job', label: 'Pipeline schedule', unit: '', kind: 'select', options: choice(['1f1b', 'dualpipe'], '1f1b') },
+  { key: 'ema', group: 'job', label: 'EMA of the weights', unit: 'gpu: an fp32 copy; cpu: no GPU bytes', kind: 'select', options: choice(['none', 'gpu', 'cpu'], 'none') },
+  { key: 'bf16-grads', group: 'job', label: 'bf16 gradients', unit: 'bf16-master: gradients in bf16, not fp32', kind: 'flag' },
+  { key: 'foreach-optimizer', group: 'job', label: 'foreach optimizer', unit: 'AdamW\u2019s foreach: a state-sized temporary', kind: 'flag' },
+  { key: 'headroom', group: 'job', label: 'Headroom', unit: 'fraction of GPU memory kept free', placeholder: '0.05', inputmode: 'decimal' },
+  { key: 'cuda-context-gb', group: 'job', label: 'CUDA context', unit: 'GiB: context and libraries', placeholder: '0.76 (measured on an H200)', inputmode: 'decimal' },
   // fine-tuning (the frozen base and its adapters: 'llmcost memory --finetune ...')
   { key: 'finetune', group: 'finetune', label: 'Fine-tuning', unit: 'what trains', kind: 'select', options: choice(['none', 'full', 'lora', 'qlora'], 'none: pre-training') },
   { key: 'lora-rank', group: 'finetune', label: 'LoRA rank', unit: 'r', placeholder: '8 (PEFT\u2019s)', inputmode: 'numeric' },
@@ -49,6 +63,12 @@ export const FIELDS = [
   { key: 'cp', group: 'layout', label: 'CP', unit: 'context parallel', placeholder: '1', inputmode: 'numeric' },
   { key: 'cp-comm', group: 'layout', label: 'CP implementation', unit: 'Megatron-Core\u2019s --cp-comm-type; torch: PyTorch\u2019s context_parallel (torchtitan)', kind: 'select', options: choice(['p2p', 'allgather', 'a2a', 'torch'], 'p2p: ring attention') },
   { key: 'ep', group: 'layout', label: 'EP', unit: 'expert parallel', placeholder: '1', inputmode: 'numeric' },
+  { key: 'etp', group: 'layout', label: 'ETP', unit: 'expert tensor parallel', placeholder: '1', inputmode: 'numeric', moe: true },
+  { key: 'moe-dispatcher', group: 'layout', label: 'MoE dispatcher', unit: 'Megatron-Core\u2019s; deepep: DeepEP, once per node', kind: 'select', options: choice(['alltoall', 'allgather', 'deepep'], 'alltoall'), moe: true },
+  { key: 'moe-capacity-factor', group: 'layout', label: 'MoE capacity factor', unit: 'per expert: drops and pads (alltoall)', placeholder: 'dropless', inputmode: 'decimal', moe: true },
+  { key: 'ep-overlap', group: 'layout', label: 'EP overlap', unit: 'all-to-all behind compute (DeepSeek-V3\u2019s)', kind: 'flag', moe: true },
+  { key: 'sequence-parallel', group: 'layout', label: 'Sequence parallel', unit: 'norms, dropout over tp', kind: 'select', options: [{ value: '', text: 'default (megatron with TP: on)' }, { value: 'true', text: 'on' }, { value: 'false', text: 'off' }] },
+  { key: 'tp-overlap', group: 'layout', label: 'TP overlap', unit: 'collectives behind the GEMMs (TE)', kind: 'flag' },
   { key: 'zero', group: 'layout', label: 'ZeRO', unit: 'stage over data parallelism', kind: 'select', options: choice(['0', '1', '2', '3'], '0; 3 = FSDP') },
   // run
   { key: 'tokens', group: 'run', label: 'Training tokens', unit: '1T = 10^12', placeholder: 'e.g. 1T', inputmode: 'decimal' },
@@ -60,12 +80,20 @@ export const OTHER_KEYS = ['model', 'config', 'dollars'];
 export const FINETUNE_KEYS = ['finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant',
   'lora-dropout', 'adapter-dtype', 'double-quant', 'quant-group'];
 export const SAVER_KEYS = ['chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'];
+// The memory mechanisms: fixed in the planner, as the CLI's plan takes them.
+export const MECHANISM_KEYS = ['act-cache', 'recompute-modules', 'pipeline', 'ema', 'bf16-grads', 'foreach-optimizer',
+  'headroom', 'cuda-context-gb'];
+// The MoE token dispatch: fixed in the planner too; with etp and the EP overlap, fields of MoE models only.
+export const MOE_KEYS = ['moe-dispatcher', 'moe-capacity-factor'];
 export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute',
-  'recompute-every', 'attention', 'framework', ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp',
-  'cp-comm', 'ep', 'zero'];
-export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw', 'power-cap'];
+  'recompute-every', 'attention', 'framework', ...MECHANISM_KEYS, ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp',
+  'vpp', 'dp', 'cp', 'cp-comm', 'ep', 'etp', ...MOE_KEYS, 'ep-overlap', 'sequence-parallel', 'tp-overlap', 'zero'];
+export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw', 'tdp', 'scaleup-bw', 'scaleup-size',
+  'scaleout-bw', 'price-list', 'power-cap'];
 // The keys that are flags (checkboxes): given as --KEY alone.
 export const FLAG_KEYS = FIELDS.filter((f) => f.kind === 'flag').map((f) => f.key);
+// The fields shown only for a model with routed experts (or when given: the library's refusal beside its field).
+export const MOE_FIELD_KEYS = FIELDS.filter((f) => f.moe).map((f) => f.key);
 
 // The worked example a bare link opens: the course's LLaMA-7B on an A100 for LLaMA-1's 1T tokens.
 export const DEFAULTS = { model: 'llama-7b', gpu: 'a100', tokens: '1T' };

@@ -32,7 +32,8 @@ function check(ok, what) {
 
 // The CLI's document for a fragment's setup: its keys are the CLI's flags, the model positional; a flag's value
 // "true" is the flag alone (--compile).
-const FLAGS = ['double-quant', 'compile', 'optimizer-in-backward', 'activation-offload'];
+const FLAGS = ['double-quant', 'compile', 'optimizer-in-backward', 'activation-offload', 'bf16-grads',
+  'foreach-optimizer', 'ep-overlap', 'tp-overlap'];
 function cliArgs(fragment, keep) {
   const words = [];
   let model = 'llama-7b';
@@ -41,7 +42,8 @@ function cliArgs(fragment, keep) {
     if (k === 'model') model = v;
     else if (keep.includes(k) && FLAGS.includes(k)) {
       if (v === 'true') words.push(`--${k}`);
-    } else if (keep.includes(k)) words.push(`--${k}`, v);
+    } else if (keep.includes(k) && k === 'sequence-parallel') words.push(v === 'false' ? '--no-sequence-parallel' : `--${k}`);
+    else if (keep.includes(k)) words.push(`--${k}`, v);
   }
   return [model, ...words];
 }
@@ -49,7 +51,12 @@ const JOB = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'o
   'framework', 'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
   'adapter-dtype', 'double-quant', 'quant-group', 'chunked-loss', 'compile', 'optimizer-in-backward',
   'activation-offload', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops',
-  'memory-gb', 'memory-bw', 'power-cap', 'cp-comm', 'recompute-every'];
+  'memory-gb', 'memory-bw', 'power-cap', 'cp-comm', 'recompute-every',
+  // the job flags of 'llmcost step --help' the page gained in h-faces: the memory mechanisms, the MoE token
+  // dispatch, the overlaps and sequence parallelism, the GPU's interconnect and board power
+  'act-cache', 'recompute-modules', 'pipeline', 'ema', 'bf16-grads', 'foreach-optimizer', 'headroom',
+  'cuda-context-gb', 'etp', 'moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'sequence-parallel', 'tp-overlap',
+  'tdp', 'scaleup-bw', 'scaleup-size', 'scaleout-bw', 'price-list'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
@@ -161,6 +168,13 @@ const SETUPS = [
   // every-second-layer checkpointing
   'model=llama-3-8b&gpu=h100&seq=16384&gpus=16&tp=2&cp=2&cp-comm=allgather&framework=megatron&tokens=1T',
   'model=llama-3-8b&gpu=a100&seq=8192&gpus=64&zero=3&recompute=full&recompute-every=2&tokens=1T',
+  // the MoE token dispatch (h-faces): Megatron-Core's flex dispatcher on DeepEP behind DualPipe-style overlap, a
+  // capacity factor with the alltoall; DeepSeek-V3's memory mechanisms; TP without sequence parallelism, overlapped;
+  // the GPU's interconnect and board power
+  'model=deepseek-v2-lite&gpu=h100&seq=4096&global-batch=4M&gpus=16&ep=16&framework=megatron&moe-dispatcher=deepep&ep-overlap=true&tokens=1T',
+  'model=deepseek-v2-lite&gpu=h100&seq=4096&global-batch=4M&gpus=16&ep=8&framework=megatron&moe-capacity-factor=1.25&tokens=1T',
+  'model=deepseek-v2-lite&gpu=h800&seq=4096&gpus=64&pp=4&ep=16&zero=1&precision=fp8&framework=megatron&act-cache=fp8-tile&recompute-modules=layernorm,mla_up_proj,moe_act&pipeline=dualpipe&ema=cpu&cuda-context-gb=1&headroom=0.1&tokens=1T',
+  'model=llama-7b&gpu=h100&gpus=8&tp=2&framework=megatron&sequence-parallel=false&tp-overlap=true&foreach-optimizer=true&tdp=500&scaleup-bw=300&scaleup-size=4&scaleout-bw=25&tokens=1T',
 ];
 for (const frag of SETUPS) {
   const page = await open(frag);
@@ -460,6 +474,85 @@ for (const frag of SETUPS) {
   const said = msg.replace(/^recompute_every = 2 needs recompute = full /, '--recompute-every 2 needs --recompute full ');
   check(msg !== '' && `llmcost: ${said} (try 'llmcost help step')` === cliMsg, `recompute-every without full: page '${msg}', CLI '${cliMsg}'`);
   check((await figures(page))['step-seconds'] === null, 'no step time for a refused job');
+  await page.close();
+}
+
+// 14. The MoE token dispatch (the CLI's --moe-dispatcher, --moe-capacity-factor, --ep-overlap, --etp): fields of a
+// model with routed experts only; deepep selected shows the CLI's step time for it (run here), the EP overlap hides
+// its all-to-all, a capacity factor with deepep is refused beside its field in the library's words, and the planner
+// takes the dispatcher fixed as the CLI's plan does.
+{
+  const dense = await open('model=llama-7b&gpu=h100&gpus=8&tp=2&framework=megatron&sequence-parallel=false&tokens=1T');
+  for (const k of ['moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'etp'])
+    check(await dense.isHidden(`#f-${k}`), `a dense model: no ${k} field`);
+  check(await dense.isVisible('#f-tp-overlap') && await dense.isVisible('#f-act-cache'), 'a dense model: the other job fields');
+  check((await dense.textContent('#cli-command')).includes('--tp 2 --no-sequence-parallel'),
+    `sequence parallelism off is --no-sequence-parallel: ${await dense.textContent('#cli-command')}`);
+  // Every job and GPU flag of 'llmcost step --help' and 'llmcost memory --help' is a field of the page, but those
+  // that are no job setting of a page: the output, a catalogue file, an alias, a field's other value, the course's
+  // one-layer question (another document) and --max-seq (the page always asks for it).
+  const NOT_FIELDS = ['format', 'help', 'gpu-file', 'micro-batches', 'no-sequence-parallel', 'course-layer', 'max-seq'];
+  const keys = await dense.evaluate(() => [...document.querySelectorAll('.field')].map((f) => f.dataset.key));
+  for (const command of ['step', 'memory']) {
+    const help = execFileSync(cliBin, [command, '--help'], { encoding: 'utf8' });
+    const options = help.split('\noptions:\n')[1].split('\n\n')[0];
+    const flags = [...options.matchAll(/^ {2}--([a-z0-9-]+)/gm)].map((m) => m[1]);
+    check(flags.length > 40, `${command} --help lists its flags (${flags.length})`);
+    const missing = flags.filter((f) => !keys.includes(f) && !NOT_FIELDS.includes(f));
+    check(missing.length === 0, `flags of llmcost ${command} without a field on the page: ${missing}`);
+  }
+  await dense.close();
+  const base = 'model=deepseek-v2-lite&gpu=h100&seq=4096&global-batch=4M&gpus=16&ep=16&framework=megatron&tokens=1T';
+  const page = await open(base);
+  for (const k of ['moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'etp'])
+    check(await page.isVisible(`#f-${k}`), `an MoE model: the ${k} field`);
+  const a2a = await figures(page);
+  const [bmodel, ...bjob] = cliArgs(base, JOB);
+  const s0 = cli('step', [bmodel, ...bjob]);
+  check(Number(a2a['step-seconds']) === s0.step_seconds, `alltoall: page ${a2a['step-seconds']} s vs CLI ${s0.step_seconds} s`);
+  await page.selectOption('#f-moe-dispatcher', 'deepep');
+  await page.waitForFunction(() => location.hash.includes('moe-dispatcher=deepep'));
+  await settled(page);
+  const frag = new URL(page.url()).hash.slice(1);
+  const dep = await figures(page);
+  compare(dep, expected(frag), 'typed --moe-dispatcher deepep');
+  const [model, ...job] = cliArgs(frag, JOB);
+  const s = cli('step', [model, ...job]);
+  check(job.join(' ').includes('--moe-dispatcher deepep') && Number(dep['step-seconds']) === s.step_seconds,
+    `--moe-dispatcher deepep: page step ${dep['step-seconds']} s vs CLI ${s.step_seconds} s`);
+  // DeepEP sends each token once per node it reaches (the alltoall each of its top-6 slots): the shown step changes.
+  check(Number(dep['step-seconds']) !== Number(a2a['step-seconds']) && s.components.ep_comm < s0.components.ep_comm,
+    `deepep ${dep['step-seconds']} s (EP ${s.components.ep_comm} s) vs alltoall ${a2a['step-seconds']} s (EP ${s0.components.ep_comm} s)`);
+  check((await page.textContent('#cli-command')).includes('--ep 16 --moe-dispatcher deepep'),
+    `command line: ${await page.textContent('#cli-command')}`);
+  await page.check('#f-ep-overlap');
+  await page.waitForFunction(() => location.hash.includes('ep-overlap=true'));
+  await settled(page);
+  const over = await figures(page);
+  const so = cli('step', cliArgs(new URL(page.url()).hash.slice(1), JOB));
+  check(Number(over['step-seconds']) === so.step_seconds && so.components.ep_comm < s.components.ep_comm,
+    `--ep-overlap: page ${over['step-seconds']} s vs CLI ${so.step_seconds} s (EP ${so.components.ep_comm} s)`);
+  await page.fill('#f-moe-capacity-factor', '1.25');
+  await page.waitForFunction(() => location.hash.includes('moe-capacity-factor=1.25'));
+  await settled(page);
+  const msg = (await page.textContent('#e-moe-capacity-factor')).trim();
+  const cliMsg = cliError('step', [...cliArgs(new URL(page.url()).hash.slice(1), JOB)]);
+  const said = msg.replace(/^moe_capacity_factor = 1.25: /, '--moe-capacity-factor 1.25: ');
+  check(msg !== '' && `llmcost: ${said} (try 'llmcost help step')` === cliMsg, `capacity factor with deepep: page '${msg}', CLI '${cliMsg}'`);
+  check((await figures(page))['step-seconds'] === null, 'no step time for a refused job');
+  await page.fill('#f-moe-capacity-factor', '');
+  await page.waitForFunction(() => !location.hash.includes('moe-capacity-factor'));
+  await settled(page);
+  // The planner takes the dispatcher fixed (the EP overlap is one of its searched dimensions, as on the CLI).
+  await page.click('#plan-run');
+  await page.waitForFunction(() => document.querySelector('#plan-best').dataset.value !== undefined ||
+    document.querySelector('#e-plan').textContent !== '', null, { timeout: 120000 });
+  const plan = cli('plan', ['deepseek-v2-lite', '--gpu', 'h100', '--seq', '4096', '--gpus', '16', '--global-batch', '4M',
+    '--tokens', '1T', '--threads', '1', '--top', '10', '--framework', 'megatron', '--moe-dispatcher', 'deepep']);
+  check(plan.layouts.length > 0 && Number(await page.getAttribute('#plan-best', 'data-value')) === plan.layouts[0].step_seconds,
+    `planner --moe-dispatcher deepep: page's best ${await page.getAttribute('#plan-best', 'data-value')} vs CLI ${plan.layouts[0]?.step_seconds}`);
+  check((await page.textContent('#plan-best')).includes('--moe-dispatcher deepep'),
+    `the best layout's flags carry the dispatcher: ${await page.textContent('#plan-best')}`);
   await page.close();
 }
 
