@@ -146,6 +146,7 @@ typedef struct {
     int64_t batch;          /* sequences per step */
     int64_t heads_gcd;      /* gcd of the layers' query heads */
     int64_t experts_gcd;    /* gcd of the MoE layers' routed experts; 0 for a dense model */
+    int64_t expert_ff_gcd;  /* gcd of the MoE layers' expert widths (d_ff) */
     /* Prepared steps (step.h), one per recomputation mode and micro-batch (a divisor of the batch), made when first
      * needed and shared by the threads. */
     values *mbs_all;
@@ -171,7 +172,7 @@ static int enumerate(group_list *out, const space *sp)
     const llmcost_plan_options *o = sp->o;
     const llmcost_model *m = sp->m;
     int64_t n = o->gpus;
-    values tps, cps, pps, eps, etps, vpps;
+    values tps, cps, pps, eps, etps, vpps, wider;
     for (size_t gi = 0; gi < o->n_gpu_types; gi++) {
         divisors(&tps, n, o->tp);
         for (int a = 0; a < tps.n; a++) {
@@ -196,7 +197,25 @@ static int enumerate(group_list *out, const space *sp)
                         continue;
                     }
                     if (sp->experts_gcd > 0) {
-                        divisors(&etps, tp, o->etp);
+                        /* Expert TP: the divisors of tp (each expert split inside the TP group), then the groups
+                         * wider than TP that Megatron-Core allows (expert_tensor_parallel_size set on its own: the
+                         * experts' etp x ep x expert-DP grid tiles the stage's tp x cp x dp ranks), the multiples of
+                         * tp dividing the stage whose split of the experts' width is whole (Megatron's
+                         * ColumnParallelLinear divides moe_ffn_hidden_size by etp). */
+                        divisors(&etps, tp, LLMCOST_PLAN_ANY);
+                        divisors(&wider, cp * dp, LLMCOST_PLAN_ANY);
+                        for (int k = 1; k < wider.n; k++)
+                            if (sp->expert_ff_gcd % (tp * wider.v[k]) == 0)
+                                push(&etps, tp * wider.v[k]);
+                        if (o->etp != LLMCOST_PLAN_ANY) { /* given: only it, when it is one of them */
+                            int kept = 0;
+                            for (int k = 0; k < etps.n; k++)
+                                if (etps.v[k] == o->etp)
+                                    kept = 1;
+                            etps.n = 0;
+                            if (kept || (o->etp > tp && (tp * cp * dp) % o->etp == 0))
+                                push(&etps, o->etp);
+                        }
                     } else {
                         etps.n = 1;
                         etps.v[0] = o->etp == LLMCOST_PLAN_ANY ? 1 : o->etp;
@@ -238,6 +257,10 @@ static int enumerate(group_list *out, const space *sp)
                                      * parallelism is required (lc_job_validate_digest), so the layout without it
                                      * is not one of this job. */
                                     if (!spar && tp > 1 && (dp * cp) % eps.v[d] != 0)
+                                        continue;
+                                    /* An expert-TP group wider than TP gathers its ranks' tokens: sequence
+                                     * parallelism scatters them (the job requires it there). */
+                                    if (!spar && tp > 1 && etp > tp)
                                         continue;
                                     group g = {gi, tp, cp, pp, dp, eps.v[d], etp, vpps.v[f], spar};
                                     if (sp->max_changes >= 0 && group_changes(o->reference, &g) > sp->max_changes)
@@ -1023,7 +1046,7 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
     llmcost_job svj;
     if (plan_has_savers(o)) {
         savers_job(&svj, o);
@@ -1031,8 +1054,10 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     }
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
-        if (m->layers[i].ffn.moe)
+        if (m->layers[i].ffn.moe) {
             sp.experts_gcd = gcd64(sp.experts_gcd, m->layers[i].ffn.n_experts);
+            sp.expert_ff_gcd = gcd64(sp.expert_ff_gcd, m->layers[i].ffn.expert.d_ff);
+        }
     }
     if (sp.heads_gcd <= 0)
         sp.heads_gcd = 1;

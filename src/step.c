@@ -254,6 +254,11 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
      * (otherwise each computes them all, redundantly). */
     if (c->sp && (double)c->L.tp > etp)
         tokens /= (double)c->L.tp / etp;
+    /* An expert-TP group wider than the TP group (Megatron-Core's expert_tensor_parallel_size above
+     * tensor_model_parallel_size) gathers the tokens of etp ranks, each holding 1/tp of the micro-batch's (sequence
+     * parallelism), or all of it without TP. */
+    else if (etp > (double)c->L.tp)
+        tokens *= etp / (double)c->L.tp;
     double mats = op->kernels > 0 ? op->kernels : 3;
     /* Gated experts keep gate and up in one [2 f, h] matrix per expert (transformers' gate_up_proj, Megatron's
      * fc1): one grouped GEMM of width (mats - 1) f, then down. */
@@ -937,6 +942,8 @@ static size_t ft_extra(const ctx *c, const llmcost_op *op, timed_op *t0, timed_o
         double local = E / ep, tokens = op->m * ep / (double)c->L.cp, h = op->k, fw = op->n / etp;
         if (c->sp && (double)c->L.tp > etp)
             tokens /= (double)c->L.tp / etp;
+        else if (etp > (double)c->L.tp) /* an expert-TP group wider than TP: the tokens of etp ranks */
+            tokens *= etp / (double)c->L.tp;
         double mats = op->kernels > 0 ? op->kernels : 3;
         double weights = local * mats * h * fw;
         if (ft_quantised(c, LLMCOST_LR_EXPERT_DOWN))
@@ -1311,20 +1318,22 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
             return rc;
         lc->tp_ar = cc.seconds;
-        /* A block of routed experts (no shared expert) runs its collectives over the expert-TP group, not the
-         * attention's TP group (MoE parallel folding, Liu et al. 2025 §3; Megatron-Core's token dispatcher gathers
-         * and scatters over the expert-TP group): etp contiguous ranks (expert TP fastest), holding the tokens of
-         * etp of the tp sequence-parallel ranks (all of them without sequence parallelism). etp = tp is the TP
-         * all-reduce; etp = 1 needs none (each rank runs whole experts on its own tokens). */
-        if (c->etp == c->L.tp) {
-            lc->etp_ar = lc->tp_ar;
-        } else if (c->etp > 1) {
-            llmcost_comm_group ge = llmcost_comm_group_of(c->etp, 1, gpu->scaleup_size);
-            double share = c->sp ? (double)c->etp / (double)c->L.tp : 1;
-            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab * share, &ge, &opt->comm)) != 0)
-                return rc;
-            lc->etp_ar = cc.seconds;
-        }
+    }
+    /* A block of routed experts (no shared expert) runs its collectives over the expert-TP group, not the
+     * attention's TP group (MoE parallel folding, Liu et al. 2025 §3; Megatron-Core's token dispatcher gathers
+     * and scatters over the expert-TP group): etp contiguous ranks (expert TP fastest), holding the tokens of
+     * etp of the tp sequence-parallel ranks (all of them without sequence parallelism). etp = tp is the TP
+     * all-reduce; etp = 1 needs none (each rank runs whole experts on its own tokens). An expert-TP group wider
+     * than the TP group (etp > tp: Megatron-Core sizes it on its own) gathers the distinct tokens of etp ranks,
+     * each 1/tp of the micro-batch's (sequence parallelism, which the job requires there) or all of it (tp 1). */
+    if (c->etp == c->L.tp) {
+        lc->etp_ar = lc->tp_ar;
+    } else if (c->etp > 1) {
+        llmcost_comm_group ge = llmcost_comm_group_of(c->etp, 1, gpu->scaleup_size);
+        double share = c->sp || c->L.tp == 1 ? (double)c->etp / (double)c->L.tp : 1;
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab * share, &ge, &opt->comm)) != 0)
+            return rc;
+        lc->etp_ar = cc.seconds;
     }
     if (c->L.pp > 1) {
         /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,

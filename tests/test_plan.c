@@ -1250,6 +1250,49 @@ Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_mem
     folded_layouts_agree("qwen3-30b-a3b");
 }
 
+/* An expert-TP group wider than TP (issue 14 follow-up): Megatron-Core sizes expert_tensor_parallel_size on its own
+ * (parallel_state.py: only etp x ep x pp must divide the world size), so the search tries the multiples of tp that
+ * tile the stage. Qwen3-30B-A3B on 8 H100 with --tp 2: none wins (the best is ep 8 etp 1), but such layouts fit and
+ * are listed; each is what `llmcost step` and `llmcost memory` print for the flags the plan prints, to 1e-9. */
+Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_memory, .timeout = 300)
+{
+    const char *model = "qwen3-30b-a3b";
+    json_t *plan = cli_json("plan qwen3-30b-a3b --gpu h100 --gpus 8 --tp 2 --seq 4096 --global-batch 1M "
+                            "--framework megatron --precision bf16-master --top 40");
+    json_t *layouts = json_object_get(plan, "layouts");
+    int wider = 0;
+    char cmd[1024];
+    for (size_t i = 0; i < json_array_size(layouts) && wider < 3; i++) {
+        json_t *l = json_array_get(layouts, i);
+        double tp = jnum(l, "tp"), etp = jnum(l, "etp");
+        if (etp <= tp)
+            continue;
+        wider++;
+        cr_expect_eq(fmod(tp * jnum(l, "dp") * jnum(l, "cp"), jnum(l, "ep") * etp), 0, "the expert grid tiles the stage");
+        cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "a wider expert-TP group needs SP");
+        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    cr_expect_eq(wider, 3, "only %d layouts with etp > tp among the best 40", wider);
+    json_decref(plan);
+    /* Without sequence parallelism the wider group's ranks would hold the TP group's tokens twice: refused, naming
+     * the flag, by step as by the job. */
+    run_result r = run_cli((const char *const[]){"step", "qwen3-30b-a3b", "--gpus", "8", "--tp", "2", "--etp", "4",
+                                                  "--framework", "megatron", "--no-sequence-parallel", NULL});
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "--etp 4 is larger than --tp 2") && strstr(r.err, "--sequence-parallel"), "%s", r.err);
+    run_free(&r);
+}
+
 /* The same with DeepSeek's MoE (DeepSeek-V2-Lite: 64 routed experts and 2 shared ones, MLA attention): its blocks
  * keep the TP group's collectives for the shared expert. */
 Test(plan_folding, deepseek_style_moe_with_shared_experts_folds_too, .timeout = 300)
@@ -1264,7 +1307,9 @@ Test(plan_folding, deepseek_style_moe_with_shared_experts_folds_too, .timeout = 
  *   TP time = A_tp (2 L + 2) + A_etp 2 L,
  *   A_tp = all-reduce of b s h 2 bytes over the 4 TP ranks,
  *   A_etp = all-reduce of b s h 2 etp / tp bytes (the tokens of etp of the tp scattered ranks) over etp ranks,
- * so etp 1 pays the attention blocks alone, etp 2 half-size messages over pairs, and etp = tp the old A_tp (4 L + 2). */
+ * so etp 1 pays the attention blocks alone, etp 2 half-size messages over pairs, and etp = tp the old A_tp (4 L + 2).
+ * An expert-TP group wider than TP (etp 8 over tp 4 x dp 2: Megatron-Core sizes it on its own) gathers the tokens of
+ * 8 sequence-parallel ranks, twice the TP group's: A_etp = all-reduce of b s h 2 x 8 / 4 bytes over 8 ranks. */
 Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
 {
     llmcost_model *m;
@@ -1276,6 +1321,9 @@ Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
     llmcost_comm_group g4 = llmcost_comm_group_of(4, 1, g->scaleup_size), g2 = llmcost_comm_group_of(2, 1, g->scaleup_size);
     cr_assert_eq(llmcost_comm_time(&c4, g, LLMCOST_COLL_ALL_REDUCE, bytes, &g4, &co), 0);
     cr_assert_eq(llmcost_comm_time(&c2, g, LLMCOST_COLL_ALL_REDUCE, bytes * 2 / 4, &g2, &co), 0);
+    llmcost_comm_cost c8;
+    llmcost_comm_group g8 = llmcost_comm_group_of(8, 1, g->scaleup_size);
+    cr_assert_eq(llmcost_comm_time(&c8, g, LLMCOST_COLL_ALL_REDUCE, bytes * 8 / 4, &g8, &co), 0);
     struct {
         int64_t etp, ep, dp;
         double expect;
@@ -1283,6 +1331,7 @@ Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
         {1, 8, 2, c4.seconds * (2 * L + 2)},
         {2, 4, 2, c4.seconds * (2 * L + 2) + c2.seconds * 2 * L},
         {4, 2, 2, c4.seconds * (4 * L + 2)},
+        {8, 1, 2, c4.seconds * (2 * L + 2) + c8.seconds * 2 * L},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
