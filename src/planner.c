@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "llmcost/job.h"
+#include "llmcost/output.h"
 #include "llmcost/plan.h"
 #include "llmcost/request.h"
 #include "llmcost/train.h"
@@ -1422,6 +1423,35 @@ const char *llmcost_plan_change_name(llmcost_plan_change_kind k)
     static const char *const names[LLMCOST_PLAN_CHANGE_COUNT] = {"more_gpus", "bigger_gpu", "shorter_seq",
                                                                  "more_recompute"};
     return (unsigned)k < LLMCOST_PLAN_CHANGE_COUNT ? names[k] : "?";
+}
+
+int llmcost_plan_change_words(char *buf, size_t n, const llmcost_plan_change *c, bool with_flag)
+{
+    if (!buf || !n || !c)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_change_words: a NULL argument");
+    int len;
+    switch (c->kind) {
+    case LLMCOST_PLAN_MORE_GPUS:
+        len = snprintf(buf, n, "%lld %s GPUs%s", (long long)c->gpus, c->gpu, with_flag ? " (--gpus)" : "");
+        break;
+    case LLMCOST_PLAN_BIGGER_GPU:
+        len = snprintf(buf, n, "a bigger GPU, %s%s", c->gpu, with_flag ? " (--gpu)" : "");
+        break;
+    case LLMCOST_PLAN_SHORTER_SEQ:
+        len = snprintf(buf, n, "sequences of %lld%s", (long long)c->seq, with_flag ? " (--seq)" : "");
+        break;
+    case LLMCOST_PLAN_MORE_RECOMPUTE:
+        len = snprintf(buf, n, "%s recomputation%s%s%s", llmcost_recompute_name(c->recompute),
+                       with_flag ? " (--recompute " : "", with_flag ? llmcost_recompute_name(c->recompute) : "",
+                       with_flag ? ")" : "");
+        break;
+    default:
+        buf[0] = '\0';
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_change_words: kind %d is not a change", (int)c->kind);
+    }
+    if (len < 0 || (size_t)len >= n)
+        return lc_fail(LLMCOST_EOVERFLOW, "llmcost_plan_change_words: %zu bytes do not hold the words", n);
+    return 0;
 }
 
 /* Searches "o" for the best layout only; 1 when something fits ("best" filled), 0 when not, or a failure. */

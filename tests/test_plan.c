@@ -648,6 +648,46 @@ Test(plan_sanity, nothing_fits_names_the_changes_that_do)
     json_decref(p);
 }
 
+/* The words naming a change are the library's, one function for `llmcost plan`'s list and the fit reports' line
+ * (llmcost_plan_change_words): each kind as it reads, with and without its flag; too small a buffer is refused. */
+Test(plan_sanity, the_words_of_a_change_are_one_function)
+{
+    llmcost_plan_change c;
+    memset(&c, 0, sizeof c);
+    char buf[128];
+    struct {
+        llmcost_plan_change_kind kind;
+        int64_t gpus, seq;
+        llmcost_recompute rec;
+        const char *gpu, *bare, *flagged;
+    } cases[] = {
+        {LLMCOST_PLAN_MORE_GPUS, 128, 0, 0, "h100", "128 h100 GPUs", "128 h100 GPUs (--gpus)"},
+        {LLMCOST_PLAN_BIGGER_GPU, 8, 0, 0, "h200", "a bigger GPU, h200", "a bigger GPU, h200 (--gpu)"},
+        {LLMCOST_PLAN_SHORTER_SEQ, 8, 2048, 0, "h100", "sequences of 2048", "sequences of 2048 (--seq)"},
+        {LLMCOST_PLAN_MORE_RECOMPUTE, 8, 0, LLMCOST_RECOMPUTE_FULL, "h100", "full recomputation",
+         "full recomputation (--recompute full)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        c.kind = cases[i].kind, c.gpus = cases[i].gpus, c.seq = cases[i].seq, c.recompute = cases[i].rec;
+        snprintf(c.gpu, sizeof c.gpu, "%s", cases[i].gpu);
+        cr_assert_eq(llmcost_plan_change_words(buf, sizeof buf, &c, false), 0, "%s", llmcost_errmsg());
+        cr_expect_str_eq(buf, cases[i].bare);
+        cr_assert_eq(llmcost_plan_change_words(buf, sizeof buf, &c, true), 0, "%s", llmcost_errmsg());
+        cr_expect_str_eq(buf, cases[i].flagged);
+    }
+    cr_expect_eq(llmcost_plan_change_words(buf, 8, &c, true), LLMCOST_EOVERFLOW);
+    c.kind = LLMCOST_PLAN_CHANGE_COUNT;
+    cr_expect_eq(llmcost_plan_change_words(buf, sizeof buf, &c, true), LLMCOST_EINVAL);
+    /* plan's list and memory's line name the same change of the same job in these words. */
+    run_result r = run_cli((const char *const[]){"plan", "llama-3.1-70b", "--gpu", "h100", "--gpus", "1", "--seq", "8192",
+                                                  "--global-batch", "4194304", "--threads", "1", NULL});
+    cr_expect(strstr(r.out, " h100 GPUs (--gpus): ") != NULL, "%s", r.out);
+    run_free(&r);
+    r = run_cli((const char *const[]){"memory", "llama-3.1-70b", "--gpu", "h100", NULL});
+    cr_expect(strstr(r.err, "it fits with ") && strstr(r.err, " h100 GPUs (step "), "%s", r.err);
+    run_free(&r);
+}
+
 Test(plan_sanity, nearest_fitting_layout_changes_the_fewest_fields)
 {
     /* Llama-3-8B on 8 H100 without ZeRO does not fit (16 bytes per parameter, 128 GB); the nearest layout that does

@@ -278,6 +278,15 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
 int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *opts);
 
 /*
+ * The words naming change "c", as `llmcost plan` lists it when nothing fits and the fit reports of `llmcost memory`,
+ * `step` and `train` name it: "16 h100 GPUs", "a bigger GPU, h200", "sequences of 2048", "full recomputation"; with
+ * "with_flag" the flag that makes it follows in parentheses ("16 h100 GPUs (--gpus)"). Into "buf" of "n" bytes;
+ * fails with LLMCOST_EINVAL on a NULL argument or an unknown kind, LLMCOST_EOVERFLOW when the words do not fit.
+ * Added in 1.7 (after llmcost_fit_advice's change).
+ */
+int llmcost_plan_change_words(char *buf, size_t n, const llmcost_plan_change *c, bool with_flag);
+
+/*
  * Exactly what `llmcost plan --format json` prints: llmcost_plan_to_json()'s document and, when no layout fits
  * (p->n_layouts == 0), "changes_that_fit": the "n_changes" changes of llmcost_plan_changes() (each: change, gpu,
  * gpus, seq, recompute, step_seconds, peak_bytes, step_flags), an empty array when there are none.

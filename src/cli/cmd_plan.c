@@ -431,20 +431,7 @@ int cmd_plan(int argc, char **argv)
                 for (size_t i = 0; i < n_changes; i++) {
                     const llmcost_plan_change *c = &changes[i];
                     char what[128], lay[160], secs[48];
-                    switch (c->kind) {
-                    case LLMCOST_PLAN_MORE_GPUS:
-                        snprintf(what, sizeof what, "%lld GPUs (--gpus)", (long long)c->gpus);
-                        break;
-                    case LLMCOST_PLAN_BIGGER_GPU:
-                        snprintf(what, sizeof what, "a bigger GPU: %s (--gpu)", c->gpu);
-                        break;
-                    case LLMCOST_PLAN_SHORTER_SEQ:
-                        snprintf(what, sizeof what, "sequences of %lld (--seq)", (long long)c->seq);
-                        break;
-                    default:
-                        snprintf(what, sizeof what, "full recomputation (--recompute full)");
-                        break;
-                    }
+                    llmcost_plan_change_words(what, sizeof what, c, true);
                     layout_short(lay, sizeof lay, &c->best);
                     cli_note(co.format, "  %s: %s, %s per step", what, lay,
                              llmcost_fmt_seconds(secs, sizeof secs, c->best.step_seconds));
