@@ -619,26 +619,23 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
             return rc;
         w->last_prep = prep, w->last_mb = so.micro_batch, w->last_rec = so.recompute;
     }
+    /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's launches,
+     * the optimizer's hooks in backward, the offload copies over the host link; a paged optimizer's states cross it
+     * when they do not fit beside the job: docs/formulas.md "Memory savers: step time"): timed on the memo's path
+     * as llmcost_job_step times the layout's job with them, with the layout's memory (the prepared memory engine's,
+     * as judge_memory sized it) where the host link is timed. */
+    const llmcost_job *sv = w->sp->savers;
+    llmcost_memory mem;
+    const llmcost_memory *memp = NULL;
     int rc;
-    if (w->sp->savers || llmcost_optimizer_paged(so.optimizer)) {
-        /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's
-         * launches, the optimizer's hooks in backward, the offload copies over the host link; a paged optimizer's
-         * states cross it when they do not fit beside the job: docs/formulas.md "Memory savers: step time"), which
-         * only the job's own path times: the layout's job, as `llmcost step` times it with the same flags. */
-        llmcost_job j;
-        llmcost_job_from_step_options(&j, &so);
-        if (plan_finetune(o))
-            j.finetune = *plan_finetune(o);
-        if (w->sp->savers) {
-            j.chunked_loss = w->sp->savers->chunked_loss;
-            j.optimizer_in_backward = w->sp->savers->optimizer_in_backward;
-            j.activation_offload = w->sp->savers->activation_offload;
-            j.compile = w->sp->savers->compile;
-        }
-        rc = llmcost_job_step(&s, w->sp->m, &o->gpu_types[l->gpu_type], &j);
-    } else {
-        rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
+    if ((sv && sv->activation_offload) || llmcost_optimizer_paged(so.optimizer)) {
+        llmcost_memory_options mo;
+        llmcost_plan_job_options(NULL, &mo, o, l);
+        if ((rc = lc_memory_compute_prepared_savers(&mem, w->sp->memory, &mo, plan_finetune(o), sv)) < 0)
+            return rc;
+        memp = &mem;
     }
+    rc = lc_step_compute_memo_savers(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo, sv, memp);
     if (rc < 0)
         return rc;
     return fill_from_step(o, l, &s, w->sp->m);

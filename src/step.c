@@ -2582,7 +2582,8 @@ static const char *shape_mismatch(const llmcost_flops_options *fo, const llmcost
 }
 
 static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
-                            const llmcost_step_options *opt, lc_step_memo *mm)
+                            const llmcost_step_options *opt, lc_step_memo *mm, const llmcost_job *sv,
+                            const llmcost_memory *mem)
 {
     memset(out, 0, sizeof *out);
     int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
@@ -2625,6 +2626,16 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     }
     c.ft = prep->ft;
     lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
+    /* The memory savers (lc_step_compute_memo_savers), set as llmcost_job_step sets them for the job with them: the
+     * memo keys on what they change in the timed ops (compile, the chunks), the rest is read after it. */
+    if (sv) {
+        c.job = sv;
+        c.compiled = sv->compile;
+        if (sv->chunked_loss > 1)
+            c.loss_chunks = c.head_chunks = (double)sv->chunked_loss;
+        c.oib = sv->optimizer_in_backward;
+    }
+    c.mem = mem;
     if (mm && !checked) {
         mm->gpu_ok = *gpu;
         mm->gpu_ok_at = gpu;
@@ -2637,13 +2648,20 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
 int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
                                   const llmcost_step_options *opt)
 {
-    return compute_prepared(out, prep, gpu, opt, NULL);
+    return compute_prepared(out, prep, gpu, opt, NULL, NULL, NULL);
 }
 
 int lc_step_compute_memo(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt, lc_step_memo *mm)
 {
-    return compute_prepared(out, prep, gpu, opt, mm);
+    return compute_prepared(out, prep, gpu, opt, mm, NULL, NULL);
+}
+
+int lc_step_compute_memo_savers(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                                const llmcost_step_options *opt, lc_step_memo *mm, const llmcost_job *sv,
+                                const llmcost_memory *mem)
+{
+    return compute_prepared(out, prep, gpu, opt, mm, sv, mem);
 }
 
 void llmcost_step_prepared_free(llmcost_step_prepared *prep)
