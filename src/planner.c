@@ -53,6 +53,10 @@ static size_t options_size(unsigned version)
         return offsetof(llmcost_plan_options, finetune);
     case 4:
         return offsetof(llmcost_plan_options, moe_dispatcher);
+    case 5: /* ends before the CP implementation (a version-5 caller allocated no more) */
+        return offsetof(llmcost_plan_options, cp_comm);
+    case 6:
+        return offsetof(llmcost_plan_options, gpu_file);
     default:
         return sizeof(llmcost_plan_options);
     }

@@ -1153,6 +1153,8 @@ static llmcost_plan_options *at_page_end(const llmcost_plan_options *o, unsigned
                   : version == 2 ? offsetof(llmcost_plan_options, catalog)
                   : version == 3 ? offsetof(llmcost_plan_options, finetune)
                   : version == 4 ? offsetof(llmcost_plan_options, moe_dispatcher)
+                  : version == 5 ? (offsetof(llmcost_plan_options, cp_comm) + 7) / 8 * 8 /* its sizeof, padded */
+                  : version == 6 ? offsetof(llmcost_plan_options, gpu_file)
                                  : sizeof *o;
     *len = 2 * page;
     *map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1170,7 +1172,8 @@ Test(plan_options, older_versions_are_read_by_their_size)
     /* Llama-3-8B on one H100 in fp32 AdamW (16 bytes per parameter: 128 GB) fits no layout; the changes that make
      * it fit are searched from copies of the caller's options, which must not read past an older, shorter struct
      * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog", a version-3 one
-     * before "finetune", a version-4 one before "moe_dispatcher"). */
+     * before "finetune", a version-4 one before "moe_dispatcher", a version-5 one before "cp_comm", a version-6 one
+     * before "gpu_file"). */
     const llmcost_gpu *h100 = llmcost_gpu_find("h100");
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
@@ -1182,7 +1185,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     size_t n_want;
     cr_assert_eq(llmcost_plan_changes(&want, &n_want, m, &o), 0, "%s", llmcost_errmsg());
     cr_assert(n_want >= 1, "more GPUs make it fit");
-    for (unsigned v = 1; v <= 4; v++) {
+    for (unsigned v = 1; v <= 6; v++) {
         void *map;
         size_t len;
         llmcost_plan_options *x = at_page_end(&o, v, &map, &len);
@@ -1429,6 +1432,107 @@ Test(plan_cli, printed_flags_carry_headroom_and_the_gpu_overrides)
         json_decref(mj);
     }
     json_decref(plan);
+}
+
+/* Every job-changing flag given to plan reaches the printed command (issue 14 follow-up): a GPU of a --gpu-file, with
+ * --peak-tflops, --tdp under --power-cap, --memory-gb, --memory-bw, --scaleup-bw, --scaleout-bw, --gpus-per-node,
+ * --price and --headroom. The printed flags go through the CLI's own parser (`llmcost step` and `llmcost memory`
+ * run with them) and give the plan's step time, MFU and peak to 1e-9; without --gpu-file the GPU is unknown, and
+ * without --tdp the cap leaves another clock (the catalogue's 650 W at a 500 W cap against the given 600 W). A price
+ * list reaches them as the price and peak it sets. */
+static void printed_line_reproduces(const char *model, const char *plan_args, const char *const *needles)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "plan %s %s --top 2", model, plan_args);
+    json_t *plan = cli_json(cmd);
+    json_t *layouts = json_object_get(plan, "layouts");
+    cr_assert_gt(json_array_size(layouts), 0, "%s: nothing fits", cmd);
+    for (size_t i = 0; i < json_array_size(layouts); i++) {
+        json_t *l = json_array_get(layouts, i);
+        const char *flags = json_string_value(json_object_get(l, "step_flags"));
+        const char *mflags = json_string_value(json_object_get(l, "memory_flags"));
+        for (const char *const *n = needles; *n; n++)
+            cr_expect(strstr(flags, *n) != NULL, "step flags lack '%s': %s", *n, flags);
+        snprintf(cmd, sizeof cmd, "step %s %s", model, flags);
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        cr_expect(close_to(jnum(l, "mfu"), jnum(s, "mfu"), 1e-9), "%s: mfu", cmd);
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, mflags);
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(close_to(jnum(l, "reserved_bytes"), jnum(mj, "reserved_bytes"), 1e-9), "%s: reserve", cmd);
+        /* the fit's capacity: usable = capacity x (1 - headroom) - context, with the plan's headroom */
+        double h = strstr(plan_args, "--headroom 0.1") ? 0.1 : 0.05;
+        cr_expect(close_to(jnum(l, "usable_bytes"), jnum(mj, "capacity_bytes") * (1 - h) - jnum(mj, "cuda_context_bytes"),
+                           1e-9), "%s: usable", cmd);
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    json_decref(plan);
+}
+
+/* The printed step flags of the best layout of `plan ARGS`, with the flag "drop" (and its value) taken out. */
+static void best_flags_without(char *out, size_t n, const char *model, const char *plan_args, const char *drop)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "plan %s %s --top 1", model, plan_args);
+    json_t *plan = cli_json(cmd);
+    const char *flags = json_string_value(json_object_get(json_array_get(json_object_get(plan, "layouts"), 0), "step_flags"));
+    cr_assert_not_null(flags);
+    snprintf(out, n, "%s", flags);
+    char *p = strstr(out, drop);
+    cr_assert_not_null(p, "%s: no %s", out, drop);
+    char *e = strchr(p + strlen(drop) + 1, ' '); /* past the value */
+    memmove(p, e ? e : p + strlen(p), strlen(e ? e : p + strlen(p)) + 1);
+    json_decref(plan);
+}
+
+Test(plan_cli, printed_flags_carry_every_gpu_flag_given, .timeout = 300)
+{
+    const char *json = "{\"gpus\": [{\"name\": \"my-gpu\", \"peak_tflops\": {\"bf16\": 800}, \"memory_gb\": 96, "
+                       "\"memory_bw_gbps\": 3000, \"tdp_watts\": 650, \"scaleup\": {\"gbps\": 400, \"size\": 8}, "
+                       "\"scaleout\": {\"gbps\": 50}, \"price\": {\"usd_per_hour\": 2}}]}";
+    const char *path = temp_file("my-gpus.json", json, strlen(json));
+    char args[1024];
+    snprintf(args, sizeof args, "--gpu my-gpu --gpu-file %s --gpus 16 --seq 2048 --global-batch 512K --peak-tflops 700 "
+             "--tdp 600 --power-cap 500 --memory-gb 90 --memory-bw 2500 --scaleup-bw 300 --scaleout-bw 40 "
+             "--gpus-per-node 4 --price 3 --headroom 0.1", path);
+    char file_flag[600];
+    snprintf(file_flag, sizeof file_flag, " --gpu-file %s", path);
+    const char *needles[] = {file_flag, " --peak-tflops 700", " --tdp 600", " --power-cap 500", " --memory-gb 90",
+                             " --memory-bw 2500", " --scaleup-bw 300", " --scaleout-bw 40", " --scaleup-size 4",
+                             " --price 3", " --headroom", NULL};
+    printed_line_reproduces("llama-3.2-1b", args, needles);
+    /* Each carried flag matters: without the file the GPU is unknown; without --tdp the cap leaves another clock. */
+    char flags[1024], cmd[1200];
+    best_flags_without(flags, sizeof flags, "llama-3.2-1b", args, " --gpu-file");
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "step", argv[n++] = "llama-3.2-1b";
+    for (char *t = strtok(flags, " "); t && n < 63; t = strtok(NULL, " "))
+        argv[n++] = t;
+    argv[n] = NULL;
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 2, "without --gpu-file: exit %d", r.status);
+    cr_expect(strstr(r.err, "my-gpu") != NULL, "%s", r.err);
+    run_free(&r);
+    best_flags_without(flags, sizeof flags, "llama-3.2-1b", args, " --tdp");
+    snprintf(cmd, sizeof cmd, "step llama-3.2-1b %s", flags);
+    json_t *without = cli_json(cmd);
+    best_flags_without(flags, sizeof flags, "llama-3.2-1b", args, " --memory-gb"); /* (a flag the step ignores) */
+    snprintf(cmd, sizeof cmd, "step llama-3.2-1b %s", flags);
+    json_t *with = cli_json(cmd);
+    cr_expect_gt(fabs(jnum(without, "step_seconds") - jnum(with, "step_seconds")), 1e-6 * jnum(with, "step_seconds"),
+                 "the TDP under the cap changes the clock: %.12g s both", jnum(with, "step_seconds"));
+    json_decref(without);
+    json_decref(with);
+    /* A price list: its price and its peak for the precision. */
+    const char *pl[] = {" --price 3", " --peak-tflops", NULL};
+    printed_line_reproduces("llama-3.2-1b", "--gpu h100 --gpus 8 --seq 2048 --global-batch 512K --price-list course-v2",
+                            pl);
 }
 
 /* ---- flags the search does not carry are refused by name, never ignored (issue 14) ---- */
