@@ -543,6 +543,13 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
                            "layout.ep = %lld spans tensor-parallel ranks (it does not divide layout.dp x layout.cp = "
                            "%lld): MoE parallel folding needs sequence parallelism (--sequence-parallel)",
                            (long long)l->ep, (long long)(l->dp * l->cp));
+        /* A group wider than TP is Megatron-Core's (expert_tensor_parallel_size); the other profiles split experts,
+         * if at all, with the attention's TP. */
+        if (j->expert_tp > l->tp && j->framework != LLMCOST_FW_MEGATRON)
+            return lc_fail(LLMCOST_EINVAL,
+                           "expert_tp = %lld is larger than layout.tp = %lld: an expert-TP group wider than TP is "
+                           "Megatron-Core's (framework megatron)",
+                           (long long)j->expert_tp, (long long)l->tp);
         /* An expert-TP group wider than TP gathers its ranks' tokens: distinct only when sequence parallelism
          * scatters them over the TP ranks (Megatron-LM refuses MoE with tensor parallelism without it). */
         if (j->expert_tp > l->tp && l->tp > 1 && !l->sequence_parallel)

@@ -206,9 +206,10 @@ static int enumerate(group_list *out, const space *sp)
                          * wider than TP that Megatron-Core allows (expert_tensor_parallel_size set on its own: the
                          * experts' etp x ep x expert-DP grid tiles the stage's tp x cp x dp ranks), the multiples of
                          * tp dividing the stage whose split of the experts' width is whole (Megatron's
-                         * ColumnParallelLinear divides moe_ffn_hidden_size by etp). */
+                         * ColumnParallelLinear divides moe_ffn_hidden_size by etp); Megatron's profile only (the
+                         * job's rule). */
                         divisors(&etps, tp, LLMCOST_PLAN_ANY);
-                        divisors(&wider, cp * dp, LLMCOST_PLAN_ANY);
+                        divisors(&wider, o->framework == LLMCOST_FW_MEGATRON ? cp * dp : 1, LLMCOST_PLAN_ANY);
                         for (int k = 1; k < wider.n; k++)
                             if (sp->expert_ff_gcd % (tp * wider.v[k]) == 0)
                                 push(&etps, tp * wider.v[k]);

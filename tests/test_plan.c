@@ -1334,6 +1334,17 @@ Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_
     cr_expect_eq(r.status, 2, "%s", r.err);
     cr_expect(strstr(r.err, "--etp 4 is larger than --tp 2") && strstr(r.err, "--sequence-parallel"), "%s", r.err);
     run_free(&r);
+    /* The wider group is Megatron-Core's: the eager profiles refuse it, and their searches do not try it. */
+    r = run_cli((const char *const[]){"step", "qwen3-30b-a3b", "--gpus", "2", "--etp", "2", NULL});
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "--etp 2 is larger than --tp 1") && strstr(r.err, "megatron"), "%s", r.err);
+    run_free(&r);
+    json_t *hf = cli_json("plan qwen3-30b-a3b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M --top 100");
+    json_t *hl = json_object_get(hf, "layouts");
+    cr_assert_gt(json_array_size(hl), 0);
+    for (size_t i = 0; i < json_array_size(hl); i++)
+        cr_expect_leq(jnum(json_array_get(hl, i), "etp"), jnum(json_array_get(hl, i), "tp"), "hf layout %zu", i);
+    json_decref(hf);
 }
 
 /* The same with DeepSeek's MoE (DeepSeek-V2-Lite: 64 routed experts and 2 shared ones, MLA attention): its blocks
