@@ -1403,6 +1403,31 @@ Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
     llmcost_model_free(m);
 }
 
+/* The memory an expert-TP group wider than TP keeps: each rank's experts hold the tokens of its etp ranks (etp / tp
+ * times its own under sequence parallelism) at width d_ff / etp. Megatron profile, Mixtral-8x7B, one micro-batch of
+ * 1 x 1024 tokens, tp 2 with SP on 4 GPUs, no recomputation: from etp 2 (= tp) to etp 4 the gathered tokens double
+ * and the width halves, so the width-sized tensors (fc1's output, the SwiGLU's) keep their bytes and the permuted
+ * input (k h bf16 values per routed token) doubles: a layer keeps k T h 2 = 2 x 1024 x 4096 x 2 bytes = 16 MiB more. */
+Test(plan_folding, expert_tp_wider_than_tp_keeps_its_ranks_tokens)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    double layer[2];
+    for (int k = 0; k < 2; k++) {
+        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+        o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+        o.seq = 1024, o.micro_batch = 1;
+        o.layout.tp = 2, o.layout.dp = 2, o.layout.gpus = 4, o.layout.sequence_parallel = true;
+        o.expert_tp = k ? 4 : 2;
+        llmcost_memory r;
+        cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "etp %lld: %s", (long long)o.expert_tp, llmcost_errmsg());
+        layer[k] = r.layer_activation_bytes;
+    }
+    double T = 1024, h = (double)m->hidden, topk = (double)m->layers[0].ffn.top_k;
+    cr_expect_eq(layer[1] - layer[0], topk * T * h * 2, "etp 2: %.0f B, etp 4: %.0f B per layer", layer[0], layer[1]);
+    llmcost_model_free(m);
+}
+
 /* ---- the printed command reproduces the job (issue 14) ---- */
 
 /* --headroom, --gpus-per-node and --price reach the flags the plan prints: `llmcost step` with them times the GPU
