@@ -285,6 +285,12 @@ static int enumerate(group_list *out, const space *sp)
 
 /* ---- evaluating one group ---- */
 
+/* What the step's host-link time reads of a layout's memory (activation offload, paged optimizer states: savers_time
+ * in step.c), kept from the memory pass for each candidate so that the step pass needs no second memory call. */
+typedef struct {
+    double reserved, context, paged, offload;
+} host_link;
+
 typedef struct {
     const space *sp;
     llmcost_plan_layout *top; /* sorted best first */
@@ -293,8 +299,10 @@ typedef struct {
     size_t n_front, cap_front;
     int64_t evaluated, feasible, rejected[LLMCOST_PLAN_REJ_COUNT], mem_calls, step_calls;
     llmcost_plan_layout zl[4]; /* judge_memory_zeros' layouts, one per ZeRO stage */
+    host_link zh[4];           /* ... and what their steps read of their memory */
     lc_step_memo *memo;       /* what the step engine reuses between this thread's evaluations */
     llmcost_plan_layout *cand; /* layouts of the current unit that fit, before their step times */
+    host_link *cand_hl;        /* cap_cand: each candidate's host_link */
     size_t n_cand, cap_cand;
     uint32_t *order, *order_tmp; /* cap_cand each: the step pass's order of cand (indices, sorted) */
     const llmcost_step_prepared *last_prep; /* the prepared step of the last step call (NULL: none yet) ... */
@@ -526,6 +534,8 @@ static int judge_memory_zeros(worker *w, const llmcost_plan_layout *l, const int
             continue;
         z->peak_bytes = r[k].peak_bytes;
         z->reserved_bytes = r[k].reserved_bytes;
+        w->zh[k] = (host_link){r[k].reserved_bytes, r[k].cuda_context_bytes, r[k].paged_optimizer_bytes,
+                               r[k].offload_copy_bytes};
         z->usable_bytes = g->memory_bytes * (1 - o->headroom) - o->cuda_context_bytes;
         z->headroom_bytes = z->usable_bytes - r[k].reserved_bytes;
         rcs[k] = g->memory_bytes > 0 && r[k].reserved_bytes <= z->usable_bytes ? 1 : 0;
@@ -609,7 +619,7 @@ static int prepared_for(const llmcost_step_prepared **out, const space *sp, cons
 }
 
 /* Step time of "l" (memory already judged); 0, LLMCOST_EINVAL (refused), or a failure. */
-static int judge_step(worker *w, llmcost_plan_layout *l)
+static int judge_step(worker *w, llmcost_plan_layout *l, const host_link *hl)
 {
     const llmcost_plan_options *o = w->sp->o;
     llmcost_step_options so;
@@ -627,20 +637,18 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
     /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's launches,
      * the optimizer's hooks in backward, the offload copies over the host link; a paged optimizer's states cross it
      * when they do not fit beside the job: docs/formulas.md "Memory savers: step time"): timed on the memo's path
-     * as llmcost_job_step times the layout's job with them, with the layout's memory (the prepared memory engine's,
-     * as judge_memory sized it) where the host link is timed. */
+     * as llmcost_job_step times the layout's job with them, with the layout's memory where the host link is timed:
+     * the figures of it the step reads, kept from the memory pass (judge_memory_zeros sized it with the savers). */
     const llmcost_job *sv = w->sp->savers;
     llmcost_memory mem;
     const llmcost_memory *memp = NULL;
-    int rc;
     if ((sv && sv->activation_offload) || llmcost_optimizer_paged(so.optimizer)) {
-        llmcost_memory_options mo;
-        llmcost_plan_job_options(NULL, &mo, o, l);
-        if ((rc = lc_memory_compute_prepared_savers(&mem, w->sp->memory, &mo, plan_finetune(o), sv)) < 0)
-            return rc;
+        memset(&mem, 0, sizeof mem);
+        mem.reserved_bytes = hl->reserved, mem.cuda_context_bytes = hl->context;
+        mem.paged_optimizer_bytes = hl->paged, mem.offload_copy_bytes = hl->offload;
         memp = &mem;
     }
-    rc = lc_step_compute_memo_savers(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo, sv, memp);
+    int rc = lc_step_compute_memo_savers(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo, sv, memp);
     if (rc < 0)
         return rc;
     return fill_from_step(o, l, &s, w->sp->m);
@@ -672,7 +680,7 @@ static int overlaps_of(int ov[4][2], const llmcost_plan_options *o, int64_t tp, 
     return n_ov;
 }
 
-static int add_candidate(worker *w, const llmcost_plan_layout *l)
+static int add_candidate(worker *w, const llmcost_plan_layout *l, const host_link *hl)
 {
     if (w->n_cand == w->cap_cand) {
         size_t cap = w->cap_cand ? 2 * w->cap_cand : 256;
@@ -685,12 +693,16 @@ static int add_candidate(worker *w, const llmcost_plan_layout *l)
         if (a)
             w->order = a;
         uint32_t *b = a ? realloc(w->order_tmp, cap * sizeof *b) : NULL;
-        if (!b)
+        if (b)
+            w->order_tmp = b;
+        host_link *h = b ? realloc(w->cand_hl, cap * sizeof *h) : NULL;
+        if (!h)
             return lc_fail(LLMCOST_ENOMEM, "out of memory");
-        w->order_tmp = b;
+        w->cand_hl = h;
         w->cap_cand = cap;
     }
     w->order[w->n_cand] = (uint32_t)w->n_cand;
+    w->cand_hl[w->n_cand] = *hl;
     w->cand[w->n_cand++] = *l;
     return 0;
 }
@@ -792,7 +804,7 @@ static int eval_group_memory(worker *w, const group *g)
                     continue;
                 }
                 state[zi][r][i] = FIT;
-                if ((rc = add_candidate(w, &w->zl[k])) < 0)
+                if ((rc = add_candidate(w, &w->zl[k], &w->zh[k])) < 0)
                     return fail_worker(w, rc);
             }
         }
@@ -860,13 +872,14 @@ static int eval_unit(worker *w, const group *g, size_t n)
     sort_candidates(w);
     for (size_t c = 0; c < w->n_cand; c++) {
         const llmcost_plan_layout *cand = &w->cand[w->order[c]];
+        const host_link *hl = &w->cand_hl[w->order[c]];
         int ov[4][2];
         int n_ov = overlaps_of(ov, o, cand->layout.tp, cand->layout.ep);
         for (int v = 0; v < n_ov; v++) {
             llmcost_plan_layout x = *cand;
             x.layout.ep_overlap = ov[v][0];
             x.layout.tp_overlap = ov[v][1];
-            int rc = judge_step(w, &x);
+            int rc = judge_step(w, &x, hl);
             w->evaluated++;
             if (rc == LLMCOST_EINVAL) {
                 w->rejected[LLMCOST_PLAN_REJ_LAYOUT]++;
@@ -943,6 +956,7 @@ static void worker_free(worker *w)
     free(w->top);
     free(w->front);
     free(w->cand);
+    free(w->cand_hl);
     free(w->order);
     free(w->order_tmp);
     lc_step_memo_free(w->memo);
