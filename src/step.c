@@ -2050,6 +2050,8 @@ static double trainable_tensors(const ctx *c)
  * - optimizer in backward: one optimizer step per trainable tensor, each OPTIMIZER_KERNELS launches from a hook; the
  *   same bytes, so only launches beyond the optimizer's GPU time count.
  */
+/* (Reads of c->mem: reserved_bytes, cuda_context_bytes, paged_optimizer_bytes, offload_copy_bytes only; the planner
+ * passes just these, lc_step_compute_memo_savers: another field read here must be kept there too.) */
 static void savers_time(llmcost_step *out, const ctx *c, const stages *st, int64_t micro)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
