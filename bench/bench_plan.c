@@ -20,6 +20,10 @@ typedef struct {
     int64_t gpus, seq, batch_tokens, tp, pp, cp;
     llmcost_framework fw;
     llmcost_precision prec;
+    /* memory savers (plan options version 5), all off by default */
+    bool offload, compile;
+    int64_t chunked_loss;
+    llmcost_optimizer optimizer;
 } search_case;
 
 static int run(const search_case *c, int threads)
@@ -32,6 +36,8 @@ static int run(const search_case *c, int threads)
     llmcost_plan_options_init(&o);
     o.gpu_types = &g, o.n_gpu_types = 1, o.gpus = c->gpus, o.seq = c->seq, o.global_batch_tokens = c->batch_tokens;
     o.framework = c->fw, o.precision = c->prec, o.tp = c->tp, o.pp = c->pp, o.cp = c->cp, o.threads = threads;
+    o.activation_offload = c->offload, o.compile = c->compile, o.chunked_loss = c->chunked_loss;
+    o.optimizer = c->optimizer;
     llmcost_plan p;
     double c0 = cpu_now();
     if (llmcost_plan_search(&p, m, &o) != 0) {
@@ -57,6 +63,11 @@ int main(int argc, char **argv)
          LLMCOST_PREC_BF16},
         {"llama-3.2-1b, 64 h100, all free", "llama-3.2-1b", "h100", 64, 2048, 1 << 21, ANY, ANY, ANY,
          LLMCOST_FW_HF, LLMCOST_PREC_BF16},
+        /* the memory savers: every layout sized and timed with them (the slow path before they reached the memo) */
+        {"llama-3-8b, 8 h100, offload+compile", "llama-3-8b", "h100", 8, 4096, 1 << 20, ANY, ANY, ANY, LLMCOST_FW_HF,
+         LLMCOST_PREC_BF16, true, true, 0, LLMCOST_OPTIM_ADAMW},
+        {"llama-3.2-1b, 64 h100, paged+chunked", "llama-3.2-1b", "h100", 64, 2048, 1 << 21, ANY, ANY, ANY,
+         LLMCOST_FW_HF, LLMCOST_PREC_BF16, false, false, 8, LLMCOST_OPTIM_PAGED_ADAMW_8BIT},
         {"mixtral-8x7b, 64 h100, all free", "mixtral-8x7b", "h100", 64, 4096, 1 << 22, ANY, ANY, ANY,
          LLMCOST_FW_MEGATRON, LLMCOST_PREC_BF16_MASTER},
         {"405b, 16384 h100, tp8 pp16 cp1", "llama-3.1-405b", "h100", 16384, 8192, 1 << 24, 8, 16, 1,

@@ -389,6 +389,14 @@ struct llmcost_job;
 int lc_memory_compute_prepared_savers(struct llmcost_memory *out, const struct llmcost_memory_prepared *p,
                                       const struct llmcost_memory_options *o, const struct llmcost_finetune *ft,
                                       const struct llmcost_job *sv);
+/* lc_step_compute_memo for the job with the memory savers of "sv" (compile, chunked_loss, optimizer_in_backward,
+ * activation_offload; NULL: none) and, when the host link is timed (activation offload, a paged optimizer), the
+ * job's memory "mem" (NULL otherwise; only its reserved_bytes, cuda_context_bytes, paged_optimizer_bytes and
+ * offload_copy_bytes are read, all the planner keeps of it): the step llmcost_job_step times for that job, on the
+ * memo's fast path. */
+int lc_step_compute_memo_savers(struct llmcost_step *out, const struct llmcost_step_prepared *prep,
+                                const struct llmcost_gpu *gpu, const struct llmcost_step_options *opt, lc_step_memo *mm,
+                                const struct llmcost_job *sv, const struct llmcost_memory *mem);
 int lc_memory_compute_prepared_zeros_savers(struct llmcost_memory *out, int *rcs, const struct llmcost_memory_prepared *p,
                                             const struct llmcost_memory_options *o, const struct llmcost_finetune *ft,
                                             const struct llmcost_job *sv, const int *zeros, int n);

@@ -519,12 +519,14 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (rc)
         return rc;
     llmcost_layout *l = &j->layout;
-    /* Expert tensor parallelism splits each expert over ranks of the tensor-parallel group (the engines spread
-     * experts over data-parallel ranks and split them inside the TP group). */
-    if (j->expert_tp > 1 && (j->expert_tp > l->tp || l->tp % j->expert_tp != 0))
+    /* Expert tensor parallelism splits each expert over ranks of the tensor-parallel group, or over a group wider
+     * than it: Megatron-Core sizes expert_tensor_parallel_size on its own (parallel_state.py builds the experts'
+     * etp x ep x expert-DP grid over world / pp ranks and requires only that etp x ep x pp divide the world size,
+     * checked below as the grid tiling the stage). A group narrower than TP divides it (its ranks are TP ranks). */
+    if (j->expert_tp > 1 && j->expert_tp < l->tp && l->tp % j->expert_tp != 0)
         return lc_fail(LLMCOST_EINVAL,
                        "expert_tp = %lld must divide layout.tp = %lld (each expert is split over ranks of the "
-                       "tensor-parallel group)",
+                       "tensor-parallel group), or be larger than it",
                        (long long)j->expert_tp, (long long)l->tp);
     if (m && j->expert_tp > 1 && (d ? !d->moe : llmcost_model_moe_layers(m) == 0))
         return lc_fail(LLMCOST_EINVAL, "expert_tp = %lld: %s has no routed experts to split", (long long)j->expert_tp,
@@ -546,6 +548,20 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
                            "layout.ep = %lld spans tensor-parallel ranks (it does not divide layout.dp x layout.cp = "
                            "%lld): MoE parallel folding needs sequence parallelism (--sequence-parallel)",
                            (long long)l->ep, (long long)(l->dp * l->cp));
+        /* A group wider than TP is Megatron-Core's (expert_tensor_parallel_size); the other profiles split experts,
+         * if at all, with the attention's TP. */
+        if (j->expert_tp > l->tp && j->framework != LLMCOST_FW_MEGATRON)
+            return lc_fail(LLMCOST_EINVAL,
+                           "expert_tp = %lld is larger than layout.tp = %lld: an expert-TP group wider than TP is "
+                           "Megatron-Core's (framework megatron)",
+                           (long long)j->expert_tp, (long long)l->tp);
+        /* An expert-TP group wider than TP gathers its ranks' tokens: distinct only when sequence parallelism
+         * scatters them over the TP ranks (Megatron-LM refuses MoE with tensor parallelism without it). */
+        if (j->expert_tp > l->tp && l->tp > 1 && !l->sequence_parallel)
+            return lc_fail(LLMCOST_EINVAL,
+                           "expert_tp = %lld is larger than layout.tp = %lld: the expert-TP group spans "
+                           "tensor-parallel ranks, which needs sequence parallelism (--sequence-parallel)",
+                           (long long)j->expert_tp, (long long)l->tp);
     }
     if (j->seq % l->cp != 0)
         return lc_fail(LLMCOST_EINVAL, "layout.cp = %lld does not divide seq = %lld tokens", (long long)l->cp,

@@ -485,6 +485,14 @@ static double hf_attention(const llmcost_model *m, const llmcost_attention *a, c
     return at;
 }
 
+/* The routed tokens a rank's experts hold, as a multiple of its micro-batch's T: an expert-TP group wider than the TP
+ * group (expert_tp > tp, Megatron-Core's expert_tensor_parallel_size set on its own) gathers the distinct tokens of
+ * expert_tp ranks, each 1/tp of them (sequence parallelism) or all (tp 1); otherwise T, as before. */
+static double expert_gather(const llmcost_memory_options *o, double t)
+{
+    return (double)o->expert_tp > t ? (double)o->expert_tp / t : 1;
+}
+
 /* HF profile: what one decoder layer keeps for backward, for "T" tokens of sequences of length "s" (b = T/s). */
 static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, const recipe *R,
                             const llmcost_memory_options *o, double T, double s, double tp, const ft_mem *F)
@@ -587,7 +595,7 @@ ffn:
          * down output, routing weight and index per routed token */
         double act_kept = f->expert.clamped_glu ? 5 : 2;
         double experts = k * (x * h + x * 2 * fe + act_kept * x * fe + x * h) + 4 * k + 8 * k;
-        B.moe = (route + experts) * T;
+        B.moe = (route + experts * expert_gather(o, tp)) * T;
         if (f->shared.d_ff > 0) {
             double fs = (double)f->shared.d_ff / tp;
             B.mlp += (F && !Y.shared_down_in ? 3 : 4) * e * fs * T;
@@ -759,7 +767,7 @@ static layer_bytes megatron_layer(const llmcost_model *m, const llmcost_layer *L
         B.moe = (ffn_in + 4 * E + 8 * k) * T; /* router input, probabilities, top-k */
         /* per routed token: the permuted (dispatched) input, fc1's output (the SwiGLU's input), fc2's input (the
          * SwiGLU's output, rebuilt from its input under moe_act) */
-        B.moe += k * (lin * h + C.swiglu_in * (mats - 1) * fe + (C.moe_act ? 0 : lin * fe)) * T;
+        B.moe += k * (lin * h + C.swiglu_in * (mats - 1) * fe + (C.moe_act ? 0 : lin * fe)) * T * expert_gather(o, t);
         if (f->shared.d_ff > 0)
             B.mlp = (e * (f->shared.gated ? 2 : 1) * (double)f->shared.d_ff + lin * (double)f->shared.d_ff) / t * T;
     } else {
@@ -1180,7 +1188,8 @@ static const class_figures *figures_of(eval *ev, int32_t c)
      * norms, sinks and routed experts (grouped GEMMs run in the weights' own dtype). */
     F->cache = R->cache * (double)(lp->attention + lp->mlp + lp->shared_experts + lp->router) / t;
     /* A layer's backward works on a few of its widest intermediates at once, and allocates its grads. */
-    double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp)
+    double wide = f->moe ? R->expert * (double)f->expert.d_ff * T * (double)f->top_k / fmax(1, (double)o->expert_tp) *
+                               expert_gather(o, t)
                          : R->e * (double)f->dense.d_ff * T / t;
     F->temp = 3 * fmax(wide, ssm_wide);
     if (ly->cp > 1 && a->n_heads > 0) {

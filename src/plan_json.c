@@ -6,8 +6,10 @@
 
 #include "internal.h"
 #include "json_out.h"
+#include "llmcost/hardware.h"
 #include "llmcost/output.h"
 #include "llmcost/plan.h"
+#include "llmcost/request.h"
 
 /* The fine-tuning flags of "ft" (none for pre-training), appended at "len" of "buf"; the targets' names need "m"
  * (NULL: fails when targets are given). Returns the new length, or a failure. */
@@ -144,7 +146,26 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
             len += (size_t)snprintf(buf + len, n - len, " --scaleup-bw %.17g", g->scaleup_bw / 1e9);
         if (len < n && cat && g->scaleout_bw != cat->scaleout_bw)
             len += (size_t)snprintf(buf + len, n - len, " --scaleout-bw %.17g", g->scaleout_bw / 1e9);
+        /* The peak the precision's GEMMs use (--peak-tflops, or a price list's peak), in its slot. */
+        llmcost_dtype dt = llmcost_precision_dtype(o->precision);
+        double pk = dt == LLMCOST_DT_FP16_PEAK ? g->fp16_flops : g->peak_flops[dt];
+        double pc = cat ? (dt == LLMCOST_DT_FP16_PEAK ? cat->fp16_flops : cat->peak_flops[dt]) : pk;
+        if (len < n && pk != pc)
+            len += (size_t)snprintf(buf + len, n - len, " --peak-tflops %.17g", pk / 1e12);
+        /* The board power (--tdp). Under a cap the record holds the cap and the clock it leaves (llmcost_gpu_power_cap:
+         * P = P_static + (TDP - P_static) f^3, P_static a fixed share of the TDP), so the TDP the clock was found
+         * from is TDP = cap / (f^3 (1 - share) + share): named when it is not the catalogue's. */
+        bool capped = g->clock_fraction > 0 && g->clock_fraction < 1;
+        double f3 = g->clock_fraction * g->clock_fraction * g->clock_fraction;
+        double tdp = capped ? g->tdp_watts / (f3 * (1 - LLMCOST_POWER_STATIC_FRACTION) + LLMCOST_POWER_STATIC_FRACTION)
+                            : g->tdp_watts;
+        if (len < n && cat && (capped ? fabs(tdp - cat->tdp_watts) > 1e-9 * cat->tdp_watts : tdp != cat->tdp_watts) &&
+            (!capped || !for_memory))
+            len += (size_t)snprintf(buf + len, n - len, " --tdp %.17g", tdp);
     }
+    /* The caller's GPU file (options version 7): the printed command merges the same records into its catalogue. */
+    if (len < n && o->version >= 7 && o->gpu_file && o->gpu_file[0])
+        len += (size_t)snprintf(buf + len, n - len, " --gpu-file %s", o->gpu_file);
     if (len < n) {
         if (for_memory)
             len += (size_t)snprintf(buf + len, n - len, " --micro-batches %lld", (long long)l->micro_batches);

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "llmcost/job.h"
+#include "llmcost/output.h"
 #include "llmcost/plan.h"
 #include "llmcost/request.h"
 #include "llmcost/train.h"
@@ -52,6 +53,10 @@ static size_t options_size(unsigned version)
         return offsetof(llmcost_plan_options, finetune);
     case 4:
         return offsetof(llmcost_plan_options, moe_dispatcher);
+    case 5: /* ends before the CP implementation (a version-5 caller allocated no more) */
+        return offsetof(llmcost_plan_options, cp_comm);
+    case 6:
+        return offsetof(llmcost_plan_options, gpu_file);
     default:
         return sizeof(llmcost_plan_options);
     }
@@ -146,6 +151,7 @@ typedef struct {
     int64_t batch;          /* sequences per step */
     int64_t heads_gcd;      /* gcd of the layers' query heads */
     int64_t experts_gcd;    /* gcd of the MoE layers' routed experts; 0 for a dense model */
+    int64_t expert_ff_gcd;  /* gcd of the MoE layers' expert widths (d_ff) */
     /* Prepared steps (step.h), one per recomputation mode and micro-batch (a divisor of the batch), made when first
      * needed and shared by the threads. */
     values *mbs_all;
@@ -171,7 +177,7 @@ static int enumerate(group_list *out, const space *sp)
     const llmcost_plan_options *o = sp->o;
     const llmcost_model *m = sp->m;
     int64_t n = o->gpus;
-    values tps, cps, pps, eps, etps, vpps;
+    values tps, cps, pps, eps, etps, vpps, wider;
     for (size_t gi = 0; gi < o->n_gpu_types; gi++) {
         divisors(&tps, n, o->tp);
         for (int a = 0; a < tps.n; a++) {
@@ -196,7 +202,26 @@ static int enumerate(group_list *out, const space *sp)
                         continue;
                     }
                     if (sp->experts_gcd > 0) {
-                        divisors(&etps, tp, o->etp);
+                        /* Expert TP: the divisors of tp (each expert split inside the TP group), then the groups
+                         * wider than TP that Megatron-Core allows (expert_tensor_parallel_size set on its own: the
+                         * experts' etp x ep x expert-DP grid tiles the stage's tp x cp x dp ranks), the multiples of
+                         * tp dividing the stage whose split of the experts' width is whole (Megatron's
+                         * ColumnParallelLinear divides moe_ffn_hidden_size by etp); Megatron's profile only (the
+                         * job's rule). */
+                        divisors(&etps, tp, LLMCOST_PLAN_ANY);
+                        divisors(&wider, o->framework == LLMCOST_FW_MEGATRON ? cp * dp : 1, LLMCOST_PLAN_ANY);
+                        for (int k = 1; k < wider.n; k++)
+                            if (sp->expert_ff_gcd % (tp * wider.v[k]) == 0)
+                                push(&etps, tp * wider.v[k]);
+                        if (o->etp != LLMCOST_PLAN_ANY) { /* given: only it, when it is one of them */
+                            int kept = 0;
+                            for (int k = 0; k < etps.n; k++)
+                                if (etps.v[k] == o->etp)
+                                    kept = 1;
+                            etps.n = 0;
+                            if (kept || (o->etp > tp && (tp * cp * dp) % o->etp == 0))
+                                push(&etps, o->etp);
+                        }
                     } else {
                         etps.n = 1;
                         etps.v[0] = o->etp == LLMCOST_PLAN_ANY ? 1 : o->etp;
@@ -239,6 +264,10 @@ static int enumerate(group_list *out, const space *sp)
                                      * is not one of this job. */
                                     if (!spar && tp > 1 && (dp * cp) % eps.v[d] != 0)
                                         continue;
+                                    /* An expert-TP group wider than TP gathers its ranks' tokens: sequence
+                                     * parallelism scatters them (the job requires it there). */
+                                    if (!spar && tp > 1 && etp > tp)
+                                        continue;
                                     group g = {gi, tp, cp, pp, dp, eps.v[d], etp, vpps.v[f], spar};
                                     if (sp->max_changes >= 0 && group_changes(o->reference, &g) > sp->max_changes)
                                         continue;
@@ -256,6 +285,12 @@ static int enumerate(group_list *out, const space *sp)
 
 /* ---- evaluating one group ---- */
 
+/* What the step's host-link time reads of a layout's memory (activation offload, paged optimizer states: savers_time
+ * in step.c), kept from the memory pass for each candidate so that the step pass needs no second memory call. */
+typedef struct {
+    double reserved, context, paged, offload;
+} host_link;
+
 typedef struct {
     const space *sp;
     llmcost_plan_layout *top; /* sorted best first */
@@ -264,8 +299,10 @@ typedef struct {
     size_t n_front, cap_front;
     int64_t evaluated, feasible, rejected[LLMCOST_PLAN_REJ_COUNT], mem_calls, step_calls;
     llmcost_plan_layout zl[4]; /* judge_memory_zeros' layouts, one per ZeRO stage */
+    host_link zh[4];           /* ... and what their steps read of their memory */
     lc_step_memo *memo;       /* what the step engine reuses between this thread's evaluations */
     llmcost_plan_layout *cand; /* layouts of the current unit that fit, before their step times */
+    host_link *cand_hl;        /* cap_cand: each candidate's host_link */
     size_t n_cand, cap_cand;
     uint32_t *order, *order_tmp; /* cap_cand each: the step pass's order of cand (indices, sorted) */
     const llmcost_step_prepared *last_prep; /* the prepared step of the last step call (NULL: none yet) ... */
@@ -497,6 +534,8 @@ static int judge_memory_zeros(worker *w, const llmcost_plan_layout *l, const int
             continue;
         z->peak_bytes = r[k].peak_bytes;
         z->reserved_bytes = r[k].reserved_bytes;
+        w->zh[k] = (host_link){r[k].reserved_bytes, r[k].cuda_context_bytes, r[k].paged_optimizer_bytes,
+                               r[k].offload_copy_bytes};
         z->usable_bytes = g->memory_bytes * (1 - o->headroom) - o->cuda_context_bytes;
         z->headroom_bytes = z->usable_bytes - r[k].reserved_bytes;
         rcs[k] = g->memory_bytes > 0 && r[k].reserved_bytes <= z->usable_bytes ? 1 : 0;
@@ -580,7 +619,7 @@ static int prepared_for(const llmcost_step_prepared **out, const space *sp, cons
 }
 
 /* Step time of "l" (memory already judged); 0, LLMCOST_EINVAL (refused), or a failure. */
-static int judge_step(worker *w, llmcost_plan_layout *l)
+static int judge_step(worker *w, llmcost_plan_layout *l, const host_link *hl)
 {
     const llmcost_plan_options *o = w->sp->o;
     llmcost_step_options so;
@@ -595,26 +634,21 @@ static int judge_step(worker *w, llmcost_plan_layout *l)
             return rc;
         w->last_prep = prep, w->last_mb = so.micro_batch, w->last_rec = so.recompute;
     }
-    int rc;
-    if (w->sp->savers || llmcost_optimizer_paged(so.optimizer)) {
-        /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's
-         * launches, the optimizer's hooks in backward, the offload copies over the host link; a paged optimizer's
-         * states cross it when they do not fit beside the job: docs/formulas.md "Memory savers: step time"), which
-         * only the job's own path times: the layout's job, as `llmcost step` times it with the same flags. */
-        llmcost_job j;
-        llmcost_job_from_step_options(&j, &so);
-        if (plan_finetune(o))
-            j.finetune = *plan_finetune(o);
-        if (w->sp->savers) {
-            j.chunked_loss = w->sp->savers->chunked_loss;
-            j.optimizer_in_backward = w->sp->savers->optimizer_in_backward;
-            j.activation_offload = w->sp->savers->activation_offload;
-            j.compile = w->sp->savers->compile;
-        }
-        rc = llmcost_job_step(&s, w->sp->m, &o->gpu_types[l->gpu_type], &j);
-    } else {
-        rc = lc_step_compute_memo(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo);
+    /* The memory savers change the ops' times (torch.compile's fused element-wise work, the chunked loss's launches,
+     * the optimizer's hooks in backward, the offload copies over the host link; a paged optimizer's states cross it
+     * when they do not fit beside the job: docs/formulas.md "Memory savers: step time"): timed on the memo's path
+     * as llmcost_job_step times the layout's job with them, with the layout's memory where the host link is timed:
+     * the figures of it the step reads, kept from the memory pass (judge_memory_zeros sized it with the savers). */
+    const llmcost_job *sv = w->sp->savers;
+    llmcost_memory mem;
+    const llmcost_memory *memp = NULL;
+    if ((sv && sv->activation_offload) || llmcost_optimizer_paged(so.optimizer)) {
+        memset(&mem, 0, sizeof mem);
+        mem.reserved_bytes = hl->reserved, mem.cuda_context_bytes = hl->context;
+        mem.paged_optimizer_bytes = hl->paged, mem.offload_copy_bytes = hl->offload;
+        memp = &mem;
     }
+    int rc = lc_step_compute_memo_savers(&s, prep, &o->gpu_types[l->gpu_type], &so, w->memo, sv, memp);
     if (rc < 0)
         return rc;
     return fill_from_step(o, l, &s, w->sp->m);
@@ -646,7 +680,7 @@ static int overlaps_of(int ov[4][2], const llmcost_plan_options *o, int64_t tp, 
     return n_ov;
 }
 
-static int add_candidate(worker *w, const llmcost_plan_layout *l)
+static int add_candidate(worker *w, const llmcost_plan_layout *l, const host_link *hl)
 {
     if (w->n_cand == w->cap_cand) {
         size_t cap = w->cap_cand ? 2 * w->cap_cand : 256;
@@ -659,12 +693,16 @@ static int add_candidate(worker *w, const llmcost_plan_layout *l)
         if (a)
             w->order = a;
         uint32_t *b = a ? realloc(w->order_tmp, cap * sizeof *b) : NULL;
-        if (!b)
+        if (b)
+            w->order_tmp = b;
+        host_link *h = b ? realloc(w->cand_hl, cap * sizeof *h) : NULL;
+        if (!h)
             return lc_fail(LLMCOST_ENOMEM, "out of memory");
-        w->order_tmp = b;
+        w->cand_hl = h;
         w->cap_cand = cap;
     }
     w->order[w->n_cand] = (uint32_t)w->n_cand;
+    w->cand_hl[w->n_cand] = *hl;
     w->cand[w->n_cand++] = *l;
     return 0;
 }
@@ -766,7 +804,7 @@ static int eval_group_memory(worker *w, const group *g)
                     continue;
                 }
                 state[zi][r][i] = FIT;
-                if ((rc = add_candidate(w, &w->zl[k])) < 0)
+                if ((rc = add_candidate(w, &w->zl[k], &w->zh[k])) < 0)
                     return fail_worker(w, rc);
             }
         }
@@ -834,13 +872,14 @@ static int eval_unit(worker *w, const group *g, size_t n)
     sort_candidates(w);
     for (size_t c = 0; c < w->n_cand; c++) {
         const llmcost_plan_layout *cand = &w->cand[w->order[c]];
+        const host_link *hl = &w->cand_hl[w->order[c]];
         int ov[4][2];
         int n_ov = overlaps_of(ov, o, cand->layout.tp, cand->layout.ep);
         for (int v = 0; v < n_ov; v++) {
             llmcost_plan_layout x = *cand;
             x.layout.ep_overlap = ov[v][0];
             x.layout.tp_overlap = ov[v][1];
-            int rc = judge_step(w, &x);
+            int rc = judge_step(w, &x, hl);
             w->evaluated++;
             if (rc == LLMCOST_EINVAL) {
                 w->rejected[LLMCOST_PLAN_REJ_LAYOUT]++;
@@ -917,6 +956,7 @@ static void worker_free(worker *w)
     free(w->top);
     free(w->front);
     free(w->cand);
+    free(w->cand_hl);
     free(w->order);
     free(w->order_tmp);
     lc_step_memo_free(w->memo);
@@ -1023,7 +1063,7 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
     llmcost_job svj;
     if (plan_has_savers(o)) {
         savers_job(&svj, o);
@@ -1031,8 +1071,10 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     }
     for (int64_t i = 0; i < m->n_layers; i++) {
         sp.heads_gcd = gcd64(sp.heads_gcd, m->layers[i].attn.n_heads);
-        if (m->layers[i].ffn.moe)
+        if (m->layers[i].ffn.moe) {
             sp.experts_gcd = gcd64(sp.experts_gcd, m->layers[i].ffn.n_experts);
+            sp.expert_ff_gcd = gcd64(sp.expert_ff_gcd, m->layers[i].ffn.expert.d_ff);
+        }
     }
     if (sp.heads_gcd <= 0)
         sp.heads_gcd = 1;
@@ -1397,6 +1439,35 @@ const char *llmcost_plan_change_name(llmcost_plan_change_kind k)
     static const char *const names[LLMCOST_PLAN_CHANGE_COUNT] = {"more_gpus", "bigger_gpu", "shorter_seq",
                                                                  "more_recompute"};
     return (unsigned)k < LLMCOST_PLAN_CHANGE_COUNT ? names[k] : "?";
+}
+
+int llmcost_plan_change_words(char *buf, size_t n, const llmcost_plan_change *c, bool with_flag)
+{
+    if (!buf || !n || !c)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_change_words: a NULL argument");
+    int len;
+    switch (c->kind) {
+    case LLMCOST_PLAN_MORE_GPUS:
+        len = snprintf(buf, n, "%lld %s GPUs%s", (long long)c->gpus, c->gpu, with_flag ? " (--gpus)" : "");
+        break;
+    case LLMCOST_PLAN_BIGGER_GPU:
+        len = snprintf(buf, n, "a bigger GPU, %s%s", c->gpu, with_flag ? " (--gpu)" : "");
+        break;
+    case LLMCOST_PLAN_SHORTER_SEQ:
+        len = snprintf(buf, n, "sequences of %lld%s", (long long)c->seq, with_flag ? " (--seq)" : "");
+        break;
+    case LLMCOST_PLAN_MORE_RECOMPUTE:
+        len = snprintf(buf, n, "%s recomputation%s%s%s", llmcost_recompute_name(c->recompute),
+                       with_flag ? " (--recompute " : "", with_flag ? llmcost_recompute_name(c->recompute) : "",
+                       with_flag ? ")" : "");
+        break;
+    default:
+        buf[0] = '\0';
+        return lc_fail(LLMCOST_EINVAL, "llmcost_plan_change_words: kind %d is not a change", (int)c->kind);
+    }
+    if (len < 0 || (size_t)len >= n)
+        return lc_fail(LLMCOST_EOVERFLOW, "llmcost_plan_change_words: %zu bytes do not hold the words", n);
+    return 0;
 }
 
 /* Searches "o" for the best layout only; 1 when something fits ("best" filled), 0 when not, or a failure. */

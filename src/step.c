@@ -256,6 +256,11 @@ static void time_experts(const ctx *c, const llmcost_op *op, timed_op *t)
      * (otherwise each computes them all, redundantly). */
     if (c->sp && (double)c->L.tp > etp)
         tokens /= (double)c->L.tp / etp;
+    /* An expert-TP group wider than the TP group (Megatron-Core's expert_tensor_parallel_size above
+     * tensor_model_parallel_size) gathers the tokens of etp ranks, each holding 1/tp of the micro-batch's (sequence
+     * parallelism), or all of it without TP. */
+    else if (etp > (double)c->L.tp)
+        tokens *= etp / (double)c->L.tp;
     double mats = op->kernels > 0 ? op->kernels : 3;
     /* Gated experts keep gate and up in one [2 f, h] matrix per expert (transformers' gate_up_proj, Megatron's
      * fc1): one grouped GEMM of width (mats - 1) f, then down. */
@@ -1042,6 +1047,8 @@ static size_t ft_extra(const ctx *c, const llmcost_op *op, timed_op *t0, timed_o
         double local = E / ep, tokens = op->m * ep / (double)c->L.cp, h = op->k, fw = op->n / etp;
         if (c->sp && (double)c->L.tp > etp)
             tokens /= (double)c->L.tp / etp;
+        else if (etp > (double)c->L.tp) /* an expert-TP group wider than TP: the tokens of etp ranks */
+            tokens *= etp / (double)c->L.tp;
         double mats = op->kernels > 0 ? op->kernels : 3;
         double weights = local * mats * h * fw;
         if (ft_quantised(c, LLMCOST_LR_EXPERT_DOWN))
@@ -1424,20 +1431,22 @@ static int layer_comms(layer_comm *lc, const ctx *c)
         if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab, &g, &opt->comm)) != 0)
             return rc;
         lc->tp_ar = cc.seconds;
-        /* A block of routed experts (no shared expert) runs its collectives over the expert-TP group, not the
-         * attention's TP group (MoE parallel folding, Liu et al. 2025 §3; Megatron-Core's token dispatcher gathers
-         * and scatters over the expert-TP group): etp contiguous ranks (expert TP fastest), holding the tokens of
-         * etp of the tp sequence-parallel ranks (all of them without sequence parallelism). etp = tp is the TP
-         * all-reduce; etp = 1 needs none (each rank runs whole experts on its own tokens). */
-        if (c->etp == c->L.tp) {
-            lc->etp_ar = lc->tp_ar;
-        } else if (c->etp > 1) {
-            llmcost_comm_group ge = llmcost_comm_group_of(c->etp, 1, gpu->scaleup_size);
-            double share = c->sp ? (double)c->etp / (double)c->L.tp : 1;
-            if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab * share, &ge, &opt->comm)) != 0)
-                return rc;
-            lc->etp_ar = cc.seconds;
-        }
+    }
+    /* A block of routed experts (no shared expert) runs its collectives over the expert-TP group, not the
+     * attention's TP group (MoE parallel folding, Liu et al. 2025 §3; Megatron-Core's token dispatcher gathers
+     * and scatters over the expert-TP group): etp contiguous ranks (expert TP fastest), holding the tokens of
+     * etp of the tp sequence-parallel ranks (all of them without sequence parallelism). etp = tp is the TP
+     * all-reduce; etp = 1 needs none (each rank runs whole experts on its own tokens). An expert-TP group wider
+     * than the TP group (etp > tp: Megatron-Core sizes it on its own) gathers the distinct tokens of etp ranks,
+     * each 1/tp of the micro-batch's (sequence parallelism, which the job requires there) or all of it (tp 1). */
+    if (c->etp == c->L.tp) {
+        lc->etp_ar = lc->tp_ar;
+    } else if (c->etp > 1) {
+        llmcost_comm_group ge = llmcost_comm_group_of(c->etp, 1, gpu->scaleup_size);
+        double share = c->sp || c->L.tp == 1 ? (double)c->etp / (double)c->L.tp : 1;
+        if ((rc = llmcost_comm_time(&cc, gpu, LLMCOST_COLL_ALL_REDUCE, tokens * h * ab * share, &ge, &opt->comm)) != 0)
+            return rc;
+        lc->etp_ar = cc.seconds;
     }
     if (c->L.pp > 1) {
         /* Activations forward, their gradient backward, split over the TP ranks (scatter/gather optimisation,
@@ -2189,6 +2198,8 @@ static double trainable_tensors(const ctx *c)
  * - optimizer in backward: one optimizer step per trainable tensor, each OPTIMIZER_KERNELS launches from a hook; the
  *   same bytes, so only launches beyond the optimizer's GPU time count.
  */
+/* (Reads of c->mem: reserved_bytes, cuda_context_bytes, paged_optimizer_bytes, offload_copy_bytes only; the planner
+ * passes just these, lc_step_compute_memo_savers: another field read here must be kept there too.) */
 static void savers_time(llmcost_step *out, const ctx *c, const stages *st, int64_t micro)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
@@ -2721,7 +2732,8 @@ static const char *shape_mismatch(const llmcost_flops_options *fo, const llmcost
 }
 
 static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
-                            const llmcost_step_options *opt, lc_step_memo *mm)
+                            const llmcost_step_options *opt, lc_step_memo *mm, const llmcost_job *sv,
+                            const llmcost_memory *mem)
 {
     memset(out, 0, sizeof *out);
     int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
@@ -2764,6 +2776,16 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
     }
     c.ft = prep->ft;
     lc_ft_adapter_param_bytes(&c.ft_ab, &jv);
+    /* The memory savers (lc_step_compute_memo_savers), set as llmcost_job_step sets them for the job with them: the
+     * memo keys on what they change in the timed ops (compile, the chunks), the rest is read after it. */
+    if (sv) {
+        c.job = sv;
+        c.compiled = sv->compile;
+        if (sv->chunked_loss > 1)
+            c.loss_chunks = c.head_chunks = (double)sv->chunked_loss;
+        c.oib = sv->optimizer_in_backward;
+    }
+    c.mem = mem;
     if (mm && !checked) {
         mm->gpu_ok = *gpu;
         mm->gpu_ok_at = gpu;
@@ -2776,13 +2798,20 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
 int llmcost_step_compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
                                   const llmcost_step_options *opt)
 {
-    return compute_prepared(out, prep, gpu, opt, NULL);
+    return compute_prepared(out, prep, gpu, opt, NULL, NULL, NULL);
 }
 
 int lc_step_compute_memo(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
                          const llmcost_step_options *opt, lc_step_memo *mm)
 {
-    return compute_prepared(out, prep, gpu, opt, mm);
+    return compute_prepared(out, prep, gpu, opt, mm, NULL, NULL);
+}
+
+int lc_step_compute_memo_savers(llmcost_step *out, const llmcost_step_prepared *prep, const llmcost_gpu *gpu,
+                                const llmcost_step_options *opt, lc_step_memo *mm, const llmcost_job *sv,
+                                const llmcost_memory *mem)
+{
+    return compute_prepared(out, prep, gpu, opt, mm, sv, mem);
 }
 
 void llmcost_step_prepared_free(llmcost_step_prepared *prep)

@@ -18,8 +18,8 @@ LIBDIR=$(dirname "$LIB")
 PC=$LIBDIR/pkgconfig/llmcost.pc
 [ -f "$PC" ] || { echo "not installed: llmcost.pc"; exit 1; }
 # The shared library: the file, its SONAME link and the linker's link.
-[ -f "$LIBDIR/libllmcost.so.1.7.0" ] || { echo "not installed: libllmcost.so.1.7.0"; exit 1; }
-[ "$(readlink "$LIBDIR/libllmcost.so.1")" = libllmcost.so.1.7.0 ] || { echo "libllmcost.so.1 link wrong"; exit 1; }
+[ -f "$LIBDIR/libllmcost.so.1.8.0" ] || { echo "not installed: libllmcost.so.1.8.0"; exit 1; }
+[ "$(readlink "$LIBDIR/libllmcost.so.1")" = libllmcost.so.1.8.0 ] || { echo "libllmcost.so.1 link wrong"; exit 1; }
 [ "$(readlink "$LIBDIR/libllmcost.so")" = libllmcost.so.1 ] || { echo "libllmcost.so link wrong"; exit 1; }
 # The installed binary carries its data (compiled in): it runs from anywhere.
 cd "$STAGE"

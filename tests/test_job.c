@@ -212,7 +212,7 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
         {"llama-3.1-405b", 8, 16, 9, 1, 1, 1, false, "layout.vpp"},
         {"llama-7b", 1, 16, 3, 1, 1, 1, false, "layout.pp"},   /* 48 chunks > 34 */
         {"llama-7b", 3, 1, 1, 1, 1, 1, false, "layout.tp = 3"},
-        {"mixtral-8x7b", 1, 1, 1, 1, 1, 16, false, "expert_tp = 16"}, /* memory accepted this before */
+        {"mixtral-8x7b", 1, 1, 1, 1, 1, 16, false, "layout.ep x expert_tp = 1 x 16"}, /* memory accepted this before */
         {"mixtral-8x7b", 2, 1, 1, 2, 2, 2, true, NULL},
         {"mixtral-8x7b", 1, 1, 1, 2, 3, 1, false, "layout.ep = 3"},
         /* MoE parallel folding (Megatron-Core): EP over TP x DP ranks, 2 x 2 = 4 = ep x etp; with sequence
@@ -221,6 +221,13 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
         {"mixtral-8x7b", 8, 1, 1, 1, 8, 1, true, NULL},          /* EP8 inside TP8, dp 1 */
         {"mixtral-8x7b", 2, 1, 1, 2, 8, 1, false, "layout.ep = 8 must divide layout.tp x layout.cp x layout.dp = 4"},
         {"mixtral-8x7b", 4, 1, 1, 1, 4, 2, false, "layout.ep x expert_tp = 4 x 2 must divide"}, /* 8 > 4 ranks */
+        /* Expert TP wider than TP (Megatron-Core sizes expert_tensor_parallel_size on its own: only etp x ep x pp
+         * must divide the world size): etp 4 over tp 2 x dp 2, etp 2 with tp 1; a narrower one still divides tp. */
+        {"mixtral-8x7b", 2, 1, 1, 2, 1, 4, true, NULL},
+        {"mixtral-8x7b", 1, 1, 1, 4, 2, 2, true, NULL},
+        {"mixtral-8x7b", 2, 1, 1, 4, 1, 8, true, NULL},
+        {"mixtral-8x7b", 4, 1, 1, 3, 1, 3, false, "expert_tp = 3 must divide layout.tp = 4"},
+        {"mixtral-8x7b", 2, 1, 1, 2, 2, 4, false, "layout.ep x expert_tp = 2 x 4 must divide"}, /* 8 > 4 ranks */
     };
     const llmcost_gpu *g = llmcost_gpu_find("h100");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -256,18 +263,19 @@ Test(job_validate, memory_and_step_refuse_and_accept_the_same_layouts)
 
 Test(job_validate, old_options_go_through_the_same_rules)
 {
-    /* llmcost_memory_compute with --etp 16 --tp 1 is refused as step refuses it. */
+    /* llmcost_memory_compute with --etp 16 --tp 1 on one GPU is refused as step refuses it (an expert-TP group wider
+     * than TP is allowed, as Megatron-Core allows it, but 16 expert-TP ranks do not tile one GPU). */
     llmcost_model *m = load_model("mixtral-8x7b");
     llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
     o.expert_tp = 16;
     llmcost_memory r;
     cr_expect_eq(llmcost_memory_compute(&r, m, &o), LLMCOST_EINVAL);
-    cr_expect(strstr(llmcost_errmsg(), "expert_tp = 16 must divide layout.tp = 1") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "layout.ep x expert_tp = 1 x 16 must divide layout.tp x layout.cp x layout.dp = 1") != NULL, "%s", llmcost_errmsg());
     llmcost_step_options so = LLMCOST_STEP_OPTIONS_INIT;
     so.expert_tp = 16;
     llmcost_step s;
     cr_expect_eq(llmcost_step_compute(&s, m, llmcost_gpu_find("h100"), &so), LLMCOST_EINVAL);
-    cr_expect(strstr(llmcost_errmsg(), "expert_tp = 16 must divide layout.tp = 1") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "layout.ep x expert_tp = 1 x 16 must divide layout.tp x layout.cp x layout.dp = 1") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }
 
@@ -309,12 +317,12 @@ Test(job_cli, messages_name_the_flags)
     const char *argv1[] = {"memory", "mixtral-8x7b", "--etp", "16", NULL};
     run_result r = run_cli(argv1);
     cr_expect_eq(r.status, 2);
-    cr_expect(strstr(r.err, "--etp 16 must divide --tp 1") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "--ep x --etp = 1 x 16 must divide --tp x --cp x --dp = 1") != NULL, "%s", r.err);
     run_free(&r);
     const char *argv2[] = {"step", "mixtral-8x7b", "--etp", "16", NULL};
     r = run_cli(argv2);
     cr_expect_eq(r.status, 2);
-    cr_expect(strstr(r.err, "--etp 16 must divide --tp 1") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "--ep x --etp = 1 x 16 must divide --tp x --cp x --dp = 1") != NULL, "%s", r.err);
     run_free(&r);
     const char *argv3[] = {"memory", "llama-7b", "--gpus", "10", "--tp", "4", NULL};
     r = run_cli(argv3);

@@ -648,6 +648,46 @@ Test(plan_sanity, nothing_fits_names_the_changes_that_do)
     json_decref(p);
 }
 
+/* The words naming a change are the library's, one function for `llmcost plan`'s list and the fit reports' line
+ * (llmcost_plan_change_words): each kind as it reads, with and without its flag; too small a buffer is refused. */
+Test(plan_sanity, the_words_of_a_change_are_one_function)
+{
+    llmcost_plan_change c;
+    memset(&c, 0, sizeof c);
+    char buf[128];
+    struct {
+        llmcost_plan_change_kind kind;
+        int64_t gpus, seq;
+        llmcost_recompute rec;
+        const char *gpu, *bare, *flagged;
+    } cases[] = {
+        {LLMCOST_PLAN_MORE_GPUS, 128, 0, 0, "h100", "128 h100 GPUs", "128 h100 GPUs (--gpus)"},
+        {LLMCOST_PLAN_BIGGER_GPU, 8, 0, 0, "h200", "a bigger GPU, h200", "a bigger GPU, h200 (--gpu)"},
+        {LLMCOST_PLAN_SHORTER_SEQ, 8, 2048, 0, "h100", "sequences of 2048", "sequences of 2048 (--seq)"},
+        {LLMCOST_PLAN_MORE_RECOMPUTE, 8, 0, LLMCOST_RECOMPUTE_FULL, "h100", "full recomputation",
+         "full recomputation (--recompute full)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        c.kind = cases[i].kind, c.gpus = cases[i].gpus, c.seq = cases[i].seq, c.recompute = cases[i].rec;
+        snprintf(c.gpu, sizeof c.gpu, "%s", cases[i].gpu);
+        cr_assert_eq(llmcost_plan_change_words(buf, sizeof buf, &c, false), 0, "%s", llmcost_errmsg());
+        cr_expect_str_eq(buf, cases[i].bare);
+        cr_assert_eq(llmcost_plan_change_words(buf, sizeof buf, &c, true), 0, "%s", llmcost_errmsg());
+        cr_expect_str_eq(buf, cases[i].flagged);
+    }
+    cr_expect_eq(llmcost_plan_change_words(buf, 8, &c, true), LLMCOST_EOVERFLOW);
+    c.kind = LLMCOST_PLAN_CHANGE_COUNT;
+    cr_expect_eq(llmcost_plan_change_words(buf, sizeof buf, &c, true), LLMCOST_EINVAL);
+    /* plan's list and memory's line name the same change of the same job in these words. */
+    run_result r = run_cli((const char *const[]){"plan", "llama-3.1-70b", "--gpu", "h100", "--gpus", "1", "--seq", "8192",
+                                                  "--global-batch", "4194304", "--threads", "1", NULL});
+    cr_expect(strstr(r.out, " h100 GPUs (--gpus): ") != NULL, "%s", r.out);
+    run_free(&r);
+    r = run_cli((const char *const[]){"memory", "llama-3.1-70b", "--gpu", "h100", NULL});
+    cr_expect(strstr(r.err, "it fits with ") && strstr(r.err, " h100 GPUs (step "), "%s", r.err);
+    run_free(&r);
+}
+
 Test(plan_sanity, nearest_fitting_layout_changes_the_fewest_fields)
 {
     /* Llama-3-8B on 8 H100 without ZeRO does not fit (16 bytes per parameter, 128 GB); the nearest layout that does
@@ -1113,6 +1153,8 @@ static llmcost_plan_options *at_page_end(const llmcost_plan_options *o, unsigned
                   : version == 2 ? offsetof(llmcost_plan_options, catalog)
                   : version == 3 ? offsetof(llmcost_plan_options, finetune)
                   : version == 4 ? offsetof(llmcost_plan_options, moe_dispatcher)
+                  : version == 5 ? (offsetof(llmcost_plan_options, cp_comm) + 7) / 8 * 8 /* its sizeof, padded */
+                  : version == 6 ? offsetof(llmcost_plan_options, gpu_file)
                                  : sizeof *o;
     *len = 2 * page;
     *map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1130,7 +1172,8 @@ Test(plan_options, older_versions_are_read_by_their_size)
     /* Llama-3-8B on one H100 in fp32 AdamW (16 bytes per parameter: 128 GB) fits no layout; the changes that make
      * it fit are searched from copies of the caller's options, which must not read past an older, shorter struct
      * (a version-1 struct ends before the memory mechanisms, a version-2 one before "catalog", a version-3 one
-     * before "finetune", a version-4 one before "moe_dispatcher"). */
+     * before "finetune", a version-4 one before "moe_dispatcher", a version-5 one before "cp_comm", a version-6 one
+     * before "gpu_file"). */
     const llmcost_gpu *h100 = llmcost_gpu_find("h100");
     llmcost_model *m;
     cr_assert_eq(llmcost_model_load(&m, "llama-3-8b"), 0);
@@ -1142,7 +1185,7 @@ Test(plan_options, older_versions_are_read_by_their_size)
     size_t n_want;
     cr_assert_eq(llmcost_plan_changes(&want, &n_want, m, &o), 0, "%s", llmcost_errmsg());
     cr_assert(n_want >= 1, "more GPUs make it fit");
-    for (unsigned v = 1; v <= 4; v++) {
+    for (unsigned v = 1; v <= 6; v++) {
         void *map;
         size_t len;
         llmcost_plan_options *x = at_page_end(&o, v, &map, &len);
@@ -1250,6 +1293,60 @@ Test(plan_folding, ep_spanning_tp_ranks_is_searched_and_agrees_with_step_and_mem
     folded_layouts_agree("qwen3-30b-a3b");
 }
 
+/* An expert-TP group wider than TP (issue 14 follow-up): Megatron-Core sizes expert_tensor_parallel_size on its own
+ * (parallel_state.py: only etp x ep x pp must divide the world size), so the search tries the multiples of tp that
+ * tile the stage. Qwen3-30B-A3B on 8 H100 with --tp 2: none wins (the best is ep 8 etp 1), but such layouts fit and
+ * are listed; each is what `llmcost step` and `llmcost memory` print for the flags the plan prints, to 1e-9. */
+Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_memory, .timeout = 300)
+{
+    const char *model = "qwen3-30b-a3b";
+    json_t *plan = cli_json("plan qwen3-30b-a3b --gpu h100 --gpus 8 --tp 2 --seq 4096 --global-batch 1M "
+                            "--framework megatron --precision bf16-master --top 40");
+    json_t *layouts = json_object_get(plan, "layouts");
+    int wider = 0;
+    char cmd[1024];
+    for (size_t i = 0; i < json_array_size(layouts) && wider < 3; i++) {
+        json_t *l = json_array_get(layouts, i);
+        double tp = jnum(l, "tp"), etp = jnum(l, "etp");
+        if (etp <= tp)
+            continue;
+        wider++;
+        cr_expect_eq(fmod(tp * jnum(l, "dp") * jnum(l, "cp"), jnum(l, "ep") * etp), 0, "the expert grid tiles the stage");
+        cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "a wider expert-TP group needs SP");
+        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    cr_expect_eq(wider, 3, "only %d layouts with etp > tp among the best 40", wider);
+    json_decref(plan);
+    /* Without sequence parallelism the wider group's ranks would hold the TP group's tokens twice: refused, naming
+     * the flag, by step as by the job. */
+    run_result r = run_cli((const char *const[]){"step", "qwen3-30b-a3b", "--gpus", "8", "--tp", "2", "--etp", "4",
+                                                  "--framework", "megatron", "--no-sequence-parallel", NULL});
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "--etp 4 is larger than --tp 2") && strstr(r.err, "--sequence-parallel"), "%s", r.err);
+    run_free(&r);
+    /* The wider group is Megatron-Core's: the eager profiles refuse it, and their searches do not try it. */
+    r = run_cli((const char *const[]){"step", "qwen3-30b-a3b", "--gpus", "2", "--etp", "2", NULL});
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "--etp 2 is larger than --tp 1") && strstr(r.err, "megatron"), "%s", r.err);
+    run_free(&r);
+    json_t *hf = cli_json("plan qwen3-30b-a3b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M --top 100");
+    json_t *hl = json_object_get(hf, "layouts");
+    cr_assert_gt(json_array_size(hl), 0);
+    for (size_t i = 0; i < json_array_size(hl); i++)
+        cr_expect_leq(jnum(json_array_get(hl, i), "etp"), jnum(json_array_get(hl, i), "tp"), "hf layout %zu", i);
+    json_decref(hf);
+}
+
 /* The same with DeepSeek's MoE (DeepSeek-V2-Lite: 64 routed experts and 2 shared ones, MLA attention): its blocks
  * keep the TP group's collectives for the shared expert. */
 Test(plan_folding, deepseek_style_moe_with_shared_experts_folds_too, .timeout = 300)
@@ -1264,7 +1361,9 @@ Test(plan_folding, deepseek_style_moe_with_shared_experts_folds_too, .timeout = 
  *   TP time = A_tp (2 L + 2) + A_etp 2 L,
  *   A_tp = all-reduce of b s h 2 bytes over the 4 TP ranks,
  *   A_etp = all-reduce of b s h 2 etp / tp bytes (the tokens of etp of the tp scattered ranks) over etp ranks,
- * so etp 1 pays the attention blocks alone, etp 2 half-size messages over pairs, and etp = tp the old A_tp (4 L + 2). */
+ * so etp 1 pays the attention blocks alone, etp 2 half-size messages over pairs, and etp = tp the old A_tp (4 L + 2).
+ * An expert-TP group wider than TP (etp 8 over tp 4 x dp 2: Megatron-Core sizes it on its own) gathers the tokens of
+ * 8 sequence-parallel ranks, twice the TP group's: A_etp = all-reduce of b s h 2 x 8 / 4 bytes over 8 ranks. */
 Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
 {
     llmcost_model *m;
@@ -1276,6 +1375,9 @@ Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
     llmcost_comm_group g4 = llmcost_comm_group_of(4, 1, g->scaleup_size), g2 = llmcost_comm_group_of(2, 1, g->scaleup_size);
     cr_assert_eq(llmcost_comm_time(&c4, g, LLMCOST_COLL_ALL_REDUCE, bytes, &g4, &co), 0);
     cr_assert_eq(llmcost_comm_time(&c2, g, LLMCOST_COLL_ALL_REDUCE, bytes * 2 / 4, &g2, &co), 0);
+    llmcost_comm_cost c8;
+    llmcost_comm_group g8 = llmcost_comm_group_of(8, 1, g->scaleup_size);
+    cr_assert_eq(llmcost_comm_time(&c8, g, LLMCOST_COLL_ALL_REDUCE, bytes * 8 / 4, &g8, &co), 0);
     struct {
         int64_t etp, ep, dp;
         double expect;
@@ -1283,6 +1385,7 @@ Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
         {1, 8, 2, c4.seconds * (2 * L + 2)},
         {2, 4, 2, c4.seconds * (2 * L + 2) + c2.seconds * 2 * L},
         {4, 2, 2, c4.seconds * (4 * L + 2)},
+        {8, 1, 2, c4.seconds * (2 * L + 2) + c8.seconds * 2 * L},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
@@ -1297,6 +1400,31 @@ Test(plan_folding, expert_blocks_communicate_over_the_expert_tp_group)
         cr_expect(close_to(s.comm_total[LLMCOST_ST_TP_COMM], cases[i].expect, 1e-12), "etp %lld: TP %.12g s, expected %.12g s",
                   (long long)cases[i].etp, s.comm_total[LLMCOST_ST_TP_COMM], cases[i].expect);
     }
+    llmcost_model_free(m);
+}
+
+/* The memory an expert-TP group wider than TP keeps: each rank's experts hold the tokens of its etp ranks (etp / tp
+ * times its own under sequence parallelism) at width d_ff / etp. Megatron profile, Mixtral-8x7B, one micro-batch of
+ * 1 x 1024 tokens, tp 2 with SP on 4 GPUs, no recomputation: from etp 2 (= tp) to etp 4 the gathered tokens double
+ * and the width halves, so the width-sized tensors (fc1's output, the SwiGLU's) keep their bytes and the permuted
+ * input (k h bf16 values per routed token) doubles: a layer keeps k T h 2 = 2 x 1024 x 4096 x 2 bytes = 16 MiB more. */
+Test(plan_folding, expert_tp_wider_than_tp_keeps_its_ranks_tokens)
+{
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    double layer[2];
+    for (int k = 0; k < 2; k++) {
+        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+        o.framework = LLMCOST_FW_MEGATRON, o.precision = LLMCOST_PREC_BF16_MASTER;
+        o.seq = 1024, o.micro_batch = 1;
+        o.layout.tp = 2, o.layout.dp = 2, o.layout.gpus = 4, o.layout.sequence_parallel = true;
+        o.expert_tp = k ? 4 : 2;
+        llmcost_memory r;
+        cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "etp %lld: %s", (long long)o.expert_tp, llmcost_errmsg());
+        layer[k] = r.layer_activation_bytes;
+    }
+    double T = 1024, h = (double)m->hidden, topk = (double)m->layers[0].ffn.top_k;
+    cr_expect_eq(layer[1] - layer[0], topk * T * h * 2, "etp 2: %.0f B, etp 4: %.0f B per layer", layer[0], layer[1]);
     llmcost_model_free(m);
 }
 
@@ -1340,6 +1468,107 @@ Test(plan_cli, printed_flags_carry_headroom_and_the_gpu_overrides)
         json_decref(mj);
     }
     json_decref(plan);
+}
+
+/* Every job-changing flag given to plan reaches the printed command (issue 14 follow-up): a GPU of a --gpu-file, with
+ * --peak-tflops, --tdp under --power-cap, --memory-gb, --memory-bw, --scaleup-bw, --scaleout-bw, --gpus-per-node,
+ * --price and --headroom. The printed flags go through the CLI's own parser (`llmcost step` and `llmcost memory`
+ * run with them) and give the plan's step time, MFU and peak to 1e-9; without --gpu-file the GPU is unknown, and
+ * without --tdp the cap leaves another clock (the catalogue's 650 W at a 500 W cap against the given 600 W). A price
+ * list reaches them as the price and peak it sets. */
+static void printed_line_reproduces(const char *model, const char *plan_args, const char *const *needles)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "plan %s %s --top 2", model, plan_args);
+    json_t *plan = cli_json(cmd);
+    json_t *layouts = json_object_get(plan, "layouts");
+    cr_assert_gt(json_array_size(layouts), 0, "%s: nothing fits", cmd);
+    for (size_t i = 0; i < json_array_size(layouts); i++) {
+        json_t *l = json_array_get(layouts, i);
+        const char *flags = json_string_value(json_object_get(l, "step_flags"));
+        const char *mflags = json_string_value(json_object_get(l, "memory_flags"));
+        for (const char *const *n = needles; *n; n++)
+            cr_expect(strstr(flags, *n) != NULL, "step flags lack '%s': %s", *n, flags);
+        snprintf(cmd, sizeof cmd, "step %s %s", model, flags);
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        cr_expect(close_to(jnum(l, "mfu"), jnum(s, "mfu"), 1e-9), "%s: mfu", cmd);
+        json_decref(s);
+        snprintf(cmd, sizeof cmd, "memory %s %s", model, mflags);
+        json_t *mj = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+        cr_expect(close_to(jnum(l, "reserved_bytes"), jnum(mj, "reserved_bytes"), 1e-9), "%s: reserve", cmd);
+        /* the fit's capacity: usable = capacity x (1 - headroom) - context, with the plan's headroom */
+        double h = strstr(plan_args, "--headroom 0.1") ? 0.1 : 0.05;
+        cr_expect(close_to(jnum(l, "usable_bytes"), jnum(mj, "capacity_bytes") * (1 - h) - jnum(mj, "cuda_context_bytes"),
+                           1e-9), "%s: usable", cmd);
+        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+        json_decref(mj);
+    }
+    json_decref(plan);
+}
+
+/* The printed step flags of the best layout of `plan ARGS`, with the flag "drop" (and its value) taken out. */
+static void best_flags_without(char *out, size_t n, const char *model, const char *plan_args, const char *drop)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "plan %s %s --top 1", model, plan_args);
+    json_t *plan = cli_json(cmd);
+    const char *flags = json_string_value(json_object_get(json_array_get(json_object_get(plan, "layouts"), 0), "step_flags"));
+    cr_assert_not_null(flags);
+    snprintf(out, n, "%s", flags);
+    char *p = strstr(out, drop);
+    cr_assert_not_null(p, "%s: no %s", out, drop);
+    char *e = strchr(p + strlen(drop) + 1, ' '); /* past the value */
+    memmove(p, e ? e : p + strlen(p), strlen(e ? e : p + strlen(p)) + 1);
+    json_decref(plan);
+}
+
+Test(plan_cli, printed_flags_carry_every_gpu_flag_given, .timeout = 300)
+{
+    const char *json = "{\"gpus\": [{\"name\": \"my-gpu\", \"peak_tflops\": {\"bf16\": 800}, \"memory_gb\": 96, "
+                       "\"memory_bw_gbps\": 3000, \"tdp_watts\": 650, \"scaleup\": {\"gbps\": 400, \"size\": 8}, "
+                       "\"scaleout\": {\"gbps\": 50}, \"price\": {\"usd_per_hour\": 2}}]}";
+    const char *path = temp_file("my-gpus.json", json, strlen(json));
+    char args[1024];
+    snprintf(args, sizeof args, "--gpu my-gpu --gpu-file %s --gpus 16 --seq 2048 --global-batch 512K --peak-tflops 700 "
+             "--tdp 600 --power-cap 500 --memory-gb 90 --memory-bw 2500 --scaleup-bw 300 --scaleout-bw 40 "
+             "--gpus-per-node 4 --price 3 --headroom 0.1", path);
+    char file_flag[600];
+    snprintf(file_flag, sizeof file_flag, " --gpu-file %s", path);
+    const char *needles[] = {file_flag, " --peak-tflops 700", " --tdp 600", " --power-cap 500", " --memory-gb 90",
+                             " --memory-bw 2500", " --scaleup-bw 300", " --scaleout-bw 40", " --scaleup-size 4",
+                             " --price 3", " --headroom", NULL};
+    printed_line_reproduces("llama-3.2-1b", args, needles);
+    /* Each carried flag matters: without the file the GPU is unknown; without --tdp the cap leaves another clock. */
+    char flags[1024], cmd[1200];
+    best_flags_without(flags, sizeof flags, "llama-3.2-1b", args, " --gpu-file");
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "step", argv[n++] = "llama-3.2-1b";
+    for (char *t = strtok(flags, " "); t && n < 63; t = strtok(NULL, " "))
+        argv[n++] = t;
+    argv[n] = NULL;
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 2, "without --gpu-file: exit %d", r.status);
+    cr_expect(strstr(r.err, "my-gpu") != NULL, "%s", r.err);
+    run_free(&r);
+    best_flags_without(flags, sizeof flags, "llama-3.2-1b", args, " --tdp");
+    snprintf(cmd, sizeof cmd, "step llama-3.2-1b %s", flags);
+    json_t *without = cli_json(cmd);
+    best_flags_without(flags, sizeof flags, "llama-3.2-1b", args, " --memory-gb"); /* (a flag the step ignores) */
+    snprintf(cmd, sizeof cmd, "step llama-3.2-1b %s", flags);
+    json_t *with = cli_json(cmd);
+    cr_expect_gt(fabs(jnum(without, "step_seconds") - jnum(with, "step_seconds")), 1e-6 * jnum(with, "step_seconds"),
+                 "the TDP under the cap changes the clock: %.12g s both", jnum(with, "step_seconds"));
+    json_decref(without);
+    json_decref(with);
+    /* A price list: its price and its peak for the precision. */
+    const char *pl[] = {" --price 3", " --peak-tflops", NULL};
+    printed_line_reproduces("llama-3.2-1b", "--gpu h100 --gpus 8 --seq 2048 --global-batch 512K --price-list course-v2",
+                            pl);
 }
 
 /* ---- flags the search does not carry are refused by name, never ignored (issue 14) ---- */

@@ -57,7 +57,7 @@ typedef enum {
  * Version 5 added "moe_dispatcher", "moe_capacity_factor" and the memory savers ("chunked_loss" ... "compile");
  * an older caller's are read without them (alltoall, dropless, no savers).
  * Version 6 added "cp_comm" and "recompute_every"; an older caller's are read without them (p2p, every layer). */
-#define LLMCOST_PLAN_OPTIONS_VERSION 6
+#define LLMCOST_PLAN_OPTIONS_VERSION 7
 
 typedef struct llmcost_plan_options {
     unsigned int version;         /* LLMCOST_PLAN_OPTIONS_VERSION */
@@ -125,6 +125,10 @@ typedef struct llmcost_plan_options {
      * layer only, sized and timed as `llmcost memory` / `step --recompute full --recompute-every N` do it. */
     llmcost_cp_comm cp_comm;
     int64_t recompute_every;
+    /* Version 7 (NULL: none): the GPU file merged into "catalog" (`llmcost plan --gpu-file FILE`), named in every
+     * layout's printed flags (llmcost_plan_layout_flags: --gpu-file FILE) so that the printed command reads the same
+     * GPU records; the search itself does not read it. */
+    const char *gpu_file;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -134,7 +138,7 @@ typedef struct llmcost_plan_options {
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
      LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT,     \
-     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0}
+     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0, NULL}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);
@@ -276,6 +280,15 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
  * cap in watts, and one the cap cannot apply to is not offered.
  */
 int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_model *m, const llmcost_plan_options *opts);
+
+/*
+ * The words naming change "c", as `llmcost plan` lists it when nothing fits and the fit reports of `llmcost memory`,
+ * `step` and `train` name it: "16 h100 GPUs", "a bigger GPU, h200", "sequences of 2048", "full recomputation"; with
+ * "with_flag" the flag that makes it follows in parentheses ("16 h100 GPUs (--gpus)"). Into "buf" of "n" bytes;
+ * fails with LLMCOST_EINVAL on a NULL argument or an unknown kind, LLMCOST_EOVERFLOW when the words do not fit.
+ * Added in 1.7 (after llmcost_fit_advice's change).
+ */
+int llmcost_plan_change_words(char *buf, size_t n, const llmcost_plan_change *c, bool with_flag);
 
 /*
  * Exactly what `llmcost plan --format json` prints: llmcost_plan_to_json()'s document and, when no layout fits

@@ -37,7 +37,10 @@ static const char *const description =
     "--cp-comm and --recompute-every (on the layouts with full recomputation)\n"
     "are fixed as given and reach every layout (each layout sized and timed with them as\n"
     "'llmcost memory' and 'llmcost step' size and time the job). The printed\n"
-    "'llmcost step' flags carry them, --headroom and the GPU overrides (--gpus-per-node as --scaleup-size, --price).";
+    "'llmcost step' flags carry them, --headroom, --gpu-file and the GPU overrides (--gpus-per-node as\n"
+    "--scaleup-size, --price, --price-list as the price and peak it gives, --peak-tflops, --memory-gb, --memory-bw,\n"
+    "--tdp, --scaleup-bw, --scaleout-bw, --power-cap; each applied to every --gpu type): the printed command is the\n"
+    "same job.";
 static const char *const examples =
     "  llmcost plan llama-3-8b --gpu h100 --gpus 8 --seq 4096 --global-batch 1M\n"
     "  llmcost plan llama-3.1-405b --gpu h100 --gpus 16384 --seq 8192 --global-batch 16M \\\n"
@@ -196,6 +199,9 @@ int cmd_plan(int argc, char **argv)
     int objective = LLMCOST_PLAN_TIME;
     long long top = 10, per_node = 0, threads = 0, tokens_ll = 0;
     double tokens = 0, power_cap = 0;
+    /* GPU overrides applied to every --gpu type, as `llmcost step` applies them to its one (carried in the printed
+     * flags: the library names what differs from the catalogue's record) */
+    cli_gpu_opts gover = {0};
     bool pareto = false, no_ep_overlap = false, no_tp_overlap = false;
     given_flags gv = {0};
     static const char *const objective_choices[] = {"time", "cost", NULL};
@@ -220,6 +226,19 @@ int cmd_plan(int argc, char **argv)
          NULL},
         {"power-cap", OPT_REAL, &power_cap, "W",
          "cap every GPU's board power (nvidia-smi -pl): each layout is timed at the capped clock", NULL, NULL},
+        {"price-list", OPT_STRING, &gover.price_list, "NAME",
+         "take each GPU type's price and peak from a named price list (course, ...)", NULL, NULL},
+        {"peak-tflops", OPT_REAL, &gover.peak_tflops, "X", "dense peak TFLOP/s of the precision in use (every GPU type)",
+         NULL, NULL},
+        {"memory-gb", OPT_REAL, &gover.memory_gb, "X", "device memory in GB as vendors quote it (GiB; every GPU type)",
+         NULL, NULL},
+        {"memory-bw", OPT_REAL, &gover.memory_bw_gbps, "GB/S", "device memory bandwidth, GB/s (every GPU type)", NULL,
+         NULL},
+        {"tdp", OPT_REAL, &gover.tdp_watts, "W", "board power, watts (every GPU type)", NULL, NULL},
+        {"scaleup-bw", OPT_REAL, &gover.scaleup_gbps, "GB/S",
+         "per-GPU one-way bandwidth inside a node, GB/s (every GPU type)", NULL, NULL},
+        {"scaleout-bw", OPT_REAL, &gover.scaleout_gbps, "GB/S",
+         "per-GPU one-way network bandwidth across nodes, GB/s (every GPU type)", NULL, NULL},
         CLI_JOB_OPTIONS(jo),
     };
     int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -282,7 +301,7 @@ int cmd_plan(int argc, char **argv)
     llmcost_gpu gpus[16];
     char assumed[6144] = "", capped[4096] = "";
     for (int i = 0; i < n_gpu; i++) {
-        cli_gpu_opts go = {0};
+        cli_gpu_opts go = gover;
         go.gpu = names[i];
         go.gpu_file = i == 0 ? gpu_file : NULL;
         go.scaleup_size = per_node;
@@ -298,8 +317,9 @@ int cmd_plan(int argc, char **argv)
         char over[512];
         if ((rc = cli_gpu_resolve(&gpus[i], &go, "plan", "h100", dt, over, sizeof over)) != 0)
             return rc;
-        if (power_cap > 0) {
-            size_t len = strlen(capped);
+        if (power_cap > 0 || gover.price_list || gover.peak_tflops > 0 || gover.memory_gb > 0 ||
+            gover.memory_bw_gbps > 0 || gover.tdp_watts > 0 || gover.scaleup_gbps > 0 || gover.scaleout_gbps > 0) {
+            size_t len = strlen(capped); /* each type's overrides, as `llmcost step` says them */
             snprintf(capped + len, sizeof capped - len, "GPU %.47s: %.511s\n", gpus[i].name, over);
         }
         if (objective == LLMCOST_PLAN_COST && !(gpus[i].price_per_hour > 0))
@@ -334,6 +354,7 @@ int cmd_plan(int argc, char **argv)
     o.gpu_types = gpus;
     o.n_gpu_types = (size_t)n_gpu;
     o.catalog = cli_catalog(); /* --gpu-file: its GPUs are tried as a bigger GPU when nothing fits */
+    o.gpu_file = gpu_file;     /* ... and named in the printed flags */
     o.gpus = jo.gpus;
     o.seq = jo.seq;
     o.global_batch_tokens = (long long)batch_tokens;
@@ -431,20 +452,7 @@ int cmd_plan(int argc, char **argv)
                 for (size_t i = 0; i < n_changes; i++) {
                     const llmcost_plan_change *c = &changes[i];
                     char what[128], lay[160], secs[48];
-                    switch (c->kind) {
-                    case LLMCOST_PLAN_MORE_GPUS:
-                        snprintf(what, sizeof what, "%lld GPUs (--gpus)", (long long)c->gpus);
-                        break;
-                    case LLMCOST_PLAN_BIGGER_GPU:
-                        snprintf(what, sizeof what, "a bigger GPU: %s (--gpu)", c->gpu);
-                        break;
-                    case LLMCOST_PLAN_SHORTER_SEQ:
-                        snprintf(what, sizeof what, "sequences of %lld (--seq)", (long long)c->seq);
-                        break;
-                    default:
-                        snprintf(what, sizeof what, "full recomputation (--recompute full)");
-                        break;
-                    }
+                    llmcost_plan_change_words(what, sizeof what, c, true);
                     layout_short(lay, sizeof lay, &c->best);
                     cli_note(co.format, "  %s: %s, %s per step", what, lay,
                              llmcost_fmt_seconds(secs, sizeof secs, c->best.step_seconds));

@@ -142,14 +142,7 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
             /* Nothing fits on these GPUs: the smallest change that does, as `llmcost plan` offers it. */
             const llmcost_plan_change *c = &adv->change;
             char what[128], st[48];
-            if (c->kind == LLMCOST_PLAN_MORE_GPUS)
-                snprintf(what, sizeof what, "%lld %s GPUs", (long long)c->gpus, c->gpu);
-            else if (c->kind == LLMCOST_PLAN_BIGGER_GPU)
-                snprintf(what, sizeof what, "a bigger GPU, %s", c->gpu);
-            else if (c->kind == LLMCOST_PLAN_SHORTER_SEQ)
-                snprintf(what, sizeof what, "sequences of %lld", (long long)c->seq);
-            else
-                snprintf(what, sizeof what, "full recomputation");
+            llmcost_plan_change_words(what, sizeof what, c, false); /* the library's words, as plan prints them */
             llmcost_fmt_seconds(st, sizeof st, c->best.step_seconds);
             snprintf(msg, sizeof msg, "no layout of this job on these %s GPUs fits (llmcost plan searched them); "
                      "it fits with %s (step %s), as: %s", gpu->name, what, st, adv->change_step_flags);
