@@ -304,8 +304,14 @@ struct lc_attn_choice;
 double lc_cp_ring_attention_seconds(const struct lc_attn_choice *ch, const struct llmcost_gpu *g, double peak,
                                     double heads, double s, double cp, double dq, double dv, bool bwd);
 /* Pipeline sends of "send" seconds, "n" of them, each behind 1/n of "compute" seconds (Megatron's overlap_p2p_comm
- * under the interleaved schedule); without overlap all n are exposed. */
-double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap);
+ * under the interleaved schedule); without overlap all n are exposed. The hidden sends charged NCCL's SMs of
+ * "units". */
+double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap, double units);
+/* Bucketed gradient reduction's exposed seconds (step.c, docs/formulas.md "Overlap"): nb buckets, each full one
+ * "share" of the gradients and reduced in c_full seconds, the last (the remainder) in c_last, each reduced once
+ * backward ("bwd" seconds, even over the gradients) has produced it, one after another; the hidden part charged
+ * the SMs NCCL's kernels take of "units". */
+double lc_dp_bucket_exposed(double bwd, double nb, double share, double c_full, double c_last, double units);
 
 /* Expected distinct units (nodes or ranks: "units" contiguous blocks of the E experts) among one token's K experts
  * under group-limited routing (G groups, the best M of them; G = M = 1: unrestricted); comms.c. */

@@ -42,6 +42,19 @@ typedef struct lc_ft_step lc_ft_step;
 #define TE_UB_RS_SMS 16.0
 /* DeepSeek-V3's all-to-all kernels: 20 SMs (arXiv:2412.19437 §3.2.2). */
 #define EP_A2A_SMS 20.0
+/* NCCL's collective and send/recv kernels: one CUDA block (one SM) per channel. NCCL_MAX_CTAS caps them at 32
+ * (ncclConfig_t maxCTAs, default 32); an 8-GPU H800 node runs "16 coll channels, ... 16 p2p channels" (NCCL INFO
+ * log, NVIDIA/nccl issue #892) and a 2-node, 16-rank ring "Channel 01/16" (NVIDIA/nccl issue #1538): 16 SMs while
+ * a DP bucket or a pipeline send runs beside compute. */
+#define NCCL_COMM_SMS 16.0
+/* Gradient buckets: Megatron-Core's default bucket_size, max(40,000,000, 1,000,000 x dp_cp size) parameters
+ * (megatron/training/training.py, resolve_ddp_bucket_size; distributed_data_parallel.py); PyTorch DDP's
+ * bucket_cap_mb = 25 MiB of gradients (torch.nn.parallel.DistributedDataParallel); DeepSpeed ZeRO-1/2's
+ * reduce_bucket_size = 500,000,000 elements (deepspeed/runtime/zero/config.py), the ZeRO transformers' Trainer runs. */
+#define MEGATRON_BUCKET_PARAMS 40e6
+#define MEGATRON_BUCKET_PER_DP 1e6
+#define DDP_BUCKET_BYTES (25.0 * 1048576.0)
+#define DEEPSPEED_BUCKET_ELEMS 5e8
 
 typedef struct {
     const llmcost_model *m;
@@ -1281,6 +1294,7 @@ typedef struct {
 typedef struct {
     bool zero; /* ZeRO >= 1: reduce-scatter and gather */
     double grads_d, grads_e, w_d, w_e;
+    double share, nb; /* a full gradient bucket's share of the gradients, and the buckets (dp_buckets) */
     llmcost_comm_group gd, ge;
     llmcost_comm_options comm;
 } dp_comm_key;
@@ -1291,6 +1305,7 @@ typedef struct {
     layer_comm layer;
     dp_comm_key dp_key;
     double reduce, gather;
+    double bucket_full, bucket_last; /* one full gradient bucket's reduction, and the last (remainder) one's */
 } comm_memo;
 
 /* Phase 3: communication inside one micro-batch, per layer. */
@@ -1645,6 +1660,13 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     r->blocks = blocks, r->expert_blocks = expert_blocks;
 }
 
+/* The share of the compute lost while NCCL's kernels (NCCL_COMM_SMS SMs) run beside it, of a GPU of "units" SMs
+ * (all of it on a GPU of no more SMs; none when the SMs are not known, units <= 0). */
+static double nccl_sm_share(double units)
+{
+    return units > NCCL_COMM_SMS ? NCCL_COMM_SMS / units : units > 0 ? 1 : 0;
+}
+
 /*
  * --tp-overlap: Transformer Engine's userbuffers comm-GEMM overlap, as its defaults set it up
  * (transformer_engine/pytorch/module/base.py, initialize_ub): with sequence parallelism each TP all-reduce is an
@@ -1706,13 +1728,43 @@ double lc_cp_ring_exposed(double step, double attn, double cp)
  * interleaved schedule Megatron-Core overlaps them with the next chunk's compute (overlap_p2p_comm, set whenever
  * the virtual pipeline size is above 1; Megatron Bridge's comm_overlap: vp > 1 -> overlap_p2p_comm, else
  * batch_p2p_comm): each hides behind compute/n, exposed n max(0, send - compute/n). Otherwise they block: n send.
- * The bubble is unchanged. No SM cost is charged (as for data parallelism: NCCL's channels are not sourced).
+ * The bubble is unchanged. The hidden sends take NCCL_COMM_SMS SMs from the compute beside them.
  */
-double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap)
+double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap, double units)
 {
     if (!(send > 0) || !(n >= 1))
         return 0;
-    return overlap ? n * fmax(0, send - fmax(0, compute) / n) : n * send;
+    if (!overlap)
+        return n * send;
+    /* Each send hides behind compute/n; while hidden, NCCL's send/recv kernels hold NCCL_COMM_SMS SMs, so the
+     * compute beside them loses NCCL_COMM_SMS/units of the hidden time. */
+    double exposed = n * fmax(0, send - fmax(0, compute) / n), hidden = n * send - exposed;
+    return exposed + hidden * nccl_sm_share(units);
+}
+
+/*
+ * Bucketed gradient reduction (Megatron-Core DDP with overlap_grad_reduce, PyTorch DDP): the gradients, in the
+ * order backward produces them, fill buckets of "share" of the whole each (the last one the remainder); a bucket's
+ * reduction starts when its last gradient is ready and after the previous bucket's, one at a time on the
+ * communication stream. Backward is "bwd" seconds spread evenly over the gradients, so full bucket i (1 .. nb - 1)
+ * is ready at bwd * i * share, the last one at bwd. Bucket i's reduction finishes at max(ready_i, end_{i-1}) + c_i,
+ * so the last ends at max over i of (ready_i + the reductions from i on): beyond backward that is
+ *   c_last + max(0, bwd*share + (nb-1)*c_full - bwd, c_full - bwd*(1 - (nb-1)*share))
+ * (ready_i + (nb-i)*c_full is linear in i: its maximum is at i = 1 or i = nb - 1). One bucket: all of it exposed.
+ * The hidden rest runs beside backward on NCCL_COMM_SMS SMs: the compute loses NCCL_COMM_SMS/units of it.
+ */
+double lc_dp_bucket_exposed(double bwd, double nb, double share, double c_full, double c_last, double units)
+{
+    if (!(nb >= 1) || !(c_full >= 0) || !(c_last >= 0))
+        return 0;
+    if (nb < 2)
+        return c_last;
+    double B = fmax(0, bwd), total = (nb - 1) * c_full + c_last;
+    double first = B * share + (nb - 1) * c_full - B, last_full = c_full - B * fmax(0, 1 - (nb - 1) * share);
+    double exposed = c_last + fmax(0, fmax(first, last_full));
+    if (exposed > total)
+        exposed = total;
+    return exposed + (total - exposed) * nccl_sm_share(units);
 }
 
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
@@ -1779,8 +1831,9 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* PP: v sends forward and v backward per micro-batch; under the interleaved schedule (v > 1) Megatron overlaps
      * each with the next chunk's compute (overlap_p2p_comm), else the sends block (batch_p2p_comm). */
     double v = (double)c->L.vpp;
-    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? lc_pp_p2p_exposed(lc->pp_p2p, sl->fwd, v, v > 1) +
-                                            lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1)
+    double units = (double)c->g->compute_units;
+    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? lc_pp_p2p_exposed(lc->pp_p2p, sl->fwd, v, v > 1, units) +
+                                            lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1, units)
                                       : 0;
     r->tp_raw = tp_raw;
     r->cp_all = cp_raw;
@@ -2111,9 +2164,38 @@ static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_p
         opt_bytes * opt_params / (c->g->memory_bw * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
 }
 
-/* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and
- * overlapped with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
- * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
+/*
+ * The gradient buckets of one reduction (a share of the gradients each, the last the remainder): Megatron-Core's
+ * default bucket_size, max(40M, 1M x dp_cp) parameters; for the other (PyTorch) frameworks DDP's 25 MiB of
+ * gradients without ZeRO and DeepSpeed's reduce_bucket_size, 5e8 elements, under ZeRO-1/2 (transformers' Trainer
+ * shards the optimizer through DeepSpeed); FSDP / ZeRO-3 reduce-scatters each wrapped unit's gradients as its
+ * backward ends: one bucket per decoder layer of the stage. "elems": the local gradient elements, "gbytes": bytes
+ * per gradient element.
+ */
+static void dp_buckets(double *nb, double *share, const ctx *c, double elems, double gbytes, int64_t layers)
+{
+    *nb = 1, *share = 1;
+    if (!(elems > 0))
+        return;
+    double per;
+    if (c->L.zero >= 3)
+        per = layers > 0 ? elems / (double)layers : elems;
+    else if (c->opt->framework == LLMCOST_FW_MEGATRON)
+        per = fmax(MEGATRON_BUCKET_PARAMS, MEGATRON_BUCKET_PER_DP * (double)(c->L.dp * c->L.cp));
+    else if (c->L.zero >= 1)
+        per = DEEPSPEED_BUCKET_ELEMS;
+    else
+        per = DDP_BUCKET_BYTES / (gbytes > 0 ? gbytes : 2);
+    if (per >= elems)
+        return;
+    *nb = ceil(elems / per - 1e-9);
+    *share = per / elems;
+}
+
+/* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep) in buckets, each as
+ * soon as backward has produced it, behind the last micro-batch's backward (lc_dp_bucket_exposed); ZeRO-1/2 gather
+ * updated weights after the step; ZeRO-3 gathers weights for every micro-batch's forward and backward (Rajbhandari
+ * et al. 2020 §7: 1.5x the traffic). Hidden communication takes NCCL_COMM_SMS SMs from the compute beside it. */
 static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, const stages *st,
                       int64_t micro, comm_memo *cm)
 {
@@ -2133,20 +2215,32 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
         double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
         if (c->ft) /* adapters: only their gradients are reduced */
             ft_dp_bytes(c, &grads_d, &grads_e, &w_d, &w_e);
+        const stage_launch *wl = &st->launch[st->cls[st->worst]];
+        int64_t stage_layers = st->first_layer[st->worst + 1] - st->first_layer[st->worst];
         dp_comm_key k;
         memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
         k.zero = c->L.zero >= 1, k.grads_d = grads_d, k.grads_e = grads_e, k.w_d = w_d, k.w_e = w_e;
+        /* Buckets by gradient elements, dense and expert together: each bucket carries its share of both, the dense
+         * part over the DP group and the expert part over the expert-DP group. */
+        dp_buckets(&k.nb, &k.share, c, grad_bytes > 0 ? (grads_d + grads_e) / grad_bytes : 0, grad_bytes,
+                   stage_layers);
         k.gd = gd, k.ge = ge, k.comm = opt->comm;
-        double reduce, gather;
+        double reduce, gather, b_full, b_last;
         if (cm && cm->have_dp && memcmp(&k, &cm->dp_key, sizeof k) == 0) {
-            reduce = cm->reduce, gather = cm->gather;
+            reduce = cm->reduce, gather = cm->gather, b_full = cm->bucket_full, b_last = cm->bucket_last;
         } else {
             llmcost_comm_cost a, b2;
             llmcost_collective red = c->L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
-            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
-                (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
+            double last_share = k.nb > 1 ? fmax(0, 1 - (k.nb - 1) * k.share) : 1;
+            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d * k.share, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, red, grads_e * k.share, &ge, &opt->comm)))
                 return rc;
-            reduce = a.seconds + b2.seconds;
+            b_full = a.seconds + b2.seconds;
+            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d * last_share, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, red, grads_e * last_share, &ge, &opt->comm)))
+                return rc;
+            b_last = a.seconds + b2.seconds;
+            reduce = k.nb > 1 ? (k.nb - 1) * b_full + b_last : b_last;
             gather = 0;
             if (c->L.zero >= 1) {
                 if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
@@ -2156,23 +2250,26 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
             }
             if (cm) {
                 cm->dp_key = k, cm->reduce = reduce, cm->gather = gather;
+                cm->bucket_full = b_full, cm->bucket_last = b_last;
                 cm->have_dp = true;
             }
         }
         /* The slowest stage's forward and backward of one micro-batch, op by op (summed by launch_stage). */
-        const stage_launch *wl = &st->launch[st->cls[st->worst]];
-        double bwd_mb = wl->bwd, fwd_mb = wl->fwd;
-        /* The last bucket (of about 1/8 of the gradients) cannot overlap. */
+        double bwd_mb = wl->bwd, fwd_mb = wl->fwd, units = (double)gpu->compute_units;
+        double red_x = lc_dp_bucket_exposed(bwd_mb, k.nb, k.share, b_full, b_last, units);
+        /* A gather behind a forward (or backward): what exceeds it shows, the rest takes NCCL's SMs. */
+        double sm = nccl_sm_share(units);
+        double gat_f = gather > 0 ? fmax(0, gather - fwd_mb) + fmin(gather, fwd_mb) * sm : 0;
+        double gat_b = gather > 0 ? fmax(0, gather - bwd_mb) + fmin(gather, bwd_mb) * sm : 0;
         if (c->L.zero <= 1) {
             dp_total = reduce + gather;
-            dp_exposed = fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+            dp_exposed = red_x + gat_f;
         } else if (c->L.zero == 2) {
             dp_total = reduce * (double)micro + gather;
-            dp_exposed = (double)micro * fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+            dp_exposed = (double)micro * red_x + gat_f;
         } else {
             dp_total = (double)micro * (reduce + 2 * gather);
-            dp_exposed = (double)micro * (fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb) +
-                                          fmax(0, gather - bwd_mb));
+            dp_exposed = (double)micro * (red_x + gat_f + gat_b);
         }
     }
     out->components[LLMCOST_ST_DP_COMM] = dp_exposed;
