@@ -42,10 +42,10 @@ typedef struct lc_ft_step lc_ft_step;
 #define TE_UB_RS_SMS 16.0
 /* DeepSeek-V3's all-to-all kernels: 20 SMs (arXiv:2412.19437 §3.2.2). */
 #define EP_A2A_SMS 20.0
-/* NCCL's collective and send/recv kernels: one CUDA block (one SM) per channel. NCCL_MAX_CTAS caps them at 32
- * (ncclConfig_t maxCTAs, default 32); an 8-GPU H800 node runs "16 coll channels, ... 16 p2p channels" (NCCL INFO
- * log, NVIDIA/nccl issue #892) and a 2-node, 16-rank ring "Channel 01/16" (NVIDIA/nccl issue #1538): 16 SMs while
- * a DP bucket or a pipeline send runs beside compute. */
+/* NCCL's collective and send/recv kernels: one CUDA block (one SM) per channel (NCCL_MIN/MAX_NCHANNELS, NCCL_MAX_CTAS
+ * and ncclConfig_t minCTAs/maxCTAs bound them); an 8-GPU H800 node runs "16 coll channels, ... 16 p2p channels"
+ * (NCCL INFO log, NVIDIA/nccl issue #892) and a 2-node, 16-rank ring "Channel 01/16" (NVIDIA/nccl issue #1538): 16
+ * SMs while a DP bucket or a pipeline send runs beside compute. */
 #define NCCL_COMM_SMS 16.0
 /* Gradient buckets: Megatron-Core's default bucket_size, max(40,000,000, 1,000,000 x dp_cp size) parameters
  * (megatron/training/training.py, resolve_ddp_bucket_size; distributed_data_parallel.py); PyTorch DDP's
