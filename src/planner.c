@@ -52,6 +52,10 @@ static size_t options_size(unsigned version)
         return offsetof(llmcost_plan_options, finetune);
     case 4:
         return offsetof(llmcost_plan_options, moe_dispatcher);
+    case 5:
+        return offsetof(llmcost_plan_options, cp_comm);
+    case 6:
+        return offsetof(llmcost_plan_options, ddp_bucket_size);
     default:
         return sizeof(llmcost_plan_options);
     }
@@ -400,6 +404,8 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
             s.cp_comm = o->cp_comm;
             s.recompute_every = l->recompute == LLMCOST_RECOMPUTE_FULL ? o->recompute_every : 0;
         }
+        if (o->version >= 7) /* the DP gradient bucket, ZeRO 0-2 (7) */
+            s.ddp_bucket_size = L.zero >= 3 ? 0 : o->ddp_bucket_size;
         *step_out = s;
     }
     if (memory_out) {
@@ -1268,6 +1274,8 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
         o->activation_offload = j->activation_offload, o->compile = j->compile;
     if (j->version >= 5)
         o->cp_comm = j->cp_comm, o->recompute_every = j->recompute_every;
+    if (j->version >= 6)
+        o->ddp_bucket_size = j->ddp_bucket_size;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,

@@ -916,7 +916,9 @@ static int do_plan(req *r, char **out)
                                              * timed with them (llmcost_plan_options_from_spec) */
                                             "chunked_loss", "optimizer_in_backward", "activation_offload", "compile",
                                             /* the CP implementation and per-layer checkpointing, fixed as given */
-                                            "cp_comm", "recompute_every", NULL};
+                                            "cp_comm", "recompute_every",
+                                            /* the DP gradient bucket, fixed as given */
+                                            "ddp_bucket_size", NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);

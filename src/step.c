@@ -2180,6 +2180,8 @@ static void dp_buckets(double *nb, double *share, const ctx *c, double elems, do
     double per;
     if (c->L.zero >= 3)
         per = layers > 0 ? elems / (double)layers : elems;
+    else if (c->opt->ddp_bucket_size > 0) /* the job's (the options are resolved: the current version) */
+        per = (double)c->opt->ddp_bucket_size;
     else if (c->opt->framework == LLMCOST_FW_MEGATRON)
         per = fmax(MEGATRON_BUCKET_PARAMS, MEGATRON_BUCKET_PER_DP * (double)(c->L.dp * c->L.cp));
     else if (c->L.zero >= 1)
@@ -2563,7 +2565,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                          const llmcost_step_options *opt)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
+    int rc = opt && opt->version >= 1 && opt->version <= 3 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm, 3: no ddp_bucket_size */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j;
@@ -2617,7 +2619,7 @@ int lc_step_prepare_finetune(llmcost_step_prepared **out, const llmcost_model *m
                              const llmcost_finetune *ft)
 {
     *out = NULL;
-    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
+    int rc = opt && opt->version >= 1 && opt->version <= 3 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm, 3: no ddp_bucket_size */
     if (rc)
         return rc;
     llmcost_job j, jv;
@@ -2673,7 +2675,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                             const llmcost_step_options *opt, lc_step_memo *mm)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
+    int rc = opt && opt->version >= 1 && opt->version <= 3 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm, 3: no ddp_bucket_size */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j, jv;

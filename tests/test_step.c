@@ -1080,6 +1080,76 @@ Test(step_mechanisms, dp_gradients_reduce_in_the_frameworks_buckets)
                        1e-9);
 }
 
+/* --ddp-bucket-size (job version 6, step options 4, job spec 7, plan options 7): Megatron-LM's bucket of N parameters
+ * in place of the framework's default. llama-2-7b on 16 H100, Megatron, 100,000,000 a bucket:
+ * ceil(6738415616 / 1e8) = 68 buckets, 67 full and the last 38,415,616 parameters, 2 bytes a gradient. */
+Test(step_mechanisms, ddp_bucket_size_is_a_job_option_on_every_face)
+{
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_comm_options co = LLMCOST_COMM_OPTIONS_INIT;
+    llmcost_comm_group gd = llmcost_comm_group_of(16, 1, g->scaleup_size);
+    llmcost_comm_cost full, last;
+    cr_assert_eq(llmcost_comm_time(&full, g, LLMCOST_COLL_ALL_REDUCE, 1e8 * 2, &gd, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&last, g, LLMCOST_COLL_ALL_REDUCE, 38415616.0 * 2, &gd, &co), 0);
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.seq = 2048;
+    o.layout.gpus = 16;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.ddp_bucket_size = 100000000;
+    llmcost_step s = run("llama-2-7b", "h100", &o);
+    cr_expect_float_eq(s.comm_total[LLMCOST_ST_DP_COMM], 67 * full.seconds + last.seconds, 1e-9);
+    /* The job spec (CLI, JSON request, Python, web) reads it; the job's step is the options' step. */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "llama-2-7b"), 0);
+    llmcost_job_spec sp;
+    llmcost_job_spec_init(&sp);
+    cr_assert_eq(llmcost_job_spec_set(&sp, "ddp_bucket_size", "100000000"), 0, "%s", llmcost_errmsg());
+    cr_assert_eq(llmcost_job_spec_set(&sp, "framework", "megatron"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&sp, "gpus", "16"), 0);
+    cr_assert_eq(llmcost_job_spec_set(&sp, "seq", "2048"), 0);
+    llmcost_job j;
+    cr_assert_eq(llmcost_job_spec_resolve(&j, &sp, m, NULL, 0), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(j.ddp_bucket_size, 100000000);
+    llmcost_step js;
+    cr_assert_eq(llmcost_job_step(&js, m, g, &j), 0, "%s", llmcost_errmsg());
+    cr_expect_float_eq(js.comm_total[LLMCOST_ST_DP_COMM], s.comm_total[LLMCOST_ST_DP_COMM], 1e-12);
+    /* ... and so does a request, as the CLI's --ddp-bucket-size */
+    char *json = NULL;
+    cr_assert_eq(llmcost_request(&json, "step", "{\"model\": \"llama-2-7b\", \"gpu\": \"h100\", \"gpus\": \"16\", "
+                                 "\"seq\": \"2048\", \"framework\": \"megatron\", \"ddp_bucket_size\": \"100000000\"}"),
+                 0, "%s", llmcost_errmsg());
+    json_t *doc = json_loads(json, 0, NULL);
+    cr_assert(doc);
+    cr_expect_eq(json_real_value(json_object_get(doc, "step_seconds")), js.step_seconds);
+    json_decref(doc);
+    free(json);
+    /* the planner's options carry it from version 7; an older options struct refuses it by name */
+    llmcost_plan_options po = LLMCOST_PLAN_OPTIONS_INIT;
+    cr_assert_eq(llmcost_plan_options_from_spec(&po, &sp), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(po.ddp_bucket_size, 100000000);
+    llmcost_plan_options old = LLMCOST_PLAN_OPTIONS_INIT;
+    old.version = 6;
+    cr_expect_eq(llmcost_plan_options_from_spec(&old, &sp), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "ddp_bucket_size") != NULL, "%s", llmcost_errmsg());
+    /* a version-6 spec has no room for it */
+    llmcost_job_spec s6;
+    llmcost_job_spec_init(&s6);
+    s6.version = 6;
+    cr_expect_eq(llmcost_job_spec_set(&s6, "ddp_bucket_size", "100000000"), LLMCOST_EINVAL);
+    /* FSDP / ZeRO-3 reduces per layer: refused, naming the field */
+    j.layout.zero = 3;
+    cr_expect_eq(llmcost_job_step(&js, m, g, &j), LLMCOST_EUNSUPPORTED);
+    cr_expect(strstr(llmcost_errmsg(), "ddp_bucket_size") != NULL, "%s", llmcost_errmsg());
+    /* a version-3 step options struct is read without it: the framework's default, 169 buckets */
+    o.version = 3;
+    o.ddp_bucket_size = 100000000; /* not read: a version-3 caller's struct ends before it */
+    llmcost_step s3 = run("llama-2-7b", "h100", &o);
+    cr_assert_eq(llmcost_comm_time(&full, g, LLMCOST_COLL_ALL_REDUCE, 4e7 * 2, &gd, &co), 0);
+    cr_assert_eq(llmcost_comm_time(&last, g, LLMCOST_COLL_ALL_REDUCE, (6738415616.0 - 168 * 4e7) * 2, &gd, &co), 0);
+    cr_expect_float_eq(s3.comm_total[LLMCOST_ST_DP_COMM], 168 * full.seconds + last.seconds, 1e-9);
+    llmcost_model_free(m);
+}
+
 /* E[distinct units] by enumeration: every choice of M groups, every K-subset of their experts, equally likely. */
 static double enumerate_units(int E, int K, int G, int M, int units)
 {

@@ -145,6 +145,20 @@ class SameAsCli(unittest.TestCase):
                 self.assertEqual(r.step_cost["profiles"][1]["memory_savers"], "")
                 self.assertEqual(r.extra["finetune_fit"]["memory_savers"], r.step_cost["memory_savers"])
 
+    def test_ddp_bucket_size_is_the_clis(self):
+        # h-nccl's job option: ddp_bucket_size (the CLI's --ddp-bucket-size N, Megatron-LM's): step and train give
+        # the CLI's documents; refused with zero=3 as the CLI refuses it.
+        m = llmcost.load("llama-2-7b")
+        job = dict(gpu="h100", gpus=16, framework="megatron", ddp_bucket_size=100000000)
+        self.assertSame(m.step(**job), cli("step", "llama-2-7b", **job))
+        self.assertSame(m.train(tokens="1T", **job), cli("train", "llama-2-7b", tokens="1T", **job))
+        default = m.step(gpu="h100", gpus=16, framework="megatron")
+        self.assertNotEqual(m.step(**job).communication_before_overlap_seconds["dp_comm"],
+                            default.communication_before_overlap_seconds["dp_comm"])
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(zero=3, **job)
+        self.assertTrue(str(c.exception).startswith("ddp_bucket_size with zero = 3"), str(c.exception))
+
     def test_cp_comm_and_recompute_every_are_the_clis(self):
         # h16k's job options: cp_comm (the CLI's --cp-comm p2p|allgather|a2a) and recompute_every (--recompute-every
         # N, with recompute "full"): memory, step and train give the CLI's documents.

@@ -511,7 +511,7 @@ function startPlan() {
   // checkpoints every N-th layer).
   const a = args(['gpu', 'price', 'power-cap', 'seq', 'precision', 'optimizer', 'attention', 'framework',
     ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload', 'cp-comm',
-    'recompute-every'], { threads: '1', top: '10' });
+    'recompute-every', 'ddp-bucket-size'], { threads: '1', top: '10' });
   a.gpus = state.gpus || '8';
   a.global_batch = state['global-batch'] || (lastTokensPerStep ? String(lastTokensPerStep) : '4M');
   if (state.tokens) a.tokens = state.tokens;

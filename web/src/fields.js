@@ -50,6 +50,7 @@ export const FIELDS = [
   { key: 'cp-comm', group: 'layout', label: 'CP implementation', unit: 'Megatron-Core\u2019s --cp-comm-type; torch: PyTorch\u2019s context_parallel (torchtitan)', kind: 'select', options: choice(['p2p', 'allgather', 'a2a', 'torch'], 'p2p: ring attention') },
   { key: 'ep', group: 'layout', label: 'EP', unit: 'expert parallel', placeholder: '1', inputmode: 'numeric' },
   { key: 'zero', group: 'layout', label: 'ZeRO', unit: 'stage over data parallelism', kind: 'select', options: choice(['0', '1', '2', '3'], '0; 3 = FSDP') },
+  { key: 'ddp-bucket-size', group: 'layout', label: 'DP gradient bucket', unit: 'parameters, ZeRO 0-2 (Megatron-LM\u2019s --ddp-bucket-size)', placeholder: 'the framework\u2019s', inputmode: 'numeric' },
   // run
   { key: 'tokens', group: 'run', label: 'Training tokens', unit: '1T = 10^12', placeholder: 'e.g. 1T', inputmode: 'decimal' },
 ];
@@ -62,7 +63,7 @@ export const FINETUNE_KEYS = ['finetune', 'lora-rank', 'lora-alpha', 'lora-targe
 export const SAVER_KEYS = ['chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload'];
 export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute',
   'recompute-every', 'attention', 'framework', ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp',
-  'cp-comm', 'ep', 'zero'];
+  'cp-comm', 'ep', 'zero', 'ddp-bucket-size'];
 export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw', 'power-cap'];
 // The keys that are flags (checkboxes): given as --KEY alone.
 export const FLAG_KEYS = FIELDS.filter((f) => f.kind === 'flag').map((f) => f.key);

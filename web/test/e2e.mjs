@@ -49,7 +49,7 @@ const JOB = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'o
   'framework', 'finetune', 'lora-rank', 'lora-alpha', 'lora-targets', 'lora-variant', 'quant', 'lora-dropout',
   'adapter-dtype', 'double-quant', 'quant-group', 'chunked-loss', 'compile', 'optimizer-in-backward',
   'activation-offload', 'gpus', 'tp', 'pp', 'vpp', 'dp', 'cp', 'ep', 'zero', 'gpu', 'price', 'peak-tflops',
-  'memory-gb', 'memory-bw', 'power-cap', 'cp-comm', 'recompute-every'];
+  'memory-gb', 'memory-bw', 'power-cap', 'cp-comm', 'recompute-every', 'ddp-bucket-size'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
