@@ -295,8 +295,9 @@ double lc_comm_size_fraction(const struct llmcost_gpu *gpu, bool scaleout, doubl
 double lc_ep_overlap_exposed(double a2a, double compute, double units);
 
 /* Context-parallel ring attention's exposed seconds (step.c, docs/formulas.md "Overlap"): cp - 1 transfers of
- * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step). */
-double lc_cp_ring_exposed(double step, double attn, double cp);
+ * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step); the hidden sends
+ * charged NCCL's SMs of "units" (0: not charged). */
+double lc_cp_ring_exposed(double step, double attn, double cp, double units);
 /* The CP ring's attention over one pass (step.c, docs/formulas.md "Context-parallel implementations"): per ring
  * step one kernel on the load-balanced (s/cp)-query block, the diagonal causal, the others half work, each at its own
  * shape's efficiency; the slower rank's sum, diag + (cp - 1) max(A, B). "ch" is an lc_attn_choice (kernels.h). */

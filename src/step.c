@@ -1714,13 +1714,15 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units)
  * mask's load-balanced chunks: each rank holds chunks i and 2cp-1-i, so every step computes half of two blocks or
  * the diagonal), the first on the rank's own keys and values; each of the other cp - 1 waits for its shard, sent
  * during the previous step. Each transfer of "step" seconds hides behind one step's attn/cp: exposed
- * (cp - 1) max(0, step - attn/cp). No SM cost is charged (NCCL's send/recv channels for it are not sourced).
+ * (cp - 1) max(0, step - attn/cp). The sends are NCCL send/recv (torch.distributed's batch_isend_irecv): while
+ * hidden they hold NCCL_COMM_SMS SMs, so the attention beside them loses NCCL_COMM_SMS/units of the hidden time.
  */
-double lc_cp_ring_exposed(double step, double attn, double cp)
+double lc_cp_ring_exposed(double step, double attn, double cp, double units)
 {
     if (!(cp > 1) || !(step > 0))
         return 0;
-    return (cp - 1) * fmax(0, step - fmax(0, attn) / cp);
+    double exposed = (cp - 1) * fmax(0, step - fmax(0, attn) / cp), hidden = (cp - 1) * step - exposed;
+    return exposed + hidden * nccl_sm_share(units);
 }
 
 /*
@@ -1795,7 +1797,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* CP ring attention: forward, each ring step's keys and values behind the attention of the block held; backward,
      * keys and values and the partial key/value gradients (twice the bytes) behind the backward's blocks; full
      * recomputation runs the forward ring again. The stage's first layer's attention kernel. */
-    double cp_rings = 1 + ckpt_share, cp = (double)c->L.cp;
+    double cp_rings = 1 + ckpt_share, cp = (double)c->L.cp, units = (double)c->g->compute_units;
     double cp_raw = 0;
     if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
         /* Gathered before the forward's attention (again when recomputed), and again before the backward's, whose
@@ -1810,8 +1812,11 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
          * backward (its kv_rotater is the same). Backward sends the accumulated key/value gradients to the next
          * rank after each block and waits after the next block: cp - 1 sends behind one block each, the last waited
          * for after the loop, exposed whole. (The load-balanced blocks are equal: each 1/cp of the rank's pairs.) */
-        double ag_f = fmax(0, lc->cp_ag - fmax(0, sl->attn_f) / cp), ag_b = fmax(0, lc->cp_ag - fmax(0, sl->attn_b) / cp);
-        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * ag_f + ag_b + lc_cp_ring_exposed(lc->cp_dkv, sl->attn_b, cp) +
+        /* the gather's hidden part takes NCCL's SMs from the block beside it, as the ring's sends do */
+        double sm = nccl_sm_share(units), hf = fmin(lc->cp_ag, fmax(0, sl->attn_f) / cp);
+        double hb = fmin(lc->cp_ag, fmax(0, sl->attn_b) / cp);
+        double ag_f = lc->cp_ag - hf + hf * sm, ag_b = lc->cp_ag - hb + hb * sm;
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * ag_f + ag_b + lc_cp_ring_exposed(lc->cp_dkv, sl->attn_b, cp, units) +
                                                  lc->cp_dkv);
         cp_raw = (double)nl * ((cp_rings + 1) * lc->cp_ag + cp * lc->cp_dkv);
     } else if (opt->cp_comm == LLMCOST_CP_A2A) {
@@ -1820,8 +1825,8 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
         cp_raw = (double)nl * (cp_rings + 1) * (lc->cp_qkv + lc->cp_o);
         comp[LLMCOST_ST_CP_COMM] = cp_raw;
     } else {
-        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
-                                                 lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp, units) +
+                                                 lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp, units));
         cp_raw = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
     }
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
@@ -1831,7 +1836,6 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* PP: v sends forward and v backward per micro-batch; under the interleaved schedule (v > 1) Megatron overlaps
      * each with the next chunk's compute (overlap_p2p_comm), else the sends block (batch_p2p_comm). */
     double v = (double)c->L.vpp;
-    double units = (double)c->g->compute_units;
     comp[LLMCOST_ST_PP_COMM] = pp > 1 ? lc_pp_p2p_exposed(lc->pp_p2p, sl->fwd, v, v > 1, units) +
                                             lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1, units)
                                       : 0;
