@@ -172,9 +172,12 @@ class SameAsCli(unittest.TestCase):
                 self.assertSame(m.step(**job), cli("step", "llama-3-8b", **job))
                 self.assertSame(m.train(tokens="1T", **job), cli("train", "llama-3-8b", tokens="1T", **job))
         # They reach the engines: the gathered keys and values are exposed where the ring's sends hide (the ring's
-        # CP time is 0 here); checkpointing every 2nd layer recomputes half the layers and keeps the other half whole.
+        # CP time is only its SM share here); checkpointing every 2nd layer recomputes half the layers and keeps the
+        # other half whole.
         ring, gathered = m.step(**cp), m.step(cp_comm="allgather", **cp)
-        self.assertEqual(ring.components["cp_comm"], 0)
+        # (all hidden: what shows is the SMs NCCL's sends take, 16 of the H100's 132, over the hidden time; h-nccl)
+        self.assertAlmostEqual(ring.components["cp_comm"],
+                               ring.communication_before_overlap_seconds["cp_comm"] * 16 / 132, delta=1e-12)
         self.assertGreater(gathered.components["cp_comm"], 0)
         self.assertSame(ring, cli("step", "llama-3-8b", cp_comm="p2p", **cp))  # p2p is the default
         every, half = m.step(**ckpt), m.step(recompute_every=2, **ckpt)
