@@ -12,7 +12,9 @@
 
 /*
  * Measured bus-bandwidth curves (nccl-tests), converted at load to x = bytes one rank sends over the link in the
- * measured collective and f = busbw(x) / busbw(largest x). lc_comm_size_fraction interpolates f in log x.
+ * measured collective and f = busbw(x) / busbw(largest x). lc_comm_size_fraction interpolates f in log x. Each
+ * curve names its collective; a reduce-scatter or all-gather takes its own where one covers its size (curve_pick),
+ * else the all-reduce's.
  */
 #define MAX_CURVES 8
 #define MAX_POINTS 40
@@ -23,7 +25,9 @@ typedef struct {
     int ngpus;
     int npts;
     double x[MAX_POINTS], f[MAX_POINTS];
-    double meas_nodes; /* nodes (scale-out) or ranks (scale-up) of the measured all-reduce */
+    double meas_steps; /* latency steps the measured collective holds: 2(r-1) for an all-reduce, r-1 for either half
+                        * (r: its nodes over the network, its ranks inside a node) */
+    llmcost_collective coll; /* all_reduce, reduce_scatter or all_gather */
 } bw_curve;
 static bw_curve curves[MAX_CURVES];
 static int ncurves;
@@ -46,15 +50,24 @@ static void load_curves(void)
         const char *link = json_string_value(json_object_get(c, "link"));
         const char *coll = json_string_value(json_object_get(c, "collective"));
         double n = json_number_value(json_object_get(c, "ranks")), k = json_number_value(json_object_get(c, "per_node"));
-        if (!link || !coll || strcmp(coll, "all_reduce") != 0 || !(n >= 2) || !(k >= 1))
+        if (!link || !coll || !(n >= 2) || !(k >= 1))
+            continue;
+        if (strcmp(coll, "all_reduce") == 0)
+            b->coll = LLMCOST_COLL_ALL_REDUCE;
+        else if (strcmp(coll, "reduce_scatter") == 0)
+            b->coll = LLMCOST_COLL_REDUCE_SCATTER;
+        else if (strcmp(coll, "all_gather") == 0)
+            b->coll = LLMCOST_COLL_ALL_GATHER;
+        else
             continue;
         b->scaleout = strcmp(link, "scaleout") == 0;
-        double m = n / k;
-        /* Bytes per rank on the link for an all-reduce of S: 2(n-1)/n S inside one node, 2(m-1)/m S/k across. */
-        double per_byte = b->scaleout ? 2 * (m - 1) / m / k : 2 * (n - 1) / n;
+        double m = n / k, per = b->coll == LLMCOST_COLL_ALL_REDUCE ? 2 : 1;
+        /* Bytes per rank on the link for an all-reduce of S: 2(n-1)/n S inside one node, 2(m-1)/m S/k across; half
+         * that for a reduce-scatter or all-gather (nccl-tests prints their size as the whole buffer, count x n). */
+        double per_byte = b->scaleout ? per * (m - 1) / m / k : per * (n - 1) / n;
         if (!(per_byte > 0))
             continue;
-        b->meas_nodes = b->scaleout ? m : n;
+        b->meas_steps = per * ((b->scaleout ? m : n) - 1);
         json_t *g, *pt;
         json_array_foreach(json_object_get(c, "gpus"), j, g)
         {
@@ -80,15 +93,32 @@ static void load_curves(void)
     json_decref(doc);
 }
 
-static const bw_curve *curve_for(const llmcost_gpu *gpu, bool scaleout)
+static const bw_curve *curve_of(const llmcost_gpu *gpu, bool scaleout, llmcost_collective coll)
 {
     pthread_once(&curves_once, load_curves);
     for (int i = 0; i < ncurves; i++)
-        if (curves[i].scaleout == scaleout)
+        if (curves[i].scaleout == scaleout && curves[i].coll == coll)
             for (int j = 0; j < curves[i].ngpus; j++)
                 if (strcmp(curves[i].gpus[j], gpu->name) == 0)
                     return &curves[i];
     return NULL;
+}
+
+static const bw_curve *curve_for(const llmcost_gpu *gpu, bool scaleout)
+{
+    return curve_of(gpu, scaleout, LLMCOST_COLL_ALL_REDUCE);
+}
+
+/* The curve a collective's "link_bytes" per rank go by: its own measurement where one covers that size (from its
+ * smallest measured size up), else the all-reduce's shape. */
+static const bw_curve *curve_pick(const llmcost_gpu *gpu, bool scaleout, llmcost_collective coll, double link_bytes)
+{
+    if (coll != LLMCOST_COLL_ALL_REDUCE) {
+        const bw_curve *own = curve_of(gpu, scaleout, coll);
+        if (own && link_bytes >= own->x[0])
+            return own;
+    }
+    return curve_for(gpu, scaleout);
 }
 
 static double curve_fraction(const bw_curve *b, double x)
@@ -123,12 +153,12 @@ static double link_seconds(double bytes, double B, const bw_curve *b)
     return bytes / (B * curve_fraction(b, bytes));
 }
 
-/* Latency steps beyond those inside a measured curve (its all-reduce's ring steps over its ranks or nodes). */
-static double extra_steps(double steps, const bw_curve *b, double per_meas_step)
+/* Latency steps beyond those inside a measured curve (its collective's ring steps over its ranks or nodes). */
+static double extra_steps(double steps, const bw_curve *b)
 {
     if (!b)
         return steps;
-    return fmax(0, steps - per_meas_step * (b->meas_nodes - 1));
+    return fmax(0, steps - b->meas_steps);
 }
 
 const char *llmcost_collective_name(llmcost_collective c)
@@ -175,7 +205,7 @@ static void ring(llmcost_comm_cost *out, llmcost_collective c, double M, double 
     double per = c == LLMCOST_COLL_ALL_REDUCE ? 2 : 1;
     out->scaleup_bytes = per * up_frac * M;
     out->scaleout_bytes = per * out_frac * M / k;
-    out->latency_seconds = extra_steps(per * (k - 1), lc->up, 2) * au + extra_steps(per * (m - 1), lc->out, 2) * ao;
+    out->latency_seconds = extra_steps(per * (k - 1), lc->up) * au + extra_steps(per * (m - 1), lc->out) * ao;
     out->seconds = link_seconds(out->scaleup_bytes, Bu, lc->up) + link_seconds(out->scaleout_bytes, Bo, lc->out) +
                    out->latency_seconds;
     out->algo = LLMCOST_ALGO_RING;
@@ -192,8 +222,8 @@ static void tree(llmcost_comm_cost *out, double M, double n, double k, double Bu
     double m = n / k;
     out->scaleup_bytes = 2 * (k - 1) / k * M;
     out->scaleout_bytes = m > 1 ? 2 * M / k : 0;
-    out->latency_seconds = extra_steps(2 * (k - 1), lc->up, 2) * au +
-                           (m > 1 ? extra_steps(2 * ceil(log2(m)), lc->out, 2) * ao : 0);
+    out->latency_seconds = extra_steps(2 * (k - 1), lc->up) * au +
+                           (m > 1 ? extra_steps(2 * ceil(log2(m)), lc->out) * ao : 0);
     out->seconds = link_seconds(out->scaleup_bytes, Bu, lc->up) + link_seconds(out->scaleout_bytes, Bo, lc->out) +
                    out->latency_seconds;
     out->algo = LLMCOST_ALGO_TREE;
@@ -251,9 +281,13 @@ int llmcost_comm_time(llmcost_comm_cost *out, const llmcost_gpu *gpu, llmcost_co
         return 0;
     }
     /* Reduce-scatter, all-gather and all-reduce: each link at its measured fraction for the bytes it carries. */
+    /* Reduce-scatter and all-gather go by their own curve where one is measured for the bytes they send. */
+    double per = c == LLMCOST_COLL_ALL_REDUCE ? 2 : 1;
+    link_curves lr = {k > 1 ? curve_pick(gpu, false, c, per * (k - 1) / k * bytes) : NULL,
+                      k < n ? curve_pick(gpu, true, c, per * (n / k - 1) / (n / k) * bytes / k) : NULL};
     link_curves lc = {k > 1 ? curve_for(gpu, false) : NULL, k < n ? curve_for(gpu, true) : NULL};
     llmcost_comm_cost r, t;
-    ring(&r, c, bytes, n, k, Bu, Bo, au, ao, &lc);
+    ring(&r, c, bytes, n, k, Bu, Bo, au, ao, &lr);
     if (c != LLMCOST_COLL_ALL_REDUCE || opt->algo == LLMCOST_ALGO_RING || k == n) {
         *out = r;
         return 0;

@@ -313,8 +313,9 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units);
 bool lc_moe_fp8_dispatch(const struct llmcost_step_options *o);
 
 /* Context-parallel ring attention's exposed seconds (step.c, docs/formulas.md "Overlap"): cp - 1 transfers of
- * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step). */
-double lc_cp_ring_exposed(double step, double attn, double cp);
+ * "step" seconds, each behind one ring step of the attention's "attn" seconds (attn / cp per step); the hidden sends
+ * charged NCCL's SMs of "units" (0: not charged). */
+double lc_cp_ring_exposed(double step, double attn, double cp, double units);
 /* The CP ring's attention over one pass (step.c, docs/formulas.md "Context-parallel implementations"): per ring
  * step one kernel on the load-balanced (s/cp)-query block, the diagonal causal, the others half work, each at its own
  * shape's efficiency; the slower rank's sum, diag + (cp - 1) max(A, B). "ch" is an lc_attn_choice (kernels.h). */
@@ -345,8 +346,14 @@ struct llmcost_attention;
 lc_cp_attn_bytes lc_cp_attention_bytes(const struct llmcost_attention *a, int cp_comm, double c, double T, double t,
                                        double e);
 /* Pipeline sends of "send" seconds, "n" of them, each behind 1/n of "compute" seconds (Megatron's overlap_p2p_comm
- * under the interleaved schedule); without overlap all n are exposed. */
-double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap);
+ * under the interleaved schedule); without overlap all n are exposed. The hidden sends charged NCCL's SMs of
+ * "units". */
+double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap, double units);
+/* Bucketed gradient reduction's exposed seconds (step.c, docs/formulas.md "Overlap"): nb buckets, each full one
+ * "share" of the gradients and reduced in c_full seconds, the last (the remainder) in c_last, each reduced once
+ * backward ("bwd" seconds, even over the gradients) has produced it, one after another; the hidden part charged
+ * the SMs NCCL's kernels take of "units". */
+double lc_dp_bucket_exposed(double bwd, double nb, double share, double c_full, double c_last, double units);
 
 /* Expected distinct units (nodes or ranks: "units" contiguous blocks of the E experts) among one token's K experts
  * under group-limited routing (G groups, the best M of them; G = M = 1: unrestricted); comms.c. */

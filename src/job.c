@@ -10,7 +10,7 @@ const char *const llmcost_job_fields[] = {
     "seq", "micro_batch", "global_batch", "grad_accum", "precision", "optimizer", "recompute", "attention",
     "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
     "layout.dp", "layout.cp", "layout.ep", "layout.zero", "act_cache", "recompute_modules", "pipeline", "ema",
-    "cp_comm", "recompute_every", NULL};
+    "cp_comm", "recompute_every", "ddp_bucket_size", NULL};
 
 int llmcost_job_init(llmcost_job *j)
 {
@@ -450,6 +450,18 @@ static int recompute_every_check(const llmcost_job *j)
     return 0;
 }
 
+/* The DP gradient bucket (version 6): a parameter count; FSDP / ZeRO-3 reduces per wrapped unit, not in buckets. */
+static int ddp_bucket_check(const llmcost_job *j)
+{
+    if (j->ddp_bucket_size < 0 || j->ddp_bucket_size > 1000000000000LL)
+        return lc_fail(LLMCOST_EINVAL, "ddp_bucket_size = %lld must be 0 (the framework's default) or a parameter count",
+                       (long long)j->ddp_bucket_size);
+    if (j->ddp_bucket_size > 0 && j->layout.zero >= 3)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "ddp_bucket_size with zero = %d: ZeRO-3 / FSDP reduces each wrapped layer's "
+                       "gradients, not buckets", (int)j->layout.zero);
+    return 0;
+}
+
 int lc_job_savers_check(const llmcost_job *j)
 {
     return savers_check(j);
@@ -469,7 +481,7 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
 {
     /* Version 1 lacks the fine-tuning fields at the end: read as pre-training; versions 1-2 lack the MoE
      * implementation: alltoall, dropless. */
-    int rc = j && (j->version >= 1 && j->version <= 4) ? 0 : LC_CHECK_VERSION(j, JOB, job);
+    int rc = j && (j->version >= 1 && j->version <= 5) ? 0 : LC_CHECK_VERSION(j, JOB, job);
     if (rc || (rc = LC_CHECK_VERSION(&j->layout, LAYOUT, layout)) ||
         (rc = LC_CHECK_VERSION(&j->comm, COMM_OPTIONS, comm_options)))
         return rc;
@@ -500,6 +512,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (j->version >= 3 && (rc = moe_impl_check(j, m, d)) != 0)
         return rc;
     if (j->version >= 5 && (rc = cp_comm_check(j, m)) != 0)
+        return rc;
+    if (j->version >= 6 && (rc = ddp_bucket_check(j)) != 0)
         return rc;
     if (j->version >= 5 && (rc = recompute_every_check(j)) != 0)
         return rc;
@@ -652,6 +666,8 @@ void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j)
         o.cp_comm = j->cp_comm;
         o.recompute_every = j->recompute_every;
     }
+    if (j->version >= 6)
+        o.ddp_bucket_size = j->ddp_bucket_size;
     *out = o;
 }
 
@@ -706,6 +722,8 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
         out->cp_comm = o->cp_comm;
         out->recompute_every = o->recompute_every;
     }
+    if (o->version >= 4)
+        out->ddp_bucket_size = o->ddp_bucket_size;
 }
 
 int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu)

@@ -116,12 +116,15 @@ static const struct field {
     /* version 6 from here on (FIRST_V6) */
     {"cp_comm", K_CHOICE, offsetof(llmcost_job_spec, cp_comm), cp_comm_names},
     {"recompute_every", K_NONNEG, offsetof(llmcost_job_spec, recompute_every), NULL},
+    /* version 7 from here on (FIRST_V7) */
+    {"ddp_bucket_size", K_NONNEG, offsetof(llmcost_job_spec, ddp_bucket_size), NULL},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 #define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
 #define FIRST_V4 40 /* fields[FIRST_V4] is "chunked_loss" */
 #define FIRST_V5 44 /* fields[FIRST_V5] is "lora_dropout" */
 #define FIRST_V6 46 /* fields[FIRST_V6] is "cp_comm" */
+#define FIRST_V7 48 /* fields[FIRST_V7] is "ddp_bucket_size" */
 
 const char *const llmcost_job_spec_names[] = {
     "seq", "micro_batch", "precision", "optimizer", "recompute", "attention", "framework", "gpus", "tp", "pp", "vpp",
@@ -129,7 +132,7 @@ const char *const llmcost_job_spec_names[] = {
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
     "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", "chunked_loss", "optimizer_in_backward",
-    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", "recompute_every", NULL};
+    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", "recompute_every", "ddp_bucket_size", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -216,7 +219,7 @@ int llmcost_job_spec_set(llmcost_job_spec *s, const char *name, const char *valu
             continue;
         if ((i >= FIRST_V2 && s->version < 2) || (i >= FIRST_V3 && s->version < 3) ||
             (i >= FIRST_V4 && s->version < 4) || (i >= FIRST_V5 && s->version < 5) ||
-            (i >= FIRST_V6 && s->version < 6)) /* an older struct has no room */
+            (i >= FIRST_V6 && s->version < 6) || (i >= FIRST_V7 && s->version < 7)) /* an older struct has no room */
             return lc_fail(LLMCOST_EINVAL, "%s: llmcost_job_spec version %u has no such field: fill the struct with "
                            "llmcost_job_spec_init()", name, s->version);
         return lc_read_value((char *)s + fields[i].off, fields[i].k, name, value, fields[i].choices);
@@ -293,7 +296,7 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
 {
     if (!out || !s || !m)
         return lc_fail(LLMCOST_EINVAL, "llmcost_job_spec_resolve: NULL argument");
-    int rc = s->version >= 1 && s->version <= 5 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
+    int rc = s->version >= 1 && s->version <= 6 ? 0 : LC_CHECK_VERSION(s, JOB_SPEC, job_spec);
     if (rc < 0)
         return rc;
     llmcost_job j;
@@ -302,6 +305,8 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.cp_comm = (llmcost_cp_comm)s->cp_comm;
         j.recompute_every = s->recompute_every;
     }
+    if (s->version >= 7)
+        j.ddp_bucket_size = s->ddp_bucket_size;
     if (s->version >= 3) {
         j.moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
         j.moe_capacity_factor = s->moe_capacity_factor;
@@ -534,6 +539,7 @@ static const struct {
     {"adapter_dtype", "--adapter-dtype", "adapter_dtype"},
     {"cp_comm", "--cp-comm", "cp_comm"},
     {"recompute_every", "--recompute-every", "recompute_every"},
+    {"ddp_bucket_size", "--ddp-bucket-size", "ddp_bucket_size"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -688,6 +694,15 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
         return lc_fail(LLMCOST_EUNSUPPORTED, "%s: plan options of version %u carry no %s (version 6)",
                        s->cp_comm != LLMCOST_CP_P2P ? "cp_comm" : "recompute_every", o->version,
                        s->cp_comm != LLMCOST_CP_P2P ? "context-parallel implementation" : "per-layer checkpointing");
+    }
+    /* The DP gradient bucket is fixed, not searched (options version 7); an older options struct has none. */
+    if (s->version >= 7 && o->version >= 7) {
+        if (s->ddp_bucket_size < 0)
+            return lc_fail(LLMCOST_EINVAL, "ddp_bucket_size is out of range");
+        o->ddp_bucket_size = s->ddp_bucket_size;
+    } else if (s->version >= 7 && s->ddp_bucket_size > 0) {
+        return lc_fail(LLMCOST_EUNSUPPORTED, "ddp_bucket_size: plan options of version %u carry no gradient bucket "
+                       "size (version 7)", o->version);
     }
     o->precision = (llmcost_precision)s->precision;
     o->optimizer = (llmcost_optimizer)s->optimizer;

@@ -437,6 +437,8 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
             s.cp_comm = o->cp_comm;
             s.recompute_every = l->recompute == LLMCOST_RECOMPUTE_FULL ? o->recompute_every : 0;
         }
+        if (o->version >= 7) /* the DP gradient bucket, ZeRO 0-2 (7) */
+            s.ddp_bucket_size = L.zero >= 3 ? 0 : o->ddp_bucket_size;
         *step_out = s;
     }
     if (memory_out) {
@@ -1310,6 +1312,8 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
         o->activation_offload = j->activation_offload, o->compile = j->compile;
     if (j->version >= 5)
         o->cp_comm = j->cp_comm, o->recompute_every = j->recompute_every;
+    if (j->version >= 6)
+        o->ddp_bucket_size = j->ddp_bucket_size;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,

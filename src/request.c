@@ -919,7 +919,9 @@ static int do_plan(req *r, char **out)
                                             "cp_comm", "recompute_every",
                                             /* the MoE token dispatch, fixed as given (as the CLI's plan takes
                                              * --moe-dispatcher and --moe-capacity-factor) */
-                                            "moe_dispatcher", "moe_capacity_factor", NULL};
+                                            "moe_dispatcher", "moe_capacity_factor",
+                                            /* the DP gradient bucket, fixed as given */
+                                            "ddp_bucket_size", NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);

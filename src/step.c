@@ -42,6 +42,19 @@ typedef struct lc_ft_step lc_ft_step;
 #define TE_UB_RS_SMS 16.0
 /* DeepSeek-V3's all-to-all kernels: 20 SMs (arXiv:2412.19437 §3.2.2). */
 #define EP_A2A_SMS 20.0
+/* NCCL's collective and send/recv kernels: one CUDA block (one SM) per channel (NCCL_MIN/MAX_NCHANNELS, NCCL_MAX_CTAS
+ * and ncclConfig_t minCTAs/maxCTAs bound them); an 8-GPU H800 node runs "16 coll channels, ... 16 p2p channels"
+ * (NCCL INFO log, NVIDIA/nccl issue #892) and a 2-node, 16-rank ring "Channel 01/16" (NVIDIA/nccl issue #1538): 16
+ * SMs while a DP bucket or a pipeline send runs beside compute. */
+#define NCCL_COMM_SMS 16.0
+/* Gradient buckets: Megatron-Core's default bucket_size, max(40,000,000, 1,000,000 x dp_cp size) parameters
+ * (megatron/training/training.py, resolve_ddp_bucket_size; distributed_data_parallel.py); PyTorch DDP's
+ * bucket_cap_mb = 25 MiB of gradients (torch.nn.parallel.DistributedDataParallel); DeepSpeed ZeRO-1/2's
+ * reduce_bucket_size = 500,000,000 elements (deepspeed/runtime/zero/config.py), the ZeRO transformers' Trainer runs. */
+#define MEGATRON_BUCKET_PARAMS 40e6
+#define MEGATRON_BUCKET_PER_DP 1e6
+#define DDP_BUCKET_BYTES (25.0 * 1048576.0)
+#define DEEPSPEED_BUCKET_ELEMS 5e8
 
 typedef struct {
     const llmcost_model *m;
@@ -1401,6 +1414,7 @@ typedef struct {
 typedef struct {
     bool zero; /* ZeRO >= 1: reduce-scatter and gather */
     double grads_d, grads_e, w_d, w_e;
+    double share, nb; /* a full gradient bucket's share of the gradients, and the buckets (dp_buckets) */
     llmcost_comm_group gd, ge;
     llmcost_comm_options comm;
 } dp_comm_key;
@@ -1411,6 +1425,7 @@ typedef struct {
     layer_comm layer;
     dp_comm_key dp_key;
     double reduce, gather;
+    double bucket_full, bucket_last; /* one full gradient bucket's reduction, and the last (remainder) one's */
 } comm_memo;
 
 /* Phase 3: communication inside one micro-batch, per layer. */
@@ -1797,6 +1812,13 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     r->blocks = blocks, r->expert_blocks = expert_blocks;
 }
 
+/* The share of the compute lost while NCCL's kernels (NCCL_COMM_SMS SMs) run beside it, of a GPU of "units" SMs
+ * (all of it on a GPU of no more SMs; none when the SMs are not known, units <= 0). */
+static double nccl_sm_share(double units)
+{
+    return units > NCCL_COMM_SMS ? NCCL_COMM_SMS / units : units > 0 ? 1 : 0;
+}
+
 /*
  * --tp-overlap: Transformer Engine's userbuffers comm-GEMM overlap, as its defaults set it up
  * (transformer_engine/pytorch/module/base.py, initialize_ub): with sequence parallelism each TP all-reduce is an
@@ -1844,13 +1866,15 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units)
  * mask's load-balanced chunks: each rank holds chunks i and 2cp-1-i, so every step computes half of two blocks or
  * the diagonal), the first on the rank's own keys and values; each of the other cp - 1 waits for its shard, sent
  * during the previous step. Each transfer of "step" seconds hides behind one step's attn/cp: exposed
- * (cp - 1) max(0, step - attn/cp). No SM cost is charged (NCCL's send/recv channels for it are not sourced).
+ * (cp - 1) max(0, step - attn/cp). The sends are NCCL send/recv (torch.distributed's batch_isend_irecv): while
+ * hidden they hold NCCL_COMM_SMS SMs, so the attention beside them loses NCCL_COMM_SMS/units of the hidden time.
  */
-double lc_cp_ring_exposed(double step, double attn, double cp)
+double lc_cp_ring_exposed(double step, double attn, double cp, double units)
 {
     if (!(cp > 1) || !(step > 0))
         return 0;
-    return (cp - 1) * fmax(0, step - fmax(0, attn) / cp);
+    double exposed = (cp - 1) * fmax(0, step - fmax(0, attn) / cp), hidden = (cp - 1) * step - exposed;
+    return exposed + hidden * nccl_sm_share(units);
 }
 
 /*
@@ -1858,13 +1882,43 @@ double lc_cp_ring_exposed(double step, double attn, double cp)
  * interleaved schedule Megatron-Core overlaps them with the next chunk's compute (overlap_p2p_comm, set whenever
  * the virtual pipeline size is above 1; Megatron Bridge's comm_overlap: vp > 1 -> overlap_p2p_comm, else
  * batch_p2p_comm): each hides behind compute/n, exposed n max(0, send - compute/n). Otherwise they block: n send.
- * The bubble is unchanged. No SM cost is charged (as for data parallelism: NCCL's channels are not sourced).
+ * The bubble is unchanged. The hidden sends take NCCL_COMM_SMS SMs from the compute beside them.
  */
-double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap)
+double lc_pp_p2p_exposed(double send, double compute, double n, bool overlap, double units)
 {
     if (!(send > 0) || !(n >= 1))
         return 0;
-    return overlap ? n * fmax(0, send - fmax(0, compute) / n) : n * send;
+    if (!overlap)
+        return n * send;
+    /* Each send hides behind compute/n; while hidden, NCCL's send/recv kernels hold NCCL_COMM_SMS SMs, so the
+     * compute beside them loses NCCL_COMM_SMS/units of the hidden time. */
+    double exposed = n * fmax(0, send - fmax(0, compute) / n), hidden = n * send - exposed;
+    return exposed + hidden * nccl_sm_share(units);
+}
+
+/*
+ * Bucketed gradient reduction (Megatron-Core DDP with overlap_grad_reduce, PyTorch DDP): the gradients, in the
+ * order backward produces them, fill buckets of "share" of the whole each (the last one the remainder); a bucket's
+ * reduction starts when its last gradient is ready and after the previous bucket's, one at a time on the
+ * communication stream. Backward is "bwd" seconds spread evenly over the gradients, so full bucket i (1 .. nb - 1)
+ * is ready at bwd * i * share, the last one at bwd. Bucket i's reduction finishes at max(ready_i, end_{i-1}) + c_i,
+ * so the last ends at max over i of (ready_i + the reductions from i on): beyond backward that is
+ *   c_last + max(0, bwd*share + (nb-1)*c_full - bwd, c_full - bwd*(1 - (nb-1)*share))
+ * (ready_i + (nb-i)*c_full is linear in i: its maximum is at i = 1 or i = nb - 1). One bucket: all of it exposed.
+ * The hidden rest runs beside backward on NCCL_COMM_SMS SMs: the compute loses NCCL_COMM_SMS/units of it.
+ */
+double lc_dp_bucket_exposed(double bwd, double nb, double share, double c_full, double c_last, double units)
+{
+    if (!(nb >= 1) || !(c_full >= 0) || !(c_last >= 0))
+        return 0;
+    if (nb < 2)
+        return c_last;
+    double B = fmax(0, bwd), total = (nb - 1) * c_full + c_last;
+    double first = B * share + (nb - 1) * c_full - B, last_full = c_full - B * fmax(0, 1 - (nb - 1) * share);
+    double exposed = c_last + fmax(0, fmax(first, last_full));
+    if (exposed > total)
+        exposed = total;
+    return exposed + (total - exposed) * nccl_sm_share(units);
 }
 
 /* The stage's micro-batch with the exposed per-layer communication of its layers. */
@@ -1895,7 +1949,7 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* CP ring attention: forward, each ring step's keys and values behind the attention of the block held; backward,
      * keys and values and the partial key/value gradients (twice the bytes) behind the backward's blocks; full
      * recomputation runs the forward ring again. The stage's first layer's attention kernel. */
-    double cp_rings = 1 + ckpt_share, cp = (double)c->L.cp;
+    double cp_rings = 1 + ckpt_share, cp = (double)c->L.cp, units = (double)c->g->compute_units;
     double cp_raw = 0;
     if (opt->cp_comm == LLMCOST_CP_ALLGATHER) {
         /* Gathered before the forward's attention (again when recomputed), and again before the backward's, whose
@@ -1910,8 +1964,11 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
          * backward (its kv_rotater is the same). Backward sends the accumulated key/value gradients to the next
          * rank after each block and waits after the next block: cp - 1 sends behind one block each, the last waited
          * for after the loop, exposed whole. (The load-balanced blocks are equal: each 1/cp of the rank's pairs.) */
-        double ag_f = fmax(0, lc->cp_ag - fmax(0, sl->attn_f) / cp), ag_b = fmax(0, lc->cp_ag - fmax(0, sl->attn_b) / cp);
-        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * ag_f + ag_b + lc_cp_ring_exposed(lc->cp_dkv, sl->attn_b, cp) +
+        /* the gather's hidden part takes NCCL's SMs from the block beside it, as the ring's sends do */
+        double sm = nccl_sm_share(units), hf = fmin(lc->cp_ag, fmax(0, sl->attn_f) / cp);
+        double hb = fmin(lc->cp_ag, fmax(0, sl->attn_b) / cp);
+        double ag_f = lc->cp_ag - hf + hf * sm, ag_b = lc->cp_ag - hb + hb * sm;
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * ag_f + ag_b + lc_cp_ring_exposed(lc->cp_dkv, sl->attn_b, cp, units) +
                                                  lc->cp_dkv);
         cp_raw = (double)nl * ((cp_rings + 1) * lc->cp_ag + cp * lc->cp_dkv);
     } else if (opt->cp_comm == LLMCOST_CP_A2A) {
@@ -1920,8 +1977,8 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
         cp_raw = (double)nl * (cp_rings + 1) * (lc->cp_qkv + lc->cp_o);
         comp[LLMCOST_ST_CP_COMM] = cp_raw;
     } else {
-        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp) +
-                                                 lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp));
+        comp[LLMCOST_ST_CP_COMM] = (double)nl * (cp_rings * lc_cp_ring_exposed(lc->cp_step, sl->attn_f, cp, units) +
+                                                 lc_cp_ring_exposed(2 * lc->cp_step, sl->attn_b, cp, units));
         cp_raw = (double)nl * (c->L.cp - 1) * (cp_rings + 2) * lc->cp_step;
     }
     double layer_compute = nl > 0 ? (sl->gpu_busy / (double)nl) : 0;
@@ -1937,8 +1994,8 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     /* PP: v sends forward and v backward per micro-batch; under the interleaved schedule (v > 1) Megatron overlaps
      * each with the next chunk's compute (overlap_p2p_comm), else the sends block (batch_p2p_comm). */
     double v = (double)c->L.vpp;
-    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? lc_pp_p2p_exposed(lc->pp_p2p, sl->fwd, v, v > 1) +
-                                            lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1)
+    comp[LLMCOST_ST_PP_COMM] = pp > 1 ? lc_pp_p2p_exposed(lc->pp_p2p, sl->fwd, v, v > 1, units) +
+                                            lc_pp_p2p_exposed(lc->pp_p2p, sl->bwd, v, v > 1, units)
                                       : 0;
     r->tp_raw = tp_raw;
     r->cp_all = cp_raw;
@@ -2270,9 +2327,40 @@ static void optimizer_time(llmcost_step *out, const ctx *c, const llmcost_step_p
         opt_bytes * opt_params / (lc_memory_bw(c->g) * adam_eta) + OPTIMIZER_KERNELS * km->host_fwd;
 }
 
-/* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep), bucketed and
- * overlapped with the last micro-batch's backward; ZeRO-1/2 gather updated weights after the step; ZeRO-3 gathers
- * weights for every micro-batch's forward and backward (Rajbhandari et al. 2020 §7: 1.5x the traffic). */
+/*
+ * The gradient buckets of one reduction (a share of the gradients each, the last the remainder): Megatron-Core's
+ * default bucket_size, max(40M, 1M x dp_cp) parameters; for the other (PyTorch) frameworks DDP's 25 MiB of
+ * gradients without ZeRO and DeepSpeed's reduce_bucket_size, 5e8 elements, under ZeRO-1/2 (transformers' Trainer
+ * shards the optimizer through DeepSpeed); FSDP / ZeRO-3 reduce-scatters each wrapped unit's gradients as its
+ * backward ends: one bucket per decoder layer of the stage. "elems": the local gradient elements, "gbytes": bytes
+ * per gradient element.
+ */
+static void dp_buckets(double *nb, double *share, const ctx *c, double elems, double gbytes, int64_t layers)
+{
+    *nb = 1, *share = 1;
+    if (!(elems > 0))
+        return;
+    double per;
+    if (c->L.zero >= 3)
+        per = layers > 0 ? elems / (double)layers : elems;
+    else if (c->opt->ddp_bucket_size > 0) /* the job's (the options are resolved: the current version) */
+        per = (double)c->opt->ddp_bucket_size;
+    else if (c->opt->framework == LLMCOST_FW_MEGATRON)
+        per = fmax(MEGATRON_BUCKET_PARAMS, MEGATRON_BUCKET_PER_DP * (double)(c->L.dp * c->L.cp));
+    else if (c->L.zero >= 1)
+        per = DEEPSPEED_BUCKET_ELEMS;
+    else
+        per = DDP_BUCKET_BYTES / (gbytes > 0 ? gbytes : 2);
+    if (per >= elems)
+        return;
+    *nb = ceil(elems / per - 1e-9);
+    *share = per / elems;
+}
+
+/* Phase 6: data parallelism: gradients reduced over dp*cp replicas (experts over dp*cp/ep) in buckets, each as
+ * soon as backward has produced it, behind the last micro-batch's backward (lc_dp_bucket_exposed); ZeRO-1/2 gather
+ * updated weights after the step; ZeRO-3 gathers weights for every micro-batch's forward and backward (Rajbhandari
+ * et al. 2020 §7: 1.5x the traffic). Hidden communication takes NCCL_COMM_SMS SMs from the compute beside it. */
 static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepared *p, const stages *st,
                       int64_t micro, comm_memo *cm)
 {
@@ -2292,20 +2380,32 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
         double w_d = dense_local * param_bytes, w_e = expert_local * param_bytes;
         if (c->ft) /* adapters: only their gradients are reduced */
             ft_dp_bytes(c, &grads_d, &grads_e, &w_d, &w_e);
+        const stage_launch *wl = &st->launch[st->cls[st->worst]];
+        int64_t stage_layers = st->first_layer[st->worst + 1] - st->first_layer[st->worst];
         dp_comm_key k;
         memset(&k, 0, sizeof k); /* padding too: keys are compared with memcmp */
         k.zero = c->L.zero >= 1, k.grads_d = grads_d, k.grads_e = grads_e, k.w_d = w_d, k.w_e = w_e;
+        /* Buckets by gradient elements, dense and expert together: each bucket carries its share of both, the dense
+         * part over the DP group and the expert part over the expert-DP group. */
+        dp_buckets(&k.nb, &k.share, c, grad_bytes > 0 ? (grads_d + grads_e) / grad_bytes : 0, grad_bytes,
+                   stage_layers);
         k.gd = gd, k.ge = ge, k.comm = opt->comm;
-        double reduce, gather;
+        double reduce, gather, b_full, b_last;
         if (cm && cm->have_dp && memcmp(&k, &cm->dp_key, sizeof k) == 0) {
-            reduce = cm->reduce, gather = cm->gather;
+            reduce = cm->reduce, gather = cm->gather, b_full = cm->bucket_full, b_last = cm->bucket_last;
         } else {
             llmcost_comm_cost a, b2;
             llmcost_collective red = c->L.zero >= 1 ? LLMCOST_COLL_REDUCE_SCATTER : LLMCOST_COLL_ALL_REDUCE;
-            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d, &gd, &opt->comm)) ||
-                (rc = llmcost_comm_time(&b2, gpu, red, grads_e, &ge, &opt->comm)))
+            double last_share = k.nb > 1 ? fmax(0, 1 - (k.nb - 1) * k.share) : 1;
+            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d * k.share, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, red, grads_e * k.share, &ge, &opt->comm)))
                 return rc;
-            reduce = a.seconds + b2.seconds;
+            b_full = a.seconds + b2.seconds;
+            if ((rc = llmcost_comm_time(&a, gpu, red, grads_d * last_share, &gd, &opt->comm)) ||
+                (rc = llmcost_comm_time(&b2, gpu, red, grads_e * last_share, &ge, &opt->comm)))
+                return rc;
+            b_last = a.seconds + b2.seconds;
+            reduce = k.nb > 1 ? (k.nb - 1) * b_full + b_last : b_last;
             gather = 0;
             if (c->L.zero >= 1) {
                 if ((rc = llmcost_comm_time(&a, gpu, LLMCOST_COLL_ALL_GATHER, w_d, &gd, &opt->comm)) ||
@@ -2315,23 +2415,26 @@ static int dp_traffic(llmcost_step *out, const ctx *c, const llmcost_step_prepar
             }
             if (cm) {
                 cm->dp_key = k, cm->reduce = reduce, cm->gather = gather;
+                cm->bucket_full = b_full, cm->bucket_last = b_last;
                 cm->have_dp = true;
             }
         }
         /* The slowest stage's forward and backward of one micro-batch, op by op (summed by launch_stage). */
-        const stage_launch *wl = &st->launch[st->cls[st->worst]];
-        double bwd_mb = wl->bwd, fwd_mb = wl->fwd;
-        /* The last bucket (of about 1/8 of the gradients) cannot overlap. */
+        double bwd_mb = wl->bwd, fwd_mb = wl->fwd, units = (double)gpu->compute_units;
+        double red_x = lc_dp_bucket_exposed(bwd_mb, k.nb, k.share, b_full, b_last, units);
+        /* A gather behind a forward (or backward): what exceeds it shows, the rest takes NCCL's SMs. */
+        double sm = nccl_sm_share(units);
+        double gat_f = gather > 0 ? fmax(0, gather - fwd_mb) + fmin(gather, fwd_mb) * sm : 0;
+        double gat_b = gather > 0 ? fmax(0, gather - bwd_mb) + fmin(gather, bwd_mb) * sm : 0;
         if (c->L.zero <= 1) {
             dp_total = reduce + gather;
-            dp_exposed = fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+            dp_exposed = red_x + gat_f;
         } else if (c->L.zero == 2) {
             dp_total = reduce * (double)micro + gather;
-            dp_exposed = (double)micro * fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb);
+            dp_exposed = (double)micro * red_x + gat_f;
         } else {
             dp_total = (double)micro * (reduce + 2 * gather);
-            dp_exposed = (double)micro * (fmax(reduce / 8, reduce - bwd_mb) + fmax(0, gather - fwd_mb) +
-                                          fmax(0, gather - bwd_mb));
+            dp_exposed = (double)micro * (red_x + gat_f + gat_b);
         }
     }
     out->components[LLMCOST_ST_DP_COMM] = dp_exposed;
@@ -2625,7 +2728,7 @@ int llmcost_step_compute(llmcost_step *out, const llmcost_model *m, const llmcos
                          const llmcost_step_options *opt)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
+    int rc = opt && opt->version >= 1 && opt->version <= 3 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm, 3: no ddp_bucket_size */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j;
@@ -2679,7 +2782,7 @@ int lc_step_prepare_finetune(llmcost_step_prepared **out, const llmcost_model *m
                              const llmcost_finetune *ft)
 {
     *out = NULL;
-    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
+    int rc = opt && opt->version >= 1 && opt->version <= 3 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm, 3: no ddp_bucket_size */
     if (rc)
         return rc;
     llmcost_job j, jv;
@@ -2736,7 +2839,7 @@ static int compute_prepared(llmcost_step *out, const llmcost_step_prepared *prep
                             const llmcost_memory *mem)
 {
     memset(out, 0, sizeof *out);
-    int rc = opt && opt->version >= 1 && opt->version <= 2 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm */
+    int rc = opt && opt->version >= 1 && opt->version <= 3 ? 0 : LC_CHECK_VERSION(opt, STEP_OPTIONS, step_options); /* 1: no MoE fields, 2: no cp_comm, 3: no ddp_bucket_size */
     if (rc || (rc = LC_CHECK_VERSION(&opt->comm, COMM_OPTIONS, comm_options)))
         return rc;
     llmcost_job j, jv;

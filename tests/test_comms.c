@@ -170,6 +170,25 @@ Test(comms_measured, between_rows_the_fraction_is_interpolated_in_log_size)
     cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_REDUCE, big, 8, 8, LLMCOST_ALGO_RING), tb, 1e-9 * tb);
 }
 
+Test(comms_measured, reduce_scatter_takes_its_own_curve_where_it_was_measured)
+{
+    /* NVIDIA/nccl issue #1047's reduce_scatter_perf on 8 H100 (ring), 128 MiB to 8 GiB, 362.16 GB/s at the top. A
+     * 1 GiB reduce-scatter sends 7/8 GiB per rank, its 1 GiB row exactly: 349.36 / 362.16 of 360 GB/s; the curve
+     * holds its 7 ring steps, so no latency is added. */
+    double S = 1073741824.0, x = 7.0 / 8 * S, want = x / (360e9 * 349.36 / 362.16);
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_REDUCE_SCATTER, S, 8, 8, LLMCOST_ALGO_RING), want, 1e-9 * want);
+    /* The all-reduce's shape at the same 7/8 GiB on the link (its 512 MiB row: 2 x 7/8 x 512 MiB) was 351.67 /
+     * 357.73: the reduce-scatter's own curve is slower there, 0.9647 against 0.9831. */
+    double ar = x / (360e9 * 351.67 / 357.73);
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_ALL_GATHER, S, 8, 8, LLMCOST_ALGO_RING), ar, 1e-9 * ar); /* no AG curve */
+    cr_expect_gt(want, ar);
+    /* Below its smallest row (128 MiB, 7/8 x 128 MiB on the link) the all-reduce's shape: 64 MiB sends 7/8 x
+     * 64 MiB, the all-reduce's 32 MiB row (2 x 7/8 x 32 MiB): 300.51 / 357.73. */
+    double y = 7.0 / 8 * 64 * 1048576, below = y / (360e9 * 300.51 / 357.73);
+    cr_expect_float_eq(h100_time(LLMCOST_COLL_REDUCE_SCATTER, 64 * 1048576.0, 8, 8, LLMCOST_ALGO_RING), below,
+                       1e-9 * below);
+}
+
 Test(comms_measured, across_two_nodes_each_link_takes_its_own_curve)
 {
     /* 64 MiB ring all-reduce over 2 nodes of 8 H100s. NVLink: 2 * 7/8 * 64 MiB = 112 MiB per rank, halfway in

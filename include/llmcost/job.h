@@ -84,9 +84,12 @@ typedef struct llmcost_job {
      * "Per-layer checkpointing"); 0 or 1: every layer. Versions 1-4 are read without them. */
     llmcost_cp_comm cp_comm;
     int64_t recompute_every;
+    /* Version 6 (zero: the framework's default): parameters per data-parallel gradient bucket, ZeRO 0-2 (step.h
+     * ddp_bucket_size; Megatron-LM --ddp-bucket-size). Versions 1-5 are read without it. */
+    int64_t ddp_bucket_size;
 } llmcost_job;
 
-#define LLMCOST_JOB_VERSION 5
+#define LLMCOST_JOB_VERSION 6
 #define LLMCOST_JOB_INIT                                                                                         \
     {.version = LLMCOST_JOB_VERSION, .seq = 2048, .micro_batch = 1, .global_batch = 0, .grad_accum = 0,          \
      .precision = LLMCOST_PREC_BF16, .optimizer = LLMCOST_OPTIM_ADAMW, .recompute = LLMCOST_RECOMPUTE_NONE,       \

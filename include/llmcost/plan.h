@@ -56,7 +56,9 @@ typedef enum {
  * Version 4 added "finetune"; an older caller's options are read without it (pre-training).
  * Version 5 added "moe_dispatcher", "moe_capacity_factor" and the memory savers ("chunked_loss" ... "compile");
  * an older caller's are read without them (alltoall, dropless, no savers).
- * Version 6 added "cp_comm" and "recompute_every"; an older caller's are read without them (p2p, every layer). */
+ * Version 6 added "cp_comm" and "recompute_every"; an older caller's are read without them (p2p, every layer).
+ * Version 7 added "gpu_file" and "ddp_bucket_size"; an older caller's are read without them (no GPU file, the
+ * framework's default bucket). */
 #define LLMCOST_PLAN_OPTIONS_VERSION 7
 
 typedef struct llmcost_plan_options {
@@ -129,6 +131,9 @@ typedef struct llmcost_plan_options {
      * layout's printed flags (llmcost_plan_layout_flags: --gpu-file FILE) so that the printed command reads the same
      * GPU records; the search itself does not read it. */
     const char *gpu_file;
+    /* Version 7 (zero: the framework's default): parameters per data-parallel gradient bucket (job.h), fixed as
+     * given: every layout with ZeRO 0-2 reduces its gradients in buckets of that many parameters. */
+    int64_t ddp_bucket_size;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -138,7 +143,7 @@ typedef struct llmcost_plan_options {
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
      LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT,     \
-     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0, NULL}
+     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0, NULL, 0}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);

@@ -79,9 +79,12 @@ typedef struct llmcost_job_spec {
      * per-layer checkpointing (job.h recompute_every: 0 every layer). A version-1 to -5 spec is read without them. */
     int cp_comm;
     long long recompute_every;
+    /* Version 7: parameters per data-parallel gradient bucket (job.h ddp_bucket_size; 0: the framework's default).
+     * A version-1 to -6 spec is read without it. */
+    long long ddp_bucket_size;
 } llmcost_job_spec;
 
-#define LLMCOST_JOB_SPEC_VERSION 6
+#define LLMCOST_JOB_SPEC_VERSION 7
 
 /* Fills "s" with the defaults above. 0, or LLMCOST_EINVAL for NULL. */
 int llmcost_job_spec_init(llmcost_job_spec *s);

@@ -67,9 +67,14 @@ typedef struct llmcost_step_options {
     int64_t recompute_every;       /* with recompute full: only every N-th decoder layer (layers N-1, 2N-1, ...)
                                       is recomputed, the others keep everything (torchtitan's selective_ac_option
                                       "N"); 0 or 1: every layer */
+    /* Version 4 (versions 1-3 are read without it: the framework's default). */
+    int64_t ddp_bucket_size;       /* parameters per data-parallel gradient bucket (Megatron-LM --ddp-bucket-size),
+                                      ZeRO 0-2; 0: the framework's default (Megatron-Core max(40M, 1M x dp x cp),
+                                      PyTorch DDP 25 MiB, DeepSpeed 5e8; docs/formulas.md "Bucketed gradient
+                                      reduction") */
 } llmcost_step_options;
 
-#define LLMCOST_STEP_OPTIONS_VERSION 3
+#define LLMCOST_STEP_OPTIONS_VERSION 4
 #define LLMCOST_STEP_OPTIONS_INIT                                                                                 \
     {.version = LLMCOST_STEP_OPTIONS_VERSION, .micro_batch = 1, .seq = 2048, .global_batch = 0,                  \
      .precision = LLMCOST_PREC_BF16, .recompute = LLMCOST_RECOMPUTE_NONE, .attention = LLMCOST_ATTN_SDPA,        \

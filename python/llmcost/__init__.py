@@ -108,7 +108,8 @@ class Model:
         refused for a model without routed experts), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
         lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype "auto",
         "fp32" or "bf16"), its memory savers (chunked_loss, compile, optimizer_in_backward, activation_offload),
-        recompute_every (with recompute "full": every N-th layer only) and cp_comm ("p2p", "allgather", "a2a", "torch") and
+        recompute_every (with recompute "full": every N-th layer only), cp_comm ("p2p", "allgather", "a2a", "torch"),
+        ddp_bucket_size (parameters per data-parallel gradient bucket, ZeRO 0-2; default the framework's) and
         the GPU (gpu, gpu_file, price_list, price, peak_tflops, memory_gb, memory_bw, tdp, scaleup_bw, scaleup_size,
         scaleout_bw, power_cap: the board power capped at that many watts, as ``--power-cap``); max_seq=True adds
         the longest sequence that fits (``extra["max_seq"]``)."""

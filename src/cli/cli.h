@@ -285,6 +285,7 @@ typedef struct cli_job_opts {
     bool optimizer_in_backward, activation_offload, compile; /* the memory savers (job.h, version 4) */
     int cp_comm;                    /* llmcost_cp_comm (job.h, version 5) */
     long long recompute_every;      /* 0: every layer (job.h, version 5) */
+    long long ddp_bucket_size;      /* 0: the framework's default (job.h, version 6) */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -357,6 +358,9 @@ extern const char *const cli_cp_comm_choices[];
     {"recompute-every", OPT_NONNEG, &(o).recompute_every, "N",                                                  \
      "with --recompute full, recompute only every N-th layer (layers N-1, 2N-1, ...), the others keep all they "    \
      "save (torchtitan's selective_ac_option N; default every layer)", NULL, NULL},                               \
+    {"ddp-bucket-size", OPT_NONNEG, &(o).ddp_bucket_size, "N",                                                  \
+     "parameters per data-parallel gradient bucket, ZeRO 0-2 (Megatron-LM's --ddp-bucket-size; default the "        \
+     "framework's: Megatron max(40M, 1M x dp x cp), DDP 25 MiB, DeepSpeed 5e8)", NULL, NULL},                     \
     {"recompute-modules", OPT_STRING, &(o).recompute_modules, "LIST",                                            \
      "modules recomputed in backward: layernorm,mla_up_proj,moe_act (Megatron-LM's names)", NULL, NULL},          \
     {"pipeline", OPT_CHOICE, &(o).pipeline, "SCHED", "pipeline schedule (default 1f1b)", cli_pipeline_choices,     \

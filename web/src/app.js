@@ -518,7 +518,7 @@ function startPlan() {
   // checkpoints every N-th layer); the memory mechanisms and the MoE token dispatch as well.
   const a = args(['gpu', 'price', 'power-cap', 'seq', 'precision', 'optimizer', 'attention', 'framework',
     ...FINETUNE_KEYS, 'chunked-loss', 'compile', 'optimizer-in-backward', 'activation-offload', 'cp-comm',
-    'recompute-every', ...MECHANISM_KEYS, ...MOE_KEYS], { threads: '1', top: '10' });
+    'recompute-every', ...MECHANISM_KEYS, ...MOE_KEYS, 'ddp-bucket-size'], { threads: '1', top: '10' });
   a.gpus = state.gpus || '8';
   a.global_batch = state['global-batch'] || (lastTokensPerStep ? String(lastTokensPerStep) : '4M');
   if (state.tokens) a.tokens = state.tokens;

@@ -70,6 +70,7 @@ export const FIELDS = [
   { key: 'sequence-parallel', group: 'layout', label: 'Sequence parallel', unit: 'norms, dropout over tp', kind: 'select', options: [{ value: '', text: 'default (megatron with TP: on)' }, { value: 'true', text: 'on' }, { value: 'false', text: 'off' }] },
   { key: 'tp-overlap', group: 'layout', label: 'TP overlap', unit: 'collectives behind the GEMMs (TE)', kind: 'flag' },
   { key: 'zero', group: 'layout', label: 'ZeRO', unit: 'stage over data parallelism', kind: 'select', options: choice(['0', '1', '2', '3'], '0; 3 = FSDP') },
+  { key: 'ddp-bucket-size', group: 'layout', label: 'DP gradient bucket', unit: 'parameters, ZeRO 0-2 (Megatron-LM\u2019s --ddp-bucket-size)', placeholder: 'the framework\u2019s', inputmode: 'numeric' },
   // run
   { key: 'tokens', group: 'run', label: 'Training tokens', unit: '1T = 10^12', placeholder: 'e.g. 1T', inputmode: 'decimal' },
 ];
@@ -87,7 +88,8 @@ export const MECHANISM_KEYS = ['act-cache', 'recompute-modules', 'pipeline', 'em
 export const MOE_KEYS = ['moe-dispatcher', 'moe-capacity-factor'];
 export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute',
   'recompute-every', 'attention', 'framework', ...MECHANISM_KEYS, ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp',
-  'vpp', 'dp', 'cp', 'cp-comm', 'ep', 'etp', ...MOE_KEYS, 'ep-overlap', 'sequence-parallel', 'tp-overlap', 'zero'];
+  'vpp', 'dp', 'cp', 'cp-comm', 'ep', 'etp', ...MOE_KEYS, 'ep-overlap', 'sequence-parallel', 'tp-overlap', 'zero',
+  'ddp-bucket-size'];
 export const GPU_KEYS = ['gpu', 'price', 'peak-tflops', 'memory-gb', 'memory-bw', 'tdp', 'scaleup-bw', 'scaleup-size',
   'scaleout-bw', 'price-list', 'power-cap'];
 // The keys that are flags (checkboxes): given as --KEY alone.

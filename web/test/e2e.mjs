@@ -56,7 +56,7 @@ const JOB = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'o
   // dispatch, the overlaps and sequence parallelism, the GPU's interconnect and board power
   'act-cache', 'recompute-modules', 'pipeline', 'ema', 'bf16-grads', 'foreach-optimizer', 'headroom',
   'cuda-context-gb', 'etp', 'moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'sequence-parallel', 'tp-overlap',
-  'tdp', 'scaleup-bw', 'scaleup-size', 'scaleout-bw', 'price-list'];
+  'tdp', 'scaleup-bw', 'scaleup-size', 'scaleout-bw', 'price-list', 'ddp-bucket-size'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
