@@ -26,8 +26,6 @@ llmcost_dtype llmcost_precision_dtype(llmcost_precision p)
                                     : LLMCOST_DT_BF16;
 }
 
-/* The peak "dt" names in "g": fp16 lives apart from the peaks array. A price list's 16-bit peak on a part without
- * bf16 (V100, T4) is its fp16 peak: it does not give the part bf16. */
 /* The H200's MAMF-table fp8 fraction of peak, for the sustained factor's note. */
 static double h200_fp8_table_fraction(void)
 {
@@ -35,6 +33,8 @@ static double h200_fp8_table_fraction(void)
     return h && h->peak_flops[LLMCOST_DT_FP8] > 0 ? h->mamf_flops[LLMCOST_DT_FP8] / h->peak_flops[LLMCOST_DT_FP8] : 0;
 }
 
+/* The peak "dt" names in "g": fp16 lives apart from the peaks array. A price list's 16-bit peak on a part without
+ * bf16 (V100, T4) is its fp16 peak: it does not give the part bf16. */
 static double *peak_slot(llmcost_gpu *g, llmcost_dtype dt, bool from_list)
 {
     if (dt == LLMCOST_DT_FP16_PEAK || (from_list && dt == LLMCOST_DT_BF16 && !(g->peak_flops[LLMCOST_DT_BF16] > 0)))
