@@ -26,6 +26,13 @@ llmcost_dtype llmcost_precision_dtype(llmcost_precision p)
                                     : LLMCOST_DT_BF16;
 }
 
+/* The H200's MAMF-table fp8 fraction of peak, for the sustained factor's note. */
+static double h200_fp8_table_fraction(void)
+{
+    const llmcost_gpu *h = llmcost_catalog_gpu_find(llmcost_catalog_bundled(), "h200");
+    return h && h->peak_flops[LLMCOST_DT_FP8] > 0 ? h->mamf_flops[LLMCOST_DT_FP8] / h->peak_flops[LLMCOST_DT_FP8] : 0;
+}
+
 /* The peak "dt" names in "g": fp16 lives apart from the peaks array. A price list's 16-bit peak on a part without
  * bf16 (V100, T4) is its fp16 peak: it does not give the part bf16. */
 static double *peak_slot(llmcost_gpu *g, llmcost_dtype dt, bool from_list)
@@ -204,11 +211,16 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 : llmcost_framework_eager(o->framework) ? ", eager ops at their kernels' measured rates (14-90%)" : "",
                                 c.host_forward_seconds * 1e6, c.host_backward_seconds * 1e6);
     if (len < n && fp8) {
-        double sc8 = lc_gemm_eta_scale(g, true);
+        double sus8 = lc_gemm_fp8_sustained(), sc8 = lc_gemm_eta_scale(g, true);
+        char sust[256] = "";
+        if (sus8 != 1)
+            snprintf(sust, sizeof sust, " x %.3f: sustained at the board power, the H200's fp8 MSMF %.1f%% over its "
+                     "MAMF row %.1f%% (msmf_bekman_fast_mamf.json)", sus8,
+                     100 * sus8 * h200_fp8_table_fraction(), 100 * h200_fp8_table_fraction());
         bool own = g->mamf_flops[LLMCOST_DT_FP8] > 0 && g->peak_flops[LLMCOST_DT_FP8] > 0 && km->mamf_ref[1] > 0;
         bool sus = lc_gemm_sustained(g, true, &sf, &srf);
         len += (size_t)snprintf(buf + len, n - len,
-                                "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s)\n",
+                                "fp8 GEMMs at %.0f%% of the fp8 peak (the H800 FP8 kernel fit %.0f%%%s%s)\n",
                                 100 * fmin(lc_gemm_eta_cap(g, true), km->fp8_eta * sc8), 100 * km->fp8_eta,
                                 sus ? (snprintf(mamf, sizeof mamf, " x the H200's fp8 factor %.3f x this GPU's sustained "
                                                 "fp8 matmul %.1f%% / the H200's %.1f%% (msmf_bekman_fast_mamf.json)",
@@ -217,7 +229,8 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                                 "kernel's (TileLang) best %.1f%%",
                                                 100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8],
                                                 100 * km->mamf_ref[1]), mamf)
-                                    : (sc8 != 1 ? " x the 16-bit ratio: no fp8 matmul measurement" : ""));
+                                    : (sc8 / sus8 != 1 ? " x the 16-bit ratio: no fp8 matmul measurement" : ""),
+                                sus ? "" : sust);
     }
     lc_attn_choice ac;
     if (len < n && lc_attention_choose(g, (int)o->attention, &ac) == 0)

@@ -74,6 +74,7 @@ double lc_routed_row_tiles(double m, double tm, double p);
  * The factor the kernel model's GEMM efficiency (gemm_eta, or fp8_eta for 1-byte operands) takes on "g": g's
  * measured maximum achievable matmul fraction (mamf_flops / dense peak of that type) over the fit GPU's
  * (mamf_ref). 1 when g or the fit GPU has no measurement; fp8 without an fp8 measurement uses the 16-bit ratio.
+ * fp8 then times lc_gemm_fp8_sustained (a training step's GEMMs run at the power-saturated rate).
  */
 double lc_gemm_eta_scale(const llmcost_gpu *g, bool fp8);
 
@@ -101,6 +102,9 @@ double lc_eager_mix_eta(const char *mix);
 /* 1 when "g" has a published sustained (power-saturated) matmul rate (msmf_bekman_fast_mamf.json) for the dtype,
  * with its fraction of peak and the reference GPU's (the H200's) in *frac and *ref_frac; 0 otherwise. */
 int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac);
+/* The reference GPU's (the H200's) sustained fp8 matmul rate over its MAMF table fp8 row (1,288.7 / 1,453.4 =
+ * 0.887): the factor lc_gemm_eta_scale gives every fp8 GEMM rate, burst-anchored otherwise; 1 without the file. */
+double lc_gemm_fp8_sustained(void);
 double lc_memory_bw_scale(const llmcost_gpu *g);
 double lc_memory_bw(const llmcost_gpu *g);
 double lc_stream_seconds(const llmcost_gpu *g, double bytes, double kernels);

@@ -679,9 +679,14 @@ Test(fp8, gemm_efficiency_is_the_published_fp8_kernels)
     cr_assert_not_null(g);
     const double k[] = {256, 512, 1024, 2048, 4096, 8192, 16384};
     const double tflops[] = {569, 858, 1129, 1343, 1467, 1507, 1541};
+    /* The benchmark is a burst (a short latency loop); a training step's GEMMs run at the sustained rate, the
+     * H200's fp8 MSMF over its MAMF row (h-atscale: 1288.7 / 1453.4): the fit is compared before that factor. */
+    double sus = lc_gemm_fp8_sustained();
+    cr_expect(fabs(sus - 1288.7 / 1453.4) < 1e-12, "sustained factor %.6f", sus);
     for (int i = 0; i < 7; i++) {
         double s = lc_gemm_seconds(g, g->peak_flops[LLMCOST_DT_FP8], 8192, 8192, k[i], 1, 1, false);
-        double got = 2.0 * 8192 * 8192 * k[i] / s / 1e12;
+        double fixed = lc_kernel_model_get()->gemm_fixed; /* compute-bound at every K here: time - fixed ~ 1/eta */
+        double got = 2.0 * 8192 * 8192 * k[i] / (fixed + (s - fixed) * sus) / 1e12;
         cr_expect(fabs(got / tflops[i] - 1) < 0.04, "K %.0f: %.0f TFLOP/s, published %.0f", k[i], got, tflops[i]);
     }
     double s8 = lc_gemm_seconds(g, g->peak_flops[LLMCOST_DT_FP8], 8192, 8192, 256, 1, 1, false);
