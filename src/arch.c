@@ -259,6 +259,20 @@ static const lc_lora_names lora_qwen3_next = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LL
     [LLMCOST_LR_ROUTER] = "gate", [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate",
     [LLMCOST_LR_GDN_QKVZ] = "in_proj_qkvz", [LLMCOST_LR_GDN_BA] = "in_proj_ba",
     [LLMCOST_LR_SSM_OUT] = "out_proj"}, 0, 0};
+/* Qwen3.5 (modeling_qwen3_5.py): Qwen3_5GatedDeltaNet's four input Linears in_proj_qkv, in_proj_z, in_proj_b,
+ * in_proj_a and out_proj (conv1d an nn.Conv1d; dt_bias, A_log and the gated norm's weight plain parameters);
+ * Qwen3_5Attention q_proj (with the output gate), k_proj, v_proj, o_proj; Qwen3_5MLP gate_proj, up_proj, down_proj.
+ * Qwen3.5-MoE (modeling_qwen3_5_moe.py): Qwen3_5MoeSparseMoeBlock's router (Qwen3_5MoeTopKRouter: weight an
+ * nn.Parameter read by F.linear) and experts (Qwen3_5MoeExperts: gate_up_proj [E, 2f, h] and down_proj [E, h, f], 3-D
+ * nn.Parameters) are not nn.Linear modules: PEFT's all-linear and target_modules cannot select them, bitsandbytes
+ * leaves them in 16 bits; shared_expert (Qwen3_5MoeMLP) and shared_expert_gate (nn.Linear(h, 1)) are. PEFT has no
+ * default targets for qwen3_5 or qwen3_5_moe. */
+#define GDN_SPLIT [LLMCOST_LR_GDN_QKVZ] = "in_proj_qkv", [LLMCOST_LR_GDN_Z] = "in_proj_z", \
+    [LLMCOST_LR_GDN_BA] = "in_proj_b", [LLMCOST_LR_GDN_A] = "in_proj_a", [LLMCOST_LR_SSM_OUT] = "out_proj"
+static const lc_lora_names lora_qwen3_5 = {{ATTN_LLAMA, MLP_LLAMA, GDN_SPLIT}, 0, 0};
+static const lc_lora_names lora_qwen3_5_moe = {{ATTN_LLAMA, SHARED_LLAMA,
+    [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate", GDN_SPLIT}, 0, 0};
+_Static_assert(sizeof(void *) != 8 || sizeof(llmcost_ssm) == 80, "llmcost_ssm keeps its size (split_proj in padding)");
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -458,23 +472,23 @@ static const type_info types[] = {
      * dense SwiGLU MLP of intermediate_size in every layer (the config class deletes the expert keys); the Gated
      * DeltaNet's in_proj_qkv, in_proj_z, in_proj_b and in_proj_a hold what Qwen3-Next's in_proj_qkvz and in_proj_ba
      * do. Untied by default. */
-    {.type = "qwen3_5_text", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "qwen3_5_text", .lora = &lora_qwen3_5, .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
-    {.type = "qwen3_5", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "qwen3_5", .lora = &lora_qwen3_5, .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
     /* Qwen3.5-MoE (modular_qwen3_5_moe.py, Qwen3_5MoeTextConfig): Qwen3.5's mixers with Qwen3-Next's sparse block
      * (router, experts of moe_intermediate_size, a shared expert with its sigmoid gate) in every layer (the config
      * class deletes decoder_sparse_step and mlp_only_layers). */
-    {.type = "qwen3_5_moe_text", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+    {.type = "qwen3_5_moe_text", .lora = &lora_qwen3_5_moe, .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
-    {.type = "qwen3_5_moe", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+    {.type = "qwen3_5_moe", .lora = &lora_qwen3_5_moe, .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
@@ -2214,6 +2228,7 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     llmcost_ssm *s = &m->ssm[0];
     s->kind = LLMCOST_SSM_GATED_DELTANET;
     s->gated_norm = true;
+    s->split_proj = !strncmp(ti->type, "qwen3_5", 7); /* Qwen3_5GatedDeltaNet: in_proj_qkv, _z, _b, _a */
     s->chunk_size = 64; /* chunk_gated_delta_rule's default chunk */
     int rc = 0;
     if ((rc = lc_cfg_size(c, &s->n_groups, LC_KEYS("linear_num_key_heads"), 16)) < 0 ||

@@ -38,7 +38,8 @@ const char *llmcost_lora_role_name(llmcost_lora_role r)
         "q_b",         "kv_a",        "kv_b",        "mlp_gate",     "mlp_up",      "mlp_gate_up",
         "mlp_down",    "expert_gate", "expert_up",   "expert_down",  "shared_gate", "shared_up",
         "shared_down", "router",      "shared_expert_gate", "project_in", "project_out", "ssm_in",
-        "ssm_x",       "ssm_dt",      "ssm_out",     "gdn_qkvz",     "gdn_ba"};
+        "ssm_x",       "ssm_dt",      "ssm_out",     "gdn_qkvz",     "gdn_ba",      "gdn_z",
+        "gdn_a"};
     return (unsigned)r < LLMCOST_LR_COUNT ? n[r] : "?";
 }
 
@@ -72,7 +73,8 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
     /* The layer's state-space or linear-attention mixer (in place of attention, or beside it: Falcon-H1), as
      * params.c counts it: Mamba in_proj h -> 2d, x_proj d -> R + 2N, dt_proj R -> d, out_proj d -> h; Mamba-2 in_proj
      * h -> 2d + 2GN + H (z, x, B, C, dt), out_proj d -> h; Gated DeltaNet in_proj_qkvz h -> 2GN + 2d, in_proj_ba
-     * h -> 2H, out_proj d -> h. */
+     * h -> 2H, out_proj d -> h; Qwen3.5's split Gated DeltaNet in_proj_qkv h -> 2GN + d, in_proj_z h -> d, in_proj_b
+     * and in_proj_a h -> H each (modeling_qwen3_5.py, Qwen3_5GatedDeltaNet.__init__). */
     const llmcost_ssm *ss = llmcost_layer_ssm(m, l);
     if (ss) {
         int64_t d = ss->d_inner, gn = ss->n_groups * ss->d_state;
@@ -82,6 +84,11 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
             PUT(LLMCOST_LR_SSM_DT, ss->dt_rank, d, 1);
         } else if (ss->kind == LLMCOST_SSM_MAMBA2) {
             PUT(LLMCOST_LR_SSM_IN, h, 2 * d + 2 * gn + ss->n_heads, 1);
+        } else if (ss->split_proj) { /* Qwen3_5GatedDeltaNet: four Linears */
+            PUT(LLMCOST_LR_GDN_QKVZ, h, 2 * gn + d, 1);
+            PUT(LLMCOST_LR_GDN_Z, h, d, 1);
+            PUT(LLMCOST_LR_GDN_BA, h, ss->n_heads, 1);
+            PUT(LLMCOST_LR_GDN_A, h, ss->n_heads, 1);
         } else {
             PUT(LLMCOST_LR_GDN_QKVZ, h, 2 * gn + 2 * d, 1);
             PUT(LLMCOST_LR_GDN_BA, h, 2 * ss->n_heads, 1);

@@ -142,7 +142,7 @@ int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct
  * such nn.Linear) and PEFT's default LoRA targets (a role mask; 0: PEFT has none), part of the architecture's
  * description (arch.c's type rows); lc_arch_lora_names gives the row of "m", NULL when llmcost does not know its
  * modules (an unknown model_type read as a Llama-style decoder). */
-#define LC_LORA_ROLES 29 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
+#define LC_LORA_ROLES 31 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
 typedef struct lc_lora_names {
     const char *name[LC_LORA_ROLES];
     uint32_t peft_default;

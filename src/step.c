@@ -889,7 +889,9 @@ static llmcost_lora_role ft_role(const lc_ft_step *f, const llmcost_op *op, bool
                  {"project_in", LLMCOST_LR_PROJECT_IN}, {"project_out", LLMCOST_LR_PROJECT_OUT},
                  {"in_proj", LLMCOST_LR_SSM_IN},   {"x_proj", LLMCOST_LR_SSM_X},
                  {"dt_proj", LLMCOST_LR_SSM_DT},   {"out_proj", LLMCOST_LR_SSM_OUT},
-                 {"in_proj_qkvz", LLMCOST_LR_GDN_QKVZ}, {"in_proj_ba", LLMCOST_LR_GDN_BA}};
+                 {"in_proj_qkvz", LLMCOST_LR_GDN_QKVZ}, {"in_proj_ba", LLMCOST_LR_GDN_BA},
+                 {"in_proj_qkv", LLMCOST_LR_GDN_QKVZ}, {"in_proj_z", LLMCOST_LR_GDN_Z},
+                 {"in_proj_b", LLMCOST_LR_GDN_BA},  {"in_proj_a", LLMCOST_LR_GDN_A}};
     *half = false;
     if (op->kind == LLMCOST_OP_EXPERTS)
         return LLMCOST_LR_EXPERT_UP; /* the routed experts: handled as a whole (ft_experts) */

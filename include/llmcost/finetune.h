@@ -92,8 +92,11 @@ typedef enum {
     LLMCOST_LR_SSM_X,          /* Mamba: x_proj (d -> dt_rank + 2 d_state) */
     LLMCOST_LR_SSM_DT,         /* Mamba: dt_proj (dt_rank -> d) */
     LLMCOST_LR_SSM_OUT,        /* the mixer's out_proj (d -> h): Mamba, Mamba-2, Gated DeltaNet */
-    LLMCOST_LR_GDN_QKVZ,       /* Gated DeltaNet (Qwen3-Next): in_proj_qkvz (h -> q, k, v, z) */
-    LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads) */
+    LLMCOST_LR_GDN_QKVZ,       /* Gated DeltaNet (Qwen3-Next): in_proj_qkvz (h -> q, k, v, z); where the input
+                                  projections are split (Qwen3.5, llmcost_ssm.split_proj): in_proj_qkv (h -> q, k, v) */
+    LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads); split: in_proj_b (h -> beta) */
+    LLMCOST_LR_GDN_Z,          /* Gated DeltaNet split (Qwen3.5): in_proj_z (h -> z, the output gate: d_inner) */
+    LLMCOST_LR_GDN_A,          /* Gated DeltaNet split (Qwen3.5): in_proj_a (h -> a, the decay input: one a head) */
     LLMCOST_LR_COUNT
 } llmcost_lora_role;
 
