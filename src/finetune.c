@@ -271,6 +271,11 @@ static int refuse_kernel_read(const llmcost_model *m, uint32_t bits, bool all)
     return 0;
 }
 
+static bool has_name(const lc_lora_names *f, llmcost_lora_role r)
+{
+    return f && f->name[r];
+}
+
 int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const char *list)
 {
     if (!mask || !m || !list)
@@ -327,8 +332,16 @@ int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const cha
                                "ones an adapter can take are %s (%s: read by the fused Mamba kernel itself)", name,
                                m->name, m->model_type, ok, kn);
             }
+            /* Experts held as 3-D parameters (Qwen3.5-MoE's Qwen3_5MoeExperts, gpt-oss, Llama 4, Granite's
+             * ParallelExperts) have no module name a target could select. */
+            bool fused_experts = false;
+            for (int64_t i = 0; i < m->n_layers && !fused_experts; i++)
+                fused_experts = m->layers[i].ffn.moe && m->layers[i].ffn.n_experts > 0;
+            fused_experts = fused_experts && !has_name(f, LLMCOST_LR_EXPERT_UP) && !has_name(f, LLMCOST_LR_EXPERT_DOWN);
             return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); its Linear "
-                           "modules are %s, or all-linear", name, m->name, m->model_type, names);
+                           "modules are %s, or all-linear%s", name, m->name, m->model_type, names,
+                           fused_experts ? " (its routed experts are 3-D nn.Parameters, not nn.Linear modules: "
+                                           "target_modules cannot select them)" : "");
         }
         if ((rc = refuse_kernel_read(m, got, !strcmp(name, "all-linear"))) < 0)
             return rc;
