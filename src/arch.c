@@ -102,6 +102,8 @@ typedef struct type_info {
     family_hook adjust;
     const lc_lora_names *lora; /* its Linear modules' Hugging Face names and PEFT's default targets; NULL: not known
                                   (adapters refused) */
+    uint32_t lora_name_clash;  /* roles whose module name the routed experts' non-Linear modules share
+                                  (lc_arch_lora_name_clash) */
 } type_info;
 
 static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m);
@@ -272,6 +274,16 @@ static const lc_lora_names lora_qwen3_next = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LL
 static const lc_lora_names lora_qwen3_5 = {{ATTN_LLAMA, MLP_LLAMA, GDN_SPLIT}, 0, 0};
 static const lc_lora_names lora_qwen3_5_moe = {{ATTN_LLAMA, SHARED_LLAMA,
     [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate", GDN_SPLIT}, 0, 0};
+/* Granite 4.0 (modeling_granitemoehybrid.py): GraniteMoeHybridAttention q_proj, k_proj, v_proj, o_proj;
+ * GraniteMoeHybridMambaLayer in_proj, out_proj (mamba_split_conv1d_scan_combined reads out_proj's weight in training;
+ * PEFT's _check_lora_target_modules_mamba does not list granitemoehybrid); shared_mlp (GraniteMoeHybridMLP)
+ * input_linear h -> 2 s (gate and up) and output_linear s -> h, nn.Linears; block_sparse_moe's router
+ * (GraniteMoeHybridTopKGating) an nn.Linear named "layer", its experts input_linear and output_linear
+ * GraniteMoeHybridParallelExperts holding 3-D weights [E, out, in] (no nn.Linear: neither adapted nor quantised, and
+ * their names clash with the shared MLP's). No PEFT default targets. */
+static const lc_lora_names lora_granitemoehybrid = {{ATTN_LLAMA, [LLMCOST_LR_MLP_GATE_UP] = "input_linear",
+    [LLMCOST_LR_MLP_DOWN] = "output_linear", [LLMCOST_LR_SHARED_GATE_UP] = "input_linear",
+    [LLMCOST_LR_SHARED_DOWN] = "output_linear", [LLMCOST_LR_ROUTER] = "layer", SSM_IN_OUT}, 0, 0};
 _Static_assert(sizeof(void *) != 8 || sizeof(llmcost_ssm) == 80, "llmcost_ssm keeps its size (split_proj in padding)");
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
@@ -349,7 +361,8 @@ static const type_info types[] = {
      * every layer, experts beside it when num_local_experts > 0; rotary only when position_embedding_type is "rope".
      * Only its attention layers are read yet (Granite-4.0-Micro and the other dense Granite 4.0 models, all
      * "attention"); its mamba_* keys size Mamba2 layers, which such a config does not have. */
-    {.type = "granitemoehybrid", .label = "Granite 4.0", .fam = FAM_LLAMA, .moe = true,
+    {.type = "granitemoehybrid", .lora = &lora_granitemoehybrid,
+     .lora_name_clash = (1u << LLMCOST_LR_SHARED_GATE_UP) | (1u << LLMCOST_LR_SHARED_DOWN), .label = "Granite 4.0", .fam = FAM_LLAMA, .moe = true,
      .reads = LC_KEYS("mamba_n_heads", "mamba_n_groups", "mamba_d_state", "mamba_d_head", "mamba_d_conv",
                       "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias"),
      .adjust = adjust_granitemoehybrid},
@@ -1399,12 +1412,15 @@ static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost
     if (pos[0] && strcmp(pos, "rope") && strcmp(pos, "nope"))
         return lc_fail(LLMCOST_EINVAL, "%s: key '%sposition_embedding_type': '%s' is not one GraniteMoeHybrid builds "
                        "(\"rope\", or none)", c->origin, c->prefix, pos);
+    /* shared_mlp.input_linear is one Linear for gate and up (fused_gate_up: one reader of the norm, one adapter) */
     if (experts == 0) {
         TRY(adjust_granite(c, ti, m));
         for (int64_t i = 0; i < m->n_layers; i++)
-            m->layers[i].ffn.dense = (llmcost_mlp){.d_ff = shared, .gated = true};
+            m->layers[i].ffn.dense = (llmcost_mlp){.d_ff = shared, .gated = true, .fused_gate_up = true};
     } else {
         TRY(adjust_granitemoe(c, ti, m));
+        for (int64_t i = 0; i < m->n_layers; i++)
+            m->layers[i].ffn.shared.fused_gate_up = m->layers[i].ffn.shared.d_ff > 0;
     }
     if (strcmp(pos, "rope") != 0) {
         for (int64_t i = 0; i < m->n_layers; i++)
@@ -3165,6 +3181,14 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
                            "that llmcost keeps; give the file another name", path, sizeof (*out)->name - 1);
         }
     }
+    return 0;
+}
+
+uint32_t lc_arch_lora_name_clash(const llmcost_model *m)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].type, m->model_type))
+            return types[i].lora_name_clash;
     return 0;
 }
 

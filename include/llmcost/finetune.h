@@ -97,6 +97,9 @@ typedef enum {
     LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads); split: in_proj_b (h -> beta) */
     LLMCOST_LR_GDN_Z,          /* Gated DeltaNet split (Qwen3.5): in_proj_z (h -> z, the output gate: d_inner) */
     LLMCOST_LR_GDN_A,          /* Gated DeltaNet split (Qwen3.5): in_proj_a (h -> a, the decay input: one a head) */
+    LLMCOST_LR_SHARED_GATE_UP, /* the shared MLP's fused gate and up (Granite 4.0's shared_mlp.input_linear beside its
+                                  experts; without experts it is the dense MLP: LLMCOST_LR_MLP_GATE_UP). The 32nd role:
+                                  the uint32_t masks are full */
     LLMCOST_LR_COUNT
 } llmcost_lora_role;
 
