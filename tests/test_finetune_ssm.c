@@ -8,6 +8,7 @@
  * hand for Mamba 2.8B. docs/formulas.md, "Fine-tuning on state-space and hybrid models". */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -588,5 +589,99 @@ Test(finetune_ssm_step, qwen3_5_split_adapters_add_their_own_flops)
     cr_expect(fabs(sa.model_flops_per_step - sb.model_flops_per_step - 18 * 6 * T * r * (in4 - out)) < 1,
               "%.0f vs %.0f", sa.model_flops_per_step - sb.model_flops_per_step, 18 * 6 * T * r * (in4 - out));
     cr_expect_eq(sa.hardware_flops_per_step, sa.model_flops_per_step);
+    llmcost_model_free(m);
+}
+
+/* ---- Granite 4.0 (granitemoehybrid, h-ftssm2): the fused shared MLP, the router's Linear, ParallelExperts ---- */
+
+Test(finetune_ssm, granite_4_micro_all_linear_has_one_fused_gate_up_linear)
+{
+    /* Granite-4.0-Micro: h 2560, 40 attention layers (40 heads of 64, 8 kv heads), no experts: shared_mlp
+     * (GraniteMoeHybridMLP) input_linear h -> 2 x 8192 (gate and up in one nn.Linear), output_linear 8192 -> h; the
+     * head tied. */
+    llmcost_model *m = load_model("granite-4.0-micro");
+    const int64_t r = 8, h = 2560, q = 40 * 64, kv = 8 * 64, s = 8192, L = 40;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_QLORA, r, "all-linear");
+    int64_t layer = ab(r, h, q) + 2 * ab(r, h, kv) + ab(r, q, h) + ab(r, h, 2 * s) + ab(r, s, h);
+    cr_expect_eq(fp.trainable, L * layer);
+    cr_expect_eq(role_matrices(LLMCOST_LR_MLP_GATE_UP), L);
+    cr_expect_eq(role_params(LLMCOST_LR_MLP_GATE_UP), L * ab(r, h, 2 * s));
+    cr_expect_eq(role_matrices(LLMCOST_LR_MLP_GATE), 0);
+    /* NF4: every nn.Linear; the tied embedding and the 2 L + 1 RMSNorms stay 16-bit; the pre-training count is the
+     * PyTorch one (docs/validation.md: 3,402,836,480) */
+    cr_expect_eq(fp.quantized_params, L * (h * q + 2 * h * kv + q * h + h * 2 * s + s * h));
+    cr_expect_eq(fp.dense_params, 100352 * h + (2 * L + 1) * h);
+    cr_expect_eq(fp.quantized_params + fp.dense_params, 3402836480);
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm, granite_4_h_small_experts_are_parallel_experts_and_out_proj_is_the_kernels)
+{
+    /* granite-4.0-h-small: h 4096, 40 layers (36 Mamba2: d 8192, 128 heads, 1 group of N 128; 4 attention: 32 heads
+     * of 128, 8 kv heads), in every layer block_sparse_moe (router nn.Linear "layer" h -> 72, experts
+     * GraniteMoeHybridParallelExperts of 768: 3-D weights) beside shared_mlp (input_linear h -> 2 x 1536,
+     * output_linear 1536 -> h). */
+    char *text = slurp_file(src_path("tests/fixtures/configs/granite-4.0-h-small.json"));
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, text, strlen(text), "granite-4.0-h-small"), 0, "%s", llmcost_errmsg());
+    free(text);
+    const int64_t r = 8, h = 4096, d = 8192, H = 128, N = 128, E = 72, s = 1536;
+    const int64_t q = 32 * 128, kv = 8 * 128, in = 2 * d + 2 * N + H;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_QLORA, r, "q_proj,k_proj,v_proj,o_proj,in_proj,layer");
+    int64_t attn = ab(r, h, q) + 2 * ab(r, h, kv) + ab(r, q, h);
+    cr_expect_eq(fp.trainable, 4 * attn + 36 * ab(r, h, in) + 40 * ab(r, h, E));
+    cr_expect_eq(role_matrices(LLMCOST_LR_ROUTER), 40);
+    /* NF4: attention, in_proj, the router and the shared MLP; out_proj (the kernel's) and the experts in 16 bits */
+    int64_t lin = 4 * (h * q + 2 * h * kv + q * h) + 36 * h * in + 40 * (h * E + h * 2 * s + s * h);
+    cr_expect_eq(fp.quantized_params, lin);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect(fp.dense_params >= 36 * d * h + 40 * E * 3 * h * 768, "%lld", (long long)fp.dense_params);
+    cr_expect_eq(fp.quantized_params + fp.dense_params, p.total);
+    uint32_t mask;
+    /* 'input_linear' also names block_sparse_moe.input_linear (ParallelExperts): PEFT raises on it */
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "input_linear"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "not supported") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "output_linear"), LLMCOST_EINVAL);
+    /* all-linear includes out_proj, which mamba_split_conv1d_scan_combined reads itself */
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "all-linear"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "mamba_split_conv1d_scan_combined") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "out_proj"), LLMCOST_EINVAL);
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm, granite_4_h_dense_hybrid_adapts_its_shared_mlp_by_name)
+{
+    /* A Granite-4.0-H-Micro-like model: Mamba2 and attention layers, no experts: input_linear and output_linear are
+     * the only modules of those names, so PEFT takes them. h 64, Mamba2 d 128 (4 heads of 32, 1 group of N 16), shared
+     * MLP 96. */
+    const char *cfg = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+                      "\"shared_intermediate_size\": 96, \"num_local_experts\": 0, \"vocab_size\": 100, "
+                      "\"layer_types\": [\"mamba\", \"attention\"], \"mamba_n_heads\": 4, \"mamba_d_head\": 32, "
+                      "\"mamba_n_groups\": 1, \"mamba_d_state\": 16, \"mamba_expand\": 2}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "granite4-h-dense"), 0, "%s", llmcost_errmsg());
+    const int64_t r = 4, h = 64, s = 96, in = 2 * 128 + 2 * 16 + 4;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_LORA, r, "input_linear,output_linear,in_proj");
+    cr_expect_eq(fp.trainable, 2 * (ab(r, h, 2 * s) + ab(r, s, h)) + ab(r, h, in));
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm_step, granite_4_fused_gate_up_adapter_spans_both_halves)
+{
+    /* Granite-4.0-Micro, one sequence of 1024, r 8: one adapter on input_linear (h -> 2s) against one on
+     * output_linear (s -> h), the same frozen base: 6 T r ((h + 2s) - (s + h)) = 6 T r s a layer, 40 layers. */
+    llmcost_model *m = load_model("granite-4.0-micro");
+    const double T = 1024, r = 8, s = 8192;
+    llmcost_job a = single_gpu_job(1, 1024), b;
+    a.finetune.method = LLMCOST_FT_LORA;
+    a.finetune.rank = 8;
+    b = a;
+    cr_assert_eq(llmcost_lora_targets_parse(&a.finetune.targets, m, "input_linear"), 0);
+    cr_assert_eq(llmcost_lora_targets_parse(&b.finetune.targets, m, "output_linear"), 0);
+    llmcost_step sa = step(m, &a), sb = step(m, &b);
+    cr_expect(fabs(sa.model_flops_per_step - sb.model_flops_per_step - 40 * 6 * T * r * s) < 1, "%.0f",
+              sa.model_flops_per_step - sb.model_flops_per_step);
     llmcost_model_free(m);
 }
