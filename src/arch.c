@@ -104,6 +104,7 @@ typedef struct type_info {
                                   (adapters refused) */
     uint32_t lora_name_clash;  /* roles whose module name the routed experts' non-Linear modules share
                                   (lc_arch_lora_name_clash) */
+    const char *lora_refusal;  /* why adapters are refused where lora is NULL and the reason is known */
 } type_info;
 
 static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m);
@@ -469,7 +470,17 @@ static const type_info types[] = {
                       "mamba_d_conv", "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias",
                       "mamba_norm_before_gate", "mamba_rms_norm", "mamba_use_mlp", "attn_layer_indices",
                       "ssm_multipliers", "ssm_in_multiplier", "ssm_out_multiplier")},
-    {.type = "zamba2", .label = "Zamba2", .fam = FAM_ZAMBA2, .tied = true, .act = "gelu",
+    {.type = "zamba2", .label = "Zamba2",
+     /* Zamba2 (modular_zamba2.py): each Zamba2HybridLayer holds a reference to one of num_mem_blocks shared
+      * Zamba2AttentionDecoderLayers, whose Linears (q/k/v/o_proj, gate_up_proj, down_proj) PEFT finds once
+      * (nn.Module.named_modules yields a shared module once) and adapts once for every depth, plus per invocation
+      * the block's own adapter Linears (gate_up_proj_adapter_list, linear_q/k/v_adapter_list: nn.Sequential of
+      * Linear(in, adapter_rank) and Linear(adapter_rank, out), named "0" and "1") and the layer's own "linear". Their
+      * roles do not fit llmcost_finetune.targets: its 32 bits are all taken (LLMCOST_LR_COUNT 32). */
+     .lora_refusal = "its shared transformer blocks (one set of weights used at several depths, adapted once by "
+                     "PEFT) carry per-depth adapter Linears of adapter_rank (nn.Sequential modules named '0' and '1') "
+                     "and a per-layer 'linear', which need adapter roles beyond the 32 that llmcost_finetune.targets "
+                     "holds (a 64-bit mask would change the ABI)", .fam = FAM_ZAMBA2, .tied = true, .act = "gelu",
      .reads = LC_KEYS("layers_block_type", "hybrid_layer_ids", "mamba_d_state", "mamba_d_conv", "mamba_expand",
                       "mamba_ngroups", "n_mamba_heads", "mamba_headdim", "use_conv_bias", "use_shared_mlp_adapter")},
     /* Qwen3-Next (modular_qwen3_next.py, Qwen3NextConfig): Gated DeltaNet or gated attention by layer_types (absent:
@@ -3182,6 +3193,14 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
         }
     }
     return 0;
+}
+
+const char *lc_arch_lora_refusal(const llmcost_model *m)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].type, m->model_type))
+            return types[i].lora_refusal;
+    return NULL;
 }
 
 uint32_t lc_arch_lora_name_clash(const llmcost_model *m)

@@ -238,6 +238,10 @@ void llmcost_lora_targets_format(char *buf, size_t n, const llmcost_model *m, ui
 
 static int unknown_family(const llmcost_model *m)
 {
+    const char *why = lc_arch_lora_refusal(m);
+    if (why)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "lora_targets: LoRA on model_type '%s' (%s) is not modelled: %s",
+                       m->model_type, m->name, why);
     return lc_fail(LLMCOST_EUNSUPPORTED,
                    "lora_targets: llmcost does not know the module names of model_type '%s' (%s), so it cannot map "
                    "LoRA targets onto its matrices",

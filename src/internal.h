@@ -164,6 +164,9 @@ const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);
  * block_sparse_moe.input_linear and output_linear, ParallelExperts, beside shared_mlp's): PEFT matches target names
  * by suffix and raises "Target module ... is not supported" on such a module. 0 for most types. */
 uint32_t lc_arch_lora_name_clash(const struct llmcost_model *m);
+/* Why adapters on "m" are refused where its type has no module names but the reason is known (Zamba2); NULL
+ * otherwise. */
+const char *lc_arch_lora_refusal(const struct llmcost_model *m);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
 /* Is the head quantised too (LitGPT's QLoRA: Fabric's BitsandbytesPrecision replaces every nn.Linear), under the

@@ -254,6 +254,9 @@ Test(finetune_ssm, models_whose_modules_are_not_mapped_are_refused_by_name)
     uint32_t mask;
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "in_proj"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "zamba2") != NULL, "%s", llmcost_errmsg());
+    /* the reason: shared blocks with per-depth adapter Linears need roles past the 32-bit targets mask */
+    cr_expect(strstr(llmcost_errmsg(), "shared transformer blocks") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "32") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }
 
