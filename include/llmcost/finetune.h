@@ -20,7 +20,10 @@
  * the weights transformers' fused Mamba kernel reads itself in training (mamba_inner_fn: x_proj, dt_proj, out_proj;
  * mamba_split_conv1d_scan_combined: out_proj), which are refused as targets (PEFT refuses out_proj on those model
  * types), all-linear with them, and stay in 16 bits under QLoRA (docs/formulas.md, "Fine-tuning on state-space and
- * hybrid models").
+ * hybrid models"). Qwen3.5's Gated DeltaNet has four input Linears (in_proj_qkv, in_proj_z, in_proj_b, in_proj_a);
+ * Granite 4.0's shared MLP fuses gate and up in input_linear; experts held as 3-D parameters (Qwen3.5-MoE, Granite
+ * 4.0's ParallelExperts) are no Linears. Zamba2 is refused (its shared blocks' adapter Linears need roles past the
+ * 32 bits of the targets mask).
  */
 #ifndef LLMCOST_FINETUNE_H
 #define LLMCOST_FINETUNE_H
