@@ -102,6 +102,9 @@ typedef struct type_info {
     family_hook adjust;
     const lc_lora_names *lora; /* its Linear modules' Hugging Face names and PEFT's default targets; NULL: not known
                                   (adapters refused) */
+    uint32_t lora_name_clash;  /* roles whose module name the routed experts' non-Linear modules share
+                                  (lc_arch_lora_name_clash) */
+    const char *lora_refusal;  /* why adapters are refused where lora is NULL and the reason is known */
 } type_info;
 
 static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m);
@@ -259,6 +262,30 @@ static const lc_lora_names lora_qwen3_next = {{ATTN_LLAMA, MLP_LLAMA, EXPERTS_LL
     [LLMCOST_LR_ROUTER] = "gate", [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate",
     [LLMCOST_LR_GDN_QKVZ] = "in_proj_qkvz", [LLMCOST_LR_GDN_BA] = "in_proj_ba",
     [LLMCOST_LR_SSM_OUT] = "out_proj"}, 0, 0};
+/* Qwen3.5 (modeling_qwen3_5.py): Qwen3_5GatedDeltaNet's four input Linears in_proj_qkv, in_proj_z, in_proj_b,
+ * in_proj_a and out_proj (conv1d an nn.Conv1d; dt_bias, A_log and the gated norm's weight plain parameters);
+ * Qwen3_5Attention q_proj (with the output gate), k_proj, v_proj, o_proj; Qwen3_5MLP gate_proj, up_proj, down_proj.
+ * Qwen3.5-MoE (modeling_qwen3_5_moe.py): Qwen3_5MoeSparseMoeBlock's router (Qwen3_5MoeTopKRouter: weight an
+ * nn.Parameter read by F.linear) and experts (Qwen3_5MoeExperts: gate_up_proj [E, 2f, h] and down_proj [E, h, f], 3-D
+ * nn.Parameters) are not nn.Linear modules: PEFT's all-linear and target_modules cannot select them, bitsandbytes
+ * leaves them in 16 bits; shared_expert (Qwen3_5MoeMLP) and shared_expert_gate (nn.Linear(h, 1)) are. PEFT has no
+ * default targets for qwen3_5 or qwen3_5_moe. */
+#define GDN_SPLIT [LLMCOST_LR_GDN_QKVZ] = "in_proj_qkv", [LLMCOST_LR_GDN_Z] = "in_proj_z", \
+    [LLMCOST_LR_GDN_BA] = "in_proj_b", [LLMCOST_LR_GDN_A] = "in_proj_a", [LLMCOST_LR_SSM_OUT] = "out_proj"
+static const lc_lora_names lora_qwen3_5 = {{ATTN_LLAMA, MLP_LLAMA, GDN_SPLIT}, 0, 0};
+static const lc_lora_names lora_qwen3_5_moe = {{ATTN_LLAMA, SHARED_LLAMA,
+    [LLMCOST_LR_SHARED_EXPERT_GATE] = "shared_expert_gate", GDN_SPLIT}, 0, 0};
+/* Granite 4.0 (modeling_granitemoehybrid.py): GraniteMoeHybridAttention q_proj, k_proj, v_proj, o_proj;
+ * GraniteMoeHybridMambaLayer in_proj, out_proj (mamba_split_conv1d_scan_combined reads out_proj's weight in training;
+ * PEFT's _check_lora_target_modules_mamba does not list granitemoehybrid); shared_mlp (GraniteMoeHybridMLP)
+ * input_linear h -> 2 s (gate and up) and output_linear s -> h, nn.Linears; block_sparse_moe's router
+ * (GraniteMoeHybridTopKGating) an nn.Linear named "layer", its experts input_linear and output_linear
+ * GraniteMoeHybridParallelExperts holding 3-D weights [E, out, in] (no nn.Linear: neither adapted nor quantised, and
+ * their names clash with the shared MLP's). No PEFT default targets. */
+static const lc_lora_names lora_granitemoehybrid = {{ATTN_LLAMA, [LLMCOST_LR_MLP_GATE_UP] = "input_linear",
+    [LLMCOST_LR_MLP_DOWN] = "output_linear", [LLMCOST_LR_SHARED_GATE_UP] = "input_linear",
+    [LLMCOST_LR_SHARED_DOWN] = "output_linear", [LLMCOST_LR_ROUTER] = "layer", SSM_IN_OUT}, 0, 0};
+_Static_assert(sizeof(void *) != 8 || sizeof(llmcost_ssm) == 80, "llmcost_ssm keeps its size (split_proj in padding)");
 
 /* Routers (transformers 5.17): Mixtral's softmax(logits.float()) top-k weights and DeepSeek's MoEGate (fp32 linear
  * on fp32 copies) stay fp32; Qwen2/3-MoE and OLMoE cast them back to the logits' dtype, gpt-oss soft-maxes in it (the
@@ -335,7 +362,8 @@ static const type_info types[] = {
      * every layer, experts beside it when num_local_experts > 0; rotary only when position_embedding_type is "rope".
      * Only its attention layers are read yet (Granite-4.0-Micro and the other dense Granite 4.0 models, all
      * "attention"); its mamba_* keys size Mamba2 layers, which such a config does not have. */
-    {.type = "granitemoehybrid", .label = "Granite 4.0", .fam = FAM_LLAMA, .moe = true,
+    {.type = "granitemoehybrid", .lora = &lora_granitemoehybrid,
+     .lora_name_clash = (1u << LLMCOST_LR_SHARED_GATE_UP) | (1u << LLMCOST_LR_SHARED_DOWN), .label = "Granite 4.0", .fam = FAM_LLAMA, .moe = true,
      .reads = LC_KEYS("mamba_n_heads", "mamba_n_groups", "mamba_d_state", "mamba_d_head", "mamba_d_conv",
                       "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias"),
      .adjust = adjust_granitemoehybrid},
@@ -442,7 +470,17 @@ static const type_info types[] = {
                       "mamba_d_conv", "mamba_expand", "mamba_chunk_size", "mamba_conv_bias", "mamba_proj_bias",
                       "mamba_norm_before_gate", "mamba_rms_norm", "mamba_use_mlp", "attn_layer_indices",
                       "ssm_multipliers", "ssm_in_multiplier", "ssm_out_multiplier")},
-    {.type = "zamba2", .label = "Zamba2", .fam = FAM_ZAMBA2, .tied = true, .act = "gelu",
+    {.type = "zamba2", .label = "Zamba2",
+     /* Zamba2 (modular_zamba2.py): each Zamba2HybridLayer holds a reference to one of num_mem_blocks shared
+      * Zamba2AttentionDecoderLayers, whose Linears (q/k/v/o_proj, gate_up_proj, down_proj) PEFT finds once
+      * (nn.Module.named_modules yields a shared module once) and adapts once for every depth, plus per invocation
+      * the block's own adapter Linears (gate_up_proj_adapter_list, linear_q/k/v_adapter_list: nn.Sequential of
+      * Linear(in, adapter_rank) and Linear(adapter_rank, out), named "0" and "1") and the layer's own "linear". Their
+      * roles do not fit llmcost_finetune.targets: its 32 bits are all taken (LLMCOST_LR_COUNT 32). */
+     .lora_refusal = "its shared transformer blocks (one set of weights used at several depths, adapted once by "
+                     "PEFT) carry per-depth adapter Linears of adapter_rank (nn.Sequential modules named '0' and '1') "
+                     "and a per-layer 'linear', which need adapter roles beyond the 32 that llmcost_finetune.targets "
+                     "holds (a 64-bit mask would change the ABI)", .fam = FAM_ZAMBA2, .tied = true, .act = "gelu",
      .reads = LC_KEYS("layers_block_type", "hybrid_layer_ids", "mamba_d_state", "mamba_d_conv", "mamba_expand",
                       "mamba_ngroups", "n_mamba_heads", "mamba_headdim", "use_conv_bias", "use_shared_mlp_adapter")},
     /* Qwen3-Next (modular_qwen3_next.py, Qwen3NextConfig): Gated DeltaNet or gated attention by layer_types (absent:
@@ -458,23 +496,23 @@ static const type_info types[] = {
      * dense SwiGLU MLP of intermediate_size in every layer (the config class deletes the expert keys); the Gated
      * DeltaNet's in_proj_qkv, in_proj_z, in_proj_b and in_proj_a hold what Qwen3-Next's in_proj_qkvz and in_proj_ba
      * do. Untied by default. */
-    {.type = "qwen3_5_text", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "qwen3_5_text", .lora = &lora_qwen3_5, .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
-    {.type = "qwen3_5", .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
+    {.type = "qwen3_5", .lora = &lora_qwen3_5, .label = "Qwen3.5", .fam = FAM_QWEN3_NEXT, .qk_norm = LLMCOST_QKNORM_HEAD,
      .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "mamba_ssm_dtype")},
     /* Qwen3.5-MoE (modular_qwen3_5_moe.py, Qwen3_5MoeTextConfig): Qwen3.5's mixers with Qwen3-Next's sparse block
      * (router, experts of moe_intermediate_size, a shared expert with its sigmoid gate) in every layer (the config
      * class deletes decoder_sparse_step and mlp_only_layers). */
-    {.type = "qwen3_5_moe_text", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+    {.type = "qwen3_5_moe_text", .lora = &lora_qwen3_5_moe, .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
-    {.type = "qwen3_5_moe", .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
+    {.type = "qwen3_5_moe", .lora = &lora_qwen3_5_moe, .label = "Qwen3.5-MoE", .fam = FAM_QWEN3_NEXT, .moe = true, .shared_gate = true,
      .qk_norm = LLMCOST_QKNORM_HEAD, .norm_fp32_weight = true,
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
@@ -1385,12 +1423,15 @@ static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost
     if (pos[0] && strcmp(pos, "rope") && strcmp(pos, "nope"))
         return lc_fail(LLMCOST_EINVAL, "%s: key '%sposition_embedding_type': '%s' is not one GraniteMoeHybrid builds "
                        "(\"rope\", or none)", c->origin, c->prefix, pos);
+    /* shared_mlp.input_linear is one Linear for gate and up (fused_gate_up: one reader of the norm, one adapter) */
     if (experts == 0) {
         TRY(adjust_granite(c, ti, m));
         for (int64_t i = 0; i < m->n_layers; i++)
-            m->layers[i].ffn.dense = (llmcost_mlp){.d_ff = shared, .gated = true};
+            m->layers[i].ffn.dense = (llmcost_mlp){.d_ff = shared, .gated = true, .fused_gate_up = true};
     } else {
         TRY(adjust_granitemoe(c, ti, m));
+        for (int64_t i = 0; i < m->n_layers; i++)
+            m->layers[i].ffn.shared.fused_gate_up = m->layers[i].ffn.shared.d_ff > 0;
     }
     if (strcmp(pos, "rope") != 0) {
         for (int64_t i = 0; i < m->n_layers; i++)
@@ -2214,6 +2255,7 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     llmcost_ssm *s = &m->ssm[0];
     s->kind = LLMCOST_SSM_GATED_DELTANET;
     s->gated_norm = true;
+    s->split_proj = !strncmp(ti->type, "qwen3_5", 7); /* Qwen3_5GatedDeltaNet: in_proj_qkv, _z, _b, _a */
     s->chunk_size = 64; /* chunk_gated_delta_rule's default chunk */
     int rc = 0;
     if ((rc = lc_cfg_size(c, &s->n_groups, LC_KEYS("linear_num_key_heads"), 16)) < 0 ||
@@ -3150,6 +3192,22 @@ int llmcost_model_load(llmcost_model **out, const char *spec)
                            "that llmcost keeps; give the file another name", path, sizeof (*out)->name - 1);
         }
     }
+    return 0;
+}
+
+const char *lc_arch_lora_refusal(const llmcost_model *m)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].type, m->model_type))
+            return types[i].lora_refusal;
+    return NULL;
+}
+
+uint32_t lc_arch_lora_name_clash(const llmcost_model *m)
+{
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(types[i].type, m->model_type))
+            return types[i].lora_name_clash;
     return 0;
 }
 

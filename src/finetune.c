@@ -38,7 +38,8 @@ const char *llmcost_lora_role_name(llmcost_lora_role r)
         "q_b",         "kv_a",        "kv_b",        "mlp_gate",     "mlp_up",      "mlp_gate_up",
         "mlp_down",    "expert_gate", "expert_up",   "expert_down",  "shared_gate", "shared_up",
         "shared_down", "router",      "shared_expert_gate", "project_in", "project_out", "ssm_in",
-        "ssm_x",       "ssm_dt",      "ssm_out",     "gdn_qkvz",     "gdn_ba"};
+        "ssm_x",       "ssm_dt",      "ssm_out",     "gdn_qkvz",     "gdn_ba",      "gdn_z",
+        "gdn_a",       "shared_gate_up"};
     return (unsigned)r < LLMCOST_LR_COUNT ? n[r] : "?";
 }
 
@@ -72,7 +73,8 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
     /* The layer's state-space or linear-attention mixer (in place of attention, or beside it: Falcon-H1), as
      * params.c counts it: Mamba in_proj h -> 2d, x_proj d -> R + 2N, dt_proj R -> d, out_proj d -> h; Mamba-2 in_proj
      * h -> 2d + 2GN + H (z, x, B, C, dt), out_proj d -> h; Gated DeltaNet in_proj_qkvz h -> 2GN + 2d, in_proj_ba
-     * h -> 2H, out_proj d -> h. */
+     * h -> 2H, out_proj d -> h; Qwen3.5's split Gated DeltaNet in_proj_qkv h -> 2GN + d, in_proj_z h -> d, in_proj_b
+     * and in_proj_a h -> H each (modeling_qwen3_5.py, Qwen3_5GatedDeltaNet.__init__). */
     const llmcost_ssm *ss = llmcost_layer_ssm(m, l);
     if (ss) {
         int64_t d = ss->d_inner, gn = ss->n_groups * ss->d_state;
@@ -82,6 +84,11 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
             PUT(LLMCOST_LR_SSM_DT, ss->dt_rank, d, 1);
         } else if (ss->kind == LLMCOST_SSM_MAMBA2) {
             PUT(LLMCOST_LR_SSM_IN, h, 2 * d + 2 * gn + ss->n_heads, 1);
+        } else if (ss->split_proj) { /* Qwen3_5GatedDeltaNet: four Linears */
+            PUT(LLMCOST_LR_GDN_QKVZ, h, 2 * gn + d, 1);
+            PUT(LLMCOST_LR_GDN_Z, h, d, 1);
+            PUT(LLMCOST_LR_GDN_BA, h, ss->n_heads, 1);
+            PUT(LLMCOST_LR_GDN_A, h, ss->n_heads, 1);
         } else {
             PUT(LLMCOST_LR_GDN_QKVZ, h, 2 * gn + 2 * d, 1);
             PUT(LLMCOST_LR_GDN_BA, h, 2 * ss->n_heads, 1);
@@ -130,10 +137,12 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
         }                                                                                                        \
     } while (0)
     if (f->moe) {
-        /* Fused gate_up experts (gpt-oss) are parameters, not modules: their roles have no names there. */
+        /* Fused gate_up experts (gpt-oss) are parameters, not modules: their roles have no names there. A fused shared
+         * MLP (Granite 4.0's shared_mlp.input_linear) is an nn.Linear. */
         MLP(&f->expert, LLMCOST_LR_EXPERT_GATE, LLMCOST_LR_EXPERT_UP, LLMCOST_LR_COUNT, LLMCOST_LR_EXPERT_DOWN,
             f->n_experts);
-        MLP(&f->shared, LLMCOST_LR_SHARED_GATE, LLMCOST_LR_SHARED_UP, LLMCOST_LR_COUNT, LLMCOST_LR_SHARED_DOWN, 1);
+        MLP(&f->shared, LLMCOST_LR_SHARED_GATE, LLMCOST_LR_SHARED_UP, LLMCOST_LR_SHARED_GATE_UP, LLMCOST_LR_SHARED_DOWN,
+            1);
         PUT(LLMCOST_LR_ROUTER, h, f->n_experts, 1);
         if (f->shared_gate)
             PUT(LLMCOST_LR_SHARED_EXPERT_GATE, h, 1, 1);
@@ -229,10 +238,29 @@ void llmcost_lora_targets_format(char *buf, size_t n, const llmcost_model *m, ui
 
 static int unknown_family(const llmcost_model *m)
 {
+    const char *why = lc_arch_lora_refusal(m);
+    if (why)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "lora_targets: LoRA on model_type '%s' (%s) is not modelled: %s",
+                       m->model_type, m->name, why);
     return lc_fail(LLMCOST_EUNSUPPORTED,
                    "lora_targets: llmcost does not know the module names of model_type '%s' (%s), so it cannot map "
                    "LoRA targets onto its matrices",
                    m->model_type[0] ? m->model_type : "(none)", m->name);
+}
+
+/* Has "m" routed experts (a MoE layer with experts)? */
+static bool routed_experts(const llmcost_model *m)
+{
+    for (int64_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].ffn.moe && m->layers[i].ffn.n_experts > 0)
+            return true;
+    return false;
+}
+
+/* The roles whose name would also select a non-Linear module of the routed experts (lc_arch_lora_name_clash). */
+static uint32_t clash_roles(const llmcost_model *m)
+{
+    return routed_experts(m) ? lc_arch_lora_name_clash(m) : 0;
 }
 
 /* Refuses targets "bits" that name a matrix a fused kernel reads itself (lc_ft_kernel_read): PEFT raises on out_proj
@@ -247,7 +275,8 @@ static int refuse_kernel_read(const llmcost_model *m, uint32_t bits, bool all)
         char ok[512];
         uint32_t fine = 0;
         for (int k = 0; k < LLMCOST_LR_COUNT; k++)
-            if (llmcost_lora_module_name(m, (llmcost_lora_role)k) && !lc_ft_kernel_read(m, k))
+            if (llmcost_lora_module_name(m, (llmcost_lora_role)k) && !lc_ft_kernel_read(m, k) &&
+                !(clash_roles(m) & (1u << k)))
                 fine |= 1u << k;
         all_names(ok, sizeof ok, m, fine);
         bool peft = f && (f->peft_refuses & (1u << r));
@@ -262,6 +291,11 @@ static int refuse_kernel_read(const llmcost_model *m, uint32_t bits, bool all)
                        peft ? " (PEFT refuses it on this model_type: _check_lora_target_modules_mamba)" : "", ok);
     }
     return 0;
+}
+
+static bool has_name(const lc_lora_names *f, llmcost_lora_role r)
+{
+    return f && f->name[r];
 }
 
 int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const char *list)
@@ -314,15 +348,26 @@ int llmcost_lora_targets_parse(uint32_t *mask, const llmcost_model *m, const cha
                     kr |= 1u << r;
             if (kr) {
                 char ok[512], kn[256];
-                all_names(ok, sizeof ok, m, ~kr);
+                all_names(ok, sizeof ok, m, ~kr & ~clash_roles(m));
                 all_names(kn, sizeof kn, m, kr);
                 return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); the "
                                "ones an adapter can take are %s (%s: read by the fused Mamba kernel itself)", name,
                                m->name, m->model_type, ok, kn);
             }
+            /* Experts held as 3-D parameters (Qwen3.5-MoE's Qwen3_5MoeExperts, gpt-oss, Llama 4, Granite's
+             * ParallelExperts) have no module name a target could select. */
+            bool fused_experts = routed_experts(m) && !has_name(f, LLMCOST_LR_EXPERT_UP) && !has_name(f, LLMCOST_LR_EXPERT_DOWN);
             return lc_fail(LLMCOST_EINVAL, "lora_targets: '%s' is not a Linear module of %s (model_type %s); its Linear "
-                           "modules are %s, or all-linear", name, m->name, m->model_type, names);
+                           "modules are %s, or all-linear%s", name, m->name, m->model_type, names,
+                           fused_experts ? " (its routed experts are 3-D nn.Parameters, not nn.Linear modules: "
+                                           "target_modules cannot select them)" : "");
         }
+        if (strcmp(name, "all-linear") && (got & clash_roles(m)))
+            return lc_fail(LLMCOST_EINVAL,
+                           "lora_targets: '%s' on %s also names its routed experts' module (3-D weights, not an "
+                           "nn.Linear): PEFT matches target names by suffix and raises 'Target module ... is not "
+                           "supported' on it; all-linear (which selects Linears by their full names) adapts the shared "
+                           "MLP's, a path in target_modules is not modelled", name, m->name);
         if ((rc = refuse_kernel_read(m, got, !strcmp(name, "all-linear"))) < 0)
             return rc;
         bits |= got;
@@ -410,7 +455,7 @@ int llmcost_finetune_check(const llmcost_finetune *ft, const llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "lora_dropout needs finetune = lora or qlora (finetune is %s)", meth);
     if (!adapters && ft->adapter_bytes)
         return lc_fail(LLMCOST_EINVAL, "adapter_dtype needs finetune = lora or qlora (finetune is %s)", meth);
-    if (ft->targets >> LLMCOST_LR_COUNT)
+    if (LLMCOST_LR_COUNT < 32 && (uint64_t)ft->targets >> LLMCOST_LR_COUNT)
         return lc_fail(LLMCOST_EINVAL, "lora_targets: bits beyond the %d roles", (int)LLMCOST_LR_COUNT);
     if (!m || !adapters)
         return 0;

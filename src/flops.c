@@ -391,8 +391,16 @@ static void gated_deltanet_ops(oplist *l, const llmcost_model *m, const llmcost_
     double G = (double)ss->n_groups, K = (double)ss->d_state, H = (double)ss->n_heads, V = (double)ss->head_dim;
     double C = (double)ss->chunk_size, kc = (double)ss->d_conv, d = (double)ss->d_inner, key = G * K;
     double conv = 2 * key + d, chunks = b * ceil(sq / C), heads = chunks * H;
-    matmul(l, idx, LLMCOST_FC_Q, "in_proj_qkvz", T, conv + d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
-    matmul(l, idx, LLMCOST_FC_KV, "in_proj_ba", T, 2 * H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    if (ss->split_proj) {
+        /* Qwen3_5GatedDeltaNet: four Linears on the same input (modeling_qwen3_5.py), the same FLOPs as two */
+        matmul(l, idx, LLMCOST_FC_Q, "in_proj_qkv", T, conv, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_Q, "in_proj_z", T, d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "in_proj_b", T, H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "in_proj_a", T, H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    } else {
+        matmul(l, idx, LLMCOST_FC_Q, "in_proj_qkvz", T, conv + d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+        matmul(l, idx, LLMCOST_FC_KV, "in_proj_ba", T, 2 * H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    }
     /* fix_query_key_value_ordering's reshapes of split views copy q, k, v, z (and b, a); torch.cat joins q, k, v. */
     elementwise_k(l, idx, "qkvz reorder+cat", LLMCOST_ROLE_TRANSPOSE, 0, T * (conv + d + 2 * H + conv), 2 * ab, 2 * ab, 7, 7, 0);
     elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * conv, 2 * ab, 3 * ab, 1, 2 * kc);

@@ -142,7 +142,7 @@ int lc_ft_layer_mats(lc_ft_mat *out, const struct llmcost_model *m, const struct
  * such nn.Linear) and PEFT's default LoRA targets (a role mask; 0: PEFT has none), part of the architecture's
  * description (arch.c's type rows); lc_arch_lora_names gives the row of "m", NULL when llmcost does not know its
  * modules (an unknown model_type read as a Llama-style decoder). */
-#define LC_LORA_ROLES 29 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
+#define LC_LORA_ROLES 32 /* LLMCOST_LR_COUNT (finetune.h), checked where the names are defined */
 typedef struct lc_lora_names {
     const char *name[LC_LORA_ROLES];
     uint32_t peft_default;
@@ -160,6 +160,13 @@ int lc_ft_count_roles(int64_t *matrices, const struct llmcost_model *m, const st
 /* Is role "r" of "m" stored quantised under quantisation "q" (llmcost_quant; finetune.c's rule)? */
 bool lc_ft_role_quantised(const struct llmcost_model *m, int q, int r);
 const lc_lora_names *lc_arch_lora_names(const struct llmcost_model *m);
+/* The roles of "m" whose module name also names a module of its routed experts that is no nn.Linear (Granite 4.0:
+ * block_sparse_moe.input_linear and output_linear, ParallelExperts, beside shared_mlp's): PEFT matches target names
+ * by suffix and raises "Target module ... is not supported" on such a module. 0 for most types. */
+uint32_t lc_arch_lora_name_clash(const struct llmcost_model *m);
+/* Why adapters on "m" are refused where its type has no module names but the reason is known (Zamba2); NULL
+ * otherwise. */
+const char *lc_arch_lora_refusal(const struct llmcost_model *m);
 /* Is the matrix of role "r" stored quantised under "ft" (QLoRA: finetune.c's rule)? */
 bool lc_ft_quantised(const struct llmcost_model *m, const struct llmcost_finetune *ft, int r);
 /* Is the head quantised too (LitGPT's QLoRA: Fabric's BitsandbytesPrecision replaces every nn.Linear), under the

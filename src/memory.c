@@ -186,7 +186,7 @@ static void keeps_input(lora_layer *Y, int role)
         break;
     case LLMCOST_LR_EXPERT_GATE: case LLMCOST_LR_EXPERT_UP: case LLMCOST_LR_EXPERT_DOWN:
         break; /* the routed experts' gathered inputs are counted as kept anyway */
-    case LLMCOST_LR_SSM_IN: case LLMCOST_LR_GDN_QKVZ: case LLMCOST_LR_GDN_BA:
+    case LLMCOST_LR_SSM_IN: case LLMCOST_LR_GDN_QKVZ: case LLMCOST_LR_GDN_BA: case LLMCOST_LR_GDN_Z: case LLMCOST_LR_GDN_A:
         Y->ssm_in = true;
         break;
     case LLMCOST_LR_SSM_OUT:
@@ -514,8 +514,9 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
     const llmcost_ssm *ssm = a->n_heads == 0 ? llmcost_layer_ssm(m, L) : NULL; /* a state-space mixer's block */
     const llmcost_ssm *par_ssm = a->n_heads > 0 ? llmcost_layer_ssm(m, L) : NULL; /* a mixer beside attention */
-    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba); beside attention, in_proj too */
-    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? 2 : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
+    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba; Qwen3.5's four split Linears); beside
+     * attention, in_proj too */
+    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? (ssm->split_proj ? 4 : 2) : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
     /* Under adapters the norm's output before the token mixer stays when an adapter (or a quantised MatMul4Bit) of
      * attention or of the mixer's input projections keeps it; Falcon-H1's uP copies: below. */
     bool mup_split = par_ssm && m->mup_multipliers && !R->autocast && R->lin_in <= 0;
@@ -1145,15 +1146,21 @@ static const class_figures *figures_of(eval *ev, int32_t c)
         double in = ss->kind == LLMCOST_SSM_MAMBA1 ? 2 * D : 2 * D + 2 * (double)(ss->n_groups * ss->d_state) + (double)ss->n_heads;
         if (ss->kind == LLMCOST_SSM_GATED_DELTANET) /* in_proj_qkvz's output; in_proj_ba's is apart */
             in = 2 * D + 2 * (double)(ss->n_groups * ss->d_state);
-        F->factored[n++] = factored_matrix(h, in, 1, t);
+        /* Qwen3.5's split Gated DeltaNet: in_proj_qkv (in - D) and in_proj_z (D), in_proj_b and in_proj_a (H each) */
+        bool split = ss->kind == LLMCOST_SSM_GATED_DELTANET && ss->split_proj;
+        F->factored[n++] = factored_matrix(h, split ? in - D : in, 1, t);
+        if (split)
+            F->factored[n++] = factored_matrix(h, D, 1, t);
         F->factored[n++] = factored_matrix(D, h, 1, t);
         if (ss->kind == LLMCOST_SSM_GATED_DELTANET) /* in_proj_ba */
-            F->factored[n++] = factored_matrix(h, 2 * (double)ss->n_heads, 1, t);
+            F->factored[n++] = factored_matrix(h, (split ? 1 : 2) * (double)ss->n_heads, 1, t);
+        if (split)
+            F->factored[n++] = factored_matrix(h, (double)ss->n_heads, 1, t);
         if (ss->kind == LLMCOST_SSM_MAMBA1) {
             F->factored[n++] = factored_matrix(D, rk + 2 * N, 1, t);
             F->factored[n++] = factored_matrix(rk, D, 1, t);
         }
-        ssm_wide = R->e * in * T / t;
+        ssm_wide = R->e * (split ? in - D : in) * T / t;
     }
     if (f->moe) {
         F->factored[n++] = factored_matrix(h, (double)f->expert.d_ff, (double)f->n_experts * (f->expert.gated ? 3 : 2), ex);

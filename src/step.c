@@ -857,6 +857,7 @@ struct lc_ft_step {
     double rank;
     bool dora;
     bool fused_gate_up;       /* the MLP's gate and up are one module (Phi-3, GLM-4): one adapter for both */
+    bool shared_fused_gate_up; /* the shared MLP's too (Granite 4.0's shared_mlp.input_linear beside its experts) */
     llmcost_quant quant;      /* NONE under LoRA */
     double dq_read;           /* bytes a dequantisation reads per weight: packed data + scales (exact average) */
     double dq_kernels;        /* kernels per dequantisation: 1, 2 with the nested absmax (double quant) */
@@ -907,17 +908,20 @@ static llmcost_lora_role ft_role(const lc_ft_step *f, const llmcost_op *op, bool
                  {"project_in", LLMCOST_LR_PROJECT_IN}, {"project_out", LLMCOST_LR_PROJECT_OUT},
                  {"in_proj", LLMCOST_LR_SSM_IN},   {"x_proj", LLMCOST_LR_SSM_X},
                  {"dt_proj", LLMCOST_LR_SSM_DT},   {"out_proj", LLMCOST_LR_SSM_OUT},
-                 {"in_proj_qkvz", LLMCOST_LR_GDN_QKVZ}, {"in_proj_ba", LLMCOST_LR_GDN_BA}};
+                 {"in_proj_qkvz", LLMCOST_LR_GDN_QKVZ}, {"in_proj_ba", LLMCOST_LR_GDN_BA},
+                 {"in_proj_qkv", LLMCOST_LR_GDN_QKVZ}, {"in_proj_z", LLMCOST_LR_GDN_Z},
+                 {"in_proj_b", LLMCOST_LR_GDN_BA},  {"in_proj_a", LLMCOST_LR_GDN_A}};
     *half = false;
     if (op->kind == LLMCOST_OP_EXPERTS)
         return LLMCOST_LR_EXPERT_UP; /* the routed experts: handled as a whole (ft_experts) */
     bool shared = op->component == LLMCOST_FC_SHARED_EXPERTS;
     if (!strcmp(op->name, "gate_proj"))
-        return shared ? LLMCOST_LR_SHARED_GATE : f->fused_gate_up ? LLMCOST_LR_MLP_GATE_UP : LLMCOST_LR_MLP_GATE;
+        return shared ? (f->shared_fused_gate_up ? LLMCOST_LR_SHARED_GATE_UP : LLMCOST_LR_SHARED_GATE)
+               : f->fused_gate_up ? LLMCOST_LR_MLP_GATE_UP : LLMCOST_LR_MLP_GATE;
     if (!strcmp(op->name, "up_proj")) {
-        if (!shared && f->fused_gate_up) {
+        if (shared ? f->shared_fused_gate_up : f->fused_gate_up) {
             *half = true;
-            return LLMCOST_LR_MLP_GATE_UP;
+            return shared ? LLMCOST_LR_SHARED_GATE_UP : LLMCOST_LR_MLP_GATE_UP;
         }
         return shared ? LLMCOST_LR_SHARED_UP : LLMCOST_LR_MLP_UP;
     }
@@ -1048,8 +1052,9 @@ static size_t ft_extra(const ctx *c, const llmcost_op *op, timed_op *t0, timed_o
         }
         if (r < LLMCOST_LR_COUNT && (f->targets & (1u << r)) && !half) {
             /* a fused gate_up adapter: one A over the input, one B over both halves (2 f outputs) */
-            double out = r == LLMCOST_LR_MLP_GATE_UP ? 2 * nn : nn;
-            ft_adapter(c, m, out, k, 1, r == LLMCOST_LR_MLP_GATE_UP ? 2 * w : w, &t[n]);
+            bool gu = r == LLMCOST_LR_MLP_GATE_UP || r == LLMCOST_LR_SHARED_GATE_UP;
+            double out = gu ? 2 * nn : nn;
+            ft_adapter(c, m, out, k, 1, gu ? 2 * w : w, &t[n]);
             n += 2;
         }
         return n;
@@ -1113,6 +1118,7 @@ static int ft_resolve(lc_ft_step *f, const lc_ft_step **out, const llmcost_model
     f->rank = (double)(j->finetune.rank ? j->finetune.rank : 8);
     f->dora = j->finetune.variant == LLMCOST_LORA_DORA;
     f->fused_gate_up = llmcost_lora_module_name(m, LLMCOST_LR_MLP_GATE_UP) != NULL;
+    f->shared_fused_gate_up = llmcost_lora_module_name(m, LLMCOST_LR_SHARED_GATE_UP) != NULL;
     f->quant = j->finetune.method == LLMCOST_FT_QLORA
                    ? (j->finetune.quant == LLMCOST_QUANT_NONE ? LLMCOST_QUANT_NF4 : j->finetune.quant)
                    : LLMCOST_QUANT_NONE;
@@ -1198,7 +1204,7 @@ static void ft_flops(const ctx *c, const llmcost_step_prepared *p, double *model
                 llmcost_lora_role role = ft_role(f, op, &half);
                 if (role >= LLMCOST_LR_COUNT || !(f->targets & (1u << role)) || half)
                     continue;
-                double out = role == LLMCOST_LR_MLP_GATE_UP ? 2 * n : n;
+                double out = role == LLMCOST_LR_MLP_GATE_UP || role == LLMCOST_LR_SHARED_GATE_UP ? 2 * n : n;
                 fwd = 2 * m * r * (k + out);
                 if (f->dora)
                     fwd += 2 * k * r * (k + out);

@@ -8,6 +8,7 @@
  * hand for Mamba 2.8B. docs/formulas.md, "Fine-tuning on state-space and hybrid models". */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -253,6 +254,9 @@ Test(finetune_ssm, models_whose_modules_are_not_mapped_are_refused_by_name)
     uint32_t mask;
     cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "in_proj"), LLMCOST_EUNSUPPORTED);
     cr_expect(strstr(llmcost_errmsg(), "zamba2") != NULL, "%s", llmcost_errmsg());
+    /* the reason: shared blocks with per-depth adapter Linears need roles past the 32-bit targets mask */
+    cr_expect(strstr(llmcost_errmsg(), "shared transformer blocks") != NULL, "%s", llmcost_errmsg());
+    cr_expect(strstr(llmcost_errmsg(), "32") != NULL, "%s", llmcost_errmsg());
     llmcost_model_free(m);
 }
 
@@ -473,4 +477,214 @@ Test(finetune_ssm_memory, gated_deltanet_frozen_mixer_derived_tensor_by_tensor)
     cr_expect_eq(layer_kept(cfg, LLMCOST_FT_LORA, "in_proj_qkvz"), lora * T);
     /* an adapter on out_proj keeps its own fp32 copy of the gated norm's output (4 x 32) and x A */
     cr_expect_eq(layer_kept(cfg, LLMCOST_FT_LORA, "out_proj"), (lora - (4 * h + 4 * r) + (4 * 32 + 4 * r)) * T);
+}
+
+/* ---- Qwen3.5 and Qwen3.5-MoE (h-ftssm2): Qwen3_5GatedDeltaNet's four input Linears, fused experts ---- */
+
+Test(finetune_ssm, qwen3_5_all_linear_adapts_the_four_split_gated_deltanet_linears)
+{
+    /* Qwen3.5-0.8B (text_config): h 1024, 24 layers, full attention every 4th (6: 8 heads of 256, q_proj doubled by
+     * the output gate, 2 kv heads), Gated DeltaNet in the other 18 (16 key heads of 128: key_dim 2048; 16 value heads
+     * of 128: d 2048). modeling_qwen3_5.py's Qwen3_5GatedDeltaNet: in_proj_qkv h -> 2 key_dim + d, in_proj_z h -> d,
+     * in_proj_b and in_proj_a h -> 16 each, out_proj d -> h; a SwiGLU of 3584 in every layer; tied head. */
+    llmcost_model *m = load_model("qwen3.5-0.8b");
+    const int64_t r = 16, h = 1024, key = 2048, d = 2048, H = 16, f = 3584;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_LORA, r, "all-linear");
+    int64_t attn = ab(r, h, 2 * 8 * 256) + 2 * ab(r, h, 2 * 256) + ab(r, 8 * 256, h);
+    int64_t gdn = ab(r, h, 2 * key + d) + ab(r, h, d) + 2 * ab(r, h, H) + ab(r, d, h);
+    int64_t mlp = 2 * ab(r, h, f) + ab(r, f, h);
+    cr_expect_eq(role_params(LLMCOST_LR_GDN_QKVZ), 18 * ab(r, h, 2 * key + d));
+    cr_expect_eq(role_params(LLMCOST_LR_GDN_Z), 18 * ab(r, h, d));
+    cr_expect_eq(role_params(LLMCOST_LR_GDN_BA), 18 * ab(r, h, H));
+    cr_expect_eq(role_params(LLMCOST_LR_GDN_A), 18 * ab(r, h, H));
+    cr_expect_eq(role_matrices(LLMCOST_LR_SSM_OUT), 18);
+    cr_expect_eq(role_matrices(LLMCOST_LR_Q), 6);
+    cr_expect_eq(fp.trainable, 6 * attn + 18 * gdn + 24 * mlp);
+    cr_expect_eq(fp.trainable, 10822656);
+    /* Qwen3-Next's fused names are not modules of Qwen3.5 */
+    uint32_t mask;
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "in_proj_qkvz"), LLMCOST_EINVAL);
+    char names[512];
+    cr_assert_eq(llmcost_lora_targets_parse(&mask, m, "in_proj_a,in_proj_qkv"), 0);
+    llmcost_lora_targets_format(names, sizeof names, m, mask);
+    cr_expect_str_eq(names, "in_proj_qkv,in_proj_a");
+    /* QLoRA NF4: bitsandbytes replaces every nn.Linear but the (tied) head: the Linear weights, and nothing else
+     * (conv1d an nn.Conv1d, A_log, dt_bias, the norms' weights plain parameters) */
+    fp = count(m, LLMCOST_FT_QLORA, r, "all-linear");
+    int64_t lin = 6 * (h * 2 * 8 * 256 + 2 * h * 2 * 256 + 8 * 256 * h) +
+                  18 * (h * (2 * key + d) + h * d + 2 * h * H + d * h) + 24 * 3 * h * f;
+    cr_expect_eq(fp.quantized_params, lin);
+    int64_t conv = 2 * key + d, rest = 248320 * h + 18 * (conv * 4 + 2 * H + 128) + 6 * 2 * 256 + 24 * 2 * h + h;
+    cr_expect_eq(fp.dense_params, rest);
+    cr_expect_eq(fp.quantized_params + fp.dense_params, 752393024);
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm, qwen3_5_moe_experts_and_router_are_parameters_not_linears)
+{
+    /* Qwen3.6-35B-A3B (qwen3_5_moe): h 2048, 40 layers, attention every 4th (10: 16 heads of 256, gated q_proj, 2 kv
+     * heads), Gated DeltaNet in 30 (16 key heads of 128; 32 value heads of 128: d 4096). Every layer's
+     * Qwen3_5MoeSparseMoeBlock: its router (Qwen3_5MoeTopKRouter) holds an nn.Parameter [256, h] and its experts
+     * (Qwen3_5MoeExperts) 3-D nn.Parameters gate_up_proj [256, 1024, h] and down_proj [256, h, 512]: no nn.Linear,
+     * so all-linear adapts neither and bitsandbytes quantises neither; shared_expert (gate, up, down of 512) and
+     * shared_expert_gate (h -> 1) are Linears. */
+    llmcost_model *m = load_model("qwen3.6-35b-a3b");
+    const int64_t r = 16, h = 2048, key = 2048, d = 4096, H = 32, E = 256, fe = 512, L = 40;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_QLORA, r, "all-linear");
+    int64_t attn = ab(r, h, 2 * 16 * 256) + 2 * ab(r, h, 2 * 256) + ab(r, 16 * 256, h);
+    int64_t gdn = ab(r, h, 2 * key + d) + ab(r, h, d) + 2 * ab(r, h, H) + ab(r, d, h);
+    int64_t shared = 3 * ab(r, h, fe) + ab(r, h, 1);
+    cr_expect_eq(fp.trainable, 10 * attn + 30 * gdn + L * shared);
+    cr_expect_eq(fp.trainable, 22477440);
+    cr_expect_eq(role_matrices(LLMCOST_LR_EXPERT_UP), 0);
+    cr_expect_eq(role_matrices(LLMCOST_LR_EXPERT_GATE), 0);
+    cr_expect_eq(role_matrices(LLMCOST_LR_ROUTER), 0);
+    cr_expect_eq(role_matrices(LLMCOST_LR_SHARED_GATE), L);
+    int64_t lin = 10 * (h * 2 * 16 * 256 + 2 * h * 2 * 256 + 16 * 256 * h) +
+                  30 * (h * (2 * key + d) + h * d + 2 * h * H + d * h) + L * (3 * h * fe + h);
+    cr_expect_eq(fp.quantized_params, lin);
+    /* the experts and the router stay in 16 bits with the embedding, the head and the small parameters */
+    int64_t experts = L * E * 3 * h * fe, router = L * E * h;
+    cr_expect(fp.dense_params > experts + router + 2 * 248320 * h, "%lld", (long long)fp.dense_params);
+    cr_expect_eq(fp.quantized_params + fp.dense_params, 34660610688);
+    uint32_t mask;
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "gate_up_proj"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "nn.Parameter") != NULL, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
+
+/* memory_ssm's Gated DeltaNet fixture as Qwen3.5 builds it (in_proj_qkv, in_proj_z, in_proj_b, in_proj_a) */
+static const char *qwen3_5_fixture =
+    "{\"model_type\": \"qwen3_5_text\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+    "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+    "\"intermediate_size\": 96, \"vocab_size\": 100, "
+    "\"layer_types\": [\"linear_attention\", \"linear_attention\"], "
+    "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
+    "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+
+Test(finetune_ssm_memory, qwen3_5_split_gated_deltanet_adapters_each_keep_their_input)
+{
+    /* The same tensors as gated_deltanet_frozen_mixer_derived_tensor_by_tensor (2,432 a token with one adapter on the
+     * mixer's input): the split Linears read the same normalised input, and each adapter (PEFT's fp32 lora_A) keeps
+     * its own fp32 copy of it, 4h, and x A, 4r. */
+    const double T = 2048, h = 64, r = 8;
+    double one = 2432;
+    cr_expect_eq(layer_kept(qwen3_5_fixture, LLMCOST_FT_LORA, "in_proj_qkv"), one * T);
+    cr_expect_eq(layer_kept(qwen3_5_fixture, LLMCOST_FT_LORA, "in_proj_z"), one * T);
+    cr_expect_eq(layer_kept(qwen3_5_fixture, LLMCOST_FT_LORA, "in_proj_qkv,in_proj_z,in_proj_b,in_proj_a"),
+                 (one + 3 * (4 * h + 4 * r)) * T);
+}
+
+Test(finetune_ssm_step, qwen3_5_split_adapters_add_their_own_flops)
+{
+    /* Qwen3.5-0.8B, one sequence of 1024, r 8: the four input adapters against one on out_proj (the same frozen
+     * base): 6 T r (in + out) each, for 18 Gated DeltaNets: (h + 2 key + d) + (h + d) + 2 (h + H) against (d + h). */
+    llmcost_model *m = load_model("qwen3.5-0.8b");
+    const double T = 1024, r = 8, h = 1024, key = 2048, d = 2048, H = 16;
+    llmcost_job a = single_gpu_job(1, 1024), b;
+    a.finetune.method = LLMCOST_FT_LORA;
+    a.finetune.rank = 8;
+    b = a;
+    cr_assert_eq(llmcost_lora_targets_parse(&a.finetune.targets, m, "in_proj_qkv,in_proj_z,in_proj_b,in_proj_a"), 0);
+    cr_assert_eq(llmcost_lora_targets_parse(&b.finetune.targets, m, "out_proj"), 0);
+    llmcost_step sa = step(m, &a), sb = step(m, &b);
+    double in4 = (h + 2 * key + d) + (h + d) + 2 * (h + H), out = d + h;
+    cr_expect(fabs(sa.model_flops_per_step - sb.model_flops_per_step - 18 * 6 * T * r * (in4 - out)) < 1,
+              "%.0f vs %.0f", sa.model_flops_per_step - sb.model_flops_per_step, 18 * 6 * T * r * (in4 - out));
+    cr_expect_eq(sa.hardware_flops_per_step, sa.model_flops_per_step);
+    llmcost_model_free(m);
+}
+
+/* ---- Granite 4.0 (granitemoehybrid, h-ftssm2): the fused shared MLP, the router's Linear, ParallelExperts ---- */
+
+Test(finetune_ssm, granite_4_micro_all_linear_has_one_fused_gate_up_linear)
+{
+    /* Granite-4.0-Micro: h 2560, 40 attention layers (40 heads of 64, 8 kv heads), no experts: shared_mlp
+     * (GraniteMoeHybridMLP) input_linear h -> 2 x 8192 (gate and up in one nn.Linear), output_linear 8192 -> h; the
+     * head tied. */
+    llmcost_model *m = load_model("granite-4.0-micro");
+    const int64_t r = 8, h = 2560, q = 40 * 64, kv = 8 * 64, s = 8192, L = 40;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_QLORA, r, "all-linear");
+    int64_t layer = ab(r, h, q) + 2 * ab(r, h, kv) + ab(r, q, h) + ab(r, h, 2 * s) + ab(r, s, h);
+    cr_expect_eq(fp.trainable, L * layer);
+    cr_expect_eq(role_matrices(LLMCOST_LR_MLP_GATE_UP), L);
+    cr_expect_eq(role_params(LLMCOST_LR_MLP_GATE_UP), L * ab(r, h, 2 * s));
+    cr_expect_eq(role_matrices(LLMCOST_LR_MLP_GATE), 0);
+    /* NF4: every nn.Linear; the tied embedding and the 2 L + 1 RMSNorms stay 16-bit; the pre-training count is the
+     * PyTorch one (docs/validation.md: 3,402,836,480) */
+    cr_expect_eq(fp.quantized_params, L * (h * q + 2 * h * kv + q * h + h * 2 * s + s * h));
+    cr_expect_eq(fp.dense_params, 100352 * h + (2 * L + 1) * h);
+    cr_expect_eq(fp.quantized_params + fp.dense_params, 3402836480);
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm, granite_4_h_small_experts_are_parallel_experts_and_out_proj_is_the_kernels)
+{
+    /* granite-4.0-h-small: h 4096, 40 layers (36 Mamba2: d 8192, 128 heads, 1 group of N 128; 4 attention: 32 heads
+     * of 128, 8 kv heads), in every layer block_sparse_moe (router nn.Linear "layer" h -> 72, experts
+     * GraniteMoeHybridParallelExperts of 768: 3-D weights) beside shared_mlp (input_linear h -> 2 x 1536,
+     * output_linear 1536 -> h). */
+    char *text = slurp_file(src_path("tests/fixtures/configs/granite-4.0-h-small.json"));
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, text, strlen(text), "granite-4.0-h-small"), 0, "%s", llmcost_errmsg());
+    free(text);
+    const int64_t r = 8, h = 4096, d = 8192, H = 128, N = 128, E = 72, s = 1536;
+    const int64_t q = 32 * 128, kv = 8 * 128, in = 2 * d + 2 * N + H;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_QLORA, r, "q_proj,k_proj,v_proj,o_proj,in_proj,layer");
+    int64_t attn = ab(r, h, q) + 2 * ab(r, h, kv) + ab(r, q, h);
+    cr_expect_eq(fp.trainable, 4 * attn + 36 * ab(r, h, in) + 40 * ab(r, h, E));
+    cr_expect_eq(role_matrices(LLMCOST_LR_ROUTER), 40);
+    /* NF4: attention, in_proj, the router and the shared MLP; out_proj (the kernel's) and the experts in 16 bits */
+    int64_t lin = 4 * (h * q + 2 * h * kv + q * h) + 36 * h * in + 40 * (h * E + h * 2 * s + s * h);
+    cr_expect_eq(fp.quantized_params, lin);
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    cr_expect(fp.dense_params >= 36 * d * h + 40 * E * 3 * h * 768, "%lld", (long long)fp.dense_params);
+    cr_expect_eq(fp.quantized_params + fp.dense_params, p.total);
+    uint32_t mask;
+    /* 'input_linear' also names block_sparse_moe.input_linear (ParallelExperts): PEFT raises on it */
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "input_linear"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "not supported") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "output_linear"), LLMCOST_EINVAL);
+    /* all-linear includes out_proj, which mamba_split_conv1d_scan_combined reads itself */
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "all-linear"), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "mamba_split_conv1d_scan_combined") != NULL, "%s", llmcost_errmsg());
+    cr_expect_eq(llmcost_lora_targets_parse(&mask, m, "out_proj"), LLMCOST_EINVAL);
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm, granite_4_h_dense_hybrid_adapts_its_shared_mlp_by_name)
+{
+    /* A Granite-4.0-H-Micro-like model: Mamba2 and attention layers, no experts: input_linear and output_linear are
+     * the only modules of those names, so PEFT takes them. h 64, Mamba2 d 128 (4 heads of 32, 1 group of N 16), shared
+     * MLP 96. */
+    const char *cfg = "{\"model_type\": \"granitemoehybrid\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+                      "\"shared_intermediate_size\": 96, \"num_local_experts\": 0, \"vocab_size\": 100, "
+                      "\"layer_types\": [\"mamba\", \"attention\"], \"mamba_n_heads\": 4, \"mamba_d_head\": 32, "
+                      "\"mamba_n_groups\": 1, \"mamba_d_state\": 16, \"mamba_expand\": 2}";
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "granite4-h-dense"), 0, "%s", llmcost_errmsg());
+    const int64_t r = 4, h = 64, s = 96, in = 2 * 128 + 2 * 16 + 4;
+    llmcost_finetune_params fp = count(m, LLMCOST_FT_LORA, r, "input_linear,output_linear,in_proj");
+    cr_expect_eq(fp.trainable, 2 * (ab(r, h, 2 * s) + ab(r, s, h)) + ab(r, h, in));
+    llmcost_model_free(m);
+}
+
+Test(finetune_ssm_step, granite_4_fused_gate_up_adapter_spans_both_halves)
+{
+    /* Granite-4.0-Micro, one sequence of 1024, r 8: one adapter on input_linear (h -> 2s) against one on
+     * output_linear (s -> h), the same frozen base: 6 T r ((h + 2s) - (s + h)) = 6 T r s a layer, 40 layers. */
+    llmcost_model *m = load_model("granite-4.0-micro");
+    const double T = 1024, r = 8, s = 8192;
+    llmcost_job a = single_gpu_job(1, 1024), b;
+    a.finetune.method = LLMCOST_FT_LORA;
+    a.finetune.rank = 8;
+    b = a;
+    cr_assert_eq(llmcost_lora_targets_parse(&a.finetune.targets, m, "input_linear"), 0);
+    cr_assert_eq(llmcost_lora_targets_parse(&b.finetune.targets, m, "output_linear"), 0);
+    llmcost_step sa = step(m, &a), sb = step(m, &b);
+    cr_expect(fabs(sa.model_flops_per_step - sb.model_flops_per_step - 40 * 6 * T * r * s) < 1, "%.0f",
+              sa.model_flops_per_step - sb.model_flops_per_step);
+    llmcost_model_free(m);
 }

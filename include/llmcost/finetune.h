@@ -20,7 +20,10 @@
  * the weights transformers' fused Mamba kernel reads itself in training (mamba_inner_fn: x_proj, dt_proj, out_proj;
  * mamba_split_conv1d_scan_combined: out_proj), which are refused as targets (PEFT refuses out_proj on those model
  * types), all-linear with them, and stay in 16 bits under QLoRA (docs/formulas.md, "Fine-tuning on state-space and
- * hybrid models").
+ * hybrid models"). Qwen3.5's Gated DeltaNet has four input Linears (in_proj_qkv, in_proj_z, in_proj_b, in_proj_a);
+ * Granite 4.0's shared MLP fuses gate and up in input_linear; experts held as 3-D parameters (Qwen3.5-MoE, Granite
+ * 4.0's ParallelExperts) are no Linears. Zamba2 is refused (its shared blocks' adapter Linears need roles past the
+ * 32 bits of the targets mask).
  */
 #ifndef LLMCOST_FINETUNE_H
 #define LLMCOST_FINETUNE_H
@@ -92,8 +95,14 @@ typedef enum {
     LLMCOST_LR_SSM_X,          /* Mamba: x_proj (d -> dt_rank + 2 d_state) */
     LLMCOST_LR_SSM_DT,         /* Mamba: dt_proj (dt_rank -> d) */
     LLMCOST_LR_SSM_OUT,        /* the mixer's out_proj (d -> h): Mamba, Mamba-2, Gated DeltaNet */
-    LLMCOST_LR_GDN_QKVZ,       /* Gated DeltaNet (Qwen3-Next): in_proj_qkvz (h -> q, k, v, z) */
-    LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads) */
+    LLMCOST_LR_GDN_QKVZ,       /* Gated DeltaNet (Qwen3-Next): in_proj_qkvz (h -> q, k, v, z); where the input
+                                  projections are split (Qwen3.5, llmcost_ssm.split_proj): in_proj_qkv (h -> q, k, v) */
+    LLMCOST_LR_GDN_BA,         /* Gated DeltaNet: in_proj_ba (h -> beta, a: 2 heads); split: in_proj_b (h -> beta) */
+    LLMCOST_LR_GDN_Z,          /* Gated DeltaNet split (Qwen3.5): in_proj_z (h -> z, the output gate: d_inner) */
+    LLMCOST_LR_GDN_A,          /* Gated DeltaNet split (Qwen3.5): in_proj_a (h -> a, the decay input: one a head) */
+    LLMCOST_LR_SHARED_GATE_UP, /* the shared MLP's fused gate and up (Granite 4.0's shared_mlp.input_linear beside its
+                                  experts; without experts it is the dense MLP: LLMCOST_LR_MLP_GATE_UP). The 32nd role:
+                                  the uint32_t masks are full */
     LLMCOST_LR_COUNT
 } llmcost_lora_role;
 

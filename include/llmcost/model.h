@@ -144,6 +144,9 @@ typedef struct llmcost_ssm {
                             head_dim, one weight shared by every value head) */
     bool dt_bc_norms;    /* Mamba1: RMSNorms with weights on dt (dt_rank), B and C (d_state each) after x_proj
                             (Jamba's JambaMambaMixer); in what was the struct's tail padding */
+    bool split_proj;     /* Gated DeltaNet: the input projections are four Linears, in_proj_qkv (2 key_dim + d_inner),
+                            in_proj_z (d_inner), in_proj_b and in_proj_a (n_heads each) (Qwen3_5GatedDeltaNet), not
+                            in_proj_qkvz and in_proj_ba; same weights in all; in the struct's tail padding too */
 } llmcost_ssm;
 
 /* One decoder layer. */
