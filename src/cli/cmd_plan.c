@@ -346,6 +346,7 @@ int cmd_plan(int argc, char **argv)
     llmcost_job_spec spec;
     cli_job_spec(&spec, &jo);
     size_t alen = strlen(assumed);
+    o.cp = gv.cp ? jo.cp : LLMCOST_PLAN_ANY; /* read by the note on CP over sliding windows */
     if (llmcost_plan_options_from_spec_model(&o, &spec, m, assumed + alen, sizeof assumed - alen) < 0) {
         llmcost_model_free(m);
         return cli_job_error("plan");
@@ -440,6 +441,9 @@ int cmd_plan(int argc, char **argv)
                         break;
                     case LLMCOST_PLAN_SHORTER_SEQ:
                         snprintf(what, sizeof what, "sequences of %lld (--seq)", (long long)c->seq);
+                        break;
+                    case LLMCOST_PLAN_CP_ALLGATHER:
+                        snprintf(what, sizeof what, "context parallelism by all-gather (--cp-comm allgather)");
                         break;
                     default:
                         snprintf(what, sizeof what, "full recomputation (--recompute full)");
