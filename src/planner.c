@@ -1538,19 +1538,26 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
         }
     }
     /* A ring (p2p, torch) over sliding-window layers refuses every layout with cp > 1 (lc_cp_window_check):
-     * Transformer Engine's all-gather takes the window (Llama 3's context parallelism). */
+     * Transformer Engine's all-gather takes the window (Llama 3's context parallelism): on these GPUs, else on 2, 4, ...
+     * 64 times as many (the ring's layouts with more GPUs were refused too). */
     int64_t window;
     if (plan_cp_ring(o) && lc_windowed_layers(m, o->seq, &window) > 0 && (o->cp == LLMCOST_PLAN_ANY || o->cp > 1)) {
-        lc_plan_options_copy(&x, o);
-        x.version = LLMCOST_PLAN_OPTIONS_VERSION; /* the fields an older caller lacks at their defaults */
-        x.cp_comm = LLMCOST_CP_ALLGATHER;
-        if ((rc = try_change(&v[k].best, m, &x)) < 0)
-            goto fail;
-        if (rc) {
-            v[k].kind = LLMCOST_PLAN_CP_ALLGATHER;
-            v[k].gpus = o->gpus;
-            lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
-            k++;
+        for (int64_t f = 1; f <= 64; f *= 2) {
+            lc_plan_options_copy(&x, o);
+            x.version = LLMCOST_PLAN_OPTIONS_VERSION; /* the fields an older caller lacks at their defaults */
+            x.cp_comm = LLMCOST_CP_ALLGATHER;
+            x.gpus = o->gpus * f;
+            if (f > 1)
+                x.dp = LLMCOST_PLAN_ANY;
+            if ((rc = try_change(&v[k].best, m, &x)) < 0)
+                goto fail;
+            if (rc) {
+                v[k].kind = LLMCOST_PLAN_CP_ALLGATHER;
+                v[k].gpus = x.gpus;
+                lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+                k++;
+                break;
+            }
         }
     }
     *out = v;

@@ -234,3 +234,26 @@ Test(cp_window, the_plan_request_says_why_and_offers_allgather)
     json_decref(d);
     free(json);
 }
+
+Test(cp_window, fit_advice_offers_allgather_where_the_ring_is_refused)
+{
+    /* gemma-3-27b at 32K tokens on one RTX 4090: nothing fits on it, and every layout with cp > 1 under the default
+     * p2p is refused (52 of 62 layers have 1,024-token windows), so the change that fits is all-gather CP, on as many
+     * GPUs as it needs; its flags name --cp-comm allgather and run. */
+    llmcost_model *m = load("gemma-3-27b");
+    const llmcost_gpu *g = llmcost_gpu_find("rtx-4090");
+    llmcost_job j;
+    llmcost_job_init(&j);
+    j.seq = 32768;
+    j.layout.gpus = 1;
+    bool rounded;
+    cr_assert_eq(llmcost_job_set_batch_tokens(&j, m, 4194304, &rounded), 0, "%s", llmcost_errmsg());
+    llmcost_fit_advice a;
+    cr_assert_eq(llmcost_job_fit_advice(&a, m, g, &j), 0, "%s", llmcost_errmsg());
+    cr_expect(!a.has_nearest);
+    cr_assert(a.has_change);
+    cr_expect_eq(a.change.kind, LLMCOST_PLAN_CP_ALLGATHER);
+    cr_expect_gt(a.change.best.layout.cp, 1);
+    cr_expect(strstr(a.change_step_flags, "--cp-comm allgather") != NULL, "%s", a.change_step_flags);
+    llmcost_model_free(m);
+}

@@ -230,8 +230,9 @@ typedef enum {
     LLMCOST_PLAN_BIGGER_GPU,     /* "gpu": that catalogue GPU (more memory) */
     LLMCOST_PLAN_SHORTER_SEQ,    /* "seq": sequences that long (the same tokens per step) */
     LLMCOST_PLAN_MORE_RECOMPUTE, /* "recompute": that recomputation (when it was fixed) */
-    LLMCOST_PLAN_CP_ALLGATHER,   /* "cp_allgather": context parallelism by all-gather (--cp-comm allgather) where a
-                                    ring (p2p, torch) refuses the model's sliding windows */
+    LLMCOST_PLAN_CP_ALLGATHER,   /* "cp_allgather": context parallelism by all-gather (--cp-comm allgather) on
+                                    "gpus" GPUs (these, else 2, 4, ... 64 times as many) where a ring (p2p, torch)
+                                    refuses the model's sliding windows */
     LLMCOST_PLAN_CHANGE_COUNT
 } llmcost_plan_change_kind;
 

@@ -443,7 +443,8 @@ int cmd_plan(int argc, char **argv)
                         snprintf(what, sizeof what, "sequences of %lld (--seq)", (long long)c->seq);
                         break;
                     case LLMCOST_PLAN_CP_ALLGATHER:
-                        snprintf(what, sizeof what, "context parallelism by all-gather (--cp-comm allgather)");
+                        snprintf(what, sizeof what, "%lld GPUs, context parallelism by all-gather (--cp-comm allgather)",
+                                 (long long)c->gpus);
                         break;
                     default:
                         snprintf(what, sizeof what, "full recomputation (--recompute full)");

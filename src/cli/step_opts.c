@@ -149,7 +149,8 @@ int cli_job_fit(const llmcost_model *m, const llmcost_gpu *gpu, const llmcost_jo
             else if (c->kind == LLMCOST_PLAN_SHORTER_SEQ)
                 snprintf(what, sizeof what, "sequences of %lld", (long long)c->seq);
             else if (c->kind == LLMCOST_PLAN_CP_ALLGATHER)
-                snprintf(what, sizeof what, "context parallelism by all-gather (--cp-comm allgather)");
+                snprintf(what, sizeof what, "%lld %s GPUs with context parallelism by all-gather (--cp-comm allgather)",
+                         (long long)c->gpus, c->gpu);
             else
                 snprintf(what, sizeof what, "full recomputation");
             llmcost_fmt_seconds(st, sizeof st, c->best.step_seconds);
