@@ -773,7 +773,7 @@ int llmcost_plan_options_from_spec_model(llmcost_plan_options *o, const llmcost_
     llmcost_cp_comm cpc = o->version >= 6 ? o->cp_comm : LLMCOST_CP_P2P;
     int64_t n = lc_windowed_layers(m, seq, &w);
     if (n > 0 && (cpc == LLMCOST_CP_P2P || cpc == LLMCOST_CP_TORCH) && (o->cp == LLMCOST_PLAN_ANY || o->cp > 1)) {
-        char line[512], layers[64]; /* "21 of 42 layers", or "32 layers" when every one has the window */
+        char line[1024], layers[64]; /* "21 of 42 layers", or "32 layers" when every one has the window */
         if (n == m->n_layers)
             snprintf(layers, sizeof layers, "%lld layers", (long long)n);
         else
