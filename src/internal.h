@@ -111,6 +111,10 @@ typedef struct lc_layer_digest {
 int lc_layout_check_digest(struct llmcost_layout *l, const struct llmcost_model *m, const lc_layer_digest *d);
 /* LLMCOST_EUNSUPPORTED when context parallelism "cp" > 1 would split a state-space mixer's scan; 0 otherwise. */
 int lc_cp_check(const struct llmcost_model *m, int64_t cp);
+/* The layers whose sliding window is shorter than "seq" (count; the first one's window in *window), and the refusal
+ * of ring context parallelism (cp_comm p2p or torch, cp > 1) over them (job.c). */
+int64_t lc_windowed_layers(const struct llmcost_model *m, int64_t seq, int64_t *window);
+int lc_cp_window_check(const struct llmcost_model *m, int cp_comm, int64_t cp, int64_t seq);
 struct llmcost_job;
 int lc_job_validate_digest(struct llmcost_job *j, const struct llmcost_model *m, const lc_layer_digest *d);
 /* LLMCOST_EUNSUPPORTED naming "engine" when the job fine-tunes with adapters (LoRA, QLoRA) or uses a memory saver,

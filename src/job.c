@@ -1,5 +1,6 @@
 /* job.c - one training job: its defaults, the one validation of its layout and batch, the precision-recipe
  * table and the pipeline stage split that the memory and step engines share. */
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -432,6 +433,47 @@ static int cp_comm_check(const llmcost_job *j, const llmcost_model *m)
     return 0;
 }
 
+/* The layers whose sliding window is shorter than "seq" tokens: their count, the first one's window in *window. A
+ * window of at least the sequence masks nothing (Mistral-7B-v0.1's 4,096 at seq 4,096 is full causal attention). */
+int64_t lc_windowed_layers(const llmcost_model *m, int64_t seq, int64_t *window)
+{
+    int64_t n = 0;
+    *window = 0;
+    for (int64_t i = 0; m && i < m->n_layers; i++) {
+        const llmcost_attention *a = &m->layers[i].attn;
+        if (a->n_heads > 0 && a->sliding_window > 0 && a->sliding_window < seq) {
+            if (n++ == 0)
+                *window = a->sliding_window;
+        }
+    }
+    return n;
+}
+
+/* Ring context parallelism takes no sliding window (docs/formulas.md "Context parallelism and sliding windows"):
+ * Transformer Engine's attn_forward_func_with_cp asserts that only its a2a and all_gather implementations take one
+ * (p2p does not), and PyTorch's context_parallel ring SDPA has no window argument (an attention mask raises). A job
+ * the stack would refuse is refused here, for every engine, rather than timed as if it ran. */
+int lc_cp_window_check(const llmcost_model *m, int cp_comm, int64_t cp, int64_t seq)
+{
+    if (!m || cp <= 1 || (cp_comm != LLMCOST_CP_P2P && cp_comm != LLMCOST_CP_TORCH))
+        return 0;
+    int64_t w, n = lc_windowed_layers(m, seq, &w);
+    if (n == 0)
+        return 0;
+    char layers[64]; /* "21 of 42 layers", or "32 layers" when every one has the window */
+    if (n == m->n_layers)
+        snprintf(layers, sizeof layers, "%lld layers", (long long)n);
+    else
+        snprintf(layers, sizeof layers, "%lld of %lld layers", (long long)n, (long long)m->n_layers);
+    return lc_fail(LLMCOST_EUNSUPPORTED,
+                   cp_comm == LLMCOST_CP_P2P
+                       ? "cp_comm = p2p: Transformer Engine's ring does not support sliding-window attention (%s's "
+                         "%s, window %lld < seq = %lld); use cp_comm = allgather or a2a"
+                       : "cp_comm = torch: PyTorch's context_parallel ring attention takes no sliding window (%s's "
+                         "%s, window %lld < seq = %lld); use cp_comm = allgather or a2a",
+                   m->name, layers, (long long)w, (long long)seq);
+}
+
 /* Per-layer checkpointing (version 5): full recomputation of every N-th layer, so it needs recompute = full; the
  * adapters' recomputation is not split by layer (refused with LoRA / QLoRA). */
 static int recompute_every_check(const llmcost_job *j)
@@ -514,6 +556,9 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
     if (j->version >= 5 && (rc = cp_comm_check(j, m)) != 0)
         return rc;
     if (j->version >= 6 && (rc = ddp_bucket_check(j)) != 0)
+        return rc;
+    /* Before version 5 the implementation is p2p (Megatron-Core's default). */
+    if ((rc = lc_cp_window_check(m, j->version >= 5 ? (int)j->cp_comm : LLMCOST_CP_P2P, j->layout.cp, j->seq)) != 0)
         return rc;
     if (j->version >= 5 && (rc = recompute_every_check(j)) != 0)
         return rc;

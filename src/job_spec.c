@@ -783,6 +783,24 @@ int llmcost_plan_options_from_spec_model(llmcost_plan_options *o, const llmcost_
         return rc;
     if (s->version >= 2 && (rc = llmcost_job_spec_finetune(&o->finetune, s, m, notes, size)) < 0)
         return rc;
+    /* A ring over sliding windows: the search refuses every layout with cp > 1 (lc_cp_window_check), said with why. */
+    int64_t seq = o->seq > 0 ? o->seq : s->seq, w;
+    llmcost_cp_comm cpc = o->version >= 6 ? o->cp_comm : LLMCOST_CP_P2P;
+    int64_t n = lc_windowed_layers(m, seq, &w);
+    if (n > 0 && (cpc == LLMCOST_CP_P2P || cpc == LLMCOST_CP_TORCH) && (o->cp == LLMCOST_PLAN_ANY || o->cp > 1)) {
+        char line[1024], layers[64]; /* "21 of 42 layers", or "32 layers" when every one has the window */
+        if (n == m->n_layers)
+            snprintf(layers, sizeof layers, "%lld layers", (long long)n);
+        else
+            snprintf(layers, sizeof layers, "%lld of %lld layers", (long long)n, (long long)m->n_layers);
+        snprintf(line, sizeof line, "layouts with cp > 1 refused (rejected by layout): --cp-comm %s: %s (%s's %s, "
+                 "window %lld < --seq %lld); give --cp-comm allgather or a2a to search them",
+                 cpc == LLMCOST_CP_P2P ? "p2p" : "torch",
+                 cpc == LLMCOST_CP_P2P ? "Transformer Engine's ring does not support sliding-window attention"
+                                       : "PyTorch's context_parallel ring attention takes no sliding window",
+                 m->name, layers, (long long)w, (long long)seq);
+        note(notes, size, line);
+    }
     return 0;
 }
 

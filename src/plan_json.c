@@ -263,6 +263,10 @@ int lc_plan_change_flags(char *buf, size_t n, const llmcost_plan_options *o, con
     lc_plan_options_copy(&oc, o);
     oc.gpus = c->gpus;
     oc.seq = c->seq > 0 ? c->seq : o->seq;
+    if (c->kind == LLMCOST_PLAN_CP_ALLGATHER) { /* the CP implementation is the change */
+        oc.version = LLMCOST_PLAN_OPTIONS_VERSION;
+        oc.cp_comm = LLMCOST_CP_ALLGATHER;
+    }
     return llmcost_plan_layout_flags_model(buf, n, &oc, &c->best, c->gpu, false, m);
 }
 

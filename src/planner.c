@@ -162,6 +162,8 @@ typedef struct {
      * fields from o->reference are judged (the rest are not layouts of this search, and are not counted). */
     int max_changes;
     const llmcost_job *savers; /* the memory savers every layout is sized with (options version 5), or NULL: none */
+    bool ring_window; /* the CP implementation is a ring (p2p, torch) and a layer's window is shorter than seq: every
+                         layout with cp > 1 is refused (lc_cp_window_check), rejected by "layout" */
 } space;
 
 /* Fields of a group (tp, pp, vpp, cp, ep, expert tp, sequence parallelism) that differ from the reference. */
@@ -477,6 +479,13 @@ static const llmcost_finetune *plan_finetune(const llmcost_plan_options *o)
     return o->version >= 4 && o->finetune.method != LLMCOST_FT_NONE ? &o->finetune : NULL;
 }
 
+/* Whether the search's CP implementation is a ring, which takes no sliding window (p2p before version 6). */
+static bool plan_cp_ring(const llmcost_plan_options *o)
+{
+    llmcost_cp_comm c = o->version >= 6 ? o->cp_comm : LLMCOST_CP_P2P;
+    return c == LLMCOST_CP_P2P || c == LLMCOST_CP_TORCH;
+}
+
 /* Whether the search sizes its layouts with memory savers (options version 5). */
 static bool plan_has_savers(const llmcost_plan_options *o)
 {
@@ -790,7 +799,12 @@ static int eval_group_memory(worker *w, const group *g)
             l.micro_batches = micro_batches;
             l.recompute = (llmcost_recompute)r;
             int rcs[4];
-            int rc = judge_memory_zeros(w, &l, zs, nz, rcs);
+            int rc = 0;
+            if (g->cp > 1 && sp->ring_window) /* refused by the engines' rule (lc_cp_window_check), not sized */
+                for (int k = 0; k < nz; k++)
+                    rcs[k] = LLMCOST_EINVAL;
+            else
+                rc = judge_memory_zeros(w, &l, zs, nz, rcs);
             if (rc < 0)
                 return fail_worker(w, rc);
             for (int k = 0; k < nz; k++) {
@@ -1065,7 +1079,9 @@ static int search(llmcost_plan *out, const llmcost_model *m, const llmcost_plan_
     if (rc)
         return rc;
     double t0 = now_seconds();
-    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL};
+    space sp = {m, o, o->global_batch_tokens / o->seq, 0, 0, 0, NULL, NULL, NULL, NULL, max_changes, NULL, false};
+    int64_t window;
+    sp.ring_window = lc_windowed_layers(m, o->seq, &window) > 0 && plan_cp_ring(o);
     llmcost_job svj;
     if (plan_has_savers(o)) {
         savers_job(&svj, o);
@@ -1441,7 +1457,7 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
 const char *llmcost_plan_change_name(llmcost_plan_change_kind k)
 {
     static const char *const names[LLMCOST_PLAN_CHANGE_COUNT] = {"more_gpus", "bigger_gpu", "shorter_seq",
-                                                                 "more_recompute"};
+                                                                 "more_recompute", "cp_allgather"};
     return (unsigned)k < LLMCOST_PLAN_CHANGE_COUNT ? names[k] : "?";
 }
 
@@ -1464,6 +1480,10 @@ int llmcost_plan_change_words(char *buf, size_t n, const llmcost_plan_change *c,
         len = snprintf(buf, n, "%s recomputation%s%s%s", llmcost_recompute_name(c->recompute),
                        with_flag ? " (--recompute " : "", with_flag ? llmcost_recompute_name(c->recompute) : "",
                        with_flag ? ")" : "");
+        break;
+    case LLMCOST_PLAN_CP_ALLGATHER:
+        len = snprintf(buf, n, "%lld %s GPUs with context parallelism by all-gather (--cp-comm allgather)",
+                       (long long)c->gpus, c->gpu);
         break;
     default:
         buf[0] = '\0';
@@ -1594,6 +1614,29 @@ int llmcost_plan_changes(llmcost_plan_change **out, size_t *n, const llmcost_mod
             v[k].recompute = LLMCOST_RECOMPUTE_FULL;
             lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
             k++;
+        }
+    }
+    /* A ring (p2p, torch) over sliding-window layers refuses every layout with cp > 1 (lc_cp_window_check):
+     * Transformer Engine's all-gather takes the window (Llama 3's context parallelism): on these GPUs, else on 2, 4, ...
+     * 64 times as many (the ring's layouts with more GPUs were refused too). */
+    int64_t window;
+    if (plan_cp_ring(o) && lc_windowed_layers(m, o->seq, &window) > 0 && (o->cp == LLMCOST_PLAN_ANY || o->cp > 1)) {
+        for (int64_t f = 1; f <= 64; f *= 2) {
+            lc_plan_options_copy(&x, o);
+            x.version = LLMCOST_PLAN_OPTIONS_VERSION; /* the fields an older caller lacks at their defaults */
+            x.cp_comm = LLMCOST_CP_ALLGATHER;
+            x.gpus = o->gpus * f;
+            if (f > 1)
+                x.dp = LLMCOST_PLAN_ANY;
+            if ((rc = try_change(&v[k].best, m, &x)) < 0)
+                goto fail;
+            if (rc) {
+                v[k].kind = LLMCOST_PLAN_CP_ALLGATHER;
+                v[k].gpus = x.gpus;
+                lc_strlcpy(v[k].gpu, o->gpu_types[v[k].best.gpu_type].name, sizeof v[k].gpu);
+                k++;
+                break;
+            }
         }
     }
     *out = v;

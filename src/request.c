@@ -1047,6 +1047,7 @@ static int do_plan(req *r, char **out)
     o.pareto = pareto;
     o.threads = (int)threads; /* 0: one per core */
     size_t alen = strlen(assumed);
+    o.cp = GIVEN("cp") ? s.cp : LLMCOST_PLAN_ANY; /* read by the note on CP over sliding windows */
     if ((rc = llmcost_plan_options_from_spec_model(&o, &s, r->model, assumed + alen, sizeof assumed - alen)) < 0)
         return rc;
     o.tp = GIVEN("tp") ? s.tp : LLMCOST_PLAN_ANY;

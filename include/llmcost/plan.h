@@ -239,6 +239,9 @@ typedef enum {
     LLMCOST_PLAN_BIGGER_GPU,     /* "gpu": that catalogue GPU (more memory) */
     LLMCOST_PLAN_SHORTER_SEQ,    /* "seq": sequences that long (the same tokens per step) */
     LLMCOST_PLAN_MORE_RECOMPUTE, /* "recompute": that recomputation (when it was fixed) */
+    LLMCOST_PLAN_CP_ALLGATHER,   /* "cp_allgather": context parallelism by all-gather (--cp-comm allgather) on
+                                    "gpus" GPUs (these, else 2, 4, ... 64 times as many) where a ring (p2p, torch)
+                                    refuses the model's sliding windows */
     LLMCOST_PLAN_CHANGE_COUNT
 } llmcost_plan_change_kind;
 
@@ -279,7 +282,8 @@ int llmcost_job_fit_advice(llmcost_fit_advice *out, const llmcost_model *m, cons
 /*
  * The smallest change of each kind that makes something fit a search in which nothing does: the GPU count doubled
  * up to 64 times, the catalogue's GPUs with more memory than the largest candidate (smallest first), the sequence
- * halved down to 1/16 (same tokens per step), full recomputation where a lighter one was fixed. *out (freed with
+ * halved down to 1/16 (same tokens per step), full recomputation where a lighter one was fixed, and all-gather context
+ * parallelism where the ring (cp_comm p2p or torch) refuses the model's sliding windows with cp > 1. *out (freed with
  * llmcost_free()) receives *n changes, at most one of each kind; none when no change found works. When the first
  * candidate type is power-capped (llmcost_gpu_power_cap: clock_fraction below 1), a bigger GPU runs under the same
  * cap in watts, and one the cap cannot apply to is not offered.

@@ -141,6 +141,9 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
  * (llmcost_job_spec_finetune: the LoRA targets' module names against the model, the defaults taken said into
  * "notes", "size" bytes, one per line). llmcost_plan_options_from_spec, which has no model, fills the method and its
  * numbers (targets: the model type's default) and refuses lora_targets with LLMCOST_EUNSUPPORTED.
+ * When the CP implementation is a ring (p2p, torch), o->cp is LLMCOST_PLAN_ANY or above 1 and a layer's sliding
+ * window is shorter than o->seq (s->seq when 0), "notes" also says that the search refuses every layout with cp > 1
+ * (rejected by "layout"), and why: set o->cp and o->seq before the call.
  */
 int llmcost_plan_options_from_spec_model(llmcost_plan_options *o, const llmcost_job_spec *s, const llmcost_model *m,
                                          char *notes, size_t size);

@@ -367,6 +367,7 @@ int cmd_plan(int argc, char **argv)
     llmcost_job_spec spec;
     cli_job_spec(&spec, &jo);
     size_t alen = strlen(assumed);
+    o.cp = gv.cp ? jo.cp : LLMCOST_PLAN_ANY; /* read by the note on CP over sliding windows */
     if (llmcost_plan_options_from_spec_model(&o, &spec, m, assumed + alen, sizeof assumed - alen) < 0) {
         llmcost_model_free(m);
         return cli_job_error("plan");

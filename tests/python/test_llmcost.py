@@ -388,6 +388,19 @@ class Errors(unittest.TestCase):
         self.assertIn("no-such-model", str(c.exception))
         self.assertRefused(lambda: m.step(model="gpt2"), "model: given by the Model; call llmcost.load() for another")
 
+    def test_ring_context_parallelism_over_a_shorter_window_is_refused(self):
+        # Transformer Engine's p2p CP asserts that it takes no sliding window (docs/formulas.md "Context parallelism
+        # and sliding windows"): the library's refusal, by its argument names; a window covering the sequence runs.
+        m = llmcost.load("gemma-2-9b")
+        self.assertRefused(lambda: m.step(gpus=16, cp=2, seq=8192),
+                           "cp_comm = p2p: Transformer Engine's ring does not support sliding-window attention "
+                           "(gemma-2-9b's 21 of 42 layers, window 4096 < seq = 8192); use cp_comm = allgather or a2a")
+        self.assertGreater(m.step(gpus=16, cp=2, seq=8192, cp_comm="allgather").to_dict()["step_seconds"], 0)
+        self.assertGreater(llmcost.load("mistral-7b").step(gpus=16, cp=2, seq=4096).to_dict()["step_seconds"], 0)
+        plan = m.plan(gpus=16, cp=2, seq=8192, global_batch="4M", framework="megatron").to_dict()
+        self.assertEqual(plan["rejected"]["layout"] + plan["rejected"]["batch"], plan["evaluated"])
+        self.assertIn("cp_allgather", [c["change"] for c in plan["changes_that_fit"]])
+
     def test_the_cli_refuses_the_same_values(self):
         # The same rule, the CLI's flag in its message.
         r = subprocess.run([BIN, "step", "llama-7b", "--tp", "3"], capture_output=True, text=True)
