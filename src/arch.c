@@ -2436,7 +2436,8 @@ static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     m->pos = LLMCOST_POS_ROTARY;
     note(m, "%s: %lld lightning-attention and %lld softmax-attention layers; the 'attention' component counts each "
             "layer's token mixer; the lightning layers' decay buffers (slope_rate, query_decay, key_decay, "
-            "diagonal_decay; block %lld) are counted as buffers",
+            "diagonal_decay; block %lld) are counted as buffers; FLOPs, memory and step time assume transformers' "
+            "eager loop over the blocks (no fused lightning kernel: docs/formulas.md, \"Lightning attention\")",
          ti->label, (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)block);
     return 0;
 }
