@@ -38,6 +38,7 @@ typedef enum {
     FAM_MAMBA2,  /* Mamba-2: embed, [RMSNorm, Mamba-2 mixer] x L, RMSNorm, head (modeling_mamba2.py) */
     FAM_NEMOTRON_H, /* Nemotron-H: [RMSNorm, one of Mamba-2 / attention / MLP] x L by hybrid_override_pattern */
     FAM_QWEN3_NEXT, /* Qwen3-Next: [RMSNorm, Gated DeltaNet or gated attention, RMSNorm, MoE] x L by layer_types */
+    FAM_MINIMAX,    /* MiniMax-Text-01 / M1: [RMSNorm, lightning or softmax attention, RMSNorm, Mixtral MoE] x L */
     FAM_JAMBA,      /* Jamba: [RMSNorm, Mamba or attention, RMSNorm, MLP or MoE] x L by the attention / expert periods */
     FAM_FALCON_H1,  /* Falcon-H1: [RMSNorm, attention + Mamba-2 in parallel, RMSNorm, gated MLP] x L */
     FAM_ZAMBA2      /* Zamba2: [RMSNorm, Mamba-2] x L, shared transformer blocks before the hybrid layers' mixers */
@@ -134,6 +135,7 @@ static int adjust_baichuan(const lc_cfg *c, const type_info *ti, llmcost_model *
 static int adjust_granitemoehybrid(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int read_granite_mamba(const lc_cfg *c, llmcost_model *m);
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m);
+static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int build_falcon_h1(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 static int build_zamba2(const lc_cfg *c, const type_info *ti, llmcost_model *m);
 
@@ -517,6 +519,24 @@ static const type_info types[] = {
      .reads = LC_KEYS("layer_types", "full_attention_interval", "linear_conv_kernel_dim", "linear_key_head_dim",
                       "linear_value_head_dim", "linear_num_key_heads", "linear_num_value_heads", "num_experts",
                       "num_experts_per_tok", "moe_intermediate_size", "shared_expert_intermediate_size", "mamba_ssm_dtype")},
+    /* MiniMax (modular_minimax.py, MiniMaxConfig; MiniMaxAI/MiniMax-Text-01-hf): lightning or softmax attention by
+     * layer_types, Mixtral's sparse block in every layer, residual alpha/beta factors. minimax_m1 and minimax_text_01
+     * are the hub repositories' own spellings (their remote modeling code, the same modules and weights): attn_type_list
+     * (0 lightning, 1 softmax), layernorm_*_alpha/_beta, shared_intermediate_size, postnorm. */
+    {.type = "minimax", .label = "MiniMax", .fam = FAM_MINIMAX, .moe = true, .fp32_routing = true,
+     .reads = LC_KEYS("layer_types", "block_size", "num_local_experts", "num_experts_per_tok", "full_attn_alpha_factor",
+                      "full_attn_beta_factor", "linear_attn_alpha_factor", "linear_attn_beta_factor",
+                      "mlp_alpha_factor", "mlp_beta_factor")},
+    {.type = "minimax_m1", .label = "MiniMax-M1", .fam = FAM_MINIMAX, .moe = true, .fp32_routing = true,
+     .reads = LC_KEYS("attn_type_list", "num_local_experts", "num_experts_per_tok", "layernorm_full_attention_alpha",
+                      "layernorm_full_attention_beta", "layernorm_linear_attention_alpha",
+                      "layernorm_linear_attention_beta", "layernorm_mlp_alpha", "layernorm_mlp_beta",
+                      "shared_intermediate_size", "shared_moe_mode", "postnorm", "rotary_dim")},
+    {.type = "minimax_text_01", .label = "MiniMax-Text-01", .fam = FAM_MINIMAX, .moe = true, .fp32_routing = true,
+     .reads = LC_KEYS("attn_type_list", "num_local_experts", "num_experts_per_tok", "layernorm_full_attention_alpha",
+                      "layernorm_full_attention_beta", "layernorm_linear_attention_alpha",
+                      "layernorm_linear_attention_beta", "layernorm_mlp_alpha", "layernorm_mlp_beta",
+                      "shared_intermediate_size", "shared_moe_mode", "postnorm", "rotary_dim")},
     {.type = "jamba", .lora = &lora_jamba, .label = "Jamba", .fam = FAM_JAMBA,
      .reads = LC_KEYS("attn_layer_period", "attn_layer_offset", "expert_layer_period", "expert_layer_offset",
                       "num_experts", "num_experts_per_tok", "mamba_d_state", "mamba_d_conv", "mamba_expand",
@@ -2327,6 +2347,143 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     return 0;
 }
 
+/* MiniMax (MiniMaxConfig, modular_minimax.py). Each layer (MiniMaxDecoderLayer): input_layernorm, a token mixer,
+ * the residual from the normed input times an alpha plus the mixer's output times a beta, post_attention_layernorm,
+ * Mixtral's sparse block (router h -> num_local_experts, bias-free; experts gated of intermediate_size), the same
+ * alpha/beta residual. The mixer, by layer_types ("linear_attention" or "full_attention"; absent: MiniMaxConfig's
+ * default, full attention in even layers):
+ *   MiniMaxLightningAttention: qkv_proj h -> 3 heads x head_dim (SiLU), per block_size (256) tokens the decayed
+ *     intra-block and inter-block products, an RMSNorm of heads x head_dim, a sigmoid output_gate h -> heads x
+ *     head_dim, out_proj; bias-free; four persistent decay buffers (mixer 0 of the ssm table);
+ *   MiniMaxAttention: Mixtral's (bias-free q/k/v/o, GQA), rotary on rotary_dim (the hub spelling) or
+ *     head_dim x partial_rotary_factor dims.
+ * The hub spellings (minimax_m1, minimax_text_01, the repositories' remote modeling code that transformers' port
+ * follows module for module) give attn_type_list (0 lightning, 1 softmax) and layernorm_{full_attention,
+ * linear_attention,mlp}_{alpha,beta} for the factors; shared_intermediate_size above 0 (a shared expert with a
+ * coefficient gate) is not built by transformers' MiniMax: refused. */
+static int minimax_layer_kinds(const lc_cfg *c, const type_info *ti, llmcost_model *m, bool *linear)
+{
+    if (strcmp(ti->type, "minimax") != 0) {
+        json_t *al = json_object_get(c->obj, "attn_type_list");
+        if (!json_is_array(al) || (int64_t)json_array_size(al) != m->n_layers)
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%sattn_type_list': expected an array of %lld integers (0 lightning "
+                           "attention, 1 softmax attention), as %s's modeling code reads it", c->origin, c->prefix,
+                           (long long)m->n_layers, ti->label);
+        for (int64_t i = 0; i < m->n_layers; i++) {
+            json_t *v = json_array_get(al, (size_t)i);
+            if (!json_is_integer(v) || (json_integer_value(v) != 0 && json_integer_value(v) != 1))
+                return lc_fail(LLMCOST_EINVAL, "%s: key '%sattn_type_list[%lld]': expected 0 (lightning attention) or 1 "
+                               "(softmax attention)", c->origin, c->prefix, (long long)i);
+            linear[i] = json_integer_value(v) == 0;
+        }
+        return 0;
+    }
+    json_t *lt = json_object_get(c->obj, "layer_types");
+    if (!lt || json_is_null(lt)) {
+        for (int64_t i = 0; i < m->n_layers; i++)
+            linear[i] = (i + 1) % 2 == 0; /* MiniMaxConfig.__post_init__: "full_attention" if (i + 1) % 2 */
+        return 0;
+    }
+    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
+                       c->prefix, (long long)m->n_layers);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const char *t = json_string_value(json_array_get(lt, (size_t)i));
+        if (t && !strcmp(t, "linear_attention"))
+            linear[i] = true;
+        else if (t && !strcmp(t, "full_attention"))
+            linear[i] = false;
+        else
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
+                           "\"full_attention\" (MiniMaxDecoderLayer builds no other mixer)", c->origin, c->prefix,
+                           (long long)i);
+    }
+    return 0;
+}
+
+static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
+{
+    int64_t heads, kv, head_dim, d_ff, block = 256, shared_ff = 0;
+    TRY(read_core(c, m, &heads, &kv, &head_dim));
+    TRY(lc_cfg_size(c, &d_ff, LC_KEYS("intermediate_size"), 14336));
+    TRY(lc_cfg_size(c, &block, LC_KEYS("block_size"), 256));
+    TRY(lc_cfg_count(c, &shared_ff, LC_KEYS("shared_intermediate_size"), 0));
+    if (shared_ff > 0)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%sshared_intermediate_size' is %lld: a shared expert with its "
+                       "coefficient gate, which transformers' MiniMax does not build: refusing rather than guessing",
+                       c->origin, c->prefix, (long long)shared_ff);
+    if (lc_cfg_which(c, LC_KEYS("sliding_window")))
+        return lc_fail(LLMCOST_EUNSUPPORTED, "%s: key '%ssliding_window' is set: MiniMax's softmax layers with a window "
+                       "are not modelled", c->origin, c->prefix);
+    TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
+    TRY(read_act(c, m, "silu"));
+    TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
+    double partial = 1.0;
+    json_t *rp = json_object_get(c->obj, "rope_parameters");
+    if (json_is_object(rp)) {
+        lc_cfg rc = {rp, c->origin, "rope_parameters."};
+        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 1.0));
+    }
+    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
+    if (partial <= 0 || partial > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
+                       c->prefix, partial);
+    int64_t rotary = (int64_t)((double)head_dim * partial);
+    TRY(lc_cfg_size(c, &rotary, LC_KEYS("rotary_dim"), rotary));
+    if (rotary > head_dim)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%srotary_dim' (%lld) is above the head width %lld", c->origin,
+                       c->prefix, (long long)rotary, (long long)head_dim);
+
+    m->ssm = calloc(1, sizeof *m->ssm);
+    bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
+    if (!m->ssm || !linear) {
+        free(linear);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    m->n_ssm = 1;
+    llmcost_ssm *s = &m->ssm[0];
+    s->kind = LLMCOST_SSM_LIGHTNING;
+    s->n_heads = heads;
+    s->head_dim = head_dim;
+    s->d_state = head_dim;
+    s->d_inner = heads * head_dim;
+    s->chunk_size = block;
+    s->gated_norm = true;
+    int rc = minimax_layer_kinds(c, ti, m, linear);
+    if (rc < 0) {
+        free(linear);
+        return rc;
+    }
+    int64_t n_linear = 0;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        llmcost_layer *L = &m->layers[i];
+        L->norm_pre_attn = L->norm_pre_ffn = true;
+        if (linear[i]) {
+            L->ssm = 1;
+            n_linear++;
+            continue;
+        }
+        set_attention(&L->attn, heads, kv, head_dim);
+        L->attn.rotary_dim = rotary;
+    }
+    free(linear);
+    int64_t experts = 0;
+    TRY(lc_cfg_count(c, &experts, KEYS_EXPERTS, 0));
+    if (experts == 0)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%snum_local_experts' is 0 (or absent, with no known "
+                       "class default): MiniMaxDecoderLayer always builds its sparse block of experts", c->origin, c->prefix);
+    TRY(read_moe(c, ti, m, d_ff, false));
+    m->norm = LLMCOST_NORM_RMS;
+    m->final_norm = true;
+    m->pos = LLMCOST_POS_ROTARY;
+    note(m, "%s: %lld lightning-attention and %lld softmax-attention layers; the 'attention' component counts each "
+            "layer's token mixer; the lightning layers' decay buffers (slope_rate, query_decay, key_decay, "
+            "diagonal_decay; block %lld) are counted as buffers; FLOPs, memory and step time assume transformers' "
+            "eager loop over the blocks (no fused lightning kernel: docs/formulas.md, \"Lightning attention\")",
+         ti->label, (long long)n_linear, (long long)(m->n_layers - n_linear), (long long)block);
+    return 0;
+}
+
 /* Jamba (JambaConfig, modeling_jamba.py): layer i is attention when i % attn_layer_period == attn_layer_offset (8, 4),
  * else Mamba, and its feed-forward a mixture of num_experts (16, top num_experts_per_tok 2) when
  * i % expert_layer_period == expert_layer_offset (2, 1), else a gated MLP, both of intermediate_size with a bias-free
@@ -2959,6 +3116,10 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         {"qwen3_5_moe", "num_attention_heads", 16, "Qwen3_5MoeTextConfig"},
         {"qwen3_5_moe", "num_key_value_heads", 2, "Qwen3_5MoeTextConfig"},
         {"qwen3_5_moe", "head_dim", 256, "Qwen3_5MoeTextConfig"},
+        {"minimax", "num_local_experts", 8, "MiniMaxConfig"},
+        {"minimax", "num_experts_per_tok", 2, "MiniMaxConfig"},
+        {"minimax_m1", "num_local_experts", 8, "MiniMaxM1Config"},
+        {"minimax_m1", "num_experts_per_tok", 2, "MiniMaxM1Config"},
         {"qwen3_5_moe", "num_experts", 256, "Qwen3_5MoeTextConfig"},
         {"qwen3_5_moe", "num_experts_per_tok", 8, "Qwen3_5MoeTextConfig"},
         {"qwen3_5_moe", "moe_intermediate_size", 512, "Qwen3_5MoeTextConfig"},
@@ -2976,8 +3137,6 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
     static const struct {
         const char *type, *kind;
     } other_kinds[] = {
-        {"minimax", "lightning (linear) attention layers (attn_type_list)"},
-        {"minimax_m1", "lightning (linear) attention layers (attn_type_list)"},
         {"lfm2", "short convolution layers interleaved with attention"},
         {"recurrent_gemma", "RG-LRU recurrent layers"},
         {"rwkv", "RWKV time-mixing layers"},
@@ -3028,6 +3187,7 @@ static int build(json_t *root, const char *origin, llmcost_model *m)
         case FAM_NEMOTRON_H: rc = build_nemotron_h(&c, ti, m); break;
         case FAM_JAMBA: rc = build_jamba(&c, ti, m); break;
         case FAM_QWEN3_NEXT: rc = build_qwen3_next(&c, ti, m); break;
+        case FAM_MINIMAX: rc = build_minimax(&c, ti, m); break;
         case FAM_FALCON_H1: rc = build_falcon_h1(&c, ti, m); break;
         case FAM_ZAMBA2: rc = build_zamba2(&c, ti, m); break;
         }

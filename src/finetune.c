@@ -89,6 +89,9 @@ static int layer_mats(mat *out, const llmcost_model *m, const llmcost_layer *l)
             PUT(LLMCOST_LR_GDN_Z, h, d, 1);
             PUT(LLMCOST_LR_GDN_BA, h, ss->n_heads, 1);
             PUT(LLMCOST_LR_GDN_A, h, ss->n_heads, 1);
+        } else if (ss->kind == LLMCOST_SSM_LIGHTNING) { /* qkv_proj h -> 3d and output_gate h -> d */
+            PUT(LLMCOST_LR_SSM_IN, h, 3 * d, 1);
+            PUT(LLMCOST_LR_SSM_IN, h, d, 1);
         } else {
             PUT(LLMCOST_LR_GDN_QKVZ, h, 2 * gn + 2 * d, 1);
             PUT(LLMCOST_LR_GDN_BA, h, 2 * ss->n_heads, 1);

@@ -435,6 +435,99 @@ static void gated_deltanet_ops(oplist *l, const llmcost_model *m, const llmcost_
     matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, d, true, true, LLMCOST_OPF_ROW_PARALLEL);
 }
 
+/* "count" equal products of one lightning block loop: each a torch.matmul over b x H heads ("heads") of [m,k] x [k,n],
+ * one launch per block (kernels = count, which the time engine reads as count GEMMs of batch heads); backward "bwd"
+ * times forward (autograd: 2 for both inputs' gradients, 1 for one, 0 for a product the loss does not reach). */
+static void lightning_product(oplist *l, int32_t layer, llmcost_flops_component c, const char *name, double m,
+                              double n, double k, double heads, double count, double bwd)
+{
+    if (count <= 0 || m <= 0)
+        return;
+    llmcost_op *o = ssd_product(l, layer, c, name, m, n, k, heads * count, false);
+    if (!o)
+        return;
+    o->bwd_flops = bwd * o->flops;
+    o->kernels = count;
+}
+
+/*
+ * Lightning attention (MiniMaxLightningAttention.forward, modular_minimax.py) as transformers trains it: eager
+ * PyTorch, no fused kernel (docs/formulas.md, "Lightning attention"). qkv_proj h -> 3D and SiLU; then a Python loop
+ * over the ceil(s / B) blocks of B = block_size tokens (the last one s mod B when B does not divide s), each block
+ * of Bi tokens running, per head (b x H heads batched in each torch.matmul, one launch each):
+ *   intra   S = q k^T                      [Bi,d] x [d,Bi]   2 Bi^2 d; bwd 2x (dq, dk)
+ *           (S * diagonal_decay) v         [Bi,Bi] x [Bi,d]  2 Bi^2 d; bwd 2x (dS, dv)
+ *   inter   (q * query_decay) KV           [Bi,d] x [d,d]    2 Bi d^2; bwd 2x, 1x in block 0 (KV = zeros, no grad)
+ *   state   (k * key_decay)^T v            [d,Bi] x [Bi,d]   2 Bi d^2; bwd 2x, 0 in the last block (its new state
+ *                                                            reaches no loss: the layer returns it unused)
+ *   and its element-wise kernels: S * diagonal_decay (Bi^2), q * query_decay, k * key_decay, inter + intra (Bi d
+ *   each), block_decay = exp(-slope_rate * Bi) (neg, mul, exp over H), KV * block_decay and + the new state (d^2);
+ * backward differentiates each (the decays are buffers: one multiply each) and accumulates q's, k's and v's gradients.
+ * Each block's q, k, v are slices of the whole [b, H, s, d] tensors: SliceBackward0 fills a zero tensor of the whole
+ * size and copies the block's gradient in, and autograd sums those whole tensors: per block and per q, k, v one
+ * fill and (but the first) one add over T x D elements, whatever the block: traffic that grows as s^2 / B.
+ * Then torch.cat of the blocks' outputs, transpose + reshape (a copy), MiniMaxRMSNorm over D, sigmoid(output_gate(x))
+ * times it, out_proj. The residual's alpha and beta multiplies are the layer's (minimax_residual_ops).
+ */
+static void lightning_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, int32_t idx, bool in_grad)
+{
+    const llmcost_flops_options *opt = l->opt;
+    double b = (double)opt->batch, sq = (double)opt->seq, T = b * sq, h = (double)m->hidden, ab = l->act_bytes;
+    double H = (double)ss->n_heads, d = (double)ss->head_dim, D = (double)ss->d_inner, B = (double)ss->chunk_size;
+    double nf = floor(sq / B), r = sq - nf * B, nb = nf + (r > 0 ? 1 : 0), bh = b * H;
+    double b0 = nf > 0 ? B : r; /* block 0's length */
+    matmul(l, idx, LLMCOST_FC_Q, "qkv_proj", T, 3 * D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    elementwise(l, idx, "qkv silu", LLMCOST_ROLE_ACTIVATION, 0, T * 3 * D, 2 * ab, 3 * ab, 1, 4);
+    elementwise(l, idx, "zero kv state", LLMCOST_ROLE_OTHER, 0, bh * d * d, ab, 0, 1, 0);
+    /* intra-block products: every block, both inputs' gradients */
+    lightning_product(l, idx, LLMCOST_FC_SCORES, "lightning q k^T", B, B, d, bh, nf, 2);
+    lightning_product(l, idx, LLMCOST_FC_SCORES, "lightning q k^T", r, r, d, bh, r > 0 ? 1 : 0, 2);
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning (q k^T) v", B, d, B, bh, nf, 2);
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning (q k^T) v", r, d, r, bh, r > 0 ? 1 : 0, 2);
+    /* inter-block q KV: block 0 reads the zero state (q's gradient only), the others both */
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning q kv (block 0)", b0, d, d, bh, 1, 1);
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning q kv", B, d, d, bh, nf > 0 ? nf - 1 : 0, 2);
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning q kv", r, d, d, bh, nf > 0 && r > 0 ? 1 : 0, 2);
+    /* state updates k^T v: all but the last block reach the loss */
+    double last = r > 0 ? r : B, full_upd = r > 0 ? nf : nf - 1;
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning k^T v state", d, d, B, bh, full_upd, 2);
+    lightning_product(l, idx, LLMCOST_FC_VALUES, "lightning k^T v state (last block)", d, d, last, bh, 1, 0);
+    /* element-wise kernels of the loop, summed over its blocks (elements per head: sum of Bi^2, of Bi, nb d^2) */
+    double sq2 = nf * B * B + r * r;
+    elementwise_k(l, idx, "lightning S * diagonal_decay", LLMCOST_ROLE_OTHER, 0, bh * sq2, 3 * ab, 3 * ab, nb, nb, 1);
+    elementwise_k(l, idx, "lightning q, k * decay", LLMCOST_ROLE_OTHER, 0, 2 * T * D, 3 * ab, 3 * ab, 2 * nb,
+                  2 * nb, 1);
+    elementwise_k(l, idx, "lightning inter + intra", LLMCOST_ROLE_ADD, 0, T * D, 3 * ab, 0, nb, 0, 1);
+    elementwise_k(l, idx, "lightning block_decay", LLMCOST_ROLE_OTHER, 0, nb * H, 3 * 8, 0, 3 * nb, 0, 3);
+    elementwise_k(l, idx, "lightning kv state decay + add", LLMCOST_ROLE_OTHER, 0, nb * bh * d * d, 5 * ab, 3 * ab,
+                  2 * nb, nb, 2);
+    /* backward only: q's gradient meets from q k^T and q kv, k's from q k^T and the state, v's from (q k^T) v and the
+     * state: one add each per block */
+    elementwise_k(l, idx, "lightning q, k, v grad adds", LLMCOST_ROLE_ADD, 0, 3 * T * D, 0, 3 * ab, 0, 3 * nb, 0);
+    /* backward only: SliceBackward0's whole-size zero fill and copy per block and q, k, v, and their sum */
+    elementwise_k(l, idx, "lightning block slice grads", LLMCOST_ROLE_ADD, 0, 3 * T * D, 0,
+                  nb * ab + (nb - 1) * 3 * ab + 2 * ab, 0, 3 * (2 * nb + nb - 1), 0);
+    elementwise_k(l, idx, "lightning output cat + reshape", LLMCOST_ROLE_TRANSPOSE, 0, T * D, 4 * ab, 2 * ab, 2, 1, 0);
+    norm_op(l, m, idx, "lightning norm", 0, T * D);
+    matmul(l, idx, LLMCOST_FC_O, "output_gate", T, D, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
+    elementwise_k(l, idx, "sigmoid(gate) * norm", LLMCOST_ROLE_OTHER, 0, T * D, 5 * ab, 8 * ab, 2, 3, 5);
+    matmul(l, idx, LLMCOST_FC_O, "out_proj", T, h, D, true, true, LLMCOST_OPF_ROW_PARALLEL);
+}
+
+/* MiniMaxDecoderLayer's residuals: residual * alpha + hidden * beta after the mixer and after the MoE, the factors
+ * Python floats (two multiplies, whatever their values; the add is the residual add). Backward: the two gradients
+ * each times its factor. */
+static void minimax_residual_ops(oplist *l, int32_t idx, double T, double h)
+{
+    double ab = l->act_bytes;
+    elementwise(l, idx, "residual alpha, beta", LLMCOST_ROLE_OTHER, LLMCOST_OPF_RESIDUAL, T * h, 4 * ab, 4 * ab, 2, 1);
+}
+
+static bool lightning_model(const llmcost_model *m)
+{
+    return m->n_ssm > 0 && m->ssm[0].kind == LLMCOST_SSM_LIGHTNING;
+}
+
 /*
  * A state-space mixer as the mamba_ssm kernels run it in training (docs/formulas.md, "State-space mixers: FLOPs"):
  * transformers' MambaMixer calls mamba_inner_fn and Mamba2Mixer mamba_split_conv1d_scan_combined when the kernels
@@ -455,6 +548,10 @@ static void ssm_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, in
     }
     if (ss->kind == LLMCOST_SSM_GATED_DELTANET) {
         gated_deltanet_ops(l, m, ss, idx, in_grad);
+        return;
+    }
+    if (ss->kind == LLMCOST_SSM_LIGHTNING) {
+        lightning_ops(l, m, ss, idx, in_grad);
         return;
     }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
@@ -683,6 +780,8 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
     } else if (has_mixer) {
         attention_ops(l, m, L, idx, in_grad);
     }
+    if (has_mixer && lightning_model(m))
+        minimax_residual_ops(l, idx, T, h);
     if (!has_ffn)
         return;
     if (L->norm_pre_ffn)
@@ -699,6 +798,8 @@ static void layer_ops(oplist *l, const llmcost_model *m, const llmcost_layer *L,
     if (L->norm_post_ffn)
         norm_op(l, m, idx, "post_ffn_norm", LLMCOST_OPF_RESIDUAL, T * h);
     dropout_op(l, idx, "residual dropout", LLMCOST_ROLE_RESIDUAL_DROPOUT, LLMCOST_OPF_RESIDUAL, T * h, m->dropout_resid);
+    if (lightning_model(m))
+        minimax_residual_ops(l, idx, T, h);
     elementwise(l, idx, L->parallel ? "attention+mlp+residual add" : "residual add", LLMCOST_ROLE_RESIDUAL_ADD, LLMCOST_OPF_RESIDUAL, T * h,
                 (L->parallel ? 4 : 3) * ab, 2 * ab, L->parallel ? 2 : 1, L->parallel ? 2 : 1);
 }

@@ -386,6 +386,16 @@ static double ssm_kept(const llmcost_ssm *ss, double e, double s, double tp, con
         }
         return e * (conv + 2 * H * K + H * V + H + H * C + 3 * H * V) + 4 * 3 * H + 8 * H + 4 * H;
     }
+    if (ss->kind == LLMCOST_SSM_LIGHTNING) {
+        /* MiniMaxLightningAttention, eager (docs/formulas.md, "Lightning attention: memory"): SiLU's input and output
+         * (3D each; q, k, v are views of the output, kept by the block products), q * query_decay and k * key_decay
+         * (D each), per block S * diagonal_decay (H Bi^2) and the KV state the inter product reads (H d^2, block 0's
+         * zeros included), MiniMaxRMSNorm's fp32 input copy, rsqrt, normalised input and output, the sigmoid gate's
+         * output (its backward's and the product's), out_proj's input. Adapters are refused on this model. */
+        double H = (double)ss->n_heads / tp, d = (double)ss->head_dim, B = (double)ss->chunk_size;
+        double nf = floor(s / B), r = s - nf * B, nb = nf + (r > 0 ? 1 : 0);
+        return e * 12 * D + 4 * D + 4 + e * H * (nf * B * B + r * r + nb * d * d) / s;
+    }
     if (ss->kind == LLMCOST_SSM_MAMBA1) {
         double R = (double)ss->dt_rank;
         return e * (2 * D + R + 2 * N + 2 * N + D) + 4 * 2 * N * D * ceil(s / 2048) / s;
@@ -514,9 +524,10 @@ static layer_bytes hf_layer(const llmcost_model *m, const llmcost_layer *L, cons
     /* Norms before attention and MLP: their consumers are the Linear layers reading them. */
     const llmcost_ssm *ssm = a->n_heads == 0 ? llmcost_layer_ssm(m, L) : NULL; /* a state-space mixer's block */
     const llmcost_ssm *par_ssm = a->n_heads > 0 ? llmcost_layer_ssm(m, L) : NULL; /* a mixer beside attention */
-    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba; Qwen3.5's four split Linears); beside
+    /* in_proj reads the norm (Gated DeltaNet: in_proj_qkvz and in_proj_ba; Qwen3.5's four split Linears;
+     * lightning attention: qkv_proj and output_gate); beside
      * attention, in_proj too */
-    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? (ssm->split_proj ? 4 : 2) : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
+    int attn_consumers = ssm ? (ssm->kind == LLMCOST_SSM_GATED_DELTANET ? (ssm->split_proj ? 4 : 2) : ssm->kind == LLMCOST_SSM_LIGHTNING ? 2 : 1) : (mla ? 2 : a->fused_qkv ? 1 : 3) + (par_ssm ? 1 : 0);
     /* Under adapters the norm's output before the token mixer stays when an adapter (or a quantised MatMul4Bit) of
      * attention or of the mixer's input projections keeps it; Falcon-H1's uP copies: below. */
     bool mup_split = par_ssm && m->mup_multipliers && !R->autocast && R->lin_in <= 0;
@@ -1146,6 +1157,8 @@ static const class_figures *figures_of(eval *ev, int32_t c)
         double in = ss->kind == LLMCOST_SSM_MAMBA1 ? 2 * D : 2 * D + 2 * (double)(ss->n_groups * ss->d_state) + (double)ss->n_heads;
         if (ss->kind == LLMCOST_SSM_GATED_DELTANET) /* in_proj_qkvz's output; in_proj_ba's is apart */
             in = 2 * D + 2 * (double)(ss->n_groups * ss->d_state);
+        if (ss->kind == LLMCOST_SSM_LIGHTNING) /* qkv_proj's output; output_gate's is apart */
+            in = 3 * D;
         /* Qwen3.5's split Gated DeltaNet: in_proj_qkv (in - D) and in_proj_z (D), in_proj_b and in_proj_a (H each) */
         bool split = ss->kind == LLMCOST_SSM_GATED_DELTANET && ss->split_proj;
         F->factored[n++] = factored_matrix(h, split ? in - D : in, 1, t);
@@ -1156,6 +1169,8 @@ static const class_figures *figures_of(eval *ev, int32_t c)
             F->factored[n++] = factored_matrix(h, (split ? 1 : 2) * (double)ss->n_heads, 1, t);
         if (split)
             F->factored[n++] = factored_matrix(h, (double)ss->n_heads, 1, t);
+        if (ss->kind == LLMCOST_SSM_LIGHTNING) /* output_gate */
+            F->factored[n++] = factored_matrix(h, D, 1, t);
         if (ss->kind == LLMCOST_SSM_MAMBA1) {
             F->factored[n++] = factored_matrix(D, rk + 2 * N, 1, t);
             F->factored[n++] = factored_matrix(rk, D, 1, t);

@@ -89,8 +89,8 @@ const llmcost_ssm *llmcost_layer_ssm(const llmcost_model *m, const llmcost_layer
 
 /* What llmcost_model_unmodelled reports: the Mamba and Mamba-2 mixers (Jamba's included, run as its separate
  * kernels), Gated DeltaNet and gated attention (Qwen3-Next), attention and Mamba-2 in parallel in one layer with uP
- * multipliers (Falcon-H1) and shared transformer blocks with per-invocation adapters (Zamba2) are modelled by every
- * engine. */
+ * multipliers (Falcon-H1), shared transformer blocks with per-invocation adapters (Zamba2) and MiniMax's lightning
+ * attention (its eager block loop) are modelled by every engine. */
 static const char *unmodelled(const llmcost_model *m)
 {
     for (int64_t i = 0; i < m->n_layers; i++)

@@ -96,10 +96,32 @@ static int64_t gated_deltanet_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
     return lc_ck_add(c, n, linear(c, val, h, s->proj_bias));
 }
 
+/* Lightning attention (MiniMaxLightningAttention, modular_minimax.py): qkv_proj h -> 3 d_inner, output_gate
+ * h -> d_inner, out_proj d_inner -> h (all bias-free) and the RMSNorm's weight of d_inner. Its persistent buffers are
+ * counted apart (lightning_buffers). */
+static int64_t lightning_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
+{
+    int64_t n = linear(c, h, lc_ck_mul(c, 3, s->d_inner), false);
+    n = lc_ck_add(c, n, linear(c, h, s->d_inner, false));
+    n = lc_ck_add(c, n, linear(c, s->d_inner, h, false));
+    return lc_ck_add(c, n, s->d_inner);
+}
+
+/* Its register_buffer tensors, persistent so in the state dict: slope_rate [H, 1, 1], query_decay and key_decay
+ * [H, B, 1], diagonal_decay [1, H, B, B] (B = block_size, chunk_size here). */
+static int64_t lightning_buffers(lc_ck *c, const llmcost_ssm *s)
+{
+    int64_t B = s->chunk_size;
+    int64_t n = lc_ck_add(c, s->n_heads, lc_ck_mul(c, 2, lc_ck_mul(c, s->n_heads, B)));
+    return lc_ck_add(c, n, lc_ck_mul(c, s->n_heads, lc_ck_mul(c, B, B)));
+}
+
 static int64_t ssm_params(lc_ck *c, int64_t h, const llmcost_ssm *s)
 {
     if (s->kind == LLMCOST_SSM_GATED_DELTANET)
         return gated_deltanet_params(c, h, s);
+    if (s->kind == LLMCOST_SSM_LIGHTNING)
+        return lightning_params(c, h, s);
     int64_t di = s->d_inner, n = 0, conv;
     if (s->kind == LLMCOST_SSM_MAMBA1) {
         conv = di;
@@ -268,6 +290,9 @@ static int params_count(llmcost_params *out, const llmcost_model *m, const int32
         pc[LLMCOST_PC_ROUTER] = add_n(&c, pc[LLMCOST_PC_ROUTER], q->router, n);
         pc[LLMCOST_PC_NORMS] = add_n(&c, pc[LLMCOST_PC_NORMS], q->norms, n);
         const llmcost_ffn *f = &m->layers[i].ffn;
+        const llmcost_ssm *ls = llmcost_layer_ssm(m, &m->layers[i]);
+        if (ls && ls->kind == LLMCOST_SSM_LIGHTNING)
+            out->buffers = add_n(&c, out->buffers, lightning_buffers(&c, ls), n);
         if (!f->moe && f->dense.d_ff > 0)
             out->buffers = add_n(&c, out->buffers, m->act_buffers, n);
         if (f->moe) {

@@ -234,6 +234,10 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
      * N GEMMs of m/N rows each way, none recomputed (every chunk's logits are kept until the loss). */
     double chunks = op->component == LLMCOST_FC_LM_HEAD && c->head_chunks > 1 ? c->head_chunks : 1;
     m /= chunks;
+    /* An eager Python loop's equal products (MiniMax's lightning blocks: kernels > 1): that many launches of
+     * batch / kernels each, timed one by one (the small-GEMM curve and launch cost per product). */
+    double reps = op->kernels > 1 ? op->kernels : 1;
+    batch /= reps;
     t->fwd = gemm_s(c, peak, m, n, k, batch, eb, false);
     /* Backward: dX[m,k] = dY[m,n] W^T (reduction over n) and dW[k,n] = X^T dY (reduction over m), each present
      * when the FLOPs engine counts it (2mnk each). */
@@ -252,6 +256,10 @@ static void time_matmul(const ctx *c, const llmcost_op *op, timed_op *t)
     t->bwd = ig * gemm_s(c, peak, m, k, n, batch, eb, false) + wg * gemm_s(c, peak, k, n, m, batch, eb, false);
     t->fwd_k = 1;
     t->bwd_k = ig + wg;
+    if (reps > 1) {
+        t->fwd *= reps, t->bwd *= reps;
+        t->fwd_k *= reps, t->bwd_k *= reps;
+    }
     if (chunks > 1) {
         t->fwd *= chunks, t->bwd *= chunks;
         t->fwd_k *= chunks, t->bwd_k *= chunks;

@@ -965,3 +965,68 @@ Test(flops_hybrid, zamba2_attention_adapters_and_rotary_per_invocation)
     llmcost_free(ops);
     llmcost_model_free(m);
 }
+
+/* MiniMax's lightning attention as transformers' MiniMaxLightningAttention runs it (docs/formulas.md, "Lightning
+ * attention: FLOPs"): the Python loop's products block by block, from the shapes. */
+Test(flops_linear_attention, lightning_attention_block_loop_products)
+{
+    /* h 64, layer 0 lightning (H = 4 heads of d = 16, D = 64, block_size B = 8), layer 1 softmax attention (4 heads
+     * of 16, 2 kv heads); 4 experts of 32, top 2; vocab 100. One sequence of 20 tokens: blocks of 8, 8 and 4. */
+    llmcost_model *m = NULL;
+    const char *cfg = "{\"model_type\": \"minimax\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 32, \"vocab_size\": 100, \"num_local_experts\": 4, "
+                      "\"num_experts_per_tok\": 2, \"block_size\": 8, "
+                      "\"layer_types\": [\"linear_attention\", \"full_attention\"]}";
+    cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "minimax-small"), 0, "%s", llmcost_errmsg());
+    llmcost_flops_options o = LLMCOST_FLOPS_OPTIONS_INIT;
+    o.seq = 20;
+    double T = 20, h = 64, H = 4, d = 16, D = 64;
+    const double blocks[] = {8, 8, 4};
+    /* Per head and block of Bi tokens: q k^T 2 Bi^2 d and (S * decay) v 2 Bi^2 d, both inputs' gradients in
+     * backward (2x); (q * query_decay) KV 2 Bi d^2, block 0 against the zero state (q's gradient only: 1x), the others
+     * 2x; the state update (k * key_decay)^T v 2 Bi d^2, 2x but the last block's, whose state reaches no loss (0). */
+    double fwd = 0, bwd = 0;
+    for (int i = 0; i < 3; i++) {
+        double bi = blocks[i], intra = 2 * bi * bi * d, inter = 2 * bi * d * d;
+        fwd += 2 * intra + 2 * inter;
+        bwd += 2 * 2 * intra + (i == 0 ? 1 : 2) * inter + (i == 2 ? 0 : 2) * inter;
+    }
+    cr_expect_eq(H * fwd, 118784.0);
+    cr_expect_eq(H * bwd, 204800.0);
+    llmcost_op *ops;
+    size_t n;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &o), 0, "%s", llmcost_errmsg());
+    double core = 0, core_bwd = 0, launches = 0, proj = 0, slice_k = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].layer != 0)
+            continue;
+        if (ops[i].kind == LLMCOST_OP_MATMUL && !strncmp(ops[i].name, "lightning ", 10)) {
+            core += ops[i].flops;
+            core_bwd += ops[i].bwd_flops;
+            launches += ops[i].kernels;
+        } else if (ops[i].kind == LLMCOST_OP_MATMUL && (!strcmp(ops[i].name, "qkv_proj") ||
+                   !strcmp(ops[i].name, "output_gate") || !strcmp(ops[i].name, "out_proj"))) {
+            proj += ops[i].flops;
+        } else if (!strcmp(ops[i].name, "lightning block slice grads")) {
+            slice_k = ops[i].bwd_kernels;
+        }
+    }
+    cr_expect_eq(core, H * fwd);
+    cr_expect_eq(core_bwd, H * bwd);
+    cr_expect_eq(launches, 4 * 3); /* four torch.matmul a block */
+    /* qkv_proj h -> 3D, output_gate h -> D, out_proj D -> h */
+    cr_expect_eq(proj, 2 * T * (h * 3 * D + h * D + D * h));
+    /* SliceBackward0: per block and per q, k, v one whole-size zero fill and one copy, and the sum of the blocks'
+     * whole-size gradients (one add fewer than blocks) */
+    cr_expect_eq(slice_k, 3 * (2 * 3 + 2));
+    llmcost_free(ops);
+    /* The whole forward: the lightning layer, the softmax layer (q 64 -> 64, k and v 64 -> 32, o, the causal core),
+     * two sparse blocks (router 64 -> 4, 2 of 4 experts of 3 x 64 x 32) and the head 64 -> 100. */
+    llmcost_flops f;
+    cr_assert_eq(llmcost_flops_compute(&f, m, &o), 0, "%s", llmcost_errmsg());
+    double attn = 2 * T * h * (64 + 32 + 32 + 64) + 2 * 4 * (T * (T + 1) / 2) * (16 + 16);
+    double moe = 2 * T * h * 4 + 2 * T * 2 * 3 * h * 32;
+    cr_expect_eq(f.forward, 2 * T * (h * 3 * D + h * D + D * h) + H * fwd + attn + 2 * moe + 2 * T * 100 * h);
+    llmcost_model_free(m);
+}

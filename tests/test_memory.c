@@ -936,3 +936,39 @@ Test(memory_hybrid, megatron_profile_term_by_term)
     cr_expect_eq(r.layer_activation_bytes, (mamba + block) * T);
     llmcost_model_free(m);
 }
+
+Test(memory_ssm, lightning_attention_keeps_each_blocks_tensors)
+{
+    /* MiniMax's lightning layers in transformers' eager loop (docs/formulas.md, "Lightning attention: memory"), bf16,
+     * one sequence of 40 tokens. Per token the mixer keeps 12 D x 2 bytes (SiLU's input and output, 3D each; q *
+     * query_decay, k * key_decay; the norm's normalised input and output; the sigmoid gate; out_proj's input) + the
+     * norm's fp32 copy 4D and rsqrt 4, and per sequence each block's S * diagonal_decay (H Bi^2) and the KV state
+     * the next product reads (H d^2, block 0's zeros too) in bf16. Two configs differing only in the block (8: five
+     * blocks; 16: 16, 16, 8) and two differing only in heads (4 or 8 of 16) isolate those terms. */
+    const char *fmt = "{\"model_type\": \"minimax\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                      "\"num_attention_heads\": %d, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+                      "\"intermediate_size\": 32, \"vocab_size\": 100, \"num_local_experts\": 4, "
+                      "\"num_experts_per_tok\": 2, \"block_size\": %d, "
+                      "\"layer_types\": [\"linear_attention\", \"linear_attention\"]}";
+    const int cases[][2] = {{4, 8}, {4, 16}, {8, 8}};
+    double bytes[3];
+    for (int i = 0; i < 3; i++) {
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg, fmt, cases[i][0], cases[i][1]);
+        llmcost_model *m = NULL;
+        cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "minimax-small"), 0, "%s", llmcost_errmsg());
+        llmcost_memory_options o = LLMCOST_MEMORY_OPTIONS_INIT;
+        o.micro_batch = 1;
+        o.seq = 40;
+        llmcost_memory r;
+        cr_assert_eq(llmcost_memory_compute(&r, m, &o), 0, "%s", llmcost_errmsg());
+        bytes[i] = r.layer_activation_bytes;
+        llmcost_model_free(m);
+    }
+    double d = 16;
+    double x8 = 5 * 8 * 8 + 5 * d * d, x16 = 2 * 16 * 16 + 8 * 8 + 3 * d * d; /* sum of Bi^2 + blocks x d^2 */
+    cr_expect_eq(bytes[0] - bytes[1], 2 * 4 * (x8 - x16));
+    cr_expect_eq(bytes[0] - bytes[1], 2048.0);
+    /* 4 more heads: D 64 more (2 x 12 + 4 bytes each a token) and 4 more heads' blocks */
+    cr_expect_eq(bytes[2] - bytes[0], 40 * (28 * 64.0) + 2 * 4 * x8);
+}

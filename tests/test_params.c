@@ -281,8 +281,9 @@ Test(params_corpus, real_configs_read_exactly_or_refused)
                   llmcost_errmsg());
         refused++;
     }
-    cr_expect_geq(exact, 54);
-    cr_expect_geq(refused, 7); /* Falcon-H1 and Zamba2 moved to exact; Zamba2-7B in the fork format refused */
+    cr_expect_geq(exact, 55);
+    cr_expect_geq(refused, 5); /* Falcon-H1 and Zamba2 moved to exact; Zamba2-7B in the fork format refused; the two
+                                  MiniMax-Text-01 excerpts left for MiniMax-M1's verbatim config (exact) */
     /* Issue 15's corpus: at least 50 real configs of at least 30 model types. */
     cr_expect_geq(exact + refused, 50);
     const char *types[128];
@@ -1201,6 +1202,92 @@ Test(params_derived, qwen3_5_0_8b_real_config_and_its_checkpoint)
     llmcost_model_free(m);
 }
 
+/* MiniMax-M1's published config.json (tests/fixtures/configs/minimax-m1-80k.json, model_type minimax_m1; source and
+ * copies in data/validation/configs.json), read as transformers' MiniMax builds it (modular_minimax.py): attn_type_list
+ * names 70 lightning-attention layers (0) and 10 softmax ones (1, every eighth), Mixtral's sparse block of 32 experts
+ * (top 2) in every layer, untied. The count is derived here from the config's dims and checked against the checkpoint's
+ * published total: a public audit of Hugging Face checkpoints gives MiniMaxAI/MiniMax-M1-80k and -40k 456,089,655,296
+ * parameters (find_string "456089655296", id 69468411049); the cards' 456B total and 45.9B activated per token (the
+ * latter without the embedding and the LM head). */
+Test(params_derived, minimax_m1_real_config_lightning_attention)
+{
+    llmcost_model *m = NULL;
+    cr_assert_eq(llmcost_model_load(&m, src_path("tests/fixtures/configs/minimax-m1-80k.json")), 0, "%s",
+                 llmcost_errmsg());
+    cr_expect_str_eq(m->model_type, "minimax_m1");
+    cr_expect_null(llmcost_model_unmodelled(m));
+    const int64_t h = 6144, V = 200064, L = 80, heads = 64, kv = 8, hd = 128, E = 32, k = 2, f = 9216, B = 256;
+    const int64_t D = heads * hd;
+    /* MiniMaxLightningAttention: qkv_proj h -> 3D, output_gate h -> D, out_proj D -> h (bias-free), norm over D. */
+    const int64_t lightning = h * 3 * D + h * D + D * h + D;
+    /* MiniMaxAttention (Mixtral's): q, k, v, o bias-free. */
+    const int64_t attention = h * D + 2 * h * (kv * hd) + D * h;
+    const int64_t expert = 3 * h * f;
+    /* MiniMaxSparseMoeBlock: router h -> 32 and the experts; input_layernorm and post_attention_layernorm. */
+    const int64_t layer_rest = E * h + E * expert + 2 * h;
+    cr_expect_eq(lightning, 251666432);
+    cr_expect_eq(attention, 113246208);
+    int n_linear = 0;
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const llmcost_ssm *ss = llmcost_layer_ssm(m, &m->layers[i]);
+        n_linear += ss != NULL;
+        cr_expect_eq(ss == NULL, (i + 1) % 8 == 0, "layer %lld", (long long)i);
+    }
+    cr_expect_eq(m->n_layers, L);
+    cr_expect_eq(n_linear, 70);
+    const llmcost_ssm *ss = llmcost_layer_ssm(m, &m->layers[0]);
+    cr_assert_not_null(ss);
+    cr_expect_eq(ss->kind, LLMCOST_SSM_LIGHTNING);
+    cr_expect_eq(ss->chunk_size, B); /* MiniMaxConfig's block_size default */
+    cr_expect_eq(m->layers[7].attn.rotary_dim, 64); /* rotary_dim: half of each head */
+    llmcost_params p;
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    const int64_t total = 2 * V * h + 70 * lightning + 10 * attention + L * layer_rest + h;
+    cr_expect_eq(p.total, total);
+    cr_expect_eq(p.total, 456089655296LL); /* the checkpoint's published total */
+    cr_expect_eq(p.active, p.total - L * (E - k) * expert);
+    cr_expect_eq(p.active, 48403306496LL);
+    cr_expect_eq(p.components[LLMCOST_PC_ROUTED_EXPERTS], L * E * expert);
+    cr_expect_eq(round((double)p.total / 1e9), 456);                         /* card: 456B total */
+    cr_expect_eq(round((double)(p.active - 2 * V * h) / 1e8), 459);          /* card: 45.9B activated */
+    /* The decay buffers: slope_rate [H,1,1], query_decay and key_decay [H,B,1], diagonal_decay [1,H,B,B] a layer. */
+    cr_expect_eq(p.buffers, 70 * (heads + 2 * heads * B + heads * B * B));
+    llmcost_model_free(m);
+
+    /* transformers' own spelling (model_type minimax: layer_types, block_size) builds the same model; absent
+     * layer_types, MiniMaxConfig puts full attention in the even layers. */
+    const char *small = "{\"model_type\": \"minimax\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, \"vocab_size\": 100, "
+                        "\"intermediate_size\": 32, \"num_local_experts\": 4, \"num_experts_per_tok\": 2, "
+                        "\"block_size\": 8}";
+    cr_assert_eq(llmcost_model_from_json(&m, small, strlen(small), "minimax"), 0, "%s", llmcost_errmsg());
+    cr_expect_null(llmcost_layer_ssm(m, &m->layers[0]));
+    cr_expect_not_null(llmcost_layer_ssm(m, &m->layers[1]));
+    cr_assert_eq(llmcost_params_count(&p, m), 0);
+    const int64_t sl = 64 * 3 * 64 + 64 * 64 + 64 * 64 + 64, sa = 64 * 64 + 2 * 64 * 32 + 64 * 64;
+    const int64_t srest = 4 * 64 + 4 * 3 * 64 * 32 + 2 * 64;
+    cr_expect_eq(p.total, 2 * 100 * 64 + 2 * sl + 2 * sa + 4 * srest + 64);
+    cr_expect_eq(p.buffers, 2 * (4 + 2 * 4 * 8 + 4 * 8 * 8));
+    llmcost_model_free(m);
+
+    /* What transformers' MiniMax does not build is refused, naming its key. */
+    static const struct {
+        const char *extra, *msg;
+    } bad[] = {
+        {"\"shared_intermediate_size\": 1024", "shared_intermediate_size"},
+        {"\"sliding_window\": 4096", "sliding_window"},
+        {"\"layer_types\": [\"full_attention\", \"mamba\", \"full_attention\", \"linear_attention\"]", "layer_types[1]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cfg[1024];
+        snprintf(cfg, sizeof cfg, "{\"model_type\": \"minimax\", \"hidden_size\": 64, \"num_hidden_layers\": 4, "
+                 "\"num_attention_heads\": 4, \"vocab_size\": 100, \"intermediate_size\": 32, "
+                 "\"num_local_experts\": 4, \"num_experts_per_tok\": 2, %s}", bad[i].extra);
+        cr_expect_neq(llmcost_model_from_json(&m, cfg, strlen(cfg), "minimax"), 0, "%s", cfg);
+        cr_expect(strstr(llmcost_errmsg(), bad[i].msg) != NULL, "%s", llmcost_errmsg());
+    }
+}
+
 /* Qwen/Qwen3.6-35B-A3B's published config.json (tests/fixtures/configs/qwen3.6-35b-a3b.json, model_type qwen3_5_moe;
  * source and copies in data/validation/configs.json): Qwen3.5-MoE's language model under text_config, layer_types
  * naming 30 Gated DeltaNets and 10 gated attentions, 256 experts of 512 (top 8), a shared expert of 512 with its
@@ -1360,6 +1447,7 @@ Test(params_presets, hybrid_presets_exact_and_their_published_counts)
         {"qwen3.5-0.8b", 752393024.0, 752393024.0, 0.8, 0.1, 0},           /* card: 0.8B */
         {"minimax-m2.5", 228689748992.0, 11030537216.0, 229, 1, 11},       /* hub: 229B (card: 230B, 10B activated) */
         {"qwen3.6-35b-a3b", 34660610688.0, 3454988928.0, 35, 1, 3},       /* card: 35B total, 3B activated */
+        {"minimax-m1-80k", 456089655296.0, 48403306496.0, 456, 1, 0},     /* card: 456B total */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = NULL;

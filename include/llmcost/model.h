@@ -118,11 +118,17 @@ typedef enum {
                            x_proj to dt (rank dt_rank), B and C, dt_proj, A of d_inner x d_state, D, out_proj */
     LLMCOST_SSM_MAMBA2, /* Mamba-2's SSD (Dao & Gu 2024, §7): in_proj to z, x, B, C and dt, depthwise conv1d on x, B,
                            C, a scalar A, dt bias and D per head, a gated RMSNorm, out_proj */
-    LLMCOST_SSM_GATED_DELTANET /* Gated DeltaNet linear attention (Yang et al. 2024; Qwen3-Next's
+    LLMCOST_SSM_GATED_DELTANET, /* Gated DeltaNet linear attention (Yang et al. 2024; Qwen3-Next's
                            Qwen3NextGatedDeltaNet): in_proj_qkvz to q and k (n_groups key heads of d_state), v and z
                            (n_heads value heads of head_dim, d_inner in all), in_proj_ba to b and a (one each per value
                            head), depthwise conv1d on q, k, v without bias, dt_bias and A_log per value head, a gated
                            RMSNorm of head_dim shared by the heads, out_proj; no D */
+    LLMCOST_SSM_LIGHTNING /* MiniMax's lightning attention (MiniMax-01, arXiv 2501.08313; transformers'
+                           MiniMaxLightningAttention): qkv_proj h -> 3 d_inner (n_heads heads of head_dim, SiLU), a
+                           decayed linear attention over blocks of chunk_size tokens (the state d_state x head_dim per
+                           head, d_state = head_dim), an RMSNorm of d_inner, a sigmoid output_gate h -> d_inner,
+                           out_proj d_inner -> h, all bias-free; persistent decay buffers (slope_rate, query_decay,
+                           key_decay, diagonal_decay) */
 } llmcost_ssm_kind;
 
 typedef struct llmcost_ssm {

@@ -63,11 +63,21 @@ int cli_params_section(const llmcost_model *m, int format, json_t *doc)
         return rc;
     if (m->tied)
         cli_note(format, "The LM head shares the token embedding (tie_word_embeddings), so it adds no parameters.");
-    if (p.buffers > 0)
+    if (p.buffers > 0 && m->n_ssm > 0 && m->ssm[0].kind == LLMCOST_SSM_LIGHTNING)
         cli_note(format,
-                 "Counted as nn.Parameters, as transformers' num_parameters() does. The checkpoint also stores %s router "
-                 "score-correction biases (buffers), for %s in all.",
+                 "Counted as nn.Parameters, as transformers' num_parameters() does. transformers' "
+                 "MiniMaxLightningAttention also registers %s persistent buffers (the lightning layers' decay tables, "
+                 "in its state dict: %s in all); MiniMax-M1's hub checkpoint, for its remote code, stores none.",
                  llmcost_fmt_grouped(g, sizeof g, p.buffers), llmcost_fmt_grouped(h, sizeof h, p.total + p.buffers));
+    else if (p.buffers > 0)
+        cli_note(format,
+                 "Counted as nn.Parameters, as transformers' num_parameters() does. The checkpoint also stores %s "
+                 "persistent buffers (%s), for %s in all.",
+                 llmcost_fmt_grouped(g, sizeof g, p.buffers),
+                 m->rope_buffers > 0                                    ? "rotary inv_freq tables"
+                 : m->act_buffers > 0                                     ? "the activations' constants"
+                                                                          : "router score-correction biases",
+                 llmcost_fmt_grouped(h, sizeof h, p.total + p.buffers));
     if (p.mtp > 0)
         cli_note(format,
                  "%lld multi-token-prediction module(s) are not part of the main model (transformers does not build "

@@ -104,6 +104,12 @@ static void describe_ssm(char *buf, size_t n, const llmcost_model *m)
                                     k ? "; " : "", (long long)s->n_heads, (long long)s->head_dim,
                                     (long long)s->n_groups, (long long)s->d_state, (long long)s->chunk_size,
                                     (long long)s->d_conv, (long long)used, (long long)m->n_layers);
+        else if (s->kind == LLMCOST_SSM_LIGHTNING)
+            len += (size_t)snprintf(buf + len, n - len, "%sLightning attention (eager loop over blocks), %lld heads x "
+                                    "%lld, state %lld x %lld a head, block %lld, in %lld of %lld layers",
+                                    k ? "; " : "", (long long)s->n_heads, (long long)s->head_dim,
+                                    (long long)s->d_state, (long long)s->head_dim, (long long)s->chunk_size,
+                                    (long long)used, (long long)m->n_layers);
         else
             len += (size_t)snprintf(buf + len, n - len, "%sMamba-2 SSD, %lld heads x %lld, state %lld, %lld group(s), "
                                     "chunk %lld, conv %lld, in %lld of %lld layers", k ? "; " : "", (long long)s->n_heads,
