@@ -100,6 +100,9 @@ double lc_eager_mix_eta(const char *mix);
  * measured fraction of peak bandwidth over the H200's (norms_bandwidth_cudnn_frontend.json; 1 where unmeasured). */
 /* 1 when "g" has a published sustained (power-saturated) matmul rate (msmf_bekman_fast_mamf.json) for the dtype,
  * with its fraction of peak and the reference GPU's (the H200's) in *frac and *ref_frac; 0 otherwise. */
+/* The GEMMs' clock factor under a power cap (g->clock_fraction for most GPUs; from the sustained clock at its
+ * measured draw for a GPU timed at its sustained matmul rate, data/calibration/msmf_bekman_fast_mamf.json). */
+double lc_gemm_cap_clock(const llmcost_gpu *g, bool fp8);
 int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac);
 double lc_memory_bw_scale(const llmcost_gpu *g);
 double lc_memory_bw(const llmcost_gpu *g);
