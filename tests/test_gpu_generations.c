@@ -779,9 +779,9 @@ Test(mamf, gpus_lists_the_sustained_rate)
  * P(f) = P_static + (994 - P_static) (f / 1339)^3 with P_static = 25% of 1000 = 250 W; a cap of 800 W gives
  * f / 1339 = (550 / 744)^(1/3) = 0.90420 (1211 MHz). Anchored at the boost clock instead (a compute-bound kernel at
  * 1965 MHz drawing the 1000 W) the cap's clock is 1965 x (550/750)^(1/3) = 1772 MHz, above the 1339 MHz the GEMMs
- * hold: the drop from boost to 1339 MHz (already in the sustained rate) would be taken again. The GEMM time ratio
- * capped / uncapped is 1 / 0.90420; attention and exps (fitted to burst benchmarks) keep the cap's clock,
- * (550/750)^(1/3) = 0.90168. A cap of 997 W, above the sustained draw, leaves the GEMMs alone. */
+ * hold, and the GEMMs would not slow at all. The GEMM time ratio capped / uncapped is 1 / 0.90420; attention and
+ * exps (fitted to burst benchmarks) keep the cap's clock, (550/750)^(1/3) = 0.90178. A cap of 997 W, above the
+ * sustained draw, leaves the GEMMs alone. */
 Test(power_cap, sustained_rate_gpus_drop_from_the_sustained_clock)
 {
     const llmcost_gpu *full = gpu("b200");
