@@ -798,7 +798,7 @@ int llmcost_gpu_power_cap(llmcost_gpu *g, double watts, char *note, size_t n)
     if (note && len + 1 < n && llmcost_gpu_sustained_matmul(g, &sm) == 1 && sm.sustained_mhz[0] > 0) {
         double f = lc_gemm_cap_clock(g, false);
         snprintf(note + len, n - len,
-                 "; GEMMs, timed at the sustained (power-saturated) matmul rate: from its %.0f MHz at %.0f W to %.0f MHz "
+                 "; GEMMs, at the power-saturated matmul clock: from its %.0f MHz at %.0f W to %.0f MHz "
                  "(%.1f%%), not from the %.0f MHz boost",
                  sm.sustained_mhz[0], sm.sustained_watts[0], sm.sustained_mhz[0] * f, 100 * f, sm.burst_mhz);
     }

@@ -853,6 +853,7 @@ int llmcost_gpu_sustained_matmul(const llmcost_gpu *g, llmcost_sustained_matmul 
         out->sustained_watts[d] = msmf[i].watts[d];
     }
     out->burst_mhz = msmf[i].burst_mhz;
+    out->reference = i == 0; /* fit_msmf reads the reference first */
     out->source = msmf_source;
     return 1;
 }

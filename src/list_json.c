@@ -68,7 +68,7 @@ static json_t *gpu_json(const llmcost_gpu *g)
         json_object_set_new(so, "sustained_mhz", mhz);
         json_object_set_new(so, "sustained_watts", w);
         json_object_set_new(so, "burst_mhz", lc_json_real(sm.burst_mhz));
-        json_object_set_new(so, "used_for_gemms", json_true());
+        json_object_set_new(so, "reference", json_boolean(sm.reference)); /* the H200: the others' yardstick */
         json_object_set_new(so, "source", json_string(sm.source));
         json_object_set_new(o, "sustained_matmul", so);
     }

@@ -749,7 +749,12 @@ Test(mamf, gpus_lists_the_sustained_rate)
     cr_expect_eq(sm.sustained_mhz[0], 1339);
     cr_expect_eq(sm.sustained_watts[0], 994);
     cr_expect_eq(sm.burst_mhz, 1965);
+    cr_expect_eq(sm.reference, 0);
     cr_expect(strstr(sm.source, "082816f") != NULL);
+    cr_assert_eq(llmcost_gpu_sustained_matmul(gpu("h200"), &sm), 1); /* 708.5 at 1465 MHz, ~693 W: the yardstick */
+    cr_expect_float_eq(sm.flops[0], 708.5e12, 1);
+    cr_expect_eq(sm.sustained_mhz[0], 1465);
+    cr_expect_eq(sm.reference, 1);
     cr_expect_eq(llmcost_gpu_sustained_matmul(gpu("a100-80gb"), &sm), 0);
     cr_expect_eq(sm.flops[0], 0);
     cr_expect_lt(llmcost_gpu_sustained_matmul(NULL, &sm), 0);

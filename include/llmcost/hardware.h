@@ -94,6 +94,7 @@ typedef struct llmcost_sustained_matmul {
     double sustained_mhz[2];   /* the SM clock the sustained run settled at */
     double sustained_watts[2]; /* its board draw */
     double burst_mhz;          /* the 16-bit burst's clock */
+    int reference;             /* 1: the GPU the GEMM fit was measured on (the H200), the others' yardstick */
     const char *source;
 } llmcost_sustained_matmul;
 int llmcost_gpu_sustained_matmul(const llmcost_gpu *g, llmcost_sustained_matmul *out);
