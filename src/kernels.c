@@ -867,8 +867,10 @@ int llmcost_gpu_sustained_matmul(const llmcost_gpu *g, llmcost_sustained_matmul 
 double lc_gemm_cap_clock(const llmcost_gpu *g, bool fp8)
 {
     double s = g && g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1;
+    if (s >= 1) /* uncapped: the common case, on every GEMM the planner times */
+        return 1;
     int i = msmf_index(g);
-    if (s >= 1 || i < 0 || !(msmf[i].watts[fp8] > 0))
+    if (i < 0 || !(msmf[i].watts[fp8] > 0))
         return s;
     double p = LLMCOST_POWER_STATIC_FRACTION, w = g->tdp_watts, tdp = w / ((1 - p) * s * s * s + p), st = p * tdp;
     double pm = msmf[i].watts[fp8];
