@@ -151,7 +151,7 @@ int llmcost_gpu_spec_resolve(llmcost_gpu *out, const llmcost_catalog *cat, const
     }
     /* The power cap last: it caps the board power as overridden (--tdp), and its note follows the others. */
     if (s->version >= 2 && s->power_cap_watts != 0) {
-        char note[384];
+        char note[512];
         if ((rc = llmcost_gpu_power_cap(out, s->power_cap_watts, note, sizeof note)) < 0)
             return rc;
         if (overrides && size) {

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "embedded.h"
 #include "internal.h"
+#include "kernels.h"
 #include "llmcost/hardware.h"
 #include "llmcost/ranges.h"
 
@@ -791,6 +792,16 @@ int llmcost_gpu_power_cap(llmcost_gpu *g, double watts, char *note, size_t n)
                  watts, tdp, 100 * s, 100 * LLMCOST_POWER_STATIC_FRACTION);
     g->clock_fraction = s;
     g->tdp_watts = watts;
+    /* A GPU timed at its sustained matmul rate: its GEMMs' clock falls from the sustained clock, not the boost one. */
+    llmcost_sustained_matmul sm;
+    size_t len = note && n ? strlen(note) : 0;
+    if (note && len + 1 < n && llmcost_gpu_sustained_matmul(g, &sm) == 1 && sm.sustained_mhz[0] > 0) {
+        double f = lc_gemm_cap_clock(g, false);
+        snprintf(note + len, n - len,
+                 "; GEMMs, at the power-saturated matmul clock: from its %.0f MHz at %.0f W to %.0f MHz "
+                 "(%.1f%%), not from the %.0f MHz boost",
+                 sm.sustained_mhz[0], sm.sustained_watts[0], sm.sustained_mhz[0] * f, 100 * f, sm.burst_mhz);
+    }
     return 0;
 }
 

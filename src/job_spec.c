@@ -14,7 +14,7 @@ static const char *const precision_names[] = {"fp32", "amp-bf16", "bf16", "bf16-
 static const char *const optimizer_names[] = {"adamw", "adamw-8bit", "sgd", "adafactor", "paged-adamw",
                                              "paged-adamw-8bit", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
-static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", NULL};
+static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", "flash4", NULL};
 static const char *const framework_names[] = {"hf", "megatron", "torchtune", "litgpt", NULL};
 static const char *const act_cache_names[] = {"recipe", "fp8-tile", NULL};
 static const char *const pipeline_names[] = {"1f1b", "dualpipe", NULL};

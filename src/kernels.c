@@ -441,14 +441,17 @@ typedef struct {
  * A grid point's sum of squares stops once it reaches the best so far (every fit here does): the terms are never
  * negative and a rounded sum of non-negative terms never falls, so its whole sum could not be smaller, and the
  * point chosen and the best error (a whole sum) are those of summing every point. */
-static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_rate, int units, int b, double *eta,
-                          double *ov, double *c0, double *rms)
+static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_rate, int units, int b, double fix_ov,
+                          double fix_c0, double *eta, double *ov, double *c0, double *rms)
 {
     double best = INFINITY;
     lc_kernel_model t = model;
+    /* fix_ov / fix_c0 >= 0 (grid values: the shape of another fit) hold that constant; eta alone is fitted then. */
+    int io0 = fix_ov >= 0 ? (int)lround(10 * fix_ov) : 0, io1 = fix_ov >= 0 ? io0 : 10;
+    int ic0 = fix_c0 >= 0 ? (int)lround(fix_c0) : 0, ic1 = fix_c0 >= 0 ? ic0 : 20;
     for (int ie = 20; ie <= 100; ie++)
-        for (int io = 0; io <= 10; io++)
-            for (int ic = 0; ic <= 20; ic++) {
+        for (int io = io0; io <= io1; io++)
+            for (int ic = ic0; ic <= ic1; ic++) {
                 t.attn_eta[b] = 0.01 * ie;
                 t.attn_overlap[b] = 0.1 * io;
                 t.attn_c0[b] = ic;
@@ -469,16 +472,17 @@ static void fit_curve_dir(const attn_point *p, int n, double peak, double exp_ra
     *rms = n > 0 ? sqrt(best / n) : 0;
 }
 
-/* The points of one direction of a published curve: TFLOP/s at the benchmark's shapes (16,384 tokens per batch,
- * 2,048 = heads x head dim; or, where the curve gives batch_heads, that many batch x heads at every length), turned
- * into seconds by the benchmark's FLOP count (= llmcost's). */
-static int curve_points(json_t *curve, const char *dir, attn_point *p, int max)
+/* The points of one direction of a published curve: TFLOP/s at the benchmark's shapes (16,384 tokens per batch, or
+ * the curve's "tokens", and 2,048 = heads x head dim; or, where the curve gives batch_heads, that many batch x heads
+ * at every length), turned into seconds by the benchmark's FLOP count (= llmcost's). "holder" gives seq, tokens and
+ * batch_heads, "sets" the {d, causal, tflops} sets. */
+static int curve_points_of(json_t *holder, json_t *sets, bool bwd, attn_point *p, int max)
 {
-    json_t *seq = json_object_get(curve, "seq"), *set;
-    double fixed_bh = num(curve, "batch_heads");
+    json_t *seq = json_object_get(holder, "seq"), *set;
+    double fixed_bh = num(holder, "batch_heads"), tokens = num(holder, "tokens") > 0 ? num(holder, "tokens") : 16384;
     size_t i, j;
     int n = 0;
-    json_array_foreach(json_object_get(curve, dir), i, set)
+    json_array_foreach(sets, i, set)
     {
         double d = num(set, "d");
         bool causal = json_is_true(json_object_get(set, "causal"));
@@ -488,12 +492,17 @@ static int curve_points(json_t *curve, const char *dir, attn_point *p, int max)
             double s = json_number_value(json_array_get(seq, j)), rate = json_number_value(tf) * 1e12;
             if (n >= max || !(s > 0) || !(d > 0) || !(rate > 0))
                 continue;
-            double bh = fixed_bh > 0 ? fixed_bh : (16384 / s) * (2048 / d), pairs = causal ? s * (s + 1) / 2 : s * s;
-            double flops = (strcmp(dir, "bwd") ? 4.0 : 10.0) * bh * pairs * d;
+            double bh = fixed_bh > 0 ? fixed_bh : (tokens / s) * (2048 / d), pairs = causal ? s * (s + 1) / 2 : s * s;
+            double flops = (bwd ? 10.0 : 4.0) * bh * pairs * d;
             p[n++] = (attn_point){bh, s, pairs, d, flops / rate};
         }
     }
     return n;
+}
+
+static int curve_points(json_t *curve, const char *dir, attn_point *p, int max)
+{
+    return curve_points_of(curve, json_object_get(curve, dir), !strcmp(dir, "bwd"), p, max);
 }
 
 static void fit_attention_curves(json_t *doc)
@@ -547,12 +556,32 @@ static void fit_attention_curves(json_t *doc)
                     if (!shaped) {
                         attn_point pts[48];
                         int n = curve_points(c, b ? "bwd" : "fwd", pts, 48);
-                        if (n < 3) {
+                        /* A curve published at one length (its "shape" object): the hidden exps and c0 from a table
+                         * over sequence length ("sets": fitted, its eta dropped) or from another kernel's curve on
+                         * this architecture ("from_kernel"), then eta alone to the curve's own points. */
+                        json_t *shape = json_object_get(json_object_get(c, "shape"), b ? "bwd" : "fwd");
+                        double fov = -1, fc0 = -1;
+                        if (shape) {
+                            const char *fk = json_string_value(json_object_get(shape, "from_kernel"));
+                            attn_point sp[48];
+                            int ns = fk ? 0 : curve_points_of(shape, json_object_get(shape, "sets"), b == 1, sp, 48);
+                            double e, r;
+                            if (ns >= 3)
+                                fit_curve_dir(sp, ns, peak, exp_rate, units, b, -1, -1, &e, &fov, &fc0, &r);
+                            for (int q = 0; fk && q < ncurves; q++)
+                                if (!strcmp(curves[q].kernel, fk) && !strcmp(curves[q].arch, cv->arch))
+                                    fov = curves[q].overlap[b], fc0 = curves[q].c0[b];
+                            if (!(fov >= 0 && fc0 >= 0)) {
+                                ok = false;
+                                break;
+                            }
+                        }
+                        if (n < (shape ? 1 : 3)) {
                             ok = false;
                             break;
                         }
-                        fit_curve_dir(pts, n, peak, exp_rate, units, b, &cv->eta[b], &cv->overlap[b], &cv->c0[b],
-                                      &cv->rms[b]);
+                        fit_curve_dir(pts, n, peak, exp_rate, units, b, fov, fc0, &cv->eta[b], &cv->overlap[b],
+                                      &cv->c0[b], &cv->rms[b]);
                         cv->cases[b] = n;
                     } else {
                         /* The other architecture's exps hidden and c0; eta such that the reference shape (head dim
@@ -767,10 +796,11 @@ double lc_memory_bw(const llmcost_gpu *g)
 #define MAX_MSMF 8
 static struct {
     char gpu[32];
-    double flops[2];
+    double flops[2], burst[2], mhz[2], watts[2], burst_mhz;
 } msmf[MAX_MSMF];
 static int nmsmf;
 static const llmcost_gpu *msmf_ref; /* the reference GPU's bundled record */
+static char msmf_source[512];
 
 static void fit_msmf(json_t *doc)
 {
@@ -787,8 +817,66 @@ static void fit_msmf(json_t *doc)
             snprintf(msmf[nmsmf].gpu, sizeof msmf[nmsmf].gpu, "%s", key);
             msmf[nmsmf].flops[0] = num(v, "bf16") * 1e12;
             msmf[nmsmf].flops[1] = num(v, "fp8") * 1e12;
+            msmf[nmsmf].burst[0] = num(v, "mamf_bf16") * 1e12;
+            msmf[nmsmf].burst[1] = num(v, "mamf_fp8") * 1e12;
+            msmf[nmsmf].mhz[0] = num(json_object_get(v, "sustained_mhz"), "bf16");
+            msmf[nmsmf].mhz[1] = num(json_object_get(v, "sustained_mhz"), "fp8");
+            msmf[nmsmf].watts[0] = num(json_object_get(v, "sustained_watts"), "bf16");
+            msmf[nmsmf].watts[1] = num(json_object_get(v, "sustained_watts"), "fp8");
+            msmf[nmsmf].burst_mhz = num(v, "mamf_mhz");
             nmsmf++;
         }
+    snprintf(msmf_source, sizeof msmf_source, "%s", json_string_value(json_object_get(doc, "source")) ? json_string_value(json_object_get(doc, "source")) : "");
+}
+
+static int msmf_index(const llmcost_gpu *g)
+{
+    lc_kernel_model_get();
+    for (int i = 0; g && i < nmsmf; i++)
+        if (g->name[0] == msmf[i].gpu[0] && !strcmp(g->name, msmf[i].gpu))
+            return i;
+    return -1;
+}
+
+int llmcost_gpu_sustained_matmul(const llmcost_gpu *g, llmcost_sustained_matmul *out)
+{
+    if (!g || !out)
+        return lc_fail(LLMCOST_EINVAL, "llmcost_gpu_sustained_matmul: NULL argument");
+    memset(out, 0, sizeof *out);
+    int i = msmf_index(g);
+    if (i < 0 || !(msmf[i].flops[0] > 0))
+        return 0;
+    for (int d = 0; d < 2; d++) {
+        out->flops[d] = msmf[i].flops[d];
+        out->burst_flops[d] = msmf[i].burst[d];
+        out->sustained_mhz[d] = msmf[i].mhz[d];
+        out->sustained_watts[d] = msmf[i].watts[d];
+    }
+    out->burst_mhz = msmf[i].burst_mhz;
+    out->reference = i == 0; /* fit_msmf reads the reference first */
+    out->source = msmf_source;
+    return 1;
+}
+
+/* The GEMMs' clock factor under a power cap on a GPU timed at its sustained rate: that rate's matmul at
+ * sustained_mhz draws sustained_watts (the board power, nearly), so the cap lowers the clock from there,
+ * P(f) = P_static + (P_sus - P_static) (f / f_sus)^3 = W, f / f_sus = ((W - P_static) / (P_sus - P_static))^(1/3), at
+ * most 1 (a cap above the draw does not slow it). P_static is the cap's (LLMCOST_POWER_STATIC_FRACTION of the
+ * uncapped board power, which the capped record keeps as W / ((1 - p) s^3 + p)). Not lowering from the boost clock:
+ * the sustained rate already holds the drop from boost to the power-saturated clock. */
+double lc_gemm_cap_clock(const llmcost_gpu *g, bool fp8)
+{
+    double s = g && g->clock_fraction > 0 && g->clock_fraction < 1 ? g->clock_fraction : 1;
+    if (s >= 1) /* uncapped: the common case, on every GEMM the planner times */
+        return 1;
+    int i = msmf_index(g);
+    if (i < 0 || !(msmf[i].watts[fp8] > 0))
+        return s;
+    double p = LLMCOST_POWER_STATIC_FRACTION, w = g->tdp_watts, tdp = w / ((1 - p) * s * s * s + p), st = p * tdp;
+    double pm = msmf[i].watts[fp8];
+    if (!(pm > st && pm <= tdp * 1.0001))
+        return s; /* a board power the measurement was not taken at (--tdp): the cap's own clock */
+    return fmin(1, cbrt(fmax(w - st, 0) / (pm - st)));
 }
 
 int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac)
@@ -1042,7 +1130,7 @@ double lc_gemm_seconds(const llmcost_gpu *g, double peak, double m, double n, do
                        bool grouped)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    peak *= clock_of(g);
+    peak *= lc_gemm_cap_clock(g, elem_bytes == 1);
     return gemm_routed(km, peak, lc_memory_bw(g), g->compute_units, m, n, k, batch, elem_bytes, grouped, 0,
                        lc_gemm_eta_scale(g, elem_bytes == 1), lc_gemm_eta_cap(g, elem_bytes == 1));
 }
@@ -1051,7 +1139,7 @@ double lc_grouped_gemm_seconds(const llmcost_gpu *g, double peak, double m, doub
                                double elem_bytes, double route_p)
 {
     const lc_kernel_model *km = lc_kernel_model_get();
-    peak *= clock_of(g);
+    peak *= lc_gemm_cap_clock(g, elem_bytes == 1);
     return gemm_routed(km, peak, lc_memory_bw(g), g->compute_units, m, n, k, experts, elem_bytes, true, route_p,
                        lc_gemm_eta_scale(g, elem_bytes == 1), lc_gemm_eta_cap(g, elem_bytes == 1));
 }
@@ -1175,7 +1263,8 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
         break;
     }
     const char *names[LLMCOST_ATTN_COUNT] = {[LLMCOST_ATTN_FLASH2] = "flash2", [LLMCOST_ATTN_FLASH3] = "flash3",
-                                             [LLMCOST_ATTN_CUDNN] = "cudnn", [LLMCOST_ATTN_TRITON] = "triton"};
+                                             [LLMCOST_ATTN_CUDNN] = "cudnn", [LLMCOST_ATTN_TRITON] = "triton",
+                                             [LLMCOST_ATTN_FLASH4] = "flash4"};
     if (impl < 0 || impl >= LLMCOST_ATTN_COUNT || !names[impl])
         return lc_fail(LLMCOST_EINVAL, "attention = %d is not an attention kernel", impl);
     out->kernel = names[impl];
@@ -1184,6 +1273,13 @@ static int choose(const llmcost_gpu *g, int impl, lc_attn_choice *out, bool with
     for (int i = 0; i < nakinds; i++)
         if (!strcmp(akinds[i].name, out->kernel))
             kind = i;
+    /* FlashAttention-4 is Blackwell's kernel: refused on any other architecture, one not in arch_of included. */
+    if (impl == LLMCOST_ATTN_FLASH4 && strcmp(out->arch, "blackwell") != 0)
+        return lc_fail(LLMCOST_EINVAL,
+                       "attention flash4 does not run on %s (%s): FlashAttention-4 is built for Blackwell (sm100: b200, "
+                       "b300, gb200, gb300)%s", g->name, out->arch,
+                       !strcmp(out->arch, "hopper") ? "; on Hopper name flash3"
+                       : known ? "" : "; this GPU's architecture is not in data/calibration/attention_kernels.json");
     if (kind >= 0 && known) {
         bool runs = false;
         for (int a = 0; a < akinds[kind].narchs; a++)

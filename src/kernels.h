@@ -101,6 +101,9 @@ double lc_eager_mix_eta(const char *mix);
  * measured fraction of peak bandwidth over the H200's (norms_bandwidth_cudnn_frontend.json; 1 where unmeasured). */
 /* 1 when "g" has a published sustained (power-saturated) matmul rate (msmf_bekman_fast_mamf.json) for the dtype,
  * with its fraction of peak and the reference GPU's (the H200's) in *frac and *ref_frac; 0 otherwise. */
+/* The GEMMs' clock factor under a power cap (g->clock_fraction for most GPUs; from the sustained clock at its
+ * measured draw for a GPU timed at its sustained matmul rate, data/calibration/msmf_bekman_fast_mamf.json). */
+double lc_gemm_cap_clock(const llmcost_gpu *g, bool fp8);
 int lc_gemm_sustained(const llmcost_gpu *g, bool fp8, double *frac, double *ref_frac);
 /* The reference GPU's (the H200's) sustained fp8 matmul rate over its MAMF table fp8 row (1,288.7 / 1,453.4 =
  * 0.887): the factor lc_gemm_eta_scale gives every fp8 GEMM rate, burst-anchored otherwise; 1 without the file. */

@@ -53,6 +53,25 @@ static json_t *gpu_json(const llmcost_gpu *g)
         json_object_set_new(mf, "source", json_string(g->mamf_source));
         json_object_set_new(o, "mamf_flops_per_second", mf);
     }
+    llmcost_sustained_matmul sm;
+    if (llmcost_gpu_sustained_matmul(g, &sm) == 1) { /* the power-saturated rate its GEMMs are timed at */
+        json_t *so = json_object(), *f = json_object(), *b = json_object(), *mhz = json_object(), *w = json_object();
+        for (int d = 0; d < 2; d++) {
+            const char *k = d ? "fp8" : "bf16";
+            json_object_set_new(f, k, lc_json_real(sm.flops[d]));
+            json_object_set_new(b, k, lc_json_real(sm.burst_flops[d]));
+            json_object_set_new(mhz, k, lc_json_real(sm.sustained_mhz[d]));
+            json_object_set_new(w, k, lc_json_real(sm.sustained_watts[d]));
+        }
+        json_object_set_new(so, "flops_per_second", f);
+        json_object_set_new(so, "burst_flops_per_second", b);
+        json_object_set_new(so, "sustained_mhz", mhz);
+        json_object_set_new(so, "sustained_watts", w);
+        json_object_set_new(so, "burst_mhz", lc_json_real(sm.burst_mhz));
+        json_object_set_new(so, "reference", json_boolean(sm.reference)); /* the H200: the others' yardstick */
+        json_object_set_new(so, "source", json_string(sm.source));
+        json_object_set_new(o, "sustained_matmul", so);
+    }
     json_t *up = json_object();
     json_object_set_new(up, "link", json_string(g->scaleup_link));
     json_object_set_new(up, "bytes_per_second", lc_json_real(g->scaleup_bw));

@@ -18,7 +18,7 @@ const char *llmcost_recompute_name(llmcost_recompute r)
 
 const char *llmcost_attn_impl_name(llmcost_attn_impl a)
 {
-    static const char *const names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton"};
+    static const char *const names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", "flash4"};
     return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
 }
 

@@ -322,7 +322,7 @@ static int do_params(req *r, char **out)
     return rc < 0 ? rc : llmcost_params_to_json(out, &p, r->model);
 }
 
-static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", NULL};
+static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", "flash4", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
 static const char *const convention_names[] = {"causal", "unmasked", NULL};
 

@@ -298,7 +298,7 @@ static int run_fit(llmcost_job_fit_result *fit, json_t *r, const char *origin, c
 static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_t cap, size_t *count)
 {
     static const char *const recompute_names[] = {"none", "selective", "full", NULL};
-    static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", NULL};
+    static const char *const attention_names[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", "flash4", NULL};
     const char *name = json_string_value(json_object_get(r, "name"));
     llmcost_model *m = NULL;
     int rc;

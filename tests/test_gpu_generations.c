@@ -425,8 +425,8 @@ Test(blackwell, attention_from_the_b200_table)
         const char *name = json_string_value(json_object_get(k, "name"));
         json_array_foreach(json_object_get(k, "curves"), j, c)
         {
-            if (strcmp(json_string_value(json_object_get(c, "arch")), "blackwell"))
-                continue;
+            if (strcmp(json_string_value(json_object_get(c, "arch")), "blackwell") || !strcmp(name, "flash4"))
+                continue; /* flash4: blackwell::flash4_from_its_published_b200_figures */
             cr_expect_str_eq(json_string_value(json_object_get(c, "gpu")), "b200");
             cr_expect_eq(json_integer_value(json_object_get(c, "batch_heads")), 128);
             cr_expect(strstr(json_string_value(json_object_get(c, "source")), "sdpa_benchmark_results_NVIDIA_B200.csv"));
@@ -680,4 +680,181 @@ Test(mamf, geforce_runs_above_its_quoted_peak)
             cr_expect_eq(rc, 0, "%s", llmcost_errmsg());
     }
     llmcost_catalog_free(cat);
+}
+
+/* run_cli with the arguments as one string split at spaces. */
+static int cli_run(char **out, char **err, const char *args)
+{
+    char buf[512], *argv[32];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", args);
+    for (char *t = strtok(buf, " "); t && n < 31; t = strtok(NULL, " "))
+        argv[n++] = t;
+    argv[n] = NULL;
+    run_result r = run_cli((const char *const *)argv);
+    *out = r.out, *err = r.err;
+    return r.status;
+}
+
+/* Rate (TFLOP/s) of kernel "impl" on g at a benchmark shape: bh = batch x heads, s tokens, head dim d. */
+static double shape_tflops(const llmcost_gpu *g, int impl, double bh, double s, double d, bool causal, bool bwd)
+{
+    lc_attn_choice ch;
+    cr_assert_eq(lc_attention_choose(g, impl, &ch), 0, "%s", llmcost_errmsg());
+    double pairs = causal ? s * (s + 1) / 2 : s * s;
+    double t = lc_attention_choice_seconds(&ch, g, llmcost_gpu_half_peak(g), bh, s, pairs, d, d, bwd);
+    return (bwd ? 10.0 : 4.0) * bh * pairs * d / t / 1e12;
+}
+
+/* FlashAttention-4 on a B200 (h-blackwell). Published (BF16, head dim 128):
+ * - Dao-AILab/flash-attention PR 2280 (J. Shah, an FA4 author, 2026-02-27), flash_attn.cute on sm100, seqlen 8192,
+ *   batch 4, 16 heads: forward 1534.8 (no mask) / 1418.1 (causal) TFLOP/s, backward (2-CTA) 1359.8 / 1208.6;
+ * - the same repository's PR 2605 (2026-05-30) B200 rows (MFU against 2,250 TFLOP/s), 32,768 tokens, 16 heads,
+ *   forward: no mask 1205 / 1279 / 1328 / 1358 / 1362 at 1K..16K, causal 697 / 927 / 1090 at 1K..4K: the shape
+ *   (the ratios, which a locked clock leaves alone), not the level;
+ * - Zadouri et al. 2026 (arXiv:2603.05451), abstract: up to 1,613 TFLOP/s (71% of the B200), up to 1.3x cuDNN 9.13.
+ * The kernel is Blackwell's: refused on Hopper (naming flash3) and on Ampere. */
+Test(blackwell, flash4_from_its_published_b200_figures)
+{
+    const llmcost_gpu *b = gpu("b200");
+    /* The four points the level is fitted to, at their own shape (4 x 16 = 64 batch x heads): within 4%. */
+    const struct {
+        bool causal, bwd;
+        double tflops;
+    } lvl[] = {{false, false, 1534.8}, {true, false, 1418.1}, {false, true, 1359.8}, {true, true, 1208.6}};
+    for (int i = 0; i < 4; i++) {
+        double r = shape_tflops(b, LLMCOST_ATTN_FLASH4, 64, 8192, 128, lvl[i].causal, lvl[i].bwd);
+        cr_expect(fabs(r / lvl[i].tflops - 1) < 0.04, "causal %d bwd %d: %.1f, published %.1f", lvl[i].causal,
+                  lvl[i].bwd, r, lvl[i].tflops);
+    }
+    /* The causal shape over length, as ratios to the 4K row (clock-free): 697/1090 = 0.639, 927/1090 = 0.850;
+     * within 6%. The no-mask rows are flatter than the model (one c0 for both masks; the causal rows are steeper) and
+     * are asserted only from 4K up (1358/1328 = 1.023, 1362/1328 = 1.026), within 8% (the model: +3.5%, +7.0%);
+     * below 4K it falls faster than published (1K: 0.69 of 4K's rate vs 0.907). */
+    double c4 = shape_tflops(b, LLMCOST_ATTN_FLASH4, 8 * 16, 4096, 128, true, false);
+    cr_expect(fabs(shape_tflops(b, LLMCOST_ATTN_FLASH4, 32 * 16, 1024, 128, true, false) / c4 / (697.0 / 1090) - 1) < 0.06);
+    cr_expect(fabs(shape_tflops(b, LLMCOST_ATTN_FLASH4, 16 * 16, 2048, 128, true, false) / c4 / (927.0 / 1090) - 1) < 0.06);
+    double n4 = shape_tflops(b, LLMCOST_ATTN_FLASH4, 8 * 16, 4096, 128, false, false);
+    cr_expect(fabs(shape_tflops(b, LLMCOST_ATTN_FLASH4, 4 * 16, 8192, 128, false, false) / n4 / (1358.0 / 1328) - 1) < 0.08);
+    cr_expect(fabs(shape_tflops(b, LLMCOST_ATTN_FLASH4, 2 * 16, 16384, 128, false, false) / n4 / (1362.0 / 1328) - 1) < 0.08);
+    /* The paper's ceiling: no shape above 1,613 TFLOP/s (+3%), and the long no-mask forward within 8% of it. */
+    double best = 0;
+    for (double s = 1024; s <= 131072; s *= 2)
+        best = fmax(best, shape_tflops(b, LLMCOST_ATTN_FLASH4, 16, s, 128, false, false));
+    cr_expect(best < 1613 * 1.03 && best > 1613 * 0.92, "best forward %.1f, the paper's up to 1613", best);
+    /* Faster than the cuDNN Blackwell curve (cuDNN 9.10.2) at the table's 8K-32K causal shapes, and by no more than
+     * the paper's 1.3x over cuDNN 9.13 (+5%). */
+    for (double s = 8192; s <= 32768; s *= 2)
+        for (int bwd = 0; bwd < 2; bwd++) {
+            double r = shape_tflops(b, LLMCOST_ATTN_FLASH4, 128, s, 128, true, bwd) /
+                       shape_tflops(b, LLMCOST_ATTN_CUDNN, 128, s, 128, true, bwd);
+            cr_expect(r > 1 && r < 1.3 * 1.05, "s %.0f bwd %d: flash4 / cudnn %.3f", s, bwd, r);
+        }
+    lc_attn_choice ch;
+    cr_assert_eq(lc_attention_choose(gpu("gb200"), LLMCOST_ATTN_FLASH4, &ch), 0);
+    cr_expect_str_eq(ch.kernel, "flash4");
+    cr_expect(strstr(ch.note, "PR 2280") != NULL, "%s", ch.note);
+    cr_expect_neq(lc_attention_choose(gpu("h100"), LLMCOST_ATTN_FLASH4, &ch), 0);
+    cr_expect(strstr(llmcost_errmsg(), "built for Blackwell") && strstr(llmcost_errmsg(), "flash3"), "%s",
+              llmcost_errmsg());
+    cr_expect_neq(lc_attention_choose(gpu("a100-80gb"), LLMCOST_ATTN_FLASH4, &ch), 0);
+    cr_expect(strstr(llmcost_errmsg(), "a100-80gb (ampere)") != NULL, "%s", llmcost_errmsg());
+    cr_expect_str_eq(llmcost_attn_impl_name(LLMCOST_ATTN_FLASH4), "flash4");
+}
+
+/* The CLI: --attention flash4 runs on a B200 and is refused on an H100 (one line, exit 2). */
+Test(blackwell, flash4_on_the_command_line)
+{
+    char *out = NULL, *err = NULL;
+    int rc = cli_run(&out, &err, "step llama-3-8b --gpu b200 --attention flash4 --seq 8192");
+    cr_expect_eq(rc, 0, "%s", err);
+    cr_expect(out && strstr(out, "attention flash4 on b200") != NULL);
+    free(out), free(err);
+    rc = cli_run(&out, &err, "step llama-3-8b --gpu h100 --attention flash4");
+    cr_expect_eq(rc, 2);
+    cr_expect(err && strstr(err, "flash4 does not run on h100") && strchr(err, '\n') == strrchr(err, '\n'), "%s", err);
+    free(out), free(err);
+}
+
+/* llmcost gpus: the sustained matmul figure and its source, text and JSON (Bekman's fast-mamf table, commit 082816f:
+ * B200 BF16 1456.3 TFLOP/s at 1339 MHz, ~994 W, its burst 1770.9; fp8 2795.7 at 1331 MHz, ~990 W). A GPU without it
+ * says the GEMMs run at the achievable (burst) rate. */
+Test(mamf, gpus_lists_the_sustained_rate)
+{
+    llmcost_sustained_matmul sm;
+    cr_assert_eq(llmcost_gpu_sustained_matmul(gpu("b200"), &sm), 1);
+    cr_expect_float_eq(sm.flops[0], 1456.3e12, 1);
+    cr_expect_float_eq(sm.flops[1], 2795.7e12, 1);
+    cr_expect_float_eq(sm.burst_flops[0], 1770.9e12, 1);
+    cr_expect_eq(sm.sustained_mhz[0], 1339);
+    cr_expect_eq(sm.sustained_watts[0], 994);
+    cr_expect_eq(sm.burst_mhz, 1965);
+    cr_expect_eq(sm.reference, 0);
+    cr_expect(strstr(sm.source, "082816f") != NULL);
+    cr_assert_eq(llmcost_gpu_sustained_matmul(gpu("h200"), &sm), 1); /* 708.5 at 1465 MHz, ~693 W: the yardstick */
+    cr_expect_float_eq(sm.flops[0], 708.5e12, 1);
+    cr_expect_eq(sm.sustained_mhz[0], 1465);
+    cr_expect_eq(sm.reference, 1);
+    cr_expect_eq(llmcost_gpu_sustained_matmul(gpu("a100-80gb"), &sm), 0);
+    cr_expect_eq(sm.flops[0], 0);
+    cr_expect_lt(llmcost_gpu_sustained_matmul(NULL, &sm), 0);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(cli_run(&out, &err, "gpus --gpu b200"), 0, "%s", err);
+    cr_expect(strstr(out, "sustained matmul 16-bit") && strstr(out, "1456.3 TFLOP/s") && strstr(out, "1339 MHz"), "%s", out);
+    cr_expect(strstr(out, "achievable matmul 16-bit") != NULL);
+    free(out), free(err);
+    cr_assert_eq(cli_run(&out, &err, "gpus --gpu b200 --format json"), 0, "%s", err);
+    json_error_t e;
+    json_t *d = json_loads(out, 0, &e);
+    cr_assert(d, "%s", e.text);
+    json_t *so = json_object_get(json_object_get(d, "gpu"), "sustained_matmul");
+    cr_expect_float_eq(num(json_object_get(so, "flops_per_second"), "bf16"), 1456.3e12, 1);
+    cr_expect_float_eq(num(json_object_get(so, "sustained_mhz"), "fp8"), 1331, 1e-9);
+    cr_expect(strstr(json_string_value(json_object_get(so, "source")), "fast-mamf") != NULL);
+    cr_expect(json_object_get(json_object_get(d, "gpu"), "mamf_flops_per_second") != NULL);
+    json_decref(d);
+    free(out), free(err);
+    cr_assert_eq(cli_run(&out, &err, "gpus --gpu a100-80gb"), 0, "%s", err);
+    cr_expect(strstr(out, "sustained matmul") && strstr(out, "not published"), "%s", out);
+    free(out), free(err);
+}
+
+/* --power-cap on a GPU whose GEMMs run at the sustained rate. Derivation: the sustained matmul holds sustained_mhz
+ * at sustained_watts (B200: 1339 MHz at ~994 W of its 1000 W), so that is where the GEMM's power curve is anchored:
+ * P(f) = P_static + (994 - P_static) (f / 1339)^3 with P_static = 25% of 1000 = 250 W; a cap of 800 W gives
+ * f / 1339 = (550 / 744)^(1/3) = 0.90420 (1211 MHz). Anchored at the boost clock instead (a compute-bound kernel at
+ * 1965 MHz drawing the 1000 W) the cap's clock is 1965 x (550/750)^(1/3) = 1772 MHz, above the 1339 MHz the GEMMs
+ * hold, and the GEMMs would not slow at all. The GEMM time ratio capped / uncapped is 1 / 0.90420; attention and
+ * exps (fitted to burst benchmarks) keep the cap's clock, (550/750)^(1/3) = 0.90178. A cap of 997 W, above the
+ * sustained draw, leaves the GEMMs alone. */
+Test(power_cap, sustained_rate_gpus_drop_from_the_sustained_clock)
+{
+    const llmcost_gpu *full = gpu("b200");
+    cr_assert_eq(full->tdp_watts, 1000);
+    llmcost_gpu g = *full;
+    char note[512];
+    cr_assert_eq(llmcost_gpu_power_cap(&g, 800, note, sizeof note), 0, "%s", llmcost_errmsg());
+    double s = cbrt(550.0 / 750.0), f = cbrt(550.0 / 744.0);
+    cr_expect(fabs(g.clock_fraction - s) < 1e-12);
+    cr_expect(fabs(f - 0.90420) < 1e-5);
+    cr_expect(fabs(lc_gemm_cap_clock(&g, false) - f) < 1e-12, "%.6f", lc_gemm_cap_clock(&g, false));
+    cr_expect(fabs(lc_gemm_cap_clock(&g, true) - cbrt(550.0 / 740.0)) < 1e-12); /* fp8: ~990 W */
+    const lc_kernel_model *km = lc_kernel_model_get();
+    double peak = full->peak_flops[LLMCOST_DT_BF16];
+    double t1 = lc_gemm_seconds(full, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+    double tc = lc_gemm_seconds(&g, peak, 16384, 16384, 16384, 1, 2, false) - km->gemm_fixed;
+    cr_expect(fabs(tc / t1 - 1 / f) < 1e-9, "GEMM %.6f, want 1/%.6f", tc / t1, f);
+    double a1 = lc_attention_seconds(full, peak, 16, 16384, 16384.0 * 16384, 128, 128, false);
+    double ac = lc_attention_seconds(&g, peak, 16, 16384, 16384.0 * 16384, 128, 128, false);
+    cr_expect(ac / a1 > 1 / s * 0.98 && ac / a1 < 1 / s * 1.0001, "attention %.6f, the cap's 1/%.6f", ac / a1, s);
+    cr_expect(strstr(note, "1339 MHz") && strstr(note, "1211 MHz") && strstr(note, "1965 MHz boost"), "%s", note);
+    /* Above the sustained draw, below the board power: the GEMMs keep their rate. */
+    llmcost_gpu h = *full;
+    cr_assert_eq(llmcost_gpu_power_cap(&h, 997, NULL, 0), 0);
+    cr_expect_eq(lc_gemm_cap_clock(&h, false), 1);
+    cr_expect(h.clock_fraction < 1);
+    /* A GPU without a sustained figure: the GEMMs take the cap's clock, as before. */
+    llmcost_gpu a = *gpu("a100-80gb");
+    cr_assert_eq(llmcost_gpu_power_cap(&a, 300, NULL, 0), 0);
+    cr_expect_eq(lc_gemm_cap_clock(&a, false), a.clock_fraction);
 }

@@ -26,6 +26,7 @@ typedef enum {
     LLMCOST_ATTN_FLASH3,    /* FlashAttention-3 (Shah et al. 2024), Hopper only */
     LLMCOST_ATTN_CUDNN,     /* cuDNN fused attention (Transformer Engine's FusedAttention, SDPA's cuDNN backend) */
     LLMCOST_ATTN_TRITON,    /* FlashAttention in Triton (llm-foundry's attn_impl triton) */
+    LLMCOST_ATTN_FLASH4,    /* FlashAttention-4 (Zadouri et al. 2026, CuTe DSL), Blackwell only; added in h-blackwell */
     LLMCOST_ATTN_COUNT
 } llmcost_attn_impl;
 

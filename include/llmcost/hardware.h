@@ -80,6 +80,25 @@ typedef struct llmcost_gpu {
 #define LLMCOST_POWER_STATIC_FRACTION 0.25
 int llmcost_gpu_power_cap(llmcost_gpu *g, double watts, char *note, size_t n);
 
+/*
+ * Added in h-blackwell. The sustained (power-saturated) matmul rate measured for "g", found by its name in the
+ * bundled data/calibration/msmf_bekman_fast_mamf.json (Bekman's fast-mamf table: the H200 and the B200): FLOP/s for
+ * [0] 16-bit and [1] fp8, the burst rate (MAMF) the same run measured, the SM clock (MHz) and board draw (W) each
+ * sustained rate held, the burst's clock and the table's source (static storage). Returns 1 and fills "out" when
+ * published, 0 (out zeroed) when not; LLMCOST_EINVAL on a NULL argument. Such a GPU's GEMMs are timed at this
+ * rate, and a power cap lowers their clock from sustained_mhz (docs/formulas.md).
+ */
+typedef struct llmcost_sustained_matmul {
+    double flops[2];           /* sustained (MSMF), [0] bf16, [1] fp8 */
+    double burst_flops[2];     /* the same run's maximum achievable (MAMF) */
+    double sustained_mhz[2];   /* the SM clock the sustained run settled at */
+    double sustained_watts[2]; /* its board draw */
+    double burst_mhz;          /* the 16-bit burst's clock */
+    int reference;             /* 1: the GPU the GEMM fit was measured on (the H200), the others' yardstick */
+    const char *source;
+} llmcost_sustained_matmul;
+int llmcost_gpu_sustained_matmul(const llmcost_gpu *g, llmcost_sustained_matmul *out);
+
 /* The 16-bit tensor peak a run on "g" can use: bf16, or fp16 on parts without bf16 (V100, T4); 0 if neither. */
 double llmcost_gpu_half_peak(const llmcost_gpu *g);
 

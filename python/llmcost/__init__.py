@@ -91,8 +91,9 @@ class Model:
         return r
 
     def flops(self, **kwargs: Arg) -> Flops:
-        """FLOPs of one training step (`llmcost flops`): seq, batch, attention, recompute, convention,
-        frozen_embedding, tokens."""
+        """FLOPs of one training step (`llmcost flops`): seq, batch, attention ("eager", "sdpa", "flash",
+        "sdpa-math", "flash2", "flash3", "cudnn", "triton", "flash4": FlashAttention-4, Blackwell GPUs only, as
+        ``--attention``), recompute, convention, frozen_embedding, tokens."""
         r: Flops = self._run("flops", kwargs)
         return r
 

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-const char *const cli_attention_choices[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", NULL};
+const char *const cli_attention_choices[] = {"eager", "sdpa", "flash", "sdpa-math", "flash2", "flash3", "cudnn", "triton", "flash4", NULL};
 const char *const cli_recompute_choices[] = {"none", "selective", "full", NULL};
 static const char *const convention_choices[] = {"causal", "unmasked", NULL};
 

@@ -131,6 +131,21 @@ static int print_one(const llmcost_gpu *g, int format, const char *overrides)
                            100 * g->mamf_flops[LLMCOST_DT_FP8] / g->peak_flops[LLMCOST_DT_FP8]);
     if (g->mamf_source[0])
         llmcost_table_addf(t, "achievable matmul source\t%s", g->mamf_source);
+    llmcost_sustained_matmul sm;
+    if (llmcost_gpu_sustained_matmul(g, &sm) == 1) {
+        static const char *const dn[2] = {"16-bit", "fp8"};
+        for (int d = 0; d < 2; d++)
+            if (sm.flops[d] > 0)
+                llmcost_table_addf(t, "sustained matmul %s\t%.5g TFLOP/s power-saturated (%.0f MHz, %.0f W; the same "
+                                      "run's burst %.5g TFLOP/s): %s",
+                                   dn[d], sm.flops[d] / 1e12, sm.sustained_mhz[d], sm.sustained_watts[d],
+                                   sm.burst_flops[d] / 1e12,
+                                   sm.reference ? "the yardstick the other GPUs' sustained rates are taken against (the "
+                                                  "GEMM fit was measured on this GPU)"
+                                                : "this GPU's GEMMs are timed at it, over the H200's");
+        llmcost_table_addf(t, "sustained matmul source\t%s", sm.source);
+    } else if (g->mamf_flops[LLMCOST_DT_BF16] > 0 || g->mamf_flops[LLMCOST_DT_FP8] > 0)
+        llmcost_table_addf(t, "sustained matmul\tnot published: GEMMs are timed at the achievable (burst) rate");
     llmcost_table_addf(t, "scale-up\t%s: %.4g GB/s one-way per GPU, %d GPUs per domain", g->scaleup_link,
                        g->scaleup_bw / 1e9, g->scaleup_size);
     llmcost_table_addf(t, "scale-out\t%s: %.4g GB/s one-way per GPU", g->scaleout_link, g->scaleout_bw / 1e9);

@@ -27,7 +27,7 @@ export const FIELDS = [
   { key: 'optimizer', group: 'job', label: 'Optimizer', unit: 'paged: states in host-visible unified memory', kind: 'select', options: choice(['adamw', 'adamw-8bit', 'sgd', 'adafactor', 'paged-adamw', 'paged-adamw-8bit'], 'adamw') },
   { key: 'recompute', group: 'job', label: 'Recomputation', unit: 'of activations', kind: 'select', options: choice(['none', 'selective', 'full'], 'none') },
   { key: 'recompute-every', group: 'job', label: 'Recompute every', unit: 'N-th layer only, with full recomputation (torchtitan\u2019s)', placeholder: 'every layer', inputmode: 'numeric' },
-  { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton'], 'sdpa') },
+  { key: 'attention', group: 'job', label: 'Attention kernel', unit: '', kind: 'select', options: choice(['eager', 'sdpa', 'flash', 'sdpa-math', 'flash2', 'flash3', 'cudnn', 'triton', 'flash4'], 'sdpa') },
   { key: 'framework', group: 'job', label: 'Framework profile', unit: '', kind: 'select', options: choice(['hf', 'megatron', 'torchtune', 'litgpt'], 'hf') },
   // memory mechanisms ('llmcost memory --act-cache ...'): how the recipe keeps what it keeps
   { key: 'act-cache', group: 'job', label: 'Activation cache', unit: 'Linear inputs kept for backward; fp8-tile: DeepSeek-V3\u2019s', kind: 'select', options: choice(['recipe', 'fp8-tile'], 'recipe') },

@@ -164,6 +164,8 @@ const SETUPS = [
   'model=llama-3-8b&gpu=a100-40gb&finetune=full&optimizer=adamw-8bit&recompute=full&gpus=8&zero=3&tokens=1B',
   // a power cap (issue 16): every figure that depends on the clock is the CLI's --power-cap
   'model=llama-3.1-8b&gpu=h100&gpus=8&framework=megatron&power-cap=500&tokens=1T',
+  // FlashAttention-4 on Blackwell, and a power cap on a GPU timed at its sustained matmul rate (h-blackwell)
+  'model=llama-3-8b&gpu=b200&seq=8192&gpus=8&attention=flash4&power-cap=800&tokens=1T',
   // the CP implementation and per-layer checkpointing (h16k): Llama 3's all-gathered keys and values, torchtitan's
   // every-second-layer checkpointing
   'model=llama-3-8b&gpu=h100&seq=16384&gpus=16&tp=2&cp=2&cp-comm=allgather&framework=megatron&tokens=1T',
