@@ -362,7 +362,8 @@ struct llmcost_comm_cost;
 struct llmcost_comm_group;
 struct llmcost_comm_options;
 /* DeepSeek-V3's node-forwarded all-to-all (§3.2.2): per rank, token_bytes x nodes_reached x (m-1)/m over the network,
- * token_bytes x ranks_reached x (k-1)/k over NVLink, the slower link's time plus a latency step on each. */
+ * token_bytes x ranks_reached through the NVLink leg (the rank's own copy included, as DeepEP's kernels and its
+ * measured NVLink ceiling count it), the slower leg's time plus a latency step on each. */
 int lc_comm_forwarded_a2a(struct llmcost_comm_cost *out, const struct llmcost_gpu *gpu, double token_bytes,
                           double nodes_reached, double ranks_reached, const struct llmcost_comm_group *g,
                           const struct llmcost_comm_options *opt);
