@@ -221,7 +221,7 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
     if (j->version >= 5) /* ... its CP implementation and per-layer checkpointing (version 6) */
         po->cp_comm = j->cp_comm, po->recompute_every = j->recompute_every;
     if (j->version >= 6) /* ... and its DP gradient bucket (version 7) */
-        po->ddp_bucket_size = j->ddp_bucket_size;
+        po->ddp_bucket_size = j->ddp_bucket_size, po->moe_shared_expert_overlap = j->moe_shared_expert_overlap;
     /* (adapters: the frozen base keeps no optimizer state; a paged optimizer's states live outside the GPU's
      * counted memory: the bound below does not hold for either) */
     bool adapters = has_adapters(j) || llmcost_optimizer_paged(j->optimizer);

@@ -2069,3 +2069,112 @@ Test(cp_ring, te_ring_merges_are_memory_bound_kernels)
     /* PyTorch's merger works in fp32 and costs more: the same shapes. */
     cr_expect_gt(lc_cp_ring_correction_seconds(g, 32, 8, 8192, 4, 128, 128, 128, 2, true, false, NULL), f);
 }
+
+/* ---- h-moe2: Megatron-Core's --moe-shared-expert-overlap ---- */
+
+Test(step_mechanisms, shared_expert_overlap_pairs_by_hand)
+{
+    /* Each all-to-all hides min(a, s) behind its partner GEMM, less NCCL's 16 of the 132 SMs while hidden. By hand,
+     * dispatch = combine = 4 ms each way, se = {fc1 fwd 2, fc2 fwd 1, fc1 bwd 4, fc2 bwd 2} ms, 132 SMs:
+     *   dispatch | fc1 fwd: 4 - 2 + 2 x 16/132 = 2.24242;  combine | fc2 fwd: 4 - 1 + 1 x 16/132 = 3.12121;
+     *   combine's gradient (dispatch direction) | fc2 bwd: 2.24242;  dispatch's gradient | fc1 bwd: 0 + 4 x 16/132 =
+     *   0.48485; in all 8.09091 ms of the 16 ms exposed without it. */
+    const double se[4] = {2e-3, 1e-3, 4e-3, 2e-3};
+    double sm = 16.0 / 132;
+    double want = (4 - 2 + 2 * sm) + (4 - 1 + 1 * sm) + (4 - 2 + 2 * sm) + (0 + 4 * sm);
+    cr_expect_float_eq(want, 8.0909090909, 1e-9);
+    cr_expect_float_eq(lc_shared_overlap_exposed(4e-3, 4e-3, se, 132), want * 1e-3, 1e-15);
+    /* GEMMs longer than every all-to-all: only the SM share of the traffic shows, 16/132 of 2 (a + b). */
+    const double big[4] = {1, 1, 1, 1};
+    cr_expect_float_eq(lc_shared_overlap_exposed(3e-3, 1e-3, big, 132), 8e-3 * sm, 1e-15);
+    /* no shared GEMMs: all of it; a GPU of no more SMs than NCCL takes: nothing hidden gains */
+    const double none[4] = {0, 0, 0, 0};
+    cr_expect_float_eq(lc_shared_overlap_exposed(3e-3, 1e-3, none, 132), 8e-3, 1e-15);
+    cr_expect_float_eq(lc_shared_overlap_exposed(3e-3, 1e-3, big, 16), 8e-3, 1e-15);
+}
+
+Test(step_mechanisms, shared_expert_overlap_in_the_step)
+{
+    /* Qwen1.5-MoE-A2.7B (h 2048, top-4 of 60, one shared expert of 5632) on 2 H100 with EP 2, 4,096 tokens, the
+     * alltoall dispatcher. Per token, the dispatch sends 4 x 2048 x 2 B, half to the other rank: 8192 B / (450 GB/s x
+     * 0.8) = 22.8 ns each way; the shared expert's fc1 (gate and up) is 2 x 2048 x 11264 = 46.1 MFLOP, its fc2 23.1
+     * MFLOP: at H100's best measured rate (794.5 TFLOP/s, MAMF) 58 and 29 ns forward, twice that backward. Every
+     * all-to-all is shorter than its partner GEMM, so each hides whole and only NCCL's share shows: the exposed EP
+     * time is 16/132 of the all-to-alls, which the flag leaves as they are. */
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.seq = 4096;
+    o.layout.dp = 2;
+    o.layout.ep = 2;
+    llmcost_step off = run("qwen1.5-moe-a2.7b", "h100", &o);
+    o.moe_shared_expert_overlap = true;
+    llmcost_step on = run("qwen1.5-moe-a2.7b", "h100", &o);
+    double raw = off.comm_total[LLMCOST_ST_EP_COMM];
+    cr_assert_gt(raw, 0);
+    cr_expect_float_eq(off.components[LLMCOST_ST_EP_COMM], raw, 1e-12 * raw); /* blocking without it */
+    cr_expect_float_eq(on.comm_total[LLMCOST_ST_EP_COMM], raw, 1e-12 * raw);
+    cr_expect_float_eq(on.components[LLMCOST_ST_EP_COMM], raw * 16 / 132, 1e-9 * raw);
+    /* nothing else moves: the step is shorter by the EP time hidden */
+    cr_expect_float_eq(off.step_seconds - on.step_seconds, raw * (1 - 16.0 / 132), 1e-9 * off.step_seconds);
+    /* DeepSeek-V2-Lite (h 2048, two shared experts of 1408: I = 2816) on 16 H100 with EP 16 over two nodes: the
+     * all-to-alls go over the network (each 4096 x 6 x 2048 x 2 B x 8/16 / 45 GB/s = 1.1 ms) and exceed the
+     * GEMMs beside them, so what hides is the shared expert's GEMM time itself, less NCCL's share: per MoE layer
+     * and micro-batch at least its FLOPs at peak, 3 x 6 x 2048 x 2816 x 4096 / 989.4 TFLOP/s = 0.43 ms, forward
+     * and backward, and no more than the all-to-alls themselves. */
+    o.moe_shared_expert_overlap = false;
+    o.layout.dp = 16;
+    o.layout.ep = 16;
+    off = run("deepseek-v2-lite", "h100", &o);
+    o.moe_shared_expert_overlap = true;
+    on = run("deepseek-v2-lite", "h100", &o);
+    raw = off.comm_total[LLMCOST_ST_EP_COMM];
+    double saved = off.components[LLMCOST_ST_EP_COMM] - on.components[LLMCOST_ST_EP_COMM];
+    double per = saved / (1 - 16.0 / 132) / 26 / (double)on.micro_batches; /* 26 MoE layers of 27, one stage */
+    double at_peak = 3 * 6.0 * 2048 * 2816 * 4096 / 989.4e12;
+    cr_expect_float_eq(at_peak, 0.43e-3, 0.01e-3);
+    cr_expect_geq(per, at_peak, "shared GEMMs hidden %.3g s per layer, at peak %.3g", per, at_peak);
+    cr_expect_lt(per, 4 * at_peak, "shared GEMMs hidden %.3g s per layer: more than 4x their time at peak", per);
+    cr_expect_lt(saved, raw);
+    cr_expect_float_eq(on.comm_total[LLMCOST_ST_EP_COMM], raw, 1e-12 * raw);
+    cr_expect_float_eq(off.step_seconds - on.step_seconds, saved, 1e-9 * off.step_seconds);
+}
+
+Test(step_errors, shared_expert_overlap_is_megatron_cores_with_alltoall)
+{
+    /* transformer_config.py: "moe_shared_expert_overlap only works with alltoall token dispatcher"; "Disable
+     * moe_shared_expert_overlap when enabling overlap_moe_expert_parallel_comm"; a model without a shared expert has
+     * nothing to run beside the dispatch. */
+    llmcost_model *m;
+    cr_assert_eq(llmcost_model_load(&m, "deepseek-v2-lite"), 0);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT;
+    o.framework = LLMCOST_FW_MEGATRON;
+    o.layout.dp = 8;
+    o.layout.ep = 8;
+    o.moe_shared_expert_overlap = true;
+    llmcost_step s;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), 0, "%s", llmcost_errmsg());
+    o.moe_dispatcher = LLMCOST_MOE_DEEPEP;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "moe_shared_expert_overlap") && strstr(llmcost_errmsg(), "deepep"), "%s",
+              llmcost_errmsg());
+    o.moe_dispatcher = LLMCOST_MOE_ALLGATHER;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
+    o.moe_dispatcher = LLMCOST_MOE_ALLTOALL;
+    o.layout.ep_overlap = true;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "ep_overlap"), "%s", llmcost_errmsg());
+    o.layout.ep_overlap = false;
+    o.framework = LLMCOST_FW_HF;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "megatron"), "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+    cr_assert_eq(llmcost_model_load(&m, "mixtral-8x7b"), 0);
+    o.framework = LLMCOST_FW_MEGATRON;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), LLMCOST_EINVAL);
+    cr_expect(strstr(llmcost_errmsg(), "no shared expert"), "%s", llmcost_errmsg());
+    /* a version-3 options struct has no such field: read without it */
+    o.version = 3;
+    cr_expect_eq(llmcost_step_compute(&s, m, g, &o), 0, "%s", llmcost_errmsg());
+    llmcost_model_free(m);
+}
