@@ -437,10 +437,6 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.precision == LLMCOST_PREC_FP8 && j.moe_dispatcher == LLMCOST_MOE_ALLTOALL && j.moe_capacity_factor == 0)
         note(notes, size, "MoE dispatch in FP8, 1 byte + an fp32 scale per 128 values, combine in bf16: DeepSeek-V3's "
                           "recipe (section 3.3.2), taken for --ep-overlap under --precision fp8");
-    if (j.moe_shared_expert_overlap && j.layout.ep > 1)
-        note(notes, size, "the shared expert's GEMMs on their own stream beside the MoE all-to-alls (Megatron-Core's "
-                          "--moe-shared-expert-overlap): fc1 beside the dispatch, fc2 beside the combine, and their "
-                          "backward beside the backward's, NCCL's 16 SMs taken from them while they overlap");
     if (j.recompute_every > 1) {
         snprintf(line, sizeof line, "per-layer checkpointing: every %lld%s decoder layer (layers %lld, %lld, ...) "
                  "recomputed whole, the others keep all they save (torchtitan's selective_ac_option \"%lld\")",
