@@ -371,9 +371,15 @@ double lc_moe_expected_units(int64_t E, int64_t K, int64_t G, int64_t M, int64_t
  * the network to each other node holding one of its experts, to the GPU of the same in-node index, which forwards
  * it over NVLink to each GPU of that node holding its experts (combine runs the reverse, reducing on the way). Per
  * rank, for "token_bytes" of tokens: network bytes = token_bytes · E[D]·(m-1)/m (E[D]: distinct nodes a token
- * reaches; the rank's own node, one of m, needs no network), NVLink bytes = token_bytes · E[R]·(k-1)/k (E[R]:
- * distinct ranks a token reaches; the one entry GPU per node, the sender's in-node index, needs no NVLink). The two
- * run pipelined, so the slower link sets the time, plus one latency step on each.
+ * reaches; the rank's own node, one of m, needs no network), NVLink-leg bytes = token_bytes · E[R] (E[R]: distinct
+ * ranks a token reaches), the rank's own copy included: DeepEP's kernels pass it through the same channel buffers
+ * and warps as the copies for its peers (intranode.cu: the sender SM's threads split evenly over the kNumRanks
+ * destinations, itself one of them, and the receivers copy every slot out; internode.cu: one forwarder warp per
+ * local rank, its own included), and the NVLink ceiling DeepEP measures, ~160 GB/s on H800 (DeepEP issue #16; the
+ * catalogue's 200 GB/s at 80%), is of that count (its tests' nvl_recv_bytes = recv_x.numel() x 2, every token the
+ * rank receives). The two legs run pipelined, so the slower sets the time, plus one latency step on each; at EP16
+ * on H800 that is the NVLink leg (DeepEP issue #285: "the NVLink bandwidth will exceeds 140 GB/s, making NVLink
+ * the bottleneck").
  */
 int lc_comm_forwarded_a2a(llmcost_comm_cost *out, const llmcost_gpu *gpu, double token_bytes, double nodes_reached,
                           double ranks_reached, const llmcost_comm_group *g, const llmcost_comm_options *opt)
@@ -391,7 +397,7 @@ int lc_comm_forwarded_a2a(llmcost_comm_cost *out, const llmcost_gpu *gpu, double
         return lc_fail(LLMCOST_EINVAL, "%s has no %s bandwidth in the catalogue", gpu->name,
                        k > 1 && Bu <= 0 ? "scale-up" : "scale-out");
     out->scaleout_bytes = m > 1 ? token_bytes * nodes_reached * (m - 1) / m : 0;
-    out->scaleup_bytes = k > 1 ? token_bytes * ranks_reached * (k - 1) / k : 0;
+    out->scaleup_bytes = k > 1 ? token_bytes * ranks_reached : 0; /* the own copy too (above) */
     double tu = k > 1 ? out->scaleup_bytes / Bu : 0, to = m > 1 ? out->scaleout_bytes / Bo : 0;
     out->latency_seconds = (k > 1 ? opt->scaleup_latency : 0) + (m > 1 ? opt->scaleout_latency : 0);
     out->seconds = fmax(tu, to) + out->latency_seconds;

@@ -247,12 +247,19 @@ void llmcost_step_assumptions(char *buf, size_t n, const llmcost_gpu *g, const l
                                 "SMs; the last split shows, and the GEMMs beside the scatters run on the other SMs\n",
                                 g->compute_units);
     if (len < n && o->layout.ep_overlap && o->layout.ep > 1)
-        snprintf(buf + len, n - len,
+        len += (size_t)snprintf(buf + len, n - len,
                  "--ep-overlap: DeepSeek-V3's DualPipe: each MoE layer's all-to-alls behind the layer's compute of "
                  "another micro-batch, what exceeds it shows, the all-to-all kernels on 20 of the %d SMs; dispatch "
                  "as its kernels do it: each token once over the network to each node holding its experts (at most "
                  "topk_group groups' nodes under group-limited routing), then forwarded over NVLink\n",
                  g->compute_units);
+    if (len < n && o->version >= 4 && o->moe_shared_expert_overlap && o->layout.ep > 1)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "--moe-shared-expert-overlap: Megatron-Core's: the shared expert's GEMMs on their own "
+                                "stream beside the MoE all-to-alls (fc1 beside the dispatch, fc2 beside the combine, their "
+                                "backward beside the backward's); each all-to-all hides what its GEMMs last, NCCL's 16 of "
+                                "the %d SMs taken from them meanwhile\n",
+                                g->compute_units);
 }
 
 void llmcost_train_assumptions(char *buf, size_t n, const llmcost_train *run, const llmcost_gpu *g,

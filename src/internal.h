@@ -127,6 +127,9 @@ bool lc_job_has_savers(const struct llmcost_job *j);
 /* The job's MoE implementation (moe_dispatcher, moe_capacity_factor: a Megatron-Core dispatcher, a capacity factor
  * >= 0, only for a model with routed experts under framework megatron), as llmcost_job_validate checks it. */
 int lc_job_moe_impl_check(const struct llmcost_job *j, const struct llmcost_model *m);
+/* The job's moe_shared_expert_overlap (version 6) as llmcost_job_validate checks it: Megatron-Core's, with the
+ * alltoall dispatcher, without ep_overlap, for a model with a shared expert. */
+int lc_job_shared_overlap_check(const struct llmcost_job *j, const struct llmcost_model *m);
 /* The job's memory savers (version 4) as llmcost_job_validate checks them before any layout rule: chunks at least 0
  * and at most the micro-batch's tokens, the savers under the eager profiles (hf, torchtune) only. */
 int lc_job_savers_check(const struct llmcost_job *j);
@@ -373,7 +376,11 @@ struct llmcost_comm_cost;
 struct llmcost_comm_group;
 struct llmcost_comm_options;
 /* DeepSeek-V3's node-forwarded all-to-all (§3.2.2): per rank, token_bytes x nodes_reached x (m-1)/m over the network,
- * token_bytes x ranks_reached x (k-1)/k over NVLink, the slower link's time plus a latency step on each. */
+ * token_bytes x ranks_reached through the NVLink leg (the rank's own copy included, as DeepEP's kernels and its
+ * measured NVLink ceiling count it), the slower leg's time plus a latency step on each. */
+/* --moe-shared-expert-overlap (src/step.c): a MoE layer's four all-to-alls (disp, comb seconds each way) exposed
+ * beside its shared expert's GEMMs se = {fc1 fwd, fc2 fwd, fc1 bwd, fc2 bwd}, on a GPU of "units" SMs. */
+double lc_shared_overlap_exposed(double disp, double comb, const double se[4], double units);
 int lc_comm_forwarded_a2a(struct llmcost_comm_cost *out, const struct llmcost_gpu *gpu, double token_bytes,
                           double nodes_reached, double ranks_reached, const struct llmcost_comm_group *g,
                           const struct llmcost_comm_options *opt);

@@ -11,7 +11,7 @@ const char *const llmcost_job_fields[] = {
     "seq", "micro_batch", "global_batch", "grad_accum", "precision", "optimizer", "recompute", "attention",
     "framework", "convention", "expert_tp", "headroom", "layout.gpus", "layout.tp", "layout.pp", "layout.vpp",
     "layout.dp", "layout.cp", "layout.ep", "layout.zero", "act_cache", "recompute_modules", "pipeline", "ema",
-    "cp_comm", "recompute_every", "ddp_bucket_size", NULL};
+    "cp_comm", "recompute_every", "ddp_bucket_size", "moe_shared_expert_overlap", NULL};
 
 int llmcost_job_init(llmcost_job *j)
 {
@@ -504,6 +504,31 @@ static int ddp_bucket_check(const llmcost_job *j)
     return 0;
 }
 
+/* Megatron-Core's --moe-shared-expert-overlap (version 6): transformer_config.py allows it only with the alltoall
+ * dispatcher ("moe_shared_expert_overlap only works with alltoall token dispatcher") and not with
+ * overlap_moe_expert_parallel_comm ("Disable moe_shared_expert_overlap when enabling
+ * overlap_moe_expert_parallel_comm", llmcost's --ep-overlap); it runs a shared expert, so the model has one. */
+static int shared_overlap_check(const llmcost_job *j, const llmcost_model *m)
+{
+    if (!j->moe_shared_expert_overlap)
+        return 0;
+    if (j->framework != LLMCOST_FW_MEGATRON)
+        return lc_fail(LLMCOST_EINVAL, "moe_shared_expert_overlap is Megatron-Core's (framework = megatron)");
+    if (j->moe_dispatcher != LLMCOST_MOE_ALLTOALL)
+        return lc_fail(LLMCOST_EINVAL, "moe_shared_expert_overlap with moe_dispatcher = %s: Megatron-Core runs the shared "
+                       "expert beside the alltoall dispatcher only",
+                       j->moe_dispatcher == LLMCOST_MOE_DEEPEP ? "deepep" : "allgather");
+    if (j->layout.ep_overlap)
+        return lc_fail(LLMCOST_EINVAL, "moe_shared_expert_overlap with ep_overlap: Megatron-Core refuses the two together "
+                       "(disable moe_shared_expert_overlap when enabling overlap_moe_expert_parallel_comm)");
+    bool shared = false;
+    for (int64_t i = 0; m && i < m->n_layers && !shared; i++)
+        shared = m->layers[i].ffn.moe && m->layers[i].ffn.shared.d_ff > 0;
+    if (m && !shared)
+        return lc_fail(LLMCOST_EINVAL, "moe_shared_expert_overlap: %s has no shared expert beside routed experts", m->name);
+    return 0;
+}
+
 int lc_job_savers_check(const llmcost_job *j)
 {
     return savers_check(j);
@@ -512,6 +537,11 @@ int lc_job_savers_check(const llmcost_job *j)
 int lc_job_moe_impl_check(const llmcost_job *j, const llmcost_model *m)
 {
     return moe_impl_check(j, m, NULL);
+}
+
+int lc_job_shared_overlap_check(const llmcost_job *j, const llmcost_model *m)
+{
+    return shared_overlap_check(j, m);
 }
 
 int llmcost_job_validate(llmcost_job *j, const llmcost_model *m)
@@ -559,6 +589,8 @@ int lc_job_validate_digest(llmcost_job *j, const llmcost_model *m, const lc_laye
         return rc;
     /* Before version 5 the implementation is p2p (Megatron-Core's default). */
     if ((rc = lc_cp_window_check(m, j->version >= 5 ? (int)j->cp_comm : LLMCOST_CP_P2P, j->layout.cp, j->seq)) != 0)
+        return rc;
+    if (j->version >= 6 && (rc = shared_overlap_check(j, m)) != 0)
         return rc;
     if (j->version >= 5 && (rc = recompute_every_check(j)) != 0)
         return rc;
@@ -711,8 +743,10 @@ void llmcost_job_step_options(llmcost_step_options *out, const llmcost_job *j)
         o.cp_comm = j->cp_comm;
         o.recompute_every = j->recompute_every;
     }
-    if (j->version >= 6)
+    if (j->version >= 6) {
         o.ddp_bucket_size = j->ddp_bucket_size;
+        o.moe_shared_expert_overlap = j->moe_shared_expert_overlap;
+    }
     *out = o;
 }
 
@@ -767,8 +801,10 @@ void llmcost_job_from_step_options(llmcost_job *out, const llmcost_step_options 
         out->cp_comm = o->cp_comm;
         out->recompute_every = o->recompute_every;
     }
-    if (o->version >= 4)
+    if (o->version >= 4) {
         out->ddp_bucket_size = o->ddp_bucket_size;
+        out->moe_shared_expert_overlap = o->moe_shared_expert_overlap;
+    }
 }
 
 int llmcost_job_check_gpu(const llmcost_job *j, const llmcost_gpu *gpu)

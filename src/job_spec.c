@@ -118,6 +118,7 @@ static const struct field {
     {"recompute_every", K_NONNEG, offsetof(llmcost_job_spec, recompute_every), NULL},
     /* version 7 from here on (FIRST_V7) */
     {"ddp_bucket_size", K_NONNEG, offsetof(llmcost_job_spec, ddp_bucket_size), NULL},
+    {"moe_shared_expert_overlap", K_FLAG, offsetof(llmcost_job_spec, moe_shared_expert_overlap), NULL},
 };
 #define FIRST_V2 30 /* fields[FIRST_V2] is "finetune" */
 #define FIRST_V3 38 /* fields[FIRST_V3] is "moe_dispatcher" */
@@ -132,7 +133,8 @@ const char *const llmcost_job_spec_names[] = {
     "headroom", "cuda_context_gb", "bf16_grads", "foreach_optimizer", "sequence_parallel", "act_cache", "pipeline", "ema",
     "recompute_modules", "finetune", "lora_rank", "lora_alpha", "lora_targets", "lora_variant", "quant",
     "double_quant", "quant_group", "moe_dispatcher", "moe_capacity_factor", "chunked_loss", "optimizer_in_backward",
-    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", "recompute_every", "ddp_bucket_size", NULL};
+    "activation_offload", "compile", "lora_dropout", "adapter_dtype", "cp_comm", "recompute_every", "ddp_bucket_size",
+    "moe_shared_expert_overlap", NULL};
 
 static int read_bool(bool *out, const char *name, const char *v)
 {
@@ -305,8 +307,10 @@ int llmcost_job_spec_resolve(llmcost_job *out, llmcost_job_spec *s, const llmcos
         j.cp_comm = (llmcost_cp_comm)s->cp_comm;
         j.recompute_every = s->recompute_every;
     }
-    if (s->version >= 7)
+    if (s->version >= 7) {
         j.ddp_bucket_size = s->ddp_bucket_size;
+        j.moe_shared_expert_overlap = s->moe_shared_expert_overlap;
+    }
     if (s->version >= 3) {
         j.moe_dispatcher = (llmcost_moe_dispatcher)s->moe_dispatcher;
         j.moe_capacity_factor = s->moe_capacity_factor;
@@ -509,6 +513,7 @@ static const struct {
     {"framework", "--framework", "framework"},
     {"expert_tp", "--etp", "etp"},
     {"moe_dispatcher", "--moe-dispatcher", "moe_dispatcher"},
+    {"ep_overlap", "--ep-overlap", "ep_overlap"},
     {"moe_capacity_factor", "--moe-capacity-factor", "moe_capacity_factor"},
     {"headroom", "--headroom", "headroom"},
     {"layout.gpus", "--gpus", "gpus"},
@@ -540,6 +545,7 @@ static const struct {
     {"cp_comm", "--cp-comm", "cp_comm"},
     {"recompute_every", "--recompute-every", "recompute_every"},
     {"ddp_bucket_size", "--ddp-bucket-size", "ddp_bucket_size"},
+    {"moe_shared_expert_overlap", "--moe-shared-expert-overlap", "moe_shared_expert_overlap"},
     /* Plausible ranges (ranges.h): a run's options and a GPU's fields as the catalogue names them. */
     {"tokens", "--tokens", "tokens"},
     {"price_per_hour", "--price", "price"},
@@ -704,6 +710,12 @@ int llmcost_plan_options_from_spec(llmcost_plan_options *o, const llmcost_job_sp
         return lc_fail(LLMCOST_EUNSUPPORTED, "ddp_bucket_size: plan options of version %u carry no gradient bucket "
                        "size (version 7)", o->version);
     }
+    /* The shared-expert overlap is fixed, not searched (options version 7). */
+    if (s->version >= 7 && o->version >= 7)
+        o->moe_shared_expert_overlap = s->moe_shared_expert_overlap;
+    else if (s->version >= 7 && s->moe_shared_expert_overlap)
+        return lc_fail(LLMCOST_EUNSUPPORTED, "moe_shared_expert_overlap: plan options of version %u carry no "
+                       "shared-expert overlap (version 7)", o->version);
     o->precision = (llmcost_precision)s->precision;
     o->optimizer = (llmcost_optimizer)s->optimizer;
     o->attention = (llmcost_attn_impl)s->attention;

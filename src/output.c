@@ -413,6 +413,8 @@ int llmcost_step_to_json(char **out, const llmcost_step *s, const llmcost_model 
                                                                                                         : "alltoall"));
         /* DeepSeek-V3's own stack (--ep-overlap with the default dispatcher) dispatches in FP8 under the fp8 recipe */
         json_object_set_new(moe, "fp8_dispatch", json_boolean(lc_moe_fp8_dispatch(o)));
+        /* Megatron-Core's --moe-shared-expert-overlap (step options version 4) */
+        json_object_set_new(moe, "shared_expert_overlap", json_boolean(o->version >= 4 && o->moe_shared_expert_overlap));
         json_object_set_new(moe, "dropless", json_boolean(dropless));
         json_object_set_new(moe, "capacity_factor", lc_json_real(dropless ? 0 : o->moe_capacity_factor));
         json_object_set_new(d, "moe", moe);

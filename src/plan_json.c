@@ -104,6 +104,8 @@ int llmcost_plan_layout_flags_model(char *buf, size_t n, const llmcost_plan_opti
         len += (size_t)snprintf(buf + len, n - len, " --recompute-every %lld", (long long)o->recompute_every);
     if (o->version >= 7 && len < n && o->ddp_bucket_size > 0 && l->layout.zero < 3)
         len += (size_t)snprintf(buf + len, n - len, " --ddp-bucket-size %lld", (long long)o->ddp_bucket_size);
+    if (o->version >= 7 && len < n && o->moe_shared_expert_overlap)
+        len += (size_t)snprintf(buf + len, n - len, " --moe-shared-expert-overlap");
     if (o->version >= 5) { /* the memory savers (version 5): memory needs them, step takes them (and does not time them) */
         if (len < n && o->chunked_loss > 1)
             len += (size_t)snprintf(buf + len, n - len, " --chunked-loss %lld", (long long)o->chunked_loss);

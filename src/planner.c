@@ -439,8 +439,10 @@ void llmcost_plan_job_options(llmcost_step_options *step_out, llmcost_memory_opt
             s.cp_comm = o->cp_comm;
             s.recompute_every = l->recompute == LLMCOST_RECOMPUTE_FULL ? o->recompute_every : 0;
         }
-        if (o->version >= 7) /* the DP gradient bucket, ZeRO 0-2 (7) */
+        if (o->version >= 7) { /* the DP gradient bucket, ZeRO 0-2, and the shared-expert overlap (7) */
             s.ddp_bucket_size = L.zero >= 3 ? 0 : o->ddp_bucket_size;
+            s.moe_shared_expert_overlap = o->moe_shared_expert_overlap;
+        }
         *step_out = s;
     }
     if (memory_out) {
@@ -681,6 +683,8 @@ static int overlaps_of(int ov[4][2], const llmcost_plan_options *o, int64_t tp, 
             if ((e && ep == 1) || (t && tp == 1))
                 continue;
             if (o->ep_overlap != LLMCOST_PLAN_ANY && ep > 1 && e != o->ep_overlap)
+                continue;
+            if (e && o->version >= 7 && o->moe_shared_expert_overlap) /* Megatron-Core runs one or the other */
                 continue;
             if (o->tp_overlap != LLMCOST_PLAN_ANY && tp > 1 && t != o->tp_overlap)
                 continue;
@@ -1050,6 +1054,17 @@ static int check_options(const llmcost_model *m, const llmcost_plan_options *o)
         if ((rrc = lc_job_moe_impl_check(&j, m)) < 0)
             return rrc;
     }
+    /* The shared-expert overlap once, likewise (version 7; an --ep-overlap fixed on is refused with it). */
+    if (o->version >= 7 && o->moe_shared_expert_overlap) {
+        llmcost_job j;
+        llmcost_job_init(&j);
+        j.framework = o->framework;
+        j.moe_dispatcher = o->moe_dispatcher;
+        j.layout.ep_overlap = o->ep_overlap == 1;
+        j.moe_shared_expert_overlap = true;
+        if ((rrc = lc_job_shared_overlap_check(&j, m)) < 0)
+            return rrc;
+    }
     return 0;
 }
 
@@ -1329,7 +1344,7 @@ void lc_plan_nearest_options(llmcost_plan_options *o, llmcost_plan_layout *ref, 
     if (j->version >= 5)
         o->cp_comm = j->cp_comm, o->recompute_every = j->recompute_every;
     if (j->version >= 6)
-        o->ddp_bucket_size = j->ddp_bucket_size;
+        o->ddp_bucket_size = j->ddp_bucket_size, o->moe_shared_expert_overlap = j->moe_shared_expert_overlap;
 }
 
 /* The fields a nearest layout counts (changes_from): tp, pp, vpp, cp, ep, expert tp, ZeRO, micro-batch,

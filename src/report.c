@@ -119,6 +119,22 @@ static int price_profiles(llmcost_report *r, const llmcost_model *m, const llmco
             jj.compile = false;
             r->megatron_without_savers = true;
         }
+        /* Megatron-Core's MoE implementation (a dispatcher, a capacity factor, the shared-expert overlap) has no
+         * meaning for transformers' eager experts: the eager row runs them as transformers does (dropless, nothing
+         * dispatched), said below. */
+        bool eager_moe = llmcost_framework_eager(o.framework) &&
+                         (jj.moe_dispatcher != LLMCOST_MOE_ALLTOALL || jj.moe_capacity_factor > 0 ||
+                          jj.moe_shared_expert_overlap);
+        if (eager_moe) {
+            jj.moe_dispatcher = o.moe_dispatcher = LLMCOST_MOE_ALLTOALL;
+            jj.moe_capacity_factor = o.moe_capacity_factor = 0;
+            jj.moe_shared_expert_overlap = o.moe_shared_expert_overlap = false;
+            size_t len = strlen(lines);
+            snprintf(lines + len, sizeof lines - len,
+                     "the %s row without Megatron-Core's MoE implementation (its dispatcher, capacity factor and "
+                     "shared-expert overlap): transformers' experts run dropless, in place\n",
+                     llmcost_framework_name(o.framework));
+        }
         llmcost_step s;
         int rc;
         if (job_path(&jj)) /* the job itself: step options carry no adapters or savers */
@@ -221,7 +237,7 @@ static int plan_default_cluster(llmcost_report *r, const llmcost_model *m, const
     if (j->version >= 5) /* ... its CP implementation and per-layer checkpointing (version 6) */
         po->cp_comm = j->cp_comm, po->recompute_every = j->recompute_every;
     if (j->version >= 6) /* ... and its DP gradient bucket (version 7) */
-        po->ddp_bucket_size = j->ddp_bucket_size;
+        po->ddp_bucket_size = j->ddp_bucket_size, po->moe_shared_expert_overlap = j->moe_shared_expert_overlap;
     /* (adapters: the frozen base keeps no optimizer state; a paged optimizer's states live outside the GPU's
      * counted memory: the bound below does not hold for either) */
     bool adapters = has_adapters(j) || llmcost_optimizer_paged(j->optimizer);

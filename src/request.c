@@ -921,7 +921,9 @@ static int do_plan(req *r, char **out)
                                              * --moe-dispatcher and --moe-capacity-factor) */
                                             "moe_dispatcher", "moe_capacity_factor",
                                             /* the DP gradient bucket, fixed as given */
-                                            "ddp_bucket_size", NULL};
+                                            "ddp_bucket_size",
+                                            /* the shared-expert overlap, fixed as given */
+                                            "moe_shared_expert_overlap", NULL};
     static const char *const objective_names[] = {"time", "cost", NULL};
     llmcost_job_spec s;
     llmcost_job_spec_init(&s);

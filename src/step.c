@@ -30,6 +30,7 @@ typedef struct {
     double fwd_k, bwd_k;         /* kernels it launches forward and backward */
     double fwd_sync, bwd_sync;   /* times the host waits for the GPU inside it (a device-to-host copy) */
     bool selective;              /* recomputed under selective recomputation (the attention core) */
+    unsigned char shared;        /* part of a shared expert's GEMMs: 1 its fc1 (gate and up), 2 its fc2 (down) */
 } timed_op;
 
 /* Fine-tuning with adapters (the section "fine-tuning" below); NULL in a ctx for pre-training and full
@@ -1371,6 +1372,11 @@ static size_t time_op(const ctx *c, const llmcost_op *op, timed_op *t)
     }
     if (c->ft)
         n += ft_extra(c, op, &t[0], &t[n]);
+    /* The shared expert's GEMMs, with their casts and adapters: what --moe-shared-expert-overlap runs beside the
+     * all-to-alls (Megatron-Core's SharedExpertMLP: fc1 = gate and up projections, fc2 = down). */
+    if (op->kind == LLMCOST_OP_MATMUL && op->component == LLMCOST_FC_SHARED_EXPERTS)
+        for (size_t k = 0; k < n; k++)
+            t[k].shared = strcmp(op->name, "down_proj") == 0 ? 2 : 1;
     return n;
 }
 
@@ -1686,6 +1692,8 @@ typedef struct {
     double blocks;                 /* its blocks whose TP collectives run over the TP group (expose_stage) */
     double expert_blocks;          /* ... and its routed-expert blocks without a shared expert (the expert-TP group) */
     double ckpt;                   /* its layers recomputed whole (full recomputation, per-layer checkpointing) */
+    double se[4];                  /* its shared experts' GEMM seconds: fc1 forward, fc2 forward, fc1 and fc2
+                                      backward (what --moe-shared-expert-overlap hides the all-to-alls behind) */
 } stage_launch;
 
 /* The forward pass so far: the launcher and the sums the overlaps compare with, each added in execution order. */
@@ -1762,7 +1770,7 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
     double gemm = f.gemm, fwd = f.fwd, bwd = f.bwd;
     bool recomputes = opt->recompute != LLMCOST_RECOMPUTE_NONE; /* else no op runs again */
     int64_t every = ckpt_every(opt), off = nsegs > 0 && segs[0] == 0 ? 1 : 0; /* segs[0]: the embedding's */
-    double ckpt = 0;
+    double ckpt = 0, se[4] = {0, 0, 0, 0};
     /* Backward, layer by layer from the last: recompute the layer's forward first. */
     for (size_t k = nsegs; k > 0; k--) {
         int32_t seg = segs[k - 1];
@@ -1790,8 +1798,15 @@ static void launch_stage(stage_launch *r, const ctx *c, const llmcost_step_prepa
         for (size_t i = end; i > begin; i--) {
             launch_op(&L, h_bwd, t[i - 1].bwd_k, t[i - 1].bwd, t[i - 1].bwd_sync);
             busy[t[i - 1].kind] += t[i - 1].bwd;
+            if (t[i - 1].shared) { /* every segment passes here once: the shared experts' forward and backward */
+                int fc2 = t[i - 1].shared == 2;
+                se[fc2] += t[i - 1].fwd;
+                se[2 + fc2] += t[i - 1].bwd;
+            }
         }
     }
+    for (int k = 0; k < 4; k++)
+        r->se[k] = se[k];
     for (int k = 0; k < LLMCOST_ST_COUNT; k++)
         r->busy[k] = busy[k];
     r->gpu = L.gpu;
@@ -1872,6 +1887,32 @@ double lc_ep_overlap_exposed(double a2a, double compute, double units)
     double hidden = fmin(a2a, compute > 0 ? compute : 0);
     double sm = units > EP_A2A_SMS ? EP_A2A_SMS / units : 1;
     return a2a - hidden + hidden * sm;
+}
+
+/*
+ * --moe-shared-expert-overlap: Megatron-Core's SharedExpertMLP with moe_shared_expert_overlap (the alltoall
+ * dispatcher, token_dispatcher.py): the shared expert's GEMMs run on their own CUDA stream while the token
+ * all-to-alls are in flight: forward, fc1 (gate, up, activation: linear_fc1_forward_and_act, issued after the
+ * dispatch's all-to-all) beside the dispatch, fc2 (linear_fc2_forward) beside the combine; backward (the backward's
+ * order raised, set_tensor_grad_fn_sequence_sr), fc2's beside the combine's gradient all-to-all (dispatch
+ * direction), fc1's beside the dispatch's gradient (combine direction). Each all-to-all of "a" seconds hides
+ * h = min(a, s) behind its partner of "s" seconds; while hidden, NCCL's all-to-all kernels hold NCCL_COMM_SMS SMs,
+ * so the GEMMs beside them lose NCCL_COMM_SMS/units of h (the rule of the DP and PP overlaps). Per MoE layer:
+ *   exposed = Σ over the four pairs of (a - h + h · NCCL_COMM_SMS/units)
+ * disp, comb: one all-to-all in the dispatch and combine directions; se: fc1 forward, fc2 forward, fc1 backward,
+ * fc2 backward seconds.
+ */
+static double pair_exposed(double a, double s, double sm)
+{
+    double h = fmin(fmax(0, a), fmax(0, s));
+    return fmax(0, a) - h + h * sm;
+}
+
+double lc_shared_overlap_exposed(double disp, double comb, const double se[4], double units)
+{
+    double sm = nccl_sm_share(units);
+    return pair_exposed(disp, se[0], sm) + pair_exposed(comb, se[1], sm) + pair_exposed(disp, se[3], sm) +
+           pair_exposed(comb, se[2], sm);
 }
 
 /*
@@ -2004,6 +2045,12 @@ static void expose_stage(stage_result *r, const ctx *c, const stage_launch *sl, 
     double a2a_raw = 2 * lc->ep_disp + 2 * lc->ep_a2a;
     double a2a = opt->layout.ep_overlap ? lc_ep_overlap_exposed(a2a_raw, layer_compute, (double)c->g->compute_units)
                                         : a2a_raw;
+    if (opt->moe_shared_expert_overlap && !opt->layout.ep_overlap && sl->moe_layers > 0 && a2a_raw > 0) {
+        /* Megatron-Core's --moe-shared-expert-overlap: each MoE layer's all-to-alls beside its shared expert's
+         * GEMMs (lc_shared_overlap_exposed), the stage's shared-expert seconds spread over its MoE layers. */
+        double ml = (double)sl->moe_layers, se[4] = {sl->se[0] / ml, sl->se[1] / ml, sl->se[2] / ml, sl->se[3] / ml};
+        a2a = lc_shared_overlap_exposed(lc->ep_disp, lc->ep_a2a, se, (double)c->g->compute_units);
+    }
     comp[LLMCOST_ST_EP_COMM] = (double)sl->moe_layers * a2a;
     /* PP: v sends forward and v backward per micro-batch; under the interleaved schedule (v > 1) Megatron overlaps
      * each with the next chunk's compute (overlap_p2p_comm), else the sends block (batch_p2p_comm). */

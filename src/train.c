@@ -371,6 +371,8 @@ static int eval_run(json_t *r, const char *origin, llmcost_published *res, size_
     so->attention = (llmcost_attn_impl)att;
     so->recompute_every = jint(r, "recompute_every", 0); /* per-layer checkpointing the run states (job.h) */
     so->ddp_bucket_size = jint(r, "ddp_bucket_size", 0); /* the gradient bucket a run states (none does yet) */
+    /* Megatron-Core's --moe-shared-expert-overlap, where a run states it (none does yet) */
+    so->moe_shared_expert_overlap = json_is_true(json_object_get(r, "moe_shared_expert_overlap"));
     json_t *sp = json_object_get(r, "sp");
     so->layout.sequence_parallel = so->layout.tp > 1 && (sp ? json_is_true(sp) : so->framework == LLMCOST_FW_MEGATRON);
     o.tokens = json_number_value(json_object_get(r, "tokens"));

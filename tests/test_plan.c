@@ -1641,6 +1641,41 @@ Test(plan_agreement, moe_dispatcher_and_capacity_factor_reach_every_layout, .tim
     json_decref(plain);
 }
 
+/* --moe-shared-expert-overlap (h-moe2) is fixed as given: every layout's printed flags carry it, none takes
+ * --ep-overlap with it (Megatron-Core refuses the two together), and `llmcost step` with the flags gives the plan's
+ * step time; --ep-overlap fixed on beside it is refused, one line. */
+Test(plan_agreement, shared_expert_overlap_reaches_every_layout, .timeout = 300)
+{
+    const char *base = "plan deepseek-v2-lite --gpu h100 --gpus 16 --seq 4096 --global-batch 1M --framework megatron "
+                       "--tp 1 --pp 1 --cp 1 --ep 16 --etp 1 --zero 1 --micro-batch 1 --no-tp-overlap "
+                       "--moe-shared-expert-overlap --top 3";
+    char cmd[1024];
+    json_t *plan = cli_json(base);
+    json_t *layouts = json_object_get(plan, "layouts");
+    cr_assert_gt(json_array_size(layouts), 0);
+    for (size_t i = 0; i < json_array_size(layouts); i++) {
+        json_t *l = json_array_get(layouts, i);
+        const char *flags = json_string_value(json_object_get(l, "step_flags"));
+        cr_expect(strstr(flags, "--moe-shared-expert-overlap") != NULL, "%s", flags);
+        cr_expect(strstr(flags, "--ep-overlap") == NULL, "%s", flags);
+        snprintf(cmd, sizeof cmd, "step deepseek-v2-lite %s", flags);
+        json_t *s = cli_json(cmd);
+        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+        json_t *moe = json_object_get(s, "moe");
+        cr_expect(json_is_true(json_object_get(moe, "shared_expert_overlap")), "%s", cmd);
+        json_decref(s);
+    }
+    json_decref(plan);
+    const char *argv[] = {"plan", "deepseek-v2-lite", "--gpu", "h100", "--gpus", "16", "--seq", "4096", "--framework",
+                          "megatron", "--global-batch", "1M", "--moe-shared-expert-overlap", "--ep-overlap", NULL};
+    run_result r = run_cli(argv);
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "--ep-overlap") != NULL, "%s", r.err);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+    run_free(&r);
+}
+
 /* ---- memory savers in the search (issue 14) ---- */
 
 /* The savers of one case, onto a job and onto plan options. */

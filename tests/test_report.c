@@ -583,3 +583,30 @@ Test(report, a_planned_lora_job_names_its_targets_in_the_plan_flags, .timeout = 
     cr_expect(strstr(pf, "--finetune lora --lora-targets q_proj,v_proj") != NULL, "%s", pf);
     json_decref(r);
 }
+
+Test(report, megatrons_moe_implementation_prices_the_megatron_row_only, .timeout = 120)
+{
+    /* Megatron-Core's MoE implementation (here --moe-shared-expert-overlap, and --moe-dispatcher deepep) was refused
+     * for the whole report: the eager row ran the job under hf, which has no dispatcher. Now the megatron row is
+     * `llmcost step --framework megatron` with it and the eager row `llmcost step --framework hf` without, said. */
+    const char *extra[] = {"--moe-shared-expert-overlap", "--moe-dispatcher deepep"};
+    for (int k = 0; k < 2; k++) {
+        char job[512];
+        snprintf(job, sizeof job, "deepseek-v2-lite --gpu h100 --gpus 16 --ep 16 --framework megatron %s", extra[k]);
+        json_t *r = cli_doc("report", job, "");
+        json_t *sc = json_object_get(r, "step_cost");
+        json_t *hf = json_array_get(json_object_get(sc, "profiles"), 0), *mg = json_array_get(json_object_get(sc, "profiles"), 1);
+        json_t *s_mg = cli_doc("step", job, "");
+        json_t *s_hf = cli_doc("step", "deepseek-v2-lite --gpu h100 --gpus 16 --ep 16 --framework hf", "");
+        cr_expect(rel_close(num(mg, "step_seconds"), num(s_mg, "step_seconds"), 1e-9), "%s: %.17g vs %.17g", extra[k],
+                  num(mg, "step_seconds"), num(s_mg, "step_seconds"));
+        cr_expect(rel_close(num(hf, "step_seconds"), num(s_hf, "step_seconds"), 1e-9), "%s: %.17g vs %.17g", extra[k],
+                  num(hf, "step_seconds"), num(s_hf, "step_seconds"));
+        char *text = json_dumps(json_object_get(sc, "assumptions"), 0);
+        cr_expect(text && strstr(text, "the hf row without Megatron-Core's MoE implementation") != NULL, "%s", text);
+        free(text);
+        json_decref(s_mg);
+        json_decref(s_hf);
+        json_decref(r);
+    }
+}

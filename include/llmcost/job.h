@@ -87,6 +87,9 @@ typedef struct llmcost_job {
     /* Version 6 (zero: the framework's default): parameters per data-parallel gradient bucket, ZeRO 0-2 (step.h
      * ddp_bucket_size; Megatron-LM --ddp-bucket-size). Versions 1-5 are read without it. */
     int64_t ddp_bucket_size;
+    /* Version 6 too (false: off): Megatron-Core's --moe-shared-expert-overlap (step.h). Versions 1-5 are read
+     * without it. */
+    bool moe_shared_expert_overlap;
 } llmcost_job;
 
 #define LLMCOST_JOB_VERSION 6

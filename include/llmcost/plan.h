@@ -57,8 +57,8 @@ typedef enum {
  * Version 5 added "moe_dispatcher", "moe_capacity_factor" and the memory savers ("chunked_loss" ... "compile");
  * an older caller's are read without them (alltoall, dropless, no savers).
  * Version 6 added "cp_comm" and "recompute_every"; an older caller's are read without them (p2p, every layer).
- * Version 7 added "gpu_file" and "ddp_bucket_size"; an older caller's are read without them (no GPU file, the
- * framework's default bucket). */
+ * Version 7 added "gpu_file", "ddp_bucket_size" and "moe_shared_expert_overlap"; an older caller's are read
+ * without them (no GPU file, the framework's default bucket, no shared-expert overlap). */
 #define LLMCOST_PLAN_OPTIONS_VERSION 7
 
 typedef struct llmcost_plan_options {
@@ -134,6 +134,10 @@ typedef struct llmcost_plan_options {
     /* Version 7 (zero: the framework's default): parameters per data-parallel gradient bucket (job.h), fixed as
      * given: every layout with ZeRO 0-2 reduces its gradients in buckets of that many parameters. */
     int64_t ddp_bucket_size;
+    /* Version 7 too (false: off): Megatron-Core's --moe-shared-expert-overlap (step.h), fixed as given: every layout
+     * runs the shared expert beside the all-to-all, and none takes --ep-overlap (Megatron-Core refuses the two
+     * together). */
+    bool moe_shared_expert_overlap;
 } llmcost_plan_options;
 
 #define LLMCOST_PLAN_OPTIONS_INIT                                                                               \
@@ -143,7 +147,7 @@ typedef struct llmcost_plan_options {
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY,                \
      LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, LLMCOST_PLAN_ANY, NULL, NULL, NULL,                \
      LLMCOST_CACHE_RECIPE, 0, LLMCOST_PIPE_1F1B, LLMCOST_EMA_NONE, false, false, NULL, LLMCOST_FINETUNE_INIT,     \
-     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0, NULL, 0}
+     LLMCOST_MOE_ALLTOALL, 0, 0, false, false, false, LLMCOST_CP_P2P, 0, NULL, 0, false}
 
 /* Fills "opts" with the defaults of LLMCOST_PLAN_OPTIONS_INIT (for bindings that cannot use the macro). */
 void llmcost_plan_options_init(llmcost_plan_options *opts);

@@ -82,6 +82,8 @@ typedef struct llmcost_job_spec {
     /* Version 7: parameters per data-parallel gradient bucket (job.h ddp_bucket_size; 0: the framework's default).
      * A version-1 to -6 spec is read without it. */
     long long ddp_bucket_size;
+    /* Version 7 too: Megatron-Core's --moe-shared-expert-overlap (job.h; false: off). */
+    bool moe_shared_expert_overlap;
 } llmcost_job_spec;
 
 #define LLMCOST_JOB_SPEC_VERSION 7

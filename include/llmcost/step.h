@@ -72,6 +72,10 @@ typedef struct llmcost_step_options {
                                       ZeRO 0-2; 0: the framework's default (Megatron-Core max(40M, 1M x dp x cp),
                                       PyTorch DDP 25 MiB, DeepSpeed 5e8; docs/formulas.md "Bucketed gradient
                                       reduction") */
+    bool moe_shared_expert_overlap; /* Version 4 too: Megatron-Core's --moe-shared-expert-overlap (alltoall
+                                      dispatcher, a shared expert, no --ep-overlap): the shared expert's GEMMs run on
+                                      their own stream beside the token dispatch and combine, hiding that much of
+                                      each all-to-all (docs/formulas.md "Shared-expert overlap") */
 } llmcost_step_options;
 
 #define LLMCOST_STEP_OPTIONS_VERSION 4

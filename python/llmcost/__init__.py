@@ -106,6 +106,8 @@ class Model:
         "dualpipe", ema "none", "gpu" or "cpu"), its MoE token dispatch (moe_dispatcher "alltoall", "allgather" or
         "deepep": Megatron-Core's flex dispatcher on DeepEP, once per node, exposed unless ep_overlap;
         moe_capacity_factor CF: drop and pad each expert to ceil(CF x tokens x top-k / experts), alltoall only;
+        moe_shared_expert_overlap=True: Megatron-Core's --moe-shared-expert-overlap, the shared expert's GEMMs beside
+        the dispatch and combine all-to-alls, alltoall only, not with ep_overlap, for a model with a shared expert;
         refused for a model without routed experts), its fine-tuning (finetune "full", "lora" or "qlora", lora_rank,
         lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype "auto",
         "fp32" or "bf16"), its memory savers (chunked_loss, compile, optimizer_in_backward, activation_offload),
@@ -119,7 +121,7 @@ class Model:
 
     def step(self, **kwargs: Arg) -> Step:
         """Time of one optimizer step (`llmcost step`): the job and GPU arguments of memory() (moe_dispatcher,
-        moe_capacity_factor, ep_overlap and tp_overlap included); power_cap=W times it at the clock a W-watt board
+        moe_capacity_factor, moe_shared_expert_overlap, ep_overlap and tp_overlap included); power_cap=W times it at the clock a W-watt board
         power cap allows (compute-bound kernels slowed, memory-bound ones not)."""
         r: Step = self._run("step", kwargs)
         return r
@@ -138,7 +140,8 @@ class Model:
         micro_batch, precision, optimizer, recompute, attention, framework, tp, pp, vpp, dp, cp, ep, etp, zero,
         sequence_parallel, ep_overlap, tp_overlap, headroom): one given fixes its dimension of the search; and the
         memory mechanisms (act_cache, recompute_modules, pipeline, ema, bf16_grads, foreach_optimizer,
-        cuda_context_gb), the MoE token dispatch (moe_dispatcher, moe_capacity_factor), cp_comm, recompute_every,
+        cuda_context_gb), the MoE token dispatch (moe_dispatcher, moe_capacity_factor, moe_shared_expert_overlap: then
+        no layout takes ep_overlap), cp_comm, recompute_every,
         the memory savers and the fine-tuning (finetune, lora_*, quant, ...) as memory() takes them: fixed, not
         searched; each layout sized and timed with it."""
         r: Plan = self._run("plan", kwargs)

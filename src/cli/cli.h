@@ -286,6 +286,7 @@ typedef struct cli_job_opts {
     int cp_comm;                    /* llmcost_cp_comm (job.h, version 5) */
     long long recompute_every;      /* 0: every layer (job.h, version 5) */
     long long ddp_bucket_size;      /* 0: the framework's default (job.h, version 6) */
+    bool moe_shared_expert_overlap; /* job.h, version 6 */
 } cli_job_opts;
 
 #define CLI_JOB_OPTS_INIT                                                                                        \
@@ -339,6 +340,9 @@ extern const char *const cli_cp_comm_choices[];
      "expert all-to-all as DeepSeek-V3 runs it: behind another micro-batch's compute (DualPipe), its kernels on "  \
      "20 SMs, each token once per node over the network, then forwarded over NVLink",                            \
      NULL, NULL},                                                                                                 \
+    {"moe-shared-expert-overlap", OPT_FLAG, &(o).moe_shared_expert_overlap, NULL,                                \
+     "the shared expert's GEMMs beside the token dispatch and combine (Megatron-Core's; alltoall dispatcher, not "  \
+     "with --ep-overlap)", NULL, NULL},                                                                           \
     {"tp-overlap", OPT_FLAG, &(o).tp_overlap, NULL,                                                              \
      "tensor-parallel collectives chunked behind the GEMMs (Transformer Engine userbuffers' defaults)", NULL,      \
      NULL},                                                                                                       \

@@ -58,6 +58,7 @@ void cli_job_spec(llmcost_job_spec *s, const cli_job_opts *jo)
     s->cp_comm = jo->cp_comm;
     s->recompute_every = jo->recompute_every;
     s->ddp_bucket_size = jo->ddp_bucket_size;
+    s->moe_shared_expert_overlap = jo->moe_shared_expert_overlap;
     cli_finetune_spec(s, &jo->ft);
 }
 

@@ -159,6 +159,32 @@ class SameAsCli(unittest.TestCase):
             m.step(zero=3, **job)
         self.assertTrue(str(c.exception).startswith("ddp_bucket_size with zero = 3"), str(c.exception))
 
+    def test_moe_shared_expert_overlap_is_the_clis(self):
+        # h-moe2's job option: moe_shared_expert_overlap (the CLI's --moe-shared-expert-overlap, Megatron-Core's):
+        # step, train and plan give the CLI's documents; the shared expert's GEMMs hide part of the all-to-alls
+        # (the traffic before overlap unchanged); refused with ep_overlap and for a model without a shared expert,
+        # as the CLI refuses them, named by the argument.
+        m = llmcost.load("deepseek-v2-lite")
+        job = dict(gpu="h100", gpus=16, ep=16, framework="megatron", seq=4096, moe_shared_expert_overlap=True)
+        self.assertSame(m.step(**job), cli("step", "deepseek-v2-lite", **job))
+        self.assertSame(m.train(tokens="1T", **job), cli("train", "deepseek-v2-lite", tokens="1T", **job))
+        plan = dict(gpu="h100", gpus=16, seq=4096, global_batch="1M", framework="megatron", tp=1, pp=1, ep=16,
+                    zero=1, micro_batch=1, top=2, threads=1, moe_shared_expert_overlap=True)
+        p = m.plan(**plan)
+        self.assertEqual(p.to_dict()["layouts"], json.loads(cli("plan", "deepseek-v2-lite", **plan))["layouts"])
+        self.assertIn("--moe-shared-expert-overlap", p.layouts[0]["step_flags"])
+        on, off = m.step(**job), m.step(**dict(job, moe_shared_expert_overlap=False))
+        self.assertLess(on.components["ep_comm"], off.components["ep_comm"])
+        self.assertEqual(on.communication_before_overlap_seconds["ep_comm"],
+                         off.communication_before_overlap_seconds["ep_comm"])
+        with self.assertRaises(llmcost.Error) as c:
+            m.step(ep_overlap=True, **job)
+        self.assertTrue(str(c.exception).startswith("moe_shared_expert_overlap with ep_overlap"), str(c.exception))
+        with self.assertRaises(llmcost.Error) as c:
+            llmcost.load("mixtral-8x7b").step(**dict(job, ep=8))
+        self.assertTrue(str(c.exception).startswith("moe_shared_expert_overlap: mixtral-8x7b has no shared expert"),
+                        str(c.exception))
+
     def test_cp_comm_and_recompute_every_are_the_clis(self):
         # h16k's job options: cp_comm (the CLI's --cp-comm p2p|allgather|a2a) and recompute_every (--recompute-every
         # N, with recompute "full"): memory, step and train give the CLI's documents.

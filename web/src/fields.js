@@ -67,6 +67,7 @@ export const FIELDS = [
   { key: 'moe-dispatcher', group: 'layout', label: 'MoE dispatcher', unit: 'Megatron-Core\u2019s; deepep: DeepEP, once per node', kind: 'select', options: choice(['alltoall', 'allgather', 'deepep'], 'alltoall'), moe: true },
   { key: 'moe-capacity-factor', group: 'layout', label: 'MoE capacity factor', unit: 'per expert: drops and pads (alltoall)', placeholder: 'dropless', inputmode: 'decimal', moe: true },
   { key: 'ep-overlap', group: 'layout', label: 'EP overlap', unit: 'all-to-all behind compute (DeepSeek-V3\u2019s)', kind: 'flag', moe: true },
+  { key: 'moe-shared-expert-overlap', group: 'layout', label: 'Shared-expert overlap', unit: 'the shared expert\u2019s GEMMs beside the all-to-all (Megatron-Core\u2019s; alltoall, not with EP overlap)', kind: 'flag', moe: true },
   { key: 'sequence-parallel', group: 'layout', label: 'Sequence parallel', unit: 'norms, dropout over tp', kind: 'select', options: [{ value: '', text: 'default (megatron with TP: on)' }, { value: 'true', text: 'on' }, { value: 'false', text: 'off' }] },
   { key: 'tp-overlap', group: 'layout', label: 'TP overlap', unit: 'collectives behind the GEMMs (TE)', kind: 'flag' },
   { key: 'zero', group: 'layout', label: 'ZeRO', unit: 'stage over data parallelism', kind: 'select', options: choice(['0', '1', '2', '3'], '0; 3 = FSDP') },
@@ -85,7 +86,7 @@ export const SAVER_KEYS = ['chunked-loss', 'compile', 'optimizer-in-backward', '
 export const MECHANISM_KEYS = ['act-cache', 'recompute-modules', 'pipeline', 'ema', 'bf16-grads', 'foreach-optimizer',
   'headroom', 'cuda-context-gb'];
 // The MoE token dispatch: fixed in the planner too; with etp and the EP overlap, fields of MoE models only.
-export const MOE_KEYS = ['moe-dispatcher', 'moe-capacity-factor'];
+export const MOE_KEYS = ['moe-dispatcher', 'moe-capacity-factor', 'moe-shared-expert-overlap'];
 export const JOB_KEYS = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'optimizer', 'recompute',
   'recompute-every', 'attention', 'framework', ...MECHANISM_KEYS, ...FINETUNE_KEYS, ...SAVER_KEYS, 'gpus', 'tp', 'pp',
   'vpp', 'dp', 'cp', 'cp-comm', 'ep', 'etp', ...MOE_KEYS, 'ep-overlap', 'sequence-parallel', 'tp-overlap', 'zero',

@@ -33,7 +33,7 @@ function check(ok, what) {
 // The CLI's document for a fragment's setup: its keys are the CLI's flags, the model positional; a flag's value
 // "true" is the flag alone (--compile).
 const FLAGS = ['double-quant', 'compile', 'optimizer-in-backward', 'activation-offload', 'bf16-grads',
-  'foreach-optimizer', 'ep-overlap', 'tp-overlap'];
+  'foreach-optimizer', 'ep-overlap', 'tp-overlap', 'moe-shared-expert-overlap'];
 function cliArgs(fragment, keep) {
   const words = [];
   let model = 'llama-7b';
@@ -56,7 +56,7 @@ const JOB = ['seq', 'micro-batch', 'global-batch', 'grad-accum', 'precision', 'o
   // dispatch, the overlaps and sequence parallelism, the GPU's interconnect and board power
   'act-cache', 'recompute-modules', 'pipeline', 'ema', 'bf16-grads', 'foreach-optimizer', 'headroom',
   'cuda-context-gb', 'etp', 'moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'sequence-parallel', 'tp-overlap',
-  'tdp', 'scaleup-bw', 'scaleup-size', 'scaleout-bw', 'price-list', 'ddp-bucket-size'];
+  'tdp', 'scaleup-bw', 'scaleup-size', 'scaleout-bw', 'price-list', 'ddp-bucket-size', 'moe-shared-expert-overlap'];
 function cli(command, args) {
   return JSON.parse(execFileSync(cliBin, [command, ...args, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
@@ -485,7 +485,7 @@ for (const frag of SETUPS) {
 // takes the dispatcher fixed as the CLI's plan does.
 {
   const dense = await open('model=llama-7b&gpu=h100&gpus=8&tp=2&framework=megatron&sequence-parallel=false&tokens=1T');
-  for (const k of ['moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'etp'])
+  for (const k of ['moe-dispatcher', 'moe-capacity-factor', 'ep-overlap', 'etp', 'moe-shared-expert-overlap'])
     check(await dense.isHidden(`#f-${k}`), `a dense model: no ${k} field`);
   check(await dense.isVisible('#f-tp-overlap') && await dense.isVisible('#f-act-cache'), 'a dense model: the other job fields');
   check((await dense.textContent('#cli-command')).includes('--tp 2 --no-sequence-parallel'),
@@ -556,6 +556,19 @@ for (const frag of SETUPS) {
   check((await page.textContent('#plan-best')).includes('--moe-dispatcher deepep'),
     `the best layout's flags carry the dispatcher: ${await page.textContent('#plan-best')}`);
   await page.close();
+  // Megatron-Core's --moe-shared-expert-overlap (h-moe2): a field of an MoE model; checked, the page shows the CLI's
+  // step time for it, with less EP time exposed than the alltoall's alone.
+  const shared = await open(base);
+  check(await shared.isVisible('#f-moe-shared-expert-overlap'), 'an MoE model: the moe-shared-expert-overlap field');
+  await shared.check('#f-moe-shared-expert-overlap');
+  await shared.waitForFunction(() => location.hash.includes('moe-shared-expert-overlap=true'));
+  await settled(shared);
+  const sh = await figures(shared);
+  const ssh = cli('step', cliArgs(new URL(shared.url()).hash.slice(1), JOB));
+  check(Number(sh['step-seconds']) === ssh.step_seconds && ssh.moe.shared_expert_overlap === true &&
+    ssh.components.ep_comm < s0.components.ep_comm,
+    `--moe-shared-expert-overlap: page ${sh['step-seconds']} s vs CLI ${ssh.step_seconds} s (EP ${ssh.components.ep_comm} s)`);
+  await shared.close();
 }
 
 // 10. The README's picture: the worked example as a bare link opens it.
