@@ -1249,6 +1249,24 @@ Test(plan_ssm, context_parallelism_is_refused_over_a_state_space_mixer)
 
 /* ---- MoE parallel folding (issue 14): experts spread over data- and tensor-parallel ranks ---- */
 
+/* A layout of a plan against `llmcost step` and `llmcost memory` with the flags the plan prints for it: step time
+ * and peak equal to 1e-9, and memory says it fits. */
+static void layout_is_step_and_memory(const char *model, json_t *l)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
+    json_t *s = cli_json(cmd);
+    cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+              cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+    json_decref(s);
+    snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
+    json_t *mj = cli_json(cmd);
+    cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+              jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+    cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
+    json_decref(mj);
+}
+
 /* Qwen3-30B-A3B (128 routed experts) on 8 H100 with --tp 2: Megatron-Core's expert grid (parallel_state.py: expert
  * DP = world / (etp x ep x pp)) lets EP take 8 ranks although dp x cp is at most 4, so the search enumerates
  * ep 8 with tp 2 (EP spans the TP pair: sequence parallelism on). Such a layout is feasible, listed, and its step
@@ -1269,17 +1287,7 @@ static void folded_layouts_agree(const char *model)
         folded++;
         cr_expect_eq(fmod(jnum(l, "tp") * dpcp, ep * etp), 0, "the expert grid tiles the stage");
         cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "EP inside TP needs sequence parallelism");
-        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
-        json_t *s = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
-                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
-        json_decref(s);
-        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
-        json_t *mj = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
-                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
-        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
-        json_decref(mj);
+        layout_is_step_and_memory(model, l);
     }
     cr_expect_eq(folded, 3, "%s: only %d folded layouts (ep > dp x cp) among the best 200", model, folded);
     /* The best layout with tp 2 is a folded one here: 8-way EP without a data-parallel degree of 8. */
@@ -1304,7 +1312,6 @@ Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_
                             "--framework megatron --precision bf16-master --top 40");
     json_t *layouts = json_object_get(plan, "layouts");
     int wider = 0;
-    char cmd[1024];
     for (size_t i = 0; i < json_array_size(layouts) && wider < 3; i++) {
         json_t *l = json_array_get(layouts, i);
         double tp = jnum(l, "tp"), etp = jnum(l, "etp");
@@ -1313,17 +1320,7 @@ Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_
         wider++;
         cr_expect_eq(fmod(tp * jnum(l, "dp") * jnum(l, "cp"), jnum(l, "ep") * etp), 0, "the expert grid tiles the stage");
         cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "a wider expert-TP group needs SP");
-        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
-        json_t *s = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
-                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
-        json_decref(s);
-        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
-        json_t *mj = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
-                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
-        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
-        json_decref(mj);
+        layout_is_step_and_memory(model, l);
     }
     cr_expect_eq(wider, 3, "only %d layouts with etp > tp among the best 40", wider);
     json_decref(plan);
