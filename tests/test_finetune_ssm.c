@@ -326,6 +326,16 @@ Test(finetune_ssm_memory, mamba_lora_on_in_proj_derived_by_hand)
     llmcost_model_free(m);
 }
 
+/* One sequence of 1024 tokens on one GPU under LoRA r 8 on "targets" (the hybrids' cases below). */
+static llmcost_job rank8_lora_job(const llmcost_model *m, const char *targets)
+{
+    llmcost_job j = single_gpu_job(1, 1024);
+    j.finetune.method = LLMCOST_FT_LORA;
+    j.finetune.rank = 8;
+    cr_assert_eq(llmcost_lora_targets_parse(&j.finetune.targets, m, targets), 0, "%s", llmcost_errmsg());
+    return j;
+}
+
 Test(finetune_ssm_memory, hybrid_frozen_mixers_keep_less_and_adapters_add_their_share)
 {
     /* Jamba, Falcon-H1 and Qwen3-Next under LoRA: the adapters' own tensors are in lora_activation_bytes, the
@@ -337,10 +347,7 @@ Test(finetune_ssm_memory, hybrid_frozen_mixers_keep_less_and_adapters_add_their_
                               {"qwen3-next-80b-a3b", "in_proj_qkvz,in_proj_ba,out_proj,q_proj,v_proj"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = load_model(cases[i][0]);
-        llmcost_job pj = single_gpu_job(1, 1024), lj = pj;
-        lj.finetune.method = LLMCOST_FT_LORA;
-        lj.finetune.rank = 8;
-        cr_assert_eq(llmcost_lora_targets_parse(&lj.finetune.targets, m, cases[i][1]), 0, "%s", llmcost_errmsg());
+        llmcost_job pj = single_gpu_job(1, 1024), lj = rank8_lora_job(m, cases[i][1]);
         llmcost_memory pre = mem(m, &pj), lora = mem(m, &lj);
         cr_expect(lora.lora_activation_bytes > 0, "%s", cases[i][0]);
         cr_expect(lora.activations_bytes - lora.lora_activation_bytes < pre.activations_bytes, "%s", cases[i][0]);
@@ -392,10 +399,7 @@ Test(finetune_ssm_step, hybrid_adapters_add_their_flops_and_time)
                               {"qwen3-next-80b-a3b", "in_proj_qkvz,in_proj_ba,out_proj"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = load_model(cases[i][0]);
-        llmcost_job pj = single_gpu_job(1, 1024), lj = pj;
-        lj.finetune.method = LLMCOST_FT_LORA;
-        lj.finetune.rank = 8;
-        cr_assert_eq(llmcost_lora_targets_parse(&lj.finetune.targets, m, cases[i][1]), 0, "%s", llmcost_errmsg());
+        llmcost_job pj = single_gpu_job(1, 1024), lj = rank8_lora_job(m, cases[i][1]);
         llmcost_step pre = step(m, &pj), lora = step(m, &lj);
         cr_expect(lora.model_flops_per_step < pre.model_flops_per_step, "%s", cases[i][0]);
         cr_expect_eq(lora.hardware_flops_per_step, lora.model_flops_per_step, "%s", cases[i][0]);
