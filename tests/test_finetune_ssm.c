@@ -439,10 +439,7 @@ Test(finetune_ssm_memory, jamba_frozen_mixer_derived_tensor_by_tensor)
      *   normalised inputs), the scan's B and C copies 2 x 2N (dt_proj's input goes): 1,660;
      * - the second norm 4h + 4; the MLP's gate, up and act(gate) 3 x 2 x 32 (down frozen: no act(gate) * up);
      * per sequence the scan's fp32 checkpoints 4 x 2 x 8 x 128. */
-    const char *jamba = "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
-                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
-                        "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
-                        "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+    const char *jamba = fixture_jamba_two_mamba_layers;
     const double T = 2048, h = 64, D = 128, N = 8, R = 4, f = 32, r = 8;
     double mixer = 2 * 2 * D + 2 * 4 * D + 4 * (R + 2 * N) + 12 + 2 * 2 * N;
     cr_expect_eq(mixer, 1660);
@@ -467,12 +464,7 @@ Test(finetune_ssm_memory, gated_deltanet_frozen_mixer_derived_tensor_by_tensor)
      *   + 3 x 4 x 4 + 4 x 4, less softplus's fp32 output (kept only for A_log's gradient: 4 x 4) and out_proj's input
      *   (2 x 32): 1,048 of pre-training's 1,128;
      * - the SwiGLU's gate, up and act(gate) 3 x 2 x 96. */
-    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
-                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
-                      "\"intermediate_size\": 96, \"vocab_size\": 100, "
-                      "\"layer_types\": [\"linear_attention\", \"linear_attention\"], \"num_experts\": 0, "
-                      "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
-                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+    const char *cfg = fixture_gated_deltanet_two_layers;
     const double T = 2048, h = 64, r = 8;
     double mixer = 2 * (64 + 2 * 4 * 8 + 32 + 4 + 4 * 64 + 2 * 32) + 3 * 4 * 4 + 4 * 4 + 4 * 4;
     cr_expect_eq(mixer, 1128 - 16 - 64);
