@@ -2189,6 +2189,27 @@ static int build_nemotron_h(const lc_cfg *c, const type_info *ti, llmcost_model 
     return 0;
 }
 
+/* A "layer_types" array of m->n_layers "linear_attention" / "full_attention" strings into linear[] (Qwen3-Next's
+ * and MiniMax's configs name their mixers so; "decoder_layer" is the modeling code's class, named when refusing). */
+static int linear_layer_types(const lc_cfg *c, json_t *lt, llmcost_model *m, bool *linear, const char *decoder_layer)
+{
+    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
+                       c->prefix, (long long)m->n_layers);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const char *t = json_string_value(json_array_get(lt, (size_t)i));
+        if (t && !strcmp(t, "linear_attention"))
+            linear[i] = true;
+        else if (t && !strcmp(t, "full_attention"))
+            linear[i] = false;
+        else
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
+                           "\"full_attention\" (%s builds no other mixer)", c->origin, c->prefix, (long long)i,
+                           decoder_layer);
+    }
+    return 0;
+}
+
 /* Qwen3-Next (Qwen3NextConfig, modular_qwen3_next.py). Each layer: input_layernorm, a token mixer, post_attention_
  * layernorm, then Qwen2-MoE's sparse block (num_experts > 0, (layer + 1) % decoder_sparse_step == 0, not in
  * mlp_only_layers) or a dense SwiGLU of intermediate_size. The mixer, by layer_types ("linear_attention" or
@@ -2209,21 +2230,7 @@ static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linea
             linear[i] = (i + 1) % interval != 0;
         return 0;
     }
-    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
-                       c->prefix, (long long)m->n_layers);
-    for (int64_t i = 0; i < m->n_layers; i++) {
-        const char *t = json_string_value(json_array_get(lt, (size_t)i));
-        if (t && !strcmp(t, "linear_attention"))
-            linear[i] = true;
-        else if (t && !strcmp(t, "full_attention"))
-            linear[i] = false;
-        else
-            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
-                           "\"full_attention\" (Qwen3NextDecoderLayer builds no other mixer)", c->origin, c->prefix,
-                           (long long)i);
-    }
-    return 0;
+    return linear_layer_types(c, lt, m, linear, "Qwen3NextDecoderLayer");
 }
 
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
@@ -2384,21 +2391,7 @@ static int minimax_layer_kinds(const lc_cfg *c, const type_info *ti, llmcost_mod
             linear[i] = (i + 1) % 2 == 0; /* MiniMaxConfig.__post_init__: "full_attention" if (i + 1) % 2 */
         return 0;
     }
-    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
-                       c->prefix, (long long)m->n_layers);
-    for (int64_t i = 0; i < m->n_layers; i++) {
-        const char *t = json_string_value(json_array_get(lt, (size_t)i));
-        if (t && !strcmp(t, "linear_attention"))
-            linear[i] = true;
-        else if (t && !strcmp(t, "full_attention"))
-            linear[i] = false;
-        else
-            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
-                           "\"full_attention\" (MiniMaxDecoderLayer builds no other mixer)", c->origin, c->prefix,
-                           (long long)i);
-    }
-    return 0;
+    return linear_layer_types(c, lt, m, linear, "MiniMaxDecoderLayer");
 }
 
 static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
