@@ -860,6 +860,23 @@ static int read_partial_rotary(const lc_cfg *c, llmcost_model *m, const char *co
     return 0;
 }
 
+/* The rotary fraction "partial_rotary_factor", read under rope_parameters and then at the top level, "dflt" (the
+ * config class's default) when absent in both; refused outside (0, 1]. */
+static int read_rope_partial(const lc_cfg *c, double *partial, double dflt)
+{
+    *partial = dflt;
+    json_t *rp = json_object_get(c->obj, "rope_parameters");
+    if (json_is_object(rp)) {
+        lc_cfg rc = {rp, c->origin, "rope_parameters."};
+        TRY(lc_cfg_real(&rc, partial, LC_KEYS("partial_rotary_factor"), dflt));
+    }
+    TRY(lc_cfg_real(c, partial, LC_KEYS("partial_rotary_factor"), *partial));
+    if (*partial <= 0 || *partial > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
+                       c->prefix, *partial);
+    return 0;
+}
+
 /* OlmoLayerNorm: F.layer_norm without weight or bias. */
 static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
@@ -1481,16 +1498,8 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_bool(c, &mlp_bias, LC_KEYS("mlp_bias"), false));
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
     TRY(read_act(c, m, ti->act ? ti->act : "silu"));
-    double partial = 1.0;
-    json_t *rp = json_object_get(c->obj, "rope_parameters");
-    if (json_is_object(rp)) {
-        lc_cfg rc = {rp, c->origin, "rope_parameters."};
-        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 1.0));
-    }
-    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
-    if (partial <= 0 || partial > 1)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
-                       c->prefix, partial);
+    double partial;
+    TRY(read_rope_partial(c, &partial, 1.0));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
     TRY(lc_cfg_real(c, &m->logit_softcap, LC_KEYS("final_logit_softcapping"), 0.0));
     double attn_softcap = 0;
@@ -2261,16 +2270,8 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "silu"));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
-    double partial = 0.25;
-    json_t *rp = json_object_get(c->obj, "rope_parameters");
-    if (json_is_object(rp)) {
-        lc_cfg rc = {rp, c->origin, "rope_parameters."};
-        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 0.25));
-    }
-    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
-    if (partial <= 0 || partial > 1)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
-                       c->prefix, partial);
+    double partial;
+    TRY(read_rope_partial(c, &partial, 0.25));
 
     m->ssm = calloc(1, sizeof *m->ssm);
     bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
@@ -2411,16 +2412,8 @@ static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "silu"));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
-    double partial = 1.0;
-    json_t *rp = json_object_get(c->obj, "rope_parameters");
-    if (json_is_object(rp)) {
-        lc_cfg rc = {rp, c->origin, "rope_parameters."};
-        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 1.0));
-    }
-    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
-    if (partial <= 0 || partial > 1)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
-                       c->prefix, partial);
+    double partial;
+    TRY(read_rope_partial(c, &partial, 1.0));
     int64_t rotary = (int64_t)((double)head_dim * partial);
     TRY(lc_cfg_size(c, &rotary, LC_KEYS("rotary_dim"), rotary));
     if (rotary > head_dim)
