@@ -2198,6 +2198,20 @@ static int build_nemotron_h(const lc_cfg *c, const type_info *ti, llmcost_model 
     return 0;
 }
 
+/* One entry of m->ssm (a model whose linear-attention layers share one mixer) and "linear", a flag a layer, zeroed;
+ * the caller frees "linear". */
+static int one_ssm_and_layer_flags(llmcost_model *m, bool **linear)
+{
+    m->ssm = calloc(1, sizeof *m->ssm);
+    *linear = calloc((size_t)m->n_layers, sizeof **linear);
+    if (!m->ssm || !*linear) {
+        free(*linear);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    m->n_ssm = 1;
+    return 0;
+}
+
 /* A "layer_types" array of m->n_layers "linear_attention" / "full_attention" strings into linear[] (Qwen3-Next's
  * and MiniMax's configs name their mixers so; "decoder_layer" is the modeling code's class, named when refusing). */
 static int linear_layer_types(const lc_cfg *c, json_t *lt, llmcost_model *m, bool *linear, const char *decoder_layer)
@@ -2273,13 +2287,8 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     double partial;
     TRY(read_rope_partial(c, &partial, 0.25));
 
-    m->ssm = calloc(1, sizeof *m->ssm);
-    bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
-    if (!m->ssm || !linear) {
-        free(linear);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    }
-    m->n_ssm = 1;
+    bool *linear;
+    TRY(one_ssm_and_layer_flags(m, &linear));
     llmcost_ssm *s = &m->ssm[0];
     s->kind = LLMCOST_SSM_GATED_DELTANET;
     s->gated_norm = true;
@@ -2420,13 +2429,8 @@ static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%srotary_dim' (%lld) is above the head width %lld", c->origin,
                        c->prefix, (long long)rotary, (long long)head_dim);
 
-    m->ssm = calloc(1, sizeof *m->ssm);
-    bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
-    if (!m->ssm || !linear) {
-        free(linear);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    }
-    m->n_ssm = 1;
+    bool *linear;
+    TRY(one_ssm_and_layer_flags(m, &linear));
     llmcost_ssm *s = &m->ssm[0];
     s->kind = LLMCOST_SSM_LIGHTNING;
     s->n_heads = heads;
