@@ -860,6 +860,23 @@ static int read_partial_rotary(const lc_cfg *c, llmcost_model *m, const char *co
     return 0;
 }
 
+/* The rotary fraction "partial_rotary_factor", read under rope_parameters and then at the top level, "dflt" (the
+ * config class's default) when absent in both; refused outside (0, 1]. */
+static int read_rope_partial(const lc_cfg *c, double *partial, double dflt)
+{
+    *partial = dflt;
+    json_t *rp = json_object_get(c->obj, "rope_parameters");
+    if (json_is_object(rp)) {
+        lc_cfg rc = {rp, c->origin, "rope_parameters."};
+        TRY(lc_cfg_real(&rc, partial, LC_KEYS("partial_rotary_factor"), dflt));
+    }
+    TRY(lc_cfg_real(c, partial, LC_KEYS("partial_rotary_factor"), *partial));
+    if (*partial <= 0 || *partial > 1)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
+                       c->prefix, *partial);
+    return 0;
+}
+
 /* OlmoLayerNorm: F.layer_norm without weight or bias. */
 static int adjust_olmo(const lc_cfg *c, const type_info *ti, llmcost_model *m)
 {
@@ -1481,16 +1498,8 @@ static int build_llama(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_bool(c, &mlp_bias, LC_KEYS("mlp_bias"), false));
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), ti->tied));
     TRY(read_act(c, m, ti->act ? ti->act : "silu"));
-    double partial = 1.0;
-    json_t *rp = json_object_get(c->obj, "rope_parameters");
-    if (json_is_object(rp)) {
-        lc_cfg rc = {rp, c->origin, "rope_parameters."};
-        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 1.0));
-    }
-    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
-    if (partial <= 0 || partial > 1)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
-                       c->prefix, partial);
+    double partial;
+    TRY(read_rope_partial(c, &partial, 1.0));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
     TRY(lc_cfg_real(c, &m->logit_softcap, LC_KEYS("final_logit_softcapping"), 0.0));
     double attn_softcap = 0;
@@ -2189,6 +2198,41 @@ static int build_nemotron_h(const lc_cfg *c, const type_info *ti, llmcost_model 
     return 0;
 }
 
+/* One entry of m->ssm (a model whose linear-attention layers share one mixer) and "linear", a flag a layer, zeroed;
+ * the caller frees "linear". */
+static int one_ssm_and_layer_flags(llmcost_model *m, bool **linear)
+{
+    m->ssm = calloc(1, sizeof *m->ssm);
+    *linear = calloc((size_t)m->n_layers, sizeof **linear);
+    if (!m->ssm || !*linear) {
+        free(*linear);
+        return lc_fail(LLMCOST_ENOMEM, "out of memory");
+    }
+    m->n_ssm = 1;
+    return 0;
+}
+
+/* A "layer_types" array of m->n_layers "linear_attention" / "full_attention" strings into linear[] (Qwen3-Next's
+ * and MiniMax's configs name their mixers so; "decoder_layer" is the modeling code's class, named when refusing). */
+static int linear_layer_types(const lc_cfg *c, json_t *lt, llmcost_model *m, bool *linear, const char *decoder_layer)
+{
+    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
+        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
+                       c->prefix, (long long)m->n_layers);
+    for (int64_t i = 0; i < m->n_layers; i++) {
+        const char *t = json_string_value(json_array_get(lt, (size_t)i));
+        if (t && !strcmp(t, "linear_attention"))
+            linear[i] = true;
+        else if (t && !strcmp(t, "full_attention"))
+            linear[i] = false;
+        else
+            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
+                           "\"full_attention\" (%s builds no other mixer)", c->origin, c->prefix, (long long)i,
+                           decoder_layer);
+    }
+    return 0;
+}
+
 /* Qwen3-Next (Qwen3NextConfig, modular_qwen3_next.py). Each layer: input_layernorm, a token mixer, post_attention_
  * layernorm, then Qwen2-MoE's sparse block (num_experts > 0, (layer + 1) % decoder_sparse_step == 0, not in
  * mlp_only_layers) or a dense SwiGLU of intermediate_size. The mixer, by layer_types ("linear_attention" or
@@ -2209,21 +2253,7 @@ static int qwen3_next_layer_kinds(const lc_cfg *c, llmcost_model *m, bool *linea
             linear[i] = (i + 1) % interval != 0;
         return 0;
     }
-    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
-                       c->prefix, (long long)m->n_layers);
-    for (int64_t i = 0; i < m->n_layers; i++) {
-        const char *t = json_string_value(json_array_get(lt, (size_t)i));
-        if (t && !strcmp(t, "linear_attention"))
-            linear[i] = true;
-        else if (t && !strcmp(t, "full_attention"))
-            linear[i] = false;
-        else
-            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
-                           "\"full_attention\" (Qwen3NextDecoderLayer builds no other mixer)", c->origin, c->prefix,
-                           (long long)i);
-    }
-    return 0;
+    return linear_layer_types(c, lt, m, linear, "Qwen3NextDecoderLayer");
 }
 
 static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model *m)
@@ -2254,24 +2284,11 @@ static int build_qwen3_next(const lc_cfg *c, const type_info *ti, llmcost_model 
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "silu"));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
-    double partial = 0.25;
-    json_t *rp = json_object_get(c->obj, "rope_parameters");
-    if (json_is_object(rp)) {
-        lc_cfg rc = {rp, c->origin, "rope_parameters."};
-        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 0.25));
-    }
-    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
-    if (partial <= 0 || partial > 1)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
-                       c->prefix, partial);
+    double partial;
+    TRY(read_rope_partial(c, &partial, 0.25));
 
-    m->ssm = calloc(1, sizeof *m->ssm);
-    bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
-    if (!m->ssm || !linear) {
-        free(linear);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    }
-    m->n_ssm = 1;
+    bool *linear;
+    TRY(one_ssm_and_layer_flags(m, &linear));
     llmcost_ssm *s = &m->ssm[0];
     s->kind = LLMCOST_SSM_GATED_DELTANET;
     s->gated_norm = true;
@@ -2384,21 +2401,7 @@ static int minimax_layer_kinds(const lc_cfg *c, const type_info *ti, llmcost_mod
             linear[i] = (i + 1) % 2 == 0; /* MiniMaxConfig.__post_init__: "full_attention" if (i + 1) % 2 */
         return 0;
     }
-    if (!json_is_array(lt) || (int64_t)json_array_size(lt) != m->n_layers)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types': expected an array of %lld strings", c->origin,
-                       c->prefix, (long long)m->n_layers);
-    for (int64_t i = 0; i < m->n_layers; i++) {
-        const char *t = json_string_value(json_array_get(lt, (size_t)i));
-        if (t && !strcmp(t, "linear_attention"))
-            linear[i] = true;
-        else if (t && !strcmp(t, "full_attention"))
-            linear[i] = false;
-        else
-            return lc_fail(LLMCOST_EINVAL, "%s: key '%slayer_types[%lld]': expected \"linear_attention\" or "
-                           "\"full_attention\" (MiniMaxDecoderLayer builds no other mixer)", c->origin, c->prefix,
-                           (long long)i);
-    }
-    return 0;
+    return linear_layer_types(c, lt, m, linear, "MiniMaxDecoderLayer");
 }
 
 static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
@@ -2418,29 +2421,16 @@ static int build_minimax(const lc_cfg *c, const type_info *ti, llmcost_model *m)
     TRY(lc_cfg_bool(c, &m->tied, LC_KEYS("tie_word_embeddings"), false));
     TRY(read_act(c, m, "silu"));
     TRY(lc_cfg_prob(c, &m->dropout_attn, LC_KEYS("attention_dropout"), 0.0));
-    double partial = 1.0;
-    json_t *rp = json_object_get(c->obj, "rope_parameters");
-    if (json_is_object(rp)) {
-        lc_cfg rc = {rp, c->origin, "rope_parameters."};
-        TRY(lc_cfg_real(&rc, &partial, LC_KEYS("partial_rotary_factor"), 1.0));
-    }
-    TRY(lc_cfg_real(c, &partial, LC_KEYS("partial_rotary_factor"), partial));
-    if (partial <= 0 || partial > 1)
-        return lc_fail(LLMCOST_EINVAL, "%s: key '%spartial_rotary_factor': must be in (0, 1], got %g", c->origin,
-                       c->prefix, partial);
+    double partial;
+    TRY(read_rope_partial(c, &partial, 1.0));
     int64_t rotary = (int64_t)((double)head_dim * partial);
     TRY(lc_cfg_size(c, &rotary, LC_KEYS("rotary_dim"), rotary));
     if (rotary > head_dim)
         return lc_fail(LLMCOST_EINVAL, "%s: key '%srotary_dim' (%lld) is above the head width %lld", c->origin,
                        c->prefix, (long long)rotary, (long long)head_dim);
 
-    m->ssm = calloc(1, sizeof *m->ssm);
-    bool *linear = calloc((size_t)m->n_layers, sizeof *linear);
-    if (!m->ssm || !linear) {
-        free(linear);
-        return lc_fail(LLMCOST_ENOMEM, "out of memory");
-    }
-    m->n_ssm = 1;
+    bool *linear;
+    TRY(one_ssm_and_layer_flags(m, &linear));
     llmcost_ssm *s = &m->ssm[0];
     s->kind = LLMCOST_SSM_LIGHTNING;
     s->n_heads = heads;

@@ -242,3 +242,17 @@ json_t *run_cli_json_args(const char *args)
     argv[n] = NULL;
     return run_cli_json(argv);
 }
+
+const char fixture_jamba_two_mamba_layers[] =
+    "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+    "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
+    "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
+    "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+
+const char fixture_gated_deltanet_two_layers[] =
+    "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+    "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
+    "\"intermediate_size\": 96, \"vocab_size\": 100, "
+    "\"layer_types\": [\"linear_attention\", \"linear_attention\"], \"num_experts\": 0, "
+    "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
+    "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";

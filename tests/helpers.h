@@ -54,4 +54,10 @@ llmcost_model *load_model(const char *spec);
 /* A one-GPU job of "micro" sequences of "seq" tokens, one micro-batch per step, everything else defaulted. */
 llmcost_job single_gpu_job(int64_t micro, int64_t seq);
 
+/* Config fixtures shared by tests/test_memory.c (memory_ssm) and tests/test_finetune_ssm.c, whose derivations
+ * depend on them: a Jamba of two Mamba layers with dense gated MLPs (h 64, d 128, N 8, dt rank 4, MLP 32) and two
+ * Qwen3-Next Gated DeltaNet layers with dense SwiGLUs of 96 (2 key heads of 8, 4 value heads of 8). */
+extern const char fixture_jamba_two_mamba_layers[];
+extern const char fixture_gated_deltanet_two_layers[];
+
 #endif

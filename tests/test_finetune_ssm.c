@@ -326,6 +326,16 @@ Test(finetune_ssm_memory, mamba_lora_on_in_proj_derived_by_hand)
     llmcost_model_free(m);
 }
 
+/* One sequence of 1024 tokens on one GPU under LoRA r 8 on "targets" (the hybrids' cases below). */
+static llmcost_job rank8_lora_job(const llmcost_model *m, const char *targets)
+{
+    llmcost_job j = single_gpu_job(1, 1024);
+    j.finetune.method = LLMCOST_FT_LORA;
+    j.finetune.rank = 8;
+    cr_assert_eq(llmcost_lora_targets_parse(&j.finetune.targets, m, targets), 0, "%s", llmcost_errmsg());
+    return j;
+}
+
 Test(finetune_ssm_memory, hybrid_frozen_mixers_keep_less_and_adapters_add_their_share)
 {
     /* Jamba, Falcon-H1 and Qwen3-Next under LoRA: the adapters' own tensors are in lora_activation_bytes, the
@@ -337,10 +347,7 @@ Test(finetune_ssm_memory, hybrid_frozen_mixers_keep_less_and_adapters_add_their_
                               {"qwen3-next-80b-a3b", "in_proj_qkvz,in_proj_ba,out_proj,q_proj,v_proj"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = load_model(cases[i][0]);
-        llmcost_job pj = single_gpu_job(1, 1024), lj = pj;
-        lj.finetune.method = LLMCOST_FT_LORA;
-        lj.finetune.rank = 8;
-        cr_assert_eq(llmcost_lora_targets_parse(&lj.finetune.targets, m, cases[i][1]), 0, "%s", llmcost_errmsg());
+        llmcost_job pj = single_gpu_job(1, 1024), lj = rank8_lora_job(m, cases[i][1]);
         llmcost_memory pre = mem(m, &pj), lora = mem(m, &lj);
         cr_expect(lora.lora_activation_bytes > 0, "%s", cases[i][0]);
         cr_expect(lora.activations_bytes - lora.lora_activation_bytes < pre.activations_bytes, "%s", cases[i][0]);
@@ -392,10 +399,7 @@ Test(finetune_ssm_step, hybrid_adapters_add_their_flops_and_time)
                               {"qwen3-next-80b-a3b", "in_proj_qkvz,in_proj_ba,out_proj"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         llmcost_model *m = load_model(cases[i][0]);
-        llmcost_job pj = single_gpu_job(1, 1024), lj = pj;
-        lj.finetune.method = LLMCOST_FT_LORA;
-        lj.finetune.rank = 8;
-        cr_assert_eq(llmcost_lora_targets_parse(&lj.finetune.targets, m, cases[i][1]), 0, "%s", llmcost_errmsg());
+        llmcost_job pj = single_gpu_job(1, 1024), lj = rank8_lora_job(m, cases[i][1]);
         llmcost_step pre = step(m, &pj), lora = step(m, &lj);
         cr_expect(lora.model_flops_per_step < pre.model_flops_per_step, "%s", cases[i][0]);
         cr_expect_eq(lora.hardware_flops_per_step, lora.model_flops_per_step, "%s", cases[i][0]);
@@ -435,10 +439,7 @@ Test(finetune_ssm_memory, jamba_frozen_mixer_derived_tensor_by_tensor)
      *   normalised inputs), the scan's B and C copies 2 x 2N (dt_proj's input goes): 1,660;
      * - the second norm 4h + 4; the MLP's gate, up and act(gate) 3 x 2 x 32 (down frozen: no act(gate) * up);
      * per sequence the scan's fp32 checkpoints 4 x 2 x 8 x 128. */
-    const char *jamba = "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
-                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
-                        "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
-                        "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+    const char *jamba = fixture_jamba_two_mamba_layers;
     const double T = 2048, h = 64, D = 128, N = 8, R = 4, f = 32, r = 8;
     double mixer = 2 * 2 * D + 2 * 4 * D + 4 * (R + 2 * N) + 12 + 2 * 2 * N;
     cr_expect_eq(mixer, 1660);
@@ -463,12 +464,7 @@ Test(finetune_ssm_memory, gated_deltanet_frozen_mixer_derived_tensor_by_tensor)
      *   + 3 x 4 x 4 + 4 x 4, less softplus's fp32 output (kept only for A_log's gradient: 4 x 4) and out_proj's input
      *   (2 x 32): 1,048 of pre-training's 1,128;
      * - the SwiGLU's gate, up and act(gate) 3 x 2 x 96. */
-    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
-                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
-                      "\"intermediate_size\": 96, \"vocab_size\": 100, "
-                      "\"layer_types\": [\"linear_attention\", \"linear_attention\"], \"num_experts\": 0, "
-                      "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
-                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+    const char *cfg = fixture_gated_deltanet_two_layers;
     const double T = 2048, h = 64, r = 8;
     double mixer = 2 * (64 + 2 * 4 * 8 + 32 + 4 + 4 * 64 + 2 * 32) + 3 * 4 * 4 + 4 * 4 + 4 * 4;
     cr_expect_eq(mixer, 1128 - 16 - 64);

@@ -769,10 +769,7 @@ Test(memory_ssm, jamba_mixer_keeps_what_its_separate_kernels_save)
      * copies) (4 + 2 + 2) w + 4 for w = 4, 8, 8; the second norm (shared by gate and up) 8h + 4; the MLP's gate, up,
      * act(gate) and product 4 x 2 x 32. Per sequence: the scan's fp32 checkpoints, 2N per channel per 2048 tokens:
      * 4 x 2 x 8 x 128. */
-    const char *jamba = "{\"model_type\": \"jamba\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
-                        "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 32, "
-                        "\"vocab_size\": 100, \"attn_layer_period\": 4, \"attn_layer_offset\": 3, "
-                        "\"expert_layer_period\": 4, \"expert_layer_offset\": 3, \"mamba_d_state\": 8}";
+    const char *jamba = fixture_jamba_two_mamba_layers;
     llmcost_model *m = NULL;
     cr_assert_eq(llmcost_model_from_json(&m, jamba, strlen(jamba), "jamba"), 0, "%s", llmcost_errmsg());
     cr_assert_eq(m->layers[0].ssm, 1);
@@ -801,12 +798,7 @@ Test(memory_ssm, gated_deltanet_layer_keeps_what_fla_saves)
      * and k at the value heads 2 x 2 x 4 x 8, v 2 x 32, beta 2 x 4, A 2 x 4 x 64, fp32 q/k rstd and cumulative g
      * 3 x 4 x 4; softplus's fp32 input and output 8 x 4; the gated norm's o and z 2 x 2 x 32 and fp32 rstd 4 x 4;
      * out_proj's input 2 x 32: 1,128; the SwiGLU's gate, up, act(gate), product 4 x 2 x 96. */
-    const char *cfg = "{\"model_type\": \"qwen3_next\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
-                      "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"head_dim\": 16, "
-                      "\"intermediate_size\": 96, \"vocab_size\": 100, "
-                      "\"layer_types\": [\"linear_attention\", \"linear_attention\"], \"num_experts\": 0, "
-                      "\"linear_num_key_heads\": 2, \"linear_key_head_dim\": 8, "
-                      "\"linear_num_value_heads\": 4, \"linear_value_head_dim\": 8, \"linear_conv_kernel_dim\": 4}";
+    const char *cfg = fixture_gated_deltanet_two_layers;
     llmcost_model *m = NULL;
     cr_assert_eq(llmcost_model_from_json(&m, cfg, strlen(cfg), "qwen3-next-gdn"), 0, "%s", llmcost_errmsg());
     cr_assert(!m->layers[0].ffn.moe && m->layers[0].ssm == 1);

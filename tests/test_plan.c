@@ -49,6 +49,29 @@ static bool close_to(double a, double b, double rel)
     return fabs(a - b) <= rel * fmax(fabs(a), fabs(b));
 }
 
+/* A layout of a plan against `llmcost step` and `llmcost memory` with the flags the plan prints for it: step time
+ * and peak equal to 1e-9 (with "rates", the MFU and tokens/s too), and memory says it fits (its message "unfit"
+ * after the command). */
+static void layout_is_step_and_memory(const char *model, json_t *l, bool rates, const char *unfit)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
+    json_t *s = cli_json(cmd);
+    cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
+              cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
+    if (rates) {
+        cr_expect(close_to(jnum(l, "mfu"), jnum(s, "mfu"), 1e-9), "%s: mfu", cmd);
+        cr_expect(close_to(jnum(l, "tokens_per_second"), jnum(s, "tokens_per_second"), 1e-9), "%s: tokens/s", cmd);
+    }
+    json_decref(s);
+    snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
+    json_t *mj = cli_json(cmd);
+    cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
+              jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
+    cr_expect(json_is_true(json_object_get(mj, "fits")), "%s%s", cmd, unfit);
+    json_decref(mj);
+}
+
 /* Each of the first "k" layouts of `llmcost plan ARGS` against `llmcost step` and `llmcost memory` with the flags
  * the plan prints for it: step time and peak equal to 1e-9. */
 static void check_against_engines(const char *model, const char *args, int k)
@@ -59,20 +82,7 @@ static void check_against_engines(const char *model, const char *args, int k)
     json_t *layouts = json_object_get(plan, "layouts");
     cr_assert(json_array_size(layouts) > 0, "%s: nothing fits", cmd);
     for (size_t i = 0; i < json_array_size(layouts) && (int)i < k; i++) {
-        json_t *l = json_array_get(layouts, i);
-        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
-        json_t *s = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
-                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
-        cr_expect(close_to(jnum(l, "mfu"), jnum(s, "mfu"), 1e-9), "%s: mfu", cmd);
-        cr_expect(close_to(jnum(l, "tokens_per_second"), jnum(s, "tokens_per_second"), 1e-9), "%s: tokens/s", cmd);
-        json_decref(s);
-        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
-        json_t *mj = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
-                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
-        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s: memory says it does not fit", cmd);
-        json_decref(mj);
+        layout_is_step_and_memory(model, json_array_get(layouts, i), true, ": memory says it does not fit");
     }
     json_decref(plan);
 }
@@ -1269,17 +1279,7 @@ static void folded_layouts_agree(const char *model)
         folded++;
         cr_expect_eq(fmod(jnum(l, "tp") * dpcp, ep * etp), 0, "the expert grid tiles the stage");
         cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "EP inside TP needs sequence parallelism");
-        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
-        json_t *s = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
-                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
-        json_decref(s);
-        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
-        json_t *mj = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
-                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
-        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
-        json_decref(mj);
+        layout_is_step_and_memory(model, l, false, "");
     }
     cr_expect_eq(folded, 3, "%s: only %d folded layouts (ep > dp x cp) among the best 200", model, folded);
     /* The best layout with tp 2 is a folded one here: 8-way EP without a data-parallel degree of 8. */
@@ -1304,7 +1304,6 @@ Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_
                             "--framework megatron --precision bf16-master --top 40");
     json_t *layouts = json_object_get(plan, "layouts");
     int wider = 0;
-    char cmd[1024];
     for (size_t i = 0; i < json_array_size(layouts) && wider < 3; i++) {
         json_t *l = json_array_get(layouts, i);
         double tp = jnum(l, "tp"), etp = jnum(l, "etp");
@@ -1313,17 +1312,7 @@ Test(plan_folding, expert_tp_wider_than_tp_is_searched_and_agrees_with_step_and_
         wider++;
         cr_expect_eq(fmod(tp * jnum(l, "dp") * jnum(l, "cp"), jnum(l, "ep") * etp), 0, "the expert grid tiles the stage");
         cr_expect(json_is_true(json_object_get(l, "sequence_parallel")), "a wider expert-TP group needs SP");
-        snprintf(cmd, sizeof cmd, "step %s %s", model, json_string_value(json_object_get(l, "step_flags")));
-        json_t *s = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "step_seconds"), jnum(s, "step_seconds"), 1e-9), "%s: plan %.12g s, step %.12g s",
-                  cmd, jnum(l, "step_seconds"), jnum(s, "step_seconds"));
-        json_decref(s);
-        snprintf(cmd, sizeof cmd, "memory %s %s", model, json_string_value(json_object_get(l, "memory_flags")));
-        json_t *mj = cli_json(cmd);
-        cr_expect(close_to(jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"), 1e-9), "%s: plan %.0f B, memory %.0f B", cmd,
-                  jnum(l, "peak_bytes"), jnum(mj, "peak_bytes"));
-        cr_expect(json_is_true(json_object_get(mj, "fits")), "%s", cmd);
-        json_decref(mj);
+        layout_is_step_and_memory(model, l, false, "");
     }
     cr_expect_eq(wider, 3, "only %d layouts with etp > tp among the best 40", wider);
     json_decref(plan);
