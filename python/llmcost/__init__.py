@@ -86,7 +86,8 @@ class Model:
     def params(self, **kwargs: Arg) -> Params:
         """Exact parameter counts by component (`llmcost params`); with fine-tuning (finetune, lora_rank,
         lora_alpha, lora_targets, lora_variant, quant, double_quant, quant_group, lora_dropout, adapter_dtype) the
-        trainable and frozen parameters and their storage, in ``extra["finetune"]``."""
+        trainable and frozen parameters and their storage, in ``extra["finetune"]``; framework ("hf", "torchtune",
+        "litgpt": as that framework stores the adapters and the quantised base, ``--framework``)."""
         r: Params = self._run("params", kwargs)
         return r
 

@@ -96,6 +96,24 @@ class SameAsCli(unittest.TestCase):
         q = dict(finetune="qlora", quant="int4", quant_group=64, lora_variant="dora", double_quant=False)
         self.assertSame(m.params(**q), cli("params", "llama-3-8b", **q))
 
+    def test_params_framework_is_the_clis(self):
+        # torchtune's QLoRA base is torchao's NF4 (always double-quantised): per Linear of n weights, one int8
+        # scaler per block of 64, a 2-byte factor per 256 scalers, and 34 bytes (scaler mean, the 16-entry table):
+        # Llama-3.1-8B's seven Linears a layer, 32 layers, give 109,911,488 scale bytes (derived here).
+        h, kv, f = 4096, 1024, 14336
+        want = 0
+        for n in (h * h, h * kv, h * kv, h * h, h * f, h * f, h * f):
+            blocks = -(-n // 64)
+            want += blocks + 2 * -(-blocks // 256) + 34
+        m = llmcost.load("llama-3.1-8b")
+        q = dict(finetune="qlora", lora_targets="all-linear", framework="torchtune")
+        r = m.params(**q)
+        self.assertSame(r, cli("params", "llama-3.1-8b", **q))
+        self.assertEqual(r.extra["finetune"]["storage"]["quant_scale_bytes"], 32 * want)
+        self.assertEqual(r.extra["finetune"]["framework"], "torchtune")
+        hf = m.params(finetune="qlora", lora_targets="all-linear", double_quant=True)
+        self.assertNotEqual(hf.extra["finetune"]["storage"]["quant_scale_bytes"], 32 * want)
+
     def test_finetune_memory_step_and_report_are_the_clis(self):
         # The adapters' training arguments reach the engines as the CLI's flags do: the same documents.
         m = llmcost.load("llama-2-7b")
