@@ -382,7 +382,8 @@ static void gdn_product(oplist *l, int32_t layer, llmcost_flops_component c, con
  *   (q k^T) v_new                              2C^2V; bwd 2x (dv_local's A do, dqkwg's do v^T)
  *   q h (inter-chunk)                          2CKV; bwd 3x (dqkwg's do h, v dh, dv h)
  * the kernels' own element-wise work and traffic (gating, masks, the per-chunk states h written and read) as one
- * fused op; then FusedRMSNormGated (norm(o) * silu(z), one fused kernel) and out_proj.
+ * fused op; then FusedRMSNormGated (norm(o) * silu(z), one fused kernel) and out_proj. Qwen3_5GatedDeltaNet
+ * (modeling_qwen3_5.py, split_proj): in_proj_qkv, in_proj_z, in_proj_b, in_proj_a and no reorder or cat.
  */
 static void gated_deltanet_ops(oplist *l, const llmcost_model *m, const llmcost_ssm *ss, int32_t idx, bool in_grad)
 {
@@ -401,8 +402,12 @@ static void gated_deltanet_ops(oplist *l, const llmcost_model *m, const llmcost_
         matmul(l, idx, LLMCOST_FC_Q, "in_proj_qkvz", T, conv + d, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
         matmul(l, idx, LLMCOST_FC_KV, "in_proj_ba", T, 2 * H, h, in_grad, true, LLMCOST_OPF_NORMED_INPUT);
     }
-    /* fix_query_key_value_ordering's reshapes of split views copy q, k, v, z (and b, a); torch.cat joins q, k, v. */
-    elementwise_k(l, idx, "qkvz reorder+cat", LLMCOST_ROLE_TRANSPOSE, 0, T * (conv + d + 2 * H + conv), 2 * ab, 2 * ab, 7, 7, 0);
+    /* Qwen3-Next: fix_query_key_value_ordering's reshapes of split views copy q, k, v, z (and b, a); torch.cat joins
+     * q, k, v. Qwen3_5GatedDeltaNet has no such step: in_proj_qkv's output goes to the conv as a transposed view,
+     * z's reshape and b, a are views of contiguous Linear outputs (modeling_qwen3_5.py): no copy, no kernel. */
+    if (!ss->split_proj)
+        elementwise_k(l, idx, "qkvz reorder+cat", LLMCOST_ROLE_TRANSPOSE, 0, T * (conv + d + 2 * H + conv), 2 * ab,
+                      2 * ab, 7, 7, 0);
     elementwise(l, idx, "conv1d+silu", LLMCOST_ROLE_OTHER, LLMCOST_OPF_FUSED_KERNEL, T * conv, 2 * ab, 3 * ab, 1, 2 * kc);
     /* beta = b.sigmoid(); g = -A_log.float().exp() * softplus(a.float() + dt_bias): cast, add, softplus, multiply
      * in fp32 over [T, H] (the [H] exp is negligible). */

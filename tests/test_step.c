@@ -964,6 +964,104 @@ Test(step_ssm, gated_deltanet_kernels_fused_and_products_as_gemms)
     llmcost_model_free(m);
 }
 
+/* The bytes of Qwen3-Next's "qkvz reorder+cat" per token and GDN layer, forward (backward the same), from the dims:
+ * fix_query_key_value_ordering copies q, k, v, z (2GK + 2d) and b, a (2H), torch.cat writes q, k, v again
+ * (conv_dim = 2GK + d); each element read and written in the compute dtype (ab bytes). */
+static double qkvz_reorder_bytes(const llmcost_ssm *ss, double ab)
+{
+    double key = (double)(ss->n_groups * ss->d_state), d = (double)ss->d_inner, H = (double)ss->n_heads;
+    double conv = 2 * key + d;
+    return 2 * ab * (conv + d + 2 * H + conv);
+}
+
+/* Layers of "m" with a Gated DeltaNet mixer carrying op "name", and the bytes of the first one's op. */
+static int gdn_layers_with(const llmcost_op *ops, size_t n, const char *name, double *bytes, double *bwd_bytes)
+{
+    int k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ops[i].name, name)) {
+            if (!k)
+                *bytes = ops[i].bytes, *bwd_bytes = ops[i].bwd_bytes;
+            k++;
+        }
+    return k;
+}
+
+Test(step_ssm, qwen3_5_runs_no_qkvz_reorder)
+{
+    /* Qwen3_5GatedDeltaNet (modeling_qwen3_5.py) reads four Linears: in_proj_qkv's output goes to the conv as a
+     * transposed view, z's reshape and b, a are views: no fix_query_key_value_ordering, no cat. Qwen3.5-0.8B: 24
+     * layers, 18 Gated DeltaNet (G 16 x K 128, H 16 x V 128: d 2048, conv_dim 6144). */
+    llmcost_model *m = load_model("qwen3.5-0.8b");
+    llmcost_ssm *ss = &m->ssm[0];
+    cr_assert(ss->split_proj);
+    cr_assert_eq(ss->n_groups * ss->d_state, 2048);
+    cr_assert_eq(ss->d_inner, 2048);
+    cr_assert_eq(ss->n_heads, 16);
+    int gdn = 0;
+    for (int64_t i = 0; i < m->n_layers; i++)
+        gdn += llmcost_layer_ssm(m, &m->layers[i]) != NULL;
+    cr_assert_eq(gdn, 18);
+    llmcost_step_options o = LLMCOST_STEP_OPTIONS_INIT; /* bf16, one sequence of 2048, HF eager */
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    fo.seq = o.seq;
+    llmcost_op *ops;
+    size_t n;
+    double b = 0, bb = 0;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &fo), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(gdn_layers_with(ops, n, "qkvz reorder+cat", &b, &bb), 0);
+    llmcost_free(ops);
+    const llmcost_gpu *g = llmcost_gpu_find("h100");
+    cr_assert(g);
+    llmcost_step split, fused;
+    cr_assert_eq(llmcost_step_compute(&split, m, g, &o), 0, "%s", llmcost_errmsg());
+    /* The same model with Qwen3-Next's fused projections (in_proj_qkvz, in_proj_ba): the op is back, once per GDN
+     * layer, with the bytes the dims give: 2 x 2 x (6144 + 2048 + 32 + 6144) = 57,472 per token each way. */
+    ss->split_proj = false;
+    double T = (double)o.seq, want = T * qkvz_reorder_bytes(ss, 2);
+    cr_expect_eq(want, 2048.0 * 57472);
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &fo), 0, "%s", llmcost_errmsg());
+    cr_expect_eq(gdn_layers_with(ops, n, "qkvz reorder+cat", &b, &bb), gdn);
+    cr_expect_eq(b, want);
+    cr_expect_eq(bb, want);
+    llmcost_free(ops);
+    cr_assert_eq(llmcost_step_compute(&fused, m, g, &o), 0, "%s", llmcost_errmsg());
+    /* Memory-bound time: that op's bytes at the eager transpose rate, and its 7 kernels, forward and backward, in
+     * each GDN layer; nothing else element-wise moves (bf16: no autocast casts per GEMM). */
+    double bw = lc_memory_bw(g) * lc_eager_mix_eta("transpose"), kmin = lc_kernel_model_get()->kernel_min;
+    double op_s = 2 * (want / bw + 7 * kmin);
+    double drop = fused.components[LLMCOST_ST_MEMORY_BOUND] - split.components[LLMCOST_ST_MEMORY_BOUND];
+    cr_expect(fabs(drop / (gdn * op_s) - 1) < 1e-9, "drop %.9g s, want %d x %.9g s", drop, gdn, op_s);
+    llmcost_model_free(m);
+}
+
+Test(step_ssm, qwen3_next_keeps_qkvz_reorder)
+{
+    /* Qwen3NextGatedDeltaNet runs fix_query_key_value_ordering and the cat. Qwen3-Next-80B-A3B: 48 layers, 36 Gated
+     * DeltaNet (G 16 x K 128, H 32 x V 128: d 4096, conv_dim 8192): 2 x 2 x (8192 + 4096 + 64 + 8192) = 82,176
+     * bytes per token and layer each way, 7 kernels each way. */
+    llmcost_model *m = load_model(src_path("tests/fixtures/configs/qwen3-next-80b-a3b.json"));
+    const llmcost_ssm *ss = &m->ssm[0];
+    cr_assert(!ss->split_proj);
+    llmcost_flops_options fo = LLMCOST_FLOPS_OPTIONS_INIT;
+    llmcost_op *ops;
+    size_t n;
+    double b = 0, bb = 0;
+    cr_assert_eq(llmcost_flops_ops(&ops, &n, m, &fo), 0, "%s", llmcost_errmsg());
+    double want = (double)fo.batch * (double)fo.seq * qkvz_reorder_bytes(ss, 2);
+    cr_expect_eq(want, (double)fo.batch * (double)fo.seq * 82176);
+    cr_expect_eq(gdn_layers_with(ops, n, "qkvz reorder+cat", &b, &bb), 36);
+    cr_expect_eq(b, want);
+    cr_expect_eq(bb, want);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ops[i].name, "qkvz reorder+cat")) {
+            cr_expect_eq(ops[i].kernels, 7);
+            cr_expect_eq(ops[i].bwd_kernels, 7);
+        }
+    llmcost_free(ops);
+    llmcost_model_free(m);
+}
+
 /* ---- h16o: CP ring and PP sends overlapped, DeepSeek-V3's node-limited, node-forwarded all-to-all ---- */
 
 /* Ring attention step by step: the attention of A seconds in cp equal blocks, block 0 on the rank's own keys and
